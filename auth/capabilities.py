@@ -1,0 +1,59 @@
+"""What each role may do, as one table (data, not `if`s scattered through resolvers)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from auth.principal import ROLE_AUDIENCE, Principal
+from graph.cypher.access import AccessScope
+from workflow.ids import now_ms
+
+
+class Capability(enum.StrEnum):
+    """A kind of act a role may perform."""
+
+    READ_RELATED = "read_related"  # children they have a legitimate relationship with
+    READ_ALL = "read_all"  # every unrestricted child (performance, records management)
+    WRITE_CASE = "write_case"  # contacts, notes, workflow steps
+    AUTHORISE = "authorise"  # manager decisions
+    MANAGE_RECORDS = "manage_records"  # holds, disposal review
+    ADMINISTER = "administer"  # training matrix, grants
+
+
+_C = Capability
+ROLE_CAPABILITIES: Final[Mapping[str, frozenset[Capability]]] = MappingProxyType(
+    {
+        "social_worker": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
+        "team_manager": frozenset({_C.READ_RELATED, _C.WRITE_CASE, _C.AUTHORISE}),
+        "childrens_practitioner": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
+        "adult_worker": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
+        "support_officer": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
+        "performance_analyst": frozenset({_C.READ_ALL}),
+        "records_officer": frozenset({_C.READ_ALL, _C.MANAGE_RECORDS}),
+        "system_administrator": frozenset({_C.ADMINISTER}),
+        # Partner roles read only through their audience's own dataset and schema.
+        "police_officer": frozenset(),
+        "health_practitioner": frozenset(),
+        "education_safeguarding_lead": frozenset(),
+    }
+)
+
+assert set(ROLE_CAPABILITIES) == set(ROLE_AUDIENCE), "every role needs a capability row"
+
+
+def can(principal: Principal, capability: Capability) -> bool:
+    """Whether the principal's role carries `capability`."""
+    return capability in ROLE_CAPABILITIES[principal.role]
+
+
+def access_scope(principal: Principal) -> AccessScope:
+    """The row-level scope the principal's reads run under."""
+    return AccessScope(
+        viewer=principal.subject,
+        team=principal.team_id if can(principal, Capability.READ_RELATED) else None,
+        view_all=can(principal, Capability.READ_ALL),
+        now_ms=now_ms(),
+    )

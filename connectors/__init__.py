@@ -1,0 +1,1 @@
+"""Integrations with the systems around the hub: Livelink (EDRMS), EHM and IES."""

@@ -1,0 +1,672 @@
+"""OpenText Content Server (Livelink) over its REST API, as a `ContentStore`.
+
+The calls are the ones OpenText's own Python client, pyxecm, makes:
+
+* ``POST /api/v1/auth`` (form ``username``, ``password``) gives ``{"ticket": ...}``.
+  Every call carries the ticket in the ``OTCSTicket`` header; every response may
+  carry a renewed one in the same header, which replaces ours. A 401 means the
+  ticket expired (or the server restarted): we authenticate again, once, and
+  repeat the call.
+* Folders and documents are nodes: ``GET /api/v2/nodes/{id}/nodes?where_name=``
+  to find a child by name (a *contains* match, so we compare names exactly), and
+  ``POST /api/v2/nodes`` as ``multipart/form-data`` with a ``body`` field holding
+  JSON (type 0 folder, type 144 document with a ``file`` part).
+* New versions: ``POST /api/v2/nodes/{id}/versions`` with ``file`` and
+  ``description``; version metadata: ``GET /api/v1/nodes/{id}/versions``; bytes:
+  ``GET /api/v2/nodes/{id}/versions/{n}/content``.
+* Categories (our metadata): ``GET``/``POST /api/v2/nodes/{id}/categories`` and
+  ``PUT /api/v2/nodes/{id}/categories/{category_id}``, values keyed
+  ``{category_id}_{attribute_id}``. Categories and attributes are defined by a
+  Content Server administrator; their ids are configuration.
+* Records Management holds: ``GET /api/v2/holds``, ``POST /api/v1/holds``, and
+  ``GET``/``POST /api/v1/nodes/{id}/holds``, ``DELETE /api/v1/nodes/{id}/holds/{hold_id}``.
+
+Idempotency: each version we file carries a marker with the delivery key and the
+checksum (the node description for the first version, the version description
+for later ones). Before uploading we look for the marker, so a retry after a lost
+response finds the version it already made instead of adding another.
+
+Errors: timeouts, connection failures, 5xx, 408 and 429 raise
+`ContentStoreUnavailable`; other 4xx raise `ContentStoreRejected`. Refused
+credentials are "unavailable": they block every delivery and no delivery is at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+import anyio
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from connectors.livelink.content_store import (
+    ChildFile,
+    ContentIntegrityError,
+    ContentStoreError,
+    ContentStoreRejected,
+    ContentStoreUnavailable,
+    DocumentDelivery,
+    FiledDocument,
+    LegalHold,
+    sha256_hex,
+)
+from connectors.livelink.file_plan import FILE_PLAN, FolderSpec
+
+__all__ = [
+    "ContentServerCategory",
+    "ContentServerSettings",
+    "ContentServerStore",
+    "document_node_name",
+]
+
+FOLDER = 0
+DOCUMENT = 144
+
+# Content Server refuses longer item names and names with a colon (pyxecm's
+# cleanse_item_name applies the same two rules).
+_MAX_NAME = 248
+_MARKER = re.compile(r"lcs-hub delivery=([A-Za-z0-9._-]+); sha256=([0-9a-f]{64})")
+_LOCK_STRIPES = 64
+_PAGE_SIZE = 100
+
+
+class ContentServerCategory(BaseModel):
+    """The Content Server category that carries the hub's metadata, and its attribute ids."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category_id: int = Field(gt=0)
+    child_id_attribute: int = Field(gt=0)
+    record_class_attribute: int = Field(gt=0)
+    template_key_attribute: int = Field(gt=0)
+    document_version_attribute: int = Field(gt=0)
+    delivery_key_attribute: int = Field(gt=0)
+    checksum_attribute: int = Field(gt=0)
+
+    def key(self, attribute_id: int) -> str:
+        """The form key of one attribute, ``{category_id}_{attribute_id}``."""
+        return f"{self.category_id}_{attribute_id}"
+
+
+class ContentServerSettings(BaseModel):
+    """How to reach Content Server and where the children's files live."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str = Field(
+        description="the Content Server URL without /api, e.g. https://otcs.example/otcs/cs.exe"
+    )
+    username: str = Field(min_length=1)
+    password: SecretStr
+    root_folder_id: int = Field(gt=0, description="the folder that holds one folder per child")
+    category: ContentServerCategory
+    hold_type: str = Field(
+        default="Legal", min_length=1, description="Records Management hold type for new holds"
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, description="deadline for each call")
+    verify_tls: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("base_url must be an http(s) URL")
+        return value.rstrip("/")
+
+
+def document_node_name(delivery: DocumentDelivery) -> str:
+    """The remote name of a document: its file name with the hub's document id.
+
+    The id keeps two documents with the same file name (two contact records)
+    apart; it goes before the extension, which Content Server uses for the type.
+    """
+    path = PurePosixPath(delivery.filename)
+    return f"{path.stem} ({delivery.document_id}){path.suffix}"
+
+
+class _NotFound(ContentStoreRejected):
+    """A 404: the node, version or hold does not exist."""
+
+
+class ContentServerStore:
+    """A `ContentStore` backed by OpenText Content Server."""
+
+    def __init__(
+        self,
+        settings: ContentServerSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        file_plan: Sequence[FolderSpec] = FILE_PLAN,
+    ) -> None:
+        """Create the client; nothing is sent until the first call.
+
+        Args:
+            settings: where Content Server is and how to log in.
+            transport: an httpx transport to use instead of the network (tests).
+            file_plan: the subfolders every child's file gets.
+        """
+        self._settings = settings
+        self._plan = tuple(file_plan)
+        self._client = httpx.AsyncClient(
+            base_url=f"{settings.base_url}/api",
+            timeout=settings.timeout_seconds,
+            verify=settings.verify_tls,
+            transport=transport,
+            headers={"Accept": "application/json"},
+        )
+        self._ticket: str | None = None
+        # Bumped by each login, so concurrent 401s lead to one login, not many.
+        self._login_generation = 0
+        self._auth_lock = anyio.Lock()
+        # One lock per stripe of children: folder and document creation for one
+        # child is check-then-create, which must not interleave with itself.
+        self._child_locks = tuple(anyio.Lock() for _ in range(_LOCK_STRIPES))
+        self._files: dict[str, ChildFile] = {}
+
+    async def __aenter__(self) -> ContentServerStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- the port -----------------------------------------------------------------
+
+    async def ping(self) -> None:
+        try:
+            await self._request("GET", f"/v2/nodes/{self._settings.root_folder_id}")
+        except ContentStoreUnavailable:
+            raise
+        except ContentStoreError as error:
+            raise ContentStoreUnavailable(
+                f"Content Server root folder {self._settings.root_folder_id}: {error}"
+            ) from error
+
+    async def ensure_child_file(self, child_id: str) -> ChildFile:
+        cached = self._files.get(child_id)
+        if cached is not None:
+            return cached
+        async with self._lock_for(child_id):
+            return await self._ensure_child_file_locked(child_id)
+
+    async def put_document(self, delivery: DocumentDelivery) -> FiledDocument:
+        delivery.verify_checksum()
+        name = _checked_name(document_node_name(delivery), "document name")
+        async with self._lock_for(delivery.child_id):
+            child_file = await self._ensure_child_file_locked(delivery.child_id)
+            folder_id = child_file.subfolders.get(delivery.folder_key)
+            if folder_id is None:
+                raise ContentStoreRejected(
+                    f"delivery {delivery.delivery_key}: no subfolder "
+                    f"{delivery.folder_key!r} in the file plan"
+                )
+            try:
+                filed = await self._file_version(int(folder_id), name, delivery)
+            except _NotFound as error:
+                # The folder we remembered has gone (moved or deleted by a records
+                # officer): forget it, so the retry finds or re-creates it.
+                self._files.pop(delivery.child_id, None)
+                raise ContentStoreUnavailable(
+                    f"delivery {delivery.delivery_key}: the child's folder has gone: {error}"
+                ) from error
+            await self._apply_metadata(int(filed.remote_node_id), delivery)
+            return filed
+
+    async def fetch_document(self, remote_node_id: str, remote_version: int) -> bytes:
+        node_id = _node_id(remote_node_id)
+        node = _properties(await self._json("GET", f"/v2/nodes/{node_id}"))
+        markers = await self._version_markers(node_id, node)
+        if remote_version not in markers:
+            raise ContentStoreRejected(
+                f"node {node_id} has no version {remote_version} filed by the hub"
+            )
+        response = await self._request(
+            "GET", f"/v2/nodes/{node_id}/versions/{remote_version}/content"
+        )
+        content = response.content
+        expected = markers[remote_version][1]
+        if sha256_hex(content) != expected:
+            raise ContentIntegrityError(
+                f"node {node_id} version {remote_version}: content does not match the "
+                f"recorded checksum {expected}"
+            )
+        return content
+
+    async def apply_hold(self, child_id: str, hold: LegalHold) -> None:
+        hold_name = _checked_name(hold.key, "hold key")
+        file_id = int((await self.ensure_child_file(child_id)).remote_id)
+        hold_id = await self._find_hold(hold_name)
+        if hold_id is None:
+            await self._request(
+                "POST",
+                "/v1/holds",
+                data={
+                    "type": self._settings.hold_type,
+                    "name": hold_name,
+                    "comment": hold.reason,
+                    "date_applied": datetime.now(UTC).date().isoformat(),
+                },
+            )
+            # Read back rather than trust the create reply, whose shape varies
+            # between releases.
+            hold_id = await self._find_hold(hold_name)
+            if hold_id is None:
+                raise ContentStoreUnavailable(f"hold {hold_name!r} not listed after creating it")
+        if hold_id in await self._node_hold_ids(file_id):
+            return
+        await self._request("POST", f"/v1/nodes/{file_id}/holds", data={"hold_id": str(hold_id)})
+
+    async def lift_hold(self, child_id: str, hold_key: str) -> None:
+        file_id = await self._existing_file_id(child_id)
+        if file_id is None:
+            return
+        hold_id = await self._find_hold(hold_key)
+        if hold_id is None or hold_id not in await self._node_hold_ids(file_id):
+            return
+        await self._request("DELETE", f"/v1/nodes/{file_id}/holds/{hold_id}")
+
+    async def holds(self, child_id: str) -> frozenset[str]:
+        file_id = await self._existing_file_id(child_id)
+        if file_id is None:
+            return frozenset()
+        payload = await self._json("GET", f"/v1/nodes/{file_id}/holds")
+        return frozenset(str(hold["hold_name"]) for hold in _list(payload, "data"))
+
+    # -- folders ------------------------------------------------------------------
+
+    def _lock_for(self, child_id: str) -> anyio.Lock:
+        return self._child_locks[hash(child_id) % _LOCK_STRIPES]
+
+    async def _ensure_child_file_locked(self, child_id: str) -> ChildFile:
+        cached = self._files.get(child_id)
+        if cached is not None:
+            return cached
+        # Named by the LA child id alone: names change (adoption) and must not
+        # appear where anyone browsing the folder tree can read them.
+        name = _checked_name(child_id, "child id")
+        file_id = await self._ensure_folder(self._settings.root_folder_id, name)
+        existing = {
+            str(node["name"]): int(node["id"]) for node in await self._list_children(file_id)
+        }
+        subfolders: dict[str, str] = {}
+        for folder in self._plan:
+            folder_id = existing.get(folder.name)
+            if folder_id is None:
+                folder_id = await self._ensure_folder(file_id, folder.name)
+            subfolders[folder.key] = str(folder_id)
+        child_file = ChildFile(child_id=child_id, remote_id=str(file_id), subfolders=subfolders)
+        self._files[child_id] = child_file
+        return child_file
+
+    async def _existing_file_id(self, child_id: str) -> int | None:
+        cached = self._files.get(child_id)
+        if cached is not None:
+            return int(cached.remote_id)
+        node = await self._find_child(
+            self._settings.root_folder_id, _checked_name(child_id, "child id")
+        )
+        return None if node is None else int(node["id"])
+
+    async def _ensure_folder(self, parent_id: int, name: str) -> int:
+        node = await self._find_child(parent_id, name)
+        if node is not None:
+            return int(node["id"])
+        try:
+            return await self._create_node({"type": FOLDER, "parent_id": parent_id, "name": name})
+        except _NotFound:
+            raise
+        except ContentStoreRejected:
+            # Another worker may have created it between our look and our create.
+            node = await self._find_child(parent_id, name)
+            if node is None:
+                raise
+            return int(node["id"])
+
+    async def _find_child(self, parent_id: int, name: str) -> dict[str, Any] | None:
+        for node in await self._list_children(parent_id, where_name=name):
+            # where_name matches on "contains": "C1" also finds "C10".
+            if node["name"] == name:
+                return node
+        return None
+
+    async def _list_children(
+        self, parent_id: int, *, where_name: str | None = None
+    ) -> list[dict[str, Any]]:
+        nodes: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params: dict[str, str | int] = {"limit": _PAGE_SIZE, "page": page}
+            if where_name is not None:
+                params["where_name"] = where_name
+            payload = await self._json("GET", f"/v2/nodes/{parent_id}/nodes", params=params)
+            nodes.extend(_properties(item) for item in _list(payload, "results"))
+            paging = payload.get("collection", {}).get("paging", {})
+            if page >= int(paging.get("page_total", 1)):
+                return nodes
+            page += 1
+
+    async def _create_node(
+        self, body: Mapping[str, Any], file: tuple[str, bytes, str] | None = None
+    ) -> int:
+        # Content Server wants multipart/form-data with the node as JSON in "body".
+        parts: list[tuple[str, tuple[str | None, bytes] | tuple[str, bytes, str]]] = [
+            ("body", (None, json.dumps(body).encode("utf-8")))
+        ]
+        if file is not None:
+            parts.append(("file", file))
+        payload = await self._json("POST", "/v2/nodes", files=parts)
+        return int(_properties(payload)["id"])
+
+    # -- documents ----------------------------------------------------------------
+
+    async def _file_version(
+        self, folder_id: int, name: str, delivery: DocumentDelivery
+    ) -> FiledDocument:
+        marker = _marker(delivery)
+        upload = (delivery.filename, delivery.content, delivery.mime_type)
+        node = await self._find_child(folder_id, name)
+        if node is None:
+            try:
+                node_id = await self._create_node(
+                    {"type": DOCUMENT, "parent_id": folder_id, "name": name, "description": marker},
+                    upload,
+                )
+            except _NotFound:
+                raise
+            except ContentStoreRejected:
+                # A concurrent delivery of another version created it first.
+                node = await self._find_child(folder_id, name)
+                if node is None:
+                    raise
+            else:
+                return FiledDocument(str(node_id), 1, delivery.checksum_sha256, False)
+        node_id = int(node["id"])
+        markers = await self._version_markers(node_id, node)
+        found = _version_for(markers, delivery)
+        if found is not None:
+            return FiledDocument(str(node_id), found, delivery.checksum_sha256, True)
+        await self._request(
+            "POST",
+            f"/v2/nodes/{node_id}/versions",
+            data={"description": marker},
+            files=[("file", upload)],
+        )
+        # The new version number is read back from the version list: it is what a
+        # retry would see, and the POST reply's shape differs between releases.
+        found = _version_for(await self._version_markers(node_id, node), delivery)
+        if found is None:
+            raise ContentStoreUnavailable(
+                f"node {node_id}: the version just added for delivery "
+                f"{delivery.delivery_key} is not listed"
+            )
+        return FiledDocument(str(node_id), found, delivery.checksum_sha256, False)
+
+    async def _version_markers(
+        self, node_id: int, node: Mapping[str, Any]
+    ) -> dict[int, tuple[str, str]]:
+        """Map version number to (delivery key, checksum) for versions the hub filed."""
+        markers: dict[int, tuple[str, str]] = {}
+        first = _MARKER.search(str(node.get("description") or ""))
+        if first is not None:
+            markers[1] = (first.group(1), first.group(2))
+        payload = await self._json("GET", f"/v1/nodes/{node_id}/versions")
+        for version in _list(payload, "data"):
+            match = _MARKER.search(str(version.get("description") or ""))
+            if match is not None:
+                markers[int(version["version_number"])] = (match.group(1), match.group(2))
+        return markers
+
+    async def _apply_metadata(self, node_id: int, delivery: DocumentDelivery) -> None:
+        category = self._settings.category
+        values: dict[str, str | int] = {
+            category.key(category.child_id_attribute): delivery.child_id,
+            category.key(category.record_class_attribute): delivery.record_class,
+            category.key(category.template_key_attribute): delivery.template_key,
+            category.key(category.document_version_attribute): delivery.version,
+            category.key(category.delivery_key_attribute): delivery.delivery_key,
+            category.key(category.checksum_attribute): delivery.checksum_sha256,
+        }
+        current = await self._category_values(node_id)
+        if current is None:
+            body: dict[str, str | int] = {"category_id": category.category_id, **values}
+            await self._request(
+                "POST",
+                f"/v2/nodes/{node_id}/categories",
+                files=[("body", (None, json.dumps(body).encode("utf-8")))],
+            )
+            return
+        filed_version = _as_int(current.get(category.key(category.document_version_attribute)))
+        if filed_version is not None and filed_version > delivery.version:
+            # A late retry of an older version must not overwrite newer metadata.
+            return
+        if all(str(current.get(key)) == str(value) for key, value in values.items()):
+            return
+        await self._request(
+            "PUT",
+            f"/v2/nodes/{node_id}/categories/{category.category_id}",
+            files=[("body", (None, json.dumps(values).encode("utf-8")))],
+        )
+
+    async def _category_values(self, node_id: int) -> dict[str, Any] | None:
+        prefix = f"{self._settings.category.category_id}_"
+        payload = await self._json("GET", f"/v2/nodes/{node_id}/categories")
+        for item in _list(payload, "results"):
+            values = item.get("data", {}).get("categories", {})
+            if isinstance(values, dict) and any(key.startswith(prefix) for key in values):
+                return values
+        return None
+
+    # -- holds --------------------------------------------------------------------
+
+    async def _find_hold(self, name: str) -> int | None:
+        payload = await self._json("GET", "/v2/holds")
+        try:
+            holds = payload["results"]["data"]["holds"]
+        except (KeyError, TypeError) as error:
+            raise ContentStoreUnavailable(f"unexpected holds listing: {error!r}") from error
+        for hold in holds:
+            if hold.get("HoldName") == name:
+                return int(hold["HoldID"])
+        return None
+
+    async def _node_hold_ids(self, node_id: int) -> set[int]:
+        payload = await self._json("GET", f"/v1/nodes/{node_id}/holds")
+        return {int(hold["hold_id"]) for hold in _list(payload, "data")}
+
+    # -- HTTP ---------------------------------------------------------------------
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
+    ) -> dict[str, Any]:
+        response = await self._request(method, path, params=params, data=data, files=files)
+        try:
+            payload = response.json()
+        except ValueError as error:
+            raise ContentStoreUnavailable(f"{method} {path}: response is not JSON") from error
+        if not isinstance(payload, dict):
+            raise ContentStoreUnavailable(f"{method} {path}: response is not a JSON object")
+        return payload
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
+    ) -> httpx.Response:
+        for attempt in (1, 2):
+            ticket, generation = await self._current_ticket()
+            response = await self._send(
+                method, path, ticket=ticket, params=params, data=data, files=files
+            )
+            if response.status_code == 401 and attempt == 1:
+                await self._log_in_again(generation)
+                continue
+            _raise_for_status(response, method, path)
+            return response
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        ticket: str | None,
+        params: Mapping[str, str | int] | None = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
+    ) -> httpx.Response:
+        headers = {"OTCSTicket": ticket} if ticket is not None else {}
+        try:
+            # httpx's timeout bounds each read; the deadline bounds the whole call,
+            # so a server that trickles bytes cannot hold a delivery forever.
+            with anyio.fail_after(self._settings.timeout_seconds):
+                response = await self._client.request(
+                    method, path, headers=headers, params=params, data=data, files=files
+                )
+        except TimeoutError as error:
+            raise ContentStoreUnavailable(
+                f"{method} {path}: no answer within {self._settings.timeout_seconds} s"
+            ) from error
+        except httpx.TransportError as error:
+            raise ContentStoreUnavailable(f"{method} {path}: {error!r}") from error
+        renewed = response.headers.get("OTCSTicket")
+        if renewed:
+            # Content Server renews the ticket on each call; using the newest one
+            # keeps the session alive past the first ticket's lifetime.
+            self._ticket = renewed
+        return response
+
+    async def _current_ticket(self) -> tuple[str, int]:
+        if self._ticket is None:
+            async with self._auth_lock:
+                if self._ticket is None:
+                    await self._log_in()
+        assert self._ticket is not None
+        return self._ticket, self._login_generation
+
+    async def _log_in_again(self, failed_generation: int) -> None:
+        async with self._auth_lock:
+            if self._login_generation == failed_generation:
+                await self._log_in()
+
+    async def _log_in(self) -> None:
+        settings = self._settings
+        response = await self._send(
+            "POST",
+            "/v1/auth",
+            ticket=None,
+            data={"username": settings.username, "password": settings.password.get_secret_value()},
+        )
+        if response.status_code in (400, 401, 403):
+            raise ContentStoreUnavailable(
+                f"Content Server refused the credentials of {settings.username!r} "
+                f"(HTTP {response.status_code})"
+            )
+        _raise_for_status(response, "POST", "/v1/auth")
+        try:
+            ticket = response.json()["ticket"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ContentStoreUnavailable("authentication reply has no ticket") from error
+        self._ticket = str(ticket)
+        self._login_generation += 1
+
+
+def _raise_for_status(response: httpx.Response, method: str, path: str) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    detail = f"{method} {path}: HTTP {status} {_error_text(response)}".rstrip()
+    if status == 401:
+        raise ContentStoreUnavailable(f"{detail} (after logging in again)")
+    if status in (408, 429) or status >= 500 or status < 400:
+        raise ContentStoreUnavailable(detail)
+    if status == 404:
+        raise _NotFound(detail)
+    raise ContentStoreRejected(detail)
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        payload = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(payload, dict):
+        return str(payload.get("error") or payload.get("errorDetail") or "")
+    return ""
+
+
+def _properties(item: Any) -> dict[str, Any]:
+    """The node properties of a v2 node reply or list item."""
+    try:
+        data = item["results"]["data"] if "results" in item else item["data"]
+        properties = data["properties"]
+    except (KeyError, TypeError) as error:
+        raise ContentStoreUnavailable(f"unexpected node reply: {error!r}") from error
+    if not isinstance(properties, dict):
+        raise ContentStoreUnavailable("unexpected node reply: properties is not an object")
+    return properties
+
+
+def _list(payload: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    items = payload.get(key)
+    if not isinstance(items, list):
+        raise ContentStoreUnavailable(f"unexpected reply: {key!r} is not a list")
+    return items
+
+
+def _marker(delivery: DocumentDelivery) -> str:
+    return f"lcs-hub delivery={delivery.delivery_key}; sha256={delivery.checksum_sha256}"
+
+
+def _version_for(markers: Mapping[int, tuple[str, str]], delivery: DocumentDelivery) -> int | None:
+    for version, (key, checksum) in sorted(markers.items()):
+        if key != delivery.delivery_key:
+            continue
+        if checksum != delivery.checksum_sha256:
+            raise ContentStoreRejected(
+                f"delivery key {delivery.delivery_key} was filed with different content "
+                f"(sha256 {checksum})"
+            )
+        return version
+    return None
+
+
+def _checked_name(name: str, what: str) -> str:
+    # Refused rather than cleaned: two ids that clean to the same name would share
+    # a folder.
+    if not name.strip() or name != name.strip() or ":" in name or len(name) > _MAX_NAME:
+        raise ContentStoreRejected(
+            f"{what} {name!r} cannot be a Content Server name "
+            f"(no ':', no outer spaces, at most {_MAX_NAME} characters)"
+        )
+    return name
+
+
+def _node_id(remote_node_id: str) -> int:
+    try:
+        return int(remote_node_id)
+    except ValueError as error:
+        raise ContentStoreRejected(f"{remote_node_id!r} is not a Content Server node id") from error
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

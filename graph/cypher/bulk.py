@@ -1,0 +1,78 @@
+"""Bulk loading (the demo county, benchmarks): UNWIND batches, each node in its own MATCH."""
+
+from __future__ import annotations
+
+STORE_IS_EMPTY = "MATCH (n) RETURN count(n) AS nodes"
+
+LOAD_AGENCIES = """
+UNWIND $rows AS r
+MERGE (a:Agency {id: r.id})
+SET a.name = r.name, a.kind = r.kind, a.phone = r.phone, a.outOfHoursPhone = r.outOfHoursPhone
+"""
+
+LOAD_TEAMS = """
+UNWIND $rows AS r
+MATCH (a:Agency {id: r.agency})
+MERGE (t:Team {id: r.id})
+SET t.name = r.name
+MERGE (t)-[:PART_OF]->(a)
+"""
+
+LOAD_WORKERS = """
+UNWIND $rows AS r
+MATCH (t:Team {id: r.team})
+MERGE (w:Worker {id: r.id})
+SET w.name = r.name, w.role = r.role, w.email = r.email, w.phone = r.phone
+MERGE (w)-[:MEMBER_OF_TEAM]->(t)
+"""
+
+LOAD_REPORTING_LINES = """
+UNWIND $rows AS r
+MATCH (w:Worker {id: r.worker})
+MATCH (m:Worker {id: r.manager})
+MERGE (w)-[:REPORTS_TO]->(m)
+"""
+
+LOAD_FAMILIES = """
+UNWIND $rows AS r
+MERGE (f:Family {id: r.id})
+SET f.name = r.name
+MERGE (a:Address {id: r.address.id})
+SET a.line1 = r.address.line1, a.town = r.address.town, a.postcode = r.address.postcode
+"""
+
+LOAD_PEOPLE = """
+UNWIND $rows AS r
+MATCH (f:Family {id: r.family})
+MATCH (a:Address {id: r.address})
+CREATE (p:Person {id: r.id, givenName: r.givenName, familyName: r.familyName,
+        dateOfBirth: date(r.dateOfBirth), sex: r.sex, ethnicity: r.ethnicity,
+        nhsNumber: r.nhsNumber, upn: r.upn, unborn: false, restricted: false})
+CREATE (p)-[:MEMBER_OF {role: r.householdRole}]->(f)
+CREATE (p)-[:LIVES_AT {since: date(r.dateOfBirth)}]->(a)
+FOREACH (_ IN CASE WHEN r.child THEN [1] ELSE [] END | SET p:Child)
+FOREACH (_ IN CASE WHEN r.child THEN [] ELSE [1] END | SET p:Adult)
+"""
+
+LOAD_RELATIONSHIPS = """
+UNWIND $rows AS r
+MATCH (a:Person {id: r.from})
+MATCH (b:Person {id: r.to})
+CREATE (a)-[:RELATED_TO {type: r.type}]->(b)
+"""
+
+LOAD_ALLOCATIONS = """
+UNWIND $rows AS r
+MATCH (c:Child {id: r.child})
+MATCH (w:Worker {id: r.worker})
+MATCH (t:Team {id: r.team})
+MERGE (c)-[:ALLOCATED_TO]->(w)
+MERGE (c)-[:RESPONSIBLE_TEAM]->(t)
+"""
+
+LOAD_SCHOOL_PLACES = """
+UNWIND $rows AS r
+MATCH (c:Child {id: r.child})
+MATCH (s:Agency {id: r.school})
+MERGE (c)-[:ATTENDS]->(s)
+"""

@@ -1,0 +1,83 @@
+"""Reading a child's record: the child, then one statement per nested relationship.
+
+Nested statements take a list of child ids (a DataLoader batch), so a request costs
+one round trip per level of the query, not one per child.
+"""
+
+from __future__ import annotations
+
+from graph.cypher.access import child_visible
+
+CHILD_FIELDS = (
+    "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
+    " .ethnicity, .nhsNumber, .upn, .unborn, .restricted}"
+)
+
+CHILDREN_BY_ID = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})
+WHERE {child_visible("c")}
+RETURN c.id AS id, {CHILD_FIELDS} AS child
+"""
+
+SEARCH_CHILDREN = f"""
+MATCH (c:Child)
+WHERE (toLower(c.familyName) STARTS WITH $prefix OR c.nhsNumber = $exact OR c.upn = $exact)
+  AND {child_visible("c")}
+RETURN {CHILD_FIELDS} AS child
+ORDER BY c.familyName, c.givenName, c.id
+LIMIT $limit
+"""
+
+CHILD_IS_VISIBLE = f"""
+MATCH (c:Child {{id: $childId}})
+WHERE {child_visible("c")}
+RETURN c.id AS id
+"""
+
+FAMILIES_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})-[:MEMBER_OF]->(f:Family)
+OPTIONAL MATCH (f)<-[m:MEMBER_OF]-(p:Person)
+WITH childId, f, p, m ORDER BY p.dateOfBirth
+WITH childId, f, collect(p {.id, .givenName, .familyName, .dateOfBirth, .unborn,
+     kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END, householdRole: m.role}) AS members
+RETURN childId, f {.id, .name} AS family, members
+"""
+
+RELATIONSHIPS_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})-[r:RELATED_TO]->(p:Person)
+RETURN childId, r.type AS type, p {.id, .givenName, .familyName, .dateOfBirth, .unborn,
+       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END} AS person
+ORDER BY r.type, p.familyName, p.givenName
+"""
+
+ADDRESSES_OF = """
+UNWIND $ids AS personId
+MATCH (p:Person {id: personId})-[l:LIVES_AT]->(a:Address)
+WHERE l.until IS NULL
+RETURN personId, a {.id, .line1, .line2, .town, .postcode} AS address
+"""
+
+ALLOCATED_WORKERS_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})-[:ALLOCATED_TO]->(w:Worker)
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
+RETURN childId, w {.id, .name, .role, .email, .phone, team: t.name} AS worker
+"""
+
+SCHOOLS_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})-[:ATTENDS]->(s:Agency)
+RETURN childId, s {.id, .name, .kind, .phone} AS school
+"""
+
+INVOLVEMENTS_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})-[:HAS_INVOLVEMENT]->(i:Involvement)
+OPTIONAL MATCH (i)-[:BY_WORKER]->(w:Worker)
+OPTIONAL MATCH (i)-[:BY_AGENCY]->(a:Agency)
+RETURN childId, i {.id, .role, .startDate, .endDate, worker: w.name, agency: a.name} AS involvement
+ORDER BY i.startDate
+"""

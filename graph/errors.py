@@ -1,0 +1,19 @@
+"""Errors the graph store raises, the same whichever engine is underneath."""
+
+from __future__ import annotations
+
+
+class GraphError(Exception):
+    """Base of every error raised by a graph engine adapter."""
+
+
+class GraphUnavailable(GraphError):
+    """The engine cannot be reached (not started, crashed, network)."""
+
+
+class ConstraintViolation(GraphError):
+    """A statement would break a uniqueness constraint; nothing was written."""
+
+
+class EngineLocked(GraphError):
+    """Another process owns the embedded engine's data directory and is not answering."""

@@ -1,0 +1,99 @@
+"""GraphStore on FalkorDB (the embedded engine, or any FalkorDB reachable by socket)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import redis.exceptions
+from falkordb.asyncio import FalkorDB
+
+from graph.errors import ConstraintViolation, GraphError, GraphUnavailable
+from graph.store import Params, Row, encode_params
+from graph.values import normalise
+from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
+
+_CONSTRAINT_POLL_S = 0.05
+
+
+class FalkorDBStore:
+    """Runs statements on one named graph of a FalkorDB server."""
+
+    engine = "falkordb"
+
+    def __init__(self, socket_path: str, graph_name: str, *, max_connections: int = 16) -> None:
+        self._db = FalkorDB(unix_socket_path=socket_path, max_connections=max_connections)
+        self.graph_name = graph_name
+        self._graph = self._db.select_graph(graph_name)
+
+    async def read(self, statement: str, params: Params | None = None) -> list[Row]:
+        return await self._run(statement, params, read_only=True)
+
+    async def write(self, statement: str, params: Params | None = None) -> list[Row]:
+        return await self._run(statement, params, read_only=False)
+
+    async def _run(self, statement: str, params: Params | None, *, read_only: bool) -> list[Row]:
+        try:
+            if read_only:
+                result = await self._graph.ro_query(statement, encode_params(params))
+            else:
+                result = await self._graph.query(statement, encode_params(params))
+        except redis.exceptions.ConnectionError as exc:
+            raise GraphUnavailable(str(exc)) from exc
+        except redis.exceptions.ResponseError as exc:
+            message = str(exc)
+            if "unique constraint" in message.lower():
+                raise ConstraintViolation(message) from exc
+            raise GraphError(message) from exc
+        columns = [column[1] for column in result.header]
+        return [
+            {name: normalise(value) for name, value in zip(columns, row, strict=True)}
+            for row in result.result_set
+        ]
+
+    async def apply_schema(self) -> None:
+        # FalkorDB has no constraint DDL in Cypher: a unique constraint needs an
+        # exact-match index first, then a server command, and is built asynchronously.
+        for label, key in {*UNIQUE_KEYS, *INDEXED_KEYS}:
+            with contextlib.suppress(redis.exceptions.ResponseError):
+                await self._graph.query(f"CREATE INDEX FOR (n:`{label}`) ON (n.`{key}`)")
+        for label, key in UNIQUE_KEYS:
+            with contextlib.suppress(redis.exceptions.ResponseError):
+                await self._db.execute_command(
+                    "GRAPH.CONSTRAINT",
+                    "CREATE",
+                    self.graph_name,
+                    "UNIQUE",
+                    "NODE",
+                    label,
+                    "PROPERTIES",
+                    1,
+                    key,
+                )
+        await self._wait_for_constraints()
+
+    async def _wait_for_constraints(self) -> None:
+        for _ in range(400):
+            rows = await self.read(
+                "CALL db.constraints() YIELD label, properties, status "
+                "RETURN label, properties, status"
+            )
+            pending = [row for row in rows if row["status"] != "OPERATIONAL"]
+            failed = [row for row in rows if row["status"] == "FAILED"]
+            if failed:
+                raise GraphError(f"constraint could not be built (duplicates exist): {failed}")
+            if not pending:
+                return
+            await asyncio.sleep(_CONSTRAINT_POLL_S)
+        raise GraphError("constraints still pending after 20 s")
+
+    async def drop(self) -> None:
+        """Delete the whole graph (tests isolate themselves by graph name)."""
+        with contextlib.suppress(redis.exceptions.ResponseError):
+            await self._graph.delete()
+
+    async def close(self) -> None:
+        connection: Any = self._db.connection
+        with contextlib.suppress(Exception):
+            await connection.aclose()

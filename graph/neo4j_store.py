@@ -1,0 +1,72 @@
+"""GraphStore on Neo4j (production): the official async driver over bolt/neo4j URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+import neo4j.exceptions
+
+from graph.errors import ConstraintViolation, GraphError, GraphUnavailable
+from graph.store import Params, Row, encode_params
+from graph.values import normalise
+from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
+
+
+class Neo4jStore:
+    """Runs each statement in its own managed transaction (retried on transient errors)."""
+
+    engine = "neo4j"
+
+    def __init__(
+        self, url: str, *, user: str | None, password: str | None, database: str | None
+    ) -> None:
+        auth = (user, password) if user else None
+        self._driver = neo4j.AsyncGraphDatabase.driver(url, auth=auth)
+        self._database = database
+
+    async def read(self, statement: str, params: Params | None = None) -> list[Row]:
+        return await self._run(statement, params, access=neo4j.READ_ACCESS)
+
+    async def write(self, statement: str, params: Params | None = None) -> list[Row]:
+        return await self._run(statement, params, access=neo4j.WRITE_ACCESS)
+
+    async def _run(self, statement: str, params: Params | None, *, access: str) -> list[Row]:
+        encoded = encode_params(params)
+
+        async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
+            result = await tx.run(statement, encoded)
+            records = [record async for record in result]
+            return [{key: normalise(record[key]) for key in record.keys()} for record in records]
+
+        try:
+            async with self._driver.session(database=self._database, default_access_mode=access) as s:
+                if access == neo4j.READ_ACCESS:
+                    return await s.execute_read(work)
+                return await s.execute_write(work)
+        except neo4j.exceptions.ConstraintError as exc:
+            raise ConstraintViolation(str(exc)) from exc
+        except neo4j.exceptions.ServiceUnavailable as exc:
+            raise GraphUnavailable(str(exc)) from exc
+        except neo4j.exceptions.Neo4jError as exc:
+            raise GraphError(str(exc)) from exc
+
+    async def apply_schema(self) -> None:
+        statements: list[str] = []
+        for label, key in UNIQUE_KEYS:
+            statements.append(
+                f"CREATE CONSTRAINT lcs_{label.lower()}_{key.lower()}_unique IF NOT EXISTS "
+                f"FOR (n:`{label}`) REQUIRE n.`{key}` IS UNIQUE"
+            )
+        for label, key in INDEXED_KEYS:
+            statements.append(
+                f"CREATE INDEX lcs_{label.lower()}_{key.lower()} IF NOT EXISTS "
+                f"FOR (n:`{label}`) ON (n.`{key}`)"
+            )
+        async with self._driver.session(database=self._database) as session:
+            for statement in statements:
+                result: Any = await session.run(statement)
+                await result.consume()
+
+    async def close(self) -> None:
+        await self._driver.close()

@@ -1,0 +1,24 @@
+"""Normalise what an engine returns into plain Python values."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+
+def normalise(value: Any) -> Any:
+    """Turn engine-specific values into dicts, lists, scalars and `datetime.date`.
+
+    Neo4j returns `neo4j.time.Date`; FalkorDB returns `datetime.date`. Statements
+    return maps and scalars, never nodes, so no node type needs handling here.
+    """
+    if isinstance(value, dict):
+        return {key: normalise(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalise(item) for item in value]
+    if isinstance(value, date):
+        return value
+    to_native = getattr(value, "to_native", None)
+    if callable(to_native):
+        return to_native()
+    return value

@@ -1,0 +1,212 @@
+"""The Starlette application: authentication, the audience dispatch, the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from auth.middleware import BearerAuthMiddleware
+from auth.principal import Audience, Principal
+from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
+from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.outbox import OutboxWorker
+from graph import GraphStore, OpenGraph, open_graph
+from resolvers.context import HubContext
+from schema import build_schemas
+from workflow.calendar import WorkingDayCalendar, default_calendar
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+    from strawberry.federation import Schema
+
+    from connectors.livelink.content_store import ContentStore
+    from hub.settings import Settings
+
+
+@dataclass
+class Hub:
+    """What the running app holds: the store, the calendar, the outbox worker."""
+
+    store: GraphStore
+    calendar: WorkingDayCalendar = field(default_factory=default_calendar)
+    content_store: ContentStore | None = None
+    outbox_worker: OutboxWorker | None = None
+
+
+class _AudienceGraphQL(GraphQL[HubContext, None]):
+    def __init__(self, schema: Schema, hub: Hub) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self._hub = hub
+
+    async def get_context(self, request: Any, response: Any) -> HubContext:
+        principal: Principal = request.state.principal
+        return HubContext(
+            request=request, principal=principal, store=self._hub.store, calendar=self._hub.calendar
+        )
+
+
+class GraphQLDispatch:
+    """Sends each request to the schema of its caller's audience.
+
+    A request without a principal only gets here when it is a browser asking for the
+    GraphiQL page (the middleware lets nothing else through); the page is the same for
+    everyone and every query it sends carries a token.
+    """
+
+    def __init__(self, hub: Hub) -> None:
+        self._apps = {
+            audience: _AudienceGraphQL(schema, hub) for audience, schema in build_schemas().items()
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        principal: Principal | None = scope.get("state", {}).get("principal")
+        audience = principal.audience if principal else Audience.INTERNAL
+        await self._apps[audience](scope, receive, send)
+
+
+def token_settings(settings: Settings) -> TokenSettings:
+    """The token rules the hub's settings describe."""
+    values: dict[str, Any] = {
+        "issuer": settings.issuer,
+        "audience": settings.token_audience,
+        "key_path": settings.key_path,
+    }
+    if settings.jwks_url:
+        values["jwks_url"] = settings.jwks_url
+    return TokenSettings(**values)
+
+
+def build_verifier(settings: Settings) -> tuple[TokenVerifier, LocalSigningKey | None]:
+    """The verifier, and in local mode the key the hub signs its own tokens with."""
+    rules = token_settings(settings)
+    if rules.jwks_url:
+        return TokenVerifier(rules), None
+    key = LocalSigningKey.load_or_create(rules.key_path)
+    return TokenVerifier(rules, key), key
+
+
+def open_settings_graph(settings: Settings) -> OpenGraph:
+    """Open the graph store the settings name."""
+    return open_graph(
+        settings.graph_url,
+        data_dir=settings.graph_dir,
+        graph_name=settings.graph_name,
+        user=settings.graph_user,
+        password=settings.graph_password,
+        appendfsync=settings.graph_appendfsync,
+    )
+
+
+def content_store_from_settings(settings: Settings) -> ContentStore:
+    """The content store the outbox delivers to (the embedded one under var/)."""
+    if settings.content_store != "embedded":
+        raise ValueError(
+            f"LCS_HUB_CONTENT_STORE={settings.content_store!r}: only 'embedded' is wired in "
+            "the hub's settings so far"
+        )
+    return EmbeddedContentStore(settings.content_dir)
+
+
+async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
+    from bench import county
+    from graph.cypher.bulk import STORE_IS_EMPTY
+
+    rows = await store.read(STORE_IS_EMPTY)
+    if rows[0]["nodes"] == 0:
+        await county.load(store, county.generate(size))
+
+
+def issue_persona_token(settings: Settings, persona_name: str) -> str:
+    """A local token for one of the demo personas (`lcs-hub token --as NAME`)."""
+    from bench.personas import BY_NAME
+
+    persona = BY_NAME[persona_name]
+    rules = token_settings(settings)
+    key = LocalSigningKey.load_or_create(rules.key_path)
+    return TokenIssuer(rules, key).issue(
+        persona.subject, persona.display_name, persona.role, persona.agency, persona.team
+    )
+
+
+def _print_tokens(settings: Settings, port_hint: str) -> None:
+    from bench.personas import PERSONAS
+
+    lines = [f"\nGraphiQL: {port_hint}  (add header Authorization: Bearer <token>)"]
+    for persona in PERSONAS:
+        lines.append(f"\n{persona.name} ({persona.display_name}, {persona.role}):")
+        lines.append(issue_persona_token(settings, persona.name))
+    print("\n".join(lines), flush=True)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: GraphStore | None = None,
+    content_store: ContentStore | None = None,
+    run_outbox: bool = True,
+    demo_if_empty: str | None = None,
+    print_tokens: bool = False,
+) -> Starlette:
+    """The hub as an ASGI app.
+
+    Args:
+        settings: where things are and how tokens are checked.
+        store: an already open store (tests share one engine); otherwise the app opens
+            the one the settings name for its lifetime.
+        content_store: where the outbox files documents; the settings' choice by default.
+        run_outbox: deliver the filing outbox in-process (off when it runs on its own).
+    """
+    verifier, signing_key = build_verifier(settings)
+    opened: OpenGraph | None = None
+    if store is None:
+        # Started here, in the thread that runs the app, so the engine lives as long as it.
+        opened = open_settings_graph(settings)
+        store = opened.store
+    hub = Hub(store=store, content_store=content_store or content_store_from_settings(settings))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.store.apply_schema()
+        if demo_if_empty:
+            await _load_demo_if_empty(hub.store, demo_if_empty)
+        if run_outbox and hub.content_store is not None:
+            hub.outbox_worker = OutboxWorker.from_settings(hub.store, settings, hub.content_store)
+            hub.outbox_worker.start()
+        if print_tokens:
+            _print_tokens(settings, "http://127.0.0.1:8000/graphql")
+        try:
+            yield
+        finally:
+            if hub.outbox_worker is not None:
+                await hub.outbox_worker.stop()
+            if hub.content_store is not None:
+                await hub.content_store.aclose()
+            if opened is not None:
+                await opened.close()
+
+    async def jwks(request: Request) -> Response:
+        return JSONResponse(signing_key.jwks if signing_key else {"keys": []})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "engine": hub.store.engine})
+
+    app = Starlette(
+        routes=[
+            Route("/.well-known/jwks.json", jwks),
+            Route("/healthz", healthz),
+            Route("/graphql", GraphQLDispatch(hub), methods=["GET", "POST"]),
+        ],
+        middleware=[Middleware(BearerAuthMiddleware, verifier=verifier)],
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    return app

@@ -1,0 +1,35 @@
+"""Reading children: by id (also for federation `_entities`) and by search."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from graph.cypher import children as statements
+
+if TYPE_CHECKING:
+    from graph import Row
+    from resolvers.context import HubContext
+
+SEARCH_LIMIT = 50
+
+
+async def child(context: HubContext, child_id: str) -> Row | None:
+    """The child, or None when there is no such child or the caller may not see it."""
+    return await context.loaders.child.load(child_id)
+
+
+async def search_children(context: HubContext, term: str) -> list[Row]:
+    """Children whose family name starts with `term`, or whose NHS number or UPN is `term`."""
+    cleaned = term.strip()
+    if not cleaned:
+        return []
+    rows = await context.store.read(
+        statements.SEARCH_CHILDREN,
+        {
+            **context.scope.params(),
+            "prefix": cleaned.lower(),
+            "exact": cleaned.replace(" ", "").upper(),
+            "limit": SEARCH_LIMIT,
+        },
+    )
+    return [row["child"] for row in rows]

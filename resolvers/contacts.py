@@ -1,0 +1,38 @@
+"""Contact mutations: capability check, then the workflow operation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from resolvers.permissions import refuse_case_writes
+from workflow import contacts
+from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.validation import validate
+
+if TYPE_CHECKING:
+    from graph import Row
+    from resolvers.context import HubContext
+
+
+async def record_contact(
+    context: HubContext, raw: dict[str, Any]
+) -> Row | NotFound | NotAuthorised | InvalidInput:
+    """Record a contact about a known or a new child."""
+    if refused := refuse_case_writes(context):
+        return refused
+    data = validate(contacts.RecordContact, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    return await contacts.record_contact(context.store, context.scope, data, context.calendar)
+
+
+async def finalise_contact(
+    context: HubContext, contact_id: str, outcome: contacts.ContactOutcome, version: int | None
+) -> Row | NotFound | TransitionRefused | NotAuthorised:
+    """Finalise a contact with the front door's decision."""
+    if refused := refuse_case_writes(context):
+        return refused
+    return await contacts.finalise_contact(
+        context.store, context.scope, contact_id, outcome, version, date.today()
+    )

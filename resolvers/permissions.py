@@ -1,0 +1,18 @@
+"""The capability checks resolvers make before any workflow operation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auth.capabilities import Capability, can
+from workflow.outcomes import NotAuthorised
+
+if TYPE_CHECKING:
+    from resolvers.context import HubContext
+
+
+def refuse_case_writes(context: HubContext) -> NotAuthorised | None:
+    """`NotAuthorised` unless the caller's role may change case records."""
+    if not can(context.principal, Capability.WRITE_CASE):
+        return NotAuthorised(reason=f"the {context.principal.role} role cannot change case records")
+    return None

@@ -1,0 +1,5 @@
+"""The GraphQL schemas: strawberry types, the audience schemas, federation."""
+
+from schema.build import FEDERATION_VERSION, build_internal_schema, build_schemas
+
+__all__ = ["FEDERATION_VERSION", "build_internal_schema", "build_schemas"]

@@ -1,0 +1,129 @@
+"""Contacts and case notes: their types, inputs and mutation results."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from schema.enums import CaseNoteType, ContactOutcome, ReferralSource, Sex
+from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
+
+
+def _instant(epoch_ms: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms is not None else None
+
+
+@strawberry.type(description="Something reported to children's services about a child")
+class Contact:
+    id: strawberry.ID
+    child_id: strawberry.ID
+    received_date: date
+    source: ReferralSource
+    summary: str
+    status: str
+    outcome: ContactOutcome | None
+    decision_due: date = strawberry.field(description="One working day after it was received")
+    decision_date: date | None
+    recorded_at: datetime
+    finalised_at: datetime | None
+    referral_id: strawberry.ID | None
+    version: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Contact:
+        recorded_at = _instant(row["recordedAt"])
+        assert recorded_at is not None
+        referral_id = row.get("referralId")
+        return cls(
+            id=strawberry.ID(row["id"]),
+            child_id=strawberry.ID(row["childId"]),
+            received_date=row["receivedDate"],
+            source=ReferralSource(row["source"]),
+            summary=row["summary"],
+            status=row["status"],
+            outcome=ContactOutcome(row["outcome"]) if row.get("outcome") else None,
+            decision_due=row["decisionDue"],
+            decision_date=row.get("decisionDate"),
+            recorded_at=recorded_at,
+            finalised_at=_instant(row.get("finalisedAt")),
+            referral_id=strawberry.ID(referral_id) if referral_id else None,
+            version=row["version"],
+        )
+
+
+@strawberry.type(description="A finalised contact and whether finalising it opened the child's file")
+class FinalisedContact:
+    contact: Contact
+    file_opened: bool
+
+
+@strawberry.type(description="A case note on a child's record")
+class CaseNote:
+    id: strawberry.ID
+    type: CaseNoteType
+    text: str
+    occurred_at: datetime
+    recorded_at: datetime
+    status: str
+    author: str | None
+    version: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CaseNote:
+        occurred_at = _instant(row["occurredAt"])
+        recorded_at = _instant(row["recordedAt"])
+        assert occurred_at is not None and recorded_at is not None
+        return cls(
+            id=strawberry.ID(row["id"]),
+            type=CaseNoteType(row["type"]),
+            text=row["text"],
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            status=row["status"],
+            author=row.get("author"),
+            version=row["version"],
+        )
+
+
+@strawberry.input(description="A child the hub has not met before")
+class NewChildInput:
+    given_name: str
+    family_name: str
+    date_of_birth: date | None = None
+    expected_date_of_birth: date | None = None
+    sex: Sex = Sex.U
+    ethnicity: str | None = None
+    nhs_number: str | None = None
+    upn: str | None = None
+    unborn: bool = False
+
+
+@strawberry.input(description="A contact: give childId for a known child, or child for a new one")
+class RecordContactInput:
+    received_date: date
+    source: ReferralSource
+    summary: str
+    child_id: strawberry.ID | None = None
+    child: NewChildInput | None = None
+
+
+@strawberry.input(description="A case note")
+class AddCaseNoteInput:
+    child_id: strawberry.ID
+    type: CaseNoteType
+    text: str
+    occurred_at: datetime
+
+
+RecordContactResult = Annotated[
+    Contact | NotFound | NotAuthorised | InvalidInput, strawberry.union("RecordContactResult")
+]
+FinaliseContactResult = Annotated[
+    FinalisedContact | NotFound | TransitionRefused | NotAuthorised,
+    strawberry.union("FinaliseContactResult"),
+]
+AddCaseNoteResult = Annotated[
+    CaseNote | NotFound | NotAuthorised | InvalidInput, strawberry.union("AddCaseNoteResult")
+]

@@ -1,0 +1,225 @@
+"""The child and the people, places and agencies around them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry.federation import type as entity_type
+from strawberry.types import Info
+
+from resolvers import children as child_resolvers
+from resolvers.context import HubContext
+from schema.casework import CaseNote, Contact
+from schema.enums import Sex
+from schema.livelink import LivelinkFile
+
+
+@strawberry.enum(description="Whether a person on the record is a child or an adult")
+class PersonKind(enum.StrEnum):
+    CHILD = "CHILD"
+    ADULT = "ADULT"
+
+
+@strawberry.type(description="A postal address")
+class Address:
+    id: strawberry.ID
+    line1: str
+    line2: str | None
+    town: str
+    postcode: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Address:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            line1=row["line1"],
+            line2=row.get("line2"),
+            town=row["town"],
+            postcode=row["postcode"],
+        )
+
+
+@entity_type(keys=["id"], description="A person on the record: a family member or relative")
+class Person:
+    id: strawberry.ID
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    unborn: bool
+    kind: PersonKind
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Person:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            given_name=row["givenName"],
+            family_name=row["familyName"],
+            date_of_birth=row.get("dateOfBirth"),
+            unborn=bool(row.get("unborn")),
+            kind=PersonKind(row["kind"]),
+        )
+
+
+@strawberry.type(description="A member of the child's household")
+class FamilyMember:
+    person: Person
+    household_role: str | None
+
+
+@entity_type(keys=["id"], description="A household the child belongs to")
+class Family:
+    id: strawberry.ID
+    name: str
+    members: list[FamilyMember]
+
+
+@strawberry.type(description="How a person is related to the child, e.g. MOTHER, SIBLING")
+class Relationship:
+    type: str
+    person: Person
+
+
+@strawberry.type(description="A worker of the local authority")
+class Worker:
+    id: strawberry.ID
+    name: str
+    role: str
+    team: str | None
+    email: str | None
+    phone: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Worker:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            name=row["name"],
+            role=row["role"],
+            team=row.get("team"),
+            email=row.get("email"),
+            phone=row.get("phone"),
+        )
+
+
+@strawberry.type(description="A school or other agency")
+class Agency:
+    id: strawberry.ID
+    name: str
+    kind: str
+    phone: str | None
+
+
+@strawberry.type(description="A professional involved with the child")
+class Involvement:
+    id: strawberry.ID
+    role: str
+    worker: str | None
+    agency: str | None
+    start_date: date | None
+    end_date: date | None
+
+
+@entity_type(keys=["id"], description="A child known to children's services")
+class Child:
+    id: strawberry.ID
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    expected_date_of_birth: date | None
+    unborn: bool
+    sex: Sex
+    ethnicity: str | None
+    nhs_number: str | None
+    upn: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Child:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            given_name=row["givenName"],
+            family_name=row["familyName"],
+            date_of_birth=row.get("dateOfBirth"),
+            expected_date_of_birth=row.get("expectedDateOfBirth"),
+            unborn=bool(row.get("unborn")),
+            sex=Sex(row.get("sex") or "U"),
+            ethnicity=row.get("ethnicity"),
+            nhs_number=row.get("nhsNumber"),
+            upn=row.get("upn"),
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Child | None:
+        # Federation `_entities` goes through the same access rule as `child(id)`.
+        row = await child_resolvers.child(info.context, id)
+        return cls.from_row(row) if row else None
+
+    @strawberry.field(description="The child's current address")
+    async def address(self, info: Info[HubContext, None]) -> Address | None:
+        row = await info.context.loaders.address.load(self.id)
+        return Address.from_row(row) if row else None
+
+    @strawberry.field(description="The household the child belongs to, with its members")
+    async def family(self, info: Info[HubContext, None]) -> Family | None:
+        row = await info.context.loaders.family.load(self.id)
+        if row is None:
+            return None
+        members = [
+            FamilyMember(person=Person.from_row(member), household_role=member.get("householdRole"))
+            for member in row["members"]
+        ]
+        family = row["family"]
+        return Family(id=strawberry.ID(family["id"]), name=family["name"], members=members)
+
+    @strawberry.field(description="People related to the child and how")
+    async def relationships(self, info: Info[HubContext, None]) -> list[Relationship]:
+        rows = await info.context.loaders.relationships.load(self.id)
+        return [Relationship(type=row["type"], person=Person.from_row(row["person"])) for row in rows]
+
+    @strawberry.field(description="The child's allocated social worker")
+    async def allocated_worker(self, info: Info[HubContext, None]) -> Worker | None:
+        row = await info.context.loaders.allocated_worker.load(self.id)
+        return Worker.from_row(row) if row else None
+
+    @strawberry.field(description="The school the child attends")
+    async def school(self, info: Info[HubContext, None]) -> Agency | None:
+        row = await info.context.loaders.school.load(self.id)
+        if row is None:
+            return None
+        return Agency(
+            id=strawberry.ID(row["id"]), name=row["name"], kind=row["kind"], phone=row.get("phone")
+        )
+
+    @strawberry.field(description="Professionals involved with the child")
+    async def involvements(self, info: Info[HubContext, None]) -> list[Involvement]:
+        rows = await info.context.loaders.involvements.load(self.id)
+        return [
+            Involvement(
+                id=strawberry.ID(row["involvement"]["id"]),
+                role=row["involvement"]["role"],
+                worker=row["involvement"].get("worker"),
+                agency=row["involvement"].get("agency"),
+                start_date=row["involvement"].get("startDate"),
+                end_date=row["involvement"].get("endDate"),
+            )
+            for row in rows
+        ]
+
+    @strawberry.field(description="Contacts about the child, newest first")
+    async def contacts(self, info: Info[HubContext, None]) -> list[Contact]:
+        rows = await info.context.loaders.contacts.load(self.id)
+        return [
+            Contact.from_row({**row["contact"], "childId": self.id, "referralId": row["referralId"]})
+            for row in rows
+        ]
+
+    @strawberry.field(description="Case notes, newest first")
+    async def case_notes(self, info: Info[HubContext, None]) -> list[CaseNote]:
+        rows = await info.context.loaders.notes.load(self.id)
+        return [CaseNote.from_row({**row["note"], "author": row["author"]}) for row in rows]
+
+    @strawberry.field(description="The child's Livelink file, once one has been opened")
+    async def file(self, info: Info[HubContext, None]) -> LivelinkFile | None:
+        row = await info.context.loaders.file.load(self.id)
+        return LivelinkFile.from_row(row) if row else None

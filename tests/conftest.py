@@ -1,0 +1,56 @@
+"""Shared fixtures: one real embedded engine per test session, one graph per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph import EmbeddedEngine, FalkorDBStore
+from hub.settings import Settings
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedEngine]:
+    # Closing an engine takes time and each test isolates itself by graph name, so the
+    # whole session shares one server (research/graph-engine.md §7).
+    started = EmbeddedEngine(tmp_path_factory.mktemp("graph"), appendfsync="everysec")
+    started.start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+async def store(engine: EmbeddedEngine) -> AsyncIterator[FalkorDBStore]:
+    assert engine.socket_path is not None
+    graph = FalkorDBStore(engine.socket_path, f"test-{uuid.uuid4().hex}")
+    await graph.apply_schema()
+    yield graph
+    await graph.drop()
+    await graph.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def client(store: FalkorDBStore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    from connectors.livelink.embedded_store import EmbeddedContentStore
+    from hub.app import create_app
+
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    app = create_app(settings, store=store, content_store=content, run_outbox=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield http
+    await content.aclose()

@@ -1,0 +1,31 @@
+"""Small helpers the end-to-end tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from hub.app import issue_persona_token
+from hub.settings import Settings
+
+
+def bearer(settings: Settings, persona: str) -> dict[str, str]:
+    """The Authorization header of a demo persona."""
+    return {"Authorization": f"Bearer {issue_persona_token(settings, persona)}"}
+
+
+async def graphql(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    query: str,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """POST a GraphQL operation; fail loudly on transport or GraphQL errors."""
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]  # type: ignore[no-any-return]

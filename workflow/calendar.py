@@ -1,0 +1,131 @@
+"""Working days, months and ages: the date arithmetic behind every statutory timescale.
+
+The graph store cannot do date arithmetic, so all of it lives here, in Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from datetime import date, timedelta
+
+import holidays
+
+_SATURDAY = 5
+
+
+def days_in_month(year: int, month: int) -> int:
+    """The number of days in `month` of `year` (28 to 31)."""
+    if month == 12:
+        return 31
+    return (date(year, month + 1, 1) - timedelta(days=1)).day
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` calendar months later (or earlier, if negative).
+
+    A day that the target month lacks is clamped to its last day: 31 January plus one
+    month is 28 February (29 in a leap year). This is how "within 3 months of" is read
+    for conferences and reviews: the deadline never spills into the following month.
+    """
+    month_index = start.year * 12 + (start.month - 1) + months
+    year, month_zero_based = divmod(month_index, 12)
+    month = month_zero_based + 1
+    return date(year, month, min(start.day, days_in_month(year, month)))
+
+
+def birthday(date_of_birth: date, age: int) -> date:
+    """The day a person born on `date_of_birth` reaches `age` years.
+
+    Someone born on 29 February reaches a new age on 1 March in a common year, which is
+    also what `age_on` counts (the anniversary has not passed on 28 February).
+    """
+    year = date_of_birth.year + age
+    if date_of_birth.month == 2 and date_of_birth.day == 29 and days_in_month(year, 2) == 28:
+        return date(year, 3, 1)
+    return date(year, date_of_birth.month, date_of_birth.day)
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Age in completed years on the day `on`."""
+    years = on.year - date_of_birth.year
+    if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
+        years -= 1
+    return years
+
+
+class WorkingDayCalendar:
+    """Working days in England and Wales: Monday to Friday except bank holidays.
+
+    Bank holidays come from the maintained `holidays` package (England and Wales share
+    one list, including substitute days and one-off holidays such as the 2022 state
+    funeral and the 2023 coronation); each year's list is fetched once and cached.
+    """
+
+    def __init__(self, *, country: str = "GB", subdivision: str = "ENG") -> None:
+        self._country = country
+        self._subdivision = subdivision
+        self._by_year: dict[int, frozenset[date]] = {}
+        self._lock = threading.Lock()
+
+    def bank_holidays(self, year: int) -> frozenset[date]:
+        """The bank holidays of `year` (some fall at weekends, with a substitute day)."""
+        cached = self._by_year.get(year)
+        if cached is not None:
+            return cached
+        with self._lock:
+            cached = self._by_year.get(year)
+            if cached is None:
+                source = holidays.country_holidays(
+                    self._country, subdiv=self._subdivision, years=year
+                )
+                cached = frozenset(day for day in source if day.year == year)
+                self._by_year[year] = cached
+            return cached
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether `day` is a weekday and not a bank holiday."""
+        return day.weekday() < _SATURDAY and day not in self.bank_holidays(day.year)
+
+    def add_working_days(self, start: date, working_days: int) -> date:
+        """The day on which `working_days` working days after `start` have passed.
+
+        `start` itself is never counted, and when it is not a working day counting begins
+        with the next working day: a decision due "within 1 working day" of a referral
+        received on Friday (or at the weekend) is due on Monday, or on Tuesday when Monday
+        is a bank holiday. A negative count walks back the same way; zero returns `start`.
+        """
+        step = timedelta(days=1 if working_days >= 0 else -1)
+        remaining = abs(working_days)
+        day = start
+        while remaining:
+            day += step
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (negative if `end` is earlier).
+
+        The inverse of `add_working_days`: for a working day `start`,
+        `working_days_between(start, add_working_days(start, n)) == n`.
+        """
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        day = start
+        while day < end:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count
+
+    def add_months(self, start: date, months: int) -> date:
+        """`add_months` (calendar months with end-of-month clamping), for a calendar in hand."""
+        return add_months(start, months)
+
+
+@functools.cache
+def default_calendar() -> WorkingDayCalendar:
+    """The process-wide calendar of England and Wales (one cache shared by all callers)."""
+    return WorkingDayCalendar()

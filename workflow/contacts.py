@@ -1,0 +1,175 @@
+"""The front door: recording a contact and deciding what happens next.
+
+Working Together to Safeguard Children 2023: a decision on a contact or referral
+within one working day of receiving it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from connectors.livelink import FILE_PLAN
+from graph.cypher import contacts as statements
+from workflow import identifiers
+from workflow.calendar import WorkingDayCalendar
+from workflow.codes import ReferralSource
+from workflow.ids import new_child_id, new_id, now_ms
+from workflow.outcomes import NotFound, TransitionRefused
+from workflow.validation import Input
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+
+class ContactOutcome(enum.StrEnum):
+    """What the front door decided."""
+
+    NO_FURTHER_ACTION = "NO_FURTHER_ACTION"
+    INFORMATION_AND_ADVICE = "INFORMATION_AND_ADVICE"
+    STEP_DOWN_TO_EARLY_HELP = "STEP_DOWN_TO_EARLY_HELP"
+    REFERRAL_TO_SOCIAL_CARE = "REFERRAL_TO_SOCIAL_CARE"
+
+
+class Sex(enum.StrEnum):
+    """CIN census / SSDA903 sex codes (since 2024-25)."""
+
+    M = "M"
+    F = "F"
+    U = "U"
+
+
+def _not_in_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(_not_in_future)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class NewChild(Input):
+    """A child the hub has not met before, recorded with the contact about them."""
+
+    given_name: Name
+    family_name: Name
+    date_of_birth: PastDate | None = None
+    expected_date_of_birth: date | None = None
+    sex: Sex = Sex.U
+    ethnicity: Annotated[str, Field(max_length=4)] | None = None
+    nhs_number: Annotated[str, AfterValidator(identifiers.nhs_number)] | None = None
+    upn: Annotated[str, AfterValidator(identifiers.upn)] | None = None
+    unborn: bool = False
+
+    @model_validator(mode="after")
+    def _birth_dates(self) -> Self:
+        if self.unborn and (self.expected_date_of_birth is None or self.date_of_birth):
+            raise ValueError("an unborn child has an expected date of birth and no date of birth")
+        if not self.unborn and self.date_of_birth is None:
+            raise ValueError("a born child needs a date of birth")
+        return self
+
+
+class RecordContact(Input):
+    """A contact: who it is about, when it came in, from whom, and what was said."""
+
+    child_id: str | None = None
+    child: NewChild | None = None
+    received_date: PastDate
+    source: ReferralSource
+    summary: Annotated[str, Field(min_length=1, max_length=20_000)]
+
+    @model_validator(mode="after")
+    def _one_child(self) -> Self:
+        if (self.child_id is None) == (self.child is None):
+            raise ValueError("give exactly one of childId (a known child) or child (a new one)")
+        return self
+
+
+async def record_contact(
+    store: GraphStore, scope: AccessScope, data: RecordContact, calendar: WorkingDayCalendar
+) -> Row | NotFound:
+    """Record a contact; its decision is due one working day after it was received."""
+    params: dict[str, Any] = {
+        **scope.params(),
+        "contactId": new_id(),
+        "receivedDate": data.received_date,
+        "decisionDue": calendar.add_working_days(data.received_date, 1),
+        "source": data.source.value,
+        "summary": data.summary,
+    }
+    if data.child is not None:
+        child = data.child.model_dump(by_alias=True, mode="json")
+        rows = await store.write(
+            statements.RECORD_CONTACT_FOR_NEW_CHILD,
+            {**params, "childId": new_child_id(), "child": child},
+        )
+    else:
+        rows = await store.write(
+            statements.RECORD_CONTACT_FOR_CHILD, {**params, "childId": data.child_id}
+        )
+    if not rows:
+        return NotFound(kind="Child", id=data.child_id or "")
+    return {**rows[0]["contact"], "childId": rows[0]["childId"]}
+
+
+async def finalise_contact(
+    store: GraphStore,
+    scope: AccessScope,
+    contact_id: str,
+    outcome: ContactOutcome,
+    version: int | None,
+    today: date,
+) -> Row | NotFound | TransitionRefused:
+    """Finalise a contact with its outcome, opening the child's Livelink file the first time."""
+    folders = [
+        {"id": new_id(), "key": folder.key, "name": folder.name, "position": position}
+        for position, folder in enumerate(FILE_PLAN)
+    ]
+    rows = await store.write(
+        statements.FINALISE_CONTACT,
+        {
+            **scope.params(),
+            "contactId": contact_id,
+            "outcome": outcome.value,
+            "version": version,
+            "today": today,
+            "referralId": new_id(),
+            "fileId": new_id(),
+            "outboxId": new_id(),
+            "folders": folders,
+        },
+    )
+    if rows:
+        row = rows[0]
+        return {
+            **row["contact"],
+            "childId": row["childId"],
+            "referralId": row["referralId"],
+            "fileCreated": row["fileCreated"],
+        }
+    state = await store.read(
+        statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id}
+    )
+    if not state:
+        return NotFound(kind="Contact", id=contact_id)
+    current = state[0]
+    if current["status"] != "OPEN":
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=(),
+            reason="the contact is already finalised; its outcome cannot be changed",
+        )
+    return TransitionRefused(
+        current_state=current["status"],
+        allowed=("finaliseContact",),
+        reason=(
+            f"the contact changed since you loaded it (version {version}, now "
+            f"{current['version']}); reload it and decide again"
+        ),
+    )

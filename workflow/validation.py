@@ -1,0 +1,35 @@
+"""Turning raw input into a validated model, or into `InvalidInput` naming each field and rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+from workflow.outcomes import FieldProblem, InvalidInput
+
+
+class Input(BaseModel):
+    """Base of every workflow input: camelCase names, as the GraphQL caller spells them."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        str_strip_whitespace=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+def validate[M: BaseModel](model: type[M], raw: dict[str, Any]) -> M | InvalidInput:
+    """Validate `raw` against `model`; every broken rule is reported, nothing raised."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "input"
+            rule = error["msg"].removeprefix("Value error, ")
+            problems.append(FieldProblem(field=field, rule=rule))
+        return InvalidInput(problems=tuple(problems))
