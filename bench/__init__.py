@@ -1,1 +1,1 @@
-"""bench"""
+"""The synthetic county (demo and benchmarks) and the demo personas."""

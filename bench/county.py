@@ -28,17 +28,82 @@ SIZES = {"tiny": 6, "small": 40, "medium": 600, "large": 10_000}
 BATCH = 2_000
 LA_CODE = "919"  # Hertfordshire's DfE LA number, used in demo UPNs
 
-GIVEN = ["Amelia", "Noah", "Olivia", "Leo", "Isla", "Oscar", "Ava", "Arthur", "Mia", "Freddie",
-         "Ivy", "Theo", "Grace", "Alfie", "Lily", "Jack", "Sophia", "Harry", "Ella", "Muhammad"]
-ADULT_GIVEN = ["Sarah", "James", "Emma", "David", "Laura", "Michael", "Rachel", "Daniel",
-               "Claire", "Paul", "Aisha", "Tom"]
-FAMILY = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-          "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts",
-          "Green", "Hall", "Khan", "Clarke"]
-TOWNS = [("Stevenage", "SG1"), ("Watford", "WD17"), ("Hemel Hempstead", "HP1"),
-         ("St Albans", "AL1"), ("Hitchin", "SG5"), ("Hertford", "SG14")]
-STREETS = ["High Street", "Church Road", "Station Road", "Victoria Road", "Green Lane",
-           "Manor Road", "Park Avenue", "Queens Road"]
+GIVEN = [
+    "Amelia",
+    "Noah",
+    "Olivia",
+    "Leo",
+    "Isla",
+    "Oscar",
+    "Ava",
+    "Arthur",
+    "Mia",
+    "Freddie",
+    "Ivy",
+    "Theo",
+    "Grace",
+    "Alfie",
+    "Lily",
+    "Jack",
+    "Sophia",
+    "Harry",
+    "Ella",
+    "Muhammad",
+]
+ADULT_GIVEN = [
+    "Sarah",
+    "James",
+    "Emma",
+    "David",
+    "Laura",
+    "Michael",
+    "Rachel",
+    "Daniel",
+    "Claire",
+    "Paul",
+    "Aisha",
+    "Tom",
+]
+FAMILY = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Khan",
+    "Clarke",
+]
+TOWNS = [
+    ("Stevenage", "SG1"),
+    ("Watford", "WD17"),
+    ("Hemel Hempstead", "HP1"),
+    ("St Albans", "AL1"),
+    ("Hitchin", "SG5"),
+    ("Hertford", "SG14"),
+]
+STREETS = [
+    "High Street",
+    "Church Road",
+    "Station Road",
+    "Victoria Road",
+    "Green Lane",
+    "Manor Road",
+    "Park Avenue",
+    "Queens Road",
+]
 ETHNICITIES = ["WBRI", "WOTH", "MWBC", "AIND", "APKN", "BAFR", "BCRB", "CHNE", "OOTH"]
 SUMMARIES = [
     "School reports the child arrived hungry and with an unexplained bruise.",
@@ -88,19 +153,37 @@ class County:
 
 def _organisation(county: County, rng: random.Random, school_count: int) -> None:
     county.agencies += [
-        {"id": personas.LOCAL_AUTHORITY, "name": "Hertfordshire County Council",
-         "kind": "LOCAL_AUTHORITY", "phone": "0300 123 4043",
-         "outOfHoursPhone": "0300 123 4040"},
-        {"id": personas.POLICE_FORCE, "name": "Hertfordshire Constabulary", "kind": "POLICE",
-         "phone": "101", "outOfHoursPhone": "999"},
-        {"id": personas.HEALTH_TRUST, "name": "Hertfordshire Community NHS Trust",
-         "kind": "NHS", "phone": "01707 388000", "outOfHoursPhone": "111"},
+        {
+            "id": personas.LOCAL_AUTHORITY,
+            "name": "Hertfordshire County Council",
+            "kind": "LOCAL_AUTHORITY",
+            "phone": "0300 123 4043",
+            "outOfHoursPhone": "0300 123 4040",
+        },
+        {
+            "id": personas.POLICE_FORCE,
+            "name": "Hertfordshire Constabulary",
+            "kind": "POLICE",
+            "phone": "101",
+            "outOfHoursPhone": "999",
+        },
+        {
+            "id": personas.HEALTH_TRUST,
+            "name": "Hertfordshire Community NHS Trust",
+            "kind": "NHS",
+            "phone": "01707 388000",
+            "outOfHoursPhone": "111",
+        },
     ]
     for number in range(1, school_count + 1):
         county.agencies.append(
-            {"id": f"agency-school-{number:02d}", "name": f"{rng.choice(FAMILY)} Park School",
-             "kind": "SCHOOL", "phone": f"01438 {rng.randint(100000, 999999)}",
-             "outOfHoursPhone": None}
+            {
+                "id": f"agency-school-{number:02d}",
+                "name": f"{rng.choice(FAMILY)} Park School",
+                "kind": "SCHOOL",
+                "phone": f"01438 {rng.randint(100000, 999999)}",
+                "outOfHoursPhone": None,
+            }
         )
     teams = [
         (personas.FRONT_DOOR_TEAM, "Front Door (MASH)"),
@@ -111,8 +194,11 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
     for team_id, name in teams:
         county.teams.append({"id": team_id, "name": name, "agency": personas.LOCAL_AUTHORITY})
         manager_id = "worker-tm-demo" if team_id == personas.SAFEGUARDING_TEAM else f"{team_id}-tm"
-        manager_name = "Alex Morgan" if manager_id == "worker-tm-demo" else (
-            f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
+        manager_name = (
+            "Alex Morgan"
+            if manager_id == "worker-tm-demo"
+            else (f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
+        )
         county.workers.append(_worker(manager_id, manager_name, "team_manager", team_id))
         for number in range(1, 4):
             worker_id = (
@@ -120,16 +206,25 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
                 if team_id == personas.SAFEGUARDING_TEAM and number == 1
                 else f"{team_id}-sw{number}"
             )
-            name = "Sam Patel" if worker_id == "worker-sw-demo" else (
-                f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
+            name = (
+                "Sam Patel"
+                if worker_id == "worker-sw-demo"
+                else (f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
+            )
             county.workers.append(_worker(worker_id, name, "social_worker", team_id))
             county.reporting.append({"worker": worker_id, "manager": manager_id})
 
 
 def _worker(worker_id: str, name: str, role: str, team: str) -> dict[str, Any]:
     email = name.lower().replace(" ", ".") + "@hertfordshire.gov.uk"
-    return {"id": worker_id, "name": name, "role": role, "team": team, "email": email,
-            "phone": "01992 555" + str(abs(hash(worker_id)) % 1000).zfill(3)}
+    return {
+        "id": worker_id,
+        "name": name,
+        "role": role,
+        "team": team,
+        "email": email,
+        "phone": "01992 555" + str(abs(hash(worker_id)) % 1000).zfill(3),
+    }
 
 
 def generate(size: str = "small", seed: int = 42, today: date | None = None) -> County:
@@ -147,29 +242,59 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
         family_name = rng.choice(FAMILY)
         town, district = rng.choice(TOWNS)
         family_id = f"family-{number:05d}"
-        address = {"id": f"address-{number:05d}",
-                   "line1": f"{rng.randint(1, 120)} {rng.choice(STREETS)}", "town": town,
-                   "postcode": f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
-                               f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"}
-        county.families.append({"id": family_id, "name": f"{family_name} household",
-                                "address": address})
-        mother = _person(f"p-{number:05d}-m", rng.choice(ADULT_GIVEN), family_name, "F",
-                         today - timedelta(days=rng.randint(20, 45) * 365), family_id, address,
-                         rng, child=False, role="MOTHER")
+        address = {
+            "id": f"address-{number:05d}",
+            "line1": f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+            "town": town,
+            "postcode": f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+            f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+        }
+        county.families.append(
+            {"id": family_id, "name": f"{family_name} household", "address": address}
+        )
+        mother = _person(
+            f"p-{number:05d}-m",
+            rng.choice(ADULT_GIVEN),
+            family_name,
+            "F",
+            today - timedelta(days=rng.randint(20, 45) * 365),
+            family_id,
+            address,
+            rng,
+            child=False,
+            role="MOTHER",
+        )
         county.people.append(mother)
         father = None
         if rng.random() < 0.6:
-            father = _person(f"p-{number:05d}-f", rng.choice(ADULT_GIVEN), family_name, "M",
-                             today - timedelta(days=rng.randint(22, 50) * 365), family_id,
-                             address, rng, child=False, role="FATHER")
+            father = _person(
+                f"p-{number:05d}-f",
+                rng.choice(ADULT_GIVEN),
+                family_name,
+                "M",
+                today - timedelta(days=rng.randint(22, 50) * 365),
+                family_id,
+                address,
+                rng,
+                child=False,
+                role="FATHER",
+            )
             county.people.append(father)
         children = []
         for index in range(rng.randint(1, 4)):
             upn_serial += 1
             born = today - timedelta(days=rng.randint(60, 17 * 365))
             child = _person(
-                f"C{number:05d}{index:02d}", rng.choice(GIVEN), family_name, rng.choice("MF"),
-                born, family_id, address, rng, child=True, role="CHILD",
+                f"C{number:05d}{index:02d}",
+                rng.choice(GIVEN),
+                family_name,
+                rng.choice("MF"),
+                born,
+                family_id,
+                address,
+                rng,
+                child=True,
+                role="CHILD",
             )
             if (today - born).days > 5 * 365:
                 child["upn"] = upn(rng, upn_serial)
@@ -180,35 +305,63 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             county.relationships.append({"from": child["id"], "to": mother["id"], "type": "MOTHER"})
             if father:
                 county.relationships.append(
-                    {"from": child["id"], "to": father["id"], "type": "FATHER"})
+                    {"from": child["id"], "to": father["id"], "type": "FATHER"}
+                )
             for sibling in children:
                 if sibling is not child:
                     county.relationships.append(
-                        {"from": child["id"], "to": sibling["id"], "type": "SIBLING"})
+                        {"from": child["id"], "to": sibling["id"], "type": "SIBLING"}
+                    )
         # Roughly a third of families are open to a social worker; the demo social
         # worker gets the first few so their caseload is never empty.
         if number < 4 or rng.random() < 0.3:
             worker = demo_worker if number < 4 else rng.choice(social_workers)
             for child in children:
                 county.allocations.append(
-                    {"child": child["id"], "worker": worker["id"], "team": worker["team"]})
+                    {"child": child["id"], "worker": worker["id"], "team": worker["team"]}
+                )
             received = today - timedelta(days=rng.randint(3, 200))
-            county.contacts.append({
-                "childId": children[0]["id"], "worker": worker["id"], "team": worker["team"],
-                "receivedDate": received, "summary": rng.choice(SUMMARIES),
-                "source": rng.choice(list(ReferralSource)),
-                "outcome": None if number % 5 == 0 else ContactOutcome.REFERRAL_TO_SOCIAL_CARE,
-            })
+            county.contacts.append(
+                {
+                    "childId": children[0]["id"],
+                    "worker": worker["id"],
+                    "team": worker["team"],
+                    "receivedDate": received,
+                    "summary": rng.choice(SUMMARIES),
+                    "source": rng.choice(list(ReferralSource)),
+                    "outcome": None if number % 5 == 0 else ContactOutcome.REFERRAL_TO_SOCIAL_CARE,
+                }
+            )
     return county
 
 
-def _person(person_id: str, given: str, family: str, sex: str, born: date, family_id: str,
-            address: dict[str, Any], rng: random.Random, *, child: bool,
-            role: str) -> dict[str, Any]:
-    return {"id": person_id, "givenName": given, "familyName": family, "sex": sex,
-            "dateOfBirth": born.isoformat(), "ethnicity": rng.choice(ETHNICITIES),
-            "nhsNumber": nhs_number(rng), "upn": None, "family": family_id,
-            "address": address["id"], "householdRole": role, "child": child}
+def _person(
+    person_id: str,
+    given: str,
+    family: str,
+    sex: str,
+    born: date,
+    family_id: str,
+    address: dict[str, Any],
+    rng: random.Random,
+    *,
+    child: bool,
+    role: str,
+) -> dict[str, Any]:
+    return {
+        "id": person_id,
+        "givenName": given,
+        "familyName": family,
+        "sex": sex,
+        "dateOfBirth": born.isoformat(),
+        "ethnicity": rng.choice(ETHNICITIES),
+        "nhsNumber": nhs_number(rng),
+        "upn": None,
+        "family": family_id,
+        "address": address["id"],
+        "householdRole": role,
+        "child": child,
+    }
 
 
 class Progress:
@@ -221,8 +374,9 @@ class Progress:
         self.done += count
         if self.enabled:
             filled = int(30 * self.done / self.total)
-            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] "
-                             f"{self.done}/{self.total}")
+            sys.stderr.write(
+                f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}"
+            )
             if self.done >= self.total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
@@ -231,9 +385,12 @@ class Progress:
 async def load(store: GraphStore, county: County, *, show_progress: bool = True) -> None:
     """Write the county: bulk rows first, then contacts and notes through the workflow."""
     steps = [
-        (bulk.LOAD_AGENCIES, county.agencies), (bulk.LOAD_TEAMS, county.teams),
-        (bulk.LOAD_WORKERS, county.workers), (bulk.LOAD_REPORTING_LINES, county.reporting),
-        (bulk.LOAD_FAMILIES, county.families), (bulk.LOAD_PEOPLE, county.people),
+        (bulk.LOAD_AGENCIES, county.agencies),
+        (bulk.LOAD_TEAMS, county.teams),
+        (bulk.LOAD_WORKERS, county.workers),
+        (bulk.LOAD_REPORTING_LINES, county.reporting),
+        (bulk.LOAD_FAMILIES, county.families),
+        (bulk.LOAD_PEOPLE, county.people),
         (bulk.LOAD_RELATIONSHIPS, county.relationships),
         (bulk.LOAD_ALLOCATIONS, county.allocations),
         (bulk.LOAD_SCHOOL_PLACES, county.school_places),
@@ -242,22 +399,33 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
     progress = Progress(total, "demo county", enabled=show_progress)
     for statement, rows in steps:
         for start in range(0, len(rows), BATCH):
-            batch = rows[start:start + BATCH]
+            batch = rows[start : start + BATCH]
             await store.write(statement, {"rows": batch})
             progress.advance(len(batch))
     calendar = default_calendar()
     for contact in county.contacts:
-        scope = AccessScope(viewer=contact["worker"], team=contact["team"], view_all=False,
-                            now_ms=int(datetime.now(UTC).timestamp() * 1000))
-        data = RecordContact(childId=contact["childId"], receivedDate=contact["receivedDate"],
-                             source=contact["source"], summary=contact["summary"])
+        scope = AccessScope(
+            viewer=contact["worker"],
+            team=contact["team"],
+            view_all=False,
+            now_ms=int(datetime.now(UTC).timestamp() * 1000),
+        )
+        data = RecordContact(
+            childId=contact["childId"],
+            receivedDate=contact["receivedDate"],
+            source=contact["source"],
+            summary=contact["summary"],
+        )
         recorded = await record_contact(store, scope, data, calendar)
         assert isinstance(recorded, dict), recorded
         if contact["outcome"] is not None:
             decided = calendar.add_working_days(contact["receivedDate"], 1)
             await finalise_contact(store, scope, recorded["id"], contact["outcome"], None, decided)
-            note = AddCaseNote(childId=contact["childId"], type=CaseNoteType.VISIT,
-                               text="Home visit: saw the child alone; views recorded.",
-                               occurredAt=datetime.combine(decided, datetime.min.time(), UTC))
+            note = AddCaseNote(
+                childId=contact["childId"],
+                type=CaseNoteType.VISIT,
+                text="Home visit: saw the child alone; views recorded.",
+                occurredAt=datetime.combine(decided, datetime.min.time(), UTC),
+            )
             await add_case_note(store, scope, note)
         progress.advance()

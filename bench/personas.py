@@ -30,17 +30,28 @@ FRONT_DOOR_TEAM = "team-front-door"
 
 PERSONAS: tuple[Persona, ...] = (
     Persona(
-        "social-worker", "worker-sw-demo", "Sam Patel", "social_worker", LOCAL_AUTHORITY,
+        "social-worker",
+        "worker-sw-demo",
+        "Sam Patel",
+        "social_worker",
+        LOCAL_AUTHORITY,
         SAFEGUARDING_TEAM,
     ),
     Persona(
-        "team-manager", "worker-tm-demo", "Alex Morgan", "team_manager", LOCAL_AUTHORITY,
+        "team-manager",
+        "worker-tm-demo",
+        "Alex Morgan",
+        "team_manager",
+        LOCAL_AUTHORITY,
         SAFEGUARDING_TEAM,
     ),
     Persona("police", "partner-police-demo", "DC Jo Reid", "police_officer", POLICE_FORCE),
     Persona("health", "partner-health-demo", "Dr Priya Shah", "health_practitioner", HEALTH_TRUST),
     Persona(
-        "education", "partner-education-demo", "Chris Lee", "education_safeguarding_lead",
+        "education",
+        "partner-education-demo",
+        "Chris Lee",
+        "education_safeguarding_lead",
         DEMO_SCHOOL,
     ),
 )

@@ -151,7 +151,7 @@ class EmbeddedEngine:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - started from a long-lived thread
+            preexec_fn=_die_with_parent,
             pass_fds=(self._lock_fd,),
             # Its own process group: a Ctrl+C in the terminal reaches the hub, which
             # then stops the engine in order, instead of killing both at once.

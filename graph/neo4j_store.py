@@ -21,7 +21,7 @@ class Neo4jStore:
     def __init__(
         self, url: str, *, user: str | None, password: str | None, database: str | None
     ) -> None:
-        auth = (user, password) if user else None
+        auth = (user, password or "") if user else None
         self._driver = neo4j.AsyncGraphDatabase.driver(url, auth=auth)
         self._database = database
 
@@ -37,10 +37,15 @@ class Neo4jStore:
         async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
             result = await tx.run(statement, encoded)
             records = [record async for record in result]
-            return [{key: normalise(record[key]) for key in record.keys()} for record in records]
+            return [
+                {key: normalise(value) for key, value in record.items()}  # type: ignore[no-untyped-call]
+                for record in records
+            ]
 
         try:
-            async with self._driver.session(database=self._database, default_access_mode=access) as s:
+            async with self._driver.session(
+                database=self._database, default_access_mode=access
+            ) as s:
                 if access == neo4j.READ_ACCESS:
                     return await s.execute_read(work)
                 return await s.execute_write(work)

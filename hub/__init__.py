@@ -1,1 +1,1 @@
-"""hub"""
+"""Wiring: settings, the Starlette app, the `lcs-hub` command."""

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http.ides import get_graphql_ide_html
 
 from auth.middleware import BearerAuthMiddleware
-from auth.principal import Audience, Principal
+from auth.principal import Principal
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
@@ -69,8 +70,12 @@ class GraphQLDispatch:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         principal: Principal | None = scope.get("state", {}).get("principal")
-        audience = principal.audience if principal else Audience.INTERNAL
-        await self._apps[audience](scope, receive, send)
+        if principal is None:
+            # Never a schema without a verified caller: only the static page is served.
+            page = HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+            await page(scope, receive, send)
+            return
+        await self._apps[principal.audience](scope, receive, send)
 
 
 def token_settings(settings: Settings) -> TokenSettings:

@@ -15,7 +15,8 @@ class Settings(BaseSettings):
 
     var_dir: Path = Field(Path("var"), description="where local state lives (graph, keys, content)")
     graph_url: str | None = Field(
-        None, description="unset or embedded:///dir for the embedded engine; bolt:// or neo4j:// URLs"
+        None,
+        description="unset or embedded:///dir for the embedded engine; bolt:// or neo4j:// URLs",
     )
     graph_name: str = Field("lcs", description="FalkorDB graph key, or the Neo4j database")
     graph_user: str | None = None
@@ -24,7 +25,7 @@ class Settings(BaseSettings):
         "always", description="embedded engine: fsync the append-only file on every write"
     )
     issuer: str = "lcs-hub-local"
-    token_audience: str = "lcs-hub"
+    token_audience: str = "lcs-hub"  # noqa: S105 - the JWT aud claim, not a secret
     jwks_url: str | None = Field(None, description="verify tokens against this JWKS (OIDC)")
     content_store: str = Field("embedded", description="embedded | content-server")
     outbox_poll_seconds: float = 2.0

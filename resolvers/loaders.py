@@ -48,7 +48,9 @@ class Loaders:
 
     def __init__(self, store: GraphStore, scope: AccessScope) -> None:
         visible = scope.params()
-        self.child = DataLoader(_one_per_key(store, children.CHILDREN_BY_ID, "id", "child", visible))
+        self.child = DataLoader(
+            _one_per_key(store, children.CHILDREN_BY_ID, "id", "child", visible)
+        )
         self.family = DataLoader(_one_per_key(store, children.FAMILIES_OF, "childId", ""))
         self.relationships = DataLoader(_many_per_key(store, children.RELATIONSHIPS_OF, "childId"))
         self.address = DataLoader(_one_per_key(store, children.ADDRESSES_OF, "personId", "address"))
@@ -60,4 +62,3 @@ class Loaders:
         self.contacts = DataLoader(_many_per_key(store, contacts.CONTACTS_OF, "childId"))
         self.notes = DataLoader(_many_per_key(store, notes.NOTES_OF, "childId"))
         self.file = DataLoader(_one_per_key(store, files.FILES_OF, "childId", ""))
-

@@ -1,1 +1,1 @@
-"""returns"""
+"""The DfE statutory returns (CIN census, SSDA903): not built yet."""

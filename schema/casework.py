@@ -40,7 +40,7 @@ class Contact:
             id=strawberry.ID(row["id"]),
             child_id=strawberry.ID(row["childId"]),
             received_date=row["receivedDate"],
-            source=ReferralSource(row["source"]),
+            source=ReferralSource.from_code(row["source"]),
             summary=row["summary"],
             status=row["status"],
             outcome=ContactOutcome(row["outcome"]) if row.get("outcome") else None,
@@ -53,7 +53,9 @@ class Contact:
         )
 
 
-@strawberry.type(description="A finalised contact and whether finalising it opened the child's file")
+@strawberry.type(
+    description="A finalised contact and whether finalising it opened the child's file"
+)
 class FinalisedContact:
     contact: Contact
     file_opened: bool
@@ -74,7 +76,8 @@ class CaseNote:
     def from_row(cls, row: dict[str, Any]) -> CaseNote:
         occurred_at = _instant(row["occurredAt"])
         recorded_at = _instant(row["recordedAt"])
-        assert occurred_at is not None and recorded_at is not None
+        assert occurred_at is not None
+        assert recorded_at is not None
         return cls(
             id=strawberry.ID(row["id"]),
             type=CaseNoteType(row["type"]),

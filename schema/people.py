@@ -175,7 +175,9 @@ class Child:
     @strawberry.field(description="People related to the child and how")
     async def relationships(self, info: Info[HubContext, None]) -> list[Relationship]:
         rows = await info.context.loaders.relationships.load(self.id)
-        return [Relationship(type=row["type"], person=Person.from_row(row["person"])) for row in rows]
+        return [
+            Relationship(type=row["type"], person=Person.from_row(row["person"])) for row in rows
+        ]
 
     @strawberry.field(description="The child's allocated social worker")
     async def allocated_worker(self, info: Info[HubContext, None]) -> Worker | None:
@@ -210,7 +212,9 @@ class Child:
     async def contacts(self, info: Info[HubContext, None]) -> list[Contact]:
         rows = await info.context.loaders.contacts.load(self.id)
         return [
-            Contact.from_row({**row["contact"], "childId": self.id, "referralId": row["referralId"]})
+            Contact.from_row(
+                {**row["contact"], "childId": self.id, "referralId": row["referralId"]}
+            )
             for row in rows
         ]
 

@@ -1,1 +1,1 @@
-"""workflow"""
+"""The LCS process as data: contacts, case notes, codes, working days and timescales."""

@@ -17,7 +17,7 @@ from graph.cypher import contacts as statements
 from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar
 from workflow.codes import ReferralSource
-from workflow.ids import new_child_id, new_id, now_ms
+from workflow.ids import new_child_id, new_id
 from workflow.outcomes import NotFound, TransitionRefused
 from workflow.validation import Input
 
@@ -153,9 +153,7 @@ async def finalise_contact(
             "referralId": row["referralId"],
             "fileCreated": row["fileCreated"],
         }
-    state = await store.read(
-        statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id}
-    )
+    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
     if not state:
         return NotFound(kind="Contact", id=contact_id)
     current = state[0]

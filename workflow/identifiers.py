@@ -18,7 +18,9 @@ def nhs_number(value: str) -> str:
         raise ValueError("an NHS number is 10 digits")
     # NHS Data Dictionary: weights 10..2 on the first nine digits; 11 - (sum mod 11)
     # is the check digit, 11 becomes 0 and 10 means the number was never issued.
-    total = sum(int(digit) * weight for digit, weight in zip(digits[:9], range(10, 1, -1)))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(digits[:9], range(10, 1, -1), strict=True)
+    )
     check = 11 - total % 11
     if check == 11:
         check = 0

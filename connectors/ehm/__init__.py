@@ -1,0 +1,1 @@
+"""Early Help Module (EHM) records: not built yet."""

@@ -1,0 +1,1 @@
+"""Education (IES) pupils and SSRs: not built yet."""

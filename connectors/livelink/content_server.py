@@ -299,7 +299,7 @@ class ContentServerStore:
         for folder in self._plan:
             folder_id = existing.get(folder.name)
             if folder_id is None:
-                folder_id = await self._ensure_folder(file_id, folder.name)
+                folder_id = await self._create_folder(file_id, folder.name)
             subfolders[folder.key] = str(folder_id)
         child_file = ChildFile(child_id=child_id, remote_id=str(file_id), subfolders=subfolders)
         self._files[child_id] = child_file
@@ -318,6 +318,9 @@ class ContentServerStore:
         node = await self._find_child(parent_id, name)
         if node is not None:
             return int(node["id"])
+        return await self._create_folder(parent_id, name)
+
+    async def _create_folder(self, parent_id: int, name: str) -> int:
         try:
             return await self._create_node({"type": FOLDER, "parent_id": parent_id, "name": name})
         except _NotFound:

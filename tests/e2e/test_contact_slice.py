@@ -180,7 +180,9 @@ async def test_finalising_twice_is_refused_and_changes_nothing(
 ) -> None:
     headers = bearer(settings, "social-worker")
     contact = await _new_contact(client, headers)
-    first = await graphql(client, headers, FINALISE, {"id": contact["id"], "outcome": "NO_FURTHER_ACTION"})
+    first = await graphql(
+        client, headers, FINALISE, {"id": contact["id"], "outcome": "NO_FURTHER_ACTION"}
+    )
     assert first["finaliseContact"]["contact"]["outcome"] == "NO_FURTHER_ACTION"
     second = await graphql(
         client, headers, FINALISE, {"id": contact["id"], "outcome": "REFERRAL_TO_SOCIAL_CARE"}
@@ -198,7 +200,10 @@ async def test_a_stale_version_is_refused(
     headers = bearer(settings, "social-worker")
     contact = await _new_contact(client, headers)
     data = await graphql(
-        client, headers, FINALISE, {"id": contact["id"], "outcome": "NO_FURTHER_ACTION", "version": 7}
+        client,
+        headers,
+        FINALISE,
+        {"id": contact["id"], "outcome": "NO_FURTHER_ACTION", "version": 7},
     )
     refused = data["finaliseContact"]
     assert refused["__typename"] == "TransitionRefused"
@@ -218,8 +223,14 @@ async def test_racing_finalisations_open_exactly_one_file(
             client,
             headers,
             RECORD_CONTACT,
-            {"input": {"receivedDate": "2026-11-20", "source": "POLICE",
-                       "summary": "Incident", "childId": child_id}},
+            {
+                "input": {
+                    "receivedDate": "2026-11-20",
+                    "source": "POLICE",
+                    "summary": "Incident",
+                    "childId": child_id,
+                }
+            },
         )
         contacts.append(data["recordContact"]["id"])
     fresh = await _new_contact(client, headers)
@@ -254,8 +265,12 @@ async def test_racing_finalisations_open_exactly_one_file(
         ("nhsNumber", "943 476 5918", "child.nhsNumber", "modulus-11"),
         ("nhsNumber", "12345", "child.nhsNumber", "10 digits"),
         ("upn", "A873251001001", "child.upn", "check letter"),
-        ("dateOfBirth", (date.today() + timedelta(days=3)).isoformat(), "child.dateOfBirth",
-         "future"),
+        (
+            "dateOfBirth",
+            (date.today() + timedelta(days=3)).isoformat(),
+            "child.dateOfBirth",
+            "future",
+        ),
         ("givenName", "", "child.givenName", "at least 1 character"),
     ],
 )
@@ -275,12 +290,20 @@ async def test_bad_identifiers_are_refused_naming_the_field_and_rule(
         client,
         headers,
         RECORD_CONTACT,
-        {"input": {"receivedDate": "2026-11-20", "source": "SCHOOLS", "summary": "s",
-                   "child": {**NEW_CHILD, field: value}}},
+        {
+            "input": {
+                "receivedDate": "2026-11-20",
+                "source": "SCHOOLS",
+                "summary": "s",
+                "child": {**NEW_CHILD, field: value},
+            }
+        },
     )
     result = data["recordContact"]
     assert result["__typename"] == "InvalidInput"
-    assert any(p["field"] == problem_field and rule in p["rule"] for p in result["problems"]), result
+    assert any(p["field"] == problem_field and rule in p["rule"] for p in result["problems"]), (
+        result
+    )
     assert await store.read("MATCH (n) RETURN count(n) AS n") == before
 
 

@@ -1,0 +1,132 @@
+"""The embedded engine's operating rules: durability, one server per directory, no orphans."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from graph import EmbeddedEngine, FalkorDBStore
+
+WRITES = 200
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped) is not a running server.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+async def _count(socket_path: str) -> int:
+    store = FalkorDBStore(socket_path, "durability")
+    try:
+        rows = await store.read("MATCH (n:Probe) RETURN count(n) AS n")
+        return int(rows[0]["n"])
+    finally:
+        await store.close()
+
+
+def test_acknowledged_writes_survive_a_hard_kill_of_the_engine(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(tmp_path)
+    socket_path = engine.start()
+
+    async def write_all() -> None:
+        store = FalkorDBStore(socket_path, "durability")
+        for number in range(WRITES):
+            await store.write("CREATE (:Probe {n: $n})", {"n": number})
+        await store.close()
+
+    asyncio.run(write_all())
+    assert engine.server_pid is not None
+    os.kill(engine.server_pid, signal.SIGKILL)
+    engine.stop()
+
+    reopened = EmbeddedEngine(tmp_path)
+    try:
+        assert asyncio.run(_count(reopened.start())) == WRITES
+    finally:
+        reopened.stop()
+
+
+def test_a_second_process_attaches_to_the_running_engine(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(tmp_path)
+    socket_path = engine.start()
+    asyncio.run(_write_probe(socket_path))
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from pathlib import Path
+        from graph import EmbeddedEngine, FalkorDBStore
+        engine = EmbeddedEngine(Path({str(tmp_path)!r}))
+        socket_path = engine.start()
+        async def main():
+            store = FalkorDBStore(socket_path, "durability")
+            await store.write("CREATE (:Probe {{n: 2}})")
+            await store.close()
+        asyncio.run(main())
+        print(engine.owner, engine.server_pid)
+        engine.stop()
+        """
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert result.stdout.split() == ["False", "None"]
+        # The attached process's write reached the one server, which still runs.
+        assert asyncio.run(_count(socket_path)) == 2
+        assert engine.server_pid is not None
+        assert _alive(engine.server_pid)
+    finally:
+        engine.stop()
+
+
+async def _write_probe(socket_path: str) -> None:
+    store = FalkorDBStore(socket_path, "durability")
+    await store.write("CREATE (:Probe {n: 1})")
+    await store.close()
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "exception"])
+def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str) -> None:
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from graph import EmbeddedEngine
+        engine = EmbeddedEngine(Path({str(tmp_path)!r}))
+        engine.start()
+        print(engine.server_pid, flush=True)
+        if {how!r} == "exception":
+            raise SystemExit("crash without stopping the engine")
+        time.sleep(60)
+        """
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as owner:
+        assert owner.stdout is not None
+        server_pid = int(owner.stdout.readline())
+        if how != "exception":
+            owner.send_signal(getattr(signal, how))
+        owner.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while _alive(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(server_pid)
+    # And the directory is free again: the next start owns a fresh server.
+    engine = EmbeddedEngine(tmp_path)
+    engine.start()
+    assert engine.owner
+    engine.stop()

@@ -1,0 +1,115 @@
+"""What every engine behind GraphStore must do. Runs on the embedded engine always, and on
+Neo4j when LCS_HUB_TEST_NEO4J_URL is set (CI here has no Neo4j server)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+
+from graph import ConstraintViolation, EmbeddedEngine, FalkorDBStore, GraphStore, Neo4jStore
+
+pytestmark = pytest.mark.anyio
+
+NEO4J_URL = os.environ.get("LCS_HUB_TEST_NEO4J_URL")
+ENGINES = ["embedded", *(["neo4j"] if NEO4J_URL else [])]
+
+
+@pytest.fixture(params=ENGINES)
+async def any_store(request: pytest.FixtureRequest) -> AsyncIterator[GraphStore]:
+    if request.param == "embedded":
+        engine: EmbeddedEngine = request.getfixturevalue("engine")
+        assert engine.socket_path is not None
+        falkor = FalkorDBStore(engine.socket_path, f"contract-{uuid.uuid4().hex}")
+        await falkor.apply_schema()
+        yield falkor
+        await falkor.drop()
+        await falkor.close()
+        return
+    neo4j = Neo4jStore(
+        NEO4J_URL or "",
+        user=os.environ.get("LCS_HUB_TEST_NEO4J_USER", "neo4j"),
+        password=os.environ.get("LCS_HUB_TEST_NEO4J_PASSWORD"),
+        database=None,
+    )
+    await neo4j.apply_schema()
+    await neo4j.write("MATCH (n) DETACH DELETE n")
+    yield neo4j
+    await neo4j.close()
+
+
+async def test_values_round_trip_as_plain_python(any_store: GraphStore) -> None:
+    params = {
+        "id": "p1",
+        "born": date(2016, 2, 29),
+        "text": 'quote " backslash \\ newline \n emoji 👶',
+        "big": 2**62,
+        "ratio": 1e-7,
+        "flags": [True, False],
+        "nested": {"a key": [1, 2, {"deep": None}]},
+    }
+    await any_store.write(
+        "CREATE (p:Person {id: $id, dateOfBirth: date($born), text: $text, big: $big,"
+        " ratio: $ratio, flags: $flags})",
+        params,
+    )
+    rows = await any_store.read(
+        "MATCH (p:Person {id: $id}) RETURN p {.id, .dateOfBirth, .text, .big, .ratio, .flags}"
+        " AS p, $nested AS nested",
+        params,
+    )
+    assert rows == [
+        {
+            "p": {
+                "id": "p1",
+                "dateOfBirth": date(2016, 2, 29),
+                "text": params["text"],
+                "big": 2**62,
+                "ratio": 1e-7,
+                "flags": [True, False],
+            },
+            "nested": {"a key": [1, 2, {"deep": None}]},
+        }
+    ]
+
+
+async def test_one_statement_is_all_or_nothing(any_store: GraphStore) -> None:
+    await any_store.write("CREATE (:Person {id: 'dup'})")
+    rows = [{"id": f"new-{n}"} for n in range(3)] + [{"id": "dup"}, {"id": "new-9"}]
+    with pytest.raises(ConstraintViolation):
+        await any_store.write("UNWIND $rows AS r CREATE (:Person {id: r.id})", {"rows": rows})
+    count = await any_store.read("MATCH (p:Person) RETURN count(p) AS n")
+    assert count == [{"n": 1}]
+
+
+async def test_one_file_per_child_is_enforced(any_store: GraphStore) -> None:
+    await any_store.write("CREATE (:File {id: 'f1', childId: 'c1'})")
+    with pytest.raises(ConstraintViolation):
+        await any_store.write("CREATE (:File {id: 'f2', childId: 'c1'})")
+
+
+async def test_schema_setup_is_idempotent(any_store: GraphStore) -> None:
+    await any_store.apply_schema()
+    await any_store.apply_schema()
+    await any_store.write("MERGE (p:Person {id: 'x'}) ON CREATE SET p.n = 1 ON MATCH SET p.n = 2")
+    await any_store.write("MERGE (p:Person {id: 'x'}) ON CREATE SET p.n = 1 ON MATCH SET p.n = 2")
+    assert await any_store.read("MATCH (p:Person {id: 'x'}) RETURN p.n AS n") == [{"n": 2}]
+
+
+async def test_portable_subset_features(any_store: GraphStore) -> None:
+    await any_store.write(
+        "CREATE (a:Person {id: 'a'})-[:RELATED_TO {type: 'SIBLING'}]->(b:Person {id: 'b'}),"
+        " (a)-[:RELATED_TO {type: 'COUSIN'}]->(b)"
+    )
+    rows = await any_store.read(
+        "MATCH (a:Person {id: 'a'})-[r:RELATED_TO]->(b:Person)"
+        " WHERE (a)-[:RELATED_TO]->(:Person {id: 'b'}) AND NOT (b)-[:RELATED_TO]->(a)"
+        " WITH a, count(r) AS links, collect(r.type) AS types"
+        " RETURN links, size([(a)-[:RELATED_TO]->() | 1]) AS viaPattern, types"
+    )
+    assert rows[0]["links"] == 2
+    assert rows[0]["viaPattern"] == 2
+    assert sorted(rows[0]["types"]) == ["COUSIN", "SIBLING"]
