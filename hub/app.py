@@ -111,14 +111,14 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
     )
 
 
-def content_store_from_settings(settings: Settings) -> ContentStore:
+async def content_store_from_settings(settings: Settings) -> ContentStore:
     """The content store the outbox delivers to (the embedded one under var/)."""
     if settings.content_store != "embedded":
         raise ValueError(
             f"LCS_HUB_CONTENT_STORE={settings.content_store!r}: only 'embedded' is wired in "
             "the hub's settings so far"
         )
-    return EmbeddedContentStore(settings.content_dir)
+    return await EmbeddedContentStore.open(settings.content_dir)
 
 
 async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
@@ -176,14 +176,16 @@ def create_app(
         # Started here, in the thread that runs the app, so the engine lives as long as it.
         opened = open_settings_graph(settings)
         store = opened.store
-    hub = Hub(store=store, content_store=content_store or content_store_from_settings(settings))
+    hub = Hub(store=store, content_store=content_store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.store.apply_schema()
+        if hub.content_store is None:
+            hub.content_store = await content_store_from_settings(settings)
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty)
-        if run_outbox and hub.content_store is not None:
+        if run_outbox:
             hub.outbox_worker = OutboxWorker.from_settings(hub.store, settings, hub.content_store)
             hub.outbox_worker.start()
         if print_tokens:

@@ -40,7 +40,7 @@ async def _outbox(settings: Settings, replay: str | None) -> None:
     from workflow.ids import now_ms
 
     opened = open_settings_graph(settings)
-    content_store = content_store_from_settings(settings)
+    content_store = await content_store_from_settings(settings)
     from connectors.livelink.outbox import OutboxWorker
 
     worker = OutboxWorker.from_settings(opened.store, settings, content_store)
