@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from strawberry.dataloader import DataLoader
 
 from auth.capabilities import access_scope
 from resolvers.loaders import Loaders
@@ -27,7 +30,21 @@ class HubContext:
     calendar: WorkingDayCalendar
     scope: AccessScope = field(init=False)
     loaders: Loaders = field(init=False)
+    _area_loaders: dict[str, DataLoader[str, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.scope = access_scope(self.principal)
         self.loaders = Loaders(self.store, self.scope)
+
+    def loader(
+        self, name: str, batch: Callable[[Sequence[str]], Awaitable[Sequence[Any]]]
+    ) -> DataLoader[str, Any]:
+        """This request's DataLoader called `name`, created from `batch` on first use.
+
+        Each area of the schema keeps its loaders next to its types; the context only
+        makes sure one request shares one loader per name, so batching works across
+        every place in the query that asks for the same relationship.
+        """
+        if name not in self._area_loaders:
+            self._area_loaders[name] = DataLoader(load_fn=batch)
+        return self._area_loaders[name]

@@ -214,7 +214,8 @@ class ContentServerStore:
                 # officer): forget it, so the retry finds or re-creates it.
                 self._files.pop(delivery.child_id, None)
                 raise ContentStoreUnavailable(
-                    f"delivery {delivery.delivery_key}: the child's folder has gone: {error}"
+                    f"delivery {delivery.delivery_key}: a folder or document of the child's "
+                    f"file has gone: {error}"
                 ) from error
             await self._apply_metadata(int(filed.remote_node_id), delivery)
             return filed
@@ -241,36 +242,29 @@ class ContentServerStore:
 
     async def apply_hold(self, child_id: str, hold: LegalHold) -> None:
         hold_name = _checked_name(hold.key, "hold key")
+        # The file is opened if needed: a hold placed before the first document is
+        # filed must still cover everything filed afterwards.
         file_id = int((await self.ensure_child_file(child_id)).remote_id)
         hold_id = await self._find_hold(hold_name)
         if hold_id is None:
+            hold_id = await self._create_hold(hold_name, hold.reason)
+        async with self._lock_for(child_id):
+            if hold_id in await self._node_hold_ids(file_id):
+                return
             await self._request(
-                "POST",
-                "/v1/holds",
-                data={
-                    "type": self._settings.hold_type,
-                    "name": hold_name,
-                    "comment": hold.reason,
-                    "date_applied": datetime.now(UTC).date().isoformat(),
-                },
+                "POST", f"/v1/nodes/{file_id}/holds", data={"hold_id": str(hold_id)}
             )
-            # Read back rather than trust the create reply, whose shape varies
-            # between releases.
-            hold_id = await self._find_hold(hold_name)
-            if hold_id is None:
-                raise ContentStoreUnavailable(f"hold {hold_name!r} not listed after creating it")
-        if hold_id in await self._node_hold_ids(file_id):
-            return
-        await self._request("POST", f"/v1/nodes/{file_id}/holds", data={"hold_id": str(hold_id)})
 
     async def lift_hold(self, child_id: str, hold_key: str) -> None:
         file_id = await self._existing_file_id(child_id)
         if file_id is None:
             return
         hold_id = await self._find_hold(hold_key)
-        if hold_id is None or hold_id not in await self._node_hold_ids(file_id):
+        if hold_id is None:
             return
-        await self._request("DELETE", f"/v1/nodes/{file_id}/holds/{hold_id}")
+        async with self._lock_for(child_id):
+            if hold_id in await self._node_hold_ids(file_id):
+                await self._request("DELETE", f"/v1/nodes/{file_id}/holds/{hold_id}")
 
     async def holds(self, child_id: str) -> frozenset[str]:
         file_id = await self._existing_file_id(child_id)
@@ -479,6 +473,33 @@ class ContentServerStore:
                 return int(hold["HoldID"])
         return None
 
+    async def _create_hold(self, name: str, reason: str) -> int:
+        try:
+            await self._request(
+                "POST",
+                "/v1/holds",
+                data={
+                    "type": self._settings.hold_type,
+                    "name": name,
+                    "comment": reason,
+                    "date_applied": datetime.now(UTC).date().isoformat(),
+                },
+            )
+        except _NotFound:
+            raise
+        except ContentStoreRejected:
+            # Another worker may have created a hold of this name first.
+            hold_id = await self._find_hold(name)
+            if hold_id is None:
+                raise
+            return hold_id
+        # Read back rather than trust the create reply, whose shape varies between
+        # releases.
+        hold_id = await self._find_hold(name)
+        if hold_id is None:
+            raise ContentStoreUnavailable(f"hold {name!r} not listed after creating it")
+        return hold_id
+
     async def _node_hold_ids(self, node_id: int) -> set[int]:
         payload = await self._json("GET", f"/v1/nodes/{node_id}/holds")
         return {int(hold["hold_id"]) for hold in _list(payload, "data")}
@@ -512,17 +533,19 @@ class ContentServerStore:
         data: Mapping[str, str] | None = None,
         files: Any = None,
     ) -> httpx.Response:
-        for attempt in (1, 2):
-            ticket, generation = await self._current_ticket()
+        ticket, generation = await self._current_ticket()
+        response = await self._send(
+            method, path, ticket=ticket, params=params, data=data, files=files
+        )
+        if response.status_code == 401:
+            # The ticket expired or the server restarted: log in again, once.
+            await self._log_in_again(generation)
+            ticket, _ = await self._current_ticket()
             response = await self._send(
                 method, path, ticket=ticket, params=params, data=data, files=files
             )
-            if response.status_code == 401 and attempt == 1:
-                await self._log_in_again(generation)
-                continue
-            _raise_for_status(response, method, path)
-            return response
-        raise AssertionError("unreachable: the second attempt returns or raises")
+        _raise_for_status(response, method, path)
+        return response
 
     async def _send(
         self,
@@ -556,19 +579,18 @@ class ContentServerStore:
         return response
 
     async def _current_ticket(self) -> tuple[str, int]:
-        if self._ticket is None:
+        ticket = self._ticket
+        if ticket is None:
             async with self._auth_lock:
-                if self._ticket is None:
-                    await self._log_in()
-        assert self._ticket is not None
-        return self._ticket, self._login_generation
+                ticket = self._ticket if self._ticket is not None else await self._log_in()
+        return ticket, self._login_generation
 
     async def _log_in_again(self, failed_generation: int) -> None:
         async with self._auth_lock:
             if self._login_generation == failed_generation:
                 await self._log_in()
 
-    async def _log_in(self) -> None:
+    async def _log_in(self) -> str:
         settings = self._settings
         response = await self._send(
             "POST",
@@ -588,6 +610,7 @@ class ContentServerStore:
             raise ContentStoreUnavailable("authentication reply has no ticket") from error
         self._ticket = str(ticket)
         self._login_generation += 1
+        return self._ticket
 
 
 def _raise_for_status(response: httpx.Response, method: str, path: str) -> None:

@@ -362,8 +362,7 @@ def add_months(start: date, months: int, *, roll_forward: bool = True) -> date:
         return date(year, month, start.day)
     if not roll_forward:
         return date(year, month, length)
-    if month == 12:
-        return date(year + 1, 1, 1)
+    # December has 31 days, so a missing day is never in December: no year change.
     return date(year, month + 1, 1)
 
 

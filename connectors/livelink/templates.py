@@ -188,7 +188,10 @@ def render_html(template_key: str, context: Mapping[str, Any]) -> str:
     Args:
         template_key: a key of `FORM_TEMPLATES`.
         context: the form's values; every value the template shows must be given
-            (None is shown as "Not recorded").
+            (None is shown as "Not recorded"). Every form shows ``child_name``,
+            ``child_id``, ``date_of_birth``, ``author``, ``completed_on``,
+            ``local_authority`` and ``generated_at`` (`render_form` supplies the
+            last), then the fields of its own template file.
 
     Raises:
         KeyError: there is no such template.

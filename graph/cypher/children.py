@@ -6,7 +6,7 @@ one round trip per level of the query, not one per child.
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible
+from graph.cypher.access import only_visible
 
 CHILD_FIELDS = (
     "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
@@ -16,14 +16,14 @@ CHILD_FIELDS = (
 CHILDREN_BY_ID = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
-WHERE {child_visible("c")}
+{only_visible("c")}
 RETURN c.id AS id, {CHILD_FIELDS} AS child
 """
 
 SEARCH_CHILDREN = f"""
 MATCH (c:Child)
-WHERE (toLower(c.familyName) STARTS WITH $prefix OR c.nhsNumber = $exact OR c.upn = $exact)
-  AND {child_visible("c")}
+WHERE toLower(c.familyName) STARTS WITH $prefix OR c.nhsNumber = $exact OR c.upn = $exact
+{only_visible("c")}
 RETURN {CHILD_FIELDS} AS child
 ORDER BY c.familyName, c.givenName, c.id
 LIMIT $limit
@@ -31,7 +31,7 @@ LIMIT $limit
 
 CHILD_IS_VISIBLE = f"""
 MATCH (c:Child {{id: $childId}})
-WHERE {child_visible("c")}
+{only_visible("c")}
 RETURN c.id AS id
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible
+from graph.cypher.access import only_visible
 
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
@@ -24,7 +24,7 @@ RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 
 RECORD_CONTACT_FOR_CHILD = f"""
 MATCH (c:Child {{id: $childId}})
-WHERE {child_visible("c")}
+{only_visible("c")}
 WITH c
 {_CREATE_CONTACT}
 """
@@ -51,7 +51,7 @@ WITH c
 # makes two racing finalisations converge on one file on every engine.
 FINALISE_CONTACT = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
-WHERE {child_visible("c")}
+{only_visible("c", "k")}
 // Neo4j: a write on the contact takes its lock before the guard reads the status,
 // so a racing finalisation waits and then sees FINALISED (FalkorDB serialises writes).
 REMOVE k.finaliseLock
@@ -83,7 +83,7 @@ RETURN {CONTACT_FIELDS} AS contact, fileCreated, c.id AS childId,
 
 CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
-WHERE {child_visible("c")}
+{only_visible("c", "k")}
 RETURN k.status AS status, k.version AS version
 """
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible
+from graph.cypher.access import only_visible
 
 NOTE_FIELDS = "n {.id, .type, .text, .occurredAt, .recordedAt, .status, .version}"
 
 ADD_CASE_NOTE = f"""
 MATCH (c:Child {{id: $childId}})
-WHERE {child_visible("c")}
+{only_visible("c")}
 MATCH (w:Worker {{id: $viewer}})
 CREATE (n:CaseNote {{id: $noteId, type: $type, text: $text, occurredAt: $occurredAt,
         recordedAt: $now, status: 'FINAL', version: 1}})

@@ -30,11 +30,6 @@ CATEGORY = ContentServerCategory(
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def fake() -> FakeContentServer:
     server = FakeContentServer()
     server.define_category(CATEGORY.category_id, "LCS hub document", range(2, 8))

@@ -264,6 +264,10 @@ class FakeContentServer:
             self.calls.append(
                 RecordedCall(request.method, request.url.path, ticket, response.status_code)
             )
+            loss = self._take_fault("lose", request) if response.status_code < 400 else None
+            if loss is not None:
+                # The work is done and recorded; the reply does not arrive in time.
+                await anyio.sleep(loss.value)
             return response
 
         return endpoint
@@ -286,10 +290,6 @@ class FakeContentServer:
             response = await handler(request)
         except FakeError as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
-        loss = self._take_fault("lose", request)
-        if loss is not None:
-            # The work is done; the reply does not arrive in time.
-            await anyio.sleep(loss.value)
         if auth:
             response.headers["OTCSTicket"] = self._issue_ticket()
         return response

@@ -1,0 +1,306 @@
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import zlib
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from connectors.livelink.file_plan import FOLDER_KEYS
+from connectors.livelink.retention import RecordClass
+from connectors.livelink.templates import (
+    FORM_TEMPLATES,
+    TemplateContextError,
+    render_form,
+    render_html,
+    render_pdf,
+)
+
+GENERATED_AT = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+
+CHILD = {
+    "child_name": "Jamie Smith",
+    "child_id": "C1001",
+    "date_of_birth": date(2015, 2, 28),
+    "author": "Alex Worker",
+    "completed_on": date(2024, 5, 1),
+    "local_authority": "Hertfordshire County Council",
+}
+PEOPLE = [
+    {"name": "Sam Patel", "agency": "Police", "role": "Detective Sergeant"},
+    {"name": "Dr Lee", "agency": "Health", "role": "Paediatrician"},
+]
+ACTIONS = [
+    {
+        "need": "Safe sleep",
+        "action": "Health visitor visit",
+        "who": "HV",
+        "by_when": date(2024, 6, 1),
+    },
+    {
+        "need": "School attendance",
+        "action": "Daily check-in",
+        "who": "School",
+        "by_when": "Ongoing",
+    },
+]
+FORMS: dict[str, dict[str, Any]] = {
+    "contact_record": {
+        "contact_date": date(2024, 4, 30),
+        "contact_source": "School designated safeguarding lead",
+        "parents_aware": True,
+        "consent_given": None,
+        "reason": "Bruise seen on arm.\nChild said it happened at home.",
+        "decision": "Referral to children's social care",
+        "decided_by": "Team Manager",
+        "decided_on": date(2024, 5, 1),
+        "decision_rationale": "Threshold met.",
+    },
+    "child_and_family_assessment": {
+        "referral_date": date(2024, 5, 1),
+        "started_on": date(2024, 5, 2),
+        "authorised_on": date(2024, 6, 20),
+        "authorised_by": "Team Manager",
+        "factors": ["2B Domestic violence: parent/carer", "4A Mental health: parent/carer"],
+        "child_views": "Likes school.",
+        "parent_views": "Wants help.",
+        "analysis": "Needs support.",
+        "outcome": "Child in need plan",
+    },
+    "strategy_discussion_record": {
+        "held_on": date(2024, 5, 3),
+        "chair": "Team Manager",
+        "attendees": PEOPLE,
+        "concerns": "Injury unexplained.",
+        "section_47_started": True,
+        "decision_rationale": "Reasonable cause to suspect significant harm.",
+        "actions": ACTIONS,
+    },
+    "section_47_enquiry_outcome": {
+        "started_on": date(2024, 5, 3),
+        "concluded_on": date(2024, 5, 14),
+        "concerns_substantiated": True,
+        "outcome": "Initial child protection conference",
+        "icpc_due_on": date(2024, 5, 24),
+        "authorised_by": "Team Manager",
+        "findings": "Concerns substantiated.",
+    },
+    "icpc_minutes": {
+        "held_on": date(2024, 5, 24),
+        "chair": "Conference Chair",
+        "minute_taker": "Minute Taker",
+        "attendees": PEOPLE,
+        "apologies": ["GP"],
+        "discussion": "Discussed risks and strengths.",
+        "plan_required": True,
+        "lead_social_worker": "Alex Worker",
+        "first_review_due": date(2024, 8, 24),
+        "categories": ["Physical abuse"],
+        "recommendations": ["Core group within 10 working days"],
+    },
+    "child_protection_plan": {
+        "plan_started": date(2024, 5, 24),
+        "lead_social_worker": "Alex Worker",
+        "next_review": date(2024, 8, 24),
+        "categories": ["Physical abuse"],
+        "core_group": PEOPLE,
+        "outcomes": ACTIONS,
+        "contingency": "Strategy discussion if the plan is not followed.",
+    },
+    "child_in_need_plan": {
+        "plan_started": date(2024, 6, 20),
+        "lead_professional": "Alex Worker",
+        "next_review": date(2024, 9, 20),
+        "needs_and_actions": ACTIONS,
+        "family_views": "Agree with the plan.",
+    },
+    "cla_review_record": {
+        "held_on": date(2024, 7, 1),
+        "independent_reviewing_officer": "IRO Name",
+        "legal_status": "C2 Full care order",
+        "placement": "Foster placement",
+        "child_participated": True,
+        "next_review_due": date(2024, 10, 1),
+        "child_views": "Happy at placement.",
+        "progress": "Settled.",
+        "decisions": ["Placement to continue"],
+    },
+    "pathway_plan": {
+        "plan_date": date(2033, 3, 1),
+        "personal_adviser": "PA Name",
+        "care_leaver_status": "Relevant child",
+        "next_review": date(2033, 9, 1),
+        "accommodation": "Supported lodgings.",
+        "education_training_employment": "College.",
+        "health": "Registered with a GP.",
+        "finances": "Setting-up-home allowance.",
+        "actions": ACTIONS,
+    },
+    "case_closure_summary": {
+        "closure_date": date(2025, 1, 10),
+        "reason_for_closure": "RC4 Case closed after assessment, referred to early help",
+        "authorised_by": "Team Manager",
+        "family_informed": True,
+        "summary": "Work completed.",
+        "continuing_services": [],
+    },
+    "ssr_summary": {
+        "ssr_reference": "SSR-2024-0001",
+        "upn": "A820200123001",
+        "school": "Oak Primary School",
+        "requested_by": "Designated safeguarding lead",
+        "requested_on": date(2024, 4, 29),
+        "finalised_on": date(2024, 4, 30),
+        "services_requested": ["Educational psychology"],
+        "reason": "Attendance and wellbeing.",
+    },
+}
+
+
+def context(template_key: str, **overrides: Any) -> dict[str, Any]:
+    return {**CHILD, **FORMS[template_key], **overrides}
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn by the PDF's content streams (fpdf2 writes literal strings)."""
+    shown: list[str] = []
+    for stream in re.findall(rb"stream\n(.*?)\nendstream", pdf, re.DOTALL):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content):
+            shown.append(re.sub(rb"\\(.)", rb"\1", literal).decode("cp1252"))
+    return " ".join(shown)
+
+
+def page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type /Page\b(?!s)", pdf))
+
+
+def test_the_registry_has_each_form_mapped_to_one_subfolder_and_record_class() -> None:
+    assert set(FORM_TEMPLATES) == set(FORMS)
+    for key, template in FORM_TEMPLATES.items():
+        assert template.key == key
+        assert template.folder_key in FOLDER_KEYS
+        assert isinstance(template.record_class, RecordClass)
+    mapping = {key: (t.folder_key, t.record_class) for key, t in FORM_TEMPLATES.items()}
+    assert mapping["icpc_minutes"] == ("child_protection", RecordClass.CHILD_PROTECTION)
+    assert mapping["cla_review_record"] == ("looked_after", RecordClass.LOOKED_AFTER)
+    assert mapping["pathway_plan"] == ("leaving_care", RecordClass.CARE_LEAVER)
+    assert mapping["ssr_summary"] == ("education", RecordClass.GENERAL)
+    assert FORM_TEMPLATES["section_47_enquiry_outcome"].filename_stem == (
+        "section-47-enquiry-outcome"
+    )
+
+
+@pytest.mark.parametrize("template_key", sorted(FORMS))
+def test_every_form_renders_to_html_and_a_real_pdf(
+    template_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="fpdf")
+
+    rendered = render_form(template_key, context(template_key), generated_at=GENERATED_AT)
+
+    title = FORM_TEMPLATES[template_key].title
+    assert rendered.html.startswith("<!DOCTYPE html>")
+    assert f"<h1>{title}</h1>" in rendered.html
+    assert "C1001" in rendered.html
+    assert rendered.pdf.startswith(b"%PDF-")
+    assert rendered.pdf.rstrip().endswith(b"%%EOF")
+    assert page_count(rendered.pdf) >= 1
+    text = pdf_text(rendered.pdf)
+    assert title in text
+    assert "Jamie Smith" in text
+    assert "28 February 2015" in text
+    assert rendered.checksum_html == hashlib.sha256(rendered.html.encode("utf-8")).hexdigest()
+    assert rendered.checksum_pdf == hashlib.sha256(rendered.pdf).hexdigest()
+    assert rendered.pdf_characters_replaced == 0
+    # fpdf2 logs, rather than raises, on HTML it does not understand.
+    assert [record.getMessage() for record in caplog.records] == []
+
+
+def test_typed_text_is_escaped_never_markup() -> None:
+    hostile = '<script>alert("x")</script><b onclick="y">bold?</b>'
+    html = render_html(
+        "contact_record",
+        context(
+            "contact_record",
+            child_name=hostile,
+            reason=f"First line {hostile}\nsecond line\n\nNext paragraph & more",
+            generated_at=GENERATED_AT,
+        ),
+    )
+
+    assert "<script>" not in html
+    assert "<b onclick" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert (
+        "<p>First line &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b onclick=&#34;y&#34;"
+        "&gt;bold?&lt;/b&gt;<br>second line</p>\n<p>Next paragraph &amp; more</p>"
+    ) in html
+    text = pdf_text(render_pdf(html, generated_at=GENERATED_AT))
+    assert '<script>alert("x")</script>' in text
+
+
+def test_missing_values_fail_loudly_and_none_reads_not_recorded() -> None:
+    incomplete = context("section_47_enquiry_outcome", generated_at=GENERATED_AT)
+    del incomplete["findings"]
+
+    with pytest.raises(TemplateContextError, match="'findings' is undefined"):
+        render_html("section_47_enquiry_outcome", incomplete)
+
+    html = render_html(
+        "section_47_enquiry_outcome",
+        context("section_47_enquiry_outcome", icpc_due_on=None, generated_at=GENERATED_AT),
+    )
+    assert (
+        "<tr><td><b>Initial child protection conference due</b></td><td>Not recorded</td></tr>"
+        in html
+    )
+
+
+def test_an_unknown_template_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        render_html("no_such_form", CHILD)
+
+
+def test_characters_outside_the_pdf_font_are_replaced_and_counted() -> None:
+    # "Ł" has no decomposition (mapped by hand), "ș" decomposes to "s", Arabic has
+    # no Latin form; "é" and "’" are in Windows-1252 and need nothing.
+    name = "Łucja Ștefănescu-’Ali علي"
+    rendered = render_form(
+        "contact_record", context("contact_record", child_name=name), generated_at=GENERATED_AT
+    )
+
+    assert name in rendered.html
+    text = pdf_text(rendered.pdf)
+    assert "Lucja Stefanescu-’Ali ???" in text
+    # Ł, Ș, ă, and three Arabic letters; the name appears in the PDF once.
+    assert rendered.pdf_characters_replaced == 6
+
+
+def test_the_same_form_renders_to_the_same_bytes() -> None:
+    first = render_form("icpc_minutes", context("icpc_minutes"), generated_at=GENERATED_AT)
+    second = render_form("icpc_minutes", context("icpc_minutes"), generated_at=GENERATED_AT)
+    later = render_form(
+        "icpc_minutes", context("icpc_minutes"), generated_at=datetime(2024, 5, 2, tzinfo=UTC)
+    )
+
+    assert first == second
+    assert later.checksum_pdf != first.checksum_pdf
+
+
+def test_long_forms_flow_onto_more_pages() -> None:
+    paragraphs = "\n\n".join(f"Paragraph {number}: " + "word " * 80 for number in range(40))
+    rendered = render_form(
+        "child_and_family_assessment",
+        context("child_and_family_assessment", analysis=paragraphs),
+        generated_at=GENERATED_AT,
+    )
+
+    assert page_count(rendered.pdf) > 2
+    assert "Paragraph 39:" in pdf_text(rendered.pdf)
