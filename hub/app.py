@@ -27,7 +27,7 @@ from workflow.calendar import WorkingDayCalendar, default_calendar
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
-    from strawberry.federation import Schema
+    from strawberry.schema import BaseSchema
 
     from connectors.livelink.content_store import ContentStore
     from hub.settings import Settings
@@ -44,7 +44,7 @@ class Hub:
 
 
 class _AudienceGraphQL(GraphQL[HubContext, None]):
-    def __init__(self, schema: Schema, hub: Hub) -> None:
+    def __init__(self, schema: BaseSchema, hub: Hub) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self._hub = hub
 

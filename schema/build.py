@@ -1,32 +1,34 @@
-"""Building the schemas: the internal one, and one per partner audience.
+"""Building the schemas: the internal one, and one per partner audience, from one type set.
 
-A partner's schema is built from its own root type, so fields and types it may not
-see do not exist for it at all (introspection shows only the allowed surface) and a
-read-only audience has no Mutation type.
+Each audience's schema is the same types with the fields its policy does not allow
+taken out (auth/policy.py), so introspection shows exactly the allowed surface, types
+reachable only through hidden fields disappear, and a read-only audience has no
+Mutation type. The internal schema carries the federation `@tag`s gateway contracts
+are composed from.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation import Schema
-from strawberry.types import Info
+from strawberry.federation.schema_directives import Tag
 
+from auth.policy import FEDERATION_TYPES, policy_for
 from auth.principal import Audience
-from resolvers.context import HubContext
-from schema.identity import Me
 from schema.operations import Mutation, Query
 from schema.people import Child, Family, Person
 
+if TYPE_CHECKING:
+    from strawberry.schema.config import StrawberryConfig
+    from strawberry.types.base import StrawberryObjectDefinition
+    from strawberry.types.field import StrawberryField
+
 # Both Apollo's composer and the Guild's accept 2.9; strawberry's default is newer.
 FEDERATION_VERSION = "2.9"
-
-
-@strawberry.type
-class PartnerQuery:
-    @strawberry.field(description="Who the hub thinks you are")
-    def me(self, info: Info[HubContext, None]) -> Me:
-        return Me.of(info.context.principal)
+ENTITY_TYPES = [Child, Person, Family]
 
 
 def _parser_cache() -> ParserCache:
@@ -44,31 +46,96 @@ def _extensions() -> list[object]:
     return [_parser_cache, _validation_cache]
 
 
-def build_internal_schema() -> Schema:
-    """The full subgraph schema, served to internal staff and to the gateway."""
-    return Schema(
+class _AudienceFields:
+    """Drops the fields `audience` may not see, as strawberry converts each type."""
+
+    audience: Audience
+    config: StrawberryConfig
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        fields = type_definition.fields
+        if type_definition.is_input or type_definition.name in FEDERATION_TYPES:
+            return fields
+        visible = []
+        for field in fields:
+            policy = policy_for(
+                type_definition.name, self.config.name_converter.get_graphql_name(field)
+            )
+            if not policy.visible_to(self.audience):
+                continue
+            if self.audience is Audience.INTERNAL:
+                _tag(field, policy.tags())
+            visible.append(field)
+        return visible
+
+
+class InternalSchema(_AudienceFields, Schema):
+    """The federation subgraph schema: internal staff and the gateway."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.audience = Audience.INTERNAL
+        super().__init__(**kwargs)
+
+
+class PartnerSchema(_AudienceFields, strawberry.Schema):
+    """A partner audience's schema.
+
+    Not a federation schema: partners never reach the subgraph's `_entities` or
+    `_service` (a gateway builds partner contracts from the internal schema's tags), so
+    no reference can be resolved around the partner's own dataset.
+    """
+
+    def __init__(self, audience: Audience, **kwargs: Any) -> None:
+        self.audience = audience
+        super().__init__(**kwargs)
+
+
+AudienceSchema = InternalSchema | PartnerSchema
+
+
+def _tag(field: StrawberryField, names: tuple[str, ...]) -> None:
+    present = {directive.name for directive in field.directives if isinstance(directive, Tag)}
+    field.directives.extend(Tag(name=name) for name in names if name not in present)
+
+
+def _has_mutations(audience: Audience) -> bool:
+    definition = Mutation.__strawberry_definition__  # type: ignore[attr-defined]
+    return any(
+        policy_for("Mutation", field.graphql_name or _camel(field.python_name)).visible_to(audience)
+        for field in definition.fields
+    )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def build_schema(audience: Audience) -> AudienceSchema:
+    """The schema `audience` is served (the internal one is also the gateway's subgraph)."""
+    if audience is Audience.INTERNAL:
+        return InternalSchema(
+            query=Query,
+            mutation=Mutation,
+            types=ENTITY_TYPES,
+            extensions=_extensions(),
+            federation_version=FEDERATION_VERSION,
+        )
+    return PartnerSchema(
+        audience,
         query=Query,
-        mutation=Mutation,
-        types=[Child, Person, Family],
-        extensions=_extensions(),  # type: ignore[arg-type]
-        federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
+        mutation=Mutation if _has_mutations(audience) else None,
+        extensions=_extensions(),
     )
 
 
-def build_partner_schema(audience: Audience) -> Schema:
-    """A partner audience's schema: read-only, holding only what the audience may see."""
-    del audience  # the partner datasets come with the access-control work
-    return Schema(
-        query=PartnerQuery,
-        extensions=_extensions(),  # type: ignore[arg-type]
-        federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-    )
+def build_internal_schema() -> InternalSchema:
+    """The full subgraph schema, served to internal staff and to the gateway."""
+    schema = build_schema(Audience.INTERNAL)
+    assert isinstance(schema, InternalSchema)
+    return schema
 
 
-def build_schemas() -> dict[Audience, Schema]:
+def build_schemas() -> dict[Audience, AudienceSchema]:
     """Every audience's schema, built once at start-up."""
-    schemas = {Audience.INTERNAL: build_internal_schema()}
-    for audience in Audience:
-        if audience is not Audience.INTERNAL:
-            schemas[audience] = build_partner_schema(audience)
-    return schemas
+    return {audience: build_schema(audience) for audience in Audience}

@@ -336,5 +336,4 @@ async def test_partner_schemas_have_no_mutations_and_no_child_records(
         )
         schema = response.json()["data"]["__schema"]
         assert schema["mutationType"] is None
-        # Only who-am-I (and the federation `_service` of this very schema) so far.
-        assert {f["name"] for f in schema["queryType"]["fields"]} == {"me", "_service"}
+        assert {f["name"] for f in schema["queryType"]["fields"]} == {"me"}

@@ -1,0 +1,199 @@
+"""The field policy: one declaration per field of every GraphQL type, in one table.
+
+Each entry says which audiences' schemas contain the field and, for internal staff,
+which capability reading it needs. The same entry drives the audience schemas (a field
+an audience may not see does not exist in its schema), the run-time check for internal
+roles, and the federation `@tag`s a gateway builds its partner contracts from.
+A type or field the table does not name cannot be served: a test walks the schema
+and fails on any field without a declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from auth.capabilities import Capability
+from auth.principal import Audience
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPolicy:
+    """Who may see one field."""
+
+    audiences: frozenset[Audience]
+    capability: Capability | None = None  # what an internal role needs to read it
+
+    def visible_to(self, audience: Audience) -> bool:
+        return audience in self.audiences
+
+    def tags(self) -> tuple[str, ...]:
+        """Federation tags a gateway contract excludes per partner audience."""
+        return tuple(
+            f"hidden-from-{audience.value}"
+            for audience in Audience
+            if audience is not Audience.INTERNAL and audience not in self.audiences
+        )
+
+
+def _for(*audiences: Audience, capability: Capability | None = None) -> FieldPolicy:
+    return FieldPolicy(frozenset({Audience.INTERNAL, *audiences}), capability)
+
+
+INTERNAL: Final = _for()
+EVERYONE: Final = _for(Audience.POLICE, Audience.HEALTH, Audience.EDUCATION)
+POLICE_EDUCATION: Final = _for(Audience.POLICE, Audience.EDUCATION)
+POLICE_ONLY: Final = _for(Audience.POLICE)
+EDUCATION_ONLY: Final = _for(Audience.EDUCATION)
+HEALTH_ONLY: Final = _for(Audience.HEALTH)
+
+
+# Type name -> field name (as in GraphQL) -> policy. Internal is the default a reviewer
+# sees written out: sharing with a partner is always an explicit entry.
+_TABLE: dict[str, dict[str, FieldPolicy]] = {
+    # ---- roots -------------------------------------------------------------------
+    "Query": {
+        # Federation: `_entities` resolves references through each audience's own row
+        # rules (Child.resolve_reference), and `_service` describes the caller's schema.
+        "_entities": EVERYONE,
+        "_service": EVERYONE,
+        "me": EVERYONE,
+        "child": INTERNAL,
+        "searchChildren": INTERNAL,
+    },
+    "Mutation": {
+        "recordContact": INTERNAL,
+        "finaliseContact": INTERNAL,
+        "addCaseNote": INTERNAL,
+    },
+    # ---- the caller ----------------------------------------------------------------
+    "Me": {
+        name: EVERYONE
+        for name in ("id", "name", "role", "audience", "agencyId", "teamId", "purpose")
+    },
+    # ---- the child and the people around them --------------------------------------
+    "Child": {
+        "id": EVERYONE,
+        "givenName": POLICE_EDUCATION,
+        "familyName": POLICE_EDUCATION,
+        "dateOfBirth": POLICE_EDUCATION,
+        "expectedDateOfBirth": INTERNAL,
+        "unborn": INTERNAL,
+        "sex": POLICE_EDUCATION,
+        "ethnicity": INTERNAL,
+        "nhsNumber": INTERNAL,
+        "upn": EDUCATION_ONLY,
+        "address": POLICE_ONLY,
+        "family": POLICE_ONLY,
+        "relationships": INTERNAL,
+        "allocatedWorker": POLICE_EDUCATION,
+        "school": INTERNAL,
+        "involvements": INTERNAL,
+        "contacts": INTERNAL,
+        "caseNotes": INTERNAL,
+        "file": INTERNAL,
+    },
+    "Person": {
+        "id": POLICE_ONLY,
+        "givenName": POLICE_ONLY,
+        "familyName": POLICE_ONLY,
+        "dateOfBirth": POLICE_ONLY,
+        "unborn": INTERNAL,
+        "kind": POLICE_ONLY,
+    },
+    "Family": {"id": POLICE_ONLY, "name": POLICE_ONLY, "members": POLICE_ONLY},
+    "FamilyMember": {"person": POLICE_ONLY, "householdRole": POLICE_ONLY},
+    "Relationship": {"type": INTERNAL, "person": INTERNAL},
+    "Address": {
+        "id": POLICE_ONLY,
+        "line1": POLICE_ONLY,
+        "line2": POLICE_ONLY,
+        "town": POLICE_ONLY,
+        "postcode": POLICE_ONLY,
+    },
+    "Worker": {
+        "id": INTERNAL,
+        "name": POLICE_EDUCATION,
+        "role": POLICE_EDUCATION,
+        "team": POLICE_EDUCATION,
+        "email": POLICE_EDUCATION,
+        "phone": POLICE_EDUCATION,
+    },
+    "Agency": {"id": INTERNAL, "name": INTERNAL, "kind": INTERNAL, "phone": INTERNAL},
+    "Involvement": {
+        name: INTERNAL for name in ("id", "role", "worker", "agency", "startDate", "endDate")
+    },
+    # ---- the front door ------------------------------------------------------------
+    "Contact": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "childId",
+            "receivedDate",
+            "source",
+            "summary",
+            "status",
+            "outcome",
+            "decisionDue",
+            "decisionDate",
+            "recordedAt",
+            "finalisedAt",
+            "referralId",
+            "version",
+        )
+    },
+    "FinalisedContact": {"contact": INTERNAL, "fileOpened": INTERNAL},
+    "CaseNote": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "type",
+            "text",
+            "occurredAt",
+            "recordedAt",
+            "status",
+            "author",
+            "version",
+        )
+    },
+    # ---- Livelink ------------------------------------------------------------------
+    "LivelinkFile": {
+        name: INTERNAL for name in ("id", "createdAt", "openedBy", "folders", "filingState")
+    },
+    "Folder": {"id": INTERNAL, "key": INTERNAL, "name": INTERNAL},
+    # ---- expected outcomes (only ever returned by internal mutations) --------------
+    "NotFound": {"kind": INTERNAL, "id": INTERNAL},
+    "TransitionRefused": {
+        "currentState": INTERNAL,
+        "allowedNextSteps": INTERNAL,
+        "reason": INTERNAL,
+    },
+    "NotAuthorised": {"reason": INTERNAL, "missingTrainingModules": INTERNAL},
+    "FieldProblem": {"field": INTERNAL, "rule": INTERNAL},
+    "InvalidInput": {"problems": INTERNAL},
+}
+
+# Types federation adds to every subgraph; each audience's schema describes itself.
+FEDERATION_TYPES: Final = frozenset({"_Service"})
+
+FIELD_POLICY: Final[Mapping[str, Mapping[str, FieldPolicy]]] = MappingProxyType(
+    {type_name: MappingProxyType(fields) for type_name, fields in _TABLE.items()}
+)
+
+
+class UndeclaredField(LookupError):
+    """A field the policy table does not declare: it must not be served to anyone."""
+
+
+def policy_for(type_name: str, field_name: str) -> FieldPolicy:
+    """The declared policy of one field.
+
+    Raises:
+        UndeclaredField: the table has no entry for it.
+    """
+    try:
+        return FIELD_POLICY[type_name][field_name]
+    except KeyError:
+        raise UndeclaredField(f"{type_name}.{field_name} has no field policy") from None
