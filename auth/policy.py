@@ -62,11 +62,17 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "me": EVERYONE,
         "child": INTERNAL,
         "searchChildren": INTERNAL,
+        "accessTrail": INTERNAL,
+        "myPartnerAccessNotices": INTERNAL,
     },
     "Mutation": {
         "recordContact": INTERNAL,
         "finaliseContact": INTERNAL,
         "addCaseNote": INTERNAL,
+        "grantRecordAccess": INTERNAL,
+        "restrictRecord": INTERNAL,
+        "recordTrainingCompletion": INTERNAL,
+        "importTrainingMatrix": INTERNAL,
     },
     # ---- the caller ----------------------------------------------------------------
     "Me": {
@@ -163,6 +169,44 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         name: INTERNAL for name in ("id", "createdAt", "openedBy", "folders", "filingState")
     },
     "Folder": {"id": INTERNAL, "key": INTERNAL, "name": INTERNAL},
+    # ---- access control ---------------------------------------------------------
+    "AccessEvent": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "at",
+            "subject",
+            "subjectName",
+            "agency",
+            "audience",
+            "role",
+            "purpose",
+            "operation",
+            "fields",
+        )
+    },
+    "AccessTrail": {"childId": INTERNAL, "events": INTERNAL},
+    "PartnerAccessNotice": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "at",
+            "childId",
+            "childName",
+            "audience",
+            "agency",
+            "reader",
+            "purpose",
+            "acknowledged",
+        )
+    },
+    "AccessGrant": {
+        name: INTERNAL
+        for name in ("id", "workerId", "expiresAt", "reason", "grantedBy", "grantedAt")
+    },
+    "RecordRestriction": {"childId": INTERNAL, "restricted": INTERNAL},
+    "TrainingCompletion": {"workerId": INTERNAL, "module": INTERNAL},
+    "TrainingMatrixImported": {"requirements": INTERNAL},
     # ---- expected outcomes (only ever returned by internal mutations) --------------
     "NotFound": {"kind": INTERNAL, "id": INTERNAL},
     "TransitionRefused": {

@@ -17,6 +17,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from auth.middleware import BearerAuthMiddleware
 from auth.principal import Principal
+from auth.purposes import purpose_problem
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
@@ -74,6 +75,13 @@ class GraphQLDispatch:
             # Never a schema without a verified caller: only the static page is served.
             page = HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
             await page(scope, receive, send)
+            return
+        if problem := purpose_problem(principal.audience, principal.purpose):
+            refusal = JSONResponse(
+                {"errors": [{"message": problem, "extensions": {"code": "PURPOSE_REQUIRED"}}]},
+                status_code=403,
+            )
+            await refusal(scope, receive, send)
             return
         await self._apps[principal.audience](scope, receive, send)
 

@@ -18,8 +18,10 @@ from strawberry.federation.schema_directives import Tag
 
 from auth.policy import FEDERATION_TYPES, policy_for
 from auth.principal import Audience
+from schema.audit import ReadAudit
 from schema.operations import Mutation, Query
 from schema.people import Child, Family, Person
+from schema.training_gate import gate_mutation
 
 if TYPE_CHECKING:
     from strawberry.schema.config import StrawberryConfig
@@ -43,7 +45,7 @@ def _extensions() -> list[object]:
     # Validation alone costs ~0.7 ms a request (research/stack.md §4). Strawberry builds
     # the extensions per request from these factories; the caches themselves live at
     # module level and key on the query text, which suits a gateway's stable operations.
-    return [_parser_cache, _validation_cache]
+    return [_parser_cache, _validation_cache, ReadAudit]
 
 
 class _AudienceFields:
@@ -58,13 +60,14 @@ class _AudienceFields:
             return fields
         visible = []
         for field in fields:
-            policy = policy_for(
-                type_definition.name, self.config.name_converter.get_graphql_name(field)
-            )
+            graphql_name = self.config.name_converter.get_graphql_name(field)
+            policy = policy_for(type_definition.name, graphql_name)
             if not policy.visible_to(self.audience):
                 continue
             if self.audience is Audience.INTERNAL:
                 _tag(field, policy.tags())
+                if type_definition.name == "Mutation":
+                    gate_mutation(field, graphql_name)
             visible.append(field)
         return visible
 

@@ -31,6 +31,10 @@ class Contact:
     referral_id: strawberry.ID | None
     version: int
 
+    @property
+    def audited_child_id(self) -> str:
+        return str(self.child_id)
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Contact:
         recorded_at = _instant(row["recordedAt"])

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.access import AccessMutations, AccessQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 
 
 @strawberry.type
-class Query(ChildQueries):
+class Query(ChildQueries, AccessQueries):
     pass
 
 
 @strawberry.type
-class Mutation(FrontDoorMutations):
+class Mutation(FrontDoorMutations, AccessMutations):
     pass

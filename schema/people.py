@@ -51,6 +51,11 @@ class Person:
     unborn: bool
     kind: PersonKind
 
+    @property
+    def audited_child_id(self) -> str | None:
+        # A child named as someone's family member is still a child whose data left.
+        return str(self.id) if self.kind is PersonKind.CHILD else None
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Person:
         return cls(
@@ -133,6 +138,10 @@ class Child:
     ethnicity: str | None
     nhs_number: str | None
     upn: str | None
+
+    @property
+    def audited_child_id(self) -> str:
+        return str(self.id)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Child:

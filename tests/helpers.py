@@ -9,10 +9,20 @@ import httpx
 from hub.app import issue_persona_token
 from hub.settings import Settings
 
+# A purpose each partner persona may state (auth/purposes.py).
+PARTNER_PURPOSE = {
+    "police": "MASH_RESEARCH",
+    "health": "UNSCHEDULED_CARE",
+    "education": "SCHOOL_SAFEGUARDING",
+}
+
 
 def bearer(settings: Settings, persona: str) -> dict[str, str]:
-    """The Authorization header of a demo persona."""
-    return {"Authorization": f"Bearer {issue_persona_token(settings, persona)}"}
+    """The headers of a demo persona: its token and, for partners, a stated purpose."""
+    headers = {"Authorization": f"Bearer {issue_persona_token(settings, persona)}"}
+    if persona in PARTNER_PURPOSE:
+        headers["X-Purpose"] = PARTNER_PURPOSE[persona]
+    return headers
 
 
 async def graphql(

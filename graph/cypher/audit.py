@@ -1,0 +1,45 @@
+"""The read audit: who saw which child's data, and the notices partner reads raise."""
+
+from __future__ import annotations
+
+from graph.cypher.access import only_visible
+
+# One statement per request, append-only: an AuditEvent per child that left the hub in
+# the response, and for partner audiences a notice to each allocated worker (the CP-IS
+# model: the local authority is told every time health looks a child up).
+RECORD_ACCESS = """
+UNWIND $rows AS r
+MATCH (c:Child {id: r.childId})
+CREATE (e:AuditEvent {id: r.id, at: $at, subject: $subject, subjectName: $subjectName,
+        agency: $agency, audience: $audience, role: $role, purpose: $purpose,
+        operation: $operation, fields: r.fields})
+CREATE (e)-[:ACCESSED]->(c)
+WITH c, r
+OPTIONAL MATCH (c)-[:ALLOCATED_TO]->(w:Worker)
+WITH c, r, collect(w) AS workers
+FOREACH (worker IN CASE WHEN $partner THEN workers ELSE [] END |
+    CREATE (n:Notice {id: r.id + ':' + worker.id, kind: 'PARTNER_ACCESS', at: $at,
+            audience: $audience, agency: $agency, subjectName: $subjectName,
+            purpose: $purpose, acknowledged: false})
+    CREATE (n)-[:FOR_WORKER]->(worker)
+    CREATE (n)-[:ABOUT]->(c))
+RETURN count(r) AS audited
+"""
+
+ACCESS_TRAIL = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+MATCH (e:AuditEvent)-[a:ACCESSED]->(c)
+RETURN e {{.id, .at, .subject, .subjectName, .agency, .audience, .role, .purpose,
+       .operation, .fields}} AS event
+ORDER BY e.at DESC
+LIMIT $limit
+"""
+
+NOTICES_FOR = """
+MATCH (w:Worker {id: $viewer})<-[:FOR_WORKER]-(n:Notice)-[:ABOUT]->(c:Child)
+RETURN n {.id, .kind, .at, .audience, .agency, .subjectName, .purpose, .acknowledged,
+       childId: c.id, childName: c.givenName + ' ' + c.familyName} AS notice
+ORDER BY n.at DESC
+LIMIT $limit
+"""

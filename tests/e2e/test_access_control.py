@@ -1,0 +1,208 @@
+"""Who sees what, inside the authority: audit, restricted records, the training gate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from auth.tokens import LocalSigningKey, TokenIssuer
+from bench import county
+from graph import FalkorDBStore
+from hub.app import token_settings
+from hub.settings import Settings
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def demo(store: FalkorDBStore) -> county.County:
+    world = county.generate("tiny", today=date(2026, 11, 2))
+    await county.load(store, world, show_progress=False)
+    return world
+
+
+def _token(settings: Settings, subject: str, role: str, team: str | None = None) -> dict[str, str]:
+    rules = token_settings(settings)
+    issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
+    token = issuer.issue(subject, f"{role} {subject}", role, "agency-la", team)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _sams_children(world: county.County) -> list[str]:
+    return [row["child"] for row in world.allocations if row["worker"] == "worker-sw-demo"]
+
+
+async def _audited(store: FalkorDBStore, subject: str) -> dict[str, list[str]]:
+    rows = await store.read(
+        "MATCH (e:AuditEvent {subject: $s})-[a:ACCESSED]->(c:Child) RETURN c.id AS child, e.fields"
+        " AS fields",
+        {"s": subject},
+    )
+    return {row["child"]: row["fields"] for row in rows}
+
+
+async def test_every_child_returned_is_audited_with_its_fields(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    children = _sams_children(demo)
+    headers = bearer(settings, "social-worker")
+    await graphql(
+        client,
+        headers,
+        "query Look($id: ID!) { child(id: $id) { id givenName family { members { person {"
+        " id givenName } } } } }",
+        {"id": children[0]},
+    )
+    audited = await _audited(store, "worker-sw-demo")
+    assert set(audited[children[0]]) == {"id", "givenName", "family"}
+    # Siblings named in the household left the hub too.
+    siblings = {c for c in children if c != children[0] and c[:6] == children[0][:6]}
+    for sibling in siblings:
+        assert set(audited[sibling]) == {"id", "givenName"}
+    events = await store.read("MATCH (e:AuditEvent) RETURN e.operation AS op, e.role AS role")
+    assert {(e["op"], e["role"]) for e in events} == {("Look", "social_worker")}
+
+
+async def test_list_results_audit_each_child_and_empty_reads_write_nothing(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    headers = bearer(settings, "social-worker")
+    family_name = next(p["familyName"] for p in demo.children if p["id"] in _sams_children(demo))
+    found = await graphql(
+        client,
+        headers,
+        "query ($t: String!) { searchChildren(term: $t) { id } }",
+        {"t": family_name},
+    )
+    assert found["searchChildren"]
+    audited = await _audited(store, "worker-sw-demo")
+    assert set(audited) == {child["id"] for child in found["searchChildren"]}
+    before = await store.read("MATCH (e:AuditEvent) RETURN count(e) AS n")
+    await graphql(client, headers, '{ me { id } child(id: "nobody") { id } }')
+    assert await store.read("MATCH (e:AuditEvent) RETURN count(e) AS n") == before
+
+
+async def test_restricted_records_need_an_unexpired_grant(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    child_id = _sams_children(demo)[0]
+    sam = bearer(settings, "social-worker")
+    manager = bearer(settings, "team-manager")
+    records = _token(settings, "records-1", "records_officer")
+    query = "query ($id: ID!) { child(id: $id) { id } }"
+    restrict = await graphql(
+        client,
+        manager,
+        'mutation ($id: ID!) { restrictRecord(childId: $id, restricted: true, reason: "adoption")'
+        " { __typename } }",
+        {"id": child_id},
+    )
+    assert restrict["restrictRecord"]["__typename"] == "RecordRestriction"
+    for who in (sam, manager, records):
+        assert (await graphql(client, who, query, {"id": child_id}))["child"] is None
+    # A grant does not need the granter to see the record, and opens it to one worker.
+    grant = await graphql(
+        client,
+        records,
+        "mutation ($id: ID!, $on: Date!) { grantRecordAccess(childId: $id, workerId:"
+        ' "worker-sw-demo", expiresOn: $on, reason: "allocated worker") { __typename'
+        " ... on AccessGrant { id } } }",
+        {"id": child_id, "on": (date.today() + timedelta(days=30)).isoformat()},
+    )
+    assert grant["grantRecordAccess"]["__typename"] == "AccessGrant"
+    assert (await graphql(client, sam, query, {"id": child_id}))["child"] == {"id": child_id}
+    assert (await graphql(client, manager, query, {"id": child_id}))["child"] is None
+    # An expired grant opens nothing.
+    await store.write("MATCH (g:Grant) SET g.expiresAt = 1")
+    assert (await graphql(client, sam, query, {"id": child_id}))["child"] is None
+
+
+async def test_the_training_gate_blocks_writes_until_the_last_module(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    admin = _token(settings, "admin-1", "system_administrator")
+    sam = bearer(settings, "social-worker")
+    csv = (
+        "Role,Team,Module\n"
+        "Social Worker,team-safeguarding-north,LCS Child in Need\n"
+        "Social Worker,All,Information Governance\n"
+        "Team Manager,All,LCS Authorisations\n"
+    )
+    imported = await graphql(
+        client,
+        admin,
+        "mutation ($csv: String!) { importTrainingMatrix(csv: $csv) { __typename"
+        " ... on TrainingMatrixImported { requirements } } }",
+        {"csv": csv},
+    )
+    assert imported["importTrainingMatrix"]["requirements"] == 3
+    note = (
+        'mutation ($id: ID!) { addCaseNote(input: {childId: $id, type: VISIT, text: "seen",'
+        ' occurredAt: "2026-11-01T10:00:00Z"}) { __typename ... on NotAuthorised {'
+        " missingTrainingModules } } }"
+    )
+    child_id = _sams_children(demo)[0]
+    blocked = await graphql(client, sam, note, {"id": child_id})
+    assert blocked["addCaseNote"] == {
+        "__typename": "NotAuthorised",
+        "missingTrainingModules": ["Information Governance", "LCS Child in Need"],
+    }
+    # Reading is still allowed.
+    assert (
+        await graphql(client, sam, "query ($id: ID!) { child(id: $id) { id } }", {"id": child_id})
+    )["child"]
+    complete = (
+        'mutation ($m: String!) { recordTrainingCompletion(workerId: "worker-sw-demo",'
+        ' module: $m, completedOn: "2026-11-20") { __typename } }'
+    )
+    await graphql(client, admin, complete, {"m": "information_governance"})
+    still = await graphql(client, sam, note, {"id": child_id})
+    assert still["addCaseNote"]["missingTrainingModules"] == ["LCS Child in Need"]
+    await graphql(client, admin, complete, {"m": "lcs_child_in_need"})
+    allowed = await graphql(client, sam, note, {"id": child_id})
+    assert allowed["addCaseNote"]["__typename"] == "CaseNote"
+
+
+async def test_the_access_trail_is_for_managers_and_records_officers(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child_id = _sams_children(demo)[0]
+    trail = "query ($id: ID!) { accessTrail(childId: $id) { __typename ... on AccessTrail {"
+    trail += " events { subject role audience operation fields } } } }"
+    await graphql(
+        client,
+        bearer(settings, "social-worker"),
+        "query Visit($id: ID!) { child(id: $id) { givenName } }",
+        {"id": child_id},
+    )
+    refused = await graphql(client, bearer(settings, "social-worker"), trail, {"id": child_id})
+    assert refused["accessTrail"]["__typename"] == "NotAuthorised"
+    seen = await graphql(client, bearer(settings, "team-manager"), trail, {"id": child_id})
+    events = seen["accessTrail"]["events"]
+    assert {
+        "subject": "worker-sw-demo",
+        "role": "social_worker",
+        "audience": "internal",
+        "operation": "Visit",
+        "fields": ["givenName"],
+    } in events
+    missing = await graphql(client, bearer(settings, "team-manager"), trail, {"id": "nobody"})
+    assert missing["accessTrail"]["__typename"] == "NotFound"
+
+
+async def test_partners_must_state_an_allowed_purpose(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    headers = bearer(settings, "health")
+    ok = await client.post("/graphql", json={"query": "{ me { purpose } }"}, headers=headers)
+    assert ok.json() == {"data": {"me": {"purpose": "UNSCHEDULED_CARE"}}}
+    for purpose in (None, "MASH_RESEARCH", "curiosity"):
+        attempt = {k: v for k, v in headers.items() if k != "X-Purpose"}
+        if purpose:
+            attempt["X-Purpose"] = purpose
+        refused = await client.post("/graphql", json={"query": "{ me { id } }"}, headers=attempt)
+        assert refused.status_code == 403
+        assert "UNSCHEDULED_CARE" in refused.json()["errors"][0]["message"]
