@@ -55,15 +55,28 @@ HEALTH_ONLY: Final = _for(Audience.HEALTH)
 _TABLE: dict[str, dict[str, FieldPolicy]] = {
     # ---- roots -------------------------------------------------------------------
     "Query": {
-        # Federation: `_entities` resolves references through each audience's own row
-        # rules (Child.resolve_reference), and `_service` describes the caller's schema.
-        "_entities": EVERYONE,
-        "_service": EVERYONE,
+        # Federation is the gateway's and internal staff's: partner schemas are not
+        # subgraphs, so no partner can resolve a reference around its own dataset.
+        "_entities": INTERNAL,
+        "_service": INTERNAL,
         "me": EVERYONE,
         "child": INTERNAL,
         "searchChildren": INTERNAL,
         "accessTrail": INTERNAL,
+        # Each partner's own dataset root (graph/cypher/partners.py holds the row rules).
+        "enquiryChildren": POLICE_ONLY,
+        "myPupils": EDUCATION_ONLY,
+        "cpisRecord": HEALTH_ONLY,
         "myPartnerAccessNotices": INTERNAL,
+        # ---- Livelink records ----
+        "documentContent": INTERNAL,
+        "disposalReviewList": INTERNAL,
+        "outboxItems": INTERNAL,
+        # ---- the case journey ----
+        "myWork": INTERNAL,
+        "teamWork": INTERNAL,
+        "case": INTERNAL,
+        "periodOfCare": INTERNAL,
     },
     "Mutation": {
         "recordContact": INTERNAL,
@@ -73,6 +86,48 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "restrictRecord": INTERNAL,
         "recordTrainingCompletion": INTERNAL,
         "importTrainingMatrix": INTERNAL,
+        "openMultiAgencyEnquiry": INTERNAL,
+        "closeMultiAgencyEnquiry": INTERNAL,
+        # ---- Livelink records ----
+        "generateForm": INTERNAL,
+        "recomputeRetention": INTERNAL,
+        "applyHold": INTERNAL,
+        "holdByQuery": INTERNAL,
+        "liftHold": INTERNAL,
+        "disposeFile": INTERNAL,
+        "replayOutboxItem": INTERNAL,
+        # ---- the case journey ----
+        "decideReferral": INTERNAL,
+        "startAssessment": INTERNAL,
+        "completeAssessment": INTERNAL,
+        "startChildInNeedPlan": INTERNAL,
+        "reviewChildInNeedPlan": INTERNAL,
+        "recordVisit": INTERNAL,
+        "holdStrategyDiscussion": INTERNAL,
+        "requestInitialConference": INTERNAL,
+        "concludeEnquiryWithoutConference": INTERNAL,
+        "holdInitialConference": INTERNAL,
+        "holdReviewConference": INTERNAL,
+        "holdCoreGroup": INTERNAL,
+        "endChildProtectionPlan": INTERNAL,
+        "closeCase": INTERNAL,
+        "changePlacement": INTERNAL,
+        "changeLegalStatus": INTERNAL,
+        "holdLookedAfterReview": INTERNAL,
+        "recordStatutoryVisit": INTERNAL,
+        "recordHealthAssessment": INTERNAL,
+        "recordPersonalEducationPlan": INTERNAL,
+        "recordMissingEpisode": INTERNAL,
+        "recordReturnHomeInterview": INTERNAL,
+        "ceaseLookedAfter": INTERNAL,
+        "recordPathwayPlan": INTERNAL,
+        "recordCareLeaverContact": INTERNAL,
+        "endLeavingCareServices": INTERNAL,
+        "startLookedAfter": INTERNAL,
+        "authoriseCase": INTERNAL,
+        "returnCaseForRework": INTERNAL,
+        "authorisePeriodOfCare": INTERNAL,
+        "returnPeriodOfCareForRework": INTERNAL,
     },
     # ---- the caller ----------------------------------------------------------------
     "Me": {
@@ -91,6 +146,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "ethnicity": INTERNAL,
         "nhsNumber": INTERNAL,
         "upn": EDUCATION_ONLY,
+        "openEpisodes": POLICE_EDUCATION,
         "address": POLICE_ONLY,
         "family": POLICE_ONLY,
         "relationships": INTERNAL,
@@ -100,6 +156,11 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "contacts": INTERNAL,
         "caseNotes": INTERNAL,
         "file": INTERNAL,
+        # ---- the case journey ----
+        "cases": INTERNAL,
+        "periodsOfCare": INTERNAL,
+        "childProtectionPlan": INTERNAL,
+        "chronology": INTERNAL,
     },
     "Person": {
         "id": POLICE_ONLY,
@@ -166,9 +227,57 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     },
     # ---- Livelink ------------------------------------------------------------------
     "LivelinkFile": {
-        name: INTERNAL for name in ("id", "createdAt", "openedBy", "folders", "filingState")
+        name: INTERNAL
+        for name in (
+            "id",
+            "createdAt",
+            "openedBy",
+            "folders",
+            "filingState",
+            "retention",
+            "disposedAt",
+            "documents",
+            "holds",
+        )
     },
-    "Folder": {"id": INTERNAL, "key": INTERNAL, "name": INTERNAL},
+    "Folder": {"id": INTERNAL, "key": INTERNAL, "name": INTERNAL, "documents": INTERNAL},
+    # ---- Livelink records ----
+    **{
+        type_name: dict.fromkeys(spelled.split(), INTERNAL)
+        for type_name, spelled in {
+            "Document": (
+                "id title templateKey folderKey recordClass sourceId createdAt latestVersion"
+                " versions"
+            ),
+            "DocumentVersion": (
+                "id version checksumPdf checksumHtml sizePdf generatedAt generatedBy templateKey"
+                " folderKey recordClass filename filingState filingAttempts filingError"
+                " outboxItemId remoteNodeId remoteVersion disposedAt"
+            ),
+            "Retention": "retainUntil rule citation recordClasses missing computedAt",
+            "HoldOnFile": (
+                "key reason active standing appliedVia appliedAt appliedBy liftedAt liftedBy"
+                " liftReason filingState"
+            ),
+            "GeneratedForm": "document version fileOpened",
+            "DocumentContent": (
+                "versionId filename mimeType checksumSha256 sizeBytes contentBase64"
+            ),
+            "RetentionRecomputed": (
+                "fileId retainUntil rule citation recordClasses missing holdsApplied"
+            ),
+            "HoldChanged": "key fileIds",
+            "DisposalReviewEntry": (
+                "fileId childId childName retainUntil rule citation recordClasses"
+            ),
+            "DisposalReview": "asOf files",
+            "FileDisposed": (
+                "recordId fileId childId disposedAt disposedBy reason retainUntil rule"
+            ),
+            "OutboxItem": "id kind state attempts lastError createdAt",
+            "OutboxItemList": "items",
+        }.items()
+    },
     # ---- access control ---------------------------------------------------------
     "AccessEvent": {
         name: INTERNAL
@@ -207,6 +316,164 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "RecordRestriction": {"childId": INTERNAL, "restricted": INTERNAL},
     "TrainingCompletion": {"workerId": INTERNAL, "module": INTERNAL},
     "TrainingMatrixImported": {"requirements": INTERNAL},
+    # ---- partner datasets -----------------------------------------------------------
+    "CpisRecord": {
+        "nhsNumber": HEALTH_ONLY,
+        "plans": HEALTH_ONLY,
+        "responsibleAuthority": HEALTH_ONLY,
+    },
+    "CpisPlan": {"type": HEALTH_ONLY, "startDate": HEALTH_ONLY, "endDate": HEALTH_ONLY},
+    "ResponsibleAuthority": {
+        "name": HEALTH_ONLY,
+        "officeHoursPhone": HEALTH_ONLY,
+        "outOfHoursPhone": HEALTH_ONLY,
+    },
+    "MultiAgencyEnquiry": {"id": INTERNAL, "parties": INTERNAL},
+    "ClosedEnquiry": {"id": INTERNAL},
+    # ---- the case journey ----
+    "JourneyStep": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "kind",
+            "status",
+            "startDate",
+            "dueDate",
+            "dueRule",
+            "dueRuleName",
+            "overdue",
+            "completedDate",
+            "completedLate",
+            "authorisedDate",
+            "lateReason",
+            "outcome",
+            "factors",
+            "initialCategoriesOfAbuse",
+            "latestCategoriesOfAbuse",
+            "seenAlone",
+            "legalStatus",
+            "placementType",
+            "placementProvider",
+            "reasonNewEpisode",
+            "reasonEpisodeCeased",
+            "reasonPlaceChange",
+            "participation",
+            "missingType",
+            "inTouch",
+            "activity",
+            "accommodation",
+        )
+    },
+    "Case": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "childId",
+            "status",
+            "version",
+            "referralDate",
+            "primaryNeed",
+            "decisionDue",
+            "decisionDate",
+            "closureDate",
+            "closureReason",
+            "awaitingAuthorisationOf",
+            "allowedActions",
+            "steps",
+        )
+    },
+    "PeriodOfCare": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "childId",
+            "status",
+            "version",
+            "startDate",
+            "endDate",
+            "reasonCeased",
+            "legalStatus",
+            "placementType",
+            "awaitingAuthorisationOf",
+            "allowedActions",
+            "steps",
+        )
+    },
+    "ChildProtectionPlanDates": {
+        name: INTERNAL
+        for name in (
+            "startDate",
+            "endDate",
+        )
+    },
+    "WorkItem": {
+        name: INTERNAL
+        for name in (
+            "childId",
+            "childName",
+            "workerId",
+            "workerName",
+            "recordId",
+            "process",
+            "stepId",
+            "kind",
+            "awaitingAction",
+            "dueDate",
+            "rule",
+            "ruleName",
+            "overdue",
+            "workingDaysLeft",
+        )
+    },
+    "Caseload": {
+        name: INTERNAL
+        for name in (
+            "workerId",
+            "workerName",
+            "children",
+            "overdue",
+            "dueSoon",
+            "awaitingAuthorisation",
+        )
+    },
+    "WorkNotice": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "kind",
+            "at",
+            "childId",
+            "childName",
+            "detail",
+        )
+    },
+    "MyWork": {
+        name: INTERNAL
+        for name in (
+            "items",
+            "notices",
+            "caseload",
+        )
+    },
+    "TeamWork": {
+        name: INTERNAL
+        for name in (
+            "teamId",
+            "caseloads",
+            "items",
+        )
+    },
+    "ChronologyEntry": {
+        name: INTERNAL
+        for name in (
+            "on",
+            "at",
+            "kind",
+            "title",
+            "detail",
+            "recordId",
+        )
+    },
     # ---- expected outcomes (only ever returned by internal mutations) --------------
     "NotFound": {"kind": INTERNAL, "id": INTERNAL},
     "TransitionRefused": {

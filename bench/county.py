@@ -19,6 +19,7 @@ from workflow import identifiers
 from workflow.calendar import default_calendar
 from workflow.codes import ReferralSource
 from workflow.contacts import ContactOutcome, RecordContact, finalise_contact, record_contact
+from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 from workflow.notes import AddCaseNote, CaseNoteType, add_case_note
 
 if TYPE_CHECKING:
@@ -145,6 +146,7 @@ class County:
     allocations: list[dict[str, Any]] = field(default_factory=list)
     school_places: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
+    enquiries: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def children(self) -> list[dict[str, Any]]:
@@ -298,7 +300,10 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             )
             if (today - born).days > 5 * 365:
                 child["upn"] = upn(rng, upn_serial)
-                county.school_places.append({"child": child["id"], "school": rng.choice(schools)})
+                # The demo school (the education persona's) teaches the demo social
+                # worker's children, so its safeguarding lead has pupils to look up.
+                school = schools[0] if number < 4 else rng.choice(schools)
+                county.school_places.append({"child": child["id"], "school": school})
             children.append(child)
         county.people += children
         for child in children:
@@ -319,6 +324,16 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             for child in children:
                 county.allocations.append(
                     {"child": child["id"], "worker": worker["id"], "team": worker["team"]}
+                )
+            if number == 1:
+                # An open MASH enquiry the demo police force is party to.
+                county.enquiries.append(
+                    {
+                        "childIds": [child["id"] for child in children],
+                        "worker": worker["id"],
+                        "team": worker["team"],
+                        "agencyIds": [personas.POLICE_FORCE, personas.LOCAL_AUTHORITY],
+                    }
                 )
             received = today - timedelta(days=rng.randint(3, 200))
             county.contacts.append(
@@ -395,7 +410,7 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
         (bulk.LOAD_ALLOCATIONS, county.allocations),
         (bulk.LOAD_SCHOOL_PLACES, county.school_places),
     ]
-    total = sum(len(rows) for _, rows in steps) + len(county.contacts)
+    total = sum(len(rows) for _, rows in steps) + len(county.contacts) + len(county.enquiries)
     progress = Progress(total, "demo county", enabled=show_progress)
     for statement, rows in steps:
         for start in range(0, len(rows), BATCH):
@@ -411,8 +426,8 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
             now_ms=int(datetime.now(UTC).timestamp() * 1000),
         )
         data = RecordContact(
-            childId=contact["childId"],
-            receivedDate=contact["receivedDate"],
+            child_id=contact["childId"],
+            received_date=contact["receivedDate"],
             source=contact["source"],
             summary=contact["summary"],
         )
@@ -422,10 +437,29 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
             decided = calendar.add_working_days(contact["receivedDate"], 1)
             await finalise_contact(store, scope, recorded["id"], contact["outcome"], None, decided)
             note = AddCaseNote(
-                childId=contact["childId"],
+                child_id=contact["childId"],
                 type=CaseNoteType.VISIT,
                 text="Home visit: saw the child alone; views recorded.",
-                occurredAt=datetime.combine(decided, datetime.min.time(), UTC),
+                occurred_at=datetime.combine(decided, datetime.min.time(), UTC),
             )
             await add_case_note(store, scope, note)
+        progress.advance()
+    for enquiry in county.enquiries:
+        scope = AccessScope(
+            viewer=enquiry["worker"],
+            team=enquiry["team"],
+            view_all=False,
+            now_ms=int(datetime.now(UTC).timestamp() * 1000),
+        )
+        opened = await open_enquiry(
+            store,
+            scope,
+            OpenEnquiry(
+                child_ids=enquiry["childIds"],
+                kind=EnquiryKind.MASH,
+                agency_ids=enquiry["agencyIds"],
+                reason="Police report of a domestic incident; MASH research",
+            ),
+        )
+        assert isinstance(opened, dict), opened
         progress.advance()

@@ -4,8 +4,8 @@ Operating rules measured in shared/research/graph-engine.md §7:
 - durability needs the append-only file (the default config lost every write on a
   server crash);
 - two servers started on the same files at once lose half the writes, so the first
-  start is serialised by an exclusive lock that the server process itself inherits
-  and holds until it exits: whoever holds the lock owns the only server;
+  start is serialised by an exclusive lock the owning process holds for the server's
+  life, and a new owner first waits for the previous owner's server to be gone;
 - the server must not outlive the hub: it runs as a child (not daemonised) with a
   parent-death signal, so even `kill -9` of the hub makes it shut down cleanly.
 A second process (a CLI command while the hub serves) finds the lock taken and
@@ -65,6 +65,16 @@ def _answers_ping(socket_path: str) -> bool:
         return False
 
 
+def _is_running_server(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    # A zombie has exited; a recycled pid running something else is not our server.
+    return stat.split()[2] != "Z" and b"redis-server" in command
+
+
 class EmbeddedEngine:
     """Starts, attaches to and stops the FalkorDB server of one data directory.
 
@@ -99,6 +109,7 @@ class EmbeddedEngine:
         self._lock_fd = lock_fd
         self.owner = True
         try:
+            self._wait_for_previous_server()
             self.socket_path = self._launch()
         except BaseException:
             self.stop()
@@ -119,6 +130,21 @@ class EmbeddedEngine:
             f"another process holds {self.data_dir}/engine.lock but its graph engine does not "
             "answer; stop that process (or wait for it to finish starting) and try again"
         )
+
+    def _wait_for_previous_server(self) -> None:
+        # A previous owner that died released the lock at once, but its server (told to
+        # stop by the parent-death signal) may still be flushing the append-only file.
+        # Starting a second server on the same files then would lose writes.
+        with contextlib.suppress(FileNotFoundError, json.JSONDecodeError, KeyError):
+            previous = int(json.loads((self.data_dir / "engine.json").read_text())["pid"])
+            deadline = time.monotonic() + _START_TIMEOUT_S
+            while _is_running_server(previous):
+                if time.monotonic() > deadline:
+                    raise EngineLocked(
+                        f"the previous graph engine (pid {previous}) on {self.data_dir} is "
+                        "still running; stop it and try again"
+                    )
+                time.sleep(0.05)
 
     def _launch(self) -> str:
         server, module = _server_binaries()
@@ -145,14 +171,12 @@ class EmbeddedEngine:
         )
         config_path = os.path.join(self._run_dir, "engine.conf")
         Path(config_path).write_text(config)
-        assert self._lock_fd is not None
         self._process = subprocess.Popen(  # noqa: S603 - our bundled server binary
             [server, config_path],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
-            pass_fds=(self._lock_fd,),
             # Its own process group: a Ctrl+C in the terminal reaches the hub, which
             # then stops the engine in order, instead of killing both at once.
             start_new_session=True,

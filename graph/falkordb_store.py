@@ -17,6 +17,20 @@ from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
 _CONSTRAINT_POLL_S = 0.05
 
 
+def _without_nul(value: Any) -> Any:
+    # The client inlines parameters into the query text, and FalkorDB's parser refuses a
+    # NUL character anywhere in it ("Failed to parse query parameter"). NUL is never
+    # meaningful in a record, so it becomes U+FFFD: a key containing it still matches
+    # nothing, and text keeps a visible mark where the character was.
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 class FalkorDBStore:
     """Runs statements on one named graph of a FalkorDB server."""
 
@@ -34,11 +48,12 @@ class FalkorDBStore:
         return await self._run(statement, params, read_only=False)
 
     async def _run(self, statement: str, params: Params | None, *, read_only: bool) -> list[Row]:
+        encoded = _without_nul(encode_params(params))
         try:
             if read_only:
-                result = await self._graph.ro_query(statement, encode_params(params))
+                result = await self._graph.ro_query(statement, encoded)
             else:
-                result = await self._graph.query(statement, encode_params(params))
+                result = await self._graph.query(statement, encoded)
         except redis.exceptions.ConnectionError as exc:
             raise GraphUnavailable(str(exc)) from exc
         except redis.exceptions.ResponseError as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 UNIQUE_ID_LABELS: tuple[str, ...] = (
     "Person",
+    # Children are Persons, but statements match `:Child {id}`; an index is per label.
+    "Child",
     "Family",
     "Address",
     "Agency",
@@ -16,20 +18,39 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "Involvement",
     "Contact",
     "Referral",
+    # The case journey: periods of care, their steps and the events of the chronology.
+    "PeriodOfCare",
+    "Step",
+    "JourneyEvent",
     "CaseNote",
     "File",
     "Folder",
     "Document",
+    "DocumentVersion",
+    "DocumentRead",
+    "LegalHold",
+    "HoldApplication",
+    "DisposalRecord",
     "OutboxItem",
     "Grant",
-    "AuditEvent",
+    "MultiAgencyEnquiry",
+    "TrainingRequirement",
 )
+
+# AuditEvent and Notice are append-only, written once per request with fresh uuids and
+# never looked up by id: an index there would only slow the audit write on every read.
 
 # One Livelink file per child: the constraint is what makes two racing
 # finalisations converge on a single file on every engine.
 UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     *((label, "id") for label in UNIQUE_ID_LABELS),
     ("File", "childId"),
+    # Livelink records: racing generations of one form converge on one document with
+    # consecutive versions, and a hold key names one hold.
+    ("Document", "key"),
+    ("DocumentVersion", "key"),
+    ("LegalHold", "key"),
+    ("TrainingModule", "code"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (
@@ -37,4 +58,5 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Person", "upn"),
     ("Person", "familyName"),
     ("Contact", "status"),
+    ("OutboxItem", "state"),
 )

@@ -20,6 +20,7 @@ from auth.principal import Principal
 from auth.purposes import purpose_problem
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
 from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import GraphStore, OpenGraph, open_graph
 from resolvers.context import HubContext
@@ -42,6 +43,9 @@ class Hub:
     calendar: WorkingDayCalendar = field(default_factory=default_calendar)
     content_store: ContentStore | None = None
     outbox_worker: OutboxWorker | None = None
+    # Generated forms stay with the LCS record here; the outbox files copies to Livelink.
+    form_store: FormStore | None = None
+    local_authority: str = ""
 
 
 class _AudienceGraphQL(GraphQL[HubContext, None]):
@@ -119,6 +123,11 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
     )
 
 
+def form_store_from_settings(settings: Settings) -> FormStore:
+    """Where the LCS keeps the bytes of generated forms (under the var directory)."""
+    return FormStore(settings.var_dir / "forms")
+
+
 async def content_store_from_settings(settings: Settings) -> ContentStore:
     """The content store the outbox delivers to (the embedded one under var/)."""
     if settings.content_store != "embedded":
@@ -168,6 +177,7 @@ def create_app(
     run_outbox: bool = True,
     demo_if_empty: str | None = None,
     print_tokens: bool = False,
+    close_store: bool = False,
 ) -> Starlette:
     """The hub as an ASGI app.
 
@@ -175,6 +185,8 @@ def create_app(
         settings: where things are and how tokens are checked.
         store: an already open store (tests share one engine); otherwise the app opens
             the one the settings name for its lifetime.
+        close_store: close the given store when the app shuts down (its connections live
+            in the app's event loop, so only the app can close them).
         content_store: where the outbox files documents; the settings' choice by default.
         run_outbox: deliver the filing outbox in-process (off when it runs on its own).
     """
@@ -184,7 +196,12 @@ def create_app(
         # Started here, in the thread that runs the app, so the engine lives as long as it.
         opened = open_settings_graph(settings)
         store = opened.store
-    hub = Hub(store=store, content_store=content_store)
+    hub = Hub(
+        store=store,
+        content_store=content_store,
+        form_store=form_store_from_settings(settings),
+        local_authority=settings.local_authority_name,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -194,7 +211,9 @@ def create_app(
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty)
         if run_outbox:
-            hub.outbox_worker = OutboxWorker.from_settings(hub.store, settings, hub.content_store)
+            hub.outbox_worker = OutboxWorker.from_settings(
+                hub.store, settings, hub.content_store, hub.form_store
+            )
             hub.outbox_worker.start()
         if print_tokens:
             _print_tokens(settings, "http://127.0.0.1:8000/graphql")
@@ -207,6 +226,8 @@ def create_app(
                 await hub.content_store.aclose()
             if opened is not None:
                 await opened.close()
+            elif close_store:
+                await hub.store.close()
 
     async def jwks(request: Request) -> Response:
         return JSONResponse(signing_key.jwks if signing_key else {"keys": []})

@@ -36,14 +36,16 @@ async def _demo(settings: Settings, size: str) -> None:
 
 
 async def _outbox(settings: Settings, replay: str | None) -> None:
-    from hub.app import content_store_from_settings, open_settings_graph
+    from hub.app import content_store_from_settings, form_store_from_settings, open_settings_graph
     from workflow.ids import now_ms
 
     opened = open_settings_graph(settings)
     content_store = await content_store_from_settings(settings)
     from connectors.livelink.outbox import OutboxWorker
 
-    worker = OutboxWorker.from_settings(opened.store, settings, content_store)
+    worker = OutboxWorker.from_settings(
+        opened.store, settings, content_store, form_store_from_settings(settings)
+    )
     try:
         if replay:
             replayed = await worker.replay(replay, now_ms())

@@ -9,6 +9,7 @@ are composed from.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -41,11 +42,11 @@ def _validation_cache() -> ValidationCache:
     return ValidationCache(maxsize=512)
 
 
-def _extensions() -> list[object]:
+def _extensions(*, audit: bool = True) -> list[object]:
     # Validation alone costs ~0.7 ms a request (research/stack.md §4). Strawberry builds
     # the extensions per request from these factories; the caches themselves live at
     # module level and key on the query text, which suits a gateway's stable operations.
-    return [_parser_cache, _validation_cache, ReadAudit]
+    return [_parser_cache, _validation_cache, *([ReadAudit] if audit else [])]
 
 
 class _AudienceFields:
@@ -90,7 +91,10 @@ class PartnerSchema(_AudienceFields, strawberry.Schema):
 
     def __init__(self, audience: Audience, **kwargs: Any) -> None:
         self.audience = audience
-        super().__init__(**kwargs)
+        with warnings.catch_warnings():
+            # The shared types carry @key for the subgraph; here they are plain types.
+            warnings.filterwarnings("ignore", "Federation directive found", UserWarning)
+            super().__init__(**kwargs)
 
 
 AudienceSchema = InternalSchema | PartnerSchema
@@ -114,21 +118,25 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def build_schema(audience: Audience) -> AudienceSchema:
-    """The schema `audience` is served (the internal one is also the gateway's subgraph)."""
+def build_schema(audience: Audience, *, audit: bool = True) -> AudienceSchema:
+    """The schema `audience` is served (the internal one is also the gateway's subgraph).
+
+    Args:
+        audit: only the overhead benchmark turns the read audit off, to measure its cost.
+    """
     if audience is Audience.INTERNAL:
         return InternalSchema(
             query=Query,
             mutation=Mutation,
             types=ENTITY_TYPES,
-            extensions=_extensions(),
+            extensions=_extensions(audit=audit),
             federation_version=FEDERATION_VERSION,
         )
     return PartnerSchema(
         audience,
         query=Query,
         mutation=Mutation if _has_mutations(audience) else None,
-        extensions=_extensions(),
+        extensions=_extensions(audit=audit),
     )
 
 

@@ -11,13 +11,18 @@ import strawberry
 
 from schema.access import AccessMutations, AccessQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
+from schema.journey import JourneyMutations, JourneyQueries
+from schema.partners import EnquiryMutations, PartnerQueries
+from schema.records import RecordsMutations, RecordsQueries
 
 
 @strawberry.type
-class Query(ChildQueries, AccessQueries):
+class Query(ChildQueries, AccessQueries, PartnerQueries, RecordsQueries, JourneyQueries):
     pass
 
 
 @strawberry.type
-class Mutation(FrontDoorMutations, AccessMutations):
+class Mutation(
+    FrontDoorMutations, AccessMutations, EnquiryMutations, RecordsMutations, JourneyMutations
+):
     pass

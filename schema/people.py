@@ -11,10 +11,19 @@ from strawberry.federation import type as entity_type
 from strawberry.types import Info
 
 from resolvers import children as child_resolvers
+from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema.casework import CaseNote, Contact
 from schema.enums import Sex
+from schema.episodes import EpisodeType, open_episodes
+from schema.journey_types import (
+    Case,
+    ChildProtectionPlanDates,
+    PeriodOfCare,
+    latest_child_protection_plan,
+)
 from schema.livelink import LivelinkFile
+from schema.worklists import ChronologyEntry, chronology_entries
 
 
 @strawberry.enum(description="Whether a person on the record is a child or an adult")
@@ -138,6 +147,9 @@ class Child:
     ethnicity: str | None
     nhs_number: str | None
     upn: str | None
+    open_episodes: list[EpisodeType] = strawberry.field(
+        resolver=open_episodes, description="The child's open episodes of social care"
+    )
 
     @property
     def audited_child_id(self) -> str:
@@ -236,3 +248,26 @@ class Child:
     async def file(self, info: Info[HubContext, None]) -> LivelinkFile | None:
         row = await info.context.loaders.file.load(self.id)
         return LivelinkFile.from_row(row) if row else None
+
+    # ---- the case journey ----
+    @strawberry.field(description="The child's cases (CIN episodes), newest first")
+    async def cases(self, info: Info[HubContext, None]) -> list[Case]:
+        rows = await journey_resolvers.cases_of(info.context, self.id)
+        return [Case.from_row(row) for row in rows]
+
+    @strawberry.field(description="The child's periods of care, newest first")
+    async def periods_of_care(self, info: Info[HubContext, None]) -> list[PeriodOfCare]:
+        rows = await journey_resolvers.periods_of_care_of(info.context, self.id)
+        return [PeriodOfCare.from_row(row) for row in rows]
+
+    @strawberry.field(description="The start and end of the child's latest child protection plan")
+    async def child_protection_plan(
+        self, info: Info[HubContext, None]
+    ) -> ChildProtectionPlanDates | None:
+        rows = await journey_resolvers.cases_of(info.context, self.id)
+        return latest_child_protection_plan([Case.from_row(row) for row in rows])
+
+    @strawberry.field(description="Journey steps, case notes, notices and contacts, oldest first")
+    async def chronology(self, info: Info[HubContext, None]) -> list[ChronologyEntry]:
+        row = await journey_resolvers.chronology(info.context, self.id)
+        return chronology_entries(row) if row else []

@@ -14,7 +14,7 @@ encoding, so no font file has to ship with the hub and the bytes are reproducibl
 Characters outside Windows-1252 (for example Polish "Ł" or Arabic script) are
 replaced: letters by their unaccented form where Unicode gives one ("Ș" becomes
 "S"), anything else by "?". `RenderedForm.pdf_characters_replaced` counts them,
-and the HTML, which is filed beside the PDF, keeps the exact text.
+and the HTML, which the LCS keeps beside the PDF, keeps the exact text.
 """
 
 from __future__ import annotations

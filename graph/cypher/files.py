@@ -8,7 +8,9 @@ MATCH (c:Child {id: childId})-[:HAS_FILE]->(f:File)
 OPTIONAL MATCH (f)-[:HAS_FOLDER]->(d:Folder)
 WITH childId, f, d ORDER BY d.position
 OPTIONAL MATCH (o:OutboxItem {kind: 'OPEN_FILE'})-[:DELIVERS]->(f)
-RETURN childId, f {.id, .createdAt, .openedBy, .remoteId} AS file,
+RETURN childId, f {.id, .createdAt, .openedBy, .remoteId, .retainUntil, .retentionRule,
+       .retentionCitation, .retentionMissing, .recordClasses, .retentionComputedAt,
+       .disposedAt} AS file,
        collect(d {.id, .key, .name}) AS folders, o.state AS filingState
 """
 
@@ -53,4 +55,18 @@ MATCH (o:OutboxItem {id: $itemId})
 WHERE o.state = 'FAILED'
 SET o.state = 'PENDING', o.attempts = 0, o.nextAttemptAt = $now, o.replayedAt = $now
 RETURN o.id AS id
+"""
+
+OUTBOX_ITEM = """
+MATCH (o:OutboxItem {id: $itemId})
+RETURN o {.id, .kind, .state, .attempts, .lastError, .createdAt, .deliveredAt} AS item
+"""
+
+# Parked (or waiting) items, for records officers: what has not reached Livelink yet.
+OUTBOX_ITEMS_IN_STATE = """
+MATCH (o:OutboxItem)
+WHERE o.state = $state
+RETURN o {.id, .kind, .state, .attempts, .lastError, .createdAt, .nextAttemptAt} AS item
+ORDER BY o.createdAt
+LIMIT $limit
 """

@@ -113,3 +113,15 @@ async def test_portable_subset_features(any_store: GraphStore) -> None:
     assert rows[0]["links"] == 2
     assert rows[0]["viaPattern"] == 2
     assert sorted(rows[0]["types"]) == ["COUSIN", "SIBLING"]
+
+
+async def test_a_nul_character_in_a_parameter_is_data_not_a_crash(any_store: GraphStore) -> None:
+    # Found by schemathesis: FalkorDB's parser refused a NUL inside an inlined parameter.
+    await any_store.write("CREATE (:Person {id: 'plain'})")
+    assert (
+        await any_store.read("MATCH (p:Person {id: $id}) RETURN p.id AS id", {"id": "pl\x00ain"})
+        == []
+    )
+    await any_store.write("CREATE (:Person {id: 'n', note: $note})", {"note": "a\x00b"})
+    rows = await any_store.read("MATCH (p:Person {id: 'n'}) RETURN p.note AS note")
+    assert rows[0]["note"] in ("a\x00b", "a\ufffdb")

@@ -233,6 +233,14 @@ class FakeContentServer:
         """Handle the next `count` matching calls, then wait `seconds` before replying."""
         self._add_faults("lose", seconds, count, method, path)
 
+    def clear_faults(self) -> None:
+        """Forget every fault not yet used: the server is healthy again."""
+        self._faults.clear()
+
+    def documents(self) -> list[FakeNode]:
+        """Every document node on the server."""
+        return [node for node in self.nodes.values() if node.type == DOCUMENT]
+
     def _add_faults(
         self, kind: str, value: float, count: int, method: str | None, path: str | None
     ) -> None:

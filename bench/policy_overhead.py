@@ -1,0 +1,127 @@
+"""What access control costs: the case view with full policy and audit, against a floor.
+
+Both sides run the same query in the same process on the same embedded engine and demo
+county. The floor is a reader whose role may read every record (the row rule reduces to
+`$viewAll`) on a schema built without the read audit; the measured side is the allocated
+social worker with the relationship rule and one audit write per request. Prints the
+medians and their ratio (the goal in issue #3: at most 1.15).
+
+    python -m bench.policy_overhead [--size small] [--iterations 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from auth.principal import Principal
+from bench import county, personas
+from graph import EmbeddedEngine, FalkorDBStore
+from resolvers.context import HubContext
+from schema.build import build_schema
+from workflow.calendar import default_calendar
+
+CASE_VIEW = """
+query CaseView($id: ID!) {
+  child(id: $id) {
+    id givenName familyName dateOfBirth nhsNumber
+    address { line1 town postcode }
+    family { name members { householdRole person { id givenName kind } } }
+    relationships { type person { id givenName } }
+    allocatedWorker { name team }
+    contacts { id status outcome receivedDate decisionDue }
+    caseNotes { type text author }
+    file { id folders { key name } }
+  }
+}
+"""
+
+
+def _principal(subject: str, role: str, team: str | None) -> Principal:
+    return Principal(
+        subject=subject,
+        name=subject,
+        role=role,
+        agency_id=personas.LOCAL_AUTHORITY,
+        token_id="bench",  # noqa: S106 - a token id, not a secret
+        team_id=team,
+    )
+
+
+async def _measure(
+    store: FalkorDBStore,
+    principal: Principal,
+    child_ids: list[str],
+    iterations: int,
+    *,
+    audit: bool,
+) -> list[float]:
+    from auth.principal import Audience
+
+    schema = build_schema(Audience.INTERNAL, audit=audit)
+    calendar = default_calendar()
+    timings = []
+    for number in range(iterations):
+        context = HubContext(request=None, principal=principal, store=store, calendar=calendar)  # type: ignore[arg-type]
+        started = time.perf_counter()
+        result = await schema.execute(
+            CASE_VIEW,
+            variable_values={"id": child_ids[number % len(child_ids)]},
+            context_value=context,
+        )
+        timings.append(time.perf_counter() - started)
+        assert result.errors is None, result.errors
+        assert result.data, result
+        assert result.data["child"], "the case view found no child"
+    return timings
+
+
+async def run(size: str, iterations: int) -> dict[str, Any]:
+    """Load a county, run both sides interleaved in rounds, and return the medians."""
+    with tempfile.TemporaryDirectory() as directory:
+        engine = EmbeddedEngine(Path(directory), appendfsync="everysec")
+        socket_path = engine.start()
+        store = FalkorDBStore(socket_path, "bench")
+        try:
+            await store.apply_schema()
+            world = county.generate(size)
+            await county.load(store, world, show_progress=False)
+            child_ids = [
+                row["child"] for row in world.allocations if row["worker"] == "worker-sw-demo"
+            ]
+            worker = _principal("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
+            reader = _principal("bench-analyst", "performance_analyst", None)
+            policy: list[float] = []
+            floor: list[float] = []
+            # Interleaved rounds, so drift on a noisy machine hits both sides alike.
+            for _ in range(5):
+                floor += await _measure(store, reader, child_ids, iterations // 5, audit=False)
+                policy += await _measure(store, worker, child_ids, iterations // 5, audit=True)
+        finally:
+            await store.close()
+            engine.stop()
+    floor_ms = statistics.median(floor) * 1000
+    policy_ms = statistics.median(policy) * 1000
+    return {"floor_ms": floor_ms, "policy_ms": policy_ms, "ratio": policy_ms / floor_ms}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="small", choices=sorted(county.SIZES))
+    parser.add_argument("--iterations", type=int, default=300)
+    args = parser.parse_args()
+    outcome = asyncio.run(run(args.size, args.iterations))
+    print(
+        f"case view, median over {args.iterations} each: floor (read-all, no audit) "
+        f"{outcome['floor_ms']:.2f} ms; full policy + audit {outcome['policy_ms']:.2f} ms; "
+        f"ratio {outcome['ratio']:.2f} (goal <= 1.15)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Generated forms in the graph: documents, their versions, filing, and audited reads.
+
+A `Document` is one generated form about one child from one source record (or from the
+child's record alone); each generation adds a `DocumentVersion` carrying the checksums
+of the bytes the LCS keeps. Shape:
+
+    (:Child)-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(:Document)
+    (:Document)-[:HAS_VERSION]->(:DocumentVersion)<-[:DELIVERS]-(:OutboxItem)
+    (:DocumentRead)-[:READ_OF]->(:DocumentVersion)      append-only download audit
+"""
+
+from __future__ import annotations
+
+from graph.cypher.access import only_visible
+
+_VERSION_KEYS = (
+    ".id, .version, .checksumHtml, .checksumPdf, .sizeHtml, .sizePdf, .generatedAt,"
+    " .generatedBy, .generatedByName, .templateKey, .folderKey, .recordClass, .filename,"
+    " .remoteNodeId, .remoteVersion, .disposedAt"
+)
+VERSION_FIELDS = f"v {{{_VERSION_KEYS}}}"
+
+DOCUMENT_FIELDS = (
+    "doc {.id, .childId, .templateKey, .title, .folderKey, .recordClass, .sourceId,"
+    " .createdAt, .latestVersion}"
+)
+
+
+def form_source(label: str) -> str:
+    """The read behind a form: the visible child and, if asked for, its source record.
+
+    `label` comes from the fixed template table (never from a caller), so it is safe to
+    place in the statement; labels cannot be parameters in Cypher.
+    """
+    return f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+OPTIONAL MATCH (x:`{label}` {{id: $sourceId}})-[:ABOUT]->(c)
+OPTIONAL MATCH (x)-[:FINALISED_BY]->(finaliser:Worker)
+OPTIONAL MATCH (x)-[:AUTHORISED_BY]->(authoriser:Worker)
+OPTIONAL MATCH (c)-[:HAS_FILE]->(f:File)
+OPTIONAL MATCH (doc:Document {{key: $documentKey}})
+RETURN c {{.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .upn}} AS child,
+       x {{.*}} AS source, finaliser.name AS finalisedByName,
+       authoriser.name AS authorisedByName, f.disposedAt AS fileDisposedAt,
+       coalesce(doc.latestVersion, 0) AS latestVersion
+"""
+
+
+# One statement: the child's file (opened here, with its plan and OPEN_FILE item, if no
+# contact or SSR opened it yet, so a document is never orphaned), the document, its next
+# version and the FILE_DOCUMENT outbox item that files a copy. The unique constraints on
+# File.childId, Document.key and DocumentVersion.key make racing generations converge on
+# one file and one document with consecutive version numbers on every engine; the guard
+# on the previous version makes the number on the form the number in the graph.
+GENERATE_FORM = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+MERGE (f:File {{childId: c.id}})
+ON CREATE SET f.id = $fileId, f.createdAt = $now, f.openedBy = 'FORM'
+WITH c, f, f.id = $fileId AS fileCreated
+WHERE f.disposedAt IS NULL
+FOREACH (_ IN CASE WHEN fileCreated THEN [1] ELSE [] END |
+    CREATE (c)-[:HAS_FILE]->(f)
+    CREATE (open:OutboxItem {{id: $openItemId, kind: 'OPEN_FILE', state: 'PENDING',
+            attempts: 0, createdAt: $now, nextAttemptAt: $now}})
+    CREATE (open)-[:DELIVERS]->(f))
+FOREACH (folder IN CASE WHEN fileCreated THEN $folders ELSE [] END |
+    CREATE (f)-[:HAS_FOLDER]->(:Folder {{id: folder.id, key: folder.key, name: folder.name,
+            position: folder.position}}))
+WITH c, f, fileCreated
+MATCH (f)-[:HAS_FOLDER]->(folder:Folder {{key: $folderKey}})
+MERGE (doc:Document {{key: $documentKey}})
+ON CREATE SET doc.id = $documentId, doc.childId = c.id, doc.templateKey = $templateKey,
+    doc.title = $title, doc.folderKey = $folderKey, doc.recordClass = $recordClass,
+    doc.sourceId = $sourceId, doc.createdAt = $now, doc.latestVersion = 0
+WITH c, f, fileCreated, folder, doc, doc.id = $documentId AS documentCreated
+FOREACH (_ IN CASE WHEN documentCreated THEN [1] ELSE [] END |
+    CREATE (folder)-[:HOLDS]->(doc))
+// The form shows its version number, rendered before this statement: a racing
+// generation that took the number first makes this one match nothing (and re-render).
+WITH c, f, fileCreated, doc
+WHERE doc.latestVersion = $previousVersion
+SET doc.latestVersion = doc.latestVersion + 1, doc.updatedAt = $now
+WITH c, f, fileCreated, doc, doc.latestVersion AS number
+CREATE (v:DocumentVersion {{id: $versionId, key: doc.key + '#' + toString(number),
+        version: number, checksumHtml: $checksumHtml, checksumPdf: $checksumPdf,
+        sizeHtml: $sizeHtml, sizePdf: $sizePdf, generatedAt: $now, generatedBy: $viewer,
+        generatedByName: $viewerName, templateKey: $templateKey, folderKey: $folderKey,
+        recordClass: $recordClass, filename: $filename}})
+CREATE (doc)-[:HAS_VERSION]->(v)
+CREATE (o:OutboxItem {{id: $fileItemId, kind: 'FILE_DOCUMENT', state: 'PENDING',
+        attempts: 0, createdAt: $now, nextAttemptAt: $now}})
+CREATE (o)-[:DELIVERS]->(v)
+RETURN {DOCUMENT_FIELDS} AS document, {VERSION_FIELDS} AS version, fileCreated,
+       f.id AS fileId, o.id AS outboxItemId
+"""
+
+# What the worker needs to file one version: where, and the checksum of the bytes.
+FILE_DOCUMENT_PAYLOAD = """
+MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(v:DocumentVersion)
+MATCH (doc:Document)-[:HAS_VERSION]->(v)
+RETURN doc.childId AS childId, doc.id AS documentId, v.version AS version,
+       v.folderKey AS folderKey, v.templateKey AS templateKey, v.recordClass AS recordClass,
+       v.filename AS filename, v.checksumPdf AS checksumPdf, v.disposedAt AS disposedAt
+"""
+
+MARK_DOCUMENT_DELIVERED = """
+MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(v:DocumentVersion)
+WHERE o.state = 'PENDING'
+SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1,
+    v.remoteNodeId = $remoteNodeId, v.remoteVersion = $remoteVersion
+RETURN o.id AS id
+"""
+
+
+def _documents_of(anchor: str, key: str) -> str:
+    # Every document with its versions, newest version first, and each version's
+    # filing state from its outbox item.
+    return f"""
+UNWIND $ids AS {key}
+{anchor}
+MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
+OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
+WITH {key}, folder, doc, v, o ORDER BY v.version DESC
+WITH {key}, folder, doc, collect(v {{{_VERSION_KEYS}, filingState: o.state,
+     outboxItemId: o.id, attempts: o.attempts, lastError: o.lastError}}) AS versions
+RETURN {key}, folder.key AS folderKey, {DOCUMENT_FIELDS} AS document, versions
+ORDER BY doc.createdAt
+"""
+
+
+# Batched by file id (the whole file) and by folder id (one subfolder) for the browse.
+DOCUMENTS_OF_FILES = _documents_of(
+    "MATCH (f:File {id: fileId})-[:HAS_FOLDER]->(folder:Folder)-[:HOLDS]->(doc:Document)",
+    "fileId",
+)
+DOCUMENTS_OF_FOLDERS = _documents_of(
+    "MATCH (folder:Folder {id: folderId})-[:HOLDS]->(doc:Document)", "folderId"
+)
+
+# One statement: the access rule and the audit record together, so no bytes are ever
+# released without a read record, and a forbidden version looks like a missing one.
+RECORD_DOCUMENT_READ = f"""
+MATCH (v:DocumentVersion {{id: $versionId}})<-[:HAS_VERSION]-(doc:Document)
+MATCH (c:Child {{id: doc.childId}})
+{only_visible("c", "v", "doc")}
+WITH c, v, doc
+WHERE v.disposedAt IS NULL
+CREATE (r:DocumentRead {{id: $readId, at: $now, by: $viewer, byName: $viewerName,
+        role: $role, purpose: $purpose, format: $format, versionId: v.id,
+        documentId: doc.id, childId: c.id}})
+CREATE (r)-[:READ_OF]->(v)
+RETURN {VERSION_FIELDS} AS version, doc.title AS title
+"""
+
+READS_OF_VERSION = """
+MATCH (r:DocumentRead)-[:READ_OF]->(v:DocumentVersion {id: $versionId})
+RETURN r {.id, .at, .by, .byName, .role, .purpose, .format} AS read
+ORDER BY r.at
+"""

@@ -1,0 +1,97 @@
+"""The partner datasets: each audience's own rows, chosen in the statement.
+
+A partner never reads through the internal relationship rule: each audience has its
+own admission rule here (the force's open enquiries, the school's own pupils, a CP-IS
+lookup by NHS number), and anything outside it is simply not found.
+"""
+
+from __future__ import annotations
+
+_CHILD = (
+    "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
+    " .ethnicity, .nhsNumber, .upn, .unborn, .restricted}"
+)
+
+# Restricted records (adoption, sealed, staff) are never shared with partners.
+_SHAREABLE = "coalesce(c.restricted, false) = false"
+
+# Police: children in an open multi-agency enquiry (MASH, strategy discussion) that
+# the caller's force is party to.
+POLICE_ENQUIRY_CHILDREN = f"""
+MATCH (force:Agency {{id: $agency}})<-[:PARTY]-(e:MultiAgencyEnquiry {{status: 'OPEN'}})
+MATCH (e)-[:CONCERNS]->(c:Child)
+WHERE {_SHAREABLE}
+WITH DISTINCT c
+RETURN c.id AS id, {_CHILD} AS child
+ORDER BY c.familyName, c.givenName, c.id
+"""
+
+# Education: the school's own pupils.
+EDUCATION_PUPILS = f"""
+MATCH (school:Agency {{id: $agency}})<-[:ATTENDS]-(c:Child)
+WHERE {_SHAREABLE}
+RETURN c.id AS id, {_CHILD} AS child
+ORDER BY c.familyName, c.givenName, c.id
+"""
+
+# The case and care records the journey keeps (workflow/process.py): a Referral is the
+# child-in-need episode, a PeriodOfCare the time looked after.
+OPEN_EPISODES_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})
+OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
+WHERE r.status IS NOT NULL AND r.status <> 'CLOSED'
+OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
+WHERE p.status IS NOT NULL AND p.status <> 'CEASED'
+    AND p.status <> 'LEAVING_CARE_SERVICES_ENDED'
+RETURN childId, collect(DISTINCT r.status) AS caseStates, collect(DISTINCT p.status) AS careStates
+"""
+
+# Health (CP-IS): by NHS number, a child protection plan (including an unborn child's
+# pre-birth plan) or a period of care, current or ended in the last 12 months.
+CPIS_BY_NHS_NUMBER = f"""
+MATCH (c:Child {{nhsNumber: $nhsNumber}})
+WHERE {_SHAREABLE}
+OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)<-[:OF]-(started:JourneyEvent)
+WHERE started.toState = 'CHILD_PROTECTION_PLAN' AND started.fromState <> 'CHILD_PROTECTION_PLAN'
+OPTIONAL MATCH (r)<-[:OF]-(ended:JourneyEvent)
+WHERE ended.fromState = 'CHILD_PROTECTION_PLAN' AND ended.toState <> 'CHILD_PROTECTION_PLAN'
+    AND ended.at > started.at
+WITH c, collect({{kind: 'CP', start: started.occurredOn, end: ended.occurredOn}}) AS plans
+OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
+WHERE p.startDate IS NOT NULL
+WITH c, plans, collect({{kind: 'LAC', start: p.startDate, end: p.endDate}}) AS care
+RETURN c.id AS childId, c.unborn AS unborn, [plan IN plans + care WHERE plan.start IS NOT NULL
+       AND (plan.end IS NULL OR plan.end >= date($since))] AS plans
+"""
+
+RESPONSIBLE_AUTHORITY = """
+MATCH (la:Agency {kind: 'LOCAL_AUTHORITY'})
+RETURN la {.id, .name, .phone, .outOfHoursPhone} AS authority
+ORDER BY la.id
+LIMIT 1
+"""
+
+# All or nothing: unless every agency and every child exists, nothing is created.
+OPEN_ENQUIRY = """
+UNWIND $agencyIds AS agencyId
+MATCH (a:Agency {id: agencyId})
+WITH collect(a) AS parties
+WHERE size(parties) = size($agencyIds)
+UNWIND $childIds AS childId
+MATCH (c:Child {id: childId})
+WITH parties, collect(c) AS children
+WHERE size(children) = size($childIds)
+CREATE (e:MultiAgencyEnquiry {id: $enquiryId, kind: $kind, status: 'OPEN', openedAt: $now,
+        openedBy: $viewer, reason: $reason})
+FOREACH (party IN parties | CREATE (e)-[:PARTY]->(party))
+FOREACH (child IN children | CREATE (e)-[:CONCERNS]->(child))
+RETURN e.id AS id, size(parties) AS parties
+"""
+
+CLOSE_ENQUIRY = """
+MATCH (e:MultiAgencyEnquiry {id: $enquiryId})
+WHERE e.status = 'OPEN'
+SET e.status = 'CLOSED', e.closedAt = $now, e.closedBy = $viewer
+RETURN e.id AS id
+"""

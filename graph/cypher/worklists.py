@@ -1,0 +1,49 @@
+"""Work lists: what is due for a worker's children, a team's, and the notices waiting."""
+
+from __future__ import annotations
+
+from graph.cypher.access import only_visible
+
+# FalkorDB: each pattern comprehension below has its own variable names; reusing one
+# across comprehensions of the same projection silently empties the later lists.
+# Per child: open steps with a due date, referrals still awaiting a decision (their due
+# date is computed in Python from the referral date), and records waiting for a manager.
+_PER_CHILD = """
+WITH c, w,
+     [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner) WHERE s.status = 'OPEN' AND s.dueDate IS NOT NULL
+      | {step: s {.id, .kind, .dueDate, .dueRule}, recordId: owner.id,
+         process: CASE WHEN owner:Referral THEN 'CASE' ELSE 'CARE' END}] AS steps,
+     [(c)<-[:ABOUT]-(referral:Referral) WHERE referral.status = 'OPEN'
+      | referral {.id, .referralDate}] AS referrals,
+     [(c)<-[:ABOUT]-(waiting) WHERE waiting.pendingAction IS NOT NULL
+      | {recordId: waiting.id, action: waiting.pendingAction, state: waiting.status,
+         process: CASE WHEN waiting:Referral THEN 'CASE' ELSE 'CARE' END}] AS awaiting
+RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
+       w.id AS workerId, w.name AS workerName, steps, referrals, awaiting
+ORDER BY c.familyName, c.givenName, c.id
+"""
+
+WORK_OF_WORKER = f"""
+MATCH (w:Worker {{id: $workerId}})<-[:ALLOCATED_TO]-(c:Child)
+{only_visible("c", "w")}
+{_PER_CHILD}"""
+
+WORK_OF_TEAM = f"""
+MATCH (:Team {{id: $teamId}})<-[:MEMBER_OF_TEAM]-(w:Worker)<-[:ALLOCATED_TO]-(c:Child)
+{only_visible("c", "w")}
+{_PER_CHILD}"""
+
+TEAM_WORKERS = """
+MATCH (:Team {id: $teamId})<-[:MEMBER_OF_TEAM]-(w:Worker)
+RETURN w.id AS workerId, w.name AS workerName, w.role AS role
+ORDER BY w.name, w.id
+"""
+
+OPEN_NOTICES_FOR = """
+MATCH (w:Worker {id: $viewer})<-[:FOR_WORKER]-(n:Notice)-[:ABOUT]->(c:Child)
+WHERE coalesce(n.acknowledged, false) = false
+RETURN n {.id, .kind, .at, .audience, .agency, .subjectName} AS notice, c.id AS childId,
+       c.givenName + ' ' + c.familyName AS childName
+ORDER BY n.at DESC
+LIMIT $limit
+"""

@@ -1,0 +1,156 @@
+"""The case journey: capability checks, then the workflow engine; reads through loaders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from auth.capabilities import Capability, can
+from graph.cypher import journey as statements
+from graph.cypher import worklists
+from workflow import journey
+from workflow import process as table
+from workflow.journey import care
+from workflow.journey.effects import Clock
+from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS
+from workflow.validation import validate
+
+if TYPE_CHECKING:
+    from graph import Row
+    from resolvers.context import HubContext
+
+Outcome = NotFound | TransitionRefused | NotAuthorised | InvalidInput
+NOTICE_LIMIT = 100
+
+
+def clock(context: HubContext, today: date | None = None) -> Clock:
+    """Today, with the hub's calendar and the council's local standards."""
+    return Clock(
+        today=today or date.today(), calendar=context.calendar, standards=DEFAULT_LOCAL_STANDARDS
+    )
+
+
+def _refuse(
+    context: HubContext, capability: Capability | None, action: str
+) -> NotAuthorised | None:
+    if capability is None or not can(context.principal, capability):
+        who = "a team manager" if capability is Capability.AUTHORISE else "a case worker"
+        return NotAuthorised(
+            reason=f"{action} needs {who}; the {context.principal.role} role cannot do it"
+        )
+    return None
+
+
+async def perform(
+    context: HubContext,
+    process: table.Process,
+    record_id: str,
+    action: str,
+    version: int,
+    raw: dict[str, Any],
+) -> Row | Outcome:
+    """Take one action of the process table on a record."""
+    if refused := _refuse(context, table.capability_for(process, action), action):
+        return refused
+    return await journey.perform(
+        context.store, context.scope, process, record_id, action, version, raw, clock(context)
+    )
+
+
+async def authorise(
+    context: HubContext, process: table.Process, record_id: str, version: int
+) -> Row | Outcome:
+    """A manager authorises what the record is waiting on."""
+    if refused := _refuse(context, Capability.AUTHORISE, table.AUTHORISE):
+        return refused
+    return await journey.authorise(
+        context.store, context.scope, process, record_id, version, clock(context)
+    )
+
+
+async def return_for_rework(
+    context: HubContext, process: table.Process, record_id: str, version: int, reason: str
+) -> Row | Outcome:
+    """A manager sends a proposal back with the reason."""
+    if refused := _refuse(context, Capability.AUTHORISE, table.RETURN_FOR_REWORK):
+        return refused
+    return await journey.return_for_rework(
+        context.store, context.scope, process, record_id, version, reason, clock(context)
+    )
+
+
+async def start_looked_after(context: HubContext, raw: dict[str, Any]) -> Row | Outcome:
+    """Open a period of care for a child."""
+    if refused := _refuse(context, Capability.WRITE_CASE, "startLookedAfter"):
+        return refused
+    data = validate(care.StartLookedAfter, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    return await care.start_looked_after(context.store, context.scope, data, clock(context))
+
+
+def _grouped(statement: str, context: HubContext) -> Any:
+    async def load(ids: Sequence[str]) -> list[list[Row]]:
+        rows = await context.store.read(statement, {"ids": list(ids)})
+        grouped: defaultdict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            grouped[row["childId"]].append(row)
+        return [grouped.get(item, []) for item in ids]
+
+    return load
+
+
+async def cases_of(context: HubContext, child_id: str) -> list[Row]:
+    """The child's cases (CIN episodes), newest first, with their steps."""
+    loader = context.loader("journey.cases", _grouped(statements.CASES_OF, context))
+    rows: list[Row] = await loader.load(child_id)
+    return rows
+
+
+async def periods_of_care_of(context: HubContext, child_id: str) -> list[Row]:
+    """The child's periods of care, newest first, with their steps."""
+    loader = context.loader(
+        "journey.periodsOfCare", _grouped(statements.PERIODS_OF_CARE_OF, context)
+    )
+    rows: list[Row] = await loader.load(child_id)
+    return rows
+
+
+async def chronology(context: HubContext, child_id: str) -> Row | None:
+    """Events, notes, notices and contacts about the child (None if not visible)."""
+    rows = await context.store.read(
+        statements.CHRONOLOGY_OF, {**context.scope.params(), "childId": child_id}
+    )
+    return rows[0] if rows else None
+
+
+async def work_of_worker(context: HubContext, worker_id: str) -> list[Row]:
+    """Per child allocated to the worker: open due steps, pending decisions, authorisations."""
+    return await context.store.read(
+        worklists.WORK_OF_WORKER, {**context.scope.params(), "workerId": worker_id}
+    )
+
+
+async def work_of_team(context: HubContext, team_id: str) -> tuple[list[Row], list[Row]]:
+    """The team's workers and, per child allocated in the team, what is due."""
+    workers = await context.store.read(worklists.TEAM_WORKERS, {"teamId": team_id})
+    rows = await context.store.read(
+        worklists.WORK_OF_TEAM, {**context.scope.params(), "teamId": team_id}
+    )
+    return workers, rows
+
+
+async def notices(context: HubContext) -> list[Row]:
+    """Unacknowledged notices for the caller, newest first."""
+    return await context.store.read(
+        worklists.OPEN_NOTICES_FOR, {"viewer": context.principal.subject, "limit": NOTICE_LIMIT}
+    )
+
+
+async def record(context: HubContext, process: table.Process, record_id: str) -> Row | None:
+    """A case or period of care with its steps, or None if missing or not visible."""
+    found = await journey.read_record(context.store, context.scope, process, record_id)
+    return journey.engine.as_row(found) if found else None

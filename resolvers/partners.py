@@ -1,0 +1,93 @@
+"""Resolvers of the partner datasets and the multi-agency enquiries that scope police reads."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from auth.principal import Audience
+from graph.cypher import partners as statements
+from resolvers.permissions import refuse_case_writes
+from workflow import enquiries
+from workflow.outcomes import InvalidInput, NotAuthorised, NotFound
+from workflow.validation import validate
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from graph import Row
+    from resolvers.context import HubContext
+
+# CP-IS shows plans current or ended within the previous 12 months.
+CPIS_LOOKBACK = timedelta(days=365)
+
+
+async def _admitted(context: HubContext, audience: Audience, statement: str) -> list[Row]:
+    # Defence in depth: the schema already hides these roots from other audiences.
+    if context.principal.audience is not audience:
+        return []
+    rows = await context.store.read(statement, {"agency": context.principal.agency_id})
+    return [row["child"] for row in rows]
+
+
+async def police_enquiry_children(context: HubContext) -> list[Row]:
+    """Children in open multi-agency enquiries the caller's force is party to."""
+    return await _admitted(context, Audience.POLICE, statements.POLICE_ENQUIRY_CHILDREN)
+
+
+async def school_pupils(context: HubContext) -> list[Row]:
+    """The caller's school's own pupils."""
+    return await _admitted(context, Audience.EDUCATION, statements.EDUCATION_PUPILS)
+
+
+def open_episodes_loader(context: HubContext) -> Any:
+    """Per request: child id -> (case states, care states) of the child's open records."""
+
+    async def load(ids: Sequence[str]) -> list[tuple[list[str], list[str]]]:
+        rows = await context.store.read(statements.OPEN_EPISODES_OF, {"ids": list(ids)})
+        found = {row["childId"]: (row["caseStates"], row["careStates"]) for row in rows}
+        return [found.get(child_id, ([], [])) for child_id in ids]
+
+    return context.loader("open-episodes", load)
+
+
+async def cpis_record(context: HubContext, nhs_number: str) -> Row | None:
+    """The CP-IS dataset for one NHS number, or None (no plan, or no such child)."""
+    if context.principal.audience is not Audience.HEALTH:
+        return None
+    digits = nhs_number.replace(" ", "")
+    rows = await context.store.read(
+        statements.CPIS_BY_NHS_NUMBER,
+        {"nhsNumber": digits, "since": date.today() - CPIS_LOOKBACK},
+    )
+    if not rows or not rows[0]["plans"]:
+        return None
+    authority = await context.store.read(statements.RESPONSIBLE_AUTHORITY)
+    return {
+        **rows[0],
+        "nhsNumber": digits,
+        "authority": authority[0]["authority"] if authority else None,
+    }
+
+
+async def open_enquiry(
+    context: HubContext, raw: dict[str, Any]
+) -> Row | NotFound | NotAuthorised | InvalidInput:
+    """Open a multi-agency enquiry about children the caller can see, with partner agencies."""
+    if refused := refuse_case_writes(context):
+        return refused
+    data = validate(enquiries.OpenEnquiry, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    children = await context.loaders.child.load_many(data.child_ids)
+    for child_id, child in zip(data.child_ids, children, strict=True):
+        if child is None:
+            return NotFound(kind="Child", id=child_id)
+    return await enquiries.open_enquiry(context.store, context.scope, data)
+
+
+async def close_enquiry(context: HubContext, enquiry_id: str) -> str | NotFound | NotAuthorised:
+    """Close an enquiry."""
+    if refused := refuse_case_writes(context):
+        return refused
+    return await enquiries.close_enquiry(context.store, context.scope, enquiry_id)

@@ -1,0 +1,144 @@
+"""The case journey's inputs: one per action, named for it (validated again by pydantic)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from workflow import codes
+
+
+@strawberry.input(description="The decision on a referral, for a manager to authorise")
+class DecideReferralInput:
+    decided_on: date
+    primary_need: codes.PrimaryNeedCode
+    late_reason: str | None = None
+
+
+@strawberry.input(description="The day the assessment started")
+class StartAssessmentInput:
+    started_on: date
+
+
+@strawberry.input(description="The assessment's completion and the factors identified")
+class CompleteAssessmentInput:
+    completed_on: date
+    factors: list[codes.AssessmentFactor]
+    late_reason: str | None = None
+
+
+@strawberry.input(description="The start of a child in need plan")
+class StartChildInNeedPlanInput:
+    start_date: date
+
+
+@strawberry.input(description="A meeting or review held on a day (a reason if it is late)")
+class HeldOnInput:
+    held_on: date
+    late_reason: str | None = None
+
+
+@strawberry.input(description="A visit to a child on a plan")
+class RecordVisitInput:
+    visited_on: date
+    seen_alone: bool
+    late_reason: str | None = None
+
+
+@strawberry.input(description="The strategy discussion")
+class HoldStrategyDiscussionInput:
+    held_on: date
+
+
+@strawberry.input(description="The end of a section 47 enquiry")
+class ConcludeEnquiryInput:
+    concluded_on: date
+
+
+@strawberry.input(description="The initial child protection conference and its decision")
+class HoldInitialConferenceInput:
+    held_on: date
+    plan_required: bool
+    categories_of_abuse: list[codes.CategoryOfAbuse] | None = None
+    late_reason: str | None = None
+
+
+@strawberry.input(description="A child protection review conference")
+class HoldReviewConferenceInput:
+    held_on: date
+    categories_of_abuse: list[codes.CategoryOfAbuse] | None = None
+    late_reason: str | None = None
+
+
+@strawberry.input(description="The closure of a case, for a manager to authorise")
+class CloseCaseInput:
+    closed_on: date
+    reason: codes.ReasonForClosure
+
+
+@strawberry.input(description="A child becoming looked after")
+class StartLookedAfterInput:
+    child_id: strawberry.ID
+    started_on: date
+    legal_status: codes.LegalStatus
+    placement_type: codes.PlacementType
+    placement_provider: codes.PlacementProvider
+    long_term_placement: bool = False
+
+
+@strawberry.input(description="A move to a new placement")
+class ChangePlacementInput:
+    changed_on: date
+    placement_type: codes.PlacementType
+    placement_provider: codes.PlacementProvider
+    reason: codes.ReasonPlaceChange
+    same_carer: bool = False
+    long_term_placement: bool = False
+
+
+@strawberry.input(description="A new legal status")
+class ChangeLegalStatusInput:
+    changed_on: date
+    legal_status: codes.LegalStatus
+
+
+@strawberry.input(description="A looked-after review and the child's participation")
+class HoldLookedAfterReviewInput:
+    held_on: date
+    participation: codes.ReviewParticipation
+    late_reason: str | None = None
+
+
+@strawberry.input(description="Something done on a day (a reason if it is late)")
+class OnDateInput:
+    on: date
+    late_reason: str | None = None
+
+
+@strawberry.input(description="A period missing or away from placement")
+class RecordMissingEpisodeInput:
+    type: codes.MissingType
+    started_on: date
+    returned_on: date | None = None
+
+
+@strawberry.input(description="The end of a period of care, for a manager to authorise")
+class CeaseLookedAfterInput:
+    ended_on: date
+    reason: codes.ReasonEpisodeCeased
+    care_leaver: bool = False
+
+
+@strawberry.input(description="Keeping in touch with a care leaver (SSDA903 OC3)")
+class RecordCareLeaverContactInput:
+    on: date
+    in_touch: codes.CareLeaverInTouch
+    activity: codes.CareLeaverActivity
+    accommodation: codes.CareLeaverAccommodation
+    late_reason: str | None = None
+
+
+@strawberry.input(description="The end of leaving care services")
+class EndLeavingCareServicesInput:
+    ended_on: date

@@ -1,0 +1,150 @@
+"""The partner datasets: police enquiries, a school's pupils, the CP-IS lookup for health."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import partners as partner_resolvers
+from resolvers.context import HubContext
+from schema.outcomes import OUTCOME_TYPES, InvalidInput, NotAuthorised, NotFound, expected_outcome
+from schema.people import Child
+from workflow.enquiries import EnquiryKind
+
+strawberry.enum(EnquiryKind, name="EnquiryKind", description="MASH or strategy discussion")
+
+
+@strawberry.enum(description="The kind of plan CP-IS reports")
+class CpisPlanType(enum.StrEnum):
+    CHILD_PROTECTION_PLAN = "CHILD_PROTECTION_PLAN"
+    UNBORN_CHILD_PROTECTION_PLAN = "UNBORN_CHILD_PROTECTION_PLAN"
+    LOOKED_AFTER = "LOOKED_AFTER"
+
+
+@strawberry.type(description="A plan CP-IS shares with unscheduled care")
+class CpisPlan:
+    type: CpisPlanType
+    start_date: date
+    end_date: date | None
+
+
+@strawberry.type(description="The local authority responsible, and how to reach it")
+class ResponsibleAuthority:
+    name: str
+    office_hours_phone: str | None
+    out_of_hours_phone: str | None
+
+
+@strawberry.type(
+    description="The CP-IS dataset for one NHS number: nothing clinical, no case detail"
+)
+class CpisRecord:
+    nhs_number: str
+    plans: list[CpisPlan]
+    responsible_authority: ResponsibleAuthority | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CpisRecord:
+        plans = []
+        for plan in row["plans"]:
+            if plan["kind"] == "LAC":
+                kind = CpisPlanType.LOOKED_AFTER
+            elif row.get("unborn"):
+                kind = CpisPlanType.UNBORN_CHILD_PROTECTION_PLAN
+            else:
+                kind = CpisPlanType.CHILD_PROTECTION_PLAN
+            plans.append(CpisPlan(type=kind, start_date=plan["start"], end_date=plan.get("end")))
+        authority = row.get("authority")
+        record = cls(
+            nhs_number=row["nhsNumber"],
+            plans=sorted(plans, key=lambda plan: plan.start_date, reverse=True),
+            responsible_authority=ResponsibleAuthority(
+                name=authority["name"],
+                office_hours_phone=authority.get("phone"),
+                out_of_hours_phone=authority.get("outOfHoursPhone"),
+            )
+            if authority
+            else None,
+        )
+        # Not a GraphQL field (health never sees the hub's child id); the read audit
+        # needs it to record whose data this record revealed.
+        record.audited_child_id = row["childId"]  # type: ignore[attr-defined]
+        return record
+
+
+@strawberry.type(description="A multi-agency enquiry (MASH or strategy discussion)")
+class MultiAgencyEnquiry:
+    id: strawberry.ID
+    parties: int
+
+
+OpenEnquiryResult = Annotated[
+    MultiAgencyEnquiry | NotFound | NotAuthorised | InvalidInput,
+    strawberry.union("OpenEnquiryResult"),
+]
+
+
+@strawberry.type(description="An enquiry after closing")
+class ClosedEnquiry:
+    id: strawberry.ID
+
+
+CloseEnquiryResult = Annotated[
+    ClosedEnquiry | NotFound | NotAuthorised, strawberry.union("CloseEnquiryResult")
+]
+
+
+@strawberry.type
+class PartnerQueries:
+    @strawberry.field(description="Police: children in open enquiries your force is party to")
+    async def enquiry_children(self, info: Info[HubContext, None]) -> list[Child]:
+        rows = await partner_resolvers.police_enquiry_children(info.context)
+        return [Child.from_row(row) for row in rows]
+
+    @strawberry.field(description="Education: your school's pupils known to children's services")
+    async def my_pupils(self, info: Info[HubContext, None]) -> list[Child]:
+        rows = await partner_resolvers.school_pupils(info.context)
+        return [Child.from_row(row) for row in rows]
+
+    @strawberry.field(description="Health: the CP-IS record for an NHS number, if there is one")
+    async def cpis_record(self, info: Info[HubContext, None], nhs_number: str) -> CpisRecord | None:
+        row = await partner_resolvers.cpis_record(info.context, nhs_number)
+        return CpisRecord.from_row(row) if row else None
+
+
+@strawberry.type
+class EnquiryMutations:
+    @strawberry.mutation(description="Open a multi-agency enquiry with partner agencies")
+    async def open_multi_agency_enquiry(
+        self,
+        info: Info[HubContext, None],
+        child_ids: list[strawberry.ID],
+        kind: EnquiryKind,
+        agency_ids: list[strawberry.ID],
+        reason: str,
+    ) -> OpenEnquiryResult:
+        result = await partner_resolvers.open_enquiry(
+            info.context,
+            {
+                "childIds": [str(c) for c in child_ids],
+                "kind": kind,
+                "agencyIds": [str(a) for a in agency_ids],
+                "reason": reason,
+            },
+        )
+        if isinstance(result, OUTCOME_TYPES):
+            return expected_outcome(result)  # type: ignore[return-value]
+        return MultiAgencyEnquiry(id=strawberry.ID(result["id"]), parties=result["parties"])
+
+    @strawberry.mutation(description="Close a multi-agency enquiry")
+    async def close_multi_agency_enquiry(
+        self, info: Info[HubContext, None], enquiry_id: strawberry.ID
+    ) -> CloseEnquiryResult:
+        result = await partner_resolvers.close_enquiry(info.context, enquiry_id)
+        if isinstance(result, OUTCOME_TYPES):
+            return expected_outcome(result)  # type: ignore[return-value]
+        return ClosedEnquiry(id=strawberry.ID(result))

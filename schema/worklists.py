@@ -1,0 +1,273 @@
+"""Work lists (a worker's, a team's), caseload counts, and the child's chronology."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from schema.outcomes import NotAuthorised
+from workflow.calendar import WorkingDayCalendar
+from workflow.journey.case import referral_decision_due
+from workflow.journey.effects import Clock
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS, timescale_rule
+
+# "Due soon" on a work list: within a working week.
+DUE_SOON_WORKING_DAYS = 5
+
+
+@strawberry.type(description="Something due for a child: a step, a decision, an authorisation")
+class WorkItem:
+    child_id: strawberry.ID
+    child_name: str
+    worker_id: strawberry.ID
+    worker_name: str
+    record_id: strawberry.ID
+    process: str
+    step_id: strawberry.ID | None
+    kind: str = strawberry.field(
+        description="A step kind, REFERRAL_DECISION, or AUTHORISATION (a manager's decision)"
+    )
+    awaiting_action: str | None
+    due_date: date | None
+    rule: str | None
+    rule_name: str | None
+    overdue: bool
+    working_days_left: int | None = strawberry.field(
+        description="Working days from today to the due date (negative once overdue)"
+    )
+
+
+def _item(
+    row: dict[str, Any],
+    calendar: WorkingDayCalendar,
+    today: date,
+    **fields: Any,
+) -> WorkItem:
+    due: date | None = fields.pop("due_date", None)
+    rule: str | None = fields.pop("rule", None)
+    return WorkItem(
+        child_id=strawberry.ID(row["childId"]),
+        child_name=row["childName"],
+        worker_id=strawberry.ID(row["workerId"]),
+        worker_name=row["workerName"],
+        due_date=due,
+        rule=rule,
+        rule_name=timescale_rule(rule).name if rule else None,
+        overdue=due is not None and today > due,
+        working_days_left=calendar.working_days_between(today, due) if due else None,
+        **fields,
+    )
+
+
+def work_items(
+    rows: list[dict[str, Any]], calendar: WorkingDayCalendar, today: date
+) -> list[WorkItem]:
+    """Every item of the rows, soonest due first; authorisations (no due date) last."""
+    clock = Clock(today, calendar, DEFAULT_LOCAL_STANDARDS)
+    items: list[WorkItem] = []
+    for row in rows:
+        for entry in row["steps"]:
+            step = entry["step"]
+            items.append(
+                _item(
+                    row,
+                    calendar,
+                    today,
+                    record_id=strawberry.ID(entry["recordId"]),
+                    process=entry["process"],
+                    step_id=strawberry.ID(step["id"]),
+                    kind=step["kind"],
+                    awaiting_action=None,
+                    due_date=step["dueDate"],
+                    rule=step.get("dueRule"),
+                )
+            )
+        for referral in row["referrals"]:
+            items.append(
+                _item(
+                    row,
+                    calendar,
+                    today,
+                    record_id=strawberry.ID(referral["id"]),
+                    process="CASE",
+                    step_id=None,
+                    kind="REFERRAL_DECISION",
+                    awaiting_action=None,
+                    due_date=referral_decision_due(referral["referralDate"], clock),
+                    rule="referral_decision",
+                )
+            )
+        for waiting in row["awaiting"]:
+            items.append(
+                _item(
+                    row,
+                    calendar,
+                    today,
+                    record_id=strawberry.ID(waiting["recordId"]),
+                    process=waiting["process"],
+                    step_id=None,
+                    kind="AUTHORISATION",
+                    awaiting_action=waiting["action"],
+                )
+            )
+    items.sort(key=lambda item: (item.due_date or date.max, item.child_name, item.kind))
+    return items
+
+
+@strawberry.type(description="A worker's caseload and how much of it is due or late")
+class Caseload:
+    worker_id: strawberry.ID
+    worker_name: str
+    children: int
+    overdue: int
+    due_soon: int = strawberry.field(description="Due within 5 working days, not yet overdue")
+    awaiting_authorisation: int
+
+
+def caseloads(
+    workers: list[dict[str, Any]], rows: list[dict[str, Any]], items: list[WorkItem]
+) -> list[Caseload]:
+    children = Counter(row["workerId"] for row in rows)
+    overdue = Counter(item.worker_id for item in items if item.overdue)
+    soon = Counter(
+        item.worker_id
+        for item in items
+        if not item.overdue
+        and item.working_days_left is not None
+        and item.working_days_left <= DUE_SOON_WORKING_DAYS
+    )
+    waiting = Counter(item.worker_id for item in items if item.kind == "AUTHORISATION")
+    return [
+        Caseload(
+            worker_id=strawberry.ID(worker["workerId"]),
+            worker_name=worker["workerName"],
+            children=children[worker["workerId"]],
+            overdue=overdue[worker["workerId"]],
+            due_soon=soon[worker["workerId"]],
+            awaiting_authorisation=waiting[worker["workerId"]],
+        )
+        for worker in workers
+    ]
+
+
+@strawberry.type(description="A notice for the worker, e.g. a partner agency read a record")
+class WorkNotice:
+    id: strawberry.ID
+    kind: str
+    at: datetime
+    child_id: strawberry.ID
+    child_name: str
+    detail: str
+
+
+def work_notices(rows: list[dict[str, Any]]) -> list[WorkNotice]:
+    return [
+        WorkNotice(
+            id=strawberry.ID(row["notice"]["id"]),
+            kind=row["notice"]["kind"],
+            at=datetime.fromtimestamp(row["notice"]["at"] / 1000, UTC),
+            child_id=strawberry.ID(row["childId"]),
+            child_name=row["childName"],
+            detail=" ".join(
+                str(part)
+                for part in (
+                    row["notice"].get("subjectName"),
+                    row["notice"].get("agency"),
+                    row["notice"].get("audience"),
+                )
+                if part
+            ),
+        )
+        for row in rows
+    ]
+
+
+@strawberry.type(description="The caller's work: what is due for their children, and notices")
+class MyWork:
+    items: list[WorkItem]
+    notices: list[WorkNotice]
+    caseload: Caseload
+
+
+@strawberry.type(description="A team's work: each worker's caseload and everything due")
+class TeamWork:
+    team_id: strawberry.ID
+    caseloads: list[Caseload]
+    items: list[WorkItem]
+
+
+TeamWorkResult = Annotated[TeamWork | NotAuthorised, strawberry.union("TeamWorkResult")]
+
+
+@strawberry.type(description="One entry of a child's chronology")
+class ChronologyEntry:
+    on: date
+    at: datetime | None
+    kind: str = strawberry.field(description="JOURNEY, CASE_NOTE, NOTICE or CONTACT")
+    title: str
+    detail: str | None
+    record_id: strawberry.ID | None
+
+
+def _instant(epoch_ms: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms is not None else None
+
+
+def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
+    """Journey events, case notes, notices and contacts, oldest first."""
+    entries: list[ChronologyEntry] = []
+    for event in row["events"]:
+        entries.append(
+            ChronologyEntry(
+                on=event["occurredOn"],
+                at=_instant(event["at"]),
+                kind="JOURNEY",
+                title=event["action"],
+                detail=event["summary"],
+                record_id=strawberry.ID(event["id"]),
+            )
+        )
+    for note in row["notes"]:
+        occurred = _instant(note["occurredAt"])
+        assert occurred is not None
+        entries.append(
+            ChronologyEntry(
+                on=occurred.date(),
+                at=occurred,
+                kind="CASE_NOTE",
+                title=note["type"],
+                detail=note["text"],
+                record_id=strawberry.ID(note["id"]),
+            )
+        )
+    for notice in row["notices"]:
+        at = _instant(notice["at"])
+        assert at is not None
+        entries.append(
+            ChronologyEntry(
+                on=at.date(),
+                at=at,
+                kind="NOTICE",
+                title=notice["kind"],
+                detail=" ".join(
+                    str(notice[key]) for key in ("subjectName", "agency") if notice.get(key)
+                ),
+                record_id=strawberry.ID(notice["id"]),
+            )
+        )
+    for contact in row["contacts"]:
+        entries.append(
+            ChronologyEntry(
+                on=contact["receivedDate"],
+                at=_instant(contact.get("recordedAt")),
+                kind="CONTACT",
+                title="CONTACT",
+                detail=contact.get("outcome"),
+                record_id=strawberry.ID(contact["id"]),
+            )
+        )
+    entries.sort(key=lambda entry: (entry.on, entry.at or datetime.min.replace(tzinfo=UTC)))
+    return entries

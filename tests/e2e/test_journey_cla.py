@@ -1,0 +1,185 @@
+"""A child looked after through GraphQL: placements, reviews, visits, health, PEP,
+missing episodes, and leaving care. Hand-checked against the 2026 bank holidays."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import (
+    CARE_FIELDS,
+    CHRONOLOGY,
+    MY_WORK,
+    OUTCOMES,
+    act,
+    decide,
+    demo_child,
+    demo_county,
+    step,
+)
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+START = f"""
+mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(input: $input) {{
+  __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}
+"""
+
+
+async def test_looked_after_with_placement_changes_reviews_and_leaving_care(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=3)
+    # The young person turns 17 in June 2026, so leaving care applies when care ends.
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2009-06-15')", {"id": child_id}
+    )
+    start = {
+        "childId": child_id,
+        "startedOn": "2026-04-01",
+        "legalStatus": "C1_INTERIM_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    assert care["__typename"] == "PeriodOfCare"
+    assert (care["status"], care["legalStatus"]) == ("LOOKED_AFTER", "C1_INTERIM_CARE_ORDER")
+    again = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    assert again["__typename"] == "TransitionRefused"
+    # 20 working days from Wednesday 1 April across Easter (3 and 6 April): Friday 1 May;
+    # the initial health assessment and the PEP are due by the first review.
+    assert step(care, "LOOKED_AFTER_REVIEW")["dueDate"] == "2026-05-01"
+    assert step(care, "HEALTH_ASSESSMENT")["dueDate"] == "2026-05-01"
+    assert step(care, "PERSONAL_EDUCATION_PLAN")["dueDate"] == "2026-05-01"
+    # Reg 28: a visit within a week of the placement.
+    assert step(care, "STATUTORY_VISIT")["dueDate"] == "2026-04-08"
+
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-04-07"})
+    assert step(care, "STATUTORY_VISIT", "OPEN")["dueDate"] == "2026-05-19"  # 6 weeks
+    care = await act(client, worker, "recordHealthAssessment", care, {"on": "2026-04-20"})
+    # 16 on the day: the next health assessment within 12 months.
+    assert step(care, "HEALTH_ASSESSMENT", "OPEN")["dueDate"] == "2027-04-20"
+    care = await act(client, worker, "recordPersonalEducationPlan", care, {"on": "2026-04-29"})
+    # The summer term ends 21 July; the next review by the end of the autumn term.
+    assert step(care, "PERSONAL_EDUCATION_PLAN", "OPEN")["dueDate"] == "2026-12-19"
+    care = await act(
+        client,
+        worker,
+        "holdLookedAfterReview",
+        care,
+        {"heldOn": "2026-04-28", "participation": "PN1_ATTENDS_AND_SPEAKS"},
+    )
+    assert step(care, "LOOKED_AFTER_REVIEW", "OPEN")["dueDate"] == "2026-07-28"  # 3 months
+
+    care = await act(
+        client,
+        worker,
+        "changePlacement",
+        care,
+        {
+            "changedOn": "2026-05-11",
+            "placementType": "U4_FOSTER_OTHER_CARER_LONG_TERM",
+            "placementProvider": "PR4_PRIVATE",
+            "reason": "CARPL_CARE_PLAN",
+            "longTermPlacement": True,
+        },
+    )
+    first, second = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert (first["completedDate"], first["reasonEpisodeCeased"]) == (
+        "2026-05-11",
+        "X1_NEW_EPISODE_SAME_DAY",
+    )
+    assert (second["startDate"], second["reasonNewEpisode"], second["reasonPlaceChange"]) == (
+        "2026-05-11",
+        "P_PLACEMENT_AND_CARER_CHANGE",
+        "CARPL_CARE_PLAN",
+    )
+    # A new placement: a visit within a week of it replaces the one due 19 May.
+    assert step(care, "STATUTORY_VISIT", "OPEN")["dueDate"] == "2026-05-18"
+    care = await act(
+        client,
+        worker,
+        "changeLegalStatus",
+        care,
+        {"changedOn": "2026-06-01", "legalStatus": "C2_FULL_CARE_ORDER"},
+    )
+    assert care["legalStatus"] == "C2_FULL_CARE_ORDER"
+    assert care["placementType"] == "U4_FOSTER_OTHER_CARER_LONG_TERM"
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-05-15"})
+    # Still the first year of the 11 May placement: 6 weeks after 15 May.
+    assert step(care, "STATUTORY_VISIT", "OPEN")["dueDate"] == "2026-06-26"
+    care = await act(
+        client,
+        worker,
+        "holdLookedAfterReview",
+        care,
+        {"heldOn": "2026-07-27", "participation": "PN5_ABSENT_ADVOCATE_BRIEFED"},
+    )
+    assert step(care, "LOOKED_AFTER_REVIEW", "OPEN")["dueDate"] == "2027-01-27"  # 6 months
+
+    care = await act(
+        client,
+        worker,
+        "recordMissingEpisode",
+        care,
+        {"type": "M_MISSING", "startedOn": "2026-08-03", "returnedOn": "2026-08-04"},
+    )
+    # Return home interview within 72 hours of the return.
+    assert step(care, "RETURN_HOME_INTERVIEW")["dueDate"] == "2026-08-07"
+    late = await act(client, worker, "recordReturnHomeInterview", care, {"on": "2026-08-10"})
+    assert late["__typename"] == "InvalidInput"
+    assert late["problems"][0]["field"] == "lateReason"
+    care = await act(client, worker, "recordReturnHomeInterview", care, {"on": "2026-08-06"})
+    assert step(care, "MISSING_EPISODE")["missingType"] == "M_MISSING"
+
+    work = (await graphql(client, worker, MY_WORK))["myWork"]
+    mine = sorted((i["kind"], i["dueDate"]) for i in work["items"] if i["recordId"] == care["id"])
+    assert mine == [
+        ("HEALTH_ASSESSMENT", "2027-04-20"),
+        ("LOOKED_AFTER_REVIEW", "2027-01-27"),
+        ("PERSONAL_EDUCATION_PLAN", "2026-12-19"),
+        ("STATUTORY_VISIT", "2026-06-26"),
+    ]
+
+    care = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {
+            "endedOn": "2026-09-30",
+            "reason": "E5_INDEPENDENT_LIVING_WITH_SUPPORT",
+            "careLeaver": True,
+        },
+    )
+    assert care["status"] == "CEASING_AWAITING_AUTHORISATION"
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert (care["status"], care["endDate"], care["reasonCeased"]) == (
+        "CARE_LEAVER",
+        "2026-09-30",
+        "E5_INDEPENDENT_LIVING_WITH_SUPPORT",
+    )
+    last = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"][-1]
+    assert (last["legalStatus"], last["completedDate"], last["reasonEpisodeCeased"]) == (
+        "C2_FULL_CARE_ORDER",
+        "2026-09-30",
+        "E5_INDEPENDENT_LIVING_WITH_SUPPORT",
+    )
+    # In touch around the 18th birthday; the pathway plan reviewed within 6 months.
+    assert step(care, "CARE_LEAVER_CONTACT")["dueDate"] == "2027-06-15"
+    care = await act(client, worker, "recordPathwayPlan", care, {"on": "2026-10-15"})
+    assert step(care, "PATHWAY_PLAN", "OPEN")["dueDate"] == "2027-04-15"
+    assert {s["kind"] for s in care["steps"] if s["status"] == "OPEN"} == {
+        "CARE_LEAVER_CONTACT",
+        "PATHWAY_PLAN",
+    }
+    child = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
+    assert "CARE_LEAVER" in child["openEpisodes"]
+    assert "LOOKED_AFTER" not in child["openEpisodes"]
+    titles = [e["title"] for e in child["chronology"] if e["kind"] == "JOURNEY"]
+    assert titles[:3] == ["startLookedAfter", "recordStatutoryVisit", "recordHealthAssessment"]

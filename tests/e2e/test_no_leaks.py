@@ -1,0 +1,141 @@
+"""Leak probes: denial looks like absence at every path, and partners get only their rows.
+
+The partner probe builds, from each partner's own schema, a query selecting every field
+it may see to depth 4 below each root, runs it on the demo county, and checks every
+child in the answer is one the partner's admission rule allows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLUnionType
+
+from auth.principal import Audience
+from bench import county, personas
+from graph import FalkorDBStore
+from hub.settings import Settings
+from schema.build import build_schema
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def demo(store: FalkorDBStore) -> county.County:
+    world = county.generate("tiny", today=date(2026, 11, 2))
+    await county.load(store, world, show_progress=False)
+    return world
+
+
+def _unwrap(graphql_type: Any) -> Any:
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        graphql_type = graphql_type.of_type
+    return graphql_type
+
+
+def _select_all(graphql_type: GraphQLObjectType, depth: int) -> str:
+    parts = ["__typename"]
+    for name, field in graphql_type.fields.items():
+        if any(isinstance(arg.type, GraphQLNonNull) for arg in field.args.values()):
+            continue
+        inner = _unwrap(field.type)
+        if isinstance(inner, GraphQLObjectType):
+            if depth > 0:
+                parts.append(f"{name} {{ {_select_all(inner, depth - 1)} }}")
+        elif isinstance(inner, GraphQLUnionType):
+            if depth > 0:
+                members = " ".join(
+                    f"... on {member.name} {{ {_select_all(member, depth - 1)} }}"
+                    for member in inner.types
+                )
+                parts.append(f"{name} {{ {members} }}")
+        else:
+            parts.append(name)
+    return " ".join(parts)
+
+
+def _children_in(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if value.get("__typename") == "Child":
+            found.add(value["id"])
+        if value.get("__typename") == "Person" and value.get("kind") == "CHILD":
+            found.add(value["id"])
+        for item in value.values():
+            found |= _children_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _children_in(item)
+    return found
+
+
+def _household_of(world: county.County, child_ids: set[str]) -> set[str]:
+    families = {p["family"] for p in world.children if p["id"] in child_ids}
+    return {p["id"] for p in world.children if p["family"] in families}
+
+
+@pytest.mark.parametrize(
+    ("persona", "audience", "root"),
+    [("police", Audience.POLICE, "enquiryChildren"), ("education", Audience.EDUCATION, "myPupils")],
+)
+async def test_partners_receive_only_children_their_rule_admits(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    demo: county.County,
+    persona: str,
+    audience: Audience,
+    root: str,
+) -> None:
+    schema = build_schema(audience)._schema
+    query_type = schema.query_type
+    assert query_type is not None
+    child_type = _unwrap(query_type.fields[root].type)
+    query = f"{{ {root} {{ {_select_all(child_type, 4)} }} }}"
+    data = await graphql(client, bearer(settings, persona), query)
+    returned = _children_in(data)
+    if audience is Audience.POLICE:
+        admitted = set(demo.enquiries[0]["childIds"])
+        # The household members police may see include the enquiry children's siblings.
+        assert returned <= _household_of(demo, admitted)
+        assert {c["id"] for c in data[root]} == admitted
+    else:
+        admitted = {r["child"] for r in demo.school_places if r["school"] == personas.DEMO_SCHOOL}
+        assert returned == admitted
+    assert returned, "the probe must see some children to mean anything"
+
+
+async def test_internal_denial_is_indistinguishable_from_absence_at_every_path(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    allocated = {row["child"]: row["team"] for row in demo.allocations}
+    forbidden = next(
+        c for c in demo.children if allocated.get(c["id"]) not in (None, personas.SAFEGUARDING_TEAM)
+    )
+    headers = bearer(settings, "social-worker")
+    probes = [
+        ("query ($v: ID!) { child(id: $v) { id givenName } }", "id"),
+        ("query ($v: String!) { searchChildren(term: $v) { id } }", "nhsNumber"),
+        (
+            "query ($v: _Any!) { _entities(representations: [$v]) {"
+            " ... on Child { id givenName } } }",
+            "entity",
+        ),
+        ("query ($v: ID!) { accessTrail(childId: $v) { __typename } }", "id"),
+    ]
+    for query, kind in probes:
+        answers = []
+        for child in (
+            forbidden,
+            {"id": "C9999999", "nhsNumber": "9434765919", "familyName": "Zzyzx"},
+        ):
+            value: Any = {
+                "id": child["id"],
+                "nhsNumber": child["nhsNumber"],
+                "entity": {"__typename": "Child", "id": child["id"]},
+            }[kind]
+            answers.append(await graphql(client, headers, query, {"v": value}))
+        assert answers[0] == answers[1], (query, answers)

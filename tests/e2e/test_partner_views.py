@@ -1,0 +1,125 @@
+"""Partner agencies see their own dataset, nothing else; every read tells the worker."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+import pytest
+
+from bench import county, personas
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+POLICE_VIEW = """{ enquiryChildren { id givenName familyName dateOfBirth openEpisodes
+  address { line1 postcode } family { members { householdRole person { givenName } } }
+  allocatedWorker { name phone email } } }"""
+
+
+@pytest.fixture
+async def demo(store: FalkorDBStore) -> county.County:
+    world = county.generate("tiny", today=date(2026, 11, 2))
+    await county.load(store, world, show_progress=False)
+    return world
+
+
+async def test_police_see_only_children_in_their_open_enquiries(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    enquiry = demo.enquiries[0]
+    data = await graphql(client, bearer(settings, "police"), POLICE_VIEW)
+    children = data["enquiryChildren"]
+    assert {child["id"] for child in children} == set(enquiry["childIds"])
+    assert all(child["allocatedWorker"]["name"] for child in children)
+    # The referral was about the first child of the family: theirs is the open episode.
+    referred = next(c["childId"] for c in demo.contacts if c["childId"] in enquiry["childIds"])
+    episodes = {child["id"]: child["openEpisodes"] for child in children}
+    assert episodes.pop(referred) == ["CHILD_IN_NEED"]
+    assert all(types == [] for types in episodes.values())
+    # Closing the enquiry ends the view.
+    rows = await store.read("MATCH (e:MultiAgencyEnquiry) RETURN e.id AS id")
+    closed = await graphql(
+        client,
+        bearer(settings, "social-worker"),
+        "mutation ($id: ID!) { closeMultiAgencyEnquiry(enquiryId: $id) { __typename } }",
+        {"id": rows[0]["id"]},
+    )
+    assert closed["closeMultiAgencyEnquiry"]["__typename"] == "ClosedEnquiry"
+    assert (await graphql(client, bearer(settings, "police"), POLICE_VIEW))["enquiryChildren"] == []
+
+
+async def test_another_force_sees_nothing(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    from auth.tokens import LocalSigningKey, TokenIssuer
+    from hub.app import token_settings
+
+    rules = token_settings(settings)
+    issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
+    token = issuer.issue("pc-2", "PC Other", "police_officer", "agency-other-force")
+    headers = {"Authorization": f"Bearer {token}", "X-Purpose": "MASH_RESEARCH"}
+    assert (await graphql(client, headers, POLICE_VIEW))["enquiryChildren"] == []
+
+
+async def test_police_cannot_ask_for_notes_or_health_detail(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    for field in ("caseNotes { text }", "nhsNumber", "contacts { id }", "upn", "file { id }"):
+        response = await client.post(
+            "/graphql",
+            json={"query": f"{{ enquiryChildren {{ id {field} }} }}"},
+            headers=bearer(settings, "police"),
+        )
+        message = response.json()["errors"][0]["message"]
+        assert message.startswith("Cannot query field"), message
+
+
+async def test_a_school_sees_its_own_pupils_with_their_status_and_worker(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    own = {row["child"] for row in demo.school_places if row["school"] == personas.DEMO_SCHOOL}
+    data = await graphql(
+        client,
+        bearer(settings, "education"),
+        "{ myPupils { id upn givenName openEpisodes allocatedWorker { name email phone } } }",
+    )
+    assert {pupil["id"] for pupil in data["myPupils"]} == own
+    assert all(pupil["upn"] for pupil in data["myPupils"])
+
+
+async def test_every_partner_read_is_audited_and_notifies_the_allocated_worker(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    await graphql(
+        client, bearer(settings, "police"), "query Research { enquiryChildren { id givenName } }"
+    )
+    events = await store.read(
+        "MATCH (e:AuditEvent {audience: 'police'})-[:ACCESSED]->(c:Child)"
+        " RETURN c.id AS child, e.purpose AS purpose, e.operation AS operation"
+    )
+    assert {e["child"] for e in events} == set(demo.enquiries[0]["childIds"])
+    assert {(e["purpose"], e["operation"]) for e in events} == {("MASH_RESEARCH", "Research")}
+    notices = await graphql(
+        client,
+        bearer(settings, "social-worker"),
+        "{ myPartnerAccessNotices { childId audience agency reader purpose } }",
+    )
+    assert {n["childId"] for n in notices["myPartnerAccessNotices"]} == set(
+        demo.enquiries[0]["childIds"]
+    )
+    assert {
+        (n["audience"], n["reader"], n["purpose"]) for n in notices["myPartnerAccessNotices"]
+    } == {("police", "DC Jo Reid", "MASH_RESEARCH")}
+
+
+async def test_health_finds_nothing_for_a_child_without_a_plan(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child = demo.children[0]
+    query = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber } }"
+    known = await graphql(client, bearer(settings, "health"), query, {"n": child["nhsNumber"]})
+    unknown = await graphql(client, bearer(settings, "health"), query, {"n": "9434765919"})
+    assert known == unknown == {"cpisRecord": None}

@@ -1,0 +1,27 @@
+"""The case journey: running the process table's actions against the graph.
+
+Importing this package registers every action's input and effect with the engine.
+"""
+
+from workflow.journey import care, case
+from workflow.journey.effects import Clock, StepKind, StepStatus
+from workflow.journey.engine import (
+    authorise,
+    missing_specs,
+    perform,
+    read_record,
+    return_for_rework,
+)
+
+__all__ = [
+    "Clock",
+    "StepKind",
+    "StepStatus",
+    "authorise",
+    "care",
+    "case",
+    "missing_specs",
+    "perform",
+    "read_record",
+    "return_for_rework",
+]

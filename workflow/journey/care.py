@@ -1,0 +1,563 @@
+"""Children looked after: the period of care, its SSDA903 episodes, reviews, visits,
+health, education and missing episodes, and the care leaver who follows.
+
+The record is a `PeriodOfCare` ABOUT the child; each change of placement or legal
+status starts a new SSDA903 episode (a `LOOKED_AFTER_EPISODE` step) within it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+from pydantic import Field, model_validator
+
+from graph.cypher import journey as statements
+from workflow.calendar import age_on, birthday
+from workflow.codes import (
+    CareLeaverAccommodation,
+    CareLeaverActivity,
+    CareLeaverInTouch,
+    LegalStatus,
+    MissingType,
+    PlacementProvider,
+    PlacementType,
+    ReasonEpisodeCeased,
+    ReasonNewEpisode,
+    ReasonPlaceChange,
+    ReviewParticipation,
+)
+from workflow.ids import new_id
+from workflow.journey.effects import (
+    Clock,
+    Effect,
+    NewStep,
+    Record,
+    Refusal,
+    StepChange,
+    StepKind,
+    StepStatus,
+    close_everything,
+)
+from workflow.journey.engine import as_row, read_record, register
+from workflow.journey.inputs import Input, OptionalReason, PastDate, check_late, not_before
+from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
+from workflow.process import CareState, Process, allowed_actions
+from workflow.timescales import (
+    DueDate,
+    TimescaleKey,
+    due_date,
+    next_health_assessment_due,
+    next_looked_after_review_due,
+    next_looked_after_visit_due,
+    next_personal_education_plan_due,
+)
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+_K = StepKind
+# A period of care still open: a second one cannot start beside it.
+OPEN_STATES = (CareState.LOOKED_AFTER.value, CareState.CEASING_AWAITING_AUTHORISATION.value)
+NOT_LOOKED_AFTER = "NOT_LOOKED_AFTER"
+
+
+def _due(key: TimescaleKey, anchor: date, clock: Clock) -> DueDate:
+    return DueDate(
+        rule=key,
+        anchor=anchor,
+        due=due_date(key, anchor, calendar=clock.calendar, standards=clock.standards),
+    )
+
+
+def _became_looked_after(record: Record) -> date:
+    value = record.facts["startDate"]
+    assert isinstance(value, date)
+    return value
+
+
+def _episode(record: Record) -> dict[str, Any]:
+    episode = record.open_step(_K.LOOKED_AFTER_EPISODE)
+    assert episode is not None, "a child looked after always has an open episode"
+    return episode
+
+
+def _placement_start(record: Record) -> date:
+    """The start of the current placement: the latest episode that began with a move
+    (a change of legal status alone keeps the child where they are)."""
+    moves: list[date] = [
+        step["startDate"]
+        for step in record.steps
+        if step["kind"] == _K.LOOKED_AFTER_EPISODE
+        and step.get("reasonNewEpisode") != ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value
+    ]
+    return max(moves)
+
+
+def _done(
+    step: dict[str, Any], on: date, late_reason: str | None = None, **facts: Any
+) -> StepChange:
+    return StepChange(
+        step["id"], status=StepStatus.DONE, completed_date=on, late_reason=late_reason, facts=facts
+    )
+
+
+def _cancel(step: dict[str, Any] | None) -> tuple[StepChange, ...]:
+    return () if step is None else (StepChange(step["id"], status=StepStatus.CANCELLED),)
+
+
+def _visit_after_move(start: date, clock: Clock) -> NewStep:
+    # Care Planning Regulations 2010, reg 28: a visit within a week of any placement.
+    return NewStep(
+        _K.STATUTORY_VISIT,
+        due=next_looked_after_visit_due(start, None, False, calendar=clock.calendar),
+    )
+
+
+class StartLookedAfter(Input):
+    child_id: Annotated[str, Field(min_length=1, max_length=100)]
+    started_on: PastDate
+    legal_status: LegalStatus
+    placement_type: PlacementType
+    placement_provider: PlacementProvider
+    long_term_placement: bool = False
+
+
+def start_effect(data: StartLookedAfter, date_of_birth: date | None, clock: Clock) -> Effect:
+    """What becoming looked after opens: the first episode and the first due dates."""
+    start = data.started_on
+    if date_of_birth is not None and start < date_of_birth:
+        raise Refusal(("startedOn", "must not be before the child's birth"))
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=start,
+        summary=(
+            f"Became looked after ({data.legal_status.value}, placement "
+            f"{data.placement_type.value}, {data.placement_provider.value})"
+        ),
+        dates={"startDate": start},
+        opened=(
+            NewStep(
+                _K.LOOKED_AFTER_EPISODE,
+                start_date=start,
+                facts={
+                    "legalStatus": data.legal_status.value,
+                    "placementType": data.placement_type.value,
+                    "placementProvider": data.placement_provider.value,
+                    "reasonNewEpisode": ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER.value,
+                    "longTermPlacement": data.long_term_placement,
+                },
+            ),
+            NewStep(
+                _K.LOOKED_AFTER_REVIEW,
+                due=next_looked_after_review_due(start, (), calendar=clock.calendar),
+            ),
+            _visit_after_move(start, clock),
+            NewStep(
+                _K.HEALTH_ASSESSMENT,
+                due=_due(TimescaleKey.INITIAL_HEALTH_ASSESSMENT, start, clock),
+            ),
+            NewStep(
+                _K.PERSONAL_EDUCATION_PLAN,
+                due=_due(TimescaleKey.PERSONAL_EDUCATION_PLAN, start, clock),
+            ),
+        ),
+    )
+
+
+async def start_looked_after(
+    store: GraphStore, scope: AccessScope, data: StartLookedAfter, clock: Clock
+) -> Row | NotFound | TransitionRefused | InvalidInput:
+    """Open a period of care for the child (refused while another one is open)."""
+    state = await store.read(
+        statements.CHILD_STATE,
+        {**scope.params(), "childId": data.child_id, "openStates": OPEN_STATES},
+    )
+    if not state:
+        return NotFound(kind="Child", id=data.child_id)
+    if state[0]["openPeriods"]:
+        return _already_looked_after()
+    try:
+        effect = start_effect(data, state[0]["dateOfBirth"], clock)
+    except Refusal as problem:
+        return InvalidInput(problems=tuple(FieldProblem(f, r) for f, r in problem.problems))
+    record_id = new_id()
+    rows = await store.write(
+        statements.START_PERIOD_OF_CARE,
+        {
+            **scope.params(),
+            "childId": data.child_id,
+            "recordId": record_id,
+            "openStates": OPEN_STATES,
+            "process": Process.CARE.value,
+            "action": "startLookedAfter",
+            "from": NOT_LOOKED_AFTER,
+            "to": effect.target,
+            "facts": {},
+            "dates": {"startDate": effect.dates["startDate"], "endDate": None},
+            "eventId": new_id(),
+            "occurredOn": effect.occurred_on,
+            "summary": effect.summary,
+            "changedIds": [],
+            "changes": [],
+            "opened": [step.params() for step in effect.opened],
+        },
+    )
+    if not rows:
+        return _already_looked_after()
+    record = await read_record(store, scope, Process.CARE, record_id)
+    if record is None:
+        return NotFound(kind="Child", id=data.child_id)
+    return as_row(record)
+
+
+def _already_looked_after() -> TransitionRefused:
+    return TransitionRefused(
+        current_state=CareState.LOOKED_AFTER,
+        allowed=allowed_actions(Process.CARE, CareState.LOOKED_AFTER),
+        reason="the child is already looked after: record changes on the open period of care",
+    )
+
+
+class ChangePlacement(Input):
+    changed_on: PastDate
+    placement_type: PlacementType
+    placement_provider: PlacementProvider
+    reason: ReasonPlaceChange
+    same_carer: bool = False
+    long_term_placement: bool = False
+
+
+def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, NewStep]:
+    current = _episode(record)
+    not_before(on, current["startDate"], "changedOn", "the current episode's start")
+    if on == current["startDate"]:
+        raise Refusal(("changedOn", "an episode already starts that day: record one change a day"))
+    facts = {
+        key: current.get(key)
+        for key in ("legalStatus", "placementType", "placementProvider", "longTermPlacement")
+    }
+    facts.update(changes)
+    # SSDA903: the episode ends the day the next begins, with reason X1.
+    ended = _done(
+        current, on, reasonEpisodeCeased=ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY.value
+    )
+    return ended, NewStep(_K.LOOKED_AFTER_EPISODE, start_date=on, facts=facts)
+
+
+@register(Process.CARE, "changePlacement", ChangePlacement)
+def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Effect:
+    rne = (
+        ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER
+        if data.same_carer
+        else ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE
+    )
+    ended, episode = _new_episode(
+        record,
+        data.changed_on,
+        placementType=data.placement_type.value,
+        placementProvider=data.placement_provider.value,
+        longTermPlacement=data.long_term_placement,
+        reasonNewEpisode=rne.value,
+        reasonPlaceChange=data.reason.value,
+    )
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=data.changed_on,
+        summary=f"Placement changed to {data.placement_type.value} ({data.reason.value})",
+        changed=(ended, *_cancel(record.open_step(_K.STATUTORY_VISIT))),
+        opened=(episode, _visit_after_move(data.changed_on, clock)),
+    )
+
+
+class ChangeLegalStatus(Input):
+    changed_on: PastDate
+    legal_status: LegalStatus
+
+
+@register(Process.CARE, "changeLegalStatus", ChangeLegalStatus)
+def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -> Effect:
+    if data.legal_status.value == _episode(record).get("legalStatus"):
+        raise Refusal(("legalStatus", "is already the child's legal status"))
+    ended, episode = _new_episode(
+        record,
+        data.changed_on,
+        legalStatus=data.legal_status.value,
+        reasonNewEpisode=ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value,
+    )
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=data.changed_on,
+        summary=f"Legal status changed to {data.legal_status.value}",
+        changed=(ended,),
+        opened=(episode,),
+    )
+
+
+class HoldLookedAfterReview(Input):
+    held_on: PastDate
+    participation: ReviewParticipation
+    late_reason: OptionalReason = None
+
+
+@register(Process.CARE, "holdLookedAfterReview", HoldLookedAfterReview)
+def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock: Clock) -> Effect:
+    started = _became_looked_after(record)
+    not_before(data.held_on, started, "heldOn", "the start of care")
+    due = record.open_step(_K.LOOKED_AFTER_REVIEW)
+    changed: tuple[StepChange, ...] = ()
+    if due is not None:
+        check_late(due["dueRule"], due["dueDate"], data.held_on, data.late_reason)
+        changed = (
+            _done(due, data.held_on, data.late_reason, participation=data.participation.value),
+        )
+    held = [s["completedDate"] for s in record.done_steps(_K.LOOKED_AFTER_REVIEW)]
+    # Care Planning Regulations 2010, reg 33: 20 working days, then 3 months, then 6.
+    following = next_looked_after_review_due(
+        started, [*held, data.held_on], calendar=clock.calendar
+    )
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=data.held_on,
+        summary=f"Looked-after review held (participation {data.participation.value})",
+        changed=changed,
+        opened=(NewStep(_K.LOOKED_AFTER_REVIEW, due=following),),
+    )
+
+
+class OnDate(Input):
+    on: PastDate
+    late_reason: OptionalReason = None
+
+
+def _repeat(
+    record: Record, kind: StepKind, data: OnDate, following: DueDate, summary: str
+) -> Effect:
+    not_before(data.on, _became_looked_after(record), "on", "the start of care")
+    due = record.open_step(kind)
+    changed: tuple[StepChange, ...] = ()
+    if due is not None:
+        check_late(due["dueRule"], due["dueDate"], data.on, data.late_reason)
+        changed = (_done(due, data.on, data.late_reason),)
+    return Effect(
+        target=record.state,
+        occurred_on=data.on,
+        summary=summary,
+        changed=changed,
+        opened=(NewStep(kind, due=following),),
+    )
+
+
+@register(Process.CARE, "recordStatutoryVisit", OnDate)
+def record_statutory_visit(record: Record, data: OnDate, clock: Clock) -> Effect:
+    start = _placement_start(record)
+    long_term = bool(_episode(record).get("longTermPlacement"))
+    following = next_looked_after_visit_due(start, data.on, long_term, calendar=clock.calendar)
+    return _repeat(record, _K.STATUTORY_VISIT, data, following, "Statutory visit (reg 28)")
+
+
+@register(Process.CARE, "recordHealthAssessment", OnDate)
+def record_health_assessment(record: Record, data: OnDate, clock: Clock) -> Effect:
+    born = record.date_of_birth
+    if born is None:
+        raise Refusal(("on", "the child's date of birth is needed to schedule the next one"))
+    following = next_health_assessment_due(
+        born, data.on, _became_looked_after(record), calendar=clock.calendar
+    )
+    return _repeat(record, _K.HEALTH_ASSESSMENT, data, following, "Health assessment")
+
+
+@register(Process.CARE, "recordPersonalEducationPlan", OnDate)
+def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
+    following = next_personal_education_plan_due(
+        _became_looked_after(record), data.on, calendar=clock.calendar, standards=clock.standards
+    )
+    return _repeat(record, _K.PERSONAL_EDUCATION_PLAN, data, following, "Personal education plan")
+
+
+class RecordMissingEpisode(Input):
+    type: MissingType
+    started_on: PastDate
+    returned_on: PastDate | None = None
+
+    @model_validator(mode="after")
+    def _returned_after(self) -> Self:
+        if self.returned_on is not None and self.returned_on < self.started_on:
+            raise ValueError("returnedOn: must not be before startedOn")
+        return self
+
+
+@register(Process.CARE, "recordMissingEpisode", RecordMissingEpisode)
+def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Clock) -> Effect:
+    not_before(data.started_on, _became_looked_after(record), "startedOn", "the start of care")
+    missing = NewStep(
+        _K.MISSING_EPISODE,
+        start_date=data.started_on,
+        completed_date=data.returned_on,
+        status=StepStatus.DONE if data.returned_on else StepStatus.OPEN,
+        facts={"missingType": data.type.value},
+    )
+    opened: tuple[NewStep, ...] = (missing,)
+    if data.returned_on is not None:
+        opened = (
+            missing,
+            NewStep(
+                _K.RETURN_HOME_INTERVIEW,
+                due=_due(TimescaleKey.RETURN_HOME_INTERVIEW, data.returned_on, clock),
+            ),
+        )
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=data.started_on,
+        summary=f"{'Missing' if data.type is MissingType.M_MISSING else 'Away'} from placement",
+        opened=opened,
+    )
+
+
+@register(Process.CARE, "recordReturnHomeInterview", OnDate)
+def record_return_home_interview(record: Record, data: OnDate, clock: Clock) -> Effect:
+    due = record.open_step(_K.RETURN_HOME_INTERVIEW)
+    if due is None:
+        raise Refusal(("on", "no return home interview is due: record the missing episode first"))
+    not_before(data.on, _became_looked_after(record), "on", "the start of care")
+    check_late(due["dueRule"], due["dueDate"], data.on, data.late_reason)
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=data.on,
+        summary="Return home interview held",
+        changed=(_done(due, data.on, data.late_reason),),
+    )
+
+
+class CeaseLookedAfter(Input):
+    ended_on: PastDate
+    reason: ReasonEpisodeCeased
+    care_leaver: bool = False
+
+
+_NOT_LEAVERS = frozenset(
+    {
+        ReasonEpisodeCeased.E11_ADOPTED_UNOPPOSED,
+        ReasonEpisodeCeased.E12_ADOPTED_CONSENT_DISPENSED_WITH,
+        ReasonEpisodeCeased.E2_DIED,
+        ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY,
+    }
+)
+
+
+def _next_birthday(born: date, after: date) -> date:
+    age = age_on(born, after)
+    return birthday(born, age + 1)
+
+
+@register(Process.CARE, "ceaseLookedAfter", CeaseLookedAfter)
+def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> Effect:
+    episode = _episode(record)
+    not_before(data.ended_on, episode["startDate"], "endedOn", "the current episode's start")
+    if data.reason is ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY:
+        raise Refusal(
+            ("reason", "X1 is for a new episode: use changePlacement or changeLegalStatus")
+        )
+    others = close_everything(record, data.ended_on, frozenset({_K.MISSING_EPISODE}))
+    changed = (
+        _done(episode, data.ended_on, reasonEpisodeCeased=data.reason.value),
+        *(change for change in others if change.step_id != episode["id"]),
+    )
+    opened: tuple[NewStep, ...] = ()
+    target = CareState.CEASED
+    if data.care_leaver:
+        born = record.date_of_birth
+        # Children Act 1989 (as amended by the Children (Leaving Care) Act 2000): leaving
+        # care duties are owed to young people who leave care at 16 or over.
+        if born is None or age_on(born, data.ended_on) < 16:
+            raise Refusal(("careLeaver", "only a young person aged 16 or over leaves care"))
+        if data.reason in _NOT_LEAVERS:
+            raise Refusal(("careLeaver", f"{data.reason.value} does not make a care leaver"))
+        target = CareState.CARE_LEAVER
+        opened = (
+            # SSDA903 OC3: whether the local authority is in touch around each birthday.
+            NewStep(
+                _K.CARE_LEAVER_CONTACT,
+                due_on=_next_birthday(born, data.ended_on),
+            ),
+            NewStep(
+                _K.PATHWAY_PLAN,
+                due=_due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.ended_on, clock),
+            ),
+        )
+    return Effect(
+        target=target,
+        occurred_on=data.ended_on,
+        summary=f"Care ended: {data.reason.value} {data.reason.description}",
+        dates={"endDate": data.ended_on},
+        facts={"reasonCeased": data.reason.value},
+        changed=changed,
+        opened=opened,
+    )
+
+
+@register(Process.CARE, "recordPathwayPlan", OnDate)
+def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
+    # Care Leavers (England) Regulations 2010: reviewed at least every 6 months.
+    following = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.on, clock)
+    return _repeat(record, _K.PATHWAY_PLAN, data, following, "Pathway plan")
+
+
+class RecordCareLeaverContact(Input):
+    on: PastDate
+    in_touch: CareLeaverInTouch
+    activity: CareLeaverActivity
+    accommodation: CareLeaverAccommodation
+    late_reason: OptionalReason = None
+
+
+@register(Process.CARE, "recordCareLeaverContact", RecordCareLeaverContact)
+def record_care_leaver_contact(
+    record: Record, data: RecordCareLeaverContact, clock: Clock
+) -> Effect:
+    not_before(data.on, record.facts.get("endDate"), "on", "the end of care")
+    born = record.date_of_birth
+    assert born is not None, "a care leaver was 16 or over when care ended"
+    due = record.open_step(_K.CARE_LEAVER_CONTACT)
+    facts = {
+        "inTouch": data.in_touch.value,
+        "activity": data.activity.value,
+        "accommodation": data.accommodation.value,
+    }
+    changed: tuple[StepChange, ...] = ()
+    if due is not None:
+        # A birthday contact counts within two months either side (SSDA903 OC3 guidance);
+        # later than that it needs the reason, as any late step does.
+        window_end = due["dueDate"] + timedelta(days=61)
+        if data.on > window_end and not (data.late_reason or "").strip():
+            raise Refusal(("lateReason", "the birthday contact is over two months late: say why"))
+        changed = (_done(due, data.on, data.late_reason, **facts),)
+    return Effect(
+        target=CareState.CARE_LEAVER,
+        occurred_on=data.on,
+        summary=f"Care leaver contact: {data.in_touch.value}, {data.activity.value}, "
+        f"{data.accommodation.value}",
+        changed=changed,
+        opened=(
+            NewStep(
+                _K.CARE_LEAVER_CONTACT,
+                due_on=_next_birthday(born, data.on),
+            ),
+        ),
+    )
+
+
+class EndLeavingCareServices(Input):
+    ended_on: PastDate
+
+
+@register(Process.CARE, "endLeavingCareServices", EndLeavingCareServices)
+def end_leaving_care_services(record: Record, data: EndLeavingCareServices, clock: Clock) -> Effect:
+    not_before(data.ended_on, record.facts.get("endDate"), "endedOn", "the end of care")
+    return Effect(
+        target=CareState.LEAVING_CARE_SERVICES_ENDED,
+        occurred_on=data.ended_on,
+        summary="Leaving care services ended",
+        changed=close_everything(record, data.ended_on, frozenset()),
+    )

@@ -1,0 +1,175 @@
+"""What an action does to a record, as data the engine turns into one statement."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from workflow.ids import new_id
+
+if TYPE_CHECKING:
+    from workflow.calendar import WorkingDayCalendar
+    from workflow.timescales import DueDate, LocalStandards
+
+
+class StepKind(enum.StrEnum):
+    """The steps of the journey: ongoing ones (plans, enquiries, SSDA903 episodes) and
+    scheduled ones (reviews, visits, conferences), each with its due date."""
+
+    ASSESSMENT = "ASSESSMENT"
+    STRATEGY_DISCUSSION = "STRATEGY_DISCUSSION"
+    SECTION_47_ENQUIRY = "SECTION_47_ENQUIRY"
+    INITIAL_CHILD_PROTECTION_CONFERENCE = "INITIAL_CHILD_PROTECTION_CONFERENCE"
+    CHILD_PROTECTION_PLAN = "CHILD_PROTECTION_PLAN"
+    CHILD_PROTECTION_REVIEW = "CHILD_PROTECTION_REVIEW"
+    CORE_GROUP = "CORE_GROUP"
+    CHILD_PROTECTION_VISIT = "CHILD_PROTECTION_VISIT"
+    CHILD_IN_NEED_PLAN = "CHILD_IN_NEED_PLAN"
+    CHILD_IN_NEED_PLAN_REVIEW = "CHILD_IN_NEED_PLAN_REVIEW"
+    CHILD_IN_NEED_VISIT = "CHILD_IN_NEED_VISIT"
+    LOOKED_AFTER_EPISODE = "LOOKED_AFTER_EPISODE"
+    LOOKED_AFTER_REVIEW = "LOOKED_AFTER_REVIEW"
+    STATUTORY_VISIT = "STATUTORY_VISIT"
+    HEALTH_ASSESSMENT = "HEALTH_ASSESSMENT"
+    PERSONAL_EDUCATION_PLAN = "PERSONAL_EDUCATION_PLAN"
+    MISSING_EPISODE = "MISSING_EPISODE"
+    RETURN_HOME_INTERVIEW = "RETURN_HOME_INTERVIEW"
+    PATHWAY_PLAN = "PATHWAY_PLAN"
+    CARE_LEAVER_CONTACT = "CARE_LEAVER_CONTACT"
+
+
+class StepStatus(enum.StrEnum):
+    OPEN = "OPEN"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class NewStep:
+    """A step the action opens (or records as already done)."""
+
+    kind: StepKind
+    due: DueDate | None = None
+    # A due date no statutory rule sets (e.g. a care leaver's birthday contact).
+    due_on: date | None = None
+    start_date: date | None = None
+    completed_date: date | None = None
+    status: StepStatus = StepStatus.OPEN
+    facts: dict[str, Any] = field(default_factory=dict)
+    id: str = field(default_factory=new_id)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "status": self.status.value,
+            "dueRule": self.due.rule.value if self.due else None,
+            "dueDate": self.due.due if self.due else self.due_on,
+            "startDate": self.start_date,
+            "completedDate": self.completed_date,
+            "authorisedDate": None,
+            "facts": self.facts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StepChange:
+    """A change to a step the record already has."""
+
+    step_id: str
+    status: StepStatus | None = None
+    start_date: date | None = None
+    completed_date: date | None = None
+    authorised_date: date | None = None
+    late_reason: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "id": self.step_id,
+            "status": self.status.value if self.status else None,
+            "startDate": self.start_date,
+            "dueDate": None,
+            "completedDate": self.completed_date,
+            "authorisedDate": self.authorised_date,
+            "lateReason": self.late_reason,
+            "facts": self.facts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """Everything one action changes: the record's next state, its facts, its steps."""
+
+    target: str
+    occurred_on: date
+    summary: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    dates: dict[str, date | None] = field(default_factory=dict)
+    opened: tuple[NewStep, ...] = ()
+    changed: tuple[StepChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A record as the engine read it: state, version, facts, steps and the child."""
+
+    id: str
+    child_id: str
+    state: str
+    version: int
+    facts: dict[str, Any]
+    steps: tuple[dict[str, Any], ...]
+    date_of_birth: date | None
+
+    def open_step(self, *kinds: StepKind) -> dict[str, Any] | None:
+        """The most recently started open step of one of `kinds`."""
+        found = [
+            step
+            for step in self.steps
+            if step["kind"] in kinds and step["status"] == StepStatus.OPEN
+        ]
+        found.sort(key=lambda step: (step.get("startDate") or date.min, step.get("createdAt", 0)))
+        return found[-1] if found else None
+
+    def done_steps(self, kind: StepKind) -> list[dict[str, Any]]:
+        return [s for s in self.steps if s["kind"] == kind and s["status"] == StepStatus.DONE]
+
+    def open_steps(self) -> list[dict[str, Any]]:
+        return [s for s in self.steps if s["status"] == StepStatus.OPEN]
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Today, the working-day calendar and the council's local standards."""
+
+    today: date
+    calendar: WorkingDayCalendar
+    standards: LocalStandards
+
+
+class Refusal(Exception):
+    """An effect cannot be computed from this input: `problems` are (field, rule) pairs.
+
+    Raised inside an effect function only, and always turned into `InvalidInput` by the
+    engine: it never leaves the workflow room.
+    """
+
+    def __init__(self, *problems: tuple[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {rule}" for field, rule in problems))
+        self.problems = problems
+
+
+def close_everything(
+    record: Record, on: date, ongoing: frozenset[StepKind]
+) -> tuple[StepChange, ...]:
+    """End every open step: ongoing ones (plans, episodes) end on `on`, scheduled ones are
+    cancelled (a review or visit that was due no longer is)."""
+    return tuple(
+        StepChange(step["id"], status=StepStatus.DONE, completed_date=on)
+        if step["kind"] in ongoing
+        else StepChange(step["id"], status=StepStatus.CANCELLED)
+        for step in record.open_steps()
+    )
