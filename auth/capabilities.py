@@ -17,6 +17,7 @@ class Capability(enum.StrEnum):
 
     READ_RELATED = "read_related"  # children they have a legitimate relationship with
     READ_ALL = "read_all"  # every unrestricted child (performance, records management)
+    READ_CASE_NOTES = "read_case_notes"  # the narrative: case notes and the chronology
     WRITE_CASE = "write_case"  # contacts, notes, workflow steps
     AUTHORISE = "authorise"  # manager decisions
     MANAGE_RECORDS = "manage_records"  # holds, disposal review
@@ -26,13 +27,17 @@ class Capability(enum.StrEnum):
 _C = Capability
 ROLE_CAPABILITIES: Final[Mapping[str, frozenset[Capability]]] = MappingProxyType(
     {
-        "social_worker": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
-        "team_manager": frozenset({_C.READ_RELATED, _C.WRITE_CASE, _C.AUTHORISE}),
-        "childrens_practitioner": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
-        "adult_worker": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
+        "social_worker": frozenset({_C.READ_RELATED, _C.READ_CASE_NOTES, _C.WRITE_CASE}),
+        "team_manager": frozenset(
+            {_C.READ_RELATED, _C.READ_CASE_NOTES, _C.WRITE_CASE, _C.AUTHORISE}
+        ),
+        "childrens_practitioner": frozenset({_C.READ_RELATED, _C.READ_CASE_NOTES, _C.WRITE_CASE}),
+        "adult_worker": frozenset({_C.READ_RELATED, _C.READ_CASE_NOTES, _C.WRITE_CASE}),
+        # Support officers record at the front door; the case narrative is not theirs.
         "support_officer": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
+        # Analysts count records for the returns; they do not read the narrative.
         "performance_analyst": frozenset({_C.READ_ALL}),
-        "records_officer": frozenset({_C.READ_ALL, _C.MANAGE_RECORDS}),
+        "records_officer": frozenset({_C.READ_ALL, _C.READ_CASE_NOTES, _C.MANAGE_RECORDS}),
         "system_administrator": frozenset({_C.ADMINISTER}),
         # Partner roles read only through their audience's own dataset and schema.
         "police_officer": frozenset(),

@@ -43,6 +43,7 @@ def _for(*audiences: Audience, capability: Capability | None = None) -> FieldPol
 
 
 INTERNAL: Final = _for()
+NARRATIVE: Final = _for(capability=Capability.READ_CASE_NOTES)
 EVERYONE: Final = _for(Audience.POLICE, Audience.HEALTH, Audience.EDUCATION)
 POLICE_EDUCATION: Final = _for(Audience.POLICE, Audience.EDUCATION)
 POLICE_ONLY: Final = _for(Audience.POLICE)
@@ -147,6 +148,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "nhsNumber": INTERNAL,
         "upn": EDUCATION_ONLY,
         "openEpisodes": POLICE_EDUCATION,
+        "personalEducationPlan": EDUCATION_ONLY,
         "address": POLICE_ONLY,
         "family": POLICE_ONLY,
         "relationships": INTERNAL,
@@ -154,13 +156,13 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "school": INTERNAL,
         "involvements": INTERNAL,
         "contacts": INTERNAL,
-        "caseNotes": INTERNAL,
+        "caseNotes": NARRATIVE,
         "file": INTERNAL,
         # ---- the case journey ----
         "cases": INTERNAL,
         "periodsOfCare": INTERNAL,
         "childProtectionPlan": INTERNAL,
-        "chronology": INTERNAL,
+        "chronology": NARRATIVE,
     },
     "Person": {
         "id": POLICE_ONLY,
@@ -327,6 +329,12 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "name": HEALTH_ONLY,
         "officeHoursPhone": HEALTH_ONLY,
         "outOfHoursPhone": HEALTH_ONLY,
+    },
+    "PersonalEducationPlanStatus": {
+        "inPlace": EDUCATION_ONLY,
+        "lastCompleted": EDUCATION_ONLY,
+        "nextDue": EDUCATION_ONLY,
+        "overdue": EDUCATION_ONLY,
     },
     "MultiAgencyEnquiry": {"id": INTERNAL, "parties": INTERNAL},
     "ClosedEnquiry": {"id": INTERNAL},

@@ -159,13 +159,27 @@ def issue_persona_token(settings: Settings, persona_name: str) -> str:
     )
 
 
-def _print_tokens(settings: Settings, port_hint: str) -> None:
+async def _print_tokens(settings: Settings, store: GraphStore, address: str) -> None:
+    from auth.principal import ROLE_AUDIENCE
+    from auth.purposes import ALLOWED_PURPOSES
     from bench.personas import PERSONAS
+    from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 
-    lines = [f"\nGraphiQL: {port_hint}  (add header Authorization: Bearer <token>)"]
+    lines = [
+        f"\nGraphiQL: {address}  (add the header Authorization: Bearer <token>;",
+        "partners also add X-Purpose: <purpose>)",
+    ]
     for persona in PERSONAS:
+        audience = ROLE_AUDIENCE[persona.role]
+        purposes = ", ".join(ALLOWED_PURPOSES.get(audience, {}))
         lines.append(f"\n{persona.name} ({persona.display_name}, {persona.role}):")
+        if purposes:
+            lines.append(f"  X-Purpose one of: {purposes}")
         lines.append(issue_persona_token(settings, persona.name))
+    numbers = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 5})
+    if numbers:
+        listed = ", ".join(row["nhsNumber"] for row in numbers)
+        lines.append(f"\nhealth: try cpisRecord(nhsNumber: ...) with one of {listed}")
     print("\n".join(lines), flush=True)
 
 
@@ -178,6 +192,7 @@ def create_app(
     demo_if_empty: str | None = None,
     print_tokens: bool = False,
     close_store: bool = False,
+    public_address: str = "http://127.0.0.1:8000/graphql",
 ) -> Starlette:
     """The hub as an ASGI app.
 
@@ -216,7 +231,7 @@ def create_app(
             )
             hub.outbox_worker.start()
         if print_tokens:
-            _print_tokens(settings, "http://127.0.0.1:8000/graphql")
+            await _print_tokens(settings, hub.store, public_address)
         try:
             yield
         finally:

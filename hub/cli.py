@@ -19,7 +19,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from hub.app import create_app
 
-    app = create_app(settings, demo_if_empty=args.demo_if_empty, print_tokens=args.print_tokens)
+    app = create_app(
+        settings,
+        demo_if_empty=args.demo_if_empty,
+        print_tokens=args.print_tokens,
+        public_address=f"http://{args.host}:{args.port}/graphql",
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 

@@ -51,6 +51,17 @@ def open_episodes_loader(context: HubContext) -> Any:
     return context.loader("open-episodes", load)
 
 
+def personal_education_plans_loader(context: HubContext) -> Any:
+    """Per request: child id -> the child's PEP steps (status, due, completed)."""
+
+    async def load(ids: Sequence[str]) -> list[list[Row]]:
+        rows = await context.store.read(statements.PERSONAL_EDUCATION_PLANS_OF, {"ids": list(ids)})
+        found = {row["childId"]: row["steps"] for row in rows}
+        return [found.get(child_id, []) for child_id in ids]
+
+    return context.loader("personal-education-plans", load)
+
+
 async def cpis_record(context: HubContext, nhs_number: str) -> Row | None:
     """The CP-IS dataset for one NHS number, or None (no plan, or no such child)."""
     if context.principal.audience is not Audience.HEALTH:

@@ -20,6 +20,7 @@ from strawberry.federation.schema_directives import Tag
 from auth.policy import FEDERATION_TYPES, policy_for
 from auth.principal import Audience
 from schema.audit import ReadAudit
+from schema.field_capability import require_capability
 from schema.operations import Mutation, Query
 from schema.people import Child, Family, Person
 from schema.training_gate import gate_mutation
@@ -69,6 +70,8 @@ class _AudienceFields:
                 _tag(field, policy.tags())
                 if type_definition.name == "Mutation":
                     gate_mutation(field, graphql_name)
+                if policy.capability is not None:
+                    require_capability(field, policy.capability)
             visible.append(field)
         return visible
 

@@ -14,6 +14,7 @@ from resolvers import children as child_resolvers
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema.casework import CaseNote, Contact
+from schema.education import PersonalEducationPlanStatus, personal_education_plan
 from schema.enums import Sex
 from schema.episodes import EpisodeType, open_episodes
 from schema.journey_types import (
@@ -149,6 +150,10 @@ class Child:
     upn: str | None
     open_episodes: list[EpisodeType] = strawberry.field(
         resolver=open_episodes, description="The child's open episodes of social care"
+    )
+    personal_education_plan: PersonalEducationPlanStatus | None = strawberry.field(
+        resolver=personal_education_plan,
+        description="The looked-after child's personal education plan (PEP)",
     )
 
     @property

@@ -95,3 +95,20 @@ WHERE e.status = 'OPEN'
 SET e.status = 'CLOSED', e.closedAt = $now, e.closedBy = $viewer
 RETURN e.id AS id
 """
+
+# A looked-after pupil's personal education plan: its steps on the period of care.
+PERSONAL_EDUCATION_PLANS_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})<-[:ABOUT]-(s:Step {kind: 'PERSONAL_EDUCATION_PLAN'})
+RETURN childId, collect(s {.status, .dueDate, .completedDate}) AS steps
+"""
+
+# For the demo's instructions: NHS numbers a health user will find something for.
+NHS_NUMBERS_ON_PLANS = """
+MATCH (c:Child)<-[:ABOUT]-(r)
+WHERE (r:Referral AND r.status = 'CHILD_PROTECTION_PLAN')
+   OR (r:PeriodOfCare AND r.status = 'LOOKED_AFTER')
+RETURN DISTINCT c.nhsNumber AS nhsNumber
+ORDER BY nhsNumber
+LIMIT $limit
+"""

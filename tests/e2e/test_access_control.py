@@ -206,3 +206,27 @@ async def test_partners_must_state_an_allowed_purpose(
         refused = await client.post("/graphql", json={"query": "{ me { id } }"}, headers=attempt)
         assert refused.status_code == 403
         assert "UNSCHEDULED_CARE" in refused.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_notes"), [("support_officer", False), ("social_worker", True)]
+)
+async def test_the_case_narrative_needs_its_capability(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    demo: county.County,
+    role: str,
+    sees_notes: bool,
+) -> None:
+    child_id = next(c["childId"] for c in demo.contacts if c["outcome"])
+    worker = next(c["worker"] for c in demo.contacts if c["childId"] == child_id)
+    team = next(w["team"] for w in demo.workers if w["id"] == worker)
+    headers = _token(settings, worker, role, team)
+    data = await graphql(
+        client,
+        headers,
+        "query ($id: ID!) { child(id: $id) { id caseNotes { text } } }",
+        {"id": child_id},
+    )
+    assert data["child"]["id"] == child_id
+    assert bool(data["child"]["caseNotes"]) is sees_notes

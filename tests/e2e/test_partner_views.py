@@ -123,3 +123,79 @@ async def test_health_finds_nothing_for_a_child_without_a_plan(
     known = await graphql(client, bearer(settings, "health"), query, {"n": child["nhsNumber"]})
     unknown = await graphql(client, bearer(settings, "health"), query, {"n": "9434765919"})
     assert known == unknown == {"cpisRecord": None}
+
+
+async def test_health_sees_the_cpis_dataset_of_a_child_on_a_plan_and_the_worker_is_told(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    from tests.e2e.journey_helpers import act, decide, demo_child, demo_county, referral_for
+
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=1)
+    nhs_number = next(c["nhsNumber"] for c in world.children if c["id"] == child_id)
+    case = await referral_for(client, worker, child_id, date(2026, 3, 2))
+    case = await act(
+        client,
+        worker,
+        "decideReferral",
+        case,
+        {"decidedOn": "2026-03-03", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
+    )
+    case = await decide(client, manager, "authoriseCase", case)
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-03-04"})
+    case = await act(
+        client,
+        worker,
+        "completeAssessment",
+        case,
+        {"completedOn": "2026-04-20", "factors": ["NEGLECT"]},
+    )
+    case = await decide(client, manager, "authoriseCase", case)
+    query = """query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber
+      plans { type startDate endDate }
+      responsibleAuthority { name officeHoursPhone outOfHoursPhone } } }"""
+    # Assessed but not on a plan: CP-IS has nothing to say.
+    before = await graphql(client, bearer(settings, "health"), query, {"n": nhs_number})
+    assert before == {"cpisRecord": None}
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-05-22"})
+    case = await act(
+        client, worker, "requestInitialConference", case, {"concludedOn": "2026-06-01"}
+    )
+    case = await act(
+        client,
+        worker,
+        "holdInitialConference",
+        case,
+        {"heldOn": "2026-06-12", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    assert case["status"] == "CHILD_PROTECTION_PLAN"
+    spaced = f"{nhs_number[:3]} {nhs_number[3:6]} {nhs_number[6:]}"
+    found = await graphql(client, bearer(settings, "health"), query, {"n": spaced})
+    assert found == {
+        "cpisRecord": {
+            "nhsNumber": nhs_number,
+            "plans": [
+                {"type": "CHILD_PROTECTION_PLAN", "startDate": "2026-06-12", "endDate": None}
+            ],
+            "responsibleAuthority": {
+                "name": "Hertfordshire County Council",
+                "officeHoursPhone": "0300 123 4043",
+                "outOfHoursPhone": "0300 123 4040",
+            },
+        }
+    }
+    notices = await graphql(
+        client, worker, "{ myPartnerAccessNotices { childId audience purpose } }"
+    )
+    assert {"childId": child_id, "audience": "health", "purpose": "UNSCHEDULED_CARE"} in notices[
+        "myPartnerAccessNotices"
+    ]
+    # Health cannot ask for anything CP-IS does not hold.
+    for field in ("childId", "categoriesOfAbuse", "caseNotes { text }", "address { line1 }"):
+        response = await client.post(
+            "/graphql",
+            json={"query": f'{{ cpisRecord(nhsNumber: "{nhs_number}") {{ {field} }} }}'},
+            headers=bearer(settings, "health"),
+        )
+        assert response.json()["errors"][0]["message"].startswith("Cannot query field")
