@@ -33,8 +33,11 @@ async def record_access(
         {"id": new_id(), "childId": child_id, "fields": sorted(fields)}
         for child_id, fields in sorted(accessed.items())
     ]
+    statement = (
+        statements.RECORD_PARTNER_ACCESS if principal.is_partner else statements.RECORD_ACCESS
+    )
     result = await store.write(
-        statements.RECORD_ACCESS,
+        statement,
         {
             "rows": rows,
             "at": now_ms(),
@@ -45,7 +48,6 @@ async def record_access(
             "role": principal.role,
             "purpose": principal.purpose,
             "operation": operation,
-            "partner": principal.is_partner,
         },
     )
     return int(result[0]["audited"]) if result else 0

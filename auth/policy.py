@@ -78,11 +78,16 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "teamWork": INTERNAL,
         "case": INTERNAL,
         "periodOfCare": INTERNAL,
+        "adoptionPlan": INTERNAL,
+        "fosteringHouseholds": INTERNAL,
     },
     "Mutation": {
         "recordContact": INTERNAL,
         "finaliseContact": INTERNAL,
         "addCaseNote": INTERNAL,
+        "editCaseNoteDraft": INTERNAL,
+        "finaliseCaseNote": INTERNAL,
+        "correctCaseNote": INTERNAL,
         "grantRecordAccess": INTERNAL,
         "restrictRecord": INTERNAL,
         "recordTrainingCompletion": INTERNAL,
@@ -129,6 +134,18 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "returnCaseForRework": INTERNAL,
         "authorisePeriodOfCare": INTERNAL,
         "returnPeriodOfCareForRework": INTERNAL,
+        "acknowledgeNotice": INTERNAL,
+        "decideAdoption": INTERNAL,
+        "recordPlacementOrder": INTERNAL,
+        "matchWithAdopters": INTERNAL,
+        "placeForAdoption": INTERNAL,
+        "grantAdoptionOrder": INTERNAL,
+        "ceaseAdoptionPlan": INTERNAL,
+        "authoriseAdoptionPlan": INTERNAL,
+        "returnAdoptionPlanForRework": INTERNAL,
+        "approveFosteringHousehold": INTERNAL,
+        "endFosteringApproval": INTERNAL,
+        "recordShortBreak": INTERNAL,
     },
     # ---- the caller ----------------------------------------------------------------
     "Me": {
@@ -161,6 +178,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         # ---- the case journey ----
         "cases": INTERNAL,
         "periodsOfCare": INTERNAL,
+        "adoptionPlans": INTERNAL,
+        "shortBreaks": INTERNAL,
         "childProtectionPlan": INTERNAL,
         "chronology": NARRATIVE,
     },
@@ -225,6 +244,15 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "status",
             "author",
             "version",
+            # ---- the case journey ----
+            "revision",
+            "episodeId",
+            "current",
+            "previousVersionId",
+            "supersededById",
+            "finalisedAt",
+            "correctionReason",
+            "versions",
         )
     },
     # ---- Livelink ------------------------------------------------------------------
@@ -249,7 +277,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         for type_name, spelled in {
             "Document": (
                 "id title templateKey folderKey recordClass sourceId createdAt latestVersion"
-                " versions"
+                " versions childId"
             ),
             "DocumentVersion": (
                 "id version checksumPdf checksumHtml sizePdf generatedAt generatedBy templateKey"
@@ -407,6 +435,56 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "steps",
         )
     },
+    "AdoptionPlan": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "childId",
+            "periodOfCareId",
+            "status",
+            "version",
+            "decisionDate",
+            "placementOrderDate",
+            "matchedDate",
+            "placedDate",
+            "adoptionOrderDate",
+            "ceasedDate",
+            "ceasedReason",
+            "adopterSex",
+            "numberOfAdopters",
+            "adoptedByFosterCarer",
+            "awaitingAuthorisationOf",
+            "allowedActions",
+        )
+    },
+    "FosteringHousehold": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "name",
+            "approvalType",
+            "capacity",
+            "status",
+            "version",
+            "approvedOn",
+            "endedOn",
+            "endReason",
+        )
+    },
+    "ShortBreak": {
+        name: INTERNAL
+        for name in (
+            "id",
+            "childId",
+            "legalStatus",
+            "startDate",
+            "endDate",
+            "placementType",
+            "placementProvider",
+            "householdId",
+            "householdName",
+        )
+    },
     "ChildProtectionPlanDates": {
         name: INTERNAL
         for name in (
@@ -453,6 +531,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "childId",
             "childName",
             "detail",
+            "acknowledged",
         )
     },
     "MyWork": {

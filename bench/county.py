@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bench import personas
+from bench import journeys, personas
 from graph.cypher import bulk
 from graph.cypher.access import AccessScope
 from workflow import identifiers
@@ -147,6 +147,9 @@ class County:
     school_places: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     enquiries: list[dict[str, Any]] = field(default_factory=list)
+    # Case journeys driven through the workflow engine after the bulk rows (bench/journeys.py).
+    journeys: list[dict[str, Any]] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
 
     @property
     def children(self) -> list[dict[str, Any]]:
@@ -233,7 +236,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
     """A county of `size` (tiny, small, medium, large) families."""
     rng = random.Random(seed)
     today = today or date.today()
-    county = County()
+    county = County(today=today)
     family_count = SIZES[size]
     _organisation(county, rng, school_count=max(2, family_count // 20))
     schools = [a["id"] for a in county.agencies if a["kind"] == "SCHOOL"]
@@ -347,6 +350,8 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
                     "outcome": None if number % 5 == 0 else ContactOutcome.REFERRAL_TO_SOCIAL_CARE,
                 }
             )
+    # Its own random stream, so the generated families are the same with or without it.
+    journeys.plan(county, random.Random(f"{seed}:journeys"), today, nhs_number, upn)
     return county
 
 
@@ -398,7 +403,8 @@ class Progress:
 
 
 async def load(store: GraphStore, county: County, *, show_progress: bool = True) -> None:
-    """Write the county: bulk rows first, then contacts and notes through the workflow."""
+    """Write the county: bulk rows first, then contacts, notes and case journeys through
+    the workflow."""
     steps = [
         (bulk.LOAD_AGENCIES, county.agencies),
         (bulk.LOAD_TEAMS, county.teams),
@@ -410,7 +416,12 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
         (bulk.LOAD_ALLOCATIONS, county.allocations),
         (bulk.LOAD_SCHOOL_PLACES, county.school_places),
     ]
-    total = sum(len(rows) for _, rows in steps) + len(county.contacts) + len(county.enquiries)
+    total = (
+        sum(len(rows) for _, rows in steps)
+        + len(county.contacts)
+        + len(county.enquiries)
+        + len(county.journeys)
+    )
     progress = Progress(total, "demo county", enabled=show_progress)
     for statement, rows in steps:
         for start in range(0, len(rows), BATCH):
@@ -463,3 +474,5 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
         )
         assert isinstance(opened, dict), opened
         progress.advance()
+    await journeys.drive(store, county, calendar)
+    progress.advance(len(county.journeys))

@@ -11,6 +11,7 @@ county's `today` so the due dates are current whenever the demo is loaded.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from bench import personas
 from graph.cypher import bulk
 from graph.cypher.access import AccessScope
-from workflow import journey
+from workflow import fostering, journey
 from workflow import process as table
 from workflow.codes import (
+    AdopterSex,
     AssessmentFactor,
     CategoryOfAbuse,
     LegalStatus,
@@ -39,11 +41,12 @@ from workflow.contacts import (
     finalise_contact,
     record_contact,
 )
-from workflow.journey import care
+from workflow.journey import adoption, care
 from workflow.journey.effects import Clock
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
 
 if TYPE_CHECKING:
+    from bench.county import County
     from graph import GraphStore, Row
     from workflow.calendar import WorkingDayCalendar
 
@@ -64,18 +67,29 @@ class JourneyChild:
 
 # CIN: a child in need plan; CP: a child protection plan with its first review held;
 # LOOKED_AFTER: placements, reviews, visits, health and education; CARE_LEAVER: care
-# ended at 16 with a pathway plan; PRE_BIRTH: an unborn child's pre-birth plan.
+# ended at 16 with a pathway plan; PRE_BIRTH: an unborn child's pre-birth plan;
+# ADOPTION: placed with adopters under a placement order; SHORT_BREAKS: V3 breaks with
+# an approved household.
 JOURNEY_CHILDREN: tuple[JourneyChild, ...] = (
     JourneyChild("CIN", "Poppy", "Ashworth", 10 * 365 + 40, "F"),
     JourneyChild("CP", "Jacob", "Brennan", 8 * 365 + 100, "M"),
     JourneyChild("LOOKED_AFTER", "Maisie", "Carter", 12 * 365 + 200, "F"),
     JourneyChild("CARE_LEAVER", "Tyler", "Dunmore", 17 * 365 + 90, "M"),
+    JourneyChild("ADOPTION", "Rosie", "Ellery", 2 * 365 + 60, "F"),
+    JourneyChild("SHORT_BREAKS", "Ethan", "Fairbairn", 9 * 365 + 10, "M"),
 )
+# The demo school sees pupils in need, on a plan and looked after.
+AT_THE_DEMO_SCHOOL = frozenset({"CIN", "CP", "LOOKED_AFTER"})
+# Due in ten weeks: a negative age.
 UNBORN = JourneyChild("PRE_BIRTH", "Baby", "Brennan", -70, "U")
 
 
 def plan(
-    county: Any, rng: random.Random, today: date, new_nhs_number: Any, new_upn: Any
+    county: County,
+    rng: random.Random,
+    today: date,
+    new_nhs_number: Callable[[random.Random], str],
+    new_upn: Callable[[random.Random, int], str],
 ) -> None:
     """Add the journey families' rows to `county` and list the journeys to drive.
 
@@ -115,7 +129,9 @@ def plan(
                     "dateOfBirth": born.isoformat(),
                     "ethnicity": "WBRI",
                     "nhsNumber": new_nhs_number(rng),
-                    "upn": new_upn(rng, 900 + number) if is_child and spec.age_days > 5 * 365 else None,
+                    "upn": new_upn(rng, 900 + number)
+                    if is_child and spec.age_days > 5 * 365
+                    else None,
                     "family": family_id,
                     "address": address["id"],
                     "householdRole": role,
@@ -126,7 +142,7 @@ def plan(
         county.allocations.append(
             {"child": child_id, "worker": WORKER, "team": personas.SAFEGUARDING_TEAM}
         )
-        if spec.age_days > 5 * 365 and spec.kind != "CARE_LEAVER":
+        if spec.kind in AT_THE_DEMO_SCHOOL:
             county.school_places.append({"child": child_id, "school": personas.DEMO_SCHOOL})
         county.journeys.append({"kind": spec.kind, "childId": child_id, "motherId": mother_id})
         if spec.kind == "CP":
@@ -155,6 +171,7 @@ class Driver:
         self.worker = AccessScope(viewer=WORKER, team=team, view_all=False, now_ms=now_ms)
         self.manager = AccessScope(viewer=MANAGER, team=team, view_all=False, now_ms=now_ms)
         self.clock = Clock(today=today, calendar=calendar, standards=DEFAULT_LOCAL_STANDARDS)
+        self.versions: dict[str, int] = {}
 
     def wd(self, start: date, days: int) -> date:
         return self.calendar.add_working_days(start, days)
@@ -181,34 +198,33 @@ class Driver:
         assert isinstance(finalised, dict), finalised
         return str(finalised["childId"]), str(finalised["referralId"])
 
-    async def act(
-        self, process: table.Process, record_id: str, action: str, **raw: Any
-    ) -> Row:
-        record = await journey.read_record(self.store, self.worker, process, record_id)
-        assert record is not None, record_id
+    async def act(self, process: table.Process, record_id: str, action: str, **raw: Any) -> Row:
         done = await journey.perform(
             self.store,
             self.worker,
             process,
             record_id,
             action,
-            record.version,
+            await self._version(process, record_id),
             _plain(raw),
             self.clock,
         )
         assert isinstance(done, dict), (action, done)
-        if table.transition(process, action) and done["record"].get("pendingAction"):
-            done = await self.authorise(process, record_id)
+        if done["record"].get("pendingAction"):
+            done = await journey.authorise(
+                self.store, self.manager, process, record_id, done["record"]["version"], self.clock
+            )
+            assert isinstance(done, dict), done
+        self.versions[record_id] = done["record"]["version"]
         return done
 
-    async def authorise(self, process: table.Process, record_id: str) -> Row:
-        record = await journey.read_record(self.store, self.manager, process, record_id)
-        assert record is not None, record_id
-        done = await journey.authorise(
-            self.store, self.manager, process, record_id, record.version, self.clock
-        )
-        assert isinstance(done, dict), done
-        return done
+    async def _version(self, process: table.Process, record_id: str) -> int:
+        # Each action answers the record's new version: only the first needs a read.
+        if record_id not in self.versions:
+            record = await journey.read_record(self.store, self.worker, process, record_id)
+            assert record is not None, record_id
+            self.versions[record_id] = record.version
+        return self.versions[record_id]
 
     async def assessed(self, referral_id: str, referred: date, factors: list[str]) -> None:
         """Referral decided and authorised, assessment started, completed and authorised."""
@@ -231,7 +247,9 @@ class Driver:
 
 
 def _plain(raw: dict[str, Any]) -> dict[str, Any]:
-    return {key: value.isoformat() if isinstance(value, date) else value for key, value in raw.items()}
+    return {
+        key: value.isoformat() if isinstance(value, date) else value for key, value in raw.items()
+    }
 
 
 def _due(row: Row, kind: str) -> date | None:
@@ -248,9 +266,7 @@ async def child_in_need(driver: Driver, child_id: str) -> None:
     case = table.Process.CASE
     start = driver.wd(referred, 32)
     await driver.act(case, referral, "startChildInNeedPlan", startDate=start)
-    await driver.act(
-        case, referral, "recordVisit", visitedOn=driver.wd(start, 15), seenAlone=True
-    )
+    await driver.act(case, referral, "recordVisit", visitedOn=driver.wd(start, 15), seenAlone=True)
 
 
 async def child_protection(driver: Driver, child_id: str) -> None:
@@ -259,7 +275,9 @@ async def child_protection(driver: Driver, child_id: str) -> None:
     await driver.assessed(
         referral, referred, [AssessmentFactor.DOMESTIC_ABUSE_PARENT_OR_CARER.value]
     )
-    await _protection_plan(driver, referral, driver.wd(referred, 27), CategoryOfAbuse.EMO_EMOTIONAL_ABUSE)
+    await _protection_plan(
+        driver, referral, driver.wd(referred, 27), CategoryOfAbuse.EMO_EMOTIONAL_ABUSE
+    )
 
 
 async def _protection_plan(
@@ -267,9 +285,7 @@ async def _protection_plan(
 ) -> Row:
     case = table.Process.CASE
     await driver.act(case, referral, "holdStrategyDiscussion", heldOn=strategy)
-    await driver.act(
-        case, referral, "requestInitialConference", concludedOn=driver.wd(strategy, 8)
-    )
+    await driver.act(case, referral, "requestInitialConference", concludedOn=driver.wd(strategy, 8))
     # Working Together 2023: the ICPC within 15 working days of the strategy discussion.
     conference = driver.wd(strategy, 12)
     row = await driver.act(
@@ -347,7 +363,8 @@ async def looked_after(driver: Driver, child_id: str) -> None:
     assert isinstance(started, dict), started
     period = str(started["record"]["id"])
     process = table.Process.CARE
-    await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(start, 3))
+    # Reg 28: within a week of the placement (2 working days stays inside it at Easter).
+    await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(start, 2))
     await driver.act(process, period, "recordHealthAssessment", on=driver.wd(start, 12))
     await driver.act(process, period, "recordPersonalEducationPlan", on=driver.wd(start, 15))
     await driver.act(
@@ -368,21 +385,28 @@ async def looked_after(driver: Driver, child_id: str) -> None:
         reason=ReasonPlaceChange.CARPL_CARE_PLAN.value,
         longTermPlacement=True,
     )
-    await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(moved, 4))
-    await driver.act(
+    await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(moved, 2))
+    row = await driver.act(
         process,
         period,
         "changeLegalStatus",
         changedOn=driver.wd(moved, 20),
         legalStatus=LegalStatus.C2_FULL_CARE_ORDER.value,
     )
+    review_due = _due(row, "LOOKED_AFTER_REVIEW")
+    if review_due is not None and review_due <= driver.today:
+        await driver.act(
+            process,
+            period,
+            "holdLookedAfterReview",
+            heldOn=review_due,
+            participation=ReviewParticipation.PN1_ATTENDS_AND_SPEAKS.value,
+        )
 
 
 async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
     # Looked after from 15 under section 20; moved to supported lodgings at 16 and a half.
-    start = driver.wd(born + timedelta(days=15 * 365 + 30), 0)
-    while not driver.calendar.is_working_day(start):
-        start += timedelta(days=1)
+    start = driver.wd(born + timedelta(days=15 * 365 + 30), 1)
     data = care.StartLookedAfter(
         child_id=child_id,
         started_on=start,
@@ -394,7 +418,7 @@ async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
     assert isinstance(started, dict), started
     period = str(started["record"]["id"])
     process = table.Process.CARE
-    await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(start, 4))
+    await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(start, 2))
     await driver.act(
         process,
         period,
@@ -414,7 +438,99 @@ async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
     await driver.act(process, period, "recordPathwayPlan", on=driver.wd(ended, 10))
 
 
-async def drive(store: GraphStore, county: Any, calendar: WorkingDayCalendar) -> None:
+async def _start_care(
+    driver: Driver, child_id: str, start: date, status: LegalStatus, place: PlacementType
+) -> str:
+    data = care.StartLookedAfter(
+        child_id=child_id,
+        started_on=start,
+        legal_status=status,
+        placement_type=place,
+        placement_provider=PlacementProvider.PR1_OWN_PROVISION,
+    )
+    started = await care.start_looked_after(driver.store, driver.worker, data, driver.clock)
+    assert isinstance(started, dict), started
+    return str(started["record"]["id"])
+
+
+async def adoption_journey(driver: Driver, child_id: str) -> None:
+    start = driver.wd(driver.today - timedelta(days=400), 1)
+    period = await _start_care(
+        driver,
+        child_id,
+        start,
+        LegalStatus.C1_INTERIM_CARE_ORDER,
+        PlacementType.U6_FOSTER_OTHER_CARER_OTHER,
+    )
+    care_process, process = table.Process.CARE, table.Process.ADOPTION
+    await driver.act(care_process, period, "recordStatutoryVisit", on=driver.wd(start, 2))
+    await driver.act(
+        care_process,
+        period,
+        "holdLookedAfterReview",
+        heldOn=driver.wd(start, 18),
+        participation=ReviewParticipation.PN0_UNDER_FOUR.value,
+    )
+    decision = adoption.DecideAdoption(period_of_care_id=period, decided_on=driver.wd(start, 70))
+    planned = await adoption.decide_adoption(driver.store, driver.worker, decision, driver.clock)
+    assert isinstance(planned, dict), planned
+    plan = str(planned["record"]["id"])
+    order = driver.wd(start, 100)
+    await driver.act(process, plan, "recordPlacementOrder", grantedOn=order)
+    await driver.act(
+        care_process,
+        period,
+        "changeLegalStatus",
+        changedOn=order,
+        legalStatus=LegalStatus.E1_PLACEMENT_ORDER.value,
+    )
+    matched = driver.today - timedelta(days=100)
+    await driver.act(
+        process,
+        plan,
+        "matchWithAdopters",
+        matchedOn=matched,
+        adopterSex=AdopterSex.MF_MIXED_COUPLE.value,
+    )
+    placed = driver.wd(matched, 20)
+    await driver.act(process, plan, "placeForAdoption", placedOn=placed)
+    await driver.act(
+        care_process,
+        period,
+        "changePlacement",
+        changedOn=placed,
+        placementType=PlacementType.A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER.value,
+        placementProvider=PlacementProvider.PR1_OWN_PROVISION.value,
+        reason=ReasonPlaceChange.CARPL_CARE_PLAN.value,
+        longTermPlacement=True,
+    )
+    await driver.act(care_process, period, "recordStatutoryVisit", on=driver.wd(placed, 2))
+
+
+async def short_breaks(driver: Driver, child_id: str) -> None:
+    approval = fostering.ApproveHousehold(
+        name="The Okafor household",
+        approval_type=fostering.FosteringApprovalType.SHORT_BREAKS,
+        approved_on=driver.today - timedelta(days=500),
+        capacity=2,
+    )
+    household = await fostering.approve_household(driver.store, driver.manager, approval)
+    for days_ago in (60, 30):
+        started = driver.today - timedelta(days=days_ago)
+        stay = fostering.RecordShortBreak(
+            child_id=child_id,
+            legal_status=LegalStatus.V3_SHORT_BREAKS_EPISODES,
+            started_on=started,
+            ended_on=started + timedelta(days=2),
+            placement_type=PlacementType.U6_FOSTER_OTHER_CARER_OTHER,
+            placement_provider=PlacementProvider.PR1_OWN_PROVISION,
+            household_id=household["id"],
+        )
+        recorded = await fostering.record_short_break(driver.store, driver.worker, stay)
+        assert isinstance(recorded, dict), recorded
+
+
+async def drive(store: GraphStore, county: County, calendar: WorkingDayCalendar) -> None:
     """Run every planned journey through the workflow engine."""
     driver = Driver(store, calendar, county.today)
     births = {p["id"]: date.fromisoformat(p["dateOfBirth"]) for p in county.people if p["child"]}
@@ -426,9 +542,17 @@ async def drive(store: GraphStore, county: Any, calendar: WorkingDayCalendar) ->
             await child_protection(driver, planned["childId"])
         elif kind == "PRE_BIRTH":
             planned["childId"] = await pre_birth(driver, planned)
+            # The county's rows stay the whole truth of who is allocated to whom.
+            county.allocations.append(
+                {"child": planned["childId"], "worker": WORKER, "team": personas.SAFEGUARDING_TEAM}
+            )
         elif kind == "LOOKED_AFTER":
             await looked_after(driver, planned["childId"])
         elif kind == "CARE_LEAVER":
             await care_leaver(driver, planned["childId"], births[planned["childId"]])
+        elif kind == "ADOPTION":
+            await adoption_journey(driver, planned["childId"])
+        elif kind == "SHORT_BREAKS":
+            await short_breaks(driver, planned["childId"])
         else:
             raise ValueError(f"no demo journey {kind}")

@@ -20,6 +20,9 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "Referral",
     # The case journey: periods of care, their steps and the events of the chronology.
     "PeriodOfCare",
+    "AdoptionPlan",
+    "FosteringHousehold",
+    "ShortBreak",
     "Step",
     "JourneyEvent",
     "CaseNote",
@@ -59,4 +62,6 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Person", "familyName"),
     ("Contact", "status"),
     ("OutboxItem", "state"),
+    # Every version of a case note shares its first version's id (graph/cypher/notes.py).
+    ("CaseNote", "lineageId"),
 )

@@ -19,6 +19,7 @@ from auth.middleware import BearerAuthMiddleware
 from auth.principal import Principal
 from auth.purposes import purpose_problem
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
+from connectors.livelink.content_server import ContentServerStore
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
@@ -129,12 +130,10 @@ def form_store_from_settings(settings: Settings) -> FormStore:
 
 
 async def content_store_from_settings(settings: Settings) -> ContentStore:
-    """The content store the outbox delivers to (the embedded one under var/)."""
-    if settings.content_store != "embedded":
-        raise ValueError(
-            f"LCS_HUB_CONTENT_STORE={settings.content_store!r}: only 'embedded' is wired in "
-            "the hub's settings so far"
-        )
+    """The content store the outbox delivers to: the embedded one under var/, or
+    OpenText Content Server (`LCS_HUB_CONTENT_STORE=content-server`)."""
+    if settings.content_store == "content-server":
+        return ContentServerStore(settings.content_server())
     return await EmbeddedContentStore.open(settings.content_dir)
 
 

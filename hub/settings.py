@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connectors.livelink.content_server import ContentServerCategory, ContentServerSettings
 
 
 class Settings(BaseSettings):
@@ -27,7 +30,31 @@ class Settings(BaseSettings):
     issuer: str = "lcs-hub-local"
     token_audience: str = "lcs-hub"  # noqa: S105 - the JWT aud claim, not a secret
     jwks_url: str | None = Field(None, description="verify tokens against this JWKS (OIDC)")
-    content_store: str = Field("embedded", description="embedded | content-server")
+    content_store: Literal["embedded", "content-server"] = Field(
+        "embedded", description="where the outbox files documents: embedded | content-server"
+    )
+    # OpenText Content Server (LCS_HUB_CONTENT_STORE=content-server): see
+    # connectors/livelink/content_server.py for what each one means.
+    content_server_base_url: str | None = Field(
+        None, description="e.g. https://otcs.example/otcs/cs.exe (without /api)"
+    )
+    content_server_username: str | None = None
+    content_server_password: SecretStr | None = None
+    content_server_root_folder_id: int | None = Field(
+        None, description="the folder that holds one folder per child"
+    )
+    content_server_category_id: int | None = Field(
+        None, description="the category carrying the hub's metadata on each document"
+    )
+    content_server_child_id_attribute: int | None = None
+    content_server_record_class_attribute: int | None = None
+    content_server_template_key_attribute: int | None = None
+    content_server_document_version_attribute: int | None = None
+    content_server_delivery_key_attribute: int | None = None
+    content_server_checksum_attribute: int | None = None
+    content_server_hold_type: str = "Legal"
+    content_server_timeout_seconds: float = 30.0
+    content_server_verify_tls: bool = True
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
     local_authority_name: str = "Hertfordshire County Council"
@@ -43,3 +70,46 @@ class Settings(BaseSettings):
     @property
     def content_dir(self) -> Path:
         return self.var_dir / "content"
+
+    def content_server(self) -> ContentServerSettings:
+        """The Content Server connection these settings describe.
+
+        Raises:
+            ValueError: a setting Content Server needs is missing (all are named).
+        """
+        required = {
+            "base_url": self.content_server_base_url,
+            "username": self.content_server_username,
+            "password": self.content_server_password,
+            "root_folder_id": self.content_server_root_folder_id,
+            "category_id": self.content_server_category_id,
+            "child_id_attribute": self.content_server_child_id_attribute,
+            "record_class_attribute": self.content_server_record_class_attribute,
+            "template_key_attribute": self.content_server_template_key_attribute,
+            "document_version_attribute": self.content_server_document_version_attribute,
+            "delivery_key_attribute": self.content_server_delivery_key_attribute,
+            "checksum_attribute": self.content_server_checksum_attribute,
+        }
+        missing = [
+            f"LCS_HUB_CONTENT_SERVER_{name.upper()}" for name, v in required.items() if v is None
+        ]
+        if missing:
+            raise ValueError(f"LCS_HUB_CONTENT_STORE=content-server needs {', '.join(missing)}")
+        return ContentServerSettings(
+            base_url=required["base_url"],
+            username=required["username"],
+            password=required["password"],
+            root_folder_id=required["root_folder_id"],
+            category=ContentServerCategory(
+                category_id=required["category_id"],
+                child_id_attribute=required["child_id_attribute"],
+                record_class_attribute=required["record_class_attribute"],
+                template_key_attribute=required["template_key_attribute"],
+                document_version_attribute=required["document_version_attribute"],
+                delivery_key_attribute=required["delivery_key_attribute"],
+                checksum_attribute=required["checksum_attribute"],
+            ),
+            hold_type=self.content_server_hold_type,
+            timeout_seconds=self.content_server_timeout_seconds,
+            verify_tls=self.content_server_verify_tls,
+        )

@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from resolvers.permissions import refuse_case_writes
+from resolvers.records import after_status_change
 from workflow import contacts
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import validate
@@ -33,6 +34,11 @@ async def finalise_contact(
     """Finalise a contact with the front door's decision."""
     if refused := refuse_case_writes(context):
         return refused
-    return await contacts.finalise_contact(
+    result = await contacts.finalise_contact(
         context.store, context.scope, contact_id, outcome, version, date.today()
     )
+    if isinstance(result, dict):
+        # The file now exists (and a referral may have made the child a child in
+        # need): its retention is set from the start.
+        await after_status_change(context, result["childId"])
+    return result

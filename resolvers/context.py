@@ -31,6 +31,8 @@ class HubContext:
     scope: AccessScope = field(init=False)
     loaders: Loaders = field(init=False)
     _area_loaders: dict[str, DataLoader[str, Any]] = field(init=False, default_factory=dict)
+    # child id -> fields of that child the response carries; None when not auditing.
+    accessed: dict[str, set[str]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.scope = access_scope(self.principal)

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from auth.capabilities import Capability, can
 from graph.cypher import journey as statements
 from graph.cypher import worklists
+from resolvers import records as record_resolvers
 from workflow import journey
 from workflow import process as table
-from workflow.journey import care
+from workflow.journey import adoption, care
 from workflow.journey.effects import Clock
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
@@ -44,6 +45,28 @@ def _refuse(
     return None
 
 
+def _changes_status(process: table.Process, action: str) -> bool:
+    """Whether `action`, done, moves its record to another state (a case reaching a
+    child protection plan or closing, care ending): what retention depends on.
+
+    A proposal only waits for the manager (the change happens when it is authorised),
+    and an action whose targets are all among its sources (a visit, a review, a new
+    placement) keeps the record where it was.
+    """
+    declared = table.transition(process, action)
+    if declared is None or declared.awaiting is not None:
+        return False
+    return not set(declared.targets) <= declared.sources
+
+
+async def _recompute_if_changed(context: HubContext, result: Row | Outcome, changed: bool) -> None:
+    # The Livelink file's retention follows the child's status (issue 5): it is
+    # recomputed here, where the resolvers join the workflow and records rooms, rather
+    # than in the workflow engine, which may import only the graph.
+    if changed and isinstance(result, dict):
+        await record_resolvers.after_status_change(context, result["childId"])
+
+
 async def perform(
     context: HubContext,
     process: table.Process,
@@ -55,20 +78,24 @@ async def perform(
     """Take one action of the process table on a record."""
     if refused := _refuse(context, table.capability_for(process, action), action):
         return refused
-    return await journey.perform(
+    result = await journey.perform(
         context.store, context.scope, process, record_id, action, version, raw, clock(context)
     )
+    await _recompute_if_changed(context, result, _changes_status(process, action))
+    return result
 
 
 async def authorise(
     context: HubContext, process: table.Process, record_id: str, version: int
 ) -> Row | Outcome:
-    """A manager authorises what the record is waiting on."""
+    """A manager authorises what the record is waiting on: it takes effect now."""
     if refused := _refuse(context, Capability.AUTHORISE, table.AUTHORISE):
         return refused
-    return await journey.authorise(
+    result = await journey.authorise(
         context.store, context.scope, process, record_id, version, clock(context)
     )
+    await _recompute_if_changed(context, result, changed=True)
+    return result
 
 
 async def return_for_rework(
@@ -89,7 +116,23 @@ async def start_looked_after(context: HubContext, raw: dict[str, Any]) -> Row | 
     data = validate(care.StartLookedAfter, raw)
     if isinstance(data, InvalidInput):
         return data
-    return await care.start_looked_after(context.store, context.scope, data, clock(context))
+    result = await care.start_looked_after(context.store, context.scope, data, clock(context))
+    await _recompute_if_changed(context, result, changed=True)
+    return result
+
+
+async def decide_adoption(
+    context: HubContext, raw: dict[str, Any]
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """Start a plan for adoption for a looked-after child."""
+    if refused := _refuse(context, Capability.WRITE_CASE, "decideAdoption"):
+        return refused
+    data = validate(adoption.DecideAdoption, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    result = await adoption.decide_adoption(context.store, context.scope, data, clock(context))
+    await _recompute_if_changed(context, result, changed=True)
+    return result
 
 
 def _grouped(statement: str, context: HubContext) -> Any:
@@ -114,6 +157,15 @@ async def periods_of_care_of(context: HubContext, child_id: str) -> list[Row]:
     """The child's periods of care, newest first, with their steps."""
     loader = context.loader(
         "journey.periodsOfCare", _grouped(statements.PERIODS_OF_CARE_OF, context)
+    )
+    rows: list[Row] = await loader.load(child_id)
+    return rows
+
+
+async def adoption_plans_of(context: HubContext, child_id: str) -> list[Row]:
+    """The child's plans for adoption, newest first."""
+    loader = context.loader(
+        "journey.adoptionPlans", _grouped(statements.ADOPTION_PLANS_OF, context)
     )
     rows: list[Row] = await loader.load(child_id)
     return rows
@@ -148,6 +200,14 @@ async def notices(context: HubContext) -> list[Row]:
     return await context.store.read(
         worklists.OPEN_NOTICES_FOR, {"viewer": context.principal.subject, "limit": NOTICE_LIMIT}
     )
+
+
+async def acknowledge_notice(context: HubContext, notice_id: str) -> Row | NotFound:
+    """Mark one of the caller's notices acknowledged: it leaves their work list."""
+    rows = await context.store.write(
+        worklists.ACKNOWLEDGE_NOTICE, {**context.scope.params(), "noticeId": notice_id}
+    )
+    return rows[0] if rows else NotFound(kind="Notice", id=notice_id)
 
 
 async def record(context: HubContext, process: table.Process, record_id: str) -> Row | None:

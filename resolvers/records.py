@@ -25,11 +25,12 @@ from connectors.livelink.content_store import ContentIntegrityError
 from connectors.livelink.form_store import FormBytesMissing, FormStore
 from connectors.livelink.records import HoldCriteria
 from connectors.livelink.templates import FORM_TEMPLATES
+from graph import GraphError
 from graph.cypher import documents as document_statements
 from graph.cypher import files as file_statements
 from graph.cypher import records as record_statements
 from resolvers.permissions import refuse_case_writes
-from workflow.codes import ReferralSource
+from workflow import codes
 from workflow.ids import new_id, now_ms
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input, validate
@@ -110,13 +111,33 @@ def _actor(context: HubContext) -> dict[str, Any]:
     return {"viewerName": context.principal.name, "now": now_ms()}
 
 
+# The graph keeps DfE codes (a contact's referral source, an assessment's factors, a
+# placement type); a form shows what each code means.
+_CODE_LISTS: dict[str, type[codes.DfECode]] = {
+    "source": codes.ReferralSource,
+    "factors": codes.AssessmentFactor,
+    "initialCategories": codes.CategoryOfAbuse,
+    "latestCategories": codes.CategoryOfAbuse,
+    "closureReason": codes.ReasonForClosure,
+    "legalStatus": codes.LegalStatus,
+    "placementType": codes.PlacementType,
+    "primaryNeed": codes.PrimaryNeedCode,
+}
+
+
+def _words(code_list: type[codes.DfECode], value: str) -> str:
+    try:
+        return code_list.from_code(value).description
+    except ValueError:
+        return value
+
+
 def _describe(prop: str, value: Any) -> Any:
-    # Contacts keep the DfE referral source code; the form shows what it means.
-    if prop == "source" and isinstance(value, str):
-        try:
-            return ReferralSource.from_code(value).description
-        except ValueError:
-            return value
+    code_list = _CODE_LISTS.get(prop)
+    if code_list is not None and isinstance(value, str):
+        return _words(code_list, value)
+    if code_list is not None and isinstance(value, list):
+        return [_words(code_list, item) if isinstance(item, str) else item for item in value]
     if prop == "outcome" and isinstance(value, str):
         return value.replace("_", " ").capitalize()
     return value
@@ -223,6 +244,20 @@ async def recompute_retention_for(
         now_ms=now_ms(),
         run_id=new_id(),
     )
+
+
+async def after_status_change(context: HubContext, child_id: str) -> None:
+    """Recompute the child's retention after a change of status the caller just made.
+
+    The change is already committed when this runs, so a failure here must not turn
+    it into an error: the file keeps its previous retention (the date, never a
+    disposal, is what lags) and the next recompute - any later change of status, a
+    generated form, or `recomputeRetention` - brings it up to date.
+    """
+    try:
+        await recompute_retention_for(context, child_id)
+    except GraphError:
+        log.exception("child %s: retention not recomputed after a change of status", child_id)
 
 
 async def recompute_retention(
@@ -417,6 +452,14 @@ def _grouped(
         return [grouped.get(item, []) for item in ids]
 
     return load
+
+
+async def document(context: HubContext, document_id: str) -> Row | None:
+    """One document with its versions, or None if missing or its child is not visible."""
+    rows = await context.store.read(
+        document_statements.DOCUMENT_BY_ID, {**context.scope.params(), "documentId": document_id}
+    )
+    return rows[0] if rows else None
 
 
 async def documents_of_file(context: HubContext, file_id: str) -> list[Row]:

@@ -1,45 +1,89 @@
-"""The read audit as a schema extension: it sees every field resolved for a child.
+"""The read audit: which child's data each response carries, written once per request.
 
-Any object whose type exposes `audited_child_id` carries a child's data; every field
-resolved on it is noted, and when execution ends the whole request is audited in one
-write. If that write fails the response is withheld: data that cannot be audited does
-not leave the hub.
+A type carries a child's data when it exposes `audited_child_id` (a Child, a child family
+member, a CP-IS record) or has a `child_id` field (a case, a period of care, a work item,
+a contact). Each field of such a type notes (child, field) as it resolves; when
+execution ends the whole request is audited in one write. If that write fails the
+response is withheld: data that cannot be audited does not leave the hub.
+
+Noting happens in a field extension on just those types (put on at schema build), not
+in middleware around every field, so the rest of the schema pays nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.field_extension import (
+    AsyncExtensionResolver,
+    FieldExtension,
+    SyncExtensionResolver,
+)
 
 from auth.audit import record_access
 from resolvers.context import HubContext
 
+if TYPE_CHECKING:
+    from strawberry.types.base import StrawberryObjectDefinition
+    from strawberry.types.field import StrawberryField
+
 log = logging.getLogger("lcs_hub.audit")
 
 
-class ReadAudit(SchemaExtension):
-    """Collects (child, field) pairs while resolving; writes them once at the end."""
+def _child_of(source: Any) -> str | None:
+    child_id = getattr(source, "audited_child_id", None) or getattr(source, "child_id", None)
+    return str(child_id) if child_id is not None else None
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._accessed: dict[str, set[str]] = {}
 
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        child_id = getattr(root, "audited_child_id", None)
+def _note(source: Any, info: Any) -> None:
+    context = info.context
+    if isinstance(context, HubContext) and context.accessed is not None:
+        child_id = _child_of(source)
         if child_id is not None:
-            self._accessed.setdefault(child_id, set()).add(info.field_name)
-        return _next(root, info, *args, **kwargs)
+            context.accessed.setdefault(child_id, set()).add(info.field_name)
+
+
+class NotesChildAccess(FieldExtension):
+    """Notes that this field of a child-bearing object left in the response."""
+
+    def resolve(self, next_: SyncExtensionResolver, source: Any, info: Any, **kwargs: Any) -> Any:
+        _note(source, info)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        _note(source, info)
+        return await next_(source, info, **kwargs)
+
+
+def carries_a_child(type_definition: StrawberryObjectDefinition) -> bool:
+    """Whether objects of this type hold one child's data."""
+    origin = type_definition.origin
+    return hasattr(origin, "audited_child_id") or any(
+        field.python_name == "child_id" for field in type_definition.fields
+    )
+
+
+def note_child_access(field: StrawberryField) -> None:
+    """Put the noting extension on one field of a child-bearing type (idempotent)."""
+    if not any(isinstance(extension, NotesChildAccess) for extension in field.extensions):
+        field.extensions.append(NotesChildAccess())
+
+
+class ReadAudit(SchemaExtension):
+    """Opens the request's access notes, then writes them in one statement at the end."""
 
     async def on_execute(self) -> AsyncIterator[None]:
-        yield
         context = self.execution_context.context
-        if not self._accessed or not isinstance(context, HubContext):
+        if isinstance(context, HubContext):
+            context.accessed = {}
+        yield
+        if not isinstance(context, HubContext) or not context.accessed:
             return
         operation = self.execution_context.operation_name or (
             self.execution_context.operation_type.value
@@ -47,7 +91,7 @@ class ReadAudit(SchemaExtension):
             else "query"
         )
         try:
-            await record_access(context.store, context.principal, operation, self._accessed)
+            await record_access(context.store, context.principal, operation, context.accessed)
         except Exception:
             log.exception("audit write failed; response withheld")
             result = self.execution_context.result

@@ -19,8 +19,10 @@ from strawberry.federation.schema_directives import Tag
 
 from auth.policy import FEDERATION_TYPES, policy_for
 from auth.principal import Audience
-from schema.audit import ReadAudit
+from schema.audit import ReadAudit, carries_a_child, note_child_access
 from schema.field_capability import require_capability
+from schema.journey_types import Case
+from schema.livelink import Document
 from schema.operations import Mutation, Query
 from schema.people import Child, Family, Person
 from schema.training_gate import gate_mutation
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 # Both Apollo's composer and the Guild's accept 2.9; strawberry's default is newer.
 FEDERATION_VERSION = "2.9"
-ENTITY_TYPES = [Child, Person, Family]
+ENTITY_TYPES = [Child, Person, Family, Case, Document]
 
 
 def _parser_cache() -> ParserCache:
@@ -60,12 +62,15 @@ class _AudienceFields:
         fields = type_definition.fields
         if type_definition.is_input or type_definition.name in FEDERATION_TYPES:
             return fields
+        audited = carries_a_child(type_definition)
         visible = []
         for field in fields:
             graphql_name = self.config.name_converter.get_graphql_name(field)
             policy = policy_for(type_definition.name, graphql_name)
             if not policy.visible_to(self.audience):
                 continue
+            if audited:
+                note_child_access(field)
             if self.audience is Audience.INTERNAL:
                 _tag(field, policy.tags())
                 if type_definition.name == "Mutation":

@@ -6,7 +6,10 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
+from resolvers import notes as note_resolvers
+from resolvers.context import HubContext
 from schema.enums import CaseNoteType, ContactOutcome, ReferralSource, Sex
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 
@@ -65,16 +68,34 @@ class FinalisedContact:
     file_opened: bool
 
 
-@strawberry.type(description="A case note on a child's record")
+def _optional_id(value: Any) -> strawberry.ID | None:
+    return strawberry.ID(value) if value else None
+
+
+@strawberry.type(description="A case note on a child's record (one version of it)")
 class CaseNote:
     id: strawberry.ID
     type: CaseNoteType
     text: str
     occurred_at: datetime
     recorded_at: datetime
-    status: str
+    status: str = strawberry.field(description="DRAFT (editable by its author) or FINAL")
     author: str | None
-    version: int
+    version: int = strawberry.field(description="1 for the original, then 2, 3 per correction")
+    revision: int = strawberry.field(description="Edits saved to the draft; give it when editing")
+    episode_id: strawberry.ID | None = strawberry.field(
+        description="The case or period of care the note was recorded against"
+    )
+    current: bool = strawberry.field(description="False once a correction supersedes it")
+    previous_version_id: strawberry.ID | None
+    superseded_by_id: strawberry.ID | None
+    finalised_at: datetime | None
+    correction_reason: str | None
+
+    @strawberry.field(description="Every version of this note, oldest first")
+    async def versions(self, info: Info[HubContext, None]) -> list[CaseNote]:
+        rows = await note_resolvers.versions_of(info.context, self.id)
+        return [CaseNote.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CaseNote:
@@ -91,6 +112,13 @@ class CaseNote:
             status=row["status"],
             author=row.get("author"),
             version=row["version"],
+            revision=row.get("revision") or 0,
+            episode_id=_optional_id(row.get("episodeId")),
+            current=row.get("current", True) is not False,
+            previous_version_id=_optional_id(row.get("previousVersionId")),
+            superseded_by_id=_optional_id(row.get("supersededBy")),
+            finalised_at=_instant(row.get("finalisedAt")),
+            correction_reason=row.get("correctionReason"),
         )
 
 
@@ -116,12 +144,34 @@ class RecordContactInput:
     child: NewChildInput | None = None
 
 
-@strawberry.input(description="A case note")
+@strawberry.input(description="A case note: final at once, or a draft to finish later")
 class AddCaseNoteInput:
     child_id: strawberry.ID
     type: CaseNoteType
     text: str
     occurred_at: datetime
+    episode_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A case or period of care of the same child"
+    )
+    draft: bool = False
+
+
+@strawberry.input(description="Changes to a draft note, at the revision you loaded")
+class EditCaseNoteDraftInput:
+    note_id: strawberry.ID
+    revision: int
+    type: CaseNoteType | None = None
+    text: str | None = None
+    occurred_at: datetime | None = None
+
+
+@strawberry.input(description="A correction of a finalised note (the old version is kept)")
+class CorrectCaseNoteInput:
+    note_id: strawberry.ID
+    text: str
+    reason: str
+    type: CaseNoteType | None = None
+    occurred_at: datetime | None = None
 
 
 RecordContactResult = Annotated[
@@ -133,4 +183,8 @@ FinaliseContactResult = Annotated[
 ]
 AddCaseNoteResult = Annotated[
     CaseNote | NotFound | NotAuthorised | InvalidInput, strawberry.union("AddCaseNoteResult")
+]
+CaseNoteChangeResult = Annotated[
+    CaseNote | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
+    strawberry.union("CaseNoteChangeResult"),
 ]

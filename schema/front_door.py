@@ -17,14 +17,24 @@ from schema.casework import (
     AddCaseNoteInput,
     AddCaseNoteResult,
     CaseNote,
+    CaseNoteChangeResult,
     Contact,
+    CorrectCaseNoteInput,
+    EditCaseNoteDraftInput,
     FinaliseContactResult,
     FinalisedContact,
     RecordContactInput,
     RecordContactResult,
 )
 from schema.identity import Me
-from schema.outcomes import OUTCOME_TYPES, expected_outcome
+from schema.outcomes import (
+    OUTCOME_TYPES,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    TransitionRefused,
+    expected_outcome,
+)
 from schema.people import Child
 from workflow.contacts import ContactOutcome
 
@@ -90,7 +100,7 @@ class FrontDoorMutations:
         contact = Contact.from_row(result)
         return FinalisedContact(contact=contact, file_opened=result["fileCreated"])
 
-    @strawberry.mutation(description="Add a case note to a child's record")
+    @strawberry.mutation(description="Add a case note to a child's record (final, or a draft)")
     async def add_case_note(
         self, info: Info[HubContext, None], input: AddCaseNoteInput
     ) -> AddCaseNoteResult:
@@ -99,3 +109,34 @@ class FrontDoorMutations:
             # The resolver's own union is narrower than expected_outcome's signature.
             return expected_outcome(result)  # type: ignore[return-value]
         return CaseNote.from_row(result)
+
+    @strawberry.mutation(description="Edit your draft case note (a finalised note is corrected)")
+    async def edit_case_note_draft(
+        self, info: Info[HubContext, None], input: EditCaseNoteDraftInput
+    ) -> CaseNoteChangeResult:
+        result = await note_resolvers.save_draft(info.context, _plain(input), finalise=False)
+        return _note_result(result)
+
+    @strawberry.mutation(description="Finalise your draft case note: it becomes part of the record")
+    async def finalise_case_note(
+        self, info: Info[HubContext, None], note_id: strawberry.ID, revision: int
+    ) -> CaseNoteChangeResult:
+        raw = {"noteId": note_id, "revision": revision}
+        result = await note_resolvers.save_draft(info.context, raw, finalise=True)
+        return _note_result(result)
+
+    @strawberry.mutation(
+        description="Correct a finalised case note: a new version, the old one is kept"
+    )
+    async def correct_case_note(
+        self, info: Info[HubContext, None], input: CorrectCaseNoteInput
+    ) -> CaseNoteChangeResult:
+        return _note_result(await note_resolvers.correct_case_note(info.context, _plain(input)))
+
+
+def _note_result(
+    result: Any,
+) -> CaseNote | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    if isinstance(result, OUTCOME_TYPES):
+        return expected_outcome(result)
+    return CaseNote.from_row(result)

@@ -17,6 +17,7 @@ from schema.front_door import _plain
 from schema.journey_types import Case, CaseResult, PeriodOfCare, PeriodOfCareResult
 from schema.outcomes import OUTCOME_TYPES, NotAuthorised, expected_outcome
 from schema.worklists import (
+    AcknowledgeNoticeResult,
     Caseload,
     MyWork,
     TeamWork,
@@ -148,6 +149,15 @@ class JourneyMutations:
     ) -> PeriodOfCareResult:
         result = await journey_resolvers.start_looked_after(info.context, _plain(input))
         return _period(result)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Acknowledge a notice on your work list (it leaves the list)")
+    async def acknowledge_notice(
+        self, info: Info[HubContext, None], notice_id: strawberry.ID
+    ) -> AcknowledgeNoticeResult:
+        result = await journey_resolvers.acknowledge_notice(info.context, notice_id)
+        if isinstance(result, OUTCOME_TYPES):
+            return expected_outcome(result)  # type: ignore[return-value]
+        return work_notices([result])[0]
 
     @strawberry.mutation(description="A manager authorises what the case is waiting on")
     async def authorise_case(

@@ -10,7 +10,7 @@ import strawberry
 
 from workflow import codes
 from workflow.journey.effects import StepKind, StepStatus
-from workflow.process import CareState, CaseState
+from workflow.process import AdoptionState, CareState, CaseState
 
 for _code_list in (
     codes.PrimaryNeedCode,
@@ -28,10 +28,13 @@ for _code_list in (
     codes.CareLeaverInTouch,
     codes.CareLeaverActivity,
     codes.CareLeaverAccommodation,
+    codes.ReasonPlacedCeased,
+    codes.AdopterSex,
 ):
     strawberry.enum(_code_list, name=_code_list.__name__, description=_code_list.dfe_item)
 
 strawberry.enum(CaseState, name="CaseState", description="Where a child's case stands")
 strawberry.enum(CareState, name="CareState", description="Where a period of care stands")
+strawberry.enum(AdoptionState, name="AdoptionState", description="Where a plan for adoption stands")
 strawberry.enum(StepKind, name="StepKind", description="A step of the case journey")
 strawberry.enum(StepStatus, name="StepStatus", description="Open, done, or cancelled")

@@ -6,8 +6,12 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.federation import type as entity_type
+from strawberry.types import Info
 
 import schema.journey_enums  # noqa: F401  (registers the enums with strawberry)
+from resolvers import journey as journey_resolvers
+from resolvers.context import HubContext
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow import codes
 from workflow import process as table
@@ -103,7 +107,7 @@ def _steps(rows: list[dict[str, Any]], today: date) -> list[JourneyStep]:
     return [JourneyStep.from_row(row, today) for row in ordered]
 
 
-@strawberry.type(description="A child's case from referral to closure (one CIN episode)")
+@entity_type(keys=["id"], description="A child's case from referral to closure (one CIN episode)")
 class Case:
     id: strawberry.ID
     child_id: strawberry.ID
@@ -120,6 +124,13 @@ class Case:
     )
     allowed_actions: list[str]
     steps: list[JourneyStep]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Case | None:
+        # Federation `_entities` goes through the same access rule as `case(id)`: the
+        # case of a child you cannot see is null, exactly as a missing one.
+        row = await journey_resolvers.record(info.context, table.Process.CASE, id)
+        return cls.from_row(row) if row else None
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date | None = None) -> Case:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import strawberry
+from strawberry.federation import type as entity_type
 from strawberry.types import Info
 
 from resolvers import records as record_resolvers
@@ -76,7 +77,7 @@ class DocumentVersion:
         )
 
 
-@strawberry.type(description="A generated form about the child: every version is kept")
+@entity_type(keys=["id"], description="A generated form about the child: every version is kept")
 class Document:
     id: strawberry.ID
     title: str
@@ -87,6 +88,15 @@ class Document:
     created_at: datetime
     latest_version: int
     versions: list[DocumentVersion] = strawberry.field(description="Newest first")
+    # The read audit notes every field read of an object with a `child_id`.
+    child_id: strawberry.ID = strawberry.field(description="The child the document is about")
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Document | None:
+        # Federation `_entities` goes through the same access rule as browsing the
+        # child's file: a document of a child you cannot see is null, as a missing one.
+        row = await record_resolvers.document(info.context, id)
+        return cls.from_row(row["document"], row["versions"]) if row else None
 
     @classmethod
     def from_row(cls, document: dict[str, Any], versions: list[dict[str, Any]]) -> Document:
@@ -103,6 +113,7 @@ class Document:
             created_at=created_at,
             latest_version=document["latestVersion"],
             versions=[DocumentVersion.from_row(version) for version in versions],
+            child_id=strawberry.ID(document["childId"]),
         )
 
 

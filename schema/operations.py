@@ -10,6 +10,8 @@ from __future__ import annotations
 import strawberry
 
 from schema.access import AccessMutations, AccessQueries
+from schema.adoption import AdoptionMutations, AdoptionQueries
+from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
 from schema.partners import EnquiryMutations, PartnerQueries
@@ -17,12 +19,26 @@ from schema.records import RecordsMutations, RecordsQueries
 
 
 @strawberry.type
-class Query(ChildQueries, AccessQueries, PartnerQueries, RecordsQueries, JourneyQueries):
+class Query(
+    ChildQueries,
+    AccessQueries,
+    PartnerQueries,
+    RecordsQueries,
+    JourneyQueries,
+    AdoptionQueries,
+    FosteringQueries,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    FrontDoorMutations, AccessMutations, EnquiryMutations, RecordsMutations, JourneyMutations
+    FrontDoorMutations,
+    AccessMutations,
+    EnquiryMutations,
+    RecordsMutations,
+    JourneyMutations,
+    AdoptionMutations,
+    FosteringMutations,
 ):
     pass

@@ -72,8 +72,12 @@ class CpisRecord:
         )
         # Not a GraphQL field (health never sees the hub's child id); the read audit
         # needs it to record whose data this record revealed.
-        record.audited_child_id = row["childId"]  # type: ignore[attr-defined]
+        record._audited_child = row["childId"]  # type: ignore[attr-defined]
         return record
+
+    @property
+    def audited_child_id(self) -> str | None:
+        return getattr(self, "_audited_child", None)
 
 
 @strawberry.type(description="A multi-agency enquiry (MASH or strategy discussion)")

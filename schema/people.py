@@ -11,12 +11,15 @@ from strawberry.federation import type as entity_type
 from strawberry.types import Info
 
 from resolvers import children as child_resolvers
+from resolvers import fostering as fostering_resolvers
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
+from schema.adoption_types import AdoptionPlan
 from schema.casework import CaseNote, Contact
 from schema.education import PersonalEducationPlanStatus, personal_education_plan
 from schema.enums import Sex
 from schema.episodes import EpisodeType, open_episodes
+from schema.fostering_types import ShortBreak
 from schema.journey_types import (
     Case,
     ChildProtectionPlanDates,
@@ -264,6 +267,16 @@ class Child:
     async def periods_of_care(self, info: Info[HubContext, None]) -> list[PeriodOfCare]:
         rows = await journey_resolvers.periods_of_care_of(info.context, self.id)
         return [PeriodOfCare.from_row(row) for row in rows]
+
+    @strawberry.field(description="The child's short breaks (SSDA903 V3/V4), newest first")
+    async def short_breaks(self, info: Info[HubContext, None]) -> list[ShortBreak]:
+        rows = await fostering_resolvers.short_breaks_of(info.context, self.id)
+        return [ShortBreak.from_row(row) for row in rows]
+
+    @strawberry.field(description="The child's plans for adoption, newest first")
+    async def adoption_plans(self, info: Info[HubContext, None]) -> list[AdoptionPlan]:
+        rows = await journey_resolvers.adoption_plans_of(info.context, self.id)
+        return [AdoptionPlan.from_row(row) for row in rows]
 
     @strawberry.field(description="The start and end of the child's latest child protection plan")
     async def child_protection_plan(

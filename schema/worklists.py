@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from schema.outcomes import NotAuthorised
+from schema.outcomes import NotAuthorised, NotFound
 from workflow.calendar import WorkingDayCalendar
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock
@@ -161,6 +161,7 @@ class WorkNotice:
     child_id: strawberry.ID
     child_name: str
     detail: str
+    acknowledged: bool
 
 
 def work_notices(rows: list[dict[str, Any]]) -> list[WorkNotice]:
@@ -180,6 +181,7 @@ def work_notices(rows: list[dict[str, Any]]) -> list[WorkNotice]:
                 )
                 if part
             ),
+            acknowledged=bool(row["notice"].get("acknowledged")),
         )
         for row in rows
     ]
@@ -200,13 +202,16 @@ class TeamWork:
 
 
 TeamWorkResult = Annotated[TeamWork | NotAuthorised, strawberry.union("TeamWorkResult")]
+AcknowledgeNoticeResult = Annotated[
+    WorkNotice | NotFound | NotAuthorised, strawberry.union("AcknowledgeNoticeResult")
+]
 
 
 @strawberry.type(description="One entry of a child's chronology")
 class ChronologyEntry:
     on: date
     at: datetime | None
-    kind: str = strawberry.field(description="JOURNEY, CASE_NOTE, NOTICE or CONTACT")
+    kind: str = strawberry.field(description="JOURNEY, CASE_NOTE, NOTICE, CONTACT or SHORT_BREAK")
     title: str
     detail: str | None
     record_id: strawberry.ID | None
@@ -217,7 +222,7 @@ def _instant(epoch_ms: int | None) -> datetime | None:
 
 
 def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
-    """Journey events, case notes, notices and contacts, oldest first."""
+    """Journey events, case notes, notices, contacts and short breaks, oldest first."""
     entries: list[ChronologyEntry] = []
     for event in row["events"]:
         entries.append(
@@ -267,6 +272,18 @@ def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
                 title="CONTACT",
                 detail=contact.get("outcome"),
                 record_id=strawberry.ID(contact["id"]),
+            )
+        )
+    for stay in row.get("shortBreaks", ()):
+        ended = stay.get("endDate")
+        entries.append(
+            ChronologyEntry(
+                on=stay["startDate"],
+                at=_instant(stay.get("recordedAt")),
+                kind="SHORT_BREAK",
+                title=f"SHORT_BREAK_{stay['legalStatus']}",
+                detail=f"{stay['placementType']} until {ended.isoformat()}" if ended else None,
+                record_id=strawberry.ID(stay["id"]),
             )
         )
     entries.sort(key=lambda entry: (entry.on, entry.at or datetime.min.replace(tzinfo=UTC)))

@@ -888,6 +888,24 @@ class CareLeaverAccommodation(DfECode, dfe_item="SSDA903 OC3 ACCOM"):
     Z2_WITH_FORMER_FOSTER_CARERS_NOT_SUITABLE = "Z2", _FORMER_FOSTER_CARERS + _NOT_SUITABLE
 
 
+@unique
+class ReasonPlacedCeased(DfECode, dfe_item="SSDA903 PlacedAdoption REASON_PLACED_CEASED"):
+    # Why the decision that the child should be placed for adoption was reversed.
+    RD1_CHILDS_NEEDS_CHANGED = "RD1", "The child's needs changed subsequent to the decision"
+    RD2_NO_PLACEMENT_ORDER = "RD2", "The court did not make a placement order"
+    RD3_NO_ADOPTERS_FOUND = "RD3", "Prospective adopters could not be found"
+    RD4_ANY_OTHER_REASON = "RD4", "Any other reason"
+
+
+@unique
+class AdopterSex(DfECode, dfe_item="SSDA903 AD1 SEX_ADOPTR"):
+    M1_SINGLE_MALE = "M1", "Male adopter (single)"
+    F1_SINGLE_FEMALE = "F1", "Female adopter (single)"
+    MM_MALE_COUPLE = "MM", "Male couple"
+    FF_FEMALE_COUPLE = "FF", "Female couple"
+    MF_MIXED_COUPLE = "MF", "Mixed-sex couple"
+
+
 DFE_CODE_LISTS: tuple[type[DfECode], ...] = (
     ReferralSource,
     PrimaryNeedCode,
@@ -908,4 +926,6 @@ DFE_CODE_LISTS: tuple[type[DfECode], ...] = (
     CareLeaverInTouch,
     CareLeaverActivity,
     CareLeaverAccommodation,
+    ReasonPlacedCeased,
+    AdopterSex,
 )

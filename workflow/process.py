@@ -4,10 +4,12 @@ perform each, who must authorise it, and the timescale each step is measured aga
 Each process governs one kind of record. A child's case (the CIN episode, held on the
 `Referral` node the front door creates) runs from referral to closure through assessment,
 child in need and child protection; a period of care runs from the day a child becomes
-looked after until care ends. An action that needs a manager's authorisation does not
-take effect when a worker performs it: the record waits in the transition's `awaiting`
-state until a manager `authorise`s it (the transition then takes effect) or returns it
-for rework (back to the state it was proposed from). Nothing here touches the store:
+looked after until care ends; a plan for adoption runs from the decision that a
+looked-after child should be placed for adoption to the adoption order. An action that
+needs a manager's authorisation does not take effect when a worker performs it: the
+record waits in the transition's `awaiting` state until a manager `authorise`s it (the
+transition then takes effect) or returns it for rework (back to the state it was
+proposed from). Nothing here touches the store:
 `workflow/journey/` runs these rules against the graph.
 """
 
@@ -28,10 +30,11 @@ class Process(StrEnum):
 
     CASE = "CASE"
     CARE = "CARE"
+    ADOPTION = "ADOPTION"
 
 
 RECORD_LABELS: Final[Mapping[Process, str]] = MappingProxyType(
-    {Process.CASE: "Referral", Process.CARE: "PeriodOfCare"}
+    {Process.CASE: "Referral", Process.CARE: "PeriodOfCare", Process.ADOPTION: "AdoptionPlan"}
 )
 
 AUTHORISE = "authorise"
@@ -119,8 +122,25 @@ class CareState(StrEnum):
     LEAVING_CARE_SERVICES_ENDED = "LEAVING_CARE_SERVICES_ENDED"
 
 
+class AdoptionState(StrEnum):
+    """Where a looked-after child's plan for adoption stands (SSDA903 PlacedAdoption, AD1).
+
+    The plan starts with the agency decision that the child should be placed for
+    adoption; the adoption order (or the reversal of the decision) ends it.
+    """
+
+    SHOULD_BE_PLACED = "SHOULD_BE_PLACED"
+    PLACEMENT_ORDER_GRANTED = "PLACEMENT_ORDER_GRANTED"
+    MATCHED = "MATCHED"
+    PLACED = "PLACED"
+    ADOPTED = "ADOPTED"
+    CEASING_AWAITING_AUTHORISATION = "CEASING_AWAITING_AUTHORISATION"
+    CEASED = "CEASED"
+
+
 _S = CaseState
 _C = CareState
+_A = AdoptionState
 
 _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
@@ -315,10 +335,59 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
 )
 
-TRANSITIONS: Final[tuple[Transition, ...]] = (*_CASE_TRANSITIONS, *_CARE_TRANSITIONS)
+_BEFORE_ORDER = (_A.SHOULD_BE_PLACED, _A.PLACEMENT_ORDER_GRANTED, _A.MATCHED, _A.PLACED)
+_ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
+    _t(
+        "recordPlacementOrder",
+        _A.SHOULD_BE_PLACED,
+        _A.PLACEMENT_ORDER_GRANTED,
+        "Record the placement order the court granted (Adoption and Children Act 2002, s21)",
+        process=Process.ADOPTION,
+    ),
+    _t(
+        "matchWithAdopters",
+        (_A.SHOULD_BE_PLACED, _A.PLACEMENT_ORDER_GRANTED),
+        _A.MATCHED,
+        "Record the match of the child with prospective adopters (SSDA903 AD1 DATE_MATCH)",
+        process=Process.ADOPTION,
+    ),
+    _t(
+        "placeForAdoption",
+        _A.MATCHED,
+        _A.PLACED,
+        "Record the day the child was placed with the prospective adopters",
+        process=Process.ADOPTION,
+    ),
+    _t(
+        "grantAdoptionOrder",
+        _A.PLACED,
+        _A.ADOPTED,
+        "Record the adoption order (the period of care then ends with E11 or E12)",
+        process=Process.ADOPTION,
+    ),
+    _t(
+        "ceaseAdoptionPlan",
+        _BEFORE_ORDER,
+        _A.CEASED,
+        "Reverse the decision that the child should be placed for adoption, with the "
+        "SSDA903 reason, for a manager to authorise",
+        process=Process.ADOPTION,
+        authorised_in=_A.CEASING_AWAITING_AUTHORISATION,
+    ),
+)
+
+TRANSITIONS: Final[tuple[Transition, ...]] = (
+    *_CASE_TRANSITIONS,
+    *_CARE_TRANSITIONS,
+    *_ADOPTION_TRANSITIONS,
+)
 
 STATES: Final[Mapping[Process, tuple[str, ...]]] = MappingProxyType(
-    {Process.CASE: tuple(CaseState), Process.CARE: tuple(CareState)}
+    {
+        Process.CASE: tuple(CaseState),
+        Process.CARE: tuple(CareState),
+        Process.ADOPTION: tuple(AdoptionState),
+    }
 )
 
 

@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from connectors.livelink.file_plan import FILE_PLAN
-from connectors.livelink.form_context import FORM_SOURCES, Describe, form_context
+from connectors.livelink.form_context import (
+    FORM_SOURCES,
+    Describe,
+    SourceRecord,
+    form_context,
+)
 from connectors.livelink.templates import FORM_TEMPLATES, TemplateContextError, render_form
 from graph.cypher import documents as statements
 
@@ -110,8 +115,9 @@ async def generate_form(
     Args:
         scope: the caller's row-level access; the child must be visible under it.
         author_name: the caller's name, shown on the form and kept on the version.
-        source_id: the record the form shows (a contact for a contact record); None for
-            a form of the child's record alone.
+        source_id: the record the form shows (a contact for a contact record, a journey
+            step for an assessment, conference, plan or review, the case for a closure
+            summary); None for a form of the child's record alone.
         new_id: makes record ids (injected so tests can name them).
         describe: turns stored codes into words on the form.
         generated_at: the instant shown on the form (now by default).
@@ -128,22 +134,35 @@ async def generate_form(
     for _ in range(_RENDER_ATTEMPTS):
         rows = await store.read(
             statements.form_source(source_spec.label),
-            {**scope.params(), "childId": child_id, "sourceId": source_id, "documentKey": key},
+            {
+                **scope.params(),
+                "childId": child_id,
+                "sourceId": source_id,
+                "kinds": list(source_spec.step_kinds) or None,
+                "documentKey": key,
+            },
         )
         if not rows:
             return RecordMissing(kind="Child", id=child_id)
         row = rows[0]
         if row["fileDisposedAt"] is not None:
             return FileDisposed(file_id=None)
-        source = row["source"]
-        if source_id is not None and source is None:
-            return RecordMissing(kind=source_spec.label, id=source_id)
-        if source is not None:
-            source = {
-                **source,
-                "finalisedByName": row["finalisedByName"],
-                "authorisedByName": row["authorisedByName"],
-            }
+        if source_id is not None and row["source"] is None:
+            return RecordMissing(kind=source_spec.missing_kind, id=source_id)
+        source = (
+            None
+            if row["source"] is None
+            else SourceRecord(
+                properties={
+                    **row["source"],
+                    "finalisedByName": row["finalisedByName"],
+                    "authorisedByName": row["authorisedByName"],
+                },
+                record=row["record"],
+                steps=row["steps"],
+                authorisations=row["authorisations"],
+            )
+        )
         context = form_context(
             template_key,
             child=row["child"],

@@ -3,18 +3,31 @@
 The child's history is read from the graph (`graph/cypher/records.py`), turned into
 `RetentionFacts` here, decided by the rules in `retention.py`, and stored on the File
 with the citation of the winning rule. `recompute_retention` is what other areas call
-whenever a child's status changes (an episode starts or ends, an adoption order is
-made, a death is recorded).
+whenever a child's status changes (a case opens, reaches a child protection plan or
+closes, a period of care starts or ends, an adoption order is made, a death is recorded).
 
-How a record about the child counts: a node `ABOUT` the child belongs to the record
-class its `recordClass` property names, or else the class of its label in
-`LABEL_RECORD_CLASSES`. Documents filed in the child's file count with their own record
-class. Every file is at least a general children's social care record.
+How the history counts. The records are the case journey's (workflow/journey):
+- any case (the `Referral` node, one CIN episode) is child in need work; one that
+  reached a child protection plan is also a child protection record;
+- a `PeriodOfCare` is a looked-after record; one that reached care leaver status (or
+  has pathway plan or care leaver contact steps) is also a care leaver record;
+- an `AdoptionPlan` (for a looked-after child) is part of the looked-after record until
+  an adoption order is made; the order, or care ending in adoption (SSDA903 E11/E12),
+  or a case closed as adopted (CIN RC1), makes the file an adoption record;
+- contacts (and SSRs from IES) are general children's social care records.
+A node `ABOUT` the child may also name its own class in a `recordClass` property.
+Documents filed in the child's file count with their own record class. Every file is
+at least a general children's social care record.
+
+States and step kinds are the journey's (`workflow/process.py`, `StepKind` in
+`workflow/journey/effects.py`), spelt here as strings because this room may import only
+`graph`; a test checks each against the journey's own enums.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -37,46 +50,68 @@ if TYPE_CHECKING:
     from graph.cypher.access import AccessScope
 
 __all__ = [
+    "FINISHED_STATES",
     "LABEL_RECORD_CLASSES",
+    "REACHED_STATE_CLASSES",
+    "STEP_KIND_CLASSES",
     "DisposalRefused",
     "FileDisposal",
     "HoldCriteria",
+    "Involvement",
     "StoredRetention",
     "dispose_file",
     "facts_from_row",
     "hold_by_query",
+    "involvements_of",
     "recompute_retention",
     "record_classes_of",
 ]
 
 _C = RecordClass
+# What each record about the child is, on its own.
 LABEL_RECORD_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
     {
         "Contact": _C.GENERAL,
-        "Referral": _C.GENERAL,
         "SingleServiceRequest": _C.GENERAL,
-        "Case": _C.GENERAL,
-        "Assessment": _C.CHILD_IN_NEED,
-        "ChildInNeedPlan": _C.CHILD_IN_NEED,
-        "StrategyDiscussion": _C.CHILD_PROTECTION,
-        "Section47Enquiry": _C.CHILD_PROTECTION,
-        "ChildProtectionConference": _C.CHILD_PROTECTION,
-        "ChildProtectionPlan": _C.CHILD_PROTECTION,
-        "LookedAfterEpisode": _C.LOOKED_AFTER,
-        "LookedAfterReview": _C.LOOKED_AFTER,
-        "Placement": _C.LOOKED_AFTER,
-        "CareLeaver": _C.CARE_LEAVER,
-        "PathwayPlan": _C.CARE_LEAVER,
-        "AdoptionDecision": _C.ADOPTION,
-        "PlacementOrder": _C.ADOPTION,
-        "AdoptionOrder": _C.ADOPTION,
-        "FosterCarerApproval": _C.FOSTER_CARER,
+        "Referral": _C.CHILD_IN_NEED,
+        "PeriodOfCare": _C.LOOKED_AFTER,
+        "AdoptionPlan": _C.LOOKED_AFTER,
+    }
+)
+# What a case or period of care became on the way: a state it reached...
+REACHED_STATE_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
+    {
+        "CHILD_PROTECTION_PLAN": _C.CHILD_PROTECTION,
+        "CARE_LEAVER": _C.CARE_LEAVER,
+        "LEAVING_CARE_SERVICES_ENDED": _C.CARE_LEAVER,
+        "ADOPTED": _C.ADOPTION,
+    }
+)
+# ... or a step it had.
+STEP_KIND_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
+    {
+        "CHILD_PROTECTION_PLAN": _C.CHILD_PROTECTION,
+        "PATHWAY_PLAN": _C.CARE_LEAVER,
+        "CARE_LEAVER_CONTACT": _C.CARE_LEAVER,
+    }
+)
+# SSDA903 REC E11/E12: care ended because the child was adopted, on the day of the order.
+_ADOPTED_REASONS_CEASED = frozenset({"E11", "E12"})
+# CIN census RC1: the case closed because the child was adopted (the order's date is
+# on the adoption plan and the period of care, not the case).
+_ADOPTED_REASON_FOR_CLOSURE = "RC1"
+# The states in which a journey record no longer keeps the child's case open.
+FINISHED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "Referral": frozenset({"CLOSED"}),
+        "PeriodOfCare": frozenset({"CEASED", "LEAVING_CARE_SERVICES_ENDED"}),
+        "AdoptionPlan": frozenset({"ADOPTED", "CEASED"}),
     }
 )
 
-# A record in one of these states keeps the case open, so there is no "last contact" yet.
+# Any other record in one of these states keeps the case open (a contact not yet decided).
 _OPEN_STATES = frozenset({"OPEN", "ACTIVE", "IN_PROGRESS", "CURRENT"})
-# The dates that mark involvement with the child, latest first in importance.
+# The dates that mark involvement with the child.
 _INVOLVEMENT_DATES = (
     "endDate",
     "closureDate",
@@ -85,30 +120,45 @@ _INVOLVEMENT_DATES = (
     "referralDate",
     "startDate",
 )
+# The journey's actions that decide on a proposal (workflow/process.py AUTHORISE and
+# RETURN_FOR_REWORK), dated the day the manager decided.
+_MANAGERS_DECISIONS = frozenset({"authorise", "returnForRework"})
+# Where a record's involvement starts, for holds by date ("looked after before 2015").
+_START_DATES = ("startDate", "receivedDate", "referralDate", "decisionDate")
 
 
-def _class_of(item: Mapping[str, Any]) -> RecordClass | None:
+@dataclass(frozen=True, slots=True)
+class Involvement:
+    """One way the child's history counts for retention: a record class, and since when."""
+
+    record_class: RecordClass
+    started: date | None
+
+
+def _labels(item: Mapping[str, Any]) -> Sequence[str]:
+    return item.get("labels") or ()
+
+
+def _base_class(item: Mapping[str, Any]) -> RecordClass | None:
     explicit = item.get("recordClass")
     if explicit:
         try:
             return RecordClass(explicit)
         except ValueError:
             return None
-    for label in item.get("labels") or ():
+    for label in _labels(item):
         if label in LABEL_RECORD_CLASSES:
             return LABEL_RECORD_CLASSES[label]
     return None
 
 
-def _is_open(item: Mapping[str, Any]) -> bool:
-    if item.get("status") in _OPEN_STATES:
-        return True
-    # An episode that has started and not ended keeps the case open whatever its status.
-    return (
-        item.get("startDate") is not None
-        and item.get("endDate") is None
-        and item.get("closureDate") is None
-    )
+def _first(item: Mapping[str, Any], names: Iterable[str]) -> date | None:
+    return next((item[n] for n in names if isinstance(item.get(n), date)), None)
+
+
+def _earliest(values: Iterable[date | None]) -> date | None:
+    dated = [value for value in values if isinstance(value, date)]
+    return min(dated) if dated else None
 
 
 def _latest(values: Iterable[date | None]) -> date | None:
@@ -116,13 +166,105 @@ def _latest(values: Iterable[date | None]) -> date | None:
     return max(dated) if dated else None
 
 
+def _by_record(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    grouped: defaultdict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.get("recordId") or ""].append(row)
+    return grouped
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """One record of the history with its own steps and journey events."""
+
+    item: Mapping[str, Any]
+    steps: Sequence[Mapping[str, Any]]
+    events: Sequence[Mapping[str, Any]]
+
+    def adoption_order_date(self) -> date | None:
+        dates: list[date | None] = [self.item.get("adoptionOrderDate")]
+        if self.item.get("reasonCeased") in _ADOPTED_REASONS_CEASED:
+            dates.append(self.item.get("endDate"))
+        return _latest(dates)
+
+    def adopted(self) -> bool:
+        return (
+            self.adoption_order_date() is not None
+            or self.item.get("closureReason") == _ADOPTED_REASON_FOR_CLOSURE
+        )
+
+    def involvements(self) -> list[Involvement]:
+        base = _base_class(self.item)
+        if base is None:
+            return []
+        started = _first(self.item, _START_DATES)
+        evidence: defaultdict[RecordClass, list[date | None]] = defaultdict(list)
+        evidence[base].append(started)
+        if self.item.get("status") in REACHED_STATE_CLASSES:
+            evidence[REACHED_STATE_CLASSES[self.item["status"]]].append(None)
+        for event in self.events:
+            reached = REACHED_STATE_CLASSES.get(event.get("toState") or "")
+            if reached is not None:
+                evidence[reached].append(event.get("occurredOn"))
+        for step in self.steps:
+            marked = STEP_KIND_CLASSES.get(step.get("kind") or "")
+            if marked is not None:
+                evidence[marked].append(_first(step, ("startDate", "completedDate")))
+        if self.adopted():
+            evidence[RecordClass.ADOPTION].append(self.adoption_order_date())
+        # A class known only from a state (no dated event or step) counts from the start
+        # of the record it belongs to.
+        return [
+            Involvement(record_class, _earliest(dates) or started)
+            for record_class, dates in evidence.items()
+        ]
+
+    def is_open(self) -> bool:
+        status = self.item.get("status")
+        for label in _labels(self.item):
+            if label in FINISHED_STATES:
+                return status not in FINISHED_STATES[label]
+        if status in _OPEN_STATES:
+            return True
+        # An episode that has started and not ended keeps the case open whatever its status.
+        return (
+            self.item.get("startDate") is not None
+            and self.item.get("endDate") is None
+            and self.item.get("closureDate") is None
+        )
+
+    def involvement_dates(self) -> Iterable[date | None]:
+        yield from (self.item.get(name) for name in _INVOLVEMENT_DATES)
+        # A manager's decision on a proposal is not contact with the child: the
+        # proposal's own date (a closure date, say) is.
+        yield from (
+            event.get("occurredOn")
+            for event in self.events
+            if event.get("action") not in _MANAGERS_DECISIONS
+        )
+        for step in self.steps:
+            yield step.get("startDate")
+            yield step.get("completedDate")
+
+
+def _records(row: Mapping[str, Any]) -> list[_Record]:
+    steps = _by_record(row.get("steps") or ())
+    events = _by_record(row.get("events") or ())
+    return [
+        _Record(item, steps.get(item.get("id") or "", []), events.get(item.get("id") or "", []))
+        for item in row["history"]
+    ]
+
+
+def involvements_of(row: Mapping[str, Any]) -> list[Involvement]:
+    """Every way the history of a `RETENTION_FACTS` row counts, record by record."""
+    return [found for record in _records(row) for found in record.involvements()]
+
+
 def record_classes_of(row: Mapping[str, Any]) -> frozenset[RecordClass]:
     """The record classes of a file: its history's and its documents', and always general."""
     classes = {RecordClass.GENERAL}
-    for item in row["history"]:
-        record_class = _class_of(item)
-        if record_class is not None:
-            classes.add(record_class)
+    classes.update(involvement.record_class for involvement in involvements_of(row))
     known = {record_class.value for record_class in RecordClass}
     classes.update(RecordClass(value) for value in row["documentClasses"] if value in known)
     return frozenset(classes)
@@ -135,19 +277,18 @@ def facts_from_row(row: Mapping[str, Any]) -> RetentionFacts:
         ValueError: the graph holds dates that contradict each other (e.g. a death
             before the birth); the record is then kept until someone corrects them.
     """
-    history: Sequence[Mapping[str, Any]] = row["history"]
-    classified = [(item, _class_of(item)) for item in history]
-    adoption_dates = [row.get("adoptionOrderDate")] + [i.get("adoptionOrderDate") for i in history]
+    records = _records(row)
+    adoption_dates = [row.get("adoptionOrderDate")] + [r.adoption_order_date() for r in records]
     approval_dates = [
-        item.get("approvalEndedDate") or item.get("endDate")
-        for item, record_class in classified
-        if record_class is RecordClass.FOSTER_CARER
+        r.item.get("approvalEndedDate") or r.item.get("endDate")
+        for r in records
+        if _base_class(r.item) is RecordClass.FOSTER_CARER
     ]
-    case_open = any(_is_open(item) for item in history)
+    case_open = any(record.is_open() for record in records)
     last_contact = (
         None
         if case_open
-        else _latest(item.get(name) for item in history for name in _INVOLVEMENT_DATES)
+        else _latest(day for record in records for day in record.involvement_dates())
     )
     return RetentionFacts(
         record_classes=record_classes_of(row),
@@ -157,6 +298,11 @@ def facts_from_row(row: Mapping[str, Any]) -> RetentionFacts:
         last_contact_date=last_contact,
         approval_ended_date=_latest(approval_dates),
     )
+
+
+def _facts_params() -> dict[str, Any]:
+    """The parameters `RETENTION_FACTS` and `ALL_RETENTION_FACTS` need besides the scope."""
+    return {"recordLabels": list(LABEL_RECORD_CLASSES)}
 
 
 class HoldCriteria(BaseModel):
@@ -188,11 +334,11 @@ class HoldCriteria(BaseModel):
 
     def matches(self, row: Mapping[str, Any]) -> bool:
         """Whether the file whose `RETENTION_FACTS` row is given falls under these criteria."""
-        for item in row["history"]:
-            if self.record_class is not None and _class_of(item) is not self.record_class:
+        for involvement in involvements_of(row):
+            if self.record_class is not None and involvement.record_class is not self.record_class:
                 continue
-            started = item.get("startDate") or item.get("receivedDate") or item.get("referralDate")
-            if not isinstance(started, date):
+            started = involvement.started
+            if started is None:
                 if self.started_before is None and self.started_on_or_after is None:
                     return True
                 continue
@@ -239,7 +385,9 @@ async def recompute_retention(
         actor_name: who caused the recompute, recorded on any hold applied by rule.
         run_id: a fresh id; the ids of hold applications made by rule derive from it.
     """
-    rows = await store.read(statements.RETENTION_FACTS, {**scope.params(), "ids": [child_id]})
+    rows = await store.read(
+        statements.RETENTION_FACTS, {**scope.params(), **_facts_params(), "ids": [child_id]}
+    )
     if not rows:
         return None
     row = rows[0]
@@ -307,7 +455,7 @@ async def hold_by_query(
     With `standing`, the hold is also a rule: a file that comes to match later (its
     child's history changes) is put under it when its retention is recomputed.
     """
-    rows = await store.read(statements.ALL_RETENTION_FACTS, scope.params())
+    rows = await store.read(statements.ALL_RETENTION_FACTS, {**scope.params(), **_facts_params()})
     targets = [
         {"fileId": row["fileId"], "applicationId": new_id(), "outboxId": new_id()}
         for row in rows

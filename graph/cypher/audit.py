@@ -5,19 +5,26 @@ from __future__ import annotations
 from graph.cypher.access import only_visible
 
 # One statement per request, append-only: an AuditEvent per child that left the hub in
-# the response, and for partner audiences a notice to each allocated worker (the CP-IS
-# model: the local authority is told every time health looks a child up).
-RECORD_ACCESS = """
+# the response.
+_AUDIT = """
 UNWIND $rows AS r
 MATCH (c:Child {id: r.childId})
 CREATE (e:AuditEvent {id: r.id, at: $at, subject: $subject, subjectName: $subjectName,
         agency: $agency, audience: $audience, role: $role, purpose: $purpose,
         operation: $operation, fields: r.fields})
 CREATE (e)-[:ACCESSED]->(c)
-WITH c, r
+"""
+
+RECORD_ACCESS = _AUDIT + "RETURN count(r) AS audited\n"
+
+# A partner read also raises a notice to each allocated worker (the CP-IS model: the
+# local authority is told every time health looks a child up).
+RECORD_PARTNER_ACCESS = (
+    _AUDIT
+    + """WITH c, r
 OPTIONAL MATCH (c)-[:ALLOCATED_TO]->(w:Worker)
 WITH c, r, collect(w) AS workers
-FOREACH (worker IN CASE WHEN $partner THEN workers ELSE [] END |
+FOREACH (worker IN workers |
     CREATE (n:Notice {id: r.id + ':' + worker.id, kind: 'PARTNER_ACCESS', at: $at,
             audience: $audience, agency: $agency, subjectName: $subjectName,
             purpose: $purpose, acknowledged: false})
@@ -25,6 +32,7 @@ FOREACH (worker IN CASE WHEN $partner THEN workers ELSE [] END |
     CREATE (n)-[:ABOUT]->(c))
 RETURN count(r) AS audited
 """
+)
 
 ACCESS_TRAIL = f"""
 MATCH (c:Child {{id: $childId}})

@@ -29,21 +29,33 @@ DOCUMENT_FIELDS = (
 def form_source(label: str) -> str:
     """The read behind a form: the visible child and, if asked for, its source record.
 
-    `label` comes from the fixed template table (never from a caller), so it is safe to
-    place in the statement; labels cannot be parameters in Cypher.
+    For a journey `Step` (of one of `$kinds`) it also reads the case or period of care
+    the step is PART_OF, that record's steps and its authorisations; a source that is a
+    record itself (a case) stands for its own record. `label` comes from the fixed
+    template table (never from a caller), so it is safe to place in the statement;
+    labels cannot be parameters in Cypher.
     """
     return f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 OPTIONAL MATCH (x:`{label}` {{id: $sourceId}})-[:ABOUT]->(c)
+WHERE $kinds IS NULL OR x.kind IN $kinds
+OPTIONAL MATCH (x)-[:PART_OF]->(parent)
 OPTIONAL MATCH (x)-[:FINALISED_BY]->(finaliser:Worker)
 OPTIONAL MATCH (x)-[:AUTHORISED_BY]->(authoriser:Worker)
 OPTIONAL MATCH (c)-[:HAS_FILE]->(f:File)
 OPTIONAL MATCH (doc:Document {{key: $documentKey}})
+WITH c, x, coalesce(parent, x) AS r, finaliser, authoriser, f, doc
+// FalkorDB: each pattern comprehension of one projection gets its own variable names.
+WITH c, x, r, finaliser, authoriser, f, doc,
+     [(r)<-[:PART_OF]-(sibling:Step) | sibling {{.*}}] AS steps,
+     [(r)<-[:OF]-(e:JourneyEvent)-[:BY]->(manager:Worker) WHERE e.action = 'authorise' |
+        {{fromState: e.fromState, occurredOn: e.occurredOn, at: e.at, byName: manager.name}}]
+        AS authorisations
 RETURN c {{.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .upn}} AS child,
-       x {{.*}} AS source, finaliser.name AS finalisedByName,
-       authoriser.name AS authorisedByName, f.disposedAt AS fileDisposedAt,
-       coalesce(doc.latestVersion, 0) AS latestVersion
+       x {{.*}} AS source, r {{.*}} AS record, steps, authorisations,
+       finaliser.name AS finalisedByName, authoriser.name AS authorisedByName,
+       f.disposedAt AS fileDisposedAt, coalesce(doc.latestVersion, 0) AS latestVersion
 """
 
 
@@ -129,6 +141,20 @@ RETURN {key}, folder.key AS folderKey, {DOCUMENT_FIELDS} AS document, versions
 ORDER BY doc.createdAt
 """
 
+
+# One document by id (a federation reference), if the caller may see the child whose
+# file holds it: a forbidden document reads exactly like a missing one.
+DOCUMENT_BY_ID = f"""
+MATCH (doc:Document {{id: $documentId}})<-[:HOLDS]-(:Folder)<-[:HAS_FOLDER]-(:File)
+      <-[:HAS_FILE]-(c:Child)
+{only_visible("c", "doc")}
+MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
+OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
+WITH doc, v, o ORDER BY v.version DESC
+WITH doc, collect(v {{{_VERSION_KEYS}, filingState: o.state, outboxItemId: o.id,
+     attempts: o.attempts, lastError: o.lastError}}) AS versions
+RETURN {DOCUMENT_FIELDS} AS document, versions
+"""
 
 # Batched by file id (the whole file) and by folder id (one subfolder) for the browse.
 DOCUMENTS_OF_FILES = _documents_of(

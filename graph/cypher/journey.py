@@ -20,6 +20,15 @@ from graph.cypher.access import only_visible
 RECORD_DATES: Final = {
     "Referral": ("decisionDate", "closureDate"),
     "PeriodOfCare": ("startDate", "endDate"),
+    # SSDA903: DATE_INT / DATE_PLACED (decision), DATE_MATCH, DATE_PLACED_CEASED.
+    "AdoptionPlan": (
+        "decisionDate",
+        "placementOrderDate",
+        "matchedDate",
+        "placedDate",
+        "adoptionOrderDate",
+        "ceasedDate",
+    ),
 }
 STEP_DATES: Final = ("startDate", "dueDate", "completedDate", "authorisedDate")
 
@@ -106,6 +115,34 @@ CREATE (r)-[:ABOUT]->(c)
 WITH r, c, w
 {_apply("PeriodOfCare")}"""
 
+# A plan for adoption starts from a period of care while the child is looked after, and
+# a period of care has at most one plan still running.
+START_ADOPTION_PLAN = f"""
+MATCH (p:PeriodOfCare {{id: $periodOfCareId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "p")}
+OPTIONAL MATCH (p)<-[:FOR_CARE]-(running:AdoptionPlan)
+WHERE running.status IN $openStates
+WITH p, c, count(running) AS running
+WHERE p.status = $lookedAfter AND running = 0
+MATCH (w:Worker {{id: $viewer}})
+CREATE (r:AdoptionPlan {{id: $recordId, status: $from, version: 0, createdAt: $now,
+        periodOfCareId: p.id}})
+CREATE (r)-[:ABOUT]->(c)
+CREATE (r)-[:FOR_CARE]->(p)
+WITH r, c, w
+{_apply("AdoptionPlan")}"""
+
+# FalkorDB caches a read's plan: a pattern comprehension over a label that did not exist
+# when the statement was first planned kept answering [] after a plan was created, so
+# the running plans are matched, not comprehended.
+PERIOD_OF_CARE_STATE = f"""
+MATCH (p:PeriodOfCare {{id: $periodOfCareId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "p")}
+OPTIONAL MATCH (p)<-[:FOR_CARE]-(running:AdoptionPlan)
+WHERE running.status IN $openStates
+RETURN p.status AS status, collect(running.status) AS running
+"""
+
 CHILD_STATE = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
@@ -133,18 +170,29 @@ WITH childId, r ORDER BY r.startDate DESC, r.createdAt DESC
 
 # FalkorDB: each pattern comprehension of one projection needs its own variable names;
 # reusing one across them silently empties the later lists.
-# The chronology: every journey event, case note and notice about the child. Documents
+# The chronology: every journey event, the current version of each finalised case note
+# (drafts are not yet on the record), every notice, contact and short break. Documents
 # join here once the records connector files them against the child.
+ADOPTION_PLANS_OF = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})<-[:ABOUT]-(r:AdoptionPlan)
+WITH childId, r ORDER BY r.decisionDate DESC, r.createdAt DESC
+{_RECORD_WITH_STEPS}"""
+
 CHRONOLOGY_OF = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 WITH c,
      [(c)<-[:ABOUT]-(e:JourneyEvent) | {EVENT_FIELDS}] AS events,
      [(c)<-[:ABOUT]-(note:CaseNote)
+        WHERE note.status = 'FINAL' AND coalesce(note.current, true) = true
         | note {{.id, .type, .text, .occurredAt, .status, .version}}] AS notes,
      [(c)<-[:ABOUT]-(notice:Notice)
         | notice {{.id, .kind, .at, .audience, .agency, .subjectName}}] AS notices,
      [(c)<-[:ABOUT]-(k:Contact) | k {{.id, .receivedDate, .source, .outcome, .recordedAt}}]
-        AS contacts
-RETURN events, notes, notices, contacts
+        AS contacts,
+     [(c)<-[:ABOUT]-(brk:ShortBreak)
+        | brk {{.id, .legalStatus, .startDate, .endDate, .placementType, .recordedAt}}]
+        AS shortBreaks
+RETURN events, notes, notices, contacts, shortBreaks
 """

@@ -15,21 +15,30 @@ from __future__ import annotations
 
 from graph.cypher.access import only_visible
 
-# The history a retention decision rests on: every record about the child except notes
-# and notices (they belong to an episode that is itself in the history), and the record
-# classes of the documents filed in the child's file.
+# The history a retention decision rests on: the records about the child whose labels
+# are in $recordLabels (contacts, cases, periods of care, ...) or that name their own
+# record class; the steps and journey events of those records (what states a case
+# reached, what was done and when); and the record classes of the documents filed in
+# the child's file. FalkorDB: each pattern comprehension keeps its own variable names.
 _FACTS = """
 WITH c, f,
-     [(c)<-[:ABOUT]-(x) WHERE NOT x:CaseNote AND NOT x:Notice |
-        x {.recordClass, .status, .startDate, .endDate, .receivedDate, .referralDate,
-           .decisionDate, .closureDate, .adoptionOrderDate, .approvalEndedDate,
-           labels: labels(x)}] AS history,
+     [(c)<-[:ABOUT]-(x)
+        WHERE x.recordClass IS NOT NULL OR any(label IN labels(x) WHERE label IN $recordLabels)
+        | x {.id, .recordClass, .status, .startDate, .endDate, .receivedDate, .referralDate,
+             .decisionDate, .closureDate, .closureReason, .reasonCeased, .adoptionOrderDate,
+             .approvalEndedDate, labels: labels(x)}] AS history,
+     [(c)<-[:ABOUT]-(st:Step)-[:PART_OF]->(stepOf) |
+        {recordId: stepOf.id, kind: st.kind, status: st.status, startDate: st.startDate,
+         completedDate: st.completedDate}] AS steps,
+     [(c)<-[:ABOUT]-(ev:JourneyEvent)-[:OF]->(eventOf) |
+        {recordId: eventOf.id, action: ev.action, toState: ev.toState,
+         occurredOn: ev.occurredOn}] AS events,
      [(f)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(d:Document) | d.recordClass] AS documentClasses,
      [(f)<-[:APPLIES_TO]-(a:HoldApplication {active: true})-[:OF_HOLD]->(h:LegalHold) |
         h.key] AS heldBy
 RETURN c.id AS childId, f.id AS fileId, c.dateOfBirth AS dateOfBirth,
        c.dateOfDeath AS dateOfDeath, c.adoptionOrderDate AS adoptionOrderDate,
-       history, documentClasses, heldBy, f.disposedAt AS disposedAt
+       history, steps, events, documentClasses, heldBy, f.disposedAt AS disposedAt
 """
 
 RETENTION_FACTS = f"""

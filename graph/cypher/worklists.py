@@ -12,12 +12,14 @@ _PER_CHILD = """
 WITH c, w,
      [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner) WHERE s.status = 'OPEN' AND s.dueDate IS NOT NULL
       | {step: s {.id, .kind, .dueDate, .dueRule}, recordId: owner.id,
-         process: CASE WHEN owner:Referral THEN 'CASE' ELSE 'CARE' END}] AS steps,
+         process: CASE WHEN owner:Referral THEN 'CASE'
+                       WHEN owner:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END}] AS steps,
      [(c)<-[:ABOUT]-(referral:Referral) WHERE referral.status = 'OPEN'
       | referral {.id, .referralDate}] AS referrals,
      [(c)<-[:ABOUT]-(waiting) WHERE waiting.pendingAction IS NOT NULL
       | {recordId: waiting.id, action: waiting.pendingAction, state: waiting.status,
-         process: CASE WHEN waiting:Referral THEN 'CASE' ELSE 'CARE' END}] AS awaiting
+         process: CASE WHEN waiting:Referral THEN 'CASE'
+                       WHEN waiting:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END}] AS awaiting
 RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
        w.id AS workerId, w.name AS workerName, steps, referrals, awaiting
 ORDER BY c.familyName, c.givenName, c.id
@@ -46,4 +48,14 @@ RETURN n {.id, .kind, .at, .audience, .agency, .subjectName} AS notice, c.id AS 
        c.givenName + ' ' + c.familyName AS childName
 ORDER BY n.at DESC
 LIMIT $limit
+"""
+
+# Acknowledging is the worker's own act on their own notice: anchored on the worker, so
+# another's notice is simply not found. Acknowledging twice keeps the first time.
+ACKNOWLEDGE_NOTICE = f"""
+MATCH (w:Worker {{id: $viewer}})<-[:FOR_WORKER]-(n:Notice {{id: $noticeId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "n")}
+SET n.acknowledged = true, n.acknowledgedAt = coalesce(n.acknowledgedAt, $now)
+RETURN n {{.id, .kind, .at, .audience, .agency, .subjectName, .acknowledged}} AS notice,
+       c.id AS childId, c.givenName + ' ' + c.familyName AS childName
 """

@@ -230,3 +230,21 @@ async def test_the_case_narrative_needs_its_capability(
     )
     assert data["child"]["id"] == child_id
     assert bool(data["child"]["caseNotes"]) is sees_notes
+
+
+async def test_reading_a_childs_records_elsewhere_in_the_schema_is_audited_too(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    child_id = next(c["childId"] for c in demo.contacts if c["outcome"])
+    headers = bearer(settings, "social-worker")
+    referral = await store.read(
+        "MATCH (r:Referral)-[:ABOUT]->(:Child {id: $id}) RETURN r.id AS id", {"id": child_id}
+    )
+    await graphql(
+        client,
+        headers,
+        "query Case($id: ID!) { case(id: $id) { id status } }",
+        {"id": referral[0]["id"]},
+    )
+    audited = await _audited(store, "worker-sw-demo")
+    assert set(audited[child_id]) >= {"id", "status"}

@@ -318,8 +318,8 @@ async def test_hold_by_query_recompute_and_replay_through_graphql(
     worker_headers = _as(settings, "social-worker")
     officer = _as(settings, "records-officer")
     await _generate(client, worker_headers)
-    await world.add_episode(
-        seeded, CHILD, "LookedAfterEpisode", "LAE-1", start=date(2013, 1, 1), end=date(2014, 1, 1)
+    await world.add_period_of_care(
+        seeded, CHILD, "POC-1", start=date(2013, 1, 1), end=date(2014, 1, 1)
     )
     recompute = """mutation ($child: ID!) { recomputeRetention(childId: $child) { __typename
         ... on RetentionRecomputed { retainUntil rule recordClasses holdsApplied } } }"""

@@ -10,11 +10,19 @@ const services = [{ name: "lcs-hub", url: "http://127.0.0.1:8000/graphql", typeD
 const apollo = composeServices(services);
 const guild = composeGuild(services);
 const errors = [...(apollo.errors ?? []), ...(guild.errors ?? [])].map((e) => e.message);
-const api = apollo.schema ? apollo.schema.toAPISchema().toGraphQLJSSchema() : null;
+// The entities are what the composed supergraph joins by key: its types with a
+// @join__type(..., key: ...) directive.
+const keyed = (definition) =>
+  (definition.directives ?? []).some(
+    (d) => d.name.value === "join__type" && d.arguments.some((a) => a.name.value === "key"),
+  );
+const supergraph = apollo.supergraphSdl ? parse(apollo.supergraphSdl) : { definitions: [] };
 console.log(JSON.stringify({
   errors,
   apollo: Boolean(apollo.supergraphSdl),
   guild: Boolean(guild.supergraphSdl),
-  entities: api ? Object.keys(api.getTypeMap()).filter((n) => ["Child", "Person", "Family"].includes(n)) : [],
+  entities: supergraph.definitions
+    .filter((d) => d.kind === "ObjectTypeDefinition" && keyed(d))
+    .map((d) => d.name.value),
 }));
 process.exit(errors.length ? 1 : 0);

@@ -29,7 +29,7 @@ def test_the_subgraph_sdl_composes_with_apollo_and_the_guild(tmp_path: Path) -> 
     outcome = json.loads(result.stdout)
     assert outcome["apollo"]
     assert outcome["guild"]
-    assert sorted(outcome["entities"]) == ["Child", "Family", "Person"]
+    assert sorted(outcome["entities"]) == ["Case", "Child", "Document", "Family", "Person"]
 
 
 def test_the_cli_prints_the_same_sdl() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from workflow.codes import (
     DFE_CODE_LISTS,
+    AdopterSex,
     AssessmentFactor,
     CareLeaverAccommodation,
     CareLeaverActivity,
@@ -22,6 +23,7 @@ from workflow.codes import (
     ReasonForClosure,
     ReasonNewEpisode,
     ReasonPlaceChange,
+    ReasonPlacedCeased,
     ReferralSource,
     ReviewParticipation,
     SocialWorkerChangeReason,
@@ -68,6 +70,9 @@ EXPECTED_CODES: list[tuple[type[DfECode], str]] = [
         "B1 B2 C1 C2 D1 D2 E1 E2 G1 G2 H1 H2 K1 K2 R1 R2 S2 T1 T2 U1 U2 V1 V2 W1 W2 X2 Y1 Y2 "
         "Z1 Z2 0",
     ),
+    # 903 rule 120 (REASON_PLACED_CEASED); AD1 SEX_ADOPTR.
+    (ReasonPlacedCeased, "RD1 RD2 RD3 RD4"),
+    (AdopterSex, "M1 F1 MM FF MF"),
 ]
 
 

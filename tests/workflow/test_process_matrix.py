@@ -20,7 +20,7 @@ from graph.cypher.access import AccessScope
 from workflow import journey
 from workflow import process as table
 from workflow.calendar import default_calendar
-from workflow.journey import care
+from workflow.journey import adoption, care
 from workflow.journey.effects import Clock
 from workflow.outcomes import TransitionRefused
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
@@ -94,6 +94,11 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "lateReason": "test",
     },
     "endLeavingCareServices": {"endedOn": "{d}"},
+    "recordPlacementOrder": {"grantedOn": "{d}"},
+    "matchWithAdopters": {"matchedOn": "{d}", "adopterSex": "MF"},
+    "placeForAdoption": {"placedOn": "{d}"},
+    "grantAdoptionOrder": {"grantedOn": "{d}"},
+    "ceaseAdoptionPlan": {"ceasedOn": "{d}", "reason": "RD1"},
 }
 
 Step = tuple[str, dict[str, Any]]
@@ -106,6 +111,12 @@ _TO_OUTCOME: list[Step] = [
 ]
 _S = table.CaseState
 _C = table.CareState
+_A = table.AdoptionState
+_TO_PLACED: list[Step] = [
+    ("recordPlacementOrder", {}),
+    ("matchWithAdopters", {}),
+    ("placeForAdoption", {}),
+]
 PATHS: dict[table.Process, dict[str, list[Step]]] = {
     table.Process.CASE: {
         _S.OPEN: [],
@@ -144,6 +155,15 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
             (table.AUTHORISE, {}),
             ("endLeavingCareServices", {}),
         ],
+    },
+    table.Process.ADOPTION: {
+        _A.SHOULD_BE_PLACED: [],
+        _A.PLACEMENT_ORDER_GRANTED: _TO_PLACED[:1],
+        _A.MATCHED: _TO_PLACED[:2],
+        _A.PLACED: _TO_PLACED,
+        _A.ADOPTED: [*_TO_PLACED, ("grantAdoptionOrder", {})],
+        _A.CEASING_AWAITING_AUTHORISATION: [("ceaseAdoptionPlan", {})],
+        _A.CEASED: [("ceaseAdoptionPlan", {}), (table.AUTHORISE, {})],
     },
 }
 # Actions whose input refers to an earlier step: the step is recorded first.
@@ -186,6 +206,13 @@ class Journey:
         started = await care.start_looked_after(self.store, SCOPE, data, CLOCK)
         assert isinstance(started, dict), started
         self.record_id = started["record"]["id"]
+        if self.process is table.Process.ADOPTION:
+            decision = adoption.DecideAdoption(
+                period_of_care_id=self.record_id, decided_on=REFERRED + timedelta(days=1)
+            )
+            planned = await adoption.decide_adoption(self.store, SCOPE, decision, CLOCK)
+            assert isinstance(planned, dict), planned
+            self.record_id = planned["record"]["id"]
 
     async def state(self) -> tuple[str, int, int]:
         record = await journey.read_record(self.store, SCOPE, self.process, self.record_id)

@@ -3,7 +3,7 @@
 Importing this package registers every action's input and effect with the engine.
 """
 
-from workflow.journey import care, case
+from workflow.journey import adoption, care, case
 from workflow.journey.effects import Clock, StepKind, StepStatus
 from workflow.journey.engine import (
     authorise,
@@ -17,6 +17,7 @@ __all__ = [
     "Clock",
     "StepKind",
     "StepStatus",
+    "adoption",
     "authorise",
     "care",
     "case",

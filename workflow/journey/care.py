@@ -115,6 +115,18 @@ def _visit_after_move(start: date, clock: Clock) -> NewStep:
     )
 
 
+_SHORT_BREAKS = frozenset(
+    {LegalStatus.V3_SHORT_BREAKS_EPISODES, LegalStatus.V4_SHORT_BREAKS_AGREEMENTS}
+)
+
+
+def _not_a_short_break(status: LegalStatus) -> None:
+    # Short breaks (V3/V4) have their own record: the reviews, visits and health and
+    # education steps of a period of care do not apply to them.
+    if status in _SHORT_BREAKS:
+        raise Refusal(("legalStatus", "short breaks (V3, V4) are recorded with recordShortBreak"))
+
+
 class StartLookedAfter(Input):
     child_id: Annotated[str, Field(min_length=1, max_length=100)]
     started_on: PastDate
@@ -129,6 +141,7 @@ def start_effect(data: StartLookedAfter, date_of_birth: date | None, clock: Cloc
     start = data.started_on
     if date_of_birth is not None and start < date_of_birth:
         raise Refusal(("startedOn", "must not be before the child's birth"))
+    _not_a_short_break(data.legal_status)
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=start,
@@ -280,6 +293,7 @@ class ChangeLegalStatus(Input):
 def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -> Effect:
     if data.legal_status.value == _episode(record).get("legalStatus"):
         raise Refusal(("legalStatus", "is already the child's legal status"))
+    _not_a_short_break(data.legal_status)
     ended, episode = _new_episode(
         record,
         data.changed_on,

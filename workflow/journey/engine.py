@@ -36,7 +36,11 @@ class ActionSpec:
 
 _SPECS: dict[tuple[table.Process, str], ActionSpec] = {}
 
-_KIND_OF_RECORD = {table.Process.CASE: "Case", table.Process.CARE: "PeriodOfCare"}
+_KIND_OF_RECORD = {
+    table.Process.CASE: "Case",
+    table.Process.CARE: "PeriodOfCare",
+    table.Process.ADOPTION: "AdoptionPlan",
+}
 
 
 def register(

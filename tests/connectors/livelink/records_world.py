@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -74,22 +74,79 @@ async def add_contact(
     )
 
 
-async def add_episode(
+def _dates(variable: str, source: str, names: Iterable[str]) -> str:
+    return " ".join(f"SET {variable}.{name} = date({source}.{name})" for name in names)
+
+
+async def add_record(
     store: GraphStore,
     child_id: str,
     label: str,
-    episode_id: str,
+    record_id: str,
+    *,
+    status: str,
+    dates: Mapping[str, date],
+    facts: Mapping[str, Any] | None = None,
+    steps: Sequence[Mapping[str, Any]] = (),
+    events: Sequence[tuple[str, date]] = (),
+) -> None:
+    """A record of the case journey about the child, shaped as workflow/journey writes it.
+
+    Args:
+        label: `Referral` (a case) or `PeriodOfCare`.
+        dates: the record's own dates (referralDate, closureDate, startDate, endDate).
+        steps: each with `id`, `kind`, `status` and any of startDate/completedDate.
+        events: (toState, occurredOn) of the journey events that moved it.
+    """
+    await store.write(
+        f"MATCH (c:Child {{id: $child}})"
+        f" CREATE (r:`{label}` {{id: $id, status: $status, version: 1}})-[:ABOUT]->(c)"
+        f" SET r += $facts {_dates('r', '$dates', dates)}",
+        {
+            "child": child_id,
+            "id": record_id,
+            "status": status,
+            "dates": dict(dates),
+            "facts": dict(facts or {}),
+        },
+    )
+    for step in steps:
+        step_dates = [name for name in ("startDate", "completedDate") if name in step]
+        await store.write(
+            f"MATCH (r:`{label}` {{id: $record}})-[:ABOUT]->(c:Child)"
+            f" CREATE (s:Step {{id: $step.id, kind: $step.kind, status: $step.status}})"
+            " CREATE (s)-[:PART_OF]->(r) CREATE (s)-[:ABOUT]->(c)"
+            f" {_dates('s', '$step', step_dates)}",
+            {"record": record_id, "step": dict(step)},
+        )
+    for number, (state, on) in enumerate(events):
+        await store.write(
+            f"MATCH (r:`{label}` {{id: $record}})-[:ABOUT]->(c:Child)"
+            f" CREATE (e:JourneyEvent {{id: $id, toState: $state, occurredOn: date($on)}})"
+            " CREATE (e)-[:OF]->(r) CREATE (e)-[:ABOUT]->(c)",
+            {"record": record_id, "id": f"{record_id}-event-{number}", "state": state, "on": on},
+        )
+
+
+async def add_period_of_care(
+    store: GraphStore,
+    child_id: str,
+    period_id: str,
     *,
     start: date,
     end: date | None = None,
-    **extra: Any,
+    status: str | None = None,
+    **facts: Any,
 ) -> None:
-    """A record of the case journey about the child (what the workflow area writes)."""
-    await store.write(
-        f"MATCH (c:Child {{id: $child}})"
-        f" CREATE (e:`{label}` {{id: $id, startDate: date($start)}})-[:ABOUT]->(c)"
-        " SET e += $extra"
-        " FOREACH (d IN CASE WHEN $end IS NULL THEN [] ELSE [$end] END |"
-        "   SET e.endDate = date(d))",
-        {"child": child_id, "id": episode_id, "start": start, "end": end, "extra": extra},
+    """A period of care: looked after from `start`; ceased on `end` if given."""
+    dates = {"startDate": start, **({"endDate": end} if end else {})}
+    await add_record(
+        store,
+        child_id,
+        "PeriodOfCare",
+        period_id,
+        status=status or ("CEASED" if end else "LOOKED_AFTER"),
+        dates=dates,
+        facts=facts,
+        events=[("LOOKED_AFTER", start)],
     )

@@ -96,28 +96,92 @@ async def test_a_status_change_recomputes_retention(
     await _child(store, forms, "C302", born=date(2010, 1, 15))
     assert await _recompute(store, "C302") == date(2035, 1, 15)
 
-    # Child protection work starts and is still open: its local period runs from the
-    # last contact, which an open case does not have yet, so the file is kept.
-    await world.add_episode(store, "C302", "ChildProtectionPlan", "CPP1", start=date(2013, 5, 1))
+    # A case reaches a child protection plan and is still open: its local period runs
+    # from the last contact, which an open case does not have yet, so the file is kept.
+    plan = {"id": "CPP1", "kind": "CHILD_PROTECTION_PLAN", "startDate": date(2013, 5, 1)}
+    await world.add_record(
+        store,
+        "C302",
+        "Referral",
+        "R1",
+        status="CHILD_PROTECTION_PLAN",
+        dates={"referralDate": date(2013, 3, 1), "decisionDate": date(2013, 3, 4)},
+        steps=[{**plan, "status": "OPEN"}],
+        events=[("CHILD_PROTECTION_PLAN", date(2013, 5, 1))],
+    )
     assert await _recompute(store, "C302") is None
     missing = await store.read(
-        "MATCH (f:File {childId: 'C302'}) RETURN f.retentionMissing AS missing"
+        "MATCH (f:File {childId: 'C302'}) RETURN f.retentionMissing AS missing,"
+        " f.recordClasses AS classes"
     )
-    assert missing == [{"missing": ["last_contact_date"]}]
+    assert missing == [
+        {
+            "missing": ["last_contact_date"],
+            "classes": ["child_in_need", "child_protection", "general"],
+        }
+    ]
 
-    # The plan ends: 35 years after the last contact.
+    # The plan ends and the case closes: 35 years after the last contact, the closure.
     await store.write(
-        "MATCH (p:ChildProtectionPlan {id: 'CPP1'}) SET p.endDate = date('2015-07-31')"
+        "MATCH (s:Step {id: 'CPP1'}) SET s.status = 'DONE', s.completedDate = date('2015-07-20')"
+        " WITH s MATCH (r:Referral {id: 'R1'})"
+        " SET r.status = 'CLOSED', r.closureDate = date('2015-07-31')"
     )
     assert await _recompute(store, "C302") == date(2050, 7, 31)
 
     # The child comes into care: to the 75th birthday, the regulation 50 citation.
-    await world.add_episode(
-        store, "C302", "LookedAfterEpisode", "LAE1", start=date(2016, 1, 4), end=date(2020, 1, 4)
+    await world.add_period_of_care(
+        store, "C302", "POC1", start=date(2016, 1, 4), end=date(2020, 1, 4), reasonCeased="E8"
     )
     assert await _recompute(store, "C302") == date(2085, 1, 15)
     rule = await store.read("MATCH (f:File {childId: 'C302'}) RETURN f.retentionCitation AS c")
     assert "reg 50" in rule[0]["c"]
+
+
+async def test_a_period_of_care_ended_by_adoption_keeps_the_file_100_years_from_the_order(
+    officer_world: FalkorDBStore, forms: FormStore
+) -> None:
+    store = officer_world
+    await _child(store, forms, "C308", born=date(2015, 6, 1))
+    # SSDA903 E11: care ends on the day the adoption order is made.
+    await world.add_period_of_care(
+        store, "C308", "POC8", start=date(2016, 2, 1), end=date(2018, 9, 14), reasonCeased="E11"
+    )
+    assert await _recompute(store, "C308") == date(2118, 9, 14)
+
+
+async def test_a_care_leaver_is_a_care_leaver_record_while_services_continue(
+    officer_world: FalkorDBStore, forms: FormStore
+) -> None:
+    store = officer_world
+    await _child(store, forms, "C309", born=date(2005, 4, 2))
+    await world.add_record(
+        store,
+        "C309",
+        "PeriodOfCare",
+        "POC9",
+        status="CARE_LEAVER",
+        dates={"startDate": date(2019, 1, 7), "endDate": date(2023, 4, 2)},
+        steps=[{"id": "PP9", "kind": "PATHWAY_PLAN", "status": "OPEN"}],
+        events=[("LOOKED_AFTER", date(2019, 1, 7)), ("CARE_LEAVER", date(2023, 4, 2))],
+    )
+    stored = await recompute_retention(
+        store,
+        world.scope(view_all=True),
+        "C309",
+        actor_name="Records Officer",
+        now_ms=now_ms(),
+        run_id="run-309",
+    )
+    assert stored is not None
+    assert stored.record_classes == {
+        RecordClass.GENERAL,
+        RecordClass.LOOKED_AFTER,
+        RecordClass.CARE_LEAVER,
+    }
+    # Looked after: the 75th birthday, whatever the care leaver's own period says.
+    assert stored.decision is not None
+    assert stored.decision.retain_until == date(2080, 4, 2)
 
 
 async def test_a_hold_blocks_disposal_until_it_is_lifted_and_disposal_is_audited(
@@ -230,11 +294,11 @@ async def test_an_inquiry_moratorium_holds_by_query_and_as_a_standing_rule(
 ) -> None:
     store = officer_world
     before = await _child(store, forms, "C305")
-    await world.add_episode(
-        store, "C305", "LookedAfterEpisode", "LAE-old", start=date(2012, 3, 1), end=date(2013, 1, 1)
+    await world.add_period_of_care(
+        store, "C305", "POC-old", start=date(2012, 3, 1), end=date(2013, 1, 1)
     )
     after = await _child(store, forms, "C306")
-    await world.add_episode(store, "C306", "LookedAfterEpisode", "LAE-new", start=date(2016, 3, 1))
+    await world.add_period_of_care(store, "C306", "POC-new", start=date(2016, 3, 1))
     never = await _child(store, forms, "C307")
     officer = world.scope(view_all=True)
 
@@ -254,13 +318,8 @@ async def test_an_inquiry_moratorium_holds_by_query_and_as_a_standing_rule(
 
     # C307's history changes: a looked-after episode from 2014 surfaces; the recompute
     # the status change triggers puts the file under the standing hold.
-    await world.add_episode(
-        store,
-        "C307",
-        "LookedAfterEpisode",
-        "LAE-found",
-        start=date(2014, 2, 1),
-        end=date(2014, 9, 1),
+    await world.add_period_of_care(
+        store, "C307", "POC-found", start=date(2014, 2, 1), end=date(2014, 9, 1)
     )
     stored = await recompute_retention(
         store, officer, "C307", actor_name="Sam Patel", now_ms=now_ms(), run_id="run-307"

@@ -1,0 +1,232 @@
+"""Adoption through GraphQL: decision, placement order, match, placement, adoption order;
+and a decision reversed with its SSDA903 reason, authorised by a manager."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import (
+    CARE_FIELDS,
+    CHRONOLOGY,
+    OUTCOMES,
+    TEAM_WORK,
+    act,
+    decide,
+    demo_child,
+    demo_county,
+)
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+PLAN = (
+    "id childId periodOfCareId status version decisionDate placementOrderDate matchedDate"
+    " placedDate adoptionOrderDate ceasedDate ceasedReason adopterSex numberOfAdopters"
+    " adoptedByFosterCarer awaitingAuthorisationOf allowedActions"
+)
+START_CARE = f"""mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(input: $input) {{
+  __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}"""
+DECIDE = f"""mutation ($input: DecideAdoptionInput!) {{ decideAdoption(input: $input) {{
+  __typename ... on AdoptionPlan {{ {PLAN} }} {OUTCOMES} }} }}"""
+PLACED_FOR_ADOPTION = "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER"
+INPUTS = {
+    "recordPlacementOrder": "RecordPlacementOrderInput",
+    "matchWithAdopters": "MatchWithAdoptersInput",
+    "placeForAdoption": "PlaceForAdoptionInput",
+    "grantAdoptionOrder": "GrantAdoptionOrderInput",
+    "ceaseAdoptionPlan": "CeaseAdoptionPlanInput",
+}
+
+
+async def adopt(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    action: str,
+    plan: dict[str, Any],
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    query = (
+        f"mutation ($id: ID!, $version: Int!, $input: {INPUTS[action]}!) {{ {action}("
+        f"adoptionPlanId: $id, version: $version, input: $input) {{ __typename"
+        f" ... on AdoptionPlan {{ {PLAN} }} {OUTCOMES} }} }}"
+    )
+    variables = {"id": plan["id"], "version": plan["version"], "input": data}
+    return (await graphql(client, headers, query, variables))[action]  # type: ignore[no-any-return]
+
+
+async def _looked_after(
+    client: httpx.AsyncClient, worker: dict[str, str], store: FalkorDBStore, child_id: str
+) -> dict[str, Any]:
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2024-09-01')", {"id": child_id}
+    )
+    start = {
+        "childId": child_id,
+        "startedOn": "2025-06-02",
+        "legalStatus": "C1_INTERIM_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START_CARE, {"input": start}))["startLookedAfter"]
+    assert care["__typename"] == "PeriodOfCare", care
+    return care  # type: ignore[no-any-return]
+
+
+async def test_adoption_from_decision_to_order(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _looked_after(client, worker, store, child_id)
+
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
+    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    assert (plan["status"], plan["decisionDate"], plan["childId"]) == (
+        "SHOULD_BE_PLACED",
+        "2025-11-03",
+        child_id,
+    )
+    assert plan["allowedActions"] == [
+        "recordPlacementOrder",
+        "matchWithAdopters",
+        "ceaseAdoptionPlan",
+    ]
+    again = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    assert (again["__typename"], again["currentState"]) == ("TransitionRefused", "SHOULD_BE_PLACED")
+    # Placing before matching is not a step the plan allows; nothing changes.
+    early = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2025-11-04"})
+    assert early["__typename"] == "TransitionRefused"
+    assert early["allowedNextSteps"] == plan["allowedActions"]
+
+    before = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2025-11-02"})
+    assert before["__typename"] == "InvalidInput"
+    assert before["problems"][0]["field"] == "grantedOn"
+    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
+    assert (plan["status"], plan["placementOrderDate"]) == ("PLACEMENT_ORDER_GRANTED", "2026-01-12")
+    # The placement order is also the child's new legal status on the period of care.
+    care = await act(
+        client,
+        worker,
+        "changeLegalStatus",
+        care,
+        {"changedOn": "2026-01-12", "legalStatus": "E1_PLACEMENT_ORDER"},
+    )
+    assert care["legalStatus"] == "E1_PLACEMENT_ORDER"
+
+    plan = await adopt(
+        client,
+        worker,
+        "matchWithAdopters",
+        plan,
+        {"matchedOn": "2026-04-20", "adopterSex": "MF_MIXED_COUPLE"},
+    )
+    assert (plan["status"], plan["matchedDate"], plan["adopterSex"]) == (
+        "MATCHED",
+        "2026-04-20",
+        "MF_MIXED_COUPLE",
+    )
+    assert (plan["numberOfAdopters"], plan["adoptedByFosterCarer"]) == (2, False)
+    plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
+    care = await act(
+        client,
+        worker,
+        "changePlacement",
+        care,
+        {
+            "changedOn": "2026-05-11",
+            "placementType": PLACED_FOR_ADOPTION,
+            "placementProvider": "PR1_OWN_PROVISION",
+            "reason": "CARPL_CARE_PLAN",
+        },
+    )
+    plan = await adopt(client, worker, "grantAdoptionOrder", plan, {"grantedOn": "2026-09-14"})
+    assert (plan["status"], plan["placedDate"], plan["adoptionOrderDate"]) == (
+        "ADOPTED",
+        "2026-05-11",
+        "2026-09-14",
+    )
+    assert plan["allowedActions"] == []
+    # The adoption order ends the period of care (E11), which a manager authorises.
+    care = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": "2026-09-14", "reason": "E11_ADOPTED_UNOPPOSED"},
+    )
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert (care["status"], care["reasonCeased"]) == ("CEASED", "E11_ADOPTED_UNOPPOSED")
+
+    child = await graphql(
+        client,
+        worker,
+        f"query ($id: ID!) {{ child(id: $id) {{ adoptionPlans {{ {PLAN} }} }} }}",
+        {"id": child_id},
+    )
+    assert [p["id"] for p in child["child"]["adoptionPlans"]] == [plan["id"]]
+    chronology = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
+    titles = [e["title"] for e in chronology["chronology"] if e["kind"] == "JOURNEY"]
+    assert titles == [
+        "startLookedAfter",
+        "decideAdoption",
+        "recordPlacementOrder",
+        "changeLegalStatus",
+        "matchWithAdopters",
+        "placeForAdoption",
+        "changePlacement",
+        "grantAdoptionOrder",
+        "ceaseLookedAfter",
+        "authorise",
+    ]
+
+
+async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=1)
+    care = await _looked_after(client, worker, store, child_id)
+    missing = {"periodOfCareId": "no-such-period", "decidedOn": "2025-11-03"}
+    unknown = (await graphql(client, worker, DECIDE, {"input": missing}))["decideAdoption"]
+    assert unknown == {"__typename": "NotFound", "kind": "PeriodOfCare", "id": "no-such-period"}
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
+    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+
+    plan = await adopt(
+        client,
+        worker,
+        "ceaseAdoptionPlan",
+        plan,
+        {"ceasedOn": "2026-03-02", "reason": "RD3_NO_ADOPTERS_FOUND"},
+    )
+    assert (plan["status"], plan["awaitingAuthorisationOf"]) == (
+        "CEASING_AWAITING_AUTHORISATION",
+        "ceaseAdoptionPlan",
+    )
+    team = (await graphql(client, manager, TEAM_WORK))["teamWork"]
+    waiting = [i for i in team["items"] if i["recordId"] == plan["id"]]
+    assert [(i["kind"], i["awaitingAction"]) for i in waiting] == [
+        ("AUTHORISATION", "ceaseAdoptionPlan")
+    ]
+    query = f"""mutation ($id: ID!, $version: Int!) {{ authoriseAdoptionPlan(adoptionPlanId: $id,
+      version: $version) {{ __typename ... on AdoptionPlan {{ {PLAN} }} {OUTCOMES} }} }}"""
+    refused = await graphql(client, worker, query, {"id": plan["id"], "version": plan["version"]})
+    assert refused["authoriseAdoptionPlan"]["__typename"] == "NotAuthorised"
+    done = await graphql(client, manager, query, {"id": plan["id"], "version": plan["version"]})
+    plan = done["authoriseAdoptionPlan"]
+    assert (plan["status"], plan["ceasedDate"], plan["ceasedReason"]) == (
+        "CEASED",
+        "2026-03-02",
+        "RD3_NO_ADOPTERS_FOUND",
+    )
+    # The plan has ended: a new decision may be made on the same period of care.
+    later = {"periodOfCareId": care["id"], "decidedOn": "2026-06-01"}
+    second = (await graphql(client, worker, DECIDE, {"input": later}))["decideAdoption"]
+    assert second["status"] == "SHOULD_BE_PLACED"

@@ -1,0 +1,216 @@
+"""Adoption: the plan for a looked-after child from the decision that they should be
+placed for adoption to the adoption order, or to the reversal of that decision.
+
+The record is an `AdoptionPlan` ABOUT the child and FOR_CARE the period of care it was
+decided in; its dates are the SSDA903 ones (AD1 DATE_INT and DATE_MATCH, PlacedAdoption
+DATE_PLACED, DATE_PLACED_CEASED and REASON_PLACED_CEASED). Placing the child also
+changes their placement (an A3-A6 episode, recorded on the period of care), and the
+adoption order ends the period of care (E11/E12): each is its own action on its own
+record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from graph.cypher import journey as statements
+from workflow.codes import AdopterSex, ReasonPlacedCeased
+from workflow.ids import new_id
+from workflow.journey.effects import Clock, Effect, Record
+from workflow.journey.engine import as_row, read_record, register
+from workflow.journey.inputs import Input, PastDate, not_before
+from workflow.outcomes import NotFound, TransitionRefused
+from workflow.process import AdoptionState, CareState, Process, allowed_actions
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+# A plan still running: a second one cannot start beside it.
+RUNNING_STATES = (
+    AdoptionState.SHOULD_BE_PLACED.value,
+    AdoptionState.PLACEMENT_ORDER_GRANTED.value,
+    AdoptionState.MATCHED.value,
+    AdoptionState.PLACED.value,
+    AdoptionState.CEASING_AWAITING_AUTHORISATION.value,
+)
+NO_PLAN = "NO_ADOPTION_PLAN"
+
+
+class DecideAdoption(Input):
+    period_of_care_id: Annotated[str, Field(min_length=1, max_length=100)]
+    decided_on: PastDate
+
+
+async def decide_adoption(
+    store: GraphStore, scope: AccessScope, data: DecideAdoption, clock: Clock
+) -> Row | NotFound | TransitionRefused:
+    """Record the decision that a looked-after child should be placed for adoption."""
+    params = {**scope.params(), "periodOfCareId": data.period_of_care_id}
+    state = await store.read(
+        statements.PERIOD_OF_CARE_STATE, {**params, "openStates": RUNNING_STATES}
+    )
+    if not state:
+        return NotFound(kind="PeriodOfCare", id=data.period_of_care_id)
+    record_id = new_id()
+    rows = await store.write(
+        statements.START_ADOPTION_PLAN,
+        {
+            **params,
+            "recordId": record_id,
+            "openStates": RUNNING_STATES,
+            "lookedAfter": CareState.LOOKED_AFTER.value,
+            "process": Process.ADOPTION.value,
+            "action": "decideAdoption",
+            "from": NO_PLAN,
+            "to": AdoptionState.SHOULD_BE_PLACED.value,
+            "facts": {},
+            "dates": {
+                **dict.fromkeys(statements.RECORD_DATES["AdoptionPlan"]),
+                "decisionDate": data.decided_on,
+            },
+            "eventId": new_id(),
+            "occurredOn": data.decided_on,
+            "summary": "Decision that the child should be placed for adoption",
+            "changedIds": [],
+            "changes": [],
+            "opened": [],
+        },
+    )
+    if not rows:
+        # Read again: the state may have changed since the first look.
+        state = await store.read(
+            statements.PERIOD_OF_CARE_STATE, {**params, "openStates": RUNNING_STATES}
+        )
+        if not state:
+            return NotFound(kind="PeriodOfCare", id=data.period_of_care_id)
+        return _refused(state[0]["status"], state[0]["running"])
+    record = await read_record(store, scope, Process.ADOPTION, record_id)
+    if record is None:
+        return NotFound(kind="PeriodOfCare", id=data.period_of_care_id)
+    return as_row(record)
+
+
+def _refused(care_state: str, running: list[str]) -> TransitionRefused:
+    if running:
+        return TransitionRefused(
+            current_state=running[0],
+            allowed=allowed_actions(Process.ADOPTION, running[0]),
+            reason="the child already has a plan for adoption: record progress on it",
+        )
+    return TransitionRefused(
+        current_state=care_state,
+        allowed=allowed_actions(Process.CARE, care_state),
+        reason="only a child who is looked after can be placed for adoption",
+    )
+
+
+def _date(record: Record, name: str) -> date | None:
+    value = record.facts.get(name)
+    return value if isinstance(value, date) else None
+
+
+class RecordPlacementOrder(Input):
+    granted_on: PastDate
+
+
+@register(Process.ADOPTION, "recordPlacementOrder", RecordPlacementOrder)
+def record_placement_order(record: Record, data: RecordPlacementOrder, clock: Clock) -> Effect:
+    not_before(data.granted_on, _date(record, "decisionDate"), "grantedOn", "the decision")
+    return Effect(
+        target=AdoptionState.PLACEMENT_ORDER_GRANTED,
+        occurred_on=data.granted_on,
+        summary="Placement order granted",
+        dates={"placementOrderDate": data.granted_on},
+    )
+
+
+class MatchWithAdopters(Input):
+    matched_on: PastDate
+    adopter_sex: AdopterSex
+    adopted_by_foster_carer: bool = False
+
+
+_COUPLES = frozenset(
+    {AdopterSex.MM_MALE_COUPLE, AdopterSex.FF_FEMALE_COUPLE, AdopterSex.MF_MIXED_COUPLE}
+)
+
+
+@register(Process.ADOPTION, "matchWithAdopters", MatchWithAdopters)
+def match_with_adopters(record: Record, data: MatchWithAdopters, clock: Clock) -> Effect:
+    earliest = _date(record, "placementOrderDate") or _date(record, "decisionDate")
+    not_before(data.matched_on, earliest, "matchedOn", "the decision and any placement order")
+    return Effect(
+        target=AdoptionState.MATCHED,
+        occurred_on=data.matched_on,
+        summary=f"Matched with prospective adopters ({data.adopter_sex.value})",
+        dates={"matchedDate": data.matched_on},
+        # SSDA903 AD1: SEX_ADOPTR, NB_ADOPTR and FOSTER_CARE.
+        facts={
+            "adopterSex": data.adopter_sex.value,
+            "numberOfAdopters": 2 if data.adopter_sex in _COUPLES else 1,
+            "adoptedByFosterCarer": data.adopted_by_foster_carer,
+        },
+    )
+
+
+class PlaceForAdoption(Input):
+    placed_on: PastDate
+
+
+@register(Process.ADOPTION, "placeForAdoption", PlaceForAdoption)
+def place_for_adoption(record: Record, data: PlaceForAdoption, clock: Clock) -> Effect:
+    not_before(data.placed_on, _date(record, "matchedDate"), "placedOn", "the match")
+    return Effect(
+        target=AdoptionState.PLACED,
+        occurred_on=data.placed_on,
+        summary="Placed with the prospective adopters",
+        dates={"placedDate": data.placed_on},
+    )
+
+
+class GrantAdoptionOrder(Input):
+    granted_on: PastDate
+
+
+@register(Process.ADOPTION, "grantAdoptionOrder", GrantAdoptionOrder)
+def grant_adoption_order(record: Record, data: GrantAdoptionOrder, clock: Clock) -> Effect:
+    # Adoption and Children Act 2002 s42: the child has lived with the adopters for at
+    # least 10 weeks before the application; the court checks that, the hub the order.
+    not_before(data.granted_on, _date(record, "placedDate"), "grantedOn", "the placement")
+    return Effect(
+        target=AdoptionState.ADOPTED,
+        occurred_on=data.granted_on,
+        summary="Adoption order granted",
+        dates={"adoptionOrderDate": data.granted_on},
+    )
+
+
+class CeaseAdoptionPlan(Input):
+    ceased_on: PastDate
+    reason: ReasonPlacedCeased
+
+
+@register(Process.ADOPTION, "ceaseAdoptionPlan", CeaseAdoptionPlan)
+def cease_adoption_plan(record: Record, data: CeaseAdoptionPlan, clock: Clock) -> Effect:
+    latest = max(
+        (
+            d
+            for name in ("decisionDate", "placementOrderDate", "matchedDate", "placedDate")
+            if (d := _date(record, name)) is not None
+        ),
+        default=None,
+    )
+    # SSDA903 rule 522: not before the decision (nor anything recorded since).
+    not_before(data.ceased_on, latest, "ceasedOn", "the last step of the plan")
+    return Effect(
+        target=AdoptionState.CEASED,
+        occurred_on=data.ceased_on,
+        summary=f"Should no longer be placed for adoption: {data.reason.value} "
+        f"{data.reason.description}",
+        dates={"ceasedDate": data.ceased_on},
+        facts={"ceasedReason": data.reason.value},
+    )
