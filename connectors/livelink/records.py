@@ -14,6 +14,7 @@ How the history counts. The records are the case journey's (workflow/journey):
 - an `AdoptionPlan` (for a looked-after child) is part of the looked-after record until
   an adoption order is made; the order, or care ending in adoption (SSDA903 E11/E12),
   or a case closed as adopted (CIN RC1), makes the file an adoption record;
+- a `ShortBreak` (SSDA903 V3/V4) is a looked-after record;
 - contacts (and SSRs from IES) are general children's social care records.
 A node `ABOUT` the child may also name its own class in a `recordClass` property.
 Documents filed in the child's file count with their own record class. Every file is
@@ -76,6 +77,9 @@ LABEL_RECORD_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
         "Referral": _C.CHILD_IN_NEED,
         "PeriodOfCare": _C.LOOKED_AFTER,
         "AdoptionPlan": _C.LOOKED_AFTER,
+        # SSDA903 V3/V4: a disabled child is looked after (Children Act 1989 s20(4))
+        # during each short break; the records are kept as looked-after records.
+        "ShortBreak": _C.LOOKED_AFTER,
     }
 )
 # What a case or period of care became on the way: a state it reached...

@@ -48,7 +48,9 @@ def only_visible(child: str, *carry: str) -> str:
     # on top of the relationship, whatever the role. Two FalkorDB limits shape this:
     # a pattern comprehension is accepted in a WITH projection but not inside WHERE, and
     # pattern predicates ANDed with another OR-group fail to plan ("Type mismatch"), so
-    # the grant and the relationship are two filters in a row.
+    # the grant and the relationship are two filters in a row. The Grant label must exist
+    # before the first read (it does: its id index is declared), because FalkorDB caches
+    # a plan made when a comprehension's label was unknown and keeps answering [].
     return (
         f"WITH {kept}, any(expiry IN [({child})<-[:GRANTS_ACCESS_TO]-(accessGrant:Grant"
         f" {{workerId: $viewer}}) | accessGrant.expiresAt] WHERE expiry > $now) AS granted\n"

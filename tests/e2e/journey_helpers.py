@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -179,3 +179,36 @@ query ($id: ID!) { child(id: $id) { chronology { on kind title detail }
   childProtectionPlan { startDate endDate } openEpisodes
   cases { id status } periodsOfCare { id status } } }
 """
+
+
+async def assessed(
+    client: httpx.AsyncClient,
+    worker: dict[str, str],
+    manager: dict[str, str],
+    case: dict[str, Any],
+    *,
+    decided_on: date,
+    completed_on: date,
+) -> dict[str, Any]:
+    """The case through an authorised referral decision and an authorised assessment
+    (started the day after the decision, finding neglect)."""
+    case = await act(
+        client,
+        worker,
+        "decideReferral",
+        case,
+        {"decidedOn": decided_on.isoformat(), "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
+    )
+    case = await decide(client, manager, "authoriseCase", case)
+    started_on = (decided_on + timedelta(days=1)).isoformat()
+    case = await act(client, worker, "startAssessment", case, {"startedOn": started_on})
+    case = await act(
+        client,
+        worker,
+        "completeAssessment",
+        case,
+        {"completedOn": completed_on.isoformat(), "factors": ["NEGLECT"]},
+    )
+    case = await decide(client, manager, "authoriseCase", case)
+    assert case["status"] == "OUTCOME_DUE", case
+    return case

@@ -6,7 +6,6 @@ Hand-checked against the 2026 bank holidays (25 May is the spring bank holiday).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ from tests.e2e.journey_helpers import (
     MY_WORK,
     TEAM_WORK,
     act,
+    assessed,
     decide,
     demo_child,
     demo_county,
@@ -29,38 +29,20 @@ from tests.helpers import bearer, graphql
 pytestmark = pytest.mark.anyio
 
 
-async def _assessed(
-    client: httpx.AsyncClient, worker: dict[str, str], manager: dict[str, str], case: dict[str, Any]
-) -> dict[str, Any]:
-    case = await act(
-        client,
-        worker,
-        "decideReferral",
-        case,
-        {"decidedOn": "2026-03-03", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
-    )
-    case = await decide(client, manager, "authoriseCase", case)
-    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-03-04"})
-    case = await act(
-        client,
-        worker,
-        "completeAssessment",
-        case,
-        {"completedOn": "2026-04-20", "factors": ["NEGLECT"]},
-    )
-    case = await decide(client, manager, "authoriseCase", case)
-    assert case["status"] == "OUTCOME_DUE"
-    return case
-
-
 async def test_child_protection_with_conference_plan_reviews_and_end(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=1)
-    case = await _assessed(
-        client, worker, manager, await referral_for(client, worker, child_id, date(2026, 3, 2))
+    referral = await referral_for(client, worker, child_id, date(2026, 3, 2))
+    case = await assessed(
+        client,
+        worker,
+        manager,
+        referral,
+        decided_on=date(2026, 3, 3),
+        completed_on=date(2026, 4, 20),
     )
 
     # Friday 22 May 2026, before the spring bank holiday (Monday 25 May): 15 working days
@@ -164,11 +146,14 @@ async def test_enquiry_without_conference_returns_to_the_child_in_need_plan(
 ) -> None:
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    case = await _assessed(
+    referral = await referral_for(client, worker, demo_child(world, index=2), date(2026, 3, 2))
+    case = await assessed(
         client,
         worker,
         manager,
-        await referral_for(client, worker, demo_child(world, index=2), date(2026, 3, 2)),
+        referral,
+        decided_on=date(2026, 3, 3),
+        completed_on=date(2026, 4, 20),
     )
     case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-05-04"})
     case = await decide(client, manager, "authoriseCase", case)

@@ -128,30 +128,16 @@ async def test_health_finds_nothing_for_a_child_without_a_plan(
 async def test_health_sees_the_cpis_dataset_of_a_child_on_a_plan_and_the_worker_is_told(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
-    from tests.e2e.journey_helpers import act, decide, demo_child, demo_county, referral_for
+    from tests.e2e.journey_helpers import act, assessed, demo_child, demo_county, referral_for
 
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=1)
     nhs_number = next(c["nhsNumber"] for c in world.children if c["id"] == child_id)
     case = await referral_for(client, worker, child_id, date(2026, 3, 2))
-    case = await act(
-        client,
-        worker,
-        "decideReferral",
-        case,
-        {"decidedOn": "2026-03-03", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2026, 3, 3), completed_on=date(2026, 4, 20)
     )
-    case = await decide(client, manager, "authoriseCase", case)
-    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-03-04"})
-    case = await act(
-        client,
-        worker,
-        "completeAssessment",
-        case,
-        {"completedOn": "2026-04-20", "factors": ["NEGLECT"]},
-    )
-    case = await decide(client, manager, "authoriseCase", case)
     query = """query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber
       plans { type startDate endDate }
       responsibleAuthority { name officeHoursPhone outOfHoursPhone } } }"""

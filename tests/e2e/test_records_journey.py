@@ -23,7 +23,15 @@ from connectors.livelink.retention import add_years
 from graph import FalkorDBStore
 from hub.app import form_store_from_settings
 from hub.settings import Settings
-from tests.e2e.journey_helpers import CARE_FIELDS, CASE_FIELDS, OUTCOMES, act, decide, step
+from tests.e2e.journey_helpers import (
+    CARE_FIELDS,
+    CASE_FIELDS,
+    OUTCOMES,
+    act,
+    assessed,
+    decide,
+    step,
+)
 from tests.helpers import bearer, graphql
 from workflow.codes import AssessmentFactor
 from workflow.ids import now_ms
@@ -116,30 +124,6 @@ async def _new_child_referred(
     return contact["childId"], case["case"], finalised["fileOpened"]
 
 
-async def _assessed(
-    client: httpx.AsyncClient, worker: dict[str, str], manager: dict[str, str], case: dict[str, Any]
-) -> dict[str, Any]:
-    case = await act(
-        client,
-        worker,
-        "decideReferral",
-        case,
-        {"decidedOn": "2026-09-01", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
-    )
-    case = await decide(client, manager, "authoriseCase", case)
-    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-09-02"})
-    case = await act(
-        client,
-        worker,
-        "completeAssessment",
-        case,
-        {"completedOn": "2026-09-30", "factors": ["NEGLECT"]},
-    )
-    case = await decide(client, manager, "authoriseCase", case)
-    assert case["status"] == "OUTCOME_DUE", case
-    return case
-
-
 async def _file(client: httpx.AsyncClient, headers: dict[str, str], child: str) -> dict[str, Any]:
     file: dict[str, Any] = (await graphql(client, headers, FILE, {"id": child}))["child"]["file"]
     return file
@@ -165,7 +149,9 @@ async def test_a_contact_opens_one_file_and_a_journey_step_files_its_form_in_ver
     assert file["retention"]["retainUntil"] == "2040-02-10"
     assert file["retention"]["recordClasses"] == ["child_in_need", "general"]
 
-    case = await _assessed(client, worker, manager, case)
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2026, 9, 1), completed_on=date(2026, 9, 30)
+    )
     assessment = step(case, "ASSESSMENT")
     variables = {"child": child, "template": "child_and_family_assessment"}
     first = (await graphql(client, worker, GENERATE, {**variables, "source": assessment["id"]}))[
@@ -242,7 +228,9 @@ async def test_becoming_looked_after_keeps_the_file_to_the_75th_birthday(
 ) -> None:
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child, case, _ = await _new_child_referred(client, worker, date(2026, 9, 1))
-    case = await _assessed(client, worker, manager, case)
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2026, 9, 1), completed_on=date(2026, 9, 30)
+    )
     before = (await _file(client, worker, child))["retention"]
     assert (before["rule"], before["retainUntil"]) == ("child_in_need", "2040-02-10")
 
@@ -310,7 +298,9 @@ async def test_closing_a_child_protection_case_starts_its_35_years_from_the_clos
 ) -> None:
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child, case, _ = await _new_child_referred(client, worker, date(2026, 9, 1))
-    case = await _assessed(client, worker, manager, case)
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2026, 9, 1), completed_on=date(2026, 9, 30)
+    )
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-10-05"})
     case = await act(
         client, worker, "requestInitialConference", case, {"concludedOn": "2026-10-09"}
@@ -429,7 +419,9 @@ async def test_entities_resolve_cases_and_documents_only_for_those_who_may_see_t
 ) -> None:
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child, case, _ = await _new_child_referred(client, worker, date(2026, 9, 1))
-    case = await _assessed(client, worker, manager, case)
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2026, 9, 1), completed_on=date(2026, 9, 30)
+    )
     generated = (
         await graphql(
             client,

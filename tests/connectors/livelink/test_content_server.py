@@ -2,14 +2,11 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 
 import anyio
 import httpx
 import pytest
-import uvicorn
 from pydantic import ValidationError
 from starlette.types import ASGIApp
 
@@ -23,6 +20,7 @@ from connectors.livelink.content_store import (
 )
 from connectors.livelink.file_plan import FILE_PLAN
 from tests.connectors.livelink.fake_content_server import DOCUMENT, FOLDER, FakeContentServer
+from tests.live_server import serve_in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -532,29 +530,8 @@ def test_settings_require_an_http_url_and_drop_the_trailing_slash(
 
 @contextlib.contextmanager
 def served_on_loopback(app: ASGIApp) -> Iterator[str]:
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        ws="none",
-        log_level="warning",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/otcs/cs.exe"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield f"{url}/otcs/cs.exe"
 
 
 async def test_over_real_http_uploads_round_trip_and_hangs_time_out(

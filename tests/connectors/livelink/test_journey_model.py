@@ -169,3 +169,16 @@ def test_a_looked_after_review_form_reads_the_episode_and_the_next_review() -> N
     assert context["child_participated"] is True
     assert context["next_review_due"] == date(2026, 7, 28)
     assert context["independent_reviewing_officer"] is None
+
+
+def test_short_breaks_are_looked_after_records() -> None:
+    row = _row(
+        {
+            "id": "B",
+            "labels": ["ShortBreak"],
+            "startDate": date(2024, 7, 1),
+            "endDate": date(2024, 7, 5),
+        }
+    )
+    assert records.record_classes_of(row) == {RecordClass.GENERAL, RecordClass.LOOKED_AFTER}
+    assert records.facts_from_row(row).last_contact_date == date(2024, 7, 5)
