@@ -39,3 +39,13 @@ async def graphql(
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body["errors"]
     return body["data"]  # type: ignore[no-any-return]
+
+
+# Written apart from the hub's own statement, as the rule reads in the issue: a school
+# sees its pupils who are in need, on a plan or looked after now.
+PUPILS_WITH_OPEN_EPISODES = """
+MATCH (:Agency {id: $school})<-[:ATTENDS]-(c:Child)<-[:ABOUT]-(r)
+WHERE (r:Referral AND r.status <> 'CLOSED')
+   OR (r:PeriodOfCare AND NOT r.status IN ['CEASED', 'LEAVING_CARE_SERVICES_ENDED'])
+RETURN DISTINCT c.id AS id
+"""

@@ -26,10 +26,19 @@ RETURN c.id AS id, {_CHILD} AS child
 ORDER BY c.familyName, c.givenName, c.id
 """
 
-# Education: the school's own pupils.
+# Education: the school's own pupils who are children in need, on a plan or looked
+# after now. A pupil with no open episode is not the school's business: listing them
+# would tell the school that children's services once had a record about the child.
 EDUCATION_PUPILS = f"""
 MATCH (school:Agency {{id: $agency}})<-[:ATTENDS]-(c:Child)
 WHERE {_SHAREABLE}
+OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
+WHERE r.status IS NOT NULL AND r.status <> 'CLOSED'
+OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
+WHERE p.status IS NOT NULL AND p.status <> 'CEASED'
+    AND p.status <> 'LEAVING_CARE_SERVICES_ENDED'
+WITH c, count(r) + count(p) AS openRecords
+WHERE openRecords > 0
 RETURN c.id AS id, {_CHILD} AS child
 ORDER BY c.familyName, c.givenName, c.id
 """

@@ -19,7 +19,7 @@ from bench import county, personas
 from graph import FalkorDBStore
 from hub.settings import Settings
 from schema.build import build_schema
-from tests.helpers import bearer, graphql
+from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql
 
 pytestmark = pytest.mark.anyio
 
@@ -85,6 +85,7 @@ def _household_of(world: county.County, child_ids: set[str]) -> set[str]:
 async def test_partners_receive_only_children_their_rule_admits(
     client: httpx.AsyncClient,
     settings: Settings,
+    store: FalkorDBStore,
     demo: county.County,
     persona: str,
     audience: Audience,
@@ -103,7 +104,8 @@ async def test_partners_receive_only_children_their_rule_admits(
         assert returned <= _household_of(demo, admitted)
         assert {c["id"] for c in data[root]} == admitted
     else:
-        admitted = {r["child"] for r in demo.school_places if r["school"] == personas.DEMO_SCHOOL}
+        rows = await store.read(PUPILS_WITH_OPEN_EPISODES, {"school": personas.DEMO_SCHOOL})
+        admitted = {row["id"] for row in rows}
         assert returned == admitted
     assert returned, "the probe must see some children to mean anything"
 
