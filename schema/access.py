@@ -10,7 +10,14 @@ from strawberry.types import Info
 
 from resolvers import access as access_resolvers
 from resolvers.context import HubContext
-from schema.outcomes import OUTCOME_TYPES, InvalidInput, NotAuthorised, NotFound, expected_outcome
+from schema.outcomes import (
+    OUTCOME_TYPES,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    answer,
+    expected_outcome,
+)
 
 
 def _instant(epoch_ms: int) -> datetime:
@@ -170,9 +177,7 @@ class AccessMutations:
         result = await access_resolvers.grant_access(
             info.context, child_id, worker_id, expires_on, reason
         )
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return AccessGrant.from_row(result)
+        return answer(result, AccessGrant.from_row)
 
     @strawberry.mutation(
         description="Mark a record restricted (adoption, sealed, staff, high profile)"

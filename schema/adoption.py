@@ -12,7 +12,7 @@ from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema.adoption_types import AdoptionPlan, AdoptionPlanResult
 from schema.front_door import _plain
-from schema.outcomes import OUTCOME_TYPES, expected_outcome
+from schema.outcomes import answer
 from workflow import codes
 from workflow import process as table
 
@@ -54,9 +54,7 @@ class CeaseAdoptionPlanInput:
 
 
 def _plan(result: Any) -> Any:
-    if isinstance(result, OUTCOME_TYPES):
-        return expected_outcome(result)
-    return AdoptionPlan.from_row(result)
+    return answer(result, AdoptionPlan.from_row)
 
 
 def _adoption_action(action: str, input_type: type) -> Any:
@@ -96,7 +94,7 @@ class AdoptionMutations:
     async def decide_adoption(
         self, info: Info[HubContext, None], input: DecideAdoptionInput
     ) -> AdoptionPlanResult:
-        return _plan(await journey_resolvers.decide_adoption(info.context, _plain(input)))  # type: ignore[no-any-return]
+        return _plan(await journey_resolvers.decide_adoption(info.context, _plain(input)))
 
     @strawberry.mutation(description="A manager authorises what the plan for adoption waits on")
     async def authorise_adoption_plan(
@@ -105,7 +103,7 @@ class AdoptionMutations:
         result = await journey_resolvers.authorise(
             info.context, table.Process.ADOPTION, adoption_plan_id, version
         )
-        return _plan(result)  # type: ignore[no-any-return]
+        return _plan(result)
 
     @strawberry.mutation(description="A manager returns the plan for adoption's proposal")
     async def return_adoption_plan_for_rework(
@@ -118,7 +116,7 @@ class AdoptionMutations:
         result = await journey_resolvers.return_for_rework(
             info.context, table.Process.ADOPTION, adoption_plan_id, version, reason
         )
-        return _plan(result)  # type: ignore[no-any-return]
+        return _plan(result)
 
 
 @strawberry.type

@@ -13,12 +13,11 @@ from resolvers.context import HubContext
 from schema.fostering_types import FosteringHousehold, ShortBreak
 from schema.front_door import _plain
 from schema.outcomes import (
-    OUTCOME_TYPES,
     InvalidInput,
     NotAuthorised,
     NotFound,
     TransitionRefused,
-    expected_outcome,
+    answer,
 )
 from workflow import codes
 from workflow.fostering import FosteringApprovalType
@@ -60,9 +59,7 @@ class RecordShortBreakInput:
 
 
 def _household(result: Any) -> Any:
-    if isinstance(result, OUTCOME_TYPES):
-        return expected_outcome(result)
-    return FosteringHousehold.from_row(result)
+    return answer(result, FosteringHousehold.from_row)
 
 
 @strawberry.type
@@ -72,23 +69,21 @@ class FosteringMutations:
         self, info: Info[HubContext, None], input: ApproveFosteringHouseholdInput
     ) -> HouseholdResult:
         result = await fostering_resolvers.approve_household(info.context, _plain(input))
-        return _household(result)  # type: ignore[no-any-return]
+        return _household(result)
 
     @strawberry.mutation(description="End a household's approval (a manager's decision)")
     async def end_fostering_approval(
         self, info: Info[HubContext, None], input: EndFosteringApprovalInput
     ) -> HouseholdResult:
         result = await fostering_resolvers.end_approval(info.context, _plain(input))
-        return _household(result)  # type: ignore[no-any-return]
+        return _household(result)
 
     @strawberry.mutation(description="Record a child's short break (SSDA903 V3 or V4)")
     async def record_short_break(
         self, info: Info[HubContext, None], input: RecordShortBreakInput
     ) -> ShortBreakResult:
         result = await fostering_resolvers.record_short_break(info.context, _plain(input))
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return ShortBreak.from_row(result)
+        return answer(result, ShortBreak.from_row)
 
 
 @strawberry.type

@@ -33,6 +33,7 @@ from schema.outcomes import (
     NotAuthorised,
     NotFound,
     TransitionRefused,
+    answer,
     expected_outcome,
 )
 from schema.people import Child
@@ -137,6 +138,4 @@ class FrontDoorMutations:
 def _note_result(
     result: Any,
 ) -> CaseNote | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
-    if isinstance(result, OUTCOME_TYPES):
-        return expected_outcome(result)
-    return CaseNote.from_row(result)
+    return answer(result, CaseNote.from_row)

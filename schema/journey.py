@@ -15,7 +15,7 @@ from resolvers.context import HubContext
 from schema import journey_inputs as inputs
 from schema.front_door import _plain
 from schema.journey_types import Case, CaseResult, PeriodOfCare, PeriodOfCareResult
-from schema.outcomes import OUTCOME_TYPES, NotAuthorised, expected_outcome
+from schema.outcomes import OUTCOME_TYPES, NotAuthorised, answer, expected_outcome
 from schema.worklists import (
     AcknowledgeNoticeResult,
     Caseload,
@@ -33,15 +33,11 @@ if TYPE_CHECKING:
 
 
 def _case(result: Row | Any) -> Any:
-    if isinstance(result, OUTCOME_TYPES):
-        return expected_outcome(result)
-    return Case.from_row(result)
+    return answer(result, Case.from_row)
 
 
 def _period(result: Row | Any) -> Any:
-    if isinstance(result, OUTCOME_TYPES):
-        return expected_outcome(result)
-    return PeriodOfCare.from_row(result)
+    return answer(result, PeriodOfCare.from_row)
 
 
 def _description(process: table.Process, action: str) -> str:
@@ -148,7 +144,7 @@ class JourneyMutations:
         self, info: Info[HubContext, None], input: inputs.StartLookedAfterInput
     ) -> PeriodOfCareResult:
         result = await journey_resolvers.start_looked_after(info.context, _plain(input))
-        return _period(result)  # type: ignore[no-any-return]
+        return _period(result)
 
     @strawberry.mutation(description="Acknowledge a notice on your work list (it leaves the list)")
     async def acknowledge_notice(
@@ -166,7 +162,7 @@ class JourneyMutations:
         result = await journey_resolvers.authorise(
             info.context, table.Process.CASE, case_id, version
         )
-        return _case(result)  # type: ignore[no-any-return]
+        return _case(result)
 
     @strawberry.mutation(description="A manager returns the case's proposal for rework")
     async def return_case_for_rework(
@@ -175,7 +171,7 @@ class JourneyMutations:
         result = await journey_resolvers.return_for_rework(
             info.context, table.Process.CASE, case_id, version, reason
         )
-        return _case(result)  # type: ignore[no-any-return]
+        return _case(result)
 
     @strawberry.mutation(description="A manager authorises what the period of care waits on")
     async def authorise_period_of_care(
@@ -184,7 +180,7 @@ class JourneyMutations:
         result = await journey_resolvers.authorise(
             info.context, table.Process.CARE, period_of_care_id, version
         )
-        return _period(result)  # type: ignore[no-any-return]
+        return _period(result)
 
     @strawberry.mutation(description="A manager returns the period of care's proposal")
     async def return_period_of_care_for_rework(
@@ -197,7 +193,7 @@ class JourneyMutations:
         result = await journey_resolvers.return_for_rework(
             info.context, table.Process.CARE, period_of_care_id, version, reason
         )
-        return _period(result)  # type: ignore[no-any-return]
+        return _period(result)
 
 
 @strawberry.type

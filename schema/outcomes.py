@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import strawberry
 
 from workflow import outcomes
@@ -73,6 +76,17 @@ def expected_outcome(
             return NotAuthorised.of(outcome)
         case outcomes.InvalidInput():
             return InvalidInput.of(outcome)
+
+
+def answer(result: Any, convert: Callable[[Any], Any]) -> Any:
+    """A resolver's answer as GraphQL: the expected outcome's type, or `convert(result)`.
+
+    Typed `Any` on purpose: each mutation's union is narrower than the four outcomes,
+    and strawberry checks the returned object against that union at run time.
+    """
+    if isinstance(result, OUTCOME_TYPES):
+        return expected_outcome(result)
+    return convert(result)
 
 
 OUTCOME_TYPES = (

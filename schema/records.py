@@ -21,6 +21,7 @@ from schema.outcomes import (
     NotAuthorised,
     NotFound,
     TransitionRefused,
+    answer,
     expected_outcome,
 )
 
@@ -243,9 +244,7 @@ class RecordsQueries:
         format: DocumentFormat = DocumentFormat.PDF,
     ) -> DocumentContentResult:
         result = await record_resolvers.document_content(info.context, version_id, format.value)
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return DocumentContent.from_row(result)
+        return answer(result, DocumentContent.from_row)
 
     @strawberry.field(description="Files past their retention date and under no hold")
     async def disposal_review_list(
@@ -254,7 +253,7 @@ class RecordsQueries:
         day = as_of or date.today()
         result = await record_resolvers.disposal_review(info.context, day, limit)
         if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
+            return _outcome(result)
         return DisposalReview(
             as_of=day,
             files=[
@@ -277,7 +276,7 @@ class RecordsQueries:
     ) -> OutboxItemsResult:
         result = await record_resolvers.outbox_items(info.context, state, limit)
         if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
+            return _outcome(result)
         return OutboxItemList(items=[OutboxItem.from_row(row) for row in result])
 
 
@@ -295,18 +294,14 @@ class RecordsMutations:
     ) -> GenerateFormResult:
         raw = {"childId": child_id, "templateKey": template_key, "sourceId": source_id}
         result = await record_resolvers.generate_form(info.context, raw)
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return GeneratedForm.of(result)
+        return answer(result, GeneratedForm.of)
 
     @strawberry.mutation(description="Recompute the child's retention after a status change")
     async def recompute_retention(
         self, info: Info[HubContext, None], child_id: strawberry.ID
     ) -> RecomputeRetentionResult:
         result = await record_resolvers.recompute_retention(info.context, child_id)
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return RetentionRecomputed.of(result)
+        return answer(result, RetentionRecomputed.of)
 
     @strawberry.mutation(description="Put a file under a legal hold (records officers)")
     async def apply_hold(
@@ -315,9 +310,7 @@ class RecordsMutations:
         result = await record_resolvers.apply_hold(
             info.context, file_id, {"key": key, "reason": reason}
         )
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return HoldChanged.from_row(result)
+        return answer(result, HoldChanged.from_row)
 
     @strawberry.mutation(
         description="Hold every file matching the criteria; `standing` keeps holding later "
@@ -346,9 +339,7 @@ class RecordsMutations:
             },
         }
         result = await record_resolvers.hold_by_query(info.context, raw)
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return HoldChanged.from_row(result)
+        return answer(result, HoldChanged.from_row)
 
     @strawberry.mutation(
         description="Lift a hold with a reason: from one file, or from every file when no file "
@@ -364,9 +355,7 @@ class RecordsMutations:
         result = await record_resolvers.lift_hold(
             info.context, file_id, {"key": key, "reason": reason}
         )
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return HoldChanged.from_row(result)
+        return answer(result, HoldChanged.from_row)
 
     @strawberry.mutation(
         description="Dispose of a file past its retention date; refused while a hold applies"
@@ -375,18 +364,14 @@ class RecordsMutations:
         self, info: Info[HubContext, None], file_id: strawberry.ID, reason: str
     ) -> DisposeFileResult:
         result = await record_resolvers.dispose_file(info.context, file_id, {"reason": reason})
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return FileDisposed.from_row(result)
+        return answer(result, FileDisposed.from_row)
 
     @strawberry.mutation(description="Put a FAILED Livelink outbox item back in the queue")
     async def replay_outbox_item(
         self, info: Info[HubContext, None], item_id: strawberry.ID
     ) -> ReplayOutboxItemResult:
         result = await record_resolvers.replay_outbox_item(info.context, item_id)
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)  # type: ignore[no-any-return]
-        return OutboxItem.from_row(result)
+        return answer(result, OutboxItem.from_row)
 
 
 __all__ = ["RecordsMutations", "RecordsQueries"]
