@@ -141,3 +141,22 @@ async def test_internal_denial_is_indistinguishable_from_absence_at_every_path(
             }[kind]
             answers.append(await graphql(client, headers, query, {"v": value}))
         assert answers[0] == answers[1], (query, answers)
+
+
+async def test_every_internal_field_of_a_child_resolves_for_its_social_worker(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """Execution of every field internal staff may see on a child, to depth 3, with no
+    errors; and every child the answer names is audited for the worker."""
+    schema = build_schema(Audience.INTERNAL)._schema
+    child_type = schema.type_map["Child"]
+    assert isinstance(child_type, GraphQLObjectType)
+    child_id = next(c["childId"] for c in demo.contacts if c["outcome"])
+    query = f"query ($id: ID!) {{ child(id: $id) {{ {_select_all(child_type, 3)} }} }}"
+    data = await graphql(client, bearer(settings, "social-worker"), query, {"id": child_id})
+    assert data["child"]["id"] == child_id
+    audited = await store.read(
+        "MATCH (e:AuditEvent {subject: 'worker-sw-demo'})-[:ACCESSED]->(c:Child)"
+        " RETURN DISTINCT c.id AS id"
+    )
+    assert {row["id"] for row in audited} >= _children_in(data)
