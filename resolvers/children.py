@@ -15,7 +15,8 @@ SEARCH_LIMIT = 50
 
 async def child(context: HubContext, child_id: str) -> Row | None:
     """The child, or None when there is no such child or the caller may not see it."""
-    return await context.loaders.child.load(child_id)
+    row: Row | None = await context.loaders.child.load(child_id)
+    return row
 
 
 async def search_children(context: HubContext, term: str) -> list[Row]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
 from graph.cypher import fostering as statements
+from resolvers.loaders import many_per_key
 from resolvers.permissions import refuse_case_writes
 from workflow import fostering
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
@@ -74,12 +73,6 @@ async def households(context: HubContext, include_ended: bool) -> list[Row]:
 async def short_breaks_of(context: HubContext, child_id: str) -> list[Row]:
     """The child's short breaks, newest first."""
 
-    async def load(ids: Sequence[str]) -> list[list[Row]]:
-        rows = await context.store.read(statements.SHORT_BREAKS_OF, {"ids": list(ids)})
-        grouped: defaultdict[str, list[Row]] = defaultdict(list)
-        for row in rows:
-            grouped[row["childId"]].append(row)
-        return [grouped.get(item, []) for item in ids]
-
+    load = many_per_key(context.store, statements.SHORT_BREAKS_OF, "childId")
     found: list[Row] = await context.loader("fostering.shortBreaks", load).load(child_id)
     return found

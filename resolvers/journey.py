@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +9,7 @@ from auth.capabilities import Capability, can
 from graph.cypher import journey as statements
 from graph.cypher import worklists
 from resolvers import records as record_resolvers
+from resolvers.loaders import many_per_key
 from workflow import journey
 from workflow import process as table
 from workflow.journey import adoption, care
@@ -135,20 +134,11 @@ async def decide_adoption(
     return result
 
 
-def _grouped(statement: str, context: HubContext) -> Any:
-    async def load(ids: Sequence[str]) -> list[list[Row]]:
-        rows = await context.store.read(statement, {"ids": list(ids)})
-        grouped: defaultdict[str, list[Row]] = defaultdict(list)
-        for row in rows:
-            grouped[row["childId"]].append(row)
-        return [grouped.get(item, []) for item in ids]
-
-    return load
-
-
 async def cases_of(context: HubContext, child_id: str) -> list[Row]:
     """The child's cases (CIN episodes), newest first, with their steps."""
-    loader = context.loader("journey.cases", _grouped(statements.CASES_OF, context))
+    loader = context.loader(
+        "journey.cases", many_per_key(context.store, statements.CASES_OF, "childId")
+    )
     rows: list[Row] = await loader.load(child_id)
     return rows
 
@@ -156,7 +146,8 @@ async def cases_of(context: HubContext, child_id: str) -> list[Row]:
 async def periods_of_care_of(context: HubContext, child_id: str) -> list[Row]:
     """The child's periods of care, newest first, with their steps."""
     loader = context.loader(
-        "journey.periodsOfCare", _grouped(statements.PERIODS_OF_CARE_OF, context)
+        "journey.periodsOfCare",
+        many_per_key(context.store, statements.PERIODS_OF_CARE_OF, "childId"),
     )
     rows: list[Row] = await loader.load(child_id)
     return rows
@@ -165,7 +156,8 @@ async def periods_of_care_of(context: HubContext, child_id: str) -> list[Row]:
 async def adoption_plans_of(context: HubContext, child_id: str) -> list[Row]:
     """The child's plans for adoption, newest first."""
     loader = context.loader(
-        "journey.adoptionPlans", _grouped(statements.ADOPTION_PLANS_OF, context)
+        "journey.adoptionPlans",
+        many_per_key(context.store, statements.ADOPTION_PLANS_OF, "childId"),
     )
     rows: list[Row] = await loader.load(child_id)
     return rows

@@ -7,7 +7,7 @@ so round trips grow with the query's depth, never with the number of rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
@@ -19,28 +19,54 @@ if TYPE_CHECKING:
     from graph.cypher.access import AccessScope
 
 
-def _one_per_key(
-    store: GraphStore, statement: str, key: str, value: str, scope: dict[str, Any] | None = None
-) -> Callable[[Sequence[str]], Awaitable[list[Row | None]]]:
-    async def load(ids: Sequence[str]) -> list[Row | None]:
-        rows = await store.read(statement, {**(scope or {}), "ids": list(ids)})
-        found = {row[key]: row[value] if value else row for row in rows}
-        return [found.get(item) for item in ids]
+def one_per_key(
+    store: GraphStore,
+    statement: str,
+    key: str,
+    *,
+    value: Callable[[Row], Any] | None = None,
+    default: Any = None,
+    params: Mapping[str, Any] | None = None,
+) -> Callable[[Sequence[str]], Awaitable[list[Any]]]:
+    """A batch function: one statement for all ids, one answer per id.
+
+    Args:
+        key: the column holding the id a row answers.
+        value: what of the row to answer (the whole row by default).
+        default: the answer for an id no row names.
+        params: further parameters (e.g. the caller's access scope).
+    """
+
+    async def load(ids: Sequence[str]) -> list[Any]:
+        rows = await store.read(statement, {**(params or {}), "ids": list(ids)})
+        found = {row[key]: value(row) if value else row for row in rows}
+        return [found.get(item, default) for item in ids]
 
     return load
 
 
-def _many_per_key(
-    store: GraphStore, statement: str, key: str
-) -> Callable[[Sequence[str]], Awaitable[list[list[Row]]]]:
-    async def load(ids: Sequence[str]) -> list[list[Row]]:
-        rows = await store.read(statement, {"ids": list(ids)})
-        grouped: defaultdict[str, list[Row]] = defaultdict(list)
+def many_per_key(
+    store: GraphStore,
+    statement: str,
+    key: str,
+    *,
+    value: Callable[[Row], Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Callable[[Sequence[str]], Awaitable[list[list[Any]]]]:
+    """A batch function: one statement for all ids, the list of rows of each id."""
+
+    async def load(ids: Sequence[str]) -> list[list[Any]]:
+        rows = await store.read(statement, {**(params or {}), "ids": list(ids)})
+        grouped: defaultdict[str, list[Any]] = defaultdict(list)
         for row in rows:
-            grouped[row[key]].append(row)
+            grouped[row[key]].append(value(row) if value else row)
         return [grouped.get(item, []) for item in ids]
 
     return load
+
+
+def _column(name: str) -> Callable[[Row], Any]:
+    return lambda row: row[name]
 
 
 class Loaders:
@@ -49,16 +75,22 @@ class Loaders:
     def __init__(self, store: GraphStore, scope: AccessScope) -> None:
         visible = scope.params()
         self.child = DataLoader(
-            _one_per_key(store, children.CHILDREN_BY_ID, "id", "child", visible)
+            one_per_key(
+                store, children.CHILDREN_BY_ID, "id", value=_column("child"), params=visible
+            )
         )
-        self.family = DataLoader(_one_per_key(store, children.FAMILIES_OF, "childId", ""))
-        self.relationships = DataLoader(_many_per_key(store, children.RELATIONSHIPS_OF, "childId"))
-        self.address = DataLoader(_one_per_key(store, children.ADDRESSES_OF, "personId", "address"))
+        self.family = DataLoader(one_per_key(store, children.FAMILIES_OF, "childId"))
+        self.relationships = DataLoader(many_per_key(store, children.RELATIONSHIPS_OF, "childId"))
+        self.address = DataLoader(
+            one_per_key(store, children.ADDRESSES_OF, "personId", value=_column("address"))
+        )
         self.allocated_worker = DataLoader(
-            _one_per_key(store, children.ALLOCATED_WORKERS_OF, "childId", "worker")
+            one_per_key(store, children.ALLOCATED_WORKERS_OF, "childId", value=_column("worker"))
         )
-        self.school = DataLoader(_one_per_key(store, children.SCHOOLS_OF, "childId", "school"))
-        self.involvements = DataLoader(_many_per_key(store, children.INVOLVEMENTS_OF, "childId"))
-        self.contacts = DataLoader(_many_per_key(store, contacts.CONTACTS_OF, "childId"))
-        self.notes = DataLoader(_many_per_key(store, notes.NOTES_OF, "childId"))
-        self.file = DataLoader(_one_per_key(store, files.FILES_OF, "childId", ""))
+        self.school = DataLoader(
+            one_per_key(store, children.SCHOOLS_OF, "childId", value=_column("school"))
+        )
+        self.involvements = DataLoader(many_per_key(store, children.INVOLVEMENTS_OF, "childId"))
+        self.contacts = DataLoader(many_per_key(store, contacts.CONTACTS_OF, "childId"))
+        self.notes = DataLoader(many_per_key(store, notes.NOTES_OF, "childId"))
+        self.file = DataLoader(one_per_key(store, files.FILES_OF, "childId"))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from graph.cypher import notes as statements
+from resolvers.loaders import many_per_key
 from resolvers.permissions import refuse_case_writes
 from workflow import notes
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
@@ -54,14 +53,12 @@ async def correct_case_note(context: HubContext, raw: dict[str, Any]) -> Row | O
 async def versions_of(context: HubContext, note_id: str) -> list[Row]:
     """Every version of the note, oldest first (one statement per query level)."""
 
-    async def load(ids: Sequence[str]) -> list[list[Row]]:
-        rows = await context.store.read(
-            statements.VERSIONS_OF, {**context.scope.params(), "ids": list(ids)}
-        )
-        grouped: defaultdict[str, list[Row]] = defaultdict(list)
-        for row in rows:
-            grouped[row["noteId"]].append({**row["note"], "author": row["author"]})
-        return [grouped.get(item, []) for item in ids]
-
+    load = many_per_key(
+        context.store,
+        statements.VERSIONS_OF,
+        "noteId",
+        value=lambda row: {**row["note"], "author": row["author"]},
+        params=context.scope.params(),
+    )
     found: list[Row] = await context.loader("notes.versions", load).load(note_id)
     return found

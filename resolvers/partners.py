@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from auth.principal import Audience
 from graph.cypher import partners as statements
+from resolvers.loaders import one_per_key
 from resolvers.permissions import refuse_case_writes
 from workflow import enquiries
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound
 from workflow.validation import validate
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from graph import Row
     from resolvers.context import HubContext
 
@@ -43,22 +42,26 @@ async def school_pupils(context: HubContext) -> list[Row]:
 def open_episodes_loader(context: HubContext) -> Any:
     """Per request: child id -> (case states, care states) of the child's open records."""
 
-    async def load(ids: Sequence[str]) -> list[tuple[list[str], list[str]]]:
-        rows = await context.store.read(statements.OPEN_EPISODES_OF, {"ids": list(ids)})
-        found = {row["childId"]: (row["caseStates"], row["careStates"]) for row in rows}
-        return [found.get(child_id, ([], [])) for child_id in ids]
-
+    load = one_per_key(
+        context.store,
+        statements.OPEN_EPISODES_OF,
+        "childId",
+        value=lambda row: (row["caseStates"], row["careStates"]),
+        default=([], []),
+    )
     return context.loader("open-episodes", load)
 
 
 def personal_education_plans_loader(context: HubContext) -> Any:
     """Per request: child id -> the child's PEP steps (status, due, completed)."""
 
-    async def load(ids: Sequence[str]) -> list[list[Row]]:
-        rows = await context.store.read(statements.PERSONAL_EDUCATION_PLANS_OF, {"ids": list(ids)})
-        found = {row["childId"]: row["steps"] for row in rows}
-        return [found.get(child_id, []) for child_id in ids]
-
+    load = one_per_key(
+        context.store,
+        statements.PERSONAL_EDUCATION_PLANS_OF,
+        "childId",
+        value=lambda row: row["steps"],
+        default=[],
+    )
     return context.loader("personal-education-plans", load)
 
 

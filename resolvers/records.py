@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,6 +27,7 @@ from graph import GraphError
 from graph.cypher import documents as document_statements
 from graph.cypher import files as file_statements
 from graph.cypher import records as record_statements
+from resolvers.loaders import many_per_key
 from resolvers.permissions import refuse_case_writes
 from workflow import codes
 from workflow.ids import new_id, now_ms
@@ -441,19 +440,6 @@ async def outbox_items(context: HubContext, state: str, limit: int) -> list[Row]
 # -- loaders (the file's documents and holds, batched per request) ------------------------
 
 
-def _grouped(
-    context: HubContext, statement: str, key: str
-) -> Callable[[Sequence[str]], Awaitable[list[list[Row]]]]:
-    async def load(ids: Sequence[str]) -> list[list[Row]]:
-        rows = await context.store.read(statement, {"ids": list(ids)})
-        grouped: defaultdict[str, list[Row]] = defaultdict(list)
-        for row in rows:
-            grouped[row[key]].append(row)
-        return [grouped.get(item, []) for item in ids]
-
-    return load
-
-
 async def document(context: HubContext, document_id: str) -> Row | None:
     """One document with its versions, or None if missing or its child is not visible."""
     rows = await context.store.read(
@@ -465,7 +451,8 @@ async def document(context: HubContext, document_id: str) -> Row | None:
 async def documents_of_file(context: HubContext, file_id: str) -> list[Row]:
     """Every document of a file with its versions (one statement per request level)."""
     loader = context.loader(
-        "livelink.documents", _grouped(context, document_statements.DOCUMENTS_OF_FILES, "fileId")
+        "livelink.documents",
+        many_per_key(context.store, document_statements.DOCUMENTS_OF_FILES, "fileId"),
     )
     rows: list[Row] = await loader.load(file_id)
     return rows
@@ -475,7 +462,7 @@ async def documents_of_folder(context: HubContext, folder_id: str) -> list[Row]:
     """The documents of one subfolder with their versions."""
     loader = context.loader(
         "livelink.folder_documents",
-        _grouped(context, document_statements.DOCUMENTS_OF_FOLDERS, "folderId"),
+        many_per_key(context.store, document_statements.DOCUMENTS_OF_FOLDERS, "folderId"),
     )
     rows: list[Row] = await loader.load(folder_id)
     return rows
@@ -484,7 +471,7 @@ async def documents_of_folder(context: HubContext, folder_id: str) -> list[Row]:
 async def holds_of_file(context: HubContext, file_id: str) -> list[Row]:
     """Every hold application on a file, active and lifted."""
     loader = context.loader(
-        "livelink.holds", _grouped(context, record_statements.HOLDS_OF, "fileId")
+        "livelink.holds", many_per_key(context.store, record_statements.HOLDS_OF, "fileId")
     )
     rows: list[Row] = await loader.load(file_id)
     return rows
