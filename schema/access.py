@@ -11,12 +11,10 @@ from strawberry.types import Info
 from resolvers import access as access_resolvers
 from resolvers.context import HubContext
 from schema.outcomes import (
-    OUTCOME_TYPES,
     InvalidInput,
     NotAuthorised,
     NotFound,
     answer,
-    expected_outcome,
 )
 
 
@@ -138,9 +136,12 @@ class AccessQueries:
         self, info: Info[HubContext, None], child_id: strawberry.ID, limit: int = 100
     ) -> AccessTrailResult:
         result = await access_resolvers.access_trail(info.context, child_id, limit)
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return AccessTrail(child_id=child_id, events=[AccessEvent.from_row(row) for row in result])
+        return answer(
+            result,
+            lambda result: AccessTrail(
+                child_id=child_id, events=[AccessEvent.from_row(row) for row in result]
+            ),
+        )
 
     @strawberry.field(description="Partner reads of children allocated to you, newest first")
     async def my_partner_access_notices(
@@ -186,9 +187,10 @@ class AccessMutations:
         self, info: Info[HubContext, None], child_id: strawberry.ID, restricted: bool, reason: str
     ) -> RestrictResult:
         result = await access_resolvers.restrict_record(info.context, child_id, restricted, reason)
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return RecordRestriction(child_id=strawberry.ID(result), restricted=restricted)
+        return answer(
+            result,
+            lambda result: RecordRestriction(child_id=strawberry.ID(result), restricted=restricted),
+        )
 
     @strawberry.mutation(description="Record that a worker completed a training module")
     async def record_training_completion(
@@ -201,10 +203,11 @@ class AccessMutations:
         result = await access_resolvers.record_training(
             info.context, worker_id, module, completed_on
         )
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return TrainingCompletion(
-            worker_id=strawberry.ID(result["workerId"]), module=result["module"]
+        return answer(
+            result,
+            lambda result: TrainingCompletion(
+                worker_id=strawberry.ID(result["workerId"]), module=result["module"]
+            ),
         )
 
     @strawberry.mutation(
@@ -214,6 +217,4 @@ class AccessMutations:
         self, info: Info[HubContext, None], csv: str
     ) -> TrainingMatrixResult:
         result = await access_resolvers.import_training(info.context, csv)
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return TrainingMatrixImported(requirements=result)
+        return answer(result, lambda result: TrainingMatrixImported(requirements=result))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -11,8 +10,14 @@ from strawberry.types import Info
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema.adoption_types import AdoptionPlan, AdoptionPlanResult
-from schema.front_door import _plain
+from schema.inputs import plain_input
 from schema.outcomes import answer
+from schema.process_mutations import (
+    RecordShape,
+    action_mutation,
+    authorise_mutation,
+    return_for_rework_mutation,
+)
 from workflow import codes
 from workflow import process as table
 
@@ -53,40 +58,20 @@ class CeaseAdoptionPlanInput:
     reason: codes.ReasonPlacedCeased
 
 
-def _plan(result: Any) -> Any:
-    return answer(result, AdoptionPlan.from_row)
-
-
-def _adoption_action(action: str, input_type: type) -> Any:
-    async def resolve(
-        info: Info[HubContext, None], adoption_plan_id: strawberry.ID, version: int, input: Any
-    ) -> Any:
-        result = await journey_resolvers.perform(
-            info.context, table.Process.ADOPTION, adoption_plan_id, action, version, _plain(input)
-        )
-        return _plan(result)
-
-    # As in schema/journey.py: one resolver body, each action's own input type.
-    resolve.__annotations__ = {
-        "info": Info[HubContext, None],
-        "adoption_plan_id": strawberry.ID,
-        "version": int,
-        "input": input_type,
-        "return": AdoptionPlanResult,
-    }
-    declared = table.transition(table.Process.ADOPTION, action)
-    assert declared is not None, action
-    who = " (a manager then authorises it)" if declared.authoriser else ""
-    return strawberry.mutation(resolver=resolve, description=f"{declared.description}{who}")
+ADOPTION = RecordShape(
+    table.Process.ADOPTION, "adoption_plan_id", AdoptionPlanResult, AdoptionPlan.from_row
+)
 
 
 @strawberry.type
 class AdoptionMutations:
-    record_placement_order = _adoption_action("recordPlacementOrder", RecordPlacementOrderInput)
-    match_with_adopters = _adoption_action("matchWithAdopters", MatchWithAdoptersInput)
-    place_for_adoption = _adoption_action("placeForAdoption", PlaceForAdoptionInput)
-    grant_adoption_order = _adoption_action("grantAdoptionOrder", GrantAdoptionOrderInput)
-    cease_adoption_plan = _adoption_action("ceaseAdoptionPlan", CeaseAdoptionPlanInput)
+    record_placement_order = action_mutation(
+        ADOPTION, "recordPlacementOrder", RecordPlacementOrderInput
+    )
+    match_with_adopters = action_mutation(ADOPTION, "matchWithAdopters", MatchWithAdoptersInput)
+    place_for_adoption = action_mutation(ADOPTION, "placeForAdoption", PlaceForAdoptionInput)
+    grant_adoption_order = action_mutation(ADOPTION, "grantAdoptionOrder", GrantAdoptionOrderInput)
+    cease_adoption_plan = action_mutation(ADOPTION, "ceaseAdoptionPlan", CeaseAdoptionPlanInput)
 
     @strawberry.mutation(
         description="Record the decision that a looked-after child should be placed for adoption"
@@ -94,29 +79,16 @@ class AdoptionMutations:
     async def decide_adoption(
         self, info: Info[HubContext, None], input: DecideAdoptionInput
     ) -> AdoptionPlanResult:
-        return _plan(await journey_resolvers.decide_adoption(info.context, _plain(input)))
+        result = await journey_resolvers.decide_adoption(info.context, plain_input(input))
+        return answer(result, AdoptionPlan.from_row)
 
-    @strawberry.mutation(description="A manager authorises what the plan for adoption waits on")
-    async def authorise_adoption_plan(
-        self, info: Info[HubContext, None], adoption_plan_id: strawberry.ID, version: int
-    ) -> AdoptionPlanResult:
-        result = await journey_resolvers.authorise(
-            info.context, table.Process.ADOPTION, adoption_plan_id, version
-        )
-        return _plan(result)
+    authorise_adoption_plan = authorise_mutation(
+        ADOPTION, "A manager authorises what the plan for adoption waits on"
+    )
 
-    @strawberry.mutation(description="A manager returns the plan for adoption's proposal")
-    async def return_adoption_plan_for_rework(
-        self,
-        info: Info[HubContext, None],
-        adoption_plan_id: strawberry.ID,
-        version: int,
-        reason: str,
-    ) -> AdoptionPlanResult:
-        result = await journey_resolvers.return_for_rework(
-            info.context, table.Process.ADOPTION, adoption_plan_id, version, reason
-        )
-        return _plan(result)
+    return_adoption_plan_for_rework = return_for_rework_mutation(
+        ADOPTION, "A manager returns the plan for adoption's proposal"
+    )
 
 
 @strawberry.type

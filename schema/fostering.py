@@ -11,7 +11,7 @@ from strawberry.types import Info
 from resolvers import fostering as fostering_resolvers
 from resolvers.context import HubContext
 from schema.fostering_types import FosteringHousehold, ShortBreak
-from schema.front_door import _plain
+from schema.inputs import plain_input
 from schema.outcomes import (
     InvalidInput,
     NotAuthorised,
@@ -68,21 +68,21 @@ class FosteringMutations:
     async def approve_fostering_household(
         self, info: Info[HubContext, None], input: ApproveFosteringHouseholdInput
     ) -> HouseholdResult:
-        result = await fostering_resolvers.approve_household(info.context, _plain(input))
+        result = await fostering_resolvers.approve_household(info.context, plain_input(input))
         return _household(result)
 
     @strawberry.mutation(description="End a household's approval (a manager's decision)")
     async def end_fostering_approval(
         self, info: Info[HubContext, None], input: EndFosteringApprovalInput
     ) -> HouseholdResult:
-        result = await fostering_resolvers.end_approval(info.context, _plain(input))
+        result = await fostering_resolvers.end_approval(info.context, plain_input(input))
         return _household(result)
 
     @strawberry.mutation(description="Record a child's short break (SSDA903 V3 or V4)")
     async def record_short_break(
         self, info: Info[HubContext, None], input: RecordShortBreakInput
     ) -> ShortBreakResult:
-        result = await fostering_resolvers.record_short_break(info.context, _plain(input))
+        result = await fostering_resolvers.record_short_break(info.context, plain_input(input))
         return answer(result, ShortBreak.from_row)
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import strawberry
-from pydantic.alias_generators import to_camel
 from strawberry.types import Info
 
 from resolvers import children as child_resolvers
@@ -27,29 +25,16 @@ from schema.casework import (
     RecordContactResult,
 )
 from schema.identity import Me
+from schema.inputs import plain_input
 from schema.outcomes import (
-    OUTCOME_TYPES,
     InvalidInput,
     NotAuthorised,
     NotFound,
     TransitionRefused,
     answer,
-    expected_outcome,
 )
 from schema.people import Child
 from workflow.contacts import ContactOutcome
-
-
-def _plain(value: Any) -> Any:
-    """A strawberry input as plain data, named as the caller named it (camelCase, so the
-    problems validation reports name the caller's fields), without what was not given."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            to_camel(field.name): _plain(getattr(value, field.name))
-            for field in dataclasses.fields(value)
-            if getattr(value, field.name) is not None
-        }
-    return value
 
 
 @strawberry.type
@@ -75,11 +60,8 @@ class FrontDoorMutations:
     async def record_contact(
         self, info: Info[HubContext, None], input: RecordContactInput
     ) -> RecordContactResult:
-        result = await contact_resolvers.record_contact(info.context, _plain(input))
-        if isinstance(result, OUTCOME_TYPES):
-            # The resolver's own union is narrower than expected_outcome's signature.
-            return expected_outcome(result)  # type: ignore[return-value]
-        return Contact.from_row(result)
+        result = await contact_resolvers.record_contact(info.context, plain_input(input))
+        return answer(result, lambda result: Contact.from_row(result))
 
     @strawberry.mutation(
         description="Finalise a contact with its outcome; the first finalisation opens the "
@@ -95,27 +77,25 @@ class FrontDoorMutations:
         result = await contact_resolvers.finalise_contact(
             info.context, contact_id, outcome, version
         )
-        if isinstance(result, OUTCOME_TYPES):
-            # The resolver's own union is narrower than expected_outcome's signature.
-            return expected_outcome(result)  # type: ignore[return-value]
-        contact = Contact.from_row(result)
-        return FinalisedContact(contact=contact, file_opened=result["fileCreated"])
+        return answer(
+            result,
+            lambda row: FinalisedContact(
+                contact=Contact.from_row(row), file_opened=row["fileCreated"]
+            ),
+        )
 
     @strawberry.mutation(description="Add a case note to a child's record (final, or a draft)")
     async def add_case_note(
         self, info: Info[HubContext, None], input: AddCaseNoteInput
     ) -> AddCaseNoteResult:
-        result = await note_resolvers.add_case_note(info.context, _plain(input))
-        if isinstance(result, OUTCOME_TYPES):
-            # The resolver's own union is narrower than expected_outcome's signature.
-            return expected_outcome(result)  # type: ignore[return-value]
-        return CaseNote.from_row(result)
+        result = await note_resolvers.add_case_note(info.context, plain_input(input))
+        return answer(result, lambda result: CaseNote.from_row(result))
 
     @strawberry.mutation(description="Edit your draft case note (a finalised note is corrected)")
     async def edit_case_note_draft(
         self, info: Info[HubContext, None], input: EditCaseNoteDraftInput
     ) -> CaseNoteChangeResult:
-        result = await note_resolvers.save_draft(info.context, _plain(input), finalise=False)
+        result = await note_resolvers.save_draft(info.context, plain_input(input), finalise=False)
         return _note_result(result)
 
     @strawberry.mutation(description="Finalise your draft case note: it becomes part of the record")
@@ -132,7 +112,9 @@ class FrontDoorMutations:
     async def correct_case_note(
         self, info: Info[HubContext, None], input: CorrectCaseNoteInput
     ) -> CaseNoteChangeResult:
-        return _note_result(await note_resolvers.correct_case_note(info.context, _plain(input)))
+        return _note_result(
+            await note_resolvers.correct_case_note(info.context, plain_input(input))
+        )
 
 
 def _note_result(

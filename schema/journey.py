@@ -4,7 +4,6 @@ manager's authorise/return, and the work lists."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,9 +12,15 @@ from auth.capabilities import Capability, can
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema import journey_inputs as inputs
-from schema.front_door import _plain
+from schema.inputs import plain_input
 from schema.journey_types import Case, CaseResult, PeriodOfCare, PeriodOfCareResult
-from schema.outcomes import OUTCOME_TYPES, NotAuthorised, answer, expected_outcome
+from schema.outcomes import NotAuthorised, answer
+from schema.process_mutations import (
+    RecordShape,
+    action_mutation,
+    authorise_mutation,
+    return_for_rework_mutation,
+)
 from schema.worklists import (
     AcknowledgeNoticeResult,
     Caseload,
@@ -28,172 +33,97 @@ from schema.worklists import (
 )
 from workflow import process as table
 
-if TYPE_CHECKING:
-    from graph import Row
-
-
-def _case(result: Row | Any) -> Any:
-    return answer(result, Case.from_row)
-
-
-def _period(result: Row | Any) -> Any:
-    return answer(result, PeriodOfCare.from_row)
-
-
-def _description(process: table.Process, action: str) -> str:
-    declared = table.transition(process, action)
-    assert declared is not None, action
-    who = " (a manager then authorises it)" if declared.authoriser else ""
-    return f"{declared.description}{who}"
-
-
-def _case_action(action: str, input_type: type) -> Any:
-    async def resolve(
-        info: Info[HubContext, None], case_id: strawberry.ID, version: int, input: Any
-    ) -> Any:
-        result = await journey_resolvers.perform(
-            info.context, table.Process.CASE, case_id, action, version, _plain(input)
-        )
-        return _case(result)
-
-    # Strawberry reads the argument types from the annotations; they are set here, as
-    # objects, because one resolver body serves every action with its own input type.
-    resolve.__annotations__ = {
-        "info": Info[HubContext, None],
-        "case_id": strawberry.ID,
-        "version": int,
-        "input": input_type,
-        "return": CaseResult,
-    }
-    return strawberry.mutation(
-        resolver=resolve, description=_description(table.Process.CASE, action)
-    )
-
-
-def _care_action(action: str, input_type: type) -> Any:
-    async def resolve(
-        info: Info[HubContext, None], period_of_care_id: strawberry.ID, version: int, input: Any
-    ) -> Any:
-        result = await journey_resolvers.perform(
-            info.context, table.Process.CARE, period_of_care_id, action, version, _plain(input)
-        )
-        return _period(result)
-
-    resolve.__annotations__ = {
-        "info": Info[HubContext, None],
-        "period_of_care_id": strawberry.ID,
-        "version": int,
-        "input": input_type,
-        "return": PeriodOfCareResult,
-    }
-    return strawberry.mutation(
-        resolver=resolve, description=_description(table.Process.CARE, action)
-    )
+CASE = RecordShape(table.Process.CASE, "case_id", CaseResult, Case.from_row)
+CARE = RecordShape(
+    table.Process.CARE, "period_of_care_id", PeriodOfCareResult, PeriodOfCare.from_row
+)
 
 
 @strawberry.type
 class JourneyMutations:
-    decide_referral = _case_action("decideReferral", inputs.DecideReferralInput)
-    start_assessment = _case_action("startAssessment", inputs.StartAssessmentInput)
-    complete_assessment = _case_action("completeAssessment", inputs.CompleteAssessmentInput)
-    start_child_in_need_plan = _case_action(
-        "startChildInNeedPlan", inputs.StartChildInNeedPlanInput
+    decide_referral = action_mutation(CASE, "decideReferral", inputs.DecideReferralInput)
+    start_assessment = action_mutation(CASE, "startAssessment", inputs.StartAssessmentInput)
+    complete_assessment = action_mutation(
+        CASE, "completeAssessment", inputs.CompleteAssessmentInput
     )
-    review_child_in_need_plan = _case_action("reviewChildInNeedPlan", inputs.HeldOnInput)
-    record_visit = _case_action("recordVisit", inputs.RecordVisitInput)
-    hold_strategy_discussion = _case_action(
-        "holdStrategyDiscussion", inputs.HoldStrategyDiscussionInput
+    start_child_in_need_plan = action_mutation(
+        CASE, "startChildInNeedPlan", inputs.StartChildInNeedPlanInput
     )
-    request_initial_conference = _case_action(
-        "requestInitialConference", inputs.ConcludeEnquiryInput
+    review_child_in_need_plan = action_mutation(CASE, "reviewChildInNeedPlan", inputs.HeldOnInput)
+    record_visit = action_mutation(CASE, "recordVisit", inputs.RecordVisitInput)
+    hold_strategy_discussion = action_mutation(
+        CASE, "holdStrategyDiscussion", inputs.HoldStrategyDiscussionInput
     )
-    conclude_enquiry_without_conference = _case_action(
-        "concludeEnquiryWithoutConference", inputs.ConcludeEnquiryInput
+    request_initial_conference = action_mutation(
+        CASE, "requestInitialConference", inputs.ConcludeEnquiryInput
     )
-    hold_initial_conference = _case_action(
-        "holdInitialConference", inputs.HoldInitialConferenceInput
+    conclude_enquiry_without_conference = action_mutation(
+        CASE, "concludeEnquiryWithoutConference", inputs.ConcludeEnquiryInput
     )
-    hold_review_conference = _case_action("holdReviewConference", inputs.HoldReviewConferenceInput)
-    hold_core_group = _case_action("holdCoreGroup", inputs.HeldOnInput)
-    end_child_protection_plan = _case_action(
-        "endChildProtectionPlan", inputs.HoldReviewConferenceInput
+    hold_initial_conference = action_mutation(
+        CASE, "holdInitialConference", inputs.HoldInitialConferenceInput
     )
-    close_case = _case_action("closeCase", inputs.CloseCaseInput)
+    hold_review_conference = action_mutation(
+        CASE, "holdReviewConference", inputs.HoldReviewConferenceInput
+    )
+    hold_core_group = action_mutation(CASE, "holdCoreGroup", inputs.HeldOnInput)
+    end_child_protection_plan = action_mutation(
+        CASE, "endChildProtectionPlan", inputs.HoldReviewConferenceInput
+    )
+    close_case = action_mutation(CASE, "closeCase", inputs.CloseCaseInput)
 
-    change_placement = _care_action("changePlacement", inputs.ChangePlacementInput)
-    change_legal_status = _care_action("changeLegalStatus", inputs.ChangeLegalStatusInput)
-    hold_looked_after_review = _care_action(
-        "holdLookedAfterReview", inputs.HoldLookedAfterReviewInput
+    change_placement = action_mutation(CARE, "changePlacement", inputs.ChangePlacementInput)
+    change_legal_status = action_mutation(CARE, "changeLegalStatus", inputs.ChangeLegalStatusInput)
+    hold_looked_after_review = action_mutation(
+        CARE, "holdLookedAfterReview", inputs.HoldLookedAfterReviewInput
     )
-    record_statutory_visit = _care_action("recordStatutoryVisit", inputs.OnDateInput)
-    record_health_assessment = _care_action("recordHealthAssessment", inputs.OnDateInput)
-    record_personal_education_plan = _care_action("recordPersonalEducationPlan", inputs.OnDateInput)
-    record_missing_episode = _care_action("recordMissingEpisode", inputs.RecordMissingEpisodeInput)
-    record_return_home_interview = _care_action("recordReturnHomeInterview", inputs.OnDateInput)
-    cease_looked_after = _care_action("ceaseLookedAfter", inputs.CeaseLookedAfterInput)
-    record_pathway_plan = _care_action("recordPathwayPlan", inputs.OnDateInput)
-    record_care_leaver_contact = _care_action(
-        "recordCareLeaverContact", inputs.RecordCareLeaverContactInput
+    record_statutory_visit = action_mutation(CARE, "recordStatutoryVisit", inputs.OnDateInput)
+    record_health_assessment = action_mutation(CARE, "recordHealthAssessment", inputs.OnDateInput)
+    record_personal_education_plan = action_mutation(
+        CARE, "recordPersonalEducationPlan", inputs.OnDateInput
     )
-    end_leaving_care_services = _care_action(
-        "endLeavingCareServices", inputs.EndLeavingCareServicesInput
+    record_missing_episode = action_mutation(
+        CARE, "recordMissingEpisode", inputs.RecordMissingEpisodeInput
+    )
+    record_return_home_interview = action_mutation(
+        CARE, "recordReturnHomeInterview", inputs.OnDateInput
+    )
+    cease_looked_after = action_mutation(CARE, "ceaseLookedAfter", inputs.CeaseLookedAfterInput)
+    record_pathway_plan = action_mutation(CARE, "recordPathwayPlan", inputs.OnDateInput)
+    record_care_leaver_contact = action_mutation(
+        CARE, "recordCareLeaverContact", inputs.RecordCareLeaverContactInput
+    )
+    end_leaving_care_services = action_mutation(
+        CARE, "endLeavingCareServices", inputs.EndLeavingCareServicesInput
     )
 
     @strawberry.mutation(description="A child becomes looked after: a new period of care")
     async def start_looked_after(
         self, info: Info[HubContext, None], input: inputs.StartLookedAfterInput
     ) -> PeriodOfCareResult:
-        result = await journey_resolvers.start_looked_after(info.context, _plain(input))
-        return _period(result)
+        result = await journey_resolvers.start_looked_after(info.context, plain_input(input))
+        return answer(result, PeriodOfCare.from_row)
 
     @strawberry.mutation(description="Acknowledge a notice on your work list (it leaves the list)")
     async def acknowledge_notice(
         self, info: Info[HubContext, None], notice_id: strawberry.ID
     ) -> AcknowledgeNoticeResult:
         result = await journey_resolvers.acknowledge_notice(info.context, notice_id)
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return work_notices([result])[0]
+        return answer(result, lambda result: work_notices([result])[0])
 
-    @strawberry.mutation(description="A manager authorises what the case is waiting on")
-    async def authorise_case(
-        self, info: Info[HubContext, None], case_id: strawberry.ID, version: int
-    ) -> CaseResult:
-        result = await journey_resolvers.authorise(
-            info.context, table.Process.CASE, case_id, version
-        )
-        return _case(result)
+    authorise_case = authorise_mutation(CASE, "A manager authorises what the case is waiting on")
 
-    @strawberry.mutation(description="A manager returns the case's proposal for rework")
-    async def return_case_for_rework(
-        self, info: Info[HubContext, None], case_id: strawberry.ID, version: int, reason: str
-    ) -> CaseResult:
-        result = await journey_resolvers.return_for_rework(
-            info.context, table.Process.CASE, case_id, version, reason
-        )
-        return _case(result)
+    return_case_for_rework = return_for_rework_mutation(
+        CASE, "A manager returns the case's proposal for rework"
+    )
 
-    @strawberry.mutation(description="A manager authorises what the period of care waits on")
-    async def authorise_period_of_care(
-        self, info: Info[HubContext, None], period_of_care_id: strawberry.ID, version: int
-    ) -> PeriodOfCareResult:
-        result = await journey_resolvers.authorise(
-            info.context, table.Process.CARE, period_of_care_id, version
-        )
-        return _period(result)
+    authorise_period_of_care = authorise_mutation(
+        CARE, "A manager authorises what the period of care waits on"
+    )
 
-    @strawberry.mutation(description="A manager returns the period of care's proposal")
-    async def return_period_of_care_for_rework(
-        self,
-        info: Info[HubContext, None],
-        period_of_care_id: strawberry.ID,
-        version: int,
-        reason: str,
-    ) -> PeriodOfCareResult:
-        result = await journey_resolvers.return_for_rework(
-            info.context, table.Process.CARE, period_of_care_id, version, reason
-        )
-        return _period(result)
+    return_period_of_care_for_rework = return_for_rework_mutation(
+        CARE, "A manager returns the period of care's proposal"
+    )
 
 
 @strawberry.type

@@ -11,7 +11,12 @@ from strawberry.types import Info
 
 from resolvers import partners as partner_resolvers
 from resolvers.context import HubContext
-from schema.outcomes import OUTCOME_TYPES, InvalidInput, NotAuthorised, NotFound, expected_outcome
+from schema.outcomes import (
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    answer,
+)
 from schema.people import Child
 from workflow.enquiries import EnquiryKind
 
@@ -140,15 +145,16 @@ class EnquiryMutations:
                 "reason": reason,
             },
         )
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return MultiAgencyEnquiry(id=strawberry.ID(result["id"]), parties=result["parties"])
+        return answer(
+            result,
+            lambda result: MultiAgencyEnquiry(
+                id=strawberry.ID(result["id"]), parties=result["parties"]
+            ),
+        )
 
     @strawberry.mutation(description="Close a multi-agency enquiry")
     async def close_multi_agency_enquiry(
         self, info: Info[HubContext, None], enquiry_id: strawberry.ID
     ) -> CloseEnquiryResult:
         result = await partner_resolvers.close_enquiry(info.context, enquiry_id)
-        if isinstance(result, OUTCOME_TYPES):
-            return expected_outcome(result)  # type: ignore[return-value]
-        return ClosedEnquiry(id=strawberry.ID(result))
+        return answer(result, lambda result: ClosedEnquiry(id=strawberry.ID(result)))

@@ -16,13 +16,11 @@ from resolvers import records as record_resolvers
 from resolvers.context import HubContext
 from schema.livelink import Document, DocumentVersion
 from schema.outcomes import (
-    OUTCOME_TYPES,
     InvalidInput,
     NotAuthorised,
     NotFound,
     TransitionRefused,
     answer,
-    expected_outcome,
 )
 
 RecordClass = strawberry.enum(
@@ -226,11 +224,6 @@ ReplayOutboxItemResult = Annotated[
 OutboxItemsResult = Annotated[OutboxItemList | NotAuthorised, strawberry.union("OutboxItemsResult")]
 
 
-def _outcome(result: Any) -> Any:
-    # The resolvers' unions are narrower than expected_outcome's signature.
-    return expected_outcome(result)
-
-
 @strawberry.type
 class RecordsQueries:
     @strawberry.field(
@@ -252,22 +245,23 @@ class RecordsQueries:
     ) -> DisposalReviewResult:
         day = as_of or date.today()
         result = await record_resolvers.disposal_review(info.context, day, limit)
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)
-        return DisposalReview(
-            as_of=day,
-            files=[
-                DisposalReviewEntry(
-                    file_id=strawberry.ID(row["fileId"]),
-                    child_id=strawberry.ID(row["childId"]),
-                    child_name=row["childName"],
-                    retain_until=row["retainUntil"],
-                    rule=row.get("rule"),
-                    citation=row.get("citation"),
-                    record_classes=list(row.get("recordClasses") or []),
-                )
-                for row in result
-            ],
+        return answer(
+            result,
+            lambda result: DisposalReview(
+                as_of=day,
+                files=[
+                    DisposalReviewEntry(
+                        file_id=strawberry.ID(row["fileId"]),
+                        child_id=strawberry.ID(row["childId"]),
+                        child_name=row["childName"],
+                        retain_until=row["retainUntil"],
+                        rule=row.get("rule"),
+                        citation=row.get("citation"),
+                        record_classes=list(row.get("recordClasses") or []),
+                    )
+                    for row in result
+                ],
+            ),
         )
 
     @strawberry.field(description="Livelink outbox items in one state (FAILED by default)")
@@ -275,9 +269,10 @@ class RecordsQueries:
         self, info: Info[HubContext, None], state: str = "FAILED", limit: int = 100
     ) -> OutboxItemsResult:
         result = await record_resolvers.outbox_items(info.context, state, limit)
-        if isinstance(result, OUTCOME_TYPES):
-            return _outcome(result)
-        return OutboxItemList(items=[OutboxItem.from_row(row) for row in result])
+        return answer(
+            result,
+            lambda result: OutboxItemList(items=[OutboxItem.from_row(row) for row in result]),
+        )
 
 
 @strawberry.type
