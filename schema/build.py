@@ -13,6 +13,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from pydantic.alias_generators import to_camel
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation import Schema
 from strawberry.federation.schema_directives import Tag
@@ -116,14 +117,11 @@ def _tag(field: StrawberryField, names: tuple[str, ...]) -> None:
 def _has_mutations(audience: Audience) -> bool:
     definition = Mutation.__strawberry_definition__  # type: ignore[attr-defined]
     return any(
-        policy_for("Mutation", field.graphql_name or _camel(field.python_name)).visible_to(audience)
+        policy_for("Mutation", field.graphql_name or to_camel(field.python_name)).visible_to(
+            audience
+        )
         for field in definition.fields
     )
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def build_schema(audience: Audience, *, audit: bool = True) -> AudienceSchema:

@@ -12,6 +12,13 @@ _CHILD = (
     " .ethnicity, .nhsNumber, .upn, .unborn, .restricted}"
 )
 
+# The case and care records the journey keeps (workflow/process.py): a Referral is the
+# child-in-need episode, a PeriodOfCare the time looked after; these say "still open".
+_OPEN_CASE = "r.status IS NOT NULL AND r.status <> 'CLOSED'"
+_OPEN_CARE = (
+    "p.status IS NOT NULL AND p.status <> 'CEASED' AND p.status <> 'LEAVING_CARE_SERVICES_ENDED'"
+)
+
 # Restricted records (adoption, sealed, staff) are never shared with partners.
 _SHAREABLE = "coalesce(c.restricted, false) = false"
 
@@ -33,26 +40,22 @@ EDUCATION_PUPILS = f"""
 MATCH (school:Agency {{id: $agency}})<-[:ATTENDS]-(c:Child)
 WHERE {_SHAREABLE}
 OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
-WHERE r.status IS NOT NULL AND r.status <> 'CLOSED'
+WHERE {_OPEN_CASE}
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
-WHERE p.status IS NOT NULL AND p.status <> 'CEASED'
-    AND p.status <> 'LEAVING_CARE_SERVICES_ENDED'
+WHERE {_OPEN_CARE}
 WITH c, count(r) + count(p) AS openRecords
 WHERE openRecords > 0
 RETURN c.id AS id, {_CHILD} AS child
 ORDER BY c.familyName, c.givenName, c.id
 """
 
-# The case and care records the journey keeps (workflow/process.py): a Referral is the
-# child-in-need episode, a PeriodOfCare the time looked after.
-OPEN_EPISODES_OF = """
+OPEN_EPISODES_OF = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})
+MATCH (c:Child {{id: childId}})
 OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
-WHERE r.status IS NOT NULL AND r.status <> 'CLOSED'
+WHERE {_OPEN_CASE}
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
-WHERE p.status IS NOT NULL AND p.status <> 'CEASED'
-    AND p.status <> 'LEAVING_CARE_SERVICES_ENDED'
+WHERE {_OPEN_CARE}
 RETURN childId, collect(DISTINCT r.status) AS caseStates, collect(DISTINCT p.status) AS careStates
 """
 
