@@ -29,11 +29,6 @@ ORDER BY c.familyName, c.givenName, c.id
 LIMIT $limit
 """
 
-CHILD_IS_VISIBLE = f"""
-MATCH (c:Child {{id: $childId}})
-{only_visible("c")}
-RETURN c.id AS id
-"""
 
 FAMILIES_OF = """
 UNWIND $ids AS childId

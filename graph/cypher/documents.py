@@ -179,9 +179,3 @@ CREATE (r:DocumentRead {{id: $readId, at: $now, by: $viewer, byName: $viewerName
 CREATE (r)-[:READ_OF]->(v)
 RETURN {VERSION_FIELDS} AS version, doc.title AS title
 """
-
-READS_OF_VERSION = """
-MATCH (r:DocumentRead)-[:READ_OF]->(v:DocumentVersion {id: $versionId})
-RETURN r {.id, .at, .by, .byName, .role, .purpose, .format} AS read
-ORDER BY r.at
-"""

@@ -22,9 +22,3 @@ CREATE (g:Grant {id: $grantId, workerId: w.id, expiresAt: $expiresAt, reason: $r
 CREATE (g)-[:GRANTS_ACCESS_TO]->(c)
 RETURN g {.id, .workerId, .expiresAt, .reason, .grantedBy, .grantedAt} AS grant
 """
-
-REVOKE_GRANT = """
-MATCH (g:Grant {id: $grantId})
-SET g.expiresAt = $now, g.revokedBy = $viewer, g.revokedAt = $now
-RETURN g {.id, .workerId, .expiresAt, .reason, .grantedBy, .grantedAt} AS grant
-"""

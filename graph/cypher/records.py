@@ -211,17 +211,3 @@ WITH f, [(f)<-[:APPLIES_TO]-(a:HoldApplication {{active: true}})-[:OF_HOLD]->(h:
         h.key] AS heldBy
 RETURN f.disposedAt AS disposedAt, f.retainUntil AS retainUntil, heldBy
 """
-
-DISPOSAL_RECORDS_OF = """
-MATCH (e:DisposalRecord)-[:DISPOSED]->(f:File {id: $fileId})
-RETURN e {.id, .at, .by, .byName, .role, .reason, .fileId, .childId, .retainUntil,
-       .rule} AS record
-ORDER BY e.at
-"""
-
-FILE_OF_CHILD = f"""
-MATCH (c:Child {{id: $childId}})
-{only_visible("c")}
-OPTIONAL MATCH (c)-[:HAS_FILE]->(f:File)
-RETURN c.id AS childId, f.id AS fileId
-"""
