@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 
     from connectors.livelink.content_store import ContentStore
     from hub.settings import Settings
+
+
+log = logging.getLogger("lcs_hub.app")
 
 
 @dataclass
@@ -146,19 +150,25 @@ async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
         await county.load(store, county.generate(size))
 
 
-def issue_persona_token(settings: Settings, persona_name: str) -> str:
-    """A local token for one of the demo personas (`lcs-hub token --as NAME`)."""
+def persona_token(issuer: TokenIssuer, persona_name: str) -> str:
+    """A token for one of the demo personas."""
     from bench.personas import BY_NAME
 
     persona = BY_NAME[persona_name]
-    rules = token_settings(settings)
-    key = LocalSigningKey.load_or_create(rules.key_path)
-    return TokenIssuer(rules, key).issue(
+    return issuer.issue(
         persona.subject, persona.display_name, persona.role, persona.agency, persona.team
     )
 
 
-async def _print_tokens(settings: Settings, store: GraphStore, address: str) -> None:
+def issue_persona_token(settings: Settings, persona_name: str) -> str:
+    """A local token for one of the demo personas (`lcs-hub token --as NAME`)."""
+    rules = token_settings(settings)
+    return persona_token(
+        TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path)), persona_name
+    )
+
+
+async def _print_tokens(issuer: TokenIssuer, store: GraphStore, address: str) -> None:
     from auth.principal import ROLE_AUDIENCE
     from auth.purposes import ALLOWED_PURPOSES
     from bench.personas import PERSONAS
@@ -174,7 +184,7 @@ async def _print_tokens(settings: Settings, store: GraphStore, address: str) -> 
         lines.append(f"\n{persona.name} ({persona.display_name}, {persona.role}):")
         if purposes:
             lines.append(f"  X-Purpose one of: {purposes}")
-        lines.append(issue_persona_token(settings, persona.name))
+        lines.append(persona_token(issuer, persona.name))
     numbers = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 5})
     if numbers:
         listed = ", ".join(row["nhsNumber"] for row in numbers)
@@ -230,7 +240,13 @@ def create_app(
             )
             hub.outbox_worker.start()
         if print_tokens:
-            await _print_tokens(settings, hub.store, public_address)
+            if signing_key is None:
+                # Tokens come from the identity provider; a locally signed one would be
+                # refused by this very hub.
+                log.info("JWKS mode: demo tokens are not printed")
+            else:
+                issuer = TokenIssuer(token_settings(settings), signing_key)
+                await _print_tokens(issuer, hub.store, public_address)
         try:
             yield
         finally:
