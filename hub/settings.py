@@ -55,8 +55,33 @@ class Settings(BaseSettings):
     content_server_hold_type: str = "Legal"
     content_server_timeout_seconds: float = 30.0
     content_server_verify_tls: bool = True
-    outbox_poll_seconds: float = 2.0
-    outbox_max_attempts: int = 8
+    # The Livelink filing outbox (connectors/livelink/outbox.py). Transient failures are
+    # retried for as long as it takes; every wait below is bounded.
+    outbox_enabled: bool = Field(
+        True, description="`serve` runs the outbox worker (false: run `lcs-hub outbox` instead)"
+    )
+    outbox_poll_seconds: float = Field(2.0, gt=0, le=300)
+    outbox_batch_size: int = Field(20, ge=1, le=500, description="items claimed per lease")
+    outbox_lease_seconds: float = Field(
+        300.0, ge=1, le=3600, description="how long a worker holds claimed items"
+    )
+    outbox_delivery_deadline_seconds: float = Field(
+        120.0, gt=0, le=1800, description="one delivery's deadline; below the lease"
+    )
+    outbox_backoff_base_seconds: float = Field(2.0, gt=0, le=600)
+    outbox_backoff_cap_seconds: float = Field(
+        600.0, gt=0, le=86_400, description="the longest wait between attempts of an item"
+    )
+    outbox_retry_after_cap_seconds: float = Field(
+        3600.0, ge=0, le=86_400, description="the longest Retry-After honoured"
+    )
+    outbox_breaker_threshold: int = Field(
+        5, ge=1, le=1000, description="transient failures in a row that open the circuit"
+    )
+    outbox_breaker_cooldown_seconds: float = Field(60.0, ge=0, le=3600)
+    outbox_alert_after_seconds: float = Field(
+        3600.0, gt=0, description="warn records officers when an item is undelivered this long"
+    )
     local_authority_name: str = "Hertfordshire County Council"
 
     @property

@@ -50,7 +50,15 @@ class ContentStoreUnavailable(ContentStoreError):
 
     Store-wide problems such as refused credentials are reported this way too:
     every delivery would fail, and none of them is at fault.
+
+    Attributes:
+        retry_after_seconds: how long the store asked us to wait before calling again
+            (an HTTP ``Retry-After``), or None when it did not say.
     """
+
+    def __init__(self, message: str, *, retry_after_seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class ContentStoreRejected(ContentStoreError):

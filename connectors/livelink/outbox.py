@@ -2,10 +2,27 @@
 
 Items are written in the same statement as the record they file (a finalised contact
 opens a file, a generated form files a version, a hold is mirrored), so nothing is
-promised that is not recorded and nothing recorded is forgotten. Delivery is
-idempotent on the store side (keyed by the item id), retried with exponential
-back-off, and an item that keeps failing is parked as FAILED where it is visible and
-can be replayed.
+promised that is not recorded and nothing recorded is forgotten.
+
+How delivery holds up:
+
+* **Leases.** A worker claims due items in one guarded statement that stamps its
+  owner id and an expiry instant on each; another worker (thread, process, machine)
+  only takes an item whose lease has expired. So any number of workers can run, an
+  item is in one worker's hands at a time, and a crashed worker's items are taken over
+  once its leases run out. A worker only starts an item whose lease outlasts the
+  delivery deadline, so a lease never expires under a delivery still in flight.
+* **Idempotent delivery.** The store files by delivery key (the item id): a retry after
+  a lost reply, or a takeover after a crash, finds what was filed instead of filing it
+  again.
+* **Never giving up on an outage.** A transient failure (5xx, 408, 429, timeout, lost
+  connection) is retried with capped exponential back-off and full jitter, for as long
+  as it takes; a `Retry-After` from the store is honoured; after a run of failures the
+  circuit breaker stops calling the store for a cool-down, then probes with one item.
+* **Poison parked.** A refusal that can never succeed (a 4xx such as 400, 403, 404,
+  409; bytes missing; a disposed version) parks the item as FAILED with the reason,
+  where records officers see it (their work list warns when the backlog is old) and
+  can replay it, one item or all of them.
 
 The jobs, named for what they deliver:
 
@@ -20,10 +37,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import random
+import socket
 import time
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from connectors.livelink.backoff import Backoff
+from connectors.livelink.circuit_breaker import CircuitBreaker
 from connectors.livelink.content_store import (
     ContentIntegrityError,
     ContentStoreRejected,
@@ -32,6 +56,7 @@ from connectors.livelink.content_store import (
     LegalHold,
 )
 from connectors.livelink.form_store import FormBytesMissing
+from graph import GraphError
 from graph.cypher import documents as document_statements
 from graph.cypher import files as statements
 from graph.cypher import records as record_statements
@@ -41,32 +66,140 @@ if TYPE_CHECKING:
     from connectors.livelink.form_store import FormStore
     from graph import GraphStore, Params, Row
 
+__all__ = [
+    "DeliveryReport",
+    "OutboxPolicy",
+    "OutboxSettings",
+    "OutboxWorker",
+    "ReplayOutcome",
+    "replay_failed",
+    "replay_item",
+    "worker_id",
+]
+
+# Item ids, kinds, counts and error classes only: an error's text can carry a node name
+# or a path, so it goes to the item (for records officers), never to the log.
 log = logging.getLogger("lcs_hub.outbox")
+
+# A bulk replay changes items in bounded statements.
+_REPLAY_BATCH = 500
 
 
 class OutboxSettings(Protocol):
     """The settings the worker reads (the hub's Settings satisfy it)."""
 
     outbox_poll_seconds: float
-    outbox_max_attempts: int
+    outbox_batch_size: int
+    outbox_lease_seconds: float
+    outbox_delivery_deadline_seconds: float
+    outbox_backoff_base_seconds: float
+    outbox_backoff_cap_seconds: float
+    outbox_retry_after_cap_seconds: float
+    outbox_breaker_threshold: int
+    outbox_breaker_cooldown_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxPolicy:
+    """How the worker paces itself; every value bounded (see `hub/settings.py`)."""
+
+    poll_seconds: float = 2.0
+    batch_size: int = 20
+    lease_seconds: float = 300.0
+    delivery_deadline_seconds: float = 120.0
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 600.0
+    retry_after_cap_seconds: float = 3600.0
+    breaker_threshold: int = 5
+    breaker_cooldown_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.poll_seconds <= 0 or self.batch_size < 1:
+            raise ValueError("outbox: poll_seconds must be > 0 and batch_size >= 1")
+        if not 0 < self.delivery_deadline_seconds < self.lease_seconds:
+            # A lease that can expire under a delivery lets a second worker start it.
+            raise ValueError("outbox: delivery_deadline_seconds must be below lease_seconds")
+
+    @classmethod
+    def from_settings(cls, settings: OutboxSettings) -> OutboxPolicy:
+        return cls(
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.outbox_batch_size,
+            lease_seconds=settings.outbox_lease_seconds,
+            delivery_deadline_seconds=settings.outbox_delivery_deadline_seconds,
+            backoff_base_seconds=settings.outbox_backoff_base_seconds,
+            backoff_cap_seconds=settings.outbox_backoff_cap_seconds,
+            retry_after_cap_seconds=settings.outbox_retry_after_cap_seconds,
+            breaker_threshold=settings.outbox_breaker_threshold,
+            breaker_cooldown_seconds=settings.outbox_breaker_cooldown_seconds,
+        )
+
+    def backoff(self, rng: random.Random | None = None) -> Backoff:
+        return Backoff(
+            base_ms=_ms(self.backoff_base_seconds),
+            cap_ms=_ms(self.backoff_cap_seconds),
+            retry_after_cap_ms=_ms(self.retry_after_cap_seconds),
+            rng=rng or random.Random(),  # noqa: S311 - jitter, not a secret
+        )
+
+    def breaker(self) -> CircuitBreaker:
+        return CircuitBreaker(
+            threshold=self.breaker_threshold,
+            cooldown_ms=_ms(self.breaker_cooldown_seconds),
+            max_open_ms=max(_ms(self.breaker_cooldown_seconds), _ms(self.retry_after_cap_seconds)),
+        )
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+def worker_id() -> str:
+    """A lease owner id: which machine and process holds an item (no personal data)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
-    """What one pass over the due items did."""
+    """What one pass over the due items did.
+
+    Attributes:
+        delivered: items filed (or found already filed) and marked DELIVERED.
+        retried: transient failures; the items wait for their next attempt.
+        failed: permanent refusals; the items are parked as FAILED.
+        released: items claimed but handed back unattempted (the circuit opened, or
+            their lease would not have outlasted a delivery).
+    """
 
     delivered: int = 0
     retried: int = 0
     failed: int = 0
+    released: int = 0
 
 
-def backoff_ms(attempts: int, *, base_ms: int = 2_000, cap_ms: int = 3_600_000) -> int:
-    """Wait before the next attempt: doubling from 2 s, at most an hour."""
-    return int(min(cap_ms, base_ms * 2 ** max(0, attempts - 1)))
+@dataclass(slots=True)
+class _Tally:
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"DELIVERED": 0, "PENDING": 0, "FAILED": 0, "RELEASED": 0}
+    )
+
+    def report(self) -> DeliveryReport:
+        return DeliveryReport(
+            delivered=self.counts["DELIVERED"],
+            retried=self.counts["PENDING"],
+            failed=self.counts["FAILED"],
+            released=self.counts["RELEASED"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    owner: str
+    until: int
 
 
 class OutboxWorker:
-    """Polls the graph for due items and delivers them to the content store."""
+    """Claims due items under a lease and delivers them to the content store."""
 
     def __init__(
         self,
@@ -74,16 +207,25 @@ class OutboxWorker:
         content_store: ContentStore,
         *,
         form_store: FormStore | None = None,
-        poll_seconds: float = 2.0,
-        max_attempts: int = 8,
-        batch_size: int = 100,
+        policy: OutboxPolicy | None = None,
+        owner: str | None = None,
+        rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """Args:
+        policy: pacing, leases, back-off and breaker (defaults otherwise).
+        owner: the lease owner id (one per worker; `worker_id()` by default).
+        rng: the jitter's source (tests seed it).
+        monotonic: measures time spent inside a pass (tests freeze it).
+        """
         self.store = store
         self.content_store = content_store
         self.form_store = form_store
-        self.poll_seconds = poll_seconds
-        self.max_attempts = max_attempts
-        self.batch_size = batch_size
+        self.policy = policy or OutboxPolicy()
+        self.owner = owner or worker_id()
+        self.backoff = self.policy.backoff(rng)
+        self.breaker = self.policy.breaker()
+        self._monotonic = monotonic
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -95,35 +237,106 @@ class OutboxWorker:
         form_store: FormStore | None = None,
     ) -> OutboxWorker:
         return cls(
-            store,
-            content_store,
-            form_store=form_store,
-            poll_seconds=settings.outbox_poll_seconds,
-            max_attempts=settings.outbox_max_attempts,
+            store, content_store, form_store=form_store, policy=OutboxPolicy.from_settings(settings)
         )
 
     async def deliver_due(self, now_ms: int) -> DeliveryReport:
-        """Deliver every item due at `now_ms` once; return what happened."""
-        rows = await self.store.read(
-            statements.DUE_OUTBOX_ITEMS, {"now": now_ms, "limit": self.batch_size}
-        )
-        delivered = retried = failed = 0
-        for row in rows:
-            outcome = await self._deliver(row["item"], now_ms)
-            delivered += outcome == "DELIVERED"
-            retried += outcome == "PENDING"
-            failed += outcome == "FAILED"
-        return DeliveryReport(delivered=delivered, retried=retried, failed=failed)
+        """Claim and deliver what is due at `now_ms`, batch after batch; report it.
 
-    async def _deliver(self, item: Row, now_ms: int) -> str:
+        Items that fail in this pass are not due again before it ends (their next
+        attempt is after its start), so a pass always ends.
+        """
+        started = self._monotonic()
+
+        def instant() -> int:
+            return now_ms + int((self._monotonic() - started) * 1000)
+
+        tally = _Tally()
+        while True:
+            at = instant()
+            if not self.breaker.allows(at):
+                break
+            limit = 1 if self.breaker.probing else self.policy.batch_size
+            lease = _Lease(self.owner, at + _ms(self.policy.lease_seconds))
+            rows = await self.store.write(
+                statements.CLAIM_DUE_ITEMS,
+                {
+                    "now": at,
+                    "dueBy": now_ms,
+                    "owner": lease.owner,
+                    "leaseUntil": lease.until,
+                    "limit": limit,
+                },
+            )
+            items = sorted((row["item"] for row in rows), key=lambda i: (i["createdAt"], i["id"]))
+            await self._deliver_claimed(items, lease, instant, tally)
+            if len(rows) < limit:
+                break
+        report = tally.report()
+        if report != DeliveryReport():
+            log.info(
+                "outbox pass: delivered=%d retried=%d failed=%d released=%d breaker=%s",
+                report.delivered,
+                report.retried,
+                report.failed,
+                report.released,
+                self.breaker.state,
+            )
+        return report
+
+    async def _deliver_claimed(
+        self, items: list[Row], lease: _Lease, instant: Callable[[], int], tally: _Tally
+    ) -> None:
+        deadline_ms = _ms(self.policy.delivery_deadline_seconds)
+        waiting = list(items)
         try:
-            statement, params = await self._send(item)
-        except ContentStoreUnavailable as exc:
-            return await self._record_failure(item, now_ms, str(exc), permanent=False)
+            while waiting:
+                at = instant()
+                if not self.breaker.allows(at) or at + deadline_ms > lease.until:
+                    break
+                outcome = await self._deliver(waiting[0], at, lease)
+                waiting.pop(0)
+                tally.counts[outcome] += 1
+        finally:
+            if waiting:
+                # Handed back at once rather than left to expire: another worker (or
+                # this one, next pass) takes them without waiting out the lease.
+                with contextlib.suppress(GraphError):
+                    await self.store.write(
+                        statements.RELEASE_LEASES,
+                        {
+                            "itemIds": [item["id"] for item in waiting],
+                            "owner": lease.owner,
+                            "leaseUntil": lease.until,
+                        },
+                    )
+                    tally.counts["RELEASED"] += len(waiting)
+
+    async def _deliver(self, item: Row, now_ms: int, lease: _Lease) -> str:
+        try:
+            async with asyncio.timeout(self.policy.delivery_deadline_seconds):
+                statement, params = await self._send(item)
         except ContentStoreRejected as exc:
-            return await self._record_failure(item, now_ms, str(exc), permanent=True)
-        # If this write is lost, the item stays PENDING and the next pass delivers it
-        # again under the same key: the store answers "already filed", nothing doubles.
+            # The store answered: it is up, and this item is at fault.
+            self.breaker.succeeded()
+            return await self._record_failure(item, now_ms, lease, str(exc), permanent=True)
+        except ContentStoreUnavailable as exc:
+            return await self._record_transient(
+                item, now_ms, lease, str(exc), type(exc).__name__, exc.retry_after_seconds
+            )
+        except TimeoutError:
+            reason = f"no delivery within {self.policy.delivery_deadline_seconds:g} s"
+            return await self._record_transient(item, now_ms, lease, reason, "Timeout", None)
+        except GraphError:
+            raise
+        except Exception as exc:
+            # Not a refusal the store made, so not poison: retried with back-off like an
+            # outage, and visible on the item meanwhile.
+            reason = f"unexpected {type(exc).__name__} while delivering"
+            return await self._record_transient(item, now_ms, lease, reason, reason, None)
+        self.breaker.succeeded()
+        # If this write is lost, the item's lease runs out and the next claim delivers
+        # it again under the same key: the store answers "already filed", nothing doubles.
         await self.store.write(statement, {"itemId": item["id"], "now": now_ms, **params})
         return "DELIVERED"
 
@@ -164,8 +377,8 @@ class OutboxWorker:
             raise ContentStoreRejected(f"outbox item {item['id']}: {error}") from error
         except OSError as error:
             raise ContentStoreUnavailable(f"the LCS form store: {error}") from error
-        filed = await self.content_store.put_document(
-            DocumentDelivery(
+        try:
+            delivery = DocumentDelivery(
                 delivery_key=item["id"],
                 child_id=payload["childId"],
                 folder_key=payload["folderKey"],
@@ -178,7 +391,10 @@ class OutboxWorker:
                 content=content,
                 checksum_sha256=payload["checksumPdf"],
             )
-        )
+        except ValueError as error:
+            # The recorded version itself is malformed: no retry can change that.
+            raise ContentStoreRejected(f"outbox item {item['id']}: {error}") from error
+        filed = await self.content_store.put_document(delivery)
         return document_statements.MARK_DOCUMENT_DELIVERED, {
             "remoteNodeId": filed.remote_node_id,
             "remoteVersion": filed.remote_version,
@@ -198,37 +414,85 @@ class OutboxWorker:
         # An application lifted before its hold reached Livelink is not put back there.
         return statements.MARK_DELIVERED, {"remoteId": None}
 
-    async def _record_failure(self, item: Row, now_ms: int, error: str, *, permanent: bool) -> str:
+    async def _record_transient(
+        self,
+        item: Row,
+        now_ms: int,
+        lease: _Lease,
+        error: str,
+        error_class: str,
+        retry_after_seconds: float | None,
+    ) -> str:
+        opened = self.breaker.failed(now_ms, retry_after_seconds)
+        if opened:
+            log.warning(
+                "outbox circuit open after %d transient failures in a row; next probe in %.0f s",
+                self.breaker.consecutive_failures,
+                (self.breaker.open_until - now_ms) / 1000,
+            )
+        return await self._record_failure(
+            item,
+            now_ms,
+            lease,
+            error,
+            permanent=False,
+            error_class=error_class,
+            retry_after_seconds=retry_after_seconds,
+        )
+
+    async def _record_failure(
+        self,
+        item: Row,
+        now_ms: int,
+        lease: _Lease,
+        error: str,
+        *,
+        permanent: bool,
+        error_class: str = "ContentStoreRejected",
+        retry_after_seconds: float | None = None,
+    ) -> str:
         attempts = int(item["attempts"]) + 1
-        state = "FAILED" if permanent or attempts >= self.max_attempts else "PENDING"
-        log.warning("outbox item %s attempt %d failed (%s): %s", item["id"], attempts, state, error)
+        state = "FAILED" if permanent else "PENDING"
+        wait_ms = self.backoff.delay_ms(attempts, retry_after_seconds)
+        log.warning(
+            "outbox item %s (%s) attempt %d: %s -> %s%s",
+            item["id"],
+            item["kind"],
+            attempts,
+            error_class,
+            state,
+            "" if permanent else f", next attempt in {wait_ms / 1000:.1f} s",
+        )
         await self.store.write(
-            statements.MARK_FAILED_ATTEMPT,
+            statements.MARK_ATTEMPT_FAILED,
             {
                 "itemId": item["id"],
-                "attempts": item["attempts"],
+                "owner": lease.owner,
+                "leaseUntil": lease.until,
+                "now": now_ms,
                 "error": error[:500],
-                "nextAttemptAt": now_ms + backoff_ms(attempts),
+                "nextAttemptAt": now_ms + wait_ms,
                 "state": state,
             },
         )
         return state
 
-    async def replay(self, item_id: str, now_ms: int) -> bool:
+    async def replay(self, item_id: str, now_ms: int, *, by: str = "cli") -> bool:
         """Put a FAILED item back in the queue; False if there is no such failed item."""
-        rows = await self.store.write(statements.REPLAY_ITEM, {"itemId": item_id, "now": now_ms})
-        return bool(rows)
+        outcome = await replay_item(self.store, item_id, now_ms, by=by)
+        return outcome.replayed
 
     async def run(self) -> None:
         """Deliver forever, one pass every `poll_seconds` (cancel to stop)."""
+        log.info("outbox worker %s started", self.owner)
         while True:
             try:
                 await self.deliver_due(time.time_ns() // 1_000_000)
-            except Exception:
-                # The loop must outlive a bad pass (graph briefly unreachable, say):
-                # undelivered items stay PENDING and the next pass picks them up.
-                log.exception("outbox pass failed; retrying next poll")
-            await asyncio.sleep(self.poll_seconds)
+            except Exception as exc:
+                # The graph briefly unreachable, say: leases run out and the next pass
+                # picks the items up. Only the class is logged (no query text).
+                log.error("outbox pass failed (%s); retrying next poll", type(exc).__name__)
+            await asyncio.sleep(self.policy.poll_seconds)
 
     def start(self) -> None:
         """Run in the background of the current event loop."""
@@ -241,3 +505,36 @@ class OutboxWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOutcome:
+    """What replaying one item did: its state before, or None if there is no such item."""
+
+    replayed: bool
+    state: str | None
+
+
+async def replay_item(store: GraphStore, item_id: str, now_ms: int, *, by: str) -> ReplayOutcome:
+    """Put one FAILED item back in the queue, recording who did it and when."""
+    replayed = await store.write(
+        statements.REPLAY_ITEM, {"itemId": item_id, "now": now_ms, "by": by}
+    )
+    if replayed:
+        return ReplayOutcome(replayed=True, state="FAILED")
+    rows = await store.read(statements.OUTBOX_ITEM, {"itemId": item_id})
+    return ReplayOutcome(replayed=False, state=rows[0]["item"]["state"] if rows else None)
+
+
+async def replay_failed(store: GraphStore, now_ms: int, *, by: str) -> int:
+    """Put every FAILED item back in the queue (in bounded batches); return how many."""
+    total = 0
+    while True:
+        rows = await store.write(
+            statements.REPLAY_FAILED_ITEMS,
+            {"now": now_ms, "by": by, "limit": _REPLAY_BATCH},
+        )
+        replayed = int(rows[0]["replayed"]) if rows else 0
+        total += replayed
+        if replayed < _REPLAY_BATCH:
+            return total

@@ -117,10 +117,14 @@ RETURN doc.childId AS childId, doc.id AS documentId, v.version AS version,
        v.filename AS filename, v.checksumPdf AS checksumPdf, v.disposedAt AS disposedAt
 """
 
+# Delivered is delivered, whoever reports it (graph/cypher/files.py: MARK_DELIVERED).
 MARK_DOCUMENT_DELIVERED = """
 MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(v:DocumentVersion)
+REMOVE o.claimLock
+WITH o, v
 WHERE o.state = 'PENDING'
 SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1,
+    o.lastAttemptAt = $now, o.leaseOwner = null, o.leaseUntil = null,
     v.remoteNodeId = $remoteNodeId, v.remoteVersion = $remoteVersion
 RETURN o.id AS id
 """

@@ -14,12 +14,35 @@ RETURN childId, f {.id, .createdAt, .openedBy, .remoteId, .retainUntil, .retenti
        collect(d {.id, .key, .name}) AS folders, o.state AS filingState
 """
 
-DUE_OUTBOX_ITEMS = """
+# An outbox item is PENDING until delivered (or parked FAILED); while a worker holds it,
+# it carries that worker's lease: `leaseOwner` and `leaseUntil` (epoch ms, computed in
+# Python). Claiming is one statement, so any number of workers can poll at once.
+#
+# Due items whose lease is free or expired (a crashed worker's), oldest first, taken
+# under this worker's lease. `$dueBy` is the start of the worker's pass: an item that
+# failed during the pass is not due again before the pass ends.
+CLAIM_DUE_ITEMS = """
 MATCH (o:OutboxItem)
-WHERE o.state = 'PENDING' AND o.nextAttemptAt <= $now
-RETURN o {.id, .kind, .attempts} AS item
-ORDER BY o.createdAt
-LIMIT $limit
+WHERE o.state = 'PENDING' AND o.nextAttemptAt <= $dueBy AND coalesce(o.leaseUntil, 0) <= $now
+WITH o ORDER BY o.createdAt, o.id LIMIT $limit
+// Neo4j: the write takes each item's lock before the guard reads it again, so of two
+// workers racing for an item one wins and the other skips it (FalkorDB serialises writes).
+REMOVE o.claimLock
+WITH o
+WHERE o.state = 'PENDING' AND coalesce(o.leaseUntil, 0) <= $now
+SET o.leaseOwner = $owner, o.leaseUntil = $leaseUntil
+RETURN o {.id, .kind, .attempts, .createdAt} AS item
+"""
+
+# Claimed items a worker hands back unattempted (its lease, and only its lease).
+RELEASE_LEASES = """
+UNWIND $itemIds AS itemId
+MATCH (o:OutboxItem {id: itemId})
+REMOVE o.claimLock
+WITH o
+WHERE o.leaseOwner = $owner AND o.leaseUntil = $leaseUntil
+SET o.leaseOwner = null, o.leaseUntil = null
+RETURN o.id AS id
 """
 
 OPEN_FILE_PAYLOAD = """
@@ -29,44 +52,78 @@ WITH o, f, d ORDER BY d.position
 RETURN f.childId AS childId, f.id AS fileId, collect(d {.key, .name}) AS folders
 """
 
+# Delivered is delivered, whoever reports it: the store filed it under the item's key.
 MARK_DELIVERED = """
 MATCH (o:OutboxItem {id: $itemId})
+REMOVE o.claimLock
+WITH o
 WHERE o.state = 'PENDING'
-SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1
+SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1,
+    o.lastAttemptAt = $now, o.leaseOwner = null, o.leaseUntil = null
 WITH o
 OPTIONAL MATCH (o)-[:DELIVERS]->(f:File)
 FOREACH (file IN CASE WHEN f IS NULL THEN [] ELSE [f] END | SET file.remoteId = $remoteId)
 RETURN o.id AS id
 """
 
-# The attempt count is part of the guard, so two workers racing on one item record
-# one attempt; the next state and back-off are computed in Python.
-MARK_FAILED_ATTEMPT = """
+# Only the holder of the lease records an attempt, so a worker whose lease ran out
+# cannot overwrite the back-off of the worker that took the item over. The state is
+# PENDING (transient: retried at $nextAttemptAt) or FAILED (permanent, with the reason).
+MARK_ATTEMPT_FAILED = """
 MATCH (o:OutboxItem {id: $itemId})
-WHERE o.state = 'PENDING' AND o.attempts = $attempts
-SET o.attempts = $attempts + 1, o.lastError = $error, o.nextAttemptAt = $nextAttemptAt,
-    o.state = $state
+REMOVE o.claimLock
+WITH o
+WHERE o.state = 'PENDING' AND o.leaseOwner = $owner AND o.leaseUntil = $leaseUntil
+SET o.attempts = o.attempts + 1, o.lastError = $error, o.lastAttemptAt = $now,
+    o.nextAttemptAt = $nextAttemptAt, o.state = $state,
+    o.failedAt = CASE WHEN $state = 'FAILED' THEN $now ELSE null END,
+    o.leaseOwner = null, o.leaseUntil = null
 RETURN o.state AS state, o.attempts AS attempts
 """
 
 # A failed (poison) item goes back to the queue after a records officer fixed the cause.
 REPLAY_ITEM = """
 MATCH (o:OutboxItem {id: $itemId})
+REMOVE o.claimLock
+WITH o
 WHERE o.state = 'FAILED'
-SET o.state = 'PENDING', o.attempts = 0, o.nextAttemptAt = $now, o.replayedAt = $now
+SET o.state = 'PENDING', o.attempts = 0, o.nextAttemptAt = $now, o.replayedAt = $now,
+    o.replayedBy = $by, o.leaseOwner = null, o.leaseUntil = null
 RETURN o.id AS id
+"""
+
+# Every parked item back in the queue, a bounded batch per statement.
+REPLAY_FAILED_ITEMS = """
+MATCH (o:OutboxItem)
+WHERE o.state = 'FAILED'
+WITH o ORDER BY o.createdAt, o.id LIMIT $limit
+REMOVE o.claimLock
+WITH o
+WHERE o.state = 'FAILED'
+SET o.state = 'PENDING', o.attempts = 0, o.nextAttemptAt = $now, o.replayedAt = $now,
+    o.replayedBy = $by, o.leaseOwner = null, o.leaseUntil = null
+RETURN count(o) AS replayed
+"""
+
+# What is not in Livelink yet, per state: how many, and since when (the alert's input).
+OUTBOX_BACKLOG = """
+MATCH (o:OutboxItem)
+WHERE o.state IN ['PENDING', 'FAILED']
+RETURN o.state AS state, count(o) AS items, min(o.createdAt) AS oldestCreatedAt
 """
 
 OUTBOX_ITEM = """
 MATCH (o:OutboxItem {id: $itemId})
-RETURN o {.id, .kind, .state, .attempts, .lastError, .createdAt, .deliveredAt} AS item
+RETURN o {.id, .kind, .state, .attempts, .lastError, .createdAt, .deliveredAt, .nextAttemptAt,
+       .leaseUntil} AS item
 """
 
 # Parked (or waiting) items, for records officers: what has not reached Livelink yet.
 OUTBOX_ITEMS_IN_STATE = """
 MATCH (o:OutboxItem)
 WHERE o.state = $state
-RETURN o {.id, .kind, .state, .attempts, .lastError, .createdAt, .nextAttemptAt} AS item
+RETURN o {.id, .kind, .state, .attempts, .lastError, .createdAt, .nextAttemptAt,
+       .leaseUntil} AS item
 ORDER BY o.createdAt
 LIMIT $limit
 """

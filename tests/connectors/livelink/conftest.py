@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from connectors.livelink.content_server import (
     ContentServerStore,
 )
 from connectors.livelink.content_store import DocumentDelivery
+from connectors.livelink.form_store import FormStore
 from tests.connectors.livelink.fake_content_server import (
     FAKE_PASSWORD,
     FAKE_USERNAME,
@@ -62,6 +64,12 @@ async def content_server(
     transport = httpx.ASGITransport(app=fake.app)
     async with ContentServerStore(server_settings, transport=transport) as client:
         yield client
+
+
+@pytest.fixture
+def forms(tmp_path: Path) -> FormStore:
+    """The LCS form store the generated forms' bytes are kept in."""
+    return FormStore(tmp_path / "forms")
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ class _Fault:
     value: float  # the status for "fail", seconds otherwise
     method: str | None
     path: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def matches(self, request: Request) -> bool:
         if self.method is not None and request.method != self.method:
@@ -216,10 +217,17 @@ class FakeContentServer:
         self._tickets.clear()
 
     def fail_next(
-        self, count: int, status: int = 500, *, method: str | None = None, path: str | None = None
+        self,
+        count: int,
+        status: int = 500,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next `count` matching calls with `status`, doing nothing else."""
-        self._add_faults("fail", float(status), count, method, path)
+        """Answer the next `count` matching calls with `status` (and `headers`, e.g. a
+        ``Retry-After``), doing nothing else."""
+        self._add_faults("fail", float(status), count, method, path, headers)
 
     def hang_next(
         self, count: int, seconds: float, *, method: str | None = None, path: str | None = None
@@ -242,9 +250,17 @@ class FakeContentServer:
         return [node for node in self.nodes.values() if node.type == DOCUMENT]
 
     def _add_faults(
-        self, kind: str, value: float, count: int, method: str | None, path: str | None
+        self,
+        kind: str,
+        value: float,
+        count: int,
+        method: str | None,
+        path: str | None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        self._faults.extend(_Fault(kind, value, method, path) for _ in range(count))
+        self._faults.extend(
+            _Fault(kind, value, method, path, dict(headers or {})) for _ in range(count)
+        )
 
     def _take_fault(self, kind: str, request: Request) -> _Fault | None:
         for index, fault in enumerate(self._faults):
@@ -286,7 +302,9 @@ class FakeContentServer:
         failure = self._take_fault("fail", request)
         if failure is not None:
             status = int(failure.value)
-            return JSONResponse({"error": f"Injected failure {status}"}, status_code=status)
+            return JSONResponse(
+                {"error": f"Injected failure {status}"}, status_code=status, headers=failure.headers
+            )
         hang = self._take_fault("hang", request)
         if hang is not None:
             await anyio.sleep(hang.value)

@@ -23,11 +23,6 @@ CHILD = "C100"
 
 
 @pytest.fixture
-def forms(tmp_path: Path) -> FormStore:
-    return FormStore(tmp_path / "forms")
-
-
-@pytest.fixture
 async def seeded(store: FalkorDBStore) -> FalkorDBStore:
     await world.add_worker(store)
     await world.add_child(store, CHILD)

@@ -1,5 +1,8 @@
 """The filing outbox under faults: nothing lost, nothing duplicated, poison parked.
 
+(Outages that last, Retry-After, the circuit breaker and leases: test_outbox_resilience.py
+and test_outbox_leases.py.)
+
 Each test generates real forms into the real graph, then runs the worker against a
 content store that is down, erroring or timing out, and counts on both sides: the
 graph's versions and outbox items, and the store's documents and versions.
@@ -7,106 +10,47 @@ graph's versions and outbox items, and the store's documents and versions.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from connectors.livelink.content_server import ContentServerStore
 from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.embedded_store import EmbeddedContentStore
-from connectors.livelink.filing import GeneratedForm, generate_form
 from connectors.livelink.form_store import FormStore
-from connectors.livelink.outbox import OutboxWorker
+from connectors.livelink.outbox import OutboxPolicy, OutboxWorker, replay_failed
 from graph import FalkorDBStore, GraphUnavailable, Params, Row
 from graph.cypher import documents as document_statements
-from tests.connectors.livelink import records_world as world
 from tests.connectors.livelink.fake_content_server import FakeContentServer
+from tests.connectors.livelink.outbox_world import (
+    HOUR,
+    T0,
+    embedded_versions,
+    file_item_ids,
+    graph_counts,
+    world_with_documents,
+)
 
 pytestmark = pytest.mark.anyio
-
-CHILDREN = ("C201", "C202", "C203")
-START = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-T0 = int((START + timedelta(hours=1)).timestamp() * 1000)
-HOUR = 3_600_000
-
-
-@pytest.fixture
-def forms(tmp_path: Path) -> FormStore:
-    return FormStore(tmp_path / "forms")
-
-
-async def _world_with_documents(store: FalkorDBStore, forms: FormStore) -> list[GeneratedForm]:
-    """Three children, each with a contact record generated twice and a CIN plan once."""
-    await world.add_worker(store)
-    generated: list[GeneratedForm] = []
-    for number, child in enumerate(CHILDREN):
-        await world.add_child(store, child)
-        await world.add_contact(store, child, f"K{child}")
-        for template, source, minutes in (
-            ("contact_record", f"K{child}", 0),
-            ("contact_record", f"K{child}", 5),
-            ("child_in_need_plan", None, 10),
-        ):
-            result = await generate_form(
-                store,
-                forms,
-                world.scope(),
-                author_name=world.WORKER_NAME,
-                child_id=child,
-                template_key=template,
-                source_id=source,
-                local_authority="Hertfordshire County Council",
-                new_id=world.counter(f"{child}-{template}-{minutes}"),
-                generated_at=START + timedelta(minutes=minutes + number),
-            )
-            assert isinstance(result, GeneratedForm)
-            generated.append(result)
-    return generated
-
-
-async def _graph_counts(store: FalkorDBStore) -> dict[str, Any]:
-    rows = await store.read(
-        "MATCH (o:OutboxItem) RETURN o.kind AS kind, o.state AS state, count(o) AS n"
-        " ORDER BY kind, state"
-    )
-    return {f"{row['kind']}:{row['state']}": row["n"] for row in rows}
-
-
-def _embedded_versions(root: Path) -> list[dict[str, Any]]:
-    """Every filed version in the embedded store's tree, read straight from disk."""
-    versions: list[dict[str, Any]] = []
-    for path in sorted((root / "children").glob("*/*/*.json")):
-        if path.name in {"file.json", "holds.json"}:
-            continue
-        versions.extend(json.loads(path.read_text())["versions"])
-    return versions
-
-
-async def _file_item_ids(store: FalkorDBStore) -> list[str]:
-    rows = await store.read(
-        "MATCH (o:OutboxItem {kind: 'FILE_DOCUMENT'}) RETURN o.id AS id ORDER BY id"
-    )
-    return [row["id"] for row in rows]
 
 
 async def test_store_down_for_the_whole_first_run_then_every_document_is_filed_once(
     store: FalkorDBStore, forms: FormStore, tmp_path: Path
 ) -> None:
-    generated = await _world_with_documents(store, forms)
+    generated = await world_with_documents(store, forms)
     root = tmp_path / "content"
     # Bound to a root that does not exist (an unmounted volume): every call is refused.
     content = EmbeddedContentStore(root)
-    worker = OutboxWorker(store, content, form_store=forms)
+    worker = OutboxWorker(store, content, form_store=forms, monotonic=lambda: 0.0)
 
     first = await worker.deliver_due(T0)
-    assert (first.delivered, first.retried, first.failed) == (0, 12, 0)
+    # Five failures in a row open the circuit: the other seven items are handed back
+    # unattempted instead of each spending an attempt on a known outage.
+    assert first == type(first)(delivered=0, retried=5, failed=0, released=7)
     # Backing off: a second pass straight away does not hammer the store.
-    assert (await worker.deliver_due(T0 + 1)).retried == 0
+    assert await worker.deliver_due(T0 + 1) == type(first)()
     assert not root.exists()
-    assert await _graph_counts(store) == {"FILE_DOCUMENT:PENDING": 9, "OPEN_FILE:PENDING": 3}
+    assert await graph_counts(store) == {"FILE_DOCUMENT:PENDING": 9, "OPEN_FILE:PENDING": 3}
 
     await EmbeddedContentStore.open(root)  # the volume is back
     second = await worker.deliver_due(T0 + HOUR)
@@ -114,12 +58,16 @@ async def test_store_down_for_the_whole_first_run_then_every_document_is_filed_o
 
     assert (second.delivered, second.retried, second.failed) == (12, 0, 0)
     assert third == type(third)()
-    assert await _graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
-    filed = _embedded_versions(root)
-    assert sorted(v["delivery_key"] for v in filed) == await _file_item_ids(store)
+    assert await graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
+    filed = embedded_versions(root)
+    assert sorted(v["delivery_key"] for v in filed) == await file_item_ids(store)
     assert sorted(v["sha256"] for v in filed) == sorted(g.version["checksumPdf"] for g in generated)
-    attempts = await store.read("MATCH (o:OutboxItem) RETURN collect(DISTINCT o.attempts) AS a")
-    assert attempts == [{"a": [2]}]
+    attempts = await store.read(
+        "MATCH (o:OutboxItem) RETURN o.attempts AS attempts, count(o) AS n ORDER BY attempts"
+    )
+    assert attempts == [{"attempts": 1, "n": 7}, {"attempts": 2, "n": 5}]
+    leased = await store.read("MATCH (o:OutboxItem) WHERE o.leaseOwner IS NOT NULL RETURN o.id")
+    assert leased == []
 
 
 class _LosesAcknowledgements:
@@ -149,7 +97,7 @@ class _LosesAcknowledgements:
 async def test_a_delivery_whose_acknowledgement_is_lost_is_not_filed_twice(
     store: FalkorDBStore, forms: FormStore, tmp_path: Path
 ) -> None:
-    await _world_with_documents(store, forms)
+    await world_with_documents(store, forms)
     content = await EmbeddedContentStore.open(tmp_path / "content")
     flaky = OutboxWorker(_LosesAcknowledgements(store, 2), content, form_store=forms)
 
@@ -160,9 +108,9 @@ async def test_a_delivery_whose_acknowledgement_is_lost_is_not_filed_twice(
     report = await flaky.deliver_due(T0)
 
     assert report.failed == 0
-    assert await _graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
-    filed = _embedded_versions(tmp_path / "content")
-    assert sorted(v["delivery_key"] for v in filed) == await _file_item_ids(store)
+    assert await graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
+    filed = embedded_versions(tmp_path / "content")
+    assert sorted(v["delivery_key"] for v in filed) == await file_item_ids(store)
 
 
 async def test_content_server_errors_and_timeouts_then_every_document_is_filed_once(
@@ -171,8 +119,10 @@ async def test_content_server_errors_and_timeouts_then_every_document_is_filed_o
     fake: FakeContentServer,
     content_server: ContentServerStore,
 ) -> None:
-    generated = await _world_with_documents(store, forms)
-    worker = OutboxWorker(store, content_server, form_store=forms)
+    generated = await world_with_documents(store, forms)
+    # The breaker kept out of the way: this is about each item's retries.
+    policy = OutboxPolicy(breaker_threshold=1000)
+    worker = OutboxWorker(store, content_server, form_store=forms, policy=policy)
 
     # Down for the whole first run: every call answers 500.
     fake.fail_next(10_000, 500)
@@ -195,7 +145,7 @@ async def test_content_server_errors_and_timeouts_then_every_document_is_filed_o
     assert third.delivered == second.retried
     assert (await worker.deliver_due(T0 + 6 * HOUR)).delivered == 0
 
-    assert await _graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
+    assert await graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
     documents = fake.documents()
     # One remote document per hub document (3 children x 2 forms), one version per
     # hub version, each carrying the checksum rendered in the LCS.
@@ -215,36 +165,45 @@ async def test_content_server_errors_and_timeouts_then_every_document_is_filed_o
         )
 
 
-async def test_a_poison_item_is_parked_as_failed_and_a_replay_delivers_it_once(
-    store: FalkorDBStore, forms: FormStore, tmp_path: Path
+async def test_a_refused_item_is_parked_as_failed_and_a_bulk_replay_delivers_it_once(
+    store: FalkorDBStore,
+    forms: FormStore,
+    fake: FakeContentServer,
+    content_server: ContentServerStore,
 ) -> None:
-    await _world_with_documents(store, forms)
-    root = tmp_path / "content"
-    worker = OutboxWorker(store, EmbeddedContentStore(root), form_store=forms, max_attempts=3)
+    await world_with_documents(store, forms)
+    worker = OutboxWorker(store, content_server, form_store=forms)
 
-    for hour in range(3):
-        await worker.deliver_due(T0 + hour * 2 * HOUR)
+    # A 403 on looking up the children's folder: refused, and it would be refused again
+    # until someone with rights changes something.
+    fake.fail_next(10_000, 403, method="GET", path="/nodes")
+    report = await worker.deliver_due(T0)
 
-    assert await _graph_counts(store) == {"FILE_DOCUMENT:FAILED": 9, "OPEN_FILE:FAILED": 3}
+    assert (report.delivered, report.retried, report.failed) == (0, 0, 12)
+    assert await graph_counts(store) == {"FILE_DOCUMENT:FAILED": 9, "OPEN_FILE:FAILED": 3}
     errors = await store.read("MATCH (o:OutboxItem) RETURN DISTINCT o.lastError AS error")
-    assert all("is not available" in row["error"] for row in errors)
+    assert all("HTTP 403" in row["error"] for row in errors)
     # Parked items are not retried, however long the worker keeps running.
-    assert (await worker.deliver_due(T0 + 100 * HOUR)).retried == 0
+    assert await worker.deliver_due(T0 + 100 * HOUR) == type(report)()
 
-    await EmbeddedContentStore.open(root)
-    for item_id in await _file_item_ids(store):
-        assert await worker.replay(item_id, T0 + 101 * HOUR) is True
+    fake.clear_faults()
+    assert await replay_failed(store, T0 + 101 * HOUR, by="records-officer") == 12
+    assert await replay_failed(store, T0 + 101 * HOUR, by="records-officer") == 0
+    replayed = await store.read(
+        "MATCH (o:OutboxItem) RETURN DISTINCT o.replayedBy AS by, o.attempts AS attempts"
+    )
+    assert replayed == [{"by": "records-officer", "attempts": 0}]
     assert await worker.replay("no-such-item", T0) is False
-    report = await worker.deliver_due(T0 + 101 * HOUR)
+    second = await worker.deliver_due(T0 + 101 * HOUR)
 
-    assert report.delivered == 9
-    assert len(_embedded_versions(root)) == 9
+    assert second.delivered == 12
+    assert len([v for d in fake.documents() for v in d.versions]) == 9
 
 
 async def test_bytes_missing_from_the_form_store_are_poison_at_once(
     store: FalkorDBStore, forms: FormStore, tmp_path: Path
 ) -> None:
-    generated = await _world_with_documents(store, forms)
+    generated = await world_with_documents(store, forms)
     await forms.discard([generated[0].version["checksumPdf"]])
     content = await EmbeddedContentStore.open(tmp_path / "content")
 
