@@ -73,6 +73,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "documentContent": INTERNAL,
         "disposalReviewList": INTERNAL,
         "outboxItems": INTERNAL,
+        "outboxBacklog": INTERNAL,
         # ---- the case journey ----
         "myWork": INTERNAL,
         "teamWork": INTERNAL,
@@ -102,6 +103,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "liftHold": INTERNAL,
         "disposeFile": INTERNAL,
         "replayOutboxItem": INTERNAL,
+        "replayFailedOutboxItems": INTERNAL,
         # ---- the case journey ----
         "decideReferral": INTERNAL,
         "startAssessment": INTERNAL,
@@ -304,8 +306,11 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "FileDisposed": (
                 "recordId fileId childId disposedAt disposedBy reason retainUntil rule"
             ),
-            "OutboxItem": "id kind state attempts lastError createdAt",
+            "OutboxItem": "id kind state attempts lastError createdAt nextAttemptAt leasedUntil",
             "OutboxItemList": "items",
+            "OutboxReplayed": "replayed",
+            "OutboxBacklog": "pending failed oldestQueuedAt oldestAgeSeconds alert",
+            "RecordsAlert": "kind since items detail",
         }.items()
     },
     # ---- access control ---------------------------------------------------------
@@ -540,6 +545,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "items",
             "notices",
             "caseload",
+            "recordsAlerts",
         )
     },
     "TeamWork": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,11 +21,12 @@ from auth.middleware import BearerAuthMiddleware
 from auth.principal import Principal
 from auth.purposes import purpose_problem
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
+from connectors.livelink.backlog import outbox_backlog
 from connectors.livelink.content_server import ContentServerStore
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
-from graph import GraphStore, OpenGraph, open_graph
+from graph import GraphError, GraphStore, OpenGraph, open_graph
 from resolvers.context import HubContext
 from schema import build_schemas
 from workflow.calendar import WorkingDayCalendar, default_calendar
@@ -51,6 +53,7 @@ class Hub:
     # Generated forms stay with the LCS record here; the outbox files copies to Livelink.
     form_store: FormStore | None = None
     local_authority: str = ""
+    outbox_alert_after_seconds: float = 3600.0
 
 
 class _AudienceGraphQL(GraphQL[HubContext, None]):
@@ -61,7 +64,11 @@ class _AudienceGraphQL(GraphQL[HubContext, None]):
     async def get_context(self, request: Any, response: Any) -> HubContext:
         principal: Principal = request.state.principal
         return HubContext(
-            request=request, principal=principal, store=self._hub.store, calendar=self._hub.calendar
+            request=request,
+            principal=principal,
+            store=self._hub.store,
+            calendar=self._hub.calendar,
+            outbox_alert_after_seconds=self._hub.outbox_alert_after_seconds,
         )
 
 
@@ -197,7 +204,7 @@ def create_app(
     *,
     store: GraphStore | None = None,
     content_store: ContentStore | None = None,
-    run_outbox: bool = True,
+    run_outbox: bool | None = None,
     demo_if_empty: str | None = None,
     print_tokens: bool = False,
     close_store: bool = False,
@@ -212,7 +219,8 @@ def create_app(
         close_store: close the given store when the app shuts down (its connections live
             in the app's event loop, so only the app can close them).
         content_store: where the outbox files documents; the settings' choice by default.
-        run_outbox: deliver the filing outbox in-process (off when it runs on its own).
+        run_outbox: deliver the filing outbox in-process (off when it runs on its own);
+            `outbox_enabled` in the settings by default.
     """
     verifier, signing_key = build_verifier(settings)
     opened: OpenGraph | None = None
@@ -225,6 +233,7 @@ def create_app(
         content_store=content_store,
         form_store=form_store_from_settings(settings),
         local_authority=settings.local_authority_name,
+        outbox_alert_after_seconds=settings.outbox_alert_after_seconds,
     )
 
     @contextlib.asynccontextmanager
@@ -234,7 +243,7 @@ def create_app(
             hub.content_store = await content_store_from_settings(settings)
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty)
-        if run_outbox:
+        if settings.outbox_enabled if run_outbox is None else run_outbox:
             hub.outbox_worker = OutboxWorker.from_settings(
                 hub.store, settings, hub.content_store, hub.form_store
             )
@@ -265,10 +274,22 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "engine": hub.store.engine})
 
+    async def readyz(request: Request) -> Response:
+        try:
+            backlog = await outbox_backlog(
+                hub.store,
+                now_ms=time.time_ns() // 1_000_000,
+                alert_after_seconds=settings.outbox_alert_after_seconds,
+            )
+        except GraphError:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready", "outbox": backlog.as_dict()})
+
     app = Starlette(
         routes=[
             Route("/.well-known/jwks.json", jwks),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/graphql", GraphQLDispatch(hub), methods=["GET", "POST"]),
         ],
         middleware=[Middleware(BearerAuthMiddleware, verifier=verifier)],

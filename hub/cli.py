@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import getpass
 import logging
+import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -21,6 +24,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     app = create_app(
         settings,
+        run_outbox=settings.outbox_enabled and not args.no_outbox,
         demo_if_empty=args.demo_if_empty,
         print_tokens=args.print_tokens,
         public_address=f"http://{args.host}:{args.port}/graphql",
@@ -40,25 +44,58 @@ async def _demo(settings: Settings, size: str) -> None:
         await opened.close()
 
 
-async def _outbox(settings: Settings, replay: str | None) -> None:
+def _operator() -> str:
+    """Who replayed from the command line, as the graph records it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from connectors.livelink import outbox
     from hub.app import content_store_from_settings, form_store_from_settings, open_settings_graph
     from workflow.ids import now_ms
 
     opened = open_settings_graph(settings)
-    content_store = await content_store_from_settings(settings)
-    from connectors.livelink.outbox import OutboxWorker
-
-    worker = OutboxWorker.from_settings(
-        opened.store, settings, content_store, form_store_from_settings(settings)
-    )
     try:
-        if replay:
-            replayed = await worker.replay(replay, now_ms())
-            print("replayed" if replayed else f"no failed outbox item {replay}")
-            return
-        await worker.run()
+        if args.replay_failed:
+            count = await outbox.replay_failed(opened.store, now_ms(), by=_operator())
+            print(f"replayed {count} failed outbox item{'' if count == 1 else 's'}")
+            return 0
+        if args.replay:
+            replayed = await outbox.replay_item(opened.store, args.replay, now_ms(), by=_operator())
+            if replayed.replayed:
+                print(f"replayed outbox item {args.replay}")
+                return 0
+            if replayed.state is None:
+                print(f"lcs-hub outbox: no outbox item {args.replay!r}", file=sys.stderr)
+            else:
+                print(
+                    f"lcs-hub outbox: item {args.replay!r} is {replayed.state}, not FAILED;"
+                    " nothing to replay",
+                    file=sys.stderr,
+                )
+            return 1
+        content_store = await content_store_from_settings(settings)
+        worker = outbox.OutboxWorker.from_settings(
+            opened.store, settings, content_store, form_store_from_settings(settings)
+        )
+        running = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        # A supervisor's SIGTERM stops the worker as Ctrl-C does: between items, leases
+        # handed back, connections closed.
+        if running is not None:
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal.SIGTERM, running.cancel)
+        try:
+            await worker.run()
+        except asyncio.CancelledError:
+            return 0
+        finally:
+            await content_store.aclose()
+        return 0
     finally:
-        await content_store.aclose()
         await opened.close()
 
 
@@ -74,13 +111,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo-if-empty", choices=sorted(SIZES), help="load a demo county first")
     serve.add_argument("--print-tokens", action="store_true", help="print a token per persona")
+    serve.add_argument(
+        "--no-outbox",
+        action="store_true",
+        help="do not deliver the Livelink outbox here (run `lcs-hub outbox` instead)",
+    )
     demo = commands.add_parser("demo", help="load a synthetic demo county")
     demo.add_argument("--size", choices=sorted(SIZES), default="small")
     token = commands.add_parser("token", help="print a local token for a demo persona")
     token.add_argument("--as", dest="persona", choices=sorted(BY_NAME), required=True)
     commands.add_parser("sdl", help="print the subgraph SDL (federation)")
-    outbox = commands.add_parser("outbox", help="run the Livelink filing outbox on its own")
-    outbox.add_argument("--replay", metavar="ITEM_ID", help="requeue one failed item and exit")
+    outbox = commands.add_parser(
+        "outbox", help="run the Livelink filing outbox worker (any number may run at once)"
+    )
+    replays = outbox.add_mutually_exclusive_group()
+    replays.add_argument("--replay", metavar="ITEM_ID", help="requeue one failed item and exit")
+    replays.add_argument(
+        "--replay-failed", action="store_true", help="requeue every failed item and exit"
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -99,7 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(build_internal_schema().as_str())
         case "outbox":
-            asyncio.run(_outbox(settings, args.replay))
+            try:
+                return asyncio.run(_outbox(settings, args))
+            except KeyboardInterrupt:
+                # Ctrl-C: the worker has stopped and closed its connections (it logs so).
+                return 0
     return 0
 
 

@@ -28,6 +28,8 @@ class HubContext:
     principal: Principal
     store: GraphStore
     calendar: WorkingDayCalendar
+    # Records officers are told when a document has waited this long for Livelink.
+    outbox_alert_after_seconds: float = 3600.0
     scope: AccessScope = field(init=False)
     loaders: Loaders = field(init=False)
     _area_loaders: dict[str, DataLoader[str, Any]] = field(init=False, default_factory=dict)

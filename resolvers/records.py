@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, field_validator
 
 from auth.capabilities import Capability, can
-from connectors.livelink import filing
+from connectors.livelink import backlog, filing, outbox
 from connectors.livelink import records as livelink_records
+from connectors.livelink.backlog import OutboxBacklog
 from connectors.livelink.content_store import ContentIntegrityError
 from connectors.livelink.form_store import FormBytesMissing, FormStore
 from connectors.livelink.records import HoldCriteria
@@ -408,23 +409,39 @@ async def dispose_file(
 async def replay_outbox_item(
     context: HubContext, item_id: str
 ) -> Row | NotFound | NotAuthorised | TransitionRefused:
-    """Put a FAILED outbox item back in the queue."""
+    """Put a FAILED outbox item back in the queue (recording who did it)."""
     if refused := _refuse_records_management(context):
         return refused
-    replayed = await context.store.write(
-        file_statements.REPLAY_ITEM, {"itemId": item_id, "now": now_ms()}
+    outcome = await outbox.replay_item(
+        context.store, item_id, now_ms(), by=context.principal.subject
     )
-    rows = await context.store.read(file_statements.OUTBOX_ITEM, {"itemId": item_id})
-    if not rows:
+    if outcome.state is None:
         return NotFound(kind="OutboxItem", id=item_id)
-    item: Row = rows[0]["item"]
-    if not replayed:
+    if not outcome.replayed:
         return TransitionRefused(
-            current_state=item["state"],
+            current_state=outcome.state,
             allowed=(),
             reason="only a FAILED item can be replayed; this one is not parked",
         )
+    rows = await context.store.read(file_statements.OUTBOX_ITEM, {"itemId": item_id})
+    item: Row = rows[0]["item"]
     return item
+
+
+async def replay_failed_outbox_items(context: HubContext) -> int | NotAuthorised:
+    """Put every FAILED outbox item back in the queue; how many went back."""
+    if refused := _refuse_records_management(context):
+        return refused
+    return await outbox.replay_failed(context.store, now_ms(), by=context.principal.subject)
+
+
+async def outbox_backlog(context: HubContext) -> OutboxBacklog | NotAuthorised:
+    """What has not reached Livelink yet, and whether it is late enough to alert."""
+    if refused := _refuse_records_management(context):
+        return refused
+    return await backlog.outbox_backlog(
+        context.store, now_ms=now_ms(), alert_after_seconds=context.outbox_alert_after_seconds
+    )
 
 
 async def outbox_items(context: HubContext, state: str, limit: int) -> list[Row] | NotAuthorised:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from connectors.livelink import backlog as livelink_backlog
 from connectors.livelink import filing
 from connectors.livelink import records as livelink_records
 from connectors.livelink.retention import RecordClass as RetentionRecordClass
@@ -169,6 +170,12 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     created_at: datetime
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When a PENDING item is tried again (transient failures back off)"
+    )
+    leased_until: datetime | None = strawberry.field(
+        description="While a worker is delivering it: when that worker's claim runs out"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OutboxItem:
@@ -181,12 +188,44 @@ class OutboxItem:
             attempts=row["attempts"],
             last_error=row.get("lastError"),
             created_at=created_at,
+            next_attempt_at=(
+                _instant(row.get("nextAttemptAt")) if row["state"] == "PENDING" else None
+            ),
+            leased_until=_instant(row.get("leaseUntil")),
         )
 
 
 @strawberry.type(description="Outbox items in one state")
 class OutboxItemList:
     items: list[OutboxItem]
+
+
+@strawberry.type(description="FAILED outbox items put back in the queue")
+class OutboxReplayed:
+    replayed: int
+
+
+@strawberry.type(description="What has not reached Livelink yet")
+class OutboxBacklog:
+    pending: int = strawberry.field(description="Items waiting for a (further) attempt")
+    failed: int = strawberry.field(description="Items refused by Livelink, waiting for replay")
+    oldest_queued_at: datetime | None = strawberry.field(
+        description="When the oldest undelivered item was queued"
+    )
+    oldest_age_seconds: float | None
+    alert: bool = strawberry.field(
+        description="The oldest undelivered item is older than the configured threshold"
+    )
+
+    @classmethod
+    def of(cls, backlog: livelink_backlog.OutboxBacklog) -> OutboxBacklog:
+        return cls(
+            pending=backlog.pending,
+            failed=backlog.failed,
+            oldest_queued_at=_instant(backlog.oldest_created_at),
+            oldest_age_seconds=backlog.oldest_age_seconds,
+            alert=backlog.alert,
+        )
 
 
 @strawberry.input(description="Which files a hold by query covers (e.g. looked after before 2015)")
@@ -222,6 +261,12 @@ ReplayOutboxItemResult = Annotated[
     strawberry.union("ReplayOutboxItemResult"),
 ]
 OutboxItemsResult = Annotated[OutboxItemList | NotAuthorised, strawberry.union("OutboxItemsResult")]
+ReplayFailedOutboxItemsResult = Annotated[
+    OutboxReplayed | NotAuthorised, strawberry.union("ReplayFailedOutboxItemsResult")
+]
+OutboxBacklogResult = Annotated[
+    OutboxBacklog | NotAuthorised, strawberry.union("OutboxBacklogResult")
+]
 
 
 @strawberry.type
@@ -273,6 +318,13 @@ class RecordsQueries:
             result,
             lambda result: OutboxItemList(items=[OutboxItem.from_row(row) for row in result]),
         )
+
+    @strawberry.field(
+        description="How far behind Livelink filing is: undelivered items and the oldest's age"
+    )
+    async def outbox_backlog(self, info: Info[HubContext, None]) -> OutboxBacklogResult:
+        result = await record_resolvers.outbox_backlog(info.context)
+        return answer(result, OutboxBacklog.of)
 
 
 @strawberry.type
@@ -367,6 +419,15 @@ class RecordsMutations:
     ) -> ReplayOutboxItemResult:
         result = await record_resolvers.replay_outbox_item(info.context, item_id)
         return answer(result, OutboxItem.from_row)
+
+    @strawberry.mutation(
+        description="Put every FAILED Livelink outbox item back in the queue (records officers)"
+    )
+    async def replay_failed_outbox_items(
+        self, info: Info[HubContext, None]
+    ) -> ReplayFailedOutboxItemsResult:
+        result = await record_resolvers.replay_failed_outbox_items(info.context)
+        return answer(result, lambda replayed: OutboxReplayed(replayed=replayed))
 
 
 __all__ = ["RecordsMutations", "RecordsQueries"]

@@ -7,7 +7,11 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
+from connectors.livelink.backlog import OutboxBacklog
+from resolvers import records as record_resolvers
+from resolvers.context import HubContext
 from schema.outcomes import NotAuthorised, NotFound
 from workflow.calendar import WorkingDayCalendar
 from workflow.journey.case import referral_decision_due
@@ -187,11 +191,60 @@ def work_notices(rows: list[dict[str, Any]]) -> list[WorkNotice]:
     ]
 
 
+@strawberry.type(description="Records management needing a records officer: e.g. Livelink filing")
+class RecordsAlert:
+    kind: str = strawberry.field(
+        description="LIVELINK_FILING_BEHIND (a document has waited too long for Livelink) or "
+        "LIVELINK_FILING_FAILED (Livelink refused items: fix the cause, then replay them)"
+    )
+    since: datetime | None = strawberry.field(description="When the oldest such item was queued")
+    items: int
+    detail: str
+
+
+def records_alerts(backlog: object) -> list[RecordsAlert]:
+    """The work-list items the outbox backlog calls for (none for other roles)."""
+    if not isinstance(backlog, OutboxBacklog):
+        return []
+    since = (
+        datetime.fromtimestamp(backlog.oldest_created_at / 1000, UTC)
+        if backlog.oldest_created_at is not None
+        else None
+    )
+    alerts: list[RecordsAlert] = []
+    if backlog.alert:
+        hours = (backlog.oldest_age_seconds or 0) / 3600
+        alerts.append(
+            RecordsAlert(
+                kind="LIVELINK_FILING_BEHIND",
+                since=since,
+                items=backlog.pending + backlog.failed,
+                detail=f"the oldest document not yet in Livelink has waited {hours:.1f} hours",
+            )
+        )
+    if backlog.failed:
+        alerts.append(
+            RecordsAlert(
+                kind="LIVELINK_FILING_FAILED",
+                since=None,
+                items=backlog.failed,
+                detail="Livelink refused these items; fix the cause and replay them",
+            )
+        )
+    return alerts
+
+
 @strawberry.type(description="The caller's work: what is due for their children, and notices")
 class MyWork:
     items: list[WorkItem]
     notices: list[WorkNotice]
     caseload: Caseload
+
+    @strawberry.field(
+        description="Records management alerts (records officers; empty for other roles)"
+    )
+    async def records_alerts(self, info: Info[HubContext, None]) -> list[RecordsAlert]:
+        return records_alerts(await record_resolvers.outbox_backlog(info.context))
 
 
 @strawberry.type(description="A team's work: each worker's caseload and everything due")

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from connectors.livelink.backlog import OutboxBacklog, outbox_backlog
 from connectors.livelink.backoff import Backoff
 from connectors.livelink.circuit_breaker import CircuitBreaker
 from connectors.livelink.content_store import (
@@ -97,6 +98,7 @@ class OutboxSettings(Protocol):
     outbox_retry_after_cap_seconds: float
     outbox_breaker_threshold: int
     outbox_breaker_cooldown_seconds: float
+    outbox_alert_after_seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,9 @@ class OutboxPolicy:
     retry_after_cap_seconds: float = 3600.0
     breaker_threshold: int = 5
     breaker_cooldown_seconds: float = 60.0
+    alert_after_seconds: float = 3600.0
+    # How often a running worker logs the backlog (counts and ages only).
+    progress_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         if self.poll_seconds <= 0 or self.batch_size < 1:
@@ -132,6 +137,7 @@ class OutboxPolicy:
             retry_after_cap_seconds=settings.outbox_retry_after_cap_seconds,
             breaker_threshold=settings.outbox_breaker_threshold,
             breaker_cooldown_seconds=settings.outbox_breaker_cooldown_seconds,
+            alert_after_seconds=settings.outbox_alert_after_seconds,
         )
 
     def backoff(self, rng: random.Random | None = None) -> Backoff:
@@ -485,14 +491,40 @@ class OutboxWorker:
     async def run(self) -> None:
         """Deliver forever, one pass every `poll_seconds` (cancel to stop)."""
         log.info("outbox worker %s started", self.owner)
-        while True:
-            try:
-                await self.deliver_due(time.time_ns() // 1_000_000)
-            except Exception as exc:
-                # The graph briefly unreachable, say: leases run out and the next pass
-                # picks the items up. Only the class is logged (no query text).
-                log.error("outbox pass failed (%s); retrying next poll", type(exc).__name__)
-            await asyncio.sleep(self.policy.poll_seconds)
+        next_progress = 0.0
+        try:
+            while True:
+                try:
+                    await self.deliver_due(time.time_ns() // 1_000_000)
+                    if self._monotonic() >= next_progress:
+                        next_progress = self._monotonic() + self.policy.progress_seconds
+                        await self.log_backlog()
+                except Exception as exc:
+                    # The graph briefly unreachable, say: leases run out and the next pass
+                    # picks the items up. Only the class is logged (no query text).
+                    log.error("outbox pass failed (%s); retrying next poll", type(exc).__name__)
+                await asyncio.sleep(self.policy.poll_seconds)
+        finally:
+            # Cancelled (Ctrl-C, SIGTERM, shutdown): unstarted claims were handed back.
+            log.info("outbox worker %s stopped", self.owner)
+
+    async def log_backlog(self) -> OutboxBacklog:
+        """Log what is not in Livelink yet (a warning once it is older than the alert)."""
+        backlog = await outbox_backlog(
+            self.store,
+            now_ms=time.time_ns() // 1_000_000,
+            alert_after_seconds=self.policy.alert_after_seconds,
+        )
+        log.log(
+            logging.WARNING if backlog.alert else logging.INFO,
+            "outbox backlog: pending=%d failed=%d oldest=%s breaker=%s%s",
+            backlog.pending,
+            backlog.failed,
+            "-" if backlog.oldest_age_seconds is None else f"{backlog.oldest_age_seconds:.0f}s",
+            self.breaker.state,
+            " ALERT: older than the alert threshold" if backlog.alert else "",
+        )
+        return backlog
 
     def start(self) -> None:
         """Run in the background of the current event loop."""
