@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.livelink.content_server import ContentServerCategory, ContentServerSettings
@@ -83,6 +83,21 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="warn records officers when an item is undelivered this long"
     )
     local_authority_name: str = "Hertfordshire County Council"
+
+    @model_validator(mode="after")
+    def _outbox_waits_fit(self) -> Settings:
+        if self.outbox_delivery_deadline_seconds >= self.outbox_lease_seconds:
+            # A lease that can run out under a delivery lets a second worker start it.
+            raise ValueError(
+                "LCS_HUB_OUTBOX_DELIVERY_DEADLINE_SECONDS must be below"
+                " LCS_HUB_OUTBOX_LEASE_SECONDS"
+            )
+        if self.outbox_backoff_base_seconds > self.outbox_backoff_cap_seconds:
+            raise ValueError(
+                "LCS_HUB_OUTBOX_BACKOFF_BASE_SECONDS must not exceed"
+                " LCS_HUB_OUTBOX_BACKOFF_CAP_SECONDS"
+            )
+        return self
 
     @property
     def graph_dir(self) -> Path:

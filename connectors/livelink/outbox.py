@@ -469,7 +469,7 @@ class OutboxWorker:
             state,
             "" if permanent else f", next attempt in {wait_ms / 1000:.1f} s",
         )
-        await self.store.write(
+        recorded = await self.store.write(
             statements.MARK_ATTEMPT_FAILED,
             {
                 "itemId": item["id"],
@@ -481,6 +481,9 @@ class OutboxWorker:
                 "state": state,
             },
         )
+        if not recorded:
+            # The lease ran out and another worker holds the item: its record stands.
+            log.warning("outbox item %s: lease lost before the attempt was recorded", item["id"])
         return state
 
     async def replay(self, item_id: str, now_ms: int, *, by: str = "cli") -> bool:

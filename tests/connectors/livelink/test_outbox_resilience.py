@@ -276,3 +276,31 @@ async def test_permanent_refusals_park_items_as_failed_with_the_reason(
     assert all(f"HTTP {status}" in item["lastError"] for item in parked)
     # A refusal is the item's fault, not an outage: the circuit stays closed.
     assert worker.breaker.state is BreakerState.CLOSED
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+def test_outbox_settings_are_bounded_and_a_lease_must_outlast_a_delivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from hub.settings import Settings
+
+    monkeypatch.setenv("LCS_HUB_OUTBOX_LEASE_SECONDS", "60")
+    monkeypatch.setenv("LCS_HUB_OUTBOX_DELIVERY_DEADLINE_SECONDS", "60")
+    with pytest.raises(ValidationError, match="LCS_HUB_OUTBOX_DELIVERY_DEADLINE_SECONDS"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    monkeypatch.setenv("LCS_HUB_OUTBOX_DELIVERY_DEADLINE_SECONDS", "30")
+    monkeypatch.setenv("LCS_HUB_OUTBOX_BREAKER_THRESHOLD", "0")
+    with pytest.raises(ValidationError, match="outbox_breaker_threshold"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    monkeypatch.setenv("LCS_HUB_OUTBOX_BREAKER_THRESHOLD", "7")
+
+    policy = OutboxPolicy.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+
+    assert (policy.lease_seconds, policy.delivery_deadline_seconds) == (60, 30)
+    assert policy.breaker().threshold == 7
+    with pytest.raises(ValueError, match="below lease_seconds"):
+        OutboxPolicy(lease_seconds=10, delivery_deadline_seconds=10)
