@@ -57,6 +57,9 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     from hub.app import content_store_from_settings, form_store_from_settings, open_settings_graph
     from workflow.ids import now_ms
 
+    if args.replay or args.replay_failed:
+        # A one-shot command answers in one line; the engine's start-up chatter is noise.
+        logging.getLogger().setLevel(logging.WARNING)
     opened = open_settings_graph(settings)
     try:
         if args.replay_failed:
