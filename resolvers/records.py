@@ -444,6 +444,12 @@ async def outbox_backlog(context: HubContext) -> OutboxBacklog | NotAuthorised:
     )
 
 
+async def outbox_backlog_for_work_list(context: HubContext) -> OutboxBacklog | None:
+    """The backlog on the caller's work list: None (and no read) unless they manage records."""
+    result = await outbox_backlog(context)
+    return None if isinstance(result, NotAuthorised) else result
+
+
 async def outbox_items(context: HubContext, state: str, limit: int) -> list[Row] | NotAuthorised:
     """Outbox items in one state (FAILED: what needs a records officer's attention)."""
     if refused := _refuse_records_management(context):

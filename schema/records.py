@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from connectors.livelink import backlog as livelink_backlog
 from connectors.livelink import filing
 from connectors.livelink import records as livelink_records
 from connectors.livelink.retention import RecordClass as RetentionRecordClass
@@ -23,6 +22,9 @@ from schema.outcomes import (
     TransitionRefused,
     answer,
 )
+
+if TYPE_CHECKING:
+    from connectors.livelink import backlog as livelink_backlog
 
 RecordClass = strawberry.enum(
     RetentionRecordClass, name="RecordClass", description="A retention record class"

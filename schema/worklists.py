@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from connectors.livelink.backlog import OutboxBacklog
 from resolvers import records as record_resolvers
 from resolvers.context import HubContext
 from schema.outcomes import NotAuthorised, NotFound
@@ -17,6 +16,9 @@ from workflow.calendar import WorkingDayCalendar
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS, timescale_rule
+
+if TYPE_CHECKING:
+    from connectors.livelink.backlog import OutboxBacklog
 
 # "Due soon" on a work list: within a working week.
 DUE_SOON_WORKING_DAYS = 5
@@ -202,9 +204,9 @@ class RecordsAlert:
     detail: str
 
 
-def records_alerts(backlog: object) -> list[RecordsAlert]:
-    """The work-list items the outbox backlog calls for (none for other roles)."""
-    if not isinstance(backlog, OutboxBacklog):
+def records_alerts(backlog: OutboxBacklog | None) -> list[RecordsAlert]:
+    """The work-list items the outbox backlog calls for (none without one)."""
+    if backlog is None:
         return []
     since = (
         datetime.fromtimestamp(backlog.oldest_created_at / 1000, UTC)
@@ -244,7 +246,7 @@ class MyWork:
         description="Records management alerts (records officers; empty for other roles)"
     )
     async def records_alerts(self, info: Info[HubContext, None]) -> list[RecordsAlert]:
-        return records_alerts(await record_resolvers.outbox_backlog(info.context))
+        return records_alerts(await record_resolvers.outbox_backlog_for_work_list(info.context))
 
 
 @strawberry.type(description="A team's work: each worker's caseload and everything due")
