@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 
@@ -26,7 +27,7 @@ from connectors.livelink.content_store import (
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import DeliveryReport, OutboxPolicy, OutboxWorker
-from graph import FalkorDBStore
+from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher import files as statements
 from tests.connectors.livelink.fake_content_server import FakeContentServer
 from tests.connectors.livelink.outbox_world import (
@@ -272,3 +273,56 @@ async def test_a_worker_starts_no_item_its_lease_would_not_cover_and_hands_it_ba
     assert sum(report.delivered for report in passes) == 4
     assert set(content.deliveries.values()) == {1}
     assert await graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 3, "OPEN_FILE:DELIVERED": 1}
+
+
+async def test_workers_in_threads_each_with_its_own_loop_and_connections_file_once(
+    engine: EmbeddedEngine, store: FalkorDBStore, forms: FormStore, tmp_path: Path
+) -> None:
+    await world_with_documents(store, forms)
+    root = tmp_path / "content"
+    await EmbeddedContentStore.open(root)
+    assert engine.socket_path is not None
+    socket_path = engine.socket_path
+
+    def work_in_a_thread(number: int) -> int:
+        async def main() -> int:
+            graph = FalkorDBStore(socket_path, store.graph_name)
+            content = await EmbeddedContentStore.open(root)
+            worker = OutboxWorker(
+                graph,
+                _Recording(content, deliveries[number], lambda: None),
+                form_store=forms,
+                policy=OutboxPolicy(batch_size=1),
+                owner=f"thread-{number}",
+            )
+            delivered = 0
+            try:
+                for _ in range(50):
+                    report = await worker.deliver_due(T0)
+                    delivered += report.delivered
+                    if report == DeliveryReport():
+                        break
+            finally:
+                await content.aclose()
+                await graph.close()
+            return delivered
+
+        return asyncio.run(main())
+
+    results: list[int] = [0] * WORKERS
+    # One counter per thread (summed after), so counting needs no lock.
+    deliveries: list[Counter[str]] = [Counter() for _ in range(WORKERS)]
+
+    async def run(number: int) -> None:
+        results[number] = await anyio.to_thread.run_sync(work_in_a_thread, number)
+
+    async with anyio.create_task_group() as group:
+        for number in range(WORKERS):
+            group.start_soon(run, number)
+
+    assert sum(results) == 12
+    assert set(sum(deliveries, Counter()).values()) == {1}
+    assert sum(sum(deliveries, Counter()).values()) == 12
+    filed = embedded_versions(root)
+    assert sorted(v["delivery_key"] for v in filed) == await file_item_ids(store)
+    assert await graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
