@@ -486,11 +486,6 @@ class OutboxWorker:
             log.warning("outbox item %s: lease lost before the attempt was recorded", item["id"])
         return state
 
-    async def replay(self, item_id: str, now_ms: int, *, by: str = "cli") -> bool:
-        """Put a FAILED item back in the queue; False if there is no such failed item."""
-        outcome = await replay_item(self.store, item_id, now_ms, by=by)
-        return outcome.replayed
-
     async def run(self) -> None:
         """Deliver forever, one pass every `poll_seconds` (cancel to stop)."""
         log.info("outbox worker %s started", self.owner)

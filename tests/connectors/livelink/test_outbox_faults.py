@@ -18,7 +18,13 @@ from connectors.livelink.content_server import ContentServerStore
 from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
-from connectors.livelink.outbox import OutboxPolicy, OutboxWorker, replay_failed
+from connectors.livelink.outbox import (
+    OutboxPolicy,
+    OutboxWorker,
+    ReplayOutcome,
+    replay_failed,
+    replay_item,
+)
 from graph import FalkorDBStore, GraphUnavailable, Params, Row
 from graph.cypher import documents as document_statements
 from tests.connectors.livelink.fake_content_server import FakeContentServer
@@ -193,7 +199,9 @@ async def test_a_refused_item_is_parked_as_failed_and_a_bulk_replay_delivers_it_
         "MATCH (o:OutboxItem) RETURN DISTINCT o.replayedBy AS by, o.attempts AS attempts"
     )
     assert replayed == [{"by": "records-officer", "attempts": 0}]
-    assert await worker.replay("no-such-item", T0) is False
+    assert await replay_item(store, "no-such-item", T0, by="records-officer") == ReplayOutcome(
+        replayed=False, state=None
+    )
     second = await worker.deliver_due(T0 + 101 * HOUR)
 
     assert second.delivered == 12
