@@ -12,6 +12,8 @@ How delivery holds up:
   item is in one worker's hands at a time, and a crashed worker's items are taken over
   once its leases run out. A worker only starts an item whose lease outlasts the
   delivery deadline, so a lease never expires under a delivery still in flight.
+  Instants come from each worker's clock: keep the machines' clocks synchronised
+  (NTP); the gap between lease and deadline (3 minutes by default) absorbs skew.
 * **Idempotent delivery.** The store files by delivery key (the item id): a retry after
   a lost reply, or a takeover after a crash, finds what was filed instead of filing it
   again.
@@ -218,11 +220,13 @@ class OutboxWorker:
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Args:
-        policy: pacing, leases, back-off and breaker (defaults otherwise).
-        owner: the lease owner id (one per worker; `worker_id()` by default).
-        rng: the jitter's source (tests seed it).
-        monotonic: measures time spent inside a pass (tests freeze it).
+        """A worker; nothing runs until `deliver_due`, `run` or `start`.
+
+        Args:
+            policy: pacing, leases, back-off and breaker (defaults otherwise).
+            owner: the lease owner id (one per worker; `worker_id()` by default).
+            rng: the jitter's source (tests seed it).
+            monotonic: measures time spent inside a pass (tests freeze it).
         """
         self.store = store
         self.content_store = content_store
