@@ -61,4 +61,6 @@ def access_scope(principal: Principal) -> AccessScope:
         team=principal.team_id if can(principal, Capability.READ_RELATED) else None,
         view_all=can(principal, Capability.READ_ALL),
         now_ms=now_ms(),
+        audience=principal.audience.value,
+        agency=principal.agency_id if principal.is_partner else None,
     )

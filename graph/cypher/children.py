@@ -6,7 +6,7 @@ one round trip per level of the query, not one per child.
 
 from __future__ import annotations
 
-from graph.cypher.access import only_visible
+from graph.cypher.access import child_visible, only_visible
 
 CHILD_FIELDS = (
     "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
@@ -30,21 +30,29 @@ LIMIT $limit
 """
 
 
-FAMILIES_OF = """
+# A household or a relative who is a child is named only if the caller may see that
+# child in their own right: a sibling's record must not reopen a restricted or
+# forbidden child (the row rule applies on every path, not only at the roots).
+FAMILIES_OF = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})-[:MEMBER_OF]->(f:Family)
+MATCH (c:Child {{id: childId}})-[:MEMBER_OF]->(f:Family)
 OPTIONAL MATCH (f)<-[m:MEMBER_OF]-(p:Person)
-WITH childId, f, p, m ORDER BY p.dateOfBirth
-WITH childId, f, collect(p {.id, .givenName, .familyName, .dateOfBirth, .unborn,
-     kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END, householdRole: m.role}) AS members
-RETURN childId, f {.id, .name} AS family, members
+WITH childId, f, p, m,
+     CASE WHEN p IS NULL THEN false ELSE {child_visible("p")} END AS shown
+WITH childId, f, p, m, shown ORDER BY p.dateOfBirth
+WITH childId, f, collect(CASE WHEN shown THEN p {{.id, .givenName, .familyName, .dateOfBirth,
+     .unborn, kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END, householdRole: m.role}}
+     END) AS members
+RETURN childId, f {{.id, .name}} AS family, members
 """
 
-RELATIONSHIPS_OF = """
+RELATIONSHIPS_OF = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})-[r:RELATED_TO]->(p:Person)
-RETURN childId, r.type AS type, p {.id, .givenName, .familyName, .dateOfBirth, .unborn,
-       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END} AS person
+MATCH (c:Child {{id: childId}})-[r:RELATED_TO]->(p:Person)
+WITH childId, r, p, {child_visible("p")} AS shown
+WHERE shown
+RETURN childId, r.type AS type, p {{.id, .givenName, .familyName, .dateOfBirth, .unborn,
+       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END}} AS person
 ORDER BY r.type, p.familyName, p.givenName
 """
 

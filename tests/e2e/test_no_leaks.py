@@ -160,3 +160,108 @@ async def test_every_internal_field_of_a_child_resolves_for_its_social_worker(
         " RETURN DISTINCT c.id AS id"
     )
     assert {row["id"] for row in audited} >= _children_in(data)
+
+
+# ---- relatives: the row rule holds on every path, not only at the roots ----------------
+
+ENQUIRY_FAMILY = "query { enquiryChildren { __typename id family { members { person {"
+ENQUIRY_FAMILY += " __typename id givenName dateOfBirth kind } } } } }"
+SIBLINGS_OF = "query ($id: ID!) { child(id: $id) { id family { members { person { id"
+SIBLINGS_OF += " givenName dateOfBirth } } } relationships { type person { id givenName } } } }"
+RESTRICT = (
+    'mutation ($id: ID!) { restrictRecord(childId: $id, restricted: true, reason: "adoption")'
+    " { __typename } }"
+)
+
+
+def _enquiry_children(world: county.County) -> list[str]:
+    return list(world.enquiries[0]["childIds"])
+
+
+async def test_a_restricted_sibling_is_not_named_to_police_through_a_family(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    shown, restricted = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    police = bearer(settings, "police")
+    before = await graphql(client, police, ENQUIRY_FAMILY)
+    assert restricted in _children_in(before), "the sibling is visible before the restriction"
+    done = await graphql(client, bearer(settings, "team-manager"), RESTRICT, {"id": restricted})
+    assert done["restrictRecord"]["__typename"] == "RecordRestriction"
+    after = await graphql(client, police, ENQUIRY_FAMILY)
+    assert restricted not in _children_in(after)
+    assert shown in {child["id"] for child in after["enquiryChildren"]}
+    # The adults of the household are still there: only the restricted child is omitted.
+    members = [m["person"] for c in after["enquiryChildren"] for m in c["family"]["members"]]
+    assert any(person["kind"] == "ADULT" for person in members)
+    assert restricted not in str(after)
+
+
+async def test_police_see_siblings_only_while_they_are_in_the_enquiry(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    inside, outside = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    await store.write(
+        "MATCH (:MultiAgencyEnquiry)-[r:CONCERNS]->(:Child {id: $id}) DELETE r", {"id": outside}
+    )
+    data = await graphql(client, bearer(settings, "police"), ENQUIRY_FAMILY)
+    assert inside in _children_in(data)
+    assert outside not in _children_in(data)
+
+
+async def test_a_worker_who_loses_a_child_does_not_see_it_through_a_sibling(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    sibling, moved = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    sam = bearer(settings, "social-worker")
+    before = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert moved in _children_in_people(before)
+    # Transferred to a worker in another team: Sam's relationship with the child ends.
+    await store.write(
+        "MATCH (c:Child {id: $id})-[a:ALLOCATED_TO|RESPONSIBLE_TEAM]->() DELETE a"
+        " WITH DISTINCT c MATCH (w:Worker {id: 'team-front-door-sw1'})"
+        " MATCH (t:Team {id: 'team-front-door'})"
+        " CREATE (c)-[:ALLOCATED_TO]->(w) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"id": moved},
+    )
+    lost = await graphql(client, sam, "query ($id: ID!) { child(id: $id) { id } }", {"id": moved})
+    assert lost["child"] is None
+    after = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert after["child"]["id"] == sibling
+    assert moved not in _children_in_people(after)
+    assert moved not in str(after)
+
+
+async def test_a_grant_that_expires_mid_session_closes_every_path(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    sibling, restricted = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    sam = bearer(settings, "social-worker")
+    await graphql(client, bearer(settings, "team-manager"), RESTRICT, {"id": restricted})
+    assert restricted not in _children_in_people(
+        await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    )
+    await store.write(
+        "MATCH (c:Child {id: $id}) CREATE (:Grant {id: 'g-1', workerId: 'worker-sw-demo',"
+        " expiresAt: $until})-[:GRANTS_ACCESS_TO]->(c)",
+        {"id": restricted, "until": 4_102_444_800_000},
+    )
+    granted = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert restricted in _children_in_people(granted)
+    await store.write("MATCH (g:Grant {id: 'g-1'}) SET g.expiresAt = 1")
+    expired = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert restricted not in _children_in_people(expired)
+    assert restricted not in str(expired)
+
+
+def _children_in_people(value: Any) -> set[str]:
+    """Every person id in an answer (the internal probe selects no `kind`)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if "id" in value:
+            found.add(value["id"])
+        for item in value.values():
+            found |= _children_in_people(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _children_in_people(item)
+    return found
