@@ -128,3 +128,14 @@ def only_visible(child: str, *carry: str) -> str:
         f"WHERE visibleToViewer\n"
         f"WITH {kept}"
     )
+
+
+# Who the caller is in the authority's own record: role and team are read here on every
+# request, never taken from the token's claims. A worker in several teams is read as the
+# first by id, deterministically.
+WORKER_RECORD = """
+MATCH (w:Worker {id: $subject})
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
+WITH w, t ORDER BY t.id
+RETURN w.role AS role, w.name AS name, collect(t.id)[0] AS team
+"""

@@ -12,7 +12,7 @@ from bench import county
 from graph import FalkorDBStore
 from hub.app import token_settings
 from hub.settings import Settings
-from tests.helpers import bearer, graphql
+from tests.helpers import add_worker, bearer, graphql
 
 pytestmark = pytest.mark.anyio
 
@@ -91,6 +91,7 @@ async def test_restricted_records_need_an_unexpired_grant(
     child_id = _sams_children(demo)[0]
     sam = bearer(settings, "social-worker")
     manager = bearer(settings, "team-manager")
+    await add_worker(store, "records-1", "records_officer")
     records = _token(settings, "records-1", "records_officer")
     query = "query ($id: ID!) { child(id: $id) { id } }"
     restrict = await graphql(
@@ -123,6 +124,7 @@ async def test_restricted_records_need_an_unexpired_grant(
 async def test_the_training_gate_blocks_writes_until_the_last_module(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
 ) -> None:
+    await add_worker(store, "admin-1", "system_administrator")
     admin = _token(settings, "admin-1", "system_administrator")
     sam = bearer(settings, "social-worker")
     csv = (
@@ -214,6 +216,7 @@ async def test_partners_must_state_an_allowed_purpose(
 async def test_the_case_narrative_needs_its_capability(
     client: httpx.AsyncClient,
     settings: Settings,
+    store: FalkorDBStore,
     demo: county.County,
     role: str,
     sees_notes: bool,
@@ -221,15 +224,22 @@ async def test_the_case_narrative_needs_its_capability(
     child_id = next(c["childId"] for c in demo.contacts if c["outcome"])
     worker = next(c["worker"] for c in demo.contacts if c["childId"] == child_id)
     team = next(w["team"] for w in demo.workers if w["id"] == worker)
-    headers = _token(settings, worker, role, team)
+    # A colleague in the allocated worker's team, with the role under test on record.
+    await add_worker(store, f"colleague-{role}", role, team)
+    headers = _token(settings, f"colleague-{role}", role, team)
     data = await graphql(
         client,
         headers,
-        "query ($id: ID!) { child(id: $id) { id caseNotes { text } } }",
+        "query ($id: ID!) { child(id: $id) { id caseNotes { text } contacts { summary }"
+        " chronology { title } } }",
         {"id": child_id},
     )
     assert data["child"]["id"] == child_id
     assert bool(data["child"]["caseNotes"]) is sees_notes
+    assert bool(data["child"]["chronology"]) is sees_notes
+    summaries = [contact["summary"] for contact in data["child"]["contacts"]]
+    assert summaries
+    assert all(bool(summary) is sees_notes for summary in summaries)
 
 
 async def test_reading_a_childs_records_elsewhere_in_the_schema_is_audited_too(
