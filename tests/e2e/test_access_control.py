@@ -258,3 +258,98 @@ async def test_reading_a_childs_records_elsewhere_in_the_schema_is_audited_too(
     )
     audited = await _audited(store, "worker-sw-demo")
     assert set(audited[child_id]) >= {"id", "status"}
+
+
+# ---- authority from the record, not the token ----------------------------------------
+
+WHO_AND_WHAT = (
+    "query ($id: ID!, $t: String!) { me { role teamId } child(id: $id) { id }"
+    " searchChildren(term: $t) { id } }"
+)
+
+
+async def test_a_subject_with_no_worker_record_reads_nothing(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child_id = _sams_children(demo)[0]
+    family_name = next(p["familyName"] for p in demo.children if p["id"] == child_id)
+    # The token claims Sam's team and a role that reads everything; no worker record backs it.
+    for role in ("social_worker", "performance_analyst"):
+        headers = _token(settings, "stranger", role, "team-safeguarding-north")
+        data = await graphql(client, headers, WHO_AND_WHAT, {"id": child_id, "t": family_name})
+        assert data["child"] is None
+        assert data["searchChildren"] == []
+        assert data["me"]["teamId"] is None
+
+
+async def test_team_and_role_claims_are_not_trusted(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child_id = _sams_children(demo)[0]
+    family_name = next(p["familyName"] for p in demo.children if p["id"] == child_id)
+    # A front-door social worker claiming Sam's team and a manager's role.
+    headers = _token(settings, "team-front-door-sw1", "team_manager", "team-safeguarding-north")
+    data = await graphql(client, headers, WHO_AND_WHAT, {"id": child_id, "t": family_name})
+    assert data["me"] == {"role": "social_worker", "teamId": "team-front-door"}
+    assert data["child"] is None
+    assert child_id not in {child["id"] for child in data["searchChildren"]}
+
+
+CLOSE = (
+    "mutation ($id: ID!) { closeMultiAgencyEnquiry(enquiryId: $id) { __typename"
+    " ... on ClosedEnquiry { id } } }"
+)
+
+
+async def test_closing_an_enquiry_needs_the_relationship_reading_needs(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    [enquiry] = await store.read("MATCH (e:MultiAgencyEnquiry) RETURN e.id AS id")
+    police = bearer(settings, "police")
+    listed = "{ enquiryChildren { id } }"
+    stranger = _token(settings, "team-front-door-sw1", "social_worker")
+    refused = await graphql(client, stranger, CLOSE, {"id": enquiry["id"]})
+    assert refused["closeMultiAgencyEnquiry"] == {"__typename": "NotFound"}
+    assert (await graphql(client, police, listed))["enquiryChildren"]
+    closed = await graphql(client, bearer(settings, "social-worker"), CLOSE, {"id": enquiry["id"]})
+    assert closed["closeMultiAgencyEnquiry"] == {
+        "__typename": "ClosedEnquiry",
+        "id": enquiry["id"],
+    }
+    assert (await graphql(client, police, listed))["enquiryChildren"] == []
+
+
+async def test_the_analyst_reads_no_narrative_through_summaries_or_forms(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    child_id = next(c["childId"] for c in demo.contacts if c["worker"] == "worker-sw-demo")
+    [contact] = await store.read(
+        "MATCH (k:Contact)-[:ABOUT]->(:Child {id: $id}) RETURN k.id AS id LIMIT 1", {"id": child_id}
+    )
+    generated = await graphql(
+        client,
+        bearer(settings, "social-worker"),
+        'mutation ($c: ID!, $k: ID) { generateForm(childId: $c, templateKey: "contact_record",'
+        " sourceId: $k) { __typename ... on GeneratedForm { version { id } } } }",
+        {"c": child_id, "k": contact["id"]},
+    )
+    version = generated["generateForm"]["version"]["id"]
+    download = (
+        "query ($v: ID!) { documentContent(versionId: $v) { __typename"
+        " ... on DocumentContent { contentBase64 } } }"
+    )
+    sam = await graphql(client, bearer(settings, "social-worker"), download, {"v": version})
+    assert sam["documentContent"]["__typename"] == "DocumentContent"
+    await add_worker(store, "analyst-1", "performance_analyst")
+    analyst = _token(settings, "analyst-1", "performance_analyst")
+    refused = await graphql(client, analyst, download, {"v": version})
+    assert refused["documentContent"] == {"__typename": "NotAuthorised"}
+    seen = await graphql(
+        client,
+        analyst,
+        "query ($id: ID!) { child(id: $id) { id contacts { receivedDate summary } } }",
+        {"id": child_id},
+    )
+    contacts = seen["child"]["contacts"]
+    assert contacts
+    assert all(contact["summary"] is None and contact["receivedDate"] for contact in contacts)
