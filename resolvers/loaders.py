@@ -80,8 +80,14 @@ class Loaders:
             )
         )
         # Family members and relatives who are children pass the same row rule.
-        self.family = DataLoader(
-            one_per_key(store, children.FAMILIES_OF, "childId", params=visible)
+        self.family = DataLoader(one_per_key(store, children.FAMILIES_OF, "key", params=visible))
+        self.family_by_id = DataLoader(
+            one_per_key(store, children.FAMILIES_BY_ID, "key", params=visible)
+        )
+        self.person = DataLoader(
+            one_per_key(
+                store, children.PEOPLE_BY_ID, "key", value=_column("person"), params=visible
+            )
         )
         self.relationships = DataLoader(
             many_per_key(store, children.RELATIONSHIPS_OF, "childId", params=visible)

@@ -33,17 +33,46 @@ LIMIT $limit
 # A household or a relative who is a child is named only if the caller may see that
 # child in their own right: a sibling's record must not reopen a restricted or
 # forbidden child (the row rule applies on every path, not only at the roots).
-FAMILIES_OF = f"""
-UNWIND $ids AS childId
-MATCH (c:Child {{id: childId}})-[:MEMBER_OF]->(f:Family)
+_MEMBERS = f"""
 OPTIONAL MATCH (f)<-[m:MEMBER_OF]-(p:Person)
-WITH childId, f, p, m,
+WITH key, f, p, m,
      CASE WHEN p IS NULL THEN false ELSE {child_visible("p")} END AS shown
-WITH childId, f, p, m, shown ORDER BY p.dateOfBirth
-WITH childId, f, collect(CASE WHEN shown THEN p {{.id, .givenName, .familyName, .dateOfBirth,
+WITH key, f, p, m, shown ORDER BY p.dateOfBirth
+WITH key, f, collect(CASE WHEN shown THEN p {{.id, .givenName, .familyName, .dateOfBirth,
      .unborn, kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END, householdRole: m.role}}
      END) AS members
-RETURN childId, f {{.id, .name}} AS family, members
+RETURN key, f {{.id, .name}} AS family, members
+"""
+
+FAMILIES_OF = f"""
+UNWIND $ids AS key
+MATCH (c:Child {{id: key}})-[:MEMBER_OF]->(f:Family)
+{_MEMBERS}"""
+
+# Federation `_entities`: a household is found only through a child of it the caller may see.
+FAMILIES_BY_ID = f"""
+UNWIND $ids AS key
+MATCH (f:Family {{id: key}})<-[:MEMBER_OF]-(c:Child)
+{only_visible("c", "key", "f")}
+WITH DISTINCT key, f
+{_MEMBERS}"""
+
+# Federation `_entities`: a child by the child's own rule; an adult only through a child
+# the caller may see whose household they share or who is related to them.
+PEOPLE_BY_ID = f"""
+UNWIND $ids AS key
+MATCH (p:Person {{id: key}})
+OPTIONAL MATCH (p)-[:MEMBER_OF]->(:Family)<-[:MEMBER_OF]-(household:Child)
+WITH key, p, collect(household) AS households
+OPTIONAL MATCH (p)<-[:RELATED_TO]-(relative:Child)
+WITH key, p, households, collect(relative) AS relatives
+WITH key, p, CASE WHEN p:Child THEN [p] ELSE households + relatives END AS through
+UNWIND through AS c
+WITH key, p, c
+{only_visible("c", "key", "p")}
+WITH DISTINCT key, p
+RETURN key, p {{.id, .givenName, .familyName, .dateOfBirth, .unborn,
+       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END}} AS person
 """
 
 RELATIONSHIPS_OF = f"""

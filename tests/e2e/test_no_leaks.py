@@ -12,14 +12,16 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLUnionType
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLUnionType, Undefined
 
 from auth.principal import Audience
 from bench import county, personas
 from graph import FalkorDBStore
+from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
 from schema.build import build_schema
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql
+from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
 
@@ -265,3 +267,265 @@ def _children_in_people(value: Any) -> set[str]:
         for item in value:
             found |= _children_in_people(item)
     return found
+
+
+# ---- the generated matrix: every schema path that can reach a child ---------------------
+#
+# The paths are generated from each audience's schema (introspection), not listed by hand:
+# from every root, every field that leads within `_DEPTH` levels to a Child, a Person (who
+# may be a child) or a `childId`. Each root is called with every scenario value its required
+# arguments can take, and every child in every answer must be one the audience's rule, as
+# written independently below, admits at that moment.
+
+_DEPTH = 5
+_CHILD_TYPES = frozenset({"Child", "Person"})
+_IDENTITY = ("id", "kind", "childId")
+RESTRICTED = "C0000100"  # has a contact (so a form), in the police enquiry
+OUT_OF_ENQUIRY = "C0000102"  # a sibling taken out of the enquiry
+TRANSFERRED = "C0000002"  # a sibling of Sam's children, moved to another team
+SCENARIO_FAMILIES = ("family-00000", "family-00001", "family-00002")
+
+# Written apart from graph/cypher/access.py, as the rules read in the issue.
+SAMS_CHILDREN = """
+MATCH (c:Child)
+WHERE (c)-[:ALLOCATED_TO]->(:Worker {id: 'worker-sw-demo'})
+   OR (c)-[:RESPONSIBLE_TEAM]->(:Team {id: 'team-safeguarding-north'})
+RETURN c.id AS id, coalesce(c.restricted, false) AS restricted
+"""
+FORCE_CHILDREN = """
+MATCH (:Agency {id: 'agency-police'})<-[:PARTY]-(e:MultiAgencyEnquiry)-[:CONCERNS]->(c:Child)
+WHERE e.status = 'OPEN'
+RETURN DISTINCT c.id AS id, coalesce(c.restricted, false) AS restricted
+"""
+SAMS_GRANTS = """
+MATCH (g:Grant {workerId: 'worker-sw-demo'})-[:GRANTS_ACCESS_TO]->(c:Child)
+WHERE g.expiresAt > $now
+RETURN c.id AS id
+"""
+
+
+def _reaching_children(graphql_type: Any, depth: int) -> str | None:
+    """A selection of every field below `graphql_type` that can reach a child, or None."""
+    if isinstance(graphql_type, GraphQLUnionType):
+        members = [
+            f"... on {member.name} {{ {below} }}"
+            for member in graphql_type.types
+            if (below := _reaching_children(member, depth))
+        ]
+        return f"__typename {' '.join(members)}" if members else None
+    if not isinstance(graphql_type, GraphQLObjectType):
+        return None
+    parts: list[str] = []
+    reaches = graphql_type.name in _CHILD_TYPES
+    for name, field in graphql_type.fields.items():
+        if any(
+            isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
+            for arg in field.args.values()
+        ):
+            continue
+        inner = _unwrap(field.type)
+        if isinstance(inner, GraphQLObjectType | GraphQLUnionType):
+            below = _reaching_children(inner, depth - 1) if depth > 0 else None
+            if below:
+                parts.append(f"{name} {{ {below} }}")
+                reaches = True
+        elif name in _IDENTITY:
+            parts.append(name)
+            reaches = reaches or name == "childId"
+    return " ".join(["__typename", *parts]) if reaches else None
+
+
+def _paths(selection: str) -> set[str]:
+    """The dotted paths of a selection, type conditions left out (what the walk covers)."""
+    found: set[str] = set()
+    stack: list[str] = []
+    last = ""
+    condition = False
+    for token in selection.replace("{", " { ").replace("}", " } ").split():
+        if token == "{":
+            stack.append(last)
+        elif token == "}":
+            stack.pop()
+        elif token == "...":
+            continue
+        elif token == "on":
+            condition = True
+        elif condition:
+            last, condition = "", False
+        else:
+            last = token
+            found.add(".".join(part for part in [*stack, token] if part))
+    return found
+
+
+def _children_named(value: Any) -> set[str]:
+    found = _children_in(value)
+
+    def walk(item: Any) -> None:
+        if isinstance(item, dict):
+            if isinstance(item.get("childId"), str):
+                found.add(item["childId"])
+            for inner in item.values():
+                walk(inner)
+        elif isinstance(item, list):
+            for inner in item:
+                walk(inner)
+
+    walk(value)
+    return found
+
+
+async def _scenario_values(store: FalkorDBStore, world: county.County) -> dict[str, list[Any]]:
+    children = [c for c in world.children if c["family"] in SCENARIO_FAMILIES]
+    ids = [c["id"] for c in children]
+    records = await store.read(
+        "UNWIND $ids AS id MATCH (:Child {id: id})<-[:ABOUT]-(r) WHERE r.id IS NOT NULL"
+        " RETURN DISTINCT r.id AS id",
+        {"ids": ids},
+    )
+    versions = await store.read(
+        "UNWIND $ids AS id MATCH (:File {childId: id})-[:HAS_FOLDER]->()-[:HOLDS]->()"
+        "-[:HAS_VERSION]->(v) RETURN v.id AS id",
+        {"ids": ids},
+    )
+    record_ids = [row["id"] for row in records]
+    return {
+        "id": ids + record_ids,
+        "childId": ids,
+        "versionId": [row["id"] for row in versions],
+        "term": sorted({c["familyName"] for c in children} | {c["nhsNumber"] for c in children}),
+        "nhsNumber": [c["nhsNumber"] for c in children],
+        "representations": [
+            [{"__typename": typename, "id": item}]
+            for typename in ("Child", "Person", "Family", "Case", "Document")
+            for item in ids + record_ids
+        ],
+    }
+
+
+async def _walk(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    audience: Audience,
+    values: dict[str, list[Any]],
+) -> tuple[set[str], set[str]]:
+    """Every child named by every root's answer, and the paths the walk selected."""
+    schema = build_schema(audience)._schema
+    query_type = schema.query_type
+    assert query_type is not None
+    named: set[str] = set()
+    covered: set[str] = set()
+    for root, field in query_type.fields.items():
+        selection = _reaching_children(_unwrap(field.type), _DEPTH)
+        if selection is None:
+            continue
+        required = [
+            (name, arg)
+            for name, arg in field.args.items()
+            if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
+        ]
+        covered |= {f"{root}.{path}" for path in _paths(selection)}
+        declared = ", ".join(f"${name}: {arg.type}" for name, arg in required)
+        passed = ", ".join(f"{name}: ${name}" for name, _ in required)
+        query = (
+            f"query {f'({declared})' if declared else ''} "
+            f"{{ {root}{f'({passed})' if passed else ''} {{ {selection} }} }}"
+        )
+        if not required:
+            named |= _children_named(await graphql(client, headers, query))
+            continue
+        assert len(required) == 1, (root, required)
+        for value in values[required[0][0]]:
+            answer = await graphql(client, headers, query, {required[0][0]: value})
+            named |= _children_named(answer)
+    return named, covered
+
+
+async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    sam = bearer(settings, "social-worker")
+    [contact] = await store.read(
+        "MATCH (k:Contact)-[:ABOUT]->(:Child {id: $id}) RETURN k.id AS id", {"id": RESTRICTED}
+    )
+    form = await graphql(
+        client,
+        sam,
+        'mutation ($c: ID!, $k: ID) { generateForm(childId: $c, templateKey: "contact_record",'
+        " sourceId: $k) { __typename } }",
+        {"c": RESTRICTED, "k": contact["id"]},
+    )
+    assert form["generateForm"]["__typename"] == "GeneratedForm"
+    await graphql(client, bearer(settings, "team-manager"), RESTRICT, {"id": RESTRICTED})
+    await store.write(
+        "MATCH (:MultiAgencyEnquiry)-[r:CONCERNS]->(:Child {id: $id}) DELETE r",
+        {"id": OUT_OF_ENQUIRY},
+    )
+    await store.write(
+        "MATCH (c:Child {id: $id})-[a:ALLOCATED_TO|RESPONSIBLE_TEAM]->() DELETE a"
+        " WITH DISTINCT c MATCH (w:Worker {id: 'team-front-door-sw1'})"
+        " MATCH (t:Team {id: 'team-front-door'})"
+        " CREATE (c)-[:ALLOCATED_TO]->(w) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"id": TRANSFERRED},
+    )
+    await store.write(
+        "MATCH (c:Child {id: $id}) CREATE (:Grant {id: 'g-matrix', workerId: 'worker-sw-demo',"
+        " expiresAt: $until})-[:GRANTS_ACCESS_TO]->(c)",
+        {"id": RESTRICTED, "until": 4_102_444_800_000},
+    )
+    values = await _scenario_values(store, demo)
+    assert values["versionId"], "the restricted child's form must be among the probes"
+
+    async def admitted(audience: Audience) -> set[str]:
+        if audience is Audience.INTERNAL:
+            rows = await store.read(SAMS_CHILDREN)
+            granted = {row["id"] for row in await store.read(SAMS_GRANTS, {"now": now_ms()})}
+            return {r["id"] for r in rows if not r["restricted"] or r["id"] in granted}
+        if audience is Audience.POLICE:
+            return {r["id"] for r in await store.read(FORCE_CHILDREN) if not r["restricted"]}
+        rows = await store.read(PUPILS_WITH_OPEN_EPISODES, {"school": personas.DEMO_SCHOOL})
+        restricted = await store.read("MATCH (c:Child) WHERE c.restricted = true RETURN c.id AS id")
+        return {row["id"] for row in rows} - {row["id"] for row in restricted}
+
+    walks = (
+        ("social-worker", Audience.INTERNAL),
+        ("police", Audience.POLICE),
+        ("education", Audience.EDUCATION),
+    )
+    for phase in ("grant active", "grant expired"):
+        for persona, audience in walks:
+            named, covered = await _walk(client, bearer(settings, persona), audience, values)
+            allowed = await admitted(audience)
+            assert named <= allowed, (phase, audience, sorted(named - allowed))
+            assert named, (phase, audience, "the walk must see some children to mean anything")
+            if audience is Audience.INTERNAL:
+                # Relatives, entities, work lists and documents are among the generated paths.
+                assert {
+                    "child.family.members.person.id",
+                    "child.relationships.person.id",
+                    "_entities.id",
+                    "myWork.items.childId",
+                    "searchChildren.family.members.person.kind",
+                } <= covered, sorted(covered)
+                assert (RESTRICTED in named) is (phase == "grant active")
+                assert TRANSFERRED not in named
+            if audience is Audience.POLICE:
+                assert "enquiryChildren.family.members.person.id" in covered
+                assert OUT_OF_ENQUIRY not in named
+                assert RESTRICTED not in named
+        await store.write("MATCH (g:Grant {id: 'g-matrix'}) SET g.expiresAt = 1")
+
+
+async def test_health_finds_no_restricted_child_by_nhs_number(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    [row] = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 1})
+    health = bearer(settings, "health")
+    lookup = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber plans { type } } }"
+    assert (await graphql(client, health, lookup, {"n": row["nhsNumber"]}))["cpisRecord"]
+    await store.write(
+        "MATCH (c:Child {nhsNumber: $n}) SET c.restricted = true", {"n": row["nhsNumber"]}
+    )
+    restricted = await graphql(client, health, lookup, {"n": row["nhsNumber"]})
+    missing = await graphql(client, health, lookup, {"n": "9434765919"})
+    assert restricted == missing == {"cpisRecord": None}
