@@ -80,18 +80,21 @@ ORDER BY la.id
 LIMIT 1
 """
 
-# All or nothing: unless every agency and every child exists, nothing is created.
-OPEN_ENQUIRY = """
+# All or nothing: unless every agency exists and every child exists and is one the caller
+# may see (opening shares the child with police), nothing is created.
+OPEN_ENQUIRY = f"""
 UNWIND $agencyIds AS agencyId
-MATCH (a:Agency {id: agencyId})
+MATCH (a:Agency {{id: agencyId}})
 WITH collect(a) AS parties
 WHERE size(parties) = size($agencyIds)
 UNWIND $childIds AS childId
-MATCH (c:Child {id: childId})
+MATCH (c:Child {{id: childId}})
+WITH parties, c, {child_visible("c")} AS visible
+WHERE visible
 WITH parties, collect(c) AS children
 WHERE size(children) = size($childIds)
-CREATE (e:MultiAgencyEnquiry {id: $enquiryId, kind: $kind, status: 'OPEN', openedAt: $now,
-        openedBy: $viewer, reason: $reason})
+CREATE (e:MultiAgencyEnquiry {{id: $enquiryId, kind: $kind, status: 'OPEN', openedAt: $now,
+        openedBy: $viewer, reason: $reason}})
 FOREACH (party IN parties | CREATE (e)-[:PARTY]->(party))
 FOREACH (child IN children | CREATE (e)-[:CONCERNS]->(child))
 RETURN e.id AS id, size(parties) AS parties

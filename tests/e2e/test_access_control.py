@@ -10,9 +10,13 @@ import pytest
 from auth.tokens import LocalSigningKey, TokenIssuer
 from bench import county
 from graph import FalkorDBStore
+from graph.cypher.access import AccessScope
 from hub.app import token_settings
 from hub.settings import Settings
 from tests.helpers import add_worker, bearer, graphql
+from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
+from workflow.ids import now_ms
+from workflow.outcomes import NotFound
 
 pytestmark = pytest.mark.anyio
 
@@ -353,3 +357,24 @@ async def test_the_analyst_reads_no_narrative_through_summaries_or_forms(
     contacts = seen["child"]["contacts"]
     assert contacts
     assert all(contact["summary"] is None and contact["receivedDate"] for contact in contacts)
+
+
+async def test_opening_an_enquiry_shares_only_children_the_opener_may_see(
+    store: FalkorDBStore, demo: county.County
+) -> None:
+    # The statement itself refuses, whatever a resolver checked before it.
+    stranger = AccessScope(
+        viewer="team-front-door-sw1", team="team-front-door", view_all=False, now_ms=now_ms()
+    )
+    data = OpenEnquiry(
+        child_ids=[_sams_children(demo)[0]],
+        kind=EnquiryKind.MASH,
+        agency_ids=["agency-police"],
+        reason="research",
+    )
+    refused = await open_enquiry(store, stranger, data)
+    assert isinstance(refused, NotFound)
+    sam = AccessScope(viewer="worker-sw-demo", team=None, view_all=False, now_ms=now_ms())
+    opened = await open_enquiry(store, sam, data)
+    assert not isinstance(opened, NotFound)
+    assert opened["parties"] == 1
