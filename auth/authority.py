@@ -9,6 +9,7 @@ move to another team or a leaver takes effect at once, and a token with invented
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING
 
 from auth.principal import INTERNAL_ROLES
@@ -22,13 +23,15 @@ if TYPE_CHECKING:
 async def principal_on_record(store: GraphStore, principal: Principal) -> Principal:
     """The principal with role, team and name read from the caller's worker record.
 
-    Internal staff without a worker record (or with a record whose role is not an
-    internal role) come back with `on_record` false and no team: they may do nothing.
+    Internal staff without a current worker record (none, not started, left, or a role
+    that is not an internal role) come back with `on_record` false and no team: they may
+    do nothing.
     Partners are returned unchanged.
     """
     if principal.is_partner:
         return principal
-    rows = await store.read(WORKER_RECORD, {"subject": principal.subject})
+    today = date.today().isoformat()
+    rows = await store.read(WORKER_RECORD, {"subject": principal.subject, "today": today})
     record = rows[0] if rows else None
     if record is None or record["role"] not in INTERNAL_ROLES:
         return replace(principal, team_id=None, on_record=False)

@@ -131,10 +131,13 @@ def only_visible(child: str, *carry: str) -> str:
 
 
 # Who the caller is in the authority's own record: role and team are read here on every
-# request, never taken from the token's claims. A worker in several teams is read as the
+# request, never taken from the token's claims. A worker who has not started yet or has
+# left (their record's dates) is not found. A worker in several teams is read as the
 # first by id, deterministically.
 WORKER_RECORD = """
 MATCH (w:Worker {id: $subject})
+WHERE (w.startDate IS NULL OR w.startDate <= date($today))
+  AND (w.endDate IS NULL OR w.endDate >= date($today))
 OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
 WITH w, t ORDER BY t.id
 RETURN w.role AS role, w.name AS name, collect(t.id)[0] AS team

@@ -73,6 +73,25 @@ async def test_a_worker_record_without_an_internal_role_may_do_nothing(
     assert not can(principal, Capability.READ_RELATED)
 
 
+@pytest.mark.parametrize(
+    ("start", "end"), [("2999-01-01", None), ("2020-01-01", "2021-01-01")], ids=["future", "left"]
+)
+async def test_a_worker_not_yet_started_or_gone_may_do_nothing(
+    store: FalkorDBStore, start: str, end: str | None
+) -> None:
+    await _worker(store, "worker-1", "social_worker", "team-real")
+    await store.write(
+        "MATCH (w:Worker {id: 'worker-1'}) SET w.startDate = date($start),"
+        " w.endDate = CASE WHEN $end IS NULL THEN null ELSE date($end) END",
+        {"start": start, "end": end},
+    )
+    principal = await principal_on_record(store, principal_from_claims(_claims()))
+    assert not principal.on_record
+    assert not can(principal, Capability.READ_RELATED)
+    await store.write("MATCH (w:Worker {id: 'worker-1'}) SET w.endDate = null, w.startDate = null")
+    assert (await principal_on_record(store, principal_from_claims(_claims()))).on_record
+
+
 async def test_partners_keep_their_agency_and_need_no_worker_record(
     store: FalkorDBStore,
 ) -> None:
