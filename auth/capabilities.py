@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from auth.principal import ROLE_AUDIENCE, Principal
+from auth.principal import ROLE_AUDIENCE, Audience, Principal
 from graph.cypher.access import AccessScope
 from workflow.ids import now_ms
 
@@ -50,7 +50,13 @@ assert set(ROLE_CAPABILITIES) == set(ROLE_AUDIENCE), "every role needs a capabil
 
 
 def can(principal: Principal, capability: Capability) -> bool:
-    """Whether the principal's role carries `capability`."""
+    """Whether the principal's role carries `capability`.
+
+    Internal staff act only through their worker record (`auth.authority`): a subject the
+    authority has no worker record for may do nothing, whatever role its token claims.
+    """
+    if principal.audience is Audience.INTERNAL and not principal.on_record:
+        return False
     return capability in ROLE_CAPABILITIES[principal.role]
 
 
@@ -61,4 +67,6 @@ def access_scope(principal: Principal) -> AccessScope:
         team=principal.team_id if can(principal, Capability.READ_RELATED) else None,
         view_all=can(principal, Capability.READ_ALL),
         now_ms=now_ms(),
+        audience=principal.audience.value,
+        agency=principal.agency_id if principal.is_partner else None,
     )

@@ -217,22 +217,26 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     },
     # ---- the front door ------------------------------------------------------------
     "Contact": {
-        name: INTERNAL
-        for name in (
-            "id",
-            "childId",
-            "receivedDate",
-            "source",
-            "summary",
-            "status",
-            "outcome",
-            "decisionDue",
-            "decisionDate",
-            "recordedAt",
-            "finalisedAt",
-            "referralId",
-            "version",
-        )
+        # What was reported is case narrative (the performance analyst counts contacts
+        # but does not read them).
+        "summary": NARRATIVE,
+        **{
+            name: INTERNAL
+            for name in (
+                "id",
+                "childId",
+                "receivedDate",
+                "source",
+                "status",
+                "outcome",
+                "decisionDue",
+                "decisionDate",
+                "recordedAt",
+                "finalisedAt",
+                "referralId",
+                "version",
+            )
+        },
     },
     "FinalisedContact": {"contact": INTERNAL, "fileOpened": INTERNAL},
     "CaseNote": {

@@ -79,6 +79,11 @@ class Principal:
 
     `audience` is not a constructor argument: it is always derived from `role` through
     `ROLE_AUDIENCE`, so a principal can never carry a role and an audience that disagree.
+
+    For internal staff the token only says who is calling: `auth.authority` replaces role
+    and team with those of the caller's worker record (`on_record`), and a caller without
+    one may do nothing. Partners are not workers of the authority; their agency comes from
+    the identity provider's token.
     """
 
     subject: str
@@ -88,6 +93,7 @@ class Principal:
     token_id: str
     team_id: str | None = None
     purpose: str | None = None
+    on_record: bool = False
     audience: Audience = field(init=False)
 
     def __post_init__(self) -> None:

@@ -78,6 +78,9 @@ class TokenSettings(BaseModel):
     algorithms: tuple[AsymmetricAlgorithm, ...] = Field(default=("RS256", "ES256"), min_length=1)
     leeway_seconds: int = Field(default=30, ge=0, le=300)
     token_lifetime: timedelta = timedelta(hours=8)
+    # A stolen token is good until it expires: refuse any whose validity (exp - iat) is
+    # longer than a working day, however the identity provider was configured.
+    max_token_lifetime: timedelta = timedelta(hours=12)
     jwks_cache_seconds: float = Field(default=300, gt=0)
     # After an unknown `kid` forces a refetch of the key set, further unknown kids are
     # refused from cache for this long, so forged kids cannot hammer the identity provider.
@@ -98,11 +101,11 @@ class TokenSettings(BaseModel):
             return url
         raise ValueError("jwks_url must be https (http only for a loopback host)")
 
-    @field_validator("token_lifetime")
+    @field_validator("token_lifetime", "max_token_lifetime")
     @classmethod
     def _positive_lifetime(cls, lifetime: timedelta) -> timedelta:
         if lifetime <= timedelta(0):
-            raise ValueError("token_lifetime must be positive")
+            raise ValueError("token lifetimes must be positive")
         return lifetime
 
     @model_validator(mode="after")
@@ -110,6 +113,8 @@ class TokenSettings(BaseModel):
         # The local default issuer must never be what a production deployment trusts.
         if self.jwks_url is not None and "issuer" not in self.model_fields_set:
             raise ValueError("issuer must be set explicitly when jwks_url is set")
+        if self.token_lifetime > self.max_token_lifetime:
+            raise ValueError("token_lifetime must not exceed max_token_lifetime")
         return self
 
 
@@ -329,6 +334,8 @@ class TokenIssuer:
         lifetime = self._settings.token_lifetime if lifetime is None else lifetime
         if lifetime <= timedelta(0):
             raise ValueError("lifetime must be positive")
+        if lifetime > self._settings.max_token_lifetime:
+            raise ValueError("lifetime exceeds max_token_lifetime")
         issued_at = int(self._clock().timestamp())
         claims: dict[str, Any] = {
             "iss": self._settings.issuer,
@@ -433,6 +440,11 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(_reason_for(error)) from None
+        issued_at, expires = claims["iat"], claims["exp"]
+        if not _is_number(issued_at) or not _is_number(expires):
+            raise InvalidToken("malformed claim exp")
+        if expires - issued_at > self._settings.max_token_lifetime.total_seconds():
+            raise InvalidToken("token lifetime too long")
         return principal_from_claims(claims, purpose=purpose)
 
     async def verify_async(self, token: str, *, purpose: str | None = None) -> Principal:
@@ -486,6 +498,10 @@ _REASONS: Final[tuple[tuple[type[jwt.PyJWTError], str], ...]] = (
     (jwt.InvalidAlgorithmError, "algorithm not allowed"),
     (jwt.DecodeError, "malformed token"),
 )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _reason_for(error: jwt.PyJWTError) -> str:

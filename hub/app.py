@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http.ides import get_graphql_ide_html
 
+from auth.authority import principal_on_record
 from auth.middleware import BearerAuthMiddleware
 from auth.principal import Principal
 from auth.purposes import purpose_problem
@@ -62,7 +64,8 @@ class _AudienceGraphQL(GraphQL[HubContext, None]):
         self._hub = hub
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
-        principal: Principal = request.state.principal
+        # One read per request: role and team come from the worker record, not the token.
+        principal = await principal_on_record(self._hub.store, request.state.principal)
         return HubContext(
             request=request,
             principal=principal,
@@ -104,10 +107,14 @@ class GraphQLDispatch:
 
 def token_settings(settings: Settings) -> TokenSettings:
     """The token rules the hub's settings describe."""
+    longest = timedelta(hours=settings.token_max_lifetime_hours)
     values: dict[str, Any] = {
         "issuer": settings.issuer,
         "audience": settings.token_audience,
         "key_path": settings.key_path,
+        "max_token_lifetime": longest,
+        # The hub's own (local mode) tokens never outlive what it accepts.
+        "token_lifetime": min(TokenSettings().token_lifetime, longest),
     }
     if settings.jwks_url:
         values["jwks_url"] = settings.jwks_url

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     issuer: str = "lcs-hub-local"
     token_audience: str = "lcs-hub"  # noqa: S105 - the JWT aud claim, not a secret
     jwks_url: str | None = Field(None, description="verify tokens against this JWKS (OIDC)")
+    token_max_lifetime_hours: float = Field(
+        12, gt=0, description="refuse tokens whose exp - iat is longer than this"
+    )
     content_store: Literal["embedded", "content-server"] = Field(
         "embedded", description="where the outbox files documents: embedded | content-server"
     )

@@ -53,7 +53,7 @@ async def my_notices(context: HubContext, limit: int) -> list[Row]:
     """Partner-access notices for the calling worker."""
     rows = await context.store.read(
         audit_statements.NOTICES_FOR,
-        {"viewer": context.principal.subject, "limit": max(1, min(limit, MAX_LIMIT))},
+        {**context.scope.params(), "limit": max(1, min(limit, MAX_LIMIT))},
     )
     return [row["notice"] for row in rows]
 

@@ -190,7 +190,7 @@ async def work_of_team(context: HubContext, team_id: str) -> tuple[list[Row], li
 async def notices(context: HubContext) -> list[Row]:
     """Unacknowledged notices for the caller, newest first."""
     return await context.store.read(
-        worklists.OPEN_NOTICES_FOR, {"viewer": context.principal.subject, "limit": NOTICE_LIMIT}
+        worklists.OPEN_NOTICES_FOR, {**context.scope.params(), "limit": NOTICE_LIMIT}
     )
 
 

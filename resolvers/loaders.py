@@ -79,8 +79,19 @@ class Loaders:
                 store, children.CHILDREN_BY_ID, "id", value=_column("child"), params=visible
             )
         )
-        self.family = DataLoader(one_per_key(store, children.FAMILIES_OF, "childId"))
-        self.relationships = DataLoader(many_per_key(store, children.RELATIONSHIPS_OF, "childId"))
+        # Family members and relatives who are children pass the same row rule.
+        self.family = DataLoader(one_per_key(store, children.FAMILIES_OF, "key", params=visible))
+        self.family_by_id = DataLoader(
+            one_per_key(store, children.FAMILIES_BY_ID, "key", params=visible)
+        )
+        self.person = DataLoader(
+            one_per_key(
+                store, children.PEOPLE_BY_ID, "key", value=_column("person"), params=visible
+            )
+        )
+        self.relationships = DataLoader(
+            many_per_key(store, children.RELATIONSHIPS_OF, "childId", params=visible)
+        )
         self.address = DataLoader(
             one_per_key(store, children.ADDRESSES_OF, "personId", value=_column("address"))
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ async def _admitted(context: HubContext, audience: Audience, statement: str) -> 
     # Defence in depth: the schema already hides these roots from other audiences.
     if context.principal.audience is not audience:
         return []
-    rows = await context.store.read(statement, {"agency": context.principal.agency_id})
+    rows = await context.store.read(statement, context.scope.params())
     return [row["child"] for row in rows]
 
 
@@ -70,9 +71,11 @@ async def cpis_record(context: HubContext, nhs_number: str) -> Row | None:
     if context.principal.audience is not Audience.HEALTH:
         return None
     digits = nhs_number.replace(" ", "")
+    # CP-IS admits the one child the caller identified by NHS number, and no other.
+    scope = replace(context.scope, identified_by=digits)
     rows = await context.store.read(
         statements.CPIS_BY_NHS_NUMBER,
-        {"nhsNumber": digits, "since": date.today() - CPIS_LOOKBACK},
+        {**scope.params(), "since": date.today() - CPIS_LOOKBACK},
     )
     if not rows or not rows[0]["plans"]:
         return None

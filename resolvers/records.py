@@ -193,8 +193,14 @@ async def generate_form(
 
 async def document_content(
     context: HubContext, version_id: str, file_format: str
-) -> Row | NotFound:
+) -> Row | NotFound | NotAuthorised:
     """The bytes of one version, after writing the read record that audits the download."""
+    # Forms are built from contact summaries and case notes: downloading one reads the
+    # narrative, so it needs the capability the narrative fields need.
+    if not can(context.principal, Capability.READ_CASE_NOTES):
+        return NotAuthorised(
+            reason=f"the {context.principal.role} role cannot read the case narrative"
+        )
     rows = await context.store.write(
         document_statements.RECORD_DOCUMENT_READ,
         {

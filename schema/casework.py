@@ -24,7 +24,8 @@ class Contact:
     child_id: strawberry.ID
     received_date: date
     source: ReferralSource
-    summary: str
+    # The narrative of what was reported: null to a role without READ_CASE_NOTES.
+    summary: str | None
     status: str
     outcome: ContactOutcome | None
     decision_due: date = strawberry.field(description="One working day after it was received")

@@ -80,6 +80,12 @@ class Person:
             kind=PersonKind(row["kind"]),
         )
 
+    @classmethod
+    async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Person | None:
+        # Federation `_entities`: the same row rule as a family member or a relative.
+        row = await info.context.loaders.person.load(id)
+        return cls.from_row(row) if row else None
+
 
 @strawberry.type(description="A member of the child's household")
 class FamilyMember:
@@ -92,6 +98,22 @@ class Family:
     id: strawberry.ID
     name: str
     members: list[FamilyMember]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Family:
+        members = [
+            FamilyMember(person=Person.from_row(member), household_role=member.get("householdRole"))
+            for member in row["members"]
+        ]
+        family = row["family"]
+        return cls(id=strawberry.ID(family["id"]), name=family["name"], members=members)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Family | None:
+        # Federation `_entities`: found only through a child of the household the caller
+        # may see, with the same members a child's `family` shows.
+        row = await info.context.loaders.family_by_id.load(id)
+        return cls.from_row(row) if row else None
 
 
 @strawberry.type(description="How a person is related to the child, e.g. MOTHER, SIBLING")
@@ -192,14 +214,7 @@ class Child:
     @strawberry.field(description="The household the child belongs to, with its members")
     async def family(self, info: Info[HubContext, None]) -> Family | None:
         row = await info.context.loaders.family.load(self.id)
-        if row is None:
-            return None
-        members = [
-            FamilyMember(person=Person.from_row(member), household_role=member.get("householdRole"))
-            for member in row["members"]
-        ]
-        family = row["family"]
-        return Family(id=strawberry.ID(family["id"]), name=family["name"], members=members)
+        return Family.from_row(row) if row else None
 
     @strawberry.field(description="People related to the child and how")
     async def relationships(self, info: Info[HubContext, None]) -> list[Relationship]:

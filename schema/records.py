@@ -242,7 +242,7 @@ GenerateFormResult = Annotated[
     strawberry.union("GenerateFormResult"),
 ]
 DocumentContentResult = Annotated[
-    DocumentContent | NotFound, strawberry.union("DocumentContentResult")
+    DocumentContent | NotFound | NotAuthorised, strawberry.union("DocumentContentResult")
 ]
 RecomputeRetentionResult = Annotated[
     RetentionRecomputed | NotFound | NotAuthorised, strawberry.union("RecomputeRetentionResult")

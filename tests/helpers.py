@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from hub.app import issue_persona_token
-from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from graph import GraphStore
+    from hub.settings import Settings
 
 # A purpose each partner persona may state (auth/purposes.py).
 PARTNER_PURPOSE = {
@@ -23,6 +26,18 @@ def bearer(settings: Settings, persona: str) -> dict[str, str]:
     if persona in PARTNER_PURPOSE:
         headers["X-Purpose"] = PARTNER_PURPOSE[persona]
     return headers
+
+
+async def add_worker(
+    store: GraphStore, subject: str, role: str, team: str | None = None, name: str = ""
+) -> None:
+    """A worker record for `subject`: internal staff act only through one (auth/authority.py)."""
+    await store.write(
+        "MERGE (w:Worker {id: $subject}) SET w.role = $role, w.name = $name"
+        " FOREACH (teamId IN CASE WHEN $team IS NULL THEN [] ELSE [$team] END |"
+        " MERGE (t:Team {id: teamId}) MERGE (w)-[:MEMBER_OF_TEAM]->(t))",
+        {"subject": subject, "role": role, "team": team, "name": name or subject},
+    )
 
 
 async def graphql(

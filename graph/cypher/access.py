@@ -1,9 +1,25 @@
-"""Row-level access to a child's record, as a clause every statement embeds.
+"""Row-level access to a child's record: one rule per audience, embedded in every statement.
 
 Putting the rule in the statement (not in Python after the read) is what makes a
 forbidden child indistinguishable from a missing one at every path, and keeps the
-lookup on the index. Parameters: $viewer (worker id), $viewerTeam, $viewAll (the role
-may read every unrestricted record), $now (epoch ms, for time-limited grants).
+lookup on the index. The rule is one expression, `child_visible`, chosen by the
+caller's audience at run time, so one statement text serves every audience and no path
+that emits a child (a root, a family member, a relative, a work list, a document, a
+notice) can forget a case:
+
+- internal staff: a legitimate relationship (allocated worker, their team, their line
+  management up to four levels) or a role that reads every record;
+- police: the child is in an open multi-agency enquiry the caller's force is party to;
+- education: the child attends the caller's school and is in need, on a plan or looked
+  after now;
+- health (CP-IS): the child the caller identified by NHS number.
+
+Restricted records (adoption, sealed, staff, high profile) are omitted for everyone,
+whatever the audience, unless an internal worker holds an unexpired grant.
+
+Parameters (`AccessScope.params`): $audience, $viewer (worker id), $viewerTeam, $viewAll,
+$agency (the partner's agency), $identifiedBy (health: the NHS number looked up), $now
+(epoch ms, for time-limited grants).
 """
 
 from __future__ import annotations
@@ -14,20 +30,86 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class AccessScope:
-    """Whose eyes a statement reads for: the parameters of `only_visible`."""
+    """Whose eyes a statement reads for: the parameters of `child_visible`."""
 
     viewer: str
     team: str | None
     view_all: bool
     now_ms: int
+    # Values of `auth.Audience`; the graph room names them as plain text.
+    audience: str = "internal"
+    agency: str | None = None
+    identified_by: str | None = None
 
     def params(self) -> dict[str, Any]:
         return {
+            "audience": self.audience,
             "viewer": self.viewer,
             "viewerTeam": self.team,
             "viewAll": self.view_all,
+            "agency": self.agency,
+            "identifiedBy": self.identified_by,
             "now": self.now_ms,
         }
+
+
+# Records still open: a Referral is the child-in-need episode, a PeriodOfCare the time
+# looked after (workflow/process.py). Each comprehension keeps its own variable names
+# (FalkorDB empties a later comprehension that reuses one).
+def _open_case(person: str) -> str:
+    return (
+        f"size([({person})<-[:ABOUT]-(openCase:Referral)"
+        f" WHERE openCase.status IS NOT NULL AND openCase.status <> 'CLOSED' | 1])"
+    )
+
+
+def _open_care(person: str) -> str:
+    return (
+        f"size([({person})<-[:ABOUT]-(openCare:PeriodOfCare)"
+        f" WHERE openCare.status IS NOT NULL AND openCare.status <> 'CEASED'"
+        f" AND openCare.status <> 'LEAVING_CARE_SERVICES_ENDED' | 1])"
+    )
+
+
+def child_visible(person: str) -> str:
+    """A boolean expression: whether the viewer may be shown `person`.
+
+    A person who is not a child (a parent, a carer) is always true here: the rule is
+    about children; what of an adult a partner sees is decided by the field policy.
+    FalkorDB accepts pattern comprehensions in a `WITH` projection but not in `WHERE`,
+    so use this in a projection (`WITH x, <expr> AS visible WHERE visible`), or through
+    `only_visible`. The `CASE` evaluates only the caller's audience's branch.
+    """
+    p = person
+    granted = (
+        f"$audience = 'internal' AND any(expiry IN [({p})<-[:GRANTS_ACCESS_TO]-(accessGrant:Grant"
+        f" {{workerId: $viewer}}) | accessGrant.expiresAt] WHERE expiry > $now)"
+    )
+    internal = (
+        f"$viewAll"
+        f" OR size([({p})-[:ALLOCATED_TO]->(allocated:Worker {{id: $viewer}}) | 1]) > 0"
+        f" OR size([({p})-[:RESPONSIBLE_TEAM]->(responsible:Team {{id: $viewerTeam}}) | 1]) > 0"
+        f" OR size([({p})-[:ALLOCATED_TO]->(:Worker)-[:REPORTS_TO*1..4]->"
+        f"(manager:Worker {{id: $viewer}}) | 1]) > 0"
+    )
+    police = (
+        f"size([({p})<-[:CONCERNS]-(enquiry:MultiAgencyEnquiry {{status: 'OPEN'}})"
+        f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
+    )
+    education = (
+        f"size([({p})-[:ATTENDS]->(school:Agency {{id: $agency}}) | 1]) > 0"
+        f" AND {_open_case(p)} + {_open_care(p)} > 0"
+    )
+    health = f"$identifiedBy IS NOT NULL AND {p}.nhsNumber = $identifiedBy"
+    return (
+        f"CASE WHEN NOT {p}:Child THEN true"
+        f" WHEN coalesce({p}.restricted, false) AND NOT ({granted}) THEN false"
+        f" WHEN $audience = 'internal' THEN {internal}"
+        f" WHEN $audience = 'police' THEN {police}"
+        f" WHEN $audience = 'education' THEN {education}"
+        f" WHEN $audience = 'health' THEN {health}"
+        f" ELSE false END"
+    )
 
 
 def only_visible(child: str, *carry: str) -> str:
@@ -37,24 +119,26 @@ def only_visible(child: str, *carry: str) -> str:
         child: the variable bound to the child.
         carry: the other variables later clauses still need (a WITH drops the rest).
     """
-    relationship = (
-        f"$viewAll"
-        f" OR ({child})-[:ALLOCATED_TO]->(:Worker {{id: $viewer}})"
-        f" OR ({child})-[:RESPONSIBLE_TEAM]->(:Team {{id: $viewerTeam}})"
-        f" OR ({child})-[:ALLOCATED_TO]->(:Worker)-[:REPORTS_TO*1..4]->(:Worker {{id: $viewer}})"
-    )
     kept = ", ".join((child, *carry))
-    # Adoption, sealed, staff and high-profile records need an explicit, unexpired grant
-    # on top of the relationship, whatever the role. Two FalkorDB limits shape this:
-    # a pattern comprehension is accepted in a WITH projection but not inside WHERE, and
-    # pattern predicates ANDed with another OR-group fail to plan ("Type mismatch"), so
-    # the grant and the relationship are two filters in a row. The Grant label must exist
-    # before the first read (it does: its id index is declared), because FalkorDB caches
-    # a plan made when a comprehension's label was unknown and keeps answering [].
+    # The Grant, MultiAgencyEnquiry, Referral and PeriodOfCare labels must exist before the
+    # first read (their id indexes are declared at start-up): FalkorDB caches a plan made
+    # while a comprehension's label was unknown and keeps answering [].
     return (
-        f"WITH {kept}, any(expiry IN [({child})<-[:GRANTS_ACCESS_TO]-(accessGrant:Grant"
-        f" {{workerId: $viewer}}) | accessGrant.expiresAt] WHERE expiry > $now) AS granted\n"
-        f"WHERE coalesce({child}.restricted, false) = false OR granted\n"
-        f"WITH {kept}\n"
-        f"WHERE {relationship}"
+        f"WITH {kept}, {child_visible(child)} AS visibleToViewer\n"
+        f"WHERE visibleToViewer\n"
+        f"WITH {kept}"
     )
+
+
+# Who the caller is in the authority's own record: role and team are read here on every
+# request, never taken from the token's claims. A worker who has not started yet or has
+# left (their record's dates) is not found. A worker in several teams is read as the
+# first by id, deterministically.
+WORKER_RECORD = """
+MATCH (w:Worker {id: $subject})
+WHERE (w.startDate IS NULL OR w.startDate <= date($today))
+  AND (w.endDate IS NULL OR w.endDate >= date($today))
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
+WITH w, t ORDER BY t.id
+RETURN w.role AS role, w.name AS name, collect(t.id)[0] AS team
+"""

@@ -44,10 +44,13 @@ ORDER BY e.at DESC
 LIMIT $limit
 """
 
-NOTICES_FOR = """
-MATCH (w:Worker {id: $viewer})<-[:FOR_WORKER]-(n:Notice)-[:ABOUT]->(c:Child)
-RETURN n {.id, .kind, .at, .audience, .agency, .subjectName, .purpose, .acknowledged,
-       childId: c.id, childName: c.givenName + ' ' + c.familyName} AS notice
+# A notice names its child, so it passes the row rule too: once the record is restricted
+# or the worker's relationship ends, the notice is no longer theirs to read.
+NOTICES_FOR = f"""
+MATCH (w:Worker {{id: $viewer}})<-[:FOR_WORKER]-(n:Notice)-[:ABOUT]->(c:Child)
+{only_visible("c", "n")}
+RETURN n {{.id, .kind, .at, .audience, .agency, .subjectName, .purpose, .acknowledged,
+       childId: c.id, childName: c.givenName + ' ' + c.familyName}} AS notice
 ORDER BY n.at DESC
 LIMIT $limit
 """

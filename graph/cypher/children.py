@@ -6,7 +6,7 @@ one round trip per level of the query, not one per child.
 
 from __future__ import annotations
 
-from graph.cypher.access import only_visible
+from graph.cypher.access import child_visible, only_visible
 
 CHILD_FIELDS = (
     "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
@@ -30,21 +30,58 @@ LIMIT $limit
 """
 
 
-FAMILIES_OF = """
-UNWIND $ids AS childId
-MATCH (c:Child {id: childId})-[:MEMBER_OF]->(f:Family)
+# A household or a relative who is a child is named only if the caller may see that
+# child in their own right: a sibling's record must not reopen a restricted or
+# forbidden child (the row rule applies on every path, not only at the roots).
+_MEMBERS = f"""
 OPTIONAL MATCH (f)<-[m:MEMBER_OF]-(p:Person)
-WITH childId, f, p, m ORDER BY p.dateOfBirth
-WITH childId, f, collect(p {.id, .givenName, .familyName, .dateOfBirth, .unborn,
-     kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END, householdRole: m.role}) AS members
-RETURN childId, f {.id, .name} AS family, members
+WITH key, f, p, m,
+     CASE WHEN p IS NULL THEN false ELSE {child_visible("p")} END AS shown
+WITH key, f, p, m, shown ORDER BY p.dateOfBirth
+WITH key, f, collect(CASE WHEN shown THEN p {{.id, .givenName, .familyName, .dateOfBirth,
+     .unborn, kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END, householdRole: m.role}}
+     END) AS members
+RETURN key, f {{.id, .name}} AS family, members
 """
 
-RELATIONSHIPS_OF = """
+FAMILIES_OF = f"""
+UNWIND $ids AS key
+MATCH (c:Child {{id: key}})-[:MEMBER_OF]->(f:Family)
+{_MEMBERS}"""
+
+# Federation `_entities`: a household is found only through a child of it the caller may see.
+FAMILIES_BY_ID = f"""
+UNWIND $ids AS key
+MATCH (f:Family {{id: key}})<-[:MEMBER_OF]-(c:Child)
+{only_visible("c", "key", "f")}
+WITH DISTINCT key, f
+{_MEMBERS}"""
+
+# Federation `_entities`: a child by the child's own rule; an adult only through a child
+# the caller may see whose household they share or who is related to them.
+PEOPLE_BY_ID = f"""
+UNWIND $ids AS key
+MATCH (p:Person {{id: key}})
+OPTIONAL MATCH (p)-[:MEMBER_OF]->(:Family)<-[:MEMBER_OF]-(household:Child)
+WITH key, p, collect(household) AS households
+OPTIONAL MATCH (p)<-[:RELATED_TO]-(relative:Child)
+WITH key, p, households, collect(relative) AS relatives
+WITH key, p, CASE WHEN p:Child THEN [p] ELSE households + relatives END AS through
+UNWIND through AS c
+WITH key, p, c
+{only_visible("c", "key", "p")}
+WITH DISTINCT key, p
+RETURN key, p {{.id, .givenName, .familyName, .dateOfBirth, .unborn,
+       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END}} AS person
+"""
+
+RELATIONSHIPS_OF = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})-[r:RELATED_TO]->(p:Person)
-RETURN childId, r.type AS type, p {.id, .givenName, .familyName, .dateOfBirth, .unborn,
-       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END} AS person
+MATCH (c:Child {{id: childId}})-[r:RELATED_TO]->(p:Person)
+WITH childId, r, p, {child_visible("p")} AS shown
+WHERE shown
+RETURN childId, r.type AS type, p {{.id, .givenName, .familyName, .dateOfBirth, .unborn,
+       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END}} AS person
 ORDER BY r.type, p.familyName, p.givenName
 """
 

@@ -7,6 +7,8 @@ lookup by NHS number), and anything outside it is simply not found.
 
 from __future__ import annotations
 
+from graph.cypher.access import child_visible, only_visible
+
 _CHILD = (
     "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
     " .ethnicity, .nhsNumber, .upn, .unborn, .restricted}"
@@ -19,16 +21,16 @@ _OPEN_CARE = (
     "p.status IS NOT NULL AND p.status <> 'CEASED' AND p.status <> 'LEAVING_CARE_SERVICES_ENDED'"
 )
 
-# Restricted records (adoption, sealed, staff) are never shared with partners.
-_SHAREABLE = "coalesce(c.restricted, false) = false"
+# Each root reads through the audience's own row rule (graph/cypher/access.py), the same
+# rule every nested path applies; restricted records are never shared with partners.
 
 # Police: children in an open multi-agency enquiry (MASH, strategy discussion) that
 # the caller's force is party to.
 POLICE_ENQUIRY_CHILDREN = f"""
 MATCH (force:Agency {{id: $agency}})<-[:PARTY]-(e:MultiAgencyEnquiry {{status: 'OPEN'}})
 MATCH (e)-[:CONCERNS]->(c:Child)
-WHERE {_SHAREABLE}
 WITH DISTINCT c
+{only_visible("c")}
 RETURN c.id AS id, {_CHILD} AS child
 ORDER BY c.familyName, c.givenName, c.id
 """
@@ -38,13 +40,7 @@ ORDER BY c.familyName, c.givenName, c.id
 # would tell the school that children's services once had a record about the child.
 EDUCATION_PUPILS = f"""
 MATCH (school:Agency {{id: $agency}})<-[:ATTENDS]-(c:Child)
-WHERE {_SHAREABLE}
-OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
-WHERE {_OPEN_CASE}
-OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
-WHERE {_OPEN_CARE}
-WITH c, count(r) + count(p) AS openRecords
-WHERE openRecords > 0
+{only_visible("c")}
 RETURN c.id AS id, {_CHILD} AS child
 ORDER BY c.familyName, c.givenName, c.id
 """
@@ -62,8 +58,8 @@ RETURN childId, collect(DISTINCT r.status) AS caseStates, collect(DISTINCT p.sta
 # Health (CP-IS): by NHS number, a child protection plan (including an unborn child's
 # pre-birth plan) or a period of care, current or ended in the last 12 months.
 CPIS_BY_NHS_NUMBER = f"""
-MATCH (c:Child {{nhsNumber: $nhsNumber}})
-WHERE {_SHAREABLE}
+MATCH (c:Child {{nhsNumber: $identifiedBy}})
+{only_visible("c")}
 OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)<-[:OF]-(started:JourneyEvent)
 WHERE started.toState = 'CHILD_PROTECTION_PLAN' AND started.fromState <> 'CHILD_PROTECTION_PLAN'
 OPTIONAL MATCH (r)<-[:OF]-(ended:JourneyEvent)
@@ -84,26 +80,35 @@ ORDER BY la.id
 LIMIT 1
 """
 
-# All or nothing: unless every agency and every child exists, nothing is created.
-OPEN_ENQUIRY = """
+# All or nothing: unless every agency exists and every child exists and is one the caller
+# may see (opening shares the child with police), nothing is created.
+OPEN_ENQUIRY = f"""
 UNWIND $agencyIds AS agencyId
-MATCH (a:Agency {id: agencyId})
+MATCH (a:Agency {{id: agencyId}})
 WITH collect(a) AS parties
 WHERE size(parties) = size($agencyIds)
 UNWIND $childIds AS childId
-MATCH (c:Child {id: childId})
+MATCH (c:Child {{id: childId}})
+WITH parties, c, {child_visible("c")} AS visible
+WHERE visible
 WITH parties, collect(c) AS children
 WHERE size(children) = size($childIds)
-CREATE (e:MultiAgencyEnquiry {id: $enquiryId, kind: $kind, status: 'OPEN', openedAt: $now,
-        openedBy: $viewer, reason: $reason})
+CREATE (e:MultiAgencyEnquiry {{id: $enquiryId, kind: $kind, status: 'OPEN', openedAt: $now,
+        openedBy: $viewer, reason: $reason}})
 FOREACH (party IN parties | CREATE (e)-[:PARTY]->(party))
 FOREACH (child IN children | CREATE (e)-[:CONCERNS]->(child))
 RETURN e.id AS id, size(parties) AS parties
 """
 
-CLOSE_ENQUIRY = """
-MATCH (e:MultiAgencyEnquiry {id: $enquiryId})
+# Closing ends police access at once, so it takes the relationship reading needs: the
+# caller must see every child the enquiry concerns, or the enquiry is simply not found.
+CLOSE_ENQUIRY = f"""
+MATCH (e:MultiAgencyEnquiry {{id: $enquiryId}})
 WHERE e.status = 'OPEN'
+MATCH (e)-[:CONCERNS]->(c:Child)
+WITH e, c, {child_visible("c")} AS visible
+WITH e, count(c) AS children, sum(CASE WHEN visible THEN 1 ELSE 0 END) AS seen
+WHERE seen = children
 SET e.status = 'CLOSED', e.closedAt = $now, e.closedBy = $viewer
 RETURN e.id AS id
 """

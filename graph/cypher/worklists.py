@@ -41,10 +41,12 @@ RETURN w.id AS workerId, w.name AS workerName, w.role AS role
 ORDER BY w.name, w.id
 """
 
-OPEN_NOTICES_FOR = """
-MATCH (w:Worker {id: $viewer})<-[:FOR_WORKER]-(n:Notice)-[:ABOUT]->(c:Child)
+# A notice names its child: it passes the same row rule as the child itself.
+OPEN_NOTICES_FOR = f"""
+MATCH (w:Worker {{id: $viewer}})<-[:FOR_WORKER]-(n:Notice)-[:ABOUT]->(c:Child)
 WHERE coalesce(n.acknowledged, false) = false
-RETURN n {.id, .kind, .at, .audience, .agency, .subjectName} AS notice, c.id AS childId,
+{only_visible("c", "n")}
+RETURN n {{.id, .kind, .at, .audience, .agency, .subjectName}} AS notice, c.id AS childId,
        c.givenName + ' ' + c.familyName AS childName
 ORDER BY n.at DESC
 LIMIT $limit

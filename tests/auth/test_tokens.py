@@ -389,7 +389,7 @@ def test_settings_need_an_explicit_issuer_with_jwks() -> None:
 
 
 def test_settings_refuse_non_positive_lifetime() -> None:
-    with pytest.raises(ValidationError, match="token_lifetime must be positive"):
+    with pytest.raises(ValidationError, match="token lifetimes must be positive"):
         TokenSettings(token_lifetime=timedelta(0))
 
 

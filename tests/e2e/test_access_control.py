@@ -10,9 +10,13 @@ import pytest
 from auth.tokens import LocalSigningKey, TokenIssuer
 from bench import county
 from graph import FalkorDBStore
+from graph.cypher.access import AccessScope
 from hub.app import token_settings
 from hub.settings import Settings
-from tests.helpers import bearer, graphql
+from tests.helpers import add_worker, bearer, graphql
+from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
+from workflow.ids import now_ms
+from workflow.outcomes import NotFound
 
 pytestmark = pytest.mark.anyio
 
@@ -91,6 +95,7 @@ async def test_restricted_records_need_an_unexpired_grant(
     child_id = _sams_children(demo)[0]
     sam = bearer(settings, "social-worker")
     manager = bearer(settings, "team-manager")
+    await add_worker(store, "records-1", "records_officer")
     records = _token(settings, "records-1", "records_officer")
     query = "query ($id: ID!) { child(id: $id) { id } }"
     restrict = await graphql(
@@ -123,6 +128,7 @@ async def test_restricted_records_need_an_unexpired_grant(
 async def test_the_training_gate_blocks_writes_until_the_last_module(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
 ) -> None:
+    await add_worker(store, "admin-1", "system_administrator")
     admin = _token(settings, "admin-1", "system_administrator")
     sam = bearer(settings, "social-worker")
     csv = (
@@ -214,6 +220,7 @@ async def test_partners_must_state_an_allowed_purpose(
 async def test_the_case_narrative_needs_its_capability(
     client: httpx.AsyncClient,
     settings: Settings,
+    store: FalkorDBStore,
     demo: county.County,
     role: str,
     sees_notes: bool,
@@ -221,15 +228,22 @@ async def test_the_case_narrative_needs_its_capability(
     child_id = next(c["childId"] for c in demo.contacts if c["outcome"])
     worker = next(c["worker"] for c in demo.contacts if c["childId"] == child_id)
     team = next(w["team"] for w in demo.workers if w["id"] == worker)
-    headers = _token(settings, worker, role, team)
+    # A colleague in the allocated worker's team, with the role under test on record.
+    await add_worker(store, f"colleague-{role}", role, team)
+    headers = _token(settings, f"colleague-{role}", role, team)
     data = await graphql(
         client,
         headers,
-        "query ($id: ID!) { child(id: $id) { id caseNotes { text } } }",
+        "query ($id: ID!) { child(id: $id) { id caseNotes { text } contacts { summary }"
+        " chronology { title } } }",
         {"id": child_id},
     )
     assert data["child"]["id"] == child_id
     assert bool(data["child"]["caseNotes"]) is sees_notes
+    assert bool(data["child"]["chronology"]) is sees_notes
+    summaries = [contact["summary"] for contact in data["child"]["contacts"]]
+    assert summaries
+    assert all(bool(summary) is sees_notes for summary in summaries)
 
 
 async def test_reading_a_childs_records_elsewhere_in_the_schema_is_audited_too(
@@ -248,3 +262,119 @@ async def test_reading_a_childs_records_elsewhere_in_the_schema_is_audited_too(
     )
     audited = await _audited(store, "worker-sw-demo")
     assert set(audited[child_id]) >= {"id", "status"}
+
+
+# ---- authority from the record, not the token ----------------------------------------
+
+WHO_AND_WHAT = (
+    "query ($id: ID!, $t: String!) { me { role teamId } child(id: $id) { id }"
+    " searchChildren(term: $t) { id } }"
+)
+
+
+async def test_a_subject_with_no_worker_record_reads_nothing(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child_id = _sams_children(demo)[0]
+    family_name = next(p["familyName"] for p in demo.children if p["id"] == child_id)
+    # The token claims Sam's team and a role that reads everything; no worker record backs it.
+    for role in ("social_worker", "performance_analyst"):
+        headers = _token(settings, "stranger", role, "team-safeguarding-north")
+        data = await graphql(client, headers, WHO_AND_WHAT, {"id": child_id, "t": family_name})
+        assert data["child"] is None
+        assert data["searchChildren"] == []
+        assert data["me"]["teamId"] is None
+
+
+async def test_team_and_role_claims_are_not_trusted(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child_id = _sams_children(demo)[0]
+    family_name = next(p["familyName"] for p in demo.children if p["id"] == child_id)
+    # A front-door social worker claiming Sam's team and a manager's role.
+    headers = _token(settings, "team-front-door-sw1", "team_manager", "team-safeguarding-north")
+    data = await graphql(client, headers, WHO_AND_WHAT, {"id": child_id, "t": family_name})
+    assert data["me"] == {"role": "social_worker", "teamId": "team-front-door"}
+    assert data["child"] is None
+    assert child_id not in {child["id"] for child in data["searchChildren"]}
+
+
+CLOSE = (
+    "mutation ($id: ID!) { closeMultiAgencyEnquiry(enquiryId: $id) { __typename"
+    " ... on ClosedEnquiry { id } } }"
+)
+
+
+async def test_closing_an_enquiry_needs_the_relationship_reading_needs(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    [enquiry] = await store.read("MATCH (e:MultiAgencyEnquiry) RETURN e.id AS id")
+    police = bearer(settings, "police")
+    listed = "{ enquiryChildren { id } }"
+    stranger = _token(settings, "team-front-door-sw1", "social_worker")
+    refused = await graphql(client, stranger, CLOSE, {"id": enquiry["id"]})
+    assert refused["closeMultiAgencyEnquiry"] == {"__typename": "NotFound"}
+    assert (await graphql(client, police, listed))["enquiryChildren"]
+    closed = await graphql(client, bearer(settings, "social-worker"), CLOSE, {"id": enquiry["id"]})
+    assert closed["closeMultiAgencyEnquiry"] == {
+        "__typename": "ClosedEnquiry",
+        "id": enquiry["id"],
+    }
+    assert (await graphql(client, police, listed))["enquiryChildren"] == []
+
+
+async def test_the_analyst_reads_no_narrative_through_summaries_or_forms(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    child_id = next(c["childId"] for c in demo.contacts if c["worker"] == "worker-sw-demo")
+    [contact] = await store.read(
+        "MATCH (k:Contact)-[:ABOUT]->(:Child {id: $id}) RETURN k.id AS id LIMIT 1", {"id": child_id}
+    )
+    generated = await graphql(
+        client,
+        bearer(settings, "social-worker"),
+        'mutation ($c: ID!, $k: ID) { generateForm(childId: $c, templateKey: "contact_record",'
+        " sourceId: $k) { __typename ... on GeneratedForm { version { id } } } }",
+        {"c": child_id, "k": contact["id"]},
+    )
+    version = generated["generateForm"]["version"]["id"]
+    download = (
+        "query ($v: ID!) { documentContent(versionId: $v) { __typename"
+        " ... on DocumentContent { contentBase64 } } }"
+    )
+    sam = await graphql(client, bearer(settings, "social-worker"), download, {"v": version})
+    assert sam["documentContent"]["__typename"] == "DocumentContent"
+    await add_worker(store, "analyst-1", "performance_analyst")
+    analyst = _token(settings, "analyst-1", "performance_analyst")
+    refused = await graphql(client, analyst, download, {"v": version})
+    assert refused["documentContent"] == {"__typename": "NotAuthorised"}
+    seen = await graphql(
+        client,
+        analyst,
+        "query ($id: ID!) { child(id: $id) { id contacts { receivedDate summary } } }",
+        {"id": child_id},
+    )
+    contacts = seen["child"]["contacts"]
+    assert contacts
+    assert all(contact["summary"] is None and contact["receivedDate"] for contact in contacts)
+
+
+async def test_opening_an_enquiry_shares_only_children_the_opener_may_see(
+    store: FalkorDBStore, demo: county.County
+) -> None:
+    # The statement itself refuses, whatever a resolver checked before it.
+    stranger = AccessScope(
+        viewer="team-front-door-sw1", team="team-front-door", view_all=False, now_ms=now_ms()
+    )
+    data = OpenEnquiry(
+        child_ids=[_sams_children(demo)[0]],
+        kind=EnquiryKind.MASH,
+        agency_ids=["agency-police"],
+        reason="research",
+    )
+    refused = await open_enquiry(store, stranger, data)
+    assert isinstance(refused, NotFound)
+    sam = AccessScope(viewer="worker-sw-demo", team=None, view_all=False, now_ms=now_ms())
+    opened = await open_enquiry(store, sam, data)
+    assert not isinstance(opened, NotFound)
+    assert opened["parties"] == 1

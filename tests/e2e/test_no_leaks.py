@@ -12,14 +12,24 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLUnionType
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    Undefined,
+    build_client_schema,
+    get_introspection_query,
+)
 
 from auth.principal import Audience
 from bench import county, personas
 from graph import FalkorDBStore
+from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
 from schema.build import build_schema
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql
+from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
 
@@ -160,3 +170,375 @@ async def test_every_internal_field_of_a_child_resolves_for_its_social_worker(
         " RETURN DISTINCT c.id AS id"
     )
     assert {row["id"] for row in audited} >= _children_in(data)
+
+
+# ---- relatives: the row rule holds on every path, not only at the roots ----------------
+
+ENQUIRY_FAMILY = "query { enquiryChildren { __typename id family { members { person {"
+ENQUIRY_FAMILY += " __typename id givenName dateOfBirth kind } } } } }"
+SIBLINGS_OF = "query ($id: ID!) { child(id: $id) { id family { members { person { id"
+SIBLINGS_OF += " givenName dateOfBirth } } } relationships { type person { id givenName } } } }"
+RESTRICT = (
+    'mutation ($id: ID!) { restrictRecord(childId: $id, restricted: true, reason: "adoption")'
+    " { __typename } }"
+)
+
+
+def _enquiry_children(world: county.County) -> list[str]:
+    return list(world.enquiries[0]["childIds"])
+
+
+async def test_a_restricted_sibling_is_not_named_to_police_through_a_family(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    shown, restricted = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    police = bearer(settings, "police")
+    before = await graphql(client, police, ENQUIRY_FAMILY)
+    assert restricted in _children_in(before), "the sibling is visible before the restriction"
+    done = await graphql(client, bearer(settings, "team-manager"), RESTRICT, {"id": restricted})
+    assert done["restrictRecord"]["__typename"] == "RecordRestriction"
+    after = await graphql(client, police, ENQUIRY_FAMILY)
+    assert restricted not in _children_in(after)
+    assert shown in {child["id"] for child in after["enquiryChildren"]}
+    # The adults of the household are still there: only the restricted child is omitted.
+    members = [m["person"] for c in after["enquiryChildren"] for m in c["family"]["members"]]
+    assert any(person["kind"] == "ADULT" for person in members)
+    assert restricted not in str(after)
+
+
+async def test_police_see_siblings_only_while_they_are_in_the_enquiry(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    inside, outside = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    await store.write(
+        "MATCH (:MultiAgencyEnquiry)-[r:CONCERNS]->(:Child {id: $id}) DELETE r", {"id": outside}
+    )
+    data = await graphql(client, bearer(settings, "police"), ENQUIRY_FAMILY)
+    assert inside in _children_in(data)
+    assert outside not in _children_in(data)
+
+
+async def test_a_worker_who_loses_a_child_does_not_see_it_through_a_sibling(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    sibling, moved = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    sam = bearer(settings, "social-worker")
+    before = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert moved in _children_in_people(before)
+    # Transferred to a worker in another team: Sam's relationship with the child ends.
+    await store.write(
+        "MATCH (c:Child {id: $id})-[a:ALLOCATED_TO|RESPONSIBLE_TEAM]->() DELETE a"
+        " WITH DISTINCT c MATCH (w:Worker {id: 'team-front-door-sw1'})"
+        " MATCH (t:Team {id: 'team-front-door'})"
+        " CREATE (c)-[:ALLOCATED_TO]->(w) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"id": moved},
+    )
+    lost = await graphql(client, sam, "query ($id: ID!) { child(id: $id) { id } }", {"id": moved})
+    assert lost["child"] is None
+    after = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert after["child"]["id"] == sibling
+    assert moved not in _children_in_people(after)
+    assert moved not in str(after)
+
+
+async def test_a_grant_that_expires_mid_session_closes_every_path(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    sibling, restricted = _enquiry_children(demo)[0], _enquiry_children(demo)[-1]
+    sam = bearer(settings, "social-worker")
+    await graphql(client, bearer(settings, "team-manager"), RESTRICT, {"id": restricted})
+    assert restricted not in _children_in_people(
+        await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    )
+    await store.write(
+        "MATCH (c:Child {id: $id}) CREATE (:Grant {id: 'g-1', workerId: 'worker-sw-demo',"
+        " expiresAt: $until})-[:GRANTS_ACCESS_TO]->(c)",
+        {"id": restricted, "until": 4_102_444_800_000},
+    )
+    granted = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert restricted in _children_in_people(granted)
+    await store.write("MATCH (g:Grant {id: 'g-1'}) SET g.expiresAt = 1")
+    expired = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
+    assert restricted not in _children_in_people(expired)
+    assert restricted not in str(expired)
+
+
+def _children_in_people(value: Any) -> set[str]:
+    """Every person id in an answer (the internal probe selects no `kind`)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if "id" in value:
+            found.add(value["id"])
+        for item in value.values():
+            found |= _children_in_people(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _children_in_people(item)
+    return found
+
+
+# ---- the generated matrix: every schema path that can reach a child ---------------------
+#
+# The paths are generated from each audience's schema (introspection), not listed by hand:
+# from every root, every field that leads within `_DEPTH` levels to a Child, a Person (who
+# may be a child) or a `childId`. Each root is called with every scenario value its required
+# arguments can take, and every child in every answer must be one the audience's rule, as
+# written independently below, admits at that moment.
+
+_DEPTH = 5
+_CHILD_TYPES = frozenset({"Child", "Person"})
+_IDENTITY = ("id", "kind", "childId")
+RESTRICTED = "C0000100"  # has a contact (so a form), in the police enquiry
+OUT_OF_ENQUIRY = "C0000102"  # a sibling taken out of the enquiry
+TRANSFERRED = "C0000002"  # a sibling of Sam's children, moved to another team
+SCENARIO_FAMILIES = ("family-00000", "family-00001", "family-00002")
+
+# Written apart from graph/cypher/access.py, as the rules read in the issue.
+SAMS_CHILDREN = """
+MATCH (c:Child)
+WHERE (c)-[:ALLOCATED_TO]->(:Worker {id: 'worker-sw-demo'})
+   OR (c)-[:RESPONSIBLE_TEAM]->(:Team {id: 'team-safeguarding-north'})
+RETURN c.id AS id, coalesce(c.restricted, false) AS restricted
+"""
+FORCE_CHILDREN = """
+MATCH (:Agency {id: 'agency-police'})<-[:PARTY]-(e:MultiAgencyEnquiry)-[:CONCERNS]->(c:Child)
+WHERE e.status = 'OPEN'
+RETURN DISTINCT c.id AS id, coalesce(c.restricted, false) AS restricted
+"""
+SAMS_GRANTS = """
+MATCH (g:Grant {workerId: 'worker-sw-demo'})-[:GRANTS_ACCESS_TO]->(c:Child)
+WHERE g.expiresAt > $now
+RETURN c.id AS id
+"""
+
+
+def _required(argument: Any) -> bool:
+    # graphql-core 3.3 keeps an introspected default in `default`, a built one in
+    # `default_value`.
+    return (
+        isinstance(argument.type, GraphQLNonNull)
+        and argument.default_value is Undefined
+        and getattr(argument, "default", None) is None
+    )
+
+
+def _reaching_children(graphql_type: Any, depth: int) -> str | None:
+    """A selection of every field below `graphql_type` that can reach a child, or None."""
+    if isinstance(graphql_type, GraphQLUnionType):
+        members = [
+            f"... on {member.name} {{ {below} }}"
+            for member in graphql_type.types
+            if (below := _reaching_children(member, depth))
+        ]
+        return f"__typename {' '.join(members)}" if members else None
+    if not isinstance(graphql_type, GraphQLObjectType):
+        return None
+    parts: list[str] = []
+    reaches = graphql_type.name in _CHILD_TYPES
+    for name, field in graphql_type.fields.items():
+        if any(_required(arg) for arg in field.args.values()):
+            continue
+        inner = _unwrap(field.type)
+        if isinstance(inner, GraphQLObjectType | GraphQLUnionType):
+            below = _reaching_children(inner, depth - 1) if depth > 0 else None
+            if below:
+                parts.append(f"{name} {{ {below} }}")
+                reaches = True
+        elif name in _IDENTITY:
+            parts.append(name)
+            reaches = reaches or name == "childId"
+    return " ".join(["__typename", *parts]) if reaches else None
+
+
+def _paths(selection: str) -> set[str]:
+    """The dotted paths of a selection, type conditions left out (what the walk covers)."""
+    found: set[str] = set()
+    stack: list[str] = []
+    last = ""
+    condition = False
+    for token in selection.replace("{", " { ").replace("}", " } ").split():
+        if token == "{":
+            stack.append(last)
+        elif token == "}":
+            stack.pop()
+        elif token == "...":
+            continue
+        elif token == "on":
+            condition = True
+        elif condition:
+            last, condition = "", False
+        else:
+            last = token
+            found.add(".".join(part for part in [*stack, token] if part))
+    return found
+
+
+def _children_named(value: Any) -> set[str]:
+    found = _children_in(value)
+
+    def walk(item: Any) -> None:
+        if isinstance(item, dict):
+            if isinstance(item.get("childId"), str):
+                found.add(item["childId"])
+            for inner in item.values():
+                walk(inner)
+        elif isinstance(item, list):
+            for inner in item:
+                walk(inner)
+
+    walk(value)
+    return found
+
+
+async def _scenario_values(store: FalkorDBStore, world: county.County) -> dict[str, list[Any]]:
+    children = [c for c in world.children if c["family"] in SCENARIO_FAMILIES]
+    ids = [c["id"] for c in children]
+    records = await store.read(
+        "UNWIND $ids AS id MATCH (:Child {id: id})<-[:ABOUT]-(r) WHERE r.id IS NOT NULL"
+        " RETURN DISTINCT r.id AS id",
+        {"ids": ids},
+    )
+    versions = await store.read(
+        "UNWIND $ids AS id MATCH (:File {childId: id})-[:HAS_FOLDER]->()-[:HOLDS]->()"
+        "-[:HAS_VERSION]->(v) RETURN v.id AS id",
+        {"ids": ids},
+    )
+    record_ids = [row["id"] for row in records]
+    return {
+        "id": ids + record_ids,
+        "childId": ids,
+        "versionId": [row["id"] for row in versions],
+        "term": sorted({c["familyName"] for c in children} | {c["nhsNumber"] for c in children}),
+        "nhsNumber": [c["nhsNumber"] for c in children],
+        "representations": [
+            [{"__typename": typename, "id": item}]
+            for typename in ("Child", "Person", "Family", "Case", "Document")
+            for item in ids + record_ids
+        ],
+    }
+
+
+async def _walk(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    audience: Audience,
+    values: dict[str, list[Any]],
+) -> tuple[set[str], set[str]]:
+    """Every child named by every root's answer, and the paths the walk selected."""
+    # The schema as this caller's introspection describes it: what they can actually ask.
+    schema = build_client_schema(await graphql(client, headers, get_introspection_query()))  # type: ignore[arg-type]
+    query_type = schema.query_type
+    assert query_type is not None
+    assert audience is Audience.INTERNAL or "_entities" not in query_type.fields
+    named: set[str] = set()
+    covered: set[str] = set()
+    for root, field in query_type.fields.items():
+        selection = _reaching_children(_unwrap(field.type), _DEPTH)
+        if selection is None:
+            continue
+        required = [(name, arg) for name, arg in field.args.items() if _required(arg)]
+        covered |= {f"{root}.{path}" for path in _paths(selection)}
+        declared = ", ".join(f"${name}: {arg.type}" for name, arg in required)
+        passed = ", ".join(f"{name}: ${name}" for name, _ in required)
+        query = (
+            f"query {f'({declared})' if declared else ''} "
+            f"{{ {root}{f'({passed})' if passed else ''} {{ {selection} }} }}"
+        )
+        if not required:
+            named |= _children_named(await graphql(client, headers, query))
+            continue
+        assert len(required) == 1, (root, required)
+        for value in values[required[0][0]]:
+            answer = await graphql(client, headers, query, {required[0][0]: value})
+            named |= _children_named(answer)
+    return named, covered
+
+
+async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    sam = bearer(settings, "social-worker")
+    [contact] = await store.read(
+        "MATCH (k:Contact)-[:ABOUT]->(:Child {id: $id}) RETURN k.id AS id", {"id": RESTRICTED}
+    )
+    form = await graphql(
+        client,
+        sam,
+        'mutation ($c: ID!, $k: ID) { generateForm(childId: $c, templateKey: "contact_record",'
+        " sourceId: $k) { __typename } }",
+        {"c": RESTRICTED, "k": contact["id"]},
+    )
+    assert form["generateForm"]["__typename"] == "GeneratedForm"
+    await graphql(client, bearer(settings, "team-manager"), RESTRICT, {"id": RESTRICTED})
+    await store.write(
+        "MATCH (:MultiAgencyEnquiry)-[r:CONCERNS]->(:Child {id: $id}) DELETE r",
+        {"id": OUT_OF_ENQUIRY},
+    )
+    await store.write(
+        "MATCH (c:Child {id: $id})-[a:ALLOCATED_TO|RESPONSIBLE_TEAM]->() DELETE a"
+        " WITH DISTINCT c MATCH (w:Worker {id: 'team-front-door-sw1'})"
+        " MATCH (t:Team {id: 'team-front-door'})"
+        " CREATE (c)-[:ALLOCATED_TO]->(w) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"id": TRANSFERRED},
+    )
+    await store.write(
+        "MATCH (c:Child {id: $id}) CREATE (:Grant {id: 'g-matrix', workerId: 'worker-sw-demo',"
+        " expiresAt: $until})-[:GRANTS_ACCESS_TO]->(c)",
+        {"id": RESTRICTED, "until": 4_102_444_800_000},
+    )
+    values = await _scenario_values(store, demo)
+    assert values["versionId"], "the restricted child's form must be among the probes"
+
+    async def admitted(audience: Audience) -> set[str]:
+        if audience is Audience.INTERNAL:
+            rows = await store.read(SAMS_CHILDREN)
+            granted = {row["id"] for row in await store.read(SAMS_GRANTS, {"now": now_ms()})}
+            return {r["id"] for r in rows if not r["restricted"] or r["id"] in granted}
+        if audience is Audience.POLICE:
+            return {r["id"] for r in await store.read(FORCE_CHILDREN) if not r["restricted"]}
+        rows = await store.read(PUPILS_WITH_OPEN_EPISODES, {"school": personas.DEMO_SCHOOL})
+        restricted = await store.read("MATCH (c:Child) WHERE c.restricted = true RETURN c.id AS id")
+        return {row["id"] for row in rows} - {row["id"] for row in restricted}
+
+    walks = (
+        ("social-worker", Audience.INTERNAL),
+        ("police", Audience.POLICE),
+        ("education", Audience.EDUCATION),
+    )
+    for phase in ("grant active", "grant expired"):
+        for persona, audience in walks:
+            named, covered = await _walk(client, bearer(settings, persona), audience, values)
+            allowed = await admitted(audience)
+            assert named <= allowed, (phase, audience, sorted(named - allowed))
+            assert named, (phase, audience, "the walk must see some children to mean anything")
+            if audience is Audience.INTERNAL:
+                # Relatives, entities, work lists and documents are among the generated paths.
+                assert {
+                    "child.family.members.person.id",
+                    "child.relationships.person.id",
+                    "_entities.id",
+                    "myWork.items.childId",
+                    "searchChildren.family.members.person.kind",
+                } <= covered, sorted(covered)
+                assert (RESTRICTED in named) is (phase == "grant active")
+                assert TRANSFERRED not in named
+            if audience is Audience.POLICE:
+                assert "enquiryChildren.family.members.person.id" in covered
+                assert OUT_OF_ENQUIRY not in named
+                assert RESTRICTED not in named
+        await store.write("MATCH (g:Grant {id: 'g-matrix'}) SET g.expiresAt = 1")
+
+
+async def test_health_finds_no_restricted_child_by_nhs_number(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    [row] = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 1})
+    health = bearer(settings, "health")
+    lookup = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber plans { type } } }"
+    assert (await graphql(client, health, lookup, {"n": row["nhsNumber"]}))["cpisRecord"]
+    await store.write(
+        "MATCH (c:Child {nhsNumber: $n}) SET c.restricted = true", {"n": row["nhsNumber"]}
+    )
+    restricted = await graphql(client, health, lookup, {"n": row["nhsNumber"]})
+    missing = await graphql(client, health, lookup, {"n": "9434765919"})
+    assert restricted == missing == {"cpisRecord": None}

@@ -21,7 +21,7 @@ from graph import FalkorDBStore
 from hub.app import form_store_from_settings, token_settings
 from hub.settings import Settings
 from tests.connectors.livelink import records_world as world
-from tests.helpers import graphql
+from tests.helpers import add_worker, graphql
 from workflow.codes import ReferralSource
 from workflow.ids import now_ms
 
@@ -104,6 +104,9 @@ async def seeded(store: FalkorDBStore) -> FalkorDBStore:
         " SET w.name = 'Sam Patel', w.role = 'social_worker' MERGE (w)-[:MEMBER_OF_TEAM]->(t)",
         {"team": world.TEAM, "worker": WORKER},
     )
+    # Internal staff act only through a worker record (auth/authority.py).
+    await add_worker(store, "worker-elsewhere", "social_worker", "team-elsewhere", "Kim Other")
+    await add_worker(store, "worker-records", "records_officer", name="Rita Records")
     for child, born in ((CHILD, date(2012, 3, 4)), (OLD_CHILD, date(1990, 1, 1))):
         await store.write(
             "MATCH (w:Worker {id: $worker})"
