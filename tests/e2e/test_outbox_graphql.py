@@ -49,14 +49,19 @@ def _as(settings: Settings, who: tuple[str, str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-async def parked(store: FalkorDBStore, tmp_path: Path) -> FalkorDBStore:
-    """The three children's items, the documents parked FAILED (queued in 2024)."""
-    await world_with_documents(store, FormStore(tmp_path / "forms"))
+async def _officer_on_record(store: FalkorDBStore) -> None:
+    # Role and team come from the worker record, not the token (auth.authority).
     await store.write(
         "MERGE (w:Worker {id: $id}) SET w.name = $name, w.role = $role",
         dict(zip(("id", "name", "role"), OFFICER, strict=True)),
     )
+
+
+@pytest.fixture
+async def parked(store: FalkorDBStore, tmp_path: Path) -> FalkorDBStore:
+    """The three children's items, the documents parked FAILED (queued in 2024)."""
+    await world_with_documents(store, FormStore(tmp_path / "forms"))
+    await _officer_on_record(store)
     await store.write(
         "UNWIND $ids AS id MATCH (o:OutboxItem {id: id})"
         " SET o.state = 'FAILED', o.attempts = 1, o.lastError = 'HTTP 403 Forbidden'",
@@ -93,6 +98,7 @@ async def test_no_alert_while_the_oldest_item_is_younger_than_the_threshold(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
 ) -> None:
     await world_with_documents(store, FormStore(tmp_path / "forms"), children=("C201",))
+    await _officer_on_record(store)
     just_now = int(datetime.now(UTC).timestamp() * 1000)
     await store.write("MATCH (o:OutboxItem) SET o.createdAt = $t", {"t": just_now})
 
