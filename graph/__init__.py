@@ -7,7 +7,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from graph.embedded import EmbeddedEngine
-from graph.errors import ConstraintViolation, EngineLocked, GraphError, GraphUnavailable
+from graph.errors import (
+    ConstraintViolation,
+    EngineLocked,
+    GraphBusy,
+    GraphError,
+    GraphUnavailable,
+)
 from graph.falkordb_store import FalkorDBStore
 from graph.neo4j_store import Neo4jStore
 from graph.store import GraphStore, Params, Row, encode_params
@@ -61,6 +67,7 @@ __all__ = [
     "EmbeddedEngine",
     "EngineLocked",
     "FalkorDBStore",
+    "GraphBusy",
     "GraphError",
     "GraphStore",
     "GraphUnavailable",
