@@ -54,6 +54,13 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+def quiet_libraries() -> None:
+    """Keep libraries that log request URLs at INFO (httpx: the Content Server's and the
+    identity provider's URLs) to warnings and above."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """Send every logger (the hub's, uvicorn's, the libraries') through one JSON handler."""
     handler = logging.StreamHandler()
@@ -61,6 +68,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_libraries()
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         # uvicorn's own handlers would print its access line, query string included.
         logging.getLogger(name).handlers.clear()

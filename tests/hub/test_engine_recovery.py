@@ -17,7 +17,6 @@ import pytest
 
 from bench import county
 from hub.settings import Settings
-from tests.helpers import bearer
 from tests.hub.conftest import TODAY, sams_children
 
 pytestmark = pytest.mark.anyio
