@@ -31,6 +31,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's guards against slow and greedy clients, and the hub's own logging."""
+    from hub.slow_clients import protocol_with_request_deadline
+
     return {
         # The hub's JSON logging (hub/logs.py), not uvicorn's; its access line would
         # print GET query strings, which carry queries and their variables.
@@ -47,8 +49,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "limit_concurrency": settings.max_concurrent_connections,
         "timeout_graceful_shutdown": 10,
         "ws": "none",
-        # h11 is where the header size bound applies (httptools is not installed).
-        "http": "h11",
+        # h11, where the header size bound applies, with a deadline for each request to
+        # arrive (uvicorn alone lets a client trickle its headers for ever).
+        "http": protocol_with_request_deadline(settings.request_read_seconds),
     }
 
 

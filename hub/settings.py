@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     )
     # uvicorn's guards against slow or greedy clients (`lcs-hub serve`).
     keep_alive_seconds: int = Field(5, ge=1, description="idle keep-alive before closing")
+    request_read_seconds: float = Field(
+        15.0, gt=0, description="time a client has to send one request (headers and body)"
+    )
     max_concurrent_connections: int = Field(
         256, ge=1, description="connections and tasks at once; more answer 503"
     )
