@@ -31,7 +31,7 @@ def hub_url(
     assert engine.socket_path is not None
     # The fuzzer is one client sending as fast as it can; the per-client rate limit is
     # tested on its own (tests/hub/test_request_limits.py), so it is lifted here.
-    hub_settings = Settings(  # type: ignore[call-arg]
+    hub_settings = Settings(
         var_dir=tmp_path_factory.mktemp("fuzz") / "var",
         rate_limit="1000000/second",
         _env_file=None,
