@@ -60,8 +60,14 @@ class Tally:
 
     latencies: list[float] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
-    first_failure: float | None = None
-    recovered_at: float | None = None
+    succeeded_at: list[float] = field(default_factory=list)
+    failed_at: list[float] = field(default_factory=list)
+
+    def first_success_after(self, moment: float) -> float | None:
+        return min((t for t in self.succeeded_at if t > moment), default=None)
+
+    def last_success(self) -> float | None:
+        return max(self.succeeded_at, default=None)
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
@@ -137,12 +143,10 @@ async def _clients(
             now = time.monotonic()
             if problem is None:
                 tally.latencies.append(now - sent)
-                if tally.first_failure is not None and tally.recovered_at is None:
-                    tally.recovered_at = now
+                tally.succeeded_at.append(now)
             else:
                 tally.failures[problem] += 1
-                tally.first_failure = tally.first_failure or now
-                tally.recovered_at = None
+                tally.failed_at.append(now)
                 await asyncio.sleep(0.05)
             request += 1
 
@@ -233,23 +237,34 @@ async def _run(args: argparse.Namespace, var_dir: Path) -> int:
             )  # fmt: skip
             stored = {note["id"] for note in notes.json()["data"]["child"]["caseNotes"]}
             lost = acknowledged - stored
+            # A request sent after the kill that succeeded: the hub recovered by itself.
+            recovered = fault.first_success_after(killed_at + 0.001)
+            last_failure = max(fault.failed_at, default=None)
             recovery = (
-                f"{fault.recovered_at - killed_at:.2f} s after the kill"
-                if fault.recovered_at is not None
+                f"{recovered - killed_at:.2f} s after the kill"
+                if recovered is not None
                 else "not within the run"
+            )
+            settled = (
+                f"; last failure {last_failure - killed_at:.2f} s after the kill"
+                if last_failure is not None
+                else ""
             )
             print(
                 f"fault (engine pid {pid} killed at {args.duration / 2:g} s): "
                 f"{len(fault.latencies)} ok, failures {dict(fault.failures)}; "
-                f"requests succeeded again {recovery} (hub not restarted)"
+                f"requests succeeded again {recovery}{settled} (hub not restarted)"
             )
             print(
                 f"writes: {len(acknowledged)} acknowledged, {len(lost)} lost, "
                 f"refused while down {dict(refused)}"
             )
             other = {k: v for k, v in fault.failures.items() if k != "HTTP 503"}
-            failed |= bool(lost) or (fault.recovered_at is None and bool(fault.failures))
-            failed |= bool(other)
+            last_success = fault.last_success()
+            ends_well = last_success is not None and (
+                last_failure is None or last_success > last_failure
+            )
+            failed |= bool(lost) or bool(other) or not ends_well
     finally:
         hub.send_signal(signal.SIGTERM)
         try:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from graphql import GraphQLError
 
-from graph import GraphUnavailable
+from graph import GraphBusy, GraphUnavailable
 from hub.logs import REQUEST_ID
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ log = logging.getLogger("lcs_hub.errors")
 # Long enough for the engine supervisor to restart a dead engine or for a burst to drain.
 ENGINE_RETRY_AFTER_SECONDS: Final = 2
 ENGINE_UNAVAILABLE_MESSAGE: Final = "the case record is unavailable right now; try again shortly"
+ENGINE_BUSY_MESSAGE: Final = "the case record is too busy right now; try again shortly"
 
 
 def _request_id() -> str:
@@ -38,13 +39,24 @@ def internal_error_message() -> str:
 
 def engine_unavailable(error: BaseException | None) -> bool:
     """Whether `error` (or what caused it) says the graph engine cannot be reached."""
+    return _engine_error(error) is not None
+
+
+def _engine_error(error: BaseException | None) -> GraphUnavailable | None:
     seen = 0
     while error is not None and seen < 10:
         if isinstance(error, GraphUnavailable):
-            return True
+            return error
         error = error.__cause__ or error.__context__
         seen += 1
-    return False
+    return None
+
+
+def engine_answer(error: BaseException | None) -> tuple[str, str]:
+    """The code and message for an engine that is down, or only saturated."""
+    if isinstance(_engine_error(error), GraphBusy):
+        return "ENGINE_BUSY", ENGINE_BUSY_MESSAGE
+    return "ENGINE_UNAVAILABLE", ENGINE_UNAVAILABLE_MESSAGE
 
 
 def mask_errors(result: ExecutionResult) -> int | None:
@@ -57,7 +69,7 @@ def mask_errors(result: ExecutionResult) -> int | None:
     if not result.errors:
         return None
     masked: list[GraphQLError] = []
-    unavailable = False
+    unavailable: BaseException | None = None
     for error in result.errors:
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
@@ -65,7 +77,7 @@ def mask_errors(result: ExecutionResult) -> int | None:
             log.info("graphql error", extra={"code": _code(error), "path": error.path})
             masked.append(error)
         elif engine_unavailable(original):
-            unavailable = True
+            unavailable = original
             log.warning("graph engine unavailable", exc_info=original)
         else:
             log.error("unexpected error", exc_info=original, extra={"path": error.path})
@@ -76,13 +88,11 @@ def mask_errors(result: ExecutionResult) -> int | None:
                     extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": _request_id()},
                 )
             )
-    if unavailable:
+    if unavailable is not None:
+        code, message = engine_answer(unavailable)
         result.data = None
         result.errors = [
-            GraphQLError(
-                ENGINE_UNAVAILABLE_MESSAGE,
-                extensions={"code": "ENGINE_UNAVAILABLE", "requestId": _request_id()},
-            )
+            GraphQLError(message, extensions={"code": code, "requestId": _request_id()})
         ]
         return 503
     result.errors = masked

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 
 from hub.errors import (
     ENGINE_RETRY_AFTER_SECONDS,
-    ENGINE_UNAVAILABLE_MESSAGE,
+    engine_answer,
     engine_unavailable,
     internal_error_message,
 )
@@ -104,7 +104,8 @@ async def _answer_error(
 ) -> int:
     if engine_unavailable(error):
         log.warning("graph engine unavailable", exc_info=error)
-        status, code, message = 503, "ENGINE_UNAVAILABLE", ENGINE_UNAVAILABLE_MESSAGE
+        status = 503
+        code, message = engine_answer(error)
         headers = {"Retry-After": str(ENGINE_RETRY_AFTER_SECONDS)}
     else:
         log.error("unexpected error", exc_info=error)

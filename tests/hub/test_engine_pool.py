@@ -82,6 +82,6 @@ async def test_a_saturated_engine_answers_503_with_retry_after_not_a_missing_chi
     body = response.json()
     assert body["data"] is None
     [error] = body["errors"]
-    assert error["extensions"]["code"] == "ENGINE_UNAVAILABLE"
+    assert error["extensions"]["code"] == "ENGINE_BUSY"
     assert error["extensions"]["requestId"] == response.headers["X-Request-ID"]
     assert engine.socket_path not in response.text
