@@ -113,9 +113,13 @@ async def _case_view(http: httpx.AsyncClient, headers: dict[str, str], child: st
         )
     except httpx.HTTPError as error:
         return type(error).__name__
+    try:
+        body = response.json()
+    except ValueError:  # uvicorn's own 503 past its concurrency limit is plain text
+        body = {}
     if response.status_code != 200:
-        return f"HTTP {response.status_code}"
-    body = response.json()
+        codes = {error.get("extensions", {}).get("code", "?") for error in body.get("errors", [])}
+        return f"HTTP {response.status_code} {','.join(sorted(codes))}"
     if body.get("errors"):
         codes = {error.get("extensions", {}).get("code", "?") for error in body["errors"]}
         return f"GraphQL {','.join(sorted(codes))}: {body['errors'][0]['message'][:60]}"
@@ -143,7 +147,8 @@ async def _clients(
             now = time.monotonic()
             if problem is None:
                 tally.latencies.append(now - sent)
-                tally.succeeded_at.append(now)
+                # When it was sent: a success sent after the kill shows the hub recovered.
+                tally.succeeded_at.append(sent)
             else:
                 tally.failures[problem] += 1
                 tally.failed_at.append(now)
@@ -259,7 +264,7 @@ async def _run(args: argparse.Namespace, var_dir: Path) -> int:
                 f"writes: {len(acknowledged)} acknowledged, {len(lost)} lost, "
                 f"refused while down {dict(refused)}"
             )
-            other = {k: v for k, v in fault.failures.items() if k != "HTTP 503"}
+            other = {k: v for k, v in fault.failures.items() if not k.startswith("HTTP 503")}
             last_success = fault.last_success()
             ends_well = last_success is not None and (
                 last_failure is None or last_success > last_failure

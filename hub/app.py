@@ -282,8 +282,8 @@ def create_app(
 
     supervisor: EngineSupervisor | None = None
     if opened is not None and opened.engine is not None:
+        # Restarts the engine if it dies, then drops the store's dead connections.
         supervisor = EngineSupervisor(opened.engine, _reconnect(hub.store))
-    app_state_supervisor = supervisor
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -360,7 +360,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.hub = hub
-    app.state.engine_supervisor = app_state_supervisor
+    app.state.engine_supervisor = supervisor
     return app
 
 
