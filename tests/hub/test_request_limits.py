@@ -106,6 +106,18 @@ async def test_a_fifty_megabyte_body_is_refused_with_413(
     assert _codes(response.json()) == ["REQUEST_TOO_LARGE"]
 
 
+async def test_a_huge_get_query_string_is_refused_with_414(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    response = await client.get(
+        "/graphql",
+        params={"query": "{ me { name } }", "padding": "x" * 40_000},
+        headers=bearer(settings, "social-worker"),
+    )
+    assert response.status_code == 414
+    assert _codes(response.json()) == ["QUERY_STRING_TOO_LONG"]
+
+
 async def test_a_streamed_body_without_length_is_cut_off_too(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
