@@ -45,7 +45,7 @@ def open_graph(
     password: str | None = None,
     appendfsync: str = "always",
     pool_size: int = 16,
-    pool_timeout: float = 5.0,
+    pool_timeout: float = 10.0,
 ) -> OpenGraph:
     """Open the store named by `url`: unset or `embedded://` is the embedded FalkorDB.
 

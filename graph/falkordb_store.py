@@ -43,7 +43,7 @@ class FalkorDBStore:
         graph_name: str,
         *,
         max_connections: int = 16,
-        pool_timeout: float = 5.0,
+        pool_timeout: float = 10.0,
     ) -> None:
         # A blocking pool: a statement that finds every connection in use waits its turn
         # (one case view runs 11 statements at once). The default non-blocking pool failed

@@ -26,7 +26,7 @@ class Neo4jStore:
         password: str | None,
         database: str | None,
         max_connections: int = 16,
-        pool_timeout: float = 5.0,
+        pool_timeout: float = 10.0,
     ) -> None:
         auth = (user, password or "") if user else None
         # The driver's pool blocks for a free connection too; its wait ends in GraphBusy.

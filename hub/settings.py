@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.livelink.content_server import ContentServerCategory, ContentServerSettings
@@ -30,8 +30,10 @@ class Settings(BaseSettings):
     graph_pool_size: int = Field(
         16, ge=1, description="connections to the graph engine; more only queue inside it"
     )
+    # Half the request deadline: a burst is ridden out, while a hub that stays saturated
+    # sheds load with 503 before requests run into the deadline.
     graph_pool_timeout_seconds: float = Field(
-        5.0,
+        10.0,
         gt=0,
         description="how long a statement waits for a free connection before HTTP 503",
     )
@@ -103,6 +105,16 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
     local_authority_name: str = "Hertfordshire County Council"
+
+    @model_validator(mode="after")
+    def _pool_wait_within_deadline(self) -> Settings:
+        if self.graph_pool_timeout_seconds >= self.request_deadline_seconds:
+            raise ValueError(
+                "LCS_HUB_GRAPH_POOL_TIMEOUT_SECONDS must be shorter than "
+                "LCS_HUB_REQUEST_DEADLINE_SECONDS (a request would time out waiting for a "
+                "connection instead of answering 503)"
+            )
+        return self
 
     @property
     def graph_dir(self) -> Path:

@@ -205,7 +205,9 @@ async def test_a_client_over_its_rate_gets_429_with_retry_after(
 async def test_an_operation_past_its_deadline_is_stopped_with_504(
     settings: Settings, demo: county.County, app_client: Callable[..., Any]
 ) -> None:
-    async with app_client(request_deadline_seconds=0.000001) as http:
+    async with app_client(
+        request_deadline_seconds=0.000001, graph_pool_timeout_seconds=1e-7
+    ) as http:
         response = await http.post(
             "/graphql",
             json={
@@ -229,3 +231,8 @@ async def test_a_response_over_its_size_bound_is_withheld(
         )
     assert _codes(response.json()) == ["RESPONSE_TOO_LARGE"]
     assert len(response.content) < 2048
+
+
+def test_a_pool_wait_longer_than_the_deadline_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="LCS_HUB_GRAPH_POOL_TIMEOUT_SECONDS"):
+        Settings(graph_pool_timeout_seconds=30, request_deadline_seconds=20, _env_file=None)  # type: ignore[call-arg]
