@@ -24,6 +24,8 @@ _STANDARD_ATTRIBUTES: Final = frozenset(logging.LogRecord("", 0, "", 0, "", (), 
     "message",
     "asctime",
     "taskName",
+    # uvicorn's terminal-coloured copy of its message
+    "color_message",
 }
 
 
