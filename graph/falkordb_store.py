@@ -8,8 +8,9 @@ from typing import Any
 
 import redis.exceptions
 from falkordb.asyncio import FalkorDB
+from redis.asyncio import BlockingConnectionPool, UnixDomainSocketConnection
 
-from graph.errors import ConstraintViolation, GraphError, GraphUnavailable
+from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
@@ -36,8 +37,27 @@ class FalkorDBStore:
 
     engine = "falkordb"
 
-    def __init__(self, socket_path: str, graph_name: str, *, max_connections: int = 16) -> None:
-        self._db = FalkorDB(unix_socket_path=socket_path, max_connections=max_connections)
+    def __init__(
+        self,
+        socket_path: str,
+        graph_name: str,
+        *,
+        max_connections: int = 16,
+        pool_timeout: float = 10.0,
+    ) -> None:
+        # A blocking pool: a statement that finds every connection in use waits its turn
+        # (one case view runs 11 statements at once). The default non-blocking pool failed
+        # such statements at once with "Too many connections", which the hub then showed as
+        # a missing child. More connections than the engine has query threads only queue
+        # inside the engine, so the pool stays small and waits up to `pool_timeout`.
+        self._pool = BlockingConnectionPool(
+            max_connections=max_connections,
+            timeout=pool_timeout,
+            connection_class=UnixDomainSocketConnection,
+            path=socket_path,
+            decode_responses=True,
+        )
+        self._db = FalkorDB(connection_pool=self._pool)
         self.graph_name = graph_name
         self._graph = self._db.select_graph(graph_name)
 
@@ -55,6 +75,10 @@ class FalkorDBStore:
             else:
                 result = await self._graph.query(statement, encoded)
         except redis.exceptions.ConnectionError as exc:
+            # The pool reports its wait running out as a ConnectionError caused by the
+            # timeout; the engine itself is then fine, only busy.
+            if isinstance(exc.__cause__, TimeoutError):
+                raise GraphBusy("no connection to the graph engine became free") from exc
             raise GraphUnavailable(str(exc)) from exc
         except redis.exceptions.ResponseError as exc:
             message = str(exc)
@@ -108,7 +132,14 @@ class FalkorDBStore:
         with contextlib.suppress(redis.exceptions.ResponseError):
             await self._graph.delete()
 
+    async def reconnect(self) -> None:
+        """Drop every pooled connection (after the engine restarted); new ones open on use."""
+        with contextlib.suppress(Exception):
+            await self._pool.disconnect()
+
     async def close(self) -> None:
         connection: Any = self._db.connection
         with contextlib.suppress(Exception):
             await connection.aclose()
+        with contextlib.suppress(Exception):
+            await self._pool.disconnect()

@@ -7,7 +7,7 @@ from typing import Any
 import neo4j
 import neo4j.exceptions
 
-from graph.errors import ConstraintViolation, GraphError, GraphUnavailable
+from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
@@ -19,10 +19,23 @@ class Neo4jStore:
     engine = "neo4j"
 
     def __init__(
-        self, url: str, *, user: str | None, password: str | None, database: str | None
+        self,
+        url: str,
+        *,
+        user: str | None,
+        password: str | None,
+        database: str | None,
+        max_connections: int = 16,
+        pool_timeout: float = 10.0,
     ) -> None:
         auth = (user, password or "") if user else None
-        self._driver = neo4j.AsyncGraphDatabase.driver(url, auth=auth)
+        # The driver's pool blocks for a free connection too; its wait ends in GraphBusy.
+        self._driver = neo4j.AsyncGraphDatabase.driver(
+            url,
+            auth=auth,
+            max_connection_pool_size=max_connections,
+            connection_acquisition_timeout=pool_timeout,
+        )
         self._database = database
 
     async def read(self, statement: str, params: Params | None = None) -> list[Row]:
@@ -49,9 +62,11 @@ class Neo4jStore:
                 if access == neo4j.READ_ACCESS:
                     return await s.execute_read(work)
                 return await s.execute_write(work)
+        except neo4j.exceptions.ConnectionAcquisitionTimeoutError as exc:
+            raise GraphBusy("no connection to the graph database became free") from exc
         except neo4j.exceptions.ConstraintError as exc:
             raise ConstraintViolation(str(exc)) from exc
-        except neo4j.exceptions.ServiceUnavailable as exc:
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
             raise GraphUnavailable(str(exc)) from exc
         except neo4j.exceptions.Neo4jError as exc:
             raise GraphError(str(exc)) from exc

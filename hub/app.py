@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,8 +17,8 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 from strawberry.http.ides import get_graphql_ide_html
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from auth.authority import principal_on_record
 from auth.middleware import BearerAuthMiddleware
@@ -28,9 +30,22 @@ from connectors.livelink.content_server import ContentServerStore
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
-from graph import GraphError, GraphStore, OpenGraph, open_graph
+from graph import (
+    EngineSupervisor,
+    FalkorDBStore,
+    GraphError,
+    GraphStore,
+    GraphUnavailable,
+    OpenGraph,
+    make_private_tree,
+    open_graph,
+)
+from hub.graphql_view import BoundedGraphQL, ViewLimits
+from hub.rate_limit import RateLimitMiddleware
+from hub.request_context import RequestContextMiddleware
+from hub.request_limits import RequestSizeLimitMiddleware
 from resolvers.context import HubContext
-from schema import build_schemas
+from schema import RequestLimits, build_schemas
 from workflow.calendar import WorkingDayCalendar, default_calendar
 
 if TYPE_CHECKING:
@@ -58,9 +73,9 @@ class Hub:
     outbox_alert_after_seconds: float = 3600.0
 
 
-class _AudienceGraphQL(GraphQL[HubContext, None]):
-    def __init__(self, schema: BaseSchema, hub: Hub) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+class _AudienceGraphQL(BoundedGraphQL):
+    def __init__(self, schema: BaseSchema, hub: Hub, limits: ViewLimits) -> None:
+        super().__init__(schema, limits, graphql_ide="graphiql")
         self._hub = hub
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
@@ -83,9 +98,11 @@ class GraphQLDispatch:
     everyone and every query it sends carries a token.
     """
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, settings: Settings) -> None:
+        schemas = build_schemas(request_limits(settings))
+        limits = view_limits(settings)
         self._apps = {
-            audience: _AudienceGraphQL(schema, hub) for audience, schema in build_schemas().items()
+            audience: _AudienceGraphQL(schema, hub, limits) for audience, schema in schemas.items()
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -130,8 +147,41 @@ def build_verifier(settings: Settings) -> tuple[TokenVerifier, LocalSigningKey |
     return TokenVerifier(rules, key), key
 
 
+def request_limits(settings: Settings) -> RequestLimits:
+    """The GraphQL document limits the settings describe."""
+    return RequestLimits(
+        max_tokens=settings.max_tokens,
+        max_aliases=settings.max_aliases,
+        max_depth=settings.max_depth,
+        max_cost=settings.max_cost,
+        cache_size=settings.query_cache_size,
+        max_cached_document_chars=settings.max_cached_document_chars,
+    )
+
+
+def view_limits(settings: Settings) -> ViewLimits:
+    """The bounds the GraphQL view enforces, from the settings."""
+    return ViewLimits(
+        deadline_seconds=settings.request_deadline_seconds,
+        max_response_bytes=settings.max_response_bytes,
+        max_operation_name_chars=settings.max_operation_name_chars,
+    )
+
+
+def private_var_dir(settings: Settings) -> None:
+    """Make everything the hub keeps under var/ readable by its own user only.
+
+    The graph's append-only file is the whole case record, the forms and the content
+    store hold children's documents: files 0600, directories 0700, from now on (umask)
+    and for what earlier runs left behind.
+    """
+    os.umask(0o077)
+    make_private_tree(settings.var_dir)
+
+
 def open_settings_graph(settings: Settings) -> OpenGraph:
     """Open the graph store the settings name."""
+    private_var_dir(settings)
     return open_graph(
         settings.graph_url,
         data_dir=settings.graph_dir,
@@ -139,6 +189,8 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
         user=settings.graph_user,
         password=settings.graph_password,
         appendfsync=settings.graph_appendfsync,
+        pool_size=settings.graph_pool_size,
+        pool_timeout=settings.graph_pool_timeout_seconds,
     )
 
 
@@ -229,6 +281,7 @@ def create_app(
         run_outbox: deliver the filing outbox in-process (off when it runs on its own);
             `outbox_enabled` in the settings by default.
     """
+    private_var_dir(settings)
     verifier, signing_key = build_verifier(settings)
     opened: OpenGraph | None = None
     if store is None:
@@ -243,8 +296,15 @@ def create_app(
         outbox_alert_after_seconds=settings.outbox_alert_after_seconds,
     )
 
+    supervisor: EngineSupervisor | None = None
+    if opened is not None and opened.engine is not None:
+        # Restarts the engine if it dies, then drops the store's dead connections.
+        supervisor = EngineSupervisor(opened.engine, _reconnect(hub.store))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if supervisor is not None:
+            supervisor.start()
         await hub.store.apply_schema()
         if hub.content_store is None:
             hub.content_store = await content_store_from_settings(settings)
@@ -266,6 +326,8 @@ def create_app(
         try:
             yield
         finally:
+            if supervisor is not None:
+                await supervisor.stop()
             if hub.outbox_worker is not None:
                 await hub.outbox_worker.stop()
             if hub.content_store is not None:
@@ -279,9 +341,16 @@ def create_app(
         return JSONResponse(signing_key.jwks if signing_key else {"keys": []})
 
     async def healthz(request: Request) -> Response:
+        # Live: the process answers. Whether it can serve is /readyz.
         return JSONResponse({"status": "ok", "engine": hub.store.engine})
 
     async def readyz(request: Request) -> Response:
+        if not await _engine_reachable(hub.store):
+            return JSONResponse(
+                {"status": "unavailable", "engine": "unreachable"},
+                status_code=503,
+                headers={"Retry-After": "2"},
+            )
         try:
             backlog = await outbox_backlog(
                 hub.store,
@@ -289,18 +358,55 @@ def create_app(
                 alert_after_seconds=settings.outbox_alert_after_seconds,
             )
         except GraphError:
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ready", "outbox": backlog.as_dict()})
+            return JSONResponse(
+                {"status": "unavailable", "engine": "unreachable"},
+                status_code=503,
+                headers={"Retry-After": "2"},
+            )
+        return JSONResponse({"status": "ready", "engine": "reachable", "outbox": backlog.as_dict()})
 
     app = Starlette(
         routes=[
             Route("/.well-known/jwks.json", jwks),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", GraphQLDispatch(hub), methods=["GET", "POST"]),
+            Route("/graphql", GraphQLDispatch(hub, settings), methods=["GET", "POST"]),
         ],
-        middleware=[Middleware(BearerAuthMiddleware, verifier=verifier)],
+        middleware=[
+            # Outermost first: the real client address, then the request id and headers
+            # every answer gets, then the size bounds, the caller, the caller's rate.
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),
+            Middleware(RequestContextMiddleware),
+            Middleware(
+                RequestSizeLimitMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_query_bytes=settings.max_query_string_bytes,
+            ),
+            Middleware(BearerAuthMiddleware, verifier=verifier),
+            Middleware(RateLimitMiddleware, rate=settings.rate_limit),
+        ],
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.engine_supervisor = supervisor
     return app
+
+
+def _reconnect(store: GraphStore) -> Callable[[], Awaitable[None]]:
+    async def reconnect() -> None:
+        if isinstance(store, FalkorDBStore):
+            await store.reconnect()
+
+    return reconnect
+
+
+async def _engine_reachable(store: GraphStore) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            await store.read("RETURN 1 AS ok")
+    except (GraphUnavailable, TimeoutError):
+        return False
+    except GraphError:
+        # The engine answered (with an error about the statement): it is reachable.
+        return True
+    return True

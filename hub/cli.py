@@ -9,8 +9,9 @@ import getpass
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from hub.logs import configure_logging
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,7 +30,33 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         print_tokens=args.print_tokens,
         public_address=f"http://{args.host}:{args.port}/graphql",
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, **uvicorn_options(settings), host=args.host, port=args.port)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's guards against slow and greedy clients, and the hub's own logging."""
+    from hub.slow_clients import protocol_with_request_deadline
+
+    return {
+        # The hub's JSON logging (hub/logs.py), not uvicorn's; its access line would
+        # print GET query strings, which carry queries and their variables.
+        "log_config": None,
+        "access_log": False,
+        # The app resolves X-Forwarded-For itself, from configured proxies only.
+        "proxy_headers": False,
+        "server_header": False,
+        # A client that keeps a connection idle, or sends its headers byte by byte, is
+        # dropped instead of holding the connection.
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "h11_max_incomplete_event_size": settings.h11_max_incomplete_event_bytes,
+        # Past this many connections at once new ones get 503 at once.
+        "limit_concurrency": settings.max_concurrent_connections,
+        "timeout_graceful_shutdown": 10,
+        "ws": "none",
+        # h11, where the header size bound applies, with a deadline for each request to
+        # arrive (uvicorn alone lets a client trickle its headers for ever).
+        "http": protocol_with_request_deadline(settings.request_read_seconds),
+    }
 
 
 async def _demo(settings: Settings, size: str) -> None:
@@ -134,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(logging.INFO)
     settings = Settings()
     match args.command:
         case "serve":

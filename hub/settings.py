@@ -27,6 +27,53 @@ class Settings(BaseSettings):
     graph_appendfsync: str = Field(
         "always", description="embedded engine: fsync the append-only file on every write"
     )
+    graph_pool_size: int = Field(
+        16, ge=1, description="connections to the graph engine; more only queue inside it"
+    )
+    # Half the request deadline: a burst is ridden out, while a hub that stays saturated
+    # sheds load with 503 before requests run into the deadline.
+    graph_pool_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="how long a statement waits for a free connection before HTTP 503",
+    )
+    # Bounds on one request (see schema/limits.py and hub/request_limits.py).
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body")
+    max_query_string_bytes: int = Field(32_768, ge=256, description="largest GET query string")
+    max_response_bytes: int = Field(10_485_760, ge=1024, description="largest response body")
+    request_deadline_seconds: float = Field(
+        20.0, gt=0, description="a GraphQL operation running longer is stopped (HTTP 504)"
+    )
+    max_tokens: int = Field(10_000, ge=100, description="GraphQL tokens in one document")
+    max_aliases: int = Field(100, ge=1, description="aliases in one document")
+    max_depth: int = Field(15, ge=1, description="nesting depth of one operation")
+    max_cost: int = Field(
+        50_000, ge=100, description="fields asked for, each list counting ten items"
+    )
+    max_operation_name_chars: int = Field(
+        100, ge=1, description="longest operation name (it is written to every audit row)"
+    )
+    query_cache_size: int = Field(256, ge=0, description="parsed documents kept")
+    max_cached_document_chars: int = Field(16_384, ge=0, description="largest document kept")
+    rate_limit: str = Field(
+        "20/second;600/minute",
+        description="per client (token subject, else address), in the `limits` notation",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks whose X-Forwarded-For is believed (none by default)",
+    )
+    # uvicorn's guards against slow or greedy clients (`lcs-hub serve`).
+    keep_alive_seconds: int = Field(5, ge=1, description="idle keep-alive before closing")
+    request_read_seconds: float = Field(
+        15.0, gt=0, description="time a client has to send one request (headers and body)"
+    )
+    max_concurrent_connections: int = Field(
+        256, ge=1, description="connections and tasks at once; more answer 503"
+    )
+    h11_max_incomplete_event_bytes: int = Field(
+        65_536, ge=4096, description="largest request line and headers"
+    )
     issuer: str = "lcs-hub-local"
     token_audience: str = "lcs-hub"  # noqa: S105 - the JWT aud claim, not a secret
     jwks_url: str | None = Field(None, description="verify tokens against this JWKS (OIDC)")
@@ -99,6 +146,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "LCS_HUB_OUTBOX_BACKOFF_BASE_SECONDS must not exceed"
                 " LCS_HUB_OUTBOX_BACKOFF_CAP_SECONDS"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _pool_wait_within_deadline(self) -> Settings:
+        if self.graph_pool_timeout_seconds >= self.request_deadline_seconds:
+            raise ValueError(
+                "LCS_HUB_GRAPH_POOL_TIMEOUT_SECONDS must be shorter than "
+                "LCS_HUB_REQUEST_DEADLINE_SECONDS (a request would time out waiting for a "
+                "connection instead of answering 503)"
             )
         return self
 

@@ -92,9 +92,14 @@ class ReadAudit(SchemaExtension):
         )
         try:
             await record_access(context.store, context.principal, operation, context.accessed)
-        except Exception:
+        except Exception as error:
             log.exception("audit write failed; response withheld")
             result = self.execution_context.result
             if result is not None:
                 result.data = None
-                result.errors = [GraphQLError("the read could not be audited; nothing released")]
+                # The cause travels with the error, so an engine outage answers 503.
+                result.errors = [
+                    GraphQLError(
+                        "the read could not be audited; nothing released", original_error=error
+                    )
+                ]

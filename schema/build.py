@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 from pydantic.alias_generators import to_camel
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation import Schema
 from strawberry.federation.schema_directives import Tag
 
@@ -23,13 +22,16 @@ from auth.principal import Audience
 from schema.audit import ReadAudit, carries_a_child, note_child_access
 from schema.field_capability import require_capability
 from schema.journey_types import Case
+from schema.limits import RequestLimits, limit_extensions
 from schema.livelink import Document
 from schema.operations import Mutation, Query
 from schema.people import Child, Family, Person
 from schema.training_gate import gate_mutation
 
 if TYPE_CHECKING:
+    from graphql import GraphQLError
     from strawberry.schema.config import StrawberryConfig
+    from strawberry.types import ExecutionContext
     from strawberry.types.base import StrawberryObjectDefinition
     from strawberry.types.field import StrawberryField
 
@@ -38,19 +40,11 @@ FEDERATION_VERSION = "2.9"
 ENTITY_TYPES = [Child, Person, Family, Case, Document]
 
 
-def _parser_cache() -> ParserCache:
-    return ParserCache(maxsize=512)
-
-
-def _validation_cache() -> ValidationCache:
-    return ValidationCache(maxsize=512)
-
-
-def _extensions(*, audit: bool = True) -> list[object]:
-    # Validation alone costs ~0.7 ms a request (research/stack.md §4). Strawberry builds
-    # the extensions per request from these factories; the caches themselves live at
-    # module level and key on the query text, which suits a gateway's stable operations.
-    return [_parser_cache, _validation_cache, *([ReadAudit] if audit else [])]
+def _extensions(limits: RequestLimits, *, audit: bool = True) -> list[object]:
+    # The limits come first: a document over them is refused before it is parsed in full,
+    # cached or run. Validation alone costs ~0.7 ms a request (research/stack.md §4), so
+    # the (bounded) parser and validation caches are among them.
+    return [*limit_extensions(limits), *([ReadAudit] if audit else [])]
 
 
 class _AudienceFields:
@@ -58,6 +52,14 @@ class _AudienceFields:
 
     audience: Audience
     config: StrawberryConfig
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry would log each error's message, which can quote the query and its
+        # variables (names, dates of birth) or an engine message with the statement. The
+        # hub logs errors itself, by type and request id (hub/errors.py).
+        return
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
         fields = type_definition.fields
@@ -124,25 +126,29 @@ def _has_mutations(audience: Audience) -> bool:
     )
 
 
-def build_schema(audience: Audience, *, audit: bool = True) -> AudienceSchema:
+def build_schema(
+    audience: Audience, *, audit: bool = True, limits: RequestLimits | None = None
+) -> AudienceSchema:
     """The schema `audience` is served (the internal one is also the gateway's subgraph).
 
     Args:
         audit: only the overhead benchmark turns the read audit off, to measure its cost.
+        limits: how much one request may ask for; the defaults when not given.
     """
+    extensions = _extensions(limits or RequestLimits(), audit=audit)
     if audience is Audience.INTERNAL:
         return InternalSchema(
             query=Query,
             mutation=Mutation,
             types=ENTITY_TYPES,
-            extensions=_extensions(audit=audit),
+            extensions=extensions,
             federation_version=FEDERATION_VERSION,
         )
     return PartnerSchema(
         audience,
         query=Query,
         mutation=Mutation if _has_mutations(audience) else None,
-        extensions=_extensions(audit=audit),
+        extensions=extensions,
     )
 
 
@@ -153,6 +159,6 @@ def build_internal_schema() -> InternalSchema:
     return schema
 
 
-def build_schemas() -> dict[Audience, AudienceSchema]:
+def build_schemas(limits: RequestLimits | None = None) -> dict[Audience, AudienceSchema]:
     """Every audience's schema, built once at start-up."""
-    return {audience: build_schema(audience) for audience in Audience}
+    return {audience: build_schema(audience, limits=limits) for audience in Audience}

@@ -40,7 +40,9 @@ async def store(engine: EmbeddedEngine) -> AsyncIterator[FalkorDBStore]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+    # Tests are fast single clients (a leak matrix sends hundreds of requests a second as
+    # one persona); the per-client rate limit has its own tests in tests/hub/.
+    return Settings(var_dir=tmp_path / "var", rate_limit="1000000/second", _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -130,3 +130,22 @@ def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str
     engine.start()
     assert engine.owner
     engine.stop()
+
+
+def test_the_engine_keeps_its_files_private_and_tightens_old_ones(tmp_path: Path) -> None:
+    # Earlier versions left the append-only file (the whole case record) world-readable.
+    old = tmp_path / "appendonlydir"
+    old.mkdir(mode=0o755)
+    (old / "left-behind.txt").write_text("")
+    (old / "left-behind.txt").chmod(0o644)
+    engine = EmbeddedEngine(tmp_path)
+    socket_path = engine.start()
+    try:
+        asyncio.run(_write_probe(socket_path))
+    finally:
+        engine.stop()
+    paths = [tmp_path, *tmp_path.rglob("*")]
+    assert any(path.suffix in {".aof", ".manifest"} for path in paths)
+    for path in paths:
+        mode = path.stat().st_mode & 0o777
+        assert mode & 0o077 == 0, f"{path.relative_to(tmp_path)} is {oct(mode)}"

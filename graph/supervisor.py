@@ -1,0 +1,74 @@
+"""Keeps the embedded engine running: a dead server is restarted in process.
+
+After `kill -9` of the engine every request failed until the hub itself was restarted.
+The supervisor notices the server has exited within `check_every` seconds, starts a new
+one on the same files (the append-only file brings back every acknowledged write) with
+back-off between failed attempts, capped so it keeps trying for as long as it takes, and
+then lets the store drop its dead connections. Meanwhile requests answer 503 with
+`Retry-After` and `/readyz` says not ready; afterwards they recover by themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from graph.embedded import EmbeddedEngine
+
+log = logging.getLogger("lcs_hub.graph")
+
+_FIRST_BACKOFF_S: Final = 0.5
+_MAX_BACKOFF_S: Final = 30.0
+
+
+class EngineSupervisor:
+    """Watches an owned embedded engine from the event loop and restarts it when it dies."""
+
+    def __init__(
+        self,
+        engine: EmbeddedEngine,
+        on_restart: Callable[[], Awaitable[None]],
+        *,
+        check_every: float = 0.25,
+    ) -> None:
+        self._engine = engine
+        self._on_restart = on_restart
+        self._check_every = check_every
+        self._task: asyncio.Task[None] | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        """Start watching (in the running event loop, whose thread outlives the engine)."""
+        if self._engine.owner and self._task is None:
+            self._task = asyncio.create_task(self._watch(), name="engine-supervisor")
+
+    async def stop(self) -> None:
+        """Stop watching (before the engine is stopped on purpose)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _watch(self) -> None:
+        backoff = _FIRST_BACKOFF_S
+        while True:
+            await asyncio.sleep(self._check_every)
+            if self._engine.alive():
+                continue
+            try:
+                await self._engine.restart()
+            except Exception as error:
+                log.error(
+                    "graph engine restart failed; retrying in %.1f s", backoff, exc_info=error
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+                continue
+            backoff = _FIRST_BACKOFF_S
+            self.restarts += 1
+            await self._on_restart()
+            log.warning("graph engine restarted (%d so far)", self.restarts)

@@ -1,0 +1,104 @@
+"""What a client is told when a request goes wrong, and what only the log is told.
+
+A client sees its own query's problems as they are (a validation error, a limit), an
+engine outage as HTTP 503 with `Retry-After`, and anything else as "internal error" with
+the request id. The details (exception type and where it was raised, never its message:
+an engine message quotes the statement with its parameters, the socket path, names)
+go to the log under the same request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Final
+
+from graphql import GraphQLError
+
+from graph import GraphBusy, GraphUnavailable
+from hub.logs import REQUEST_ID
+
+if TYPE_CHECKING:
+    from strawberry.types import ExecutionResult
+
+log = logging.getLogger("lcs_hub.errors")
+
+# Long enough for the engine supervisor to restart a dead engine or for a burst to drain.
+ENGINE_RETRY_AFTER_SECONDS: Final = 2
+ENGINE_UNAVAILABLE_MESSAGE: Final = "the case record is unavailable right now; try again shortly"
+ENGINE_BUSY_MESSAGE: Final = "the case record is too busy right now; try again shortly"
+
+
+def _request_id() -> str:
+    return REQUEST_ID.get() or "-"
+
+
+def internal_error_message() -> str:
+    """What a client reads instead of an unexpected error's details."""
+    return f"internal error (request {_request_id()}); details are in the hub's log"
+
+
+def engine_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) says the graph engine cannot be reached."""
+    return _engine_error(error) is not None
+
+
+def _engine_error(error: BaseException | None) -> GraphUnavailable | None:
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, GraphUnavailable):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+def engine_answer(error: BaseException | None) -> tuple[str, str]:
+    """The code and message for an engine that is down, or only saturated."""
+    if isinstance(_engine_error(error), GraphBusy):
+        return "ENGINE_BUSY", ENGINE_BUSY_MESSAGE
+    return "ENGINE_UNAVAILABLE", ENGINE_UNAVAILABLE_MESSAGE
+
+
+def mask_errors(result: ExecutionResult) -> int | None:
+    """Rewrite `result`'s errors for the client; return the HTTP status it calls for.
+
+    Returns:
+        503 when the engine was unreachable or saturated (the data is withheld: a partial
+        answer would read as "no such child"), otherwise None (HTTP 200).
+    """
+    if not result.errors:
+        return None
+    masked: list[GraphQLError] = []
+    unavailable: BaseException | None = None
+    for error in result.errors:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            # The query's own problem (syntax, validation, a limit): the caller may read it.
+            log.info("graphql error", extra={"code": _code(error), "path": error.path})
+            masked.append(error)
+        elif engine_unavailable(original):
+            unavailable = original
+            log.warning("graph engine unavailable", exc_info=original)
+        else:
+            log.error("unexpected error", exc_info=original, extra={"path": error.path})
+            masked.append(
+                GraphQLError(
+                    internal_error_message(),
+                    path=error.path,
+                    extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": _request_id()},
+                )
+            )
+    if unavailable is not None:
+        code, message = engine_answer(unavailable)
+        result.data = None
+        result.errors = [
+            GraphQLError(message, extensions={"code": code, "requestId": _request_id()})
+        ]
+        return 503
+    result.errors = masked
+    return None
+
+
+def _code(error: GraphQLError) -> str:
+    code = (error.extensions or {}).get("code")
+    return str(code) if code else "GRAPHQL_VALIDATION_FAILED"

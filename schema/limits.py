@@ -1,0 +1,216 @@
+"""Bounds on one GraphQL request: its size, its shape, its cost, and what the caches keep.
+
+Without them one request could hold the hub: 1,000 introspection aliases held the only
+worker for 31 s and answered 105 MB, and each distinct 10 MB query stayed in the parser
+cache. Strawberry's own limiters bound tokens (what the parser reads), aliases and depth;
+the cost rule below bounds how much a document may ask for in all, counting a list field
+as if it returned `LIST_FACTOR` items, so nesting lists multiplies. Each refusal is a
+GraphQL validation error with a code and nothing runs; the limits are settings.
+
+The rule classes are built once per set of limits: the validation cache keys on them, and
+a class built per request would make every request a miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    ValidationRule,
+    get_named_type,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+
+if TYPE_CHECKING:
+    from graphql import (
+        ASTValidationRule,
+        GraphQLNamedType,
+        GraphQLOutputType,
+        SelectionSetNode,
+        ValidationContext,
+    )
+
+# What a list field is assumed to return when counting cost: a family has a few members,
+# a work list a few dozen items; ten keeps ordinary case views far below the limit while
+# nested lists (and introspection's types → fields → args) add up quickly.
+LIST_FACTOR: Final = 10
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """How much one GraphQL request may ask for (from the hub's settings)."""
+
+    max_tokens: int = 10_000
+    max_aliases: int = 100
+    max_depth: int = 15
+    max_cost: int = 50_000
+    # The caches keep this many documents, and only documents up to this many characters:
+    # a gateway's operations are small and repeat; a huge one-off query is parsed afresh.
+    cache_size: int = 256
+    max_cached_document_chars: int = 16_384
+
+
+def _field_type(parent: GraphQLNamedType | None, node: FieldNode) -> GraphQLOutputType | None:
+    name = node.name.value
+    if name == "__schema":
+        return SchemaMetaFieldDef.type
+    if name == "__type":
+        return TypeMetaFieldDef.type
+    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        definition = parent.fields.get(name)
+        return definition.type if definition is not None else None
+    return None
+
+
+def _list_factor(field_type: GraphQLOutputType) -> int:
+    factor = 1
+    current: Any = field_type
+    while isinstance(current, GraphQLNonNull | GraphQLList):
+        if isinstance(current, GraphQLList):
+            factor *= LIST_FACTOR
+        current = current.of_type
+    return factor
+
+
+class _CostCounter:
+    """Counts the fields a document asks for, each weighted by the lists above it."""
+
+    def __init__(self, context: ValidationContext, budget: int) -> None:
+        self._context = context
+        self._budget = budget
+
+    def cost(
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType | None,
+        weight: int,
+        fragments_on_path: frozenset[str],
+    ) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += weight
+                field_type = _field_type(parent, selection)
+                if selection.selection_set is not None and field_type is not None:
+                    total += self.cost(
+                        selection.selection_set,
+                        get_named_type(field_type),
+                        weight * _list_factor(field_type),
+                        fragments_on_path,
+                    )
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                narrowed = self._type(condition.name.value) if condition else parent
+                total += self.cost(selection.selection_set, narrowed, weight, fragments_on_path)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self._context.get_fragment(name)
+                # A cycle is its own validation error; counting it would never end.
+                if fragment is not None and name not in fragments_on_path:
+                    total += self.cost(
+                        fragment.selection_set,
+                        self._type(fragment.type_condition.name.value),
+                        weight,
+                        fragments_on_path | {name},
+                    )
+            if total > self._budget:
+                break
+        return total
+
+    def _type(self, name: str) -> GraphQLNamedType | None:
+        return self._context.schema.get_type(name)
+
+
+def cost_rule(max_cost: int) -> type[ValidationRule]:
+    """A validation rule refusing an operation whose estimated cost is over `max_cost`."""
+
+    class QueryCostRule(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            schema = self.context.schema
+            root = schema.get_root_type(node.operation)
+            cost = _CostCounter(self.context, max_cost).cost(
+                node.selection_set, root, 1, frozenset()
+            )
+            if cost > max_cost:
+                self.report_error(
+                    GraphQLError(
+                        f"the query asks for too much: its cost is over {max_cost} "
+                        f"(each field counts 1, times {LIST_FACTOR} under each list); "
+                        "ask for fewer fields, aliases or nested lists",
+                        node,
+                        extensions={"code": "QUERY_TOO_COSTLY"},
+                    )
+                )
+
+    return QueryCostRule
+
+
+class SmallDocumentParserCache(ParserCache):
+    """The parser cache, keeping only documents up to a size (big ones are parsed afresh)."""
+
+    def __init__(self, maxsize: int, max_document_chars: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self._max_document_chars = max_document_chars
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query
+        if query is not None and len(query) > self._max_document_chars:
+            yield  # strawberry parses it itself, uncached
+            return
+        yield from super().on_parse()
+
+
+class SmallDocumentValidationCache(ValidationCache):
+    """The validation cache, keeping only documents up to a size."""
+
+    def __init__(self, maxsize: int, max_document_chars: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self._max_document_chars = max_document_chars
+
+    def on_validate(self) -> Iterator[None]:
+        query = self.execution_context.query
+        if query is not None and len(query) > self._max_document_chars:
+            yield  # strawberry validates it itself, uncached
+            return
+        yield from super().on_validate()
+
+
+@cache
+def _rules(limits: RequestLimits) -> tuple[type[ValidationRule], ...]:
+    return (
+        aliases_rule(limits.max_aliases),
+        depth_rule(limits.max_depth, None),
+        cost_rule(limits.max_cost),
+    )
+
+
+def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension]]:
+    """The extension factories that enforce `limits` (one fresh set per request)."""
+    rules: list[type[ASTValidationRule]] = list(_rules(limits))
+    return [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: SmallDocumentParserCache(limits.cache_size, limits.max_cached_document_chars),
+        lambda: SmallDocumentValidationCache(limits.cache_size, limits.max_cached_document_chars),
+    ]

@@ -1,0 +1,97 @@
+"""An engine you can lean on: kill -9 it under a running hub; requests recover by themselves.
+
+The app here owns its embedded engine (as `lcs-hub serve` does), so the supervisor runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import stat
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bench import county
+from hub.settings import Settings
+from tests.hub.conftest import TODAY, sams_children
+
+pytestmark = pytest.mark.anyio
+
+ADD_NOTE = """mutation ($input: AddCaseNoteInput!) { addCaseNote(input: $input) {
+  __typename ... on CaseNote { id } } }"""
+NOTES = "query ($id: ID!) { child(id: $id) { caseNotes { id } } }"
+
+
+async def _add_note(http: httpx.AsyncClient, headers: dict[str, str], child: str, n: int) -> Any:
+    variables = {
+        "input": {
+            "childId": child,
+            "type": "PHONE_CALL",
+            "text": f"call {n}",
+            "occurredAt": "2026-10-30T09:30:00Z",
+        }
+    }
+    return await http.post(
+        "/graphql", json={"query": ADD_NOTE, "variables": variables}, headers=headers
+    )
+
+
+async def test_a_killed_engine_is_restarted_and_no_acknowledged_write_is_lost(
+    tmp_path: Path,
+) -> None:
+    from connectors.livelink.embedded_store import EmbeddedContentStore
+    from hub.app import create_app, issue_persona_token
+
+    settings = Settings(var_dir=tmp_path / "var", graph_appendfsync="always", _env_file=None)  # type: ignore[call-arg]
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    app = create_app(settings, content_store=content, run_outbox=False)
+    engine = app.state.engine_supervisor._engine
+    headers = {"Authorization": f"Bearer {issue_persona_token(settings, 'social-worker')}"}
+    acknowledged: set[str] = set()
+    async with app.router.lifespan_context(app):
+        world = county.generate("tiny", today=TODAY)
+        await county.load(app.state.hub.store, world, show_progress=False)
+        child = sams_children(world)[0]
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            for n in range(5):
+                response = await _add_note(http, headers, child, n)
+                acknowledged.add(response.json()["data"]["addCaseNote"]["id"])
+
+            os.kill(engine.server_pid, signal.SIGKILL)
+            statuses: list[int] = []
+            # Bounded: at most 30 s of attempts, 0.1 s apart.
+            for n in range(300):
+                response = await _add_note(http, headers, child, 100 + n)
+                statuses.append(response.status_code)
+                if response.status_code == 200:
+                    acknowledged.add(response.json()["data"]["addCaseNote"]["id"])
+                    break
+                assert response.status_code == 503, response.text
+                assert response.headers["Retry-After"]
+                assert engine.socket_path is None or engine.socket_path not in response.text
+                await asyncio.sleep(0.1)
+            # The write right after the kill finds no engine: 503, not a crash or a 200.
+            assert statuses[0] == 503
+            assert statuses[-1] == 200, "requests did not recover by themselves"
+            assert (await http.get("/readyz")).status_code == 200
+            assert app.state.engine_supervisor.restarts == 1
+
+            notes = await http.post(
+                "/graphql", json={"query": NOTES, "variables": {"id": child}}, headers=headers
+            )
+            stored = {note["id"] for note in notes.json()["data"]["child"]["caseNotes"]}
+    await content.aclose()
+    assert acknowledged <= stored
+    # The data directory holds the whole case record: nobody else may read it.
+    _assert_private(settings.var_dir)
+
+
+def _assert_private(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, f"{path} is {oct(mode)}"

@@ -1,0 +1,238 @@
+"""Bounded requests: each attack from issue 11 is refused with a clear answer, not run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from bench import county
+from hub.settings import Settings
+from tests.helpers import bearer
+from tests.hub.conftest import sams_children
+
+pytestmark = pytest.mark.anyio
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    return [error.get("extensions", {}).get("code", "") for error in body.get("errors", [])]
+
+
+async def test_a_thousand_introspection_aliases_are_refused_before_running(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    aliases = " ".join(
+        f"a{n}: __schema {{ types {{ name fields {{ name }} }} }}" for n in range(1000)
+    )
+    response = await client.post(
+        "/graphql", json={"query": f"{{ {aliases} }}"}, headers=bearer(settings, "police")
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    # Refused while parsing (over the token bound) or validating (over the alias bound).
+    assert any(
+        "tokens" in error["message"] or "aliases" in error["message"] for error in body["errors"]
+    )
+    assert len(response.content) < 10_000
+
+
+async def test_over_a_hundred_aliases_are_refused(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    aliases = " ".join(f"a{n}: __typename" for n in range(101))
+    body = (
+        await client.post(
+            "/graphql", json={"query": f"{{ {aliases} }}"}, headers=bearer(settings, "police")
+        )
+    ).json()
+    assert body["data"] is None
+    assert any("aliases" in error["message"] for error in body["errors"])
+
+
+async def test_a_few_heavy_aliases_are_refused_by_cost(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    heavy = "__schema { types { fields { args { type { fields { name } } } } } }"
+    query = "{ " + " ".join(f"a{n}: {heavy}" for n in range(5)) + " }"
+    body = (
+        await client.post("/graphql", json={"query": query}, headers=bearer(settings, "police"))
+    ).json()
+    assert body["data"] is None
+    assert "QUERY_TOO_COSTLY" in _codes(body)
+
+
+async def test_graphiqls_own_introspection_query_is_allowed(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from graphql import get_introspection_query
+
+    response = await client.post(
+        "/graphql",
+        json={"query": get_introspection_query(descriptions=True)},
+        headers=bearer(settings, "social-worker"),
+    )
+    assert response.status_code == 200
+    assert "errors" not in response.json()
+
+
+async def test_a_deep_query_is_refused(client: httpx.AsyncClient, settings: Settings) -> None:
+    nested = "id"
+    for _ in range(20):
+        nested = f"family {{ members {{ person {{ ... on Child {{ {nested} }} }} }} }}"
+    body = (
+        await client.post(
+            "/graphql",
+            json={"query": f'{{ child(id: "x") {{ {nested} }} }}'},
+            headers=bearer(settings, "social-worker"),
+        )
+    ).json()
+    assert body["data"] is None
+    assert any("depth" in error["message"] for error in body["errors"])
+
+
+async def test_a_fifty_megabyte_body_is_refused_with_413(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    big = b'{"query": "{ me { name } }", "padding": "' + b"x" * 50_000_000 + b'"}'
+    response = await client.post(
+        "/graphql",
+        content=big,
+        headers={**bearer(settings, "social-worker"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert _codes(response.json()) == ["REQUEST_TOO_LARGE"]
+
+
+async def test_a_huge_get_query_string_is_refused_with_414(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    response = await client.get(
+        "/graphql",
+        params={"query": "{ me { name } }", "padding": "x" * 40_000},
+        headers=bearer(settings, "social-worker"),
+    )
+    assert response.status_code == 414
+    assert _codes(response.json()) == ["QUERY_STRING_TOO_LONG"]
+
+
+async def test_a_streamed_body_without_length_is_cut_off_too(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    async def chunks() -> Any:
+        yield b'{"query": "{ me { name } }", "padding": "'
+        for _ in range(40):
+            yield b"x" * 65_536
+        yield b'"}'
+
+    response = await client.post(
+        "/graphql",
+        content=chunks(),
+        headers={**bearer(settings, "social-worker"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+async def test_huge_distinct_documents_are_refused_and_not_cached(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from strawberry.extensions.parser_cache import _get_parse_cache
+
+    cache = _get_parse_cache(256)
+    before = cache.cache_info().currsize
+    for n in range(3):
+        fields = " ".join(f"f{n}_{k}: me {{ name }}" for k in range(4000))
+        response = await client.post(
+            "/graphql", json={"query": f"{{ {fields} }}"}, headers=bearer(settings, "social-worker")
+        )
+        assert response.status_code == 200
+        assert response.json()["data"] is None
+    # Documents over the cached size are parsed (and refused) without being kept.
+    assert cache.cache_info().currsize == before
+
+
+async def test_a_huge_operation_name_never_reaches_the_audit(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    name = "Q" * 5000
+    response = await client.post(
+        "/graphql",
+        json={"query": f"query {name} {{ me {{ name }} }}", "operationName": name},
+        headers=bearer(settings, "social-worker"),
+    )
+    assert response.status_code == 400
+    assert "operationName" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{", b"1", b'"query"', b"null", b"[1]", b"\xff\xfe{}", b'{"query": 5}'],
+)
+async def test_malformed_bodies_answer_400_not_500(
+    client: httpx.AsyncClient, settings: Settings, body: bytes
+) -> None:
+    response = await client.post(
+        "/graphql",
+        content=body,
+        headers={**bearer(settings, "social-worker"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
+    assert "Traceback" not in response.text
+
+
+async def test_a_client_over_its_rate_gets_429_with_retry_after(
+    settings: Settings, app_client: Callable[..., Any]
+) -> None:
+    headers = bearer(settings, "social-worker")
+    async with app_client(rate_limit="3/minute") as http:
+        statuses = [
+            (await http.post("/graphql", json={"query": "{ me { name } }"}, headers=headers))
+            for _ in range(5)
+        ]
+        other = await http.post(
+            "/graphql", json={"query": "{ me { name } }"}, headers=bearer(settings, "team-manager")
+        )
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
+    assert int(statuses[3].headers["Retry-After"]) >= 1
+    assert _codes(statuses[3].json()) == ["RATE_LIMITED"]
+    # The limit is per client: another caller is unaffected.
+    assert other.status_code == 200
+
+
+async def test_an_operation_past_its_deadline_is_stopped_with_504(
+    settings: Settings, demo: county.County, app_client: Callable[..., Any]
+) -> None:
+    async with app_client(
+        request_deadline_seconds=0.000001, graph_pool_timeout_seconds=1e-7
+    ) as http:
+        response = await http.post(
+            "/graphql",
+            json={
+                "query": "query ($id: ID!) { child(id: $id) { id contacts { id } } }",
+                "variables": {"id": sams_children(demo)[0]},
+            },
+            headers=bearer(settings, "social-worker"),
+        )
+    assert response.status_code == 504
+    assert "deadline" in response.json()["errors"][0]["message"]
+
+
+async def test_a_response_over_its_size_bound_is_withheld(
+    settings: Settings, app_client: Callable[..., Any]
+) -> None:
+    async with app_client(max_response_bytes=2048) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": "{ __schema { types { name description } } }"},
+            headers=bearer(settings, "social-worker"),
+        )
+    assert _codes(response.json()) == ["RESPONSE_TOO_LARGE"]
+    assert len(response.content) < 2048
+
+
+def test_a_pool_wait_longer_than_the_deadline_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="LCS_HUB_GRAPH_POOL_TIMEOUT_SECONDS"):
+        Settings(graph_pool_timeout_seconds=30, request_deadline_seconds=20, _env_file=None)  # type: ignore[call-arg]

@@ -1,0 +1,78 @@
+"""Slow clients: a client trickling its request is disconnected, not served for ever."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from hub.cli import uvicorn_options
+from hub.settings import Settings
+
+
+async def _hello(request: object) -> PlainTextResponse:
+    return PlainTextResponse("hello")
+
+
+@contextmanager
+def _serve(settings: Settings) -> Iterator[int]:
+    app = Starlette(routes=[Route("/", _hello)])
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off",
+                            **uvicorn_options(settings))  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_a_client_trickling_its_headers_is_disconnected(tmp_path: object) -> None:
+    settings = Settings(request_read_seconds=0.5, _env_file=None)  # type: ignore[call-arg]
+    with _serve(settings) as port, socket.create_connection(("127.0.0.1", port)) as client:
+        client.settimeout(20)
+        client.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\n")
+        # Keep sending a header line now and then (bounded), never finishing the request.
+        closed = False
+        for number in range(40):
+            try:
+                client.sendall(f"X-Slow-{number}: 1\r\n".encode())
+            except OSError:
+                closed = True
+                break
+            client.settimeout(0.25)
+            try:
+                if client.recv(1024) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue
+        assert closed, "the server kept a trickling client's connection open"
+
+
+def test_a_prompt_client_is_served_and_headers_are_bounded() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    with _serve(settings) as port:
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.settimeout(20)
+            client.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\n\r\n")
+            assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.settimeout(20)
+            client.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n")
+            answer = client.recv(4096)
+            assert not answer.startswith(b"HTTP/1.1 200")
