@@ -573,6 +573,58 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "InvalidInput": {"problems": INTERNAL},
 }
 
+# ---- the workforce and allocations (schema/workforce.py) -----------------------------
+# Declared apart so each area's entries merge without touching another's.
+_TABLE["Query"].update(
+    dict.fromkeys(("teams", "worker", "allocations", "unallocatedChildren"), INTERNAL)
+)
+_TABLE["Mutation"].update(
+    dict.fromkeys(
+        ("saveTeam", "saveWorker", "importWorkforce", "allocateChild", "endAllocation"), INTERNAL
+    )
+)
+_TABLE.update(
+    {
+        type_name: dict.fromkeys(fields, INTERNAL)
+        for type_name, fields in {
+            "StaffMember": (
+                "id",
+                "name",
+                "role",
+                "teamId",
+                "teamName",
+                "managerId",
+                "managerName",
+                "email",
+                "phone",
+                "registrationNumber",
+                "startDate",
+                "endDate",
+                "recordedBy",
+                "recordedAt",
+            ),
+            "Team": ("id", "name", "members"),
+            "Allocation": (
+                "id",
+                "childId",
+                "workerId",
+                "workerName",
+                "teamId",
+                "startDate",
+                "endDate",
+                "reasonForChange",
+                "recordedBy",
+                "recordedAt",
+                "endedBy",
+                "endedAt",
+            ),
+            "UnallocatedChild": ("childId", "childName", "lastAllocatedUntil"),
+            "ImportProblem": ("line", "field", "reason"),
+            "WorkforceImported": ("created", "updated", "unchanged", "teamsCreated", "problems"),
+        }.items()
+    }
+)
+
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})
 

@@ -16,6 +16,7 @@ from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
 from schema.partners import EnquiryMutations, PartnerQueries
 from schema.records import RecordsMutations, RecordsQueries
+from schema.workforce import WorkforceMutations, WorkforceQueries
 
 
 @strawberry.type
@@ -27,6 +28,7 @@ class Query(
     JourneyQueries,
     AdoptionQueries,
     FosteringQueries,
+    WorkforceQueries,
 ):
     pass
 
@@ -40,5 +42,6 @@ class Mutation(
     JourneyMutations,
     AdoptionMutations,
     FosteringMutations,
+    WorkforceMutations,
 ):
     pass
