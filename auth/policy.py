@@ -578,6 +578,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
 _TABLE["Query"].update(
     dict.fromkeys(("teams", "worker", "allocations", "unallocatedChildren"), INTERNAL)
 )
+_TABLE["TeamWork"]["unallocatedChildren"] = INTERNAL
 _TABLE["Mutation"].update(
     dict.fromkeys(
         ("saveTeam", "saveWorker", "importWorkforce", "allocateChild", "endAllocation"), INTERNAL

@@ -236,17 +236,20 @@ class WorkforceQueries:
         self, info: Info[HubContext, None], team_id: strawberry.ID | None = None
     ) -> list[UnallocatedChild]:
         team = team_id or info.context.principal.team_id
-        if team is None:
-            return []
-        rows = await workforce_resolvers.unallocated_in_team(info.context, team)
-        return [
-            UnallocatedChild(
-                child_id=strawberry.ID(row["childId"]),
-                child_name=row["childName"],
-                last_allocated_until=row["lastAllocatedUntil"],
-            )
-            for row in rows
-        ]
+        return await unallocated_children(info.context, team) if team else []
+
+
+async def unallocated_children(context: HubContext, team_id: str) -> list[UnallocatedChild]:
+    """The team's unallocated children (the caller's own view of them)."""
+    rows = await workforce_resolvers.unallocated_in_team(context, team_id)
+    return [
+        UnallocatedChild(
+            child_id=strawberry.ID(row["childId"]),
+            child_name=row["childName"],
+            last_allocated_until=row["lastAllocatedUntil"],
+        )
+        for row in rows
+    ]
 
 
 @strawberry.type

@@ -7,8 +7,11 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
+from resolvers.context import HubContext
 from schema.outcomes import NotAuthorised, NotFound
+from schema.workforce import UnallocatedChild, unallocated_children
 from workflow.calendar import WorkingDayCalendar
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock
@@ -199,6 +202,10 @@ class TeamWork:
     team_id: strawberry.ID
     caseloads: list[Caseload]
     items: list[WorkItem]
+
+    @strawberry.field(description="The team's children with something open and nobody allocated")
+    async def unallocated_children(self, info: Info[HubContext, None]) -> list[UnallocatedChild]:
+        return await unallocated_children(info.context, self.team_id) if self.team_id else []
 
 
 TeamWorkResult = Annotated[TeamWork | NotAuthorised, strawberry.union("TeamWorkResult")]

@@ -145,6 +145,15 @@ async def test_an_administrator_starts_an_empty_store_and_allocation_drives_acce
     # The front door's manager sees the new child on the team's unallocated list.
     listed = (await graphql(client, front_manager, UNALLOCATED))["unallocatedChildren"]
     assert listed == [{"childId": child_id, "childName": "Ruby Newman", "lastAllocatedUntil": None}]
+    team_work = await graphql(
+        client,
+        front_manager,
+        "{ teamWork { ... on TeamWork { teamId unallocatedChildren { childId } } } }",
+    )
+    assert team_work["teamWork"] == {
+        "teamId": "front",
+        "unallocatedChildren": [{"childId": child_id}],
+    }
     for outsider in (north, north_manager, south):
         assert (await graphql(client, outsider, CHILD, {"id": child_id}))["child"] is None
 
