@@ -183,3 +183,85 @@ async def test_looked_after_with_placement_changes_reviews_and_leaving_care(
     assert "LOOKED_AFTER" not in child["openEpisodes"]
     titles = [e["title"] for e in child["chronology"] if e["kind"] == "JOURNEY"]
     assert titles[:3] == ["startLookedAfter", "recordStatutoryVisit", "recordHealthAssessment"]
+
+
+async def _care_leaver(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    *,
+    born: str,
+    started_on: str,
+    ended_on: str,
+) -> tuple[dict[str, str], dict[str, object]]:
+    """A young person who was looked after and left care, as a care leaver."""
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=3)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date($born)", {"id": child_id, "born": born}
+    )
+    start = {
+        "childId": child_id,
+        "startedOn": started_on,
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    care = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": ended_on, "reason": "E5_INDEPENDENT_LIVING_WITH_SUPPORT", "careLeaver": True},
+    )
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CARE_LEAVER", care
+    return worker, care
+
+
+async def test_a_contact_days_before_a_birthday_makes_the_next_birthday_due(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Regression: a contact four days before the 18th birthday scheduled the next contact
+    # for that same birthday, so the next year's on-time contact was refused as late.
+    worker, care = await _care_leaver(
+        client, settings, store, born="2005-03-10", started_on="2022-01-10", ended_on="2023-01-31"
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2023-03-10"
+    contact = {
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2023-03-06", **contact}
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2024-03-10"
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2024-03-08", **contact}
+    )
+    assert care["__typename"] == "PeriodOfCare", care
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-03-10"
+    # A contact long before the birthday is kept, but the birthday contact stays due.
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2024-11-01", **contact}
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-03-10"
+    done = [
+        (s["completedDate"], s["dueDate"])
+        for s in care["steps"]
+        if s["kind"] == "CARE_LEAVER_CONTACT" and s["status"] == "DONE"
+    ]
+    assert done == [
+        ("2023-03-06", "2023-03-10"),
+        ("2024-03-08", "2024-03-10"),
+        ("2024-11-01", None),
+    ]
+    # Over two months after the birthday it needs a reason.
+    late = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2025-05-20", **contact}
+    )
+    assert late["__typename"] == "InvalidInput"
+    assert late["problems"][0]["field"] == "lateReason"

@@ -526,6 +526,18 @@ class RecordCareLeaverContact(Input):
     late_reason: OptionalReason = None
 
 
+# SSDA903 OC3 guidance: a contact counts for a birthday when it is within two months
+# either side of it.
+_BIRTHDAY_WINDOW = timedelta(days=61)
+
+
+def _birthday_counted(born: date, on: date) -> date:
+    """The birthday a contact on `on` counts for: the coming one if it is within the
+    window, otherwise the last one."""
+    coming = _next_birthday(born, on)
+    return coming if coming - on <= _BIRTHDAY_WINDOW else birthday(born, age_on(born, on))
+
+
 @register(Process.CARE, "recordCareLeaverContact", RecordCareLeaverContact)
 def record_care_leaver_contact(
     record: Record, data: RecordCareLeaverContact, clock: Clock
@@ -539,26 +551,38 @@ def record_care_leaver_contact(
         "activity": data.activity.value,
         "accommodation": data.accommodation.value,
     }
+    summary = (
+        f"Care leaver contact: {data.in_touch.value}, {data.activity.value}, "
+        f"{data.accommodation.value}"
+    )
+    if due is not None and data.on < due["dueDate"] - _BIRTHDAY_WINDOW:
+        # Too early to count for the birthday: kept as a contact, the birthday one stays due.
+        kept = NewStep(
+            _K.CARE_LEAVER_CONTACT,
+            start_date=data.on,
+            completed_date=data.on,
+            status=StepStatus.DONE,
+            facts=facts,
+        )
+        return Effect(
+            target=CareState.CARE_LEAVER, occurred_on=data.on, summary=summary, opened=(kept,)
+        )
     changed: tuple[StepChange, ...] = ()
+    counted_for = _birthday_counted(born, data.on)
     if due is not None:
-        # A birthday contact counts within two months either side (SSDA903 OC3 guidance);
-        # later than that it needs the reason, as any late step does.
-        window_end = due["dueDate"] + timedelta(days=61)
-        if data.on > window_end and not (data.late_reason or "").strip():
+        counted_for = due["dueDate"]
+        # Later than the window it needs the reason, as any late step does.
+        if data.on > due["dueDate"] + _BIRTHDAY_WINDOW and not (data.late_reason or "").strip():
             raise Refusal(("lateReason", "the birthday contact is over two months late: say why"))
         changed = (_done(due, data.on, data.late_reason, **facts),)
+    # The next contact is due on the birthday after the one this contact counted for, so a
+    # contact made days before a birthday does not make that same birthday due again.
     return Effect(
         target=CareState.CARE_LEAVER,
         occurred_on=data.on,
-        summary=f"Care leaver contact: {data.in_touch.value}, {data.activity.value}, "
-        f"{data.accommodation.value}",
+        summary=summary,
         changed=changed,
-        opened=(
-            NewStep(
-                _K.CARE_LEAVER_CONTACT,
-                due_on=_next_birthday(born, data.on),
-            ),
-        ),
+        opened=(NewStep(_K.CARE_LEAVER_CONTACT, due_on=_next_birthday(born, counted_for)),),
     )
 
 
