@@ -626,6 +626,56 @@ _TABLE.update(
     }
 )
 
+# ---- the statutory facts about a child (schema/facts.py) ------------------------------
+_TABLE["Query"]["childFacts"] = INTERNAL
+_TABLE["Mutation"].update(
+    dict.fromkeys(
+        (
+            "recordHomePostcode",
+            "recordDisabilities",
+            "recordUascStatus",
+            "recordUpnUnknown",
+            "recordBirth",
+            "recordPreviousChildProtectionPlans",
+            "recordPreviousPermanence",
+            "recordDentalCheck",
+            "recordImmunisations",
+            "recordDevelopmentCheck",
+            "recordSdq",
+            "recordConviction",
+            "recordSubstanceMisuse",
+            "recordMotherhood",
+        ),
+        INTERNAL,
+    )
+)
+_TABLE["ChildFact"] = dict.fromkeys(
+    (
+        "id",
+        "childId",
+        "factKind",
+        "on",
+        "recordedBy",
+        "recordedAt",
+        "postcode",
+        "disabilities",
+        "ceasedOn",
+        "upnUnknownReason",
+        "sex",
+        "numberOfPlans",
+        "permanence",
+        "localAuthority",
+        "orderDate",
+        "upToDate",
+        "sdqScore",
+        "sdqReason",
+        "interventionOffered",
+        "interventionReceived",
+        "babyBornOn",
+    ),
+    INTERNAL,
+)
+
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})
 

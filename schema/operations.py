@@ -11,6 +11,7 @@ import strawberry
 
 from schema.access import AccessMutations, AccessQueries
 from schema.adoption import AdoptionMutations, AdoptionQueries
+from schema.facts import FactMutations, FactQueries
 from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
@@ -29,6 +30,7 @@ class Query(
     AdoptionQueries,
     FosteringQueries,
     WorkforceQueries,
+    FactQueries,
 ):
     pass
 
@@ -43,5 +45,6 @@ class Mutation(
     AdoptionMutations,
     FosteringMutations,
     WorkforceMutations,
+    FactMutations,
 ):
     pass
