@@ -676,6 +676,10 @@ _TABLE["ChildFact"] = dict.fromkeys(
     INTERNAL,
 )
 
+# ---- placement details and adopters' legal status (SSDA903 PL_POST, URN, LS_ADOPTR) ----
+_TABLE["JourneyStep"].update(dict.fromkeys(("placementPostcode", "urn"), INTERNAL))
+_TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
+
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})
 

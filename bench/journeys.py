@@ -413,6 +413,9 @@ async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
         legal_status=LegalStatus.V2_SINGLE_PERIOD_OF_ACCOMMODATION,
         placement_type=PlacementType.K2_CHILDRENS_HOME,
         placement_provider=PlacementProvider.PR4_PRIVATE,
+        # A children's home is Ofsted-registered: its placements carry the home's URN.
+        urn="SC400123",
+        placement_postcode="SG1 1AA",
     )
     started = await care.start_looked_after(driver.store, driver.worker, data, driver.clock)
     assert isinstance(started, dict), started

@@ -40,6 +40,7 @@ class MatchWithAdoptersInput:
     matched_on: date
     adopter_sex: codes.AdopterSex
     adopted_by_foster_carer: bool = False
+    adopters_legal_status: codes.AdoptersLegalStatus | None = None
 
 
 @strawberry.input(description="The day the child was placed with the prospective adopters")

@@ -85,6 +85,8 @@ class StartLookedAfterInput:
     placement_type: codes.PlacementType
     placement_provider: codes.PlacementProvider
     long_term_placement: bool = False
+    placement_postcode: str | None = None
+    urn: str | None = strawberry.field(default=None, description="Ofsted URN, or XXXXXXX")
 
 
 @strawberry.input(description="A move to a new placement")
@@ -95,6 +97,8 @@ class ChangePlacementInput:
     reason: codes.ReasonPlaceChange
     same_carer: bool = False
     long_term_placement: bool = False
+    placement_postcode: str | None = None
+    urn: str | None = strawberry.field(default=None, description="Ofsted URN, or XXXXXXX")
 
 
 @strawberry.input(description="A new legal status")
