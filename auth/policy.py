@@ -579,6 +579,7 @@ _TABLE["Query"].update(
     dict.fromkeys(("teams", "worker", "allocations", "unallocatedChildren"), INTERNAL)
 )
 _TABLE["TeamWork"]["unallocatedChildren"] = INTERNAL
+_TABLE["MyWork"]["allocatedChildren"] = INTERNAL
 _TABLE["Mutation"].update(
     dict.fromkeys(
         ("saveTeam", "saveWorker", "importWorkforce", "allocateChild", "endAllocation"), INTERNAL
@@ -620,6 +621,7 @@ _TABLE.update(
                 "endedAt",
             ),
             "UnallocatedChild": ("childId", "childName", "lastAllocatedUntil"),
+            "AllocatedChild": ("childId", "childName", "allocatedOn", "reasonForChange"),
             "ImportProblem": ("line", "field", "reason"),
             "WorkforceImported": ("created", "updated", "unchanged", "teamsCreated", "problems"),
         }.items()

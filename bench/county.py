@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from bench import journeys, personas
 from graph.cypher import bulk
+from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
 from workflow import identifiers
 from workflow.calendar import default_calendar
-from workflow.codes import ReferralSource
+from workflow.codes import ReferralSource, SocialWorkerChangeReason
 from workflow.contacts import ContactOutcome, RecordContact, finalise_contact, record_contact
 from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 from workflow.notes import AddCaseNote, CaseNoteType, add_case_note
@@ -144,6 +145,8 @@ class County:
     people: list[dict[str, Any]] = field(default_factory=list)
     relationships: list[dict[str, Any]] = field(default_factory=list)
     allocations: list[dict[str, Any]] = field(default_factory=list)
+    # Allocations that ended before the current one began (SSDA903 social worker episodes).
+    past_allocations: list[dict[str, Any]] = field(default_factory=list)
     school_places: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     enquiries: list[dict[str, Any]] = field(default_factory=list)
@@ -324,9 +327,33 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
         # worker gets the first few so their caseload is never empty.
         if number < 4 or rng.random() < 0.3:
             worker = demo_worker if number < 4 else rng.choice(social_workers)
+            received = today - timedelta(days=rng.randint(3, 200))
+            allocated_on = received
+            if number == 2:
+                # A reallocation to show: a colleague held the case for a day, then left.
+                allocated_on = received + timedelta(days=1)
+                colleague = f"{personas.SAFEGUARDING_TEAM}-sw2"
+                county.past_allocations += [
+                    {
+                        "child": child["id"],
+                        "worker": colleague,
+                        "startDate": received.isoformat(),
+                        "endDate": allocated_on.isoformat(),
+                        "reason": SocialWorkerChangeReason.FCONTA_FIRST_CONTACT_OR_REREFERRAL,
+                    }
+                    for child in children
+                ]
             for child in children:
                 county.allocations.append(
-                    {"child": child["id"], "worker": worker["id"], "team": worker["team"]}
+                    {
+                        "child": child["id"],
+                        "worker": worker["id"],
+                        "team": worker["team"],
+                        "startDate": allocated_on.isoformat(),
+                        "reason": SocialWorkerChangeReason.LEFTRL_SOCIAL_WORKER_LEFT_ROLE
+                        if number == 2
+                        else SocialWorkerChangeReason.FCONTA_FIRST_CONTACT_OR_REREFERRAL,
+                    }
                 )
             if number == 1:
                 # An open MASH enquiry the demo police force is party to.
@@ -338,7 +365,6 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
                         "agencyIds": [personas.POLICE_FORCE, personas.LOCAL_AUTHORITY],
                     }
                 )
-            received = today - timedelta(days=rng.randint(3, 200))
             county.contacts.append(
                 {
                     "childId": children[0]["id"],
@@ -384,6 +410,32 @@ def _person(
     }
 
 
+# Children whose allocation the generator does not date (the journey families) were
+# allocated this long before the demo's today, or at birth if later.
+DEFAULT_ALLOCATION_AGE = timedelta(days=90)
+
+
+def _allocation_rows(county: County, *, past: bool) -> list[dict[str, Any]]:
+    """Allocations as the workforce statements load them: dated, with the SW_REASON code."""
+    born = {person["id"]: person["dateOfBirth"] for person in county.people}
+    recorded_at = int(datetime.now(UTC).timestamp() * 1000)
+    rows = []
+    for number, row in enumerate(county.past_allocations if past else county.allocations):
+        earliest = (county.today - DEFAULT_ALLOCATION_AGE).isoformat()
+        start = row.get("startDate") or max(earliest, born.get(row["child"]) or earliest)
+        reason = row.get("reason") or SocialWorkerChangeReason.FCONTA_FIRST_CONTACT_OR_REREFERRAL
+        rows.append(
+            {
+                **row,
+                "id": f"allocation-{'past-' if past else ''}{number:05d}-{row['child']}",
+                "startDate": start,
+                "reason": reason.value,
+                "recordedAt": recorded_at,
+            }
+        )
+    return rows
+
+
 class Progress:
     """A one-line progress bar on stderr (long jobs show progress)."""
 
@@ -413,7 +465,8 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
         (bulk.LOAD_FAMILIES, county.families),
         (bulk.LOAD_PEOPLE, county.people),
         (bulk.LOAD_RELATIONSHIPS, county.relationships),
-        (bulk.LOAD_ALLOCATIONS, county.allocations),
+        (workforce_statements.LOAD_PAST_ALLOCATIONS, _allocation_rows(county, past=True)),
+        (workforce_statements.LOAD_ALLOCATIONS, _allocation_rows(county, past=False)),
         (bulk.LOAD_SCHOOL_PLACES, county.school_places),
     ]
     total = (

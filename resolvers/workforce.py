@@ -108,6 +108,11 @@ async def end_allocation(
     )
 
 
+async def my_caseload(context: HubContext) -> list[Row]:
+    """The caller's allocated children."""
+    return await allocation.caseload_of(context.store, context.scope, context.principal.subject)
+
+
 async def allocations_of(context: HubContext, child_id: str) -> list[Row]:
     return await allocation.allocations_of(context.store, context.scope, child_id)
 

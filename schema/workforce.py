@@ -122,6 +122,27 @@ class UnallocatedChild:
     last_allocated_until: date | None
 
 
+@strawberry.type(description="A child allocated to you, and since when")
+class AllocatedChild:
+    child_id: strawberry.ID
+    child_name: str
+    allocated_on: date
+    reason_for_change: codes.SocialWorkerChangeReason
+
+
+async def my_caseload(context: HubContext) -> list[AllocatedChild]:
+    """The caller's allocated children, by name."""
+    return [
+        AllocatedChild(
+            child_id=strawberry.ID(row["childId"]),
+            child_name=row["childName"],
+            allocated_on=row["allocatedOn"],
+            reason_for_change=codes.SocialWorkerChangeReason.from_code(row["reason"]),
+        )
+        for row in await workforce_resolvers.my_caseload(context)
+    ]
+
+
 @strawberry.type(description="A row of the HR feed left out, and why")
 class ImportProblem:
     line: int

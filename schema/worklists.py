@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from resolvers.context import HubContext
 from schema.outcomes import NotAuthorised, NotFound
-from schema.workforce import UnallocatedChild, unallocated_children
+from schema.workforce import AllocatedChild, UnallocatedChild, my_caseload, unallocated_children
 from workflow.calendar import WorkingDayCalendar
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock
@@ -195,6 +195,10 @@ class MyWork:
     items: list[WorkItem]
     notices: list[WorkNotice]
     caseload: Caseload
+
+    @strawberry.field(description="The children allocated to you, and since when")
+    async def allocated_children(self, info: Info[HubContext, None]) -> list[AllocatedChild]:
+        return await my_caseload(info.context)
 
 
 @strawberry.type(description="A team's work: each worker's caseload and everything due")

@@ -148,6 +148,11 @@ async def end_allocation(
     return rows[0]
 
 
+async def caseload_of(store: GraphStore, scope: AccessScope, worker_id: str) -> list[Row]:
+    """The children allocated to the worker now, with the day each was allocated."""
+    return await store.read(statements.CASELOAD_OF, {**scope.params(), "workerId": worker_id})
+
+
 async def allocations_of(store: GraphStore, scope: AccessScope, child_id: str) -> list[Row]:
     """The child's allocations, newest first (empty if the child is not visible)."""
     return await store.read(statements.ALLOCATIONS_OF, {**scope.params(), "childId": child_id})

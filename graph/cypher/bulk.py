@@ -61,15 +61,6 @@ MATCH (b:Person {id: r.to})
 CREATE (a)-[:RELATED_TO {type: r.type}]->(b)
 """
 
-LOAD_ALLOCATIONS = """
-UNWIND $rows AS r
-MATCH (c:Child {id: r.child})
-MATCH (w:Worker {id: r.worker})
-MATCH (t:Team {id: r.team})
-MERGE (c)-[:ALLOCATED_TO]->(w)
-MERGE (c)-[:RESPONSIBLE_TEAM]->(t)
-"""
-
 LOAD_SCHOOL_PLACES = """
 UNWIND $rows AS r
 MATCH (c:Child {id: r.child})

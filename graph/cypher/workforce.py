@@ -150,6 +150,16 @@ RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
        w.name AS workerName, null AS teamId
 """
 
+# The worker's own caseload: each child allocated to them now, and since when.
+CASELOAD_OF = f"""
+MATCH (:Worker {{id: $workerId}})<-[:TO_WORKER]-(a:Allocation)-[:ABOUT]->(c:Child)
+WHERE a.endDate IS NULL
+{only_visible("c", "a")}
+RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
+       a.startDate AS allocatedOn, a.reason AS reason
+ORDER BY c.familyName, c.givenName, c.id
+"""
+
 ALLOCATIONS_OF = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
@@ -189,4 +199,14 @@ CREATE (a)-[:ABOUT]->(c)
 CREATE (a)-[:TO_WORKER]->(w)
 MERGE (c)-[:ALLOCATED_TO]->(w)
 MERGE (c)-[:RESPONSIBLE_TEAM]->(t)
+"""
+
+LOAD_PAST_ALLOCATIONS = """
+UNWIND $rows AS r
+MATCH (c:Child {id: r.child})
+MATCH (w:Worker {id: r.worker})
+CREATE (a:Allocation {id: r.id, startDate: date(r.startDate), endDate: date(r.endDate),
+        reason: r.reason, recordedBy: 'demo', recordedAt: r.recordedAt})
+CREATE (a)-[:ABOUT]->(c)
+CREATE (a)-[:TO_WORKER]->(w)
 """

@@ -17,10 +17,11 @@ import pytest
 
 from auth.principal import INTERNAL_ROLES
 from auth.tokens import LocalSigningKey, TokenIssuer
+from bench import county
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.app import token_settings
 from hub.settings import Settings
-from tests.helpers import graphql
+from tests.helpers import bearer, graphql
 from workflow.workforce import WorkerRole
 
 pytestmark = pytest.mark.anyio
@@ -496,3 +497,51 @@ async def _drop(engine: EmbeddedEngine, graph_name: str) -> None:
     graph = FalkorDBStore(engine.socket_path, graph_name)
     await graph.drop()
     await graph.close()
+
+
+async def test_the_demo_county_has_a_workforce_and_allocated_caseloads(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    today = date(2026, 11, 2)
+    world = county.generate("tiny", today=today)
+    await county.load(store, world, show_progress=False)
+    sam = bearer(settings, "social-worker")
+    mine = {row["child"]: row for row in world.allocations if row["worker"] == "worker-sw-demo"}
+    work = await graphql(
+        client,
+        sam,
+        "{ myWork { allocatedChildren { childId childName allocatedOn reasonForChange } } }",
+    )
+    listed = work["myWork"]["allocatedChildren"]
+    # The pre-birth child is allocated as the journey is driven, after the county's rows.
+    assert {row["childId"] for row in listed} >= set(mine)
+    assert all(row["allocatedOn"] <= today.isoformat() for row in listed)
+    # The team's manager sees the reallocation of the family whose first worker left.
+    manager = bearer(settings, "team-manager")
+    past = world.past_allocations[0]
+    history = await graphql(
+        client,
+        manager,
+        "query ($id: ID!) { allocations(childId: $id) { workerId startDate endDate"
+        " reasonForChange } }",
+        {"id": past["child"]},
+    )
+    assert history["allocations"] == [
+        {
+            "workerId": "worker-sw-demo",
+            "startDate": past["endDate"],
+            "endDate": None,
+            "reasonForChange": "LEFTRL_SOCIAL_WORKER_LEFT_ROLE",
+        },
+        {
+            "workerId": past["worker"],
+            "startDate": past["startDate"],
+            "endDate": past["endDate"],
+            "reasonForChange": "FCONTA_FIRST_CONTACT_OR_REREFERRAL",
+        },
+    ]
+    teams = await graphql(client, manager, "{ teams { id members { id role managerId } } }")
+    north = next(team for team in teams["teams"] if team["id"] == "team-safeguarding-north")
+    members = {member["id"]: member for member in north["members"]}
+    assert members["worker-sw-demo"]["managerId"] == "worker-tm-demo"
+    assert members["worker-tm-demo"]["role"] == "TEAM_MANAGER"
