@@ -3,6 +3,7 @@ and a decision reversed with its SSDA903 reason, authorised by a manager."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -255,7 +256,11 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
         "2026-03-02",
         "RD3_NO_ADOPTERS_FOUND",
     )
-    # The plan has ended: a new decision may be made on the same period of care.
-    later = {"periodOfCareId": care["id"], "decidedOn": "2026-06-01"}
+    # The plan has ended: a new decision may be made on the same period of care, today
+    # when no day is given.
+    later = {"periodOfCareId": care["id"]}
     second = (await graphql(client, worker, DECIDE, {"input": later}))["decideAdoption"]
-    assert second["status"] == "SHOULD_BE_PLACED"
+    assert (second["status"], second["decisionDate"]) == (
+        "SHOULD_BE_PLACED",
+        date.today().isoformat(),
+    )

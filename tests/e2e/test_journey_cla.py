@@ -3,6 +3,8 @@ missing episodes, and leaving care. Hand-checked against the 2026 bank holidays.
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 import pytest
 
@@ -465,3 +467,21 @@ async def test_each_step_comes_after_the_one_before_it(
     )
     second = await _start(client, worker, child_id, startedOn="2026-09-07")
     assert second["__typename"] == "PeriodOfCare"
+
+
+async def test_a_care_action_without_a_date_happened_today(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    today = date.today().isoformat()
+    start = {
+        "childId": demo_child(world, index=2),
+        "legalStatus": "V2_SINGLE_PERIOD_OF_ACCOMMODATION",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    assert (care["__typename"], care["startDate"]) == ("PeriodOfCare", today)
+    care = await act(client, worker, "recordStatutoryVisit", care, {})
+    assert step(care, "STATUTORY_VISIT", "DONE")["completedDate"] == today

@@ -21,7 +21,7 @@ from workflow.codes import AdopterSex, AdoptersLegalStatus, ReasonPlacedCeased
 from workflow.ids import new_id
 from workflow.journey.effects import Clock, Effect, Record, Refusal
 from workflow.journey.engine import as_row, read_record, register
-from workflow.journey.inputs import Input, PastDate, not_before
+from workflow.journey.inputs import HappenedOn, Input, not_before
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import AdoptionState, CareState, Process, allowed_actions
 
@@ -42,7 +42,7 @@ NO_PLAN = "NO_ADOPTION_PLAN"
 
 class DecideAdoption(Input):
     period_of_care_id: Annotated[str, Field(min_length=1, max_length=100)]
-    decided_on: PastDate
+    decided_on: HappenedOn
 
 
 async def decide_adoption(
@@ -119,7 +119,7 @@ def _date(record: Record, name: str) -> date | None:
 
 
 class RecordPlacementOrder(Input):
-    granted_on: PastDate
+    granted_on: HappenedOn
 
 
 @register(Process.ADOPTION, "recordPlacementOrder", RecordPlacementOrder)
@@ -134,7 +134,7 @@ def record_placement_order(record: Record, data: RecordPlacementOrder, clock: Cl
 
 
 class MatchWithAdopters(Input):
-    matched_on: PastDate
+    matched_on: HappenedOn
     adopter_sex: AdopterSex
     adopted_by_foster_carer: bool = False
     adopters_legal_status: AdoptersLegalStatus | None = None
@@ -183,7 +183,7 @@ def match_with_adopters(record: Record, data: MatchWithAdopters, clock: Clock) -
 
 
 class PlaceForAdoption(Input):
-    placed_on: PastDate
+    placed_on: HappenedOn
 
 
 @register(Process.ADOPTION, "placeForAdoption", PlaceForAdoption)
@@ -198,7 +198,7 @@ def place_for_adoption(record: Record, data: PlaceForAdoption, clock: Clock) -> 
 
 
 class GrantAdoptionOrder(Input):
-    granted_on: PastDate
+    granted_on: HappenedOn
 
 
 @register(Process.ADOPTION, "grantAdoptionOrder", GrantAdoptionOrder)
@@ -215,7 +215,7 @@ def grant_adoption_order(record: Record, data: GrantAdoptionOrder, clock: Clock)
 
 
 class CeaseAdoptionPlan(Input):
-    ceased_on: PastDate
+    ceased_on: HappenedOn
     reason: ReasonPlacedCeased
 
 

@@ -42,7 +42,14 @@ from workflow.journey.effects import (
     close_everything,
 )
 from workflow.journey.engine import as_row, read_record, register
-from workflow.journey.inputs import Input, OptionalReason, PastDate, check_late, not_before
+from workflow.journey.inputs import (
+    HappenedOn,
+    Input,
+    OptionalReason,
+    PastDate,
+    check_late,
+    not_before,
+)
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import CareState, Process, allowed_actions
 from workflow.timescales import (
@@ -176,7 +183,7 @@ def _leaving_temporary(episode: dict[str, Any], on: date) -> None:
 
 class StartLookedAfter(Input):
     child_id: Annotated[str, Field(min_length=1, max_length=100)]
-    started_on: PastDate
+    started_on: HappenedOn
     legal_status: LegalStatus
     placement_type: PlacementType
     placement_provider: PlacementProvider
@@ -300,7 +307,7 @@ def _already_looked_after() -> TransitionRefused:
 
 
 class ChangePlacement(Input):
-    changed_on: PastDate
+    changed_on: HappenedOn
     placement_type: PlacementType
     placement_provider: PlacementProvider
     reason: ReasonPlaceChange
@@ -364,7 +371,7 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
 
 
 class ChangeLegalStatus(Input):
-    changed_on: PastDate
+    changed_on: HappenedOn
     legal_status: LegalStatus
 
 
@@ -389,7 +396,7 @@ def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -
 
 
 class HoldLookedAfterReview(Input):
-    held_on: PastDate
+    held_on: HappenedOn
     participation: ReviewParticipation
     late_reason: OptionalReason = None
 
@@ -422,7 +429,7 @@ def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock:
 
 
 class OnDate(Input):
-    on: PastDate
+    on: HappenedOn
     late_reason: OptionalReason = None
 
 
@@ -476,7 +483,7 @@ def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -
 
 class RecordMissingEpisode(Input):
     type: MissingType
-    started_on: PastDate
+    started_on: HappenedOn
     returned_on: PastDate | None = None
 
     @model_validator(mode="after")
@@ -585,7 +592,7 @@ def record_return_home_interview(record: Record, data: OnDate, clock: Clock) -> 
 
 
 class CeaseLookedAfter(Input):
-    ended_on: PastDate
+    ended_on: HappenedOn
     reason: ReasonEpisodeCeased
     care_leaver: bool = False
 
@@ -661,7 +668,7 @@ def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
 
 
 class RecordCareLeaverContact(Input):
-    on: PastDate
+    on: HappenedOn
     in_touch: CareLeaverInTouch
     activity: CareLeaverActivity
     accommodation: CareLeaverAccommodation
@@ -729,7 +736,7 @@ def record_care_leaver_contact(
 
 
 class EndLeavingCareServices(Input):
-    ended_on: PastDate
+    ended_on: HappenedOn
 
 
 @register(Process.CARE, "endLeavingCareServices", EndLeavingCareServices)
