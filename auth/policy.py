@@ -582,7 +582,15 @@ _TABLE["TeamWork"]["unallocatedChildren"] = INTERNAL
 _TABLE["MyWork"]["allocatedChildren"] = INTERNAL
 _TABLE["Mutation"].update(
     dict.fromkeys(
-        ("saveTeam", "saveWorker", "importWorkforce", "allocateChild", "endAllocation"), INTERNAL
+        (
+            "saveAgency",
+            "saveTeam",
+            "saveWorker",
+            "importWorkforce",
+            "allocateChild",
+            "endAllocation",
+        ),
+        INTERNAL,
     )
 )
 _TABLE.update(
@@ -605,7 +613,8 @@ _TABLE.update(
                 "recordedBy",
                 "recordedAt",
             ),
-            "Team": ("id", "name", "members"),
+            "Team": ("id", "name", "agencyId", "members"),
+            "SavedAgency": ("id", "name", "kind", "phone", "outOfHoursPhone"),
             "Allocation": (
                 "id",
                 "childId",

@@ -30,7 +30,23 @@ def _managers_only(context: HubContext) -> NotAuthorised | None:
     return _refuse_unless(context, Capability.AUTHORISE, "a team manager allocates children")
 
 
-async def save_team(context: HubContext, raw: dict[str, Any]) -> Row | NotAuthorised | InvalidInput:
+async def save_agency(
+    context: HubContext, raw: dict[str, Any]
+) -> Row | NotAuthorised | InvalidInput:
+    """Create or change an agency (the authority, a police force, a trust, a school)."""
+    if refused := _administrators_only(context):
+        return refused
+    data = validate(workforce.SaveAgency, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    return await workforce.save_agency(
+        context.store, data, context.principal.subject, context.scope.now_ms
+    )
+
+
+async def save_team(
+    context: HubContext, raw: dict[str, Any]
+) -> Row | NotFound | NotAuthorised | InvalidInput:
     """Create or rename a team."""
     if refused := _administrators_only(context):
         return refused

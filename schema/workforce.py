@@ -13,12 +13,13 @@ from resolvers.context import HubContext
 from schema.inputs import plain_input
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused, answer
 from workflow import codes
-from workflow.workforce import WorkerRole
+from workflow.workforce import AgencyKind, WorkerRole
 
 if TYPE_CHECKING:
     from workflow.workforce import ImportReport
 
 strawberry.enum(WorkerRole, name="WorkerRole", description="An internal role of the authority")
+strawberry.enum(AgencyKind, name="AgencyKind", description="What kind of organisation")
 strawberry.enum(
     codes.SocialWorkerChangeReason,
     name="SocialWorkerChangeReason",
@@ -70,10 +71,30 @@ class StaffMember:
         )
 
 
+@strawberry.type(description="An agency as the administrator saved it")
+class SavedAgency:
+    id: strawberry.ID
+    name: str
+    kind: AgencyKind
+    phone: str | None
+    out_of_hours_phone: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> SavedAgency:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            name=row["name"],
+            kind=AgencyKind(row["kind"]),
+            phone=row.get("phone"),
+            out_of_hours_phone=row.get("outOfHoursPhone"),
+        )
+
+
 @strawberry.type(description="A team and its members")
 class Team:
     id: strawberry.ID
     name: str
+    agency_id: strawberry.ID | None
     members: list[StaffMember]
 
 
@@ -171,10 +192,22 @@ class WorkforceImported:
         )
 
 
+@strawberry.input(description="An agency: the authority itself, a police force, a trust, a school")
+class SaveAgencyInput:
+    id: strawberry.ID
+    name: str
+    kind: AgencyKind
+    phone: str | None = None
+    out_of_hours_phone: str | None = None
+
+
 @strawberry.input(description="A team")
 class SaveTeamInput:
     id: strawberry.ID
     name: str
+    agency_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The agency the team belongs to"
+    )
 
 
 @strawberry.input(description="A worker: role, team, line manager and dates in post")
@@ -209,7 +242,12 @@ class EndAllocationInput:
     )
 
 
-TeamResult = Annotated[Team | NotAuthorised | InvalidInput, strawberry.union("TeamResult")]
+TeamResult = Annotated[
+    Team | NotFound | NotAuthorised | InvalidInput, strawberry.union("TeamResult")
+]
+AgencyResult = Annotated[
+    SavedAgency | NotAuthorised | InvalidInput, strawberry.union("AgencyResult")
+]
 WorkerResult = Annotated[
     StaffMember | NotFound | NotAuthorised | InvalidInput, strawberry.union("WorkerResult")
 ]
@@ -226,6 +264,7 @@ def _team(row: dict[str, Any]) -> Team:
     return Team(
         id=strawberry.ID(row["id"]),
         name=row["name"],
+        agency_id=row.get("agencyId"),
         members=[
             StaffMember.from_row({**member, "teamId": row["id"], "teamName": row["name"]})
             for member in row.get("members") or ()
@@ -278,7 +317,14 @@ class WorkforceMutations:
     @strawberry.mutation(description="Create or rename a team (administrators)")
     async def save_team(self, info: Info[HubContext, None], input: SaveTeamInput) -> TeamResult:
         result = await workforce_resolvers.save_team(info.context, plain_input(input))
-        return answer(result, lambda row: Team(id=row["id"], name=row["name"], members=[]))
+        return answer(result, _team)
+
+    @strawberry.mutation(description="Create or change an agency (administrators)")
+    async def save_agency(
+        self, info: Info[HubContext, None], input: SaveAgencyInput
+    ) -> AgencyResult:
+        result = await workforce_resolvers.save_agency(info.context, plain_input(input))
+        return answer(result, SavedAgency.from_row)
 
     @strawberry.mutation(description="Create or change a worker (administrators)")
     async def save_worker(

@@ -62,12 +62,32 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 # Social Work England registration numbers are "SW" and digits (the SSDA903 SW_ID).
 RegistrationNumber = Annotated[str, Field(pattern=r"^SW[0-9]{1,10}$")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+() -]+$")]
+
+
+class AgencyKind(enum.StrEnum):
+    """What kind of organisation an agency is."""
+
+    LOCAL_AUTHORITY = "LOCAL_AUTHORITY"
+    POLICE = "POLICE"
+    NHS = "NHS"
+    SCHOOL = "SCHOOL"
 
 
 class SaveTeam(Input):
     id: Identifier
     name: Name
+    agency_id: Identifier | None = None
+
+
+Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+() -]+$")]
+
+
+class SaveAgency(Input):
+    id: Identifier
+    name: Name
+    kind: AgencyKind
+    phone: Phone | None = None
+    out_of_hours_phone: Phone | None = None
 
 
 class SaveWorker(Input):
@@ -297,7 +317,7 @@ async def save_workforce(
     new_teams = {row.worker.team_id for row in good} - set(teams)
     to_write = [row for row in good if not _unchanged(row, stored.get(row.worker.id))]
     team_rows = [
-        {"id": team, "name": names.get(team) or teams.get(team) or team}
+        {"id": team, "name": names.get(team) or teams.get(team) or team, "agencyId": None}
         for team in sorted({row.worker.team_id for row in to_write})
         if team in new_teams or (team in names and names[team] != teams.get(team))
     ]
@@ -348,12 +368,36 @@ async def import_feed(store: GraphStore, text: str, recorded_by: str, now: int) 
     )
 
 
-async def save_team(store: GraphStore, data: SaveTeam, recorded_by: str, now: int) -> Row:
-    """Create a team, or rename it."""
+async def save_agency(store: GraphStore, data: SaveAgency, recorded_by: str, now: int) -> Row:
+    """Create or change an agency: the authority itself, a police force, a trust, a school."""
+    rows = await store.write(
+        statements.SAVE_AGENCY,
+        {
+            "id": data.id,
+            "name": data.name,
+            "kind": data.kind.value,
+            "phone": data.phone,
+            "outOfHoursPhone": data.out_of_hours_phone,
+            "recordedBy": recorded_by,
+            "now": now,
+        },
+    )
+    agency: Row = rows[0]["agency"]
+    return agency
+
+
+async def save_team(
+    store: GraphStore, data: SaveTeam, recorded_by: str, now: int
+) -> Row | NotFound:
+    """Create a team, or rename it; it belongs to its agency when one is named."""
+    if data.agency_id is not None:
+        found = await store.read(statements.AGENCY_EXISTS, {"id": data.agency_id})
+        if not found:
+            return NotFound(kind="Agency", id=data.agency_id)
     await store.write(
         statements.SAVE_WORKFORCE,
         {
-            "teams": [{"id": data.id, "name": data.name}],
+            "teams": [{"id": data.id, "name": data.name, "agencyId": data.agency_id}],
             "workers": [],
             "recordedBy": recorded_by,
             "now": now,

@@ -29,6 +29,9 @@ UNWIND $teams AS team
 MERGE (t:Team {id: team.id})
 ON CREATE SET t.createdAt = $now
 SET t.name = team.name, t.recordedBy = $recordedBy, t.recordedAt = $now
+WITH t, team
+OPTIONAL MATCH (a:Agency {id: team.agencyId})
+FOREACH (agency IN CASE WHEN a IS NULL THEN [] ELSE [a] END | MERGE (t)-[:PART_OF]->(agency))
 WITH count(t) AS teams
 UNWIND $workers AS r
 MATCH (t:Team {id: r.teamId})
@@ -59,7 +62,20 @@ RETURN count(m) AS lines
 TEAMS_BY_ID = """
 UNWIND $ids AS teamId
 MATCH (t:Team {id: teamId})
-RETURN t.id AS id, t.name AS name
+OPTIONAL MATCH (t)-[:PART_OF]->(a:Agency)
+RETURN t.id AS id, t.name AS name, a.id AS agencyId
+"""
+
+AGENCY_EXISTS = "MATCH (a:Agency {id: $id}) RETURN a.id AS id"
+
+# The authority itself, the police force, the health trust, the schools: who the hub
+# names to partners (CP-IS: the responsible authority and how to contact it).
+SAVE_AGENCY = """
+MERGE (a:Agency {id: $id})
+ON CREATE SET a.createdAt = $now
+SET a.name = $name, a.kind = $kind, a.phone = $phone, a.outOfHoursPhone = $outOfHoursPhone,
+    a.recordedBy = $recordedBy, a.recordedAt = $now
+RETURN a {.id, .name, .kind, .phone, .outOfHoursPhone} AS agency
 """
 
 WORKERS_BY_ID = f"""
@@ -85,7 +101,8 @@ OPTIONAL MATCH (w)-[:REPORTS_TO]->(m:Worker)
 WITH t, w, m ORDER BY w.name, w.id
 WITH t, collect(CASE WHEN w IS NULL THEN null ELSE
      {{worker: {WORKER_FIELDS}, managerId: m.id, managerName: m.name}} END) AS members
-RETURN t.id AS id, t.name AS name, members
+RETURN t.id AS id, t.name AS name, head([(t)-[:PART_OF]->(a:Agency) | a.id]) AS agencyId,
+       members
 ORDER BY t.name, t.id
 """
 

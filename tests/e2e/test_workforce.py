@@ -34,7 +34,7 @@ WORKER_FIELDS = (
     " recordedBy recordedAt"
 )
 SAVE_TEAM = f"""mutation ($input: SaveTeamInput!) {{ saveTeam(input: $input) {{ __typename
-  ... on Team {{ id name }} {REFUSED} }} }}"""
+  ... on Team {{ id name agencyId }} {MISSING} }} }}"""
 SAVE_WORKER = f"""mutation ($input: SaveWorkerInput!) {{ saveWorker(input: $input) {{ __typename
   ... on StaffMember {{ {WORKER_FIELDS} }} {MISSING} }} }}"""
 IMPORT = f"""mutation ($csv: String!) {{ importWorkforce(csv: $csv) {{ __typename
@@ -74,9 +74,40 @@ async def _save_worker(
 async def _county_from_nothing(client: httpx.AsyncClient, settings: Settings) -> None:
     """Three teams, their managers and workers, made by an administrator alone."""
     admin = _admin(settings)
+    authority = {
+        "id": "agency-la",
+        "name": "Hertfordshire County Council",
+        "kind": "LOCAL_AUTHORITY",
+        "phone": "0300 123 4043",
+    }
+    saved_agency = await graphql(
+        client,
+        admin,
+        "mutation ($input: SaveAgencyInput!) { saveAgency(input: $input) { __typename"
+        " ... on SavedAgency { id name kind phone } } }",
+        {"input": authority},
+    )
+    assert saved_agency["saveAgency"] == {
+        "__typename": "SavedAgency",
+        **{key: value for key, value in authority.items()},
+    }
+    nowhere = await graphql(
+        client, admin, SAVE_TEAM, {"input": {"id": "x", "name": "X", "agencyId": "nowhere"}}
+    )
+    assert nowhere["saveTeam"]["__typename"] == "NotFound"
     for team_id, name in (("front", "Front Door"), ("north", "North"), ("south", "South")):
-        saved = await graphql(client, admin, SAVE_TEAM, {"input": {"id": team_id, "name": name}})
-        assert saved["saveTeam"] == {"__typename": "Team", "id": team_id, "name": name}
+        saved = await graphql(
+            client,
+            admin,
+            SAVE_TEAM,
+            {"input": {"id": team_id, "name": name, "agencyId": "agency-la"}},
+        )
+        assert saved["saveTeam"] == {
+            "__typename": "Team",
+            "id": team_id,
+            "name": name,
+            "agencyId": "agency-la",
+        }
     for team_id in ("front", "north", "south"):
         manager = await _save_worker(
             client,
