@@ -414,12 +414,11 @@ async def save_worker(
     teams = await store.read(statements.TEAMS_BY_ID, {"ids": [data.team_id]})
     if not teams:
         return NotFound(kind="Team", id=data.team_id)
+    if data.manager_id is not None and not await _known(store, [data.manager_id]):
+        return NotFound(kind="Worker", id=data.manager_id)
     report = await save_workforce(store, [_FeedRow(0, data, None)], recorded_by, now)
     if report.problems:
-        problem = report.problems[0]
-        field_name = "managerId" if problem.field == "manager_id" else problem.field
-        if "not a known worker" in problem.reason:
-            return NotFound(kind="Worker", id=data.manager_id or "")
-        return InvalidInput((FieldProblem(field_name, problem.reason),))
+        # The team and the manager exist: what is left is a line that would loop.
+        return InvalidInput((FieldProblem("managerId", report.problems[0].reason),))
     rows = await store.read(statements.WORKERS_BY_ID, {"ids": [data.id]})
     return rows[0]
