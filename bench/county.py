@@ -207,7 +207,9 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
             if manager_id == "worker-tm-demo"
             else (f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
         )
-        county.workers.append(_worker(manager_id, manager_name, "team_manager", team_id))
+        county.workers.append(
+            _worker(manager_id, manager_name, "team_manager", team_id, len(county.workers))
+        )
         for number in range(1, 4):
             worker_id = (
                 "worker-sw-demo"
@@ -219,11 +221,13 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
                 if worker_id == "worker-sw-demo"
                 else (f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
             )
-            county.workers.append(_worker(worker_id, name, "social_worker", team_id))
+            county.workers.append(
+                _worker(worker_id, name, "social_worker", team_id, len(county.workers))
+            )
             county.reporting.append({"worker": worker_id, "manager": manager_id})
 
 
-def _worker(worker_id: str, name: str, role: str, team: str) -> dict[str, Any]:
+def _worker(worker_id: str, name: str, role: str, team: str, number: int) -> dict[str, Any]:
     email = name.lower().replace(" ", ".") + "@hertfordshire.gov.uk"
     return {
         "id": worker_id,
@@ -231,7 +235,37 @@ def _worker(worker_id: str, name: str, role: str, team: str) -> dict[str, Any]:
         "role": role,
         "team": team,
         "email": email,
-        "phone": "01992 555" + str(abs(hash(worker_id)) % 1000).zfill(3),
+        "phone": f"01992 555{number:03d}",
+        # Social Work England registration: the SSDA903 SW_ID of their allocations.
+        "registrationNumber": f"SW{100_000 + number}",
+        "startDate": date(2019, 9, 2).isoformat(),
+    }
+
+
+def _workforce(county: County) -> dict[str, Any]:
+    """The county's teams, workers and line management as the HR feed would load them."""
+    managers = {row["worker"]: row["manager"] for row in county.reporting}
+    return {
+        "teams": [
+            {"id": team["id"], "name": team["name"], "agencyId": team["agency"]}
+            for team in county.teams
+        ],
+        "workers": [
+            {
+                "id": worker["id"],
+                "teamId": worker["team"],
+                "managerId": managers.get(worker["id"]),
+                "properties": {
+                    key: worker[key]
+                    for key in ("name", "role", "email", "phone", "registrationNumber")
+                },
+                "startDate": worker["startDate"],
+                "endDate": None,
+            }
+            for worker in county.workers
+        ],
+        "recordedBy": "demo",
+        "now": int(datetime.now(UTC).timestamp() * 1000),
     }
 
 
@@ -458,10 +492,6 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
     """Write the county: bulk rows first, then contacts, notes and case journeys through
     the workflow."""
     steps = [
-        (bulk.LOAD_AGENCIES, county.agencies),
-        (bulk.LOAD_TEAMS, county.teams),
-        (bulk.LOAD_WORKERS, county.workers),
-        (bulk.LOAD_REPORTING_LINES, county.reporting),
         (bulk.LOAD_FAMILIES, county.families),
         (bulk.LOAD_PEOPLE, county.people),
         (bulk.LOAD_RELATIONSHIPS, county.relationships),
@@ -475,7 +505,16 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
         + len(county.enquiries)
         + len(county.journeys)
     )
-    progress = Progress(total, "demo county", enabled=show_progress)
+    progress = Progress(
+        total + len(county.agencies) + len(county.workers),
+        "demo county",
+        enabled=show_progress,
+    )
+    await store.write(bulk.LOAD_AGENCIES, {"rows": county.agencies})
+    progress.advance(len(county.agencies))
+    # The workforce loads as the HR feed would: teams in their agency, line management.
+    await store.write(workforce_statements.SAVE_WORKFORCE, _workforce(county))
+    progress.advance(len(county.workers))
     for statement, rows in steps:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
