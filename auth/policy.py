@@ -629,7 +629,7 @@ _TABLE.update(
                 "endedBy",
                 "endedAt",
             ),
-            "UnallocatedChild": ("childId", "childName", "lastAllocatedUntil"),
+            "UnallocatedChild": ("childId", "childName", "lastAllocatedUntil", "workerLeftOn"),
             "AllocatedChild": ("childId", "childName", "allocatedOn", "reasonForChange"),
             "ImportProblem": ("line", "field", "reason"),
             "WorkforceImported": ("created", "updated", "unchanged", "teamsCreated", "problems"),

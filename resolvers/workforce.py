@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
@@ -134,4 +135,4 @@ async def allocations_of(context: HubContext, child_id: str) -> list[Row]:
 
 
 async def unallocated_in_team(context: HubContext, team_id: str) -> list[Row]:
-    return await allocation.unallocated_in_team(context.store, context.scope, team_id)
+    return await allocation.unallocated_in_team(context.store, context.scope, team_id, date.today())

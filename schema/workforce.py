@@ -136,11 +136,16 @@ class Allocation:
         )
 
 
-@strawberry.type(description="A child of the team with something open and nobody allocated")
+@strawberry.type(
+    description="A child of the team with something open and no allocated worker in post"
+)
 class UnallocatedChild:
     child_id: strawberry.ID
     child_name: str
     last_allocated_until: date | None
+    worker_left_on: date | None = strawberry.field(
+        description="The allocated worker's last day in post, when that is why"
+    )
 
 
 @strawberry.type(description="A child allocated to you, and since when")
@@ -307,6 +312,7 @@ async def unallocated_children(context: HubContext, team_id: str) -> list[Unallo
             child_id=strawberry.ID(row["childId"]),
             child_name=row["childName"],
             last_allocated_until=row["lastAllocatedUntil"],
+            worker_left_on=row["workerLeftOn"],
         )
         for row in rows
     ]

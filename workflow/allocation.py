@@ -162,13 +162,16 @@ _CLOSED_CASE_STATES = (CaseState.CLOSED.value,)
 _CLOSED_CARE_STATES = (CareState.CEASED.value, CareState.LEAVING_CARE_SERVICES_ENDED.value)
 
 
-async def unallocated_in_team(store: GraphStore, scope: AccessScope, team_id: str) -> list[Row]:
-    """The team's children with something open and nobody allocated."""
+async def unallocated_in_team(
+    store: GraphStore, scope: AccessScope, team_id: str, today: date
+) -> list[Row]:
+    """The team's children with something open and no allocated worker still in post."""
     return await store.read(
         statements.UNALLOCATED_IN_TEAM,
         {
             **scope.params(),
             "teamId": team_id,
+            "today": today,
             "closedCaseStates": list(_CLOSED_CASE_STATES),
             "closedCareStates": list(_CLOSED_CARE_STATES),
         },

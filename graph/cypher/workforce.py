@@ -187,20 +187,23 @@ RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
 ORDER BY a.startDate DESC, a.recordedAt DESC
 """
 
-# A team's children with no allocated worker whose record is still open somewhere: a
+# A team's children with something open and no allocated worker in post: nobody
+# allocated, or a worker whose employment has ended (the HR feed's end date). Open: a
 # contact awaiting its decision, a case not closed, a period of care not finished.
 UNALLOCATED_IN_TEAM = f"""
 MATCH (:Team {{id: $teamId}})<-[:RESPONSIBLE_TEAM]-(c:Child)
-WHERE NOT (c)-[:ALLOCATED_TO]->(:Worker)
 {only_visible("c")}
-WITH c, [(c)<-[:ABOUT]-(r) WHERE (r:Contact AND r.status = 'OPEN')
+WITH c, [(c)-[:ALLOCATED_TO]->(held:Worker) | held.endDate] AS held,
+     [(c)<-[:ABOUT]-(r) WHERE (r:Contact AND r.status = 'OPEN')
          OR (r:Referral AND NOT r.status IN $closedCaseStates)
          OR (r:PeriodOfCare AND NOT r.status IN $closedCareStates) | r.id] AS open,
      [(c)<-[:ABOUT]-(ended:Allocation) | ended.endDate] AS ended
 WHERE size(open) > 0
+  AND none(left IN held WHERE left IS NULL OR left >= date($today))
 RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
        reduce(latest = null, d IN ended |
-              CASE WHEN latest IS NULL OR d > latest THEN d ELSE latest END) AS lastAllocatedUntil
+              CASE WHEN latest IS NULL OR d > latest THEN d ELSE latest END) AS lastAllocatedUntil,
+       head(held) AS workerLeftOn
 ORDER BY c.familyName, c.givenName, c.id
 """
 

@@ -269,6 +269,28 @@ async def test_an_administrator_starts_an_empty_store_and_allocation_drives_acce
     )
     assert edges == [{"worker": "sw-south"}]
 
+    # The south worker leaves (the HR end date): the child needs a worker again.
+    left_on = date.today() - timedelta(days=1)
+    leaver = await _save_worker(
+        client,
+        _admin(settings),
+        id="sw-south",
+        name="Worker south",
+        teamId="south",
+        managerId="tm-south",
+        endDate=left_on.isoformat(),
+    )
+    assert leaver["endDate"] == left_on.isoformat()
+    waiting = await graphql(
+        client, south_manager, "{ unallocatedChildren { childId lastAllocatedUntil workerLeftOn } }"
+    )
+    assert waiting["unallocatedChildren"] == [
+        {
+            "childId": child_id,
+            "lastAllocatedUntil": moved_on.isoformat(),
+            "workerLeftOn": left_on.isoformat(),
+        }
+    ]
     # Ending the allocation: the south worker still sees the child through their team,
     # and the child waits on the team's unallocated list.
     ended = (await graphql(client, south_manager, END, {"input": {"childId": child_id}}))[
