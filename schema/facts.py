@@ -227,9 +227,20 @@ class FactQueries:
         info: Info[HubContext, None],
         child_id: strawberry.ID,
         kinds: list[FactKind] | None = None,
+        current_only: Annotated[
+            bool,
+            strawberry.argument(description="Only the latest fact of each kind: what holds now"),
+        ] = False,
     ) -> list[ChildFact]:
         rows = await fact_resolvers.facts_of(info.context, child_id, kinds or [])
-        return [ChildFact.from_row(row) for row in rows]
+        facts = [ChildFact.from_row(row) for row in rows]
+        if not current_only:
+            return facts
+        # Newest first, so the first of each kind is the one that holds now.
+        latest: dict[FactKind, ChildFact] = {}
+        for fact in facts:
+            latest.setdefault(fact.fact_kind, fact)
+        return list(latest.values())
 
 
 # Each fact's input and description; the workflow declares the same facts (SPECS).

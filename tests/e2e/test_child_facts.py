@@ -137,6 +137,26 @@ async def test_each_fact_is_stored_with_its_day_and_who_recorded_it(
         {"id": child_id},
     )
     assert sorted(fact["factKind"] for fact in only["childFacts"]) == ["CONVICTION", "SDQ"]
+    # A later postcode replaces the earlier one as the one that holds now; both are kept.
+    moved = await record(
+        client, worker, "recordHomePostcode", {"childId": child_id, "postcode": "WD17 1AB"}
+    )
+    assert moved["on"] == today
+    now = await graphql(
+        client,
+        worker,
+        "query ($id: ID!) { childFacts(childId: $id, kinds: [HOME_POSTCODE], currentOnly: true)"
+        " { postcode } }",
+        {"id": child_id},
+    )
+    assert now["childFacts"] == [{"postcode": "WD17 1AB"}]
+    current = await graphql(
+        client,
+        worker,
+        "query ($id: ID!) { childFacts(childId: $id, currentOnly: true) { factKind } }",
+        {"id": child_id},
+    )
+    assert len(current["childFacts"]) == len(facts)
 
 
 async def test_facts_are_checked_against_the_dfe_rules_and_bad_ones_change_nothing(
