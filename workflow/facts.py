@@ -167,7 +167,6 @@ class Child:
     unborn: bool
     sex: str | None
     upn: str | None
-    uasc: tuple[Row, ...]
 
     def age_on(self, on: date) -> int | None:
         return age_on(self.date_of_birth, on) if self.date_of_birth else None
@@ -352,7 +351,6 @@ def _child(row: Row) -> Child:
         unborn=bool(row["unborn"]),
         sex=row["sex"],
         upn=row["upn"],
-        uasc=tuple(row["uasc"]),
     )
 
 

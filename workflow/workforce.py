@@ -170,13 +170,15 @@ def _feed_date(text: str) -> str:
 
 
 @dataclass
-class _FeedRow:
+class FeedRow:
+    """A feed row that passed its own checks: its line, the worker, the team's name."""
+
     line: int
     worker: SaveWorker
     team_name: str | None
 
 
-def parse_feed(text: str) -> tuple[list[_FeedRow], list[ImportProblem]]:
+def parse_feed(text: str) -> tuple[list[FeedRow], list[ImportProblem]]:
     """The feed's good rows and its bad ones (line, column, reason).
 
     Raises:
@@ -187,7 +189,7 @@ def parse_feed(text: str) -> tuple[list[_FeedRow], list[ImportProblem]]:
     missing = [column for column in _REQUIRED_COLUMNS if column not in columns]
     if missing:
         raise ValueError(f"the HR feed needs the columns {', '.join(missing)}")
-    rows: list[_FeedRow] = []
+    rows: list[FeedRow] = []
     problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
     for line, raw in enumerate(reader, start=2):
@@ -216,7 +218,7 @@ def parse_feed(text: str) -> tuple[list[_FeedRow], list[ImportProblem]]:
             )
             continue
         seen[worker.id] = line
-        rows.append(_FeedRow(line, worker, cells.get("team_name") or None))
+        rows.append(FeedRow(line, worker, cells.get("team_name") or None))
     return rows, problems
 
 
@@ -245,7 +247,7 @@ def _closes_a_loop(worker: str, manager: str | None, lines: dict[str, str | None
     return False
 
 
-def _unchanged(row: _FeedRow, stored: Row | None) -> bool:
+def _unchanged(row: FeedRow, stored: Row | None) -> bool:
     if stored is None:
         return False
     worker = row.worker
@@ -261,7 +263,7 @@ def _unchanged(row: _FeedRow, stored: Row | None) -> bool:
 
 
 async def save_workforce(
-    store: GraphStore, rows: list[_FeedRow], recorded_by: str, now: int
+    store: GraphStore, rows: list[FeedRow], recorded_by: str, now: int
 ) -> ImportReport:
     """Check the rows against the store and each other, then write the good ones at once."""
     problems: list[ImportProblem] = []
@@ -416,7 +418,7 @@ async def save_worker(
         return NotFound(kind="Team", id=data.team_id)
     if data.manager_id is not None and not await _known(store, [data.manager_id]):
         return NotFound(kind="Worker", id=data.manager_id)
-    report = await save_workforce(store, [_FeedRow(0, data, None)], recorded_by, now)
+    report = await save_workforce(store, [FeedRow(0, data, None)], recorded_by, now)
     if report.problems:
         # The team and the manager exist: what is left is a line that would loop.
         return InvalidInput((FieldProblem("managerId", report.problems[0].reason),))

@@ -32,9 +32,7 @@ CHILD_FOR_FACTS = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 RETURN c.id AS id, c.dateOfBirth AS dateOfBirth, c.unborn AS unborn, c.sex AS sex,
-       c.upn AS upn, c.expectedDateOfBirth AS expectedDateOfBirth,
-       [(c)<-[:ABOUT]-(uasc:ChildFact) WHERE uasc.kind = 'UASC' | uasc {{.on, .ceasedOn}}]
-       AS uasc
+       c.upn AS upn
 """
 
 _CREATE_FACT = f"""
