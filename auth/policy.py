@@ -583,6 +583,124 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "InvalidInput": {"problems": INTERNAL},
 }
 
+# ---- the workforce and allocations (schema/workforce.py) -----------------------------
+# Declared apart so each area's entries merge without touching another's.
+_TABLE["Query"].update(
+    dict.fromkeys(("teams", "worker", "allocations", "unallocatedChildren"), INTERNAL)
+)
+_TABLE["TeamWork"]["unallocatedChildren"] = INTERNAL
+_TABLE["MyWork"]["allocatedChildren"] = INTERNAL
+_TABLE["Mutation"].update(
+    dict.fromkeys(
+        (
+            "saveAgency",
+            "saveTeam",
+            "saveWorker",
+            "importWorkforce",
+            "allocateChild",
+            "endAllocation",
+        ),
+        INTERNAL,
+    )
+)
+_TABLE.update(
+    {
+        type_name: dict.fromkeys(fields, INTERNAL)
+        for type_name, fields in {
+            "StaffMember": (
+                "id",
+                "name",
+                "role",
+                "teamId",
+                "teamName",
+                "managerId",
+                "managerName",
+                "email",
+                "phone",
+                "registrationNumber",
+                "startDate",
+                "endDate",
+                "recordedBy",
+                "recordedAt",
+            ),
+            "Team": ("id", "name", "agencyId", "members"),
+            "SavedAgency": ("id", "name", "kind", "phone", "outOfHoursPhone"),
+            "Allocation": (
+                "id",
+                "childId",
+                "workerId",
+                "workerName",
+                "teamId",
+                "startDate",
+                "endDate",
+                "reasonForChange",
+                "recordedBy",
+                "recordedAt",
+                "endedBy",
+                "endedAt",
+            ),
+            "UnallocatedChild": ("childId", "childName", "lastAllocatedUntil", "workerLeftOn"),
+            "AllocatedChild": ("childId", "childName", "allocatedOn", "reasonForChange"),
+            "ImportProblem": ("line", "field", "reason"),
+            "WorkforceImported": ("created", "updated", "unchanged", "teamsCreated", "problems"),
+        }.items()
+    }
+)
+
+# ---- the statutory facts about a child (schema/facts.py) ------------------------------
+_TABLE["Query"]["childFacts"] = INTERNAL
+_TABLE["Mutation"].update(
+    dict.fromkeys(
+        (
+            "recordHomePostcode",
+            "recordDisabilities",
+            "recordUascStatus",
+            "recordUpnUnknown",
+            "recordBirth",
+            "recordPreviousChildProtectionPlans",
+            "recordPreviousPermanence",
+            "recordDentalCheck",
+            "recordImmunisations",
+            "recordDevelopmentCheck",
+            "recordSdq",
+            "recordConviction",
+            "recordSubstanceMisuse",
+            "recordMotherhood",
+        ),
+        INTERNAL,
+    )
+)
+_TABLE["ChildFact"] = dict.fromkeys(
+    (
+        "id",
+        "childId",
+        "factKind",
+        "on",
+        "recordedBy",
+        "recordedAt",
+        "postcode",
+        "disabilities",
+        "ceasedOn",
+        "upnUnknownReason",
+        "sex",
+        "numberOfPlans",
+        "permanence",
+        "localAuthority",
+        "orderDate",
+        "upToDate",
+        "sdqScore",
+        "sdqReason",
+        "interventionOffered",
+        "interventionReceived",
+        "babyBornOn",
+    ),
+    INTERNAL,
+)
+
+# ---- placement details and adopters' legal status (SSDA903 PL_POST, URN, LS_ADOPTR) ----
+_TABLE["JourneyStep"].update(dict.fromkeys(("placementPostcode", "urn"), INTERNAL))
+_TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
+
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})
 

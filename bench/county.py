@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from bench import journeys, personas
 from graph.cypher import bulk
+from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
 from workflow import identifiers
 from workflow.calendar import default_calendar
-from workflow.codes import ReferralSource
+from workflow.codes import ReferralSource, SocialWorkerChangeReason
 from workflow.contacts import ContactOutcome, RecordContact, finalise_contact, record_contact
 from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 from workflow.notes import AddCaseNote, CaseNoteType, add_case_note
@@ -144,6 +145,8 @@ class County:
     people: list[dict[str, Any]] = field(default_factory=list)
     relationships: list[dict[str, Any]] = field(default_factory=list)
     allocations: list[dict[str, Any]] = field(default_factory=list)
+    # Allocations that ended before the current one began (SSDA903 social worker episodes).
+    past_allocations: list[dict[str, Any]] = field(default_factory=list)
     school_places: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     enquiries: list[dict[str, Any]] = field(default_factory=list)
@@ -204,7 +207,9 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
             if manager_id == "worker-tm-demo"
             else (f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
         )
-        county.workers.append(_worker(manager_id, manager_name, "team_manager", team_id))
+        county.workers.append(
+            _worker(manager_id, manager_name, "team_manager", team_id, len(county.workers))
+        )
         for number in range(1, 4):
             worker_id = (
                 "worker-sw-demo"
@@ -216,11 +221,13 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
                 if worker_id == "worker-sw-demo"
                 else (f"{rng.choice(ADULT_GIVEN)} {rng.choice(FAMILY)}")
             )
-            county.workers.append(_worker(worker_id, name, "social_worker", team_id))
+            county.workers.append(
+                _worker(worker_id, name, "social_worker", team_id, len(county.workers))
+            )
             county.reporting.append({"worker": worker_id, "manager": manager_id})
 
 
-def _worker(worker_id: str, name: str, role: str, team: str) -> dict[str, Any]:
+def _worker(worker_id: str, name: str, role: str, team: str, number: int) -> dict[str, Any]:
     email = name.lower().replace(" ", ".") + "@hertfordshire.gov.uk"
     return {
         "id": worker_id,
@@ -228,7 +235,37 @@ def _worker(worker_id: str, name: str, role: str, team: str) -> dict[str, Any]:
         "role": role,
         "team": team,
         "email": email,
-        "phone": "01992 555" + str(abs(hash(worker_id)) % 1000).zfill(3),
+        "phone": f"01992 555{number:03d}",
+        # Social Work England registration: the SSDA903 SW_ID of their allocations.
+        "registrationNumber": f"SW{100_000 + number}",
+        "startDate": date(2019, 9, 2).isoformat(),
+    }
+
+
+def _workforce(county: County) -> dict[str, Any]:
+    """The county's teams, workers and line management as the HR feed would load them."""
+    managers = {row["worker"]: row["manager"] for row in county.reporting}
+    return {
+        "teams": [
+            {"id": team["id"], "name": team["name"], "agencyId": team["agency"]}
+            for team in county.teams
+        ],
+        "workers": [
+            {
+                "id": worker["id"],
+                "teamId": worker["team"],
+                "managerId": managers.get(worker["id"]),
+                "properties": {
+                    key: worker[key]
+                    for key in ("name", "role", "email", "phone", "registrationNumber")
+                },
+                "startDate": worker["startDate"],
+                "endDate": None,
+            }
+            for worker in county.workers
+        ],
+        "recordedBy": "demo",
+        "now": int(datetime.now(UTC).timestamp() * 1000),
     }
 
 
@@ -324,9 +361,33 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
         # worker gets the first few so their caseload is never empty.
         if number < 4 or rng.random() < 0.3:
             worker = demo_worker if number < 4 else rng.choice(social_workers)
+            received = today - timedelta(days=rng.randint(3, 200))
+            allocated_on = received
+            if number == 2:
+                # A reallocation to show: a colleague held the case for a day, then left.
+                allocated_on = received + timedelta(days=1)
+                colleague = f"{personas.SAFEGUARDING_TEAM}-sw2"
+                county.past_allocations += [
+                    {
+                        "child": child["id"],
+                        "worker": colleague,
+                        "startDate": received.isoformat(),
+                        "endDate": allocated_on.isoformat(),
+                        "reason": SocialWorkerChangeReason.FCONTA_FIRST_CONTACT_OR_REREFERRAL,
+                    }
+                    for child in children
+                ]
             for child in children:
                 county.allocations.append(
-                    {"child": child["id"], "worker": worker["id"], "team": worker["team"]}
+                    {
+                        "child": child["id"],
+                        "worker": worker["id"],
+                        "team": worker["team"],
+                        "startDate": allocated_on.isoformat(),
+                        "reason": SocialWorkerChangeReason.LEFTRL_SOCIAL_WORKER_LEFT_ROLE
+                        if number == 2
+                        else SocialWorkerChangeReason.FCONTA_FIRST_CONTACT_OR_REREFERRAL,
+                    }
                 )
             if number == 1:
                 # An open MASH enquiry the demo police force is party to.
@@ -338,7 +399,6 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
                         "agencyIds": [personas.POLICE_FORCE, personas.LOCAL_AUTHORITY],
                     }
                 )
-            received = today - timedelta(days=rng.randint(3, 200))
             county.contacts.append(
                 {
                     "childId": children[0]["id"],
@@ -384,6 +444,32 @@ def _person(
     }
 
 
+# Children whose allocation the generator does not date (the journey families) were
+# allocated this long before the demo's today, or at birth if later.
+DEFAULT_ALLOCATION_AGE = timedelta(days=90)
+
+
+def _allocation_rows(county: County, *, past: bool) -> list[dict[str, Any]]:
+    """Allocations as the workforce statements load them: dated, with the SW_REASON code."""
+    born = {person["id"]: person["dateOfBirth"] for person in county.people}
+    recorded_at = int(datetime.now(UTC).timestamp() * 1000)
+    rows = []
+    for number, row in enumerate(county.past_allocations if past else county.allocations):
+        earliest = (county.today - DEFAULT_ALLOCATION_AGE).isoformat()
+        start = row.get("startDate") or max(earliest, born.get(row["child"]) or earliest)
+        reason = row.get("reason") or SocialWorkerChangeReason.FCONTA_FIRST_CONTACT_OR_REREFERRAL
+        rows.append(
+            {
+                **row,
+                "id": f"allocation-{'past-' if past else ''}{number:05d}-{row['child']}",
+                "startDate": start,
+                "reason": reason.value,
+                "recordedAt": recorded_at,
+            }
+        )
+    return rows
+
+
 class Progress:
     """A one-line progress bar on stderr (long jobs show progress)."""
 
@@ -406,14 +492,11 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
     """Write the county: bulk rows first, then contacts, notes and case journeys through
     the workflow."""
     steps = [
-        (bulk.LOAD_AGENCIES, county.agencies),
-        (bulk.LOAD_TEAMS, county.teams),
-        (bulk.LOAD_WORKERS, county.workers),
-        (bulk.LOAD_REPORTING_LINES, county.reporting),
         (bulk.LOAD_FAMILIES, county.families),
         (bulk.LOAD_PEOPLE, county.people),
         (bulk.LOAD_RELATIONSHIPS, county.relationships),
-        (bulk.LOAD_ALLOCATIONS, county.allocations),
+        (workforce_statements.LOAD_PAST_ALLOCATIONS, _allocation_rows(county, past=True)),
+        (workforce_statements.LOAD_ALLOCATIONS, _allocation_rows(county, past=False)),
         (bulk.LOAD_SCHOOL_PLACES, county.school_places),
     ]
     total = (
@@ -422,7 +505,16 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
         + len(county.enquiries)
         + len(county.journeys)
     )
-    progress = Progress(total, "demo county", enabled=show_progress)
+    progress = Progress(
+        total + len(county.agencies) + len(county.workers),
+        "demo county",
+        enabled=show_progress,
+    )
+    await store.write(bulk.LOAD_AGENCIES, {"rows": county.agencies})
+    progress.advance(len(county.agencies))
+    # The workforce loads as the HR feed would: teams in their agency, line management.
+    await store.write(workforce_statements.SAVE_WORKFORCE, _workforce(county))
+    progress.advance(len(county.workers))
     for statement, rows in steps:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench import personas
 from graph.cypher import bulk
+from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
 from workflow import fostering, journey
 from workflow import process as table
@@ -33,6 +34,7 @@ from workflow.codes import (
     ReasonPlaceChange,
     ReferralSource,
     ReviewParticipation,
+    SocialWorkerChangeReason,
 )
 from workflow.contacts import (
     ContactOutcome,
@@ -319,10 +321,16 @@ async def pre_birth(driver: Driver, journey_row: dict[str, Any]) -> str:
         nhsNumber=journey_row["nhsNumber"],
     )
     # The unborn child joins the sibling's worker and the mother on the record.
-    await driver.store.write(
-        bulk.LOAD_ALLOCATIONS,
-        {"rows": [{"child": child_id, "worker": WORKER, "team": personas.SAFEGUARDING_TEAM}]},
-    )
+    allocation = {
+        "id": f"allocation-{child_id}",
+        "child": child_id,
+        "worker": WORKER,
+        "team": personas.SAFEGUARDING_TEAM,
+        "startDate": referred.isoformat(),
+        "reason": SocialWorkerChangeReason.FCONTA_FIRST_CONTACT_OR_REREFERRAL.value,
+        "recordedAt": driver.worker.now_ms,
+    }
+    await driver.store.write(workforce_statements.LOAD_ALLOCATIONS, {"rows": [allocation]})
     await driver.store.write(
         bulk.LOAD_RELATIONSHIPS,
         {"rows": [{"from": child_id, "to": journey_row["motherId"], "type": "MOTHER"}]},
@@ -413,6 +421,9 @@ async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
         legal_status=LegalStatus.V2_SINGLE_PERIOD_OF_ACCOMMODATION,
         placement_type=PlacementType.K2_CHILDRENS_HOME,
         placement_provider=PlacementProvider.PR4_PRIVATE,
+        # A children's home is Ofsted-registered: its placements carry the home's URN.
+        urn="SC400123",
+        placement_postcode="SG1 1AA",
     )
     started = await care.start_looked_after(driver.store, driver.worker, data, driver.clock)
     assert isinstance(started, dict), started

@@ -38,6 +38,9 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "Grant",
     "MultiAgencyEnquiry",
     "TrainingRequirement",
+    # The workforce and the statutory facts (graph/cypher/workforce.py, facts.py).
+    "Allocation",
+    "ChildFact",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and

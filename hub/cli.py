@@ -1,4 +1,4 @@
-"""The `lcs-hub` command: serve, demo, token, sdl, outbox."""
+"""The `lcs-hub` command: serve, demo, token, sdl, outbox, import-workforce."""
 
 from __future__ import annotations
 
@@ -129,6 +129,26 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         await opened.close()
 
 
+async def _import_workforce(settings: Settings, text: str) -> int:
+    from hub.app import open_settings_graph
+    from workflow.ids import now_ms
+    from workflow.workforce import import_feed
+
+    opened = open_settings_graph(settings)
+    try:
+        await opened.store.apply_schema()
+        report = await import_feed(opened.store, text, "hr-feed", now_ms())
+    finally:
+        await opened.close()
+    print(
+        f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"teams created {report.teams_created}, rows left out {len(report.problems)}"
+    )
+    for problem in report.problems:
+        print(f"line {problem.line}: {problem.field}: {problem.reason}")
+    return 1 if report.problems else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `lcs-hub`."""
     from bench.county import SIZES
@@ -159,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     replays.add_argument(
         "--replay-failed", action="store_true", help="requeue every failed item and exit"
     )
+    hr_feed = commands.add_parser(
+        "import-workforce", help="load the HR feed (CSV) of workers, teams and line managers"
+    )
+    hr_feed.add_argument("file", help="the CSV file (columns: see workflow/workforce.py)")
     args = parser.parse_args(argv)
 
     configure_logging(logging.INFO)
@@ -182,6 +206,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             except KeyboardInterrupt:
                 # Ctrl-C: the worker has stopped and closed its connections (it logs so).
                 return 0
+        case "import-workforce":
+            try:
+                with open(args.file, encoding="utf-8-sig", newline="") as feed:
+                    text = feed.read()
+                return asyncio.run(_import_workforce(settings, text))
+            except (OSError, ValueError) as problem:
+                print(f"the HR feed was not loaded: {problem}", file=sys.stderr)
+                return 2
     return 0
 
 

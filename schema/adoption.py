@@ -27,34 +27,47 @@ from workflow import process as table
 )
 class DecideAdoptionInput:
     period_of_care_id: strawberry.ID
-    decided_on: date
+    decided_on: date | None = strawberry.field(
+        default=None, description="The day it happened; today if absent"
+    )
 
 
 @strawberry.input(description="The placement order the court granted")
 class RecordPlacementOrderInput:
-    granted_on: date
+    granted_on: date | None = strawberry.field(
+        default=None, description="The day it happened; today if absent"
+    )
 
 
 @strawberry.input(description="The match with prospective adopters (SSDA903 AD1)")
 class MatchWithAdoptersInput:
-    matched_on: date
+    matched_on: date | None = strawberry.field(
+        default=None, description="The day it happened; today if absent"
+    )
     adopter_sex: codes.AdopterSex
     adopted_by_foster_carer: bool = False
+    adopters_legal_status: codes.AdoptersLegalStatus | None = None
 
 
 @strawberry.input(description="The day the child was placed with the prospective adopters")
 class PlaceForAdoptionInput:
-    placed_on: date
+    placed_on: date | None = strawberry.field(
+        default=None, description="The day it happened; today if absent"
+    )
 
 
 @strawberry.input(description="The adoption order")
 class GrantAdoptionOrderInput:
-    granted_on: date
+    granted_on: date | None = strawberry.field(
+        default=None, description="The day it happened; today if absent"
+    )
 
 
 @strawberry.input(description="The reversal of the decision, with the SSDA903 reason")
 class CeaseAdoptionPlanInput:
-    ceased_on: date
+    ceased_on: date | None = strawberry.field(
+        default=None, description="The day it happened; today if absent"
+    )
     reason: codes.ReasonPlacedCeased
 
 

@@ -35,6 +35,7 @@ class AdoptionPlan:
     adopter_sex: codes.AdopterSex | None
     number_of_adopters: int | None
     adopted_by_foster_carer: bool | None
+    adopters_legal_status: codes.AdoptersLegalStatus | None
     awaiting_authorisation_of: str | None
     allowed_actions: list[str]
 
@@ -58,6 +59,11 @@ class AdoptionPlan:
             adopter_sex=codes.AdopterSex.from_code(sex) if sex else None,
             number_of_adopters=record.get("numberOfAdopters"),
             adopted_by_foster_carer=record.get("adoptedByFosterCarer"),
+            adopters_legal_status=(
+                codes.AdoptersLegalStatus.from_code(record["adoptersLegalStatus"])
+                if record.get("adoptersLegalStatus")
+                else None
+            ),
             awaiting_authorisation_of=record.get("pendingAction"),
             allowed_actions=list(table.allowed_actions(table.Process.ADOPTION, record["status"])),
         )

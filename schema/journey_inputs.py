@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
 
@@ -77,62 +78,71 @@ class CloseCaseInput:
     reason: codes.ReasonForClosure
 
 
+def _today_if_absent() -> Any:
+    # Care actions record the day they happened; absent, it is today.
+    return strawberry.field(default=None, description="The day it happened; today if absent")
+
+
 @strawberry.input(description="A child becoming looked after")
 class StartLookedAfterInput:
     child_id: strawberry.ID
-    started_on: date
+    started_on: date | None = _today_if_absent()
     legal_status: codes.LegalStatus
     placement_type: codes.PlacementType
     placement_provider: codes.PlacementProvider
     long_term_placement: bool = False
+    placement_postcode: str | None = None
+    urn: str | None = strawberry.field(default=None, description="Ofsted URN, or XXXXXXX")
 
 
 @strawberry.input(description="A move to a new placement")
 class ChangePlacementInput:
-    changed_on: date
+    changed_on: date | None = _today_if_absent()
     placement_type: codes.PlacementType
     placement_provider: codes.PlacementProvider
     reason: codes.ReasonPlaceChange
     same_carer: bool = False
     long_term_placement: bool = False
+    placement_postcode: str | None = None
+    urn: str | None = strawberry.field(default=None, description="Ofsted URN, or XXXXXXX")
 
 
 @strawberry.input(description="A new legal status")
 class ChangeLegalStatusInput:
-    changed_on: date
+    changed_on: date | None = _today_if_absent()
     legal_status: codes.LegalStatus
 
 
 @strawberry.input(description="A looked-after review and the child's participation")
 class HoldLookedAfterReviewInput:
-    held_on: date
+    held_on: date | None = _today_if_absent()
     participation: codes.ReviewParticipation
     late_reason: str | None = None
 
 
 @strawberry.input(description="Something done on a day (a reason if it is late)")
 class OnDateInput:
-    on: date
+    on: date | None = _today_if_absent()
     late_reason: str | None = None
 
 
 @strawberry.input(description="A period missing or away from placement")
 class RecordMissingEpisodeInput:
     type: codes.MissingType
-    started_on: date
+    started_on: date | None = _today_if_absent()
     returned_on: date | None = None
 
 
 @strawberry.input(description="The end of a period of care, for a manager to authorise")
 class CeaseLookedAfterInput:
-    ended_on: date
+    ended_on: date | None = _today_if_absent()
     reason: codes.ReasonEpisodeCeased
     care_leaver: bool = False
 
 
 @strawberry.input(description="Keeping in touch with a care leaver (SSDA903 OC3)")
 class RecordCareLeaverContactInput:
-    on: date
+    on: date | None = _today_if_absent()
     in_touch: codes.CareLeaverInTouch
     activity: codes.CareLeaverActivity
     accommodation: codes.CareLeaverAccommodation
@@ -141,4 +151,4 @@ class RecordCareLeaverContactInput:
 
 @strawberry.input(description="The end of leaving care services")
 class EndLeavingCareServicesInput:
-    ended_on: date
+    ended_on: date | None = _today_if_absent()

@@ -51,6 +51,8 @@ class JourneyStep:
     legal_status: codes.LegalStatus | None
     placement_type: codes.PlacementType | None
     placement_provider: codes.PlacementProvider | None
+    placement_postcode: str | None
+    urn: str | None
     reason_new_episode: codes.ReasonNewEpisode | None
     reason_episode_ceased: codes.ReasonEpisodeCeased | None
     reason_place_change: codes.ReasonPlaceChange | None
@@ -85,6 +87,8 @@ class JourneyStep:
             legal_status=_code(codes.LegalStatus, row.get("legalStatus")),
             placement_type=_code(codes.PlacementType, row.get("placementType")),
             placement_provider=_code(codes.PlacementProvider, row.get("placementProvider")),
+            placement_postcode=row.get("placementPostcode"),
+            urn=row.get("urn"),
             reason_new_episode=_code(codes.ReasonNewEpisode, row.get("reasonNewEpisode")),
             reason_episode_ceased=_code(codes.ReasonEpisodeCeased, row.get("reasonEpisodeCeased")),
             reason_place_change=_code(codes.ReasonPlaceChange, row.get("reasonPlaceChange")),

@@ -11,11 +11,13 @@ import strawberry
 
 from schema.access import AccessMutations, AccessQueries
 from schema.adoption import AdoptionMutations, AdoptionQueries
+from schema.facts import FactMutations, FactQueries
 from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
 from schema.partners import EnquiryMutations, PartnerQueries
 from schema.records import RecordsMutations, RecordsQueries
+from schema.workforce import WorkforceMutations, WorkforceQueries
 
 
 @strawberry.type
@@ -27,6 +29,8 @@ class Query(
     JourneyQueries,
     AdoptionQueries,
     FosteringQueries,
+    WorkforceQueries,
+    FactQueries,
 ):
     pass
 
@@ -40,5 +44,7 @@ class Mutation(
     JourneyMutations,
     AdoptionMutations,
     FosteringMutations,
+    WorkforceMutations,
+    FactMutations,
 ):
     pass

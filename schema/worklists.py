@@ -12,6 +12,7 @@ from strawberry.types import Info
 from resolvers import records as record_resolvers
 from resolvers.context import HubContext
 from schema.outcomes import NotAuthorised, NotFound
+from schema.workforce import AllocatedChild, UnallocatedChild, my_caseload, unallocated_children
 from workflow.calendar import WorkingDayCalendar
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock
@@ -248,12 +249,20 @@ class MyWork:
     async def records_alerts(self, info: Info[HubContext, None]) -> list[RecordsAlert]:
         return records_alerts(await record_resolvers.outbox_backlog_for_work_list(info.context))
 
+    @strawberry.field(description="The children allocated to you, and since when")
+    async def allocated_children(self, info: Info[HubContext, None]) -> list[AllocatedChild]:
+        return await my_caseload(info.context)
+
 
 @strawberry.type(description="A team's work: each worker's caseload and everything due")
 class TeamWork:
     team_id: strawberry.ID
     caseloads: list[Caseload]
     items: list[WorkItem]
+
+    @strawberry.field(description="The team's children with something open and nobody allocated")
+    async def unallocated_children(self, info: Info[HubContext, None]) -> list[UnallocatedChild]:
+        return await unallocated_children(info.context, self.team_id) if self.team_id else []
 
 
 TeamWorkResult = Annotated[TeamWork | NotAuthorised, strawberry.union("TeamWorkResult")]

@@ -906,6 +906,51 @@ class AdopterSex(DfECode, dfe_item="SSDA903 AD1 SEX_ADOPTR"):
     MF_MIXED_COUPLE = "MF", "Mixed-sex couple"
 
 
+@unique
+class Disability(DfECode, dfe_item="CIN census Disability"):
+    NONE_NO_DISABILITY = "NONE", "No disability"
+    MOB_MOBILITY = "MOB", "Mobility: getting about, moving, walking"
+    HAND_HAND_FUNCTION = "HAND", "Hand function: holding, gripping, using the hands"
+    PC_PERSONAL_CARE = "PC", "Personal care: eating, washing, dressing, toileting"
+    INC_INCONTINENCE = "INC", "Incontinence: controlling the passage of urine or faeces"
+    COMM_COMMUNICATION = "COMM", "Communication: speaking and understanding others"
+    LD_LEARNING = "LD", "Learning: understanding, concentrating and learning"
+    HEAR_HEARING = "HEAR", "Hearing"
+    VIS_VISION = "VIS", "Vision: seeing"
+    BEH_BEHAVIOUR = "BEH", "Behaviour: a condition entailing behavioural difficulties"
+    CON_CONSCIOUSNESS = "CON", "Consciousness: seizures"
+    AUT_AUTISM = "AUT", "Diagnosed with autism or Asperger syndrome"
+    DDA_OTHER = "DDA", "Other disability under the Equality Act 2010 (formerly the DDA)"
+
+
+@unique
+class SdqReason(DfECode, dfe_item="SSDA903 OC2 SDQ_REASON"):
+    SDQ1_OUTSIDE_AGE_RANGE = (
+        "SDQ1",
+        "No form returned as the child was aged under 4 or over 17 at the date of the latest "
+        "assessment",
+    )
+    SDQ2_CARER_REFUSED = "SDQ2", "Carer(s) refused to complete and return the questionnaire"
+    SDQ3_SEVERITY_OF_DISABILITY = (
+        "SDQ3",
+        "Not possible to complete the questionnaire due to the severity of the child's disability",
+    )
+    SDQ4_OTHER = "SDQ4", "Other"
+    SDQ5_CHILD_REFUSED = "SDQ5", "The child or young person refuses to allow an SDQ to be completed"
+
+
+@unique
+class AdoptersLegalStatus(DfECode, dfe_item="SSDA903 AD1 LS_ADOPTR"):
+    # The DfE's rules tie each status to the adopters' sexes (SEX_ADOPTR): 514 (L0 is a
+    # single adopter), 517 (L3 is MF), 519 (L2 is a couple), 520 (L11 is MF).
+    L0_SINGLE = "L0", "A single adopter"
+    L11_MARRIED_DIFFERENT_SEX = "L11", "A married couple of different sexes"
+    L12_MARRIED_SAME_SEX = "L12", "A married couple of the same sex"
+    L2_CIVIL_PARTNERS = "L2", "A couple in a civil partnership"
+    L3_UNMARRIED_DIFFERENT_SEX = "L3", "An unmarried couple of different sexes"
+    L4_UNMARRIED_SAME_SEX = "L4", "An unmarried couple of the same sex"
+
+
 DFE_CODE_LISTS: tuple[type[DfECode], ...] = (
     ReferralSource,
     PrimaryNeedCode,
@@ -928,4 +973,7 @@ DFE_CODE_LISTS: tuple[type[DfECode], ...] = (
     CareLeaverAccommodation,
     ReasonPlacedCeased,
     AdopterSex,
+    Disability,
+    SdqReason,
+    AdoptersLegalStatus,
 )

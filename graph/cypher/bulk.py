@@ -10,29 +10,6 @@ MERGE (a:Agency {id: r.id})
 SET a.name = r.name, a.kind = r.kind, a.phone = r.phone, a.outOfHoursPhone = r.outOfHoursPhone
 """
 
-LOAD_TEAMS = """
-UNWIND $rows AS r
-MATCH (a:Agency {id: r.agency})
-MERGE (t:Team {id: r.id})
-SET t.name = r.name
-MERGE (t)-[:PART_OF]->(a)
-"""
-
-LOAD_WORKERS = """
-UNWIND $rows AS r
-MATCH (t:Team {id: r.team})
-MERGE (w:Worker {id: r.id})
-SET w.name = r.name, w.role = r.role, w.email = r.email, w.phone = r.phone
-MERGE (w)-[:MEMBER_OF_TEAM]->(t)
-"""
-
-LOAD_REPORTING_LINES = """
-UNWIND $rows AS r
-MATCH (w:Worker {id: r.worker})
-MATCH (m:Worker {id: r.manager})
-MERGE (w)-[:REPORTS_TO]->(m)
-"""
-
 LOAD_FAMILIES = """
 UNWIND $rows AS r
 MERGE (f:Family {id: r.id})
@@ -59,15 +36,6 @@ UNWIND $rows AS r
 MATCH (a:Person {id: r.from})
 MATCH (b:Person {id: r.to})
 CREATE (a)-[:RELATED_TO {type: r.type}]->(b)
-"""
-
-LOAD_ALLOCATIONS = """
-UNWIND $rows AS r
-MATCH (c:Child {id: r.child})
-MATCH (w:Worker {id: r.worker})
-MATCH (t:Team {id: r.team})
-MERGE (c)-[:ALLOCATED_TO]->(w)
-MERGE (c)-[:RESPONSIBLE_TEAM]->(t)
 """
 
 LOAD_SCHOOL_PLACES = """

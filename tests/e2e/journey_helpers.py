@@ -16,6 +16,7 @@ STEP_FIELDS = (
     " authorisedDate lateReason outcome factors initialCategoriesOfAbuse"
     " latestCategoriesOfAbuse seenAlone legalStatus placementType placementProvider"
     " reasonNewEpisode reasonEpisodeCeased reasonPlaceChange participation missingType"
+    " placementPostcode urn"
 )
 CASE_FIELDS = (
     "id childId status version awaitingAuthorisationOf allowedActions referralDate"

@@ -3,6 +3,7 @@ and a decision reversed with its SSDA903 reason, authorised by a manager."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.anyio
 PLAN = (
     "id childId periodOfCareId status version decisionDate placementOrderDate matchedDate"
     " placedDate adoptionOrderDate ceasedDate ceasedReason adopterSex numberOfAdopters"
-    " adoptedByFosterCarer awaitingAuthorisationOf allowedActions"
+    " adoptedByFosterCarer adoptersLegalStatus awaitingAuthorisationOf allowedActions"
 )
 START_CARE = f"""mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(input: $input) {{
   __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}"""
@@ -119,18 +120,38 @@ async def test_adoption_from_decision_to_order(
     )
     assert care["legalStatus"] == "E1_PLACEMENT_ORDER"
 
+    # SSDA903 rule 520: a married couple of different sexes (L11) is coded MF.
+    match = {"matchedOn": "2026-04-20", "adopterSex": "FF_FEMALE_COUPLE"}
+    mismatched = await adopt(
+        client,
+        worker,
+        "matchWithAdopters",
+        plan,
+        {**match, "adoptersLegalStatus": "L11_MARRIED_DIFFERENT_SEX"},
+    )
+    assert mismatched["problems"] == [
+        {
+            "field": "adoptersLegalStatus",
+            "rule": "L11 is for adopters coded MF (SEX_ADOPTR)",
+        }
+    ]
     plan = await adopt(
         client,
         worker,
         "matchWithAdopters",
         plan,
-        {"matchedOn": "2026-04-20", "adopterSex": "MF_MIXED_COUPLE"},
+        {
+            "matchedOn": "2026-04-20",
+            "adopterSex": "MF_MIXED_COUPLE",
+            "adoptersLegalStatus": "L11_MARRIED_DIFFERENT_SEX",
+        },
     )
     assert (plan["status"], plan["matchedDate"], plan["adopterSex"]) == (
         "MATCHED",
         "2026-04-20",
         "MF_MIXED_COUPLE",
     )
+    assert plan["adoptersLegalStatus"] == "L11_MARRIED_DIFFERENT_SEX"
     assert (plan["numberOfAdopters"], plan["adoptedByFosterCarer"]) == (2, False)
     plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
     care = await act(
@@ -196,6 +217,15 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
     missing = {"periodOfCareId": "no-such-period", "decidedOn": "2025-11-03"}
     unknown = (await graphql(client, worker, DECIDE, {"input": missing}))["decideAdoption"]
     assert unknown == {"__typename": "NotFound", "kind": "PeriodOfCare", "id": "no-such-period"}
+    # The decision comes after the child became looked after (2 June 2025).
+    early = {"periodOfCareId": care["id"], "decidedOn": "2025-05-30"}
+    refused = (await graphql(client, worker, DECIDE, {"input": early}))["decideAdoption"]
+    assert refused["problems"] == [
+        {
+            "field": "decidedOn",
+            "rule": "must not be before the child became looked after (2025-06-02)",
+        }
+    ]
     decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
     plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
 
@@ -226,7 +256,11 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
         "2026-03-02",
         "RD3_NO_ADOPTERS_FOUND",
     )
-    # The plan has ended: a new decision may be made on the same period of care.
-    later = {"periodOfCareId": care["id"], "decidedOn": "2026-06-01"}
+    # The plan has ended: a new decision may be made on the same period of care, today
+    # when no day is given.
+    later = {"periodOfCareId": care["id"]}
     second = (await graphql(client, worker, DECIDE, {"input": later}))["decideAdoption"]
-    assert second["status"] == "SHOULD_BE_PLACED"
+    assert (second["status"], second["decisionDate"]) == (
+        "SHOULD_BE_PLACED",
+        date.today().isoformat(),
+    )

@@ -3,6 +3,8 @@ missing episodes, and leaving care. Hand-checked against the 2026 bank holidays.
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 import pytest
 
@@ -183,3 +185,303 @@ async def test_looked_after_with_placement_changes_reviews_and_leaving_care(
     assert "LOOKED_AFTER" not in child["openEpisodes"]
     titles = [e["title"] for e in child["chronology"] if e["kind"] == "JOURNEY"]
     assert titles[:3] == ["startLookedAfter", "recordStatutoryVisit", "recordHealthAssessment"]
+
+
+async def _care_leaver(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    *,
+    born: str,
+    started_on: str,
+    ended_on: str,
+) -> tuple[dict[str, str], dict[str, object]]:
+    """A young person who was looked after and left care, as a care leaver."""
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=3)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date($born)", {"id": child_id, "born": born}
+    )
+    start = {
+        "childId": child_id,
+        "startedOn": started_on,
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    care = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": ended_on, "reason": "E5_INDEPENDENT_LIVING_WITH_SUPPORT", "careLeaver": True},
+    )
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CARE_LEAVER", care
+    return worker, care
+
+
+async def test_a_contact_days_before_a_birthday_makes_the_next_birthday_due(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Regression: a contact four days before the 18th birthday scheduled the next contact
+    # for that same birthday, so the next year's on-time contact was refused as late.
+    worker, care = await _care_leaver(
+        client, settings, store, born="2005-03-10", started_on="2022-01-10", ended_on="2023-01-31"
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2023-03-10"
+    contact = {
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2023-03-06", **contact}
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2024-03-10"
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2024-03-08", **contact}
+    )
+    assert care["__typename"] == "PeriodOfCare", care
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-03-10"
+    # A contact long before the birthday is kept, but the birthday contact stays due.
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2024-11-01", **contact}
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-03-10"
+    done = [
+        (s["completedDate"], s["dueDate"])
+        for s in care["steps"]
+        if s["kind"] == "CARE_LEAVER_CONTACT" and s["status"] == "DONE"
+    ]
+    assert done == [
+        ("2023-03-06", "2023-03-10"),
+        ("2024-03-08", "2024-03-10"),
+        ("2024-11-01", None),
+    ]
+    # Over two months after the birthday it needs a reason.
+    late = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2025-05-20", **contact}
+    )
+    assert late["__typename"] == "InvalidInput"
+    assert late["problems"][0]["field"] == "lateReason"
+
+
+async def _start(
+    client: httpx.AsyncClient, worker: dict[str, str], child_id: str, **changes: object
+) -> dict[str, object]:
+    start = {
+        "childId": child_id,
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+        **changes,
+    }
+    result = await graphql(client, worker, START, {"input": start})
+    return result["startLookedAfter"]  # type: ignore[no-any-return]
+
+
+def _problem(result: dict[str, object]) -> tuple[str, str]:
+    assert result["__typename"] == "InvalidInput", result
+    problem = result["problems"][0]  # type: ignore[index]
+    return problem["field"], problem["rule"]
+
+
+async def test_a_child_still_missing_is_closed_when_they_return_not_duplicated(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(client, worker, demo_child(world, index=2))
+    missing = {"type": "M_MISSING", "startedOn": "2026-08-03"}
+    care = await act(client, worker, "recordMissingEpisode", care, missing)
+    assert step(care, "MISSING_EPISODE", "OPEN")["startDate"] == "2026-08-03"
+    # Recording it again without a return is refused, as is a new episode beside it.
+    again = await act(client, worker, "recordMissingEpisode", care, missing)
+    assert _problem(again)[0] == "returnedOn"
+    beside = await act(
+        client, worker, "recordMissingEpisode", care, {**missing, "startedOn": "2026-08-05"}
+    )
+    assert _problem(beside) == (
+        "startedOn",
+        "the child is still recorded as missing since 2026-08-03: record their return on that "
+        "episode first",
+    )
+    early = await act(
+        client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-08-01"}
+    )
+    assert early["__typename"] == "InvalidInput"
+    # The return closes the open episode: one episode, and the interview due after it.
+    care = await act(
+        client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-08-06"}
+    )
+    episodes = [s for s in care["steps"] if s["kind"] == "MISSING_EPISODE"]
+    assert [(s["status"], s["startDate"], s["completedDate"]) for s in episodes] == [
+        ("DONE", "2026-08-03", "2026-08-06")
+    ]
+    assert step(care, "RETURN_HOME_INTERVIEW", "OPEN")["dueDate"] == "2026-08-09"  # 72 hours
+    before_return = await act(
+        client, worker, "recordReturnHomeInterview", care, {"on": "2026-08-05"}
+    )
+    assert _problem(before_return)[0] == "on"
+    closed_again = await act(
+        client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-08-06"}
+    )
+    assert _problem(closed_again)[0] == "startedOn"
+    overlapping = await act(
+        client,
+        worker,
+        "recordMissingEpisode",
+        care,
+        {"type": "A_AWAY", "startedOn": "2026-08-05", "returnedOn": "2026-08-09"},
+    )
+    assert _problem(overlapping)[0] == "startedOn"
+    care = await act(
+        client,
+        worker,
+        "recordMissingEpisode",
+        care,
+        {"type": "A_AWAY", "startedOn": "2026-09-01", "returnedOn": "2026-09-02"},
+    )
+    assert len([s for s in care["steps"] if s["kind"] == "MISSING_EPISODE"]) == 2
+
+
+async def test_placement_details_and_the_dfe_rules_for_temporary_placements(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    temporary = await _start(
+        client, worker, child_id, placementType="T4_TEMPORARY_SEVEN_DAYS_OR_LESS"
+    )
+    assert _problem(temporary)[0] == "placementType"
+    no_urn = await _start(client, worker, child_id, placementType="K2_CHILDRENS_HOME")
+    assert _problem(no_urn)[0] == "urn"
+    bad_postcode = await _start(client, worker, child_id, placementPostcode="nowhere")
+    assert _problem(bad_postcode) == (
+        "placementPostcode",
+        "must be a full UK postcode, e.g. SG1 2AB",
+    )
+    bad_urn = await _start(client, worker, child_id, urn="12")
+    assert _problem(bad_urn)[0] == "urn"
+    care = await _start(
+        client,
+        worker,
+        child_id,
+        placementType="K2_CHILDRENS_HOME",
+        urn="sc123456",
+        placementPostcode="al1 3xy",
+        placementProvider="PR4_PRIVATE",
+    )
+    assert care["__typename"] == "PeriodOfCare", care
+    episode = step(care, "LOOKED_AFTER_EPISODE")
+    assert (episode["placementPostcode"], episode["urn"]) == ("AL1 3XY", "SC123456")
+    # A week in hospital and back: the episode keeps the details of where the child is.
+    care = await act(
+        client,
+        worker,
+        "changePlacement",
+        care,
+        {
+            "changedOn": "2026-04-06",
+            "placementType": "T4_TEMPORARY_SEVEN_DAYS_OR_LESS",
+            "placementProvider": "PR3_OTHER_PUBLIC",
+            "reason": "OTHER_REASON",
+            "urn": "XXXXXXX",
+        },
+    )
+    ended = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": "2026-04-08", "reason": "E4A_RETURNED_HOME_AS_PLANNED"},
+    )
+    assert _problem(ended)[0] == "endedOn"
+    back = {
+        "placementType": "K2_CHILDRENS_HOME",
+        "placementProvider": "PR4_PRIVATE",
+        "reason": "CARPL_CARE_PLAN",
+        "urn": "SC123456",
+        "placementPostcode": "AL1 3XY",
+    }
+    too_long = await act(
+        client, worker, "changePlacement", care, {**back, "changedOn": "2026-04-15"}
+    )
+    assert _problem(too_long)[0] == "changedOn"
+    care = await act(client, worker, "changePlacement", care, {**back, "changedOn": "2026-04-10"})
+    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert [(s["placementType"], s["urn"]) for s in episodes] == [
+        ("K2_CHILDRENS_HOME", "SC123456"),
+        ("T4_TEMPORARY_SEVEN_DAYS_OR_LESS", "XXXXXXX"),
+        ("K2_CHILDRENS_HOME", "SC123456"),
+    ]
+    care = await act(
+        client,
+        worker,
+        "changeLegalStatus",
+        care,
+        {"changedOn": "2026-05-01", "legalStatus": "C1_INTERIM_CARE_ORDER"},
+    )
+    assert step(care, "LOOKED_AFTER_EPISODE", "OPEN")["placementPostcode"] == "AL1 3XY"
+
+
+async def test_each_step_comes_after_the_one_before_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _start(client, worker, child_id)
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-05"})
+    earlier = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-04"})
+    assert _problem(earlier) == ("on", "must not be before the last statutory visit (2026-03-05)")
+    review = {"participation": "PN1_ATTENDS_AND_SPEAKS", "lateReason": "late"}
+    care = await act(
+        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-03-27"}
+    )
+    before = await act(
+        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-03-20"}
+    )
+    assert _problem(before) == ("heldOn", "must not be before the last review (2026-03-27)")
+    tomorrow = await act(client, worker, "recordHealthAssessment", care, {"on": "2099-01-01"})
+    assert _problem(tomorrow) == ("on", "must not be in the future")
+    care = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": "2026-06-30", "reason": "E4A_RETURNED_HOME_AS_PLANNED"},
+    )
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CEASED"
+    # A second period of care begins after the first ended.
+    overlapping = await _start(client, worker, child_id, startedOn="2026-06-01")
+    assert _problem(overlapping) == (
+        "startedOn",
+        "must not be before the end of the previous period of care (2026-06-30)",
+    )
+    second = await _start(client, worker, child_id, startedOn="2026-09-07")
+    assert second["__typename"] == "PeriodOfCare"
+
+
+async def test_a_care_action_without_a_date_happened_today(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    today = date.today().isoformat()
+    start = {
+        "childId": demo_child(world, index=2),
+        "legalStatus": "V2_SINGLE_PERIOD_OF_ACCOMMODATION",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    assert (care["__typename"], care["startDate"]) == ("PeriodOfCare", today)
+    care = await act(client, worker, "recordStatutoryVisit", care, {})
+    assert step(care, "STATUTORY_VISIT", "DONE")["completedDate"] == today

@@ -7,12 +7,14 @@ import pytest
 from workflow.codes import (
     DFE_CODE_LISTS,
     AdopterSex,
+    AdoptersLegalStatus,
     AssessmentFactor,
     CareLeaverAccommodation,
     CareLeaverActivity,
     CareLeaverInTouch,
     CategoryOfAbuse,
     DfECode,
+    Disability,
     LegalStatus,
     MissingType,
     PlacementProvider,
@@ -26,6 +28,7 @@ from workflow.codes import (
     ReasonPlacedCeased,
     ReferralSource,
     ReviewParticipation,
+    SdqReason,
     SocialWorkerChangeReason,
     UPNUnknown,
 )
@@ -73,6 +76,10 @@ EXPECTED_CODES: list[tuple[type[DfECode], str]] = [
     # 903 rule 120 (REASON_PLACED_CEASED); AD1 SEX_ADOPTR.
     (ReasonPlacedCeased, "RD1 RD2 RD3 RD4"),
     (AdopterSex, "M1 F1 MM FF MF"),
+    # CIN census Disability; 903 OC2 SDQ_REASON (rule 196) and AD1 LS_ADOPTR (rule 177).
+    (Disability, "NONE MOB HAND PC INC COMM LD HEAR VIS BEH CON AUT DDA"),
+    (SdqReason, "SDQ1 SDQ2 SDQ3 SDQ4 SDQ5"),
+    (AdoptersLegalStatus, "L0 L11 L12 L2 L3 L4"),
 ]
 
 

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from graph.cypher import journey as statements
-from workflow.codes import AdopterSex, ReasonPlacedCeased
+from workflow.codes import AdopterSex, AdoptersLegalStatus, ReasonPlacedCeased
 from workflow.ids import new_id
-from workflow.journey.effects import Clock, Effect, Record
+from workflow.journey.effects import Clock, Effect, Record, Refusal
 from workflow.journey.engine import as_row, read_record, register
-from workflow.journey.inputs import Input, PastDate, not_before
-from workflow.outcomes import NotFound, TransitionRefused
+from workflow.journey.inputs import HappenedOn, Input, not_before
+from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import AdoptionState, CareState, Process, allowed_actions
 
 if TYPE_CHECKING:
@@ -42,12 +42,12 @@ NO_PLAN = "NO_ADOPTION_PLAN"
 
 class DecideAdoption(Input):
     period_of_care_id: Annotated[str, Field(min_length=1, max_length=100)]
-    decided_on: PastDate
+    decided_on: HappenedOn
 
 
 async def decide_adoption(
     store: GraphStore, scope: AccessScope, data: DecideAdoption, clock: Clock
-) -> Row | NotFound | TransitionRefused:
+) -> Row | NotFound | TransitionRefused | InvalidInput:
     """Record the decision that a looked-after child should be placed for adoption."""
     params = {**scope.params(), "periodOfCareId": data.period_of_care_id}
     state = await store.read(
@@ -55,6 +55,11 @@ async def decide_adoption(
     )
     if not state:
         return NotFound(kind="PeriodOfCare", id=data.period_of_care_id)
+    care = await read_record(store, scope, Process.CARE, data.period_of_care_id)
+    started = care.facts.get("startDate") if care else None
+    if isinstance(started, date) and data.decided_on < started:
+        rule = f"must not be before the child became looked after ({started.isoformat()})"
+        return InvalidInput(problems=(FieldProblem("decidedOn", rule),))
     record_id = new_id()
     rows = await store.write(
         statements.START_ADOPTION_PLAN,
@@ -114,7 +119,7 @@ def _date(record: Record, name: str) -> date | None:
 
 
 class RecordPlacementOrder(Input):
-    granted_on: PastDate
+    granted_on: HappenedOn
 
 
 @register(Process.ADOPTION, "recordPlacementOrder", RecordPlacementOrder)
@@ -129,20 +134,39 @@ def record_placement_order(record: Record, data: RecordPlacementOrder, clock: Cl
 
 
 class MatchWithAdopters(Input):
-    matched_on: PastDate
+    matched_on: HappenedOn
     adopter_sex: AdopterSex
     adopted_by_foster_carer: bool = False
+    adopters_legal_status: AdoptersLegalStatus | None = None
 
 
 _COUPLES = frozenset(
     {AdopterSex.MM_MALE_COUPLE, AdopterSex.FF_FEMALE_COUPLE, AdopterSex.MF_MIXED_COUPLE}
 )
+_SINGLES = frozenset({AdopterSex.M1_SINGLE_MALE, AdopterSex.F1_SINGLE_FEMALE})
+_SAME_SEX = frozenset({AdopterSex.MM_MALE_COUPLE, AdopterSex.FF_FEMALE_COUPLE})
+_L = AdoptersLegalStatus
+# SSDA903 AD1: which adopters' sexes each legal status allows (rules 514, 517, 519, 520).
+_SEXES_FOR_STATUS = {
+    _L.L0_SINGLE: _SINGLES,
+    _L.L11_MARRIED_DIFFERENT_SEX: frozenset({AdopterSex.MF_MIXED_COUPLE}),
+    _L.L12_MARRIED_SAME_SEX: _SAME_SEX,
+    _L.L2_CIVIL_PARTNERS: _COUPLES,
+    _L.L3_UNMARRIED_DIFFERENT_SEX: frozenset({AdopterSex.MF_MIXED_COUPLE}),
+    _L.L4_UNMARRIED_SAME_SEX: _SAME_SEX,
+}
 
 
 @register(Process.ADOPTION, "matchWithAdopters", MatchWithAdopters)
 def match_with_adopters(record: Record, data: MatchWithAdopters, clock: Clock) -> Effect:
     earliest = _date(record, "placementOrderDate") or _date(record, "decisionDate")
     not_before(data.matched_on, earliest, "matchedOn", "the decision and any placement order")
+    status = data.adopters_legal_status
+    if status is not None and data.adopter_sex not in _SEXES_FOR_STATUS[status]:
+        allowed = ", ".join(sorted(sex.value for sex in _SEXES_FOR_STATUS[status]))
+        raise Refusal(
+            ("adoptersLegalStatus", f"{status.value} is for adopters coded {allowed} (SEX_ADOPTR)")
+        )
     return Effect(
         target=AdoptionState.MATCHED,
         occurred_on=data.matched_on,
@@ -153,12 +177,13 @@ def match_with_adopters(record: Record, data: MatchWithAdopters, clock: Clock) -
             "adopterSex": data.adopter_sex.value,
             "numberOfAdopters": 2 if data.adopter_sex in _COUPLES else 1,
             "adoptedByFosterCarer": data.adopted_by_foster_carer,
+            "adoptersLegalStatus": status.value if status else None,
         },
     )
 
 
 class PlaceForAdoption(Input):
-    placed_on: PastDate
+    placed_on: HappenedOn
 
 
 @register(Process.ADOPTION, "placeForAdoption", PlaceForAdoption)
@@ -173,7 +198,7 @@ def place_for_adoption(record: Record, data: PlaceForAdoption, clock: Clock) -> 
 
 
 class GrantAdoptionOrder(Input):
-    granted_on: PastDate
+    granted_on: HappenedOn
 
 
 @register(Process.ADOPTION, "grantAdoptionOrder", GrantAdoptionOrder)
@@ -190,7 +215,7 @@ def grant_adoption_order(record: Record, data: GrantAdoptionOrder, clock: Clock)
 
 
 class CeaseAdoptionPlan(Input):
-    ceased_on: PastDate
+    ceased_on: HappenedOn
     reason: ReasonPlacedCeased
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from graph.cypher import care as care_statements
 from graph.cypher import journey as statements
 from workflow.calendar import age_on, birthday
 from workflow.codes import (
@@ -27,6 +28,7 @@ from workflow.codes import (
     ReasonPlaceChange,
     ReviewParticipation,
 )
+from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
 from workflow.journey.effects import (
     Clock,
@@ -40,7 +42,14 @@ from workflow.journey.effects import (
     close_everything,
 )
 from workflow.journey.engine import as_row, read_record, register
-from workflow.journey.inputs import Input, OptionalReason, PastDate, check_late, not_before
+from workflow.journey.inputs import (
+    HappenedOn,
+    Input,
+    OptionalReason,
+    PastDate,
+    check_late,
+    not_before,
+)
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import CareState, Process, allowed_actions
 from workflow.timescales import (
@@ -95,6 +104,11 @@ def _placement_start(record: Record) -> date:
     return max(moves)
 
 
+def _last_done(record: Record, kind: StepKind) -> date | None:
+    """The day the latest step of `kind` was done: a later one cannot come before it."""
+    return max((s["completedDate"] for s in record.done_steps(kind)), default=None)
+
+
 def _done(
     step: dict[str, Any], on: date, late_reason: str | None = None, **facts: Any
 ) -> StepChange:
@@ -127,13 +141,55 @@ def _not_a_short_break(status: LegalStatus) -> None:
         raise Refusal(("legalStatus", "short breaks (V3, V4) are recorded with recordShortBreak"))
 
 
+# SSDA903 temporary placements: T0-T3 are moves away from the placement for a reason the
+# code names, T4 any other stay of seven days or less; the child then returns.
+_TEMPORARY = frozenset(
+    {
+        PlacementType.T0_TEMPORARY_MOVE,
+        PlacementType.T1_TEMPORARY_HOSPITAL,
+        PlacementType.T2_TEMPORARY_HOLIDAY,
+        PlacementType.T3_TEMPORARY_WHILE_CARER_ON_HOLIDAY,
+        PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS,
+    }
+)
+_T4_LONGEST = timedelta(days=7)
+# Ofsted registers these settings: their placements carry the home's URN, not XXXXXXX.
+_REGISTERED_SETTINGS = frozenset(
+    {PlacementType.K1_SECURE_CHILDRENS_HOME, PlacementType.K2_CHILDRENS_HOME}
+)
+
+
+def _is_temporary(code: str | None) -> bool:
+    return code is not None and PlacementType.from_code(code) in _TEMPORARY
+
+
+def _check_urn(placement_type: PlacementType, urn: str | None) -> None:
+    if placement_type in _REGISTERED_SETTINGS and urn in (None, "XXXXXXX"):
+        raise Refusal(("urn", f"a {placement_type.value} placement needs the home's Ofsted URN"))
+
+
+def _leaving_temporary(episode: dict[str, Any], on: date) -> None:
+    # The DfE's definition: a T4 stay lasts seven days or less.
+    t4 = PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS.value
+    if episode.get("placementType") == t4 and on - episode["startDate"] > _T4_LONGEST:
+        raise Refusal(
+            (
+                "changedOn",
+                "a T4 placement lasts seven days or less: record the placement under the "
+                "code of where the child actually stayed",
+            )
+        )
+
+
 class StartLookedAfter(Input):
     child_id: Annotated[str, Field(min_length=1, max_length=100)]
-    started_on: PastDate
+    started_on: HappenedOn
     legal_status: LegalStatus
     placement_type: PlacementType
     placement_provider: PlacementProvider
     long_term_placement: bool = False
+    placement_postcode: Postcode | None = None
+    urn: Urn | None = None
 
 
 def start_effect(data: StartLookedAfter, date_of_birth: date | None, clock: Clock) -> Effect:
@@ -142,6 +198,11 @@ def start_effect(data: StartLookedAfter, date_of_birth: date | None, clock: Cloc
     if date_of_birth is not None and start < date_of_birth:
         raise Refusal(("startedOn", "must not be before the child's birth"))
     _not_a_short_break(data.legal_status)
+    if data.placement_type in _TEMPORARY:
+        raise Refusal(
+            ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
+        )
+    _check_urn(data.placement_type, data.urn)
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=start,
@@ -160,6 +221,8 @@ def start_effect(data: StartLookedAfter, date_of_birth: date | None, clock: Cloc
                     "placementProvider": data.placement_provider.value,
                     "reasonNewEpisode": ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER.value,
                     "longTermPlacement": data.long_term_placement,
+                    "placementPostcode": data.placement_postcode,
+                    "urn": data.urn,
                 },
             ),
             NewStep(
@@ -191,7 +254,17 @@ async def start_looked_after(
         return NotFound(kind="Child", id=data.child_id)
     if state[0]["openPeriods"]:
         return _already_looked_after()
+    ended = await store.read(
+        care_statements.LAST_PERIOD_ENDED, {**scope.params(), "childId": data.child_id}
+    )
     try:
+        # SSDA903: a new period of care begins after the previous one ended.
+        not_before(
+            data.started_on,
+            ended[0]["ended"] if ended else None,
+            "startedOn",
+            "the end of the previous period of care",
+        )
         effect = start_effect(data, state[0]["dateOfBirth"], clock)
     except Refusal as problem:
         return InvalidInput(problems=tuple(FieldProblem(f, r) for f, r in problem.problems))
@@ -234,12 +307,14 @@ def _already_looked_after() -> TransitionRefused:
 
 
 class ChangePlacement(Input):
-    changed_on: PastDate
+    changed_on: HappenedOn
     placement_type: PlacementType
     placement_provider: PlacementProvider
     reason: ReasonPlaceChange
     same_carer: bool = False
     long_term_placement: bool = False
+    placement_postcode: Postcode | None = None
+    urn: Urn | None = None
 
 
 def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, NewStep]:
@@ -249,7 +324,14 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
         raise Refusal(("changedOn", "an episode already starts that day: record one change a day"))
     facts = {
         key: current.get(key)
-        for key in ("legalStatus", "placementType", "placementProvider", "longTermPlacement")
+        for key in (
+            "legalStatus",
+            "placementType",
+            "placementProvider",
+            "longTermPlacement",
+            "placementPostcode",
+            "urn",
+        )
     }
     facts.update(changes)
     # SSDA903: the episode ends the day the next begins, with reason X1.
@@ -266,6 +348,8 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         if data.same_carer
         else ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE
     )
+    _leaving_temporary(_episode(record), data.changed_on)
+    _check_urn(data.placement_type, data.urn)
     ended, episode = _new_episode(
         record,
         data.changed_on,
@@ -274,6 +358,8 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         longTermPlacement=data.long_term_placement,
         reasonNewEpisode=rne.value,
         reasonPlaceChange=data.reason.value,
+        placementPostcode=data.placement_postcode,
+        urn=data.urn,
     )
     return Effect(
         target=CareState.LOOKED_AFTER,
@@ -285,7 +371,7 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
 
 
 class ChangeLegalStatus(Input):
-    changed_on: PastDate
+    changed_on: HappenedOn
     legal_status: LegalStatus
 
 
@@ -310,7 +396,7 @@ def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -
 
 
 class HoldLookedAfterReview(Input):
-    held_on: PastDate
+    held_on: HappenedOn
     participation: ReviewParticipation
     late_reason: OptionalReason = None
 
@@ -319,6 +405,8 @@ class HoldLookedAfterReview(Input):
 def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock: Clock) -> Effect:
     started = _became_looked_after(record)
     not_before(data.held_on, started, "heldOn", "the start of care")
+    last = _last_done(record, _K.LOOKED_AFTER_REVIEW)
+    not_before(data.held_on, last, "heldOn", "the last review")
     due = record.open_step(_K.LOOKED_AFTER_REVIEW)
     changed: tuple[StepChange, ...] = ()
     if due is not None:
@@ -341,7 +429,7 @@ def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock:
 
 
 class OnDate(Input):
-    on: PastDate
+    on: HappenedOn
     late_reason: OptionalReason = None
 
 
@@ -349,6 +437,9 @@ def _repeat(
     record: Record, kind: StepKind, data: OnDate, following: DueDate, summary: str
 ) -> Effect:
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
+    not_before(
+        data.on, _last_done(record, kind), "on", f"the last {kind.value.lower().replace('_', ' ')}"
+    )
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
     if due is not None:
@@ -392,7 +483,7 @@ def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -
 
 class RecordMissingEpisode(Input):
     type: MissingType
-    started_on: PastDate
+    started_on: HappenedOn
     returned_on: PastDate | None = None
 
     @model_validator(mode="after")
@@ -402,9 +493,69 @@ class RecordMissingEpisode(Input):
         return self
 
 
+def _return_home_interview(returned_on: date, clock: Clock) -> NewStep:
+    return NewStep(
+        _K.RETURN_HOME_INTERVIEW,
+        due=_due(TimescaleKey.RETURN_HOME_INTERVIEW, returned_on, clock),
+    )
+
+
 @register(Process.CARE, "recordMissingEpisode", RecordMissingEpisode)
 def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Clock) -> Effect:
+    """A missing or away episode; recorded again with the same start and the day the child
+    returned, it closes the episode still open rather than adding another."""
     not_before(data.started_on, _became_looked_after(record), "startedOn", "the start of care")
+    episodes = [s for s in record.steps if s["kind"] == _K.MISSING_EPISODE]
+    same_start = [s for s in episodes if s["startDate"] == data.started_on]
+    still_missing = record.open_step(_K.MISSING_EPISODE)
+    word = "Missing" if data.type is MissingType.M_MISSING else "Away"
+    if same_start:
+        episode = same_start[-1]
+        if episode["status"] != StepStatus.OPEN:
+            raise Refusal(
+                (
+                    "startedOn",
+                    "an episode starting that day is already recorded, returned on "
+                    f"{episode['completedDate'].isoformat()}",
+                )
+            )
+        if data.returned_on is None:
+            raise Refusal(
+                (
+                    "returnedOn",
+                    "the child is already recorded as missing from that day: give "
+                    "the day they returned to close the episode",
+                )
+            )
+        if episode.get("missingType") != data.type.value:
+            raise Refusal(("type", f"the episode from that day is {episode.get('missingType')}"))
+        return Effect(
+            target=CareState.LOOKED_AFTER,
+            occurred_on=data.returned_on,
+            summary=f"Returned ({word.lower()} from placement since {data.started_on.isoformat()})",
+            changed=(_done(episode, data.returned_on),),
+            opened=(_return_home_interview(data.returned_on, clock),),
+        )
+    if still_missing is not None:
+        raise Refusal(
+            (
+                "startedOn",
+                "the child is still recorded as missing since "
+                f"{still_missing['startDate'].isoformat()}: record their return on that "
+                "episode first",
+            )
+        )
+    ends = data.returned_on or data.started_on
+    for episode in episodes:
+        # SSDA903 Missing: episodes of one child do not overlap.
+        if episode["startDate"] <= ends and data.started_on <= episode["completedDate"]:
+            raise Refusal(
+                (
+                    "startedOn",
+                    "overlaps the episode from "
+                    f"{episode['startDate'].isoformat()} to {episode['completedDate'].isoformat()}",
+                )
+            )
     missing = NewStep(
         _K.MISSING_EPISODE,
         start_date=data.started_on,
@@ -414,17 +565,11 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
     )
     opened: tuple[NewStep, ...] = (missing,)
     if data.returned_on is not None:
-        opened = (
-            missing,
-            NewStep(
-                _K.RETURN_HOME_INTERVIEW,
-                due=_due(TimescaleKey.RETURN_HOME_INTERVIEW, data.returned_on, clock),
-            ),
-        )
+        opened = (missing, _return_home_interview(data.returned_on, clock))
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=data.started_on,
-        summary=f"{'Missing' if data.type is MissingType.M_MISSING else 'Away'} from placement",
+        summary=f"{word} from placement",
         opened=opened,
     )
 
@@ -435,6 +580,8 @@ def record_return_home_interview(record: Record, data: OnDate, clock: Clock) -> 
     if due is None:
         raise Refusal(("on", "no return home interview is due: record the missing episode first"))
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
+    returned = _last_done(record, _K.MISSING_EPISODE)
+    not_before(data.on, returned, "on", "the child's return")
     check_late(due["dueRule"], due["dueDate"], data.on, data.late_reason)
     return Effect(
         target=CareState.LOOKED_AFTER,
@@ -445,7 +592,7 @@ def record_return_home_interview(record: Record, data: OnDate, clock: Clock) -> 
 
 
 class CeaseLookedAfter(Input):
-    ended_on: PastDate
+    ended_on: HappenedOn
     reason: ReasonEpisodeCeased
     care_leaver: bool = False
 
@@ -473,6 +620,8 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         raise Refusal(
             ("reason", "X1 is for a new episode: use changePlacement or changeLegalStatus")
         )
+    if _is_temporary(episode.get("placementType")):
+        raise Refusal(("endedOn", "a period of care cannot end in a temporary placement (T0-T4)"))
     others = close_everything(record, data.ended_on, frozenset({_K.MISSING_EPISODE}))
     changed = (
         _done(episode, data.ended_on, reasonEpisodeCeased=data.reason.value),
@@ -519,11 +668,23 @@ def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
 
 
 class RecordCareLeaverContact(Input):
-    on: PastDate
+    on: HappenedOn
     in_touch: CareLeaverInTouch
     activity: CareLeaverActivity
     accommodation: CareLeaverAccommodation
     late_reason: OptionalReason = None
+
+
+# SSDA903 OC3 guidance: a contact counts for a birthday when it is within two months
+# either side of it.
+_BIRTHDAY_WINDOW = timedelta(days=61)
+
+
+def _birthday_counted(born: date, on: date) -> date:
+    """The birthday a contact on `on` counts for: the coming one if it is within the
+    window, otherwise the last one."""
+    coming = _next_birthday(born, on)
+    return coming if coming - on <= _BIRTHDAY_WINDOW else birthday(born, age_on(born, on))
 
 
 @register(Process.CARE, "recordCareLeaverContact", RecordCareLeaverContact)
@@ -539,31 +700,43 @@ def record_care_leaver_contact(
         "activity": data.activity.value,
         "accommodation": data.accommodation.value,
     }
+    summary = (
+        f"Care leaver contact: {data.in_touch.value}, {data.activity.value}, "
+        f"{data.accommodation.value}"
+    )
+    if due is not None and data.on < due["dueDate"] - _BIRTHDAY_WINDOW:
+        # Too early to count for the birthday: kept as a contact, the birthday one stays due.
+        kept = NewStep(
+            _K.CARE_LEAVER_CONTACT,
+            start_date=data.on,
+            completed_date=data.on,
+            status=StepStatus.DONE,
+            facts=facts,
+        )
+        return Effect(
+            target=CareState.CARE_LEAVER, occurred_on=data.on, summary=summary, opened=(kept,)
+        )
     changed: tuple[StepChange, ...] = ()
+    counted_for = _birthday_counted(born, data.on)
     if due is not None:
-        # A birthday contact counts within two months either side (SSDA903 OC3 guidance);
-        # later than that it needs the reason, as any late step does.
-        window_end = due["dueDate"] + timedelta(days=61)
-        if data.on > window_end and not (data.late_reason or "").strip():
+        counted_for = due["dueDate"]
+        # Later than the window it needs the reason, as any late step does.
+        if data.on > due["dueDate"] + _BIRTHDAY_WINDOW and not (data.late_reason or "").strip():
             raise Refusal(("lateReason", "the birthday contact is over two months late: say why"))
         changed = (_done(due, data.on, data.late_reason, **facts),)
+    # The next contact is due on the birthday after the one this contact counted for, so a
+    # contact made days before a birthday does not make that same birthday due again.
     return Effect(
         target=CareState.CARE_LEAVER,
         occurred_on=data.on,
-        summary=f"Care leaver contact: {data.in_touch.value}, {data.activity.value}, "
-        f"{data.accommodation.value}",
+        summary=summary,
         changed=changed,
-        opened=(
-            NewStep(
-                _K.CARE_LEAVER_CONTACT,
-                due_on=_next_birthday(born, data.on),
-            ),
-        ),
+        opened=(NewStep(_K.CARE_LEAVER_CONTACT, due_on=_next_birthday(born, counted_for)),),
     )
 
 
 class EndLeavingCareServices(Input):
-    ended_on: PastDate
+    ended_on: HappenedOn
 
 
 @register(Process.CARE, "endLeavingCareServices", EndLeavingCareServices)

@@ -15,10 +15,20 @@ from workflow.validation import Input
 if TYPE_CHECKING:
     from workflow.timescales import TimescaleKey
 
+# The day something happened: today unless the caller says otherwise (late recording).
+HappenedOn = Annotated[PastDate, Field(default_factory=date.today)]
 Reason = Annotated[str, Field(min_length=1, max_length=2_000)]
 OptionalReason = Annotated[str, Field(max_length=2_000)] | None
 
-__all__ = ["Input", "OptionalReason", "PastDate", "Reason", "check_late", "not_before"]
+__all__ = [
+    "HappenedOn",
+    "Input",
+    "OptionalReason",
+    "PastDate",
+    "Reason",
+    "check_late",
+    "not_before",
+]
 
 
 def check_late(

@@ -1,0 +1,72 @@
+"""The statutory facts about a child: dated, each a `ChildFact` ABOUT the child.
+
+A fact records what the returns need (home postcode, disabilities, UASC, the reason a
+UPN is unknown, previous plans and permanence, the outcomes of looked-after children)
+with the date it happened (`on`), who recorded it and when. History is kept: a new fact
+of the same kind is a new node, and the latest by `on` is the current one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from graph.cypher.access import only_visible
+
+# Dates a fact may carry besides `on`, set through `$dates` (FalkorDB cannot take a date
+# inside a map parameter).
+FACT_DATES: Final = ("ceasedOn", "orderDate", "babyBornOn")
+
+FACT_FIELDS = "f {.*}"
+
+
+def _set_dates(variable: str) -> str:
+    # FalkorDB refuses date(null): a date is written only when given.
+    return ",\n    ".join(
+        f"{variable}.{name} = CASE WHEN $dates.{name} IS NULL THEN null"
+        f" ELSE date($dates.{name}) END"
+        for name in FACT_DATES
+    )
+
+
+CHILD_FOR_FACTS = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+RETURN c.id AS id, c.dateOfBirth AS dateOfBirth, c.unborn AS unborn, c.sex AS sex,
+       c.upn AS upn
+"""
+
+_CREATE_FACT = f"""
+CREATE (f:ChildFact {{id: $factId, kind: $kind, on: date($on), recordedBy: $recordedBy,
+        recordedAt: $now}})
+SET f += $values
+SET {_set_dates("f")}
+CREATE (f)-[:ABOUT]->(c)
+RETURN {FACT_FIELDS} AS fact, c.id AS childId
+"""
+
+RECORD_FACT = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+WITH c
+{_CREATE_FACT}"""
+
+# The birth of an unborn child is recorded on the same record: the child node gains its
+# date of birth; the guard makes a second recording of the birth write nothing.
+RECORD_BIRTH = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+WITH c
+WHERE c.unborn = true
+SET c.unborn = false, c.dateOfBirth = date($on), c.sex = coalesce($sex, c.sex),
+    c.bornRecordedAt = $now
+WITH c
+{_CREATE_FACT}"""
+
+FACTS_OF = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+MATCH (c)<-[:ABOUT]-(f:ChildFact)
+WHERE size($kinds) = 0 OR f.kind IN $kinds
+RETURN {FACT_FIELDS} AS fact, c.id AS childId
+ORDER BY f.on DESC, f.recordedAt DESC
+"""

@@ -1,0 +1,178 @@
+"""Allocating a child to a social worker: one allocated worker at a time.
+
+Each allocation starts on the day it happened, with the SSDA903 reason for the change of
+social worker (SW_REASON), and ends the day the next one begins (a reallocation) or the
+day the child is no longer allocated. The SSDA903 social worker episodes are these
+allocations; the access rule follows the open one (graph/cypher/workforce.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
+
+from graph.cypher import workforce as statements
+from workflow.codes import SocialWorkerChangeReason
+from workflow.contacts import PastDate
+from workflow.ids import new_id
+from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
+from workflow.process import CareState, CaseState
+from workflow.validation import Input
+from workflow.workforce import Identifier, WorkerRole
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+# Who holds a child's case: the SSDA903 social worker episodes name registered social
+# workers, and team managers are qualified social workers who may hold cases too.
+CASE_HOLDING_ROLES = frozenset({WorkerRole.SOCIAL_WORKER, WorkerRole.TEAM_MANAGER})
+ALLOCATED = "ALLOCATED"
+UNALLOCATED = "UNALLOCATED"
+ChildId = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class AllocateChild(Input):
+    child_id: ChildId
+    worker_id: Identifier
+    on: PastDate = Field(default_factory=date.today)
+    reason: SocialWorkerChangeReason
+
+
+class EndAllocation(Input):
+    child_id: ChildId
+    on: PastDate = Field(default_factory=date.today)
+
+
+def _invalid(field: str, rule: str) -> InvalidInput:
+    return InvalidInput((FieldProblem(field, rule),))
+
+
+def _refused(state: str, reason: str) -> TransitionRefused:
+    allowed = ("allocateChild", "endAllocation") if state == ALLOCATED else ("allocateChild",)
+    return TransitionRefused(current_state=state, allowed=allowed, reason=reason)
+
+
+def _check_worker(state: Row, data: AllocateChild) -> NotFound | InvalidInput | None:
+    worker = state["worker"]
+    if worker is None or state["teamId"] is None:
+        return NotFound(kind="Worker", id=data.worker_id)
+    if worker["role"] not in CASE_HOLDING_ROLES:
+        return _invalid(
+            "workerId", f"a {worker['role']} does not hold cases: allocate a social worker"
+        )
+    started, ended = worker.get("startDate"), worker.get("endDate")
+    if (started is not None and data.on < started) or (ended is not None and data.on > ended):
+        return _invalid("on", "the worker was not in post that day")
+    return None
+
+
+async def allocate(
+    store: GraphStore, scope: AccessScope, data: AllocateChild, recorded_by: str, now: int
+) -> Row | NotFound | InvalidInput | TransitionRefused:
+    """Allocate the child, ending the open allocation (if any) the day this one begins."""
+    params: dict[str, Any] = {
+        **scope.params(),
+        "childId": data.child_id,
+        "workerId": data.worker_id,
+    }
+    found = await store.read(statements.ALLOCATION_STATE, params)
+    if not found:
+        return NotFound(kind="Child", id=data.child_id)
+    state = found[0]
+    if problem := _check_worker(state, data):
+        return problem
+    born = state["dateOfBirth"]
+    if born is not None and data.on < born:
+        # Pre-birth work is allocated to the unborn child, who has no date of birth yet.
+        return _invalid("on", f"must not be before the child's birth ({born.isoformat()})")
+    current = state["open"]
+    if current is not None:
+        if state["currentWorkerId"] == data.worker_id:
+            return _refused(ALLOCATED, "the child is already allocated to this worker")
+        if data.on <= current["startDate"]:
+            return _invalid(
+                "on",
+                "a reallocation must start after the current allocation began "
+                f"({current['startDate'].isoformat()})",
+            )
+    rows = await store.write(
+        statements.ALLOCATE,
+        {
+            **params,
+            "expectedOpen": [current["id"]] if current else [],
+            "allocationId": new_id(),
+            "startDate": data.on,
+            "reason": data.reason.value,
+            "recordedBy": recorded_by,
+            "now": now,
+        },
+    )
+    if not rows:
+        return _refused(
+            ALLOCATED if current else UNALLOCATED,
+            "the child's allocation changed while this one was being recorded: reload it",
+        )
+    return rows[0]
+
+
+async def end_allocation(
+    store: GraphStore, scope: AccessScope, data: EndAllocation, recorded_by: str, now: int
+) -> Row | NotFound | InvalidInput | TransitionRefused:
+    """End the child's allocation: they stay with their team, on its unallocated list."""
+    params = {**scope.params(), "childId": data.child_id, "workerId": ""}
+    found = await store.read(statements.ALLOCATION_STATE, params)
+    if not found:
+        return NotFound(kind="Child", id=data.child_id)
+    current = found[0]["open"]
+    if current is None:
+        return _refused(UNALLOCATED, "the child has no allocated worker")
+    if data.on < current["startDate"]:
+        return _invalid(
+            "on", f"must not be before the allocation began ({current['startDate'].isoformat()})"
+        )
+    rows = await store.write(
+        statements.END_ALLOCATION,
+        {
+            **params,
+            "allocationId": current["id"],
+            "endDate": data.on,
+            "recordedBy": recorded_by,
+            "now": now,
+        },
+    )
+    if not rows:
+        return _refused(ALLOCATED, "the allocation changed while it was being ended: reload it")
+    return rows[0]
+
+
+async def caseload_of(store: GraphStore, scope: AccessScope, worker_id: str) -> list[Row]:
+    """The children allocated to the worker now, with the day each was allocated."""
+    return await store.read(statements.CASELOAD_OF, {**scope.params(), "workerId": worker_id})
+
+
+async def allocations_of(store: GraphStore, scope: AccessScope, child_id: str) -> list[Row]:
+    """The child's allocations, newest first (empty if the child is not visible)."""
+    return await store.read(statements.ALLOCATIONS_OF, {**scope.params(), "childId": child_id})
+
+
+_CLOSED_CASE_STATES = (CaseState.CLOSED.value,)
+_CLOSED_CARE_STATES = (CareState.CEASED.value, CareState.LEAVING_CARE_SERVICES_ENDED.value)
+
+
+async def unallocated_in_team(
+    store: GraphStore, scope: AccessScope, team_id: str, today: date
+) -> list[Row]:
+    """The team's children with something open and no allocated worker still in post."""
+    return await store.read(
+        statements.UNALLOCATED_IN_TEAM,
+        {
+            **scope.params(),
+            "teamId": team_id,
+            "today": today,
+            "closedCaseStates": list(_CLOSED_CASE_STATES),
+            "closedCareStates": list(_CLOSED_CARE_STATES),
+        },
+    )

@@ -1,0 +1,441 @@
+"""The statutory facts about a child that the CIN census and the SSDA903 return need.
+
+Each fact is dated (`on`: the day it happened or applied, today by default, never in the
+future, never before the child's birth) and records who recorded it and when. Codes are
+checked against the DfE code lists, and the DfE's rules that tie a fact to the child
+(age, sex, an unborn child) are checked here, each refusal naming the field and the rule.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from graph.cypher import facts as statements
+from workflow.calendar import age_on, birthday
+from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
+from workflow.contacts import PastDate, Sex
+from workflow.ids import new_id
+from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
+from workflow.validation import Input
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+
+class FactKind(enum.StrEnum):
+    """What a fact is about."""
+
+    HOME_POSTCODE = "HOME_POSTCODE"
+    DISABILITIES = "DISABILITIES"
+    UASC = "UASC"
+    UPN_UNKNOWN = "UPN_UNKNOWN"
+    BIRTH = "BIRTH"
+    PREVIOUS_CHILD_PROTECTION_PLANS = "PREVIOUS_CHILD_PROTECTION_PLANS"
+    PREVIOUS_PERMANENCE = "PREVIOUS_PERMANENCE"
+    DENTAL_CHECK = "DENTAL_CHECK"
+    IMMUNISATIONS = "IMMUNISATIONS"
+    DEVELOPMENT_CHECK = "DEVELOPMENT_CHECK"
+    SDQ = "SDQ"
+    CONVICTION = "CONVICTION"
+    SUBSTANCE_MISUSE = "SUBSTANCE_MISUSE"
+    MOTHERHOOD = "MOTHERHOOD"
+
+
+# A full UK postcode: outward code (area, district) and inward code (sector, unit).
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def postcode(value: str) -> str:
+    """A full UK postcode, upper case with one space before the inward code.
+
+    Raises:
+        ValueError: not the shape of a full UK postcode.
+    """
+    found = _POSTCODE.fullmatch(value.strip().upper())
+    if found is None:
+        raise ValueError("must be a full UK postcode, e.g. SG1 2AB")
+    return f"{found.group(1)} {found.group(2)}"
+
+
+def urn(value: str) -> str:
+    """An Ofsted unique reference number, or XXXXXXX where none applies (SSDA903 URN).
+
+    Raises:
+        ValueError: neither a URN (SC and 6 digits, or 6 to 7 digits) nor XXXXXXX.
+    """
+    cleaned = value.strip().upper()
+    if not re.fullmatch(r"SC[0-9]{6}|[0-9]{6,7}|XXXXXXX", cleaned):
+        raise ValueError("must be an Ofsted URN (SC123456 or 6-7 digits), or XXXXXXX if none")
+    return cleaned
+
+
+Postcode = Annotated[str, AfterValidator(postcode)]
+Urn = Annotated[str, AfterValidator(urn)]
+ChildId = Annotated[str, Field(min_length=1, max_length=100)]
+# The DfE's three-digit local authority number (e.g. 919 Hertfordshire).
+LocalAuthorityNumber = Annotated[str, Field(pattern=r"^[0-9]{3}$")]
+
+
+class FactInput(Input):
+    """What every fact carries: the child and the day it happened."""
+
+    child_id: ChildId
+    on: PastDate = Field(default_factory=date.today)
+
+
+class RecordHomePostcode(FactInput):
+    postcode: Postcode
+
+
+class RecordDisabilities(FactInput):
+    disabilities: Annotated[list[Disability], Field(min_length=1, max_length=13)]
+
+    @model_validator(mode="after")
+    def _none_alone(self) -> Self:
+        if len(set(self.disabilities)) != len(self.disabilities):
+            raise ValueError("disabilities: each code once")
+        if Disability.NONE_NO_DISABILITY in self.disabilities and len(self.disabilities) > 1:
+            raise ValueError("disabilities: NONE cannot be given with another code")
+        return self
+
+
+class RecordUascStatus(FactInput):
+    """The child became an unaccompanied asylum-seeking child `on`; `ceasedOn` ends it."""
+
+    ceased_on: PastDate | None = None
+
+
+class RecordUpnUnknown(FactInput):
+    reason: UPNUnknown
+
+
+class RecordBirth(FactInput):
+    sex: Sex | None = None
+
+
+class RecordPreviousChildProtectionPlans(FactInput):
+    number_of_plans: Annotated[int, Field(ge=0, le=99)]
+
+
+class RecordPreviousPermanence(FactInput):
+    permanence: PreviousPermanence
+    local_authority: LocalAuthorityNumber | None = None
+    order_date: PastDate | None = None
+
+
+class RecordOnDay(FactInput):
+    """A fact that is only its day (a dental check, a development check, a conviction)."""
+
+
+class RecordImmunisations(FactInput):
+    up_to_date: bool
+
+
+class RecordSdq(FactInput):
+    score: Annotated[int, Field(ge=0, le=40)] | None = None
+    reason: SdqReason | None = None
+
+    @model_validator(mode="after")
+    def _score_or_reason(self) -> Self:
+        if (self.score is None) == (self.reason is None):
+            raise ValueError("give either the SDQ score or the reason it was not done")
+        return self
+
+
+class RecordSubstanceMisuse(FactInput):
+    intervention_offered: bool | None = None
+    intervention_received: bool | None = None
+
+
+class RecordMotherhood(FactInput):
+    baby_born_on: PastDate
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """What the rules need to know about the child."""
+
+    date_of_birth: date | None
+    unborn: bool
+    sex: str | None
+    upn: str | None
+
+    def age_on(self, on: date) -> int | None:
+        return age_on(self.date_of_birth, on) if self.date_of_birth else None
+
+
+class Refused(Exception):
+    """A fact breaks a rule: `field` and `rule` say which."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+Values = dict[str, Any]
+Rule = Callable[[Any, Child], tuple[Values, dict[str, date | None]]]
+
+
+def _age_between(child: Child, on: date, low: int, high: int, field: str, what: str) -> None:
+    age = child.age_on(on)
+    if age is not None and not low <= age <= high:
+        raise Refused(field, f"{what} (the child was {age} on {on.isoformat()})")
+
+
+def _postcode_fact(data: RecordHomePostcode, child: Child) -> tuple[Values, dict[str, Any]]:
+    return {"postcode": data.postcode}, {}
+
+
+def _disabilities(data: RecordDisabilities, child: Child) -> tuple[Values, dict[str, Any]]:
+    return {"disabilities": [code.value for code in data.disabilities]}, {}
+
+
+def _uasc(data: RecordUascStatus, child: Child) -> tuple[Values, dict[str, Any]]:
+    if data.ceased_on is not None and data.ceased_on < data.on:
+        raise Refused("ceasedOn", "must not be before the day the child became UASC (on)")
+    if child.date_of_birth is not None:
+        # SSDA903 UASC: the status ends at the latest on the 18th birthday.
+        eighteenth = birthday(child.date_of_birth, 18)
+        if data.on >= eighteenth:
+            raise Refused("on", "a young person of 18 or over is not an unaccompanied child")
+        if data.ceased_on is not None and data.ceased_on > eighteenth:
+            raise Refused(
+                "ceasedOn", f"UASC status ends at the latest on the 18th birthday ({eighteenth})"
+            )
+    return {"uasc": True}, {"ceasedOn": data.ceased_on}
+
+
+def _upn_unknown(data: RecordUpnUnknown, child: Child) -> tuple[Values, dict[str, Any]]:
+    if child.upn:
+        raise Refused(
+            "reason", "the child has a UPN: a reason it is unknown is for a child without"
+        )
+    # CIN census 8770Q: UN1 (not of school age) and UN6 (under 6, not at school) only
+    # for young children.
+    if data.reason is UPNUnknown.UN1_NOT_OF_SCHOOL_AGE:
+        _age_between(child, data.on, 0, 5, "reason", "UN1 is for a child not of school age")
+    if data.reason is UPNUnknown.UN6_UNDER_SIX_NOT_YET_AT_SCHOOL:
+        _age_between(child, data.on, 0, 5, "reason", "UN6 is for a child under 6")
+    return {"reason": data.reason.value}, {}
+
+
+def _previous_plans(
+    data: RecordPreviousChildProtectionPlans, child: Child
+) -> tuple[Values, dict[str, Any]]:
+    return {"numberOfPlans": data.number_of_plans}, {}
+
+
+_NO_ORDER = frozenset({PreviousPermanence.Z1_NONE, PreviousPermanence.P4_UNKNOWN})
+
+
+def _permanence(data: RecordPreviousPermanence, child: Child) -> tuple[Values, dict[str, Any]]:
+    if data.permanence in _NO_ORDER and (data.local_authority or data.order_date):
+        raise Refused(
+            "permanence",
+            f"{data.permanence.value} names no order: leave localAuthority and orderDate blank",
+        )
+    if data.order_date is not None:
+        if child.date_of_birth is not None and data.order_date < child.date_of_birth:
+            raise Refused("orderDate", "must not be before the child's birth")
+        if data.order_date > data.on:
+            raise Refused("orderDate", "must not be after the day it is recorded as known (on)")
+    values = {"permanence": data.permanence.value, "localAuthority": data.local_authority}
+    return values, {"orderDate": data.order_date}
+
+
+def _on_day(data: RecordOnDay, child: Child) -> tuple[Values, dict[str, Any]]:
+    return {}, {}
+
+
+def _development_check(data: RecordOnDay, child: Child) -> tuple[Values, dict[str, Any]]:
+    # SSDA903 OC2 HEALTH_CHECK: development assessments are for children under 5.
+    _age_between(child, data.on, 0, 4, "on", "a development check is for a child under 5")
+    return {}, {}
+
+
+def _conviction(data: RecordOnDay, child: Child) -> tuple[Values, dict[str, Any]]:
+    # The age of criminal responsibility in England is 10.
+    _age_between(child, data.on, 10, 25, "on", "a child under 10 cannot be convicted")
+    return {}, {}
+
+
+def _immunisations(data: RecordImmunisations, child: Child) -> tuple[Values, dict[str, Any]]:
+    return {"upToDate": data.up_to_date}, {}
+
+
+def _sdq(data: RecordSdq, child: Child) -> tuple[Values, dict[str, Any]]:
+    # SSDA903 OC2: the SDQ is for children aged 4 to 17; SDQ1 says the child was not.
+    age = child.age_on(data.on)
+    in_range = age is None or 4 <= age <= 17
+    if data.score is not None and not in_range:
+        raise Refused("score", f"an SDQ score is for ages 4 to 17 (the child was {age}): use SDQ1")
+    if data.reason is SdqReason.SDQ1_OUTSIDE_AGE_RANGE and in_range and age is not None:
+        raise Refused("reason", f"SDQ1 is for a child under 4 or over 17 (the child was {age})")
+    values = {"score": data.score, "reason": data.reason.value if data.reason else None}
+    return values, {}
+
+
+def _substance_misuse(data: RecordSubstanceMisuse, child: Child) -> tuple[Values, dict[str, Any]]:
+    if data.intervention_received and data.intervention_offered is False:
+        raise Refused("interventionOffered", "an intervention the child received was offered")
+    values = {
+        "interventionOffered": data.intervention_offered,
+        "interventionReceived": data.intervention_received,
+    }
+    return values, {}
+
+
+def _motherhood(data: RecordMotherhood, child: Child) -> tuple[Values, dict[str, Any]]:
+    # SSDA903 header MOTHER and MC_DOB: a looked-after girl who is a mother.
+    if child.sex == Sex.M:
+        raise Refused("childId", "the child is recorded as male: MOTHER is for a girl")
+    if data.baby_born_on > data.on:
+        raise Refused("babyBornOn", "must not be after the day it is recorded (on)")
+    age = child.age_on(data.baby_born_on)
+    if age is not None and age < 10:
+        raise Refused("babyBornOn", f"the young person would have been {age}: check the date")
+    return {}, {"babyBornOn": data.baby_born_on}
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """How one kind of fact is validated and what it stores."""
+
+    kind: FactKind
+    model: type[FactInput]
+    rule: Rule
+    # Facts that make sense before the child is born (a pre-birth plan's history).
+    before_birth: bool = False
+
+
+SPECS: dict[str, FactSpec] = {
+    "recordHomePostcode": FactSpec(
+        FactKind.HOME_POSTCODE, RecordHomePostcode, _postcode_fact, before_birth=True
+    ),
+    "recordDisabilities": FactSpec(FactKind.DISABILITIES, RecordDisabilities, _disabilities),
+    "recordUascStatus": FactSpec(FactKind.UASC, RecordUascStatus, _uasc),
+    "recordUpnUnknown": FactSpec(FactKind.UPN_UNKNOWN, RecordUpnUnknown, _upn_unknown),
+    "recordPreviousChildProtectionPlans": FactSpec(
+        FactKind.PREVIOUS_CHILD_PROTECTION_PLANS,
+        RecordPreviousChildProtectionPlans,
+        _previous_plans,
+        before_birth=True,
+    ),
+    "recordPreviousPermanence": FactSpec(
+        FactKind.PREVIOUS_PERMANENCE, RecordPreviousPermanence, _permanence
+    ),
+    "recordDentalCheck": FactSpec(FactKind.DENTAL_CHECK, RecordOnDay, _on_day),
+    "recordImmunisations": FactSpec(FactKind.IMMUNISATIONS, RecordImmunisations, _immunisations),
+    "recordDevelopmentCheck": FactSpec(FactKind.DEVELOPMENT_CHECK, RecordOnDay, _development_check),
+    "recordSdq": FactSpec(FactKind.SDQ, RecordSdq, _sdq),
+    "recordConviction": FactSpec(FactKind.CONVICTION, RecordOnDay, _conviction),
+    "recordSubstanceMisuse": FactSpec(
+        FactKind.SUBSTANCE_MISUSE, RecordSubstanceMisuse, _substance_misuse
+    ),
+    "recordMotherhood": FactSpec(FactKind.MOTHERHOOD, RecordMotherhood, _motherhood),
+}
+
+
+def _child(row: Row) -> Child:
+    return Child(
+        date_of_birth=row["dateOfBirth"],
+        unborn=bool(row["unborn"]),
+        sex=row["sex"],
+        upn=row["upn"],
+    )
+
+
+def _invalid(field: str, rule: str) -> InvalidInput:
+    return InvalidInput((FieldProblem(field, rule),))
+
+
+async def _read_child(store: GraphStore, scope: AccessScope, child_id: str) -> Child | None:
+    rows = await store.read(statements.CHILD_FOR_FACTS, {**scope.params(), "childId": child_id})
+    return _child(rows[0]) if rows else None
+
+
+def _params(
+    scope: AccessScope,
+    data: FactInput,
+    kind: FactKind,
+    values: Values,
+    dates: dict[str, date | None],
+    recorded_by: str,
+) -> dict[str, Any]:
+    return {
+        **scope.params(),
+        "childId": data.child_id,
+        "factId": new_id(),
+        "kind": kind.value,
+        "on": data.on,
+        "values": {name: value for name, value in values.items() if value is not None},
+        "dates": {name: dates.get(name) for name in statements.FACT_DATES},
+        "recordedBy": recorded_by,
+    }
+
+
+async def record_fact(
+    store: GraphStore, scope: AccessScope, spec: FactSpec, data: FactInput, recorded_by: str
+) -> Row | NotFound | InvalidInput:
+    """Check the fact against the child and the DfE rules, then record it."""
+    child = await _read_child(store, scope, data.child_id)
+    if child is None:
+        return NotFound(kind="Child", id=data.child_id)
+    if child.unborn and not spec.before_birth:
+        return _invalid("childId", "the child is not born yet: record the birth first")
+    if child.date_of_birth is not None and data.on < child.date_of_birth:
+        return _invalid(
+            "on", f"must not be before the child's birth ({child.date_of_birth.isoformat()})"
+        )
+    try:
+        values, dates = spec.rule(data, child)
+    except Refused as refused:
+        return _invalid(refused.field, refused.rule)
+    rows = await store.write(
+        statements.RECORD_FACT,
+        {**_params(scope, data, spec.kind, values, dates, recorded_by), "now": scope.now_ms},
+    )
+    return rows[0] if rows else NotFound(kind="Child", id=data.child_id)
+
+
+async def record_birth(
+    store: GraphStore, scope: AccessScope, data: RecordBirth, recorded_by: str
+) -> Row | NotFound | InvalidInput | TransitionRefused:
+    """An unborn child is born: the same record gains its date of birth."""
+    child = await _read_child(store, scope, data.child_id)
+    if child is None:
+        return NotFound(kind="Child", id=data.child_id)
+    if not child.unborn:
+        return TransitionRefused(
+            current_state="BORN", allowed=(), reason="the child's birth is already recorded"
+        )
+    values = {"sex": data.sex.value if data.sex else None}
+    params = _params(scope, data, FactKind.BIRTH, values, {}, recorded_by)
+    rows = await store.write(
+        statements.RECORD_BIRTH,
+        {**params, "sex": values["sex"], "now": scope.now_ms},
+    )
+    if not rows:
+        return TransitionRefused(
+            current_state="BORN", allowed=(), reason="the child's birth is already recorded"
+        )
+    return rows[0]
+
+
+async def facts_of(
+    store: GraphStore, scope: AccessScope, child_id: str, kinds: list[FactKind]
+) -> list[Row]:
+    """The child's facts, newest first (empty if the child is not visible)."""
+    return await store.read(
+        statements.FACTS_OF,
+        {**scope.params(), "childId": child_id, "kinds": [kind.value for kind in kinds]},
+    )
