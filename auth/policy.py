@@ -227,7 +227,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "decisionDue",
             "decisionDate",
             "recordedAt",
+            "recordedBy",
             "finalisedAt",
+            "finalisedBy",
             "referralId",
             "version",
         )
