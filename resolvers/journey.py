@@ -55,6 +55,9 @@ def _changes_status(process: table.Process, action: str) -> bool:
     declared = table.transition(process, action)
     if declared is None or declared.awaiting is not None:
         return False
+    if process is table.Process.CASE:
+        # The episode's own actions open its records (a transfer-in plan among them).
+        return True
     return not set(declared.targets) <= declared.sources
 
 
@@ -85,26 +88,35 @@ async def perform(
 
 
 async def authorise(
-    context: HubContext, process: table.Process, record_id: str, version: int
+    context: HubContext,
+    process: table.Process,
+    record_id: str,
+    version: int,
+    on: date | None = None,
 ) -> Row | Outcome:
-    """A manager authorises what the record is waiting on: it takes effect now."""
+    """A manager authorises what the record is waiting on, on `on` (default today)."""
     if refused := _refuse(context, Capability.AUTHORISE, table.AUTHORISE):
         return refused
     result = await journey.authorise(
-        context.store, context.scope, process, record_id, version, clock(context)
+        context.store, context.scope, process, record_id, version, clock(context), on
     )
     await _recompute_if_changed(context, result, changed=True)
     return result
 
 
 async def return_for_rework(
-    context: HubContext, process: table.Process, record_id: str, version: int, reason: str
+    context: HubContext,
+    process: table.Process,
+    record_id: str,
+    version: int,
+    reason: str,
+    on: date | None = None,
 ) -> Row | Outcome:
-    """A manager sends a proposal back with the reason."""
+    """A manager sends a proposal back with the reason, on `on` (default today)."""
     if refused := _refuse(context, Capability.AUTHORISE, table.RETURN_FOR_REWORK):
         return refused
     return await journey.return_for_rework(
-        context.store, context.scope, process, record_id, version, reason, clock(context)
+        context.store, context.scope, process, record_id, version, reason, clock(context), on
     )
 
 
