@@ -90,6 +90,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "myWork": INTERNAL,
         "teamWork": INTERNAL,
         "case": INTERNAL,
+        "asAt": INTERNAL,
         "periodOfCare": INTERNAL,
         "adoptionPlan": INTERNAL,
         "fosteringHouseholds": INTERNAL,
@@ -488,6 +489,18 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "ChildInNeedPlan": ("status", "startDate", "endDate"),
         }.items()
     },
+    "AsAt": {
+        name: INTERNAL
+        for name in (
+            "on",
+            "openEpisodes",
+            "childProtectionPlans",
+            "childInNeedPlans",
+            "lookedAfter",
+        )
+    },
+    "AsAtCategory": {"count": INTERNAL, "children": INTERNAL},
+    "AsAtChild": {"childId": INTERNAL, "name": INTERNAL},
     "PeriodOfCare": {
         name: INTERNAL
         for name in (

@@ -14,7 +14,13 @@ from workflow import journey
 from workflow import process as table
 from workflow.journey import adoption, care
 from workflow.journey.effects import Clock
-from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.outcomes import (
+    FieldProblem,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    TransitionRefused,
+)
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
 from workflow.validation import validate
 
@@ -218,3 +224,19 @@ async def record(context: HubContext, process: table.Process, record_id: str) ->
     """A case or period of care with its steps, or None if missing or not visible."""
     found = await journey.read_record(context.store, context.scope, process, record_id)
     return journey.engine.as_row(found) if found else None
+
+
+async def as_at(
+    context: HubContext, on: date
+) -> dict[str, list[Row]] | NotAuthorised | InvalidInput:
+    """Per category (open episodes, CP plans, CIN plans, looked after), the children
+    whose record was open on `on`, for performance staff."""
+    if not can(context.principal, Capability.READ_ALL):
+        return NotAuthorised(reason="the as-at view is for performance and records staff")
+    if on > date.today():
+        return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
+    params = {**context.scope.params(), "asAt": on}
+    return {
+        category: await context.store.read(statement, params)
+        for category, statement in statements.AS_AT.items()
+    }

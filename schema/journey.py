@@ -12,6 +12,7 @@ from auth.capabilities import Capability, can
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema import journey_inputs as inputs
+from schema.as_at import AsAt, AsAtResult
 from schema.inputs import plain_input
 from schema.journey_types import Case, CaseResult, PeriodOfCare, PeriodOfCareResult, case_of
 from schema.outcomes import NotAuthorised, answer
@@ -199,6 +200,15 @@ class JourneyQueries:
     async def case(self, info: Info[HubContext, None], id: strawberry.ID) -> Case | None:
         record = await journey_resolvers.record(info.context, table.Process.CASE, id)
         return Case.from_row(record) if record else None
+
+    @strawberry.field(
+        description="What was open on a date (default today), for performance staff: "
+        "children with an episode of need, a CP plan, a CIN plan, looked after; with counts"
+    )
+    async def as_at(self, info: Info[HubContext, None], on: date | None = None) -> AsAtResult:
+        day = on or date.today()
+        result = await journey_resolvers.as_at(info.context, day)
+        return answer(result, lambda rows: AsAt.from_rows(day, rows))
 
     @strawberry.field(description="A period of care by id; null if there is none you may see")
     async def period_of_care(

@@ -304,3 +304,26 @@ WITH c,
         AS shortBreaks
 RETURN events, notes, notices, contacts, shortBreaks
 """
+
+
+def open_on(label: str, start: str, end: str) -> str:
+    """The visible children with a `label` record open on `$asAt`: started on or before
+    it and not ended by it (a record that ends on the day is no longer open that day, as
+    the DfE counts children in need and looked after at 31 March)."""
+    return f"""
+MATCH (r:{label})-[:ABOUT]->(c:Child)
+WHERE r.{start} <= date($asAt) AND (r.{end} IS NULL OR r.{end} > date($asAt))
+{only_visible("c")}
+RETURN DISTINCT c.id AS childId, c.givenName + ' ' + c.familyName AS name
+ORDER BY name, childId
+"""
+
+
+# The "as at" view of performance staff: what was open on a date, from the dates things
+# happened (never from the records' current states).
+AS_AT: Final = {
+    "openEpisodes": open_on("Referral", "referralDate", "closureDate"),
+    "childProtectionPlans": open_on("ChildProtectionPlan", "startDate", "endDate"),
+    "childInNeedPlans": open_on("ChildInNeedPlan", "startDate", "endDate"),
+    "lookedAfter": open_on("PeriodOfCare", "startDate", "endDate"),
+}
