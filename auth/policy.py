@@ -420,6 +420,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "inTouch",
             "activity",
             "accommodation",
+            "recordedBy",
+            "recordedAt",
         )
     },
     "Case": {
@@ -515,6 +517,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "placementType",
             "awaitingAuthorisationOf",
             "allowedActions",
+            "recordedBy",
+            "recordedAt",
             "steps",
         )
     },

@@ -30,6 +30,11 @@ def _codes[Code: codes.DfECode](code_list: type[Code], values: Any) -> list[Code
     return [code_list.from_code(value) for value in values or ()]
 
 
+def _recorded_at(record: dict[str, Any]) -> datetime | None:
+    instant = record.get("recordedAt") or record.get("createdAt")
+    return datetime.fromtimestamp(instant / 1000, tz=UTC) if isinstance(instant, int) else None
+
+
 @strawberry.type(description="A step of the journey, with its due date and whether it is late")
 class JourneyStep:
     id: strawberry.ID
@@ -60,6 +65,8 @@ class JourneyStep:
     in_touch: codes.CareLeaverInTouch | None
     activity: codes.CareLeaverActivity | None
     accommodation: codes.CareLeaverAccommodation | None
+    recorded_by: str | None = strawberry.field(description="The worker who recorded the step")
+    recorded_at: datetime | None = strawberry.field(description="When the step was recorded")
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date) -> JourneyStep:
@@ -94,6 +101,8 @@ class JourneyStep:
             in_touch=_code(codes.CareLeaverInTouch, row.get("inTouch")),
             activity=_code(codes.CareLeaverActivity, row.get("activity")),
             accommodation=_code(codes.CareLeaverAccommodation, row.get("accommodation")),
+            recorded_by=row.get("recordedBy"),
+            recorded_at=_recorded_at(row),
         )
 
 
@@ -106,11 +115,6 @@ def _steps(rows: list[dict[str, Any]], today: date) -> list[JourneyStep]:
         ),
     )
     return [JourneyStep.from_row(row, today) for row in ordered]
-
-
-def _recorded_at(record: dict[str, Any]) -> datetime | None:
-    instant = record.get("recordedAt") or record.get("createdAt")
-    return datetime.fromtimestamp(instant / 1000, tz=UTC) if isinstance(instant, int) else None
 
 
 def _ids(record: dict[str, Any], name: str) -> strawberry.ID | None:
@@ -390,6 +394,8 @@ class PeriodOfCare:
     placement_type: codes.PlacementType | None
     awaiting_authorisation_of: str | None
     allowed_actions: list[str]
+    recorded_by: str | None = strawberry.field(description="The worker who recorded it")
+    recorded_at: datetime | None
     steps: list[JourneyStep]
 
     @classmethod
@@ -412,6 +418,8 @@ class PeriodOfCare:
             placement_type=_code(codes.PlacementType, current.get("placementType")),
             awaiting_authorisation_of=record.get("pendingAction"),
             allowed_actions=list(table.allowed_actions(table.Process.CARE, record["status"])),
+            recorded_by=record.get("recordedBy"),
+            recorded_at=_recorded_at(record),
             steps=_steps(row["steps"], today),
         )
 

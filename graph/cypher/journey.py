@@ -216,7 +216,8 @@ MATCH (c:Child {{id: $childId}})
 WITH c, [(c)<-[:ABOUT]-(open:PeriodOfCare) WHERE open.status IN $openStates | open.id] AS open
 WHERE size(open) = 0
 MATCH (w:Worker {{id: $viewer}})
-CREATE (r:PeriodOfCare {{id: $recordId, status: $from, version: 0, createdAt: $now}})
+CREATE (r:PeriodOfCare {{id: $recordId, status: $from, version: 0, createdAt: $now,
+        recordedAt: $now, recordedBy: $viewer}})
 CREATE (r)-[:ABOUT]->(c)
 WITH r, c, w
 {_apply("PeriodOfCare", in_episode=False)}"""
@@ -232,6 +233,7 @@ WITH p, c, count(running) AS running
 WHERE p.status = $lookedAfter AND running = 0
 MATCH (w:Worker {{id: $viewer}})
 CREATE (r:AdoptionPlan {{id: $recordId, status: $from, version: 0, createdAt: $now,
+        recordedAt: $now, recordedBy: $viewer,
         periodOfCareId: p.id}})
 CREATE (r)-[:ABOUT]->(c)
 CREATE (r)-[:FOR_CARE]->(p)

@@ -16,6 +16,7 @@ STEP_FIELDS = (
     " authorisedDate lateReason outcome factors initialCategoriesOfAbuse"
     " latestCategoriesOfAbuse seenAlone legalStatus placementType placementProvider"
     " reasonNewEpisode reasonEpisodeCeased reasonPlaceChange participation missingType"
+    " recordedBy recordedAt"
 )
 _RECORD = "id version status allowedActions awaitingAuthorisationOf recordedBy recordedAt"
 _RECORD_STEPS = f"steps {{ {STEP_FIELDS} }}"

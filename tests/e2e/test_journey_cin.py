@@ -181,7 +181,15 @@ async def test_child_in_need_from_referral_to_closure(
     plan = latest(case, "childInNeedPlans")
     # 20 working days after Wednesday 10 June: Wednesday 8 July.
     assert step(plan, "CHILD_IN_NEED_VISIT", "OPEN")["dueDate"] == "2026-07-08"
-    assert step(plan, "CHILD_IN_NEED_VISIT", "DONE")["seenAlone"] is True
+    visit = step(plan, "CHILD_IN_NEED_VISIT", "DONE")
+    assert visit["seenAlone"] is True
+    # Who recorded it and when are kept apart from the day it happened.
+    assert (visit["completedDate"], visit["recordedBy"]) == ("2026-06-10", "worker-sw-demo")
+    assert visit["recordedAt"] is not None
+    assert (plan["recordedBy"], latest(case, "assessments")["recordedBy"]) == (
+        "worker-sw-demo",
+        "worker-sw-demo",
+    )
     case = await act(client, worker, "reviewChildInNeedPlan", plan, {"heldOn": "2026-08-14"})
     plan = latest(case, "childInNeedPlans")
     assert step(plan, "CHILD_IN_NEED_PLAN_REVIEW", "OPEN")["dueDate"] == "2026-11-14"
