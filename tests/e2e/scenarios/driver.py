@@ -47,6 +47,8 @@ class Child:
     settings: Settings
     name: str
     born: date
+    # An unborn child is referred with the expected date of birth (`born`).
+    unborn: bool = False
     child_id: str = ""
     case: dict[str, Any] = field(default_factory=dict)
     care: dict[str, Any] = field(default_factory=dict)
@@ -62,7 +64,11 @@ class Child:
     async def referred(self, on: date, source: str = "SCHOOLS") -> Child:
         """A contact received and finalised as a referral the same day: a new episode."""
         given, family = self.name.split(" ", 1)
-        new_child = {"givenName": given, "familyName": family, "dateOfBirth": self.born.isoformat()}
+        new_child: dict[str, Any] = {"givenName": given, "familyName": family}
+        if self.unborn:
+            new_child |= {"unborn": True, "expectedDateOfBirth": self.born.isoformat()}
+        else:
+            new_child["dateOfBirth"] = self.born.isoformat()
         contact = {
             "receivedDate": on.isoformat(),
             "source": source,
@@ -141,7 +147,7 @@ class Child:
     async def transfer_in_conference(self, on: date, *categories: str) -> Child:
         data = {
             "heldOn": on.isoformat(),
-            "planRequired": True,
+            "planRequired": bool(categories),
             "categoriesOfAbuse": list(categories),
         }
         await self._act("holdTransferInConference", self.case, data)
@@ -168,8 +174,34 @@ class Child:
         return self
 
     async def closed(self, on: date, reason: str, authorised: date | None = None) -> Child:
-        await self._act("closeCase", self.case, {"closedOn": on.isoformat(), "reason": reason})
+        await self.closure_proposed(on, reason)
         await self._authorise("authoriseCase", self.case, authorised or on)
+        return self
+
+    async def closure_proposed(self, on: date, reason: str) -> Child:
+        await self._act("closeCase", self.case, {"closedOn": on.isoformat(), "reason": reason})
+        return self
+
+    async def decision_proposed(self, on: date, need: str = "N1_ABUSE_OR_NEGLECT") -> Child:
+        data = {"decidedOn": on.isoformat(), "primaryNeed": need, "lateReason": "-"}
+        await self._act("decideReferral", self.case, data)
+        return self
+
+    async def assessment_returned(self, completed: date, returned: date) -> Child:
+        assessment = latest(self.case, "assessments")
+        data = {"completedOn": completed.isoformat(), "factors": ["NEGLECT"], "lateReason": "-"}
+        await self._act("completeAssessment", assessment, data)
+        assessment = latest(self.case, "assessments")
+        self.case = _ok(
+            await decide(
+                self.client,
+                self.manager,
+                "returnAssessmentForRework",
+                assessment,
+                reason="Say what the child said.",
+                on=returned.isoformat(),
+            )
+        )
         return self
 
     async def looked_after(self, on: date, legal_status: str = "C1_INTERIM_CARE_ORDER") -> Child:

@@ -186,6 +186,88 @@ async def second_episode_in_the_year(c: Child) -> None:
     await c.assessment_started(D(2025, 11, 25))
 
 
+async def unborn_child_on_a_pre_birth_plan(c: Child) -> None:
+    await c.referred(D(2026, 1, 5), "OTHER_HEALTH_SERVICES")
+    await c.accepted(D(2026, 1, 6))
+    await c.strategy_discussion(D(2026, 1, 6))
+    await c.assessment_started(D(2026, 1, 6))
+    await c.enquiry_concluded(D(2026, 1, 13), conference=True)
+    await c.conference(D(2026, 1, 26), "NEG_NEGLECT")
+
+
+async def second_protection_plan_after_the_first_ended(c: Child) -> None:
+    await c.referred(D(2025, 4, 1))
+    await c.accepted(D(2025, 4, 2))
+    await c.strategy_discussion(D(2025, 4, 2))
+    await c.enquiry_concluded(D(2025, 4, 9), conference=True)
+    await c.conference(D(2025, 4, 22), "PHY_PHYSICAL_ABUSE")
+    await c.protection_plan_ended(D(2025, 7, 18))
+    await c.strategy_discussion(D(2026, 1, 7))
+    await c.enquiry_concluded(D(2026, 1, 14), conference=True)
+    await c.conference(D(2026, 1, 27), "MUL_MULTIPLE")
+
+
+async def referral_awaiting_its_decision_at_year_end(c: Child) -> None:
+    await c.referred(D(2026, 3, 30), "ANONYMOUS")
+    await c.decision_proposed(D(2026, 3, 31))
+
+
+async def child_in_need_plan_ended_episode_still_open(c: Child) -> None:
+    await c.referred(D(2025, 6, 16))
+    await c.accepted(D(2025, 6, 17))
+    await c.assessment_started(D(2025, 6, 17))
+    await c.assessment_authorised(D(2025, 7, 25), D(2025, 7, 28))
+    await c.child_in_need_plan(D(2025, 8, 4))
+    await c.child_in_need_plan_ended(D(2026, 3, 2))
+
+
+async def transfer_in_without_a_plan(c: Child) -> None:
+    await c.referred(D(2025, 11, 3), "LOCAL_AUTHORITY_EXTERNAL")
+    await c.accepted(D(2025, 11, 4))
+    await c.transfer_in_conference(D(2025, 11, 17))
+
+
+async def closed_before_year_end_authorised_after(c: Child) -> None:
+    # The closure happened on 20 March; the manager agreed on 3 April, after the year
+    # end: the episode was closed at 31 March (the date it happened decides).
+    await c.referred(D(2025, 10, 20))
+    await c.accepted(D(2025, 10, 21))
+    await c.assessment_started(D(2025, 10, 21))
+    await c.assessment_authorised(D(2025, 12, 10), D(2025, 12, 12))
+    await c.closed(
+        D(2026, 3, 20), "RC9_CLOSED_AFTER_ASSESSMENT_REFERRED_TO_EARLY_HELP", D(2026, 4, 3)
+    )
+
+
+async def closure_proposed_but_not_agreed_at_year_end(c: Child) -> None:
+    # Proposed, not authorised: the episode is still open; nothing is closed until a
+    # manager agrees.
+    await c.referred(D(2025, 9, 15))
+    await c.accepted(D(2025, 9, 16))
+    await c.assessment_started(D(2025, 9, 16))
+    await c.assessment_authorised(D(2025, 11, 14), D(2025, 11, 17))
+    await c.closure_proposed(D(2026, 3, 27), RC7)
+
+
+async def closed_on_the_year_end(c: Child) -> None:
+    await c.referred(D(2026, 1, 19))
+    await c.accepted(D(2026, 1, 20))
+    await c.assessment_started(D(2026, 1, 20))
+    await c.assessment_returned(D(2026, 3, 13), D(2026, 3, 16))
+    await c.assessment_authorised(
+        D(2026, 3, 20), D(2026, 3, 23), ("ALCOHOL_MISUSE_PARENT_OR_CARER",)
+    )
+    await c.closed(D(2026, 3, 31), "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION")
+
+
+async def looked_after_from_an_open_episode(c: Child) -> None:
+    await c.referred(D(2025, 5, 19), "POLICE")
+    await c.accepted(D(2025, 5, 19))
+    await c.strategy_discussion(D(2025, 5, 19))
+    await c.enquiry_concluded(D(2025, 5, 23), conference=False)
+    await c.looked_after(D(2025, 5, 23), "L1_POLICE_PROTECTION")
+
+
 # Each scenario: the child, what they were on 30 September 2025 and on 31 March 2026.
 SCENARIOS: list[tuple[Scenario, str, D, str, str]] = [
     (nfa_at_referral, "Ava Allen", D(2016, 3, 1), "", ""),
@@ -205,6 +287,18 @@ SCENARIOS: list[tuple[Scenario, str, D, str, str]] = [
     (looked_after_and_home_again, "Oli Owen", D(2010, 12, 24), "EL", ""),
     (referred_after_the_year_end, "Pip Park", D(2016, 1, 31), "", ""),
     (second_episode_in_the_year, "Rae Reid", D(2012, 3, 3), "", "E"),
+    (second_protection_plan_after_the_first_ended, "Sam Shaw", D(2019, 4, 19), "E", "EP"),
+    (referral_awaiting_its_decision_at_year_end, "Tia Todd", D(2013, 8, 8), "", "E"),
+    (child_in_need_plan_ended_episode_still_open, "Uma Usher", D(2008, 6, 30), "EN", "E"),
+    (transfer_in_without_a_plan, "Vic Vale", D(2011, 11, 11), "", "E"),
+    (closed_before_year_end_authorised_after, "Wyn Webb", D(2014, 4, 14), "", ""),
+    (closure_proposed_but_not_agreed_at_year_end, "Xan Young", D(2015, 5, 15), "E", "E"),
+    (closed_on_the_year_end, "Yas Zane", D(2016, 6, 16), "", ""),
+    (looked_after_from_an_open_episode, "Zoe Abbot", D(2009, 9, 19), "EL", "EL"),
+]
+# Unborn at the referral: the expected date of birth is after the year end.
+UNBORN: list[tuple[Scenario, str, D, str, str]] = [
+    (unborn_child_on_a_pre_birth_plan, "Baby Cross", D(2026, 5, 20), "", "EP"),
 ]
 CATEGORIES = {
     "E": "openEpisodes",
@@ -238,12 +332,17 @@ async def test_the_as_at_view_counts_the_year_from_the_dates_things_happened(
         child = Child(client, settings, name, born)
         await scenario(child)
         children[name] = child
+    for scenario, name, due, _, _ in UNBORN:
+        child = Child(client, settings, name, due, unborn=True)
+        await scenario(child)
+        children[name] = child
+    everyone = [*SCENARIOS, *UNBORN]
     for on, column in ((MID_YEAR, 3), (YEAR_END, 4)):
         view = (await graphql(client, analyst(settings), AS_AT, {"on": on.isoformat()}))["asAt"]
         assert view["on"] == on.isoformat()
         for letter, category in CATEGORIES.items():
             expected = sorted(
-                (children[row[1]].child_id, row[1]) for row in SCENARIOS if letter in row[column]
+                (children[row[1]].child_id, row[1]) for row in everyone if letter in row[column]
             )
             found = view[category]
             assert sorted((c["childId"], c["name"]) for c in found["children"]) == expected, (
