@@ -1,12 +1,15 @@
-"""The case journey: a record's state (a child's case, a period of care), its steps, its events.
+"""The case journey: a record's state (an episode of need and its records, a period of
+care, a plan for adoption), its steps, its events.
 
-Every process runs on the same shape: the record (`Referral` for the CIN episode,
-`PeriodOfCare` for a child looked after) is ABOUT the child and holds `status` and
-`version`; its steps (assessments, plans, conferences, reviews, visits, SSDA903 episodes)
-are `Step` nodes PART_OF it, each with its due date and rule; every action leaves a
-`JourneyEvent` for the chronology. One statement per action, guarded by the record's
-status and version, applies everything the workflow computed (due dates arrive as
-parameters: no date arithmetic here).
+Every process runs on the same shape: the record is ABOUT the child and holds `status`,
+`version`, `recordedBy`/`recordedAt`; its steps (reviews, visits, conferences, SSDA903
+episodes) are `Step` nodes PART_OF it, each with its due date and rule; every action
+leaves a `JourneyEvent` for the chronology. An episode of need is the `Referral`; its
+assessments, section 47 enquiries, initial conferences and plans are records IN_EPISODE
+of it, written and guarded together with it (the episode's version advances with every
+write inside it). One statement per action, guarded by status and version, applies
+everything the workflow computed (due dates arrive as parameters: no date arithmetic
+here).
 """
 
 from __future__ import annotations

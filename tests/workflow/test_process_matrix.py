@@ -9,6 +9,7 @@ and a refused action writes nothing. No pair may crash.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import date, timedelta
 from typing import Any
@@ -472,3 +473,49 @@ async def test_four_eyes_and_backdated_authorisation(store: FalkorDBStore) -> No
     assert isinstance(authorised, dict), authorised
     assert authorised["record"]["authorisedDate"] == date(2026, 4, 1)
     assert authorised["record"]["status"] == table.AssessmentState.AUTHORISED
+
+
+async def test_racing_actions_in_one_episode_cannot_both_pass_its_rules(
+    store: FalkorDBStore,
+) -> None:
+    # A conference making a CP plan and a new CIN plan, each checked against the episode
+    # as it was before the other: the episode's version lets only one of them write.
+    walk = Journey(store, table.Process.INITIAL_CONFERENCE)
+    await walk.start("racing")
+    _, conference_version, _ = await walk.state()
+    episode = await walk.episode()
+    plan, cin_plan = await asyncio.gather(
+        journey.perform(
+            store,
+            SCOPE,
+            table.Process.INITIAL_CONFERENCE,
+            walk.record_id,
+            "holdInitialConference",
+            conference_version,
+            walk._input("holdInitialConference", {}),
+            CLOCK,
+        ),
+        journey.perform(
+            store,
+            SCOPE,
+            _CASE,
+            walk.episode_id,
+            "startChildInNeedPlan",
+            episode.version,
+            walk._input("startChildInNeedPlan", {}),
+            CLOCK,
+        ),
+    )
+    outcomes = [isinstance(result, dict) for result in (plan, cin_plan)]
+    assert sorted(outcomes) == [False, True], (plan, cin_plan)
+    refused = cin_plan if isinstance(plan, dict) else plan
+    assert isinstance(refused, TransitionRefused)
+    after = await walk.episode()
+    open_plans = [
+        entry["record"]["process"]
+        for entry in after.processes
+        if entry["record"]["process"]
+        in (table.Process.CHILD_PROTECTION_PLAN, table.Process.CHILD_IN_NEED_PLAN)
+        and entry["record"]["status"] == table.PlanState.ACTIVE
+    ]
+    assert len(open_plans) == 1
