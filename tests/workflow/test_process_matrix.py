@@ -519,3 +519,18 @@ async def test_racing_actions_in_one_episode_cannot_both_pass_its_rules(
         and entry["record"]["status"] == table.PlanState.ACTIVE
     ]
     assert len(open_plans) == 1
+
+
+async def test_a_plan_cannot_end_another_before_that_one_started(store: FalkorDBStore) -> None:
+    walk = Journey(store, table.Process.CHILD_IN_NEED_PLAN)
+    await walk.start("backdated-plan")
+    cin_plan = await journey.read_record(store, SCOPE, walk.process, walk.record_id)
+    assert cin_plan is not None
+    before = await _snapshot(walk)
+    earlier = (cin_plan.facts["startDate"] - timedelta(days=1)).isoformat()
+    refused = await walk.act_on(
+        _CASE, walk.episode_id, "holdTransferInConference", {"heldOn": earlier}
+    )
+    assert isinstance(refused, TransitionRefused), refused
+    assert f"{walk.record_id} started on" in refused.reason
+    assert await _snapshot(walk) == before

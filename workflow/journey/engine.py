@@ -175,6 +175,12 @@ def _apply_rules(
             )
             return f"{rule.reason} ({names})"
         for open_record in _open_in_episode(record, rule.ends_open):
+            started = open_record.get("startDate")
+            if isinstance(started, date) and started > on:
+                return (
+                    f"{rule.reason}, and {open_record['id']} started on {started.isoformat()}, "
+                    f"after {on.isoformat()}"
+                )
             state = table.ENDED_STATE[table.Process(open_record["process"])]
             ended.append(EndedRecord(open_record["id"], state, on))
     return None
