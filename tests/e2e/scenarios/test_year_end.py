@@ -268,6 +268,54 @@ async def looked_after_from_an_open_episode(c: Child) -> None:
     await c.looked_after(D(2025, 5, 23), "L1_POLICE_PROTECTION")
 
 
+async def assessment_still_open_at_year_end(c: Child) -> None:
+    await c.referred(D(2026, 3, 9), "GENERAL_PRACTITIONER")
+    await c.accepted(D(2026, 3, 10), "N3_PARENTAL_DISABILITY_OR_ILLNESS")
+    await c.assessment_started(D(2026, 3, 11))
+
+
+async def enquiry_and_conference_due_at_year_end(c: Child) -> None:
+    await c.referred(D(2026, 3, 16), "POLICE")
+    await c.strategy_discussion(D(2026, 3, 16))
+    await c.accepted(D(2026, 3, 17))
+    await c.enquiry_concluded(D(2026, 3, 24), conference=True)
+
+
+async def protection_plan_across_the_whole_year(c: Child) -> None:
+    await c.referred(D(2024, 11, 4))
+    await c.accepted(D(2024, 11, 5))
+    await c.strategy_discussion(D(2024, 11, 5))
+    await c.assessment_started(D(2024, 11, 5))
+    await c.enquiry_concluded(D(2024, 11, 12), conference=True)
+    await c.conference(D(2024, 11, 25), "EMO_EMOTIONAL_ABUSE")
+    await c.assessment_authorised(D(2024, 12, 20), D(2024, 12, 23))
+    await c.review_conference(D(2025, 2, 21))
+    await c.review_conference(D(2025, 8, 15))
+    await c.review_conference(D(2026, 2, 13))
+
+
+async def child_in_need_plan_the_day_after_protection_ends(c: Child) -> None:
+    await c.referred(D(2025, 7, 14))
+    await c.accepted(D(2025, 7, 15))
+    await c.strategy_discussion(D(2025, 7, 15))
+    await c.enquiry_concluded(D(2025, 7, 22), conference=True)
+    await c.conference(D(2025, 8, 1), "NEG_NEGLECT")
+    await c.protection_plan_ended(D(2025, 9, 30))
+    await c.child_in_need_plan(D(2025, 10, 1))
+
+
+async def closed_and_referred_again_the_same_year(c: Child) -> None:
+    await c.referred(D(2025, 5, 27))
+    await c.accepted(D(2025, 5, 28))
+    await c.assessment_started(D(2025, 5, 28))
+    await c.assessment_authorised(D(2025, 7, 4), D(2025, 7, 7))
+    await c.child_in_need_plan(D(2025, 7, 14))
+    await c.closed(D(2025, 9, 1), "RC3_CHILD_ARRANGEMENTS_ORDER")
+    await c.referred(D(2026, 2, 9), "HOUSING")
+    await c.accepted(D(2026, 2, 10))
+    await c.child_in_need_plan(D(2026, 3, 2))
+
+
 # Each scenario: the child, what they were on 30 September 2025 and on 31 March 2026.
 SCENARIOS: list[tuple[Scenario, str, D, str, str]] = [
     (nfa_at_referral, "Ava Allen", D(2016, 3, 1), "", ""),
@@ -295,6 +343,12 @@ SCENARIOS: list[tuple[Scenario, str, D, str, str]] = [
     (closure_proposed_but_not_agreed_at_year_end, "Xan Young", D(2015, 5, 15), "E", "E"),
     (closed_on_the_year_end, "Yas Zane", D(2016, 6, 16), "", ""),
     (looked_after_from_an_open_episode, "Zoe Abbot", D(2009, 9, 19), "EL", "EL"),
+    (assessment_still_open_at_year_end, "Abe Baker", D(2012, 1, 12), "", "E"),
+    (enquiry_and_conference_due_at_year_end, "Bea Carter", D(2018, 2, 28), "", "E"),
+    (protection_plan_across_the_whole_year, "Cal Dixon", D(2020, 3, 3), "EP", "EP"),
+    # The CP plan ended on 30 September: not on a plan that day; a CIN plan from the next.
+    (child_in_need_plan_the_day_after_protection_ends, "Dee Evans", D(2014, 4, 1), "E", "EN"),
+    (closed_and_referred_again_the_same_year, "Eli Frost", D(2011, 10, 31), "", "EN"),
 ]
 # Unborn at the referral: the expected date of birth is after the year end.
 UNBORN: list[tuple[Scenario, str, D, str, str]] = [
