@@ -662,6 +662,12 @@ EPISODE_RULES: Final[tuple[EpisodeRule, ...]] = (
 )
 
 
+# Working Together 2023 / CIN census: a child protection plan ends the day the child
+# becomes looked after (the period of care's start; graph/cypher/journey.py applies it in
+# the statement that starts the period of care, so the two cannot disagree).
+ENDED_ON_BECOMING_LOOKED_AFTER: Final = (Process.CHILD_PROTECTION_PLAN, "BECAME_LOOKED_AFTER")
+
+
 def is_open(process: Process, state: str) -> bool:
     """Whether a record of an episode process in `state` is still open."""
     return state not in FINISHED_STATES[process]

@@ -211,6 +211,23 @@ RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
 TRANSITIONS: Final = {label: transition_statement(label) for label in RECORD_DATES}
 RECORD_STATES: Final = {label: record_state_statement(label) for label in RECORD_DATES}
 
+# workflow/process.py ENDED_ON_BECOMING_LOOKED_AFTER: a child protection plan ends the day
+# the child becomes looked after (its scheduled steps are cancelled, its episode moves on).
+PLAN_ENDED_ON_BECOMING_LOOKED_AFTER: Final = ("ChildProtectionPlan", "BECAME_LOOKED_AFTER")
+_END_PLAN_ON_BECOMING_LOOKED_AFTER = f"""
+OPTIONAL MATCH (c)<-[:ABOUT]-(plan:{PLAN_ENDED_ON_BECOMING_LOOKED_AFTER[0]} {{status: 'ACTIVE'}})
+      -[:IN_EPISODE]->(planEpisode:Referral)
+WHERE plan.startDate <= date($dates.startDate)
+OPTIONAL MATCH (plan)<-[:PART_OF]-(due:Step {{status: 'OPEN'}})
+FOREACH (_ IN CASE WHEN due IS NULL THEN [] ELSE [1] END | SET due.status = 'CANCELLED')
+WITH DISTINCT c, w, plan, planEpisode
+FOREACH (_ IN CASE WHEN plan IS NULL THEN [] ELSE [1] END |
+    SET plan.status = 'ENDED', plan.endDate = date($dates.startDate),
+        plan.endReason = '{PLAN_ENDED_ON_BECOMING_LOOKED_AFTER[1]}',
+        plan.version = plan.version + 1, plan.updatedAt = $now, plan.updatedBy = $viewer,
+        planEpisode.version = planEpisode.version + 1)
+WITH DISTINCT c, w"""
+
 # A child is looked after in at most one period of care at a time; the guard is in the
 # statement so two racing starts cannot both pass it (FalkorDB serialises writes).
 START_PERIOD_OF_CARE = f"""
@@ -219,6 +236,7 @@ MATCH (c:Child {{id: $childId}})
 WITH c, [(c)<-[:ABOUT]-(open:PeriodOfCare) WHERE open.status IN $openStates | open.id] AS open
 WHERE size(open) = 0
 MATCH (w:Worker {{id: $viewer}})
+{_END_PLAN_ON_BECOMING_LOOKED_AFTER}
 CREATE (r:PeriodOfCare {{id: $recordId, status: $from, version: 0, createdAt: $now,
         recordedAt: $now, recordedBy: $viewer}})
 CREATE (r)-[:ABOUT]->(c)

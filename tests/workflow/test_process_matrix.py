@@ -534,3 +534,13 @@ async def test_a_plan_cannot_end_another_before_that_one_started(store: FalkorDB
     assert isinstance(refused, TransitionRefused), refused
     assert f"{walk.record_id} started on" in refused.reason
     assert await _snapshot(walk) == before
+
+
+def test_the_plan_the_period_of_care_ends_is_the_one_the_table_names() -> None:
+    from graph.cypher.journey import PLAN_ENDED_ON_BECOMING_LOOKED_AFTER
+    from workflow.journey.case import PlanEndReason
+
+    process, reason = table.ENDED_ON_BECOMING_LOOKED_AFTER
+    assert (table.RECORD_LABELS[process], reason) == PLAN_ENDED_ON_BECOMING_LOOKED_AFTER
+    assert reason in set(PlanEndReason)
+    assert table.PlanState.ENDED in table.FINISHED_STATES[process]

@@ -92,6 +92,14 @@ class Child:
         self.case = found["case"]
         return self
 
+    async def refreshed(self) -> dict[str, Any]:
+        """The current episode, read again."""
+        found = await graphql(
+            self.client, self.worker, CASE.format(fields=CASE_FIELDS), {"id": self.case["id"]}
+        )
+        self.case = found["case"]
+        return self.case
+
     async def _act(self, action: str, record: dict[str, Any], data: dict[str, Any]) -> None:
         self.case = _ok(await act(self.client, self.worker, action, record, data))
 

@@ -163,7 +163,14 @@ async def protection_plan_ends_when_looked_after(c: Child) -> None:
     await c.enquiry_concluded(D(2025, 8, 26), conference=True)
     await c.conference(D(2025, 9, 5), "NEG_NEGLECT")
     await c.looked_after(D(2025, 12, 8))
-    await c.protection_plan_ended(D(2025, 12, 8), "BECAME_LOOKED_AFTER")
+    # The plan ends by itself the day the child becomes looked after.
+    plan = (await c.refreshed())["childProtectionPlans"][-1]
+    assert (plan["status"], plan["endDate"], plan["endReason"]) == (
+        "ENDED",
+        "2025-12-08",
+        "BECAME_LOOKED_AFTER",
+    )
+    assert not [step for step in plan["steps"] if step["status"] == "OPEN"]
 
 
 async def looked_after_and_home_again(c: Child) -> None:
