@@ -51,6 +51,19 @@ EDUCATION_ONLY: Final = _for(Audience.EDUCATION)
 HEALTH_ONLY: Final = _for(Audience.HEALTH)
 
 
+# Every record of an episode of need (schema/journey_types.py EpisodeRecord) has these.
+_EPISODE_RECORD_FIELDS: Final = (
+    "id",
+    "caseId",
+    "childId",
+    "version",
+    "awaitingAuthorisationOf",
+    "allowedActions",
+    "recordedBy",
+    "recordedAt",
+    "steps",
+)
+
 # Type name -> field name (as in GraphQL) -> policy. Internal is the default a reviewer
 # sees written out: sharing with a partner is always an explicit entry.
 _TABLE: dict[str, dict[str, FieldPolicy]] = {
@@ -78,6 +91,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "myWork": INTERNAL,
         "teamWork": INTERNAL,
         "case": INTERNAL,
+        "asAt": INTERNAL,
         "periodOfCare": INTERNAL,
         "adoptionPlan": INTERNAL,
         "fosteringHouseholds": INTERNAL,
@@ -106,19 +120,25 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "replayFailedOutboxItems": INTERNAL,
         # ---- the case journey ----
         "decideReferral": INTERNAL,
+        "closeWithNoFurtherAction": INTERNAL,
         "startAssessment": INTERNAL,
-        "completeAssessment": INTERNAL,
-        "startChildInNeedPlan": INTERNAL,
-        "reviewChildInNeedPlan": INTERNAL,
-        "recordVisit": INTERNAL,
         "holdStrategyDiscussion": INTERNAL,
+        "holdTransferInConference": INTERNAL,
+        "startChildInNeedPlan": INTERNAL,
+        "closeCase": INTERNAL,
+        "completeAssessment": INTERNAL,
         "requestInitialConference": INTERNAL,
         "concludeEnquiryWithoutConference": INTERNAL,
         "holdInitialConference": INTERNAL,
         "holdReviewConference": INTERNAL,
         "holdCoreGroup": INTERNAL,
+        "recordChildProtectionVisit": INTERNAL,
         "endChildProtectionPlan": INTERNAL,
-        "closeCase": INTERNAL,
+        "reviewChildInNeedPlan": INTERNAL,
+        "recordChildInNeedVisit": INTERNAL,
+        "endChildInNeedPlan": INTERNAL,
+        "authoriseAssessment": INTERNAL,
+        "returnAssessmentForRework": INTERNAL,
         "changePlacement": INTERNAL,
         "changeLegalStatus": INTERNAL,
         "holdLookedAfterReview": INTERNAL,
@@ -232,7 +252,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "decisionDue",
                 "decisionDate",
                 "recordedAt",
+                "recordedBy",
                 "finalisedAt",
+                "finalisedBy",
                 "referralId",
                 "version",
             )
@@ -407,6 +429,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "inTouch",
             "activity",
             "accommodation",
+            "recordedBy",
+            "recordedAt",
         )
     },
     "Case": {
@@ -417,16 +441,77 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "status",
             "version",
             "referralDate",
+            "referralSource",
             "primaryNeed",
             "decisionDue",
             "decisionDate",
             "closureDate",
             "closureReason",
+            "noFurtherAction",
             "awaitingAuthorisationOf",
             "allowedActions",
+            "recordedBy",
+            "recordedAt",
             "steps",
+            "assessments",
+            "section47Enquiries",
+            "initialConferences",
+            "childProtectionPlans",
+            "childInNeedPlans",
         )
     },
+    **{
+        type_name: {name: INTERNAL for name in (*_EPISODE_RECORD_FIELDS, *own)}
+        for type_name, own in {
+            "Assessment": (
+                "status",
+                "startDate",
+                "dueDate",
+                "completedDate",
+                "authorisedDate",
+                "factors",
+                "lateReason",
+            ),
+            "Section47Enquiry": (
+                "status",
+                "strategyDiscussionDate",
+                "initialConferenceTarget",
+                "endDate",
+                "conferenceRequired",
+            ),
+            "InitialChildProtectionConference": (
+                "status",
+                "dueDate",
+                "heldDate",
+                "transferIn",
+                "section47EnquiryId",
+            ),
+            "ChildProtectionPlan": (
+                "status",
+                "startDate",
+                "endDate",
+                "endReason",
+                "transferIn",
+                "conferenceId",
+                "initialCategoriesOfAbuse",
+                "latestCategoriesOfAbuse",
+                "reviewDates",
+            ),
+            "ChildInNeedPlan": ("status", "startDate", "endDate"),
+        }.items()
+    },
+    "AsAt": {
+        name: INTERNAL
+        for name in (
+            "on",
+            "openEpisodes",
+            "childProtectionPlans",
+            "childInNeedPlans",
+            "lookedAfter",
+        )
+    },
+    "AsAtCategory": {"count": INTERNAL, "children": INTERNAL},
+    "AsAtChild": {"childId": INTERNAL, "name": INTERNAL},
     "PeriodOfCare": {
         name: INTERNAL
         for name in (
@@ -441,6 +526,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "placementType",
             "awaitingAuthorisationOf",
             "allowedActions",
+            "recordedBy",
+            "recordedAt",
             "steps",
         )
     },

@@ -173,7 +173,6 @@ class Driver:
         self.worker = AccessScope(viewer=WORKER, team=team, view_all=False, now_ms=now_ms)
         self.manager = AccessScope(viewer=MANAGER, team=team, view_all=False, now_ms=now_ms)
         self.clock = Clock(today=today, calendar=calendar, standards=DEFAULT_LOCAL_STANDARDS)
-        self.versions: dict[str, int] = {}
 
     def wd(self, start: date, days: int) -> date:
         return self.calendar.add_working_days(start, days)
@@ -212,40 +211,69 @@ class Driver:
             self.clock,
         )
         assert isinstance(done, dict), (action, done)
-        if done["record"].get("pendingAction"):
-            done = await journey.authorise(
-                self.store, self.manager, process, record_id, done["record"]["version"], self.clock
+        if proposed_on := done["record"].get("pendingOn"):
+            # The manager authorises on the day the work was done.
+            authorised = await journey.authorise(
+                self.store,
+                self.manager,
+                process,
+                record_id,
+                done["record"]["version"],
+                self.clock,
+                date.fromisoformat(proposed_on),
             )
-            assert isinstance(done, dict), done
-        self.versions[record_id] = done["record"]["version"]
+            assert isinstance(authorised, dict), authorised
+            done = authorised
         return done
 
     async def _version(self, process: table.Process, record_id: str) -> int:
-        # Each action answers the record's new version: only the first needs a read.
-        if record_id not in self.versions:
-            record = await journey.read_record(self.store, self.worker, process, record_id)
-            assert record is not None, record_id
-            self.versions[record_id] = record.version
-        return self.versions[record_id]
+        # Records of an episode move when others in it do (the episode's rules may end
+        # them): read the version each time.
+        record = await journey.read_record(self.store, self.worker, process, record_id)
+        assert record is not None, record_id
+        return record.version
 
-    async def assessed(self, referral_id: str, referred: date, factors: list[str]) -> None:
-        """Referral decided and authorised, assessment started, completed and authorised."""
-        case = table.Process.CASE
+    async def decided(self, referral_id: str, referred: date) -> None:
+        """The referral accepted the next working day (neglect), and authorised."""
         await self.act(
-            case,
+            table.Process.CASE,
             referral_id,
             "decideReferral",
             decidedOn=self.wd(referred, 1),
             primaryNeed=PrimaryNeedCode.N1_ABUSE_OR_NEGLECT.value,
         )
-        await self.act(case, referral_id, "startAssessment", startedOn=self.wd(referred, 2))
+
+    async def open_record(
+        self, referral_id: str, process: table.Process, action: str, **raw: Any
+    ) -> str:
+        """Take an episode action that opens a record of `process`; the new record's id."""
+        row = await self.act(table.Process.CASE, referral_id, action, **raw)
+        return newest(row, process)
+
+    async def assessed(
+        self, referral_id: str, referred: date, factors: list[str], completed_after: int = 25
+    ) -> None:
+        """Referral decided and authorised, assessment started, completed and authorised."""
+        await self.decided(referral_id, referred)
+        assessment = await self.open_record(
+            referral_id, ASSESSMENT, "startAssessment", startedOn=self.wd(referred, 2)
+        )
         await self.act(
-            case,
-            referral_id,
+            ASSESSMENT,
+            assessment,
             "completeAssessment",
-            completedOn=self.wd(referred, 25),
+            completedOn=self.wd(referred, completed_after),
             factors=factors,
         )
+
+
+ASSESSMENT = table.Process.ASSESSMENT
+
+
+def newest(row: Row, process: table.Process) -> str:
+    """The latest record of `process` in the episode a journey row belongs to."""
+    found = [p["record"] for p in row["processes"] if p["record"]["process"] == process.value]
+    return str(max(found, key=lambda record: record["createdAt"])["id"])
 
 
 def _plain(raw: dict[str, Any]) -> dict[str, Any]:
@@ -265,47 +293,76 @@ async def child_in_need(driver: Driver, child_id: str) -> None:
     await driver.assessed(
         referral, referred, [AssessmentFactor.MENTAL_HEALTH_PARENT_OR_CARER.value]
     )
-    case = table.Process.CASE
     start = driver.wd(referred, 32)
-    await driver.act(case, referral, "startChildInNeedPlan", startDate=start)
-    await driver.act(case, referral, "recordVisit", visitedOn=driver.wd(start, 15), seenAlone=True)
+    plan = await driver.open_record(
+        referral, table.Process.CHILD_IN_NEED_PLAN, "startChildInNeedPlan", startDate=start
+    )
+    await driver.act(
+        table.Process.CHILD_IN_NEED_PLAN,
+        plan,
+        "recordChildInNeedVisit",
+        visitedOn=driver.wd(start, 15),
+        seenAlone=True,
+    )
 
 
 async def child_protection(driver: Driver, child_id: str) -> None:
+    """The strategy discussion, the section 47 enquiry and the assessment all start the day
+    after the referral and run side by side; the conference is held (and the plan made)
+    before the assessment is authorised."""
     referred = driver.today - timedelta(days=160)
     _, referral = await driver.referral(child_id, referred)
-    await driver.assessed(
-        referral, referred, [AssessmentFactor.DOMESTIC_ABUSE_PARENT_OR_CARER.value]
+    await driver.decided(referral, referred)
+    strategy = driver.wd(referred, 1)
+    assessment = await driver.open_record(
+        referral, ASSESSMENT, "startAssessment", startedOn=strategy
     )
-    await _protection_plan(
-        driver, referral, driver.wd(referred, 27), CategoryOfAbuse.EMO_EMOTIONAL_ABUSE
+    await _protection_plan(driver, referral, strategy, CategoryOfAbuse.EMO_EMOTIONAL_ABUSE)
+    await driver.act(
+        ASSESSMENT,
+        assessment,
+        "completeAssessment",
+        completedOn=driver.wd(referred, 30),
+        factors=[AssessmentFactor.DOMESTIC_ABUSE_PARENT_OR_CARER.value],
     )
 
 
 async def _protection_plan(
     driver: Driver, referral: str, strategy: date, category: CategoryOfAbuse
 ) -> Row:
-    case = table.Process.CASE
-    await driver.act(case, referral, "holdStrategyDiscussion", heldOn=strategy)
-    await driver.act(case, referral, "requestInitialConference", concludedOn=driver.wd(strategy, 8))
-    # Working Together 2023: the ICPC within 15 working days of the strategy discussion.
-    conference = driver.wd(strategy, 12)
+    enquiry = await driver.open_record(
+        referral, table.Process.SECTION_47_ENQUIRY, "holdStrategyDiscussion", heldOn=strategy
+    )
     row = await driver.act(
-        case,
-        referral,
+        table.Process.SECTION_47_ENQUIRY,
+        enquiry,
+        "requestInitialConference",
+        concludedOn=driver.wd(strategy, 8),
+    )
+    # Working Together 2023: the ICPC within 15 working days of the strategy discussion.
+    held = driver.wd(strategy, 12)
+    row = await driver.act(
+        table.Process.INITIAL_CONFERENCE,
+        newest(row, table.Process.INITIAL_CONFERENCE),
         "holdInitialConference",
-        heldOn=conference,
+        heldOn=held,
         planRequired=True,
         categoriesOfAbuse=[category.value],
     )
-    if driver.wd(conference, 8) <= driver.today:
-        row = await driver.act(case, referral, "holdCoreGroup", heldOn=driver.wd(conference, 8))
+    plan_process = table.Process.CHILD_PROTECTION_PLAN
+    plan = newest(row, plan_process)
+    if driver.wd(held, 8) <= driver.today:
+        row = await driver.act(plan_process, plan, "holdCoreGroup", heldOn=driver.wd(held, 8))
         row = await driver.act(
-            case, referral, "recordVisit", visitedOn=driver.wd(conference, 9), seenAlone=True
+            plan_process,
+            plan,
+            "recordChildProtectionVisit",
+            visitedOn=driver.wd(held, 9),
+            seenAlone=True,
         )
     review_due = _due(row, "CHILD_PROTECTION_REVIEW")
     if review_due is not None and review_due <= driver.today:
-        row = await driver.act(case, referral, "holdReviewConference", heldOn=review_due)
+        row = await driver.act(plan_process, plan, "holdReviewConference", heldOn=review_due)
     return row
 
 
@@ -335,21 +392,8 @@ async def pre_birth(driver: Driver, journey_row: dict[str, Any]) -> str:
         bulk.LOAD_RELATIONSHIPS,
         {"rows": [{"from": child_id, "to": journey_row["motherId"], "type": "MOTHER"}]},
     )
-    case = table.Process.CASE
-    await driver.act(
-        case,
-        referral,
-        "decideReferral",
-        decidedOn=driver.wd(referred, 1),
-        primaryNeed=PrimaryNeedCode.N1_ABUSE_OR_NEGLECT.value,
-    )
-    await driver.act(case, referral, "startAssessment", startedOn=driver.wd(referred, 2))
-    await driver.act(
-        case,
-        referral,
-        "completeAssessment",
-        completedOn=driver.wd(referred, 15),
-        factors=[AssessmentFactor.DRUG_MISUSE_PARENT_OR_CARER.value],
+    await driver.assessed(
+        referral, referred, [AssessmentFactor.DRUG_MISUSE_PARENT_OR_CARER.value], 15
     )
     await _protection_plan(driver, referral, driver.wd(referred, 16), CategoryOfAbuse.NEG_NEGLECT)
     return child_id

@@ -18,6 +18,12 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "Involvement",
     "Contact",
     "Referral",
+    # The episode of need's own processes (workflow/process.py).
+    "Assessment",
+    "Section47Enquiry",
+    "InitialChildProtectionConference",
+    "ChildProtectionPlan",
+    "ChildInNeedPlan",
     # The case journey: periods of care, their steps and the events of the chronology.
     "PeriodOfCare",
     "AdoptionPlan",

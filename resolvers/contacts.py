@@ -29,13 +29,17 @@ async def record_contact(
 
 
 async def finalise_contact(
-    context: HubContext, contact_id: str, outcome: contacts.ContactOutcome, version: int | None
-) -> Row | NotFound | TransitionRefused | NotAuthorised:
-    """Finalise a contact with the front door's decision."""
+    context: HubContext,
+    contact_id: str,
+    outcome: contacts.ContactOutcome,
+    version: int | None,
+    on: date | None,
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """Finalise a contact with the front door's decision, dated `on` (default today)."""
     if refused := refuse_case_writes(context):
         return refused
     result = await contacts.finalise_contact(
-        context.store, context.scope, contact_id, outcome, version, date.today()
+        context.store, context.scope, contact_id, outcome, version, on or date.today()
     )
     if isinstance(result, dict):
         # The file now exists (and a referral may have made the child a child in

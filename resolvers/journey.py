@@ -14,7 +14,13 @@ from workflow import journey
 from workflow import process as table
 from workflow.journey import adoption, care
 from workflow.journey.effects import Clock
-from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.outcomes import (
+    FieldProblem,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    TransitionRefused,
+)
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
 from workflow.validation import validate
 
@@ -55,6 +61,9 @@ def _changes_status(process: table.Process, action: str) -> bool:
     declared = table.transition(process, action)
     if declared is None or declared.awaiting is not None:
         return False
+    if process is table.Process.CASE:
+        # The episode's own actions open its records (a transfer-in plan among them).
+        return True
     return not set(declared.targets) <= declared.sources
 
 
@@ -85,26 +94,35 @@ async def perform(
 
 
 async def authorise(
-    context: HubContext, process: table.Process, record_id: str, version: int
+    context: HubContext,
+    process: table.Process,
+    record_id: str,
+    version: int,
+    on: date | None = None,
 ) -> Row | Outcome:
-    """A manager authorises what the record is waiting on: it takes effect now."""
+    """A manager authorises what the record is waiting on, on `on` (default today)."""
     if refused := _refuse(context, Capability.AUTHORISE, table.AUTHORISE):
         return refused
     result = await journey.authorise(
-        context.store, context.scope, process, record_id, version, clock(context)
+        context.store, context.scope, process, record_id, version, clock(context), on
     )
     await _recompute_if_changed(context, result, changed=True)
     return result
 
 
 async def return_for_rework(
-    context: HubContext, process: table.Process, record_id: str, version: int, reason: str
+    context: HubContext,
+    process: table.Process,
+    record_id: str,
+    version: int,
+    reason: str,
+    on: date | None = None,
 ) -> Row | Outcome:
-    """A manager sends a proposal back with the reason."""
+    """A manager sends a proposal back with the reason, on `on` (default today)."""
     if refused := _refuse(context, Capability.AUTHORISE, table.RETURN_FOR_REWORK):
         return refused
     return await journey.return_for_rework(
-        context.store, context.scope, process, record_id, version, reason, clock(context)
+        context.store, context.scope, process, record_id, version, reason, clock(context), on
     )
 
 
@@ -206,3 +224,19 @@ async def record(context: HubContext, process: table.Process, record_id: str) ->
     """A case or period of care with its steps, or None if missing or not visible."""
     found = await journey.read_record(context.store, context.scope, process, record_id)
     return journey.engine.as_row(found) if found else None
+
+
+async def as_at(
+    context: HubContext, on: date
+) -> dict[str, list[Row]] | NotAuthorised | InvalidInput:
+    """Per category (open episodes, CP plans, CIN plans, looked after), the children
+    whose record was open on `on`, for performance staff."""
+    if not can(context.principal, Capability.READ_ALL):
+        return NotAuthorised(reason="the as-at view is for performance and records staff")
+    if on > date.today():
+        return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
+    params = {**context.scope.params(), "asAt": on}
+    return {
+        category: await context.store.read(statement, params)
+        for category, statement in statements.AS_AT.items()
+    }

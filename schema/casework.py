@@ -31,7 +31,9 @@ class Contact:
     decision_due: date = strawberry.field(description="One working day after it was received")
     decision_date: date | None
     recorded_at: datetime
+    recorded_by: str | None = strawberry.field(description="The worker who recorded it")
     finalised_at: datetime | None
+    finalised_by: str | None = strawberry.field(description="The worker who finalised it")
     referral_id: strawberry.ID | None
     version: int
 
@@ -55,7 +57,9 @@ class Contact:
             decision_due=row["decisionDue"],
             decision_date=row.get("decisionDate"),
             recorded_at=recorded_at,
+            recorded_by=row.get("recordedBy"),
             finalised_at=_instant(row.get("finalisedAt")),
+            finalised_by=row.get("finalisedBy"),
             referral_id=strawberry.ID(referral_id) if referral_id else None,
             version=row["version"],
         )
@@ -179,7 +183,7 @@ RecordContactResult = Annotated[
     Contact | NotFound | NotAuthorised | InvalidInput, strawberry.union("RecordContactResult")
 ]
 FinaliseContactResult = Annotated[
-    FinalisedContact | NotFound | TransitionRefused | NotAuthorised,
+    FinalisedContact | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
     strawberry.union("FinaliseContactResult"),
 ]
 AddCaseNoteResult = Annotated[

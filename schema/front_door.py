@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -73,9 +74,16 @@ class FrontDoorMutations:
         contact_id: strawberry.ID,
         outcome: ContactOutcome,
         version: int | None = None,
+        on: Annotated[
+            date | None,
+            strawberry.argument(
+                description="The day the decision was made (default today; never in the "
+                "future, never before the contact was received)"
+            ),
+        ] = None,
     ) -> FinaliseContactResult:
         result = await contact_resolvers.finalise_contact(
-            info.context, contact_id, outcome, version
+            info.context, contact_id, outcome, version, on
         )
         return answer(
             result,

@@ -12,8 +12,9 @@ from auth.capabilities import Capability, can
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema import journey_inputs as inputs
+from schema.as_at import AsAt, AsAtResult
 from schema.inputs import plain_input
-from schema.journey_types import Case, CaseResult, PeriodOfCare, PeriodOfCareResult
+from schema.journey_types import Case, CaseResult, PeriodOfCare, PeriodOfCareResult, case_of
 from schema.outcomes import NotAuthorised, answer
 from schema.process_mutations import (
     RecordShape,
@@ -33,7 +34,18 @@ from schema.worklists import (
 )
 from workflow import process as table
 
-CASE = RecordShape(table.Process.CASE, "case_id", CaseResult, Case.from_row)
+CASE = RecordShape(table.Process.CASE, "case_id", CaseResult, case_of)
+ASSESSMENT = RecordShape(table.Process.ASSESSMENT, "assessment_id", CaseResult, case_of)
+ENQUIRY = RecordShape(
+    table.Process.SECTION_47_ENQUIRY, "section_47_enquiry_id", CaseResult, case_of
+)
+CONFERENCE = RecordShape(table.Process.INITIAL_CONFERENCE, "conference_id", CaseResult, case_of)
+CP_PLAN = RecordShape(
+    table.Process.CHILD_PROTECTION_PLAN, "child_protection_plan_id", CaseResult, case_of
+)
+CIN_PLAN = RecordShape(
+    table.Process.CHILD_IN_NEED_PLAN, "child_in_need_plan_id", CaseResult, case_of
+)
 CARE = RecordShape(
     table.Process.CARE, "period_of_care_id", PeriodOfCareResult, PeriodOfCare.from_row
 )
@@ -41,36 +53,54 @@ CARE = RecordShape(
 
 @strawberry.type
 class JourneyMutations:
+    # The episode of need: the decision on the referral, its work, its closure.
     decide_referral = action_mutation(CASE, "decideReferral", inputs.DecideReferralInput)
+    close_with_no_further_action = action_mutation(
+        CASE, "closeWithNoFurtherAction", inputs.CloseWithNoFurtherActionInput
+    )
     start_assessment = action_mutation(CASE, "startAssessment", inputs.StartAssessmentInput)
-    complete_assessment = action_mutation(
-        CASE, "completeAssessment", inputs.CompleteAssessmentInput
+    hold_strategy_discussion = action_mutation(
+        CASE, "holdStrategyDiscussion", inputs.HoldStrategyDiscussionInput
+    )
+    hold_transfer_in_conference = action_mutation(
+        CASE, "holdTransferInConference", inputs.HoldInitialConferenceInput
     )
     start_child_in_need_plan = action_mutation(
         CASE, "startChildInNeedPlan", inputs.StartChildInNeedPlanInput
     )
-    review_child_in_need_plan = action_mutation(CASE, "reviewChildInNeedPlan", inputs.HeldOnInput)
-    record_visit = action_mutation(CASE, "recordVisit", inputs.RecordVisitInput)
-    hold_strategy_discussion = action_mutation(
-        CASE, "holdStrategyDiscussion", inputs.HoldStrategyDiscussionInput
+    close_case = action_mutation(CASE, "closeCase", inputs.CloseCaseInput)
+    # The records of the episode.
+    complete_assessment = action_mutation(
+        ASSESSMENT, "completeAssessment", inputs.CompleteAssessmentInput
     )
     request_initial_conference = action_mutation(
-        CASE, "requestInitialConference", inputs.ConcludeEnquiryInput
+        ENQUIRY, "requestInitialConference", inputs.ConcludeEnquiryInput
     )
     conclude_enquiry_without_conference = action_mutation(
-        CASE, "concludeEnquiryWithoutConference", inputs.ConcludeEnquiryInput
+        ENQUIRY, "concludeEnquiryWithoutConference", inputs.ConcludeEnquiryInput
     )
     hold_initial_conference = action_mutation(
-        CASE, "holdInitialConference", inputs.HoldInitialConferenceInput
+        CONFERENCE, "holdInitialConference", inputs.HoldInitialConferenceInput
     )
     hold_review_conference = action_mutation(
-        CASE, "holdReviewConference", inputs.HoldReviewConferenceInput
+        CP_PLAN, "holdReviewConference", inputs.HoldReviewConferenceInput
     )
-    hold_core_group = action_mutation(CASE, "holdCoreGroup", inputs.HeldOnInput)
+    hold_core_group = action_mutation(CP_PLAN, "holdCoreGroup", inputs.HeldOnInput)
+    record_child_protection_visit = action_mutation(
+        CP_PLAN, "recordChildProtectionVisit", inputs.RecordVisitInput
+    )
     end_child_protection_plan = action_mutation(
-        CASE, "endChildProtectionPlan", inputs.HoldReviewConferenceInput
+        CP_PLAN, "endChildProtectionPlan", inputs.EndChildProtectionPlanInput
     )
-    close_case = action_mutation(CASE, "closeCase", inputs.CloseCaseInput)
+    review_child_in_need_plan = action_mutation(
+        CIN_PLAN, "reviewChildInNeedPlan", inputs.HeldOnInput
+    )
+    record_child_in_need_visit = action_mutation(
+        CIN_PLAN, "recordChildInNeedVisit", inputs.RecordVisitInput
+    )
+    end_child_in_need_plan = action_mutation(
+        CIN_PLAN, "endChildInNeedPlan", inputs.EndChildInNeedPlanInput
+    )
 
     change_placement = action_mutation(CARE, "changePlacement", inputs.ChangePlacementInput)
     change_legal_status = action_mutation(CARE, "changeLegalStatus", inputs.ChangeLegalStatusInput)
@@ -115,6 +145,14 @@ class JourneyMutations:
 
     return_case_for_rework = return_for_rework_mutation(
         CASE, "A manager returns the case's proposal for rework"
+    )
+
+    authorise_assessment = authorise_mutation(
+        ASSESSMENT, "A manager authorises a completed assessment"
+    )
+
+    return_assessment_for_rework = return_for_rework_mutation(
+        ASSESSMENT, "A manager returns a completed assessment for rework"
     )
 
     authorise_period_of_care = authorise_mutation(
@@ -162,6 +200,15 @@ class JourneyQueries:
     async def case(self, info: Info[HubContext, None], id: strawberry.ID) -> Case | None:
         record = await journey_resolvers.record(info.context, table.Process.CASE, id)
         return Case.from_row(record) if record else None
+
+    @strawberry.field(
+        description="What was open on a date (default today), for performance staff: "
+        "children with an episode of need, a CP plan, a CIN plan, looked after; with counts"
+    )
+    async def as_at(self, info: Info[HubContext, None], on: date | None = None) -> AsAtResult:
+        day = on or date.today()
+        result = await journey_resolvers.as_at(info.context, day)
+        return answer(result, lambda rows: AsAt.from_rows(day, rows))
 
     @strawberry.field(description="A period of care by id; null if there is none you may see")
     async def period_of_care(

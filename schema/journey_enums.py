@@ -9,8 +9,17 @@ from __future__ import annotations
 import strawberry
 
 from workflow import codes
+from workflow.journey.case import PlanEndReason
 from workflow.journey.effects import StepKind, StepStatus
-from workflow.process import AdoptionState, CareState, CaseState
+from workflow.process import (
+    AdoptionState,
+    AssessmentState,
+    CareState,
+    CaseState,
+    InitialConferenceState,
+    PlanState,
+    Section47State,
+)
 
 for _code_list in (
     codes.PrimaryNeedCode,
@@ -33,7 +42,20 @@ for _code_list in (
 ):
     strawberry.enum(_code_list, name=_code_list.__name__, description=_code_list.dfe_item)
 
-strawberry.enum(CaseState, name="CaseState", description="Where a child's case stands")
+strawberry.enum(CaseState, name="CaseState", description="Where an episode of need stands")
+strawberry.enum(AssessmentState, name="AssessmentState", description="Where an assessment stands")
+strawberry.enum(
+    Section47State, name="Section47State", description="Where a section 47 enquiry stands"
+)
+strawberry.enum(
+    InitialConferenceState,
+    name="InitialConferenceState",
+    description="Where an initial child protection conference stands",
+)
+strawberry.enum(PlanState, name="PlanState", description="A plan is active or has ended")
+strawberry.enum(
+    PlanEndReason, name="PlanEndReason", description="Why a child protection plan ended"
+)
 strawberry.enum(CareState, name="CareState", description="Where a period of care stands")
 strawberry.enum(AdoptionState, name="AdoptionState", description="Where a plan for adoption stands")
 strawberry.enum(StepKind, name="StepKind", description="A step of the case journey")

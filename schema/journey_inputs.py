@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from workflow import codes
+from workflow.journey.case import PlanEndReason
 
 
 @strawberry.input(description="The decision on a referral, for a manager to authorise")
@@ -70,6 +71,24 @@ class HoldReviewConferenceInput:
     held_on: date
     categories_of_abuse: list[codes.CategoryOfAbuse] | None = None
     late_reason: str | None = None
+
+
+@strawberry.input(description="No further action on a referral (closes the episode, RC7)")
+class CloseWithNoFurtherActionInput:
+    on: date
+    primary_need: codes.PrimaryNeedCode | None = None
+
+
+@strawberry.input(description="The end of a child protection plan")
+class EndChildProtectionPlanInput:
+    ended_on: date
+    reason: PlanEndReason
+    late_reason: str | None = None
+
+
+@strawberry.input(description="The end of a child in need plan")
+class EndChildInNeedPlanInput:
+    ended_on: date
 
 
 @strawberry.input(description="The closure of a case, for a manager to authorise")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.federation import type as entity_type
 from strawberry.types import Info
 
+import schema.enums
 import schema.journey_enums  # noqa: F401  (registers the enums with strawberry)
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
@@ -27,6 +28,11 @@ def _code[Code: codes.DfECode](code_list: type[Code], value: Any) -> Code | None
 
 def _codes[Code: codes.DfECode](code_list: type[Code], values: Any) -> list[Code]:
     return [code_list.from_code(value) for value in values or ()]
+
+
+def _recorded_at(record: dict[str, Any]) -> datetime | None:
+    instant = record.get("recordedAt") or record.get("createdAt")
+    return datetime.fromtimestamp(instant / 1000, tz=UTC) if isinstance(instant, int) else None
 
 
 @strawberry.type(description="A step of the journey, with its due date and whether it is late")
@@ -61,6 +67,8 @@ class JourneyStep:
     in_touch: codes.CareLeaverInTouch | None
     activity: codes.CareLeaverActivity | None
     accommodation: codes.CareLeaverAccommodation | None
+    recorded_by: str | None = strawberry.field(description="The worker who recorded the step")
+    recorded_at: datetime | None = strawberry.field(description="When the step was recorded")
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date) -> JourneyStep:
@@ -97,6 +105,8 @@ class JourneyStep:
             in_touch=_code(codes.CareLeaverInTouch, row.get("inTouch")),
             activity=_code(codes.CareLeaverActivity, row.get("activity")),
             accommodation=_code(codes.CareLeaverAccommodation, row.get("accommodation")),
+            recorded_by=row.get("recordedBy"),
+            recorded_at=_recorded_at(row),
         )
 
 
@@ -111,23 +121,220 @@ def _steps(rows: list[dict[str, Any]], today: date) -> list[JourneyStep]:
     return [JourneyStep.from_row(row, today) for row in ordered]
 
 
-@entity_type(keys=["id"], description="A child's case from referral to closure (one CIN episode)")
+def _ids(record: dict[str, Any], name: str) -> strawberry.ID | None:
+    value = record.get(name)
+    return strawberry.ID(value) if value else None
+
+
+@strawberry.type(description="What every record of an episode of need has (never served alone)")
+class EpisodeRecord:
+    id: strawberry.ID
+    case_id: strawberry.ID
+    child_id: strawberry.ID
+    version: int
+    awaiting_authorisation_of: str | None = strawberry.field(
+        description="The action a manager is asked to authorise, if any"
+    )
+    allowed_actions: list[str]
+    recorded_by: str | None = strawberry.field(description="The worker who opened the record")
+    recorded_at: datetime | None = strawberry.field(description="When the record was opened")
+    steps: list[JourneyStep]
+
+
+def _common(
+    process: table.Process, entry: dict[str, Any], case_id: str, child_id: str, today: date
+) -> dict[str, Any]:
+    record = entry["record"]
+    return {
+        "id": strawberry.ID(record["id"]),
+        "case_id": strawberry.ID(case_id),
+        "child_id": strawberry.ID(child_id),
+        "version": record["version"],
+        "awaiting_authorisation_of": record.get("pendingAction"),
+        "allowed_actions": list(table.allowed_actions(process, record["status"])),
+        "recorded_by": record.get("recordedBy"),
+        "recorded_at": _recorded_at(record),
+        "steps": _steps(entry["steps"], today),
+    }
+
+
+@strawberry.type(description="A child and family assessment (CIN census Assessments)")
+class Assessment(EpisodeRecord):
+    status: table.AssessmentState
+    start_date: date
+    due_date: date | None = strawberry.field(description="45 working days from the referral")
+    completed_date: date | None
+    authorised_date: date | None
+    factors: list[codes.AssessmentFactor]
+    late_reason: str | None
+
+    @classmethod
+    def of(cls, entry: dict[str, Any], case_id: str, child_id: str, today: date) -> Assessment:
+        record = entry["record"]
+        return cls(
+            **_common(table.Process.ASSESSMENT, entry, case_id, child_id, today),
+            status=table.AssessmentState(record["status"]),
+            start_date=record["startDate"],
+            due_date=record.get("dueDate"),
+            completed_date=record.get("completedDate"),
+            authorised_date=record.get("authorisedDate"),
+            factors=_codes(codes.AssessmentFactor, record.get("factors")),
+            late_reason=record.get("lateReason"),
+        )
+
+
+@strawberry.type(description="A section 47 enquiry, started by a strategy discussion")
+class Section47Enquiry(EpisodeRecord):
+    status: table.Section47State
+    strategy_discussion_date: date = strawberry.field(
+        description="The strategy discussion that started it (CIN census S47ActualStartDate)"
+    )
+    initial_conference_target: date | None = strawberry.field(
+        description="15 working days after the strategy discussion (InitialCPCtarget)"
+    )
+    end_date: date | None
+    conference_required: bool | None = strawberry.field(
+        description="Whether it concluded that an initial conference is needed"
+    )
+
+    @classmethod
+    def of(
+        cls, entry: dict[str, Any], case_id: str, child_id: str, today: date
+    ) -> Section47Enquiry:
+        record = entry["record"]
+        return cls(
+            **_common(table.Process.SECTION_47_ENQUIRY, entry, case_id, child_id, today),
+            status=table.Section47State(record["status"]),
+            strategy_discussion_date=record["startDate"],
+            initial_conference_target=record.get("conferenceTarget"),
+            end_date=record.get("endDate"),
+            conference_required=record.get("conferenceRequired"),
+        )
+
+
+@strawberry.type(
+    description="An initial child protection conference (after an enquiry, or a "
+    "transfer-in conference)"
+)
+class InitialChildProtectionConference(EpisodeRecord):
+    status: table.InitialConferenceState
+    due_date: date | None
+    held_date: date | None
+    transfer_in: bool
+    section_47_enquiry_id: strawberry.ID | None = strawberry.field(
+        name="section47EnquiryId", description="The enquiry it follows (none on transfer in)"
+    )
+
+    @classmethod
+    def of(
+        cls, entry: dict[str, Any], case_id: str, child_id: str, today: date
+    ) -> InitialChildProtectionConference:
+        record = entry["record"]
+        return cls(
+            **_common(table.Process.INITIAL_CONFERENCE, entry, case_id, child_id, today),
+            status=table.InitialConferenceState(record["status"]),
+            due_date=record.get("dueDate"),
+            held_date=record.get("heldDate"),
+            transfer_in=bool(record.get("transferIn")),
+            section_47_enquiry_id=_ids(record, "section47EnquiryId"),
+        )
+
+
+@strawberry.type(description="A child protection plan (CIN census ChildProtectionPlans)")
+class ChildProtectionPlan(EpisodeRecord):
+    status: table.PlanState
+    start_date: date
+    end_date: date | None
+    end_reason: str | None
+    transfer_in: bool
+    conference_id: strawberry.ID | None
+    initial_categories_of_abuse: list[codes.CategoryOfAbuse]
+    latest_categories_of_abuse: list[codes.CategoryOfAbuse]
+    review_dates: list[date] = strawberry.field(description="Review conferences held")
+
+    @classmethod
+    def of(
+        cls, entry: dict[str, Any], case_id: str, child_id: str, today: date
+    ) -> ChildProtectionPlan:
+        record = entry["record"]
+        reviews = sorted(
+            step["completedDate"]
+            for step in entry["steps"]
+            if step["kind"] == StepKind.CHILD_PROTECTION_REVIEW
+            and step["status"] == StepStatus.DONE
+        )
+        return cls(
+            **_common(table.Process.CHILD_PROTECTION_PLAN, entry, case_id, child_id, today),
+            status=table.PlanState(record["status"]),
+            start_date=record["startDate"],
+            end_date=record.get("endDate"),
+            end_reason=record.get("endReason"),
+            transfer_in=bool(record.get("transferIn")),
+            conference_id=_ids(record, "conferenceId"),
+            initial_categories_of_abuse=_codes(
+                codes.CategoryOfAbuse, record.get("initialCategories")
+            ),
+            latest_categories_of_abuse=_codes(
+                codes.CategoryOfAbuse, record.get("latestCategories")
+            ),
+            review_dates=reviews,
+        )
+
+
+@strawberry.type(description="A child in need plan (CIN census CINPlanDates)")
+class ChildInNeedPlan(EpisodeRecord):
+    status: table.PlanState
+    start_date: date
+    end_date: date | None
+
+    @classmethod
+    def of(cls, entry: dict[str, Any], case_id: str, child_id: str, today: date) -> ChildInNeedPlan:
+        record = entry["record"]
+        return cls(
+            **_common(table.Process.CHILD_IN_NEED_PLAN, entry, case_id, child_id, today),
+            status=table.PlanState(record["status"]),
+            start_date=record["startDate"],
+            end_date=record.get("endDate"),
+        )
+
+
+def _of_process(rows: list[dict[str, Any]], process: table.Process) -> list[dict[str, Any]]:
+    found = [entry for entry in rows if entry["record"].get("process") == process.value]
+    return sorted(found, key=lambda entry: entry["record"].get("createdAt") or 0)
+
+
+@entity_type(
+    keys=["id"],
+    description="An episode of need from referral to closure (one CIN "
+    "census CINdetails), with the records of its work",
+)
 class Case:
     id: strawberry.ID
     child_id: strawberry.ID
     status: table.CaseState
     version: int
     referral_date: date
+    referral_source: codes.ReferralSource | None
     primary_need: codes.PrimaryNeedCode | None
     decision_due: date = strawberry.field(description="1 working day after the referral")
     decision_date: date | None
     closure_date: date | None
     closure_reason: codes.ReasonForClosure | None
+    no_further_action: bool = strawberry.field(
+        description="Closed at referral with no further action (CIN census ReferralNFA)"
+    )
     awaiting_authorisation_of: str | None = strawberry.field(
         description="The action a manager is asked to authorise, if any"
     )
     allowed_actions: list[str]
+    recorded_by: str | None = strawberry.field(description="The worker who recorded the referral")
+    recorded_at: datetime | None
     steps: list[JourneyStep]
+    assessments: list[Assessment]
+    section_47_enquiries: list[Section47Enquiry] = strawberry.field(name="section47Enquiries")
+    initial_conferences: list[InitialChildProtectionConference]
+    child_protection_plans: list[ChildProtectionPlan]
+    child_in_need_plans: list[ChildInNeedPlan]
 
     @classmethod
     async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Case | None:
@@ -140,20 +347,39 @@ class Case:
     def from_row(cls, row: dict[str, Any], today: date | None = None) -> Case:
         record, today = row["record"], today or date.today()
         clock = Clock(today, default_calendar(), DEFAULT_LOCAL_STANDARDS)
+        case_id, child_id = record["id"], row["childId"]
+        processes = row.get("processes") or []
+
+        def each[T](process: table.Process, make: Any) -> list[T]:
+            return [make(e, case_id, child_id, today) for e in _of_process(processes, process)]
+
         return cls(
-            id=strawberry.ID(record["id"]),
-            child_id=strawberry.ID(row["childId"]),
+            id=strawberry.ID(case_id),
+            child_id=strawberry.ID(child_id),
             status=table.CaseState(record["status"]),
             version=record["version"],
             referral_date=record["referralDate"],
+            referral_source=_code(codes.ReferralSource, record.get("source")),
             primary_need=_code(codes.PrimaryNeedCode, record.get("primaryNeed")),
             decision_due=referral_decision_due(record["referralDate"], clock),
             decision_date=record.get("decisionDate"),
             closure_date=record.get("closureDate"),
             closure_reason=_code(codes.ReasonForClosure, record.get("closureReason")),
+            no_further_action=bool(record.get("noFurtherAction")),
             awaiting_authorisation_of=record.get("pendingAction"),
             allowed_actions=list(table.allowed_actions(table.Process.CASE, record["status"])),
+            recorded_by=record.get("recordedBy"),
+            recorded_at=_recorded_at(record),
             steps=_steps(row["steps"], today),
+            assessments=each(table.Process.ASSESSMENT, Assessment.of),
+            section_47_enquiries=each(table.Process.SECTION_47_ENQUIRY, Section47Enquiry.of),
+            initial_conferences=each(
+                table.Process.INITIAL_CONFERENCE, InitialChildProtectionConference.of
+            ),
+            child_protection_plans=each(
+                table.Process.CHILD_PROTECTION_PLAN, ChildProtectionPlan.of
+            ),
+            child_in_need_plans=each(table.Process.CHILD_IN_NEED_PLAN, ChildInNeedPlan.of),
         )
 
 
@@ -172,6 +398,8 @@ class PeriodOfCare:
     placement_type: codes.PlacementType | None
     awaiting_authorisation_of: str | None
     allowed_actions: list[str]
+    recorded_by: str | None = strawberry.field(description="The worker who recorded it")
+    recorded_at: datetime | None
     steps: list[JourneyStep]
 
     @classmethod
@@ -194,6 +422,8 @@ class PeriodOfCare:
             placement_type=_code(codes.PlacementType, current.get("placementType")),
             awaiting_authorisation_of=record.get("pendingAction"),
             allowed_actions=list(table.allowed_actions(table.Process.CARE, record["status"])),
+            recorded_by=record.get("recordedBy"),
+            recorded_at=_recorded_at(record),
             steps=_steps(row["steps"], today),
         )
 
@@ -205,17 +435,11 @@ class ChildProtectionPlanDates:
 
 
 def latest_child_protection_plan(cases: list[Case]) -> ChildProtectionPlanDates | None:
-    plans = [
-        step
-        for case in cases
-        for step in case.steps
-        if step.kind is StepKind.CHILD_PROTECTION_PLAN and step.start_date is not None
-    ]
+    plans = [plan for case in cases for plan in case.child_protection_plans]
     if not plans:
         return None
-    latest = max(plans, key=lambda step: step.start_date or date.min)
-    assert latest.start_date is not None
-    return ChildProtectionPlanDates(start_date=latest.start_date, end_date=latest.completed_date)
+    latest = max(plans, key=lambda plan: plan.start_date)
+    return ChildProtectionPlanDates(start_date=latest.start_date, end_date=latest.end_date)
 
 
 CaseResult = Annotated[
@@ -226,3 +450,14 @@ PeriodOfCareResult = Annotated[
     PeriodOfCare | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
     strawberry.union("PeriodOfCareResult"),
 ]
+
+
+def case_of(row: dict[str, Any]) -> Case:
+    """The episode a record belongs to, as a Case: what every action on an episode's
+    records answers with, so the caller sees the records it opened or ended too."""
+    episode = row.get("episode")
+    if episode is None or episode["id"] == row["record"]["id"]:
+        return Case.from_row(row)
+    return Case.from_row(
+        {"record": episode, "steps": [], "childId": row["childId"], "processes": row["processes"]}
+    )

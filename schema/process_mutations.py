@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 import strawberry
@@ -70,11 +71,25 @@ def action_mutation(shape: RecordShape, action: str, input_type: type) -> Any:
     )
 
 
+# A manager's decision is dated the day it was made, which may be before it is recorded.
+_DECIDED_ON = Annotated[
+    date | None,
+    strawberry.argument(
+        description="The day the manager decided (default today; never in the future, "
+        "never before what it decides on)"
+    ),
+]
+
+
 def authorise_mutation(shape: RecordShape, description: str) -> Any:
     """A manager authorises what the record waits on."""
 
-    async def resolve(info: Info[HubContext, None], record_id: strawberry.ID, version: int) -> Any:
-        result = await journey_resolvers.authorise(info.context, shape.process, record_id, version)
+    async def resolve(
+        info: Info[HubContext, None], record_id: strawberry.ID, version: int, on: Any = None
+    ) -> Any:
+        result = await journey_resolvers.authorise(
+            info.context, shape.process, record_id, version, on
+        )
         return answer(result, shape.convert)
 
     return _mutation(
@@ -83,6 +98,7 @@ def authorise_mutation(shape: RecordShape, description: str) -> Any:
             "info": Info[HubContext, None],
             "record_id": _id_annotation(shape),
             "version": int,
+            "on": _DECIDED_ON,
             "return": shape.result,
         },
         description,
@@ -93,10 +109,14 @@ def return_for_rework_mutation(shape: RecordShape, description: str) -> Any:
     """A manager sends the record's proposal back, with a reason."""
 
     async def resolve(
-        info: Info[HubContext, None], record_id: strawberry.ID, version: int, reason: str
+        info: Info[HubContext, None],
+        record_id: strawberry.ID,
+        version: int,
+        reason: str,
+        on: Any = None,
     ) -> Any:
         result = await journey_resolvers.return_for_rework(
-            info.context, shape.process, record_id, version, reason
+            info.context, shape.process, record_id, version, reason, on
         )
         return answer(result, shape.convert)
 
@@ -107,6 +127,7 @@ def return_for_rework_mutation(shape: RecordShape, description: str) -> Any:
             "record_id": _id_annotation(shape),
             "version": int,
             "reason": str,
+            "on": _DECIDED_ON,
             "return": shape.result,
         },
         description,

@@ -18,7 +18,7 @@ from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar
 from workflow.codes import ReferralSource
 from workflow.ids import new_child_id, new_id
-from workflow.outcomes import NotFound, TransitionRefused
+from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input
 
 if TYPE_CHECKING:
@@ -91,10 +91,24 @@ class RecordContact(Input):
         return self
 
 
+NO_WORKER_RECORD = NotAuthorised(
+    reason="you have no worker record in the hub, so nothing you record could say who "
+    "recorded it; ask an administrator to add you as a worker (nothing was written)"
+)
+
+
+async def _no_worker_record(store: GraphStore, scope: AccessScope) -> bool:
+    return not await store.read(statements.WORKER_EXISTS, {"viewer": scope.viewer})
+
+
 async def record_contact(
     store: GraphStore, scope: AccessScope, data: RecordContact, calendar: WorkingDayCalendar
-) -> Row | NotFound:
-    """Record a contact; its decision is due one working day after it was received."""
+) -> Row | NotFound | NotAuthorised:
+    """Record a contact; its decision is due one working day after it was received.
+
+    The contact (and, for a new child, the child) is written in one statement or not at
+    all: a caller with no worker record gets `NotAuthorised` and nothing is created.
+    """
     params: dict[str, Any] = {
         **scope.params(),
         "contactId": new_id(),
@@ -114,6 +128,8 @@ async def record_contact(
             statements.RECORD_CONTACT_FOR_CHILD, {**params, "childId": data.child_id}
         )
     if not rows:
+        if await _no_worker_record(store, scope):
+            return NO_WORKER_RECORD
         return NotFound(kind="Child", id=data.child_id or "")
     return {**rows[0]["contact"], "childId": rows[0]["childId"]}
 
@@ -124,9 +140,15 @@ async def finalise_contact(
     contact_id: str,
     outcome: ContactOutcome,
     version: int | None,
-    today: date,
-) -> Row | NotFound | TransitionRefused:
-    """Finalise a contact with its outcome, opening the child's Livelink file the first time."""
+    decided_on: date,
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """Finalise a contact with its outcome, opening the child's Livelink file the first time.
+
+    `decided_on` is the day the front door decided (the contact's decision date, and the
+    day a referral's episode of need is accepted); never before the contact came in.
+    """
+    if decided_on > date.today():
+        return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
     folders = [
         {"id": new_id(), "key": folder.key, "name": folder.name, "position": position}
         for position, folder in enumerate(FILE_PLAN)
@@ -138,7 +160,7 @@ async def finalise_contact(
             "contactId": contact_id,
             "outcome": outcome.value,
             "version": version,
-            "today": today,
+            "decidedOn": decided_on,
             "referralId": new_id(),
             "fileId": new_id(),
             "outboxId": new_id(),
@@ -157,6 +179,11 @@ async def finalise_contact(
     if not state:
         return NotFound(kind="Contact", id=contact_id)
     current = state[0]
+    if current["status"] == "OPEN" and decided_on < current["receivedDate"]:
+        rule = f"must not be before the contact was received ({current['receivedDate']})"
+        return InvalidInput(problems=(FieldProblem("on", rule),))
+    if await _no_worker_record(store, scope):
+        return NO_WORKER_RECORD
     if current["status"] != "OPEN":
         return TransitionRefused(
             current_state=current["status"],

@@ -1,16 +1,20 @@
 """The LCS process as data: states, the actions that move a record between them, who may
-perform each, who must authorise it, and the timescale each step is measured against.
+perform each, who must authorise it, the timescale each step is measured against, and
+the rules an episode of need keeps across its processes.
 
-Each process governs one kind of record. A child's case (the CIN episode, held on the
-`Referral` node the front door creates) runs from referral to closure through assessment,
-child in need and child protection; a period of care runs from the day a child becomes
-looked after until care ends; a plan for adoption runs from the decision that a
-looked-after child should be placed for adoption to the adoption order. An action that
-needs a manager's authorisation does not take effect when a worker performs it: the
-record waits in the transition's `awaiting` state until a manager `authorise`s it (the
-transition then takes effect) or returns it for rework (back to the state it was
-proposed from). Nothing here touches the store:
-`workflow/journey/` runs these rules against the graph.
+Each process governs one kind of record. A child's episode of need (the `Referral` node
+the front door creates, one CINdetails of the CIN census) runs from referral to closure;
+its work is in records of their own, several open at once: assessments, section 47
+enquiries (started by a strategy discussion), initial child protection conferences (after
+an enquiry, or on transfer in), child protection plans and child in need plans. What the
+statutory model forbids across them (closing with a plan open, a CIN plan beside a CP
+plan) is `EPISODE_RULES`. A period of care runs from the day a child becomes looked after
+until care ends; a plan for adoption runs from the decision that a looked-after child
+should be placed for adoption to the adoption order. An action that needs a manager's
+authorisation does not take effect when a worker performs it: the record waits in the
+transition's `awaiting` state until another manager `authorise`s it (the transition then
+takes effect) or returns it for rework (back to the state it was proposed from). Nothing
+here touches the store: `workflow/journey/` runs these rules against the graph.
 """
 
 from __future__ import annotations
@@ -28,13 +32,38 @@ from workflow.timescales import TimescaleKey
 class Process(StrEnum):
     """The kinds of record a process governs (the graph label is in `RECORD_LABELS`)."""
 
+    # The episode of need: referral to closure (one CINdetails of the CIN census).
     CASE = "CASE"
+    # The episode's own processes, each a record IN_EPISODE of it.
+    ASSESSMENT = "ASSESSMENT"
+    SECTION_47_ENQUIRY = "SECTION_47_ENQUIRY"
+    INITIAL_CONFERENCE = "INITIAL_CONFERENCE"
+    CHILD_PROTECTION_PLAN = "CHILD_PROTECTION_PLAN"
+    CHILD_IN_NEED_PLAN = "CHILD_IN_NEED_PLAN"
     CARE = "CARE"
     ADOPTION = "ADOPTION"
 
 
 RECORD_LABELS: Final[Mapping[Process, str]] = MappingProxyType(
-    {Process.CASE: "Referral", Process.CARE: "PeriodOfCare", Process.ADOPTION: "AdoptionPlan"}
+    {
+        Process.CASE: "Referral",
+        Process.ASSESSMENT: "Assessment",
+        Process.SECTION_47_ENQUIRY: "Section47Enquiry",
+        Process.INITIAL_CONFERENCE: "InitialChildProtectionConference",
+        Process.CHILD_PROTECTION_PLAN: "ChildProtectionPlan",
+        Process.CHILD_IN_NEED_PLAN: "ChildInNeedPlan",
+        Process.CARE: "PeriodOfCare",
+        Process.ADOPTION: "AdoptionPlan",
+    }
+)
+
+# The processes that live inside an episode of need (and die with it).
+EPISODE_PROCESSES: Final = (
+    Process.ASSESSMENT,
+    Process.SECTION_47_ENQUIRY,
+    Process.INITIAL_CONFERENCE,
+    Process.CHILD_PROTECTION_PLAN,
+    Process.CHILD_IN_NEED_PLAN,
 )
 
 AUTHORISE = "authorise"
@@ -91,24 +120,51 @@ def _t(
 
 
 class CaseState(StrEnum):
-    """Where a child's case (CIN episode) stands, from referral to closure."""
+    """Where an episode of need stands, from referral to closure.
 
-    # The front door's finaliseContact creates the referral in this state.
+    The episode's work (assessments, enquiries, conferences, plans) is in records of its
+    own; the episode itself only records the decision on the referral and its closure.
+    """
+
+    # The front door's finaliseContact opens the episode in this state: a decision is due.
     OPEN = "OPEN"
     REFERRAL_DECISION_AWAITING_AUTHORISATION = "REFERRAL_DECISION_AWAITING_AUTHORISATION"
-    ASSESSMENT_TO_START = "ASSESSMENT_TO_START"
-    ASSESSMENT_IN_PROGRESS = "ASSESSMENT_IN_PROGRESS"
-    ASSESSMENT_AWAITING_AUTHORISATION = "ASSESSMENT_AWAITING_AUTHORISATION"
-    # The worker decides what happens next: close, a child in need plan, or a strategy
-    # discussion (after an assessment, an enquiry without conference, or a plan's end).
-    OUTCOME_DUE = "OUTCOME_DUE"
-    CHILD_IN_NEED_PLAN_AWAITING_AUTHORISATION = "CHILD_IN_NEED_PLAN_AWAITING_AUTHORISATION"
-    CHILD_IN_NEED_PLAN = "CHILD_IN_NEED_PLAN"
-    SECTION_47_ENQUIRY = "SECTION_47_ENQUIRY"
-    INITIAL_CONFERENCE_DUE = "INITIAL_CONFERENCE_DUE"
-    CHILD_PROTECTION_PLAN = "CHILD_PROTECTION_PLAN"
+    # The referral is accepted (its primary need recorded): the episode goes on.
+    ACCEPTED = "ACCEPTED"
+    NO_FURTHER_ACTION_AWAITING_AUTHORISATION = "NO_FURTHER_ACTION_AWAITING_AUTHORISATION"
     CLOSURE_AWAITING_AUTHORISATION = "CLOSURE_AWAITING_AUTHORISATION"
     CLOSED = "CLOSED"
+
+
+class AssessmentState(StrEnum):
+    """A child and family assessment."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    AWAITING_AUTHORISATION = "AWAITING_AUTHORISATION"
+    AUTHORISED = "AUTHORISED"
+
+
+class Section47State(StrEnum):
+    """A section 47 enquiry, started by the strategy discussion."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    CONFERENCE_REQUESTED = "CONFERENCE_REQUESTED"
+    NO_CONFERENCE_NEEDED = "NO_CONFERENCE_NEEDED"
+
+
+class InitialConferenceState(StrEnum):
+    """An initial child protection conference (after an enquiry, or on transfer in)."""
+
+    DUE = "DUE"
+    PLAN_MADE = "PLAN_MADE"
+    NO_PLAN = "NO_PLAN"
+
+
+class PlanState(StrEnum):
+    """A child protection plan or a child in need plan."""
+
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
 
 
 class CareState(StrEnum):
@@ -141,102 +197,164 @@ class AdoptionState(StrEnum):
 _S = CaseState
 _C = CareState
 _A = AdoptionState
+_AS = AssessmentState
+_E = Section47State
+_I = InitialConferenceState
+_P = PlanState
+
+# An episode's work may start at any time while the episode is open: on the day of
+# referral, before the decision on it is authorised, or long after.
+_EPISODE_GOING_ON = (_S.OPEN, _S.REFERRAL_DECISION_AWAITING_AUTHORISATION, _S.ACCEPTED)
 
 _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
         "decideReferral",
         _S.OPEN,
-        _S.ASSESSMENT_TO_START,
+        _S.ACCEPTED,
         "Record the decision on the referral (its primary need) for a manager to authorise",
         authorised_in=_S.REFERRAL_DECISION_AWAITING_AUTHORISATION,
         timescale=TimescaleKey.REFERRAL_DECISION,
     ),
     _t(
+        "closeWithNoFurtherAction",
+        _S.OPEN,
+        _S.CLOSED,
+        "No further action on the referral: the episode closes (RC7, NFA), for a manager "
+        "to authorise",
+        authorised_in=_S.NO_FURTHER_ACTION_AWAITING_AUTHORISATION,
+    ),
+    _t(
         "startAssessment",
-        _S.ASSESSMENT_TO_START,
-        _S.ASSESSMENT_IN_PROGRESS,
-        "Start the child and family assessment",
-    ),
-    _t(
-        "completeAssessment",
-        _S.ASSESSMENT_IN_PROGRESS,
-        _S.OUTCOME_DUE,
-        "Complete the assessment with the factors identified, for a manager to authorise",
-        authorised_in=_S.ASSESSMENT_AWAITING_AUTHORISATION,
-        timescale=TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT,
-    ),
-    _t(
-        "startChildInNeedPlan",
-        _S.OUTCOME_DUE,
-        _S.CHILD_IN_NEED_PLAN,
-        "Start a child in need plan, for a manager to authorise",
-        authorised_in=_S.CHILD_IN_NEED_PLAN_AWAITING_AUTHORISATION,
-    ),
-    _t(
-        "reviewChildInNeedPlan",
-        _S.CHILD_IN_NEED_PLAN,
-        _S.CHILD_IN_NEED_PLAN,
-        "Hold a child in need plan review",
-        timescale=TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW,
-    ),
-    _t(
-        "recordVisit",
-        (_S.CHILD_IN_NEED_PLAN, _S.CHILD_PROTECTION_PLAN),
-        (_S.CHILD_IN_NEED_PLAN, _S.CHILD_PROTECTION_PLAN),
-        "Record a visit to a child on a plan (the next is due by the local standard)",
+        _EPISODE_GOING_ON,
+        _EPISODE_GOING_ON,
+        "Start a child and family assessment (a record of its own)",
     ),
     _t(
         "holdStrategyDiscussion",
-        (_S.OUTCOME_DUE, _S.CHILD_IN_NEED_PLAN),
-        _S.SECTION_47_ENQUIRY,
-        "Record the strategy discussion that starts a section 47 enquiry",
+        _EPISODE_GOING_ON,
+        _EPISODE_GOING_ON,
+        "Record the strategy discussion that starts a section 47 enquiry (a record of its own)",
     ),
     _t(
+        "holdTransferInConference",
+        _EPISODE_GOING_ON,
+        _EPISODE_GOING_ON,
+        "Record the transfer-in conference of a child arriving on another authority's plan "
+        "(no section 47 enquiry here)",
+    ),
+    _t(
+        "startChildInNeedPlan",
+        _EPISODE_GOING_ON,
+        _EPISODE_GOING_ON,
+        "Start a child in need plan (a record of its own)",
+    ),
+    _t(
+        "closeCase",
+        (_S.OPEN, _S.ACCEPTED),
+        _S.CLOSED,
+        "Close the episode with a reason (RC1-RC9), for a manager to authorise",
+        authorised_in=_S.CLOSURE_AWAITING_AUTHORISATION,
+    ),
+)
+
+_ASSESSMENT_TRANSITIONS: Final[tuple[Transition, ...]] = (
+    _t(
+        "completeAssessment",
+        _AS.IN_PROGRESS,
+        _AS.AUTHORISED,
+        "Complete the assessment with the factors identified, for a manager to authorise",
+        process=Process.ASSESSMENT,
+        authorised_in=_AS.AWAITING_AUTHORISATION,
+        timescale=TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT,
+    ),
+)
+
+_SECTION_47_TRANSITIONS: Final[tuple[Transition, ...]] = (
+    _t(
         "requestInitialConference",
-        _S.SECTION_47_ENQUIRY,
-        _S.INITIAL_CONFERENCE_DUE,
+        _E.IN_PROGRESS,
+        _E.CONFERENCE_REQUESTED,
         "Conclude the section 47 enquiry: an initial child protection conference is needed",
+        process=Process.SECTION_47_ENQUIRY,
     ),
     _t(
         "concludeEnquiryWithoutConference",
-        _S.SECTION_47_ENQUIRY,
-        (_S.OUTCOME_DUE, _S.CHILD_IN_NEED_PLAN),
+        _E.IN_PROGRESS,
+        _E.NO_CONFERENCE_NEEDED,
         "Conclude the section 47 enquiry: no conference is needed",
+        process=Process.SECTION_47_ENQUIRY,
     ),
+)
+
+_CONFERENCE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
         "holdInitialConference",
-        _S.INITIAL_CONFERENCE_DUE,
-        (_S.CHILD_PROTECTION_PLAN, _S.OUTCOME_DUE, _S.CHILD_IN_NEED_PLAN),
+        _I.DUE,
+        (_I.PLAN_MADE, _I.NO_PLAN),
         "Hold the initial child protection conference (a plan, or none)",
+        process=Process.INITIAL_CONFERENCE,
         timescale=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
     ),
+)
+
+_CHILD_PROTECTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
         "holdReviewConference",
-        _S.CHILD_PROTECTION_PLAN,
-        _S.CHILD_PROTECTION_PLAN,
+        _P.ACTIVE,
+        _P.ACTIVE,
         "Hold a review conference that continues the child protection plan",
+        process=Process.CHILD_PROTECTION_PLAN,
         timescale=TimescaleKey.CHILD_PROTECTION_REVIEW,
     ),
     _t(
         "holdCoreGroup",
-        _S.CHILD_PROTECTION_PLAN,
-        _S.CHILD_PROTECTION_PLAN,
+        _P.ACTIVE,
+        _P.ACTIVE,
         "Record a core group meeting",
+        process=Process.CHILD_PROTECTION_PLAN,
         timescale=TimescaleKey.FIRST_CORE_GROUP,
     ),
     _t(
-        "endChildProtectionPlan",
-        _S.CHILD_PROTECTION_PLAN,
-        _S.OUTCOME_DUE,
-        "End the child protection plan at a review conference",
-        timescale=TimescaleKey.CHILD_PROTECTION_REVIEW,
+        "recordChildProtectionVisit",
+        _P.ACTIVE,
+        _P.ACTIVE,
+        "Record a visit to a child on a child protection plan",
+        process=Process.CHILD_PROTECTION_PLAN,
+        timescale=TimescaleKey.CHILD_PROTECTION_VISIT,
     ),
     _t(
-        "closeCase",
-        (_S.OUTCOME_DUE, _S.CHILD_IN_NEED_PLAN),
-        _S.CLOSED,
-        "Close the case with a reason (ends the CIN episode), for a manager to authorise",
-        authorised_in=_S.CLOSURE_AWAITING_AUTHORISATION,
+        "endChildProtectionPlan",
+        _P.ACTIVE,
+        _P.ENDED,
+        "End the child protection plan (at a review conference, on transfer out, or the day "
+        "the child becomes looked after)",
+        process=Process.CHILD_PROTECTION_PLAN,
+    ),
+)
+
+_CHILD_IN_NEED_TRANSITIONS: Final[tuple[Transition, ...]] = (
+    _t(
+        "reviewChildInNeedPlan",
+        _P.ACTIVE,
+        _P.ACTIVE,
+        "Hold a child in need plan review",
+        process=Process.CHILD_IN_NEED_PLAN,
+        timescale=TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW,
+    ),
+    _t(
+        "recordChildInNeedVisit",
+        _P.ACTIVE,
+        _P.ACTIVE,
+        "Record a visit to a child on a child in need plan",
+        process=Process.CHILD_IN_NEED_PLAN,
+        timescale=TimescaleKey.CHILD_IN_NEED_VISIT,
+    ),
+    _t(
+        "endChildInNeedPlan",
+        _P.ACTIVE,
+        _P.ENDED,
+        "End the child in need plan",
+        process=Process.CHILD_IN_NEED_PLAN,
     ),
 )
 
@@ -378,6 +496,11 @@ _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
 
 TRANSITIONS: Final[tuple[Transition, ...]] = (
     *_CASE_TRANSITIONS,
+    *_ASSESSMENT_TRANSITIONS,
+    *_SECTION_47_TRANSITIONS,
+    *_CONFERENCE_TRANSITIONS,
+    *_CHILD_PROTECTION_TRANSITIONS,
+    *_CHILD_IN_NEED_TRANSITIONS,
     *_CARE_TRANSITIONS,
     *_ADOPTION_TRANSITIONS,
 )
@@ -385,6 +508,11 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
 STATES: Final[Mapping[Process, tuple[str, ...]]] = MappingProxyType(
     {
         Process.CASE: tuple(CaseState),
+        Process.ASSESSMENT: tuple(AssessmentState),
+        Process.SECTION_47_ENQUIRY: tuple(Section47State),
+        Process.INITIAL_CONFERENCE: tuple(InitialConferenceState),
+        Process.CHILD_PROTECTION_PLAN: tuple(PlanState),
+        Process.CHILD_IN_NEED_PLAN: tuple(PlanState),
         Process.CARE: tuple(CareState),
         Process.ADOPTION: tuple(AdoptionState),
     }
@@ -421,10 +549,12 @@ def awaiting_states(process: Process) -> dict[str, Transition]:
 
 
 def allowed_actions(process: Process, state: str) -> tuple[str, ...]:
-    """The actions that may be taken from `state`, in declaration order."""
+    """The actions that may be taken from `state`, in declaration order (a record waiting
+    for authorisation also allows whatever its table declares from the waiting state)."""
+    own = tuple(t.action for t in TRANSITIONS if t.process is process and state in t.sources)
     if state in awaiting_states(process):
-        return (AUTHORISE, RETURN_FOR_REWORK)
-    return tuple(t.action for t in TRANSITIONS if t.process is process and state in t.sources)
+        return (AUTHORISE, RETURN_FOR_REWORK, *own)
+    return own
 
 
 def capability_for(process: Process, action: str) -> Capability | None:
@@ -433,3 +563,121 @@ def capability_for(process: Process, action: str) -> Capability | None:
         return Capability.AUTHORISE
     found = transition(process, action)
     return found.performer if found else None
+
+
+# ---- the episode's own rules: what the statutory model forbids across its processes ----
+
+# The states in which each episode process is over; in any other it is open.
+FINISHED_STATES: Final[Mapping[Process, frozenset[str]]] = MappingProxyType(
+    {
+        Process.ASSESSMENT: frozenset({_AS.AUTHORISED}),
+        Process.SECTION_47_ENQUIRY: frozenset({_E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED}),
+        Process.INITIAL_CONFERENCE: frozenset({_I.PLAN_MADE, _I.NO_PLAN}),
+        Process.CHILD_PROTECTION_PLAN: frozenset({_P.ENDED}),
+        Process.CHILD_IN_NEED_PLAN: frozenset({_P.ENDED}),
+    }
+)
+# The state a process is put in when an episode rule ends it.
+ENDED_STATE: Final[Mapping[Process, str]] = MappingProxyType({Process.CHILD_IN_NEED_PLAN: _P.ENDED})
+# The episode states in which its processes may still be worked on.
+EPISODE_OPEN_STATES: Final = frozenset(_EPISODE_GOING_ON)
+# The episode states that close it (the proposal is checked as the closure itself).
+EPISODE_CLOSING_STATES: Final = frozenset(
+    {
+        _S.CLOSED,
+        _S.CLOSURE_AWAITING_AUTHORISATION,
+        _S.NO_FURTHER_ACTION_AWAITING_AUTHORISATION,
+    }
+)
+
+
+class EpisodeEvent(StrEnum):
+    """What happens in the episode that a rule is about."""
+
+    OPENS = "OPENS"  # a record of `process` is opened in the episode
+    CLOSES = "CLOSES"  # the episode closes (or its closure is proposed)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRule:
+    """One cross-process rule: when `event` happens, refuse it while a record of
+    `refused_while_open` is open, and end every open record of `ends_open` that day."""
+
+    event: EpisodeEvent
+    reason: str
+    process: Process | None = None
+    refused_while_open: frozenset[Process] = frozenset()
+    ends_open: frozenset[Process] = frozenset()
+
+    def __post_init__(self) -> None:
+        if (self.event is EpisodeEvent.OPENS) != (self.process is not None):
+            raise ValueError(f"{self.reason}: a rule on opening names the process opened")
+        if any(process not in ENDED_STATE for process in self.ends_open):
+            raise ValueError(f"{self.reason}: it ends a process with no ended state")
+
+
+_O, _X = EpisodeEvent.OPENS, EpisodeEvent.CLOSES
+EPISODE_RULES: Final[tuple[EpisodeRule, ...]] = (
+    EpisodeRule(
+        _O,
+        "a child has one child protection plan at a time",
+        process=Process.CHILD_PROTECTION_PLAN,
+        refused_while_open=frozenset({Process.CHILD_PROTECTION_PLAN}),
+    ),
+    # CIN census 4001/4016/4017: a CIN plan does not overlap a CP plan; it may end the
+    # day the CP plan starts.
+    EpisodeRule(
+        _O,
+        "a child in need plan ends the day a child protection plan starts",
+        process=Process.CHILD_PROTECTION_PLAN,
+        ends_open=frozenset({Process.CHILD_IN_NEED_PLAN}),
+    ),
+    EpisodeRule(
+        _O,
+        "a child on a child protection plan has no child in need plan beside it, and a "
+        "child has one child in need plan at a time",
+        process=Process.CHILD_IN_NEED_PLAN,
+        refused_while_open=frozenset({Process.CHILD_PROTECTION_PLAN, Process.CHILD_IN_NEED_PLAN}),
+    ),
+    # CIN census: an episode closes after its plans end and its assessments and
+    # enquiries are concluded (a plan open at closure would have no end date).
+    EpisodeRule(
+        _X,
+        "the episode cannot close while a child protection plan, a section 47 enquiry, an "
+        "initial conference still due or an assessment not yet authorised is open",
+        refused_while_open=frozenset(
+            {
+                Process.CHILD_PROTECTION_PLAN,
+                Process.SECTION_47_ENQUIRY,
+                Process.INITIAL_CONFERENCE,
+                Process.ASSESSMENT,
+            }
+        ),
+    ),
+    EpisodeRule(
+        _X,
+        "closing the episode ends its child in need plan that day",
+        ends_open=frozenset({Process.CHILD_IN_NEED_PLAN}),
+    ),
+)
+
+
+# Working Together 2023 / CIN census: a child protection plan ends the day the child
+# becomes looked after (the period of care's start; graph/cypher/journey.py applies it in
+# the statement that starts the period of care, so the two cannot disagree).
+ENDED_ON_BECOMING_LOOKED_AFTER: Final = (Process.CHILD_PROTECTION_PLAN, "BECAME_LOOKED_AFTER")
+
+
+def is_open(process: Process, state: str) -> bool:
+    """Whether a record of an episode process in `state` is still open."""
+    return state not in FINISHED_STATES[process]
+
+
+def rules_on_opening(process: Process) -> tuple[EpisodeRule, ...]:
+    """The episode's rules about opening a record of `process`."""
+    return tuple(r for r in EPISODE_RULES if r.event is _O and r.process is process)
+
+
+def rules_on_closing() -> tuple[EpisodeRule, ...]:
+    """The episode's rules about closing it."""
+    return tuple(r for r in EPISODE_RULES if r.event is _X)

@@ -148,7 +148,8 @@ def _referral_date(source: SourceRecord, _describe: Describe) -> Mapping[str, An
     record = source.record or {}
     return {
         "referral_date": record.get("referralDate"),
-        "authorised_by": source.authorised_by("ASSESSMENT_AWAITING_AUTHORISATION"),
+        # The assessment is a record of its own (workflow/process.py AssessmentState).
+        "authorised_by": source.authorised_by("AWAITING_AUTHORISATION"),
     }
 
 

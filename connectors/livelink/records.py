@@ -7,8 +7,9 @@ whenever a child's status changes (a case opens, reaches a child protection plan
 closes, a period of care starts or ends, an adoption order is made, a death is recorded).
 
 How the history counts. The records are the case journey's (workflow/journey):
-- any case (the `Referral` node, one CIN episode) is child in need work; one that
-  reached a child protection plan is also a child protection record;
+- any case (the `Referral` node, one CIN episode) is child in need work, and so are its
+  assessments and child in need plans; its section 47 enquiries, initial conferences and
+  child protection plans are child protection records;
 - a `PeriodOfCare` is a looked-after record; one that reached care leaver status (or
   has pathway plan or care leaver contact steps) is also a care leaver record;
 - an `AdoptionPlan` (for a looked-after child) is part of the looked-after record until
@@ -75,6 +76,12 @@ LABEL_RECORD_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
         "Contact": _C.GENERAL,
         "SingleServiceRequest": _C.GENERAL,
         "Referral": _C.CHILD_IN_NEED,
+        # The records of an episode of need (workflow/process.py EPISODE_PROCESSES).
+        "Assessment": _C.CHILD_IN_NEED,
+        "ChildInNeedPlan": _C.CHILD_IN_NEED,
+        "Section47Enquiry": _C.CHILD_PROTECTION,
+        "InitialChildProtectionConference": _C.CHILD_PROTECTION,
+        "ChildProtectionPlan": _C.CHILD_PROTECTION,
         "PeriodOfCare": _C.LOOKED_AFTER,
         "AdoptionPlan": _C.LOOKED_AFTER,
         # SSDA903 V3/V4: a disabled child is looked after (Children Act 1989 s20(4))
@@ -85,7 +92,6 @@ LABEL_RECORD_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
 # What a case or period of care became on the way: a state it reached...
 REACHED_STATE_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
     {
-        "CHILD_PROTECTION_PLAN": _C.CHILD_PROTECTION,
         "CARE_LEAVER": _C.CARE_LEAVER,
         "LEAVING_CARE_SERVICES_ENDED": _C.CARE_LEAVER,
         "ADOPTED": _C.ADOPTION,
@@ -94,7 +100,6 @@ REACHED_STATE_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
 # ... or a step it had.
 STEP_KIND_CLASSES: Mapping[str, RecordClass] = MappingProxyType(
     {
-        "CHILD_PROTECTION_PLAN": _C.CHILD_PROTECTION,
         "PATHWAY_PLAN": _C.CARE_LEAVER,
         "CARE_LEAVER_CONTACT": _C.CARE_LEAVER,
     }
@@ -108,6 +113,11 @@ _ADOPTED_REASON_FOR_CLOSURE = "RC1"
 FINISHED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "Referral": frozenset({"CLOSED"}),
+        "Assessment": frozenset({"AUTHORISED"}),
+        "Section47Enquiry": frozenset({"CONFERENCE_REQUESTED", "NO_CONFERENCE_NEEDED"}),
+        "InitialChildProtectionConference": frozenset({"PLAN_MADE", "NO_PLAN"}),
+        "ChildProtectionPlan": frozenset({"ENDED"}),
+        "ChildInNeedPlan": frozenset({"ENDED"}),
         "PeriodOfCare": frozenset({"CEASED", "LEAVING_CARE_SERVICES_ENDED"}),
         "AdoptionPlan": frozenset({"ADOPTED", "CEASED"}),
     }

@@ -6,15 +6,16 @@ from graph.cypher.access import only_visible
 
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
-    " .decisionDate, .recordedAt, .finalisedAt, .version}"
+    " .decisionDate, .recordedAt, .recordedBy, .finalisedAt, .finalisedBy, .version}"
 )
 
+# The worker is matched before anything is created: a caller without a worker record
+# writes nothing at all (neither the contact nor, for a new child, the child).
 _CREATE_CONTACT = f"""
-MATCH (w:Worker {{id: $viewer}})
 OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
 CREATE (k:Contact {{id: $contactId, receivedDate: date($receivedDate), source: $source,
         summary: $summary, status: 'OPEN', decisionDue: date($decisionDue),
-        recordedAt: $now, version: 1}})
+        recordedAt: $now, recordedBy: $viewer, version: 1}})
 CREATE (k)-[:ABOUT]->(c)
 CREATE (k)-[:RECORDED_BY]->(w)
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
@@ -26,12 +27,15 @@ RECORD_CONTACT_FOR_CHILD = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 WITH c
+MATCH (w:Worker {{id: $viewer}})
+WITH c, w
 {_CREATE_CONTACT}
 """
 
 # A contact about a child the hub has not met: the child is created with it, in the
 # same statement, so a failed contact never leaves an orphan child behind.
 RECORD_CONTACT_FOR_NEW_CHILD = f"""
+MATCH (w:Worker {{id: $viewer}})
 CREATE (c:Person:Child {{id: $childId, givenName: $child.givenName,
         familyName: $child.familyName, sex: $child.sex, ethnicity: $child.ethnicity,
         nhsNumber: $child.nhsNumber, upn: $child.upn, unborn: $child.unborn,
@@ -41,7 +45,7 @@ FOREACH (dob IN CASE WHEN $child.dateOfBirth IS NULL THEN [] ELSE [$child.dateOf
 FOREACH (due IN CASE WHEN $child.expectedDateOfBirth IS NULL THEN []
                      ELSE [$child.expectedDateOfBirth] END |
     SET c.expectedDateOfBirth = date(due))
-WITH c
+WITH c, w
 {_CREATE_CONTACT}
 """
 
@@ -57,13 +61,15 @@ MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 REMOVE k.finaliseLock
 WITH k, c
 WHERE k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
+    AND k.receivedDate <= date($decidedOn)
 MATCH (w:Worker {{id: $viewer}})
 SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
-    k.decisionDate = date($today), k.version = k.version + 1
+    k.finalisedBy = $viewer, k.decisionDate = date($decidedOn), k.version = k.version + 1
 CREATE (k)-[:FINALISED_BY]->(w)
 FOREACH (_ IN CASE WHEN $outcome = 'REFERRAL_TO_SOCIAL_CARE' THEN [1] ELSE [] END |
     CREATE (r:Referral {{id: $referralId, referralDate: k.receivedDate, source: k.source,
-            status: 'OPEN', createdAt: $now, version: 1}})
+            status: 'OPEN', createdAt: $now, recordedAt: $now, recordedBy: $viewer,
+            version: 1}})
     CREATE (k)-[:LED_TO]->(r)
     CREATE (r)-[:ABOUT]->(c))
 MERGE (f:File {{childId: c.id}})
@@ -84,7 +90,12 @@ RETURN {CONTACT_FIELDS} AS contact, fileCreated, c.id AS childId,
 CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
-RETURN k.status AS status, k.version AS version
+RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate
+"""
+
+WORKER_EXISTS = """
+MATCH (w:Worker {id: $viewer})
+RETURN w.id AS id
 """
 
 CONTACTS_OF = f"""

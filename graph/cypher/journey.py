@@ -1,12 +1,15 @@
-"""The case journey: a record's state (a child's case, a period of care), its steps, its events.
+"""The case journey: a record's state (an episode of need and its records, a period of
+care, a plan for adoption), its steps, its events.
 
-Every process runs on the same shape: the record (`Referral` for the CIN episode,
-`PeriodOfCare` for a child looked after) is ABOUT the child and holds `status` and
-`version`; its steps (assessments, plans, conferences, reviews, visits, SSDA903 episodes)
-are `Step` nodes PART_OF it, each with its due date and rule; every action leaves a
-`JourneyEvent` for the chronology. One statement per action, guarded by the record's
-status and version, applies everything the workflow computed (due dates arrive as
-parameters: no date arithmetic here).
+Every process runs on the same shape: the record is ABOUT the child and holds `status`,
+`version`, `recordedBy`/`recordedAt`; its steps (reviews, visits, conferences, SSDA903
+episodes) are `Step` nodes PART_OF it, each with its due date and rule; every action
+leaves a `JourneyEvent` for the chronology. An episode of need is the `Referral`; its
+assessments, section 47 enquiries, initial conferences and plans are records IN_EPISODE
+of it, written and guarded together with it (the episode's version advances with every
+write inside it). One statement per action, guarded by status and version, applies
+everything the workflow computed (due dates arrive as parameters: no date arithmetic
+here).
 """
 
 from __future__ import annotations
@@ -17,8 +20,24 @@ from graph.cypher.access import only_visible
 
 # Dates a record may carry, set only through `$dates` (never through the `$facts` map,
 # which cannot carry dates on FalkorDB).
+# `lastOccurredOn` is the date of the record's latest step: nothing later recorded on
+# the record may have happened before it.
 RECORD_DATES: Final = {
-    "Referral": ("decisionDate", "closureDate"),
+    "Referral": ("decisionDate", "closureDate", "lastOccurredOn"),
+    # referralDate: the episode's, which the assessment's timescale and forms count from.
+    "Assessment": (
+        "referralDate",
+        "startDate",
+        "dueDate",
+        "completedDate",
+        "authorisedDate",
+        "lastOccurredOn",
+    ),
+    # startDate is the strategy discussion's (CIN census S47ActualStartDate).
+    "Section47Enquiry": ("startDate", "conferenceTarget", "endDate", "lastOccurredOn"),
+    "InitialChildProtectionConference": ("dueDate", "heldDate", "lastOccurredOn"),
+    "ChildProtectionPlan": ("startDate", "endDate", "lastOccurredOn"),
+    "ChildInNeedPlan": ("startDate", "endDate", "lastOccurredOn"),
     "PeriodOfCare": ("startDate", "endDate"),
     # SSDA903: DATE_INT / DATE_PLACED (decision), DATE_MATCH, DATE_PLACED_CEASED.
     "AdoptionPlan": (
@@ -30,6 +49,14 @@ RECORD_DATES: Final = {
         "ceasedDate",
     ),
 }
+# The records that live IN_EPISODE of a Referral (workflow/process.py EPISODE_PROCESSES).
+EPISODE_LABELS: Final = (
+    "Assessment",
+    "Section47Enquiry",
+    "InitialChildProtectionConference",
+    "ChildProtectionPlan",
+    "ChildInNeedPlan",
+)
 STEP_DATES: Final = ("startDate", "dueDate", "completedDate", "authorisedDate")
 
 STEP_FIELDS = "s {.*}"
@@ -46,10 +73,53 @@ def _set_dates(variable: str, source: str, names: tuple[str, ...]) -> str:
     )
 
 
-def _apply(label: str) -> str:
-    """The common tail: event, step changes, new steps, the record's new state."""
+def _create_steps(source: str, owner: str, new: str = "n") -> str:
+    return f"""FOREACH ({new} IN {source} |
+    CREATE (s:Step {{id: {new}.id, kind: {new}.kind, status: {new}.status,
+            dueRule: {new}.dueRule, createdAt: $now, recordedAt: $now, recordedBy: $viewer}})
+    SET s += {new}.facts
+    SET {_set_dates("s", new, STEP_DATES)}
+    CREATE (s)-[:PART_OF]->({owner})
+    CREATE (s)-[:ABOUT]->(c))"""
+
+
+def _open_records(label: str) -> str:
+    # A label cannot be a parameter: one FOREACH per kind of episode record.
+    return f"""FOREACH (n IN [x IN $openedRecords WHERE x.label = '{label}'] |
+    CREATE (p:{label} {{id: n.id, process: n.process, status: n.status, version: 1,
+            createdAt: $now, recordedAt: $now, recordedBy: $viewer}})
+    SET p += n.facts
+    SET {_set_dates("p", "n", RECORD_DATES[label])}
+    CREATE (p)-[:IN_EPISODE]->(ep)
+    CREATE (p)-[:ABOUT]->(c)
+    FOREACH (_ IN CASE WHEN n.followsActing THEN [1] ELSE [] END | CREATE (p)-[:FOLLOWS]->(r))
+    {_create_steps("n.steps", "p", "st").replace(chr(10), chr(10) + "    ")})"""
+
+
+_EPISODE_TAIL = f"""
+{chr(10).join(_open_records(label) for label in EPISODE_LABELS)}
+WITH r, c, ep, changed
+// Records an episode rule ends (a CIN plan the day a CP plan starts or the episode
+// closes): their scheduled steps are cancelled, then the records end.
+OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)<-[:PART_OF]-(xs:Step)
+WHERE x.id IN $endedIds AND xs.status = 'OPEN'
+FOREACH (_ IN CASE WHEN xs IS NULL THEN [] ELSE [1] END | SET xs.status = 'CANCELLED')
+WITH DISTINCT r, c, ep, changed
+OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)
+WHERE x.id IN $endedIds
+WITH r, changed, x, head([ending IN $ended WHERE ending.id = x.id]) AS ending
+FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
+    SET x.status = ending.status, x.version = x.version + 1, x.endDate = date(ending.endDate),
+        x.updatedAt = $now, x.updatedBy = $viewer)
+WITH r, changed, count(x) AS ended"""
+
+
+def _apply(label: str, *, in_episode: bool) -> str:
+    """The common tail: event, step changes, new steps, new and ended episode records,
+    the record's new state."""
+    carry = "r, c, ep" if in_episode else "r, c"
     return f"""
-SET r.status = $to, r.version = r.version + 1, r.updatedAt = $now
+SET r.status = $to, r.version = r.version + 1, r.updatedAt = $now, r.updatedBy = $viewer
 SET r += $facts
 SET {_set_dates("r", "$dates", RECORD_DATES[label])}
 CREATE (e:JourneyEvent {{id: $eventId, process: $process, action: $action,
@@ -58,49 +128,105 @@ CREATE (e:JourneyEvent {{id: $eventId, process: $process, action: $action,
 CREATE (e)-[:OF]->(r)
 CREATE (e)-[:ABOUT]->(c)
 CREATE (e)-[:BY]->(w)
-WITH r, c
+WITH {carry}
 OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
 WHERE s.id IN $changedIds
-WITH r, c, s, head([change IN $changes WHERE change.id = s.id]) AS change
+WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change
 FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
     SET s += change.facts, s.status = coalesce(change.status, s.status),
         s.lateReason = coalesce(change.lateReason, s.lateReason)
     SET {_set_dates("s", "change", STEP_DATES)})
-WITH r, c, count(s) AS changed
-FOREACH (n IN $opened |
-    CREATE (s:Step {{id: n.id, kind: n.kind, status: n.status, dueRule: n.dueRule,
-            createdAt: $now}})
-    SET s += n.facts
-    SET {_set_dates("s", "n", STEP_DATES)}
-    CREATE (s)-[:PART_OF]->(r)
-    CREATE (s)-[:ABOUT]->(c))
+WITH {carry}, count(s) AS changed
+{_create_steps("$opened", "r")}
+{_EPISODE_TAIL if in_episode else ""}
 RETURN r.id AS id, r.version AS version, changed
 """
 
 
+def _episode_of(label: str) -> str:
+    """Binds `ep`, the episode of need the record belongs to (the record itself for a
+    Referral)."""
+    if label == "Referral":
+        return "WITH r, c, r AS ep"
+    return "MATCH (r)-[:IN_EPISODE]->(ep:Referral)\nWITH r, c, ep"
+
+
 def transition_statement(label: str) -> str:
-    """The one write of an action on a `label` record, guarded by status and version."""
+    """The one write of an action on a `label` record, guarded by status and version.
+
+    A record of an episode of need is also guarded by the episode's version, which every
+    write in the episode advances: the episode's rules were checked against the records
+    as read, and a write elsewhere in the episode since then makes this one write nothing.
+    """
+    if label in EPISODE_LABELS or label == "Referral":
+        return f"""
+MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "r")}
+{_episode_of(label)}
+WHERE r.status = $from AND r.version = $version AND ep.version = $episodeVersion
+MATCH (w:Worker {{id: $viewer}})
+{"" if label == "Referral" else "SET ep.version = ep.version + 1"}
+{_apply(label, in_episode=True)}"""
     return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}
 WITH r, c
 WHERE r.status = $from AND r.version = $version
 MATCH (w:Worker {{id: $viewer}})
-{_apply(label)}"""
+{_apply(label, in_episode=False)}"""
+
+
+# Each record of an episode with its steps (FalkorDB: matched and collected, not
+# comprehended, so a label created after the statement was planned is still seen).
+_EPISODE_RECORDS = """
+OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(p)
+OPTIONAL MATCH (p)<-[:PART_OF]-(ps:Step)
+WITH {carry}, p, collect(ps {{.*}}) AS processSteps
+WITH {carry}, collect(CASE WHEN p IS NULL THEN null
+                      ELSE {{record: p {{.*}}, steps: processSteps}} END) AS processes"""
 
 
 def record_state_statement(label: str) -> str:
-    """A record's state, version and steps, if the caller may see its child."""
+    """A record's state, version and steps, if the caller may see its child; for a
+    record of an episode of need, also the episode and every record in it."""
+    steps = f"[(r)<-[:PART_OF]-(s:Step) | {STEP_FIELDS}] AS steps"
+    if label in EPISODE_LABELS or label == "Referral":
+        return f"""
+MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "r")}
+{_episode_of(label)}, {steps}
+{_EPISODE_RECORDS.format(carry="r, c, ep, steps")}
+RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
+       ep {{.*}} AS episode, processes
+"""
     return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}
-WITH r, c, [(r)<-[:PART_OF]-(s:Step) | {STEP_FIELDS}] AS steps
-RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps
+WITH r, c, {steps}
+RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
+       null AS episode, [] AS processes
 """
 
 
 TRANSITIONS: Final = {label: transition_statement(label) for label in RECORD_DATES}
 RECORD_STATES: Final = {label: record_state_statement(label) for label in RECORD_DATES}
+
+# workflow/process.py ENDED_ON_BECOMING_LOOKED_AFTER: a child protection plan ends the day
+# the child becomes looked after (its scheduled steps are cancelled, its episode moves on).
+PLAN_ENDED_ON_BECOMING_LOOKED_AFTER: Final = ("ChildProtectionPlan", "BECAME_LOOKED_AFTER")
+_END_PLAN_ON_BECOMING_LOOKED_AFTER = f"""
+OPTIONAL MATCH (c)<-[:ABOUT]-(plan:{PLAN_ENDED_ON_BECOMING_LOOKED_AFTER[0]} {{status: 'ACTIVE'}})
+      -[:IN_EPISODE]->(planEpisode:Referral)
+WHERE plan.startDate <= date($dates.startDate)
+OPTIONAL MATCH (plan)<-[:PART_OF]-(due:Step {{status: 'OPEN'}})
+FOREACH (_ IN CASE WHEN due IS NULL THEN [] ELSE [1] END | SET due.status = 'CANCELLED')
+WITH DISTINCT c, w, plan, planEpisode
+FOREACH (_ IN CASE WHEN plan IS NULL THEN [] ELSE [1] END |
+    SET plan.status = 'ENDED', plan.endDate = date($dates.startDate),
+        plan.endReason = '{PLAN_ENDED_ON_BECOMING_LOOKED_AFTER[1]}',
+        plan.version = plan.version + 1, plan.updatedAt = $now, plan.updatedBy = $viewer,
+        planEpisode.version = planEpisode.version + 1)
+WITH DISTINCT c, w"""
 
 # A child is looked after in at most one period of care at a time; the guard is in the
 # statement so two racing starts cannot both pass it (FalkorDB serialises writes).
@@ -110,10 +236,12 @@ MATCH (c:Child {{id: $childId}})
 WITH c, [(c)<-[:ABOUT]-(open:PeriodOfCare) WHERE open.status IN $openStates | open.id] AS open
 WHERE size(open) = 0
 MATCH (w:Worker {{id: $viewer}})
-CREATE (r:PeriodOfCare {{id: $recordId, status: $from, version: 0, createdAt: $now}})
+{_END_PLAN_ON_BECOMING_LOOKED_AFTER}
+CREATE (r:PeriodOfCare {{id: $recordId, status: $from, version: 0, createdAt: $now,
+        recordedAt: $now, recordedBy: $viewer}})
 CREATE (r)-[:ABOUT]->(c)
 WITH r, c, w
-{_apply("PeriodOfCare")}"""
+{_apply("PeriodOfCare", in_episode=False)}"""
 
 # A plan for adoption starts from a period of care while the child is looked after, and
 # a period of care has at most one plan still running.
@@ -126,11 +254,12 @@ WITH p, c, count(running) AS running
 WHERE p.status = $lookedAfter AND running = 0
 MATCH (w:Worker {{id: $viewer}})
 CREATE (r:AdoptionPlan {{id: $recordId, status: $from, version: 0, createdAt: $now,
+        recordedAt: $now, recordedBy: $viewer,
         periodOfCareId: p.id}})
 CREATE (r)-[:ABOUT]->(c)
 CREATE (r)-[:FOR_CARE]->(p)
 WITH r, c, w
-{_apply("AdoptionPlan")}"""
+{_apply("AdoptionPlan", in_episode=False)}"""
 
 # FalkorDB caches a read's plan: a pattern comprehension over a label that did not exist
 # when the statement was first planned kept answering [] after a plan was created, so
@@ -158,9 +287,11 @@ RETURN childId, r {.*} AS record, steps
 
 CASES_OF = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {{id: childId}})<-[:ABOUT]-(r:Referral)
-WITH childId, r ORDER BY r.referralDate DESC, r.createdAt DESC
-{_RECORD_WITH_STEPS}"""
+MATCH (c:Child {{id: childId}})<-[:ABOUT]-(ep:Referral)
+{_EPISODE_RECORDS.format(carry="childId, ep")}
+WITH childId, ep, processes ORDER BY ep.referralDate DESC, ep.createdAt DESC
+RETURN childId, ep {{.*}} AS record, [] AS steps, processes
+"""
 
 PERIODS_OF_CARE_OF = f"""
 UNWIND $ids AS childId
@@ -196,3 +327,26 @@ WITH c,
         AS shortBreaks
 RETURN events, notes, notices, contacts, shortBreaks
 """
+
+
+def open_on(label: str, start: str, end: str) -> str:
+    """The visible children with a `label` record open on `$asAt`: started on or before
+    it and not ended by it (a record that ends on the day is no longer open that day, as
+    the DfE counts children in need and looked after at 31 March)."""
+    return f"""
+MATCH (r:{label})-[:ABOUT]->(c:Child)
+WHERE r.{start} <= date($asAt) AND (r.{end} IS NULL OR r.{end} > date($asAt))
+{only_visible("c")}
+RETURN DISTINCT c.id AS childId, c.givenName + ' ' + c.familyName AS name
+ORDER BY name, childId
+"""
+
+
+# The "as at" view of performance staff: what was open on a date, from the dates things
+# happened (never from the records' current states).
+AS_AT: Final = {
+    "openEpisodes": open_on("Referral", "referralDate", "closureDate"),
+    "childProtectionPlans": open_on("ChildProtectionPlan", "startDate", "endDate"),
+    "childInNeedPlans": open_on("ChildInNeedPlan", "startDate", "endDate"),
+    "lookedAfter": open_on("PeriodOfCare", "startDate", "endDate"),
+}

@@ -45,14 +45,18 @@ RETURN c.id AS id, {_CHILD} AS child
 ORDER BY c.familyName, c.givenName, c.id
 """
 
+# caseStates: the states of the open episodes of need, and 'CHILD_PROTECTION_PLAN' when a
+# child protection plan in one of them is active (the plan is a record of the episode).
 OPEN_EPISODES_OF = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
 OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
 WHERE {_OPEN_CASE}
+OPTIONAL MATCH (r)<-[:IN_EPISODE]-(plan:ChildProtectionPlan {{status: 'ACTIVE'}})
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
 WHERE {_OPEN_CARE}
-RETURN childId, collect(DISTINCT r.status) AS caseStates, collect(DISTINCT p.status) AS careStates
+RETURN childId, collect(DISTINCT r.status) + collect(DISTINCT plan.process) AS caseStates,
+       collect(DISTINCT p.status) AS careStates
 """
 
 # Health (CP-IS): by NHS number, a child protection plan (including an unborn child's
@@ -60,12 +64,8 @@ RETURN childId, collect(DISTINCT r.status) AS caseStates, collect(DISTINCT p.sta
 CPIS_BY_NHS_NUMBER = f"""
 MATCH (c:Child {{nhsNumber: $identifiedBy}})
 {only_visible("c")}
-OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)<-[:OF]-(started:JourneyEvent)
-WHERE started.toState = 'CHILD_PROTECTION_PLAN' AND started.fromState <> 'CHILD_PROTECTION_PLAN'
-OPTIONAL MATCH (r)<-[:OF]-(ended:JourneyEvent)
-WHERE ended.fromState = 'CHILD_PROTECTION_PLAN' AND ended.toState <> 'CHILD_PROTECTION_PLAN'
-    AND ended.at > started.at
-WITH c, collect({{kind: 'CP', start: started.occurredOn, end: ended.occurredOn}}) AS plans
+OPTIONAL MATCH (c)<-[:ABOUT]-(plan:ChildProtectionPlan)
+WITH c, collect({{kind: 'CP', start: plan.startDate, end: plan.endDate}}) AS plans
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
 WHERE p.startDate IS NOT NULL
 WITH c, plans, collect({{kind: 'LAC', start: p.startDate, end: p.endDate}}) AS care
@@ -123,7 +123,7 @@ RETURN childId, collect(s {.status, .dueDate, .completedDate}) AS steps
 # For the demo's instructions: NHS numbers a health user will find something for.
 NHS_NUMBERS_ON_PLANS = """
 MATCH (c:Child)<-[:ABOUT]-(r)
-WHERE (r:Referral AND r.status = 'CHILD_PROTECTION_PLAN')
+WHERE (r:ChildProtectionPlan AND r.status = 'ACTIVE')
    OR (r:PeriodOfCare AND r.status = 'LOOKED_AFTER')
 RETURN DISTINCT c.nhsNumber AS nhsNumber
 ORDER BY nhsNumber

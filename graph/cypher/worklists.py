@@ -12,14 +12,14 @@ _PER_CHILD = """
 WITH c, w,
      [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner) WHERE s.status = 'OPEN' AND s.dueDate IS NOT NULL
       | {step: s {.id, .kind, .dueDate, .dueRule}, recordId: owner.id,
-         process: CASE WHEN owner:Referral THEN 'CASE'
-                       WHEN owner:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END}] AS steps,
+         process: coalesce(owner.process, CASE WHEN owner:Referral THEN 'CASE'
+                       WHEN owner:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END)}] AS steps,
      [(c)<-[:ABOUT]-(referral:Referral) WHERE referral.status = 'OPEN'
       | referral {.id, .referralDate}] AS referrals,
      [(c)<-[:ABOUT]-(waiting) WHERE waiting.pendingAction IS NOT NULL
       | {recordId: waiting.id, action: waiting.pendingAction, state: waiting.status,
-         process: CASE WHEN waiting:Referral THEN 'CASE'
-                       WHEN waiting:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END}] AS awaiting
+         process: coalesce(waiting.process, CASE WHEN waiting:Referral THEN 'CASE'
+                       WHEN waiting:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END)}] AS awaiting
 RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
        w.id AS workerId, w.name AS workerName, steps, referrals, awaiting
 ORDER BY c.familyName, c.givenName, c.id

@@ -16,11 +16,23 @@ STEP_FIELDS = (
     " authorisedDate lateReason outcome factors initialCategoriesOfAbuse"
     " latestCategoriesOfAbuse seenAlone legalStatus placementType placementProvider"
     " reasonNewEpisode reasonEpisodeCeased reasonPlaceChange participation missingType"
-    " placementPostcode urn"
+    " placementPostcode urn recordedBy recordedAt"
 )
+_RECORD = "id version status allowedActions awaitingAuthorisationOf recordedBy recordedAt"
+_RECORD_STEPS = f"steps {{ {STEP_FIELDS} }}"
 CASE_FIELDS = (
     "id childId status version awaitingAuthorisationOf allowedActions referralDate"
-    f" decisionDue decisionDate primaryNeed closureDate closureReason steps {{ {STEP_FIELDS} }}"
+    " referralSource decisionDue decisionDate primaryNeed closureDate closureReason"
+    f" noFurtherAction recordedBy recordedAt steps {{ {STEP_FIELDS} }}"
+    f" assessments {{ {_RECORD} startDate dueDate completedDate authorisedDate factors"
+    f" lateReason {_RECORD_STEPS} }}"
+    f" section47Enquiries {{ {_RECORD} strategyDiscussionDate initialConferenceTarget endDate"
+    f" conferenceRequired {_RECORD_STEPS} }}"
+    f" initialConferences {{ {_RECORD} dueDate heldDate transferIn section47EnquiryId"
+    f" {_RECORD_STEPS} }}"
+    f" childProtectionPlans {{ {_RECORD} startDate endDate endReason transferIn conferenceId"
+    f" initialCategoriesOfAbuse latestCategoriesOfAbuse reviewDates {_RECORD_STEPS} }}"
+    f" childInNeedPlans {{ {_RECORD} startDate endDate {_RECORD_STEPS} }}"
 )
 CARE_FIELDS = (
     "id childId status version awaitingAuthorisationOf allowedActions startDate endDate"
@@ -32,35 +44,45 @@ OUTCOMES = (
     " ... on NotAuthorised { reason } ... on NotFound { kind id }"
 )
 
-INPUT_TYPES = {
-    "decideReferral": "DecideReferralInput",
-    "startAssessment": "StartAssessmentInput",
-    "completeAssessment": "CompleteAssessmentInput",
-    "startChildInNeedPlan": "StartChildInNeedPlanInput",
-    "reviewChildInNeedPlan": "HeldOnInput",
-    "recordVisit": "RecordVisitInput",
-    "holdStrategyDiscussion": "HoldStrategyDiscussionInput",
-    "requestInitialConference": "ConcludeEnquiryInput",
-    "concludeEnquiryWithoutConference": "ConcludeEnquiryInput",
-    "holdInitialConference": "HoldInitialConferenceInput",
-    "holdReviewConference": "HoldReviewConferenceInput",
-    "holdCoreGroup": "HeldOnInput",
-    "endChildProtectionPlan": "HoldReviewConferenceInput",
-    "closeCase": "CloseCaseInput",
-    "changePlacement": "ChangePlacementInput",
-    "changeLegalStatus": "ChangeLegalStatusInput",
-    "holdLookedAfterReview": "HoldLookedAfterReviewInput",
-    "recordStatutoryVisit": "OnDateInput",
-    "recordHealthAssessment": "OnDateInput",
-    "recordPersonalEducationPlan": "OnDateInput",
-    "recordMissingEpisode": "RecordMissingEpisodeInput",
-    "recordReturnHomeInterview": "OnDateInput",
-    "ceaseLookedAfter": "CeaseLookedAfterInput",
-    "recordPathwayPlan": "OnDateInput",
-    "recordCareLeaverContact": "RecordCareLeaverContactInput",
-    "endLeavingCareServices": "EndLeavingCareServicesInput",
+# Each action: the id argument naming the record it is taken on, and its input type.
+ACTIONS = {
+    "decideReferral": ("caseId", "DecideReferralInput"),
+    "closeWithNoFurtherAction": ("caseId", "CloseWithNoFurtherActionInput"),
+    "startAssessment": ("caseId", "StartAssessmentInput"),
+    "holdStrategyDiscussion": ("caseId", "HoldStrategyDiscussionInput"),
+    "holdTransferInConference": ("caseId", "HoldInitialConferenceInput"),
+    "startChildInNeedPlan": ("caseId", "StartChildInNeedPlanInput"),
+    "closeCase": ("caseId", "CloseCaseInput"),
+    "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
+    "requestInitialConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
+    "concludeEnquiryWithoutConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
+    "holdInitialConference": ("conferenceId", "HoldInitialConferenceInput"),
+    "holdReviewConference": ("childProtectionPlanId", "HoldReviewConferenceInput"),
+    "holdCoreGroup": ("childProtectionPlanId", "HeldOnInput"),
+    "recordChildProtectionVisit": ("childProtectionPlanId", "RecordVisitInput"),
+    "endChildProtectionPlan": ("childProtectionPlanId", "EndChildProtectionPlanInput"),
+    "reviewChildInNeedPlan": ("childInNeedPlanId", "HeldOnInput"),
+    "recordChildInNeedVisit": ("childInNeedPlanId", "RecordVisitInput"),
+    "endChildInNeedPlan": ("childInNeedPlanId", "EndChildInNeedPlanInput"),
+    "changePlacement": ("periodOfCareId", "ChangePlacementInput"),
+    "changeLegalStatus": ("periodOfCareId", "ChangeLegalStatusInput"),
+    "holdLookedAfterReview": ("periodOfCareId", "HoldLookedAfterReviewInput"),
+    "recordStatutoryVisit": ("periodOfCareId", "OnDateInput"),
+    "recordHealthAssessment": ("periodOfCareId", "OnDateInput"),
+    "recordPersonalEducationPlan": ("periodOfCareId", "OnDateInput"),
+    "recordMissingEpisode": ("periodOfCareId", "RecordMissingEpisodeInput"),
+    "recordReturnHomeInterview": ("periodOfCareId", "OnDateInput"),
+    "ceaseLookedAfter": ("periodOfCareId", "CeaseLookedAfterInput"),
+    "recordPathwayPlan": ("periodOfCareId", "OnDateInput"),
+    "recordCareLeaverContact": ("periodOfCareId", "RecordCareLeaverContactInput"),
+    "endLeavingCareServices": ("periodOfCareId", "EndLeavingCareServicesInput"),
 }
-CARE_ACTIONS = frozenset(list(INPUT_TYPES)[14:])
+INPUT_TYPES = {action: input_type for action, (_, input_type) in ACTIONS.items()}
+CARE_ACTIONS = frozenset(a for a, (id_arg, _) in ACTIONS.items() if id_arg == "periodOfCareId")
+
+
+def _answer(care: bool) -> tuple[str, str]:
+    return ("PeriodOfCare", CARE_FIELDS) if care else ("Case", CASE_FIELDS)
 
 
 async def act(
@@ -70,13 +92,12 @@ async def act(
     record: dict[str, Any],
     data: dict[str, Any],
 ) -> dict[str, Any]:
-    """Take `action` on a case or period of care at its current version."""
-    care = action in CARE_ACTIONS
-    id_arg, typename, fields = (
-        ("periodOfCareId", "PeriodOfCare", CARE_FIELDS) if care else ("caseId", "Case", CASE_FIELDS)
-    )
+    """Take `action` on a case, a record of a case, or a period of care at its current
+    version; a record of a case answers with the whole case."""
+    id_arg, input_type = ACTIONS[action]
+    typename, fields = _answer(action in CARE_ACTIONS)
     query = (
-        f"mutation ($id: ID!, $version: Int!, $input: {INPUT_TYPES[action]}!) {{"
+        f"mutation ($id: ID!, $version: Int!, $input: {input_type}!) {{"
         f" {action}({id_arg}: $id, version: $version, input: $input) {{ __typename"
         f" ... on {typename} {{ {fields} }} {OUTCOMES} }} }}"
     )
@@ -86,6 +107,13 @@ async def act(
     return result[action]  # type: ignore[no-any-return]
 
 
+_DECISION_ID_ARGS = {
+    "Case": "caseId",
+    "Assessment": "assessmentId",
+    "PeriodOfCare": "periodOfCareId",
+}
+
+
 async def decide(
     client: httpx.AsyncClient,
     headers: dict[str, str],
@@ -93,24 +121,39 @@ async def decide(
     record: dict[str, Any],
     **args: Any,
 ) -> dict[str, Any]:
-    """authoriseCase / returnCaseForRework / the period-of-care ones."""
-    care = "PeriodOfCare" in name
-    id_arg, typename, fields = (
-        ("periodOfCareId", "PeriodOfCare", CARE_FIELDS) if care else ("caseId", "Case", CASE_FIELDS)
+    """authoriseCase / returnCaseForRework / authoriseAssessment / the period-of-care ones;
+    `on` dates the decision, `reason` is a return's."""
+    kind = next(k for k in _DECISION_ID_ARGS if k in name)
+    typename, fields = _answer(kind == "PeriodOfCare")
+    declared = "".join(
+        f", ${name}: {kind}"
+        for name, kind in (("reason", "String!"), ("on", "Date"))
+        if name in args
     )
-    reason = ", $reason: String!" if "reason" in args else ""
+    passed = "".join(f", {name}: ${name}" for name in ("reason", "on") if name in args)
     query = (
-        f"mutation ($id: ID!, $version: Int!{reason}) {{ {name}({id_arg}: $id, version: $version"
-        f"{', reason: $reason' if reason else ''}) {{ __typename ... on {typename} {{ {fields} }}"
-        f" {OUTCOMES} }} }}"
+        f"mutation ($id: ID!, $version: Int!{declared}) {{ {name}("
+        f"{_DECISION_ID_ARGS[kind]}: $id, version: $version{passed}) {{ __typename"
+        f" ... on {typename} {{ {fields} }} {OUTCOMES} }} }}"
     )
     variables = {"id": record["id"], "version": record["version"], **args}
     result = await graphql(client, headers, query, variables)
     return result[name]  # type: ignore[no-any-return]
 
 
+def latest(case: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The case's latest record of `kind` (assessments, section47Enquiries, ...)."""
+    records = case[kind]
+    assert records, (kind, case)
+    return records[-1]  # type: ignore[no-any-return]
+
+
 async def referral_for(
-    client: httpx.AsyncClient, headers: dict[str, str], child_id: str, received: date
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    child_id: str,
+    received: date,
+    source: str = "SCHOOLS",
 ) -> dict[str, Any]:
     """A contact about the child, finalised as a referral; returns the new case."""
     recorded = await graphql(
@@ -122,7 +165,7 @@ async def referral_for(
             "input": {
                 "childId": child_id,
                 "receivedDate": received.isoformat(),
-                "source": "SCHOOLS",
+                "source": source,
                 "summary": "Concerns reported by the school.",
             }
         },
@@ -131,10 +174,10 @@ async def referral_for(
     finalised = await graphql(
         client,
         headers,
-        """mutation ($id: ID!) { finaliseContact(contactId: $id,
-             outcome: REFERRAL_TO_SOCIAL_CARE) { ... on FinalisedContact {
+        """mutation ($id: ID!, $on: Date) { finaliseContact(contactId: $id,
+             outcome: REFERRAL_TO_SOCIAL_CARE, on: $on) { ... on FinalisedContact {
              contact { referralId } } } }""",
-        {"id": contact_id},
+        {"id": contact_id, "on": received.isoformat()},
     )
     referral_id = finalised["finaliseContact"]["contact"]["referralId"]
     found = await graphql(
@@ -192,7 +235,8 @@ async def assessed(
     completed_on: date,
 ) -> dict[str, Any]:
     """The case through an authorised referral decision and an authorised assessment
-    (started the day after the decision, finding neglect)."""
+    (started the day after the decision, finding neglect), each authorised the day the
+    worker recorded it."""
     case = await act(
         client,
         worker,
@@ -200,16 +244,23 @@ async def assessed(
         case,
         {"decidedOn": decided_on.isoformat(), "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
     )
-    case = await decide(client, manager, "authoriseCase", case)
+    case = await decide(client, manager, "authoriseCase", case, on=decided_on.isoformat())
     started_on = (decided_on + timedelta(days=1)).isoformat()
     case = await act(client, worker, "startAssessment", case, {"startedOn": started_on})
     case = await act(
         client,
         worker,
         "completeAssessment",
-        case,
+        latest(case, "assessments"),
         {"completedOn": completed_on.isoformat(), "factors": ["NEGLECT"]},
     )
-    case = await decide(client, manager, "authoriseCase", case)
-    assert case["status"] == "OUTCOME_DUE", case
+    case = await decide(
+        client,
+        manager,
+        "authoriseAssessment",
+        latest(case, "assessments"),
+        on=completed_on.isoformat(),
+    )
+    assert case["status"] == "ACCEPTED", case
+    assert latest(case, "assessments")["status"] == "AUTHORISED"
     return case

@@ -70,7 +70,11 @@ async def test_health_finds_plans_by_nhs_number_including_a_pre_birth_plan(
 
 
 CHILD = """query ($id: ID!) { child(id: $id) { unborn openEpisodes
-  cases { status steps { kind status dueDate completedDate } }
+  cases { status assessments { status startDate authorisedDate }
+    section47Enquiries { status strategyDiscussionDate }
+    initialConferences { status heldDate }
+    childProtectionPlans { status startDate reviewDates
+      steps { kind status dueDate completedDate } } }
   periodsOfCare { status legalStatus placementType steps { kind status dueDate } }
   childProtectionPlan { startDate endDate } chronology { kind title } } }"""
 
@@ -86,12 +90,21 @@ async def test_the_demo_worker_sees_each_journey_with_its_due_dates(
 
     protected = await child("CP")
     (case,) = protected["cases"]  # type: ignore[misc]
-    assert case["status"] == "CHILD_PROTECTION_PLAN"
-    held = {s["kind"] for s in case["steps"] if s["status"] == "DONE"}
-    assert {"INITIAL_CHILD_PROTECTION_CONFERENCE", "CHILD_PROTECTION_REVIEW"} <= held
+    assert case["status"] == "ACCEPTED"
+    # The strategy discussion and the assessment started the same day, side by side; the
+    # conference made the plan before the assessment was authorised.
+    (assessment,) = case["assessments"]
+    (enquiry,) = case["section47Enquiries"]
+    (conference,) = case["initialConferences"]
+    (plan,) = case["childProtectionPlans"]
+    assert assessment["startDate"] == enquiry["strategyDiscussionDate"]
+    assert conference["status"] == "PLAN_MADE"
+    assert conference["heldDate"] < assessment["authorisedDate"]
+    assert (plan["status"], plan["startDate"]) == ("ACTIVE", conference["heldDate"])
     # The first review was held when it fell due; the next is due 6 months after it.
+    assert len(plan["reviewDates"]) == 1
     review = next(
-        s for s in case["steps"] if s["kind"] == "CHILD_PROTECTION_REVIEW" and s["status"] == "OPEN"
+        s for s in plan["steps"] if s["kind"] == "CHILD_PROTECTION_REVIEW" and s["status"] == "OPEN"
     )
     assert review["dueDate"] > TODAY.isoformat()
 

@@ -1,4 +1,5 @@
-"""A child in need journey through GraphQL: referral, assessment, CIN plan, closure.
+"""Episodes of need through GraphQL: referral, decision, assessment, CIN plan, closure,
+with the dates things happened (backdated, authorised later, never in the future).
 
 Due dates are checked by hand against the England and Wales bank holidays of 2026
 (Good Friday 3 April, Easter Monday 6 April, 4 May, 25 May, 31 August).
@@ -6,7 +7,7 @@ Due dates are checked by hand against the England and Wales bank holidays of 202
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
+    CASE_FIELDS,
     CHRONOLOGY,
     MY_WORK,
     TEAM_WORK,
@@ -21,12 +23,15 @@ from tests.e2e.journey_helpers import (
     decide,
     demo_child,
     demo_county,
+    latest,
     referral_for,
     step,
 )
 from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
+
+RC7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
 
 
 async def test_child_in_need_from_referral_to_closure(
@@ -37,8 +42,14 @@ async def test_child_in_need_from_referral_to_closure(
     child_id = demo_child(world)
     case = await referral_for(client, worker, child_id, date(2026, 3, 2))
     # Monday 2 March 2026 + 1 working day.
-    assert (case["status"], case["decisionDue"]) == ("OPEN", "2026-03-03")
-    assert case["allowedActions"] == ["decideReferral"]
+    assert (case["status"], case["decisionDue"], case["referralSource"]) == (
+        "OPEN",
+        "2026-03-03",
+        "SCHOOLS",
+    )
+    assert case["recordedBy"] == "worker-sw-demo"
+    assert case["recordedAt"] is not None
+    assert "decideReferral" in case["allowedActions"]
 
     case = await act(
         client,
@@ -48,205 +59,280 @@ async def test_child_in_need_from_referral_to_closure(
         {"decidedOn": "2026-03-03", "primaryNeed": "N4_FAMILY_IN_ACUTE_STRESS"},
     )
     assert case["status"] == "REFERRAL_DECISION_AWAITING_AUTHORISATION"
-    assert case["allowedActions"] == ["authorise", "returnForRework"]
+    assert case["allowedActions"][:2] == ["authorise", "returnForRework"]
     # Only a manager authorises; the worker is told so and nothing changes.
     refused = await decide(client, worker, "authoriseCase", case)
     assert refused["__typename"] == "NotAuthorised"
-    # The manager sees the decision waiting in the team view.
     team = (await graphql(client, manager, TEAM_WORK))["teamWork"]
-
     waiting = [i for i in team["items"] if i["recordId"] == case["id"]]
     assert [(i["kind"], i["awaitingAction"]) for i in waiting] == [
         ("AUTHORISATION", "decideReferral")
     ]
-    case = await decide(client, manager, "authoriseCase", case)
-    assert case["status"] == "ASSESSMENT_TO_START"
+    # A decision is dated when it was made: never in the future, never before the proposal.
+    future = (date.today() + timedelta(days=1)).isoformat()
+    too_late = await decide(client, manager, "authoriseCase", case, on=future)
+    assert too_late["problems"] == [{"field": "on", "rule": "must not be in the future"}]
+    too_early = await decide(client, manager, "authoriseCase", case, on="2026-03-02")
+    assert too_early["problems"][0]["field"] == "on"
+    case = await decide(client, manager, "authoriseCase", case, on="2026-03-04")
+    assert case["status"] == "ACCEPTED"
     assert (case["primaryNeed"], case["decisionDate"]) == (
         "N4_FAMILY_IN_ACUTE_STRESS",
         "2026-03-03",
     )
-    # 45 working days from Monday 2 March, across Easter (3 and 6 April) and the early
-    # May bank holiday (4 May): Thursday 7 May 2026.
-    assessment = step(case, "ASSESSMENT")
-    assert (assessment["dueDate"], assessment["dueRule"]) == (
-        "2026-05-07",
-        "child_and_family_assessment",
-    )
 
     case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-03-04"})
+    assessment = latest(case, "assessments")
+    # 45 working days from Monday 2 March, across Easter (3 and 6 April) and the early
+    # May bank holiday (4 May): Thursday 7 May 2026.
+    assert (assessment["status"], assessment["startDate"], assessment["dueDate"]) == (
+        "IN_PROGRESS",
+        "2026-03-04",
+        "2026-05-07",
+    )
+    assert step(assessment, "ASSESSMENT")["dueRule"] == "child_and_family_assessment"
     late = await act(
         client,
         worker,
         "completeAssessment",
-        case,
+        assessment,
         {"completedOn": "2026-05-11", "factors": ["DOMESTIC_ABUSE_PARENT_OR_CARER"]},
     )
-    assert late["__typename"] == "InvalidInput"
     [problem] = late["problems"]
     assert problem["field"] == "lateReason"
     assert "due by 7 May 2026" in problem["rule"]
+    before_start = await act(
+        client,
+        worker,
+        "completeAssessment",
+        assessment,
+        {"completedOn": "2026-03-03", "factors": ["NEGLECT"]},
+    )
+    assert before_start["problems"][0]["field"] == "completedOn"
     mixed = await act(
         client,
         worker,
         "completeAssessment",
-        case,
-        {
-            "completedOn": "2026-05-06",
-            "factors": ["NO_FACTORS_IDENTIFIED", "NEGLECT"],
-        },
+        assessment,
+        {"completedOn": "2026-05-06", "factors": ["NO_FACTORS_IDENTIFIED", "NEGLECT"]},
     )
-    assert mixed["__typename"] == "InvalidInput"
     assert "must be the only factor" in mixed["problems"][0]["rule"]
-    case = await act(
-        client,
-        worker,
-        "completeAssessment",
-        case,
-        {
-            "completedOn": "2026-05-11",
-            "factors": ["DOMESTIC_ABUSE_PARENT_OR_CARER", "MENTAL_HEALTH_PARENT_OR_CARER"],
-            "lateReason": "Father could not be seen until 8 May.",
-        },
-    )
-    assert case["status"] == "ASSESSMENT_AWAITING_AUTHORISATION"
-    # Returned for rework, the case goes back to where it was proposed from.
+    completed = {
+        "completedOn": "2026-05-11",
+        "factors": ["DOMESTIC_ABUSE_PARENT_OR_CARER", "MENTAL_HEALTH_PARENT_OR_CARER"],
+        "lateReason": "Father could not be seen until 8 May.",
+    }
+    case = await act(client, worker, "completeAssessment", assessment, completed)
+    assessment = latest(case, "assessments")
+    assert assessment["status"] == "AWAITING_AUTHORISATION"
+    # Returned for rework, the assessment goes back to where it was proposed from.
     case = await decide(
-        client, manager, "returnCaseForRework", case, reason="Add the father's views."
-    )
-    assert (case["status"], case["awaitingAuthorisationOf"]) == ("ASSESSMENT_IN_PROGRESS", None)
-    case = await act(
         client,
-        worker,
-        "completeAssessment",
-        case,
-        {
-            "completedOn": "2026-05-11",
-            "factors": ["DOMESTIC_ABUSE_PARENT_OR_CARER", "MENTAL_HEALTH_PARENT_OR_CARER"],
-            "lateReason": "Father could not be seen until 8 May.",
-        },
+        manager,
+        "returnAssessmentForRework",
+        assessment,
+        reason="Add the father's views.",
+        on="2026-05-12",
     )
-    case = await decide(client, manager, "authoriseCase", case)
-    assert case["status"] == "OUTCOME_DUE"
-    assessment = step(case, "ASSESSMENT")
-    assert assessment["status"] == "DONE"
-    assert (assessment["startDate"], assessment["completedDate"]) == ("2026-03-04", "2026-05-11")
-    assert assessment["completedLate"] is True
+    assessment = latest(case, "assessments")
+    assert (assessment["status"], assessment["awaitingAuthorisationOf"]) == ("IN_PROGRESS", None)
+    # Reworked after it came back: completed again, not before it was returned.
+    redone = await act(client, worker, "completeAssessment", assessment, completed)
+    assert "previous step (2026-05-12)" in redone["problems"][0]["rule"]
+    case = await act(
+        client, worker, "completeAssessment", assessment, {**completed, "completedOn": "2026-05-12"}
+    )
+    # Backdated authorisation: the manager signed it off on 13 May, recorded today.
+    case = await decide(
+        client, manager, "authoriseAssessment", latest(case, "assessments"), on="2026-05-13"
+    )
+    assessment = latest(case, "assessments")
+    assert (assessment["status"], assessment["completedDate"], assessment["authorisedDate"]) == (
+        "AUTHORISED",
+        "2026-05-12",
+        "2026-05-13",
+    )
     assert assessment["factors"] == [
         "DOMESTIC_ABUSE_PARENT_OR_CARER",
         "MENTAL_HEALTH_PARENT_OR_CARER",
     ]
-    assert assessment["authorisedDate"] == date.today().isoformat()
+    assert step(assessment, "ASSESSMENT")["completedLate"] is True
 
     case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-05-18"})
-    case = await decide(client, manager, "authoriseCase", case)
-    assert case["status"] == "CHILD_IN_NEED_PLAN"
+    plan = latest(case, "childInNeedPlans")
+    assert (plan["status"], plan["startDate"]) == ("ACTIVE", "2026-05-18")
     # Reviews every 3 months (local standard): 18 August. Visits every 20 working days:
     # from Monday 18 May, skipping the 25 May bank holiday, Tuesday 16 June.
-    assert step(case, "CHILD_IN_NEED_PLAN_REVIEW")["dueDate"] == "2026-08-18"
-    assert step(case, "CHILD_IN_NEED_VISIT")["dueDate"] == "2026-06-16"
+    assert step(plan, "CHILD_IN_NEED_PLAN_REVIEW")["dueDate"] == "2026-08-18"
+    assert step(plan, "CHILD_IN_NEED_VISIT")["dueDate"] == "2026-06-16"
+    # One CIN plan at a time: a second is refused, naming the open one; nothing changes.
+    second = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-05-20"})
+    assert second["__typename"] == "TransitionRefused"
+    assert plan["id"] in second["reason"]
+    assert case["id"] in second["reason"]
 
     case = await act(
-        client, worker, "recordVisit", case, {"visitedOn": "2026-06-10", "seenAlone": True}
+        client,
+        worker,
+        "recordChildInNeedVisit",
+        plan,
+        {"visitedOn": "2026-06-10", "seenAlone": True},
     )
+    plan = latest(case, "childInNeedPlans")
     # 20 working days after Wednesday 10 June: Wednesday 8 July.
-    visit = step(case, "CHILD_IN_NEED_VISIT", "OPEN")
-    assert visit["dueDate"] == "2026-07-08"
-    assert step(case, "CHILD_IN_NEED_VISIT", "DONE")["seenAlone"] is True
-    case = await act(client, worker, "reviewChildInNeedPlan", case, {"heldOn": "2026-08-14"})
-    review = step(case, "CHILD_IN_NEED_PLAN_REVIEW", "OPEN")
-    assert review["dueDate"] == "2026-11-14"
+    assert step(plan, "CHILD_IN_NEED_VISIT", "OPEN")["dueDate"] == "2026-07-08"
+    visit = step(plan, "CHILD_IN_NEED_VISIT", "DONE")
+    assert visit["seenAlone"] is True
+    # Who recorded it and when are kept apart from the day it happened.
+    assert (visit["completedDate"], visit["recordedBy"]) == ("2026-06-10", "worker-sw-demo")
+    assert visit["recordedAt"] is not None
+    assert (plan["recordedBy"], latest(case, "assessments")["recordedBy"]) == (
+        "worker-sw-demo",
+        "worker-sw-demo",
+    )
+    case = await act(client, worker, "reviewChildInNeedPlan", plan, {"heldOn": "2026-08-14"})
+    plan = latest(case, "childInNeedPlans")
+    assert step(plan, "CHILD_IN_NEED_PLAN_REVIEW", "OPEN")["dueDate"] == "2026-11-14"
 
     # The worker's list: the visit (due 8 July) and the review (due 14 November) are late.
     work = (await graphql(client, worker, MY_WORK))["myWork"]
     mine = {
-        (i["kind"], i["dueDate"], i["overdue"])
+        (i["kind"], i["dueDate"], i["overdue"], i["process"])
         for i in work["items"]
-        if i["recordId"] == case["id"]
+        if i["recordId"] == plan["id"]
     }
     assert mine == {
-        ("CHILD_IN_NEED_VISIT", "2026-07-08", True),
-        ("CHILD_IN_NEED_PLAN_REVIEW", "2026-11-14", True),
+        ("CHILD_IN_NEED_VISIT", "2026-07-08", True, "CHILD_IN_NEED_PLAN"),
+        ("CHILD_IN_NEED_PLAN_REVIEW", "2026-11-14", True, "CHILD_IN_NEED_PLAN"),
     }
-    assert work["caseload"]["overdue"] >= 2
 
-    # A case cannot close while awaiting nothing but a wrong action: refused, unchanged.
-    refused = await act(client, worker, "holdCoreGroup", case, {"heldOn": "2026-11-20"})
-    assert refused["__typename"] == "TransitionRefused"
-    assert refused["currentState"] == "CHILD_IN_NEED_PLAN"
-    assert set(refused["allowedNextSteps"]) == {
-        "reviewChildInNeedPlan",
-        "recordVisit",
-        "holdStrategyDiscussion",
-        "closeCase",
-    }
+    # A core group is not a child in need plan's: refused, naming the plan and its state.
+    refused = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-11-20"})
+    assert refused == {"__typename": "NotFound", "kind": "ChildProtectionPlan", "id": plan["id"]}
     stale = await act(
         client,
         worker,
         "closeCase",
         {**case, "version": 1},
-        {"closedOn": "2026-11-20", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
+        {"closedOn": "2026-11-20", "reason": RC7},
     )
     assert stale["__typename"] == "TransitionRefused"
     assert "changed since you loaded it" in stale["reason"]
+    early = await act(client, worker, "closeCase", case, {"closedOn": "2026-08-01", "reason": RC7})
+    assert early.get("problems", [{}])[0].get("field") == "closedOn", early
 
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-11-20", "reason": RC7})
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"
+    assert latest(case, "childInNeedPlans")["status"] == "ACTIVE"
+    case = await decide(client, manager, "authoriseCase", case, on="2026-11-23")
+    assert case["status"] == "CLOSED"
+    assert (case["closureDate"], case["closureReason"], case["noFurtherAction"]) == (
+        "2026-11-20",
+        RC7,
+        False,
+    )
+    # Closing ends the CIN plan on the closure date; its scheduled steps are cancelled.
+    plan = latest(case, "childInNeedPlans")
+    assert (plan["status"], plan["endDate"]) == ("ENDED", "2026-11-20")
+    assert not [s for s in plan["steps"] if s["status"] == "OPEN"]
+    assert case["allowedActions"] == []
+    work = (await graphql(client, worker, MY_WORK))["myWork"]
+    assert not [i for i in work["items"] if i["recordId"] in (case["id"], plan["id"])]
+
+    child = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
+    journey = [e for e in child["chronology"] if e["kind"] == "JOURNEY"]
+    # Everything is dated when it happened, the managers' decisions included.
+    assert [(e["on"], e["title"]) for e in journey][:3] == [
+        ("2026-03-03", "decideReferral"),
+        ("2026-03-04", "authorise"),
+        ("2026-03-04", "startAssessment"),
+    ]
+    authorisations = {e["on"] for e in journey if e["title"] == "authorise"}
+    assert authorisations == {"2026-03-04", "2026-05-13", "2026-11-23"}
+    ons = [e["on"] for e in child["chronology"]]
+    assert ons == sorted(ons)
+
+
+async def test_no_further_action_at_referral_closes_the_episode(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world), date(2025, 10, 6), "POLICE")
+    case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2025-10-07"})
+    assert case["status"] == "NO_FURTHER_ACTION_AWAITING_AUTHORISATION"
+    case = await decide(client, manager, "authoriseCase", case, on="2025-10-07")
+    assert (case["status"], case["closureReason"], case["closureDate"]) == (
+        "CLOSED",
+        RC7,
+        "2025-10-07",
+    )
+    assert (case["noFurtherAction"], case["referralSource"]) == (True, "POLICE")
+    # A closed episode takes no more work: its records cannot be opened.
+    refused = await act(client, worker, "startAssessment", case, {"startedOn": "2025-10-08"})
+    assert refused["__typename"] == "TransitionRefused"
+    assert refused["allowedNextSteps"] == []
+
+
+async def test_no_further_action_is_only_at_referral_and_closure_comes_before_assessment(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world), date(2025, 11, 3))
+    case = await act(
+        client,
+        worker,
+        "decideReferral",
+        case,
+        {"decidedOn": "2025-11-04", "primaryNeed": "N5_FAMILY_DYSFUNCTION"},
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2025-11-04")
+    # Accepted: NFA is no longer the referral's outcome...
+    nfa = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2025-11-05"})
+    assert nfa["__typename"] == "TransitionRefused"
+    assert "closeCase" in nfa["allowedNextSteps"]
+    # ...but the episode may close before any assessment, with a reason.
     case = await act(
         client,
         worker,
         "closeCase",
         case,
-        {"closedOn": "2026-11-20", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
+        {"closedOn": "2025-11-10", "reason": "RC5_TRANSFERRED_TO_ANOTHER_LOCAL_AUTHORITY"},
     )
-    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"
-    case = await decide(client, manager, "authoriseCase", case)
-    assert case["status"] == "CLOSED"
-    assert (case["closureDate"], case["closureReason"]) == (
-        "2026-11-20",
-        "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON",
+    case = await decide(client, manager, "authoriseCase", case, on="2025-11-11")
+    assert (case["status"], case["closureDate"], case["assessments"]) == (
+        "CLOSED",
+        "2025-11-10",
+        [],
     )
-    assert step(case, "CHILD_IN_NEED_PLAN")["completedDate"] == "2026-11-20"
-    assert {s["status"] for s in case["steps"] if s["kind"].endswith(("REVIEW", "VISIT"))} == {
-        "DONE",
-        "CANCELLED",
-    }
-    assert case["allowedActions"] == []
 
-    work = (await graphql(client, worker, MY_WORK))["myWork"]
-    assert not [i for i in work["items"] if i["recordId"] == case["id"]]
 
-    note = await graphql(
+async def test_four_eyes_the_manager_who_recorded_cannot_authorise(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    manager = bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    case = await referral_for(client, manager, child_id, date(2026, 1, 5))
+    case = await act(
         client,
-        worker,
-        """mutation ($id: ID!) { addCaseNote(input: {childId: $id, type: VISIT,
-             text: "Saw the child at home.", occurredAt: "2026-06-10T10:00:00Z"}) {
-             __typename } }""",
-        {"id": child_id},
+        manager,
+        "decideReferral",
+        case,
+        {"decidedOn": "2026-01-06", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
     )
-    assert note["addCaseNote"]["__typename"] == "CaseNote"
-    child = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
-    journey = [e for e in child["chronology"] if e["kind"] == "JOURNEY"]
-    # What the worker recorded is dated when it happened; a manager's authorisation is
-    # dated the day it was given (today), after everything the worker recorded.
-    assert [e["title"] for e in journey][:2] == ["decideReferral", "startAssessment"]
-    authorisations = [e for e in journey if e["title"] == "authorise"]
-    assert {e["on"] for e in authorisations} == {date.today().isoformat()}
-    assert len(authorisations) == 4
-    assert any(e["detail"].startswith("Authorised: Case closed: RC7") for e in authorisations)
-    assert [e["title"] for e in journey if e["title"] == "returnForRework"] == ["returnForRework"]
-    ons = [e["on"] for e in child["chronology"]]
-    assert ons == sorted(ons)
-    assert "CONTACT" in {e["kind"] for e in child["chronology"]}
-    around_the_visit = [
-        (e["on"], e["kind"], e["title"])
-        for e in child["chronology"]
-        if "2026-06-01" <= e["on"] <= "2026-08-31"
-    ]
-    assert around_the_visit == [
-        # Same day: the note's time (10:00) comes before the visit step, which carries
-        # only its day and the instant it was recorded (today).
-        ("2026-06-10", "CASE_NOTE", "VISIT"),
-        ("2026-06-10", "JOURNEY", "recordVisit"),
-        ("2026-08-14", "JOURNEY", "reviewChildInNeedPlan"),
-    ]
+    own = await decide(client, manager, "authoriseCase", case, on="2026-01-06")
+    assert own["__typename"] == "NotAuthorised"
+    assert "another manager" in own["reason"]
+    unchanged = await graphql(
+        client,
+        manager,
+        f"query ($id: ID!) {{ case(id: $id) {{ {CASE_FIELDS} }} }}",
+        {"id": case["id"]},
+    )
+    assert unchanged["case"]["status"] == "REFERRAL_DECISION_AWAITING_AUTHORISATION"
+    assert unchanged["case"]["version"] == case["version"]
 
 
 async def test_unknown_and_invisible_cases_are_not_found(

@@ -1,4 +1,7 @@
-"""Child protection through GraphQL: strategy discussion, section 47, ICPC, plan, reviews.
+"""Child protection through GraphQL, as the law runs it: the strategy discussion, the
+section 47 enquiry and the assessment side by side from the day of referral, the initial
+conference before the assessment is authorised, the plan and its reviews, core groups and
+visits; transfer-in conferences; the episode's rules across its records.
 
 Hand-checked against the 2026 bank holidays (25 May is the spring bank holiday).
 """
@@ -17,10 +20,10 @@ from tests.e2e.journey_helpers import (
     MY_WORK,
     TEAM_WORK,
     act,
-    assessed,
     decide,
     demo_child,
     demo_county,
+    latest,
     referral_for,
     step,
 )
@@ -29,95 +32,128 @@ from tests.helpers import bearer, graphql
 pytestmark = pytest.mark.anyio
 
 
-async def test_child_protection_with_conference_plan_reviews_and_end(
+async def test_concurrent_enquiry_and_assessment_conference_before_authorisation(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=1)
-    referral = await referral_for(client, worker, child_id, date(2026, 3, 2))
-    case = await assessed(
+    # Friday 22 May 2026, before the spring bank holiday (Monday 25 May).
+    case = await referral_for(client, worker, child_id, date(2026, 5, 22))
+    # On the day of referral, before any decision: the strategy discussion (starting the
+    # section 47 enquiry) and the assessment, side by side.
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-05-22"})
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-05-22"})
+    case = await act(
         client,
         worker,
-        manager,
-        referral,
-        decided_on=date(2026, 3, 3),
-        completed_on=date(2026, 4, 20),
+        "decideReferral",
+        case,
+        {"decidedOn": "2026-05-22", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
     )
-
-    # Friday 22 May 2026, before the spring bank holiday (Monday 25 May): 15 working days
-    # are 26-29 May (4), 1-5 June (9), 8-12 June (14), Monday 15 June (15).
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-05-22"})
-    assert case["status"] == "SECTION_47_ENQUIRY"
-    conference = step(case, "INITIAL_CHILD_PROTECTION_CONFERENCE")
-    assert (conference["dueDate"], conference["dueRule"]) == (
+    case = await decide(client, manager, "authoriseCase", case, on="2026-05-26")
+    enquiry, assessment = latest(case, "section47Enquiries"), latest(case, "assessments")
+    assert (enquiry["status"], assessment["status"]) == ("IN_PROGRESS", "IN_PROGRESS")
+    # 15 working days from Friday 22 May: 26-29 May (4), 1-5 June (9), 8-12 June (14),
+    # Monday 15 June (15): the ICPC target (CIN census InitialCPCtarget).
+    assert (enquiry["strategyDiscussionDate"], enquiry["initialConferenceTarget"]) == (
+        "2026-05-22",
         "2026-06-15",
-        "initial_child_protection_conference",
     )
-    assert step(case, "SECTION_47_ENQUIRY")["startDate"] == "2026-05-22"
+    assert step(enquiry, "STRATEGY_DISCUSSION")["completedDate"] == "2026-05-22"
+
     case = await act(
-        client, worker, "requestInitialConference", case, {"concludedOn": "2026-06-01"}
+        client, worker, "requestInitialConference", enquiry, {"concludedOn": "2026-06-01"}
     )
-    assert case["status"] == "INITIAL_CONFERENCE_DUE"
+    enquiry = latest(case, "section47Enquiries")
+    assert (enquiry["status"], enquiry["endDate"], enquiry["conferenceRequired"]) == (
+        "CONFERENCE_REQUESTED",
+        "2026-06-01",
+        True,
+    )
+    conference = latest(case, "initialConferences")
+    assert (conference["status"], conference["dueDate"], conference["section47EnquiryId"]) == (
+        "DUE",
+        "2026-06-15",
+        enquiry["id"],
+    )
     no_category = await act(
         client,
         worker,
         "holdInitialConference",
-        case,
+        conference,
         {"heldOn": "2026-06-12", "planRequired": True},
     )
-    assert no_category["__typename"] == "InvalidInput"
     assert "a child protection plan needs a category" in no_category["problems"][0]["rule"]
+    # The conference is held, and the plan made, before the assessment is authorised.
     case = await act(
         client,
         worker,
         "holdInitialConference",
-        case,
+        conference,
         {
             "heldOn": "2026-06-12",
             "planRequired": True,
             "categoriesOfAbuse": ["NEG_NEGLECT", "EMO_EMOTIONAL_ABUSE"],
         },
     )
-    assert case["status"] == "CHILD_PROTECTION_PLAN"
-    plan = step(case, "CHILD_PROTECTION_PLAN")
-    assert plan["startDate"] == "2026-06-12"
+    assert latest(case, "assessments")["status"] == "IN_PROGRESS"
+    assert latest(case, "initialConferences")["heldDate"] == "2026-06-12"
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["startDate"], plan["conferenceId"]) == (
+        "ACTIVE",
+        "2026-06-12",
+        conference["id"],
+    )
     assert plan["initialCategoriesOfAbuse"] == ["EMO_EMOTIONAL_ABUSE", "NEG_NEGLECT"]
     # First review within 3 months of the ICPC; first core group and (local standard) the
     # next visit within 10 working days of Friday 12 June: Friday 26 June.
-    assert step(case, "CHILD_PROTECTION_REVIEW")["dueDate"] == "2026-09-12"
-    assert step(case, "CORE_GROUP")["dueDate"] == "2026-06-26"
-    assert step(case, "CHILD_PROTECTION_VISIT")["dueDate"] == "2026-06-26"
-    assert step(case, "INITIAL_CHILD_PROTECTION_CONFERENCE")["completedLate"] is False
+    assert step(plan, "CHILD_PROTECTION_REVIEW")["dueDate"] == "2026-09-12"
+    assert step(plan, "CORE_GROUP")["dueDate"] == "2026-06-26"
+    assert step(plan, "CHILD_PROTECTION_VISIT")["dueDate"] == "2026-06-26"
 
     case = await act(
-        client, worker, "recordVisit", case, {"visitedOn": "2026-06-19", "seenAlone": False}
+        client,
+        worker,
+        "completeAssessment",
+        latest(case, "assessments"),
+        {"completedOn": "2026-06-30", "factors": ["NEGLECT"]},
     )
+    case = await decide(
+        client, manager, "authoriseAssessment", latest(case, "assessments"), on="2026-07-02"
+    )
+    assert latest(case, "assessments")["authorisedDate"] == "2026-07-02"
+
+    case = await act(
+        client,
+        worker,
+        "recordChildProtectionVisit",
+        plan,
+        {"visitedOn": "2026-06-19", "seenAlone": False},
+    )
+    plan = latest(case, "childProtectionPlans")
     # 10 working days after Friday 19 June: Friday 3 July.
-    assert step(case, "CHILD_PROTECTION_VISIT", "OPEN")["dueDate"] == "2026-07-03"
-    case = await act(client, worker, "holdCoreGroup", case, {"heldOn": "2026-06-24"})
-    assert step(case, "CORE_GROUP")["status"] == "DONE"
+    assert step(plan, "CHILD_PROTECTION_VISIT", "OPEN")["dueDate"] == "2026-07-03"
+    case = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-06-24"})
+    plan = latest(case, "childProtectionPlans")
     case = await act(
         client,
         worker,
         "holdReviewConference",
-        case,
+        plan,
         {"heldOn": "2026-09-10", "categoriesOfAbuse": ["EMO_EMOTIONAL_ABUSE"]},
     )
-    # Later reviews at most 6 months apart: 10 March 2027 (not yet due).
-    review = step(case, "CHILD_PROTECTION_REVIEW", "OPEN")
-    assert (review["dueDate"], review["dueRule"], review["overdue"]) == (
-        "2027-03-10",
-        "child_protection_review",
-        False,
-    )
-    assert step(case, "CHILD_PROTECTION_PLAN")["latestCategoriesOfAbuse"] == ["EMO_EMOTIONAL_ABUSE"]
+    plan = latest(case, "childProtectionPlans")
+    review = step(plan, "CHILD_PROTECTION_REVIEW", "OPEN")
+    assert (review["dueDate"], review["overdue"]) == ("2027-03-10", False)
+    assert plan["latestCategoriesOfAbuse"] == ["EMO_EMOTIONAL_ABUSE"]
+    assert plan["reviewDates"] == ["2026-09-10"]
 
     work = (await graphql(client, worker, MY_WORK))["myWork"]
     mine = sorted(
         (i["kind"], i["dueDate"], i["overdue"])
         for i in work["items"]
-        if i["recordId"] == case["id"]
+        if i["recordId"] == plan["id"]
     )
     assert mine == [
         ("CHILD_PROTECTION_REVIEW", "2027-03-10", False),
@@ -125,43 +161,178 @@ async def test_child_protection_with_conference_plan_reviews_and_end(
     ]
     team = (await graphql(client, manager, TEAM_WORK))["teamWork"]
     sam = next(c for c in team["caseloads"] if c["workerId"] == "worker-sw-demo")
-    assert sam["children"] == len([r for r in world.allocations if r["worker"] == "worker-sw-demo"])
     assert sam["overdue"] >= 1
+
+    # The episode cannot close while the plan is open: refused, naming the plan.
+    refused = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2026-10-01", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
+    )
+    assert refused["__typename"] == "TransitionRefused"
+    assert plan["id"] in refused["reason"]
+    assert "child protection plan" in refused["reason"]
+    assert refused["currentState"] == "ACCEPTED"
 
     child = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
     assert child["childProtectionPlan"] == {"startDate": "2026-06-12", "endDate": None}
     assert "CHILD_PROTECTION" in child["openEpisodes"]
 
-    case = await act(client, worker, "endChildProtectionPlan", case, {"heldOn": "2026-11-20"})
-    assert case["status"] == "OUTCOME_DUE"
-    assert step(case, "CHILD_PROTECTION_PLAN")["completedDate"] == "2026-11-20"
-    assert not [s for s in case["steps"] if s["status"] == "OPEN"]
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-11-20", "reason": "AT_REVIEW_CONFERENCE", "lateReason": "Chair ill."},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["endReason"]) == (
+        "ENDED",
+        "2026-11-20",
+        "AT_REVIEW_CONFERENCE",
+    )
+    assert plan["reviewDates"] == ["2026-09-10", "2026-11-20"]
+    assert not [s for s in plan["steps"] if s["status"] == "OPEN"]
     child = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
     assert child["childProtectionPlan"] == {"startDate": "2026-06-12", "endDate": "2026-11-20"}
     assert "CHILD_PROTECTION" not in child["openEpisodes"]
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2026-11-20", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2026-11-24")
+    assert case["status"] == "CLOSED"
 
 
-async def test_enquiry_without_conference_returns_to_the_child_in_need_plan(
+async def test_enquiry_without_conference_and_the_child_in_need_plan_goes_on(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     world = await demo_county(store)
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    referral = await referral_for(client, worker, demo_child(world, index=2), date(2026, 3, 2))
-    case = await assessed(
-        client,
-        worker,
-        manager,
-        referral,
-        decided_on=date(2026, 3, 3),
-        completed_on=date(2026, 4, 20),
-    )
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2026, 3, 2))
     case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-05-04"})
-    case = await decide(client, manager, "authoriseCase", case)
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-07-01"})
     case = await act(
-        client, worker, "concludeEnquiryWithoutConference", case, {"concludedOn": "2026-07-10"}
+        client,
+        worker,
+        "concludeEnquiryWithoutConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2026-07-10"},
     )
-    assert case["status"] == "CHILD_IN_NEED_PLAN"
-    assert step(case, "INITIAL_CHILD_PROTECTION_CONFERENCE")["status"] == "CANCELLED"
-    assert step(case, "SECTION_47_ENQUIRY")["outcome"] == "NO_CONFERENCE"
-    assert step(case, "CHILD_IN_NEED_PLAN")["status"] == "OPEN"
+    enquiry = latest(case, "section47Enquiries")
+    assert (enquiry["status"], enquiry["conferenceRequired"]) == ("NO_CONFERENCE_NEEDED", False)
+    assert step(enquiry, "SECTION_47_ENQUIRY")["outcome"] == "NO_CONFERENCE"
+    assert case["initialConferences"] == []
+    assert latest(case, "childInNeedPlans")["status"] == "ACTIVE"
+
+
+async def test_a_child_protection_plan_ends_the_child_in_need_plan_the_day_it_starts(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2025, 9, 1))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-09-15"})
+    cin_plan = latest(case, "childInNeedPlans")
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-11-03"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2025-11-10"},
+    )
+    case = await act(
+        client,
+        worker,
+        "holdInitialConference",
+        latest(case, "initialConferences"),
+        {"heldOn": "2025-11-17", "planRequired": True, "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
+    )
+    ended = latest(case, "childInNeedPlans")
+    assert (ended["id"], ended["status"], ended["endDate"]) == (
+        cin_plan["id"],
+        "ENDED",
+        "2025-11-17",
+    )
+    assert not [s for s in ended["steps"] if s["status"] == "OPEN"]
+    assert latest(case, "childProtectionPlans")["startDate"] == "2025-11-17"
+    # While the CP plan is open, no CIN plan starts beside it.
+    refused = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-12-01"})
+    assert refused["__typename"] == "TransitionRefused"
+    assert "no child in need plan beside it" in refused["reason"]
+    # The CIN plan may start again the day the CP plan ends.
+    plan = latest(case, "childProtectionPlans")
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-02-16", "reason": "AT_REVIEW_CONFERENCE"},
+    )
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-02-16"})
+    assert [(p["status"], p["startDate"]) for p in case["childInNeedPlans"]] == [
+        ("ENDED", "2025-09-15"),
+        ("ACTIVE", "2026-02-16"),
+    ]
+
+
+async def test_transfer_in_conference_without_an_enquiry_and_one_plan_at_a_time(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(
+        client, worker, demo_child(world, index=1), date(2025, 6, 2), "LOCAL_AUTHORITY_EXTERNAL"
+    )
+    case = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2025-06-16", "planRequired": True, "categoriesOfAbuse": ["SAB_SEXUAL_ABUSE"]},
+    )
+    assert case["section47Enquiries"] == []
+    conference = latest(case, "initialConferences")
+    assert (conference["status"], conference["transferIn"], conference["section47EnquiryId"]) == (
+        "PLAN_MADE",
+        True,
+        None,
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["startDate"], plan["transferIn"], plan["latestCategoriesOfAbuse"]) == (
+        "2025-06-16",
+        True,
+        ["SAB_SEXUAL_ABUSE"],
+    )
+    second = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2025-06-20", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    assert second["__typename"] == "TransitionRefused"
+    assert "one child protection plan at a time" in second["reason"]
+    # Transferred out again: the plan ends that day and the episode may close (RC5).
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2025-10-01", "reason": "TRANSFERRED_OUT"},
+    )
+    assert latest(case, "childProtectionPlans")["endReason"] == "TRANSFERRED_OUT"
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2025-10-01", "reason": "RC5_TRANSFERRED_TO_ANOTHER_LOCAL_AUTHORITY"},
+    )
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"

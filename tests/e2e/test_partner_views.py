@@ -132,7 +132,14 @@ async def test_health_finds_nothing_for_a_child_without_a_plan(
 async def test_health_sees_the_cpis_dataset_of_a_child_on_a_plan_and_the_worker_is_told(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
-    from tests.e2e.journey_helpers import act, assessed, demo_child, demo_county, referral_for
+    from tests.e2e.journey_helpers import (
+        act,
+        assessed,
+        demo_child,
+        demo_county,
+        latest,
+        referral_for,
+    )
 
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
@@ -150,16 +157,20 @@ async def test_health_sees_the_cpis_dataset_of_a_child_on_a_plan_and_the_worker_
     assert before == {"cpisRecord": None}
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-05-22"})
     case = await act(
-        client, worker, "requestInitialConference", case, {"concludedOn": "2026-06-01"}
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2026-06-01"},
     )
     case = await act(
         client,
         worker,
         "holdInitialConference",
-        case,
+        latest(case, "initialConferences"),
         {"heldOn": "2026-06-12", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
     )
-    assert case["status"] == "CHILD_PROTECTION_PLAN"
+    assert latest(case, "childProtectionPlans")["status"] == "ACTIVE"
     spaced = f"{nhs_number[:3]} {nhs_number[3:6]} {nhs_number[6:]}"
     found = await graphql(client, bearer(settings, "health"), query, {"n": spaced})
     assert found == {

@@ -30,6 +30,7 @@ from tests.e2e.journey_helpers import (
     act,
     assessed,
     decide,
+    latest,
     step,
 )
 from tests.helpers import bearer, graphql
@@ -152,7 +153,7 @@ async def test_a_contact_opens_one_file_and_a_journey_step_files_its_form_in_ver
     case = await assessed(
         client, worker, manager, case, decided_on=date(2026, 9, 1), completed_on=date(2026, 9, 30)
     )
-    assessment = step(case, "ASSESSMENT")
+    assessment = step(latest(case, "assessments"), "ASSESSMENT")
     variables = {"child": child, "template": "child_and_family_assessment"}
     first = (await graphql(client, worker, GENERATE, {**variables, "source": assessment["id"]}))[
         "generateForm"
@@ -303,16 +304,26 @@ async def test_closing_a_child_protection_case_starts_its_35_years_from_the_clos
     )
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-10-05"})
     case = await act(
-        client, worker, "requestInitialConference", case, {"concludedOn": "2026-10-09"}
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2026-10-09"},
     )
     case = await act(
         client,
         worker,
         "holdInitialConference",
-        case,
+        latest(case, "initialConferences"),
         {"heldOn": "2026-10-16", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
     )
-    case = await act(client, worker, "endChildProtectionPlan", case, {"heldOn": "2026-11-13"})
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        latest(case, "childProtectionPlans"),
+        {"endedOn": "2026-11-13", "reason": "AT_REVIEW_CONFERENCE"},
+    )
     case = await act(
         client,
         worker,
@@ -430,7 +441,7 @@ async def test_entities_resolve_cases_and_documents_only_for_those_who_may_see_t
             {
                 "child": child,
                 "template": "child_and_family_assessment",
-                "source": step(case, "ASSESSMENT")["id"],
+                "source": step(latest(case, "assessments"), "ASSESSMENT")["id"],
             },
         )
     )["generateForm"]
@@ -442,7 +453,7 @@ async def test_entities_resolve_cases_and_documents_only_for_those_who_may_see_t
 
     seen = await graphql(client, worker, ENTITIES, {"representations": references})
     assert seen["_entities"] == [
-        {"__typename": "Case", "id": case["id"], "childId": child, "status": "OUTCOME_DUE"},
+        {"__typename": "Case", "id": case["id"], "childId": child, "status": "ACCEPTED"},
         {
             "__typename": "Document",
             "id": document_id,

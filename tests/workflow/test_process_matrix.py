@@ -9,6 +9,7 @@ and a refused action writes nothing. No pair may crash.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import date, timedelta
 from typing import Any
@@ -22,13 +23,15 @@ from workflow import process as table
 from workflow.calendar import default_calendar
 from workflow.journey import adoption, care
 from workflow.journey.effects import Clock
-from workflow.outcomes import TransitionRefused
+from workflow.outcomes import InvalidInput, NotAuthorised, TransitionRefused
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
 from workflow.validation import validate
 
 pytestmark = pytest.mark.anyio
 
 SCOPE = AccessScope(viewer="worker-1", team="team-1", view_all=True, now_ms=1_700_000_000_000)
+# Four eyes: a manager other than whoever proposed decides on a proposal.
+MANAGER = AccessScope(viewer="manager-1", team="team-1", view_all=True, now_ms=1_700_000_000_000)
 CLOCK = Clock(
     today=date(2026, 11, 27), calendar=default_calendar(), standards=DEFAULT_LOCAL_STANDARDS
 )
@@ -38,6 +41,8 @@ SETUP = """
 MERGE (t:Team {id: 'team-1'}) ON CREATE SET t.name = 'Team'
 MERGE (w:Worker {id: 'worker-1'}) ON CREATE SET w.name = 'Sam'
 MERGE (w)-[:MEMBER_OF_TEAM]->(t)
+MERGE (m:Worker {id: 'manager-1'}) ON CREATE SET m.name = 'Alex'
+MERGE (m)-[:MEMBER_OF_TEAM]->(t)
 CREATE (c:Person:Child {id: $childId, givenName: 'A', familyName: 'B',
         dateOfBirth: date('2009-01-10'), restricted: false})
 CREATE (c)-[:ALLOCATED_TO]->(w)
@@ -53,12 +58,17 @@ CREATE (r:Referral {id: $id, referralDate: date($date), source: '2A', status: 'O
 # and a late reason is always given so that no canonical call trips a timescale.
 CANONICAL: dict[str, dict[str, Any]] = {
     "decideReferral": {"decidedOn": "{d}", "primaryNeed": "N1", "lateReason": "test"},
+    "closeWithNoFurtherAction": {"on": "{d}"},
     "startAssessment": {"startedOn": "{d}"},
-    "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
-    "startChildInNeedPlan": {"startDate": "{d}"},
-    "reviewChildInNeedPlan": {"heldOn": "{d}", "lateReason": "test"},
-    "recordVisit": {"visitedOn": "{d}", "seenAlone": True, "lateReason": "test"},
     "holdStrategyDiscussion": {"heldOn": "{d}"},
+    "holdTransferInConference": {
+        "heldOn": "{d}",
+        "planRequired": True,
+        "categoriesOfAbuse": ["NEG"],
+    },
+    "startChildInNeedPlan": {"startDate": "{d}"},
+    "closeCase": {"closedOn": "{d}", "reason": "RC7"},
+    "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
     "requestInitialConference": {"concludedOn": "{d}"},
     "concludeEnquiryWithoutConference": {"concludedOn": "{d}"},
     "holdInitialConference": {
@@ -69,8 +79,11 @@ CANONICAL: dict[str, dict[str, Any]] = {
     },
     "holdReviewConference": {"heldOn": "{d}", "lateReason": "test"},
     "holdCoreGroup": {"heldOn": "{d}", "lateReason": "test"},
-    "endChildProtectionPlan": {"heldOn": "{d}", "lateReason": "test"},
-    "closeCase": {"closedOn": "{d}", "reason": "RC7"},
+    "recordChildProtectionVisit": {"visitedOn": "{d}", "seenAlone": True, "lateReason": "test"},
+    "endChildProtectionPlan": {"endedOn": "{d}", "reason": "TRANSFERRED_OUT"},
+    "reviewChildInNeedPlan": {"heldOn": "{d}", "lateReason": "test"},
+    "recordChildInNeedVisit": {"visitedOn": "{d}", "seenAlone": False, "lateReason": "test"},
+    "endChildInNeedPlan": {"endedOn": "{d}"},
     "changePlacement": {
         "changedOn": "{d}",
         "placementType": "U4",
@@ -102,16 +115,14 @@ CANONICAL: dict[str, dict[str, Any]] = {
 }
 
 Step = tuple[str, dict[str, Any]]
-_TO_OUTCOME: list[Step] = [
-    ("decideReferral", {}),
-    (table.AUTHORISE, {}),
-    ("startAssessment", {}),
-    ("completeAssessment", {}),
-    (table.AUTHORISE, {}),
-]
 _S = table.CaseState
 _C = table.CareState
 _A = table.AdoptionState
+_AS = table.AssessmentState
+_E = table.Section47State
+_I = table.InitialConferenceState
+_P = table.PlanState
+_NO_PLAN = {"planRequired": False, "categoriesOfAbuse": []}
 _TO_PLACED: list[Step] = [
     ("recordPlacementOrder", {}),
     ("matchWithAdopters", {}),
@@ -120,30 +131,34 @@ _TO_PLACED: list[Step] = [
 PATHS: dict[table.Process, dict[str, list[Step]]] = {
     table.Process.CASE: {
         _S.OPEN: [],
-        _S.REFERRAL_DECISION_AWAITING_AUTHORISATION: _TO_OUTCOME[:1],
-        _S.ASSESSMENT_TO_START: _TO_OUTCOME[:2],
-        _S.ASSESSMENT_IN_PROGRESS: _TO_OUTCOME[:3],
-        _S.ASSESSMENT_AWAITING_AUTHORISATION: _TO_OUTCOME[:4],
-        _S.OUTCOME_DUE: _TO_OUTCOME,
-        _S.CHILD_IN_NEED_PLAN_AWAITING_AUTHORISATION: [
-            *_TO_OUTCOME,
-            ("startChildInNeedPlan", {}),
-        ],
-        _S.CHILD_IN_NEED_PLAN: [*_TO_OUTCOME, ("startChildInNeedPlan", {}), (table.AUTHORISE, {})],
-        _S.SECTION_47_ENQUIRY: [*_TO_OUTCOME, ("holdStrategyDiscussion", {})],
-        _S.INITIAL_CONFERENCE_DUE: [
-            *_TO_OUTCOME,
-            ("holdStrategyDiscussion", {}),
-            ("requestInitialConference", {}),
-        ],
-        _S.CHILD_PROTECTION_PLAN: [
-            *_TO_OUTCOME,
-            ("holdStrategyDiscussion", {}),
-            ("requestInitialConference", {}),
-            ("holdInitialConference", {}),
-        ],
-        _S.CLOSURE_AWAITING_AUTHORISATION: [*_TO_OUTCOME, ("closeCase", {})],
-        _S.CLOSED: [*_TO_OUTCOME, ("closeCase", {}), (table.AUTHORISE, {})],
+        _S.REFERRAL_DECISION_AWAITING_AUTHORISATION: [("decideReferral", {})],
+        _S.ACCEPTED: [("decideReferral", {}), (table.AUTHORISE, {})],
+        _S.NO_FURTHER_ACTION_AWAITING_AUTHORISATION: [("closeWithNoFurtherAction", {})],
+        _S.CLOSURE_AWAITING_AUTHORISATION: [("closeCase", {})],
+        _S.CLOSED: [("closeCase", {}), (table.AUTHORISE, {})],
+    },
+    table.Process.ASSESSMENT: {
+        _AS.IN_PROGRESS: [],
+        _AS.AWAITING_AUTHORISATION: [("completeAssessment", {})],
+        _AS.AUTHORISED: [("completeAssessment", {}), (table.AUTHORISE, {})],
+    },
+    table.Process.SECTION_47_ENQUIRY: {
+        _E.IN_PROGRESS: [],
+        _E.CONFERENCE_REQUESTED: [("requestInitialConference", {})],
+        _E.NO_CONFERENCE_NEEDED: [("concludeEnquiryWithoutConference", {})],
+    },
+    table.Process.INITIAL_CONFERENCE: {
+        _I.DUE: [],
+        _I.PLAN_MADE: [("holdInitialConference", {})],
+        _I.NO_PLAN: [("holdInitialConference", _NO_PLAN)],
+    },
+    table.Process.CHILD_PROTECTION_PLAN: {
+        _P.ACTIVE: [],
+        _P.ENDED: [("endChildProtectionPlan", {})],
+    },
+    table.Process.CHILD_IN_NEED_PLAN: {
+        _P.ACTIVE: [],
+        _P.ENDED: [("endChildInNeedPlan", {})],
     },
     table.Process.CARE: {
         _C.LOOKED_AFTER: [],
@@ -170,6 +185,21 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
 PRELUDES: dict[str, list[Step]] = {"recordReturnHomeInterview": [("recordMissingEpisode", {})]}
 
 
+_CASE = table.Process.CASE
+# How a record of each episode process comes to exist: actions on the episode (and, for
+# a conference, on the enquiry it follows).
+OPENERS: dict[table.Process, list[tuple[table.Process, str, dict[str, Any]]]] = {
+    table.Process.ASSESSMENT: [(_CASE, "startAssessment", {})],
+    table.Process.SECTION_47_ENQUIRY: [(_CASE, "holdStrategyDiscussion", {})],
+    table.Process.INITIAL_CONFERENCE: [
+        (_CASE, "holdStrategyDiscussion", {}),
+        (table.Process.SECTION_47_ENQUIRY, "requestInitialConference", {}),
+    ],
+    table.Process.CHILD_PROTECTION_PLAN: [(_CASE, "holdTransferInConference", {})],
+    table.Process.CHILD_IN_NEED_PLAN: [(_CASE, "startChildInNeedPlan", {})],
+}
+
+
 class Journey:
     """One child's record driven through the engine with ever later dates."""
 
@@ -178,19 +208,28 @@ class Journey:
         self.process = process
         self.days = itertools.count(1)
         self.record_id = ""
+        self.episode_id = ""
+
+    def _day(self) -> date:
+        return REFERRED + timedelta(days=2 * next(self.days))
 
     def _input(self, action: str, overrides: dict[str, Any]) -> dict[str, Any]:
-        day = (REFERRED + timedelta(days=2 * next(self.days))).isoformat()
+        day = self._day().isoformat()
         raw = {k: day if v == "{d}" else v for k, v in CANONICAL[action].items()}
         return {**raw, **overrides}
 
     async def start(self, child_id: str) -> None:
         await self.store.write(SETUP, {"childId": child_id})
-        if self.process is table.Process.CASE:
-            self.record_id = f"referral-{child_id}"
+        if self.process is _CASE or self.process in table.EPISODE_PROCESSES:
+            self.episode_id = self.record_id = f"referral-{child_id}"
             await self.store.write(
                 REFERRAL, {"childId": child_id, "id": self.record_id, "date": REFERRED}
             )
+            for process, action, overrides in OPENERS.get(self.process, []):
+                result = await self.act_on(process, self.newest(process), action, overrides)
+                assert isinstance(result, dict), (action, result)
+            if self.process is not _CASE:
+                self.record_id = self.newest(self.process)
             return
         data = validate(
             care.StartLookedAfter,
@@ -214,31 +253,64 @@ class Journey:
             assert isinstance(planned, dict), planned
             self.record_id = planned["record"]["id"]
 
-    async def state(self) -> tuple[str, int, int]:
-        record = await journey.read_record(self.store, SCOPE, self.process, self.record_id)
+    def newest(self, process: table.Process) -> str:
+        """The id of the episode itself, or of its latest record of `process`."""
+        if process is _CASE:
+            return self.episode_id
+        return self._records[process][-1]
+
+    async def episode(self) -> Any:
+        record = await journey.read_record(self.store, SCOPE, _CASE, self.episode_id)
+        assert record is not None
+        self._records = {
+            process: [
+                entry["record"]["id"]
+                for entry in sorted(
+                    record.episode_records(process.value),
+                    key=lambda entry: entry["record"]["createdAt"],
+                )
+            ]
+            for process in table.EPISODE_PROCESSES
+        }
+        return record
+
+    async def state(self, process: table.Process | None = None, record_id: str = "") -> Any:
+        record = await journey.read_record(
+            self.store, SCOPE, process or self.process, record_id or self.record_id
+        )
         assert record is not None
         return record.state, record.version, len(record.steps)
 
     async def act(self, action: str, overrides: dict[str, Any] | None = None) -> Any:
-        _, version, _ = await self.state()
+        return await self.act_on(self.process, self.record_id, action, overrides or {})
+
+    async def act_on(
+        self, process: table.Process, record_id: str, action: str, overrides: dict[str, Any]
+    ) -> Any:
+        _, version, _ = await self.state(process, record_id)
         if action == table.AUTHORISE:
-            return await journey.authorise(
-                self.store, SCOPE, self.process, self.record_id, version, CLOCK
+            # Backdated like everything else: the manager decided soon after.
+            result: Any = await journey.authorise(
+                self.store, MANAGER, process, record_id, version, CLOCK, self._day()
             )
-        if action == table.RETURN_FOR_REWORK:
-            return await journey.return_for_rework(
-                self.store, SCOPE, self.process, self.record_id, version, "redo it", CLOCK
+        elif action == table.RETURN_FOR_REWORK:
+            result = await journey.return_for_rework(
+                self.store, MANAGER, process, record_id, version, "redo it", CLOCK, self._day()
             )
-        return await journey.perform(
-            self.store,
-            SCOPE,
-            self.process,
-            self.record_id,
-            action,
-            version,
-            self._input(action, overrides or {}),
-            CLOCK,
-        )
+        else:
+            result = await journey.perform(
+                self.store,
+                SCOPE,
+                process,
+                record_id,
+                action,
+                version,
+                self._input(action, overrides),
+                CLOCK,
+            )
+        if self.episode_id:
+            await self.episode()
+        return result
 
     async def walk(self, path: list[Step]) -> None:
         for action, overrides in path:
@@ -312,3 +384,163 @@ async def test_every_action_from_every_state_is_performed_or_refused(
             expected = (declared.awaiting,) if declared.awaiting else declared.targets
         assert reached in expected, (state, action, reached)
         assert result["record"]["version"] == before[1] + 1 + len(PRELUDES.get(action, []))
+
+
+async def _open(walk: Journey, process: table.Process) -> str:
+    for on_process, action, overrides in OPENERS[process]:
+        result = await walk.act_on(on_process, walk.newest(on_process), action, overrides)
+        assert isinstance(result, dict), (action, result)
+    return walk.newest(process)
+
+
+async def _snapshot(walk: Journey) -> list[tuple[str, str, int, int]]:
+    episode = await walk.episode()
+    return [
+        (episode.id, episode.state, episode.version, len(episode.processes)),
+        *sorted(
+            (e["record"]["id"], e["record"]["status"], e["record"]["version"], len(e["steps"]))
+            for e in episode.processes
+        ),
+    ]
+
+
+async def _trigger(walk: Journey, rule: table.EpisodeRule) -> Any:
+    """Make the rule's event happen: open a record of its process, or close the episode
+    (proposed by the worker, then authorised by the manager)."""
+    if rule.process is not None:
+        opener = OPENERS[rule.process][-1]
+        return await walk.act_on(opener[0], walk.newest(opener[0]), opener[1], opener[2])
+    proposed = await walk.act_on(_CASE, walk.episode_id, "closeCase", {})
+    if not isinstance(proposed, dict):
+        return proposed
+    return await walk.act_on(_CASE, walk.episode_id, table.AUTHORISE, {})
+
+
+RULE_CASES = [
+    (index, blocker, kind)
+    for index, rule in enumerate(table.EPISODE_RULES)
+    for kind, processes in (("refuses", rule.refused_while_open), ("ends", rule.ends_open))
+    for blocker in sorted(processes)
+]
+
+
+@pytest.mark.parametrize(("index", "other", "kind"), RULE_CASES)
+async def test_every_episode_rule_refuses_or_ends_what_it_names(
+    store: FalkorDBStore, index: int, other: table.Process, kind: str
+) -> None:
+    rule = table.EPISODE_RULES[index]
+    walk = Journey(store, _CASE)
+    await walk.start(f"rule-{index}-{other}-{kind}")
+    if rule.process is table.Process.INITIAL_CONFERENCE:
+        await _open(walk, table.Process.SECTION_47_ENQUIRY)
+    other_id = await _open(walk, other)
+    before = await _snapshot(walk)
+    result = await _trigger(walk, rule)
+    if kind == "refuses":
+        assert isinstance(result, TransitionRefused), result
+        assert rule.reason in result.reason
+        assert other_id in result.reason
+        assert await _snapshot(walk) == before
+        return
+    assert isinstance(result, dict), result
+    ended = await journey.read_record(store, SCOPE, other, other_id)
+    assert ended is not None
+    assert ended.state == table.ENDED_STATE[other]
+    assert not ended.open_steps()
+    assert isinstance(ended.facts["endDate"], date)
+
+
+async def test_four_eyes_and_backdated_authorisation(store: FalkorDBStore) -> None:
+    walk = Journey(store, table.Process.ASSESSMENT)
+    await walk.start("four-eyes")
+    proposed = await walk.act("completeAssessment")
+    assert isinstance(proposed, dict), proposed
+    _, version, _ = await walk.state()
+    own = await journey.authorise(store, SCOPE, walk.process, walk.record_id, version, CLOCK)
+    assert own == NotAuthorised(
+        reason=f"you recorded completeAssessment on {walk.record_id}; another manager must "
+        "decide on it"
+    )
+    too_early = await journey.authorise(
+        store, MANAGER, walk.process, walk.record_id, version, CLOCK, REFERRED
+    )
+    assert isinstance(too_early, InvalidInput)
+    assert too_early.problems[0].field == "on"
+    assert (await walk.state())[1] == version
+    authorised = await journey.authorise(
+        store, MANAGER, walk.process, walk.record_id, version, CLOCK, date(2026, 4, 1)
+    )
+    assert isinstance(authorised, dict), authorised
+    assert authorised["record"]["authorisedDate"] == date(2026, 4, 1)
+    assert authorised["record"]["status"] == table.AssessmentState.AUTHORISED
+
+
+async def test_racing_actions_in_one_episode_cannot_both_pass_its_rules(
+    store: FalkorDBStore,
+) -> None:
+    # A conference making a CP plan and a new CIN plan, each checked against the episode
+    # as it was before the other: the episode's version lets only one of them write.
+    walk = Journey(store, table.Process.INITIAL_CONFERENCE)
+    await walk.start("racing")
+    _, conference_version, _ = await walk.state()
+    episode = await walk.episode()
+    plan, cin_plan = await asyncio.gather(
+        journey.perform(
+            store,
+            SCOPE,
+            table.Process.INITIAL_CONFERENCE,
+            walk.record_id,
+            "holdInitialConference",
+            conference_version,
+            walk._input("holdInitialConference", {}),
+            CLOCK,
+        ),
+        journey.perform(
+            store,
+            SCOPE,
+            _CASE,
+            walk.episode_id,
+            "startChildInNeedPlan",
+            episode.version,
+            walk._input("startChildInNeedPlan", {}),
+            CLOCK,
+        ),
+    )
+    outcomes = [isinstance(result, dict) for result in (plan, cin_plan)]
+    assert sorted(outcomes) == [False, True], (plan, cin_plan)
+    refused = cin_plan if isinstance(plan, dict) else plan
+    assert isinstance(refused, TransitionRefused)
+    after = await walk.episode()
+    open_plans = [
+        entry["record"]["process"]
+        for entry in after.processes
+        if entry["record"]["process"]
+        in (table.Process.CHILD_PROTECTION_PLAN, table.Process.CHILD_IN_NEED_PLAN)
+        and entry["record"]["status"] == table.PlanState.ACTIVE
+    ]
+    assert len(open_plans) == 1
+
+
+async def test_a_plan_cannot_end_another_before_that_one_started(store: FalkorDBStore) -> None:
+    walk = Journey(store, table.Process.CHILD_IN_NEED_PLAN)
+    await walk.start("backdated-plan")
+    cin_plan = await journey.read_record(store, SCOPE, walk.process, walk.record_id)
+    assert cin_plan is not None
+    before = await _snapshot(walk)
+    earlier = (cin_plan.facts["startDate"] - timedelta(days=1)).isoformat()
+    refused = await walk.act_on(
+        _CASE, walk.episode_id, "holdTransferInConference", {"heldOn": earlier}
+    )
+    assert isinstance(refused, TransitionRefused), refused
+    assert f"{walk.record_id} started on" in refused.reason
+    assert await _snapshot(walk) == before
+
+
+def test_the_plan_the_period_of_care_ends_is_the_one_the_table_names() -> None:
+    from graph.cypher.journey import PLAN_ENDED_ON_BECOMING_LOOKED_AFTER
+    from workflow.journey.case import PlanEndReason
+
+    process, reason = table.ENDED_ON_BECOMING_LOOKED_AFTER
+    assert (table.RECORD_LABELS[process], reason) == PLAN_ENDED_ON_BECOMING_LOOKED_AFTER
+    assert reason in set(PlanEndReason)
+    assert table.PlanState.ENDED in table.FINISHED_STATES[process]

@@ -1,12 +1,17 @@
-"""A child's case from referral to closure: assessment, child in need, child protection.
+"""An episode of need and its processes: what each action records, which records and
+steps (with which due dates) it opens, and which it ends.
 
-The record is the `Referral` the front door creates (one CIN episode in the census); the
-states and who may act are in `workflow/process.py`; this module says what each action
-records and which steps, with which due dates, it opens and closes.
+The episode is the `Referral` the front door opens (one CINdetails of the CIN census). Its
+work is in records of its own, several open at once: assessments, section 47 enquiries
+(started by a strategy discussion), initial child protection conferences (after an
+enquiry, or on transfer in), child protection plans and child in need plans. The states,
+who may act and the episode's cross-process rules are in `workflow/process.py`; the
+engine applies the rules to what these effects open and close.
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 from typing import Annotated, Any, Self
 
@@ -16,17 +21,25 @@ from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, R
 from workflow.journey.effects import (
     Clock,
     Effect,
+    NewRecord,
     NewStep,
     Record,
     Refusal,
     StepChange,
     StepKind,
     StepStatus,
-    close_everything,
 )
 from workflow.journey.engine import register
 from workflow.journey.inputs import Input, OptionalReason, PastDate, check_late, not_before
-from workflow.process import CaseState, Process
+from workflow.process import (
+    RECORD_LABELS,
+    AssessmentState,
+    CaseState,
+    InitialConferenceState,
+    PlanState,
+    Process,
+    Section47State,
+)
 from workflow.timescales import (
     DueDate,
     TimescaleKey,
@@ -35,6 +48,7 @@ from workflow.timescales import (
 )
 
 _K = StepKind
+Categories = Annotated[tuple[CategoryOfAbuse, ...], Field(max_length=5)]
 
 
 def _due(key: TimescaleKey, anchor: date, clock: Clock) -> DueDate:
@@ -45,10 +59,14 @@ def _due(key: TimescaleKey, anchor: date, clock: Clock) -> DueDate:
     )
 
 
-def _referral_date(record: Record) -> date:
-    value = record.facts["referralDate"]
-    assert isinstance(value, date)
+def _date(value: Any) -> date:
+    assert isinstance(value, date), value
     return value
+
+
+def _referral_date(record: Record) -> date:
+    episode = record.episode if record.episode is not None else record.facts
+    return _date(episode["referralDate"])
 
 
 def _step(record: Record, *kinds: StepKind) -> dict[str, Any]:
@@ -59,9 +77,57 @@ def _step(record: Record, *kinds: StepKind) -> dict[str, Any]:
     return step
 
 
+def _new_record(
+    process: Process,
+    status: str,
+    on: date,
+    *,
+    facts: dict[str, Any] | None = None,
+    dates: dict[str, date | None] | None = None,
+    steps: tuple[NewStep, ...] = (),
+    follows_acting: bool = False,
+) -> NewRecord:
+    return NewRecord(
+        process=process.value,
+        label=RECORD_LABELS[process],
+        status=status,
+        opened_on=on,
+        facts=facts or {},
+        dates=dates or {},
+        steps=steps,
+        follows_acting=follows_acting,
+    )
+
+
+def _done(
+    step: dict[str, Any],
+    on: date,
+    late_reason: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> StepChange:
+    return StepChange(
+        step["id"],
+        status=StepStatus.DONE,
+        completed_date=on,
+        late_reason=late_reason,
+        facts=facts or {},
+    )
+
+
+def _cancel_open(record: Record, *keep: str) -> tuple[StepChange, ...]:
+    return tuple(
+        StepChange(step["id"], status=StepStatus.CANCELLED)
+        for step in record.open_steps()
+        if step["id"] not in keep
+    )
+
+
 def referral_decision_due(referral_date: date, clock: Clock) -> date:
     """Working Together 2023: a decision within 1 working day of the referral."""
     return _due(TimescaleKey.REFERRAL_DECISION, referral_date, clock).due
+
+
+# ---- the episode -------------------------------------------------------------------
 
 
 class DecideReferral(Input):
@@ -81,19 +147,43 @@ def decide_referral(record: Record, data: DecideReferral, clock: Clock) -> Effec
         data.late_reason,
     )
     return Effect(
-        target=CaseState.ASSESSMENT_TO_START,
+        target=CaseState.ACCEPTED,
         occurred_on=data.decided_on,
-        summary=f"Referral accepted for assessment; primary need {data.primary_need.value}",
+        summary=f"Referral accepted; primary need {data.primary_need.value}",
         facts={"primaryNeed": data.primary_need.value, "decisionLateReason": data.late_reason},
         dates={"decisionDate": data.decided_on},
-        # Working Together 2023: the assessment concludes within 45 working days of the
-        # referral, whenever it starts.
-        opened=(
-            NewStep(
-                _K.ASSESSMENT,
-                due=_due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock),
-            ),
-        ),
+    )
+
+
+class CloseWithNoFurtherAction(Input):
+    on: PastDate
+    primary_need: PrimaryNeedCode | None = None
+
+
+@register(Process.CASE, "closeWithNoFurtherAction", CloseWithNoFurtherAction)
+def close_with_no_further_action(
+    record: Record, data: CloseWithNoFurtherAction, clock: Clock
+) -> Effect:
+    not_before(data.on, _referral_date(record), "on", "the referral")
+    if record.processes:
+        # CIN census ReferralNFA: decided on the referral itself, before any work.
+        raise Refusal(
+            (
+                "on",
+                "no further action is decided at referral; this episode already has work "
+                "recorded, so close it with closeCase and a reason",
+            )
+        )
+    closure = ReasonForClosure.RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON
+    facts: dict[str, Any] = {"closureReason": closure.value, "noFurtherAction": True}
+    if data.primary_need is not None:
+        facts["primaryNeed"] = data.primary_need.value
+    return Effect(
+        target=CaseState.CLOSED,
+        occurred_on=data.on,
+        summary="Referral: no further action (closed, RC7)",
+        facts=facts,
+        dates={"decisionDate": data.on, "closureDate": data.on},
     )
 
 
@@ -103,14 +193,212 @@ class StartAssessment(Input):
 
 @register(Process.CASE, "startAssessment", StartAssessment)
 def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Effect:
-    not_before(data.started_on, _referral_date(record), "startedOn", "the referral")
-    step = _step(record, _K.ASSESSMENT)
+    referred = _referral_date(record)
+    not_before(data.started_on, referred, "startedOn", "the referral")
+    # Working Together 2023: the assessment concludes within 45 working days of the
+    # referral, whenever it starts.
+    due = _due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
     return Effect(
-        target=CaseState.ASSESSMENT_IN_PROGRESS,
+        target=record.state,
         occurred_on=data.started_on,
         summary="Child and family assessment started",
-        changed=(StepChange(step["id"], start_date=data.started_on),),
+        opened_records=(
+            _new_record(
+                Process.ASSESSMENT,
+                AssessmentState.IN_PROGRESS,
+                data.started_on,
+                dates={
+                    "referralDate": referred,
+                    "startDate": data.started_on,
+                    "dueDate": due.due,
+                },
+                steps=(NewStep(_K.ASSESSMENT, due=due, start_date=data.started_on),),
+            ),
+        ),
     )
+
+
+class HoldStrategyDiscussion(Input):
+    held_on: PastDate
+
+
+@register(Process.CASE, "holdStrategyDiscussion", HoldStrategyDiscussion)
+def hold_strategy_discussion(record: Record, data: HoldStrategyDiscussion, clock: Clock) -> Effect:
+    held = data.held_on
+    not_before(held, _referral_date(record), "heldOn", "the referral")
+    # Working Together 2023: the ICPC within 15 working days of the strategy discussion
+    # (CIN census InitialCPCtarget); the clock runs whatever the enquiry finds.
+    target = _due(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, held, clock)
+    return Effect(
+        target=record.state,
+        occurred_on=held,
+        summary="Strategy discussion held; section 47 enquiry started",
+        opened_records=(
+            _new_record(
+                Process.SECTION_47_ENQUIRY,
+                Section47State.IN_PROGRESS,
+                held,
+                dates={"startDate": held, "conferenceTarget": target.due},
+                steps=(
+                    NewStep(
+                        _K.STRATEGY_DISCUSSION,
+                        start_date=held,
+                        completed_date=held,
+                        status=StepStatus.DONE,
+                    ),
+                    NewStep(_K.SECTION_47_ENQUIRY, start_date=held, due=target),
+                ),
+            ),
+        ),
+    )
+
+
+class HoldInitialConference(Input):
+    held_on: PastDate
+    plan_required: bool
+    categories_of_abuse: Categories = ()
+    late_reason: OptionalReason = None
+
+    @model_validator(mode="after")
+    def _categories_with_plan(self) -> Self:
+        if self.plan_required and not self.categories_of_abuse:
+            raise ValueError("categoriesOfAbuse: a child protection plan needs a category")
+        if not self.plan_required and self.categories_of_abuse:
+            raise ValueError("categoriesOfAbuse: only a conference that makes a plan gives one")
+        return self
+
+
+def _plan_from_conference(
+    held: date, categories: tuple[CategoryOfAbuse, ...], clock: Clock, **facts: Any
+) -> NewRecord:
+    """The child protection plan a conference makes (CIN census: CPPstartDate is the
+    conference's date), with its first review, core group and visit due."""
+    codes = sorted({category.value for category in categories})
+    return _new_record(
+        Process.CHILD_PROTECTION_PLAN,
+        PlanState.ACTIVE,
+        held,
+        facts={"initialCategories": codes, "latestCategories": codes, **facts},
+        dates={"startDate": held},
+        steps=(
+            NewStep(
+                _K.CHILD_PROTECTION_REVIEW,
+                due=next_child_protection_review_due(held, None, calendar=clock.calendar),
+            ),
+            NewStep(_K.CORE_GROUP, due=_due(TimescaleKey.FIRST_CORE_GROUP, held, clock)),
+            NewStep(
+                _K.CHILD_PROTECTION_VISIT,
+                due=_due(TimescaleKey.CHILD_PROTECTION_VISIT, held, clock),
+            ),
+        ),
+    )
+
+
+@register(Process.CASE, "holdTransferInConference", HoldInitialConference)
+def hold_transfer_in_conference(
+    record: Record, data: HoldInitialConference, clock: Clock
+) -> Effect:
+    held = data.held_on
+    not_before(held, _referral_date(record), "heldOn", "the referral")
+    outcome = (
+        InitialConferenceState.PLAN_MADE if data.plan_required else (InitialConferenceState.NO_PLAN)
+    )
+    conference = _new_record(
+        Process.INITIAL_CONFERENCE,
+        outcome,
+        held,
+        facts={"transferIn": True, "planRequired": data.plan_required},
+        dates={"heldDate": held},
+    )
+    plans = (
+        (
+            _plan_from_conference(
+                held, data.categories_of_abuse, clock, transferIn=True, conferenceId=conference.id
+            ),
+        )
+        if data.plan_required
+        else ()
+    )
+    return Effect(
+        target=record.state,
+        occurred_on=held,
+        summary="Transfer-in child protection conference"
+        + (" (plan made)" if data.plan_required else " (no plan)"),
+        opened_records=(conference, *plans),
+    )
+
+
+class StartChildInNeedPlan(Input):
+    start_date: PastDate
+
+
+@register(Process.CASE, "startChildInNeedPlan", StartChildInNeedPlan)
+def start_child_in_need_plan(record: Record, data: StartChildInNeedPlan, clock: Clock) -> Effect:
+    start = data.start_date
+    not_before(start, _referral_date(record), "startDate", "the referral")
+    return Effect(
+        target=record.state,
+        occurred_on=start,
+        summary="Child in need plan started",
+        opened_records=(
+            _new_record(
+                Process.CHILD_IN_NEED_PLAN,
+                PlanState.ACTIVE,
+                start,
+                dates={"startDate": start},
+                steps=(
+                    NewStep(
+                        _K.CHILD_IN_NEED_PLAN_REVIEW,
+                        due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, start, clock),
+                    ),
+                    NewStep(
+                        _K.CHILD_IN_NEED_VISIT,
+                        due=_due(TimescaleKey.CHILD_IN_NEED_VISIT, start, clock),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+class CloseCase(Input):
+    closed_on: PastDate
+    reason: ReasonForClosure
+
+
+def _latest_in_episode(record: Record) -> date:
+    """The latest date anything in the episode happened (closure comes after it)."""
+    dates = [_referral_date(record)]
+    dates.extend(value for value in record.facts.values() if isinstance(value, date))
+    for entry in record.processes:
+        dates.extend(
+            value
+            for name, value in entry["record"].items()
+            if isinstance(value, date) and name not in _DUE
+        )
+        for step in entry["steps"]:
+            dates.extend(step[name] for name in _HAPPENED if isinstance(step.get(name), date))
+    return max(dates)
+
+
+# Dates that say when something is due, not when anything happened.
+_DUE = frozenset({"dueDate", "conferenceTarget"})
+_HAPPENED = ("startDate", "completedDate", "authorisedDate")
+
+
+@register(Process.CASE, "closeCase", CloseCase)
+def close_case(record: Record, data: CloseCase, clock: Clock) -> Effect:
+    not_before(data.closed_on, _latest_in_episode(record), "closedOn", "the episode's last step")
+    return Effect(
+        target=CaseState.CLOSED,
+        occurred_on=data.closed_on,
+        summary=f"Episode closed: {data.reason.value} {data.reason.description}",
+        facts={"closureReason": data.reason.value, "noFurtherAction": False},
+        dates={"closureDate": data.closed_on},
+    )
+
+
+# ---- assessments -------------------------------------------------------------------
 
 
 class CompleteAssessment(Input):
@@ -126,22 +414,25 @@ class CompleteAssessment(Input):
         return self
 
 
-@register(Process.CASE, "completeAssessment", CompleteAssessment)
+@register(Process.ASSESSMENT, "completeAssessment", CompleteAssessment)
 def complete_assessment(record: Record, data: CompleteAssessment, clock: Clock) -> Effect:
     step = _step(record, _K.ASSESSMENT)
-    not_before(data.completed_on, step.get("startDate"), "completedOn", "the assessment's start")
+    not_before(data.completed_on, record.facts.get("startDate"), "completedOn", "its start")
     check_late(step.get("dueRule"), step.get("dueDate"), data.completed_on, data.late_reason)
     factors = sorted({factor.value for factor in data.factors})
+    authorised_on = clock.authorised_on or clock.today
     return Effect(
-        target=CaseState.OUTCOME_DUE,
+        target=AssessmentState.AUTHORISED,
         occurred_on=data.completed_on,
         summary=f"Child and family assessment completed; factors {', '.join(factors)}",
+        facts={"factors": factors, "lateReason": data.late_reason},
+        dates={"completedDate": data.completed_on, "authorisedDate": authorised_on},
         changed=(
             StepChange(
                 step["id"],
                 status=StepStatus.DONE,
                 completed_date=data.completed_on,
-                authorised_date=clock.today,
+                authorised_date=authorised_on,
                 late_reason=data.late_reason,
                 facts={"factors": factors},
             ),
@@ -149,26 +440,123 @@ def complete_assessment(record: Record, data: CompleteAssessment, clock: Clock) 
     )
 
 
-class StartChildInNeedPlan(Input):
-    start_date: PastDate
+# ---- section 47 enquiries ------------------------------------------------------------
 
 
-@register(Process.CASE, "startChildInNeedPlan", StartChildInNeedPlan)
-def start_child_in_need_plan(record: Record, data: StartChildInNeedPlan, clock: Clock) -> Effect:
-    not_before(data.start_date, _referral_date(record), "startDate", "the referral")
-    start = data.start_date
+class ConcludeEnquiry(Input):
+    concluded_on: PastDate
+
+
+def _conclude(record: Record, data: ConcludeEnquiry, outcome: str) -> tuple[StepChange, ...]:
+    enquiry = _step(record, _K.SECTION_47_ENQUIRY)
+    not_before(data.concluded_on, record.facts.get("startDate"), "concludedOn", "its start")
+    return (_done(enquiry, data.concluded_on, facts={"outcome": outcome}),)
+
+
+@register(Process.SECTION_47_ENQUIRY, "requestInitialConference", ConcludeEnquiry)
+def request_initial_conference(record: Record, data: ConcludeEnquiry, clock: Clock) -> Effect:
+    changed = _conclude(record, data, "CONFERENCE")
+    target = record.facts.get("conferenceTarget")
     return Effect(
-        target=CaseState.CHILD_IN_NEED_PLAN,
-        occurred_on=start,
-        summary="Child in need plan started",
-        opened=(
-            NewStep(_K.CHILD_IN_NEED_PLAN, start_date=start),
-            NewStep(
-                _K.CHILD_IN_NEED_PLAN_REVIEW,
-                due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, start, clock),
+        target=Section47State.CONFERENCE_REQUESTED,
+        occurred_on=data.concluded_on,
+        summary="Section 47 enquiry concluded: initial child protection conference requested",
+        facts={"conferenceRequired": True},
+        dates={"endDate": data.concluded_on},
+        changed=changed,
+        opened_records=(
+            _new_record(
+                Process.INITIAL_CONFERENCE,
+                InitialConferenceState.DUE,
+                data.concluded_on,
+                facts={"transferIn": False, "section47EnquiryId": record.id},
+                dates={"dueDate": target},
+                steps=(
+                    NewStep(
+                        _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                        due=DueDate(
+                            rule=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                            anchor=_date(record.facts["startDate"]),
+                            due=_date(target),
+                        ),
+                    ),
+                ),
+                follows_acting=True,
             ),
+        ),
+    )
+
+
+@register(Process.SECTION_47_ENQUIRY, "concludeEnquiryWithoutConference", ConcludeEnquiry)
+def conclude_without_conference(record: Record, data: ConcludeEnquiry, clock: Clock) -> Effect:
+    return Effect(
+        target=Section47State.NO_CONFERENCE_NEEDED,
+        occurred_on=data.concluded_on,
+        summary="Section 47 enquiry concluded: no conference needed",
+        facts={"conferenceRequired": False},
+        dates={"endDate": data.concluded_on},
+        changed=_conclude(record, data, "NO_CONFERENCE"),
+    )
+
+
+# ---- initial child protection conferences ----------------------------------------------
+
+
+@register(Process.INITIAL_CONFERENCE, "holdInitialConference", HoldInitialConference)
+def hold_initial_conference(record: Record, data: HoldInitialConference, clock: Clock) -> Effect:
+    conference = _step(record, _K.INITIAL_CHILD_PROTECTION_CONFERENCE)
+    held = data.held_on
+    check_late(conference["dueRule"], conference["dueDate"], held, data.late_reason)
+    if not data.plan_required:
+        return Effect(
+            target=InitialConferenceState.NO_PLAN,
+            occurred_on=held,
+            summary="Initial child protection conference: no plan",
+            facts={"planRequired": False, "lateReason": data.late_reason},
+            dates={"heldDate": held},
+            changed=(_done(conference, held, data.late_reason, {"outcome": "NO_PLAN"}),),
+        )
+    plan = _plan_from_conference(
+        held, data.categories_of_abuse, clock, transferIn=False, conferenceId=record.id
+    )
+    categories = ", ".join(plan.facts["initialCategories"])
+    return Effect(
+        target=InitialConferenceState.PLAN_MADE,
+        occurred_on=held,
+        summary=f"Initial child protection conference: plan made ({categories})",
+        facts={"planRequired": True, "lateReason": data.late_reason},
+        dates={"heldDate": held},
+        changed=(_done(conference, held, data.late_reason, {"outcome": "PLAN"}),),
+        opened_records=(plan,),
+    )
+
+
+# ---- child protection plans ----------------------------------------------------------
+
+
+class HoldReviewConference(Input):
+    held_on: PastDate
+    categories_of_abuse: Categories = ()
+    late_reason: OptionalReason = None
+
+
+@register(Process.CHILD_PROTECTION_PLAN, "holdReviewConference", HoldReviewConference)
+def hold_review_conference(record: Record, data: HoldReviewConference, clock: Clock) -> Effect:
+    review = _step(record, _K.CHILD_PROTECTION_REVIEW)
+    start = _date(record.facts["startDate"])
+    not_before(data.held_on, start, "heldOn", "the plan's start")
+    check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
+    categories = sorted({category.value for category in data.categories_of_abuse})
+    return Effect(
+        target=PlanState.ACTIVE,
+        occurred_on=data.held_on,
+        summary="Child protection review conference: the plan continues",
+        facts={"latestCategories": categories} if categories else {},
+        changed=(_done(review, data.held_on, data.late_reason),),
+        opened=(
             NewStep(
-                _K.CHILD_IN_NEED_VISIT, due=_due(TimescaleKey.CHILD_IN_NEED_VISIT, start, clock)
+                _K.CHILD_PROTECTION_REVIEW,
+                due=next_child_protection_review_due(start, data.held_on, calendar=clock.calendar),
             ),
         ),
     )
@@ -179,301 +567,21 @@ class HeldOn(Input):
     late_reason: OptionalReason = None
 
 
-@register(Process.CASE, "reviewChildInNeedPlan", HeldOn)
-def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Effect:
-    review = _step(record, _K.CHILD_IN_NEED_PLAN_REVIEW)
-    plan = _step(record, _K.CHILD_IN_NEED_PLAN)
-    not_before(data.held_on, plan.get("startDate"), "heldOn", "the plan's start")
-    check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
-    return Effect(
-        target=CaseState.CHILD_IN_NEED_PLAN,
-        occurred_on=data.held_on,
-        summary="Child in need plan reviewed",
-        changed=(_done(review, data.held_on, data.late_reason),),
-        opened=(
-            NewStep(
-                _K.CHILD_IN_NEED_PLAN_REVIEW,
-                due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, clock),
-            ),
-        ),
-    )
-
-
-def _done(
-    step: dict[str, Any],
-    on: date,
-    late_reason: str | None = None,
-    facts: dict[str, Any] | None = None,
-) -> StepChange:
-    return StepChange(
-        step["id"],
-        status=StepStatus.DONE,
-        completed_date=on,
-        late_reason=late_reason,
-        facts=facts or {},
-    )
-
-
-def _cancelled(step: dict[str, Any] | None) -> tuple[StepChange, ...]:
-    return () if step is None else (StepChange(step["id"], status=StepStatus.CANCELLED),)
-
-
-class RecordVisit(Input):
-    visited_on: PastDate
-    seen_alone: bool
-    late_reason: OptionalReason = None
-
-
-@register(Process.CASE, "recordVisit", RecordVisit)
-def record_visit(record: Record, data: RecordVisit, clock: Clock) -> Effect:
-    protection = record.state == CaseState.CHILD_PROTECTION_PLAN
-    kind = _K.CHILD_PROTECTION_VISIT if protection else _K.CHILD_IN_NEED_VISIT
-    rule = TimescaleKey.CHILD_PROTECTION_VISIT if protection else TimescaleKey.CHILD_IN_NEED_VISIT
-    plan = _step(record, _K.CHILD_PROTECTION_PLAN if protection else _K.CHILD_IN_NEED_PLAN)
-    not_before(data.visited_on, plan.get("startDate"), "visitedOn", "the plan's start")
-    due = record.open_step(kind)
-    changed: tuple[StepChange, ...] = ()
-    if due is not None:
-        check_late(due["dueRule"], due["dueDate"], data.visited_on, data.late_reason)
-        changed = (
-            StepChange(
-                due["id"],
-                status=StepStatus.DONE,
-                completed_date=data.visited_on,
-                late_reason=data.late_reason,
-                facts={"seenAlone": data.seen_alone},
-            ),
-        )
-    return Effect(
-        target=record.state,
-        occurred_on=data.visited_on,
-        summary=f"Visit{' (child seen alone)' if data.seen_alone else ''}",
-        changed=changed,
-        # Local standard: the next visit is due within the configured interval of this one.
-        opened=(NewStep(kind, due=_due(rule, data.visited_on, clock)),),
-    )
-
-
-class HoldStrategyDiscussion(Input):
-    held_on: PastDate
-
-
-@register(Process.CASE, "holdStrategyDiscussion", HoldStrategyDiscussion)
-def hold_strategy_discussion(record: Record, data: HoldStrategyDiscussion, clock: Clock) -> Effect:
-    held = data.held_on
-    not_before(held, _referral_date(record), "heldOn", "the referral")
-    return Effect(
-        target=CaseState.SECTION_47_ENQUIRY,
-        occurred_on=held,
-        summary="Strategy discussion held; section 47 enquiry started",
-        opened=(
-            NewStep(
-                _K.STRATEGY_DISCUSSION,
-                start_date=held,
-                completed_date=held,
-                status=StepStatus.DONE,
-            ),
-            NewStep(_K.SECTION_47_ENQUIRY, start_date=held),
-            # Working Together 2023: the ICPC within 15 working days of the strategy
-            # discussion; the clock runs from the discussion, whatever the enquiry finds.
-            NewStep(
-                _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
-                due=_due(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, held, clock),
-            ),
-        ),
-    )
-
-
-class ConcludeEnquiry(Input):
-    concluded_on: PastDate
-
-
-@register(Process.CASE, "requestInitialConference", ConcludeEnquiry)
-def request_initial_conference(record: Record, data: ConcludeEnquiry, clock: Clock) -> Effect:
-    enquiry = _step(record, _K.SECTION_47_ENQUIRY)
-    not_before(data.concluded_on, enquiry.get("startDate"), "concludedOn", "the enquiry's start")
-    return Effect(
-        target=CaseState.INITIAL_CONFERENCE_DUE,
-        occurred_on=data.concluded_on,
-        summary="Section 47 enquiry concluded: initial child protection conference requested",
-        changed=(
-            StepChange(
-                enquiry["id"],
-                status=StepStatus.DONE,
-                completed_date=data.concluded_on,
-                facts={"outcome": "CONFERENCE"},
-            ),
-        ),
-    )
-
-
-def _after_no_plan(record: Record) -> CaseState:
-    """Without a child protection plan the case returns to its child in need plan, if any."""
-    if record.open_step(_K.CHILD_IN_NEED_PLAN) is not None:
-        return CaseState.CHILD_IN_NEED_PLAN
-    return CaseState.OUTCOME_DUE
-
-
-@register(Process.CASE, "concludeEnquiryWithoutConference", ConcludeEnquiry)
-def conclude_without_conference(record: Record, data: ConcludeEnquiry, clock: Clock) -> Effect:
-    enquiry = _step(record, _K.SECTION_47_ENQUIRY)
-    not_before(data.concluded_on, enquiry.get("startDate"), "concludedOn", "the enquiry's start")
-    return Effect(
-        target=_after_no_plan(record),
-        occurred_on=data.concluded_on,
-        summary="Section 47 enquiry concluded: no conference needed",
-        changed=(
-            StepChange(
-                enquiry["id"],
-                status=StepStatus.DONE,
-                completed_date=data.concluded_on,
-                facts={"outcome": "NO_CONFERENCE"},
-            ),
-            *_cancelled(record.open_step(_K.INITIAL_CHILD_PROTECTION_CONFERENCE)),
-        ),
-    )
-
-
-class HoldInitialConference(Input):
-    held_on: PastDate
-    plan_required: bool
-    categories_of_abuse: Annotated[tuple[CategoryOfAbuse, ...], Field(max_length=5)] = ()
-    late_reason: OptionalReason = None
-
-    @model_validator(mode="after")
-    def _categories_with_plan(self) -> Self:
-        if self.plan_required and not self.categories_of_abuse:
-            raise ValueError("categoriesOfAbuse: a child protection plan needs a category")
-        if not self.plan_required and self.categories_of_abuse:
-            raise ValueError("categoriesOfAbuse: only a conference that makes a plan gives one")
-        return self
-
-
-@register(Process.CASE, "holdInitialConference", HoldInitialConference)
-def hold_initial_conference(record: Record, data: HoldInitialConference, clock: Clock) -> Effect:
-    conference = _step(record, _K.INITIAL_CHILD_PROTECTION_CONFERENCE)
-    held = data.held_on
-    enquiries = record.done_steps(_K.SECTION_47_ENQUIRY)
-    not_before(
-        held, max((s["startDate"] for s in enquiries), default=None), "heldOn", "the enquiry"
-    )
-    check_late(conference["dueRule"], conference["dueDate"], held, data.late_reason)
-    if not data.plan_required:
-        return Effect(
-            target=_after_no_plan(record),
-            occurred_on=held,
-            summary="Initial child protection conference: no plan",
-            changed=(_done(conference, held, data.late_reason, {"outcome": "NO_PLAN"}),),
-        )
-    categories = sorted({category.value for category in data.categories_of_abuse})
-    # A child protection plan replaces the child in need plan while it lasts.
-    cin_plan = record.open_step(_K.CHILD_IN_NEED_PLAN)
-    ending: tuple[StepChange, ...] = ()
-    if cin_plan is not None:
-        ending = (
-            _done(cin_plan, held),
-            *_cancelled(record.open_step(_K.CHILD_IN_NEED_PLAN_REVIEW)),
-            *_cancelled(record.open_step(_K.CHILD_IN_NEED_VISIT)),
-        )
-    return Effect(
-        target=CaseState.CHILD_PROTECTION_PLAN,
-        occurred_on=held,
-        summary=f"Initial child protection conference: plan made ({', '.join(categories)})",
-        changed=(_done(conference, held, data.late_reason, {"outcome": "PLAN"}), *ending),
-        opened=(
-            NewStep(
-                _K.CHILD_PROTECTION_PLAN,
-                start_date=held,
-                facts={"initialCategories": categories, "latestCategories": categories},
-            ),
-            NewStep(
-                _K.CHILD_PROTECTION_REVIEW,
-                due=next_child_protection_review_due(held, None, calendar=clock.calendar),
-            ),
-            NewStep(_K.CORE_GROUP, due=_due(TimescaleKey.FIRST_CORE_GROUP, held, clock)),
-            NewStep(
-                _K.CHILD_PROTECTION_VISIT,
-                due=_due(TimescaleKey.CHILD_PROTECTION_VISIT, held, clock),
-            ),
-        ),
-    )
-
-
-class HoldReviewConference(Input):
-    held_on: PastDate
-    categories_of_abuse: Annotated[tuple[CategoryOfAbuse, ...], Field(max_length=5)] = ()
-    late_reason: OptionalReason = None
-
-
-def _cp_review(record: Record, data: HoldReviewConference) -> tuple[dict[str, Any], dict[str, Any]]:
-    plan = _step(record, _K.CHILD_PROTECTION_PLAN)
-    review = _step(record, _K.CHILD_PROTECTION_REVIEW)
-    not_before(data.held_on, plan.get("startDate"), "heldOn", "the plan's start")
-    check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
-    return plan, review
-
-
-@register(Process.CASE, "holdReviewConference", HoldReviewConference)
-def hold_review_conference(record: Record, data: HoldReviewConference, clock: Clock) -> Effect:
-    plan, review = _cp_review(record, data)
-    categories = sorted({category.value for category in data.categories_of_abuse})
-    return Effect(
-        target=CaseState.CHILD_PROTECTION_PLAN,
-        occurred_on=data.held_on,
-        summary="Child protection review conference: the plan continues",
-        changed=(
-            _done(review, data.held_on, data.late_reason),
-            *(
-                (StepChange(plan["id"], facts={"latestCategories": categories}),)
-                if categories
-                else ()
-            ),
-        ),
-        opened=(
-            NewStep(
-                _K.CHILD_PROTECTION_REVIEW,
-                due=next_child_protection_review_due(
-                    plan["startDate"], data.held_on, calendar=clock.calendar
-                ),
-            ),
-        ),
-    )
-
-
-@register(Process.CASE, "endChildProtectionPlan", HoldReviewConference)
-def end_child_protection_plan(record: Record, data: HoldReviewConference, clock: Clock) -> Effect:
-    plan, review = _cp_review(record, data)
-    if data.categories_of_abuse:
-        raise Refusal(("categoriesOfAbuse", "a plan that ends takes no new category"))
-    scheduled = (record.open_step(kind) for kind in (_K.CORE_GROUP, _K.CHILD_PROTECTION_VISIT))
-    return Effect(
-        target=CaseState.OUTCOME_DUE,
-        occurred_on=data.held_on,
-        summary="Child protection review conference: the plan ends",
-        changed=(
-            _done(review, data.held_on, data.late_reason),
-            _done(plan, data.held_on),
-            *(change for step in scheduled for change in _cancelled(step)),
-        ),
-    )
-
-
-@register(Process.CASE, "holdCoreGroup", HeldOn)
+@register(Process.CHILD_PROTECTION_PLAN, "holdCoreGroup", HeldOn)
 def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
-    plan = _step(record, _K.CHILD_PROTECTION_PLAN)
-    not_before(data.held_on, plan.get("startDate"), "heldOn", "the plan's start")
+    not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
     due = record.open_step(_K.CORE_GROUP)
     if due is not None:
         check_late(due["dueRule"], due["dueDate"], data.held_on, data.late_reason)
         return Effect(
-            target=CaseState.CHILD_PROTECTION_PLAN,
+            target=PlanState.ACTIVE,
             occurred_on=data.held_on,
             summary="First core group meeting",
             changed=(_done(due, data.held_on, data.late_reason),),
         )
     # Later core groups meet as the plan says; only the first has a national timescale.
     return Effect(
-        target=CaseState.CHILD_PROTECTION_PLAN,
+        target=PlanState.ACTIVE,
         occurred_on=data.held_on,
         summary="Core group meeting",
         opened=(
@@ -487,23 +595,111 @@ def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
     )
 
 
-class CloseCase(Input):
-    closed_on: PastDate
-    reason: ReasonForClosure
+class RecordVisit(Input):
+    visited_on: PastDate
+    seen_alone: bool
+    late_reason: OptionalReason = None
 
 
-@register(Process.CASE, "closeCase", CloseCase)
-def close_case(record: Record, data: CloseCase, clock: Clock) -> Effect:
-    latest = max(
-        (s.get("completedDate") or s.get("startDate") or date.min for s in record.steps),
-        default=_referral_date(record),
-    )
-    not_before(data.closed_on, max(latest, _referral_date(record)), "closedOn", "the last step")
+def _visit(
+    record: Record, data: RecordVisit, clock: Clock, kind: StepKind, rule: TimescaleKey
+) -> Effect:
+    not_before(data.visited_on, record.facts.get("startDate"), "visitedOn", "the plan's start")
+    due = record.open_step(kind)
+    changed: tuple[StepChange, ...] = ()
+    if due is not None:
+        check_late(due["dueRule"], due["dueDate"], data.visited_on, data.late_reason)
+        changed = (_done(due, data.visited_on, data.late_reason, {"seenAlone": data.seen_alone}),)
     return Effect(
-        target=CaseState.CLOSED,
-        occurred_on=data.closed_on,
-        summary=f"Case closed: {data.reason.value} {data.reason.description}",
-        facts={"closureReason": data.reason.value},
-        dates={"closureDate": data.closed_on},
-        changed=close_everything(record, data.closed_on, frozenset({_K.CHILD_IN_NEED_PLAN})),
+        target=record.state,
+        occurred_on=data.visited_on,
+        summary=f"Visit{' (child seen alone)' if data.seen_alone else ''}",
+        changed=changed,
+        # Local standard: the next visit is due within the configured interval of this one.
+        opened=(NewStep(kind, due=_due(rule, data.visited_on, clock)),),
+    )
+
+
+@register(Process.CHILD_PROTECTION_PLAN, "recordChildProtectionVisit", RecordVisit)
+def record_child_protection_visit(record: Record, data: RecordVisit, clock: Clock) -> Effect:
+    return _visit(
+        record, data, clock, _K.CHILD_PROTECTION_VISIT, TimescaleKey.CHILD_PROTECTION_VISIT
+    )
+
+
+class PlanEndReason(enum.StrEnum):
+    """Why a child protection plan ended."""
+
+    AT_REVIEW_CONFERENCE = "AT_REVIEW_CONFERENCE"
+    TRANSFERRED_OUT = "TRANSFERRED_OUT"
+    BECAME_LOOKED_AFTER = "BECAME_LOOKED_AFTER"
+
+
+class EndChildProtectionPlan(Input):
+    ended_on: PastDate
+    reason: PlanEndReason
+    late_reason: OptionalReason = None
+
+
+@register(Process.CHILD_PROTECTION_PLAN, "endChildProtectionPlan", EndChildProtectionPlan)
+def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, clock: Clock) -> Effect:
+    not_before(data.ended_on, record.facts.get("startDate"), "endedOn", "the plan's start")
+    review = record.open_step(_K.CHILD_PROTECTION_REVIEW)
+    changed: tuple[StepChange, ...] = ()
+    # A plan ended at a review conference: the review is held that day (a CIN census
+    # review date); otherwise the review that was due is cancelled with the rest.
+    if data.reason is PlanEndReason.AT_REVIEW_CONFERENCE and review is not None:
+        check_late(review["dueRule"], review["dueDate"], data.ended_on, data.late_reason)
+        changed = (_done(review, data.ended_on, data.late_reason),)
+    kept = (review["id"],) if changed and review is not None else ()
+    return Effect(
+        target=PlanState.ENDED,
+        occurred_on=data.ended_on,
+        summary=f"Child protection plan ended ({data.reason.value.lower().replace('_', ' ')})",
+        facts={"endReason": data.reason.value},
+        dates={"endDate": data.ended_on},
+        changed=(*changed, *_cancel_open(record, *kept)),
+    )
+
+
+# ---- child in need plans -------------------------------------------------------------
+
+
+@register(Process.CHILD_IN_NEED_PLAN, "reviewChildInNeedPlan", HeldOn)
+def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Effect:
+    review = _step(record, _K.CHILD_IN_NEED_PLAN_REVIEW)
+    not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
+    check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
+    return Effect(
+        target=PlanState.ACTIVE,
+        occurred_on=data.held_on,
+        summary="Child in need plan reviewed",
+        changed=(_done(review, data.held_on, data.late_reason),),
+        opened=(
+            NewStep(
+                _K.CHILD_IN_NEED_PLAN_REVIEW,
+                due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, clock),
+            ),
+        ),
+    )
+
+
+@register(Process.CHILD_IN_NEED_PLAN, "recordChildInNeedVisit", RecordVisit)
+def record_child_in_need_visit(record: Record, data: RecordVisit, clock: Clock) -> Effect:
+    return _visit(record, data, clock, _K.CHILD_IN_NEED_VISIT, TimescaleKey.CHILD_IN_NEED_VISIT)
+
+
+class EndChildInNeedPlan(Input):
+    ended_on: PastDate
+
+
+@register(Process.CHILD_IN_NEED_PLAN, "endChildInNeedPlan", EndChildInNeedPlan)
+def end_child_in_need_plan(record: Record, data: EndChildInNeedPlan, clock: Clock) -> Effect:
+    not_before(data.ended_on, record.facts.get("startDate"), "endedOn", "the plan's start")
+    return Effect(
+        target=PlanState.ENDED,
+        occurred_on=data.ended_on,
+        summary="Child in need plan ended",
+        dates={"endDate": data.ended_on},
+        changed=_cancel_open(record),
     )

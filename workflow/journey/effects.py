@@ -100,8 +100,55 @@ class StepChange:
 
 
 @dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A record of the episode of need the action opens (an assessment, an enquiry, a
+    conference, a plan), with its own first steps.
+
+    `follows_acting` links it to the record whose action opened it (a conference to its
+    enquiry, a plan to its conference).
+    """
+
+    process: str  # a workflow.process.Process value
+    label: str
+    status: str
+    opened_on: date
+    facts: dict[str, Any] = field(default_factory=dict)
+    dates: dict[str, date | None] = field(default_factory=dict)
+    steps: tuple[NewStep, ...] = ()
+    follows_acting: bool = False
+    id: str = field(default_factory=new_id)
+
+    def params(self, date_names: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            **dict.fromkeys(date_names),
+            **self.dates,
+            "lastOccurredOn": self.opened_on,
+            "id": self.id,
+            "process": self.process,
+            "label": self.label,
+            "status": self.status,
+            "facts": self.facts,
+            "steps": [step.params() for step in self.steps],
+            "followsActing": self.follows_acting,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EndedRecord:
+    """A record of the episode an episode rule ends (its scheduled steps are cancelled)."""
+
+    record_id: str
+    status: str
+    end_date: date
+
+    def params(self) -> dict[str, Any]:
+        return {"id": self.record_id, "status": self.status, "endDate": self.end_date}
+
+
+@dataclass(frozen=True, slots=True)
 class Effect:
-    """Everything one action changes: the record's next state, its facts, its steps."""
+    """Everything one action changes: the record's next state, its facts, its steps, and
+    the records of its episode it opens or ends."""
 
     target: str
     occurred_on: date
@@ -110,6 +157,8 @@ class Effect:
     dates: dict[str, date | None] = field(default_factory=dict)
     opened: tuple[NewStep, ...] = ()
     changed: tuple[StepChange, ...] = ()
+    opened_records: tuple[NewRecord, ...] = ()
+    ended_records: tuple[EndedRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +172,14 @@ class Record:
     facts: dict[str, Any]
     steps: tuple[dict[str, Any], ...]
     date_of_birth: date | None
+    # For a record of an episode of need: the episode (the Referral) and every record in
+    # it, each {"record": {...}, "steps": [...]}; None and () for other processes.
+    episode: dict[str, Any] | None = None
+    processes: tuple[dict[str, Any], ...] = ()
+
+    def episode_records(self, process: str) -> list[dict[str, Any]]:
+        """The records of `process` in this record's episode (each with its steps)."""
+        return [p for p in self.processes if p["record"].get("process") == process]
 
     def open_step(self, *kinds: StepKind) -> dict[str, Any] | None:
         """The most recently started open step of one of `kinds`."""
@@ -148,6 +205,8 @@ class Clock:
     today: date
     calendar: WorkingDayCalendar
     standards: LocalStandards
+    # When an effect is computed as a manager authorises it: the day they authorised.
+    authorised_on: date | None = None
 
 
 class Refusal(Exception):

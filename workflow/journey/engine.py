@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from graph.cypher import journey as statements
 from workflow import process as table
 from workflow.ids import new_id
-from workflow.journey.effects import Clock, Effect, Record, Refusal
-from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
+from workflow.journey.effects import Clock, Effect, EndedRecord, Record, Refusal
+from workflow.outcomes import (
+    FieldProblem,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    TransitionRefused,
+)
 from workflow.validation import Input, validate
 
 if TYPE_CHECKING:
@@ -38,9 +45,17 @@ _SPECS: dict[tuple[table.Process, str], ActionSpec] = {}
 
 _KIND_OF_RECORD = {
     table.Process.CASE: "Case",
+    table.Process.ASSESSMENT: "Assessment",
+    table.Process.SECTION_47_ENQUIRY: "Section47Enquiry",
+    table.Process.INITIAL_CONFERENCE: "InitialChildProtectionConference",
+    table.Process.CHILD_PROTECTION_PLAN: "ChildProtectionPlan",
+    table.Process.CHILD_IN_NEED_PLAN: "ChildInNeedPlan",
     table.Process.CARE: "PeriodOfCare",
     table.Process.ADOPTION: "AdoptionPlan",
 }
+# The processes of an episode of need, the episode included: their records are guarded
+# by the episode's version and checked against its rules.
+_IN_EPISODE = frozenset({table.Process.CASE, *table.EPISODE_PROCESSES})
 
 
 def register(
@@ -76,6 +91,8 @@ def _record(row: Row) -> Record:
         facts=record,
         steps=tuple(row["steps"]),
         date_of_birth=row.get("dateOfBirth"),
+        episode=row.get("episode"),
+        processes=tuple(row.get("processes") or ()),
     )
 
 
@@ -91,10 +108,11 @@ async def read_record(
 
 
 def refusal(process: table.Process, record: Record, action: str, reason: str) -> TransitionRefused:
+    """Refused: names the record, its state and what it allows instead."""
     return TransitionRefused(
         current_state=record.state,
         allowed=table.allowed_actions(process, record.state),
-        reason=reason,
+        reason=f"{_KIND_OF_RECORD[process]} {record.id} ({record.state}): {reason}",
     )
 
 
@@ -118,7 +136,85 @@ def _check(
             f"the record changed since you loaded it (version {version}, now "
             f"{record.version}); reload it and try again",
         )
+    episode = record.episode
+    if (
+        process in table.EPISODE_PROCESSES
+        and episode is not None
+        and episode["status"] not in table.EPISODE_OPEN_STATES
+    ):
+        return refusal(
+            process,
+            record,
+            action,
+            f"its episode of need {episode['id']} is {episode['status']}; nothing in it can change",
+        )
     return None
+
+
+def _open_in_episode(record: Record, processes: frozenset[table.Process]) -> list[Row]:
+    return [
+        entry["record"]
+        for process in processes
+        for entry in record.episode_records(process.value)
+        if table.is_open(process, entry["record"]["status"])
+    ]
+
+
+def _apply_rules(
+    record: Record,
+    rules: tuple[table.EpisodeRule, ...],
+    on: date,
+    ended: list[EndedRecord],
+) -> str | None:
+    """The reason the first rule refuses, or None; records the rules end go in `ended`."""
+    for rule in rules:
+        if blocking := _open_in_episode(record, rule.refused_while_open):
+            names = ", ".join(
+                f"{_KIND_OF_RECORD[table.Process(b['process'])]} {b['id']} is {b['status']}"
+                for b in blocking
+            )
+            return f"{rule.reason} ({names})"
+        for open_record in _open_in_episode(record, rule.ends_open):
+            started = open_record.get("startDate")
+            if isinstance(started, date) and started > on:
+                return (
+                    f"{rule.reason}, and {open_record['id']} started on {started.isoformat()}, "
+                    f"after {on.isoformat()}"
+                )
+            state = table.ENDED_STATE[table.Process(open_record["process"])]
+            ended.append(EndedRecord(open_record["id"], state, on))
+    return None
+
+
+def episode_rules(
+    process: table.Process, record: Record, action: str, effect: Effect
+) -> Effect | TransitionRefused:
+    """The episode's cross-process rules (workflow/process.py EPISODE_RULES) applied to
+    an effect: refused, or the effect with the records the rules end."""
+    if process not in _IN_EPISODE:
+        return effect
+    ended: list[EndedRecord] = []
+    for new in effect.opened_records:
+        opening = table.rules_on_opening(table.Process(new.process))
+        if reason := _apply_rules(record, opening, new.opened_on, ended):
+            return refusal(process, record, action, reason)
+    closing = process is table.Process.CASE and effect.target in table.EPISODE_CLOSING_STATES
+    if closing and (
+        reason := _apply_rules(record, table.rules_on_closing(), effect.occurred_on, ended)
+    ):
+        return refusal(process, record, action, reason)
+    return replace(effect, ended_records=(*effect.ended_records, *ended))
+
+
+def _not_before_last_step(
+    process: table.Process, record: Record, on: date, raw: dict[str, Any]
+) -> InvalidInput | None:
+    last = record.facts.get("lastOccurredOn")
+    if process not in _IN_EPISODE or not isinstance(last, date) or on >= last:
+        return None
+    field = next((name for name, value in raw.items() if value == on.isoformat()), "on")
+    rule = f"must not be before the record's previous step ({last.isoformat()})"
+    return InvalidInput(problems=(FieldProblem(field, rule),))
 
 
 def _invalid(refused: Refusal) -> InvalidInput:
@@ -140,7 +236,12 @@ async def _write(
     label = table.RECORD_LABELS[process]
     dates = dict.fromkeys(statements.RECORD_DATES[label])
     dates.update(effect.dates)
+    if "lastOccurredOn" in dates and target != record.state:
+        dates["lastOccurredOn"] = effect.occurred_on
     changes = [change.params() for change in effect.changed]
+    episode_version = (
+        record.version if process is table.Process.CASE else (record.episode or {}).get("version")
+    )
     rows = await store.write(
         statements.TRANSITIONS[label],
         {
@@ -159,6 +260,12 @@ async def _write(
             "changedIds": [change["id"] for change in changes],
             "changes": changes,
             "opened": [step.params() for step in effect.opened],
+            "episodeVersion": episode_version,
+            "openedRecords": [
+                new.params(statements.RECORD_DATES[new.label]) for new in effect.opened_records
+            ],
+            "endedIds": [ended.record_id for ended in effect.ended_records],
+            "ended": [ended.params() for ended in effect.ended_records],
         },
     )
     return await _after_write(store, scope, process, record, action, bool(rows))
@@ -188,7 +295,13 @@ async def _after_write(
 
 def as_row(record: Record) -> Row:
     """The record as resolvers and schema types read it."""
-    return {"record": record.facts, "steps": list(record.steps), "childId": record.child_id}
+    return {
+        "record": record.facts,
+        "steps": list(record.steps),
+        "childId": record.child_id,
+        "episode": record.episode,
+        "processes": list(record.processes),
+    }
 
 
 async def perform(
@@ -215,11 +328,21 @@ async def perform(
     if isinstance(data, InvalidInput):
         return data
     try:
-        effect = action_spec.effect(record, data, clock)
+        computed = action_spec.effect(record, data, clock)
     except Refusal as problem:
         return _invalid(problem)
-    if effect.target not in declared.targets:
-        raise AssertionError(f"{action} led to {effect.target}, not one of {declared.targets}")
+    if computed.target not in declared.targets:
+        raise AssertionError(f"{action} led to {computed.target}, not one of {declared.targets}")
+    # Steps that move the record on (not visits or reviews, which may be recorded in any
+    # order) cannot have happened before the step that brought it where it is.
+    moves_on = not set(declared.targets) <= declared.sources
+    if moves_on and (
+        too_early := _not_before_last_step(process, record, computed.occurred_on, raw)
+    ):
+        return too_early
+    effect = episode_rules(process, record, action, computed)
+    if isinstance(effect, TransitionRefused):
+        return effect
     if declared.awaiting is None:
         return await _write(store, scope, process, record, action, effect.target, effect, {})
     # Proposed, not done: the input waits on the record for the manager, who sees the
@@ -234,12 +357,34 @@ async def perform(
         "pendingFrom": record.state,
         "pendingInput": data.model_dump_json(by_alias=True),
         "pendingBy": scope.viewer,
+        "pendingOn": effect.occurred_on.isoformat(),
     }
     return await _write(store, scope, process, record, action, declared.awaiting, proposal, pending)
 
 
 _REASON_LIMIT = 2_000
-_CLEARED = dict.fromkeys(("pendingAction", "pendingFrom", "pendingInput", "pendingBy"))
+_CLEARED = dict.fromkeys(("pendingAction", "pendingFrom", "pendingInput", "pendingBy", "pendingOn"))
+
+
+def _decision_date(record: Record, on: date, today: date) -> InvalidInput | None:
+    """A manager's decision happened on `on`: not in the future, not before the proposal."""
+    if on > today:
+        return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
+    proposed = record.facts.get("pendingOn")
+    if proposed and on < date.fromisoformat(str(proposed)):
+        rule = f"must not be before what it decides on was recorded as done ({proposed})"
+        return InvalidInput(problems=(FieldProblem("on", rule),))
+    return None
+
+
+def _four_eyes(record: Record, scope: AccessScope) -> NotAuthorised | None:
+    # Four eyes: whoever proposed an action may not also authorise (or return) it.
+    if record.facts.get("pendingBy") == scope.viewer:
+        action = record.facts.get("pendingAction")
+        return NotAuthorised(
+            reason=f"you recorded {action} on {record.id}; another manager must decide on it"
+        )
+    return None
 
 
 async def authorise(
@@ -249,29 +394,33 @@ async def authorise(
     record_id: str,
     version: int,
     clock: Clock,
-) -> Row | NotFound | TransitionRefused | InvalidInput:
-    """A manager authorises the action the record is waiting on: it takes effect now."""
+    on: date | None = None,
+) -> Row | NotFound | TransitionRefused | InvalidInput | NotAuthorised:
+    """A manager authorises the action the record is waiting on: it takes effect, dated
+    the day the manager authorised it (`on`, default today)."""
+    authorised_on = on or clock.today
     record = await read_record(store, scope, process, record_id)
     if record is None:
         return NotFound(kind=_KIND_OF_RECORD[process], id=record_id)
     if refused := _check(process, record, table.AUTHORISE, version):
         return refused
+    if not_yours := _four_eyes(record, scope):
+        return not_yours
+    if wrong_date := _decision_date(record, authorised_on, clock.today):
+        return wrong_date
     action = str(record.facts["pendingAction"])
     action_spec = spec(process, action)
     data = action_spec.model.model_validate(json.loads(str(record.facts["pendingInput"])))
     try:
-        effect = action_spec.effect(record, data, clock)
+        effect = action_spec.effect(record, data, replace(clock, authorised_on=authorised_on))
     except Refusal as problem:
         return _invalid(problem)
-    authorised = Effect(
-        target=effect.target,
-        occurred_on=clock.today,
-        summary=f"Authorised: {effect.summary}",
-        facts=effect.facts,
-        dates=effect.dates,
-        opened=effect.opened,
-        changed=effect.changed,
-    )
+    # The rules see what was done on the day it was done (a closure ends the CIN plan
+    # on the closure date, not on the day the manager agreed to it).
+    ruled = episode_rules(process, record, table.AUTHORISE, effect)
+    if isinstance(ruled, TransitionRefused):
+        return ruled
+    authorised = replace(ruled, occurred_on=authorised_on, summary=f"Authorised: {ruled.summary}")
     return await _write(
         store, scope, process, record, table.AUTHORISE, effect.target, authorised, _CLEARED
     )
@@ -285,19 +434,25 @@ async def return_for_rework(
     version: int,
     reason: str,
     clock: Clock,
-) -> Row | NotFound | TransitionRefused | InvalidInput:
+    on: date | None = None,
+) -> Row | NotFound | TransitionRefused | InvalidInput | NotAuthorised:
     """A manager sends the proposal back: the record returns to where it was proposed from."""
+    returned_on = on or clock.today
     record = await read_record(store, scope, process, record_id)
     if record is None:
         return NotFound(kind=_KIND_OF_RECORD[process], id=record_id)
     if refused := _check(process, record, table.RETURN_FOR_REWORK, version):
         return refused
+    if not_yours := _four_eyes(record, scope):
+        return not_yours
+    if wrong_date := _decision_date(record, returned_on, clock.today):
+        return wrong_date
     if not reason.strip() or len(reason) > _REASON_LIMIT:
         rule = f"say what needs doing again, in 1 to {_REASON_LIMIT} characters"
         return InvalidInput(problems=(FieldProblem("reason", rule),))
     back = Effect(
         target=str(record.facts["pendingFrom"]),
-        occurred_on=clock.today,
+        occurred_on=returned_on,
         summary=f"Returned for rework ({record.facts['pendingAction']}): {reason.strip()}",
     )
     return await _write(

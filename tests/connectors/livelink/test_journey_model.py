@@ -29,7 +29,7 @@ def test_every_step_kind_and_state_the_connector_names_is_the_journeys() -> None
     assert {table.AUTHORISE, table.RETURN_FOR_REWORK} == records._MANAGERS_DECISIONS
     # The awaiting states whose authorisers the forms name.
     awaiting = {t.awaiting for t in table.TRANSITIONS if t.awaiting}
-    assert {"ASSESSMENT_AWAITING_AUTHORISATION", "CLOSURE_AWAITING_AUTHORISATION"} <= awaiting
+    assert {"AWAITING_AUTHORISATION", "CLOSURE_AWAITING_AUTHORISATION"} <= awaiting
 
 
 def test_every_journey_record_label_counts_for_retention() -> None:
@@ -109,24 +109,36 @@ def test_a_reversed_adoption_plan_stays_part_of_the_looked_after_record() -> Non
 
 
 @pytest.mark.parametrize(
-    ("status", "open_"),
-    [("OPEN", True), ("CHILD_PROTECTION_PLAN", True), ("CLOSED", False)],
+    ("status", "plan", "open_"),
+    [("OPEN", None, True), ("OPEN", "ACTIVE", True), ("CLOSED", "ENDED", False)],
 )
-def test_a_case_is_open_until_it_is_closed(status: str, open_: bool) -> None:
-    row = _row(
+def test_a_case_is_open_until_it_is_closed(status: str, plan: str | None, open_: bool) -> None:
+    closed = date(2020, 9, 1) if status == "CLOSED" else None
+    history: list[dict[str, Any]] = [
         {
             "id": "R",
             "labels": ["Referral"],
             "status": status,
             "referralDate": date(2020, 1, 6),
-            "closureDate": date(2020, 9, 1) if status == "CLOSED" else None,
-        },
-        events=[{"recordId": "R", "toState": status, "occurredOn": date(2020, 9, 1)}],
-    )
+            "closureDate": closed,
+        }
+    ]
+    if plan is not None:
+        # A child protection plan is a record of the episode (workflow/process.py).
+        history.append(
+            {
+                "id": "P",
+                "labels": ["ChildProtectionPlan"],
+                "status": plan,
+                "startDate": date(2020, 3, 2),
+                "endDate": closed,
+            }
+        )
+    row = _row(*history, events=[{"recordId": "R", "toState": status, "occurredOn": closed}])
     facts = records.facts_from_row(row)
     assert (facts.last_contact_date is None) is open_
     classes = records.record_classes_of(row)
-    assert (RecordClass.CHILD_PROTECTION in classes) is (status == "CHILD_PROTECTION_PLAN")
+    assert (RecordClass.CHILD_PROTECTION in classes) is (plan is not None)
 
 
 def test_a_looked_after_review_form_reads_the_episode_and_the_next_review() -> None:

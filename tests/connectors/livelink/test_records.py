@@ -96,18 +96,23 @@ async def test_a_status_change_recomputes_retention(
     await _child(store, forms, "C302", born=date(2010, 1, 15))
     assert await _recompute(store, "C302") == date(2035, 1, 15)
 
-    # A case reaches a child protection plan and is still open: its local period runs
-    # from the last contact, which an open case does not have yet, so the file is kept.
-    plan = {"id": "CPP1", "kind": "CHILD_PROTECTION_PLAN", "startDate": date(2013, 5, 1)}
+    # A case has a child protection plan and is still open: its local period runs from
+    # the last contact, which an open case does not have yet, so the file is kept.
     await world.add_record(
         store,
         "C302",
         "Referral",
         "R1",
-        status="CHILD_PROTECTION_PLAN",
+        status="ACCEPTED",
         dates={"referralDate": date(2013, 3, 1), "decisionDate": date(2013, 3, 4)},
-        steps=[{**plan, "status": "OPEN"}],
-        events=[("CHILD_PROTECTION_PLAN", date(2013, 5, 1))],
+    )
+    await world.add_record(
+        store,
+        "C302",
+        "ChildProtectionPlan",
+        "CPP1",
+        status="ACTIVE",
+        dates={"startDate": date(2013, 5, 1)},
     )
     assert await _recompute(store, "C302") is None
     missing = await store.read(
@@ -123,8 +128,9 @@ async def test_a_status_change_recomputes_retention(
 
     # The plan ends and the case closes: 35 years after the last contact, the closure.
     await store.write(
-        "MATCH (s:Step {id: 'CPP1'}) SET s.status = 'DONE', s.completedDate = date('2015-07-20')"
-        " WITH s MATCH (r:Referral {id: 'R1'})"
+        "MATCH (p:ChildProtectionPlan {id: 'CPP1'})"
+        " SET p.status = 'ENDED', p.endDate = date('2015-07-20')"
+        " WITH p MATCH (r:Referral {id: 'R1'})"
         " SET r.status = 'CLOSED', r.closureDate = date('2015-07-31')"
     )
     assert await _recompute(store, "C302") == date(2050, 7, 31)

@@ -1,0 +1,77 @@
+"""The front door's all-or-nothing contact and its dated decision.
+
+Regression (issue 8): recording a contact for a new child when the caller had no worker
+record created the child, wrote no contact and answered NotFound(Child, "").
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from bench import county
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+RECORD_CONTACT = """
+mutation ($input: RecordContactInput!) { recordContact(input: $input) { __typename
+  ... on Contact { id childId recordedBy recordedAt } ... on NotAuthorised { reason }
+  ... on NotFound { kind id } } }
+"""
+FINALISE = """
+mutation ($id: ID!, $on: Date) { finaliseContact(contactId: $id,
+    outcome: REFERRAL_TO_SOCIAL_CARE, on: $on) { __typename
+  ... on FinalisedContact { contact { decisionDate finalisedBy referralId status } }
+  ... on InvalidInput { problems { field rule } } } }
+"""
+NEW_CHILD = {
+    "receivedDate": "2025-06-02",
+    "source": "SCHOOLS",
+    "summary": "Bruise seen at school.",
+    "child": {"givenName": "Ruby", "familyName": "Newman", "dateOfBirth": "2019-05-04"},
+}
+COUNT = "MATCH (n) WHERE n:Child OR n:Contact RETURN count(n) AS n"
+
+
+async def test_a_caller_without_a_worker_record_writes_neither_child_nor_contact(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # An empty store: the social worker persona has no Worker node.
+    worker = bearer(settings, "social-worker")
+    answer = (await graphql(client, worker, RECORD_CONTACT, {"input": NEW_CHILD}))["recordContact"]
+    assert answer["__typename"] == "NotAuthorised"
+    assert "no worker record" in answer["reason"]
+    assert (await store.read(COUNT, {}))[0]["n"] == 0
+
+
+async def test_a_contact_for_a_new_child_writes_both_and_its_decision_is_dated(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    await county.load(store, county.generate("tiny", today=date(2026, 2, 2)), show_progress=False)
+    before = (await store.read(COUNT, {}))[0]["n"]
+    worker = bearer(settings, "social-worker")
+    contact = (await graphql(client, worker, RECORD_CONTACT, {"input": NEW_CHILD}))["recordContact"]
+    assert contact["__typename"] == "Contact"
+    assert contact["recordedBy"] == "worker-sw-demo"
+    assert (await store.read(COUNT, {}))[0]["n"] == before + 2
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    future = await graphql(client, worker, FINALISE, {"id": contact["id"], "on": tomorrow})
+    assert future["finaliseContact"]["problems"] == [
+        {"field": "on", "rule": "must not be in the future"}
+    ]
+    early = await graphql(client, worker, FINALISE, {"id": contact["id"], "on": "2025-06-01"})
+    assert early["finaliseContact"]["problems"][0]["field"] == "on"
+    assert "before the contact was received" in early["finaliseContact"]["problems"][0]["rule"]
+    done = await graphql(client, worker, FINALISE, {"id": contact["id"], "on": "2025-06-03"})
+    finalised = done["finaliseContact"]["contact"]
+    assert (finalised["status"], finalised["decisionDate"], finalised["finalisedBy"]) == (
+        "FINALISED",
+        "2025-06-03",
+        "worker-sw-demo",
+    )
