@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 def refuse_case_writes(context: HubContext) -> NotAuthorised | None:
     """`NotAuthorised` unless the caller's role may change case records."""
-    if not can(context.principal, Capability.WRITE_CASE):
-        return NotAuthorised(reason=f"the {context.principal.role} role cannot change case records")
+    principal = context.principal
+    if not principal.is_partner and not principal.on_record:
+        # Authority comes from the worker record (auth/authority.py), not the token alone.
+        return NotAuthorised(reason="no worker record for this account: nothing was written")
+    if not can(principal, Capability.WRITE_CASE):
+        return NotAuthorised(reason=f"the {principal.role} role cannot change case records")
     return None

@@ -35,6 +35,13 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # The walks below ask for every field of a child at once, far over the cost bound a
+    # caller gets (the bound itself is tested in tests/hub/).
+    return settings.model_copy(update={"max_cost": 10_000_000})
+
+
+@pytest.fixture
 async def demo(store: FalkorDBStore) -> county.County:
     world = county.generate("tiny", today=date(2026, 11, 2))
     await county.load(store, world, show_progress=False)

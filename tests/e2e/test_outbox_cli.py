@@ -117,35 +117,37 @@ async def test_two_worker_processes_file_each_document_once_and_stop_cleanly_on_
     # The forms' bytes where the worker processes look for them (var/forms).
     generated = await world_with_documents(store, FormStore(var_dir / "forms"))
     environment = _environment(engine, store, var_dir)
-    workers = [
-        await anyio.to_thread.run_sync(
-            lambda: subprocess.Popen(
+    # Each worker's log goes to a file, so the test can wait for both to have started
+    # (one may file everything before the other is up) before it presses Ctrl-C.
+    logs = [tmp_path / f"worker-{number}.log" for number in range(2)]
+
+    def start(log_path: Path) -> subprocess.Popen[str]:
+        with log_path.open("w") as log_file:
+            return subprocess.Popen(
                 [*LCS_HUB, "outbox"],
                 cwd=PROJECT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
                 text=True,
                 env=environment,
             )
-        )
-        for _ in range(2)
-    ]
+
+    workers = [await anyio.to_thread.run_sync(start, log_path) for log_path in logs]
     try:
         with anyio.fail_after(120):
             while await graph_counts(store) != {
                 "FILE_DOCUMENT:DELIVERED": 9,
                 "OPEN_FILE:DELIVERED": 3,
-            }:
+            } or not all("started" in log_path.read_text() for log_path in logs):
                 assert all(worker.poll() is None for worker in workers)
                 await anyio.sleep(0.2)
     finally:
         for worker in workers:
             if worker.poll() is None:
                 worker.send_signal(signal.SIGINT)
-        outputs = [
-            await anyio.to_thread.run_sync(lambda w=worker: w.communicate(timeout=60))
-            for worker in workers
-        ]
+        for worker in workers:
+            await anyio.to_thread.run_sync(lambda w=worker: w.wait(timeout=60))
+    outputs = [(None, log_path.read_text()) for log_path in logs]
 
     filed = embedded_versions(var_dir / "content")
     assert sorted(v["delivery_key"] for v in filed) == await file_item_ids(store)
