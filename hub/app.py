@@ -123,7 +123,7 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
         data_dir=settings.graph_dir,
         graph_name=settings.graph_name,
         user=settings.graph_user,
-        password=settings.graph_password,
+        password=settings.graph_password.get_secret_value() if settings.graph_password else None,
         appendfsync=settings.graph_appendfsync,
     )
 

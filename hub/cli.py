@@ -4,20 +4,77 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import logging
+import os
+import socket
 import sys
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
+from graph import GraphError
 from hub.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+class CommandFailed(Exception):
+    """A failure the user can mend: printed as one line that says how, exit status 1."""
+
+
+def _warn_of_unknown_settings() -> None:
+    # pydantic-settings ignores a variable it does not know, so a misspelt name would
+    # silently leave the default in force.
+    known = {f"LCS_HUB_{name.upper()}" for name in Settings.model_fields}
+    for name in sorted(os.environ):
+        if (
+            name.startswith("LCS_HUB_")
+            and not name.startswith("LCS_HUB_TEST_")
+            and name not in known
+        ):
+            guess = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {guess[0]}?" if guess else ""
+            print(f"lcs-hub: {name} is not a setting, ignored{hint}", file=sys.stderr)
+
+
+def _settings() -> Settings:
+    _warn_of_unknown_settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # One line naming each variable and its rule; the value is not echoed (it may
+        # be a password put in the wrong variable).
+        problems = "; ".join(
+            f"LCS_HUB_{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors()
+        )
+        raise CommandFailed(f"{problems} (set in the environment or .env)") from None
+
+
+def _refuse_a_taken_port(host: str, port: int) -> None:
+    # Checked before the app starts: its start-up prints the address and the tokens,
+    # which must not appear for a server that then fails to bind.
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise CommandFailed(
+            f"cannot serve on {host}:{port} ({exc.strerror or exc}): stop what is using it, "
+            "or choose another port with --port (make run PORT=8001)"
+        ) from None
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from hub.app import create_app
+
+    _refuse_a_taken_port(args.host, args.port)
 
     app = create_app(
         settings,
@@ -54,7 +111,9 @@ async def _outbox(settings: Settings, replay: str | None) -> None:
     try:
         if replay:
             replayed = await worker.replay(replay, now_ms())
-            print("replayed" if replayed else f"no failed outbox item {replay}")
+            if not replayed:
+                raise CommandFailed(f"no failed outbox item {replay} (outboxItems lists them)")
+            print("replayed")
             return
         await worker.run()
     finally:
@@ -84,7 +143,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = Settings()
+    try:
+        _run(args)
+    except (CommandFailed, GraphError) as exc:
+        print(f"lcs-hub {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run(args: argparse.Namespace) -> None:
+    settings = _settings()
     match args.command:
         case "serve":
             _serve(settings, args)
@@ -100,7 +168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(build_internal_schema().as_str())
         case "outbox":
             asyncio.run(_outbox(settings, args.replay))
-    return 0
 
 
 if __name__ == "__main__":
