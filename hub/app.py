@@ -143,11 +143,12 @@ async def content_store_from_settings(settings: Settings) -> ContentStore:
 
 async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
     from bench import county
-    from graph.cypher.bulk import STORE_IS_EMPTY
+    from hub.demo import load_demo, nodes_by_label
 
-    rows = await store.read(STORE_IS_EMPTY)
-    if rows[0]["nodes"] == 0:
-        await county.load(store, county.generate(size))
+    if not await nodes_by_label(store):
+        demo = county.generate(size)
+        summary = await load_demo(store, demo, size, reset=False, confirm_reset=lambda _: False)
+        log.info(summary.lines()[0])
 
 
 def persona_token(issuer: TokenIssuer, persona_name: str) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from graph import GraphError
+from hub.demo import DemoRefused
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -85,16 +86,42 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 
-async def _demo(settings: Settings, size: str) -> None:
+def _confirm_reset(settings: Settings, args: argparse.Namespace, nodes: int) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandFailed(
+            f"--reset would delete the {nodes} nodes the store holds; nothing was changed. "
+            "There is no terminal to ask: add --yes to confirm"
+        )
+    where = settings.graph_url or settings.graph_dir
+    answer = input(
+        f"Delete all {nodes} nodes of graph {settings.graph_name!r} ({where}) and load the "
+        f"{args.size} demo county? [y/N] "
+    )
+    return answer.strip().lower() in {"y", "yes"}
+
+
+async def _demo(settings: Settings, args: argparse.Namespace) -> None:
     from bench import county
     from hub.app import open_settings_graph
+    from hub.demo import load_demo
 
+    # Everything is generated before anything is written.
+    demo = county.generate(args.size)
     opened = open_settings_graph(settings)
     try:
         await opened.store.apply_schema()
-        await county.load(opened.store, county.generate(size))
+        summary = await load_demo(
+            opened.store,
+            demo,
+            args.size,
+            reset=args.reset,
+            confirm_reset=lambda nodes: _confirm_reset(settings, args, nodes),
+        )
     finally:
         await opened.close()
+    print("\n".join(summary.lines()))
 
 
 async def _outbox(settings: Settings, replay: str | None) -> None:
@@ -135,17 +162,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--print-tokens", action="store_true", help="print a token per persona")
     demo = commands.add_parser("demo", help="load a synthetic demo county")
     demo.add_argument("--size", choices=sorted(SIZES), default="small")
+    demo.add_argument(
+        "--reset", action="store_true", help="empty a store that holds records first (asks)"
+    )
+    demo.add_argument("--yes", action="store_true", help="with --reset: do not ask")
     token = commands.add_parser("token", help="print a local token for a demo persona")
     token.add_argument("--as", dest="persona", choices=sorted(BY_NAME), required=True)
     commands.add_parser("sdl", help="print the subgraph SDL (federation)")
     outbox = commands.add_parser("outbox", help="run the Livelink filing outbox on its own")
     outbox.add_argument("--replay", metavar="ITEM_ID", help="requeue one failed item and exit")
     args = parser.parse_args(argv)
+    if args.command == "demo" and args.yes and not args.reset:
+        parser.error("--yes only confirms --reset")
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         _run(args)
-    except (CommandFailed, GraphError) as exc:
+    except (CommandFailed, DemoRefused, GraphError) as exc:
         print(f"lcs-hub {args.command}: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -157,7 +190,7 @@ def _run(args: argparse.Namespace) -> None:
         case "serve":
             _serve(settings, args)
         case "demo":
-            asyncio.run(_demo(settings, args.size))
+            asyncio.run(_demo(settings, args))
         case "token":
             from hub.app import issue_persona_token
 
