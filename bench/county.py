@@ -127,40 +127,58 @@ UPN_TEST_LA_CODE = "999"
 
 class DemoIdentifiers:
     """NHS numbers and UPNs for a synthetic county: valid check digits and letters, from
-    ranges no real child has, each issued once."""
+    ranges no real child has, each issued once.
 
-    def __init__(self) -> None:
+    Each call takes from the county's random stream exactly the values it always took
+    (nine digits until they carry a check digit; an establishment and a year), so the rest
+    of a seed's county is what it was; a number that collides, or whose test-range body
+    has no check digit, is redrawn from a stream of its own.
+    """
+
+    def __init__(self, seed: int | str) -> None:
         self._issued: set[str] = set()
+        self._spare = random.Random(f"{seed}:identifiers")
 
-    def _once(self, draw: Callable[[], str | None]) -> str:
-        while (value := draw()) is None or value in self._issued:
-            pass
+    def _once(self, first: str | None, redraw: Callable[[], str | None]) -> str:
+        value = first
+        while value is None or value in self._issued:
+            value = redraw()
         self._issued.add(value)
         return value
 
     def nhs_number(self, rng: random.Random) -> str:
         """An NHS number from the range reserved for testing, with its modulus-11 check."""
-
-        def draw() -> str | None:
-            body = NHS_TEST_RANGE + "".join(str(rng.randint(0, 9)) for _ in range(6))
-            for check in range(10):
-                try:
-                    return identifiers.nhs_number(body + str(check))
-                except ValueError:
-                    continue
-            return None  # a body whose check digit would be 10 is never issued
-
-        return self._once(draw)
+        digits = _digits(rng, 9)
+        while _with_check_digit(digits) is None:
+            digits = _digits(rng, 9)
+        return self._once(
+            _with_check_digit(NHS_TEST_RANGE + digits[3:]),
+            lambda: _with_check_digit(NHS_TEST_RANGE + _digits(self._spare, 6)),
+        )
 
     def upn(self, rng: random.Random, serial: int) -> str:
         """A permanent UPN with an LA number the DfE never allocated, and its check letter."""
 
-        def draw() -> str:
-            establishment, year = rng.randint(2000, 2999), rng.randint(10, 25)
+        def draw(source: random.Random) -> str:
+            establishment, year = source.randint(2000, 2999), source.randint(10, 25)
             body = f"{UPN_TEST_LA_CODE}{establishment:04d}{year:02d}{serial % 1000:03d}"
             return identifiers.upn_check_letter(body) + body
 
-        return self._once(draw)
+        return self._once(draw(rng), lambda: draw(self._spare))
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return "".join(str(rng.randint(0, 9)) for _ in range(count))
+
+
+def _with_check_digit(body: str) -> str | None:
+    """`body` and its NHS check digit, or None for a body the NHS never issues (check 10)."""
+    for check in range(10):
+        try:
+            return identifiers.nhs_number(body + str(check))
+        except ValueError:
+            continue
+    return None
 
 
 @dataclass
@@ -273,7 +291,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
     schools = [a["id"] for a in county.agencies if a["kind"] == "SCHOOL"]
     social_workers = [w for w in county.workers if w["role"] == "social_worker"]
     demo_worker = next(w for w in social_workers if w["id"] == "worker-sw-demo")
-    issued = DemoIdentifiers()
+    issued = DemoIdentifiers(seed)
     upn_serial = 0
     for number in range(family_count):
         family_name = rng.choice(FAMILY)

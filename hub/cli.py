@@ -47,10 +47,12 @@ def _settings() -> Settings:
     except ValidationError as exc:
         # One line naming each variable and its rule; the value is not echoed (it may
         # be a password put in the wrong variable).
-        problems = "; ".join(
-            f"LCS_HUB_{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors()
-        )
+        problems = "; ".join(f"{_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
         raise CommandFailed(f"{problems} (set in the environment or .env)") from None
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    return f"LCS_HUB_{str(location[0]).upper()}" if location else "settings"
 
 
 def _refuse_a_taken_port(host: str, port: int) -> None:
