@@ -183,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandFailed, DemoRefused, GraphError) as exc:
         print(f"lcs-hub {args.command}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"lcs-hub {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
+import select
 import subprocess
 import sys
 from datetime import date
@@ -165,3 +168,47 @@ def test_the_demo_command_refuses_then_resets_only_when_told(tmp_path: Path) -> 
     reset = _demo(tmp_path / "var", "--reset", "--yes")
     assert reset.returncode == 0, reset.stderr
     assert "(replacing " in reset.stdout.splitlines()[0]
+
+
+def _demo_at_a_terminal(var_dir: Path, answer: str) -> tuple[int, str]:
+    """`lcs-hub demo --reset` with a terminal to ask on; returns its status and output."""
+    environment = {"LCS_HUB_VAR_DIR": str(var_dir), "PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:
+        environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [LCS_HUB, "demo", "--size", "tiny", "--reset"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=environment,
+    )
+    os.close(terminal)
+    output = b""
+    try:
+        while b"[y/N]" not in output:
+            ready, _, _ = select.select([controller], [], [], 120)
+            assert ready, f"no question asked: {output!r}"
+            output += os.read(controller, 4096)
+        os.write(controller, answer.encode() + b"\n")
+        status = process.wait(timeout=300)
+        with contextlib.suppress(OSError):  # the terminal closes with the process
+            while chunk := os.read(controller, 4096):
+                output += chunk
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+    return status, output.decode()
+
+
+def test_a_reset_asks_at_a_terminal_and_no_keeps_the_store(tmp_path: Path) -> None:
+    assert _demo(tmp_path / "var").returncode == 0
+    status, output = _demo_at_a_terminal(tmp_path / "var", "n")
+    assert status == 1
+    assert "Delete all " in output
+    assert "reset not confirmed, nothing was changed" in output
+
+    status, output = _demo_at_a_terminal(tmp_path / "var", "y")
+    assert status == 0, output
+    assert "demo county (tiny) loaded (replacing " in output
