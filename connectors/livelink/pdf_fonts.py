@@ -6,8 +6,8 @@ Noto Sans SC for Chinese (and Japanese kana) from `pylopdf-fonts-zh-cn`. A docum
 the base face plus only the faces its text needs, subset to the glyphs it uses.
 
 Bold: the packaged faces are variable fonts whose default instance is Regular, and
-cutting a Bold instance out of one takes several seconds per face, so bold text is set
-in the Regular face (headings keep their larger size).
+cutting a Bold instance out of one takes seconds per face, so bold text is the Regular
+face outlined as it is filled (PDF text render mode 2); its text is unchanged.
 """
 
 from __future__ import annotations

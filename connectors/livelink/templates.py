@@ -29,7 +29,7 @@ from typing import Any
 
 import jinja2
 from fpdf import FPDF
-from fpdf.enums import TextDirection
+from fpdf.enums import TextDirection, TextMode
 from fpdf.fonts import TextStyle
 from fpdf.line_break import Fragment
 from markupsafe import Markup, escape
@@ -297,6 +297,8 @@ _PDF_TAG_STYLES = {
     "h2": TextStyle(color="#000000", font_size_pt=12, t_margin=4, b_margin=1),
 }
 _STRONG_RIGHT_TO_LEFT = frozenset({"R", "AL"})
+# Outline width of bold text (in points, as fpdf2 writes it): about Bold's extra stem.
+_BOLD_STROKE = 0.35
 
 
 class _FormPdf(FPDF):
@@ -347,6 +349,15 @@ class _FormPdf(FPDF):
     ) -> Sequence[Fragment]:
         if text and not self._ordering_bidirectionally and _has_right_to_left(text):
             return self._preload_bidirectional_text(text, markdown)
+        if "B" in self.font_style and self.text_mode == TextMode.FILL:
+            # The bold style is the Regular face: outlining each glyph as it is filled
+            # gives the weight back (the text itself is unchanged).
+            mode, width = self.text_mode, self.line_width
+            self.text_mode, self.line_width = TextMode.FILL_STROKE, _BOLD_STROKE
+            try:
+                return self._preload_font_styles(text, markdown, _initial_emphasis)
+            finally:
+                self.text_mode, self.line_width = mode, width
         face = self._right_to_left_face(text)
         if face is None:
             return super()._preload_font_styles(text, markdown, _initial_emphasis)

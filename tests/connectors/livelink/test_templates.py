@@ -215,6 +215,8 @@ def test_every_form_renders_to_html_and_a_real_pdf(
     assert rendered.checksum_html == hashlib.sha256(rendered.html.encode("utf-8")).hexdigest()
     assert rendered.checksum_pdf == hashlib.sha256(rendered.pdf).hexdigest()
     assert rendered.pdf_characters_replaced == 0
+    # Bold labels: the Regular face filled and outlined.
+    assert b" 2 Tr " in PdfReader(io.BytesIO(rendered.pdf)).pages[0].get_contents().get_data()
     # fpdf2 logs, rather than raises, on HTML it does not understand.
     assert [record.getMessage() for record in caplog.records] == []
 
