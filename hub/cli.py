@@ -9,8 +9,10 @@ import logging
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dotenv import dotenv_values
 from pydantic import ValidationError
 
 from graph import GraphError
@@ -29,7 +31,9 @@ def _warn_of_unknown_settings() -> None:
     # pydantic-settings ignores a variable it does not know, so a misspelt name would
     # silently leave the default in force.
     known = {f"LCS_HUB_{name.upper()}" for name in Settings.model_fields}
-    for name in sorted(os.environ):
+    local = Path(".env")
+    given = {*os.environ, *(dotenv_values(local) if local.is_file() else {})}
+    for name in sorted(given):
         if (
             name.startswith("LCS_HUB_")
             and not name.startswith("LCS_HUB_TEST_")

@@ -136,6 +136,15 @@ def test_a_misspelt_setting_name_is_pointed_out(tmp_path: Path) -> None:
     ]
 
 
+def test_a_misspelt_name_in_the_env_file_is_pointed_out(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("LCS_HUB_GRAPH_NAM=other\n")
+    result = _lcs_hub(tmp_path, "sdl")
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        "lcs-hub: LCS_HUB_GRAPH_NAM is not a setting, ignored; did you mean LCS_HUB_GRAPH_NAME?"
+    ]
+
+
 def test_replaying_an_unknown_outbox_item_fails(tmp_path: Path) -> None:
     result = _lcs_hub(tmp_path, "outbox", "--replay", "no-such-item")
     assert result.returncode == 1
