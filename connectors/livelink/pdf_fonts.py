@@ -2,7 +2,8 @@
 
 All are Noto (SIL Open Font License), installed from PyPI with the hub: Noto Sans for
 Latin, Greek and Cyrillic and one Noto Sans face per other script from `manimgx-fonts`,
-Noto Sans SC for Chinese (and Japanese kana) from `pylopdf-fonts-zh-cn`. A document embeds
+Noto Sans SC for Chinese (and Japanese kana) from `pylopdf-fonts-zh-cn`, Noto Sans KR for
+Korean from `pylopdf-fonts-ko`. A document embeds
 the base face plus only the faces its text needs, subset to the glyphs it uses.
 
 Bold: the packaged faces are variable fonts whose default instance is Regular, and
@@ -18,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import manimgx_fonts
+import pylopdf_fonts_ko
 import pylopdf_fonts_zh_cn
 from fontTools.ttLib import TTFont
 
@@ -60,6 +62,7 @@ FALLBACKS = (
     Face("NotoSansGeorgian", _NOTO / "NotoSansGeorgian[wght].ttf"),
     Face("NotoSansArmenian", _NOTO / "NotoSansArmenian[wght].ttf"),
     Face("NotoSansSC", pylopdf_fonts_zh_cn.sans_path()),
+    Face("NotoSansKR", pylopdf_fonts_ko.sans_path()),
     Face("NotoSansSymbols", _NOTO / "NotoSansSymbols[wght].ttf"),
 )
 

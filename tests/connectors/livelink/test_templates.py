@@ -281,13 +281,14 @@ NAMES_BY_SCRIPT = {
     "Ethiopic (Tigrinya)": "ሰላም ተስፋዬ",
 }
 # Drawn correctly, but where HarfBuzz draws one letter with two glyphs (Arabic dots, a
-# split Bengali vowel) fpdf2 2.8.9 gives the second glyph no text, and for the CFF face
-# (Chinese) pypdf misreads the code map: a reader's text carries a stray control code.
+# split Bengali vowel) fpdf2 2.8.9 gives the second glyph no text, and for the CFF faces
+# (Chinese, Korean) pypdf misreads the code map: a reader's text carries a stray control code.
 NAMES_WITH_STRAY_CODES = {
     "Arabic (right to left, joined)": "محمد علي",
     "Gurmukhi": "ਹਰਪ੍ਰੀਤ ਸਿੰਘ",
     "Gujarati": "પ્રિયા પટેલ",
     "Chinese": "王小明",
+    "Korean": "김민준",
 }
 # Drawn correctly; a reader also splits the word where the vowel sign is drawn before
 # its consonant.
