@@ -24,11 +24,12 @@ from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 from workflow.notes import AddCaseNote, CaseNoteType, add_case_note
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from graph import GraphStore
 
 SIZES = {"tiny": 6, "small": 40, "medium": 600, "large": 10_000}
 BATCH = 2_000
-LA_CODE = "919"  # Hertfordshire's DfE LA number, used in demo UPNs
 
 GIVEN = [
     "Amelia",
@@ -116,21 +117,69 @@ SUMMARIES = [
 ]
 
 
-def nhs_number(rng: random.Random) -> str:
-    """A random NHS number with a valid modulus-11 check digit."""
-    while True:
-        body = "".join(str(rng.randint(0, 9)) for _ in range(9))
-        for check in range(10):
-            try:
-                return identifiers.nhs_number(body + str(check))
-            except ValueError:
-                continue
+# The NHS keeps 999 000 0000 - 999 999 9999 for testing: no patient is ever given one.
+NHS_TEST_RANGE = "999"
+# Characters 2-4 of a UPN are the DfE number of the LA that issued it. English LAs are
+# numbered 201-938 (Welsh 660-681, DfE "pseudo LAs" 001-005: the codes the DfE's own
+# validators recognise); 999 was never allocated, so no real pupil's UPN starts with it.
+# The DfE validators report it (CIN rule 1530) - a demo return is not a real one.
+UPN_TEST_LA_CODE = "999"
 
 
-def upn(rng: random.Random, serial: int) -> str:
-    """A permanent UPN for this county with its DfE check letter."""
-    body = f"{LA_CODE}{rng.randint(2000, 2999):04d}{rng.randint(10, 25):02d}{serial % 1000:03d}"
-    return identifiers.upn_check_letter(body) + body
+class DemoIdentifiers:
+    """NHS numbers and UPNs for a synthetic county: valid check digits and letters, from
+    ranges no real child has, each issued once.
+
+    Each call takes from the county's random stream exactly the values it always took
+    (nine digits until they carry a check digit; an establishment and a year), so the rest
+    of a seed's county is what it was; a number that collides, or whose test-range body
+    has no check digit, is redrawn from a stream of its own.
+    """
+
+    def __init__(self, seed: int | str) -> None:
+        self._issued: set[str] = set()
+        self._spare = random.Random(f"{seed}:identifiers")
+
+    def _once(self, first: str | None, redraw: Callable[[], str | None]) -> str:
+        value = first
+        while value is None or value in self._issued:
+            value = redraw()
+        self._issued.add(value)
+        return value
+
+    def nhs_number(self, rng: random.Random) -> str:
+        """An NHS number from the range reserved for testing, with its modulus-11 check."""
+        digits = _digits(rng, 9)
+        while _with_check_digit(digits) is None:
+            digits = _digits(rng, 9)
+        return self._once(
+            _with_check_digit(NHS_TEST_RANGE + digits[3:]),
+            lambda: _with_check_digit(NHS_TEST_RANGE + _digits(self._spare, 6)),
+        )
+
+    def upn(self, rng: random.Random, serial: int) -> str:
+        """A permanent UPN with an LA number the DfE never allocated, and its check letter."""
+
+        def draw(source: random.Random) -> str:
+            establishment, year = source.randint(2000, 2999), source.randint(10, 25)
+            body = f"{UPN_TEST_LA_CODE}{establishment:04d}{year:02d}{serial % 1000:03d}"
+            return identifiers.upn_check_letter(body) + body
+
+        return self._once(draw(rng), lambda: draw(self._spare))
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return "".join(str(rng.randint(0, 9)) for _ in range(count))
+
+
+def _with_check_digit(body: str) -> str | None:
+    """`body` and its NHS check digit, or None for a body the NHS never issues (check 10)."""
+    for check in range(10):
+        try:
+            return identifiers.nhs_number(body + str(check))
+        except ValueError:
+            continue
+    return None
 
 
 @dataclass
@@ -279,6 +328,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
     schools = [a["id"] for a in county.agencies if a["kind"] == "SCHOOL"]
     social_workers = [w for w in county.workers if w["role"] == "social_worker"]
     demo_worker = next(w for w in social_workers if w["id"] == "worker-sw-demo")
+    issued = DemoIdentifiers(seed)
     upn_serial = 0
     for number in range(family_count):
         family_name = rng.choice(FAMILY)
@@ -303,6 +353,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             family_id,
             address,
             rng,
+            issued.nhs_number,
             child=False,
             role="MOTHER",
         )
@@ -318,6 +369,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
                 family_id,
                 address,
                 rng,
+                issued.nhs_number,
                 child=False,
                 role="FATHER",
             )
@@ -335,11 +387,12 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
                 family_id,
                 address,
                 rng,
+                issued.nhs_number,
                 child=True,
                 role="CHILD",
             )
             if (today - born).days > 5 * 365:
-                child["upn"] = upn(rng, upn_serial)
+                child["upn"] = issued.upn(rng, upn_serial)
                 # The demo school (the education persona's) teaches the demo social
                 # worker's children, so its safeguarding lead has pupils to look up.
                 school = schools[0] if number < 4 else rng.choice(schools)
@@ -411,7 +464,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
                 }
             )
     # Its own random stream, so the generated families are the same with or without it.
-    journeys.plan(county, random.Random(f"{seed}:journeys"), today, nhs_number, upn)
+    journeys.plan(county, random.Random(f"{seed}:journeys"), today, issued.nhs_number, issued.upn)
     return county
 
 
@@ -424,6 +477,7 @@ def _person(
     family_id: str,
     address: dict[str, Any],
     rng: random.Random,
+    new_nhs_number: Callable[[random.Random], str],
     *,
     child: bool,
     role: str,
@@ -435,7 +489,7 @@ def _person(
         "sex": sex,
         "dateOfBirth": born.isoformat(),
         "ethnicity": rng.choice(ETHNICITIES),
-        "nhsNumber": nhs_number(rng),
+        "nhsNumber": new_nhs_number(rng),
         "upn": None,
         "family": family_id,
         "address": address["id"],

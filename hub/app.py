@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from strawberry.http.ides import get_graphql_ide_html
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from auth.authority import principal_on_record
@@ -40,6 +39,7 @@ from graph import (
     make_private_tree,
     open_graph,
 )
+from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
 from hub.rate_limit import RateLimitMiddleware
 from hub.request_context import RequestContextMiddleware
@@ -75,7 +75,8 @@ class Hub:
 
 class _AudienceGraphQL(BoundedGraphQL):
     def __init__(self, schema: BaseSchema, hub: Hub, limits: ViewLimits) -> None:
-        super().__init__(schema, limits, graphql_ide="graphiql")
+        # strawberry's IDE page loads from a CDN; the hub serves its own (hub/graphiql.py).
+        super().__init__(schema, limits, graphql_ide=None)
         self._hub = hub
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
@@ -98,7 +99,8 @@ class GraphQLDispatch:
     everyone and every query it sends carries a token.
     """
 
-    def __init__(self, hub: Hub, settings: Settings) -> None:
+    def __init__(self, hub: Hub, settings: Settings, graphiql: GraphiQL) -> None:
+        self._graphiql = graphiql
         schemas = build_schemas(request_limits(settings))
         limits = view_limits(settings)
         self._apps = {
@@ -109,8 +111,7 @@ class GraphQLDispatch:
         principal: Principal | None = scope.get("state", {}).get("principal")
         if principal is None:
             # Never a schema without a verified caller: only the static page is served.
-            page = HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
-            await page(scope, receive, send)
+            await self._graphiql.page()(scope, receive, send)
             return
         if problem := purpose_problem(principal.audience, principal.purpose):
             refusal = JSONResponse(
@@ -187,7 +188,7 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
         data_dir=settings.graph_dir,
         graph_name=settings.graph_name,
         user=settings.graph_user,
-        password=settings.graph_password,
+        password=settings.graph_password.get_secret_value() if settings.graph_password else None,
         appendfsync=settings.graph_appendfsync,
         pool_size=settings.graph_pool_size,
         pool_timeout=settings.graph_pool_timeout_seconds,
@@ -209,11 +210,12 @@ async def content_store_from_settings(settings: Settings) -> ContentStore:
 
 async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
     from bench import county
-    from graph.cypher.bulk import STORE_IS_EMPTY
+    from hub.demo import load_demo, nodes_by_label
 
-    rows = await store.read(STORE_IS_EMPTY)
-    if rows[0]["nodes"] == 0:
-        await county.load(store, county.generate(size))
+    if not await nodes_by_label(store):
+        demo = county.generate(size)
+        summary = await load_demo(store, demo, size, reset=False, confirm_reset=lambda _: False)
+        log.info(summary.lines()[0])
 
 
 def persona_token(issuer: TokenIssuer, persona_name: str) -> str:
@@ -241,8 +243,8 @@ async def _print_tokens(issuer: TokenIssuer, store: GraphStore, address: str) ->
     from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 
     lines = [
-        f"\nGraphiQL: {address}  (add the header Authorization: Bearer <token>;",
-        "partners also add X-Purpose: <purpose>)",
+        f"\nGraphiQL: {address}  (paste a token below into the page's Bearer token field;",
+        "partners also fill X-Purpose. Other clients: Authorization: Bearer <token>)",
     ]
     for persona in PERSONAS:
         audience = ROLE_AUDIENCE[persona.role]
@@ -365,12 +367,16 @@ def create_app(
             )
         return JSONResponse({"status": "ready", "engine": "reachable", "outbox": backlog.as_dict()})
 
+    graphiql = GraphiQL()
+    if missing := graphiql.missing():
+        log.warning("GraphiQL's npm files are missing (run `make node`): %s", ", ".join(missing))
     app = Starlette(
         routes=[
             Route("/.well-known/jwks.json", jwks),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", GraphQLDispatch(hub, settings), methods=["GET", "POST"]),
+            Route("/graphql", GraphQLDispatch(hub, settings, graphiql), methods=["GET", "POST"]),
+            *graphiql.routes(),
         ],
         middleware=[
             # Outermost first: the real client address, then the request id and headers

@@ -5,12 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import difflib
 import getpass
 import logging
+import os
 import signal
+import socket
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dotenv import dotenv_values
+from pydantic import ValidationError
+
+from graph import GraphError
+from hub.demo import DemoRefused
 from hub.logs import configure_logging
 from hub.settings import Settings
 
@@ -18,10 +27,65 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+class CommandFailed(Exception):
+    """A failure the user can mend: printed as one line that says how, exit status 1."""
+
+
+def _warn_of_unknown_settings() -> None:
+    # pydantic-settings ignores a variable it does not know, so a misspelt name would
+    # silently leave the default in force.
+    known = {f"LCS_HUB_{name.upper()}" for name in Settings.model_fields}
+    local = Path(".env")
+    given = {*os.environ, *(dotenv_values(local) if local.is_file() else {})}
+    for name in sorted(given):
+        if (
+            name.startswith("LCS_HUB_")
+            and not name.startswith("LCS_HUB_TEST_")
+            and name not in known
+        ):
+            guess = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {guess[0]}?" if guess else ""
+            print(f"lcs-hub: {name} is not a setting, ignored{hint}", file=sys.stderr)
+
+
+def _settings() -> Settings:
+    _warn_of_unknown_settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # One line naming each variable and its rule; the value is not echoed (it may
+        # be a password put in the wrong variable).
+        problems = "; ".join(f"{_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
+        raise CommandFailed(f"{problems} (set in the environment or .env)") from None
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    return f"LCS_HUB_{str(location[0]).upper()}" if location else "settings"
+
+
+def _refuse_a_taken_port(host: str, port: int) -> None:
+    # Checked before the app starts: its start-up prints the address and the tokens,
+    # which must not appear for a server that then fails to bind.
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise CommandFailed(
+            f"cannot serve on {host}:{port} ({exc.strerror or exc}): stop what is using it, "
+            "or choose another port with --port (make run PORT=8001)"
+        ) from None
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from hub.app import create_app
+
+    _refuse_a_taken_port(args.host, args.port)
 
     app = create_app(
         settings,
@@ -59,16 +123,42 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-async def _demo(settings: Settings, size: str) -> None:
+def _confirm_reset(settings: Settings, args: argparse.Namespace, nodes: int) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandFailed(
+            f"--reset would delete the {nodes} nodes the store holds; nothing was changed. "
+            "There is no terminal to ask: add --yes to confirm"
+        )
+    where = settings.graph_url or settings.graph_dir
+    answer = input(
+        f"Delete all {nodes} nodes of graph {settings.graph_name!r} ({where}) and load the "
+        f"{args.size} demo county? [y/N] "
+    )
+    return answer.strip().lower() in {"y", "yes"}
+
+
+async def _demo(settings: Settings, args: argparse.Namespace) -> None:
     from bench import county
     from hub.app import open_settings_graph
+    from hub.demo import load_demo
 
+    # Everything is generated before anything is written.
+    demo = county.generate(args.size)
     opened = open_settings_graph(settings)
     try:
         await opened.store.apply_schema()
-        await county.load(opened.store, county.generate(size))
+        summary = await load_demo(
+            opened.store,
+            demo,
+            args.size,
+            reset=args.reset,
+            confirm_reset=lambda nodes: _confirm_reset(settings, args, nodes),
+        )
     finally:
         await opened.close()
+    print("\n".join(summary.lines()))
 
 
 def _operator() -> str:
@@ -168,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo = commands.add_parser("demo", help="load a synthetic demo county")
     demo.add_argument("--size", choices=sorted(SIZES), default="small")
+    demo.add_argument(
+        "--reset", action="store_true", help="empty a store that holds records first (asks)"
+    )
+    demo.add_argument("--yes", action="store_true", help="with --reset: do not ask")
     token = commands.add_parser("token", help="print a local token for a demo persona")
     token.add_argument("--as", dest="persona", choices=sorted(BY_NAME), required=True)
     commands.add_parser("sdl", help="print the subgraph SDL (federation)")
@@ -184,14 +278,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     hr_feed.add_argument("file", help="the CSV file (columns: see workflow/workforce.py)")
     args = parser.parse_args(argv)
+    if args.command == "demo" and args.yes and not args.reset:
+        parser.error("--yes only confirms --reset")
 
     configure_logging(logging.INFO)
-    settings = Settings()
+    try:
+        return _run(args)
+    except (CommandFailed, DemoRefused, GraphError) as exc:
+        print(f"lcs-hub {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"lcs-hub {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings()
     match args.command:
         case "serve":
             _serve(settings, args)
         case "demo":
-            asyncio.run(_demo(settings, args.size))
+            asyncio.run(_demo(settings, args))
         case "token":
             from hub.app import issue_persona_token
 

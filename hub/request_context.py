@@ -70,7 +70,9 @@ class RequestContextMiddleware:
                     if cacheable or name.lower() != b"cache-control"
                 ]
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(SECURITY_HEADERS)
+                # A response that sets its own (the GraphiQL page's fuller CSP) keeps it.
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in SECURITY_HEADERS if pair[0] not in present)
                 if not cacheable:
                     headers.append(_NO_STORE)
                 message["headers"] = headers

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.livelink.content_server import ContentServerCategory, ContentServerSettings
+from graph import NEO4J_SCHEMES
+
+GRAPH_URL_SCHEMES = ("embedded", *sorted(NEO4J_SCHEMES))
 
 
 class Settings(BaseSettings):
@@ -23,8 +27,8 @@ class Settings(BaseSettings):
     )
     graph_name: str = Field("lcs", description="FalkorDB graph key, or the Neo4j database")
     graph_user: str | None = None
-    graph_password: str | None = None
-    graph_appendfsync: str = Field(
+    graph_password: SecretStr | None = None
+    graph_appendfsync: Literal["always", "everysec", "no"] = Field(
         "always", description="embedded engine: fsync the append-only file on every write"
     )
     graph_pool_size: int = Field(
@@ -158,6 +162,15 @@ class Settings(BaseSettings):
                 "connection instead of answering 503)"
             )
         return self
+
+    @field_validator("graph_url")
+    @classmethod
+    def _known_engine(cls, url: str | None) -> str | None:
+        # Refused here, with the allowed values, rather than as an engine error at start-up.
+        if url is not None and urlparse(url).scheme not in GRAPH_URL_SCHEMES:
+            allowed = ", ".join(f"{scheme}://" for scheme in GRAPH_URL_SCHEMES)
+            raise ValueError(f"the URL must start with one of {allowed}")
+        return url
 
     @property
     def graph_dir(self) -> Path:

@@ -9,18 +9,19 @@ partner typed is always shown as text, never interpreted as markup. Free text go
 through the `paragraphs` filter, which escapes first and only then adds the
 paragraph and line-break tags.
 
-Characters in the PDF: the PDF uses the core Helvetica font with the Windows-1252
-encoding, so no font file has to ship with the hub and the bytes are reproducible.
-Characters outside Windows-1252 (for example Polish "Ł" or Arabic script) are
-replaced: letters by their unaccented form where Unicode gives one ("Ș" becomes
-"S"), anything else by "?". `RenderedForm.pdf_characters_replaced` counts them,
-and the HTML, which the LCS keeps beside the PDF, keeps the exact text.
+Characters in the PDF: every script a child's name may use is drawn with an embedded
+Noto face (`pdf_fonts.py`), shaped by HarfBuzz (joined Arabic letters, Devanagari
+conjuncts) and ordered right to left where the text is, and each glyph maps back to its
+characters, so the PDF's text can be searched and copied exactly as typed. A character
+no embedded face has (rare symbols) is drawn as "?", and
+`RenderedForm.pdf_characters_replaced` counts them; the HTML, which the LCS keeps beside
+the PDF, keeps the exact text either way.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import MappingProxyType
@@ -28,9 +29,12 @@ from typing import Any
 
 import jinja2
 from fpdf import FPDF
+from fpdf.enums import TextDirection, TextMode
 from fpdf.fonts import TextStyle
+from fpdf.line_break import Fragment
 from markupsafe import Markup, escape
 
+from connectors.livelink import pdf_fonts
 from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.file_plan import FOLDER_KEYS
 from connectors.livelink.retention import RecordClass
@@ -287,79 +291,112 @@ _ENVIRONMENT.filters["yes_no"] = _yes_no
 
 # -- PDF -----------------------------------------------------------------------------
 
-_PDF_ENCODING = "windows-1252"
-
 # Plain black headings sized for an A4 form (fpdf2's defaults are large and red).
 _PDF_TAG_STYLES = {
     "h1": TextStyle(color="#000000", font_size_pt=16, t_margin=2, b_margin=2),
     "h2": TextStyle(color="#000000", font_size_pt=12, t_margin=4, b_margin=1),
 }
-
-# Letters Unicode does not decompose into a base letter plus accents.
-_TRANSLITERATIONS = {
-    "Ł": "L",
-    "ł": "l",
-    "Đ": "D",
-    "đ": "d",
-    "Ħ": "H",
-    "ħ": "h",
-    "ı": "i",
-    "Ŀ": "L",
-    "ŀ": "l",
-    "Ŋ": "N",
-    "ŋ": "n",
-    "Ŧ": "T",
-    "ŧ": "t",
-}
+_STRONG_RIGHT_TO_LEFT = frozenset({"R", "AL"})
+# Outline width of bold text (in points, as fpdf2 writes it): about Bold's extra stem.
+_BOLD_STROKE = 0.35
 
 
 class _FormPdf(FPDF):
-    """FPDF on the core fonts, with Windows-1252 rather than Latin-1 text.
+    """FPDF with the Noto faces a form's text needs, shaped, in bidirectional order."""
 
-    Text reaching it has already been made encodable by `_pdf_text`; the override
-    is the safety net that keeps an unforeseen character from aborting a render.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.core_fonts_encoding = _PDF_ENCODING
+        needed, _ = pdf_fonts.faces_for(text)
+        # The forms use bold (<b>, <th>), set in the Regular face (see pdf_fonts).
+        for style in ("", "B"):
+            self.add_font(pdf_fonts.BASE.family, style, pdf_fonts.BASE.path)
+        # Each style is its own subset of the face: named alike, a reader that caches fonts
+        # by name (poppler) draws one subset's text with the other's glyphs.
+        bold = self.fonts[f"{pdf_fonts.BASE.family.lower()}B"]
+        bold.name = f"{bold.name}-B"
+        for face in needed:
+            self.add_font(face.family, "", face.path)
+        self.set_font(pdf_fonts.BASE.family, size=10)
+        self.set_fallback_fonts([face.family for face in needed], exact_match=False)
+        self.set_text_shaping(use_shaping_engine=True)
+        self._needed = needed
+        self._ordering_bidirectionally = False
 
-    def normalize_text(self, text: str) -> str:
-        return super().normalize_text(_pdf_text(text)[0])
+    # fpdf2 2.8 sets the page's font for a line whose first run is in a fallback face
+    # inside that line's q/Q, and then believes it is still set after the Q: the next line
+    # would be drawn with no font, or the wrong one. Setting it outside the line first
+    # keeps what fpdf2 believes and what the page holds the same.
+    def _render_styled_text_line(self, *args: Any, **kwargs: Any) -> bool:
+        if not self.current_font_is_set_on_page and self.current_font is not None:
+            self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
+        return bool(super()._render_styled_text_line(*args, **kwargs))
 
-
-def _pdf_text(text: str) -> tuple[str, int]:
-    """Return `text` with every character the PDF font lacks replaced, and how many."""
-    try:
-        text.encode(_PDF_ENCODING)
-    except UnicodeEncodeError:
-        pass
-    else:
-        return text, 0
-    out: list[str] = []
-    replaced = 0
-    for character in text:
+    # fpdf2 runs the Unicode bidirectional algorithm in cell() and multi_cell() but not in
+    # the paragraphs write_html() builds, which would draw an Arabic name's letters in
+    # reverse. Text with right-to-left letters is sent through the same ordering here.
+    def _preload_bidirectional_text(self, text: str, markdown: bool) -> Sequence[Fragment]:
+        self._ordering_bidirectionally = True
         try:
-            character.encode(_PDF_ENCODING)
-        except UnicodeEncodeError:
-            replaced += 1
-            out.append(_fallback(character))
-        else:
-            out.append(character)
-    return "".join(out), replaced
+            return super()._preload_bidirectional_text(text, markdown)
+        finally:
+            self._ordering_bidirectionally = False
+
+    def _preload_font_styles(
+        self,
+        text: str | None,
+        markdown: bool,
+        _initial_emphasis: tuple[bool, bool, bool, bool] | None = None,
+    ) -> Sequence[Fragment]:
+        if text and not self._ordering_bidirectionally and _has_right_to_left(text):
+            return self._preload_bidirectional_text(text, markdown)
+        if "B" in self.font_style and self.text_mode == TextMode.FILL:
+            # The bold style is the Regular face: outlining each glyph as it is filled
+            # gives the weight back (the text itself is unchanged).
+            mode, width = self.text_mode, self.line_width
+            self.text_mode, self.line_width = TextMode.FILL_STROKE, _BOLD_STROKE
+            try:
+                return self._preload_font_styles(text, markdown, _initial_emphasis)
+            finally:
+                self.text_mode, self.line_width = mode, width
+        face = self._right_to_left_face(text)
+        if face is None:
+            return super()._preload_font_styles(text, markdown, _initial_emphasis)
+        # A right-to-left run ("محمد علي") set in its own face, spaces included, is drawn
+        # as one run, so a reader extracts its words in the order they were typed rather
+        # than the order they are drawn in.
+        family, style, size = self.font_family, self.font_style, self.font_size_pt
+        self.set_font(face.family, "", size)
+        try:
+            return super()._preload_font_styles(text, markdown, _initial_emphasis)
+        finally:
+            self.set_font(family, style, size)
+
+    def _right_to_left_face(self, text: str | None) -> pdf_fonts.Face | None:
+        shaping = self.text_shaping
+        if not text or not shaping or shaping.get("fragment_direction") != TextDirection.RTL:
+            return None
+        letters = {ord(character) for character in text if not character.isspace()}
+        return next(
+            (
+                face
+                for face in self._needed
+                if ord(" ") in face.characters and letters <= face.characters
+            ),
+            None,
+        )
 
 
-def _fallback(character: str) -> str:
-    if character in _TRANSLITERATIONS:
-        return _TRANSLITERATIONS[character]
-    base = "".join(
-        part for part in unicodedata.normalize("NFKD", character) if not unicodedata.combining(part)
-    )
-    try:
-        base.encode(_PDF_ENCODING)
-    except UnicodeEncodeError:
-        return "?"
-    return base or "?"
+def _has_right_to_left(text: str) -> bool:
+    return any(unicodedata.bidirectional(character) in _STRONG_RIGHT_TO_LEFT for character in text)
+
+
+def _drawable(text: str) -> tuple[str, int]:
+    """`text` with every character no embedded face has replaced by "?", and how many."""
+    _, missing = pdf_fonts.faces_for(text)
+    if not missing:
+        return text, 0
+    replaced = sum(1 for character in text if character in missing)
+    return "".join("?" if character in missing else character for character in text), replaced
 
 
 def _body(html: str) -> str:
@@ -373,16 +410,13 @@ def _body(html: str) -> str:
 
 
 def _render_pdf(html: str, generated_at: datetime | None) -> tuple[bytes, int]:
-    pdf = _FormPdf()
+    # Replaced once, on the whole body, so each character is counted once.
+    body, replaced = _drawable(_body(html))
+    pdf = _FormPdf(body)
     pdf.set_creation_date(generated_at or datetime.now(UTC))
     pdf.set_margins(left=18, top=18, right=18)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
-    pdf.set_font("Helvetica", size=10)
-    # Replaced once, on the whole body, so each character is counted once (fpdf2
-    # normalises some strings more than once while laying out).
-    body, replaced = _pdf_text(_body(html))
-    # The default bullet is a Latin-1 byte; with Windows-1252 it must be the real one.
     pdf.write_html(
         body,
         ul_bullet_char="\u2022",

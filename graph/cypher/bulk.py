@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-STORE_IS_EMPTY = "MATCH (n) RETURN count(n) AS nodes"
-
 LOAD_AGENCIES = """
 UNWIND $rows AS r
 MERGE (a:Agency {id: r.id})

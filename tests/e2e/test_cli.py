@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -62,3 +64,112 @@ def test_serving_with_a_demo_prints_a_token_per_persona(
             headers={"Authorization": f"Bearer {tokens[0]}"},
         )
         assert response.json()["data"]["me"] == {"name": "Sam Patel"}
+
+
+def _lcs_hub(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    environment = {"LCS_HUB_VAR_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin", **variables}
+    if "PYTHONPATH" in os.environ:  # a worktree run against a shared virtualenv
+        environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return subprocess.run(
+        [LCS_HUB, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+def test_a_taken_port_is_one_line_before_any_address_or_token(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _lcs_hub(tmp_path, "serve", "--port", str(port), "--print-tokens")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"lcs-hub serve: cannot serve on 127.0.0.1:{port} (Address already in use): stop what "
+        "is using it, or choose another port with --port (make run PORT=8001)"
+    ]
+    # Refused before the engine started: nothing was created in the var directory.
+    assert not (tmp_path / "var" / "graph").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        (
+            "LCS_HUB_GRAPH_APPENDFSYNC",
+            "sometimes",
+            "Input should be 'always', 'everysec' or 'no'",
+        ),
+        (
+            "LCS_HUB_GRAPH_URL",
+            "postgres://db/lcs",
+            "the URL must start with one of embedded://, bolt://, bolt+s://, bolt+ssc://, "
+            "neo4j://, neo4j+s://, neo4j+ssc://",
+        ),
+        ("LCS_HUB_OUTBOX_BATCH_SIZE", "eight", "Input should be a valid integer"),
+    ],
+)
+def test_a_bad_setting_names_the_variable_and_the_rule(
+    tmp_path: Path, variable: str, value: str, rule: str
+) -> None:
+    result = _lcs_hub(tmp_path, "demo", "--size", "tiny", **{variable: value})
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"lcs-hub demo: {variable}: ")
+    assert rule in line
+    assert line.endswith("(set in the environment or .env)")
+    assert value not in line
+    assert not (tmp_path / "var" / "graph").exists()
+
+
+def test_a_misspelt_setting_name_is_pointed_out(tmp_path: Path) -> None:
+    result = _lcs_hub(tmp_path, "sdl", LCS_HUB_GRAPH_APENDFSYNC="everysec")
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        "lcs-hub: LCS_HUB_GRAPH_APENDFSYNC is not a setting, ignored; "
+        "did you mean LCS_HUB_GRAPH_APPENDFSYNC?"
+    ]
+
+
+def test_a_misspelt_name_in_the_env_file_is_pointed_out(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("LCS_HUB_GRAPH_NAM=other\n")
+    result = _lcs_hub(tmp_path, "sdl")
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        "lcs-hub: LCS_HUB_GRAPH_NAM is not a setting, ignored; did you mean LCS_HUB_GRAPH_NAME?"
+    ]
+
+
+def test_replaying_an_unknown_outbox_item_fails(tmp_path: Path) -> None:
+    result = _lcs_hub(tmp_path, "outbox", "--replay", "no-such-item")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "lcs-hub outbox: no outbox item 'no-such-item'"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_secrets_are_masked_wherever_settings_are_shown(tmp_path: Path) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        var_dir=tmp_path,
+        graph_password="graph-s3cret",
+        content_server_password="otcs-s3cret",
+        _env_file=None,
+    )
+    for shown in (repr(settings), str(settings), settings.model_dump_json(), str(dict(settings))):
+        assert "s3cret" not in shown
+    assert settings.graph_password is not None
+    assert settings.graph_password.get_secret_value() == "graph-s3cret"
+
+
+def test_a_local_env_file_is_never_committed() -> None:
+    root = Path(__file__).resolve().parents[2]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--quiet", "--no-index", ".env"], cwd=root, check=False
+    )
+    assert ignored.returncode == 0

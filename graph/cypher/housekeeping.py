@@ -1,0 +1,18 @@
+"""Whole-store statements for the demo command: what the store holds, and emptying it."""
+
+from __future__ import annotations
+
+# Labels come from graph/vocabulary.py; a node's first label is the one it was made with.
+NODES_BY_LABEL = """
+MATCH (n)
+RETURN labels(n)[0] AS label, count(n) AS nodes
+ORDER BY nodes DESC, label
+"""
+
+# In batches, so emptying a large store never builds one huge transaction.
+DELETE_NODES_BATCH = """
+MATCH (n)
+WITH n LIMIT $limit
+DETACH DELETE n
+RETURN count(*) AS deleted
+"""

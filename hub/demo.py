@@ -1,0 +1,108 @@
+"""The `lcs-hub demo` command: a synthetic county loaded whole into an empty store, or not
+at all.
+
+The store must be empty first: the county's bulk statements MERGE on ids, so loading into
+a store that holds records rewrites whatever shares an id with the demo (the county is
+deterministic). `--reset` empties the store after the user confirms. A load that fails
+part-way is removed again, since the store held nothing before it began.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench import county
+from bench.county import County
+from graph import GraphStore
+from graph.cypher.housekeeping import DELETE_NODES_BATCH, NODES_BY_LABEL
+
+DELETE_BATCH = 10_000
+
+
+class DemoRefused(Exception):
+    """The demo was not loaded; the message says why, what state the store is in, and what
+    to do."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo load left in the store."""
+
+    size: str
+    removed: int
+    nodes_by_label: dict[str, int]
+
+    def lines(self) -> list[str]:
+        """The summary the command prints."""
+        held = ", ".join(f"{count} {label}" for label, count in self.nodes_by_label.items())
+        replaced = f" (replacing {self.removed} nodes)" if self.removed else ""
+        return [
+            f"demo county ({self.size}) loaded{replaced}: {sum(self.nodes_by_label.values())} "
+            f"nodes: {held}",
+            "next: `lcs-hub serve --print-tokens` (or `make run`) and open /graphql; "
+            "`lcs-hub token --as PERSONA` prints one token",
+        ]
+
+
+async def nodes_by_label(store: GraphStore) -> dict[str, int]:
+    """How many nodes of each label the store holds."""
+    return {row["label"]: row["nodes"] for row in await store.read(NODES_BY_LABEL)}
+
+
+async def empty_store(store: GraphStore) -> None:
+    """Delete every node and relationship, in batches."""
+    while (await store.write(DELETE_NODES_BATCH, {"limit": DELETE_BATCH}))[0]["deleted"]:
+        pass
+
+
+async def load_demo(
+    store: GraphStore,
+    demo: County,
+    size: str,
+    *,
+    reset: bool,
+    confirm_reset: Callable[[int], bool],
+    show_progress: bool = True,
+) -> DemoSummary:
+    """Load the demo county (generated, of `size`) into `store`, whole or not at all.
+
+    Args:
+        reset: empty a store that holds records first (otherwise such a store is refused).
+        confirm_reset: asked with the number of nodes a reset would delete; False refuses.
+
+    Raises:
+        DemoRefused: nothing was loaded; the message says why and what state the store is in.
+    """
+    held = sum((await nodes_by_label(store)).values())
+    if held and not reset:
+        raise DemoRefused(
+            f"the store already holds {held} nodes, nothing was changed; "
+            "`lcs-hub demo --reset` replaces them with the demo county (it asks first, "
+            "or pass --yes)"
+        )
+    if held and not confirm_reset(held):
+        raise DemoRefused(f"reset not confirmed, nothing was changed ({held} nodes kept)")
+    if held:
+        await empty_store(store)
+    try:
+        await county.load(store, demo, show_progress=show_progress)
+    except BaseException as failure:
+        # The store was empty when the load began, so removing everything it wrote
+        # leaves it exactly as it was.
+        try:
+            await empty_store(store)
+        except Exception as cleanup:
+            raise DemoRefused(
+                f"loading the demo county failed ({type(failure).__name__}: {failure}) and "
+                f"the partial load could not be removed ({cleanup}); "
+                "`lcs-hub demo --reset --yes` starts again"
+            ) from failure
+        if not isinstance(failure, Exception):
+            raise
+        before = f"the {held} nodes it held were deleted by --reset" if held else "as before"
+        raise DemoRefused(
+            f"loading the demo county failed ({type(failure).__name__}: {failure}); "
+            f"the partial load was removed and the store is empty ({before})"
+        ) from failure
+    return DemoSummary(size=size, removed=held, nodes_by_label=await nodes_by_label(store))
