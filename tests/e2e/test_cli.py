@@ -148,9 +148,7 @@ def test_a_misspelt_name_in_the_env_file_is_pointed_out(tmp_path: Path) -> None:
 def test_replaying_an_unknown_outbox_item_fails(tmp_path: Path) -> None:
     result = _lcs_hub(tmp_path, "outbox", "--replay", "no-such-item")
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == (
-        "lcs-hub outbox: no outbox item 'no-such-item'"
-    )
+    assert result.stderr.splitlines()[-1] == ("lcs-hub outbox: no outbox item 'no-such-item'")
     assert "Traceback" not in result.stderr
 
 
