@@ -29,11 +29,13 @@ def hub_url(
     engine: EmbeddedEngine, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Settings]]:
     assert engine.socket_path is not None
-    # The fuzzer is one client sending as fast as it can; the per-client rate limit is
-    # tested on its own (tests/hub/test_request_limits.py), so it is lifted here.
+    # The fuzzer is one client sending as fast as it can, and it nests every field it can
+    # reach; the per-client rate and the cost bound are tested on their own
+    # (tests/hub/test_request_limits.py), so they are lifted here.
     hub_settings = Settings(
         var_dir=tmp_path_factory.mktemp("fuzz") / "var",
         rate_limit="1000000/second",
+        max_cost=10_000_000,
         _env_file=None,
     )
     # The store's connections are made lazily, in the server thread's event loop.
