@@ -38,6 +38,9 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "Grant",
     "MultiAgencyEnquiry",
     "TrainingRequirement",
+    # Records taken in from EHM and IES, and the trail of how each was linked to a child.
+    "SourceRecord",
+    "LinkEvent",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and
@@ -54,6 +57,8 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("DocumentVersion", "key"),
     ("LegalHold", "key"),
     ("TrainingModule", "code"),
+    # One record per source record id: a replayed or racing batch converges on it.
+    ("SourceRecord", "key"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (
@@ -64,4 +69,13 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("OutboxItem", "state"),
     # Every version of a case note shares its first version's id (graph/cypher/notes.py).
     ("CaseNote", "lineageId"),
+    # Matching a record to a child (graph/cypher/linking.py) looks children up by these;
+    # statements match `:Child`, and an index is per label.
+    ("Child", "nhsNumber"),
+    ("Child", "upn"),
+    ("Child", "dateOfBirth"),
+    ("Child", "familyName"),
+    ("SourceRecord", "nhsNumber"),
+    ("SourceRecord", "upn"),
+    ("SourceRecord", "linkState"),
 )

@@ -1,0 +1,204 @@
+"""Finding the child a record is about, and linking or unlinking it by hand.
+
+The front door, the EHM and IES intake and the records officers' review queue all find
+candidates the same way (graph/cypher/linking.py) and decide with `workflow.matching`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from graph.cypher import linking as statements
+from workflow.ids import new_id
+from workflow.matching import Candidate, Match, PersonDetails, decide, name_parts
+from workflow.outcomes import NotFound, TransitionRefused
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+
+def _birth_dates(born: date | None) -> list[date]:
+    if born is None:
+        return []
+    dates = [born]
+    if born.day <= 12 and born.day != born.month:
+        dates.append(born.replace(month=born.day, day=born.month))
+    return dates
+
+
+def _family_name_keys(family_name: str | None) -> list[str]:
+    """The spellings a family name may be stored under (names are kept exactly as given)."""
+    if not family_name:
+        return []
+    whole = family_name.strip()
+    keys = {whole, whole.title(), whole.upper(), whole.lower()}
+    keys.update(part.title() for part in name_parts(whole))
+    return sorted(keys)
+
+
+def _candidate(row: Row) -> Candidate:
+    child = row["child"]
+    linked = row["linked"]
+    return Candidate(
+        child_id=row["id"],
+        details=PersonDetails(
+            given_name=child.get("givenName"),
+            family_name=child.get("familyName"),
+            date_of_birth=child.get("dateOfBirth"),
+            sex=child.get("sex"),
+            nhs_number=child.get("nhsNumber"),
+            upn=child.get("upn"),
+        ),
+        nhs_numbers=frozenset(
+            n for n in [child.get("nhsNumber"), *(r.get("nhsNumber") for r in linked)] if n
+        ),
+        upns=frozenset(u for u in [child.get("upn"), *(r.get("upn") for r in linked)] if u),
+        postcodes=frozenset(
+            p for p in [*row["addressPostcodes"], *(r.get("postcode") for r in linked)] if p
+        ),
+    )
+
+
+async def find_candidates(
+    store: GraphStore, details: PersonDetails, scope: AccessScope | None = None
+) -> list[Candidate]:
+    """Children who might be the person `details` describes.
+
+    Args:
+        scope: whose eyes the candidates are for; None when the system matches (a
+            restricted child must still be found, or a second record of them is made).
+    """
+    ids = await store.read(
+        statements.CANDIDATE_IDS,
+        {
+            "nhsNumber": details.nhs_number,
+            "upn": details.upn,
+            "birthDates": _birth_dates(details.date_of_birth),
+            "familyNames": _family_name_keys(details.family_name),
+        },
+    )
+    if not ids:
+        return []
+    found = sorted({row["id"] for row in ids})
+    if scope is None:
+        rows = await store.read(statements.CANDIDATES, {"ids": found})
+    else:
+        rows = await store.read(statements.VISIBLE_CANDIDATES, {**scope.params(), "ids": found})
+    return [_candidate(row) for row in rows]
+
+
+async def match_person(store: GraphStore, details: PersonDetails) -> Match:
+    """Decide whether `details` is a child the hub knows: auto-link, review or new person."""
+    return decide(details, await find_candidates(store, details))
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedRecord:
+    """A record after a person linked or unlinked it."""
+
+    record: Row
+    child_id: str
+
+
+def record_row(row: Row) -> Row:
+    """A stored record with its details parsed back from JSON text."""
+    details = row.get("details")
+    return {**row, "details": json.loads(details) if details else {}}
+
+
+async def link_record(
+    store: GraphStore, scope: AccessScope, record_id: str, child_id: str, reason: str
+) -> LinkedRecord | NotFound | TransitionRefused:
+    """Link an unlinked record to a child the caller may see (rule MANUAL), audited."""
+    current = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+    if not current:
+        return NotFound(kind="SourceRecord", id=record_id)
+    if current[0]["link"] is not None:
+        return TransitionRefused(
+            current_state="LINKED",
+            allowed=("unlinkRecord",),
+            reason="the record is already linked to a child; unlink it first",
+        )
+    details = record_row(current[0]["record"])
+    scored = decide(_person(details), await find_candidates(store, _person(details)))
+    score = next((found.score for found in scored.candidates if found.child_id == child_id), None)
+    rows = await store.write(
+        statements.LINK_RECORD,
+        {
+            **scope.params(),
+            "recordId": record_id,
+            "childId": child_id,
+            "eventId": new_id(),
+            "score": score,
+            "reason": reason,
+        },
+    )
+    if not rows:
+        # Either the child is not one the caller may see, or a racing link got there first.
+        again = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+        if again and again[0]["link"] is not None:
+            return TransitionRefused(
+                current_state="LINKED",
+                allowed=("unlinkRecord",),
+                reason="the record was linked by somebody else meanwhile",
+            )
+        return NotFound(kind="Child", id=child_id)
+    return LinkedRecord(record=record_row(rows[0]["record"]), child_id=rows[0]["childId"])
+
+
+async def unlink_record(
+    store: GraphStore, scope: AccessScope, record_id: str, reason: str
+) -> LinkedRecord | NotFound:
+    """Undo a record's link (back to the review queue); the link's history is kept."""
+    rows = await store.write(
+        statements.UNLINK_RECORD,
+        {**scope.params(), "recordId": record_id, "eventId": new_id(), "reason": reason},
+    )
+    if not rows:
+        return NotFound(kind="LinkedRecord", id=record_id)
+    return LinkedRecord(record=record_row(rows[0]["record"]), child_id=rows[0]["childId"])
+
+
+def _person(record: Row) -> PersonDetails:
+    return PersonDetails(
+        given_name=record.get("givenName"),
+        family_name=record.get("familyName"),
+        date_of_birth=record.get("dateOfBirth"),
+        sex=record.get("sex"),
+        postcode=record.get("postcode"),
+        nhs_number=record.get("nhsNumber"),
+        upn=record.get("upn"),
+    )
+
+
+async def candidates_for_record(
+    store: GraphStore, scope: AccessScope, record_id: str
+) -> tuple[Row, Match] | NotFound:
+    """A record and its scored candidates among the children the caller may see."""
+    rows = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+    if not rows:
+        return NotFound(kind="SourceRecord", id=record_id)
+    record = record_row(rows[0]["record"])
+    person = _person(record)
+    return record, decide(person, await find_candidates(store, person, scope))
+
+
+async def review_queue(store: GraphStore, limit: int) -> list[Row]:
+    """Records waiting for a person to say which child they are about, oldest first."""
+    rows = await store.read(statements.REVIEW_QUEUE, {"limit": limit})
+    return [record_row(row["record"]) for row in rows]
+
+
+async def link_history(store: GraphStore, record_id: str) -> list[Row]:
+    """Every link and unlink of a record, oldest first."""
+    rows = await store.read(statements.LINK_HISTORY, {"recordId": record_id})
+    return [row["event"] for row in rows]
+
+
+def details_json(details: dict[str, Any]) -> str:
+    """A record's kind-specific details as the JSON text the graph keeps."""
+    return json.dumps(details, sort_keys=True, default=str)
