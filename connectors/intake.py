@@ -1,0 +1,409 @@
+"""Taking records in from EHM and IES: one record at a time, idempotent, linked to a child.
+
+Both connectors describe their record kinds (pydantic models, `connectors/ehm/records.py`,
+`connectors/ies/records.py`); this module does what is common: reading CSV and JSON Lines,
+validating each row on its own (a bad row is reported with its line and reason and the
+rest of the batch goes on), the version guard (a replayed record changes nothing and an
+older version never overwrites a newer), matching the record to a child and writing the
+record and its link in one statement.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from graph import ConstraintViolation
+from graph.cypher import linking as statements
+from workflow import identifiers
+from workflow.ids import new_child_id, new_id, now_ms
+from workflow.linking import details_json, match_person
+from workflow.matching import Decision, Match, PersonDetails, normalise_postcode
+from workflow.outcomes import FieldProblem, InvalidInput
+from workflow.validation import Input, validate
+
+if TYPE_CHECKING:
+    from graph import GraphStore
+
+
+def not_in_future(value: date | None) -> date | None:
+    """A date a thing happened on: today at the latest."""
+    if value is not None and value > date.today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(not_in_future)]
+RecordId = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=2_000)]
+
+# In a CSV cell, a list (the agencies around a family) separates its items with this.
+LIST_SEPARATOR = ";"
+
+
+def _split_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+    return value
+
+
+TextList = Annotated[list[Text], BeforeValidator(_split_cell), Field(max_length=50)]
+
+
+class Sex(enum.StrEnum):
+    """As the CIN census codes it."""
+
+    M = "M"
+    F = "F"
+    U = "U"
+
+
+class SourceRow(Input):
+    """What every record from a source system carries: its id, its version, whom it is
+    about, and the date it started (the date it happened, never the date it was sent)."""
+
+    record_id: RecordId
+    version: Annotated[int, Field(ge=1)]
+    given_name: Name | None = None
+    family_name: Name | None = None
+    date_of_birth: PastDate | None = None
+    sex: Sex | None = None
+    postcode: Annotated[str, Field(min_length=5, max_length=8)] | None = None
+    nhs_number: Annotated[str, AfterValidator(identifiers.nhs_number)] | None = None
+    upn: Annotated[str, AfterValidator(identifiers.upn)] | None = None
+    start_date: PastDate
+    end_date: PastDate | None = None
+
+    @model_validator(mode="after")
+    def _who_and_when(self) -> Self:
+        named = self.given_name and self.family_name and self.date_of_birth
+        if not (named or self.nhs_number or self.upn):
+            raise ValueError(
+                "a record names its child: an NHS number, a UPN, or given name, family name"
+                " and date of birth"
+            )
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("endDate must not be before startDate")
+        return self
+
+    def subject(self) -> PersonDetails:
+        """Whom the record is about, as the matcher compares people."""
+        return PersonDetails(
+            given_name=self.given_name,
+            family_name=self.family_name,
+            date_of_birth=self.date_of_birth,
+            sex=self.sex.value if self.sex else None,
+            postcode=normalise_postcode(self.postcode) or None,
+            nhs_number=self.nhs_number,
+            upn=self.upn,
+        )
+
+    def details(self) -> dict[str, Any]:
+        """What is particular to this kind of record (everything but the common fields)."""
+        common = set(SourceRow.model_fields) | {"record_type"}
+        return {
+            name: value
+            for name, value in self.model_dump(mode="json", by_alias=True).items()
+            if value is not None and _snake(name) not in common
+        }
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name)
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingRecord:
+    """One validated record, ready to be applied."""
+
+    source: str
+    kind: str
+    row: SourceRow
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.kind}:{self.row.record_id}"
+
+
+class Applied(enum.StrEnum):
+    """What applying a record did."""
+
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"  # the same version again: a replay
+    STALE = "STALE"  # older than the version the hub holds; not applied
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """A record after it was applied: what happened to it and which child it is linked to."""
+
+    record_id: str
+    key: str
+    applied: Applied
+    link_state: str | None = None
+    child_id: str | None = None
+    decision: Decision | None = None
+
+
+async def apply_record(
+    store: GraphStore, record: IncomingRecord, by: str, *, retries: int = 2
+) -> RecordResult:
+    """Apply one record: guarded by its version, matched and linked if not linked yet."""
+    state = await store.read(statements.RECORD_STATE, {"key": record.key})
+    current = state[0] if state else None
+    if current is not None and current["version"] >= record.row.version:
+        applied = Applied.UNCHANGED if current["version"] == record.row.version else Applied.STALE
+        return RecordResult(
+            record.row.record_id,
+            record.key,
+            applied,
+            current["linkState"],
+            current["childId"],
+        )
+    subject = record.row.subject()
+    # A linked record keeps its link through new versions: a person may have made it.
+    match = (
+        None if current is not None and current["childId"] else await match_person(store, subject)
+    )
+    params = _write_params(record, subject, match, by)
+    try:
+        rows = await store.write(statements.UPSERT_RECORD, params)
+    except ConstraintViolation:
+        # The same record raced in from another batch: whichever landed first stands, and
+        # this one is applied against it (a replay, an older or a newer version).
+        if retries == 0:
+            raise
+        return await apply_record(store, record, by, retries=retries - 1)
+    if not rows:
+        # A newer version landed between the look and the write.
+        return await apply_record(store, record, by, retries=retries)
+    row = rows[0]
+    return RecordResult(
+        record.row.record_id,
+        record.key,
+        Applied.CREATED if current is None else Applied.UPDATED,
+        row["linkState"],
+        row["childId"],
+        match.decision if match is not None and row["decided"] else None,
+    )
+
+
+def _write_params(
+    record: IncomingRecord, subject: PersonDetails, match: Match | None, by: str
+) -> dict[str, Any]:
+    decision = match.decision if match is not None else None
+    best = match.best if match is not None else None
+    review = [found for found in (match.candidates if match else ()) if found.score > 0][:5]
+    return {
+        "key": record.key,
+        "id": new_id(),
+        "version": record.row.version,
+        "source": record.source,
+        "kind": record.kind,
+        "recordId": record.row.record_id,
+        "subject": {
+            "givenName": subject.given_name,
+            "familyName": subject.family_name,
+            "dateOfBirth": subject.date_of_birth,
+            "sex": subject.sex,
+            "postcode": subject.postcode,
+            "nhsNumber": subject.nhs_number,
+            "upn": subject.upn,
+        },
+        "startDate": record.row.start_date,
+        "endDate": record.row.end_date,
+        "details": details_json(record.row.details()),
+        "now": now_ms(),
+        "by": by,
+        "decision": decision.value if decision else "NONE",
+        "reason": match.reason if match else None,
+        "link": {
+            "childId": best.child_id if best and decision is Decision.AUTO_LINK else None,
+            "rule": best.rule.value if best else None,
+            "score": best.score if best else None,
+            "eventId": new_id(),
+        },
+        "newChild": {"id": new_child_id()},
+        "review": {
+            "childIds": [found.child_id for found in review],
+            "scores": [found.score for found in review],
+        },
+    }
+
+
+# ---- batches ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row that was not applied: its line in the file, its record id if it had one, why."""
+
+    line: int
+    record_id: str | None
+    problems: tuple[FieldProblem, ...]
+
+
+@dataclass
+class IngestReport:
+    """What a batch did, record by record counted, bad rows listed."""
+
+    applied: Counter[Applied] = field(default_factory=Counter)
+    decisions: Counter[Decision] = field(default_factory=Counter)
+    rejected: list[RowProblem] = field(default_factory=list)
+    results: list[RecordResult] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.applied.values()) + len(self.rejected)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.applied[kind]} {kind.value.lower()}" for kind in Applied)
+        links = ", ".join(
+            f"{self.decisions[kind]} {kind.value.lower().replace('_', ' ')}" for kind in Decision
+        )
+        return f"{self.rows} rows: {counts}, {len(self.rejected)} rejected; links: {links}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            **{kind.value.lower(): self.applied[kind] for kind in Applied},
+            "rejected": len(self.rejected),
+            "links": {kind.value.lower(): self.decisions[kind] for kind in Decision},
+            "problems": [
+                {
+                    "line": problem.line,
+                    "recordId": problem.record_id,
+                    "problems": [{"field": p.field, "rule": p.rule} for p in problem.problems],
+                }
+                for problem in self.rejected
+            ],
+            "records": [
+                {
+                    "recordId": result.record_id,
+                    "applied": result.applied.value,
+                    "linkState": result.link_state,
+                    "childId": result.child_id,
+                }
+                for result in self.results
+            ],
+        }
+
+
+# A parser turns one raw row into a record of its source, or says what is wrong with it.
+Parser = Callable[[dict[str, Any]], IncomingRecord | InvalidInput]
+
+
+def parser_for(source: str, models: dict[str, type[SourceRow]]) -> Parser:
+    """A parser that picks the model by the row's `recordType`."""
+    kinds = ", ".join(sorted(models))
+
+    def parse(raw: dict[str, Any]) -> IncomingRecord | InvalidInput:
+        fields = {name: value for name, value in raw.items() if value not in (None, "")}
+        kind = fields.pop("recordType", None)
+        if kind not in models:
+            return InvalidInput((FieldProblem("recordType", f"must be one of {kinds}"),))
+        checked = validate(models[kind], fields)
+        if isinstance(checked, InvalidInput):
+            return checked
+        return IncomingRecord(source=source, kind=kind, row=checked)
+
+    return parse
+
+
+async def ingest(
+    store: GraphStore,
+    rows: Iterable[tuple[int, dict[str, Any] | InvalidInput]],
+    parse: Parser,
+    by: str,
+    on_row: Callable[[], None] | None = None,
+) -> IngestReport:
+    """Apply each row on its own; a bad row is reported and the batch goes on."""
+    report = IngestReport()
+    for line, raw in rows:
+        parsed = raw if isinstance(raw, InvalidInput) else parse(raw)
+        if isinstance(parsed, InvalidInput):
+            record_id = None if isinstance(raw, InvalidInput) else raw.get("recordId")
+            report.rejected.append(RowProblem(line, _text_or_none(record_id), parsed.problems))
+        else:
+            result = await apply_record(store, parsed, by)
+            report.applied[result.applied] += 1
+            if result.decision is not None:
+                report.decisions[result.decision] += 1
+            report.results.append(result)
+        if on_row is not None:
+            on_row()
+    return report
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value)[:100] if value not in (None, "") else None
+
+
+# ---- files -----------------------------------------------------------------------------
+
+
+class FileFormat(enum.StrEnum):
+    """The bulk file formats a source may send."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+def file_format(path: Path) -> FileFormat:
+    """The format a file's name says it is in (.csv, or .jsonl/.ndjson)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return FileFormat.CSV
+    if suffix in (".jsonl", ".ndjson"):
+        return FileFormat.JSONL
+    raise ValueError(f"{path.name}: a bulk file is .csv or .jsonl (JSON Lines)")
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    """Each data row of a bulk file with the line it starts on (1 is the first line)."""
+    if file_format(path) is FileFormat.CSV:
+        yield from _csv_rows(path)
+    else:
+        yield from _json_lines(path)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        line = reader.line_num + 1
+        for raw in reader:
+            if None in raw:
+                yield line, InvalidInput((FieldProblem("row", "more cells than columns"),))
+            else:
+                yield line, {name: value for name, value in raw.items() if name}
+            line = reader.line_num + 1
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    with path.open(encoding="utf-8-sig") as handle:
+        for line, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            yield line, json_row(text)
+
+
+def json_row(text: str) -> dict[str, Any] | InvalidInput:
+    """One JSON object, or what is wrong with it."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        return InvalidInput((FieldProblem("row", f"not JSON ({error.msg})"),))
+    if not isinstance(value, dict):
+        return InvalidInput((FieldProblem("row", "must be a JSON object"),))
+    return value
