@@ -372,29 +372,35 @@ def file_format(path: Path) -> FileFormat:
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
     """Each data row of a bulk file with the line it starts on (1 is the first line)."""
-    if file_format(path) is FileFormat.CSV:
-        yield from _csv_rows(path)
-    else:
-        yield from _json_lines(path)
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    fmt = file_format(path)
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+        yield from parse_lines(handle, fmt)
+
+
+def parse_lines(
+    lines: Iterable[str], fmt: FileFormat
+) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    """Each data row of CSV or JSON Lines text with the line it starts on."""
+    if fmt is FileFormat.CSV:
+        yield from _csv_rows(lines)
+    else:
+        yield from _json_lines(lines)
+
+
+def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    reader = csv.DictReader(lines)
+    line = reader.line_num + 1
+    for raw in reader:
+        if None in raw:
+            yield line, InvalidInput((FieldProblem("row", "more cells than columns"),))
+        else:
+            yield line, {name: value for name, value in raw.items() if name}
         line = reader.line_num + 1
-        for raw in reader:
-            if None in raw:
-                yield line, InvalidInput((FieldProblem("row", "more cells than columns"),))
-            else:
-                yield line, {name: value for name, value in raw.items() if name}
-            line = reader.line_num + 1
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
-    with path.open(encoding="utf-8-sig") as handle:
-        for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
+def _json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    for line, text in enumerate(lines, start=1):
+        if text.strip():
             yield line, json_row(text)
 
 

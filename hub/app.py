@@ -27,6 +27,7 @@ from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import GraphError, GraphStore, OpenGraph, open_graph
+from hub.push import push_records
 from resolvers.context import HubContext
 from schema import build_schemas
 from workflow.calendar import WorkingDayCalendar, default_calendar
@@ -291,8 +292,14 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", GraphQLDispatch(hub), methods=["GET", "POST"]),
+            # EHM and IES push records here (hub/push.py); a system client's token only.
+            Route("/ingest/{source}", push_records, methods=["POST"]),
         ],
-        middleware=[Middleware(BearerAuthMiddleware, verifier=verifier)],
+        middleware=[
+            Middleware(
+                BearerAuthMiddleware, verifier=verifier, protected_prefixes=("/graphql", "/ingest")
+            )
+        ],
         lifespan=lifespan,
     )
     app.state.hub = hub

@@ -12,6 +12,7 @@ from graph.cypher import bulk
 
 if TYPE_CHECKING:
     from graph import GraphStore
+    from hub.settings import Settings
 
 RUBY_NHS = "9434765919"
 
@@ -110,3 +111,20 @@ async def stored(store: GraphStore, key: str) -> dict[str, Any]:
     rows = await store.read(RECORD, {"key": key})
     assert rows, key
     return rows[0]
+
+
+def role_headers(
+    settings: Settings, role: str, subject: str, agency: str = "hertfordshire-cc"
+) -> dict[str, str]:
+    """A bearer token for `role`, as the council's identity provider would issue it."""
+    from auth.tokens import LocalSigningKey, TokenIssuer
+    from hub.app import token_settings
+
+    rules = token_settings(settings)
+    issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
+    return {"Authorization": f"Bearer {issuer.issue(subject, subject, role, agency)}"}
+
+
+def system_client_headers(settings: Settings) -> dict[str, str]:
+    """The Early Help Module's own token: a system client, not a person."""
+    return role_headers(settings, "system_client", "ehm-system", "hertfordshire-ehm")
