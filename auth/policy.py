@@ -81,8 +81,14 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "periodOfCare": INTERNAL,
         "adoptionPlan": INTERNAL,
         "fosteringHouseholds": INTERNAL,
+        # ---- EHM and IES records and their links (resolvers/linking.py checks roles) ----
+        "sourceRecord": INTERNAL,
+        "sourceRecordCandidates": INTERNAL,
+        "linkReviewQueue": INTERNAL,
     },
     "Mutation": {
+        "linkSourceRecord": INTERNAL,
+        "unlinkSourceRecord": INTERNAL,
         "recordContact": INTERNAL,
         "finaliseContact": INTERNAL,
         "addCaseNote": INTERNAL,
@@ -566,6 +572,24 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "detail",
             "recordId",
         )
+    },
+    # ---- EHM and IES records and their links ---------------------------------------
+    **{
+        type_name: dict.fromkeys(fields.split(), INTERNAL)
+        for type_name, fields in {
+            "SourceRecord": (
+                "id source kind recordId version startDate endDate givenName familyName"
+                " dateOfBirth postcode nhsNumber upn linkState linkReason candidateChildIds"
+                " details link history"
+            ),
+            "RecordLink": "childId rule score linkedBy linkedAt",
+            "LinkEvent": "action rule score childId by at reason",
+            "RecordDetail": "name value",
+            "FieldAgreement": "field level",
+            "LinkCandidate": "childId givenName familyName dateOfBirth score rule agreement",
+            "RecordCandidates": "record decision reason candidates",
+            "LinkReviewQueue": "records",
+        }.items()
     },
     # ---- expected outcomes (only ever returned by internal mutations) --------------
     "NotFound": {"kind": INTERNAL, "id": INTERNAL},

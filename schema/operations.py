@@ -14,6 +14,7 @@ from schema.adoption import AdoptionMutations, AdoptionQueries
 from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
+from schema.linking import LinkingMutations, LinkingQueries
 from schema.partners import EnquiryMutations, PartnerQueries
 from schema.records import RecordsMutations, RecordsQueries
 
@@ -27,6 +28,7 @@ class Query(
     JourneyQueries,
     AdoptionQueries,
     FosteringQueries,
+    LinkingQueries,
 ):
     pass
 
@@ -40,5 +42,6 @@ class Mutation(
     JourneyMutations,
     AdoptionMutations,
     FosteringMutations,
+    LinkingMutations,
 ):
     pass

@@ -147,7 +147,14 @@ async def link_record(
                 reason="the record was linked by somebody else meanwhile",
             )
         return NotFound(kind="Child", id=child_id)
-    return LinkedRecord(record=record_row(rows[0]["record"]), child_id=rows[0]["childId"])
+    return await _after_change(store, record_id, rows[0]["childId"])
+
+
+async def _after_change(store: GraphStore, record_id: str, child_id: str) -> LinkedRecord:
+    found = await record_with_link(store, record_id)
+    # The record was just written; it is there (records are never deleted).
+    assert not isinstance(found, NotFound)
+    return LinkedRecord(record=found, child_id=child_id)
 
 
 async def unlink_record(
@@ -160,7 +167,7 @@ async def unlink_record(
     )
     if not rows:
         return NotFound(kind="LinkedRecord", id=record_id)
-    return LinkedRecord(record=record_row(rows[0]["record"]), child_id=rows[0]["childId"])
+    return await _after_change(store, record_id, rows[0]["childId"])
 
 
 def _person(record: Row) -> PersonDetails:
@@ -175,16 +182,37 @@ def _person(record: Row) -> PersonDetails:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RecordCandidates:
+    """A record, what matching decides for it, and who each candidate child is."""
+
+    record: Row
+    match: Match
+    children: dict[str, PersonDetails]
+
+
 async def candidates_for_record(
     store: GraphStore, scope: AccessScope, record_id: str
-) -> tuple[Row, Match] | NotFound:
+) -> RecordCandidates | NotFound:
     """A record and its scored candidates among the children the caller may see."""
+    found = await record_with_link(store, record_id)
+    if isinstance(found, NotFound):
+        return found
+    person = _person(found)
+    candidates = await find_candidates(store, person, scope)
+    return RecordCandidates(
+        record=found,
+        match=decide(person, candidates),
+        children={candidate.child_id: candidate.details for candidate in candidates},
+    )
+
+
+async def record_with_link(store: GraphStore, record_id: str) -> Row | NotFound:
+    """A record with its current link (None when it has none)."""
     rows = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
     if not rows:
         return NotFound(kind="SourceRecord", id=record_id)
-    record = record_row(rows[0]["record"])
-    person = _person(record)
-    return record, decide(person, await find_candidates(store, person, scope))
+    return {**record_row(rows[0]["record"]), "link": rows[0]["link"]}
 
 
 async def review_queue(store: GraphStore, limit: int) -> list[Row]:

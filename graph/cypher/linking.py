@@ -122,7 +122,7 @@ RETURN r.id AS id, r.linkState AS linkState, unlinked AS decided,
 # not be linked already: relinking is unlink, then link, each audited.
 LINK_RECORD = f"""
 MATCH (r:SourceRecord {{id: $recordId}})
-WHERE size([(r)-[:LINKED_TO]->(linked:Child) | linked]) = 0
+WHERE NOT (r)-[:LINKED_TO]->(:Child)
 MATCH (c:Child {{id: $childId}})
 {only_visible("c", "r")}
 CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'MANUAL', score: $score, by: $viewer,

@@ -1,0 +1,88 @@
+"""Linking EHM and IES records to children: candidates, link, unlink, the review queue.
+
+Records officers decide (LINK_RECORDS); a system client (INGEST_RECORDS) may read the
+state of records and the review queue, never a candidate child's details. Candidates
+come out through the caller's row rules, so a child they may not see is never offered.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auth.capabilities import Capability, can
+from workflow import linking
+from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised
+
+if TYPE_CHECKING:
+    from graph import Row
+    from resolvers.context import HubContext
+    from workflow.outcomes import NotFound, TransitionRefused
+
+REVIEW_QUEUE_LIMIT = 500
+
+
+def _refuse_unless(context: HubContext, *needed: Capability) -> NotAuthorised | None:
+    if any(can(context.principal, capability) for capability in needed):
+        return None
+    return NotAuthorised(
+        reason=f"the {context.principal.role} role cannot decide which child a record is about"
+    )
+
+
+def _reason(reason: str) -> str | InvalidInput:
+    text = reason.strip()
+    if not 1 <= len(text) <= 1000:
+        return InvalidInput((FieldProblem("reason", "give a reason of 1 to 1000 characters"),))
+    return text
+
+
+async def source_record(
+    context: HubContext, record_id: str
+) -> tuple[Row, list[Row]] | NotFound | NotAuthorised:
+    """A record, its link and every link and unlink it has had."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
+        return refused
+    found = await linking.record_with_link(context.store, record_id)
+    if not isinstance(found, dict):
+        return found
+    return found, await linking.link_history(context.store, record_id)
+
+
+async def candidates(
+    context: HubContext, record_id: str
+) -> linking.RecordCandidates | NotFound | NotAuthorised:
+    """A record and the children it may be about, scored, among those the caller may see."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    return await linking.candidates_for_record(context.store, context.scope, record_id)
+
+
+async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthorised:
+    """Records waiting for a person, oldest first."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
+        return refused
+    return await linking.review_queue(context.store, max(1, min(limit, REVIEW_QUEUE_LIMIT)))
+
+
+async def link(
+    context: HubContext, record_id: str, child_id: str, reason: str
+) -> linking.LinkedRecord | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """Link a record to a child by hand (rule MANUAL, with the caller and the reason)."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    checked = _reason(reason)
+    if isinstance(checked, InvalidInput):
+        return checked
+    return await linking.link_record(context.store, context.scope, record_id, child_id, checked)
+
+
+async def unlink(
+    context: HubContext, record_id: str, reason: str
+) -> linking.LinkedRecord | NotFound | NotAuthorised | InvalidInput:
+    """Undo a record's link; it goes back to the review queue."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    checked = _reason(reason)
+    if isinstance(checked, InvalidInput):
+        return checked
+    return await linking.unlink_record(context.store, context.scope, record_id, checked)
