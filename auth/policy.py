@@ -589,6 +589,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "LinkCandidate": "childId givenName familyName dateOfBirth score rule agreement",
             "RecordCandidates": "record decision reason candidates",
             "LinkReviewQueue": "records",
+            "PossibleDuplicates": "reason candidates hiddenMatches",
+            "DuplicateCandidate": "childId givenName familyName dateOfBirth score rule",
         }.items()
     },
     # ---- expected outcomes (only ever returned by internal mutations) --------------

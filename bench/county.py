@@ -352,7 +352,21 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             )
     # Its own random stream, so the generated families are the same with or without it.
     journeys.plan(county, random.Random(f"{seed}:journeys"), today, nhs_number, upn)
+    _unique_nhs_numbers(county, random.Random(f"{seed}:nhs"))
     return county
+
+
+def _unique_nhs_numbers(county: County, rng: random.Random) -> None:
+    """Redraw any NHS number drawn twice: the hub keeps one child per NHS number."""
+    seen: set[str] = set()
+    for row in [*county.people, *county.journeys]:
+        number = row.get("nhsNumber")
+        if number is None:
+            continue
+        while number in seen:
+            number = nhs_number(rng)
+        row["nhsNumber"] = number
+        seen.add(number)
 
 
 def _person(

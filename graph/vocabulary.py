@@ -59,6 +59,10 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("TrainingModule", "code"),
     # One record per source record id: a replayed or racing batch converges on it.
     ("SourceRecord", "key"),
+    # One child, one record: an NHS number (check digit verified at entry) is on one child
+    # only, so racing contacts about a "new" child cannot make two (children without
+    # one are not constrained).
+    ("Child", "nhsNumber"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (
@@ -69,9 +73,9 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("OutboxItem", "state"),
     # Every version of a case note shares its first version's id (graph/cypher/notes.py).
     ("CaseNote", "lineageId"),
-    # Matching a record to a child (graph/cypher/linking.py) looks children up by these;
-    # statements match `:Child`, and an index is per label.
-    ("Child", "nhsNumber"),
+    # Matching a record to a child (graph/cypher/linking.py) looks children up by these
+    # (and by the NHS number, indexed by its constraint); statements match `:Child`, and
+    # an index is per label.
     ("Child", "upn"),
     ("Child", "dateOfBirth"),
     ("Child", "familyName"),

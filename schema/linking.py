@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -195,6 +196,52 @@ class LinkReviewQueue:
 
 def _linked(result: linking.LinkedRecord) -> SourceRecord:
     return SourceRecord.from_row(result.record, result.record.get("link"))
+
+
+@strawberry.type(description="A child the hub already has who may be the one you are recording")
+class DuplicateCandidate:
+    child_id: strawberry.ID
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: date | None
+    score: float
+    rule: str = strawberry.field(description="NHS_NUMBER, UPN or SCORE")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DuplicateCandidate:
+        return cls(
+            child_id=strawberry.ID(row["id"]),
+            given_name=row.get("givenName"),
+            family_name=row.get("familyName"),
+            date_of_birth=row.get("dateOfBirth"),
+            score=row["score"],
+            rule=row["rule"],
+        )
+
+
+@strawberry.type(
+    description="The hub may already know this child; nothing was recorded. Record the "
+    "contact with the child's id, or confirm a new child"
+)
+class PossibleDuplicates:
+    reason: str
+    candidates: list[DuplicateCandidate]
+    hidden_matches: int = strawberry.field(
+        description="Matching children you may not see: ask their team before going on"
+    )
+
+    @classmethod
+    def of(cls, found: linking.PossibleDuplicates) -> PossibleDuplicates:
+        return cls(
+            reason=found.reason,
+            candidates=[DuplicateCandidate.from_row(row) for row in found.candidates],
+            hidden_matches=found.hidden,
+        )
+
+
+def contact_or_duplicates(result: Any, contact: Callable[[dict[str, Any]], Any]) -> Any:
+    """recordContact's answer: the contact, or the children the new one may already be."""
+    return contact(result) if isinstance(result, dict) else PossibleDuplicates.of(result)
 
 
 SourceRecordResult = Annotated[

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from graph.cypher import linking as statements
 from workflow.ids import new_id
-from workflow.matching import Candidate, Match, PersonDetails, decide, name_parts
+from workflow.matching import (
+    REVIEW_THRESHOLD,
+    Candidate,
+    Decision,
+    Match,
+    PersonDetails,
+    Rule,
+    decide,
+    name_parts,
+)
 from workflow.outcomes import NotFound, TransitionRefused
 
 if TYPE_CHECKING:
@@ -230,3 +239,58 @@ async def link_history(store: GraphStore, record_id: str) -> list[Row]:
 def details_json(details: dict[str, Any]) -> str:
     """A record's kind-specific details as the JSON text the graph keeps."""
     return json.dumps(details, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True, slots=True)
+class PossibleDuplicates:
+    """The hub may already know this child: nothing was created.
+
+    `candidates` are those the caller may see (best first); `hidden` counts the others, so a
+    worker learns to ask rather than make a second record of a child they cannot see.
+    """
+
+    candidates: tuple[Row, ...]
+    hidden: int
+    reason: str
+
+
+async def duplicates_of(
+    store: GraphStore, scope: AccessScope, details: PersonDetails, *, confirmed: bool
+) -> PossibleDuplicates | None:
+    """Children a new child may already be, or None when recording them as new is safe.
+
+    Args:
+        confirmed: the worker has seen the scored candidates and says this is somebody
+            else; an NHS number or UPN already on a child still refuses (one child, one
+            record).
+    """
+    # The system looks through every record: a restricted child must not get a twin.
+    match = decide(details, await find_candidates(store, details))
+    by_identifier = [found for found in match.candidates if found.rule is not Rule.SCORE]
+    if by_identifier:
+        strong = by_identifier
+        reason = f"a child with this {by_identifier[0].rule.value} is already recorded"
+    elif confirmed or details.date_of_birth is None or match.decision is Decision.NEW_PERSON:
+        # An unborn child has no birth date to tell siblings apart: identifiers only.
+        return None
+    else:
+        strong = [found for found in match.candidates if found.score >= REVIEW_THRESHOLD]
+        reason = "children with these details are already recorded; confirm it is nobody of them"
+    visible = await store.read(
+        statements.VISIBLE_CANDIDATES,
+        {**scope.params(), "ids": [found.child_id for found in strong]},
+    )
+    shown = {row["id"]: row for row in visible}
+    candidates = tuple(
+        {
+            **shown[found.child_id]["child"],
+            "id": found.child_id,
+            "score": found.score,
+            "rule": found.rule.value,
+        }
+        for found in strong
+        if found.child_id in shown
+    )
+    return PossibleDuplicates(
+        candidates=candidates, hidden=len(strong) - len(candidates), reason=reason
+    )
