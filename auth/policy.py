@@ -83,6 +83,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "fosteringHouseholds": INTERNAL,
         # ---- EHM and IES records and their links (resolvers/linking.py checks roles) ----
         "sourceRecord": INTERNAL,
+        "childSourceRecords": INTERNAL,
         "sourceRecordCandidates": INTERNAL,
         "linkReviewQueue": INTERNAL,
     },
@@ -580,7 +581,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "SourceRecord": (
                 "id source kind recordId version startDate endDate givenName familyName"
                 " dateOfBirth postcode nhsNumber upn linkState linkReason candidateChildIds"
-                " details link history"
+                " details link history childId"
             ),
             "RecordLink": "childId rule score linkedBy linkedAt",
             "LinkEvent": "action rule score childId by at reason",

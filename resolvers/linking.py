@@ -48,6 +48,11 @@ async def source_record(
     return found, await linking.link_history(context.store, record_id)
 
 
+async def records_of_child(context: HubContext, child_id: str) -> list[Row]:
+    """A child's early help and education records; none for a child the caller may not see."""
+    return await linking.records_of_child(context.store, context.scope, child_id)
+
+
 async def candidates(
     context: HubContext, record_id: str
 ) -> linking.RecordCandidates | NotFound | NotAuthorised:

@@ -96,6 +96,9 @@ class SourceRecord:
     details: list[RecordDetail]
     link: RecordLink | None
     history: list[LinkEvent]
+    child_id: strawberry.ID | None = strawberry.field(
+        description="The child the record is linked to (reads of a linked record are audited)"
+    )
 
     @classmethod
     def from_row(
@@ -127,6 +130,7 @@ class SourceRecord:
             ],
             link=RecordLink.from_row(link) if link else None,
             history=[LinkEvent.from_row(event) for event in history or []],
+            child_id=strawberry.ID(link["childId"]) if link else None,
         )
 
 
@@ -274,6 +278,13 @@ class LinkingQueries:
             result,
             lambda found: SourceRecord.from_row(found[0], found[0].get("link"), found[1]),
         )
+
+    @strawberry.field(description="A child's early help (EHM) and education (IES) records")
+    async def child_source_records(
+        self, info: Info[HubContext, None], child_id: strawberry.ID
+    ) -> list[SourceRecord]:
+        rows = await linking_resolvers.records_of_child(info.context, child_id)
+        return [SourceRecord.from_row(row, row["link"]) for row in rows]
 
     @strawberry.field(description="The children a record may be about, scored (records officers)")
     async def source_record_candidates(

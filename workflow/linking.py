@@ -230,6 +230,15 @@ async def review_queue(store: GraphStore, limit: int) -> list[Row]:
     return [record_row(row["record"]) for row in rows]
 
 
+async def records_of_child(store: GraphStore, scope: AccessScope, child_id: str) -> list[Row]:
+    """The EHM and IES records linked to a child the caller may see, latest first."""
+    rows = await store.read(statements.RECORDS_OF, {**scope.params(), "ids": [child_id]})
+    return [
+        {**record_row(row["record"]), "link": {**row["link"], "childId": row["childId"]}}
+        for row in rows
+    ]
+
+
 async def link_history(store: GraphStore, record_id: str) -> list[Row]:
     """Every link and unlink of a record, oldest first."""
     rows = await store.read(statements.LINK_HISTORY, {"recordId": record_id})

@@ -176,6 +176,6 @@ UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
 {only_visible("c")}
 MATCH (c)<-[l:LINKED_TO]-(r:SourceRecord)
-RETURN childId, {RECORD_FIELDS} AS record, l {{.rule, .score, .by, .at}} AS link
+RETURN c.id AS childId, {RECORD_FIELDS} AS record, l {{.rule, .score, .by, .at}} AS link
 ORDER BY r.startDate DESC, r.key
 """

@@ -158,3 +158,36 @@ async def test_who_may_see_candidates_and_decide(
     )["linkSourceRecord"]
     assert nowhere == {"__typename": "NotFound", "kind": "Child"}
     assert (await store.read(AUDITED, {"childId": "C-JACK"})) == []
+
+
+CHILD_RECORDS = """query($child: ID!) { childSourceRecords(childId: $child) {
+  source kind recordId childId startDate link { rule linkedBy } } }"""
+
+
+async def test_a_child_s_early_help_records_show_only_through_a_relationship(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    await add_child(store, "C-RUBY", "Ruby", "Newman", date(2019, 5, 4))
+    ruby = {**JAKE, "givenName": "Ruby", "sex": "F"}
+    await ingest(store, [(1, ruby)], ehm.parse_row, by="system:ehm-system")
+    officer = role_headers(settings, "records_officer", "records-officer-1")
+
+    seen = await graphql(client, officer, CHILD_RECORDS, {"child": "C-RUBY"})
+    hidden = await graphql(
+        client, bearer(settings, "social-worker"), CHILD_RECORDS, {"child": "C-RUBY"}
+    )
+
+    assert seen["childSourceRecords"] == [
+        {
+            "source": "EHM",
+            "kind": "EARLY_HELP_EPISODE",
+            "recordId": "EP1",
+            "childId": "C-RUBY",
+            "startDate": "2025-09-01",
+            "link": {"rule": "SCORE", "linkedBy": "system:ehm-system"},
+        }
+    ]
+    assert hidden["childSourceRecords"] == []
+    audited = await store.read(AUDITED, {"childId": "C-RUBY"})
+    assert [row["subject"] for row in audited] == ["records-officer-1"]
+    assert {"recordId", "startDate"} <= set(audited[0]["fields"])
