@@ -4,7 +4,8 @@ One child, one record: linking the wrong child is as dangerous as failing to lin
 the rules lean to a person reading the evidence (the review queue) whenever it is thin.
 
 - Deterministic: the same NHS number or UPN links, unless the rest of the record says
-  it is somebody else (a number typed onto the wrong child is a known error).
+  it is somebody else (a twin's or sibling's number typed onto the record is a known error:
+  the first name then differs).
 - Otherwise a Fellegi-Sunter style score: each field's agreement level adds a weight
   (log2 of how much likelier that agreement is between records of one child than of two).
   Names are compared after folding accents, case, hyphens and spaces, then by
@@ -270,9 +271,19 @@ def score(record: PersonDetails, candidate: Candidate) -> Score:
 
 
 def _identifier_is_plausible(found: Score) -> bool:
-    """An identifier match links unless name and date of birth both say somebody else."""
-    given, birth = found.levels["givenName"], found.levels["dateOfBirth"]
-    return not (given is Level.DIFFERENT and birth is Level.DIFFERENT)
+    """An identifier match links only if the rest of the record does not say otherwise.
+
+    A twin's or a sibling's number typed onto a record is the error to catch: their first
+    name differs. Family names change, and a birth date may be mistyped, but not both.
+    """
+    levels = found.levels
+    if Level.DIFFERENT in (levels["nhsNumber"], levels["upn"]):
+        return False  # one identifier agrees and the other does not
+    if levels["givenName"] is Level.DIFFERENT:
+        return False
+    return not (
+        levels["dateOfBirth"] is Level.DIFFERENT and levels["familyName"] is Level.DIFFERENT
+    )
 
 
 def _strong_enough(found: Score) -> bool:
@@ -299,7 +310,9 @@ def decide(record: PersonDetails, candidates: Sequence[Candidate]) -> Match:
         if _identifier_is_plausible(found):
             return Match(Decision.AUTO_LINK, tuple(scored), f"same {found.rule.value}")
         return Match(
-            Decision.REVIEW, tuple(scored), f"same {found.rule.value}, but name and birth differ"
+            Decision.REVIEW,
+            tuple(scored),
+            f"same {found.rule.value}, but the rest of the record differs",
         )
     scored.sort(key=lambda found: (-found.score, found.child_id))
     likely = [found for found in scored if found.score >= REVIEW_THRESHOLD]

@@ -173,6 +173,11 @@ def generate(seed: int = 20261205, families: int = 140, records: int = 320) -> L
                 # Only one twin is known: a record about the other must not link to them.
                 members.append(twins[0])
                 unknown.append(("twin of a known child", twins[1]))
+                # The known twin's NHS number typed onto the other twin's record.
+                wrong = replace(twins[1].details, nhs_number=twins[0].details.nhs_number)
+                unknown.append(
+                    ("twin with the known twin's NHS number", replace(twins[1], details=wrong))
+                )
             else:
                 members.extend(twins)
         if number % 5 == 0:
@@ -204,7 +209,7 @@ def generate(seed: int = 20261205, families: int = 140, records: int = 320) -> L
         if index % 4 == 3:
             why, stranger = unknown[index // 4 % len(unknown)]
             seen = stranger.details
-            if rng.random() < 0.5:
+            if rng.random() < 0.5 and "NHS number" not in why:
                 seen = replace(seen, nhs_number=None, upn=None)
             labelled.append(Labelled(why, seen, None))
             continue

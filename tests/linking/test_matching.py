@@ -91,6 +91,15 @@ def test_the_same_nhs_number_links_unless_name_and_birth_both_differ() -> None:
     assert decide(stranger, [known("C1", RUBY, nhs="9434765919")]).decision is Decision.REVIEW
 
 
+def test_a_twin_s_nhs_number_on_a_record_goes_to_a_person() -> None:
+    amber = PersonDetails(**{**_fields(RUBY), "given_name": "Amber", "nhs_number": "9434765919"})
+    match = decide(amber, [known("C1", RUBY, nhs="9434765919")])
+    assert (match.decision, match.reason) == (
+        Decision.REVIEW,
+        "same NHS_NUMBER, but the rest of the record differs",
+    )
+
+
 def test_different_nhs_numbers_are_different_children() -> None:
     with_nhs = PersonDetails(**{**_fields(RUBY), "nhs_number": "9434765870"})
     match = decide(with_nhs, [known("C1", RUBY, nhs="9434765919")])
