@@ -14,7 +14,7 @@ import csv
 import enum
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -300,43 +300,51 @@ class IngestReport:
         }
 
 
-# A parser turns one raw row into a record of its source, or says what is wrong with it.
-Parser = Callable[[dict[str, Any]], IncomingRecord | InvalidInput]
+# What a source does once a record of it is applied (and linked, if it could be), e.g.
+# IES opens the child's Livelink file for a finalised SSR. It runs on replays too, so
+# whatever it does must be idempotent: a replay then completes an interrupted batch.
+AfterApply = Callable[["GraphStore", IncomingRecord, RecordResult], Awaitable[None]]
 
 
-def parser_for(source: str, models: dict[str, type[SourceRow]]) -> Parser:
-    """A parser that picks the model by the row's `recordType`."""
-    kinds = ", ".join(sorted(models))
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A system records come from: its name, its record types, and what follows applying."""
 
-    def parse(raw: dict[str, Any]) -> IncomingRecord | InvalidInput:
+    name: str
+    record_types: dict[str, type[SourceRow]]
+    after_apply: AfterApply | None = None
+
+    def parse(self, raw: dict[str, Any]) -> IncomingRecord | InvalidInput:
+        """One raw row (CSV or JSON) as a record of this source, or what is wrong with it."""
         fields = {name: value for name, value in raw.items() if value not in (None, "")}
         kind = fields.pop("recordType", None)
-        if kind not in models:
+        if kind not in self.record_types:
+            kinds = ", ".join(sorted(self.record_types))
             return InvalidInput((FieldProblem("recordType", f"must be one of {kinds}"),))
-        checked = validate(models[kind], fields)
+        checked = validate(self.record_types[kind], fields)
         if isinstance(checked, InvalidInput):
             return checked
-        return IncomingRecord(source=source, kind=kind, row=checked)
-
-    return parse
+        return IncomingRecord(source=self.name, kind=kind, row=checked)
 
 
 async def ingest(
     store: GraphStore,
     rows: Iterable[tuple[int, dict[str, Any] | InvalidInput]],
-    parse: Parser,
+    source: Source,
     by: str,
     on_row: Callable[[], None] | None = None,
 ) -> IngestReport:
     """Apply each row on its own; a bad row is reported and the batch goes on."""
     report = IngestReport()
     for line, raw in rows:
-        parsed = raw if isinstance(raw, InvalidInput) else parse(raw)
+        parsed = raw if isinstance(raw, InvalidInput) else source.parse(raw)
         if isinstance(parsed, InvalidInput):
             record_id = None if isinstance(raw, InvalidInput) else raw.get("recordId")
             report.rejected.append(RowProblem(line, _text_or_none(record_id), parsed.problems))
         else:
             result = await apply_record(store, parsed, by)
+            if source.after_apply is not None:
+                await source.after_apply(store, parsed, result)
             report.applied[result.applied] += 1
             if result.decision is not None:
                 report.decisions[result.decision] += 1

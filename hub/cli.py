@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from connectors.intake import IngestReport, Parser
+    from connectors.intake import IngestReport, Source
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -125,7 +125,7 @@ class _ProgressBar:
 
 
 async def _ingest_file(
-    settings: Settings, parse: Parser, path: Path, label: str, total: int
+    settings: Settings, source: Source, path: Path, label: str, total: int
 ) -> IngestReport:
     from connectors.intake import ingest, read_rows
     from hub.app import open_settings_graph
@@ -135,7 +135,7 @@ async def _ingest_file(
         await opened.store.apply_schema()
         bar = _ProgressBar(total, label)
         return await ingest(
-            opened.store, read_rows(path), parse, by=_operator(), on_row=bar.advance
+            opened.store, read_rows(path), source, by=_operator(), on_row=bar.advance
         )
     finally:
         await opened.close()
@@ -149,7 +149,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     from connectors.intake import read_rows
 
     path = Path(args.file)
-    parse = {"ehm": ehm.parse_row, "ies": ies.parse_row}[args.source]
+    source = {"ehm": ehm.SOURCE, "ies": ies.SOURCE}[args.source]
     try:
         total = sum(1 for _ in read_rows(path))
     except (OSError, ValueError) as error:
@@ -157,7 +157,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     # The report is the answer; the engine's start-up chatter is noise.
     logging.getLogger().setLevel(logging.WARNING)
-    report = asyncio.run(_ingest_file(settings, parse, path, f"{args.source} {path.name}", total))
+    report = asyncio.run(_ingest_file(settings, source, path, f"{args.source} {path.name}", total))
     print(report.summary())
     for problem in report.rejected:
         reasons = "; ".join(f"{p.field}: {p.rule}" for p in problem.problems)

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from auth.principal import Principal
-    from connectors.intake import Parser
+    from connectors.intake import Source
     from workflow.outcomes import InvalidInput
 
-PARSERS: Final[dict[str, Parser]] = {"ehm": ehm.parse_row, "ies": ies.parse_row}
+SOURCES: Final[dict[str, Source]] = {"ehm": ehm.SOURCE, "ies": ies.SOURCE}
 MEDIA_TYPES: Final = frozenset(
     {"application/x-ndjson", "application/jsonl", "text/csv", "application/json"}
 )
@@ -56,8 +56,8 @@ async def push_records(request: Request) -> Response:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or not can(principal, Capability.INGEST_RECORDS):
         return _refuse(403, "only a system client may push records")
-    parse = PARSERS.get(request.path_params["source"])
-    if parse is None:
+    source = SOURCES.get(request.path_params["source"])
+    if source is None:
         return _refuse(404, "records are pushed to /ingest/ehm or /ingest/ies")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -73,6 +73,6 @@ async def push_records(request: Request) -> Response:
     except ValueError as error:  # undecodable bytes, or a JSON body that is not an array
         return _refuse(400, f"the body cannot be read: {error}"[:200])
     report = await ingest(
-        request.app.state.hub.store, rows, parse, by=f"system:{principal.subject}"
+        request.app.state.hub.store, rows, source, by=f"system:{principal.subject}"
     )
     return JSONResponse(report.as_dict())

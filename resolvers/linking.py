@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auth.capabilities import Capability, can
+from connectors import ies
 from workflow import linking
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised
 
@@ -78,7 +79,10 @@ async def link(
     checked = _reason(reason)
     if isinstance(checked, InvalidInput):
         return checked
-    return await linking.link_record(context.store, context.scope, record_id, child_id, checked)
+    result = await linking.link_record(context.store, context.scope, record_id, child_id, checked)
+    if isinstance(result, linking.LinkedRecord):
+        await ies.on_linked(context.store, result.record)
+    return result
 
 
 async def unlink(

@@ -2,11 +2,8 @@
 assessments and closure outcomes, taken in and linked to the right child."""
 
 from connectors.ehm.records import RECORD_TYPES
-from connectors.intake import parser_for
+from connectors.intake import Source
 
-SOURCE = "EHM"
+SOURCE = Source("EHM", RECORD_TYPES)
 
-# Turns one raw row (CSV or JSON) into an EHM record, or says what is wrong with it.
-parse_row = parser_for(SOURCE, RECORD_TYPES)
-
-__all__ = ["RECORD_TYPES", "SOURCE", "parse_row"]
+__all__ = ["RECORD_TYPES", "SOURCE"]

@@ -59,7 +59,7 @@ RETURN e.subject AS subject, e.fields AS fields
 
 async def _world(store: FalkorDBStore) -> None:
     await add_child(store, "C-JACK", "Jack", "Newman", date(2019, 5, 4), sex="M")
-    await ingest(store, [(1, JAKE)], ehm.parse_row, by="system:ehm-system")
+    await ingest(store, [(1, JAKE)], ehm.SOURCE, by="system:ehm-system")
 
 
 async def test_a_records_officer_reviews_links_and_undoes_a_link(
@@ -169,7 +169,7 @@ async def test_a_child_s_early_help_records_show_only_through_a_relationship(
 ) -> None:
     await add_child(store, "C-RUBY", "Ruby", "Newman", date(2019, 5, 4))
     ruby = {**JAKE, "givenName": "Ruby", "sex": "F"}
-    await ingest(store, [(1, ruby)], ehm.parse_row, by="system:ehm-system")
+    await ingest(store, [(1, ruby)], ehm.SOURCE, by="system:ehm-system")
     officer = role_headers(settings, "records_officer", "records-officer-1")
 
     seen = await graphql(client, officer, CHILD_RECORDS, {"child": "C-RUBY"})

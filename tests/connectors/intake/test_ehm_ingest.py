@@ -63,7 +63,7 @@ async def test_a_batch_lands_its_good_rows_reports_bad_ones_and_replays_as_a_no_
     ]
     path = write_csv(tmp_path / "ehm.csv", rows)
 
-    report = await ingest(store, read_rows(path), ehm.parse_row, by="cli:test")
+    report = await ingest(store, read_rows(path), ehm.SOURCE, by="cli:test")
 
     assert report.applied[Applied.CREATED] == 3
     assert [(p.line, p.record_id) for p in report.rejected] == [(4, "EP3"), (6, "EP4")]
@@ -89,7 +89,7 @@ async def test_a_batch_lands_its_good_rows_reports_bad_ones_and_replays_as_a_no_
     before = await counts(store)
     assert before == {"records": 3, "linkEvents": 3, "children": 1}
 
-    replay = await ingest(store, read_rows(path), ehm.parse_row, by="cli:again")
+    replay = await ingest(store, read_rows(path), ehm.SOURCE, by="cli:again")
 
     assert replay.applied[Applied.UNCHANGED] == 3
     assert len(replay.rejected) == 2
@@ -105,10 +105,10 @@ async def test_an_older_version_never_overwrites_a_newer(
     newer = episode("EP1", 4, endDate="2026-01-15", closureOutcome="STEP_UP_TO_SOCIAL_CARE")
 
     first = await ingest(
-        store, read_rows(write_csv(tmp_path / "a.csv", [closed])), ehm.parse_row, by="t"
+        store, read_rows(write_csv(tmp_path / "a.csv", [closed])), ehm.SOURCE, by="t"
     )
     second = await ingest(
-        store, read_rows(write_csv(tmp_path / "b.csv", [older])), ehm.parse_row, by="t"
+        store, read_rows(write_csv(tmp_path / "b.csv", [older])), ehm.SOURCE, by="t"
     )
 
     assert first.applied[Applied.CREATED] == 1
@@ -119,7 +119,7 @@ async def test_an_older_version_never_overwrites_a_newer(
     assert record["endDate"] == date(2026, 1, 15)
 
     third = await ingest(
-        store, read_rows(write_csv(tmp_path / "c.csv", [newer])), ehm.parse_row, by="t"
+        store, read_rows(write_csv(tmp_path / "c.csv", [newer])), ehm.SOURCE, by="t"
     )
 
     assert third.applied[Applied.UPDATED] == 1
@@ -140,7 +140,7 @@ async def test_a_child_the_hub_has_not_met_becomes_one_new_child_not_two(
     ]
 
     report = await ingest(
-        store, read_rows(write_csv(tmp_path / "new.csv", rows)), ehm.parse_row, by="t"
+        store, read_rows(write_csv(tmp_path / "new.csv", rows)), ehm.SOURCE, by="t"
     )
 
     assert report.decisions == {Decision.NEW_PERSON: 1, Decision.AUTO_LINK: 1}
@@ -159,7 +159,7 @@ async def test_a_doubtful_record_waits_in_the_review_queue_with_its_candidates(
     row = episode("EP1", givenName="Jake", sex="M")
 
     report = await ingest(
-        store, read_rows(write_csv(tmp_path / "twin.csv", [row])), ehm.parse_row, by="t"
+        store, read_rows(write_csv(tmp_path / "twin.csv", [row])), ehm.SOURCE, by="t"
     )
 
     assert report.decisions == {Decision.REVIEW: 1}

@@ -79,7 +79,7 @@ async def test_pupils_attendance_exclusions_and_ssrs_land_and_bad_lines_do_not(
     ]
     path = write_jsonl(tmp_path / "ies.jsonl", rows)
 
-    report = await ingest(store, read_rows(path), ies.parse_row, by="cli:test")
+    report = await ingest(store, read_rows(path), ies.SOURCE, by="cli:test")
 
     assert report.applied[Applied.CREATED] == 4
     assert report.decisions == {Decision.AUTO_LINK: 4}
@@ -116,7 +116,7 @@ async def test_attendance_that_does_not_add_up_is_refused(store: FalkorDBStore) 
         "unauthorisedAbsences": 1,
     }
 
-    report = await ingest(store, [(1, row)], ies.parse_row, by="t")
+    report = await ingest(store, [(1, row)], ies.SOURCE, by="t")
 
     assert [p.problems[0].rule for p in report.rejected] == [
         "attended plus unauthorised absences exceed sessionsPossible"
