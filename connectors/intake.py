@@ -27,7 +27,7 @@ from graph.cypher import linking as statements
 from workflow import identifiers
 from workflow.ids import new_child_id, new_id, now_ms
 from workflow.linking import details_json, match_person
-from workflow.matching import Decision, Match, PersonDetails, normalise_postcode
+from workflow.matching import Decision, Match, PersonDetails, fold, normalise_postcode
 from workflow.outcomes import FieldProblem, InvalidInput
 from workflow.validation import Input, validate
 
@@ -176,7 +176,7 @@ async def apply_record(
     match = (
         None if current is not None and current["childId"] else await match_person(store, subject)
     )
-    params = _write_params(record, subject, match, by)
+    params = write_params(record, subject, match, by)
     try:
         rows = await store.write(statements.UPSERT_RECORD, params)
     except ConstraintViolation:
@@ -199,9 +199,10 @@ async def apply_record(
     )
 
 
-def _write_params(
+def write_params(
     record: IncomingRecord, subject: PersonDetails, match: Match | None, by: str
 ) -> dict[str, Any]:
+    """The parameters of the upsert statement for a record and the decision made for it."""
     decision = match.decision if match is not None else None
     best = match.best if match is not None else None
     review = [found for found in (match.candidates if match else ()) if found.score > 0][:5]
@@ -234,12 +235,21 @@ def _write_params(
             "score": best.score if best else None,
             "eventId": new_id(),
         },
-        "newChild": {"id": new_child_id()},
+        "newChild": {"id": new_child_id(), "intakeKey": intake_key(subject)},
         "review": {
             "childIds": [found.child_id for found in review],
             "scores": [found.score for found in review],
         },
     }
+
+
+def intake_key(subject: PersonDetails) -> str | None:
+    """Who a new child is, as a key two racing records of them share (None: too little)."""
+    if not (subject.given_name and subject.family_name and subject.date_of_birth):
+        return None
+    return "|".join(
+        (fold(subject.given_name), fold(subject.family_name), subject.date_of_birth.isoformat())
+    )
 
 
 # ---- batches ---------------------------------------------------------------------------

@@ -63,6 +63,9 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     # only, so racing contacts about a "new" child cannot make two (children without
     # one are not constrained).
     ("Child", "nhsNumber"),
+    # A child first met in an EHM or IES record carries the key of its name and birth
+    # date: two batches racing to create one unknown child converge (connectors/intake.py).
+    ("Child", "intakeKey"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (

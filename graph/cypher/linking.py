@@ -98,7 +98,8 @@ FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
     CREATE (c:Person:Child {id: $newChild.id, givenName: $subject.givenName,
             familyName: $subject.familyName, sex: coalesce($subject.sex, 'U'),
             nhsNumber: $subject.nhsNumber, upn: $subject.upn, unborn: false,
-            restricted: false, createdAt: $now, createdFrom: r.key})
+            restricted: false, createdAt: $now, createdFrom: r.key,
+            intakeKey: $newChild.intakeKey})
     FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN []
                        ELSE [$subject.dateOfBirth] END | SET c.dateOfBirth = date(d))
     CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: 'NEW_PERSON', score: $link.score,

@@ -10,9 +10,18 @@ from typing import Any
 import pytest
 
 from connectors import ehm
-from connectors.intake import Applied, ingest, read_rows
-from graph import FalkorDBStore
+from connectors.intake import (
+    Applied,
+    IncomingRecord,
+    apply_record,
+    ingest,
+    read_rows,
+    write_params,
+)
+from graph import ConstraintViolation, FalkorDBStore
+from graph.cypher import linking
 from tests.connectors.intake.world import RUBY_NHS, add_child, counts, stored, write_csv
+from workflow.linking import match_person
 from workflow.matching import Decision
 
 pytestmark = pytest.mark.anyio
@@ -167,4 +176,26 @@ async def test_a_doubtful_record_waits_in_the_review_queue_with_its_candidates(
     assert record["childId"] is None
     assert record["record"]["linkState"] == "REVIEW"
     assert record["record"]["reviewCandidates"] == ["C-JACK"]
+    assert (await counts(store))["children"] == 1
+
+
+async def test_a_batch_that_lost_the_race_to_create_an_unknown_child_links_to_the_winner(
+    store: FalkorDBStore,
+) -> None:
+    amir = {"givenName": "Amir", "familyName": "Haddad", "dateOfBirth": "2017-02-20"}
+    winner, loser = (ehm.SOURCE.parse(episode(f"EP{n}", **amir)) for n in (1, 2))
+    assert isinstance(winner, IncomingRecord)
+    assert isinstance(loser, IncomingRecord)
+    # The loser decided "new person" before the winner's child landed.
+    stale = await match_person(store, loser.row.subject())
+    await apply_record(store, winner, by="push:1")
+
+    with pytest.raises(ConstraintViolation):
+        await store.write(
+            linking.UPSERT_RECORD, write_params(loser, loser.row.subject(), stale, "push:2")
+        )
+    result = await apply_record(store, loser, by="push:2")
+
+    assert stale.decision is Decision.NEW_PERSON
+    assert (result.applied, result.decision) == (Applied.CREATED, Decision.AUTO_LINK)
     assert (await counts(store))["children"] == 1
