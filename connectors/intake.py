@@ -16,7 +16,6 @@ import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -25,6 +24,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from graph import ConstraintViolation
 from graph.cypher import linking as statements
 from workflow import identifiers
+from workflow.contacts import PastDate, Sex
 from workflow.ids import new_child_id, new_id, now_ms
 from workflow.linking import details_json, match_person
 from workflow.matching import Decision, Match, PersonDetails, fold, normalise_postcode
@@ -35,14 +35,6 @@ if TYPE_CHECKING:
     from graph import GraphStore
 
 
-def not_in_future(value: date | None) -> date | None:
-    """A date a thing happened on: today at the latest."""
-    if value is not None and value > date.today():
-        raise ValueError("must not be in the future")
-    return value
-
-
-PastDate = Annotated[date, AfterValidator(not_in_future)]
 RecordId = Annotated[str, Field(min_length=1, max_length=100)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(min_length=1, max_length=2_000)]
@@ -58,14 +50,6 @@ def _split_cell(value: Any) -> Any:
 
 
 TextList = Annotated[list[Text], BeforeValidator(_split_cell), Field(max_length=50)]
-
-
-class Sex(enum.StrEnum):
-    """As the CIN census codes it."""
-
-    M = "M"
-    F = "F"
-    U = "U"
 
 
 class SourceRow(Input):

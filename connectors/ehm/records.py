@@ -12,7 +12,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from connectors.intake import Name, PastDate, SourceRow, Text, TextList
+from connectors.intake import Name, SourceRow, Text, TextList
+from workflow.contacts import PastDate
 
 
 class ClosureOutcome(enum.StrEnum):
