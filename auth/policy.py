@@ -575,14 +575,37 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         )
     },
     # ---- EHM and IES records and their links ---------------------------------------
+    "SourceRecord": {
+        **dict.fromkeys(
+            [
+                "id",
+                "source",
+                "kind",
+                "recordId",
+                "version",
+                "startDate",
+                "endDate",
+                "givenName",
+                "familyName",
+                "dateOfBirth",
+                "postcode",
+                "nhsNumber",
+                "upn",
+                "linkState",
+                "linkReason",
+                "candidateChildIds",
+                "link",
+                "history",
+                "childId",
+            ],
+            INTERNAL,
+        ),
+        # What an early help assessment found, why a school asked for help: narrative.
+        "details": NARRATIVE,
+    },
     **{
         type_name: dict.fromkeys(fields.split(), INTERNAL)
         for type_name, fields in {
-            "SourceRecord": (
-                "id source kind recordId version startDate endDate givenName familyName"
-                " dateOfBirth postcode nhsNumber upn linkState linkReason candidateChildIds"
-                " details link history childId"
-            ),
             "RecordLink": "childId rule score linkedBy linkedAt",
             "LinkEvent": "action rule score childId by at reason",
             "RecordDetail": "name value",

@@ -27,6 +27,7 @@ JAKE = {
     "sex": "M",
     "postcode": "SG13 8DE",
     "startDate": "2025-09-01",
+    "reason": "Parenting support",
 }
 
 RECORD_FIELDS = """
@@ -117,7 +118,7 @@ async def test_a_records_officer_reviews_links_and_undoes_a_link(
         ("UNLINK", "MANUAL", "records-officer-1"),
     ]
     assert history["history"][1]["reason"] == "Jake is his twin"
-    assert {d["name"]: d["value"] for d in history["details"]} == {}
+    assert {d["name"]: d["value"] for d in history["details"]} == {"reason": "Parenting support"}
 
 
 async def test_who_may_see_candidates_and_decide(
@@ -133,6 +134,9 @@ async def test_who_may_see_candidates_and_decide(
     assert (await graphql(client, system, QUEUE))["linkReviewQueue"]["records"][0]["id"] == (
         record_id
     )
+    # What the record says is narrative: not the system client's to read back.
+    own = (await graphql(client, system, RECORD, {"id": record_id}))["sourceRecord"]
+    assert (own["recordId"], own["details"]) == ("EP1", [])
     refused: list[dict[str, Any]] = [
         (await graphql(client, system, CANDIDATES, {"id": record_id}))["sourceRecordCandidates"],
         (await graphql(client, worker, CANDIDATES, {"id": record_id}))["sourceRecordCandidates"],
