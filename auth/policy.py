@@ -84,6 +84,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         # ---- EHM and IES records and their links (resolvers/linking.py checks roles) ----
         "sourceRecord": INTERNAL,
         "childSourceRecords": INTERNAL,
+        "suspectedDuplicateChildren": INTERNAL,
         "sourceRecordCandidates": INTERNAL,
         "linkReviewQueue": INTERNAL,
     },
@@ -615,6 +616,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "LinkReviewQueue": "records",
             "PossibleDuplicates": "reason candidates hiddenMatches",
             "DuplicateCandidate": "childId givenName familyName dateOfBirth score rule",
+            "SuspectedDuplicate": "first second score rule agreement",
+            "SuspectedDuplicateList": "pairs",
         }.items()
     },
     # ---- expected outcomes (only ever returned by internal mutations) --------------

@@ -63,6 +63,17 @@ async def candidates(
     return await linking.candidates_for_record(context.store, context.scope, record_id)
 
 
+async def suspected_duplicates(
+    context: HubContext, limit: int
+) -> list[linking.SuspectedDuplicate] | NotAuthorised:
+    """Pairs of children who may be one child recorded twice (records officers)."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    return await linking.suspected_duplicates(
+        context.store, context.scope, max(1, min(limit, REVIEW_QUEUE_LIMIT))
+    )
+
+
 async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthorised:
     """Records waiting for a person, oldest first."""
     if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):

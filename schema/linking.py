@@ -243,6 +243,38 @@ class PossibleDuplicates:
         )
 
 
+@strawberry.type(description="Two children who may be one child recorded twice")
+class SuspectedDuplicate:
+    first: DuplicateCandidate
+    second: DuplicateCandidate
+    score: float
+    rule: str = strawberry.field(description="NHS_NUMBER or UPN (the same on both), or SCORE")
+    agreement: list[FieldAgreement]
+
+    @classmethod
+    def of(cls, pair: linking.SuspectedDuplicate) -> SuspectedDuplicate:
+        found = pair.score
+        return cls(
+            first=DuplicateCandidate.from_row(
+                {**pair.first, "score": found.score, "rule": found.rule.value}
+            ),
+            second=DuplicateCandidate.from_row(
+                {**pair.second, "score": found.score, "rule": found.rule.value}
+            ),
+            score=found.score,
+            rule=found.rule.value,
+            agreement=[
+                FieldAgreement(field=name, level=level.value)
+                for name, level in found.levels.items()
+            ],
+        )
+
+
+@strawberry.type(description="Children who may be recorded twice, the strongest first")
+class SuspectedDuplicateList:
+    pairs: list[SuspectedDuplicate]
+
+
 def contact_or_duplicates(result: Any, contact: Callable[[dict[str, Any]], Any]) -> Any:
     """recordContact's answer: the contact, or the children the new one may already be."""
     return contact(result) if isinstance(result, dict) else PossibleDuplicates.of(result)
@@ -253,6 +285,9 @@ SourceRecordResult = Annotated[
 ]
 RecordCandidatesResult = Annotated[
     RecordCandidates | NotFound | NotAuthorised, strawberry.union("RecordCandidatesResult")
+]
+SuspectedDuplicatesResult = Annotated[
+    SuspectedDuplicateList | NotAuthorised, strawberry.union("SuspectedDuplicatesResult")
 ]
 LinkReviewQueueResult = Annotated[
     LinkReviewQueue | NotAuthorised, strawberry.union("LinkReviewQueueResult")
@@ -292,6 +327,16 @@ class LinkingQueries:
     ) -> RecordCandidatesResult:
         result = await linking_resolvers.candidates(info.context, record_id)
         return answer(result, RecordCandidates.of)
+
+    @strawberry.field(description="Children who may be one child recorded twice (records officers)")
+    async def suspected_duplicate_children(
+        self, info: Info[HubContext, None], limit: int = 100
+    ) -> SuspectedDuplicatesResult:
+        result = await linking_resolvers.suspected_duplicates(info.context, limit)
+        return answer(
+            result,
+            lambda pairs: SuspectedDuplicateList(pairs=[SuspectedDuplicate.of(p) for p in pairs]),
+        )
 
     @strawberry.field(description="Records waiting for a person to decide their child")
     async def link_review_queue(

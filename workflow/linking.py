@@ -20,8 +20,10 @@ from workflow.matching import (
     Match,
     PersonDetails,
     Rule,
+    Score,
     decide,
     name_parts,
+    score,
 )
 from workflow.outcomes import NotFound, TransitionRefused
 
@@ -134,7 +136,9 @@ async def link_record(
         )
     details = record_row(current[0]["record"])
     scored = decide(_person(details), await find_candidates(store, _person(details)))
-    score = next((found.score for found in scored.candidates if found.child_id == child_id), None)
+    child_score = next(
+        (found.score for found in scored.candidates if found.child_id == child_id), None
+    )
     rows = await store.write(
         statements.LINK_RECORD,
         {
@@ -142,7 +146,7 @@ async def link_record(
             "recordId": record_id,
             "childId": child_id,
             "eventId": new_id(),
-            "score": score,
+            "score": child_score,
             "reason": reason,
         },
     )
@@ -237,6 +241,44 @@ async def records_of_child(store: GraphStore, scope: AccessScope, child_id: str)
         {**record_row(row["record"]), "link": {**row["link"], "childId": row["childId"]}}
         for row in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectedDuplicate:
+    """Two children who may be one child recorded twice, and why."""
+
+    first: Row
+    second: Row
+    score: Score
+
+
+async def suspected_duplicates(
+    store: GraphStore, scope: AccessScope, limit: int
+) -> list[SuspectedDuplicate]:
+    """Pairs of visible children the matcher would not tell apart without a person.
+
+    Pairs are looked for among children born on the same day (or with day and month
+    swapped); the strongest first.
+    """
+    found: list[SuspectedDuplicate] = []
+    for group in await store.read(statements.BIRTH_DATE_GROUPS, scope.params()):
+        children = group["children"]
+        for index, first in enumerate(children):
+            for second in children[index + 1 :]:
+                pair = score(_person(first), _as_candidate(second))
+                if pair.rule is not Rule.SCORE or pair.score >= REVIEW_THRESHOLD:
+                    found.append(SuspectedDuplicate(first, second, pair))
+    found.sort(key=lambda pair: (pair.score.rule is Rule.SCORE, -pair.score.score))
+    return found[:limit]
+
+
+def _as_candidate(child: Row) -> Candidate:
+    return Candidate(
+        child_id=child["id"],
+        details=_person(child),
+        nhs_numbers=frozenset({child["nhsNumber"]} if child.get("nhsNumber") else set()),
+        upns=frozenset({child["upn"]} if child.get("upn") else set()),
+    )
 
 
 async def link_history(store: GraphStore, record_id: str) -> list[Row]:

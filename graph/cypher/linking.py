@@ -180,3 +180,19 @@ MATCH (c)<-[l:LINKED_TO]-(r:SourceRecord)
 RETURN c.id AS childId, {RECORD_FIELDS} AS record, l {{.rule, .score, .by, .at}} AS link
 ORDER BY r.startDate DESC, r.key
 """
+
+# Children who may be one child recorded twice: born on the same day, or on days that are
+# each other's day and month swapped (grouped by year and the unordered day and month).
+# Only groups of two or more come back; the scoring is done in Python.
+BIRTH_DATE_GROUPS = f"""
+MATCH (c:Child)
+WHERE c.dateOfBirth IS NOT NULL
+{only_visible("c")}
+WITH c, c.dateOfBirth.day AS day, c.dateOfBirth.month AS month
+WITH [c.dateOfBirth.year, CASE WHEN day < month THEN day ELSE month END,
+      CASE WHEN day < month THEN month ELSE day END] AS birthKey,
+     collect(c {{.id, .givenName, .familyName, .dateOfBirth, .sex, .nhsNumber, .upn}})
+       AS children
+WHERE size(children) > 1
+RETURN children
+"""
