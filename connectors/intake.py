@@ -15,7 +15,7 @@ import enum
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -141,9 +141,20 @@ class RecordResult:
 
 
 async def apply_record(
-    store: GraphStore, record: IncomingRecord, by: str, *, retries: int = 2
+    store: GraphStore,
+    record: IncomingRecord,
+    by: str,
+    *,
+    retries: int = 2,
+    new_person_allowed: bool = True,
 ) -> RecordResult:
-    """Apply one record: guarded by its version, matched and linked if not linked yet."""
+    """Apply one record: guarded by its version, matched and linked if not linked yet.
+
+    Args:
+        new_person_allowed: False once creating a child for the record broke a uniqueness
+            rule (its NHS number, or its name and birth date, are on a child the matcher
+            would not link it to): the record then waits for a person instead.
+    """
     state = await store.read(statements.RECORD_STATE, {"key": record.key})
     current = state[0] if state else None
     if current is not None and current["version"] >= record.row.version:
@@ -160,15 +171,19 @@ async def apply_record(
     match = (
         None if current is not None and current["childId"] else await match_person(store, subject)
     )
+    if match is not None and match.decision is Decision.NEW_PERSON and not new_person_allowed:
+        match = replace(match, decision=Decision.REVIEW, reason=_WOULD_DUPLICATE)
     params = write_params(record, subject, match, by)
     try:
         rows = await store.write(statements.UPSERT_RECORD, params)
     except ConstraintViolation:
-        # The same record raced in from another batch: whichever landed first stands, and
-        # this one is applied against it (a replay, an older or a newer version).
+        # Either the same record raced in from another batch (whichever landed first
+        # stands, and this one is applied against it), or another batch created this
+        # child first (this one now matches it), or the new child would share a unique
+        # key with a child the matcher says is somebody else (a person decides).
         if retries == 0:
             raise
-        return await apply_record(store, record, by, retries=retries - 1)
+        return await apply_record(store, record, by, retries=retries - 1, new_person_allowed=False)
     if not rows:
         # A newer version landed between the look and the write.
         return await apply_record(store, record, by, retries=retries)
@@ -183,13 +198,19 @@ async def apply_record(
     )
 
 
+_WOULD_DUPLICATE = (
+    "a new child would share an NHS number, or a name and birth date, with a child already"
+    " recorded that the record does not match"
+)
+
+
 def write_params(
     record: IncomingRecord, subject: PersonDetails, match: Match | None, by: str
 ) -> dict[str, Any]:
     """The parameters of the upsert statement for a record and the decision made for it."""
     decision = match.decision if match is not None else None
     best = match.best if match is not None else None
-    review = [found for found in (match.candidates if match else ()) if found.score > 0][:5]
+    review = list(match.candidates if match else ())[:5]
     return {
         "key": record.key,
         "id": new_id(),

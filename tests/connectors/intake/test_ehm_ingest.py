@@ -199,3 +199,26 @@ async def test_a_batch_that_lost_the_race_to_create_an_unknown_child_links_to_th
     assert stale.decision is Decision.NEW_PERSON
     assert (result.applied, result.decision) == (Applied.CREATED, Decision.AUTO_LINK)
     assert (await counts(store))["children"] == 1
+
+
+async def test_a_record_that_would_duplicate_a_child_it_does_not_match_waits_for_a_person(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    amir = {"givenName": "Amir", "familyName": "Haddad", "dateOfBirth": "2017-02-20"}
+    # The same name and birth date with another child's NHS number: a mistyped number, or
+    # two children? Neither the matcher nor a second child should decide that.
+    rows = [
+        episode("EP1", **amir, nhsNumber=RUBY_NHS),
+        episode("EP2", **amir, nhsNumber="9434765870"),
+    ]
+
+    report = await ingest(
+        store, read_rows(write_csv(tmp_path / "clash.csv", rows)), ehm.SOURCE, by="t"
+    )
+
+    assert report.decisions == {Decision.NEW_PERSON: 1, Decision.REVIEW: 1}
+    first = await stored(store, "EHM:EARLY_HELP_EPISODE:EP1")
+    second = await stored(store, "EHM:EARLY_HELP_EPISODE:EP2")
+    assert second["record"]["linkState"] == "REVIEW"
+    assert second["record"]["reviewCandidates"] == [first["childId"]]
+    assert (await counts(store))["children"] == 1
