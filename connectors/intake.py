@@ -248,6 +248,11 @@ def write_params(
     }
 
 
+def sender_of(subject: str) -> str:
+    """How a system client (a token's subject) is recorded as the sender of its records."""
+    return f"system:{subject}"
+
+
 def intake_key(subject: PersonDetails) -> str | None:
     """Who a new child is, as a key two racing records of them share (None: too little)."""
     if not (subject.given_name and subject.family_name and subject.date_of_birth):

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 
 from auth.capabilities import Capability, can
 from connectors import ehm, ies
-from connectors.intake import FileFormat, ingest, json_row, parse_lines
+from connectors.intake import FileFormat, ingest, json_row, parse_lines, sender_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -73,6 +73,6 @@ async def push_records(request: Request) -> Response:
     except ValueError as error:  # undecodable bytes, or a JSON body that is not an array
         return _refuse(400, f"the body cannot be read: {error}"[:200])
     report = await ingest(
-        request.app.state.hub.store, rows, source, by=f"system:{principal.subject}"
+        request.app.state.hub.store, rows, source, by=sender_of(principal.subject)
     )
     return JSONResponse(report.as_dict())

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from auth.capabilities import Capability, can
 from connectors import ies
+from connectors.intake import sender_of
 from workflow import linking
-from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised
+from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 
 if TYPE_CHECKING:
     from graph import Row
     from resolvers.context import HubContext
-    from workflow.outcomes import NotFound, TransitionRefused
+    from workflow.outcomes import TransitionRefused
 
 REVIEW_QUEUE_LIMIT = 500
 
@@ -37,6 +38,13 @@ def _reason(reason: str) -> str | InvalidInput:
     return text
 
 
+def _sender(context: HubContext) -> str | None:
+    """Whose records the caller may follow: a system client only what it sent itself."""
+    if can(context.principal, Capability.LINK_RECORDS):
+        return None
+    return sender_of(context.principal.subject)
+
+
 async def source_record(
     context: HubContext, record_id: str
 ) -> tuple[Row, list[Row]] | NotFound | NotAuthorised:
@@ -46,6 +54,10 @@ async def source_record(
     found = await linking.record_with_link(context.store, record_id)
     if not isinstance(found, dict):
         return found
+    sender = _sender(context)
+    if sender is not None and found.get("recordedBy") != sender:
+        # Another system's record: as if it did not exist.
+        return NotFound(kind="SourceRecord", id=record_id)
     return found, await linking.link_history(context.store, record_id)
 
 
@@ -78,7 +90,9 @@ async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthor
     """Records waiting for a person, oldest first."""
     if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
         return refused
-    return await linking.review_queue(context.store, max(1, min(limit, REVIEW_QUEUE_LIMIT)))
+    return await linking.review_queue(
+        context.store, max(1, min(limit, REVIEW_QUEUE_LIMIT)), _sender(context)
+    )
 
 
 async def link(

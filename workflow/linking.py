@@ -228,9 +228,13 @@ async def record_with_link(store: GraphStore, record_id: str) -> Row | NotFound:
     return {**record_row(rows[0]["record"]), "link": rows[0]["link"]}
 
 
-async def review_queue(store: GraphStore, limit: int) -> list[Row]:
-    """Records waiting for a person to say which child they are about, oldest first."""
-    rows = await store.read(statements.REVIEW_QUEUE, {"limit": limit})
+async def review_queue(store: GraphStore, limit: int, recorded_by: str | None = None) -> list[Row]:
+    """Records waiting for a person to say which child they are about, oldest first.
+
+    Args:
+        recorded_by: only the records last sent by this sender (None: every record).
+    """
+    rows = await store.read(statements.REVIEW_QUEUE, {"limit": limit, "recordedBy": recorded_by})
     return [record_row(row["record"]) for row in rows]
 
 

@@ -157,9 +157,10 @@ RETURN {RECORD_FIELDS} AS record,
        head([(r)-[l:LINKED_TO]->(c:Child) | l {{.rule, .score, .by, .at, childId: c.id}}]) AS link
 """
 
+# $recordedBy narrows the queue to what one system client sent (null: every record).
 REVIEW_QUEUE = f"""
 MATCH (r:SourceRecord)
-WHERE r.linkState = 'REVIEW'
+WHERE r.linkState = 'REVIEW' AND ($recordedBy IS NULL OR r.recordedBy = $recordedBy)
 RETURN {RECORD_FIELDS} AS record
 ORDER BY r.updatedAt, r.key
 LIMIT $limit

@@ -137,6 +137,11 @@ async def test_who_may_see_candidates_and_decide(
     # What the record says is narrative: not the system client's to read back.
     own = (await graphql(client, system, RECORD, {"id": record_id}))["sourceRecord"]
     assert (own["recordId"], own["details"]) == ("EP1", [])
+    # Another system sees nothing of it.
+    other = role_headers(settings, "system_client", "ies-system", "hertfordshire-ies")
+    assert (await graphql(client, other, QUEUE))["linkReviewQueue"]["records"] == []
+    theirs = (await graphql(client, other, RECORD, {"id": record_id}))["sourceRecord"]
+    assert theirs == {"__typename": "NotFound", "kind": "SourceRecord"}
     refused: list[dict[str, Any]] = [
         (await graphql(client, system, CANDIDATES, {"id": record_id}))["sourceRecordCandidates"],
         (await graphql(client, worker, CANDIDATES, {"id": record_id}))["sourceRecordCandidates"],
