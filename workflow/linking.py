@@ -131,7 +131,7 @@ async def link_record(
     if current[0]["link"] is not None:
         return TransitionRefused(
             current_state="LINKED",
-            allowed=("unlinkRecord",),
+            allowed=("unlinkSourceRecord",),
             reason="the record is already linked to a child; unlink it first",
         )
     details = record_row(current[0]["record"])
@@ -156,7 +156,7 @@ async def link_record(
         if again and again[0]["link"] is not None:
             return TransitionRefused(
                 current_state="LINKED",
-                allowed=("unlinkRecord",),
+                allowed=("unlinkSourceRecord",),
                 reason="the record was linked by somebody else meanwhile",
             )
         return NotFound(kind="Child", id=child_id)
