@@ -90,6 +90,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     },
     "Mutation": {
         "linkSourceRecord": INTERNAL,
+        "linkSourceRecordToNewChild": INTERNAL,
         "unlinkSourceRecord": INTERNAL,
         "recordContact": INTERNAL,
         "finaliseContact": INTERNAL,

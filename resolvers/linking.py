@@ -110,6 +110,23 @@ async def link(
     return result
 
 
+async def link_to_new_child(
+    context: HubContext, record_id: str, reason: str
+) -> linking.LinkedRecord | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A person says the record is about a child the hub has not met (rule NEW_PERSON)."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    checked = _reason(reason)
+    if isinstance(checked, InvalidInput):
+        return checked
+    result = await linking.link_record_to_new_child(
+        context.store, context.scope, record_id, checked
+    )
+    if isinstance(result, linking.LinkedRecord):
+        await ies.on_linked(context.store, result.record)
+    return result
+
+
 async def unlink(
     context: HubContext, record_id: str, reason: str
 ) -> linking.LinkedRecord | NotFound | NotAuthorised | InvalidInput:

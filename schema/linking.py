@@ -361,6 +361,16 @@ class LinkingMutations:
         result = await linking_resolvers.link(info.context, record_id, child_id, reason)
         return answer(result, _linked)
 
+    @strawberry.mutation(
+        description="Say the record is about a child the hub has not met: the child is "
+        "created from the record and linked; audited, undoable"
+    )
+    async def link_source_record_to_new_child(
+        self, info: Info[HubContext, None], record_id: strawberry.ID, reason: str
+    ) -> LinkSourceRecordResult:
+        result = await linking_resolvers.link_to_new_child(info.context, record_id, reason)
+        return answer(result, _linked)
+
     @strawberry.mutation(description="Undo a record's link; it goes back to the review queue")
     async def unlink_source_record(
         self, info: Info[HubContext, None], record_id: strawberry.ID, reason: str

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from graph import ConstraintViolation
 from graph.cypher import linking as statements
-from workflow.ids import new_id
+from workflow.ids import new_child_id, new_id
 from workflow.matching import (
     REVIEW_THRESHOLD,
     Candidate,
@@ -129,11 +130,7 @@ async def link_record(
     if not current:
         return NotFound(kind="SourceRecord", id=record_id)
     if current[0]["link"] is not None:
-        return TransitionRefused(
-            current_state="LINKED",
-            allowed=("unlinkSourceRecord",),
-            reason="the record is already linked to a child; unlink it first",
-        )
+        return _already_linked("the record is already linked to a child; unlink it first")
     details = record_row(current[0]["record"])
     scored = decide(_person(details), await find_candidates(store, _person(details)))
     child_score = next(
@@ -154,13 +151,42 @@ async def link_record(
         # Either the child is not one the caller may see, or a racing link got there first.
         again = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
         if again and again[0]["link"] is not None:
-            return TransitionRefused(
-                current_state="LINKED",
-                allowed=("unlinkSourceRecord",),
-                reason="the record was linked by somebody else meanwhile",
-            )
+            return _already_linked("the record was linked by somebody else meanwhile")
         return NotFound(kind="Child", id=child_id)
     return await _after_change(store, record_id, rows[0]["childId"])
+
+
+async def link_record_to_new_child(
+    store: GraphStore, scope: AccessScope, record_id: str, reason: str
+) -> LinkedRecord | NotFound | TransitionRefused:
+    """A person says the record is about a child the hub has not met: create and link."""
+    current = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+    if not current:
+        return NotFound(kind="SourceRecord", id=record_id)
+    if current[0]["link"] is not None:
+        return _already_linked("the record is already linked to a child; unlink it first")
+    try:
+        rows = await store.write(
+            statements.LINK_RECORD_TO_NEW_CHILD,
+            {
+                **scope.params(),
+                "recordId": record_id,
+                "childId": new_child_id(),
+                "eventId": new_id(),
+                "reason": reason,
+            },
+        )
+    except ConstraintViolation:
+        return _already_linked(
+            "a child with this record's NHS number is already recorded; link the record to them"
+        )
+    if not rows:
+        return _already_linked("the record was linked by somebody else meanwhile")
+    return await _after_change(store, record_id, rows[0]["childId"])
+
+
+def _already_linked(reason: str) -> TransitionRefused:
+    return TransitionRefused(current_state="LINKED", allowed=("unlinkSourceRecord",), reason=reason)
 
 
 async def _after_change(store: GraphStore, record_id: str, child_id: str) -> LinkedRecord:

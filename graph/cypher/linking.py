@@ -136,6 +136,25 @@ SET r.linkState = 'LINKED', r.linkReason = $reason, r.reviewCandidates = [],
 RETURN {RECORD_FIELDS} AS record, c.id AS childId
 """
 
+# A person decides the record is about a child the hub has not met: the child is created
+# from what the record says, in the same statement as the link. No intakeKey: two
+# children may share a name and a birth date, and a person has looked. The NHS number's
+# unique constraint still holds.
+LINK_RECORD_TO_NEW_CHILD = f"""
+MATCH (r:SourceRecord {{id: $recordId}})
+WHERE NOT (r)-[:LINKED_TO]->(:Child)
+CREATE (c:Person:Child {{id: $childId, givenName: r.givenName, familyName: r.familyName,
+        dateOfBirth: r.dateOfBirth, sex: coalesce(r.sex, 'U'), nhsNumber: r.nhsNumber,
+        upn: r.upn, unborn: false, restricted: false, createdAt: $now, createdFrom: r.key}})
+CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'NEW_PERSON', by: $viewer, at: $now}}]->(c)
+CREATE (e:LinkEvent {{id: $eventId, action: 'LINK', rule: 'NEW_PERSON', by: $viewer,
+        at: $now, recordKey: r.key, childId: c.id, reason: $reason}})
+CREATE (e)-[:FOR_RECORD]->(r)
+SET r.linkState = 'LINKED', r.linkReason = $reason, r.reviewCandidates = [],
+    r.reviewScores = []
+RETURN {RECORD_FIELDS} AS record, c.id AS childId
+"""
+
 # Undoing a link: the relationship goes, the LinkEvent trail stays, and the record goes
 # back to the review queue for a person to decide.
 UNLINK_RECORD = f"""

@@ -200,3 +200,50 @@ async def test_a_child_s_early_help_records_show_only_through_a_relationship(
     audited = await store.read(AUDITED, {"childId": "C-RUBY"})
     assert [row["subject"] for row in audited] == ["records-officer-1"]
     assert {"recordId", "startDate"} <= set(audited[0]["fields"])
+
+
+TO_NEW = f"""mutation($id: ID!, $reason: String!) {{
+  linkSourceRecordToNewChild(recordId: $id, reason: $reason) {{ __typename
+  {RECORD_FIELDS} {REFUSALS} {PROBLEMS} }} }}"""
+CHILDREN = "MATCH (c:Child) RETURN c.id AS id, c.givenName AS givenName ORDER BY c.id"
+
+
+async def test_a_person_decides_a_record_is_about_a_child_the_hub_has_not_met(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    await _world(store)
+    officer = role_headers(settings, "records_officer", "records-officer-1")
+    record_id = (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"][0]["id"]
+
+    created = (await graphql(client, officer, TO_NEW, {"id": record_id, "reason": "Jack's twin"}))[
+        "linkSourceRecordToNewChild"
+    ]
+    again = (await graphql(client, officer, TO_NEW, {"id": record_id, "reason": "twice"}))[
+        "linkSourceRecordToNewChild"
+    ]
+
+    assert (created["linkState"], created["link"]["rule"]) == ("LINKED", "NEW_PERSON")
+    assert created["link"]["linkedBy"] == "records-officer-1"
+    children = await store.read(CHILDREN)
+    assert [row["givenName"] for row in children] == ["Jack", "Jake"]
+    assert created["link"]["childId"] == next(r["id"] for r in children if r["givenName"] == "Jake")
+    assert again["__typename"] == "TransitionRefused"
+
+
+async def test_a_new_child_is_refused_when_the_nhs_number_is_already_on_a_child(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    await add_child(store, "C-JACK", "Jack", "Newman", date(2019, 5, 4), sex="M", nhs="9434765919")
+    # Another child's NHS number on a record about somebody else: it waits for a person.
+    stranger = {**JAKE, "givenName": "Tom", "dateOfBirth": "2012-11-30", "nhsNumber": "9434765919"}
+    await ingest(store, [(1, stranger)], ehm.SOURCE, by="system:ehm-system")
+    officer = role_headers(settings, "records_officer", "records-officer-1")
+    record_id = (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"][0]["id"]
+
+    refused = (await graphql(client, officer, TO_NEW, {"id": record_id, "reason": "new"}))[
+        "linkSourceRecordToNewChild"
+    ]
+
+    assert refused["__typename"] == "TransitionRefused"
+    assert "NHS number is already recorded" in refused["reason"]
+    assert len(await store.read(CHILDREN)) == 1
