@@ -22,6 +22,8 @@ class Capability(enum.StrEnum):
     AUTHORISE = "authorise"  # manager decisions
     MANAGE_RECORDS = "manage_records"  # holds, disposal review
     ADMINISTER = "administer"  # training matrix, grants
+    INGEST_RECORDS = "ingest_records"  # push EHM and IES records in (system clients)
+    LINK_RECORDS = "link_records"  # decide which child an EHM or IES record is about
 
 
 _C = Capability
@@ -37,8 +39,11 @@ ROLE_CAPABILITIES: Final[Mapping[str, frozenset[Capability]]] = MappingProxyType
         "support_officer": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
         # Analysts count records for the returns; they do not read the narrative.
         "performance_analyst": frozenset({_C.READ_ALL}),
-        "records_officer": frozenset({_C.READ_ALL, _C.READ_CASE_NOTES, _C.MANAGE_RECORDS}),
+        "records_officer": frozenset(
+            {_C.READ_ALL, _C.READ_CASE_NOTES, _C.MANAGE_RECORDS, _C.LINK_RECORDS}
+        ),
         "system_administrator": frozenset({_C.ADMINISTER}),
+        "system_client": frozenset({_C.INGEST_RECORDS}),
         # Partner roles read only through their audience's own dataset and schema.
         "police_officer": frozenset(),
         "health_practitioner": frozenset(),

@@ -95,8 +95,17 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "periodOfCare": INTERNAL,
         "adoptionPlan": INTERNAL,
         "fosteringHouseholds": INTERNAL,
+        # ---- EHM and IES records and their links (resolvers/linking.py checks roles) ----
+        "sourceRecord": INTERNAL,
+        "childSourceRecords": INTERNAL,
+        "suspectedDuplicateChildren": INTERNAL,
+        "sourceRecordCandidates": INTERNAL,
+        "linkReviewQueue": INTERNAL,
     },
     "Mutation": {
+        "linkSourceRecord": INTERNAL,
+        "linkSourceRecordToNewChild": INTERNAL,
+        "unlinkSourceRecord": INTERNAL,
         "recordContact": INTERNAL,
         "finaliseContact": INTERNAL,
         "addCaseNote": INTERNAL,
@@ -657,6 +666,51 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "detail",
             "recordId",
         )
+    },
+    # ---- EHM and IES records and their links ---------------------------------------
+    "SourceRecord": {
+        **dict.fromkeys(
+            [
+                "id",
+                "source",
+                "kind",
+                "recordId",
+                "version",
+                "startDate",
+                "endDate",
+                "givenName",
+                "familyName",
+                "dateOfBirth",
+                "postcode",
+                "nhsNumber",
+                "upn",
+                "linkState",
+                "linkReason",
+                "candidateChildIds",
+                "link",
+                "history",
+                "childId",
+            ],
+            INTERNAL,
+        ),
+        # What an early help assessment found, why a school asked for help: narrative.
+        "details": NARRATIVE,
+    },
+    **{
+        type_name: dict.fromkeys(fields.split(), INTERNAL)
+        for type_name, fields in {
+            "RecordLink": "childId rule score linkedBy linkedAt",
+            "LinkEvent": "action rule score childId by at reason",
+            "RecordDetail": "name value",
+            "FieldAgreement": "field level",
+            "LinkCandidate": "childId givenName familyName dateOfBirth score rule agreement",
+            "RecordCandidates": "record decision reason candidates",
+            "LinkReviewQueue": "records",
+            "PossibleDuplicates": "reason candidates hiddenMatches",
+            "DuplicateCandidate": "childId givenName familyName dateOfBirth score rule",
+            "SuspectedDuplicate": "first second score rule agreement",
+            "SuspectedDuplicateList": "pairs",
+        }.items()
     },
     # ---- expected outcomes (only ever returned by internal mutations) --------------
     "NotFound": {"kind": INTERNAL, "id": INTERNAL},

@@ -50,6 +50,9 @@ INTERNAL_ROLES: Final = frozenset(
         "performance_analyst",
         "records_officer",
         "system_administrator",
+        # A system that sends records in (EHM, IES), not a person: it pushes and reads the
+        # state of what it pushed, and sees no child's record.
+        "system_client",
     }
 )
 

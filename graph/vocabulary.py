@@ -47,6 +47,9 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     # The workforce and the statutory facts (graph/cypher/workforce.py, facts.py).
     "Allocation",
     "ChildFact",
+    # Records taken in from EHM and IES, and the trail of how each was linked to a child.
+    "SourceRecord",
+    "LinkEvent",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and
@@ -63,6 +66,15 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("DocumentVersion", "key"),
     ("LegalHold", "key"),
     ("TrainingModule", "code"),
+    # One record per source record id: a replayed or racing batch converges on it.
+    ("SourceRecord", "key"),
+    # One child, one record: an NHS number (check digit verified at entry) is on one child
+    # only, so racing contacts about a "new" child cannot make two (children without
+    # one are not constrained).
+    ("Child", "nhsNumber"),
+    # A child first met in an EHM or IES record carries the key of its name and birth
+    # date: two batches racing to create one unknown child converge (connectors/intake.py).
+    ("Child", "intakeKey"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (
@@ -73,4 +85,13 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("OutboxItem", "state"),
     # Every version of a case note shares its first version's id (graph/cypher/notes.py).
     ("CaseNote", "lineageId"),
+    # Matching a record to a child (graph/cypher/linking.py) looks children up by these
+    # (and by the NHS number, indexed by its constraint); statements match `:Child`, and
+    # an index is per label.
+    ("Child", "upn"),
+    ("Child", "dateOfBirth"),
+    ("Child", "familyName"),
+    ("SourceRecord", "nhsNumber"),
+    ("SourceRecord", "upn"),
+    ("SourceRecord", "linkState"),
 )

@@ -41,6 +41,7 @@ from graph import (
 )
 from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
+from hub.push import push_records
 from hub.rate_limit import RateLimitMiddleware
 from hub.request_context import RequestContextMiddleware
 from hub.request_limits import RequestSizeLimitMiddleware
@@ -377,6 +378,8 @@ def create_app(
             Route("/readyz", readyz),
             Route("/graphql", GraphQLDispatch(hub, settings, graphiql), methods=["GET", "POST"]),
             *graphiql.routes(),
+            # EHM and IES push records here (hub/push.py); a system client's token only.
+            Route("/ingest/{source}", push_records, methods=["POST"]),
         ],
         middleware=[
             # Outermost first: the real client address, then the request id and headers
@@ -388,7 +391,9 @@ def create_app(
                 max_body_bytes=settings.max_body_bytes,
                 max_query_bytes=settings.max_query_string_bytes,
             ),
-            Middleware(BearerAuthMiddleware, verifier=verifier),
+            Middleware(
+                BearerAuthMiddleware, verifier=verifier, protected_prefixes=("/graphql", "/ingest")
+            ),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit),
         ],
         lifespan=lifespan,

@@ -14,11 +14,12 @@ from workflow.validation import validate
 if TYPE_CHECKING:
     from graph import Row
     from resolvers.context import HubContext
+    from workflow.linking import PossibleDuplicates
 
 
 async def record_contact(
     context: HubContext, raw: dict[str, Any]
-) -> Row | NotFound | NotAuthorised | InvalidInput:
+) -> Row | NotFound | NotAuthorised | InvalidInput | PossibleDuplicates:
     """Record a contact about a known or a new child."""
     if refused := refuse_case_writes(context):
         return refused

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from resolvers import notes as note_resolvers
 from resolvers.context import HubContext
 from schema.enums import CaseNoteType, ContactOutcome, ReferralSource, Sex
+from schema.linking import PossibleDuplicates
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 
 
@@ -147,6 +148,11 @@ class RecordContactInput:
     summary: str
     child_id: strawberry.ID | None = None
     child: NewChildInput | None = None
+    confirm_new_child: bool = strawberry.field(
+        default=False,
+        description="You have seen the children the hub suggested and this one is none of "
+        "them (an NHS number or UPN already recorded still refuses)",
+    )
 
 
 @strawberry.input(description="A case note: final at once, or a draft to finish later")
@@ -180,7 +186,8 @@ class CorrectCaseNoteInput:
 
 
 RecordContactResult = Annotated[
-    Contact | NotFound | NotAuthorised | InvalidInput, strawberry.union("RecordContactResult")
+    Contact | PossibleDuplicates | NotFound | NotAuthorised | InvalidInput,
+    strawberry.union("RecordContactResult"),
 ]
 FinaliseContactResult = Annotated[
     FinalisedContact | NotFound | TransitionRefused | NotAuthorised | InvalidInput,

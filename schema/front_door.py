@@ -27,6 +27,7 @@ from schema.casework import (
 )
 from schema.identity import Me
 from schema.inputs import plain_input
+from schema.linking import contact_or_duplicates
 from schema.outcomes import (
     InvalidInput,
     NotAuthorised,
@@ -62,7 +63,7 @@ class FrontDoorMutations:
         self, info: Info[HubContext, None], input: RecordContactInput
     ) -> RecordContactResult:
         result = await contact_resolvers.record_contact(info.context, plain_input(input))
-        return answer(result, lambda result: Contact.from_row(result))
+        return answer(result, lambda result: contact_or_duplicates(result, Contact.from_row))
 
     @strawberry.mutation(
         description="Finalise a contact with its outcome; the first finalisation opens the "

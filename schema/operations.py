@@ -15,6 +15,7 @@ from schema.facts import FactMutations, FactQueries
 from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
+from schema.linking import LinkingMutations, LinkingQueries
 from schema.partners import EnquiryMutations, PartnerQueries
 from schema.records import RecordsMutations, RecordsQueries
 from schema.workforce import WorkforceMutations, WorkforceQueries
@@ -31,6 +32,7 @@ class Query(
     FosteringQueries,
     WorkforceQueries,
     FactQueries,
+    LinkingQueries,
 ):
     pass
 
@@ -46,5 +48,6 @@ class Mutation(
     FosteringMutations,
     WorkforceMutations,
     FactMutations,
+    LinkingMutations,
 ):
     pass

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from connectors.livelink import FILE_PLAN
+from graph import ConstraintViolation
 from graph.cypher import contacts as statements
 from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar
 from workflow.codes import ReferralSource
 from workflow.ids import new_child_id, new_id
+from workflow.linking import PossibleDuplicates, duplicates_of
+from workflow.matching import PersonDetails
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input
 
@@ -80,6 +83,8 @@ class RecordContact(Input):
 
     child_id: str | None = None
     child: NewChild | None = None
+    # The worker has seen the children the hub suggested and says this one is new.
+    confirm_new_child: bool = False
     received_date: PastDate
     source: ReferralSource
     summary: Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -103,11 +108,13 @@ async def _no_worker_record(store: GraphStore, scope: AccessScope) -> bool:
 
 async def record_contact(
     store: GraphStore, scope: AccessScope, data: RecordContact, calendar: WorkingDayCalendar
-) -> Row | NotFound | NotAuthorised:
+) -> Row | NotFound | NotAuthorised | PossibleDuplicates:
     """Record a contact; its decision is due one working day after it was received.
 
     The contact (and, for a new child, the child) is written in one statement or not at
-    all: a caller with no worker record gets `NotAuthorised` and nothing is created.
+    all: a caller with no worker record gets `NotAuthorised` and nothing is created. One
+    child, one record: a "new" child the hub may already know is not created; the answer
+    is the children it may be (`PossibleDuplicates`).
     """
     params: dict[str, Any] = {
         **scope.params(),
@@ -118,11 +125,21 @@ async def record_contact(
         "summary": data.summary,
     }
     if data.child is not None:
+        person = _person(data.child)
+        if found := await duplicates_of(store, scope, person, confirmed=data.confirm_new_child):
+            return found
         child = data.child.model_dump(by_alias=True, mode="json")
-        rows = await store.write(
-            statements.RECORD_CONTACT_FOR_NEW_CHILD,
-            {**params, "childId": new_child_id(), "child": child},
-        )
+        try:
+            rows = await store.write(
+                statements.RECORD_CONTACT_FOR_NEW_CHILD,
+                {**params, "childId": new_child_id(), "child": child},
+            )
+        except ConstraintViolation:
+            # A racing contact recorded this NHS number first (it is unique on a child).
+            raced = await duplicates_of(store, scope, person, confirmed=True)
+            if raced is None:
+                raise
+            return raced
     else:
         rows = await store.write(
             statements.RECORD_CONTACT_FOR_CHILD, {**params, "childId": data.child_id}
@@ -132,6 +149,17 @@ async def record_contact(
             return NO_WORKER_RECORD
         return NotFound(kind="Child", id=data.child_id or "")
     return {**rows[0]["contact"], "childId": rows[0]["childId"]}
+
+
+def _person(child: NewChild) -> PersonDetails:
+    return PersonDetails(
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+        sex=child.sex.value,
+        nhs_number=child.nhs_number,
+        upn=child.upn,
+    )
 
 
 async def finalise_contact(

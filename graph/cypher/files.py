@@ -127,3 +127,25 @@ RETURN o {.id, .kind, .state, .attempts, .lastError, .createdAt, .nextAttemptAt,
 ORDER BY o.createdAt
 LIMIT $limit
 """
+
+
+def open_file(child: str, opened_by: str, *carry: str) -> str:
+    """Clauses that open `child`'s file (with its plan and OPEN_FILE item) if it has none.
+
+    The unique constraint on File.childId makes racing openers converge on one file.
+    Parameters: $fileId, $outboxId, $folders (`filing.new_folder_rows`), $now. Binds `f`
+    and `fileCreated` for the clauses after it. `opened_by` comes from code, never a caller.
+    """
+    kept = ", ".join((child, *carry))
+    return f"""MERGE (f:File {{childId: {child}.id}})
+ON CREATE SET f.id = $fileId, f.createdAt = $now, f.openedBy = '{opened_by}'
+WITH {kept}, f, f.id = $fileId AS fileCreated
+FOREACH (_ IN CASE WHEN fileCreated THEN [1] ELSE [] END |
+    CREATE ({child})-[:HAS_FILE]->(f)
+    CREATE (o:OutboxItem {{id: $outboxId, kind: 'OPEN_FILE', state: 'PENDING', attempts: 0,
+            createdAt: $now, nextAttemptAt: $now}})
+    CREATE (o)-[:DELIVERS]->(f))
+FOREACH (folder IN CASE WHEN fileCreated THEN $folders ELSE [] END |
+    CREATE (f)-[:HAS_FOLDER]->(:Folder {{id: folder.id, key: folder.key, name: folder.name,
+            position: folder.position}}))
+"""

@@ -1,0 +1,443 @@
+"""Taking records in from EHM and IES: one record at a time, idempotent, linked to a child.
+
+Both connectors describe their record kinds (pydantic models, `connectors/ehm/records.py`,
+`connectors/ies/records.py`); this module does what is common: reading CSV and JSON Lines,
+validating each row on its own (a bad row is reported with its line and reason and the
+rest of the batch goes on), the version guard (a replayed record changes nothing and an
+older version never overwrites a newer), matching the record to a child and writing the
+record and its link in one statement.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from graph import ConstraintViolation
+from graph.cypher import linking as statements
+from workflow import identifiers
+from workflow.contacts import PastDate, Sex
+from workflow.ids import new_child_id, new_id, now_ms
+from workflow.linking import details_json, match_person
+from workflow.matching import Decision, Match, PersonDetails, fold, normalise_postcode
+from workflow.outcomes import FieldProblem, InvalidInput
+from workflow.validation import Input, validate
+
+if TYPE_CHECKING:
+    from graph import GraphStore
+
+
+RecordId = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=2_000)]
+
+# In a CSV cell, a list (the agencies around a family) separates its items with this.
+LIST_SEPARATOR = ";"
+
+
+def _split_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+    return value
+
+
+TextList = Annotated[list[Text], BeforeValidator(_split_cell), Field(max_length=50)]
+
+
+class SourceRow(Input):
+    """What every record from a source system carries: its id, its version, whom it is
+    about, and the date it started (the date it happened, never the date it was sent)."""
+
+    record_id: RecordId
+    version: Annotated[int, Field(ge=1)]
+    given_name: Name | None = None
+    family_name: Name | None = None
+    date_of_birth: PastDate | None = None
+    sex: Sex | None = None
+    postcode: Annotated[str, Field(min_length=5, max_length=8)] | None = None
+    nhs_number: Annotated[str, AfterValidator(identifiers.nhs_number)] | None = None
+    upn: Annotated[str, AfterValidator(identifiers.upn)] | None = None
+    start_date: PastDate
+    end_date: PastDate | None = None
+
+    @model_validator(mode="after")
+    def _who_and_when(self) -> Self:
+        named = self.given_name and self.family_name and self.date_of_birth
+        if not (named or self.nhs_number or self.upn):
+            raise ValueError(
+                "a record names its child: an NHS number, a UPN, or given name, family name"
+                " and date of birth"
+            )
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("endDate must not be before startDate")
+        return self
+
+    def subject(self) -> PersonDetails:
+        """Whom the record is about, as the matcher compares people."""
+        return PersonDetails(
+            given_name=self.given_name,
+            family_name=self.family_name,
+            date_of_birth=self.date_of_birth,
+            sex=self.sex.value if self.sex else None,
+            postcode=normalise_postcode(self.postcode) or None,
+            nhs_number=self.nhs_number,
+            upn=self.upn,
+        )
+
+    def details(self) -> dict[str, Any]:
+        """What is particular to this kind of record (everything but the common fields)."""
+        common = set(SourceRow.model_fields) | {"record_type"}
+        return {
+            name: value
+            for name, value in self.model_dump(mode="json", by_alias=True).items()
+            if value is not None and _snake(name) not in common
+        }
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name)
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingRecord:
+    """One validated record, ready to be applied."""
+
+    source: str
+    kind: str
+    row: SourceRow
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.kind}:{self.row.record_id}"
+
+
+class Applied(enum.StrEnum):
+    """What applying a record did."""
+
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"  # the same version again: a replay
+    STALE = "STALE"  # older than the version the hub holds; not applied
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """A record after it was applied: what happened to it and which child it is linked to."""
+
+    record_id: str
+    key: str
+    applied: Applied
+    link_state: str | None = None
+    child_id: str | None = None
+    decision: Decision | None = None
+
+
+async def apply_record(
+    store: GraphStore,
+    record: IncomingRecord,
+    by: str,
+    *,
+    retries: int = 2,
+    new_person_allowed: bool = True,
+) -> RecordResult:
+    """Apply one record: guarded by its version, matched and linked if not linked yet.
+
+    Args:
+        new_person_allowed: False once creating a child for the record broke a uniqueness
+            rule (its NHS number, or its name and birth date, are on a child the matcher
+            would not link it to): the record then waits for a person instead.
+    """
+    state = await store.read(statements.RECORD_STATE, {"key": record.key})
+    current = state[0] if state else None
+    if current is not None and current["version"] >= record.row.version:
+        applied = Applied.UNCHANGED if current["version"] == record.row.version else Applied.STALE
+        return RecordResult(
+            record.row.record_id,
+            record.key,
+            applied,
+            current["linkState"],
+            current["childId"],
+        )
+    subject = record.row.subject()
+    # A linked record keeps its link through new versions: a person may have made it.
+    match = (
+        None if current is not None and current["childId"] else await match_person(store, subject)
+    )
+    if match is not None and match.decision is Decision.NEW_PERSON and not new_person_allowed:
+        match = replace(match, decision=Decision.REVIEW, reason=_WOULD_DUPLICATE)
+    params = write_params(record, subject, match, by)
+    try:
+        rows = await store.write(statements.UPSERT_RECORD, params)
+    except ConstraintViolation:
+        # Either the same record raced in from another batch (whichever landed first
+        # stands, and this one is applied against it), or another batch created this
+        # child first (this one now matches it), or the new child would share a unique
+        # key with a child the matcher says is somebody else (a person decides).
+        if retries == 0:
+            raise
+        return await apply_record(store, record, by, retries=retries - 1, new_person_allowed=False)
+    if not rows:
+        # A newer version landed between the look and the write.
+        return await apply_record(store, record, by, retries=retries)
+    row = rows[0]
+    return RecordResult(
+        record.row.record_id,
+        record.key,
+        Applied.CREATED if current is None else Applied.UPDATED,
+        row["linkState"],
+        row["childId"],
+        match.decision if match is not None and row["decided"] else None,
+    )
+
+
+_WOULD_DUPLICATE = (
+    "a new child would share an NHS number, or a name and birth date, with a child already"
+    " recorded that the record does not match"
+)
+
+
+def write_params(
+    record: IncomingRecord, subject: PersonDetails, match: Match | None, by: str
+) -> dict[str, Any]:
+    """The parameters of the upsert statement for a record and the decision made for it."""
+    decision = match.decision if match is not None else None
+    best = match.best if match is not None else None
+    review = list(match.candidates if match else ())[:5]
+    return {
+        "key": record.key,
+        "id": new_id(),
+        "version": record.row.version,
+        "source": record.source,
+        "kind": record.kind,
+        "recordId": record.row.record_id,
+        "subject": {
+            "givenName": subject.given_name,
+            "familyName": subject.family_name,
+            "dateOfBirth": subject.date_of_birth,
+            "sex": subject.sex,
+            "postcode": subject.postcode,
+            "nhsNumber": subject.nhs_number,
+            "upn": subject.upn,
+        },
+        "startDate": record.row.start_date,
+        "endDate": record.row.end_date,
+        "details": details_json(record.row.details()),
+        "now": now_ms(),
+        "by": by,
+        "decision": decision.value if decision else "NONE",
+        "reason": match.reason if match else None,
+        "link": {
+            "childId": best.child_id if best and decision is Decision.AUTO_LINK else None,
+            "rule": best.rule.value if best else None,
+            "score": best.score if best else None,
+            "eventId": new_id(),
+        },
+        "newChild": {"id": new_child_id(), "intakeKey": intake_key(subject)},
+        "review": {
+            "childIds": [found.child_id for found in review],
+            "scores": [found.score for found in review],
+        },
+    }
+
+
+def sender_of(subject: str) -> str:
+    """How a system client (a token's subject) is recorded as the sender of its records."""
+    return f"system:{subject}"
+
+
+def intake_key(subject: PersonDetails) -> str | None:
+    """Who a new child is, as a key two racing records of them share (None: too little)."""
+    if not (subject.given_name and subject.family_name and subject.date_of_birth):
+        return None
+    return "|".join(
+        (fold(subject.given_name), fold(subject.family_name), subject.date_of_birth.isoformat())
+    )
+
+
+# ---- batches ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row that was not applied: its line in the file, its record id if it had one, why."""
+
+    line: int
+    record_id: str | None
+    problems: tuple[FieldProblem, ...]
+
+
+@dataclass
+class IngestReport:
+    """What a batch did, record by record counted, bad rows listed."""
+
+    applied: Counter[Applied] = field(default_factory=Counter)
+    decisions: Counter[Decision] = field(default_factory=Counter)
+    rejected: list[RowProblem] = field(default_factory=list)
+    results: list[RecordResult] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.applied.values()) + len(self.rejected)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.applied[kind]} {kind.value.lower()}" for kind in Applied)
+        links = ", ".join(
+            f"{self.decisions[kind]} {kind.value.lower().replace('_', ' ')}" for kind in Decision
+        )
+        return f"{self.rows} rows: {counts}, {len(self.rejected)} rejected; links: {links}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            **{kind.value.lower(): self.applied[kind] for kind in Applied},
+            "rejected": len(self.rejected),
+            "links": {kind.value.lower(): self.decisions[kind] for kind in Decision},
+            "problems": [
+                {
+                    "line": problem.line,
+                    "recordId": problem.record_id,
+                    "problems": [{"field": p.field, "rule": p.rule} for p in problem.problems],
+                }
+                for problem in self.rejected
+            ],
+            "records": [
+                {
+                    "recordId": result.record_id,
+                    "applied": result.applied.value,
+                    "linkState": result.link_state,
+                    "childId": result.child_id,
+                }
+                for result in self.results
+            ],
+        }
+
+
+# What a source does once a record of it is applied (and linked, if it could be), e.g.
+# IES opens the child's Livelink file for a finalised SSR. It runs on replays too, so
+# whatever it does must be idempotent: a replay then completes an interrupted batch.
+AfterApply = Callable[["GraphStore", IncomingRecord, RecordResult], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A system records come from: its name, its record types, and what follows applying."""
+
+    name: str
+    record_types: dict[str, type[SourceRow]]
+    after_apply: AfterApply | None = None
+
+    def parse(self, raw: dict[str, Any]) -> IncomingRecord | InvalidInput:
+        """One raw row (CSV or JSON) as a record of this source, or what is wrong with it."""
+        fields = {name: value for name, value in raw.items() if value not in (None, "")}
+        kind = fields.pop("recordType", None)
+        if kind not in self.record_types:
+            kinds = ", ".join(sorted(self.record_types))
+            return InvalidInput((FieldProblem("recordType", f"must be one of {kinds}"),))
+        checked = validate(self.record_types[kind], fields)
+        if isinstance(checked, InvalidInput):
+            return checked
+        return IncomingRecord(source=self.name, kind=kind, row=checked)
+
+
+async def ingest(
+    store: GraphStore,
+    rows: Iterable[tuple[int, dict[str, Any] | InvalidInput]],
+    source: Source,
+    by: str,
+    on_row: Callable[[], None] | None = None,
+) -> IngestReport:
+    """Apply each row on its own; a bad row is reported and the batch goes on."""
+    report = IngestReport()
+    for line, raw in rows:
+        parsed = raw if isinstance(raw, InvalidInput) else source.parse(raw)
+        if isinstance(parsed, InvalidInput):
+            record_id = None if isinstance(raw, InvalidInput) else raw.get("recordId")
+            report.rejected.append(RowProblem(line, _text_or_none(record_id), parsed.problems))
+        else:
+            result = await apply_record(store, parsed, by)
+            if source.after_apply is not None:
+                await source.after_apply(store, parsed, result)
+            report.applied[result.applied] += 1
+            if result.decision is not None:
+                report.decisions[result.decision] += 1
+            report.results.append(result)
+        if on_row is not None:
+            on_row()
+    return report
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value)[:100] if value not in (None, "") else None
+
+
+# ---- files -----------------------------------------------------------------------------
+
+
+class FileFormat(enum.StrEnum):
+    """The bulk file formats a source may send."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+def file_format(path: Path) -> FileFormat:
+    """The format a file's name says it is in (.csv, or .jsonl/.ndjson)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return FileFormat.CSV
+    if suffix in (".jsonl", ".ndjson"):
+        return FileFormat.JSONL
+    raise ValueError(f"{path.name}: a bulk file is .csv or .jsonl (JSON Lines)")
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    """Each data row of a bulk file with the line it starts on (1 is the first line)."""
+    fmt = file_format(path)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        yield from parse_lines(handle, fmt)
+
+
+def parse_lines(
+    lines: Iterable[str], fmt: FileFormat
+) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    """Each data row of CSV or JSON Lines text with the line it starts on."""
+    if fmt is FileFormat.CSV:
+        yield from _csv_rows(lines)
+    else:
+        yield from _json_lines(lines)
+
+
+def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    reader = csv.DictReader(lines)
+    line = reader.line_num + 1
+    for raw in reader:
+        if None in raw:
+            yield line, InvalidInput((FieldProblem("row", "more cells than columns"),))
+        else:
+            yield line, {name: value for name, value in raw.items() if name}
+        line = reader.line_num + 1
+
+
+def _json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    for line, text in enumerate(lines, start=1):
+        if text.strip():
+            yield line, json_row(text)
+
+
+def json_row(text: str) -> dict[str, Any] | InvalidInput:
+    """One JSON object, or what is wrong with it."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        return InvalidInput((FieldProblem("row", f"not JSON ({error.msg})"),))
+    if not isinstance(value, dict):
+        return InvalidInput((FieldProblem("row", "must be a JSON object"),))
+    return value

@@ -1,0 +1,15 @@
+"""Education (IES) records beyond taking them in: a finalised SSR opens the child's file."""
+
+from __future__ import annotations
+
+from graph.cypher.files import open_file
+
+# DOMAIN: a child's Livelink file is created automatically when a Contact is finalised in
+# LCS or an SSR is finalised in IES. Idempotent: a second finalised SSR, or a replay,
+# finds the file open and creates nothing.
+OPEN_FILE_FOR_SSR = f"""
+MATCH (r:SourceRecord {{key: $key}})-[:LINKED_TO]->(c:Child)
+WHERE r.kind = 'SSR'
+{open_file("c", "SSR")}
+RETURN c.id AS childId, f.id AS fileId, fileCreated
+"""

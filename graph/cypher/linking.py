@@ -1,0 +1,218 @@
+"""Records from EHM and IES, and the links that tie each one to one child.
+
+A `SourceRecord` is keyed by `key` = source:kind:recordId and carries the source's version;
+the `LINKED_TO` relationship says which child it is about and how that was decided
+(rule, score, by whom, when). Every link and unlink also leaves an append-only `LinkEvent`,
+so a link can be undone and the trail of who decided what survives it. What is particular
+to a kind of record (a school, an attendance rate, the team around the family) travels in
+`details`, JSON text: graph properties cannot hold maps on every engine.
+"""
+
+from __future__ import annotations
+
+from graph.cypher.access import only_visible
+
+# Candidate children for a record: each branch is one indexed look-up (an OR across
+# properties would scan the label). Identifiers are also found through records already
+# linked to a child, so a child first met without an NHS number is still found by it.
+CANDIDATE_IDS = """
+MATCH (c:Child) WHERE c.nhsNumber = $nhsNumber RETURN c.id AS id
+UNION
+MATCH (c:Child) WHERE c.upn = $upn RETURN c.id AS id
+UNION
+MATCH (r:SourceRecord) WHERE r.nhsNumber = $nhsNumber
+MATCH (r)-[:LINKED_TO]->(c:Child) RETURN c.id AS id
+UNION
+MATCH (r:SourceRecord) WHERE r.upn = $upn
+MATCH (r)-[:LINKED_TO]->(c:Child) RETURN c.id AS id
+UNION
+UNWIND $birthDates AS birth
+MATCH (c:Child) WHERE c.dateOfBirth = date(birth) RETURN c.id AS id
+UNION
+UNWIND $familyNames AS name
+MATCH (c:Child) WHERE c.familyName = name RETURN c.id AS id
+"""
+
+_CANDIDATE_PROJECTION = """
+RETURN c.id AS id, c {.givenName, .familyName, .dateOfBirth, .sex, .nhsNumber, .upn} AS child,
+       [(c)-[:LIVES_AT]->(a:Address) | a.postcode] AS addressPostcodes,
+       [(c)<-[:LINKED_TO]-(r:SourceRecord) | r {.postcode, .nhsNumber, .upn}] AS linked
+"""
+
+# Matching runs for the system: a restricted child must be found, or linking would
+# create a second record of them. What a person is shown goes through VISIBLE_CANDIDATES.
+CANDIDATES = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})
+{_CANDIDATE_PROJECTION}
+"""
+
+VISIBLE_CANDIDATES = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})
+{only_visible("c")}
+{_CANDIDATE_PROJECTION}
+"""
+
+RECORD_FIELDS = (
+    "r {.id, .key, .source, .kind, .recordId, .version, .startDate, .endDate, .givenName,"
+    " .familyName, .dateOfBirth, .sex, .postcode, .nhsNumber, .upn, .linkState, .linkReason,"
+    " .reviewCandidates, .reviewScores, .details, .firstSeenAt, .updatedAt, .recordedBy}"
+)
+
+RECORD_STATE = """
+MATCH (r:SourceRecord {key: $key})
+RETURN r.id AS id, r.version AS version, r.linkState AS linkState,
+       head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId
+"""
+
+# One statement per record: the version guard, the record's values and, if the record is
+# not linked yet, the decision (a link to a known child, a new child, or the review queue)
+# with its LinkEvent. A replay (same version) or an older version matches nothing here.
+UPSERT_RECORD = """
+MERGE (r:SourceRecord {key: $key})
+ON CREATE SET r.id = $id, r.version = 0, r.firstSeenAt = $now
+WITH r WHERE r.version < $version
+SET r.source = $source, r.kind = $kind, r.recordId = $recordId, r.version = $version,
+    r.givenName = $subject.givenName, r.familyName = $subject.familyName,
+    r.sex = $subject.sex, r.postcode = $subject.postcode,
+    r.nhsNumber = $subject.nhsNumber, r.upn = $subject.upn,
+    r.startDate = date($startDate), r.endDate = null, r.dateOfBirth = null,
+    r.details = $details, r.updatedAt = $now, r.recordedBy = $by
+FOREACH (d IN CASE WHEN $endDate IS NULL THEN [] ELSE [$endDate] END | SET r.endDate = date(d))
+FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN [] ELSE [$subject.dateOfBirth] END |
+    SET r.dateOfBirth = date(d))
+WITH r, size([(r)-[:LINKED_TO]->(linked:Child) | linked]) = 0 AS unlinked
+OPTIONAL MATCH (known:Child {id: $link.childId})
+WITH r, unlinked, known,
+     unlinked AND known IS NOT NULL AND $decision = 'AUTO_LINK' AS linkKnown,
+     unlinked AND $decision = 'NEW_PERSON' AS linkNew
+FOREACH (_ IN CASE WHEN linkKnown THEN [1] ELSE [] END |
+    CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: $link.rule, score: $link.score,
+            by: $by, at: $now}]->(known)
+    CREATE (e:LinkEvent {id: $link.eventId, action: 'LINK', rule: $link.rule,
+            score: $link.score, by: $by, at: $now, recordKey: r.key, childId: known.id,
+            reason: $reason})
+    CREATE (e)-[:FOR_RECORD]->(r))
+FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
+    CREATE (c:Person:Child {id: $newChild.id, givenName: $subject.givenName,
+            familyName: $subject.familyName, sex: coalesce($subject.sex, 'U'),
+            nhsNumber: $subject.nhsNumber, upn: $subject.upn, unborn: false,
+            restricted: false, createdAt: $now, createdFrom: r.key,
+            intakeKey: $newChild.intakeKey})
+    FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN []
+                       ELSE [$subject.dateOfBirth] END | SET c.dateOfBirth = date(d))
+    CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: 'NEW_PERSON', score: $link.score,
+            by: $by, at: $now}]->(c)
+    CREATE (e:LinkEvent {id: $link.eventId, action: 'LINK', rule: 'NEW_PERSON',
+            score: $link.score, by: $by, at: $now, recordKey: r.key, childId: $newChild.id,
+            reason: $reason})
+    CREATE (e)-[:FOR_RECORD]->(r))
+SET r.linkState = CASE WHEN linkKnown OR linkNew THEN 'LINKED'
+                       WHEN unlinked THEN 'REVIEW' ELSE r.linkState END,
+    r.linkReason = CASE WHEN unlinked THEN $reason ELSE r.linkReason END,
+    r.reviewCandidates = CASE WHEN unlinked AND $decision = 'REVIEW' THEN $review.childIds
+                              WHEN unlinked THEN [] ELSE r.reviewCandidates END,
+    r.reviewScores = CASE WHEN unlinked AND $decision = 'REVIEW' THEN $review.scores
+                          WHEN unlinked THEN [] ELSE r.reviewScores END
+RETURN r.id AS id, r.linkState AS linkState, unlinked AS decided,
+       head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId
+"""
+
+# A person links a record from the review queue (or after an unlink). The record must
+# not be linked already: relinking is unlink, then link, each audited.
+LINK_RECORD = f"""
+MATCH (r:SourceRecord {{id: $recordId}})
+WHERE NOT (r)-[:LINKED_TO]->(:Child)
+MATCH (c:Child {{id: $childId}})
+{only_visible("c", "r")}
+CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'MANUAL', score: $score, by: $viewer,
+        at: $now}}]->(c)
+CREATE (e:LinkEvent {{id: $eventId, action: 'LINK', rule: 'MANUAL', score: $score,
+        by: $viewer, at: $now, recordKey: r.key, childId: c.id, reason: $reason}})
+CREATE (e)-[:FOR_RECORD]->(r)
+SET r.linkState = 'LINKED', r.linkReason = $reason, r.reviewCandidates = [],
+    r.reviewScores = []
+RETURN {RECORD_FIELDS} AS record, c.id AS childId
+"""
+
+# A person decides the record is about a child the hub has not met: the child is created
+# from what the record says, in the same statement as the link. No intakeKey: two
+# children may share a name and a birth date, and a person has looked. The NHS number's
+# unique constraint still holds.
+LINK_RECORD_TO_NEW_CHILD = f"""
+MATCH (r:SourceRecord {{id: $recordId}})
+WHERE NOT (r)-[:LINKED_TO]->(:Child)
+CREATE (c:Person:Child {{id: $childId, givenName: r.givenName, familyName: r.familyName,
+        dateOfBirth: r.dateOfBirth, sex: coalesce(r.sex, 'U'), nhsNumber: r.nhsNumber,
+        upn: r.upn, unborn: false, restricted: false, createdAt: $now, createdFrom: r.key}})
+CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'NEW_PERSON', by: $viewer, at: $now}}]->(c)
+CREATE (e:LinkEvent {{id: $eventId, action: 'LINK', rule: 'NEW_PERSON', by: $viewer,
+        at: $now, recordKey: r.key, childId: c.id, reason: $reason}})
+CREATE (e)-[:FOR_RECORD]->(r)
+SET r.linkState = 'LINKED', r.linkReason = $reason, r.reviewCandidates = [],
+    r.reviewScores = []
+RETURN {RECORD_FIELDS} AS record, c.id AS childId
+"""
+
+# Undoing a link: the relationship goes, the LinkEvent trail stays, and the record goes
+# back to the review queue for a person to decide.
+UNLINK_RECORD = f"""
+MATCH (r:SourceRecord {{id: $recordId}})-[l:LINKED_TO]->(c:Child)
+{only_visible("c", "r", "l")}
+CREATE (e:LinkEvent {{id: $eventId, action: 'UNLINK', rule: l.rule, score: l.score,
+        by: $viewer, at: $now, recordKey: r.key, childId: c.id, reason: $reason,
+        undoes: l.linkId}})
+CREATE (e)-[:FOR_RECORD]->(r)
+DELETE l
+SET r.linkState = 'REVIEW', r.linkReason = $reason, r.reviewCandidates = [c.id],
+    r.reviewScores = [coalesce(e.score, 0.0)]
+RETURN {RECORD_FIELDS} AS record, c.id AS childId
+"""
+
+RECORD_BY_ID = f"""
+MATCH (r:SourceRecord {{id: $recordId}})
+RETURN {RECORD_FIELDS} AS record,
+       head([(r)-[l:LINKED_TO]->(c:Child) | l {{.rule, .score, .by, .at, childId: c.id}}]) AS link
+"""
+
+# $recordedBy narrows the queue to what one system client sent (null: every record).
+REVIEW_QUEUE = f"""
+MATCH (r:SourceRecord)
+WHERE r.linkState = 'REVIEW' AND ($recordedBy IS NULL OR r.recordedBy = $recordedBy)
+RETURN {RECORD_FIELDS} AS record
+ORDER BY r.updatedAt, r.key
+LIMIT $limit
+"""
+
+LINK_HISTORY = """
+MATCH (e:LinkEvent)-[:FOR_RECORD]->(r:SourceRecord {id: $recordId})
+RETURN e {.id, .action, .rule, .score, .by, .at, .childId, .reason, .undoes} AS event
+ORDER BY e.at, e.id
+"""
+
+# What a child's record shows from EHM and IES: only through a child the viewer may see.
+RECORDS_OF = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})
+{only_visible("c")}
+MATCH (c)<-[l:LINKED_TO]-(r:SourceRecord)
+RETURN c.id AS childId, {RECORD_FIELDS} AS record, l {{.rule, .score, .by, .at}} AS link
+ORDER BY r.startDate DESC, r.key
+"""
+
+# Children who may be one child recorded twice: born on the same day, or on days that are
+# each other's day and month swapped (grouped by year and the unordered day and month).
+# Only groups of two or more come back; the scoring is done in Python.
+BIRTH_DATE_GROUPS = f"""
+MATCH (c:Child)
+WHERE c.dateOfBirth IS NOT NULL
+{only_visible("c")}
+WITH c, c.dateOfBirth.day AS day, c.dateOfBirth.month AS month
+WITH [c.dateOfBirth.year, CASE WHEN day < month THEN day ELSE month END,
+      CASE WHEN day < month THEN month ELSE day END] AS birthKey,
+     collect(c {{.id, .givenName, .familyName, .dateOfBirth, .sex, .nhsNumber, .upn}})
+       AS children
+WHERE size(children) > 1
+RETURN children
+"""

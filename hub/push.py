@@ -1,0 +1,78 @@
+"""`POST /ingest/ehm` and `POST /ingest/ies`: integrators push records as the CLI takes files.
+
+The same semantics as `lcs-hub ingest`: each record idempotent by its id and version, a
+bad row reported with its line and reason while the others land, each record linked to a
+child. The caller is a system client (a verified token whose role may ingest records);
+the body is JSON Lines (`application/x-ndjson`), CSV (`text/csv`) or a JSON array.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Final
+
+from starlette.responses import JSONResponse
+
+from auth.capabilities import Capability, can
+from connectors import ehm, ies
+from connectors.intake import FileFormat, ingest, json_row, parse_lines, sender_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from auth.principal import Principal
+    from connectors.intake import Source
+    from workflow.outcomes import InvalidInput
+
+SOURCES: Final[dict[str, Source]] = {"ehm": ehm.SOURCE, "ies": ies.SOURCE}
+MEDIA_TYPES: Final = frozenset(
+    {"application/x-ndjson", "application/jsonl", "text/csv", "application/json"}
+)
+# One push is one batch; a bigger load is a bulk file through the CLI.
+MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+
+
+def _refuse(status: int, message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | InvalidInput]]:
+    if media_type == "text/csv":
+        return parse_lines(body.splitlines(keepends=True), FileFormat.CSV)
+    if media_type == "application/json":
+        items = json.loads(body)
+        if not isinstance(items, list):
+            raise ValueError("a JSON body is an array of records")
+        # Each item's "line" is its position in the array, counted from 1.
+        return [(index, json_row(json.dumps(item))) for index, item in enumerate(items, 1)]
+    return parse_lines(body.splitlines(), FileFormat.JSONL)
+
+
+async def push_records(request: Request) -> Response:
+    """Take a batch of records in from the source the path names."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None or not can(principal, Capability.INGEST_RECORDS):
+        return _refuse(403, "only a system client may push records")
+    source = SOURCES.get(request.path_params["source"])
+    if source is None:
+        return _refuse(404, "records are pushed to /ingest/ehm or /ingest/ies")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return _refuse(413, f"a push is at most {MAX_BODY_BYTES} bytes; send a bulk file")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        return _refuse(413, f"a push is at most {MAX_BODY_BYTES} bytes; send a bulk file")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in MEDIA_TYPES:
+        return _refuse(415, "send application/x-ndjson (JSON Lines), text/csv or application/json")
+    try:
+        rows = list(_rows(raw.decode("utf-8-sig"), media_type))
+    except ValueError as error:  # undecodable bytes, or a JSON body that is not an array
+        return _refuse(400, f"the body cannot be read: {error}"[:200])
+    report = await ingest(
+        request.app.state.hub.store, rows, source, by=sender_of(principal.subject)
+    )
+    return JSONResponse(report.as_dict())

@@ -1,0 +1,139 @@
+"""Linking EHM and IES records to children: candidates, link, unlink, the review queue.
+
+Records officers decide (LINK_RECORDS); a system client (INGEST_RECORDS) may read the
+state of records and the review queue, never a candidate child's details. Candidates
+come out through the caller's row rules, so a child they may not see is never offered.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auth.capabilities import Capability, can
+from connectors import ies
+from connectors.intake import sender_of
+from workflow import linking
+from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
+
+if TYPE_CHECKING:
+    from graph import Row
+    from resolvers.context import HubContext
+    from workflow.outcomes import TransitionRefused
+
+REVIEW_QUEUE_LIMIT = 500
+
+
+def _refuse_unless(context: HubContext, *needed: Capability) -> NotAuthorised | None:
+    if any(can(context.principal, capability) for capability in needed):
+        return None
+    return NotAuthorised(
+        reason=f"the {context.principal.role} role cannot decide which child a record is about"
+    )
+
+
+def _reason(reason: str) -> str | InvalidInput:
+    text = reason.strip()
+    if not 1 <= len(text) <= 1000:
+        return InvalidInput((FieldProblem("reason", "give a reason of 1 to 1000 characters"),))
+    return text
+
+
+def _sender(context: HubContext) -> str | None:
+    """Whose records the caller may follow: a system client only what it sent itself."""
+    if can(context.principal, Capability.LINK_RECORDS):
+        return None
+    return sender_of(context.principal.subject)
+
+
+async def source_record(
+    context: HubContext, record_id: str
+) -> tuple[Row, list[Row]] | NotFound | NotAuthorised:
+    """A record, its link and every link and unlink it has had."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
+        return refused
+    found = await linking.record_with_link(context.store, record_id)
+    if not isinstance(found, dict):
+        return found
+    sender = _sender(context)
+    if sender is not None and found.get("recordedBy") != sender:
+        # Another system's record: as if it did not exist.
+        return NotFound(kind="SourceRecord", id=record_id)
+    return found, await linking.link_history(context.store, record_id)
+
+
+async def records_of_child(context: HubContext, child_id: str) -> list[Row]:
+    """A child's early help and education records; none for a child the caller may not see."""
+    return await linking.records_of_child(context.store, context.scope, child_id)
+
+
+async def candidates(
+    context: HubContext, record_id: str
+) -> linking.RecordCandidates | NotFound | NotAuthorised:
+    """A record and the children it may be about, scored, among those the caller may see."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    return await linking.candidates_for_record(context.store, context.scope, record_id)
+
+
+async def suspected_duplicates(
+    context: HubContext, limit: int
+) -> list[linking.SuspectedDuplicate] | NotAuthorised:
+    """Pairs of children who may be one child recorded twice (records officers)."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    return await linking.suspected_duplicates(
+        context.store, context.scope, max(1, min(limit, REVIEW_QUEUE_LIMIT))
+    )
+
+
+async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthorised:
+    """Records waiting for a person, oldest first."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
+        return refused
+    return await linking.review_queue(
+        context.store, max(1, min(limit, REVIEW_QUEUE_LIMIT)), _sender(context)
+    )
+
+
+async def link(
+    context: HubContext, record_id: str, child_id: str, reason: str
+) -> linking.LinkedRecord | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """Link a record to a child by hand (rule MANUAL, with the caller and the reason)."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    checked = _reason(reason)
+    if isinstance(checked, InvalidInput):
+        return checked
+    result = await linking.link_record(context.store, context.scope, record_id, child_id, checked)
+    if isinstance(result, linking.LinkedRecord):
+        await ies.on_linked(context.store, result.record)
+    return result
+
+
+async def link_to_new_child(
+    context: HubContext, record_id: str, reason: str
+) -> linking.LinkedRecord | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A person says the record is about a child the hub has not met (rule NEW_PERSON)."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    checked = _reason(reason)
+    if isinstance(checked, InvalidInput):
+        return checked
+    result = await linking.link_record_to_new_child(
+        context.store, context.scope, record_id, checked
+    )
+    if isinstance(result, linking.LinkedRecord):
+        await ies.on_linked(context.store, result.record)
+    return result
+
+
+async def unlink(
+    context: HubContext, record_id: str, reason: str
+) -> linking.LinkedRecord | NotFound | NotAuthorised | InvalidInput:
+    """Undo a record's link; it goes back to the review queue."""
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+        return refused
+    checked = _reason(reason)
+    if isinstance(checked, InvalidInput):
+        return checked
+    return await linking.unlink_record(context.store, context.scope, record_id, checked)

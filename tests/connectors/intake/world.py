@@ -1,0 +1,130 @@
+"""A tiny world for the intake tests: known children and bulk files written to disk."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graph.cypher import bulk
+
+if TYPE_CHECKING:
+    from graph import GraphStore
+    from hub.settings import Settings
+
+RUBY_NHS = "9434765919"
+
+
+async def add_child(
+    store: GraphStore,
+    child_id: str,
+    given: str,
+    family: str,
+    born: date,
+    *,
+    sex: str = "F",
+    nhs: str | None = None,
+    upn: str | None = None,
+    postcode: str = "SG13 8DE",
+) -> None:
+    """A child the hub already knows, living at `postcode`."""
+    await store.write(
+        bulk.LOAD_FAMILIES,
+        {
+            "rows": [
+                {
+                    "id": f"F-{child_id}",
+                    "name": family,
+                    "address": {
+                        "id": f"A-{child_id}",
+                        "line1": "1 High Street",
+                        "town": "Hertford",
+                        "postcode": postcode,
+                    },
+                }
+            ]
+        },
+    )
+    await store.write(
+        bulk.LOAD_PEOPLE,
+        {
+            "rows": [
+                {
+                    "id": child_id,
+                    "family": f"F-{child_id}",
+                    "address": f"A-{child_id}",
+                    "givenName": given,
+                    "familyName": family,
+                    "dateOfBirth": born,
+                    "sex": sex,
+                    "ethnicity": None,
+                    "nhsNumber": nhs,
+                    "upn": upn,
+                    "householdRole": "CHILD",
+                    "child": True,
+                }
+            ]
+        },
+    )
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """A CSV with the union of the rows' columns (empty cells where a row has none)."""
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any] | str]) -> Path:
+    """JSON Lines; a str row is written as it is (to make a broken line)."""
+    lines = [row if isinstance(row, str) else json.dumps(row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+COUNTS = """
+MATCH (n) WHERE n:SourceRecord OR n:LinkEvent OR n:Child
+RETURN sum(CASE WHEN n:SourceRecord THEN 1 ELSE 0 END) AS records,
+       sum(CASE WHEN n:LinkEvent THEN 1 ELSE 0 END) AS linkEvents,
+       sum(CASE WHEN n:Child THEN 1 ELSE 0 END) AS children
+"""
+
+RECORD = """
+MATCH (r:SourceRecord {key: $key})
+OPTIONAL MATCH (r)-[l:LINKED_TO]->(c:Child)
+RETURN r {.version, .linkState, .details, .startDate, .endDate, .reviewCandidates} AS record,
+       l {.rule, .score, .by} AS link, c.id AS childId
+"""
+
+
+async def counts(store: GraphStore) -> dict[str, int]:
+    rows = await store.read(COUNTS)
+    return {name: int(value or 0) for name, value in rows[0].items()}
+
+
+async def stored(store: GraphStore, key: str) -> dict[str, Any]:
+    rows = await store.read(RECORD, {"key": key})
+    assert rows, key
+    return rows[0]
+
+
+def role_headers(
+    settings: Settings, role: str, subject: str, agency: str = "hertfordshire-cc"
+) -> dict[str, str]:
+    """A bearer token for `role`, as the council's identity provider would issue it."""
+    from auth.tokens import LocalSigningKey, TokenIssuer
+    from hub.app import token_settings
+
+    rules = token_settings(settings)
+    issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
+    return {"Authorization": f"Bearer {issuer.issue(subject, subject, role, agency)}"}
+
+
+def system_client_headers(settings: Settings) -> dict[str, str]:
+    """The Early Help Module's own token: a system client, not a person."""
+    return role_headers(settings, "system_client", "ehm-system", "hertfordshire-ehm")

@@ -1,0 +1,141 @@
+"""One child, one record at the front door: recording a "new" child the hub already knows
+answers with the candidates, and racing contacts never make two children."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from bench import county
+from graph import ConstraintViolation, FalkorDBStore
+from hub.settings import Settings
+from tests.connectors.intake.world import add_child
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+RECORD_CONTACT = """
+mutation ($input: RecordContactInput!) {
+  recordContact(input: $input) {
+    __typename
+    ... on Contact { id childId }
+    ... on PossibleDuplicates { reason hiddenMatches
+      candidates { childId givenName familyName dateOfBirth score rule } }
+    ... on InvalidInput { problems { field rule } }
+  }
+}
+"""
+RUBY = {
+    "givenName": "Ruby",
+    "familyName": "Newman",
+    "dateOfBirth": "2019-05-04",
+    "sex": "F",
+    "nhsNumber": "943 476 5919",
+}
+RACERS = 8
+CHILDREN_WITH_NHS = "MATCH (c:Child {nhsNumber: $nhs}) RETURN count(c) AS children"
+
+
+def _contact(child: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "input": {
+            "receivedDate": "2026-11-27",
+            "source": "SCHOOLS",
+            "summary": "Bruise seen at school",
+            "child": child,
+            **extra,
+        }
+    }
+
+
+@pytest.fixture
+async def demo(store: FalkorDBStore) -> county.County:
+    world = county.generate("tiny", today=date(2026, 11, 2))
+    await county.load(store, world, show_progress=False)
+    return world
+
+
+async def test_the_readme_example_twice_makes_one_child_and_offers_it_the_second_time(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    worker = bearer(settings, "social-worker")
+
+    first = (await graphql(client, worker, RECORD_CONTACT, _contact(RUBY)))["recordContact"]
+    second = (await graphql(client, worker, RECORD_CONTACT, _contact(RUBY)))["recordContact"]
+    confirmed = (
+        await graphql(client, worker, RECORD_CONTACT, _contact(RUBY, confirmNewChild=True))
+    )["recordContact"]
+
+    assert first["__typename"] == "Contact"
+    for answer in (second, confirmed):
+        assert answer["__typename"] == "PossibleDuplicates"
+        assert answer["reason"] == "a child with this NHS_NUMBER is already recorded"
+        assert answer["hiddenMatches"] == 0
+        assert [(c["childId"], c["givenName"], c["rule"]) for c in answer["candidates"]] == [
+            (first["childId"], "Ruby", "NHS_NUMBER")
+        ]
+    assert (await store.read(CHILDREN_WITH_NHS, {"nhs": "9434765919"}))[0]["children"] == 1
+
+
+async def test_racing_contacts_about_one_new_child_make_one_child(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    worker = bearer(settings, "social-worker")
+
+    # Eight at once stays inside the store's connection pool (16) on this engine.
+    answers = await asyncio.gather(
+        *(graphql(client, worker, RECORD_CONTACT, _contact(RUBY)) for _ in range(RACERS))
+    )
+
+    kinds = sorted(answer["recordContact"]["__typename"] for answer in answers)
+    assert kinds == ["Contact"] + ["PossibleDuplicates"] * (RACERS - 1)
+    assert (await store.read(CHILDREN_WITH_NHS, {"nhs": "9434765919"}))[0]["children"] == 1
+
+
+async def test_a_likely_match_without_identifiers_asks_first_and_a_twin_is_confirmed_new(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    worker = bearer(settings, "social-worker")
+    no_numbers = {key: value for key, value in RUBY.items() if key != "nhsNumber"}
+    first = (await graphql(client, worker, RECORD_CONTACT, _contact(no_numbers)))["recordContact"]
+
+    # Day and month swapped, name in capitals: the same Ruby, most likely.
+    again = {**no_numbers, "givenName": "RUBY", "dateOfBirth": "2019-04-05"}
+    asked = (await graphql(client, worker, RECORD_CONTACT, _contact(again)))["recordContact"]
+    # Her twin sister shares everything but her first name: a new child at once.
+    twin = {**no_numbers, "givenName": "Rosa"}
+    sister = (await graphql(client, worker, RECORD_CONTACT, _contact(twin)))["recordContact"]
+    confirmed = (
+        await graphql(client, worker, RECORD_CONTACT, _contact(again, confirmNewChild=True))
+    )["recordContact"]
+
+    assert asked["__typename"] == "PossibleDuplicates"
+    assert [c["childId"] for c in asked["candidates"]] == [first["childId"]]
+    assert asked["candidates"][0]["rule"] == "SCORE"
+    assert sister["__typename"] == "Contact"
+    assert sister["childId"] != first["childId"]
+    assert confirmed["__typename"] == "Contact"
+
+
+async def test_a_match_the_worker_may_not_see_is_counted_not_shown(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    # Known to another team: the worker has no relationship with this child.
+    await add_child(store, "C-ELSEWHERE", "Ruby", "Newman", date(2019, 5, 4), nhs="9434765919")
+    worker = bearer(settings, "social-worker")
+
+    answer = (await graphql(client, worker, RECORD_CONTACT, _contact(RUBY)))["recordContact"]
+
+    assert answer["__typename"] == "PossibleDuplicates"
+    assert (answer["candidates"], answer["hiddenMatches"]) == ([], 1)
+
+
+async def test_the_store_refuses_a_second_child_with_one_nhs_number(store: FalkorDBStore) -> None:
+    await add_child(store, "C-ONE", "Ruby", "Newman", date(2019, 5, 4), nhs="9434765919")
+
+    with pytest.raises(ConstraintViolation):
+        await add_child(store, "C-TWO", "Rubie", "Newman", date(2019, 5, 4), nhs="9434765919")

@@ -1,0 +1,94 @@
+"""`lcs-hub ingest ehm|ies FILE` as its own process, attached to the session's engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph import EmbeddedEngine, FalkorDBStore
+from tests.connectors.intake.world import counts, stored, write_csv
+
+pytestmark = pytest.mark.anyio
+
+LCS_HUB = [sys.executable, "-m", "hub.cli"]
+PROJECT = Path(__file__).resolve().parents[2]
+
+ROW = {
+    "recordType": "EARLY_HELP_EPISODE",
+    "recordId": "EP1",
+    "version": "1",
+    "givenName": "Amir",
+    "familyName": "Haddad",
+    "dateOfBirth": "2017-02-20",
+    "startDate": "2025-09-01",
+}
+
+
+def _ingest(
+    engine: EmbeddedEngine, store: FalkorDBStore, tmp: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "LCS_HUB_VAR_DIR": str(tmp / "var"),
+        "LCS_HUB_GRAPH_URL": f"embedded://{engine.data_dir}",
+        "LCS_HUB_GRAPH_NAME": store.graph_name,
+        "LCS_HUB_GRAPH_APPENDFSYNC": "everysec",
+    }
+    return subprocess.run(
+        [*LCS_HUB, "ingest", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_the_command_reports_each_bad_line_lands_the_rest_and_replays_as_a_no_op(
+    engine: EmbeddedEngine, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "ehm.csv",
+        [ROW, {**ROW, "recordId": "EP2", "dateOfBirth": "20/02/2017"}, {**ROW, "recordId": "EP3"}],
+    )
+    report_path = tmp_path / "report.json"
+
+    first = _ingest(engine, store, tmp_path, "ehm", str(path), "--report", str(report_path))
+
+    assert first.returncode == 1, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("3 rows: 2 created, 0 updated, 0 unchanged, 0 stale, 1 rejected")
+    assert lines[1].startswith("line 3 (EP2): dateOfBirth: ")
+    assert "ehm ehm.csv [" in first.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["created"] == 2
+    assert report["problems"][0]["line"] == 3
+    one = await stored(store, "EHM:EARLY_HELP_EPISODE:EP1")
+    three = await stored(store, "EHM:EARLY_HELP_EPISODE:EP3")
+    assert one["childId"] == three["childId"] is not None
+    assert one["link"]["by"].startswith("cli")
+    before = await counts(store)
+
+    again = _ingest(engine, store, tmp_path, "ehm", str(path))
+
+    assert again.stdout.splitlines()[0].startswith(
+        "3 rows: 0 created, 0 updated, 2 unchanged, 0 stale, 1 rejected"
+    )
+    assert await counts(store) == before
+
+
+async def test_a_file_of_another_format_is_refused_before_anything_is_opened(
+    engine: EmbeddedEngine, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "ies.xlsx"
+    path.write_bytes(b"not a csv")
+
+    result = _ingest(engine, store, tmp_path, "ies", str(path))
+
+    assert result.returncode == 2
+    assert "a bulk file is .csv or .jsonl" in result.stderr

@@ -1,0 +1,118 @@
+"""`POST /ingest/ehm|ies`: integrators push records with a system client's token."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.connectors.intake.world import counts, role_headers, stored, system_client_headers
+from tests.helpers import bearer
+
+pytestmark = pytest.mark.anyio
+
+EPISODE = {
+    "recordType": "EARLY_HELP_EPISODE",
+    "recordId": "EP1",
+    "version": 1,
+    "givenName": "Amir",
+    "familyName": "Haddad",
+    "dateOfBirth": "2017-02-20",
+    "startDate": "2025-09-01",
+}
+JSON_LINES = {"Content-Type": "application/x-ndjson"}
+
+
+def _lines(*rows: dict[str, object] | str) -> str:
+    return "\n".join(row if isinstance(row, str) else json.dumps(row) for row in rows)
+
+
+async def test_a_push_lands_good_records_reports_bad_lines_and_replays_as_a_no_op(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    headers = {**system_client_headers(settings), **JSON_LINES}
+    body = _lines(EPISODE, {**EPISODE, "recordId": "EP2", "version": 0}, "{not json")
+
+    response = await client.post("/ingest/ehm", content=body, headers=headers)
+
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["created"], report["rejected"]) == (1, 2)
+    assert [(p["line"], p["problems"][0]["field"]) for p in report["problems"]] == [
+        (2, "version"),
+        (3, "row"),
+    ]
+    child_id = report["records"][0]["childId"]
+    assert child_id is not None
+    record = await stored(store, "EHM:EARLY_HELP_EPISODE:EP1")
+    assert (record["childId"], record["link"]["by"]) == (child_id, "system:ehm-system")
+    before = await counts(store)
+
+    again = await client.post("/ingest/ehm", content=body, headers=headers)
+
+    assert again.json()["unchanged"] == 1
+    assert await counts(store) == before
+
+
+async def test_csv_and_json_arrays_are_accepted_too(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    csv_body = "recordType,recordId,version,givenName,familyName,dateOfBirth,startDate\n" + (
+        "EARLY_HELP_EPISODE,EP1,1,Amir,Haddad,2017-02-20,2025-09-01\n"
+    )
+    as_csv = await client.post(
+        "/ingest/ehm",
+        content=csv_body,
+        headers={**system_client_headers(settings), "Content-Type": "text/csv"},
+    )
+    as_array = await client.post(
+        "/ingest/ehm",
+        json=[{**EPISODE, "version": 2}],
+        headers=system_client_headers(settings),
+    )
+
+    assert as_csv.json()["created"] == 1
+    assert as_array.json()["updated"] == 1
+    assert (await stored(store, "EHM:EARLY_HELP_EPISODE:EP1"))["record"]["version"] == 2
+
+
+@pytest.mark.parametrize("persona", ["social-worker", "records-officer", "education"])
+async def test_only_a_system_client_may_push(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, persona: str
+) -> None:
+    person = (
+        role_headers(settings, "records_officer", "records-officer")
+        if persona == "records-officer"
+        else bearer(settings, persona)
+    )
+    headers = {**person, **JSON_LINES}
+    response = await client.post("/ingest/ehm", content=_lines(EPISODE), headers=headers)
+
+    assert response.status_code == 403
+    assert (await counts(store))["records"] == 0
+
+
+async def test_no_token_no_push_and_unknown_sources_or_media_types_are_refused(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    anonymous = await client.post("/ingest/ehm", content=_lines(EPISODE), headers=JSON_LINES)
+    elsewhere = await client.post(
+        "/ingest/lcs",
+        content=_lines(EPISODE),
+        headers={**system_client_headers(settings), **JSON_LINES},
+    )
+    as_xml = await client.post(
+        "/ingest/ies",
+        content="<pupil/>",
+        headers={**system_client_headers(settings), "Content-Type": "application/xml"},
+    )
+    not_an_array = await client.post(
+        "/ingest/ies", json={"recordType": "PUPIL"}, headers=system_client_headers(settings)
+    )
+
+    assert (anonymous.status_code, elsewhere.status_code) == (401, 404)
+    assert (as_xml.status_code, not_an_array.status_code) == (415, 400)
+    assert (await counts(store))["records"] == 0

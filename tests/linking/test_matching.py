@@ -1,0 +1,110 @@
+"""The scoring rules one by one, on hand-made children."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from workflow.matching import (
+    Candidate,
+    Decision,
+    Level,
+    PersonDetails,
+    Rule,
+    compare_birth_dates,
+    compare_names,
+    decide,
+)
+
+RUBY = PersonDetails(
+    given_name="Ruby",
+    family_name="Newman",
+    date_of_birth=date(2019, 5, 4),
+    sex="F",
+    postcode="SG13 8DE",
+)
+
+
+def known(child_id: str, details: PersonDetails, nhs: str | None = None) -> Candidate:
+    return Candidate(
+        child_id=child_id,
+        details=details,
+        nhs_numbers=frozenset({nhs} if nhs else set()),
+        postcodes=frozenset({details.postcode} if details.postcode else set()),
+    )
+
+
+def test_names_agree_through_accents_hyphens_typos_and_transliteration() -> None:
+    assert compare_names("Fernández", "FERNANDEZ") is Level.EXACT
+    assert compare_names("Smith-Jones", "Smith") is Level.PART
+    assert compare_names("Charlotte", "Charlote") is Level.TYPO
+    assert compare_names("Yusuf", "Yousef") is Level.PHONETIC
+    assert compare_names("Oliver", "Amelia") is Level.DIFFERENT
+    assert compare_names(None, "Amelia") is Level.MISSING
+
+
+def test_birth_dates_agree_with_day_and_month_swapped() -> None:
+    assert compare_birth_dates(date(2019, 5, 4), date(2019, 4, 5)) is Level.SWAPPED
+    assert compare_birth_dates(date(2019, 5, 4), date(2019, 5, 4)) is Level.EXACT
+    assert compare_birth_dates(date(2019, 5, 4), date(2018, 5, 4)) is Level.TYPO
+    assert compare_birth_dates(date(2019, 5, 4), date(2012, 11, 23)) is Level.DIFFERENT
+
+
+def test_an_exact_match_links_and_a_swapped_birth_date_too() -> None:
+    assert decide(RUBY, [known("C1", RUBY)]).decision is Decision.AUTO_LINK
+    swapped = PersonDetails(**{**_fields(RUBY), "date_of_birth": date(2019, 4, 5)})
+    assert decide(swapped, [known("C1", RUBY)]).decision is Decision.AUTO_LINK
+
+
+def test_a_twin_whose_name_only_sounds_alike_goes_to_a_person() -> None:
+    jack = PersonDetails(**{**_fields(RUBY), "given_name": "Jack", "sex": "M"})
+    jake = PersonDetails(**{**_fields(RUBY), "given_name": "Jake", "sex": "M"})
+    match = decide(jake, [known("C1", jack)])
+    assert match.decision is Decision.REVIEW
+
+
+def test_a_twin_with_another_name_is_a_new_person() -> None:
+    amber = PersonDetails(**{**_fields(RUBY), "given_name": "Amber"})
+    assert decide(amber, [known("C1", RUBY)]).decision is Decision.NEW_PERSON
+
+
+def test_two_close_candidates_go_to_review_not_to_the_higher() -> None:
+    rubi = PersonDetails(**{**_fields(RUBY), "given_name": "Rubi"})
+    match = decide(RUBY, [known("C1", RUBY), known("C2", rubi)])
+    assert match.decision is Decision.REVIEW
+    assert [found.child_id for found in match.candidates] == ["C1", "C2"]
+
+
+def test_the_same_nhs_number_links_unless_name_and_birth_both_differ() -> None:
+    with_nhs = PersonDetails(**{**_fields(RUBY), "nhs_number": "9434765919"})
+    renamed = PersonDetails(**{**_fields(with_nhs), "family_name": "Okafor"})
+    match = decide(renamed, [known("C1", RUBY, nhs="9434765919")])
+    assert (match.decision, match.best and match.best.rule) == (
+        Decision.AUTO_LINK,
+        Rule.NHS_NUMBER,
+    )
+    stranger = PersonDetails(
+        given_name="Tom",
+        family_name="Hall",
+        date_of_birth=date(2011, 1, 30),
+        nhs_number="9434765919",
+    )
+    assert decide(stranger, [known("C1", RUBY, nhs="9434765919")]).decision is Decision.REVIEW
+
+
+def test_a_twin_s_nhs_number_on_a_record_goes_to_a_person() -> None:
+    amber = PersonDetails(**{**_fields(RUBY), "given_name": "Amber", "nhs_number": "9434765919"})
+    match = decide(amber, [known("C1", RUBY, nhs="9434765919")])
+    assert (match.decision, match.reason) == (
+        Decision.REVIEW,
+        "same NHS_NUMBER, but the rest of the record differs",
+    )
+
+
+def test_different_nhs_numbers_are_different_children() -> None:
+    with_nhs = PersonDetails(**{**_fields(RUBY), "nhs_number": "9434765870"})
+    match = decide(with_nhs, [known("C1", RUBY, nhs="9434765919")])
+    assert match.decision is Decision.NEW_PERSON
+
+
+def _fields(details: PersonDetails) -> dict[str, object]:
+    return {name: getattr(details, name) for name in details.__slots__}  # type: ignore[attr-defined]

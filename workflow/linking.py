@@ -1,0 +1,377 @@
+"""Finding the child a record is about, and linking or unlinking it by hand.
+
+The front door, the EHM and IES intake and the records officers' review queue all find
+candidates the same way (graph/cypher/linking.py) and decide with `workflow.matching`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from graph import ConstraintViolation
+from graph.cypher import linking as statements
+from workflow.ids import new_child_id, new_id
+from workflow.matching import (
+    REVIEW_THRESHOLD,
+    Candidate,
+    Decision,
+    Match,
+    PersonDetails,
+    Rule,
+    Score,
+    decide,
+    name_parts,
+    score,
+)
+from workflow.outcomes import NotFound, TransitionRefused
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+
+def _birth_dates(born: date | None) -> list[date]:
+    if born is None:
+        return []
+    dates = [born]
+    if born.day <= 12 and born.day != born.month:
+        dates.append(born.replace(month=born.day, day=born.month))
+    return dates
+
+
+def _family_name_keys(family_name: str | None) -> list[str]:
+    """The spellings a family name may be stored under (names are kept exactly as given)."""
+    if not family_name:
+        return []
+    whole = family_name.strip()
+    keys = {whole, whole.title(), whole.upper(), whole.lower()}
+    keys.update(part.title() for part in name_parts(whole))
+    return sorted(keys)
+
+
+def _candidate(row: Row) -> Candidate:
+    child = row["child"]
+    linked = row["linked"]
+    return Candidate(
+        child_id=row["id"],
+        details=PersonDetails(
+            given_name=child.get("givenName"),
+            family_name=child.get("familyName"),
+            date_of_birth=child.get("dateOfBirth"),
+            sex=child.get("sex"),
+            nhs_number=child.get("nhsNumber"),
+            upn=child.get("upn"),
+        ),
+        nhs_numbers=frozenset(
+            n for n in [child.get("nhsNumber"), *(r.get("nhsNumber") for r in linked)] if n
+        ),
+        upns=frozenset(u for u in [child.get("upn"), *(r.get("upn") for r in linked)] if u),
+        postcodes=frozenset(
+            p for p in [*row["addressPostcodes"], *(r.get("postcode") for r in linked)] if p
+        ),
+    )
+
+
+async def find_candidates(
+    store: GraphStore, details: PersonDetails, scope: AccessScope | None = None
+) -> list[Candidate]:
+    """Children who might be the person `details` describes.
+
+    Args:
+        scope: whose eyes the candidates are for; None when the system matches (a
+            restricted child must still be found, or a second record of them is made).
+    """
+    ids = await store.read(
+        statements.CANDIDATE_IDS,
+        {
+            "nhsNumber": details.nhs_number,
+            "upn": details.upn,
+            "birthDates": _birth_dates(details.date_of_birth),
+            "familyNames": _family_name_keys(details.family_name),
+        },
+    )
+    if not ids:
+        return []
+    found = sorted({row["id"] for row in ids})
+    if scope is None:
+        rows = await store.read(statements.CANDIDATES, {"ids": found})
+    else:
+        rows = await store.read(statements.VISIBLE_CANDIDATES, {**scope.params(), "ids": found})
+    return [_candidate(row) for row in rows]
+
+
+async def match_person(store: GraphStore, details: PersonDetails) -> Match:
+    """Decide whether `details` is a child the hub knows: auto-link, review or new person."""
+    return decide(details, await find_candidates(store, details))
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedRecord:
+    """A record after a person linked or unlinked it."""
+
+    record: Row
+    child_id: str
+
+
+def record_row(row: Row) -> Row:
+    """A stored record with its details parsed back from JSON text."""
+    details = row.get("details")
+    return {**row, "details": json.loads(details) if details else {}}
+
+
+async def link_record(
+    store: GraphStore, scope: AccessScope, record_id: str, child_id: str, reason: str
+) -> LinkedRecord | NotFound | TransitionRefused:
+    """Link an unlinked record to a child the caller may see (rule MANUAL), audited."""
+    current = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+    if not current:
+        return NotFound(kind="SourceRecord", id=record_id)
+    if current[0]["link"] is not None:
+        return _already_linked("the record is already linked to a child; unlink it first")
+    details = record_row(current[0]["record"])
+    scored = decide(_person(details), await find_candidates(store, _person(details)))
+    child_score = next(
+        (found.score for found in scored.candidates if found.child_id == child_id), None
+    )
+    rows = await store.write(
+        statements.LINK_RECORD,
+        {
+            **scope.params(),
+            "recordId": record_id,
+            "childId": child_id,
+            "eventId": new_id(),
+            "score": child_score,
+            "reason": reason,
+        },
+    )
+    if not rows:
+        # Either the child is not one the caller may see, or a racing link got there first.
+        again = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+        if again and again[0]["link"] is not None:
+            return _already_linked("the record was linked by somebody else meanwhile")
+        return NotFound(kind="Child", id=child_id)
+    return await _after_change(store, record_id, rows[0]["childId"])
+
+
+async def link_record_to_new_child(
+    store: GraphStore, scope: AccessScope, record_id: str, reason: str
+) -> LinkedRecord | NotFound | TransitionRefused:
+    """A person says the record is about a child the hub has not met: create and link."""
+    current = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+    if not current:
+        return NotFound(kind="SourceRecord", id=record_id)
+    if current[0]["link"] is not None:
+        return _already_linked("the record is already linked to a child; unlink it first")
+    try:
+        rows = await store.write(
+            statements.LINK_RECORD_TO_NEW_CHILD,
+            {
+                **scope.params(),
+                "recordId": record_id,
+                "childId": new_child_id(),
+                "eventId": new_id(),
+                "reason": reason,
+            },
+        )
+    except ConstraintViolation:
+        return _already_linked(
+            "a child with this record's NHS number is already recorded; link the record to them"
+        )
+    if not rows:
+        return _already_linked("the record was linked by somebody else meanwhile")
+    return await _after_change(store, record_id, rows[0]["childId"])
+
+
+def _already_linked(reason: str) -> TransitionRefused:
+    return TransitionRefused(current_state="LINKED", allowed=("unlinkSourceRecord",), reason=reason)
+
+
+async def _after_change(store: GraphStore, record_id: str, child_id: str) -> LinkedRecord:
+    found = await record_with_link(store, record_id)
+    # The record was just written; it is there (records are never deleted).
+    assert not isinstance(found, NotFound)
+    return LinkedRecord(record=found, child_id=child_id)
+
+
+async def unlink_record(
+    store: GraphStore, scope: AccessScope, record_id: str, reason: str
+) -> LinkedRecord | NotFound:
+    """Undo a record's link (back to the review queue); the link's history is kept."""
+    rows = await store.write(
+        statements.UNLINK_RECORD,
+        {**scope.params(), "recordId": record_id, "eventId": new_id(), "reason": reason},
+    )
+    if not rows:
+        return NotFound(kind="LinkedRecord", id=record_id)
+    return await _after_change(store, record_id, rows[0]["childId"])
+
+
+def _person(record: Row) -> PersonDetails:
+    return PersonDetails(
+        given_name=record.get("givenName"),
+        family_name=record.get("familyName"),
+        date_of_birth=record.get("dateOfBirth"),
+        sex=record.get("sex"),
+        postcode=record.get("postcode"),
+        nhs_number=record.get("nhsNumber"),
+        upn=record.get("upn"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCandidates:
+    """A record, what matching decides for it, and who each candidate child is."""
+
+    record: Row
+    match: Match
+    children: dict[str, PersonDetails]
+
+
+async def candidates_for_record(
+    store: GraphStore, scope: AccessScope, record_id: str
+) -> RecordCandidates | NotFound:
+    """A record and its scored candidates among the children the caller may see."""
+    found = await record_with_link(store, record_id)
+    if isinstance(found, NotFound):
+        return found
+    person = _person(found)
+    candidates = await find_candidates(store, person, scope)
+    return RecordCandidates(
+        record=found,
+        match=decide(person, candidates),
+        children={candidate.child_id: candidate.details for candidate in candidates},
+    )
+
+
+async def record_with_link(store: GraphStore, record_id: str) -> Row | NotFound:
+    """A record with its current link (None when it has none)."""
+    rows = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+    if not rows:
+        return NotFound(kind="SourceRecord", id=record_id)
+    return {**record_row(rows[0]["record"]), "link": rows[0]["link"]}
+
+
+async def review_queue(store: GraphStore, limit: int, recorded_by: str | None = None) -> list[Row]:
+    """Records waiting for a person to say which child they are about, oldest first.
+
+    Args:
+        recorded_by: only the records last sent by this sender (None: every record).
+    """
+    rows = await store.read(statements.REVIEW_QUEUE, {"limit": limit, "recordedBy": recorded_by})
+    return [record_row(row["record"]) for row in rows]
+
+
+async def records_of_child(store: GraphStore, scope: AccessScope, child_id: str) -> list[Row]:
+    """The EHM and IES records linked to a child the caller may see, latest first."""
+    rows = await store.read(statements.RECORDS_OF, {**scope.params(), "ids": [child_id]})
+    return [
+        {**record_row(row["record"]), "link": {**row["link"], "childId": row["childId"]}}
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectedDuplicate:
+    """Two children who may be one child recorded twice, and why."""
+
+    first: Row
+    second: Row
+    score: Score
+
+
+async def suspected_duplicates(
+    store: GraphStore, scope: AccessScope, limit: int
+) -> list[SuspectedDuplicate]:
+    """Pairs of visible children the matcher would not tell apart without a person.
+
+    Pairs are looked for among children born on the same day (or with day and month
+    swapped); the strongest first.
+    """
+    found: list[SuspectedDuplicate] = []
+    for group in await store.read(statements.BIRTH_DATE_GROUPS, scope.params()):
+        children = group["children"]
+        for index, first in enumerate(children):
+            for second in children[index + 1 :]:
+                pair = score(_person(first), _as_candidate(second))
+                if pair.rule is not Rule.SCORE or pair.score >= REVIEW_THRESHOLD:
+                    found.append(SuspectedDuplicate(first, second, pair))
+    found.sort(key=lambda pair: (pair.score.rule is Rule.SCORE, -pair.score.score))
+    return found[:limit]
+
+
+def _as_candidate(child: Row) -> Candidate:
+    return Candidate(
+        child_id=child["id"],
+        details=_person(child),
+        nhs_numbers=frozenset({child["nhsNumber"]} if child.get("nhsNumber") else set()),
+        upns=frozenset({child["upn"]} if child.get("upn") else set()),
+    )
+
+
+async def link_history(store: GraphStore, record_id: str) -> list[Row]:
+    """Every link and unlink of a record, oldest first."""
+    rows = await store.read(statements.LINK_HISTORY, {"recordId": record_id})
+    return [row["event"] for row in rows]
+
+
+def details_json(details: dict[str, Any]) -> str:
+    """A record's kind-specific details as the JSON text the graph keeps."""
+    return json.dumps(details, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True, slots=True)
+class PossibleDuplicates:
+    """The hub may already know this child: nothing was created.
+
+    `candidates` are those the caller may see (best first); `hidden` counts the others, so a
+    worker learns to ask rather than make a second record of a child they cannot see.
+    """
+
+    candidates: tuple[Row, ...]
+    hidden: int
+    reason: str
+
+
+async def duplicates_of(
+    store: GraphStore, scope: AccessScope, details: PersonDetails, *, confirmed: bool
+) -> PossibleDuplicates | None:
+    """Children a new child may already be, or None when recording them as new is safe.
+
+    Args:
+        confirmed: the worker has seen the scored candidates and says this is somebody
+            else; an NHS number or UPN already on a child still refuses (one child, one
+            record).
+    """
+    # The system looks through every record: a restricted child must not get a twin.
+    match = decide(details, await find_candidates(store, details))
+    by_identifier = [found for found in match.candidates if found.rule is not Rule.SCORE]
+    if by_identifier:
+        strong = by_identifier
+        reason = f"a child with this {by_identifier[0].rule.value} is already recorded"
+    elif confirmed or details.date_of_birth is None or match.decision is Decision.NEW_PERSON:
+        # An unborn child has no birth date to tell siblings apart: identifiers only.
+        return None
+    else:
+        strong = [found for found in match.candidates if found.score >= REVIEW_THRESHOLD]
+        reason = "children with these details are already recorded; confirm it is nobody of them"
+    visible = await store.read(
+        statements.VISIBLE_CANDIDATES,
+        {**scope.params(), "ids": [found.child_id for found in strong]},
+    )
+    shown = {row["id"]: row for row in visible}
+    candidates = tuple(
+        {
+            **shown[found.child_id]["child"],
+            "id": found.child_id,
+            "score": found.score,
+            "rule": found.rule.value,
+        }
+        for found in strong
+        if found.child_id in shown
+    )
+    return PossibleDuplicates(
+        candidates=candidates, hidden=len(strong) - len(candidates), reason=reason
+    )

@@ -1,0 +1,327 @@
+"""Is this record about that child? Scoring a person's details against a known child.
+
+One child, one record: linking the wrong child is as dangerous as failing to link, so
+the rules lean to a person reading the evidence (the review queue) whenever it is thin.
+
+- Deterministic: the same NHS number or UPN links, unless the rest of the record says
+  it is somebody else (a twin's or sibling's number typed onto the record is a known error:
+  the first name then differs).
+- Otherwise a Fellegi-Sunter style score: each field's agreement level adds a weight
+  (log2 of how much likelier that agreement is between records of one child than of two).
+  Names are compared after folding accents, case, hyphens and spaces, then by
+  Damerau-Levenshtein distance and Jaro-Winkler similarity (rapidfuzz) and by phonetic
+  codes (Metaphone and NYSIIS, from jellyfish) for transliterations (Mohammed/Muhammad,
+  Aleksandr/Alexander). Dates of birth also agree with day and month swapped.
+- Auto-link needs more than a score: the first names agree exactly (twins share
+  everything else), the date of birth agrees, and no other candidate comes close.
+
+rapidfuzz and jellyfish are small, maintained, compiled, offline libraries; splink would
+bring DuckDB and an estimation step this hub does not need at a few candidates per record.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import jellyfish
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+# Scores at or above AUTO_LINK may link without a person; REVIEW and above go to the
+# review queue; below REVIEW the record is about somebody the hub has not met.
+AUTO_LINK_THRESHOLD = 16.0
+REVIEW_THRESHOLD = 8.0
+# The best candidate must beat the next by this much to be linked automatically.
+AUTO_LINK_MARGIN = 6.0
+
+
+class Level(enum.StrEnum):
+    """How well one field agrees, from best to worst."""
+
+    EXACT = "EXACT"
+    PART = "PART"  # one name is a part of the other (hyphenated, double-barrelled, middle)
+    SWAPPED = "SWAPPED"  # a date with day and month swapped
+    TYPO = "TYPO"  # one or two keystrokes apart
+    PHONETIC = "PHONETIC"  # sounds the same (transliteration, spelling variants)
+    PARTIAL = "PARTIAL"  # similar, but weakly
+    DIFFERENT = "DIFFERENT"
+    MISSING = "MISSING"  # one side does not know
+
+
+class Rule(enum.StrEnum):
+    """How a link was, or would be, made."""
+
+    NHS_NUMBER = "NHS_NUMBER"
+    UPN = "UPN"
+    SCORE = "SCORE"
+    MANUAL = "MANUAL"
+
+
+class Decision(enum.StrEnum):
+    """What happens to a record after matching."""
+
+    AUTO_LINK = "AUTO_LINK"
+    REVIEW = "REVIEW"
+    NEW_PERSON = "NEW_PERSON"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    """What a record says about who it is about. Every field may be missing."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    date_of_birth: date | None = None
+    sex: str | None = None
+    postcode: str | None = None
+    nhs_number: str | None = None
+    upn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A child the hub knows, with every identifier and postcode it has seen for them."""
+
+    child_id: str
+    details: PersonDetails
+    nhs_numbers: frozenset[str] = frozenset()
+    upns: frozenset[str] = frozenset()
+    postcodes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """One candidate's score and the agreement levels behind it."""
+
+    child_id: str
+    score: float
+    rule: Rule
+    levels: dict[str, Level] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The decision for one record and the scored candidates it was made from."""
+
+    decision: Decision
+    candidates: tuple[Score, ...]
+    reason: str
+
+    @property
+    def best(self) -> Score | None:
+        return self.candidates[0] if self.candidates else None
+
+
+# log2 weights per level. Family names change (adoption, a parent's new partner) far
+# more often than first names or birth dates, so their disagreement costs less.
+_GIVEN = {
+    Level.EXACT: 6.0,
+    Level.PART: 5.0,
+    Level.TYPO: 3.5,
+    Level.PHONETIC: 3.0,
+    Level.PARTIAL: 0.5,
+    Level.DIFFERENT: -8.0,
+}
+_FAMILY = {
+    Level.EXACT: 5.0,
+    Level.PART: 4.0,
+    Level.TYPO: 3.0,
+    Level.PHONETIC: 2.5,
+    Level.PARTIAL: 0.5,
+    Level.DIFFERENT: -2.0,
+}
+_BIRTH = {
+    Level.EXACT: 7.0,
+    Level.SWAPPED: 5.0,
+    Level.TYPO: 1.0,
+    Level.DIFFERENT: -9.0,
+}
+_SEX = {Level.EXACT: 0.5, Level.DIFFERENT: -3.0}
+_POSTCODE = {Level.EXACT: 3.0, Level.PARTIAL: 1.0, Level.DIFFERENT: -0.5}
+# Two different verified identifiers are two different people (both carry check digits).
+_IDENTIFIER_CONFLICT = -20.0
+
+
+def fold(name: str | None) -> str:
+    """A name without accents, case, punctuation or spaces: how names are compared."""
+    if not name:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if ch.isalpha() and ch.isascii()).lower()
+
+
+def name_parts(name: str | None) -> list[str]:
+    """The parts of a hyphenated, double-barrelled or multi-word name, folded."""
+    if not name:
+        return []
+    spaced = name.replace("-", " ").replace("'", " ").replace(".", " ")
+    return [part for part in (fold(word) for word in spaced.split()) if part]
+
+
+def _sounds_alike(left: str, right: str) -> bool:
+    return jellyfish.metaphone(left) == jellyfish.metaphone(right) or (
+        jellyfish.nysiis(left) == jellyfish.nysiis(right)
+    )
+
+
+def compare_names(left: str | None, right: str | None) -> Level:
+    """How well two names agree."""
+    a, b = fold(left), fold(right)
+    if not a or not b:
+        return Level.MISSING
+    if a == b:
+        return Level.EXACT
+    parts_a, parts_b = set(name_parts(left)), set(name_parts(right))
+    if parts_a & parts_b and (parts_a <= parts_b or parts_b <= parts_a):
+        return Level.PART
+    distance = DamerauLevenshtein.distance(a, b)
+    similarity = JaroWinkler.similarity(a, b)
+    # One keystroke in a short name, two in a long one; short names differing by one
+    # letter are often different names, so Jaro-Winkler must agree as well.
+    if (distance == 1 and min(len(a), len(b)) >= 4 and similarity >= 0.9) or (
+        distance == 2 and min(len(a), len(b)) >= 8
+    ):
+        return Level.TYPO
+    if _sounds_alike(a, b):
+        return Level.PHONETIC
+    if similarity >= 0.88:
+        return Level.PARTIAL
+    return Level.DIFFERENT
+
+
+def compare_birth_dates(left: date | None, right: date | None) -> Level:
+    """How well two dates of birth agree (day and month swapped is a common slip)."""
+    if left is None or right is None:
+        return Level.MISSING
+    if left == right:
+        return Level.EXACT
+    if left.year == right.year and left.day == right.month and left.month == right.day:
+        return Level.SWAPPED
+    if DamerauLevenshtein.distance(left.isoformat(), right.isoformat()) == 1:
+        return Level.TYPO
+    return Level.DIFFERENT
+
+
+def normalise_postcode(postcode: str | None) -> str:
+    """A postcode in capitals without spaces, for comparison."""
+    return "".join((postcode or "").split()).upper()
+
+
+def _outward(postcode: str) -> str:
+    # The inward code is always three characters: what is left is the district.
+    return postcode[:-3]
+
+
+def compare_postcodes(left: str | None, right: frozenset[str]) -> Level:
+    """How a record's postcode agrees with any postcode a child has been known at."""
+    mine = normalise_postcode(left)
+    known = {normalise_postcode(p) for p in right} - {""}
+    if not mine or not known:
+        return Level.MISSING
+    if mine in known:
+        return Level.EXACT
+    if len(mine) > 3 and _outward(mine) in {_outward(p) for p in known if len(p) > 3}:
+        return Level.PARTIAL
+    return Level.DIFFERENT
+
+
+def _compare_sex(left: str | None, right: str | None) -> Level:
+    # U (not known) says nothing either way.
+    if left in (None, "", "U") or right in (None, "", "U"):
+        return Level.MISSING
+    return Level.EXACT if left == right else Level.DIFFERENT
+
+
+def _identifier(mine: str | None, theirs: frozenset[str]) -> Level:
+    if not mine or not theirs:
+        return Level.MISSING
+    return Level.EXACT if mine in theirs else Level.DIFFERENT
+
+
+def score(record: PersonDetails, candidate: Candidate) -> Score:
+    """Score one candidate against a record's details."""
+    child = candidate.details
+    levels = {
+        "givenName": compare_names(record.given_name, child.given_name),
+        "familyName": compare_names(record.family_name, child.family_name),
+        "dateOfBirth": compare_birth_dates(record.date_of_birth, child.date_of_birth),
+        "sex": _compare_sex(record.sex, child.sex),
+        "postcode": compare_postcodes(record.postcode, candidate.postcodes),
+        "nhsNumber": _identifier(record.nhs_number, candidate.nhs_numbers),
+        "upn": _identifier(record.upn, candidate.upns),
+    }
+    total = (
+        _GIVEN.get(levels["givenName"], 0.0)
+        + _FAMILY.get(levels["familyName"], 0.0)
+        + _BIRTH.get(levels["dateOfBirth"], 0.0)
+        + _SEX.get(levels["sex"], 0.0)
+        + _POSTCODE.get(levels["postcode"], 0.0)
+    )
+    if Level.DIFFERENT in (levels["nhsNumber"], levels["upn"]):
+        total += _IDENTIFIER_CONFLICT
+    rule = Rule.SCORE
+    if levels["nhsNumber"] is Level.EXACT:
+        rule = Rule.NHS_NUMBER
+    elif levels["upn"] is Level.EXACT:
+        rule = Rule.UPN
+    return Score(child_id=candidate.child_id, score=round(total, 2), rule=rule, levels=levels)
+
+
+def _identifier_is_plausible(found: Score) -> bool:
+    """An identifier match links only if the rest of the record does not say otherwise.
+
+    A twin's or a sibling's number typed onto a record is the error to catch: their first
+    name differs. Family names change, and a birth date may be mistyped, but not both.
+    """
+    levels = found.levels
+    if Level.DIFFERENT in (levels["nhsNumber"], levels["upn"]):
+        return False  # one identifier agrees and the other does not
+    if levels["givenName"] is Level.DIFFERENT:
+        return False
+    return not (
+        levels["dateOfBirth"] is Level.DIFFERENT and levels["familyName"] is Level.DIFFERENT
+    )
+
+
+def _strong_enough(found: Score) -> bool:
+    # Twins share a family name, a birth date, a postcode and often a first name that
+    # sounds alike: only an exactly agreeing first name may link without a person.
+    return (
+        found.score >= AUTO_LINK_THRESHOLD
+        and found.levels["givenName"] in (Level.EXACT, Level.PART)
+        and found.levels["dateOfBirth"] in (Level.EXACT, Level.SWAPPED)
+    )
+
+
+def decide(record: PersonDetails, candidates: Sequence[Candidate]) -> Match:
+    """Score every candidate and decide: auto-link, review, or a new person."""
+    scored = sorted(
+        (score(record, candidate) for candidate in candidates),
+        key=lambda found: (found.rule is Rule.SCORE, -found.score, found.child_id),
+    )
+    by_identifier = [found for found in scored if found.rule is not Rule.SCORE]
+    if by_identifier:
+        if len({found.child_id for found in by_identifier}) > 1:
+            return Match(Decision.REVIEW, tuple(scored), "the identifier is on several children")
+        found = by_identifier[0]
+        if _identifier_is_plausible(found):
+            return Match(Decision.AUTO_LINK, tuple(scored), f"same {found.rule.value}")
+        return Match(
+            Decision.REVIEW,
+            tuple(scored),
+            f"same {found.rule.value}, but the rest of the record differs",
+        )
+    scored.sort(key=lambda found: (-found.score, found.child_id))
+    likely = [found for found in scored if found.score >= REVIEW_THRESHOLD]
+    if not likely:
+        return Match(Decision.NEW_PERSON, tuple(scored), "no candidate scores high enough")
+    best = likely[0]
+    runner_up = likely[1].score if len(likely) > 1 else None
+    if _strong_enough(best) and (runner_up is None or best.score - runner_up >= AUTO_LINK_MARGIN):
+        return Match(Decision.AUTO_LINK, tuple(scored), "names and date of birth agree")
+    if runner_up is not None:
+        return Match(Decision.REVIEW, tuple(scored), "several children are close")
+    return Match(Decision.REVIEW, tuple(scored), "a likely match a person should confirm")
