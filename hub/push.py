@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from starlette.responses import JSONResponse
 
+from auth.authority import principal_on_record
 from auth.capabilities import Capability, can
 from connectors import ehm, ies
 from connectors.intake import FileFormat, ingest, json_row, parse_lines, sender_of
@@ -54,6 +55,9 @@ def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | In
 async def push_records(request: Request) -> Response:
     """Take a batch of records in from the source the path names."""
     principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None:
+        # A system client is registered like staff: its role comes from the record.
+        principal = await principal_on_record(request.app.state.hub.store, principal)
     if principal is None or not can(principal, Capability.INGEST_RECORDS):
         return _refuse(403, "only a system client may push records")
     source = SOURCES.get(request.path_params["source"])

@@ -33,7 +33,7 @@ def _lines(*rows: dict[str, object] | str) -> str:
 async def test_a_push_lands_good_records_reports_bad_lines_and_replays_as_a_no_op(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
 ) -> None:
-    headers = {**system_client_headers(settings), **JSON_LINES}
+    headers = {**await system_client_headers(store, settings), **JSON_LINES}
     body = _lines(EPISODE, {**EPISODE, "recordId": "EP2", "version": 0}, "{not json")
 
     response = await client.post("/ingest/ehm", content=body, headers=headers)
@@ -66,12 +66,12 @@ async def test_csv_and_json_arrays_are_accepted_too(
     as_csv = await client.post(
         "/ingest/ehm",
         content=csv_body,
-        headers={**system_client_headers(settings), "Content-Type": "text/csv"},
+        headers={**await system_client_headers(store, settings), "Content-Type": "text/csv"},
     )
     as_array = await client.post(
         "/ingest/ehm",
         json=[{**EPISODE, "version": 2}],
-        headers=system_client_headers(settings),
+        headers=await system_client_headers(store, settings),
     )
 
     assert as_csv.json()["created"] == 1
@@ -84,7 +84,7 @@ async def test_only_a_system_client_may_push(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, persona: str
 ) -> None:
     person = (
-        role_headers(settings, "records_officer", "records-officer")
+        await role_headers(store, settings, "records_officer", "records-officer")
         if persona == "records-officer"
         else bearer(settings, persona)
     )
@@ -102,15 +102,17 @@ async def test_no_token_no_push_and_unknown_sources_or_media_types_are_refused(
     elsewhere = await client.post(
         "/ingest/lcs",
         content=_lines(EPISODE),
-        headers={**system_client_headers(settings), **JSON_LINES},
+        headers={**await system_client_headers(store, settings), **JSON_LINES},
     )
     as_xml = await client.post(
         "/ingest/ies",
         content="<pupil/>",
-        headers={**system_client_headers(settings), "Content-Type": "application/xml"},
+        headers={**await system_client_headers(store, settings), "Content-Type": "application/xml"},
     )
     not_an_array = await client.post(
-        "/ingest/ies", json={"recordType": "PUPIL"}, headers=system_client_headers(settings)
+        "/ingest/ies",
+        json={"recordType": "PUPIL"},
+        headers=await system_client_headers(store, settings),
     )
 
     assert (anonymous.status_code, elsewhere.status_code) == (401, 404)

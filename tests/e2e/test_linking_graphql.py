@@ -67,7 +67,7 @@ async def test_a_records_officer_reviews_links_and_undoes_a_link(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
 ) -> None:
     await _world(store)
-    officer = role_headers(settings, "records_officer", "records-officer-1")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
 
     queue = (await graphql(client, officer, QUEUE))["linkReviewQueue"]
     assert [r["recordId"] for r in queue["records"]] == ["EP1"]
@@ -125,9 +125,9 @@ async def test_who_may_see_candidates_and_decide(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
 ) -> None:
     await _world(store)
-    officer = role_headers(settings, "records_officer", "records-officer-1")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
     record_id = (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"][0]["id"]
-    system = system_client_headers(settings)
+    system = await system_client_headers(store, settings)
     worker = bearer(settings, "social-worker")
 
     # A system client follows what it sent, but is never shown a child.
@@ -138,7 +138,7 @@ async def test_who_may_see_candidates_and_decide(
     own = (await graphql(client, system, RECORD, {"id": record_id}))["sourceRecord"]
     assert (own["recordId"], own["details"]) == ("EP1", [])
     # Another system sees nothing of it.
-    other = role_headers(settings, "system_client", "ies-system", "hertfordshire-ies")
+    other = await role_headers(store, settings, "system_client", "ies-system", "hertfordshire-ies")
     assert (await graphql(client, other, QUEUE))["linkReviewQueue"]["records"] == []
     theirs = (await graphql(client, other, RECORD, {"id": record_id}))["sourceRecord"]
     assert theirs == {"__typename": "NotFound", "kind": "SourceRecord"}
@@ -179,7 +179,7 @@ async def test_a_child_s_early_help_records_show_only_through_a_relationship(
     await add_child(store, "C-RUBY", "Ruby", "Newman", date(2019, 5, 4))
     ruby = {**JAKE, "givenName": "Ruby", "sex": "F"}
     await ingest(store, [(1, ruby)], ehm.SOURCE, by="system:ehm-system")
-    officer = role_headers(settings, "records_officer", "records-officer-1")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
 
     seen = await graphql(client, officer, CHILD_RECORDS, {"child": "C-RUBY"})
     hidden = await graphql(
@@ -212,7 +212,7 @@ async def test_a_person_decides_a_record_is_about_a_child_the_hub_has_not_met(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
 ) -> None:
     await _world(store)
-    officer = role_headers(settings, "records_officer", "records-officer-1")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
     record_id = (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"][0]["id"]
 
     created = (await graphql(client, officer, TO_NEW, {"id": record_id, "reason": "Jack's twin"}))[
@@ -237,7 +237,7 @@ async def test_a_new_child_is_refused_when_the_nhs_number_is_already_on_a_child(
     # Another child's NHS number on a record about somebody else: it waits for a person.
     stranger = {**JAKE, "givenName": "Tom", "dateOfBirth": "2012-11-30", "nhsNumber": "9434765919"}
     await ingest(store, [(1, stranger)], ehm.SOURCE, by="system:ehm-system")
-    officer = role_headers(settings, "records_officer", "records-officer-1")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
     record_id = (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"][0]["id"]
 
     refused = (await graphql(client, officer, TO_NEW, {"id": record_id, "reason": "new"}))[

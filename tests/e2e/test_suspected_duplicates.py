@@ -32,7 +32,7 @@ async def test_pairs_born_the_same_day_or_with_day_and_month_swapped_are_listed(
     # One UPN on two children (the NHS number cannot be: it is unique).
     await add_child(store, "C-5", "Leo", "Marsh", date(2014, 3, 9), upn="E938200112001")
     await add_child(store, "C-6", "Leon", "Marsh-Green", date(2014, 3, 9), upn="E938200112001")
-    officer = role_headers(settings, "records_officer", "records-officer-1")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
 
     listed = (await graphql(client, officer, SUSPECTED))["suspectedDuplicateChildren"]
 

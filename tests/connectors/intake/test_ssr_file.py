@@ -72,7 +72,7 @@ async def test_a_finalised_ssr_in_review_opens_the_file_when_a_person_links_it(
     report = await ingest(store, [(1, unsure)], ies.SOURCE, by="t")
     assert report.results[0].link_state == "REVIEW"
     assert await _files(store, "C-LEO") == []
-    officer = role_headers(settings, "records_officer", "records-officer-1")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
     queue = await graphql(
         client, officer, "{ linkReviewQueue { ... on LinkReviewQueue { records { id } } } }"
     )

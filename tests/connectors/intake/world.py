@@ -113,18 +113,26 @@ async def stored(store: GraphStore, key: str) -> dict[str, Any]:
     return rows[0]
 
 
-def role_headers(
-    settings: Settings, role: str, subject: str, agency: str = "hertfordshire-cc"
+async def role_headers(
+    store: GraphStore,
+    settings: Settings,
+    role: str,
+    subject: str,
+    agency: str = "hertfordshire-cc",
 ) -> dict[str, str]:
-    """A bearer token for `role`, as the council's identity provider would issue it."""
+    """A bearer token for `role`, as the council's identity provider would issue it, for
+    a subject on record (authority comes from the record, auth/authority.py)."""
     from auth.tokens import LocalSigningKey, TokenIssuer
     from hub.app import token_settings
+    from tests.helpers import add_worker
+
+    await add_worker(store, subject, role)
 
     rules = token_settings(settings)
     issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
     return {"Authorization": f"Bearer {issuer.issue(subject, subject, role, agency)}"}
 
 
-def system_client_headers(settings: Settings) -> dict[str, str]:
-    """The Early Help Module's own token: a system client, not a person."""
-    return role_headers(settings, "system_client", "ehm-system", "hertfordshire-ehm")
+async def system_client_headers(store: GraphStore, settings: Settings) -> dict[str, str]:
+    """The Early Help Module's own token: a system client, registered as one."""
+    return await role_headers(store, settings, "system_client", "ehm-system", "hertfordshire-ehm")
