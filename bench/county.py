@@ -274,6 +274,25 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
                 _worker(worker_id, name, "social_worker", team_id, len(county.workers))
             )
             county.reporting.append({"worker": worker_id, "manager": manager_id})
+    # The staff who keep the record itself: records, performance, systems (no caseload).
+    county.teams.append(
+        {
+            "id": personas.BUSINESS_SUPPORT_TEAM,
+            "name": "Business Support (records and performance)",
+            "agency": personas.LOCAL_AUTHORITY,
+        }
+    )
+    for persona in personas.PERSONAS:
+        if persona.team == personas.BUSINESS_SUPPORT_TEAM:
+            county.workers.append(
+                _worker(
+                    persona.subject,
+                    persona.display_name,
+                    persona.role,
+                    persona.team,
+                    len(county.workers),
+                )
+            )
 
 
 def _worker(worker_id: str, name: str, role: str, team: str, number: int) -> dict[str, Any]:

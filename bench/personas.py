@@ -27,6 +27,8 @@ HEALTH_TRUST = "agency-nhs"
 DEMO_SCHOOL = "agency-school-01"
 SAFEGUARDING_TEAM = "team-safeguarding-north"
 FRONT_DOOR_TEAM = "team-front-door"
+# Records management, performance and systems: the staff who keep the record itself.
+BUSINESS_SUPPORT_TEAM = "team-business-support"
 
 PERSONAS: tuple[Persona, ...] = (
     Persona(
@@ -44,6 +46,30 @@ PERSONAS: tuple[Persona, ...] = (
         "team_manager",
         LOCAL_AUTHORITY,
         SAFEGUARDING_TEAM,
+    ),
+    Persona(
+        "records-officer",
+        "worker-ro-demo",
+        "Rita Okafor",
+        "records_officer",
+        LOCAL_AUTHORITY,
+        BUSINESS_SUPPORT_TEAM,
+    ),
+    Persona(
+        "analyst",
+        "worker-pa-demo",
+        "Dev Malhotra",
+        "performance_analyst",
+        LOCAL_AUTHORITY,
+        BUSINESS_SUPPORT_TEAM,
+    ),
+    Persona(
+        "administrator",
+        "worker-admin-demo",
+        "Jamie Fox",
+        "system_administrator",
+        LOCAL_AUTHORITY,
+        BUSINESS_SUPPORT_TEAM,
     ),
     Persona("police", "partner-police-demo", "DC Jo Reid", "police_officer", POLICE_FORCE),
     Persona("health", "partner-health-demo", "Dr Priya Shah", "health_practitioner", HEALTH_TRUST),

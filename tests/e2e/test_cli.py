@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from auth.principal import Audience
+from bench.personas import PERSONAS
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.app import build_verifier, create_app
 from hub.settings import Settings
@@ -56,7 +57,7 @@ def test_serving_with_a_demo_prints_a_token_per_persona(
     with serve_in_thread(app, lifespan="on") as url:
         printed = capsys.readouterr().out
         tokens = [line for line in printed.splitlines() if line.count(".") == 2 and " " not in line]
-        assert len(tokens) == 5
+        assert len(tokens) == len(PERSONAS)
         assert "X-Purpose one of: UNSCHEDULED_CARE" in printed
         response = httpx.post(
             f"{url}/graphql",

@@ -31,8 +31,11 @@ from tests.helpers import bearer
 pytestmark = pytest.mark.anyio
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+# An example may take one variable from the answer of the example before it, e.g.
+# `<!-- run as: social-worker, contactId: recordContact.id -->`.
 RUN_AS = re.compile(
-    r"<!--\s*run as:\s*(?P<persona>[\w-]+)(?:,\s*purpose:\s*(?P<purpose>\w+))?\s*-->"
+    r"<!--\s*run as:\s*(?P<persona>[\w-]+)(?:,\s*purpose:\s*(?P<purpose>[A-Z_]+))?"
+    r"(?:,\s*(?P<variable>\w+):\s*(?P<source>[\w.]+))?\s*-->"
 )
 FENCE = re.compile(r"^```graphql\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -43,6 +46,8 @@ class Example:
     persona: str | None
     purpose: str | None
     operation: str
+    # (variable, dotted path into the previous example's data)
+    carried: tuple[str, str] | None = None
 
 
 def readme_examples(text: str) -> list[Example]:
@@ -57,9 +62,19 @@ def readme_examples(text: str) -> list[Example]:
                 persona=named["persona"] if named else None,
                 purpose=named["purpose"] if named else None,
                 operation=block["body"],
+                carried=(named["variable"], named["source"])
+                if named and named["variable"]
+                else None,
             )
         )
     return examples
+
+
+def _at(data: Any, path: str) -> Any:
+    """The value at a dotted path (`recordContact.id`) of an answer, or None."""
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def _has_data(value: Any) -> bool:
@@ -90,6 +105,7 @@ async def test_every_readme_example_runs_against_the_demo_county(
     assert examples, "README.md has no ```graphql examples"
     await county.load(store, county.generate("small"), show_progress=False)
     failures = []
+    previous: Any = None
     for example in examples:
         where = f"README.md line {example.line}"
         if example.persona not in BY_NAME:
@@ -98,8 +114,17 @@ async def test_every_readme_example_runs_against_the_demo_county(
         headers = bearer(settings, example.persona)
         if example.purpose:
             headers["X-Purpose"] = example.purpose
-        response = await client.post("/graphql", json={"query": example.operation}, headers=headers)
+        variables = {}
+        if example.carried:
+            name, path = example.carried
+            variables[name] = _at(previous, path)
+        response = await client.post(
+            "/graphql",
+            json={"query": example.operation, "variables": variables},
+            headers=headers,
+        )
         body = response.json()
+        previous = body.get("data")
         if response.status_code != 200 or body.get("errors"):
             failures.append(f"{where} as {example.persona}: {body.get('errors', body)}")
         elif not all(_has_data(answer) for answer in body["data"].values()):
