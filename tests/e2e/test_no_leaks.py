@@ -24,6 +24,8 @@ from graphql import (
 
 from auth.principal import Audience
 from bench import county, personas
+from connectors import ehm
+from connectors.intake import ingest
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
@@ -411,7 +413,34 @@ async def _scenario_values(store: FalkorDBStore, world: county.County) -> dict[s
         {"ids": ids},
     )
     record_ids = [row["id"] for row in records]
+    # An early help record about each child, linked by NHS number: the linking roots
+    # (sourceRecord, candidates, childSourceRecords) are paths to a child too.
+    rows = [
+        (
+            line,
+            {
+                "recordType": "EARLY_HELP_EPISODE",
+                "recordId": f"leak-{child['id']}",
+                "version": 1,
+                "nhsNumber": child["nhsNumber"],
+                "givenName": child["givenName"],
+                "familyName": child["familyName"],
+                "dateOfBirth": str(child["dateOfBirth"]),
+                "startDate": "2025-09-01",
+            },
+        )
+        for line, child in enumerate(children, 1)
+        if child.get("nhsNumber")
+    ]
+    report = await ingest(store, rows, ehm.SOURCE, by="system:leak-probe")
+    assert not report.rejected, report.rejected
+    sources = await store.read(
+        "UNWIND $ids AS id MATCH (:Child {id: id})<-[:LINKED_TO]-(r:SourceRecord)"
+        " RETURN r.id AS id",
+        {"ids": ids},
+    )
     return {
+        "recordId": [row["id"] for row in sources],
         "id": ids + record_ids,
         "childId": ids,
         "versionId": [row["id"] for row in versions],
