@@ -10,6 +10,7 @@ from graph.cypher import journey as statements
 from graph.cypher import worklists
 from resolvers import records as record_resolvers
 from resolvers.loaders import many_per_key
+from resolvers.permissions import CAPABILITY_FOR
 from workflow import journey
 from workflow import process as table
 from workflow.journey import adoption, care
@@ -84,7 +85,9 @@ async def perform(
     raw: dict[str, Any],
 ) -> Row | Outcome:
     """Take one action of the process table on a record."""
-    if refused := _refuse(context, table.capability_for(process, action), action):
+    authority = table.authority_for(process, action)
+    capability = CAPABILITY_FOR[authority] if authority else None
+    if refused := _refuse(context, capability, action):
         return refused
     result = await journey.perform(
         context.store, context.scope, process, record_id, action, version, raw, clock(context)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from auth.capabilities import Capability, can
 from workflow.outcomes import NotAuthorised
+from workflow.process import Authority
 
 if TYPE_CHECKING:
     from resolvers.context import HubContext
@@ -20,3 +21,10 @@ def refuse_case_writes(context: HubContext) -> NotAuthorised | None:
     if not can(principal, Capability.WRITE_CASE):
         return NotAuthorised(reason=f"the {principal.role} role cannot change case records")
     return None
+
+
+# What each workflow authority asks of a role (the workflow names needs, auth grants them).
+CAPABILITY_FOR: dict[Authority, Capability] = {
+    Authority.RECORD: Capability.WRITE_CASE,
+    Authority.AUTHORISE: Capability.AUTHORISE,
+}

@@ -25,8 +25,20 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-from auth.capabilities import Capability
 from workflow.timescales import TimescaleKey
+
+
+class Authority(StrEnum):
+    """What an action asks of whoever takes it, in the workflow's own words.
+
+    The workflow does not know roles: `resolvers/permissions.py` maps each of these to the
+    capability a role must carry.
+    """
+
+    # Record what happened in a child's case (a practitioner's step).
+    RECORD = "record"
+    # A manager's decision on a proposed step.
+    AUTHORISE = "authorise"
 
 
 class Process(StrEnum):
@@ -85,8 +97,8 @@ class Transition:
     sources: frozenset[str]
     targets: tuple[str, ...]
     description: str
-    performer: Capability = Capability.WRITE_CASE
-    authoriser: Capability | None = None
+    performer: Authority = Authority.RECORD
+    authoriser: Authority | None = None
     awaiting: str | None = None
     timescale: TimescaleKey | None = None
 
@@ -113,7 +125,7 @@ def _t(
         sources=frozenset((sources,) if isinstance(sources, str) else sources),
         targets=(targets,) if isinstance(targets, str) else targets,
         description=description,
-        authoriser=Capability.AUTHORISE if authorised_in else None,
+        authoriser=Authority.AUTHORISE if authorised_in else None,
         awaiting=authorised_in,
         timescale=timescale,
     )
@@ -557,10 +569,10 @@ def allowed_actions(process: Process, state: str) -> tuple[str, ...]:
     return own
 
 
-def capability_for(process: Process, action: str) -> Capability | None:
-    """The capability performing `action` needs (None when the action is unknown)."""
+def authority_for(process: Process, action: str) -> Authority | None:
+    """What performing `action` asks of the caller (None when the action is unknown)."""
     if action in (AUTHORISE, RETURN_FOR_REWORK):
-        return Capability.AUTHORISE
+        return Authority.AUTHORISE
     found = transition(process, action)
     return found.performer if found else None
 

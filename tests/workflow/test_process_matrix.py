@@ -329,17 +329,15 @@ def test_every_transition_has_an_effect_and_every_state_a_path() -> None:
 
 
 def test_only_managers_authorise_and_workers_perform() -> None:
-    from auth.capabilities import Capability
-
     for process in table.Process:
         for action in table.actions(process):
             expected = (
-                Capability.AUTHORISE
+                table.Authority.AUTHORISE
                 if action in (table.AUTHORISE, table.RETURN_FOR_REWORK)
-                else Capability.WRITE_CASE
+                else table.Authority.RECORD
             )
-            assert table.capability_for(process, action) is expected
-    assert table.capability_for(table.Process.CASE, "noSuchAction") is None
+            assert table.authority_for(process, action) is expected
+    assert table.authority_for(table.Process.CASE, "noSuchAction") is None
 
 
 MATRIX = [(process, state) for process, states in table.STATES.items() for state in states]
