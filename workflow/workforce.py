@@ -52,6 +52,8 @@ class WorkerRole(enum.StrEnum):
     PERFORMANCE_ANALYST = "performance_analyst"
     RECORDS_OFFICER = "records_officer"
     SYSTEM_ADMINISTRATOR = "system_administrator"
+    # An integrator (EHM, IES) that pushes records: registered like staff, not a person.
+    SYSTEM_CLIENT = "system_client"
 
 
 # Identifiers key the access rule and appear in tokens: plain characters only.
