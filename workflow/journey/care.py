@@ -640,9 +640,11 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         target = CareState.CARE_LEAVER
         opened = (
             # SSDA903 OC3: whether the local authority is in touch around each birthday.
+            # Care often ends on the 18th birthday itself: that birthday's contact is the
+            # first one due, not the next year's.
             NewStep(
                 _K.CARE_LEAVER_CONTACT,
-                due_on=_next_birthday(born, data.ended_on),
+                due_on=_next_birthday(born, data.ended_on - timedelta(days=1)),
             ),
             NewStep(
                 _K.PATHWAY_PLAN,

@@ -490,6 +490,8 @@ async def care_leaver_aged_18_staying_put(c: Child) -> None:
     await c.looked_after_in(D(2021, 3, 1), "C2_FULL_CARE_ORDER", "U4_FOSTER_OTHER_CARER_LONG_TERM")
     await c.left_care(D(2025, 6, 20), "E17_STAYED_WITH_CARERS_AT_18", care_leaver=True)
     await c.closed(D(2025, 6, 27), RC7)
+    # Care ended on the 18th birthday: the contact around that birthday is due that day.
+    await c.care_leaver_contact(D(2025, 7, 2), "F4_FULL_TIME_APPRENTICESHIP")
 
 
 async def care_leaver_aged_19(c: Child) -> None:
@@ -509,6 +511,9 @@ async def care_leaver_aged_21(c: Child) -> None:
     await c.looked_after_in(D(2016, 5, 9), "C2_FULL_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
     await c.left_care(D(2022, 11, 15), "E17_STAYED_WITH_CARERS_AT_18", care_leaver=True)
     await c.closed(D(2022, 11, 18), RC7)
+    await c.care_leaver_contact(
+        D(2022, 11, 15), accommodation="B1_WITH_PARENTS_OR_RELATIVES_SUITABLE"
+    )
     await c.care_leaver_contact(D(2023, 11, 14))
     await c.care_leaver_contact(D(2024, 11, 18), "G5_NEET_OTHER")
     await c.care_leaver_contact(D(2025, 11, 13), "F1_FULL_TIME_HIGHER_EDUCATION")
@@ -518,6 +523,7 @@ async def care_leaver_aged_21(c: Child) -> None:
         if s["kind"] == "CARE_LEAVER_CONTACT" and s["status"] == "DONE"
     ]
     assert done == [
+        ("2022-11-15", "2022-11-15"),
         ("2023-11-14", "2023-11-15"),
         ("2024-11-18", "2024-11-15"),
         ("2025-11-13", "2025-11-15"),
