@@ -686,6 +686,102 @@ async def reallocated_when_the_worker_left(c: Child) -> None:
     await c.allocated_to("worker-sw-demo", D(2026, 2, 16), "MANAGE_MANAGING_CASELOADS")
 
 
+async def emergency_protection_then_a_move_on_the_interim_order(c: Child) -> None:
+    # An emergency protection order; a week later the interim care order and a move to an
+    # aunt the same day: one new episode for both (SSDA903 RNE B).
+    await c.referred(D(2025, 8, 4), "ACCIDENT_AND_EMERGENCY")
+    await c.strategy_discussion(D(2025, 8, 4))
+    await c.accepted(D(2025, 8, 4))
+    await c.looked_after_in(
+        D(2025, 8, 5), "L2_EMERGENCY_PROTECTION_ORDER", "U6_FOSTER_OTHER_CARER_OTHER"
+    )
+    await c.placement_changed(
+        D(2025, 8, 12),
+        "U3_FOSTER_RELATIVE_OR_FRIEND_OTHER",
+        legalStatus="C1_INTERIM_CARE_ORDER",
+    )
+    await c.enquiry_concluded(D(2025, 8, 12), conference=False)
+    # The full care order months later, with the aunt as the same carer (RNE U).
+    await c.placement_changed(
+        D(2026, 2, 23),
+        "U1_FOSTER_RELATIVE_OR_FRIEND_LONG_TERM",
+        sameCarer=True,
+        longTermPlacement=True,
+        legalStatus="C2_FULL_CARE_ORDER",
+    )
+    episodes = [s for s in c.care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert [(s["startDate"], s["legalStatus"], s["reasonNewEpisode"]) for s in episodes] == [
+        ("2025-08-05", "L2_EMERGENCY_PROTECTION_ORDER", "S_STARTED_TO_BE_LOOKED_AFTER"),
+        ("2025-08-12", "C1_INTERIM_CARE_ORDER", "B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE"),
+        (
+            "2026-02-23",
+            "C2_FULL_CARE_ORDER",
+            "U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER",
+        ),
+    ]
+
+
+async def born_and_looked_after_from_hospital(c: Child) -> None:
+    # A pre-birth plan; born on 14 January and looked after from hospital the next day:
+    # the protection plan ends the day care begins.
+    await c.referred(D(2025, 11, 3), "OTHER_HEALTH_SERVICES")
+    await c.accepted(D(2025, 11, 3))
+    await c.strategy_discussion(D(2025, 11, 3))
+    await c.enquiry_concluded(D(2025, 11, 10), conference=True)
+    await c.conference(D(2025, 11, 24), "NEG_NEGLECT")
+    await c.fact("recordBirth", on=D(2026, 1, 14), sex="F")
+    await c.looked_after_in(
+        D(2026, 1, 15), "L2_EMERGENCY_PROTECTION_ORDER", "U6_FOSTER_OTHER_CARER_OTHER"
+    )
+    await c.legal_status_changed(D(2026, 1, 22), "C1_INTERIM_CARE_ORDER")
+    plan = (await c.refreshed())["childProtectionPlans"][-1]
+    assert (plan["endDate"], plan["endReason"]) == ("2026-01-15", "BECAME_LOOKED_AFTER")
+
+
+async def transferred_in_and_out_on_a_plan(c: Child) -> None:
+    await c.referred(D(2025, 6, 2), "LOCAL_AUTHORITY_EXTERNAL")
+    await c.accepted(D(2025, 6, 2))
+    await c.transfer_in_conference(D(2025, 6, 12), "NEG_NEGLECT")
+    await c.protection_plan_ended(D(2025, 10, 1), "TRANSFERRED_OUT")
+    await c.closed(D(2025, 10, 1), "RC5_TRANSFERRED_TO_ANOTHER_LOCAL_AUTHORITY")
+
+
+async def remanded_to_local_authority_accommodation(c: Child) -> None:
+    await c.referred(D(2025, 7, 1), "POLICE")
+    await c.accepted(D(2025, 7, 1), "N6_SOCIALLY_UNACCEPTABLE_BEHAVIOUR")
+    await c.looked_after_in(
+        D(2025, 7, 2), "J1_REMAND", "K2_CHILDRENS_HOME", "PR4_PRIVATE", urn="SC123456"
+    )
+    await c.left_care(D(2025, 8, 20), "E14_REMAND_ENDED")
+
+
+async def placed_for_adoption_with_the_foster_carer(c: Child) -> None:
+    # Fostering for adoption: the carer adopts, so the move to A5 is a change of status
+    # only, with the same carer; placed at the year end.
+    await c.referred(D(2024, 5, 1), "HEALTH_VISITOR")
+    await c.accepted(D(2024, 5, 1))
+    await c.looked_after_in(
+        D(2024, 5, 2), "C1_INTERIM_CARE_ORDER", "U5_FOSTER_OTHER_CARER_FOSTERING_FOR_ADOPTION"
+    )
+    await c.adoption_decided(D(2025, 1, 6))
+    await c.adoption_step("recordPlacementOrder", grantedOn=D(2025, 4, 7))
+    await c.legal_status_changed(D(2025, 4, 7), "E1_PLACEMENT_ORDER")
+    await c.adoption_step(
+        "matchWithAdopters",
+        matchedOn=D(2025, 6, 2),
+        adopterSex="F1_SINGLE_FEMALE",
+        adoptedByFosterCarer=True,
+    )
+    await c.adoption_step("placeForAdoption", placedOn=D(2025, 6, 16))
+    await c.placement_changed(
+        D(2025, 6, 16),
+        "A5_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_WITH_CURRENT_FOSTER_CARER",
+        reason="PLACE_STATUS_CHANGE_ONLY",
+        sameCarer=True,
+    )
+    assert (c.adoption_plan["status"], c.adoption_plan["numberOfAdopters"]) == ("PLACED", 1)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A child, their year, and what they were on the mid-year date and at the year end
@@ -758,6 +854,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     S(unborn_child_born_during_the_year, "Baby Zeal", D(2025, 9, 20), "EP", "EP", unborn=True),
     S(reallocated_for_absence_cover_and_back, "Yara Zorn", D(2015, 3, 12), "EN", "EN"),
     S(reallocated_when_the_worker_left, "Zak Ames", D(2016, 7, 7), "EL", "EL"),
+    S(emergency_protection_then_a_move_on_the_interim_order, "Amy Bell", D(2019, 2, 2), "EL", "EL"),
+    # Expected on 20 January, born on 14 January.
+    S(born_and_looked_after_from_hospital, "Baby Frey", D(2026, 1, 20), "", "EL", unborn=True),
+    S(transferred_in_and_out_on_a_plan, "Cody Dunn", D(2014, 6, 6), "EP", ""),
+    S(remanded_to_local_authority_accommodation, "Dev Egan", D(2009, 3, 17), "E", "E"),
+    S(placed_for_adoption_with_the_foster_carer, "Elsie Finch", D(2023, 9, 9), "EL", "EL"),
 )
 
 
