@@ -19,16 +19,17 @@ returns can be built from it and checked against the same expectations.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+import httpx
+
 from tests.e2e.scenarios.driver import Child, staff_the_county
 
 if TYPE_CHECKING:
-    import httpx
-
     from graph import GraphStore
     from hub.settings import Settings
 
@@ -782,6 +783,72 @@ async def placed_for_adoption_with_the_foster_carer(c: Child) -> None:
     assert (c.adoption_plan["status"], c.adoption_plan["numberOfAdopters"]) == ("PLACED", 1)
 
 
+async def adoption_disrupted_after_placement(c: Child) -> None:
+    # Placed with adopters in April; the placement broke down in August (RD1) and the
+    # child went back to foster care; a new decision in November.
+    await c.referred(D(2024, 5, 1), "HEALTH_VISITOR")
+    await c.accepted(D(2024, 5, 1))
+    await c.looked_after_in(D(2024, 5, 2), "C1_INTERIM_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
+    await c.adoption_decided(D(2024, 10, 1))
+    await c.adoption_step("recordPlacementOrder", grantedOn=D(2025, 1, 6))
+    await c.placement_changed(
+        D(2025, 1, 6),
+        "U6_FOSTER_OTHER_CARER_OTHER",
+        reason="PLACE_STATUS_CHANGE_ONLY",
+        sameCarer=True,
+        legalStatus="E1_PLACEMENT_ORDER",
+    )
+    await c.adoption_step(
+        "matchWithAdopters",
+        matchedOn=D(2025, 3, 3),
+        adopterSex="MM_MALE_COUPLE",
+        adoptersLegalStatus="L12_MARRIED_SAME_SEX",
+    )
+    await c.adoption_step("placeForAdoption", placedOn=D(2025, 4, 14))
+    await c.placement_changed(
+        D(2025, 4, 14),
+        "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER",
+    )
+    await c.adoption_plan_ceased(D(2025, 8, 4), "RD1_CHILDS_NEEDS_CHANGED", D(2025, 8, 5))
+    await c.placement_changed(
+        D(2025, 8, 4), "U6_FOSTER_OTHER_CARER_OTHER", reason="CREQO_CARER_REQUEST_OTHER"
+    )
+    assert (c.adoption_plan["status"], c.adoption_plan["placedDate"]) == ("CEASED", "2025-04-14")
+    await c.adoption_decided(D(2025, 11, 3))
+    assert c.adoption_plan["status"] == "SHOULD_BE_PLACED"
+
+
+async def died_while_looked_after(c: Child) -> None:
+    await c.referred(D(2025, 5, 1), "ACCIDENT_AND_EMERGENCY")
+    await c.accepted(D(2025, 5, 1), "N2_CHILD_DISABILITY")
+    await c.fact("recordDisabilities", disabilities=["MOB_MOBILITY", "CON_CONSCIOUSNESS"])
+    await c.looked_after_in(
+        D(2025, 5, 2),
+        "V2_SINGLE_PERIOD_OF_ACCOMMODATION",
+        "R2_NHS_OR_HEALTH_TRUST",
+        "PR3_OTHER_PUBLIC",
+    )
+    await c.left_care(D(2025, 10, 3), "E2_DIED")
+    await c.closed(D(2025, 10, 3), "RC2_DIED")
+
+
+async def care_leaver_aged_20_not_in_touch(c: Child) -> None:
+    await c.referred(D(2020, 5, 1), "POLICE")
+    await c.accepted(D(2020, 5, 1))
+    await c.looked_after_in(D(2020, 5, 2), "C2_FULL_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
+    await c.left_care(
+        D(2024, 1, 10),
+        "E13_LEFT_TO_LIVE_WITH_PERSON_WITHOUT_PARENTAL_RESPONSIBILITY",
+        care_leaver=True,
+    )
+    await c.closed(D(2024, 1, 12), RC7)
+    await c.care_leaver_contact(
+        D(2024, 6, 3), "G5_NEET_OTHER", "B1_WITH_PARENTS_OR_RELATIVES_SUITABLE"
+    )
+    await c.care_leaver_contact(D(2025, 6, 2), "NOT_KNOWN", "NOT_KNOWN", "NO_NOT_IN_TOUCH")
+    await c.care_leaver_contact(D(2026, 1, 9), "NOT_KNOWN", "NOT_KNOWN", "REFU_REFUSES_CONTACT")
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A child, their year, and what they were on the mid-year date and at the year end
@@ -860,7 +927,32 @@ SCENARIOS: tuple[Scenario, ...] = (
     S(transferred_in_and_out_on_a_plan, "Cody Dunn", D(2014, 6, 6), "EP", ""),
     S(remanded_to_local_authority_accommodation, "Dev Egan", D(2009, 3, 17), "E", "E"),
     S(placed_for_adoption_with_the_foster_carer, "Elsie Finch", D(2023, 9, 9), "EL", "EL"),
+    S(adoption_disrupted_after_placement, "Fox Gray", D(2023, 1, 1), "EL", "EL"),
+    S(died_while_looked_after, "Gwen Holt", D(2012, 2, 2), "EL", ""),
+    S(care_leaver_aged_20_not_in_touch, "Hugo Ince", D(2005, 6, 1), "", ""),
 )
+
+
+@asynccontextmanager
+async def served(store: GraphStore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the hub's GraphQL API over `store`, in process (no server, no outbox)."""
+    from connectors.livelink.embedded_store import EmbeddedContentStore
+    from hub.app import create_app
+
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    app = create_app(settings, store=store, content_store=content, run_outbox=False)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            yield client
+    finally:
+        await content.aclose()
+
+
+async def build_county(store: GraphStore, settings: Settings) -> dict[str, Child]:
+    """The whole scenario county in an empty store (e.g. to build the returns from it)."""
+    async with served(store, settings) as client:
+        return await play_all(client, settings, store)
 
 
 async def play_all(

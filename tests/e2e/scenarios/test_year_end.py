@@ -16,7 +16,7 @@ import pytest
 
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.settings import Settings
-from tests.e2e.scenarios.county import MID_YEAR, SCENARIOS, YEAR_END, play_all
+from tests.e2e.scenarios.county import MID_YEAR, SCENARIOS, YEAR_END, play_all, served
 from tests.e2e.scenarios.driver import Child, bearer_for
 from tests.helpers import bearer, graphql
 
@@ -66,21 +66,16 @@ def county_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 async def county(engine: EmbeddedEngine, county_settings: Settings) -> AsyncIterator[County]:
-    from connectors.livelink.embedded_store import EmbeddedContentStore
-    from hub.app import create_app
-
     assert engine.socket_path is not None
     store = FalkorDBStore(engine.socket_path, f"test-county-{uuid.uuid4().hex}")
     await store.apply_schema()
-    content = await EmbeddedContentStore.open(county_settings.content_dir)
-    app = create_app(county_settings, store=store, content_store=content, run_outbox=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-        children = await play_all(client, county_settings, store)
-        yield County(client, county_settings, store, children)
-    await content.aclose()
-    await store.drop()
-    await store.close()
+    try:
+        async with served(store, county_settings) as client:
+            children = await play_all(client, county_settings, store)
+            yield County(client, county_settings, store, children)
+    finally:
+        await store.drop()
+        await store.close()
 
 
 def test_the_county_has_every_journey_in_at_least_forty_children() -> None:
