@@ -113,6 +113,19 @@ WORKFORCE = (
 )
 
 
+# Issuing a token reads the signing key and signs (tens of milliseconds); a county's year
+# is hundreds of requests by the same two people, so each signs in once per key.
+_SIGNED_IN: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def persona_headers(settings: Settings, persona: str) -> dict[str, str]:
+    """A demo persona's headers, issued once per signing key (each test has its own)."""
+    key = (str(settings.key_path), persona)
+    if key not in _SIGNED_IN:
+        _SIGNED_IN[key] = bearer(settings, persona)
+    return _SIGNED_IN[key]
+
+
 def bearer_for(
     settings: Settings, subject: str, role: str, team: str | None = None
 ) -> dict[str, str]:
@@ -160,11 +173,11 @@ class Child:
 
     @property
     def worker(self) -> dict[str, str]:
-        return bearer(self.settings, "social-worker")
+        return persona_headers(self.settings, "social-worker")
 
     @property
     def manager(self) -> dict[str, str]:
-        return bearer(self.settings, "team-manager")
+        return persona_headers(self.settings, "team-manager")
 
     async def referred(self, on: date, source: str = "SCHOOLS") -> Child:
         """A contact received and finalised as a referral the same day: a new episode."""
