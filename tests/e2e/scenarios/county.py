@@ -63,6 +63,8 @@ async def child_in_need_at_year_end(c: Child) -> None:
     await c.assessment_started(D(2025, 7, 9))
     await c.assessment_authorised(D(2025, 8, 29), D(2025, 9, 1))
     await c.child_in_need_plan(D(2025, 9, 8))
+    await c.visited(D(2025, 10, 13), "childInNeedPlans")
+    await c.child_in_need_plan_reviewed(D(2025, 12, 8))
 
 
 async def child_in_need_closed_in_year(c: Child) -> None:
@@ -91,6 +93,9 @@ async def concurrent_enquiry_and_assessment(c: Child) -> None:
     await c.accepted(D(2025, 10, 6))
     await c.enquiry_concluded(D(2025, 10, 14), conference=True)
     await c.conference(D(2025, 10, 24), "PHY_PHYSICAL_ABUSE")
+    # Working Together 2023: the first core group within 10 working days of the ICPC.
+    await c.core_group(D(2025, 11, 6))
+    await c.visited(D(2025, 11, 7))
     await c.assessment_authorised(D(2025, 11, 28), D(2025, 12, 1))
     await c.review_conference(D(2026, 1, 23))
 
@@ -291,8 +296,15 @@ async def protection_plan_across_the_whole_year(c: Child) -> None:
     await c.conference(D(2024, 11, 25), "EMO_EMOTIONAL_ABUSE")
     await c.assessment_authorised(D(2024, 12, 20), D(2024, 12, 23))
     await c.review_conference(D(2025, 2, 21))
-    await c.review_conference(D(2025, 8, 15))
-    await c.review_conference(D(2026, 2, 13))
+    await c.review_conference(D(2025, 8, 15), "EMO_EMOTIONAL_ABUSE", "NEG_NEGLECT")
+    await c.core_group(D(2025, 9, 12))
+    await c.visited(D(2025, 9, 26))
+    await c.review_conference(D(2026, 2, 13), "MUL_MULTIPLE")
+    plan = c.case["childProtectionPlans"][-1]
+    assert (plan["initialCategoriesOfAbuse"], plan["latestCategoriesOfAbuse"]) == (
+        ["EMO_EMOTIONAL_ABUSE"],
+        ["MUL_MULTIPLE"],
+    )
 
 
 async def child_in_need_plan_the_day_after_protection_ends(c: Child) -> None:
@@ -328,6 +340,9 @@ async def placements_and_legal_status_change(c: Child) -> None:
     await c.strategy_discussion(D(2025, 4, 28))
     await c.enquiry_concluded(D(2025, 5, 2), conference=False)
     await c.looked_after_in(D(2025, 5, 2), "C1_INTERIM_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
+    await c.statutory_visit(D(2025, 5, 8))
+    await c.health_assessment(D(2025, 5, 20))
+    await c.personal_education_plan(D(2025, 5, 27))
     await c.looked_after_review(D(2025, 5, 28), "PN1_ATTENDS_AND_SPEAKS")
     await c.placement_changed(
         D(2025, 7, 14), "U4_FOSTER_OTHER_CARER_LONG_TERM", "PR4_PRIVATE", longTermPlacement=True

@@ -279,9 +279,35 @@ class Child:
         await self._act("holdTransferInConference", self.case, data)
         return self
 
-    async def review_conference(self, on: date) -> Child:
+    async def review_conference(self, on: date, *categories: str) -> Child:
+        """A review conference; `categories` when the latest category of abuse changes."""
         plan = latest(self.case, "childProtectionPlans")
-        await self._act("holdReviewConference", plan, {"heldOn": on.isoformat(), "lateReason": "-"})
+        data: dict[str, Any] = {"heldOn": on.isoformat(), "lateReason": "-"}
+        if categories:
+            data["categoriesOfAbuse"] = list(categories)
+        await self._act("holdReviewConference", plan, data)
+        return self
+
+    async def core_group(self, on: date) -> Child:
+        plan = latest(self.case, "childProtectionPlans")
+        await self._act("holdCoreGroup", plan, {"heldOn": on.isoformat(), "lateReason": "-"})
+        return self
+
+    async def visited(self, on: date, plan: str = "childProtectionPlans") -> Child:
+        """A visit to the child (seen alone) under the latest CP or CIN plan."""
+        action = {
+            "childProtectionPlans": "recordChildProtectionVisit",
+            "childInNeedPlans": "recordChildInNeedVisit",
+        }[plan]
+        data = {"visitedOn": on.isoformat(), "seenAlone": True, "lateReason": "-"}
+        await self._act(action, latest(self.case, plan), data)
+        return self
+
+    async def child_in_need_plan_reviewed(self, on: date) -> Child:
+        plan = latest(self.case, "childInNeedPlans")
+        await self._act(
+            "reviewChildInNeedPlan", plan, {"heldOn": on.isoformat(), "lateReason": "-"}
+        )
         return self
 
     async def protection_plan_ended(self, on: date, reason: str = "AT_REVIEW_CONFERENCE") -> Child:
@@ -408,6 +434,15 @@ class Child:
     async def looked_after_review(self, on: date, participation: str) -> Child:
         data = {"heldOn": on.isoformat(), "participation": participation, "lateReason": "-"}
         await self._care_act("holdLookedAfterReview", data)
+        return self
+
+    async def statutory_visit(self, on: date) -> Child:
+        await self._care_act("recordStatutoryVisit", {"on": on.isoformat(), "lateReason": "-"})
+        return self
+
+    async def personal_education_plan(self, on: date) -> Child:
+        data = {"on": on.isoformat(), "lateReason": "-"}
+        await self._care_act("recordPersonalEducationPlan", data)
         return self
 
     async def health_assessment(self, on: date) -> Child:
