@@ -81,6 +81,14 @@ async def county(engine: EmbeddedEngine, county_settings: Settings) -> AsyncIter
 def test_the_county_has_every_journey_in_at_least_forty_children() -> None:
     assert len(SCENARIOS) >= 40
     assert len({s.name for s in SCENARIOS}) == len(SCENARIOS)
+    for column in ("mid_year", "year_end"):
+        found = [set(getattr(s, column)) for s in SCENARIOS]
+        # Every category is counted on each date, and none is empty.
+        assert set().union(*found) == set(CATEGORIES), column
+        # The DfE's model: no CIN plan beside a CP plan, nothing without an open episode
+        # but a period of care.
+        assert not [letters for letters in found if {"P", "N"} <= letters]
+        assert not [letters for letters in found if letters - {"L"} and "E" not in letters]
 
 
 @pytest.mark.parametrize(("on", "column"), [(MID_YEAR, "mid_year"), (YEAR_END, "year_end")])
