@@ -124,6 +124,9 @@ class ChangePlacementInput:
     long_term_placement: bool = False
     placement_postcode: str | None = None
     urn: str | None = strawberry.field(default=None, description="Ofsted URN, or XXXXXXX")
+    legal_status: codes.LegalStatus | None = strawberry.field(
+        default=None, description="A new legal status the same day (SSDA903 RNE B or U)"
+    )
 
 
 @strawberry.input(description="A new legal status")

@@ -485,3 +485,87 @@ async def test_a_care_action_without_a_date_happened_today(
     assert (care["__typename"], care["startDate"]) == ("PeriodOfCare", today)
     care = await act(client, worker, "recordStatutoryVisit", care, {})
     assert step(care, "STATUTORY_VISIT", "DONE")["completedDate"] == today
+
+
+async def test_care_ending_on_the_18th_birthday_makes_that_birthday_contact_due(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Regression: care ending on the birthday itself scheduled the next year's birthday,
+    # so the contact made around the 18th birthday counted for no birthday.
+    worker, care = await _care_leaver(
+        client, settings, store, born="2006-08-12", started_on="2020-09-07", ended_on="2024-08-12"
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2024-08-12"
+    contact = {
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2024-08-12", **contact}
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "DONE")["dueDate"] == "2024-08-12"
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-08-12"
+
+
+async def test_a_new_legal_status_and_placement_the_same_day_is_one_episode(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(
+        client, worker, demo_child(world, index=2), legalStatus="L2_EMERGENCY_PROTECTION_ORDER"
+    )
+    move = {
+        "changedOn": "2026-03-09",
+        "placementType": "U3_FOSTER_RELATIVE_OR_FRIEND_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    same = await act(
+        client,
+        worker,
+        "changePlacement",
+        care,
+        {**move, "legalStatus": "L2_EMERGENCY_PROTECTION_ORDER"},
+    )
+    assert _problem(same) == ("legalStatus", "is already the child's legal status")
+    short_break = await act(
+        client, worker, "changePlacement", care, {**move, "legalStatus": "V3_SHORT_BREAKS_EPISODES"}
+    )
+    assert _problem(short_break)[0] == "legalStatus"
+    care = await act(
+        client, worker, "changePlacement", care, {**move, "legalStatus": "C1_INTERIM_CARE_ORDER"}
+    )
+    assert care["__typename"] == "PeriodOfCare", care
+    care = await act(
+        client,
+        worker,
+        "changePlacement",
+        care,
+        {
+            **move,
+            "changedOn": "2026-04-20",
+            "placementType": "U1_FOSTER_RELATIVE_OR_FRIEND_LONG_TERM",
+            "sameCarer": True,
+            "legalStatus": "C2_FULL_CARE_ORDER",
+        },
+    )
+    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert [(s["legalStatus"], s["placementType"], s["reasonNewEpisode"]) for s in episodes] == [
+        (
+            "L2_EMERGENCY_PROTECTION_ORDER",
+            "U6_FOSTER_OTHER_CARER_OTHER",
+            "S_STARTED_TO_BE_LOOKED_AFTER",
+        ),
+        (
+            "C1_INTERIM_CARE_ORDER",
+            "U3_FOSTER_RELATIVE_OR_FRIEND_OTHER",
+            "B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE",
+        ),
+        (
+            "C2_FULL_CARE_ORDER",
+            "U1_FOSTER_RELATIVE_OR_FRIEND_LONG_TERM",
+            "U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER",
+        ),
+    ]

@@ -315,6 +315,9 @@ class ChangePlacement(Input):
     long_term_placement: bool = False
     placement_postcode: Postcode | None = None
     urn: Urn | None = None
+    # SSDA903 RNE B and U: the legal status changes the same day as the placement, one
+    # new episode for both (two changes a day would be refused as two episodes).
+    legal_status: LegalStatus | None = None
 
 
 def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, NewStep]:
@@ -341,18 +344,35 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
     return ended, NewStep(_K.LOOKED_AFTER_EPISODE, start_date=on, facts=facts)
 
 
+def _new_legal_status(record: Record, legal_status: LegalStatus) -> None:
+    if legal_status.value == _episode(record).get("legalStatus"):
+        raise Refusal(("legalStatus", "is already the child's legal status"))
+    _not_a_short_break(legal_status)
+
+
 @register(Process.CARE, "changePlacement", ChangePlacement)
 def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Effect:
-    rne = (
-        ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER
-        if data.same_carer
-        else ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE
-    )
+    status_changes: dict[str, str] = {}
+    if data.legal_status is None:
+        rne = (
+            ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER
+            if data.same_carer
+            else ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE
+        )
+    else:
+        _new_legal_status(record, data.legal_status)
+        status_changes["legalStatus"] = data.legal_status.value
+        rne = (
+            ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER
+            if data.same_carer
+            else ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
+        )
     _leaving_temporary(_episode(record), data.changed_on)
     _check_urn(data.placement_type, data.urn)
     ended, episode = _new_episode(
         record,
         data.changed_on,
+        **status_changes,
         placementType=data.placement_type.value,
         placementProvider=data.placement_provider.value,
         longTermPlacement=data.long_term_placement,
@@ -377,9 +397,7 @@ class ChangeLegalStatus(Input):
 
 @register(Process.CARE, "changeLegalStatus", ChangeLegalStatus)
 def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -> Effect:
-    if data.legal_status.value == _episode(record).get("legalStatus"):
-        raise Refusal(("legalStatus", "is already the child's legal status"))
-    _not_a_short_break(data.legal_status)
+    _new_legal_status(record, data.legal_status)
     ended, episode = _new_episode(
         record,
         data.changed_on,
@@ -640,9 +658,11 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         target = CareState.CARE_LEAVER
         opened = (
             # SSDA903 OC3: whether the local authority is in touch around each birthday.
+            # Care often ends on the 18th birthday itself: that birthday's contact is the
+            # first one due, not the next year's.
             NewStep(
                 _K.CARE_LEAVER_CONTACT,
-                due_on=_next_birthday(born, data.ended_on),
+                due_on=_next_birthday(born, data.ended_on - timedelta(days=1)),
             ),
             NewStep(
                 _K.PATHWAY_PLAN,

@@ -1,366 +1,27 @@
-"""A county's year of casework (2025-26), child by child, through the GraphQL API only,
-with the dates things happened; then the performance analyst's "as at" view at the year
-end (31 March 2026) and mid-year must count exactly the children the DfE would.
-
-Each scenario says which of the four as-at categories its child is in on each date:
-E an open episode of need, P a child protection plan, N a child in need plan, L looked
-after. A record that ends on a date no longer counts on that date (the DfE's 31 March).
-"""
+"""The scenario county's year (tests/e2e/scenarios/county.py), played once per module
+through the GraphQL API; then the performance analyst's "as at" view at the year end
+(31 March 2026) and mid-year must count exactly the children the DfE would, and each
+scenario whose point is a fact must read back with that fact."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
 
-from graph import FalkorDBStore
+from graph import EmbeddedEngine, FalkorDBStore
 from hub.settings import Settings
-from tests.e2e.scenarios.driver import Child
-from tests.helpers import graphql
+from tests.e2e.scenarios.county import MID_YEAR, SCENARIOS, YEAR_END, play_all, served
+from tests.e2e.scenarios.driver import Child, bearer_for
+from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
 
-YEAR_END = date(2026, 3, 31)
-MID_YEAR = date(2025, 9, 30)
-D = date
-RC7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
-
-
-@pytest.fixture
-async def seeded(store: FalkorDBStore) -> FalkorDBStore:
-    """The demo personas' worker and manager, in one team, and nothing else."""
-    await store.write(
-        "MERGE (t:Team {id: 'team-safeguarding-north'})"
-        " MERGE (w:Worker {id: 'worker-sw-demo'}) SET w.name = 'Sam Patel'"
-        " MERGE (w)-[:MEMBER_OF_TEAM]->(t)"
-        " MERGE (m:Worker {id: 'worker-tm-demo'}) SET m.name = 'Alex Morgan'"
-        " MERGE (m)-[:MEMBER_OF_TEAM]->(t)"
-        " MERGE (w)-[:REPORTS_TO]->(m)"
-    )
-    return store
-
-
-Scenario = Callable[[Child], Awaitable[object]]
-
-
-async def nfa_at_referral(c: Child) -> None:
-    await (await c.referred(D(2025, 6, 2), "POLICE")).no_further_action(D(2025, 6, 3))
-
-
-async def closed_before_assessment(c: Child) -> None:
-    await (await c.referred(D(2025, 8, 4))).closed(
-        D(2025, 8, 11), "RC5_TRANSFERRED_TO_ANOTHER_LOCAL_AUTHORITY"
-    )
-
-
-async def assessed_then_closed_nfa(c: Child) -> None:
-    await c.referred(D(2025, 7, 1))
-    await c.accepted(D(2025, 7, 2))
-    await c.assessment_started(D(2025, 7, 2))
-    await c.assessment_authorised(D(2025, 8, 20), D(2025, 8, 22), ("NO_FACTORS_IDENTIFIED",))
-    await c.closed(D(2025, 8, 22), "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION")
-
-
-async def child_in_need_at_year_end(c: Child) -> None:
-    await c.referred(D(2025, 7, 7))
-    await c.accepted(D(2025, 7, 8), "N4_FAMILY_IN_ACUTE_STRESS")
-    await c.assessment_started(D(2025, 7, 9))
-    await c.assessment_authorised(D(2025, 8, 29), D(2025, 9, 1))
-    await c.child_in_need_plan(D(2025, 9, 8))
-
-
-async def child_in_need_closed_in_year(c: Child) -> None:
-    await c.referred(D(2025, 5, 6))
-    await c.accepted(D(2025, 5, 7))
-    await c.assessment_started(D(2025, 5, 7))
-    await c.assessment_authorised(D(2025, 6, 20), D(2025, 6, 23))
-    await c.child_in_need_plan(D(2025, 6, 30))
-    await c.closed(D(2026, 1, 16), RC7, D(2026, 1, 19))
-
-
-async def referred_last_year_still_open(c: Child) -> None:
-    await c.referred(D(2025, 2, 3))
-    await c.accepted(D(2025, 2, 4))
-    await c.assessment_started(D(2025, 2, 4))
-    await c.assessment_authorised(D(2025, 3, 14), D(2025, 3, 17))
-    await c.child_in_need_plan(D(2025, 3, 24))
-
-
-async def concurrent_enquiry_and_assessment(c: Child) -> None:
-    # The strategy discussion, the enquiry and the assessment on the day of referral; the
-    # conference before the assessment is authorised.
-    await c.referred(D(2025, 10, 6), "POLICE")
-    await c.strategy_discussion(D(2025, 10, 6))
-    await c.assessment_started(D(2025, 10, 6))
-    await c.accepted(D(2025, 10, 6))
-    await c.enquiry_concluded(D(2025, 10, 14), conference=True)
-    await c.conference(D(2025, 10, 24), "PHY_PHYSICAL_ABUSE")
-    await c.assessment_authorised(D(2025, 11, 28), D(2025, 12, 1))
-    await c.review_conference(D(2026, 1, 23))
-
-
-async def child_in_need_plan_ended_by_protection_plan(c: Child) -> None:
-    await c.referred(D(2025, 4, 14))
-    await c.accepted(D(2025, 4, 15))
-    await c.assessment_started(D(2025, 4, 15))
-    await c.assessment_authorised(D(2025, 5, 30), D(2025, 6, 2))
-    await c.child_in_need_plan(D(2025, 6, 9))
-    await c.strategy_discussion(D(2025, 11, 3))
-    await c.enquiry_concluded(D(2025, 11, 10), conference=True)
-    await c.conference(D(2025, 11, 17), "NEG_NEGLECT")
-
-
-async def transfer_in_on_a_plan(c: Child) -> None:
-    await c.referred(D(2026, 2, 2), "LOCAL_AUTHORITY_EXTERNAL")
-    await c.accepted(D(2026, 2, 3))
-    await c.transfer_in_conference(D(2026, 2, 16), "EMO_EMOTIONAL_ABUSE")
-
-
-async def protection_plan_stepped_down_in_year(c: Child) -> None:
-    await c.referred(D(2025, 5, 12))
-    await c.accepted(D(2025, 5, 13))
-    await c.strategy_discussion(D(2025, 5, 13))
-    await c.enquiry_concluded(D(2025, 5, 20), conference=True)
-    await c.conference(D(2025, 6, 2), "NEG_NEGLECT")
-    await c.review_conference(D(2025, 8, 29))
-    await c.protection_plan_ended(D(2026, 2, 27))
-    await c.child_in_need_plan(D(2026, 2, 27))
-
-
-async def protection_plan_ended_on_the_year_end(c: Child) -> None:
-    await c.referred(D(2025, 9, 1))
-    await c.accepted(D(2025, 9, 2))
-    await c.strategy_discussion(D(2025, 9, 2))
-    await c.enquiry_concluded(D(2025, 9, 9), conference=True)
-    await c.conference(D(2025, 9, 19), "SAB_SEXUAL_ABUSE")
-    await c.review_conference(D(2025, 12, 12))
-    await c.protection_plan_ended(D(2026, 3, 31))
-
-
-async def enquiry_without_conference(c: Child) -> None:
-    await c.referred(D(2026, 1, 12), "SCHOOLS")
-    await c.accepted(D(2026, 1, 13))
-    await c.strategy_discussion(D(2026, 1, 13))
-    await c.assessment_started(D(2026, 1, 13))
-    await c.enquiry_concluded(D(2026, 1, 21), conference=False)
-
-
-async def conference_without_a_plan_then_closed(c: Child) -> None:
-    await c.referred(D(2025, 6, 9))
-    await c.accepted(D(2025, 6, 10))
-    await c.strategy_discussion(D(2025, 6, 10))
-    await c.enquiry_concluded(D(2025, 6, 17), conference=True)
-    await c.conference(D(2025, 6, 27))
-    await c.closed(D(2025, 7, 4), RC7)
-
-
-async def protection_plan_ends_when_looked_after(c: Child) -> None:
-    await c.referred(D(2025, 8, 18))
-    await c.accepted(D(2025, 8, 19))
-    await c.strategy_discussion(D(2025, 8, 19))
-    await c.enquiry_concluded(D(2025, 8, 26), conference=True)
-    await c.conference(D(2025, 9, 5), "NEG_NEGLECT")
-    await c.looked_after(D(2025, 12, 8))
-    # The plan ends by itself the day the child becomes looked after.
-    plan = (await c.refreshed())["childProtectionPlans"][-1]
-    assert (plan["status"], plan["endDate"], plan["endReason"]) == (
-        "ENDED",
-        "2025-12-08",
-        "BECAME_LOOKED_AFTER",
-    )
-    assert not [step for step in plan["steps"] if step["status"] == "OPEN"]
-
-
-async def looked_after_and_home_again(c: Child) -> None:
-    await c.referred(D(2025, 4, 7))
-    await c.accepted(D(2025, 4, 8))
-    await c.looked_after(D(2025, 4, 9), "V2_SINGLE_PERIOD_OF_ACCOMMODATION")
-    await c.care_ceased(D(2026, 2, 13))
-    await c.closed(D(2026, 2, 20), RC7)
-
-
-async def referred_after_the_year_end(c: Child) -> None:
-    await c.referred(D(2026, 4, 13))
-    await c.accepted(D(2026, 4, 14))
-
-
-async def second_episode_in_the_year(c: Child) -> None:
-    await (await c.referred(D(2025, 4, 22))).no_further_action(D(2025, 4, 23))
-    await c.referred(D(2025, 11, 24), "HEALTH_VISITOR")
-    await c.accepted(D(2025, 11, 25))
-    await c.assessment_started(D(2025, 11, 25))
-
-
-async def unborn_child_on_a_pre_birth_plan(c: Child) -> None:
-    await c.referred(D(2026, 1, 5), "OTHER_HEALTH_SERVICES")
-    await c.accepted(D(2026, 1, 6))
-    await c.strategy_discussion(D(2026, 1, 6))
-    await c.assessment_started(D(2026, 1, 6))
-    await c.enquiry_concluded(D(2026, 1, 13), conference=True)
-    await c.conference(D(2026, 1, 26), "NEG_NEGLECT")
-
-
-async def second_protection_plan_after_the_first_ended(c: Child) -> None:
-    await c.referred(D(2025, 4, 1))
-    await c.accepted(D(2025, 4, 2))
-    await c.strategy_discussion(D(2025, 4, 2))
-    await c.enquiry_concluded(D(2025, 4, 9), conference=True)
-    await c.conference(D(2025, 4, 22), "PHY_PHYSICAL_ABUSE")
-    await c.protection_plan_ended(D(2025, 7, 18))
-    await c.strategy_discussion(D(2026, 1, 7))
-    await c.enquiry_concluded(D(2026, 1, 14), conference=True)
-    await c.conference(D(2026, 1, 27), "MUL_MULTIPLE")
-
-
-async def referral_awaiting_its_decision_at_year_end(c: Child) -> None:
-    await c.referred(D(2026, 3, 30), "ANONYMOUS")
-    await c.decision_proposed(D(2026, 3, 31))
-
-
-async def child_in_need_plan_ended_episode_still_open(c: Child) -> None:
-    await c.referred(D(2025, 6, 16))
-    await c.accepted(D(2025, 6, 17))
-    await c.assessment_started(D(2025, 6, 17))
-    await c.assessment_authorised(D(2025, 7, 25), D(2025, 7, 28))
-    await c.child_in_need_plan(D(2025, 8, 4))
-    await c.child_in_need_plan_ended(D(2026, 3, 2))
-
-
-async def transfer_in_without_a_plan(c: Child) -> None:
-    await c.referred(D(2025, 11, 3), "LOCAL_AUTHORITY_EXTERNAL")
-    await c.accepted(D(2025, 11, 4))
-    await c.transfer_in_conference(D(2025, 11, 17))
-
-
-async def closed_before_year_end_authorised_after(c: Child) -> None:
-    # The closure happened on 20 March; the manager agreed on 3 April, after the year
-    # end: the episode was closed at 31 March (the date it happened decides).
-    await c.referred(D(2025, 10, 20))
-    await c.accepted(D(2025, 10, 21))
-    await c.assessment_started(D(2025, 10, 21))
-    await c.assessment_authorised(D(2025, 12, 10), D(2025, 12, 12))
-    await c.closed(
-        D(2026, 3, 20), "RC9_CLOSED_AFTER_ASSESSMENT_REFERRED_TO_EARLY_HELP", D(2026, 4, 3)
-    )
-
-
-async def closure_proposed_but_not_agreed_at_year_end(c: Child) -> None:
-    # Proposed, not authorised: the episode is still open; nothing is closed until a
-    # manager agrees.
-    await c.referred(D(2025, 9, 15))
-    await c.accepted(D(2025, 9, 16))
-    await c.assessment_started(D(2025, 9, 16))
-    await c.assessment_authorised(D(2025, 11, 14), D(2025, 11, 17))
-    await c.closure_proposed(D(2026, 3, 27), RC7)
-
-
-async def closed_on_the_year_end(c: Child) -> None:
-    await c.referred(D(2026, 1, 19))
-    await c.accepted(D(2026, 1, 20))
-    await c.assessment_started(D(2026, 1, 20))
-    await c.assessment_returned(D(2026, 3, 13), D(2026, 3, 16))
-    await c.assessment_authorised(
-        D(2026, 3, 20), D(2026, 3, 23), ("ALCOHOL_MISUSE_PARENT_OR_CARER",)
-    )
-    await c.closed(D(2026, 3, 31), "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION")
-
-
-async def looked_after_from_an_open_episode(c: Child) -> None:
-    await c.referred(D(2025, 5, 19), "POLICE")
-    await c.accepted(D(2025, 5, 19))
-    await c.strategy_discussion(D(2025, 5, 19))
-    await c.enquiry_concluded(D(2025, 5, 23), conference=False)
-    await c.looked_after(D(2025, 5, 23), "L1_POLICE_PROTECTION")
-
-
-async def assessment_still_open_at_year_end(c: Child) -> None:
-    await c.referred(D(2026, 3, 9), "GENERAL_PRACTITIONER")
-    await c.accepted(D(2026, 3, 10), "N3_PARENTAL_DISABILITY_OR_ILLNESS")
-    await c.assessment_started(D(2026, 3, 11))
-
-
-async def enquiry_and_conference_due_at_year_end(c: Child) -> None:
-    await c.referred(D(2026, 3, 16), "POLICE")
-    await c.strategy_discussion(D(2026, 3, 16))
-    await c.accepted(D(2026, 3, 17))
-    await c.enquiry_concluded(D(2026, 3, 24), conference=True)
-
-
-async def protection_plan_across_the_whole_year(c: Child) -> None:
-    await c.referred(D(2024, 11, 4))
-    await c.accepted(D(2024, 11, 5))
-    await c.strategy_discussion(D(2024, 11, 5))
-    await c.assessment_started(D(2024, 11, 5))
-    await c.enquiry_concluded(D(2024, 11, 12), conference=True)
-    await c.conference(D(2024, 11, 25), "EMO_EMOTIONAL_ABUSE")
-    await c.assessment_authorised(D(2024, 12, 20), D(2024, 12, 23))
-    await c.review_conference(D(2025, 2, 21))
-    await c.review_conference(D(2025, 8, 15))
-    await c.review_conference(D(2026, 2, 13))
-
-
-async def child_in_need_plan_the_day_after_protection_ends(c: Child) -> None:
-    await c.referred(D(2025, 7, 14))
-    await c.accepted(D(2025, 7, 15))
-    await c.strategy_discussion(D(2025, 7, 15))
-    await c.enquiry_concluded(D(2025, 7, 22), conference=True)
-    await c.conference(D(2025, 8, 1), "NEG_NEGLECT")
-    await c.protection_plan_ended(D(2025, 9, 30))
-    await c.child_in_need_plan(D(2025, 10, 1))
-
-
-async def closed_and_referred_again_the_same_year(c: Child) -> None:
-    await c.referred(D(2025, 5, 27))
-    await c.accepted(D(2025, 5, 28))
-    await c.assessment_started(D(2025, 5, 28))
-    await c.assessment_authorised(D(2025, 7, 4), D(2025, 7, 7))
-    await c.child_in_need_plan(D(2025, 7, 14))
-    await c.closed(D(2025, 9, 1), "RC3_CHILD_ARRANGEMENTS_ORDER")
-    await c.referred(D(2026, 2, 9), "HOUSING")
-    await c.accepted(D(2026, 2, 10))
-    await c.child_in_need_plan(D(2026, 3, 2))
-
-
-# Each scenario: the child, what they were on 30 September 2025 and on 31 March 2026.
-SCENARIOS: list[tuple[Scenario, str, D, str, str]] = [
-    (nfa_at_referral, "Ava Allen", D(2016, 3, 1), "", ""),
-    (closed_before_assessment, "Ben Brook", D(2012, 7, 9), "", ""),
-    (assessed_then_closed_nfa, "Cara Cole", D(2019, 1, 20), "", ""),
-    (child_in_need_at_year_end, "Dan Dale", D(2014, 11, 2), "EN", "EN"),
-    (child_in_need_closed_in_year, "Eve Ellis", D(2011, 5, 5), "EN", ""),
-    (referred_last_year_still_open, "Finn Ford", D(2010, 2, 14), "EN", "EN"),
-    (concurrent_enquiry_and_assessment, "Gia Grant", D(2020, 8, 30), "", "EP"),
-    (child_in_need_plan_ended_by_protection_plan, "Hal Hart", D(2013, 4, 4), "EN", "EP"),
-    (transfer_in_on_a_plan, "Ivy Innes", D(2018, 12, 12), "", "EP"),
-    (protection_plan_stepped_down_in_year, "Jay Jones", D(2017, 6, 6), "EP", "EN"),
-    (protection_plan_ended_on_the_year_end, "Kit King", D(2015, 9, 9), "EP", "E"),
-    (enquiry_without_conference, "Lia Lowe", D(2009, 10, 10), "", "E"),
-    (conference_without_a_plan_then_closed, "Max Moss", D(2021, 2, 2), "", ""),
-    (protection_plan_ends_when_looked_after, "Nia Nash", D(2022, 1, 1), "EP", "EL"),
-    (looked_after_and_home_again, "Oli Owen", D(2010, 12, 24), "EL", ""),
-    (referred_after_the_year_end, "Pip Park", D(2016, 1, 31), "", ""),
-    (second_episode_in_the_year, "Rae Reid", D(2012, 3, 3), "", "E"),
-    (second_protection_plan_after_the_first_ended, "Sam Shaw", D(2019, 4, 19), "E", "EP"),
-    (referral_awaiting_its_decision_at_year_end, "Tia Todd", D(2013, 8, 8), "", "E"),
-    (child_in_need_plan_ended_episode_still_open, "Uma Usher", D(2008, 6, 30), "EN", "E"),
-    (transfer_in_without_a_plan, "Vic Vale", D(2011, 11, 11), "", "E"),
-    (closed_before_year_end_authorised_after, "Wyn Webb", D(2014, 4, 14), "", ""),
-    (closure_proposed_but_not_agreed_at_year_end, "Xan Young", D(2015, 5, 15), "E", "E"),
-    (closed_on_the_year_end, "Yas Zane", D(2016, 6, 16), "", ""),
-    (looked_after_from_an_open_episode, "Zoe Abbot", D(2009, 9, 19), "EL", "EL"),
-    (assessment_still_open_at_year_end, "Abe Baker", D(2012, 1, 12), "", "E"),
-    (enquiry_and_conference_due_at_year_end, "Bea Carter", D(2018, 2, 28), "", "E"),
-    (protection_plan_across_the_whole_year, "Cal Dixon", D(2020, 3, 3), "EP", "EP"),
-    # The CP plan ended on 30 September: not on a plan that day; a CIN plan from the next.
-    (child_in_need_plan_the_day_after_protection_ends, "Dee Evans", D(2014, 4, 1), "E", "EN"),
-    (closed_and_referred_again_the_same_year, "Eli Frost", D(2011, 10, 31), "", "EN"),
-]
-# Unborn at the referral: the expected date of birth is after the year end.
-UNBORN: list[tuple[Scenario, str, D, str, str]] = [
-    (unborn_child_on_a_pre_birth_plan, "Baby Cross", D(2026, 5, 20), "", "EP"),
-]
 CATEGORIES = {
     "E": "openEpisodes",
     "P": "childProtectionPlans",
@@ -375,55 +36,300 @@ AS_AT = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt { on
   ... on NotAuthorised { reason } ... on InvalidInput { problems { field rule } } } }"""
 
 
-def analyst(settings: Settings) -> dict[str, str]:
-    from auth.tokens import LocalSigningKey, TokenIssuer
-    from hub.app import token_settings
+@dataclass
+class County:
+    client: httpx.AsyncClient
+    settings: Settings
+    store: FalkorDBStore
+    children: dict[str, Child]
 
-    rules = token_settings(settings)
-    issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
-    token = issuer.issue("analyst-1", "Pat Analyst", "performance_analyst", "agency-la")
-    return {"Authorization": f"Bearer {token}"}
+    def analyst(self) -> dict[str, str]:
+        return bearer_for(self.settings, "analyst-county", "performance_analyst")
+
+    async def ask(self, query: str, variables: dict[str, Any], persona: str = "") -> Any:
+        headers = bearer(self.settings, persona) if persona else self.analyst()
+        return await graphql(self.client, headers, query, variables)
 
 
+# The county is played once for the module: the whole year takes a few seconds, and the
+# tests below only read it.
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def county_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = tmp_path_factory.mktemp("county") / "var"
+    return Settings(var_dir=var, rate_limit="1000000/second", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="module")
+async def county(engine: EmbeddedEngine, county_settings: Settings) -> AsyncIterator[County]:
+    assert engine.socket_path is not None
+    store = FalkorDBStore(engine.socket_path, f"test-county-{uuid.uuid4().hex}")
+    await store.apply_schema()
+    try:
+        async with served(store, county_settings) as client:
+            children = await play_all(client, county_settings, store)
+            yield County(client, county_settings, store, children)
+    finally:
+        await store.drop()
+        await store.close()
+
+
+def test_the_county_has_every_journey_in_at_least_forty_children() -> None:
+    assert len(SCENARIOS) >= 40
+    assert len({s.name for s in SCENARIOS}) == len(SCENARIOS)
+    for column in ("mid_year", "year_end"):
+        found = [set(getattr(s, column)) for s in SCENARIOS]
+        # Every category is counted on each date, and none is empty.
+        assert set().union(*found) == set(CATEGORIES), column
+        # The DfE's model: no CIN plan beside a CP plan, nothing without an open episode
+        # but a period of care.
+        assert not [letters for letters in found if {"P", "N"} <= letters]
+        assert not [letters for letters in found if letters - {"L"} and "E" not in letters]
+
+
+@pytest.mark.parametrize(("on", "column"), [(MID_YEAR, "mid_year"), (YEAR_END, "year_end")])
 async def test_the_as_at_view_counts_the_year_from_the_dates_things_happened(
-    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+    county: County, on: date, column: str
 ) -> None:
-    children: dict[str, Child] = {}
-    for scenario, name, born, _, _ in SCENARIOS:
-        child = Child(client, settings, name, born)
-        await scenario(child)
-        children[name] = child
-    for scenario, name, due, _, _ in UNBORN:
-        child = Child(client, settings, name, due, unborn=True)
-        await scenario(child)
-        children[name] = child
-    everyone = [*SCENARIOS, *UNBORN]
-    for on, column in ((MID_YEAR, 3), (YEAR_END, 4)):
-        view = (await graphql(client, analyst(settings), AS_AT, {"on": on.isoformat()}))["asAt"]
-        assert view["on"] == on.isoformat()
-        for letter, category in CATEGORIES.items():
-            expected = sorted(
-                (children[row[1]].child_id, row[1]) for row in everyone if letter in row[column]
-            )
-            found = view[category]
-            assert sorted((c["childId"], c["name"]) for c in found["children"]) == expected, (
-                on,
-                category,
-            )
-            assert found["count"] == len(expected)
+    view = (await county.ask(AS_AT, {"on": on.isoformat()}))["asAt"]
+    assert view["on"] == on.isoformat()
+    for letter, category in CATEGORIES.items():
+        expected = sorted(
+            (county.children[s.name].child_id, s.name)
+            for s in SCENARIOS
+            if letter in getattr(s, column)
+        )
+        found = view[category]
+        assert sorted((c["childId"], c["name"]) for c in found["children"]) == expected, (
+            on,
+            category,
+        )
+        assert found["count"] == len(expected)
 
 
 async def test_the_as_at_view_is_for_performance_staff_and_not_the_future(
-    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+    county: County,
 ) -> None:
-    from tests.helpers import bearer
-
-    refused = await graphql(client, bearer(settings, "social-worker"), AS_AT, {})
+    refused = await county.ask(AS_AT, {}, persona="social-worker")
     assert refused["asAt"]["__typename"] == "NotAuthorised"
-    tomorrow = D.today().toordinal() + 1
-    future = await graphql(
-        client, analyst(settings), AS_AT, {"on": D.fromordinal(tomorrow).isoformat()}
-    )
+    tomorrow = date.fromordinal(date.today().toordinal() + 1)
+    future = await county.ask(AS_AT, {"on": tomorrow.isoformat()})
     assert future["asAt"]["problems"] == [{"field": "on", "rule": "must not be in the future"}]
-    today = await graphql(client, analyst(settings), AS_AT, {})
-    assert today["asAt"]["openEpisodes"] == {"count": 0, "children": []}
+
+
+# Each list nested in a list multiplies a query's cost: the fields these tests read.
+_STEPS = "steps { kind status startDate completedDate dueDate }"
+CHILD = f"""query ($id: ID!) {{ child(id: $id) {{ id unborn dateOfBirth expectedDateOfBirth sex
+  openEpisodes
+  cases {{ id referralDate closureDate closureReason noFurtherAction
+    assessments {{ startDate completedDate authorisedDate }}
+    section47Enquiries {{ strategyDiscussionDate }}
+    childProtectionPlans {{ startDate status transferIn reviewDates }} }}
+  periodsOfCare {{ id status startDate endDate reasonCeased {_STEPS} }}
+  adoptionPlans {{ status decisionDate placementOrderDate matchedDate placedDate
+    adoptionOrderDate ceasedDate ceasedReason }} }} }}"""
+FACTS = """query ($id: ID!, $kinds: [ChildFactKind!], $current: Boolean! = false) {
+  childFacts(childId: $id, kinds: $kinds, currentOnly: $current) {
+    factKind on ceasedOn babyBornOn sdqScore sdqReason upToDate } }"""
+ALLOCATIONS = """query ($id: ID!) { allocations(childId: $id) {
+  workerId startDate endDate reasonForChange } }"""
+
+
+async def _child(county: County, name: str) -> dict[str, Any]:
+    found = await county.ask(CHILD, {"id": county.children[name].child_id}, "social-worker")
+    assert found["child"] is not None, name
+    return found["child"]  # type: ignore[no-any-return]
+
+
+async def _facts(
+    county: County, name: str, *kinds: str, current: bool = False
+) -> list[dict[str, Any]]:
+    variables = {"id": county.children[name].child_id, "kinds": list(kinds), "current": current}
+    return (await county.ask(FACTS, variables, "social-worker"))["childFacts"]  # type: ignore[no-any-return]
+
+
+def _steps(record: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [s for s in record["steps"] if s["kind"] == kind]
+
+
+async def test_the_adoption_decision_reversed_has_ceased_with_its_reason(county: County) -> None:
+    reversed_plan = (await _child(county, "Remy Ross"))["adoptionPlans"]
+    assert [
+        (
+            p["status"],
+            p["decisionDate"],
+            p["placementOrderDate"],
+            p["ceasedDate"],
+            p["ceasedReason"],
+        )
+        for p in reversed_plan
+    ] == [("CEASED", "2025-05-12", "2025-08-18", "2026-01-26", "RD3_NO_ADOPTERS_FOUND")]
+    adopted = await _child(county, "Suki Tran")
+    plan = adopted["adoptionPlans"][0]
+    assert (plan["status"], plan["matchedDate"], plan["placedDate"], plan["adoptionOrderDate"]) == (
+        "ADOPTED",
+        "2025-05-19",
+        "2025-06-09",
+        "2025-12-08",
+    )
+    care = adopted["periodsOfCare"][0]
+    assert (care["status"], care["endDate"], care["reasonCeased"]) == (
+        "CEASED",
+        "2025-12-08",
+        "E11_ADOPTED_UNOPPOSED",
+    )
+    assert [(c["closureDate"], c["closureReason"]) for c in adopted["cases"]] == [
+        ("2025-12-08", "RC1_ADOPTED")
+    ]
+
+
+async def test_the_unborn_child_was_born_on_the_same_record(county: County) -> None:
+    baby = await _child(county, "Baby Zeal")
+    assert (baby["unborn"], baby["dateOfBirth"], baby["expectedDateOfBirth"], baby["sex"]) == (
+        False,
+        "2025-09-12",
+        "2025-09-20",
+        "M",
+    )
+    # The plan made before the birth carries on after it, in the same episode.
+    (case,) = baby["cases"]
+    plan = case["childProtectionPlans"][0]
+    assert (plan["startDate"], plan["status"], plan["reviewDates"]) == (
+        "2025-07-22",
+        "ACTIVE",
+        ["2025-10-17"],
+    )
+    still_unborn = await _child(county, "Baby Cross")
+    assert (still_unborn["unborn"], still_unborn["dateOfBirth"]) == (True, None)
+
+
+async def test_reallocations_keep_each_worker_with_the_dfe_reason(county: County) -> None:
+    def history(rows: list[dict[str, Any]]) -> list[tuple[str, str, str | None, str]]:
+        return [(r["workerId"], r["startDate"], r["endDate"], r["reasonForChange"]) for r in rows]
+
+    covered = await county.ask(
+        ALLOCATIONS, {"id": county.children["Yara Zorn"].child_id}, "team-manager"
+    )
+    assert history(covered["allocations"]) == [
+        ("worker-sw-demo", "2025-12-01", None, "ABSENC_ABSENCE_COVER"),
+        ("worker-sw-cover", "2025-10-06", "2025-12-01", "ABSENC_ABSENCE_COVER"),
+        ("worker-sw-demo", "2025-06-02", "2025-10-06", "FCONTA_FIRST_CONTACT_OR_REREFERRAL"),
+    ]
+    left = await county.ask(
+        ALLOCATIONS, {"id": county.children["Zak Ames"].child_id}, "team-manager"
+    )
+    assert history(left["allocations"]) == [
+        ("worker-sw-demo", "2026-02-16", None, "MANAGE_MANAGING_CASELOADS"),
+        ("worker-sw-cover", "2025-11-28", "2026-02-16", "LEFTRL_SOCIAL_WORKER_LEFT_ROLE"),
+        ("worker-sw-leaver", "2025-04-14", "2025-11-28", "FCONTA_FIRST_CONTACT_OR_REREFERRAL"),
+    ]
+
+
+async def test_care_leavers_are_kept_in_touch_with_around_their_birthdays(
+    county: County,
+) -> None:
+    contacts = {}
+    for name in ("Mia North", "Ned Oakes", "Ola Pike", "Pam Quinn"):
+        child = await _child(county, name)
+        (care,) = child["periodsOfCare"]
+        assert care["status"] == "CARE_LEAVER", name
+        assert "CARE_LEAVER" in child["openEpisodes"]
+        assert "LOOKED_AFTER" not in child["openEpisodes"]
+        contacts[name] = [
+            (s["status"], s["completedDate"], s["dueDate"])
+            for s in _steps(care, "CARE_LEAVER_CONTACT")
+        ]
+    # Each contact counts for the birthday it is around; the next birthday is due after it.
+    # Care that ends on the 18th birthday makes that birthday's contact the first one due.
+    assert contacts == {
+        "Mia North": [("DONE", "2025-10-01", "2025-10-03"), ("OPEN", None, "2026-10-03")],
+        "Ned Oakes": [("DONE", "2025-07-02", "2025-06-20"), ("OPEN", None, "2026-06-20")],
+        "Ola Pike": [
+            ("DONE", "2024-08-12", "2024-08-12"),
+            ("DONE", "2025-08-11", "2025-08-12"),
+            ("OPEN", None, "2026-08-12"),
+        ],
+        "Pam Quinn": [
+            ("DONE", "2022-11-15", "2022-11-15"),
+            ("DONE", "2023-11-14", "2023-11-15"),
+            ("DONE", "2024-11-18", "2024-11-15"),
+            ("DONE", "2025-11-13", "2025-11-15"),
+            ("OPEN", None, "2026-11-15"),
+        ],
+    }
+
+
+async def test_missing_episodes_and_temporary_placements_read_back(county: County) -> None:
+    still_missing = (await _child(county, "Ian Jacks"))["periodsOfCare"][0]
+    open_episodes = [s for s in _steps(still_missing, "MISSING_EPISODE") if s["status"] == "OPEN"]
+    assert [(s["startDate"], s["completedDate"]) for s in open_episodes] == [("2026-03-28", None)]
+    returned = (await _child(county, "Jo Kemp"))["periodsOfCare"][0]
+    assert [
+        (s["status"], s["startDate"], s["completedDate"])
+        for s in _steps(returned, "MISSING_EPISODE")
+    ] == [("DONE", "2025-09-27", "2025-10-02")]
+
+
+async def test_uasc_and_its_end_and_two_periods_of_care(county: County) -> None:
+    # Recorded on arrival, and again with its end on the 18th birthday: both kept, the
+    # later one holds.
+    uasc = await _facts(county, "Karim Nouri", "UASC")
+    assert sorted((f["on"], f["ceasedOn"] or "") for f in uasc) == [
+        ("2025-06-16", ""),
+        ("2025-06-16", "2026-01-20"),
+    ]
+    uasc = await _facts(county, "Karim Nouri", "UASC", current=True)
+    assert [(f["on"], f["ceasedOn"]) for f in uasc] == [("2025-06-16", "2026-01-20")]
+    uasc = await _facts(county, "Luca Marin", "UASC")
+    assert [(f["on"], f["ceasedOn"]) for f in uasc] == [("2025-11-10", None)]
+    periods = (await _child(county, "Gus Hale"))["periodsOfCare"]
+    assert sorted((p["startDate"], p["endDate"], p["status"]) for p in periods) == [
+        ("2025-04-11", "2025-07-11", "CEASED"),
+        ("2025-12-01", None, "LOOKED_AFTER"),
+    ]
+
+
+async def test_outcome_facts_of_a_looked_after_child(county: County) -> None:
+    facts = {f["factKind"]: f for f in await _facts(county, "Wren Xu")}
+    assert facts["MOTHERHOOD"]["babyBornOn"] == "2025-11-02"
+    assert (facts["SDQ"]["sdqScore"], facts["SDQ"]["on"]) == (19, "2025-09-15")
+    assert facts["DENTAL_CHECK"]["on"] == "2025-07-21"
+    assert facts["IMMUNISATIONS"]["upToDate"] is True
+    refused_sdq = {f["factKind"]: f for f in await _facts(county, "Xavi Yates")}
+    assert refused_sdq["SDQ"]["sdqReason"] == "SDQ5_CHILD_REFUSED"
+    assert refused_sdq["CONVICTION"]["on"] == "2025-08-20"
+
+
+async def test_the_front_door_and_child_protection_facts_keep_their_dates(
+    county: County,
+) -> None:
+    (nfa,) = (await _child(county, "Ava Allen"))["cases"]
+    assert (nfa["noFurtherAction"], nfa["referralDate"], nfa["closureDate"]) == (
+        True,
+        "2025-06-02",
+        "2025-06-03",
+    )
+    # Strategy discussion, section 47 enquiry and assessment on the day of referral.
+    (concurrent,) = (await _child(county, "Gia Grant"))["cases"]
+    enquiry = concurrent["section47Enquiries"][0]
+    assessment = concurrent["assessments"][0]
+    assert (enquiry["strategyDiscussionDate"], assessment["startDate"]) == (
+        "2025-10-06",
+        "2025-10-06",
+    )
+    assert (assessment["completedDate"], assessment["authorisedDate"]) == (
+        "2025-11-28",
+        "2025-12-01",
+    )
+    assert concurrent["childProtectionPlans"][0]["startDate"] == "2025-10-24"
+    (transfer,) = (await _child(county, "Ivy Innes"))["cases"]
+    plan = transfer["childProtectionPlans"][0]
+    assert (plan["transferIn"], plan["startDate"], transfer["section47Enquiries"]) == (
+        True,
+        "2026-02-16",
+        [],
+    )
