@@ -1,4 +1,4 @@
-"""The `lcs-hub` command: serve, demo, token, sdl, outbox, import-workforce."""
+"""The `lcs-hub` command: serve, demo, token, sdl, outbox, import-workforce, returns."""
 
 from __future__ import annotations
 
@@ -149,6 +149,34 @@ async def _import_workforce(settings: Settings, text: str) -> int:
     return 1 if report.problems else 0
 
 
+async def _returns(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bench.county import Progress
+    from hub.app import open_settings_graph
+    from returns import CollectionYear, write_ssda903
+
+    year = CollectionYear(args.year)
+    # The bar is made on the first page, when the number of children is known.
+    bar: list[Progress] = []
+
+    def show(done: int, total: int) -> None:
+        if not bar:
+            bar.append(Progress(total, f"SSDA903 {year.label}"))
+        bar[0].advance(done - bar[0].done)
+
+    logging.getLogger().setLevel(logging.WARNING)
+    opened = open_settings_graph(settings)
+    try:
+        current, previous = await write_ssda903(opened.store, year, Path(args.out), progress=show)
+    finally:
+        await opened.close()
+    for label, written in ((year.label, current), (year.previous().label, previous)):
+        counts = ", ".join(f"{name} {count}" for name, count in written.rows.items())
+        print(f"SSDA903 {label} in {written.folder}: {counts}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `lcs-hub`."""
     from bench.county import SIZES
@@ -183,6 +211,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import-workforce", help="load the HR feed (CSV) of workers, teams and line managers"
     )
     hr_feed.add_argument("file", help="the CSV file (columns: see workflow/workforce.py)")
+    returns = commands.add_parser("returns", help="write a DfE statutory return")
+    returns.add_argument("kind", choices=["903"], help="903: the SSDA903 CSV tables")
+    returns.add_argument(
+        "--year", type=int, required=True, help="the collection's end year (2026 = 2025-26)"
+    )
+    returns.add_argument(
+        "--out", required=True, help="the folder for the tables (last year's in out/previous)"
+    )
     args = parser.parse_args(argv)
 
     configure_logging(logging.INFO)
@@ -213,6 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(_import_workforce(settings, text))
             except (OSError, ValueError) as problem:
                 print(f"the HR feed was not loaded: {problem}", file=sys.stderr)
+                return 2
+        case "returns":
+            try:
+                return asyncio.run(_returns(settings, args))
+            except (OSError, ValueError) as problem:
+                print(f"the return was not written: {problem}", file=sys.stderr)
                 return 2
     return 0
 

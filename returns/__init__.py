@@ -1,1 +1,16 @@
-"""The DfE statutory returns (CIN census, SSDA903): not built yet."""
+"""The DfE statutory returns made from the live record: the SSDA903 (children looked
+after) tables, streamed from the graph a page of children at a time."""
+
+from __future__ import annotations
+
+from returns.ssda903 import TABLES as SSDA903_TABLES
+from returns.writer import Written, looked_after_children, write_ssda903
+from returns.years import CollectionYear
+
+__all__ = [
+    "SSDA903_TABLES",
+    "CollectionYear",
+    "Written",
+    "looked_after_children",
+    "write_ssda903",
+]
