@@ -154,20 +154,29 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
 
     from bench.county import Progress
     from hub.app import open_settings_graph
-    from returns import CollectionYear, write_ssda903
+    from returns import CollectionYear, write_cin_census, write_ssda903
 
     year = CollectionYear(args.year)
+    if args.kind == "cin" and not args.la_number:
+        raise ValueError("--la-number: the CIN census names the LA by its DfE number, e.g. 919")
     # The bar is made on the first page, when the number of children is known.
     bar: list[Progress] = []
+    title = "CIN census" if args.kind == "cin" else "SSDA903"
 
     def show(done: int, total: int) -> None:
         if not bar:
-            bar.append(Progress(total, f"SSDA903 {year.label}"))
+            bar.append(Progress(total, f"{title} {year.label}"))
         bar[0].advance(done - bar[0].done)
 
     logging.getLogger().setLevel(logging.WARNING)
     opened = open_settings_graph(settings)
     try:
+        if args.kind == "cin":
+            children = await write_cin_census(
+                opened.store, year, Path(args.out), args.la_number, progress=show
+            )
+            print(f"CIN census {year.label} in {args.out}: {children} children")
+            return 0
         current, previous = await write_ssda903(opened.store, year, Path(args.out), progress=show)
     finally:
         await opened.close()
@@ -212,13 +221,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     hr_feed.add_argument("file", help="the CSV file (columns: see workflow/workforce.py)")
     returns = commands.add_parser("returns", help="write a DfE statutory return")
-    returns.add_argument("kind", choices=["903"], help="903: the SSDA903 CSV tables")
+    returns.add_argument(
+        "kind", choices=["903", "cin"], help="903: the SSDA903 CSV tables; cin: the census XML"
+    )
     returns.add_argument(
         "--year", type=int, required=True, help="the collection's end year (2026 = 2025-26)"
     )
     returns.add_argument(
-        "--out", required=True, help="the folder for the tables (last year's in out/previous)"
+        "--out",
+        required=True,
+        help="903: the folder for the tables (last year's in out/previous); cin: the XML file",
     )
+    returns.add_argument("--la-number", help="cin: the LA's three-digit DfE number (e.g. 919)")
     args = parser.parse_args(argv)
 
     configure_logging(logging.INFO)

@@ -1,10 +1,11 @@
 """The DfE statutory returns made from the live record: the SSDA903 (children looked
-after) tables, streamed from the graph a page of children at a time."""
+after) tables and the CIN census message, streamed from the graph a page of children at
+a time."""
 
 from __future__ import annotations
 
 from returns.ssda903 import TABLES as SSDA903_TABLES
-from returns.writer import Written, looked_after_children, write_ssda903
+from returns.writer import Written, looked_after_children, write_cin_census, write_ssda903
 from returns.years import CollectionYear
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "CollectionYear",
     "Written",
     "looked_after_children",
+    "write_cin_census",
     "write_ssda903",
 ]

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from graph.cypher import returns as statements
+from graph.cypher import returns_cin as cin_statements
+from returns.cin_census import (
+    ChildInNeedRecord,
+    child_element,
+    header_element,
+    specification_for,
+    to_text,
+)
 from returns.ssda903 import TABLES, LookedAfterRecord, tables_for
 
 if TYPE_CHECKING:
@@ -101,3 +111,56 @@ async def write_ssda903(
         current.close()
         previous.close()
     return current.written, previous.written
+
+
+async def write_cin_census(
+    store: GraphStore,
+    year: CollectionYear,
+    out: Path,
+    la_number: str,
+    *,
+    progress: Progress | None = None,
+    page: int = PAGE,
+) -> int:
+    """Write `year`'s CIN census message to the file `out`, a child at a time.
+
+    Returns:
+        How many children the message holds.
+
+    Raises:
+        ValueError: `la_number` is not the DfE's three-digit LA number, or the hub has no
+            specification for the year.
+    """
+    if not re.fullmatch(r"[0-9]{3}", la_number):
+        raise ValueError("la_number: the DfE's three-digit local authority number, e.g. 919")
+    spec = specification_for(year)
+    total = 0
+    if progress:
+        counted = await store.read(cin_statements.CHILDREN_IN_NEED_COUNT, {})
+        total = int(counted[0]["children"]) if counted else 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    children = seen = 0
+    with out.open("w", encoding="utf-8") as handle:
+        handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n')
+        handle.write(to_text(header_element(spec, year, la_number, datetime.now(UTC)), 1))
+        handle.write("  <Children>\n")
+        after = ""
+        while True:
+            rows = await store.read(
+                cin_statements.CHILDREN_IN_NEED_PAGE, {"after": after, "limit": page}
+            )
+            for row in rows:
+                element = child_element(ChildInNeedRecord.from_row(row), spec, year)
+                if element is not None:
+                    handle.write(to_text(element, 2))
+                    children += 1
+            seen += len(rows)
+            if progress and rows:
+                progress(seen, total)
+            if len(rows) < page:
+                break
+            after = str(rows[-1]["child"]["id"])
+        handle.write("  </Children>\n</Message>\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return children

@@ -40,6 +40,7 @@ FACT_INPUTS = {
     "recordSdq": "RecordSdqInput",
     "recordMotherhood": "RecordMotherhoodInput",
     "recordUpnUnknown": "RecordUpnUnknownInput",
+    "recordDisabilities": "RecordDisabilitiesInput",
 }
 # Real Hertfordshire postcodes (the DfE validator looks them up for the placement's
 # distance and local authority).

@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 CRASHING_903 = {"231", "233"}
+# csc-validator-be-cin 0.1.13: 2887Q ("fewer than 8 disability codes used in your return")
+# counts the children coded NONE instead of the distinct codes used, so it is raised for
+# any return with fewer than eight children coded NONE, however many codes it uses.
+KNOWN_BROKEN_CIN_QUERIES = {"2887Q"}
 
 
 def _table(folder: Path, name: str) -> list[dict[str, str]]:

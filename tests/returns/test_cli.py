@@ -11,7 +11,7 @@ import pytest
 
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.settings import Settings
-from returns import SSDA903_TABLES, CollectionYear, write_ssda903
+from returns import SSDA903_TABLES, CollectionYear, write_cin_census, write_ssda903
 from tests.e2e.journey_helpers import demo_county
 from tests.helpers import bearer
 from tests.returns.journeys import Recorder
@@ -81,3 +81,22 @@ async def test_a_year_outside_the_collections_is_refused_with_its_rule(
     assert done.returncode == 2
     assert "year: 1999 is not a collection year" in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+async def test_the_census_command_writes_the_message_and_needs_the_la_number(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    await demo_county(store)
+    out = tmp_path / "cin.xml"
+    refused = _run(engine, store, tmp_path, "cin", "--year", "2026", "--out", str(out))
+    assert refused.returncode == 2
+    assert "--la-number" in refused.stderr
+    assert not out.exists()
+    done = _run(
+        engine, store, tmp_path, "cin", "--year", "2026", "--out", str(out), "--la-number", "919"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "CIN census 2025-26 [" in done.stderr
+    written = await write_cin_census(store, CollectionYear(2026), tmp_path / "lib.xml", "919")
+    assert f": {written} children" in done.stdout
+    assert out.read_text().count("<Child>") == written > 0

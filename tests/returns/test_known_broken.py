@@ -131,3 +131,37 @@ def test_the_rules_catch_a_plain_error(tmp_path: Path, dfe_rules: DfeRules) -> N
     report = dfe_rules("903", write(tmp_path / "now", {**SETTLED, "header": wrong}), year=YEAR)
     assert set(report["failures"]) == {"103"}
     assert report["failures"]["103"]["children"] == ["LAC1"]
+
+
+DISABLED = """<?xml version="1.0" encoding="UTF-8"?>
+<Message>
+  <Header>
+    <CollectionDetails><Collection>CIN</Collection><Year>2026</Year>
+      <ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails>
+    <Source><SourceLevel>L</SourceLevel><LEA>919</LEA><SoftwareCode>LCS-HUB</SoftwareCode>
+      <Release>1</Release><SerialNo>001</SerialNo><DateTime>2026-04-15T09:00:00</DateTime>
+    </Source>
+  </Header>
+  <Children><Child>
+    <ChildIdentifiers><LAchildID>CIN1</LAchildID><UPN>N919216724001</UPN>
+      <PersonBirthDate>2014-05-10</PersonBirthDate><Sex>F</Sex></ChildIdentifiers>
+    <ChildCharacteristics><Ethnicity>WBRI</Ethnicity><Disabilities>
+      <Disability>MOB</Disability><Disability>HAND</Disability><Disability>PC</Disability>
+      <Disability>INC</Disability><Disability>COMM</Disability><Disability>LD</Disability>
+      <Disability>HEAR</Disability><Disability>VIS</Disability>
+    </Disabilities></ChildCharacteristics>
+    <CINdetails><CINreferralDate>2025-06-02</CINreferralDate><ReferralSource>2A</ReferralSource>
+      <PrimaryNeedCode>N2</PrimaryNeedCode><ReferralNFA>false</ReferralNFA></CINdetails>
+  </Child></Children>
+</Message>
+"""
+
+
+def test_2887q_is_raised_for_a_return_using_eight_disability_codes(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # The DfE's query asks whether fewer than 8 distinct codes were used; this return
+    # uses 8 and is still queried.
+    (tmp_path / "cin.xml").write_text(DISABLED, encoding="utf-8")
+    report = dfe_rules("cin", tmp_path / "cin.xml", year=2026)
+    assert report["failures"]["2887Q"]["return_level"] is True
