@@ -5,10 +5,11 @@ a time."""
 from __future__ import annotations
 
 from returns.ssda903 import TABLES as SSDA903_TABLES
-from returns.writer import Written, looked_after_children, write_cin_census, write_ssda903
+from returns.writer import PAGE, Written, looked_after_children, write_cin_census, write_ssda903
 from returns.years import CollectionYear
 
 __all__ = [
+    "PAGE",
     "SSDA903_TABLES",
     "CollectionYear",
     "Written",

@@ -1,6 +1,7 @@
 """Streaming a return to files: children a page at a time, rows written as they come.
 
-Memory is bounded by the page, not the county: nothing is held once its rows are written.
+Memory holds the ids of the children the return covers and one page of their records;
+nothing is held once its rows are written.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from returns.cin_census import (
 from returns.ssda903 import TABLES, LookedAfterRecord, tables_for
 
 if TYPE_CHECKING:
-    from graph import GraphStore
+    from collections.abc import AsyncIterator
+
+    from graph import GraphStore, Row
     from returns.years import CollectionYear
 
 PAGE = 500
@@ -68,10 +71,25 @@ class _Tables:
             handle.close()
 
 
+async def _ids(store: GraphStore, statement: str) -> list[str]:
+    # Sorted, so a return lists its children in the same order every time.
+    return sorted(str(row["id"]) for row in await store.read(statement, {}))
+
+
+async def _pages(
+    store: GraphStore, ids: list[str], statement: str, page: int, progress: Progress | None
+) -> AsyncIterator[list[Row]]:
+    """The records of `ids`, a page at a time."""
+    for first in range(0, len(ids), page):
+        chunk = ids[first : first + page]
+        yield await store.read(statement, {"ids": chunk})
+        if progress:
+            progress(first + len(chunk), len(ids))
+
+
 async def looked_after_children(store: GraphStore) -> int:
-    """How many children have ever been looked after (the progress bar's total)."""
-    rows = await store.read(statements.LOOKED_AFTER_COUNT, {})
-    return int(rows[0]["children"]) if rows else 0
+    """How many children have ever been looked after."""
+    return len(await _ids(store, statements.LOOKED_AFTER_IDS))
 
 
 async def write_ssda903(
@@ -88,25 +106,14 @@ async def write_ssda903(
     Returns:
         What was written this year and last year.
     """
-    total = await looked_after_children(store) if progress else 0
+    ids = await _ids(store, statements.LOOKED_AFTER_IDS)
     current, previous = _Tables(out), _Tables(out / "previous")
-    seen = 0
     try:
-        after = ""
-        while True:
-            rows = await store.read(statements.LOOKED_AFTER_PAGE, {"after": after, "limit": page})
-            if not rows:
-                break
+        async for rows in _pages(store, ids, statements.LOOKED_AFTER_PAGE, page, progress):
             for row in rows:
                 record = LookedAfterRecord.from_row(row)
                 current.add(tables_for(record, year))
                 previous.add(tables_for(record, year.previous()))
-            after = str(rows[-1]["child"]["id"])
-            seen += len(rows)
-            if progress:
-                progress(seen, total)
-            if len(rows) < page:
-                break
     finally:
         current.close()
         previous.close()
@@ -134,32 +141,19 @@ async def write_cin_census(
     if not re.fullmatch(r"[0-9]{3}", la_number):
         raise ValueError("la_number: the DfE's three-digit local authority number, e.g. 919")
     spec = specification_for(year)
-    total = 0
-    if progress:
-        counted = await store.read(cin_statements.CHILDREN_IN_NEED_COUNT, {})
-        total = int(counted[0]["children"]) if counted else 0
+    ids = await _ids(store, cin_statements.CHILDREN_IN_NEED_IDS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    children = seen = 0
+    children = 0
     with out.open("w", encoding="utf-8") as handle:
         handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n')
         handle.write(to_text(header_element(spec, year, la_number, datetime.now(UTC)), 1))
         handle.write("  <Children>\n")
-        after = ""
-        while True:
-            rows = await store.read(
-                cin_statements.CHILDREN_IN_NEED_PAGE, {"after": after, "limit": page}
-            )
+        async for rows in _pages(store, ids, cin_statements.CHILDREN_IN_NEED_PAGE, page, progress):
             for row in rows:
                 element = child_element(ChildInNeedRecord.from_row(row), spec, year)
                 if element is not None:
                     handle.write(to_text(element, 2))
                     children += 1
-            seen += len(rows)
-            if progress and rows:
-                progress(seen, total)
-            if len(rows) < page:
-                break
-            after = str(rows[-1]["child"]["id"])
         handle.write("  </Children>\n</Message>\n")
         handle.flush()
         os.fsync(handle.fileno())

@@ -8,17 +8,15 @@ every return's read it applies no viewer's row rule (graph/cypher/returns.py say
 
 from __future__ import annotations
 
-CHILDREN_IN_NEED_COUNT = """
+CHILDREN_IN_NEED_IDS = """
 MATCH (r:Referral)-[:ABOUT]->(c:Child)
-RETURN count(DISTINCT c) AS children
+RETURN DISTINCT c.id AS id
 """
 
+# Paged by ids as the SSDA903's read is (graph/cypher/returns.py says why).
 CHILDREN_IN_NEED_PAGE = """
-MATCH (r:Referral)-[:ABOUT]->(c:Child)
-WHERE c.id > $after
-WITH DISTINCT c
-ORDER BY c.id
-LIMIT $limit
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})
 RETURN c {.id, .sex, .dateOfBirth, .expectedDateOfBirth, .unborn, .ethnicity, .upn} AS child,
        [(c)<-[:ABOUT]-(episode:Referral)
         | episode {.id, .referralDate, .source, .primaryNeed, .closureDate, .closureReason,
