@@ -380,7 +380,8 @@ def _episode(
         {
             "CINreferralDate": episode["referralDate"],
             "ReferralSource": episode.get("source"),
-            "PrimaryNeedCode": episode.get("primaryNeed"),
+            # N0 "not stated": a referral not yet decided has no primary need recorded.
+            "PrimaryNeedCode": episode.get("primaryNeed") or "N0",
             "CINclosureDate": closed,
             "ReasonForClosure": episode.get("closureReason") if closed else None,
             "Assessments": assessments or None,

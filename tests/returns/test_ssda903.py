@@ -197,6 +197,8 @@ async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     assert len(children) >= 9, children
     who = await record_stories(record, children[:9])
 
+    # An adopted child's record is restricted: no viewer sees it, the DfE still counts it.
+    await store.write("MATCH (c:Child {id: $id}) SET c.restricted = true", {"id": who["adopted"]})
     out = tmp_path / "903"
     current, previous = await write_ssda903(store, YEAR, out)
     assert sorted(p.name for p in out.glob("*.csv")) == sorted(f"{t}.csv" for t in SSDA903_TABLES)
