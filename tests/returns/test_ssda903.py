@@ -15,10 +15,11 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import SSDA903_TABLES, CollectionYear, write_ssda903
 from tests.e2e.journey_helpers import demo_county
-from tests.helpers import bearer
+from tests.helpers import bearer, graphql
 from tests.returns.conftest import DfeRules
-from tests.returns.journeys import Recorder
+from tests.returns.journeys import Recorder, code
 from tests.returns.known_broken import excused, unexplained_failures
+from workflow import codes
 
 pytestmark = pytest.mark.anyio
 
@@ -38,6 +39,16 @@ OPTIONAL MATCH (p)<-[:PART_OF]-(s:Step)
 OPTIONAL MATCH (plan:AdoptionPlan)-[:FOR_CARE]->(p)
 DETACH DELETE s, plan, p
 """
+
+
+COLLEAGUE = """
+MATCH (:Worker {id: 'worker-sw-demo'})-[:MEMBER_OF_TEAM]->(t:Team)<-[:MEMBER_OF_TEAM]-(w:Worker)
+WHERE w.id <> 'worker-sw-demo' AND w.role = 'social_worker'
+RETURN w.id AS id ORDER BY w.id LIMIT 1
+"""
+ALLOCATE = """mutation ($input: AllocateChildInput!) { allocateChild(input: $input) {
+  __typename ... on Allocation { id } ... on InvalidInput { problems { field rule } }
+  ... on NotAuthorised { reason } ... on TransitionRefused { reason } } }"""
 
 
 def read_table(folder: Path, name: str) -> list[dict[str, str]]:
@@ -178,6 +189,24 @@ async def record_stories(record: Recorder, children: list[str]) -> dict[str, str
     await record.fact("recordUascStatus", child, on="2025-08-01")
     care = await record.start(child, "2025-08-01", "V2", "K3", "PR4", home=None, urn="SC654321")
     care = await record.review(care, "2025-08-28")
+
+    # The settled child's social worker changes in the year (SW_REASON MANAGE).
+    colleague = await record.store.read(COLLEAGUE, {})
+    assert colleague, "the demo team has a second social worker"
+    moved = await graphql(
+        record.client,
+        record.manager,
+        ALLOCATE,
+        {
+            "input": {
+                "childId": who["settled"],
+                "workerId": colleague[0]["id"],
+                "on": "2025-10-01",
+                "reason": code(codes.SocialWorkerChangeReason, "MANAGE"),
+            }
+        },
+    )
+    assert moved["allocateChild"]["__typename"] == "Allocation", moved
     return who
 
 
@@ -239,6 +268,8 @@ async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
         ("02/09/2024", "03/02/2025", "MF")
     ]
     assert rows_of(out, "uasc", who["uasc"], "DUC") == [("",)]
+    workers = rows_of(out, "sw_episodes", who["settled"], "SW_DECOM", "SW_DEC", "SW_REASON")
+    assert workers == [("02/01/2023", "01/10/2025", "FCONTA"), ("01/10/2025", "", "MANAGE")]
     assert current.rows["header"] == 9 - 0  # every story is in this year's return
     assert previous.rows["header"] > 0
 
