@@ -44,6 +44,12 @@ class Written:
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
 
 
+def _partial(path: Path) -> Path:
+    # A return is written beside its final name and renamed when complete, so a failed
+    # run never leaves a half-written file where a complete one is expected.
+    return path.with_name(path.name + ".partial")
+
+
 class _Tables:
     """The eleven CSV files of one year, open for writing."""
 
@@ -53,7 +59,7 @@ class _Tables:
         self._files: dict[str, TextIO] = {}
         self._writers: dict[str, Any] = {}
         for name, columns in TABLES.items():
-            handle = (folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
+            handle = _partial(folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
             self._files[name] = handle
             self._writers[name] = csv.writer(handle, lineterminator="\n")
             self._writers[name].writerow(columns)
@@ -64,11 +70,16 @@ class _Tables:
                 self._writers[name].writerows(found)
                 self.written.rows[name] += len(found)
 
-    def close(self) -> None:
-        for handle in self._files.values():
+    def close(self, *, complete: bool) -> None:
+        for name, handle in self._files.items():
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
+            final = self.written.folder / f"{name}.csv"
+            if complete:
+                os.replace(_partial(final), final)
+            else:
+                _partial(final).unlink()
 
 
 async def _ids(store: GraphStore, statement: str) -> list[str]:
@@ -108,15 +119,17 @@ async def write_ssda903(
     """
     ids = await _ids(store, statements.LOOKED_AFTER_IDS)
     current, previous = _Tables(out), _Tables(out / "previous")
+    complete = False
     try:
         async for rows in _pages(store, ids, statements.LOOKED_AFTER_PAGE, page, progress):
             for row in rows:
                 record = LookedAfterRecord.from_row(row)
                 current.add(tables_for(record, year))
                 previous.add(tables_for(record, year.previous()))
+        complete = True
     finally:
-        current.close()
-        previous.close()
+        current.close(complete=complete)
+        previous.close(complete=complete)
     return current.written, previous.written
 
 
@@ -144,17 +157,25 @@ async def write_cin_census(
     ids = await _ids(store, cin_statements.CHILDREN_IN_NEED_IDS)
     out.parent.mkdir(parents=True, exist_ok=True)
     children = 0
-    with out.open("w", encoding="utf-8") as handle:
-        handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n')
-        handle.write(to_text(header_element(spec, year, la_number, datetime.now(UTC)), 1))
-        handle.write("  <Children>\n")
-        async for rows in _pages(store, ids, cin_statements.CHILDREN_IN_NEED_PAGE, page, progress):
-            for row in rows:
-                element = child_element(ChildInNeedRecord.from_row(row), spec, year)
-                if element is not None:
-                    handle.write(to_text(element, 2))
-                    children += 1
-        handle.write("  </Children>\n</Message>\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    partial = _partial(out)
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n')
+            handle.write(to_text(header_element(spec, year, la_number, datetime.now(UTC)), 1))
+            handle.write("  <Children>\n")
+            async for rows in _pages(
+                store, ids, cin_statements.CHILDREN_IN_NEED_PAGE, page, progress
+            ):
+                for row in rows:
+                    element = child_element(ChildInNeedRecord.from_row(row), spec, year)
+                    if element is not None:
+                        handle.write(to_text(element, 2))
+                        children += 1
+            handle.write("  </Children>\n</Message>\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, out)
     return children

@@ -4,10 +4,12 @@ record stood on 31 March."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from returns import write_cin_census, write_ssda903
 from returns.ssda903 import LookedAfterRecord, tables_for
 from returns.years import CollectionYear
 
@@ -111,3 +113,26 @@ def test_a_child_not_looked_after_in_the_year_is_not_in_it() -> None:
     assert all(rows == [] for rows in tables_for(child, YEAR).values())
     last_but_one = tables_for(child, CollectionYear(2024))
     assert [r[7:9] for r in last_but_one["episodes"]] == [["01/03/2024", "E4A"]]
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.anyio
+async def test_a_failed_return_leaves_no_file_where_a_complete_one_is_expected(
+    tmp_path: Path,
+) -> None:
+    class FailingStore:
+        """Answers the id scan, then fails on the first page (an engine gone away)."""
+
+        async def read(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+            if "ids" in params:
+                raise ConnectionError("engine gone")
+            return [{"id": "C1"}]
+
+    with pytest.raises(ConnectionError):
+        await write_ssda903(FailingStore(), YEAR, tmp_path / "903")  # type: ignore[arg-type]
+    with pytest.raises(ConnectionError):
+        await write_cin_census(FailingStore(), YEAR, tmp_path / "cin.xml", "919")  # type: ignore[arg-type]
+    assert files_in(tmp_path) == []
