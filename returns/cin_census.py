@@ -214,7 +214,9 @@ def _characteristics(
         "ChildCharacteristics",
         spec.characteristics,
         {
-            "Ethnicity": record.child.get("ethnicity"),
+            # NOBT, "information not yet obtained": what the DfE asks for an unborn child.
+            "Ethnicity": record.child.get("ethnicity")
+            or ("NOBT" if record.child.get("unborn") else None),
             "Disabilities": (
                 repeated("Disabilities", "Disability", list(disabilities["disabilities"]))
                 if disabilities

@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,8 +14,8 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import CollectionYear, write_cin_census
-from tests.e2e.journey_helpers import act, assessed, decide, demo_county, referral_for
-from tests.helpers import bearer
+from tests.e2e.journey_helpers import CASE_FIELDS, act, assessed, decide, demo_county, referral_for
+from tests.helpers import bearer, graphql
 from tests.returns.conftest import DfeRules
 from tests.returns.journeys import Recorder, code
 from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES
@@ -45,6 +46,46 @@ EPISODE_ORDER = [
     "ReferralNFA",
     "ChildProtectionPlans",
 ]
+
+
+async def unborn_referral(
+    client: httpx.AsyncClient, worker: dict[str, str], received: date, expected: date
+) -> dict[str, Any]:
+    recorded = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             __typename ... on Contact { id } } }""",
+        {
+            "input": {
+                "receivedDate": received.isoformat(),
+                "source": "HEALTH_VISITOR",
+                "summary": "Midwife concerned before the birth.",
+                "child": {
+                    "givenName": "Baby",
+                    "familyName": "Unborn-Census",
+                    "unborn": True,
+                    "sex": "U",
+                    "expectedDateOfBirth": expected.isoformat(),
+                },
+            }
+        },
+    )
+    finalised = await graphql(
+        client,
+        worker,
+        """mutation ($id: ID!) { finaliseContact(contactId: $id,
+             outcome: REFERRAL_TO_SOCIAL_CARE) { ... on FinalisedContact {
+             contact { referralId } } } }""",
+        {"id": recorded["recordContact"]["id"]},
+    )
+    found = await graphql(
+        client,
+        worker,
+        f"query ($id: ID!) {{ case(id: $id) {{ {CASE_FIELDS} }} }}",
+        {"id": finalised["finaliseContact"]["contact"]["referralId"]},
+    )
+    return found["case"]  # type: ignore[no-any-return]
 
 
 async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
@@ -134,13 +175,28 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     case = await decide(client, manager, "authoriseCase", case)
     assert case["status"] == "CLOSED", case
 
+    # An unborn child referred by the midwife, still unborn on 31 March.
+    unborn = await unborn_referral(client, worker, date(2026, 1, 12), date(2026, 5, 20))
+    case = await act(
+        client,
+        worker,
+        "decideReferral",
+        unborn,
+        {"decidedOn": "2026-01-13", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
+    )
+    case = await decide(client, manager, "authoriseCase", case)
+
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 3
+    assert await write_cin_census(store, YEAR, out, "919") == 4
     message = ET.parse(out).getroot()  # noqa: S314 - the hub's own output
     assert message.findtext("Header/CollectionDetails/Year") == "2026"
     assert message.findtext("Header/CollectionDetails/ReferenceDate") == "2026-03-31"
     children = {c.findtext("ChildIdentifiers/LAchildID"): c for c in message.iter("Child")}
-    assert set(children) == {plan_child, protected, closed}
+    assert set(children) - {plan_child, protected, closed} == {unborn["childId"]}
+    expected = children[unborn["childId"]].find("ChildIdentifiers")
+    assert expected is not None
+    assert expected.findtext("ExpectedPersonBirthDate") == "2026-05-20"
+    assert expected.findtext("PersonBirthDate") is None
     for child in children.values():
         for episode in child.iter("CINdetails"):
             names = [e.tag for e in episode]
