@@ -19,19 +19,12 @@ from tests.helpers import bearer, graphql
 from tests.returns.conftest import DfeRules
 from tests.returns.journeys import Recorder, code
 from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES
-from tests.returns.test_ssda903 import FREE_CHILDREN
+from tests.returns.test_ssda903 import FORGET_COUNTY_CASES, FREE_CHILDREN
 from workflow import codes
 
 pytestmark = pytest.mark.anyio
 
 YEAR = CollectionYear(2026)
-# The county's generated cases leave statutory gaps the census reports (no disability
-# recorded); these tests return only the stories they record themselves.
-FORGET_COUNTY_CASES = """
-MATCH (r:Referral)
-OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
-DETACH DELETE s, r
-"""
 # The 2025-26 element order of a child's episode of need (DfE CIN census XSD).
 EPISODE_ORDER = [
     "CINreferralDate",
