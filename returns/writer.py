@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 PAGE = 500
 Progress = Callable[[int, int], None]
+# Called with the ids of the children whose data went into the return from each page,
+# before the next page is read (the caller audits them: their data leaves the hub).
+PageWritten = Callable[[list[str]], Awaitable[None]]
 
 
 @dataclass
@@ -110,6 +113,7 @@ async def write_ssda903(
     *,
     progress: Progress | None = None,
     page: int = PAGE,
+    on_page: PageWritten | None = None,
 ) -> tuple[Written, Written]:
     """Write `year`'s SSDA903 tables to `out` and last year's, as known on last year's
     31 March, to `out/previous` (the DfE's year-on-year rules compare the two).
@@ -122,10 +126,16 @@ async def write_ssda903(
     complete = False
     try:
         async for rows in _pages(store, ids, statements.LOOKED_AFTER_PAGE, page, progress):
+            returned = []
             for row in rows:
                 record = LookedAfterRecord.from_row(row)
-                current.add(tables_for(record, year))
-                previous.add(tables_for(record, year.previous()))
+                this_year, last_year = tables_for(record, year), tables_for(record, year.previous())
+                current.add(this_year)
+                previous.add(last_year)
+                if this_year["header"] or last_year["header"]:
+                    returned.append(record.id)
+            if on_page and returned:
+                await on_page(returned)
         complete = True
     finally:
         current.close(complete=complete)
@@ -141,6 +151,7 @@ async def write_cin_census(
     *,
     progress: Progress | None = None,
     page: int = PAGE,
+    on_page: PageWritten | None = None,
 ) -> int:
     """Write `year`'s CIN census message to the file `out`, a child at a time.
 
@@ -166,11 +177,15 @@ async def write_cin_census(
             async for rows in _pages(
                 store, ids, cin_statements.CHILDREN_IN_NEED_PAGE, page, progress
             ):
+                returned = []
                 for row in rows:
                     element = child_element(ChildInNeedRecord.from_row(row), spec, year)
                     if element is not None:
                         handle.write(to_text(element, 2))
-                        children += 1
+                        returned.append(str(row["child"]["id"]))
+                children += len(returned)
+                if on_page and returned:
+                    await on_page(returned)
             handle.write("  </Children>\n</Message>\n")
             handle.flush()
             os.fsync(handle.fileno())

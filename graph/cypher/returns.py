@@ -73,3 +73,38 @@ CREATE (x)-[:PART_OF]->(p)
 CREATE (x)-[:ABOUT]->(c)
 RETURN count(x) AS steps
 """
+
+# ---- return jobs: a return run for the performance role, its progress and its file --------
+
+RETURN_JOB_FIELDS = (
+    "j {.id, .kind, .year, .state, .requestedBy, .requestedAt, .done, .total, .children,"
+    " .finishedAt, .problem, .file}"
+)
+
+START_RETURN_JOB = f"""
+CREATE (j:ReturnJob {{id: $jobId, kind: $kind, year: $year, state: 'RUNNING',
+        requestedBy: $requestedBy, requestedAt: $now, done: 0, total: 0}})
+RETURN {RETURN_JOB_FIELDS} AS job
+"""
+
+RETURN_JOB_PROGRESS = """
+MATCH (j:ReturnJob {id: $jobId})
+WHERE j.state = 'RUNNING'
+SET j.done = $done, j.total = $total
+RETURN j.id AS id
+"""
+
+FINISH_RETURN_JOB = f"""
+MATCH (j:ReturnJob {{id: $jobId}})
+WHERE j.state = 'RUNNING'
+SET j.state = $state, j.finishedAt = $now, j.children = $children, j.problem = $problem,
+    j.file = $file
+RETURN {RETURN_JOB_FIELDS} AS job
+"""
+
+# A job is its requester's: another analyst cannot follow or download it.
+RETURN_JOB = f"""
+MATCH (j:ReturnJob {{id: $jobId}})
+WHERE j.requestedBy = $requestedBy
+RETURN {RETURN_JOB_FIELDS} AS job
+"""
