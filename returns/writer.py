@@ -96,9 +96,12 @@ async def _pages(
     """The records of `ids`, a page at a time."""
     for first in range(0, len(ids), page):
         chunk = ids[first : first + page]
-        yield await store.read(statement, {"ids": chunk})
+        rows = await store.read(statement, {"ids": chunk})
+        # Counted as read before it is handed on, so a job's progress, recorded with the
+        # page's audit, includes the page.
         if progress:
             progress(first + len(chunk), len(ids))
+        yield rows
 
 
 async def looked_after_children(store: GraphStore) -> int:
