@@ -9,12 +9,14 @@ document in memory).
 Derivation rules (research/statutory.md §4a; DfE CIN census guide 2025-26):
 - an episode belongs to the year when referred by 31 March and not closed before 1 April;
 - an assessment is returned unless it was authorised before 1 April (rule 8696); its
-  factors only once authorised; an authorisation after 31 March was not known then (the
-  authorisation's day is the completion's: see `_authorised_on`);
-- plans, enquiries and reviews are returned when they touch the year;
-- the ICPC goes in its Section47 block only (rule 2884); the CP plan's categories are
-  its single category, or MUL for several;
-- ReferralNFA is true for a referral closed with nothing done after it.
+  factors only once authorised, on the day the manager authorised it; an authorisation
+  after 31 March was not known then;
+- plans, enquiries and reviews are returned when they touch the year; an enquiry starts
+  on its strategy discussion's day, and one that asked for a conference runs until it;
+- an ICPC an enquiry led to goes in its Section47 block only (rule 2884); a transfer-in
+  conference, with no enquiry, in CINdetails; the CP plan's categories are its single
+  category, or MUL for several;
+- ReferralNFA is true for a referral closed with no further action at the referral.
 """
 
 from __future__ import annotations
@@ -26,11 +28,9 @@ from typing import Any
 
 from returns.years import CollectionYear
 from workflow.facts import FactKind
-from workflow.journey.effects import StepKind, StepStatus
-from workflow.process import CaseState
+from workflow.process import AssessmentState, CaseState, Process
 
 Values = dict[str, Any]
-_AWAITING = CaseState.ASSESSMENT_AWAITING_AUTHORISATION.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +156,14 @@ def repeated(name: str, item: str, values: list[str]) -> ET.Element:
 
 @dataclass(slots=True)
 class ChildInNeedRecord:
-    """One child's record as the census needs it (a row of `CHILDREN_IN_NEED_PAGE`)."""
+    """One child's record as the census needs it (a row of `CHILDREN_IN_NEED_PAGE`): the
+    episodes of need, the records IN_EPISODE of them, the child protection plans' held
+    reviews, and the child's statutory facts."""
 
     child: dict[str, Any]
     episodes: list[dict[str, Any]]
-    steps: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
     facts: list[dict[str, Any]]
 
     @classmethod
@@ -168,13 +171,20 @@ class ChildInNeedRecord:
         return cls(
             child=row["child"],
             episodes=sorted(row["episodes"], key=lambda e: e["referralDate"]),
-            steps=[s for s in row["steps"] if s.get("status") != StepStatus.CANCELLED],
+            records=row["records"],
+            reviews=row["reviews"],
             facts=sorted(row["facts"], key=lambda f: (f["on"], f.get("recordedAt") or 0)),
         )
 
-    def steps_of(self, episode_id: str, kind: StepKind) -> list[dict[str, Any]]:
-        found = [s for s in self.steps if s["episodeId"] == episode_id and s["kind"] == kind]
-        return sorted(found, key=lambda s: s.get("startDate") or s.get("dueDate") or date.min)
+    def records_of(self, episode_id: str, process: Process, by: str) -> list[dict[str, Any]]:
+        """The episode's records of `process`, in order of their `by` date."""
+        found = [
+            r for r in self.records if r["episodeId"] == episode_id and r["process"] == process
+        ]
+        return sorted(found, key=lambda r: (r.get(by) or date.max, r.get("createdAt") or 0))
+
+    def review_dates(self, plan_id: str) -> list[date]:
+        return sorted(r["heldDate"] for r in self.reviews if r["planId"] == plan_id)
 
     def latest_fact(self, kind: FactKind, known_by: date) -> dict[str, Any] | None:
         found = [f for f in self.facts if f["kind"] == kind.value and f["on"] <= known_by]
@@ -226,34 +236,25 @@ def _characteristics(
     )
 
 
-def _authorised_on(step: dict[str, Any], episode_status: str | None) -> date | None:
-    """The day an authorised assessment was concluded. Main stamps `authorisedDate` with
-    the day the completion was recorded, which for a record made after the event is not
-    the day it happened; the completion date is, and a manager's authorisation settles
-    it (an assessment awaiting authorisation is not returned as authorised)."""
-    if step.get("status") != StepStatus.DONE or episode_status == _AWAITING:
-        return None
-    completed = step.get("completedDate")
-    return completed if isinstance(completed, date) else None
-
-
 def _assessments(
-    record: ChildInNeedRecord,
-    episode_id: str,
-    episode_status: str | None,
-    spec: CensusSpecification,
-    year: CollectionYear,
+    record: ChildInNeedRecord, episode_id: str, spec: CensusSpecification, year: CollectionYear
 ) -> list[ET.Element]:
     found = []
-    for step in record.steps_of(episode_id, StepKind.ASSESSMENT):
-        started = _known(step.get("startDate"), year)
+    for assessment in record.records_of(episode_id, Process.ASSESSMENT, "startDate"):
+        started = _known(assessment.get("startDate"), year)
         if started is None:
             continue
-        authorised = _known(_authorised_on(step, episode_status), year)
+        # The manager's authorisation, on the day it was given; one awaiting it is not
+        # returned as authorised, nor one authorised after the reference day.
+        authorised = (
+            _known(assessment.get("authorisedDate"), year)
+            if assessment.get("status") == AssessmentState.AUTHORISED
+            else None
+        )
         # Rule 8696: an assessment authorised before the year belongs to an earlier census.
         if authorised is not None and authorised < year.start:
             continue
-        factors = list(step.get("factors") or []) if authorised else []
+        factors = list(assessment.get("factors") or []) if authorised else []
         found.append(
             block(
                 "Assessments",
@@ -284,45 +285,62 @@ def _plans(
             "CINPlanDates",
             spec.plan,
             {
-                "CINPlanStartDate": step["startDate"],
-                "CINPlanEndDate": _known(step.get("completedDate"), year),
+                "CINPlanStartDate": plan["startDate"],
+                "CINPlanEndDate": _known(plan.get("endDate"), year),
             },
         )
-        for step in record.steps_of(episode_id, StepKind.CHILD_IN_NEED_PLAN)
-        if _touches(step.get("startDate"), step.get("completedDate"), year)
+        for plan in record.records_of(episode_id, Process.CHILD_IN_NEED_PLAN, "startDate")
+        if _touches(plan.get("startDate"), plan.get("endDate"), year)
     ]
 
 
 def _enquiries(
     record: ChildInNeedRecord, episode_id: str, spec: CensusSpecification, year: CollectionYear
 ) -> list[ET.Element]:
-    conferences = record.steps_of(episode_id, StepKind.INITIAL_CHILD_PROTECTION_CONFERENCE)
+    conferences = record.records_of(episode_id, Process.INITIAL_CONFERENCE, "heldDate")
     found = []
-    for step in record.steps_of(episode_id, StepKind.SECTION_47_ENQUIRY):
-        started = step.get("startDate")
-        # The conference the enquiry led to: the first one due after it began.
-        conference = next(
-            (c for c in conferences if c.get("dueDate") and started and c["dueDate"] >= started),
-            None,
-        )
-        held = _known(conference.get("completedDate"), year) if conference else None
-        concluded = _known(step.get("completedDate"), year)
-        if not _touches(started, held or concluded, year):
+    for enquiry in record.records_of(episode_id, Process.SECTION_47_ENQUIRY, "startDate"):
+        started = _known(enquiry.get("startDate"), year)
+        if started is None:
             continue
-        not_required = concluded is not None and step.get("outcome") == "NO_CONFERENCE"
+        conference = next(
+            (c for c in conferences if c.get("section47EnquiryId") == enquiry["id"]), None
+        )
+        held = _known(conference.get("heldDate"), year) if conference else None
+        concluded = _known(enquiry.get("endDate"), year)
+        not_required = concluded is not None and enquiry.get("conferenceRequired") is False
+        # An enquiry that asked for a conference runs, for the census, until it is held.
+        ended = concluded if not_required else held
+        if not _touches(started, ended, year):
+            continue
         found.append(
             block(
                 "Section47",
                 spec.section47,
                 {
+                    # The strategy discussion's day (the enquiry's startDate).
                     "S47ActualStartDate": started,
-                    "InitialCPCtarget": conference.get("dueDate") if conference else None,
+                    "InitialCPCtarget": enquiry.get("conferenceTarget"),
                     "DateOfInitialCPC": held,
                     "ICPCnotRequired": not_required,
                 },
             )
         )
     return found
+
+
+def _transfer_in_conference(
+    record: ChildInNeedRecord, episode_id: str, year: CollectionYear
+) -> date | None:
+    """The day of the episode's latest transfer-in conference held in the year: with no
+    section 47 enquiry behind it, the DfE guide puts its date in CINdetails (rule 2884
+    forbids it there only for a conference an enquiry led to)."""
+    held = [
+        c["heldDate"]
+        for c in record.records_of(episode_id, Process.INITIAL_CONFERENCE, "heldDate")
+        if c.get("transferIn") and c.get("heldDate") and year.start <= c["heldDate"] <= year.end
+    ]
+    return held[-1] if held else None
 
 
 def _category(codes: list[str] | None) -> str | None:
@@ -335,17 +353,16 @@ def _protection_plans(
     record: ChildInNeedRecord, episode_id: str, spec: CensusSpecification, year: CollectionYear
 ) -> list[ET.Element]:
     previous = record.latest_fact(FactKind.PREVIOUS_CHILD_PROTECTION_PLANS, year.end)
-    reviews = [
-        s["completedDate"]
-        for s in record.steps_of(episode_id, StepKind.CHILD_PROTECTION_REVIEW)
-        if s.get("status") == StepStatus.DONE and s.get("completedDate")
-    ]
     found = []
-    for step in record.steps_of(episode_id, StepKind.CHILD_PROTECTION_PLAN):
-        start, end = step.get("startDate"), _known(step.get("completedDate"), year)
-        if not _touches(start, end, year):
+    for plan in record.records_of(episode_id, Process.CHILD_PROTECTION_PLAN, "startDate"):
+        start, end = plan.get("startDate"), _known(plan.get("endDate"), year)
+        if start is None or not _touches(start, end, year):
             continue
-        held = [d for d in reviews if start <= d <= (end or year.end) and d >= year.start]
+        held = [
+            d
+            for d in record.review_dates(plan["id"])
+            if start <= d <= (end or year.end) and d >= year.start
+        ]
         found.append(
             block(
                 "ChildProtectionPlans",
@@ -353,9 +370,11 @@ def _protection_plans(
                 {
                     "CPPstartDate": start,
                     "CPPendDate": end,
-                    "InitialCategoryOfAbuse": _category(step.get("initialCategories")),
-                    "LatestCategoryOfAbuse": _category(step.get("latestCategories")),
+                    "InitialCategoryOfAbuse": _category(plan.get("initialCategories")),
+                    "LatestCategoryOfAbuse": _category(plan.get("latestCategories")),
                     "NumberOfPreviousCPP": previous["numberOfPlans"] if previous else 0,
+                    # One block a date: the validator reads only the first date of a
+                    # Reviews block (research/statutory.md §4a).
                     "Reviews": [repeated("Reviews", "CPPreviewDate", [d.isoformat()]) for d in held]
                     or None,
                 },
@@ -370,12 +389,8 @@ def _episode(
     spec: CensusSpecification,
     year: CollectionYear,
 ) -> ET.Element:
-    closed = _known(episode.get("closureDate"), year)
-    assessments = _assessments(record, episode["id"], episode.get("status"), spec, year)
-    plans = _plans(record, episode["id"], spec, year)
-    enquiries = _enquiries(record, episode["id"], spec, year)
-    protection = _protection_plans(record, episode["id"], spec, year)
-    worked = [s for s in record.steps if s["episodeId"] == episode["id"] and s.get("startDate")]
+    closed = _closed_on(episode, year)
+    episode_id = episode["id"]
     return block(
         "CINdetails",
         spec.episode,
@@ -386,14 +401,23 @@ def _episode(
             "PrimaryNeedCode": episode.get("primaryNeed") or "N0",
             "CINclosureDate": closed,
             "ReasonForClosure": episode.get("closureReason") if closed else None,
-            "Assessments": assessments or None,
-            "CINPlanDates": plans or None,
-            "Section47": enquiries or None,
-            # A referral closed with nothing begun after it needed no further action.
-            "ReferralNFA": closed is not None and not worked,
-            "ChildProtectionPlans": protection or None,
+            "DateOfInitialCPC": _transfer_in_conference(record, episode_id, year),
+            "Assessments": _assessments(record, episode_id, spec, year) or None,
+            "CINPlanDates": _plans(record, episode_id, spec, year) or None,
+            "Section47": _enquiries(record, episode_id, spec, year) or None,
+            # Closed at the referral with no further action (closeWithNoFurtherAction).
+            "ReferralNFA": closed is not None and bool(episode.get("noFurtherAction")),
+            "ChildProtectionPlans": _protection_plans(record, episode_id, spec, year) or None,
         },
     )
+
+
+def _closed_on(episode: dict[str, Any], year: CollectionYear) -> date | None:
+    """The episode's closure day as known on the reference day; a closure awaiting its
+    manager's authorisation has not happened."""
+    if episode.get("status") != CaseState.CLOSED:
+        return None
+    return _known(episode.get("closureDate"), year)
 
 
 def child_element(
@@ -403,7 +427,7 @@ def child_element(
     episodes = [
         e
         for e in record.episodes
-        if e.get("referralDate") and _touches(e["referralDate"], e.get("closureDate"), year)
+        if e.get("referralDate") and _touches(e["referralDate"], _closed_on(e, year), year)
     ]
     if not episodes:
         return None

@@ -13,11 +13,10 @@ from typing import Any
 
 import httpx
 
-from bench import county
 from graph import FalkorDBStore
 from tests.e2e.journey_helpers import CARE_FIELDS, OUTCOMES, act, decide, referral_for
 from tests.helpers import graphql
-from workflow import codes
+from workflow import codes, identifiers
 
 START = f"""mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(input: $input) {{
   __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}"""
@@ -46,6 +45,14 @@ FACT_INPUTS = {
 # distance and local authority).
 HOME = "SG1 1HN"
 PLACEMENT = "SG2 0JU"
+
+
+def hertfordshire_upn(child_id: str) -> str:
+    """A permanent UPN with Hertfordshire's DfE number (919) and its check letter, the
+    same for a child every run."""
+    rng = random.Random(child_id)
+    body = f"919{rng.randint(2000, 2999):04d}{rng.randint(10, 25):02d}{rng.randint(0, 999):03d}"
+    return identifiers.upn_check_letter(body) + body
 
 
 def code(enum: type[codes.DfECode], value: str) -> str:
@@ -81,10 +88,11 @@ class Recorder:
             {"id": child_id, "born": on, "sex": sex, "from": allocated_from},
         )
         if upn:
-            # A school-age child in the county may have no UPN yet: give a valid one.
-            number = county.upn(random.Random(child_id), len(child_id))
+            # A UPN issued by Hertfordshire (the return's LA): the demo county's UPNs carry
+            # an LA number never allocated, which the DfE's rule 1530 rightly reports.
+            number = hertfordshire_upn(child_id)
             await self.store.write(
-                "MATCH (c:Child {id: $id}) SET c.upn = coalesce(c.upn, $upn)",
+                "MATCH (c:Child {id: $id}) SET c.upn = $upn",
                 {"id": child_id, "upn": number},
             )
         else:
