@@ -47,8 +47,9 @@ DETACH DELETE s, plan, p
 # story's referral beside a county one would be a second open episode of need.
 FORGET_COUNTY_CASES = """
 MATCH (r:Referral)
-OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
-DETACH DELETE s, r
+OPTIONAL MATCH (r)<-[:IN_EPISODE]-(x)
+OPTIONAL MATCH (x)<-[:PART_OF]-(s:Step)
+DETACH DELETE s, x, r
 """
 
 
