@@ -41,19 +41,20 @@ ORDER BY c.id
 """
 
 # The benchmark's synthetic cohort (bench/returns.py): children looked after since a day
-# in the past, each with a referral, an assessment, three SSDA903 episodes (start, a
-# placement move, a legal status change), two reviews and a home postcode. Rows are
-# built in Python; dates arrive as ISO strings.
+# in the past, each with an episode of need and its authorised assessment, three SSDA903
+# episodes (start, a placement move, a legal status change), two reviews and a home
+# postcode. Rows are built in Python; dates arrive as ISO strings.
 LOAD_LOOKED_AFTER_COHORT = """
 UNWIND $rows AS r
 CREATE (c:Person:Child {id: r.id, dateOfBirth: date(r.born), sex: r.sex, ethnicity: 'WBRI',
         upn: r.upn, unborn: false, restricted: false})
 CREATE (ref:Referral {id: r.id + '-ref', referralDate: date(r.referred), source: '2A',
-        primaryNeed: 'N1', status: 'CHILD_IN_NEED_PLAN', version: 0})
+        primaryNeed: 'N1', status: 'ACCEPTED', version: 0})
 CREATE (ref)-[:ABOUT]->(c)
-CREATE (a:Step {id: r.id + '-as', kind: 'ASSESSMENT', status: 'DONE',
-        startDate: date(r.referred), completedDate: date(r.assessed), factors: ['16A']})
-CREATE (a)-[:PART_OF]->(ref)
+CREATE (a:Assessment {id: r.id + '-as', process: 'ASSESSMENT', status: 'AUTHORISED',
+        version: 1, startDate: date(r.referred), completedDate: date(r.assessed),
+        authorisedDate: date(r.assessed), factors: ['16A']})
+CREATE (a)-[:IN_EPISODE]->(ref)
 CREATE (a)-[:ABOUT]->(c)
 CREATE (p:PeriodOfCare {id: r.id + '-care', status: 'LOOKED_AFTER', version: 0,
         startDate: date(r.started)})
