@@ -28,7 +28,7 @@ from typing import Any
 
 from returns.years import CollectionYear
 from workflow.facts import FactKind
-from workflow.process import AssessmentState, CaseState, Process
+from workflow.process import AssessmentState, Process
 
 Values = dict[str, Any]
 
@@ -413,10 +413,8 @@ def _episode(
 
 
 def _closed_on(episode: dict[str, Any], year: CollectionYear) -> date | None:
-    """The episode's closure day as known on the reference day; a closure awaiting its
-    manager's authorisation has not happened."""
-    if episode.get("status") != CaseState.CLOSED:
-        return None
+    """The episode's closure day as known on the reference day (a closure awaiting its
+    manager has none yet: the engine writes it when the closure is authorised)."""
     return _known(episode.get("closureDate"), year)
 
 
