@@ -1,4 +1,4 @@
-"""The `lcs-hub` command: serve, demo, token, sdl, outbox, import-workforce, ingest."""
+"""The `lcs-hub` command: serve, demo, token, sdl, outbox, import-workforce, ingest, returns."""
 
 from __future__ import annotations
 
@@ -304,6 +304,43 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
+async def _returns(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bench.county import Progress
+    from hub.app import open_settings_graph
+    from returns import CollectionYear, write_cin_census, write_ssda903
+
+    year = CollectionYear(args.year)
+    if args.kind == "cin" and not args.la_number:
+        raise ValueError("--la-number: the CIN census names the LA by its DfE number, e.g. 919")
+    # The bar is made on the first page, when the number of children is known.
+    bar: list[Progress] = []
+    title = "CIN census" if args.kind == "cin" else "SSDA903"
+
+    def show(done: int, total: int) -> None:
+        if not bar:
+            bar.append(Progress(total, f"{title} {year.label}"))
+        bar[0].advance(done - bar[0].done)
+
+    logging.getLogger().setLevel(logging.WARNING)
+    opened = open_settings_graph(settings)
+    try:
+        if args.kind == "cin":
+            children = await write_cin_census(
+                opened.store, year, Path(args.out), args.la_number, progress=show
+            )
+            print(f"CIN census {year.label} in {args.out}: {children} children")
+            return 0
+        current, previous = await write_ssda903(opened.store, year, Path(args.out), progress=show)
+    finally:
+        await opened.close()
+    for label, written in ((year.label, current), (year.previous().label, previous)):
+        counts = ", ".join(f"{name} {count}" for name, count in written.rows.items())
+        print(f"SSDA903 {label} in {written.folder}: {counts}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `lcs-hub`."""
     from bench.county import SIZES
@@ -348,6 +385,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest.add_argument("source", choices=("ehm", "ies"))
     ingest.add_argument("file", help="a .csv or .jsonl file, one record per row")
     ingest.add_argument("--report", metavar="PATH", help="also write the full report as JSON")
+    returns = commands.add_parser("returns", help="write a DfE statutory return")
+    returns.add_argument(
+        "kind", choices=["903", "cin"], help="903: the SSDA903 CSV tables; cin: the census XML"
+    )
+    returns.add_argument(
+        "--year", type=int, required=True, help="the collection's end year (2026 = 2025-26)"
+    )
+    returns.add_argument(
+        "--out",
+        required=True,
+        help="903: the folder for the tables (last year's in out/previous); cin: the XML file",
+    )
+    returns.add_argument("--la-number", help="cin: the LA's three-digit DfE number (e.g. 919)")
     args = parser.parse_args(argv)
     if args.command == "demo" and args.yes and not args.reset:
         parser.error("--yes only confirms --reset")
@@ -394,6 +444,12 @@ def _run(args: argparse.Namespace) -> int:
                 return 2
         case "ingest":
             return _ingest(settings, args)
+        case "returns":
+            try:
+                return asyncio.run(_returns(settings, args))
+            except (OSError, ValueError) as problem:
+                print(f"the return was not written: {problem}", file=sys.stderr)
+                return 2
     return 0
 
 

@@ -1,1 +1,26 @@
-"""The DfE statutory returns (CIN census, SSDA903): not built yet."""
+"""The DfE statutory returns made from the live record: the SSDA903 (children looked
+after) tables and the CIN census message, streamed from the graph a page of children at
+a time; either run as a job with its state in the graph (`returns.jobs`)."""
+
+from __future__ import annotations
+
+from returns.jobs import JobState, ReturnKind, ReturnRequest, job_of, run_job, start_job
+from returns.ssda903 import TABLES as SSDA903_TABLES
+from returns.writer import PAGE, Written, looked_after_children, write_cin_census, write_ssda903
+from returns.years import CollectionYear
+
+__all__ = [
+    "PAGE",
+    "SSDA903_TABLES",
+    "CollectionYear",
+    "JobState",
+    "ReturnKind",
+    "ReturnRequest",
+    "Written",
+    "job_of",
+    "looked_after_children",
+    "run_job",
+    "start_job",
+    "write_cin_census",
+    "write_ssda903",
+]

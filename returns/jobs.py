@@ -1,0 +1,136 @@
+"""A return run as a job: started by someone allowed to make returns (the performance
+role), followed through its progress, and fetched as one file when done.
+
+The job's state lives in the graph (`ReturnJob`), so any hub process can answer how far
+it has got. The caller says who asked and supplies the audit: each page's children are
+handed to `audit` as their data goes into the file (a return is a disclosure of every
+child in it). Wiring it to GraphQL (a mutation that starts it, a query for its state, a
+download route) is the schema's and the app's job.
+"""
+
+from __future__ import annotations
+
+import enum
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graph.cypher import returns as statements
+from returns.writer import PageWritten, write_cin_census, write_ssda903
+from returns.years import CollectionYear
+from workflow.ids import new_id, now_ms
+
+if TYPE_CHECKING:
+    from graph import GraphStore
+
+
+class ReturnKind(enum.StrEnum):
+    SSDA903 = "SSDA903"
+    CIN_CENSUS = "CIN_CENSUS"
+
+
+class JobState(enum.StrEnum):
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnRequest:
+    kind: ReturnKind
+    year: CollectionYear
+    requested_by: str
+    # The CIN census names the authority by its DfE number.
+    la_number: str | None = None
+
+
+async def start_job(store: GraphStore, request: ReturnRequest) -> dict[str, Any]:
+    """Record a new job (RUNNING, nothing done yet) and return it."""
+    rows = await store.write(
+        statements.START_RETURN_JOB,
+        {
+            "jobId": new_id(),
+            "kind": request.kind.value,
+            "year": request.year.end_year,
+            "requestedBy": request.requested_by,
+            "now": now_ms(),
+        },
+    )
+    return dict(rows[0]["job"])
+
+
+async def job_of(store: GraphStore, job_id: str, requested_by: str) -> dict[str, Any] | None:
+    """The job, if `requested_by` started it (anyone else is told it does not exist)."""
+    rows = await store.read(statements.RETURN_JOB, {"jobId": job_id, "requestedBy": requested_by})
+    return dict(rows[0]["job"]) if rows else None
+
+
+async def run_job(
+    store: GraphStore,
+    job: dict[str, Any],
+    request: ReturnRequest,
+    folder: Path,
+    audit: PageWritten,
+) -> dict[str, Any]:
+    """Make the return into `folder/<job id>` and record how it ended. The file is one
+    download: the CIN census's XML, or the SSDA903's tables zipped (with last year's)."""
+    work = folder / str(job["id"])
+
+    # The writers report progress as a plain call; the graph is told once per page, with
+    # the page's audit, and once at the end.
+    latest = {"done": 0, "total": 0}
+
+    def note(done: int, total: int) -> None:
+        latest.update(done=done, total=total)
+
+    async def record_progress() -> None:
+        await store.write(statements.RETURN_JOB_PROGRESS, {"jobId": job["id"], **latest})
+
+    async def audited(ids: list[str]) -> None:
+        await audit(ids)
+        await record_progress()
+
+    try:
+        if request.kind is ReturnKind.CIN_CENSUS:
+            if not request.la_number:
+                raise ValueError("la_number: the CIN census names the LA by its DfE number")
+            file = work / f"cin-census-{request.year.label}.xml"
+            children = await write_cin_census(
+                store,
+                request.year,
+                file,
+                request.la_number,
+                progress=note,
+                on_page=audited,
+            )
+        else:
+            current, _ = await write_ssda903(
+                store,
+                request.year,
+                work / "ssda903",
+                progress=note,
+                on_page=audited,
+            )
+            children = current.rows["header"]
+            archive = shutil.make_archive(
+                str(work / f"ssda903-{request.year.label}"), "zip", work / "ssda903"
+            )
+            file = Path(archive)
+        await record_progress()
+        state, problem = JobState.DONE, None
+    except (OSError, ValueError, ConnectionError) as failure:
+        # Logged by the caller without personal data; the job says what went wrong.
+        state, problem, file, children = JobState.FAILED, str(failure), None, 0
+    rows = await store.write(
+        statements.FINISH_RETURN_JOB,
+        {
+            "jobId": job["id"],
+            "state": state.value,
+            "now": now_ms(),
+            "children": children,
+            "problem": problem,
+            "file": str(file) if file else None,
+        },
+    )
+    return dict(rows[0]["job"])

@@ -1,0 +1,534 @@
+"""The SSDA903 return (children looked after): its eleven CSV tables for a collection year.
+
+Every table is derived from what the record holds with the dates things happened, as the
+record stood on the year's 31 March: an episode that ended after that day is returned
+open, with no end date or reason, exactly as it was known then. That is also how last
+year's tables are made, which the DfE's year-on-year rules compare with this year's.
+
+The column sets are the DfE's (the validators recognise a table by its exact columns);
+dates are dd/mm/YYYY; every table is written, header-only when it has no rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from returns.years import CollectionYear
+from workflow.calendar import age_on, birthday
+from workflow.codes import ReasonEpisodeCeased, ReasonNewEpisode
+from workflow.facts import FactKind
+from workflow.journey.effects import StepKind, StepStatus
+from workflow.process import CareState
+
+Row = list[str]
+
+# SSDA903 2025-26 technical specification: table → its columns, in order.
+TABLES: dict[str, tuple[str, ...]] = {
+    "header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    "episodes": (
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ),
+    "reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    "uasc": ("CHILD", "SEX", "DOB", "DUC"),
+    "oc2": (
+        "CHILD",
+        "DOB",
+        "SDQ_SCORE",
+        "SDQ_REASON",
+        "CONVICTED",
+        "HEALTH_CHECK",
+        "IMMUNISATIONS",
+        "TEETH_CHECK",
+        "HEALTH_ASSESSMENT",
+        "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED",
+        "INTERVENTION_OFFERED",
+    ),
+    "oc3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    "ad1": (
+        "CHILD",
+        "DOB",
+        "DATE_INT",
+        "DATE_MATCH",
+        "FOSTER_CARE",
+        "NB_ADOPTR",
+        "SEX_ADOPTR",
+        "LS_ADOPTR",
+    ),
+    "placed_for_adoption": (
+        "CHILD",
+        "DOB",
+        "DATE_PLACED",
+        "DATE_PLACED_CEASED",
+        "REASON_PLACED_CEASED",
+    ),
+    "prev_perm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
+    "missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
+    "sw_episodes": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
+}
+
+# The 903 CIN column: the child's category of need, N1-N8 (N0 and N9 are the CIN census's).
+_CATEGORIES_OF_NEED = frozenset(f"N{n}" for n in range(1, 9))
+_ADOPTED = frozenset(
+    {
+        ReasonEpisodeCeased.E11_ADOPTED_UNOPPOSED.value,
+        ReasonEpisodeCeased.E12_ADOPTED_CONSENT_DISPENSED_WITH.value,
+    }
+)
+# RNE codes of a new episode that moved the child (P, T, B, U; L is legal status alone).
+_PLACEMENT_MOVES = frozenset(
+    code.value
+    for code in ReasonNewEpisode
+    if code is not ReasonNewEpisode.L_LEGAL_STATUS_CHANGE
+    and code is not ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER
+)
+_TEMPORARY = frozenset(f"T{n}" for n in range(5))
+_NO_PROVIDER = _TEMPORARY | frozenset(f"Z1{n}" for n in range(1, 5))
+_NO_URN_NEEDED = frozenset({"A3", "A4", "A5", "A6"} | {f"U{n}" for n in range(1, 7)})
+# SSDA903: a care leaver's contact is reported for the birthdays from 17 to 21.
+_OC3_AGES = range(17, 22)
+# Social Work England numbers start "SW"; the DfE asks for "XX" and a local id otherwise.
+_REGISTERED = "SW"
+_UNREGISTERED = "XX"
+
+
+def dmy(value: date | None) -> str:
+    """A 903 date: dd/mm/YYYY, blank when there is none."""
+    return value.strftime("%d/%m/%Y") if value is not None else ""
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else ("1" if value else "0")
+
+
+@dataclass(slots=True)
+class LookedAfterRecord:
+    """One child's record as the 903 needs it (a row of `LOOKED_AFTER_PAGE`)."""
+
+    child: dict[str, Any]
+    periods: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    adoptions: list[dict[str, Any]]
+    facts: list[dict[str, Any]]
+    allocations: list[dict[str, Any]]
+    referrals: list[dict[str, Any]]
+    _by_kind: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> LookedAfterRecord:
+        record = cls(
+            child=row["child"],
+            periods=sorted(row["periods"], key=lambda p: p["startDate"]),
+            steps=[s for s in row["steps"] if s.get("status") != StepStatus.CANCELLED],
+            adoptions=row["adoptions"],
+            facts=sorted(row["facts"], key=lambda f: (f["on"], f.get("recordedAt") or 0)),
+            allocations=sorted(row["allocations"], key=lambda a: a["startDate"]),
+            referrals=row["referrals"],
+        )
+        for step in record.steps:
+            record._by_kind.setdefault(step["kind"], []).append(step)
+        return record
+
+    @property
+    def id(self) -> str:
+        return str(self.child["id"])
+
+    @property
+    def born(self) -> date | None:
+        value = self.child.get("dateOfBirth")
+        return value if isinstance(value, date) else None
+
+    def steps_of(self, kind: StepKind) -> list[dict[str, Any]]:
+        return self._by_kind.get(kind.value, [])
+
+    def facts_of(self, kind: FactKind, known_by: date) -> list[dict[str, Any]]:
+        """The facts of `kind` that had happened by `known_by`, oldest first."""
+        return [f for f in self.facts if f["kind"] == kind.value and f["on"] <= known_by]
+
+    def latest_fact(self, kind: FactKind, known_by: date) -> dict[str, Any] | None:
+        found = self.facts_of(kind, known_by)
+        return found[-1] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """An SSDA903 episode as known on the reference date."""
+
+    period_id: str
+    start: date
+    end: date | None
+    step: dict[str, Any]
+
+    @property
+    def reason_ceased(self) -> str | None:
+        return self.step.get("reasonEpisodeCeased") if self.end is not None else None
+
+
+def episodes_known(record: LookedAfterRecord, year: CollectionYear) -> list[Episode]:
+    """Every episode begun by the year's 31 March, in order; one that ended after that
+    day is open, as it was then."""
+    found = []
+    for step in record.steps_of(StepKind.LOOKED_AFTER_EPISODE):
+        start = step["startDate"]
+        if start > year.end:
+            continue
+        ended = step.get("completedDate")
+        end = ended if ended is not None and ended <= year.end else None
+        found.append(Episode(step["periodId"], start, end, step))
+    return sorted(found, key=lambda e: e.start)
+
+
+def _category_of_need(record: LookedAfterRecord, period_start: date) -> str:
+    """The need the child was referred for when the period of care began (903 CIN): the
+    latest referral by then, or the first one after; one value for the whole period."""
+    referrals = sorted(
+        (
+            r
+            for r in record.referrals
+            if r.get("primaryNeed") in _CATEGORIES_OF_NEED and r.get("referralDate")
+        ),
+        key=lambda r: r["referralDate"],
+    )
+    before = [r for r in referrals if r["referralDate"] <= period_start]
+    chosen = before[-1] if before else (referrals[0] if referrals else None)
+    return str(chosen["primaryNeed"]) if chosen else ""
+
+
+def _home_postcode(record: LookedAfterRecord, on: date) -> str:
+    fact = record.latest_fact(FactKind.HOME_POSTCODE, on)
+    return str(fact["postcode"]) if fact else ""
+
+
+def _reason_for_change(episode: Episode, following: Episode | None) -> str:
+    """SSDA903: the reason for a placement change sits on the episode the move ended,
+    not the one it began, and not where either placement is temporary (T0-T4)."""
+    if (
+        following is None
+        or episode.reason_ceased != ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY.value
+    ):
+        return ""
+    if following.step.get("reasonNewEpisode") not in _PLACEMENT_MOVES:
+        return ""
+    if {episode.step.get("placementType"), following.step.get("placementType")} & _TEMPORARY:
+        return ""
+    return str(following.step.get("reasonPlaceChange") or "")
+
+
+def _provider(step: dict[str, Any]) -> str:
+    # SSDA903 rule 213: no provider for a temporary (T0-T4) or "other" (Z11-Z14) placement.
+    if step.get("placementType") in _NO_PROVIDER:
+        return ""
+    return str(step.get("placementProvider") or "")
+
+
+def _urn(step: dict[str, Any]) -> str:
+    if step.get("urn"):
+        return str(step["urn"])
+    # SSDA903 rule 242: XXXXXXX (no URN) is for adoption and foster placements only; any
+    # other placement without a recorded URN is left blank for the DfE's rules to report.
+    return "XXXXXXX" if step.get("placementType") in _NO_URN_NEEDED else ""
+
+
+def _episode_rows(
+    record: LookedAfterRecord, known: list[Episode], year: CollectionYear
+) -> list[Row]:
+    starts = {p["id"]: p["startDate"] for p in record.periods}
+    rows = []
+    for index, episode in enumerate(known):
+        if not year.covers(episode.start, episode.end):
+            continue
+        following = known[index + 1] if index + 1 < len(known) else None
+        step = episode.step
+        rows.append(
+            [
+                record.id,
+                dmy(episode.start),
+                step.get("reasonNewEpisode") or "",
+                step.get("legalStatus") or "",
+                _category_of_need(record, starts.get(episode.period_id, episode.start)),
+                step.get("placementType") or "",
+                _provider(step),
+                dmy(episode.end),
+                episode.reason_ceased or "",
+                _reason_for_change(episode, following),
+                _home_postcode(record, episode.start),
+                step.get("placementPostcode") or "",
+                _urn(step),
+            ]
+        )
+    return rows
+
+
+def _upn(record: LookedAfterRecord, year: CollectionYear) -> str:
+    if record.child.get("upn"):
+        return str(record.child["upn"])
+    reason = record.latest_fact(FactKind.UPN_UNKNOWN, year.end)
+    return str(reason["reason"]) if reason else ""
+
+
+def _header_row(record: LookedAfterRecord, year: CollectionYear, looked_after: bool) -> Row:
+    sex = record.child.get("sex") or ""
+    mother, baby = "", ""
+    # SSDA903 rule 628: motherhood is asked of girls looked after in the year only.
+    if sex == "F" and looked_after:
+        births = record.facts_of(FactKind.MOTHERHOOD, year.end)
+        mother = "1" if births else "0"
+        baby = dmy(births[-1].get("babyBornOn")) if births else ""
+    return [
+        record.id,
+        sex,
+        dmy(record.born),
+        record.child.get("ethnicity") or "",
+        _upn(record, year),
+        mother,
+        baby,
+    ]
+
+
+def _reviews(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    held = [
+        s
+        for s in record.steps_of(StepKind.LOOKED_AFTER_REVIEW)
+        if s.get("status") == StepStatus.DONE and year.start <= s["completedDate"] <= year.end
+    ]
+    return [
+        [record.id, dob, dmy(s["completedDate"]), s.get("participation") or ""]
+        for s in sorted(held, key=lambda s: s["completedDate"])
+    ]
+
+
+def _missing(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    rows = []
+    for s in sorted(record.steps_of(StepKind.MISSING_EPISODE), key=lambda s: s["startDate"]):
+        returned = s.get("completedDate")
+        if not year.covers(s["startDate"], returned):
+            continue
+        back = returned if returned is not None and returned <= year.end else None
+        rows.append([record.id, dob, s.get("missingType") or "", dmy(s["startDate"]), dmy(back)])
+    return rows
+
+
+def _uasc(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    # The UASC table lists the children who were unaccompanied asylum seekers in the
+    # year, with the day that ended if it ended by 31 March.
+    for fact in reversed(record.facts_of(FactKind.UASC, year.end)):
+        ceased = fact.get("ceasedOn")
+        if year.covers(fact["on"], ceased):
+            ended = ceased if ceased is not None and ceased <= year.end else None
+            return [[record.id, record.child.get("sex") or "", dob, dmy(ended)]]
+    return []
+
+
+def continuously_looked_after(record: LookedAfterRecord, year: CollectionYear) -> bool:
+    """Looked after for the whole year (the OC2 cohort: 12 months at 31 March)."""
+    return any(
+        p["startDate"] <= year.start and (p.get("endDate") is None or p["endDate"] >= year.end)
+        for p in record.periods
+    )
+
+
+def _in_year(record: LookedAfterRecord, kind: FactKind, year: CollectionYear) -> list[Any]:
+    return [f for f in record.facts_of(kind, year.end) if f["on"] >= year.start]
+
+
+def _oc2(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    if not continuously_looked_after(record, year):
+        return []
+    sdq = _in_year(record, FactKind.SDQ, year)
+    sdq_score = "" if not sdq or sdq[-1].get("score") is None else str(sdq[-1]["score"])
+    sdq_reason = (sdq[-1].get("reason") or "") if sdq else ""
+    age = age_on(record.born, year.end) if record.born is not None else None
+    under_five = age is not None and age < 5
+    under_ten = age is not None and age < 10
+    # HEALTH_CHECK (development assessment) is only for children under 5 at 31 March.
+    health_check = _flag(bool(_in_year(record, FactKind.DEVELOPMENT_CHECK, year)))
+    immunisations = record.latest_fact(FactKind.IMMUNISATIONS, year.end)
+    assessed = any(
+        s.get("status") == StepStatus.DONE and year.start <= s["completedDate"] <= year.end
+        for s in record.steps_of(StepKind.HEALTH_ASSESSMENT)
+    )
+    misuse = _in_year(record, FactKind.SUBSTANCE_MISUSE, year)
+    received = misuse[-1].get("interventionReceived") if misuse else None
+    offered = misuse[-1].get("interventionOffered") if misuse else None
+    return [
+        [
+            record.id,
+            dob,
+            sdq_score,
+            sdq_reason,
+            # SSDA903 rule 542: no conviction information under the age of 10.
+            "" if under_ten else _flag(bool(_in_year(record, FactKind.CONVICTION, year))),
+            health_check if under_five else "",
+            _flag(bool(immunisations and immunisations.get("upToDate"))),
+            _flag(bool(_in_year(record, FactKind.DENTAL_CHECK, year))),
+            _flag(assessed),
+            _flag(bool(misuse)),
+            _flag(received) if misuse else "",
+            _flag(offered) if misuse else "",
+        ]
+    ]
+
+
+def _left_care_as_leaver(record: LookedAfterRecord, before: date) -> bool:
+    leaver_states = (CareState.CARE_LEAVER.value, CareState.LEAVING_CARE_SERVICES_ENDED.value)
+    return any(
+        p.get("status") in leaver_states and p.get("endDate") is not None and p["endDate"] < before
+        for p in record.periods
+    )
+
+
+def _oc3(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    born = record.born
+    if born is None:
+        return []
+    for age in _OC3_AGES:
+        day = birthday(born, age)
+        if not year.start <= day <= year.end or not _left_care_as_leaver(record, day):
+            continue
+        # The contact that counted for this birthday (due on it; done within the window).
+        contact = next(
+            (
+                s
+                for s in record.steps_of(StepKind.CARE_LEAVER_CONTACT)
+                if s.get("dueDate") == day
+                and s.get("status") == StepStatus.DONE
+                and s["completedDate"] <= year.end
+            ),
+            None,
+        )
+        if contact is None:
+            return [[record.id, dob, "", "", ""]]
+        return [
+            [
+                record.id,
+                dob,
+                contact.get("inTouch") or "",
+                contact.get("activity") or "",
+                contact.get("accommodation") or "",
+            ]
+        ]
+    return []
+
+
+def _adoption_rows(
+    record: LookedAfterRecord, year: CollectionYear, dob: str, episodes: list[Episode]
+) -> tuple[list[Row], list[Row]]:
+    ad1: list[Row] = []
+    placed: list[Row] = []
+    adopted_in_year = any(
+        e.end is not None and e.end >= year.start and e.reason_ceased in _ADOPTED for e in episodes
+    )
+    for plan in sorted(record.adoptions, key=lambda p: p["decisionDate"]):
+        decided = plan["decisionDate"]
+        ceased = plan.get("ceasedDate")
+        ceased = ceased if ceased is not None and ceased <= year.end else None
+        adopted = plan.get("adoptionOrderDate")
+        if decided > year.end or (ceased is not None and ceased < year.start):
+            continue
+        placed.append(
+            [
+                record.id,
+                dob,
+                dmy(decided),
+                dmy(ceased),
+                (plan.get("ceasedReason") or "") if ceased else "",
+            ]
+        )
+        if adopted_in_year and adopted is not None and adopted <= year.end:
+            ad1.append(
+                [
+                    record.id,
+                    dob,
+                    dmy(decided),
+                    dmy(plan.get("matchedDate")),
+                    _flag(plan.get("adoptedByFosterCarer")),
+                    str(plan.get("numberOfAdopters") or ""),
+                    plan.get("adopterSex") or "",
+                    plan.get("adoptersLegalStatus") or "",
+                ]
+            )
+    return ad1, placed
+
+
+def _previous_permanence(
+    record: LookedAfterRecord, year: CollectionYear, dob: str, episodes: list[Episode]
+) -> list[Row]:
+    started = any(e.step.get("reasonNewEpisode") == "S" and year.start <= e.start for e in episodes)
+    fact = record.latest_fact(FactKind.PREVIOUS_PERMANENCE, year.end)
+    if not started or fact is None:
+        return []
+    return [
+        [
+            record.id,
+            dob,
+            fact.get("permanence") or "",
+            fact.get("localAuthority") or "",
+            dmy(fact.get("orderDate")),
+        ]
+    ]
+
+
+def _social_worker_id(allocation: dict[str, Any]) -> str:
+    number = str(allocation.get("registrationNumber") or "").replace(" ", "").upper()
+    if number.startswith(_REGISTERED):
+        return number
+    local = "".join(ch for ch in str(allocation["workerId"]).upper() if ch.isalnum())
+    return _UNREGISTERED + local[:18]
+
+
+def _social_workers(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    rows = []
+    for allocation in record.allocations:
+        start, end = allocation["startDate"], allocation.get("endDate")
+        if not year.covers(start, end):
+            continue
+        ended = end if end is not None and end <= year.end else None
+        rows.append(
+            [
+                record.id,
+                dob,
+                _social_worker_id(allocation),
+                dmy(start),
+                dmy(ended),
+                allocation.get("reason") or "",
+            ]
+        )
+    return rows
+
+
+def tables_for(record: LookedAfterRecord, year: CollectionYear) -> dict[str, list[Row]]:
+    """The child's rows in each table of `year`'s return (none if not looked after in it)."""
+    known = episodes_known(record, year)
+    in_year = [e for e in known if year.covers(e.start, e.end)]
+    dob = dmy(record.born)
+    tables: dict[str, list[Row]] = {name: [] for name in TABLES}
+    oc3 = _oc3(record, year, dob)
+    if not in_year and not oc3:
+        return tables
+    tables["header"] = [_header_row(record, year, bool(in_year))]
+    tables["oc3"] = oc3
+    if not in_year:
+        return tables
+    tables["episodes"] = _episode_rows(record, known, year)
+    tables["reviews"] = _reviews(record, year, dob)
+    tables["uasc"] = _uasc(record, year, dob)
+    tables["oc2"] = _oc2(record, year, dob)
+    tables["ad1"], tables["placed_for_adoption"] = _adoption_rows(record, year, dob, in_year)
+    tables["prev_perm"] = _previous_permanence(record, year, dob, in_year)
+    tables["missing"] = _missing(record, year, dob)
+    tables["sw_episodes"] = _social_workers(record, year, dob)
+    return tables

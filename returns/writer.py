@@ -1,0 +1,199 @@
+"""Streaming a return to files: children a page at a time, rows written as they come.
+
+Memory holds the ids of the children the return covers and one page of their records;
+nothing is held once its rows are written.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from graph.cypher import returns as statements
+from graph.cypher import returns_cin as cin_statements
+from returns.cin_census import (
+    ChildInNeedRecord,
+    child_element,
+    header_element,
+    specification_for,
+    to_text,
+)
+from returns.ssda903 import TABLES, LookedAfterRecord, tables_for
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from graph import GraphStore, Row
+    from returns.years import CollectionYear
+
+PAGE = 500
+Progress = Callable[[int, int], None]
+# Called with the ids of the children whose data went into the return from each page,
+# before the next page is read (the caller audits them: their data leaves the hub).
+PageWritten = Callable[[list[str]], Awaitable[None]]
+
+
+@dataclass
+class Written:
+    """What a return wrote: its folder and the rows in each table."""
+
+    folder: Path
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+
+
+def _partial(path: Path) -> Path:
+    # A return is written beside its final name and renamed when complete, so a failed
+    # run never leaves a half-written file where a complete one is expected.
+    return path.with_name(path.name + ".partial")
+
+
+class _Tables:
+    """The eleven CSV files of one year, open for writing."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.written = Written(folder)
+        self._files: dict[str, TextIO] = {}
+        self._writers: dict[str, Any] = {}
+        for name, columns in TABLES.items():
+            handle = _partial(folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
+            self._files[name] = handle
+            self._writers[name] = csv.writer(handle, lineterminator="\n")
+            self._writers[name].writerow(columns)
+
+    def add(self, rows: dict[str, list[list[str]]]) -> None:
+        for name, found in rows.items():
+            if found:
+                self._writers[name].writerows(found)
+                self.written.rows[name] += len(found)
+
+    def close(self, *, complete: bool) -> None:
+        for name, handle in self._files.items():
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+            final = self.written.folder / f"{name}.csv"
+            if complete:
+                os.replace(_partial(final), final)
+            else:
+                _partial(final).unlink()
+
+
+async def _ids(store: GraphStore, statement: str) -> list[str]:
+    # Sorted, so a return lists its children in the same order every time.
+    return sorted(str(row["id"]) for row in await store.read(statement, {}))
+
+
+async def _pages(
+    store: GraphStore, ids: list[str], statement: str, page: int, progress: Progress | None
+) -> AsyncIterator[list[Row]]:
+    """The records of `ids`, a page at a time."""
+    for first in range(0, len(ids), page):
+        chunk = ids[first : first + page]
+        rows = await store.read(statement, {"ids": chunk})
+        # Counted as read before it is handed on, so a job's progress, recorded with the
+        # page's audit, includes the page.
+        if progress:
+            progress(first + len(chunk), len(ids))
+        yield rows
+
+
+async def looked_after_children(store: GraphStore) -> int:
+    """How many children have ever been looked after."""
+    return len(await _ids(store, statements.LOOKED_AFTER_IDS))
+
+
+async def write_ssda903(
+    store: GraphStore,
+    year: CollectionYear,
+    out: Path,
+    *,
+    progress: Progress | None = None,
+    page: int = PAGE,
+    on_page: PageWritten | None = None,
+) -> tuple[Written, Written]:
+    """Write `year`'s SSDA903 tables to `out` and last year's, as known on last year's
+    31 March, to `out/previous` (the DfE's year-on-year rules compare the two).
+
+    Returns:
+        What was written this year and last year.
+    """
+    ids = await _ids(store, statements.LOOKED_AFTER_IDS)
+    current, previous = _Tables(out), _Tables(out / "previous")
+    complete = False
+    try:
+        async for rows in _pages(store, ids, statements.LOOKED_AFTER_PAGE, page, progress):
+            returned = []
+            for row in rows:
+                record = LookedAfterRecord.from_row(row)
+                this_year, last_year = tables_for(record, year), tables_for(record, year.previous())
+                current.add(this_year)
+                previous.add(last_year)
+                if this_year["header"] or last_year["header"]:
+                    returned.append(record.id)
+            if on_page and returned:
+                await on_page(returned)
+        complete = True
+    finally:
+        current.close(complete=complete)
+        previous.close(complete=complete)
+    return current.written, previous.written
+
+
+async def write_cin_census(
+    store: GraphStore,
+    year: CollectionYear,
+    out: Path,
+    la_number: str,
+    *,
+    progress: Progress | None = None,
+    page: int = PAGE,
+    on_page: PageWritten | None = None,
+) -> int:
+    """Write `year`'s CIN census message to the file `out`, a child at a time.
+
+    Returns:
+        How many children the message holds.
+
+    Raises:
+        ValueError: `la_number` is not the DfE's three-digit LA number, or the hub has no
+            specification for the year.
+    """
+    if not re.fullmatch(r"[0-9]{3}", la_number):
+        raise ValueError("la_number: the DfE's three-digit local authority number, e.g. 919")
+    spec = specification_for(year)
+    ids = await _ids(store, cin_statements.CHILDREN_IN_NEED_IDS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    children = 0
+    partial = _partial(out)
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n')
+            handle.write(to_text(header_element(spec, year, la_number, datetime.now(UTC)), 1))
+            handle.write("  <Children>\n")
+            async for rows in _pages(
+                store, ids, cin_statements.CHILDREN_IN_NEED_PAGE, page, progress
+            ):
+                returned = []
+                for row in rows:
+                    element = child_element(ChildInNeedRecord.from_row(row), spec, year)
+                    if element is not None:
+                        handle.write(to_text(element, 2))
+                        returned.append(str(row["child"]["id"]))
+                children += len(returned)
+                if on_page and returned:
+                    await on_page(returned)
+            handle.write("  </Children>\n</Message>\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, out)
+    return children

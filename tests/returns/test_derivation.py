@@ -1,0 +1,138 @@
+"""The SSDA903 derivation on hand-made records: what a year's tables hold, as the
+record stood on 31 March."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from returns import write_cin_census, write_ssda903
+from returns.ssda903 import LookedAfterRecord, tables_for
+from returns.years import CollectionYear
+
+YEAR = CollectionYear(2026)
+
+
+def episode(start: str, end: str | None, rne: str, place: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "LOOKED_AFTER_EPISODE",
+        "status": "DONE" if end else "OPEN",
+        "periodId": "p1",
+        "startDate": date.fromisoformat(start),
+        "completedDate": date.fromisoformat(end) if end else None,
+        "reasonNewEpisode": rne,
+        "reasonEpisodeCeased": extra.pop("rec", "X1" if end else None),
+        "legalStatus": extra.pop("ls", "C2"),
+        "placementType": place,
+        "placementProvider": "PR1",
+        **extra,
+    }
+
+
+def record(steps: list[dict[str, Any]], **extra: Any) -> LookedAfterRecord:
+    started = min(s["startDate"] for s in steps if s["kind"] == "LOOKED_AFTER_EPISODE")
+    return LookedAfterRecord.from_row(
+        {
+            "child": {"id": "C1", "sex": "M", "dateOfBirth": date(2015, 6, 1), "upn": "X"},
+            "periods": [{"id": "p1", "status": "LOOKED_AFTER", "startDate": started}],
+            "steps": steps,
+            "adoptions": [],
+            "facts": [],
+            "allocations": [],
+            "referrals": extra.get("referrals", []),
+        }
+    )
+
+
+def test_an_episode_ended_after_31_march_is_returned_open() -> None:
+    child = record(
+        [
+            episode("2025-06-01", "2026-04-10", "S", "U6"),
+            episode("2026-04-10", None, "P", "U4", reasonPlaceChange="CARPL"),
+        ]
+    )
+    rows = tables_for(child, YEAR)["episodes"]
+    assert [(r[1], r[7], r[8], r[9]) for r in rows] == [("01/06/2025", "", "", "")]
+
+
+def test_the_reason_for_a_move_is_on_the_episode_it_ended_but_not_around_a_temporary_stay() -> None:
+    child = record(
+        [
+            episode("2025-05-01", "2025-07-01", "S", "U6"),
+            episode("2025-07-01", "2025-08-01", "P", "U4", reasonPlaceChange="STAND"),
+            episode("2025-08-01", "2025-08-04", "P", "T1", reasonPlaceChange="OTHER"),
+            episode("2025-08-04", None, "P", "U4", reasonPlaceChange="OTHER"),
+        ]
+    )
+    rows = tables_for(child, YEAR)["episodes"]
+    # PLACE_PROVIDER is blank for the temporary placement (rule 213).
+    assert [(r[5], r[6], r[9]) for r in rows] == [
+        ("U6", "PR1", "STAND"),
+        ("U4", "PR1", ""),
+        ("T1", "", ""),
+        ("U4", "PR1", ""),
+    ]
+
+
+def test_category_of_need_is_the_referral_before_care_for_the_whole_period() -> None:
+    referrals = [
+        {"referralDate": date(2025, 4, 2), "primaryNeed": "N4"},
+        {"referralDate": date(2025, 9, 1), "primaryNeed": "N1"},
+    ]
+    child = record(
+        [
+            episode("2025-05-01", "2025-10-01", "S", "U6"),
+            episode("2025-10-01", None, "L", "U6", ls="C2"),
+        ],
+        referrals=referrals,
+    )
+    assert [r[4] for r in tables_for(child, YEAR)["episodes"]] == ["N4", "N4"]
+
+
+@pytest.mark.parametrize(
+    ("returned", "expected"), [("2026-03-30", "30/03/2026"), ("2026-04-02", ""), (None, "")]
+)
+def test_missing_at_the_year_end(returned: str | None, expected: str) -> None:
+    missing = {
+        "kind": "MISSING_EPISODE",
+        "status": "DONE" if returned else "OPEN",
+        "periodId": "p1",
+        "startDate": date(2026, 3, 20),
+        "completedDate": date.fromisoformat(returned) if returned else None,
+        "missingType": "M",
+    }
+    child = record([episode("2025-05-01", None, "S", "U6"), missing])
+    assert tables_for(child, YEAR)["missing"] == [["C1", "01/06/2015", "M", "20/03/2026", expected]]
+
+
+def test_a_child_not_looked_after_in_the_year_is_not_in_it() -> None:
+    child = record([episode("2023-05-01", "2024-03-01", "S", "U6", rec="E4A")])
+    assert all(rows == [] for rows in tables_for(child, YEAR).values())
+    last_but_one = tables_for(child, CollectionYear(2024))
+    assert [r[7:9] for r in last_but_one["episodes"]] == [["01/03/2024", "E4A"]]
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.anyio
+async def test_a_failed_return_leaves_no_file_where_a_complete_one_is_expected(
+    tmp_path: Path,
+) -> None:
+    class FailingStore:
+        """Answers the id scan, then fails on the first page (an engine gone away)."""
+
+        async def read(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+            if "ids" in params:
+                raise ConnectionError("engine gone")
+            return [{"id": "C1"}]
+
+    with pytest.raises(ConnectionError):
+        await write_ssda903(FailingStore(), YEAR, tmp_path / "903")  # type: ignore[arg-type]
+    with pytest.raises(ConnectionError):
+        await write_cin_census(FailingStore(), YEAR, tmp_path / "cin.xml", "919")  # type: ignore[arg-type]
+    assert files_in(tmp_path) == []

@@ -1,0 +1,76 @@
+"""A return run as a job: its state in the graph, its audit and its one file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from returns.jobs import ReturnKind, ReturnRequest, job_of, run_job, start_job
+from returns.years import CollectionYear
+from tests.e2e.journey_helpers import demo_county
+from tests.helpers import bearer
+from tests.returns.journeys import Recorder
+from tests.returns.test_ssda903 import FORGET_COUNTY_CARE, FREE_CHILDREN
+
+pytestmark = pytest.mark.anyio
+
+YEAR = CollectionYear(2026)
+
+
+def header_children(archive: Path) -> list[str]:
+    with zipfile.ZipFile(archive) as files:
+        text = files.read("header.csv").decode("utf-8")
+        assert "previous/header.csv" in files.namelist()
+    return [row["CHILD"] for row in csv.DictReader(io.StringIO(text))]
+
+
+async def test_a_903_job_records_its_progress_audits_each_child_and_gives_one_file(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CARE, {})
+    record = Recorder(
+        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    )
+    children = [row["id"] for row in await store.read(FREE_CHILDREN, {})][:2]
+    for child in children:
+        await record.born(child, "2014-02-14", "F", allocated_from="2025-05-01")
+        await record.start(child, "2025-05-12", "C1", "U6")
+
+    request = ReturnRequest(ReturnKind.SSDA903, YEAR, requested_by="analyst-1")
+    job = await start_job(store, request)
+    assert (job["state"], job["done"], job["kind"], job["year"]) == ("RUNNING", 0, "SSDA903", 2026)
+    assert await job_of(store, job["id"], "analyst-2") is None
+
+    audited: list[str] = []
+
+    async def audit(ids: list[str]) -> None:
+        audited.extend(ids)
+
+    finished = await run_job(store, job, request, tmp_path, audit)
+    assert finished["state"] == "DONE", finished
+    assert (finished["done"], finished["total"], finished["children"]) == (2, 2, 2)
+    assert sorted(audited) == sorted(children)
+    assert sorted(header_children(Path(finished["file"]))) == sorted(children)
+    assert await job_of(store, job["id"], "analyst-1") == finished
+
+
+async def test_a_census_job_without_the_la_number_fails_and_says_why(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    request = ReturnRequest(ReturnKind.CIN_CENSUS, YEAR, requested_by="analyst-1")
+    job = await start_job(store, request)
+
+    async def audit(ids: list[str]) -> None:
+        raise AssertionError("nothing was returned, so nothing is audited")
+
+    finished = await run_job(store, job, request, tmp_path, audit)
+    assert (finished["state"], finished["file"]) == ("FAILED", None)
+    assert finished["problem"].startswith("la_number:")

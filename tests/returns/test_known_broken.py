@@ -1,0 +1,167 @@
+"""Each DfE 903 rule excused in test_ssda903.py, misfiring on a minimal hand-made return
+(csc-validator-be-903 0.1.17, rule set lac2025_26); and a plain error the rules do catch,
+so the check itself can fail."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from returns import SSDA903_TABLES
+from tests.returns.conftest import DfeRules
+from tests.returns.known_broken import CRASHING_903
+
+YEAR = 2026
+# A girl looked after since 2022, in foster care all year: a valid return on its own.
+SETTLED = {
+    "header": [["LAC1", "F", "03/09/2011", "WBRI", "N919216724001", "0", ""]],
+    "episodes": [
+        [
+            "LAC1",
+            "01/03/2022",
+            "S",
+            "C2",
+            "N1",
+            "U4",
+            "PR1",
+            "",
+            "",
+            "",
+            "SG1 1HN",
+            "SG2 0JU",
+            "XXXXXXX",
+        ]
+    ],
+    "reviews": [["LAC1", "03/09/2011", "10/07/2025", "PN1"]],
+    "oc2": [["LAC1", "03/09/2011", "14", "", "0", "", "1", "1", "1", "0", "", ""]],
+    "sw_episodes": [["LAC1", "03/09/2011", "SW100001", "15/01/2022", "", "FCONTA"]],
+}
+
+
+def write(folder: Path, tables: dict[str, list[list[str]]]) -> Path:
+    folder.mkdir(parents=True)
+    for name, columns in SSDA903_TABLES.items():
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+            out = csv.writer(handle, lineterminator="\n")
+            out.writerow(columns)
+            out.writerows(tables.get(name, []))
+    return folder
+
+
+def last_year(folder: Path, tables: dict[str, list[list[str]]]) -> Path:
+    return write(folder, {"header": SETTLED["header"], **tables})
+
+
+def test_231_and_233_raise_on_a_valid_return(tmp_path: Path, dfe_rules: DfeRules) -> None:
+    report = dfe_rules("903", write(tmp_path / "now", SETTLED), year=YEAR)
+    assert report["failures"] == {}
+    assert set(report["crashed"]) == CRASHING_903
+    assert "UASC_STATUS" in report["crashed"]["231"]
+    assert "DATE_EPISODE_CEASED" in report["crashed"]["233"]
+
+
+def test_1001_and_1002_flag_every_care_leaver_aged_20(tmp_path: Path, dfe_rules: DfeRules) -> None:
+    # Both young people were looked after from 16 to 18 and are in touch around this
+    # year's birthday. LEAVER19 left care last year, so last year's episodes show it;
+    # LEAVER20 left two years before that (care ends at 18): no year's file can show it.
+    leavers = {
+        "header": [
+            *SETTLED["header"],
+            ["LEAVER19", "M", "05/10/2006", "WBRI", "N919216724002", "", ""],
+            ["LEAVER20", "M", "10/06/2005", "WBRI", "N919216724003", "", ""],
+        ],
+        "oc3": [
+            ["LEAVER19", "05/10/2006", "YES", "F2", "D1"],
+            ["LEAVER20", "10/06/2005", "YES", "F2", "D1"],
+        ],
+    }
+    leaving = [
+        "LEAVER19",
+        "01/09/2022",
+        "S",
+        "V2",
+        "N5",
+        "U6",
+        "PR1",
+        "07/10/2024",
+        "E5",
+        "",
+        "SG1 1HN",
+        "SG2 0JU",
+        "XXXXXXX",
+    ]
+    previous = last_year(tmp_path / "last", {"episodes": [SETTLED["episodes"][0], leaving]})
+    now = write(tmp_path / "now", {**SETTLED, **leavers})
+    report = dfe_rules("903", now, year=YEAR, prev=previous)
+    assert report["failures"]["1001"]["children"] == ["LEAVER20"]
+    assert report["failures"]["1002"]["children"] == ["LEAVER20"]
+
+
+def test_sw12stg2_flags_a_social_worker_allocated_before_care_began(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # Care began on 12 May with an interim order; a full order followed in November. The
+    # social worker held the case from the referral on 1 May, all year (the rule's own
+    # message asks for every social-worker episode of the year).
+    def episodes(child: str) -> list[list[str]]:
+        common = ["N1", "U6", "PR1"]
+        places = ["SG1 1HN", "SG2 0JU", "XXXXXXX"]
+        return [
+            [child, "12/05/2025", "S", "C1", *common, "03/11/2025", "X1", "", *places],
+            [child, "03/11/2025", "L", "C2", *common, "", "", "", *places],
+        ]
+
+    children = {"BEFORE": "01/05/2025", "SAMEDAY": "12/05/2025"}
+    tables = {
+        "header": [[c, "M", "14/02/2016", "WBRI", "", "", ""] for c in children],
+        "episodes": [row for child in children for row in episodes(child)],
+        "prev_perm": [[c, "14/02/2016", "Z1", "", ""] for c in children],
+        "sw_episodes": [
+            [c, "14/02/2016", "SW100001", start, "", "FCONTA"] for c, start in children.items()
+        ],
+    }
+    report = dfe_rules("903", write(tmp_path / "now", tables), year=YEAR)
+    # Only the true record is flagged; saying the allocation began with care would pass.
+    assert report["failures"]["SW12STG2"]["children"] == ["BEFORE"]
+
+
+def test_the_rules_catch_a_plain_error(tmp_path: Path, dfe_rules: DfeRules) -> None:
+    # Rule 103: the ethnicity code must be one of the DfE's.
+    wrong = [[*SETTLED["header"][0][:3], "ZZZZ", *SETTLED["header"][0][4:]]]
+    report = dfe_rules("903", write(tmp_path / "now", {**SETTLED, "header": wrong}), year=YEAR)
+    assert set(report["failures"]) == {"103"}
+    assert report["failures"]["103"]["children"] == ["LAC1"]
+
+
+DISABLED = """<?xml version="1.0" encoding="UTF-8"?>
+<Message>
+  <Header>
+    <CollectionDetails><Collection>CIN</Collection><Year>2026</Year>
+      <ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails>
+    <Source><SourceLevel>L</SourceLevel><LEA>919</LEA><SoftwareCode>LCS-HUB</SoftwareCode>
+      <Release>1</Release><SerialNo>001</SerialNo><DateTime>2026-04-15T09:00:00</DateTime>
+    </Source>
+  </Header>
+  <Children><Child>
+    <ChildIdentifiers><LAchildID>CIN1</LAchildID><UPN>N919216724001</UPN>
+      <PersonBirthDate>2014-05-10</PersonBirthDate><Sex>F</Sex></ChildIdentifiers>
+    <ChildCharacteristics><Ethnicity>WBRI</Ethnicity><Disabilities>
+      <Disability>MOB</Disability><Disability>HAND</Disability><Disability>PC</Disability>
+      <Disability>INC</Disability><Disability>COMM</Disability><Disability>LD</Disability>
+      <Disability>HEAR</Disability><Disability>VIS</Disability>
+    </Disabilities></ChildCharacteristics>
+    <CINdetails><CINreferralDate>2025-06-02</CINreferralDate><ReferralSource>2A</ReferralSource>
+      <PrimaryNeedCode>N2</PrimaryNeedCode><ReferralNFA>false</ReferralNFA></CINdetails>
+  </Child></Children>
+</Message>
+"""
+
+
+def test_2887q_is_raised_for_a_return_using_eight_disability_codes(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # The DfE's query asks whether fewer than 8 distinct codes were used; this return
+    # uses 8 and is still queried.
+    (tmp_path / "cin.xml").write_text(DISABLED, encoding="utf-8")
+    report = dfe_rules("cin", tmp_path / "cin.xml", year=2026)
+    assert report["failures"]["2887Q"]["return_level"] is True
