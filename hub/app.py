@@ -187,7 +187,7 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
         data_dir=settings.graph_dir,
         graph_name=settings.graph_name,
         user=settings.graph_user,
-        password=settings.graph_password,
+        password=settings.graph_password.get_secret_value() if settings.graph_password else None,
         tls_ca_file=str(settings.graph_tls_ca_file) if settings.graph_tls_ca_file else None,
         appendfsync=settings.graph_appendfsync,
         pool_size=settings.graph_pool_size,

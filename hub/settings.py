@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     graph_user: str | None = Field(
         None, description="the Neo4j user, or the Redis ACL user of a standalone FalkorDB"
     )
-    graph_password: str | None = Field(
+    graph_password: SecretStr | None = Field(
         None, description="the graph server's password (kept out of the URL and the logs)"
     )
     graph_tls_ca_file: Path | None = Field(

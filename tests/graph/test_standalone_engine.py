@@ -31,6 +31,8 @@ async def test_settings_open_the_standalone_server_with_its_password(
         graph_name=_graph(),
         _env_file=None,
     )
+    assert standalone_server.password is not None
+    assert standalone_server.password not in repr(settings)
     opened = open_settings_graph(settings)
     try:
         assert opened.engine is None  # nothing started or supervised by the hub
