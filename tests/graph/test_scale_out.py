@@ -3,9 +3,11 @@
 Each hub is `lcs-hub serve --no-outbox` on its own loopback port; one `lcs-hub outbox`
 files the documents. A journey (record a contact about a new child, finalise it as a
 referral, which opens the child's file, and generate the contact record) is driven
-through the three hubs in turn, then concurrently, then after one hub is killed. Every
-write must be visible from every hub at once (the hubs keep no state of their own), every
-document filed exactly once, and the killed hub must lose nothing it acknowledged.
+through the three hubs in turn, then concurrently, then while one hub is killed (SIGKILL)
+in the middle of a stream of its own requests, and after. Every write must be visible
+from every hub at once (the hubs keep no state of their own), every document filed
+exactly once, the killed hub must lose nothing it acknowledged, and what it had not
+acknowledged is there whole or not at all.
 The hubs share one var directory: its signing key (local tokens) and its forms' bytes,
 which the outbox worker reads; in production those are the identity provider and a shared
 form store.
@@ -91,7 +93,6 @@ class Hub:
         return data
 
     async def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
-        await self.http.aclose()
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
@@ -99,6 +100,42 @@ class Hub:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 await asyncio.to_thread(self.process.wait)
+        await self.http.aclose()
+
+
+def _new_child_contact(family_name: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "child": {
+                "givenName": "Ruby",
+                "familyName": family_name,
+                "dateOfBirth": "2016-03-01",
+                "sex": "F",
+            },
+            "receivedDate": "2026-11-02",
+            "source": "SCHOOLS",
+            "summary": "Teacher saw bruising on her arm.",
+        }
+    }
+
+
+async def _record_until_killed(
+    hub: Hub,
+    headers: dict[str, str],
+    acknowledged: dict[str, tuple[str, str]],
+    attempted: list[str],
+) -> None:
+    """Record contacts on `hub` one after another until it stops answering (at most 500)."""
+    for n in range(500):
+        family_name = f"Killed{n}"
+        attempted.append(family_name)
+        try:
+            recorded = (await hub.graphql(headers, RECORD, _new_child_contact(family_name)))[
+                "recordContact"
+            ]
+        except httpx.TransportError:
+            return
+        acknowledged[family_name] = (recorded["childId"], recorded["id"])
 
 
 def _start_outbox_worker(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -110,25 +147,9 @@ def _start_outbox_worker(environment: dict[str, str], log: Path) -> subprocess.P
 
 async def _journey(hubs: list[Hub], headers: dict[str, str], family_name: str) -> tuple[str, str]:
     """Each step on the next hub; after each, every hub sees it. Returns (child, contact)."""
-    recorded = (
-        await hubs[0].graphql(
-            headers,
-            RECORD,
-            {
-                "input": {
-                    "child": {
-                        "givenName": "Ruby",
-                        "familyName": family_name,
-                        "dateOfBirth": "2016-03-01",
-                        "sex": "F",
-                    },
-                    "receivedDate": "2026-11-02",
-                    "source": "SCHOOLS",
-                    "summary": "Teacher saw bruising on her arm.",
-                }
-            },
-        )
-    )["recordContact"]
+    recorded = (await hubs[0].graphql(headers, RECORD, _new_child_contact(family_name)))[
+        "recordContact"
+    ]
     assert recorded["__typename"] == "Contact", recorded
     child, contact = recorded["childId"], recorded["id"]
     for hub in hubs:
@@ -198,18 +219,48 @@ async def test_three_hubs_and_an_outbox_worker_share_one_engine_and_lose_nothing
         children += await asyncio.gather(
             *(_journey(hubs[n % 3 :] + hubs[: n % 3], headers, f"Together{n}") for n in range(6))
         )
-        # One hub dies without warning; the other two carry on and have everything.
-        await hubs[0].stop(signal.SIGKILL)
+        # One hub dies without warning in the middle of its requests, while journeys run
+        # on the other two. What it acknowledged is kept; what it was doing is all or
+        # nothing (one statement); the other two carry on and have everything.
         survivors = hubs[1:]
+        acknowledged: dict[str, tuple[str, str]] = {}
+        attempted: list[str] = []
+        recording = asyncio.create_task(
+            _record_until_killed(hubs[0], headers, acknowledged, attempted)
+        )
+        during = asyncio.gather(
+            *(
+                _journey(survivors[n % 2 :] + survivors[: n % 2], headers, f"During{n}")
+                for n in range(2)
+            )
+        )
+        give_up = time.monotonic() + START_TIMEOUT_S
+        while len(acknowledged) < 5:
+            assert not recording.done(), "the hub stopped answering before it was killed"
+            assert time.monotonic() < give_up
+            await asyncio.sleep(0.01)
+        await hubs[0].stop(signal.SIGKILL)
+        await asyncio.wait_for(recording, 60)
+        children += await during
         children.append(await _journey(survivors, headers, "AfterKill"))
-        for child, contact in children:
+        assert len(attempted) > len(acknowledged) >= 5
+        for family_name in attempted:
+            found = await store.read(
+                "MATCH (c:Child {familyName: $name}) OPTIONAL MATCH (k:Contact)-[r]-(c)"
+                " RETURN c.id AS child, collect(DISTINCT k.id) AS contacts",
+                {"name": family_name},
+            )
+            if family_name in acknowledged:
+                assert [row["contacts"] for row in found] == [[acknowledged[family_name][1]]]
+            else:
+                assert [len(row["contacts"]) for row in found] in ([], [1])
+        for child, contact in acknowledged.values():
             for hub in survivors:
                 seen = (await hub.graphql(headers, CHILD, {"id": child}))["child"]
-                assert [c["id"] for c in seen["contacts"]] == [contact]
-                assert len(seen["file"]["documents"]) == 1
+                assert seen["contacts"] == [{"id": contact, "status": "OPEN", "referralId": None}]
 
         # The one worker files each document exactly once, and opens each file once.
-        expected = {"FILE_DOCUMENT:DELIVERED": 10, "OPEN_FILE:DELIVERED": 10}
+        expected = {"FILE_DOCUMENT:DELIVERED": 12, "OPEN_FILE:DELIVERED": 12}
         give_up = time.monotonic() + DELIVERY_TIMEOUT_S
         while (counts := await graph_counts(store)) != expected:
             assert worker.poll() is None, "the outbox worker exited"
