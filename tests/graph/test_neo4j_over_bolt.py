@@ -5,14 +5,36 @@ mapping and error mapping; it says nothing about Neo4j's own Cypher, DDL or tran
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import httpx
 import pytest
 
+from connectors.livelink.embedded_store import EmbeddedContentStore
 from graph import GraphError, GraphUnavailable, Neo4jStore
 from graph.standalone import StandaloneServer, free_bolt_port
+from hub.app import create_app
+from hub.settings import Settings
 from tests.graph.bolt_peer import bolt_peer_store
+from tests.helpers import bearer
 
 pytestmark = pytest.mark.anyio
+
+RECORD_CONTACT = """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+  __typename ... on Contact { id childId receivedDate } } }"""
+NEWMAN = {
+    "input": {
+        "child": {
+            "givenName": "Ruby",
+            "familyName": "Newman",
+            "dateOfBirth": "2016-03-01",
+            "sex": "F",
+        },
+        "receivedDate": "2026-11-02",
+        "source": "SCHOOLS",
+        "summary": "Teacher saw bruising on her arm.",
+    }
+}
 
 
 async def test_values_the_peer_can_carry_come_back_as_plain_python(
@@ -114,3 +136,37 @@ async def test_no_server_makes_the_graph_unavailable_within_the_pool_timeout() -
             await store.read("RETURN 1 AS one")
     finally:
         await store.close()
+
+
+async def test_a_journey_over_the_peer_ends_at_its_first_date_and_the_hub_answers_503(
+    bolt_server: StandaloneServer, tmp_path: Path
+) -> None:
+    # Why no journey runs over this peer (difference 6 in tests/graph/bolt_peer.py), kept
+    # as a test: recording a contact returns the contact's dates, FalkorDB's Bolt encoder
+    # has no temporal type and aborts the whole server. What the hub must do then is what
+    # it does when any graph server dies mid-request: a clean 503, no crash, no data.
+    # When FalkorDB encodes dates over Bolt this test fails, and the journey can run here.
+    async with bolt_peer_store(bolt_server) as store:
+        await store.write(
+            "MERGE (t:Team {id: 'team-safeguarding-north'})"
+            " MERGE (w:Worker {id: 'worker-sw-demo'}) SET w.name = 'Sam Patel',"
+            "   w.role = 'social_worker' MERGE (w)-[:MEMBER_OF_TEAM]->(t)"
+        )
+        settings = Settings(var_dir=tmp_path / "var", rate_limit="1000000/second", _env_file=None)  # type: ignore[call-arg]
+        content = await EmbeddedContentStore.open(settings.content_dir)
+        app = create_app(settings, store=store, content_store=content, run_outbox=False)
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+                response = await http.post(
+                    "/graphql",
+                    headers=bearer(settings, "social-worker"),
+                    json={"query": RECORD_CONTACT, "variables": NEWMAN},
+                )
+        finally:
+            await content.aclose()
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "ENGINE_UNAVAILABLE"
+    assert "Newman" not in response.text
+    assert not bolt_server.alive()
+    assert "Unhandled value type" in bolt_server.log_path.read_text()
