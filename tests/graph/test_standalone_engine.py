@@ -6,11 +6,12 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from graph import GraphError, GraphUnavailable, open_graph
 from graph.standalone import StandaloneServer
-from hub.app import open_settings_graph
+from hub.app import create_app, open_settings_graph
 from hub.settings import Settings
 from tests.graph.tls_proxy import make_authority_and_server_cert, tls_proxy
 
@@ -135,17 +136,29 @@ async def test_tls_refuses_a_server_the_authority_did_not_sign(
         )
 
 
-async def test_acknowledged_writes_survive_a_server_restart(tmp_path: Path) -> None:
+async def test_the_hub_is_unready_while_its_server_is_down_and_recovers_by_itself(
+    tmp_path: Path,
+) -> None:
+    # No supervisor restarts a standalone server (it is not the hub's to run): the hub
+    # answers 503 meanwhile and picks up again when the server is back, writes intact.
     server = StandaloneServer(tmp_path / "engine", password="restart-test")
     server.start()
     opened = open_graph(server.url, data_dir=tmp_path, graph_name="lcs", password="restart-test")
+    settings = Settings(var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=opened.store, run_outbox=False)
+    transport = httpx.ASGITransport(app=app)
     try:
-        await opened.store.write("UNWIND range(1, 50) AS n CREATE (:Person {id: toString(n)})")
-        server.stop()  # SIGTERM: the append-only file is flushed before it exits
-        with pytest.raises(GraphUnavailable):
-            await opened.store.read("MATCH (p:Person) RETURN count(p) AS n")
-        server.start()  # same files, same port
-        assert await opened.store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 50}]
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            await opened.store.write("UNWIND range(1, 50) AS n CREATE (:Person {id: toString(n)})")
+            assert (await http.get("/readyz")).status_code == 200
+            server.stop()  # SIGTERM: the append-only file is flushed before it exits
+            down = await http.get("/readyz")
+            assert (down.status_code, down.headers["retry-after"]) == (503, "2")
+            with pytest.raises(GraphUnavailable):
+                await opened.store.read("MATCH (p:Person) RETURN count(p) AS n")
+            server.start()  # same files, same port
+            assert (await http.get("/readyz")).status_code == 200
+            assert await opened.store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 50}]
     finally:
         await opened.close()
         server.stop()
