@@ -16,12 +16,16 @@ form store.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import secrets
 import signal
+import string
 import subprocess
 import sys
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +107,23 @@ class Hub:
         await self.http.aclose()
 
 
+_BIRTHS = itertools.count()
+
+
+def _unlike_any_other_name() -> str:
+    # Each journey is about a different child: names and dates of birth that no
+    # duplicate check could take for another child's (random letters, a week apart).
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(10)).capitalize()
+
+
 def _new_child_contact(family_name: str) -> dict[str, Any]:
+    born = date(2008, 1, 1) + timedelta(days=7 * next(_BIRTHS))
     return {
         "input": {
             "child": {
-                "givenName": "Ruby",
+                "givenName": _unlike_any_other_name(),
                 "familyName": family_name,
-                "dateOfBirth": "2016-03-01",
+                "dateOfBirth": born.isoformat(),
                 "sex": "F",
             },
             "receivedDate": "2026-11-02",
@@ -126,8 +140,8 @@ async def _record_until_killed(
     attempted: list[str],
 ) -> None:
     """Record contacts on `hub` one after another until it stops answering (at most 500)."""
-    for n in range(500):
-        family_name = f"Killed{n}"
+    for _ in range(500):
+        family_name = _unlike_any_other_name()
         attempted.append(family_name)
         try:
             recorded = (await hub.graphql(headers, RECORD, _new_child_contact(family_name)))[
@@ -214,10 +228,15 @@ async def test_three_hubs_and_an_outbox_worker_share_one_engine_and_lose_nothing
             await hub.ready(deadline)
 
         # In turn: each journey starts on a different hub and moves on hub by hub.
-        children = [await _journey(hubs[n:] + hubs[:n], headers, f"Turn{n}") for n in range(3)]
+        children = [
+            await _journey(hubs[n:] + hubs[:n], headers, _unlike_any_other_name()) for n in range(3)
+        ]
         # Concurrently: six journeys at once, spread over the three hubs.
         children += await asyncio.gather(
-            *(_journey(hubs[n % 3 :] + hubs[: n % 3], headers, f"Together{n}") for n in range(6))
+            *(
+                _journey(hubs[n % 3 :] + hubs[: n % 3], headers, _unlike_any_other_name())
+                for n in range(6)
+            )
         )
         # One hub dies without warning in the middle of its requests, while journeys run
         # on the other two. What it acknowledged is kept; what it was doing is all or
@@ -230,7 +249,7 @@ async def test_three_hubs_and_an_outbox_worker_share_one_engine_and_lose_nothing
         )
         during = asyncio.gather(
             *(
-                _journey(survivors[n % 2 :] + survivors[: n % 2], headers, f"During{n}")
+                _journey(survivors[n % 2 :] + survivors[: n % 2], headers, _unlike_any_other_name())
                 for n in range(2)
             )
         )
@@ -242,7 +261,7 @@ async def test_three_hubs_and_an_outbox_worker_share_one_engine_and_lose_nothing
         await hubs[0].stop(signal.SIGKILL)
         await asyncio.wait_for(recording, 60)
         children += await during
-        children.append(await _journey(survivors, headers, "AfterKill"))
+        children.append(await _journey(survivors, headers, _unlike_any_other_name()))
         assert len(attempted) > len(acknowledged) >= 5
         for family_name in attempted:
             found = await store.read(
