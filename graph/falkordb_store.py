@@ -1,14 +1,20 @@
-"""GraphStore on FalkorDB (the embedded engine, or any FalkorDB reachable by socket)."""
+"""GraphStore on FalkorDB: the embedded engine's unix socket, or a standalone server by TCP."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis.exceptions
 from falkordb.asyncio import FalkorDB
-from redis.asyncio import BlockingConnectionPool, UnixDomainSocketConnection
+from redis.asyncio import (
+    BlockingConnectionPool,
+    Connection,
+    SSLConnection,
+    UnixDomainSocketConnection,
+)
 
 from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
 from graph.store import Params, Row, encode_params
@@ -32,14 +38,53 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class FalkorDBServer:
+    """Where a standalone FalkorDB server listens, and how to log in to it.
+
+    `tls` verifies the server's certificate against `tls_ca_file` (or the system's
+    authorities when it is None) and its host name; there is no switch to turn
+    verification off, because the connection carries the whole case record.
+    """
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    tls_ca_file: str | None = None
+
+
+def _connection_options(address: str | FalkorDBServer) -> dict[str, Any]:
+    if isinstance(address, str):
+        return {"connection_class": UnixDomainSocketConnection, "path": address}
+    options: dict[str, Any] = {
+        "connection_class": SSLConnection if address.tls else Connection,
+        "host": address.host,
+        "port": address.port,
+        "username": address.username,
+        "password": address.password,
+    }
+    if address.tls:
+        options |= {
+            "ssl_cert_reqs": "required",
+            "ssl_check_hostname": True,
+            "ssl_ca_certs": address.tls_ca_file,
+        }
+    return options
+
+
 class FalkorDBStore:
-    """Runs statements on one named graph of a FalkorDB server."""
+    """Runs statements on one named graph of a FalkorDB server.
+
+    `address` is the embedded engine's unix socket path, or a standalone server.
+    """
 
     engine = "falkordb"
 
     def __init__(
         self,
-        socket_path: str,
+        address: str | FalkorDBServer,
         graph_name: str,
         *,
         max_connections: int = 16,
@@ -53,11 +98,15 @@ class FalkorDBStore:
         self._pool = BlockingConnectionPool(
             max_connections=max_connections,
             timeout=pool_timeout,
-            connection_class=UnixDomainSocketConnection,
-            path=socket_path,
             decode_responses=True,
+            **_connection_options(address),
         )
-        self._db = FalkorDB(connection_pool=self._pool)
+        try:
+            # The client asks the server whether it is a cluster, synchronously, as it is
+            # built: an unreachable server or a refused password shows here first.
+            self._db = FalkorDB(connection_pool=self._pool)
+        except redis.exceptions.ConnectionError as exc:
+            raise GraphUnavailable(f"cannot reach the graph engine: {exc}") from exc
         self.graph_name = graph_name
         self._graph = self._db.select_graph(graph_name)
 

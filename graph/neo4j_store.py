@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import neo4j
@@ -11,6 +13,26 @@ from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavai
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
+
+
+@contextlib.contextmanager
+def _graph_errors() -> Iterator[None]:
+    """Raise the driver's errors as the store's, the same whichever engine is underneath."""
+    try:
+        yield
+    except neo4j.exceptions.ConnectionAcquisitionTimeoutError as exc:
+        raise GraphBusy("no connection to the graph database became free") from exc
+    except neo4j.exceptions.ConstraintError as exc:
+        raise ConstraintViolation(str(exc)) from exc
+    except (
+        neo4j.exceptions.ServiceUnavailable,
+        neo4j.exceptions.SessionExpired,
+        # A refused login is the database being unusable to us, not a fault in a statement.
+        neo4j.exceptions.AuthError,
+    ) as exc:
+        raise GraphUnavailable(str(exc)) from exc
+    except neo4j.exceptions.Neo4jError as exc:
+        raise GraphError(str(exc)) from exc
 
 
 class Neo4jStore:
@@ -30,11 +52,15 @@ class Neo4jStore:
     ) -> None:
         auth = (user, password or "") if user else None
         # The driver's pool blocks for a free connection too; its wait ends in GraphBusy.
+        # Its retries of transient failures are bounded by the same wait (the driver's
+        # default is 30 s, longer than a request may run), so an unreachable database
+        # answers 503 within the request's deadline.
         self._driver = neo4j.AsyncGraphDatabase.driver(
             url,
             auth=auth,
             max_connection_pool_size=max_connections,
             connection_acquisition_timeout=pool_timeout,
+            max_transaction_retry_time=pool_timeout,
         )
         self._database = database
 
@@ -55,21 +81,13 @@ class Neo4jStore:
                 for record in records
             ]
 
-        try:
+        with _graph_errors():
             async with self._driver.session(
                 database=self._database, default_access_mode=access
             ) as s:
                 if access == neo4j.READ_ACCESS:
                     return await s.execute_read(work)
                 return await s.execute_write(work)
-        except neo4j.exceptions.ConnectionAcquisitionTimeoutError as exc:
-            raise GraphBusy("no connection to the graph database became free") from exc
-        except neo4j.exceptions.ConstraintError as exc:
-            raise ConstraintViolation(str(exc)) from exc
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
-            raise GraphUnavailable(str(exc)) from exc
-        except neo4j.exceptions.Neo4jError as exc:
-            raise GraphError(str(exc)) from exc
 
     async def apply_schema(self) -> None:
         statements: list[str] = []
@@ -83,10 +101,11 @@ class Neo4jStore:
                 f"CREATE INDEX lcs_{label.lower()}_{key.lower()} IF NOT EXISTS "
                 f"FOR (n:`{label}`) ON (n.`{key}`)"
             )
-        async with self._driver.session(database=self._database) as session:
-            for statement in statements:
-                result: Any = await session.run(statement)
-                await result.consume()
+        with _graph_errors():
+            async with self._driver.session(database=self._database) as session:
+                for statement in statements:
+                    result: Any = await session.run(statement)
+                    await result.consume()
 
     async def close(self) -> None:
         await self._driver.close()

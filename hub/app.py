@@ -190,6 +190,7 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
         graph_name=settings.graph_name,
         user=settings.graph_user,
         password=settings.graph_password.get_secret_value() if settings.graph_password else None,
+        tls_ca_file=str(settings.graph_tls_ca_file) if settings.graph_tls_ca_file else None,
         appendfsync=settings.graph_appendfsync,
         pool_size=settings.graph_pool_size,
         pool_timeout=settings.graph_pool_timeout_seconds,

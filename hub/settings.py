@@ -10,9 +10,13 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.livelink.content_server import ContentServerCategory, ContentServerSettings
-from graph import NEO4J_SCHEMES
+from graph import FALKORDB_SCHEMES, FALKORDB_TLS_SCHEMES, NEO4J_SCHEMES
 
-GRAPH_URL_SCHEMES = ("embedded", *sorted(NEO4J_SCHEMES))
+GRAPH_URL_SCHEMES = (
+    "embedded",
+    *sorted(FALKORDB_SCHEMES | FALKORDB_TLS_SCHEMES),
+    *sorted(NEO4J_SCHEMES),
+)
 
 
 class Settings(BaseSettings):
@@ -23,11 +27,23 @@ class Settings(BaseSettings):
     var_dir: Path = Field(Path("var"), description="where local state lives (graph, keys, content)")
     graph_url: str | None = Field(
         None,
-        description="unset or embedded:///dir for the embedded engine; bolt:// or neo4j:// URLs",
+        description=(
+            "unset or embedded:///dir for the embedded engine; falkordb://host:port for a "
+            "standalone FalkorDB server (falkordbs:// or rediss:// with TLS); bolt:// or "
+            "neo4j:// URLs for Neo4j"
+        ),
     )
     graph_name: str = Field("lcs", description="FalkorDB graph key, or the Neo4j database")
-    graph_user: str | None = None
-    graph_password: SecretStr | None = None
+    graph_user: str | None = Field(
+        None, description="the Neo4j user, or the Redis ACL user of a standalone FalkorDB"
+    )
+    graph_password: SecretStr | None = Field(
+        None, description="the graph server's password (kept out of the URL and the logs)"
+    )
+    graph_tls_ca_file: Path | None = Field(
+        None,
+        description="falkordbs:// only: the authority that signed the server's certificate",
+    )
     graph_appendfsync: Literal["always", "everysec", "no"] = Field(
         "always", description="embedded engine: fsync the append-only file on every write"
     )

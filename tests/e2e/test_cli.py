@@ -109,8 +109,8 @@ def test_a_taken_port_is_one_line_before_any_address_or_token(tmp_path: Path) ->
         (
             "LCS_HUB_GRAPH_URL",
             "postgres://db/lcs",
-            "the URL must start with one of embedded://, bolt://, bolt+s://, bolt+ssc://, "
-            "neo4j://, neo4j+s://, neo4j+ssc://",
+            "the URL must start with one of embedded://, falkordb://, falkordbs://, redis://, "
+            "rediss://, bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc://",
         ),
         ("LCS_HUB_OUTBOX_BATCH_SIZE", "eight", "Input should be a valid integer"),
     ],
