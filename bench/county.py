@@ -274,7 +274,8 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
                 _worker(worker_id, name, "social_worker", team_id, len(county.workers))
             )
             county.reporting.append({"worker": worker_id, "manager": manager_id})
-    # The staff who keep the record itself: records, performance, systems (no caseload).
+    # The staff who keep the record itself (records, performance, systems: no caseload),
+    # and a children's practitioner in the safeguarding team.
     county.teams.append(
         {
             "id": personas.BUSINESS_SUPPORT_TEAM,
@@ -282,8 +283,10 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
             "agency": personas.LOCAL_AUTHORITY,
         }
     )
+    generated = {worker["id"] for worker in county.workers}
     for persona in personas.PERSONAS:
-        if persona.team == personas.BUSINESS_SUPPORT_TEAM:
+        # Every internal persona not made above (practitioner, records, performance, systems).
+        if persona.team is not None and persona.subject not in generated:
             county.workers.append(
                 _worker(
                     persona.subject,

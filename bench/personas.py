@@ -48,6 +48,14 @@ PERSONAS: tuple[Persona, ...] = (
         SAFEGUARDING_TEAM,
     ),
     Persona(
+        "practitioner",
+        "worker-cp-demo",
+        "Jordan Ellis",
+        "childrens_practitioner",
+        LOCAL_AUTHORITY,
+        SAFEGUARDING_TEAM,
+    ),
+    Persona(
         "records-officer",
         "worker-ro-demo",
         "Rita Okafor",
