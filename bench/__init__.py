@@ -1,1 +1,1 @@
-"""The synthetic county (demo and benchmarks) and the demo personas."""
+"""The benchmarks: each prints ratios against a floor measured in the same run."""

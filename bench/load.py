@@ -38,7 +38,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import county
+from demo import county
 from hub.app import issue_persona_token
 from hub.settings import Settings
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auth.principal import Principal
-from bench import county, personas
+from demo import county, personas
 from graph import EmbeddedEngine, FalkorDBStore
 from resolvers.context import HubContext
 from schema.build import build_schema

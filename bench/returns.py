@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import county
+from demo import county
 from graph import EmbeddedEngine, FalkorDBStore, GraphStore
 from graph.cypher import returns as ssda903_statements
 from graph.cypher import returns_cin as cin_statements

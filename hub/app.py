@@ -211,7 +211,7 @@ async def content_store_from_settings(settings: Settings) -> ContentStore:
 
 
 async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
-    from bench import county
+    from demo import county
     from hub.demo import load_demo, nodes_by_label
 
     if not await nodes_by_label(store):
@@ -222,7 +222,7 @@ async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
 
 def persona_token(issuer: TokenIssuer, persona_name: str) -> str:
     """A token for one of the demo personas."""
-    from bench.personas import BY_NAME
+    from demo.personas import BY_NAME
 
     persona = BY_NAME[persona_name]
     return issuer.issue(
@@ -241,7 +241,7 @@ def issue_persona_token(settings: Settings, persona_name: str) -> str:
 async def _print_tokens(issuer: TokenIssuer, store: GraphStore, address: str) -> None:
     from auth.principal import ROLE_AUDIENCE
     from auth.purposes import ALLOWED_PURPOSES
-    from bench.personas import PERSONAS
+    from demo.personas import PERSONAS
     from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 
     lines = [

@@ -142,7 +142,7 @@ def _confirm_reset(settings: Settings, args: argparse.Namespace, nodes: int) -> 
 
 
 async def _demo(settings: Settings, args: argparse.Namespace) -> None:
-    from bench import county
+    from demo import county
     from hub.app import open_settings_graph
     from hub.demo import load_demo
 
@@ -307,7 +307,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 async def _returns(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bench.county import Progress
+    from demo.county import Progress
     from hub.app import open_settings_graph
     from returns import CollectionYear, write_cin_census, write_ssda903
 
@@ -343,8 +343,8 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `lcs-hub`."""
-    from bench.county import SIZES
-    from bench.personas import BY_NAME
+    from demo.county import SIZES
+    from demo.personas import BY_NAME
 
     parser = argparse.ArgumentParser(prog="lcs-hub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

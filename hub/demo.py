@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import county
-from bench.county import County
+from demo import county
+from demo.county import County
 from graph import GraphStore
 from graph.cypher.housekeeping import DELETE_NODES_BATCH, NODES_BY_LABEL
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from bench import county
+from demo import county
 from graph import FalkorDBStore
 from tests.helpers import graphql
 

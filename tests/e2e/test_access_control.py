@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from auth.tokens import LocalSigningKey, TokenIssuer
-from bench import county
+from demo import county
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
 from hub.app import token_settings

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from auth.principal import Audience
-from bench.personas import PERSONAS
+from demo.personas import PERSONAS
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.app import build_verifier, create_app
 from hub.settings import Settings

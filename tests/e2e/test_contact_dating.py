@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from bench import county
+from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.helpers import bearer, graphql

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import county
 from connectors.livelink import FILE_PLAN
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
+from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.helpers import bearer, graphql

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import county
+from demo import county
 from graph import FalkorDBStore
 from hub.demo import DemoRefused, load_demo, nodes_by_label
 from workflow import identifiers

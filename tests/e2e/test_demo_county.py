@@ -9,7 +9,7 @@ from datetime import date
 import httpx
 import pytest
 
-from bench import county, personas
+from demo import county, personas
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.settings import Settings
 from tests.helpers import bearer, graphql

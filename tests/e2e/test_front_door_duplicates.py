@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import county
+from demo import county
 from graph import ConstraintViolation, FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.intake.world import add_child

@@ -23,9 +23,9 @@ from graphql import (
 )
 
 from auth.principal import Audience
-from bench import county, personas
 from connectors import ehm
 from connectors.intake import ingest
+from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings

@@ -7,7 +7,7 @@ from datetime import date
 import httpx
 import pytest
 
-from bench import county, personas
+from demo import county, personas
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import county
-from bench.personas import BY_NAME
+from demo import county
+from demo.personas import BY_NAME
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.helpers import bearer

@@ -17,7 +17,7 @@ import pytest
 
 from auth.principal import INTERNAL_ROLES
 from auth.tokens import LocalSigningKey, TokenIssuer
-from bench import county
+from demo import county
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.app import token_settings
 from hub.settings import Settings

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import county
+from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import county
+from demo import county
 from hub.settings import Settings
 from tests.hub.conftest import TODAY, sams_children
 

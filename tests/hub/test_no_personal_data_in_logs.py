@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bench import county
+from demo import county
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.logs import JsonLines, quiet_libraries
 from hub.settings import Settings

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import county
+from demo import county
 from hub.settings import Settings
 from tests.helpers import bearer
 from tests.hub.conftest import sams_children

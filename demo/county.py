@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bench import journeys, personas
+from demo import journeys, personas
 from graph.cypher import bulk
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
@@ -199,7 +199,7 @@ class County:
     school_places: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     enquiries: list[dict[str, Any]] = field(default_factory=list)
-    # Case journeys driven through the workflow engine after the bulk rows (bench/journeys.py).
+    # Case journeys driven through the workflow engine after the bulk rows (demo/journeys.py).
     journeys: list[dict[str, Any]] = field(default_factory=list)
     today: date = field(default_factory=date.today)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bench import personas
+from demo import personas
 from graph.cypher import bulk
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
@@ -48,7 +48,7 @@ from workflow.journey.effects import Clock
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
 
 if TYPE_CHECKING:
-    from bench.county import County
+    from demo.county import County
     from graph import GraphStore, Row
     from workflow.calendar import WorkingDayCalendar
 
