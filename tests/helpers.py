@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -64,3 +67,25 @@ WHERE (r:Referral AND r.status <> 'CLOSED')
    OR (r:PeriodOfCare AND NOT r.status IN ['CEASED', 'LEAVING_CARE_SERVICES_ENDED'])
 RETURN DISTINCT c.id AS id
 """
+
+
+def run_lcs_hub(
+    data_dir: Path, graph_name: str, var_dir: Path, *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run `lcs-hub ARGS` as its own process, attached to the test session's engine."""
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "LCS_HUB_VAR_DIR": str(var_dir),
+        "LCS_HUB_GRAPH_URL": f"embedded://{data_dir}",
+        "LCS_HUB_GRAPH_NAME": graph_name,
+        "LCS_HUB_GRAPH_APPENDFSYNC": "everysec",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+        check=False,
+    )

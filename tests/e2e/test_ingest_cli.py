@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from graph import EmbeddedEngine, FalkorDBStore
 from tests.connectors.intake.world import counts, stored, write_csv
+from tests.helpers import run_lcs_hub
 
 pytestmark = pytest.mark.anyio
 
-LCS_HUB = [sys.executable, "-m", "hub.cli"]
-PROJECT = Path(__file__).resolve().parents[2]
 
 ROW = {
     "recordType": "EARLY_HELP_EPISODE",
@@ -31,22 +29,7 @@ ROW = {
 def _ingest(
     engine: EmbeddedEngine, store: FalkorDBStore, tmp: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "LCS_HUB_VAR_DIR": str(tmp / "var"),
-        "LCS_HUB_GRAPH_URL": f"embedded://{engine.data_dir}",
-        "LCS_HUB_GRAPH_NAME": store.graph_name,
-        "LCS_HUB_GRAPH_APPENDFSYNC": "everysec",
-    }
-    return subprocess.run(
-        [*LCS_HUB, "ingest", *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
+    return run_lcs_hub(engine.data_dir, store.graph_name, tmp / "var", "ingest", *args, timeout=120)
 
 
 async def test_the_command_reports_each_bad_line_lands_the_rest_and_replays_as_a_no_op(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,34 +12,18 @@ from graph import EmbeddedEngine, FalkorDBStore
 from hub.settings import Settings
 from returns import SSDA903_TABLES, CollectionYear, write_cin_census, write_ssda903
 from tests.e2e.journey_helpers import demo_county
-from tests.helpers import bearer
+from tests.helpers import bearer, run_lcs_hub
 from tests.returns.journeys import Recorder
 from tests.returns.test_ssda903 import FREE_CHILDREN
 
 pytestmark = pytest.mark.anyio
 
-LCS_HUB = [sys.executable, "-m", "hub.cli"]
-PROJECT = Path(__file__).resolve().parents[2]
-
 
 def _run(
     engine: EmbeddedEngine, store: FalkorDBStore, tmp: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "LCS_HUB_VAR_DIR": str(tmp / "var"),
-        "LCS_HUB_GRAPH_URL": f"embedded://{engine.data_dir}",
-        "LCS_HUB_GRAPH_NAME": store.graph_name,
-        "LCS_HUB_GRAPH_APPENDFSYNC": "everysec",
-    }
-    return subprocess.run(
-        [*LCS_HUB, "returns", *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
-        check=False,
+    return run_lcs_hub(
+        engine.data_dir, store.graph_name, tmp / "var", "returns", *args, timeout=300
     )
 
 
