@@ -94,10 +94,14 @@ RETURN n.status AS status, n.revision AS revision, coalesce(n.current, true) AS 
        n.supersededBy AS supersededBy, w.id AS authorId
 """
 
-# The child's notes as they stand: the current version of each.
+# The child's notes as they stand: the current version of each. The `WITH` keeps the
+# child as the start of the traversal: with the filter on the note in the same MATCH,
+# FalkorDB started from a scan of every CaseNote instead (188x slower at 300k children).
 NOTES_OF = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {{id: childId}})<-[:ABOUT]-(n:CaseNote)
+MATCH (c:Child {{id: childId}})
+WITH childId, c
+MATCH (c)<-[:ABOUT]-(n:CaseNote)
 WHERE coalesce(n.current, true) = true
 OPTIONAL MATCH (n)-[:WRITTEN_BY]->(w:Worker)
 RETURN childId, {NOTE_FIELDS} AS note, w.name AS author
