@@ -67,6 +67,10 @@ async def _demo(settings: Settings, size: str) -> None:
     try:
         await opened.store.apply_schema()
         await county.load(opened.store, county.generate(size))
+        if opened.engine is not None:
+            # The next start loads a snapshot instead of replaying every statement of
+            # the load (minutes on a large county).
+            opened.engine.compact()
     finally:
         await opened.close()
 
