@@ -6,6 +6,7 @@ synthetic; identifiers are valid (NHS check digits, UPN check letters) but inven
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench import journeys, personas
 from graph.cypher import bulk
+from graph.cypher import notes as note_statements
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
 from workflow import identifiers
@@ -24,9 +26,13 @@ from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 from workflow.notes import AddCaseNote, CaseNoteType, add_case_note
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from graph import GraphStore
 
-SIZES = {"tiny": 6, "small": 40, "medium": 600, "large": 10_000}
+# Families; a family has 2.5 children on average, so `county` is ~300,000 children (a
+# large English county). The demo uses the small sizes; `county` is for the benchmarks.
+SIZES = {"tiny": 6, "small": 40, "medium": 600, "large": 10_000, "county": 120_000}
 BATCH = 2_000
 LA_CODE = "919"  # Hertfordshire's DfE LA number, used in demo UPNs
 
@@ -470,21 +476,81 @@ def _allocation_rows(county: County, *, past: bool) -> list[dict[str, Any]]:
     return rows
 
 
+NOTE_TEXTS = [
+    "Home visit: saw the child alone; views recorded.",
+    "Phone call with the school's safeguarding lead about attendance.",
+    "Supervision: plan reviewed, actions agreed with the team manager.",
+    "Direct work session: the child drew their family and talked about home.",
+    "Strategy meeting notes shared with police and health.",
+    "Letter to the parents confirming the date of the review.",
+]
+
+
+def case_note_rows(county: County, seed: int, per_child: int) -> Iterator[dict[str, Any]]:
+    """A year of case notes for every allocated child, about `per_child` each on average.
+
+    Rows are made as they are loaded (a county's notes run to millions), from their own
+    random stream, so the county is the same with or without them.
+    """
+    rng = random.Random(f"{seed}:notes")
+    year_ago = datetime.combine(county.today - timedelta(days=365), datetime.min.time(), UTC)
+    start_ms = int(year_ago.timestamp() * 1000)
+    year_ms = 365 * 24 * 3600 * 1000
+    types = [note_type.value for note_type in CaseNoteType]
+    for allocation in county.allocations:
+        for number in range(rng.randint(0, 2 * per_child)):
+            occurred = start_ms + rng.randrange(year_ms)
+            yield {
+                "id": f"note-{allocation['child']}-{number:03d}",
+                "childId": allocation["child"],
+                "workerId": allocation["worker"],
+                "type": rng.choice(types),
+                "text": rng.choice(NOTE_TEXTS),
+                "occurredAt": occurred,
+                "recordedAt": occurred + rng.randrange(3 * 24 * 3600 * 1000),
+            }
+
+
+async def load_case_notes(
+    store: GraphStore, rows: Iterator[dict[str, Any]], *, show_progress: bool = True
+) -> int:
+    """Write notes through the bulk statement in batches; return how many."""
+    progress = Progress(0, "case notes", enabled=show_progress)
+    written = 0
+    while batch := list(itertools.islice(rows, BATCH)):
+        await store.write(note_statements.LOAD_CASE_NOTES, {"rows": batch})
+        written += len(batch)
+        progress.advance(len(batch))
+    progress.finish()
+    return written
+
+
 class Progress:
     """A one-line progress bar on stderr (long jobs show progress)."""
 
     def __init__(self, total: int, label: str, *, enabled: bool = True) -> None:
-        self.total, self.label, self.done, self.enabled = max(total, 1), label, 0, enabled
+        # A total of 0 is unknown (a stream): the line then counts without a bar.
+        self.total, self.label, self.done, self.enabled = total, label, 0, enabled
 
     def advance(self, count: int = 1) -> None:
         self.done += count
-        if self.enabled:
+        if not self.enabled:
+            return
+        if self.total <= 0:
+            sys.stderr.write(f"\r{self.label} {self.done}")
+        else:
             filled = int(30 * self.done / self.total)
             sys.stderr.write(
                 f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}"
             )
             if self.done >= self.total:
                 sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the line of a stream whose total was unknown."""
+        if self.enabled and self.total <= 0:
+            sys.stderr.write("\n")
             sys.stderr.flush()
 
 

@@ -118,3 +118,17 @@ OPTIONAL MATCH (n)-[:WRITTEN_BY]->(w:Worker)
 RETURN noteId, {NOTE_FIELDS} AS note, w.name AS author
 ORDER BY n.version
 """
+
+# Notes brought in bulk (a migration, the benchmark county): final, current, each by a
+# known worker. The same shape ADD_CASE_NOTE writes, without the per-note access check
+# a migration has no caller for.
+LOAD_CASE_NOTES = """
+UNWIND $rows AS r
+MATCH (c:Child {id: r.childId})
+MATCH (w:Worker {id: r.workerId})
+CREATE (n:CaseNote {id: r.id, type: r.type, text: r.text, occurredAt: r.occurredAt,
+        recordedAt: r.recordedAt, status: 'FINAL', finalisedAt: r.recordedAt, version: 1,
+        revision: 0, lineageId: r.id, current: true})
+CREATE (n)-[:ABOUT]->(c)
+CREATE (n)-[:WRITTEN_BY]->(w)
+"""
