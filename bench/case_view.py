@@ -268,6 +268,15 @@ async def before_after(
     }
 
 
+async def caseload(store: FalkorDBStore) -> list[str]:
+    """The demo social worker's children: the case views the benchmarks request."""
+    rows = await store.read(
+        "MATCH (:Worker {id: $worker})<-[:ALLOCATED_TO]-(c:Child) RETURN c.id AS id ORDER BY id",
+        {"worker": SOCIAL_WORKER.subject},
+    )
+    return [row["id"] for row in rows]
+
+
 async def run(size: str, iterations: int, reuse: Path | None) -> str:
     """Load (or reuse) a county, run the three measurements, return the report."""
     with tempfile.TemporaryDirectory() as directory:
@@ -280,12 +289,7 @@ async def run(size: str, iterations: int, reuse: Path | None) -> str:
         store = FalkorDBStore(engine.start(), GRAPH)
         try:
             await store.apply_schema()
-            rows = await store.read(
-                "MATCH (:Worker {id: $worker})<-[:ALLOCATED_TO]-(c:Child) RETURN c.id AS id "
-                "ORDER BY id",
-                {"worker": SOCIAL_WORKER.subject},
-            )
-            child_ids = [row["id"] for row in rows]
+            child_ids = await caseload(store)
             people = await store.read(
                 "MATCH (c:Child) RETURN c.nhsNumber AS nhs ORDER BY c.id LIMIT 50"
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import case_view, county, county_load, policy_overhead
+from bench import case_view, county, county_load, naive, policy_overhead
 
 pytestmark = pytest.mark.anyio
 
@@ -51,3 +51,10 @@ async def test_the_policy_overhead_floor_does_the_same_work() -> None:
     outcome = await policy_overhead.run("tiny", 5)
     assert outcome["floor_ms"] > 0
     assert outcome["policy_ms"] > 0
+
+
+async def test_the_naive_server_answers_as_the_hub_does_and_is_compared() -> None:
+    # `run` stops with SystemExit if the naive answer differs from the hub's.
+    report = await naive.run("tiny", 10, 2, None)
+    assert re.search(r"hub \d+ req/s \(\d+ statements each", report), report
+    assert re.search(r"naive strawberry \d+ req/s \(\d+ statements each\); ratio", report)
