@@ -2,7 +2,8 @@
 
 Generates the county for a seed (`--size county` is ~300,000 children), loads it into
 an embedded engine with a progress bar, adds a year of case notes for every allocated
-child in bulk, rewrites the engine's append-only file, and starts the engine again on
+child in bulk, files in Livelink (an embedded content store beside the graph) what the
+load queued, rewrites the engine's append-only file, and starts the engine again on
 the files as the hub would. Prints the time of each phase, the peak memory of this
 process and of the engine, and the sizes of the graph.
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import county
+from connectors.livelink.embedded_store import EmbeddedContentStore
 from graph import EmbeddedEngine, FalkorDBStore
 
 GRAPH = "bench"
@@ -71,6 +73,15 @@ async def load(
         figures["notes"] = await county.load_case_notes(store, rows, show_progress=show_progress)
         figures["notes_s"] = time.perf_counter() - started
         started = time.perf_counter()
+        content = await EmbeddedContentStore.open(data_dir / "content")
+        try:
+            figures["filed"] = await county.file_in_livelink(
+                store, content, show_progress=show_progress
+            )
+        finally:
+            await content.aclose()
+        figures["filing_s"] = time.perf_counter() - started
+        started = time.perf_counter()
         engine.compact()
         figures["rewrite_s"] = time.perf_counter() - started
         figures["counts"] = await _counts(store)
@@ -95,6 +106,7 @@ def report(figures: dict[str, Any]) -> str:
             f"county {figures['size']} (seed {figures['seed']}): {counts}",
             f"generate {figures['generate_s']:.1f} s; load {figures['load_s']:.1f} s; "
             f"{figures['notes']:,} case notes {figures['notes_s']:.1f} s; "
+            f"{figures['filed']:,} Livelink files filed {figures['filing_s']:.1f} s; "
             f"file rewrite {figures['rewrite_s']:.1f} s",
             f"engine start on the loaded files {figures['start_s']:.1f} s",
             f"peak memory: loader {figures['own_peak_mib']:.0f} MiB, "

@@ -61,12 +61,18 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 async def _demo(settings: Settings, size: str) -> None:
     from bench import county
-    from hub.app import open_settings_graph
+    from hub.app import content_store_from_settings, open_settings_graph
 
     opened = open_settings_graph(settings)
     try:
         await opened.store.apply_schema()
         await county.load(opened.store, county.generate(size))
+        # Filed now, not by the hub's first serve while it answers its first users.
+        content = await content_store_from_settings(settings)
+        try:
+            await county.file_in_livelink(opened.store, content)
+        finally:
+            await content.aclose()
         if opened.engine is not None:
             # The next start loads a snapshot instead of replaying every statement of
             # the load (minutes on a large county).

@@ -27,6 +27,8 @@ async def test_the_county_load_lands_what_it_generated_and_reports_it(tmp_path: 
     assert figures["notes"] == expected_notes > 0
     # The workflow's own notes (one per finalised contact) come on top of the bulk ones.
     assert figures["counts"]["CaseNote"] >= expected_notes
+    # What the load queued for Livelink is filed by the load, not by the first serve.
+    assert figures["filed"] == figures["counts"]["File"] > 0
     report = county_load.report(figures)
     assert "engine start on the loaded files" in report
     assert re.search(r"peak memory: loader \d+ MiB, engine \d+ MiB", report)
