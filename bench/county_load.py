@@ -54,7 +54,13 @@ async def _counts(store: FalkorDBStore) -> dict[str, int]:
 
 
 async def load(
-    data_dir: Path, size: str, seed: int, notes_per_child: int, *, show_progress: bool = True
+    data_dir: Path,
+    size: str,
+    seed: int,
+    notes_per_child: int,
+    *,
+    show_progress: bool = True,
+    file: bool = True,
 ) -> dict[str, Any]:
     """Generate and load the county into `data_dir`; return the figures."""
     figures: dict[str, Any] = {"size": size, "seed": seed}
@@ -73,13 +79,15 @@ async def load(
         figures["notes"] = await county.load_case_notes(store, rows, show_progress=show_progress)
         figures["notes_s"] = time.perf_counter() - started
         started = time.perf_counter()
-        content = await EmbeddedContentStore.open(data_dir / "content")
-        try:
-            figures["filed"] = await county.file_in_livelink(
-                store, content, show_progress=show_progress
-            )
-        finally:
-            await content.aclose()
+        figures["filed"] = 0
+        if file:
+            content = await EmbeddedContentStore.open(data_dir / "content")
+            try:
+                figures["filed"] = await county.file_in_livelink(
+                    store, content, show_progress=show_progress
+                )
+            finally:
+                await content.aclose()
         figures["filing_s"] = time.perf_counter() - started
         started = time.perf_counter()
         engine.compact()
@@ -121,12 +129,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--notes-per-child", type=int, default=12)
     parser.add_argument("--data-dir", type=Path, help="keep the engine's files here")
+    parser.add_argument(
+        "--skip-filing", action="store_true", help="leave the Livelink outbox to the hub"
+    )
     args = parser.parse_args(argv)
-    if args.data_dir is not None:
-        figures = asyncio.run(load(args.data_dir, args.size, args.seed, args.notes_per_child))
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            figures = asyncio.run(load(Path(directory), args.size, args.seed, args.notes_per_child))
+    with tempfile.TemporaryDirectory() as directory:
+        figures = asyncio.run(
+            load(
+                args.data_dir or Path(directory),
+                args.size,
+                args.seed,
+                args.notes_per_child,
+                file=not args.skip_filing,
+            )
+        )
     print(report(figures))
 
 
