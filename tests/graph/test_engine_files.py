@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from graph import EmbeddedEngine, FalkorDBStore, embedded
+from graph import EmbeddedEngine, EngineSupervisor, FalkorDBStore, embedded
 
 WRITES = 300
 
@@ -154,3 +154,33 @@ def test_a_start_waits_for_a_recovery_longer_than_the_start_timeout(
     finally:
         reopened.stop()
     assert any("recovering its files" in record.getMessage() for record in caplog.records)
+
+
+def test_the_supervisor_rewrites_the_file_as_audit_writes_pile_up(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(tmp_path, appendfsync="everysec", rewrite_after_bytes=40_000)
+    socket_path = engine.start()
+
+    async def serve_a_while() -> int:
+        async def nothing_to_reconnect() -> None:
+            return None
+
+        supervisor = EngineSupervisor(
+            engine, nothing_to_reconnect, check_every=0.05, rewrite_every=0.1
+        )
+        supervisor.start()
+        try:
+            # A day of use in small: reads that each append an audit write.
+            await _write(socket_path, WRITES)
+            for _ in range(300):
+                if _rewrites(engine) >= 1:
+                    break
+                await asyncio.sleep(0.1)
+            return _rewrites(engine)
+        finally:
+            await supervisor.stop()
+
+    try:
+        # Redis itself would not rewrite below 16 MiB: this rewrite is the supervisor's.
+        assert asyncio.run(serve_a_while()) >= 1
+    finally:
+        engine.stop()
