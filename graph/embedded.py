@@ -44,10 +44,10 @@ _PR_SET_PDEATHSIG = 1
 _START_TIMEOUT_S = 60.0
 _ATTACH_TIMEOUT_S = 30.0
 _PROGRESS_EVERY_S = 5.0
-# The append-only file's tail is replayed statement by statement at every start, which
-# costs what running them cost; a rewrite folds it into the snapshot, which loads fast.
-# Redis rewrites when the tail doubles the snapshot: on a county that is gigabytes of
-# audit writes to replay. The hub rewrites once the tail passes this size instead.
+# The append-only file's tail (each write's effects, one entry per write) is replayed
+# entry by entry at every start; a rewrite folds it into a snapshot, which loads much
+# faster. Redis rewrites only when the tail doubles the file: on a county that is
+# hundreds of megabytes of audit writes to replay. The hub rewrites past this size.
 REWRITE_AFTER_BYTES = 32 * 1024 * 1024
 
 
@@ -280,9 +280,10 @@ class EmbeddedEngine:
                 "appendonly yes",
                 f"appendfsync {self.appendfsync}",
                 "aof-load-truncated yes",
-                # A rewrite writes a snapshot (loaded in seconds) and a short tail of
-                # statements (replayed one by one); both are the defaults, stated here
-                # because recovery time depends on them.
+                # A rewrite writes a snapshot (loaded fast) and starts an empty tail of
+                # writes (replayed one by one). The first two are Redis's defaults,
+                # stated because recovery time depends on them; the minimum is lowered
+                # from 64 MiB so that a small hub's file is rewritten too.
                 "aof-use-rdb-preamble yes",
                 "auto-aof-rewrite-percentage 100",
                 "auto-aof-rewrite-min-size 16mb",
