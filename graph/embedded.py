@@ -94,7 +94,7 @@ def _die_with_parent() -> None:
 
 def _state(socket_path: str) -> str:
     """`ready`; `loading` (recovering its files, says so); `busy` (took the connection but
-    has not answered: FalkorDB loads a graph's snapshot without serving anyone); `down`.
+    has not answered: while FalkorDB loads a graph it serves no one); `down`.
     """
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
@@ -343,7 +343,7 @@ class EmbeddedEngine:
             progress = (
                 _recovery_progress(socket_path)
                 if state == "loading"
-                else "loading a snapshot (the engine answers again once it is in memory)"
+                else "busy loading (the engine does not answer while it loads a graph)"
             )
             log.info("graph engine recovering its files: %s", progress)
 
