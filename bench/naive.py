@@ -35,6 +35,8 @@ from bench.policy_overhead import CASE_VIEW
 from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher.access import AccessScope, only_visible
 
+# Each statement seeks an index (tests/bench checks their plans): the comparison is
+# about round trips, not about a naive server scanning where the hub does not.
 CHILD = f"""
 MATCH (c:Child {{id: $id}})
 {only_visible("c")}
@@ -69,6 +71,7 @@ ORDER BY k.receivedDate DESC, k.recordedAt DESC
 """
 NOTES = """
 MATCH (c:Child {id: $id})
+WITH c
 MATCH (c)<-[:ABOUT]-(n:CaseNote) WHERE coalesce(n.current, true) = true
 RETURN n {.id, .type, .text} AS note ORDER BY n.occurredAt DESC, n.recordedAt DESC
 """
@@ -253,6 +256,20 @@ class Query:
 
 
 NAIVE_SCHEMA = strawberry.Schema(query=Query)
+STATEMENTS = (
+    CHILD,
+    ADDRESS,
+    FAMILY,
+    MEMBERS,
+    PERSON,
+    RELATIONSHIPS,
+    WORKER,
+    CONTACTS,
+    NOTES,
+    AUTHOR,
+    FILE,
+    FOLDERS,
+)
 
 
 async def naive_case_view(store: Any, scope: AccessScope, child_id: str) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench import case_view, county, county_load, naive, policy_overhead
+from graph import FalkorDBStore
+from tests.graph import test_plans
 
 pytestmark = pytest.mark.anyio
 
@@ -60,3 +62,9 @@ async def test_the_naive_server_answers_as_the_hub_does_and_is_compared() -> Non
     report = await naive.run("tiny", 10, 2, None)
     assert re.search(r"hub \d+ req/s \(\d+ statements each", report), report
     assert re.search(r"naive strawberry \d+ req/s \(\d+ statements each\); ratio", report)
+
+
+async def test_the_naive_statements_seek_indexes_as_the_hubs_do(store: FalkorDBStore) -> None:
+    # A naive server that scanned where the hub seeks would flatter the hub's ratio.
+    for statement in naive.STATEMENTS:
+        assert test_plans.large_scans(await test_plans.plan(store, statement)) == [], statement

@@ -102,16 +102,18 @@ def _parameters(statement: str, *, typed: bool) -> dict[str, Any]:
     return params
 
 
-async def _plan(store: FalkorDBStore, statement: str) -> list[str]:
+async def plan(store: FalkorDBStore, statement: str) -> list[str]:
+    """The engine's plan for `statement`, with parameters of a plausible type."""
     try:
         return await store.explain(statement, _parameters(statement, typed=True))
     except GraphError:
         return await store.explain(statement, _parameters(statement, typed=False))
 
 
-def _large_scans(plan: list[str]) -> list[str]:
+def large_scans(lines: list[str]) -> list[str]:
+    """The plan's operations that read a whole large label, or the whole graph."""
     scans = []
-    for line in plan:
+    for line in lines:
         match = _SCAN.search(line)
         if match and (match.group(2) or match.group(1) in LARGE_LABELS):
             scans.append(line.strip())
@@ -123,7 +125,7 @@ async def test_no_statement_scans_a_large_label(store: FalkorDBStore) -> None:
     assert len(statements) > 100, "the walk found too few statements to be a check"
     scanning = {}
     for name, statement in statements:
-        scans = _large_scans(await _plan(store, statement))
+        scans = large_scans(await plan(store, statement))
         if scans and name not in ALLOWED_SCANS:
             scanning[name] = scans
     assert scanning == {}
@@ -133,7 +135,7 @@ async def test_the_allowed_scans_still_exist_and_still_scan(store: FalkorDBStore
     # An entry that no longer scans (or no longer exists) would hide a future regression.
     statements = dict(_statements())
     for name in ALLOWED_SCANS:
-        assert _large_scans(await _plan(store, statements[name])), name
+        assert large_scans(await plan(store, statements[name])), name
 
 
 async def test_the_check_sees_a_scan(store: FalkorDBStore) -> None:
@@ -145,5 +147,5 @@ async def test_the_check_sees_a_scan(store: FalkorDBStore) -> None:
     WHERE coalesce(n.current, true) = true
     RETURN n.id AS id
     """
-    assert _large_scans(await _plan(store, before)) == ["Node By Label Scan | (n:CaseNote)"]
-    assert _large_scans(await _plan(store, "MATCH (n) WHERE n.id = $id RETURN n")) != []
+    assert large_scans(await plan(store, before)) == ["Node By Label Scan | (n:CaseNote)"]
+    assert large_scans(await plan(store, "MATCH (n) WHERE n.id = $id RETURN n")) != []
