@@ -6,6 +6,8 @@ synthetic; identifiers are valid (NHS check digits, UPN check letters) but inven
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import random
 import sys
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from demo import journeys, personas
 from graph.cypher import bulk
+from graph.cypher import notes as note_statements
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
 from workflow import identifiers
@@ -24,12 +27,18 @@ from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 from workflow.notes import AddCaseNote, CaseNoteType, add_case_note
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
+    from connectors.livelink.content_store import ContentStore
     from graph import GraphStore
+    from workflow.calendar import WorkingDayCalendar
 
-SIZES = {"tiny": 6, "small": 40, "medium": 600, "large": 10_000}
+# Families; a family has 2.5 children on average, so `county` is ~300,000 children (a
+# large English county). The demo uses the small sizes; `county` is for the benchmarks.
+SIZES = {"tiny": 6, "small": 40, "medium": 600, "large": 10_000, "county": 120_000}
 BATCH = 2_000
+CONCURRENT_CONTACTS = 8
+FILING_WORKERS = 4
 
 GIVEN = [
     "Amelia",
@@ -546,21 +555,111 @@ def _allocation_rows(county: County, *, past: bool) -> list[dict[str, Any]]:
     return rows
 
 
+NOTE_TEXTS = [
+    "Home visit: saw the child alone; views recorded.",
+    "Phone call with the school's safeguarding lead about attendance.",
+    "Supervision: plan reviewed, actions agreed with the team manager.",
+    "Direct work session: the child drew their family and talked about home.",
+    "Strategy meeting notes shared with police and health.",
+    "Letter to the parents confirming the date of the review.",
+]
+
+
+def case_note_rows(county: County, seed: int, per_child: int) -> Iterator[dict[str, Any]]:
+    """A year of case notes for every allocated child, about `per_child` each on average.
+
+    Rows are made as they are loaded (a county's notes run to millions), from their own
+    random stream, so the county is the same with or without them.
+    """
+    rng = random.Random(f"{seed}:notes")
+    year_ago = datetime.combine(county.today - timedelta(days=365), datetime.min.time(), UTC)
+    start_ms = int(year_ago.timestamp() * 1000)
+    year_ms = 365 * 24 * 3600 * 1000
+    types = [note_type.value for note_type in CaseNoteType]
+    for allocation in county.allocations:
+        for number in range(rng.randint(0, 2 * per_child)):
+            occurred = start_ms + rng.randrange(year_ms)
+            yield {
+                "id": f"note-{allocation['child']}-{number:03d}",
+                "childId": allocation["child"],
+                "workerId": allocation["worker"],
+                "type": rng.choice(types),
+                "text": rng.choice(NOTE_TEXTS),
+                "occurredAt": occurred,
+                "recordedAt": occurred + rng.randrange(3 * 24 * 3600 * 1000),
+            }
+
+
+async def load_case_notes(
+    store: GraphStore, rows: Iterator[dict[str, Any]], *, show_progress: bool = True
+) -> int:
+    """Write notes through the bulk statement in batches; return how many."""
+    progress = Progress(0, "case notes", enabled=show_progress)
+    written = 0
+    while batch := list(itertools.islice(rows, BATCH)):
+        await store.write(note_statements.LOAD_CASE_NOTES, {"rows": batch})
+        written += len(batch)
+        progress.advance(len(batch))
+    progress.finish()
+    return written
+
+
+async def file_in_livelink(
+    store: GraphStore, content_store: ContentStore, *, show_progress: bool = True
+) -> int:
+    """Deliver what the load queued for Livelink (a file per finalised contact); return how many.
+
+    Run as part of the load: left to the hub, the first serve of a county spent ~14
+    minutes filing 29,005 files while answering its first users.
+    """
+    from connectors.livelink.outbox import OutboxWorker
+
+    pending = "MATCH (o:OutboxItem) WHERE o.state = 'PENDING' RETURN count(o) AS n"
+    total = int((await store.read(pending))[0]["n"])
+    progress = Progress(total, "Livelink files", enabled=show_progress and total > 0)
+    # Several workers at once (each claims its own batches under a lease): a delivery
+    # mostly waits on the content store's disk or network.
+    now = int(datetime.now(UTC).timestamp() * 1000)
+    deliveries = [
+        asyncio.create_task(OutboxWorker(store, content_store, owner=f"load-{n}").deliver_due(now))
+        for n in range(FILING_WORKERS)
+    ]
+    while not all(delivery.done() for delivery in deliveries):
+        await asyncio.wait(deliveries, timeout=2.0, return_when=asyncio.ALL_COMPLETED)
+        left = int((await store.read(pending))[0]["n"])
+        progress.advance(total - left - progress.done)
+    reports = [await delivery for delivery in deliveries]
+    if any(report.failed or report.retried for report in reports):
+        raise RuntimeError(f"Livelink filing after the load did not finish: {reports}")
+    return sum(report.delivered for report in reports)
+
+
 class Progress:
     """A one-line progress bar on stderr (long jobs show progress)."""
 
     def __init__(self, total: int, label: str, *, enabled: bool = True) -> None:
-        self.total, self.label, self.done, self.enabled = max(total, 1), label, 0, enabled
+        # A total of 0 is unknown (a stream): the line then counts without a bar.
+        self.total, self.label, self.done, self.enabled = total, label, 0, enabled
 
     def advance(self, count: int = 1) -> None:
         self.done += count
-        if self.enabled:
+        if not self.enabled:
+            return
+        if self.total <= 0:
+            sys.stderr.write(f"\r{self.label} {self.done}")
+        else:
             filled = int(30 * self.done / self.total)
             sys.stderr.write(
                 f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}"
             )
             if self.done >= self.total:
                 sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the line of a stream whose total was unknown."""
+        if self.enabled and self.total <= 0:
+            sys.stderr.write("\n")
             sys.stderr.flush()
 
 
@@ -597,32 +696,12 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
             await store.write(statement, {"rows": batch})
             progress.advance(len(batch))
     calendar = default_calendar()
-    for contact in county.contacts:
-        scope = AccessScope(
-            viewer=contact["worker"],
-            team=contact["team"],
-            view_all=False,
-            now_ms=int(datetime.now(UTC).timestamp() * 1000),
-        )
-        data = RecordContact(
-            child_id=contact["childId"],
-            received_date=contact["receivedDate"],
-            source=contact["source"],
-            summary=contact["summary"],
-        )
-        recorded = await record_contact(store, scope, data, calendar)
-        assert isinstance(recorded, dict), recorded
-        if contact["outcome"] is not None:
-            decided = calendar.add_working_days(contact["receivedDate"], 1)
-            await finalise_contact(store, scope, recorded["id"], contact["outcome"], None, decided)
-            note = AddCaseNote(
-                child_id=contact["childId"],
-                type=CaseNoteType.VISIT,
-                text="Home visit: saw the child alone; views recorded.",
-                occurred_at=datetime.combine(decided, datetime.min.time(), UTC),
-            )
-            await add_case_note(store, scope, note)
-        progress.advance()
+    # Each contact is about a child of its own family, so several run at once: the
+    # engine serialises the writes, and their reads overlap (a county has 36,000).
+    for first in range(0, len(county.contacts), CONCURRENT_CONTACTS):
+        batch = county.contacts[first : first + CONCURRENT_CONTACTS]
+        await asyncio.gather(*(_contact(store, contact, calendar) for contact in batch))
+        progress.advance(len(batch))
     for enquiry in county.enquiries:
         scope = AccessScope(
             viewer=enquiry["worker"],
@@ -644,3 +723,33 @@ async def load(store: GraphStore, county: County, *, show_progress: bool = True)
         progress.advance()
     await journeys.drive(store, county, calendar)
     progress.advance(len(county.journeys))
+
+
+async def _contact(
+    store: GraphStore, contact: dict[str, Any], calendar: WorkingDayCalendar
+) -> None:
+    """Record a contact through the workflow; finalise it and add a note if it was decided."""
+    scope = AccessScope(
+        viewer=contact["worker"],
+        team=contact["team"],
+        view_all=False,
+        now_ms=int(datetime.now(UTC).timestamp() * 1000),
+    )
+    data = RecordContact(
+        child_id=contact["childId"],
+        received_date=contact["receivedDate"],
+        source=contact["source"],
+        summary=contact["summary"],
+    )
+    recorded = await record_contact(store, scope, data, calendar)
+    assert isinstance(recorded, dict), recorded
+    if contact["outcome"] is not None:
+        decided = calendar.add_working_days(contact["receivedDate"], 1)
+        await finalise_contact(store, scope, recorded["id"], contact["outcome"], None, decided)
+        note = AddCaseNote(
+            child_id=contact["childId"],
+            type=CaseNoteType.VISIT,
+            text="Home visit: saw the child alone; views recorded.",
+            occurred_at=datetime.combine(decided, datetime.min.time(), UTC),
+        )
+        await add_case_note(store, scope, note)

@@ -140,6 +140,18 @@ class FalkorDBStore:
             for row in result.result_set
         ]
 
+    async def explain(self, statement: str, params: Params | None = None) -> list[str]:
+        """The engine's plan for `statement` (GRAPH.EXPLAIN), one operation per line.
+
+        Tests read it to prove a hot statement seeks an index instead of scanning a label.
+        """
+        encoded = _without_nul(encode_params(params))
+        try:
+            plan = await self._graph.explain(statement, encoded)
+        except redis.exceptions.ResponseError as exc:
+            raise GraphError(str(exc)) from exc
+        return [line for line in str(plan).splitlines() if line.strip()]
+
     async def apply_schema(self) -> None:
         # FalkorDB has no constraint DDL in Cypher: a unique constraint needs an
         # exact-match index first, then a server command, and is built asynchronously.

@@ -173,6 +173,9 @@ DOCUMENTS_OF_FOLDERS = _documents_of(
 # released without a read record, and a forbidden version looks like a missing one.
 RECORD_DOCUMENT_READ = f"""
 MATCH (v:DocumentVersion {{id: $versionId}})<-[:HAS_VERSION]-(doc:Document)
+// The WITH lets FalkorDB seek the child's index with the document's value; in one
+// MATCH chain it scanned every child for each read.
+WITH v, doc
 MATCH (c:Child {{id: doc.childId}})
 {only_visible("c", "v", "doc")}
 WITH c, v, doc

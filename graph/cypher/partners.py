@@ -61,8 +61,11 @@ RETURN childId, collect(DISTINCT r.status) + collect(DISTINCT plan.process) AS c
 
 # Health (CP-IS): by NHS number, a child protection plan (including an unborn child's
 # pre-birth plan) or a period of care, current or ended in the last 12 months.
+# The NHS number is indexed on Person (every child is one): matching it on `:Child`
+# scanned every child, and most look-ups (no plan) found nothing only after the scan.
 CPIS_BY_NHS_NUMBER = f"""
-MATCH (c:Child {{nhsNumber: $identifiedBy}})
+MATCH (c:Person {{nhsNumber: $identifiedBy}})
+WHERE c:Child
 {only_visible("c")}
 OPTIONAL MATCH (c)<-[:ABOUT]-(plan:ChildProtectionPlan)
 WITH c, collect({{kind: 'CP', start: plan.startDate, end: plan.endDate}}) AS plans
@@ -116,7 +119,9 @@ RETURN e.id AS id
 # A looked-after pupil's personal education plan: its steps on the period of care.
 PERSONAL_EDUCATION_PLANS_OF = """
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})<-[:ABOUT]-(s:Step {kind: 'PERSONAL_EDUCATION_PLAN'})
+MATCH (c:Child {id: childId})
+WITH childId, c
+MATCH (c)<-[:ABOUT]-(s:Step {kind: 'PERSONAL_EDUCATION_PLAN'})
 RETURN childId, collect(s {.status, .dueDate, .completedDate}) AS steps
 """
 

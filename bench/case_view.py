@@ -1,0 +1,348 @@
+"""The case view against its floor, round trips per request, and the statements before/after.
+
+Three measurements on one loaded county, each against something measured in the same run:
+
+1. The internal case view (child, address, household and members, relationships,
+   allocated worker, contacts, case notes, the Livelink file), run in process through
+   the real schema with the read audit, as the allocated social worker. Its floor is the
+   engine's own time for exactly the statements that request ran (recorded, then run
+   again directly, in the same concurrent waves, the audit write included): what is left
+   over is the hub's own cost (GraphQL, policy, loaders). p50/p95 and their ratios.
+2. Engine round trips per case view for a child with 1, 10, 100 and 1,000 case notes:
+   they must not grow with the list.
+3. The statements issue 14 rewrote, old text against new on the same county and the
+   same keys (case notes of a child, the CP-IS look-up): medians and the speed-up.
+
+    python -m bench.case_view --size large [--iterations 200]
+    python -m bench.case_view --reuse var/bench-county   # a county from bench.county_load
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auth.authority import principal_on_record
+from auth.principal import Audience, Principal
+from bench.county_load import GRAPH
+from bench.policy_overhead import CASE_VIEW
+from demo import county, personas
+from graph import EmbeddedEngine, FalkorDBStore
+from graph.cypher import notes, partners
+from graph.cypher.access import AccessScope
+from graph.store import Params, Row
+from resolvers.context import HubContext
+from schema.build import build_schema
+
+if TYPE_CHECKING:
+    from schema.build import AudienceSchema
+from workflow.calendar import default_calendar
+
+# The statements as they were before issue 14 (main at 08dfc12), for the before/after.
+NOTES_OF_BEFORE = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})<-[:ABOUT]-(n:CaseNote)
+WHERE coalesce(n.current, true) = true
+OPTIONAL MATCH (n)-[:WRITTEN_BY]->(w:Worker)
+RETURN childId, {notes.NOTE_FIELDS} AS note, w.name AS author
+ORDER BY n.occurredAt DESC, n.recordedAt DESC
+"""
+CPIS_BEFORE = partners.CPIS_BY_NHS_NUMBER.replace(
+    "MATCH (c:Person {nhsNumber: $identifiedBy})\nWHERE c:Child\n",
+    "MATCH (c:Child {nhsNumber: $identifiedBy})\n",
+)
+
+NOTE_COUNTS = (1, 10, 100, 1000)
+
+
+@dataclass
+class Call:
+    statement: str
+    params: dict[str, Any]
+    write: bool
+    wave: int
+
+
+@dataclass
+class RecordingStore:
+    """A store that passes every statement on and remembers it, in concurrent waves.
+
+    A wave is the statements in flight together (one level of DataLoader batches); a new
+    wave begins when a statement starts while none is running.
+    """
+
+    inner: FalkorDBStore
+    calls: list[Call] = field(default_factory=list)
+    engine: str = "falkordb"
+    _running: int = 0
+    _wave: int = -1
+
+    async def read(self, statement: str, params: Params | None = None) -> list[Row]:
+        return await self._run(statement, params, write=False)
+
+    async def write(self, statement: str, params: Params | None = None) -> list[Row]:
+        return await self._run(statement, params, write=True)
+
+    async def _run(self, statement: str, params: Params | None, *, write: bool) -> list[Row]:
+        if self._running == 0:
+            self._wave += 1
+        self.calls.append(Call(statement, dict(params or {}), write, self._wave))
+        self._running += 1
+        try:
+            if write:
+                return await self.inner.write(statement, params)
+            return await self.inner.read(statement, params)
+        finally:
+            self._running -= 1
+
+    async def apply_schema(self) -> None:
+        await self.inner.apply_schema()
+
+    async def close(self) -> None:
+        """The inner store is closed by its owner."""
+
+
+def _principal(subject: str, role: str, team: str | None) -> Principal:
+    return Principal(
+        subject=subject,
+        name=subject,
+        role=role,
+        agency_id=personas.LOCAL_AUTHORITY,
+        token_id="bench",  # noqa: S106 - a token id, not a secret
+        team_id=team,
+    )
+
+
+SOCIAL_WORKER = _principal("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
+
+
+@functools.cache
+def _internal_schema() -> AudienceSchema:
+    # Built once, as the app builds it at start-up (building takes longer than a request).
+    return build_schema(Audience.INTERNAL, audit=True)
+
+
+async def case_view(store: Any, principal: Principal, child_id: str) -> dict[str, Any]:
+    """One case view as the app serves it: the worker record, then the audited query."""
+    schema = _internal_schema()
+    on_record = await principal_on_record(store, principal)
+    context = HubContext(
+        request=None,  # type: ignore[arg-type]
+        principal=on_record,
+        store=store,
+        calendar=default_calendar(),
+    )
+    result = await schema.execute(
+        CASE_VIEW, variable_values={"id": child_id}, context_value=context
+    )
+    if result.errors or not result.data or not result.data["child"]:
+        raise SystemExit(f"the case view of {child_id} failed: {result.errors}")
+    return result.data
+
+
+async def _replay(store: FalkorDBStore, calls: list[Call]) -> None:
+    # The floor: the same statements with the same parameters, wave by wave.
+    for wave in sorted({call.wave for call in calls}):
+        await asyncio.gather(
+            *(
+                (store.write if call.write else store.read)(call.statement, call.params)
+                for call in calls
+                if call.wave == wave
+            )
+        )
+
+
+def _percentile(timings: list[float], fraction: float) -> float:
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+async def measure_case_view(
+    store: FalkorDBStore, child_ids: list[str], iterations: int
+) -> dict[str, float]:
+    """p50/p95 of the case view and of its floor, interleaved request by request."""
+    hub: list[float] = []
+    floor: list[float] = []
+    for number in range(iterations):
+        recording = RecordingStore(store)
+        started = time.perf_counter()
+        await case_view(recording, SOCIAL_WORKER, child_ids[number % len(child_ids)])
+        hub.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await _replay(store, recording.calls)
+        floor.append(time.perf_counter() - started)
+    figures = {
+        "hub_p50": _percentile(hub, 0.5),
+        "hub_p95": _percentile(hub, 0.95),
+        "floor_p50": _percentile(floor, 0.5),
+        "floor_p95": _percentile(floor, 0.95),
+    }
+    figures["p50_ratio"] = figures["hub_p50"] / figures["floor_p50"]
+    figures["p95_ratio"] = figures["hub_p95"] / figures["floor_p95"]
+    return figures
+
+
+async def round_trips(store: FalkorDBStore, child_id: str) -> dict[int, int]:
+    """Engine statements per case view as the child's notes grow from 1 to 1,000.
+
+    The notes it adds are removed afterwards (and before, after an interrupted run), so
+    a county can be measured again with `--reuse`.
+    """
+    now = int(time.time() * 1000)
+    note_ids = [f"bench-trip-{child_id}-{number}" for number in range(max(NOTE_COUNTS))]
+    await store.write(_REMOVE_NOTES, {"ids": note_ids})
+    try:
+        return await _count_trips(store, child_id, now)
+    finally:
+        await store.write(_REMOVE_NOTES, {"ids": note_ids})
+
+
+_REMOVE_NOTES = "UNWIND $ids AS id MATCH (n:CaseNote {id: id}) DETACH DELETE n"
+
+
+async def _count_trips(store: FalkorDBStore, child_id: str, now: int) -> dict[int, int]:
+    trips = {}
+    written = 0
+    for count in NOTE_COUNTS:
+        rows = [
+            {
+                "id": f"bench-trip-{child_id}-{number}",
+                "childId": child_id,
+                "workerId": SOCIAL_WORKER.subject,
+                "type": "VISIT",
+                "text": "Home visit.",
+                "occurredAt": now - number * 60_000,
+                "recordedAt": now,
+            }
+            for number in range(written, count)
+        ]
+        for start in range(0, len(rows), county.BATCH):
+            await store.write(notes.LOAD_CASE_NOTES, {"rows": rows[start : start + county.BATCH]})
+        written = count
+        recording = RecordingStore(store)
+        data = await case_view(recording, SOCIAL_WORKER, child_id)
+        if len(data["child"]["caseNotes"]) < count:
+            raise SystemExit("the case view did not return every note it was given")
+        trips[count] = len(recording.calls)
+    return trips
+
+
+async def _median_ms(store: FalkorDBStore, statement: str, params: list[dict[str, Any]]) -> float:
+    timings = []
+    for each in params:
+        started = time.perf_counter()
+        await store.read(statement, each)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
+async def before_after(
+    store: FalkorDBStore, child_ids: list[str], nhs_numbers: list[str], repeats: int
+) -> dict[str, tuple[float, float]]:
+    """Median ms of each rewritten statement, before and after, on the same keys."""
+    notes_params = [{"ids": [child_ids[n % len(child_ids)]]} for n in range(repeats)]
+    since = date.today() - timedelta(days=365)
+    cpis_params = [
+        {
+            **AccessScope(
+                viewer="cpis",
+                team=None,
+                view_all=False,
+                now_ms=int(time.time() * 1000),
+                audience="health",
+                identified_by=nhs_numbers[n % len(nhs_numbers)],
+            ).params(),
+            "since": since.isoformat(),
+        }
+        for n in range(repeats)
+    ]
+    # Both texts must answer the same before their times mean anything.
+    for (old_text, new_text), params in (
+        ((NOTES_OF_BEFORE, notes.NOTES_OF), notes_params[:5]),
+        ((CPIS_BEFORE, partners.CPIS_BY_NHS_NUMBER), cpis_params[:5]),
+    ):
+        for each in params:
+            if await store.read(old_text, each) != await store.read(new_text, each):
+                raise SystemExit("a rewritten statement answers differently from the old one")
+    return {
+        "case notes of a child (NOTES_OF)": (
+            await _median_ms(store, NOTES_OF_BEFORE, notes_params),
+            await _median_ms(store, notes.NOTES_OF, notes_params),
+        ),
+        "CP-IS look-up by NHS number": (
+            await _median_ms(store, CPIS_BEFORE, cpis_params),
+            await _median_ms(store, partners.CPIS_BY_NHS_NUMBER, cpis_params),
+        ),
+    }
+
+
+async def caseload(store: FalkorDBStore) -> list[str]:
+    """The demo social worker's children: the case views the benchmarks request."""
+    rows = await store.read(
+        "MATCH (:Worker {id: $worker})<-[:ALLOCATED_TO]-(c:Child) RETURN c.id AS id ORDER BY id",
+        {"worker": SOCIAL_WORKER.subject},
+    )
+    return [row["id"] for row in rows]
+
+
+async def run(size: str, iterations: int, reuse: Path | None) -> str:
+    """Load (or reuse) a county, run the three measurements, return the report."""
+    with tempfile.TemporaryDirectory() as directory:
+        data_dir = reuse or Path(directory)
+        if reuse is None:
+            from bench import county_load
+
+            await county_load.load(data_dir, size, 42, 12, show_progress=False)
+        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
+        store = FalkorDBStore(engine.start(), GRAPH)
+        try:
+            await store.apply_schema()
+            child_ids = await caseload(store)
+            people = await store.read(
+                "MATCH (c:Child) RETURN c.nhsNumber AS nhs ORDER BY c.id LIMIT 50"
+            )
+            nhs_numbers = [row["nhs"] for row in people] + ["0000000000"]
+            view = await measure_case_view(store, child_ids, iterations)
+            statements = await before_after(store, child_ids, nhs_numbers, max(iterations, 20))
+            trips = await round_trips(store, child_ids[0])
+            counts = await store.read("MATCH (c:Child) RETURN count(c) AS n")
+        finally:
+            await store.close()
+            engine.stop()
+    lines = [
+        f"county: {counts[0]['n']:,} children; case view of the demo social worker's "
+        f"{len(child_ids)} children, {iterations} requests",
+        f"case view in process: p50 {view['hub_p50']:.1f} ms, p95 {view['hub_p95']:.1f} ms; "
+        f"floor (the engine running the same statements): p50 {view['floor_p50']:.1f} ms, "
+        f"p95 {view['floor_p95']:.1f} ms; ratio p50 {view['p50_ratio']:.2f}, "
+        f"p95 {view['p95_ratio']:.2f} (goal p95 <= 1.5)",
+        "engine round trips per case view with 1/10/100/1000 notes: "
+        + "/".join(str(trips[count]) for count in NOTE_COUNTS)
+        + (" (flat)" if len(set(trips.values())) == 1 else " (GROWS)"),
+    ]
+    for name, (before, after) in statements.items():
+        lines.append(
+            f"{name}: before {before:.2f} ms, after {after:.2f} ms, {before / after:.1f}x faster"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="medium", choices=sorted(county.SIZES))
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--reuse", type=Path, help="a data directory from bench.county_load")
+    args = parser.parse_args(argv)
+    print(asyncio.run(run(args.size, args.iterations, args.reuse)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,371 @@
+"""The case view as a team would first write it, and the hub's throughput against it.
+
+A plain strawberry schema whose every nested field asks the store on its own, once per
+parent object (no DataLoaders, no batching): the members of a household, each member's
+person, each note's author, each folder... It checks the child's row rule at the root
+(a team would), and nothing after, and writes no audit; the hub does both, so the
+comparison favours the naive side. Its statements live here, not in `graph/cypher/`:
+they are the thing being compared against, never used by the hub.
+
+Both answer the same case view query; before timing, their answers are compared child
+by child, so the two do the same work. Then each serves the same requests from
+`--clients` concurrent callers in process, and the throughput ratio is printed (the
+goal in issue 14: the hub at least 5x the naive server).
+
+    python -m bench.naive --size large [--requests 400] [--clients 8]
+    python -m bench.naive --reuse var/bench-county
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from bench import case_view
+from bench.county_load import GRAPH
+from bench.policy_overhead import CASE_VIEW
+from demo import county
+from graph import EmbeddedEngine, FalkorDBStore
+from graph.cypher.access import AccessScope, only_visible
+
+# Each statement seeks an index (tests/bench checks their plans): the comparison is
+# about round trips, not about a naive server scanning where the hub does not.
+CHILD = f"""
+MATCH (c:Child {{id: $id}})
+{only_visible("c")}
+RETURN c {{.id, .givenName, .familyName, .dateOfBirth, .nhsNumber}} AS child
+"""
+ADDRESS = """
+MATCH (:Person {id: $id})-[l:LIVES_AT]->(a:Address) WHERE l.until IS NULL
+RETURN a {.line1, .town, .postcode} AS address
+"""
+FAMILY = "MATCH (:Child {id: $id})-[:MEMBER_OF]->(f:Family) RETURN f {.id, .name} AS family"
+MEMBERS = """
+MATCH (:Family {id: $id})<-[m:MEMBER_OF]-(p:Person)
+RETURN p.id AS personId, m.role AS householdRole ORDER BY p.dateOfBirth
+"""
+PERSON = """
+MATCH (p:Person {id: $id})
+RETURN p {.id, .givenName, kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END} AS person
+"""
+RELATIONSHIPS = """
+MATCH (:Child {id: $id})-[r:RELATED_TO]->(p:Person)
+RETURN r.type AS type, p.id AS personId ORDER BY r.type, p.familyName, p.givenName
+"""
+WORKER = """
+MATCH (:Child {id: $id})-[:ALLOCATED_TO]->(w:Worker)
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
+RETURN w.name AS name, t.name AS team
+"""
+CONTACTS = """
+MATCH (:Child {id: $id})<-[:ABOUT]-(k:Contact)
+RETURN k {.id, .status, .outcome, .receivedDate, .decisionDue} AS contact
+ORDER BY k.receivedDate DESC, k.recordedAt DESC
+"""
+NOTES = """
+MATCH (c:Child {id: $id})
+WITH c
+MATCH (c)<-[:ABOUT]-(n:CaseNote) WHERE coalesce(n.current, true) = true
+RETURN n {.id, .type, .text} AS note ORDER BY n.occurredAt DESC, n.recordedAt DESC
+"""
+AUTHOR = "MATCH (:CaseNote {id: $id})-[:WRITTEN_BY]->(w:Worker) RETURN w.name AS name"
+FILE = "MATCH (:Child {id: $id})-[:HAS_FILE]->(f:File) RETURN f.id AS id"
+FOLDERS = """
+MATCH (:File {id: $id})-[:HAS_FOLDER]->(d:Folder) RETURN d {.key, .name} AS folder
+ORDER BY d.position
+"""
+
+
+async def _read(info: Info, statement: str, **params: Any) -> list[dict[str, Any]]:
+    store: FalkorDBStore = info.context["store"]
+    return await store.read(statement, params)
+
+
+@strawberry.type
+class Address:
+    line1: str | None
+    town: str | None
+    postcode: str | None
+
+
+@strawberry.type
+class Person:
+    id: strawberry.ID
+    given_name: str | None
+    kind: str
+
+
+async def _person(info: Info, person_id: str) -> Person:
+    row = (await _read(info, PERSON, id=person_id))[0]["person"]
+    return Person(id=row["id"], given_name=row["givenName"], kind=row["kind"])
+
+
+@strawberry.type
+class Member:
+    person_id: strawberry.Private[str]
+    household_role: str | None
+
+    @strawberry.field
+    async def person(self, info: Info) -> Person:
+        return await _person(info, self.person_id)
+
+
+@strawberry.type
+class Family:
+    id: strawberry.Private[str]
+    name: str | None
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[Member]:
+        rows = await _read(info, MEMBERS, id=self.id)
+        return [Member(person_id=r["personId"], household_role=r["householdRole"]) for r in rows]
+
+
+@strawberry.type
+class Relationship:
+    type: str
+    person_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def person(self, info: Info) -> Person:
+        return await _person(info, self.person_id)
+
+
+@strawberry.type
+class Worker:
+    name: str | None
+    team: str | None
+
+
+@strawberry.type
+class Contact:
+    id: strawberry.ID
+    status: str | None
+    outcome: str | None
+    received_date: date | None
+    decision_due: date | None
+
+
+@strawberry.type
+class CaseNote:
+    id: strawberry.Private[str]
+    type: str
+    text: str
+
+    @strawberry.field
+    async def author(self, info: Info) -> str | None:
+        rows = await _read(info, AUTHOR, id=self.id)
+        return rows[0]["name"] if rows else None
+
+
+@strawberry.type
+class Folder:
+    key: str
+    name: str
+
+
+@strawberry.type
+class File:
+    id: strawberry.ID
+
+    @strawberry.field
+    async def folders(self, info: Info) -> list[Folder]:
+        rows = await _read(info, FOLDERS, id=self.id)
+        return [Folder(key=r["folder"]["key"], name=r["folder"]["name"]) for r in rows]
+
+
+@strawberry.type
+class Child:
+    id: strawberry.ID
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: date | None
+    nhs_number: str | None
+
+    @strawberry.field
+    async def address(self, info: Info) -> Address | None:
+        rows = await _read(info, ADDRESS, id=self.id)
+        return Address(**rows[0]["address"]) if rows else None
+
+    @strawberry.field
+    async def family(self, info: Info) -> Family | None:
+        rows = await _read(info, FAMILY, id=self.id)
+        return Family(**rows[0]["family"]) if rows else None
+
+    @strawberry.field
+    async def relationships(self, info: Info) -> list[Relationship]:
+        rows = await _read(info, RELATIONSHIPS, id=self.id)
+        return [Relationship(type=r["type"], person_id=r["personId"]) for r in rows]
+
+    @strawberry.field
+    async def allocated_worker(self, info: Info) -> Worker | None:
+        rows = await _read(info, WORKER, id=self.id)
+        return Worker(name=rows[0]["name"], team=rows[0]["team"]) if rows else None
+
+    @strawberry.field
+    async def contacts(self, info: Info) -> list[Contact]:
+        rows = await _read(info, CONTACTS, id=self.id)
+        return [
+            Contact(
+                id=r["contact"]["id"],
+                status=r["contact"]["status"],
+                outcome=r["contact"]["outcome"],
+                received_date=r["contact"]["receivedDate"],
+                decision_due=r["contact"]["decisionDue"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def case_notes(self, info: Info) -> list[CaseNote]:
+        rows = await _read(info, NOTES, id=self.id)
+        return [
+            CaseNote(id=r["note"]["id"], type=r["note"]["type"], text=r["note"]["text"])
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def file(self, info: Info) -> File | None:
+        rows = await _read(info, FILE, id=self.id)
+        return File(id=rows[0]["id"]) if rows else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def child(self, info: Info, id: strawberry.ID) -> Child | None:
+        scope: AccessScope = info.context["scope"]
+        rows = await _read(info, CHILD, id=str(id), **scope.params())
+        if not rows:
+            return None
+        row = rows[0]["child"]
+        return Child(
+            id=row["id"],
+            given_name=row["givenName"],
+            family_name=row["familyName"],
+            date_of_birth=row["dateOfBirth"],
+            nhs_number=row["nhsNumber"],
+        )
+
+
+NAIVE_SCHEMA = strawberry.Schema(query=Query)
+STATEMENTS = (
+    CHILD,
+    ADDRESS,
+    FAMILY,
+    MEMBERS,
+    PERSON,
+    RELATIONSHIPS,
+    WORKER,
+    CONTACTS,
+    NOTES,
+    AUTHOR,
+    FILE,
+    FOLDERS,
+)
+
+
+async def naive_case_view(store: Any, scope: AccessScope, child_id: str) -> dict[str, Any]:
+    """The case view on the naive schema."""
+    result = await NAIVE_SCHEMA.execute(
+        CASE_VIEW,
+        variable_values={"id": child_id},
+        context_value={"store": store, "scope": scope},
+    )
+    if result.errors or not result.data or not result.data["child"]:
+        raise SystemExit(f"the naive case view of {child_id} failed: {result.errors}")
+    return result.data
+
+
+async def _throughput(serve: Any, child_ids: list[str], requests: int, clients: int) -> float:
+    """Requests per second for `requests` case views from `clients` concurrent callers."""
+    queue = list(range(requests))
+
+    async def client() -> None:
+        while queue:
+            number = queue.pop()
+            await serve(child_ids[number % len(child_ids)])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return requests / (time.perf_counter() - started)
+
+
+async def compare(
+    store: FalkorDBStore, child_ids: list[str], requests: int, clients: int
+) -> dict[str, float]:
+    """Check both answer alike, then measure both; the hub's side runs with policy and audit."""
+    from auth.authority import principal_on_record
+    from auth.capabilities import access_scope
+
+    scope = access_scope(await principal_on_record(store, case_view.SOCIAL_WORKER))
+    trips_naive = case_view.RecordingStore(store)
+    trips_hub = case_view.RecordingStore(store)
+    for child_id in child_ids[:20]:
+        naive = await naive_case_view(trips_naive, scope, child_id)
+        hub = await case_view.case_view(trips_hub, case_view.SOCIAL_WORKER, child_id)
+        if naive != hub:
+            raise SystemExit(f"the naive server answers differently for {child_id}")
+    figures = {
+        "naive_trips": len(trips_naive.calls) / min(20, len(child_ids)),
+        "hub_trips": len(trips_hub.calls) / min(20, len(child_ids)),
+    }
+    figures["naive_rps"] = await _throughput(
+        lambda child: naive_case_view(store, scope, child), child_ids, requests, clients
+    )
+    figures["hub_rps"] = await _throughput(
+        lambda child: case_view.case_view(store, case_view.SOCIAL_WORKER, child),
+        child_ids,
+        requests,
+        clients,
+    )
+    figures["ratio"] = figures["hub_rps"] / figures["naive_rps"]
+    return figures
+
+
+async def run(size: str, requests: int, clients: int, reuse: Path | None) -> str:
+    """Load (or reuse) a county and compare; return the report line."""
+    with tempfile.TemporaryDirectory() as directory:
+        data_dir = reuse or Path(directory)
+        if reuse is None:
+            from bench import county_load
+
+            await county_load.load(data_dir, size, 42, 12, show_progress=False)
+        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
+        store = FalkorDBStore(engine.start(), GRAPH)
+        try:
+            await store.apply_schema()
+            child_ids = await case_view.caseload(store)
+            figures = await compare(store, child_ids, requests, clients)
+        finally:
+            await store.close()
+            engine.stop()
+    return (
+        f"nested case view, {requests} requests from {clients} concurrent callers: "
+        f"hub {figures['hub_rps']:.0f} req/s ({figures['hub_trips']:.0f} statements each, "
+        f"with policy and audit); naive strawberry {figures['naive_rps']:.0f} req/s "
+        f"({figures['naive_trips']:.0f} statements each); ratio {figures['ratio']:.2f} "
+        f"(goal >= 5)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="medium", choices=sorted(county.SIZES))
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--reuse", type=Path, help="a data directory from bench.county_load")
+    args = parser.parse_args(argv)
+    print(asyncio.run(run(args.size, args.requests, args.clients, args.reuse)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Each benchmark runs end to end at a tiny size, so none rots between the runs by hand.
+
+The figures themselves are never asserted (tests do not assert timings); what is checked
+is that each benchmark measures what it says: the load lands every row it generated, the
+floor does the same work, the round trips are counted, the rewritten statements answer
+as the old ones did.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bench import case_view, county_load, naive, policy_overhead
+from demo import county
+from graph import FalkorDBStore
+from tests.graph import test_plans
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_county_load_lands_what_it_generated_and_reports_it(tmp_path: Path) -> None:
+    figures = await county_load.load(tmp_path, "tiny", 7, 4, show_progress=False)
+    world = county.generate("tiny", seed=7)
+    # The journeys add a child of their own (a birth during a pre-birth plan).
+    assert figures["counts"]["Child"] >= len(world.children)
+    expected_notes = sum(1 for _ in county.case_note_rows(world, 7, 4))
+    assert figures["notes"] == expected_notes > 0
+    # The workflow's own notes (one per finalised contact) come on top of the bulk ones.
+    assert figures["counts"]["CaseNote"] >= expected_notes
+    # What the load queued for Livelink is filed by the load, not by the first serve.
+    assert figures["filed"] == figures["counts"]["File"] > 0
+    report = county_load.report(figures)
+    assert "engine start on the loaded files" in report
+    assert re.search(r"peak memory: loader \d+ MiB, engine \d+ MiB", report)
+
+
+async def test_the_generator_is_reproducible_by_seed() -> None:
+    first, again, other = (county.generate("tiny", seed=seed) for seed in (3, 3, 4))
+    assert first.people == again.people
+    assert first.people != other.people
+    assert list(county.case_note_rows(first, 3, 4)) == list(county.case_note_rows(again, 3, 4))
+
+
+async def test_the_case_view_benchmark_runs_and_its_round_trips_are_flat() -> None:
+    report = await case_view.run("tiny", 4, None)
+    assert "ratio p50" in report
+    assert "1/10/100/1000 notes" in report
+    assert "(flat)" in report, report
+    assert "case notes of a child (NOTES_OF): before" in report
+
+
+async def test_the_policy_overhead_floor_does_the_same_work() -> None:
+    outcome = await policy_overhead.run("tiny", 5)
+    assert outcome["floor_ms"] > 0
+    assert outcome["policy_ms"] > 0
+
+
+async def test_the_naive_server_answers_as_the_hub_does_and_is_compared() -> None:
+    # `run` stops with SystemExit if the naive answer differs from the hub's.
+    report = await naive.run("tiny", 10, 2, None)
+    assert re.search(r"hub \d+ req/s \(\d+ statements each", report), report
+    assert re.search(r"naive strawberry \d+ req/s \(\d+ statements each\); ratio", report)
+
+
+async def test_the_naive_statements_seek_indexes_as_the_hubs_do(store: FalkorDBStore) -> None:
+    # A naive server that scanned where the hub seeks would flatter the hub's ratio.
+    for statement in naive.STATEMENTS:
+        assert test_plans.large_scans(await test_plans.plan(store, statement)) == [], statement
