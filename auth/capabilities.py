@@ -24,6 +24,7 @@ class Capability(enum.StrEnum):
     ADMINISTER = "administer"  # training matrix, grants
     INGEST_RECORDS = "ingest_records"  # push EHM and IES records in (system clients)
     LINK_RECORDS = "link_records"  # decide which child an EHM or IES record is about
+    RUN_RETURNS = "run_returns"  # make the DfE statutory returns (every child in them)
 
 
 _C = Capability
@@ -38,7 +39,7 @@ ROLE_CAPABILITIES: Final[Mapping[str, frozenset[Capability]]] = MappingProxyType
         # Support officers record at the front door; the case narrative is not theirs.
         "support_officer": frozenset({_C.READ_RELATED, _C.WRITE_CASE}),
         # Analysts count records for the returns; they do not read the narrative.
-        "performance_analyst": frozenset({_C.READ_ALL}),
+        "performance_analyst": frozenset({_C.READ_ALL, _C.RUN_RETURNS}),
         "records_officer": frozenset(
             {_C.READ_ALL, _C.READ_CASE_NOTES, _C.MANAGE_RECORDS, _C.LINK_RECORDS}
         ),

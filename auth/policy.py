@@ -842,6 +842,26 @@ _TABLE["ChildFact"] = dict.fromkeys(
 _TABLE["JourneyStep"].update(dict.fromkeys(("placementPostcode", "urn"), INTERNAL))
 _TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
 
+# ---- the DfE statutory returns as jobs (schema/returns.py; resolvers check RUN_RETURNS) --
+_TABLE["Query"]["returnJob"] = INTERNAL
+_TABLE["Mutation"]["startReturn"] = INTERNAL
+_TABLE["ReturnJob"] = dict.fromkeys(
+    (
+        "id",
+        "statutoryReturn",
+        "year",
+        "state",
+        "done",
+        "total",
+        "children",
+        "requestedAt",
+        "finishedAt",
+        "problem",
+        "downloadPath",
+    ),
+    INTERNAL,
+)
+
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})
 

@@ -10,12 +10,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -46,8 +47,10 @@ from hub.rate_limit import RateLimitMiddleware
 from hub.request_context import RequestContextMiddleware
 from hub.request_limits import RequestSizeLimitMiddleware
 from resolvers.context import HubContext
+from resolvers.returns import ReturnJobs, return_file
 from schema import RequestLimits, build_schemas
 from workflow.calendar import WorkingDayCalendar, default_calendar
+from workflow.outcomes import NotAuthorised, NotFound
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -72,6 +75,8 @@ class Hub:
     form_store: FormStore | None = None
     local_authority: str = ""
     outbox_alert_after_seconds: float = 3600.0
+    # The statutory returns the performance role starts from GraphQL, run in the background.
+    return_jobs: ReturnJobs | None = None
 
 
 class _AudienceGraphQL(BoundedGraphQL):
@@ -89,6 +94,7 @@ class _AudienceGraphQL(BoundedGraphQL):
             store=self._hub.store,
             calendar=self._hub.calendar,
             outbox_alert_after_seconds=self._hub.outbox_alert_after_seconds,
+            return_jobs=self._hub.return_jobs,
         )
 
 
@@ -299,6 +305,8 @@ def create_app(
         local_authority=settings.local_authority_name,
         outbox_alert_after_seconds=settings.outbox_alert_after_seconds,
     )
+    return_jobs = ReturnJobs(store, settings.var_dir / "returns", settings.la_number)
+    hub.return_jobs = return_jobs
 
     supervisor: EngineSupervisor | None = None
     if opened is not None and opened.engine is not None:
@@ -330,6 +338,7 @@ def create_app(
         try:
             yield
         finally:
+            await return_jobs.stop()
             if supervisor is not None:
                 await supervisor.stop()
             if hub.outbox_worker is not None:
@@ -369,6 +378,24 @@ def create_app(
             )
         return JSONResponse({"status": "ready", "engine": "reachable", "outbox": backlog.as_dict()})
 
+    async def return_download(request: Request) -> Response:
+        # Bearer-checked by the middleware; the job must be the caller's own.
+        principal = await principal_on_record(hub.store, request.state.principal)
+        found = await return_file(hub.store, return_jobs, principal, request.path_params["jobId"])
+        if isinstance(found, Path):
+            # A return names every child in it: never kept by a browser or a proxy.
+            return FileResponse(found, filename=found.name, headers={"Cache-Control": "no-store"})
+        match found:
+            case NotAuthorised(reason=reason):
+                status, message = 403, reason
+            case NotFound():
+                status, message = 404, "no such return job"
+            case _:
+                status, message = 409, found.reason
+        return JSONResponse(
+            {"error": message}, status_code=status, headers={"Cache-Control": "no-store"}
+        )
+
     graphiql = GraphiQL()
     if missing := graphiql.missing():
         log.warning("GraphiQL's npm files are missing (run `make node`): %s", ", ".join(missing))
@@ -381,6 +408,8 @@ def create_app(
             *graphiql.routes(),
             # EHM and IES push records here (hub/push.py); a system client's token only.
             Route("/ingest/{source}", push_records, methods=["POST"]),
+            # A finished statutory return, for the analyst who asked for it.
+            Route("/returns/{jobId}", return_download, methods=["GET"]),
         ],
         middleware=[
             # Outermost first: the real client address, then the request id and headers
@@ -393,7 +422,9 @@ def create_app(
                 max_query_bytes=settings.max_query_string_bytes,
             ),
             Middleware(
-                BearerAuthMiddleware, verifier=verifier, protected_prefixes=("/graphql", "/ingest")
+                BearerAuthMiddleware,
+                verifier=verifier,
+                protected_prefixes=("/graphql", "/ingest", "/returns"),
             ),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit),
         ],

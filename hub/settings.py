@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="warn records officers when an item is undelivered this long"
     )
     local_authority_name: str = "Hertfordshire County Council"
+    la_number: str | None = Field(
+        None,
+        pattern=r"^[0-9]{3}$",
+        description="the LA's three-digit DfE number, which the CIN census names it by",
+    )
 
     @model_validator(mode="after")
     def _outbox_waits_fit(self) -> Settings:

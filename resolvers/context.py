@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from auth.principal import Principal
     from graph import GraphStore
     from graph.cypher.access import AccessScope
+    from resolvers.returns import ReturnJobs
     from workflow.calendar import WorkingDayCalendar
 
 
@@ -30,6 +31,8 @@ class HubContext:
     calendar: WorkingDayCalendar
     # Records officers are told when a document has waited this long for Livelink.
     outbox_alert_after_seconds: float = 3600.0
+    # The statutory return jobs the app runs in the background (resolvers/returns.py).
+    return_jobs: ReturnJobs | None = None
     scope: AccessScope = field(init=False)
     loaders: Loaders = field(init=False)
     _area_loaders: dict[str, DataLoader[str, Any]] = field(init=False, default_factory=dict)

@@ -18,6 +18,7 @@ from schema.journey import JourneyMutations, JourneyQueries
 from schema.linking import LinkingMutations, LinkingQueries
 from schema.partners import EnquiryMutations, PartnerQueries
 from schema.records import RecordsMutations, RecordsQueries
+from schema.returns import ReturnMutations, ReturnQueries
 from schema.workforce import WorkforceMutations, WorkforceQueries
 
 
@@ -33,6 +34,7 @@ class Query(
     WorkforceQueries,
     FactQueries,
     LinkingQueries,
+    ReturnQueries,
 ):
     pass
 
@@ -49,5 +51,6 @@ class Mutation(
     WorkforceMutations,
     FactMutations,
     LinkingMutations,
+    ReturnMutations,
 ):
     pass

@@ -1,0 +1,172 @@
+"""The DfE statutory returns as jobs for the performance role: start one, follow it, fetch it.
+
+A return discloses every child in it, so only a role that may run returns (RUN_RETURNS)
+starts one, each page of children is audited as its data goes into the file, and a job
+is its requester's alone: anyone else is told it does not exist. The jobs run in the
+background of the hub process that was asked (`ReturnJobs`, owned by the app), one of
+each kind at a time, because a return reads the whole record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auth.audit import record_access
+from auth.capabilities import Capability, can
+from returns import CollectionYear, JobState, ReturnKind, ReturnRequest, job_of, run_job, start_job
+from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
+
+if TYPE_CHECKING:
+    from auth.principal import Principal
+    from graph import GraphStore
+    from resolvers.context import HubContext
+
+log = logging.getLogger("lcs_hub.returns")
+
+# The operation the read audit names for a child that went into a return.
+AUDIT_OPERATION = "startReturn"
+
+
+class ReturnJobs:
+    """The return jobs this hub process runs, as asyncio tasks the app owns and stops.
+
+    At most one job of each kind runs at a time: a second request for a kind already
+    running is refused, not queued, so a busy hub never piles up whole-record reads.
+    """
+
+    def __init__(self, store: GraphStore, folder: Path, la_number: str | None) -> None:
+        self._store = store
+        self._folder = folder
+        self._la_number = la_number
+        self._running: dict[ReturnKind, asyncio.Task[None]] = {}
+        # Held from the check to the task's creation, across the job's first write.
+        self._claimed: set[ReturnKind] = set()
+
+    @property
+    def folder(self) -> Path:
+        return self._folder
+
+    async def start(
+        self, principal: Principal, kind: ReturnKind, year: CollectionYear
+    ) -> dict[str, Any] | TransitionRefused:
+        """Record a job for `principal` and start making the return in the background."""
+        if kind in self._claimed or kind in self._running:
+            return TransitionRefused(
+                current_state=JobState.RUNNING.value,
+                allowed=(),
+                reason=f"an {kind.value} return is already being made; one runs at a time",
+            )
+        self._claimed.add(kind)
+        try:
+            request = ReturnRequest(kind, year, principal.subject, self._la_number)
+            job = await start_job(self._store, request)
+            task = asyncio.create_task(self._run(principal, job, request))
+            self._running[kind] = task
+            task.add_done_callback(lambda _: self._running.pop(kind, None))
+        finally:
+            self._claimed.discard(kind)
+        return job
+
+    async def _run(self, principal: Principal, job: dict[str, Any], request: ReturnRequest) -> None:
+        disclosed = {f"{request.kind.value} {request.year.label}"}
+
+        async def audit(child_ids: list[str]) -> None:
+            # Written before the page's progress is recorded: a child is in the trail
+            # before the job can say its data went out.
+            await record_access(
+                self._store,
+                principal,
+                AUDIT_OPERATION,
+                dict.fromkeys(child_ids, disclosed),
+            )
+
+        try:
+            finished = await run_job(self._store, job, request, self._folder, audit)
+        except Exception:
+            # The job stays RUNNING in the graph; the log names the job, never a child.
+            log.exception("return job %s stopped", job["id"])
+            return
+        log.info("return job %s ended %s", job["id"], finished["state"])
+
+    async def stop(self) -> None:
+        """Cancel the jobs still running (the app is shutting down)."""
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _refuse_unless_allowed(principal: Principal) -> NotAuthorised | None:
+    if can(principal, Capability.RUN_RETURNS):
+        return None
+    return NotAuthorised(reason=f"the {principal.role} role does not make the statutory returns")
+
+
+def _collection_year(year: int, today: date) -> CollectionYear | InvalidInput:
+    try:
+        collection = CollectionYear(year)
+    except ValueError as problem:
+        return InvalidInput((FieldProblem("year", str(problem).removeprefix("year: ")),))
+    if collection.start > today:
+        return InvalidInput(
+            (
+                FieldProblem(
+                    "year", f"the {collection.label} collection year begins on {collection.start}"
+                ),
+            )
+        )
+    return collection
+
+
+def _jobs(context: HubContext) -> ReturnJobs:
+    if context.return_jobs is None:
+        raise RuntimeError("this hub process was built without its return jobs")
+    return context.return_jobs
+
+
+async def start_return(
+    context: HubContext, kind: ReturnKind, year: int
+) -> dict[str, Any] | NotAuthorised | InvalidInput | TransitionRefused:
+    """Start making a return for `year` (the collection's end year)."""
+    if refused := _refuse_unless_allowed(context.principal):
+        return refused
+    collection = _collection_year(year, date.today())
+    if isinstance(collection, InvalidInput):
+        return collection
+    return await _jobs(context).start(context.principal, kind, collection)
+
+
+async def return_job(context: HubContext, job_id: str) -> dict[str, Any] | NotFound | NotAuthorised:
+    """A job the caller started: its state and progress."""
+    if refused := _refuse_unless_allowed(context.principal):
+        return refused
+    job = await job_of(context.store, job_id, context.principal.subject)
+    return job if job is not None else NotFound(kind="ReturnJob", id=job_id)
+
+
+async def return_file(
+    store: GraphStore, jobs: ReturnJobs, principal: Principal, job_id: str
+) -> Path | NotFound | NotAuthorised | TransitionRefused:
+    """The finished file of a job the caller started (`GET /returns/{jobId}`)."""
+    if refused := _refuse_unless_allowed(principal):
+        return refused
+    job = await job_of(store, job_id, principal.subject)
+    if job is None:
+        return NotFound(kind="ReturnJob", id=job_id)
+    if job["state"] != JobState.DONE.value or not job.get("file"):
+        return TransitionRefused(
+            current_state=job["state"], allowed=(), reason="the return is not ready to download"
+        )
+    file = _inside(jobs.folder, Path(job["file"]))
+    return file if file is not None else NotFound(kind="ReturnJob", id=job_id)
+
+
+def _inside(folder: Path, file: Path) -> Path | None:
+    """`file`, if it is a file within `folder`: the graph names the file, and only one the
+    jobs wrote is ever served."""
+    resolved = file.resolve()
+    return resolved if resolved.is_relative_to(folder.resolve()) and resolved.is_file() else None

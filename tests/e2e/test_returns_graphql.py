@@ -1,0 +1,250 @@
+"""The statutory returns from GraphQL: an analyst starts a job, follows it, downloads it;
+no one else may, and every child in the file is in the read audit."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+
+from auth.principal import Principal
+from auth.tokens import LocalSigningKey, TokenIssuer
+from graph import FalkorDBStore
+from hub.app import token_settings
+from hub.settings import Settings
+from resolvers.returns import ReturnJobs
+from returns import SSDA903_TABLES, CollectionYear, ReturnKind, job_of
+from tests.e2e.journey_helpers import demo_county
+from tests.helpers import add_worker, bearer, graphql
+from tests.returns.journeys import Recorder
+from tests.returns.test_ssda903 import FORGET_COUNTY_CARE, FORGET_COUNTY_CASES, FREE_CHILDREN
+from workflow.outcomes import TransitionRefused
+
+pytestmark = pytest.mark.anyio
+
+ANALYST = "worker-pa-demo"
+JOB_FIELDS = "id statutoryReturn year state done total children problem downloadPath"
+START = f"""
+mutation ($kind: StatutoryReturn!, $year: Int!) {{
+  startReturn(kind: $kind, year: $year) {{
+    __typename
+    ... on ReturnJob {{ {JOB_FIELDS} }}
+    ... on NotAuthorised {{ reason }}
+    ... on InvalidInput {{ problems {{ field rule }} }}
+    ... on TransitionRefused {{ currentState reason }}
+  }}
+}}
+"""
+FOLLOW = f"""
+query ($id: ID!) {{
+  returnJob(id: $id) {{
+    __typename
+    ... on ReturnJob {{ {JOB_FIELDS} }}
+    ... on NotFound {{ kind id }}
+    ... on NotAuthorised {{ reason }}
+  }}
+}}
+"""
+AUDITED = """
+MATCH (e:AuditEvent {operation: 'startReturn', subject: $subject})-[:ACCESSED]->(c:Child)
+WHERE $kind IN [field IN e.fields | split(field, ' ')[0]]
+RETURN c.id AS id
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # The CIN census names the authority by its DfE number (Hertfordshire: 919).
+    return Settings(  # type: ignore[call-arg]
+        var_dir=tmp_path / "var", rate_limit="1000000/second", la_number="919", _env_file=None
+    )
+
+
+async def record_children(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> tuple[str, str]:
+    """One child looked after (the 903's) and one in need (the census's)."""
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CARE, {})
+    await store.write(FORGET_COUNTY_CASES, {})
+    record = Recorder(
+        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    )
+    looked_after, in_need = [row["id"] for row in await store.read(FREE_CHILDREN, {})][:2]
+    await record.born(looked_after, "2014-02-14", "F", allocated_from="2025-05-01")
+    await record.start(looked_after, "2025-05-12", "C1", "U6")
+    await record.born(in_need, "2016-03-01", "M", allocated_from="2025-05-01")
+    await record.referred(in_need, "2025-06-02", "N1")
+    return looked_after, in_need
+
+
+async def start(
+    client: httpx.AsyncClient, headers: dict[str, str], kind: str, year: int = 2026
+) -> dict[str, Any]:
+    found = await graphql(client, headers, START, {"kind": kind, "year": year})
+    answer: dict[str, Any] = found["startReturn"]
+    return answer
+
+
+async def finished(
+    client: httpx.AsyncClient, headers: dict[str, str], job_id: str
+) -> dict[str, Any]:
+    """Poll the job until it ends (bounded: a job that never ends fails the test)."""
+    for _ in range(600):
+        job: dict[str, Any] = (await graphql(client, headers, FOLLOW, {"id": job_id}))["returnJob"]
+        assert job["__typename"] == "ReturnJob", job
+        if job["state"] != "RUNNING":
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"return job {job_id} still running: {job}")
+
+
+async def audited(store: FalkorDBStore, kind: str) -> list[str]:
+    rows = await store.read(AUDITED, {"subject": ANALYST, "kind": kind})
+    return sorted(row["id"] for row in rows)
+
+
+def other_analyst(settings: Settings) -> dict[str, str]:
+    rules = token_settings(settings)
+    issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
+    token = issuer.issue("analyst-2", "Other Analyst", "performance_analyst", "agency-la")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_an_analyst_makes_the_903_downloads_it_and_every_child_is_audited(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    looked_after, _ = await record_children(client, settings, store)
+    analyst = bearer(settings, "analyst")
+
+    job = await start(client, analyst, "SSDA903")
+    assert job["__typename"] == "ReturnJob", job
+    assert (job["statutoryReturn"], job["year"], job["downloadPath"]) == ("SSDA903", 2026, None)
+
+    done = await finished(client, analyst, job["id"])
+    assert done["state"] == "DONE", done
+    assert (done["done"], done["total"], done["children"]) == (1, 1, 1)
+    assert done["downloadPath"] == f"/returns/{job['id']}"
+
+    response = await client.get(done["downloadPath"], headers=analyst)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = set(archive.namelist())
+        assert {f"{table}.csv" for table in SSDA903_TABLES} <= names
+        assert len(SSDA903_TABLES) == 11
+        assert {f"previous/{table}.csv" for table in SSDA903_TABLES} <= names
+        header = archive.read("header.csv").decode("utf-8")
+    assert [row["CHILD"] for row in csv.DictReader(io.StringIO(header))] == [looked_after]
+    assert await audited(store, "SSDA903") == [looked_after]
+
+
+async def test_an_analyst_makes_the_cin_census_and_it_is_well_formed_xml(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    _, in_need = await record_children(client, settings, store)
+    analyst = bearer(settings, "analyst")
+
+    job = await start(client, analyst, "CIN")
+    assert job["__typename"] == "ReturnJob", job
+    done = await finished(client, analyst, job["id"])
+    assert done["state"] == "DONE", done
+
+    response = await client.get(done["downloadPath"], headers=analyst)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    message = ElementTree.fromstring(response.content)  # noqa: S314 (the hub's own file)
+    in_file = sorted(
+        element.text or "" for element in message.iter() if element.tag.endswith("LAchildID")
+    )
+    assert in_need in in_file
+    assert len(in_file) == done["children"]
+    assert await audited(store, "CIN_CENSUS") == in_file
+
+
+async def test_a_social_worker_may_not_make_or_fetch_a_return(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Both on record: the social worker is refused for the role, not for a missing record.
+    await demo_county(store)
+    analyst, worker = bearer(settings, "analyst"), bearer(settings, "social-worker")
+    job = await start(client, analyst, "SSDA903")
+    await finished(client, analyst, job["id"])
+
+    refused = await start(client, worker, "SSDA903")
+    assert refused["__typename"] == "NotAuthorised", refused
+    followed = await graphql(client, worker, FOLLOW, {"id": job["id"]})
+    assert followed["returnJob"]["__typename"] == "NotAuthorised"
+    response = await client.get(f"/returns/{job['id']}", headers=worker)
+    assert response.status_code == 403
+    assert (await client.get(f"/returns/{job['id']}")).status_code == 401
+
+
+async def test_another_analyst_cannot_follow_or_download_someone_elses_job(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    await add_worker(store, ANALYST, "performance_analyst")
+    await add_worker(store, "analyst-2", "performance_analyst")
+    analyst, other = bearer(settings, "analyst"), other_analyst(settings)
+    job = await start(client, analyst, "SSDA903")
+    done = await finished(client, analyst, job["id"])
+    assert done["state"] == "DONE", done
+
+    followed = await graphql(client, other, FOLLOW, {"id": job["id"]})
+    assert followed["returnJob"] == {"__typename": "NotFound", "kind": "ReturnJob", "id": job["id"]}
+    response = await client.get(f"/returns/{job['id']}", headers=other)
+    assert response.status_code == 404
+    assert job["id"] not in response.text
+
+
+async def test_a_year_that_is_no_collection_year_is_refused_naming_the_field(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    await add_worker(store, ANALYST, "performance_analyst")
+    analyst = bearer(settings, "analyst")
+    # Outside the DfE's years, and a year whose collection has not begun.
+    for year in (1999, 2101, 2100):
+        refused = await start(client, analyst, "SSDA903", year)
+        assert refused["__typename"] == "InvalidInput", refused
+        assert [problem["field"] for problem in refused["problems"]] == ["year"]
+    assert await store.read("MATCH (j:ReturnJob) RETURN j.id AS id") == []
+
+
+async def test_one_job_of_a_kind_runs_at_a_time(store: FalkorDBStore, tmp_path: Path) -> None:
+    jobs = ReturnJobs(store, tmp_path, la_number="919")
+    principal = Principal(
+        subject=ANALYST,
+        name="Dev Malhotra",
+        role="performance_analyst",
+        agency_id="agency-la",
+        token_id="token-1",
+        on_record=True,
+    )
+    year = CollectionYear(2026)
+    first = await jobs.start(principal, ReturnKind.SSDA903, year)
+    # Asked again before the first has had a turn to run: refused, not queued.
+    second = await jobs.start(principal, ReturnKind.SSDA903, year)
+    census = await jobs.start(principal, ReturnKind.CIN_CENSUS, year)
+    assert isinstance(first, dict), first
+    assert isinstance(census, dict), census
+    assert isinstance(second, TransitionRefused), second
+    assert second.current_state == "RUNNING"
+
+    for job in (first, census):
+        for _ in range(600):
+            found = await job_of(store, job["id"], ANALYST)
+            if found is not None and found["state"] != "RUNNING":
+                break
+            await asyncio.sleep(0.05)
+        assert found is not None
+        assert found["state"] == "DONE", found
+    third = await jobs.start(principal, ReturnKind.SSDA903, year)
+    assert isinstance(third, dict), third
+    await jobs.stop()
