@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.e2e.scenarios.driver import Child, staff_the_county
+from tests.returns.journeys import hertfordshire_upn
 
 if TYPE_CHECKING:
     from graph import GraphStore
@@ -474,6 +475,7 @@ async def unaccompanied_asylum_seeker_turns_18(c: Child) -> None:
         urn="2045781",
     )
     await c.fact("recordUascStatus", on=D(2025, 6, 16))
+    await c.fact("recordUpnUnknown", reason="UN3_EDUCATED_OUTSIDE_ENGLAND", on=D(2025, 6, 16))
     await c.fact("recordUascStatus", on=D(2025, 6, 16), ceasedOn=D(2026, 1, 20))
     await c.left_care(D(2026, 1, 20), "E5_INDEPENDENT_LIVING_WITH_SUPPORT", care_leaver=True)
     await c.closed(D(2026, 1, 23), RC7)
@@ -675,6 +677,7 @@ async def unborn_child_born_during_the_year(c: Child) -> None:
     await c.conference(D(2025, 7, 22), "NEG_NEGLECT")
     born = await c.fact("recordBirth", on=D(2025, 9, 12), sex="M")
     assert (born["factKind"], born["on"], born["sex"]) == ("BIRTH", "2025-09-12", "M")
+    await c.fact("recordUpnUnknown", reason="UN1_NOT_OF_SCHOOL_AGE", on=D(2025, 9, 12))
     await c.assessment_authorised(D(2025, 8, 29), D(2025, 9, 1))
     await c.review_conference(D(2025, 10, 17))
 
@@ -746,6 +749,7 @@ async def born_and_looked_after_from_hospital(c: Child) -> None:
     await c.enquiry_concluded(D(2025, 11, 10), conference=True)
     await c.conference(D(2025, 11, 24), "NEG_NEGLECT")
     await c.fact("recordBirth", on=D(2026, 1, 14), sex="F")
+    await c.fact("recordUpnUnknown", reason="UN1_NOT_OF_SCHOOL_AGE", on=D(2026, 1, 14))
     await c.looked_after_in(
         D(2026, 1, 15), "L2_EMERGENCY_PROTECTION_ORDER", "U6_FOSTER_OTHER_CARER_OTHER"
     )
@@ -875,6 +879,8 @@ class Scenario:
     mid_year: str
     year_end: str
     unborn: bool = False
+    # A UPN, if of school age; a scenario without one records the reason itself.
+    upn: bool = True
 
 
 S = Scenario
@@ -918,8 +924,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     S(temporary_placements, "Hana Iqbal", D(2010, 3, 3), "EL", "EL"),
     S(missing_at_the_year_end, "Ian Jacks", D(2009, 12, 1), "EL", "EL"),
     S(missing_and_the_return_recorded_later, "Jo Kemp", D(2012, 9, 9), "EL", "EL"),
-    S(unaccompanied_asylum_seeker_turns_18, "Karim Nouri", D(2008, 1, 20), "EL", ""),
-    S(unaccompanied_asylum_seeker_still_in_care, "Luca Marin", D(2010, 4, 4), "", "EL"),
+    S(unaccompanied_asylum_seeker_turns_18, "Karim Nouri", D(2008, 1, 20), "EL", "", upn=False),
+    S(unaccompanied_asylum_seeker_still_in_care, "Luca Marin", D(2010, 4, 4), "", "EL", upn=False),
     # Care leavers are neither looked after nor in an episode of need.
     S(care_leaver_aged_17, "Mia North", D(2008, 10, 3), "", ""),
     S(care_leaver_aged_18_staying_put, "Ned Oakes", D(2007, 6, 20), "", ""),
@@ -970,14 +976,74 @@ async def build_county(store: GraphStore, settings: Settings) -> dict[str, Child
         return await play_all(client, settings, store)
 
 
+# Who the children are, as the returns ask (the DfE rules report a county of unknown sex,
+# ethnicity and UPN): sex by the given name, the county's mix of ethnicities in turn, and a
+# Hertfordshire UPN for every child of school age at the year end.
+GIRLS = {
+    "Ava",
+    "Cara",
+    "Eve",
+    "Gia",
+    "Ivy",
+    "Lia",
+    "Nia",
+    "Rae",
+    "Tia",
+    "Uma",
+    "Yas",
+    "Zoe",
+    "Bea",
+    "Dee",
+    "Fay",
+    "Hana",
+    "Jo",
+    "Mia",
+    "Ola",
+    "Pam",
+    "Suki",
+    "Una",
+    "Vera",
+    "Wren",
+    "Yara",
+    "Amy",
+    "Elsie",
+    "Gwen",
+}
+ETHNICITIES = ("WBRI", "WBRI", "WIRI", "MWBC", "AIND", "BCRB", "BAFR", "WOTH", "MOTH", "CHNE")
+SCHOOL_AGE = 5
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def new_child(
+    client: httpx.AsyncClient, settings: Settings, scenario: Scenario, number: int
+) -> Child:
+    """The scenario's child as the first contact records them."""
+    school_age = not scenario.unborn and _age(scenario.born, YEAR_END) >= SCHOOL_AGE
+    young = not scenario.unborn and not school_age
+    return Child(
+        client,
+        settings,
+        scenario.name,
+        scenario.born,
+        unborn=scenario.unborn,
+        sex="F" if scenario.name.split()[0] in GIRLS else "M",
+        ethnicity=ETHNICITIES[number % len(ETHNICITIES)],
+        upn=hertfordshire_upn(scenario.name) if school_age and scenario.upn else None,
+        upn_unknown="UN1_NOT_OF_SCHOOL_AGE" if young else None,
+    )
+
+
 async def play_all(
     client: httpx.AsyncClient, settings: Settings, store: GraphStore
 ) -> dict[str, Child]:
     """Staff an empty store and play every scenario into it; the children by name."""
     await staff_the_county(client, settings, store)
     children: dict[str, Child] = {}
-    for scenario in SCENARIOS:
-        child = Child(client, settings, scenario.name, scenario.born, unborn=scenario.unborn)
+    for number, scenario in enumerate(SCENARIOS):
+        child = new_child(client, settings, scenario, number)
         await scenario.play(child)
         children[scenario.name] = child
     return children

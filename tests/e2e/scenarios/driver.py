@@ -166,6 +166,12 @@ class Child:
     born: date
     # An unborn child is referred with the expected date of birth (`born`).
     unborn: bool = False
+    # Who the child is, as the census and the 903 ask: recorded with the first contact.
+    sex: str = "U"
+    ethnicity: str | None = None
+    upn: str | None = None
+    # Why a child has no UPN (e.g. not of school age), recorded with the first contact.
+    upn_unknown: str | None = None
     child_id: str = ""
     case: dict[str, Any] = field(default_factory=dict)
     care: dict[str, Any] = field(default_factory=dict)
@@ -186,7 +192,10 @@ class Child:
         if self.unborn:
             new_child |= {"unborn": True, "expectedDateOfBirth": self.born.isoformat()}
         else:
-            new_child["dateOfBirth"] = self.born.isoformat()
+            new_child |= {"dateOfBirth": self.born.isoformat(), "sex": self.sex}
+            new_child |= {"upn": self.upn} if self.upn else {}
+        new_child |= {"ethnicity": self.ethnicity} if self.ethnicity else {}
+        is_new = not self.child_id
         contact = {
             "receivedDate": on.isoformat(),
             "source": source,
@@ -200,6 +209,8 @@ class Child:
             "Contact",
         )
         self.child_id = recorded["childId"]
+        if is_new and self.upn_unknown:
+            await self.fact("recordUpnUnknown", on=on, reason=self.upn_unknown)
         finalised = await graphql(
             self.client, self.worker, FINALISE, {"id": recorded["id"], "on": on.isoformat()}
         )
