@@ -208,7 +208,11 @@ def _category_of_need(record: LookedAfterRecord, period_start: date) -> str:
     return str(chosen["primaryNeed"]) if chosen else ""
 
 
-def _home_postcode(record: LookedAfterRecord, on: date) -> str:
+def _home_postcode(record: LookedAfterRecord, on: date, year: CollectionYear) -> str:
+    # SSDA903 rule 406: a child who is or was an unaccompanied asylum seeker has no home
+    # postcode in the return (the distance the DfE derives from it means nothing for them).
+    if record.facts_of(FactKind.UASC, year.end):
+        return ""
     fact = record.latest_fact(FactKind.HOME_POSTCODE, on)
     return str(fact["postcode"]) if fact else ""
 
@@ -265,7 +269,7 @@ def _episode_rows(
                 dmy(episode.end),
                 episode.reason_ceased or "",
                 _reason_for_change(episode, following),
-                _home_postcode(record, episode.start),
+                _home_postcode(record, episode.start, year),
                 step.get("placementPostcode") or "",
                 _urn(step),
             ]
