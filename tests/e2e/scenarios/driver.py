@@ -83,6 +83,10 @@ FACT_INPUTS = {
     "recordMotherhood": "RecordMotherhoodInput",
     "recordBirth": "RecordBirthInput",
 }
+# Real Hertfordshire postcodes, the county's (the DfE rules look them up for the
+# placement's distance and local authority); a scenario names its own where it matters.
+HOME_POSTCODE = "SG1 1HN"
+PLACEMENT_POSTCODE = "SG2 0JU"
 ALLOCATE = f"""
 mutation ($input: AllocateChildInput!) {{ allocateChild(input: $input) {{ __typename
   ... on Allocation {{ id workerId startDate }} {OUTCOMES} }} }}
@@ -368,16 +372,7 @@ class Child:
         return self
 
     async def looked_after(self, on: date, legal_status: str = "C1_INTERIM_CARE_ORDER") -> Child:
-        data = {
-            "childId": self.child_id,
-            "startedOn": on.isoformat(),
-            "legalStatus": legal_status,
-            "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
-            "placementProvider": "PR1_OWN_PROVISION",
-        }
-        started = await graphql(self.client, self.worker, START_CARE, {"input": data})
-        self.care = _ok(started["startLookedAfter"], "PeriodOfCare")
-        return self
+        return await self.looked_after_in(on, legal_status, "U6_FOSTER_OTHER_CARER_OTHER")
 
     async def care_ceased(self, on: date, reason: str = "E4A_RETURNED_HOME_AS_PLANNED") -> Child:
         data = {"endedOn": on.isoformat(), "reason": reason}
@@ -405,13 +400,17 @@ class Child:
         provider: str = "PR1_OWN_PROVISION",
         **details: Any,
     ) -> Child:
-        """A new period of care in a named placement (`details`: postcode, URN, ...)."""
+        """A new period of care in a named placement (`details`: postcode, URN, ...); the
+        903 asks where the child lived before and any previous permanence, recorded first."""
+        await self.fact("recordHomePostcode", on=on, postcode=HOME_POSTCODE)
+        await self.fact("recordPreviousPermanence", on=on, permanence="Z1_NONE")
         data = {
             "childId": self.child_id,
             "startedOn": on.isoformat(),
             "legalStatus": legal_status,
             "placementType": placement,
             "placementProvider": provider,
+            "placementPostcode": PLACEMENT_POSTCODE,
             **details,
         }
         started = await graphql(self.client, self.worker, START_CARE, {"input": data})
@@ -431,6 +430,7 @@ class Child:
             "placementType": placement,
             "placementProvider": provider,
             "reason": reason,
+            "placementPostcode": PLACEMENT_POSTCODE,
             **details,
         }
         await self._care_act("changePlacement", data)
