@@ -177,6 +177,7 @@ class Child:
     # Why a child has no UPN (e.g. not of school age), recorded with the first contact.
     upn_unknown: str | None = None
     child_id: str = ""
+    allocated: bool = False
     case: dict[str, Any] = field(default_factory=dict)
     care: dict[str, Any] = field(default_factory=dict)
     adoption_plan: dict[str, Any] = field(default_factory=dict)
@@ -240,10 +241,14 @@ class Child:
         self.case = _ok(await decide(self.client, self.manager, name, record, on=on.isoformat()))
 
     async def accepted(self, on: date, need: str = "N1_ABUSE_OR_NEGLECT") -> Child:
+        """The referral decided and authorised; a child no one holds yet is allocated to
+        the demo social worker that day (the 903's social worker episodes begin there)."""
         await self._act(
             "decideReferral", self.case, {"decidedOn": on.isoformat(), "primaryNeed": need}
         )
         await self._authorise("authoriseCase", self.case, on)
+        if not self.allocated:
+            await self.allocated_to("worker-sw-demo", on, "FCONTA_FIRST_CONTACT_OR_REREFERRAL")
         return self
 
     async def no_further_action(self, on: date) -> Child:
@@ -564,4 +569,5 @@ class Child:
         }
         allocated = await graphql(self.client, self.manager, ALLOCATE, {"input": data})
         _ok(allocated["allocateChild"], "Allocation")
+        self.allocated = True
         return self
