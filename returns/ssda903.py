@@ -382,7 +382,9 @@ def _oc2(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]
             _flag(assessed),
             _flag(bool(misuse)),
             _flag(received) if misuse else "",
-            _flag(offered) if misuse else "",
+            # SSDA903 rule 158: whether an intervention was offered is asked only of a
+            # young person who did not receive one.
+            _flag(offered) if misuse and not received else "",
         ]
     ]
 
