@@ -273,6 +273,8 @@ async def looked_after_from_an_open_episode(c: Child) -> None:
     await c.strategy_discussion(D(2025, 5, 19))
     await c.enquiry_concluded(D(2025, 5, 23), conference=False)
     await c.looked_after(D(2025, 5, 23), "L1_POLICE_PROTECTION")
+    # Police protection lasts 72 hours at most: an interim care order two days later.
+    await c.legal_status_changed(D(2025, 5, 25), "C1_INTERIM_CARE_ORDER")
 
 
 async def assessment_still_open_at_year_end(c: Child) -> None:
@@ -408,7 +410,7 @@ async def temporary_placements(c: Child) -> None:
     await c.accepted(D(2025, 5, 5))
     await c.looked_after_in(D(2025, 5, 6), "C1_INTERIM_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
     await c.placement_changed(
-        D(2025, 9, 26), "T1_TEMPORARY_HOSPITAL", "PR3_OTHER_PUBLIC", "OTHER_REASON", urn="XXXXXXX"
+        D(2025, 9, 26), "T1_TEMPORARY_HOSPITAL", "PR3_OTHER_PUBLIC", "OTHER_REASON"
     )
     await c.placement_changed(D(2025, 10, 10), "U6_FOSTER_OTHER_CARER_OTHER", sameCarer=True)
     await c.placement_changed(
@@ -453,6 +455,8 @@ async def missing_and_the_return_recorded_later(c: Child) -> None:
     await c.referred(D(2025, 3, 3), "SCHOOLS")
     await c.accepted(D(2025, 3, 4))
     await c.looked_after_in(D(2025, 3, 4), "C2_FULL_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
+    # Looked after for a year by 31 March: a strengths and difficulties questionnaire.
+    await c.fact("recordSdq", score=14, on=D(2026, 2, 9))
     await c.went_missing(D(2025, 9, 27))
     # Found on 2 October: the return closes the same episode, it is not a second one.
     await c.went_missing(D(2025, 9, 27), D(2025, 10, 2))
@@ -649,7 +653,10 @@ async def looked_after_girl_becomes_a_mother(c: Child) -> None:
     )
     await c.fact("recordMotherhood", babyBornOn=D(2025, 11, 2), on=D(2025, 11, 3))
     await c.placement_changed(
-        D(2025, 11, 3), "R3_FAMILY_CENTRE_OR_MOTHER_AND_BABY_UNIT", "PR5_VOLUNTARY"
+        D(2025, 11, 3),
+        "R3_FAMILY_CENTRE_OR_MOTHER_AND_BABY_UNIT",
+        "PR5_VOLUNTARY",
+        urn="SC671204",  # an Ofsted-registered mother and baby unit
     )
 
 
