@@ -562,6 +562,9 @@ async def adoption_decision_reversed(c: Child) -> None:
     await c.adoption_step("recordPlacementOrder", grantedOn=D(2025, 8, 18))
     await c.legal_status_changed(D(2025, 8, 18), "E1_PLACEMENT_ORDER")
     await c.adoption_plan_ceased(D(2026, 1, 26), "RD3_NO_ADOPTERS_FOUND", D(2026, 1, 28))
+    # The court revokes the placement order and makes a care order (DfE rule 553: no
+    # placement order stands once the decision to place for adoption has ceased).
+    await c.legal_status_changed(D(2026, 1, 28), "C2_FULL_CARE_ORDER")
     await c.placement_changed(
         D(2026, 2, 2), "U4_FOSTER_OTHER_CARER_LONG_TERM", sameCarer=True, longTermPlacement=True
     )
