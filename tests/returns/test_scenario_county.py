@@ -35,7 +35,6 @@ LA_NUMBER = "919"
 # Failures the DfE rules report on the county that are not known defects of the packages
 # and are not fixed yet: rule code -> why. Each one is a known gap, reported to the lead;
 # a rule that stops failing must leave its set (the assertions are equalities).
-NOT_RECORDED = "the scenario driver records no {} for the county's children"
 EXPECTED_903_FAILURES: dict[str, str] = {
     "383": "after a temporary placement (T0-T4) the DfE wants the return coded RNE P; the"
     " hub codes a return to the same carer T (workflow's reasonNewEpisode): a decision for"
@@ -51,8 +50,6 @@ EXPECTED_903_FAILURES: dict[str, str] = {
     "560": "second adoption decision after a disruption (Fox Gray), see above",
 }
 EXPECTED_PREVIOUS_903_FAILURES: dict[str, str] = {
-    "186": NOT_RECORDED.format("SDQ in 2024-25 for children then looked after 12 months"),
-    "197B": NOT_RECORDED.format("SDQ for 4- or 17-year-olds"),
     "436": "RNE B (placement and legal status changed) not reflected in the episodes: not"
     " yet investigated",
 }

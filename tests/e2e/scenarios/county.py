@@ -501,6 +501,8 @@ async def care_leaver_aged_17(c: Child) -> None:
     await c.referred(D(2023, 1, 30), "SCHOOLS")
     await c.accepted(D(2023, 1, 31), "N5_FAMILY_DYSFUNCTION")
     await c.looked_after_in(D(2023, 2, 6), "C2_FULL_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=12, on=D(2024, 10, 14))
     await c.left_care(D(2025, 7, 4), "E5_INDEPENDENT_LIVING_WITH_SUPPORT", care_leaver=True)
     await c.closed(D(2025, 7, 4), RC7)
     await c.care_leaver_contact(D(2025, 10, 1), accommodation="E1_SUPPORTED_LODGINGS_SUITABLE")
@@ -510,6 +512,8 @@ async def care_leaver_aged_18_staying_put(c: Child) -> None:
     await c.referred(D(2021, 2, 22), "POLICE")
     await c.accepted(D(2021, 2, 22))
     await c.looked_after_in(D(2021, 3, 1), "C2_FULL_CARE_ORDER", "U4_FOSTER_OTHER_CARER_LONG_TERM")
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=9, on=D(2024, 9, 9))
     await c.left_care(D(2025, 6, 20), "E17_STAYED_WITH_CARERS_AT_18", care_leaver=True)
     await c.closed(D(2025, 6, 27), RC7)
     # Care ended on the 18th birthday: the contact around that birthday is due that day.
@@ -644,6 +648,8 @@ async def looked_after_girl_becomes_a_mother(c: Child) -> None:
     await c.looked_after_in(
         D(2023, 6, 5), "C2_FULL_CARE_ORDER", "K2_CHILDRENS_HOME", "PR4_PRIVATE", urn="SC104477"
     )
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=17, on=D(2024, 9, 16))
     await c.health_assessment(D(2025, 6, 2))
     await c.fact("recordDentalCheck", on=D(2025, 7, 21))
     await c.fact("recordImmunisations", upToDate=True, on=D(2025, 6, 2))
@@ -669,6 +675,8 @@ async def convicted_while_looked_after(c: Child) -> None:
     await c.looked_after_in(
         D(2024, 1, 15), "C2_FULL_CARE_ORDER", "K2_CHILDRENS_HOME", "PR4_PRIVATE", urn="SC552310"
     )
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=15, on=D(2024, 10, 7))
     await c.fact("recordConviction", on=D(2025, 8, 20))
     await c.fact("recordSdq", reason="SDQ5_CHILD_REFUSED", on=D(2025, 10, 6))
     await c.fact(
