@@ -232,6 +232,20 @@ def _reason_for_change(episode: Episode, following: Episode | None) -> str:
     return str(following.step.get("reasonPlaceChange") or "")
 
 
+def _reason_new_episode(episode: Episode, before: Episode | None) -> str:
+    """SSDA903 rule 383: the return from a temporary placement (T0-T4) is a change of
+    placement (P), even to the same carer, whom the hub's step records as T."""
+    reason = str(episode.step.get("reasonNewEpisode") or "")
+    if (
+        reason == "T"
+        and before is not None
+        and before.period_id == episode.period_id
+        and before.step.get("placementType") in _TEMPORARY
+    ):
+        return "P"
+    return reason
+
+
 def _provider(step: dict[str, Any]) -> str:
     # SSDA903 rule 213: no provider for a temporary (T0-T4) or "other" (Z11-Z14) placement.
     if step.get("placementType") in _NO_PROVIDER:
@@ -261,7 +275,7 @@ def _episode_rows(
             [
                 record.id,
                 dmy(episode.start),
-                step.get("reasonNewEpisode") or "",
+                _reason_new_episode(episode, known[index - 1] if index else None),
                 step.get("legalStatus") or "",
                 _category_of_need(record, starts.get(episode.period_id, episode.start)),
                 step.get("placementType") or "",
