@@ -212,8 +212,21 @@ def _identifiers(
             "PersonBirthDate": None if unborn else child.get("dateOfBirth"),
             "ExpectedPersonBirthDate": child.get("expectedDateOfBirth") if unborn else None,
             "Sex": child.get("sex") or "U",
+            "PersonDeathDate": _death_date(record, year),
         },
     )
+
+
+def _death_date(record: ChildInNeedRecord, year: CollectionYear) -> date | None:
+    """The hub records a child's death as the episode closed for it (RC2, on the day);
+    CIN census 8585Q asks for the date of death beside that closure reason."""
+    died = [
+        e["closureDate"]
+        for e in record.episodes
+        if str(e.get("closureReason") or "").startswith("RC2")
+        and _known(e.get("closureDate"), year) is not None
+    ]
+    return min(died) if died else None
 
 
 def _characteristics(

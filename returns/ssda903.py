@@ -208,7 +208,11 @@ def _category_of_need(record: LookedAfterRecord, period_start: date) -> str:
     return str(chosen["primaryNeed"]) if chosen else ""
 
 
-def _home_postcode(record: LookedAfterRecord, on: date) -> str:
+def _home_postcode(record: LookedAfterRecord, on: date, year: CollectionYear) -> str:
+    # SSDA903 rule 406: a child who is or was an unaccompanied asylum seeker has no home
+    # postcode in the return (the distance the DfE derives from it means nothing for them).
+    if record.facts_of(FactKind.UASC, year.end):
+        return ""
     fact = record.latest_fact(FactKind.HOME_POSTCODE, on)
     return str(fact["postcode"]) if fact else ""
 
@@ -226,6 +230,20 @@ def _reason_for_change(episode: Episode, following: Episode | None) -> str:
     if {episode.step.get("placementType"), following.step.get("placementType")} & _TEMPORARY:
         return ""
     return str(following.step.get("reasonPlaceChange") or "")
+
+
+def _reason_new_episode(episode: Episode, before: Episode | None) -> str:
+    """SSDA903 rule 383: the return from a temporary placement (T0-T4) is a change of
+    placement (P), even to the same carer, whom the hub's step records as T."""
+    reason = str(episode.step.get("reasonNewEpisode") or "")
+    if (
+        reason == "T"
+        and before is not None
+        and before.period_id == episode.period_id
+        and before.step.get("placementType") in _TEMPORARY
+    ):
+        return "P"
+    return reason
 
 
 def _provider(step: dict[str, Any]) -> str:
@@ -257,7 +275,7 @@ def _episode_rows(
             [
                 record.id,
                 dmy(episode.start),
-                step.get("reasonNewEpisode") or "",
+                _reason_new_episode(episode, known[index - 1] if index else None),
                 step.get("legalStatus") or "",
                 _category_of_need(record, starts.get(episode.period_id, episode.start)),
                 step.get("placementType") or "",
@@ -265,7 +283,7 @@ def _episode_rows(
                 dmy(episode.end),
                 episode.reason_ceased or "",
                 _reason_for_change(episode, following),
-                _home_postcode(record, episode.start),
+                _home_postcode(record, episode.start, year),
                 step.get("placementPostcode") or "",
                 _urn(step),
             ]
@@ -378,7 +396,9 @@ def _oc2(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]
             _flag(assessed),
             _flag(bool(misuse)),
             _flag(received) if misuse else "",
-            _flag(offered) if misuse else "",
+            # SSDA903 rule 158: whether an intervention was offered is asked only of a
+            # young person who did not receive one.
+            _flag(offered) if misuse and not received else "",
         ]
     ]
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.e2e.scenarios.driver import Child, staff_the_county
+from tests.returns.journeys import hertfordshire_upn
 
 if TYPE_CHECKING:
     from graph import GraphStore
@@ -272,6 +273,8 @@ async def looked_after_from_an_open_episode(c: Child) -> None:
     await c.strategy_discussion(D(2025, 5, 19))
     await c.enquiry_concluded(D(2025, 5, 23), conference=False)
     await c.looked_after(D(2025, 5, 23), "L1_POLICE_PROTECTION")
+    # Police protection lasts 72 hours at most: an interim care order two days later.
+    await c.legal_status_changed(D(2025, 5, 25), "C1_INTERIM_CARE_ORDER")
 
 
 async def assessment_still_open_at_year_end(c: Child) -> None:
@@ -407,7 +410,7 @@ async def temporary_placements(c: Child) -> None:
     await c.accepted(D(2025, 5, 5))
     await c.looked_after_in(D(2025, 5, 6), "C1_INTERIM_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
     await c.placement_changed(
-        D(2025, 9, 26), "T1_TEMPORARY_HOSPITAL", "PR3_OTHER_PUBLIC", "OTHER_REASON", urn="XXXXXXX"
+        D(2025, 9, 26), "T1_TEMPORARY_HOSPITAL", "PR3_OTHER_PUBLIC", "OTHER_REASON"
     )
     await c.placement_changed(D(2025, 10, 10), "U6_FOSTER_OTHER_CARER_OTHER", sameCarer=True)
     await c.placement_changed(
@@ -452,6 +455,8 @@ async def missing_and_the_return_recorded_later(c: Child) -> None:
     await c.referred(D(2025, 3, 3), "SCHOOLS")
     await c.accepted(D(2025, 3, 4))
     await c.looked_after_in(D(2025, 3, 4), "C2_FULL_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
+    # Looked after for a year by 31 March: a strengths and difficulties questionnaire.
+    await c.fact("recordSdq", score=14, on=D(2026, 2, 9))
     await c.went_missing(D(2025, 9, 27))
     # Found on 2 October: the return closes the same episode, it is not a second one.
     await c.went_missing(D(2025, 9, 27), D(2025, 10, 2))
@@ -474,6 +479,7 @@ async def unaccompanied_asylum_seeker_turns_18(c: Child) -> None:
         urn="2045781",
     )
     await c.fact("recordUascStatus", on=D(2025, 6, 16))
+    await c.fact("recordUpnUnknown", reason="UN3_EDUCATED_OUTSIDE_ENGLAND", on=D(2025, 6, 16))
     await c.fact("recordUascStatus", on=D(2025, 6, 16), ceasedOn=D(2026, 1, 20))
     await c.left_care(D(2026, 1, 20), "E5_INDEPENDENT_LIVING_WITH_SUPPORT", care_leaver=True)
     await c.closed(D(2026, 1, 23), RC7)
@@ -495,6 +501,8 @@ async def care_leaver_aged_17(c: Child) -> None:
     await c.referred(D(2023, 1, 30), "SCHOOLS")
     await c.accepted(D(2023, 1, 31), "N5_FAMILY_DYSFUNCTION")
     await c.looked_after_in(D(2023, 2, 6), "C2_FULL_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=12, on=D(2024, 10, 14))
     await c.left_care(D(2025, 7, 4), "E5_INDEPENDENT_LIVING_WITH_SUPPORT", care_leaver=True)
     await c.closed(D(2025, 7, 4), RC7)
     await c.care_leaver_contact(D(2025, 10, 1), accommodation="E1_SUPPORTED_LODGINGS_SUITABLE")
@@ -504,6 +512,8 @@ async def care_leaver_aged_18_staying_put(c: Child) -> None:
     await c.referred(D(2021, 2, 22), "POLICE")
     await c.accepted(D(2021, 2, 22))
     await c.looked_after_in(D(2021, 3, 1), "C2_FULL_CARE_ORDER", "U4_FOSTER_OTHER_CARER_LONG_TERM")
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=9, on=D(2024, 9, 9))
     await c.left_care(D(2025, 6, 20), "E17_STAYED_WITH_CARERS_AT_18", care_leaver=True)
     await c.closed(D(2025, 6, 27), RC7)
     # Care ended on the 18th birthday: the contact around that birthday is due that day.
@@ -556,6 +566,9 @@ async def adoption_decision_reversed(c: Child) -> None:
     await c.adoption_step("recordPlacementOrder", grantedOn=D(2025, 8, 18))
     await c.legal_status_changed(D(2025, 8, 18), "E1_PLACEMENT_ORDER")
     await c.adoption_plan_ceased(D(2026, 1, 26), "RD3_NO_ADOPTERS_FOUND", D(2026, 1, 28))
+    # The court revokes the placement order and makes a care order (DfE rule 553: no
+    # placement order stands once the decision to place for adoption has ceased).
+    await c.legal_status_changed(D(2026, 1, 28), "C2_FULL_CARE_ORDER")
     await c.placement_changed(
         D(2026, 2, 2), "U4_FOSTER_OTHER_CARER_LONG_TERM", sameCarer=True, longTermPlacement=True
     )
@@ -635,6 +648,8 @@ async def looked_after_girl_becomes_a_mother(c: Child) -> None:
     await c.looked_after_in(
         D(2023, 6, 5), "C2_FULL_CARE_ORDER", "K2_CHILDRENS_HOME", "PR4_PRIVATE", urn="SC104477"
     )
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=17, on=D(2024, 9, 16))
     await c.health_assessment(D(2025, 6, 2))
     await c.fact("recordDentalCheck", on=D(2025, 7, 21))
     await c.fact("recordImmunisations", upToDate=True, on=D(2025, 6, 2))
@@ -647,7 +662,10 @@ async def looked_after_girl_becomes_a_mother(c: Child) -> None:
     )
     await c.fact("recordMotherhood", babyBornOn=D(2025, 11, 2), on=D(2025, 11, 3))
     await c.placement_changed(
-        D(2025, 11, 3), "R3_FAMILY_CENTRE_OR_MOTHER_AND_BABY_UNIT", "PR5_VOLUNTARY"
+        D(2025, 11, 3),
+        "R3_FAMILY_CENTRE_OR_MOTHER_AND_BABY_UNIT",
+        "PR5_VOLUNTARY",
+        urn="SC671204",  # an Ofsted-registered mother and baby unit
     )
 
 
@@ -657,6 +675,8 @@ async def convicted_while_looked_after(c: Child) -> None:
     await c.looked_after_in(
         D(2024, 1, 15), "C2_FULL_CARE_ORDER", "K2_CHILDRENS_HOME", "PR4_PRIVATE", urn="SC552310"
     )
+    # The 903 asks each year for the SDQ of a child in care a year (rules 186, 197B).
+    await c.fact("recordSdq", score=15, on=D(2024, 10, 7))
     await c.fact("recordConviction", on=D(2025, 8, 20))
     await c.fact("recordSdq", reason="SDQ5_CHILD_REFUSED", on=D(2025, 10, 6))
     await c.fact(
@@ -675,6 +695,7 @@ async def unborn_child_born_during_the_year(c: Child) -> None:
     await c.conference(D(2025, 7, 22), "NEG_NEGLECT")
     born = await c.fact("recordBirth", on=D(2025, 9, 12), sex="M")
     assert (born["factKind"], born["on"], born["sex"]) == ("BIRTH", "2025-09-12", "M")
+    await c.fact("recordUpnUnknown", reason="UN1_NOT_OF_SCHOOL_AGE", on=D(2025, 9, 12))
     await c.assessment_authorised(D(2025, 8, 29), D(2025, 9, 1))
     await c.review_conference(D(2025, 10, 17))
 
@@ -746,6 +767,7 @@ async def born_and_looked_after_from_hospital(c: Child) -> None:
     await c.enquiry_concluded(D(2025, 11, 10), conference=True)
     await c.conference(D(2025, 11, 24), "NEG_NEGLECT")
     await c.fact("recordBirth", on=D(2026, 1, 14), sex="F")
+    await c.fact("recordUpnUnknown", reason="UN1_NOT_OF_SCHOOL_AGE", on=D(2026, 1, 14))
     await c.looked_after_in(
         D(2026, 1, 15), "L2_EMERGENCY_PROTECTION_ORDER", "U6_FOSTER_OTHER_CARER_OTHER"
     )
@@ -875,6 +897,8 @@ class Scenario:
     mid_year: str
     year_end: str
     unborn: bool = False
+    # A UPN, if of school age; a scenario without one records the reason itself.
+    upn: bool = True
 
 
 S = Scenario
@@ -918,8 +942,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     S(temporary_placements, "Hana Iqbal", D(2010, 3, 3), "EL", "EL"),
     S(missing_at_the_year_end, "Ian Jacks", D(2009, 12, 1), "EL", "EL"),
     S(missing_and_the_return_recorded_later, "Jo Kemp", D(2012, 9, 9), "EL", "EL"),
-    S(unaccompanied_asylum_seeker_turns_18, "Karim Nouri", D(2008, 1, 20), "EL", ""),
-    S(unaccompanied_asylum_seeker_still_in_care, "Luca Marin", D(2010, 4, 4), "", "EL"),
+    S(unaccompanied_asylum_seeker_turns_18, "Karim Nouri", D(2008, 1, 20), "EL", "", upn=False),
+    S(unaccompanied_asylum_seeker_still_in_care, "Luca Marin", D(2010, 4, 4), "", "EL", upn=False),
     # Care leavers are neither looked after nor in an episode of need.
     S(care_leaver_aged_17, "Mia North", D(2008, 10, 3), "", ""),
     S(care_leaver_aged_18_staying_put, "Ned Oakes", D(2007, 6, 20), "", ""),
@@ -970,14 +994,74 @@ async def build_county(store: GraphStore, settings: Settings) -> dict[str, Child
         return await play_all(client, settings, store)
 
 
+# Who the children are, as the returns ask (the DfE rules report a county of unknown sex,
+# ethnicity and UPN): sex by the given name, the county's mix of ethnicities in turn, and a
+# Hertfordshire UPN for every child of school age at the year end.
+GIRLS = {
+    "Ava",
+    "Cara",
+    "Eve",
+    "Gia",
+    "Ivy",
+    "Lia",
+    "Nia",
+    "Rae",
+    "Tia",
+    "Uma",
+    "Yas",
+    "Zoe",
+    "Bea",
+    "Dee",
+    "Fay",
+    "Hana",
+    "Jo",
+    "Mia",
+    "Ola",
+    "Pam",
+    "Suki",
+    "Una",
+    "Vera",
+    "Wren",
+    "Yara",
+    "Amy",
+    "Elsie",
+    "Gwen",
+}
+ETHNICITIES = ("WBRI", "WBRI", "WIRI", "MWBC", "AIND", "BCRB", "BAFR", "WOTH", "MOTH", "CHNE")
+SCHOOL_AGE = 5
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def new_child(
+    client: httpx.AsyncClient, settings: Settings, scenario: Scenario, number: int
+) -> Child:
+    """The scenario's child as the first contact records them."""
+    school_age = not scenario.unborn and _age(scenario.born, YEAR_END) >= SCHOOL_AGE
+    young = not scenario.unborn and not school_age
+    return Child(
+        client,
+        settings,
+        scenario.name,
+        scenario.born,
+        unborn=scenario.unborn,
+        sex="F" if scenario.name.split()[0] in GIRLS else "M",
+        ethnicity=ETHNICITIES[number % len(ETHNICITIES)],
+        upn=hertfordshire_upn(scenario.name) if school_age and scenario.upn else None,
+        upn_unknown="UN1_NOT_OF_SCHOOL_AGE" if young else None,
+    )
+
+
 async def play_all(
     client: httpx.AsyncClient, settings: Settings, store: GraphStore
 ) -> dict[str, Child]:
     """Staff an empty store and play every scenario into it; the children by name."""
     await staff_the_county(client, settings, store)
     children: dict[str, Child] = {}
-    for scenario in SCENARIOS:
-        child = Child(client, settings, scenario.name, scenario.born, unborn=scenario.unborn)
+    for number, scenario in enumerate(SCENARIOS):
+        child = new_child(client, settings, scenario, number)
         await scenario.play(child)
         children[scenario.name] = child
     return children

@@ -83,6 +83,10 @@ FACT_INPUTS = {
     "recordMotherhood": "RecordMotherhoodInput",
     "recordBirth": "RecordBirthInput",
 }
+# Real Hertfordshire postcodes, the county's (the DfE rules look them up for the
+# placement's distance and local authority); a scenario names its own where it matters.
+HOME_POSTCODE = "SG1 1HN"
+PLACEMENT_POSTCODE = "SG2 0JU"
 ALLOCATE = f"""
 mutation ($input: AllocateChildInput!) {{ allocateChild(input: $input) {{ __typename
   ... on Allocation {{ id workerId startDate }} {OUTCOMES} }} }}
@@ -166,7 +170,14 @@ class Child:
     born: date
     # An unborn child is referred with the expected date of birth (`born`).
     unborn: bool = False
+    # Who the child is, as the census and the 903 ask: recorded with the first contact.
+    sex: str = "U"
+    ethnicity: str | None = None
+    upn: str | None = None
+    # Why a child has no UPN (e.g. not of school age), recorded with the first contact.
+    upn_unknown: str | None = None
     child_id: str = ""
+    allocated: bool = False
     case: dict[str, Any] = field(default_factory=dict)
     care: dict[str, Any] = field(default_factory=dict)
     adoption_plan: dict[str, Any] = field(default_factory=dict)
@@ -186,7 +197,10 @@ class Child:
         if self.unborn:
             new_child |= {"unborn": True, "expectedDateOfBirth": self.born.isoformat()}
         else:
-            new_child["dateOfBirth"] = self.born.isoformat()
+            new_child |= {"dateOfBirth": self.born.isoformat(), "sex": self.sex}
+            new_child |= {"upn": self.upn} if self.upn else {}
+        new_child |= {"ethnicity": self.ethnicity} if self.ethnicity else {}
+        is_new = not self.child_id
         contact = {
             "receivedDate": on.isoformat(),
             "source": source,
@@ -200,6 +214,8 @@ class Child:
             "Contact",
         )
         self.child_id = recorded["childId"]
+        if is_new and self.upn_unknown:
+            await self.fact("recordUpnUnknown", on=on, reason=self.upn_unknown)
         finalised = await graphql(
             self.client, self.worker, FINALISE, {"id": recorded["id"], "on": on.isoformat()}
         )
@@ -225,10 +241,14 @@ class Child:
         self.case = _ok(await decide(self.client, self.manager, name, record, on=on.isoformat()))
 
     async def accepted(self, on: date, need: str = "N1_ABUSE_OR_NEGLECT") -> Child:
+        """The referral decided and authorised; a child no one holds yet is allocated to
+        the demo social worker that day (the 903's social worker episodes begin there)."""
         await self._act(
             "decideReferral", self.case, {"decidedOn": on.isoformat(), "primaryNeed": need}
         )
         await self._authorise("authoriseCase", self.case, on)
+        if not self.allocated:
+            await self.allocated_to("worker-sw-demo", on, "FCONTA_FIRST_CONTACT_OR_REREFERRAL")
         return self
 
     async def no_further_action(self, on: date) -> Child:
@@ -357,16 +377,7 @@ class Child:
         return self
 
     async def looked_after(self, on: date, legal_status: str = "C1_INTERIM_CARE_ORDER") -> Child:
-        data = {
-            "childId": self.child_id,
-            "startedOn": on.isoformat(),
-            "legalStatus": legal_status,
-            "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
-            "placementProvider": "PR1_OWN_PROVISION",
-        }
-        started = await graphql(self.client, self.worker, START_CARE, {"input": data})
-        self.care = _ok(started["startLookedAfter"], "PeriodOfCare")
-        return self
+        return await self.looked_after_in(on, legal_status, "U6_FOSTER_OTHER_CARER_OTHER")
 
     async def care_ceased(self, on: date, reason: str = "E4A_RETURNED_HOME_AS_PLANNED") -> Child:
         data = {"endedOn": on.isoformat(), "reason": reason}
@@ -394,13 +405,17 @@ class Child:
         provider: str = "PR1_OWN_PROVISION",
         **details: Any,
     ) -> Child:
-        """A new period of care in a named placement (`details`: postcode, URN, ...)."""
+        """A new period of care in a named placement (`details`: postcode, URN, ...); the
+        903 asks where the child lived before and any previous permanence, recorded first."""
+        await self.fact("recordHomePostcode", on=on, postcode=HOME_POSTCODE)
+        await self.fact("recordPreviousPermanence", on=on, permanence="Z1_NONE")
         data = {
             "childId": self.child_id,
             "startedOn": on.isoformat(),
             "legalStatus": legal_status,
             "placementType": placement,
             "placementProvider": provider,
+            "placementPostcode": PLACEMENT_POSTCODE,
             **details,
         }
         started = await graphql(self.client, self.worker, START_CARE, {"input": data})
@@ -420,6 +435,7 @@ class Child:
             "placementType": placement,
             "placementProvider": provider,
             "reason": reason,
+            "placementPostcode": PLACEMENT_POSTCODE,
             **details,
         }
         await self._care_act("changePlacement", data)
@@ -553,4 +569,5 @@ class Child:
         }
         allocated = await graphql(self.client, self.manager, ALLOCATE, {"input": data})
         _ok(allocated["allocateChild"], "Allocation")
+        self.allocated = True
         return self

@@ -294,12 +294,13 @@ async def test_uasc_and_its_end_and_two_periods_of_care(county: County) -> None:
 
 
 async def test_outcome_facts_of_a_looked_after_child(county: County) -> None:
-    facts = {f["factKind"]: f for f in await _facts(county, "Wren Xu")}
+    # The facts that hold now (last year's SDQ is kept but superseded).
+    facts = {f["factKind"]: f for f in await _facts(county, "Wren Xu", current=True)}
     assert facts["MOTHERHOOD"]["babyBornOn"] == "2025-11-02"
     assert (facts["SDQ"]["sdqScore"], facts["SDQ"]["on"]) == (19, "2025-09-15")
     assert facts["DENTAL_CHECK"]["on"] == "2025-07-21"
     assert facts["IMMUNISATIONS"]["upToDate"] is True
-    refused_sdq = {f["factKind"]: f for f in await _facts(county, "Xavi Yates")}
+    refused_sdq = {f["factKind"]: f for f in await _facts(county, "Xavi Yates", current=True)}
     assert refused_sdq["SDQ"]["sdqReason"] == "SDQ5_CHILD_REFUSED"
     assert refused_sdq["CONVICTION"]["on"] == "2025-08-20"
 

@@ -1,0 +1,213 @@
+"""Both statutory returns of the scenario county's year (tests/e2e/scenarios/county.py),
+written by the hub's own code from what was recorded through the GraphQL API, checked by
+the DfE's published rules, and counted against the performance analyst's "as at 31 March"
+view: the returns and the view must agree on who was looked after, who had an open
+episode of need and who had a child protection plan on the year's last day."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph import EmbeddedEngine, FalkorDBStore
+from hub.settings import Settings
+from returns import CollectionYear, write_cin_census, write_ssda903
+from tests.e2e.scenarios.county import YEAR_END, play_all, served
+from tests.e2e.scenarios.driver import bearer_for
+from tests.helpers import graphql
+from tests.returns.conftest import DfeRules
+from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
+
+pytestmark = pytest.mark.anyio
+
+YEAR = CollectionYear(2026)
+# Hertfordshire's LA number, beside the ONS code the validators are given (conftest.py).
+LA_NUMBER = "919"
+
+# Failures the DfE rules report on the county that are not known defects of the packages
+# and are not fixed yet: rule code -> why. Each one is a known gap, reported to the lead;
+# a rule that stops failing must leave its set (the assertions are equalities).
+EXPECTED_903_FAILURES: dict[str, str] = {
+    # One child (Fox Gray): placed for adoption, disrupted (RD1), and a second decision to
+    # place in November under the same placement order. The return carries both decisions;
+    # the rules compare one decision per child (the latest with the first placement or
+    # order, this year's with last year's, an open E1 with any ceased row). Whether the
+    # 903 should carry only the current decision is not yet settled.
+    "552": "second adoption decision after a disruption (Fox Gray), see above",
+    "553": "second adoption decision after a disruption (Fox Gray), see above",
+    "554": "second adoption decision after a disruption (Fox Gray), see above",
+    "560": "second adoption decision after a disruption (Fox Gray), see above",
+}
+EXPECTED_PREVIOUS_903_FAILURES: dict[str, str] = {
+    # Fox Gray's placement order (6 January 2025) is recorded as a placement change to the
+    # same carer with the new legal status; the hub codes that episode RNE U (legal status,
+    # placement and carer) though neither placement nor postcode changed. How the
+    # workflow should code it (L or B) is not yet decided.
+    "436": "RNE U on a legal status change with the same carer and placement (Fox Gray)",
+}
+EXPECTED_CIN_FAILURES: dict[str, str] = {
+    # Queries ("please check"), not errors. The county's child protection journeys hold a
+    # strategy discussion and section 47 enquiry without a single assessment beside it
+    # (12 children): a gap in the scenarios, which would each need an assessment.
+    "2991Q": "section 47 enquiries without an assessment on the episode (scenario gap)",
+    # Assessments still open on 31 March after more than 45 working days (Rae Reid, Lia
+    # Lowe, Baby Cross): true of the county as told; a council would explain them.
+    "8670Q": "assessments overdue and open at the year end, as the scenarios tell it",
+}
+
+AS_AT = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt { on
+  openEpisodes { count children { childId } }
+  childProtectionPlans { count children { childId } }
+  lookedAfter { count children { childId } } }
+  ... on NotAuthorised { reason } ... on InvalidInput { problems { field rule } } } }"""
+
+
+@dataclass
+class Returns:
+    ssda903: Path
+    census: Path
+    as_at: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+async def county_returns(
+    engine: EmbeddedEngine, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Returns]:
+    """The county played once for the module, its returns written, the view asked."""
+    assert engine.socket_path is not None
+    folder = tmp_path_factory.mktemp("county-returns")
+    settings = Settings(var_dir=folder / "var", rate_limit="1000000/second", _env_file=None)  # type: ignore[call-arg]
+    store = FalkorDBStore(engine.socket_path, f"test-county-returns-{uuid.uuid4().hex}")
+    await store.apply_schema()
+    try:
+        async with served(store, settings) as client:
+            await play_all(client, settings, store)
+            analyst = bearer_for(settings, "analyst-county", "performance_analyst")
+            view = await graphql(client, analyst, AS_AT, {"on": YEAR_END.isoformat()})
+        await write_ssda903(store, YEAR, folder / "903")
+        await write_cin_census(store, YEAR, folder / "cin.xml", LA_NUMBER)
+        assert view["asAt"]["__typename"] == "AsAt", view
+        yield Returns(folder / "903", folder / "cin.xml", view["asAt"])
+    finally:
+        await store.drop()
+        await store.close()
+
+
+def _day(text: str) -> date:
+    return datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def _iso(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _open_on(start: date | None, end: date | None, on: date) -> bool:
+    """The DfE's year end: a record that ends on the day no longer counts on it."""
+    return start is not None and start <= on and (end is None or end > on)
+
+
+def _viewed(view: dict[str, Any], category: str) -> set[str]:
+    found = view[category]
+    children = {c["childId"] for c in found["children"]}
+    assert found["count"] == len(children), category
+    return children
+
+
+def looked_after_in_903(folder: Path, on: date) -> set[str]:
+    with (folder / "episodes.csv").open(encoding="utf-8", newline="") as handle:
+        return {
+            row["CHILD"]
+            for row in csv.DictReader(handle)
+            if _open_on(_day(row["DECOM"]), _day(row["DEC"]) if row["DEC"] else None, on)
+        }
+
+
+def _census_children(path: Path) -> list[ET.Element]:
+    root = ET.parse(path).getroot()  # noqa: S314 - the hub's own output, in a test
+    for element in root.iter():  # the census's namespace, if any, is not the point here
+        element.tag = element.tag.split("}", 1)[-1]
+    return list(root.iter("Child"))
+
+
+def _child_id(child: ET.Element) -> str:
+    found = child.findtext("ChildIdentifiers/LAchildID")
+    assert found, ET.tostring(child)
+    return found
+
+
+def open_episodes_in_census(path: Path, on: date) -> set[str]:
+    return {
+        _child_id(child)
+        for child in _census_children(path)
+        for episode in child.iter("CINdetails")
+        if _open_on(
+            _iso(episode.findtext("CINreferralDate")), _iso(episode.findtext("CINclosureDate")), on
+        )
+    }
+
+
+def protection_plans_in_census(path: Path, on: date) -> set[str]:
+    return {
+        _child_id(child)
+        for child in _census_children(path)
+        for plan in child.iter("ChildProtectionPlans")
+        if _open_on(_iso(plan.findtext("CPPstartDate")), _iso(plan.findtext("CPPendDate")), on)
+    }
+
+
+async def test_the_county_ssda903_passes_the_dfe_rules(
+    county_returns: Returns, dfe_rules: DfeRules
+) -> None:
+    out = county_returns.ssda903
+    report = dfe_rules("903", out, year=YEAR.end.year, prev=out / "previous")
+    assert report["ran"] >= 300, report  # every table was read: almost no rule skipped
+    left = unexplained_failures(report, out, out / "previous", YEAR.end)
+    assert set(left) == set(EXPECTED_903_FAILURES), left
+
+
+async def test_the_county_last_year_ssda903_passes_the_dfe_rules(
+    county_returns: Returns, dfe_rules: DfeRules
+) -> None:
+    previous = county_returns.ssda903 / "previous"
+    report = dfe_rules("903", previous, year=YEAR.end.year - 1)
+    left = unexplained_failures(report, previous, previous, date(YEAR.end.year - 1, 3, 31))
+    assert set(left) == set(EXPECTED_PREVIOUS_903_FAILURES), left
+
+
+async def test_the_county_cin_census_passes_the_dfe_rules(
+    county_returns: Returns, dfe_rules: DfeRules
+) -> None:
+    report = dfe_rules("cin", county_returns.census, year=YEAR.end.year)
+    assert report["crashed"] == {}, report["crashed"]
+    left = set(report["failures"]) - KNOWN_BROKEN_CIN_QUERIES
+    assert left == set(EXPECTED_CIN_FAILURES), {c: report["failures"][c] for c in left}
+
+
+async def test_the_returns_count_what_the_as_at_view_counts_on_31_march(
+    county_returns: Returns,
+) -> None:
+    view = county_returns.as_at
+    assert view["on"] == YEAR_END.isoformat() == YEAR.end.isoformat()
+    looked_after = _viewed(view, "lookedAfter")
+    open_episodes = _viewed(view, "openEpisodes")
+    plans = _viewed(view, "childProtectionPlans")
+    # Not vacuous: the county has children in each category on 31 March.
+    assert looked_after
+    assert open_episodes
+    assert plans
+    assert looked_after_in_903(county_returns.ssda903, YEAR.end) == looked_after
+    assert open_episodes_in_census(county_returns.census, YEAR.end) == open_episodes
+    assert protection_plans_in_census(county_returns.census, YEAR.end) == plans
