@@ -241,35 +241,17 @@ async def _import_workforce(settings: Settings, text: str) -> int:
     return 1 if report.problems else 0
 
 
-class _ProgressBar:
-    """A one-line progress bar on stderr for a file of `total` rows."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.done, self.label = max(total, 1), 0, label
-
-    def advance(self) -> None:
-        self.done += 1
-        if self.done % 50 and self.done < self.total:
-            return
-        filled = int(30 * self.done / self.total)
-        sys.stderr.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}"
-        )
-        if self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 async def _ingest_file(
     settings: Settings, source: Source, path: Path, label: str, total: int
 ) -> IngestReport:
     from connectors.intake import ingest, read_rows
+    from demo.county import Progress
     from hub.app import open_settings_graph
 
     opened = open_settings_graph(settings)
     try:
         await opened.store.apply_schema()
-        bar = _ProgressBar(total, label)
+        bar = Progress(total, label)
         return await ingest(
             opened.store, read_rows(path), source, by=_operator(), on_row=bar.advance
         )
