@@ -10,6 +10,7 @@ download route) is the schema's and the app's job.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import shutil
 from dataclasses import dataclass
@@ -118,10 +119,31 @@ async def run_job(
             )
             file = Path(archive)
         await record_progress()
-        state, problem = JobState.DONE, None
     except (OSError, ValueError, ConnectionError) as failure:
         # Logged by the caller without personal data; the job says what went wrong.
-        state, problem, file, children = JobState.FAILED, str(failure), None, 0
+        return await _finish(store, job, JobState.FAILED, str(failure), None, 0)
+    except asyncio.CancelledError:
+        # The hub is shutting down: the job must not read as running for ever.
+        await asyncio.shield(
+            _finish(store, job, JobState.FAILED, "stopped: the hub shut down first", None, 0)
+        )
+        raise
+    except Exception as failure:
+        # The graph failing part-way, say: only the kind is told (an engine's message may
+        # quote a statement with a child's details).
+        problem = f"the return could not be finished ({type(failure).__name__}); try again"
+        return await _finish(store, job, JobState.FAILED, problem, None, 0)
+    return await _finish(store, job, JobState.DONE, None, file, children)
+
+
+async def _finish(
+    store: GraphStore,
+    job: dict[str, Any],
+    state: JobState,
+    problem: str | None,
+    file: Path | None,
+    children: int,
+) -> dict[str, Any]:
     rows = await store.write(
         statements.FINISH_RETURN_JOB,
         {
