@@ -862,6 +862,38 @@ _TABLE["ReturnJob"] = dict.fromkeys(
     INTERNAL,
 )
 
+# ---- what EHM and IES sent about a child, on the child (schema/early_help.py,
+# schema/school_records.py) ----
+# Internal only: DOMAIN.md entitles no partner to early help or to the education system's
+# records (a school sees its own pupils' social care status and PEP, not other schools'
+# rolls, attendance or SSRs; police and health see neither). What a family told early help
+# and why a school asked for help are case narrative.
+_TABLE["Child"].update(dict.fromkeys(("earlyHelpEpisodes", "education"), INTERNAL))
+_TABLE.update(
+    {
+        type_name: dict.fromkeys(fields.split(), INTERNAL)
+        for type_name, fields in {
+            "EarlyHelpEpisode": (
+                "recordId received startDate endDate leadProfessional closureOutcome"
+                " assessments teamsAroundTheFamily"
+            ),
+            "EarlyHelpAssessment": "recordId startDate completedDate outcome",
+            "TeamAroundTheFamily": "recordId startDate endDate leadProfessional members",
+            "EducationRecords": "pupilRecords attendance exclusions singleServiceRequests",
+            "PupilRecord": "recordId upn schoolUrn schoolName yearGroup startDate endDate",
+            "AttendancePeriod": (
+                "recordId schoolUrn startDate endDate sessionsPossible sessionsAttended"
+                " unauthorisedAbsences"
+            ),
+            "SchoolExclusion": "recordId schoolUrn category reason sessions startDate",
+            "SingleServiceRequest": "recordId schoolUrn status startDate finalisedDate",
+        }.items()
+    }
+)
+_TABLE["EarlyHelpEpisode"]["reason"] = NARRATIVE
+_TABLE["EarlyHelpAssessment"]["needs"] = NARRATIVE
+_TABLE["SingleServiceRequest"]["summary"] = NARRATIVE
+
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})
 

@@ -7,15 +7,19 @@ come out through the caller's row rules, so a child they may not see is never of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
 from connectors import ies
 from connectors.intake import sender_of
+from graph.cypher import linking as statements
+from resolvers.loaders import many_per_key
 from workflow import linking
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 
 if TYPE_CHECKING:
+    from strawberry.dataloader import DataLoader
+
     from graph import Row
     from resolvers.context import HubContext
     from workflow.outcomes import TransitionRefused
@@ -64,6 +68,22 @@ async def source_record(
 async def records_of_child(context: HubContext, child_id: str) -> list[Row]:
     """A child's early help and education records; none for a child the caller may not see."""
     return await linking.records_of_child(context.store, context.scope, child_id)
+
+
+def source_records_loader(context: HubContext) -> DataLoader[str, Any]:
+    """Per request: child id -> the child's EHM and IES records, latest first.
+
+    One statement for every child of the request; `RECORDS_OF` re-applies the row rule, so
+    the records of a child the caller may not see never leave the store.
+    """
+    load = many_per_key(
+        context.store,
+        statements.RECORDS_OF,
+        "childId",
+        value=lambda row: linking.record_row(row["record"]),
+        params=context.scope.params(),
+    )
+    return context.loader("source-records", load)
 
 
 async def candidates(

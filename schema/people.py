@@ -16,6 +16,7 @@ from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema.adoption_types import AdoptionPlan
 from schema.casework import CaseNote, Contact
+from schema.early_help import EarlyHelpEpisode, early_help_episodes
 from schema.education import PersonalEducationPlanStatus, personal_education_plan
 from schema.enums import Sex
 from schema.episodes import EpisodeType, open_episodes
@@ -27,6 +28,7 @@ from schema.journey_types import (
     latest_child_protection_plan,
 )
 from schema.livelink import LivelinkFile
+from schema.school_records import EducationRecords, education
 from schema.worklists import ChronologyEntry, chronology_entries
 
 
@@ -179,6 +181,15 @@ class Child:
     personal_education_plan: PersonalEducationPlanStatus | None = strawberry.field(
         resolver=personal_education_plan,
         description="The looked-after child's personal education plan (PEP)",
+    )
+    # ---- what EHM and IES sent about the child (connectors/ehm, connectors/ies) ----
+    early_help_episodes: list[EarlyHelpEpisode] = strawberry.field(
+        resolver=early_help_episodes,
+        description="Early help (EHM): episodes with their assessments and teams, latest first",
+    )
+    education: EducationRecords = strawberry.field(
+        resolver=education,
+        description="Education (IES): schools and year groups, attendance, exclusions, SSRs",
     )
 
     @property

@@ -1,0 +1,138 @@
+"""What the education system (IES) knows about a child, as it shows on the child's record:
+the schools they were on the roll of (with year group), attendance and exclusions where the
+school sent them, and Single Service Requests (SSR, the education side's referral)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import linking as linking_resolvers
+from resolvers.context import HubContext
+from schema.early_help import day
+
+PUPIL = "PUPIL"
+ATTENDANCE = "ATTENDANCE"
+EXCLUSION = "EXCLUSION"
+SSR = "SSR"
+
+
+@strawberry.type(description="The child on a school's roll, from admission to leaving (IES)")
+class PupilRecord:
+    record_id: str = strawberry.field(description="IES's own id of the pupil record")
+    upn: str | None = strawberry.field(description="The unique pupil number")
+    school_urn: str | None = strawberry.field(description="The school's DfE URN")
+    school_name: str | None
+    year_group: str | None = strawberry.field(description="As the school census codes it")
+    start_date: date = strawberry.field(description="Admission")
+    end_date: date | None = strawberry.field(description="Leaving, if the child has left")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PupilRecord:
+        details = row["details"]
+        return cls(
+            record_id=row["recordId"],
+            upn=details.get("upn") or row.get("upn"),
+            school_urn=details.get("schoolUrn"),
+            school_name=details.get("schoolName"),
+            year_group=details.get("yearGroup"),
+            start_date=row["startDate"],
+            end_date=row.get("endDate"),
+        )
+
+
+@strawberry.type(description="A child's attendance at school over a period, in sessions (IES)")
+class AttendancePeriod:
+    record_id: str
+    school_urn: str | None
+    start_date: date
+    end_date: date | None
+    sessions_possible: int | None
+    sessions_attended: int | None
+    unauthorised_absences: int | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AttendancePeriod:
+        details = row["details"]
+        return cls(
+            record_id=row["recordId"],
+            school_urn=details.get("schoolUrn"),
+            start_date=row["startDate"],
+            end_date=row.get("endDate"),
+            sessions_possible=details.get("sessionsPossible"),
+            sessions_attended=details.get("sessionsAttended"),
+            unauthorised_absences=details.get("unauthorisedAbsences"),
+        )
+
+
+@strawberry.type(description="A suspension or permanent exclusion from school (IES)")
+class SchoolExclusion:
+    record_id: str
+    school_urn: str | None
+    category: str | None = strawberry.field(description="SUSPENSION or PERMANENT_EXCLUSION")
+    reason: str | None = strawberry.field(description="The DfE exclusion reason code")
+    sessions: int | None
+    start_date: date
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> SchoolExclusion:
+        details = row["details"]
+        return cls(
+            record_id=row["recordId"],
+            school_urn=details.get("schoolUrn"),
+            category=details.get("category"),
+            reason=details.get("reason"),
+            sessions=details.get("sessions"),
+            start_date=row["startDate"],
+        )
+
+
+@strawberry.type(description="A Single Service Request: the education side's referral (IES)")
+class SingleServiceRequest:
+    record_id: str
+    school_urn: str | None
+    status: str | None = strawberry.field(description="SUBMITTED, FINALISED or WITHDRAWN")
+    start_date: date = strawberry.field(description="The day the request was made")
+    finalised_date: date | None
+    summary: str | None = strawberry.field(description="What the school asked for and why")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> SingleServiceRequest:
+        details = row["details"]
+        return cls(
+            record_id=row["recordId"],
+            school_urn=details.get("schoolUrn"),
+            status=details.get("status"),
+            start_date=row["startDate"],
+            finalised_date=day(details.get("finalisedDate")),
+            summary=details.get("summary"),
+        )
+
+
+@strawberry.type(description="The child's education records from IES, latest first")
+class EducationRecords:
+    pupil_records: list[PupilRecord]
+    attendance: list[AttendancePeriod]
+    exclusions: list[SchoolExclusion]
+    single_service_requests: list[SingleServiceRequest]
+
+
+def education_records_of(records: list[dict[str, Any]]) -> EducationRecords:
+    """The child's IES records by kind, in the order given (latest first)."""
+    return EducationRecords(
+        pupil_records=[PupilRecord.from_row(r) for r in records if r["kind"] == PUPIL],
+        attendance=[AttendancePeriod.from_row(r) for r in records if r["kind"] == ATTENDANCE],
+        exclusions=[SchoolExclusion.from_row(r) for r in records if r["kind"] == EXCLUSION],
+        single_service_requests=[
+            SingleServiceRequest.from_row(r) for r in records if r["kind"] == SSR
+        ],
+    )
+
+
+async def education(root: Any, info: Info[HubContext, None]) -> EducationRecords:
+    """Resolver of `Child.education`."""
+    records = await linking_resolvers.source_records_loader(info.context).load(str(root.id))
+    return education_records_of(records)
