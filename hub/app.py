@@ -297,6 +297,9 @@ def create_app(
             `outbox_enabled` in the settings by default.
     """
     private_var_dir(settings)
+    # A broken term dates file stops the start, naming the file and the rule, before the
+    # engine is opened.
+    school_days = school_calendar(settings.term_dates)
     verifier, signing_key = build_verifier(settings)
     opened: OpenGraph | None = None
     if store is None:
@@ -309,8 +312,7 @@ def create_app(
         form_store=form_store_from_settings(settings),
         local_authority=settings.local_authority_name,
         outbox_alert_after_seconds=settings.outbox_alert_after_seconds,
-        # A broken term dates file stops the start, naming the file and the rule.
-        school_calendar=school_calendar(settings.term_dates),
+        school_calendar=school_days,
         mash_team=settings.mash_team,
     )
     return_jobs = ReturnJobs(store, settings.var_dir / "returns", settings.la_number)

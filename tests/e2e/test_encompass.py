@@ -19,12 +19,16 @@ from auth.tokens import LocalSigningKey, TokenIssuer
 from connectors import ies
 from connectors.intake import ingest
 from graph import FalkorDBStore
-from hub.app import token_settings
+from graph.cypher.access import AccessScope
+from hub.app import create_app, token_settings
 from hub.settings import Settings
 from tests.connectors.intake.world import RUBY_NHS, add_child
 from tests.helpers import add_worker, bearer, graphql
 from workflow import identifiers
-from workflow.school_days import SCHOOL_TIME_ZONE, school_calendar
+from workflow.ids import now_ms
+from workflow.linking import unlink_record
+from workflow.outcomes import NotFound
+from workflow.school_days import SCHOOL_TIME_ZONE, TermDatesError, school_calendar
 
 pytestmark = pytest.mark.anyio
 
@@ -416,3 +420,20 @@ async def test_an_ies_pupil_is_on_the_roll_of_the_school_by_urn_with_dates(
         "MATCH (s:Agency {urn: '100001'}) RETURN s.id AS id, s.kind AS kind"
     )
     assert school == {"id": SCHOOL_A, "kind": "SCHOOL"}
+    # A wrongly linked pupil record, unlinked: the child is off the school's roll at once.
+    [record] = await store.read(
+        "MATCH (r:SourceRecord {key: 'IES:PUPIL:P-RUBY'}) RETURN r.id AS id"
+    )
+    scope = AccessScope(viewer="records-officer", team=None, view_all=True, now_ms=now_ms())
+    unlinked = await unlink_record(store, scope, record["id"], "another Ruby Newman")
+    assert not isinstance(unlinked, NotFound)
+    assert {p["id"] for p in (await graphql(client, school_a, PUPILS))["myPupils"]} == {"C-OMAR"}
+
+
+def test_a_broken_term_dates_file_stops_the_start_naming_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    broken = tmp_path / "terms.json"
+    broken.write_text('{"localAuthority": "999", "terms": []}', encoding="utf-8")
+    with pytest.raises(TermDatesError, match=r"terms\.json: terms: List should have at least 1"):
+        create_app(settings.model_copy(update={"term_dates": broken}), run_outbox=False)
