@@ -420,6 +420,14 @@ async def test_an_ies_pupil_is_on_the_roll_of_the_school_by_urn_with_dates(
         "MATCH (s:Agency {urn: '100001'}) RETURN s.id AS id, s.kind AS kind"
     )
     assert school == {"id": SCHOOL_A, "kind": "SCHOOL"}
+    # Her social worker sees the school she is on the roll of.
+    school_of = '{ child(id: "C-RUBY") { school { id name kind } } }'
+    sam = bearer(settings, "social-worker")
+    assert (await graphql(client, sam, school_of))["child"]["school"] == {
+        "id": SCHOOL_A,
+        "name": "School 100001",
+        "kind": "SCHOOL",
+    }
     # A wrongly linked pupil record, unlinked: the child is off the school's roll at once.
     [record] = await store.read(
         "MATCH (r:SourceRecord {key: 'IES:PUPIL:P-RUBY'}) RETURN r.id AS id"
@@ -428,6 +436,7 @@ async def test_an_ies_pupil_is_on_the_roll_of_the_school_by_urn_with_dates(
     unlinked = await unlink_record(store, scope, record["id"], "another Ruby Newman")
     assert not isinstance(unlinked, NotFound)
     assert {p["id"] for p in (await graphql(client, school_a, PUPILS))["myPupils"]} == {"C-OMAR"}
+    assert (await graphql(client, sam, school_of))["child"]["school"] is None
 
 
 def test_a_broken_term_dates_file_stops_the_start_naming_it(
