@@ -25,6 +25,9 @@ class Capability(enum.StrEnum):
     INGEST_RECORDS = "ingest_records"  # push EHM and IES records in (system clients)
     LINK_RECORDS = "link_records"  # decide which child an EHM or IES record is about
     RUN_RETURNS = "run_returns"  # make the DfE statutory returns (every child in them)
+    # Operation Encompass: police notify an incident; a school acknowledges its notice.
+    NOTIFY_DOMESTIC_ABUSE = "notify_domestic_abuse"
+    ACKNOWLEDGE_ENCOMPASS = "acknowledge_encompass"
 
 
 _C = Capability
@@ -46,9 +49,9 @@ ROLE_CAPABILITIES: Final[Mapping[str, frozenset[Capability]]] = MappingProxyType
         "system_administrator": frozenset({_C.ADMINISTER}),
         "system_client": frozenset({_C.INGEST_RECORDS}),
         # Partner roles read only through their audience's own dataset and schema.
-        "police_officer": frozenset(),
+        "police_officer": frozenset({_C.NOTIFY_DOMESTIC_ABUSE}),
         "health_practitioner": frozenset(),
-        "education_safeguarding_lead": frozenset(),
+        "education_safeguarding_lead": frozenset({_C.ACKNOWLEDGE_ENCOMPASS}),
     }
 )
 

@@ -712,16 +712,21 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "SuspectedDuplicateList": "pairs",
         }.items()
     },
-    # ---- expected outcomes (only ever returned by internal mutations) --------------
-    "NotFound": {"kind": INTERNAL, "id": INTERNAL},
+    # ---- expected outcomes ---------------------------------------------------------
+    # Police and schools reach these only through their own Operation Encompass mutations
+    # (a partner schema has no other mutation); they name no record a partner cannot see.
+    "NotFound": {"kind": POLICE_EDUCATION, "id": POLICE_EDUCATION},
     "TransitionRefused": {
         "currentState": INTERNAL,
         "allowedNextSteps": INTERNAL,
         "reason": INTERNAL,
     },
-    "NotAuthorised": {"reason": INTERNAL, "missingTrainingModules": INTERNAL},
-    "FieldProblem": {"field": INTERNAL, "rule": INTERNAL},
-    "InvalidInput": {"problems": INTERNAL},
+    "NotAuthorised": {
+        "reason": POLICE_EDUCATION,
+        "missingTrainingModules": POLICE_EDUCATION,
+    },
+    "FieldProblem": {"field": POLICE_EDUCATION, "rule": POLICE_EDUCATION},
+    "InvalidInput": {"problems": POLICE_EDUCATION},
 }
 
 # ---- the workforce and allocations (schema/workforce.py) -----------------------------
@@ -893,6 +898,65 @@ _TABLE.update(
 _TABLE["EarlyHelpEpisode"]["reason"] = NARRATIVE
 _TABLE["EarlyHelpAssessment"]["needs"] = NARRATIVE
 _TABLE["SingleServiceRequest"]["summary"] = NARRATIVE
+
+# ---- Operation Encompass (schema/encompass.py) ----------------------------------------
+# Police notify; a school reads and acknowledges its own notices; the MASH works the rest.
+_TABLE["Query"].update({"myEncompassNotices": EDUCATION_ONLY, "mashEncompassNotices": INTERNAL})
+_TABLE["Mutation"].update(
+    {
+        "notifyDomesticAbuseIncident": POLICE_ONLY,
+        "acknowledgeEncompassNotice": EDUCATION_ONLY,
+        "followUpEncompassNotice": INTERNAL,
+    }
+)
+_TABLE.update(
+    {
+        "IncidentNotified": dict.fromkeys(
+            ("forceReference", "occurredAt", "children"), POLICE_ONLY
+        ),
+        "IncidentChildResult": dict.fromkeys(("position", "outcome", "reason"), POLICE_ONLY),
+        # The statutory content only: that an incident happened, when, the child present
+        # or not; the school's own pupil named; nothing of the police's or the LA's record.
+        "EncompassNotice": dict.fromkeys(
+            (
+                "id",
+                "pupilGivenName",
+                "pupilFamilyName",
+                "pupilDateOfBirth",
+                "upn",
+                "incidentOccurredAt",
+                "childPresent",
+                "dueAt",
+                "schoolDaysToDue",
+                "overdue",
+                "schoolDaysOverdue",
+                "acknowledgedAt",
+                "acknowledgedBy",
+            ),
+            EDUCATION_ONLY,
+        ),
+        "MashEncompassNotice": dict.fromkeys(
+            (
+                "id",
+                "route",
+                "childId",
+                "childName",
+                "dateOfBirth",
+                "withheld",
+                "childPresent",
+                "incidentOccurredAt",
+                "dueAt",
+                "overdue",
+                "schoolDaysOverdue",
+                "schoolName",
+                "schoolPhone",
+            ),
+            INTERNAL,
+        ),
+        "MashEncompassNotices": {"notices": INTERNAL},
+        "EncompassFollowedUp": {"id": INTERNAL},
+    }
+)
 
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})

@@ -46,6 +46,7 @@ _PURPOSES: dict[Audience, tuple[Purpose, ...]] = {
             "STRATEGY_DISCUSSION", "Strategy discussion (Children Act 1989 s47)", SAFEGUARDING_BASIS
         ),
         Purpose("CHILD_PROTECTION_ENQUIRY", "Joint section 47 enquiry", SAFEGUARDING_BASIS),
+        Purpose("OPERATION_ENCOMPASS", "Domestic abuse incident notification", SAFEGUARDING_BASIS),
     ),
 }
 

@@ -50,6 +50,9 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     # Records taken in from EHM and IES, and the trail of how each was linked to a child.
     "SourceRecord",
     "LinkEvent",
+    # Operation Encompass (graph/cypher/encompass.py).
+    "DomesticAbuseIncident",
+    "EncompassNotice",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and
@@ -75,6 +78,10 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     # A child first met in an EHM or IES record carries the key of its name and birth
     # date: two batches racing to create one unknown child converge (connectors/intake.py).
     ("Child", "intakeKey"),
+    # A school is found by its DfE URN when IES names it; racing batches make one agency.
+    ("Agency", "urn"),
+    # A force notifies an incident once: a replayed report makes no second set of notices.
+    ("DomesticAbuseIncident", "key"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (
@@ -94,4 +101,6 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("SourceRecord", "nhsNumber"),
     ("SourceRecord", "upn"),
     ("SourceRecord", "linkState"),
+    # The MASH's list reads the open notices only.
+    ("EncompassNotice", "state"),
 )

@@ -50,6 +50,7 @@ from resolvers.returns import ReturnJobs, return_file
 from schema import RequestLimits, build_schemas
 from workflow.calendar import WorkingDayCalendar, default_calendar
 from workflow.outcomes import NotAuthorised, NotFound
+from workflow.school_days import SchoolCalendar, school_calendar
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -76,6 +77,9 @@ class Hub:
     outbox_alert_after_seconds: float = 3600.0
     # The statutory returns the performance role starts from GraphQL, run in the background.
     return_jobs: ReturnJobs | None = None
+    # Operation Encompass: school days from the term dates file, and who the MASH is.
+    school_calendar: SchoolCalendar | None = None
+    mash_team: str | None = None
 
 
 class _AudienceGraphQL(BoundedGraphQL):
@@ -94,6 +98,8 @@ class _AudienceGraphQL(BoundedGraphQL):
             calendar=self._hub.calendar,
             outbox_alert_after_seconds=self._hub.outbox_alert_after_seconds,
             return_jobs=self._hub.return_jobs,
+            school_calendar=self._hub.school_calendar,
+            mash_team=self._hub.mash_team,
         )
 
 
@@ -291,6 +297,9 @@ def create_app(
             `outbox_enabled` in the settings by default.
     """
     private_var_dir(settings)
+    # A broken term dates file stops the start, naming the file and the rule, before the
+    # engine is opened.
+    school_days = school_calendar(settings.term_dates)
     verifier, signing_key = build_verifier(settings)
     opened: OpenGraph | None = None
     if store is None:
@@ -303,6 +312,8 @@ def create_app(
         form_store=form_store_from_settings(settings),
         local_authority=settings.local_authority_name,
         outbox_alert_after_seconds=settings.outbox_alert_after_seconds,
+        school_calendar=school_days,
+        mash_team=settings.mash_team,
     )
     return_jobs = ReturnJobs(store, settings.var_dir / "returns", settings.la_number)
     hub.return_jobs = return_jobs

@@ -153,6 +153,18 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="warn records officers when an item is undelivered this long"
     )
     local_authority_name: str = "Hertfordshire County Council"
+    term_dates: Path | None = Field(
+        None,
+        description="Operation Encompass: the JSON file of the authority's term dates and"
+        " INSET days (unset: every working day is a school day)",
+    )
+    mash_team: str = Field(
+        "team-front-door",
+        min_length=1,
+        max_length=100,
+        description="the team id of the MASH (front door), who see Encompass notices no"
+        " school has acknowledged in time",
+    )
     la_number: str | None = Field(
         None,
         pattern=r"^[0-9]{3}$",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from graph.cypher.access import AccessScope
     from resolvers.returns import ReturnJobs
     from workflow.calendar import WorkingDayCalendar
+    from workflow.school_days import SchoolCalendar
 
 
 @dataclass
@@ -33,6 +34,9 @@ class HubContext:
     outbox_alert_after_seconds: float = 3600.0
     # The statutory return jobs the app runs in the background (resolvers/returns.py).
     return_jobs: ReturnJobs | None = None
+    # Operation Encompass: the authority's school days, and the MASH team's id.
+    school_calendar: SchoolCalendar | None = None
+    mash_team: str | None = None
     scope: AccessScope = field(init=False)
     loaders: Loaders = field(init=False)
     _area_loaders: dict[str, DataLoader[str, Any]] = field(init=False, default_factory=dict)

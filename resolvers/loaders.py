@@ -99,7 +99,13 @@ class Loaders:
             one_per_key(store, children.ALLOCATED_WORKERS_OF, "childId", value=_column("worker"))
         )
         self.school = DataLoader(
-            one_per_key(store, children.SCHOOLS_OF, "childId", value=_column("school"))
+            one_per_key(
+                store,
+                children.SCHOOLS_OF,
+                "childId",
+                value=_column("school"),
+                params={"now": scope.now_ms},
+            )
         )
         self.involvements = DataLoader(many_per_key(store, children.INVOLVEMENTS_OF, "childId"))
         self.contacts = DataLoader(many_per_key(store, contacts.CONTACTS_OF, "childId"))

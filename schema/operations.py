@@ -11,6 +11,7 @@ import strawberry
 
 from schema.access import AccessMutations, AccessQueries
 from schema.adoption import AdoptionMutations, AdoptionQueries
+from schema.encompass import EncompassMutations, EncompassQueries
 from schema.facts import FactMutations, FactQueries
 from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
@@ -35,6 +36,7 @@ class Query(
     FactQueries,
     LinkingQueries,
     ReturnQueries,
+    EncompassQueries,
 ):
     pass
 
@@ -52,5 +54,6 @@ class Mutation(
     FactMutations,
     LinkingMutations,
     ReturnMutations,
+    EncompassMutations,
 ):
     pass

@@ -10,8 +10,8 @@ notice) can forget a case:
 - internal staff: a legitimate relationship (allocated worker, their team, their line
   management up to four levels) or a role that reads every record;
 - police: the child is in an open multi-agency enquiry the caller's force is party to;
-- education: the child attends the caller's school and is in need, on a plan or looked
-  after now;
+- education: the child is on the caller's school's roll now (`on_roll`) and is in need,
+  on a plan or looked after now;
 - health (CP-IS): the child the caller identified by NHS number.
 
 Restricted records (adoption, sealed, staff, high profile) are omitted for everyone,
@@ -71,6 +71,32 @@ def _open_care(person: str) -> str:
     )
 
 
+def grant_held(person: str) -> str:
+    """A boolean expression: an internal viewer holds an unexpired grant to `person`."""
+    return (
+        f"$audience = 'internal' AND any(expiry IN [({person})<-[:GRANTS_ACCESS_TO]-"
+        f"(accessGrant:Grant {{workerId: $viewer}}) | accessGrant.expiresAt] WHERE expiry > $now)"
+    )
+
+
+def on_roll(person: str) -> str:
+    """A boolean expression: `person` is on the roll of the caller's school ($agency) now.
+
+    Either the authority's own record says the child attends (`ATTENDS`), or an IES pupil
+    record linked to the child puts them on the school's roll (`ON_ROLL_AT`, from the day of
+    admission to the day of leaving, as epoch ms so no date is compared here). The pupil
+    record's link is what ties it to the child: unlinking a wrongly linked record takes
+    the child off that school's roll at once.
+    """
+    p = person
+    return (
+        f"(size([({p})-[:ATTENDS]->(school:Agency {{id: $agency}}) | 1]) > 0"
+        f" OR size([({p})<-[:LINKED_TO]-(pupilRecord:SourceRecord)-[roll:ON_ROLL_AT]->"
+        f"(rollSchool:Agency {{id: $agency}}) WHERE roll.fromMs <= $now"
+        f" AND (roll.untilMs IS NULL OR roll.untilMs > $now) | 1]) > 0)"
+    )
+
+
 def child_visible(person: str) -> str:
     """A boolean expression: whether the viewer may be shown `person`.
 
@@ -81,10 +107,7 @@ def child_visible(person: str) -> str:
     `only_visible`. The `CASE` evaluates only the caller's audience's branch.
     """
     p = person
-    granted = (
-        f"$audience = 'internal' AND any(expiry IN [({p})<-[:GRANTS_ACCESS_TO]-(accessGrant:Grant"
-        f" {{workerId: $viewer}}) | accessGrant.expiresAt] WHERE expiry > $now)"
-    )
+    granted = grant_held(p)
     internal = (
         f"$viewAll"
         f" OR size([({p})-[:ALLOCATED_TO]->(allocated:Worker {{id: $viewer}}) | 1]) > 0"
@@ -96,10 +119,7 @@ def child_visible(person: str) -> str:
         f"size([({p})<-[:CONCERNS]-(enquiry:MultiAgencyEnquiry {{status: 'OPEN'}})"
         f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
     )
-    education = (
-        f"size([({p})-[:ATTENDS]->(school:Agency {{id: $agency}}) | 1]) > 0"
-        f" AND {_open_case(p)} + {_open_care(p)} > 0"
-    )
+    education = f"{on_roll(p)} AND {_open_case(p)} + {_open_care(p)} > 0"
     health = f"$identifiedBy IS NOT NULL AND {p}.nhsNumber = $identifiedBy"
     return (
         f"CASE WHEN NOT {p}:Child THEN true"

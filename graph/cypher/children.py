@@ -99,10 +99,18 @@ OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
 RETURN childId, w {.id, .name, .role, .email, .phone, team: t.name} AS worker
 """
 
+# The school a child is on the roll of now: an IES pupil record's (by URN, between
+# admission and leaving) before the authority's own `ATTENDS`.
 SCHOOLS_OF = """
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})-[:ATTENDS]->(s:Agency)
-RETURN childId, s {.id, .name, .kind, .phone} AS school
+MATCH (c:Child {id: childId})
+WITH childId,
+     [(c)<-[:LINKED_TO]-(:SourceRecord)-[roll:ON_ROLL_AT]->(onRoll:Agency)
+      WHERE roll.fromMs <= $now AND (roll.untilMs IS NULL OR roll.untilMs > $now)
+      | onRoll {.id, .name, .kind, .phone}]
+   + [(c)-[:ATTENDS]->(attended:Agency) | attended {.id, .name, .kind, .phone}] AS schools
+WHERE size(schools) > 0
+RETURN childId, head(schools) AS school
 """
 
 INVOLVEMENTS_OF = """

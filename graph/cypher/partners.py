@@ -38,8 +38,14 @@ ORDER BY c.familyName, c.givenName, c.id
 # Education: the school's own pupils who are children in need, on a plan or looked
 # after now. A pupil with no open episode is not the school's business: listing them
 # would tell the school that children's services once had a record about the child.
+# Pupils come from the authority's own record (ATTENDS) and from IES pupil records on
+# the school's roll; the row rule checks the dates of the roll.
 EDUCATION_PUPILS = f"""
-MATCH (school:Agency {{id: $agency}})<-[:ATTENDS]-(c:Child)
+MATCH (school:Agency {{id: $agency}})
+WITH [(school)<-[:ATTENDS]-(attending:Child) | attending]
+   + [(school)<-[:ON_ROLL_AT]-(:SourceRecord)-[:LINKED_TO]->(enrolled:Child) | enrolled] AS pupils
+UNWIND pupils AS c
+WITH DISTINCT c
 {only_visible("c")}
 RETURN c.id AS id, {_CHILD} AS child
 ORDER BY c.familyName, c.givenName, c.id

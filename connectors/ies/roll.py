@@ -1,0 +1,53 @@
+"""A pupil record puts its child on a school's roll: by the school's URN, with dates.
+
+The roll hangs from the pupil record (`ON_ROLL_AT`), not from the child: whichever child
+the record is linked to (now or after a person links it) is on the roll, and unlinking
+a wrongly linked record takes that child off it. The education audience's "own pupils"
+(graph/cypher/access.py `on_roll`) and Operation Encompass's school on an incident date
+(graph/cypher/encompass.py) both read it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from connectors.ies.records import Pupil
+from graph import ConstraintViolation
+from graph.cypher import encompass as statements
+from workflow.school_days import SCHOOL_TIME_ZONE
+
+if TYPE_CHECKING:
+    from connectors.intake import IncomingRecord, RecordResult
+    from graph import GraphStore
+
+
+def school_agency_id(urn: str) -> str:
+    """The agency id of a school the hub first met in an IES record (its token's `agency`)."""
+    return f"school-urn-{urn}"
+
+
+def _day_starts_ms(day: date) -> int:
+    return int(datetime.combine(day, time(0), tzinfo=SCHOOL_TIME_ZONE).timestamp() * 1000)
+
+
+async def place_on_roll(store: GraphStore, record: IncomingRecord, result: RecordResult) -> None:
+    """Put a pupil record on its school's roll (idempotent: a replay sets the same)."""
+    row = record.row
+    if not isinstance(row, Pupil):
+        return
+    params = {
+        "key": record.key,
+        "version": row.version,
+        "urn": row.school_urn,
+        "schoolId": school_agency_id(row.school_urn),
+        "schoolName": row.school_name,
+        # On roll from the start of the day of admission to the end of the day of leaving.
+        "fromMs": _day_starts_ms(row.start_date),
+        "untilMs": _day_starts_ms(row.end_date + timedelta(days=1)) if row.end_date else None,
+    }
+    try:
+        await store.write(statements.PLACE_ON_ROLL, params)
+    except ConstraintViolation:
+        # Another batch made the school first: the second try finds it.
+        await store.write(statements.PLACE_ON_ROLL, params)

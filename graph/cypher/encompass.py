@@ -1,0 +1,155 @@
+"""Operation Encompass: police incident reports, the schools' notices and the MASH's list.
+
+A `DomesticAbuseIncident` is keyed by the force and its own reference (a replay is
+refused by the constraint, so it makes no second set of notices). Each `EncompassNotice`
+is `ABOUT` one child and, when it goes to a school, `FOR_SCHOOL` that school's agency;
+a notice police could not match to a child carries what police sent instead. `state` is
+OPEN until the school acknowledges (ACKNOWLEDGED) or the MASH records what it did
+(FOLLOWED_UP); `mashFrom` (epoch ms) is when the MASH starts to see an open notice: at
+once for a child with no school, a restricted record or no match, at the due time for a
+school's notice.
+"""
+
+from __future__ import annotations
+
+from graph.cypher.access import grant_held
+
+# The child's school on the incident date: the authority's own record (`ATTENDS`, dated
+# when known) or a linked IES pupil record whose admission and leaving dates span it.
+SCHOOLS_ON_ROLL = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})
+RETURN c.id AS childId, coalesce(c.restricted, false) AS restricted,
+       [(c)-[attends:ATTENDS]->(attended:Agency)
+        WHERE (attends.from IS NULL OR attends.from <= date($on))
+          AND (attends.until IS NULL OR attends.until >= date($on)) | attended.id]
+     + [(c)<-[:LINKED_TO]-(pupil:SourceRecord)-[:ON_ROLL_AT]->(onRoll:Agency)
+        WHERE pupil.kind = 'PUPIL' AND pupil.startDate <= date($on)
+          AND (pupil.endDate IS NULL OR pupil.endDate >= date($on)) | onRoll.id] AS schools
+"""
+
+_NOTICE_FIELDS = (
+    ".id, .state, .route, .present, .occurredAt, .dueAt, .dueOn, .schoolDaysToDue, .sentAt,"
+    " .acknowledgedAt, .acknowledgedByName, .followedUpAt, .followedUpBy, .followUp"
+)
+
+# One write: the incident, a notice per child (and school), a notice per unmatched child
+# for the MASH, and a work notice to each matched child's allocated worker.
+RECORD_INCIDENT = """
+CREATE (i:DomesticAbuseIncident {id: $incident.id, key: $incident.key,
+        forceReference: $incident.forceReference, occurredAt: $incident.occurredAt,
+        occurredOn: date($incident.occurredOn), force: $incident.force,
+        reportedBy: $incident.reportedBy, reportedByName: $incident.reportedByName,
+        recordedAt: $now})
+FOREACH (u IN $unmatched |
+    CREATE (n:EncompassNotice {id: u.id, state: 'OPEN', route: 'NOT_MATCHED',
+            present: u.present, occurredAt: $incident.occurredAt, dueAt: $dueAt,
+            dueOn: date($dueOn), schoolDaysToDue: $schoolDaysToDue, sentAt: $now,
+            mashFrom: u.mashFrom, givenName: u.givenName, familyName: u.familyName,
+            nhsNumber: u.nhsNumber, upn: u.upn})
+    FOREACH (born IN CASE WHEN u.dateOfBirth IS NULL THEN [] ELSE [u.dateOfBirth] END |
+        SET n.dateOfBirth = date(born))
+    CREATE (n)-[:FROM_INCIDENT]->(i))
+WITH i
+UNWIND $notices AS row
+MATCH (c:Child {id: row.childId})
+OPTIONAL MATCH (school:Agency {id: row.schoolId})
+WITH i, row, c, school,
+     row.route = 'SCHOOL' AND school IS NULL AS schoolGone
+CREATE (n:EncompassNotice {id: row.id, state: 'OPEN',
+        route: CASE WHEN schoolGone THEN 'NO_SCHOOL' ELSE row.route END,
+        present: row.present, occurredAt: $incident.occurredAt, dueAt: $dueAt,
+        dueOn: date($dueOn), schoolDaysToDue: $schoolDaysToDue, sentAt: $now,
+        mashFrom: CASE WHEN schoolGone THEN $now ELSE row.mashFrom END})
+CREATE (n)-[:ABOUT]->(c)
+CREATE (n)-[:FROM_INCIDENT]->(i)
+FOREACH (to IN CASE WHEN school IS NULL THEN [] ELSE [school] END |
+    CREATE (n)-[:FOR_SCHOOL]->(to))
+WITH c, row, [(c)-[:ALLOCATED_TO]->(allocated:Worker) | allocated] AS workers
+FOREACH (worker IN CASE WHEN row.tellWorker THEN workers ELSE [] END |
+    CREATE (w:Notice {id: row.id + ':' + worker.id, kind: 'DOMESTIC_ABUSE_INCIDENT',
+            at: $now, audience: 'police', agency: $incident.force,
+            subjectName: $incident.reportedByName, acknowledged: false})
+    CREATE (w)-[:FOR_WORKER]->(worker)
+    CREATE (w)-[:ABOUT]->(c))
+RETURN count(row) AS notices
+"""
+
+# A school reads only notices addressed to it, from the school's own node: another
+# school's notice is never matched, so it is absent rather than refused. A record
+# restricted after the notice was sent is withdrawn from the school with it.
+_SCHOOL_NOTICES = f"""
+MATCH (school:Agency {{id: $agency}})<-[:FOR_SCHOOL]-(n:EncompassNotice)-[:ABOUT]->(c:Child)
+WHERE NOT coalesce(c.restricted, false)
+RETURN n {{{_NOTICE_FIELDS}}} AS notice,
+       c {{.id, .givenName, .familyName, .dateOfBirth, .upn}} AS pupil
+"""
+
+SCHOOL_NOTICES = _SCHOOL_NOTICES + "ORDER BY n.occurredAt DESC, n.id\nLIMIT $limit\n"
+
+SCHOOL_NOTICE = _SCHOOL_NOTICES.replace(
+    "(n:EncompassNotice)", "(n:EncompassNotice {id: $noticeId})"
+)
+
+# Guarded by the state: of two racing acknowledgements the first stands.
+ACKNOWLEDGE = f"""
+MATCH (school:Agency {{id: $agency}})<-[:FOR_SCHOOL]-(n:EncompassNotice {{id: $noticeId}})
+      -[:ABOUT]->(c:Child)
+WHERE n.state = 'OPEN' AND NOT coalesce(c.restricted, false)
+SET n.state = 'ACKNOWLEDGED', n.acknowledgedAt = $readAt, n.acknowledgedBy = $by,
+    n.acknowledgedByName = $byName, n.acknowledgementRecordedAt = $now
+RETURN n {{{_NOTICE_FIELDS}}} AS notice,
+       c {{.id, .givenName, .familyName, .dateOfBirth, .upn}} AS pupil
+"""
+
+# The MASH's list: open notices it should see by now. A restricted child is named only to
+# a worker holding a grant to the record; the others see that a restricted record's
+# notice is waiting, and whose grant holders to ask.
+_MASH_NAMED = (
+    "CASE WHEN c IS NULL THEN false WHEN NOT coalesce(c.restricted, false) THEN true"
+    f" ELSE {grant_held('c')} END"
+)
+
+MASH_NOTICES = f"""
+MATCH (n:EncompassNotice {{state: 'OPEN'}})
+WHERE n.mashFrom <= $now
+OPTIONAL MATCH (n)-[:ABOUT]->(c:Child)
+OPTIONAL MATCH (n)-[:FOR_SCHOOL]->(school:Agency)
+WITH n, c, school, {_MASH_NAMED} AS named
+RETURN n {{{_NOTICE_FIELDS}}} AS notice,
+       CASE WHEN named THEN c.id ELSE null END AS childId,
+       CASE WHEN named THEN c.givenName + ' ' + c.familyName
+            WHEN c IS NULL THEN coalesce(n.givenName, '') + ' ' + coalesce(n.familyName, '')
+            ELSE null END AS childName,
+       CASE WHEN c IS NULL THEN n.dateOfBirth WHEN named THEN c.dateOfBirth
+            ELSE null END AS dateOfBirth,
+       c IS NOT NULL AND NOT named AS withheld,
+       school.name AS schoolName, school.phone AS schoolPhone
+ORDER BY n.mashFrom, n.id
+LIMIT $limit
+"""
+
+# The MASH records what it did about an open notice it can see (it is then off the list).
+FOLLOW_UP = """
+MATCH (n:EncompassNotice {id: $noticeId})
+WHERE n.state = 'OPEN' AND n.mashFrom <= $now
+SET n.state = 'FOLLOWED_UP', n.followedUpAt = $now, n.followedUpBy = $by,
+    n.followedUpByName = $byName, n.followUp = $followUp
+RETURN n.id AS id
+"""
+
+# An IES pupil record puts the child it is linked to on the school's roll, from
+# admission to leaving. The school is found by its URN (made, as a SCHOOL agency, the
+# first time a pupil record names it). Guarded by the record's version: a stale or
+# replayed record leaves the roll as the newest version set it.
+PLACE_ON_ROLL = """
+MATCH (r:SourceRecord {key: $key})
+WHERE r.version = $version AND r.kind = 'PUPIL'
+OPTIONAL MATCH (r)-[old:ON_ROLL_AT]->(:Agency)
+DELETE old
+WITH DISTINCT r
+MERGE (s:Agency {urn: $urn})
+ON CREATE SET s.id = $schoolId, s.kind = 'SCHOOL', s.name = $schoolName
+CREATE (r)-[:ON_ROLL_AT {fromMs: $fromMs, untilMs: $untilMs}]->(s)
+RETURN s.id AS schoolId
+"""
