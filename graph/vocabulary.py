@@ -50,6 +50,8 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     # Records taken in from EHM and IES, and the trail of how each was linked to a child.
     "SourceRecord",
     "LinkEvent",
+    # The store's one shape node: the version its migrations reached (graph/migrations.py).
+    "GraphShape",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and
@@ -94,4 +96,7 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("SourceRecord", "nhsNumber"),
     ("SourceRecord", "upn"),
     ("SourceRecord", "linkState"),
+    # `lcs-hub import` finds each relationship's ends by their number in the file; the
+    # label exists only while an import runs (graph/cypher/backup.py).
+    ("ImportedNode", "importRef"),
 )

@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -124,6 +125,67 @@ class EmbeddedContentStore:
 
     async def aclose(self) -> None:
         """Nothing to release: every operation opens and closes its own files."""
+
+    # -- backup (`lcs-hub export`/`import`; blocking, run from the command line) ---
+
+    def blob_checksums(self) -> Iterator[str]:
+        """The checksum of every blob held, in a stable order."""
+        blobs = self._root / "blobs" / "sha256"
+        for path in sorted(blobs.glob("*/*/*")) if blobs.is_dir() else ():
+            if not path.name.startswith("."):
+                yield path.name
+
+    def read_blob(self, checksum: str) -> bytes:
+        """A blob's bytes, verified against its checksum."""
+        content = self._blob_path(_checksum(checksum)).read_bytes()
+        if sha256_hex(content) != checksum:
+            raise ContentIntegrityError(f"blob {checksum} does not match its checksum")
+        return content
+
+    def restore_blob(self, content: bytes, checksum: str) -> None:
+        """Keep `content` under `checksum` (refused unless the bytes have that checksum)."""
+        if sha256_hex(content) != _checksum(checksum):
+            raise ContentIntegrityError(f"bytes given for blob {checksum} do not match it")
+        self._write_blob(content, checksum)
+
+    def record_paths(self) -> Iterator[str]:
+        """Every file, folder, hold and document record, as a path under the root."""
+        children = self._root / "children"
+        for path in sorted(children.rglob("*.json")) if children.is_dir() else ():
+            if not path.name.startswith("."):
+                yield path.relative_to(self._root).as_posix()
+
+    def read_record(self, relative: str) -> dict[str, Any]:
+        """One record by its path under the root."""
+        return _read_json(self._record_path(relative))
+
+    def restore_record(self, relative: str, record: dict[str, Any]) -> None:
+        """Write one record at its path under the root (a crafted path is refused)."""
+        path = self._record_path(relative)
+        _make_dirs(path.parent)
+        _atomic_write_json(path, record)
+
+    def empty(self) -> None:
+        """Delete every blob and record (an import that failed into an empty store)."""
+        for tree in ("blobs", "children"):
+            shutil.rmtree(self._root / tree, ignore_errors=True)
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no blob and no child's file."""
+        return next(self.blob_checksums(), None) is None and next(self.record_paths(), None) is None
+
+    def _record_path(self, relative: str) -> Path:
+        # children/<child>/<name>.json or children/<child>/<folder>/<document>.json, each
+        # part as `_component` writes it, so a path from a file cannot leave the tree.
+        parts = relative.split("/")
+        if not (
+            len(parts) in (3, 4)
+            and parts[0] == "children"
+            and parts[-1].endswith(".json")
+            and all(_is_canonical_component(part) for part in parts[1:])
+        ):
+            raise ContentStoreRejected(f"{relative!r} is not a record path of this store")
+        return self._root.joinpath(*parts)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -343,6 +405,12 @@ class EmbeddedContentStore:
             return
         del holds[hold_key]
         _atomic_write_json(self._holds_path(child_id), {"holds": holds})
+
+
+def _checksum(value: str) -> str:
+    if len(value) != 64 or any(character not in "0123456789abcdef" for character in value):
+        raise ContentStoreRejected(f"{value!r} is not a SHA-256 checksum")
+    return value
 
 
 def _component(value: str, what: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio.to_thread
@@ -59,6 +60,17 @@ class FormStore:
     async def discard(self, checksums: list[str]) -> int:
         """Delete the blobs of disposed records; return how many were there."""
         return await anyio.to_thread.run_sync(lambda: self._discard(checksums))
+
+    def checksums(self) -> Iterator[str]:
+        """The checksum of every blob held, in a stable order (blocking; for backups)."""
+        blobs = self._root / "sha256"
+        for path in sorted(blobs.glob("*/*/*")) if blobs.is_dir() else ():
+            if _SHA256_HEX.fullmatch(path.name):
+                yield path.name
+
+    def read_blob(self, checksum: str) -> bytes:
+        """The bytes under `checksum`, verified (blocking; for backups)."""
+        return self._get(checksum)
 
     def _path(self, checksum: str) -> Path:
         # Checked so a crafted checksum can never name a path outside the store.
