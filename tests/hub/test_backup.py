@@ -32,6 +32,7 @@ from hub.app import form_store_from_settings
 from hub.backup import ContentStores, export_hub, import_hub
 from hub.backup_format import ExportFileRefused
 from hub.settings import Settings
+from tests.canonical import canonical_graph
 from tests.graph.conftest import standalone_server  # noqa: F401  (the engine tests' server)
 from tests.helpers import bearer, graphql
 from workflow.ids import now_ms
@@ -47,55 +48,6 @@ mutation ($child: ID!, $source: ID) {
 """
 CPIS = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber } }"
 CHILD = "query ($id: ID!) { child(id: $id) { givenName contacts { status } } }"
-
-ALL_NODES = "MATCH (n) RETURN id(n) AS ref, labels(n) AS labels, properties(n) AS properties"
-ALL_RELATIONSHIPS = (
-    "MATCH (a)-[r]->(b) RETURN id(a) AS start, type(r) AS type, id(b) AS end,"
-    " properties(r) AS properties"
-)
-
-
-def _typed(value: Any) -> Any:
-    # bool before int: True == 1 in Python, and the dump must tell them apart.
-    if isinstance(value, bool):
-        return ["bool", value]
-    if isinstance(value, int):
-        return ["int", value]
-    if isinstance(value, float):
-        return ["float", repr(value)]
-    if isinstance(value, str):
-        return ["str", value]
-    if isinstance(value, date):
-        return ["date", value.isoformat()]
-    if isinstance(value, list):
-        return ["list", [_typed(item) for item in value]]
-    raise AssertionError(f"unexpected value {value!r}")
-
-
-def _canonical(labels: list[str], properties: dict[str, Any]) -> str:
-    typed = {key: _typed(value) for key, value in properties.items()}
-    return json.dumps([labels, typed], sort_keys=True, ensure_ascii=False)
-
-
-async def canonical_graph(store: FalkorDBStore) -> tuple[Counter[str], Counter[str]]:
-    """Every node and relationship as text, independent of the engine's node numbers."""
-    nodes = {
-        row["ref"]: _canonical(row["labels"], row["properties"])
-        for row in await store.read(ALL_NODES)
-    }
-    relationships = Counter(
-        json.dumps(
-            [
-                nodes[row["start"]],
-                row["type"],
-                nodes[row["end"]],
-                _canonical([], row["properties"]),
-            ],
-            ensure_ascii=False,
-        )
-        for row in await store.read(ALL_RELATIONSHIPS)
-    )
-    return Counter(nodes.values()), relationships
 
 
 def canonical_documents(content: ContentStores) -> dict[str, Any]:
