@@ -34,7 +34,7 @@ from hub.backup_format import ExportFileRefused
 from hub.settings import Settings
 from tests.canonical import canonical_graph
 from tests.graph.conftest import standalone_server  # noqa: F401  (the engine tests' server)
-from tests.helpers import bearer, graphql
+from tests.helpers import bearer, graphql, run_lcs_hub
 from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
@@ -270,3 +270,50 @@ async def _assert_untouched_content(content: ContentStores) -> None:
     assert content.livelink is not None
     assert content.livelink.is_empty()
     assert next(content.forms.checksums(), None) is None
+
+
+async def test_the_commands_move_a_store_and_refuse_a_newer_file(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # A store from before shape versions: the import migrates it once it is loaded.
+    await store.write(
+        "CREATE (c:Person:Child {id: 'c1', givenName: 'Zoë', dateOfBirth: date('2019-05-04')})"
+        " CREATE (n:CaseNote {id: 'n1', text: 'seen alone'})-[:ABOUT]->(c)"
+    )
+    exported = tmp_path / "hub.jsonl"
+    done = run_lcs_hub(
+        engine.data_dir, store.graph_name, tmp_path / "var", "export", "--out", str(exported)
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"exported 2 nodes, 1 relationships, 0 documents, 0 Livelink records to {exported}" in (
+        done.stdout
+    )
+    assert json.loads(exported.read_text().splitlines()[0])["graphShapeVersion"] == 0
+
+    target = f"{store.graph_name}-moved"
+    done = run_lcs_hub(engine.data_dir, target, tmp_path / "moved", "import", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 nodes, 1 relationships" in done.stdout
+    assert engine.socket_path is not None
+    moved = FalkorDBStore(engine.socket_path, target)
+    try:
+        nodes, relationships = await canonical_graph(moved)
+        assert await moved.read(
+            "MATCH (n:CaseNote) RETURN n.lineageId AS lineage, n.current AS current"
+        ) == [{"lineage": "n1", "current": True}]
+        assert sum(nodes.values()) == 3  # and the shape node the migration stamped
+        assert len(relationships) == 1
+        again = run_lcs_hub(engine.data_dir, target, tmp_path / "moved", "import", str(exported))
+        assert again.returncode == 1
+        assert "the target graph is not empty" in again.stderr
+    finally:
+        await moved.drop()
+        await moved.close()
+
+    newer = tmp_path / "newer.jsonl"
+    _rewrite_header(exported, newer, formatVersion=99)
+    refused = run_lcs_hub(engine.data_dir, f"{target}-2", tmp_path / "v2", "import", str(newer))
+    assert refused.returncode == 1
+    assert "export format version 99, newer than this lcs-hub reads (format version 1)" in (
+        refused.stderr
+    )
