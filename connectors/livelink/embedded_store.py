@@ -46,7 +46,7 @@ from connectors.livelink.content_store import (
 )
 from connectors.livelink.file_plan import FILE_PLAN, FolderSpec
 
-__all__ = ["DEFAULT_CONTENT_ROOT", "EmbeddedContentStore"]
+__all__ = ["DEFAULT_CONTENT_ROOT", "EmbeddedContentStore", "blob_paths"]
 
 DEFAULT_CONTENT_ROOT = Path("var/content")
 
@@ -130,10 +130,8 @@ class EmbeddedContentStore:
 
     def blob_checksums(self) -> Iterator[str]:
         """The checksum of every blob held, in a stable order."""
-        blobs = self._root / "blobs" / "sha256"
-        for path in sorted(blobs.glob("*/*/*")) if blobs.is_dir() else ():
-            if not path.name.startswith("."):
-                yield path.name
+        for path in blob_paths(self._root / "blobs" / "sha256"):
+            yield path.name
 
     def read_blob(self, checksum: str) -> bytes:
         """A blob's bytes, verified against its checksum."""
@@ -150,10 +148,12 @@ class EmbeddedContentStore:
 
     def record_paths(self) -> Iterator[str]:
         """Every file, folder, hold and document record, as a path under the root."""
-        children = self._root / "children"
-        for path in sorted(children.rglob("*.json")) if children.is_dir() else ():
-            if not path.name.startswith("."):
-                yield path.relative_to(self._root).as_posix()
+        # One child's directory in memory at a time.
+        for child in _entries(self._root / "children"):
+            for entry in _entries(child):
+                for path in _entries(entry) if entry.is_dir() else [entry]:
+                    if path.suffix == ".json":
+                        yield path.relative_to(self._root).as_posix()
 
     def read_record(self, relative: str) -> dict[str, Any]:
         """One record by its path under the root."""
@@ -407,8 +407,30 @@ class EmbeddedContentStore:
         _atomic_write_json(self._holds_path(child_id), {"holds": holds})
 
 
+def blob_paths(root: Path) -> Iterator[Path]:
+    """The blobs under a `sha256/ab/cd/abcd...` tree, in order, one directory in memory at
+    a time (a county's documents are millions of files)."""
+
+    for first in _entries(root):
+        for second in _entries(first):
+            for path in _entries(second):
+                if _is_checksum(path.name):
+                    yield path
+
+
+def _entries(directory: Path) -> list[Path]:
+    # Temporary files (`.name.uuid.tmp`) and the marker and lock start with a dot.
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.iterdir() if not path.name.startswith("."))
+
+
+def _is_checksum(value: str) -> bool:
+    return len(value) == 64 and all(character in "0123456789abcdef" for character in value)
+
+
 def _checksum(value: str) -> str:
-    if len(value) != 64 or any(character not in "0123456789abcdef" for character in value):
+    if not _is_checksum(value):
         raise ContentStoreRejected(f"{value!r} is not a SHA-256 checksum")
     return value
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import anyio.to_thread
 
 from connectors.livelink.content_store import ContentIntegrityError, sha256_hex
-from connectors.livelink.embedded_store import _atomic_write, _make_dirs
+from connectors.livelink.embedded_store import _atomic_write, _make_dirs, blob_paths
 
 __all__ = ["FormBytesMissing", "FormStore"]
 
@@ -63,10 +63,8 @@ class FormStore:
 
     def checksums(self) -> Iterator[str]:
         """The checksum of every blob held, in a stable order (blocking; for backups)."""
-        blobs = self._root / "sha256"
-        for path in sorted(blobs.glob("*/*/*")) if blobs.is_dir() else ():
-            if _SHA256_HEX.fullmatch(path.name):
-                yield path.name
+        for path in blob_paths(self._root / "sha256"):
+            yield path.name
 
     def read_blob(self, checksum: str) -> bytes:
         """The bytes under `checksum`, verified (blocking; for backups)."""
