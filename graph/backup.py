@@ -15,8 +15,23 @@ from datetime import date
 from typing import Any
 
 from graph.cypher import backup as statements
+from graph.cypher.backup import is_plain_name
 from graph.errors import GraphError
 from graph.store import GraphStore
+
+__all__ = [
+    "GraphImport",
+    "GraphSize",
+    "Node",
+    "Relationship",
+    "first_labels",
+    "graph_size",
+    "is_plain_name",
+    "last_node_number",
+    "node_windows",
+    "nodes",
+    "relationships",
+]
 
 DEFAULT_WINDOW = 1_000
 DEFAULT_BATCH = 1_000

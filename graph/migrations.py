@@ -173,6 +173,11 @@ async def migrate(
     return MigrationOutcome(found=found, version=code, applied=tuple(applied))
 
 
+async def forget_shape(store: GraphStore) -> None:
+    """Remove the shape node (an import into an empty store brings its own)."""
+    await store.write(statements.DELETE_SHAPE, {"id": SHAPE_ID})
+
+
 async def bring_to_current_shape(store: GraphStore) -> MigrationOutcome:
     """Create missing constraints and indexes, then apply pending migrations (start-up)."""
     await store.apply_schema()

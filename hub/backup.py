@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,14 +25,20 @@ from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from graph import GraphError, GraphStore
-from graph.backup import GraphImport, Node, Relationship, first_labels, graph_size
+from graph.backup import (
+    GraphImport,
+    Node,
+    Relationship,
+    first_labels,
+    graph_size,
+    is_plain_name,
+)
 from graph.backup import nodes as graph_nodes
 from graph.backup import relationships as graph_relationships
-from graph.cypher.shape import DELETE_SHAPE
 from graph.migrations import (
-    SHAPE_ID,
     SHAPE_LABEL,
     current_shape_version,
+    forget_shape,
     migrate,
     shape_version,
 )
@@ -139,7 +145,9 @@ async def export_hub(
     partial = out.with_name(f".{out.name}.partial")
     nodes = relationships = documents = records = 0
     try:
-        with partial.open("wb") as handle:
+        # The file is the whole case record: readable by its owner only, whatever the umask.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             lines = _LineWriter(handle)
             lines.write(
                 {
@@ -255,26 +263,46 @@ def _whole_number(record: dict[str, Any], key: str, where: str) -> int:
 def _names(value: Any, where: str) -> tuple[str, ...]:
     if not (isinstance(value, list) and value and all(isinstance(n, str) for n in value)):
         raise ExportFileRefused(f"{where}: labels must be a non-empty list of names")
+    for name in value:
+        _plain(name, where)
     return tuple(value)
+
+
+def _plain(name: str, where: str) -> str:
+    # Labels, types and the names of date properties are written into the statements.
+    if not is_plain_name(name):
+        raise ExportFileRefused(f"{where}: {name!r} is not a plain name (letters, digits, _)")
+    return name
+
+
+def _with_plain_date_names(properties: dict[str, Any], where: str) -> dict[str, Any]:
+    for key, value in properties.items():
+        if isinstance(value, date):
+            _plain(key, where)
+    return properties
 
 
 def _node(record: dict[str, Any], where: str) -> Node:
     return Node(
         ref=_whole_number(record, "ref", where),
         labels=_names(record.get("labels"), where),
-        properties=decode_properties(record.get("properties"), where),
+        properties=_with_plain_date_names(
+            decode_properties(record.get("properties"), where), where
+        ),
     )
 
 
 def _relationship(record: dict[str, Any], where: str) -> Relationship:
     kind = record.get("type")
-    if not isinstance(kind, str) or not kind:
+    if not isinstance(kind, str):
         raise ExportFileRefused(f"{where}: type must be a name")
     return Relationship(
         start=_whole_number(record, "start", where),
-        type=kind,
+        type=_plain(kind, where),
         end=_whole_number(record, "end", where),
-        properties=decode_properties(record.get("properties"), where),
+        properties=_with_plain_date_names(
+            decode_properties(record.get("properties"), where), where
+        ),
     )
 
 
@@ -431,7 +459,7 @@ async def import_hub(
     if only_shape:
         # An empty store a hub has started on carries only its shape node; the file's own
         # shape node replaces it.
-        await store.write(DELETE_SHAPE, {"id": SHAPE_ID})
+        await forget_shape(store)
     try:
         await _load(store, content, path, batch_size, loaded)
         await migrate(store)

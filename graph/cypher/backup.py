@@ -67,8 +67,13 @@ RETURN count(n) AS cleared
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def is_plain_name(name: str) -> bool:
+    """Whether a label, type or property name can be written into a statement as is."""
+    return _NAME.fullmatch(name) is not None
+
+
 def _quoted(name: str, what: str) -> str:
-    if not _NAME.fullmatch(name):
+    if not is_plain_name(name):
         raise ValueError(f"{what} {name!r} is not a plain name (letters, digits, _)")
     return f"`{name}`"
 

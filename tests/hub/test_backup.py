@@ -241,6 +241,10 @@ async def test_a_truncated_or_altered_file_is_refused_and_nothing_written(
         whole[: len(whole) // 2]: "ends part-way through a line",
         # one property changed: the trailer's hash no longer matches
         whole.replace(b'"Zo\xc3\xab ', b'"Zoe ', 1): "do not match the trailer's sha256",
+        # a label that would be written into a statement as Cypher
+        whole.replace(
+            b'"labels":["Agency"]', b'"labels":["Agency`) DETACH DELETE n //"]', 1
+        ): "is not a plain name",
     }
     try:
         for body, reason in cases.items():
