@@ -9,6 +9,7 @@ node shape.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any
 from graph.cypher import backup as statements
 from graph.cypher.backup import is_plain_name
 from graph.errors import GraphError
-from graph.store import GraphStore
+from graph.store import GraphStore, Row
 
 __all__ = [
     "GraphImport",
@@ -35,6 +36,8 @@ __all__ = [
 
 DEFAULT_WINDOW = 1_000
 DEFAULT_BATCH = 1_000
+# At most ~45 doubles print alike in 15 significant digits; the search stops past this.
+_MOST_ALIKE = 64
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,60 @@ async def last_node_number(store: GraphStore) -> int:
     return (await graph_size(store)).last_node
 
 
+def _alike(value: float) -> list[float]:
+    """`value` and the doubles next to it that print alike in 15 significant digits."""
+    shown = format(value, ".15g")
+    alike = [value]
+    for direction in (math.inf, -math.inf):
+        near = value
+        for _ in range(_MOST_ALIKE):
+            near = math.nextafter(near, direction)
+            if format(near, ".15g") != shown:
+                break
+            alike.append(near)
+    return alike
+
+
+def _float_checks(ref: int, properties: dict[str, Any], **anchor: int) -> list[Row]:
+    checks: list[Row] = []
+    for key, value in properties.items():
+        places = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for index, item in places:
+            if isinstance(item, float) and math.isfinite(item):
+                checks.append(
+                    {"ref": ref, "key": key, "index": index, "candidates": _alike(item), **anchor}
+                )
+    return checks
+
+
+async def _make_floats_exact(
+    store: GraphStore, statement: str, checks: list[Row], properties: dict[int, dict[str, Any]]
+) -> None:
+    """Replace each float read with the double the engine really holds."""
+    if not checks:
+        return
+    by_place = {(check["ref"], check["key"], check["index"]): check for check in checks}
+    for row in await store.read(statement, {"rows": checks}):
+        if len(row["matches"]) != 1:
+            continue  # changed since the page was read; the export's count check decides
+        check = by_place[(row["ref"], row["key"], row["index"])]
+        exact = check["candidates"][row["matches"][0]]
+        held = properties[row["ref"]]
+        if row["index"] is None:
+            held[row["key"]] = exact
+        else:
+            held[row["key"]][row["index"]] = exact
+
+
 async def nodes(
     store: GraphStore, size: GraphSize, *, window: int = DEFAULT_WINDOW
 ) -> AsyncIterator[list[Node]]:
     """Every node, a window of node numbers at a time (a page may be empty)."""
     for start, end in node_windows(size.last_node, window):
         rows = await store.read(statements.NODES_PAGE, {"from": start, "to": end})
+        properties = {row["ref"]: row["properties"] for row in rows}
+        checks = [check for ref, held in properties.items() for check in _float_checks(ref, held)]
+        await _make_floats_exact(store, statements.EXACT_NODE_FLOATS, checks, properties)
         yield [Node(row["ref"], tuple(row["labels"]), row["properties"]) for row in rows]
 
 
@@ -103,6 +154,13 @@ async def relationships(
     """Every relationship, by the window of node numbers it leaves from."""
     for start, end in node_windows(size.last_node, window):
         rows = await store.read(statements.RELATIONSHIPS_PAGE, {"from": start, "to": end})
+        properties = {row["relationship"]: row["properties"] for row in rows}
+        checks = [
+            check
+            for row in rows
+            for check in _float_checks(row["relationship"], row["properties"], start=row["start"])
+        ]
+        await _make_floats_exact(store, statements.EXACT_RELATIONSHIP_FLOATS, checks, properties)
         yield [
             Relationship(row["start"], row["type"], row["end"], row["properties"]) for row in rows
         ]

@@ -44,8 +44,34 @@ ORDER BY ref
 RELATIONSHIPS_PAGE = """
 MATCH (a)-[r]->(b)
 WHERE id(a) >= $from AND id(a) < $to
-RETURN id(a) AS start, type(r) AS type, id(b) AS end, properties(r) AS properties
-ORDER BY start, end, type
+RETURN id(a) AS start, type(r) AS type, id(b) AS end, properties(r) AS properties,
+       id(r) AS relationship
+ORDER BY start, end, type, relationship
+"""
+
+# FalkorDB replies with a float's 15 significant digits, though it keeps all 17: each
+# float read is asked which of the doubles that print alike it really is (comparison in
+# the engine is exact). Rows: `{ref, key, index, candidates}`; `index` is null for a
+# float property, the position for a float in a list. `CASE` picks a list either way,
+# because FalkorDB evaluates both branches.
+EXACT_NODE_FLOATS = """
+UNWIND $rows AS c
+MATCH (n)
+WHERE id(n) = c.ref
+WITH c, CASE WHEN c.index IS NULL THEN [n[c.key]] ELSE n[c.key] END AS values
+WITH c, values[coalesce(c.index, 0)] AS value
+RETURN c.ref AS ref, c.key AS key, c.index AS index,
+       [i IN range(0, size(c.candidates) - 1) WHERE c.candidates[i] = value] AS matches
+"""
+
+EXACT_RELATIONSHIP_FLOATS = """
+UNWIND $rows AS c
+MATCH (a)-[r]->()
+WHERE id(a) = c.start AND id(r) = c.ref
+WITH c, CASE WHEN c.index IS NULL THEN [r[c.key]] ELSE r[c.key] END AS values
+WITH c, values[coalesce(c.index, 0)] AS value
+RETURN c.ref AS ref, c.key AS key, c.index AS index,
+       [i IN range(0, size(c.candidates) - 1) WHERE c.candidates[i] = value] AS matches
 """
 
 # One node is enough to know a store is not empty.

@@ -40,6 +40,12 @@ from workflow.ids import now_ms
 pytestmark = pytest.mark.anyio
 
 TODAY = date(2026, 11, 2)
+# Floats with 17 significant digits: FalkorDB's reply carries 15, the store holds all.
+EXACT = {"sum": 0.1 + 0.2, "third": 1 / 3}
+EXACT_FLOATS = """
+MATCH (e:LinkEvent {id: 'types'})-[r:OF]->()
+RETURN e.sum = $sum AND e.thirds[0] = $third AND r.weight = $third AS exact
+"""
 
 GENERATE = """
 mutation ($child: ID!, $source: ID) {
@@ -72,8 +78,10 @@ async def source(
     await bring_to_current_shape(store)
     await store.write(
         "CREATE (:LinkEvent {id: 'types', score: 16.25, whole: 16, one: 1.0, tiny: 1e-300,"
-        " precise: 0.125, flags: [true, 1, 1.5, 'x'], empty: [], no: false,"
+        " sum: $sum, thirds: [$third, 2], flags: [true, 1, 1.5, 'x'], empty: [], no: false,"
         " on: date('2026-01-02'), text: 'Zoë \u0645\u0631\u064a\u0645 \"quoted\" \\\\ back'})"
+        "-[:OF {weight: $third, since: date('2025-04-01')}]->(:LinkEvent {id: 'other'})",
+        EXACT,
     )
     worker = bearer(settings, "social-worker")
     [contact] = await store.read(
@@ -111,6 +119,11 @@ async def _assert_same(
     assert after_nodes == before_nodes
     assert after_relationships == before_relationships
     assert canonical_documents(target_content) == canonical_documents(source_content)
+    # The dump reads floats as the engine prints them; equality in the engine is exact.
+    assert await target_store.read(EXACT_FLOATS, EXACT) == [{"exact": True}]
+    assert await source_store.read(EXACT_FLOATS, {"sum": 0.3, "third": 0.333333333333333}) == [
+        {"exact": False}
+    ]
     # The pieces the round trip is about are really in what was compared.
     labels = Counter(json.loads(node)[0][0] for node in before_nodes.elements())
     assert labels["AuditEvent"] >= 2
