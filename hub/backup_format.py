@@ -19,7 +19,8 @@ Lines, in this order:
    "livelinkRecords": K, "sha256": "<SHA-256 of every line above, as written>"}`.
 
 Every property value is `[type, value]`, so no reader has to guess a type from JSON:
-`string`, `integer`, `float` (a JSON number, or "nan"/"inf"/"-inf"), `boolean`, `date`
+`string`, `integer`, `float` (a JSON number written so it reads back as the same double,
+or "nan"/"inf"/"-inf"), `boolean`, `date`
 (ISO `YYYY-MM-DD`), `list` (of typed values), and `null` (inside lists only).
 
 `formatVersion` changes when a reader of the old version could not read the new file;

@@ -358,6 +358,8 @@ async def _export(settings: Settings, out: Path) -> int:
     content = await _content_stores(settings, create=False)
     opened = open_settings_graph(settings)
     try:
+        # Indexes only, no record: FalkorDB refuses to read a graph never written to.
+        await opened.store.apply_schema()
         size = await graph_size(opened.store)
         bar = Progress(
             size.nodes + size.relationships + document_total(content), f"export {out.name}"
