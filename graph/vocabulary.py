@@ -53,6 +53,8 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     # Operation Encompass (graph/cypher/encompass.py).
     "DomesticAbuseIncident",
     "EncompassNotice",
+    # The store's one shape node: the version its migrations reached (graph/migrations.py).
+    "GraphShape",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and
@@ -103,4 +105,7 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("SourceRecord", "linkState"),
     # The MASH's list reads the open notices only.
     ("EncompassNotice", "state"),
+    # `lcs-hub import` finds each relationship's ends by their number in the file; the
+    # label exists only while an import runs (graph/cypher/backup.py).
+    ("ImportedNode", "importRef"),
 )

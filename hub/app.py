@@ -39,6 +39,7 @@ from graph import (
     make_private_tree,
     open_graph,
 )
+from graph.migrations import bring_to_current_shape
 from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
 from hub.push import push_records
@@ -327,7 +328,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if supervisor is not None:
             supervisor.start()
-        await hub.store.apply_schema()
+        # Indexes, then pending migrations; a store newer than this code is refused here.
+        await bring_to_current_shape(hub.store)
         if hub.content_store is None:
             hub.content_store = await content_store_from_settings(settings)
         if demo_if_empty:

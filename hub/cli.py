@@ -1,4 +1,5 @@
-"""The `lcs-hub` command: serve, demo, token, sdl, outbox, import-workforce, ingest, returns."""
+"""The `lcs-hub` command: serve, demo, token, sdl, outbox, import-workforce, ingest, returns,
+export, import."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from dotenv import dotenv_values
 from pydantic import ValidationError
 
 from graph import GraphError
+from graph.migrations import bring_to_current_shape
+from hub.backup_format import ExportFileRefused
 from hub.demo import DemoRefused
 from hub.logs import configure_logging
 from hub.settings import Settings
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from connectors.intake import IngestReport, Source
+    from hub.backup import ContentStores
 
 
 class CommandFailed(Exception):
@@ -150,7 +154,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
     demo = county.generate(args.size)
     opened = open_settings_graph(settings)
     try:
-        await opened.store.apply_schema()
+        await bring_to_current_shape(opened.store)
         summary = await load_demo(
             opened.store,
             demo,
@@ -158,6 +162,8 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
             reset=args.reset,
             confirm_reset=lambda nodes: _confirm_reset(settings, args, nodes),
         )
+        # A reset empties the shape node with the rest; the loaded county is current.
+        await bring_to_current_shape(opened.store)
     finally:
         await opened.close()
     print("\n".join(summary.lines()))
@@ -181,6 +187,7 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         logging.getLogger().setLevel(logging.WARNING)
     opened = open_settings_graph(settings)
     try:
+        await bring_to_current_shape(opened.store)
         if args.replay_failed:
             count = await outbox.replay_failed(opened.store, now_ms(), by=_operator())
             print(f"replayed {count} failed outbox item{'' if count == 1 else 's'}")
@@ -228,7 +235,7 @@ async def _import_workforce(settings: Settings, text: str) -> int:
 
     opened = open_settings_graph(settings)
     try:
-        await opened.store.apply_schema()
+        await bring_to_current_shape(opened.store)
         report = await import_feed(opened.store, text, "hr-feed", now_ms())
     finally:
         await opened.close()
@@ -250,7 +257,7 @@ async def _ingest_file(
 
     opened = open_settings_graph(settings)
     try:
-        await opened.store.apply_schema()
+        await bring_to_current_shape(opened.store)
         bar = Progress(total, label)
         return await ingest(
             opened.store, read_rows(path), source, by=_operator(), on_row=bar.advance
@@ -308,6 +315,7 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     opened = open_settings_graph(settings)
     try:
+        await bring_to_current_shape(opened.store)
         if args.kind == "cin":
             children = await write_cin_census(
                 opened.store, year, Path(args.out), args.la_number, progress=show
@@ -320,6 +328,76 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
     for label, written in ((year.label, current), (year.previous().label, previous)):
         counts = ", ".join(f"{name} {count}" for name, count in written.rows.items())
         print(f"SSDA903 {label} in {written.folder}: {counts}")
+    return 0
+
+
+async def _content_stores(settings: Settings, *, create: bool) -> ContentStores:
+    from connectors.livelink.content_store import ContentStoreUnavailable
+    from connectors.livelink.embedded_store import EmbeddedContentStore
+    from hub.app import form_store_from_settings
+    from hub.backup import ContentStores
+
+    livelink: EmbeddedContentStore | None = None
+    if settings.content_store == "embedded":
+        try:
+            livelink = await EmbeddedContentStore.open(settings.content_dir, create=create)
+        except ContentStoreUnavailable:
+            if create:
+                raise
+            # Nothing was ever filed here: there is no Livelink store to export.
+    return ContentStores(forms=form_store_from_settings(settings), livelink=livelink)
+
+
+async def _export(settings: Settings, out: Path) -> int:
+    from demo.county import Progress
+    from graph.backup import graph_size
+    from hub.app import open_settings_graph
+    from hub.backup import document_total, export_hub
+
+    logging.getLogger().setLevel(logging.WARNING)
+    content = await _content_stores(settings, create=False)
+    opened = open_settings_graph(settings)
+    try:
+        # Indexes only, no record: FalkorDB refuses to read a graph never written to.
+        await opened.store.apply_schema()
+        size = await graph_size(opened.store)
+        bar = Progress(
+            size.nodes + size.relationships + document_total(content), f"export {out.name}"
+        )
+        counts = await export_hub(opened.store, content, out, progress=bar.advance)
+    finally:
+        await opened.close()
+    print(f"exported {counts.summary()} to {out}")
+    return 0
+
+
+async def _import(settings: Settings, path: Path) -> int:
+    from demo.county import Progress
+    from hub.app import open_settings_graph
+    from hub.backup import import_hub
+
+    logging.getLogger().setLevel(logging.WARNING)
+    content = await _content_stores(settings, create=True)
+    checking = Progress(0, f"checking {path.name}")
+    loading: list[Progress] = []
+
+    def loaded(count: int) -> None:
+        if not loading:
+            checking.finish()
+            # Every line after the header but the trailer is loaded.
+            loading.append(Progress(checking.done - 1, f"import {path.name}"))
+        if not count:
+            return
+        loading[0].advance(count)
+
+    opened = open_settings_graph(settings)
+    try:
+        counts = await import_hub(
+            opened.store, content, path, checked=checking.advance, loaded=loaded
+        )
+    finally:
+        await opened.close()
+    print(f"imported {counts.summary()} from {path}")
     return 0
 
 
@@ -380,6 +458,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="903: the folder for the tables (last year's in out/previous); cin: the XML file",
     )
     returns.add_argument("--la-number", help="cin: the LA's three-digit DfE number (e.g. 919)")
+    export = commands.add_parser(
+        "export",
+        help="write the whole hub (graph, forms, embedded Livelink store) to one file, "
+        "to back it up or move it to another engine",
+    )
+    export.add_argument("--out", required=True, help="the file to write (JSON Lines)")
+    restore = commands.add_parser(
+        "import", help="load a file `lcs-hub export` wrote into an empty store"
+    )
+    restore.add_argument("file", help="the export file")
     args = parser.parse_args(argv)
     if args.command == "demo" and args.yes and not args.reset:
         parser.error("--yes only confirms --reset")
@@ -387,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.INFO)
     try:
         return _run(args)
-    except (CommandFailed, DemoRefused, GraphError) as exc:
+    except (CommandFailed, DemoRefused, GraphError, ExportFileRefused) as exc:
         print(f"lcs-hub {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -431,6 +519,18 @@ def _run(args: argparse.Namespace) -> int:
                 return asyncio.run(_returns(settings, args))
             except (OSError, ValueError) as problem:
                 print(f"the return was not written: {problem}", file=sys.stderr)
+                return 2
+        case "export":
+            try:
+                return asyncio.run(_export(settings, Path(args.out)))
+            except OSError as problem:
+                print(f"lcs-hub export: the file was not written: {problem}", file=sys.stderr)
+                return 2
+        case "import":
+            try:
+                return asyncio.run(_import(settings, Path(args.file)))
+            except OSError as problem:
+                print(f"lcs-hub import: nothing was written: {problem}", file=sys.stderr)
                 return 2
     return 0
 

@@ -16,6 +16,7 @@ from demo import county
 from demo.county import County
 from graph import GraphStore
 from graph.cypher.housekeeping import DELETE_NODES_BATCH, NODES_BY_LABEL
+from graph.migrations import SHAPE_LABEL
 
 DELETE_BATCH = 10_000
 
@@ -46,8 +47,12 @@ class DemoSummary:
 
 
 async def nodes_by_label(store: GraphStore) -> dict[str, int]:
-    """How many nodes of each label the store holds."""
-    return {row["label"]: row["nodes"] for row in await store.read(NODES_BY_LABEL)}
+    """How many nodes of each label the store holds (its shape version is not a record)."""
+    return {
+        row["label"]: row["nodes"]
+        for row in await store.read(NODES_BY_LABEL)
+        if row["label"] != SHAPE_LABEL
+    }
 
 
 async def empty_store(store: GraphStore) -> None:

@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ from connectors.livelink.content_store import (
 )
 from connectors.livelink.file_plan import FILE_PLAN, FolderSpec
 
-__all__ = ["DEFAULT_CONTENT_ROOT", "EmbeddedContentStore"]
+__all__ = ["DEFAULT_CONTENT_ROOT", "EmbeddedContentStore", "blob_paths"]
 
 DEFAULT_CONTENT_ROOT = Path("var/content")
 
@@ -124,6 +125,67 @@ class EmbeddedContentStore:
 
     async def aclose(self) -> None:
         """Nothing to release: every operation opens and closes its own files."""
+
+    # -- backup (`lcs-hub export`/`import`; blocking, run from the command line) ---
+
+    def blob_checksums(self) -> Iterator[str]:
+        """The checksum of every blob held, in a stable order."""
+        for path in blob_paths(self._root / "blobs" / "sha256"):
+            yield path.name
+
+    def read_blob(self, checksum: str) -> bytes:
+        """A blob's bytes, verified against its checksum."""
+        content = self._blob_path(_checksum(checksum)).read_bytes()
+        if sha256_hex(content) != checksum:
+            raise ContentIntegrityError(f"blob {checksum} does not match its checksum")
+        return content
+
+    def restore_blob(self, content: bytes, checksum: str) -> None:
+        """Keep `content` under `checksum` (refused unless the bytes have that checksum)."""
+        if sha256_hex(content) != _checksum(checksum):
+            raise ContentIntegrityError(f"bytes given for blob {checksum} do not match it")
+        self._write_blob(content, checksum)
+
+    def record_paths(self) -> Iterator[str]:
+        """Every file, folder, hold and document record, as a path under the root."""
+        # One child's directory in memory at a time.
+        for child in _entries(self._root / "children"):
+            for entry in _entries(child):
+                for path in _entries(entry) if entry.is_dir() else [entry]:
+                    if path.suffix == ".json":
+                        yield path.relative_to(self._root).as_posix()
+
+    def read_record(self, relative: str) -> dict[str, Any]:
+        """One record by its path under the root."""
+        return _read_json(self._record_path(relative))
+
+    def restore_record(self, relative: str, record: dict[str, Any]) -> None:
+        """Write one record at its path under the root (a crafted path is refused)."""
+        path = self._record_path(relative)
+        _make_dirs(path.parent)
+        _atomic_write_json(path, record)
+
+    def empty(self) -> None:
+        """Delete every blob and record (an import that failed into an empty store)."""
+        for tree in ("blobs", "children"):
+            shutil.rmtree(self._root / tree, ignore_errors=True)
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no blob and no child's file."""
+        return next(self.blob_checksums(), None) is None and next(self.record_paths(), None) is None
+
+    def _record_path(self, relative: str) -> Path:
+        # children/<child>/<name>.json or children/<child>/<folder>/<document>.json, each
+        # part as `_component` writes it, so a path from a file cannot leave the tree.
+        parts = relative.split("/")
+        if not (
+            len(parts) in (3, 4)
+            and parts[0] == "children"
+            and parts[-1].endswith(".json")
+            and all(_is_canonical_component(part) for part in parts[1:])
+        ):
+            raise ContentStoreRejected(f"{relative!r} is not a record path of this store")
+        return self._root.joinpath(*parts)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -343,6 +405,34 @@ class EmbeddedContentStore:
             return
         del holds[hold_key]
         _atomic_write_json(self._holds_path(child_id), {"holds": holds})
+
+
+def blob_paths(root: Path) -> Iterator[Path]:
+    """The blobs under a `sha256/ab/cd/abcd...` tree, in order, one directory in memory at
+    a time (a county's documents are millions of files)."""
+
+    for first in _entries(root):
+        for second in _entries(first):
+            for path in _entries(second):
+                if _is_checksum(path.name):
+                    yield path
+
+
+def _entries(directory: Path) -> list[Path]:
+    # Temporary files (`.name.uuid.tmp`) and the marker and lock start with a dot.
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.iterdir() if not path.name.startswith("."))
+
+
+def _is_checksum(value: str) -> bool:
+    return len(value) == 64 and all(character in "0123456789abcdef" for character in value)
+
+
+def _checksum(value: str) -> str:
+    if not _is_checksum(value):
+        raise ContentStoreRejected(f"{value!r} is not a SHA-256 checksum")
+    return value
 
 
 def _component(value: str, what: str) -> str:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio.to_thread
 
 from connectors.livelink.content_store import ContentIntegrityError, sha256_hex
-from connectors.livelink.embedded_store import _atomic_write, _make_dirs
+from connectors.livelink.embedded_store import _atomic_write, _make_dirs, blob_paths
 
 __all__ = ["FormBytesMissing", "FormStore"]
 
@@ -59,6 +60,15 @@ class FormStore:
     async def discard(self, checksums: list[str]) -> int:
         """Delete the blobs of disposed records; return how many were there."""
         return await anyio.to_thread.run_sync(lambda: self._discard(checksums))
+
+    def checksums(self) -> Iterator[str]:
+        """The checksum of every blob held, in a stable order (blocking; for backups)."""
+        for path in blob_paths(self._root / "sha256"):
+            yield path.name
+
+    def read_blob(self, checksum: str) -> bytes:
+        """The bytes under `checksum`, verified (blocking; for backups)."""
+        return self._get(checksum)
 
     def _path(self, checksum: str) -> Path:
         # Checked so a crafted checksum can never name a path outside the store.

@@ -47,6 +47,9 @@ BOLT_PEER_CANNOT = {
         "the peer has no Cypher DDL for constraints and no named or IF NOT EXISTS index; "
         "see test_neo4j_over_bolt.py for what the DDL path does on it"
     ),
+    "test_the_graph_pages_out_and_batches_back_in_unchanged": (
+        "the peer aborts when a result holds a date (the child and a relationship hold one)"
+    ),
     "test_a_nul_character_in_a_parameter_is_data_not_a_crash": (
         "the peer copies string parameters into the statement text with sprintf, which "
         "ends the string at the NUL (measured: 'pl\\x00ain' arrives as 'pl')"
@@ -191,3 +194,49 @@ async def test_a_nul_character_in_a_parameter_is_data_not_a_crash(any_store: Gra
     await any_store.write("CREATE (:Person {id: 'n', note: $note})", {"note": "a\x00b"})
     rows = await any_store.read("MATCH (p:Person {id: 'n'}) RETURN p.note AS note")
     assert rows[0]["note"] in ("a\x00b", "a\ufffdb")
+
+
+async def test_the_graph_pages_out_and_batches_back_in_unchanged(any_store: GraphStore) -> None:
+    # What `lcs-hub export`/`import` do on each engine (hub/backup.py adds the file).
+    from graph.backup import GraphImport, graph_size, nodes, relationships
+    from tests.canonical import canonical_graph
+
+    await any_store.write(
+        "CREATE (c:Person:Child {id: 'c1', givenName: 'Zoë', dateOfBirth: date('2019-05-04'),"
+        " score: $third, whole: 3, flags: [true, 2, 'x'], restricted: false})"
+        " CREATE (n:CaseNote {id: 'n1', at: 1796470289141})-[:ABOUT {since: date('2024-02-29'),"
+        " weight: 0.5}]->(c) CREATE (n)-[:ABOUT]->(:Family {id: 'f1'})",
+        {"third": 1 / 3},
+    )
+    before = await canonical_graph(any_store)
+    size = await graph_size(any_store)
+    read_nodes = [node async for page in nodes(any_store, size, window=2) for node in page]
+    read_relationships = [
+        r async for page in relationships(any_store, size, window=2) for r in page
+    ]
+    assert (len(read_nodes), len(read_relationships)) == (size.nodes, size.relationships) == (3, 2)
+    await any_store.write("MATCH (n) DETACH DELETE n")
+    writer = GraphImport(any_store, batch_size=1)
+    for node in read_nodes:
+        await writer.add_node(node)
+    for relationship in read_relationships:
+        await writer.add_relationship(relationship)
+    await writer.finish()
+    assert await canonical_graph(any_store) == before
+    assert await any_store.read(
+        "MATCH (c:Child {id: 'c1'}) RETURN c.score = $third AS same", {"third": 1 / 3}
+    ) == [{"same": True}]
+
+
+async def test_migrations_apply_once_and_a_newer_store_is_refused(any_store: GraphStore) -> None:
+    from graph.migrations import ShapeTooNew, current_shape_version, migrate, shape_version
+
+    first = await migrate(any_store)
+    assert (first.found, first.version) == (0, current_shape_version())
+    assert len(first.applied) == current_shape_version()
+    again = await migrate(any_store)
+    assert (again.found, again.applied) == (current_shape_version(), ())
+    await any_store.write("MATCH (s:GraphShape) SET s.version = $v", {"v": 99})
+    with pytest.raises(ShapeTooNew):
+        await migrate(any_store)
+    assert await shape_version(any_store) == 99

@@ -1,0 +1,61 @@
+"""The graph's shape version and the lease that lets one hub migrate it (graph/migrations.py).
+
+The shape is one node, `(:GraphShape {id: 'graph'})`: its `version` is the last migration
+applied. A store without it is unversioned (version 0, the shape before migrations).
+"""
+
+from __future__ import annotations
+
+SHAPE = """
+MATCH (s:GraphShape {id: $id})
+RETURN s.version AS version, s.leaseHolder AS holder, s.leaseUntil AS leaseUntil
+"""
+
+# One guarded statement: the first hub to run it at the version it read holds the lease
+# until `until`; the others get no row and wait. On an unversioned store it creates the
+# shape node at version 0.
+TAKE_MIGRATION_LEASE = """
+MERGE (s:GraphShape {id: $id})
+ON CREATE SET s.version = 0
+// Neo4j: the write takes the node's lock before the guard reads it.
+REMOVE s.leaseLock
+WITH s
+WHERE s.version = $version
+  AND (s.leaseUntil IS NULL OR s.leaseUntil <= $now OR s.leaseHolder = $holder)
+SET s.leaseHolder = $holder, s.leaseUntil = $until
+RETURN s.version AS version
+"""
+
+# After each migration: the version moves on and the lease is renewed, only for its holder.
+STAMP_SHAPE_VERSION = """
+MATCH (s:GraphShape {id: $id})
+WHERE s.leaseHolder = $holder AND s.version = $from
+SET s.version = $to, s.leaseUntil = $until, s.migratedAt = $now, s.lastMigration = $name
+RETURN s.version AS version
+"""
+
+RELEASE_MIGRATION_LEASE = """
+MATCH (s:GraphShape {id: $id})
+WHERE s.leaseHolder = $holder
+SET s.leaseHolder = null, s.leaseUntil = null
+RETURN s.version AS version
+"""
+
+# Migration 1: case notes written before versions existed lack what every reader then
+# defaulted with coalesce; VERSIONS_OF seeks `lineageId` by index, so such a note was
+# missing from its own history, and a draft without a revision could never be saved.
+# A window of node numbers at a time (see graph/cypher/backup.py for why `id(n)`).
+BACKFILL_CASE_NOTE_VERSIONS = """
+MATCH (n:CaseNote)
+WHERE id(n) >= $from AND id(n) < $to
+  AND (n.lineageId IS NULL OR n.current IS NULL OR n.version IS NULL OR n.revision IS NULL)
+SET n.lineageId = coalesce(n.lineageId, n.id), n.current = coalesce(n.current, true),
+    n.version = coalesce(n.version, 1), n.revision = coalesce(n.revision, 0)
+RETURN count(n) AS changed
+"""
+
+# `lcs-hub import` into a store a hub has only started on: the file brings its own.
+DELETE_SHAPE = """
+MATCH (s:GraphShape {id: $id})
+DELETE s
+"""

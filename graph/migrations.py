@@ -1,0 +1,184 @@
+"""The graph's shape version and the migrations that bring a store up to it, as data.
+
+A migration is a version, a name and an `apply` coroutine; `MIGRATIONS` lists them in
+order and the last version is the shape this code reads and writes. To add one, append
+`Migration(N + 1, "what it does", apply)` where `apply` is idempotent (running it twice
+changes nothing the second time: a hub may die after applying and before stamping) and
+batched (bounded statements, e.g. over `node_windows`), and put its statements in
+`graph/cypher/`.
+
+Every process that opens a store for use (the hub's start-up, the `lcs-hub` commands)
+calls `bring_to_current_shape`. Of several starting at once, one takes the lease (one
+guarded statement on the shape node) and migrates; the others wait and then see the new
+version. A store whose version is newer than the code is refused: the code would read a
+shape it does not know.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from graph.backup import last_node_number, node_windows
+from graph.cypher import shape as statements
+from graph.errors import GraphError
+from graph.store import GraphStore
+
+log = logging.getLogger("lcs_hub.graph.migrations")
+
+SHAPE_ID = "graph"
+SHAPE_LABEL = "GraphShape"
+WINDOW = 10_000
+LEASE_SECONDS = 600.0
+POLL_SECONDS = 0.25
+
+
+class ShapeTooNew(GraphError):
+    """The store was migrated by newer code than this; serving it could corrupt it."""
+
+    def __init__(self, store_version: int, code_version: int) -> None:
+        super().__init__(
+            f"the graph's shape is version {store_version}, newer than this code "
+            f"(version {code_version}); run the lcs-hub release that migrated it, or newer"
+        )
+        self.store_version = store_version
+        self.code_version = code_version
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the graph's shape: `apply` brings version - 1 to `version`."""
+
+    version: int
+    name: str
+    apply: Callable[[GraphStore], Awaitable[None]]
+
+
+async def _backfill_case_note_versions(store: GraphStore) -> None:
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        await store.write(statements.BACKFILL_CASE_NOTE_VERSIONS, {"from": start, "to": end})
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1, "case notes carry lineage, currency, version and revision", _backfill_case_note_versions
+    ),
+)
+
+
+def current_shape_version(migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """The shape this code reads and writes: the last migration's version."""
+    return migrations[-1].version if migrations else 0
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    """What one call did: the version found, the version left, the migrations it applied."""
+
+    found: int
+    version: int
+    applied: tuple[str, ...]
+
+
+async def shape_version(store: GraphStore) -> int:
+    """The store's shape version; 0 for a store never migrated (or empty)."""
+    rows = await store.read(statements.SHAPE, {"id": SHAPE_ID})
+    return int(rows[0]["version"]) if rows else 0
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+async def migrate(
+    store: GraphStore,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+    *,
+    lease_seconds: float = LEASE_SECONDS,
+    poll_seconds: float = POLL_SECONDS,
+) -> MigrationOutcome:
+    """Apply the pending migrations once, whoever else is starting at the same time.
+
+    Raises:
+        ShapeTooNew: the store's version is newer than the last of `migrations`.
+    """
+    versions = [migration.version for migration in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migration versions must be 1, 2, 3, ... in order; got {versions}")
+    code = current_shape_version(migrations)
+    holder = _holder()
+    lease_ms = int(lease_seconds * 1000)
+    found: int | None = None
+    waited = False
+    while True:
+        version = await shape_version(store)
+        found = version if found is None else found
+        if version > code:
+            raise ShapeTooNew(version, code)
+        if version == code:
+            return MigrationOutcome(found=found, version=version, applied=())
+        now = _now_ms()
+        taken = await store.write(
+            statements.TAKE_MIGRATION_LEASE,
+            {
+                "id": SHAPE_ID,
+                "version": version,
+                "holder": holder,
+                "now": now,
+                "until": now + lease_ms,
+            },
+        )
+        if taken:
+            break
+        if not waited:
+            log.info("graph shape %d: another process is migrating it; waiting", version)
+            waited = True
+        await asyncio.sleep(poll_seconds)
+    applied: list[str] = []
+    try:
+        for migration in migrations[version:]:
+            log.info("graph shape: applying migration %d (%s)", migration.version, migration.name)
+            await migration.apply(store)
+            now = _now_ms()
+            stamped = await store.write(
+                statements.STAMP_SHAPE_VERSION,
+                {
+                    "id": SHAPE_ID,
+                    "holder": holder,
+                    "from": migration.version - 1,
+                    "to": migration.version,
+                    "until": now + lease_ms,
+                    "now": now,
+                    "name": migration.name,
+                },
+            )
+            if not stamped:
+                raise GraphError(
+                    f"migration {migration.version} was applied but its lease had passed to "
+                    "another process; start again (migrations are idempotent)"
+                )
+            applied.append(migration.name)
+    finally:
+        await store.write(statements.RELEASE_MIGRATION_LEASE, {"id": SHAPE_ID, "holder": holder})
+    return MigrationOutcome(found=found, version=code, applied=tuple(applied))
+
+
+async def forget_shape(store: GraphStore) -> None:
+    """Remove the shape node (an import into an empty store brings its own)."""
+    await store.write(statements.DELETE_SHAPE, {"id": SHAPE_ID})
+
+
+async def bring_to_current_shape(store: GraphStore) -> MigrationOutcome:
+    """Create missing constraints and indexes, then apply pending migrations (start-up)."""
+    await store.apply_schema()
+    return await migrate(store)

@@ -1,0 +1,336 @@
+"""`lcs-hub export` and `import`: the demo county, its audit trail and its documents, moved
+whole from the embedded engine to a fresh one and to a standalone FalkorDB server.
+
+Both stores are compared by a canonical dump written here, independently of the code
+under test: every node (labels in order, every property with its Python type), every
+relationship (type, both ends by their canonical node, properties), every document's
+bytes and every Livelink record.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.form_store import FormStore
+from connectors.livelink.outbox import OutboxWorker
+from demo import county
+from graph import EmbeddedEngine, FalkorDBStore, open_graph
+from graph.backup import first_labels
+from graph.migrations import bring_to_current_shape, current_shape_version
+from graph.standalone import StandaloneServer
+from hub.app import form_store_from_settings
+from hub.backup import ContentStores, export_hub, import_hub
+from hub.backup_format import ExportFileRefused
+from hub.settings import Settings
+from tests.canonical import canonical_graph
+from tests.graph.conftest import standalone_server  # noqa: F401  (the engine tests' server)
+from tests.helpers import bearer, graphql, run_lcs_hub
+from workflow.ids import now_ms
+
+pytestmark = pytest.mark.anyio
+
+TODAY = date(2026, 11, 2)
+# Floats with 17 significant digits: FalkorDB's reply carries 15, the store holds all.
+EXACT = {"sum": 0.1 + 0.2, "third": 1 / 3}
+EXACT_FLOATS = """
+MATCH (e:LinkEvent {id: 'types'})-[r:OF]->()
+RETURN e.sum = $sum AND e.thirds[0] = $third AND r.weight = $third AS exact
+"""
+
+GENERATE = """
+mutation ($child: ID!, $source: ID) {
+  generateForm(childId: $child, templateKey: "contact_record", sourceId: $source) {
+    __typename ... on GeneratedForm { version { checksumPdf } } } }
+"""
+CPIS = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber } }"
+CHILD = "query ($id: ID!) { child(id: $id) { givenName contacts { status } } }"
+
+
+def canonical_documents(content: ContentStores) -> dict[str, Any]:
+    """Every form's and Livelink blob's bytes, and every Livelink record."""
+    assert content.livelink is not None
+    livelink = content.livelink
+    return {
+        "forms": {c: content.forms.read_blob(c) for c in content.forms.checksums()},
+        "livelink": {c: livelink.read_blob(c) for c in livelink.blob_checksums()},
+        "records": {p: livelink.read_record(p) for p in livelink.record_paths()},
+    }
+
+
+@pytest.fixture
+async def source(
+    store: FalkorDBStore, client: httpx.AsyncClient, settings: Settings
+) -> ContentStores:
+    """The tiny demo county with audit rows, notices, a generated form filed to Livelink and
+    a record holding every property type."""
+    world = county.generate("tiny", today=TODAY)
+    await county.load(store, world, show_progress=False)
+    await bring_to_current_shape(store)
+    await store.write(
+        "CREATE (:LinkEvent {id: 'types', score: 16.25, whole: 16, one: 1.0, tiny: 1e-300,"
+        " sum: $sum, thirds: [$third, 2], flags: [true, 1, 1.5, 'x'], empty: [], no: false,"
+        " on: date('2026-01-02'), text: 'Zoë \u0645\u0631\u064a\u0645 \"quoted\" \\\\ back'})"
+        "-[:OF {weight: $third, since: date('2025-04-01')}]->(:LinkEvent {id: 'other'})",
+        EXACT,
+    )
+    worker = bearer(settings, "social-worker")
+    [contact] = await store.read(
+        "MATCH (w:Worker {id: 'worker-sw-demo'})<-[:ALLOCATED_TO]-(c:Child)<-[:ABOUT]-(k:Contact)"
+        " RETURN c.id AS child, k.id AS contact LIMIT 1"
+    )
+    generated = await graphql(
+        client, worker, GENERATE, {"child": contact["child"], "source": contact["contact"]}
+    )
+    assert generated["generateForm"]["__typename"] == "GeneratedForm", generated
+    await graphql(client, worker, CHILD, {"id": contact["child"]})
+    protected = next(j for j in world.journeys if j["kind"] == "CP")["childId"]
+    nhs = next(p["nhsNumber"] for p in world.people if p["id"] == protected)
+    await graphql(client, bearer(settings, "health"), CPIS, {"n": nhs})
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    forms = form_store_from_settings(settings)
+    delivered = await OutboxWorker(store, content, form_store=forms).deliver_due(now_ms() + 1)
+    assert delivered.delivered >= 2
+    return ContentStores(forms=forms, livelink=content)
+
+
+async def _target_content(root: Path) -> ContentStores:
+    livelink = await EmbeddedContentStore.open(root / "content")
+    return ContentStores(forms=FormStore(root / "forms"), livelink=livelink)
+
+
+async def _assert_same(
+    source_store: FalkorDBStore,
+    source_content: ContentStores,
+    target_store: FalkorDBStore,
+    target_content: ContentStores,
+) -> None:
+    before_nodes, before_relationships = await canonical_graph(source_store)
+    after_nodes, after_relationships = await canonical_graph(target_store)
+    assert after_nodes == before_nodes
+    assert after_relationships == before_relationships
+    assert canonical_documents(target_content) == canonical_documents(source_content)
+    # The dump reads floats as the engine prints them; equality in the engine is exact.
+    assert await target_store.read(EXACT_FLOATS, EXACT) == [{"exact": True}]
+    assert await source_store.read(EXACT_FLOATS, {"sum": 0.3, "third": 0.333333333333333}) == [
+        {"exact": False}
+    ]
+    # The pieces the round trip is about are really in what was compared.
+    labels = Counter(json.loads(node)[0][0] for node in before_nodes.elements())
+    assert labels["AuditEvent"] >= 2
+    assert labels["Notice"] >= 1
+    assert labels["Document"] >= 1
+    assert labels["DocumentVersion"] >= 1
+    assert labels["GraphShape"] == 1
+    documents = canonical_documents(source_content)
+    assert documents["forms"]
+    assert documents["livelink"]
+    assert documents["records"]
+
+
+@pytest.fixture(scope="module")
+def fresh_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(tmp_path_factory.mktemp("fresh-engine"), appendfsync="everysec")
+    engine.start()
+    yield engine
+    engine.stop()
+
+
+async def test_a_round_trip_into_a_fresh_embedded_engine_loses_nothing(
+    store: FalkorDBStore, source: ContentStores, fresh_engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    exported = tmp_path / "county.jsonl"
+    counts = await export_hub(store, source, exported, window=50)
+    assert counts.nodes > 300
+    assert counts.documents >= 3
+    assert counts.livelink_records >= 2
+    assert fresh_engine.socket_path is not None
+    target = FalkorDBStore(fresh_engine.socket_path, "restored")
+    target_content = await _target_content(tmp_path / "restored")
+    try:
+        loaded = await import_hub(target, target_content, exported, batch_size=40)
+        assert loaded == counts
+        await _assert_same(store, source, target, target_content)
+        # The scaffolding the import used is gone, and the constraints hold again.
+        assert await target.read("MATCH (n:ImportedNode) RETURN count(n) AS n") == [{"n": 0}]
+        constraints = await target.read("CALL db.constraints() YIELD label RETURN count(*) AS n")
+        assert constraints[0]["n"] > 30
+    finally:
+        await target.drop()
+        await target.close()
+
+
+async def test_moving_from_the_embedded_engine_to_a_standalone_server_loses_nothing(
+    store: FalkorDBStore,
+    source: ContentStores,
+    standalone_server: StandaloneServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    exported = tmp_path / "county.jsonl"
+    counts = await export_hub(store, source, exported)
+    opened = open_graph(
+        standalone_server.url,
+        data_dir=tmp_path,
+        graph_name=f"moved-{uuid.uuid4().hex}",
+        password=standalone_server.password,
+    )
+    assert isinstance(opened.store, FalkorDBStore)
+    target_content = await _target_content(tmp_path / "moved")
+    try:
+        assert await import_hub(opened.store, target_content, exported) == counts
+        await _assert_same(store, source, opened.store, target_content)
+    finally:
+        await opened.store.drop()
+        await opened.close()
+
+
+async def _assert_untouched(target: FalkorDBStore, content: ContentStores) -> None:
+    await target.apply_schema()
+    assert await first_labels(target) == []
+    assert content.livelink is not None
+    assert content.livelink.is_empty()
+    assert next(content.forms.checksums(), None) is None
+
+
+def _rewrite_header(exported: Path, changed: Path, **fields: Any) -> None:
+    lines = exported.read_bytes().splitlines(keepends=True)
+    header = json.loads(lines[0]) | fields
+    changed.write_bytes(json.dumps(header).encode() + b"\n" + b"".join(lines[1:]))
+
+
+async def test_a_file_from_a_newer_format_or_shape_is_refused_and_nothing_written(
+    store: FalkorDBStore, source: ContentStores, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    exported = tmp_path / "county.jsonl"
+    await export_hub(store, source, exported)
+    assert engine.socket_path is not None
+    target = FalkorDBStore(engine.socket_path, f"refused-{uuid.uuid4().hex}")
+    content = await _target_content(tmp_path / "refused")
+    try:
+        newer = tmp_path / "newer.jsonl"
+        _rewrite_header(exported, newer, formatVersion=2)
+        with pytest.raises(ExportFileRefused) as refused:
+            await import_hub(target, content, newer)
+        assert "export format version 2" in str(refused.value)
+        assert "(format version 1)" in str(refused.value)
+        await _assert_untouched(target, content)
+
+        shape = current_shape_version() + 1
+        _rewrite_header(exported, newer, graphShapeVersion=shape)
+        with pytest.raises(ExportFileRefused) as refused:
+            await import_hub(target, content, newer)
+        assert f"graph shape version {shape}" in str(refused.value)
+        assert f"(graph shape version {current_shape_version()})" in str(refused.value)
+        await _assert_untouched(target, content)
+    finally:
+        await target.drop()
+        await target.close()
+
+
+async def test_a_truncated_or_altered_file_is_refused_and_nothing_written(
+    store: FalkorDBStore, source: ContentStores, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    exported = tmp_path / "county.jsonl"
+    await export_hub(store, source, exported)
+    whole = exported.read_bytes()
+    lines = whole.splitlines(keepends=True)
+    assert engine.socket_path is not None
+    target = FalkorDBStore(engine.socket_path, f"cut-{uuid.uuid4().hex}")
+    content = await _target_content(tmp_path / "cut")
+    damaged = tmp_path / "damaged.jsonl"
+    cases = {
+        # cut at a line boundary: every line is whole, the trailer is missing
+        b"".join(lines[: len(lines) // 2]): "no trailer: it was cut short",
+        # cut part-way through a line
+        whole[: len(whole) // 2]: "ends part-way through a line",
+        # one property changed: the trailer's hash no longer matches
+        whole.replace(b'"Zo\xc3\xab ', b'"Zoe ', 1): "do not match the trailer's sha256",
+        # a label that would be written into a statement as Cypher
+        whole.replace(
+            b'"labels":["Agency"]', b'"labels":["Agency`) DETACH DELETE n //"]', 1
+        ): "is not a plain name",
+    }
+    try:
+        for body, reason in cases.items():
+            damaged.write_bytes(body)
+            with pytest.raises(ExportFileRefused, match=reason):
+                await import_hub(target, content, damaged)
+            await _assert_untouched(target, content)
+    finally:
+        await target.drop()
+        await target.close()
+
+
+async def test_a_store_that_holds_records_is_refused(
+    store: FalkorDBStore, source: ContentStores, tmp_path: Path
+) -> None:
+    exported = tmp_path / "county.jsonl"
+    counts = await export_hub(store, source, exported)
+    empty_content = await _target_content(tmp_path / "elsewhere")
+    with pytest.raises(ExportFileRefused, match="the target graph is not empty"):
+        await import_hub(store, empty_content, exported)
+    nodes, _ = await canonical_graph(store)
+    assert sum(nodes.values()) == counts.nodes
+    await _assert_untouched_content(empty_content)
+
+
+async def _assert_untouched_content(content: ContentStores) -> None:
+    assert content.livelink is not None
+    assert content.livelink.is_empty()
+    assert next(content.forms.checksums(), None) is None
+
+
+async def test_the_commands_move_a_store_and_refuse_a_newer_file(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # A store from before shape versions: the import migrates it once it is loaded.
+    await store.write(
+        "CREATE (c:Person:Child {id: 'c1', givenName: 'Zoë', dateOfBirth: date('2019-05-04')})"
+        " CREATE (n:CaseNote {id: 'n1', text: 'seen alone'})-[:ABOUT]->(c)"
+    )
+    exported = tmp_path / "hub.jsonl"
+    done = run_lcs_hub(
+        engine.data_dir, store.graph_name, tmp_path / "var", "export", "--out", str(exported)
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"exported 2 nodes, 1 relationships, 0 documents, 0 Livelink records to {exported}" in (
+        done.stdout
+    )
+    assert json.loads(exported.read_text().splitlines()[0])["graphShapeVersion"] == 0
+
+    target = f"{store.graph_name}-moved"
+    done = run_lcs_hub(engine.data_dir, target, tmp_path / "moved", "import", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 nodes, 1 relationships" in done.stdout
+    assert engine.socket_path is not None
+    moved = FalkorDBStore(engine.socket_path, target)
+    try:
+        nodes, relationships = await canonical_graph(moved)
+        assert await moved.read(
+            "MATCH (n:CaseNote) RETURN n.lineageId AS lineage, n.current AS current"
+        ) == [{"lineage": "n1", "current": True}]
+        assert sum(nodes.values()) == 3  # and the shape node the migration stamped
+        assert len(relationships) == 1
+        again = run_lcs_hub(engine.data_dir, target, tmp_path / "moved", "import", str(exported))
+        assert again.returncode == 1
+        assert "the target graph is not empty" in again.stderr
+    finally:
+        await moved.drop()
+        await moved.close()
+
+    newer = tmp_path / "newer.jsonl"
+    _rewrite_header(exported, newer, formatVersion=99)
+    refused = run_lcs_hub(engine.data_dir, f"{target}-2", tmp_path / "v2", "import", str(newer))
+    assert refused.returncode == 1
+    assert "export format version 99, newer than this lcs-hub reads (format version 1)" in (
+        refused.stderr
+    )
