@@ -41,6 +41,14 @@ from graph import (
 )
 from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
+from hub.metrics import (
+    MetricsMiddleware,
+    NotesOperation,
+    OperationLabels,
+    install_metrics,
+    metrics_endpoint,
+    note_graphql_error,
+)
 from hub.push import push_records
 from hub.rate_limit import RateLimitMiddleware
 from hub.request_context import RequestContextMiddleware
@@ -107,7 +115,7 @@ class GraphQLDispatch:
 
     def __init__(self, hub: Hub, settings: Settings, graphiql: GraphiQL) -> None:
         self._graphiql = graphiql
-        schemas = build_schemas(request_limits(settings))
+        schemas = build_schemas(request_limits(settings), observers=[NotesOperation])
         limits = view_limits(settings)
         self._apps = {
             audience: _AudienceGraphQL(schema, hub, limits) for audience, schema in schemas.items()
@@ -120,6 +128,7 @@ class GraphQLDispatch:
             await self._graphiql.page()(scope, receive, send)
             return
         if problem := purpose_problem(principal.audience, principal.purpose):
+            note_graphql_error("PURPOSE_REQUIRED")
             refusal = JSONResponse(
                 {"errors": [{"message": problem, "extensions": {"code": "PURPOSE_REQUIRED"}}]},
                 status_code=403,
@@ -291,6 +300,7 @@ def create_app(
             `outbox_enabled` in the settings by default.
     """
     private_var_dir(settings)
+    install_metrics()
     verifier, signing_key = build_verifier(settings)
     opened: OpenGraph | None = None
     if store is None:
@@ -400,6 +410,8 @@ def create_app(
             Route("/.well-known/jwks.json", jwks),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            # Loopback only, or with LCS_HUB_METRICS_TOKEN (hub/metrics.py says why).
+            Route("/metrics", metrics_endpoint(hub.store, settings)),
             Route("/graphql", GraphQLDispatch(hub, settings, graphiql), methods=["GET", "POST"]),
             *graphiql.routes(),
             # EHM and IES push records here (hub/push.py); a system client's token only.
@@ -408,9 +420,16 @@ def create_app(
             Route("/returns/{jobId}", return_download, methods=["GET"]),
         ],
         middleware=[
-            # Outermost first: the real client address, then the request id and headers
-            # every answer gets, then the size bounds, the caller, the caller's rate.
+            # Outermost first: the real client address, the metrics every answer counts
+            # in, then the request id and headers every answer gets, then the size
+            # bounds, the caller, the caller's rate.
             Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),
+            Middleware(
+                MetricsMiddleware,
+                operations=OperationLabels(
+                    settings.metrics_operation_names, settings.metrics_max_operations
+                ),
+            ),
             Middleware(RequestContextMiddleware),
             Middleware(
                 RequestSizeLimitMiddleware,
