@@ -220,7 +220,8 @@ class OperationLabels:
         return "other"
 
 
-def _route(path: str) -> str:
+def route_label(path: str) -> str:
+    """The route a path is counted under, from a fixed set."""
     # A fixed set: paths carry job ids and file names, never a label.
     if path == "/graphql":
         return "graphql"
@@ -240,7 +241,7 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        observation = RequestObservation(route=_route(scope["path"]))
+        observation = RequestObservation(route=route_label(scope["path"]))
         token = _REQUEST.set(observation)
         # The authentication middleware puts the caller in this dict; keep it shared.
         state: dict[str, object] = scope.setdefault("state", {})

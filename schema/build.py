@@ -10,7 +10,7 @@ are composed from.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -43,7 +43,10 @@ ENTITY_TYPES = [Child, Person, Family, Case, Document]
 
 
 def _extensions(
-    limits: RequestLimits, *, audit: bool = True, observers: Sequence[type[SchemaExtension]] = ()
+    limits: RequestLimits,
+    *,
+    audit: bool = True,
+    observers: Sequence[Callable[[], SchemaExtension]] = (),
 ) -> list[object]:
     # The limits come first: a document over them is refused before it is parsed in full,
     # cached or run. Validation alone costs ~0.7 ms a request (research/stack.md §4), so
@@ -135,7 +138,7 @@ def build_schema(
     *,
     audit: bool = True,
     limits: RequestLimits | None = None,
-    observers: Sequence[type[SchemaExtension]] = (),
+    observers: Sequence[Callable[[], SchemaExtension]] = (),
 ) -> AudienceSchema:
     """The schema `audience` is served (the internal one is also the gateway's subgraph).
 
@@ -169,7 +172,7 @@ def build_internal_schema() -> InternalSchema:
 
 
 def build_schemas(
-    limits: RequestLimits | None = None, observers: Sequence[type[SchemaExtension]] = ()
+    limits: RequestLimits | None = None, observers: Sequence[Callable[[], SchemaExtension]] = ()
 ) -> dict[Audience, AudienceSchema]:
     """Every audience's schema, built once at start-up."""
     return {
