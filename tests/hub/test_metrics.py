@@ -259,3 +259,24 @@ async def test_with_a_token_set_metrics_needs_it_from_everywhere(
     assert missing.headers["www-authenticate"].startswith("Bearer")
     assert wrong.status_code == 401
     assert total(right, "lcs_hub_engine_reachable") == 1
+
+
+async def test_refusals_before_graphql_runs_are_counted_by_code(
+    settings: Settings, store: FalkorDBStore, app_client: Callable[..., Any]
+) -> None:
+    worker = bearer(settings, "social-worker")
+    async with app_client(rate_limit="2/minute", max_body_bytes=2048) as http:
+        before = await scrape(http)
+        oversized = {"query": "{ me { name } }", "variables": {"padding": "x" * 4096}}
+        too_large = await http.post("/graphql", json=oversized, headers=worker)
+        answers = [
+            await http.post("/graphql", json={"query": "{ me { name } }"}, headers=worker)
+            for _ in range(3)
+        ]
+        after = await scrape(http)
+    assert too_large.status_code == 413
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    for code in ("REQUEST_TOO_LARGE", "RATE_LIMITED"):
+        assert total(after, "lcs_hub_graphql_errors_total", code=code) > total(
+            before, "lcs_hub_graphql_errors_total", code=code
+        )
