@@ -139,12 +139,20 @@ class FalkorDBStore:
 
     async def _run(self, statement: str, params: Params | None, *, read_only: bool) -> list[Row]:
         encoded = _without_nul(encode_params(params))
+        # Observers see the statement end as the hub does: rows, or one of graph/'s errors.
+        with observed_statement(statement, read_only=read_only, engine=self.engine):
+            result = await self._query(statement, encoded, read_only=read_only)
+        columns = [column[1] for column in result.header]
+        return [
+            {name: normalise(value) for name, value in zip(columns, row, strict=True)}
+            for row in result.result_set
+        ]
+
+    async def _query(self, statement: str, encoded: dict[str, Any], *, read_only: bool) -> Any:
         try:
-            with observed_statement(statement, read_only=read_only, engine=self.engine):
-                if read_only:
-                    result = await self._graph.ro_query(statement, encoded)
-                else:
-                    result = await self._graph.query(statement, encoded)
+            if read_only:
+                return await self._graph.ro_query(statement, encoded)
+            return await self._graph.query(statement, encoded)
         except redis.exceptions.ConnectionError as exc:
             # The pool reports its wait running out as a ConnectionError caused by the
             # timeout; the engine itself is then fine, only busy.
@@ -156,11 +164,6 @@ class FalkorDBStore:
             if "unique constraint" in message.lower():
                 raise ConstraintViolation(message) from exc
             raise GraphError(message) from exc
-        columns = [column[1] for column in result.header]
-        return [
-            {name: normalise(value) for name, value in zip(columns, row, strict=True)}
-            for row in result.result_set
-        ]
 
     async def explain(self, statement: str, params: Params | None = None) -> list[str]:
         """The engine's plan for `statement` (GRAPH.EXPLAIN), one operation per line.

@@ -52,15 +52,23 @@ def unwatch_store(observer: StoreObserver) -> None:
 @cache
 def _statement_names() -> dict[str, str]:
     # The same rule tests/graph/test_plans.py walks: public upper-case strings of
-    # graph/cypher/'s modules are statements, named module.CONSTANT.
+    # graph/cypher/'s modules are statements, named module.CONSTANT; a public table of
+    # them (one statement per record label) names each module.CONSTANT[key].
     from graph import cypher
 
     names: dict[str, str] = {}
     for module_info in pkgutil.iter_modules(cypher.__path__):
         module = importlib.import_module(f"{cypher.__name__}.{module_info.name}")
         for constant, value in vars(module).items():
-            if constant.isupper() and not constant.startswith("_") and isinstance(value, str):
-                names.setdefault(value, f"{module_info.name}.{constant}")
+            if not constant.isupper() or constant.startswith("_"):
+                continue
+            name = f"{module_info.name}.{constant}"
+            if isinstance(value, str):
+                names.setdefault(value, name)
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    if isinstance(item, str):
+                        names.setdefault(item, f"{name}[{key}]")
     return names
 
 
