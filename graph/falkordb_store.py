@@ -141,14 +141,14 @@ class FalkorDBStore:
         encoded = _without_nul(encode_params(params))
         # Observers see the statement end as the hub does: rows, or one of graph/'s errors.
         with observed_statement(statement, read_only=read_only, engine=self.engine):
-            result = await self._query(statement, encoded, read_only=read_only)
+            result = await self._execute(statement, encoded, read_only=read_only)
         columns = [column[1] for column in result.header]
         return [
             {name: normalise(value) for name, value in zip(columns, row, strict=True)}
             for row in result.result_set
         ]
 
-    async def _query(self, statement: str, encoded: dict[str, Any], *, read_only: bool) -> Any:
+    async def _execute(self, statement: str, encoded: dict[str, Any], *, read_only: bool) -> Any:
         try:
             if read_only:
                 return await self._graph.ro_query(statement, encoded)

@@ -131,10 +131,16 @@ def _no_arguments(arguments: dict[str, Any], info: GraphQLResolveInfo[Any]) -> d
 
 class OperationSpans(OpenTelemetryExtension):
     """strawberry's spans for the operation, parsing, validation and resolvers, without the
-    query text it would record on the operation's span."""
+    query text it would record on the operation's span, the resolvers' arguments, or the
+    response path (its keys are the client's aliases, free text)."""
 
     def __init__(self, tracer_provider: TracerProvider) -> None:
         super().__init__(arg_filter=_no_arguments, tracer_provider=tracer_provider)
+
+    def add_tags(self, span: Span, info: GraphQLResolveInfo[Any], kwargs: Any) -> None:
+        span.set_attribute("component", "graphql")
+        span.set_attribute("graphql.parentType", info.parent_type.name)
+        span.set_attribute("graphql.field.name", info.field_name)
 
     def on_operation(self) -> Generator[None, None, None]:
         span = self._tracer.start_span("GraphQL operation")
