@@ -51,8 +51,7 @@ from strawberry.extensions import SchemaExtension
 
 from auth.audit import on_audit_written
 from connectors.livelink.backlog import outbox_backlog
-from graph import GraphError
-from graph.observe import watch_store
+from graph import GraphError, watch_store
 from hub.settings import GRAPHQL_NAME
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from strawberry.extensions import LifecycleStep
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
-from graph.observe import unwatch_store, watch_store
+from graph import unwatch_store, watch_store
 from hub.logs import REQUEST_ID
 from hub.metrics import route_label
 
