@@ -7,17 +7,21 @@ OTLP, which only the exporter differs from).
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -225,23 +229,73 @@ async def test_with_tracing_on_the_content_server_client_is_traced(tmp_path: Pat
     await untraced.aclose()
 
 
-def test_otlp_is_configured_from_the_standard_variables(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
-    monkeypatch.setenv("OTEL_SERVICE_NAME", "lcs-hub-test")
-    provider = tracer_provider_from_settings(
-        Settings(var_dir=tmp_path, tracing="otlp", _env_file=None)  # type: ignore[call-arg]
-    )
-    assert isinstance(provider, TracerProvider)
+class _Collector(BaseHTTPRequestHandler):
+    """An OTLP/HTTP trace receiver on loopback: keeps each request's path and body."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def collector() -> Iterator[str]:
+    _Collector.received.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        assert provider.resource.attributes["service.name"] == "lcs-hub-test"
-        processors = provider._active_span_processor._span_processors
-        exporter: Any = processors[0].span_exporter  # type: ignore[attr-defined]
-        assert exporter._endpoint == "http://127.0.0.1:4318/v1/traces"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        # No span was made, so nothing is sent.
-        provider.shutdown()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+async def test_otlp_sends_the_spans_to_the_standard_endpoint_and_no_values(
+    collector: str,
+    settings: Settings,
+    store: FalkorDBStore,
+    monkeypatch: pytest.MonkeyPatch,
+    app_client: Callable[..., Any],
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector)
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "lcs-hub-test")
+    provider = tracer_provider_from_settings(settings.model_copy(update={"tracing": "otlp"}))
+    assert isinstance(provider, TracerProvider)
+    search = "query Search($t: String!) { searchChildren(term: $t) { id } }"
+    async with app_client(tracer_provider=provider) as http:
+        await graphql(http, bearer(settings, "social-worker"), search, {"t": "Wilhelmina"})
+        # The app's tracing is closed with the client: its spans are flushed then.
+    paths = {path for path, _ in _Collector.received}
+    assert paths == {"/v1/traces"}
+    exported = ExportTraceServiceRequest()
+    names: set[str] = set()
+    services: set[str] = set()
+    for _, body in _Collector.received:
+        exported.ParseFromString(body)
+        for resource_spans in exported.resource_spans:
+            services.update(
+                attribute.value.string_value
+                for attribute in resource_spans.resource.attributes
+                if attribute.key == "service.name"
+            )
+            for scope_spans in resource_spans.scope_spans:
+                names.update(span.name for span in scope_spans.spans)
+        assert b"Wilhelmina" not in body
+    assert services == {"lcs-hub-test"}
+    assert {"POST graphql", "GraphQL Search"} <= names
+    assert any(name.startswith("graph ") for name in names)
 
 
 def test_off_by_default_installs_and_imports_nothing(tmp_path: Path) -> None:
