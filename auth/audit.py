@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from typing import TYPE_CHECKING
 
 from graph.cypher import audit as statements
@@ -11,6 +11,17 @@ from workflow.ids import new_id, now_ms
 if TYPE_CHECKING:
     from auth.principal import Principal
     from graph import GraphStore
+
+# Told (audience, children audited) after each audit write: the hub counts them
+# (hub/metrics.py) without auth/ importing the hub.
+AuditListener = Callable[[str, int], None]
+_listeners: list[AuditListener] = []
+
+
+def on_audit_written(listener: AuditListener) -> None:
+    """Call `listener(audience, children)` after every audit write from now on (idempotent)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 async def record_access(
@@ -50,4 +61,7 @@ async def record_access(
             "operation": operation,
         },
     )
-    return int(result[0]["audited"]) if result else 0
+    audited = int(result[0]["audited"]) if result else 0
+    for listener in tuple(_listeners):
+        listener(principal.audience.value, audited)
+    return audited

@@ -16,6 +16,7 @@ from graph.errors import (
 )
 from graph.falkordb_store import FalkorDBServer, FalkorDBStore
 from graph.neo4j_store import Neo4jStore
+from graph.observe import StoreObserver, statement_name, unwatch_store, watch_store
 from graph.store import GraphStore, Params, Row, encode_params
 from graph.supervisor import EngineSupervisor
 
@@ -149,8 +150,12 @@ __all__ = [
     "OpenGraph",
     "Params",
     "Row",
+    "StoreObserver",
     "encode_params",
     "falkordb_server",
     "make_private_tree",
     "open_graph",
+    "statement_name",
+    "unwatch_store",
+    "watch_store",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from redis.asyncio import (
 )
 
 from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
+from graph.observe import observed_pool_wait, observed_statement
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
@@ -74,6 +76,25 @@ def _connection_options(address: str | FalkorDBServer) -> dict[str, Any]:
     return options
 
 
+class _ObservedPool(BlockingConnectionPool):
+    """The blocking pool, telling observers how long each statement waited for a connection.
+
+    The time includes opening a new connection when the pool has room for one.
+    """
+
+    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        timed_out = False
+        try:
+            return await super().get_connection(*args, **kwargs)  # type: ignore[no-untyped-call]
+        except redis.exceptions.ConnectionError as exc:
+            timed_out = isinstance(exc.__cause__, TimeoutError)
+            raise
+        finally:
+            waited = time.perf_counter() - started
+            observed_pool_wait(waited, timed_out=timed_out, engine=FalkorDBStore.engine)
+
+
 class FalkorDBStore:
     """Runs statements on one named graph of a FalkorDB server.
 
@@ -95,7 +116,7 @@ class FalkorDBStore:
         # such statements at once with "Too many connections", which the hub then showed as
         # a missing child. More connections than the engine has query threads only queue
         # inside the engine, so the pool stays small and waits up to `pool_timeout`.
-        self._pool = BlockingConnectionPool(
+        self._pool = _ObservedPool(
             max_connections=max_connections,
             timeout=pool_timeout,
             decode_responses=True,
@@ -118,11 +139,20 @@ class FalkorDBStore:
 
     async def _run(self, statement: str, params: Params | None, *, read_only: bool) -> list[Row]:
         encoded = _without_nul(encode_params(params))
+        # Observers see the statement end as the hub does: rows, or one of graph/'s errors.
+        with observed_statement(statement, read_only=read_only, engine=self.engine):
+            result = await self._execute(statement, encoded, read_only=read_only)
+        columns = [column[1] for column in result.header]
+        return [
+            {name: normalise(value) for name, value in zip(columns, row, strict=True)}
+            for row in result.result_set
+        ]
+
+    async def _execute(self, statement: str, encoded: dict[str, Any], *, read_only: bool) -> Any:
         try:
             if read_only:
-                result = await self._graph.ro_query(statement, encoded)
-            else:
-                result = await self._graph.query(statement, encoded)
+                return await self._graph.ro_query(statement, encoded)
+            return await self._graph.query(statement, encoded)
         except redis.exceptions.ConnectionError as exc:
             # The pool reports its wait running out as a ConnectionError caused by the
             # timeout; the engine itself is then fine, only busy.
@@ -134,11 +164,6 @@ class FalkorDBStore:
             if "unique constraint" in message.lower():
                 raise ConstraintViolation(message) from exc
             raise GraphError(message) from exc
-        columns = [column[1] for column in result.header]
-        return [
-            {name: normalise(value) for name, value in zip(columns, row, strict=True)}
-            for row in result.result_set
-        ]
 
     async def explain(self, statement: str, params: Params | None = None) -> list[str]:
         """The engine's plan for `statement` (GRAPH.EXPLAIN), one operation per line.

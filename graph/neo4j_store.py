@@ -10,6 +10,7 @@ import neo4j
 import neo4j.exceptions
 
 from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
+from graph.observe import observed_statement
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
@@ -81,11 +82,15 @@ class Neo4jStore:
                 for record in records
             ]
 
-        with _graph_errors():
+        read_only = access == neo4j.READ_ACCESS
+        with (
+            observed_statement(statement, read_only=read_only, engine=self.engine),
+            _graph_errors(),
+        ):
             async with self._driver.session(
                 database=self._database, default_access_mode=access
             ) as s:
-                if access == neo4j.READ_ACCESS:
+                if read_only:
                     return await s.execute_read(work)
                 return await s.execute_write(work)
 

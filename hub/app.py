@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -42,10 +43,19 @@ from graph import (
 from graph.migrations import bring_to_current_shape
 from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
+from hub.metrics import (
+    MetricsMiddleware,
+    NotesOperation,
+    OperationLabels,
+    install_metrics,
+    metrics_endpoint,
+    note_graphql_error,
+)
 from hub.push import push_records
 from hub.rate_limit import RateLimitMiddleware
 from hub.request_context import RequestContextMiddleware
 from hub.request_limits import RequestSizeLimitMiddleware
+from hub.tracing import RequestSpans, Tracing, tracer_provider_from_settings
 from resolvers.context import HubContext
 from resolvers.returns import ReturnJobs, return_file
 from schema import RequestLimits, build_schemas
@@ -54,7 +64,9 @@ from workflow.outcomes import NotAuthorised, NotFound
 from workflow.school_days import SchoolCalendar, school_calendar
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
     from starlette.types import Receive, Scope, Send
+    from strawberry.extensions import SchemaExtension
     from strawberry.schema import BaseSchema
 
     from connectors.livelink.content_store import ContentStore
@@ -112,9 +124,14 @@ class GraphQLDispatch:
     everyone and every query it sends carries a token.
     """
 
-    def __init__(self, hub: Hub, settings: Settings, graphiql: GraphiQL) -> None:
+    def __init__(
+        self, hub: Hub, settings: Settings, graphiql: GraphiQL, tracing: Tracing | None = None
+    ) -> None:
         self._graphiql = graphiql
-        schemas = build_schemas(request_limits(settings))
+        observers: list[Callable[[], SchemaExtension]] = [NotesOperation]
+        if tracing is not None:
+            observers.append(tracing.operation_spans)
+        schemas = build_schemas(request_limits(settings), observers=observers)
         limits = view_limits(settings)
         self._apps = {
             audience: _AudienceGraphQL(schema, hub, limits) for audience, schema in schemas.items()
@@ -127,6 +144,7 @@ class GraphQLDispatch:
             await self._graphiql.page()(scope, receive, send)
             return
         if problem := purpose_problem(principal.audience, principal.purpose):
+            note_graphql_error("PURPOSE_REQUIRED")
             refusal = JSONResponse(
                 {"errors": [{"message": problem, "extensions": {"code": "PURPOSE_REQUIRED"}}]},
                 status_code=403,
@@ -214,11 +232,19 @@ def form_store_from_settings(settings: Settings) -> FormStore:
     return FormStore(settings.var_dir / "forms")
 
 
-async def content_store_from_settings(settings: Settings) -> ContentStore:
+async def content_store_from_settings(
+    settings: Settings, tracing: Tracing | None = None
+) -> ContentStore:
     """The content store the outbox delivers to: the embedded one under var/, or
-    OpenText Content Server (`LCS_HUB_CONTENT_STORE=content-server`)."""
+    OpenText Content Server (`LCS_HUB_CONTENT_STORE=content-server`), its calls traced
+    when `tracing` is on."""
     if settings.content_store == "content-server":
-        return ContentServerStore(settings.content_server())
+        server = settings.content_server()
+        if tracing is None:
+            return ContentServerStore(server)
+        # Given a transport, httpx ignores the client's `verify`: the transport gets it.
+        network = httpx.AsyncHTTPTransport(verify=server.verify_tls)
+        return ContentServerStore(server, transport=tracing.traced_transport(network))
     return await EmbeddedContentStore.open(settings.content_dir)
 
 
@@ -284,6 +310,7 @@ def create_app(
     print_tokens: bool = False,
     close_store: bool = False,
     public_address: str = "http://127.0.0.1:8000/graphql",
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     """The hub as an ASGI app.
 
@@ -296,11 +323,16 @@ def create_app(
         content_store: where the outbox files documents; the settings' choice by default.
         run_outbox: deliver the filing outbox in-process (off when it runs on its own);
             `outbox_enabled` in the settings by default.
+        tracer_provider: trace into this provider (tests); otherwise `LCS_HUB_TRACING`
+            decides, and off installs nothing.
     """
     private_var_dir(settings)
     # A broken term dates file stops the start, naming the file and the rule, before the
     # engine is opened.
     school_days = school_calendar(settings.term_dates)
+    install_metrics()
+    provider = tracer_provider or tracer_provider_from_settings(settings)
+    tracing = Tracing(provider) if provider is not None else None
     verifier, signing_key = build_verifier(settings)
     opened: OpenGraph | None = None
     if store is None:
@@ -331,7 +363,7 @@ def create_app(
         # Indexes, then pending migrations; a store newer than this code is refused here.
         await bring_to_current_shape(hub.store)
         if hub.content_store is None:
-            hub.content_store = await content_store_from_settings(settings)
+            hub.content_store = await content_store_from_settings(settings, tracing)
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty)
         if settings.outbox_enabled if run_outbox is None else run_outbox:
@@ -361,6 +393,8 @@ def create_app(
                 await opened.close()
             elif close_store:
                 await hub.store.close()
+            if tracing is not None:
+                tracing.close()
 
     async def jwks(request: Request) -> Response:
         return JSONResponse(signing_key.jwks if signing_key else {"keys": []})
@@ -413,7 +447,13 @@ def create_app(
             Route("/.well-known/jwks.json", jwks),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", GraphQLDispatch(hub, settings, graphiql), methods=["GET", "POST"]),
+            # Loopback only, or with LCS_HUB_METRICS_TOKEN (hub/metrics.py says why).
+            Route("/metrics", metrics_endpoint(hub.store, settings)),
+            Route(
+                "/graphql",
+                GraphQLDispatch(hub, settings, graphiql, tracing),
+                methods=["GET", "POST"],
+            ),
             *graphiql.routes(),
             # EHM and IES push records here (hub/push.py); a system client's token only.
             Route("/ingest/{source}", push_records, methods=["POST"]),
@@ -421,10 +461,19 @@ def create_app(
             Route("/returns/{jobId}", return_download, methods=["GET"]),
         ],
         middleware=[
-            # Outermost first: the real client address, then the request id and headers
-            # every answer gets, then the size bounds, the caller, the caller's rate.
+            # Outermost first: the real client address, the metrics every answer counts
+            # in, then the request id and headers every answer gets, then the size
+            # bounds, the caller, the caller's rate.
             Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),
+            Middleware(
+                MetricsMiddleware,
+                operations=OperationLabels(
+                    settings.metrics_operation_names, settings.metrics_max_operations
+                ),
+            ),
             Middleware(RequestContextMiddleware),
+            # Only when tracing is on: off, a request passes through nothing of it.
+            *([Middleware(RequestSpans, tracer=tracing.tracer)] if tracing else []),
             Middleware(
                 RequestSizeLimitMiddleware,
                 max_body_bytes=settings.max_body_bytes,
@@ -441,6 +490,7 @@ def create_app(
     )
     app.state.hub = hub
     app.state.engine_supervisor = supervisor
+    app.state.tracing = tracing
     return app
 
 

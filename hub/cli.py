@@ -180,6 +180,7 @@ def _operator() -> str:
 async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     from connectors.livelink import outbox
     from hub.app import content_store_from_settings, form_store_from_settings, open_settings_graph
+    from hub.tracing import Tracing, tracer_provider_from_settings
     from workflow.ids import now_ms
 
     if args.replay or args.replay_failed:
@@ -206,7 +207,10 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
             return 1
-        content_store = await content_store_from_settings(settings)
+        # The worker's own statements and Content Server calls, when tracing is on.
+        provider = tracer_provider_from_settings(settings)
+        tracing = Tracing(provider) if provider is not None else None
+        content_store = await content_store_from_settings(settings, tracing)
         worker = outbox.OutboxWorker.from_settings(
             opened.store, settings, content_store, form_store_from_settings(settings)
         )
@@ -223,6 +227,8 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         finally:
             await content_store.aclose()
+            if tracing is not None:
+                tracing.close()
         return 0
     finally:
         await opened.close()

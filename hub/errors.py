@@ -74,7 +74,7 @@ def mask_errors(result: ExecutionResult) -> int | None:
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             # The query's own problem (syntax, validation, a limit): the caller may read it.
-            log.info("graphql error", extra={"code": _code(error), "path": error.path})
+            log.info("graphql error", extra={"code": error_code(error), "path": error.path})
             masked.append(error)
         elif engine_unavailable(original):
             unavailable = original
@@ -99,6 +99,7 @@ def mask_errors(result: ExecutionResult) -> int | None:
     return None
 
 
-def _code(error: GraphQLError) -> str:
+def error_code(error: GraphQLError) -> str:
+    """The code a GraphQL error answers with (a validation error carries none)."""
     code = (error.extensions or {}).get("code")
     return str(code) if code else "GRAPHQL_VALIDATION_FAILED"

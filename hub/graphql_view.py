@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
 
-from hub.errors import ENGINE_RETRY_AFTER_SECONDS, mask_errors
+from hub.errors import ENGINE_RETRY_AFTER_SECONDS, error_code, mask_errors
+from hub.metrics import note_graphql_error
 from resolvers.context import HubContext
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         status = mask_errors(result)
+        for error in result.errors or ():
+            note_graphql_error(error_code(error))
         if status is not None:
             sub_response: Response = request.state.sub_response
             sub_response.status_code = status
@@ -132,6 +135,7 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
 
 
 def _refusal(status: int, code: str, message: str) -> JSONResponse:
+    note_graphql_error(code)
     headers = {"Retry-After": "1"} if status == 503 else None
     return JSONResponse(
         {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},

@@ -24,6 +24,7 @@ from hub.errors import (
     internal_error_message,
 )
 from hub.logs import REQUEST_ID
+from hub.metrics import note_graphql_error
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -113,6 +114,7 @@ async def _answer_error(
         log.error("unexpected error", exc_info=error)
         status, code, message = 500, "INTERNAL_SERVER_ERROR", internal_error_message()
         headers = {}
+    note_graphql_error(code)
     response = JSONResponse(
         # `data: null` as the GraphQL view answers: nothing of the request was answered.
         {

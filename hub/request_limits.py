@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import JSONResponse
 
+from hub.metrics import note_graphql_error
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +25,7 @@ def refusal(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     """A GraphQL-shaped error answer with an HTTP status."""
+    note_graphql_error(code)
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,

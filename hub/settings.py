@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -17,6 +18,9 @@ GRAPH_URL_SCHEMES = (
     *sorted(FALKORDB_SCHEMES | FALKORDB_TLS_SCHEMES),
     *sorted(NEO4J_SCHEMES),
 )
+
+# A GraphQL name (the spec's Name), at most 64 characters: what an operation label may be.
+GRAPHQL_NAME: Final = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 
 
 class Settings(BaseSettings):
@@ -170,6 +174,31 @@ class Settings(BaseSettings):
         pattern=r"^[0-9]{3}$",
         description="the LA's three-digit DfE number, which the CIN census names it by",
     )
+    # Observability (hub/metrics.py, hub/tracing.py).
+    metrics_token: SecretStr | None = Field(
+        None,
+        description=(
+            "the bearer token a scraper sends to read /metrics; unset: only clients on "
+            "the loopback interface may read it"
+        ),
+    )
+    metrics_operations: str = Field(
+        "",
+        description=(
+            "comma-separated GraphQL operation names /metrics labels by name (the rest are "
+            "`other`); empty: the first LCS_HUB_METRICS_MAX_OPERATIONS names seen"
+        ),
+    )
+    metrics_max_operations: int = Field(
+        50, ge=0, le=1000, description="how many operation names /metrics labels at most"
+    )
+    tracing: Literal["off", "otlp"] = Field(
+        "off",
+        description=(
+            "otlp: send OpenTelemetry traces to OTEL_EXPORTER_OTLP_ENDPOINT (OTLP over "
+            "HTTP); off: no tracer is installed and nothing is sent"
+        ),
+    )
 
     @model_validator(mode="after")
     def _outbox_waits_fit(self) -> Settings:
@@ -196,6 +225,14 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("metrics_operations")
+    @classmethod
+    def _operation_names(cls, names: str) -> str:
+        for name in (part.strip() for part in names.split(",")):
+            if name and not GRAPHQL_NAME.fullmatch(name):
+                raise ValueError(f"{name[:40]!r} is not a GraphQL operation name")
+        return names
+
     @field_validator("graph_url")
     @classmethod
     def _known_engine(cls, url: str | None) -> str | None:
@@ -204,6 +241,12 @@ class Settings(BaseSettings):
             allowed = ", ".join(f"{scheme}://" for scheme in GRAPH_URL_SCHEMES)
             raise ValueError(f"the URL must start with one of {allowed}")
         return url
+
+    @property
+    def metrics_operation_names(self) -> frozenset[str]:
+        """The operation names /metrics labels by name, when the set is fixed."""
+        parts = (part.strip() for part in self.metrics_operations.split(","))
+        return frozenset(part for part in parts if part)
 
     @property
     def graph_dir(self) -> Path:

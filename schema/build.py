@@ -10,6 +10,7 @@ are composed from.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -30,6 +31,7 @@ from schema.training_gate import gate_mutation
 
 if TYPE_CHECKING:
     from graphql import GraphQLError
+    from strawberry.extensions import SchemaExtension
     from strawberry.schema.config import StrawberryConfig
     from strawberry.types import ExecutionContext
     from strawberry.types.base import StrawberryObjectDefinition
@@ -40,11 +42,16 @@ FEDERATION_VERSION = "2.9"
 ENTITY_TYPES = [Child, Person, Family, Case, Document]
 
 
-def _extensions(limits: RequestLimits, *, audit: bool = True) -> list[object]:
+def _extensions(
+    limits: RequestLimits,
+    *,
+    audit: bool = True,
+    observers: Sequence[Callable[[], SchemaExtension]] = (),
+) -> list[object]:
     # The limits come first: a document over them is refused before it is parsed in full,
     # cached or run. Validation alone costs ~0.7 ms a request (research/stack.md §4), so
     # the (bounded) parser and validation caches are among them.
-    return [*limit_extensions(limits), *([ReadAudit] if audit else [])]
+    return [*limit_extensions(limits), *([ReadAudit] if audit else []), *observers]
 
 
 class _AudienceFields:
@@ -127,15 +134,20 @@ def _has_mutations(audience: Audience) -> bool:
 
 
 def build_schema(
-    audience: Audience, *, audit: bool = True, limits: RequestLimits | None = None
+    audience: Audience,
+    *,
+    audit: bool = True,
+    limits: RequestLimits | None = None,
+    observers: Sequence[Callable[[], SchemaExtension]] = (),
 ) -> AudienceSchema:
     """The schema `audience` is served (the internal one is also the gateway's subgraph).
 
     Args:
         audit: only the overhead benchmark turns the read audit off, to measure its cost.
         limits: how much one request may ask for; the defaults when not given.
+        observers: extensions that watch execution (the hub's metrics and traces).
     """
-    extensions = _extensions(limits or RequestLimits(), audit=audit)
+    extensions = _extensions(limits or RequestLimits(), audit=audit, observers=observers)
     if audience is Audience.INTERNAL:
         return InternalSchema(
             query=Query,
@@ -159,6 +171,11 @@ def build_internal_schema() -> InternalSchema:
     return schema
 
 
-def build_schemas(limits: RequestLimits | None = None) -> dict[Audience, AudienceSchema]:
+def build_schemas(
+    limits: RequestLimits | None = None, observers: Sequence[Callable[[], SchemaExtension]] = ()
+) -> dict[Audience, AudienceSchema]:
     """Every audience's schema, built once at start-up."""
-    return {audience: build_schema(audience, limits=limits) for audience in Audience}
+    return {
+        audience: build_schema(audience, limits=limits, observers=observers)
+        for audience in Audience
+    }

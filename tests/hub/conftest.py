@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -13,6 +14,9 @@ import pytest
 from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 TODAY = date(2026, 11, 2)
 
@@ -37,17 +41,27 @@ def app_client(
 
     @contextlib.asynccontextmanager
     async def open_client(
-        graph: FalkorDBStore | None = None, **changes: object
+        graph: FalkorDBStore | None = None,
+        tracer_provider: TracerProvider | None = None,
+        **changes: object,
     ) -> AsyncIterator[httpx.AsyncClient]:
         from connectors.livelink.embedded_store import EmbeddedContentStore
         from hub.app import create_app
 
         settings = Settings(var_dir=tmp_path / "var", _env_file=None, **changes)  # type: ignore[call-arg]
         content = await EmbeddedContentStore.open(settings.content_dir)
-        app = create_app(settings, store=graph or store, content_store=content, run_outbox=False)
+        app = create_app(
+            settings,
+            store=graph or store,
+            content_store=content,
+            run_outbox=False,
+            tracer_provider=tracer_provider,
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
             yield http
         await content.aclose()
+        if app.state.tracing is not None:
+            app.state.tracing.close()
 
     return open_client

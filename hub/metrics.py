@@ -1,0 +1,366 @@
+"""Prometheus metrics at `/metrics`: requests, errors, the engine, the outbox, the audit.
+
+What is measured, and where it comes from:
+- requests by route, audience, operation and status, and their latency, by the
+  middleware below (just inside the proxy headers: every answer, a 500 too, passes it);
+- GraphQL errors by code, noted where the hub turns an outcome into an error answer;
+- engine round trips and engine time per request, and waits for a pooled connection,
+  from the store's observer hook (graph/observe.py) into the request's observation;
+- the outbox's depth and the age of its oldest undelivered item, read at scrape time with
+  the one statement `/readyz` reads (connectors/livelink/backlog.py), bounded in time;
+- audit writes and the children they audited, from auth/audit.py's listener.
+
+Labels never carry personal data or anything a request carried: operation names are the
+only client-chosen label, and they are bounded (a fixed list, or the first N GraphQL names
+seen; the rest are `other`). Statements are counted by read/write, never by their
+parameters.
+
+Who may read it: the numbers say how busy the hub is and which operations partners run,
+not whose record was read, but they are still the council's operational detail. With
+`LCS_HUB_METRICS_TOKEN` set a scraper sends it as a bearer token (Prometheus'
+`authorization.credentials_file`); unset, only a client on the loopback interface (a
+scraper or sidecar on the same host) is answered. The users' JWTs are not used: a scraper
+is a machine with no identity-provider login, and no user should need one to be watched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.process_collector import ProcessCollector
+from starlette.responses import PlainTextResponse, Response
+from strawberry.extensions import SchemaExtension
+
+from auth.audit import on_audit_written
+from connectors.livelink.backlog import outbox_backlog
+from graph import GraphError, watch_store
+from hub.settings import GRAPHQL_NAME
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from graph import GraphStore
+    from hub.settings import Settings
+
+# The hub's own registry: several apps in one process (the tests) share these metrics,
+# and nothing a library registers globally is exported by accident.
+REGISTRY: Final = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
+
+_ROUTE_LABELS = ("route", "audience", "operation")
+REQUESTS: Final = Counter(
+    "lcs_hub_requests",
+    "HTTP requests answered, by route, caller's audience, GraphQL operation and status",
+    [*_ROUTE_LABELS, "status"],
+    registry=REGISTRY,
+)
+REQUEST_SECONDS: Final = Histogram(
+    "lcs_hub_request_duration_seconds",
+    "Time from a request's arrival to its answer",
+    _ROUTE_LABELS,
+    registry=REGISTRY,
+)
+GRAPHQL_ERRORS: Final = Counter(
+    "lcs_hub_graphql_errors",
+    "Errors in GraphQL answers, by code (expected outcomes are data, not errors)",
+    ["audience", "code"],
+    registry=REGISTRY,
+)
+ENGINE_ROUND_TRIPS: Final = Histogram(
+    "lcs_hub_request_engine_round_trips",
+    "Graph engine statements one request ran",
+    ["route", "audience"],
+    buckets=(0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233),
+    registry=REGISTRY,
+)
+ENGINE_SECONDS: Final = Histogram(
+    "lcs_hub_request_engine_seconds",
+    "Time one request's statements took, summed (statements run at once overlap)",
+    ["route", "audience"],
+    registry=REGISTRY,
+)
+STATEMENTS: Final = Counter(
+    "lcs_hub_engine_statements",
+    "Graph engine statements run, requests' and background work's",
+    ["engine", "kind"],
+    registry=REGISTRY,
+)
+POOL_WAIT_SECONDS: Final = Histogram(
+    "lcs_hub_engine_pool_wait_seconds",
+    "Time a statement waited for an engine connection (or opened one)",
+    ["engine"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+POOL_TIMEOUTS: Final = Counter(
+    "lcs_hub_engine_pool_timeouts",
+    "Statements that found the pool saturated for its whole timeout (answered 503)",
+    ["engine"],
+    registry=REGISTRY,
+)
+OUTBOX_ITEMS: Final = Gauge(
+    "lcs_hub_outbox_items",
+    "Documents not yet in Livelink, by state (PENDING retried, FAILED parked), at scrape",
+    ["state"],
+    registry=REGISTRY,
+)
+OUTBOX_OLDEST_AGE: Final = Gauge(
+    "lcs_hub_outbox_oldest_undelivered_age_seconds",
+    "Age of the oldest document not yet in Livelink (0 when none), at scrape",
+    registry=REGISTRY,
+)
+ENGINE_REACHABLE: Final = Gauge(
+    "lcs_hub_engine_reachable",
+    "1 when the scrape's backlog read answered in time, else 0 (the outbox gauges are NaN)",
+    registry=REGISTRY,
+)
+AUDIT_WRITES: Final = Counter(
+    "lcs_hub_audit_writes",
+    "Read-audit writes (one per request whose answer carried a child's data)",
+    ["audience"],
+    registry=REGISTRY,
+)
+AUDITED_CHILDREN: Final = Counter(
+    "lcs_hub_audited_children",
+    "Children recorded by read-audit writes",
+    ["audience"],
+    registry=REGISTRY,
+)
+
+# Codes are the hub's own (hub/errors.py, schema/limits.py) or strawberry's; a code of
+# another shape is counted as OTHER rather than trusted as a label.
+_ERROR_CODE: Final = re.compile(r"[A-Z][A-Z0-9_]{0,47}")
+_BACKLOG_READ_SECONDS: Final = 2.0
+_NONE: Final = "none"
+
+
+@dataclass
+class RequestObservation:
+    """What one request noted about itself, recorded when it is answered."""
+
+    route: str
+    operation: str | None = None
+    round_trips: int = 0
+    engine_seconds: float = 0.0
+    error_codes: list[str] = field(default_factory=list)
+
+
+_REQUEST: ContextVar[RequestObservation | None] = ContextVar("lcs_hub_request", default=None)
+
+
+def note_operation(name: str | None) -> None:
+    """The GraphQL operation the current request names (labelled only if bounded)."""
+    if (observation := _REQUEST.get()) is not None:
+        observation.operation = name
+
+
+def note_graphql_error(code: str) -> None:
+    """An error the current request's GraphQL answer carries."""
+    label = code if _ERROR_CODE.fullmatch(code) else "OTHER"
+    if (observation := _REQUEST.get()) is not None:
+        observation.error_codes.append(label)
+    else:
+        GRAPHQL_ERRORS.labels(_NONE, label).inc()
+
+
+class NotesOperation(SchemaExtension):
+    """Notes the name of the operation a request ran (from the document once parsed)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        note_operation(self.execution_context.operation_name)
+
+
+class OperationLabels:
+    """Bounds the operation label: a fixed set of names, or the first `limit` seen.
+
+    Operation names are chosen by clients; each distinct label is a new time series in
+    every histogram bucket, so an unbounded label would let one client exhaust the
+    scraper. A fixed set (LCS_HUB_METRICS_OPERATIONS) is the strict choice; otherwise the
+    first names seen are kept, which in a council's deployment are its clients' own.
+    """
+
+    def __init__(self, fixed: frozenset[str], limit: int) -> None:
+        self._fixed = fixed
+        self._limit = limit
+        self._seen: set[str] = set()
+
+    def label(self, name: str | None) -> str:
+        """The label `name` is counted under."""
+        if name is None:
+            return "anonymous"
+        if self._fixed:
+            return name if name in self._fixed else "other"
+        if name in self._seen:
+            return name
+        if len(self._seen) < self._limit and GRAPHQL_NAME.fullmatch(name):
+            self._seen.add(name)
+            return name
+        return "other"
+
+
+def route_label(path: str) -> str:
+    """The route a path is counted under, from a fixed set."""
+    # A fixed set: paths carry job ids and file names, never a label.
+    if path == "/graphql":
+        return "graphql"
+    first = path.strip("/").split("/", 1)[0]
+    known = {"ingest", "returns", "healthz", "readyz", "metrics", ".well-known", "graphiql"}
+    return first if first in known else "other"
+
+
+class MetricsMiddleware:
+    """Observes each HTTP request and records it when it has been answered."""
+
+    def __init__(self, app: ASGIApp, operations: OperationLabels) -> None:
+        self.app = app
+        self._operations = operations
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        observation = RequestObservation(route=route_label(scope["path"]))
+        token = _REQUEST.set(observation)
+        # The authentication middleware puts the caller in this dict; keep it shared.
+        state: dict[str, object] = scope.setdefault("state", {})
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            _REQUEST.reset(token)
+            principal = state.get("principal")
+            audience = getattr(getattr(principal, "audience", None), "value", _NONE)
+            self._record(observation, str(audience), status, time.perf_counter() - started)
+
+    def _record(
+        self, observation: RequestObservation, audience: str, status: int, seconds: float
+    ) -> None:
+        route = observation.route
+        operation = self._operations.label(observation.operation) if route == "graphql" else _NONE
+        REQUESTS.labels(route, audience, operation, str(status)).inc()
+        REQUEST_SECONDS.labels(route, audience, operation).observe(seconds)
+        ENGINE_ROUND_TRIPS.labels(route, audience).observe(observation.round_trips)
+        ENGINE_SECONDS.labels(route, audience).observe(observation.engine_seconds)
+        for code in observation.error_codes:
+            GRAPHQL_ERRORS.labels(audience, code).inc()
+
+
+class _EngineMetrics:
+    """The store observer: counts statements into the current request and the pool waits."""
+
+    @contextlib.contextmanager
+    def statement(self, name: str, *, read_only: bool, engine: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            STATEMENTS.labels(engine, "read" if read_only else "write").inc()
+            if (observation := _REQUEST.get()) is not None:
+                observation.round_trips += 1
+                observation.engine_seconds += time.perf_counter() - started
+
+    def pool_wait(self, seconds: float, *, timed_out: bool, engine: str) -> None:
+        POOL_WAIT_SECONDS.labels(engine).observe(seconds)
+        if timed_out:
+            POOL_TIMEOUTS.labels(engine).inc()
+
+
+_ENGINE_METRICS: Final = _EngineMetrics()
+
+
+def _count_audit(audience: str, children: int) -> None:
+    AUDIT_WRITES.labels(audience).inc()
+    AUDITED_CHILDREN.labels(audience).inc(children)
+
+
+def install_metrics() -> None:
+    """Hang the hub's observers on the store and the audit (idempotent)."""
+    watch_store(_ENGINE_METRICS)
+    on_audit_written(_count_audit)
+
+
+def _may_read(request: Request, token: str | None) -> bool:
+    if token is not None:
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        # Compared in constant time: the token is a credential.
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            presented.encode(), token.encode()
+        )
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _read_backlog(store: GraphStore, alert_after_seconds: float) -> None:
+    try:
+        async with asyncio.timeout(_BACKLOG_READ_SECONDS):
+            backlog = await outbox_backlog(
+                store, now_ms=time.time_ns() // 1_000_000, alert_after_seconds=alert_after_seconds
+            )
+    except (GraphError, TimeoutError):
+        ENGINE_REACHABLE.set(0)
+        for state in ("PENDING", "FAILED"):
+            OUTBOX_ITEMS.labels(state).set(float("nan"))
+        OUTBOX_OLDEST_AGE.set(float("nan"))
+        return
+    ENGINE_REACHABLE.set(1)
+    OUTBOX_ITEMS.labels("PENDING").set(backlog.pending)
+    OUTBOX_ITEMS.labels("FAILED").set(backlog.failed)
+    OUTBOX_OLDEST_AGE.set(backlog.oldest_age_seconds or 0.0)
+
+
+def metrics_endpoint(
+    store: GraphStore, settings: Settings
+) -> Callable[[Request], Awaitable[Response]]:
+    """The `/metrics` handler: reads the backlog (bounded in time), exports the registry."""
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    alert_after_seconds = settings.outbox_alert_after_seconds
+
+    async def metrics(request: Request) -> Response:
+        if not _may_read(request, token):
+            if token is None:
+                return PlainTextResponse(
+                    "/metrics is answered on the loopback interface only; "
+                    "set LCS_HUB_METRICS_TOKEN to scrape it from elsewhere",
+                    status_code=403,
+                )
+            return PlainTextResponse(
+                "/metrics needs the bearer token LCS_HUB_METRICS_TOKEN names",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+        await _read_backlog(store, alert_after_seconds)
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
