@@ -21,9 +21,11 @@ RETURN childId, f {.id, .createdAt, .openedBy, .remoteId, .retainUntil, .retenti
 # Due items whose lease is free or expired (a crashed worker's), oldest first, taken
 # under this worker's lease. `$dueBy` is the start of the worker's pass: an item that
 # failed during the pass is not due again before the pass ends.
-CLAIM_DUE_ITEMS = """
+def _claim_due_items(only: str) -> str:
+    return f"""
 MATCH (o:OutboxItem)
 WHERE o.state = 'PENDING' AND o.nextAttemptAt <= $dueBy AND coalesce(o.leaseUntil, 0) <= $now
+    {only}
 WITH o ORDER BY o.createdAt, o.id LIMIT $limit
 // Neo4j: the write takes each item's lock before the guard reads it again, so of two
 // workers racing for an item one wins and the other skips it (FalkorDB serialises writes).
@@ -31,8 +33,14 @@ REMOVE o.claimLock
 WITH o
 WHERE o.state = 'PENDING' AND coalesce(o.leaseUntil, 0) <= $now
 SET o.leaseOwner = $owner, o.leaseUntil = $leaseUntil
-RETURN o {.id, .kind, .attempts, .createdAt} AS item
+RETURN o {{.id, .kind, .attempts, .createdAt}} AS item
 """
+
+
+CLAIM_DUE_ITEMS = _claim_due_items("")
+# The worker claims per destination (`$kinds`: the kinds one delivery port delivers), so
+# each destination's circuit breaker holds back only its own items.
+CLAIM_DUE_ITEMS_OF_KINDS = _claim_due_items("AND o.kind IN $kinds")
 
 # Claimed items a worker hands back unattempted (its lease, and only its lease).
 RELEASE_LEASES = """
