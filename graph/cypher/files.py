@@ -14,6 +14,7 @@ RETURN childId, f {.id, .createdAt, .openedBy, .remoteId, .retainUntil, .retenti
        collect(d {.id, .key, .name}) AS folders, o.state AS filingState
 """
 
+
 # An outbox item is PENDING until delivered (or parked FAILED); while a worker holds it,
 # it carries that worker's lease: `leaseOwner` and `leaseUntil` (epoch ms, computed in
 # Python). Claiming is one statement, so any number of workers can poll at once.
