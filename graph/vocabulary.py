@@ -50,6 +50,8 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     # Records taken in from EHM and IES, and the trail of how each was linked to a child.
     "SourceRecord",
     "LinkEvent",
+    # Step down: the requests for early help sent to EHM (graph/cypher/early_help.py).
+    "EarlyHelpRequest",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and

@@ -25,6 +25,8 @@ from auth.middleware import BearerAuthMiddleware
 from auth.principal import Principal
 from auth.purposes import purpose_problem
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
+from connectors.ehm.client import EhmClient
+from connectors.ehm.delivery import EarlyHelpRequests
 from connectors.livelink.backlog import outbox_backlog
 from connectors.livelink.content_server import ContentServerStore
 from connectors.livelink.embedded_store import EmbeddedContentStore
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from strawberry.schema import BaseSchema
 
     from connectors.livelink.content_store import ContentStore
+    from connectors.livelink.delivery_port import DeliveryPort
     from hub.settings import Settings
 
 
@@ -70,6 +73,8 @@ class Hub:
     calendar: WorkingDayCalendar = field(default_factory=default_calendar)
     content_store: ContentStore | None = None
     outbox_worker: OutboxWorker | None = None
+    # EHM's receiving end, when configured: the outbox sends requests for early help.
+    ehm_client: EhmClient | None = None
     # Generated forms stay with the LCS record here; the outbox files copies to Livelink.
     form_store: FormStore | None = None
     local_authority: str = ""
@@ -322,8 +327,13 @@ def create_app(
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty)
         if settings.outbox_enabled if run_outbox is None else run_outbox:
+            hub.ehm_client = ehm_client_from_settings(settings)
             hub.outbox_worker = OutboxWorker.from_settings(
-                hub.store, settings, hub.content_store, hub.form_store
+                hub.store,
+                settings,
+                hub.content_store,
+                hub.form_store,
+                ports=delivery_ports(hub.store, hub.ehm_client),
             )
             hub.outbox_worker.start()
         if print_tokens:
@@ -342,6 +352,8 @@ def create_app(
                 await supervisor.stop()
             if hub.outbox_worker is not None:
                 await hub.outbox_worker.stop()
+            if hub.ehm_client is not None:
+                await hub.ehm_client.aclose()
             if hub.content_store is not None:
                 await hub.content_store.aclose()
             if opened is not None:
@@ -429,6 +441,18 @@ def create_app(
     app.state.hub = hub
     app.state.engine_supervisor = supervisor
     return app
+
+
+def ehm_client_from_settings(settings: Settings) -> EhmClient | None:
+    """A client of EHM's receiving end, or None when `LCS_HUB_EHM_URL` is not set (the
+    requests for early help then wait in the outbox, counted in its backlog)."""
+    ehm = settings.ehm()
+    return None if ehm is None else EhmClient(ehm)
+
+
+def delivery_ports(store: GraphStore, ehm_client: EhmClient | None) -> tuple[DeliveryPort, ...]:
+    """The outbox's destinations besides Livelink filing."""
+    return () if ehm_client is None else (EarlyHelpRequests(store, ehm_client),)
 
 
 def _reconnect(store: GraphStore) -> Callable[[], Awaitable[None]]:

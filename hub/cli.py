@@ -173,7 +173,13 @@ def _operator() -> str:
 
 async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     from connectors.livelink import outbox
-    from hub.app import content_store_from_settings, form_store_from_settings, open_settings_graph
+    from hub.app import (
+        content_store_from_settings,
+        delivery_ports,
+        ehm_client_from_settings,
+        form_store_from_settings,
+        open_settings_graph,
+    )
     from workflow.ids import now_ms
 
     if args.replay or args.replay_failed:
@@ -200,8 +206,13 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 1
         content_store = await content_store_from_settings(settings)
+        ehm_client = ehm_client_from_settings(settings)
         worker = outbox.OutboxWorker.from_settings(
-            opened.store, settings, content_store, form_store_from_settings(settings)
+            opened.store,
+            settings,
+            content_store,
+            form_store_from_settings(settings),
+            ports=delivery_ports(opened.store, ehm_client),
         )
         running = asyncio.current_task()
         loop = asyncio.get_running_loop()
@@ -216,6 +227,8 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         finally:
             await content_store.aclose()
+            if ehm_client is not None:
+                await ehm_client.aclose()
         return 0
     finally:
         await opened.close()

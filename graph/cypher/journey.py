@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph.cypher.access import only_visible
+from graph.cypher.early_help import request_early_help
 
 # Dates a record may carry, set only through `$dates` (never through the `$facts` map,
 # which cannot carry dates on FalkorDB).
@@ -128,6 +129,7 @@ CREATE (e:JourneyEvent {{id: $eventId, process: $process, action: $action,
 CREATE (e)-[:OF]->(r)
 CREATE (e)-[:ABOUT]->(c)
 CREATE (e)-[:BY]->(w)
+{request_early_help("r", "c", "$earlyHelp") if label == "Referral" else ""}
 WITH {carry}
 OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
 WHERE s.id IN $changedIds
