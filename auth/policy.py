@@ -266,8 +266,15 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "finalisedBy",
                 "referralId",
                 "version",
+                "steppedUpFrom",
+                "earlyHelpHistory",
             )
         },
+    },
+    # What early help found is narrative, as on the record itself (SourceRecord.details).
+    "EarlyHelpHistoryEntry": {
+        **dict.fromkeys(["kind", "recordId", "version", "startDate", "endDate"], INTERNAL),
+        "details": NARRATIVE,
     },
     "FinalisedContact": {"contact": INTERNAL, "fileOpened": INTERNAL},
     "CaseNote": {

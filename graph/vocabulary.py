@@ -77,6 +77,9 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     # A child first met in an EHM or IES record carries the key of its name and birth
     # date: two batches racing to create one unknown child converge (connectors/intake.py).
     ("Child", "intakeKey"),
+    # One contact per EHM step-up record: a replayed or racing batch finds it
+    # (graph/cypher/early_help.py; contacts recorded at the front door have none).
+    ("Contact", "stepUpKey"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (

@@ -75,6 +75,8 @@ class Hub:
     outbox_worker: OutboxWorker | None = None
     # EHM's receiving end, when configured: the outbox sends requests for early help.
     ehm_client: EhmClient | None = None
+    # The front door team that takes contacts stepped up from EHM (LCS_HUB_STEP_UP_TEAM).
+    step_up_team: str | None = None
     # Generated forms stay with the LCS record here; the outbox files copies to Livelink.
     form_store: FormStore | None = None
     local_authority: str = ""
@@ -99,6 +101,7 @@ class _AudienceGraphQL(BoundedGraphQL):
             calendar=self._hub.calendar,
             outbox_alert_after_seconds=self._hub.outbox_alert_after_seconds,
             return_jobs=self._hub.return_jobs,
+            step_up_team=self._hub.step_up_team,
         )
 
 
@@ -308,6 +311,7 @@ def create_app(
         form_store=form_store_from_settings(settings),
         local_authority=settings.local_authority_name,
         outbox_alert_after_seconds=settings.outbox_alert_after_seconds,
+        step_up_team=settings.step_up_team,
     )
     return_jobs = ReturnJobs(store, settings.var_dir / "returns", settings.la_number)
     hub.return_jobs = return_jobs

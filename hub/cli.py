@@ -276,11 +276,11 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from connectors import ehm, ies
     from connectors.intake import read_rows
+    from hub.push import sources
 
     path = Path(args.file)
-    source = {"ehm": ehm.SOURCE, "ies": ies.SOURCE}[args.source]
+    source = sources(settings.step_up_team)[args.source]
     try:
         total = sum(1 for _ in read_rows(path))
     except (OSError, ValueError) as error:

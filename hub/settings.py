@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     ehm_token: SecretStr | None = Field(None, description="bearer token EHM gave the hub")
     ehm_timeout_seconds: float = Field(30.0, gt=0, le=600)
     ehm_verify_tls: bool = True
+    step_up_team: str | None = Field(
+        None, description="the team (id) that takes contacts stepped up from EHM (the front door)"
+    )
     # The Livelink filing outbox (connectors/livelink/outbox.py). Transient failures are
     # retried for as long as it takes; every wait below is bounded.
     outbox_enabled: bool = Field(

@@ -33,6 +33,8 @@ class HubContext:
     outbox_alert_after_seconds: float = 3600.0
     # The statutory return jobs the app runs in the background (resolvers/returns.py).
     return_jobs: ReturnJobs | None = None
+    # The front door team that takes contacts stepped up from EHM (connectors/ehm/step_up.py).
+    step_up_team: str | None = None
     scope: AccessScope = field(init=False)
     loaders: Loaders = field(init=False)
     _area_loaders: dict[str, DataLoader[str, Any]] = field(init=False, default_factory=dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auth.capabilities import Capability, can
-from connectors import ies
+from connectors import ehm, ies
 from connectors.intake import sender_of
 from workflow import linking
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
@@ -106,8 +106,15 @@ async def link(
         return checked
     result = await linking.link_record(context.store, context.scope, record_id, child_id, checked)
     if isinstance(result, linking.LinkedRecord):
-        await ies.on_linked(context.store, result.record)
+        await _on_linked(context, result.record)
     return result
+
+
+async def _on_linked(context: HubContext, record: Row) -> None:
+    # What a source does once a record of it is linked: IES opens the file for a
+    # finalised SSR, EHM makes the contact of a step up.
+    await ies.on_linked(context.store, record)
+    await ehm.StepUpToContact(context.step_up_team).on_linked(context.store, record)
 
 
 async def link_to_new_child(
@@ -123,7 +130,7 @@ async def link_to_new_child(
         context.store, context.scope, record_id, checked
     )
     if isinstance(result, linking.LinkedRecord):
-        await ies.on_linked(context.store, result.record)
+        await _on_linked(context, result.record)
     return result
 
 

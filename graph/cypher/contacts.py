@@ -5,9 +5,13 @@ from __future__ import annotations
 from graph.cypher.access import only_visible
 from graph.cypher.early_help import request_early_help
 
+# A contact stepped up from EHM carries the early help history it was stepped up with
+# (graph/cypher/early_help.py).
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
-    " .decisionDate, .recordedAt, .recordedBy, .finalisedAt, .finalisedBy, .version}"
+    " .decisionDate, .recordedAt, .recordedBy, .finalisedAt, .finalisedBy, .version,"
+    " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
+    " | eh {.kind, .recordId, .version, .startDate, .endDate, .details}]}"
 )
 
 # The worker is matched before anything is created: a caller without a worker record

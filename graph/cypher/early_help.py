@@ -75,3 +75,32 @@ RETURN childId, h {.id, .origin, .originId, .reasonCode, .reasonDescription, .ha
        o.state AS deliveryState
 ORDER BY h.happenedOn DESC, h.recordedAt DESC
 """
+
+# Step up: the contact an EHM STEP_UP record becomes, once it is linked to a child. One
+# contact per step-up record ($stepUpKey, unique on Contact), so a replay, a new version
+# or a racing batch finds it instead of making another. It carries the child's early help
+# history: every EHM record linked to the child when it was stepped up. $team (optional)
+# is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
+# recorded by whoever sent the step up (the system client, or the operator of a bulk load).
+STEP_UP_CONTACT = """
+MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
+WHERE s.kind = 'STEP_UP'
+MERGE (k:Contact {stepUpKey: $key})
+ON CREATE SET k.id = $contactId, k.receivedDate = date($receivedDate), k.source = $source,
+    k.summary = $summary, k.status = 'OPEN', k.decisionDue = date($decisionDue),
+    k.recordedAt = $now, k.recordedBy = s.recordedBy, k.version = 1
+WITH s, c, k, k.id = $contactId AS created
+FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
+    CREATE (k)-[:ABOUT]->(c)
+    CREATE (k)-[:STEPPED_UP_FROM]->(s))
+WITH c, k, created
+OPTIONAL MATCH (t:Team {id: $team})
+FOREACH (team IN CASE WHEN created AND t IS NOT NULL THEN [t] ELSE [] END |
+    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+WITH DISTINCT c, k, created
+OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
+WHERE h.source = 'EHM' AND created
+FOREACH (record IN CASE WHEN h IS NULL THEN [] ELSE [h] END |
+    CREATE (k)-[:CARRIES_HISTORY]->(record))
+RETURN DISTINCT k.id AS contactId, created
+"""
