@@ -213,6 +213,24 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "shortBreaks": INTERNAL,
         "childProtectionPlan": INTERNAL,
         "chronology": NARRATIVE,
+        "singleServiceRequests": INTERNAL,
+    },
+    # ---- education: Single Service Requests from IES -------------------------------
+    "SingleServiceRequest": {
+        **dict.fromkeys(
+            [
+                "id",
+                "recordId",
+                "version",
+                "schoolUrn",
+                "status",
+                "requestedOn",
+                "finalisedOn",
+            ],
+            INTERNAL,
+        ),
+        # What the school reported is narrative, as a contact's summary is.
+        "summary": NARRATIVE,
     },
     "Person": {
         "id": POLICE_ONLY,

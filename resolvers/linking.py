@@ -12,15 +12,33 @@ from typing import TYPE_CHECKING
 from auth.capabilities import Capability, can
 from connectors import ehm, ies
 from connectors.intake import sender_of
+from graph.cypher import ies as ies_statements
+from resolvers.loaders import many_per_key
 from workflow import linking
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from graph import Row
     from resolvers.context import HubContext
     from workflow.outcomes import TransitionRefused
 
 REVIEW_QUEUE_LIMIT = 500
+
+
+async def single_service_requests_of(context: HubContext, child_id: str) -> list[Row]:
+    """The SSRs linked to a child the caller already sees, newest first."""
+    loader = context.loader(
+        "ies.singleServiceRequests",
+        many_per_key(context.store, ies_statements.SSRS_OF, "childId", value=_column("ssr")),
+    )
+    rows: list[Row] = await loader.load(child_id)
+    return rows
+
+
+def _column(name: str) -> Callable[[Row], Row]:
+    return lambda row: row[name]
 
 
 def _refuse_unless(context: HubContext, *needed: Capability) -> NotAuthorised | None:
