@@ -114,11 +114,12 @@ SET o.state = 'PENDING', o.attempts = 0, o.nextAttemptAt = $now, o.replayedAt = 
 RETURN count(o) AS replayed
 """
 
-# What is not in Livelink yet, per state: how many, and since when (the alert's input).
+# What is not delivered yet, per state and kind: how many, and since when (the alert's
+# input; the kind says which destination an item waits for).
 OUTBOX_BACKLOG = """
 MATCH (o:OutboxItem)
 WHERE o.state IN ['PENDING', 'FAILED']
-RETURN o.state AS state, count(o) AS items, min(o.createdAt) AS oldestCreatedAt
+RETURN o.state AS state, o.kind AS kind, count(o) AS items, min(o.createdAt) AS oldestCreatedAt
 """
 
 OUTBOX_ITEM = """

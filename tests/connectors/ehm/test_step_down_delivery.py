@@ -123,6 +123,7 @@ async def test_with_ehm_unconfigured_the_request_waits_in_the_backlog(
     assert (row["item"]["state"], row["item"]["attempts"]) == ("PENDING", 0)
     backlog = await outbox_backlog(store, now_ms=now_ms(), alert_after_seconds=3600)
     assert (backlog.pending, backlog.failed) == (1, 0)
+    assert backlog.as_dict()["byKind"] == {"REQUEST_EARLY_HELP": {"pending": 1, "failed": 0}}
 
 
 async def test_through_an_outage_ehm_receives_the_request_exactly_once(
