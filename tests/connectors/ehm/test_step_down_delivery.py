@@ -185,3 +185,32 @@ async def test_a_refusal_parks_the_request_and_a_replay_delivers_it(
         assert replayed.replayed
         assert (await worker.deliver_due(at + 2 * HOUR)).delivered == 1
     assert len(fake.requests) == 1
+
+
+async def test_an_ehm_outage_holds_up_only_ehm(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, tmp_path: Any
+) -> None:
+    await step_down_contact(client, store, settings)  # an OPEN_FILE item and EHM's request
+    fake = FakeEhm(token="t0ken")
+    fake.fail_next(10, 503)
+    content = await EmbeddedContentStore.open(tmp_path / "content")
+    ehm = EhmClient(
+        EhmSettings(base_url="http://ehm.test", token="t0ken", timeout_seconds=0.5),
+        transport=httpx.ASGITransport(app=fake.app),
+    )
+    worker = OutboxWorker(
+        store,
+        content,
+        ports=[EarlyHelpRequests(store, ehm)],
+        policy=OutboxPolicy(breaker_threshold=1),
+        monotonic=lambda: 0.0,
+    )
+    async with ehm:
+        report = await worker.deliver_due(now_ms())
+    await content.aclose()
+
+    assert (report.delivered, report.retried) == (1, 1)
+    assert worker.breakers["ehm"].state.value == "OPEN"
+    assert worker.breakers["livelink"].state.value == "CLOSED"
+    [row] = await requests(store)
+    assert row["item"]["state"] == "PENDING"
