@@ -214,7 +214,23 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "childProtectionPlan": INTERNAL,
         "chronology": NARRATIVE,
         "singleServiceRequests": INTERNAL,
+        "earlyHelpRequests": INTERNAL,
     },
+    "EarlyHelpRequest": dict.fromkeys(
+        [
+            "id",
+            "origin",
+            "originId",
+            "reasonCode",
+            "reasonDescription",
+            "happenedOn",
+            "requestedBy",
+            "recordedAt",
+            "deliveryState",
+            "ehmReference",
+        ],
+        INTERNAL,
+    ),
     # ---- education: Single Service Requests from IES -------------------------------
     "SingleServiceRequest": {
         **dict.fromkeys(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from auth.capabilities import Capability, can
 from connectors import ehm, ies
 from connectors.intake import sender_of
+from graph.cypher import early_help as early_help_statements
 from graph.cypher import ies as ies_statements
 from resolvers.loaders import many_per_key
 from workflow import linking
@@ -32,6 +33,16 @@ async def single_service_requests_of(context: HubContext, child_id: str) -> list
     loader = context.loader(
         "ies.singleServiceRequests",
         many_per_key(context.store, ies_statements.SSRS_OF, "childId", value=_column("ssr")),
+    )
+    rows: list[Row] = await loader.load(child_id)
+    return rows
+
+
+async def early_help_requests_of(context: HubContext, child_id: str) -> list[Row]:
+    """The requests for early help sent to EHM about a child the caller already sees."""
+    loader = context.loader(
+        "ehm.earlyHelpRequests",
+        many_per_key(context.store, early_help_statements.EARLY_HELP_REQUESTS_OF, "childId"),
     )
     rows: list[Row] = await loader.load(child_id)
     return rows

@@ -17,6 +17,7 @@ from resolvers import linking as linking_resolvers
 from resolvers.context import HubContext
 from schema.adoption_types import AdoptionPlan
 from schema.casework import CaseNote, Contact
+from schema.early_help import EarlyHelpRequest
 from schema.education import PersonalEducationPlanStatus, personal_education_plan
 from schema.enums import Sex
 from schema.episodes import EpisodeType, open_episodes
@@ -310,6 +311,11 @@ class Child:
     ) -> list[SingleServiceRequest]:
         rows = await linking_resolvers.single_service_requests_of(info.context, self.id)
         return [SingleServiceRequest.from_row(row) for row in rows]
+
+    @strawberry.field(description="Requests for early help sent to EHM (step down), newest first")
+    async def early_help_requests(self, info: Info[HubContext, None]) -> list[EarlyHelpRequest]:
+        rows = await linking_resolvers.early_help_requests_of(info.context, self.id)
+        return [EarlyHelpRequest.from_row(row) for row in rows]
 
     @strawberry.field(description="Journey steps, case notes, notices and contacts, oldest first")
     async def chronology(self, info: Info[HubContext, None]) -> list[ChronologyEntry]:

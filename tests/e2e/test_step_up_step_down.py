@@ -197,6 +197,25 @@ async def test_a_step_up_becomes_one_contact_with_the_early_help_history_and_ste
     assert request["worker"]["id"] == "sw-mash"
     assert request["worker"]["team"] == "MASH"
     assert request["earlyHelpRecordIds"] == ["EH-AS-7", "EH-EP-7", "EH-SU-7", "EH-TAF-7"]
+    on_record = await graphql(
+        client,
+        worker,
+        """query ($id: ID!) { child(id: $id) { earlyHelpRequests { id origin originId
+             reasonCode happenedOn requestedBy deliveryState ehmReference } } }""",
+        {"id": "C-KAI"},
+    )
+    assert on_record["child"]["earlyHelpRequests"] == [
+        {
+            "id": request["requestId"],
+            "origin": "CONTACT",
+            "originId": contact["id"],
+            "reasonCode": "CONTACT_STEP_DOWN",
+            "happenedOn": "2026-11-03",
+            "requestedBy": "sw-mash",
+            "deliveryState": "DELIVERED",
+            "ehmReference": "EH-00001",
+        }
+    ]
 
     # Replaying EHM's batch after the round trip changes nothing on either side.
     await push(client, system, EPISODE, TEAM_AROUND, ASSESSMENT, STEP_UP)
