@@ -213,6 +213,40 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "shortBreaks": INTERNAL,
         "childProtectionPlan": INTERNAL,
         "chronology": NARRATIVE,
+        "singleServiceRequests": INTERNAL,
+        "earlyHelpRequests": INTERNAL,
+    },
+    "EarlyHelpRequest": dict.fromkeys(
+        [
+            "id",
+            "origin",
+            "originId",
+            "reasonCode",
+            "reasonDescription",
+            "happenedOn",
+            "requestedBy",
+            "recordedAt",
+            "deliveryState",
+            "ehmReference",
+        ],
+        INTERNAL,
+    ),
+    # ---- education: Single Service Requests from IES -------------------------------
+    "SingleServiceRequest": {
+        **dict.fromkeys(
+            [
+                "id",
+                "recordId",
+                "version",
+                "schoolUrn",
+                "status",
+                "requestedOn",
+                "finalisedOn",
+            ],
+            INTERNAL,
+        ),
+        # What the school reported is narrative, as a contact's summary is.
+        "summary": NARRATIVE,
     },
     "Person": {
         "id": POLICE_ONLY,
@@ -266,8 +300,15 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "finalisedBy",
                 "referralId",
                 "version",
+                "steppedUpFrom",
+                "earlyHelpHistory",
             )
         },
+    },
+    # What early help found is narrative, as on the record itself (SourceRecord.details).
+    "EarlyHelpHistoryEntry": {
+        **dict.fromkeys(["kind", "recordId", "version", "startDate", "endDate"], INTERNAL),
+        "details": NARRATIVE,
     },
     "FinalisedContact": {"contact": INTERNAL, "fileOpened": INTERNAL},
     "CaseNote": {
@@ -884,20 +925,18 @@ _TABLE.update(
             ),
             "EarlyHelpAssessment": "recordId startDate completedDate outcome",
             "TeamAroundTheFamily": "recordId startDate endDate leadProfessional members",
-            "EducationRecords": "pupilRecords attendance exclusions singleServiceRequests",
+            "EducationRecords": "pupilRecords attendance exclusions",
             "PupilRecord": "recordId upn schoolUrn schoolName yearGroup startDate endDate",
             "AttendancePeriod": (
                 "recordId schoolUrn startDate endDate sessionsPossible sessionsAttended"
                 " unauthorisedAbsences"
             ),
             "SchoolExclusion": "recordId schoolUrn category reason sessions startDate",
-            "SingleServiceRequest": "recordId schoolUrn status startDate finalisedDate",
         }.items()
     }
 )
 _TABLE["EarlyHelpEpisode"]["reason"] = NARRATIVE
 _TABLE["EarlyHelpAssessment"]["needs"] = NARRATIVE
-_TABLE["SingleServiceRequest"]["summary"] = NARRATIVE
 
 # ---- Operation Encompass (schema/encompass.py) ----------------------------------------
 # Police notify; a school reads and acknowledges its own notices; the MASH works the rest.

@@ -55,6 +55,8 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "EncompassNotice",
     # The store's one shape node: the version its migrations reached (graph/migrations.py).
     "GraphShape",
+    # Step down: the requests for early help sent to EHM (graph/cypher/early_help.py).
+    "EarlyHelpRequest",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and
@@ -84,6 +86,9 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("Agency", "urn"),
     # A force notifies an incident once: a replayed report makes no second set of notices.
     ("DomesticAbuseIncident", "key"),
+    # One contact per EHM step-up record: a replayed or racing batch finds it
+    # (graph/cypher/early_help.py; contacts recorded at the front door have none).
+    ("Contact", "stepUpKey"),
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (

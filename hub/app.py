@@ -26,6 +26,8 @@ from auth.middleware import BearerAuthMiddleware
 from auth.principal import Principal
 from auth.purposes import purpose_problem
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
+from connectors.ehm.client import EhmClient
+from connectors.ehm.delivery import EarlyHelpRequests
 from connectors.livelink.backlog import outbox_backlog
 from connectors.livelink.content_server import ContentServerStore
 from connectors.livelink.embedded_store import EmbeddedContentStore
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     from strawberry.schema import BaseSchema
 
     from connectors.livelink.content_store import ContentStore
+    from connectors.livelink.delivery_port import DeliveryPort
     from hub.settings import Settings
 
 
@@ -84,6 +87,10 @@ class Hub:
     calendar: WorkingDayCalendar = field(default_factory=default_calendar)
     content_store: ContentStore | None = None
     outbox_worker: OutboxWorker | None = None
+    # EHM's receiving end, when configured: the outbox sends requests for early help.
+    ehm_client: EhmClient | None = None
+    # The front door team that takes contacts stepped up from EHM (LCS_HUB_STEP_UP_TEAM).
+    step_up_team: str | None = None
     # Generated forms stay with the LCS record here; the outbox files copies to Livelink.
     form_store: FormStore | None = None
     local_authority: str = ""
@@ -113,6 +120,7 @@ class _AudienceGraphQL(BoundedGraphQL):
             return_jobs=self._hub.return_jobs,
             school_calendar=self._hub.school_calendar,
             mash_team=self._hub.mash_team,
+            step_up_team=self._hub.step_up_team,
         )
 
 
@@ -347,6 +355,7 @@ def create_app(
         outbox_alert_after_seconds=settings.outbox_alert_after_seconds,
         school_calendar=school_days,
         mash_team=settings.mash_team,
+        step_up_team=settings.step_up_team,
     )
     return_jobs = ReturnJobs(store, settings.var_dir / "returns", settings.la_number)
     hub.return_jobs = return_jobs
@@ -367,8 +376,13 @@ def create_app(
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty)
         if settings.outbox_enabled if run_outbox is None else run_outbox:
+            hub.ehm_client = ehm_client_from_settings(settings)
             hub.outbox_worker = OutboxWorker.from_settings(
-                hub.store, settings, hub.content_store, hub.form_store
+                hub.store,
+                settings,
+                hub.content_store,
+                hub.form_store,
+                ports=delivery_ports(hub.store, hub.ehm_client),
             )
             hub.outbox_worker.start()
         if print_tokens:
@@ -387,6 +401,8 @@ def create_app(
                 await supervisor.stop()
             if hub.outbox_worker is not None:
                 await hub.outbox_worker.stop()
+            if hub.ehm_client is not None:
+                await hub.ehm_client.aclose()
             if hub.content_store is not None:
                 await hub.content_store.aclose()
             if opened is not None:
@@ -492,6 +508,18 @@ def create_app(
     app.state.engine_supervisor = supervisor
     app.state.tracing = tracing
     return app
+
+
+def ehm_client_from_settings(settings: Settings) -> EhmClient | None:
+    """A client of EHM's receiving end, or None when `LCS_HUB_EHM_URL` is not set (the
+    requests for early help then wait in the outbox, counted in its backlog)."""
+    ehm = settings.ehm()
+    return None if ehm is None else EhmClient(ehm)
+
+
+def delivery_ports(store: GraphStore, ehm_client: EhmClient | None) -> tuple[DeliveryPort, ...]:
+    """The outbox's destinations besides Livelink filing."""
+    return () if ehm_client is None else (EarlyHelpRequests(store, ehm_client),)
 
 
 def _reconnect(store: GraphStore) -> Callable[[], Awaitable[None]]:

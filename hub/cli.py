@@ -179,7 +179,13 @@ def _operator() -> str:
 
 async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     from connectors.livelink import outbox
-    from hub.app import content_store_from_settings, form_store_from_settings, open_settings_graph
+    from hub.app import (
+        content_store_from_settings,
+        delivery_ports,
+        ehm_client_from_settings,
+        form_store_from_settings,
+        open_settings_graph,
+    )
     from hub.tracing import Tracing, tracer_provider_from_settings
     from workflow.ids import now_ms
 
@@ -211,8 +217,13 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         provider = tracer_provider_from_settings(settings)
         tracing = Tracing(provider) if provider is not None else None
         content_store = await content_store_from_settings(settings, tracing)
+        ehm_client = ehm_client_from_settings(settings)
         worker = outbox.OutboxWorker.from_settings(
-            opened.store, settings, content_store, form_store_from_settings(settings)
+            opened.store,
+            settings,
+            content_store,
+            form_store_from_settings(settings),
+            ports=delivery_ports(opened.store, ehm_client),
         )
         running = asyncio.current_task()
         loop = asyncio.get_running_loop()
@@ -227,6 +238,8 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         finally:
             await content_store.aclose()
+            if ehm_client is not None:
+                await ehm_client.aclose()
             if tracing is not None:
                 tracing.close()
         return 0
@@ -276,11 +289,11 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from connectors import ehm, ies
     from connectors.intake import read_rows
+    from hub.push import sources
 
     path = Path(args.file)
-    source = {"ehm": ehm.SOURCE, "ies": ies.SOURCE}[args.source]
+    source = sources(settings.step_up_team)[args.source]
     try:
         total = sum(1 for _ in read_rows(path))
     except (OSError, ValueError) as error:

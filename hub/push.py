@@ -28,12 +28,16 @@ if TYPE_CHECKING:
     from connectors.intake import Source
     from workflow.outcomes import InvalidInput
 
-SOURCES: Final[dict[str, Source]] = {"ehm": ehm.SOURCE, "ies": ies.SOURCE}
 MEDIA_TYPES: Final = frozenset(
     {"application/x-ndjson", "application/jsonl", "text/csv", "application/json"}
 )
 # One push is one batch; a bigger load is a bulk file through the CLI.
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+
+
+def sources(step_up_team: str | None) -> dict[str, Source]:
+    """The systems records are taken in from, by the name the path (or command) gives."""
+    return {"ehm": ehm.source(step_up_team), "ies": ies.SOURCE}
 
 
 def _refuse(status: int, message: str) -> Response:
@@ -54,13 +58,14 @@ def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | In
 
 async def push_records(request: Request) -> Response:
     """Take a batch of records in from the source the path names."""
+    hub = request.app.state.hub
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None:
         # A system client is registered like staff: its role comes from the record.
-        principal = await principal_on_record(request.app.state.hub.store, principal)
+        principal = await principal_on_record(hub.store, principal)
     if principal is None or not can(principal, Capability.INGEST_RECORDS):
         return _refuse(403, "only a system client may push records")
-    source = SOURCES.get(request.path_params["source"])
+    source = sources(hub.step_up_team).get(request.path_params["source"])
     if source is None:
         return _refuse(404, "records are pushed to /ingest/ehm or /ingest/ies")
     declared = request.headers.get("content-length")
@@ -76,7 +81,5 @@ async def push_records(request: Request) -> Response:
         rows = list(_rows(raw.decode("utf-8-sig"), media_type))
     except ValueError as error:  # undecodable bytes, or a JSON body that is not an array
         return _refuse(400, f"the body cannot be read: {error}"[:200])
-    report = await ingest(
-        request.app.state.hub.store, rows, source, by=sender_of(principal.subject)
-    )
+    report = await ingest(hub.store, rows, source, by=sender_of(principal.subject))
     return JSONResponse(report.as_dict())

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from connectors.ehm.client import EhmSettings
 from connectors.livelink.content_server import ContentServerCategory, ContentServerSettings
 from graph import FALKORDB_SCHEMES, FALKORDB_TLS_SCHEMES, NEO4J_SCHEMES
 
@@ -129,6 +130,17 @@ class Settings(BaseSettings):
     content_server_hold_type: str = "Legal"
     content_server_timeout_seconds: float = 30.0
     content_server_verify_tls: bool = True
+    # EHM's receiving end for requests for early help (step down; the protocol is in
+    # connectors/ehm/client.py). Unset: the requests wait in the outbox, never lost.
+    ehm_url: str | None = Field(
+        None, description="e.g. https://ehm.example/api/lcs (PUT .../early-help-requests/{id})"
+    )
+    ehm_token: SecretStr | None = Field(None, description="bearer token EHM gave the hub")
+    ehm_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    ehm_verify_tls: bool = True
+    step_up_team: str | None = Field(
+        None, description="the team (id) that takes contacts stepped up from EHM (the front door)"
+    )
     # The Livelink filing outbox (connectors/livelink/outbox.py). Transient failures are
     # retried for as long as it takes; every wait below is bounded.
     outbox_enabled: bool = Field(
@@ -259,6 +271,17 @@ class Settings(BaseSettings):
     @property
     def content_dir(self) -> Path:
         return self.var_dir / "content"
+
+    def ehm(self) -> EhmSettings | None:
+        """EHM's receiving end, or None when `LCS_HUB_EHM_URL` is not set."""
+        if self.ehm_url is None:
+            return None
+        return EhmSettings(
+            base_url=self.ehm_url,
+            token=self.ehm_token.get_secret_value() if self.ehm_token else None,
+            timeout_seconds=self.ehm_timeout_seconds,
+            verify_tls=self.ehm_verify_tls,
+        )
 
     def content_server(self) -> ContentServerSettings:
         """The Content Server connection these settings describe.

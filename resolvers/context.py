@@ -37,6 +37,8 @@ class HubContext:
     # Operation Encompass: the authority's school days, and the MASH team's id.
     school_calendar: SchoolCalendar | None = None
     mash_team: str | None = None
+    # The front door team that takes contacts stepped up from EHM (connectors/ehm/step_up.py).
+    step_up_team: str | None = None
     scope: AccessScope = field(init=False)
     loaders: Loaders = field(init=False)
     _area_loaders: dict[str, DataLoader[str, Any]] = field(init=False, default_factory=dict)

@@ -10,14 +10,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
-from connectors import ies
+from connectors import ehm, ies
 from connectors.intake import sender_of
+from graph.cypher import early_help as early_help_statements
+from graph.cypher import ies as ies_statements
 from graph.cypher import linking as statements
 from resolvers.loaders import many_per_key
 from workflow import linking
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from strawberry.dataloader import DataLoader
 
     from graph import Row
@@ -25,6 +29,30 @@ if TYPE_CHECKING:
     from workflow.outcomes import TransitionRefused
 
 REVIEW_QUEUE_LIMIT = 500
+
+
+async def single_service_requests_of(context: HubContext, child_id: str) -> list[Row]:
+    """The SSRs linked to a child the caller already sees, newest first."""
+    loader = context.loader(
+        "ies.singleServiceRequests",
+        many_per_key(context.store, ies_statements.SSRS_OF, "childId", value=_column("ssr")),
+    )
+    rows: list[Row] = await loader.load(child_id)
+    return rows
+
+
+async def early_help_requests_of(context: HubContext, child_id: str) -> list[Row]:
+    """The requests for early help sent to EHM about a child the caller already sees."""
+    loader = context.loader(
+        "ehm.earlyHelpRequests",
+        many_per_key(context.store, early_help_statements.EARLY_HELP_REQUESTS_OF, "childId"),
+    )
+    rows: list[Row] = await loader.load(child_id)
+    return rows
+
+
+def _column(name: str) -> Callable[[Row], Row]:
+    return lambda row: row[name]
 
 
 def _refuse_unless(context: HubContext, *needed: Capability) -> NotAuthorised | None:
@@ -126,8 +154,15 @@ async def link(
         return checked
     result = await linking.link_record(context.store, context.scope, record_id, child_id, checked)
     if isinstance(result, linking.LinkedRecord):
-        await ies.on_linked(context.store, result.record)
+        await _on_linked(context, result.record)
     return result
+
+
+async def _on_linked(context: HubContext, record: Row) -> None:
+    # What a source does once a record of it is linked: IES opens the file for a
+    # finalised SSR, EHM makes the contact of a step up.
+    await ies.on_linked(context.store, record)
+    await ehm.StepUpToContact(context.step_up_team).on_linked(context.store, record)
 
 
 async def link_to_new_child(
@@ -143,7 +178,7 @@ async def link_to_new_child(
         context.store, context.scope, record_id, checked
     )
     if isinstance(result, linking.LinkedRecord):
-        await ies.on_linked(context.store, result.record)
+        await _on_linked(context, result.record)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from strawberry.types import Info
 from resolvers import notes as note_resolvers
 from resolvers.context import HubContext
 from schema.enums import CaseNoteType, ContactOutcome, ReferralSource, Sex
-from schema.linking import PossibleDuplicates
+from schema.linking import PossibleDuplicates, RecordDetail
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 
 
@@ -37,6 +38,12 @@ class Contact:
     finalised_by: str | None = strawberry.field(description="The worker who finalised it")
     referral_id: strawberry.ID | None
     version: int
+    stepped_up_from: str | None = strawberry.field(
+        description="The EHM step-up record (its EHM id) this contact came from, if any"
+    )
+    early_help_history: list[EarlyHelpHistoryEntry] = strawberry.field(
+        description="A stepped-up contact: the child's early help records (EHM) when it came"
+    )
 
     @property
     def audited_child_id(self) -> str:
@@ -63,6 +70,43 @@ class Contact:
             finalised_by=row.get("finalisedBy"),
             referral_id=strawberry.ID(referral_id) if referral_id else None,
             version=row["version"],
+            stepped_up_from=_source_record_id(row.get("stepUpKey")),
+            early_help_history=sorted(
+                (
+                    EarlyHelpHistoryEntry.from_row(item)
+                    for item in row.get("earlyHelpHistory") or []
+                ),
+                key=lambda record: (record.start_date, record.kind, record.record_id),
+            ),
+        )
+
+
+def _source_record_id(key: str | None) -> str | None:
+    # A source record's key is SOURCE:KIND:RECORD_ID (connectors/intake.py).
+    return key.split(":", 2)[2] if key else None
+
+
+@strawberry.type(description="An early help record (EHM) a stepped-up contact carries")
+class EarlyHelpHistoryEntry:
+    kind: str = strawberry.field(
+        description="EARLY_HELP_EPISODE, TEAM_AROUND_THE_FAMILY, EARLY_HELP_ASSESSMENT or STEP_UP"
+    )
+    record_id: str = strawberry.field(description="EHM's own id")
+    version: int
+    start_date: date
+    end_date: date | None
+    details: list[RecordDetail]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> EarlyHelpHistoryEntry:
+        details = json.loads(row["details"]) if row.get("details") else {}
+        return cls(
+            kind=row["kind"],
+            record_id=row["recordId"],
+            version=row["version"],
+            start_date=row["startDate"],
+            end_date=row.get("endDate"),
+            details=[RecordDetail.of(name, value) for name, value in sorted(details.items())],
         )
 
 

@@ -72,6 +72,10 @@ class RecordDetail:
     name: str
     value: str
 
+    @classmethod
+    def of(cls, name: str, value: Any) -> RecordDetail:
+        return cls(name=name, value=_text(value))
+
 
 @strawberry.type(description="A record taken in from EHM or IES, and the child it is linked to")
 class SourceRecord:
@@ -125,7 +129,7 @@ class SourceRecord:
             link_reason=row.get("linkReason"),
             candidate_child_ids=[strawberry.ID(i) for i in row.get("reviewCandidates") or []],
             details=[
-                RecordDetail(name=name, value=_text(value))
+                RecordDetail.of(name, value)
                 for name, value in sorted((row.get("details") or {}).items())
             ],
             link=RecordLink.from_row(link) if link else None,

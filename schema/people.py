@@ -13,10 +13,12 @@ from strawberry.types import Info
 from resolvers import children as child_resolvers
 from resolvers import fostering as fostering_resolvers
 from resolvers import journey as journey_resolvers
+from resolvers import linking as linking_resolvers
 from resolvers.context import HubContext
 from schema.adoption_types import AdoptionPlan
 from schema.casework import CaseNote, Contact
 from schema.early_help import EarlyHelpEpisode, early_help_episodes
+from schema.early_help_requests import EarlyHelpRequest
 from schema.education import PersonalEducationPlanStatus, personal_education_plan
 from schema.enums import Sex
 from schema.episodes import EpisodeType, open_episodes
@@ -29,6 +31,7 @@ from schema.journey_types import (
 )
 from schema.livelink import LivelinkFile
 from schema.school_records import EducationRecords, education
+from schema.single_service_requests import SingleServiceRequest
 from schema.worklists import ChronologyEntry, chronology_entries
 
 
@@ -310,6 +313,20 @@ class Child:
     ) -> ChildProtectionPlanDates | None:
         rows = await journey_resolvers.cases_of(info.context, self.id)
         return latest_child_protection_plan([Case.from_row(row) for row in rows])
+
+    @strawberry.field(
+        description="Single Service Requests from the education system (IES), newest first"
+    )
+    async def single_service_requests(
+        self, info: Info[HubContext, None]
+    ) -> list[SingleServiceRequest]:
+        rows = await linking_resolvers.single_service_requests_of(info.context, self.id)
+        return [SingleServiceRequest.from_row(row) for row in rows]
+
+    @strawberry.field(description="Requests for early help sent to EHM (step down), newest first")
+    async def early_help_requests(self, info: Info[HubContext, None]) -> list[EarlyHelpRequest]:
+        rows = await linking_resolvers.early_help_requests_of(info.context, self.id)
+        return [EarlyHelpRequest.from_row(row) for row in rows]
 
     @strawberry.field(description="Journey steps, case notes, notices and contacts, oldest first")
     async def chronology(self, info: Info[HubContext, None]) -> list[ChronologyEntry]:

@@ -1,6 +1,7 @@
 """What the education system (IES) knows about a child, as it shows on the child's record:
-the schools they were on the roll of (with year group), attendance and exclusions where the
-school sent them, and Single Service Requests (SSR, the education side's referral)."""
+the schools they were on the roll of (with year group), and attendance and exclusions where
+the school sent them. Single Service Requests are on the child itself
+(schema/single_service_requests.py), with the chronology."""
 
 from __future__ import annotations
 
@@ -12,12 +13,10 @@ from strawberry.types import Info
 
 from resolvers import linking as linking_resolvers
 from resolvers.context import HubContext
-from schema.early_help import day
 
 PUPIL = "PUPIL"
 ATTENDANCE = "ATTENDANCE"
 EXCLUSION = "EXCLUSION"
-SSR = "SSR"
 
 
 @strawberry.type(description="The child on a school's roll, from admission to leaving (IES)")
@@ -90,34 +89,11 @@ class SchoolExclusion:
         )
 
 
-@strawberry.type(description="A Single Service Request: the education side's referral (IES)")
-class SingleServiceRequest:
-    record_id: str
-    school_urn: str | None
-    status: str | None = strawberry.field(description="SUBMITTED, FINALISED or WITHDRAWN")
-    start_date: date = strawberry.field(description="The day the request was made")
-    finalised_date: date | None
-    summary: str | None = strawberry.field(description="What the school asked for and why")
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> SingleServiceRequest:
-        details = row["details"]
-        return cls(
-            record_id=row["recordId"],
-            school_urn=details.get("schoolUrn"),
-            status=details.get("status"),
-            start_date=row["startDate"],
-            finalised_date=day(details.get("finalisedDate")),
-            summary=details.get("summary"),
-        )
-
-
 @strawberry.type(description="The child's education records from IES, latest first")
 class EducationRecords:
     pupil_records: list[PupilRecord]
     attendance: list[AttendancePeriod]
     exclusions: list[SchoolExclusion]
-    single_service_requests: list[SingleServiceRequest]
 
 
 def education_records_of(records: list[dict[str, Any]]) -> EducationRecords:
@@ -126,9 +102,6 @@ def education_records_of(records: list[dict[str, Any]]) -> EducationRecords:
         pupil_records=[PupilRecord.from_row(r) for r in records if r["kind"] == PUPIL],
         attendance=[AttendancePeriod.from_row(r) for r in records if r["kind"] == ATTENDANCE],
         exclusions=[SchoolExclusion.from_row(r) for r in records if r["kind"] == EXCLUSION],
-        single_service_requests=[
-            SingleServiceRequest.from_row(r) for r in records if r["kind"] == SSR
-        ],
     )
 
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from resolvers import records as record_resolvers
 from resolvers.context import HubContext
 from schema.outcomes import NotAuthorised, NotFound
+from schema.single_service_requests import SingleServiceRequest
 from schema.workforce import AllocatedChild, UnallocatedChild, my_caseload, unallocated_children
 from workflow.calendar import WorkingDayCalendar
 from workflow.journey.case import referral_decision_due
@@ -275,7 +276,9 @@ AcknowledgeNoticeResult = Annotated[
 class ChronologyEntry:
     on: date
     at: datetime | None
-    kind: str = strawberry.field(description="JOURNEY, CASE_NOTE, NOTICE, CONTACT or SHORT_BREAK")
+    kind: str = strawberry.field(
+        description="JOURNEY, CASE_NOTE, NOTICE, CONTACT, SHORT_BREAK or SSR"
+    )
     title: str
     detail: str | None
     record_id: strawberry.ID | None
@@ -285,8 +288,35 @@ def _instant(epoch_ms: int | None) -> datetime | None:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms is not None else None
 
 
+def _ssr_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
+    # The day the school asked, and (if IES finalised it) the day it was finalised.
+    ssr = SingleServiceRequest.from_row(row)
+    entries = [
+        ChronologyEntry(
+            on=ssr.requested_on,
+            at=None,
+            kind="SSR",
+            title="SSR",
+            detail=ssr.summary,
+            record_id=ssr.id,
+        )
+    ]
+    if ssr.finalised_on is not None:
+        entries.append(
+            ChronologyEntry(
+                on=ssr.finalised_on,
+                at=None,
+                kind="SSR",
+                title="SSR_FINALISED",
+                detail=f"Single Service Request {ssr.record_id} finalised in IES",
+                record_id=ssr.id,
+            )
+        )
+    return entries
+
+
 def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
-    """Journey events, case notes, notices, contacts and short breaks, oldest first."""
+    """Journey events, case notes, notices, contacts, short breaks and SSRs, oldest first."""
     entries: list[ChronologyEntry] = []
     for event in row["events"]:
         entries.append(
@@ -350,5 +380,7 @@ def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
                 record_id=strawberry.ID(stay["id"]),
             )
         )
+    for ssr in row.get("ssrs", ()):
+        entries.extend(_ssr_entries(ssr))
     entries.sort(key=lambda entry: (entry.on, entry.at or datetime.min.replace(tzinfo=UTC)))
     return entries

@@ -18,6 +18,7 @@ from graph.cypher import contacts as statements
 from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar
 from workflow.codes import ReferralSource
+from workflow.early_help import StepDownOrigin, step_down_request
 from workflow.ids import new_child_id, new_id
 from workflow.linking import PossibleDuplicates, duplicates_of
 from workflow.matching import PersonDetails
@@ -181,6 +182,17 @@ async def finalise_contact(
         {"id": new_id(), "key": folder.key, "name": folder.name, "position": position}
         for position, folder in enumerate(FILE_PLAN)
     ]
+    early_help = (
+        step_down_request(
+            StepDownOrigin.CONTACT,
+            "CONTACT_STEP_DOWN",
+            "Contact finalised: step down to early help",
+            decided_on,
+            summary=None,
+        )
+        if outcome is ContactOutcome.STEP_DOWN_TO_EARLY_HELP
+        else None
+    )
     rows = await store.write(
         statements.FINALISE_CONTACT,
         {
@@ -193,6 +205,7 @@ async def finalise_contact(
             "fileId": new_id(),
             "outboxId": new_id(),
             "folders": folders,
+            "earlyHelp": early_help,
         },
     )
     if rows:

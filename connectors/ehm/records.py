@@ -75,9 +75,23 @@ class EarlyHelpAssessment(SourceRow):
         return self
 
 
+class StepUp(SourceRow):
+    """EHM escalates a child to social care on `startDate`: a contact at the front door.
+
+    One step up is one contact, whatever its versions (a later version corrects the
+    record, it does not escalate again); the contact carries the child's early help
+    history (connectors/ehm/step_up.py).
+    """
+
+    episode_id: Annotated[str, Field(min_length=1, max_length=100)]
+    reason: Text
+    lead_professional: Name | None = None
+
+
 # recordType (as the file spells it) -> the model that validates the row.
 RECORD_TYPES: dict[str, type[SourceRow]] = {
     "EARLY_HELP_EPISODE": EarlyHelpEpisode,
     "TEAM_AROUND_THE_FAMILY": TeamAroundTheFamily,
     "EARLY_HELP_ASSESSMENT": EarlyHelpAssessment,
+    "STEP_UP": StepUp,
 }

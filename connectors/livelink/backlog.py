@@ -9,7 +9,8 @@ and by the `lcs-hub outbox` progress log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graph.cypher import files as statements
@@ -30,6 +31,9 @@ class OutboxBacklog:
         oldest_created_at: when the oldest of them was queued (epoch ms), or None.
         oldest_age_seconds: how long ago that was, at the instant asked about.
         alert_after_seconds: the age past which people must be told.
+        by_kind: per item kind (so per destination: Livelink's kinds, EHM's
+            REQUEST_EARLY_HELP), how many wait in each state, e.g. requests for early
+            help waiting while EHM is not configured.
     """
 
     pending: int
@@ -37,6 +41,7 @@ class OutboxBacklog:
     oldest_created_at: int | None
     oldest_age_seconds: float | None
     alert_after_seconds: float
+    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def alert(self) -> bool:
@@ -53,6 +58,7 @@ class OutboxBacklog:
             "oldestUndeliveredAgeSeconds": self.oldest_age_seconds,
             "alertAfterSeconds": self.alert_after_seconds,
             "alert": self.alert,
+            "byKind": self.by_kind,
         }
 
 
@@ -61,11 +67,12 @@ async def outbox_backlog(
 ) -> OutboxBacklog:
     """Count the undelivered items and age the oldest, at `now_ms` (one read)."""
     rows = await store.read(statements.OUTBOX_BACKLOG)
-    by_state = {row["state"]: row for row in rows}
-    counts = {
-        state: int(by_state[state]["items"]) if state in by_state else 0
-        for state in ("PENDING", "FAILED")
-    }
+    counts: Counter[str] = Counter()
+    by_kind: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts[row["state"]] += int(row["items"])
+        waiting = by_kind.setdefault(str(row["kind"]), {"pending": 0, "failed": 0})
+        waiting[str(row["state"]).lower()] += int(row["items"])
     oldest = min(
         (int(row["oldestCreatedAt"]) for row in rows if row["oldestCreatedAt"] is not None),
         default=None,
@@ -76,4 +83,5 @@ async def outbox_backlog(
         oldest_created_at=oldest,
         oldest_age_seconds=None if oldest is None else max(0, now_ms - oldest) / 1000,
         alert_after_seconds=alert_after_seconds,
+        by_kind=dict(sorted(by_kind.items())),
     )

@@ -9,10 +9,13 @@ cannot park an item for days.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
-__all__ = ["Backoff"]
+__all__ = ["Backoff", "retry_after_seconds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,31 @@ class Backoff:
             asked = min(self.retry_after_cap_ms, int(retry_after_seconds * 1000))
             wait = max(wait, asked)
         return wait
+
+
+def retry_after_seconds(
+    value: str | None, date: str | None = None, *, now: datetime | None = None
+) -> float | None:
+    """The wait an HTTP ``Retry-After`` asks for, in seconds (never negative).
+
+    RFC 9110 §10.2.3: either a number of seconds or an HTTP-date. A date is measured
+    from the response's own ``Date`` when it has one (so our clock's skew does not
+    matter), else from `now`. None when absent or unreadable.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(int(text))
+    try:
+        until = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    reference = now or datetime.now(UTC)
+    if date:
+        with contextlib.suppress(TypeError, ValueError):
+            reference = parsedate_to_datetime(date)
+    if until.tzinfo is None or reference.tzinfo is None:
+        # An HTTP-date is always GMT; a zone-less value is not one.
+        return None
+    return max(0.0, (until - reference).total_seconds())

@@ -34,12 +34,10 @@ outbox to honour); other 4xx raise `ContentStoreRejected`. Refused credentials a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -47,6 +45,7 @@ import anyio
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from connectors.livelink.backoff import retry_after_seconds
 from connectors.livelink.content_store import (
     ChildFile,
     ContentIntegrityError,
@@ -634,34 +633,6 @@ def _raise_for_status(response: httpx.Response, method: str, path: str) -> None:
     if status == 404:
         raise _NotFound(detail)
     raise ContentStoreRejected(detail)
-
-
-def retry_after_seconds(
-    value: str | None, date: str | None = None, *, now: datetime | None = None
-) -> float | None:
-    """The wait an HTTP ``Retry-After`` asks for, in seconds (never negative).
-
-    RFC 9110 §10.2.3: either a number of seconds or an HTTP-date. A date is measured
-    from the response's own ``Date`` when it has one (so our clock's skew does not
-    matter), else from `now`. None when absent or unreadable.
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(int(text))
-    try:
-        until = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    reference = now or datetime.now(UTC)
-    if date:
-        with contextlib.suppress(TypeError, ValueError):
-            reference = parsedate_to_datetime(date)
-    if until.tzinfo is None or reference.tzinfo is None:
-        # An HTTP-date is always GMT; a zone-less value is not one.
-        return None
-    return max(0.0, (until - reference).total_seconds())
 
 
 def _error_text(response: httpx.Response) -> str:

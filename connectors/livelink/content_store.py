@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from connectors.livelink.delivery_port import DeliveryRejected, DeliveryUnavailable
+
 __all__ = [
     "ChildFile",
     "ContentIntegrityError",
@@ -45,7 +47,7 @@ class ContentStoreError(Exception):
     """Base of every error a content store raises."""
 
 
-class ContentStoreUnavailable(ContentStoreError):
+class ContentStoreUnavailable(ContentStoreError, DeliveryUnavailable):
     """The store cannot be used now (down, timed out, disk missing); retry later.
 
     Store-wide problems such as refused credentials are reported this way too:
@@ -56,12 +58,8 @@ class ContentStoreUnavailable(ContentStoreError):
             (an HTTP ``Retry-After``), or None when it did not say.
     """
 
-    def __init__(self, message: str, *, retry_after_seconds: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_seconds = retry_after_seconds
 
-
-class ContentStoreRejected(ContentStoreError):
+class ContentStoreRejected(ContentStoreError, DeliveryRejected):
     """The store refused this request and would refuse it again: poison, do not retry."""
 
 

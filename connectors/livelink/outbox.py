@@ -1,8 +1,12 @@
-"""The filing outbox worker: delivers what the graph has promised Livelink, exactly once.
+"""The outbox worker: delivers what the graph has promised other systems, exactly once.
 
-Items are written in the same statement as the record they file (a finalised contact
-opens a file, a generated form files a version, a hold is mirrored), so nothing is
-promised that is not recorded and nothing recorded is forgotten.
+Items are written in the same statement as the record they follow from (a finalised
+contact opens a file in Livelink, a generated form files a version, a hold is mirrored,
+a step down to early help sends a request to EHM), so nothing is promised that is not
+recorded and nothing recorded is forgotten. Each item has a `kind`; each destination is
+a delivery port (`connectors/livelink/delivery_port.py`) naming the kinds it delivers,
+with a circuit breaker of its own. Items of a kind no configured port delivers wait,
+PENDING and counted in the backlog, until one is configured.
 
 How delivery holds up:
 
@@ -14,24 +18,21 @@ How delivery holds up:
   delivery deadline, so a lease never expires under a delivery still in flight.
   Instants come from each worker's clock: keep the machines' clocks synchronised
   (NTP); the gap between lease and deadline (3 minutes by default) absorbs skew.
-* **Idempotent delivery.** The store files by delivery key (the item id): a retry after
-  a lost reply, or a takeover after a crash, finds what was filed instead of filing it
-  again.
+* **Idempotent delivery.** Each port delivers by the item id (Livelink files by it as
+  the delivery key, EHM takes the request under it): a retry after a lost reply, or a
+  takeover after a crash, finds what was delivered instead of delivering it again.
 * **Never giving up on an outage.** A transient failure (5xx, 408, 429, timeout, lost
   connection) is retried with capped exponential back-off and full jitter, for as long
-  as it takes; a `Retry-After` from the store is honoured; after a run of failures the
-  circuit breaker stops calling the store for a cool-down, then probes with one item.
+  as it takes; a `Retry-After` is honoured; after a run of failures the destination's
+  circuit breaker stops calling it for a cool-down, then probes with one item.
 * **Poison parked.** A refusal that can never succeed (a 4xx such as 400, 403, 404,
   409; bytes missing; a disposed version) parks the item as FAILED with the reason,
   where records officers see it (their work list warns when the backlog is old) and
   can replay it, one item or all of them.
 
-The jobs, named for what they deliver:
-
-* ``OPEN_FILE``: open the child's file with the whole file plan;
-* ``FILE_DOCUMENT``: file one document version (its PDF, from the LCS form store) in
-  the template's subfolder, with ``delivery_key`` = the item id;
-* ``APPLY_HOLD`` / ``LIFT_HOLD``: mirror a legal hold on the child's file.
+The jobs are named for what they deliver: Livelink's in
+`connectors/livelink/filing_delivery.py`, EHM's (``REQUEST_EARLY_HELP``) in
+`connectors/ehm/delivery.py`.
 """
 
 from __future__ import annotations
@@ -44,30 +45,23 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from connectors.livelink.backlog import OutboxBacklog, outbox_backlog
 from connectors.livelink.backoff import Backoff
 from connectors.livelink.circuit_breaker import CircuitBreaker
-from connectors.livelink.content_store import (
-    ContentIntegrityError,
-    ContentStoreRejected,
-    ContentStoreUnavailable,
-    DocumentDelivery,
-    LegalHold,
-)
-from connectors.livelink.form_store import FormBytesMissing
+from connectors.livelink.delivery_port import DeliveryRejected, DeliveryUnavailable
+from connectors.livelink.filing_delivery import LivelinkFiling
 from graph import GraphError
-from graph.cypher import documents as document_statements
 from graph.cypher import files as statements
-from graph.cypher import records as record_statements
 
 if TYPE_CHECKING:
     from connectors.livelink.content_store import ContentStore
+    from connectors.livelink.delivery_port import DeliveryPort
     from connectors.livelink.form_store import FormStore
-    from graph import GraphStore, Params, Row
+    from graph import GraphStore, Row
 
 __all__ = [
     "DeliveryReport",
@@ -207,14 +201,15 @@ class _Lease:
 
 
 class OutboxWorker:
-    """Claims due items under a lease and delivers them to the content store."""
+    """Claims due items under a lease and delivers each through the port of its kind."""
 
     def __init__(
         self,
         store: GraphStore,
-        content_store: ContentStore,
+        content_store: ContentStore | None = None,
         *,
         form_store: FormStore | None = None,
+        ports: Sequence[DeliveryPort] = (),
         policy: OutboxPolicy | None = None,
         owner: str | None = None,
         rng: random.Random | None = None,
@@ -223,31 +218,52 @@ class OutboxWorker:
         """A worker; nothing runs until `deliver_due`, `run` or `start`.
 
         Args:
-            policy: pacing, leases, back-off and breaker (defaults otherwise).
+            content_store: Livelink filing's destination (with `form_store`, the PDFs
+                it files); None for a worker that delivers only to `ports`.
+            ports: further destinations (EHM); each kind is delivered by one port.
+            policy: pacing, leases, back-off and breakers (defaults otherwise).
             owner: the lease owner id (one per worker; `worker_id()` by default).
             rng: the jitter's source (tests seed it).
             monotonic: measures time spent inside a pass (tests freeze it).
         """
         self.store = store
-        self.content_store = content_store
-        self.form_store = form_store
+        livelink = (
+            () if content_store is None else (LivelinkFiling(store, content_store, form_store),)
+        )
+        self.ports: tuple[DeliveryPort, ...] = (*livelink, *ports)
+        kinds = [kind for port in self.ports for kind in port.kinds]
+        if len(kinds) != len(set(kinds)) or len({port.name for port in self.ports}) < len(
+            self.ports
+        ):
+            raise ValueError("outbox: each port has its own name and kinds")
         self.policy = policy or OutboxPolicy()
         self.owner = owner or worker_id()
         self.backoff = self.policy.backoff(rng)
-        self.breaker = self.policy.breaker()
+        # One breaker per destination: an outage of one never holds up another.
+        self.breakers = {port.name: self.policy.breaker() for port in self.ports}
         self._monotonic = monotonic
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The first destination's breaker (Livelink's, when it is configured)."""
+        return self.breakers[self.ports[0].name]
 
     @classmethod
     def from_settings(
         cls,
         store: GraphStore,
         settings: OutboxSettings,
-        content_store: ContentStore,
+        content_store: ContentStore | None,
         form_store: FormStore | None = None,
+        ports: Sequence[DeliveryPort] = (),
     ) -> OutboxWorker:
         return cls(
-            store, content_store, form_store=form_store, policy=OutboxPolicy.from_settings(settings)
+            store,
+            content_store,
+            form_store=form_store,
+            ports=ports,
+            policy=OutboxPolicy.from_settings(settings),
         )
 
     async def deliver_due(self, now_ms: int) -> DeliveryReport:
@@ -262,49 +278,66 @@ class OutboxWorker:
             return now_ms + int((self._monotonic() - started) * 1000)
 
         tally = _Tally()
+        for port in self.ports:
+            await self._deliver_due_to(port, now_ms, instant, tally)
+        report = tally.report()
+        if report != DeliveryReport():
+            log.info(
+                "outbox pass: delivered=%d retried=%d failed=%d released=%d breakers=%s",
+                report.delivered,
+                report.retried,
+                report.failed,
+                report.released,
+                self._breaker_states(),
+            )
+        return report
+
+    def _breaker_states(self) -> str:
+        return ",".join(f"{name}:{breaker.state}" for name, breaker in self.breakers.items())
+
+    async def _deliver_due_to(
+        self, port: DeliveryPort, now_ms: int, instant: Callable[[], int], tally: _Tally
+    ) -> None:
+        breaker = self.breakers[port.name]
         while True:
             at = instant()
-            if not self.breaker.allows(at):
-                break
-            limit = 1 if self.breaker.probing else self.policy.batch_size
+            if not breaker.allows(at):
+                return
+            limit = 1 if breaker.probing else self.policy.batch_size
             lease = _Lease(self.owner, at + _ms(self.policy.lease_seconds))
             rows = await self.store.write(
-                statements.CLAIM_DUE_ITEMS,
+                statements.CLAIM_DUE_ITEMS_OF_KINDS,
                 {
                     "now": at,
                     "dueBy": now_ms,
+                    "kinds": sorted(port.kinds),
                     "owner": lease.owner,
                     "leaseUntil": lease.until,
                     "limit": limit,
                 },
             )
             items = sorted((row["item"] for row in rows), key=lambda i: (i["createdAt"], i["id"]))
-            await self._deliver_claimed(items, lease, instant, tally)
+            await self._deliver_claimed(port, items, lease, instant, tally)
             if len(rows) < limit:
-                break
-        report = tally.report()
-        if report != DeliveryReport():
-            log.info(
-                "outbox pass: delivered=%d retried=%d failed=%d released=%d breaker=%s",
-                report.delivered,
-                report.retried,
-                report.failed,
-                report.released,
-                self.breaker.state,
-            )
-        return report
+                return
 
     async def _deliver_claimed(
-        self, items: list[Row], lease: _Lease, instant: Callable[[], int], tally: _Tally
+        self,
+        port: DeliveryPort,
+        items: list[Row],
+        lease: _Lease,
+        instant: Callable[[], int],
+        tally: _Tally,
     ) -> None:
+        breaker = self.breakers[port.name]
         deadline_ms = _ms(self.policy.delivery_deadline_seconds)
         waiting = list(items)
         try:
             while waiting:
                 at = instant()
-                if not self.breaker.allows(at) or at + deadline_ms > lease.until:
+                if not breaker.allows(at) or at + deadline_ms > lease.until:
                     break
-                outcome = await self._deliver(waiting[0], at, lease)
+                outcome = await self._deliver(port, waiting[0], at, lease)
                 waiting.pop(0)
                 tally.counts[outcome] += 1
         finally:
@@ -322,110 +355,42 @@ class OutboxWorker:
                     )
                     tally.counts["RELEASED"] += len(waiting)
 
-    async def _deliver(self, item: Row, now_ms: int, lease: _Lease) -> str:
+    async def _deliver(self, port: DeliveryPort, item: Row, now_ms: int, lease: _Lease) -> str:
+        breaker = self.breakers[port.name]
         try:
             async with asyncio.timeout(self.policy.delivery_deadline_seconds):
-                statement, params = await self._send(item)
-        except ContentStoreRejected as exc:
-            # The store answered: it is up, and this item is at fault.
-            self.breaker.succeeded()
-            return await self._record_failure(item, now_ms, lease, str(exc), permanent=True)
-        except ContentStoreUnavailable as exc:
+                statement, params = await port.deliver(item)
+        except DeliveryRejected as exc:
+            # The destination answered: it is up, and this item is at fault.
+            breaker.succeeded()
+            return await self._record_failure(
+                item, now_ms, lease, str(exc), permanent=True, error_class=type(exc).__name__
+            )
+        except DeliveryUnavailable as exc:
             return await self._record_transient(
-                item, now_ms, lease, str(exc), type(exc).__name__, exc.retry_after_seconds
+                breaker, item, now_ms, lease, str(exc), type(exc).__name__, exc.retry_after_seconds
             )
         except TimeoutError:
             reason = f"no delivery within {self.policy.delivery_deadline_seconds:g} s"
-            return await self._record_transient(item, now_ms, lease, reason, "Timeout", None)
+            return await self._record_transient(
+                breaker, item, now_ms, lease, reason, "Timeout", None
+            )
         except GraphError:
             raise
         except Exception as exc:
-            # Not a refusal the store made, so not poison: retried with back-off like an
-            # outage, and visible on the item meanwhile.
+            # Not a refusal the destination made, so not poison: retried with back-off
+            # like an outage, and visible on the item meanwhile.
             reason = f"unexpected {type(exc).__name__} while delivering"
-            return await self._record_transient(item, now_ms, lease, reason, reason, None)
-        self.breaker.succeeded()
-        # If this write is lost, the item's lease runs out and the next claim delivers
-        # it again under the same key: the store answers "already filed", nothing doubles.
+            return await self._record_transient(breaker, item, now_ms, lease, reason, reason, None)
+        breaker.succeeded()
+        # If this write is lost, the item's lease runs out and the next claim delivers it
+        # again under the same key: the destination answers "already have it", nothing doubles.
         await self.store.write(statement, {"itemId": item["id"], "now": now_ms, **params})
         return "DELIVERED"
 
-    async def _send(self, item: Row) -> tuple[str, Params]:
-        """Deliver one item; return the statement (and its parameters) that marks it done."""
-        match item["kind"]:
-            case "OPEN_FILE":
-                return await self._open_file(item)
-            case "FILE_DOCUMENT":
-                return await self._file_document(item)
-            case "APPLY_HOLD" | "LIFT_HOLD":
-                return await self._mirror_hold(item)
-        raise ContentStoreRejected(f"outbox item kind {item['kind']!r} is not known")
-
-    async def _open_file(self, item: Row) -> tuple[str, Params]:
-        rows = await self.store.read(statements.OPEN_FILE_PAYLOAD, {"itemId": item["id"]})
-        if not rows:
-            raise ContentStoreRejected(f"outbox item {item['id']} has no file to open")
-        child_file = await self.content_store.ensure_child_file(rows[0]["childId"])
-        return statements.MARK_DELIVERED, {"remoteId": child_file.remote_id}
-
-    async def _file_document(self, item: Row) -> tuple[str, Params]:
-        rows = await self.store.read(
-            document_statements.FILE_DOCUMENT_PAYLOAD, {"itemId": item["id"]}
-        )
-        if not rows:
-            raise ContentStoreRejected(f"outbox item {item['id']} has no document version")
-        payload = rows[0]
-        if payload["disposedAt"] is not None:
-            raise ContentStoreRejected(f"outbox item {item['id']}: the version was disposed of")
-        if self.form_store is None:
-            # A worker without the LCS form store cannot read what it must file; the
-            # operator fixes the wiring and the items then go through.
-            raise ContentStoreUnavailable("this outbox worker has no form store configured")
-        try:
-            content = await self.form_store.get(payload["checksumPdf"])
-        except (FormBytesMissing, ContentIntegrityError) as error:
-            raise ContentStoreRejected(f"outbox item {item['id']}: {error}") from error
-        except OSError as error:
-            raise ContentStoreUnavailable(f"the LCS form store: {error}") from error
-        try:
-            delivery = DocumentDelivery(
-                delivery_key=item["id"],
-                child_id=payload["childId"],
-                folder_key=payload["folderKey"],
-                document_id=payload["documentId"],
-                version=payload["version"],
-                template_key=payload["templateKey"],
-                record_class=payload["recordClass"],
-                filename=payload["filename"],
-                mime_type="application/pdf",
-                content=content,
-                checksum_sha256=payload["checksumPdf"],
-            )
-        except ValueError as error:
-            # The recorded version itself is malformed: no retry can change that.
-            raise ContentStoreRejected(f"outbox item {item['id']}: {error}") from error
-        filed = await self.content_store.put_document(delivery)
-        return document_statements.MARK_DOCUMENT_DELIVERED, {
-            "remoteNodeId": filed.remote_node_id,
-            "remoteVersion": filed.remote_version,
-        }
-
-    async def _mirror_hold(self, item: Row) -> tuple[str, Params]:
-        rows = await self.store.read(record_statements.HOLD_PAYLOAD, {"itemId": item["id"]})
-        if not rows:
-            raise ContentStoreRejected(f"outbox item {item['id']} has no hold")
-        payload = rows[0]
-        if item["kind"] == "LIFT_HOLD":
-            await self.content_store.lift_hold(payload["childId"], payload["key"])
-        elif payload["active"]:
-            await self.content_store.apply_hold(
-                payload["childId"], LegalHold(key=payload["key"], reason=payload["reason"])
-            )
-        # An application lifted before its hold reached Livelink is not put back there.
-        return statements.MARK_DELIVERED, {"remoteId": None}
-
     async def _record_transient(
         self,
+        breaker: CircuitBreaker,
         item: Row,
         now_ms: int,
         lease: _Lease,
@@ -433,12 +398,14 @@ class OutboxWorker:
         error_class: str,
         retry_after_seconds: float | None,
     ) -> str:
-        opened = self.breaker.failed(now_ms, retry_after_seconds)
+        opened = breaker.failed(now_ms, retry_after_seconds)
         if opened:
             log.warning(
-                "outbox circuit open after %d transient failures in a row; next probe in %.0f s",
-                self.breaker.consecutive_failures,
-                (self.breaker.open_until - now_ms) / 1000,
+                "outbox circuit open (%s) after %d transient failures in a row;"
+                " next probe in %.0f s",
+                item["kind"],
+                breaker.consecutive_failures,
+                (breaker.open_until - now_ms) / 1000,
             )
         return await self._record_failure(
             item,
@@ -458,7 +425,7 @@ class OutboxWorker:
         error: str,
         *,
         permanent: bool,
-        error_class: str = "ContentStoreRejected",
+        error_class: str = "DeliveryRejected",
         retry_after_seconds: float | None = None,
     ) -> str:
         attempts = int(item["attempts"]) + 1
@@ -519,11 +486,11 @@ class OutboxWorker:
         )
         log.log(
             logging.WARNING if backlog.alert else logging.INFO,
-            "outbox backlog: pending=%d failed=%d oldest=%s breaker=%s%s",
+            "outbox backlog: pending=%d failed=%d oldest=%s breakers=%s%s",
             backlog.pending,
             backlog.failed,
             "-" if backlog.oldest_age_seconds is None else f"{backlog.oldest_age_seconds:.0f}s",
-            self.breaker.state,
+            self._breaker_states(),
             " ALERT: older than the alert threshold" if backlog.alert else "",
         )
         return backlog

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from graph.cypher.access import only_visible
+from graph.cypher.early_help import request_early_help
 
+# A contact stepped up from EHM carries the early help history it was stepped up with
+# (graph/cypher/early_help.py).
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
-    " .decisionDate, .recordedAt, .recordedBy, .finalisedAt, .finalisedBy, .version}"
+    " .decisionDate, .recordedAt, .recordedBy, .finalisedAt, .finalisedBy, .version,"
+    " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
+    " | eh {.kind, .recordId, .version, .startDate, .endDate, .details}]}"
 )
 
 # The worker is matched before anything is created: a caller without a worker record
@@ -52,7 +57,9 @@ WITH c, w
 # One statement: the guard, the outcome, the referral and, the first time a contact
 # about this child is finalised, the child's file with its whole subfolder plan and
 # the outbox item that opens it in Livelink. The unique constraint on File.childId
-# makes two racing finalisations converge on one file on every engine.
+# makes two racing finalisations converge on one file on every engine. A step down to
+# early help also writes the request EHM is sent and its outbox item ($earlyHelp: null
+# for any other outcome).
 FINALISE_CONTACT = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
@@ -72,6 +79,7 @@ FOREACH (_ IN CASE WHEN $outcome = 'REFERRAL_TO_SOCIAL_CARE' THEN [1] ELSE [] EN
             version: 1}})
     CREATE (k)-[:LED_TO]->(r)
     CREATE (r)-[:ABOUT]->(c))
+{request_early_help("k", "c", "$earlyHelp")}
 MERGE (f:File {{childId: c.id}})
 ON CREATE SET f.id = $fileId, f.createdAt = $now, f.openedBy = 'CONTACT'
 WITH k, c, f, f.id = $fileId AS fileCreated

@@ -14,6 +14,7 @@ RETURN childId, f {.id, .createdAt, .openedBy, .remoteId, .retainUntil, .retenti
        collect(d {.id, .key, .name}) AS folders, o.state AS filingState
 """
 
+
 # An outbox item is PENDING until delivered (or parked FAILED); while a worker holds it,
 # it carries that worker's lease: `leaseOwner` and `leaseUntil` (epoch ms, computed in
 # Python). Claiming is one statement, so any number of workers can poll at once.
@@ -21,9 +22,11 @@ RETURN childId, f {.id, .createdAt, .openedBy, .remoteId, .retainUntil, .retenti
 # Due items whose lease is free or expired (a crashed worker's), oldest first, taken
 # under this worker's lease. `$dueBy` is the start of the worker's pass: an item that
 # failed during the pass is not due again before the pass ends.
-CLAIM_DUE_ITEMS = """
+def _claim_due_items(only: str) -> str:
+    return f"""
 MATCH (o:OutboxItem)
 WHERE o.state = 'PENDING' AND o.nextAttemptAt <= $dueBy AND coalesce(o.leaseUntil, 0) <= $now
+    {only}
 WITH o ORDER BY o.createdAt, o.id LIMIT $limit
 // Neo4j: the write takes each item's lock before the guard reads it again, so of two
 // workers racing for an item one wins and the other skips it (FalkorDB serialises writes).
@@ -31,8 +34,14 @@ REMOVE o.claimLock
 WITH o
 WHERE o.state = 'PENDING' AND coalesce(o.leaseUntil, 0) <= $now
 SET o.leaseOwner = $owner, o.leaseUntil = $leaseUntil
-RETURN o {.id, .kind, .attempts, .createdAt} AS item
+RETURN o {{.id, .kind, .attempts, .createdAt}} AS item
 """
+
+
+CLAIM_DUE_ITEMS = _claim_due_items("")
+# The worker claims per destination (`$kinds`: the kinds one delivery port delivers), so
+# each destination's circuit breaker holds back only its own items.
+CLAIM_DUE_ITEMS_OF_KINDS = _claim_due_items("AND o.kind IN $kinds")
 
 # Claimed items a worker hands back unattempted (its lease, and only its lease).
 RELEASE_LEASES = """
@@ -105,11 +114,12 @@ SET o.state = 'PENDING', o.attempts = 0, o.nextAttemptAt = $now, o.replayedAt = 
 RETURN count(o) AS replayed
 """
 
-# What is not in Livelink yet, per state: how many, and since when (the alert's input).
+# What is not delivered yet, per state and kind: how many, and since when (the alert's
+# input; the kind says which destination an item waits for).
 OUTBOX_BACKLOG = """
 MATCH (o:OutboxItem)
 WHERE o.state IN ['PENDING', 'FAILED']
-RETURN o.state AS state, count(o) AS items, min(o.createdAt) AS oldestCreatedAt
+RETURN o.state AS state, o.kind AS kind, count(o) AS items, min(o.createdAt) AS oldestCreatedAt
 """
 
 OUTBOX_ITEM = """

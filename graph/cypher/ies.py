@@ -13,3 +13,13 @@ WHERE r.kind = 'SSR'
 {open_file("c", "SSR")}
 RETURN c.id AS childId, f.id AS fileId, fileCreated
 """
+
+# The SSRs on a child's record: those linked to the child (one per IES record id, at the
+# version the hub holds), newest first.
+SSRS_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})<-[:LINKED_TO]-(r:SourceRecord)
+WHERE r.kind = 'SSR'
+RETURN childId, r {.id, .recordId, .version, .startDate, .details, .updatedAt} AS ssr
+ORDER BY r.startDate DESC, r.recordId
+"""

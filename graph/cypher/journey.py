@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph.cypher.access import only_visible
+from graph.cypher.early_help import request_early_help
 
 # Dates a record may carry, set only through `$dates` (never through the `$facts` map,
 # which cannot carry dates on FalkorDB).
@@ -128,6 +129,7 @@ CREATE (e:JourneyEvent {{id: $eventId, process: $process, action: $action,
 CREATE (e)-[:OF]->(r)
 CREATE (e)-[:ABOUT]->(c)
 CREATE (e)-[:BY]->(w)
+{request_early_help("r", "c", "$earlyHelp") if label == "Referral" else ""}
 WITH {carry}
 OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
 WHERE s.id IN $changedIds
@@ -302,8 +304,9 @@ WITH childId, r ORDER BY r.startDate DESC, r.createdAt DESC
 # FalkorDB: each pattern comprehension of one projection needs its own variable names;
 # reusing one across them silently empties the later lists.
 # The chronology: every journey event, the current version of each finalised case note
-# (drafts are not yet on the record), every notice, contact and short break. Documents
-# join here once the records connector files them against the child.
+# (drafts are not yet on the record), every notice, contact, short break and Single
+# Service Request from IES linked to the child. Documents join here once the records
+# connector files them against the child.
 ADOPTION_PLANS_OF = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})<-[:ABOUT]-(r:AdoptionPlan)
@@ -324,8 +327,10 @@ WITH c,
         AS contacts,
      [(c)<-[:ABOUT]-(brk:ShortBreak)
         | brk {{.id, .legalStatus, .startDate, .endDate, .placementType, .recordedAt}}]
-        AS shortBreaks
-RETURN events, notes, notices, contacts, shortBreaks
+        AS shortBreaks,
+     [(c)<-[:LINKED_TO]-(ssr:SourceRecord) WHERE ssr.kind = 'SSR'
+        | ssr {{.id, .recordId, .version, .startDate, .details, .updatedAt}}] AS ssrs
+RETURN events, notes, notices, contacts, shortBreaks, ssrs
 """
 
 

@@ -22,8 +22,8 @@ query ($id: ID!) { child(id: $id) { id
     pupilRecords { recordId upn schoolUrn schoolName yearGroup startDate endDate }
     attendance { recordId startDate endDate sessionsPossible sessionsAttended
                  unauthorisedAbsences }
-    exclusions { recordId category reason sessions startDate }
-    singleServiceRequests { recordId status startDate finalisedDate summary } } } }
+    exclusions { recordId category reason sessions startDate } }
+  singleServiceRequests { recordId status requestedOn finalisedOn summary } } }
 """
 
 
@@ -93,12 +93,12 @@ async def test_a_childs_early_help_and_education_records_show_on_the_child(
             "startDate": "2025-10-06",
         }
     ]
-    assert education["singleServiceRequests"] == [
+    assert data["child"]["singleServiceRequests"] == [
         {
             "recordId": "RUBY-SSR1",
             "status": "SUBMITTED",
-            "startDate": "2025-10-07",
-            "finalisedDate": None,
+            "requestedOn": "2025-10-07",
+            "finalisedOn": None,
             "summary": "Worried about attendance and a bruise",
         }
     ]
@@ -133,7 +133,7 @@ async def test_narrative_is_empty_for_a_role_that_may_not_read_it(
     assert episode["reason"] is None
     assert episode["closureOutcome"] == "STEP_UP_TO_SOCIAL_CARE"
     assert episode["assessments"][0]["needs"] == []
-    [request] = data["child"]["education"]["singleServiceRequests"]
+    [request] = data["child"]["singleServiceRequests"]
     assert (request["summary"], request["status"]) == (None, "SUBMITTED")
 
 

@@ -237,7 +237,8 @@ query ($id: ID!) { child(id: $id) { id givenName familyName youthClubSessions
   earlyHelpEpisodes { recordId closureOutcome reason
     assessments { outcome needs } teamsAroundTheFamily { members } }
   education { pupilRecords { upn schoolName yearGroup }
-    attendance { sessionsPossible sessionsAttended } singleServiceRequests { status } } } }
+    attendance { sessionsPossible sessionsAttended } }
+  singleServiceRequests { status } } }
 """
 
 
@@ -264,8 +265,8 @@ def test_one_query_crosses_the_hub_and_the_youth_service(federation: Federation)
         "education": {
             "pupilRecords": [{"upn": RUBY_UPN, "schoolName": "Hertford Primary", "yearGroup": "4"}],
             "attendance": [{"sessionsPossible": 80, "sessionsAttended": 61}],
-            "singleServiceRequests": [{"status": "SUBMITTED"}],
         },
+        "singleServiceRequests": [{"status": "SUBMITTED"}],
     }
     assert RUBY in federation.youth.seen.references
     # The hub saw the end user: it audited Sam's read of Ruby, not a gateway's.

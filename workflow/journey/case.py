@@ -18,6 +18,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, model_validator
 
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
+from workflow.early_help import StepDownOrigin, step_down_request
 from workflow.journey.effects import (
     Clock,
     Effect,
@@ -389,12 +390,24 @@ _HAPPENED = ("startDate", "completedDate", "authorisedDate")
 @register(Process.CASE, "closeCase", CloseCase)
 def close_case(record: Record, data: CloseCase, clock: Clock) -> Effect:
     not_before(data.closed_on, _latest_in_episode(record), "closedOn", "the episode's last step")
+    reason = data.reason
     return Effect(
         target=CaseState.CLOSED,
         occurred_on=data.closed_on,
-        summary=f"Episode closed: {data.reason.value} {data.reason.description}",
-        facts={"closureReason": data.reason.value, "noFurtherAction": False},
+        summary=f"Episode closed: {reason.value} {reason.description}",
+        facts={"closureReason": reason.value, "noFurtherAction": False},
         dates={"closureDate": data.closed_on},
+        # CIN census RC9, "closed after assessment, referred to early help": a step down,
+        # so EHM is sent a request for early help dated the day the episode closed.
+        early_help=step_down_request(
+            StepDownOrigin.CASE_CLOSURE,
+            reason.value,
+            reason.description,
+            data.closed_on,
+            summary=None,
+        )
+        if reason is ReasonForClosure.RC9_CLOSED_AFTER_ASSESSMENT_REFERRED_TO_EARLY_HELP
+        else None,
     )
 
 

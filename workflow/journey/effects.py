@@ -159,6 +159,9 @@ class Effect:
     changed: tuple[StepChange, ...] = ()
     opened_records: tuple[NewRecord, ...] = ()
     ended_records: tuple[EndedRecord, ...] = ()
+    # A step down to early help: the request EHM is sent, written with the action
+    # (`workflow.early_help.step_down_request`); None for every other action.
+    early_help: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

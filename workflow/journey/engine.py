@@ -266,6 +266,7 @@ async def _write(
             ],
             "endedIds": [ended.record_id for ended in effect.ended_records],
             "ended": [ended.params() for ended in effect.ended_records],
+            "earlyHelp": effect.early_help,
         },
     )
     return await _after_write(store, scope, process, record, action, bool(rows))

@@ -1,0 +1,106 @@
+"""Early help and social care: stepping a child up from EHM and down to it again.
+
+Step down: a contact finalised as "step down to early help", or an episode of need
+closed RC9 ("closed after assessment, referred to early help"), writes in the same
+statement an `EarlyHelpRequest` (what EHM needs to open early help: who the child is,
+why, who decided and on which day) and the `REQUEST_EARLY_HELP` outbox item that
+delivers it to EHM (connectors/ehm/delivery.py).
+
+    (origin)-[:STEPPED_DOWN_TO]->(h:EarlyHelpRequest)-[:ABOUT]->(c:Child)
+    (o:OutboxItem {kind: 'REQUEST_EARLY_HELP'})-[:DELIVERS]->(h)
+
+Step up: an EHM record escalating a child to social care becomes a contact at the front
+door (`STEPPED_UP_FROM` the record) that carries the child's early help history.
+"""
+
+from __future__ import annotations
+
+
+def request_early_help(origin: str, child: str, request: str) -> str:
+    """A FOREACH that writes the request and its outbox item when `request` is not null.
+
+    `request` is an expression giving a map: {id, outboxId, origin, reasonCode,
+    reasonDescription, summary, happenedOn (ISO date)}; $viewer (the worker) and $now
+    are parameters of the statement it is part of.
+    """
+    return f"""FOREACH (req IN CASE WHEN {request} IS NULL THEN [] ELSE [{request}] END |
+    CREATE (h:EarlyHelpRequest {{id: req.id, childId: {child}.id, origin: req.origin,
+            originId: {origin}.id, reasonCode: req.reasonCode,
+            reasonDescription: req.reasonDescription,
+            summary: coalesce(req.summary, {origin}.summary),
+            happenedOn: date(req.happenedOn), requestedBy: $viewer, recordedBy: $viewer,
+            recordedAt: $now}})
+    CREATE ({origin})-[:STEPPED_DOWN_TO]->(h)
+    CREATE (h)-[:ABOUT]->({child})
+    CREATE (o:OutboxItem {{id: req.outboxId, kind: 'REQUEST_EARLY_HELP', state: 'PENDING',
+            attempts: 0, createdAt: $now, nextAttemptAt: $now}})
+    CREATE (o)-[:DELIVERS]->(h))"""
+
+
+# What EHM is sent: the request, the child's identifiers, the worker who decided, and
+# EHM's own ids of the child's early help records the hub holds (so EHM can join them).
+EARLY_HELP_REQUEST_PAYLOAD = """
+MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(h:EarlyHelpRequest)-[:ABOUT]->(c:Child)
+OPTIONAL MATCH (w:Worker {id: h.requestedBy})
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
+OPTIONAL MATCH (c)<-[:LINKED_TO]-(s:SourceRecord)
+WHERE s.source = 'EHM'
+WITH h, c, w, t, collect(s.recordId) AS earlyHelpRecordIds
+RETURN h {.id, .origin, .originId, .reasonCode, .reasonDescription, .summary, .happenedOn,
+       .recordedAt} AS request,
+       c {.id, .givenName, .familyName, .dateOfBirth, .sex, .nhsNumber, .upn} AS child,
+       w {.id, .name, .email, .phone} AS worker, t.name AS team, earlyHelpRecordIds
+"""
+
+MARK_EARLY_HELP_REQUEST_DELIVERED = """
+MATCH (o:OutboxItem {id: $itemId})
+REMOVE o.claimLock
+WITH o
+WHERE o.state = 'PENDING'
+SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1,
+    o.lastAttemptAt = $now, o.leaseOwner = null, o.leaseUntil = null
+WITH o
+MATCH (o)-[:DELIVERS]->(h:EarlyHelpRequest)
+SET h.ehmReference = $ehmReference, h.deliveredAt = $now
+RETURN o.id AS id
+"""
+
+# A child's requests for early help, with whether EHM has each yet.
+EARLY_HELP_REQUESTS_OF = """
+UNWIND $ids AS childId
+MATCH (c:Child {id: childId})<-[:ABOUT]-(h:EarlyHelpRequest)
+OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(h)
+RETURN childId, h {.id, .origin, .originId, .reasonCode, .reasonDescription, .happenedOn,
+       .requestedBy, .recordedAt, .ehmReference, .deliveredAt} AS request,
+       o.state AS deliveryState
+ORDER BY h.happenedOn DESC, h.recordedAt DESC
+"""
+
+# Step up: the contact an EHM STEP_UP record becomes, once it is linked to a child. One
+# contact per step-up record ($stepUpKey, unique on Contact), so a replay, a new version
+# or a racing batch finds it instead of making another. It carries the child's early help
+# history: every EHM record linked to the child when it was stepped up. $team (optional)
+# is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
+# recorded by whoever sent the step up (the system client, or the operator of a bulk load).
+STEP_UP_CONTACT = """
+MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
+WHERE s.kind = 'STEP_UP'
+MERGE (k:Contact {stepUpKey: $key})
+ON CREATE SET k.id = $contactId, k.receivedDate = date($receivedDate), k.source = $source,
+    k.summary = $summary, k.status = 'OPEN', k.decisionDue = date($decisionDue),
+    k.recordedAt = $now, k.recordedBy = s.recordedBy, k.version = 1
+WITH s, c, k, k.id = $contactId AS created
+FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
+    CREATE (k)-[:ABOUT]->(c)
+    CREATE (k)-[:STEPPED_UP_FROM]->(s))
+WITH c, k, created
+OPTIONAL MATCH (t:Team {id: $team})
+FOREACH (team IN CASE WHEN created AND t IS NOT NULL THEN [t] ELSE [] END |
+    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+WITH DISTINCT c, k, created
+OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
+WHERE h.source = 'EHM' AND created
+FOREACH (record IN CASE WHEN h IS NULL THEN [] ELSE [h] END |
+    CREATE (k)-[:CARRIES_HISTORY]->(record))
+RETURN DISTINCT k.id AS contactId, created
+"""

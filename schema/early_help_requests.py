@@ -1,0 +1,45 @@
+"""Step down on the child's record: the requests for early help sent to EHM.
+
+Written with the decision (a contact finalised as a step down, an episode closed RC9) and
+delivered by the outbox (connectors/ehm/delivery.py); `deliveryState` says whether EHM
+has it yet, `ehmReference` is EHM's own reference once it has.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import strawberry
+
+
+@strawberry.type(description="A request for early help sent to EHM when the child stepped down")
+class EarlyHelpRequest:
+    id: strawberry.ID = strawberry.field(description="The hub's id, EHM's idempotency key")
+    origin: str = strawberry.field(description="CONTACT or CASE_CLOSURE")
+    origin_id: strawberry.ID = strawberry.field(description="The contact, or the case closed")
+    reason_code: str = strawberry.field(description="CONTACT_STEP_DOWN, or RC9")
+    reason_description: str
+    happened_on: date = strawberry.field(description="The day the step down was decided")
+    requested_by: str | None = strawberry.field(description="The worker who decided it")
+    recorded_at: datetime
+    delivery_state: str | None = strawberry.field(
+        description="PENDING until EHM has it (DELIVERED), or FAILED if EHM refused it"
+    )
+    ehm_reference: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> EarlyHelpRequest:
+        request = row["request"]
+        return cls(
+            id=strawberry.ID(request["id"]),
+            origin=request["origin"],
+            origin_id=strawberry.ID(request["originId"]),
+            reason_code=request["reasonCode"],
+            reason_description=request["reasonDescription"],
+            happened_on=request["happenedOn"],
+            requested_by=request.get("requestedBy"),
+            recorded_at=datetime.fromtimestamp(request["recordedAt"] / 1000, UTC),
+            delivery_state=row.get("deliveryState"),
+            ehm_reference=request.get("ehmReference"),
+        )

@@ -1,0 +1,94 @@
+"""Step up at the connector: one contact per step-up record, only once it is linked."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors import ehm
+from connectors.intake import ingest
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.connectors.intake.world import add_child, role_headers
+from tests.helpers import graphql
+
+pytestmark = pytest.mark.anyio
+
+STEP_UP = {
+    "recordType": "STEP_UP",
+    "recordId": "SU-1",
+    "version": 1,
+    "givenName": "Leo",
+    "familyName": "Marsh",
+    "dateOfBirth": "2014-03-09",
+    "startDate": "2026-10-30",  # a Friday: the decision is due on Monday
+    "episodeId": "EP-1",
+    "reason": "Escalating concerns at home",
+}
+STEPPED_UP = """
+MATCH (k:Contact)-[:STEPPED_UP_FROM]->(s:SourceRecord)
+MATCH (k)-[:ABOUT]->(c:Child)
+OPTIONAL MATCH (c)-[:RESPONSIBLE_TEAM]->(t:Team)
+RETURN k {.receivedDate, .decisionDue, .source, .status, .recordedBy} AS contact,
+       s.recordId AS stepUp, c.id AS childId, collect(t.id) AS teams
+"""
+
+
+async def stepped_up(store: FalkorDBStore) -> list[dict[str, Any]]:
+    return await store.read(STEPPED_UP)
+
+
+async def test_a_linked_step_up_is_one_contact_for_the_front_door_team(
+    store: FalkorDBStore,
+) -> None:
+    await add_child(store, "C-LEO", "Leo", "Marsh", date(2014, 3, 9), sex="M")
+    await store.write("CREATE (:Team {id: 'T-MASH', name: 'MASH'})")
+    source = ehm.source("T-MASH")
+
+    await ingest(store, [(1, STEP_UP)], source, by="system:ehm")
+    await ingest(store, [(1, STEP_UP)], source, by="system:ehm")
+    await ingest(store, [(1, {**STEP_UP, "version": 2})], source, by="system:ehm")
+
+    [row] = await stepped_up(store)
+    assert (row["stepUp"], row["childId"], row["teams"]) == ("SU-1", "C-LEO", ["T-MASH"])
+    contact = row["contact"]
+    assert (str(contact["receivedDate"]), str(contact["decisionDue"])) == (
+        "2026-10-30",
+        "2026-11-02",
+    )
+    assert (contact["source"], contact["status"], contact["recordedBy"]) == (
+        "5D",
+        "OPEN",
+        "system:ehm",
+    )
+
+
+async def test_a_step_up_in_review_becomes_a_contact_when_a_person_links_it(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    await add_child(store, "C-LEO", "Leo", "Marsh", date(2014, 3, 9), sex="M")
+    # A first name that only sounds like his: a person decides.
+    unsure = {**STEP_UP, "givenName": "Lio"}
+    report = await ingest(store, [(1, unsure)], ehm.SOURCE, by="system:ehm")
+    assert report.results[0].link_state == "REVIEW"
+    assert await stepped_up(store) == []
+
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    queue = await graphql(
+        client, officer, "{ linkReviewQueue { ... on LinkReviewQueue { records { id } } } }"
+    )
+    record_id = queue["linkReviewQueue"]["records"][0]["id"]
+    linked = await graphql(
+        client,
+        officer,
+        """mutation($id: ID!) { linkSourceRecord(recordId: $id, childId: "C-LEO",
+           reason: "Checked with the early help team") { __typename } }""",
+        {"id": record_id},
+    )
+    assert linked["linkSourceRecord"]["__typename"] == "SourceRecord"
+
+    [row] = await stepped_up(store)
+    assert (row["stepUp"], row["childId"], row["teams"]) == ("SU-1", "C-LEO", [])

@@ -1,0 +1,270 @@
+"""Step up and step down, round trip: EHM escalates a child, the front door decides,
+and EHM is sent one request for early help for that child, however often anything is
+replayed.
+
+EHM pushes its records (`POST /ingest/ehm`) with a STEP_UP among them: the front door
+has a contact carrying the early help history, linked to the child the records are
+about. The worker finalises it as a step down (or a referral goes on to an episode that
+closes RC9): the outbox's EHM port delivers the request to a conformant fake EHM.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.ehm.client import EhmClient, EhmSettings
+from connectors.ehm.delivery import EarlyHelpRequests
+from connectors.livelink.outbox import OutboxWorker
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.connectors.ehm.fake_ehm import FakeEhm
+from tests.connectors.intake.world import add_child, role_headers, system_client_headers
+from tests.e2e.journey_helpers import CASE_FIELDS, act, decide
+from tests.helpers import add_worker, graphql
+from workflow.ids import now_ms
+
+pytestmark = pytest.mark.anyio
+
+HOUR = 3_600_000
+NHS = "9434765919"
+TEAM = "T-MASH"
+WHO = {"nhsNumber": NHS, "givenName": "Kai", "familyName": "Brennan", "dateOfBirth": "2015-06-01"}
+EPISODE = {
+    "recordType": "EARLY_HELP_EPISODE",
+    "recordId": "EH-EP-7",
+    "version": 1,
+    **WHO,
+    "startDate": "2025-09-01",
+    "reason": "Parenting support after a bereavement",
+    "leadProfessional": "Priya Shah",
+}
+TEAM_AROUND = {
+    "recordType": "TEAM_AROUND_THE_FAMILY",
+    "recordId": "EH-TAF-7",
+    "version": 1,
+    **WHO,
+    "startDate": "2025-09-15",
+    "episodeId": "EH-EP-7",
+    "leadProfessional": "Priya Shah",
+    "members": ["School nurse", "Family support worker"],
+}
+ASSESSMENT = {
+    "recordType": "EARLY_HELP_ASSESSMENT",
+    "recordId": "EH-AS-7",
+    "version": 1,
+    **WHO,
+    "startDate": "2025-09-20",
+    "episodeId": "EH-EP-7",
+    "completedDate": "2025-10-10",
+    "outcome": "REFER_TO_SOCIAL_CARE",
+    "needs": ["Emotional health", "Home conditions"],
+}
+STEP_UP = {
+    "recordType": "STEP_UP",
+    "recordId": "EH-SU-7",
+    "version": 1,
+    **WHO,
+    "startDate": "2026-11-02",
+    "episodeId": "EH-EP-7",
+    "reason": "Neglect concerns growing despite the early help plan",
+}
+CONTACTS = """
+query ($id: ID!) { child(id: $id) { contacts { id status outcome source receivedDate
+    decisionDue summary recordedBy steppedUpFrom
+    earlyHelpHistory { kind recordId startDate details { name value } } } } }
+"""
+FINALISE = """
+mutation ($id: ID!, $outcome: ContactOutcome!, $on: Date) {
+  finaliseContact(contactId: $id, outcome: $outcome, on: $on) {
+    __typename ... on FinalisedContact { fileOpened contact { status outcome referralId } } } }
+"""
+JSON_LINES = {"Content-Type": "application/x-ndjson"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        var_dir=tmp_path / "var", rate_limit="1000000/second", step_up_team=TEAM, _env_file=None
+    )
+
+
+async def push(client: httpx.AsyncClient, headers: dict[str, str], *rows: dict[str, Any]) -> Any:
+    body = "\n".join(json.dumps(row) for row in rows)
+    response = await client.post("/ingest/ehm", content=body, headers={**headers, **JSON_LINES})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def front_door(store: FalkorDBStore, settings: Settings) -> tuple[dict[str, str], ...]:
+    """A front door team (MASH) with a social worker and a manager; EHM's system client."""
+    worker = await role_headers(store, settings, "social_worker", "sw-mash")
+    manager = await role_headers(store, settings, "team_manager", "tm-mash")
+    await add_worker(store, "sw-mash", "social_worker", team=TEAM, name="Ola Worker")
+    await add_worker(store, "tm-mash", "team_manager", team=TEAM, name="Tam Manager")
+    await store.write("MATCH (t:Team {id: $team}) SET t.name = 'MASH'", {"team": TEAM})
+    return worker, manager, await system_client_headers(store, settings)
+
+
+def ehm_worker(store: FalkorDBStore, fake: FakeEhm) -> tuple[OutboxWorker, EhmClient]:
+    ehm = EhmClient(
+        EhmSettings(base_url="http://ehm.test", timeout_seconds=0.5),
+        transport=httpx.ASGITransport(app=fake.app),
+    )
+    return OutboxWorker(store, ports=[EarlyHelpRequests(store, ehm)], monotonic=lambda: 0.0), ehm
+
+
+async def stepped_up_contact(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str], dict[str, str]]:
+    """Kai is known; EHM pushes his early help and steps him up; the MASH sees the contact."""
+    await add_child(store, "C-KAI", "Kai", "Brennan", date(2015, 6, 1), sex="M", nhs=NHS)
+    worker, manager, system = await front_door(store, settings)
+    report = await push(client, system, EPISODE, TEAM_AROUND, ASSESSMENT, STEP_UP)
+    assert report["created"] == 4
+    assert {r["childId"] for r in report["records"]} == {"C-KAI"}
+    contacts = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert len(contacts) == 1
+    return contacts[0], worker, manager, system
+
+
+async def test_a_step_up_becomes_one_contact_with_the_early_help_history_and_steps_down_once(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    contact, worker, _, system = await stepped_up_contact(client, store, settings)
+
+    assert {k: contact[k] for k in ("status", "source", "receivedDate", "decisionDue")} == {
+        "status": "OPEN",
+        "source": "LOCAL_AUTHORITY_EARLY_HELP",
+        "receivedDate": "2026-11-02",
+        "decisionDue": "2026-11-03",
+    }
+    assert contact["steppedUpFrom"] == "EH-SU-7"
+    assert contact["recordedBy"] == "system:ehm-system"
+    assert contact["summary"] == (
+        "Stepped up from early help: Neglect concerns growing despite the early help plan"
+    )
+    history = [(r["kind"], r["recordId"]) for r in contact["earlyHelpHistory"]]
+    assert history == [
+        ("EARLY_HELP_EPISODE", "EH-EP-7"),
+        ("TEAM_AROUND_THE_FAMILY", "EH-TAF-7"),
+        ("EARLY_HELP_ASSESSMENT", "EH-AS-7"),
+        ("STEP_UP", "EH-SU-7"),
+    ]
+    assessment = contact["earlyHelpHistory"][2]["details"]
+    assert {"name": "outcome", "value": "REFER_TO_SOCIAL_CARE"} in assessment
+
+    # Replays (the same batch; a corrected version of the step up) make no second contact.
+    again = await push(client, system, EPISODE, TEAM_AROUND, ASSESSMENT, STEP_UP)
+    assert again["unchanged"] == 4
+    await push(client, system, {**STEP_UP, "version": 2, "reason": "Corrected wording"})
+    contacts = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert [c["id"] for c in contacts] == [contact["id"]]
+
+    finalised = await graphql(
+        client,
+        worker,
+        FINALISE,
+        {"id": contact["id"], "outcome": "STEP_DOWN_TO_EARLY_HELP", "on": "2026-11-03"},
+    )
+    assert finalised["finaliseContact"]["contact"] == {
+        "status": "FINALISED",
+        "outcome": "STEP_DOWN_TO_EARLY_HELP",
+        "referralId": None,
+    }
+    refused = await graphql(
+        client, worker, FINALISE, {"id": contact["id"], "outcome": "STEP_DOWN_TO_EARLY_HELP"}
+    )
+    assert refused["finaliseContact"]["__typename"] == "TransitionRefused"
+
+    fake = FakeEhm()
+    fake.fail_next(1, 503)
+    outbox, ehm = ehm_worker(store, fake)
+    async with ehm:
+        delivered = [(await outbox.deliver_due(now_ms() + n * HOUR)).delivered for n in range(4)]
+    assert delivered == [0, 1, 0, 0]
+    [request] = fake.requests.values()
+    assert request["origin"] == "CONTACT"
+    assert request["originId"] == contact["id"]
+    assert request["happenedOn"] == "2026-11-03"
+    assert request["child"]["lcsChildId"] == "C-KAI"
+    assert request["child"]["nhsNumber"] == NHS
+    assert request["worker"]["id"] == "sw-mash"
+    assert request["worker"]["team"] == "MASH"
+    assert request["earlyHelpRecordIds"] == ["EH-AS-7", "EH-EP-7", "EH-SU-7", "EH-TAF-7"]
+    on_record = await graphql(
+        client,
+        worker,
+        """query ($id: ID!) { child(id: $id) { earlyHelpRequests { id origin originId
+             reasonCode happenedOn requestedBy deliveryState ehmReference } } }""",
+        {"id": "C-KAI"},
+    )
+    assert on_record["child"]["earlyHelpRequests"] == [
+        {
+            "id": request["requestId"],
+            "origin": "CONTACT",
+            "originId": contact["id"],
+            "reasonCode": "CONTACT_STEP_DOWN",
+            "happenedOn": "2026-11-03",
+            "requestedBy": "sw-mash",
+            "deliveryState": "DELIVERED",
+            "ehmReference": "EH-00001",
+        }
+    ]
+
+    # Replaying EHM's batch after the round trip changes nothing on either side.
+    await push(client, system, EPISODE, TEAM_AROUND, ASSESSMENT, STEP_UP)
+    contacts = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert [(c["id"], c["status"]) for c in contacts] == [(contact["id"], "FINALISED")]
+    outbox, ehm = ehm_worker(store, fake)
+    async with ehm:
+        assert (await outbox.deliver_due(now_ms() + 10 * HOUR)).delivered == 0
+    assert (len(fake.requests), fake.calls) == (1, 2)
+
+
+async def test_a_referral_closed_rc9_after_assessment_steps_down_once(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    contact, worker, manager, _ = await stepped_up_contact(client, store, settings)
+    finalised = await graphql(
+        client,
+        worker,
+        FINALISE,
+        {"id": contact["id"], "outcome": "REFERRAL_TO_SOCIAL_CARE", "on": "2026-11-03"},
+    )
+    referral_id = finalised["finaliseContact"]["contact"]["referralId"]
+    case = (
+        await graphql(
+            client,
+            worker,
+            f"query ($id: ID!) {{ case(id: $id) {{ {CASE_FIELDS} }} }}",
+            {"id": referral_id},
+        )
+    )["case"]
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2026-11-04", "reason": "RC9_CLOSED_AFTER_ASSESSMENT_REFERRED_TO_EARLY_HELP"},
+    )
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION", case
+    fake = FakeEhm()
+    outbox, ehm = ehm_worker(store, fake)
+    async with ehm:
+        # Proposed is not decided: nothing goes to EHM until a manager authorises.
+        assert (await outbox.deliver_due(now_ms())).delivered == 0
+        case = await decide(client, manager, "authoriseCase", case, on="2026-11-05")
+        assert case["status"] == "CLOSED", case
+        assert (await outbox.deliver_due(now_ms() + HOUR)).delivered == 1
+        assert (await outbox.deliver_due(now_ms() + 2 * HOUR)).delivered == 0
+    [request] = fake.requests.values()
+    assert (request["origin"], request["originId"]) == ("CASE_CLOSURE", referral_id)
+    assert request["reason"]["code"] == "RC9"
+    assert request["happenedOn"] == "2026-11-04"
+    assert request["worker"]["id"] == "tm-mash"
