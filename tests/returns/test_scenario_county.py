@@ -46,22 +46,11 @@ EXPECTED_903_FAILURES: dict[str, str] = {
     "554": "second adoption decision after a disruption (Fox Gray), see above",
     "560": "second adoption decision after a disruption (Fox Gray), see above",
 }
-EXPECTED_PREVIOUS_903_FAILURES: dict[str, str] = {
-    # Fox Gray's placement order (6 January 2025) is recorded as a placement change to the
-    # same carer with the new legal status; the hub codes that episode RNE U (legal status,
-    # placement and carer) though neither placement nor postcode changed. How the
-    # workflow should code it (L or B) is not yet decided.
-    "436": "RNE U on a legal status change with the same carer and placement (Fox Gray)",
-}
-EXPECTED_CIN_FAILURES: dict[str, str] = {
-    # Queries ("please check"), not errors. The county's child protection journeys hold a
-    # strategy discussion and section 47 enquiry without a single assessment beside it
-    # (12 children): a gap in the scenarios, which would each need an assessment.
-    "2991Q": "section 47 enquiries without an assessment on the episode (scenario gap)",
-    # Assessments still open on 31 March after more than 45 working days (Rae Reid, Lia
-    # Lowe, Baby Cross): true of the county as told; a council would explain them.
-    "8670Q": "assessments overdue and open at the year end, as the scenarios tell it",
-}
+EXPECTED_PREVIOUS_903_FAILURES: dict[str, str] = {}
+# The county's child protection journeys each carry the assessment a real one has beside
+# its section 47 enquiry (CIN 2991Q), and every assessment is authorised within 45
+# working days or started fewer than 45 working days before 31 March (CIN 8670Q).
+EXPECTED_CIN_FAILURES: dict[str, str] = {}
 
 AS_AT = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt { on
   openEpisodes { count children { childId } }

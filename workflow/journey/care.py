@@ -350,8 +350,33 @@ def _new_legal_status(record: Record, legal_status: LegalStatus) -> None:
     _not_a_short_break(legal_status)
 
 
+def _same_placement(current: dict[str, Any], data: ChangePlacement) -> bool:
+    """Whether the 'new' placement is the current one in every SSDA903 field: the same
+    carer, placement type, provider, postcode and URN."""
+    return data.same_carer and (
+        current.get("placementType"),
+        current.get("placementProvider"),
+        current.get("placementPostcode") or None,
+        current.get("urn") or None,
+    ) == (
+        data.placement_type.value,
+        data.placement_provider.value,
+        data.placement_postcode or None,
+        data.urn or None,
+    )
+
+
 @register(Process.CARE, "changePlacement", ChangePlacement)
 def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Effect:
+    if data.legal_status is not None and _same_placement(_episode(record), data):
+        # SSDA903 rule 436: RNE U or B needs the placement to change as well as the legal
+        # status; where only the legal status changed (e.g. a placement order while the
+        # child stays with the same foster carer), the new episode is an L.
+        return change_legal_status(
+            record,
+            ChangeLegalStatus(changed_on=data.changed_on, legal_status=data.legal_status),
+            clock,
+        )
     status_changes: dict[str, str] = {}
     if data.legal_status is None:
         rne = (
