@@ -35,17 +35,9 @@ LA_NUMBER = "919"
 # Failures the DfE rules report on the county that are not known defects of the packages
 # and are not fixed yet: rule code -> why. Each one is a known gap, reported to the lead;
 # a rule that stops failing must leave its set (the assertions are equalities).
-EXPECTED_903_FAILURES: dict[str, str] = {
-    # One child (Fox Gray): placed for adoption, disrupted (RD1), and a second decision to
-    # place in November under the same placement order. The return carries both decisions;
-    # the rules compare one decision per child (the latest with the first placement or
-    # order, this year's with last year's, an open E1 with any ceased row). Whether the
-    # 903 should carry only the current decision is not yet settled.
-    "552": "second adoption decision after a disruption (Fox Gray), see above",
-    "553": "second adoption decision after a disruption (Fox Gray), see above",
-    "554": "second adoption decision after a disruption (Fox Gray), see above",
-    "560": "second adoption decision after a disruption (Fox Gray), see above",
-}
+# Fox Gray's second adoption decision after a disruption (RD1) is excused from 552, 553,
+# 554 and 560 by known_broken.py: the package reads one decision per child.
+EXPECTED_903_FAILURES: dict[str, str] = {}
 EXPECTED_PREVIOUS_903_FAILURES: dict[str, str] = {}
 # The county's child protection journeys each carry the assessment a real one has beside
 # its section 47 enquiry (CIN 2991Q), and every assessment is authorised within 45
