@@ -415,6 +415,37 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
     )
 
 
+class CorrectPlacement(Input):
+    placement_type: PlacementType
+    placement_provider: PlacementProvider
+    placement_postcode: Postcode | None = None
+    urn: Urn | None = None
+
+
+@register(Process.CARE, "correctPlacement", CorrectPlacement)
+def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> Effect:
+    # A correction of what was entered, not a move: the current SSDA903 episode keeps its
+    # start and reason, so a DfE rule its placement broke (returns/entry_checks.py) can
+    # be put right without inventing a new episode.
+    _check_urn(data.placement_type, data.urn)
+    current = _episode(record)
+    corrected = {
+        "placementType": data.placement_type.value,
+        "placementProvider": data.placement_provider.value,
+        "placementPostcode": data.placement_postcode,
+        "urn": data.urn,
+    }
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=clock.today,
+        summary=(
+            f"Placement details corrected ({data.placement_type.value}, "
+            f"{data.placement_provider.value}) on the episode from {current['startDate']}"
+        ),
+        changed=(StepChange(current["id"], facts=corrected),),
+    )
+
+
 class ChangeLegalStatus(Input):
     changed_on: HappenedOn
     legal_status: LegalStatus
