@@ -54,6 +54,7 @@ class PlacementEpisode:
 
     step_id: str
     start: str
+    legal_status: str
     place: str
     provider: str
     urn: str
@@ -202,6 +203,26 @@ SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = (
         lambda e: e.provider == "PR0" and e.place != "P1",
     ),
     EntryRule(
+        "903 378",
+        "placementType",
+        "A child who is placed with parent(s) cannot be looked after under a single period "
+        "of accommodation under Section 20 of the Children Act 1989 (V2)",
+        lambda e: e.place == "P1" and e.legal_status == "V2",
+    ),
+    EntryRule(
+        "903 384",
+        "placementType",
+        "A child receiving respite care (V3, V4) cannot be in a long-term foster placement",
+        lambda e: e.legal_status in ("V3", "V4") and e.place in ("U1", "U4"),
+    ),
+    EntryRule(
+        "903 408",
+        "legalStatus",
+        "Child is placed for adoption with a placement order (A5, A6), but no placement "
+        "order (E1) has been recorded",
+        lambda e: e.place in ("A5", "A6") and e.legal_status != "E1",
+    ),
+    EntryRule(
         "903 222",
         "urn",
         "Ofsted Unique reference number (URN) should not be recorded for this placement type",
@@ -234,6 +255,7 @@ def placement_episodes(row: Row) -> list[PlacementEpisode]:
         PlacementEpisode(
             step_id=str(step["id"]),
             start=step["startDate"].isoformat(),
+            legal_status=str(step.get("legalStatus") or ""),
             place=str(step.get("placementType") or ""),
             provider=provider_as_returned(step),
             urn=urn_as_returned(step),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from returns import CIN_RULES, SSDA903_RULES, entry_warnings
+from returns import CIN_RULES, SSDA903_RULES, EntryRule, entry_warnings
 from workflow.process import Process
 
 Row = dict[str, Any]
@@ -70,17 +70,18 @@ def test_an_open_episode_or_a_fitting_closure_raises_nothing() -> None:
     assert _codes(Process.CASE, _case("RC7", ASSESSED_NEGLECT, CIN_PLAN)) == []
 
 
-def _care(*episodes: tuple[str, str, str | None]) -> Row:
+def _care(*episodes: tuple[str | None, ...]) -> Row:
     steps = [
         {
             "id": f"E{n}",
             "kind": "LOOKED_AFTER_EPISODE",
             "startDate": date(2025, 4, 1 + n),
-            "placementType": place,
-            "placementProvider": provider,
-            "urn": urn,
+            "legalStatus": episode[3] if len(episode) > 3 else "C2",
+            "placementType": episode[0],
+            "placementProvider": episode[1],
+            "urn": episode[2],
         }
-        for n, (place, provider, urn) in enumerate(episodes)
+        for n, episode in enumerate(episodes)
     ]
     return {"record": {"id": "CARE1"}, "childId": "CHILD1", "steps": steps}
 
@@ -97,10 +98,14 @@ def _care(*episodes: tuple[str, str, str | None]) -> Row:
         (("U4", "PR0", None), ("U4", "PR1", None), "903 550"),
         (("P1", "PR0", "SC123456"), ("P1", "PR0", None), "903 222"),
         (("R1", "PR4", "SC123456"), ("R1", "PR4", None), "903 222"),
+        (("P1", "PR0", None, "V2"), ("U6", "PR1", None, "V2"), "903 378"),
+        (("U4", "PR1", None, "V3"), ("U6", "PR1", None, "V3"), "903 384"),
+        (("A6", "PR1", None, "C2"), ("A6", "PR1", None, "E1"), "903 408"),
+        (("A5", "PR1", None, "C1"), ("A4", "PR1", None, "C1"), "903 408"),
     ],
 )
 def test_each_903_rule_fires_and_clears(
-    bad: tuple[str, str, str | None], corrected: tuple[str, str, str | None], code: str
+    bad: tuple[str | None, ...], corrected: tuple[str | None, ...], code: str
 ) -> None:
     row = _care(("U6", "PR1", None), bad)
     checked = entry_warnings(Process.CARE, row)
@@ -119,7 +124,7 @@ def test_the_903_rules_read_the_provider_as_the_return_writes_it() -> None:
 
 
 def test_every_rule_has_a_dfe_code_a_field_and_a_message() -> None:
-    rules = [*CIN_RULES, *SSDA903_RULES]
+    rules: list[EntryRule[Any]] = [*CIN_RULES, *SSDA903_RULES]
     assert len({r.code for r in rules}) == len(rules)
     for rule in rules:
         assert rule.code.split()[0] in ("CIN", "903"), rule.code
