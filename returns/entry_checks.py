@@ -217,9 +217,9 @@ SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = (
     ),
     EntryRule(
         "903 408",
-        "legalStatus",
+        "placementType",
         "Child is placed for adoption with a placement order (A5, A6), but no placement "
-        "order (E1) has been recorded",
+        "order (E1) has been recorded: placed with consent is A3 or A4",
         lambda e: e.place in ("A5", "A6") and e.legal_status != "E1",
     ),
     EntryRule(

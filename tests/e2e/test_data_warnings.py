@@ -197,3 +197,40 @@ async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
     assert _codes(care) == []
     listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
     assert [w for w in listed if w["childId"] == child_id] == []
+
+
+async def test_placed_for_adoption_with_an_order_needs_the_order(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    start = {
+        "childId": demo_child(world, index=3),
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    assert _codes(care) == []
+    with_order = "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER"
+    placed = {
+        "changedOn": "2026-03-16",
+        "placementType": with_order,
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    care = await act(client, worker, "changePlacement", care, placed)
+    # 903 rule 408: A6 is "with a placement order", and the child is on a care order.
+    (warning,) = care["warnings"]
+    assert (warning["code"], warning["field"]) == ("903 408", "placementType")
+    assert "episode from 2026-03-16" in warning["message"]
+    consent = "A4_PLACED_FOR_ADOPTION_WITH_CONSENT_NOT_WITH_CURRENT_FOSTER_CARER"
+    care = await act(
+        client,
+        worker,
+        "correctPlacement",
+        care,
+        {"placementType": consent, "placementProvider": "PR1_OWN_PROVISION"},
+    )
+    assert _codes(care) == []
