@@ -149,6 +149,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "authoriseAssessment": INTERNAL,
         "returnAssessmentForRework": INTERNAL,
         "changePlacement": INTERNAL,
+        "correctPlacement": INTERNAL,
         "changeLegalStatus": INTERNAL,
         "holdLookedAfterReview": INTERNAL,
         "recordStatutoryVisit": INTERNAL,
@@ -777,6 +778,24 @@ _TABLE["Query"].update(
 )
 _TABLE["TeamWork"]["unallocatedChildren"] = INTERNAL
 _TABLE["MyWork"]["allocatedChildren"] = INTERNAL
+# The DfE rules a saved record breaks (issue 9, checks at the point of entry): staff only.
+_TABLE["DataWarning"] = dict.fromkeys(
+    (
+        "code",
+        "field",
+        "message",
+        "childId",
+        "childName",
+        "recordId",
+        "recordedBy",
+        "recordedAt",
+    ),
+    INTERNAL,
+)
+for _owner in ("Case", "PeriodOfCare"):
+    _TABLE[_owner]["warnings"] = INTERNAL
+_TABLE["MyWork"]["dataWarnings"] = INTERNAL
+_TABLE["TeamWork"]["dataWarnings"] = INTERNAL
 _TABLE["Mutation"].update(
     dict.fromkeys(
         (

@@ -75,6 +75,8 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("TrainingModule", "code"),
     # One record per source record id: a replayed or racing batch converges on it.
     ("SourceRecord", "key"),
+    # One warning per record, DfE rule and subject (graph/cypher/data_warnings.py).
+    ("DataWarning", "key"),
     # One child, one record: an NHS number (check digit verified at entry) is on one child
     # only, so racing contacts about a "new" child cannot make two (children without
     # one are not constrained).
@@ -113,4 +115,5 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     # `lcs-hub import` finds each relationship's ends by their number in the file; the
     # label exists only while an import runs (graph/cypher/backup.py).
     ("ImportedNode", "importRef"),
+    ("DataWarning", "recordId"),
 )

@@ -6,11 +6,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
+from graph.cypher import data_warnings, worklists
 from graph.cypher import journey as statements
-from graph.cypher import worklists
 from resolvers import records as record_resolvers
 from resolvers.loaders import many_per_key
 from resolvers.permissions import CAPABILITY_FOR
+from returns import entry_warnings
 from workflow import journey
 from workflow import process as table
 from workflow.journey import adoption, care
@@ -76,6 +77,59 @@ async def _recompute_if_changed(context: HubContext, result: Row | Outcome, chan
         await record_resolvers.after_status_change(context, result["childId"])
 
 
+async def _check_entry(context: HubContext, process: table.Process, result: Row | Outcome) -> None:
+    """Keep on the child the DfE rules the saved record now breaks (issue 9: workers fix
+    data when they enter it); the save itself stands whatever they say. A second write
+    after the record's own: a failure here leaves the record saved and the warnings as
+    the next save of it computes them."""
+    if not isinstance(result, dict):
+        return
+    checked = entry_warnings(process, result)
+    if checked is None:
+        return
+    record_id, found = checked
+    await context.store.write(
+        data_warnings.REPLACE_RECORD_WARNINGS,
+        {
+            "childId": result["childId"],
+            "recordId": record_id,
+            "keys": [w.key for w in found],
+            "warnings": [w.params() for w in found],
+            "recordedBy": context.scope.viewer,
+            "recordedAt": context.scope.now_ms,
+        },
+    )
+
+
+async def record_warnings(context: HubContext, record_id: str) -> list[Row]:
+    """The DfE rules a case's or period of care's saved data breaks."""
+    loader = context.loader(
+        "journey.dataWarnings",
+        many_per_key(
+            context.store,
+            data_warnings.WARNINGS_OF_RECORDS,
+            "recordId",
+            value=lambda row: row["warning"],
+        ),
+    )
+    rows: list[Row] = await loader.load(record_id)
+    return rows
+
+
+async def warnings_of_worker(context: HubContext, worker_id: str) -> list[Row]:
+    """The data warnings of the children allocated to the worker."""
+    return await context.store.read(
+        data_warnings.WARNINGS_OF_WORKER, {**context.scope.params(), "workerId": worker_id}
+    )
+
+
+async def warnings_of_team(context: HubContext, team_id: str) -> list[Row]:
+    """The data warnings of the children allocated in the team."""
+    return await context.store.read(
+        data_warnings.WARNINGS_OF_TEAM, {**context.scope.params(), "teamId": team_id}
+    )
+
+
 async def perform(
     context: HubContext,
     process: table.Process,
@@ -93,6 +147,7 @@ async def perform(
         context.store, context.scope, process, record_id, action, version, raw, clock(context)
     )
     await _recompute_if_changed(context, result, _changes_status(process, action))
+    await _check_entry(context, process, result)
     return result
 
 
@@ -110,6 +165,7 @@ async def authorise(
         context.store, context.scope, process, record_id, version, clock(context), on
     )
     await _recompute_if_changed(context, result, changed=True)
+    await _check_entry(context, process, result)
     return result
 
 
@@ -124,9 +180,11 @@ async def return_for_rework(
     """A manager sends a proposal back with the reason, on `on` (default today)."""
     if refused := _refuse(context, Capability.AUTHORISE, table.RETURN_FOR_REWORK):
         return refused
-    return await journey.return_for_rework(
+    result = await journey.return_for_rework(
         context.store, context.scope, process, record_id, version, reason, clock(context), on
     )
+    await _check_entry(context, process, result)
+    return result
 
 
 async def start_looked_after(context: HubContext, raw: dict[str, Any]) -> Row | Outcome:
@@ -138,6 +196,7 @@ async def start_looked_after(context: HubContext, raw: dict[str, Any]) -> Row | 
         return data
     result = await care.start_looked_after(context.store, context.scope, data, clock(context))
     await _recompute_if_changed(context, result, changed=True)
+    await _check_entry(context, table.Process.CARE, result)
     return result
 
 

@@ -4,19 +4,31 @@ a time; either run as a job with its state in the graph (`returns.jobs`)."""
 
 from __future__ import annotations
 
+from returns.entry_checks import (
+    CIN_RULES,
+    SSDA903_RULES,
+    DataWarning,
+    EntryRule,
+    entry_warnings,
+)
 from returns.jobs import JobState, ReturnKind, ReturnRequest, job_of, run_job, start_job
 from returns.ssda903 import TABLES as SSDA903_TABLES
 from returns.writer import PAGE, Written, looked_after_children, write_cin_census, write_ssda903
 from returns.years import CollectionYear
 
 __all__ = [
+    "CIN_RULES",
     "PAGE",
+    "SSDA903_RULES",
     "SSDA903_TABLES",
     "CollectionYear",
+    "DataWarning",
+    "EntryRule",
     "JobState",
     "ReturnKind",
     "ReturnRequest",
     "Written",
+    "entry_warnings",
     "job_of",
     "looked_after_children",
     "run_job",

@@ -246,14 +246,16 @@ def _reason_new_episode(episode: Episode, before: Episode | None) -> str:
     return reason
 
 
-def _provider(step: dict[str, Any]) -> str:
+def provider_as_returned(step: dict[str, Any]) -> str:
+    """The episode's PLACE_PROVIDER as the return writes it."""
     # SSDA903 rule 213: no provider for a temporary (T0-T4) or "other" (Z11-Z14) placement.
     if step.get("placementType") in _NO_PROVIDER:
         return ""
     return str(step.get("placementProvider") or "")
 
 
-def _urn(step: dict[str, Any]) -> str:
+def urn_as_returned(step: dict[str, Any]) -> str:
+    """The episode's URN as the return writes it."""
     if step.get("urn"):
         return str(step["urn"])
     # SSDA903 rule 242: XXXXXXX (no URN) is for adoption and foster placements only; any
@@ -279,13 +281,13 @@ def _episode_rows(
                 step.get("legalStatus") or "",
                 _category_of_need(record, starts.get(episode.period_id, episode.start)),
                 step.get("placementType") or "",
-                _provider(step),
+                provider_as_returned(step),
                 dmy(episode.end),
                 episode.reason_ceased or "",
                 _reason_for_change(episode, following),
                 _home_postcode(record, episode.start, year),
                 step.get("placementPostcode") or "",
-                _urn(step),
+                urn_as_returned(step),
             ]
         )
     return rows

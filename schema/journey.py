@@ -103,6 +103,7 @@ class JourneyMutations:
     )
 
     change_placement = action_mutation(CARE, "changePlacement", inputs.ChangePlacementInput)
+    correct_placement = action_mutation(CARE, "correctPlacement", inputs.CorrectPlacementInput)
     change_legal_status = action_mutation(CARE, "changeLegalStatus", inputs.ChangeLegalStatusInput)
     hold_looked_after_review = action_mutation(
         CARE, "holdLookedAfterReview", inputs.HoldLookedAfterReviewInput

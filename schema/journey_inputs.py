@@ -129,6 +129,14 @@ class ChangePlacementInput:
     )
 
 
+@strawberry.input(description="The current placement's details as they should have been entered")
+class CorrectPlacementInput:
+    placement_type: codes.PlacementType
+    placement_provider: codes.PlacementProvider
+    placement_postcode: str | None = None
+    urn: str | None = strawberry.field(default=None, description="Ofsted URN, or XXXXXXX")
+
+
 @strawberry.input(description="A new legal status")
 class ChangeLegalStatusInput:
     changed_on: date | None = _today_if_absent()

@@ -13,6 +13,7 @@ import schema.enums
 import schema.journey_enums  # noqa: F401  (registers the enums with strawberry)
 from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
+from schema.data_warnings import DataWarning
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow import codes
 from workflow import process as table
@@ -336,6 +337,13 @@ class Case:
     child_protection_plans: list[ChildProtectionPlan]
     child_in_need_plans: list[ChildInNeedPlan]
 
+    @strawberry.field(
+        description="DfE return rules the episode's saved data breaks (CIN census codes)"
+    )
+    async def warnings(self, info: Info[HubContext, None]) -> list[DataWarning]:
+        rows = await journey_resolvers.record_warnings(info.context, self.id)
+        return [DataWarning.from_row(row) for row in rows]
+
     @classmethod
     async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Case | None:
         # Federation `_entities` goes through the same access rule as `case(id)`: the
@@ -401,6 +409,13 @@ class PeriodOfCare:
     recorded_by: str | None = strawberry.field(description="The worker who recorded it")
     recorded_at: datetime | None
     steps: list[JourneyStep]
+
+    @strawberry.field(
+        description="DfE return rules the period's saved episodes break (SSDA903 codes)"
+    )
+    async def warnings(self, info: Info[HubContext, None]) -> list[DataWarning]:
+        rows = await journey_resolvers.record_warnings(info.context, self.id)
+        return [DataWarning.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date | None = None) -> PeriodOfCare:

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from resolvers import journey as journey_resolvers
 from resolvers import records as record_resolvers
 from resolvers.context import HubContext
+from schema.data_warnings import DataWarning, listed
 from schema.outcomes import NotAuthorised, NotFound
 from schema.single_service_requests import SingleServiceRequest
 from schema.workforce import AllocatedChild, UnallocatedChild, my_caseload, unallocated_children
@@ -254,6 +256,15 @@ class MyWork:
     async def allocated_children(self, info: Info[HubContext, None]) -> list[AllocatedChild]:
         return await my_caseload(info.context)
 
+    @strawberry.field(
+        description="DfE return rules your allocated children's saved data breaks, to correct"
+    )
+    async def data_warnings(self, info: Info[HubContext, None]) -> list[DataWarning]:
+        context = info.context
+        return listed(
+            await journey_resolvers.warnings_of_worker(context, context.principal.subject)
+        )
+
 
 @strawberry.type(description="A team's work: each worker's caseload and everything due")
 class TeamWork:
@@ -264,6 +275,12 @@ class TeamWork:
     @strawberry.field(description="The team's children with something open and nobody allocated")
     async def unallocated_children(self, info: Info[HubContext, None]) -> list[UnallocatedChild]:
         return await unallocated_children(info.context, self.team_id) if self.team_id else []
+
+    @strawberry.field(description="DfE return rules the team's allocated children's data breaks")
+    async def data_warnings(self, info: Info[HubContext, None]) -> list[DataWarning]:
+        if not self.team_id:
+            return []
+        return listed(await journey_resolvers.warnings_of_team(info.context, self.team_id))
 
 
 TeamWorkResult = Annotated[TeamWork | NotAuthorised, strawberry.union("TeamWorkResult")]

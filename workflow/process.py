@@ -379,6 +379,13 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.CARE,
     ),
     _t(
+        "correctPlacement",
+        _C.LOOKED_AFTER,
+        _C.LOOKED_AFTER,
+        "Correct the current episode's placement details as entered (no new episode)",
+        process=Process.CARE,
+    ),
+    _t(
         "changeLegalStatus",
         _C.LOOKED_AFTER,
         _C.LOOKED_AFTER,

@@ -18,6 +18,8 @@ STEP_FIELDS = (
     " reasonNewEpisode reasonEpisodeCeased reasonPlaceChange participation missingType"
     " placementPostcode urn recordedBy recordedAt"
 )
+# The DfE rules the saved record breaks (returns/entry_checks.py).
+WARNING_FIELDS = "warnings { code field message childId recordId recordedBy recordedAt }"
 _RECORD = "id version status allowedActions awaitingAuthorisationOf recordedBy recordedAt"
 _RECORD_STEPS = f"steps {{ {STEP_FIELDS} }}"
 CASE_FIELDS = (
@@ -33,10 +35,11 @@ CASE_FIELDS = (
     f" childProtectionPlans {{ {_RECORD} startDate endDate endReason transferIn conferenceId"
     f" initialCategoriesOfAbuse latestCategoriesOfAbuse reviewDates {_RECORD_STEPS} }}"
     f" childInNeedPlans {{ {_RECORD} startDate endDate {_RECORD_STEPS} }}"
+    f" {WARNING_FIELDS}"
 )
 CARE_FIELDS = (
     "id childId status version awaitingAuthorisationOf allowedActions startDate endDate"
-    f" reasonCeased legalStatus placementType steps {{ {STEP_FIELDS} }}"
+    f" reasonCeased legalStatus placementType steps {{ {STEP_FIELDS} }} {WARNING_FIELDS}"
 )
 OUTCOMES = (
     "... on InvalidInput { problems { field rule } }"
@@ -66,6 +69,7 @@ ACTIONS = {
     "endChildInNeedPlan": ("childInNeedPlanId", "EndChildInNeedPlanInput"),
     "changePlacement": ("periodOfCareId", "ChangePlacementInput"),
     "changeLegalStatus": ("periodOfCareId", "ChangeLegalStatusInput"),
+    "correctPlacement": ("periodOfCareId", "CorrectPlacementInput"),
     "holdLookedAfterReview": ("periodOfCareId", "HoldLookedAfterReviewInput"),
     "recordStatutoryVisit": ("periodOfCareId", "OnDateInput"),
     "recordHealthAssessment": ("periodOfCareId", "OnDateInput"),

@@ -569,3 +569,36 @@ async def test_a_new_legal_status_and_placement_the_same_day_is_one_episode(
             "U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER",
         ),
     ]
+
+
+async def test_a_new_legal_status_with_the_same_placement_is_a_legal_status_change(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 rule 436: "Reason for new episode is that both child's placement and legal
+    # status have changed, but this is not reflected in the episode data." A placement
+    # order granted while the child stays with the same foster carer, recorded as a
+    # placement change in status only, is a change of legal status alone: RNE L.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(client, worker, demo_child(world, index=2))
+    unchanged = {
+        "changedOn": "2026-03-09",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "PLACE_STATUS_CHANGE_ONLY",
+        "sameCarer": True,
+        "legalStatus": "E1_PLACEMENT_ORDER",
+    }
+    care = await act(client, worker, "changePlacement", care, unchanged)
+    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert [(s["legalStatus"], s["reasonNewEpisode"]) for s in episodes] == [
+        ("C2_FULL_CARE_ORDER", "S_STARTED_TO_BE_LOOKED_AFTER"),
+        ("E1_PLACEMENT_ORDER", "L_LEGAL_STATUS_CHANGE"),
+    ]
+    # A new carer in the same kind of placement is a move: RNE B.
+    moved = {**unchanged, "changedOn": "2026-03-16", "sameCarer": False}
+    care = await act(
+        client, worker, "changePlacement", care, {**moved, "legalStatus": "C2_FULL_CARE_ORDER"}
+    )
+    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert episodes[-1]["reasonNewEpisode"] == "B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE"

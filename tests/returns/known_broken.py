@@ -11,6 +11,15 @@ csc-validator-be-903 0.1.17:
   correct OC3 row for a care leaver aged 20 or 21 is always flagged.
 - 1002 looks for the care leaver's episodes in this year's and last year's tables only: a
   young person who left care more than two years ago is always flagged.
+- 552, 553, 554 and 560 read one adoption decision per child, though the DfE's own rules
+  579 and 583 expect a new decision after an earlier one was reversed (a placement with
+  adopters that broke down, RD1, and a new decision months later), with both in the
+  PlacedAdoption table. 552 pairs the latest decision with the first adoptive placement;
+  553 flags the reversed decision beside an open E1 episode though a current decision
+  exists; 554 pairs every decision with the first E1 episode, so a decision made after
+  the placement order (the only kind a second decision can be) is flagged; 560 compares
+  every decision of this year with last year's open one. Each is excused only for a
+  child with successive decisions whose first decision satisfies the rule.
 - SW12STG2 demands a social-worker episode starting on or after the day care began, for
   a child whose first episode of care ended with X1 in the year; a social worker allocated
   before care began (which the rule's own message asks to be reported) fails it, and no
@@ -20,6 +29,8 @@ csc-validator-be-903 0.1.17:
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +40,7 @@ CRASHING_903 = {"231", "233"}
 # counts the children coded NONE instead of the distinct codes used, so it is raised for
 # any return with fewer than eight children coded NONE, however many codes it uses.
 KNOWN_BROKEN_CIN_QUERIES = {"2887Q"}
+_ADOPTIVE_PLACEMENTS = {"A3", "A4", "A5", "A6"}
 
 
 def _table(folder: Path, name: str) -> list[dict[str, str]]:
@@ -72,12 +84,97 @@ def allocated_before_care_began(folder: Path) -> set[str]:
     return found
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A row of PlacedAdoption: the decision that the child should be placed for
+    adoption, and when it was reversed, if it was."""
+
+    made: date
+    reversed_on: date | None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.made <= day and (self.reversed_on is None or self.reversed_on >= day)
+
+
+def successive_decisions(folder: Path) -> dict[str, list[Decision]]:
+    """Children with more than one adoption decision, each but the latest reversed before
+    the next was made (what 579 and 583 ask of successive decisions), oldest first."""
+    found: dict[str, list[Decision]] = {}
+    for row in _table(folder, "placed_for_adoption"):
+        ceased = row["DATE_PLACED_CEASED"]
+        decision = Decision(_day(row["DATE_PLACED"]), _day(ceased) if ceased else None)
+        found.setdefault(row["CHILD"], []).append(decision)
+    successive = {}
+    for child, decisions in found.items():
+        decisions.sort(key=lambda d: d.made)
+        earlier, latest = decisions[:-1], decisions[-1]
+        if earlier and all(
+            d.reversed_on is not None and d.reversed_on <= after.made
+            for d, after in zip(earlier, decisions[1:], strict=True)
+        ):
+            successive[child] = [*earlier, latest]
+    return successive
+
+
+def _first_episode(
+    folder: Path, child: str, matches: Callable[[dict[str, str]], bool]
+) -> date | None:
+    days = [
+        _day(r["DECOM"]) for r in _table(folder, "episodes") if r["CHILD"] == child and matches(r)
+    ]
+    return min(days, default=None)
+
+
+def placed_under_an_earlier_decision(folder: Path) -> set[str]:
+    """552: the first adoptive placement (A3-A6) followed a decision in force that day."""
+    found = set()
+    for child, decisions in successive_decisions(folder).items():
+        placed = _first_episode(folder, child, lambda r: r["PLACE"] in _ADOPTIVE_PLACEMENTS)
+        if placed is not None and any(d.in_force_on(placed) for d in decisions):
+            found.add(child)
+    return found
+
+
+def reversed_beside_a_current_decision(folder: Path) -> set[str]:
+    """553: the ceased row is an earlier decision; the latest one is not reversed."""
+    return {c for c, ds in successive_decisions(folder).items() if ds[-1].reversed_on is None}
+
+
+def decided_before_the_placement_order(folder: Path) -> set[str]:
+    """554: the first decision came on or before the first E1 episode began."""
+    found = set()
+    for child, decisions in successive_decisions(folder).items():
+        ordered = _first_episode(folder, child, lambda r: r["LS"] == "E1")
+        if ordered is not None and decisions[0].made <= ordered:
+            found.add(child)
+    return found
+
+
+def last_years_decision_carried_on(folder: Path, previous: Path) -> set[str]:
+    """560: last year's open decision is in this year's table with the same date (now
+    reversed); the other rows are the decisions made after it."""
+    open_last_year = {
+        (r["CHILD"], _day(r["DATE_PLACED"]))
+        for r in _table(previous, "placed_for_adoption")
+        if not r["DATE_PLACED_CEASED"]
+    }
+    return {
+        child
+        for child, decisions in successive_decisions(folder).items()
+        if any((child, d.made) in open_last_year for d in decisions[:-1])
+    }
+
+
 def excused(folder: Path, previous: Path, year_end: date) -> dict[str, set[str]]:
     """Per rule, the children the rule's known defect explains in this return."""
     return {
         "1001": care_leavers_aged_20_or_21(folder, year_end),
         "1002": care_leavers_without_recent_episodes(folder, previous),
         "SW12STG2": allocated_before_care_began(folder),
+        "552": placed_under_an_earlier_decision(folder),
+        "553": reversed_beside_a_current_decision(folder),
+        "554": decided_before_the_placement_order(folder),
+        "560": last_years_decision_carried_on(folder, previous),
     }
 
 

@@ -5,11 +5,12 @@ so the check itself can fail."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 from returns import SSDA903_TABLES
 from tests.returns.conftest import DfeRules
-from tests.returns.known_broken import CRASHING_903
+from tests.returns.known_broken import CRASHING_903, excused
 
 YEAR = 2026
 # A girl looked after since 2022, in foster care all year: a valid return on its own.
@@ -123,6 +124,88 @@ def test_sw12stg2_flags_a_social_worker_allocated_before_care_began(
     report = dfe_rules("903", write(tmp_path / "now", tables), year=YEAR)
     # Only the true record is flagged; saying the allocation began with care would pass.
     assert report["failures"]["SW12STG2"]["children"] == ["BEFORE"]
+
+
+def test_552_553_554_560_flag_a_second_adoption_decision_after_a_reversal(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # REVERSED: in foster care on an interim order; the decision to place for adoption on
+    # 1 October 2024, the placement order on 6 January 2025 (the same foster carer: RNE
+    # L), placed with adopters in April, the placement broke down in August and the
+    # decision was reversed (RD1); a new decision in November, back in foster care on the
+    # placement order. LATE: a single decision made after the child was placed with
+    # adopters, the error 552 exists to catch.
+    def episode(child: str, start: str, rne: str, ls: str, place: str, end: str = "") -> list[str]:
+        rec = "X1" if end else ""
+        reason = "CARPL" if end else ""
+        return [
+            child,
+            start,
+            rne,
+            ls,
+            "N1",
+            place,
+            "PR1",
+            end,
+            rec,
+            reason,
+            "SG1 1HN",
+            "SG2 0JU",
+            "XXXXXXX",
+        ]
+
+    born = "01/01/2023"
+    header = [[c, "M", born, "WBRI", "UN1", "", ""] for c in ("REVERSED", "LATE")]
+    workers = [[c, born, "SW100002", "01/05/2024", "", "FCONTA"] for c in ("REVERSED", "LATE")]
+    previous = last_year(
+        tmp_path / "last",
+        {
+            "header": header,
+            "episodes": [
+                episode("REVERSED", "02/05/2024", "S", "C1", "U6", "06/01/2025"),
+                episode("REVERSED", "06/01/2025", "L", "E1", "U6"),
+                episode("LATE", "02/05/2024", "S", "C2", "U6"),
+            ],
+            "placed_for_adoption": [["REVERSED", born, "01/10/2024", "", ""]],
+            "prev_perm": [[c, born, "Z1", "", ""] for c in ("REVERSED", "LATE")],
+            "sw_episodes": workers,
+        },
+    )
+    now = write(
+        tmp_path / "now",
+        {
+            "header": header,
+            "episodes": [
+                episode("REVERSED", "06/01/2025", "L", "E1", "U6", "14/04/2025"),
+                episode("REVERSED", "14/04/2025", "P", "E1", "A6", "04/08/2025"),
+                episode("REVERSED", "04/08/2025", "P", "E1", "U6"),
+                episode("LATE", "02/05/2024", "S", "C2", "U6", "02/06/2025"),
+                episode("LATE", "02/06/2025", "P", "C2", "A5"),
+            ],
+            "placed_for_adoption": [
+                ["REVERSED", born, "01/10/2024", "04/08/2025", "RD1"],
+                ["REVERSED", born, "03/11/2025", "", ""],
+                ["LATE", born, "09/06/2025", "", ""],
+            ],
+            "sw_episodes": workers,
+        },
+    )
+    report = dfe_rules("903", now, year=YEAR, prev=previous)
+    failures = report["failures"]
+    for code in ("553", "554", "560"):
+        assert failures[code]["children"] == ["REVERSED"], code
+    assert failures["552"]["children"] == ["LATE", "REVERSED"]
+    # The DfE's rules on successive decisions accept the record: each decision after the
+    # last one was reversed, none overlapping.
+    assert not {"579", "583"} & set(failures)
+    # Excused for the child the defect explains, never for the real error.
+    explained = excused(now, previous, date(YEAR, 3, 31))
+    assert {code: explained[code] for code in ("552", "553", "554", "560")} == {
+        "552": {"REVERSED"},
+        "553": {"REVERSED"},
+        "554": {"REVERSED"},
+        "560": {"REVERSED"},
+    }
 
 
 def test_the_rules_catch_a_plain_error(tmp_path: Path, dfe_rules: DfeRules) -> None:

@@ -91,6 +91,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "reason": "CARPL",
     },
     "changeLegalStatus": {"changedOn": "{d}", "legalStatus": "C2"},
+    "correctPlacement": {"placementType": "U4", "placementProvider": "PR1"},
     "holdLookedAfterReview": {"heldOn": "{d}", "participation": "PN1", "lateReason": "test"},
     "recordStatutoryVisit": {"on": "{d}", "lateReason": "test"},
     "recordHealthAssessment": {"on": "{d}", "lateReason": "test"},

@@ -350,8 +350,33 @@ def _new_legal_status(record: Record, legal_status: LegalStatus) -> None:
     _not_a_short_break(legal_status)
 
 
+def _same_placement(current: dict[str, Any], data: ChangePlacement) -> bool:
+    """Whether the 'new' placement is the current one in every SSDA903 field: the same
+    carer, placement type, provider, postcode and URN."""
+    return data.same_carer and (
+        current.get("placementType"),
+        current.get("placementProvider"),
+        current.get("placementPostcode") or None,
+        current.get("urn") or None,
+    ) == (
+        data.placement_type.value,
+        data.placement_provider.value,
+        data.placement_postcode or None,
+        data.urn or None,
+    )
+
+
 @register(Process.CARE, "changePlacement", ChangePlacement)
 def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Effect:
+    if data.legal_status is not None and _same_placement(_episode(record), data):
+        # SSDA903 rule 436: RNE U or B needs the placement to change as well as the legal
+        # status; where only the legal status changed (e.g. a placement order while the
+        # child stays with the same foster carer), the new episode is an L.
+        return change_legal_status(
+            record,
+            ChangeLegalStatus(changed_on=data.changed_on, legal_status=data.legal_status),
+            clock,
+        )
     status_changes: dict[str, str] = {}
     if data.legal_status is None:
         rne = (
@@ -387,6 +412,37 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         summary=f"Placement changed to {data.placement_type.value} ({data.reason.value})",
         changed=(ended, *_cancel(record.open_step(_K.STATUTORY_VISIT))),
         opened=(episode, _visit_after_move(data.changed_on, clock)),
+    )
+
+
+class CorrectPlacement(Input):
+    placement_type: PlacementType
+    placement_provider: PlacementProvider
+    placement_postcode: Postcode | None = None
+    urn: Urn | None = None
+
+
+@register(Process.CARE, "correctPlacement", CorrectPlacement)
+def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> Effect:
+    # A correction of what was entered, not a move: the current SSDA903 episode keeps its
+    # start and reason, so a DfE rule its placement broke (returns/entry_checks.py) can
+    # be put right without inventing a new episode.
+    _check_urn(data.placement_type, data.urn)
+    current = _episode(record)
+    corrected = {
+        "placementType": data.placement_type.value,
+        "placementProvider": data.placement_provider.value,
+        "placementPostcode": data.placement_postcode,
+        "urn": data.urn,
+    }
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=clock.today,
+        summary=(
+            f"Placement details corrected ({data.placement_type.value}, "
+            f"{data.placement_provider.value}) on the episode from {current['startDate']}"
+        ),
+        changed=(StepChange(current["id"], facts=corrected),),
     )
 
 

@@ -122,8 +122,10 @@ async def protection_plan_stepped_down_in_year(c: Child) -> None:
     await c.referred(D(2025, 5, 12))
     await c.accepted(D(2025, 5, 13))
     await c.strategy_discussion(D(2025, 5, 13))
+    await c.assessment_started(D(2025, 5, 13))
     await c.enquiry_concluded(D(2025, 5, 20), conference=True)
     await c.conference(D(2025, 6, 2), "NEG_NEGLECT")
+    await c.assessment_authorised(D(2025, 7, 4), D(2025, 7, 7))
     await c.review_conference(D(2025, 8, 29))
     await c.protection_plan_ended(D(2026, 2, 27))
     await c.child_in_need_plan(D(2026, 2, 27))
@@ -133,8 +135,10 @@ async def protection_plan_ended_on_the_year_end(c: Child) -> None:
     await c.referred(D(2025, 9, 1))
     await c.accepted(D(2025, 9, 2))
     await c.strategy_discussion(D(2025, 9, 2))
+    await c.assessment_started(D(2025, 9, 2))
     await c.enquiry_concluded(D(2025, 9, 9), conference=True)
     await c.conference(D(2025, 9, 19), "SAB_SEXUAL_ABUSE")
+    await c.assessment_authorised(D(2025, 10, 24), D(2025, 10, 27))
     await c.review_conference(D(2025, 12, 12))
     await c.protection_plan_ended(D(2026, 3, 31))
 
@@ -145,14 +149,17 @@ async def enquiry_without_conference(c: Child) -> None:
     await c.strategy_discussion(D(2026, 1, 13))
     await c.assessment_started(D(2026, 1, 13))
     await c.enquiry_concluded(D(2026, 1, 21), conference=False)
+    await c.assessment_authorised(D(2026, 3, 6), D(2026, 3, 9))
 
 
 async def conference_without_a_plan_then_closed(c: Child) -> None:
     await c.referred(D(2025, 6, 9))
     await c.accepted(D(2025, 6, 10))
     await c.strategy_discussion(D(2025, 6, 10))
+    await c.assessment_started(D(2025, 6, 10))
     await c.enquiry_concluded(D(2025, 6, 17), conference=True)
     await c.conference(D(2025, 6, 27))
+    await c.assessment_authorised(D(2025, 7, 1), D(2025, 7, 2))
     await c.closed(D(2025, 7, 4), RC7)
 
 
@@ -160,8 +167,10 @@ async def protection_plan_ends_when_looked_after(c: Child) -> None:
     await c.referred(D(2025, 8, 18))
     await c.accepted(D(2025, 8, 19))
     await c.strategy_discussion(D(2025, 8, 19))
+    await c.assessment_started(D(2025, 8, 19))
     await c.enquiry_concluded(D(2025, 8, 26), conference=True)
     await c.conference(D(2025, 9, 5), "NEG_NEGLECT")
+    await c.assessment_authorised(D(2025, 10, 10), D(2025, 10, 13))
     await c.looked_after(D(2025, 12, 8))
     # The plan ends by itself the day the child becomes looked after.
     plan = (await c.refreshed())["childProtectionPlans"][-1]
@@ -191,6 +200,7 @@ async def second_episode_in_the_year(c: Child) -> None:
     await c.referred(D(2025, 11, 24), "HEALTH_VISITOR")
     await c.accepted(D(2025, 11, 25))
     await c.assessment_started(D(2025, 11, 25))
+    await c.assessment_authorised(D(2026, 1, 16), D(2026, 1, 19))
 
 
 async def unborn_child_on_a_pre_birth_plan(c: Child) -> None:
@@ -200,18 +210,23 @@ async def unborn_child_on_a_pre_birth_plan(c: Child) -> None:
     await c.assessment_started(D(2026, 1, 6))
     await c.enquiry_concluded(D(2026, 1, 13), conference=True)
     await c.conference(D(2026, 1, 26), "NEG_NEGLECT")
+    await c.assessment_authorised(D(2026, 2, 27), D(2026, 3, 2))
 
 
 async def second_protection_plan_after_the_first_ended(c: Child) -> None:
     await c.referred(D(2025, 4, 1))
     await c.accepted(D(2025, 4, 2))
     await c.strategy_discussion(D(2025, 4, 2))
+    await c.assessment_started(D(2025, 4, 2))
     await c.enquiry_concluded(D(2025, 4, 9), conference=True)
     await c.conference(D(2025, 4, 22), "PHY_PHYSICAL_ABUSE")
+    await c.assessment_authorised(D(2025, 5, 30), D(2025, 6, 2))
     await c.protection_plan_ended(D(2025, 7, 18))
     await c.strategy_discussion(D(2026, 1, 7))
+    await c.assessment_started(D(2026, 1, 7))
     await c.enquiry_concluded(D(2026, 1, 14), conference=True)
     await c.conference(D(2026, 1, 27), "MUL_MULTIPLE")
+    await c.assessment_authorised(D(2026, 3, 6), D(2026, 3, 9))
 
 
 async def referral_awaiting_its_decision_at_year_end(c: Child) -> None:
@@ -271,10 +286,12 @@ async def looked_after_from_an_open_episode(c: Child) -> None:
     await c.referred(D(2025, 5, 19), "POLICE")
     await c.accepted(D(2025, 5, 19))
     await c.strategy_discussion(D(2025, 5, 19))
+    await c.assessment_started(D(2025, 5, 19))
     await c.enquiry_concluded(D(2025, 5, 23), conference=False)
     await c.looked_after(D(2025, 5, 23), "L1_POLICE_PROTECTION")
     # Police protection lasts 72 hours at most: an interim care order two days later.
     await c.legal_status_changed(D(2025, 5, 25), "C1_INTERIM_CARE_ORDER")
+    await c.assessment_authorised(D(2025, 7, 11), D(2025, 7, 14))
 
 
 async def assessment_still_open_at_year_end(c: Child) -> None:
@@ -286,6 +303,7 @@ async def assessment_still_open_at_year_end(c: Child) -> None:
 async def enquiry_and_conference_due_at_year_end(c: Child) -> None:
     await c.referred(D(2026, 3, 16), "POLICE")
     await c.strategy_discussion(D(2026, 3, 16))
+    await c.assessment_started(D(2026, 3, 16))
     await c.accepted(D(2026, 3, 17))
     await c.enquiry_concluded(D(2026, 3, 24), conference=True)
 
@@ -314,8 +332,10 @@ async def child_in_need_plan_the_day_after_protection_ends(c: Child) -> None:
     await c.referred(D(2025, 7, 14))
     await c.accepted(D(2025, 7, 15))
     await c.strategy_discussion(D(2025, 7, 15))
+    await c.assessment_started(D(2025, 7, 15))
     await c.enquiry_concluded(D(2025, 7, 22), conference=True)
     await c.conference(D(2025, 8, 1), "NEG_NEGLECT")
+    await c.assessment_authorised(D(2025, 9, 5), D(2025, 9, 8))
     await c.protection_plan_ended(D(2025, 9, 30))
     await c.child_in_need_plan(D(2025, 10, 1))
 
@@ -341,12 +361,14 @@ async def placements_and_legal_status_change(c: Child) -> None:
     await c.referred(D(2025, 4, 28), "SCHOOLS")
     await c.accepted(D(2025, 4, 28))
     await c.strategy_discussion(D(2025, 4, 28))
+    await c.assessment_started(D(2025, 4, 28))
     await c.enquiry_concluded(D(2025, 5, 2), conference=False)
     await c.looked_after_in(D(2025, 5, 2), "C1_INTERIM_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
     await c.statutory_visit(D(2025, 5, 8))
     await c.health_assessment(D(2025, 5, 20))
     await c.personal_education_plan(D(2025, 5, 27))
     await c.looked_after_review(D(2025, 5, 28), "PN1_ATTENDS_AND_SPEAKS")
+    await c.assessment_authorised(D(2025, 6, 20), D(2025, 6, 23))
     await c.placement_changed(
         D(2025, 7, 14), "U4_FOSTER_OTHER_CARER_LONG_TERM", "PR4_PRIVATE", longTermPlacement=True
     )
@@ -634,6 +656,7 @@ async def looked_after_on_the_year_end(c: Child) -> None:
     # Police protection on 31 March itself: looked after on the day.
     await c.referred(D(2026, 3, 31), "POLICE")
     await c.strategy_discussion(D(2026, 3, 31))
+    await c.assessment_started(D(2026, 3, 31))
     await c.accepted(D(2026, 3, 31))
     await c.looked_after_in(
         D(2026, 3, 31), "L1_POLICE_PROTECTION", "U6_FOSTER_OTHER_CARER_OTHER", "PR4_PRIVATE"
@@ -728,6 +751,7 @@ async def emergency_protection_then_a_move_on_the_interim_order(c: Child) -> Non
     # aunt the same day: one new episode for both (SSDA903 RNE B).
     await c.referred(D(2025, 8, 4), "ACCIDENT_AND_EMERGENCY")
     await c.strategy_discussion(D(2025, 8, 4))
+    await c.assessment_started(D(2025, 8, 4))
     await c.accepted(D(2025, 8, 4))
     await c.looked_after_in(
         D(2025, 8, 5), "L2_EMERGENCY_PROTECTION_ORDER", "U6_FOSTER_OTHER_CARER_OTHER"
@@ -738,6 +762,7 @@ async def emergency_protection_then_a_move_on_the_interim_order(c: Child) -> Non
         legalStatus="C1_INTERIM_CARE_ORDER",
     )
     await c.enquiry_concluded(D(2025, 8, 12), conference=False)
+    await c.assessment_authorised(D(2025, 9, 26), D(2025, 9, 29))
     # The full care order months later, with the aunt as the same carer (RNE U).
     await c.placement_changed(
         D(2026, 2, 23),
@@ -764,8 +789,10 @@ async def born_and_looked_after_from_hospital(c: Child) -> None:
     await c.referred(D(2025, 11, 3), "OTHER_HEALTH_SERVICES")
     await c.accepted(D(2025, 11, 3))
     await c.strategy_discussion(D(2025, 11, 3))
+    await c.assessment_started(D(2025, 11, 3))
     await c.enquiry_concluded(D(2025, 11, 10), conference=True)
     await c.conference(D(2025, 11, 24), "NEG_NEGLECT")
+    await c.assessment_authorised(D(2025, 12, 15), D(2025, 12, 17))
     await c.fact("recordBirth", on=D(2026, 1, 14), sex="F")
     await c.fact("recordUpnUnknown", reason="UN1_NOT_OF_SCHOOL_AGE", on=D(2026, 1, 14))
     await c.looked_after_in(
@@ -828,12 +855,20 @@ async def adoption_disrupted_after_placement(c: Child) -> None:
     await c.looked_after_in(D(2024, 5, 2), "C1_INTERIM_CARE_ORDER", "U6_FOSTER_OTHER_CARER_OTHER")
     await c.adoption_decided(D(2024, 10, 1))
     await c.adoption_step("recordPlacementOrder", grantedOn=D(2025, 1, 6))
+    # Recorded as a placement change "in status only" to the same carer: nothing about
+    # the placement changed, so the new episode is a change of legal status (RNE L, 903
+    # rule 436), not U.
     await c.placement_changed(
         D(2025, 1, 6),
         "U6_FOSTER_OTHER_CARER_OTHER",
         reason="PLACE_STATUS_CHANGE_ONLY",
         sameCarer=True,
         legalStatus="E1_PLACEMENT_ORDER",
+    )
+    episode = [s for s in c.care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"][-1]
+    assert (episode["legalStatus"], episode["reasonNewEpisode"]) == (
+        "E1_PLACEMENT_ORDER",
+        "L_LEGAL_STATUS_CHANGE",
     )
     await c.adoption_step(
         "matchWithAdopters",

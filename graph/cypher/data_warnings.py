@@ -1,0 +1,54 @@
+"""The DfE rules a saved record breaks (returns/entry_checks.py), kept on the child.
+
+A `DataWarning` WARNS_ABOUT the child; its key is the record, the rule and the subject
+(a 903 episode), so saving the same record again keeps a warning that still holds with
+its first who and when, and deletes the ones the save corrected.
+"""
+
+from __future__ import annotations
+
+from graph.cypher.access import only_visible
+
+_FIELDS = ".code, .field, .message, .subject, .recordId, .childId, .recordedBy, .recordedAt"
+
+# One statement: drop the record's warnings the save no longer raises, keep or add the
+# rest. An empty $warnings only clears.
+REPLACE_RECORD_WARNINGS = """
+MATCH (c:Child {id: $childId})
+OPTIONAL MATCH (c)<-[:WARNS_ABOUT]-(old:DataWarning {recordId: $recordId})
+WHERE NOT old.key IN $keys
+DETACH DELETE old
+WITH DISTINCT c
+UNWIND $warnings AS warning
+MERGE (w:DataWarning {key: warning.key})
+ON CREATE SET w.recordedBy = $recordedBy, w.recordedAt = $recordedAt
+SET w.code = warning.code, w.field = warning.field, w.message = warning.message,
+    w.subject = warning.subject, w.recordId = $recordId, w.childId = $childId
+MERGE (w)-[:WARNS_ABOUT]->(c)
+RETURN count(w) AS kept
+"""
+
+# A Case's or a PeriodOfCare's warnings: the record was already read through the row rule.
+WARNINGS_OF_RECORDS = f"""
+UNWIND $ids AS recordId
+MATCH (w:DataWarning {{recordId: recordId}})
+RETURN recordId, w {{{_FIELDS}}} AS warning
+ORDER BY w.code, w.subject
+"""
+
+_PER_CHILD = f"""
+MATCH (c)<-[:WARNS_ABOUT]-(w:DataWarning)
+RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName, w {{{_FIELDS}}} AS warning
+ORDER BY c.familyName, c.givenName, c.id, w.code, w.subject
+"""
+
+# The worker's allocated children's warnings, and a team's: the work lists' row rule.
+WARNINGS_OF_WORKER = f"""
+MATCH (:Worker {{id: $workerId}})<-[:ALLOCATED_TO]-(c:Child)
+{only_visible("c")}
+{_PER_CHILD}"""
+
+WARNINGS_OF_TEAM = f"""
+MATCH (:Team {{id: $teamId}})<-[:MEMBER_OF_TEAM]-(:Worker)<-[:ALLOCATED_TO]-(c:Child)
+{only_visible("c")}
+{_PER_CHILD}"""

@@ -1,0 +1,304 @@
+"""The DfE rules checked when data is saved: child-level rules of the CIN census and the
+SSDA903 that one record decides, as data (code, field, message, predicate).
+
+A save is never refused for them (the real refusals stay in the workflow: a UPN whose
+check letter is wrong, a registered home without its URN, factor 21 beside another); a
+rule that fires comes back with the mutation's answer as a warning and is kept on the
+child until a later save of the same record no longer breaks it. Some rules of the same
+families cannot be broken through the hub at all, so they are not here: the CP plan
+starts on its initial conference's day (CIN 2885) and assessment factors exist only on
+a completed assessment (CIN 8614, 8897Q), both by construction.
+
+The predicates read a record as the returns write it (the 903 provider and URN come
+from `returns.ssda903`), so a warning here is what the DfE's validator would say.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from returns.ssda903 import provider_as_returned, urn_as_returned
+from workflow.journey.effects import StepKind
+from workflow.process import Process
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeOfNeed:
+    """A CIN episode as a save leaves it: its own facts and its records (assessments,
+    enquiries, plans), with a closure reason whether closed or proposed for closure."""
+
+    facts: Row
+    records: list[Row]
+
+    @property
+    def closure_reason(self) -> str | None:
+        if self.facts.get("closureReason"):
+            return str(self.facts["closureReason"])
+        if self.facts.get("pendingAction") == "closeCase" and self.facts.get("pendingInput"):
+            proposed = json.loads(str(self.facts["pendingInput"])).get("reason")
+            return str(proposed) if proposed else None
+        return None
+
+    def of(self, *processes: Process) -> list[Row]:
+        return [r for r in self.records if r.get("process") in processes]
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementEpisode:
+    """One SSDA903 episode, its placement fields as the 903 return writes them."""
+
+    step_id: str
+    start: str
+    legal_status: str
+    place: str
+    provider: str
+    urn: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRule[T]:
+    """A DfE rule decided at entry: `breaks(subject)` is true when the saved data would
+    fail it in the return."""
+
+    code: str
+    field: str
+    message: str
+    breaks: Callable[[T], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class DataWarning:
+    """A rule a saved record breaks: on which record (and, for a 903 episode, which
+    one), the rule's code, the input field and the DfE's message."""
+
+    record_id: str
+    subject: str
+    code: str
+    field: str
+    message: str
+
+    @property
+    def key(self) -> str:
+        """One warning per record, rule and subject: what is kept on the child."""
+        return f"{self.record_id}|{self.code}|{self.subject}"
+
+    def params(self) -> Row:
+        return {
+            "key": self.key,
+            "code": self.code,
+            "field": self.field,
+            "message": self.message,
+            "subject": self.subject,
+        }
+
+
+_AFTER_ASSESSMENT = frozenset({"RC8", "RC9"})
+_NO_FACTORS = "21"
+
+
+def _closed_after_assessment(episode: EpisodeOfNeed) -> bool:
+    return episode.closure_reason in _AFTER_ASSESSMENT
+
+
+def _closed_after_assessment_without_one(episode: EpisodeOfNeed) -> bool:
+    return _closed_after_assessment(episode) and not episode.of(Process.ASSESSMENT)
+
+
+def _closed_after_assessment_with_activity(episode: EpisodeOfNeed) -> bool:
+    activity = episode.of(
+        Process.CHILD_IN_NEED_PLAN, Process.SECTION_47_ENQUIRY, Process.CHILD_PROTECTION_PLAN
+    )
+    return _closed_after_assessment(episode) and bool(activity)
+
+
+def _no_factors_but_closed_otherwise(episode: EpisodeOfNeed) -> bool:
+    assessments = episode.of(Process.ASSESSMENT)
+    reason = episode.closure_reason
+    return (
+        reason is not None
+        and reason not in _AFTER_ASSESSMENT
+        and len(assessments) == 1
+        and _NO_FACTORS in (assessments[0].get("factors") or [])
+    )
+
+
+# CIN census 2025-26 validation rules (csc-validator-be-cin, cin2025_26).
+CIN_RULES: tuple[EntryRule[EpisodeOfNeed], ...] = (
+    EntryRule(
+        "CIN 8825Q",
+        "reason",
+        "Reason for Closure code RC8 (case closed after assessment) or RC9 (case closed "
+        "after assessment, referred to early help) has been returned but there is no "
+        "assessment on the episode",
+        _closed_after_assessment_without_one,
+    ),
+    EntryRule(
+        "CIN 2990",
+        "reason",
+        "Activity (a CIN plan, section 47 enquiry or child protection plan) is recorded "
+        "against a case closed after assessment (RC8 or RC9)",
+        _closed_after_assessment_with_activity,
+    ),
+    EntryRule(
+        "CIN 8873Q",
+        "reason",
+        "The episode's only assessment found no factors (21), so the reason for closure "
+        "should be RC8 or RC9 (closed after assessment)",
+        _no_factors_but_closed_otherwise,
+    ),
+)
+
+
+def _provider_cannot_provide(provider: str, places: Iterable[str]) -> Callable[[Any], bool]:
+    kinds = frozenset(places)
+    return lambda e: e.provider == provider and e.place in kinds
+
+
+_FOSTER_AND_ADOPTION = ("A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6")
+_WITHOUT_URN = ("P1", "P3", "R1", "R2", "R5", *(f"T{n}" for n in range(5)))
+_OTHER = tuple(f"Z1{n}" for n in range(1, 5))
+
+# SSDA903 2025-26 validation rules (csc-validator-be-903, lac2025_26).
+SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = (
+    EntryRule(
+        "903 527",
+        "placementProvider",
+        "A placement provider code of PR1 cannot be associated with placements P1, R2 or R5",
+        _provider_cannot_provide("PR1", ("P1", "R2", "R5")),
+    ),
+    EntryRule(
+        "903 528",
+        "placementProvider",
+        "A placement provider code of PR2 cannot be associated with placements P1, R2 or R5",
+        _provider_cannot_provide("PR2", ("P1", "R2", "R5")),
+    ),
+    EntryRule(
+        "903 529",
+        "placementProvider",
+        "Placement provider code of PR3 cannot be associated with placements P1, A3 to A6, "
+        "K1, K2 and U1 to U6: other public organisations do not provide them",
+        _provider_cannot_provide("PR3", ("P1", "K1", "K2", *_FOSTER_AND_ADOPTION)),
+    ),
+    EntryRule(
+        "903 530",
+        "placementProvider",
+        "A placement provider code of PR4 cannot be associated with placement P1",
+        _provider_cannot_provide("PR4", ("P1",)),
+    ),
+    EntryRule(
+        "903 531",
+        "placementProvider",
+        "A placement provider code of PR5 cannot be associated with placement P1",
+        _provider_cannot_provide("PR5", ("P1",)),
+    ),
+    EntryRule(
+        "903 550",
+        "placementProvider",
+        "A placement provider code of PR0 can only be associated with placement P1",
+        lambda e: e.provider == "PR0" and e.place != "P1",
+    ),
+    EntryRule(
+        "903 378",
+        "placementType",
+        "A child who is placed with parent(s) cannot be looked after under a single period "
+        "of accommodation under Section 20 of the Children Act 1989 (V2)",
+        lambda e: e.place == "P1" and e.legal_status == "V2",
+    ),
+    EntryRule(
+        "903 384",
+        "placementType",
+        "A child receiving respite care (V3, V4) cannot be in a long-term foster placement",
+        lambda e: e.legal_status in ("V3", "V4") and e.place in ("U1", "U4"),
+    ),
+    EntryRule(
+        "903 408",
+        "placementType",
+        "Child is placed for adoption with a placement order (A5, A6), but no placement "
+        "order (E1) has been recorded: placed with consent is A3 or A4",
+        lambda e: e.place in ("A5", "A6") and e.legal_status != "E1",
+    ),
+    EntryRule(
+        "903 222",
+        "urn",
+        "Ofsted Unique reference number (URN) should not be recorded for this placement type",
+        lambda e: e.place in (*_WITHOUT_URN, *_OTHER) and e.urn not in ("", "XXXXXXX"),
+    ),
+)
+
+
+def _episode_of_need(row: Row) -> EpisodeOfNeed:
+    episode = row.get("episode") or row["record"]
+    records = [entry["record"] for entry in row.get("processes") or [] if entry]
+    return EpisodeOfNeed(facts=episode, records=records)
+
+
+def case_warnings(row: Row) -> tuple[str, list[DataWarning]]:
+    """The episode of need a saved case record belongs to, and the CIN rules it breaks."""
+    episode = _episode_of_need(row)
+    record_id = str(episode.facts["id"])
+    return record_id, [
+        DataWarning(record_id, "", rule.code, rule.field, f"{rule.field}: {rule.message}")
+        for rule in CIN_RULES
+        if rule.breaks(episode)
+    ]
+
+
+def placement_episodes(row: Row) -> list[PlacementEpisode]:
+    """A period of care's SSDA903 episodes, their placement as the return writes it."""
+    episodes = [s for s in row["steps"] if s["kind"] == StepKind.LOOKED_AFTER_EPISODE]
+    return [
+        PlacementEpisode(
+            step_id=str(step["id"]),
+            start=step["startDate"].isoformat(),
+            legal_status=str(step.get("legalStatus") or ""),
+            place=str(step.get("placementType") or ""),
+            provider=provider_as_returned(step),
+            urn=urn_as_returned(step),
+        )
+        for step in sorted(episodes, key=lambda s: s["startDate"])
+    ]
+
+
+def care_warnings(row: Row) -> tuple[str, list[DataWarning]]:
+    """The period of care and the SSDA903 rules its episodes break, one warning per
+    episode and rule (the message names the episode by the day it began)."""
+    record_id = str(row["record"]["id"])
+    return record_id, [
+        DataWarning(
+            record_id,
+            episode.step_id,
+            rule.code,
+            rule.field,
+            f"{rule.field} (episode from {episode.start}): {rule.message}",
+        )
+        for episode in placement_episodes(row)
+        for rule in SSDA903_RULES
+        if rule.breaks(episode)
+    ]
+
+
+_EPISODE_OF_NEED = frozenset(
+    {
+        Process.CASE,
+        Process.ASSESSMENT,
+        Process.SECTION_47_ENQUIRY,
+        Process.INITIAL_CONFERENCE,
+        Process.CHILD_PROTECTION_PLAN,
+        Process.CHILD_IN_NEED_PLAN,
+    }
+)
+
+
+def entry_warnings(process: Process, row: Row) -> tuple[str, list[DataWarning]] | None:
+    """The record a save of `process` changed (the episode of need, or the period of
+    care) and the DfE rules it now breaks; None for a process no rule reads."""
+    if process is Process.CARE:
+        return care_warnings(row)
+    if process in _EPISODE_OF_NEED:
+        return case_warnings(row)
+    return None

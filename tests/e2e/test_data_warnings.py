@@ -1,0 +1,236 @@
+"""Checks at the point of entry through GraphQL: a save that breaks a DfE return rule
+stands, answers with the rule's code, is listed on the worker's and the team's work
+lists, and clears when a later save corrects it (issue 9, item 5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import (
+    CARE_FIELDS,
+    OUTCOMES,
+    act,
+    decide,
+    demo_child,
+    demo_county,
+    latest,
+    referral_for,
+)
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+WORK_WARNINGS = "{ myWork { dataWarnings { code field message childId childName recordId } } }"
+TEAM_WARNINGS = (
+    "{ teamWork { __typename ... on TeamWork { dataWarnings { code childId recordedBy } } } }"
+)
+START = f"""
+mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(input: $input) {{
+  __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}
+"""
+RC7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
+RC8 = "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION"
+
+
+def _codes(record: dict[str, Any]) -> list[str]:
+    assert record["__typename"] in ("Case", "PeriodOfCare"), record
+    return [w["code"] for w in record["warnings"]]
+
+
+async def _accepted_case(
+    client: httpx.AsyncClient, settings: Settings, child_id: str
+) -> dict[str, Any]:
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, child_id, date(2026, 3, 2))
+    case = await act(
+        client,
+        worker,
+        "decideReferral",
+        case,
+        {"decidedOn": "2026-03-03", "primaryNeed": "N4_FAMILY_IN_ACUTE_STRESS"},
+    )
+    return await decide(client, manager, "authoriseCase", case, on="2026-03-03")
+
+
+async def test_a_closure_after_assessment_with_no_assessment_warns_until_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    case = await _accepted_case(client, settings, child_id)
+    assert _codes(case) == []
+    # Proposed for closure "after assessment" though no assessment was done: the
+    # proposal stands (it waits for the manager) and the answer carries the rule.
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-10", "reason": RC8})
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"
+    (warning,) = case["warnings"]
+    assert (warning["code"], warning["field"], warning["childId"], warning["recordId"]) == (
+        "CIN 8825Q",
+        "reason",
+        child_id,
+        case["id"],
+    )
+    assert warning["message"].startswith("reason: ")
+    assert warning["recordedBy"] == "worker-sw-demo"
+    assert warning["recordedAt"] is not None
+    # Listed for the allocated worker and for the team's manager.
+    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
+    assert [(w["code"], w["childId"], w["recordId"]) for w in listed] == [
+        ("CIN 8825Q", child_id, case["id"])
+    ]
+    assert listed[0]["childName"]
+    team = (await graphql(client, manager, TEAM_WARNINGS))["teamWork"]["dataWarnings"]
+    assert [(w["code"], w["childId"], w["recordedBy"]) for w in team] == [
+        ("CIN 8825Q", child_id, "worker-sw-demo")
+    ]
+    # The manager sends it back; the corrected closure raises nothing and clears it.
+    case = await decide(
+        client, manager, "returnCaseForRework", case, reason="No assessment: RC7", on="2026-03-10"
+    )
+    assert _codes(case) == []
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-10", "reason": RC7})
+    assert _codes(case) == []
+    assert (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"] == []
+
+
+async def _assessed(
+    client: httpx.AsyncClient, settings: Settings, child_id: str, factor: str
+) -> dict[str, Any]:
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await _accepted_case(client, settings, child_id)
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-03-03"})
+    done = {"completedOn": "2026-03-06", "factors": [factor]}
+    case = await act(client, worker, "completeAssessment", latest(case, "assessments"), done)
+    return await decide(
+        client, manager, "authoriseAssessment", latest(case, "assessments"), on="2026-03-06"
+    )
+
+
+async def test_a_no_factors_assessment_closed_for_another_reason_warns(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await _assessed(client, settings, demo_child(world, index=1), "NO_FACTORS_IDENTIFIED")
+    assert _codes(case) == []
+    # CIN 8873Q: the only assessment found no factors, closed for another reason.
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-09", "reason": RC7})
+    assert _codes(case) == ["CIN 8873Q"]
+    case = await decide(client, manager, "returnCaseForRework", case, reason="RC8", on="2026-03-09")
+    assert _codes(case) == []
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-09", "reason": RC8})
+    assert _codes(case) == []
+    case = await decide(client, manager, "authoriseCase", case, on="2026-03-09")
+    assert (case["status"], _codes(case)) == ("CLOSED", [])
+
+
+async def test_a_plan_on_an_episode_closed_after_assessment_warns(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await _assessed(client, settings, demo_child(world, index=1), "NEGLECT")
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-03-09"})
+    # CIN 2990: a CIN plan on an episode "closed after assessment".
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-12", "reason": RC8})
+    assert _codes(case) == ["CIN 2990"]
+    case = await decide(client, manager, "returnCaseForRework", case, reason="RC7", on="2026-03-12")
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-12", "reason": RC7})
+    assert _codes(case) == []
+
+
+async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    start = {
+        "childId": child_id,
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR3_OTHER_PUBLIC",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    # Saved, with 903 rule 529: other public bodies do not provide foster care.
+    assert care["status"] == "LOOKED_AFTER"
+    (warning,) = care["warnings"]
+    assert (warning["code"], warning["field"]) == ("903 529", "placementProvider")
+    assert "episode from 2026-03-02" in warning["message"]
+    corrected = {
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = await act(client, worker, "correctPlacement", care, corrected)
+    assert _codes(care) == []
+    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert [(s["startDate"], s["placementProvider"]) for s in episodes] == [
+        ("2026-03-02", "PR1_OWN_PROVISION")
+    ]
+    # Home to parents with a URN and a private provider: 903 rules 222 and 530.
+    home = {
+        "changedOn": "2026-03-09",
+        "placementType": "P1_PLACED_WITH_PARENTS",
+        "placementProvider": "PR4_PRIVATE",
+        "reason": "CARPL_CARE_PLAN",
+        "urn": "SC123456",
+    }
+    care = await act(client, worker, "changePlacement", care, home)
+    assert sorted(_codes(care)) == ["903 222", "903 530"]
+    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
+    assert sorted(w["code"] for w in listed if w["childId"] == child_id) == ["903 222", "903 530"]
+    # Half corrected: the URN goes, the provider stays wrong; then both.
+    half = {"placementType": "P1_PLACED_WITH_PARENTS", "placementProvider": "PR4_PRIVATE"}
+    care = await act(client, worker, "correctPlacement", care, half)
+    assert _codes(care) == ["903 530"]
+    care = await act(
+        client, worker, "correctPlacement", care, {**half, "placementProvider": "PR0_PARENTS"}
+    )
+    assert _codes(care) == []
+    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
+    assert [w for w in listed if w["childId"] == child_id] == []
+
+
+async def test_placed_for_adoption_with_an_order_needs_the_order(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    start = {
+        "childId": demo_child(world, index=3),
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    assert _codes(care) == []
+    with_order = "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER"
+    placed = {
+        "changedOn": "2026-03-16",
+        "placementType": with_order,
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    care = await act(client, worker, "changePlacement", care, placed)
+    # 903 rule 408: A6 is "with a placement order", and the child is on a care order.
+    (warning,) = care["warnings"]
+    assert (warning["code"], warning["field"]) == ("903 408", "placementType")
+    assert "episode from 2026-03-16" in warning["message"]
+    consent = "A4_PLACED_FOR_ADOPTION_WITH_CONSENT_NOT_WITH_CURRENT_FOSTER_CARER"
+    care = await act(
+        client,
+        worker,
+        "correctPlacement",
+        care,
+        {"placementType": consent, "placementProvider": "PR1_OWN_PROVISION"},
+    )
+    assert _codes(care) == []

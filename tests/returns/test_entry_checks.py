@@ -1,0 +1,136 @@
+"""Each DfE rule checked at entry (returns/entry_checks.py) fires on the data that breaks
+it and not once the data is corrected; the GraphQL side is tests/e2e/test_data_warnings.py."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from returns import CIN_RULES, SSDA903_RULES, EntryRule, entry_warnings
+from workflow.process import Process
+
+Row = dict[str, Any]
+
+
+def _case(reason: str | None, *records: Row, proposed: bool = False) -> Row:
+    episode: Row = {"id": "CASE1", "status": "OPEN"}
+    if reason and proposed:
+        episode |= {"pendingAction": "closeCase", "pendingInput": json.dumps({"reason": reason})}
+    elif reason:
+        episode |= {"status": "CLOSED", "closureReason": reason}
+    return {
+        "record": episode,
+        "episode": episode,
+        "childId": "CHILD1",
+        "steps": [],
+        "processes": [{"record": record, "steps": []} for record in records],
+    }
+
+
+ASSESSED_NO_FACTORS = {"id": "A1", "process": "ASSESSMENT", "factors": ["21"]}
+ASSESSED_NEGLECT = {"id": "A2", "process": "ASSESSMENT", "factors": ["16A"]}
+CIN_PLAN = {"id": "P1", "process": "CHILD_IN_NEED_PLAN"}
+
+
+def _codes(process: Process, row: Row) -> list[str]:
+    checked = entry_warnings(process, row)
+    assert checked is not None
+    return sorted(w.code for w in checked[1])
+
+
+@pytest.mark.parametrize(
+    ("bad", "corrected", "code"),
+    [
+        # CIN 8825Q: closed after assessment, but there was none.
+        (_case("RC8"), _case("RC7"), "CIN 8825Q"),
+        (_case("RC9", proposed=True), _case("RC7", proposed=True), "CIN 8825Q"),
+        # CIN 2990: a CIN plan on an episode closed after assessment.
+        (
+            _case("RC8", ASSESSED_NEGLECT, CIN_PLAN),
+            _case("RC7", ASSESSED_NEGLECT, CIN_PLAN),
+            "CIN 2990",
+        ),
+        # CIN 8873Q: the only assessment found no factors; closed for another reason.
+        (_case("RC7", ASSESSED_NO_FACTORS), _case("RC8", ASSESSED_NO_FACTORS), "CIN 8873Q"),
+    ],
+)
+def test_each_cin_rule_fires_and_clears(bad: Row, corrected: Row, code: str) -> None:
+    assert _codes(Process.CASE, bad) == [code]
+    # A save of any record of the episode checks the whole episode.
+    assert _codes(Process.ASSESSMENT, bad) == [code]
+    assert _codes(Process.CASE, corrected) == []
+
+
+def test_an_open_episode_or_a_fitting_closure_raises_nothing() -> None:
+    assert _codes(Process.CASE, _case(None)) == []
+    assert _codes(Process.CASE, _case("RC8", ASSESSED_NO_FACTORS)) == []
+    assert _codes(Process.CASE, _case("RC7", ASSESSED_NEGLECT, CIN_PLAN)) == []
+
+
+def _care(*episodes: tuple[str | None, ...]) -> Row:
+    steps = [
+        {
+            "id": f"E{n}",
+            "kind": "LOOKED_AFTER_EPISODE",
+            "startDate": date(2025, 4, 1 + n),
+            "legalStatus": episode[3] if len(episode) > 3 else "C2",
+            "placementType": episode[0],
+            "placementProvider": episode[1],
+            "urn": episode[2],
+        }
+        for n, episode in enumerate(episodes)
+    ]
+    return {"record": {"id": "CARE1"}, "childId": "CHILD1", "steps": steps}
+
+
+@pytest.mark.parametrize(
+    ("bad", "corrected", "code"),
+    [
+        (("R2", "PR1", None), ("R2", "PR3", None), "903 527"),
+        (("R5", "PR2", None), ("R5", "PR3", None), "903 528"),
+        (("U6", "PR3", None), ("U6", "PR1", None), "903 529"),
+        (("K2", "PR3", "SC123456"), ("K2", "PR4", "SC123456"), "903 529"),
+        (("P1", "PR4", None), ("P1", "PR0", None), "903 530"),
+        (("P1", "PR5", None), ("P1", "PR0", None), "903 531"),
+        (("U4", "PR0", None), ("U4", "PR1", None), "903 550"),
+        (("P1", "PR0", "SC123456"), ("P1", "PR0", None), "903 222"),
+        (("R1", "PR4", "SC123456"), ("R1", "PR4", None), "903 222"),
+        (("P1", "PR0", None, "V2"), ("U6", "PR1", None, "V2"), "903 378"),
+        (("U4", "PR1", None, "V3"), ("U6", "PR1", None, "V3"), "903 384"),
+        (("A6", "PR1", None, "C2"), ("A6", "PR1", None, "E1"), "903 408"),
+        (("A5", "PR1", None, "C1"), ("A4", "PR1", None, "C1"), "903 408"),
+    ],
+)
+def test_each_903_rule_fires_and_clears(
+    bad: tuple[str | None, ...], corrected: tuple[str | None, ...], code: str
+) -> None:
+    row = _care(("U6", "PR1", None), bad)
+    checked = entry_warnings(Process.CARE, row)
+    assert checked is not None
+    record_id, found = checked
+    assert (record_id, [(w.code, w.subject) for w in found]) == ("CARE1", [(code, "E1")])
+    assert "episode from 2025-04-02" in found[0].message
+    assert found[0].message.startswith(found[0].field)
+    assert _codes(Process.CARE, _care(("U6", "PR1", None), corrected)) == []
+
+
+def test_the_903_rules_read_the_provider_as_the_return_writes_it() -> None:
+    # SSDA903 rule 213: a temporary placement is returned with no provider, so a PR0
+    # entered beside it is not reported under 550.
+    assert _codes(Process.CARE, _care(("T1", "PR0", None))) == []
+
+
+def test_every_rule_has_a_dfe_code_a_field_and_a_message() -> None:
+    rules: list[EntryRule[Any]] = [*CIN_RULES, *SSDA903_RULES]
+    assert len({r.code for r in rules}) == len(rules)
+    for rule in rules:
+        assert rule.code.split()[0] in ("CIN", "903"), rule.code
+        assert rule.field
+        assert rule.message
+
+
+def test_adoption_saves_are_not_checked() -> None:
+    assert entry_warnings(Process.ADOPTION, {"record": {"id": "AD1"}}) is None
