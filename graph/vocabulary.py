@@ -72,8 +72,9 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     # only, so racing contacts about a "new" child cannot make two (children without
     # one are not constrained).
     ("Child", "nhsNumber"),
-    # A child first met in an EHM or IES record carries the key of its name and birth
-    # date: two batches racing to create one unknown child converge (connectors/intake.py).
+    # A child first met at the front door or in an EHM or IES record carries the key of
+    # its folded names and birth date (workflow.matching.identity_key): racing contacts or
+    # batches about one unknown child, with or without an NHS number, converge on one.
     ("Child", "intakeKey"),
 )
 

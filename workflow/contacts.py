@@ -20,7 +20,7 @@ from workflow.calendar import WorkingDayCalendar
 from workflow.codes import ReferralSource
 from workflow.ids import new_child_id, new_id
 from workflow.linking import PossibleDuplicates, duplicates_of
-from workflow.matching import PersonDetails
+from workflow.matching import PersonDetails, identity_key
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input
 
@@ -114,7 +114,9 @@ async def record_contact(
     The contact (and, for a new child, the child) is written in one statement or not at
     all: a caller with no worker record gets `NotAuthorised` and nothing is created. One
     child, one record: a "new" child the hub may already know is not created; the answer
-    is the children it may be (`PossibleDuplicates`).
+    is the children it may be (`PossibleDuplicates`). A child with the same names and
+    date of birth is the same child even when the worker confirms a new one, so a repeated
+    or racing contact never makes a second record.
     """
     params: dict[str, Any] = {
         **scope.params(),
@@ -132,10 +134,21 @@ async def record_contact(
         try:
             rows = await store.write(
                 statements.RECORD_CONTACT_FOR_NEW_CHILD,
-                {**params, "childId": new_child_id(), "child": child},
+                {
+                    **params,
+                    "childId": new_child_id(),
+                    "child": child,
+                    # Verified identifiers that differ say two children share a name and
+                    # a birthday; without one, the names and birthday are the identity.
+                    "identityKey": None
+                    if person.nhs_number or person.upn
+                    else identity_key(person),
+                },
             )
         except ConstraintViolation:
-            # A racing contact recorded this NHS number first (it is unique on a child).
+            # A racing contact recorded this child first: its NHS number, or its names and
+            # birth date, are unique on a child. The answer is that child, as if this
+            # contact had come second.
             raced = await duplicates_of(store, scope, person, confirmed=True)
             if raced is None:
                 raise

@@ -24,6 +24,7 @@ from workflow.matching import (
     Score,
     decide,
     name_parts,
+    same_identity,
     score,
 )
 from workflow.outcomes import NotFound, TransitionRefused
@@ -342,15 +343,24 @@ async def duplicates_of(
 
     Args:
         confirmed: the worker has seen the scored candidates and says this is somebody
-            else; an NHS number or UPN already on a child still refuses (one child, one
-            record).
+            else; an NHS number or UPN already on a child, or the same names and date of
+            birth, still refuse (one child, one record).
     """
     # The system looks through every record: a restricted child must not get a twin.
     match = decide(details, await find_candidates(store, details))
     by_identifier = [found for found in match.candidates if found.rule is not Rule.SCORE]
+    same_person = [found for found in match.candidates if same_identity(found)]
     if by_identifier:
         strong = by_identifier
         reason = f"a child with this {by_identifier[0].rule.value} is already recorded"
+    elif confirmed and same_person:
+        # Confirming does not make a second record of the same names and birth date (the
+        # identity key is unique): the worker records the contact on the child found.
+        strong = same_person
+        reason = (
+            "a child with these names and date of birth is already recorded; record the"
+            " contact on them (childId)"
+        )
     elif confirmed or details.date_of_birth is None or match.decision is Decision.NEW_PERSON:
         # An unborn child has no birth date to tell siblings apart: identifiers only.
         return None

@@ -153,6 +153,30 @@ def fold(name: str | None) -> str:
     return "".join(ch for ch in decomposed if ch.isalpha() and ch.isascii()).lower()
 
 
+def identity_key(person: PersonDetails) -> str | None:
+    """Who a new child is, as a key every record of them shares (None: too little to say).
+
+    The folded first and family names and the date of birth: what two racing contacts, or
+    two racing batches, about one child have in common. A unique constraint on it makes
+    them converge on one child; twins differ in their first names. An unborn child has no
+    date of birth, so only an identifier can tell one from a sibling.
+    """
+    if not (person.given_name and person.family_name and person.date_of_birth):
+        return None
+    return "|".join(
+        (fold(person.given_name), fold(person.family_name), person.date_of_birth.isoformat())
+    )
+
+
+def same_identity(found: Score) -> bool:
+    """Whether a scored candidate has the record's identity key (names and birth date) and
+    no verified identifier that says it is somebody else."""
+    levels = found.levels
+    return all(
+        levels.get(name) is Level.EXACT for name in ("givenName", "familyName", "dateOfBirth")
+    ) and Level.DIFFERENT not in (levels.get("nhsNumber"), levels.get("upn"))
+
+
 def name_parts(name: str | None) -> list[str]:
     """The parts of a hyphenated, double-barrelled or multi-word name, folded."""
     if not name:
