@@ -12,7 +12,7 @@ notice) can forget a case:
 - police: the child is in an open multi-agency enquiry the caller's force is party to;
 - education: the child attends the caller's school and is in need, on a plan or looked
   after now;
-- health (CP-IS): the child the caller identified by NHS number.
+- health (CP-IS): the child the caller identified by NHS number, every record of them.
 
 Restricted records (adoption, sealed, staff, high profile) are omitted for everyone,
 whatever the audience, unless an internal worker holds an unexpired grant.
@@ -100,7 +100,13 @@ def child_visible(person: str) -> str:
         f"size([({p})-[:ATTENDS]->(school:Agency {{id: $agency}}) | 1]) > 0"
         f" AND {_open_case(p)} + {_open_care(p)} > 0"
     )
-    health = f"$identifiedBy IS NOT NULL AND {p}.nhsNumber = $identifiedBy"
+    # Every record of the person the caller identified: the one carrying the NHS number
+    # and any an EHM or IES record carrying it is linked to (until they are merged).
+    health = (
+        f"$identifiedBy IS NOT NULL AND ({p}.nhsNumber = $identifiedBy"
+        f" OR size([({p})<-[:LINKED_TO]-(heldBy:SourceRecord {{nhsNumber: $identifiedBy}})"
+        f" | 1]) > 0)"
+    )
     return (
         f"CASE WHEN NOT {p}:Child THEN true"
         f" WHEN coalesce({p}.restricted, false) AND NOT ({granted}) THEN false"
