@@ -50,6 +50,9 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     # Records taken in from EHM and IES, and the trail of how each was linked to a child.
     "SourceRecord",
     "LinkEvent",
+    # Two records of one child merged, and the record merged away (graph/cypher/merging.py).
+    "MergeEvent",
+    "MergedChild",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and

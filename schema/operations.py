@@ -16,6 +16,7 @@ from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
 from schema.linking import LinkingMutations, LinkingQueries
+from schema.merging import MergingMutations, MergingQueries
 from schema.partners import EnquiryMutations, PartnerQueries
 from schema.records import RecordsMutations, RecordsQueries
 from schema.returns import ReturnMutations, ReturnQueries
@@ -34,6 +35,7 @@ class Query(
     WorkforceQueries,
     FactQueries,
     LinkingQueries,
+    MergingQueries,
     ReturnQueries,
 ):
     pass
@@ -51,6 +53,7 @@ class Mutation(
     WorkforceMutations,
     FactMutations,
     LinkingMutations,
+    MergingMutations,
     ReturnMutations,
 ):
     pass

@@ -15,7 +15,8 @@ notice) can forget a case:
 - health (CP-IS): the child the caller identified by NHS number, every record of them.
 
 Restricted records (adoption, sealed, staff, high profile) are omitted for everyone,
-whatever the audience, unless an internal worker holds an unexpired grant.
+whatever the audience, unless an internal worker holds an unexpired grant. A record merged
+into another (a `MergedChild`) is omitted for everyone.
 
 Parameters (`AccessScope.params`): $audience, $viewer (worker id), $viewerTeam, $viewAll,
 $agency (the partner's agency), $identifiedBy (health: the NHS number looked up), $now
@@ -107,8 +108,11 @@ def child_visible(person: str) -> str:
         f" OR size([({p})<-[:LINKED_TO]-(heldBy:SourceRecord {{nhsNumber: $identifiedBy}})"
         f" | 1]) > 0)"
     )
+    # A record merged into another is no one's to read: its history lives on the record
+    # kept (graph/cypher/merging.py). Checked first: it is no longer a `Child`.
     return (
-        f"CASE WHEN NOT {p}:Child THEN true"
+        f"CASE WHEN {p}:MergedChild THEN false"
+        f" WHEN NOT {p}:Child THEN true"
         f" WHEN coalesce({p}.restricted, false) AND NOT ({granted}) THEN false"
         f" WHEN $audience = 'internal' THEN {internal}"
         f" WHEN $audience = 'police' THEN {police}"
