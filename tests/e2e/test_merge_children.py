@@ -134,6 +134,15 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
         {"id": contact["id"]},
     )
     assert finalised == {"finaliseContact": {"__typename": "FinalisedContact"}}
+    generated = await graphql(
+        client,
+        worker,
+        """mutation ($child: ID!, $source: ID) { generateForm(childId: $child,
+             templateKey: "contact_record", sourceId: $source) {
+             ... on GeneratedForm { version { id } } } }""",
+        {"child": merged_id, "source": contact["id"]},
+    )
+    version_id = generated["generateForm"]["version"]["id"]
     before_kept = (await graphql(client, worker, CHILD, {"id": kept_id}))["child"]
     suspected_before = await graphql(client, officer, SUSPECTED)
     kept_around = await _around(store, kept_id, MOVED_TYPES)
@@ -166,6 +175,15 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
     } | {contact["id"]}
     assert {"text": "School rang again"} in after_kept["caseNotes"]
     assert len(after_kept["cases"]) == len(before_kept["cases"]) + 1
+    # The merged record's documents are read through the record kept.
+    document = await graphql(
+        client,
+        worker,
+        """query ($id: ID!) { documentContent(versionId: $id, format: HTML) {
+             __typename } }""",
+        {"id": version_id},
+    )
+    assert document == {"documentContent": {"__typename": "DocumentContent"}}
     # The merged record comes out of no read, for anyone.
     for reader in (worker, officer):
         assert (await graphql(client, reader, CHILD, {"id": merged_id})) == {"child": None}
