@@ -83,13 +83,14 @@ async def merge_children(
     if rows:
         return rows[0]["merge"]  # type: ignore[no-any-return]
     state = (await store.read(statements.MERGE_STATE, params))[0]
-    if state["alreadyMerged"]:
-        return TransitionRefused(
-            current_state="MERGED",
-            allowed=("unmergeChildren",),
-            reason="the record to merge is already merged into another record; undo that"
-            " merge first, or merge into the record it was merged into",
-        )
+    for merged, which in ((state["mergeMerged"], "merge"), (state["keepMerged"], "keep")):
+        if merged:
+            return TransitionRefused(
+                current_state="MERGED",
+                allowed=("unmergeChildren",),
+                reason=f"the record given as {which} is already merged into another record;"
+                " use the record it was merged into, or undo that merge first",
+            )
     if not state["keptVisible"]:
         return NotFound(kind="Child", id=data.keep)
     if not state["mergedVisible"]:

@@ -119,8 +119,11 @@ MERGE_CHILDREN = f"""
 MATCH (k:Child {{id: $keepId}})
 {only_visible("k")}
 MATCH (m:Child {{id: $mergeId}})
+// Neo4j: writing both records takes their locks before the guard reads them again, so of
+// two racing merges of one record one wins (FalkorDB serialises writes).
+REMOVE k.mergeLock, m.mergeLock
 WITH k, m, {child_visible("m")} AS mergedVisible
-WHERE mergedVisible AND k.id <> m.id
+WHERE mergedVisible AND k.id <> m.id AND k:Child AND m:Child
   AND (k.nhsNumber IS NULL OR m.nhsNumber IS NULL OR k.nhsNumber = m.nhsNumber)
 MATCH (w:Worker {{id: $viewer}})
 CREATE (e:MergeEvent {{id: $eventId, keptId: k.id, mergedId: m.id, reason: $reason,
@@ -154,7 +157,9 @@ UNMERGE_CHILDREN = f"""
 MATCH (m:MergedChild {{id: $mergedId}})-[:MERGED_INTO]->(k:Child)
 {only_visible("k", "m")}
 MATCH (e:MergeEvent {{id: m.mergeEventId}})
-WHERE e.undoneAt IS NULL
+REMOVE e.undoLock
+WITH k, m, e
+WHERE e.undoneAt IS NULL AND m:MergedChild
 MATCH (w:Worker {{id: $viewer}})
 SET k.nhsNumber = e.keptNhsNumber, k.upn = e.keptUpn
 FOREACH (_ IN CASE WHEN coalesce(k.restrictedAt, 0) <= e.recordedAt THEN [1] ELSE [] END |
@@ -174,18 +179,22 @@ SET e.restored = restored
 RETURN {MERGE_FIELDS} AS merge
 """
 
-# Why a merge wrote nothing: whether each record is a child the caller may see, already
-# merged, and whether the two carry different NHS numbers (never the numbers themselves).
+# Why a merge wrote nothing: whether each record is a child the caller may see, or is
+# merged already (into a record the caller may see), and whether the two carry different
+# NHS numbers (never the numbers themselves).
 MERGE_STATE = f"""
 OPTIONAL MATCH (k:Child {{id: $keepId}})
 WITH k, CASE WHEN k IS NULL THEN false ELSE {child_visible("k")} END AS keptVisible
 OPTIONAL MATCH (m:Child {{id: $mergeId}})
 WITH k, keptVisible, m,
      CASE WHEN m IS NULL THEN false ELSE {child_visible("m")} END AS mergedVisible
-OPTIONAL MATCH (gone:MergedChild {{id: $mergeId}})-[:MERGED_INTO]->(into:Child)
-WITH k, keptVisible, m, mergedVisible, gone, into,
-     CASE WHEN into IS NULL THEN false ELSE {child_visible("into")} END AS intoVisible
-RETURN keptVisible, mergedVisible, gone IS NOT NULL AND intoVisible AS alreadyMerged,
+OPTIONAL MATCH (:MergedChild {{id: $keepId}})-[:MERGED_INTO*1..8]->(keptInto:Child)
+WITH k, keptVisible, m, mergedVisible,
+     CASE WHEN keptInto IS NULL THEN false ELSE {child_visible("keptInto")} END AS keepMerged
+OPTIONAL MATCH (:MergedChild {{id: $mergeId}})-[:MERGED_INTO*1..8]->(into:Child)
+WITH k, keptVisible, m, mergedVisible, keepMerged,
+     CASE WHEN into IS NULL THEN false ELSE {child_visible("into")} END AS mergeMerged
+RETURN keptVisible, mergedVisible, keepMerged, mergeMerged,
        keptVisible AND mergedVisible AND k.nhsNumber IS NOT NULL
            AND m.nhsNumber IS NOT NULL AND k.nhsNumber <> m.nhsNumber AS conflictingNhsNumbers
 """

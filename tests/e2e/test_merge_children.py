@@ -4,6 +4,7 @@ comes out of no read."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -385,3 +386,23 @@ async def test_merges_that_break_a_rule_are_refused_naming_it_and_change_nothing
         " ORDER BY id"
     )
     assert numbers == [{"id": "C-A", "nhs": "9434765919"}, {"id": "C-B", "nhs": "9434765870"}]
+
+
+async def test_racing_merges_of_two_records_into_each_other_leave_one_child(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    officer = await role_headers(store, settings, "records_officer", OFFICER)
+    await add_child(store, "C-X", "Ruby", "Newman", date(2019, 5, 4))
+    await add_child(store, "C-Y", "Rubie", "Newman", date(2019, 5, 4))
+
+    answers = await asyncio.gather(
+        *(
+            graphql(client, officer, MERGE, {"keep": keep, "merge": gone, "reason": "same"})
+            for keep, gone in [("C-X", "C-Y"), ("C-Y", "C-X")] * 5
+        )
+    )
+
+    kinds = sorted(answer["mergeChildren"]["__typename"] for answer in answers)
+    assert kinds == ["ChildMerge"] + ["TransitionRefused"] * 9
+    children = await store.read("MATCH (c:Child) WHERE c.id IN ['C-X', 'C-Y'] RETURN count(c) AS n")
+    assert children == [{"n": 1}]
