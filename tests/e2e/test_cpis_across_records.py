@@ -177,3 +177,52 @@ async def test_health_sees_a_plan_on_a_record_an_early_help_record_with_the_numb
         "MATCH (e:AuditEvent {audience: 'health'})-[:ACCESSED]->(c:Child) RETURN c.id AS id"
     )
     assert {row["id"] for row in audited} == {planned["childId"]}
+
+
+async def test_merging_the_unborn_record_into_the_babys_gives_health_the_pre_birth_plan(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # The unborn child's record holds the pre-birth plan and no NHS number (one is given at
+    # birth); the baby's record, made at the front door, holds the number. A records
+    # officer merges the two: health then sees the plan by the baby's NHS number.
+    await demo_county(store)
+    worker, health = bearer(settings, "social-worker"), bearer(settings, "health")
+    officer = bearer(settings, "records-officer")
+    unborn = {
+        "givenName": "Baby",
+        "familyName": "Okoro",
+        "unborn": True,
+        "expectedDateOfBirth": "2026-11-25",
+    }
+    planned = (await graphql(client, worker, RECORD_CONTACT, _new_child(unborn)))["recordContact"]
+    await _on_a_plan(client, worker, planned["childId"], date(2026, 9, 1))
+    baby = {
+        "givenName": "Grace",
+        "familyName": "Okoro",
+        "dateOfBirth": "2026-11-28",
+        "sex": "F",
+        "nhsNumber": UNBORN_NHS,
+    }
+    born = (await graphql(client, worker, RECORD_CONTACT, _new_child(baby)))["recordContact"]
+    assert born["__typename"] == "Contact"
+    before = await graphql(client, health, CPIS, {"n": UNBORN_NHS})
+
+    merged = await graphql(
+        client,
+        officer,
+        """mutation ($keep: ID!, $merge: ID!) { mergeChildren(keep: $keep, merge: $merge,
+             reason: "Grace is the unborn child of the pre-birth plan") { __typename } }""",
+        {"keep": born["childId"], "merge": planned["childId"]},
+    )
+    after = await graphql(client, health, CPIS, {"n": UNBORN_NHS})
+
+    assert before == {"cpisRecord": None}
+    assert merged == {"mergeChildren": {"__typename": "ChildMerge"}}
+    assert after == {
+        "cpisRecord": {
+            "nhsNumber": UNBORN_NHS,
+            "plans": [
+                {"type": "CHILD_PROTECTION_PLAN", "startDate": "2026-09-21", "endDate": None}
+            ],
+        }
+    }
