@@ -289,18 +289,33 @@ async def suspected_duplicates(
     """Pairs of visible children the matcher would not tell apart without a person.
 
     Pairs are looked for among children born on the same day (or with day and month
-    swapped); the strongest first.
+    swapped), and among children tied by one NHS number through the EHM and IES records
+    linked to them; the strongest first.
     """
-    found: list[SuspectedDuplicate] = []
+    found: dict[frozenset[str], SuspectedDuplicate] = {}
+    for group in await store.read(statements.NHS_NUMBER_GROUPS, scope.params()):
+        # The number is each record's, whether on the child or on a record linked to it.
+        children = [{**child, "nhsNumber": group["nhsNumber"]} for child in group["children"]]
+        for first, second in _pairs(children):
+            pair = score(_person(first), _as_candidate(second))
+            found[frozenset((first["id"], second["id"]))] = SuspectedDuplicate(first, second, pair)
     for group in await store.read(statements.BIRTH_DATE_GROUPS, scope.params()):
-        children = group["children"]
-        for index, first in enumerate(children):
-            for second in children[index + 1 :]:
-                pair = score(_person(first), _as_candidate(second))
-                if pair.rule is not Rule.SCORE or pair.score >= REVIEW_THRESHOLD:
-                    found.append(SuspectedDuplicate(first, second, pair))
-    found.sort(key=lambda pair: (pair.score.rule is Rule.SCORE, -pair.score.score))
-    return found[:limit]
+        for first, second in _pairs(group["children"]):
+            pair = score(_person(first), _as_candidate(second))
+            if pair.rule is not Rule.SCORE or pair.score >= REVIEW_THRESHOLD:
+                found.setdefault(
+                    frozenset((first["id"], second["id"])), SuspectedDuplicate(first, second, pair)
+                )
+    ranked = sorted(
+        found.values(), key=lambda pair: (pair.score.rule is Rule.SCORE, -pair.score.score)
+    )
+    return ranked[:limit]
+
+
+def _pairs(children: list[Row]) -> list[tuple[Row, Row]]:
+    return [
+        (first, second) for index, first in enumerate(children) for second in children[index + 1 :]
+    ]
 
 
 def _as_candidate(child: Row) -> Candidate:

@@ -216,3 +216,24 @@ WITH [c.dateOfBirth.year, CASE WHEN day < month THEN day ELSE month END,
 WHERE size(children) > 1
 RETURN children
 """
+
+# Children tied by one NHS number through the EHM and IES records linked to them: the
+# records health's CP-IS look-up reads together until a records officer merges them.
+# SourceRecords are read whole (they are not a per-child label); each child once.
+NHS_NUMBER_GROUPS = f"""
+MATCH (r:SourceRecord)
+WHERE r.nhsNumber IS NOT NULL
+MATCH (r)-[:LINKED_TO]->(c:Child)
+WITH r.nhsNumber AS nhsNumber, collect(DISTINCT c) AS linked
+OPTIONAL MATCH (holder:Person {{nhsNumber: nhsNumber}})
+WHERE holder:Child
+// FalkorDB loses `linked` if it is only used beside the aggregate: group by it.
+WITH nhsNumber, linked, collect(holder) AS holders
+UNWIND linked + holders AS c
+WITH DISTINCT nhsNumber, c
+{only_visible("c", "nhsNumber")}
+WITH nhsNumber,
+     collect(c {{.id, .givenName, .familyName, .dateOfBirth, .sex, .nhsNumber, .upn}}) AS children
+WHERE size(children) > 1
+RETURN nhsNumber, children
+"""

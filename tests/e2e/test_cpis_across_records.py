@@ -177,6 +177,18 @@ async def test_health_sees_a_plan_on_a_record_an_early_help_record_with_the_numb
         "MATCH (e:AuditEvent {audience: 'health'})-[:ACCESSED]->(c:Child) RETURN c.id AS id"
     )
     assert {row["id"] for row in audited} == {planned["childId"]}
+    # The records officer is shown the two records as a pair to merge.
+    listed = await graphql(
+        client,
+        officer,
+        """{ suspectedDuplicateChildren { ... on SuspectedDuplicateList {
+             pairs { rule first { childId } second { childId } } } } }""",
+    )
+    pairs = [
+        (pair["rule"], {pair["first"]["childId"], pair["second"]["childId"]})
+        for pair in listed["suspectedDuplicateChildren"]["pairs"]
+    ]
+    assert ("NHS_NUMBER", {planned["childId"], numbered["childId"]}) in pairs
 
 
 async def test_merging_the_unborn_record_into_the_babys_gives_health_the_pre_birth_plan(
