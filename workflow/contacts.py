@@ -138,11 +138,7 @@ async def record_contact(
                     **params,
                     "childId": new_child_id(),
                     "child": child,
-                    # Verified identifiers that differ say two children share a name and
-                    # a birthday; without one, the names and birthday are the identity.
-                    "identityKey": None
-                    if person.nhs_number or person.upn
-                    else identity_key(person),
+                    "identityKey": _identity_key(person),
                 },
             )
         except ConstraintViolation:
@@ -162,6 +158,14 @@ async def record_contact(
             return NO_WORKER_RECORD
         return NotFound(kind="Child", id=data.child_id or "")
     return {**rows[0]["contact"], "childId": rows[0]["childId"]}
+
+
+def _identity_key(person: PersonDetails) -> str | None:
+    # Two children may share names and a birthday when verified identifiers say so (an
+    # NHS number is unique on its own); without one, names and birthday are the identity.
+    if person.nhs_number or person.upn:
+        return None
+    return identity_key(person)
 
 
 def _person(child: NewChild) -> PersonDetails:
