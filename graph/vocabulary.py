@@ -75,9 +75,10 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     # only, so racing contacts about a "new" child cannot make two (children without
     # one are not constrained).
     ("Child", "nhsNumber"),
-    # A child first met at the front door or in an EHM or IES record carries the key of
-    # its folded names and birth date (workflow.matching.identity_key): racing contacts or
-    # batches about one unknown child, with or without an NHS number, converge on one.
+    # A child first met in an EHM or IES record, or at the front door without an NHS
+    # number or UPN, carries the key of its folded names and birth date
+    # (workflow.matching.identity_key): racing batches or contacts about one unknown child
+    # converge on one child; twins differ in their first names.
     ("Child", "intakeKey"),
 )
 
