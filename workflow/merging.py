@@ -130,6 +130,13 @@ async def _why_not_unmerged(
     state = await store.read(statements.UNMERGE_STATE, params)
     if not any(row["keptVisible"] for row in state):
         return NotFound(kind="MergedChild", id=merged)
+    if any(row["keptMergedSince"] for row in state):
+        return TransitionRefused(
+            current_state="MERGED",
+            allowed=("unmergeChildren",),
+            reason="the record it was merged into has been merged into another since; undo"
+            " that later merge first",
+        )
     if any(row["merged"] for row in state):
         return NO_WORKER_RECORD
     return TransitionRefused(

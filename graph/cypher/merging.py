@@ -200,16 +200,18 @@ RETURN keptVisible, mergedVisible, keepMerged, mergeMerged,
 """
 
 # Why an unmerge wrote nothing: the record is merged (into a record the caller may see or
-# not), or it is a child of its own (never merged, or the merge was undone).
+# not, which may itself have been merged since), or it is a child of its own (never
+# merged, or the merge was undone).
 UNMERGE_STATE = f"""
 MATCH (m:MergedChild {{id: $mergedId}})
-OPTIONAL MATCH (m)-[:MERGED_INTO]->(k:Child)
+OPTIONAL MATCH (m)-[:MERGED_INTO*1..8]->(k:Child)
 WITH m, k, CASE WHEN k IS NULL THEN false ELSE {child_visible("k")} END AS keptVisible
-RETURN true AS merged, keptVisible
+RETURN true AS merged, keptVisible,
+       size([(m)-[:MERGED_INTO]->(later:MergedChild) | 1]) > 0 AS keptMergedSince
 UNION
 MATCH (c:Child {{id: $mergedId}})
 WITH c, {child_visible("c")} AS keptVisible
-RETURN false AS merged, keptVisible
+RETURN false AS merged, keptVisible, false AS keptMergedSince
 """
 
 # A child's merges, both ways: what was merged into it, visible through it.

@@ -354,6 +354,10 @@ async def test_merges_that_break_a_rule_are_refused_naming_it_and_change_nothing
     not_merged = (await graphql(client, officer, UNMERGE, {"merged": "C-D", "reason": "x"}))[
         "unmergeChildren"
     ]
+    later = await merge(officer, "C-D", "C-A")
+    out_of_order = (await graphql(client, officer, UNMERGE, {"merged": "C-C", "reason": "x"}))[
+        "unmergeChildren"
+    ]
     future = await graphql(
         client, officer, MERGE, {"keep": "C-A", "merge": "C-D", "reason": "x", "on": "2099-01-01"}
     )
@@ -374,18 +378,24 @@ async def test_merges_that_break_a_rule_are_refused_naming_it_and_change_nothing
     assert unknown == {"__typename": "NotFound", "kind": "Child", "id": "C-NONE"}
     assert not_merged["__typename"] == "TransitionRefused"
     assert not_merged["currentState"] == "NOT_MERGED"
+    assert later["__typename"] == "ChildMerge"
+    assert out_of_order["__typename"] == "TransitionRefused"
+    assert out_of_order["reason"].endswith("undo that later merge first")
     assert future["mergeChildren"] == {
         "__typename": "InvalidInput",
         "problems": [{"field": "on", "rule": "must not be in the future"}],
     }
     # The refused merges wrote nothing: one merge event, the two NHS numbers where they were.
-    events = await store.read("MATCH (e:MergeEvent) RETURN e.mergedId AS merged")
-    assert events == [{"merged": "C-C"}]
+    events = await store.read(
+        "MATCH (e:MergeEvent) RETURN e.mergedId AS merged, e.undoneAt AS undone ORDER BY merged"
+    )
+    assert events == [{"merged": "C-A", "undone": None}, {"merged": "C-C", "undone": None}]
     numbers = await store.read(
-        "MATCH (c:Child) WHERE c.id IN ['C-A', 'C-B'] RETURN c.id AS id, c.nhsNumber AS nhs"
+        "MATCH (c:Child) WHERE c.id IN ['C-B', 'C-D'] RETURN c.id AS id, c.nhsNumber AS nhs"
         " ORDER BY id"
     )
-    assert numbers == [{"id": "C-A", "nhs": "9434765919"}, {"id": "C-B", "nhs": "9434765870"}]
+    # C-D took C-A's number when C-A was merged into it; C-B kept its own.
+    assert numbers == [{"id": "C-B", "nhs": "9434765870"}, {"id": "C-D", "nhs": "9434765919"}]
 
 
 async def test_racing_merges_of_two_records_into_each_other_leave_one_child(
