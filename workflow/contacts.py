@@ -19,8 +19,8 @@ from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar
 from workflow.codes import ReferralSource
 from workflow.ids import new_child_id, new_id
-from workflow.linking import PossibleDuplicates, duplicates_of
-from workflow.matching import PersonDetails, identity_key
+from workflow.linking import PossibleDuplicates, duplicates_of, holder_of_identity
+from workflow.matching import PersonDetails, identity_key, unborn_identity_key
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input
 
@@ -131,6 +131,7 @@ async def record_contact(
         if found := await duplicates_of(store, scope, person, confirmed=data.confirm_new_child):
             return found
         child = data.child.model_dump(by_alias=True, mode="json")
+        key = _identity_key(data.child, person)
         try:
             rows = await store.write(
                 statements.RECORD_CONTACT_FOR_NEW_CHILD,
@@ -138,7 +139,7 @@ async def record_contact(
                     **params,
                     "childId": new_child_id(),
                     "child": child,
-                    "identityKey": _identity_key(person),
+                    "identityKey": key,
                 },
             )
         except ConstraintViolation:
@@ -146,6 +147,8 @@ async def record_contact(
             # birth date, are unique on a child. The answer is that child, as if this
             # contact had come second.
             raced = await duplicates_of(store, scope, person, confirmed=True)
+            if raced is None and key is not None:
+                raced = await holder_of_identity(store, scope, person, key)
             if raced is None:
                 raise
             return raced
@@ -160,11 +163,16 @@ async def record_contact(
     return {**rows[0]["contact"], "childId": rows[0]["childId"]}
 
 
-def _identity_key(person: PersonDetails) -> str | None:
+def _identity_key(child: NewChild, person: PersonDetails) -> str | None:
     # Two children may share names and a birthday when verified identifiers say so (an
-    # NHS number is unique on its own); without one, names and birthday are the identity.
+    # NHS number is unique on its own); without one, names and birthday (or due date)
+    # are the identity.
     if person.nhs_number or person.upn:
         return None
+    if child.unborn and child.expected_date_of_birth is not None:
+        return unborn_identity_key(
+            child.given_name, child.family_name, child.expected_date_of_birth
+        )
     return identity_key(person)
 
 

@@ -382,6 +382,33 @@ async def duplicates_of(
     else:
         strong = [found for found in match.candidates if found.score >= REVIEW_THRESHOLD]
         reason = "children with these details are already recorded; confirm it is nobody of them"
+    return await _shown(store, scope, strong, reason)
+
+
+async def holder_of_identity(
+    store: GraphStore, scope: AccessScope, details: PersonDetails, key: str
+) -> PossibleDuplicates | None:
+    """The child already holding identity key `key` (names and birth or due date), if any.
+
+    The matcher cannot find an unborn child by birth date; the unique key still says a
+    racing or repeated contact recorded them first.
+    """
+    holders = await store.read(statements.CHILD_WITH_IDENTITY_KEY, {"key": key})
+    if not holders:
+        return None
+    rows = await store.read(statements.CANDIDATES, {"ids": [row["id"] for row in holders]})
+    found = [score(details, _candidate(row)) for row in rows]
+    reason = (
+        "a child with these names and date of birth (or expected date of birth) is already"
+        " recorded; record the contact on them (childId), or name unborn twins apart"
+    )
+    return await _shown(store, scope, found, reason)
+
+
+async def _shown(
+    store: GraphStore, scope: AccessScope, strong: list[Score], reason: str
+) -> PossibleDuplicates:
+    """The children found, as far as the caller may see them; the others counted."""
     visible = await store.read(
         statements.VISIBLE_CANDIDATES,
         {**scope.params(), "ids": [found.child_id for found in strong]},

@@ -54,6 +54,12 @@ MATCH (c:Child {{id: childId}})
 {_CANDIDATE_PROJECTION}
 """
 
+# The child holding an identity key (unique, so at most one): who a lost race lost to.
+CHILD_WITH_IDENTITY_KEY = """
+MATCH (c:Child {intakeKey: $key})
+RETURN c.id AS id
+"""
+
 RECORD_FIELDS = (
     "r {.id, .key, .source, .kind, .recordId, .version, .startDate, .endDate, .givenName,"
     " .familyName, .dateOfBirth, .sex, .postcode, .nhsNumber, .upn, .linkState, .linkReason,"

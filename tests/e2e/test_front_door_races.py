@@ -118,3 +118,38 @@ async def test_racing_contacts_about_twins_make_two_children(
     kinds = sorted(answer["recordContact"]["__typename"] for answer in answers)
     assert kinds == ["Contact"] * 2 + ["PossibleDuplicates"] * 8
     assert await _children(store, "Okafor") == {"Nathan": 1, "Noah": 1}
+
+
+async def test_racing_contacts_about_one_unborn_child_make_one_and_named_twins_make_two(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # An unborn child has no birth date and rarely an NHS number: the names and the
+    # expected date of birth are the key.
+    worker = bearer(settings, "social-worker")
+    unborn = {
+        "givenName": "Baby",
+        "familyName": "Adeyemi",
+        "unborn": True,
+        "expectedDateOfBirth": "2027-03-01",
+    }
+    twins = [{**unborn, "givenName": f"Twin {n} of"} for n in (1, 2)]
+
+    sent = [(child, confirm) for child in [unborn, *twins] * 4 for confirm in (True, False)]
+
+    answers = await asyncio.gather(
+        *(
+            graphql(client, worker, RECORD_CONTACT, _contact(child, confirmNewChild=confirm))
+            for child, confirm in sent
+        )
+    )
+
+    results = [answer["recordContact"] for answer in answers]
+    assert (
+        sorted(result["__typename"] for result in results)
+        == ["Contact"] * 3 + ["PossibleDuplicates"] * 21
+    )
+    assert await _children(store, "Adeyemi") == {"Baby": 1, "Twin 1 of": 1, "Twin 2 of": 1}
+    # Every other racer is told about the child with its own names, and only that one.
+    for (child, _), result in zip(sent, results, strict=True):
+        if result["__typename"] == "PossibleDuplicates":
+            assert [c["givenName"] for c in result["candidates"]] == [child["givenName"]]
