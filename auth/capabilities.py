@@ -24,6 +24,7 @@ class Capability(enum.StrEnum):
     ADMINISTER = "administer"  # training matrix, grants
     INGEST_RECORDS = "ingest_records"  # push EHM and IES records in (system clients)
     LINK_RECORDS = "link_records"  # decide which child an EHM or IES record is about
+    MERGE_RECORDS = "merge_records"  # merge two records of one child, and undo it
     RUN_RETURNS = "run_returns"  # make the DfE statutory returns (every child in them)
     # Operation Encompass: police notify an incident; a school acknowledges its notice.
     NOTIFY_DOMESTIC_ABUSE = "notify_domestic_abuse"
@@ -44,7 +45,13 @@ ROLE_CAPABILITIES: Final[Mapping[str, frozenset[Capability]]] = MappingProxyType
         # Analysts count records for the returns; they do not read the narrative.
         "performance_analyst": frozenset({_C.READ_ALL, _C.RUN_RETURNS}),
         "records_officer": frozenset(
-            {_C.READ_ALL, _C.READ_CASE_NOTES, _C.MANAGE_RECORDS, _C.LINK_RECORDS}
+            {
+                _C.READ_ALL,
+                _C.READ_CASE_NOTES,
+                _C.MANAGE_RECORDS,
+                _C.LINK_RECORDS,
+                _C.MERGE_RECORDS,
+            }
         ),
         "system_administrator": frozenset({_C.ADMINISTER}),
         "system_client": frozenset({_C.INGEST_RECORDS}),

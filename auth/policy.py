@@ -1016,6 +1016,28 @@ _TABLE.update(
     }
 )
 
+# ---- merging two records of one child (schema/merging.py; resolvers check MERGE_RECORDS) --
+_TABLE["Query"]["childMerges"] = INTERNAL
+_TABLE["Mutation"].update(dict.fromkeys(("mergeChildren", "unmergeChildren"), INTERNAL))
+_TABLE["ChildMerge"] = dict.fromkeys(
+    (
+        "id",
+        "keptChildId",
+        "mergedChildId",
+        "reason",
+        "mergedOn",
+        "recordedBy",
+        "recordedAt",
+        "movedRelationships",
+        "undoneBy",
+        "undoneAt",
+        "undoReason",
+        "restoredRelationships",
+    ),
+    INTERNAL,
+)
+_TABLE["ChildMergeList"] = {"merges": INTERNAL}
+
 # Types federation adds to every subgraph; each audience's schema describes itself.
 FEDERATION_TYPES: Final = frozenset({"_Service"})
 

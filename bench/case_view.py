@@ -56,8 +56,8 @@ RETURN childId, {notes.NOTE_FIELDS} AS note, w.name AS author
 ORDER BY n.occurredAt DESC, n.recordedAt DESC
 """
 CPIS_BEFORE = partners.CPIS_BY_NHS_NUMBER.replace(
-    "MATCH (c:Person {nhsNumber: $identifiedBy})\nWHERE c:Child\n",
-    "MATCH (c:Child {nhsNumber: $identifiedBy})\n",
+    "OPTIONAL MATCH (direct:Person {nhsNumber: $identifiedBy})\nWHERE direct:Child\n",
+    "OPTIONAL MATCH (direct:Child {nhsNumber: $identifiedBy})\n",
 )
 
 NOTE_COUNTS = (1, 10, 100, 1000)

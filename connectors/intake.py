@@ -27,7 +27,7 @@ from workflow import identifiers
 from workflow.contacts import PastDate, Sex
 from workflow.ids import new_child_id, new_id, now_ms
 from workflow.linking import details_json, match_person
-from workflow.matching import Decision, Match, PersonDetails, fold, normalise_postcode
+from workflow.matching import Decision, Match, PersonDetails, identity_key, normalise_postcode
 from workflow.outcomes import FieldProblem, InvalidInput
 from workflow.validation import Input, validate
 
@@ -240,7 +240,7 @@ def write_params(
             "score": best.score if best else None,
             "eventId": new_id(),
         },
-        "newChild": {"id": new_child_id(), "intakeKey": intake_key(subject)},
+        "newChild": {"id": new_child_id(), "intakeKey": identity_key(subject)},
         "review": {
             "childIds": [found.child_id for found in review],
             "scores": [found.score for found in review],
@@ -251,15 +251,6 @@ def write_params(
 def sender_of(subject: str) -> str:
     """How a system client (a token's subject) is recorded as the sender of its records."""
     return f"system:{subject}"
-
-
-def intake_key(subject: PersonDetails) -> str | None:
-    """Who a new child is, as a key two racing records of them share (None: too little)."""
-    if not (subject.given_name and subject.family_name and subject.date_of_birth):
-        return None
-    return "|".join(
-        (fold(subject.given_name), fold(subject.family_name), subject.date_of_birth.isoformat())
-    )
 
 
 # ---- batches ---------------------------------------------------------------------------

@@ -57,6 +57,9 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "GraphShape",
     # Step down: the requests for early help sent to EHM (graph/cypher/early_help.py).
     "EarlyHelpRequest",
+    # Two records of one child merged, and the record merged away (graph/cypher/merging.py).
+    "MergeEvent",
+    "MergedChild",
 )
 
 # AuditEvent and Notice are append-only, written once per request with fresh uuids and
@@ -81,8 +84,10 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     # only, so racing contacts about a "new" child cannot make two (children without
     # one are not constrained).
     ("Child", "nhsNumber"),
-    # A child first met in an EHM or IES record carries the key of its name and birth
-    # date: two batches racing to create one unknown child converge (connectors/intake.py).
+    # A child first met in an EHM or IES record, or at the front door without an NHS
+    # number or UPN, carries the key of its folded names and birth date
+    # (workflow.matching.identity_key): racing batches or contacts about one unknown child
+    # converge on one child; twins differ in their first names.
     ("Child", "intakeKey"),
     # A school is found by its DfE URN when IES names it; racing batches make one agency.
     ("Agency", "urn"),

@@ -127,7 +127,7 @@ async def suspected_duplicates(
     context: HubContext, limit: int
 ) -> list[linking.SuspectedDuplicate] | NotAuthorised:
     """Pairs of children who may be one child recorded twice (records officers)."""
-    if refused := _refuse_unless(context, Capability.LINK_RECORDS):
+    if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.MERGE_RECORDS):
         return refused
     return await linking.suspected_duplicates(
         context.store, context.scope, max(1, min(limit, REVIEW_QUEUE_LIMIT))

@@ -80,8 +80,11 @@ async def cpis_record(context: HubContext, nhs_number: str) -> Row | None:
     if not rows or not rows[0]["plans"]:
         return None
     authority = await context.store.read(statements.RESPONSIBLE_AUTHORITY)
+    plans = rows[0]["plans"]
     return {
-        **rows[0],
+        "plans": plans,
+        # The record the answer is audited against; each plan also names its own record.
+        "childId": plans[0]["childId"],
         "nhsNumber": digits,
         "authority": authority[0]["authority"] if authority else None,
     }

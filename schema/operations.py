@@ -17,6 +17,7 @@ from schema.fostering import FosteringMutations, FosteringQueries
 from schema.front_door import ChildQueries, FrontDoorMutations
 from schema.journey import JourneyMutations, JourneyQueries
 from schema.linking import LinkingMutations, LinkingQueries
+from schema.merging import MergingMutations, MergingQueries
 from schema.partners import EnquiryMutations, PartnerQueries
 from schema.records import RecordsMutations, RecordsQueries
 from schema.returns import ReturnMutations, ReturnQueries
@@ -35,6 +36,7 @@ class Query(
     WorkforceQueries,
     FactQueries,
     LinkingQueries,
+    MergingQueries,
     ReturnQueries,
     EncompassQueries,
 ):
@@ -53,6 +55,7 @@ class Mutation(
     WorkforceMutations,
     FactMutations,
     LinkingMutations,
+    MergingMutations,
     ReturnMutations,
     EncompassMutations,
 ):

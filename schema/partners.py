@@ -36,6 +36,24 @@ class CpisPlan:
     start_date: date
     end_date: date | None
 
+    @classmethod
+    def from_row(cls, plan: dict[str, Any]) -> CpisPlan:
+        if plan["kind"] == "LAC":
+            kind = CpisPlanType.LOOKED_AFTER
+        elif plan.get("unborn"):
+            kind = CpisPlanType.UNBORN_CHILD_PROTECTION_PLAN
+        else:
+            kind = CpisPlanType.CHILD_PROTECTION_PLAN
+        found = cls(type=kind, start_date=plan["start"], end_date=plan.get("end"))
+        # Not a GraphQL field: the plan may come from another record of the same person,
+        # and the read audit records each record whose data left.
+        found._audited_child = plan["childId"]  # type: ignore[attr-defined]
+        return found
+
+    @property
+    def audited_child_id(self) -> str | None:
+        return getattr(self, "_audited_child", None)
+
 
 @strawberry.type(description="The local authority responsible, and how to reach it")
 class ResponsibleAuthority:
@@ -54,15 +72,7 @@ class CpisRecord:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CpisRecord:
-        plans = []
-        for plan in row["plans"]:
-            if plan["kind"] == "LAC":
-                kind = CpisPlanType.LOOKED_AFTER
-            elif row.get("unborn"):
-                kind = CpisPlanType.UNBORN_CHILD_PROTECTION_PLAN
-            else:
-                kind = CpisPlanType.CHILD_PROTECTION_PLAN
-            plans.append(CpisPlan(type=kind, start_date=plan["start"], end_date=plan.get("end")))
+        plans = [CpisPlan.from_row(plan) for plan in row["plans"]]
         authority = row.get("authority")
         record = cls(
             nhs_number=row["nhsNumber"],

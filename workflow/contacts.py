@@ -20,8 +20,8 @@ from workflow.calendar import WorkingDayCalendar
 from workflow.codes import ReferralSource
 from workflow.early_help import StepDownOrigin, step_down_request
 from workflow.ids import new_child_id, new_id
-from workflow.linking import PossibleDuplicates, duplicates_of
-from workflow.matching import PersonDetails
+from workflow.linking import PossibleDuplicates, duplicates_of, holder_of_identity
+from workflow.matching import PersonDetails, identity_key, unborn_identity_key
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input
 
@@ -115,7 +115,9 @@ async def record_contact(
     The contact (and, for a new child, the child) is written in one statement or not at
     all: a caller with no worker record gets `NotAuthorised` and nothing is created. One
     child, one record: a "new" child the hub may already know is not created; the answer
-    is the children it may be (`PossibleDuplicates`).
+    is the children it may be (`PossibleDuplicates`). A child with the same names and
+    date of birth is the same child even when the worker confirms a new one, so a repeated
+    or racing contact never makes a second record.
     """
     params: dict[str, Any] = {
         **scope.params(),
@@ -130,14 +132,24 @@ async def record_contact(
         if found := await duplicates_of(store, scope, person, confirmed=data.confirm_new_child):
             return found
         child = data.child.model_dump(by_alias=True, mode="json")
+        key = _identity_key(data.child, person)
         try:
             rows = await store.write(
                 statements.RECORD_CONTACT_FOR_NEW_CHILD,
-                {**params, "childId": new_child_id(), "child": child},
+                {
+                    **params,
+                    "childId": new_child_id(),
+                    "child": child,
+                    "identityKey": key,
+                },
             )
         except ConstraintViolation:
-            # A racing contact recorded this NHS number first (it is unique on a child).
+            # A racing contact recorded this child first: its NHS number, or its names and
+            # birth date, are unique on a child. The answer is that child, as if this
+            # contact had come second.
             raced = await duplicates_of(store, scope, person, confirmed=True)
+            if raced is None and key is not None:
+                raced = await holder_of_identity(store, scope, person, key)
             if raced is None:
                 raise
             return raced
@@ -150,6 +162,19 @@ async def record_contact(
             return NO_WORKER_RECORD
         return NotFound(kind="Child", id=data.child_id or "")
     return {**rows[0]["contact"], "childId": rows[0]["childId"]}
+
+
+def _identity_key(child: NewChild, person: PersonDetails) -> str | None:
+    # Two children may share names and a birthday when verified identifiers say so (an
+    # NHS number is unique on its own); without one, names and birthday (or due date)
+    # are the identity.
+    if person.nhs_number or person.upn:
+        return None
+    if child.unborn and child.expected_date_of_birth is not None:
+        return unborn_identity_key(
+            child.given_name, child.family_name, child.expected_date_of_birth
+        )
+    return identity_key(person)
 
 
 def _person(child: NewChild) -> PersonDetails:

@@ -24,6 +24,7 @@ from workflow.matching import (
     Score,
     decide,
     name_parts,
+    same_identity,
     score,
 )
 from workflow.outcomes import NotFound, TransitionRefused
@@ -288,18 +289,33 @@ async def suspected_duplicates(
     """Pairs of visible children the matcher would not tell apart without a person.
 
     Pairs are looked for among children born on the same day (or with day and month
-    swapped); the strongest first.
+    swapped), and among children tied by one NHS number through the EHM and IES records
+    linked to them; the strongest first.
     """
-    found: list[SuspectedDuplicate] = []
+    found: dict[frozenset[str], SuspectedDuplicate] = {}
+    for group in await store.read(statements.NHS_NUMBER_GROUPS, scope.params()):
+        # The number is each record's, whether on the child or on a record linked to it.
+        children = [{**child, "nhsNumber": group["nhsNumber"]} for child in group["children"]]
+        for first, second in _pairs(children):
+            pair = score(_person(first), _as_candidate(second))
+            found[frozenset((first["id"], second["id"]))] = SuspectedDuplicate(first, second, pair)
     for group in await store.read(statements.BIRTH_DATE_GROUPS, scope.params()):
-        children = group["children"]
-        for index, first in enumerate(children):
-            for second in children[index + 1 :]:
-                pair = score(_person(first), _as_candidate(second))
-                if pair.rule is not Rule.SCORE or pair.score >= REVIEW_THRESHOLD:
-                    found.append(SuspectedDuplicate(first, second, pair))
-    found.sort(key=lambda pair: (pair.score.rule is Rule.SCORE, -pair.score.score))
-    return found[:limit]
+        for first, second in _pairs(group["children"]):
+            pair = score(_person(first), _as_candidate(second))
+            if pair.rule is not Rule.SCORE or pair.score >= REVIEW_THRESHOLD:
+                found.setdefault(
+                    frozenset((first["id"], second["id"])), SuspectedDuplicate(first, second, pair)
+                )
+    ranked = sorted(
+        found.values(), key=lambda pair: (pair.score.rule is Rule.SCORE, -pair.score.score)
+    )
+    return ranked[:limit]
+
+
+def _pairs(children: list[Row]) -> list[tuple[Row, Row]]:
+    return [
+        (first, second) for index, first in enumerate(children) for second in children[index + 1 :]
+    ]
 
 
 def _as_candidate(child: Row) -> Candidate:
@@ -342,21 +358,57 @@ async def duplicates_of(
 
     Args:
         confirmed: the worker has seen the scored candidates and says this is somebody
-            else; an NHS number or UPN already on a child still refuses (one child, one
-            record).
+            else; an NHS number or UPN already on a child, or the same names and date of
+            birth, still refuse (one child, one record).
     """
     # The system looks through every record: a restricted child must not get a twin.
     match = decide(details, await find_candidates(store, details))
     by_identifier = [found for found in match.candidates if found.rule is not Rule.SCORE]
+    same_person = [found for found in match.candidates if same_identity(found)]
     if by_identifier:
         strong = by_identifier
         reason = f"a child with this {by_identifier[0].rule.value} is already recorded"
+    elif confirmed and same_person:
+        # Confirming does not make a second record of the same names and birth date (the
+        # identity key is unique): the worker records the contact on the child found.
+        strong = same_person
+        reason = (
+            "a child with these names and date of birth is already recorded; record the"
+            " contact on them (childId)"
+        )
     elif confirmed or details.date_of_birth is None or match.decision is Decision.NEW_PERSON:
         # An unborn child has no birth date to tell siblings apart: identifiers only.
         return None
     else:
         strong = [found for found in match.candidates if found.score >= REVIEW_THRESHOLD]
         reason = "children with these details are already recorded; confirm it is nobody of them"
+    return await _shown(store, scope, strong, reason)
+
+
+async def holder_of_identity(
+    store: GraphStore, scope: AccessScope, details: PersonDetails, key: str
+) -> PossibleDuplicates | None:
+    """The child already holding identity key `key` (names and birth or due date), if any.
+
+    The matcher cannot find an unborn child by birth date; the unique key still says a
+    racing or repeated contact recorded them first.
+    """
+    holders = await store.read(statements.CHILD_WITH_IDENTITY_KEY, {"key": key})
+    if not holders:
+        return None
+    rows = await store.read(statements.CANDIDATES, {"ids": [row["id"] for row in holders]})
+    found = [score(details, _candidate(row)) for row in rows]
+    reason = (
+        "a child with these names and date of birth (or expected date of birth) is already"
+        " recorded; record the contact on them (childId), or name unborn twins apart"
+    )
+    return await _shown(store, scope, found, reason)
+
+
+async def _shown(
+    store: GraphStore, scope: AccessScope, strong: list[Score], reason: str
+) -> PossibleDuplicates:
+    """The children found, as far as the caller may see them; the others counted."""
     visible = await store.read(
         statements.VISIBLE_CANDIDATES,
         {**scope.params(), "ids": [found.child_id for found in strong]},

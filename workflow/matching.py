@@ -145,12 +145,58 @@ _POSTCODE = {Level.EXACT: 3.0, Level.PARTIAL: 1.0, Level.DIFFERENT: -0.5}
 _IDENTIFIER_CONFLICT = -20.0
 
 
-def fold(name: str | None) -> str:
-    """A name without accents, case, punctuation or spaces: how names are compared."""
+def fold(name: str | None, *, digits: bool = False) -> str:
+    """A name without accents, case, punctuation or spaces: how names are compared.
+
+    Args:
+        digits: keep digits too (an unborn child's placeholder name, "Twin 1").
+    """
     if not name:
         return ""
     decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(ch for ch in decomposed if ch.isalpha() and ch.isascii()).lower()
+    return "".join(
+        ch for ch in decomposed if (ch.isalpha() or (digits and ch.isdigit())) and ch.isascii()
+    ).lower()
+
+
+def identity_key(person: PersonDetails) -> str | None:
+    """Who a new child is, as a key every record of them shares (None: too little to say).
+
+    The folded first and family names and the date of birth: what two racing contacts, or
+    two racing batches, about one child have in common. A unique constraint on it makes
+    them converge on one child; twins differ in their first names. An unborn child has no
+    date of birth (see `unborn_identity_key`).
+    """
+    if not (person.given_name and person.family_name and person.date_of_birth):
+        return None
+    return "|".join(
+        (fold(person.given_name), fold(person.family_name), person.date_of_birth.isoformat())
+    )
+
+
+def unborn_identity_key(given_name: str, family_name: str, expected: date) -> str:
+    """An unborn child's key: the names and the expected date of birth.
+
+    Unborn twins share a family name and a due date (and often a placeholder first name
+    such as "Baby"): the worker names them apart ("Twin 1", "Twin 2"; digits count here).
+    """
+    return "|".join(
+        (
+            "unborn",
+            fold(given_name, digits=True),
+            fold(family_name, digits=True),
+            expected.isoformat(),
+        )
+    )
+
+
+def same_identity(found: Score) -> bool:
+    """Whether a scored candidate has the record's identity key (names and birth date) and
+    no verified identifier that says it is somebody else."""
+    levels = found.levels
+    return all(
+        levels.get(name) is Level.EXACT for name in ("givenName", "familyName", "dateOfBirth")
+    ) and Level.DIFFERENT not in (levels.get("nhsNumber"), levels.get("upn"))
 
 
 def name_parts(name: str | None) -> list[str]:

@@ -12,10 +12,11 @@ notice) can forget a case:
 - police: the child is in an open multi-agency enquiry the caller's force is party to;
 - education: the child is on the caller's school's roll now (`on_roll`) and is in need,
   on a plan or looked after now;
-- health (CP-IS): the child the caller identified by NHS number.
+- health (CP-IS): the child the caller identified by NHS number, every record of them.
 
 Restricted records (adoption, sealed, staff, high profile) are omitted for everyone,
-whatever the audience, unless an internal worker holds an unexpired grant.
+whatever the audience, unless an internal worker holds an unexpired grant. A record merged
+into another (a `MergedChild`) is omitted for everyone.
 
 Parameters (`AccessScope.params`): $audience, $viewer (worker id), $viewerTeam, $viewAll,
 $agency (the partner's agency), $identifiedBy (health: the NHS number looked up), $now
@@ -120,9 +121,18 @@ def child_visible(person: str) -> str:
         f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
     )
     education = f"{on_roll(p)} AND {_open_case(p)} + {_open_care(p)} > 0"
-    health = f"$identifiedBy IS NOT NULL AND {p}.nhsNumber = $identifiedBy"
+    # Every record of the person the caller identified: the one carrying the NHS number
+    # and any an EHM or IES record carrying it is linked to (until they are merged).
+    health = (
+        f"$identifiedBy IS NOT NULL AND ({p}.nhsNumber = $identifiedBy"
+        f" OR size([({p})<-[:LINKED_TO]-(heldBy:SourceRecord {{nhsNumber: $identifiedBy}})"
+        f" | 1]) > 0)"
+    )
+    # A record merged into another is no one's to read: its history lives on the record
+    # kept (graph/cypher/merging.py). Checked first: it is no longer a `Child`.
     return (
-        f"CASE WHEN NOT {p}:Child THEN true"
+        f"CASE WHEN {p}:MergedChild THEN false"
+        f" WHEN NOT {p}:Child THEN true"
         f" WHEN coalesce({p}.restricted, false) AND NOT ({granted}) THEN false"
         f" WHEN $audience = 'internal' THEN {internal}"
         f" WHEN $audience = 'police' THEN {police}"

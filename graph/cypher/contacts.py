@@ -38,13 +38,15 @@ WITH c, w
 """
 
 # A contact about a child the hub has not met: the child is created with it, in the
-# same statement, so a failed contact never leaves an orphan child behind.
+# same statement, so a failed contact never leaves an orphan child behind. The child's
+# identity key (names and birth date) and NHS number are unique: of racing contacts about
+# one new child, one creates it and the others break the constraint and write nothing.
 RECORD_CONTACT_FOR_NEW_CHILD = f"""
 MATCH (w:Worker {{id: $viewer}})
 CREATE (c:Person:Child {{id: $childId, givenName: $child.givenName,
         familyName: $child.familyName, sex: $child.sex, ethnicity: $child.ethnicity,
         nhsNumber: $child.nhsNumber, upn: $child.upn, unborn: $child.unborn,
-        restricted: false, createdAt: $now}})
+        restricted: false, createdAt: $now, intakeKey: $identityKey}})
 FOREACH (dob IN CASE WHEN $child.dateOfBirth IS NULL THEN [] ELSE [$child.dateOfBirth] END |
     SET c.dateOfBirth = date(dob))
 FOREACH (due IN CASE WHEN $child.expectedDateOfBirth IS NULL THEN []

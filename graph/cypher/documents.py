@@ -176,7 +176,12 @@ MATCH (v:DocumentVersion {{id: $versionId}})<-[:HAS_VERSION]-(doc:Document)
 // The WITH lets FalkorDB seek the child's index with the document's value; in one
 // MATCH chain it scanned every child for each read.
 WITH v, doc
-MATCH (c:Child {{id: doc.childId}})
+OPTIONAL MATCH (direct:Child {{id: doc.childId}})
+// A document of a record merged into another is read through the record kept
+// (graph/cypher/merging.py), under that record's row rule.
+OPTIONAL MATCH (:MergedChild {{id: doc.childId}})-[:MERGED_INTO*1..8]->(kept:Child)
+WITH v, doc, coalesce(direct, kept) AS c
+WHERE c IS NOT NULL
 {only_visible("c", "v", "doc")}
 WITH c, v, doc
 WHERE v.disposedAt IS NULL

@@ -54,6 +54,12 @@ MATCH (c:Child {{id: childId}})
 {_CANDIDATE_PROJECTION}
 """
 
+# The child holding an identity key (unique, so at most one): who a lost race lost to.
+CHILD_WITH_IDENTITY_KEY = """
+MATCH (c:Child {intakeKey: $key})
+RETURN c.id AS id
+"""
+
 RECORD_FIELDS = (
     "r {.id, .key, .source, .kind, .recordId, .version, .startDate, .endDate, .givenName,"
     " .familyName, .dateOfBirth, .sex, .postcode, .nhsNumber, .upn, .linkState, .linkReason,"
@@ -215,4 +221,25 @@ WITH [c.dateOfBirth.year, CASE WHEN day < month THEN day ELSE month END,
        AS children
 WHERE size(children) > 1
 RETURN children
+"""
+
+# Children tied by one NHS number through the EHM and IES records linked to them: the
+# records health's CP-IS look-up reads together until a records officer merges them.
+# SourceRecords are read whole (they are not a per-child label); each child once.
+NHS_NUMBER_GROUPS = f"""
+MATCH (r:SourceRecord)
+WHERE r.nhsNumber IS NOT NULL
+MATCH (r)-[:LINKED_TO]->(c:Child)
+WITH r.nhsNumber AS nhsNumber, collect(DISTINCT c) AS linked
+OPTIONAL MATCH (holder:Person {{nhsNumber: nhsNumber}})
+WHERE holder:Child
+// FalkorDB loses `linked` if it is only used beside the aggregate: group by it.
+WITH nhsNumber, linked, collect(holder) AS holders
+UNWIND linked + holders AS c
+WITH DISTINCT nhsNumber, c
+{only_visible("c", "nhsNumber")}
+WITH nhsNumber,
+     collect(c {{.id, .givenName, .familyName, .dateOfBirth, .sex, .nhsNumber, .upn}}) AS children
+WHERE size(children) > 1
+RETURN nhsNumber, children
 """

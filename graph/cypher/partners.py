@@ -66,20 +66,30 @@ RETURN childId, collect(DISTINCT r.status) + collect(DISTINCT plan.process) AS c
 """
 
 # Health (CP-IS): by NHS number, a child protection plan (including an unborn child's
-# pre-birth plan) or a period of care, current or ended in the last 12 months.
-# The NHS number is indexed on Person (every child is one): matching it on `:Child`
-# scanned every child, and most look-ups (no plan) found nothing only after the scan.
+# pre-birth plan) or a period of care, current or ended in the last 12 months, from every
+# record of the person until they are merged: the child record carrying the number, and
+# any record an EHM or IES record carrying it is linked to (a child first met without
+# one). CP-IS exists to give this answer; the first record alone may not hold the plan.
+# The NHS number is indexed on Person (every child is one) and on SourceRecord.
 CPIS_BY_NHS_NUMBER = f"""
-MATCH (c:Person {{nhsNumber: $identifiedBy}})
-WHERE c:Child
+OPTIONAL MATCH (direct:Person {{nhsNumber: $identifiedBy}})
+WHERE direct:Child
+WITH collect(direct) AS numbered
+OPTIONAL MATCH (held:SourceRecord {{nhsNumber: $identifiedBy}})-[:LINKED_TO]->(linked:Child)
+// FalkorDB loses `numbered` if it is only used beside the aggregate: group by it.
+WITH numbered, collect(linked) AS linkedRecords
+UNWIND numbered + linkedRecords AS c
+WITH DISTINCT c
 {only_visible("c")}
 OPTIONAL MATCH (c)<-[:ABOUT]-(plan:ChildProtectionPlan)
 WITH c, collect({{kind: 'CP', start: plan.startDate, end: plan.endDate}}) AS plans
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
 WHERE p.startDate IS NOT NULL
 WITH c, plans, collect({{kind: 'LAC', start: p.startDate, end: p.endDate}}) AS care
-RETURN c.id AS childId, c.unborn AS unborn, [plan IN plans + care WHERE plan.start IS NOT NULL
-       AND (plan.end IS NULL OR plan.end >= date($since))] AS plans
+UNWIND [plan IN plans + care WHERE plan.start IS NOT NULL
+        AND (plan.end IS NULL OR plan.end >= date($since))] AS plan
+RETURN collect({{kind: plan.kind, start: plan.start, end: plan.end, childId: c.id,
+                unborn: c.unborn}}) AS plans
 """
 
 RESPONSIBLE_AUTHORITY = """

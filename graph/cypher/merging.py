@@ -1,0 +1,226 @@
+"""Merging two records of one child, and undoing it.
+
+A merge moves every relationship of the merged record onto the record kept, tagging each
+moved relationship with the merge's id (`mergedOut` if it left the merged record,
+`mergedIn` if it pointed at it), so undoing the merge moves exactly those back. The
+merged record itself stays as a node: it loses its `Person` and `Child` labels (no
+statement that reads people or children can reach it, and its identifiers leave the
+children's unique constraints) and becomes a `MergedChild` pointing `MERGED_INTO` the kept
+record, its own properties untouched. A `MergeEvent` says who merged, when, why and what
+the kept record held before, so the kept record can be put back as it was.
+
+Cypher names relationship types statically, so the types a child has are listed here;
+a type added to the graph must be added to `CHILD_RELATIONSHIPS` (tests/e2e/test_merge
+checks that a merge leaves nothing behind on a record with every kind of history).
+"""
+
+from __future__ import annotations
+
+from graph.cypher.access import child_visible, only_visible
+
+# (type, direction seen from the child): OUT is (child)-[:T]->(x), IN is (x)-[:T]->(child).
+CHILD_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
+    ("ATTENDS", "OUT"),
+    ("RESPONSIBLE_TEAM", "OUT"),
+    ("ALLOCATED_TO", "OUT"),
+    ("MEMBER_OF", "OUT"),
+    ("LIVES_AT", "OUT"),
+    ("RELATED_TO", "OUT"),
+    ("RELATED_TO", "IN"),
+    ("HAS_FILE", "OUT"),
+    ("HAS_INVOLVEMENT", "OUT"),
+    # Contacts, referrals, every process of the journey, case notes, allocations, facts,
+    # journey events, notices: the record's whole history hangs on ABOUT.
+    ("ABOUT", "IN"),
+    ("CONCERNS", "IN"),
+    ("LINKED_TO", "IN"),
+    ("GRANTS_ACCESS_TO", "IN"),
+    ("ACCESSED", "IN"),
+    # The DfE checks at the point of entry still open on the record (returns/entry_checks.py).
+    ("WARNS_ABOUT", "IN"),
+)
+
+
+def _move(kind: str, direction: str, source: str, target: str, tag: str) -> str:
+    """A subquery moving `source`'s `kind` relationships onto `target`, tagged `tag`.
+
+    A relationship the target already has to the same node (both records in one family,
+    at one address) stays where it is: a parallel copy would list the child twice. One
+    between the two records themselves stays too (a child is not their own relative).
+    """
+    if direction == "OUT":
+        found = f"({source})-[r:{kind}]->(x)"
+        twin = f"({target})-[:{kind}]->(x)"
+        made = f"({target})-[n:{kind}]->(x)"
+    else:
+        found = f"(x)-[r:{kind}]->({source})"
+        twin = f"(x)-[:{kind}]->({target})"
+        made = f"(x)-[n:{kind}]->({target})"
+    return f"""CALL {{
+    WITH {source}, {target}
+    MATCH {found}
+    WHERE x <> {target}
+    WITH {source}, {target}, r, x, size([{twin} | 1]) AS twins
+    WHERE twins = 0
+    CREATE {made}
+    SET n = properties(r), n.{tag} = $eventId
+    DELETE r
+    RETURN count(n) AS moved{kind}{direction}
+}}"""
+
+
+def _move_back(kind: str, direction: str, kept: str, merged: str) -> str:
+    """A subquery moving back what a merge moved: the relationships tagged with its id."""
+    if direction == "OUT":
+        found = f"({kept})-[r:{kind}]->(x)"
+        made = f"({merged})-[n:{kind}]->(x)"
+        tag = "mergedOut"
+    else:
+        found = f"(x)-[r:{kind}]->({kept})"
+        made = f"(x)-[n:{kind}]->({merged})"
+        tag = "mergedIn"
+    return f"""CALL {{
+    WITH {kept}, {merged}, e
+    MATCH {found}
+    WHERE r.{tag} = e.id
+    CREATE {made}
+    SET n = properties(r)
+    REMOVE n.{tag}
+    DELETE r
+    RETURN count(n) AS restored{kind}{direction}
+}}"""
+
+
+def _moves(source: str, target: str) -> str:
+    return "\n".join(
+        _move(kind, direction, source, target, "mergedOut" if direction == "OUT" else "mergedIn")
+        for kind, direction in CHILD_RELATIONSHIPS
+    )
+
+
+def _moves_back(kept: str, merged: str) -> str:
+    return "\n".join(
+        _move_back(kind, direction, kept, merged) for kind, direction in CHILD_RELATIONSHIPS
+    )
+
+
+_MOVED = " + ".join(f"moved{kind}{direction}" for kind, direction in CHILD_RELATIONSHIPS)
+_RESTORED = " + ".join(f"restored{kind}{direction}" for kind, direction in CHILD_RELATIONSHIPS)
+
+MERGE_FIELDS = (
+    "e {.id, .keptId, .mergedId, .reason, .mergedOn, .recordedBy, .recordedAt, .moved,"
+    " .undoneBy, .undoneAt, .undoReason, .restored}"
+)
+
+# One statement: both records visible to the caller, two records and not one, no two
+# different NHS numbers (two verified numbers are two people). The labels change first, so
+# the kept record may take the merged record's NHS number under the unique constraint.
+# The strictest restriction carries over: a restricted record merged into an open one
+# makes the kept record restricted, with the merged record's reason.
+MERGE_CHILDREN = f"""
+MATCH (k:Child {{id: $keepId}})
+{only_visible("k")}
+MATCH (m:Child {{id: $mergeId}})
+// Neo4j: writing both records takes their locks before the guard reads them again, so of
+// two racing merges of one record one wins (FalkorDB serialises writes).
+REMOVE k.mergeLock, m.mergeLock
+WITH k, m, {child_visible("m")} AS mergedVisible
+WHERE mergedVisible AND k.id <> m.id AND k:Child AND m:Child
+  AND (k.nhsNumber IS NULL OR m.nhsNumber IS NULL OR k.nhsNumber = m.nhsNumber)
+MATCH (w:Worker {{id: $viewer}})
+CREATE (e:MergeEvent {{id: $eventId, keptId: k.id, mergedId: m.id, reason: $reason,
+        mergedOn: date($on), recordedBy: $viewer, recordedAt: $now,
+        keptNhsNumber: k.nhsNumber, keptUpn: k.upn,
+        keptRestricted: coalesce(k.restricted, false), keptRestrictionReason: k.restrictionReason,
+        keptRestrictedBy: k.restrictedBy, keptRestrictedAt: k.restrictedAt}})
+CREATE (e)-[:KEPT]->(k)
+CREATE (e)-[:MERGED]->(m)
+CREATE (e)-[:RECORDED_BY]->(w)
+CREATE (m)-[:MERGED_INTO {{eventId: $eventId}}]->(k)
+REMOVE m:Child:Person
+SET m:MergedChild, m.mergedInto = k.id, m.mergeEventId = $eventId
+SET k.nhsNumber = coalesce(k.nhsNumber, m.nhsNumber), k.upn = coalesce(k.upn, m.upn)
+FOREACH (_ IN CASE WHEN coalesce(m.restricted, false) AND NOT coalesce(k.restricted, false)
+                   THEN [1] ELSE [] END |
+    SET k.restricted = true, k.restrictionReason = m.restrictionReason,
+        k.restrictedBy = m.restrictedBy, k.restrictedAt = m.restrictedAt)
+WITH k, m, e
+{_moves("m", "k")}
+WITH k, m, e, {_MOVED} AS moved
+SET e.moved = moved
+RETURN {MERGE_FIELDS} AS merge
+"""
+
+# Undoing: the kept record must be one the caller may see. The kept record's own
+# identifiers and restriction come back from the MergeEvent before the merged record is a
+# child again (its NHS number must leave the kept record first). A restriction put on
+# the kept record after the merge stays: undoing never opens a record.
+UNMERGE_CHILDREN = f"""
+MATCH (m:MergedChild {{id: $mergedId}})-[:MERGED_INTO]->(k:Child)
+{only_visible("k", "m")}
+MATCH (e:MergeEvent {{id: m.mergeEventId}})
+REMOVE e.undoLock
+WITH k, m, e
+WHERE e.undoneAt IS NULL AND m:MergedChild
+MATCH (w:Worker {{id: $viewer}})
+SET k.nhsNumber = e.keptNhsNumber, k.upn = e.keptUpn
+FOREACH (_ IN CASE WHEN coalesce(k.restrictedAt, 0) <= e.recordedAt THEN [1] ELSE [] END |
+    SET k.restricted = e.keptRestricted, k.restrictionReason = e.keptRestrictionReason,
+        k.restrictedBy = e.keptRestrictedBy, k.restrictedAt = e.keptRestrictedAt)
+REMOVE m:MergedChild, m.mergedInto, m.mergeEventId
+SET m:Person:Child
+WITH k, m, e, w
+OPTIONAL MATCH (m)-[into:MERGED_INTO]->(k)
+DELETE into
+CREATE (e)-[:UNDONE_BY]->(w)
+SET e.undoneBy = $viewer, e.undoneAt = $now, e.undoReason = $reason
+WITH k, m, e
+{_moves_back("k", "m")}
+WITH k, m, e, {_RESTORED} AS restored
+SET e.restored = restored
+RETURN {MERGE_FIELDS} AS merge
+"""
+
+# Why a merge wrote nothing: whether each record is a child the caller may see, or is
+# merged already (into a record the caller may see), and whether the two carry different
+# NHS numbers (never the numbers themselves).
+MERGE_STATE = f"""
+OPTIONAL MATCH (k:Child {{id: $keepId}})
+WITH k, CASE WHEN k IS NULL THEN false ELSE {child_visible("k")} END AS keptVisible
+OPTIONAL MATCH (m:Child {{id: $mergeId}})
+WITH k, keptVisible, m,
+     CASE WHEN m IS NULL THEN false ELSE {child_visible("m")} END AS mergedVisible
+OPTIONAL MATCH (:MergedChild {{id: $keepId}})-[:MERGED_INTO*1..8]->(keptInto:Child)
+WITH k, keptVisible, m, mergedVisible,
+     CASE WHEN keptInto IS NULL THEN false ELSE {child_visible("keptInto")} END AS keepMerged
+OPTIONAL MATCH (:MergedChild {{id: $mergeId}})-[:MERGED_INTO*1..8]->(into:Child)
+WITH k, keptVisible, m, mergedVisible, keepMerged,
+     CASE WHEN into IS NULL THEN false ELSE {child_visible("into")} END AS mergeMerged
+RETURN keptVisible, mergedVisible, keepMerged, mergeMerged,
+       keptVisible AND mergedVisible AND k.nhsNumber IS NOT NULL
+           AND m.nhsNumber IS NOT NULL AND k.nhsNumber <> m.nhsNumber AS conflictingNhsNumbers
+"""
+
+# Why an unmerge wrote nothing: the record is merged (into a record the caller may see or
+# not, which may itself have been merged since), or it is a child of its own (never
+# merged, or the merge was undone).
+UNMERGE_STATE = f"""
+MATCH (m:MergedChild {{id: $mergedId}})
+OPTIONAL MATCH (m)-[:MERGED_INTO*1..8]->(k:Child)
+WITH m, k, CASE WHEN k IS NULL THEN false ELSE {child_visible("k")} END AS keptVisible
+RETURN true AS merged, keptVisible,
+       size([(m)-[:MERGED_INTO]->(later:MergedChild) | 1]) > 0 AS keptMergedSince
+UNION
+MATCH (c:Child {{id: $mergedId}})
+WITH c, {child_visible("c")} AS keptVisible
+RETURN false AS merged, keptVisible, false AS keptMergedSince
+"""
+
+# A child's merges, both ways: what was merged into it, visible through it.
+MERGES_OF = f"""
+MATCH (k:Child {{id: $childId}})
+{only_visible("k")}
+MATCH (e:MergeEvent)-[:KEPT]->(k)
+RETURN {MERGE_FIELDS} AS merge
+ORDER BY e.recordedAt DESC
+"""

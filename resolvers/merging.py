@@ -1,0 +1,60 @@
+"""Merging two records of one child and undoing it (records officers: MERGE_RECORDS)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from auth.capabilities import Capability, can
+from workflow import merging
+from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.validation import validate
+
+if TYPE_CHECKING:
+    from graph import Row
+    from resolvers.context import HubContext
+
+
+def _refused(context: HubContext) -> NotAuthorised | None:
+    if can(context.principal, Capability.MERGE_RECORDS):
+        return None
+    return NotAuthorised(
+        reason=f"the {context.principal.role} role cannot merge records: a records officer does"
+    )
+
+
+async def merge_children(
+    context: HubContext, keep: str, merge: str, reason: str, on: date | None
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """Merge one record of a child into another."""
+    if refused := _refused(context):
+        return refused
+    raw: dict[str, Any] = {
+        "keep": keep,
+        "merge": merge,
+        "reason": reason,
+        "on": on or date.today(),
+    }
+    data = validate(merging.MergeChildren, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    return await merging.merge_children(context.store, context.scope, data)
+
+
+async def unmerge_children(
+    context: HubContext, merged: str, reason: str
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """Undo a merge."""
+    if refused := _refused(context):
+        return refused
+    data = validate(merging.UnmergeChildren, {"merged": merged, "reason": reason})
+    if isinstance(data, InvalidInput):
+        return data
+    return await merging.unmerge_children(context.store, context.scope, data)
+
+
+async def merges_of(context: HubContext, child_id: str) -> list[Row] | NotAuthorised:
+    """The merges into a child (records officers)."""
+    if refused := _refused(context):
+        return refused
+    return await merging.merges_of(context.store, context.scope, child_id)

@@ -1,0 +1,418 @@
+"""A records officer merges two records of one child: one record with both histories,
+audited, reversible exactly, the strictest restriction carried over; the merged record
+comes out of no read."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from demo import county
+from graph import FalkorDBStore
+from graph.cypher import partners
+from graph.cypher.merging import CHILD_RELATIONSHIPS
+from hub.settings import Settings
+from tests.connectors.intake.world import add_child, role_headers
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+MERGE = """mutation ($keep: ID!, $merge: ID!, $reason: String!, $on: Date) {
+  mergeChildren(keep: $keep, merge: $merge, reason: $reason, on: $on) {
+    __typename
+    ... on ChildMerge { id keptChildId mergedChildId reason mergedOn recordedBy recordedAt
+                        movedRelationships undoneBy undoReason restoredRelationships }
+    ... on TransitionRefused { currentState allowedNextSteps reason }
+    ... on NotFound { kind id }
+    ... on NotAuthorised { reason }
+    ... on InvalidInput { problems { field rule } }
+  } }"""
+UNMERGE = """mutation ($merged: ID!, $reason: String!) {
+  unmergeChildren(merged: $merged, reason: $reason) {
+    __typename
+    ... on ChildMerge { id undoneBy undoReason restoredRelationships }
+    ... on TransitionRefused { currentState reason }
+    ... on NotFound { kind id }
+    ... on NotAuthorised { reason }
+  } }"""
+RECORD_CONTACT = """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+  __typename ... on Contact { id childId } } }"""
+CHILD = """query ($id: ID!) { child(id: $id) { id givenName contacts { id } caseNotes { text }
+  cases { id } file { id } } }"""
+SUSPECTED = """{ suspectedDuplicateChildren { ... on SuspectedDuplicateList {
+  pairs { first { childId } second { childId } } } } }"""
+CPIS = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber } }"
+ALL_TYPES = {kind for kind, _ in CHILD_RELATIONSHIPS}
+# Reads during the test add audit events; the rest must come back exactly.
+MOVED_TYPES = ALL_TYPES - {"ACCESSED"}
+# What is around a record, in both directions: type, direction, the other end, properties.
+AROUND = """
+MATCH (c {id: $id})-[r]->(o) RETURN type(r) AS type, 'OUT' AS direction, o.id AS other,
+       properties(r) AS properties
+UNION ALL
+MATCH (c {id: $id})<-[r]-(o) RETURN type(r) AS type, 'IN' AS direction, o.id AS other,
+       properties(r) AS properties
+"""
+OFFICER = "worker-ro-demo"
+
+
+@pytest.fixture
+async def demo(store: FalkorDBStore) -> county.County:
+    world = county.generate("tiny", today=date(2026, 11, 2))
+    await county.load(store, world, show_progress=False)
+    return world
+
+
+async def _around(store: FalkorDBStore, child_id: str, types: set[str]) -> list[tuple[Any, ...]]:
+    rows = await store.read(AROUND, {"id": child_id})
+    return sorted(
+        (row["type"], row["direction"], row["other"], sorted(row["properties"].items()))
+        for row in rows
+        if row["type"] in types
+    )
+
+
+async def _new_record(
+    client: httpx.AsyncClient, worker: dict[str, str], child: dict[str, Any]
+) -> dict[str, Any]:
+    answer = await graphql(
+        client,
+        worker,
+        RECORD_CONTACT,
+        {
+            "input": {
+                "receivedDate": "2026-11-20",
+                "source": "SCHOOLS",
+                "summary": "Arrived hungry three days running",
+                "child": child,
+                "confirmNewChild": True,
+            }
+        },
+    )
+    contact: dict[str, Any] = answer["recordContact"]
+    assert contact["__typename"] == "Contact", contact
+    return contact
+
+
+async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back_exactly(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept_id = next(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")
+    kept = next(child for child in demo.children if child["id"] == kept_id)
+    # The same child recorded again at the front door, first name mistyped.
+    typo = {
+        "givenName": kept["givenName"] + "e",
+        "familyName": kept["familyName"],
+        "dateOfBirth": str(kept["dateOfBirth"]),
+        "sex": kept["sex"],
+    }
+    contact = await _new_record(client, worker, typo)
+    merged_id = contact["childId"]
+    note = await graphql(
+        client,
+        worker,
+        """mutation ($input: AddCaseNoteInput!) { addCaseNote(input: $input) { __typename } }""",
+        {
+            "input": {
+                "childId": merged_id,
+                "type": "PHONE_CALL",
+                "text": "School rang again",
+                "occurredAt": "2026-11-21T10:00:00Z",
+            }
+        },
+    )
+    assert note == {"addCaseNote": {"__typename": "CaseNote"}}
+    finalised = await graphql(
+        client,
+        worker,
+        """mutation ($id: ID!) { finaliseContact(contactId: $id, outcome: REFERRAL_TO_SOCIAL_CARE,
+             on: "2026-11-20") { __typename } }""",
+        {"id": contact["id"]},
+    )
+    assert finalised == {"finaliseContact": {"__typename": "FinalisedContact"}}
+    generated = await graphql(
+        client,
+        worker,
+        """mutation ($child: ID!, $source: ID) { generateForm(childId: $child,
+             templateKey: "contact_record", sourceId: $source) {
+             ... on GeneratedForm { version { id } } } }""",
+        {"child": merged_id, "source": contact["id"]},
+    )
+    version_id = generated["generateForm"]["version"]["id"]
+    before_kept = (await graphql(client, worker, CHILD, {"id": kept_id}))["child"]
+    suspected_before = await graphql(client, officer, SUSPECTED)
+    kept_around = await _around(store, kept_id, MOVED_TYPES)
+    merged_around = await _around(store, merged_id, MOVED_TYPES)
+    merged_everything = await _around(store, merged_id, ALL_TYPES)
+
+    done = (
+        await graphql(
+            client,
+            officer,
+            MERGE,
+            {"keep": kept_id, "merge": merged_id, "reason": "One child: GP confirms", "on": None},
+        )
+    )["mergeChildren"]
+
+    assert done["__typename"] == "ChildMerge"
+    assert (done["keptChildId"], done["mergedChildId"], done["recordedBy"]) == (
+        kept_id,
+        merged_id,
+        OFFICER,
+    )
+    assert (done["reason"], done["mergedOn"]) == (
+        "One child: GP confirms",
+        date.today().isoformat(),
+    )
+    # One record with both histories.
+    after_kept = (await graphql(client, worker, CHILD, {"id": kept_id}))["child"]
+    assert {c["id"] for c in after_kept["contacts"]} == {
+        c["id"] for c in before_kept["contacts"]
+    } | {contact["id"]}
+    assert {"text": "School rang again"} in after_kept["caseNotes"]
+    assert len(after_kept["cases"]) == len(before_kept["cases"]) + 1
+    # The merged record's documents are read through the record kept.
+    document = await graphql(
+        client,
+        worker,
+        """query ($id: ID!) { documentContent(versionId: $id, format: HTML) {
+             __typename } }""",
+        {"id": version_id},
+    )
+    assert document == {"documentContent": {"__typename": "DocumentContent"}}
+    # The merged record comes out of no read, for anyone.
+    for reader in (worker, officer):
+        assert (await graphql(client, reader, CHILD, {"id": merged_id})) == {"child": None}
+        found = await graphql(
+            client,
+            reader,
+            "query ($t: String!) { searchChildren(term: $t) { id } }",
+            {"t": kept["familyName"]},
+        )
+        assert merged_id not in {c["id"] for c in found["searchChildren"]}
+    # Nothing is left on it but the merge itself (and what the kept record already had).
+    left = await _around(store, merged_id, ALL_TYPES)
+    assert {(kind, direction) for kind, direction, _, _ in left} <= {
+        ("MEMBER_OF", "OUT"),
+        ("RESPONSIBLE_TEAM", "OUT"),
+    }
+    assert done["movedRelationships"] == len(merged_everything) - len(left)
+    # A relationship type the merge does not know would be left behind here.
+    kinds = {row["type"] for row in await store.read(AROUND, {"id": merged_id})}
+    assert kinds <= {"MERGED_INTO", "MERGED", "MEMBER_OF", "RESPONSIBLE_TEAM"}
+    pairs = lambda listed: [  # noqa: E731
+        {p["first"]["childId"], p["second"]["childId"]}
+        for p in listed["suspectedDuplicateChildren"]["pairs"]
+    ]
+    assert {kept_id, merged_id} in pairs(suspected_before)
+    assert {kept_id, merged_id} not in pairs(await graphql(client, officer, SUSPECTED))
+    merges = await graphql(
+        client,
+        officer,
+        """query ($id: ID!) { childMerges(childId: $id) {
+             ... on ChildMergeList { merges { id } } } }""",
+        {"id": kept_id},
+    )
+    assert merges == {"childMerges": {"merges": [{"id": done["id"]}]}}
+
+    undone = (
+        await graphql(client, officer, UNMERGE, {"merged": merged_id, "reason": "Twins after all"})
+    )["unmergeChildren"]
+
+    assert undone == {
+        "__typename": "ChildMerge",
+        "id": done["id"],
+        "undoneBy": OFFICER,
+        "undoReason": "Twins after all",
+        "restoredRelationships": done["movedRelationships"],
+    }
+    assert await _around(store, kept_id, MOVED_TYPES) == kept_around
+    assert await _around(store, merged_id, MOVED_TYPES) == merged_around
+    again = (await graphql(client, worker, CHILD, {"id": merged_id}))["child"]
+    assert [c["id"] for c in again["contacts"]] == [contact["id"]]
+    assert (await graphql(client, worker, CHILD, {"id": kept_id}))["child"] == before_kept
+
+
+async def test_a_restricted_record_merged_into_an_open_one_keeps_the_child_restricted(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    officer = bearer(settings, "records-officer")
+    nhs = (await store.read(partners.NHS_NUMBERS_ON_PLANS, {"limit": 1}))[0]["nhsNumber"]
+    open_id = (await store.read("MATCH (c:Child {nhsNumber: $n}) RETURN c.id AS id", {"n": nhs}))[
+        0
+    ]["id"]
+    allocated = (
+        await store.read(
+            "MATCH (:Child {id: $id})-[:ALLOCATED_TO]->(w:Worker) RETURN w.id AS id",
+            {"id": open_id},
+        )
+    )[0]["id"]
+    worker = await role_headers(store, settings, "social_worker", allocated)
+    police, health = bearer(settings, "police"), bearer(settings, "health")
+    opened = await graphql(
+        client,
+        worker,
+        """mutation ($c: ID!) { openMultiAgencyEnquiry(childIds: [$c], kind: MASH,
+             agencyIds: ["agency-police"], reason: "Domestic incident") { __typename } }""",
+        {"c": open_id},
+    )
+    assert opened == {"openMultiAgencyEnquiry": {"__typename": "MultiAgencyEnquiry"}}
+    # The same child's second record, sealed (an adoption): only a grant opens it.
+    await add_child(store, "C-SEALED", "Sealed", "Record", date(2015, 1, 1))
+    restricted = await graphql(
+        client,
+        officer,
+        """mutation { restrictRecord(childId: "C-SEALED", restricted: true,
+             reason: "Adoption order") { __typename } }""",
+    )
+    assert restricted == {"restrictRecord": {"__typename": "RecordRestriction"}}
+
+    async def views() -> tuple[bool, bool, bool]:
+        seen = await graphql(
+            client, worker, "query ($id: ID!) { child(id: $id) { id } }", {"id": open_id}
+        )
+        cpis = await graphql(client, health, CPIS, {"n": nhs})
+        enquiry = await graphql(client, police, "{ enquiryChildren { id } }")
+        return (
+            seen["child"] is not None,
+            cpis["cpisRecord"] is not None,
+            open_id in {c["id"] for c in enquiry["enquiryChildren"]},
+        )
+
+    assert await views() == (True, True, True)
+    # Without a grant the officer cannot see the sealed record, so cannot merge it.
+    refused = (
+        await graphql(
+            client, officer, MERGE, {"keep": open_id, "merge": "C-SEALED", "reason": "same"}
+        )
+    )["mergeChildren"]
+    assert refused == {"__typename": "NotFound", "kind": "Child", "id": "C-SEALED"}
+    granted = await graphql(
+        client,
+        officer,
+        """mutation ($on: Date!) { grantRecordAccess(childId: "C-SEALED",
+             workerId: "worker-ro-demo", expiresOn: $on,
+             reason: "To merge two records of one child") { __typename } }""",
+        {"on": date.today().isoformat()},
+    )
+    assert granted == {"grantRecordAccess": {"__typename": "AccessGrant"}}
+
+    merged = (
+        await graphql(
+            client, officer, MERGE, {"keep": open_id, "merge": "C-SEALED", "reason": "same"}
+        )
+    )["mergeChildren"]
+
+    assert merged["__typename"] == "ChildMerge"
+    # Nobody without a grant sees the child now: not the allocated worker, not health,
+    # not the police in the open enquiry.
+    assert await views() == (False, False, False)
+    assert (await graphql(client, officer, CHILD, {"id": open_id}))["child"]["id"] == open_id
+    kept = await store.read(
+        "MATCH (c:Child {id: $id}) RETURN c.restricted AS restricted,"
+        " c.restrictionReason AS reason",
+        {"id": open_id},
+    )
+    assert kept == [{"restricted": True, "reason": "Adoption order"}]
+
+    undone = (
+        await graphql(client, officer, UNMERGE, {"merged": "C-SEALED", "reason": "Not one child"})
+    )["unmergeChildren"]
+
+    assert undone["__typename"] == "ChildMerge"
+    assert await views() == (True, True, True)
+    sealed = await store.read("MATCH (c:Child {id: 'C-SEALED'}) RETURN c.restricted AS restricted")
+    assert sealed == [{"restricted": True}]
+    assert (await graphql(client, worker, CHILD, {"id": "C-SEALED"})) == {"child": None}
+
+
+async def test_merges_that_break_a_rule_are_refused_naming_it_and_change_nothing(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    officer = await role_headers(store, settings, "records_officer", OFFICER)
+    await add_child(store, "C-A", "Ruby", "Newman", date(2019, 5, 4), nhs="9434765919")
+    await add_child(store, "C-B", "Rubie", "Newman", date(2019, 5, 4), nhs="9434765870")
+    await add_child(store, "C-C", "Ruby", "Newman", date(2019, 4, 5))
+    await add_child(store, "C-D", "Ruby", "Newmann", date(2019, 5, 4))
+
+    async def merge(headers: dict[str, str], keep: str, into: str) -> dict[str, Any]:
+        answer = await graphql(client, headers, MERGE, {"keep": keep, "merge": into, "reason": "x"})
+        return answer["mergeChildren"]  # type: ignore[no-any-return]
+
+    same = await merge(officer, "C-A", "C-A")
+    conflicting = await merge(officer, "C-A", "C-B")
+    social_worker = await role_headers(store, settings, "social_worker", "sw-1")
+    not_allowed = await merge(social_worker, "C-A", "C-C")
+    first = await merge(officer, "C-A", "C-C")
+    again = await merge(officer, "C-D", "C-C")
+    unknown = await merge(officer, "C-A", "C-NONE")
+    not_merged = (await graphql(client, officer, UNMERGE, {"merged": "C-D", "reason": "x"}))[
+        "unmergeChildren"
+    ]
+    later = await merge(officer, "C-D", "C-A")
+    out_of_order = (await graphql(client, officer, UNMERGE, {"merged": "C-C", "reason": "x"}))[
+        "unmergeChildren"
+    ]
+    future = await graphql(
+        client, officer, MERGE, {"keep": "C-A", "merge": "C-D", "reason": "x", "on": "2099-01-01"}
+    )
+
+    assert same == {
+        "__typename": "InvalidInput",
+        "problems": [{"field": "input", "rule": "merge must be another record than keep"}],
+    }
+    assert conflicting["__typename"] == "TransitionRefused"
+    assert conflicting["currentState"] == "CONFLICTING_NHS_NUMBERS"
+    assert not_allowed == {
+        "__typename": "NotAuthorised",
+        "reason": "the social_worker role cannot merge records: a records officer does",
+    }
+    assert first["__typename"] == "ChildMerge"
+    assert again["__typename"] == "TransitionRefused"
+    assert (again["currentState"], again["allowedNextSteps"]) == ("MERGED", ["unmergeChildren"])
+    assert unknown == {"__typename": "NotFound", "kind": "Child", "id": "C-NONE"}
+    assert not_merged["__typename"] == "TransitionRefused"
+    assert not_merged["currentState"] == "NOT_MERGED"
+    assert later["__typename"] == "ChildMerge"
+    assert out_of_order["__typename"] == "TransitionRefused"
+    assert out_of_order["reason"].endswith("undo that later merge first")
+    assert future["mergeChildren"] == {
+        "__typename": "InvalidInput",
+        "problems": [{"field": "on", "rule": "must not be in the future"}],
+    }
+    # The refused merges wrote nothing: one merge event, the two NHS numbers where they were.
+    events = await store.read(
+        "MATCH (e:MergeEvent) RETURN e.mergedId AS merged, e.undoneAt AS undone ORDER BY merged"
+    )
+    assert events == [{"merged": "C-A", "undone": None}, {"merged": "C-C", "undone": None}]
+    numbers = await store.read(
+        "MATCH (c:Child) WHERE c.id IN ['C-B', 'C-D'] RETURN c.id AS id, c.nhsNumber AS nhs"
+        " ORDER BY id"
+    )
+    # C-D took C-A's number when C-A was merged into it; C-B kept its own.
+    assert numbers == [{"id": "C-B", "nhs": "9434765870"}, {"id": "C-D", "nhs": "9434765919"}]
+
+
+async def test_racing_merges_of_two_records_into_each_other_leave_one_child(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    officer = await role_headers(store, settings, "records_officer", OFFICER)
+    await add_child(store, "C-X", "Ruby", "Newman", date(2019, 5, 4))
+    await add_child(store, "C-Y", "Rubie", "Newman", date(2019, 5, 4))
+
+    answers = await asyncio.gather(
+        *(
+            graphql(client, officer, MERGE, {"keep": keep, "merge": gone, "reason": "same"})
+            for keep, gone in [("C-X", "C-Y"), ("C-Y", "C-X")] * 5
+        )
+    )
+
+    kinds = sorted(answer["mergeChildren"]["__typename"] for answer in answers)
+    assert kinds == ["ChildMerge"] + ["TransitionRefused"] * 9
+    children = await store.read("MATCH (c:Child) WHERE c.id IN ['C-X', 'C-Y'] RETURN count(c) AS n")
+    assert children == [{"n": 1}]
