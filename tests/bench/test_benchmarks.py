@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench import case_view, county_load, naive, policy_overhead
+from bench import returns as returns_bench
+from bench.recording import RecordingStore
 from demo import county
 from graph import FalkorDBStore
 from tests.graph import test_plans
@@ -69,3 +71,30 @@ async def test_the_naive_statements_seek_indexes_as_the_hubs_do(store: FalkorDBS
     # A naive server that scanned where the hub seeks would flatter the hub's ratio.
     for statement in naive.STATEMENTS:
         assert test_plans.large_scans(await test_plans.plan(store, statement)) == [], statement
+
+
+async def test_the_returns_benchmark_checks_its_floor_read_the_same_rows() -> None:
+    # `run` stops with SystemExit unless each floor ran the same statements with the
+    # same ids and got the same number of rows as its return.
+    report = await returns_bench.run("tiny", 30, None)
+    assert re.search(r"SSDA903 holds \d+ children \(of \d+ ever looked after\)", report)
+    for name in ("SSDA903", "CIN census"):
+        assert re.search(
+            rf"{name}: [\d.]+ s; floor \(a plain read of the same \d+ statements' rows, "
+            rf"checked\) [\d.]+ s; ratio [\d.]+; peak RSS: this process \d+ MiB",
+            report,
+        ), report
+
+
+async def test_the_returns_floor_check_sees_a_missing_page(store: FalkorDBStore) -> None:
+    await returns_bench.load_cohort(store, 3)
+    # A reused county keeps its cohort: a second load adds nothing.
+    assert await returns_bench.load_cohort(store, 3) == 0
+    whole, short = RecordingStore(store), RecordingStore(store)
+    ids, page = (
+        returns_bench.ssda903_statements.LOOKED_AFTER_IDS,
+        returns_bench.ssda903_statements.LOOKED_AFTER_PAGE,
+    )
+    assert await returns_bench.plain_read(whole, ids, page) == 3
+    await short.read(ids, {})
+    assert returns_bench.reads(whole.calls) != returns_bench.reads(short.calls)
