@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import case_view, county_load, naive, policy_overhead
+from bench import case_view, concurrency, county_load, naive, policy_overhead
 from bench import returns as returns_bench
+from bench import search as search_bench
 from bench.recording import RecordingStore
 from demo import county
 from graph import FalkorDBStore
@@ -98,3 +99,21 @@ async def test_the_returns_floor_check_sees_a_missing_page(store: FalkorDBStore)
     assert await returns_bench.plain_read(whole, ids, page) == 3
     await short.read(ids, {})
     assert returns_bench.reads(whole.calls) != returns_bench.reads(short.calls)
+
+
+async def test_the_search_benchmark_compares_answers_before_timing() -> None:
+    # `run` stops with SystemExit if the indexed search answers a term differently.
+    report = await search_bench.run("tiny", 2, None)
+    assert re.search(r"name keys written now: \d+ in [\d.]+ s", report), report
+    assert len(re.findall(r"before [\d.]+ ms, after [\d.]+ ms", report)) == 10, report
+
+
+@pytest.mark.parametrize("standalone", [False, True], ids=["embedded", "standalone"])
+async def test_the_concurrency_benchmark_runs_several_hubs_without_errors(
+    standalone: bool,
+) -> None:
+    report, errors = await concurrency.run(None, standalone, "tiny", [1, 2], [1, 3], 1.0)
+    assert errors == 0, report
+    rows = [line.split() for line in report.splitlines()[2:]]
+    assert [(row[0], row[1]) for row in rows] == [("1", "1"), ("1", "3"), ("2", "1"), ("2", "3")]
+    assert all(int(row[2]) > 0 for row in rows), report
