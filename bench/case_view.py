@@ -100,7 +100,7 @@ async def case_view(store: Any, principal: Principal, child_id: str) -> dict[str
     return result.data
 
 
-async def _replay(store: FalkorDBStore, calls: list[Call]) -> None:
+async def replay(store: FalkorDBStore, calls: list[Call]) -> None:
     # The floor: the same statements with the same parameters, wave by wave.
     for wave in sorted({call.wave for call in calls}):
         await asyncio.gather(
@@ -112,7 +112,7 @@ async def _replay(store: FalkorDBStore, calls: list[Call]) -> None:
         )
 
 
-def _percentile(timings: list[float], fraction: float) -> float:
+def percentile(timings: list[float], fraction: float) -> float:
     ordered = sorted(timings)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
@@ -129,13 +129,13 @@ async def measure_case_view(
         await case_view(recording, SOCIAL_WORKER, child_ids[number % len(child_ids)])
         hub.append(time.perf_counter() - started)
         started = time.perf_counter()
-        await _replay(store, recording.calls)
+        await replay(store, recording.calls)
         floor.append(time.perf_counter() - started)
     figures = {
-        "hub_p50": _percentile(hub, 0.5),
-        "hub_p95": _percentile(hub, 0.95),
-        "floor_p50": _percentile(floor, 0.5),
-        "floor_p95": _percentile(floor, 0.95),
+        "hub_p50": percentile(hub, 0.5),
+        "hub_p95": percentile(hub, 0.95),
+        "floor_p50": percentile(floor, 0.5),
+        "floor_p95": percentile(floor, 0.95),
     }
     figures["p50_ratio"] = figures["hub_p50"] / figures["floor_p50"]
     figures["p95_ratio"] = figures["hub_p95"] / figures["floor_p95"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import case_view, concurrency, county_load, naive, policy_overhead
+from bench import case_view, concurrency, county_load, naive, policy_overhead, work_lists
 from bench import returns as returns_bench
 from bench import search as search_bench
 from bench.recording import RecordingStore
@@ -117,3 +117,10 @@ async def test_the_concurrency_benchmark_runs_several_hubs_without_errors(
     rows = [line.split() for line in report.splitlines()[2:]]
     assert [(row[0], row[1]) for row in rows] == [("1", "1"), ("1", "3"), ("2", "1"), ("2", "3")]
     assert all(int(row[2]) > 0 for row in rows), report
+
+
+async def test_the_work_lists_benchmark_measures_each_list_against_its_floor() -> None:
+    report = await work_lists.run("tiny", 3, 3, None)
+    assert re.search(r"enquiries opened now: 2; \d+ team work items, [1-9]\d* children", report)
+    for name in ("teamWork", "cpisRecord", "enquiryChildren"):
+        assert re.search(rf"\({name}\): p50 [\d.]+ ms, p95 [\d.]+ ms; floor", report), report
