@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import case_view, concurrency, county_load, naive, policy_overhead, work_lists
+from bench import case_view, concurrency, county_load, naive, policy_overhead, startup, work_lists
 from bench import returns as returns_bench
 from bench import search as search_bench
 from bench.recording import RecordingStore
@@ -124,3 +124,10 @@ async def test_the_work_lists_benchmark_measures_each_list_against_its_floor() -
     assert re.search(r"enquiries opened now: 2; \d+ team work items, [1-9]\d* children", report)
     for name in ("teamWork", "cpisRecord", "enquiryChildren"):
         assert re.search(rf"\({name}\): p50 [\d.]+ ms, p95 [\d.]+ ms; floor", report), report
+
+
+async def test_the_startup_benchmark_starts_the_hub_twice_around_a_day_of_use() -> None:
+    report = await startup.run("tiny", 30, None)
+    assert "FAILED" not in report, report
+    assert re.search(r"a day of use: 30 audited case views and 3 case notes", report), report
+    assert re.search(r"start after the day: [\d.]+ s .*; ratio [\d.]+", report), report
