@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from bench.recording import Call
     from graph import GraphStore
 
+# A generated county's today is this year's 31 March, so its journeys fall in the year; a
+# reused county was generated on the day it was loaded, and is measured by default in the
+# collection year that holds that day (`--year`).
 YEAR = CollectionYear(2026)
 # The CIN census names its LA by DfE number: Hertfordshire's, where the demo county's
 # postcodes are (the county's UPNs use an LA number never allocated, bench/county.py).
@@ -210,17 +213,24 @@ async def load_cohort(store: GraphStore, count: int) -> int:
     return count
 
 
-async def measure(store: GraphStore, engine_pid: int, out: Path) -> dict[str, Any]:
+def current_year(today: date) -> CollectionYear:
+    """The collection year (1 April to 31 March) that holds `today`."""
+    return CollectionYear(today.year + 1 if today.month > 3 else today.year)
+
+
+async def measure(
+    store: GraphStore, engine_pid: int, out: Path, year: CollectionYear = YEAR
+) -> dict[str, Any]:
     """Each return, then its floor, on the loaded county."""
     figures: dict[str, Any] = {}
 
     async def ssda903(recording: GraphStore) -> None:
-        current, _ = await write_ssda903(recording, YEAR, out / "903")
+        current, _ = await write_ssda903(recording, year, out / "903")
         figures["ssda903_children"] = current.rows["header"]
 
     async def census(recording: GraphStore) -> None:
         figures["census_children"] = await write_cin_census(
-            recording, YEAR, out / "cin.xml", LA_NUMBER
+            recording, year, out / "cin.xml", LA_NUMBER
         )
 
     async def floor(recording: GraphStore, ids: str, page: str, read: str) -> None:
@@ -252,7 +262,7 @@ async def measure(store: GraphStore, engine_pid: int, out: Path) -> dict[str, An
     return figures
 
 
-async def run(size: str, cohort: int, reuse: Path | None) -> str:
+async def run(size: str, cohort: int, reuse: Path | None, year: CollectionYear = YEAR) -> str:
     """Load (or reuse) a county, then time both returns against their floors."""
     with tempfile.TemporaryDirectory() as directory:
         data_dir = reuse or Path(directory) / "graph"
@@ -265,12 +275,12 @@ async def run(size: str, cohort: int, reuse: Path | None) -> str:
             loaded = await load_cohort(store, cohort)
             counted = await store.read("MATCH (c:Child) RETURN count(c) AS n")
             assert engine.server_pid is not None
-            figures = await measure(store, engine.server_pid, Path(directory) / "returns")
+            figures = await measure(store, engine.server_pid, Path(directory) / "returns", year)
         finally:
             await store.close()
             engine.stop()
     lines = [
-        f"returns {YEAR.label} on a county of {counted[0]['n']:,} children"
+        f"returns {year.label} on a county of {counted[0]['n']:,} children"
         f" ({f'a looked-after cohort of {loaded:,} loaded now' if loaded else 'cohort kept'});"
         f" SSDA903 holds {figures['ssda903_children']:,} children"
         f" (of {figures['SSDA903 read']:,} ever looked after), the CIN census"
@@ -294,8 +304,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", default="medium", choices=sorted(county.SIZES))
     parser.add_argument("--looked-after", type=int, default=20_000, help="synthetic cohort size")
     parser.add_argument("--reuse", type=Path, help="a data directory from bench.county_load")
+    parser.add_argument(
+        "--year",
+        type=int,
+        help="the collection's end year (default: 2026 for a generated county, the current"
+        " year for a reused one)",
+    )
     args = parser.parse_args(argv)
-    print(asyncio.run(run(args.size, args.looked_after, args.reuse)))
+    if args.year:
+        year = CollectionYear(args.year)
+    else:
+        year = current_year(date.today()) if args.reuse else YEAR
+    print(asyncio.run(run(args.size, args.looked_after, args.reuse, year)))
 
 
 if __name__ == "__main__":

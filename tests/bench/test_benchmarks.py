@@ -9,6 +9,7 @@ as the old ones did.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,12 @@ async def test_the_returns_benchmark_checks_its_floor_read_the_same_rows() -> No
             rf"checked\) [\d.]+ s; ratio [\d.]+; peak RSS: this process \d+ MiB",
             report,
         ), report
+
+
+def test_a_reused_county_is_measured_in_the_collection_year_of_its_day() -> None:
+    assert returns_bench.current_year(date(2026, 12, 5)).end_year == 2027
+    assert returns_bench.current_year(date(2026, 3, 31)).end_year == 2026
+    assert returns_bench.current_year(date(2026, 4, 1)).end_year == 2027
 
 
 async def test_the_returns_floor_check_sees_a_missing_page(store: FalkorDBStore) -> None:
