@@ -155,7 +155,13 @@ async def open_enquiries(store: GraphStore, wanted: int) -> int:
     return made
 
 
-async def run(size: str, iterations: int, enquiries: int, reuse: Path | None) -> str:
+async def run(
+    size: str,
+    iterations: int,
+    enquiries: int,
+    reuse: Path | None,
+    team_iterations: int | None = None,
+) -> str:
     """Load (or reuse) a county and measure the three lists."""
     with tempfile.TemporaryDirectory() as directory:
         data_dir = reuse or Path(directory)
@@ -196,7 +202,9 @@ async def run(size: str, iterations: int, enquiries: int, reuse: Path | None) ->
                 return data
 
             figures = {
-                "team manager's work list (teamWork)": await measure(store, team_work, iterations),
+                "team manager's work list (teamWork)": await measure(
+                    store, team_work, team_iterations or iterations
+                ),
                 "health look-up by NHS number (cpisRecord)": await measure(store, cpis, iterations),
                 "police enquiry list (enquiryChildren)": await measure(
                     store, enquiry_list, iterations
@@ -207,7 +215,8 @@ async def run(size: str, iterations: int, enquiries: int, reuse: Path | None) ->
             await store.close()
             engine.stop()
     lines = [
-        f"county of {counted[0]['n']:,} children; {iterations} requests each;"
+        f"county of {counted[0]['n']:,} children; {iterations} requests each"
+        f" ({team_iterations or iterations} of the team's work list);"
         f" {len(on_plans)} of {len(numbers)} NHS numbers on a plan; enquiries opened now:"
         f" {opened}; " + ", ".join(f"{count:,} {name}" for name, count in sizes.items())
     ]
@@ -227,8 +236,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--enquiries", type=int, default=200, help="open police enquiries")
     parser.add_argument("--reuse", type=Path, help="a data directory from bench.county_load")
+    parser.add_argument(
+        "--team-iterations", type=int, help="requests of the team's work list (default: same)"
+    )
     args = parser.parse_args(argv)
-    print(asyncio.run(run(args.size, args.iterations, args.enquiries, args.reuse)))
+    print(
+        asyncio.run(
+            run(args.size, args.iterations, args.enquiries, args.reuse, args.team_iterations)
+        )
+    )
 
 
 if __name__ == "__main__":
