@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from graph.cypher.access import only_visible
 
-# Append-only: an AuditEvent per child that left the hub in a response. Each row carries
-# its request's caller and operation, so the rows of requests that finish together are
-# written in one statement (auth/audit.py) and each request learns its own count.
+# One statement per request, append-only: an AuditEvent per child that left the hub in
+# the response.
 _AUDIT = """
 UNWIND $rows AS r
 MATCH (c:Child {id: r.childId})
-CREATE (e:AuditEvent {id: r.id, at: r.at, subject: r.subject, subjectName: r.subjectName,
-        agency: r.agency, audience: r.audience, role: r.role, purpose: r.purpose,
-        operation: r.operation, fields: r.fields})
+CREATE (e:AuditEvent {id: r.id, at: $at, subject: $subject, subjectName: $subjectName,
+        agency: $agency, audience: $audience, role: $role, purpose: $purpose,
+        operation: $operation, fields: r.fields})
 CREATE (e)-[:ACCESSED]->(c)
 """
 
-RECORD_ACCESS = _AUDIT + "RETURN r.request AS request, count(r) AS audited\n"
+RECORD_ACCESS = _AUDIT + "RETURN count(r) AS audited\n"
 
 # A partner read also raises a notice to each allocated worker (the CP-IS model: the
 # local authority is told every time health looks a child up).
@@ -26,12 +25,12 @@ RECORD_PARTNER_ACCESS = (
 OPTIONAL MATCH (c)-[:ALLOCATED_TO]->(w:Worker)
 WITH c, r, collect(w) AS workers
 FOREACH (worker IN workers |
-    CREATE (n:Notice {id: r.id + ':' + worker.id, kind: 'PARTNER_ACCESS', at: r.at,
-            audience: r.audience, agency: r.agency, subjectName: r.subjectName,
-            purpose: r.purpose, acknowledged: false})
+    CREATE (n:Notice {id: r.id + ':' + worker.id, kind: 'PARTNER_ACCESS', at: $at,
+            audience: $audience, agency: $agency, subjectName: $subjectName,
+            purpose: $purpose, acknowledged: false})
     CREATE (n)-[:FOR_WORKER]->(worker)
     CREATE (n)-[:ABOUT]->(c))
-RETURN r.request AS request, count(r) AS audited
+RETURN count(r) AS audited
 """
 )
 
