@@ -25,7 +25,6 @@ import functools
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,11 +33,11 @@ from auth.authority import principal_on_record
 from auth.principal import Audience, Principal
 from bench.county_load import GRAPH
 from bench.policy_overhead import CASE_VIEW
+from bench.recording import Call, RecordingStore
 from demo import county, personas
 from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher import notes, partners
 from graph.cypher.access import AccessScope
-from graph.store import Params, Row
 from resolvers.context import HubContext
 from schema.build import build_schema
 
@@ -61,53 +60,6 @@ CPIS_BEFORE = partners.CPIS_BY_NHS_NUMBER.replace(
 )
 
 NOTE_COUNTS = (1, 10, 100, 1000)
-
-
-@dataclass
-class Call:
-    statement: str
-    params: dict[str, Any]
-    write: bool
-    wave: int
-
-
-@dataclass
-class RecordingStore:
-    """A store that passes every statement on and remembers it, in concurrent waves.
-
-    A wave is the statements in flight together (one level of DataLoader batches); a new
-    wave begins when a statement starts while none is running.
-    """
-
-    inner: FalkorDBStore
-    calls: list[Call] = field(default_factory=list)
-    engine: str = "falkordb"
-    _running: int = 0
-    _wave: int = -1
-
-    async def read(self, statement: str, params: Params | None = None) -> list[Row]:
-        return await self._run(statement, params, write=False)
-
-    async def write(self, statement: str, params: Params | None = None) -> list[Row]:
-        return await self._run(statement, params, write=True)
-
-    async def _run(self, statement: str, params: Params | None, *, write: bool) -> list[Row]:
-        if self._running == 0:
-            self._wave += 1
-        self.calls.append(Call(statement, dict(params or {}), write, self._wave))
-        self._running += 1
-        try:
-            if write:
-                return await self.inner.write(statement, params)
-            return await self.inner.read(statement, params)
-        finally:
-            self._running -= 1
-
-    async def apply_schema(self) -> None:
-        await self.inner.apply_schema()
-
-    async def close(self) -> None:
-        """The inner store is closed by its owner."""
 
 
 def _principal(subject: str, role: str, team: str | None) -> Principal:
@@ -148,7 +100,7 @@ async def case_view(store: Any, principal: Principal, child_id: str) -> dict[str
     return result.data
 
 
-async def _replay(store: FalkorDBStore, calls: list[Call]) -> None:
+async def replay(store: FalkorDBStore, calls: list[Call]) -> None:
     # The floor: the same statements with the same parameters, wave by wave.
     for wave in sorted({call.wave for call in calls}):
         await asyncio.gather(
@@ -160,7 +112,7 @@ async def _replay(store: FalkorDBStore, calls: list[Call]) -> None:
         )
 
 
-def _percentile(timings: list[float], fraction: float) -> float:
+def percentile(timings: list[float], fraction: float) -> float:
     ordered = sorted(timings)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
@@ -177,13 +129,13 @@ async def measure_case_view(
         await case_view(recording, SOCIAL_WORKER, child_ids[number % len(child_ids)])
         hub.append(time.perf_counter() - started)
         started = time.perf_counter()
-        await _replay(store, recording.calls)
+        await replay(store, recording.calls)
         floor.append(time.perf_counter() - started)
     figures = {
-        "hub_p50": _percentile(hub, 0.5),
-        "hub_p95": _percentile(hub, 0.95),
-        "floor_p50": _percentile(floor, 0.5),
-        "floor_p95": _percentile(floor, 0.95),
+        "hub_p50": percentile(hub, 0.5),
+        "hub_p95": percentile(hub, 0.95),
+        "floor_p50": percentile(floor, 0.5),
+        "floor_p95": percentile(floor, 0.95),
     }
     figures["p50_ratio"] = figures["hub_p50"] / figures["floor_p50"]
     figures["p95_ratio"] = figures["hub_p95"] / figures["floor_p95"]

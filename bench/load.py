@@ -105,7 +105,9 @@ async def _wait_ready(http: httpx.AsyncClient, hub: subprocess.Popen[bytes]) -> 
     raise SystemExit("the hub did not become ready")
 
 
-async def _case_view(http: httpx.AsyncClient, headers: dict[str, str], child: str) -> str | None:
+async def case_view_request(
+    http: httpx.AsyncClient, headers: dict[str, str], child: str
+) -> str | None:
     """One case view; None on success, else what went wrong."""
     try:
         response = await http.post(
@@ -143,7 +145,9 @@ async def _clients(
         request = 0
         while time.monotonic() < deadline and request < 1_000_000:
             sent = time.monotonic()
-            problem = await _case_view(http, headers, children[(number + request) % len(children)])
+            problem = await case_view_request(
+                http, headers, children[(number + request) % len(children)]
+            )
             now = time.monotonic()
             if problem is None:
                 tally.latencies.append(now - sent)

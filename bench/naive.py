@@ -32,6 +32,7 @@ from strawberry.types import Info
 from bench import case_view
 from bench.county_load import GRAPH
 from bench.policy_overhead import CASE_VIEW
+from bench.recording import RecordingStore
 from demo import county
 from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher.access import AccessScope, only_visible
@@ -307,8 +308,8 @@ async def compare(
     from auth.capabilities import access_scope
 
     scope = access_scope(await principal_on_record(store, case_view.SOCIAL_WORKER))
-    trips_naive = case_view.RecordingStore(store)
-    trips_hub = case_view.RecordingStore(store)
+    trips_naive = RecordingStore(store)
+    trips_hub = RecordingStore(store)
     for child_id in child_ids[:20]:
         naive = await naive_case_view(trips_naive, scope, child_id)
         hub = await case_view.case_view(trips_hub, case_view.SOCIAL_WORKER, child_id)

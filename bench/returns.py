@@ -1,48 +1,111 @@
 """What the statutory returns cost: both returns for a synthetic county, against a floor.
 
-The floor is a plain read of the same rows: the same id scans and paged statements, every
-page read and thrown away. The measured side is the same reads plus the derivation and the files
-(the SSDA903's eleven tables for the year and last year; the CIN census message). Prints
-the times, their ratio to the floor, the children in each return, and the process's peak
-resident memory before and after (the returns stream: the peak should barely move).
+Each return is measured against its own floor: a plain read of the same rows, that is the
+same id statement and the same paged statements with the same ids, every page read and
+thrown away (no derivation, no files). Both sides go through a recording store, and the
+run stops unless the floor ran the same statements with the same parameters and got the
+same number of rows back. For each side it prints the time, the ratio to the floor, and
+the peak resident memory of this process (which does what the hub's return job does) and
+of the engine, each measured over that side alone (the kernel's peak is reset before it).
 
 The county's own journeys hold few children looked after, so a synthetic cohort of
 children looked after (each with a referral, an assessment, three episodes and two
 reviews) is loaded beside it in bulk, to measure the returns at the scale of a large
-authority.
+authority; on a reused county it is loaded once and kept.
 
     python -m bench.returns [--size medium] [--looked-after 20000]
+    python -m bench.returns --reuse DIR    # a county from bench.county_load, e.g. 300,000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
+import functools
+import os
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bench.county_load import GRAPH
+from bench.recording import RecordingStore
 from demo import county
-from graph import EmbeddedEngine, FalkorDBStore, GraphStore
+from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher import returns as ssda903_statements
 from graph.cypher import returns_cin as cin_statements
 from returns import PAGE, CollectionYear, write_cin_census, write_ssda903
 
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from bench.recording import Call
+    from graph import GraphStore
+
+# A generated county's today is this year's 31 March, so its journeys fall in the year; a
+# reused county was generated on the day it was loaded, and is measured by default in the
+# collection year that holds that day (`--year`).
 YEAR = CollectionYear(2026)
 # The CIN census names its LA by DfE number: Hertfordshire's, where the demo county's
 # postcodes are (the county's UPNs use an LA number never allocated, bench/county.py).
 LA_NUMBER = "919"
+# The first child of the synthetic cohort: present means the cohort was loaded already.
+COHORT_FIRST = "B000000000"
 
 
-def _peak_rss_mb() -> float:
-    # Linux reports kilobytes.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _reset_peak(pid: int) -> None:
+    # Writing 5 to clear_refs resets the kernel's peak resident set (VmHWM) to the
+    # current one, so each side's peak is its own (Linux 4.0+).
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
-async def _plain_read(store: GraphStore, ids_statement: str, page_statement: str) -> int:
+def _memory_mib(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Side:
+    """One side of a measurement: its time, its peaks and the reads it made."""
+
+    seconds: float
+    own_peak_mib: float
+    engine_start_mib: float
+    engine_peak_mib: float
+    calls: list[Call]
+
+
+async def _measured(
+    store: GraphStore, engine_pid: int, work: Callable[[GraphStore], Awaitable[object]]
+) -> Side:
+    recording = RecordingStore(store)
+    own = os.getpid()
+    for pid in (own, engine_pid):
+        _reset_peak(pid)
+    engine_start = _memory_mib(engine_pid, "VmRSS")
+    started = time.perf_counter()
+    await work(recording)
+    seconds = time.perf_counter() - started
+    return Side(
+        seconds,
+        _memory_mib(own, "VmHWM"),
+        engine_start,
+        _memory_mib(engine_pid, "VmHWM"),
+        recording.calls,
+    )
+
+
+def reads(calls: list[Call]) -> list[tuple[str, str, int]]:
+    """What each call read: its statement, its parameters and how many rows came back."""
+    return [(call.statement, repr(sorted(call.params.items())), call.rows) for call in calls]
+
+
+async def plain_read(store: GraphStore, ids_statement: str, page_statement: str) -> int:
+    """The floor: the ids, then every page of the same ids, read and thrown away."""
     ids = sorted(str(row["id"]) for row in await store.read(ids_statement, {}))
     for first in range(0, len(ids), PAGE):
         await store.read(page_statement, {"ids": ids[first : first + PAGE]})
@@ -135,70 +198,124 @@ def _cohort_rows(count: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def _load_cohort(store: GraphStore, count: int) -> None:
+async def load_cohort(store: GraphStore, count: int) -> int:
+    """Load the synthetic looked-after cohort unless it is there; how many were loaded."""
+    if count == 0 or await store.read(
+        "MATCH (c:Child {id: $id}) RETURN c.id AS id", {"id": COHORT_FIRST}
+    ):
+        return 0
     rows = _cohort_rows(count)
     progress = county.Progress(len(rows), "looked-after cohort")
     for first in range(0, len(rows), county.BATCH):
         batch = rows[first : first + county.BATCH]
         await store.write(ssda903_statements.LOAD_LOOKED_AFTER_COHORT, {"rows": batch})
         progress.advance(len(batch))
+    return count
 
 
-async def run(size: str, cohort: int) -> dict[str, Any]:
-    """Load a county, then time the floor and both returns."""
+def current_year(today: date) -> CollectionYear:
+    """The collection year (1 April to 31 March) that holds `today`."""
+    return CollectionYear(today.year + 1 if today.month > 3 else today.year)
+
+
+async def measure(
+    store: GraphStore, engine_pid: int, out: Path, year: CollectionYear = YEAR
+) -> dict[str, Any]:
+    """Each return, then its floor, on the loaded county."""
+    figures: dict[str, Any] = {}
+
+    async def ssda903(recording: GraphStore) -> None:
+        current, _ = await write_ssda903(recording, year, out / "903")
+        figures["ssda903_children"] = current.rows["header"]
+
+    async def census(recording: GraphStore) -> None:
+        figures["census_children"] = await write_cin_census(
+            recording, year, out / "cin.xml", LA_NUMBER
+        )
+
+    async def floor(recording: GraphStore, ids: str, page: str, read: str) -> None:
+        figures[read] = await plain_read(recording, ids, page)
+
+    for name, write, ids_statement, page_statement in (
+        (
+            "SSDA903",
+            ssda903,
+            ssda903_statements.LOOKED_AFTER_IDS,
+            ssda903_statements.LOOKED_AFTER_PAGE,
+        ),
+        (
+            "CIN census",
+            census,
+            cin_statements.CHILDREN_IN_NEED_IDS,
+            cin_statements.CHILDREN_IN_NEED_PAGE,
+        ),
+    ):
+        measured = await _measured(store, engine_pid, write)
+        floored = await _measured(
+            store,
+            engine_pid,
+            functools.partial(floor, ids=ids_statement, page=page_statement, read=f"{name} read"),
+        )
+        if reads(floored.calls) != reads(measured.calls):
+            raise SystemExit(f"{name}: the floor did not read the same rows as the return")
+        figures[name] = (measured, floored)
+    return figures
+
+
+async def run(size: str, cohort: int, reuse: Path | None, year: CollectionYear = YEAR) -> str:
+    """Load (or reuse) a county, then time both returns against their floors."""
     with tempfile.TemporaryDirectory() as directory:
-        engine = EmbeddedEngine(Path(directory) / "graph", appendfsync="everysec")
-        socket_path = engine.start()
-        store = FalkorDBStore(socket_path, "bench")
+        data_dir = reuse or Path(directory) / "graph"
+        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
+        store = FalkorDBStore(engine.start(), GRAPH)
         try:
             await store.apply_schema()
-            await county.load(store, county.generate(size, today=YEAR.end), show_progress=True)
-            await _load_cohort(store, cohort)
-            loaded_mb = _peak_rss_mb()
-            out = Path(directory) / "returns"
-            started = time.perf_counter()
-            looked_after = await _plain_read(
-                store, ssda903_statements.LOOKED_AFTER_IDS, ssda903_statements.LOOKED_AFTER_PAGE
-            )
-            in_need = await _plain_read(
-                store, cin_statements.CHILDREN_IN_NEED_IDS, cin_statements.CHILDREN_IN_NEED_PAGE
-            )
-            floor = time.perf_counter() - started
-            started = time.perf_counter()
-            current, _ = await write_ssda903(store, YEAR, out / "903")
-            children = await write_cin_census(store, YEAR, out / "cin.xml", LA_NUMBER)
-            measured = time.perf_counter() - started
+            if reuse is None:
+                await county.load(store, county.generate(size, today=YEAR.end), show_progress=True)
+            loaded = await load_cohort(store, cohort)
+            counted = await store.read("MATCH (c:Child) RETURN count(c) AS n")
+            assert engine.server_pid is not None
+            figures = await measure(store, engine.server_pid, Path(directory) / "returns", year)
         finally:
             await store.close()
             engine.stop()
-    return {
-        "looked_after": looked_after,
-        "in_need": in_need,
-        "ssda903_children": current.rows["header"],
-        "census_children": children,
-        "floor_s": floor,
-        "returns_s": measured,
-        "ratio": measured / floor if floor else float("nan"),
-        "rss_loaded_mb": loaded_mb,
-        "rss_peak_mb": _peak_rss_mb(),
-    }
+    lines = [
+        f"returns {year.label} on a county of {counted[0]['n']:,} children"
+        f" ({f'a looked-after cohort of {loaded:,} loaded now' if loaded else 'cohort kept'});"
+        f" SSDA903 holds {figures['ssda903_children']:,} children"
+        f" (of {figures['SSDA903 read']:,} ever looked after), the CIN census"
+        f" {figures['census_children']:,} (of {figures['CIN census read']:,} ever in need)"
+    ]
+    for name in ("SSDA903", "CIN census"):
+        measured, floored = figures[name]
+        lines.append(
+            f"{name}: {measured.seconds:.2f} s; floor (a plain read of the same"
+            f" {len(floored.calls)} statements' rows, checked) {floored.seconds:.2f} s;"
+            f" ratio {measured.seconds / floored.seconds:.2f}; peak RSS: this process"
+            f" {measured.own_peak_mib:.0f} MiB (floor {floored.own_peak_mib:.0f}), engine"
+            f" {measured.engine_peak_mib:.0f} MiB from {measured.engine_start_mib:.0f}"
+            f" (floor {floored.engine_peak_mib:.0f})"
+        )
+    return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="medium", choices=sorted(county.SIZES))
     parser.add_argument("--looked-after", type=int, default=20_000, help="synthetic cohort size")
-    args = parser.parse_args()
-    outcome = asyncio.run(run(args.size, args.looked_after))
-    print(
-        f"returns {YEAR.label}, county {args.size}: read {outcome['looked_after']} children ever"
-        f" looked after and {outcome['in_need']} ever in need; SSDA903 holds"
-        f" {outcome['ssda903_children']}, the census {outcome['census_children']}.\n"
-        f"floor (plain paged read) {outcome['floor_s']:.2f} s; both returns"
-        f" {outcome['returns_s']:.2f} s; ratio {outcome['ratio']:.2f}.\n"
-        f"peak RSS after loading {outcome['rss_loaded_mb']:.0f} MB, after the returns"
-        f" {outcome['rss_peak_mb']:.0f} MB"
+    parser.add_argument("--reuse", type=Path, help="a data directory from bench.county_load")
+    parser.add_argument(
+        "--year",
+        type=int,
+        help="the collection's end year (default: 2026 for a generated county, the current"
+        " year for a reused one)",
     )
+    args = parser.parse_args(argv)
+    if args.year:
+        year = CollectionYear(args.year)
+    else:
+        year = current_year(date.today()) if args.reuse else YEAR
+    print(asyncio.run(run(args.size, args.looked_after, args.reuse, year)))
 
 
 if __name__ == "__main__":

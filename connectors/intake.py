@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from graph import ConstraintViolation
+from graph import ConstraintViolation, name_key_fields
 from graph.cypher import linking as statements
 from workflow import identifiers
 from workflow.contacts import PastDate, Sex
@@ -221,6 +221,7 @@ def write_params(
         "subject": {
             "givenName": subject.given_name,
             "familyName": subject.family_name,
+            **name_key_fields(subject.family_name),
             "dateOfBirth": subject.date_of_birth,
             "sex": subject.sex,
             "postcode": subject.postcode,

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from demo import journeys, personas
+from graph import name_key_fields
 from graph.cypher import bulk
 from graph.cypher import notes as note_statements
 from graph.cypher import workforce as workforce_statements
@@ -517,6 +518,7 @@ def _person(
         "id": person_id,
         "givenName": given,
         "familyName": family,
+        **name_key_fields(family),
         "sex": sex,
         "dateOfBirth": born.isoformat(),
         "ethnicity": rng.choice(ETHNICITIES),

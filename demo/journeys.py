@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from demo import personas
+from graph import name_key_fields
 from graph.cypher import bulk
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
@@ -127,6 +128,7 @@ def plan(
                     "id": person_id,
                     "givenName": given,
                     "familyName": spec.family_name,
+                    **name_key_fields(spec.family_name),
                     "sex": sex,
                     "dateOfBirth": born.isoformat(),
                     "ethnicity": "WBRI",

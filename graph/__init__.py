@@ -15,6 +15,7 @@ from graph.errors import (
     GraphUnavailable,
 )
 from graph.falkordb_store import FalkorDBServer, FalkorDBStore
+from graph.names import backfill_name_keys, name_key, name_key_fields, search_terms
 from graph.neo4j_store import Neo4jStore
 from graph.observe import StoreObserver, statement_name, unwatch_store, watch_store
 from graph.store import GraphStore, Params, Row, encode_params
@@ -151,10 +152,14 @@ __all__ = [
     "Params",
     "Row",
     "StoreObserver",
+    "backfill_name_keys",
     "encode_params",
     "falkordb_server",
     "make_private_tree",
+    "name_key",
+    "name_key_fields",
     "open_graph",
+    "search_terms",
     "statement_name",
     "unwatch_store",
     "watch_store",

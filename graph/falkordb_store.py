@@ -24,6 +24,13 @@ from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
 
 _CONSTRAINT_POLL_S = 0.05
+# How long the client waits for one statement's answer. redis-py's own default (5 s) cut
+# county-scale statements off mid-run (a team's work list, a return's id scan under load),
+# and a write cut off that way may still have been applied. A request is bounded by its
+# deadline (hub/request_limits.py); this only stops waiting on an engine that hangs.
+STATEMENT_TIMEOUT_S = 300.0
+# Connecting stays quick to fail, as before (an unreachable standalone server).
+CONNECT_TIMEOUT_S = 5.0
 
 
 def _without_nul(value: Any) -> Any:
@@ -119,6 +126,8 @@ class FalkorDBStore:
         self._pool = _ObservedPool(
             max_connections=max_connections,
             timeout=pool_timeout,
+            socket_timeout=STATEMENT_TIMEOUT_S,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
             decode_responses=True,
             **_connection_options(address),
         )
@@ -153,6 +162,11 @@ class FalkorDBStore:
             if read_only:
                 return await self._graph.ro_query(statement, encoded)
             return await self._graph.query(statement, encoded)
+        except redis.exceptions.TimeoutError as exc:
+            # Said without the engine's address (the message names its socket).
+            raise GraphUnavailable(
+                f"the graph engine gave no answer within {STATEMENT_TIMEOUT_S:g} s"
+            ) from exc
         except redis.exceptions.ConnectionError as exc:
             # The pool reports its wait running out as a ConnectionError caused by the
             # timeout; the engine itself is then fine, only busy.

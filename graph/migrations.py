@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from graph.backup import last_node_number, node_windows
 from graph.cypher import shape as statements
 from graph.errors import GraphError
+from graph.names import backfill_name_keys
 from graph.store import GraphStore
 
 log = logging.getLogger("lcs_hub.graph.migrations")
@@ -65,10 +66,16 @@ async def _backfill_case_note_versions(store: GraphStore) -> None:
         await store.write(statements.BACKFILL_CASE_NOTE_VERSIONS, {"from": start, "to": end})
 
 
+async def _backfill_name_keys(store: GraphStore) -> None:
+    await backfill_name_keys(store)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "case notes carry lineage, currency, version and revision", _backfill_case_note_versions
     ),
+    # searchChildren seeks the folded family name key; children written before it have none.
+    Migration(2, "children and intake records carry their family name key", _backfill_name_keys),
 )
 
 

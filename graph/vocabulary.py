@@ -112,6 +112,8 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Child", "upn"),
     ("Child", "dateOfBirth"),
     ("Child", "familyName"),
+    # Search by the start of a family name seeks its folded prefixes (graph/names.py).
+    ("Child", "familyNamePrefixes"),
     ("SourceRecord", "nhsNumber"),
     ("SourceRecord", "upn"),
     ("SourceRecord", "linkState"),

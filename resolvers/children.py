@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from graph import search_terms
 from graph.cypher import children as statements
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ async def child(context: HubContext, child_id: str) -> Row | None:
 
 
 async def search_children(context: HubContext, term: str) -> list[Row]:
-    """Children whose family name starts with `term`, or whose NHS number or UPN is `term`."""
+    """Children whose family name starts with `term` (case and accents aside), or whose NHS
+    number or UPN is `term`."""
     cleaned = term.strip()
     if not cleaned:
         return []
@@ -28,7 +30,7 @@ async def search_children(context: HubContext, term: str) -> list[Row]:
         statements.SEARCH_CHILDREN,
         {
             **context.scope.params(),
-            "prefix": cleaned.lower(),
+            **search_terms(cleaned),
             "exact": cleaned.replace(" ", "").upper(),
             "limit": SEARCH_LIMIT,
         },

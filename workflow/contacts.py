@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from connectors.livelink import FILE_PLAN
-from graph import ConstraintViolation
+from graph import ConstraintViolation, name_key_fields
 from graph.cypher import contacts as statements
 from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar
@@ -132,6 +132,7 @@ async def record_contact(
         if found := await duplicates_of(store, scope, person, confirmed=data.confirm_new_child):
             return found
         child = data.child.model_dump(by_alias=True, mode="json")
+        child.update(name_key_fields(data.child.family_name))
         key = _identity_key(data.child, person)
         try:
             rows = await store.write(

@@ -25,7 +25,9 @@ CREATE (p:Person {id: r.id, givenName: r.givenName, familyName: r.familyName,
         nhsNumber: r.nhsNumber, upn: r.upn, unborn: false, restricted: false})
 CREATE (p)-[:MEMBER_OF {role: r.householdRole}]->(f)
 CREATE (p)-[:LIVES_AT {since: date(r.dateOfBirth)}]->(a)
-FOREACH (_ IN CASE WHEN r.child THEN [1] ELSE [] END | SET p:Child)
+// A child's name is found by its folded key (graph/names.py: rows carry `name_key_fields`).
+FOREACH (_ IN CASE WHEN r.child THEN [1] ELSE [] END |
+    SET p:Child, p.familyNameKey = r.familyNameKey, p.familyNamePrefixes = r.familyNamePrefixes)
 FOREACH (_ IN CASE WHEN r.child THEN [] ELSE [1] END | SET p:Adult)
 """
 

@@ -20,13 +20,55 @@ MATCH (c:Child {{id: childId}})
 RETURN c.id AS id, {CHILD_FIELDS} AS child
 """
 
+# By the start of the family name (its folded key, graph/names.py), or exactly by NHS
+# number or UPN. Each branch seeks its own index: one WHERE with OR scanned every child.
+# The name branch seeks the first letters in the indexed prefix list, then compares the
+# whole key (a term longer than the list's prefixes).
 SEARCH_CHILDREN = f"""
-MATCH (c:Child)
-WHERE toLower(c.familyName) STARTS WITH $prefix OR c.nhsNumber = $exact OR c.upn = $exact
+CALL {{
+    MATCH (c:Child) WHERE $seek IN c.familyNamePrefixes AND c.familyNameKey STARTS WITH $prefix
+    RETURN c
+    UNION
+    MATCH (c:Child {{nhsNumber: $exact}}) RETURN c
+    UNION
+    MATCH (c:Child {{upn: $exact}}) RETURN c
+}}
+WITH c
 {only_visible("c")}
 RETURN {CHILD_FIELDS} AS child
 ORDER BY c.familyName, c.givenName, c.id
 LIMIT $limit
+"""
+
+# The family name key's backfill (graph/names.py): children and intake records that have
+# a name but no key, a batch at a time; each write guarded by the name the key was made
+# from.
+CHILDREN_WITHOUT_NAME_KEY = """
+MATCH (c:Child) WHERE c.familyName IS NOT NULL AND c.familyNameKey IS NULL
+RETURN c.id AS id, c.familyName AS familyName
+LIMIT $limit
+"""
+
+SET_CHILD_NAME_KEYS = """
+UNWIND $rows AS r
+MATCH (c:Child {id: r.id})
+WHERE c.familyName = r.familyName
+SET c.familyNameKey = r.familyNameKey, c.familyNamePrefixes = r.familyNamePrefixes
+RETURN count(c) AS written
+"""
+
+RECORDS_WITHOUT_NAME_KEY = """
+MATCH (s:SourceRecord) WHERE s.familyName IS NOT NULL AND s.familyNameKey IS NULL
+RETURN s.id AS id, s.familyName AS familyName
+LIMIT $limit
+"""
+
+SET_RECORD_NAME_KEYS = """
+UNWIND $rows AS r
+MATCH (s:SourceRecord {id: r.id})
+WHERE s.familyName = r.familyName
+SET s.familyNameKey = r.familyNameKey, s.familyNamePrefixes = r.familyNamePrefixes
+RETURN count(s) AS written
 """
 
 

@@ -44,7 +44,8 @@ WITH c, w
 RECORD_CONTACT_FOR_NEW_CHILD = f"""
 MATCH (w:Worker {{id: $viewer}})
 CREATE (c:Person:Child {{id: $childId, givenName: $child.givenName,
-        familyName: $child.familyName, sex: $child.sex, ethnicity: $child.ethnicity,
+        familyName: $child.familyName, familyNameKey: $child.familyNameKey,
+        familyNamePrefixes: $child.familyNamePrefixes, sex: $child.sex, ethnicity: $child.ethnicity,
         nhsNumber: $child.nhsNumber, upn: $child.upn, unborn: $child.unborn,
         restricted: false, createdAt: $now, intakeKey: $identityKey}})
 FOREACH (dob IN CASE WHEN $child.dateOfBirth IS NULL THEN [] ELSE [$child.dateOfBirth] END |

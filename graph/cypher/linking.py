@@ -81,6 +81,7 @@ ON CREATE SET r.id = $id, r.version = 0, r.firstSeenAt = $now
 WITH r WHERE r.version < $version
 SET r.source = $source, r.kind = $kind, r.recordId = $recordId, r.version = $version,
     r.givenName = $subject.givenName, r.familyName = $subject.familyName,
+    r.familyNameKey = $subject.familyNameKey, r.familyNamePrefixes = $subject.familyNamePrefixes,
     r.sex = $subject.sex, r.postcode = $subject.postcode,
     r.nhsNumber = $subject.nhsNumber, r.upn = $subject.upn,
     r.startDate = date($startDate), r.endDate = null, r.dateOfBirth = null,
@@ -102,7 +103,8 @@ FOREACH (_ IN CASE WHEN linkKnown THEN [1] ELSE [] END |
     CREATE (e)-[:FOR_RECORD]->(r))
 FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
     CREATE (c:Person:Child {id: $newChild.id, givenName: $subject.givenName,
-            familyName: $subject.familyName, sex: coalesce($subject.sex, 'U'),
+            familyName: $subject.familyName, familyNameKey: $subject.familyNameKey,
+            familyNamePrefixes: $subject.familyNamePrefixes, sex: coalesce($subject.sex, 'U'),
             nhsNumber: $subject.nhsNumber, upn: $subject.upn, unborn: false,
             restricted: false, createdAt: $now, createdFrom: r.key,
             intakeKey: $newChild.intakeKey})
@@ -150,6 +152,7 @@ LINK_RECORD_TO_NEW_CHILD = f"""
 MATCH (r:SourceRecord {{id: $recordId}})
 WHERE NOT (r)-[:LINKED_TO]->(:Child)
 CREATE (c:Person:Child {{id: $childId, givenName: r.givenName, familyName: r.familyName,
+        familyNameKey: r.familyNameKey, familyNamePrefixes: r.familyNamePrefixes,
         dateOfBirth: r.dateOfBirth, sex: coalesce(r.sex, 'U'), nhsNumber: r.nhsNumber,
         upn: r.upn, unborn: false, restricted: false, createdAt: $now, createdFrom: r.key}})
 CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'NEW_PERSON', by: $viewer, at: $now}}]->(c)

@@ -9,11 +9,15 @@ as the old ones did.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bench import case_view, county_load, naive, policy_overhead
+from bench import case_view, concurrency, county_load, naive, policy_overhead, startup, work_lists
+from bench import returns as returns_bench
+from bench import search as search_bench
+from bench.recording import RecordingStore
 from demo import county
 from graph import FalkorDBStore
 from tests.graph import test_plans
@@ -69,3 +73,68 @@ async def test_the_naive_statements_seek_indexes_as_the_hubs_do(store: FalkorDBS
     # A naive server that scanned where the hub seeks would flatter the hub's ratio.
     for statement in naive.STATEMENTS:
         assert test_plans.large_scans(await test_plans.plan(store, statement)) == [], statement
+
+
+async def test_the_returns_benchmark_checks_its_floor_read_the_same_rows() -> None:
+    # `run` stops with SystemExit unless each floor ran the same statements with the
+    # same ids and got the same number of rows as its return.
+    report = await returns_bench.run("tiny", 30, None)
+    assert re.search(r"SSDA903 holds \d+ children \(of \d+ ever looked after\)", report)
+    for name in ("SSDA903", "CIN census"):
+        assert re.search(
+            rf"{name}: [\d.]+ s; floor \(a plain read of the same \d+ statements' rows, "
+            rf"checked\) [\d.]+ s; ratio [\d.]+; peak RSS: this process \d+ MiB",
+            report,
+        ), report
+
+
+def test_a_reused_county_is_measured_in_the_collection_year_of_its_day() -> None:
+    assert returns_bench.current_year(date(2026, 12, 5)).end_year == 2027
+    assert returns_bench.current_year(date(2026, 3, 31)).end_year == 2026
+    assert returns_bench.current_year(date(2026, 4, 1)).end_year == 2027
+
+
+async def test_the_returns_floor_check_sees_a_missing_page(store: FalkorDBStore) -> None:
+    await returns_bench.load_cohort(store, 3)
+    # A reused county keeps its cohort: a second load adds nothing.
+    assert await returns_bench.load_cohort(store, 3) == 0
+    whole, short = RecordingStore(store), RecordingStore(store)
+    ids, page = (
+        returns_bench.ssda903_statements.LOOKED_AFTER_IDS,
+        returns_bench.ssda903_statements.LOOKED_AFTER_PAGE,
+    )
+    assert await returns_bench.plain_read(whole, ids, page) == 3
+    await short.read(ids, {})
+    assert returns_bench.reads(whole.calls) != returns_bench.reads(short.calls)
+
+
+async def test_the_search_benchmark_compares_answers_before_timing() -> None:
+    # `run` stops with SystemExit if the indexed search answers a term differently.
+    report = await search_bench.run("tiny", 2, None)
+    assert re.search(r"name keys written now: \d+ in [\d.]+ s", report), report
+    assert len(re.findall(r"before [\d.]+ ms, after [\d.]+ ms", report)) == 10, report
+
+
+@pytest.mark.parametrize("standalone", [False, True], ids=["embedded", "standalone"])
+async def test_the_concurrency_benchmark_runs_several_hubs_without_errors(
+    standalone: bool,
+) -> None:
+    report, errors = await concurrency.run(None, standalone, "tiny", [1, 2], [1, 3], 1.0)
+    assert errors == 0, report
+    rows = [line.split() for line in report.splitlines()[2:]]
+    assert [(row[0], row[1]) for row in rows] == [("1", "1"), ("1", "3"), ("2", "1"), ("2", "3")]
+    assert all(int(row[2]) > 0 for row in rows), report
+
+
+async def test_the_work_lists_benchmark_measures_each_list_against_its_floor() -> None:
+    report = await work_lists.run("tiny", 3, 3, None)
+    assert re.search(r"enquiries opened now: 2; \d+ team work items, [1-9]\d* children", report)
+    for name in ("teamWork", "cpisRecord", "enquiryChildren"):
+        assert re.search(rf"\({name}\): p50 [\d.]+ ms, p95 [\d.]+ ms; floor", report), report
+
+
+async def test_the_startup_benchmark_starts_the_hub_twice_around_a_day_of_use() -> None:
+    report = await startup.run("tiny", 30, None)
+    assert "FAILED" not in report, report
+    assert re.search(r"a day of use: 30 audited case views and 3 case notes", report), report
+    assert re.search(r"start after the day: [\d.]+ s .*; ratio [\d.]+", report), report

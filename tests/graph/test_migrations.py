@@ -32,11 +32,15 @@ pytestmark = pytest.mark.anyio
 
 TODAY = date(2026, 11, 2)
 
-# What migration 1 adds to case notes that code before it left without.
+# What migrations 1 and 2 add that code before them left without: case notes' version
+# history fields, and the family name key of children and intake records.
 TO_PREVIOUS_SHAPE = """
 MATCH (n:CaseNote)
 REMOVE n.lineageId, n.current, n.version, n.revision
-RETURN count(n) AS notes
+WITH count(n) AS notes
+MATCH (c) WHERE (c:Child OR c:SourceRecord) AND c.familyNameKey IS NOT NULL
+REMOVE c.familyNameKey, c.familyNamePrefixes
+RETURN notes, count(c) AS keyed
 """
 NOTE_OF_THE_DEMO_WORKER = """
 MATCH (:Worker {id: 'worker-sw-demo'})<-[:ALLOCATED_TO]-(c:Child)<-[:ABOUT]-(n:CaseNote)
@@ -45,8 +49,12 @@ RETURN c.id AS child, n.id AS note LIMIT 1
 NOTES = "query ($id: ID!) { child(id: $id) { caseNotes { id versions { id version current } } } }"
 
 
+def _labelled(node: str, labels: tuple[str, ...]) -> bool:
+    return any(label in labels for label in json.loads(node)[0])
+
+
 def _without(nodes: Counter[str], *labels: str) -> Counter[str]:
-    return Counter({node: n for node, n in nodes.items() if json.loads(node)[0][0] not in labels})
+    return Counter({node: n for node, n in nodes.items() if not _labelled(node, labels)})
 
 
 def _without_accesses(relationships: Counter[str]) -> Counter[str]:
@@ -59,6 +67,7 @@ async def _previous_shape(store: FalkorDBStore) -> tuple[Counter[str], Counter[s
     current = await canonical_graph(store)
     [removed] = await store.write(TO_PREVIOUS_SHAPE)
     assert removed["notes"] > 0
+    assert removed["keyed"] > 0
     assert await shape_version(store) == 0
     return current
 
@@ -80,19 +89,20 @@ async def test_start_up_brings_a_store_in_the_previous_shape_to_the_current_one(
 
     app = create_app(settings, store=store, run_outbox=False)
     async with app.router.lifespan_context(app):
-        assert await shape_version(store) == current_shape_version() == 1
+        assert await shape_version(store) == current_shape_version() == 2
     after_nodes, after_relationships = await canonical_graph(store)
     # Every record as the current code writes it, the read's audit rows kept as they were.
     assert _without(after_nodes, "GraphShape", "AuditEvent") == nodes
-    assert _without(after_nodes, "GraphShape") == _without(audited[0], "CaseNote") + Counter(
-        node for node in nodes.elements() if json.loads(node)[0] == ["CaseNote"]
+    migrated = ("CaseNote", "Child", "SourceRecord")
+    assert _without(after_nodes, "GraphShape") == _without(audited[0], *migrated) + Counter(
+        node for node in nodes.elements() if _labelled(node, migrated)
     )
     assert _without_accesses(after_relationships) == relationships
     accesses = after_relationships - _without_accesses(after_relationships)
-    assert accesses == audited[1] - _without_accesses(audited[1])
-    assert accesses
+    # The read's audit rows kept: one per child read (the child itself now carries its key).
+    assert accesses.total() == (audited[1] - _without_accesses(audited[1])).total() > 0
     [shape] = await store.read("MATCH (s:GraphShape) RETURN s.version AS v, s.leaseHolder AS h")
-    assert shape == {"v": 1, "h": None}
+    assert shape == {"v": 2, "h": None}
     assert await _note_versions(client, settings, written["child"]) == [
         (written["note"], [{"id": written["note"], "version": 1, "current": True}])
     ]
@@ -110,7 +120,7 @@ async def test_three_hubs_starting_together_apply_each_migration_once(
     store: FalkorDBStore, engine: EmbeddedEngine
 ) -> None:
     nodes, _ = await _previous_shape(store)
-    migrations = (*MIGRATIONS, Migration(2, "count the runs", _counting_migration))
+    migrations = (*MIGRATIONS, Migration(3, "count the runs", _counting_migration))
     assert engine.socket_path is not None
     # Three hubs: three connection pools on the one graph, as three processes would have.
     hubs = [FalkorDBStore(engine.socket_path, store.graph_name) for _ in range(3)]
@@ -121,15 +131,15 @@ async def test_three_hubs_starting_together_apply_each_migration_once(
     finally:
         for hub in hubs:
             await hub.close()
-    assert [outcome.version for outcome in outcomes] == [2, 2, 2]
+    assert [outcome.version for outcome in outcomes] == [3, 3, 3]
     # All three found the previous shape: they started together, and two waited.
     assert [outcome.found for outcome in outcomes] == [0, 0, 0]
-    assert sorted(len(outcome.applied) for outcome in outcomes) == [0, 0, 2]
+    assert sorted(len(outcome.applied) for outcome in outcomes) == [0, 0, 3]
     assert await store.read("MATCH (p:MigrationProbe) RETURN p.runs AS runs") == [{"runs": 1}]
-    assert await shape_version(store) == 2
+    assert await shape_version(store) == 3
     # Started again, nothing is pending.
     again = await migrate(store, migrations)
-    assert (again.found, again.applied) == (2, ())
+    assert (again.found, again.applied) == (3, ())
     after, _ = await canonical_graph(store)
     assert len(_without(after, "GraphShape")) == len(nodes) + 1  # the probe
 
@@ -151,7 +161,7 @@ async def test_three_lcs_hub_processes_starting_together_migrate_once(
     logs = await asyncio.gather(*(asyncio.to_thread(start) for _ in range(3)))
     applying = [log.count("applying migration 1") for log in logs]
     assert sorted(applying) == [0, 0, 1]
-    assert await shape_version(store) == 1
+    assert await shape_version(store) == current_shape_version()
 
 
 async def test_a_store_newer_than_the_code_is_refused(

@@ -54,12 +54,7 @@ LARGE_LABELS = frozenset(
 
 # Statements that read a whole label on purpose; none runs on a request's hot path.
 ALLOWED_SCANS = {
-    # KNOWN DEBT, not a design choice (issue 14): a case-insensitive prefix has no
-    # correct index here yet. FalkorDB's full-text prefix expands to at most 200 terms
-    # (a one-letter search misses children) and its range index answers string ranges
-    # wrongly (FalkorDB 4.22: `v >= 'S' AND v < 'T'` on an indexed property returned
-    # 'Zoe' and 'smith' and missed 'Smith'), so neither may decide who is found.
-    "children.SEARCH_CHILDREN": "known full scan until a normalised, indexed name key",
+    "children.CHILDREN_WITHOUT_NAME_KEY": "the name key's one-off backfill (graph/names.py)",
     "partners.NHS_NUMBERS_ON_PLANS": "the demo's instructions, printed once at load",
     "records.ALL_RETENTION_FACTS": "the retention review reads every file by design",
     "records.DISPOSAL_REVIEW": "the retention review reads every file by design",

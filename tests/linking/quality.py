@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from graph import name_key_fields
 from graph.cypher import bulk
 from tests.linking.labelled_pairs import LinkingSet
 from workflow.linking import match_person
@@ -72,6 +73,7 @@ async def load_known(store: GraphStore, linking_set: LinkingSet) -> None:
                 "address": f"A-{family_id}",
                 "givenName": details.given_name,
                 "familyName": details.family_name,
+                **name_key_fields(details.family_name),
                 "dateOfBirth": details.date_of_birth,
                 "sex": details.sex,
                 "ethnicity": None,

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from graph import name_key_fields
 from graph.cypher import bulk
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ async def add_child(
                     "address": f"A-{child_id}",
                     "givenName": given,
                     "familyName": family,
+                    **name_key_fields(family),
                     "dateOfBirth": born,
                     "sex": sex,
                     "ethnicity": None,
