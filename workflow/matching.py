@@ -148,15 +148,17 @@ _IDENTIFIER_CONFLICT = -20.0
 def fold(name: str | None, *, digits: bool = False) -> str:
     """A name without accents, case, punctuation or spaces: how names are compared.
 
+    Letters of every script are kept (only the marks NFKD splits off an accented letter
+    go): a name in Cyrillic, Arabic or Han compares as itself, never as nothing, or two
+    different children born on one day would share an identity key.
+
     Args:
         digits: keep digits too (an unborn child's placeholder name, "Twin 1").
     """
     if not name:
         return ""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(
-        ch for ch in decomposed if (ch.isalpha() or (digits and ch.isdigit())) and ch.isascii()
-    ).lower()
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if ch.isalpha() or (digits and ch.isdigit()))
 
 
 def identity_key(person: PersonDetails) -> str | None:
@@ -208,6 +210,11 @@ def name_parts(name: str | None) -> list[str]:
 
 
 def _sounds_alike(left: str, right: str) -> bool:
+    # Metaphone and NYSIIS are rules for English spelling: of a name in another script
+    # Metaphone says nothing (an empty code, which would make any two names alike) and
+    # NYSIIS echoes it. Names written in other scripts agree only as spelled.
+    if not (left.isascii() and right.isascii()):
+        return False
     return jellyfish.metaphone(left) == jellyfish.metaphone(right) or (
         jellyfish.nysiis(left) == jellyfish.nysiis(right)
     )

@@ -153,3 +153,21 @@ async def test_racing_contacts_about_one_unborn_child_make_one_and_named_twins_m
     for (child, _), result in zip(sent, results, strict=True):
         if result["__typename"] == "PossibleDuplicates":
             assert [c["givenName"] for c in result["candidates"]] == [child["givenName"]]
+
+
+async def test_two_children_named_in_cyrillic_born_on_one_day_are_two_children(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # Siblings' cousins, say: one family name, one birthday, different first names. Their
+    # names must compare as written, or both would fold to nothing and share one key.
+    worker = bearer(settings, "social-worker")
+    born = {"familyName": "Петрова", "dateOfBirth": "2017-09-01", "sex": "F"}
+    for given in ("Ольга", "Ирина"):
+        answer = await graphql(
+            client,
+            worker,
+            RECORD_CONTACT,
+            _contact({**born, "givenName": given}, confirmNewChild=True),
+        )
+        assert answer["recordContact"]["__typename"] == "Contact", answer
+    assert await _children(store, "Петрова") == {"Ирина": 1, "Ольга": 1}

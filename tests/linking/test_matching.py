@@ -13,6 +13,7 @@ from workflow.matching import (
     compare_birth_dates,
     compare_names,
     decide,
+    identity_key,
 )
 
 RUBY = PersonDetails(
@@ -40,6 +41,30 @@ def test_names_agree_through_accents_hyphens_typos_and_transliteration() -> None
     assert compare_names("Yusuf", "Yousef") is Level.PHONETIC
     assert compare_names("Oliver", "Amelia") is Level.DIFFERENT
     assert compare_names(None, "Amelia") is Level.MISSING
+
+
+def test_names_in_other_scripts_compare_as_spelled_never_as_nothing() -> None:
+    assert compare_names("Иван", "ИВАН") is Level.EXACT
+    assert compare_names("Пётр", "Петр") is Level.EXACT  # the breve and diaeresis are marks
+    assert compare_names("Иван", "Пётр") is Level.DIFFERENT
+    assert compare_names("محمد", "محمد") is Level.EXACT
+    assert compare_names("王伟", "李娜") is Level.DIFFERENT
+    # English sound rules say nothing of another script: no PHONETIC agreement from them.
+    assert compare_names("Ольга", "Ирина") is Level.DIFFERENT
+
+
+def test_children_with_non_latin_names_born_on_one_day_have_their_own_identity_keys() -> None:
+    born = date(2019, 5, 4)
+    keys = {
+        identity_key(PersonDetails(given_name=given, family_name=family, date_of_birth=born))
+        for given, family in (
+            ("Иван", "Петров"),
+            ("Ольга", "Смирнова"),
+            ("伟", "王"),
+            ("نور", "حسن"),
+        )
+    }
+    assert len(keys) == 4
 
 
 def test_birth_dates_agree_with_day_and_month_swapped() -> None:
