@@ -15,6 +15,8 @@ door (`STEPPED_UP_FROM` the record) that carries the child's early help history.
 
 from __future__ import annotations
 
+from graph.cypher.files import mark_delivered
+
 
 def request_early_help(origin: str, child: str, request: str) -> str:
     """A FOREACH that writes the request and its outbox item when `request` is not null.
@@ -52,18 +54,10 @@ RETURN h {.id, .origin, .originId, .reasonCode, .reasonDescription, .summary, .h
        w {.id, .name, .email, .phone} AS worker, t.name AS team, earlyHelpRecordIds
 """
 
-MARK_EARLY_HELP_REQUEST_DELIVERED = """
-MATCH (o:OutboxItem {id: $itemId})
-REMOVE o.claimLock
-WITH o
-WHERE o.state = 'PENDING'
-SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1,
-    o.lastAttemptAt = $now, o.leaseOwner = null, o.leaseUntil = null
-WITH o
-MATCH (o)-[:DELIVERS]->(h:EarlyHelpRequest)
-SET h.ehmReference = $ehmReference, h.deliveredAt = $now
-RETURN o.id AS id
-"""
+MARK_EARLY_HELP_REQUEST_DELIVERED = mark_delivered(
+    "MATCH (o)-[:DELIVERS]->(h:EarlyHelpRequest)\n"
+    "SET h.ehmReference = $ehmReference, h.deliveredAt = $now"
+)
 
 # A child's requests for early help, with whether EHM has each yet.
 EARLY_HELP_REQUESTS_OF = """

@@ -61,19 +61,31 @@ WITH o, f, d ORDER BY d.position
 RETURN f.childId AS childId, f.id AS fileId, collect(d {.key, .name}) AS folders
 """
 
-# Delivered is delivered, whoever reports it: the store filed it under the item's key.
-MARK_DELIVERED = """
-MATCH (o:OutboxItem {id: $itemId})
+
+def mark_delivered(then: str) -> str:
+    """Marks a PENDING item DELIVERED, then `then` (which may use `o`) notes what the
+    destination answered on what was delivered.
+
+    Delivered is delivered, whoever reports it: the destination holds it under the
+    item's key.
+    """
+    return f"""
+MATCH (o:OutboxItem {{id: $itemId}})
 REMOVE o.claimLock
 WITH o
 WHERE o.state = 'PENDING'
 SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1,
     o.lastAttemptAt = $now, o.leaseOwner = null, o.leaseUntil = null
 WITH o
-OPTIONAL MATCH (o)-[:DELIVERS]->(f:File)
-FOREACH (file IN CASE WHEN f IS NULL THEN [] ELSE [f] END | SET file.remoteId = $remoteId)
+{then}
 RETURN o.id AS id
 """
+
+
+MARK_DELIVERED = mark_delivered(
+    "OPTIONAL MATCH (o)-[:DELIVERS]->(f:File)\n"
+    "FOREACH (file IN CASE WHEN f IS NULL THEN [] ELSE [f] END | SET file.remoteId = $remoteId)"
+)
 
 # Only the holder of the lease records an attempt, so a worker whose lease ran out
 # cannot overwrite the back-off of the worker that took the item over. The state is
