@@ -287,7 +287,8 @@ def _overlapped_episode(episodes: list[Row], received: date) -> Row | None:
     episode referred on or after its day. None when the child has an open episode (the
     referral joins it) or no episode is in the way.
     """
-    if any(episode["status"] != "CLOSED" for episode in episodes):
+    # As the guard reads it: an episode with no status is not an open one.
+    if any(episode.get("status") not in (None, "CLOSED") for episode in episodes):
         return None
     in_the_way = [
         episode
@@ -299,11 +300,12 @@ def _overlapped_episode(episodes: list[Row], received: date) -> Row | None:
 
 
 def _overlap_reason(episode: Row, received: date) -> str:
+    closed = f", closed {episode['closureDate']}" if episode.get("closureDate") else ""
     return (
         f"a referral received on {received} would overlap the child's episode of need "
-        f"{episode['id']} (referred {episode['referralDate']}, closed "
-        f"{episode.get('closureDate')}): a child's episodes of need must not overlap, so a "
-        "new one starts on or after the day the previous one closed (DfE CIN census rule "
-        "8820); record a contact received on or after that day, or finalise this contact "
-        "with another outcome (nothing was written)"
+        f"{episode['id']} (referred {episode.get('referralDate')}{closed}): a child's "
+        "episodes of need must not overlap: a new one starts on or after the day the "
+        "previous one closed (DfE CIN census rule 8820). This contact came in while that "
+        "episode was open (or before it): finalise it with another outcome; a concern "
+        "received after the closure is a contact of its own (nothing was written)"
     )
