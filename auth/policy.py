@@ -311,7 +311,11 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         **dict.fromkeys(["kind", "recordId", "version", "startDate", "endDate"], INTERNAL),
         "details": NARRATIVE,
     },
-    "FinalisedContact": {"contact": INTERNAL, "fileOpened": INTERNAL},
+    "FinalisedContact": {
+        "contact": INTERNAL,
+        "fileOpened": INTERNAL,
+        "joinedOpenEpisode": INTERNAL,
+    },
     "CaseNote": {
         name: INTERNAL
         for name in (

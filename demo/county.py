@@ -747,7 +747,11 @@ async def _contact(
     assert isinstance(recorded, dict), recorded
     if contact["outcome"] is not None:
         decided = calendar.add_working_days(contact["receivedDate"], 1)
-        await finalise_contact(store, scope, recorded["id"], contact["outcome"], None, decided)
+        finalised = await finalise_contact(
+            store, scope, recorded["id"], contact["outcome"], None, decided
+        )
+        # A refused decision (an episode overlapping another) must not pass unseen.
+        assert isinstance(finalised, dict), finalised
         note = AddCaseNote(
             child_id=contact["childId"],
             type=CaseNoteType.VISIT,

@@ -116,6 +116,10 @@ class EarlyHelpHistoryEntry:
 class FinalisedContact:
     contact: Contact
     file_opened: bool
+    joined_open_episode: bool = strawberry.field(
+        description="A referral about a child whose episode of need is still open: the "
+        "contact joined that episode (its referralId) instead of opening a second one"
+    )
 
 
 def _optional_id(value: Any) -> strawberry.ID | None:

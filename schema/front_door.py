@@ -67,7 +67,8 @@ class FrontDoorMutations:
 
     @strawberry.mutation(
         description="Finalise a contact with its outcome; the first finalisation opens the "
-        "child's Livelink file"
+        "child's Livelink file. A referral about a child with an open episode of need joins "
+        "that episode; one that would overlap an earlier episode is refused"
     )
     async def finalise_contact(
         self,
@@ -89,7 +90,9 @@ class FrontDoorMutations:
         return answer(
             result,
             lambda row: FinalisedContact(
-                contact=Contact.from_row(row), file_opened=row["fileCreated"]
+                contact=Contact.from_row(row),
+                file_opened=row["fileCreated"],
+                joined_open_episode=row["joinedOpenEpisode"],
             ),
         )
 

@@ -201,6 +201,10 @@ async def finalise_contact(
 
     `decided_on` is the day the front door decided (the contact's decision date, and the
     day a referral's episode of need is accepted); never before the contact came in.
+
+    A child has one episode of need at a time: a referral about a child whose episode is
+    still open joins that episode as a further contact (`joinedOpenEpisode`), and a new
+    episode may not overlap an earlier one (`TransitionRefused`, nothing written).
     """
     if decided_on > date.today():
         return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
@@ -241,6 +245,7 @@ async def finalise_contact(
             "childId": row["childId"],
             "referralId": row["referralId"],
             "fileCreated": row["fileCreated"],
+            "joinedOpenEpisode": row["joinedOpenEpisode"],
         }
     state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
     if not state:
@@ -257,6 +262,13 @@ async def finalise_contact(
             allowed=(),
             reason="the contact is already finalised; its outcome cannot be changed",
         )
+    overlapped = _overlapped_episode(current["episodes"], current["receivedDate"])
+    if outcome is ContactOutcome.REFERRAL_TO_SOCIAL_CARE and overlapped is not None:
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=("finaliseContact",),
+            reason=_overlap_reason(overlapped, current["receivedDate"]),
+        )
     return TransitionRefused(
         current_state=current["status"],
         allowed=("finaliseContact",),
@@ -264,4 +276,36 @@ async def finalise_contact(
             f"the contact changed since you loaded it (version {version}, now "
             f"{current['version']}); reload it and decide again"
         ),
+    )
+
+
+def _overlapped_episode(episodes: list[Row], received: date) -> Row | None:
+    """The child's earlier episode a new one, referred on `received`, would overlap.
+
+    DfE CIN census rule 8820: a child's episodes of need may not overlap; one may start on
+    the day the previous one closed. A new episode is open, so it also overlaps any
+    episode referred on or after its day. None when the child has an open episode (the
+    referral joins it) or no episode is in the way.
+    """
+    # As the guard reads it: an episode with no status is not an open one.
+    if any(episode.get("status") not in (None, "CLOSED") for episode in episodes):
+        return None
+    in_the_way = [
+        episode
+        for episode in episodes
+        if (episode.get("referralDate") is not None and episode["referralDate"] >= received)
+        or (episode.get("closureDate") is not None and episode["closureDate"] > received)
+    ]
+    return max(in_the_way, key=lambda episode: str(episode.get("referralDate")), default=None)
+
+
+def _overlap_reason(episode: Row, received: date) -> str:
+    closed = f", closed {episode['closureDate']}" if episode.get("closureDate") else ""
+    return (
+        f"a referral received on {received} would overlap the child's episode of need "
+        f"{episode['id']} (referred {episode.get('referralDate')}{closed}): a child's "
+        "episodes of need must not overlap: a new one starts on or after the day the "
+        "previous one closed (DfE CIN census rule 8820). This contact came in while that "
+        "episode was open (or before it): finalise it with another outcome; a concern "
+        "received after the closure is a contact of its own (nothing was written)"
     )

@@ -63,29 +63,51 @@ WITH c, w
 # makes two racing finalisations converge on one file on every engine. A step down to
 # early help also writes the request EHM is sent and its outbox item ($earlyHelp: null
 # for any other outcome).
+#
+# A child has one episode of need at a time (DfE CIN census rule 8820: a child's
+# episodes must not overlap). A referral about a child whose episode is still open joins
+# that episode as a further contact (LED_TO it) instead of opening a second one; with no
+# open episode, a new one may not start before an earlier episode closed, nor on or
+# before the day an earlier one was referred: the guard writes nothing then
+# (workflow/contacts.py says why to the worker).
 FINALISE_CONTACT = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 // Neo4j: a write on the contact takes its lock before the guard reads the status,
-// so a racing finalisation waits and then sees FINALISED (FalkorDB serialises writes).
+// so a racing finalisation waits and then sees FINALISED (FalkorDB serialises writes);
+// the write on the child does the same for racing referrals about one child, so the
+// second reads the episode the first opened.
 REMOVE k.finaliseLock
+REMOVE c.episodeLock
 WITH k, c
+OPTIONAL MATCH (c)<-[:ABOUT]-(openEpisode:Referral)
+WHERE openEpisode.status <> 'CLOSED'
+WITH k, c, openEpisode ORDER BY openEpisode.referralDate DESC
+WITH k, c, head(collect(openEpisode)) AS openEpisode
+WITH k, c, openEpisode,
+     size([(c)<-[:ABOUT]-(earlierEpisode:Referral)
+           WHERE earlierEpisode.closureDate > k.receivedDate
+              OR earlierEpisode.referralDate >= k.receivedDate | 1]) AS overlapped
 WHERE k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
     AND k.receivedDate <= date($decidedOn)
+    AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE' OR openEpisode IS NOT NULL OR overlapped = 0)
 MATCH (w:Worker {{id: $viewer}})
 SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
     k.finalisedBy = $viewer, k.decisionDate = date($decidedOn), k.version = k.version + 1
 CREATE (k)-[:FINALISED_BY]->(w)
-FOREACH (_ IN CASE WHEN $outcome = 'REFERRAL_TO_SOCIAL_CARE' THEN [1] ELSE [] END |
+WITH k, c, openEpisode, $outcome = 'REFERRAL_TO_SOCIAL_CARE' AS referred
+FOREACH (_ IN CASE WHEN referred AND openEpisode IS NULL THEN [1] ELSE [] END |
     CREATE (r:Referral {{id: $referralId, referralDate: k.receivedDate, source: k.source,
             status: 'OPEN', createdAt: $now, recordedAt: $now, recordedBy: $viewer,
             version: 1}})
     CREATE (k)-[:LED_TO]->(r)
     CREATE (r)-[:ABOUT]->(c))
+FOREACH (_ IN CASE WHEN referred AND openEpisode IS NOT NULL THEN [1] ELSE [] END |
+    CREATE (k)-[:LED_TO]->(openEpisode))
 {request_early_help("k", "c", "$earlyHelp")}
 MERGE (f:File {{childId: c.id}})
 ON CREATE SET f.id = $fileId, f.createdAt = $now, f.openedBy = 'CONTACT'
-WITH k, c, f, f.id = $fileId AS fileCreated
+WITH k, c, f, f.id = $fileId AS fileCreated, referred AND openEpisode IS NOT NULL AS joined
 FOREACH (_ IN CASE WHEN fileCreated THEN [1] ELSE [] END |
     CREATE (c)-[:HAS_FILE]->(f)
     CREATE (o:OutboxItem {{id: $outboxId, kind: 'OPEN_FILE', state: 'PENDING', attempts: 0,
@@ -94,14 +116,16 @@ FOREACH (_ IN CASE WHEN fileCreated THEN [1] ELSE [] END |
 FOREACH (folder IN CASE WHEN fileCreated THEN $folders ELSE [] END |
     CREATE (f)-[:HAS_FOLDER]->(:Folder {{id: folder.id, key: folder.key, name: folder.name,
             position: folder.position}}))
-RETURN {CONTACT_FIELDS} AS contact, fileCreated, c.id AS childId,
+RETURN {CONTACT_FIELDS} AS contact, fileCreated, c.id AS childId, joined AS joinedOpenEpisode,
        head([(k)-[:LED_TO]->(r:Referral) | r.id]) AS referralId
 """
 
 CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
-RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate
+RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
+       [(c)<-[:ABOUT]-(episode:Referral)
+        | episode {{.id, .status, .referralDate, .closureDate}}] AS episodes
 """
 
 WORKER_EXISTS = """

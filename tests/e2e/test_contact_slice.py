@@ -51,7 +51,9 @@ FINALISE = """
 mutation ($id: ID!, $outcome: ContactOutcome!, $version: Int) {
   finaliseContact(contactId: $id, outcome: $outcome, version: $version) {
     __typename
-    ... on FinalisedContact { fileOpened contact { id status outcome referralId version } }
+    ... on FinalisedContact {
+      fileOpened joinedOpenEpisode contact { id status outcome referralId version }
+    }
     ... on TransitionRefused { currentState allowedNextSteps reason }
     ... on NotFound { kind id }
     ... on NotAuthorised { reason }
@@ -241,8 +243,16 @@ async def test_racing_finalisations_open_exactly_one_file(
     results = [r["finaliseContact"] for r in await asyncio.gather(*racers)]
     kinds = sorted(r["__typename"] for r in results)
     assert kinds == ["FinalisedContact"] * 4 + ["TransitionRefused"] * 2
-    # The demo child already had a file: none of its finalisations opened another.
+    # The demo child already had a file: none of its finalisations opened another. It
+    # also had an open episode of need (its demo referral): each referral joined that
+    # episode rather than opening a second one.
     assert sum(r.get("fileOpened", False) for r in results[:3]) == 0
+    assert [r["joinedOpenEpisode"] for r in results[:3]] == [True] * 3
+    episodes = await store.read(
+        "MATCH (r:Referral)-[:ABOUT]->(:Child {id: $id}) RETURN r.id AS id", {"id": child_id}
+    )
+    assert len(episodes) == 1, episodes
+    assert {r["contact"]["referralId"] for r in results[:3]} == {episodes[0]["id"]}
     assert sum(r.get("fileOpened", False) for r in results[3:]) == 1
     for child in (child_id, fresh["childId"]):
         rows = await store.read(
