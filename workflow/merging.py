@@ -69,7 +69,8 @@ async def merge_children(
     """Merge `data.merge` into `data.keep` in one statement, or say which rule refused it.
 
     Both records must be children the caller may see (a restricted record needs a grant);
-    a record already merged, or two different NHS numbers, are refused.
+    a record already merged, two different NHS numbers, or an open episode of need on
+    each are refused.
     """
     params = {
         **scope.params(),
@@ -101,6 +102,13 @@ async def merge_children(
             allowed=(),
             reason="the two records carry different NHS numbers: verified numbers say two"
             " children; correct the wrong number before merging",
+        )
+    if state["bothOpenEpisodes"]:
+        return TransitionRefused(
+            current_state="TWO_OPEN_EPISODES",
+            allowed=("closeWithNoFurtherAction", "closeCase"),
+            reason="both records have an open episode of need, and a child has one at a time"
+            " (CIN census rule 8820); close the duplicate's episode first (nothing was written)",
         )
     return NO_WORKER_RECORD
 

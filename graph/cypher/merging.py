@@ -117,6 +117,18 @@ MERGE_FIELDS = (
 # the kept record may take the merged record's NHS number under the unique constraint.
 # The strictest restriction carries over: a restricted record merged into an open one
 # makes the kept record restricted, with the merged record's reason.
+
+
+def _open_episodes(child: str) -> str:
+    """How many episodes of need of `child` are open (a projection, not a WHERE)."""
+    episode = f"open{child}"
+    return (
+        f"size([({child})<-[:ABOUT]-({episode}:Referral) WHERE {episode}.status <> 'CLOSED' | 1])"
+    )
+
+
+# A child has one episode of need at a time (CIN census rule 8820): two records that each
+# have an open episode are not merged until one of them is closed.
 MERGE_CHILDREN = f"""
 MATCH (k:Child {{id: $keepId}})
 {only_visible("k")}
@@ -124,9 +136,11 @@ MATCH (m:Child {{id: $mergeId}})
 // Neo4j: writing both records takes their locks before the guard reads them again, so of
 // two racing merges of one record one wins (FalkorDB serialises writes).
 REMOVE k.mergeLock, m.mergeLock
-WITH k, m, {child_visible("m")} AS mergedVisible
+WITH k, m, {child_visible("m")} AS mergedVisible,
+     {_open_episodes("k")} AS keptOpen, {_open_episodes("m")} AS mergedOpen
 WHERE mergedVisible AND k.id <> m.id AND k:Child AND m:Child
   AND (k.nhsNumber IS NULL OR m.nhsNumber IS NULL OR k.nhsNumber = m.nhsNumber)
+  AND (keptOpen = 0 OR mergedOpen = 0)
 MATCH (w:Worker {{id: $viewer}})
 CREATE (e:MergeEvent {{id: $eventId, keptId: k.id, mergedId: m.id, reason: $reason,
         mergedOn: date($on), recordedBy: $viewer, recordedAt: $now,
@@ -182,8 +196,8 @@ RETURN {MERGE_FIELDS} AS merge
 """
 
 # Why a merge wrote nothing: whether each record is a child the caller may see, or is
-# merged already (into a record the caller may see), and whether the two carry different
-# NHS numbers (never the numbers themselves).
+# merged already (into a record the caller may see), whether the two carry different
+# NHS numbers (never the numbers themselves), and whether both have an open episode.
 MERGE_STATE = f"""
 OPTIONAL MATCH (k:Child {{id: $keepId}})
 WITH k, CASE WHEN k IS NULL THEN false ELSE {child_visible("k")} END AS keptVisible
@@ -196,7 +210,11 @@ WITH k, keptVisible, m, mergedVisible,
 OPTIONAL MATCH (:MergedChild {{id: $mergeId}})-[:MERGED_INTO*1..8]->(into:Child)
 WITH k, keptVisible, m, mergedVisible, keepMerged,
      CASE WHEN into IS NULL THEN false ELSE {child_visible("into")} END AS mergeMerged
-RETURN keptVisible, mergedVisible, keepMerged, mergeMerged,
+WITH k, keptVisible, m, mergedVisible, keepMerged, mergeMerged,
+     CASE WHEN keptVisible AND mergedVisible
+          THEN {_open_episodes("k")} > 0 AND {_open_episodes("m")} > 0
+          ELSE false END AS bothOpenEpisodes
+RETURN keptVisible, mergedVisible, keepMerged, mergeMerged, bothOpenEpisodes,
        keptVisible AND mergedVisible AND k.nhsNumber IS NOT NULL
            AND m.nhsNumber IS NOT NULL AND k.nhsNumber <> m.nhsNumber AS conflictingNhsNumbers
 """

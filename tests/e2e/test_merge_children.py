@@ -416,3 +416,36 @@ async def test_racing_merges_of_two_records_into_each_other_leave_one_child(
     assert kinds == ["ChildMerge"] + ["TransitionRefused"] * 9
     children = await store.read("MATCH (c:Child) WHERE c.id IN ['C-X', 'C-Y'] RETURN count(c) AS n")
     assert children == [{"n": 1}]
+
+
+async def test_two_records_each_with_an_open_episode_are_not_merged_until_one_is_closed(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # One child at a time in one episode of need (CIN census rule 8820): merging would
+    # leave the child with two open episodes.
+    officer = await role_headers(store, settings, "records_officer", OFFICER)
+    await add_child(store, "C-E", "Amir", "Haddad", date(2016, 3, 2))
+    await add_child(store, "C-F", "Amir", "Hadad", date(2016, 3, 2))
+    for child, referred in (("C-E", "2026-09-01"), ("C-F", "2026-11-02")):
+        await store.write(
+            "MATCH (c:Child {id: $child}) CREATE (:Referral {id: 'R-' + $child,"
+            " status: 'OPEN', referralDate: date($referred)})-[:ABOUT]->(c)",
+            {"child": child, "referred": referred},
+        )
+    variables = {"keep": "C-E", "merge": "C-F", "reason": "GP confirms one child"}
+
+    refused = (await graphql(client, officer, MERGE, variables))["mergeChildren"]
+
+    assert refused["__typename"] == "TransitionRefused"
+    assert refused["currentState"] == "TWO_OPEN_EPISODES"
+    assert "rule 8820" in refused["reason"]
+    assert await store.read("MATCH (e:MergeEvent) RETURN e.id AS id") == []
+    children = "MATCH (c:Child) WHERE c.id IN ['C-E', 'C-F'] RETURN c.id AS id ORDER BY id"
+    assert await store.read(children) == [{"id": "C-E"}, {"id": "C-F"}]
+
+    await store.write(
+        "MATCH (r:Referral {id: 'R-C-F'})"
+        " SET r.status = 'CLOSED', r.closureDate = date('2026-11-02')"
+    )
+    merged = (await graphql(client, officer, MERGE, variables))["mergeChildren"]
+    assert merged["__typename"] == "ChildMerge"
