@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import random
 import sys
 from dataclasses import dataclass, field
@@ -37,6 +38,29 @@ if TYPE_CHECKING:
 # Families; a family has 2.5 children on average, so `county` is ~300,000 children (a
 # large English county). The demo uses the small sizes; `county` is for the benchmarks.
 SIZES = {"tiny": 6, "small": 40, "medium": 600, "large": 10_000, "county": 120_000}
+
+# The workforce grows with the county as a real one does: a social worker holds ~15-25
+# children and a team has 6-10 of them under one manager. Roughly a third of families
+# (2.5 children each on average) are open to a social worker (`generate`).
+CASELOAD = 20
+TEAM_SIZE = 8
+_ALLOCATED_CHILDREN_PER_FAMILY = 0.3 * 2.5
+# The demo's four teams keep at least three social workers each, whatever the size.
+_FEWEST_PER_TEAM = 3
+
+
+def team_sizes(family_count: int, named_teams: int) -> tuple[int, int]:
+    """Social workers in each of the `named_teams`, and how many more teams a county needs.
+
+    Every team then holds about TEAM_SIZE workers of about CASELOAD children each; a
+    small county keeps its named teams at _FEWEST_PER_TEAM.
+    """
+    needed = math.ceil(family_count * _ALLOCATED_CHILDREN_PER_FAMILY / CASELOAD)
+    per_team = min(TEAM_SIZE, max(_FEWEST_PER_TEAM, math.ceil(needed / named_teams)))
+    extra_teams = max(0, math.ceil((needed - per_team * named_teams) / TEAM_SIZE))
+    return per_team, extra_teams
+
+
 BATCH = 2_000
 CONCURRENT_CONTACTS = 8
 FILING_WORKERS = 4
@@ -218,7 +242,7 @@ class County:
         return [person for person in self.people if person["child"]]
 
 
-def _organisation(county: County, rng: random.Random, school_count: int) -> None:
+def _organisation(county: County, rng: random.Random, school_count: int, family_count: int) -> None:
     county.agencies += [
         {
             "id": personas.LOCAL_AUTHORITY,
@@ -258,6 +282,11 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
         ("team-safeguarding-south", "Safeguarding and Family Support South"),
         ("team-looked-after", "Children Looked After"),
     ]
+    per_team, extra_teams = team_sizes(family_count, len(teams))
+    teams += [
+        (f"team-safeguarding-{number:03d}", f"Safeguarding and Family Support {number}")
+        for number in range(1, extra_teams + 1)
+    ]
     for team_id, name in teams:
         county.teams.append({"id": team_id, "name": name, "agency": personas.LOCAL_AUTHORITY})
         manager_id = "worker-tm-demo" if team_id == personas.SAFEGUARDING_TEAM else f"{team_id}-tm"
@@ -269,7 +298,7 @@ def _organisation(county: County, rng: random.Random, school_count: int) -> None
         county.workers.append(
             _worker(manager_id, manager_name, "team_manager", team_id, len(county.workers))
         )
-        for number in range(1, 4):
+        for number in range(1, per_team + 1):
             worker_id = (
                 "worker-sw-demo"
                 if team_id == personas.SAFEGUARDING_TEAM and number == 1
@@ -316,7 +345,7 @@ def _worker(worker_id: str, name: str, role: str, team: str, number: int) -> dic
         "role": role,
         "team": team,
         "email": email,
-        "phone": f"01992 555{number:03d}",
+        "phone": f"01992 {555_000 + number}",
         # Social Work England registration: the SSDA903 SW_ID of their allocations.
         "registrationNumber": f"SW{100_000 + number}",
         "startDate": date(2019, 9, 2).isoformat(),
@@ -356,7 +385,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
     today = today or date.today()
     county = County(today=today)
     family_count = SIZES[size]
-    _organisation(county, rng, school_count=max(2, family_count // 20))
+    _organisation(county, rng, school_count=max(2, family_count // 20), family_count=family_count)
     schools = [a["id"] for a in county.agencies if a["kind"] == "SCHOOL"]
     social_workers = [w for w in county.workers if w["role"] == "social_worker"]
     demo_worker = next(w for w in social_workers if w["id"] == "worker-sw-demo")

@@ -17,6 +17,7 @@ from redis.asyncio import (
     UnixDomainSocketConnection,
 )
 
+from graph.cypher.access import for_caller
 from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
 from graph.observe import observed_pool_wait, observed_statement
 from graph.store import Params, Row, encode_params
@@ -149,8 +150,12 @@ class FalkorDBStore:
     async def _run(self, statement: str, params: Params | None, *, read_only: bool) -> list[Row]:
         encoded = _without_nul(encode_params(params))
         # Observers see the statement end as the hub does: rows, or one of graph/'s errors.
+        # Observed under its declared name; run with the access rule cut to the caller's
+        # audience (graph/cypher/access.py: the engine would read every audience's patterns).
         with observed_statement(statement, read_only=read_only, engine=self.engine):
-            result = await self._execute(statement, encoded, read_only=read_only)
+            result = await self._execute(
+                for_caller(statement, params), encoded, read_only=read_only
+            )
         columns = [column[1] for column in result.header]
         return [
             {name: normalise(value) for name, value in zip(columns, row, strict=True)}
@@ -186,7 +191,7 @@ class FalkorDBStore:
         """
         encoded = _without_nul(encode_params(params))
         try:
-            plan = await self._graph.explain(statement, encoded)
+            plan = await self._graph.explain(for_caller(statement, params), encoded)
         except redis.exceptions.ResponseError as exc:
             raise GraphError(str(exc)) from exc
         return [line for line in str(plan).splitlines() if line.strip()]

@@ -9,6 +9,7 @@ from typing import Any
 import neo4j
 import neo4j.exceptions
 
+from graph.cypher.access import for_caller
 from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
 from graph.observe import observed_statement
 from graph.store import Params, Row, encode_params
@@ -75,7 +76,7 @@ class Neo4jStore:
         encoded = encode_params(params)
 
         async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
-            result = await tx.run(statement, encoded)
+            result = await tx.run(for_caller(statement, params), encoded)
             records = [record async for record in result]
             return [
                 {key: normalise(value) for key, value in record.items()}  # type: ignore[no-untyped-call]

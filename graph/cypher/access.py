@@ -2,10 +2,11 @@
 
 Putting the rule in the statement (not in Python after the read) is what makes a
 forbidden child indistinguishable from a missing one at every path, and keeps the
-lookup on the index. The rule is one expression, `child_visible`, chosen by the
-caller's audience at run time, so one statement text serves every audience and no path
-that emits a child (a root, a family member, a relative, a work list, a document, a
-notice) can forget a case:
+lookup on the index. The rule is one expression, `child_visible`, a `CASE` on the
+caller's audience, so one statement text serves every audience and no path that emits a
+child (a root, a family member, a relative, a work list, a document, a notice) can forget
+a case. The stores run each statement through `for_caller`, which keeps the caller's
+branch only (FalkorDB reads every branch's patterns for every row otherwise):
 
 - internal staff: a legitimate relationship (allocated worker, their team, their line
   management up to four levels) or a role that reads every record;
@@ -25,7 +26,9 @@ $agency (the partner's agency), $identifiedBy (health: the NHS number looked up)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 
@@ -98,17 +101,13 @@ def on_roll(person: str) -> str:
     )
 
 
-def child_visible(person: str) -> str:
-    """A boolean expression: whether the viewer may be shown `person`.
+def _audience_rules(person: str) -> dict[str, str]:
+    """Each audience's own test of `person`, a child not merged and not withheld as restricted.
 
-    A person who is not a child (a parent, a carer) is always true here: the rule is
-    about children; what of an adult a partner sees is decided by the field policy.
-    FalkorDB accepts pattern comprehensions in a `WITH` projection but not in `WHERE`,
-    so use this in a projection (`WITH x, <expr> AS visible WHERE visible`), or through
-    `only_visible`. The `CASE` evaluates only the caller's audience's branch.
+    The one definition of who sees a child: `child_visible` joins every audience's test
+    in a `CASE` on $audience, `for_caller` keeps the caller's only.
     """
     p = person
-    granted = grant_held(p)
     internal = (
         f"$viewAll"
         f" OR size([({p})-[:ALLOCATED_TO]->(allocated:Worker {{id: $viewer}}) | 1]) > 0"
@@ -128,18 +127,93 @@ def child_visible(person: str) -> str:
         f" OR size([({p})<-[:LINKED_TO]-(heldBy:SourceRecord {{nhsNumber: $identifiedBy}})"
         f" | 1]) > 0)"
     )
+    return {"internal": internal, "police": police, "education": education, "health": health}
+
+
+def _rule(person: str, branches: dict[str, str], granted: str) -> str:
+    """The `CASE` of the rule: merged, not a child, restricted, then `branches` in order.
+
+    `branches` maps a condition on the caller to the test that decides; no branch whose
+    condition holds means false. `granted` is the expression that lets an internal worker
+    past a restriction (`false` where no grant can apply).
+    """
+    p = person
+    tests = "".join(f" WHEN {condition} THEN {test}" for condition, test in branches.items())
     # A record merged into another is no one's to read: its history lives on the record
     # kept (graph/cypher/merging.py). Checked first: it is no longer a `Child`.
     return (
         f"CASE WHEN {p}:MergedChild THEN false"
         f" WHEN NOT {p}:Child THEN true"
         f" WHEN coalesce({p}.restricted, false) AND NOT ({granted}) THEN false"
-        f" WHEN $audience = 'internal' THEN {internal}"
-        f" WHEN $audience = 'police' THEN {police}"
-        f" WHEN $audience = 'education' THEN {education}"
-        f" WHEN $audience = 'health' THEN {health}"
+        f"{tests}"
         f" ELSE false END"
     )
+
+
+# Every variable name the rule has been written for: `for_caller` looks for those rules.
+_RULE_PERSONS: set[str] = set()
+
+
+@cache
+def child_visible(person: str) -> str:
+    """A boolean expression: whether the viewer may be shown `person`.
+
+    A person who is not a child (a parent, a carer) is always true here: the rule is
+    about children; what of an adult a partner sees is decided by the field policy.
+    FalkorDB accepts pattern comprehensions in a `WITH` projection but not in `WHERE`,
+    so use this in a projection (`WITH x, <expr> AS visible WHERE visible`), or through
+    `only_visible`.
+
+    The text holds every audience's branch, so it answers correctly for any caller. But
+    FalkorDB evaluates every pattern comprehension of an expression for every row before
+    the `CASE` picks a branch (nine pattern reads per child whoever asks), so the stores
+    run `for_caller(statement, params)`: the same rule with the caller's branch only.
+    """
+    _RULE_PERSONS.add(person)
+    branches = {
+        f"$audience = '{audience}'": test for audience, test in _audience_rules(person).items()
+    }
+    return _rule(person, branches, grant_held(person))
+
+
+@cache
+def _caller_rule(person: str, audience: str, view_all: bool) -> str:
+    """`child_visible(person)` with only the branch of `audience` (and $viewAll) left.
+
+    Each branch keeps the caller condition of the full rule, so a text chosen for one
+    caller and run with another's parameters answers false, never true.
+    """
+    test = _audience_rules(person).get(audience)
+    if test is None:
+        return _rule(person, {}, "false")
+    condition = f"$audience = '{audience}'"
+    if audience != "internal":
+        # A grant is only ever held by an internal worker (`grant_held`).
+        return _rule(person, {condition: test}, "false")
+    if view_all:
+        return _rule(person, {f"{condition} AND $viewAll": "true"}, grant_held(person))
+    return _rule(person, {condition: test}, grant_held(person))
+
+
+@lru_cache(maxsize=2048)
+def _for_caller(statement: str, audience: str, view_all: bool) -> str:
+    for person in sorted(_RULE_PERSONS):
+        full = child_visible(person)
+        if full in statement:
+            statement = statement.replace(full, _caller_rule(person, audience, view_all))
+    return statement
+
+
+def for_caller(statement: str, params: Mapping[str, Any] | None) -> str:
+    """`statement` with each `child_visible` rule cut to the caller's audience.
+
+    Chosen from the same parameters the statement runs with ($audience, $viewAll), so
+    the answer is the full rule's; a statement without the rule, or parameters without
+    an audience, is returned unchanged.
+    """
+    if not params or not isinstance(params.get("audience"), str):
+        return statement
+    return _for_caller(statement, params["audience"], params.get("viewAll") is True)
 
 
 def only_visible(child: str, *carry: str) -> str:

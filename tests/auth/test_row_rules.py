@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import importlib
+import pkgutil
 
-from graph import FalkorDBStore
-from graph.cypher.access import AccessScope, child_visible, only_visible
+import pytest
+from falkordb import FalkorDB
+
+import graph.cypher
+from graph import EmbeddedEngine, FalkorDBStore
+from graph.cypher.access import AccessScope, child_visible, for_caller, only_visible
+from graph.store import encode_params
 
 pytestmark = pytest.mark.anyio
 
@@ -63,29 +69,32 @@ async def _shown(store: FalkorDBStore, scope: AccessScope) -> set[str]:
     return children
 
 
+SCOPES = [
+    (AccessScope("sam", "team", False, NOW), {"allocated", "team-child"}),
+    # Line management up the reporting chain; no team given.
+    (AccessScope("manager", None, False, NOW), {"allocated"}),
+    (
+        AccessScope("analyst", None, True, NOW),
+        {"allocated", "team-child", "stranger", "closed-pupil"},
+    ),
+    (AccessScope("nobody", None, False, NOW), set()),
+    (AccessScope("pc", None, False, NOW, "police", "force"), {"allocated"}),
+    (AccessScope("pc", None, False, NOW, "police", "other-force"), set()),
+    (
+        AccessScope("dsl", None, False, NOW, "education", "school"),
+        {"allocated", "team-child"},
+    ),
+    (AccessScope("gp", None, False, NOW, "health", "la", "3"), {"stranger"}),
+    (AccessScope("gp", None, False, NOW, "health", "la", "4"), set()),
+    (AccessScope("gp", None, False, NOW, "health", "la"), set()),
+    # An audience the rule does not know sees nothing.
+    (AccessScope("x", "team", True, NOW, "gateway"), set()),
+]
+
+
 @pytest.mark.parametrize(
     ("scope", "expected"),
-    [
-        (AccessScope("sam", "team", False, NOW), {"allocated", "team-child"}),
-        # Line management up the reporting chain; no team given.
-        (AccessScope("manager", None, False, NOW), {"allocated"}),
-        (
-            AccessScope("analyst", None, True, NOW),
-            {"allocated", "team-child", "stranger", "closed-pupil"},
-        ),
-        (AccessScope("nobody", None, False, NOW), set()),
-        (AccessScope("pc", None, False, NOW, "police", "force"), {"allocated"}),
-        (AccessScope("pc", None, False, NOW, "police", "other-force"), set()),
-        (
-            AccessScope("dsl", None, False, NOW, "education", "school"),
-            {"allocated", "team-child"},
-        ),
-        (AccessScope("gp", None, False, NOW, "health", "la", "3"), {"stranger"}),
-        (AccessScope("gp", None, False, NOW, "health", "la", "4"), set()),
-        (AccessScope("gp", None, False, NOW, "health", "la"), set()),
-        # An audience the rule does not know sees nothing.
-        (AccessScope("x", "team", True, NOW, "gateway"), set()),
-    ],
+    SCOPES,
     ids=lambda value: "" if isinstance(value, set) else f"{value.audience}-{value.viewer}",
 )
 async def test_each_audience_sees_only_its_children(
@@ -110,3 +119,46 @@ async def test_a_grant_opens_a_restricted_record_to_one_internal_worker_until_it
         world, AccessScope("pc", None, False, NOW, "police", "force")
     )
     assert "sealed" not in await _shown(world, AccessScope("sam", "team", False, NOW + 1))
+
+
+@pytest.mark.parametrize(
+    "scope", [scope for scope, _ in SCOPES], ids=lambda scope: f"{scope.audience}-{scope.viewer}"
+)
+async def test_the_rule_cut_to_the_callers_audience_answers_as_the_whole_rule(
+    engine: EmbeddedEngine, world: FalkorDBStore, scope: AccessScope
+) -> None:
+    # Grants too, so the restricted branch is compared for insiders and partners alike.
+    await world.write(
+        "MATCH (c:Child {id: 'sealed'}) CREATE (:Grant {id: 'g', workerId: $viewer,"
+        " expiresAt: $until})-[:GRANTS_ACCESS_TO]->(c)",
+        {"viewer": scope.viewer, "until": NOW + 1},
+    )
+    # The whole rule, every audience's branch, run as written (the store would cut it).
+    raw = FalkorDB(unix_socket_path=engine.socket_path).select_graph(world.graph_name)
+    whole = raw.ro_query(VISIBLE, encode_params(scope.params())).result_set
+    cut = await world.read(VISIBLE, scope.params())
+    assert for_caller(VISIBLE, scope.params()) != VISIBLE
+    assert [row["id"] for row in cut] == [row[0] for row in whole]
+
+
+def _statements_with_the_rule() -> dict[str, str]:
+    found = {}
+    for module_info in pkgutil.iter_modules(graph.cypher.__path__):
+        module = importlib.import_module(f"{graph.cypher.__name__}.{module_info.name}")
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, str) and "WHEN $audience = 'police'" in value:
+                found[f"{module_info.name}.{name}"] = value
+    return found
+
+
+@pytest.mark.parametrize("audience", ["internal", "police", "education", "health", "gateway"])
+@pytest.mark.parametrize("view_all", [False, True])
+def test_every_statement_runs_with_the_callers_branch_of_the_rule_only(
+    audience: str, view_all: bool
+) -> None:
+    statements = _statements_with_the_rule()
+    assert len(statements) > 20
+    for name, statement in statements.items():
+        cut = for_caller(statement, {"audience": audience, "viewAll": view_all})
+        for other in {"internal", "police", "education", "health"} - {audience}:
+            assert f"WHEN $audience = '{other}' THEN" not in cut, (name, audience)

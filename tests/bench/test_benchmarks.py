@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from bench import case_view, concurrency, county_load, naive, policy_overhead, startup, work_lists
+from bench import (
+    access_rule,
+    case_view,
+    concurrency,
+    county_load,
+    naive,
+    policy_overhead,
+    startup,
+    work_lists,
+)
 from bench import returns as returns_bench
 from bench import search as search_bench
 from bench.recording import RecordingStore
@@ -113,6 +122,13 @@ async def test_the_search_benchmark_compares_answers_before_timing() -> None:
     report = await search_bench.run("tiny", 2, None)
     assert re.search(r"name keys written now: \d+ in [\d.]+ s", report), report
     assert len(re.findall(r"before [\d.]+ ms, after [\d.]+ ms", report)) == 10, report
+
+
+async def test_the_access_rule_benchmark_compares_answers_before_timing() -> None:
+    # `run` stops with SystemExit if the cut rule answers a viewer differently.
+    report = await access_rule.run("tiny", 2, None)
+    assert re.search(r"records officer \(every record\) \([1-9]\d* found\)", report), report
+    assert len(re.findall(r"every audience's rule [\d.]+ ms, the caller's [\d.]+ ms", report)) == 3
 
 
 @pytest.mark.parametrize("standalone", [False, True], ids=["embedded", "standalone"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 import uuid
+from collections import Counter
 from datetime import date
 
 import httpx
@@ -211,3 +213,25 @@ async def test_a_partner_access_notice_is_acknowledged_from_my_work(
     # Acknowledging again changes nothing and is not an error.
     again = await graphql(client, worker, acknowledge, {"id": notice["id"]})
     assert again["acknowledgeNotice"]["acknowledged"] is True
+
+
+def _caseloads(world: county.County) -> tuple[Counter[str], Counter[str]]:
+    """Children allocated to each social worker, and social workers in each team."""
+    team_of = {w["id"]: w["team"] for w in world.workers if w["role"] == "social_worker"}
+    caseloads = Counter({worker: 0 for worker in team_of})
+    caseloads.update(row["worker"] for row in world.allocations)
+    return caseloads, Counter(team_of.values())
+
+
+def test_the_workforce_grows_with_the_county_to_real_caseloads_and_teams() -> None:
+    caseloads, team_sizes = _caseloads(county.generate("large", today=TODAY))
+    # ~15-25 children each (chance spreads them: a few hold more or fewer); teams of 6-10.
+    assert 15 <= statistics.median(caseloads.values()) <= 25
+    assert max(caseloads.values()) < 4 * county.CASELOAD
+    assert set(team_sizes.values()) <= set(range(6, 11))
+    assert len(team_sizes) > 20
+
+
+def test_the_demo_keeps_its_four_teams_of_three() -> None:
+    _, team_sizes = _caseloads(county.generate("small", today=TODAY))
+    assert sorted(team_sizes.values()) == [3, 3, 3, 3]
