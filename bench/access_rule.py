@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 from falkordb.asyncio import FalkorDB
 
 from bench.county_load import GRAPH
+from bench.county_store import county_store
 from bench.search import VIEWERS, _params
 from demo import county, personas
-from graph import EmbeddedEngine, FalkorDBStore
+from graph import FalkorDBStore
 from graph.cypher import children as statements
 from graph.cypher.access import AccessScope
 from graph.store import encode_params
@@ -97,19 +97,8 @@ async def measure(store: FalkorDBStore, socket_path: str, repeats: int) -> list[
 
 async def run(size: str, repeats: int, reuse: Path | None) -> str:
     """Load (or reuse) a county and report both rules for each viewer."""
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = reuse or Path(directory)
-        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-        socket_path = engine.start()
-        store = FalkorDBStore(socket_path, GRAPH)
-        try:
-            await store.apply_schema()
-            if reuse is None:
-                await county.load(store, county.generate(size), show_progress=False)
-            lines = await measure(store, socket_path, repeats)
-        finally:
-            await store.close()
-            engine.stop()
+    async with county_store(size, reuse) as loaded:
+        lines = await measure(loaded.store, loaded.socket_path, repeats)
     return "\n".join([f"searchChildren, median of {repeats}; {lines[0]}", *lines[1:]])
 
 

@@ -21,29 +21,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import statistics
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auth.authority import principal_on_record
-from auth.principal import Audience, Principal
-from bench.county_load import GRAPH
+from bench.county_store import county_store
+from bench.hub_request import request, staff
 from bench.policy_overhead import CASE_VIEW
-from bench.recording import Call, RecordingStore
+from bench.recording import RecordingStore, interleaved
 from demo import county, personas
-from graph import EmbeddedEngine, FalkorDBStore
+from graph import FalkorDBStore
 from graph.cypher import notes, partners
 from graph.cypher.access import AccessScope
-from resolvers.context import HubContext
-from schema.build import build_schema
 
 if TYPE_CHECKING:
-    from schema.build import AudienceSchema
-from workflow.calendar import default_calendar
+    from auth.principal import Principal
+    from graph import GraphStore
 
 # The statements as they were before issue 14 (main at 08dfc12), for the before/after.
 NOTES_OF_BEFORE = f"""
@@ -62,84 +57,26 @@ CPIS_BEFORE = partners.CPIS_BY_NHS_NUMBER.replace(
 NOTE_COUNTS = (1, 10, 100, 1000)
 
 
-def _principal(subject: str, role: str, team: str | None) -> Principal:
-    return Principal(
-        subject=subject,
-        name=subject,
-        role=role,
-        agency_id=personas.LOCAL_AUTHORITY,
-        token_id="bench",  # noqa: S106 - a token id, not a secret
-        team_id=team,
-    )
+SOCIAL_WORKER = staff("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
 
 
-SOCIAL_WORKER = _principal("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
-
-
-@functools.cache
-def _internal_schema() -> AudienceSchema:
-    # Built once, as the app builds it at start-up (building takes longer than a request).
-    return build_schema(Audience.INTERNAL, audit=True)
-
-
-async def case_view(store: Any, principal: Principal, child_id: str) -> dict[str, Any]:
+async def case_view(store: GraphStore, principal: Principal, child_id: str) -> dict[str, Any]:
     """One case view as the app serves it: the worker record, then the audited query."""
-    schema = _internal_schema()
-    on_record = await principal_on_record(store, principal)
-    context = HubContext(
-        request=None,  # type: ignore[arg-type]
-        principal=on_record,
-        store=store,
-        calendar=default_calendar(),
-    )
-    result = await schema.execute(
-        CASE_VIEW, variable_values={"id": child_id}, context_value=context
-    )
-    if result.errors or not result.data or not result.data["child"]:
-        raise SystemExit(f"the case view of {child_id} failed: {result.errors}")
-    return result.data
-
-
-async def replay(store: FalkorDBStore, calls: list[Call]) -> None:
-    # The floor: the same statements with the same parameters, wave by wave.
-    for wave in sorted({call.wave for call in calls}):
-        await asyncio.gather(
-            *(
-                (store.write if call.write else store.read)(call.statement, call.params)
-                for call in calls
-                if call.wave == wave
-            )
-        )
-
-
-def percentile(timings: list[float], fraction: float) -> float:
-    ordered = sorted(timings)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+    data = await request(store, principal, CASE_VIEW, {"id": child_id})
+    if not data["child"]:
+        raise SystemExit(f"the case view of {child_id} found no child")
+    return data
 
 
 async def measure_case_view(
     store: FalkorDBStore, child_ids: list[str], iterations: int
 ) -> dict[str, float]:
     """p50/p95 of the case view and of its floor, interleaved request by request."""
-    hub: list[float] = []
-    floor: list[float] = []
-    for number in range(iterations):
-        recording = RecordingStore(store)
-        started = time.perf_counter()
-        await case_view(recording, SOCIAL_WORKER, child_ids[number % len(child_ids)])
-        hub.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        await replay(store, recording.calls)
-        floor.append(time.perf_counter() - started)
-    figures = {
-        "hub_p50": percentile(hub, 0.5),
-        "hub_p95": percentile(hub, 0.95),
-        "floor_p50": percentile(floor, 0.5),
-        "floor_p95": percentile(floor, 0.95),
-    }
-    figures["p50_ratio"] = figures["hub_p50"] / figures["floor_p50"]
-    figures["p95_ratio"] = figures["hub_p95"] / figures["floor_p95"]
-    return figures
+
+    async def ask(store: GraphStore, number: int) -> dict[str, Any]:
+        return await case_view(store, SOCIAL_WORKER, child_ids[number % len(child_ids)])
+
+    return await interleaved(store, ask, iterations)
 
 
 async def round_trips(store: FalkorDBStore, child_id: str) -> dict[int, int]:
@@ -247,32 +184,21 @@ async def caseload(store: FalkorDBStore) -> list[str]:
 
 async def run(size: str, iterations: int, reuse: Path | None) -> str:
     """Load (or reuse) a county, run the three measurements, return the report."""
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = reuse or Path(directory)
-        if reuse is None:
-            from bench import county_load
-
-            await county_load.load(data_dir, size, 42, 12, show_progress=False)
-        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-        store = FalkorDBStore(engine.start(), GRAPH)
-        try:
-            await store.apply_schema()
-            child_ids = await caseload(store)
-            people = await store.read(
-                "MATCH (c:Child) RETURN c.nhsNumber AS nhs ORDER BY c.id LIMIT 50"
-            )
-            nhs_numbers = [row["nhs"] for row in people] + ["0000000000"]
-            view = await measure_case_view(store, child_ids, iterations)
-            statements = await before_after(store, child_ids, nhs_numbers, max(iterations, 20))
-            trips = await round_trips(store, child_ids[0])
-            counts = await store.read("MATCH (c:Child) RETURN count(c) AS n")
-        finally:
-            await store.close()
-            engine.stop()
+    async with county_store(size, reuse, with_notes=True) as loaded:
+        store = loaded.store
+        child_ids = await caseload(store)
+        people = await store.read(
+            "MATCH (c:Child) RETURN c.nhsNumber AS nhs ORDER BY c.id LIMIT 50"
+        )
+        nhs_numbers = [row["nhs"] for row in people] + ["0000000000"]
+        view = await measure_case_view(store, child_ids, iterations)
+        statements = await before_after(store, child_ids, nhs_numbers, max(iterations, 20))
+        trips = await round_trips(store, child_ids[0])
+        counts = await store.read("MATCH (c:Child) RETURN count(c) AS n")
     lines = [
         f"county: {counts[0]['n']:,} children; case view of the demo social worker's "
         f"{len(child_ids)} children, {iterations} requests",
-        f"case view in process: p50 {view['hub_p50']:.1f} ms, p95 {view['hub_p95']:.1f} ms; "
+        f"case view in process: p50 {view['p50']:.1f} ms, p95 {view['p95']:.1f} ms; "
         f"floor (the engine running the same statements): p50 {view['floor_p50']:.1f} ms, "
         f"p95 {view['floor_p95']:.1f} ms; ratio p50 {view['p50_ratio']:.2f}, "
         f"p95 {view['p95_ratio']:.2f} (goal p95 <= 1.5)",

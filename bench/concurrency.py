@@ -44,9 +44,10 @@ import httpx
 
 from bench.case_view import caseload
 from bench.county_load import GRAPH
+from bench.county_store import embedded_store
 from bench.load import Tally, case_view_request
 from demo import county
-from graph import EmbeddedEngine, FalkorDBServer, FalkorDBStore
+from graph import FalkorDBServer, FalkorDBStore
 from graph.standalone import StandaloneServer, free_port
 from hub.app import issue_persona_token
 from hub.settings import Settings
@@ -86,16 +87,9 @@ async def _engine(
             server.stop()
         return
     data_dir = (reuse or scratch / "graph").resolve()
-    engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-    store = FalkorDBStore(engine.start(), GRAPH)
-    try:
-        await store.apply_schema()
-        if reuse is None:
-            await county.load(store, county.generate(size), show_progress=True)
-        yield Engine({"LCS_HUB_GRAPH_URL": f"embedded://{data_dir}"}, store)
-    finally:
-        await store.close()
-        engine.stop()
+    load = size if reuse is None else None
+    async with embedded_store(data_dir, scratch, load=load, show_progress=True) as loaded:
+        yield Engine({"LCS_HUB_GRAPH_URL": f"embedded://{data_dir}"}, loaded.store)
 
 
 @dataclass

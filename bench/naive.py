@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -30,11 +29,11 @@ import strawberry
 from strawberry.types import Info
 
 from bench import case_view
-from bench.county_load import GRAPH
+from bench.county_store import county_store
 from bench.policy_overhead import CASE_VIEW
 from bench.recording import RecordingStore
 from demo import county
-from graph import EmbeddedEngine, FalkorDBStore
+from graph import FalkorDBStore
 from graph.cypher.access import AccessScope, only_visible
 
 # Each statement seeks an index (tests/bench checks their plans): the comparison is
@@ -334,21 +333,9 @@ async def compare(
 
 async def run(size: str, requests: int, clients: int, reuse: Path | None) -> str:
     """Load (or reuse) a county and compare; return the report line."""
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = reuse or Path(directory)
-        if reuse is None:
-            from bench import county_load
-
-            await county_load.load(data_dir, size, 42, 12, show_progress=False)
-        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-        store = FalkorDBStore(engine.start(), GRAPH)
-        try:
-            await store.apply_schema()
-            child_ids = await case_view.caseload(store)
-            figures = await compare(store, child_ids, requests, clients)
-        finally:
-            await store.close()
-            engine.stop()
+    async with county_store(size, reuse, with_notes=True) as loaded:
+        child_ids = await case_view.caseload(loaded.store)
+        figures = await compare(loaded.store, child_ids, requests, clients)
     return (
         f"nested case view, {requests} requests from {clients} concurrent callers: "
         f"hub {figures['hub_rps']:.0f} req/s ({figures['hub_trips']:.0f} statements each, "

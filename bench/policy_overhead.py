@@ -24,17 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from auth.principal import Principal
+from auth.principal import Audience, Principal
+from bench.county_store import county_store
+from bench.hub_request import execute, request, schema_for, staff
 from demo import county, personas
-from graph import EmbeddedEngine, FalkorDBStore
-from resolvers.context import HubContext
-from schema.build import build_schema
-from workflow.calendar import default_calendar
+from graph import FalkorDBStore
 
 CASE_VIEW = """
 query CaseView($id: ID!) {
@@ -52,17 +49,6 @@ query CaseView($id: ID!) {
 """
 
 
-def _principal(subject: str, role: str, team: str | None) -> Principal:
-    return Principal(
-        subject=subject,
-        name=subject,
-        role=role,
-        agency_id=personas.LOCAL_AUTHORITY,
-        token_id="bench",  # noqa: S106 - a token id, not a secret
-        team_id=team,
-    )
-
-
 async def _measure(
     store: FalkorDBStore,
     principal: Principal,
@@ -71,21 +57,16 @@ async def _measure(
     *,
     audit: bool,
 ) -> list[float]:
-    from auth.authority import principal_on_record
-    from auth.principal import Audience
-
-    schema = build_schema(Audience.INTERNAL, audit=audit)
-    calendar = default_calendar()
+    schema_for(Audience.INTERNAL, audit=audit)  # built before timing, as at start-up
     timings = []
     for number in range(iterations):
         started = time.perf_counter()
-        # As the app does per request: role and team from the worker record.
-        on_record = await principal_on_record(store, principal)
-        context = HubContext(request=None, principal=on_record, store=store, calendar=calendar)  # type: ignore[arg-type]
-        result = await schema.execute(
+        result = await execute(
+            store,
+            principal,
             CASE_VIEW,
-            variable_values={"id": child_ids[number % len(child_ids)]},
-            context_value=context,
+            {"id": child_ids[number % len(child_ids)]},
+            audit=audit,
         )
         timings.append(time.perf_counter() - started)
         assert result.errors is None, result.errors
@@ -94,36 +75,14 @@ async def _measure(
     return timings
 
 
-async def _answer(
-    store: FalkorDBStore, principal: Principal, child_id: str, *, audit: bool
-) -> dict[str, Any]:
-    from auth.authority import principal_on_record
-    from auth.principal import Audience
-
-    schema = build_schema(Audience.INTERNAL, audit=audit)
-    on_record = await principal_on_record(store, principal)
-    context = HubContext(
-        request=None,  # type: ignore[arg-type]
-        principal=on_record,
-        store=store,
-        calendar=default_calendar(),
-    )
-    result = await schema.execute(
-        CASE_VIEW, variable_values={"id": child_id}, context_value=context
-    )
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    return result.data
-
-
 async def check_same_work(
     store: FalkorDBStore, floor: Principal, measured: Principal, child_ids: list[str]
 ) -> None:
     """Fail unless the floor reads exactly what the measured side reads, child by child."""
     notes = 0
     for child_id in child_ids:
-        below = await _answer(store, floor, child_id, audit=False)
-        above = await _answer(store, measured, child_id, audit=True)
+        below = await request(store, floor, CASE_VIEW, {"id": child_id}, audit=False)
+        above = await request(store, measured, CASE_VIEW, {"id": child_id}, audit=True)
         if below != above:
             raise SystemExit(f"the floor reads different data from the measured side ({child_id})")
         notes += len(above["child"]["caseNotes"])
@@ -133,34 +92,26 @@ async def check_same_work(
 
 async def run(size: str, iterations: int) -> dict[str, Any]:
     """Load a county, run both sides interleaved in rounds, and return the medians."""
-    with tempfile.TemporaryDirectory() as directory:
-        engine = EmbeddedEngine(Path(directory), appendfsync="everysec")
-        socket_path = engine.start()
-        store = FalkorDBStore(socket_path, "bench")
-        try:
-            await store.apply_schema()
-            world = county.generate(size)
-            await county.load(store, world, show_progress=False)
-            child_ids = [
-                row["child"] for row in world.allocations if row["worker"] == "worker-sw-demo"
-            ]
-            worker = _principal("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
-            reader = _principal("bench-records", "records_officer", None)
-            # Internal staff read only through a worker record (auth/authority.py).
-            await store.write(
-                "MERGE (w:Worker {id: 'bench-records'}) SET w.role = 'records_officer',"
-                " w.name = 'Bench Records Officer'"
-            )
-            await check_same_work(store, reader, worker, child_ids)
-            policy: list[float] = []
-            floor: list[float] = []
-            # Interleaved rounds, so drift on a noisy machine hits both sides alike.
-            for _ in range(5):
-                floor += await _measure(store, reader, child_ids, iterations // 5, audit=False)
-                policy += await _measure(store, worker, child_ids, iterations // 5, audit=True)
-        finally:
-            await store.close()
-            engine.stop()
+    async with county_store(size, None) as loaded:
+        store = loaded.store
+        assert loaded.world is not None  # generated now, never reused
+        child_ids = [
+            row["child"] for row in loaded.world.allocations if row["worker"] == "worker-sw-demo"
+        ]
+        worker = staff("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
+        reader = staff("bench-records", "records_officer", None)
+        # Internal staff read only through a worker record (auth/authority.py).
+        await store.write(
+            "MERGE (w:Worker {id: 'bench-records'}) SET w.role = 'records_officer',"
+            " w.name = 'Bench Records Officer'"
+        )
+        await check_same_work(store, reader, worker, child_ids)
+        policy: list[float] = []
+        floor: list[float] = []
+        # Interleaved rounds, so drift on a noisy machine hits both sides alike.
+        for _ in range(5):
+            floor += await _measure(store, reader, child_ids, iterations // 5, audit=False)
+            policy += await _measure(store, worker, child_ids, iterations // 5, audit=True)
     floor_ms = statistics.median(floor) * 1000
     policy_ms = statistics.median(policy) * 1000
     return {"floor_ms": floor_ms, "policy_ms": policy_ms, "ratio": policy_ms / floor_ms}

@@ -23,17 +23,15 @@ import argparse
 import asyncio
 import functools
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.county_load import GRAPH
+from bench.county_store import county_store
 from bench.recording import RecordingStore
 from demo import county
-from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher import returns as ssda903_statements
 from graph.cypher import returns_cin as cin_statements
 from returns import PAGE, CollectionYear, write_cin_census, write_ssda903
@@ -264,21 +262,12 @@ async def measure(
 
 async def run(size: str, cohort: int, reuse: Path | None, year: CollectionYear = YEAR) -> str:
     """Load (or reuse) a county, then time both returns against their floors."""
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = reuse or Path(directory) / "graph"
-        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-        store = FalkorDBStore(engine.start(), GRAPH)
-        try:
-            await store.apply_schema()
-            if reuse is None:
-                await county.load(store, county.generate(size, today=YEAR.end), show_progress=True)
-            loaded = await load_cohort(store, cohort)
-            counted = await store.read("MATCH (c:Child) RETURN count(c) AS n")
-            assert engine.server_pid is not None
-            figures = await measure(store, engine.server_pid, Path(directory) / "returns", year)
-        finally:
-            await store.close()
-            engine.stop()
+    async with county_store(size, reuse, today=YEAR.end, show_progress=True) as opened:
+        store = opened.store
+        loaded = await load_cohort(store, cohort)
+        counted = await store.read("MATCH (c:Child) RETURN count(c) AS n")
+        assert opened.engine.server_pid is not None
+        figures = await measure(store, opened.engine.server_pid, opened.scratch / "returns", year)
     lines = [
         f"returns {year.label} on a county of {counted[0]['n']:,} children"
         f" ({f'a looked-after cohort of {loaded:,} loaded now' if loaded else 'cohort kept'});"

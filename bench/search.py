@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.county_load import GRAPH
+from bench.county_store import county_store
 from demo import county, personas
-from graph import EmbeddedEngine, FalkorDBStore, backfill_name_keys, search_terms
+from graph import FalkorDBStore, backfill_name_keys, search_terms
 from graph.cypher import children as statements
 from graph.cypher.access import AccessScope, only_visible
 from resolvers.children import SEARCH_LIMIT
@@ -105,19 +104,9 @@ async def measure(store: FalkorDBStore, repeats: int) -> tuple[float, int, list[
 
 async def run(size: str, repeats: int, reuse: Path | None) -> str:
     """Load (or reuse) a county and report the backfill and the before/after."""
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = reuse or Path(directory)
-        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-        store = FalkorDBStore(engine.start(), GRAPH)
-        try:
-            await store.apply_schema()
-            if reuse is None:
-                await county.load(store, county.generate(size), show_progress=False)
-            backfill_s, keyed, lines = await measure(store, repeats)
-            counted = await store.read("MATCH (c:Child) RETURN count(c) AS n")
-        finally:
-            await store.close()
-            engine.stop()
+    async with county_store(size, reuse) as loaded:
+        backfill_s, keyed, lines = await measure(loaded.store, repeats)
+        counted = await loaded.store.read("MATCH (c:Child) RETURN count(c) AS n")
     head = (
         f"search on a county of {counted[0]['n']:,} children; name keys written now:"
         f" {keyed:,} in {backfill_s:.1f} s; median of {repeats}"

@@ -28,6 +28,7 @@ import httpx
 
 from bench.concurrency import Hub
 from bench.county_load import GRAPH
+from bench.county_store import embedded_store
 from bench.load import ADD_NOTE, case_view_request
 from demo import county
 from graph import EmbeddedEngine, FalkorDBStore
@@ -101,14 +102,8 @@ async def run(size: str, requests: int, reuse: Path | None, starts: int = 1) -> 
         scratch = Path(directory)
         data_dir = (reuse or scratch / "graph").resolve()
         if reuse is None:
-            engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-            store = FalkorDBStore(engine.start(), GRAPH)
-            try:
-                await store.apply_schema()
-                await county.load(store, county.generate(size), show_progress=False)
-            finally:
-                await store.close()
-                engine.stop()
+            async with embedded_store(data_dir, scratch, load=size):
+                pass  # loaded; the hub is started on the files below
         environment = {
             **os.environ,
             "LCS_HUB_GRAPH_URL": f"embedded://{data_dir}",

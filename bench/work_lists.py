@@ -22,31 +22,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auth.authority import principal_on_record
-from auth.principal import Audience, Principal
-from bench.case_view import percentile, replay
-from bench.county_load import GRAPH
-from bench.recording import RecordingStore
+from auth.principal import Principal
+from bench.county_store import county_store
+from bench.hub_request import request
+from bench.recording import interleaved
 from demo import county, personas
-from graph import EmbeddedEngine, FalkorDBStore
+from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
-from resolvers.context import HubContext
-from schema.build import build_schema
-from workflow.calendar import default_calendar
 from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from graph import GraphStore
-    from schema.build import AudienceSchema
 
 TEAM_WORK = """{ teamWork { ... on TeamWork { items { kind childName dueDate overdue }
     caseloads { workerName children } } } }"""
@@ -76,57 +69,14 @@ def _persona(name: str, purpose: str | None = None) -> Principal:
     )
 
 
-@functools.cache
-def _schema(audience: Audience) -> AudienceSchema:
-    return build_schema(audience, audit=True)
-
-
-async def request(
-    store: GraphStore, principal: Principal, query: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """One request as the app serves it: the caller's record, then the audited query."""
-    on_record = await principal_on_record(store, principal)
-    context = HubContext(
-        request=None,  # type: ignore[arg-type]
-        principal=on_record,
-        store=store,
-        calendar=default_calendar(),
-    )
-    result = await _schema(principal.audience).execute(
-        query, variable_values=variables, context_value=context
-    )
-    if result.errors or not result.data:
-        raise SystemExit(f"the request failed: {result.errors}")
-    return result.data
-
-
 async def measure(
     store: FalkorDBStore,
     ask: Callable[[GraphStore, int], Awaitable[dict[str, Any]]],
     iterations: int,
 ) -> dict[str, float]:
     """p50/p95 of the request and of its floor, interleaved request by request."""
-    hub: list[float] = []
-    floor: list[float] = []
     await ask(store, 0)  # the schema is built once per process, as the app does at start
-    for number in range(iterations):
-        recording = RecordingStore(store)
-        started = time.perf_counter()
-        await ask(recording, number)
-        hub.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        await replay(store, recording.calls)
-        floor.append(time.perf_counter() - started)
-    figures = {
-        "p50": percentile(hub, 0.5),
-        "p95": percentile(hub, 0.95),
-        "floor_p50": percentile(floor, 0.5),
-        "floor_p95": percentile(floor, 0.95),
-        "statements": len(recording.calls),
-    }
-    figures["p50_ratio"] = figures["p50"] / figures["floor_p50"]
-    figures["p95_ratio"] = figures["p95"] / figures["floor_p95"]
-    return figures
+    return await interleaved(store, ask, iterations)
 
 
 async def open_enquiries(store: GraphStore, wanted: int) -> int:
@@ -163,57 +113,46 @@ async def run(
     team_iterations: int | None = None,
 ) -> str:
     """Load (or reuse) a county and measure the three lists."""
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = reuse or Path(directory)
-        engine = EmbeddedEngine(data_dir, appendfsync="everysec")
-        store = FalkorDBStore(engine.start(), GRAPH)
-        try:
-            await store.apply_schema()
-            if reuse is None:
-                await county.load(store, county.generate(size), show_progress=False)
-            opened = await open_enquiries(store, enquiries)
-            on_plans = [
-                row["nhsNumber"]
-                for row in await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 20})
-                if row["nhsNumber"]
-            ]
-            others = await store.read(
-                "MATCH (c:Child) WHERE c.nhsNumber IS NOT NULL RETURN c.nhsNumber AS nhs LIMIT 80"
-            )
-            # Most A&E checks find no plan: four in five here.
-            numbers = [*on_plans, *(row["nhs"] for row in others)] or ["0000000000"]
-            manager = _persona("team-manager")
-            health = _persona("health", "UNSCHEDULED_CARE")
-            police = _persona("police", "MASH_RESEARCH")
-            sizes: dict[str, int] = {}
+    async with county_store(size, reuse) as loaded:
+        store = loaded.store
+        opened = await open_enquiries(store, enquiries)
+        on_plans = [
+            row["nhsNumber"]
+            for row in await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 20})
+            if row["nhsNumber"]
+        ]
+        others = await store.read(
+            "MATCH (c:Child) WHERE c.nhsNumber IS NOT NULL RETURN c.nhsNumber AS nhs LIMIT 80"
+        )
+        # Most A&E checks find no plan: four in five here.
+        numbers = [*on_plans, *(row["nhs"] for row in others)] or ["0000000000"]
+        manager = _persona("team-manager")
+        health = _persona("health", "UNSCHEDULED_CARE")
+        police = _persona("police", "MASH_RESEARCH")
+        sizes: dict[str, int] = {}
 
-            async def team_work(store: GraphStore, _: int) -> dict[str, Any]:
-                data = await request(store, manager, TEAM_WORK, {})
-                sizes["team work items"] = len(data["teamWork"]["items"])
-                return data
+        async def team_work(store: GraphStore, _: int) -> dict[str, Any]:
+            data = await request(store, manager, TEAM_WORK, {})
+            sizes["team work items"] = len(data["teamWork"]["items"])
+            return data
 
-            async def cpis(store: GraphStore, number: int) -> dict[str, Any]:
-                nhs = numbers[number % len(numbers)]
-                return await request(store, health, CPIS, {"nhs": nhs})
+        async def cpis(store: GraphStore, number: int) -> dict[str, Any]:
+            nhs = numbers[number % len(numbers)]
+            return await request(store, health, CPIS, {"nhs": nhs})
 
-            async def enquiry_list(store: GraphStore, _: int) -> dict[str, Any]:
-                data = await request(store, police, ENQUIRY_CHILDREN, {})
-                sizes["children in the police list"] = len(data["enquiryChildren"])
-                return data
+        async def enquiry_list(store: GraphStore, _: int) -> dict[str, Any]:
+            data = await request(store, police, ENQUIRY_CHILDREN, {})
+            sizes["children in the police list"] = len(data["enquiryChildren"])
+            return data
 
-            figures = {
-                "team manager's work list (teamWork)": await measure(
-                    store, team_work, team_iterations or iterations
-                ),
-                "health look-up by NHS number (cpisRecord)": await measure(store, cpis, iterations),
-                "police enquiry list (enquiryChildren)": await measure(
-                    store, enquiry_list, iterations
-                ),
-            }
-            counted = await store.read("MATCH (c:Child) RETURN count(c) AS n")
-        finally:
-            await store.close()
-            engine.stop()
+        figures = {
+            "team manager's work list (teamWork)": await measure(
+                store, team_work, team_iterations or iterations
+            ),
+            "health look-up by NHS number (cpisRecord)": await measure(store, cpis, iterations),
+            "police enquiry list (enquiryChildren)": await measure(store, enquiry_list, iterations),
+        }
+        counted = await store.read("MATCH (c:Child) RETURN count(c) AS n")
     lines = [
         f"county of {counted[0]['n']:,} children; {iterations} requests each"
         f" ({team_iterations or iterations} of the team's work list);"

@@ -16,24 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bench.search import SEARCH_BEFORE
 from graph import backfill_name_keys, name_key, name_key_fields, search_terms
 from graph.cypher import bulk
 from graph.cypher import children as statements
-from graph.cypher.access import AccessScope, only_visible
+from graph.cypher.access import AccessScope
 
 if TYPE_CHECKING:
     from graph import FalkorDBStore
 
 pytestmark = pytest.mark.anyio
 
-OLD_SEARCH = f"""
-MATCH (c:Child)
-WHERE toLower(c.familyName) STARTS WITH $prefix OR c.nhsNumber = $exact OR c.upn = $exact
-{only_visible("c")}
-RETURN {statements.CHILD_FIELDS} AS child
-ORDER BY c.familyName, c.givenName, c.id
-LIMIT $limit
-"""
 
 # (given name, family name): each family name is stored exactly as written here.
 MESSY = [
@@ -135,7 +128,7 @@ async def _old(store: FalkorDBStore, term: str, limit: int) -> list[str]:
         "exact": cleaned.replace(" ", "").upper(),
         "limit": limit,
     }
-    return [row["child"]["id"] for row in await store.read(OLD_SEARCH, params)]
+    return [row["child"]["id"] for row in await store.read(SEARCH_BEFORE, params)]
 
 
 async def _new(store: FalkorDBStore, term: str, limit: int) -> list[str]:
