@@ -3,6 +3,7 @@ EHM, IES, merging and the audience-cut access rule. Each test fails if the leak 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import httpx
@@ -10,11 +11,13 @@ import pytest
 
 from connectors import ehm
 from connectors.intake import IncomingRecord, apply_record
+from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.intake.world import role_headers
 from tests.e2e.journey_helpers import demo_county
 from tests.e2e.test_cpis_across_records import CPIS, RECORD_CONTACT, _new_child, _on_a_plan
+from tests.e2e.test_merge_children import MERGE, _new_record
 from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
@@ -91,3 +94,123 @@ async def test_health_never_sees_the_plan_of_a_child_a_record_with_the_number_wa
         " RETURN DISTINCT c.id AS id"
     )
     assert {row["id"] for row in audited} <= {planned["childId"]}
+
+
+MERGED_ROOTS = [
+    ("query ($id: ID!) { child(id: $id) { id } }", {}),
+    (
+        """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+             ... on Child { id givenName } ... on Person { id givenName } } }""",
+        {"reps": "entities"},
+    ),
+    ("query ($id: ID!) { childFacts(childId: $id) { id childId } }", {}),
+    ("query ($id: ID!) { childSourceRecords(childId: $id) { id } }", {}),
+    ("query ($id: ID!) { allocations(childId: $id) { childId workerId } }", {}),
+    (
+        """query ($id: ID!) { accessTrail(childId: $id) { __typename
+             ... on AccessTrail { childId events { subject } } } }""",
+        {},
+    ),
+]
+
+
+async def test_a_merged_away_record_comes_out_of_no_root_for_anyone(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    world = county.generate("tiny", today=date(2026, 11, 2))
+    await county.load(store, world, show_progress=False)
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept_id = next(row["child"] for row in world.allocations if row["worker"] == "worker-sw-demo")
+    kept = next(child for child in world.children if child["id"] == kept_id)
+    typo_name = kept["givenName"] + "zq"
+    typo = {
+        "givenName": typo_name,
+        "familyName": kept["familyName"],
+        "dateOfBirth": str(kept["dateOfBirth"]),
+        "sex": kept["sex"],
+    }
+    merged_id = (await _new_record(client, worker, typo))["childId"]
+    done = await graphql(
+        client, officer, MERGE, {"keep": kept_id, "merge": merged_id, "reason": "Same child"}
+    )
+    assert done["mergeChildren"]["__typename"] == "ChildMerge"
+    # The probe can fail: before the merge the record came out of `child`.
+    assert await store.read("MATCH (m:MergedChild {id: $id}) RETURN m.id AS id", {"id": merged_id})
+
+    readers = {
+        persona: bearer(settings, persona)
+        for persona in (
+            "social-worker",
+            "team-manager",
+            "practitioner",
+            "records-officer",
+            "analyst",
+            "administrator",
+        )
+    }
+    leaked: list[tuple[str, str]] = []
+    for persona, headers in readers.items():
+        for query, extra in MERGED_ROOTS:
+            variables: dict[str, object] = {"id": merged_id}
+            if extra:
+                variables = {
+                    "reps": [
+                        {"__typename": "Child", "id": merged_id},
+                        {"__typename": "Person", "id": merged_id},
+                    ]
+                }
+            response = await client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+            body = response.json()
+            assert "errors" not in body, (persona, query, body)
+            if merged_id in json.dumps(body.get("data")) or typo_name in response.text:
+                leaked.append((persona, query.split("(")[1].split("{")[-1].strip()))
+        searched = await client.post(
+            "/graphql",
+            json={
+                "query": "query ($t: String!) { searchChildren(term: $t) { id givenName } }",
+                "variables": {"t": typo_name},
+            },
+            headers=headers,
+        )
+        assert "errors" not in searched.json(), searched.text
+        if merged_id in searched.text or typo_name in searched.text:
+            leaked.append((persona, "searchChildren"))
+        for listing in (
+            "{ suspectedDuplicateChildren { ... on SuspectedDuplicateList {"
+            " pairs { first { childId } second { childId } } } } }",
+            "{ linkReviewQueue { ... on LinkReviewQueue {"
+            " records { id candidateChildIds childId } } } }",
+            "{ myWork { allocatedChildren { childId } dataWarnings { childId }"
+            " items { childId } } }",
+        ):
+            answered = await client.post("/graphql", json={"query": listing}, headers=headers)
+            assert "errors" not in answered.json(), (persona, listing, answered.text)
+            if merged_id in answered.text:
+                leaked.append((persona, listing[:30]))
+    for persona in ("police", "health", "education"):
+        headers = bearer(settings, persona)
+        for listing in ("{ enquiryChildren { id } }", "{ myPupils { id } }"):
+            answered = await client.post("/graphql", json={"query": listing}, headers=headers)
+            if merged_id in answered.text or typo_name in answered.text:
+                leaked.append((persona, listing))
+        answered = await client.post(
+            "/graphql",
+            json={
+                "query": "query ($id: ID!) { child(id: $id) { id } }",
+                "variables": {"id": merged_id},
+            },
+            headers=headers,
+        )
+        if merged_id in json.dumps(answered.json().get("data")):
+            leaked.append((persona, "child"))
+
+    assert leaked == []
+    # The same roots answer about the record kept, so a wrong query cannot pass silently.
+    kept_seen = await graphql(client, worker, MERGED_ROOTS[0][0], {"id": kept_id})
+    assert kept_seen == {"child": {"id": kept_id}}
+    entities = await graphql(
+        client, worker, MERGED_ROOTS[1][0], {"reps": [{"__typename": "Child", "id": kept_id}]}
+    )
+    assert entities["_entities"][0]["id"] == kept_id
