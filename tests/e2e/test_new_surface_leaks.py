@@ -4,6 +4,7 @@ EHM, IES, merging and the audience-cut access rule. Each test fails if the leak 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 
 import httpx
@@ -26,17 +27,18 @@ ADAM_NHS = "9434765919"
 BEN_NHS = "9434765870"
 
 
-async def test_health_never_sees_the_plan_of_a_child_a_record_with_the_number_was_wrongly_linked_to(
+ADAM = {"givenName": "Adam", "familyName": "Quennell", "dateOfBirth": "2019-03-04", "sex": "M"}
+BEN = {"givenName": "Ben", "familyName": "Lister", "dateOfBirth": "2018-07-09", "sex": "M"}
+
+
+async def _adams_record_linked_to_ben_on_a_plan(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
-) -> None:
-    # Adam holds NHS number X and has no plan. Ben holds his own number Y and is on a
-    # plan. An early help record carrying X (Adam's) is linked by mistake to Ben. Health,
-    # asking about X, must be told about Adam only: Ben is not a record of X's person (he
-    # has a number of his own), so his plan must not leave the hub on Adam's number.
+) -> tuple[str, str]:
+    """Adam holds NHS number X and has no plan; Ben holds his own number Y and is on a
+    plan; an early help record carrying X is linked by mistake to Ben. Their child ids."""
     await demo_county(store)
-    worker, health = bearer(settings, "social-worker"), bearer(settings, "health")
-    adam = {"givenName": "Adam", "familyName": "Okafor", "dateOfBirth": "2019-03-04", "sex": "M"}
-    ben = {"givenName": "Ben", "familyName": "Lister", "dateOfBirth": "2018-07-09", "sex": "M"}
+    worker = bearer(settings, "social-worker")
+    adam, ben = ADAM, BEN
     numbered = (
         await graphql(client, worker, RECORD_CONTACT, _new_child(adam | {"nhsNumber": ADAM_NHS}))
     )["recordContact"]
@@ -80,6 +82,16 @@ async def test_health_never_sees_the_plan_of_a_child_a_record_with_the_number_wa
         {"n": ADAM_NHS},
     )
     assert wrongly == [{"id": planned["childId"]}]
+    return numbered["childId"], planned["childId"]
+
+
+async def test_health_never_sees_the_plan_of_a_child_a_record_with_the_number_was_wrongly_linked_to(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # Health, asking about X, must be told about Adam only: Ben is not a record of X's
+    # person (he has a number of his own), so his plan must not leave the hub on X.
+    _, planned_id = await _adams_record_linked_to_ben_on_a_plan(client, store, settings)
+    health = bearer(settings, "health")
 
     by_adams_number = await graphql(client, health, CPIS, {"n": ADAM_NHS})
     by_bens_number = await graphql(client, health, CPIS, {"n": BEN_NHS})
@@ -93,7 +105,7 @@ async def test_health_never_sees_the_plan_of_a_child_a_record_with_the_number_wa
         "MATCH (e:AuditEvent {audience: 'health'})-[:ACCESSED]->(c:Child)"
         " RETURN DISTINCT c.id AS id"
     )
-    assert {row["id"] for row in audited} <= {planned["childId"]}
+    assert {row["id"] for row in audited} <= {planned_id}
 
 
 MERGED_ROOTS = [
@@ -214,3 +226,37 @@ async def test_a_merged_away_record_comes_out_of_no_root_for_anyone(
         client, worker, MERGED_ROOTS[1][0], {"reps": [{"__typename": "Child", "id": kept_id}]}
     )
     assert entities["_entities"][0]["id"] == kept_id
+
+
+async def test_logs_and_metrics_carry_no_name_number_or_child_id_after_the_new_flows(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    adam_id, ben_id = await _adams_record_linked_to_ben_on_a_plan(client, store, settings)
+    health = bearer(settings, "health")
+    for number in (ADAM_NHS, BEN_NHS, "9434765927"):
+        await graphql(client, health, CPIS, {"n": number})
+    officer = bearer(settings, "records-officer")
+    merged = await graphql(
+        client, officer, MERGE, {"keep": ben_id, "merge": adam_id, "reason": "Probe"}
+    )
+    # Refused (two NHS numbers): the refusal is logged or not, but names nobody.
+    assert merged["mergeChildren"]["__typename"] == "TransitionRefused"
+    await graphql(client, officer, "{ suspectedDuplicateChildren { __typename } }")
+
+    scraped = (await client.get("/metrics")).text
+
+    assert "lcs_hub" in scraped or "graphql" in scraped  # a real scrape, not an error page
+    assert caplog.records, "the flows logged nothing: the probe would pass vacuously"
+    logged = "\n".join(
+        f"{record.getMessage()} {sorted(map(str, vars(record).values()))}"
+        for record in caplog.records
+    )
+    secrets = [ADAM_NHS, BEN_NHS, "9434765927", adam_id, ben_id]
+    secrets += [ADAM["givenName"], ADAM["familyName"], BEN["givenName"], BEN["familyName"]]
+    for secret in secrets:
+        assert secret not in scraped, secret
+        assert secret not in logged, secret
