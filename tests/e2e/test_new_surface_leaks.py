@@ -14,6 +14,7 @@ from connectors import ehm
 from connectors.intake import IncomingRecord, apply_record
 from demo import county
 from graph import FalkorDBStore
+from graph.cypher import data_warnings
 from hub.settings import Settings
 from tests.connectors.intake.world import add_child, role_headers
 from tests.e2e.journey_helpers import demo_county
@@ -142,6 +143,26 @@ async def test_a_merged_away_record_comes_out_of_no_root_for_anyone(
         "sex": kept["sex"],
     }
     merged_id = (await _new_record(client, worker, typo))["childId"]
+    # A DfE warning raised on a record of the duplicate, as a save of its case would.
+    await store.write(
+        data_warnings.REPLACE_RECORD_WARNINGS,
+        {
+            "childId": merged_id,
+            "recordId": "R-OF-THE-DUPLICATE",
+            "keys": ["R-OF-THE-DUPLICATE|CIN 8825Q|"],
+            "warnings": [
+                {
+                    "key": "R-OF-THE-DUPLICATE|CIN 8825Q|",
+                    "code": "CIN 8825Q",
+                    "field": "referralSource",
+                    "message": "referralSource: probe",
+                    "subject": None,
+                }
+            ],
+            "recordedBy": "worker-sw-demo",
+            "recordedAt": 1_790_000_000_000,
+        },
+    )
     done = await graphql(
         client, officer, MERGE, {"keep": kept_id, "merge": merged_id, "reason": "Same child"}
     )
@@ -219,6 +240,9 @@ async def test_a_merged_away_record_comes_out_of_no_root_for_anyone(
             leaked.append((persona, "child"))
 
     assert leaked == []
+    # The duplicate's warning now stands on the record kept, under its id.
+    work = await graphql(client, worker, "{ myWork { dataWarnings { childId code } } }")
+    assert {"childId": kept_id, "code": "CIN 8825Q"} in work["myWork"]["dataWarnings"]
     # The same roots answer about the record kept, so a wrong query cannot pass silently.
     kept_seen = await graphql(client, worker, MERGED_ROOTS[0][0], {"id": kept_id})
     assert kept_seen == {"child": {"id": kept_id}}
