@@ -121,11 +121,14 @@ def _audience_rules(person: str) -> dict[str, str]:
     )
     education = f"{on_roll(p)} AND {_open_case(p)} + {_open_care(p)} > 0"
     # Every record of the person the caller identified: the one carrying the NHS number
-    # and any an EHM or IES record carrying it is linked to (until they are merged).
+    # and any an EHM or IES record carrying it is linked to (until they are merged). A
+    # record with a number of its own is another child's, whatever is linked to it: a
+    # wrongly linked record must not hand health that child's plan on this number.
     health = (
         f"$identifiedBy IS NOT NULL AND ({p}.nhsNumber = $identifiedBy"
-        f" OR size([({p})<-[:LINKED_TO]-(heldBy:SourceRecord {{nhsNumber: $identifiedBy}})"
-        f" | 1]) > 0)"
+        f" OR ({p}.nhsNumber IS NULL"
+        f" AND size([({p})<-[:LINKED_TO]-(heldBy:SourceRecord {{nhsNumber: $identifiedBy}})"
+        f" | 1]) > 0))"
     )
     return {"internal": internal, "police": police, "education": education, "health": health}
 

@@ -6,11 +6,14 @@ from graph.cypher.access import only_visible
 from graph.cypher.early_help import request_early_help
 
 # A contact stepped up from EHM carries the early help history it was stepped up with
-# (graph/cypher/early_help.py).
+# (graph/cypher/early_help.py): the records of it still linked to the contact's child. A
+# record unlinked since (it was another child's) no longer comes out with the contact;
+# the CARRIES_HISTORY relationship stays, so relinking it shows it again.
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
     " .decisionDate, .recordedAt, .recordedBy, .finalisedAt, .finalisedBy, .version,"
     " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
+    "-[:LINKED_TO]->(:Child)<-[:ABOUT]-(k)"
     " | eh {.kind, .recordId, .version, .startDate, .endDate, .details}]}"
 )
 

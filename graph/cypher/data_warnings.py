@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from graph.cypher.access import only_visible
 
-_FIELDS = ".code, .field, .message, .subject, .recordId, .childId, .recordedBy, .recordedAt"
+# The child a warning is about is the one it WARNS_ABOUT now, not the `childId` it was
+# saved with: a merge moves the warning to the record kept, and the merged-away record's
+# id must come out of no read (graph/cypher/merging.py).
+_FIELDS = ".code, .field, .message, .subject, .recordId, childId: c.id, .recordedBy, .recordedAt"
 
 # One statement: drop the record's warnings the save no longer raises, keep or add the
 # rest. An empty $warnings only clears.
@@ -31,7 +34,7 @@ RETURN count(w) AS kept
 # A Case's or a PeriodOfCare's warnings: the record was already read through the row rule.
 WARNINGS_OF_RECORDS = f"""
 UNWIND $ids AS recordId
-MATCH (w:DataWarning {{recordId: recordId}})
+MATCH (w:DataWarning {{recordId: recordId}})-[:WARNS_ABOUT]->(c:Child)
 RETURN recordId, w {{{_FIELDS}}} AS warning
 ORDER BY w.code, w.subject
 """

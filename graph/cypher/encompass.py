@@ -104,7 +104,8 @@ RETURN n {{{_NOTICE_FIELDS}}} AS notice,
 
 # The MASH's list: open notices it should see by now. A restricted child is named only to
 # a worker holding a grant to the record; the others see that a restricted record's
-# notice is waiting, and whose grant holders to ask.
+# notice is waiting, and whose grant holders to ask, but not the school of a notice sent
+# before the restriction: where a child goes to school is what a restriction hides.
 _MASH_NAMED = (
     "CASE WHEN c IS NULL THEN false WHEN NOT coalesce(c.restricted, false) THEN true"
     f" ELSE {grant_held('c')} END"
@@ -124,7 +125,8 @@ RETURN n {{{_NOTICE_FIELDS}}} AS notice,
        CASE WHEN c IS NULL THEN n.dateOfBirth WHEN named THEN c.dateOfBirth
             ELSE null END AS dateOfBirth,
        c IS NOT NULL AND NOT named AS withheld,
-       school.name AS schoolName, school.phone AS schoolPhone
+       CASE WHEN c IS NOT NULL AND NOT named THEN null ELSE school.name END AS schoolName,
+       CASE WHEN c IS NOT NULL AND NOT named THEN null ELSE school.phone END AS schoolPhone
 ORDER BY n.mashFrom, n.id
 LIMIT $limit
 """

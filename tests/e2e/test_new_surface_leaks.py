@@ -1,0 +1,389 @@
+"""Probes: a child must not come out where a row rule forbids it on the surfaces added with
+EHM, IES, merging and the audience-cut access rule. Each test fails if the leak exists."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+
+import httpx
+import pytest
+
+from connectors import ehm
+from connectors.intake import IncomingRecord, apply_record
+from demo import county
+from graph import FalkorDBStore
+from graph.cypher import data_warnings
+from hub.settings import Settings
+from tests.connectors.intake.world import add_child, role_headers
+from tests.e2e.journey_helpers import demo_county
+from tests.e2e.test_cpis_across_records import CPIS, RECORD_CONTACT, _new_child, _on_a_plan
+from tests.e2e.test_merge_children import MERGE, _new_record
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+ADAM_NHS = "9434765919"
+BEN_NHS = "9434765870"
+
+
+ADAM = {"givenName": "Adam", "familyName": "Quennell", "dateOfBirth": "2019-03-04", "sex": "M"}
+BEN = {"givenName": "Ben", "familyName": "Lister", "dateOfBirth": "2018-07-09", "sex": "M"}
+
+
+async def _adams_record_linked_to_ben_on_a_plan(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> tuple[str, str]:
+    """Adam holds NHS number X and has no plan; Ben holds his own number Y and is on a
+    plan; an early help record carrying X is linked by mistake to Ben. Their child ids."""
+    await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    adam, ben = ADAM, BEN
+    numbered = (
+        await graphql(client, worker, RECORD_CONTACT, _new_child(adam | {"nhsNumber": ADAM_NHS}))
+    )["recordContact"]
+    planned = (
+        await graphql(client, worker, RECORD_CONTACT, _new_child(ben | {"nhsNumber": BEN_NHS}))
+    )["recordContact"]
+    assert numbered["__typename"] == planned["__typename"] == "Contact"
+    await _on_a_plan(client, worker, planned["childId"], date(2026, 9, 1))
+    record = ehm.SOURCE.parse(
+        {
+            "recordType": "EARLY_HELP_EPISODE",
+            "recordId": "EP-WRONG",
+            "version": 1,
+            **adam,
+            "nhsNumber": ADAM_NHS,
+            "startDate": "2025-09-01",
+            "reason": "Parenting support",
+        }
+    )
+    assert isinstance(record, IncomingRecord)
+    await apply_record(store, record, by="system:ehm")
+    record_id = (await store.read("MATCH (r:SourceRecord) RETURN r.id AS id"))[0]["id"]
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    await graphql(
+        client,
+        officer,
+        """mutation ($r: ID!) { unlinkSourceRecord(recordId: $r, reason: "checking")
+             { __typename } }""",
+        {"r": record_id},
+    )
+    linked = await graphql(
+        client,
+        officer,
+        """mutation ($r: ID!, $c: ID!) { linkSourceRecord(recordId: $r, childId: $c,
+             reason: "Wrong child picked from the list") { __typename } }""",
+        {"r": record_id, "c": planned["childId"]},
+    )
+    assert linked == {"linkSourceRecord": {"__typename": "SourceRecord"}}
+    wrongly = await store.read(
+        "MATCH (:SourceRecord {nhsNumber: $n})-[:LINKED_TO]->(c:Child) RETURN c.id AS id",
+        {"n": ADAM_NHS},
+    )
+    assert wrongly == [{"id": planned["childId"]}]
+    return numbered["childId"], planned["childId"]
+
+
+async def test_health_never_sees_the_plan_of_a_child_a_record_with_the_number_was_wrongly_linked_to(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # Health, asking about X, must be told about Adam only: Ben is not a record of X's
+    # person (he has a number of his own), so his plan must not leave the hub on X.
+    _, planned_id = await _adams_record_linked_to_ben_on_a_plan(client, store, settings)
+    health = bearer(settings, "health")
+
+    by_adams_number = await graphql(client, health, CPIS, {"n": ADAM_NHS})
+    by_bens_number = await graphql(client, health, CPIS, {"n": BEN_NHS})
+
+    assert by_adams_number == {"cpisRecord": None}
+    # Ben's plan still answers on Ben's own number.
+    assert by_bens_number["cpisRecord"]["plans"] == [
+        {"type": "CHILD_PROTECTION_PLAN", "startDate": "2026-09-21", "endDate": None}
+    ]
+    audited = await store.read(
+        "MATCH (e:AuditEvent {audience: 'health'})-[:ACCESSED]->(c:Child)"
+        " RETURN DISTINCT c.id AS id"
+    )
+    assert {row["id"] for row in audited} <= {planned_id}
+
+
+MERGED_ROOTS = [
+    ("query ($id: ID!) { child(id: $id) { id } }", {}),
+    (
+        """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+             ... on Child { id givenName } ... on Person { id givenName } } }""",
+        {"reps": "entities"},
+    ),
+    ("query ($id: ID!) { childFacts(childId: $id) { id childId } }", {}),
+    ("query ($id: ID!) { childSourceRecords(childId: $id) { id } }", {}),
+    ("query ($id: ID!) { allocations(childId: $id) { childId workerId } }", {}),
+    (
+        """query ($id: ID!) { accessTrail(childId: $id) { __typename
+             ... on AccessTrail { childId events { subject } } } }""",
+        {},
+    ),
+]
+
+
+async def test_a_merged_away_record_comes_out_of_no_root_for_anyone(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    world = county.generate("tiny", today=date(2026, 11, 2))
+    await county.load(store, world, show_progress=False)
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept_id = next(row["child"] for row in world.allocations if row["worker"] == "worker-sw-demo")
+    kept = next(child for child in world.children if child["id"] == kept_id)
+    typo_name = kept["givenName"] + "zq"
+    typo = {
+        "givenName": typo_name,
+        "familyName": kept["familyName"],
+        "dateOfBirth": str(kept["dateOfBirth"]),
+        "sex": kept["sex"],
+    }
+    merged_id = (await _new_record(client, worker, typo))["childId"]
+    # A DfE warning raised on a record of the duplicate, as a save of its case would.
+    await store.write(
+        data_warnings.REPLACE_RECORD_WARNINGS,
+        {
+            "childId": merged_id,
+            "recordId": "R-OF-THE-DUPLICATE",
+            "keys": ["R-OF-THE-DUPLICATE|CIN 8825Q|"],
+            "warnings": [
+                {
+                    "key": "R-OF-THE-DUPLICATE|CIN 8825Q|",
+                    "code": "CIN 8825Q",
+                    "field": "referralSource",
+                    "message": "referralSource: probe",
+                    "subject": None,
+                }
+            ],
+            "recordedBy": "worker-sw-demo",
+            "recordedAt": 1_790_000_000_000,
+        },
+    )
+    done = await graphql(
+        client, officer, MERGE, {"keep": kept_id, "merge": merged_id, "reason": "Same child"}
+    )
+    assert done["mergeChildren"]["__typename"] == "ChildMerge"
+    # The probe can fail: before the merge the record came out of `child`.
+    assert await store.read("MATCH (m:MergedChild {id: $id}) RETURN m.id AS id", {"id": merged_id})
+
+    readers = {
+        persona: bearer(settings, persona)
+        for persona in (
+            "social-worker",
+            "team-manager",
+            "practitioner",
+            "records-officer",
+            "analyst",
+            "administrator",
+        )
+    }
+    leaked: list[tuple[str, str]] = []
+    for persona, headers in readers.items():
+        for query, extra in MERGED_ROOTS:
+            variables: dict[str, object] = {"id": merged_id}
+            if extra:
+                variables = {
+                    "reps": [
+                        {"__typename": "Child", "id": merged_id},
+                        {"__typename": "Person", "id": merged_id},
+                    ]
+                }
+            response = await client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+            body = response.json()
+            assert "errors" not in body, (persona, query, body)
+            if merged_id in json.dumps(body.get("data")) or typo_name in response.text:
+                leaked.append((persona, query.split("(")[1].split("{")[-1].strip()))
+        searched = await client.post(
+            "/graphql",
+            json={
+                "query": "query ($t: String!) { searchChildren(term: $t) { id givenName } }",
+                "variables": {"t": typo_name},
+            },
+            headers=headers,
+        )
+        assert "errors" not in searched.json(), searched.text
+        if merged_id in searched.text or typo_name in searched.text:
+            leaked.append((persona, "searchChildren"))
+        for listing in (
+            "{ suspectedDuplicateChildren { ... on SuspectedDuplicateList {"
+            " pairs { first { childId } second { childId } } } } }",
+            "{ linkReviewQueue { ... on LinkReviewQueue {"
+            " records { id candidateChildIds childId } } } }",
+            "{ myWork { allocatedChildren { childId } dataWarnings { childId }"
+            " items { childId } } }",
+        ):
+            answered = await client.post("/graphql", json={"query": listing}, headers=headers)
+            assert "errors" not in answered.json(), (persona, listing, answered.text)
+            if merged_id in answered.text:
+                leaked.append((persona, listing[:30]))
+    for persona in ("police", "health", "education"):
+        headers = bearer(settings, persona)
+        for listing in ("{ enquiryChildren { id } }", "{ myPupils { id } }"):
+            answered = await client.post("/graphql", json={"query": listing}, headers=headers)
+            if merged_id in answered.text or typo_name in answered.text:
+                leaked.append((persona, listing))
+        answered = await client.post(
+            "/graphql",
+            json={
+                "query": "query ($id: ID!) { child(id: $id) { id } }",
+                "variables": {"id": merged_id},
+            },
+            headers=headers,
+        )
+        if merged_id in json.dumps(answered.json().get("data")):
+            leaked.append((persona, "child"))
+
+    assert leaked == []
+    # The duplicate's warning now stands on the record kept, under its id.
+    work = await graphql(client, worker, "{ myWork { dataWarnings { childId code } } }")
+    assert {"childId": kept_id, "code": "CIN 8825Q"} in work["myWork"]["dataWarnings"]
+    # The same roots answer about the record kept, so a wrong query cannot pass silently.
+    kept_seen = await graphql(client, worker, MERGED_ROOTS[0][0], {"id": kept_id})
+    assert kept_seen == {"child": {"id": kept_id}}
+    entities = await graphql(
+        client, worker, MERGED_ROOTS[1][0], {"reps": [{"__typename": "Child", "id": kept_id}]}
+    )
+    assert entities["_entities"][0]["id"] == kept_id
+
+
+async def test_logs_and_metrics_carry_no_name_number_or_child_id_after_the_new_flows(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    adam_id, ben_id = await _adams_record_linked_to_ben_on_a_plan(client, store, settings)
+    health = bearer(settings, "health")
+    for number in (ADAM_NHS, BEN_NHS, "9434765927"):
+        await graphql(client, health, CPIS, {"n": number})
+    officer = bearer(settings, "records-officer")
+    merged = await graphql(
+        client, officer, MERGE, {"keep": ben_id, "merge": adam_id, "reason": "Probe"}
+    )
+    # Refused (two NHS numbers): the refusal is logged or not, but names nobody.
+    assert merged["mergeChildren"]["__typename"] == "TransitionRefused"
+    await graphql(client, officer, "{ suspectedDuplicateChildren { __typename } }")
+
+    scraped = (await client.get("/metrics")).text
+
+    assert "lcs_hub" in scraped or "graphql" in scraped  # a real scrape, not an error page
+    assert caplog.records, "the flows logged nothing: the probe would pass vacuously"
+    logged = "\n".join(
+        f"{record.getMessage()} {sorted(map(str, vars(record).values()))}"
+        for record in caplog.records
+    )
+    secrets = [ADAM_NHS, BEN_NHS, "9434765927", adam_id, ben_id]
+    secrets += [ADAM["givenName"], ADAM["familyName"], BEN["givenName"], BEN["familyName"]]
+    for secret in secrets:
+        assert secret not in scraped, secret
+        assert secret not in logged, secret
+
+
+async def _a_restricted_childs_record_in_review(
+    store: FalkorDBStore, settings: Settings
+) -> tuple[str, dict[str, str]]:
+    """A restricted child, an EHM record about her waiting for review (her first name spelt
+    differently, no NHS number), and a records officer without a grant."""
+    await add_child(store, "C-SEALED", "Maisie", "Thornbury", date(2016, 4, 12))
+    await store.write("MATCH (c:Child {id: 'C-SEALED'}) SET c.restricted = true")
+    record = ehm.SOURCE.parse(
+        {
+            "recordType": "EARLY_HELP_EPISODE",
+            "recordId": "EP-SEALED",
+            "version": 1,
+            "givenName": "Maisy",
+            "familyName": "Thornbury",
+            "dateOfBirth": "2016-04-12",
+            "startDate": "2025-09-01",
+            "reason": "Parenting support",
+        }
+    )
+    assert isinstance(record, IncomingRecord)
+    applied = await apply_record(store, record, by="system:ehm")
+    assert applied.link_state == "REVIEW"
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    [row] = await store.read("MATCH (r:SourceRecord) RETURN r.id AS id")
+    return row["id"], officer
+
+
+async def test_a_records_officer_without_a_grant_is_not_offered_a_restricted_candidate(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
+
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": """query ($r: ID!) { sourceRecordCandidates(recordId: $r) { __typename
+                ... on RecordCandidates { record { id } candidates { childId } } } }""",
+            "variables": {"r": record_id},
+        },
+        headers=officer,
+    )
+
+    answer = response.json()["data"]["sourceRecordCandidates"]
+    assert answer["__typename"] == "RecordCandidates", answer
+    assert answer["record"] == {"id": record_id}
+    assert "C-SEALED" not in response.text
+    assert "Maisie" not in response.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, not fixed: the review queue names a restricted child as a candidate by id"
+    " (matching must find restricted children, or linking would make a second, unrestricted"
+    " record of them; the queue should say a restricted record matches, not which)",
+)
+async def test_the_link_review_queue_does_not_name_a_restricted_candidate(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    _, officer = await _a_restricted_childs_record_in_review(store, settings)
+
+    queue = await client.post(
+        "/graphql",
+        json={
+            "query": "{ linkReviewQueue { ... on LinkReviewQueue { records { id"
+            " candidateChildIds } } } }"
+        },
+        headers=officer,
+    )
+
+    assert queue.json()["data"]["linkReviewQueue"]["records"], queue.text
+    assert "C-SEALED" not in queue.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, not fixed: sourceRecord(recordId) names the restricted child a record is"
+    " linked to (RECORD_BY_ID reads the link without the row rule; link_record relies on it)",
+)
+async def test_a_record_linked_to_a_restricted_child_does_not_name_her(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
+    await store.write(
+        "MATCH (r:SourceRecord {id: $r}), (c:Child {id: 'C-SEALED'})"
+        " CREATE (r)-[:LINKED_TO {rule: 'MANUAL', by: 'records-officer-2', at: 1}]->(c)"
+        " SET r.linkState = 'LINKED'",
+        {"r": record_id},
+    )
+
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": """query ($r: ID!) { sourceRecord(recordId: $r) { __typename
+                ... on SourceRecord { id childId link { childId } } } }""",
+            "variables": {"r": record_id},
+        },
+        headers=officer,
+    )
+
+    assert response.json()["data"]["sourceRecord"]["__typename"] == "SourceRecord"
+    assert "C-SEALED" not in response.text
