@@ -733,6 +733,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "linkState",
                 "linkReason",
                 "candidateChildIds",
+                "hiddenCandidates",
                 "link",
                 "history",
                 "childId",

@@ -90,7 +90,9 @@ async def source_record(
     if sender is not None and found.get("recordedBy") != sender:
         # Another system's record: as if it did not exist.
         return NotFound(kind="SourceRecord", id=record_id)
-    return found, await linking.link_history(context.store, record_id)
+    history = await linking.link_history(context.store, record_id)
+    [seen] = await linking.as_seen_by(context.store, context.scope, [{**found, "history": history}])
+    return seen, seen["history"]
 
 
 async def records_of_child(context: HubContext, child_id: str) -> list[Row]:
@@ -138,9 +140,10 @@ async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthor
     """Records waiting for a person, oldest first."""
     if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
         return refused
-    return await linking.review_queue(
+    records = await linking.review_queue(
         context.store, max(1, min(limit, REVIEW_QUEUE_LIMIT)), _sender(context)
     )
+    return await linking.as_seen_by(context.store, context.scope, records)
 
 
 async def link(

@@ -25,7 +25,9 @@ def _instant(epoch_ms: int | None) -> datetime | None:
 
 @strawberry.type(description="How a record was linked to its child, and by whom")
 class RecordLink:
-    child_id: strawberry.ID
+    child_id: strawberry.ID | None = strawberry.field(
+        description="The child, or null when the caller may not see them (restricted)"
+    )
     rule: str = strawberry.field(
         description="NHS_NUMBER, UPN, SCORE (matched automatically), NEW_PERSON or MANUAL"
     )
@@ -36,7 +38,7 @@ class RecordLink:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RecordLink:
         return cls(
-            child_id=strawberry.ID(row["childId"]),
+            child_id=strawberry.ID(row["childId"]) if row.get("childId") else None,
             rule=row["rule"],
             score=row.get("score"),
             linked_by=row["by"],
@@ -49,7 +51,9 @@ class LinkEvent:
     action: str
     rule: str | None
     score: float | None
-    child_id: strawberry.ID
+    child_id: strawberry.ID | None = strawberry.field(
+        description="The child, or null when the caller may not see them (restricted)"
+    )
     by: str
     at: datetime | None
     reason: str | None
@@ -60,7 +64,7 @@ class LinkEvent:
             action=row["action"],
             rule=row.get("rule"),
             score=row.get("score"),
-            child_id=strawberry.ID(row["childId"]),
+            child_id=strawberry.ID(row["childId"]) if row.get("childId") else None,
             by=row["by"],
             at=_instant(row.get("at")),
             reason=row.get("reason"),
@@ -95,7 +99,11 @@ class SourceRecord:
     link_state: str = strawberry.field(description="LINKED, or REVIEW: waiting for a person")
     link_reason: str | None
     candidate_child_ids: list[strawberry.ID] = strawberry.field(
-        description="While in review: the children it may be about, best first"
+        description="While in review: the children it may be about that you may see, best first"
+    )
+    hidden_candidates: int = strawberry.field(
+        description="While in review: how many more children it may be about are records you"
+        " may not see (restricted): ask for a grant before deciding it is a new person"
     )
     details: list[RecordDetail]
     link: RecordLink | None
@@ -128,13 +136,14 @@ class SourceRecord:
             link_state=row.get("linkState") or "REVIEW",
             link_reason=row.get("linkReason"),
             candidate_child_ids=[strawberry.ID(i) for i in row.get("reviewCandidates") or []],
+            hidden_candidates=row.get("hiddenCandidates") or 0,
             details=[
                 RecordDetail.of(name, value)
                 for name, value in sorted((row.get("details") or {}).items())
             ],
             link=RecordLink.from_row(link) if link else None,
             history=[LinkEvent.from_row(event) for event in history or []],
-            child_id=strawberry.ID(link["childId"]) if link else None,
+            child_id=strawberry.ID(link["childId"]) if link and link.get("childId") else None,
         )
 
 

@@ -255,6 +255,58 @@ async def record_with_link(store: GraphStore, record_id: str) -> Row | NotFound:
     return {**record_row(rows[0]["record"]), "link": rows[0]["link"]}
 
 
+async def as_seen_by(store: GraphStore, scope: AccessScope, records: list[Row]) -> list[Row]:
+    """`records` with every child the caller may not see left unnamed.
+
+    Matching finds restricted children too (or a record about one would make a second,
+    unrestricted record of them), so a review candidate the caller may not see is counted
+    in `hiddenCandidates` instead of named; a link or link event to such a child keeps no
+    child id. One statement for the whole page.
+    """
+    named = {
+        child
+        for record in records
+        for child in [
+            *(record.get("reviewCandidates") or []),
+            *([record["link"]["childId"]] if record.get("link") else []),
+            *(event["childId"] for event in record.get("history") or []),
+        ]
+        if child
+    }
+    visible = (
+        {
+            row["childId"]
+            for row in await store.read(
+                statements.VISIBLE_CHILD_IDS, {**scope.params(), "ids": sorted(named)}
+            )
+        }
+        if named
+        else set()
+    )
+    seen = []
+    for record in records:
+        candidates = record.get("reviewCandidates") or []
+        scores = record.get("reviewScores") or []
+        shown = [i for i, child in enumerate(candidates) if child in visible]
+        link = record.get("link")
+        seen.append(
+            {
+                **record,
+                "reviewCandidates": [candidates[i] for i in shown],
+                "reviewScores": [scores[i] for i in shown if i < len(scores)],
+                "hiddenCandidates": len(candidates) - len(shown),
+                "link": {**link, "childId": link["childId"] if link["childId"] in visible else None}
+                if link
+                else None,
+                "history": [
+                    {**event, "childId": event["childId"] if event["childId"] in visible else None}
+                    for event in record.get("history") or []
+                ],
+            }
+        )
+    return seen
+
+
 async def review_queue(store: GraphStore, limit: int, recorded_by: str | None = None) -> list[Row]:
     """Records waiting for a person to say which child they are about, oldest first.
 

@@ -194,6 +194,15 @@ ORDER BY r.updatedAt, r.key
 LIMIT $limit
 """
 
+# Which of some children the caller may see: a record's review candidates and links are
+# named only where the child is (a restricted child is counted, never named).
+VISIBLE_CHILD_IDS = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})
+{only_visible("c", "childId")}
+RETURN childId
+"""
+
 LINK_HISTORY = """
 MATCH (e:LinkEvent)-[:FOR_RECORD]->(r:SourceRecord {id: $recordId})
 RETURN e {.id, .action, .rule, .score, .by, .at, .childId, .reason, .undoes} AS event
