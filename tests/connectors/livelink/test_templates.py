@@ -334,7 +334,13 @@ def test_the_pdf_text_finds_the_exact_name(script: str) -> None:
     assert name in pdf_text(_form_for(name).pdf)
 
 
-@pytest.mark.xfail(strict=True, reason="stray codes in the extracted text (see above)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a limit of fpdf2 2.8.9 and pypdf, not of the hub: the name is drawn right, but"
+    " where HarfBuzz draws one letter with two glyphs fpdf2 gives the second no text, and"
+    " pypdf misreads the CFF faces' code map, so extracted text carries a stray control"
+    " code; strict, so a fixed library makes this test fail and be promoted",
+)
 @pytest.mark.parametrize("script", sorted(NAMES_WITH_STRAY_CODES | NAMES_SPLIT_BY_READERS))
 def test_the_pdf_text_finds_the_exact_name_where_fpdf2_adds_stray_codes(script: str) -> None:
     name = (NAMES_WITH_STRAY_CODES | NAMES_SPLIT_BY_READERS)[script]
