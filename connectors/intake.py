@@ -17,26 +17,25 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from graph import ConstraintViolation, name_key_fields
 from graph.cypher import linking as statements
-from workflow import identifiers
 from workflow.contacts import PastDate, Sex
+from workflow.identified import IdentifiedChild
 from workflow.ids import new_child_id, new_id, now_ms
 from workflow.linking import details_json, match_person
 from workflow.matching import Decision, Match, PersonDetails, identity_key, normalise_postcode
 from workflow.outcomes import FieldProblem, InvalidInput
-from workflow.validation import Input, validate
+from workflow.validation import validate
 
 if TYPE_CHECKING:
     from graph import GraphStore
 
 
 RecordId = Annotated[str, Field(min_length=1, max_length=100)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(min_length=1, max_length=2_000)]
 
 # In a CSV cell, a list (the agencies around a family) separates its items with this.
@@ -52,44 +51,34 @@ def _split_cell(value: Any) -> Any:
 TextList = Annotated[list[Text], BeforeValidator(_split_cell), Field(max_length=50)]
 
 
-class SourceRow(Input):
+class SourceRow(IdentifiedChild):
     """What every record from a source system carries: its id, its version, whom it is
     about, and the date it started (the date it happened, never the date it was sent)."""
 
+    unidentified: ClassVar[str] = (
+        "a record names its child: an NHS number, a UPN, or given name, family name"
+        " and date of birth"
+    )
+
     record_id: RecordId
     version: Annotated[int, Field(ge=1)]
-    given_name: Name | None = None
-    family_name: Name | None = None
-    date_of_birth: PastDate | None = None
     sex: Sex | None = None
     postcode: Annotated[str, Field(min_length=5, max_length=8)] | None = None
-    nhs_number: Annotated[str, AfterValidator(identifiers.nhs_number)] | None = None
-    upn: Annotated[str, AfterValidator(identifiers.upn)] | None = None
     start_date: PastDate
     end_date: PastDate | None = None
 
     @model_validator(mode="after")
-    def _who_and_when(self) -> Self:
-        named = self.given_name and self.family_name and self.date_of_birth
-        if not (named or self.nhs_number or self.upn):
-            raise ValueError(
-                "a record names its child: an NHS number, a UPN, or given name, family name"
-                " and date of birth"
-            )
+    def _in_order(self) -> Self:
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError("endDate must not be before startDate")
         return self
 
     def subject(self) -> PersonDetails:
-        """Whom the record is about, as the matcher compares people."""
-        return PersonDetails(
-            given_name=self.given_name,
-            family_name=self.family_name,
-            date_of_birth=self.date_of_birth,
+        """Whom the record is about, as the matcher compares people (with sex and postcode)."""
+        return replace(
+            super().subject(),
             sex=self.sex.value if self.sex else None,
             postcode=normalise_postcode(self.postcode) or None,
-            nhs_number=self.nhs_number,
-            upn=self.upn,
         )
 
     def details(self) -> dict[str, Any]:

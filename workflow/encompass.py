@@ -15,17 +15,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from graph import ConstraintViolation
 from graph.cypher import encompass as statements
-from workflow import identifiers
-from workflow.contacts import PastDate
+from workflow.identified import IdentifiedChild
 from workflow.ids import new_id, now_ms
 from workflow.linking import match_person
-from workflow.matching import Decision, PersonDetails
+from workflow.matching import Decision
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound
 from workflow.school_days import SCHOOL_TIME_ZONE, SchoolCalendar
 from workflow.validation import Input
@@ -33,7 +32,6 @@ from workflow.validation import Input
 if TYPE_CHECKING:
     from graph import GraphStore, Row
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
 # A force's own incident reference (an occurrence or CAD number): free text, bounded.
 ForceReference = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9/_.-]+$")]
 # At most this many children in one report: a household, not a list.
@@ -45,34 +43,10 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=SCHOOL_TIME_ZONE)
 
 
-class IncidentChild(Input):
+class IncidentChild(IdentifiedChild):
     """A child involved in the incident, as the force identifies them."""
 
-    nhs_number: Annotated[str, AfterValidator(identifiers.nhs_number)] | None = None
-    upn: Annotated[str, AfterValidator(identifiers.upn)] | None = None
-    given_name: Name | None = None
-    family_name: Name | None = None
-    date_of_birth: PastDate | None = None
     present: bool
-
-    @model_validator(mode="after")
-    def _identified(self) -> Self:
-        named = self.given_name and self.family_name and self.date_of_birth
-        if not (named or self.nhs_number or self.upn):
-            raise ValueError(
-                "a child is identified by an NHS number, a UPN, or given name, family name"
-                " and date of birth"
-            )
-        return self
-
-    def subject(self) -> PersonDetails:
-        return PersonDetails(
-            given_name=self.given_name,
-            family_name=self.family_name,
-            date_of_birth=self.date_of_birth,
-            nhs_number=self.nhs_number,
-            upn=self.upn,
-        )
 
 
 class IncidentReport(Input):

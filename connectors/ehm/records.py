@@ -12,8 +12,9 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from connectors.intake import Name, SourceRow, Text, TextList
+from connectors.intake import SourceRow, Text, TextList
 from workflow.contacts import PastDate
+from workflow.identified import Name
 
 
 class ClosureOutcome(enum.StrEnum):

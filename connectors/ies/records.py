@@ -12,9 +12,10 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from connectors.intake import Name, SourceRow, Text
+from connectors.intake import SourceRow, Text
 from workflow import identifiers
 from workflow.contacts import PastDate
+from workflow.identified import Name
 
 Upn = Annotated[str, AfterValidator(identifiers.upn)]
 # DfE establishment URN: six digits (seven for some newer establishments).
