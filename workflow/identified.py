@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, model_validator
 
 from workflow import identifiers
-from workflow.contacts import PastDate
+from workflow.contacts import Name, PastDate
 from workflow.matching import PersonDetails
 from workflow.validation import Input
-
-Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class IdentifiedChild(Input):

@@ -9,13 +9,13 @@ merge puts both back as they were. The strictest restriction of the two carries 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from graph import ConstraintViolation
 from graph.cypher import merging as statements
+from workflow.contacts import PastDate
 from workflow.ids import new_id
 from workflow.outcomes import NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input
@@ -23,12 +23,6 @@ from workflow.validation import Input
 if TYPE_CHECKING:
     from graph import GraphStore, Row
     from graph.cypher.access import AccessScope
-
-
-def _not_in_future(value: date) -> date:
-    if value > date.today():
-        raise ValueError("must not be in the future")
-    return value
 
 
 RecordId = Annotated[str, Field(min_length=1, max_length=100)]
@@ -41,7 +35,7 @@ class MergeChildren(Input):
     keep: RecordId
     merge: RecordId
     reason: Reason
-    on: Annotated[date, AfterValidator(_not_in_future)]
+    on: PastDate
 
     @model_validator(mode="after")
     def _two_records(self) -> Self:

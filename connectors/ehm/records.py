@@ -13,8 +13,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from connectors.intake import SourceRow, Text, TextList
-from workflow.contacts import PastDate
-from workflow.identified import Name
+from workflow.contacts import Name, PastDate
 
 
 class ClosureOutcome(enum.StrEnum):

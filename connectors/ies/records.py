@@ -14,8 +14,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from connectors.intake import SourceRow, Text
 from workflow import identifiers
-from workflow.contacts import PastDate
-from workflow.identified import Name
+from workflow.contacts import Name, PastDate
 
 Upn = Annotated[str, AfterValidator(identifiers.upn)]
 # DfE establishment URN: six digits (seven for some newer establishments).
