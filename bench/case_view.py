@@ -137,7 +137,10 @@ async def before_after(
     store: FalkorDBStore, child_ids: list[str], nhs_numbers: list[str], repeats: int
 ) -> dict[str, tuple[float, float]]:
     """Median ms of each rewritten statement, before and after, on the same keys."""
-    notes_params = [{"ids": [child_ids[n % len(child_ids)]]} for n in range(repeats)]
+    # Every note (`latest` null), as the statement before it read them.
+    notes_params = [
+        {"ids": [child_ids[n % len(child_ids)]], "latest": None} for n in range(repeats)
+    ]
     since = date.today() - timedelta(days=365)
     cpis_params = [
         {

@@ -205,3 +205,44 @@ async def test_add_case_note_stays_final_and_checks_the_episode(
     )["correctCaseNote"]
     assert empty["__typename"] == "InvalidInput"
     assert [p["field"] for p in empty["problems"]] == ["text"]
+
+
+LATEST = """query ($id: ID!, $latest: Int) { child(id: $id) {
+  caseNotes(latest: $latest) { text occurredAt author } } }"""
+
+
+async def test_latest_gives_the_newest_notes_as_they_stand_and_refuses_a_bound_out_of_range(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world)
+    # Recorded out of order: the newest is the one that happened last, not the last typed.
+    for day in (5, 2, 9, 7):
+        note = {
+            "childId": child_id,
+            "type": "VISIT",
+            "text": f"Visit on the {day}th",
+            "occurredAt": f"2026-03-0{day}T09:30:00Z",
+        }
+        assert (await graphql(client, worker, ADD, {"input": note}))["addCaseNote"]["id"]
+    every = (await graphql(client, worker, LATEST, {"id": child_id}))["child"]["caseNotes"]
+    newest = (await graphql(client, worker, LATEST, {"id": child_id, "latest": 2}))["child"]
+    assert [note["text"] for note in newest["caseNotes"]] == [
+        "Visit on the 9th",
+        "Visit on the 7th",
+    ]
+    assert newest["caseNotes"] == every[:2]
+    assert all(note["author"] for note in newest["caseNotes"])
+    many = (await graphql(client, worker, LATEST, {"id": child_id, "latest": 500}))["child"]
+    assert many["caseNotes"] == every
+
+    for bound in (0, -1, 501):
+        response = await client.post(
+            "/graphql",
+            json={"query": LATEST, "variables": {"id": child_id, "latest": bound}},
+            headers=worker,
+        )
+        (error,) = response.json()["errors"]
+        assert "caseNotes(latest:)" in error["message"]
+        assert error["extensions"]["argument"] == "latest"
