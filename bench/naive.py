@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ from bench.recording import RecordingStore
 from demo import county
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope, only_visible
+from workflow.calendar import default_calendar
+from workflow.journey.case import referral_decision_due
+from workflow.journey.effects import Clock
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS
 
 # Each statement seeks an index (tests/bench checks their plans): the comparison is
 # about round trips, not about a naive server scanning where the hub does not.
@@ -74,14 +78,39 @@ NOTES = """
 MATCH (c:Child {id: $id})
 WITH c
 MATCH (c)<-[:ABOUT]-(n:CaseNote) WHERE coalesce(n.current, true) = true
-RETURN n {.id, .type, .text} AS note ORDER BY n.occurredAt DESC, n.recordedAt DESC
+RETURN n {.id, .type, .text, .occurredAt} AS note ORDER BY n.occurredAt DESC, n.recordedAt DESC
+LIMIT $latest
 """
 AUTHOR = "MATCH (:CaseNote {id: $id})-[:WRITTEN_BY]->(w:Worker) RETURN w.name AS name"
 FILE = "MATCH (:Child {id: $id})-[:HAS_FILE]->(f:File) RETURN f.id AS id"
 FOLDERS = """
-MATCH (:File {id: $id})-[:HAS_FOLDER]->(d:Folder) RETURN d {.key, .name} AS folder
+MATCH (:File {id: $id})-[:HAS_FOLDER]->(d:Folder) RETURN d {.id, .key, .name} AS folder
 ORDER BY d.position
 """
+DOCUMENTS = """
+MATCH (:Folder {id: $id})-[:HOLDS]->(doc:Document)
+RETURN doc {.id, .title, .createdAt, .latestVersion} AS document ORDER BY doc.createdAt
+"""
+CASES = """
+MATCH (:Child {id: $id})<-[:ABOUT]-(ep:Referral)
+RETURN ep {.id, .status, .referralDate, .closureDate} AS case
+ORDER BY ep.referralDate DESC, ep.createdAt DESC
+"""
+
+
+def _processes(label: str) -> str:
+    # One statement per kind of process, run once per case.
+    return f"""
+MATCH (:Referral {{id: $id}})<-[:IN_EPISODE]-(p:{label})
+RETURN p {{.*}} AS record ORDER BY p.createdAt
+"""
+
+
+ASSESSMENTS = _processes("Assessment")
+ENQUIRIES = _processes("Section47Enquiry")
+CONFERENCES = _processes("InitialChildProtectionConference")
+PROTECTION_PLANS = _processes("ChildProtectionPlan")
+IN_NEED_PLANS = _processes("ChildInNeedPlan")
 
 
 async def _read(info: Info, statement: str, **params: Any) -> list[dict[str, Any]]:
@@ -159,6 +188,7 @@ class CaseNote:
     id: strawberry.Private[str]
     type: str
     text: str
+    occurred_at: datetime
 
     @strawberry.field
     async def author(self, info: Info) -> str | None:
@@ -167,9 +197,141 @@ class CaseNote:
 
 
 @strawberry.type
+class Document:
+    id: strawberry.ID
+    title: str
+    created_at: datetime
+    latest_version: int
+
+
+@strawberry.type
 class Folder:
+    id: strawberry.Private[str]
     key: str
     name: str
+
+    @strawberry.field
+    async def documents(self, info: Info) -> list[Document]:
+        rows = await _read(info, DOCUMENTS, id=self.id)
+        return [
+            Document(
+                id=r["document"]["id"],
+                title=r["document"]["title"],
+                created_at=_instant(r["document"]["createdAt"]),
+                latest_version=r["document"]["latestVersion"],
+            )
+            for r in rows
+        ]
+
+
+@strawberry.type
+class Assessment:
+    id: strawberry.ID
+    status: str
+    start_date: date
+    due_date: date | None
+    completed_date: date | None
+
+
+@strawberry.type
+class Section47Enquiry:
+    id: strawberry.ID
+    status: str
+    strategy_discussion_date: date
+    initial_conference_target: date | None
+
+
+@strawberry.type
+class InitialConference:
+    id: strawberry.ID
+    status: str
+    due_date: date | None
+    held_date: date | None
+
+
+@strawberry.type
+class Plan:
+    id: strawberry.ID
+    status: str
+    start_date: date
+    end_date: date | None
+
+
+async def _records(info: Info, statement: str, case_id: str) -> list[dict[str, Any]]:
+    return [row["record"] for row in await _read(info, statement, id=case_id)]
+
+
+@strawberry.type
+class Case:
+    id: strawberry.ID
+    status: str
+    referral_date: date
+    closure_date: date | None
+
+    @strawberry.field
+    def decision_due(self) -> date:
+        # The same working-day rule the hub applies (a team would call it too).
+        return referral_decision_due(self.referral_date, _clock())
+
+    @strawberry.field
+    async def assessments(self, info: Info) -> list[Assessment]:
+        return [
+            Assessment(
+                id=r["id"],
+                status=r["status"],
+                start_date=r["startDate"],
+                due_date=r.get("dueDate"),
+                completed_date=r.get("completedDate"),
+            )
+            for r in await _records(info, ASSESSMENTS, self.id)
+        ]
+
+    @strawberry.field
+    async def section47_enquiries(self, info: Info) -> list[Section47Enquiry]:
+        return [
+            Section47Enquiry(
+                id=r["id"],
+                status=r["status"],
+                strategy_discussion_date=r["startDate"],
+                initial_conference_target=r.get("conferenceTarget"),
+            )
+            for r in await _records(info, ENQUIRIES, self.id)
+        ]
+
+    @strawberry.field
+    async def initial_conferences(self, info: Info) -> list[InitialConference]:
+        return [
+            InitialConference(
+                id=r["id"],
+                status=r["status"],
+                due_date=r.get("dueDate"),
+                held_date=r.get("heldDate"),
+            )
+            for r in await _records(info, CONFERENCES, self.id)
+        ]
+
+    @strawberry.field
+    async def child_protection_plans(self, info: Info) -> list[Plan]:
+        return _plans(await _records(info, PROTECTION_PLANS, self.id))
+
+    @strawberry.field
+    async def child_in_need_plans(self, info: Info) -> list[Plan]:
+        return _plans(await _records(info, IN_NEED_PLANS, self.id))
+
+
+def _plans(records: list[dict[str, Any]]) -> list[Plan]:
+    return [
+        Plan(id=r["id"], status=r["status"], start_date=r["startDate"], end_date=r.get("endDate"))
+        for r in records
+    ]
+
+
+def _clock() -> Clock:
+    return Clock(date.today(), default_calendar(), DEFAULT_LOCAL_STANDARDS)
+
+
+def _instant(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
 
 @strawberry.type
@@ -179,7 +341,7 @@ class File:
     @strawberry.field
     async def folders(self, info: Info) -> list[Folder]:
         rows = await _read(info, FOLDERS, id=self.id)
-        return [Folder(key=r["folder"]["key"], name=r["folder"]["name"]) for r in rows]
+        return [Folder(**r["folder"]) for r in rows]
 
 
 @strawberry.type
@@ -225,10 +387,28 @@ class Child:
         ]
 
     @strawberry.field
-    async def case_notes(self, info: Info) -> list[CaseNote]:
-        rows = await _read(info, NOTES, id=self.id)
+    async def cases(self, info: Info) -> list[Case]:
+        rows = await _read(info, CASES, id=self.id)
         return [
-            CaseNote(id=r["note"]["id"], type=r["note"]["type"], text=r["note"]["text"])
+            Case(
+                id=r["case"]["id"],
+                status=r["case"]["status"],
+                referral_date=r["case"]["referralDate"],
+                closure_date=r["case"].get("closureDate"),
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def case_notes(self, info: Info, latest: int) -> list[CaseNote]:
+        rows = await _read(info, NOTES, id=self.id, latest=latest)
+        return [
+            CaseNote(
+                id=r["note"]["id"],
+                type=r["note"]["type"],
+                text=r["note"]["text"],
+                occurred_at=_instant(r["note"]["occurredAt"]),
+            )
             for r in rows
         ]
 
@@ -270,6 +450,13 @@ STATEMENTS = (
     AUTHOR,
     FILE,
     FOLDERS,
+    DOCUMENTS,
+    CASES,
+    ASSESSMENTS,
+    ENQUIRIES,
+    CONFERENCES,
+    PROTECTION_PLANS,
+    IN_NEED_PLANS,
 )
 
 

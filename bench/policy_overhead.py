@@ -33,6 +33,9 @@ from bench.hub_request import execute, request, schema_for, staff
 from demo import county, personas
 from graph import FalkorDBStore
 
+# The internal case view issue 14 names: the child, the household and its members,
+# the episodes of need with the due dates of their processes, the 20 newest notes with
+# their authors, and the file with the documents in each folder.
 CASE_VIEW = """
 query CaseView($id: ID!) {
   child(id: $id) {
@@ -42,8 +45,16 @@ query CaseView($id: ID!) {
     relationships { type person { id givenName } }
     allocatedWorker { name team }
     contacts { id status outcome receivedDate decisionDue }
-    caseNotes { type text author }
-    file { id folders { key name } }
+    cases {
+      id status referralDate decisionDue closureDate
+      assessments { id status startDate dueDate completedDate }
+      section47Enquiries { id status strategyDiscussionDate initialConferenceTarget }
+      initialConferences { id status dueDate heldDate }
+      childProtectionPlans { id status startDate endDate }
+      childInNeedPlans { id status startDate endDate }
+    }
+    caseNotes(latest: 20) { type text occurredAt author }
+    file { id folders { key name documents { id title createdAt latestVersion } } }
   }
 }
 """
