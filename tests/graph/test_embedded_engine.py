@@ -149,3 +149,20 @@ def test_the_engine_keeps_its_files_private_and_tightens_old_ones(tmp_path: Path
     for path in paths:
         mode = path.stat().st_mode & 0o777
         assert mode & 0o077 == 0, f"{path.relative_to(tmp_path)} is {oct(mode)}"
+
+
+def test_the_engine_keeps_a_plan_for_every_statement_the_hub_runs(tmp_path: Path) -> None:
+    import redis
+
+    from graph.embedded import PLAN_CACHE_SIZE
+
+    engine = EmbeddedEngine(tmp_path / "graph")
+    socket_path = engine.start()
+    try:
+        client = redis.Redis(unix_socket_path=socket_path)
+        _, size = client.execute_command("GRAPH.CONFIG", "GET", "CACHE_SIZE")
+        client.close()
+    finally:
+        engine.stop()
+    # The engine's default (25) is far below the hub's statements times audiences.
+    assert size == PLAN_CACHE_SIZE >= 512
