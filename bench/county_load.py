@@ -1,10 +1,11 @@
 """Load a county through the bulk path and report what it cost, then how long a start takes.
 
 Generates the county for a seed (`--size county` is ~300,000 children), loads it into
-an embedded engine with a progress bar, adds a year of case notes for every allocated
-child in bulk, files in Livelink (an embedded content store beside the graph) what the
-load queued, rewrites the engine's append-only file, and starts the engine again on
-the files as the hub would. Prints the time of each phase, the peak memory of this
+an embedded engine with a progress bar, adds in bulk a year of case notes for every
+allocated child and the documents the old system filed in each child's Livelink file,
+files in Livelink (an embedded content store beside the graph) what the load queued,
+rewrites the engine's append-only file, and starts the engine again on the files as
+the hub would. Prints the time of each phase, the peak memory of this
 process and of the engine, and the sizes of the graph.
 
     python -m bench.county_load --size county --seed 42 --data-dir var/bench-county
@@ -59,6 +60,7 @@ async def load(
     seed: int,
     notes_per_child: int,
     *,
+    documents_per_file: int = 6,
     show_progress: bool = True,
     file: bool = True,
 ) -> dict[str, Any]:
@@ -78,6 +80,14 @@ async def load(
         rows = county.case_note_rows(world, seed, notes_per_child)
         figures["notes"] = await county.load_case_notes(store, rows, show_progress=show_progress)
         figures["notes_s"] = time.perf_counter() - started
+        # The files exist once the contacts are finalised (their OPEN_FILE items may
+        # still wait for the filing below, or for the hub with --skip-filing).
+        started = time.perf_counter()
+        documents = county.document_rows(world, seed, documents_per_file)
+        figures["documents"] = await county.load_documents(
+            store, documents, show_progress=show_progress
+        )
+        figures["documents_s"] = time.perf_counter() - started
         started = time.perf_counter()
         figures["filed"] = 0
         if file:
@@ -114,6 +124,7 @@ def report(figures: dict[str, Any]) -> str:
             f"county {figures['size']} (seed {figures['seed']}): {counts}",
             f"generate {figures['generate_s']:.1f} s; load {figures['load_s']:.1f} s; "
             f"{figures['notes']:,} case notes {figures['notes_s']:.1f} s; "
+            f"{figures['documents']:,} documents {figures['documents_s']:.1f} s; "
             f"{figures['filed']:,} Livelink files filed {figures['filing_s']:.1f} s; "
             f"file rewrite {figures['rewrite_s']:.1f} s",
             f"engine start on the loaded files {figures['start_s']:.1f} s",
@@ -128,6 +139,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", default="county", choices=sorted(county.SIZES))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--notes-per-child", type=int, default=12)
+    parser.add_argument(
+        "--documents-per-file",
+        type=int,
+        default=6,
+        help="documents the old system filed in each Livelink file, on average",
+    )
     parser.add_argument("--data-dir", type=Path, help="keep the engine's files here")
     parser.add_argument(
         "--skip-filing", action="store_true", help="leave the Livelink outbox to the hub"
@@ -140,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.size,
                 args.seed,
                 args.notes_per_child,
+                documents_per_file=args.documents_per_file,
                 file=not args.skip_filing,
             )
         )

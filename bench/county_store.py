@@ -75,14 +75,16 @@ async def county_store(
 ) -> AsyncIterator[LoadedCounty]:
     """A county of `size` in a scratch engine, or the one in `reuse`.
 
-    `with_notes` loads it as `bench.county_load` does (case notes in bulk, files filed),
-    for the benchmarks that read a child's whole case."""
+    `with_notes` loads it as `bench.county_load` does (case notes and the old system's
+    documents in bulk, files filed), for the benchmarks that read a child's whole case."""
     with tempfile.TemporaryDirectory() as directory:
         scratch = Path(directory)
         data_dir = reuse or scratch / "graph"
         load = size if reuse is None else None
         if load is not None and with_notes:
-            await county_load.load(data_dir, load, 42, 12, show_progress=show_progress)
+            await county_load.load(
+                data_dir, load, 42, 12, documents_per_file=6, show_progress=show_progress
+            )
             load = None
         async with embedded_store(
             data_dir, scratch, load=load, today=today, show_progress=show_progress

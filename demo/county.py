@@ -1,4 +1,4 @@
-"""A synthetic county: agencies, teams, workers, families, children, contacts and notes.
+"""A synthetic county: agencies, teams, workers, families, children, contacts, notes, documents.
 
 Deterministic for a seed, so a benchmark or a demo is the same every time. Records are
 synthetic; identifiers are valid (NHS check digits, UPN check letters) but invented.
@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from connectors.livelink.filing import document_key
+from connectors.livelink.templates import FORM_TEMPLATES
 from demo import journeys, personas
 from graph import name_key_fields
 from graph.cypher import bulk
+from graph.cypher import documents as document_statements
 from graph.cypher import notes as note_statements
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
@@ -630,6 +633,97 @@ async def load_case_notes(
     while batch := list(itertools.islice(rows, BATCH)):
         await store.write(note_statements.LOAD_CASE_NOTES, {"rows": batch})
         written += len(batch)
+        progress.advance(len(batch))
+    progress.finish()
+    return written
+
+
+# The forms the old system filed about a child open to social care, and how often each
+# turns up in a file (a contact record and an assessment in most, a conference's minutes
+# in few). Looked-after and leaving-care forms are left out: the generated children have
+# no period of care, and such a form would make their files looked-after records.
+LEGACY_FORMS = {
+    "contact_record": 6,
+    "child_and_family_assessment": 5,
+    "child_in_need_plan": 4,
+    "strategy_discussion_record": 2,
+    "section_47_enquiry_outcome": 2,
+    "icpc_minutes": 1,
+    "child_protection_plan": 1,
+    "case_closure_summary": 1,
+    # The education system's referral: children of school age only (they have a UPN).
+    "ssr_summary": 2,
+}
+# Livelink numbers its nodes (DataID); the migrated documents take numbers from here.
+LEGACY_NODE_BASE = 40_000_000
+
+
+def document_rows(county: County, seed: int, per_file: int) -> Iterator[dict[str, Any]]:
+    """Documents the old system filed in the Livelink files the county opens, about
+    `per_file` each on average, dated in the year before `county.today`.
+
+    A file is opened by a finalised contact, so its child is the contact's. Each document
+    is a form of a real template, filed where the hub would file it. Rows are made as
+    they are loaded, from their own random stream, so the county is the same with or
+    without them.
+    """
+    rng = random.Random(f"{seed}:documents")
+    today = datetime.combine(county.today, datetime.min.time(), UTC)
+    year_ago_ms = int((today - timedelta(days=365)).timestamp() * 1000)
+    today_ms = int(today.timestamp() * 1000)
+    names = {worker["id"]: worker["name"] for worker in county.workers}
+    children = {person["id"]: person for person in county.people if person["child"]}
+    node_id = LEGACY_NODE_BASE
+    for contact in county.contacts:
+        if contact["outcome"] is None:
+            continue
+        child = children[contact["childId"]]
+        born = datetime.combine(date.fromisoformat(child["dateOfBirth"]), datetime.min.time(), UTC)
+        earliest = max(year_ago_ms, int(born.timestamp() * 1000))
+        forms = [key for key in LEGACY_FORMS if key != "ssr_summary" or child["upn"]]
+        weights = [LEGACY_FORMS[key] for key in forms]
+        for number in range(rng.randint(0, 2 * per_file)):
+            template = FORM_TEMPLATES[rng.choices(forms, weights)[0]]
+            source_id = f"legacy-{child['id']}-{number:03d}"
+            document_id = f"document-{child['id']}-{number:03d}"
+            node_id += 1
+            yield {
+                "key": document_key(child["id"], template.key, source_id),
+                "id": document_id,
+                "versionId": f"{document_id}-v1",
+                "childId": child["id"],
+                "templateKey": template.key,
+                "title": template.title,
+                "folderKey": template.folder_key,
+                "recordClass": template.record_class.value,
+                "sourceId": source_id,
+                "generatedAt": earliest + rng.randrange(today_ms - earliest),
+                "generatedBy": contact["worker"],
+                "generatedByName": names[contact["worker"]],
+                # The old system's bytes are in Livelink, not in the LCS form store.
+                "checksumHtml": rng.randbytes(32).hex(),
+                "checksumPdf": rng.randbytes(32).hex(),
+                "sizeHtml": rng.randint(6_000, 60_000),
+                "sizePdf": rng.randint(40_000, 400_000),
+                "filename": f"{template.filename_stem}.pdf",
+                "remoteNodeId": str(node_id),
+            }
+
+
+async def load_documents(
+    store: GraphStore, rows: Iterator[dict[str, Any]], *, show_progress: bool = True
+) -> int:
+    """Write the old system's documents through the bulk statement in batches; return how
+    many the files hold (a row whose child has no file writes nothing)."""
+    progress = Progress(0, "documents", enabled=show_progress)
+    recorded_at = int(datetime.now(UTC).timestamp() * 1000)
+    written = 0
+    while batch := list(itertools.islice(rows, BATCH)):
+        landed = await store.write(
+            document_statements.LOAD_LEGACY_DOCUMENTS,
+            {"rows": batch, "recordedBy": "migration", "recordedAt": recorded_at},
+        )
+        written += int(landed[0]["documents"])
         progress.advance(len(batch))
     progress.finish()
     return written

@@ -191,3 +191,33 @@ CREATE (r:DocumentRead {{id: $readId, at: $now, by: $viewer, byName: $viewerName
 CREATE (r)-[:READ_OF]->(v)
 RETURN {VERSION_FIELDS} AS version, doc.title AS title
 """
+
+# Documents the old system already filed in Livelink, loaded in bulk with the county
+# (demo/county.py `document_rows`). A migrated document is indexed, not re-filed: its
+# version carries the Livelink node and version it already has, and no outbox item, so
+# the hub's first serve queues nothing for it (a FILE_DOCUMENT item would re-deliver
+# bytes the LCS never held). The document and version hold the properties GENERATE_FORM
+# sets, with the day the old system made it as `createdAt`/`generatedAt` and who loaded
+# it and when as `recordedBy`/`recordedAt`. Rows whose child has no file, or a disposed
+# one, write nothing. MERGE on the unique keys makes a repeated load write nothing new.
+LOAD_LEGACY_DOCUMENTS = """
+UNWIND $rows AS r
+MATCH (f:File {childId: r.childId})-[:HAS_FOLDER]->(folder:Folder {key: r.folderKey})
+WHERE f.disposedAt IS NULL
+MERGE (doc:Document {key: r.key})
+ON CREATE SET doc.id = r.id, doc.childId = r.childId, doc.templateKey = r.templateKey,
+    doc.title = r.title, doc.folderKey = r.folderKey, doc.recordClass = r.recordClass,
+    doc.sourceId = r.sourceId, doc.createdAt = r.generatedAt, doc.updatedAt = r.generatedAt,
+    doc.latestVersion = 1, doc.recordedBy = $recordedBy, doc.recordedAt = $recordedAt
+MERGE (folder)-[:HOLDS]->(doc)
+MERGE (v:DocumentVersion {key: r.key + '#1'})
+ON CREATE SET v.id = r.versionId, v.version = 1, v.checksumHtml = r.checksumHtml,
+    v.checksumPdf = r.checksumPdf, v.sizeHtml = r.sizeHtml, v.sizePdf = r.sizePdf,
+    v.generatedAt = r.generatedAt, v.generatedBy = r.generatedBy,
+    v.generatedByName = r.generatedByName, v.templateKey = r.templateKey,
+    v.folderKey = r.folderKey, v.recordClass = r.recordClass, v.filename = r.filename,
+    v.remoteNodeId = r.remoteNodeId, v.remoteVersion = 1, v.recordedBy = $recordedBy,
+    v.recordedAt = $recordedAt
+MERGE (doc)-[:HAS_VERSION]->(v)
+RETURN count(v) AS documents
+"""

@@ -45,7 +45,11 @@ async def test_the_county_load_lands_what_it_generated_and_reports_it(tmp_path: 
     assert figures["counts"]["CaseNote"] >= expected_notes
     # What the load queued for Livelink is filed by the load, not by the first serve.
     assert figures["filed"] == figures["counts"]["File"] > 0
+    # The files hold the old system's documents; every generated one lands in a file.
+    expected_documents = sum(1 for _ in county.document_rows(world, 7, 6))
+    assert figures["documents"] == expected_documents == figures["counts"]["Document"] > 0
     report = county_load.report(figures)
+    assert f"{expected_documents:,} documents" in report
     assert "engine start on the loaded files" in report
     assert re.search(r"peak memory: loader \d+ MiB, engine \d+ MiB", report)
 
