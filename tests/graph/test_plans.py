@@ -77,7 +77,9 @@ _PARAMETER = re.compile(r"\$(\w+)")
 _LISTS = re.compile(
     r"(?:ids|Ids|rows|Keys|States|Classes|Labels|kinds|teams|workers|folders|targets|changes)$"
 )
-_NUMBERS = frozenset({"limit", "skip", "now", "revision", "version", "since_ms", "cutoff"})
+_NUMBERS = frozenset(
+    {"limit", "latest", "skip", "now", "revision", "version", "since_ms", "cutoff"}
+)
 
 
 def _statements() -> list[tuple[str, str]]:
