@@ -28,11 +28,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.case_view_query import CASE_VIEW, CASE_VIEW_EVERY_NOTE, SOCIAL_WORKER, caseload
 from bench.county_store import county_store
-from bench.hub_request import request, staff
-from bench.policy_overhead import CASE_VIEW
+from bench.hub_request import request
 from bench.recording import RecordingStore, interleaved
-from demo import county, personas
+from demo import county
 from graph import FalkorDBStore
 from graph.cypher import notes, partners
 from graph.cypher.access import AccessScope
@@ -56,13 +56,6 @@ CPIS_BEFORE = partners.CPIS_BY_NHS_NUMBER.replace(
 )
 
 NOTE_COUNTS = (1, 10, 100, 1000)
-
-
-SOCIAL_WORKER = staff("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
-
-
-# The case view asking for every note: round trips must stay flat however long the list.
-CASE_VIEW_EVERY_NOTE = CASE_VIEW.replace("caseNotes(latest: 20)", "caseNotes")
 
 
 async def case_view(
@@ -181,15 +174,6 @@ async def before_after(
             await _median_ms(store, partners.CPIS_BY_NHS_NUMBER, cpis_params),
         ),
     }
-
-
-async def caseload(store: FalkorDBStore) -> list[str]:
-    """The demo social worker's children: the case views the benchmarks request."""
-    rows = await store.read(
-        "MATCH (:Worker {id: $worker})<-[:ALLOCATED_TO]-(c:Child) RETURN c.id AS id ORDER BY id",
-        {"worker": SOCIAL_WORKER.subject},
-    )
-    return [row["id"] for row in rows]
 
 
 async def run(size: str, iterations: int, reuse: Path | None) -> str:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bench.case_view import caseload
+from bench.case_view_query import caseload
 from bench.county_load import GRAPH
 from bench.county_store import embedded_store
 from bench.load import Tally, case_view_request

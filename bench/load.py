@@ -38,16 +38,11 @@ from pathlib import Path
 
 import httpx
 
+from bench.case_view_query import CASE_VIEW
 from demo import county
 from hub.app import issue_persona_token
 from hub.settings import Settings
 
-CASE_VIEW = """query CaseView($id: ID!) { child(id: $id) {
-  id givenName familyName dateOfBirth nhsNumber address { line1 town postcode }
-  family { name members { householdRole person { id givenName kind } } }
-  relationships { type person { id givenName } } allocatedWorker { name team }
-  contacts { id status outcome receivedDate decisionDue } caseNotes { type text author }
-  file { id folders { key name } } } }"""
 ADD_NOTE = """mutation ($input: AddCaseNoteInput!) { addCaseNote(input: $input) {
   __typename ... on CaseNote { id } } }"""
 NOTE_IDS = "query ($id: ID!) { child(id: $id) { caseNotes { id } } }"

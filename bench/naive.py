@@ -29,8 +29,8 @@ import strawberry
 from strawberry.types import Info
 
 from bench import case_view
+from bench.case_view_query import CASE_VIEW, SOCIAL_WORKER, caseload
 from bench.county_store import county_store
-from bench.policy_overhead import CASE_VIEW
 from bench.recording import RecordingStore
 from demo import county
 from graph import FalkorDBStore
@@ -493,12 +493,12 @@ async def compare(
     from auth.authority import principal_on_record
     from auth.capabilities import access_scope
 
-    scope = access_scope(await principal_on_record(store, case_view.SOCIAL_WORKER))
+    scope = access_scope(await principal_on_record(store, SOCIAL_WORKER))
     trips_naive = RecordingStore(store)
     trips_hub = RecordingStore(store)
     for child_id in child_ids[:20]:
         naive = await naive_case_view(trips_naive, scope, child_id)
-        hub = await case_view.case_view(trips_hub, case_view.SOCIAL_WORKER, child_id)
+        hub = await case_view.case_view(trips_hub, SOCIAL_WORKER, child_id)
         if naive != hub:
             raise SystemExit(f"the naive server answers differently for {child_id}")
     figures = {
@@ -509,7 +509,7 @@ async def compare(
         lambda child: naive_case_view(store, scope, child), child_ids, requests, clients
     )
     figures["hub_rps"] = await _throughput(
-        lambda child: case_view.case_view(store, case_view.SOCIAL_WORKER, child),
+        lambda child: case_view.case_view(store, SOCIAL_WORKER, child),
         child_ids,
         requests,
         clients,
@@ -521,7 +521,7 @@ async def compare(
 async def run(size: str, requests: int, clients: int, reuse: Path | None) -> str:
     """Load (or reuse) a county and compare; return the report line."""
     async with county_store(size, reuse, with_notes=True) as loaded:
-        child_ids = await case_view.caseload(loaded.store)
+        child_ids = await caseload(loaded.store)
         figures = await compare(loaded.store, child_ids, requests, clients)
     return (
         f"nested case view, {requests} requests from {clients} concurrent callers: "

@@ -17,6 +17,7 @@ the audit write included, also waits for an fsync (about 4 ms on this machine's 
 which is the price of durability rather than of the policy.
 
     python -m bench.policy_overhead [--size small] [--iterations 300]
+    python -m bench.policy_overhead --reuse var/bench-county   # a county from bench.county_load
 """
 
 from __future__ import annotations
@@ -25,39 +26,15 @@ import argparse
 import asyncio
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 from auth.principal import Audience, Principal
+from bench.case_view_query import CASE_VIEW, SOCIAL_WORKER, caseload
 from bench.county_store import county_store
 from bench.hub_request import execute, request, schema_for, staff
-from demo import county, personas
+from demo import county
 from graph import FalkorDBStore
-
-# The internal case view issue 14 names: the child, the household and its members,
-# the episodes of need with the due dates of their processes, the 20 newest notes with
-# their authors, and the file with the documents in each folder.
-CASE_VIEW = """
-query CaseView($id: ID!) {
-  child(id: $id) {
-    id givenName familyName dateOfBirth nhsNumber
-    address { line1 town postcode }
-    family { name members { householdRole person { id givenName kind } } }
-    relationships { type person { id givenName } }
-    allocatedWorker { name team }
-    contacts { id status outcome receivedDate decisionDue }
-    cases {
-      id status referralDate decisionDue closureDate
-      assessments { id status startDate dueDate completedDate }
-      section47Enquiries { id status strategyDiscussionDate initialConferenceTarget }
-      initialConferences { id status dueDate heldDate }
-      childProtectionPlans { id status startDate endDate }
-      childInNeedPlans { id status startDate endDate }
-    }
-    caseNotes(latest: 20) { type text occurredAt author }
-    file { id folders { key name documents { id title createdAt latestVersion } } }
-  }
-}
-"""
 
 
 async def _measure(
@@ -101,15 +78,12 @@ async def check_same_work(
         raise SystemExit("the measured children have no case notes: the view would skip them")
 
 
-async def run(size: str, iterations: int) -> dict[str, Any]:
-    """Load a county, run both sides interleaved in rounds, and return the medians."""
-    async with county_store(size, None) as loaded:
+async def run(size: str, iterations: int, reuse: Path | None = None) -> dict[str, Any]:
+    """Load (or reuse) a county, run both sides interleaved in rounds, return the medians."""
+    async with county_store(size, reuse, with_notes=True) as loaded:
         store = loaded.store
-        assert loaded.world is not None  # generated now, never reused
-        child_ids = [
-            row["child"] for row in loaded.world.allocations if row["worker"] == "worker-sw-demo"
-        ]
-        worker = staff("worker-sw-demo", "social_worker", personas.SAFEGUARDING_TEAM)
+        child_ids = await caseload(store)
+        worker = SOCIAL_WORKER
         reader = staff("bench-records", "records_officer", None)
         # Internal staff read only through a worker record (auth/authority.py).
         await store.write(
@@ -132,8 +106,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="small", choices=sorted(county.SIZES))
     parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--reuse", type=Path, help="a data directory from bench.county_load")
     args = parser.parse_args()
-    outcome = asyncio.run(run(args.size, args.iterations))
+    outcome = asyncio.run(run(args.size, args.iterations, args.reuse))
     print(
         f"case view, median over {args.iterations} each: "
         f"floor (records officer: read-all with notes, no audit) "
