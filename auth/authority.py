@@ -34,11 +34,12 @@ async def principal_on_record(store: GraphStore, principal: Principal) -> Princi
     rows = await store.read(WORKER_RECORD, {"subject": principal.subject, "today": today})
     record = rows[0] if rows else None
     if record is None or record["role"] not in INTERNAL_ROLES:
-        return replace(principal, team_id=None, on_record=False)
+        return replace(principal, team_id=None, on_record=False, reports=())
     return replace(
         principal,
         role=record["role"],
         team_id=record["team"],
         name=record["name"] or principal.name,
         on_record=True,
+        reports=tuple(sorted(record["reports"])),
     )

@@ -85,4 +85,5 @@ def access_scope(principal: Principal) -> AccessScope:
         now_ms=now_ms(),
         audience=principal.audience.value,
         agency=principal.agency_id if principal.is_partner else None,
+        reports=principal.reports if not principal.is_partner else (),
     )

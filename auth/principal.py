@@ -97,6 +97,9 @@ class Principal:
     team_id: str | None = None
     purpose: str | None = None
     on_record: bool = False
+    # Read with the worker record, never from the token: the workers who report to this
+    # one (up to four lines down), whose allocated children a manager may see.
+    reports: tuple[str, ...] = ()
     audience: Audience = field(init=False)
 
     def __post_init__(self) -> None:

@@ -44,6 +44,9 @@ class AccessScope:
     audience: str = "internal"
     agency: str | None = None
     identified_by: str | None = None
+    # The workers who report to the viewer, up to four lines down (WORKER_RECORD): a
+    # manager sees the children allocated to them.
+    reports: tuple[str, ...] = ()
 
     def params(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class AccessScope:
             "agency": self.agency,
             "identifiedBy": self.identified_by,
             "now": self.now_ms,
+            "viewerReports": list(self.reports),
         }
 
 
@@ -108,12 +112,22 @@ def _audience_rules(person: str) -> dict[str, str]:
     in a `CASE` on $audience, `for_caller` keeps the caller's only.
     """
     p = person
+    # Allocated to the viewer or to a worker who reports to them ($viewerReports, read
+    # with the caller's worker record), or in the viewer's team's care. One pattern
+    # read for all three: FalkorDB evaluates each pattern comprehension on every row, and
+    # the four reads this took (a path of up to four REPORTS_TO among them) were most of
+    # the rule's cost on each child a case view shows.
+    holders = (
+        f"[({p})-[held:ALLOCATED_TO|RESPONSIBLE_TEAM]->(holder)"
+        f" WHERE (type(held) = 'ALLOCATED_TO' AND holder:Worker)"
+        f" OR (type(held) = 'RESPONSIBLE_TEAM' AND holder:Team)"
+        f" | [type(held), holder.id]]"
+    )
     internal = (
-        f"$viewAll"
-        f" OR size([({p})-[:ALLOCATED_TO]->(allocated:Worker {{id: $viewer}}) | 1]) > 0"
-        f" OR size([({p})-[:RESPONSIBLE_TEAM]->(responsible:Team {{id: $viewerTeam}}) | 1]) > 0"
-        f" OR size([({p})-[:ALLOCATED_TO]->(:Worker)-[:REPORTS_TO*1..4]->"
-        f"(manager:Worker {{id: $viewer}}) | 1]) > 0"
+        f"$viewAll OR any(holding IN {holders} WHERE"
+        f" (holding[0] = 'ALLOCATED_TO'"
+        f" AND (holding[1] = $viewer OR holding[1] IN $viewerReports))"
+        f" OR (holding[0] = 'RESPONSIBLE_TEAM' AND holding[1] = $viewerTeam))"
     )
     police = (
         f"size([({p})<-[:CONCERNS]-(enquiry:MultiAgencyEnquiry {{status: 'OPEN'}})"
@@ -240,12 +254,16 @@ def only_visible(child: str, *carry: str) -> str:
 # Who the caller is in the authority's own record: role and team are read here on every
 # request, never taken from the token's claims. A worker who has not started yet or has
 # left (their record's dates) is not found. A worker in several teams is read as the
-# first by id, deterministically.
+# first by id, deterministically. `reports` are the workers whose line management leads
+# to the caller in one to four steps: the access rule's $viewerReports.
 WORKER_RECORD = """
 MATCH (w:Worker {id: $subject})
 WHERE (w.startDate IS NULL OR w.startDate <= date($today))
   AND (w.endDate IS NULL OR w.endDate >= date($today))
 OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
 WITH w, t ORDER BY t.id
-RETURN w.role AS role, w.name AS name, collect(t.id)[0] AS team
+WITH w, collect(t.id)[0] AS team
+OPTIONAL MATCH (report:Worker)-[:REPORTS_TO*1..4]->(w)
+WITH w, team, collect(DISTINCT report.id) AS reports
+RETURN w.role AS role, w.name AS name, team, reports
 """

@@ -71,8 +71,10 @@ async def _shown(store: FalkorDBStore, scope: AccessScope) -> set[str]:
 
 SCOPES = [
     (AccessScope("sam", "team", False, NOW), {"allocated", "team-child"}),
-    # Line management up the reporting chain; no team given.
-    (AccessScope("manager", None, False, NOW), {"allocated"}),
+    # Line management up the reporting chain (read with the worker record); no team given.
+    (AccessScope("manager", None, False, NOW, reports=("sam",)), {"allocated"}),
+    # Without the reports read from the record, a manager is a stranger.
+    (AccessScope("manager", None, False, NOW), set()),
     (
         AccessScope("analyst", None, True, NOW),
         {"allocated", "team-child", "stranger", "closed-pupil"},
@@ -113,7 +115,9 @@ async def test_a_grant_opens_a_restricted_record_to_one_internal_worker_until_it
         {"until": NOW + 1},
     )
     assert "sealed" in await _shown(world, AccessScope("sam", "team", False, NOW))
-    assert "sealed" not in await _shown(world, AccessScope("manager", None, False, NOW))
+    assert "sealed" not in await _shown(
+        world, AccessScope("manager", None, False, NOW, reports=("sam",))
+    )
     # A grant never opens a restricted record to a partner.
     assert "sealed" not in await _shown(
         world, AccessScope("pc", None, False, NOW, "police", "force")
@@ -162,3 +166,46 @@ def test_every_statement_runs_with_the_callers_branch_of_the_rule_only(
         cut = for_caller(statement, {"audience": audience, "viewAll": view_all})
         for other in {"internal", "police", "education", "health"} - {audience}:
             assert f"WHEN $audience = '{other}' THEN" not in cut, (name, audience)
+
+
+# A line of six: w1 reports to w2, ..., w5 to top; each allocated a child of their own.
+CHAIN = """
+CREATE (top:Worker {id: 'top', role: 'team_manager', name: 'Top'})
+WITH top
+UNWIND range(1, 5) AS level
+CREATE (:Worker {id: 'w' + toString(level), role: 'social_worker', name: 'W'})
+WITH count(*) AS made
+MATCH (lower:Worker), (upper:Worker)
+WHERE lower.id STARTS WITH 'w' AND upper.id STARTS WITH 'w'
+  AND toInteger(substring(upper.id, 1)) = toInteger(substring(lower.id, 1)) + 1
+CREATE (lower)-[:REPORTS_TO]->(upper)
+WITH count(*) AS linked
+MATCH (w5:Worker {id: 'w5'}), (top:Worker {id: 'top'})
+CREATE (w5)-[:REPORTS_TO]->(top)
+WITH count(*) AS done
+UNWIND range(1, 5) AS level
+MATCH (w:Worker {id: 'w' + toString(level)})
+CREATE (:Person:Child {id: 'child-of-w' + toString(level)})-[:ALLOCATED_TO]->(w)
+"""
+
+
+async def test_a_manager_sees_the_children_of_workers_up_to_four_lines_below_them(
+    store: FalkorDBStore,
+) -> None:
+    # Through the path every request takes: the worker record, then the caller's scope.
+    from auth.authority import principal_on_record
+    from auth.capabilities import access_scope
+    from auth.principal import Principal
+
+    await store.write(CHAIN)
+    caller = Principal(subject="top", name="Top", role="team_manager", agency_id="la", token_id="t")
+    on_record = await principal_on_record(store, caller)
+    # w5 reports to top directly, w1 through four others.
+    assert on_record.reports == ("w2", "w3", "w4", "w5")
+    shown = {row["id"] for row in await store.read(ROOT, access_scope(on_record).params())}
+    assert shown == {"child-of-w2", "child-of-w3", "child-of-w4", "child-of-w5"}
+    # A social worker has no reports and sees their own allocated child only.
+    worker = await principal_on_record(
+        store, Principal(subject="w3", name="W", role="social_worker", agency_id="la", token_id="t")
+    )
+    assert worker.reports == ("w1", "w2")
