@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.case_view_query import caseload
 from bench.concurrency import Hub
 from bench.county_load import GRAPH
 from bench.county_store import embedded_store
@@ -38,7 +39,6 @@ from hub.settings import Settings
 CLIENTS = 8
 NOTE_EVERY = 10
 DAY_LIMIT_S = 3_600.0
-CASELOAD = "MATCH (:Worker {id: $worker})<-[:ALLOCATED_TO]-(c:Child) RETURN c.id AS id ORDER BY id"
 
 
 def _engine_stopped(data_dir: Path) -> float:
@@ -122,11 +122,10 @@ async def run(size: str, requests: int, reuse: Path | None, starts: int = 1) -> 
             engine = EmbeddedEngine(data_dir)
             store = FalkorDBStore(engine.start(), GRAPH)
             try:
-                rows = await store.read(CASELOAD, {"worker": "worker-sw-demo"})
+                children = await caseload(store)
             finally:
                 await store.close()
                 engine.stop()  # attached: only detaches
-            children = [row["id"] for row in rows]
             used = time.perf_counter()
             outcome = await _day(http, headers, children, requests)
             used_s = time.perf_counter() - used

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -85,10 +87,36 @@ def test_a_rewrite_starts_only_once_the_tail_passes_the_threshold(tmp_path: Path
         engine.stop()
 
 
+def _crash(engine: EmbeddedEngine) -> None:
+    """Kill the server as a power cut would: no rewrite, the tail left as it is."""
+    assert engine.server_pid is not None
+    os.kill(engine.server_pid, signal.SIGKILL)
+    for _ in range(100):
+        if not engine.alive():
+            break
+        time.sleep(0.05)
+    engine.stop()
+
+
+def test_a_clean_stop_leaves_a_snapshot_and_no_tail_to_replay(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(tmp_path, appendfsync="everysec")
+    asyncio.run(_write(engine.start(), WRITES))
+    assert _tail_bytes(tmp_path) > WRITES * 200
+    engine.stop()
+    assert _tail_bytes(tmp_path) == 0
+    reopened = EmbeddedEngine(tmp_path, appendfsync="everysec")
+    try:
+        assert asyncio.run(_count(reopened.start())) == WRITES
+    finally:
+        reopened.stop()
+
+
 def test_a_start_on_a_long_tail_folds_it_for_the_next_start(tmp_path: Path) -> None:
     engine = EmbeddedEngine(tmp_path, appendfsync="everysec")
     asyncio.run(_write(engine.start(), WRITES))
-    engine.stop()
+    # Everysec: the last second's writes reach the file before the crash.
+    time.sleep(1.5)
+    _crash(engine)
     assert _tail_bytes(tmp_path) > 40_000
     # Below the threshold the start leaves the file alone.
     unchanged = EmbeddedEngine(tmp_path, appendfsync="everysec")
@@ -96,7 +124,7 @@ def test_a_start_on_a_long_tail_folds_it_for_the_next_start(tmp_path: Path) -> N
         unchanged.start()
         assert _rewrites(unchanged) == 0
     finally:
-        unchanged.stop()
+        _crash(unchanged)  # a clean stop would fold the tail itself
     # Past it, the next owner replays the tail, then rewrites it in the background.
     reopened = EmbeddedEngine(tmp_path, appendfsync="everysec", rewrite_after_bytes=40_000)
     try:
