@@ -39,6 +39,9 @@ MAX_QUEUED_ROWS: Final = 10 * MAX_BATCH_ROWS
 # counts them (hub/metrics.py) without auth/ importing the hub.
 AuditListener = Callable[[str, int], None]
 _listeners: list[AuditListener] = []
+# Told how many requests each audit statement carried (how well the writes are shared).
+AuditBatchListener = Callable[[int], None]
+_batch_listeners: list[AuditBatchListener] = []
 
 
 class AuditNotWritten(Exception):
@@ -49,6 +52,12 @@ def on_audit_written(listener: AuditListener) -> None:
     """Call `listener(audience, children)` after every request's audit write (idempotent)."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def on_audit_batch_written(listener: AuditBatchListener) -> None:
+    """Call `listener(requests)` after every audit statement is written (idempotent)."""
+    if listener not in _batch_listeners:
+        _batch_listeners.append(listener)
 
 
 async def record_access(
@@ -216,6 +225,8 @@ async def _write(store: GraphStore, requests: list[list[dict[str, Any]]]) -> lis
     """Write the rows of several requests in one statement; how many each had recorded."""
     rows = [dict(row, request=number) for number, own in enumerate(requests) for row in own]
     result = await store.write(statements.RECORD_ACCESS, {"rows": rows})
+    for listener in tuple(_batch_listeners):
+        listener(len(requests))
     audited = [0] * len(requests)
     for row in result:
         audited[int(row["request"])] = int(row["audited"])

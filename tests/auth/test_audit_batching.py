@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from auth.audit import MAX_BATCH_ROWS, record_access
+from auth.audit import MAX_BATCH_ROWS, MAX_QUEUED_ROWS, record_access
 from auth.principal import Principal
 from demo import county, personas
 from graph import EmbeddedEngine, FalkorDBStore, GraphStore
@@ -161,6 +161,35 @@ async def test_a_request_larger_than_a_batch_goes_alone_and_whole(
     assert counting.audit_writes == [1, len(large), 1]
 
 
+async def test_a_full_queue_makes_a_request_wait_never_drops_it(
+    store: FalkorDBStore, world: county.County
+) -> None:
+    counting = CountingStore(store, gate=asyncio.Event())
+    child = world.children[0]["id"]
+    batches = MAX_QUEUED_ROWS // MAX_BATCH_ROWS
+    # Each fills a batch: children not in the graph still take their place in the queue.
+    full = [
+        {child: {"id"}} | {f"none-{n}-{k}": {"id"} for k in range(MAX_BATCH_ROWS - 1)}
+        for n in range(batches + 2)
+    ]
+    tasks = [
+        asyncio.create_task(record_access(counting, staff(f"w{n}"), f"Request{n}", accessed))
+        for n, accessed in enumerate(full)
+    ]
+    for _ in range(100):
+        if counting.audit_writes:
+            break
+        await asyncio.sleep(0.01)
+    # One in flight, `batches` queued, the last waiting for room.
+    assert counting.audit_writes == [MAX_BATCH_ROWS]
+    counting.gate.set()  # type: ignore[union-attr]
+
+    assert await asyncio.gather(*tasks) == [1] * len(full)
+    assert counting.audit_writes == [MAX_BATCH_ROWS] * len(full)
+    events = await store.read(EVENTS)
+    assert sorted(e["operation"] for e in events) == sorted(f"Request{n}" for n in range(len(full)))
+
+
 async def test_concurrent_requests_through_the_app_are_each_audited_once(
     store: FalkorDBStore, world: county.County, settings: Settings
 ) -> None:
@@ -173,6 +202,8 @@ async def test_concurrent_requests_through_the_app_are_each_audited_once(
     sams = [row["child"] for row in world.allocations if row["worker"] == "worker-sw-demo"]
     headers = bearer(settings, "social-worker")
     before = REGISTRY.get_sample_value("lcs_hub_audit_writes_total", {"audience": "internal"})
+    statements_before = REGISTRY.get_sample_value("lcs_hub_audit_batch_requests_count") or 0
+    requests_before = REGISTRY.get_sample_value("lcs_hub_audit_batch_requests_sum") or 0
 
     async def look(number: int) -> httpx.Response:
         query = f"query Look{number} ($id: ID!) {{ child(id: $id) {{ id givenName }} }}"
@@ -201,6 +232,11 @@ async def test_concurrent_requests_through_the_app_are_each_audited_once(
     # /metrics still counts one audit write per request.
     after = REGISTRY.get_sample_value("lcs_hub_audit_writes_total", {"audience": "internal"})
     assert (after or 0) - (before or 0) == 40
+    # ...and how many requests each statement carried.
+    statements = REGISTRY.get_sample_value("lcs_hub_audit_batch_requests_count") or 0
+    requests = REGISTRY.get_sample_value("lcs_hub_audit_batch_requests_sum") or 0
+    assert statements - statements_before == len(counting.audit_writes)
+    assert requests - requests_before == 40
 
 
 async def test_an_engine_outage_fails_every_request_in_the_batch_and_commits_nothing(
