@@ -45,9 +45,12 @@ class CountingStore:
     engine: str = "falkordb"
     audit_writes: list[int] = field(default_factory=list)
     gate: asyncio.Event | None = None
+    reads: int = 0
 
     async def read(self, statement: str, params: Params | None = None) -> list[Row]:
-        return await self.inner.read(statement, params)
+        rows = await self.inner.read(statement, params)
+        self.reads += 1
+        return rows
 
     async def write(self, statement: str, params: Params | None = None) -> list[Row]:
         if statement == RECORD_ACCESS:
@@ -280,6 +283,73 @@ async def test_an_engine_outage_fails_every_request_in_the_batch_and_commits_not
         assert await store.read("MATCH (e:AuditEvent) RETURN count(e) AS n") == [{"n": 0}]
         # The queue is not left waiting on the failed write: the next request writes.
         assert await record_access(store, staff("later"), "Later", {"c1": {"id"}}) == 1
+    finally:
+        await store.close()
+        engine.stop()
+
+
+async def test_an_outage_under_a_batch_withholds_every_answer_through_the_app(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from connectors.livelink.embedded_store import EmbeddedContentStore
+    from hub.app import create_app
+
+    engine = EmbeddedEngine(tmp_path / "graph", appendfsync="always")
+    store = FalkorDBStore(engine.start(), "app-outage")
+    counting = CountingStore(store)
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    app = create_app(settings, store=counting, content_store=content, run_outbox=False)
+    headers = bearer(settings, "social-worker")
+    query = "query ($id: ID!) { child(id: $id) { id givenName } }"
+    try:
+        async with app.router.lifespan_context(app):
+            world = county.generate("tiny", today=TODAY)
+            await county.load(store, world, show_progress=False)
+            child = next(r["child"] for r in world.allocations if r["worker"] == "worker-sw-demo")
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+
+                async def look() -> httpx.Response:
+                    body = {"query": query, "variables": {"id": child}}
+                    return await http.post("/graphql", json=body, headers=headers)
+
+                # One request alone shows how many reads a request makes.
+                reads = counting.reads
+                assert (await look()).status_code == 200
+                reads_each = counting.reads - reads
+                counting.gate = asyncio.Event()
+                counting.audit_writes.clear()
+                reads = counting.reads
+                answers = [asyncio.create_task(look()) for _ in range(10)]
+                # Bounded: every request has read what it answers (then only the audit
+                # is left to it) within 10 s.
+                for _ in range(1000):
+                    if counting.reads - reads >= 10 * reads_each:
+                        break
+                    await asyncio.sleep(0.01)
+                for _ in range(50):
+                    await asyncio.sleep(0)
+                assert counting.audit_writes == [1]
+                engine.stop()
+                counting.gate.set()
+                responses = await asyncio.gather(*answers)
+    finally:
+        await content.aclose()
+        await store.close()
+        engine.stop()
+
+    # One alone, nine in one batch; every answer withheld as an outage, no data at all.
+    assert counting.audit_writes == [1, 9]
+    for response in responses:
+        assert response.status_code == 503, response.text
+        assert response.headers["Retry-After"]
+        assert response.json()["data"] is None
+        assert response.json()["errors"][0]["extensions"]["code"] == "ENGINE_UNAVAILABLE"
+    engine = EmbeddedEngine(tmp_path / "graph", appendfsync="always")
+    store = FalkorDBStore(engine.start(), "app-outage")
+    try:
+        # Only the first request's audit, from before the outage.
+        assert await store.read("MATCH (e:AuditEvent) RETURN count(e) AS n") == [{"n": 1}]
     finally:
         await store.close()
         engine.stop()
