@@ -8,7 +8,8 @@ What is measured, and where it comes from:
   from the store's observer hook (graph/observe.py) into the request's observation;
 - the outbox's depth and the age of its oldest undelivered item, read at scrape time with
   the one statement `/readyz` reads (connectors/livelink/backlog.py), bounded in time;
-- audit writes and the children they audited, from auth/audit.py's listener.
+- audit writes and the children they audited, and how many requests each audit
+  statement carried (its group commit), from auth/audit.py's listeners.
 
 Labels never carry personal data or anything a request carried: operation names are the
 only client-chosen label, and they are bounded (a fixed list, or the first N GraphQL names
@@ -49,7 +50,7 @@ from prometheus_client.process_collector import ProcessCollector
 from starlette.responses import PlainTextResponse, Response
 from strawberry.extensions import SchemaExtension
 
-from auth.audit import on_audit_written
+from auth.audit import on_audit_batch_written, on_audit_written
 from connectors.livelink.backlog import outbox_backlog
 from graph import GraphError, watch_store
 from hub.settings import GRAPHQL_NAME
@@ -144,6 +145,12 @@ AUDITED_CHILDREN: Final = Counter(
     "lcs_hub_audited_children",
     "Children recorded by read-audit writes",
     ["audience"],
+    registry=REGISTRY,
+)
+AUDIT_BATCH_REQUESTS: Final = Histogram(
+    "lcs_hub_audit_batch_requests",
+    "Requests whose read audit one write statement carried (auth/audit.py's group commit)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
     registry=REGISTRY,
 )
 
@@ -302,10 +309,15 @@ def _count_audit(audience: str, children: int) -> None:
     AUDITED_CHILDREN.labels(audience).inc(children)
 
 
+def _count_audit_batch(requests: int) -> None:
+    AUDIT_BATCH_REQUESTS.observe(requests)
+
+
 def install_metrics() -> None:
     """Hang the hub's observers on the store and the audit (idempotent)."""
     watch_store(_ENGINE_METRICS)
     on_audit_written(_count_audit)
+    on_audit_batch_written(_count_audit_batch)
 
 
 def _may_read(request: Request, token: str | None) -> bool:

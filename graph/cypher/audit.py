@@ -4,35 +4,31 @@ from __future__ import annotations
 
 from graph.cypher.access import only_visible
 
-# One statement per request, append-only: an AuditEvent per child that left the hub in
-# the response.
-_AUDIT = """
+# One statement writes the audit of one request, or of every request queued behind a
+# write in flight (auth/audit.py, group commit), append-only: an AuditEvent per child
+# that left the hub. Each row carries its own request's caller, time and fields, and
+# `request`, its place in the batch, so each request learns how many of its children
+# were recorded. A partner read (`notifyWorkers`) also raises a notice to each allocated
+# worker (the CP-IS model: the local authority is told every time health looks a child up).
+RECORD_ACCESS = """
 UNWIND $rows AS r
 MATCH (c:Child {id: r.childId})
-CREATE (e:AuditEvent {id: r.id, at: $at, subject: $subject, subjectName: $subjectName,
-        agency: $agency, audience: $audience, role: $role, purpose: $purpose,
-        operation: $operation, fields: r.fields})
+CREATE (e:AuditEvent {id: r.id, at: r.at, subject: r.subject, subjectName: r.subjectName,
+        agency: r.agency, audience: r.audience, role: r.role, purpose: r.purpose,
+        operation: r.operation, fields: r.fields})
 CREATE (e)-[:ACCESSED]->(c)
-"""
-
-RECORD_ACCESS = _AUDIT + "RETURN count(r) AS audited\n"
-
-# A partner read also raises a notice to each allocated worker (the CP-IS model: the
-# local authority is told every time health looks a child up).
-RECORD_PARTNER_ACCESS = (
-    _AUDIT
-    + """WITH c, r
+WITH c, r
 OPTIONAL MATCH (c)-[:ALLOCATED_TO]->(w:Worker)
+WHERE r.notifyWorkers
 WITH c, r, collect(w) AS workers
 FOREACH (worker IN workers |
-    CREATE (n:Notice {id: r.id + ':' + worker.id, kind: 'PARTNER_ACCESS', at: $at,
-            audience: $audience, agency: $agency, subjectName: $subjectName,
-            purpose: $purpose, acknowledged: false})
+    CREATE (n:Notice {id: r.id + ':' + worker.id, kind: 'PARTNER_ACCESS', at: r.at,
+            audience: r.audience, agency: r.agency, subjectName: r.subjectName,
+            purpose: r.purpose, acknowledged: false})
     CREATE (n)-[:FOR_WORKER]->(worker)
     CREATE (n)-[:ABOUT]->(c))
-RETURN count(r) AS audited
+RETURN r.request AS request, count(r) AS audited
 """
-)
 
 ACCESS_TRAIL = f"""
 MATCH (c:Child {{id: $childId}})

@@ -16,6 +16,7 @@ import pytest
 
 from bench import (
     access_rule,
+    audit_writes,
     case_view,
     concurrency,
     county_load,
@@ -158,3 +159,17 @@ async def test_the_startup_benchmark_starts_the_hub_twice_around_a_day_of_use() 
     assert "FAILED" not in report, report
     assert re.search(r"a day of use: 30 audited case views and 3 case notes", report), report
     assert re.search(r"start after the day: [\d.]+ s .*; ratio [\d.]+", report), report
+
+
+async def test_the_audit_benchmark_floor_writes_the_same_rows_one_request_at_a_time(
+    store: FalkorDBStore,
+) -> None:
+    await store.write("UNWIND ['a', 'b', 'c'] AS id CREATE (:Child {id: id})")
+    children = ["a", "b", "c"]
+    _, floor = await audit_writes.audits_per_second(store, children, 8, 3, shared=False)
+    _, group = await audit_writes.audits_per_second(store, children, 8, 3, shared=True)
+    assert floor == 8 * 3
+    # Eight callers at once: the first of each round writes alone, the rest share one.
+    assert group < floor
+    events = await store.read("MATCH (e:AuditEvent)-[:ACCESSED]->(:Child) RETURN count(e) AS n")
+    assert events == [{"n": 2 * 8 * 3}]
