@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from auth.principal import Principal
 from bench.county_store import county_store
 from bench.hub_request import request
-from bench.recording import interleaved
+from bench.recording import against_floor, interleaved
 from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
@@ -160,12 +160,7 @@ async def run(
         f" {opened}; " + ", ".join(f"{count:,} {name}" for name, count in sizes.items())
     ]
     for name, each in figures.items():
-        lines.append(
-            f"{name}: p50 {each['p50']:.1f} ms, p95 {each['p95']:.1f} ms; floor (the engine"
-            f" running the same {each['statements']:.0f} statements) p50 {each['floor_p50']:.1f}"
-            f" ms, p95 {each['floor_p95']:.1f} ms; ratio p50 {each['p50_ratio']:.2f},"
-            f" p95 {each['p95_ratio']:.2f}"
-        )
+        lines.append(f"{name}: {against_floor(each)}")
     return "\n".join(lines)
 
 

@@ -27,7 +27,9 @@ from bench import (
 )
 from bench import returns as returns_bench
 from bench import search as search_bench
-from bench.recording import RecordingStore
+from bench.case_view_query import SOCIAL_WORKER, caseload
+from bench.county_store import county_store
+from bench.recording import AnsweringStore, RecordingStore
 from demo import county
 from graph import FalkorDBStore
 from tests.graph import test_plans
@@ -173,3 +175,16 @@ async def test_the_audit_benchmark_floor_writes_the_same_rows_one_request_at_a_t
     assert group < floor
     events = await store.read("MATCH (e:AuditEvent)-[:ACCESSED]->(:Child) RETURN count(e) AS n")
     assert events == [{"n": 2 * 8 * 3}]
+
+
+async def test_the_floor_answers_a_request_from_memory_as_the_engine_did() -> None:
+    async with county_store("tiny", None, with_notes=True) as loaded:
+        child = (await caseload(loaded.store))[0]
+        recording = RecordingStore(loaded.store)
+        live = await case_view.case_view(recording, SOCIAL_WORKER, child)
+        answering = AnsweringStore(recording.calls)
+        assert await case_view.case_view(answering, SOCIAL_WORKER, child) == live
+        assert live["child"]["caseNotes"]
+    # A statement the recording never saw stops the run rather than answering nothing.
+    with pytest.raises(SystemExit):
+        await AnsweringStore([]).read("MATCH (c:Child) RETURN c.id AS id")
