@@ -1,10 +1,11 @@
 """What access control costs: the case view with full policy and audit, against a floor.
 
 Both sides run the same query (bench/case_view_query.py) in the same process on the same
-embedded engine and county (generated, or one `bench.county_load` left, with `--reuse`). The floor is a reader whose role may read every record and its narrative (a
-records officer: the row rule reduces to `$viewAll`) on a schema built without the read
-audit; the measured side is the allocated social worker with the relationship rule and
-one audit write per request. Prints the medians and their ratio (the goal in issue #3:
+embedded engine and county (generated, or one `bench.county_load` left, with `--reuse`).
+The floor is a reader whose role may read every record and its narrative (a records
+officer: the row rule reduces to `$viewAll`) on a schema built without the read audit;
+the measured side is the allocated social worker with the relationship rule and one
+audit write per request. Prints the medians and their ratio (the goal in issue #3:
 at most 1.15).
 
 A floor must do the same work as what it measures: the floor used to be an analyst, who

@@ -127,6 +127,9 @@ async def record_contact(
         "source": data.source.value,
         "summary": data.summary,
     }
+    # Set for a new child: who they are, and the key their names and birthday make.
+    person: PersonDetails | None = None
+    key: str | None = None
     if data.child is not None:
         person = _person(data.child)
         if found := await duplicates_of(store, scope, person, confirmed=data.confirm_new_child):
@@ -142,6 +145,9 @@ async def record_contact(
                     "childId": new_child_id(),
                     "child": child,
                     "identityKey": key,
+                    "heldKey": key or "",
+                    "identified": bool(person.nhs_number or person.upn),
+                    "confirmed": data.confirm_new_child,
                 },
             )
         except ConstraintViolation:
@@ -159,6 +165,12 @@ async def record_contact(
             statements.RECORD_CONTACT_FOR_CHILD, {**params, "childId": data.child_id}
         )
     if not rows:
+        if person is not None and key is not None:
+            # A numbered child whose names and birthday a child already holds (made
+            # since the duplicate check above, by a racing contact): that child.
+            held = await holder_of_identity(store, scope, person, key)
+            if held is not None:
+                return held
         if await _no_worker_record(store, scope):
             return NO_WORKER_RECORD
         return NotFound(kind="Child", id=data.child_id or "")
@@ -166,11 +178,11 @@ async def record_contact(
 
 
 def _identity_key(child: NewChild, person: PersonDetails) -> str | None:
-    # Two children may share names and a birthday when verified identifiers say so (an
-    # NHS number is unique on its own); without one, names and birthday (or due date)
-    # are the identity.
-    if person.nhs_number or person.upn:
-        return None
+    # Names and birthday (or due date) are the identity of a child without an NHS number
+    # or UPN. A child recorded with one takes the key too, if no child holds it yet: a
+    # contact without the number racing one with it then meets that child instead of
+    # making a second. Two children may share names and a birthday when their numbers
+    # say so, so a numbered child whose key is taken is recorded without one.
     if child.unborn and child.expected_date_of_birth is not None:
         return unborn_identity_key(
             child.given_name, child.family_name, child.expected_date_of_birth

@@ -44,13 +44,23 @@ WITH c, w
 # same statement, so a failed contact never leaves an orphan child behind. The child's
 # identity key (names and birth date) and NHS number are unique: of racing contacts about
 # one new child, one creates it and the others break the constraint and write nothing.
+# ($heldKey is the key or '', never null: a null there reads every child.)
+# A child $identified by an NHS number or UPN takes the key only while no child holds
+# it: when one does, nothing is written unless the worker $confirmed a new child
+# (another child may share names and a birthday when the numbers say so), so a
+# numbered contact racing one without the number meets the child it made.
 RECORD_CONTACT_FOR_NEW_CHILD = f"""
+OPTIONAL MATCH (holder:Child {{intakeKey: $heldKey}})
+WITH count(holder) > 0 AS keyHeld
+WHERE NOT (keyHeld AND $identified AND NOT $confirmed)
 MATCH (w:Worker {{id: $viewer}})
+WITH w, keyHeld
 CREATE (c:Person:Child {{id: $childId, givenName: $child.givenName,
         familyName: $child.familyName, familyNameKey: $child.familyNameKey,
         familyNamePrefixes: $child.familyNamePrefixes, sex: $child.sex, ethnicity: $child.ethnicity,
         nhsNumber: $child.nhsNumber, upn: $child.upn, unborn: $child.unborn,
-        restricted: false, createdAt: $now, intakeKey: $identityKey}})
+        restricted: false, createdAt: $now,
+        intakeKey: CASE WHEN $identified AND keyHeld THEN null ELSE $identityKey END}})
 FOREACH (dob IN CASE WHEN $child.dateOfBirth IS NULL THEN [] ELSE [$child.dateOfBirth] END |
     SET c.dateOfBirth = date(dob))
 FOREACH (due IN CASE WHEN $child.expectedDateOfBirth IS NULL THEN []

@@ -11,8 +11,13 @@ import pytest
 
 from demo.personas import BY_NAME
 from graph import FalkorDBStore
+from graph.cypher import contacts as contact_statements
+from graph.cypher.access import AccessScope
 from hub.settings import Settings
 from tests.helpers import add_worker, bearer, graphql
+from workflow.calendar import default_calendar
+from workflow.contacts import RecordContact, record_contact
+from workflow.linking import PossibleDuplicates
 
 pytestmark = pytest.mark.anyio
 
@@ -171,3 +176,72 @@ async def test_two_children_named_in_cyrillic_born_on_one_day_are_two_children(
         )
         assert answer["recordContact"]["__typename"] == "Contact", answer
     assert await _children(store, "Петрова") == {"Ирина": 1, "Ольга": 1}
+
+
+async def test_two_children_with_their_own_nhs_numbers_may_share_names_and_birthday(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    worker = bearer(settings, "social-worker")
+    first = {**NOAH, "familyName": "Ahmed", "nhsNumber": "9997654307"}
+    made = (await graphql(client, worker, RECORD_CONTACT, _contact(first)))["recordContact"]
+    assert made["__typename"] == "Contact"
+    # Another boy of the same name born the same day, with an NHS number of his own: the
+    # worker is asked first, and once they confirm he is recorded (his numbers say so).
+    other = {**first, "nhsNumber": "9997654315"}
+    asked = (await graphql(client, worker, RECORD_CONTACT, _contact(other)))["recordContact"]
+    assert asked["__typename"] == "PossibleDuplicates"
+    assert [c["childId"] for c in asked["candidates"]] == [made["childId"]]
+    confirmed = (
+        await graphql(client, worker, RECORD_CONTACT, _contact(other, confirmNewChild=True))
+    )["recordContact"]
+    assert confirmed["__typename"] == "Contact"
+    assert confirmed["childId"] != made["childId"]
+    assert await _children(store, "Ahmed") == {"Noah": 2}
+
+
+class _RacedBy:
+    """A store on which `other` is recorded just before this contact's write: the window
+    between the duplicate check and the write, made certain instead of left to timing."""
+
+    engine = "falkordb"
+
+    def __init__(self, inner: FalkorDBStore, scope: AccessScope, other: RecordContact) -> None:
+        self.inner, self.scope, self.other = inner, scope, other
+
+    async def read(self, statement: str, params: dict[str, Any] | None = None) -> list[Any]:
+        return await self.inner.read(statement, params)
+
+    async def write(self, statement: str, params: dict[str, Any] | None = None) -> list[Any]:
+        if statement == contact_statements.RECORD_CONTACT_FOR_NEW_CHILD and self.other:
+            other, self.other = self.other, None
+            made = await record_contact(self.inner, self.scope, other, default_calendar())
+            assert "id" in made, made
+        return await self.inner.write(statement, params)
+
+    async def apply_schema(self) -> None:
+        await self.inner.apply_schema()
+
+    async def close(self) -> None:
+        """The inner store is the test's."""
+
+
+@pytest.mark.parametrize("first_numbered", [True, False])
+async def test_a_contact_with_the_nhs_number_and_one_without_meet_on_one_child(
+    store: FalkorDBStore, first_numbered: bool
+) -> None:
+    persona = BY_NAME["social-worker"]
+    scope = AccessScope(persona.subject, persona.team, False, 1_800_000_000_000)
+    ruby = {"givenName": "Ruby", "familyName": "Mensah", "dateOfBirth": "2019-05-04"}
+    numbered = {**ruby, "nhsNumber": "9997654358"}
+
+    def contact(child: dict[str, Any]) -> RecordContact:
+        # The schema's SCHOOLS is the CIN census code 3A.
+        return RecordContact.model_validate({**_contact(child)["input"], "source": "3A"})
+
+    first, second = (numbered, ruby) if first_numbered else (ruby, numbered)
+    # `first` lands between `second`'s duplicate check and its write.
+    raced = _RacedBy(store, scope, contact(first))
+    answer = await record_contact(raced, scope, contact(second), default_calendar())
+
+    assert isinstance(answer, PossibleDuplicates), answer
+    assert await _children(store, "Mensah") == {"Ruby": 1}

@@ -77,6 +77,7 @@ _PARAMETER = re.compile(r"\$(\w+)")
 _LISTS = re.compile(
     r"(?:ids|Ids|rows|Keys|States|Classes|Labels|kinds|teams|workers|folders|targets|changes)$"
 )
+_FLAGS = frozenset({"identified", "confirmed"})
 _NUMBERS = frozenset(
     {"limit", "latest", "skip", "now", "revision", "version", "since_ms", "cutoff"}
 )
@@ -103,6 +104,8 @@ def _parameters(statement: str, *, typed: bool) -> dict[str, Any]:
             params[name] = ["x"]
         elif name in _NUMBERS:
             params[name] = 1
+        elif name in _FLAGS:
+            params[name] = True
         elif not typed:
             params[name] = None
         else:
