@@ -47,10 +47,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 dfe: $(DFE_VENV)/.installed
 
-$(DFE_VENV)/.installed: tests/returns/requirements-dfe.txt
+# Without pip of its own and without the validators' command-line and web extras: pip
+# (run from the hub's environment, --python) installs exactly the list, no dependency
+# of its own choosing (see tests/returns/requirements-dfe.txt).
+$(DFE_VENV)/.installed: tests/returns/requirements-dfe.txt $(VENV)/.installed
 	test -n "$(DFE_PYTHON)"
-	test -x $(DFE_VENV)/bin/python || $(DFE_PYTHON) -m venv $(DFE_VENV)
-	$(DFE_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/returns/requirements-dfe.txt
+	rm -rf $(DFE_VENV)
+	$(DFE_PYTHON) -m venv --without-pip $(DFE_VENV)
+	$(BIN)/pip --python $(DFE_VENV)/bin/python install --quiet --disable-pip-version-check \
+	  --no-deps -r tests/returns/requirements-dfe.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
