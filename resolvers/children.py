@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from graph import search_terms
 from graph.cypher import children as statements
+from graph.cypher import notes as note_statements
+from resolvers.loaders import many_per_key
 
 if TYPE_CHECKING:
     from graph import Row
@@ -18,6 +20,20 @@ async def child(context: HubContext, child_id: str) -> Row | None:
     """The child, or None when there is no such child or the caller may not see it."""
     row: Row | None = await context.loaders.child.load(child_id)
     return row
+
+
+async def case_notes(context: HubContext, child_id: str, latest: int | None) -> list[Row]:
+    """The child's current notes, newest first, the `latest` newest only (None: all).
+
+    One loader per bound asked for in the request, so the children asked with the same
+    bound share one statement.
+    """
+    loader = context.loader(
+        f"notes.latest.{latest}",
+        many_per_key(context.store, note_statements.NOTES_OF, "childId", params={"latest": latest}),
+    )
+    rows: list[Row] = await loader.load(child_id)
+    return rows
 
 
 async def search_children(context: HubContext, term: str) -> list[Row]:

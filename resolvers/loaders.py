@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from graph.cypher import children, contacts, files, notes
+from graph.cypher import children, contacts, files
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
@@ -73,8 +73,6 @@ class Loaders:
     """The loaders of one request, bound to the caller's access scope."""
 
     def __init__(self, store: GraphStore, scope: AccessScope) -> None:
-        self._store = store
-        self._notes: dict[int | None, DataLoader[str, list[Row]]] = {}
         visible = scope.params()
         self.child = DataLoader(
             one_per_key(
@@ -112,13 +110,3 @@ class Loaders:
         self.involvements = DataLoader(many_per_key(store, children.INVOLVEMENTS_OF, "childId"))
         self.contacts = DataLoader(many_per_key(store, contacts.CONTACTS_OF, "childId"))
         self.file = DataLoader(one_per_key(store, files.FILES_OF, "childId"))
-
-    def notes(self, latest: int | None) -> DataLoader[str, list[Row]]:
-        """The loader of each child's current notes, newest first, the `latest` newest
-        only (None: all); one per bound asked for in the request, so children asked
-        with the same bound share one statement."""
-        if latest not in self._notes:
-            self._notes[latest] = DataLoader(
-                many_per_key(self._store, notes.NOTES_OF, "childId", params={"latest": latest})
-            )
-        return self._notes[latest]

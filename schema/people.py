@@ -292,7 +292,7 @@ class Child:
                 f"caseNotes(latest:) must be between 1 and {MOST_NOTES_AT_ONCE}; got {latest}",
                 extensions={"code": "BAD_USER_INPUT", "argument": "latest"},
             )
-        rows = await info.context.loaders.notes(latest).load(self.id)
+        rows = await child_resolvers.case_notes(info.context, self.id, latest)
         return [CaseNote.from_row({**row["note"], "author": row["author"]}) for row in rows]
 
     @strawberry.field(description="The child's Livelink file, once one has been opened")
