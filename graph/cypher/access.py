@@ -183,7 +183,7 @@ def child_visible(person: str) -> str:
 
     The text holds every audience's branch, so it answers correctly for any caller. But
     FalkorDB evaluates every pattern comprehension of an expression for every row before
-    the `CASE` picks a branch (nine pattern reads per child whoever asks), so the stores
+    the `CASE` picks a branch (eight pattern reads per child whoever asks), so the stores
     run `for_caller(statement, params)`: the same rule with the caller's branch only.
     """
     _RULE_PERSONS.add(person)
