@@ -248,8 +248,8 @@ class FalkorDBStore:
         with contextlib.suppress(redis.exceptions.ResponseError):
             await self._graph.delete()
 
-    async def reconnect(self) -> None:
-        """Drop every pooled connection (after the engine restarted); new ones open on use."""
+    async def drop_connections(self) -> None:
+        """Close every pooled connection (the engine died); new ones open on use."""
         with contextlib.suppress(Exception):
             await self._pool.disconnect()
 

@@ -3,9 +3,10 @@
 After `kill -9` of the engine every request failed until the hub itself was restarted.
 The supervisor notices the server has exited within `check_every` seconds, starts a new
 one on the same files (the append-only file brings back every acknowledged write) with
-back-off between failed attempts, capped so it keeps trying for as long as it takes, and
-then lets the store drop its dead connections. Meanwhile requests answer 503 with
-`Retry-After` and `/readyz` says not ready; afterwards they recover by themselves.
+back-off between failed attempts, capped so it keeps trying for as long as it takes.
+Before each attempt the store drops its connections to the dead server, so that none
+is left to fail a statement once the new one answers. Meanwhile requests answer 503
+with `Retry-After` and `/readyz` says not ready; afterwards they recover by themselves.
 
 It also keeps the next start short: every `rewrite_every` seconds it has the engine
 rewrite its append-only file once the tail of statements (mostly audit writes) has
@@ -34,13 +35,13 @@ class EngineSupervisor:
     def __init__(
         self,
         engine: EmbeddedEngine,
-        on_restart: Callable[[], Awaitable[None]],
+        drop_connections: Callable[[], Awaitable[None]],
         *,
         check_every: float = 0.25,
         rewrite_every: float = 60.0,
     ) -> None:
         self._engine = engine
-        self._on_restart = on_restart
+        self._drop_connections = drop_connections
         self._check_every = check_every
         self._rewrite_every = rewrite_every
         self._task: asyncio.Task[None] | None = None
@@ -70,6 +71,11 @@ class EngineSupervisor:
                     next_rewrite_check = loop.time() + self._rewrite_every
                     await self._rewrite_if_grown()
                 continue
+            # While no server answers, so no statement can be using a connection that
+            # works. Dropped after the restart instead, they were closed under
+            # statements already answered by the new server (a write acknowledged, then
+            # /readyz refused with "Connection closed by server").
+            await self._drop_connections()
             try:
                 await self._engine.restart()
             except Exception as error:
@@ -81,7 +87,6 @@ class EngineSupervisor:
                 continue
             backoff = _FIRST_BACKOFF_S
             self.restarts += 1
-            await self._on_restart()
             log.warning("graph engine restarted (%d so far)", self.restarts)
 
     async def _rewrite_if_grown(self) -> None:

@@ -362,8 +362,8 @@ def create_app(
 
     supervisor: EngineSupervisor | None = None
     if opened is not None and opened.engine is not None:
-        # Restarts the engine if it dies, then drops the store's dead connections.
-        supervisor = EngineSupervisor(opened.engine, _reconnect(hub.store))
+        # Restarts the engine if it dies, dropping the store's connections to the dead one.
+        supervisor = EngineSupervisor(opened.engine, _drop_connections(hub.store))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -522,9 +522,9 @@ def delivery_ports(store: GraphStore, ehm_client: EhmClient | None) -> tuple[Del
     return () if ehm_client is None else (EarlyHelpRequests(store, ehm_client),)
 
 
-def _reconnect(store: GraphStore) -> Callable[[], Awaitable[None]]:
-    async def reconnect() -> None:
+def _drop_connections(store: GraphStore) -> Callable[[], Awaitable[None]]:
+    async def drop_connections() -> None:
         if isinstance(store, FalkorDBStore):
-            await store.reconnect()
+            await store.drop_connections()
 
-    return reconnect
+    return drop_connections

@@ -189,11 +189,11 @@ def test_the_supervisor_rewrites_the_file_as_audit_writes_pile_up(tmp_path: Path
     socket_path = engine.start()
 
     async def serve_a_while() -> int:
-        async def nothing_to_reconnect() -> None:
+        async def no_connections_to_drop() -> None:
             return None
 
         supervisor = EngineSupervisor(
-            engine, nothing_to_reconnect, check_every=0.05, rewrite_every=0.1
+            engine, no_connections_to_drop, check_every=0.05, rewrite_every=0.1
         )
         supervisor.start()
         try:
