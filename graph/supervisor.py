@@ -71,10 +71,10 @@ class EngineSupervisor:
                     next_rewrite_check = loop.time() + self._rewrite_every
                     await self._rewrite_if_grown()
                 continue
-            # While no server answers, so no statement can be using a connection that
-            # works. Dropped after the restart instead, they were closed under
-            # statements already answered by the new server (a write acknowledged, then
-            # /readyz refused with "Connection closed by server").
+            # Dropped while no server answers, when no statement can be using a working
+            # connection. Dropped after the restart, they were closed under statements
+            # the new server was already answering (a write acknowledged, then /readyz
+            # refused with "Connection closed by server").
             await self._drop_connections()
             try:
                 await self._engine.restart()
