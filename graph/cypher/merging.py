@@ -9,6 +9,13 @@ children's unique constraints) and becomes a `MergedChild` pointing `MERGED_INTO
 record, its own properties untouched. A `MergeEvent` says who merged, when, why and what
 the kept record held before, so the kept record can be put back as it was.
 
+A child has one allocated social worker at a time. When both records have an allocation
+open, the kept record's stands: the merged record's ends on the merge date, ended by the
+merge (`endedByMerge`), and the relationships it gave access through (`ALLOCATED_TO`,
+`RESPONSIBLE_TEAM`) stay on the merged record, which no read reaches. The allocation
+itself moves with the history, so the kept record lists it as ended; undoing the merge
+opens it again.
+
 Cypher names relationship types statically, so the types a child has are listed here;
 a type added to the graph must be added to `CHILD_RELATIONSHIPS` (tests/e2e/test_merge
 checks that a merge leaves nothing behind on a record with every kind of history).
@@ -41,13 +48,20 @@ CHILD_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
 )
 
 
+# What an open allocation gives access through: moved only when the kept record has no
+# allocation of its own open (`keptAllocated`).
+_ALLOCATION_ACCESS = frozenset({"ALLOCATED_TO", "RESPONSIBLE_TEAM"})
+
+
 def _move(kind: str, direction: str, source: str, target: str, tag: str) -> str:
     """A subquery moving `source`'s `kind` relationships onto `target`, tagged `tag`.
 
     A relationship the target already has to the same node (both records in one family,
     at one address) stays where it is: a parallel copy would list the child twice. One
     between the two records themselves stays too (a child is not their own relative).
+    An allocation's access stays too when the target has an allocation open.
     """
+    kept_allocation = " AND NOT keptAllocated" if kind in _ALLOCATION_ACCESS else ""
     if direction == "OUT":
         found = f"({source})-[r:{kind}]->(x)"
         twin = f"({target})-[:{kind}]->(x)"
@@ -57,9 +71,9 @@ def _move(kind: str, direction: str, source: str, target: str, tag: str) -> str:
         twin = f"(x)-[:{kind}]->({target})"
         made = f"(x)-[n:{kind}]->({target})"
     return f"""CALL {{
-    WITH {source}, {target}
+    WITH {source}, {target}, keptAllocated
     MATCH {found}
-    WHERE x <> {target}
+    WHERE x <> {target}{kept_allocation}
     WITH {source}, {target}, r, x, size([{twin} | 1]) AS twins
     WHERE twins = 0
     CREATE {made}
@@ -136,8 +150,14 @@ MATCH (m:Child {{id: $mergeId}})
 // Neo4j: writing both records takes their locks before the guard reads them again, so of
 // two racing merges of one record one wins (FalkorDB serialises writes).
 REMOVE k.mergeLock, m.mergeLock
+// The allocations are read here, before any write: FalkorDB misread a pattern read
+// placed after this statement's writes ("expected Node", "but was Integer").
 WITH k, m, {child_visible("m")} AS mergedVisible,
-     {_open_episodes("k")} AS keptOpen, {_open_episodes("m")} AS mergedOpen
+     {_open_episodes("k")} AS keptOpen, {_open_episodes("m")} AS mergedOpen,
+     size([(k)<-[:ABOUT]-(keptAllocation:Allocation) WHERE keptAllocation.endDate IS NULL
+           | 1]) > 0 AS keptAllocated,
+     [(m)<-[:ABOUT]-(mergedAllocation:Allocation) WHERE mergedAllocation.endDate IS NULL
+      | mergedAllocation] AS mergedAllocations
 WHERE mergedVisible AND k.id <> m.id AND k:Child AND m:Child
   AND (k.nhsNumber IS NULL OR m.nhsNumber IS NULL OR k.nhsNumber = m.nhsNumber)
   AND (keptOpen = 0 OR mergedOpen = 0)
@@ -158,7 +178,12 @@ FOREACH (_ IN CASE WHEN coalesce(m.restricted, false) AND NOT coalesce(k.restric
                    THEN [1] ELSE [] END |
     SET k.restricted = true, k.restrictionReason = m.restrictionReason,
         k.restrictedBy = m.restrictedBy, k.restrictedAt = m.restrictedAt)
-WITH k, m, e
+// Never before the day it began (a merge dated back past a recent allocation).
+FOREACH (ended IN CASE WHEN keptAllocated THEN mergedAllocations ELSE [] END |
+    SET ended.endDate = CASE WHEN ended.startDate > date($on) THEN ended.startDate
+                             ELSE date($on) END,
+        ended.endedBy = $viewer, ended.endedAt = $now, ended.endedByMerge = $eventId)
+WITH k, m, e, keptAllocated
 {_moves("m", "k")}
 WITH k, m, e, {_MOVED} AS moved
 SET e.moved = moved
@@ -174,7 +199,9 @@ MATCH (m:MergedChild {{id: $mergedId}})-[:MERGED_INTO]->(k:Child)
 {only_visible("k", "m")}
 MATCH (e:MergeEvent {{id: m.mergeEventId}})
 REMOVE e.undoLock
-WITH k, m, e
+// Read before any write (see MERGE_CHILDREN): the merged record's allocations the merge ended.
+WITH k, m, e,
+     [(k)<-[:ABOUT]-(ended:Allocation) WHERE ended.endedByMerge = e.id | ended] AS endedByMerge
 WHERE e.undoneAt IS NULL AND m:MergedChild
 MATCH (w:Worker {{id: $viewer}})
 SET k.nhsNumber = e.keptNhsNumber, k.upn = e.keptUpn
@@ -183,13 +210,16 @@ FOREACH (_ IN CASE WHEN coalesce(k.restrictedAt, 0) <= e.recordedAt THEN [1] ELS
         k.restrictedBy = e.keptRestrictedBy, k.restrictedAt = e.keptRestrictedAt)
 REMOVE m:MergedChild, m.mergedInto, m.mergeEventId
 SET m:Person:Child
-WITH k, m, e, w
+WITH k, m, e, w, endedByMerge
 OPTIONAL MATCH (m)-[into:MERGED_INTO]->(k)
 DELETE into
 CREATE (e)-[:UNDONE_BY]->(w)
 SET e.undoneBy = $viewer, e.undoneAt = $now, e.undoReason = $reason
-WITH k, m, e
+WITH k, m, e, endedByMerge
 {_moves_back("k", "m")}
+FOREACH (allocation IN endedByMerge |
+    SET allocation.endDate = null, allocation.endedBy = null, allocation.endedAt = null,
+        allocation.endedByMerge = null)
 WITH k, m, e, {_RESTORED} AS restored
 SET e.restored = restored
 RETURN {MERGE_FIELDS} AS merge

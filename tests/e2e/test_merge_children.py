@@ -449,3 +449,89 @@ async def test_two_records_each_with_an_open_episode_are_not_merged_until_one_is
     )
     merged = (await graphql(client, officer, MERGE, variables))["mergeChildren"]
     assert merged["__typename"] == "ChildMerge"
+
+
+ALLOCATE = """mutation ($input: AllocateChildInput!) { allocateChild(input: $input) {
+  __typename ... on Allocation { id } ... on InvalidInput { problems { field rule } } } }"""
+ALLOCATIONS = """query ($id: ID!) { allocations(childId: $id) {
+  id workerId startDate endDate endedBy } }"""
+ALLOCATION_NODES = """
+MATCH (a:Allocation)-[:ABOUT]->(c:Child) WHERE c.id IN $ids
+RETURN a.id AS id, c.id AS child, properties(a) AS properties ORDER BY id
+"""
+
+
+async def test_of_two_allocated_records_the_kept_allocation_stands_and_undoing_reopens_the_other(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    officer = bearer(settings, "records-officer")
+    kept_id = next(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")
+    kept = next(child for child in demo.children if child["id"] == kept_id)
+    contact = await _new_record(
+        client,
+        worker,
+        {
+            "givenName": kept["givenName"],
+            "familyName": kept["familyName"] + "s",
+            "dateOfBirth": str(kept["dateOfBirth"]),
+            "sex": kept["sex"],
+        },
+    )
+    merged_id = contact["childId"]
+    allocated = await graphql(
+        client,
+        manager,
+        ALLOCATE,
+        {
+            "input": {
+                "childId": merged_id,
+                "workerId": "team-safeguarding-south-sw1",
+                "reason": "FCONTA_FIRST_CONTACT_OR_REREFERRAL",
+            }
+        },
+    )
+    assert allocated["allocateChild"]["__typename"] == "Allocation", allocated
+    other_allocation = allocated["allocateChild"]["id"]
+    around = {child: await _around(store, child, MOVED_TYPES) for child in (kept_id, merged_id)}
+    allocations_before = await store.read(ALLOCATION_NODES, {"ids": [kept_id, merged_id]})
+
+    done = (
+        await graphql(
+            client,
+            officer,
+            MERGE,
+            {"keep": kept_id, "merge": merged_id, "reason": "One child: GP confirms", "on": None},
+        )
+    )["mergeChildren"]
+    assert done["__typename"] == "ChildMerge", done
+
+    # One allocated worker: the kept record's. The other allocation is in the history,
+    # ended by the merge on its date, and gives no access through the kept record.
+    listed = (await graphql(client, manager, ALLOCATIONS, {"id": kept_id}))["allocations"]
+    still_open = [a["workerId"] for a in listed if a["endDate"] is None]
+    assert still_open == ["worker-sw-demo"]
+    ended = next(a for a in listed if a["id"] == other_allocation)
+    assert (ended["workerId"], ended["endDate"], ended["endedBy"]) == (
+        "team-safeguarding-south-sw1",
+        date.today().isoformat(),
+        OFFICER,
+    )
+    holders = await _around(store, kept_id, {"ALLOCATED_TO"})
+    assert [other for _, _, other, _ in holders] == ["worker-sw-demo"]
+    seen = await graphql(
+        client,
+        manager,
+        "query ($id: ID!) { child(id: $id) { allocatedWorker { id } } }",
+        {"id": kept_id},
+    )
+    assert seen == {"child": {"allocatedWorker": {"id": "worker-sw-demo"}}}
+
+    undone = (
+        await graphql(client, officer, UNMERGE, {"merged": merged_id, "reason": "Two children"})
+    )["unmergeChildren"]
+    assert undone["__typename"] == "ChildMerge", undone
+    # Both records as they were, the other allocation open again.
+    for child, before in around.items():
+        assert await _around(store, child, MOVED_TYPES) == before
+    assert await store.read(ALLOCATION_NODES, {"ids": [kept_id, merged_id]}) == allocations_before
