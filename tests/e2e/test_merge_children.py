@@ -76,6 +76,19 @@ async def _around(store: FalkorDBStore, child_id: str, types: set[str]) -> list[
     )
 
 
+async def _merge(
+    client: httpx.AsyncClient, officer: dict[str, str], keep: str, merge: str
+) -> dict[str, Any]:
+    answer = await graphql(
+        client,
+        officer,
+        MERGE,
+        {"keep": keep, "merge": merge, "reason": "One child: GP confirms", "on": None},
+    )
+    merged: dict[str, Any] = answer["mergeChildren"]
+    return merged
+
+
 async def _new_record(
     client: httpx.AsyncClient, worker: dict[str, str], child: dict[str, Any]
 ) -> dict[str, Any]:
@@ -150,14 +163,7 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
     merged_around = await _around(store, merged_id, MOVED_TYPES)
     merged_everything = await _around(store, merged_id, ALL_TYPES)
 
-    done = (
-        await graphql(
-            client,
-            officer,
-            MERGE,
-            {"keep": kept_id, "merge": merged_id, "reason": "One child: GP confirms", "on": None},
-        )
-    )["mergeChildren"]
+    done = await _merge(client, officer, kept_id, merged_id)
 
     assert done["__typename"] == "ChildMerge"
     assert (done["keptChildId"], done["mergedChildId"], done["recordedBy"]) == (
@@ -496,14 +502,7 @@ async def test_of_two_allocated_records_the_kept_allocation_stands_and_undoing_r
     around = {child: await _around(store, child, MOVED_TYPES) for child in (kept_id, merged_id)}
     allocations_before = await store.read(ALLOCATION_NODES, {"ids": [kept_id, merged_id]})
 
-    done = (
-        await graphql(
-            client,
-            officer,
-            MERGE,
-            {"keep": kept_id, "merge": merged_id, "reason": "One child: GP confirms", "on": None},
-        )
-    )["mergeChildren"]
+    done = await _merge(client, officer, kept_id, merged_id)
     assert done["__typename"] == "ChildMerge", done
 
     # One allocated worker: the kept record's. The other allocation is in the history,
