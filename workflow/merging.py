@@ -63,8 +63,8 @@ async def merge_children(
     """Merge `data.merge` into `data.keep` in one statement, or say which rule refused it.
 
     Both records must be children the caller may see (a restricted record needs a grant);
-    a record already merged, two different NHS numbers, or an open episode of need on
-    each are refused.
+    a record already merged, two different NHS numbers, or an open episode of need or an
+    open period of care on each are refused.
     """
     params = {
         **scope.params(),
@@ -103,6 +103,14 @@ async def merge_children(
             allowed=("closeWithNoFurtherAction", "closeCase"),
             reason="both records have an open episode of need, and a child has one at a time"
             " (CIN census rule 8820); close the duplicate's episode first (nothing was written)",
+        )
+    if state["bothOpenCare"]:
+        return TransitionRefused(
+            current_state="TWO_OPEN_PERIODS_OF_CARE",
+            allowed=("ceaseLookedAfter", "endLeavingCareServices"),
+            reason="both records have an open period of care, and a child is looked after in"
+            " one at a time (SSDA903 episodes never overlap); end the duplicate's first"
+            " (nothing was written)",
         )
     return NO_WORKER_RECORD
 

@@ -71,11 +71,13 @@ def _open_case(person: str) -> str:
     )
 
 
-def _open_care(person: str) -> str:
+def open_care(person: str, name: str = "openCare") -> str:
+    """How many periods of care of `person` are open, read through a comprehension
+    variable called `name` (a statement reading it twice names each differently)."""
     return (
-        f"size([({person})<-[:ABOUT]-(openCare:PeriodOfCare)"
-        f" WHERE openCare.status IS NOT NULL AND openCare.status <> 'CEASED'"
-        f" AND openCare.status <> 'LEAVING_CARE_SERVICES_ENDED' | 1])"
+        f"size([({person})<-[:ABOUT]-({name}:PeriodOfCare)"
+        f" WHERE {name}.status IS NOT NULL AND {name}.status <> 'CEASED'"
+        f" AND {name}.status <> 'LEAVING_CARE_SERVICES_ENDED' | 1])"
     )
 
 
@@ -133,7 +135,7 @@ def _audience_rules(person: str) -> dict[str, str]:
         f"size([({p})<-[:CONCERNS]-(enquiry:MultiAgencyEnquiry {{status: 'OPEN'}})"
         f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
     )
-    education = f"{on_roll(p)} AND {_open_case(p)} + {_open_care(p)} > 0"
+    education = f"{on_roll(p)} AND {_open_case(p)} + {open_care(p)} > 0"
     # Every record of the person the caller identified: the one carrying the NHS number
     # and any an EHM or IES record carrying it is linked to (until they are merged). A
     # record with a number of its own is another child's, whatever is linked to it: a

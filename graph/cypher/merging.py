@@ -23,7 +23,7 @@ checks that a merge leaves nothing behind on a record with every kind of history
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible, only_visible
+from graph.cypher.access import child_visible, only_visible, open_care
 
 # (type, direction seen from the child): OUT is (child)-[:T]->(x), IN is (x)-[:T]->(child).
 CHILD_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
@@ -141,8 +141,14 @@ def _open_episodes(child: str) -> str:
     )
 
 
-# A child has one episode of need at a time (CIN census rule 8820): two records that each
-# have an open episode are not merged until one of them is closed.
+def _open_care(child: str) -> str:
+    """How many periods of care of `child` are open (a projection, not a WHERE)."""
+    return open_care(child, f"care{child}")
+
+
+# A child has one episode of need at a time (CIN census rule 8820), and is looked after
+# in one period of care at a time (SSDA903 episodes never overlap): two records that each
+# have one open are not merged until one of them is closed.
 MERGE_CHILDREN = f"""
 MATCH (k:Child {{id: $keepId}})
 {only_visible("k")}
@@ -154,13 +160,14 @@ REMOVE k.mergeLock, m.mergeLock
 // placed after this statement's writes ("expected Node", "but was Integer").
 WITH k, m, {child_visible("m")} AS mergedVisible,
      {_open_episodes("k")} AS keptOpen, {_open_episodes("m")} AS mergedOpen,
+     {_open_care("k")} AS keptCare, {_open_care("m")} AS mergedCare,
      size([(k)<-[:ABOUT]-(keptAllocation:Allocation) WHERE keptAllocation.endDate IS NULL
            | 1]) > 0 AS keptAllocated,
      [(m)<-[:ABOUT]-(mergedAllocation:Allocation) WHERE mergedAllocation.endDate IS NULL
       | mergedAllocation] AS mergedAllocations
 WHERE mergedVisible AND k.id <> m.id AND k:Child AND m:Child
   AND (k.nhsNumber IS NULL OR m.nhsNumber IS NULL OR k.nhsNumber = m.nhsNumber)
-  AND (keptOpen = 0 OR mergedOpen = 0)
+  AND (keptOpen = 0 OR mergedOpen = 0) AND (keptCare = 0 OR mergedCare = 0)
 MATCH (w:Worker {{id: $viewer}})
 CREATE (e:MergeEvent {{id: $eventId, keptId: k.id, mergedId: m.id, reason: $reason,
         mergedOn: date($on), recordedBy: $viewer, recordedAt: $now,
@@ -243,8 +250,11 @@ WITH k, keptVisible, m, mergedVisible, keepMerged,
 WITH k, keptVisible, m, mergedVisible, keepMerged, mergeMerged,
      CASE WHEN keptVisible AND mergedVisible
           THEN {_open_episodes("k")} > 0 AND {_open_episodes("m")} > 0
-          ELSE false END AS bothOpenEpisodes
-RETURN keptVisible, mergedVisible, keepMerged, mergeMerged, bothOpenEpisodes,
+          ELSE false END AS bothOpenEpisodes,
+     CASE WHEN keptVisible AND mergedVisible
+          THEN {_open_care("k")} > 0 AND {_open_care("m")} > 0
+          ELSE false END AS bothOpenCare
+RETURN keptVisible, mergedVisible, keepMerged, mergeMerged, bothOpenEpisodes, bothOpenCare,
        keptVisible AND mergedVisible AND k.nhsNumber IS NOT NULL
            AND m.nhsNumber IS NOT NULL AND k.nhsNumber <> m.nhsNumber AS conflictingNhsNumbers
 """

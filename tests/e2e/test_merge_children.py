@@ -424,35 +424,50 @@ async def test_racing_merges_of_two_records_into_each_other_leave_one_child(
     assert children == [{"n": 1}]
 
 
-async def test_two_records_each_with_an_open_episode_are_not_merged_until_one_is_closed(
-    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+# What is open on each record, what the refusal names, and how the duplicate's is closed.
+OPEN_ON_BOTH = {
+    # One child at a time in one episode of need (CIN census rule 8820).
+    "episode": (
+        "CREATE (:Referral {id: 'R-' + $child, status: 'OPEN', referralDate: date($on)})",
+        "TWO_OPEN_EPISODES",
+        "rule 8820",
+        "MATCH (r:Referral {id: 'R-C-F'}) SET r.status = 'CLOSED',"
+        " r.closureDate = date('2026-11-02')",
+    ),
+    # Looked after in one period of care at a time (SSDA903 episodes never overlap).
+    "period of care": (
+        "CREATE (:PeriodOfCare {id: 'P-' + $child, status: 'LOOKED_AFTER', startDate: date($on)})",
+        "TWO_OPEN_PERIODS_OF_CARE",
+        "never overlap",
+        "MATCH (p:PeriodOfCare {id: 'P-C-F'}) SET p.status = 'CEASED'",
+    ),
+}
+
+
+@pytest.mark.parametrize("open_on_both", sorted(OPEN_ON_BOTH))
+async def test_two_records_each_with_one_open_are_not_merged_until_one_is_closed(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, open_on_both: str
 ) -> None:
-    # One child at a time in one episode of need (CIN census rule 8820): merging would
-    # leave the child with two open episodes.
+    opened, state, rule, close = OPEN_ON_BOTH[open_on_both]
     officer = await role_headers(store, settings, "records_officer", OFFICER)
     await add_child(store, "C-E", "Amir", "Haddad", date(2016, 3, 2))
     await add_child(store, "C-F", "Amir", "Hadad", date(2016, 3, 2))
-    for child, referred in (("C-E", "2026-09-01"), ("C-F", "2026-11-02")):
+    for child, on in (("C-E", "2026-09-01"), ("C-F", "2026-11-02")):
         await store.write(
-            "MATCH (c:Child {id: $child}) CREATE (:Referral {id: 'R-' + $child,"
-            " status: 'OPEN', referralDate: date($referred)})-[:ABOUT]->(c)",
-            {"child": child, "referred": referred},
+            f"MATCH (c:Child {{id: $child}}) {opened}-[:ABOUT]->(c)", {"child": child, "on": on}
         )
     variables = {"keep": "C-E", "merge": "C-F", "reason": "GP confirms one child"}
 
     refused = (await graphql(client, officer, MERGE, variables))["mergeChildren"]
 
     assert refused["__typename"] == "TransitionRefused"
-    assert refused["currentState"] == "TWO_OPEN_EPISODES"
-    assert "rule 8820" in refused["reason"]
+    assert refused["currentState"] == state
+    assert rule in refused["reason"]
     assert await store.read("MATCH (e:MergeEvent) RETURN e.id AS id") == []
     children = "MATCH (c:Child) WHERE c.id IN ['C-E', 'C-F'] RETURN c.id AS id ORDER BY id"
     assert await store.read(children) == [{"id": "C-E"}, {"id": "C-F"}]
 
-    await store.write(
-        "MATCH (r:Referral {id: 'R-C-F'})"
-        " SET r.status = 'CLOSED', r.closureDate = date('2026-11-02')"
-    )
+    await store.write(close)
     merged = (await graphql(client, officer, MERGE, variables))["mergeChildren"]
     assert merged["__typename"] == "ChildMerge"
 
