@@ -63,17 +63,18 @@ class AccessScope:
 
 # Records still open: a Referral is the child-in-need episode, a PeriodOfCare the time
 # looked after (workflow/process.py). Each comprehension keeps its own variable names
-# (FalkorDB empties a later comprehension that reuses one).
-def _open_case(person: str) -> str:
+# (FalkorDB empties a later comprehension that reuses one), so a statement reading one
+# of these for two children passes a `name` for each.
+def open_case(person: str, name: str = "openCase") -> str:
+    """How many episodes of need of `person` are open (a projection, not a WHERE)."""
     return (
-        f"size([({person})<-[:ABOUT]-(openCase:Referral)"
-        f" WHERE openCase.status IS NOT NULL AND openCase.status <> 'CLOSED' | 1])"
+        f"size([({person})<-[:ABOUT]-({name}:Referral)"
+        f" WHERE {name}.status IS NOT NULL AND {name}.status <> 'CLOSED' | 1])"
     )
 
 
 def open_care(person: str, name: str = "openCare") -> str:
-    """How many periods of care of `person` are open, read through a comprehension
-    variable called `name` (a statement reading it twice names each differently)."""
+    """How many periods of care of `person` are open (a projection, not a WHERE)."""
     return (
         f"size([({person})<-[:ABOUT]-({name}:PeriodOfCare)"
         f" WHERE {name}.status IS NOT NULL AND {name}.status <> 'CEASED'"
@@ -135,7 +136,7 @@ def _audience_rules(person: str) -> dict[str, str]:
         f"size([({p})<-[:CONCERNS]-(enquiry:MultiAgencyEnquiry {{status: 'OPEN'}})"
         f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
     )
-    education = f"{on_roll(p)} AND {_open_case(p)} + {open_care(p)} > 0"
+    education = f"{on_roll(p)} AND {open_case(p)} + {open_care(p)} > 0"
     # Every record of the person the caller identified: the one carrying the NHS number
     # and any an EHM or IES record carrying it is linked to (until they are merged). A
     # record with a number of its own is another child's, whatever is linked to it: a

@@ -23,7 +23,7 @@ checks that a merge leaves nothing behind on a record with every kind of history
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible, only_visible, open_care
+from graph.cypher.access import child_visible, only_visible, open_care, open_case
 
 # (type, direction seen from the child): OUT is (child)-[:T]->(x), IN is (x)-[:T]->(child).
 CHILD_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
@@ -134,15 +134,10 @@ MERGE_FIELDS = (
 
 
 def _open_episodes(child: str) -> str:
-    """How many episodes of need of `child` are open (a projection, not a WHERE)."""
-    episode = f"open{child}"
-    return (
-        f"size([({child})<-[:ABOUT]-({episode}:Referral) WHERE {episode}.status <> 'CLOSED' | 1])"
-    )
+    return open_case(child, f"open{child}")
 
 
 def _open_care(child: str) -> str:
-    """How many periods of care of `child` are open (a projection, not a WHERE)."""
     return open_care(child, f"care{child}")
 
 
