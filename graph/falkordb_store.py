@@ -34,6 +34,14 @@ STATEMENT_TIMEOUT_S = 300.0
 CONNECT_TIMEOUT_S = 5.0
 
 
+def _prepared(statement: str, params: Params | None) -> tuple[str, dict[str, Any]]:
+    """What is sent for `statement`: its text with the access rule cut to the caller's
+    audience (graph/cypher/access.py: the engine would read every audience's patterns),
+    and the parameters that text names. Running and explaining send the same."""
+    text = for_caller(statement, params)
+    return text, _encoded(text, params)
+
+
 def _encoded(statement: str, params: Params | None) -> dict[str, Any]:
     """The parameters `statement` names, encoded. The client writes every parameter into
     the text it sends and the engine parses them all: the caller's scope travels with
@@ -159,10 +167,7 @@ class FalkorDBStore:
         return await self._run(statement, params, read_only=False)
 
     async def _run(self, statement: str, params: Params | None, *, read_only: bool) -> list[Row]:
-        # Run with the access rule cut to the caller's audience (graph/cypher/access.py:
-        # the engine would read every audience's patterns).
-        text = for_caller(statement, params)
-        encoded = _encoded(text, params)
+        text, encoded = _prepared(statement, params)
         # Observers see the statement end as the hub does: rows, or one of graph/'s errors.
         # Observed under its declared name.
         with observed_statement(statement, read_only=read_only, engine=self.engine):
@@ -200,9 +205,9 @@ class FalkorDBStore:
 
         Tests read it to prove a hot statement seeks an index instead of scanning a label.
         """
-        text = for_caller(statement, params)
+        text, encoded = _prepared(statement, params)
         try:
-            plan = await self._graph.explain(text, _encoded(text, params))
+            plan = await self._graph.explain(text, encoded)
         except redis.exceptions.ResponseError as exc:
             raise GraphError(str(exc)) from exc
         return [line for line in str(plan).splitlines() if line.strip()]
