@@ -129,12 +129,19 @@ class ChangePlacementInput:
     )
 
 
-@strawberry.input(description="The current placement's details as they should have been entered")
+@strawberry.input(description="An episode's placement details as they should have been entered")
 class CorrectPlacementInput:
     placement_type: codes.PlacementType
     placement_provider: codes.PlacementProvider
     placement_postcode: str | None = None
     urn: str | None = strawberry.field(default=None, description="Ofsted URN, or XXXXXXX")
+    episode_from: date | None = strawberry.field(
+        default=None,
+        description=(
+            "The day the episode to correct started; if absent, the current one (the last"
+            " once care has ended)"
+        ),
+    )
 
 
 @strawberry.input(description="A new legal status")

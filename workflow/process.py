@@ -370,6 +370,15 @@ _CHILD_IN_NEED_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
 )
 
+# A period of care in these states has SSDA903 episodes that can still be corrected (one
+# ceasing, awaiting authorisation, is decided first).
+_EPISODES_KEPT: Final = (
+    _C.LOOKED_AFTER,
+    _C.CEASED,
+    _C.CARE_LEAVER,
+    _C.LEAVING_CARE_SERVICES_ENDED,
+)
+
 _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
         "changePlacement",
@@ -379,10 +388,11 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.CARE,
     ),
     _t(
+        # Also once care has ended: the return reports every episode of the year.
         "correctPlacement",
-        _C.LOOKED_AFTER,
-        _C.LOOKED_AFTER,
-        "Correct the current episode's placement details as entered (no new episode)",
+        _EPISODES_KEPT,
+        _EPISODES_KEPT,
+        "Correct an episode's placement details as entered (no new episode)",
         process=Process.CARE,
     ),
     _t(

@@ -234,3 +234,70 @@ async def test_placed_for_adoption_with_an_order_needs_the_order(
         {"placementType": consent, "placementProvider": "PR1_OWN_PROVISION"},
     )
     assert _codes(care) == []
+
+
+async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care_ends(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    start = {
+        "childId": demo_child(world, index=4),
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR3_OTHER_PUBLIC",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    moved = {
+        "changedOn": "2026-03-20",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    care = await act(client, worker, "changePlacement", care, moved)
+    # The first episode's 903 rule 529 (other public bodies do not provide foster care)
+    # stays after the move: a return reports that episode too.
+    assert _codes(care) == ["903 529"]
+    care = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": "2026-04-30", "reason": "E4A_RETURNED_HOME_AS_PLANNED"},
+    )
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CEASED"
+    assert "correctPlacement" in care["allowedActions"]
+    right = {
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+
+    # No episode of this period started on the day named.
+    refused = await act(
+        client, worker, "correctPlacement", care, {**right, "episodeFrom": "2026-03-03"}
+    )
+    assert refused["problems"] == [
+        {"field": "episodeFrom", "rule": "no episode of this period of care started on 2026-03-03"}
+    ]
+    # A T4 stay lasts seven days or less: the first episode lasted 18.
+    t4 = {**right, "placementType": "T4_TEMPORARY_SEVEN_DAYS_OR_LESS", "episodeFrom": "2026-03-02"}
+    refused = await act(client, worker, "correctPlacement", care, t4)
+    assert [p["field"] for p in refused["problems"]] == ["placementType"]
+
+    care = await act(
+        client, worker, "correctPlacement", care, {**right, "episodeFrom": "2026-03-02"}
+    )
+    assert care["status"] == "CEASED"
+    assert _codes(care) == []
+    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert [
+        (s["startDate"], s["completedDate"], s["placementProvider"], s["reasonEpisodeCeased"])
+        for s in episodes
+    ] == [
+        ("2026-03-02", "2026-03-20", "PR1_OWN_PROVISION", "X1_NEW_EPISODE_SAME_DAY"),
+        ("2026-03-20", "2026-04-30", "PR1_OWN_PROVISION", "E4A_RETURNED_HOME_AS_PLANNED"),
+    ]
+    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
+    assert [w for w in listed if w["childId"] == start["childId"]] == []

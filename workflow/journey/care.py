@@ -168,15 +168,22 @@ def _check_urn(placement_type: PlacementType, urn: str | None) -> None:
         raise Refusal(("urn", f"a {placement_type.value} placement needs the home's Ofsted URN"))
 
 
-def _leaving_temporary(episode: dict[str, Any], on: date) -> None:
+def _longer_than_t4(code: str | None, episode: dict[str, Any], until: date) -> bool:
     # The DfE's definition: a T4 stay lasts seven days or less.
     t4 = PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS.value
-    if episode.get("placementType") == t4 and on - episode["startDate"] > _T4_LONGEST:
+    return code == t4 and until - episode["startDate"] > _T4_LONGEST
+
+
+_T4_RULE = "a T4 placement lasts seven days or less"
+
+
+def _leaving_temporary(episode: dict[str, Any], on: date) -> None:
+    if _longer_than_t4(episode.get("placementType"), episode, on):
         raise Refusal(
             (
                 "changedOn",
-                "a T4 placement lasts seven days or less: record the placement under the "
-                "code of where the child actually stayed",
+                f"{_T4_RULE}: record the placement under the code of where the child "
+                "actually stayed",
             )
         )
 
@@ -420,15 +427,23 @@ class CorrectPlacement(Input):
     placement_provider: PlacementProvider
     placement_postcode: Postcode | None = None
     urn: Urn | None = None
+    # The SSDA903 episode to correct, by the day it started (one episode starts a day);
+    # absent, the current one (the last once care has ended). Past episodes are
+    # corrected too: a return covers every episode open in the year, and a child may
+    # have moved on or left care since.
+    episode_from: PastDate | None = None
 
 
 @register(Process.CARE, "correctPlacement", CorrectPlacement)
 def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> Effect:
-    # A correction of what was entered, not a move: the current SSDA903 episode keeps its
-    # start and reason, so a DfE rule its placement broke (returns/entry_checks.py) can
-    # be put right without inventing a new episode.
+    # A correction of what was entered, not a move: the episode keeps its start, end and
+    # reasons, so a DfE rule its placement broke (returns/entry_checks.py) can be put
+    # right without inventing a new episode.
     _check_urn(data.placement_type, data.urn)
-    current = _episode(record)
+    episode = _episode_to_correct(record, data.episode_from)
+    lasted_until = episode.get("completedDate") or clock.today
+    if _longer_than_t4(data.placement_type.value, episode, lasted_until):
+        raise Refusal(("placementType", f"{_T4_RULE}: this episode lasted longer"))
     corrected = {
         "placementType": data.placement_type.value,
         "placementProvider": data.placement_provider.value,
@@ -436,14 +451,26 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
         "urn": data.urn,
     }
     return Effect(
-        target=CareState.LOOKED_AFTER,
+        target=CareState(record.state),
         occurred_on=clock.today,
         summary=(
             f"Placement details corrected ({data.placement_type.value}, "
-            f"{data.placement_provider.value}) on the episode from {current['startDate']}"
+            f"{data.placement_provider.value}) on the episode from {episode['startDate']}"
         ),
-        changed=(StepChange(current["id"], facts=corrected),),
+        changed=(StepChange(episode["id"], facts=corrected),),
     )
+
+
+def _episode_to_correct(record: Record, starting: date | None) -> dict[str, Any]:
+    episodes = [step for step in record.steps if step["kind"] == _K.LOOKED_AFTER_EPISODE]
+    if starting is None:
+        # The current episode, or once care has ended the last: the placement the
+        # period of care shows.
+        return max(episodes, key=lambda step: step["startDate"])
+    for step in episodes:
+        if step["startDate"] == starting:
+            return step
+    raise Refusal(("episodeFrom", f"no episode of this period of care started on {starting}"))
 
 
 class ChangeLegalStatus(Input):
