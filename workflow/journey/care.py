@@ -171,7 +171,8 @@ def _check_urn(placement_type: PlacementType, urn: str | None) -> None:
 def _longer_than_t4(code: str | None, episode: dict[str, Any], until: date) -> bool:
     # The DfE's definition: a T4 stay lasts seven days or less.
     t4 = PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS.value
-    return code == t4 and until - episode["startDate"] > _T4_LONGEST
+    started: date = episode["startDate"]
+    return code == t4 and until - started > _T4_LONGEST
 
 
 _T4_RULE = "a T4 placement lasts seven days or less"
