@@ -9,6 +9,7 @@ node shape.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 from graph.cypher import backup as statements
 from graph.cypher.backup import is_plain_name
 from graph.errors import GraphError
+from graph.falkordb_store import FalkorDBStore
 from graph.store import GraphStore, Row
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "Node",
     "Relationship",
     "first_labels",
+    "frozen",
     "graph_size",
     "is_plain_name",
     "last_node_number",
@@ -66,6 +69,21 @@ class Relationship:
     type: str
     end: int
     properties: dict[str, Any]
+
+
+@contextlib.asynccontextmanager
+async def frozen(store: GraphStore) -> AsyncIterator[GraphStore]:
+    """`store` as it is at this moment, to read page by page while writes go on.
+
+    FalkorDB copies the graph in one step (`FalkorDBStore.snapshot`). Neo4j runs each
+    statement in its own transaction and has no such copy in its Community edition: it
+    is read as it stands, and a reader compares counts to tell a change (hub/backup.py).
+    """
+    if isinstance(store, FalkorDBStore):
+        async with store.snapshot() as copy:
+            yield copy
+    else:
+        yield store
 
 
 async def graph_size(store: GraphStore) -> GraphSize:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import time
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +35,10 @@ _CONSTRAINT_POLL_S = 0.05
 STATEMENT_TIMEOUT_S = 300.0
 # Connecting stays quick to fail, as before (an unreachable standalone server).
 CONNECT_TIMEOUT_S = 5.0
+# A snapshot is a graph of its own, named after the one copied; one left by a process
+# killed mid-export is removed by the next snapshot once this old.
+_SNAPSHOT_MARK = ".snapshot."
+_STALE_SNAPSHOT_S = 24 * 3600
 
 
 def _prepared(statement: str, params: Params | None) -> tuple[str, dict[str, Any]]:
@@ -252,6 +259,37 @@ class FalkorDBStore:
         """Delete the whole graph (tests isolate themselves by graph name)."""
         with contextlib.suppress(redis.exceptions.ResponseError):
             await self._graph.delete()
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[FalkorDBStore]:
+        """The graph as it is now, to read at leisure: a copy the engine makes in one step
+        (GRAPH.COPY) while writes go on to the graph itself; deleted afterwards.
+
+        The copy takes as much of the engine's memory as the graph while it exists.
+        """
+        await self._remove_stale_snapshots()
+        name = f"{self.graph_name}{_SNAPSHOT_MARK}{int(time.time())}.{uuid.uuid4().hex[:8]}"
+        try:
+            await self._db.execute_command("GRAPH.COPY", self.graph_name, name)
+        except redis.exceptions.ResponseError as exc:
+            raise GraphError(f"the engine could not copy the graph: {exc}") from exc
+        # The same pool and client, another graph: closing is left to this store.
+        frozen = copy.copy(self)
+        frozen.graph_name = name
+        frozen._graph = self._db.select_graph(name)
+        try:
+            yield frozen
+        finally:
+            await frozen.drop()
+
+    async def _remove_stale_snapshots(self) -> None:
+        prefix = f"{self.graph_name}{_SNAPSHOT_MARK}"
+        for name in await self._db.list_graphs():
+            made = name.removeprefix(prefix).split(".")[0]
+            stale = made.isdigit() and time.time() - int(made) > _STALE_SNAPSHOT_S
+            if name.startswith(prefix) and stale:
+                with contextlib.suppress(redis.exceptions.ResponseError):
+                    await self._db.select_graph(name).delete()
 
     async def drop_connections(self) -> None:
         """Close every pooled connection (the engine died); new ones open on use."""

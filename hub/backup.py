@@ -30,6 +30,7 @@ from graph.backup import (
     Node,
     Relationship,
     first_labels,
+    frozen,
     graph_size,
     is_plain_name,
 )
@@ -130,10 +131,22 @@ async def export_hub(
 ) -> BackupCounts:
     """Write the whole hub to `out` (under a temporary name until it is complete).
 
+    The graph is read from a copy the engine makes at the start (graph.backup.frozen), so
+    hubs may go on serving: the file is the graph as it was at that moment. Forms and
+    Livelink content are read from disk after it; they are only added to, except when a
+    record is disposed of, so run a disposal and an export apart.
+
     Raises:
-        GraphError: the store changed while it was read (the file is not kept), or its
-            shape is newer than this code.
+        GraphError: the store changed while it was read (an engine without a copy; the
+            file is not kept), or its shape is newer than this code.
     """
+    async with frozen(store) as still:
+        return await _export(still, content, out, progress=progress, window=window)
+
+
+async def _export(
+    store: GraphStore, content: ContentStores, out: Path, *, progress: Progress, window: int
+) -> BackupCounts:
     found_shape = await shape_version(store)
     code_shape = current_shape_version()
     if found_shape > code_shape:

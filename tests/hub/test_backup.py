@@ -9,7 +9,9 @@ bytes and every Livelink record.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -19,13 +21,14 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio
 
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
 from demo import county
 from graph import EmbeddedEngine, FalkorDBStore, open_graph
-from graph.backup import first_labels
+from graph.backup import first_labels, graph_size
 from graph.migrations import bring_to_current_shape, current_shape_version
 from graph.standalone import StandaloneServer
 from hub.app import form_store_from_settings
@@ -191,6 +194,47 @@ async def test_moving_from_the_embedded_engine_to_a_standalone_server_loses_noth
     finally:
         await opened.store.drop()
         await opened.close()
+
+
+async def _graphs(engine: EmbeddedEngine) -> list[str]:
+    assert engine.socket_path is not None
+    client = redis.asyncio.Redis(unix_socket_path=engine.socket_path, decode_responses=True)
+    try:
+        return list(await client.execute_command("GRAPH.LIST"))
+    finally:
+        await client.aclose()
+
+
+async def test_an_export_while_the_hub_writes_is_the_graph_as_it_was_when_it_began(
+    store: FalkorDBStore, source: ContentStores, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    before = await graph_size(store)
+    # A copy left by an export killed two days ago goes; the one this export makes too.
+    stale = f"{store.graph_name}.snapshot.{int(time.time()) - 2 * 86_400}.0badc0de"
+    left_behind = FalkorDBStore(engine.socket_path or "", stale)
+    await left_behind.write("CREATE (:LinkEvent {id: 'left behind'})")
+    await left_behind.close()
+    writes: list[asyncio.Task[Any]] = []
+
+    def write_once(_lines: int) -> None:
+        # The first page is written: the hub records a contact-sized change meanwhile.
+        if not writes:
+            writes.append(
+                asyncio.get_running_loop().create_task(
+                    store.write("CREATE (:LinkEvent {id: 'written during the export'})")
+                )
+            )
+
+    exported = tmp_path / "live.jsonl"
+    counts = await export_hub(store, source, exported, progress=write_once, window=20)
+    await writes[0]
+
+    assert (counts.nodes, counts.relationships) == (before.nodes, before.relationships)
+    assert b"written during the export" not in exported.read_bytes()
+    assert (await graph_size(store)).nodes == before.nodes + 1
+    assert [g for g in await _graphs(engine) if g.startswith(store.graph_name)] == [
+        store.graph_name
+    ]
 
 
 async def _assert_untouched(target: FalkorDBStore, content: ContentStores) -> None:
