@@ -269,18 +269,24 @@ class FalkorDBStore:
         """
         await self._remove_stale_snapshots()
         name = f"{self.graph_name}{_SNAPSHOT_MARK}{int(time.time())}.{uuid.uuid4().hex[:8]}"
-        try:
-            await self._db.execute_command("GRAPH.COPY", self.graph_name, name)
-        except redis.exceptions.ResponseError as exc:
-            raise GraphError(f"the engine could not copy the graph: {exc}") from exc
         # The same pool and client, another graph: closing is left to this store.
         frozen = copy.copy(self)
         frozen.graph_name = name
         frozen._graph = self._db.select_graph(name)
         try:
+            try:
+                # A county-sized graph takes the engine ~45 s to copy (README, Operations);
+                # the wait is the statement timeout, as for any statement.
+                await self._db.execute_command("GRAPH.COPY", self.graph_name, name)
+            except redis.exceptions.RedisError as exc:
+                # "could not fork": the engine is rewriting its append-only file.
+                raise GraphError(f"the engine could not copy the graph: {exc}") from exc
             yield frozen
         finally:
-            await frozen.drop()
+            # Also after a failed copy: a part-made one must not stay behind. An engine
+            # gone by now leaves it to the next snapshot's clean-up.
+            with contextlib.suppress(redis.exceptions.RedisError):
+                await frozen.drop()
 
     async def _remove_stale_snapshots(self) -> None:
         prefix = f"{self.graph_name}{_SNAPSHOT_MARK}"
