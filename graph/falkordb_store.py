@@ -39,6 +39,9 @@ CONNECT_TIMEOUT_S = 5.0
 # killed mid-export is removed by the next snapshot once this old.
 _SNAPSHOT_MARK = ".snapshot."
 _STALE_SNAPSHOT_S = 24 * 3600
+# How long a snapshot waits for the engine's own forked process (a file rewrite) to end.
+_FORK_WAIT_S = 600.0
+_FORK_RETRY_S = 1.0
 
 
 def _prepared(statement: str, params: Params | None) -> tuple[str, dict[str, Any]]:
@@ -274,19 +277,31 @@ class FalkorDBStore:
         frozen.graph_name = name
         frozen._graph = self._db.select_graph(name)
         try:
-            try:
-                # A county-sized graph takes the engine ~45 s to copy (README, Operations);
-                # the wait is the statement timeout, as for any statement.
-                await self._db.execute_command("GRAPH.COPY", self.graph_name, name)
-            except redis.exceptions.RedisError as exc:
-                # "could not fork": the engine is rewriting its append-only file.
-                raise GraphError(f"the engine could not copy the graph: {exc}") from exc
+            await self._copy_graph(name)
             yield frozen
         finally:
             # Also after a failed copy: a part-made one must not stay behind. An engine
             # gone by now leaves it to the next snapshot's clean-up.
             with contextlib.suppress(redis.exceptions.RedisError):
                 await frozen.drop()
+
+    async def _copy_graph(self, name: str) -> None:
+        # A county-sized graph takes the engine ~45 s to copy (README, Operations); the
+        # wait is the statement timeout, as for any statement. The engine copies in a
+        # forked process and cannot while another runs (rewriting its append-only file
+        # after a start on a large file): the copy waits for that, within a bound.
+        waited = 0.0
+        while True:
+            try:
+                await self._db.execute_command("GRAPH.COPY", self.graph_name, name)
+                return
+            except redis.exceptions.ResponseError as exc:
+                if "could not fork" not in str(exc) or waited >= _FORK_WAIT_S:
+                    raise GraphError(f"the engine could not copy the graph: {exc}") from exc
+            except redis.exceptions.RedisError as exc:
+                raise GraphError(f"the engine could not copy the graph: {exc}") from exc
+            await asyncio.sleep(_FORK_RETRY_S)
+            waited += _FORK_RETRY_S
 
     async def _remove_stale_snapshots(self) -> None:
         prefix = f"{self.graph_name}{_SNAPSHOT_MARK}"
