@@ -43,6 +43,23 @@ def _codes(record: dict[str, Any]) -> list[str]:
     return [w["code"] for w in record["warnings"]]
 
 
+async def _foster_care_from_march(
+    client: httpx.AsyncClient, worker: dict[str, str], child_id: str, provider: str
+) -> dict[str, Any]:
+    """The child looked after from 2 March 2026 on a care order, fostered by `provider`."""
+    start = {
+        "childId": child_id,
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": provider,
+    }
+    care: dict[str, Any] = (await graphql(client, worker, START, {"input": start}))[
+        "startLookedAfter"
+    ]
+    return care
+
+
 async def _accepted_case(
     client: httpx.AsyncClient, settings: Settings, child_id: str
 ) -> dict[str, Any]:
@@ -152,14 +169,7 @@ async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
     child_id = demo_child(world, index=2)
-    start = {
-        "childId": child_id,
-        "startedOn": "2026-03-02",
-        "legalStatus": "C2_FULL_CARE_ORDER",
-        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
-        "placementProvider": "PR3_OTHER_PUBLIC",
-    }
-    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    care = await _foster_care_from_march(client, worker, child_id, "PR3_OTHER_PUBLIC")
     # Saved, with 903 rule 529: other public bodies do not provide foster care.
     assert care["status"] == "LOOKED_AFTER"
     (warning,) = care["warnings"]
@@ -204,14 +214,9 @@ async def test_placed_for_adoption_with_an_order_needs_the_order(
 ) -> None:
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
-    start = {
-        "childId": demo_child(world, index=3),
-        "startedOn": "2026-03-02",
-        "legalStatus": "C2_FULL_CARE_ORDER",
-        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
-        "placementProvider": "PR1_OWN_PROVISION",
-    }
-    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    care = await _foster_care_from_march(
+        client, worker, demo_child(world, index=3), "PR1_OWN_PROVISION"
+    )
     assert _codes(care) == []
     with_order = "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER"
     placed = {
@@ -241,14 +246,8 @@ async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care
 ) -> None:
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    start = {
-        "childId": demo_child(world, index=4),
-        "startedOn": "2026-03-02",
-        "legalStatus": "C2_FULL_CARE_ORDER",
-        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
-        "placementProvider": "PR3_OTHER_PUBLIC",
-    }
-    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    child_id = demo_child(world, index=4)
+    care = await _foster_care_from_march(client, worker, child_id, "PR3_OTHER_PUBLIC")
     moved = {
         "changedOn": "2026-03-20",
         "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
@@ -300,4 +299,4 @@ async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care
         ("2026-03-20", "2026-04-30", "PR1_OWN_PROVISION", "E4A_RETURNED_HOME_AS_PLANNED"),
     ]
     listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
-    assert [w for w in listed if w["childId"] == start["childId"]] == []
+    assert [w for w in listed if w["childId"] == child_id] == []
