@@ -207,6 +207,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "contacts": INTERNAL,
         "caseNotes": NARRATIVE,
         "file": INTERNAL,
+        "files": INTERNAL,
         # ---- the case journey ----
         "cases": INTERNAL,
         "periodsOfCare": INTERNAL,

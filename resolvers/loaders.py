@@ -109,4 +109,4 @@ class Loaders:
         )
         self.involvements = DataLoader(many_per_key(store, children.INVOLVEMENTS_OF, "childId"))
         self.contacts = DataLoader(many_per_key(store, contacts.CONTACTS_OF, "childId"))
-        self.file = DataLoader(one_per_key(store, files.FILES_OF, "childId"))
+        self.files = DataLoader(many_per_key(store, files.FILES_OF, "childId"))

@@ -297,8 +297,18 @@ class Child:
 
     @strawberry.field(description="The child's Livelink file, once one has been opened")
     async def file(self, info: Info[HubContext, None]) -> LivelinkFile | None:
-        row = await info.context.loaders.file.load(self.id)
-        return LivelinkFile.from_row(row) if row else None
+        rows = await info.context.loaders.files.load(self.id)
+        return LivelinkFile.from_row(rows[0]) if rows else None
+
+    @strawberry.field(
+        description=(
+            "Every Livelink file of the record: its own first, then those of records"
+            " merged into it (Livelink keeps them apart), oldest first"
+        )
+    )
+    async def files(self, info: Info[HubContext, None]) -> list[LivelinkFile]:
+        rows = await info.context.loaders.files.load(self.id)
+        return [LivelinkFile.from_row(row) for row in rows]
 
     # ---- the case journey ----
     @strawberry.field(description="The child's cases (CIN episodes), newest first")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+# A child has one file of its own; a record merged into it brings its file along
+# (graph/cypher/merging.py tags the moved HAS_FILE `mergedOut`): the record's own file
+# first, then the others oldest first, the same order on every read.
 FILES_OF = """
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})-[:HAS_FILE]->(f:File)
+MATCH (c:Child {id: childId})-[has:HAS_FILE]->(f:File)
+WITH childId, f, has.mergedOut IS NOT NULL AS broughtByMerge
 OPTIONAL MATCH (f)-[:HAS_FOLDER]->(d:Folder)
-WITH childId, f, d ORDER BY d.position
+WITH childId, f, broughtByMerge, d ORDER BY d.position
 OPTIONAL MATCH (o:OutboxItem {kind: 'OPEN_FILE'})-[:DELIVERS]->(f)
 RETURN childId, f {.id, .createdAt, .openedBy, .remoteId, .retainUntil, .retentionRule,
        .retentionCitation, .retentionMissing, .recordClasses, .retentionComputedAt,
        .disposedAt} AS file,
-       collect(d {.id, .key, .name}) AS folders, o.state AS filingState
+       collect(d {.id, .key, .name}) AS folders, o.state AS filingState, broughtByMerge
+ORDER BY broughtByMerge, file.createdAt, file.id
 """
 
 

@@ -43,6 +43,10 @@ RECORD_CONTACT = """mutation ($input: RecordContactInput!) { recordContact(input
   __typename ... on Contact { id childId } } }"""
 CHILD = """query ($id: ID!) { child(id: $id) { id givenName contacts { id } caseNotes { text }
   cases { id } file { id } } }"""
+FILES = "query ($id: ID!) { child(id: $id) { file { id } files { id } } }"
+GENERATE = """mutation ($child: ID!, $source: ID) { generateForm(childId: $child,
+  templateKey: "contact_record", sourceId: $source) {
+  ... on GeneratedForm { version { id } } } }"""
 SUSPECTED = """{ suspectedDuplicateChildren { ... on SuspectedDuplicateList {
   pairs { first { childId } second { childId } } } } }"""
 CPIS = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber } }"
@@ -149,15 +153,17 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
     )
     assert finalised == {"finaliseContact": {"__typename": "FinalisedContact"}}
     generated = await graphql(
-        client,
-        worker,
-        """mutation ($child: ID!, $source: ID) { generateForm(childId: $child,
-             templateKey: "contact_record", sourceId: $source) {
-             ... on GeneratedForm { version { id } } } }""",
-        {"child": merged_id, "source": contact["id"]},
+        client, worker, GENERATE, {"child": merged_id, "source": contact["id"]}
     )
     version_id = generated["generateForm"]["version"]["id"]
+    # The kept record has a Livelink file of its own too.
+    kept_contact = (await graphql(client, worker, CHILD, {"id": kept_id}))["child"]["contacts"][0]
+    await graphql(client, worker, GENERATE, {"child": kept_id, "source": kept_contact["id"]})
     before_kept = (await graphql(client, worker, CHILD, {"id": kept_id}))["child"]
+    kept_files = (await graphql(client, worker, FILES, {"id": kept_id}))["child"]
+    merged_files = (await graphql(client, worker, FILES, {"id": merged_id}))["child"]
+    assert kept_files["file"] is not None
+    assert merged_files["file"] is not None
     suspected_before = await graphql(client, officer, SUSPECTED)
     kept_around = await _around(store, kept_id, MOVED_TYPES)
     merged_around = await _around(store, merged_id, MOVED_TYPES)
@@ -181,6 +187,11 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
         c["id"] for c in before_kept["contacts"]
     } | {contact["id"]}
     assert {"text": "School rang again"} in after_kept["caseNotes"]
+    # Two Livelink files (Livelink keeps them apart): the kept record's own is its file.
+    assert (await graphql(client, worker, FILES, {"id": kept_id}))["child"] == {
+        "file": kept_files["file"],
+        "files": [kept_files["file"], merged_files["file"]],
+    }
     assert len(after_kept["cases"]) == len(before_kept["cases"]) + 1
     # The merged record's documents are read through the record kept.
     document = await graphql(
@@ -242,6 +253,8 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
     again = (await graphql(client, worker, CHILD, {"id": merged_id}))["child"]
     assert [c["id"] for c in again["contacts"]] == [contact["id"]]
     assert (await graphql(client, worker, CHILD, {"id": kept_id}))["child"] == before_kept
+    assert (await graphql(client, worker, FILES, {"id": kept_id}))["child"] == kept_files
+    assert (await graphql(client, worker, FILES, {"id": merged_id}))["child"] == merged_files
 
 
 async def test_a_restricted_record_merged_into_an_open_one_keeps_the_child_restricted(
