@@ -304,13 +304,15 @@ class FalkorDBStore:
             waited += _FORK_RETRY_S
 
     async def _remove_stale_snapshots(self) -> None:
+        # Housekeeping: an engine that cannot answer now is reported by the copy itself.
         prefix = f"{self.graph_name}{_SNAPSHOT_MARK}"
-        for name in await self._db.list_graphs():
-            made = name.removeprefix(prefix).split(".")[0]
-            stale = made.isdigit() and time.time() - int(made) > _STALE_SNAPSHOT_S
-            if name.startswith(prefix) and stale:
-                with contextlib.suppress(redis.exceptions.ResponseError):
-                    await self._db.select_graph(name).delete()
+        with contextlib.suppress(redis.exceptions.RedisError):
+            for name in await self._db.list_graphs():
+                made = name.removeprefix(prefix).split(".")[0]
+                stale = made.isdigit() and time.time() - int(made) > _STALE_SNAPSHOT_S
+                if name.startswith(prefix) and stale:
+                    with contextlib.suppress(redis.exceptions.ResponseError):
+                        await self._db.select_graph(name).delete()
 
     async def drop_connections(self) -> None:
         """Close every pooled connection (the engine died); new ones open on use."""
