@@ -136,6 +136,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "startChildInNeedPlan": INTERNAL,
         "closeCase": INTERNAL,
         "completeAssessment": INTERNAL,
+        "withdrawAssessment": INTERNAL,
         "requestInitialConference": INTERNAL,
         "concludeEnquiryWithoutConference": INTERNAL,
         "holdInitialConference": INTERNAL,

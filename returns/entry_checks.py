@@ -22,7 +22,7 @@ from typing import Any
 
 from returns.ssda903 import provider_as_returned, urn_as_returned
 from workflow.journey.effects import StepKind
-from workflow.process import Process
+from workflow.process import RECORDED_IN_ERROR, Process
 
 Row = dict[str, Any]
 
@@ -233,7 +233,12 @@ SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = (
 
 def _episode_of_need(row: Row) -> EpisodeOfNeed:
     episode = row.get("episode") or row["record"]
-    records = [entry["record"] for entry in row.get("processes") or [] if entry]
+    # A record withdrawn as started in error is in no return, so no rule counts it.
+    records = [
+        entry["record"]
+        for entry in row.get("processes") or []
+        if entry and entry["record"].get("status") != RECORDED_IN_ERROR
+    ]
     return EpisodeOfNeed(facts=episode, records=records)
 
 

@@ -73,6 +73,9 @@ class JourneyMutations:
     complete_assessment = action_mutation(
         ASSESSMENT, "completeAssessment", inputs.CompleteAssessmentInput
     )
+    withdraw_assessment = action_mutation(
+        ASSESSMENT, "withdrawAssessment", inputs.WithdrawAssessmentInput
+    )
     request_initial_conference = action_mutation(
         ENQUIRY, "requestInitialConference", inputs.ConcludeEnquiryInput
     )
@@ -149,11 +152,11 @@ class JourneyMutations:
     )
 
     authorise_assessment = authorise_mutation(
-        ASSESSMENT, "A manager authorises a completed assessment"
+        ASSESSMENT, "A manager authorises a completed assessment, or one's withdrawal"
     )
 
     return_assessment_for_rework = return_for_rework_mutation(
-        ASSESSMENT, "A manager returns a completed assessment for rework"
+        ASSESSMENT, "A manager returns a completed or withdrawn assessment for rework"
     )
 
     authorise_period_of_care = authorise_mutation(

@@ -30,6 +30,14 @@ class CompleteAssessmentInput:
     late_reason: str | None = None
 
 
+@strawberry.input(description="Why an assessment started in error is withdrawn")
+class WithdrawAssessmentInput:
+    withdrawn_on: date | None = strawberry.field(
+        default=None, description="The day it was withdrawn; today if absent"
+    )
+    reason: str
+
+
 @strawberry.input(description="The start of a child in need plan")
 class StartChildInNeedPlanInput:
     start_date: date

@@ -154,6 +154,15 @@ class AssessmentState(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
     AWAITING_AUTHORISATION = "AWAITING_AUTHORISATION"
     AUTHORISED = "AUTHORISED"
+    # Started in error (the wrong child, a duplicate): withdrawn with a manager's
+    # authorisation, kept in the history, in no return, and no longer holding the
+    # episode open.
+    WITHDRAWAL_AWAITING_AUTHORISATION = "WITHDRAWAL_AWAITING_AUTHORISATION"
+    RECORDED_IN_ERROR = "RECORDED_IN_ERROR"
+
+
+# A record in this state was withdrawn as started in error: kept, in no return.
+RECORDED_IN_ERROR: Final = AssessmentState.RECORDED_IN_ERROR.value
 
 
 class Section47State(StrEnum):
@@ -278,6 +287,14 @@ _ASSESSMENT_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.ASSESSMENT,
         authorised_in=_AS.AWAITING_AUTHORISATION,
         timescale=TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT,
+    ),
+    _t(
+        "withdrawAssessment",
+        _AS.IN_PROGRESS,
+        _AS.RECORDED_IN_ERROR,
+        "Withdraw an assessment started in error, for a manager to authorise",
+        process=Process.ASSESSMENT,
+        authorised_in=_AS.WITHDRAWAL_AWAITING_AUTHORISATION,
     ),
 )
 
@@ -599,7 +616,7 @@ def authority_for(process: Process, action: str) -> Authority | None:
 # The states in which each episode process is over; in any other it is open.
 FINISHED_STATES: Final[Mapping[Process, frozenset[str]]] = MappingProxyType(
     {
-        Process.ASSESSMENT: frozenset({_AS.AUTHORISED}),
+        Process.ASSESSMENT: frozenset({_AS.AUTHORISED, _AS.RECORDED_IN_ERROR}),
         Process.SECTION_47_ENQUIRY: frozenset({_E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED}),
         Process.INITIAL_CONFERENCE: frozenset({_I.PLAN_MADE, _I.NO_PLAN}),
         Process.CHILD_PROTECTION_PLAN: frozenset({_P.ENDED}),

@@ -113,7 +113,7 @@ _ADOPTED_REASON_FOR_CLOSURE = "RC1"
 FINISHED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "Referral": frozenset({"CLOSED"}),
-        "Assessment": frozenset({"AUTHORISED"}),
+        "Assessment": frozenset({"AUTHORISED", "RECORDED_IN_ERROR"}),
         "Section47Enquiry": frozenset({"CONFERENCE_REQUESTED", "NO_CONFERENCE_NEEDED"}),
         "InitialChildProtectionConference": frozenset({"PLAN_MADE", "NO_PLAN"}),
         "ChildProtectionPlan": frozenset({"ENDED"}),

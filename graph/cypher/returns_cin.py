@@ -15,7 +15,8 @@ MATCH (r:Referral)-[:ABOUT]->(c:Child)
 RETURN DISTINCT c.id AS id
 """
 
-# Paged by ids as the SSDA903's read is (graph/cypher/returns.py says why). Reviews are
+# Paged by ids as the SSDA903's read is (graph/cypher/returns.py says why). A record
+# withdrawn as started in error (workflow/process.py) is in no return. Reviews are
 # read as (plan, date) pairs: a nested comprehension per record is not in the portable
 # subset. The step kind and status are workflow/journey/effects.py's StepKind and
 # StepStatus values.
@@ -27,6 +28,7 @@ RETURN c {.id, .sex, .dateOfBirth, .expectedDateOfBirth, .unborn, .ethnicity, .u
         | episode {.id, .referralDate, .source, .primaryNeed, .closureDate, .closureReason,
                    .noFurtherAction, .status}] AS episodes,
        [(c)<-[:ABOUT]-(rec)-[:IN_EPISODE]->(owner:Referral)
+        WHERE coalesce(rec.status, '') <> 'RECORDED_IN_ERROR'
         | rec {.*, episodeId: owner.id}] AS records,
        [(c)<-[:ABOUT]-(review:Step)-[:PART_OF]->(plan:ChildProtectionPlan)
         WHERE review.kind = 'CHILD_PROTECTION_REVIEW' AND review.status = 'DONE'

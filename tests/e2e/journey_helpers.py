@@ -57,6 +57,7 @@ ACTIONS = {
     "startChildInNeedPlan": ("caseId", "StartChildInNeedPlanInput"),
     "closeCase": ("caseId", "CloseCaseInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
+    "withdrawAssessment": ("assessmentId", "WithdrawAssessmentInput"),
     "requestInitialConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
     "concludeEnquiryWithoutConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
     "holdInitialConference": ("conferenceId", "HoldInitialConferenceInput"),

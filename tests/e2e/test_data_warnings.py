@@ -26,6 +26,7 @@ from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
 
+MY_WORK = "{ myWork { items { recordId kind dueDate } } }"
 WORK_WARNINGS = "{ myWork { dataWarnings { code field message childId childName recordId } } }"
 TEAM_WARNINGS = (
     "{ teamWork { __typename ... on TeamWork { dataWarnings { code childId recordedBy } } } }"
@@ -300,3 +301,40 @@ async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care
     ]
     listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
     assert [w for w in listed if w["childId"] == child_id] == []
+
+
+async def test_an_assessment_started_in_error_is_withdrawn_and_counts_for_no_rule(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await _accepted_case(client, settings, demo_child(world, index=5))
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-03-04"})
+    started = latest(case, "assessments")["id"]
+    work = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [i["kind"] for i in work if i["recordId"] == started] == ["ASSESSMENT"]
+    # An assessment not authorised holds the episode open.
+    refused = await act(
+        client, worker, "closeCase", case, {"closedOn": "2026-03-10", "reason": RC7}
+    )
+    assert refused["__typename"] == "TransitionRefused", refused
+    early = {"withdrawnOn": "2026-03-03", "reason": "Started on the wrong child"}
+    refused = await act(client, worker, "withdrawAssessment", latest(case, "assessments"), early)
+    assert [p["field"] for p in refused["problems"]] == ["withdrawnOn"]
+
+    withdrawal = {"withdrawnOn": "2026-03-05", "reason": "Started on the wrong child"}
+    case = await act(client, worker, "withdrawAssessment", latest(case, "assessments"), withdrawal)
+    assessment = latest(case, "assessments")
+    assert assessment["status"] == "WITHDRAWAL_AWAITING_AUTHORISATION"
+    case = await decide(client, manager, "authoriseAssessment", assessment, on="2026-03-05")
+    assessment = latest(case, "assessments")
+    # Kept in the record, its due step cancelled: nothing is due for it any more.
+    assert assessment["status"] == "RECORDED_IN_ERROR"
+    work = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [i for i in work if i["recordId"] == assessment["id"]] == []
+
+    # The episode closes, and "closed after assessment" now warns: the withdrawn
+    # assessment is in no return, so the episode has none (CIN 8825Q).
+    case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-10", "reason": RC8})
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION", case
+    assert _codes(case) == ["CIN 8825Q"]

@@ -231,6 +231,14 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
         {"decidedOn": "2025-04-08", "primaryNeed": "N4_FAMILY_IN_ACUTE_STRESS"},
     )
     case = await decide(client, manager, "authoriseCase", case, on="2025-04-08")
+    # An assessment started by mistake the day before, withdrawn: in no return.
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-08"})
+    mistake = {"withdrawnOn": "2025-04-09", "reason": "Started before the visit was agreed"}
+    case = await act(client, worker, "withdrawAssessment", latest(case, "assessments"), mistake)
+    case = await decide(
+        client, manager, "authoriseAssessment", latest(case, "assessments"), on="2025-04-09"
+    )
+    assert latest(case, "assessments")["status"] == "RECORDED_IN_ERROR", case
     case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-09"})
     case = await act(
         client,
@@ -290,6 +298,9 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
         for episode in child.iter("CINdetails"):
             names = [e.tag for e in episode]
             assert names == sorted(names, key=EPISODE_ORDER.index), names
+    assert [
+        a.findtext("AssessmentActualStartDate") for a in children[closed].iter("Assessments")
+    ] == ["2025-04-09"]
     cp = children[protected].find("CINdetails/ChildProtectionPlans")
     assert cp is not None
     assert cp.findtext("CPPstartDate") == "2025-06-12"

@@ -69,6 +69,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "startChildInNeedPlan": {"startDate": "{d}"},
     "closeCase": {"closedOn": "{d}", "reason": "RC7"},
     "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
+    "withdrawAssessment": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "requestInitialConference": {"concludedOn": "{d}"},
     "concludeEnquiryWithoutConference": {"concludedOn": "{d}"},
     "holdInitialConference": {
@@ -142,6 +143,8 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
         _AS.IN_PROGRESS: [],
         _AS.AWAITING_AUTHORISATION: [("completeAssessment", {})],
         _AS.AUTHORISED: [("completeAssessment", {}), (table.AUTHORISE, {})],
+        _AS.WITHDRAWAL_AWAITING_AUTHORISATION: [("withdrawAssessment", {})],
+        _AS.RECORDED_IN_ERROR: [("withdrawAssessment", {}), (table.AUTHORISE, {})],
     },
     table.Process.SECTION_47_ENQUIRY: {
         _E.IN_PROGRESS: [],

@@ -31,7 +31,15 @@ from workflow.journey.effects import (
     StepStatus,
 )
 from workflow.journey.engine import register
-from workflow.journey.inputs import Input, OptionalReason, PastDate, check_late, not_before
+from workflow.journey.inputs import (
+    HappenedOn,
+    Input,
+    OptionalReason,
+    PastDate,
+    Reason,
+    check_late,
+    not_before,
+)
 from workflow.process import (
     RECORD_LABELS,
     AssessmentState,
@@ -450,6 +458,26 @@ def complete_assessment(record: Record, data: CompleteAssessment, clock: Clock) 
                 facts={"factors": factors},
             ),
         ),
+    )
+
+
+class WithdrawAssessment(Input):
+    withdrawn_on: HappenedOn
+    reason: Reason
+
+
+@register(Process.ASSESSMENT, "withdrawAssessment", WithdrawAssessment)
+def withdraw_assessment(record: Record, data: WithdrawAssessment, clock: Clock) -> Effect:
+    # Not a conclusion of the assessment but a correction of the record: nothing was
+    # assessed, so no factors, no completion date and no timescale; its step is cancelled.
+    step = _step(record, _K.ASSESSMENT)
+    not_before(data.withdrawn_on, record.facts.get("startDate"), "withdrawnOn", "its start")
+    return Effect(
+        target=AssessmentState.RECORDED_IN_ERROR,
+        occurred_on=data.withdrawn_on,
+        summary=f"Child and family assessment withdrawn, started in error: {data.reason}",
+        facts={"withdrawnReason": data.reason},
+        changed=(StepChange(step["id"], status=StepStatus.CANCELLED),),
     )
 
 
