@@ -528,6 +528,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "authorisedDate",
                 "factors",
                 "lateReason",
+                "withdrawnReason",
             ),
             "Section47Enquiry": (
                 "status",

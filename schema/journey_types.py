@@ -168,6 +168,9 @@ class Assessment(EpisodeRecord):
     authorised_date: date | None
     factors: list[codes.AssessmentFactor]
     late_reason: str | None
+    withdrawn_reason: str | None = strawberry.field(
+        description="Why it was withdrawn as started in error (status RECORDED_IN_ERROR)"
+    )
 
     @classmethod
     def of(cls, entry: dict[str, Any], case_id: str, child_id: str, today: date) -> Assessment:
@@ -181,6 +184,7 @@ class Assessment(EpisodeRecord):
             authorised_date=record.get("authorisedDate"),
             factors=_codes(codes.AssessmentFactor, record.get("factors")),
             late_reason=record.get("lateReason"),
+            withdrawn_reason=record.get("withdrawnReason"),
         )
 
 

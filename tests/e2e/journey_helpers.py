@@ -27,7 +27,7 @@ CASE_FIELDS = (
     " referralSource decisionDue decisionDate primaryNeed closureDate closureReason"
     f" noFurtherAction recordedBy recordedAt steps {{ {STEP_FIELDS} }}"
     f" assessments {{ {_RECORD} startDate dueDate completedDate authorisedDate factors"
-    f" lateReason {_RECORD_STEPS} }}"
+    f" lateReason withdrawnReason {_RECORD_STEPS} }}"
     f" section47Enquiries {{ {_RECORD} strategyDiscussionDate initialConferenceTarget endDate"
     f" conferenceRequired {_RECORD_STEPS} }}"
     f" initialConferences {{ {_RECORD} dueDate heldDate transferIn section47EnquiryId"

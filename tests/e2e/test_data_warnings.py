@@ -330,6 +330,7 @@ async def test_an_assessment_started_in_error_is_withdrawn_and_counts_for_no_rul
     assessment = latest(case, "assessments")
     # Kept in the record, its due step cancelled: nothing is due for it any more.
     assert assessment["status"] == "RECORDED_IN_ERROR"
+    assert assessment["withdrawnReason"] == "Started on the wrong child"
     work = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
     assert [i for i in work if i["recordId"] == assessment["id"]] == []
 
