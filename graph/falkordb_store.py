@@ -308,9 +308,10 @@ class FalkorDBStore:
         prefix = f"{self.graph_name}{_SNAPSHOT_MARK}"
         with contextlib.suppress(redis.exceptions.RedisError):
             for name in await self._db.list_graphs():
+                if not name.startswith(prefix):
+                    continue
                 made = name.removeprefix(prefix).split(".")[0]
-                stale = made.isdigit() and time.time() - int(made) > _STALE_SNAPSHOT_S
-                if name.startswith(prefix) and stale:
+                if made.isdigit() and time.time() - int(made) > _STALE_SNAPSHOT_S:
                     with contextlib.suppress(redis.exceptions.ResponseError):
                         await self._db.select_graph(name).delete()
 
