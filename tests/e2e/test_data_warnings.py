@@ -44,6 +44,14 @@ def _codes(record: dict[str, Any]) -> list[str]:
     return [w["code"] for w in record["warnings"]]
 
 
+async def _listed_codes(
+    client: httpx.AsyncClient, worker: dict[str, str], child_id: str
+) -> list[str]:
+    """The codes the worker's work list shows for the child, sorted."""
+    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
+    return sorted(w["code"] for w in listed if w["childId"] == child_id)
+
+
 async def _foster_care_from_march(
     client: httpx.AsyncClient, worker: dict[str, str], child_id: str, provider: str
 ) -> dict[str, Any]:
@@ -196,8 +204,7 @@ async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
     }
     care = await act(client, worker, "changePlacement", care, home)
     assert sorted(_codes(care)) == ["903 222", "903 530"]
-    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
-    assert sorted(w["code"] for w in listed if w["childId"] == child_id) == ["903 222", "903 530"]
+    assert await _listed_codes(client, worker, child_id) == ["903 222", "903 530"]
     # Half corrected: the URN goes, the provider stays wrong; then both.
     half = {"placementType": "P1_PLACED_WITH_PARENTS", "placementProvider": "PR4_PRIVATE"}
     care = await act(client, worker, "correctPlacement", care, half)
@@ -206,8 +213,7 @@ async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
         client, worker, "correctPlacement", care, {**half, "placementProvider": "PR0_PARENTS"}
     )
     assert _codes(care) == []
-    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
-    assert [w for w in listed if w["childId"] == child_id] == []
+    assert await _listed_codes(client, worker, child_id) == []
 
 
 async def test_placed_for_adoption_with_an_order_needs_the_order(
@@ -299,8 +305,7 @@ async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care
         ("2026-03-02", "2026-03-20", "PR1_OWN_PROVISION", "X1_NEW_EPISODE_SAME_DAY"),
         ("2026-03-20", "2026-04-30", "PR1_OWN_PROVISION", "E4A_RETURNED_HOME_AS_PLANNED"),
     ]
-    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
-    assert [w for w in listed if w["childId"] == child_id] == []
+    assert await _listed_codes(client, worker, child_id) == []
 
 
 async def test_an_assessment_started_in_error_is_withdrawn_and_counts_for_no_rule(
