@@ -139,6 +139,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "withdrawAssessment": INTERNAL,
         "requestInitialConference": INTERNAL,
         "concludeEnquiryWithoutConference": INTERNAL,
+        "withdrawSection47Enquiry": INTERNAL,
         "holdInitialConference": INTERNAL,
         "holdReviewConference": INTERNAL,
         "holdCoreGroup": INTERNAL,
@@ -147,8 +148,13 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "reviewChildInNeedPlan": INTERNAL,
         "recordChildInNeedVisit": INTERNAL,
         "endChildInNeedPlan": INTERNAL,
+        "withdrawChildInNeedPlan": INTERNAL,
         "authoriseAssessment": INTERNAL,
         "returnAssessmentForRework": INTERNAL,
+        "authoriseSection47Enquiry": INTERNAL,
+        "returnSection47EnquiryForRework": INTERNAL,
+        "authoriseChildInNeedPlan": INTERNAL,
+        "returnChildInNeedPlanForRework": INTERNAL,
         "changePlacement": INTERNAL,
         "correctPlacement": INTERNAL,
         "changeLegalStatus": INTERNAL,
@@ -536,6 +542,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "initialConferenceTarget",
                 "endDate",
                 "conferenceRequired",
+                "withdrawnReason",
             ),
             "InitialChildProtectionConference": (
                 "status",
@@ -555,7 +562,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "latestCategoriesOfAbuse",
                 "reviewDates",
             ),
-            "ChildInNeedPlan": ("status", "startDate", "endDate"),
+            "ChildInNeedPlan": ("status", "startDate", "endDate", "withdrawnReason"),
         }.items()
     },
     "AsAt": {

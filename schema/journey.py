@@ -74,13 +74,16 @@ class JourneyMutations:
         ASSESSMENT, "completeAssessment", inputs.CompleteAssessmentInput
     )
     withdraw_assessment = action_mutation(
-        ASSESSMENT, "withdrawAssessment", inputs.WithdrawAssessmentInput
+        ASSESSMENT, "withdrawAssessment", inputs.WithdrawInErrorInput
     )
     request_initial_conference = action_mutation(
         ENQUIRY, "requestInitialConference", inputs.ConcludeEnquiryInput
     )
     conclude_enquiry_without_conference = action_mutation(
         ENQUIRY, "concludeEnquiryWithoutConference", inputs.ConcludeEnquiryInput
+    )
+    withdraw_section_47_enquiry = action_mutation(
+        ENQUIRY, "withdrawSection47Enquiry", inputs.WithdrawInErrorInput
     )
     hold_initial_conference = action_mutation(
         CONFERENCE, "holdInitialConference", inputs.HoldInitialConferenceInput
@@ -103,6 +106,9 @@ class JourneyMutations:
     )
     end_child_in_need_plan = action_mutation(
         CIN_PLAN, "endChildInNeedPlan", inputs.EndChildInNeedPlanInput
+    )
+    withdraw_child_in_need_plan = action_mutation(
+        CIN_PLAN, "withdrawChildInNeedPlan", inputs.WithdrawInErrorInput
     )
 
     change_placement = action_mutation(CARE, "changePlacement", inputs.ChangePlacementInput)
@@ -157,6 +163,22 @@ class JourneyMutations:
 
     return_assessment_for_rework = return_for_rework_mutation(
         ASSESSMENT, "A manager returns a completed or withdrawn assessment for rework"
+    )
+
+    authorise_section_47_enquiry = authorise_mutation(
+        ENQUIRY, "A manager authorises the withdrawal of an enquiry started in error"
+    )
+
+    return_section_47_enquiry_for_rework = return_for_rework_mutation(
+        ENQUIRY, "A manager refuses the withdrawal of an enquiry: it goes on"
+    )
+
+    authorise_child_in_need_plan = authorise_mutation(
+        CIN_PLAN, "A manager authorises the withdrawal of a child in need plan started in error"
+    )
+
+    return_child_in_need_plan_for_rework = return_for_rework_mutation(
+        CIN_PLAN, "A manager refuses the withdrawal of a child in need plan: it goes on"
     )
 
     authorise_period_of_care = authorise_mutation(

@@ -30,8 +30,10 @@ class CompleteAssessmentInput:
     late_reason: str | None = None
 
 
-@strawberry.input(description="Why an assessment started in error is withdrawn")
-class WithdrawAssessmentInput:
+@strawberry.input(
+    description="Why a record started in error (on the wrong child, or twice) is withdrawn"
+)
+class WithdrawInErrorInput:
     withdrawn_on: date | None = strawberry.field(
         default=None, description="The day it was withdrawn; today if absent"
     )

@@ -159,6 +159,13 @@ def _common(
     }
 
 
+def _withdrawn_reason() -> Any:
+    """The field of each record that can be withdrawn as started in error."""
+    return strawberry.field(
+        description="Why it was withdrawn as started in error (status RECORDED_IN_ERROR)"
+    )
+
+
 @strawberry.type(description="A child and family assessment (CIN census Assessments)")
 class Assessment(EpisodeRecord):
     status: table.AssessmentState
@@ -168,9 +175,7 @@ class Assessment(EpisodeRecord):
     authorised_date: date | None
     factors: list[codes.AssessmentFactor]
     late_reason: str | None
-    withdrawn_reason: str | None = strawberry.field(
-        description="Why it was withdrawn as started in error (status RECORDED_IN_ERROR)"
-    )
+    withdrawn_reason: str | None = _withdrawn_reason()
 
     @classmethod
     def of(cls, entry: dict[str, Any], case_id: str, child_id: str, today: date) -> Assessment:
@@ -201,6 +206,7 @@ class Section47Enquiry(EpisodeRecord):
     conference_required: bool | None = strawberry.field(
         description="Whether it concluded that an initial conference is needed"
     )
+    withdrawn_reason: str | None = _withdrawn_reason()
 
     @classmethod
     def of(
@@ -214,6 +220,7 @@ class Section47Enquiry(EpisodeRecord):
             initial_conference_target=record.get("conferenceTarget"),
             end_date=record.get("endDate"),
             conference_required=record.get("conferenceRequired"),
+            withdrawn_reason=record.get("withdrawnReason"),
         )
 
 
@@ -291,6 +298,7 @@ class ChildInNeedPlan(EpisodeRecord):
     status: table.PlanState
     start_date: date
     end_date: date | None
+    withdrawn_reason: str | None = _withdrawn_reason()
 
     @classmethod
     def of(cls, entry: dict[str, Any], case_id: str, child_id: str, today: date) -> ChildInNeedPlan:
@@ -300,6 +308,7 @@ class ChildInNeedPlan(EpisodeRecord):
             status=table.PlanState(record["status"]),
             start_date=record["startDate"],
             end_date=record.get("endDate"),
+            withdrawn_reason=record.get("withdrawnReason"),
         )
 
 

@@ -171,6 +171,9 @@ class Section47State(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
     CONFERENCE_REQUESTED = "CONFERENCE_REQUESTED"
     NO_CONFERENCE_NEEDED = "NO_CONFERENCE_NEEDED"
+    # Started in error, as an assessment can be (AssessmentState).
+    WITHDRAWAL_AWAITING_AUTHORISATION = "WITHDRAWAL_AWAITING_AUTHORISATION"
+    RECORDED_IN_ERROR = "RECORDED_IN_ERROR"
 
 
 class InitialConferenceState(StrEnum):
@@ -186,6 +189,10 @@ class PlanState(StrEnum):
 
     ACTIVE = "ACTIVE"
     ENDED = "ENDED"
+    # A child in need plan started in error, as an assessment can be (AssessmentState). A
+    # child protection plan is made by a conference, so it is never withdrawn on its own.
+    WITHDRAWAL_AWAITING_AUTHORISATION = "WITHDRAWAL_AWAITING_AUTHORISATION"
+    RECORDED_IN_ERROR = "RECORDED_IN_ERROR"
 
 
 class CareState(StrEnum):
@@ -313,6 +320,14 @@ _SECTION_47_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "Conclude the section 47 enquiry: no conference is needed",
         process=Process.SECTION_47_ENQUIRY,
     ),
+    _t(
+        "withdrawSection47Enquiry",
+        _E.IN_PROGRESS,
+        _E.RECORDED_IN_ERROR,
+        "Withdraw a section 47 enquiry started in error, for a manager to authorise",
+        process=Process.SECTION_47_ENQUIRY,
+        authorised_in=_E.WITHDRAWAL_AWAITING_AUTHORISATION,
+    ),
 )
 
 _CONFERENCE_TRANSITIONS: Final[tuple[Transition, ...]] = (
@@ -384,6 +399,14 @@ _CHILD_IN_NEED_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _P.ENDED,
         "End the child in need plan",
         process=Process.CHILD_IN_NEED_PLAN,
+    ),
+    _t(
+        "withdrawChildInNeedPlan",
+        _P.ACTIVE,
+        _P.RECORDED_IN_ERROR,
+        "Withdraw a child in need plan started in error, for a manager to authorise",
+        process=Process.CHILD_IN_NEED_PLAN,
+        authorised_in=_P.WITHDRAWAL_AWAITING_AUTHORISATION,
     ),
 )
 
@@ -557,7 +580,7 @@ STATES: Final[Mapping[Process, tuple[str, ...]]] = MappingProxyType(
         Process.ASSESSMENT: tuple(AssessmentState),
         Process.SECTION_47_ENQUIRY: tuple(Section47State),
         Process.INITIAL_CONFERENCE: tuple(InitialConferenceState),
-        Process.CHILD_PROTECTION_PLAN: tuple(PlanState),
+        Process.CHILD_PROTECTION_PLAN: (PlanState.ACTIVE, PlanState.ENDED),
         Process.CHILD_IN_NEED_PLAN: tuple(PlanState),
         Process.CARE: tuple(CareState),
         Process.ADOPTION: tuple(AdoptionState),
@@ -617,10 +640,12 @@ def authority_for(process: Process, action: str) -> Authority | None:
 FINISHED_STATES: Final[Mapping[Process, frozenset[str]]] = MappingProxyType(
     {
         Process.ASSESSMENT: frozenset({_AS.AUTHORISED, _AS.RECORDED_IN_ERROR}),
-        Process.SECTION_47_ENQUIRY: frozenset({_E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED}),
+        Process.SECTION_47_ENQUIRY: frozenset(
+            {_E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED, _E.RECORDED_IN_ERROR}
+        ),
         Process.INITIAL_CONFERENCE: frozenset({_I.PLAN_MADE, _I.NO_PLAN}),
         Process.CHILD_PROTECTION_PLAN: frozenset({_P.ENDED}),
-        Process.CHILD_IN_NEED_PLAN: frozenset({_P.ENDED}),
+        Process.CHILD_IN_NEED_PLAN: frozenset({_P.ENDED, _P.RECORDED_IN_ERROR}),
     }
 )
 # The state a process is put in when an episode rule ends it.

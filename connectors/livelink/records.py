@@ -114,10 +114,12 @@ FINISHED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "Referral": frozenset({"CLOSED"}),
         "Assessment": frozenset({"AUTHORISED", "RECORDED_IN_ERROR"}),
-        "Section47Enquiry": frozenset({"CONFERENCE_REQUESTED", "NO_CONFERENCE_NEEDED"}),
+        "Section47Enquiry": frozenset(
+            {"CONFERENCE_REQUESTED", "NO_CONFERENCE_NEEDED", "RECORDED_IN_ERROR"}
+        ),
         "InitialChildProtectionConference": frozenset({"PLAN_MADE", "NO_PLAN"}),
         "ChildProtectionPlan": frozenset({"ENDED"}),
-        "ChildInNeedPlan": frozenset({"ENDED"}),
+        "ChildInNeedPlan": frozenset({"ENDED", "RECORDED_IN_ERROR"}),
         "PeriodOfCare": frozenset({"CEASED", "LEAVING_CARE_SERVICES_ENDED"}),
         "AdoptionPlan": frozenset({"ADOPTED", "CEASED"}),
     }

@@ -337,10 +337,12 @@ RETURN events, notes, notices, contacts, shortBreaks, ssrs
 def open_on(label: str, start: str, end: str) -> str:
     """The visible children with a `label` record open on `$asAt`: started on or before
     it and not ended by it (a record that ends on the day is no longer open that day, as
-    the DfE counts children in need and looked after at 31 March)."""
+    the DfE counts children in need and looked after at 31 March). A record withdrawn as
+    started in error (workflow/process.py) has no end and was never open."""
     return f"""
 MATCH (r:{label})-[:ABOUT]->(c:Child)
 WHERE r.{start} <= date($asAt) AND (r.{end} IS NULL OR r.{end} > date($asAt))
+  AND coalesce(r.status, '') <> 'RECORDED_IN_ERROR'
 {only_visible("c")}
 RETURN DISTINCT c.id AS childId, c.givenName + ' ' + c.familyName AS name
 ORDER BY name, childId

@@ -29,12 +29,12 @@ CASE_FIELDS = (
     f" assessments {{ {_RECORD} startDate dueDate completedDate authorisedDate factors"
     f" lateReason withdrawnReason {_RECORD_STEPS} }}"
     f" section47Enquiries {{ {_RECORD} strategyDiscussionDate initialConferenceTarget endDate"
-    f" conferenceRequired {_RECORD_STEPS} }}"
+    f" conferenceRequired withdrawnReason {_RECORD_STEPS} }}"
     f" initialConferences {{ {_RECORD} dueDate heldDate transferIn section47EnquiryId"
     f" {_RECORD_STEPS} }}"
     f" childProtectionPlans {{ {_RECORD} startDate endDate endReason transferIn conferenceId"
     f" initialCategoriesOfAbuse latestCategoriesOfAbuse reviewDates {_RECORD_STEPS} }}"
-    f" childInNeedPlans {{ {_RECORD} startDate endDate {_RECORD_STEPS} }}"
+    f" childInNeedPlans {{ {_RECORD} startDate endDate withdrawnReason {_RECORD_STEPS} }}"
     f" {WARNING_FIELDS}"
 )
 CARE_FIELDS = (
@@ -57,9 +57,10 @@ ACTIONS = {
     "startChildInNeedPlan": ("caseId", "StartChildInNeedPlanInput"),
     "closeCase": ("caseId", "CloseCaseInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
-    "withdrawAssessment": ("assessmentId", "WithdrawAssessmentInput"),
+    "withdrawAssessment": ("assessmentId", "WithdrawInErrorInput"),
     "requestInitialConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
     "concludeEnquiryWithoutConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
+    "withdrawSection47Enquiry": ("section47EnquiryId", "WithdrawInErrorInput"),
     "holdInitialConference": ("conferenceId", "HoldInitialConferenceInput"),
     "holdReviewConference": ("childProtectionPlanId", "HoldReviewConferenceInput"),
     "holdCoreGroup": ("childProtectionPlanId", "HeldOnInput"),
@@ -68,6 +69,7 @@ ACTIONS = {
     "reviewChildInNeedPlan": ("childInNeedPlanId", "HeldOnInput"),
     "recordChildInNeedVisit": ("childInNeedPlanId", "RecordVisitInput"),
     "endChildInNeedPlan": ("childInNeedPlanId", "EndChildInNeedPlanInput"),
+    "withdrawChildInNeedPlan": ("childInNeedPlanId", "WithdrawInErrorInput"),
     "changePlacement": ("periodOfCareId", "ChangePlacementInput"),
     "changeLegalStatus": ("periodOfCareId", "ChangeLegalStatusInput"),
     "correctPlacement": ("periodOfCareId", "CorrectPlacementInput"),
@@ -115,6 +117,8 @@ async def act(
 _DECISION_ID_ARGS = {
     "Case": "caseId",
     "Assessment": "assessmentId",
+    "Section47Enquiry": "section47EnquiryId",
+    "ChildInNeedPlan": "childInNeedPlanId",
     "PeriodOfCare": "periodOfCareId",
 }
 
@@ -144,6 +148,33 @@ async def decide(
     variables = {"id": record["id"], "version": record["version"], **args}
     result = await graphql(client, headers, query, variables)
     return result[name]  # type: ignore[no-any-return]
+
+
+# The records of a case that can be withdrawn as started in error: the worker's action and
+# the manager's authorisation of it.
+WITHDRAWALS = {
+    "assessments": ("withdrawAssessment", "authoriseAssessment"),
+    "section47Enquiries": ("withdrawSection47Enquiry", "authoriseSection47Enquiry"),
+    "childInNeedPlans": ("withdrawChildInNeedPlan", "authoriseChildInNeedPlan"),
+}
+
+
+async def withdraw_in_error(
+    client: httpx.AsyncClient,
+    worker: dict[str, str],
+    manager: dict[str, str],
+    case: dict[str, Any],
+    kind: str,
+    on: str,
+) -> dict[str, Any]:
+    """Withdraw the case's latest record of `kind` as started in error, authorised the
+    same day; returns the case."""
+    withdraw, authorise = WITHDRAWALS[kind]
+    data = {"withdrawnOn": on, "reason": "Recorded on the wrong child"}
+    case = await act(client, worker, withdraw, latest(case, kind), data)
+    case = await decide(client, manager, authorise, latest(case, kind), on=on)
+    assert latest(case, kind)["status"] == "RECORDED_IN_ERROR", case
+    return case
 
 
 def latest(case: dict[str, Any], kind: str) -> dict[str, Any]:

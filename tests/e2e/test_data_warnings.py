@@ -344,3 +344,79 @@ async def test_an_assessment_started_in_error_is_withdrawn_and_counts_for_no_rul
     case = await act(client, worker, "closeCase", case, {"closedOn": "2026-03-10", "reason": RC8})
     assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION", case
     assert _codes(case) == ["CIN 8825Q"]
+
+
+AS_AT_PLANS = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt {
+  childInNeedPlans { children { childId } } } } }"""
+
+
+async def test_an_enquiry_and_a_plan_started_in_error_are_withdrawn_with_a_manager(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=6)
+    case = await _accepted_case(client, settings, child_id)
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-03-03"})
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-03-03"})
+    enquiry, plan = latest(case, "section47Enquiries"), latest(case, "childInNeedPlans")
+    due = {i["recordId"] for i in (await graphql(client, worker, MY_WORK))["myWork"]["items"]}
+    assert {enquiry["id"], plan["id"]} <= due
+
+    early = {"withdrawnOn": "2026-03-02", "reason": "Recorded on the wrong child"}
+    refused = await act(client, worker, "withdrawSection47Enquiry", enquiry, early)
+    assert [p["field"] for p in refused["problems"]] == ["withdrawnOn"]
+    withdrawal = {"withdrawnOn": "2026-03-04", "reason": "Recorded on the wrong child"}
+    case = await act(client, worker, "withdrawSection47Enquiry", enquiry, withdrawal)
+    assert latest(case, "section47Enquiries")["status"] == "WITHDRAWAL_AWAITING_AUTHORISATION"
+    # The manager may refuse: the enquiry goes on, as it was.
+    case = await decide(
+        client,
+        manager,
+        "returnSection47EnquiryForRework",
+        latest(case, "section47Enquiries"),
+        reason="This is the right child: the strategy discussion was about her",
+        on="2026-03-04",
+    )
+    assert latest(case, "section47Enquiries")["status"] == "IN_PROGRESS"
+    case = await act(
+        client, worker, "withdrawSection47Enquiry", latest(case, "section47Enquiries"), withdrawal
+    )
+    case = await decide(
+        client,
+        manager,
+        "authoriseSection47Enquiry",
+        latest(case, "section47Enquiries"),
+        on="2026-03-04",
+    )
+    enquiry = latest(case, "section47Enquiries")
+    assert (enquiry["status"], enquiry["withdrawnReason"], enquiry["endDate"]) == (
+        "RECORDED_IN_ERROR",
+        "Recorded on the wrong child",
+        None,
+    )
+
+    case = await act(client, worker, "withdrawChildInNeedPlan", plan, withdrawal)
+    # While the manager has not decided, closing the episode (which would end the plan and
+    # put it in the census) is refused.
+    closure = {"closedOn": "2026-03-05", "reason": RC7}
+    refused = await act(client, worker, "closeCase", case, closure)
+    assert refused["__typename"] == "TransitionRefused", refused
+    assert "WITHDRAWAL_AWAITING_AUTHORISATION" in refused["reason"]
+    case = await decide(
+        client,
+        manager,
+        "authoriseChildInNeedPlan",
+        latest(case, "childInNeedPlans"),
+        on="2026-03-04",
+    )
+    assert latest(case, "childInNeedPlans")["status"] == "RECORDED_IN_ERROR"
+
+    # Nothing is due for either, the plan was never open, and the episode closes.
+    due = {i["recordId"] for i in (await graphql(client, worker, MY_WORK))["myWork"]["items"]}
+    assert not {enquiry["id"], plan["id"]} & due
+    analyst = bearer(settings, "analyst")
+    view = (await graphql(client, analyst, AS_AT_PLANS, {"on": "2026-03-04"}))["asAt"]
+    assert child_id not in {c["childId"] for c in view["childInNeedPlans"]["children"]}
+    case = await act(client, worker, "closeCase", case, closure)
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION", case

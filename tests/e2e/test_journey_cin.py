@@ -138,7 +138,9 @@ async def test_child_in_need_from_referral_to_closure(
     assert (assessment["status"], assessment["awaitingAuthorisationOf"]) == ("IN_PROGRESS", None)
     # Reworked after it came back: completed again, not before it was returned.
     redone = await act(client, worker, "completeAssessment", assessment, completed)
-    assert "previous step (2026-05-12)" in redone["problems"][0]["rule"]
+    [problem] = redone["problems"]
+    assert problem["field"] == "completedOn"
+    assert "previous step (2026-05-12)" in problem["rule"]
     case = await act(
         client, worker, "completeAssessment", assessment, {**completed, "completedOn": "2026-05-12"}
     )

@@ -16,12 +16,14 @@ from hub.settings import Settings
 from returns import CollectionYear, write_cin_census
 from tests.e2e.journey_helpers import (
     CASE_FIELDS,
+    WITHDRAWALS,
     act,
     assessed,
     decide,
     demo_county,
     latest,
     referral_for,
+    withdraw_in_error,
 )
 from tests.helpers import bearer, graphql
 from tests.returns.conftest import DfeRules
@@ -231,14 +233,13 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
         {"decidedOn": "2025-04-08", "primaryNeed": "N4_FAMILY_IN_ACUTE_STRESS"},
     )
     case = await decide(client, manager, "authoriseCase", case, on="2025-04-08")
-    # An assessment started by mistake the day before, withdrawn: in no return.
+    # An assessment, a section 47 enquiry and a child in need plan recorded on this child
+    # by mistake the day before, withdrawn: in no return.
     case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-08"})
-    mistake = {"withdrawnOn": "2025-04-09", "reason": "Started before the visit was agreed"}
-    case = await act(client, worker, "withdrawAssessment", latest(case, "assessments"), mistake)
-    case = await decide(
-        client, manager, "authoriseAssessment", latest(case, "assessments"), on="2025-04-09"
-    )
-    assert latest(case, "assessments")["status"] == "RECORDED_IN_ERROR", case
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-04-08"})
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-04-08"})
+    for kind in WITHDRAWALS:
+        case = await withdraw_in_error(client, worker, manager, case, kind, "2025-04-09")
     case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-09"})
     case = await act(
         client,
@@ -301,6 +302,8 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     assert [
         a.findtext("AssessmentActualStartDate") for a in children[closed].iter("Assessments")
     ] == ["2025-04-09"]
+    withdrawn = ("Section47", "CINPlanDates")
+    assert [e.tag for e in children[closed].iter() if e.tag in withdrawn] == []
     cp = children[protected].find("CINdetails/ChildProtectionPlans")
     assert cp is not None
     assert cp.findtext("CPPstartDate") == "2025-06-12"

@@ -70,6 +70,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "closeCase": {"closedOn": "{d}", "reason": "RC7"},
     "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
     "withdrawAssessment": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
+    "withdrawSection47Enquiry": {"withdrawnOn": "{d}", "reason": "Started twice"},
+    "withdrawChildInNeedPlan": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "requestInitialConference": {"concludedOn": "{d}"},
     "concludeEnquiryWithoutConference": {"concludedOn": "{d}"},
     "holdInitialConference": {
@@ -150,6 +152,8 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
         _E.IN_PROGRESS: [],
         _E.CONFERENCE_REQUESTED: [("requestInitialConference", {})],
         _E.NO_CONFERENCE_NEEDED: [("concludeEnquiryWithoutConference", {})],
+        _E.WITHDRAWAL_AWAITING_AUTHORISATION: [("withdrawSection47Enquiry", {})],
+        _E.RECORDED_IN_ERROR: [("withdrawSection47Enquiry", {}), (table.AUTHORISE, {})],
     },
     table.Process.INITIAL_CONFERENCE: {
         _I.DUE: [],
@@ -163,6 +167,8 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
     table.Process.CHILD_IN_NEED_PLAN: {
         _P.ACTIVE: [],
         _P.ENDED: [("endChildInNeedPlan", {})],
+        _P.WITHDRAWAL_AWAITING_AUTHORISATION: [("withdrawChildInNeedPlan", {})],
+        _P.RECORDED_IN_ERROR: [("withdrawChildInNeedPlan", {}), (table.AUTHORISE, {})],
     },
     table.Process.CARE: {
         _C.LOOKED_AFTER: [],
@@ -450,6 +456,35 @@ async def test_every_episode_rule_refuses_or_ends_what_it_names(
     assert ended.state == table.ENDED_STATE[other]
     assert not ended.open_steps()
     assert isinstance(ended.facts["endDate"], date)
+
+
+AWAITING_CASES = [
+    (index, ended, state)
+    for index, rule in enumerate(table.EPISODE_RULES)
+    for ended in sorted(rule.ends_open)
+    for state in table.awaiting_states(ended)
+]
+
+
+@pytest.mark.parametrize(("index", "other", "state"), AWAITING_CASES)
+async def test_an_episode_rule_leaves_a_record_awaiting_a_decision_to_the_manager(
+    store: FalkorDBStore, index: int, other: table.Process, state: str
+) -> None:
+    # Ending a child in need plan whose withdrawal awaits authorisation would put a plan
+    # started in error into the census with an end date: the rule refuses until decided.
+    rule = table.EPISODE_RULES[index]
+    walk = Journey(store, _CASE)
+    await walk.start(f"awaiting-{index}-{other}-{state}")
+    other_id = await _open(walk, other)
+    for action, overrides in PATHS[other][state]:
+        result = await walk.act_on(other, other_id, action, overrides)
+        assert isinstance(result, dict), (action, result)
+    before = await _snapshot(walk)
+    result = await _trigger(walk, rule)
+    assert isinstance(result, TransitionRefused), result
+    assert rule.reason in result.reason
+    assert f"{other_id} is {state}" in result.reason
+    assert await _snapshot(walk) == before
 
 
 async def test_four_eyes_and_backdated_authorisation(store: FalkorDBStore) -> None:

@@ -461,24 +461,43 @@ def complete_assessment(record: Record, data: CompleteAssessment, clock: Clock) 
     )
 
 
-class WithdrawAssessment(Input):
+# ---- records started in error --------------------------------------------------------
+
+
+class WithdrawInError(Input):
     withdrawn_on: HappenedOn
     reason: Reason
 
 
-@register(Process.ASSESSMENT, "withdrawAssessment", WithdrawAssessment)
-def withdraw_assessment(record: Record, data: WithdrawAssessment, clock: Clock) -> Effect:
-    # Not a conclusion of the assessment but a correction of the record: nothing was
-    # assessed, so no factors, no completion date and no timescale; its step is cancelled.
-    step = _step(record, _K.ASSESSMENT)
+def _withdrawn(record: Record, data: WithdrawInError, target: str, what: str) -> Effect:
+    # Not a conclusion of the record but a correction of it: nothing was done, so no
+    # findings, no end date and no timescale; the steps still due are cancelled. The
+    # record stays in the history (RECORDED_IN_ERROR) and in no return.
     not_before(data.withdrawn_on, record.facts.get("startDate"), "withdrawnOn", "its start")
     return Effect(
-        target=AssessmentState.RECORDED_IN_ERROR,
+        target=target,
         occurred_on=data.withdrawn_on,
-        summary=f"Child and family assessment withdrawn, started in error: {data.reason}",
+        summary=f"{what} withdrawn, started in error: {data.reason}",
         facts={"withdrawnReason": data.reason},
-        changed=(StepChange(step["id"], status=StepStatus.CANCELLED),),
+        changed=_cancel_open(record),
     )
+
+
+@register(Process.ASSESSMENT, "withdrawAssessment", WithdrawInError)
+def withdraw_assessment(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
+    return _withdrawn(
+        record, data, AssessmentState.RECORDED_IN_ERROR, "Child and family assessment"
+    )
+
+
+@register(Process.SECTION_47_ENQUIRY, "withdrawSection47Enquiry", WithdrawInError)
+def withdraw_section_47_enquiry(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
+    return _withdrawn(record, data, Section47State.RECORDED_IN_ERROR, "Section 47 enquiry")
+
+
+@register(Process.CHILD_IN_NEED_PLAN, "withdrawChildInNeedPlan", WithdrawInError)
+def withdraw_child_in_need_plan(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
+    return _withdrawn(record, data, PlanState.RECORDED_IN_ERROR, "Child in need plan")
 
 
 # ---- section 47 enquiries ------------------------------------------------------------

@@ -175,13 +175,21 @@ def _apply_rules(
             )
             return f"{rule.reason} ({names})"
         for open_record in _open_in_episode(record, rule.ends_open):
+            process = table.Process(open_record["process"])
+            if open_record["status"] in table.awaiting_states(process):
+                # A rule does not decide for the manager (ending a plan whose withdrawal
+                # awaits authorisation would put it in the returns): they decide first.
+                return (
+                    f"{rule.reason}, and {_KIND_OF_RECORD[process]} {open_record['id']} is "
+                    f"{open_record['status']}: a manager decides on it first"
+                )
             started = open_record.get("startDate")
             if isinstance(started, date) and started > on:
                 return (
                     f"{rule.reason}, and {open_record['id']} started on {started.isoformat()}, "
                     f"after {on.isoformat()}"
                 )
-            state = table.ENDED_STATE[table.Process(open_record["process"])]
+            state = table.ENDED_STATE[process]
             ended.append(EndedRecord(open_record["id"], state, on))
     return None
 
@@ -212,7 +220,8 @@ def _not_before_last_step(
     last = record.facts.get("lastOccurredOn")
     if process not in _IN_EPISODE or not isinstance(last, date) or on >= last:
         return None
-    field = next((name for name, value in raw.items() if value == on.isoformat()), "on")
+    # The caller's field holding the date: a date through GraphQL, text from elsewhere.
+    field = next((name for name, value in raw.items() if value in (on, on.isoformat())), "on")
     rule = f"must not be before the record's previous step ({last.isoformat()})"
     return InvalidInput(problems=(FieldProblem(field, rule),))
 
