@@ -78,12 +78,16 @@ def can(principal: Principal, capability: Capability) -> bool:
 
 def access_scope(principal: Principal) -> AccessScope:
     """The row-level scope the principal's reads run under."""
+    # The team and the line below are the relationships READ_RELATED reads through: a
+    # role without it (an administrator made someone's line manager in the HR record)
+    # reads no child through them.
+    related = can(principal, Capability.READ_RELATED)
     return AccessScope(
         viewer=principal.subject,
-        team=principal.team_id if can(principal, Capability.READ_RELATED) else None,
+        team=principal.team_id if related else None,
         view_all=can(principal, Capability.READ_ALL),
         now_ms=now_ms(),
         audience=principal.audience.value,
         agency=principal.agency_id if principal.is_partner else None,
-        reports=principal.reports if not principal.is_partner else (),
+        reports=principal.reports if related and not principal.is_partner else (),
     )
