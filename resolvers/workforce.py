@@ -68,6 +68,10 @@ async def save_worker(
     data = validate(workforce.SaveWorker, raw)
     if isinstance(data, InvalidInput):
         return data
+    if data.id == context.principal.subject:
+        # A worker's record is their authority (auth/authority.py): an administrator who
+        # could change their own role could make themselves a records officer.
+        return NotAuthorised(reason=workforce.OWN_RECORD)
     return await workforce.save_worker(
         context.store, data, context.principal.subject, context.scope.now_ms
     )

@@ -29,7 +29,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Final, Self
 
 from pydantic import Field, model_validator
 
@@ -355,13 +355,25 @@ async def save_workforce(
     )
 
 
+# Nobody changes their own worker record: it carries their role, team and line, which
+# are what they may read; another administrator (or the HR feed run on the server) does.
+OWN_RECORD: Final = "your own worker record is changed by another administrator"
+
+
 async def import_feed(store: GraphStore, text: str, recorded_by: str, now: int) -> ImportReport:
-    """Load the HR feed (CSV, columns in the module docstring).
+    """Load the HR feed (CSV, columns in the module docstring); a row about the worker
+    loading it is left out (`OWN_RECORD`).
 
     Raises:
         ValueError: the header lacks a required column, or the feed is too long.
     """
     rows, problems = parse_feed(text)
+    problems += [
+        ImportProblem(row.line, "worker_id", OWN_RECORD)
+        for row in rows
+        if row.worker.id == recorded_by
+    ]
+    rows = [row for row in rows if row.worker.id != recorded_by]
     report = await save_workforce(store, rows, recorded_by, now)
     return ImportReport(
         created=report.created,

@@ -23,7 +23,7 @@ from hub.app import token_settings
 from hub.settings import Settings
 from tests.helpers import add_worker, bearer, graphql
 from workflow.ids import now_ms
-from workflow.workforce import WorkerRole, import_feed
+from workflow.workforce import OWN_RECORD, WorkerRole, import_feed
 
 pytestmark = pytest.mark.anyio
 
@@ -439,6 +439,51 @@ async def test_workers_are_checked_before_they_are_saved(
         ("sw-north", "tm-north"),
         ("sw-south", "tm-south"),
     ]
+
+
+async def test_an_administrator_neither_changes_their_own_record_nor_reads_through_a_line(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    await _county_from_nothing(client, settings, store)
+    admin = _admin(settings)
+    front_manager = _token(settings, "tm-front", "team_manager", "front")
+    child_id = await _new_child(client, _token(settings, "sw-front", "social_worker", "front"))
+    allocation = {
+        "childId": child_id,
+        "workerId": "sw-north",
+        "on": (date.today() - timedelta(days=3)).isoformat(),
+        "reason": "FCONTA_FIRST_CONTACT_OR_REREFERRAL",
+    }
+    allocated = await graphql(client, front_manager, ALLOCATE, {"input": allocation})
+    assert allocated["allocateChild"]["__typename"] == "Allocation", allocated
+    before = await _workforce_snapshot(store)
+
+    # Promoting themselves to records officer (who reads every child) is refused, through
+    # the form and through the HR feed, and nothing changes.
+    promoted = await _save_worker(
+        client, admin, id="admin-1", name="Ada Admin", role="RECORDS_OFFICER", teamId="north"
+    )
+    assert promoted == {"__typename": "NotAuthorised", "reason": OWN_RECORD}
+    feed = (
+        "worker_id,name,role,team_id,start_date\n"
+        "admin-1,Ada Admin,records_officer,north,2020-01-06\n"
+    )
+    imported = (await graphql(client, admin, IMPORT, {"csv": feed}))["importWorkforce"]
+    assert (imported["updated"], imported["problems"]) == (
+        0,
+        [{"line": 2, "field": "worker_id", "reason": OWN_RECORD}],
+    )
+    assert await _workforce_snapshot(store) == before
+
+    # Made the line manager of the child's worker (another administrator may record that),
+    # an administrator still reads no child: the line is READ_RELATED's to read through.
+    sam = await _save_worker(
+        client, admin, id="sw-north", name="Worker north", teamId="north", managerId="admin-1"
+    )
+    assert sam["managerId"] == "admin-1", sam
+    assert (await graphql(client, admin, CHILD, {"id": child_id}))["child"] is None
+    found = await graphql(client, admin, '{ searchChildren(term: "Newman") { id } }')
+    assert found["searchChildren"] == []
 
 
 HEADER = (
