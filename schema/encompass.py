@@ -42,17 +42,22 @@ class DomesticAbuseIncidentInput:
     children: list[IncidentChildInput]
 
 
-@strawberry.enum(description="What became of one child of an incident report")
+@strawberry.enum(
+    description="What became of one child of an incident report: the same for every child, "
+    "whether or not the authority holds a record on them (the notice goes to the child's "
+    "school, or to the MASH to match by hand)"
+)
 class IncidentChildOutcome(enum.StrEnum):
-    NOTIFIED = "NOTIFIED"
-    NOT_MATCHED = "NOT_MATCHED"
+    RECEIVED = "RECEIVED"
 
 
 @strawberry.type(description="One child of the report, by its place in the input list")
 class IncidentChildResult:
     position: int = strawberry.field(description="0 for the first child of the input")
     outcome: IncidentChildOutcome
-    reason: str | None
+    reason: str | None = strawberry.field(
+        description="Advice on what was sent (a child named without an NHS number or UPN)"
+    )
 
 
 @strawberry.type(description="The incident is recorded and the children's schools are told")

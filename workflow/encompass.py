@@ -68,14 +68,17 @@ class IncidentReport(Input):
 class ChildOutcome(enum.StrEnum):
     """What became of one child of a report, as police are told."""
 
-    # A notice was made: to the child's school, or (no school known) to the MASH. Police
-    # are not told which: where a child goes to school is not police information here.
-    NOTIFIED = "NOTIFIED"
-    NOT_MATCHED = "NOT_MATCHED"
+    # The same for every child, known to the authority or not: whether the authority holds
+    # a record on a child (a restricted one included) is not police information, and a
+    # differing answer would tell them. The hub sends the notice to the child's school or,
+    # not matched with certainty, to the MASH, who match it by hand.
+    RECEIVED = "RECEIVED"
 
 
-NOT_MATCHED_REASON = (
-    "not identified with certainty: send an NHS number or UPN; the MASH has been told"
+# Advice that depends only on what police sent, never on what the authority holds.
+NAMED_ONLY_REASON = (
+    "named without an NHS number or UPN: the MASH may have to match the child by hand; "
+    "send either where the force holds it"
 )
 
 
@@ -147,10 +150,11 @@ async def notify_incident(
         if match.decision is Decision.AUTO_LINK and best is not None:
             # Named twice in one report: one notice, present if either entry says so.
             matched[best.child_id] = matched.get(best.child_id, False) or child.present
-            results.append(ChildResult(position, ChildOutcome.NOTIFIED))
         else:
             unmatched.append(_unmatched(child))
-            results.append(ChildResult(position, ChildOutcome.NOT_MATCHED, NOT_MATCHED_REASON))
+        named_only = child.nhs_number is None and child.upn is None
+        reason = NAMED_ONLY_REASON if named_only else None
+        results.append(ChildResult(position, ChildOutcome.RECEIVED, reason))
     places = await _schools_on(store, list(matched), incident_day)
     now = now_ms()
     notices = [

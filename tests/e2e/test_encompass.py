@@ -25,6 +25,7 @@ from hub.settings import Settings
 from tests.connectors.intake.world import RUBY_NHS, add_child
 from tests.helpers import add_worker, bearer, graphql
 from workflow import identifiers
+from workflow.encompass import NAMED_ONLY_REASON
 from workflow.ids import now_ms
 from workflow.linking import unlink_record
 from workflow.outcomes import NotFound
@@ -187,14 +188,15 @@ async def test_police_to_school_to_acknowledgement_and_each_school_sees_only_its
 ) -> None:
     notified = await _notify(client, settings, FRIDAY_REPORT)
     assert notified["__typename"] == "IncidentNotified", notified
-    assert [(c["position"], c["outcome"]) for c in notified["children"]] == [
-        (0, "NOTIFIED"),
-        (1, "NOTIFIED"),
-        (2, "NOTIFIED"),
-        (3, "NOT_MATCHED"),
-        (4, "NOTIFIED"),
+    # Police are told the same of a child the authority knows (Jack) and of one it does
+    # not (Nobody Known): the advice is about what they sent, not about the records.
+    assert [(c["position"], c["outcome"], c["reason"]) for c in notified["children"]] == [
+        (0, "RECEIVED", None),
+        (1, "RECEIVED", None),
+        (2, "RECEIVED", NAMED_ONLY_REASON),
+        (3, "RECEIVED", NAMED_ONLY_REASON),
+        (4, "RECEIVED", None),
     ]
-    assert "NHS number or UPN" in notified["children"][3]["reason"]
 
     school_a, school_b = school_lead(settings, SCHOOL_A), school_lead(settings, SCHOOL_B)
     [ruby] = (await graphql(client, school_a, NOTICES))["myEncompassNotices"]
@@ -268,7 +270,7 @@ async def test_the_mash_sees_unacknowledged_past_due_no_school_and_unmatched(
     fresh = await _notify(
         client, settings, _incident("HC/NOW/1", recent, {"upn": UPN_OMAR, "present": True})
     )
-    assert fresh["children"][0]["outcome"] == "NOTIFIED"
+    assert fresh["children"][0]["outcome"] == "RECEIVED"
     school_a = school_lead(settings, SCHOOL_A)
     [ruby] = (await graphql(client, school_a, NOTICES))["myEncompassNotices"]
     await graphql(client, school_a, ACKNOWLEDGE, {"id": ruby["id"]})
@@ -319,7 +321,7 @@ async def test_a_restricted_record_goes_to_the_mash_with_its_name_withheld(
         settings,
         _incident("HC/R/1", FRIDAY_NIGHT, {"upn": UPN_OMAR, "present": True}),
     )
-    assert notified["children"][0]["outcome"] == "NOTIFIED"
+    assert notified["children"][0]["outcome"] == "RECEIVED"
     assert (await graphql(client, school_lead(settings, SCHOOL_B), NOTICES)) == {
         "myEncompassNotices": []
     }

@@ -13,6 +13,7 @@ from tests.e2e.test_encompass import (
     MASH,
     MASH_TEAM,
     NOTICES,
+    RUBY_NHS,
     SCHOOL_B,
     UPN_OMAR,
     _incident,
@@ -37,7 +38,7 @@ async def test_a_notice_of_a_record_restricted_after_it_was_sent_names_neither_c
     notified = await _notify(
         client, settings, _incident("HC/R/2", FRIDAY_NIGHT, {"upn": UPN_OMAR, "present": True})
     )
-    assert notified["children"] == [{"position": 0, "outcome": "NOTIFIED", "reason": None}]
+    assert notified["children"] == [{"position": 0, "outcome": "RECEIVED", "reason": None}]
     mash = await internal(store, settings, "worker-mash", MASH_TEAM)
     withheld_query = MASH.replace("schoolName", "schoolName schoolPhone")
     [before] = (await graphql(client, mash, withheld_query))["mashEncompassNotices"]["notices"]
@@ -61,3 +62,23 @@ async def test_a_notice_of_a_record_restricted_after_it_was_sent_names_neither_c
         client, settings, _incident("HC/R/3", FRIDAY_NIGHT, {"upn": UPN_OMAR, "present": True})
     )
     assert again["children"] == notified["children"]
+
+
+async def test_police_cannot_tell_a_known_child_from_an_unknown_one(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    # Whether the authority holds a record on a child is not police information: a known
+    # child, a restricted one and a number no record carries are answered alike, so an
+    # incident report cannot be used to ask.
+    await store.write("MATCH (c:Child {id: 'C-OMAR'}) SET c.restricted = true")
+    report = _incident(
+        "HC/R/4",
+        FRIDAY_NIGHT,
+        {"nhsNumber": RUBY_NHS, "present": True},
+        {"upn": UPN_OMAR, "present": True},
+        {"nhsNumber": "9990000018", "present": True},
+    )
+    notified = await _notify(client, settings, report)
+    assert [{**child, "position": 0} for child in notified["children"]] == [
+        {"position": 0, "outcome": "RECEIVED", "reason": None}
+    ] * 3
