@@ -7,6 +7,7 @@ within one working day of receiving it.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -54,7 +55,23 @@ def _not_in_future(value: date | None) -> date | None:
 
 
 PastDate = Annotated[date, AfterValidator(_not_in_future)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+# Characters no name is written with: control codes (NUL, which the engine cannot store
+# and turns into U+FFFD, a newline, a terminal escape) and the bidirectional embeddings,
+# overrides and isolates that make a name display as something else. Joiners (U+200C,
+# U+200D), which Persian and Indic names need, are not among them.
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def _written_name(value: str) -> str:
+    for character in value:
+        if unicodedata.category(character) == "Cc" or character in _BIDI_CONTROLS:
+            raise ValueError(f"must not contain the control character U+{ord(character):04X}")
+    # Kept exactly as given otherwise: no trimming, folding or normalising.
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_written_name)]
 
 
 class NewChild(Input):

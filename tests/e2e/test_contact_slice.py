@@ -282,6 +282,12 @@ async def test_racing_finalisations_open_exactly_one_file(
             "future",
         ),
         ("givenName", "", "child.givenName", "at least 1 character"),
+        ("givenName", "   ", "child.givenName", "at least 1 character"),
+        # The engine would keep "A\ufffdB": a name silently changed.
+        ("givenName", "A\u0000B", "child.givenName", "U+0000"),
+        ("givenName", "Ann\nMarie", "child.givenName", "U+000A"),
+        ("familyName", "Bo\u001b[31mb", "child.familyName", "U+001B"),
+        ("familyName", "Abc\u202edef", "child.familyName", "U+202E"),
     ],
 )
 async def test_bad_identifiers_are_refused_naming_the_field_and_rule(
@@ -315,6 +321,39 @@ async def test_bad_identifiers_are_refused_naming_the_field_and_rule(
         result
     )
     assert await store.read("MATCH (n) RETURN count(n) AS n") == before
+
+
+async def test_names_that_need_joiners_and_marks_are_kept_exactly(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # What the control-character rule must not refuse: a Persian name written with a
+    # zero-width non-joiner, a combining diaeresis (not normalised), an apostrophe.
+    given, family = "ریحانه\u200cسادات", "O'Brien-Zoe\u0308"
+    await county.load(store, county.generate("tiny"), show_progress=False)
+    headers = bearer(settings, "social-worker")
+    child = {"givenName": given, "familyName": family, "dateOfBirth": "2019-05-04"}
+    data = await graphql(
+        client,
+        headers,
+        RECORD_CONTACT,
+        {
+            "input": {
+                "receivedDate": "2026-11-20",
+                "source": "SCHOOLS",
+                "summary": "s",
+                "child": child,
+            }
+        },
+    )
+    contact = data["recordContact"]
+    assert contact["__typename"] == "Contact", contact
+    found = await graphql(
+        client,
+        headers,
+        "query ($id: ID!) { child(id: $id) { givenName familyName } }",
+        {"id": contact["childId"]},
+    )
+    assert found["child"] == {"givenName": given, "familyName": family}
 
 
 async def test_roles_without_write_capability_are_not_authorised(
