@@ -78,9 +78,9 @@ def can(principal: Principal, capability: Capability) -> bool:
 
 def access_scope(principal: Principal) -> AccessScope:
     """The row-level scope the principal's reads run under."""
-    # The team and the line below are the relationships READ_RELATED reads through: a
-    # role without it (an administrator made someone's line manager in the HR record)
-    # reads no child through them.
+    # Allocation, the team and the line below are the relationships READ_RELATED reads
+    # through: a role without it (an administrator made someone's line manager in the HR
+    # record, or left with a caseload from an earlier role) reads no child through them.
     related = can(principal, Capability.READ_RELATED)
     return AccessScope(
         viewer=principal.subject,
@@ -90,4 +90,5 @@ def access_scope(principal: Principal) -> AccessScope:
         audience=principal.audience.value,
         agency=principal.agency_id if principal.is_partner else None,
         reports=principal.reports if related and not principal.is_partner else (),
+        related=related,
     )

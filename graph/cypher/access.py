@@ -20,8 +20,9 @@ whatever the audience, unless an internal worker holds an unexpired grant. A rec
 into another (a `MergedChild`) is omitted for everyone.
 
 Parameters (`AccessScope.params`): $audience, $viewer (worker id), $viewerTeam, $viewAll,
-$agency (the partner's agency), $identifiedBy (health: the NHS number looked up), $now
-(epoch ms, for time-limited grants).
+$viewerRelated (the role reads through relationships), $viewerReports, $agency (the
+partner's agency), $identifiedBy (health: the NHS number looked up), $now (epoch ms, for
+time-limited grants).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class AccessScope:
     # The workers who report to the viewer, up to four lines down (WORKER_RECORD): a
     # manager sees the children allocated to them.
     reports: tuple[str, ...] = ()
+    # Whether the viewer's role reads children through a relationship at all (an
+    # administrator's does not, even with a caseload left from an earlier role).
+    related: bool = True
 
     def params(self) -> dict[str, Any]:
         return {
@@ -58,6 +62,7 @@ class AccessScope:
             "identifiedBy": self.identified_by,
             "now": self.now_ms,
             "viewerReports": list(self.reports),
+            "viewerRelated": self.related,
         }
 
 
@@ -126,12 +131,13 @@ def _audience_rules(person: str) -> dict[str, str]:
         f" OR (type(held) = 'RESPONSIBLE_TEAM' AND holder:Team)"
         f" | [type(held), holder.id]]"
     )
-    internal = (
-        f"$viewAll OR any(holding IN {holders} WHERE"
+    related = (
+        f"any(holding IN {holders} WHERE"
         f" (holding[0] = 'ALLOCATED_TO'"
         f" AND (holding[1] = $viewer OR holding[1] IN $viewerReports))"
         f" OR (holding[0] = 'RESPONSIBLE_TEAM' AND holding[1] = $viewerTeam))"
     )
+    internal = f"$viewAll OR ($viewerRelated AND {related})"
     police = (
         f"size([({p})<-[:CONCERNS]-(enquiry:MultiAgencyEnquiry {{status: 'OPEN'}})"
         f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
@@ -197,8 +203,9 @@ def child_visible(person: str) -> str:
 
 
 @cache
-def _caller_rule(person: str, audience: str, view_all: bool) -> str:
-    """`child_visible(person)` with only the branch of `audience` (and $viewAll) left.
+def _caller_rule(person: str, audience: str, view_all: bool, related: bool) -> str:
+    """`child_visible(person)` with only the branch of `audience` (and $viewAll,
+    $viewerRelated) left.
 
     Each branch keeps the caller condition of the full rule, so a text chosen for one
     caller and run with another's parameters answers false, never true.
@@ -212,15 +219,17 @@ def _caller_rule(person: str, audience: str, view_all: bool) -> str:
         return _rule(person, {condition: test}, "false")
     if view_all:
         return _rule(person, {f"{condition} AND $viewAll": "true"}, grant_held(person))
+    if not related:
+        return _rule(person, {}, "false")
     return _rule(person, {condition: test}, grant_held(person))
 
 
 @lru_cache(maxsize=2048)
-def _for_caller(statement: str, audience: str, view_all: bool) -> str:
+def _for_caller(statement: str, audience: str, view_all: bool, related: bool) -> str:
     for person in sorted(_RULE_PERSONS):
         full = child_visible(person)
         if full in statement:
-            statement = statement.replace(full, _caller_rule(person, audience, view_all))
+            statement = statement.replace(full, _caller_rule(person, audience, view_all, related))
     return statement
 
 
@@ -233,7 +242,12 @@ def for_caller(statement: str, params: Mapping[str, Any] | None) -> str:
     """
     if not params or not isinstance(params.get("audience"), str):
         return statement
-    return _for_caller(statement, params["audience"], params.get("viewAll") is True)
+    return _for_caller(
+        statement,
+        params["audience"],
+        params.get("viewAll") is True,
+        params.get("viewerRelated") is not False,
+    )
 
 
 def only_visible(child: str, *carry: str) -> str:

@@ -485,6 +485,21 @@ async def test_an_administrator_neither_changes_their_own_record_nor_reads_throu
     found = await graphql(client, admin, '{ searchChildren(term: "Newman") { id } }')
     assert found["searchChildren"] == []
 
+    # Nor does a worker whose role became one that holds no cases, with the caseload of
+    # the role before still allocated to them.
+    sam_token = _token(settings, "sw-north", "social_worker", "north")
+    assert (await graphql(client, sam_token, CHILD, {"id": child_id}))["child"] is not None
+    moved = await _save_worker(
+        client,
+        admin,
+        id="sw-north",
+        name="Worker north",
+        teamId="north",
+        role="SYSTEM_ADMINISTRATOR",
+    )
+    assert moved["__typename"] == "StaffMember", moved
+    assert (await graphql(client, sam_token, CHILD, {"id": child_id}))["child"] is None
+
 
 HEADER = (
     "worker_id,name,role,team_id,team_name,manager_id,start_date,end_date,email,registration_number"
