@@ -313,12 +313,22 @@ def _overlapped_episode(episodes: list[Row], received: date) -> Row | None:
 
     DfE CIN census rule 8820: a child's episodes of need may not overlap; one may start on
     the day the previous one closed. A new episode is open, so it also overlaps any
-    episode referred on or after its day. None when the child has an open episode (the
-    referral joins it) or no episode is in the way.
+    episode referred on or after its day. With an episode open the referral joins it,
+    unless it came in while an episode since closed was open: it belongs to that one.
+    None when no episode is in the way.
     """
-    # As the guard reads it: an episode with no status is not an open one.
+    # As the guard reads it (graph/cypher/contacts.py FINALISE_CONTACT): an episode with
+    # no status is not an open one.
     if any(episode.get("status") not in (None, "CLOSED") for episode in episodes):
-        return None
+        in_the_way = [
+            episode
+            for episode in episodes
+            if episode.get("referralDate") is not None
+            and episode["referralDate"] <= received
+            and episode.get("closureDate") is not None
+            and episode["closureDate"] > received
+        ]
+        return max(in_the_way, key=lambda episode: str(episode["referralDate"]), default=None)
     in_the_way = [
         episode
         for episode in episodes

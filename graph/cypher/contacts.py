@@ -79,7 +79,8 @@ WITH c, w
 #
 # A child has one episode of need at a time (DfE CIN census rule 8820: a child's
 # episodes must not overlap). A referral about a child whose episode is still open joins
-# that episode as a further contact (LED_TO it) instead of opening a second one; with no
+# that episode as a further contact (LED_TO it) instead of opening a second one, unless
+# it came in while an episode since closed was open (it belongs to that one); with no
 # open episode, a new one may not start before an earlier episode closed, nor on or
 # before the day an earlier one was referred: the guard writes nothing then
 # (workflow/contacts.py says why to the worker).
@@ -100,10 +101,15 @@ WITH k, c, head(collect(openEpisode)) AS openEpisode
 WITH k, c, openEpisode,
      size([(c)<-[:ABOUT]-(earlierEpisode:Referral)
            WHERE earlierEpisode.closureDate > k.receivedDate
-              OR earlierEpisode.referralDate >= k.receivedDate | 1]) AS overlapped
+              OR earlierEpisode.referralDate >= k.receivedDate | 1]) AS overlapped,
+     size([(c)<-[:ABOUT]-(pastEpisode:Referral)
+           WHERE pastEpisode.referralDate <= k.receivedDate
+             AND pastEpisode.closureDate > k.receivedDate | 1]) AS cameInClosed
 WHERE k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
     AND k.receivedDate <= date($decidedOn)
-    AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE' OR openEpisode IS NOT NULL OR overlapped = 0)
+    AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE'
+         OR (openEpisode IS NOT NULL AND cameInClosed = 0)
+         OR (openEpisode IS NULL AND overlapped = 0))
 MATCH (w:Worker {{id: $viewer}})
 SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
     k.finalisedBy = $viewer, k.decisionDate = date($decidedOn), k.version = k.version + 1

@@ -182,6 +182,28 @@ async def test_a_referral_dated_inside_or_before_a_closed_episode_is_refused_wri
     assert advised["contact"]["referralId"] is None
 
 
+async def test_a_late_referral_from_inside_a_closed_episode_does_not_join_the_open_one(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, worker: dict[str, str]
+) -> None:
+    child_id, closed_id = await _closed_episode(client, settings, worker)
+    later = await _contact(client, worker, "2025-07-01", child_id)
+    opened = await _finalise(client, worker, later["id"], "2025-07-01")
+    open_id = opened["contact"]["referralId"]
+    # Recorded late while the July episode is open, it came in during the June one: it
+    # belongs to that closed episode, not to July's (whose referral date it would precede).
+    late = await _contact(client, worker, "2025-06-05", child_id)
+    before = await store.read(EVERYTHING)
+    refused = await _finalise(client, worker, late["id"], "2025-07-02")
+    assert refused["__typename"] == "TransitionRefused", refused
+    for named in (closed_id, "2025-06-05", "rule 8820"):
+        assert named in refused["reason"], (named, refused["reason"])
+    assert await store.read(EVERYTHING) == before
+    # One that came in after June's closed, before July's referral, joins July's.
+    between = await _contact(client, worker, "2025-06-20", child_id)
+    joined = await _finalise(client, worker, between["id"], "2025-07-02")
+    assert (joined["joinedOpenEpisode"], joined["contact"]["referralId"]) == (True, open_id)
+
+
 async def test_a_referral_on_the_day_the_previous_episode_closed_opens_the_next(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, worker: dict[str, str]
 ) -> None:
