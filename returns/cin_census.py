@@ -16,7 +16,9 @@ Derivation rules (research/statutory.md §4a; DfE CIN census guide 2025-26):
 - an ICPC an enquiry led to goes in its Section47 block only (rule 2884); a transfer-in
   conference, with no enquiry, in CINdetails; the CP plan's categories are its single
   category, or MUL for several;
-- ReferralNFA is true for a referral closed with no further action at the referral.
+- ReferralNFA is true for a referral closed with no further action at the referral;
+- a plan's NumberOfPreviousCPP counts the child's plans here that began before it, in any
+  episode, and the plans the child had elsewhere (the PREVIOUS_CHILD_PROTECTION_PLANS fact).
 """
 
 from __future__ import annotations
@@ -182,6 +184,17 @@ class ChildInNeedRecord:
             r for r in self.records if r["episodeId"] == episode_id and r["process"] == process
         ]
         return sorted(found, key=lambda r: (r.get(by) or date.max, r.get("createdAt") or 0))
+
+    def protection_plans_before(self, day: date) -> int:
+        """How many of the child's child protection plans here, in any episode, began
+        before `day` (the read leaves out records withdrawn as started in error)."""
+        return sum(
+            1
+            for r in self.records
+            if r["process"] == Process.CHILD_PROTECTION_PLAN
+            and r.get("startDate") is not None
+            and r["startDate"] < day
+        )
 
     def review_dates(self, plan_id: str) -> list[date]:
         return sorted(r["heldDate"] for r in self.reviews if r["planId"] == plan_id)
@@ -365,7 +378,7 @@ def _category(codes: list[str] | None) -> str | None:
 def _protection_plans(
     record: ChildInNeedRecord, episode_id: str, spec: CensusSpecification, year: CollectionYear
 ) -> list[ET.Element]:
-    previous = record.latest_fact(FactKind.PREVIOUS_CHILD_PROTECTION_PLANS, year.end)
+    elsewhere = record.latest_fact(FactKind.PREVIOUS_CHILD_PROTECTION_PLANS, year.end)
     found = []
     for plan in record.records_of(episode_id, Process.CHILD_PROTECTION_PLAN, "startDate"):
         start, end = plan.get("startDate"), _known(plan.get("endDate"), year)
@@ -385,7 +398,10 @@ def _protection_plans(
                     "CPPendDate": end,
                     "InitialCategoryOfAbuse": _category(plan.get("initialCategories")),
                     "LatestCategoryOfAbuse": _category(plan.get("latestCategories")),
-                    "NumberOfPreviousCPP": previous["numberOfPlans"] if previous else 0,
+                    # CIN census guide (N00106): the plans the child was subject to before
+                    # this one, here (in this or an earlier episode) and elsewhere.
+                    "NumberOfPreviousCPP": record.protection_plans_before(start)
+                    + (elsewhere["numberOfPlans"] if elsewhere else 0),
                     # One block a date: the validator reads only the first date of a
                     # Reviews block (research/statutory.md §4a).
                     "Reviews": [repeated("Reviews", "CPPreviewDate", [d.isoformat()]) for d in held]

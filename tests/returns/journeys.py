@@ -40,6 +40,7 @@ FACT_INPUTS = {
     "recordMotherhood": "RecordMotherhoodInput",
     "recordUpnUnknown": "RecordUpnUnknownInput",
     "recordDisabilities": "RecordDisabilitiesInput",
+    "recordPreviousChildProtectionPlans": "RecordPreviousChildProtectionPlansInput",
 }
 # Real Hertfordshire postcodes (the DfE validator looks them up for the placement's
 # distance and local authority).

@@ -134,7 +134,7 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     record = Recorder(client, store, worker, manager)
     free = [row["id"] for row in await store.read(FREE_CHILDREN, {})]
-    plan_child, protected, closed, concurrent, transferred, nfa = free[:6]
+    plan_child, protected, closed, concurrent, transferred, nfa, again = free[:7]
     for child, born, disabilities in (
         (plan_child, "2014-05-10", ["NONE"]),
         (protected, "2018-11-20", ["COMM", "LD"]),
@@ -142,6 +142,7 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
         (concurrent, "2016-02-03", ["NONE"]),
         (transferred, "2013-09-30", ["NONE"]),
         (nfa, "2017-07-07", ["NONE"]),
+        (again, "2014-03-12", ["NONE"]),
     ):
         await record.born(child, born, "F", allocated_from="2025-04-01")
         await record.fact(
@@ -273,6 +274,40 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     case = await decide(client, manager, "authoriseCase", case, on="2025-10-07")
     assert (case["status"], case["noFurtherAction"]) == ("CLOSED", True), case
 
+    # On a plan here in 2024 (one before that in another authority), the plan ended and
+    # the episode closed; referred again in October and on a plan again in November.
+    await record.fact("recordPreviousChildProtectionPlans", again, on="2024-01-08", numberOfPlans=1)
+    case = await referral_for(client, worker, again, date(2024, 1, 8))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2024, 1, 8), completed_on=date(2024, 1, 19)
+    )
+    case = await protection_plan(
+        client, worker, case, discussed="2024-01-22", concluded="2024-01-26", held="2024-02-07"
+    )
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        latest(case, "childProtectionPlans"),
+        {"endedOn": "2024-05-01", "reason": "AT_REVIEW_CONFERENCE"},
+    )
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2024-05-03", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2024-05-03")
+    assert case["status"] == "CLOSED", case
+    case = await referral_for(client, worker, again, date(2025, 10, 6))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 10, 7), completed_on=date(2025, 10, 17)
+    )
+    case = await protection_plan(
+        client, worker, case, discussed="2025-10-20", concluded="2025-10-27", held="2025-11-05"
+    )
+
     # An unborn child referred by the midwife, still unborn on 31 March.
     unborn = await unborn_referral(client, worker, date(2026, 1, 12), date(2026, 5, 20))
     case = await act(
@@ -285,12 +320,12 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     case = await decide(client, manager, "authoriseCase", case, on="2026-01-13")
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 7
+    assert await write_cin_census(store, YEAR, out, "919") == 8
     message = ET.parse(out).getroot()  # noqa: S314 - the hub's own output
     assert message.findtext("Header/CollectionDetails/Year") == "2026"
     assert message.findtext("Header/CollectionDetails/ReferenceDate") == "2026-03-31"
     children = {c.findtext("ChildIdentifiers/LAchildID"): c for c in message.iter("Child")}
-    assert set(children) - set(free[:6]) == {unborn["childId"]}
+    assert set(children) - set(free[:7]) == {unborn["childId"]}
     expected = children[unborn["childId"]].find("ChildIdentifiers")
     assert expected is not None
     assert expected.findtext("ExpectedPersonBirthDate") == "2026-05-20"
@@ -362,6 +397,18 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
         "2025-06-01",
         None,
     )
+
+    # The plan of 2024 here and the one elsewhere before it; the first plan of the other
+    # children, none before it.
+    returned = children[again].findall("CINdetails")
+    assert [e.findtext("CINreferralDate") for e in returned] == ["2025-10-06"]
+    assert [
+        (p.findtext("CPPstartDate"), p.findtext("NumberOfPreviousCPP"))
+        for p in children[again].iter("ChildProtectionPlans")
+    ] == [("2025-11-05", "2")]
+    assert [
+        p.findtext("NumberOfPreviousCPP") for p in children[protected].iter("ChildProtectionPlans")
+    ] == ["0"]
 
     report = dfe_rules("cin", out, year=2026)
     assert report["crashed"] == {}, report["crashed"]

@@ -40,6 +40,7 @@ def census(
     *,
     episodes: list[dict[str, Any]] | None = None,
     reviews: list[dict[str, Any]] | None = None,
+    facts: list[dict[str, Any]] | None = None,
 ) -> ET.Element | None:
     child = ChildInNeedRecord.from_row(
         {
@@ -47,7 +48,7 @@ def census(
             "episodes": episodes or [episode("2025-05-06")],
             "records": records,
             "reviews": reviews or [],
-            "facts": [],
+            "facts": facts or [],
         }
     )
     return child_element(child, SPEC_2025, YEAR)
@@ -217,3 +218,39 @@ def test_a_child_in_need_plan_ended_before_the_year_is_left_out() -> None:
 
 def test_no_episode_in_the_year_no_child() -> None:
     assert census([], episodes=[episode("2024-05-06", closed="2025-03-01")]) is None
+
+
+def test_previous_plans_count_the_childs_earlier_plans_here_and_those_elsewhere() -> None:
+    def plan(record_id: str, episode_id: str, started: str, ended: str | None) -> dict[str, Any]:
+        return {
+            **in_episode("CHILD_PROTECTION_PLAN", record_id, startDate=started, endDate=ended),
+            "episodeId": episode_id,
+            "status": "ENDED" if ended else "ACTIVE",
+            "initialCategories": ["NEG"],
+            "latestCategories": ["NEG"],
+        }
+
+    # A plan in an episode closed in 2024, then in this year's episode a plan that ended
+    # at a review and a second plan after new concerns.
+    earlier = {**episode("2023-09-04", closed="2024-07-01"), "id": "e0"}
+    plans = [
+        plan("p0", "e0", "2023-10-02", "2024-06-28"),
+        plan("p1", "e1", "2025-05-19", "2025-09-15"),
+        plan("p2", "e1", "2025-12-08", None),
+    ]
+
+    def previous(facts: list[dict[str, Any]] | None = None) -> list[tuple[str, str]]:
+        child = census(plans, episodes=[earlier, episode("2025-05-06")], facts=facts)
+        assert child is not None
+        return [
+            (p.findtext("CPPstartDate") or "", p.findtext("NumberOfPreviousCPP") or "")
+            for p in child.iter("ChildProtectionPlans")
+        ]
+
+    assert previous() == [("2025-05-19", "1"), ("2025-12-08", "2")]
+    # Two plans in another authority before the child moved here.
+    elsewhere = {"kind": "PREVIOUS_CHILD_PROTECTION_PLANS", "on": date(2023, 9, 4)}
+    assert previous([{**elsewhere, "numberOfPlans": 2}]) == [
+        ("2025-05-19", "3"),
+        ("2025-12-08", "4"),
+    ]
