@@ -406,6 +406,9 @@ def _oc2(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]
 
 
 def _left_care_as_leaver(record: LookedAfterRecord, before: date) -> bool:
+    # SSDA903 rules 1007 and 1016: care leaver information at 17 and 18 is for a young
+    # person no longer looked after on the birthday; care that ceased on the birthday
+    # (DEC on it, as at 18) has no row for it, and the 19th birthday's is the first.
     leaver_states = (CareState.CARE_LEAVER.value, CareState.LEAVING_CARE_SERVICES_ENDED.value)
     return any(
         p.get("status") in leaver_states and p.get("endDate") is not None and p["endDate"] < before

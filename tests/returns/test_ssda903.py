@@ -308,3 +308,52 @@ async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     assert (
         unexplained_failures(last_year, out / "previous", out / "previous", date(2025, 3, 31)) == {}
     )
+
+
+async def test_care_that_ends_on_the_18th_birthday_gives_no_oc3_row_for_it(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Two young people in touch around their 18th birthday this year: one left care the
+    # day before it, one on it (staying put). The DfE asks care leaver information at 17
+    # and 18 only of those no longer looked after on the birthday, and rule 1016 refuses
+    # it for one whose care ceased on or after it; the contact the hub makes due on the
+    # birthday is kept, and the young person's first OC3 row is the 19th birthday's.
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CARE, {})
+    await store.write(FORGET_COUNTY_CASES, {})
+    record = Recorder(
+        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    )
+    before, on = [row["id"] for row in await store.read(FREE_CHILDREN, {})][:2]
+    for child, left, reason in ((before, "2025-08-13", "E5"), (on, "2025-08-14", "E17")):
+        await record.born(child, "2007-08-14", "M", allocated_from="2023-05-02")
+        await record.referred(child, "2023-05-02", "N5")
+        care = await record.start(child, "2023-05-08", "C2", "U6")
+        await record.fact("recordSdq", child, on="2024-09-02", score=11)
+        care = await record.cease(care, left, reason, leaver=True)
+        care = await record.contact(care, "2025-08-14", "F2", "D1")
+        due = [
+            (s["dueDate"], s["status"]) for s in care["steps"] if s["kind"] == "CARE_LEAVER_CONTACT"
+        ]
+        assert due[0] == ("2025-08-14", "DONE"), due
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", on, "DEC", "REC") == [("14/08/2025", "E17")]
+    assert rows_of(out, "oc3", before, "IN_TOUCH", "ACTIV", "ACCOM") == [("YES", "F2", "D1")]
+    assert rows_of(out, "oc3", on, "IN_TOUCH") == []
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert report["ran"] >= 300, report
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+    # The same contact returned for the birthday care ended on is what rule 1016 reports.
+    with (out / "oc3.csv").open("a", encoding="utf-8", newline="") as handle:
+        handle.write(f"{on},14/08/2007,YES,F2,D1\n")
+    refused = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(refused, out, out / "previous", YEAR.end) == {
+        "1016": {**refused["failures"]["1016"], "children": [on]}
+    }
