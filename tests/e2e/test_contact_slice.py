@@ -269,6 +269,15 @@ async def test_racing_finalisations_open_exactly_one_file(
     assert outbox[0]["n"] == 1
 
 
+async def _contact_about(
+    client: httpx.AsyncClient, headers: dict[str, str], child: dict[str, Any]
+) -> dict[str, Any]:
+    """recordContact about a new child: its answer."""
+    contact = {"receivedDate": "2026-11-20", "source": "SCHOOLS", "summary": "s", "child": child}
+    data = await graphql(client, headers, RECORD_CONTACT, {"input": contact})
+    return data["recordContact"]  # type: ignore[no-any-return]
+
+
 @pytest.mark.parametrize(
     ("field", "value", "problem_field", "rule"),
     [
@@ -302,20 +311,7 @@ async def test_bad_identifiers_are_refused_naming_the_field_and_rule(
     headers = bearer(settings, "social-worker")
     await county.load(store, county.generate("tiny"), show_progress=False)
     before = await store.read("MATCH (n) RETURN count(n) AS n")
-    data = await graphql(
-        client,
-        headers,
-        RECORD_CONTACT,
-        {
-            "input": {
-                "receivedDate": "2026-11-20",
-                "source": "SCHOOLS",
-                "summary": "s",
-                "child": {**NEW_CHILD, field: value},
-            }
-        },
-    )
-    result = data["recordContact"]
+    result = await _contact_about(client, headers, {**NEW_CHILD, field: value})
     assert result["__typename"] == "InvalidInput"
     assert any(p["field"] == problem_field and rule in p["rule"] for p in result["problems"]), (
         result
@@ -332,20 +328,7 @@ async def test_names_that_need_joiners_and_marks_are_kept_exactly(
     await county.load(store, county.generate("tiny"), show_progress=False)
     headers = bearer(settings, "social-worker")
     child = {"givenName": given, "familyName": family, "dateOfBirth": "2019-05-04"}
-    data = await graphql(
-        client,
-        headers,
-        RECORD_CONTACT,
-        {
-            "input": {
-                "receivedDate": "2026-11-20",
-                "source": "SCHOOLS",
-                "summary": "s",
-                "child": child,
-            }
-        },
-    )
-    contact = data["recordContact"]
+    contact = await _contact_about(client, headers, child)
     assert contact["__typename"] == "Contact", contact
     found = await graphql(
         client,

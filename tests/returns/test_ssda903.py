@@ -222,6 +222,20 @@ async def record_stories(record: Recorder, children: list[str]) -> dict[str, str
     return who
 
 
+async def _county_to_record_on(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> tuple[Recorder, list[str]]:
+    """The demo county with its care and cases forgotten: a recorder for the social worker
+    and their manager, and the children free for the test's own stories."""
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CARE, {})
+    await store.write(FORGET_COUNTY_CASES, {})
+    record = Recorder(
+        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    )
+    return record, [row["id"] for row in await store.read(FREE_CHILDREN, {})]
+
+
 async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     client: httpx.AsyncClient,
     settings: Settings,
@@ -229,13 +243,7 @@ async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     tmp_path: Path,
     dfe_rules: DfeRules,
 ) -> None:
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CARE, {})
-    await store.write(FORGET_COUNTY_CASES, {})
-    record = Recorder(
-        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    )
-    children = [row["id"] for row in await store.read(FREE_CHILDREN, {})]
+    record, children = await _county_to_record_on(client, settings, store)
     assert len(children) >= 9, children
     who = await record_stories(record, children[:9])
 
@@ -322,13 +330,8 @@ async def test_care_that_ends_on_the_18th_birthday_gives_no_oc3_row_for_it(
     # and 18 only of those no longer looked after on the birthday, and rule 1016 refuses
     # it for one whose care ceased on or after it; the contact the hub makes due on the
     # birthday is kept, and the young person's first OC3 row is the 19th birthday's.
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CARE, {})
-    await store.write(FORGET_COUNTY_CASES, {})
-    record = Recorder(
-        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    )
-    before, on = [row["id"] for row in await store.read(FREE_CHILDREN, {})][:2]
+    record, children = await _county_to_record_on(client, settings, store)
+    before, on = children[:2]
     for child, left, reason in ((before, "2025-08-13", "E5"), (on, "2025-08-14", "E17")):
         await record.born(child, "2007-08-14", "M", allocated_from="2023-05-02")
         await record.referred(child, "2023-05-02", "N5")
