@@ -225,6 +225,19 @@ async def referral_for(
     return found["case"]  # type: ignore[no-any-return]
 
 
+async def case_now(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str
+) -> dict[str, Any]:
+    """The case as it is stored now (to show that a refused action changed nothing)."""
+    found = await graphql(
+        client,
+        headers,
+        f"query ($id: ID!) {{ case(id: $id) {{ __typename {CASE_FIELDS} }} }}",
+        {"id": case_id},
+    )
+    return found["case"]  # type: ignore[no-any-return]
+
+
 def step(record: dict[str, Any], kind: str, status: str | None = None) -> dict[str, Any]:
     """The last step of `kind` (optionally in `status`)."""
     found = [s for s in record["steps"] if s["kind"] == kind and status in (None, s["status"])]

@@ -20,6 +20,7 @@ from tests.e2e.journey_helpers import (
     MY_WORK,
     TEAM_WORK,
     act,
+    case_now,
     decide,
     demo_child,
     demo_county,
@@ -336,3 +337,108 @@ async def test_transfer_in_conference_without_an_enquiry_and_one_plan_at_a_time(
         {"closedOn": "2025-10-01", "reason": "RC5_TRANSFERRED_TO_ANOTHER_LOCAL_AUTHORITY"},
     )
     assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"
+
+
+async def test_a_plan_does_not_end_before_its_last_recorded_step(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 6, 1))
+    case = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2026-06-19", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-07-01"})
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "holdReviewConference", plan, {"heldOn": "2026-09-15"})
+    plan = latest(case, "childProtectionPlans")
+    assert plan["reviewDates"] == ["2026-09-15"]
+    # Late recording of a transfer out on 10 September: the review on 15 September was
+    # held under the plan, so the plan cannot have ended before it.
+    for reason in ("TRANSFERRED_OUT", "AT_REVIEW_CONFERENCE"):
+        refused = await act(
+            client,
+            worker,
+            "endChildProtectionPlan",
+            plan,
+            {"endedOn": "2026-09-10", "reason": reason},
+        )
+        assert refused == {
+            "__typename": "InvalidInput",
+            "problems": [
+                {
+                    "field": "endedOn",
+                    "rule": "must not be before the plan's last recorded step (2026-09-15)",
+                }
+            ],
+        }
+    assert await case_now(client, worker, case["id"]) == case
+    # A visit counts as a step of the plan as much as a review does.
+    case = await act(
+        client,
+        worker,
+        "recordChildProtectionVisit",
+        plan,
+        {"visitedOn": "2026-09-22", "seenAlone": True, "lateReason": "The family was away."},
+    )
+    plan = latest(case, "childProtectionPlans")
+    refused = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-09-21", "reason": "TRANSFERRED_OUT"},
+    )
+    assert refused["problems"][0]["field"] == "endedOn"
+    assert "(2026-09-22)" in refused["problems"][0]["rule"]
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-09-22", "reason": "TRANSFERRED_OUT"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"]) == ("ENDED", "2026-09-22")
+
+
+async def test_a_child_in_need_plan_does_not_end_before_its_last_recorded_step(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2026, 6, 1))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-06-05"})
+    plan = latest(case, "childInNeedPlans")
+    case = await act(client, worker, "reviewChildInNeedPlan", plan, {"heldOn": "2026-08-01"})
+    plan = latest(case, "childInNeedPlans")
+    refused = await act(client, worker, "endChildInNeedPlan", plan, {"endedOn": "2026-07-01"})
+    assert refused == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {
+                "field": "endedOn",
+                "rule": "must not be before the plan's last recorded step (2026-08-01)",
+            }
+        ],
+    }
+    assert await case_now(client, worker, case["id"]) == case
+    # Nor does a child protection plan starting before that review end it (the episode
+    # rule ends the CIN plan the day the CP plan starts): refused, nothing written.
+    refused = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2026-07-15", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    assert refused["__typename"] == "TransitionRefused"
+    assert f"{plan['id']} has a step recorded on 2026-08-01, after 2026-07-15" in refused["reason"]
+    assert await case_now(client, worker, case["id"]) == case
+    case = await act(client, worker, "endChildInNeedPlan", plan, {"endedOn": "2026-08-01"})
+    assert latest(case, "childInNeedPlans")["endDate"] == "2026-08-01"

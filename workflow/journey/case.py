@@ -687,6 +687,13 @@ def record_child_protection_visit(record: Record, data: RecordVisit, clock: Cloc
     )
 
 
+def _plan_ends(record: Record, on: date) -> None:
+    # CIN census: a plan's reviews (and its visits and core groups) fall within it, so
+    # it cannot end before the last of them, however late that one was recorded.
+    not_before(on, record.facts.get("startDate"), "endedOn", "the plan's start")
+    not_before(on, record.last_step_on(), "endedOn", "the plan's last recorded step")
+
+
 class PlanEndReason(enum.StrEnum):
     """Why a child protection plan ended."""
 
@@ -703,7 +710,7 @@ class EndChildProtectionPlan(Input):
 
 @register(Process.CHILD_PROTECTION_PLAN, "endChildProtectionPlan", EndChildProtectionPlan)
 def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, clock: Clock) -> Effect:
-    not_before(data.ended_on, record.facts.get("startDate"), "endedOn", "the plan's start")
+    _plan_ends(record, data.ended_on)
     review = record.open_step(_K.CHILD_PROTECTION_REVIEW)
     changed: tuple[StepChange, ...] = ()
     # A plan ended at a review conference: the review is held that day (a CIN census
@@ -755,7 +762,7 @@ class EndChildInNeedPlan(Input):
 
 @register(Process.CHILD_IN_NEED_PLAN, "endChildInNeedPlan", EndChildInNeedPlan)
 def end_child_in_need_plan(record: Record, data: EndChildInNeedPlan, clock: Clock) -> Effect:
-    not_before(data.ended_on, record.facts.get("startDate"), "endedOn", "the plan's start")
+    _plan_ends(record, data.ended_on)
     return Effect(
         target=PlanState.ENDED,
         occurred_on=data.ended_on,

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from workflow.ids import new_id
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from workflow.calendar import WorkingDayCalendar
     from workflow.timescales import DueDate, LocalStandards
 
@@ -44,6 +46,23 @@ class StepStatus(enum.StrEnum):
     OPEN = "OPEN"
     DONE = "DONE"
     CANCELLED = "CANCELLED"
+
+
+def last_step_on(steps: Iterable[Mapping[str, Any]]) -> date | None:
+    """The latest day a step of a record happened: the day it was done or, for one still
+    going on (an SSDA903 episode, a missing episode), the day it began. Whatever ends the
+    record cannot come before it. A cancelled step never happened, and a manager's
+    authorisation is a decision on a step, not a step."""
+    return max(
+        (
+            step[name]
+            for step in steps
+            if step.get("status") != StepStatus.CANCELLED
+            for name in ("startDate", "completedDate")
+            if isinstance(step.get(name), date)
+        ),
+        default=None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +218,10 @@ class Record:
 
     def open_steps(self) -> list[dict[str, Any]]:
         return [s for s in self.steps if s["status"] == StepStatus.OPEN]
+
+    def last_step_on(self) -> date | None:
+        """The latest day a step of this record happened (`last_step_on`)."""
+        return last_step_on(self.steps)
 
 
 @dataclass(frozen=True, slots=True)

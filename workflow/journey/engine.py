@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 from graph.cypher import journey as statements
 from workflow import process as table
 from workflow.ids import new_id
-from workflow.journey.effects import Clock, Effect, EndedRecord, Record, Refusal
+from workflow.journey.effects import (
+    Clock,
+    Effect,
+    EndedRecord,
+    Record,
+    Refusal,
+    last_step_on,
+)
 from workflow.outcomes import (
     FieldProblem,
     InvalidInput,
@@ -152,8 +159,9 @@ def _check(
 
 
 def _open_in_episode(record: Record, processes: frozenset[table.Process]) -> list[Row]:
+    """The open records of `processes` in the episode, each {"record": ..., "steps": ...}."""
     return [
-        entry["record"]
+        entry
         for process in processes
         for entry in record.episode_records(process.value)
         if table.is_open(process, entry["record"]["status"])
@@ -171,10 +179,11 @@ def _apply_rules(
         if blocking := _open_in_episode(record, rule.refused_while_open):
             names = ", ".join(
                 f"{_KIND_OF_RECORD[table.Process(b['process'])]} {b['id']} is {b['status']}"
-                for b in blocking
+                for b in (entry["record"] for entry in blocking)
             )
             return f"{rule.reason} ({names})"
-        for open_record in _open_in_episode(record, rule.ends_open):
+        for entry in _open_in_episode(record, rule.ends_open):
+            open_record = entry["record"]
             process = table.Process(open_record["process"])
             if open_record["status"] in table.awaiting_states(process):
                 # A rule does not decide for the manager (ending a plan whose withdrawal
@@ -188,6 +197,12 @@ def _apply_rules(
                 return (
                     f"{rule.reason}, and {open_record['id']} started on {started.isoformat()}, "
                     f"after {on.isoformat()}"
+                )
+            last = last_step_on(entry["steps"])
+            if last is not None and last > on:
+                return (
+                    f"{rule.reason}, and {open_record['id']} has a step recorded on "
+                    f"{last.isoformat()}, after {on.isoformat()}"
                 )
             state = table.ENDED_STATE[process]
             ended.append(EndedRecord(open_record["id"], state, on))
