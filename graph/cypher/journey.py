@@ -231,12 +231,18 @@ FOREACH (_ IN CASE WHEN plan IS NULL THEN [] ELSE [1] END |
 WITH DISTINCT c, w"""
 
 # A child is looked after in at most one period of care at a time; the guard is in the
-# statement so two racing starts cannot both pass it (FalkorDB serialises writes).
+# statement so two racing starts cannot both pass it (FalkorDB serialises writes). The
+# child protection plans it ends were checked as read (care.ACTIVE_CHILD_PROTECTION_PLANS:
+# none ends before its last step): `$activePlans` ("id@version") guards that they are still
+# the active plans, unchanged, or the statement writes nothing.
 START_PERIOD_OF_CARE = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 WITH c, [(c)<-[:ABOUT]-(open:PeriodOfCare) WHERE open.status IN $openStates | open.id] AS open
 WHERE size(open) = 0
+OPTIONAL MATCH (c)<-[:ABOUT]-(active:{PLAN_ENDED_ON_BECOMING_LOOKED_AFTER[0]} {{status: 'ACTIVE'}})
+WITH c, collect(active.id + '@' + toString(active.version)) AS active
+WHERE size(active) = size($activePlans) AND all(seen IN active WHERE seen IN $activePlans)
 MATCH (w:Worker {{id: $viewer}})
 {_END_PLAN_ON_BECOMING_LOOKED_AFTER}
 CREATE (r:PeriodOfCare {{id: $recordId, status: $from, version: 0, createdAt: $now,

@@ -4,11 +4,13 @@ missing episodes, and leaving care. Hand-checked against the 2026 bank holidays.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
 
 from graph import FalkorDBStore
+from graph.cypher import care as care_statements
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CARE_FIELDS,
@@ -16,9 +18,12 @@ from tests.e2e.journey_helpers import (
     MY_WORK,
     OUTCOMES,
     act,
+    case_now,
     decide,
     demo_child,
     demo_county,
+    latest,
+    referral_for,
     step,
 )
 from tests.helpers import bearer, graphql
@@ -602,3 +607,82 @@ async def test_a_new_legal_status_with_the_same_placement_is_a_legal_status_chan
     )
     episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
     assert episodes[-1]["reasonNewEpisode"] == "B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE"
+
+
+async def _on_a_plan(
+    client: httpx.AsyncClient, worker: dict[str, str], child_id: str
+) -> dict[str, Any]:
+    """A case with a child protection plan made at a transfer-in conference on 19 June."""
+    case = await referral_for(client, worker, child_id, date(2026, 6, 1))
+    return await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2026-06-19", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+
+
+async def test_becoming_looked_after_does_not_end_a_plan_before_its_last_step(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    case = await _on_a_plan(client, worker, child_id)
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "holdReviewConference", plan, {"heldOn": "2026-09-15"})
+    plan = latest(case, "childProtectionPlans")
+    # Late recording: care said to start on 10 September would end the plan (the day the
+    # child becomes looked after) before the review conference held under it.
+    early = await _start(client, worker, child_id, startedOn="2026-09-10")
+    assert _problem(early) == (
+        "startedOn",
+        f"must not be before the last recorded step (2026-09-15) of child protection plan "
+        f"{plan['id']}, which ends the day the child becomes looked after",
+    )
+    assert await case_now(client, worker, case["id"]) == case
+    care = await _start(client, worker, child_id, startedOn="2026-09-15")
+    assert care["__typename"] == "PeriodOfCare", care
+    plan = latest(await case_now(client, worker, case["id"]), "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["endReason"]) == (
+        "ENDED",
+        "2026-09-15",
+        "BECAME_LOOKED_AFTER",
+    )
+
+
+async def test_a_step_recorded_on_the_plan_while_care_starts_is_not_lost(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    case = await _on_a_plan(client, worker, child_id)
+    read = store.read
+    raced: list[dict[str, Any]] = []
+
+    async def racing_read(statement: str, params: Any = None) -> list[Any]:
+        rows = await read(statement, params)
+        if statement == care_statements.ACTIVE_CHILD_PROTECTION_PLANS and not raced:
+            # Between the check of the plan and the write, another worker records the
+            # first core group on 1 July.
+            plan = latest(case, "childProtectionPlans")
+            raced.append(await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-07-01"}))
+        return rows
+
+    monkeypatch.setattr(store, "read", racing_read)
+    refused = await _start(client, worker, child_id, startedOn="2026-06-25")
+    assert raced[0]["__typename"] == "Case", raced
+    assert refused["__typename"] == "TransitionRefused", refused
+    assert "child protection plan changed" in refused["reason"]
+    after = await case_now(client, worker, case["id"])
+    plan = latest(after, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"]) == ("ACTIVE", None)
+    assert step(plan, "CORE_GROUP")["completedDate"] == "2026-07-01"
+    # Tried again, the start of care sees the core group.
+    again = await _start(client, worker, child_id, startedOn="2026-06-25")
+    assert _problem(again)[0] == "startedOn"

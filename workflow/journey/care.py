@@ -40,6 +40,7 @@ from workflow.journey.effects import (
     StepKind,
     StepStatus,
     close_everything,
+    last_step_on,
 )
 from workflow.journey.engine import as_row, read_record, register
 from workflow.journey.inputs import (
@@ -274,6 +275,11 @@ async def start_looked_after(
             "the end of the previous period of care",
         )
         effect = start_effect(data, state[0]["dateOfBirth"], clock)
+        plans = await store.read(
+            care_statements.ACTIVE_CHILD_PROTECTION_PLANS,
+            {**scope.params(), "childId": data.child_id},
+        )
+        _plans_end_after_their_steps(plans, data.started_on)
     except Refusal as problem:
         return InvalidInput(problems=tuple(FieldProblem(f, r) for f, r in problem.problems))
     record_id = new_id()
@@ -296,14 +302,53 @@ async def start_looked_after(
             "changedIds": [],
             "changes": [],
             "opened": [step.params() for step in effect.opened],
+            "activePlans": [f"{plan['id']}@{plan['version']}" for plan in plans],
         },
     )
     if not rows:
-        return _already_looked_after()
+        return await _not_started(store, scope, data.child_id)
     record = await read_record(store, scope, Process.CARE, record_id)
     if record is None:
         return NotFound(kind="Child", id=data.child_id)
     return as_row(record)
+
+
+def _plans_end_after_their_steps(plans: list[Row], started_on: date) -> None:
+    # Working Together 2023 / CIN census: a child protection plan ends the day the child
+    # becomes looked after (graph/cypher/journey.py), so that day cannot come before a
+    # review, core group or visit already recorded under the plan.
+    for plan in plans:
+        last = last_step_on(plan["steps"])
+        # A plan that started later is not one this start of care ends.
+        if plan["startDate"] <= started_on and last is not None and started_on < last:
+            raise Refusal(
+                (
+                    "startedOn",
+                    f"must not be before the last recorded step ({last.isoformat()}) of "
+                    f"child protection plan {plan['id']}, which ends the day the child "
+                    "becomes looked after",
+                )
+            )
+
+
+async def _not_started(
+    store: GraphStore, scope: AccessScope, child_id: str
+) -> NotFound | TransitionRefused:
+    """Why the start of care wrote nothing: read again, as it was decided on a first look."""
+    state = await store.read(
+        statements.CHILD_STATE,
+        {**scope.params(), "childId": child_id, "openStates": OPEN_STATES},
+    )
+    if not state:
+        return NotFound(kind="Child", id=child_id)
+    if state[0]["openPeriods"]:
+        return _already_looked_after()
+    return TransitionRefused(
+        current_state=NOT_LOOKED_AFTER,
+        allowed=allowed_actions(Process.CARE, NOT_LOOKED_AFTER),
+        reason="the child's child protection plan changed while the start of care was being "
+        "recorded: reload it and try again",
+    )
 
 
 def _already_looked_after() -> TransitionRefused:
