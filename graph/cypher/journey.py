@@ -201,6 +201,20 @@ MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
        ep {{.*}} AS episode, processes
 """
+    if label == "PeriodOfCare":
+        # Its plans for adoption, as `processes` (the child is placed, and adopted, while
+        # looked after: care does not end before their steps).
+        return f"""
+MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "r")}
+WITH r, c, {steps}
+OPTIONAL MATCH (r)<-[:FOR_CARE]-(plan:AdoptionPlan)
+WITH r, c, steps,
+     collect(CASE WHEN plan IS NULL THEN null ELSE {{record: plan {{.*}}, steps: []}} END)
+     AS processes
+RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
+       null AS episode, processes
+"""
     return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}

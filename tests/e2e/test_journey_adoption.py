@@ -173,7 +173,21 @@ async def test_adoption_from_decision_to_order(
         "2026-09-14",
     )
     assert plan["allowedActions"] == []
-    # The adoption order ends the period of care (E11), which a manager authorises.
+    # The adoption order ends the period of care (E11), which a manager authorises; care
+    # cannot have ended before the order, nor before anything else recorded in it.
+    early = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": "2026-09-10", "reason": "E11_ADOPTED_UNOPPOSED"},
+    )
+    assert early["problems"] == [
+        {
+            "field": "endedOn",
+            "rule": "must not be before the last step recorded in care (2026-09-14)",
+        }
+    ]
     care = await act(
         client,
         worker,

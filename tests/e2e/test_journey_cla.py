@@ -181,6 +181,9 @@ async def test_looked_after_with_placement_changes_reviews_and_leaving_care(
     assert step(care, "CARE_LEAVER_CONTACT")["dueDate"] == "2027-06-15"
     care = await act(client, worker, "recordPathwayPlan", care, {"on": "2026-10-15"})
     assert step(care, "PATHWAY_PLAN", "OPEN")["dueDate"] == "2027-04-15"
+    # Leaving care services end after the steps recorded with the care leaver.
+    early = await act(client, worker, "endLeavingCareServices", care, {"endedOn": "2026-10-14"})
+    assert _problem(early) == ("endedOn", "must not be before the last step recorded (2026-10-15)")
     assert {s["kind"] for s in care["steps"] if s["status"] == "OPEN"} == {
         "CARE_LEAVER_CONTACT",
         "PATHWAY_PLAN",
@@ -686,3 +689,44 @@ async def test_a_step_recorded_on_the_plan_while_care_starts_is_not_lost(
     # Tried again, the start of care sees the core group.
     again = await _start(client, worker, child_id, startedOn="2026-06-25")
     assert _problem(again)[0] == "startedOn"
+
+
+async def test_care_does_not_end_before_a_step_recorded_in_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(client, worker, demo_child(world, index=2))
+    late = {"lateReason": "recorded late"}
+    ending = {"reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    steps = (
+        ("recordStatutoryVisit", {"on": "2026-03-05"}, "2026-03-04"),
+        (
+            "holdLookedAfterReview",
+            {"heldOn": "2026-03-27", "participation": "PN1_ATTENDS_AND_SPEAKS", **late},
+            "2026-03-26",
+        ),
+        ("recordHealthAssessment", {"on": "2026-04-20", **late}, "2026-04-17"),
+    )
+    for action, data, day_before in steps:
+        care = await act(client, worker, action, care, data)
+        done_on = data.get("on") or data["heldOn"]
+        refused = await act(
+            client, worker, "ceaseLookedAfter", care, {"endedOn": day_before, **ending}
+        )
+        assert _problem(refused) == (
+            "endedOn",
+            f"must not be before the last step recorded in care ({done_on})",
+        )
+    now = await graphql(
+        client,
+        worker,
+        f"query ($id: ID!) {{ periodOfCare(id: $id) {{ {CARE_FIELDS} }} }}",
+        {"id": care["id"]},
+    )
+    assert now["periodOfCare"] == {k: v for k, v in care.items() if k != "__typename"}
+    care = await act(client, worker, "ceaseLookedAfter", care, {"endedOn": "2026-04-20", **ending})
+    assert (care["status"], care["awaitingAuthorisationOf"]) == (
+        "CEASING_AWAITING_AUTHORISATION",
+        "ceaseLookedAfter",
+    )

@@ -754,6 +754,28 @@ _NOT_LEAVERS = frozenset(
 )
 
 
+# The steps of a plan for adoption taken while the child is looked after (SSDA903: the
+# decision, placement and order come within the period of care). Not its reversal, which
+# may be recorded as care ends, or after.
+_ADOPTION_STEPS = (
+    "decisionDate",
+    "placementOrderDate",
+    "matchedDate",
+    "placedDate",
+    "adoptionOrderDate",
+)
+
+
+def _last_step_in_care(record: Record) -> date | None:
+    """The latest day something happened in the period of care: one of its steps (reviews,
+    visits, health assessments, episodes...) or a step of a plan for adoption made in it."""
+    adoption = [entry["record"].get(name) for entry in record.processes for name in _ADOPTION_STEPS]
+    return max(
+        (day for day in (record.last_step_on(), *adoption) if isinstance(day, date)),
+        default=None,
+    )
+
+
 def _next_birthday(born: date, after: date) -> date:
     age = age_on(born, after)
     return birthday(born, age + 1)
@@ -763,6 +785,9 @@ def _next_birthday(born: date, after: date) -> date:
 def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> Effect:
     episode = _episode(record)
     not_before(data.ended_on, episode["startDate"], "endedOn", "the current episode's start")
+    not_before(
+        data.ended_on, _last_step_in_care(record), "endedOn", "the last step recorded in care"
+    )
     if data.reason is ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY:
         raise Refusal(
             ("reason", "X1 is for a new episode: use changePlacement or changeLegalStatus")
@@ -891,6 +916,8 @@ class EndLeavingCareServices(Input):
 @register(Process.CARE, "endLeavingCareServices", EndLeavingCareServices)
 def end_leaving_care_services(record: Record, data: EndLeavingCareServices, clock: Clock) -> Effect:
     not_before(data.ended_on, record.facts.get("endDate"), "endedOn", "the end of care")
+    # Nor before a pathway plan or a contact already recorded with the care leaver.
+    not_before(data.ended_on, record.last_step_on(), "endedOn", "the last step recorded")
     return Effect(
         target=CareState.LEAVING_CARE_SERVICES_ENDED,
         occurred_on=data.ended_on,

@@ -195,7 +195,8 @@ class Record:
     steps: tuple[dict[str, Any], ...]
     date_of_birth: date | None
     # For a record of an episode of need: the episode (the Referral) and every record in
-    # it, each {"record": {...}, "steps": [...]}; None and () for other processes.
+    # it, each {"record": {...}, "steps": [...]}; for a period of care, its plans for
+    # adoption (no steps); None and () for other processes.
     episode: dict[str, Any] | None = None
     processes: tuple[dict[str, Any], ...] = ()
 
