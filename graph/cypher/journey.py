@@ -266,14 +266,18 @@ WITH r, c, w
 {_apply("PeriodOfCare", in_episode=False)}"""
 
 # A plan for adoption starts from a period of care while the child is looked after, and
-# a period of care has at most one plan still running.
+# a period of care has at most one plan still running; a new decision does not come
+# before an earlier plan's reversal.
 START_ADOPTION_PLAN = f"""
 MATCH (p:PeriodOfCare {{id: $periodOfCareId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "p")}
 OPTIONAL MATCH (p)<-[:FOR_CARE]-(running:AdoptionPlan)
 WHERE running.status IN $openStates
 WITH p, c, count(running) AS running
-WHERE p.status = $lookedAfter AND running = 0
+OPTIONAL MATCH (p)<-[:FOR_CARE]-(reversed:AdoptionPlan)
+WHERE reversed.ceasedDate > date($dates.decisionDate)
+WITH p, c, running, count(reversed) AS reversedLater
+WHERE p.status = $lookedAfter AND running = 0 AND reversedLater = 0
 MATCH (w:Worker {{id: $viewer}})
 CREATE (r:AdoptionPlan {{id: $recordId, status: $from, version: 0, createdAt: $now,
         recordedAt: $now, recordedBy: $viewer,
@@ -291,7 +295,10 @@ MATCH (p:PeriodOfCare {{id: $periodOfCareId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "p")}
 OPTIONAL MATCH (p)<-[:FOR_CARE]-(running:AdoptionPlan)
 WHERE running.status IN $openStates
-RETURN p.status AS status, collect(running.status) AS running
+WITH p, collect(running.status) AS running
+OPTIONAL MATCH (p)<-[:FOR_CARE]-(reversed:AdoptionPlan)
+WHERE reversed.ceasedDate IS NOT NULL
+RETURN p.status AS status, running, max(reversed.ceasedDate) AS lastReversed
 """
 
 CHILD_STATE = f"""

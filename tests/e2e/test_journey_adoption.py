@@ -270,8 +270,28 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
         "2026-03-02",
         "RD3_NO_ADOPTERS_FOUND",
     )
-    # The plan has ended: a new decision may be made on the same period of care, today
-    # when no day is given.
+    # The plan has ended: a new decision may be made on the same period of care, after
+    # the reversal (nothing is written otherwise), and today when no day is given.
+    for day in ("2026-03-01", "2025-12-01"):
+        early = {"periodOfCareId": care["id"], "decidedOn": day}
+        refused = (await graphql(client, worker, DECIDE, {"input": early}))["decideAdoption"]
+        assert refused == {
+            "__typename": "InvalidInput",
+            "problems": [
+                {
+                    "field": "decidedOn",
+                    "rule": "must not be before the earlier decision for adoption was "
+                    "reversed (2026-03-02)",
+                }
+            ],
+        }
+    plans = await graphql(
+        client,
+        worker,
+        f"query ($id: ID!) {{ child(id: $id) {{ adoptionPlans {{ {PLAN} }} }} }}",
+        {"id": child_id},
+    )
+    assert plans["child"]["adoptionPlans"] == [{k: v for k, v in plan.items() if k != "__typename"}]
     later = {"periodOfCareId": care["id"]}
     second = (await graphql(client, worker, DECIDE, {"input": later}))["decideAdoption"]
     assert (second["status"], second["decisionDate"]) == (

@@ -60,6 +60,8 @@ async def decide_adoption(
     if isinstance(started, date) and data.decided_on < started:
         rule = f"must not be before the child became looked after ({started.isoformat()})"
         return InvalidInput(problems=(FieldProblem("decidedOn", rule),))
+    if too_early := _before_reversal(state[0], data.decided_on):
+        return too_early
     record_id = new_id()
     rows = await store.write(
         statements.START_ADOPTION_PLAN,
@@ -92,11 +94,26 @@ async def decide_adoption(
         )
         if not state:
             return NotFound(kind="PeriodOfCare", id=data.period_of_care_id)
-        return _refused(state[0]["status"], state[0]["running"])
+        return _before_reversal(state[0], data.decided_on) or _refused(
+            state[0]["status"], state[0]["running"]
+        )
     record = await read_record(store, scope, Process.ADOPTION, record_id)
     if record is None:
         return NotFound(kind="PeriodOfCare", id=data.period_of_care_id)
     return as_row(record)
+
+
+def _before_reversal(state: Row, decided_on: date) -> InvalidInput | None:
+    # A decision reversed ends that plan (SSDA903 DATE_PLACED_CEASED); a new decision on
+    # the same period of care is made after it, not back-dated across it.
+    reversed_on = state["lastReversed"]
+    if isinstance(reversed_on, date) and decided_on < reversed_on:
+        rule = (
+            "must not be before the earlier decision for adoption was reversed "
+            f"({reversed_on.isoformat()})"
+        )
+        return InvalidInput(problems=(FieldProblem("decidedOn", rule),))
+    return None
 
 
 def _refused(care_state: str, running: list[str]) -> TransitionRefused:
