@@ -88,6 +88,11 @@ async def allocate(
     if born is not None and data.on < born:
         # Pre-birth work is allocated to the unborn child, who has no date of birth yet.
         return _invalid("on", f"must not be before the child's birth ({born.isoformat()})")
+    ended = state["lastEnded"]
+    if ended is not None and data.on < ended:
+        # One allocated social worker at a time: an allocation does not reach back into
+        # one that has ended (SSDA903 social worker episodes do not overlap).
+        return _invalid("on", f"must not be before the last allocation ended ({ended.isoformat()})")
     current = state["open"]
     if current is not None:
         if state["currentWorkerId"] == data.worker_id:

@@ -113,25 +113,30 @@ ALLOCATION_FIELDS = (
 )
 
 # What deciding an allocation needs: the child (if the caller may see it), the open
-# allocation, and the worker with their team.
+# allocation, the day the last one ended, and the worker with their team.
 ALLOCATION_STATE = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
+OPTIONAL MATCH (c)<-[:ABOUT]-(ended:Allocation)
+WHERE ended.endDate IS NOT NULL
+WITH c, max(ended.endDate) AS lastEnded
 OPTIONAL MATCH (c)<-[:ABOUT]-(a:Allocation)-[:TO_WORKER]->(current:Worker)
 WHERE a.endDate IS NULL
 OPTIONAL MATCH (w:Worker {{id: $workerId}})-[:MEMBER_OF_TEAM]->(t:Team)
 RETURN c.id AS childId, c.dateOfBirth AS dateOfBirth,
        {ALLOCATION_FIELDS} AS open, current.id AS currentWorkerId,
-       w {{.id, .role, .startDate, .endDate}} AS worker, t.id AS teamId
+       w {{.id, .role, .startDate, .endDate}} AS worker, t.id AS teamId, lastEnded
 """
 
-# The guard (`open = $expectedOpen`) makes a racing allocation write nothing: the one
-# allocated social worker at a time holds however requests interleave.
+# The guard (`open = $expectedOpen`, and no allocation ending after this one starts)
+# makes a racing allocation write nothing: the one allocated social worker at a time
+# holds however requests interleave.
 ALLOCATE = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
-WITH c, [(c)<-[:ABOUT]-(open:Allocation) WHERE open.endDate IS NULL | open.id] AS open
-WHERE open = $expectedOpen
+WITH c, [(c)<-[:ABOUT]-(open:Allocation) WHERE open.endDate IS NULL | open.id] AS open,
+     [(c)<-[:ABOUT]-(done:Allocation) WHERE done.endDate > date($startDate) | done.id] AS later
+WHERE open = $expectedOpen AND size(later) = 0
 MATCH (w:Worker {{id: $workerId}})-[:MEMBER_OF_TEAM]->(t:Team)
 OPTIONAL MATCH (c)<-[:ABOUT]-(previous:Allocation)
 WHERE previous.endDate IS NULL

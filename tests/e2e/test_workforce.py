@@ -370,6 +370,20 @@ async def test_allocation_refuses_what_makes_no_sense_and_changes_nothing(
     assert sameday["__typename"] == "InvalidInput"
     rows = await store.read("MATCH (a:Allocation) RETURN a.endDate AS ended")
     assert rows == [{"ended": None}]
+    # Ended, then allocated again: not from a day the ended allocation still covered.
+    ended_on = (started + timedelta(days=5)).isoformat()
+    end = {"childId": child_id, "on": ended_on}
+    assert (await graphql(client, manager, END, {"input": end}))["endAllocation"]["endDate"] == (
+        ended_on
+    )
+    back_dated = (started + timedelta(days=3)).isoformat()
+    assert problems(await allocate(manager, workerId="sw-front-2", on=back_dated)) == [
+        ("on", f"must not be before the last allocation ended ({ended_on})")
+    ]
+    rows = await store.read("MATCH (a:Allocation) RETURN a.endDate AS ended")
+    assert rows == [{"ended": date.fromisoformat(ended_on)}]
+    again = await allocate(manager, workerId="sw-front-2", on=ended_on)
+    assert (again["__typename"], again["startDate"]) == ("Allocation", ended_on)
 
 
 async def test_workers_are_checked_before_they_are_saved(
