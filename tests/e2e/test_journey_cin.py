@@ -131,19 +131,16 @@ async def test_child_in_need_from_referral_to_closure(
         manager,
         "returnAssessmentForRework",
         assessment,
-        reason="Add the father's views.",
+        reason="The late reason names the wrong parent: correct it.",
         on="2026-05-12",
     )
     assessment = latest(case, "assessments")
     assert (assessment["status"], assessment["awaitingAuthorisationOf"]) == ("IN_PROGRESS", None)
-    # Reworked after it came back: completed again, not before it was returned.
-    redone = await act(client, worker, "completeAssessment", assessment, completed)
-    [problem] = redone["problems"]
-    assert problem["field"] == "completedOn"
-    assert "previous step (2026-05-12)" in problem["rule"]
-    case = await act(
-        client, worker, "completeAssessment", assessment, {**completed, "completedOn": "2026-05-12"}
-    )
+    # The return is the manager's decision, not a step of the assessment: corrected, it
+    # is completed again on the day the work was done (11 May), before it was returned.
+    corrected = {**completed, "lateReason": "Mother could not be seen until 8 May."}
+    case = await act(client, worker, "completeAssessment", assessment, corrected)
+    assert latest(case, "assessments")["status"] == "AWAITING_AUTHORISATION", case
     # Backdated authorisation: the manager signed it off on 13 May, recorded today.
     case = await decide(
         client, manager, "authoriseAssessment", latest(case, "assessments"), on="2026-05-13"
@@ -151,7 +148,7 @@ async def test_child_in_need_from_referral_to_closure(
     assessment = latest(case, "assessments")
     assert (assessment["status"], assessment["completedDate"], assessment["authorisedDate"]) == (
         "AUTHORISED",
-        "2026-05-12",
+        "2026-05-11",
         "2026-05-13",
     )
     assert assessment["factors"] == [
@@ -378,3 +375,42 @@ async def test_unknown_and_invisible_cases_are_not_found(
         client, worker, "query ($id: ID!) { case(id: $id) { id } }", {"id": case["id"]}
     )
     assert found["case"] is None
+
+
+async def test_a_closure_returned_for_rework_keeps_the_day_services_ended(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world), date(2026, 9, 1))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-09-07"})
+    case = await act(
+        client,
+        worker,
+        "endChildInNeedPlan",
+        latest(case, "childInNeedPlans"),
+        {"endedOn": "2026-09-28"},
+    )
+    closure = {"closedOn": "2026-10-01", "reason": "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION"}
+    case = await act(client, worker, "closeCase", case, closure)
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"
+    case = await decide(
+        client, manager, "returnCaseForRework", case, reason="Wrong reason.", on="2026-10-02"
+    )
+    assert case["status"] == "OPEN"
+    # Services ended on 1 October: the manager's return the day after is a decision, not
+    # a step of the episode, so the closure keeps its date with the corrected reason.
+    reason = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
+    case = await act(client, worker, "closeCase", case, {**closure, "reason": reason})
+    assert (case["__typename"], case["status"]) == ("Case", "CLOSURE_AWAITING_AUTHORISATION")
+    case = await decide(
+        client, manager, "returnCaseForRework", case, reason="Date.", on="2026-10-05"
+    )
+    # The returned proposal was no step either; the steps that happened still bound it.
+    early = await act(client, worker, "closeCase", case, {**closure, "closedOn": "2026-09-27"})
+    assert early["problems"] == [
+        {"field": "closedOn", "rule": "must not be before the episode's last step (2026-09-28)"}
+    ]
+    case = await act(client, worker, "closeCase", case, {**closure, "closedOn": "2026-09-28"})
+    case = await decide(client, manager, "authoriseCase", case, on="2026-10-06")
+    assert (case["status"], case["closureDate"]) == ("CLOSED", "2026-09-28")

@@ -376,7 +376,13 @@ class CloseCase(Input):
 
 
 def _latest_in_episode(record: Record) -> date:
-    """The latest date anything in the episode happened (closure comes after it)."""
+    """The latest date anything in the episode happened (closure comes after it).
+
+    The episode's own dates are the referral, its decision and its last step: a manager's
+    decision on the episode (authorising, returning for rework) is not one. An
+    assessment's authorisation is: the CIN census reports it as the day the assessment
+    ended (AssessmentAuthorisationDate), within the episode.
+    """
     dates = [_referral_date(record)]
     dates.extend(value for value in record.facts.values() if isinstance(value, date))
     for entry in record.processes:

@@ -256,12 +256,15 @@ async def _write(
     target: str,
     effect: Effect,
     extra_facts: dict[str, Any],
+    step_on: date | None,
 ) -> Row | NotFound | TransitionRefused:
+    """Write the effect; `step_on` is the day of the step that moves the record on (its
+    lastOccurredOn), None when the write records no such step."""
     label = table.RECORD_LABELS[process]
     dates = dict.fromkeys(statements.RECORD_DATES[label])
     dates.update(effect.dates)
-    if "lastOccurredOn" in dates and target != record.state:
-        dates["lastOccurredOn"] = effect.occurred_on
+    if "lastOccurredOn" in dates:
+        dates["lastOccurredOn"] = step_on
     changes = [change.params() for change in effect.changed]
     episode_version = (
         record.version if process is table.Process.CASE else (record.episode or {}).get("version")
@@ -369,7 +372,10 @@ async def perform(
     if isinstance(effect, TransitionRefused):
         return effect
     if declared.awaiting is None:
-        return await _write(store, scope, process, record, action, effect.target, effect, {})
+        moved_on = effect.occurred_on if effect.target != record.state else None
+        return await _write(
+            store, scope, process, record, action, effect.target, effect, {}, moved_on
+        )
     # Proposed, not done: the input waits on the record for the manager, who sees the
     # same validated facts the worker recorded.
     proposal = Effect(
@@ -384,7 +390,11 @@ async def perform(
         "pendingBy": scope.viewer,
         "pendingOn": effect.occurred_on.isoformat(),
     }
-    return await _write(store, scope, process, record, action, declared.awaiting, proposal, pending)
+    # Not yet a step of the record: it becomes one, dated the day it happened, when a
+    # manager authorises it, and a return for rework leaves the record as it was.
+    return await _write(
+        store, scope, process, record, action, declared.awaiting, proposal, pending, None
+    )
 
 
 _REASON_LIMIT = 2_000
@@ -446,8 +456,19 @@ async def authorise(
     if isinstance(ruled, TransitionRefused):
         return ruled
     authorised = replace(ruled, occurred_on=authorised_on, summary=f"Authorised: {ruled.summary}")
+    # The step is dated the day it happened: the manager's decision on it is not a step
+    # with the child, so it does not hold later steps back (a closure the day services
+    # ended, authorised a week later).
     return await _write(
-        store, scope, process, record, table.AUTHORISE, effect.target, authorised, _CLEARED
+        store,
+        scope,
+        process,
+        record,
+        table.AUTHORISE,
+        effect.target,
+        authorised,
+        _CLEARED,
+        ruled.occurred_on,
     )
 
 
@@ -480,6 +501,9 @@ async def return_for_rework(
         occurred_on=returned_on,
         summary=f"Returned for rework ({record.facts['pendingAction']}): {reason.strip()}",
     )
+    # A decision, not a step: the record is back where it was proposed from, its last
+    # step unchanged, so the worker dates what they record next the day it happened (a
+    # closure the day services ended, though the manager returned it days later).
     return await _write(
-        store, scope, process, record, table.RETURN_FOR_REWORK, back.target, back, _CLEARED
+        store, scope, process, record, table.RETURN_FOR_REWORK, back.target, back, _CLEARED, None
     )
