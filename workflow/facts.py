@@ -23,7 +23,7 @@ from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
 from workflow.contacts import PastDate, Sex
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
-from workflow.validation import Input
+from workflow.validation import FieldRuleBroken, Input
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
@@ -101,9 +101,9 @@ class RecordDisabilities(FactInput):
     @model_validator(mode="after")
     def _none_alone(self) -> Self:
         if len(set(self.disabilities)) != len(self.disabilities):
-            raise ValueError("disabilities: each code once")
+            raise FieldRuleBroken("disabilities", "each code once")
         if Disability.NONE_NO_DISABILITY in self.disabilities and len(self.disabilities) > 1:
-            raise ValueError("disabilities: NONE cannot be given with another code")
+            raise FieldRuleBroken("disabilities", "NONE cannot be given with another code")
         return self
 
 

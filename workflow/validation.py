@@ -10,6 +10,15 @@ from pydantic.alias_generators import to_camel
 from workflow.outcomes import FieldProblem, InvalidInput
 
 
+class FieldRuleBroken(ValueError):
+    """A rule across an input's fields, broken: raised by a model validator, whose error
+    pydantic reports with no location, to name the field the caller must change."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(rule)
+        self.field = field
+
+
 class Input(BaseModel):
     """Base of every workflow input: camelCase names, as the GraphQL caller spells them."""
 
@@ -29,7 +38,9 @@ def validate[M: BaseModel](model: type[M], raw: dict[str, Any]) -> M | InvalidIn
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "input"
+            cause = error.get("ctx", {}).get("error")
+            located = ".".join(str(part) for part in error["loc"]) or "input"
+            field = cause.field if isinstance(cause, FieldRuleBroken) else located
             rule = error["msg"].removeprefix("Value error, ")
             problems.append(FieldProblem(field=field, rule=rule))
         return InvalidInput(problems=tuple(problems))

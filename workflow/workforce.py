@@ -35,7 +35,7 @@ from pydantic import Field, model_validator
 
 from graph.cypher import workforce as statements
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound
-from workflow.validation import Input, validate
+from workflow.validation import FieldRuleBroken, Input, validate
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
@@ -107,9 +107,9 @@ class SaveWorker(Input):
     @model_validator(mode="after")
     def _dates_and_manager(self) -> Self:
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("endDate: must not be before startDate")
+            raise FieldRuleBroken("endDate", "must not be before startDate")
         if self.manager_id == self.id:
-            raise ValueError("managerId: a worker cannot be their own line manager")
+            raise FieldRuleBroken("managerId", "a worker cannot be their own line manager")
         return self
 
     def properties(self) -> dict[str, Any]:
@@ -225,9 +225,6 @@ def parse_feed(text: str) -> tuple[list[FeedRow], list[ImportProblem]]:
 
 
 def _feed_problem(line: int, problem: FieldProblem) -> ImportProblem:
-    name, _, rule = problem.rule.partition(": ")
-    if problem.field == "input" and name in _FIELD_COLUMN:
-        return ImportProblem(line, _FIELD_COLUMN[name], rule)
     column = _FIELD_COLUMN.get(problem.field, problem.field)
     if problem.rule.startswith("Field required"):
         return ImportProblem(line, column, "is required")

@@ -171,7 +171,11 @@ async def test_facts_are_checked_against_the_dfe_rules_and_bad_ones_change_nothi
         ("recordHomePostcode", {"postcode": "NOT A POSTCODE"}, "postcode"),
         ("recordHomePostcode", {"postcode": "SG1 2AB", "on": tomorrow}, "on"),
         ("recordHomePostcode", {"postcode": "SG1 2AB", "on": "2020-01-01"}, "on"),
-        ("recordDisabilities", {"disabilities": ["NONE_NO_DISABILITY", "VIS_VISION"]}, "input"),
+        (
+            "recordDisabilities",
+            {"disabilities": ["NONE_NO_DISABILITY", "VIS_VISION"]},
+            "disabilities",
+        ),
         ("recordDisabilities", {"disabilities": []}, "disabilities"),
         ("recordUascStatus", {"on": "2025-02-01", "ceasedOn": "2025-01-01"}, "ceasedOn"),
         ("recordUpnUnknown", {"reason": "UN3_EDUCATED_OUTSIDE_ENGLAND"}, "reason"),

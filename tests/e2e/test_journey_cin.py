@@ -116,7 +116,9 @@ async def test_child_in_need_from_referral_to_closure(
         assessment,
         {"completedOn": "2026-05-06", "factors": ["NO_FACTORS_IDENTIFIED", "NEGLECT"]},
     )
-    assert "must be the only factor" in mixed["problems"][0]["rule"]
+    assert mixed["problems"] == [
+        {"field": "factors", "rule": "NO_FACTORS_IDENTIFIED (21) must be the only factor"}
+    ]
     completed = {
         "completedOn": "2026-05-11",
         "factors": ["DOMESTIC_ABUSE_PARENT_OR_CARER", "MENTAL_HEALTH_PARENT_OR_CARER"],

@@ -321,7 +321,7 @@ async def test_a_child_still_missing_is_closed_when_they_return_not_duplicated(
     early = await act(
         client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-08-01"}
     )
-    assert early["__typename"] == "InvalidInput"
+    assert _problem(early) == ("returnedOn", "must not be before startedOn")
     # The return closes the open episode: one episode, and the interview due after it.
     care = await act(
         client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-08-06"}

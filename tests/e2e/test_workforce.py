@@ -410,7 +410,7 @@ async def test_workers_are_checked_before_they_are_saved(
         },
     )
     assert bad_dates["saveWorker"]["problems"] == [
-        {"field": "input", "rule": "endDate: must not be before startDate"}
+        {"field": "endDate", "rule": "must not be before startDate"}
     ]
     missing_team = await _save_worker(client, admin, id="x2", name="X", teamId="nowhere")
     assert missing_team == {"__typename": "NotFound", "kind": "Team", "id": "nowhere"}

@@ -62,6 +62,7 @@ from workflow.timescales import (
     next_looked_after_visit_due,
     next_personal_education_plan_due,
 )
+from workflow.validation import FieldRuleBroken
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
@@ -636,7 +637,7 @@ class RecordMissingEpisode(Input):
     @model_validator(mode="after")
     def _returned_after(self) -> Self:
         if self.returned_on is not None and self.returned_on < self.started_on:
-            raise ValueError("returnedOn: must not be before startedOn")
+            raise FieldRuleBroken("returnedOn", "must not be before startedOn")
         return self
 
 

@@ -55,6 +55,7 @@ from workflow.timescales import (
     due_date,
     next_child_protection_review_due,
 )
+from workflow.validation import FieldRuleBroken
 
 _K = StepKind
 Categories = Annotated[tuple[CategoryOfAbuse, ...], Field(max_length=5)]
@@ -271,9 +272,11 @@ class HoldInitialConference(Input):
     @model_validator(mode="after")
     def _categories_with_plan(self) -> Self:
         if self.plan_required and not self.categories_of_abuse:
-            raise ValueError("categoriesOfAbuse: a child protection plan needs a category")
+            raise FieldRuleBroken("categoriesOfAbuse", "a child protection plan needs a category")
         if not self.plan_required and self.categories_of_abuse:
-            raise ValueError("categoriesOfAbuse: only a conference that makes a plan gives one")
+            raise FieldRuleBroken(
+                "categoriesOfAbuse", "only a conference that makes a plan gives one"
+            )
         return self
 
 
@@ -437,7 +440,7 @@ class CompleteAssessment(Input):
     def _no_factors_alone(self) -> Self:
         # CIN census: factor 21 ("no factors identified") cannot sit with any other.
         if AssessmentFactor.NO_FACTORS_IDENTIFIED in self.factors and len(set(self.factors)) > 1:
-            raise ValueError("factors: NO_FACTORS_IDENTIFIED (21) must be the only factor")
+            raise FieldRuleBroken("factors", "NO_FACTORS_IDENTIFIED (21) must be the only factor")
         return self
 
 
