@@ -25,7 +25,7 @@ from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavai
 from graph.observe import observed_pool_wait, observed_statement
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
-from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
+from graph.vocabulary import INDEXED_KEYS, RELATIONSHIP_TYPES, UNIQUE_KEYS
 
 _CONSTRAINT_POLL_S = 0.05
 # How long the client waits for one statement's answer. redis-py's own default (5 s) cut
@@ -130,6 +130,12 @@ class _ObservedPool(BlockingConnectionPool):
         finally:
             waited = time.perf_counter() - started
             observed_pool_wait(waited, timed_out=timed_out, engine=FalkorDBStore.engine)
+
+
+# The relationship types the engine already knows (FalkorDBStore._declare_relationship_types).
+_RELATIONSHIP_TYPES = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
+# The label of the node that declares them, deleted in the statement that made it.
+_DECLARATION = "RelationshipTypeDeclaration"
 
 
 class FalkorDBStore:
@@ -242,6 +248,21 @@ class FalkorDBStore:
                     key,
                 )
         await self._wait_for_constraints()
+        await self._declare_relationship_types()
+
+    async def _declare_relationship_types(self) -> None:
+        """Make the engine know every relationship type the statements read (graph/
+        vocabulary.py says why): one of each is written and deleted in one statement, and
+        the engine keeps the type."""
+        known = {row["relationshipType"] for row in await self.read(_RELATIONSHIP_TYPES)}
+        missing = [name for name in RELATIONSHIP_TYPES if name not in known]
+        if not missing:
+            return
+        await self.write(
+            f"CREATE (declared:{_DECLARATION})"
+            + "".join(f"\nCREATE (declared)-[:`{name}`]->(declared)" for name in missing)
+            + f"\nWITH 1 AS done MATCH (made:{_DECLARATION}) DETACH DELETE made"
+        )
 
     async def _wait_for_constraints(self) -> None:
         for _ in range(400):
