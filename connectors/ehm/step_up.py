@@ -57,11 +57,26 @@ class StepUpToContact:
     async def contact_for(
         self, store: GraphStore, key: str, stepped_up_on: date, reason: str
     ) -> bool:
-        """The contact of the step-up record `key`; True if it was created now."""
+        """The contact of the step-up record `key` about the child it is linked to; True
+        if it was created now.
+
+        A record linked to the wrong child and then to the right one: its contact moves
+        with it while undecided; one already decided stays with its decision (a person
+        corrects that) and the right child gets a contact of its own.
+        """
+        contact_key = key
+        for made in await store.read(statements.STEP_UP_CONTACT_OF, {"key": key}):
+            if made["linkedChild"] is None or made["linkedChild"] == made["aboutChild"]:
+                break
+            if made["status"] == "OPEN":
+                await store.write(statements.MOVE_STEP_UP_CONTACT, {"key": key, "team": self.team})
+                return False
+            contact_key = f"{key}@{made['linkedChild']}"
         rows = await store.write(
             statements.STEP_UP_CONTACT,
             {
                 "key": key,
+                "contactKey": contact_key,
                 "contactId": new_id(),
                 "receivedDate": stepped_up_on,
                 # Working Together 2023: a decision within one working day of receipt.

@@ -70,8 +70,9 @@ RETURN childId, h {.id, .origin, .originId, .reasonCode, .reasonDescription, .ha
 ORDER BY h.happenedOn DESC, h.recordedAt DESC
 """
 
-# Step up: the contact an EHM STEP_UP record becomes, once it is linked to a child. One
-# contact per step-up record ($stepUpKey, unique on Contact), so a replay, a new version
+# Step up: the contact an EHM STEP_UP record ($key) becomes, once it is linked to a child.
+# One contact per step-up record and child ($contactKey, unique on Contact: the record's
+# key, or connectors/ehm/step_up.py's key for another child), so a replay, a new version
 # or a racing batch finds it instead of making another. It carries the child's early help
 # history: every EHM record linked to the child when it was stepped up. $team (optional)
 # is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
@@ -79,7 +80,7 @@ ORDER BY h.happenedOn DESC, h.recordedAt DESC
 STEP_UP_CONTACT = """
 MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
 WHERE s.kind = 'STEP_UP'
-MERGE (k:Contact {stepUpKey: $key})
+MERGE (k:Contact {stepUpKey: $contactKey})
 ON CREATE SET k.id = $contactId, k.receivedDate = date($receivedDate), k.source = $source,
     k.summary = $summary, k.status = 'OPEN', k.decisionDue = date($decisionDue),
     k.recordedAt = $now, k.recordedBy = s.recordedBy, k.version = 1
@@ -97,4 +98,37 @@ WHERE h.source = 'EHM' AND created
 FOREACH (record IN CASE WHEN h IS NULL THEN [] ELSE [h] END |
     CREATE (k)-[:CARRIES_HISTORY]->(record))
 RETURN DISTINCT k.id AS contactId, created
+"""
+
+# The contact a step-up record became, the child it is about and the child the record is
+# linked to now (they differ once a person has moved the link to another child).
+STEP_UP_CONTACT_OF = """
+MATCH (k:Contact {stepUpKey: $key})-[:ABOUT]->(was:Child)
+OPTIONAL MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(now:Child)
+RETURN k.id AS contactId, k.status AS status, was.id AS aboutChild, now.id AS linkedChild
+"""
+
+# A contact not yet decided, made while its step-up record was linked to the wrong child,
+# moves with the record to the child it is about, with that child's early help history
+# instead of the other child's (and the front door team, as a new one would have).
+MOVE_STEP_UP_CONTACT = """
+MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
+MATCH (k:Contact {stepUpKey: $key})-[about:ABOUT]->(was:Child)
+WHERE k.status = 'OPEN' AND was.id <> c.id
+DELETE about
+CREATE (k)-[:ABOUT]->(c)
+SET k.version = k.version + 1
+WITH k, c
+OPTIONAL MATCH (k)-[history:CARRIES_HISTORY]->(:SourceRecord)
+DELETE history
+WITH DISTINCT k, c
+OPTIONAL MATCH (t:Team {id: $team})
+FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
+    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+WITH DISTINCT k, c
+OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
+WHERE h.source = 'EHM'
+FOREACH (record IN CASE WHEN h IS NULL THEN [] ELSE [h] END |
+    CREATE (k)-[:CARRIES_HISTORY]->(record))
+RETURN DISTINCT k.id AS contactId
 """

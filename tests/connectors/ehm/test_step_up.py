@@ -92,3 +92,42 @@ async def test_a_step_up_in_review_becomes_a_contact_when_a_person_links_it(
 
     [row] = await stepped_up(store)
     assert (row["stepUp"], row["childId"], row["teams"]) == ("SU-1", "C-LEO", [])
+
+
+async def _relink(
+    client: httpx.AsyncClient, officer: dict[str, str], record_id: str, child_id: str
+) -> None:
+    for mutation in (
+        'unlinkSourceRecord(recordId: $id, reason: "Not this child")',
+        f'linkSourceRecord(recordId: $id, childId: "{child_id}", reason: "Her brother")',
+    ):
+        done = await graphql(
+            client,
+            officer,
+            f"mutation($id: ID!) {{ {mutation} {{ __typename }} }}",
+            {"id": record_id},
+        )
+        assert list(done.values()) == [{"__typename": "SourceRecord"}], done
+
+
+@pytest.mark.parametrize("decided", [False, True])
+async def test_a_step_up_linked_to_the_wrong_child_gives_the_right_child_its_contact(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, decided: bool
+) -> None:
+    await add_child(store, "C-LEO", "Leo", "Marsh", date(2014, 3, 9), sex="M")
+    await add_child(store, "C-LIA", "Lia", "Marsh", date(2016, 7, 1), sex="F")
+    await ingest(store, [(1, STEP_UP)], ehm.SOURCE, by="system:ehm")
+    [row] = await stepped_up(store)
+    assert row["childId"] == "C-LEO"
+    if decided:
+        await store.write("MATCH (k:Contact) SET k.status = 'FINALISED'")
+    [record] = await store.read("MATCH (r:SourceRecord {recordId: 'SU-1'}) RETURN r.id AS id")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    await _relink(client, officer, record["id"], "C-LIA")
+    await ingest(store, [(1, {**STEP_UP, "version": 2})], ehm.SOURCE, by="system:ehm")
+
+    contacts = sorted((r["childId"], r["contact"]["status"]) for r in await stepped_up(store))
+    # Undecided, the contact moves to Lia; decided about Leo, it stays with its decision
+    # (a person corrects that) and Lia has her own.
+    expected = [("C-LEO", "FINALISED"), ("C-LIA", "OPEN")] if decided else [("C-LIA", "OPEN")]
+    assert contacts == expected
