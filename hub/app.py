@@ -53,6 +53,7 @@ from hub.metrics import (
     metrics_endpoint,
     note_graphql_error,
 )
+from hub.push import MAX_BODY_BYTES as MAX_PUSH_BYTES
 from hub.push import push_records
 from hub.rate_limit import RateLimitMiddleware
 from hub.request_context import RequestContextMiddleware
@@ -494,6 +495,8 @@ def create_app(
                 RequestSizeLimitMiddleware,
                 max_body_bytes=settings.max_body_bytes,
                 max_query_bytes=settings.max_query_string_bytes,
+                # A push is a batch of records, bounded by its own rule (hub/push.py).
+                larger_bodies=(("/ingest/", MAX_PUSH_BYTES),),
             ),
             Middleware(
                 BearerAuthMiddleware,

@@ -34,12 +34,29 @@ def refusal(
 
 
 class RequestSizeLimitMiddleware:
-    """Refuses bodies over `max_body_bytes` (413) and query strings over `max_query_bytes` (414)."""
+    """Refuses bodies over `max_body_bytes` (413) and query strings over `max_query_bytes` (414).
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_query_bytes: int) -> None:
+    `larger_bodies` names path prefixes with a limit of their own (the push endpoints take
+    batches of records, bounded by hub/push.py), checked here the same way.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_query_bytes: int,
+        larger_bodies: tuple[tuple[str, int], ...] = (),
+    ) -> None:
         self.app = app
         self._max_body = max_body_bytes
         self._max_query = max_query_bytes
+        self._larger = larger_bodies
+
+    def _limit(self, path: str) -> int:
+        return next(
+            (most for prefix, most in self._larger if path.startswith(prefix)), self._max_body
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,9 +67,10 @@ class RequestSizeLimitMiddleware:
                 414, "QUERY_STRING_TOO_LONG", f"the query string is over {self._max_query} bytes"
             )(scope, receive, send)
             return
+        most = self._limit(scope.get("path", ""))
         declared = _content_length(scope)
-        if declared is not None and declared > self._max_body:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared > most:
+            await self._too_large(most, scope, receive, send)
             return
         received = 0
         started = False
@@ -62,7 +80,7 @@ class RequestSizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self._max_body:
+                if received > most:
                     raise _BodyTooLarge
             return message
 
@@ -76,13 +94,13 @@ class RequestSizeLimitMiddleware:
         except _BodyTooLarge:
             if started:
                 raise
-            await self._too_large(scope, receive, send)
+            await self._too_large(most, scope, receive, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, most: int, scope: Scope, receive: Receive, send: Send) -> None:
         await refusal(
             413,
             "REQUEST_TOO_LARGE",
-            f"the request body is over {self._max_body} bytes",
+            f"the request body is over {most} bytes",
             {"Connection": "close"},
         )(scope, receive, send)
 

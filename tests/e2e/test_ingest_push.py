@@ -79,6 +79,22 @@ async def test_csv_and_json_arrays_are_accepted_too(
     assert (await stored(store, "EHM:EARLY_HELP_EPISODE:EP1"))["record"]["version"] == 2
 
 
+async def test_a_push_may_be_larger_than_a_graphql_request_up_to_its_own_bound(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # The hub's 1 MiB bound is a GraphQL request's; a batch of records may be 5 MiB
+    # (hub/push.py). JSON may be padded with whitespace: the size is the body's.
+    headers = {**await system_client_headers(store, settings), "Content-Type": "application/json"}
+    padded = "[" + " " * (2 * 1024 * 1024) + json.dumps(EPISODE) + "]"
+    landed = await client.post("/ingest/ehm", content=padded, headers=headers)
+    assert landed.status_code == 200, landed.text[:300]
+    assert landed.json()["created"] == 1
+    too_big = "[" + " " * (6 * 1024 * 1024) + json.dumps(EPISODE) + "]"
+    refused = await client.post("/ingest/ehm", content=too_big, headers=headers)
+    assert refused.status_code == 413
+    assert "5242880" in refused.text
+
+
 @pytest.mark.parametrize("persona", ["social-worker", "records-officer", "education"])
 async def test_only_a_system_client_may_push(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, persona: str
