@@ -196,11 +196,34 @@ class SmallDocumentValidationCache(ValidationCache):
         yield from super().on_validate()
 
 
+def _coded(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
+    """`rule` with `code` on the errors it reports (strawberry's report none): each limit
+    answers with a code a client can act on, as the cost rule's does."""
+
+    class CodedRule(rule):  # type: ignore[misc, valid-type]
+        def __init__(self, context: ValidationContext) -> None:
+            # Both rules do all their work here, reporting to the shared context.
+            report = context.on_error
+
+            def with_code(error: GraphQLError) -> None:
+                report(GraphQLError(error.message, error.nodes, extensions={"code": code}))
+
+            # graphql-core itself puts the callback in place of this method.
+            context.on_error = with_code  # type: ignore[method-assign]
+            try:
+                super().__init__(context)
+            finally:
+                context.on_error = report  # type: ignore[method-assign]
+
+    CodedRule.__name__ = f"Coded{rule.__name__}"
+    return CodedRule
+
+
 @cache
 def _rules(limits: RequestLimits) -> tuple[type[ValidationRule], ...]:
     return (
-        aliases_rule(limits.max_aliases),
-        depth_rule(limits.max_depth, None),
+        _coded(aliases_rule(limits.max_aliases), "TOO_MANY_ALIASES"),
+        _coded(depth_rule(limits.max_depth, None), "QUERY_TOO_DEEP"),
         cost_rule(limits.max_cost),
     )
 

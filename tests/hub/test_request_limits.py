@@ -50,6 +50,7 @@ async def test_over_a_hundred_aliases_are_refused(
     ).json()
     assert body["data"] is None
     assert any("aliases" in error["message"] for error in body["errors"])
+    assert "TOO_MANY_ALIASES" in _codes(body)
 
 
 async def test_a_few_heavy_aliases_are_refused_by_cost(
@@ -91,6 +92,7 @@ async def test_a_deep_query_is_refused(client: httpx.AsyncClient, settings: Sett
     ).json()
     assert body["data"] is None
     assert any("depth" in error["message"] for error in body["errors"])
+    assert "QUERY_TOO_DEEP" in _codes(body)
 
 
 async def test_a_fifty_megabyte_body_is_refused_with_413(
