@@ -7,6 +7,7 @@ come out through the caller's row rules, so a child they may not see is never of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
@@ -90,9 +91,26 @@ async def source_record(
     if sender is not None and found.get("recordedBy") != sender:
         # Another system's record: as if it did not exist.
         return NotFound(kind="SourceRecord", id=record_id)
-    history = await linking.link_history(context.store, record_id)
-    [seen] = await linking.as_seen_by(context.store, context.scope, [{**found, "history": history}])
+    seen = await _with_history(context, found)
     return seen, seen["history"]
+
+
+async def _with_history(context: HubContext, record: Row) -> Row:
+    """The record with every link and unlink it has had, as the caller may see them."""
+    history = await linking.link_history(context.store, record["id"])
+    [seen] = await linking.as_seen_by(
+        context.store, context.scope, [{**record, "history": history}]
+    )
+    return seen
+
+
+async def _answered[Outcome](
+    context: HubContext, result: linking.LinkedRecord | Outcome
+) -> linking.LinkedRecord | Outcome:
+    """A person's link or unlink answers with the record's whole trail, this step in it."""
+    if not isinstance(result, linking.LinkedRecord):
+        return result
+    return replace(result, record=await _with_history(context, result.record))
 
 
 async def records_of_child(context: HubContext, child_id: str) -> list[Row]:
@@ -158,7 +176,7 @@ async def link(
     result = await linking.link_record(context.store, context.scope, record_id, child_id, checked)
     if isinstance(result, linking.LinkedRecord):
         await _on_linked(context, result.record)
-    return result
+    return await _answered(context, result)
 
 
 async def _on_linked(context: HubContext, record: Row) -> None:
@@ -182,7 +200,7 @@ async def link_to_new_child(
     )
     if isinstance(result, linking.LinkedRecord):
         await _on_linked(context, result.record)
-    return result
+    return await _answered(context, result)
 
 
 async def unlink(
@@ -194,4 +212,6 @@ async def unlink(
     checked = _reason(reason)
     if isinstance(checked, InvalidInput):
         return checked
-    return await linking.unlink_record(context.store, context.scope, record_id, checked)
+    return await _answered(
+        context, await linking.unlink_record(context.store, context.scope, record_id, checked)
+    )

@@ -107,7 +107,10 @@ class SourceRecord:
     )
     details: list[RecordDetail]
     link: RecordLink | None
-    history: list[LinkEvent]
+    history: list[LinkEvent] | None = strawberry.field(
+        description="Every link and unlink, oldest first: answered by sourceRecord(recordId) "
+        "and the link and unlink mutations; null where records are listed (read the record)"
+    )
     child_id: strawberry.ID | None = strawberry.field(
         description="The child the record is linked to (reads of a linked record are audited)"
     )
@@ -142,7 +145,7 @@ class SourceRecord:
                 for name, value in sorted((row.get("details") or {}).items())
             ],
             link=RecordLink.from_row(link) if link else None,
-            history=[LinkEvent.from_row(event) for event in history or []],
+            history=None if history is None else [LinkEvent.from_row(e) for e in history],
             child_id=strawberry.ID(link["childId"]) if link and link.get("childId") else None,
         )
 
@@ -212,7 +215,8 @@ class LinkReviewQueue:
 
 
 def _linked(result: linking.LinkedRecord) -> SourceRecord:
-    return SourceRecord.from_row(result.record, result.record.get("link"))
+    record = result.record
+    return SourceRecord.from_row(record, record.get("link"), record.get("history"))
 
 
 @strawberry.type(description="A child the hub already has who may be the one you are recording")

@@ -99,6 +99,8 @@ async def test_a_records_officer_reviews_links_and_undoes_a_link(
     assert (linked["__typename"], linked["linkState"]) == ("SourceRecord", "LINKED")
     assert linked["link"]["childId"] == "C-JACK"
     assert (linked["link"]["rule"], linked["link"]["linkedBy"]) == ("MANUAL", "records-officer-1")
+    # The answer carries the record's trail, this link in it.
+    assert [(e["action"], e["childId"]) for e in linked["history"]] == [("LINK", "C-JACK")]
     assert (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"] == []
 
     again = (
@@ -110,6 +112,7 @@ async def test_a_records_officer_reviews_links_and_undoes_a_link(
         await graphql(client, officer, UNLINK, {"id": record_id, "reason": "Jake is his twin"})
     )["unlinkSourceRecord"]
     assert (undone["linkState"], undone["link"]) == ("REVIEW", None)
+    assert [e["action"] for e in undone["history"]] == ["LINK", "UNLINK"]
     assert undone["candidateChildIds"] == ["C-JACK"]
 
     history = (await graphql(client, officer, RECORD, {"id": record_id}))["sourceRecord"]
