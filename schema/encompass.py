@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from resolvers import encompass as encompass_resolvers
 from resolvers.context import HubContext
+from schema.inputs import plain_input
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, answer
 
 
@@ -244,10 +245,8 @@ class EncompassMutations:
         raw: dict[str, Any] = {
             "forceReference": incident.force_reference,
             "occurredAt": incident.occurred_at,
-            "children": [
-                {key: value for key, value in strawberry.asdict(child).items() if value is not None}
-                for child in incident.children
-            ],
+            # Named as the caller named them, so a problem names `children.0.nhsNumber`.
+            "children": [plain_input(child) for child in incident.children],
         }
         result = await encompass_resolvers.notify_incident(info.context, raw)
         return answer(
