@@ -21,21 +21,28 @@ from graph import name_key_fields
 from graph.cypher import bulk
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
-from workflow import fostering, journey
+from workflow import facts, fostering, journey
 from workflow import process as table
+from workflow.calendar import birthday
 from workflow.codes import (
     AdopterSex,
     AssessmentFactor,
+    CareLeaverAccommodation,
+    CareLeaverActivity,
+    CareLeaverInTouch,
     CategoryOfAbuse,
     LegalStatus,
     PlacementProvider,
     PlacementType,
+    PreviousPermanence,
     PrimaryNeedCode,
     ReasonEpisodeCeased,
+    ReasonForClosure,
     ReasonPlaceChange,
     ReferralSource,
     ReviewParticipation,
     SocialWorkerChangeReason,
+    UPNUnknown,
 )
 from workflow.contacts import (
     ContactOutcome,
@@ -59,13 +66,16 @@ MANAGER = "worker-tm-demo"
 
 @dataclass(frozen=True, slots=True)
 class JourneyChild:
-    """A journey family's child: what the journey does and how old the child is."""
+    """A journey family's child: what the journey does, how old the child is, and how long
+    ago the case began (the referral, or for short breaks the first allocation): the
+    demo worker has held it since, so the 903's social worker episodes cover the care."""
 
     kind: str
     given_name: str
     family_name: str
     age_days: int
     sex: str
+    began_days_ago: int
 
 
 # CIN: a child in need plan; CP: a child protection plan with its first review held;
@@ -74,17 +84,34 @@ class JourneyChild:
 # ADOPTION: placed with adopters under a placement order; SHORT_BREAKS: V3 breaks with
 # an approved household.
 JOURNEY_CHILDREN: tuple[JourneyChild, ...] = (
-    JourneyChild("CIN", "Poppy", "Ashworth", 10 * 365 + 40, "F"),
-    JourneyChild("CP", "Jacob", "Brennan", 8 * 365 + 100, "M"),
-    JourneyChild("LOOKED_AFTER", "Maisie", "Carter", 12 * 365 + 200, "F"),
-    JourneyChild("CARE_LEAVER", "Tyler", "Dunmore", 17 * 365 + 90, "M"),
-    JourneyChild("ADOPTION", "Rosie", "Ellery", 2 * 365 + 60, "F"),
-    JourneyChild("SHORT_BREAKS", "Ethan", "Fairbairn", 9 * 365 + 10, "M"),
+    JourneyChild("CIN", "Poppy", "Ashworth", 10 * 365 + 40, "F", 120),
+    JourneyChild("CP", "Jacob", "Brennan", 8 * 365 + 100, "M", 160),
+    JourneyChild("LOOKED_AFTER", "Maisie", "Carter", 12 * 365 + 200, "F", 200),
+    # Referred at 15, looked after until 16 and a half.
+    JourneyChild("CARE_LEAVER", "Tyler", "Dunmore", 17 * 365 + 90, "M", 2 * 365 + 90),
+    # Referred before her first birthday; in care for more than a year.
+    JourneyChild("ADOPTION", "Rosie", "Ellery", 2 * 365 + 60, "F", 440),
+    JourneyChild("SHORT_BREAKS", "Ethan", "Fairbairn", 9 * 365 + 10, "M", 90),
 )
 # The demo school sees pupils in need, on a plan and looked after.
 AT_THE_DEMO_SCHOOL = frozenset({"CIN", "CP", "LOOKED_AFTER"})
 # Due in ten weeks: a negative age.
-UNBORN = JourneyChild("PRE_BIRTH", "Baby", "Brennan", -70, "U")
+UNBORN = JourneyChild("PRE_BIRTH", "Baby", "Brennan", -70, "U", 60)
+# Real postcodes in Hertfordshire (the demo LA, 919), each a public building's, so no
+# demo address is anyone's home; the DfE's validator looks up the home and placement
+# postcodes of a looked-after child for the placement's LA and distance.
+HOMES: tuple[tuple[str, str], ...] = (
+    ("Stevenage", "SG1 1HN"),  # Daneshill House, Stevenage Borough Council
+    ("Hertford", "SG13 8DQ"),  # County Hall, Hertfordshire County Council
+    ("Letchworth Garden City", "SG6 3JF"),  # North Hertfordshire District Council
+    ("St Albans", "AL1 3JE"),  # St Albans Civic Centre
+    ("Hemel Hempstead", "HP1 1DN"),  # The Forum, Dacorum Borough Council
+    ("Welwyn Garden City", "AL8 6AE"),  # Welwyn Hatfield Borough Council
+)
+FOSTER_CARERS = "SG13 8EQ"  # Wallfields, East Hertfordshire District Council
+LONG_TERM_CARERS = "WD3 1RL"  # Three Rivers House, Three Rivers District Council
+CHILDRENS_HOME = "WD6 1WA"  # Civic Offices, Hertsmere Borough Council
+ADOPTERS = "WD17 3EX"  # Watford Town Hall
 
 
 def plan(
@@ -101,11 +128,15 @@ def plan(
     """
     for number, spec in enumerate(JOURNEY_CHILDREN):
         family_id = f"family-journey-{number}"
+        house = rng.randint(1, 80)
+        # One draw, as the postcode always took: the NHS numbers and UPNs drawn after it
+        # (the README's examples) stay the same.
+        town, postcode = HOMES[rng.randint(1, 9) % len(HOMES)]
         address = {
             "id": f"address-journey-{number}",
-            "line1": f"{rng.randint(1, 80)} Mill Lane",
-            "town": "Stevenage",
-            "postcode": f"SG2 {rng.randint(1, 9)}JX",
+            "line1": f"{house} Mill Lane",
+            "town": town,
+            "postcode": postcode,
         }
         county.families.append(
             {"id": family_id, "name": f"{spec.family_name} household", "address": address}
@@ -143,12 +174,26 @@ def plan(
                 }
             )
         county.relationships.append({"from": child_id, "to": mother_id, "type": "MOTHER"})
+        began = today - timedelta(days=spec.began_days_ago)
         county.allocations.append(
-            {"child": child_id, "worker": WORKER, "team": personas.SAFEGUARDING_TEAM}
+            {
+                "child": child_id,
+                "worker": WORKER,
+                "team": personas.SAFEGUARDING_TEAM,
+                "startDate": began.isoformat(),
+            }
         )
         if spec.kind in AT_THE_DEMO_SCHOOL:
             county.school_places.append({"child": child_id, "school": personas.DEMO_SCHOOL})
-        county.journeys.append({"kind": spec.kind, "childId": child_id, "motherId": mother_id})
+        county.journeys.append(
+            {
+                "kind": spec.kind,
+                "childId": child_id,
+                "motherId": mother_id,
+                "began": began,
+                "homePostcode": postcode,
+            }
+        )
         if spec.kind == "CP":
             # The CP child's mother is expecting: the unborn sibling has a pre-birth plan.
             county.journeys.append(
@@ -159,6 +204,7 @@ def plan(
                     "siblingId": child_id,
                     "expectedDateOfBirth": today - timedelta(days=UNBORN.age_days),
                     "nhsNumber": new_nhs_number(rng),
+                    "began": today - timedelta(days=UNBORN.began_days_ago),
                 }
             )
 
@@ -179,13 +225,21 @@ class Driver:
     def wd(self, start: date, days: int) -> date:
         return self.calendar.add_working_days(start, days)
 
-    async def referral(self, child_id: str | None, received: date, **new: Any) -> tuple[str, str]:
+    async def referral(
+        self,
+        child_id: str | None,
+        received: date,
+        source: ReferralSource | None = None,
+        **new: Any,
+    ) -> tuple[str, str]:
         """A contact finalised as a referral: (the child's id, the referral's id)."""
+        if source is None:
+            source = ReferralSource.SCHOOLS if child_id else ReferralSource.OTHER_HEALTH_SERVICES
         contact = RecordContact(
             child_id=child_id,
             child=NewChild.model_validate(new) if new else None,
             received_date=received,
-            source=ReferralSource.SCHOOLS if child_id else ReferralSource.OTHER_HEALTH_SERVICES,
+            source=source,
             summary="Concerns shared with the front door; see the referral.",
         )
         recorded = await record_contact(self.store, self.worker, contact, self.calendar)
@@ -200,6 +254,32 @@ class Driver:
         )
         assert isinstance(finalised, dict), finalised
         return str(finalised["childId"]), str(finalised["referralId"])
+
+    async def fact(self, mutation: str, data: facts.FactInput) -> None:
+        """Record one of the facts the returns ask for, as the worker."""
+        recorded = await facts.record_fact(
+            self.store, self.worker, facts.SPECS[mutation], data, WORKER
+        )
+        assert isinstance(recorded, dict), (mutation, recorded)
+
+    async def looked_after_from(self, data: care.StartLookedAfter, home_postcode: str) -> str:
+        """Start a period of care with what the 903 asks of it recorded first: where the
+        child lived before (HOME_POST) and any previous permanence order (PREV_PERM,
+        none); the period's id."""
+        on = data.started_on
+        await self.fact(
+            "recordHomePostcode",
+            facts.RecordHomePostcode(child_id=data.child_id, on=on, postcode=home_postcode),
+        )
+        await self.fact(
+            "recordPreviousPermanence",
+            facts.RecordPreviousPermanence(
+                child_id=data.child_id, on=on, permanence=PreviousPermanence.Z1_NONE
+            ),
+        )
+        started = await care.start_looked_after(self.store, self.worker, data, self.clock)
+        assert isinstance(started, dict), started
+        return str(started["record"]["id"])
 
     async def act(self, process: table.Process, record_id: str, action: str, **raw: Any) -> Row:
         done = await journey.perform(
@@ -289,8 +369,7 @@ def _due(row: Row, kind: str) -> date | None:
     return max((s["dueDate"] for s in open_steps if s.get("dueDate")), default=None)
 
 
-async def child_in_need(driver: Driver, child_id: str) -> None:
-    referred = driver.today - timedelta(days=120)
+async def child_in_need(driver: Driver, child_id: str, referred: date) -> None:
     _, referral = await driver.referral(child_id, referred)
     await driver.assessed(
         referral, referred, [AssessmentFactor.MENTAL_HEALTH_PARENT_OR_CARER.value]
@@ -308,11 +387,10 @@ async def child_in_need(driver: Driver, child_id: str) -> None:
     )
 
 
-async def child_protection(driver: Driver, child_id: str) -> None:
+async def child_protection(driver: Driver, child_id: str, referred: date) -> None:
     """The strategy discussion, the section 47 enquiry and the assessment all start the day
     after the referral and run side by side; the conference is held (and the plan made)
     before the assessment is authorised."""
-    referred = driver.today - timedelta(days=160)
     _, referral = await driver.referral(child_id, referred)
     await driver.decided(referral, referred)
     strategy = driver.wd(referred, 1)
@@ -369,7 +447,7 @@ async def _protection_plan(
 
 
 async def pre_birth(driver: Driver, journey_row: dict[str, Any]) -> str:
-    referred = driver.today - timedelta(days=60)
+    referred: date = journey_row["began"]
     child_id, referral = await driver.referral(
         None,
         referred,
@@ -401,21 +479,18 @@ async def pre_birth(driver: Driver, journey_row: dict[str, Any]) -> str:
     return child_id
 
 
-async def looked_after(driver: Driver, child_id: str) -> None:
-    referred = driver.today - timedelta(days=200)
+async def looked_after(driver: Driver, planned: dict[str, Any]) -> None:
+    child_id, referred = planned["childId"], planned["began"]
     _, referral = await driver.referral(child_id, referred)
     await driver.assessed(referral, referred, [AssessmentFactor.NEGLECT.value])
     start = driver.wd(referred, 27)
-    data = care.StartLookedAfter(
-        child_id=child_id,
-        started_on=start,
-        legal_status=LegalStatus.C1_INTERIM_CARE_ORDER,
-        placement_type=PlacementType.U6_FOSTER_OTHER_CARER_OTHER,
-        placement_provider=PlacementProvider.PR1_OWN_PROVISION,
+    period = await _start_care(
+        driver,
+        planned,
+        start,
+        LegalStatus.C1_INTERIM_CARE_ORDER,
+        PlacementType.U6_FOSTER_OTHER_CARER_OTHER,
     )
-    started = await care.start_looked_after(driver.store, driver.worker, data, driver.clock)
-    assert isinstance(started, dict), started
-    period = str(started["record"]["id"])
     process = table.Process.CARE
     # Reg 28: within a week of the placement (2 working days stays inside it at Easter).
     await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(start, 2))
@@ -438,6 +513,7 @@ async def looked_after(driver: Driver, child_id: str) -> None:
         placementProvider=PlacementProvider.PR4_PRIVATE.value,
         reason=ReasonPlaceChange.CARPL_CARE_PLAN.value,
         longTermPlacement=True,
+        placementPostcode=LONG_TERM_CARERS,
     )
     await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(moved, 2))
     row = await driver.act(
@@ -458,9 +534,13 @@ async def looked_after(driver: Driver, child_id: str) -> None:
         )
 
 
-async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
-    # Looked after from 15 under section 20; moved to supported lodgings at 16 and a half.
-    start = driver.wd(born + timedelta(days=15 * 365 + 30), 1)
+async def care_leaver(driver: Driver, planned: dict[str, Any], born: date) -> None:
+    # Referred at 15 and looked after under section 20; moved to supported lodgings at 16
+    # and a half, when the episode of need closed; in touch around the 17th birthday.
+    child_id, referred = planned["childId"], planned["began"]
+    _, referral = await driver.referral(child_id, referred)
+    await driver.assessed(referral, referred, [AssessmentFactor.MENTAL_HEALTH_CHILD.value])
+    start = driver.wd(referred, 27)
     data = care.StartLookedAfter(
         child_id=child_id,
         started_on=start,
@@ -469,11 +549,9 @@ async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
         placement_provider=PlacementProvider.PR4_PRIVATE,
         # A children's home is Ofsted-registered: its placements carry the home's URN.
         urn="SC400123",
-        placement_postcode="SG1 1AA",
+        placement_postcode=CHILDRENS_HOME,
     )
-    started = await care.start_looked_after(driver.store, driver.worker, data, driver.clock)
-    assert isinstance(started, dict), started
-    period = str(started["record"]["id"])
+    period = await driver.looked_after_from(data, planned["homePostcode"])
     process = table.Process.CARE
     await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(start, 2))
     await driver.act(
@@ -492,29 +570,49 @@ async def care_leaver(driver: Driver, child_id: str, born: date) -> None:
         reason=ReasonEpisodeCeased.E5_INDEPENDENT_LIVING_WITH_SUPPORT.value,
         careLeaver=True,
     )
+    await driver.act(
+        table.Process.CASE,
+        referral,
+        "closeCase",
+        closedOn=ended,
+        reason=ReasonForClosure.RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON.value,
+    )
     await driver.act(process, period, "recordPathwayPlan", on=driver.wd(ended, 10))
+    # SSDA903 OC3: the contact around the 17th birthday (within two months of it).
+    await driver.act(
+        process,
+        period,
+        "recordCareLeaverContact",
+        on=driver.wd(birthday(born, 17), 2),
+        inTouch=CareLeaverInTouch.YES_IN_TOUCH.value,
+        activity=CareLeaverActivity.F2_FULL_TIME_OTHER_EDUCATION.value,
+        accommodation=CareLeaverAccommodation.E1_SUPPORTED_LODGINGS_SUITABLE.value,
+    )
 
 
 async def _start_care(
-    driver: Driver, child_id: str, start: date, status: LegalStatus, place: PlacementType
+    driver: Driver, planned: dict[str, Any], start: date, status: LegalStatus, place: PlacementType
 ) -> str:
+    """Placed with the council's own foster carers."""
     data = care.StartLookedAfter(
-        child_id=child_id,
+        child_id=planned["childId"],
         started_on=start,
         legal_status=status,
         placement_type=place,
         placement_provider=PlacementProvider.PR1_OWN_PROVISION,
+        placement_postcode=FOSTER_CARERS,
     )
-    started = await care.start_looked_after(driver.store, driver.worker, data, driver.clock)
-    assert isinstance(started, dict), started
-    return str(started["record"]["id"])
+    return await driver.looked_after_from(data, planned["homePostcode"])
 
 
-async def adoption_journey(driver: Driver, child_id: str) -> None:
-    start = driver.wd(driver.today - timedelta(days=400), 1)
+async def adoption_journey(driver: Driver, planned: dict[str, Any]) -> None:
+    referred = planned["began"]
+    _, referral = await driver.referral(planned["childId"], referred, ReferralSource.HEALTH_VISITOR)
+    await driver.assessed(referral, referred, [AssessmentFactor.NEGLECT.value])
+    start = driver.wd(referred, 27)
     period = await _start_care(
         driver,
-        child_id,
+        planned,
         start,
         LegalStatus.C1_INTERIM_CARE_ORDER,
         PlacementType.U6_FOSTER_OTHER_CARER_OTHER,
@@ -529,9 +627,9 @@ async def adoption_journey(driver: Driver, child_id: str) -> None:
         participation=ReviewParticipation.PN0_UNDER_FOUR.value,
     )
     decision = adoption.DecideAdoption(period_of_care_id=period, decided_on=driver.wd(start, 70))
-    planned = await adoption.decide_adoption(driver.store, driver.worker, decision, driver.clock)
-    assert isinstance(planned, dict), planned
-    plan = str(planned["record"]["id"])
+    decided = await adoption.decide_adoption(driver.store, driver.worker, decision, driver.clock)
+    assert isinstance(decided, dict), decided
+    plan = str(decided["record"]["id"])
     order = driver.wd(start, 100)
     await driver.act(process, plan, "recordPlacementOrder", grantedOn=order)
     await driver.act(
@@ -560,6 +658,7 @@ async def adoption_journey(driver: Driver, child_id: str) -> None:
         placementProvider=PlacementProvider.PR1_OWN_PROVISION.value,
         reason=ReasonPlaceChange.CARPL_CARE_PLAN.value,
         longTermPlacement=True,
+        placementPostcode=ADOPTERS,
     )
     await driver.act(care_process, period, "recordStatutoryVisit", on=driver.wd(placed, 2))
 
@@ -590,13 +689,20 @@ async def short_breaks(driver: Driver, child_id: str) -> None:
 async def drive(store: GraphStore, county: County, calendar: WorkingDayCalendar) -> None:
     """Run every planned journey through the workflow engine."""
     driver = Driver(store, calendar, county.today)
-    births = {p["id"]: date.fromisoformat(p["dateOfBirth"]) for p in county.people if p["child"]}
+    children = {p["id"]: p for p in county.people if p["child"]}
     for planned in county.journeys:
         kind = planned["kind"]
+        child = children.get(planned["childId"])
+        if child is not None and child["upn"] is None:
+            # Both returns ask why a child has no UPN: too young for school.
+            unknown = facts.RecordUpnUnknown(
+                child_id=child["id"], on=planned["began"], reason=UPNUnknown.UN1_NOT_OF_SCHOOL_AGE
+            )
+            await driver.fact("recordUpnUnknown", unknown)
         if kind == "CIN":
-            await child_in_need(driver, planned["childId"])
+            await child_in_need(driver, planned["childId"], planned["began"])
         elif kind == "CP":
-            await child_protection(driver, planned["childId"])
+            await child_protection(driver, planned["childId"], planned["began"])
         elif kind == "PRE_BIRTH":
             planned["childId"] = await pre_birth(driver, planned)
             # The county's rows stay the whole truth of who is allocated to whom.
@@ -604,11 +710,12 @@ async def drive(store: GraphStore, county: County, calendar: WorkingDayCalendar)
                 {"child": planned["childId"], "worker": WORKER, "team": personas.SAFEGUARDING_TEAM}
             )
         elif kind == "LOOKED_AFTER":
-            await looked_after(driver, planned["childId"])
+            await looked_after(driver, planned)
         elif kind == "CARE_LEAVER":
-            await care_leaver(driver, planned["childId"], births[planned["childId"]])
+            assert child is not None, planned
+            await care_leaver(driver, planned, date.fromisoformat(child["dateOfBirth"]))
         elif kind == "ADOPTION":
-            await adoption_journey(driver, planned["childId"])
+            await adoption_journey(driver, planned)
         elif kind == "SHORT_BREAKS":
             await short_breaks(driver, planned["childId"])
         else:
