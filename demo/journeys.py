@@ -561,6 +561,11 @@ async def care_leaver(driver: Driver, planned: dict[str, Any], born: date) -> No
         heldOn=driver.wd(start, 19),
         participation=ReviewParticipation.PN1_ATTENDS_AND_SPEAKS.value,
     )
+    # SSDA903 OC2 (rules 186, 197B): the SDQ of a child looked after for a year at 31 March.
+    # Eleven months into care it falls in the year of any 31 March he had been in care a
+    # year by.
+    sdq = facts.RecordSdq(child_id=child_id, on=start + timedelta(days=335), score=14)
+    await driver.fact("recordSdq", sdq)
     ended = born + timedelta(days=16 * 365 + 180)
     await driver.act(
         process,
