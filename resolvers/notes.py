@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from auth.capabilities import Capability, can
 from graph.cypher import notes as statements
 from resolvers.loaders import many_per_key
 from resolvers.permissions import refuse_case_writes
@@ -30,9 +31,19 @@ async def add_case_note(
     return await notes.add_case_note(context.store, context.scope, data)
 
 
+def _refuse_unless_reader(context: HubContext) -> NotAuthorised | None:
+    # Editing or correcting a note answers with its text and versions: a note the caller
+    # may not read (a support officer's role holds no narrative) is not theirs to change.
+    if refused := refuse_case_writes(context):
+        return refused
+    if not can(context.principal, Capability.READ_CASE_NOTES):
+        return NotAuthorised(reason=f"the {context.principal.role} role does not read case notes")
+    return None
+
+
 async def save_draft(context: HubContext, raw: dict[str, Any], *, finalise: bool) -> Row | Outcome:
     """Edit a draft note, or finalise it."""
-    if refused := refuse_case_writes(context):
+    if refused := _refuse_unless_reader(context):
         return refused
     data = validate(notes.EditCaseNoteDraft, raw)
     if isinstance(data, InvalidInput):
@@ -42,7 +53,7 @@ async def save_draft(context: HubContext, raw: dict[str, Any], *, finalise: bool
 
 async def correct_case_note(context: HubContext, raw: dict[str, Any]) -> Row | Outcome:
     """Correct a finalised note with a new version."""
-    if refused := refuse_case_writes(context):
+    if refused := _refuse_unless_reader(context):
         return refused
     data = validate(notes.CorrectCaseNote, raw)
     if isinstance(data, InvalidInput):

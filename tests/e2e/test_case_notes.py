@@ -7,10 +7,12 @@ from datetime import date
 import httpx
 import pytest
 
+from demo.personas import SAFEGUARDING_TEAM
 from graph import FalkorDBStore
 from hub.settings import Settings
+from tests.connectors.intake.world import role_headers
 from tests.e2e.journey_helpers import OUTCOMES, demo_child, demo_county, referral_for
-from tests.helpers import bearer, graphql
+from tests.helpers import add_worker, bearer, graphql
 
 pytestmark = pytest.mark.anyio
 
@@ -246,3 +248,35 @@ async def test_latest_gives_the_newest_notes_as_they_stand_and_refuses_a_bound_o
         (error,) = response.json()["errors"]
         assert "caseNotes(latest:)" in error["message"]
         assert error["extensions"]["argument"] == "latest"
+
+
+async def test_a_role_that_reads_no_narrative_neither_edits_nor_corrects_a_note(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A support officer in the child's team records at the front door but reads no case
+    # notes; the answer to a correction carries the note's earlier text and versions.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world)
+    officer = await role_headers(store, settings, "support_officer", "support-officer-north")
+    await add_worker(store, "support-officer-north", "support_officer", SAFEGUARDING_TEAM)
+    note = {"childId": child_id, "type": "VISIT", "occurredAt": "2026-03-03T09:30:00Z"}
+    final = (
+        await graphql(client, worker, ADD, {"input": {**note, "text": "Told me in confidence"}})
+    )["addCaseNote"]
+    draft = (
+        await graphql(client, worker, ADD, {"input": {**note, "text": "Draft", "draft": True}})
+    )["addCaseNote"]
+    before = (await graphql(client, worker, NOTES, {"id": child_id}))["child"]["caseNotes"]
+
+    corrected = await graphql(
+        client, officer, CORRECT, {"input": {"noteId": final["id"], "text": "x", "reason": "y"}}
+    )
+    edited = await graphql(
+        client, officer, EDIT, {"input": {"noteId": draft["id"], "revision": 0, "text": "x"}}
+    )
+    for answer in (corrected["correctCaseNote"], edited["editCaseNoteDraft"]):
+        assert answer["__typename"] == "NotAuthorised", answer
+    assert "Told me in confidence" not in str(corrected)
+    after = (await graphql(client, worker, NOTES, {"id": child_id}))["child"]["caseNotes"]
+    assert after == before
