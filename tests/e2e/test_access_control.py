@@ -108,14 +108,19 @@ async def test_restricted_records_need_an_unexpired_grant(
     assert restrict["restrictRecord"]["__typename"] == "RecordRestriction"
     for who in (sam, manager, records):
         assert (await graphql(client, who, query, {"id": child_id}))["child"] is None
-    # A grant does not need the granter to see the record, and opens it to one worker.
+    # A grant does not need the granter to see the record, and opens it to one worker;
+    # nobody grants themselves one (they could read and lift the restriction alone).
+    grant_to = (
+        "mutation ($id: ID!, $to: ID!, $on: Date!) { grantRecordAccess(childId: $id,"
+        ' workerId: $to, expiresOn: $on, reason: "allocated worker") { __typename'
+        " ... on AccessGrant { id } } }"
+    )
+    until = (date.today() + timedelta(days=30)).isoformat()
+    own = await graphql(client, records, grant_to, {"id": child_id, "to": "records-1", "on": until})
+    assert own["grantRecordAccess"]["__typename"] == "NotAuthorised"
+    assert (await graphql(client, records, query, {"id": child_id}))["child"] is None
     grant = await graphql(
-        client,
-        records,
-        "mutation ($id: ID!, $on: Date!) { grantRecordAccess(childId: $id, workerId:"
-        ' "worker-sw-demo", expiresOn: $on, reason: "allocated worker") { __typename'
-        " ... on AccessGrant { id } } }",
-        {"id": child_id, "on": (date.today() + timedelta(days=30)).isoformat()},
+        client, records, grant_to, {"id": child_id, "to": "worker-sw-demo", "on": until}
     )
     assert grant["grantRecordAccess"]["__typename"] == "AccessGrant"
     assert (await graphql(client, sam, query, {"id": child_id}))["child"] == {"id": child_id}
