@@ -227,6 +227,7 @@ async def document_content(
         return NotFound(kind="DocumentVersion", id=version_id)
     stem = version["filename"].rsplit(".", 1)[0]
     return {
+        "childId": rows[0]["childId"],
         "versionId": version["id"],
         "filename": f"{stem}.{file_format.lower()}",
         "mimeType": _MIME_TYPES[file_format],

@@ -70,9 +70,13 @@ class DocumentContent:
     size_bytes: int
     content_base64: str
 
+    @property
+    def audited_child_id(self) -> str | None:
+        return getattr(self, "_audited_child", None)
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DocumentContent:
-        return cls(
+        made = cls(
             version_id=strawberry.ID(row["versionId"]),
             filename=row["filename"],
             mime_type=row["mimeType"],
@@ -80,6 +84,10 @@ class DocumentContent:
             size_bytes=row["size"],
             content_base64=row["contentBase64"],
         )
+        # Not a GraphQL field (as EncompassNotice's): the download is in the read audit of
+        # the child the document is about, so their access trail shows it.
+        made._audited_child = row["childId"]  # type: ignore[attr-defined]
+        return made
 
 
 @strawberry.type(description="The file's retention, as just recomputed")

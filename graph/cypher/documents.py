@@ -189,7 +189,7 @@ CREATE (r:DocumentRead {{id: $readId, at: $now, by: $viewer, byName: $viewerName
         role: $role, purpose: $purpose, format: $format, versionId: v.id,
         documentId: doc.id, childId: c.id}})
 CREATE (r)-[:READ_OF]->(v)
-RETURN {VERSION_FIELDS} AS version, doc.title AS title
+RETURN {VERSION_FIELDS} AS version, doc.title AS title, c.id AS childId
 """
 
 # Documents the old system already filed in Livelink, loaded in bulk with the county

@@ -344,11 +344,24 @@ async def test_the_analyst_reads_no_narrative_through_summaries_or_forms(
     )
     version = generated["generateForm"]["version"]["id"]
     download = (
-        "query ($v: ID!) { documentContent(versionId: $v) { __typename"
+        "query Download($v: ID!) { documentContent(versionId: $v) { __typename"
         " ... on DocumentContent { contentBase64 } } }"
     )
     sam = await graphql(client, bearer(settings, "social-worker"), download, {"v": version})
     assert sam["documentContent"]["__typename"] == "DocumentContent"
+    # The download is in the child's access trail, with every other read of the record.
+    trail = (
+        "query ($id: ID!) { accessTrail(childId: $id) { ... on AccessTrail {"
+        " events { subject operation fields } } } }"
+    )
+    events = (await graphql(client, bearer(settings, "team-manager"), trail, {"id": child_id}))[
+        "accessTrail"
+    ]["events"]
+    assert {
+        "subject": "worker-sw-demo",
+        "operation": "Download",
+        "fields": ["contentBase64"],
+    } in events
     await add_worker(store, "analyst-1", "performance_analyst")
     analyst = _token(settings, "analyst-1", "performance_analyst")
     refused = await graphql(client, analyst, download, {"v": version})
