@@ -198,17 +198,23 @@ ORDER BY a.startDate DESC, a.recordedAt DESC
 UNALLOCATED_IN_TEAM = f"""
 MATCH (:Team {{id: $teamId}})<-[:RESPONSIBLE_TEAM]-(c:Child)
 {only_visible("c")}
-WITH c, [(c)-[:ALLOCATED_TO]->(held:Worker) | held.endDate] AS held,
+// A worker still in post has no end date, and FalkorDB leaves nulls out of a
+// comprehension: whether each holder is in post is read as a flag, never as the date.
+WITH c,
+     [(c)-[:ALLOCATED_TO]->(holder:Worker)
+         | holder.endDate IS NULL OR holder.endDate >= date($today)] AS inPost,
+     [(c)-[:ALLOCATED_TO]->(gone:Worker) WHERE gone.endDate IS NOT NULL | gone.endDate]
+         AS leftOn,
      [(c)<-[:ABOUT]-(r) WHERE (r:Contact AND r.status = 'OPEN')
          OR (r:Referral AND NOT r.status IN $closedCaseStates)
          OR (r:PeriodOfCare AND NOT r.status IN $closedCareStates) | r.id] AS open,
      [(c)<-[:ABOUT]-(ended:Allocation) | ended.endDate] AS ended
 WHERE size(open) > 0
-  AND none(left IN held WHERE left IS NULL OR left >= date($today))
+  AND none(held IN inPost WHERE held)
 RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
        reduce(latest = null, d IN ended |
               CASE WHEN latest IS NULL OR d > latest THEN d ELSE latest END) AS lastAllocatedUntil,
-       head(held) AS workerLeftOn
+       head(leftOn) AS workerLeftOn
 ORDER BY c.familyName, c.givenName, c.id
 """
 

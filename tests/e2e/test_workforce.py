@@ -232,6 +232,8 @@ async def test_an_administrator_starts_an_empty_store_and_allocation_drives_acce
         assert seen == {"id": child_id, "allocatedWorker": {"id": "sw-north"}}
     assert (await graphql(client, front, CHILD, {"id": child_id}))["child"] is None
     assert (await graphql(client, front_manager, UNALLOCATED))["unallocatedChildren"] == []
+    # Nor is the child unallocated for the north team, whose worker (in post) holds it.
+    assert (await graphql(client, north_manager, UNALLOCATED))["unallocatedChildren"] == []
     work = await graphql(client, north, "{ myWork { caseload { workerId children } } }")
     assert work["myWork"]["caseload"] == {"workerId": "sw-north", "children": 1}
 
