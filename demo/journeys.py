@@ -479,9 +479,13 @@ async def pre_birth(driver: Driver, journey_row: dict[str, Any]) -> str:
     return child_id
 
 
-async def looked_after(driver: Driver, planned: dict[str, Any]) -> None:
-    child_id, referred = planned["childId"], planned["began"]
-    _, referral = await driver.referral(child_id, referred)
+async def _fostered_after_assessment(
+    driver: Driver, planned: dict[str, Any], source: ReferralSource | None = None
+) -> tuple[date, str]:
+    """Referred, assessed (neglect), then looked after on an interim care order with
+    foster carers 27 working days later: (the day care began, the period of care)."""
+    referred = planned["began"]
+    _, referral = await driver.referral(planned["childId"], referred, source)
     await driver.assessed(referral, referred, [AssessmentFactor.NEGLECT.value])
     start = driver.wd(referred, 27)
     period = await _start_care(
@@ -491,6 +495,11 @@ async def looked_after(driver: Driver, planned: dict[str, Any]) -> None:
         LegalStatus.C1_INTERIM_CARE_ORDER,
         PlacementType.U6_FOSTER_OTHER_CARER_OTHER,
     )
+    return start, period
+
+
+async def looked_after(driver: Driver, planned: dict[str, Any]) -> None:
+    start, period = await _fostered_after_assessment(driver, planned)
     process = table.Process.CARE
     # Reg 28: within a week of the placement (2 working days stays inside it at Easter).
     await driver.act(process, period, "recordStatutoryVisit", on=driver.wd(start, 2))
@@ -611,17 +620,7 @@ async def _start_care(
 
 
 async def adoption_journey(driver: Driver, planned: dict[str, Any]) -> None:
-    referred = planned["began"]
-    _, referral = await driver.referral(planned["childId"], referred, ReferralSource.HEALTH_VISITOR)
-    await driver.assessed(referral, referred, [AssessmentFactor.NEGLECT.value])
-    start = driver.wd(referred, 27)
-    period = await _start_care(
-        driver,
-        planned,
-        start,
-        LegalStatus.C1_INTERIM_CARE_ORDER,
-        PlacementType.U6_FOSTER_OTHER_CARER_OTHER,
-    )
+    start, period = await _fostered_after_assessment(driver, planned, ReferralSource.HEALTH_VISITOR)
     care_process, process = table.Process.CARE, table.Process.ADOPTION
     await driver.act(care_process, period, "recordStatutoryVisit", on=driver.wd(start, 2))
     await driver.act(
