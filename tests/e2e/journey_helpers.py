@@ -215,14 +215,7 @@ async def referral_for(
              contact { referralId } } } }""",
         {"id": contact_id, "on": received.isoformat()},
     )
-    referral_id = finalised["finaliseContact"]["contact"]["referralId"]
-    found = await graphql(
-        client,
-        headers,
-        f"query ($id: ID!) {{ case(id: $id) {{ {CASE_FIELDS} }} }}",
-        {"id": referral_id},
-    )
-    return found["case"]  # type: ignore[no-any-return]
+    return await case_now(client, headers, finalised["finaliseContact"]["contact"]["referralId"])
 
 
 async def case_now(

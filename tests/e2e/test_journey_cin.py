@@ -15,11 +15,11 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
-    CASE_FIELDS,
     CHRONOLOGY,
     MY_WORK,
     TEAM_WORK,
     act,
+    case_now,
     decide,
     demo_child,
     demo_county,
@@ -326,14 +326,9 @@ async def test_four_eyes_the_manager_who_recorded_cannot_authorise(
     own = await decide(client, manager, "authoriseCase", case, on="2026-01-06")
     assert own["__typename"] == "NotAuthorised"
     assert "another manager" in own["reason"]
-    unchanged = await graphql(
-        client,
-        manager,
-        f"query ($id: ID!) {{ case(id: $id) {{ {CASE_FIELDS} }} }}",
-        {"id": case["id"]},
-    )
-    assert unchanged["case"]["status"] == "REFERRAL_DECISION_AWAITING_AUTHORISATION"
-    assert unchanged["case"]["version"] == case["version"]
+    unchanged = await case_now(client, manager, case["id"])
+    assert unchanged["status"] == "REFERRAL_DECISION_AWAITING_AUTHORISATION"
+    assert unchanged["version"] == case["version"]
 
 
 async def test_unknown_and_invisible_cases_are_not_found(

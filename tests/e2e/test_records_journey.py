@@ -25,10 +25,10 @@ from hub.app import form_store_from_settings
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CARE_FIELDS,
-    CASE_FIELDS,
     OUTCOMES,
     act,
     assessed,
+    case_now,
     decide,
     latest,
     step,
@@ -116,13 +116,8 @@ async def _new_child_referred(
             {"id": contact["id"]},
         )
     )["finaliseContact"]
-    case = await graphql(
-        client,
-        worker,
-        f"query ($id: ID!) {{ case(id: $id) {{ {CASE_FIELDS} }} }}",
-        {"id": finalised["contact"]["referralId"]},
-    )
-    return contact["childId"], case["case"], finalised["fileOpened"]
+    case = await case_now(client, worker, finalised["contact"]["referralId"])
+    return contact["childId"], case, finalised["fileOpened"]
 
 
 async def _file(client: httpx.AsyncClient, headers: dict[str, str], child: str) -> dict[str, Any]:

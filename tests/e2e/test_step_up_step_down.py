@@ -25,7 +25,7 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.ehm.fake_ehm import FakeEhm
 from tests.connectors.intake.world import add_child, role_headers, system_client_headers
-from tests.e2e.journey_helpers import CASE_FIELDS, act, decide
+from tests.e2e.journey_helpers import act, case_now, decide
 from tests.helpers import add_worker, graphql
 from workflow.ids import now_ms
 
@@ -238,14 +238,7 @@ async def test_a_referral_closed_rc9_after_assessment_steps_down_once(
         {"id": contact["id"], "outcome": "REFERRAL_TO_SOCIAL_CARE", "on": "2026-11-03"},
     )
     referral_id = finalised["finaliseContact"]["contact"]["referralId"]
-    case = (
-        await graphql(
-            client,
-            worker,
-            f"query ($id: ID!) {{ case(id: $id) {{ {CASE_FIELDS} }} }}",
-            {"id": referral_id},
-        )
-    )["case"]
+    case = await case_now(client, worker, referral_id)
     case = await act(
         client,
         worker,
