@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -46,6 +46,19 @@ def _note(source: Any, info: Any) -> None:
         child_id = _child_of(source)
         if child_id is not None:
             context.accessed.setdefault(child_id, set()).add(info.field_name)
+
+
+class HidesItsChild:
+    """Base of a type that carries one child's data without the child's id as a field (a
+    partner never sees the hub's id): `of_child` tells the read audit whose data it is."""
+
+    @property
+    def audited_child_id(self) -> str | None:
+        return self.__dict__.get("_audited_child")
+
+    def of_child(self, child_id: str) -> Self:
+        self.__dict__["_audited_child"] = child_id
+        return self
 
 
 class NotesChildAccess(FieldExtension):

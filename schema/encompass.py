@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from resolvers import encompass as encompass_resolvers
 from resolvers.context import HubContext
+from schema.audit import HidesItsChild
 from schema.inputs import plain_input
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, answer
 
@@ -76,7 +77,7 @@ NotifyIncidentResult = Annotated[
 @strawberry.type(
     description="An Operation Encompass notice to the school's designated safeguarding lead"
 )
-class EncompassNotice:
+class EncompassNotice(HidesItsChild):
     id: strawberry.ID
     pupil_given_name: str | None
     pupil_family_name: str | None
@@ -114,14 +115,8 @@ class EncompassNotice:
             acknowledged_at=encompass_resolvers.instant(notice.get("acknowledgedAt")),
             acknowledged_by=notice.get("acknowledgedByName"),
         )
-        # Not a GraphQL field (a school never sees the hub's child id); the read audit
-        # records whose data the notice revealed.
-        made._audited_child = pupil["id"]  # type: ignore[attr-defined]
-        return made
-
-    @property
-    def audited_child_id(self) -> str | None:
-        return getattr(self, "_audited_child", None)
+        # A school never sees the hub's child id; the read audit records whose data left.
+        return made.of_child(pupil["id"])
 
 
 def _instant(ms: int) -> datetime:

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from resolvers import partners as partner_resolvers
 from resolvers.context import HubContext
+from schema.audit import HidesItsChild
 from schema.outcomes import (
     InvalidInput,
     NotAuthorised,
@@ -31,7 +32,7 @@ class CpisPlanType(enum.StrEnum):
 
 
 @strawberry.type(description="A plan CP-IS shares with unscheduled care")
-class CpisPlan:
+class CpisPlan(HidesItsChild):
     type: CpisPlanType
     start_date: date
     end_date: date | None
@@ -45,14 +46,9 @@ class CpisPlan:
         else:
             kind = CpisPlanType.CHILD_PROTECTION_PLAN
         found = cls(type=kind, start_date=plan["start"], end_date=plan.get("end"))
-        # Not a GraphQL field: the plan may come from another record of the same person,
-        # and the read audit records each record whose data left.
-        found._audited_child = plan["childId"]  # type: ignore[attr-defined]
-        return found
-
-    @property
-    def audited_child_id(self) -> str | None:
-        return getattr(self, "_audited_child", None)
+        # The plan may come from another record of the same person, and the read audit
+        # records each record whose data left.
+        return found.of_child(plan["childId"])
 
 
 @strawberry.type(description="The local authority responsible, and how to reach it")
@@ -65,7 +61,7 @@ class ResponsibleAuthority:
 @strawberry.type(
     description="The CP-IS dataset for one NHS number: nothing clinical, no case detail"
 )
-class CpisRecord:
+class CpisRecord(HidesItsChild):
     nhs_number: str
     plans: list[CpisPlan]
     responsible_authority: ResponsibleAuthority | None
@@ -85,14 +81,8 @@ class CpisRecord:
             if authority
             else None,
         )
-        # Not a GraphQL field (health never sees the hub's child id); the read audit
-        # needs it to record whose data this record revealed.
-        record._audited_child = row["childId"]  # type: ignore[attr-defined]
-        return record
-
-    @property
-    def audited_child_id(self) -> str | None:
-        return getattr(self, "_audited_child", None)
+        # Health never sees the hub's child id; the read audit records whose data left.
+        return record.of_child(row["childId"])
 
 
 @strawberry.type(description="A multi-agency enquiry (MASH or strategy discussion)")

@@ -14,6 +14,7 @@ from connectors.livelink import records as livelink_records
 from connectors.livelink.retention import RecordClass as RetentionRecordClass
 from resolvers import records as record_resolvers
 from resolvers.context import HubContext
+from schema.audit import HidesItsChild
 from schema.livelink import Document, DocumentVersion
 from schema.outcomes import (
     InvalidInput,
@@ -62,17 +63,13 @@ class GeneratedForm:
 
 
 @strawberry.type(description="The bytes of one document version; the download is audited")
-class DocumentContent:
+class DocumentContent(HidesItsChild):
     version_id: strawberry.ID
     filename: str
     mime_type: str
     checksum_sha256: str
     size_bytes: int
     content_base64: str
-
-    @property
-    def audited_child_id(self) -> str | None:
-        return getattr(self, "_audited_child", None)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DocumentContent:
@@ -84,10 +81,9 @@ class DocumentContent:
             size_bytes=row["size"],
             content_base64=row["contentBase64"],
         )
-        # Not a GraphQL field (as EncompassNotice's): the download is in the read audit of
-        # the child the document is about, so their access trail shows it.
-        made._audited_child = row["childId"]  # type: ignore[attr-defined]
-        return made
+        # The download is in the read audit of the child the document is about, so their
+        # access trail shows it.
+        return made.of_child(row["childId"])
 
 
 @strawberry.type(description="The file's retention, as just recomputed")
