@@ -168,6 +168,13 @@ def _open_in_episode(record: Record, processes: frozenset[table.Process]) -> lis
     ]
 
 
+def _named(record: Row) -> str:
+    """'ChildInNeedPlan <id> is <status>': a record as a refusal names it."""
+    return (
+        f"{_KIND_OF_RECORD[table.Process(record['process'])]} {record['id']} is {record['status']}"
+    )
+
+
 def _apply_rules(
     record: Record,
     rules: tuple[table.EpisodeRule, ...],
@@ -177,10 +184,7 @@ def _apply_rules(
     """The reason the first rule refuses, or None; records the rules end go in `ended`."""
     for rule in rules:
         if blocking := _open_in_episode(record, rule.refused_while_open):
-            names = ", ".join(
-                f"{_KIND_OF_RECORD[table.Process(b['process'])]} {b['id']} is {b['status']}"
-                for b in (entry["record"] for entry in blocking)
-            )
+            names = ", ".join(_named(entry["record"]) for entry in blocking)
             return f"{rule.reason} ({names})"
         for entry in _open_in_episode(record, rule.ends_open):
             open_record = entry["record"]
@@ -188,10 +192,7 @@ def _apply_rules(
             if open_record["status"] in table.awaiting_states(process):
                 # A rule does not decide for the manager (ending a plan whose withdrawal
                 # awaits authorisation would put it in the returns): they decide first.
-                return (
-                    f"{rule.reason}, and {_KIND_OF_RECORD[process]} {open_record['id']} is "
-                    f"{open_record['status']}: a manager decides on it first"
-                )
+                return f"{rule.reason}, and {_named(open_record)}: a manager decides on it first"
             started = open_record.get("startDate")
             if isinstance(started, date) and started > on:
                 return (
