@@ -64,14 +64,20 @@ class StepUpToContact:
         with it while undecided; one already decided stays with its decision (a person
         corrects that) and the right child gets a contact of its own.
         """
-        contact_key = key
-        for made in await store.read(statements.STEP_UP_CONTACT_OF, {"key": key}):
-            if made["linkedChild"] is None or made["linkedChild"] == made["aboutChild"]:
-                break
-            if made["status"] == "OPEN":
-                await store.write(statements.MOVE_STEP_UP_CONTACT, {"key": key, "team": self.team})
-                return False
-            contact_key = f"{key}@{made['linkedChild']}"
+        # One statement on every path but a relinked one: the contact's child is read back
+        # with it, and only a contact about another child takes a second.
+        made = await self._contact(store, key, key, stepped_up_on, reason)
+        if made is None or made["created"] or made["aboutChild"] == made["linkedChild"]:
+            return bool(made and made["created"])
+        if made["status"] == "OPEN":
+            await store.write(statements.MOVE_STEP_UP_CONTACT, {"key": key, "team": self.team})
+            return False
+        own = await self._contact(store, key, f"{key}@{made['linkedChild']}", stepped_up_on, reason)
+        return bool(own and own["created"])
+
+    async def _contact(
+        self, store: GraphStore, key: str, contact_key: str, stepped_up_on: date, reason: str
+    ) -> Row | None:
         rows = await store.write(
             statements.STEP_UP_CONTACT,
             {
@@ -87,4 +93,4 @@ class StepUpToContact:
                 "now": now_ms(),
             },
         )
-        return bool(rows and rows[0]["created"])
+        return rows[0] if rows else None

@@ -97,15 +97,10 @@ OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
 WHERE h.source = 'EHM' AND created
 FOREACH (record IN CASE WHEN h IS NULL THEN [] ELSE [h] END |
     CREATE (k)-[:CARRIES_HISTORY]->(record))
-RETURN DISTINCT k.id AS contactId, created
-"""
-
-# The contact a step-up record became, the child it is about and the child the record is
-# linked to now (they differ once a person has moved the link to another child).
-STEP_UP_CONTACT_OF = """
-MATCH (k:Contact {stepUpKey: $key})-[:ABOUT]->(was:Child)
-OPTIONAL MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(now:Child)
-RETURN k.id AS contactId, k.status AS status, was.id AS aboutChild, now.id AS linkedChild
+// The child the contact is about and the one the record is linked to now differ once a
+// person has moved the link (connectors/ehm/step_up.py then moves or adds a contact).
+RETURN DISTINCT k.id AS contactId, created, k.status AS status, c.id AS linkedChild,
+       head([(k)-[:ABOUT]->(was:Child) | was.id]) AS aboutChild
 """
 
 # A contact not yet decided, made while its step-up record was linked to the wrong child,
