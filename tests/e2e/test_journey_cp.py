@@ -444,3 +444,117 @@ async def test_a_child_in_need_plan_does_not_end_before_its_last_recorded_step(
     assert await case_now(client, worker, case["id"]) == case
     case = await act(client, worker, "endChildInNeedPlan", plan, {"endedOn": "2026-08-01"})
     assert latest(case, "childInNeedPlans")["endDate"] == "2026-08-01"
+
+
+def _open(record: dict[str, object], kind: str) -> list[tuple[object, object]]:
+    steps = record["steps"]
+    assert isinstance(steps, list)
+    return [
+        (s["dueDate"], s["dueRule"]) for s in steps if s["kind"] == kind and s["status"] == "OPEN"
+    ]
+
+
+async def test_a_visit_or_review_recorded_late_does_not_bring_the_next_one_forward(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2026-01-20", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    plan = latest(case, "childProtectionPlans")
+    case = await act(
+        client,
+        worker,
+        "recordChildProtectionVisit",
+        plan,
+        {"visitedOn": "2026-01-28", "seenAlone": True},
+    )
+    plan = latest(case, "childProtectionPlans")
+    # 10 working days from Wednesday 28 January: Wednesday 11 February.
+    assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-11", "child_protection_visit")]
+    # A visit on 22 January, written up after the one on the 28th: it is in the record,
+    # but the child was last seen on the 28th, so the next visit is still due by the 11th.
+    case = await act(
+        client,
+        worker,
+        "recordChildProtectionVisit",
+        plan,
+        {"visitedOn": "2026-01-22", "seenAlone": False},
+    )
+    plan = latest(case, "childProtectionPlans")
+    visits = [
+        (s["status"], s["completedDate"], s["seenAlone"])
+        for s in plan["steps"]
+        if s["kind"] == "CHILD_PROTECTION_VISIT"
+    ]
+    assert ("DONE", "2026-01-22", False) in visits
+    assert ("DONE", "2026-01-28", True) in visits
+    assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-11", "child_protection_visit")]
+    # Reviews likewise: the first review on 15 April, then one of 1 March recorded late.
+    # The next review is 6 months after the latest (15 October), not after 1 March.
+    case = await act(client, worker, "holdReviewConference", plan, {"heldOn": "2026-04-15"})
+    plan = latest(case, "childProtectionPlans")
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2026-10-15", "child_protection_review")]
+    case = await act(
+        client,
+        worker,
+        "holdReviewConference",
+        plan,
+        {"heldOn": "2026-03-01", "categoriesOfAbuse": ["EMO_EMOTIONAL_ABUSE"]},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert plan["reviewDates"] == ["2026-03-01", "2026-04-15"]
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2026-10-15", "child_protection_review")]
+    # The categories in force are the latest review's, not an earlier one's.
+    assert plan["latestCategoriesOfAbuse"] == ["NEG_NEGLECT"]
+
+
+async def test_a_child_in_need_visit_or_review_recorded_late_keeps_the_next_one_due(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2026, 6, 1))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-06-05"})
+    plan = latest(case, "childInNeedPlans")
+    case = await act(
+        client,
+        worker,
+        "recordChildInNeedVisit",
+        plan,
+        {"visitedOn": "2026-06-24", "seenAlone": True},
+    )
+    plan = latest(case, "childInNeedPlans")
+    case = await act(client, worker, "reviewChildInNeedPlan", plan, {"heldOn": "2026-08-03"})
+    plan = latest(case, "childInNeedPlans")
+    # 20 working days from Wednesday 24 June: Wednesday 22 July; 3 months from 3 August.
+    expected = {
+        "CHILD_IN_NEED_VISIT": [("2026-07-22", "child_in_need_visit")],
+        "CHILD_IN_NEED_PLAN_REVIEW": [("2026-11-03", "child_in_need_plan_review")],
+    }
+    assert {kind: _open(plan, kind) for kind in expected} == expected
+    # Written up late: a visit on 15 June and a review on 20 July.
+    case = await act(
+        client,
+        worker,
+        "recordChildInNeedVisit",
+        plan,
+        {"visitedOn": "2026-06-15", "seenAlone": True},
+    )
+    plan = latest(case, "childInNeedPlans")
+    case = await act(client, worker, "reviewChildInNeedPlan", plan, {"heldOn": "2026-07-20"})
+    plan = latest(case, "childInNeedPlans")
+    done = sorted((s["kind"], s["completedDate"]) for s in plan["steps"] if s["status"] == "DONE")
+    assert done == [
+        ("CHILD_IN_NEED_PLAN_REVIEW", "2026-07-20"),
+        ("CHILD_IN_NEED_PLAN_REVIEW", "2026-08-03"),
+        ("CHILD_IN_NEED_VISIT", "2026-06-15"),
+        ("CHILD_IN_NEED_VISIT", "2026-06-24"),
+    ]
+    assert {kind: _open(plan, kind) for kind in expected} == expected

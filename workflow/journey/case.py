@@ -132,6 +132,18 @@ def _cancel_open(record: Record, *keep: str) -> tuple[StepChange, ...]:
     )
 
 
+def _before_the_latest(record: Record, kind: StepKind, on: date) -> bool:
+    """Whether a `kind` step held on `on` comes before the latest one already recorded:
+    written up late, it is history and leaves the next one due where the latest put it."""
+    held = [step.get("completedDate") for step in record.done_steps(kind)]
+    return any(isinstance(day, date) and day > on for day in held)
+
+
+def _history(kind: StepKind, on: date, **facts: Any) -> NewStep:
+    """A step recorded late, before the latest of its kind: done that day, nothing due."""
+    return NewStep(kind, start_date=on, completed_date=on, status=StepStatus.DONE, facts=facts)
+
+
 def referral_decision_due(referral_date: date, clock: Clock) -> date:
     """Working Together 2023: a decision within 1 working day of the referral."""
     return _due(TimescaleKey.REFERRAL_DECISION, referral_date, clock).due
@@ -614,8 +626,18 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
     review = _step(record, _K.CHILD_PROTECTION_REVIEW)
     start = _date(record.facts["startDate"])
     not_before(data.held_on, start, "heldOn", "the plan's start")
-    check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     categories = sorted({category.value for category in data.categories_of_abuse})
+    if _before_the_latest(record, _K.CHILD_PROTECTION_REVIEW, data.held_on):
+        # A review written up after a later one: a review date of the plan (CIN census),
+        # but the next review stays due 6 months after the latest, and the categories in
+        # force stay the latest review's.
+        return Effect(
+            target=PlanState.ACTIVE,
+            occurred_on=data.held_on,
+            summary="Child protection review conference (recorded late)",
+            opened=(_history(_K.CHILD_PROTECTION_REVIEW, data.held_on),),
+        )
+    check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
         target=PlanState.ACTIVE,
         occurred_on=data.held_on,
@@ -674,6 +696,16 @@ def _visit(
     record: Record, data: RecordVisit, clock: Clock, kind: StepKind, rule: TimescaleKey
 ) -> Effect:
     not_before(data.visited_on, record.facts.get("startDate"), "visitedOn", "the plan's start")
+    summary = f"Visit{' (child seen alone)' if data.seen_alone else ''}"
+    if _before_the_latest(record, kind, data.visited_on):
+        # Written up after a later visit: the child was last seen at that one, so the
+        # next visit stays due from it.
+        return Effect(
+            target=record.state,
+            occurred_on=data.visited_on,
+            summary=f"{summary} (recorded late)",
+            opened=(_history(kind, data.visited_on, seenAlone=data.seen_alone),),
+        )
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
     if due is not None:
@@ -682,7 +714,7 @@ def _visit(
     return Effect(
         target=record.state,
         occurred_on=data.visited_on,
-        summary=f"Visit{' (child seen alone)' if data.seen_alone else ''}",
+        summary=summary,
         changed=changed,
         # Local standard: the next visit is due within the configured interval of this one.
         opened=(NewStep(kind, due=_due(rule, data.visited_on, clock)),),
@@ -745,6 +777,14 @@ def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, cloc
 def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Effect:
     review = _step(record, _K.CHILD_IN_NEED_PLAN_REVIEW)
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
+    if _before_the_latest(record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on):
+        # Written up after a later review: the next one stays due from the latest.
+        return Effect(
+            target=PlanState.ACTIVE,
+            occurred_on=data.held_on,
+            summary="Child in need plan reviewed (recorded late)",
+            opened=(_history(_K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on),),
+        )
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
         target=PlanState.ACTIVE,
