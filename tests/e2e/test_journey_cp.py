@@ -558,3 +558,143 @@ async def test_a_child_in_need_visit_or_review_recorded_late_keeps_the_next_one_
         ("CHILD_IN_NEED_VISIT", "2026-06-24"),
     ]
     assert {kind: _open(plan, kind) for kind in expected} == expected
+
+
+async def _referral_of_a_new_child(
+    client: httpx.AsyncClient, worker: dict[str, str], born: str, received: date
+) -> dict[str, object]:
+    recorded = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             __typename ... on Contact { childId } } }""",
+        {
+            "input": {
+                "receivedDate": received.isoformat(),
+                "source": "LOCAL_AUTHORITY_EXTERNAL",
+                "summary": "Moving in on another authority's plan.",
+                "confirmNewChild": True,
+                "child": {
+                    "givenName": "Ifeoma",
+                    "familyName": "Ó Súilleabháin",
+                    "dateOfBirth": born,
+                },
+            }
+        },
+    )
+    child_id = recorded["recordContact"]["childId"]
+    return await referral_for(client, worker, child_id, received)
+
+
+async def test_a_plan_ends_when_the_child_reaches_18_and_none_goes_on_past_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    # 18 on Tuesday 10 March 2026.
+    case = await _referral_of_a_new_child(client, worker, "2008-03-10", date(2026, 1, 5))
+    case = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2026-01-20", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    plan = latest(case, "childProtectionPlans")
+    rule = (
+        "the child turned 18 on 2026-03-10: a child protection plan does not go on past 18 "
+        "(end it with the reason REACHED_EIGHTEEN)"
+    )
+    for action, data, field in (
+        ("recordChildProtectionVisit", {"visitedOn": "2026-03-12", "seenAlone": True}, "visitedOn"),
+        ("holdReviewConference", {"heldOn": "2026-03-10"}, "heldOn"),
+        ("holdCoreGroup", {"heldOn": "2026-03-11"}, "heldOn"),
+    ):
+        refused = await act(client, worker, action, plan, {**data, "lateReason": "Late."})
+        assert refused == {
+            "__typename": "InvalidInput",
+            "problems": [{"field": field, "rule": rule}],
+        }, action
+    assert await case_now(client, worker, case["id"]) == case
+    # Still 17 the day before: not yet a reason to end the plan.
+    refused = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-03-09", "reason": "REACHED_EIGHTEEN"},
+    )
+    assert refused["problems"] == [
+        {"field": "reason", "rule": "the child turns 18 on 2026-03-10, after 2026-03-09"}
+    ]
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-03-10", "reason": "REACHED_EIGHTEEN"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["endReason"]) == (
+        "ENDED",
+        "2026-03-10",
+        "REACHED_EIGHTEEN",
+    )
+    # No review was held that day: the plan's review dates are the reviews held.
+    assert plan["reviewDates"] == []
+    # Nor does a conference make a plan for a young person of 18.
+    refused = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2026-03-16", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    assert refused["problems"] == [{"field": "heldOn", "rule": rule}]
+
+
+async def test_a_child_who_dies_on_a_plan_the_plan_ends_that_day_and_the_episode_closes_rc2(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": "2026-01-20", "planRequired": True, "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
+    )
+    plan = latest(case, "childProtectionPlans")
+    case = await act(
+        client,
+        worker,
+        "recordChildProtectionVisit",
+        plan,
+        {"visitedOn": "2026-01-28", "seenAlone": True},
+    )
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        latest(case, "childProtectionPlans"),
+        {"endedOn": "2026-02-10", "reason": "CHILD_DIED"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["endReason"], plan["reviewDates"]) == (
+        "ENDED",
+        "2026-02-10",
+        "CHILD_DIED",
+        [],
+    )
+    assert not [s for s in plan["steps"] if s["status"] == "OPEN"]
+    case = await act(
+        client, worker, "closeCase", case, {"closedOn": "2026-02-10", "reason": "RC2_DIED"}
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2026-02-12")
+    assert (case["status"], case["closureDate"], case["closureReason"]) == (
+        "CLOSED",
+        "2026-02-10",
+        "RC2_DIED",
+    )

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from workflow.calendar import birthday
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
 from workflow.early_help import StepDownOrigin, step_down_request
 from workflow.journey.effects import (
@@ -142,6 +143,26 @@ def _before_the_latest(record: Record, kind: StepKind, on: date) -> bool:
 def _history(kind: StepKind, on: date, **facts: Any) -> NewStep:
     """A step recorded late, before the latest of its kind: done that day, nothing due."""
     return NewStep(kind, start_date=on, completed_date=on, status=StepStatus.DONE, facts=facts)
+
+
+def _eighteenth(record: Record) -> date | None:
+    """The child's 18th birthday (None while unborn or with no date of birth)."""
+    born = record.date_of_birth
+    return birthday(born, 18) if isinstance(born, date) else None
+
+
+def _plan_for_a_child(record: Record, on: date, field: str) -> None:
+    """Working Together 2023: a child protection plan is for a child; it ends when the
+    child reaches 18. Refuse a plan made, continued, or worked on from that day."""
+    turned = _eighteenth(record)
+    if turned is not None and on >= turned:
+        raise Refusal(
+            (
+                field,
+                f"the child turned 18 on {turned.isoformat()}: a child protection plan does "
+                "not go on past 18 (end it with the reason REACHED_EIGHTEEN)",
+            )
+        )
 
 
 def referral_decision_due(referral_date: date, clock: Clock) -> date:
@@ -324,6 +345,8 @@ def hold_transfer_in_conference(
 ) -> Effect:
     held = data.held_on
     not_before(held, _referral_date(record), "heldOn", "the referral")
+    if data.plan_required:
+        _plan_for_a_child(record, held, "heldOn")
     outcome = (
         InitialConferenceState.PLAN_MADE if data.plan_required else (InitialConferenceState.NO_PLAN)
     )
@@ -597,6 +620,7 @@ def hold_initial_conference(record: Record, data: HoldInitialConference, clock: 
             dates={"heldDate": held},
             changed=(_done(conference, held, data.late_reason, {"outcome": "NO_PLAN"}),),
         )
+    _plan_for_a_child(record, held, "heldOn")
     plan = _plan_from_conference(
         held, data.categories_of_abuse, clock, transferIn=False, conferenceId=record.id
     )
@@ -626,6 +650,7 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
     review = _step(record, _K.CHILD_PROTECTION_REVIEW)
     start = _date(record.facts["startDate"])
     not_before(data.held_on, start, "heldOn", "the plan's start")
+    _plan_for_a_child(record, data.held_on, "heldOn")
     categories = sorted({category.value for category in data.categories_of_abuse})
     if _before_the_latest(record, _K.CHILD_PROTECTION_REVIEW, data.held_on):
         # A review written up after a later one: a review date of the plan (CIN census),
@@ -661,6 +686,7 @@ class HeldOn(Input):
 @register(Process.CHILD_PROTECTION_PLAN, "holdCoreGroup", HeldOn)
 def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
+    _plan_for_a_child(record, data.held_on, "heldOn")
     due = record.open_step(_K.CORE_GROUP)
     if due is not None:
         check_late(due["dueRule"], due["dueDate"], data.held_on, data.late_reason)
@@ -723,6 +749,7 @@ def _visit(
 
 @register(Process.CHILD_PROTECTION_PLAN, "recordChildProtectionVisit", RecordVisit)
 def record_child_protection_visit(record: Record, data: RecordVisit, clock: Clock) -> Effect:
+    _plan_for_a_child(record, data.visited_on, "visitedOn")
     return _visit(
         record, data, clock, _K.CHILD_PROTECTION_VISIT, TimescaleKey.CHILD_PROTECTION_VISIT
     )
@@ -736,11 +763,16 @@ def _plan_ends(record: Record, on: date) -> None:
 
 
 class PlanEndReason(enum.StrEnum):
-    """Why a child protection plan ended."""
+    """Why a child protection plan ended (Working Together 2023, discontinuing the plan:
+    at a review conference, the child moving to another authority's area, becoming looked
+    after (DOMAIN.md), reaching 18, dying, or leaving the United Kingdom for good)."""
 
     AT_REVIEW_CONFERENCE = "AT_REVIEW_CONFERENCE"
     TRANSFERRED_OUT = "TRANSFERRED_OUT"
     BECAME_LOOKED_AFTER = "BECAME_LOOKED_AFTER"
+    REACHED_EIGHTEEN = "REACHED_EIGHTEEN"
+    CHILD_DIED = "CHILD_DIED"
+    LEFT_THE_UNITED_KINGDOM = "LEFT_THE_UNITED_KINGDOM"
 
 
 class EndChildProtectionPlan(Input):
@@ -752,6 +784,14 @@ class EndChildProtectionPlan(Input):
 @register(Process.CHILD_PROTECTION_PLAN, "endChildProtectionPlan", EndChildProtectionPlan)
 def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, clock: Clock) -> Effect:
     _plan_ends(record, data.ended_on)
+    if data.reason is PlanEndReason.REACHED_EIGHTEEN:
+        turned = _eighteenth(record)
+        if turned is None:
+            raise Refusal(("reason", "the child's date of birth is not recorded"))
+        if data.ended_on < turned:
+            raise Refusal(
+                ("reason", f"the child turns 18 on {turned.isoformat()}, after {data.ended_on}")
+            )
     review = record.open_step(_K.CHILD_PROTECTION_REVIEW)
     changed: tuple[StepChange, ...] = ()
     # A plan ended at a review conference: the review is held that day (a CIN census
