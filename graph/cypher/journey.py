@@ -304,7 +304,7 @@ RETURN p.status AS status, running, max(reversed.ceasedDate) AS lastReversed
 CHILD_STATE = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
-RETURN c.id AS id, c.dateOfBirth AS dateOfBirth,
+RETURN c.id AS id, c.dateOfBirth AS dateOfBirth, coalesce(c.unborn, false) AS unborn,
        [(c)<-[:ABOUT]-(open:PeriodOfCare) WHERE open.status IN $openStates | open.id]
        AS openPeriods
 """

@@ -730,3 +730,39 @@ async def test_care_does_not_end_before_a_step_recorded_in_it(
         "CEASING_AWAITING_AUTHORISATION",
         "ceaseLookedAfter",
     )
+
+
+async def test_only_a_child_born_and_under_18_starts_to_be_looked_after(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    unborn, adult = demo_child(world, index=2), demo_child(world, index=3)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.unborn = true, c.dateOfBirth = null,"
+        " c.expectedDateOfBirth = date('2026-03-20')",
+        {"id": unborn},
+    )
+    # A pre-birth plan is not care: the baby is looked after from birth at the earliest.
+    refused = await _start(client, worker, unborn)
+    assert _problem(refused) == ("childId", "the child is not born yet: record the birth first")
+    born = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordBirthInput!) { recordBirth(input: $input) { __typename } }""",
+        {"input": {"childId": unborn, "on": "2026-03-01", "sex": "F"}},
+    )
+    assert born["recordBirth"]["__typename"] == "ChildFact"
+    care = await _start(client, worker, unborn, startedOn="2026-03-02")
+    assert care["__typename"] == "PeriodOfCare"
+    # SSDA903 rule 352: nobody starts to be looked after at 18 or over.
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2008-03-02')", {"id": adult}
+    )
+    refused = await _start(client, worker, adult, startedOn="2026-03-02")
+    assert _problem(refused) == (
+        "startedOn",
+        "the young person turned 18 on 2026-03-02: too old to start to be looked after",
+    )
+    care = await _start(client, worker, adult, startedOn="2026-03-01")
+    assert care["__typename"] == "PeriodOfCare"

@@ -202,11 +202,26 @@ class StartLookedAfter(Input):
     urn: Urn | None = None
 
 
-def start_effect(data: StartLookedAfter, date_of_birth: date | None, clock: Clock) -> Effect:
+def start_effect(
+    data: StartLookedAfter, date_of_birth: date | None, clock: Clock, *, unborn: bool = False
+) -> Effect:
     """What becoming looked after opens: the first episode and the first due dates."""
     start = data.started_on
+    if unborn:
+        # Only a child can be looked after (Children Act 1989 s22): an unborn child's
+        # care plan takes effect at birth, recorded first with recordBirth.
+        raise Refusal(("childId", "the child is not born yet: record the birth first"))
     if date_of_birth is not None and start < date_of_birth:
         raise Refusal(("startedOn", "must not be before the child's birth"))
+    if date_of_birth is not None and start >= (adult := birthday(date_of_birth, 18)):
+        # SSDA903 rule 352: nobody starts to be looked after at 18 or over.
+        raise Refusal(
+            (
+                "startedOn",
+                f"the young person turned 18 on {adult.isoformat()}: too old to "
+                "start to be looked after",
+            )
+        )
     _not_a_short_break(data.legal_status)
     if data.placement_type in _TEMPORARY:
         raise Refusal(
@@ -275,7 +290,7 @@ async def start_looked_after(
             "startedOn",
             "the end of the previous period of care",
         )
-        effect = start_effect(data, state[0]["dateOfBirth"], clock)
+        effect = start_effect(data, state[0]["dateOfBirth"], clock, unborn=bool(state[0]["unborn"]))
         plans = await store.read(
             care_statements.ACTIVE_CHILD_PROTECTION_PLANS,
             {**scope.params(), "childId": data.child_id},
