@@ -291,6 +291,21 @@ async def finalise_contact(
             allowed=(),
             reason="the contact is already finalised; its outcome cannot be changed",
         )
+    died = min(current["diedOn"] or (), default=None)
+    if (
+        outcome is ContactOutcome.REFERRAL_TO_SOCIAL_CARE
+        and died is not None
+        and died <= current["receivedDate"]
+    ):
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=("finaliseContact",),
+            reason=(
+                f"the child's death on {died} is recorded (an episode closed RC2 or care "
+                "ended E2): a contact received since opens no episode of need; finalise it "
+                "with another outcome (nothing was written)"
+            ),
+        )
     overlapped = _overlapped_episode(current["episodes"], current["receivedDate"])
     if outcome is ContactOutcome.REFERRAL_TO_SOCIAL_CARE and overlapped is not None:
         return TransitionRefused(

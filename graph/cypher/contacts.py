@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.cypher.access import only_visible
 from graph.cypher.early_help import request_early_help
+from graph.cypher.journey import died_on
 
 # A contact stepped up from EHM carries the early help history it was stepped up with
 # (graph/cypher/early_help.py): the records of it still linked to the contact's child. A
@@ -104,9 +105,11 @@ WITH k, c, openEpisode,
               OR earlierEpisode.referralDate >= k.receivedDate | 1]) AS overlapped,
      size([(c)<-[:ABOUT]-(pastEpisode:Referral)
            WHERE pastEpisode.referralDate <= k.receivedDate
-             AND pastEpisode.closureDate > k.receivedDate | 1]) AS cameInClosed
+             AND pastEpisode.closureDate > k.receivedDate | 1]) AS cameInClosed,
+     size([day IN {died_on("c")} WHERE day <= k.receivedDate | 1]) AS afterDeath
 WHERE k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
     AND k.receivedDate <= date($decidedOn)
+    AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE' OR afterDeath = 0)
     AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE'
          OR (openEpisode IS NOT NULL AND cameInClosed = 0)
          OR (openEpisode IS NULL AND overlapped = 0))
@@ -143,6 +146,7 @@ CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
+       {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(episode:Referral)
         | episode {{.id, .status, .referralDate, .closureDate}}] AS episodes
 """

@@ -301,10 +301,24 @@ WHERE reversed.ceasedDate IS NOT NULL
 RETURN p.status AS status, running, max(reversed.ceasedDate) AS lastReversed
 """
 
+
+def died_on(child: str) -> str:
+    """The days the child's death is recorded on: an episode of need closed because the
+    child died (CIN RC2) or a period of care that ended with it (SSDA903 E2). The hub
+    keeps no other date of death (returns/cin_census.py reads the same)."""
+    return (
+        f"[({child})<-[:ABOUT]-(gone:Referral) WHERE gone.closureReason = 'RC2'"
+        " | gone.closureDate]"
+        f" + [({child})<-[:ABOUT]-(gone:PeriodOfCare) WHERE gone.reasonCeased = 'E2'"
+        " | gone.endDate]"
+    )
+
+
 CHILD_STATE = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 RETURN c.id AS id, c.dateOfBirth AS dateOfBirth, coalesce(c.unborn, false) AS unborn,
+       {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(open:PeriodOfCare) WHERE open.status IN $openStates | open.id]
        AS openPeriods
 """

@@ -766,3 +766,80 @@ async def test_only_a_child_born_and_under_18_starts_to_be_looked_after(
     )
     care = await _start(client, worker, adult, startedOn="2026-03-01")
     assert care["__typename"] == "PeriodOfCare"
+
+
+FINALISE = """
+mutation ($id: ID!, $outcome: ContactOutcome!, $on: Date) {
+  finaliseContact(contactId: $id, outcome: $outcome, on: $on) { __typename
+    ... on FinalisedContact { contact { status outcome referralId } }
+    ... on TransitionRefused { currentState allowedNextSteps reason } } }
+"""
+
+
+async def test_after_a_childs_death_no_care_or_episode_of_need_begins(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    case = await referral_for(client, worker, child_id, date(2025, 9, 1))
+    care = await _start(client, worker, child_id, startedOn="2025-09-10")
+    # The child dies in care on 3 November: care ends E2 and the episode closes RC2.
+    care = await act(
+        client, worker, "ceaseLookedAfter", care, {"endedOn": "2025-11-03", "reason": "E2_DIED"}
+    )
+    care = await decide(client, manager, "authorisePeriodOfCare", care, on="2025-11-04")
+    assert (care["status"], care["endDate"]) == ("CEASED", "2025-11-03")
+    case = await act(
+        client, worker, "closeCase", case, {"closedOn": "2025-11-03", "reason": "RC2_DIED"}
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2025-11-04")
+    assert case["status"] == "CLOSED"
+    # SSDA903 rule 437: no episode of care follows the one that ended with the death.
+    refused = await _start(client, worker, child_id, startedOn="2026-01-05")
+    assert _problem(refused) == (
+        "startedOn",
+        "the child's death on 2025-11-03 is recorded (RC2 or E2)",
+    )
+    # Nor does a later contact open an episode of need; it can still be recorded and
+    # finalised with another outcome.
+    contact = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             ... on Contact { id } } }""",
+        {
+            "input": {
+                "childId": child_id,
+                "receivedDate": "2026-02-02",
+                "source": "POLICE",
+                "summary": "Information received about the family.",
+            }
+        },
+    )
+    contact_id = contact["recordContact"]["id"]
+    before = await case_now(client, worker, case["id"])
+    refused = (
+        await graphql(
+            client,
+            worker,
+            FINALISE,
+            {"id": contact_id, "outcome": "REFERRAL_TO_SOCIAL_CARE", "on": "2026-02-02"},
+        )
+    )["finaliseContact"]
+    assert refused["__typename"] == "TransitionRefused", refused
+    assert "the child's death on 2025-11-03 is recorded" in refused["reason"]
+    cases = await graphql(
+        client, worker, "query ($id: ID!) { child(id: $id) { cases { id } } }", {"id": child_id}
+    )
+    assert [c["id"] for c in cases["child"]["cases"]] == [case["id"]]
+    assert await case_now(client, worker, case["id"]) == before
+    advice = (
+        await graphql(
+            client,
+            worker,
+            FINALISE,
+            {"id": contact_id, "outcome": "INFORMATION_AND_ADVICE", "on": "2026-02-02"},
+        )
+    )["finaliseContact"]
+    assert advice["contact"]["status"] == "FINALISED"

@@ -203,10 +203,20 @@ class StartLookedAfter(Input):
 
 
 def start_effect(
-    data: StartLookedAfter, date_of_birth: date | None, clock: Clock, *, unborn: bool = False
+    data: StartLookedAfter,
+    date_of_birth: date | None,
+    clock: Clock,
+    *,
+    unborn: bool = False,
+    died_on: date | None = None,
 ) -> Effect:
     """What becoming looked after opens: the first episode and the first due dates."""
     start = data.started_on
+    if died_on is not None and start >= died_on:
+        # SSDA903 rule 437: no episode follows one that ended because the child died.
+        raise Refusal(
+            ("startedOn", f"the child's death on {died_on.isoformat()} is recorded (RC2 or E2)")
+        )
     if unborn:
         # Only a child can be looked after (Children Act 1989 s22): an unborn child's
         # care plan takes effect at birth, recorded first with recordBirth.
@@ -290,7 +300,13 @@ async def start_looked_after(
             "startedOn",
             "the end of the previous period of care",
         )
-        effect = start_effect(data, state[0]["dateOfBirth"], clock, unborn=bool(state[0]["unborn"]))
+        effect = start_effect(
+            data,
+            state[0]["dateOfBirth"],
+            clock,
+            unborn=bool(state[0]["unborn"]),
+            died_on=min(state[0]["diedOn"] or (), default=None),
+        )
         plans = await store.read(
             care_statements.ACTIVE_CHILD_PROTECTION_PLANS,
             {**scope.params(), "childId": data.child_id},
