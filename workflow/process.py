@@ -703,6 +703,16 @@ EPISODE_RULES: Final[tuple[EpisodeRule, ...]] = (
         process=Process.CHILD_PROTECTION_PLAN,
         ends_open=frozenset({Process.CHILD_IN_NEED_PLAN}),
     ),
+    # CIN census 8890: a section 47 enquiry does not start while another is going on,
+    # from its strategy discussion to its initial conference (or to its conclusion
+    # without one).
+    EpisodeRule(
+        _O,
+        "a child has one section 47 enquiry at a time: a new one starts once the one going "
+        "on is concluded and any initial conference it asked for is held",
+        process=Process.SECTION_47_ENQUIRY,
+        refused_while_open=frozenset({Process.SECTION_47_ENQUIRY, Process.INITIAL_CONFERENCE}),
+    ),
     EpisodeRule(
         _O,
         "a child on a child protection plan has no child in need plan beside it, and a "

@@ -698,3 +698,39 @@ async def test_a_child_who_dies_on_a_plan_the_plan_ends_that_day_and_the_episode
         "2026-02-10",
         "RC2_DIED",
     )
+
+
+async def test_one_section_47_enquiry_at_a_time_until_its_conference_is_held(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-06"})
+    enquiry = latest(case, "section47Enquiries")
+    # CIN census 8890: no enquiry starts while another is going on.
+    refused = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-09"})
+    assert refused["__typename"] == "TransitionRefused", refused
+    assert "one section 47 enquiry at a time" in refused["reason"]
+    assert f"Section47Enquiry {enquiry['id']} is IN_PROGRESS" in refused["reason"]
+    assert await case_now(client, worker, case["id"]) == case
+    # Nor while the conference it asked for is still due.
+    case = await act(
+        client, worker, "requestInitialConference", enquiry, {"concludedOn": "2026-01-16"}
+    )
+    conference = latest(case, "initialConferences")
+    refused = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-19"})
+    assert f"InitialChildProtectionConference {conference['id']} is DUE" in refused["reason"]
+    case = await act(
+        client,
+        worker,
+        "holdInitialConference",
+        conference,
+        {"heldOn": "2026-01-23", "planRequired": False},
+    )
+    # Once the conference is held, a new concern may start a new enquiry.
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-03-02"})
+    assert [e["strategyDiscussionDate"] for e in case["section47Enquiries"]] == [
+        "2026-01-06",
+        "2026-03-02",
+    ]
