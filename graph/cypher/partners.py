@@ -144,8 +144,9 @@ RETURN childId, collect(s {.status, .dueDate, .completedDate}) AS steps
 # For the demo's instructions: NHS numbers a health user will find something for.
 NHS_NUMBERS_ON_PLANS = """
 MATCH (c:Child)<-[:ABOUT]-(r)
-WHERE (r:ChildProtectionPlan AND r.status = 'ACTIVE')
-   OR (r:PeriodOfCare AND r.status = 'LOOKED_AFTER')
+WHERE c.nhsNumber IS NOT NULL
+  AND ((r:ChildProtectionPlan AND r.status = 'ACTIVE')
+       OR (r:PeriodOfCare AND r.status = 'LOOKED_AFTER'))
 RETURN DISTINCT c.nhsNumber AS nhsNumber
 ORDER BY nhsNumber
 LIMIT $limit
