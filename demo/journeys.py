@@ -675,6 +675,16 @@ async def short_breaks(driver: Driver, child_id: str) -> None:
         capacity=2,
     )
     household = await fostering.approve_household(driver.store, driver.manager, approval)
+    # The SSDA903 asks of every child who starts to be looked after, short breaks too,
+    # whether an earlier order gave them permanence (PREV_PERM; none).
+    await driver.fact(
+        "recordPreviousPermanence",
+        facts.RecordPreviousPermanence(
+            child_id=child_id,
+            on=driver.today - timedelta(days=60),
+            permanence=PreviousPermanence.Z1_NONE,
+        ),
+    )
     for days_ago in (60, 30):
         started = driver.today - timedelta(days=days_ago)
         stay = fostering.RecordShortBreak(

@@ -17,7 +17,7 @@ from typing import Any
 
 from returns.years import CollectionYear
 from workflow.calendar import age_on, birthday
-from workflow.codes import ReasonEpisodeCeased, ReasonNewEpisode
+from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
 from workflow.facts import FactKind
 from workflow.journey.effects import StepKind, StepStatus
 from workflow.process import CareState
@@ -97,6 +97,10 @@ _PLACEMENT_MOVES = frozenset(
     and code is not ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER
 )
 _TEMPORARY = frozenset(f"T{n}" for n in range(5))
+# Short breaks (respite): a break (V3) or an agreement for a series of them (V4).
+_SHORT_BREAKS = frozenset(
+    {LegalStatus.V3_SHORT_BREAKS_EPISODES.value, LegalStatus.V4_SHORT_BREAKS_AGREEMENTS.value}
+)
 _NO_PROVIDER = _TEMPORARY | frozenset(f"Z1{n}" for n in range(1, 5))
 _NO_URN_NEEDED = frozenset({"A3", "A4", "A5", "A6"} | {f"U{n}" for n in range(1, 7)})
 # SSDA903: a care leaver's contact is reported for the birthdays from 17 to 21.
@@ -126,6 +130,7 @@ class LookedAfterRecord:
     facts: list[dict[str, Any]]
     allocations: list[dict[str, Any]]
     referrals: list[dict[str, Any]]
+    short_breaks: list[dict[str, Any]] = field(default_factory=list)
     _by_kind: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
@@ -138,6 +143,7 @@ class LookedAfterRecord:
             facts=sorted(row["facts"], key=lambda f: (f["on"], f.get("recordedAt") or 0)),
             allocations=sorted(row["allocations"], key=lambda a: a["startDate"]),
             referrals=row["referrals"],
+            short_breaks=row.get("shortBreaks") or [],
         )
         for step in record.steps:
             record._by_kind.setdefault(step["kind"], []).append(step)
@@ -177,6 +183,23 @@ class Episode:
     def reason_ceased(self) -> str | None:
         return self.step.get("reasonEpisodeCeased") if self.end is not None else None
 
+    @property
+    def short_break(self) -> bool:
+        return self.step.get("legalStatus") in _SHORT_BREAKS
+
+
+def _short_break_step(brk: dict[str, Any]) -> dict[str, Any]:
+    """A short break (its own record, not a period of care) as an episode's step: each
+    break, or each agreement, starts to be looked after (S) and ends with the child home
+    as planned (E4A), as the DfE's guide to the return asks of short breaks."""
+    return {
+        "legalStatus": brk["legalStatus"],
+        "placementType": brk.get("placementType"),
+        "placementProvider": brk.get("placementProvider"),
+        "reasonNewEpisode": ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER.value,
+        "reasonEpisodeCeased": ReasonEpisodeCeased.E4A_RETURNED_HOME_AS_PLANNED.value,
+    }
+
 
 def episodes_known(record: LookedAfterRecord, year: CollectionYear) -> list[Episode]:
     """Every episode begun by the year's 31 March, in order; one that ended after that
@@ -189,6 +212,13 @@ def episodes_known(record: LookedAfterRecord, year: CollectionYear) -> list[Epis
         ended = step.get("completedDate")
         end = ended if ended is not None and ended <= year.end else None
         found.append(Episode(step["periodId"], start, end, step))
+    for brk in record.short_breaks:
+        start = brk["startDate"]
+        if start > year.end:
+            continue
+        ended = brk.get("endDate")
+        end = ended if ended is not None and ended <= year.end else None
+        found.append(Episode(brk["id"], start, end, _short_break_step(brk)))
     return sorted(found, key=lambda e: e.start)
 
 
@@ -208,12 +238,15 @@ def _category_of_need(record: LookedAfterRecord, period_start: date) -> str:
     return str(chosen["primaryNeed"]) if chosen else ""
 
 
-def _home_postcode(record: LookedAfterRecord, on: date, year: CollectionYear) -> str:
+def _home_postcode(record: LookedAfterRecord, episode: Episode, year: CollectionYear) -> str:
+    # SSDA903 rule 398: no postcodes (the distance) for a short break.
+    if episode.short_break:
+        return ""
     # SSDA903 rule 406: a child who is or was an unaccompanied asylum seeker has no home
     # postcode in the return (the distance the DfE derives from it means nothing for them).
     if record.facts_of(FactKind.UASC, year.end):
         return ""
-    fact = record.latest_fact(FactKind.HOME_POSTCODE, on)
+    fact = record.latest_fact(FactKind.HOME_POSTCODE, episode.start)
     return str(fact["postcode"]) if fact else ""
 
 
@@ -285,9 +318,10 @@ def _episode_rows(
                 dmy(episode.end),
                 episode.reason_ceased or "",
                 _reason_for_change(episode, following),
-                _home_postcode(record, episode.start, year),
+                _home_postcode(record, episode, year),
                 step.get("placementPostcode") or "",
-                urn_as_returned(step),
+                # SSDA903 rule 214: no placement location for a short break.
+                "" if episode.short_break else urn_as_returned(step),
             ]
         )
     return rows
@@ -544,14 +578,20 @@ def tables_for(record: LookedAfterRecord, year: CollectionYear) -> dict[str, lis
     oc3 = _oc3(record, year, dob)
     if not in_year and not oc3:
         return tables
-    tables["header"] = [_header_row(record, year, bool(in_year))]
+    # SSDA903 rules 393, 399 and 607: motherhood is not asked of a child looked after
+    # only for short breaks.
+    looked_after = any(not e.short_break for e in in_year)
+    tables["header"] = [_header_row(record, year, looked_after)]
     tables["oc3"] = oc3
     if not in_year:
         return tables
     tables["episodes"] = _episode_rows(record, known, year)
     tables["reviews"] = _reviews(record, year, dob)
     tables["uasc"] = _uasc(record, year, dob)
-    tables["oc2"] = _oc2(record, year, dob)
+    # The DfE's "looked after continuously for 12 months" leaves out a child with a short
+    # break (V3, V4) in the year.
+    respite = any(e.short_break for e in in_year)
+    tables["oc2"] = [] if respite else _oc2(record, year, dob)
     tables["ad1"], tables["placed_for_adoption"] = _adoption_rows(record, year, dob, in_year)
     tables["prev_perm"] = _previous_permanence(record, year, dob, in_year)
     tables["missing"] = _missing(record, year, dob)

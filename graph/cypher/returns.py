@@ -16,9 +16,13 @@ own variable names (FalkorDB empties a later comprehension that reuses one).
 
 from __future__ import annotations
 
+# Looked after in a period of care, or for short breaks (SSDA903 V3/V4, their own record).
 LOOKED_AFTER_IDS = """
 MATCH (p:PeriodOfCare)-[:ABOUT]->(c:Child)
-RETURN DISTINCT c.id AS id
+RETURN c.id AS id
+UNION
+MATCH (b:ShortBreak)-[:ABOUT]->(c:Child)
+RETURN c.id AS id
 """
 
 # One row per child of the page: the child, and everything the SSDA903 tables are made from.
@@ -36,7 +40,10 @@ RETURN c {.id, .sex, .dateOfBirth, .ethnicity, .upn} AS child,
         | a {.startDate, .endDate, .reason, workerId: w.id,
              registrationNumber: w.registrationNumber}] AS allocations,
        [(c)<-[:ABOUT]-(r:Referral)
-        | r {.referralDate, .primaryNeed}] AS referrals
+        | r {.referralDate, .primaryNeed}] AS referrals,
+       [(c)<-[:ABOUT]-(brk:ShortBreak)
+        | brk {.id, .legalStatus, .placementType, .placementProvider, .startDate,
+               .endDate}] AS shortBreaks
 ORDER BY c.id
 """
 

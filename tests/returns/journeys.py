@@ -30,6 +30,10 @@ ADOPTION_INPUTS = {
     "grantAdoptionOrder": "GrantAdoptionOrderInput",
     "ceaseAdoptionPlan": "CeaseAdoptionPlanInput",
 }
+APPROVE_HOUSEHOLD = """mutation ($input: ApproveFosteringHouseholdInput!) {
+  approveFosteringHousehold(input: $input) { __typename ... on FosteringHousehold { id } } }"""
+SHORT_BREAK = """mutation ($input: RecordShortBreakInput!) { recordShortBreak(input: $input) {
+  __typename ... on ShortBreak { id } ... on InvalidInput { problems { field rule } } } }"""
 FACT_INPUTS = {
     "recordHomePostcode": "RecordHomePostcodeInput",
     "recordUascStatus": "RecordUascStatusInput",
@@ -252,6 +256,41 @@ class Recorder:
             startedOn=started,
             returnedOn=returned,
         )
+
+    async def short_breaks_household(self, approved_on: str) -> str:
+        """A household approved by the manager to give short breaks; its id."""
+        data = {
+            "name": "A short breaks household",
+            "approvalType": "SHORT_BREAKS",
+            "approvedOn": approved_on,
+            "capacity": 2,
+        }
+        found = await graphql(self.client, self.manager, APPROVE_HOUSEHOLD, {"input": data})
+        household = found["approveFosteringHousehold"]
+        assert household["__typename"] == "FosteringHousehold", household
+        return str(household["id"])
+
+    async def short_break(
+        self,
+        child_id: str,
+        legal_status: str,
+        started: str,
+        ended: str | None,
+        household_id: str,
+        place: str = "U6",
+    ) -> None:
+        """A short break (V3) or a short breaks agreement (V4) with an approved household."""
+        data = {
+            "childId": child_id,
+            "legalStatus": code(codes.LegalStatus, legal_status),
+            "startedOn": started,
+            "endedOn": ended,
+            "placementType": code(codes.PlacementType, place),
+            "placementProvider": code(codes.PlacementProvider, "PR1"),
+            "householdId": household_id,
+        }
+        found = await graphql(self.client, self.worker, SHORT_BREAK, {"input": data})
+        assert found["recordShortBreak"]["__typename"] == "ShortBreak", found
 
     async def contact(
         self, care: dict[str, Any], on: str, activity: str, accom: str

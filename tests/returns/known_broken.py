@@ -24,6 +24,12 @@ csc-validator-be-903 0.1.17:
   a child whose first episode of care ended with X1 in the year; a social worker allocated
   before care began (which the rule's own message asks to be reported) fails it, and no
   encoding of a continuous allocation passes.
+- 218 asks for a URN for every placement but a few types (P1, R1, T0-T4, Z11-Z14...),
+  whatever the legal status, while 214 refuses any placement location (PL_POST, URN) for
+  a short break (V3, V4): a short break with foster carers (U1-U6) or in a children's
+  home fails one of the two whatever its URN. The return follows 214, the rule written
+  for short breaks; 218 is excused only for a child whose episodes without a URN are all
+  short breaks.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ CRASHING_903 = {"231", "233"}
 # any return with fewer than eight children coded NONE, however many codes it uses.
 KNOWN_BROKEN_CIN_QUERIES = {"2887Q"}
 _ADOPTIVE_PLACEMENTS = {"A3", "A4", "A5", "A6"}
+_SHORT_BREAKS = {"V3", "V4"}
 
 
 def _table(folder: Path, name: str) -> list[dict[str, str]]:
@@ -82,6 +89,13 @@ def allocated_before_care_began(folder: Path) -> set[str]:
             if any(start < began for start in workers.get(row["CHILD"], [])):
                 found.add(row["CHILD"])
     return found
+
+
+def short_breaks_without_a_urn(folder: Path) -> set[str]:
+    """218: the child's episodes with no URN are all short breaks (V3, V4)."""
+    without = [r for r in _table(folder, "episodes") if not r["URN"]]
+    breaks = {r["CHILD"] for r in without if r["LS"] in _SHORT_BREAKS}
+    return breaks - {r["CHILD"] for r in without if r["LS"] not in _SHORT_BREAKS}
 
 
 @dataclass(frozen=True)
@@ -171,6 +185,7 @@ def excused(folder: Path, previous: Path, year_end: date) -> dict[str, set[str]]
         "1001": care_leavers_aged_20_or_21(folder, year_end),
         "1002": care_leavers_without_recent_episodes(folder, previous),
         "SW12STG2": allocated_before_care_began(folder),
+        "218": short_breaks_without_a_urn(folder),
         "552": placed_under_an_earlier_decision(folder),
         "553": reversed_beside_a_current_decision(folder),
         "554": decided_before_the_placement_order(folder),

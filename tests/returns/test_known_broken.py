@@ -208,6 +208,32 @@ def test_552_553_554_560_flag_a_second_adoption_decision_after_a_reversal(
     }
 
 
+def test_218_and_214_leave_no_urn_for_a_short_break_with_foster_carers(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # A disabled boy's weekend with short breaks foster carers (V3, U6), once with no URN
+    # and once with the DfE's "no URN" code: 218 reports the first, 214 the second. A
+    # foster placement of a child in care (C2) with no URN is 218's real error.
+    def episode(child: str, ls: str, urn: str) -> list[str]:
+        end, rec = ("", "") if ls == "C2" else ("06/07/2025", "E4A")
+        return [child, "04/07/2025", "S", ls, "N2", "U6", "PR1", end, rec, "", "", "", urn]
+
+    children = {"BLANK": ("V3", ""), "CODED": ("V3", "XXXXXXX"), "CARE": ("C2", "")}
+    tables = {
+        "header": [[c, "M", "14/02/2016", "WBRI", "", "", ""] for c in children],
+        "episodes": [episode(c, ls, urn) for c, (ls, urn) in children.items()],
+        "prev_perm": [[c, "14/02/2016", "Z1", "", ""] for c in children],
+        "sw_episodes": [
+            [c, "14/02/2016", "SW100001", "01/05/2025", "", "FCONTA"] for c in children
+        ],
+    }
+    now = write(tmp_path / "now", tables)
+    report = dfe_rules("903", now, year=YEAR)
+    assert report["failures"]["218"]["children"] == ["BLANK", "CARE"]
+    assert report["failures"]["214"]["children"] == ["CODED"]
+    assert excused(now, now, date(YEAR, 3, 31))["218"] == {"BLANK"}
+
+
 def test_the_rules_catch_a_plain_error(tmp_path: Path, dfe_rules: DfeRules) -> None:
     # Rule 103: the ethnicity code must be one of the DfE's.
     wrong = [[*SETTLED["header"][0][:3], "ZZZZ", *SETTLED["header"][0][4:]]]

@@ -38,6 +38,9 @@ RETURN c.id AS id ORDER BY c.id
 # placement postcodes, no reason a young child's UPN is unknown, care leavers without
 # birthday contacts); these tests return only the stories they record themselves.
 FORGET_COUNTY_CARE = """
+OPTIONAL MATCH (b:ShortBreak)
+DETACH DELETE b
+WITH count(*) AS breaks
 MATCH (p:PeriodOfCare)
 OPTIONAL MATCH (p)<-[:PART_OF]-(s:Step)
 OPTIONAL MATCH (plan:AdoptionPlan)-[:FOR_CARE]->(p)
@@ -360,3 +363,60 @@ async def test_care_that_ends_on_the_18th_birthday_gives_no_oc3_row_for_it(
     assert unexplained_failures(refused, out, out / "previous", YEAR.end) == {
         "1016": {**refused["failures"]["1016"], "children": [on]}
     }
+
+
+async def test_short_breaks_are_episodes_of_the_ssda903(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # A disabled child accommodated for short breaks is looked after (SSDA903 legal status
+    # V3 for each break, V4 for an agreement): each break is an episode that starts (S)
+    # and ends (E4A, home as planned) on its days, with no placement postcode or URN
+    # (rules 214, 398), and no motherhood or reviews for a child looked after only so
+    # (rules 393, 399, 607). A girl's three breaks, one across 1 April and one open on
+    # 31 March; a boy's agreement since before the year.
+    record, children = await _county_to_record_on(client, settings, store)
+    breaks, agreement = children[:2]
+    household = await record.short_breaks_household("2024-01-10")
+    await record.born(breaks, "2014-06-01", "F", allocated_from="2024-03-01")
+    await record.referred(breaks, "2024-03-01", "N2")
+    await record.fact(
+        "recordPreviousPermanence",
+        breaks,
+        on="2024-03-01",
+        permanence=code(codes.PreviousPermanence, "Z1"),
+    )
+    for started, ended in (
+        ("2025-03-28", "2025-04-02"),
+        ("2025-07-04", "2025-07-06"),
+        ("2026-03-30", "2026-04-01"),
+    ):
+        await record.short_break(breaks, "V3", started, ended, household)
+    await record.born(agreement, "2012-02-10", "M", allocated_from="2024-09-02")
+    await record.referred(agreement, "2024-09-02", "N2")
+    await record.short_break(agreement, "V4", "2024-10-01", None, household)
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    columns = ("DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC")
+    blank = ("REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
+    assert rows_of(out, "episodes", breaks, *columns, *blank) == [
+        ("28/03/2025", "S", "V3", "N2", "U6", "PR1", "02/04/2025", "E4A", "", "", "", ""),
+        ("04/07/2025", "S", "V3", "N2", "U6", "PR1", "06/07/2025", "E4A", "", "", "", ""),
+        ("30/03/2026", "S", "V3", "N2", "U6", "PR1", "", "", "", "", "", ""),
+    ]
+    assert rows_of(out / "previous", "episodes", breaks, *columns) == [
+        ("28/03/2025", "S", "V3", "N2", "U6", "PR1", "", "")
+    ]
+    assert rows_of(out, "episodes", agreement, *columns) == [
+        ("01/10/2024", "S", "V4", "N2", "U6", "PR1", "", "")
+    ]
+    assert rows_of(out, "header", breaks, "SEX", "MOTHER", "MC_DOB") == [("F", "", "")]
+    assert rows_of(out, "header", agreement, "SEX") == [("M",)]
+    assert rows_of(out, "oc2", agreement, "CHILD") == []
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert report["ran"] >= 300, report
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
