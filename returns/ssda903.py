@@ -378,12 +378,16 @@ def _missing(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[
 
 def _uasc(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
     # The UASC table lists the children who were unaccompanied asylum seekers in the
-    # year, with the day that ended if it ended by 31 March.
+    # year, with the day that status ceased (DUC): the day recorded if it had ceased by
+    # 31 March, else the 18th birthday, when it ceases at the latest and which is known in
+    # advance (rule 205B: a child UASC in both years has last year's DUC on the birthday).
+    eighteenth = birthday(record.born, 18) if record.born is not None else None
     for fact in reversed(record.facts_of(FactKind.UASC, year.end)):
         ceased = fact.get("ceasedOn")
+        if ceased is None or ceased > year.end:
+            ceased = eighteenth
         if year.covers(fact["on"], ceased):
-            ended = ceased if ceased is not None and ceased <= year.end else None
-            return [[record.id, record.child.get("sex") or "", dob, dmy(ended)]]
+            return [[record.id, record.child.get("sex") or "", dob, dmy(ceased)]]
     return []
 
 

@@ -291,7 +291,8 @@ async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     assert rows_of(out, "ad1", who["adopted"], "DATE_INT", "DATE_MATCH", "SEX_ADOPTR") == [
         ("02/09/2024", "03/02/2025", "MF")
     ]
-    assert rows_of(out, "uasc", who["uasc"], "DUC") == [("",)]
+    # Still UASC on 31 March: the status ceases on the 18th birthday at the latest.
+    assert rows_of(out, "uasc", who["uasc"], "DUC") == [("01/05/2027",)]
     workers = rows_of(out, "sw_episodes", who["settled"], "SW_DECOM", "SW_DEC", "SW_REASON")
     assert workers == [("02/01/2023", "01/10/2025", "FCONTA"), ("01/10/2025", "", "MANAGE")]
     assert current.rows["header"] == 9  # every story is in this year's return
@@ -420,3 +421,52 @@ async def test_short_breaks_are_episodes_of_the_ssda903(
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert report["ran"] >= 300, report
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+
+async def test_an_unaccompanied_child_is_uasc_until_the_18th_birthday_in_both_years(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # SSDA903 UASC: DUC is the day the status ceased, and the status of an unaccompanied
+    # asylum-seeking child ceases at the latest on the 18th birthday, which is known in
+    # advance: a return made while the child is still UASC gives that day (rule 205B
+    # checks that last year's DUC of a child UASC in both years is the 18th birthday). A
+    # boy who arrived at 16 and turned 18 this year, and a girl granted refugee status
+    # at 17 this year, before her 18th birthday.
+    record, children = await _county_to_record_on(client, settings, store)
+    boy, girl = children[:2]
+    for child, born, sex, ceased in (
+        (boy, "2007-09-15", "M", None),
+        (girl, "2008-06-20", "F", "2025-11-03"),
+    ):
+        await record.born(child, born, sex, allocated_from="2024-02-01")
+        await record.referred(child, "2024-02-01", "N4")
+        await record.fact("recordUascStatus", child, on="2024-02-01", ceasedOn=ceased)
+        care = await record.start(child, "2024-02-01", "V2", "U6", home=None)
+        care = await record.review(care, "2024-02-28")
+        care = await record.review(care, "2024-08-01")
+        care = await record.review(care, "2025-02-01")
+        await record.fact("recordSdq", child, on="2024-10-01", score=12)
+        care = await record.act("recordHealthAssessment", care, on="2024-06-03", lateReason="Late.")
+        if child == boy:
+            care = await record.cease(care, "2025-09-15", "E5", leaver=True)
+        else:
+            care = await record.review(care, "2025-08-01")
+            await record.fact("recordSdq", child, on="2025-10-01", score=10)
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out / "previous", "uasc", boy, "DOB", "DUC") == [("15/09/2007", "15/09/2025")]
+    assert rows_of(out, "uasc", boy, "DUC") == [("15/09/2025",)]
+    assert rows_of(out / "previous", "uasc", girl, "DUC") == [("20/06/2026",)]
+    assert rows_of(out, "uasc", girl, "DUC") == [("03/11/2025",)]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert report["ran"] >= 300, report
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+    last_year = dfe_rules("903", out / "previous", year=2025)
+    assert (
+        unexplained_failures(last_year, out / "previous", out / "previous", date(2025, 3, 31)) == {}
+    )
