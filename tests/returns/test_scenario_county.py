@@ -112,11 +112,14 @@ def _viewed(view: dict[str, Any], category: str) -> set[str]:
 
 
 def looked_after_in_903(folder: Path, on: date) -> set[str]:
+    """The children the 903 has looked after on `on`; as the DfE counts them, a child on a
+    short break (V3, V4) is not one."""
     with (folder / "episodes.csv").open(encoding="utf-8", newline="") as handle:
         return {
             row["CHILD"]
             for row in csv.DictReader(handle)
             if _open_on(_day(row["DECOM"]), _day(row["DEC"]) if row["DEC"] else None, on)
+            and row["LS"] not in ("V3", "V4")
         }
 
 

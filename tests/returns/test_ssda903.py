@@ -23,6 +23,7 @@ from tests.returns.known_broken import (
     excused,
     unexplained_failures,
 )
+from tests.returns.test_scenario_county import AS_AT, looked_after_in_903
 from workflow import codes
 
 pytestmark = pytest.mark.anyio
@@ -418,6 +419,11 @@ async def test_short_breaks_are_episodes_of_the_ssda903(
     assert rows_of(out, "header", breaks, "SEX", "MOTHER", "MC_DOB") == [("F", "", "")]
     assert rows_of(out, "header", agreement, "SEX") == [("M",)]
     assert rows_of(out, "oc2", agreement, "CHILD") == []
+    # Nor are they counted among the children looked after on 31 March, by the return as
+    # the DfE counts it or by the analyst's view.
+    view = await graphql(client, bearer(settings, "analyst"), AS_AT, {"on": "2026-03-31"})
+    assert {c["childId"] for c in view["asAt"]["lookedAfter"]["children"]} == set()
+    assert looked_after_in_903(out, YEAR.end) == set()
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert report["ran"] >= 300, report
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
