@@ -209,12 +209,19 @@ def _known(value: date | None, year: CollectionYear) -> date | None:
     return value if value is not None and value <= year.end else None
 
 
+def _unborn(record: ChildInNeedRecord, year: CollectionYear) -> bool:
+    """Unborn on the reference day: still unborn, or born after it (a census is made
+    from April to July, when a child unborn on 31 March may have been born since)."""
+    born = record.child.get("dateOfBirth")
+    return bool(record.child.get("unborn")) or (born is not None and born > year.end)
+
+
 def _identifiers(
     record: ChildInNeedRecord, spec: CensusSpecification, year: CollectionYear
 ) -> ET.Element:
     child = record.child
     unknown = None if child.get("upn") else record.latest_fact(FactKind.UPN_UNKNOWN, year.end)
-    unborn = bool(child.get("unborn"))
+    unborn = _unborn(record, year)
     return block(
         "ChildIdentifiers",
         spec.identifiers,
@@ -224,7 +231,8 @@ def _identifiers(
             "UPNunknown": unknown["reason"] if unknown else None,
             "PersonBirthDate": None if unborn else child.get("dateOfBirth"),
             "ExpectedPersonBirthDate": child.get("expectedDateOfBirth") if unborn else None,
-            "Sex": child.get("sex") or "U",
+            # Rule 8750: an unborn child's sex is U.
+            "Sex": "U" if unborn else child.get("sex") or "U",
             "PersonDeathDate": _death_date(record, year),
         },
     )
@@ -252,7 +260,7 @@ def _characteristics(
         {
             # NOBT, "information not yet obtained": what the DfE asks for an unborn child.
             "Ethnicity": record.child.get("ethnicity")
-            or ("NOBT" if record.child.get("unborn") else None),
+            or ("NOBT" if _unborn(record, year) else None),
             "Disabilities": (
                 repeated("Disabilities", "Disability", list(disabilities["disabilities"]))
                 if disabilities

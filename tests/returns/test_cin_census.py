@@ -418,3 +418,55 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     # published rule raises for any return with fewer than 8 children coded NONE
     # (test_known_broken.py).
     assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES
+
+
+BIRTH = """mutation ($input: RecordBirthInput!) { recordBirth(input: $input) { __typename } }"""
+
+
+async def test_a_child_born_after_31_march_is_returned_unborn_as_the_record_stood(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Referred before the birth in January; born on 10 April, after the census's 31
+    # March, and the birth recorded before the census is made (it is returned from April
+    # to July). On 31 March the child was unborn: the census gives the expected date
+    # (rule 8520 refuses a date of birth after the reference date) and sex U (8750).
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CASES, {})
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    unborn = await unborn_referral(client, worker, date(2026, 1, 12), date(2026, 4, 20))
+    case = await act(
+        client,
+        worker,
+        "decideReferral",
+        unborn,
+        {"decidedOn": "2026-01-13", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2026-01-13")
+    child = unborn["childId"]
+    born = {"childId": child, "on": "2026-04-10", "sex": "F"}
+    recorded = await graphql(client, worker, BIRTH, {"input": born})
+    assert recorded["recordBirth"]["__typename"] != "InvalidInput", recorded
+
+    out = tmp_path / "cin.xml"
+    assert await write_cin_census(store, YEAR, out, "919") == 1
+    identifiers = ET.parse(out).getroot().find("Children/Child/ChildIdentifiers")  # noqa: S314
+    assert identifiers is not None
+    assert identifiers.findtext("LAchildID") == child
+    assert identifiers.findtext("PersonBirthDate") is None
+    assert identifiers.findtext("ExpectedPersonBirthDate") == "2026-04-20"
+    assert identifiers.findtext("Sex") == "U"
+    report = dfe_rules("cin", out, year=2026)
+    assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]
+
+    # The next year's census has the child born, with the sex recorded at the birth.
+    later = tmp_path / "cin-2027.xml"
+    assert await write_cin_census(store, CollectionYear(2027), later, "919") == 1
+    identifiers = ET.parse(later).getroot().find("Children/Child/ChildIdentifiers")  # noqa: S314
+    assert identifiers is not None
+    assert identifiers.findtext("PersonBirthDate") == "2026-04-10"
+    assert identifiers.findtext("ExpectedPersonBirthDate") is None
+    assert identifiers.findtext("Sex") == "F"
