@@ -199,6 +199,19 @@ class ChildInNeedRecord:
     def review_dates(self, plan_id: str) -> list[date]:
         return sorted(r["heldDate"] for r in self.reviews if r["planId"] == plan_id)
 
+    def latest_categories(self, plan: dict[str, Any], known_by: date) -> list[str] | None:
+        """The plan's categories as they stood on `known_by`: those of its latest review
+        by then that decided any, else the initial ones. (Reviews recorded before reviews
+        kept their categories carry none: such a plan's latest are the plan's own.)"""
+        reviews = [r for r in self.reviews if r["planId"] == plan["id"]]
+        if not any(r.get("categories") for r in reviews):
+            return plan.get("latestCategories")
+        decided = sorted(
+            (r for r in reviews if r.get("categories") and r["heldDate"] <= known_by),
+            key=lambda r: r["heldDate"],
+        )
+        return list(decided[-1]["categories"]) if decided else plan.get("initialCategories")
+
     def latest_fact(self, kind: FactKind, known_by: date) -> dict[str, Any] | None:
         found = [f for f in self.facts if f["kind"] == kind.value and f["on"] <= known_by]
         return found[-1] if found else None
@@ -405,7 +418,9 @@ def _protection_plans(
                     "CPPstartDate": start,
                     "CPPendDate": end,
                     "InitialCategoryOfAbuse": _category(plan.get("initialCategories")),
-                    "LatestCategoryOfAbuse": _category(plan.get("latestCategories")),
+                    "LatestCategoryOfAbuse": _category(
+                        record.latest_categories(plan, end or year.end)
+                    ),
                     # CIN census guide (N00106): the plans the child was subject to before
                     # this one, here (in this or an earlier episode) and elsewhere.
                     "NumberOfPreviousCPP": record.protection_plans_before(start)

@@ -32,7 +32,8 @@ RETURN c {.id, .sex, .dateOfBirth, .expectedDateOfBirth, .unborn, .ethnicity, .u
         | rec {.*, episodeId: owner.id}] AS records,
        [(c)<-[:ABOUT]-(review:Step)-[:PART_OF]->(plan:ChildProtectionPlan)
         WHERE review.kind = 'CHILD_PROTECTION_REVIEW' AND review.status = 'DONE'
-        | {planId: plan.id, heldDate: review.completedDate}] AS reviews,
+        | {planId: plan.id, heldDate: review.completedDate,
+           categories: review.categories}] AS reviews,
        [(c)<-[:ABOUT]-(f:ChildFact) | f {.*}] AS facts
 ORDER BY c.id
 """

@@ -470,3 +470,44 @@ async def test_a_child_born_after_31_march_is_returned_unborn_as_the_record_stoo
     assert identifiers.findtext("PersonBirthDate") == "2026-04-10"
     assert identifiers.findtext("ExpectedPersonBirthDate") is None
     assert identifiers.findtext("Sex") == "F"
+
+
+async def test_a_plan_s_latest_category_is_the_one_decided_by_31_march(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+) -> None:
+    # A plan for neglect from January; the review conference in April, after 31 March
+    # and before the census is made, changed the category to physical abuse. On 31 March
+    # the plan's latest category was neglect; the next year's census has the change.
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CASES, {})
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child = (await store.read(FREE_CHILDREN, {}))[0]["id"]
+    case = await referral_for(client, worker, child, date(2025, 12, 1))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 12, 2), completed_on=date(2025, 12, 19)
+    )
+    case = await protection_plan(
+        client, worker, case, discussed="2025-12-22", concluded="2026-01-05", held="2026-01-12"
+    )
+    case = await act(
+        client,
+        worker,
+        "holdReviewConference",
+        latest(case, "childProtectionPlans"),
+        {"heldOn": "2026-04-09", "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
+    )
+
+    def categories(path: Path) -> tuple[str | None, str | None]:
+        plan = ET.parse(path).getroot().find("Children/Child/CINdetails/ChildProtectionPlans")  # noqa: S314
+        assert plan is not None
+        return plan.findtext("InitialCategoryOfAbuse"), plan.findtext("LatestCategoryOfAbuse")
+
+    out = tmp_path / "cin.xml"
+    await write_cin_census(store, YEAR, out, "919")
+    assert categories(out) == ("NEG", "NEG")
+    later = tmp_path / "cin-2027.xml"
+    await write_cin_census(store, CollectionYear(2027), later, "919")
+    assert categories(later) == ("NEG", "PHY")

@@ -668,7 +668,11 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
         occurred_on=data.held_on,
         summary="Child protection review conference: the plan continues",
         facts={"latestCategories": categories} if categories else {},
-        changed=(_done(review, data.held_on, data.late_reason),),
+        # The review keeps the categories it decided, so a return made later knows the
+        # plan's latest category on its reference day.
+        changed=(
+            _done(review, data.held_on, data.late_reason, {"categories": categories or None}),
+        ),
         opened=(
             NewStep(
                 _K.CHILD_PROTECTION_REVIEW,
