@@ -10,7 +10,7 @@ period of care with its looked-after reviews and visits.
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 SHORT_BREAK_STATUSES = frozenset(
     {LegalStatus.V3_SHORT_BREAKS_EPISODES, LegalStatus.V4_SHORT_BREAKS_AGREEMENTS}
 )
+# SSDA903 rules 382 and 384: a short break is never a temporary placement (T0-T4) or a
+# long-term foster placement (U1, U4).
+_NOT_A_SHORT_BREAK_PLACEMENT = frozenset(
+    place for place in PlacementType if place.value in {"T0", "T1", "T2", "T3", "T4", "U1", "U4"}
+)
+# SSDA903 rule 365: a single short break (V3) lasts at most 17 days.
+_LONGEST_BREAK = timedelta(days=17)
 
 
 class FosteringApprovalType(enum.StrEnum):
@@ -77,12 +84,29 @@ class RecordShortBreak(Input):
             raise ValueError("a short break is V3 (episodes) or V4 (agreements)")
         return value
 
+    @field_validator("placement_type")
+    @classmethod
+    def _short_break_placement(cls, value: PlacementType) -> PlacementType:
+        if value in _NOT_A_SHORT_BREAK_PLACEMENT:
+            raise ValueError(
+                "a short break is not a temporary (T0-T4) or long-term foster (U1, U4)"
+                " placement (SSDA903 rules 382, 384)"
+            )
+        return value
+
     @field_validator("ended_on")
     @classmethod
     def _after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
         started = info.data.get("started_on")
         if value is not None and started is not None and value < started:
             raise ValueError("must not be before startedOn")
+        single = info.data.get("legal_status") == LegalStatus.V3_SHORT_BREAKS_EPISODES
+        too_long = value is not None and started is not None and value - started > _LONGEST_BREAK
+        if single and too_long:
+            raise ValueError(
+                "a single short break (V3) lasts at most 17 days (SSDA903 rule 365);"
+                " a series is a short breaks agreement (V4)"
+            )
         return value
 
 

@@ -151,3 +151,57 @@ async def test_short_breaks_are_not_periods_of_care(
     refused = (await graphql(client, worker, start, {"input": data}))["startLookedAfter"]
     assert refused["__typename"] == "InvalidInput"
     assert refused["problems"][0]["field"] == "legalStatus"
+
+
+async def test_a_short_break_is_refused_where_the_dfe_says_it_cannot_be(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903: a short break is never a temporary placement (rule 382) or a long-term
+    # foster placement (384), and a single break (V3) lasts at most 17 days (365); an
+    # agreement (V4) runs for months. Each refusal names the field and the rule and
+    # records nothing.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world)
+    refused = {}
+    for place, dates in (
+        ("T1_TEMPORARY_HOSPITAL", {"startedOn": "2026-03-06", "endedOn": "2026-03-08"}),
+        ("U4_FOSTER_OTHER_CARER_LONG_TERM", {"startedOn": "2026-03-06", "endedOn": "2026-03-08"}),
+        ("U6_FOSTER_OTHER_CARER_OTHER", {"startedOn": "2026-03-01", "endedOn": "2026-03-19"}),
+    ):
+        stay = _break(child_id, None, **dates)
+        stay["input"]["placementType"] = place
+        answer = (await graphql(client, worker, BREAK, stay))["recordShortBreak"]
+        assert answer["__typename"] == "InvalidInput", answer
+        refused[place] = [(p["field"], p["rule"]) for p in answer["problems"]]
+    assert [field for (field, _) in refused["T1_TEMPORARY_HOSPITAL"]] == ["placementType"]
+    assert "382" in refused["T1_TEMPORARY_HOSPITAL"][0][1]
+    assert [field for (field, _) in refused["U4_FOSTER_OTHER_CARER_LONG_TERM"]] == ["placementType"]
+    assert "384" in refused["U4_FOSTER_OTHER_CARER_LONG_TERM"][0][1]
+    assert [field for (field, _) in refused["U6_FOSTER_OTHER_CARER_OTHER"]] == ["endedOn"]
+    assert "365" in refused["U6_FOSTER_OTHER_CARER_OTHER"][0][1]
+    child = await graphql(
+        client,
+        worker,
+        "query ($id: ID!) { child(id: $id) { shortBreaks { id } } }",
+        {"id": child_id},
+    )
+    before = child["child"]["shortBreaks"]
+
+    # Seventeen days is a break; an agreement for months is V4's.
+    fortnight = _break(child_id, None, startedOn="2026-03-01", endedOn="2026-03-18")
+    assert (await graphql(client, worker, BREAK, fortnight))["recordShortBreak"]["__typename"] == (
+        "ShortBreak"
+    )
+    agreement = _break(child_id, None, startedOn="2026-01-05", endedOn="2026-06-30")
+    agreement["input"]["legalStatus"] = "V4_SHORT_BREAKS_AGREEMENTS"
+    assert (await graphql(client, worker, BREAK, agreement))["recordShortBreak"]["__typename"] == (
+        "ShortBreak"
+    )
+    child = await graphql(
+        client,
+        worker,
+        "query ($id: ID!) { child(id: $id) { shortBreaks { id } } }",
+        {"id": child_id},
+    )
+    assert len(child["child"]["shortBreaks"]) == len(before) + 2
