@@ -843,3 +843,52 @@ async def test_after_a_childs_death_no_care_or_episode_of_need_begins(
         )
     )["finaliseContact"]
     assert advice["contact"]["status"] == "FINALISED"
+
+
+async def test_a_review_s_participation_code_fits_the_child_s_age_that_day(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 REVIEW_CODE: PN0 is "child aged under 4 at the time of the review"; PN1-PN7
+    # are for a child of 4 or over (rules 440, 441: on the 4th birthday either fits).
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2022-05-20')", {"id": child_id}
+    )
+    care = await _start(client, worker, child_id, startedOn="2026-03-02")
+    review = {"lateReason": "late"}
+    speaks = await act(
+        client,
+        worker,
+        "holdLookedAfterReview",
+        care,
+        {**review, "heldOn": "2026-03-27", "participation": "PN1_ATTENDS_AND_SPEAKS"},
+    )
+    field, rule = _problem(speaks)
+    assert (field, "441" in rule, "2026-05-20" in rule) == ("participation", True, True)
+    care = await act(
+        client,
+        worker,
+        "holdLookedAfterReview",
+        care,
+        {**review, "heldOn": "2026-03-27", "participation": "PN0_UNDER_FOUR"},
+    )
+    assert care["__typename"] == "PeriodOfCare", care
+    under_four = await act(
+        client,
+        worker,
+        "holdLookedAfterReview",
+        care,
+        {**review, "heldOn": "2026-06-26", "participation": "PN0_UNDER_FOUR"},
+    )
+    field, rule = _problem(under_four)
+    assert (field, "440" in rule) == ("participation", True)
+    care = await act(
+        client,
+        worker,
+        "holdLookedAfterReview",
+        care,
+        {**review, "heldOn": "2026-06-26", "participation": "PN4_ATTENDS_WITHOUT_CONTRIBUTION"},
+    )
+    assert care["__typename"] == "PeriodOfCare", care

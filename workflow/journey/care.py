@@ -580,10 +580,25 @@ class HoldLookedAfterReview(Input):
     late_reason: OptionalReason = None
 
 
+def _participation_fits_age(participation: ReviewParticipation, born: date, on: date) -> None:
+    # SSDA903 REVIEW_CODE: PN0 is a child under 4 at the review, PN1-PN7 one of 4 or over
+    # (rules 440, 441; on the 4th birthday either is accepted).
+    fourth = birthday(born, 4)
+    under_four = participation is ReviewParticipation.PN0_UNDER_FOUR
+    if under_four and on > fourth:
+        rule = f"PN0 is for a child under 4 at the review (4 on {fourth}; SSDA903 rule 440)"
+        raise Refusal(("participation", rule))
+    if not under_four and on < fourth:
+        rule = f"a child under 4 at the review (4 on {fourth}) is PN0 (SSDA903 rule 441)"
+        raise Refusal(("participation", rule))
+
+
 @register(Process.CARE, "holdLookedAfterReview", HoldLookedAfterReview)
 def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock: Clock) -> Effect:
     started = _became_looked_after(record)
     not_before(data.held_on, started, "heldOn", "the start of care")
+    if record.date_of_birth is not None:
+        _participation_fits_age(data.participation, record.date_of_birth, data.held_on)
     last = _last_done(record, _K.LOOKED_AFTER_REVIEW)
     not_before(data.held_on, last, "heldOn", "the last review")
     due = record.open_step(_K.LOOKED_AFTER_REVIEW)
