@@ -240,8 +240,11 @@ async def candidates_for_record(
         return found
     person = _person(found)
     candidates = await find_candidates(store, person, scope)
+    # The record goes out too: its link and stored review candidates name children only
+    # as `sourceRecord` does (a restricted child counted, never named).
+    [seen] = await as_seen_by(store, scope, [found])
     return RecordCandidates(
-        record=found,
+        record=seen,
         match=decide(person, candidates),
         children={candidate.child_id: candidate.details for candidate in candidates},
     )

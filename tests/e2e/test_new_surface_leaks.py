@@ -379,3 +379,49 @@ async def test_a_record_linked_to_a_restricted_child_does_not_name_her(
 
     assert response.json()["data"]["sourceRecord"]["__typename"] == "SourceRecord"
     assert "C-SEALED" not in response.text
+
+
+CANDIDATES_OF_RECORD = """query ($r: ID!) { sourceRecordCandidates(recordId: $r) { __typename
+    ... on RecordCandidates { record { id candidateChildIds hiddenCandidates childId
+        link { childId } } candidates { childId } } } }"""
+
+
+async def test_the_record_a_records_officer_is_matching_names_no_restricted_candidate(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
+
+    response = await client.post(
+        "/graphql",
+        json={"query": CANDIDATES_OF_RECORD, "variables": {"r": record_id}},
+        headers=officer,
+    )
+
+    record = response.json()["data"]["sourceRecordCandidates"]["record"]
+    assert record["id"] == record_id
+    assert "C-SEALED" not in response.text
+    # Counted, never named, as in the review queue.
+    assert record["hiddenCandidates"] >= 1
+
+
+async def test_the_candidates_of_a_record_linked_to_a_restricted_child_do_not_name_her(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
+    await store.write(
+        "MATCH (r:SourceRecord {id: $r}), (c:Child {id: 'C-SEALED'})"
+        " CREATE (r)-[:LINKED_TO {rule: 'MANUAL', by: 'records-officer-2', at: 1}]->(c)"
+        " SET r.linkState = 'LINKED'",
+        {"r": record_id},
+    )
+
+    response = await client.post(
+        "/graphql",
+        json={"query": CANDIDATES_OF_RECORD, "variables": {"r": record_id}},
+        headers=officer,
+    )
+
+    record = response.json()["data"]["sourceRecordCandidates"]["record"]
+    assert record["id"] == record_id
+    assert record["link"] == {"childId": None}
+    assert "C-SEALED" not in response.text
