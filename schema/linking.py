@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from resolvers import linking as linking_resolvers
 from resolvers.context import HubContext
+from schema.audit import HidesItsChild
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused, answer
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class RecordDetail:
 
 
 @strawberry.type(description="A record taken in from EHM or IES, and the child it is linked to")
-class SourceRecord:
+class SourceRecord(HidesItsChild):
     id: strawberry.ID
     source: str = strawberry.field(description="EHM or IES")
     kind: str = strawberry.field(description="The record type, e.g. EARLY_HELP_EPISODE, PUPIL")
@@ -122,7 +123,7 @@ class SourceRecord:
         link: dict[str, Any] | None = None,
         history: list[dict[str, Any]] | None = None,
     ) -> SourceRecord:
-        return cls(
+        record = cls(
             id=strawberry.ID(row["id"]),
             source=row["source"],
             kind=row["kind"],
@@ -148,6 +149,10 @@ class SourceRecord:
             history=None if history is None else [LinkEvent.from_row(e) for e in history],
             child_id=strawberry.ID(link["childId"]) if link and link.get("childId") else None,
         )
+        # A record linked to a child the caller may not see names no child, but what it
+        # says is about her: the read is in her audit all the same.
+        linked = row.get("linkedChildId") or (link or {}).get("childId")
+        return record.of_child(linked) if linked else record
 
 
 def _text(value: Any) -> str:

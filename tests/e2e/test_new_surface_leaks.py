@@ -425,3 +425,38 @@ async def test_the_candidates_of_a_record_linked_to_a_restricted_child_do_not_na
     assert record["id"] == record_id
     assert record["link"] == {"childId": None}
     assert "C-SEALED" not in response.text
+
+
+async def test_reading_a_record_linked_to_a_restricted_child_is_in_her_read_audit(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    """The officer is not told whose the record is, but what it says about her (her names,
+    date of birth, what early help found) left the hub: her access trail records it."""
+    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
+    await store.write(
+        "MATCH (r:SourceRecord {id: $r}), (c:Child {id: 'C-SEALED'})"
+        " CREATE (r)-[:LINKED_TO {rule: 'MANUAL', by: 'records-officer-2', at: 1}]->(c)"
+        " SET r.linkState = 'LINKED'",
+        {"r": record_id},
+    )
+
+    read = await graphql(
+        client,
+        officer,
+        """query ($r: ID!) { sourceRecord(recordId: $r) { ... on SourceRecord {
+             givenName familyName dateOfBirth childId } } }""",
+        {"r": record_id},
+    )
+
+    assert read["sourceRecord"]["familyName"] == "Thornbury"
+    assert read["sourceRecord"]["childId"] is None
+    audited = await store.read(
+        "MATCH (e:AuditEvent)-[:ACCESSED]->(:Child {id: 'C-SEALED'})"
+        " RETURN e.subject AS subject, e.fields AS fields"
+    )
+    assert audited == [
+        {
+            "subject": "records-officer-1",
+            "fields": ["childId", "dateOfBirth", "familyName", "givenName"],
+        }
+    ]
