@@ -142,7 +142,8 @@ async def before_after(
     """Median ms of each rewritten statement, before and after, on the same keys."""
     # Every note (`latest` null), as the statement before it read them.
     notes_params = [
-        {"ids": [child_ids[n % len(child_ids)]], "latest": None} for n in range(repeats)
+        {"ids": [child_ids[n % len(child_ids)]], "latest": None, "viewer": "bench"}
+        for n in range(repeats)
     ]
     since = date.today() - timedelta(days=365)
     cpis_params = [

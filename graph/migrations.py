@@ -66,6 +66,11 @@ async def _backfill_case_note_versions(store: GraphStore) -> None:
         await store.write(statements.BACKFILL_CASE_NOTE_VERSIONS, {"from": start, "to": end})
 
 
+async def _backfill_draft_authors(store: GraphStore) -> None:
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        await store.write(statements.BACKFILL_DRAFT_AUTHORS, {"from": start, "to": end})
+
+
 async def _backfill_name_keys(store: GraphStore) -> None:
     await backfill_name_keys(store)
 
@@ -76,6 +81,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # searchChildren seeks the folded family name key; children written before it have none.
     Migration(2, "children and intake records carry their family name key", _backfill_name_keys),
+    Migration(
+        3,
+        "a draft case note names its author, the one person it is shown to",
+        _backfill_draft_authors,
+    ),
 )
 
 

@@ -30,7 +30,12 @@ async def case_notes(context: HubContext, child_id: str, latest: int | None) -> 
     """
     loader = context.loader(
         f"notes.latest.{latest}",
-        many_per_key(context.store, note_statements.NOTES_OF, "childId", params={"latest": latest}),
+        many_per_key(
+            context.store,
+            note_statements.NOTES_OF,
+            "childId",
+            params={"latest": latest, "viewer": context.scope.viewer},
+        ),
     )
     rows: list[Row] = await loader.load(child_id)
     return rows

@@ -1,8 +1,10 @@
 """Case notes on a child's record: drafts, finalised notes and their corrections.
 
-A draft is edited in place (guarded by its revision); a finalised note never changes
-again. A correction is a new version: the old one is kept, marked not current, and the
-new one CORRECTS it; every version of a note shares the first version's `lineageId`.
+A draft is edited in place (guarded by its revision) and read by its author only: it is
+not yet on the record, so colleagues neither see nor act on it (`draftBy` names the
+author while it is a draft). A finalised note never changes again. A correction is a new
+version: the old one is kept, marked not current, and the new one CORRECTS it; every
+version of a note shares the first version's `lineageId`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ CREATE (n:CaseNote {{id: $noteId, type: $type, text: $text, occurredAt: $occurre
         recordedAt: $now, status: $status, version: 1, revision: 0, lineageId: $noteId,
         current: true}})
 SET n.episodeId = $episodeId,
-    n.finalisedAt = CASE WHEN $status = 'FINAL' THEN $now ELSE null END
+    n.finalisedAt = CASE WHEN $status = 'FINAL' THEN $now ELSE null END,
+    n.draftBy = CASE WHEN $status = 'DRAFT' THEN $viewer ELSE null END
 CREATE (n)-[:ABOUT]->(c)
 CREATE (n)-[:WRITTEN_BY]->(w)
 FOREACH (during IN CASE WHEN episode IS NULL THEN [] ELSE [episode] END |
@@ -55,7 +58,8 @@ SET n.type = coalesce($type, n.type), n.text = coalesce($text, n.text),
     n.occurredAt = coalesce($occurredAt, n.occurredAt), n.revision = n.revision + 1,
     n.updatedAt = $now,
     n.status = CASE WHEN $finalise THEN 'FINAL' ELSE 'DRAFT' END,
-    n.finalisedAt = CASE WHEN $finalise THEN $now ELSE null END
+    n.finalisedAt = CASE WHEN $finalise THEN $now ELSE null END,
+    n.draftBy = CASE WHEN $finalise THEN null ELSE n.draftBy END
 RETURN {NOTE_FIELDS} AS note, w.name AS author
 """
 
@@ -94,7 +98,8 @@ RETURN n.status AS status, n.revision AS revision, coalesce(n.current, true) AS 
        n.supersededBy AS supersededBy, w.id AS authorId
 """
 
-# The child's notes as they stand: the current version of each, newest first, only the
+# The child's notes as they stand: the current version of each (a draft for its author
+# only), newest first, only the
 # `$latest` newest when that is not null (the case view's "last 20 notes": a child
 # with years of notes sends 20, and their authors are read for those 20 only). The
 # `WITH` keeps the child as the start of the traversal: with the filter on the note in
@@ -105,7 +110,7 @@ UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
 WITH childId, c
 MATCH (c)<-[:ABOUT]-(n:CaseNote)
-WHERE coalesce(n.current, true) = true
+WHERE coalesce(n.current, true) = true AND (n.status <> 'DRAFT' OR n.draftBy = $viewer)
 WITH childId, n ORDER BY n.occurredAt DESC, n.recordedAt DESC
 WITH childId, collect(n) AS newest
 UNWIND newest[..coalesce($latest, size(newest))] AS n

@@ -54,6 +54,15 @@ SET n.lineageId = coalesce(n.lineageId, n.id), n.current = coalesce(n.current, t
 RETURN count(n) AS changed
 """
 
+# Migration 3: drafts written before a draft named its author in `draftBy` (a draft is
+# shown to its author only, by that property: graph/cypher/notes.py).
+BACKFILL_DRAFT_AUTHORS = """
+MATCH (n:CaseNote)-[:WRITTEN_BY]->(w:Worker)
+WHERE id(n) >= $from AND id(n) < $to AND n.status = 'DRAFT' AND n.draftBy IS NULL
+SET n.draftBy = w.id
+RETURN count(n) AS changed
+"""
+
 # `lcs-hub import` into a store a hub has only started on: the file brings its own.
 DELETE_SHAPE = """
 MATCH (s:GraphShape {id: $id})

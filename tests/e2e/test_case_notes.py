@@ -35,6 +35,11 @@ NOTES = """query ($id: ID!) { child(id: $id) {
   chronology { kind title detail recordId } } }"""
 
 
+async def _note_ids(client: httpx.AsyncClient, caller: dict[str, str], child_id: str) -> set[str]:
+    child = (await graphql(client, caller, NOTES, {"id": child_id}))["child"]
+    return {note["id"] for note in child["caseNotes"]}
+
+
 async def test_a_draft_is_edited_finalised_then_corrected_as_a_new_version(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
@@ -68,9 +73,12 @@ async def test_a_draft_is_edited_finalised_then_corrected_as_a_new_version(
         case["id"],
     )
     assert draft["finalisedAt"] is None
-    # A draft is not yet on the record: the chronology does not show it.
+    # A draft is not yet on the record: the chronology does not show it, and only its
+    # author reads it among the child's notes (not the manager, who reads the child).
     child = (await graphql(client, worker, NOTES, {"id": child_id}))["child"]
     assert draft["id"] not in {e["recordId"] for e in child["chronology"]}
+    assert draft["id"] in {note["id"] for note in child["caseNotes"]}
+    assert draft["id"] not in await _note_ids(client, manager, child_id)
 
     edited = (
         await graphql(
@@ -108,6 +116,7 @@ async def test_a_draft_is_edited_finalised_then_corrected_as_a_new_version(
     ]
     assert (final["status"], final["current"]) == ("FINAL", True)
     assert final["finalisedAt"] is not None
+    assert draft["id"] in await _note_ids(client, manager, child_id)
 
     # A finalised note cannot be edited in place.
     in_place = (

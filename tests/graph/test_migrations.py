@@ -46,6 +46,11 @@ NOTE_OF_THE_DEMO_WORKER = """
 MATCH (:Worker {id: 'worker-sw-demo'})<-[:ALLOCATED_TO]-(c:Child)<-[:ABOUT]-(n:CaseNote)
 RETURN c.id AS child, n.id AS note LIMIT 1
 """
+NOTE_BY_THE_DEMO_WORKER = """
+MATCH (w:Worker {id: 'worker-sw-demo'})<-[:WRITTEN_BY]-(n:CaseNote)-[:ABOUT]->(c:Child)
+WHERE (c)-[:ALLOCATED_TO]->(w)
+RETURN c.id AS child, n.id AS note LIMIT 1
+"""
 NOTES = "query ($id: ID!) { child(id: $id) { caseNotes { id versions { id version current } } } }"
 
 
@@ -72,8 +77,8 @@ async def _previous_shape(store: FalkorDBStore) -> tuple[Counter[str], Counter[s
     return current
 
 
-async def _note_versions(client: httpx.AsyncClient, settings: Settings, child: str) -> Any:
-    data = await graphql(client, bearer(settings, "social-worker"), NOTES, {"id": child})
+async def _note_versions(client: httpx.AsyncClient, caller: dict[str, str], child: str) -> Any:
+    data = await graphql(client, caller, NOTES, {"id": child})
     return [(note["id"], note["versions"]) for note in data["child"]["caseNotes"]]
 
 
@@ -83,13 +88,15 @@ async def test_start_up_brings_a_store_in_the_previous_shape_to_the_current_one(
     nodes, relationships = await _previous_shape(store)
     [written] = await store.read(NOTE_OF_THE_DEMO_WORKER)
     # The defect migration 1 mends: an old note is missing from its own version history.
-    assert await _note_versions(client, settings, written["child"]) == [(written["note"], [])]
+    assert await _note_versions(client, bearer(settings, "social-worker"), written["child"]) == [
+        (written["note"], [])
+    ]
 
     audited = await canonical_graph(store)
 
     app = create_app(settings, store=store, run_outbox=False)
     async with app.router.lifespan_context(app):
-        assert await shape_version(store) == current_shape_version() == 2
+        assert await shape_version(store) == current_shape_version() == 3
     after_nodes, after_relationships = await canonical_graph(store)
     # Every record as the current code writes it, the read's audit rows kept as they were.
     assert _without(after_nodes, "GraphShape", "AuditEvent") == nodes
@@ -102,8 +109,8 @@ async def test_start_up_brings_a_store_in_the_previous_shape_to_the_current_one(
     # The read's audit rows kept: one per child read (the child itself now carries its key).
     assert accesses.total() == (audited[1] - _without_accesses(audited[1])).total() > 0
     [shape] = await store.read("MATCH (s:GraphShape) RETURN s.version AS v, s.leaseHolder AS h")
-    assert shape == {"v": 2, "h": None}
-    assert await _note_versions(client, settings, written["child"]) == [
+    assert shape == {"v": current_shape_version(), "h": None}
+    assert await _note_versions(client, bearer(settings, "social-worker"), written["child"]) == [
         (written["note"], [{"id": written["note"], "version": 1, "current": True}])
     ]
 
@@ -116,11 +123,37 @@ async def _counting_migration(store: GraphStore) -> None:
     await asyncio.sleep(0.5)
 
 
+async def test_a_draft_written_before_drafts_named_their_author_is_shown_to_its_author_only(
+    store: FalkorDBStore, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    await county.load(store, county.generate("tiny", today=TODAY), show_progress=False)
+    [written] = await store.read(NOTE_BY_THE_DEMO_WORKER)
+    # A draft as code before migration 3 left it: no `draftBy`.
+    await store.write(
+        "MATCH (n:CaseNote {id: $id}) SET n.status = 'DRAFT' REMOVE n.finalisedAt, n.draftBy",
+        {"id": written["note"]},
+    )
+    author, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    seen_by = {"author": author, "manager": manager}
+
+    async def who_sees_it() -> list[str]:
+        return [
+            name
+            for name, caller in seen_by.items()
+            if written["note"] in dict(await _note_versions(client, caller, written["child"]))
+        ]
+
+    assert await who_sees_it() == []  # shown to nobody, not even its author
+    await migrate(store)
+    assert await who_sees_it() == ["author"]
+
+
 async def test_three_hubs_starting_together_apply_each_migration_once(
     store: FalkorDBStore, engine: EmbeddedEngine
 ) -> None:
     nodes, _ = await _previous_shape(store)
-    migrations = (*MIGRATIONS, Migration(3, "count the runs", _counting_migration))
+    probe = len(MIGRATIONS) + 1
+    migrations = (*MIGRATIONS, Migration(probe, "count the runs", _counting_migration))
     assert engine.socket_path is not None
     # Three hubs: three connection pools on the one graph, as three processes would have.
     hubs = [FalkorDBStore(engine.socket_path, store.graph_name) for _ in range(3)]
@@ -131,15 +164,15 @@ async def test_three_hubs_starting_together_apply_each_migration_once(
     finally:
         for hub in hubs:
             await hub.close()
-    assert [outcome.version for outcome in outcomes] == [3, 3, 3]
+    assert [outcome.version for outcome in outcomes] == [probe] * 3
     # All three found the previous shape: they started together, and two waited.
     assert [outcome.found for outcome in outcomes] == [0, 0, 0]
-    assert sorted(len(outcome.applied) for outcome in outcomes) == [0, 0, 3]
+    assert sorted(len(outcome.applied) for outcome in outcomes) == [0, 0, probe]
     assert await store.read("MATCH (p:MigrationProbe) RETURN p.runs AS runs") == [{"runs": 1}]
-    assert await shape_version(store) == 3
+    assert await shape_version(store) == probe
     # Started again, nothing is pending.
     again = await migrate(store, migrations)
-    assert (again.found, again.applied) == (3, ())
+    assert (again.found, again.applied) == (probe, ())
     after, _ = await canonical_graph(store)
     assert len(_without(after, "GraphShape")) == len(nodes) + 1  # the probe
 
