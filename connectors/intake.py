@@ -160,7 +160,10 @@ async def apply_record(
     match = (
         None if current is not None and current["childId"] else await match_person(store, subject)
     )
-    if match is not None and match.decision is Decision.NEW_PERSON and not new_person_allowed:
+    if match is not None and current is not None and current["heldForPerson"]:
+        # A person took this record off a child: a new version does not overrule them.
+        match = replace(match, decision=Decision.REVIEW, reason=_HELD_FOR_PERSON)
+    elif match is not None and match.decision is Decision.NEW_PERSON and not new_person_allowed:
         match = replace(match, decision=Decision.REVIEW, reason=_WOULD_DUPLICATE)
     params = write_params(record, subject, match, by)
     try:
@@ -186,6 +189,10 @@ async def apply_record(
         match.decision if match is not None and row["decided"] else None,
     )
 
+
+_HELD_FOR_PERSON = (
+    "a person unlinked this record from a child; a person links it again (linkSourceRecord)"
+)
 
 _WOULD_DUPLICATE = (
     "a new child would share an NHS number, or a name and birth date, with a child already"

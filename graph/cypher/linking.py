@@ -66,15 +66,22 @@ RECORD_FIELDS = (
     " .reviewCandidates, .reviewScores, .details, .firstSeenAt, .updatedAt, .recordedBy}"
 )
 
+# `heldForPerson`: a person took the record off a child (an UNLINK event) and it is not
+# linked again: only a person links it now, whatever new versions the source sends.
 RECORD_STATE = """
 MATCH (r:SourceRecord {key: $key})
-RETURN r.id AS id, r.version AS version, r.linkState AS linkState,
-       head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId
+WITH r, head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId
+RETURN r.id AS id, r.version AS version, r.linkState AS linkState, childId,
+       childId IS NULL
+       AND size([(r)<-[:FOR_RECORD]-(e:LinkEvent {action: 'UNLINK'}) | e]) > 0
+       AS heldForPerson
 """
 
 # One statement per record: the version guard, the record's values and, if the record is
 # not linked yet, the decision (a link to a known child, a new child, or the review queue)
 # with its LinkEvent. A replay (same version) or an older version matches nothing here.
+# A record a person unlinked is never linked by the system again (`held`, checked here too
+# so an unlink racing a new version still stands): it waits in the review queue.
 UPSERT_RECORD = """
 MERGE (r:SourceRecord {key: $key})
 ON CREATE SET r.id = $id, r.version = 0, r.firstSeenAt = $now
@@ -89,11 +96,12 @@ SET r.source = $source, r.kind = $kind, r.recordId = $recordId, r.version = $ver
 FOREACH (d IN CASE WHEN $endDate IS NULL THEN [] ELSE [$endDate] END | SET r.endDate = date(d))
 FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN [] ELSE [$subject.dateOfBirth] END |
     SET r.dateOfBirth = date(d))
-WITH r, size([(r)-[:LINKED_TO]->(linked:Child) | linked]) = 0 AS unlinked
+WITH r, size([(r)-[:LINKED_TO]->(linked:Child) | linked]) = 0 AS unlinked,
+     size([(r)<-[:FOR_RECORD]-(undone:LinkEvent {action: 'UNLINK'}) | undone]) > 0 AS held
 OPTIONAL MATCH (known:Child {id: $link.childId})
-WITH r, unlinked, known,
-     unlinked AND known IS NOT NULL AND $decision = 'AUTO_LINK' AS linkKnown,
-     unlinked AND $decision = 'NEW_PERSON' AS linkNew
+WITH r, unlinked, known, held,
+     unlinked AND NOT held AND known IS NOT NULL AND $decision = 'AUTO_LINK' AS linkKnown,
+     unlinked AND NOT held AND $decision = 'NEW_PERSON' AS linkNew
 FOREACH (_ IN CASE WHEN linkKnown THEN [1] ELSE [] END |
     CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: $link.rule, score: $link.score,
             by: $by, at: $now}]->(known)
@@ -119,9 +127,10 @@ FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
 SET r.linkState = CASE WHEN linkKnown OR linkNew THEN 'LINKED'
                        WHEN unlinked THEN 'REVIEW' ELSE r.linkState END,
     r.linkReason = CASE WHEN unlinked THEN $reason ELSE r.linkReason END,
-    r.reviewCandidates = CASE WHEN unlinked AND $decision = 'REVIEW' THEN $review.childIds
+    r.reviewCandidates = CASE WHEN unlinked AND ($decision = 'REVIEW' OR held)
+                              THEN $review.childIds
                               WHEN unlinked THEN [] ELSE r.reviewCandidates END,
-    r.reviewScores = CASE WHEN unlinked AND $decision = 'REVIEW' THEN $review.scores
+    r.reviewScores = CASE WHEN unlinked AND ($decision = 'REVIEW' OR held) THEN $review.scores
                           WHEN unlinked THEN [] ELSE r.reviewScores END
 RETURN r.id AS id, r.linkState AS linkState, unlinked AS decided,
        head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId

@@ -250,3 +250,51 @@ async def test_a_new_child_is_refused_when_the_nhs_number_is_already_on_a_child(
     assert refused["__typename"] == "TransitionRefused"
     assert "NHS number is already recorded" in refused["reason"]
     assert len(await store.read(CHILDREN)) == 1
+
+
+async def test_a_new_version_of_a_record_a_person_unlinked_waits_for_a_person(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # EHM links Ruby's record to the Ruby the hub knows; a records officer finds it is
+    # another Ruby (same names and birthday) and unlinks it. EHM's next version of the
+    # record must not put it back on the child the person took it off.
+    await add_child(store, "C-RUBY", "Ruby", "Newman", date(2019, 5, 4))
+    ruby = {**JAKE, "givenName": "Ruby", "sex": "F"}
+    first = await ingest(store, [(1, ruby)], ehm.SOURCE, by="system:ehm-system")
+    assert first.results[0].child_id == "C-RUBY"
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    [row] = await store.read("MATCH (r:SourceRecord) RETURN r.id AS id")
+    reason = "another Ruby Newman born the same day, at another address"
+    undone = (await graphql(client, officer, UNLINK, {"id": row["id"], "reason": reason}))[
+        "unlinkSourceRecord"
+    ]
+    assert undone["linkState"] == "REVIEW"
+
+    later = await ingest(
+        store,
+        [(1, {**ruby, "version": 2, "reason": "Parenting support, second term"})],
+        ehm.SOURCE,
+        by="system:ehm-system",
+    )
+
+    assert (later.results[0].link_state, later.results[0].child_id) == ("REVIEW", None)
+    record = (await graphql(client, officer, RECORD, {"id": row["id"]}))["sourceRecord"]
+    assert (record["linkState"], record["link"]) == ("REVIEW", None)
+    assert [(e["action"], e["by"]) for e in record["history"]] == [
+        ("LINK", "system:ehm-system"),
+        ("UNLINK", "records-officer-1"),
+    ]
+    assert record["candidateChildIds"] == ["C-RUBY"]
+    queue = (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"]
+    assert [r["recordId"] for r in queue] == ["EP1"]
+    # The new version's content landed all the same.
+    assert {d["name"]: d["value"] for d in record["details"]} == {
+        "reason": "Parenting support, second term"
+    }
+    # A person may still link it back.
+    relinked = (
+        await graphql(
+            client, officer, LINK, {"id": row["id"], "child": "C-RUBY", "reason": "it was her"}
+        )
+    )["linkSourceRecord"]
+    assert relinked["link"]["childId"] == "C-RUBY"
