@@ -8,6 +8,7 @@ the body is JSON Lines (`application/x-ndjson`), CSV (`text/csv`) or a JSON arra
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TYPE_CHECKING, Any, Final
 
@@ -45,15 +46,19 @@ def _refuse(status: int, message: str) -> Response:
 
 
 def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | InvalidInput]]:
+    # Lines end at \n, \r\n or \r, as when the CLI reads a file: str.splitlines would
+    # also break a record inside its text (U+2028, U+0085, a form feed), which JSON
+    # strings and CSV cells may hold as they are.
+    lines = io.StringIO(body, newline="")
     if media_type == "text/csv":
-        return parse_lines(body.splitlines(keepends=True), FileFormat.CSV)
+        return parse_lines(lines, FileFormat.CSV)
     if media_type == "application/json":
         items = json.loads(body)
         if not isinstance(items, list):
             raise ValueError("a JSON body is an array of records")
         # Each item's "line" is its position in the array, counted from 1.
         return [(index, json_row(json.dumps(item))) for index, item in enumerate(items, 1)]
-    return parse_lines(body.splitlines(), FileFormat.JSONL)
+    return parse_lines(lines, FileFormat.JSONL)
 
 
 async def push_records(request: Request) -> Response:

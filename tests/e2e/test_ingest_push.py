@@ -134,3 +134,38 @@ async def test_no_token_no_push_and_unknown_sources_or_media_types_are_refused(
     assert (anonymous.status_code, elsewhere.status_code) == (401, 404)
     assert (as_xml.status_code, not_an_array.status_code) == (415, 400)
     assert (await counts(store))["records"] == 0
+
+
+async def test_a_record_is_one_line_whatever_unicode_calls_a_line_break_inside_its_text(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # JSON and CSV records end at a newline only. Text pasted into EHM keeps characters
+    # Python's str.splitlines also breaks on (U+2028 LINE SEPARATOR, U+0085 NEXT LINE,
+    # form feed); such a record is one record, kept exactly, and the lines after it keep
+    # their numbers.
+    reason = "Mum says:\u2028 school refusal since May\x85 sleeps\x0cbadly"
+    headers = await system_client_headers(store, settings)
+    episode = {**EPISODE, "givenName": "Zoë", "reason": reason}
+    # As EHM's encoder writes it: every character as itself, not as a \u escape.
+    as_lines = "\n".join(
+        json.dumps(row, ensure_ascii=False)
+        for row in (episode, {**EPISODE, "recordId": "EP2", "version": 0})
+    )
+    pushed = await client.post(
+        "/ingest/ehm", content=as_lines.encode(), headers={**headers, **JSON_LINES}
+    )
+    csv_body = (
+        "recordType,recordId,version,givenName,familyName,dateOfBirth,startDate,reason\n"
+        f"EARLY_HELP_EPISODE,EP3,1,Zoë,Haddad,2017-02-20,2025-09-01,{reason}\n"
+        "EARLY_HELP_EPISODE,EP4,0,Zoë,Haddad,2017-02-20,2025-09-01,x\n"
+    )
+    as_csv = await client.post(
+        "/ingest/ehm", content=csv_body.encode(), headers={**headers, "Content-Type": "text/csv"}
+    )
+
+    for response, created, bad_line in ((pushed, "EP1", 2), (as_csv, "EP3", 3)):
+        report = response.json()
+        assert (report["created"], report["rejected"]) == (1, 1), report
+        assert [p["line"] for p in report["problems"]] == [bad_line]
+        record = await stored(store, f"EHM:EARLY_HELP_EPISODE:{created}")
+        assert json.loads(record["record"]["details"])["reason"] == reason
