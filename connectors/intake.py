@@ -405,6 +405,10 @@ def parse_lines(
 
 def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
     reader = csv.DictReader(lines)
+    # The header is read first (DictReader reads it lazily): the first record starts on
+    # the line after it, not on line 1.
+    if reader.fieldnames is None:
+        return
     line = reader.line_num + 1
     for raw in reader:
         if None in raw:

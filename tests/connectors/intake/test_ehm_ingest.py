@@ -222,3 +222,21 @@ async def test_a_record_that_would_duplicate_a_child_it_does_not_match_waits_for
     assert second["record"]["linkState"] == "REVIEW"
     assert second["record"]["reviewCandidates"] == [first["childId"]]
     assert (await counts(store))["children"] == 1
+
+
+async def test_a_bad_row_is_reported_on_its_own_line_of_the_file_the_first_one_too(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # Line 1 is the header: the first record is on line 2, wherever it is reported. A
+    # quoted cell running over two lines moves every later record down one.
+    rows = [
+        episode("EP1", nhsNumber="9434765918"),
+        episode("EP2", reason="Parenting support\nand sleep"),
+        episode("EP3", version=0),
+    ]
+    path = write_csv(tmp_path / "ehm.csv", rows)
+
+    report = await ingest(store, read_rows(path), ehm.SOURCE, by="cli:test")
+
+    assert [(p.line, p.record_id) for p in report.rejected] == [(2, "EP1"), (5, "EP3")]
+    assert path.read_text(encoding="utf-8").splitlines()[4].startswith("EARLY_HELP_EPISODE,EP3,")
