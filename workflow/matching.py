@@ -12,6 +12,9 @@ the rules lean to a person reading the evidence (the review queue) whenever it i
   Damerau-Levenshtein distance and Jaro-Winkler similarity (rapidfuzz) and by phonetic
   codes (Metaphone and NYSIIS, from jellyfish) for transliterations (Mohammed/Muhammad,
   Aleksandr/Alexander). Dates of birth also agree with day and month swapped.
+- Names written in the other order (family name first, as many Chinese, Vietnamese and
+  Hungarian names are, and as systems file them differently) agree crosswise: both
+  names are SWAPPED, enough for a person to look, never for an automatic link.
 - Auto-link needs more than a score: the first names agree exactly (twins share
   everything else), the date of birth agrees, and no other candidate comes close.
 
@@ -120,6 +123,7 @@ class Match:
 _GIVEN = {
     Level.EXACT: 6.0,
     Level.PART: 5.0,
+    Level.SWAPPED: 4.0,
     Level.TYPO: 3.5,
     Level.PHONETIC: 3.0,
     Level.PARTIAL: 0.5,
@@ -128,6 +132,7 @@ _GIVEN = {
 _FAMILY = {
     Level.EXACT: 5.0,
     Level.PART: 4.0,
+    Level.SWAPPED: 3.0,
     Level.TYPO: 3.0,
     Level.PHONETIC: 2.5,
     Level.PARTIAL: 0.5,
@@ -294,12 +299,35 @@ def _identifier(mine: str | None, theirs: frozenset[str]) -> Level:
     return Level.EXACT if mine in theirs else Level.DIFFERENT
 
 
+_AGREEING = frozenset({Level.EXACT, Level.PART, Level.TYPO, Level.PHONETIC})
+
+
+def _compare_full_names(record: PersonDetails, child: PersonDetails) -> tuple[Level, Level]:
+    """How the given and the family names agree: each with its own, or crosswise.
+
+    When neither name agrees with its own but each agrees with the other one, the name
+    was written in the other order: both are SWAPPED.
+    """
+    given = compare_names(record.given_name, child.given_name)
+    family = compare_names(record.family_name, child.family_name)
+    if given in _AGREEING or family in _AGREEING:
+        return given, family
+    crosswise = (
+        compare_names(record.given_name, child.family_name),
+        compare_names(record.family_name, child.given_name),
+    )
+    if all(level in _AGREEING for level in crosswise):
+        return Level.SWAPPED, Level.SWAPPED
+    return given, family
+
+
 def score(record: PersonDetails, candidate: Candidate) -> Score:
     """Score one candidate against a record's details."""
     child = candidate.details
+    given, family = _compare_full_names(record, child)
     levels = {
-        "givenName": compare_names(record.given_name, child.given_name),
-        "familyName": compare_names(record.family_name, child.family_name),
+        "givenName": given,
+        "familyName": family,
         "dateOfBirth": compare_birth_dates(record.date_of_birth, child.date_of_birth),
         "sex": _compare_sex(record.sex, child.sex),
         "postcode": compare_postcodes(record.postcode, candidate.postcodes),

@@ -131,5 +131,30 @@ def test_different_nhs_numbers_are_different_children() -> None:
     assert match.decision is Decision.NEW_PERSON
 
 
+def test_a_name_written_family_name_first_goes_to_a_person_not_to_a_new_child() -> None:
+    # Chinese, Hungarian and Vietnamese names are often written family name first, and
+    # systems put them in the fields in different orders: "Wei Zhang" is "Zhang Wei".
+    wei = PersonDetails(given_name="Wei", family_name="Zhang", date_of_birth=date(2016, 3, 14))
+    known_wei = known("C1", wei)
+    swapped = PersonDetails(
+        given_name="ZHANG", family_name="Wei", date_of_birth=date(2016, 3, 14), sex="M"
+    )
+    match = decide(swapped, [known_wei])
+    assert match.decision is Decision.REVIEW
+    assert match.best is not None
+    assert (match.best.levels["givenName"], match.best.levels["familyName"]) == (
+        Level.SWAPPED,
+        Level.SWAPPED,
+    )
+    # Spelt a little differently as well, and with the same postcode: still a person's call,
+    # never an automatic link (only an agreeing first name links without a person).
+    nguyen = PersonDetails(**{**_fields(RUBY), "given_name": "Thi Lan", "family_name": "Nguyễn"})
+    written = PersonDetails(**{**_fields(RUBY), "given_name": "Nguyen", "family_name": "Thi-Lan"})
+    assert decide(written, [known("C2", nguyen)]).decision is Decision.REVIEW
+    # Twins cross-match on nothing: a sibling is not a swapped name.
+    amber = PersonDetails(**{**_fields(RUBY), "given_name": "Amber"})
+    assert decide(amber, [known("C1", RUBY)]).decision is Decision.NEW_PERSON
+
+
 def _fields(details: PersonDetails) -> dict[str, object]:
     return {name: getattr(details, name) for name in details.__slots__}  # type: ignore[attr-defined]
