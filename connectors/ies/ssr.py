@@ -24,15 +24,20 @@ async def open_file_for_finalised_ssr(
     if result.child_id is None:
         # In the review queue: the file opens when a person links it (`open_file_for_record`).
         return
-    await open_file_for_record(store, record.key)
+    await open_file_for_record(store, record.key, row.version)
 
 
-async def open_file_for_record(store: GraphStore, key: str) -> bool:
-    """Open the file of the child a finalised SSR is linked to; True if it opened now."""
+async def open_file_for_record(store: GraphStore, key: str, version: int) -> bool:
+    """Open the file of the child a finalised SSR is linked to; True if it opened now.
+
+    Only while the hub holds that `version` of the SSR: a finalised version arriving after
+    a newer one (withdrawn, say) is stale and opens nothing.
+    """
     rows = await store.write(
         statements.OPEN_FILE_FOR_SSR,
         {
             "key": key,
+            "version": version,
             "fileId": new_id(),
             "outboxId": new_id(),
             "folders": new_folder_rows(new_id),
@@ -46,4 +51,4 @@ async def on_linked(store: GraphStore, record: Row) -> None:
     """After a person links a record by hand: a finalised SSR opens the child's file."""
     details = record.get("details") or {}
     if record.get("kind") == "SSR" and details.get("status") == SsrStatus.FINALISED.value:
-        await open_file_for_record(store, record["key"])
+        await open_file_for_record(store, record["key"], record["version"])

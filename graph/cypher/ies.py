@@ -9,7 +9,7 @@ from graph.cypher.files import open_file
 # finds the file open and creates nothing.
 OPEN_FILE_FOR_SSR = f"""
 MATCH (r:SourceRecord {{key: $key}})-[:LINKED_TO]->(c:Child)
-WHERE r.kind = 'SSR'
+WHERE r.kind = 'SSR' AND r.version = $version
 {open_file("c", "SSR")}
 RETURN c.id AS childId, f.id AS fileId, fileCreated
 """

@@ -90,3 +90,18 @@ async def test_a_finalised_ssr_in_review_opens_the_file_when_a_person_links_it(
     assert await _files(store, "C-LEO") == [
         {"openedBy": "SSR", "folders": len(FILE_PLAN), "openItems": 1}
     ]
+
+
+async def test_an_older_finalised_version_arriving_after_a_withdrawal_opens_no_file(
+    store: FalkorDBStore,
+) -> None:
+    # IES withdrew the SSR (version 3); its finalised version 2, delivered late, is stale:
+    # it changes nothing, and opens no Livelink file for a request that was withdrawn.
+    await add_child(store, "C-LEO", "Leo", "Marsh", date(2014, 3, 9), sex="M", upn=UPN)
+    withdrawn = {**SSR, "version": 3, "status": "WITHDRAWN"}
+    await ingest(store, [(1, withdrawn)], ies.SOURCE, by="t")
+
+    late = await ingest(store, [(1, FINALISED)], ies.SOURCE, by="t")
+
+    assert [result.applied.value for result in late.results] == ["STALE"]
+    assert await _files(store, "C-LEO") == []
