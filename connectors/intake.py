@@ -29,7 +29,7 @@ from workflow.ids import new_child_id, new_id, now_ms
 from workflow.linking import details_json, match_person
 from workflow.matching import Decision, Match, PersonDetails, identity_key, normalise_postcode
 from workflow.outcomes import FieldProblem, InvalidInput
-from workflow.validation import validate
+from workflow.validation import FieldRuleBroken, validate
 
 if TYPE_CHECKING:
     from graph import GraphStore
@@ -68,9 +68,22 @@ class SourceRow(IdentifiedChild):
     end_date: PastDate | None = None
 
     @model_validator(mode="after")
+    def _identified(self) -> Self:
+        # IdentifiedChild's rule, naming a field as every refusal of a record does: the
+        # name or birth date left out of a partial one, else the NHS number.
+        named = (self.given_name, self.family_name, self.date_of_birth)
+        if all(named) or self.nhs_number or self.upn:
+            return self
+        fields = ("givenName", "familyName", "dateOfBirth")
+        missing = [field for field, value in zip(fields, named, strict=True) if not value]
+        raise FieldRuleBroken(
+            missing[0] if len(missing) < len(fields) else "nhsNumber", self.unidentified
+        )
+
+    @model_validator(mode="after")
     def _in_order(self) -> Self:
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("endDate must not be before startDate")
+            raise FieldRuleBroken("endDate", "endDate must not be before startDate")
         return self
 
     def subject(self) -> PersonDetails:

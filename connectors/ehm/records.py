@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from connectors.intake import SourceRow, Text, TextList
 from workflow.contacts import Name, PastDate
+from workflow.validation import FieldRuleBroken
 
 
 class ClosureOutcome(enum.StrEnum):
@@ -37,7 +38,10 @@ class EarlyHelpEpisode(SourceRow):
     @model_validator(mode="after")
     def _closed_with_an_outcome(self) -> Self:
         if (self.end_date is None) != (self.closure_outcome is None):
-            raise ValueError("a closed episode has both endDate and closureOutcome")
+            raise FieldRuleBroken(
+                "closureOutcome" if self.closure_outcome is None else "endDate",
+                "a closed episode has both endDate and closureOutcome",
+            )
         return self
 
 
@@ -69,9 +73,12 @@ class EarlyHelpAssessment(SourceRow):
     @model_validator(mode="after")
     def _completed_with_an_outcome(self) -> Self:
         if self.completed_date is not None and self.completed_date < self.start_date:
-            raise ValueError("completedDate must not be before startDate")
+            raise FieldRuleBroken("completedDate", "completedDate must not be before startDate")
         if (self.completed_date is None) != (self.outcome is None):
-            raise ValueError("a completed assessment has both completedDate and outcome")
+            raise FieldRuleBroken(
+                "outcome" if self.outcome is None else "completedDate",
+                "a completed assessment has both completedDate and outcome",
+            )
         return self
 
 

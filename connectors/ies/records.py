@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 from connectors.intake import SourceRow, Text
 from workflow import identifiers
 from workflow.contacts import Name, PastDate
+from workflow.validation import FieldRuleBroken
 
 Upn = Annotated[str, AfterValidator(identifiers.upn)]
 # DfE establishment URN: six digits (seven for some newer establishments).
@@ -64,9 +65,11 @@ class Attendance(SourceRow):
     @model_validator(mode="after")
     def _sessions_add_up(self) -> Self:
         if self.end_date is None:
-            raise ValueError("an attendance period has an endDate")
+            raise FieldRuleBroken("endDate", "an attendance period has an endDate")
         if self.sessions_attended + self.unauthorised_absences > self.sessions_possible:
-            raise ValueError("attended plus unauthorised absences exceed sessionsPossible")
+            raise FieldRuleBroken(
+                "sessionsAttended", "attended plus unauthorised absences exceed sessionsPossible"
+            )
         return self
 
 
@@ -106,9 +109,11 @@ class SingleServiceRequest(SourceRow):
     @model_validator(mode="after")
     def _finalised_on_a_date(self) -> Self:
         if (self.status is SsrStatus.FINALISED) != (self.finalised_date is not None):
-            raise ValueError("a FINALISED SSR has a finalisedDate, and only then")
+            raise FieldRuleBroken(
+                "finalisedDate", "a FINALISED SSR has a finalisedDate, and only then"
+            )
         if self.finalised_date is not None and self.finalised_date < self.start_date:
-            raise ValueError("finalisedDate must not be before startDate")
+            raise FieldRuleBroken("finalisedDate", "finalisedDate must not be before startDate")
         return self
 
 

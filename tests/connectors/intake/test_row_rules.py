@@ -1,0 +1,139 @@
+"""A record that breaks a rule across its fields is refused naming the field to change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connectors import ehm, ies
+from connectors.intake import Source
+from workflow.outcomes import InvalidInput
+
+UPN = "E938200112001"
+NAMED = {"givenName": "Leo", "familyName": "Marsh", "dateOfBirth": "2014-03-09"}
+EPISODE = {"recordType": "EARLY_HELP_EPISODE", "recordId": "EP1", "version": 1, **NAMED}
+ASSESSMENT = {**EPISODE, "recordType": "EARLY_HELP_ASSESSMENT", "episodeId": "EP1"}
+ATTENDANCE = {
+    "recordType": "ATTENDANCE",
+    "recordId": "A1",
+    "version": 1,
+    "upn": UPN,
+    "schoolUrn": "117000",
+    "startDate": "2025-09-03",
+    "endDate": "2025-12-19",
+    "sessionsPossible": 140,
+    "sessionsAttended": 120,
+}
+SSR = {
+    "recordType": "SSR",
+    "recordId": "S1",
+    "version": 1,
+    "upn": UPN,
+    "schoolUrn": "117000",
+    "summary": "Concerns about neglect",
+    "startDate": "2025-11-20",
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "row", "field", "rule"),
+    [
+        (
+            ehm.SOURCE,
+            {**EPISODE, "startDate": "2025-09-01", "endDate": "2025-08-01"},
+            "endDate",
+            "endDate must not be before startDate",
+        ),
+        (
+            ehm.SOURCE,
+            {**EPISODE, "startDate": "2025-09-01", "endDate": "2025-10-01"},
+            "closureOutcome",
+            "a closed episode has both endDate and closureOutcome",
+        ),
+        (
+            ehm.SOURCE,
+            {**EPISODE, "startDate": "2025-09-01", "closureOutcome": "NEEDS_MET"},
+            "endDate",
+            "a closed episode has both endDate and closureOutcome",
+        ),
+        (
+            ehm.SOURCE,
+            {**ASSESSMENT, "startDate": "2025-09-01", "completedDate": "2025-08-30"},
+            "completedDate",
+            "completedDate must not be before startDate",
+        ),
+        (
+            ehm.SOURCE,
+            {**ASSESSMENT, "startDate": "2025-09-01", "completedDate": "2025-09-30"},
+            "outcome",
+            "a completed assessment has both completedDate and outcome",
+        ),
+        (
+            ehm.SOURCE,
+            {**ASSESSMENT, "startDate": "2025-09-01", "outcome": "EARLY_HELP_PLAN"},
+            "completedDate",
+            "a completed assessment has both completedDate and outcome",
+        ),
+        (
+            ies.SOURCE,
+            {key: value for key, value in ATTENDANCE.items() if key != "endDate"},
+            "endDate",
+            "an attendance period has an endDate",
+        ),
+        (
+            ies.SOURCE,
+            {**ATTENDANCE, "unauthorisedAbsences": 30},
+            "sessionsAttended",
+            "attended plus unauthorised absences exceed sessionsPossible",
+        ),
+        (
+            ies.SOURCE,
+            {**SSR, "status": "FINALISED"},
+            "finalisedDate",
+            "a FINALISED SSR has a finalisedDate, and only then",
+        ),
+        (
+            ies.SOURCE,
+            {**SSR, "status": "SUBMITTED", "finalisedDate": "2025-11-21"},
+            "finalisedDate",
+            "a FINALISED SSR has a finalisedDate, and only then",
+        ),
+        (
+            ies.SOURCE,
+            {**SSR, "status": "FINALISED", "finalisedDate": "2025-11-19"},
+            "finalisedDate",
+            "finalisedDate must not be before startDate",
+        ),
+    ],
+)
+def test_a_rule_across_fields_names_the_field_to_change(
+    source: Source, row: dict[str, Any], field: str, rule: str
+) -> None:
+    parsed = source.parse(row)
+
+    assert isinstance(parsed, InvalidInput)
+    assert [(p.field, p.rule) for p in parsed.problems] == [(field, rule)]
+
+
+@pytest.mark.parametrize(
+    ("named", "field"),
+    [
+        ({}, "nhsNumber"),
+        ({"givenName": "Leo"}, "familyName"),
+        ({"givenName": "Leo", "familyName": "Marsh"}, "dateOfBirth"),
+        ({"familyName": "Marsh", "dateOfBirth": "2014-03-09"}, "givenName"),
+    ],
+)
+def test_a_record_naming_nobody_names_what_is_missing(named: dict[str, str], field: str) -> None:
+    row = {"recordType": "EARLY_HELP_EPISODE", "recordId": "EP1", "version": 1}
+    parsed = ehm.SOURCE.parse({**row, **named, "startDate": "2025-09-01"})
+
+    assert isinstance(parsed, InvalidInput)
+    assert [(p.field, p.rule) for p in parsed.problems] == [
+        (
+            field,
+            "a record names its child: an NHS number, a UPN, or given name, family name"
+            " and date of birth",
+        )
+    ]
