@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
+from resolvers import records as record_resolvers
 from workflow import merging
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import validate
@@ -38,7 +39,12 @@ async def merge_children(
     data = validate(merging.MergeChildren, raw)
     if isinstance(data, InvalidInput):
         return data
-    return await merging.merge_children(context.store, context.scope, data)
+    merged = await merging.merge_children(context.store, context.scope, data)
+    if isinstance(merged, dict):
+        # One child now holds both histories: every file of theirs (the kept record's and
+        # the merged one's) is kept as long as the strictest rule either history brings.
+        await record_resolvers.after_status_change(context, merged["keptId"])
+    return merged
 
 
 async def unmerge_children(
@@ -50,7 +56,12 @@ async def unmerge_children(
     data = validate(merging.UnmergeChildren, {"merged": merged, "reason": reason})
     if isinstance(data, InvalidInput):
         return data
-    return await merging.unmerge_children(context.store, context.scope, data)
+    undone = await merging.unmerge_children(context.store, context.scope, data)
+    if isinstance(undone, dict):
+        # Two children again, each with their own history and files.
+        for child_id in (undone["keptId"], undone["mergedId"]):
+            await record_resolvers.after_status_change(context, child_id)
+    return undone
 
 
 async def merges_of(context: HubContext, child_id: str) -> list[Row] | NotAuthorised:

@@ -23,6 +23,7 @@ from connectors.livelink.retention import add_years
 from graph import FalkorDBStore
 from hub.app import form_store_from_settings
 from hub.settings import Settings
+from tests.connectors.intake.world import role_headers
 from tests.e2e.journey_helpers import (
     CARE_FIELDS,
     OUTCOMES,
@@ -485,3 +486,106 @@ async def test_entities_resolve_cases_and_documents_only_for_those_who_may_see_t
         {"id": child},
     )
     assert any({"childId", "status", "title"} <= set(row["fields"]) for row in audited), audited
+
+
+MERGE = """mutation ($keep: ID!, $merge: ID!) { mergeChildren(keep: $keep, merge: $merge,
+  reason: "One child: the GP confirms", on: "2026-11-05") { __typename } }"""
+UNMERGE = """mutation ($merged: ID!) { unmergeChildren(merged: $merged,
+  reason: "Two children after all") { __typename } }"""
+RETENTIONS = """query ($id: ID!) { child(id: $id) { files { id
+  retention { retainUntil rule recordClasses } } } }"""
+
+
+async def test_a_merge_recomputes_the_retention_of_every_file_of_the_child_and_so_does_undoing(
+    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+) -> None:
+    # Ruby is looked after; a second record of her (first name mistyped) was opened at the
+    # front door, its file kept as a general record. Once merged, she is one child who was
+    # looked after: every file of hers is kept to her 75th birthday, or the second file
+    # could be listed for disposal decades early.
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    officer = await role_headers(seeded, settings, "records_officer", "records-officer-1")
+    looked_after, case, _ = await _new_child_referred(client, worker, date(2026, 9, 1))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2026, 9, 1), completed_on=date(2026, 9, 30)
+    )
+    care = (
+        await graphql(
+            client,
+            worker,
+            START_CARE,
+            {
+                "input": {
+                    "childId": looked_after,
+                    "startedOn": "2026-10-20",
+                    "legalStatus": "C1_INTERIM_CARE_ORDER",
+                    "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+                    "placementProvider": "PR1_OWN_PROVISION",
+                }
+            },
+        )
+    )["startLookedAfter"]
+    assert care["__typename"] == "PeriodOfCare", care
+    recorded = (
+        await graphql(
+            client,
+            worker,
+            """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+                 __typename ... on Contact { id childId } } }""",
+            {
+                "input": {
+                    "child": {
+                        "givenName": "Rubie",
+                        "familyName": "Newman",
+                        "dateOfBirth": BORN.isoformat(),
+                        "sex": "F",
+                    },
+                    "receivedDate": "2026-10-01",
+                    "source": "SCHOOLS",
+                    "summary": "Asked about Ruby",
+                    "confirmNewChild": True,
+                }
+            },
+        )
+    )["recordContact"]
+    second = recorded["childId"]
+    finalised = await graphql(
+        client,
+        worker,
+        """mutation ($id: ID!) { finaliseContact(contactId: $id, outcome: NO_FURTHER_ACTION,
+             on: "2026-10-01") { __typename } }""",
+        {"id": recorded["id"]},
+    )
+    assert finalised == {"finaliseContact": {"__typename": "FinalisedContact"}}
+    generated = (
+        await graphql(
+            client,
+            worker,
+            GENERATE,
+            {"child": second, "template": "contact_record", "source": recorded["id"]},
+        )
+    )["generateForm"]
+    assert generated["__typename"] == "GeneratedForm", generated
+    [own] = (await graphql(client, worker, RETENTIONS, {"id": second}))["child"]["files"]
+    assert "looked_after" not in own["retention"]["recordClasses"]
+    [theirs] = (await graphql(client, worker, RETENTIONS, {"id": looked_after}))["child"]["files"]
+
+    merged = await graphql(client, officer, MERGE, {"keep": second, "merge": looked_after})
+
+    assert merged == {"mergeChildren": {"__typename": "ChildMerge"}}
+    files = (await graphql(client, worker, RETENTIONS, {"id": second}))["child"]["files"]
+    assert [file["id"] for file in files] == [own["id"], theirs["id"]]
+    for file in files:
+        retention = file["retention"]
+        assert (retention["retainUntil"], retention["rule"]) == ("2090-02-10", "looked_after")
+
+    undone = await graphql(client, officer, UNMERGE, {"merged": looked_after})
+
+    assert undone == {"unmergeChildren": {"__typename": "ChildMerge"}}
+    [back] = (await graphql(client, worker, RETENTIONS, {"id": second}))["child"]["files"]
+    assert back["retention"] == own["retention"]
+    [kept] = (await graphql(client, worker, RETENTIONS, {"id": looked_after}))["child"]["files"]
+    assert (kept["retention"]["retainUntil"], kept["retention"]["rule"]) == (
+        "2090-02-10",
+        "looked_after",
+    )
