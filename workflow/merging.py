@@ -115,11 +115,22 @@ async def merge_children(
     return NO_WORKER_RECORD
 
 
+_UNLINKED_BY_UNMERGE = (
+    "linked through the NHS number or UPN of a record merged into this child; the merge was"
+    " undone, so a person decides which child it is about"
+)
+
+
 async def unmerge_children(
     store: GraphStore, scope: AccessScope, data: UnmergeChildren
 ) -> Row | NotFound | TransitionRefused | NotAuthorised:
     """Undo a merge: both records as they were, each with its own history again."""
-    params = {**scope.params(), "mergedId": data.merged, "reason": data.reason}
+    params = {
+        **scope.params(),
+        "mergedId": data.merged,
+        "reason": data.reason,
+        "unlinkReason": _UNLINKED_BY_UNMERGE,
+    }
     try:
         rows = await store.write(statements.UNMERGE_CHILDREN, params)
     except ConstraintViolation:

@@ -192,6 +192,28 @@ SET e.moved = moved
 RETURN {MERGE_FIELDS} AS merge
 """
 
+# EHM and IES records linked to the kept record while it carried the merged record's NHS
+# number or UPN (after the merge, by that identifier) are not the kept child's once the
+# identifier goes back: each is unlinked, the trail saying why, and waits for a person
+# (the merged record first among its candidates). Links made before the merge, or by an
+# identifier the kept record holds of its own, stay.
+_UNLINK_THROUGH_MERGED_IDENTIFIERS = """CALL {
+    WITH k, m, e
+    MATCH (r:SourceRecord)-[l:LINKED_TO]->(k)
+    WHERE l.at >= e.recordedAt
+      AND ((m.nhsNumber IS NOT NULL AND r.nhsNumber = m.nhsNumber
+            AND coalesce(k.nhsNumber, '') <> m.nhsNumber)
+        OR (m.upn IS NOT NULL AND r.upn = m.upn AND coalesce(k.upn, '') <> m.upn))
+    CREATE (undo:LinkEvent {id: e.id + ':' + r.id, action: 'UNLINK', rule: l.rule,
+            score: l.score, by: $viewer, at: $now, recordKey: r.key, childId: k.id,
+            reason: $unlinkReason, undoes: l.linkId})
+    CREATE (undo)-[:FOR_RECORD]->(r)
+    SET r.linkState = 'REVIEW', r.linkReason = $unlinkReason,
+        r.reviewCandidates = [m.id, k.id], r.reviewScores = []
+    DELETE l
+    RETURN count(undo) AS unlinked
+}"""
+
 # Undoing: the kept record must be one the caller may see. The kept record's own
 # identifiers and restriction come back from the MergeEvent before the merged record is a
 # child again (its NHS number must leave the kept record first). A restriction put on
@@ -224,6 +246,8 @@ FOREACH (allocation IN endedByMerge |
         allocation.endedByMerge = null)
 WITH k, m, e, {_RESTORED} AS restored
 SET e.restored = restored
+WITH k, m, e
+{_UNLINK_THROUGH_MERGED_IDENTIFIERS}
 RETURN {MERGE_FIELDS} AS merge
 """
 

@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors import ies
+from connectors.intake import ingest
 from demo import county
 from graph import FalkorDBStore
 from graph.cypher import partners
@@ -563,3 +565,56 @@ async def test_of_two_allocated_records_the_kept_allocation_stands_and_undoing_r
     for child, before in around.items():
         assert await _around(store, child, MOVED_TYPES) == before
     assert await store.read(ALLOCATION_NODES, {"ids": [kept_id, merged_id]}) == allocations_before
+
+
+async def test_undoing_a_merge_unlinks_what_linked_through_the_other_record_s_number(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # While two records were merged the kept one carried the other's UPN, and IES's pupil
+    # record with that UPN linked to it. Undoing the merge (two children after all) gives
+    # the UPN back: the pupil record must not stay on the kept child, or the school would
+    # count that child as its pupil. It goes to a person, with the reason in its trail.
+    upn = "E938200112001"
+    await add_child(store, "C-RUBY", "Ruby", "Newman", date(2019, 5, 4), nhs="9434765919")
+    await add_child(store, "C-RUBI", "Rubi", "Newman", date(2019, 5, 4), upn=upn)
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    done = await _merge(client, officer, "C-RUBY", "C-RUBI")
+    assert done["__typename"] == "ChildMerge", done
+    pupil = {
+        "recordType": "PUPIL",
+        "recordId": "P1",
+        "version": 1,
+        "givenName": "Ruby",
+        "familyName": "Newman",
+        "dateOfBirth": "2019-05-04",
+        "upn": upn,
+        "schoolUrn": "117000",
+        "schoolName": "Oak Primary",
+        "yearGroup": "2",
+        "startDate": "2024-09-04",
+    }
+    linked = await ingest(store, [(1, pupil)], ies.SOURCE, by="system:ies")
+    assert linked.results[0].child_id == "C-RUBY"
+
+    undone = (
+        await graphql(client, officer, UNMERGE, {"merged": "C-RUBI", "reason": "Twins after all"})
+    )["unmergeChildren"]
+
+    assert undone["__typename"] == "ChildMerge", undone
+    record = (
+        await store.read(
+            "MATCH (r:SourceRecord {key: 'IES:PUPIL:P1'}) RETURN r.linkState AS state,"
+            " [(r)-[:LINKED_TO]->(c:Child) | c.id] AS children, r.reviewCandidates AS candidates"
+        )
+    )[0]
+    assert (record["state"], record["children"]) == ("REVIEW", [])
+    assert "C-RUBI" in record["candidates"]
+    events = await store.read(
+        "MATCH (e:LinkEvent {recordKey: 'IES:PUPIL:P1'}) RETURN e.action AS action,"
+        " e.childId AS childId, e.by AS by, e.reason AS reason ORDER BY e.at, e.action"
+    )
+    assert [(e["action"], e["childId"], e["by"]) for e in events] == [
+        ("LINK", "C-RUBY", "system:ies"),
+        ("UNLINK", "C-RUBY", "records-officer-1"),
+    ]
+    assert "merge" in events[1]["reason"]
