@@ -166,12 +166,18 @@ ORDER BY a.appliedAt
 """
 
 # Files past their retention date and under no hold: what a records officer reviews.
+# A legal hold is on the child's records: a child with two files (two records merged into
+# one, each with its own Livelink file) keeps both while either is held.
+_CHILD_HOLDS = (
+    "size([(c)-[:HAS_FILE]->(:File)<-[:APPLIES_TO]-(a:HoldApplication {active: true}) | a])"
+)
+
 DISPOSAL_REVIEW = f"""
 MATCH (f:File)
 WHERE f.retainUntil < date($today) AND f.disposedAt IS NULL
 MATCH (c:Child)-[:HAS_FILE]->(f)
 {only_visible("c", "f")}
-WITH c, f, size([(f)<-[:APPLIES_TO]-(a:HoldApplication {{active: true}}) | a]) AS holds
+WITH c, f, {_CHILD_HOLDS} AS holds
 WHERE holds = 0
 RETURN f.id AS fileId, c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
        f.retainUntil AS retainUntil, f.retentionRule AS rule,
@@ -187,7 +193,7 @@ LIMIT $limit
 DISPOSE_FILE = f"""
 MATCH (f:File {{id: $fileId}})<-[:HAS_FILE]-(c:Child)
 {only_visible("c", "f")}
-WITH c, f, size([(f)<-[:APPLIES_TO]-(a:HoldApplication {{active: true}}) | a]) AS holds
+WITH c, f, {_CHILD_HOLDS} AS holds
 WHERE holds = 0 AND f.disposedAt IS NULL AND f.retainUntil < date($today)
 SET f.disposedAt = $now, f.disposedBy = $viewer
 CREATE (e:DisposalRecord {{id: $recordId, at: $now, by: $viewer, byName: $viewerName,
@@ -207,7 +213,7 @@ RETURN e {{.id, .at, .by, .byName, .reason, .fileId, .childId, .retainUntil, .ru
 DISPOSAL_STATE = f"""
 MATCH (f:File {{id: $fileId}})<-[:HAS_FILE]-(c:Child)
 {only_visible("c", "f")}
-WITH f, [(f)<-[:APPLIES_TO]-(a:HoldApplication {{active: true}})-[:OF_HOLD]->(h:LegalHold) |
-        h.key] AS heldBy
+WITH f, [(c)-[:HAS_FILE]->(:File)<-[:APPLIES_TO]-(a:HoldApplication {{active: true}})
+          -[:OF_HOLD]->(h:LegalHold) | h.key] AS heldBy
 RETURN f.disposedAt AS disposedAt, f.retainUntil AS retainUntil, heldBy
 """

@@ -380,3 +380,57 @@ async def test_hold_by_query_recompute_and_replay_through_graphql(
     }
     missing = await graphql(client, officer, replay, {"id": "no-such-item"})
     assert missing["replayOutboxItem"] == {"__typename": "NotFound", "kind": "OutboxItem"}
+
+
+async def test_a_hold_on_one_file_of_a_merged_child_keeps_every_file_of_theirs(
+    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+) -> None:
+    # Two records of one woman born in 1990, each with a file long past its retention; a
+    # civil claim put a hold on one. Merged, they are one child's records: the hold keeps
+    # both files (the kept record's own too) until it is lifted.
+    worker_headers = _as(settings, "social-worker")
+    officer = _as(settings, "records-officer")
+    await seeded.write(
+        "MATCH (w:Worker {id: $worker})"
+        " CREATE (c:Person:Child {id: 'C-OLD-2', givenName: 'Rubie', familyName: 'Newman',"
+        " dateOfBirth: date('1990-01-01'), sex: 'F', unborn: false, restricted: false})"
+        " CREATE (c)-[:ALLOCATED_TO]->(w)"
+        " CREATE (k:Contact {id: 'K-C-OLD-2', receivedDate: date('2004-06-01'), source: '2A',"
+        " summary: 'School nurse concerned.', status: 'FINALISED',"
+        " outcome: 'NO_FURTHER_ACTION', decisionDate: date('2004-06-01'), recordedAt: 1,"
+        " version: 2})"
+        " CREATE (k)-[:ABOUT]->(c) CREATE (k)-[:FINALISED_BY]->(w)",
+        {"worker": WORKER},
+    )
+    await _generate(client, worker_headers, child=OLD_CHILD)
+    await _generate(client, worker_headers, child="C-OLD-2")
+    kept_file = (await graphql(client, worker_headers, BROWSE, {"id": OLD_CHILD}))["child"]["file"][
+        "id"
+    ]
+    held_file = (await graphql(client, worker_headers, BROWSE, {"id": "C-OLD-2"}))["child"]["file"][
+        "id"
+    ]
+    apply = f"""mutation ($file: ID!) {{ applyHold(fileId: $file, key: "LIT-9",
+        reason: "Civil claim notified") {{ {HOLD_FIELDS} }} }}"""
+    assert (await graphql(client, officer, apply, {"file": held_file}))["applyHold"][
+        "__typename"
+    ] == "HoldChanged"
+    merge = """mutation { mergeChildren(keep: "%s", merge: "C-OLD-2",
+        reason: "One woman: the same NHS record", on: "2026-01-01") { __typename } }"""
+    merged = await graphql(client, officer, merge % OLD_CHILD)
+    assert merged == {"mergeChildren": {"__typename": "ChildMerge"}}
+
+    review_query = """query { disposalReviewList(asOf: "2026-01-01") { __typename
+        ... on DisposalReview { files { fileId } } } }"""
+    review = await graphql(client, officer, review_query)
+    dispose = """mutation ($file: ID!) { disposeFile(fileId: $file,
+        reason: "Retention ended") { __typename
+        ... on TransitionRefused { currentState reason } } }"""
+    refused = await graphql(client, officer, dispose, {"file": kept_file})
+
+    assert review["disposalReviewList"]["files"] == []
+    assert refused["disposeFile"] == {
+        "__typename": "TransitionRefused",
+        "currentState": "HELD",
+        "reason": "the file is under legal hold (LIT-9); lift every hold first",
+    }
