@@ -12,13 +12,16 @@ the rules lean to a person reading the evidence (the review queue) whenever it i
   Damerau-Levenshtein distance and Jaro-Winkler similarity (rapidfuzz) and by phonetic
   codes (Metaphone and NYSIIS, from jellyfish) for transliterations (Mohammed/Muhammad,
   Aleksandr/Alexander). Dates of birth also agree with day and month swapped.
+- A first name may be the name the child goes by (Bill for William, Peggy for
+  Margaret): NICKNAME, from the `nicknames` package's hand-curated table of English
+  names, enough for a person to look, never for an automatic link.
 - Names written in the other order (family name first, as many Chinese, Vietnamese and
   Hungarian names are, and as systems file them differently) agree crosswise: both
   names are SWAPPED, enough for a person to look, never for an automatic link.
 - Auto-link needs more than a score: the first names agree exactly (twins share
   everything else), the date of birth agrees, and no other candidate comes close.
 
-rapidfuzz and jellyfish are small, maintained, compiled, offline libraries; splink would
+rapidfuzz, jellyfish and nicknames are small, maintained, offline libraries; splink would
 bring DuckDB and an estimation step this hub does not need at a few candidates per record.
 """
 
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import jellyfish
+from nicknames import NickNamer
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 # Scores at or above AUTO_LINK may link without a person; REVIEW and above go to the
@@ -49,6 +53,7 @@ class Level(enum.StrEnum):
     SWAPPED = "SWAPPED"  # a date with day and month swapped
     TYPO = "TYPO"  # one or two keystrokes apart
     PHONETIC = "PHONETIC"  # sounds the same (transliteration, spelling variants)
+    NICKNAME = "NICKNAME"  # a first name and a name it is shortened to (Bill, William)
     PARTIAL = "PARTIAL"  # similar, but weakly
     DIFFERENT = "DIFFERENT"
     MISSING = "MISSING"  # one side does not know
@@ -126,6 +131,7 @@ _GIVEN = {
     Level.SWAPPED: 4.0,
     Level.TYPO: 3.5,
     Level.PHONETIC: 3.0,
+    Level.NICKNAME: 3.0,
     Level.PARTIAL: 0.5,
     Level.DIFFERENT: -8.0,
 }
@@ -225,8 +231,26 @@ def _sounds_alike(left: str, right: str) -> bool:
     )
 
 
-def compare_names(left: str | None, right: str | None) -> Level:
-    """How well two names agree."""
+_NICKNAMES = NickNamer()
+
+
+def _nicknames_alike(left: str, right: str) -> bool:
+    # One is a nickname of the other, or both are nicknames of one name (Bill, Will).
+    if not (left.isascii() and right.isascii()):
+        return False
+    return (
+        right in _NICKNAMES.nicknames_of(left)
+        or left in _NICKNAMES.nicknames_of(right)
+        or bool(_NICKNAMES.canonicals_of(left) & _NICKNAMES.canonicals_of(right))
+    )
+
+
+def compare_names(left: str | None, right: str | None, *, first_names: bool = False) -> Level:
+    """How well two names agree.
+
+    Args:
+        first_names: the names are first names, which may agree as a nickname.
+    """
     a, b = fold(left), fold(right)
     if not a or not b:
         return Level.MISSING
@@ -245,6 +269,8 @@ def compare_names(left: str | None, right: str | None) -> Level:
         return Level.TYPO
     if _sounds_alike(a, b):
         return Level.PHONETIC
+    if first_names and _nicknames_alike(a, b):
+        return Level.NICKNAME
     if similarity >= 0.88:
         return Level.PARTIAL
     return Level.DIFFERENT
@@ -299,7 +325,7 @@ def _identifier(mine: str | None, theirs: frozenset[str]) -> Level:
     return Level.EXACT if mine in theirs else Level.DIFFERENT
 
 
-_AGREEING = frozenset({Level.EXACT, Level.PART, Level.TYPO, Level.PHONETIC})
+_AGREEING = frozenset({Level.EXACT, Level.PART, Level.TYPO, Level.PHONETIC, Level.NICKNAME})
 
 
 def _compare_full_names(record: PersonDetails, child: PersonDetails) -> tuple[Level, Level]:
@@ -308,7 +334,7 @@ def _compare_full_names(record: PersonDetails, child: PersonDetails) -> tuple[Le
     When neither name agrees with its own but each agrees with the other one, the name
     was written in the other order: both are SWAPPED.
     """
-    given = compare_names(record.given_name, child.given_name)
+    given = compare_names(record.given_name, child.given_name, first_names=True)
     family = compare_names(record.family_name, child.family_name)
     if given in _AGREEING or family in _AGREEING:
         return given, family

@@ -156,5 +156,22 @@ def test_a_name_written_family_name_first_goes_to_a_person_not_to_a_new_child() 
     assert decide(amber, [known("C1", RUBY)]).decision is Decision.NEW_PERSON
 
 
+def test_a_nickname_goes_to_a_person_not_to_a_new_child() -> None:
+    # Schools and early help workers often write the name a child goes by: Bill for
+    # William, Peggy for Margaret. Same family name and birthday: a person should look;
+    # only an agreeing first name links without one.
+    for known_as, written in (("William", "Bill"), ("Margaret", "Peggy"), ("Robert", "Bob")):
+        child = PersonDetails(**{**_fields(RUBY), "given_name": known_as})
+        record = PersonDetails(**{**_fields(RUBY), "given_name": written})
+        match = decide(record, [known("C1", child)])
+        assert match.decision is Decision.REVIEW, (known_as, written)
+        assert match.best is not None
+        assert match.best.levels["givenName"] is Level.NICKNAME
+    assert compare_names("Bill", "William") is Level.DIFFERENT  # as a family name, no
+    # A nickname never overrides a name that is simply another child's.
+    amber = PersonDetails(**{**_fields(RUBY), "given_name": "Amber"})
+    assert decide(amber, [known("C1", RUBY)]).decision is Decision.NEW_PERSON
+
+
 def _fields(details: PersonDetails) -> dict[str, object]:
     return {name: getattr(details, name) for name in details.__slots__}  # type: ignore[attr-defined]
