@@ -12,6 +12,10 @@ the rules lean to a person reading the evidence (the review queue) whenever it i
   Damerau-Levenshtein distance and Jaro-Winkler similarity (rapidfuzz) and by phonetic
   codes (Metaphone and NYSIIS, from jellyfish) for transliterations (Mohammed/Muhammad,
   Aleksandr/Alexander). Dates of birth also agree with day and month swapped.
+- Latin letters NFKD does not split (ł, ø, ß, æ, đ) agree with the letters a system
+  without them writes (l, o, ss, ae, d). A name in another script (Cyrillic, Arabic,
+  Han) and a Latin spelling of it agree as TRANSLITERATED when their transliterations
+  (anyascii) agree: enough for a person to look, never for an automatic link.
 - A first name may be the name the child goes by (Bill for William, Peggy for
   Margaret): NICKNAME, from the `nicknames` package's hand-curated table of English
   names, enough for a person to look, never for an automatic link.
@@ -21,7 +25,7 @@ the rules lean to a person reading the evidence (the review queue) whenever it i
 - Auto-link needs more than a score: the first names agree exactly (twins share
   everything else), the date of birth agrees, and no other candidate comes close.
 
-rapidfuzz, jellyfish and nicknames are small, maintained, offline libraries; splink would
+rapidfuzz, jellyfish, nicknames and anyascii are small, maintained, offline libraries; splink would
 bring DuckDB and an estimation step this hub does not need at a few candidates per record.
 """
 
@@ -34,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import jellyfish
+from anyascii import anyascii
 from nicknames import NickNamer
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -54,6 +59,7 @@ class Level(enum.StrEnum):
     TYPO = "TYPO"  # one or two keystrokes apart
     PHONETIC = "PHONETIC"  # sounds the same (transliteration, spelling variants)
     NICKNAME = "NICKNAME"  # a first name and a name it is shortened to (Bill, William)
+    TRANSLITERATED = "TRANSLITERATED"  # one in another script, spelt alike in Latin letters
     PARTIAL = "PARTIAL"  # similar, but weakly
     DIFFERENT = "DIFFERENT"
     MISSING = "MISSING"  # one side does not know
@@ -132,6 +138,7 @@ _GIVEN = {
     Level.TYPO: 3.5,
     Level.PHONETIC: 3.0,
     Level.NICKNAME: 3.0,
+    Level.TRANSLITERATED: 3.0,
     Level.PARTIAL: 0.5,
     Level.DIFFERENT: -8.0,
 }
@@ -141,6 +148,7 @@ _FAMILY = {
     Level.SWAPPED: 3.0,
     Level.TYPO: 3.0,
     Level.PHONETIC: 2.5,
+    Level.TRANSLITERATED: 2.5,
     Level.PARTIAL: 0.5,
     Level.DIFFERENT: -2.0,
 }
@@ -245,6 +253,14 @@ def _nicknames_alike(left: str, right: str) -> bool:
     )
 
 
+def _latin(folded: str) -> bool:
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in folded)
+
+
+def _in_latin_letters(folded: str) -> str:
+    return fold(anyascii(folded))
+
+
 def compare_names(left: str | None, right: str | None, *, first_names: bool = False) -> Level:
     """How well two names agree.
 
@@ -256,6 +272,14 @@ def compare_names(left: str | None, right: str | None, *, first_names: bool = Fa
         return Level.MISSING
     if a == b:
         return Level.EXACT
+    latin_a, latin_b = _latin(a), _latin(b)
+    if latin_a and latin_b and _in_latin_letters(a) == _in_latin_letters(b):
+        return Level.EXACT
+    if latin_a != latin_b:
+        # One name in another script: compared as both are written in Latin letters,
+        # never closer than TRANSLITERATED (transliterations differ: Dmitriy, Dmitry).
+        alike = compare_names(_in_latin_letters(a), _in_latin_letters(b), first_names=first_names)
+        return Level.TRANSLITERATED if alike in _AGREEING else Level.DIFFERENT
     parts_a, parts_b = set(name_parts(left)), set(name_parts(right))
     if parts_a & parts_b and (parts_a <= parts_b or parts_b <= parts_a):
         return Level.PART

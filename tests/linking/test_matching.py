@@ -53,6 +53,41 @@ def test_names_in_other_scripts_compare_as_spelled_never_as_nothing() -> None:
     assert compare_names("Ольга", "Ирина") is Level.DIFFERENT
 
 
+def test_latin_letters_nfkd_does_not_split_agree_with_the_letters_they_are_written_as() -> None:
+    # ł, ø, ß, æ and đ carry no separable mark: a system without them writes l, o, ss, ae, d.
+    assert compare_names("Paweł", "Pawel") is Level.EXACT
+    assert compare_names("Łukasz", "LUKASZ") is Level.EXACT
+    assert compare_names("Strauß", "Strauss") is Level.EXACT
+    assert compare_names("Søren", "Soren") is Level.EXACT
+    assert compare_names("Đorđe", "Dorde") is Level.EXACT
+    pawel = PersonDetails(given_name="Paweł", family_name="Wójcik", date_of_birth=date(2015, 6, 1))
+    ascii_only = PersonDetails(
+        given_name="Pawel", family_name="Wojcik", date_of_birth=date(2015, 6, 1)
+    )
+    assert decide(ascii_only, [known("C1", pawel)]).decision is Decision.AUTO_LINK
+
+
+def test_a_name_in_another_script_and_its_transliteration_go_to_a_person() -> None:
+    # The LCS keeps a name in the script the family wrote it in; IES writes it in Latin
+    # letters. Transliterations differ (Dmitriy, Dmitry), so a person decides: never a
+    # new child, never an automatic link.
+    assert compare_names("Дмитрий", "Dmitry") is Level.TRANSLITERATED
+    assert compare_names("Иванов", "Ivanov") is Level.TRANSLITERATED
+    assert compare_names("伟", "Wei") is Level.TRANSLITERATED
+    assert compare_names("Мария", "Oliver") is Level.DIFFERENT
+    for written, latin in (
+        (("Дмитрий", "Иванов"), ("Dmitry", "Ivanov")),
+        (("伟", "张"), ("Wei", "Zhang")),
+    ):
+        child = PersonDetails(
+            given_name=written[0], family_name=written[1], date_of_birth=date(2015, 6, 1)
+        )
+        record = PersonDetails(
+            given_name=latin[0], family_name=latin[1], date_of_birth=date(2015, 6, 1)
+        )
+        assert decide(record, [known("C1", child)]).decision is Decision.REVIEW, latin
+
+
 def test_children_with_non_latin_names_born_on_one_day_have_their_own_identity_keys() -> None:
     born = date(2019, 5, 4)
     keys = {
