@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from graph import GraphStore
 
 
+def _not_true_or_false(value: Any) -> Any:
+    # pydantic reads JSON true as 1: a sender's flag is not a version or a count.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_true_or_false)]
 RecordId = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(min_length=1, max_length=2_000)]
 
@@ -61,7 +69,7 @@ class SourceRow(IdentifiedChild):
     )
 
     record_id: RecordId
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[WholeNumber, Field(ge=1)]
     sex: Sex | None = None
     postcode: Annotated[str, Field(min_length=5, max_length=8)] | None = None
     start_date: PastDate

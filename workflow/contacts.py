@@ -7,11 +7,12 @@ within one working day of receiving it.
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from connectors.livelink import FILE_PLAN
 from graph import ConstraintViolation, name_key_fields
@@ -54,7 +55,18 @@ def _not_in_future(value: date | None) -> date | None:
     return value
 
 
-PastDate = Annotated[date, AfterValidator(_not_in_future)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _written_as_a_date(value: object) -> object:
+    # pydantic would also read a number (or a string of digits) as a Unix timestamp:
+    # a sender's 0 would become 1 January 1970. A date is a date, or YYYY-MM-DD.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+PastDate = Annotated[date, BeforeValidator(_written_as_a_date), AfterValidator(_not_in_future)]
 
 # Characters no name is written with: control codes (NUL, which the engine cannot store
 # and turns into U+FFFD, a newline, a terminal escape) and the bidirectional embeddings,

@@ -12,7 +12,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from connectors.intake import SourceRow, Text
+from connectors.intake import SourceRow, Text, WholeNumber
 from workflow import identifiers
 from workflow.contacts import Name, PastDate
 from workflow.validation import FieldRuleBroken
@@ -58,9 +58,9 @@ class Attendance(SourceRow):
 
     upn: Upn
     school_urn: Urn
-    sessions_possible: Annotated[int, Field(ge=0, le=500)]
-    sessions_attended: Annotated[int, Field(ge=0, le=500)]
-    unauthorised_absences: Annotated[int, Field(ge=0, le=500)] = 0
+    sessions_possible: Annotated[WholeNumber, Field(ge=0, le=500)]
+    sessions_attended: Annotated[WholeNumber, Field(ge=0, le=500)]
+    unauthorised_absences: Annotated[WholeNumber, Field(ge=0, le=500)] = 0
 
     @model_validator(mode="after")
     def _sessions_add_up(self) -> Self:
@@ -87,7 +87,7 @@ class Exclusion(SourceRow):
     school_urn: Urn
     category: ExclusionCategory
     reason: Annotated[str, Field(min_length=1, max_length=10)]
-    sessions: Annotated[int, Field(ge=1, le=500)] | None = None
+    sessions: Annotated[WholeNumber, Field(ge=1, le=500)] | None = None
 
 
 class SsrStatus(enum.StrEnum):

@@ -137,3 +137,31 @@ def test_a_record_naming_nobody_names_what_is_missing(named: dict[str, str], fie
             " and date of birth",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        # JSON numbers are not dates: pydantic would read them as Unix timestamps
+        # (0 is 1 January 1970), so a sender's bug would become a birthday.
+        ({"dateOfBirth": 0}, "dateOfBirth", "a date is written YYYY-MM-DD"),
+        ({"startDate": 1735689600}, "startDate", "a date is written YYYY-MM-DD"),
+        ({"dateOfBirth": "1735689600"}, "dateOfBirth", "a date is written YYYY-MM-DD"),
+        # true is not version 1.
+        ({"version": True}, "version", "must be a whole number, not true or false"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused_not_read_as_another(
+    changes: dict[str, Any], field: str, rule: str
+) -> None:
+    parsed = ehm.SOURCE.parse({**EPISODE, "startDate": "2025-09-01", **changes})
+
+    assert isinstance(parsed, InvalidInput)
+    assert [(p.field, p.rule) for p in parsed.problems] == [(field, rule)]
+
+
+def test_dates_and_versions_as_a_csv_sends_them_still_land() -> None:
+    parsed = ehm.SOURCE.parse({**EPISODE, "version": "2", "startDate": "2025-09-01"})
+
+    assert not isinstance(parsed, InvalidInput)
+    assert (parsed.row.version, parsed.row.start_date.isoformat()) == (2, "2025-09-01")
