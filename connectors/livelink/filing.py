@@ -140,11 +140,15 @@ async def generate_form(
                 "sourceId": source_id,
                 "kinds": list(source_spec.step_kinds) or None,
                 "documentKey": key,
+                "templateKey": template_key,
             },
         )
         if not rows:
             return RecordMissing(kind="Child", id=child_id)
         row = rows[0]
+        # The document already made of this source, if there is one (it may carry the
+        # id of a record since merged into this child): the next version is its.
+        key = row["documentKey"] or document_key(child_id, template_key, source_id)
         if row["fileDisposedAt"] is not None:
             return FileDisposed(file_id=None)
         if source_id is not None and row["source"] is None:

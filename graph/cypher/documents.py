@@ -44,7 +44,14 @@ OPTIONAL MATCH (x)-[:PART_OF]->(parent)
 OPTIONAL MATCH (x)-[:FINALISED_BY]->(finaliser:Worker)
 OPTIONAL MATCH (x)-[:AUTHORISED_BY]->(authoriser:Worker)
 OPTIONAL MATCH (c)-[:HAS_FILE]->(f:File)
-OPTIONAL MATCH (doc:Document {{key: $documentKey}})
+OPTIONAL MATCH (own:Document {{key: $documentKey}})
+// A record merged into this child brought its file: the form of a source record made
+// there before the merge is that document still, and its next version goes with it.
+WITH c, x, parent, finaliser, authoriser, f,
+     coalesce(own, head([(c)-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)
+                          -[:HOLDS]->(filed:Document)
+                          WHERE $sourceId IS NOT NULL AND filed.templateKey = $templateKey
+                            AND filed.sourceId = $sourceId | filed])) AS doc
 WITH c, x, coalesce(parent, x) AS r, finaliser, authoriser, f, doc
 // FalkorDB: each pattern comprehension of one projection gets its own variable names.
 WITH c, x, r, finaliser, authoriser, f, doc,
@@ -55,7 +62,8 @@ WITH c, x, r, finaliser, authoriser, f, doc,
 RETURN c {{.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .upn}} AS child,
        x {{.*}} AS source, r {{.*}} AS record, steps, authorisations,
        finaliser.name AS finalisedByName, authoriser.name AS authorisedByName,
-       f.disposedAt AS fileDisposedAt, coalesce(doc.latestVersion, 0) AS latestVersion
+       f.disposedAt AS fileDisposedAt, coalesce(doc.latestVersion, 0) AS latestVersion,
+       doc.key AS documentKey
 """
 
 

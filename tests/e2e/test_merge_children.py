@@ -618,3 +618,48 @@ async def test_undoing_a_merge_unlinks_what_linked_through_the_other_record_s_nu
         ("UNLINK", "C-RUBY", "records-officer-1"),
     ]
     assert "merge" in events[1]["reason"]
+
+
+async def test_a_form_made_again_after_a_merge_is_the_next_version_of_the_same_document(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    # The contact record of a contact on the merged record was generated before the merge.
+    # Generated again through the record kept, it is version 2 of that document, in the
+    # file it was filed in, and undoing the merge takes it back with its contact.
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept_id = next(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")
+    kept = next(child for child in demo.children if child["id"] == kept_id)
+    typo = {
+        "givenName": kept["givenName"] + "e",
+        "familyName": kept["familyName"],
+        "dateOfBirth": str(kept["dateOfBirth"]),
+        "sex": kept["sex"],
+    }
+    contact = await _new_record(client, worker, typo)
+    merged_id = contact["childId"]
+    versions = """mutation ($child: ID!, $source: ID) { generateForm(childId: $child,
+      templateKey: "contact_record", sourceId: $source) {
+      ... on GeneratedForm { document { id childId } version { version } } } }"""
+    first = (
+        await graphql(client, worker, versions, {"child": merged_id, "source": contact["id"]})
+    )["generateForm"]
+    assert (await _merge(client, officer, kept_id, merged_id))["__typename"] == "ChildMerge"
+
+    again = (await graphql(client, worker, versions, {"child": kept_id, "source": contact["id"]}))[
+        "generateForm"
+    ]
+
+    assert again["document"]["id"] == first["document"]["id"]
+    assert again["version"]["version"] == 2
+    documents = await store.read(
+        "MATCH (d:Document {sourceId: $source}) RETURN d.id AS id", {"source": contact["id"]}
+    )
+    assert [row["id"] for row in documents] == [first["document"]["id"]]
+    undone = await graphql(client, officer, UNMERGE, {"merged": merged_id, "reason": "Twins"})
+    assert undone["unmergeChildren"]["__typename"] == "ChildMerge"
+    held = await store.read(
+        "MATCH (c:Child)-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->"
+        "(d:Document {id: $id})-[:HAS_VERSION]->(v) RETURN c.id AS child, count(v) AS versions",
+        {"id": first["document"]["id"]},
+    )
+    assert held == [{"child": merged_id, "versions": 2}]
