@@ -327,11 +327,21 @@ def _episode_rows(
     return rows
 
 
+# The CIN census's UN6 (under 6, not yet at school) has no code of its own in the 903,
+# whose header takes UN1-UN5 only (rule 168): it is the 903's UN1, "not of school age".
+# For a child of school age the DfE's rule 209 then asks for the UPN, which is right: a
+# looked-after child of school age is on a school roll. UN7 (a referral with no further
+# action) cannot describe a child looked after and is left for rule 168 to report.
+_UPN_UNKNOWN_IN_THE_903 = {"UN6": "UN1"}
+
+
 def _upn(record: LookedAfterRecord, year: CollectionYear) -> str:
     if record.child.get("upn"):
         return str(record.child["upn"])
     reason = record.latest_fact(FactKind.UPN_UNKNOWN, year.end)
-    return str(reason["reason"]) if reason else ""
+    if not reason:
+        return ""
+    return _UPN_UNKNOWN_IN_THE_903.get(str(reason["reason"]), str(reason["reason"]))
 
 
 def _header_row(record: LookedAfterRecord, year: CollectionYear, looked_after: bool) -> Row:

@@ -36,11 +36,16 @@ def record(steps: list[dict[str, Any]], **extra: Any) -> LookedAfterRecord:
     started = min(s["startDate"] for s in steps if s["kind"] == "LOOKED_AFTER_EPISODE")
     return LookedAfterRecord.from_row(
         {
-            "child": {"id": "C1", "sex": "M", "dateOfBirth": date(2015, 6, 1), "upn": "X"},
+            "child": {
+                "id": "C1",
+                "sex": "M",
+                "dateOfBirth": extra.get("born", date(2015, 6, 1)),
+                "upn": extra.get("upn", "X"),
+            },
             "periods": [{"id": "p1", "status": "LOOKED_AFTER", "startDate": started}],
             "steps": steps,
             "adoptions": [],
-            "facts": [],
+            "facts": extra.get("facts", []),
             "allocations": [],
             "referrals": extra.get("referrals", []),
         }
@@ -106,6 +111,25 @@ def test_missing_at_the_year_end(returned: str | None, expected: str) -> None:
     }
     child = record([episode("2025-05-01", None, "S", "U6"), missing])
     assert tables_for(child, YEAR)["missing"] == [["C1", "01/06/2015", "M", "20/03/2026", expected]]
+
+
+@pytest.mark.parametrize(
+    ("reason", "returned"),
+    [("UN6", "UN1"), ("UN1", "UN1"), ("UN4", "UN4"), ("UN2", "UN2")],
+)
+def test_a_upn_unknown_reason_is_returned_in_the_903_s_own_codes(
+    reason: str, returned: str
+) -> None:
+    # The CIN census's UN6 (under 6, not at school) is the 903's UN1 (rule 168 takes
+    # UN1-UN5 only).
+    unknown = {"kind": "UPN_UNKNOWN", "on": date(2025, 7, 1), "reason": reason}
+    child = record(
+        [episode("2025-06-01", None, "S", "U1")],
+        born=date(2023, 2, 1),
+        upn=None,
+        facts=[unknown],
+    )
+    assert tables_for(child, YEAR)["header"][0][4] == returned
 
 
 def test_a_child_not_looked_after_in_the_year_is_not_in_it() -> None:
