@@ -60,6 +60,8 @@ PLAN_CACHE_SIZE = 1024
 # How long a stop waits for the append-only file's rewrite (a 300,000-child county's took
 # 3-13 s); past it the server stops anyway and its next start replays the tail.
 STOP_REWRITE_TIMEOUT_S = 120.0
+# The server's socket and config live in a short temporary directory of this name.
+_RUN_DIR_PREFIX = "lcs-graph-"
 
 
 def _server_binaries() -> tuple[str, str]:
@@ -140,6 +142,13 @@ def _recovery_progress(socket_path: str) -> str:
     eta = int(info.get("loading_eta_seconds", -1))
     left = f", about {eta} s left" if eta >= 0 else ""
     return f"{percent:.1f}% loaded{left}"
+
+
+def _remove_run_dir(socket_path: str) -> None:
+    """Remove the temporary directory a server's socket was in, if it is one of ours."""
+    run_dir = Path(socket_path).parent
+    if run_dir.parent == Path(tempfile.gettempdir()) and run_dir.name.startswith(_RUN_DIR_PREFIX):
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _is_running_server(pid: int) -> bool:
@@ -227,7 +236,8 @@ class EmbeddedEngine:
         # stop by the parent-death signal) may still be flushing the append-only file.
         # Starting a second server on the same files then would lose writes.
         with contextlib.suppress(FileNotFoundError, json.JSONDecodeError, KeyError):
-            previous = int(json.loads((self.data_dir / "engine.json").read_text())["pid"])
+            info = json.loads((self.data_dir / "engine.json").read_text())
+            previous = int(info["pid"])
             deadline = time.monotonic() + _START_TIMEOUT_S
             while _is_running_server(previous):
                 if time.monotonic() > deadline:
@@ -236,6 +246,9 @@ class EmbeddedEngine:
                         "still running; stop it and try again"
                     )
                 time.sleep(0.05)
+            # An owner that died without stopping (killed, or a command ended by a signal)
+            # left its socket directory behind; its server is gone, so nothing uses it.
+            _remove_run_dir(str(info["socket"]))
 
     def _launch(self) -> str:
         socket_path = self._spawn()
@@ -278,7 +291,7 @@ class EmbeddedEngine:
         if self._run_dir is None:
             # Unix socket paths are limited to 108 bytes, so the socket lives in a short
             # temporary directory rather than under the (possibly deep) data directory.
-            self._run_dir = tempfile.mkdtemp(prefix="lcs-graph-")
+            self._run_dir = tempfile.mkdtemp(prefix=_RUN_DIR_PREFIX)
         socket_path = os.path.join(self._run_dir, "engine.sock")
         config = "\n".join(
             [

@@ -107,7 +107,7 @@ def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str
         from graph import EmbeddedEngine
         engine = EmbeddedEngine(Path({str(tmp_path)!r}))
         engine.start()
-        print(engine.server_pid, flush=True)
+        print(engine.server_pid, engine.socket_path, flush=True)
         if {how!r} == "exception":
             raise SystemExit("crash without stopping the engine")
         time.sleep(60)
@@ -117,7 +117,8 @@ def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     ) as owner:
         assert owner.stdout is not None
-        server_pid = int(owner.stdout.readline())
+        pid, socket_path = owner.stdout.readline().split()
+        server_pid = int(pid)
         if how != "exception":
             owner.send_signal(getattr(signal, how))
         owner.wait(timeout=30)
@@ -125,11 +126,15 @@ def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str
     while _alive(server_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(server_pid)
-    # And the directory is free again: the next start owns a fresh server.
+    # And the directory is free again: the next start owns a fresh server, and the dead
+    # owner's socket directory (under /tmp, which only a clean stop removes) is gone.
     engine = EmbeddedEngine(tmp_path)
     engine.start()
-    assert engine.owner
-    engine.stop()
+    try:
+        assert engine.owner
+        assert not Path(socket_path).parent.exists()
+    finally:
+        engine.stop()
 
 
 def test_the_engine_keeps_its_files_private_and_tightens_old_ones(tmp_path: Path) -> None:
