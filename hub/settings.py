@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Final, Literal
 from urllib.parse import urlparse
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -244,6 +245,22 @@ class Settings(BaseSettings):
             if name and not GRAPHQL_NAME.fullmatch(name):
                 raise ValueError(f"{name[:40]!r} is not a GraphQL operation name")
         return names
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _a_rate(cls, rate: str) -> str:
+        # Checked here, with the other settings: the middleware that parses it is built
+        # at the first request, so a typo started a hub that answered everything with 500.
+        try:
+            items = parse_many(rate)
+        except ValueError:
+            items = []
+        if not items or any(item.amount < 1 for item in items):
+            raise ValueError(
+                "must be a rate in the limits notation, at least 1 request per period "
+                "(e.g. 20/second;600/minute)"
+            )
+        return rate
 
     @field_validator("graph_url")
     @classmethod

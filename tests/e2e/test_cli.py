@@ -113,6 +113,10 @@ def test_a_taken_port_is_one_line_before_any_address_or_token(tmp_path: Path) ->
             "rediss://, bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc://",
         ),
         ("LCS_HUB_OUTBOX_BATCH_SIZE", "eight", "Input should be a valid integer"),
+        # Parsed only when the first request built the middleware: the hub started and
+        # answered every request, /healthz included, with a 500.
+        ("LCS_HUB_RATE_LIMIT", "20/secnd", "a rate in the limits notation"),
+        ("LCS_HUB_RATE_LIMIT", "0/hour", "a rate in the limits notation"),
     ],
 )
 def test_a_bad_setting_names_the_variable_and_the_rule(
