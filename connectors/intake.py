@@ -451,6 +451,9 @@ def json_row(text: str) -> dict[str, Any] | InvalidInput:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return InvalidInput((FieldProblem("row", f"not JSON ({error.msg})"),))
+    except RecursionError:
+        # Arrays or objects nested deeper than the decoder goes (a few KB of brackets).
+        return InvalidInput((FieldProblem("row", "not JSON (nested too deeply)"),))
     if not isinstance(value, dict):
         return InvalidInput((FieldProblem("row", "must be a JSON object"),))
     return value

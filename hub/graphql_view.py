@@ -80,6 +80,10 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
             raise HTTPException(
                 400, "the body must be a JSON object with a string `query`"
             ) from error
+        except RecursionError:
+            # Arrays or objects nested deeper than the JSON decoder goes: a few KB of
+            # brackets, well inside the body bound.
+            raise HTTPException(400, "the body's JSON is nested too deeply") from None
         for item in data if isinstance(data, list) else [data]:
             name = item.operation_name
             if name is not None and not isinstance(name, str):

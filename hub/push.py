@@ -53,7 +53,10 @@ def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | In
     if media_type == "text/csv":
         return parse_lines(lines, FileFormat.CSV)
     if media_type == "application/json":
-        items = json.loads(body)
+        try:
+            items = json.loads(body)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
         if not isinstance(items, list):
             raise ValueError("a JSON body is an array of records")
         # Each item's "line" is its position in the array, counted from 1.

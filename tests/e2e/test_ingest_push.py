@@ -169,3 +169,26 @@ async def test_a_record_is_one_line_whatever_unicode_calls_a_line_break_inside_i
         assert [p["line"] for p in report["problems"]] == [bad_line]
         record = await stored(store, f"EHM:EARLY_HELP_EPISODE:{created}")
         assert json.loads(record["record"]["details"])["reason"] == reason
+
+
+async def test_json_nested_past_the_decoders_depth_is_a_bad_line_or_a_400_not_a_500(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # 200 KB, well inside the bound: Python's JSON decoder gave up with a RecursionError,
+    # which neither the line report nor the body check caught.
+    nested = "[" * 100_000 + "]" * 100_000
+    headers = await system_client_headers(store, settings)
+
+    lines = await client.post(
+        "/ingest/ehm", content=_lines(EPISODE, nested), headers={**headers, **JSON_LINES}
+    )
+    array = await client.post(
+        "/ingest/ehm", content=nested, headers={**headers, "Content-Type": "application/json"}
+    )
+
+    assert lines.status_code == 200, lines.text
+    report = lines.json()
+    assert (report["created"], report["rejected"]) == (1, 1)
+    assert [(p["line"], p["problems"][0]["field"]) for p in report["problems"]] == [(2, "row")]
+    assert array.status_code == 400
+    assert "nested" in array.json()["error"]
