@@ -65,6 +65,9 @@ class RequestLimits:
     max_aliases: int = 100
     max_depth: int = 15
     max_cost: int = 50_000
+    # An operation's name is written to every audit row of the request: the document's
+    # own names are bounded as `operationName` is (hub/graphql_view.py).
+    max_operation_name_chars: int = 100
     # The caches keep this many documents, and only documents up to this many characters:
     # a gateway's operations are small and repeat; a huge one-off query is parsed afresh.
     cache_size: int = 256
@@ -166,6 +169,23 @@ def cost_rule(max_cost: int) -> type[ValidationRule]:
     return QueryCostRule
 
 
+def operation_name_rule(max_chars: int) -> type[ValidationRule]:
+    """A validation rule refusing a document that names an operation longer than
+    `max_chars`: without `operationName` the document's name is the one audited."""
+
+    class OperationNameRule(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            if node.name is not None and len(node.name.value) > max_chars:
+                self.report_error(
+                    GraphQLError(
+                        f"the operation's name is over {max_chars} characters",
+                        extensions={"code": "OPERATION_NAME_TOO_LONG"},
+                    )
+                )
+
+    return OperationNameRule
+
+
 class SmallDocumentParserCache(ParserCache):
     """The parser cache, keeping only documents up to a size (big ones are parsed afresh)."""
 
@@ -225,6 +245,7 @@ def _rules(limits: RequestLimits) -> tuple[type[ValidationRule], ...]:
         _coded(aliases_rule(limits.max_aliases), "TOO_MANY_ALIASES"),
         _coded(depth_rule(limits.max_depth, None), "QUERY_TOO_DEEP"),
         cost_rule(limits.max_cost),
+        operation_name_rule(limits.max_operation_name_chars),
     )
 
 

@@ -168,6 +168,28 @@ async def test_a_huge_operation_name_never_reaches_the_audit(
     assert "operationName" in response.json()["errors"][0]["message"]
 
 
+async def test_a_huge_operation_name_in_the_document_alone_is_refused_too(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Without `operationName` the document's own name is the one the audit writes: a
+    # 20,000-character name reached every audit row of the request.
+    response = await client.post(
+        "/graphql",
+        json={"query": f"query {'Q' * 20_000} {{ me {{ name }} }}"},
+        headers=bearer(settings, "social-worker"),
+    )
+    body = response.json()
+    assert body["data"] is None
+    assert _codes(body) == ["OPERATION_NAME_TOO_LONG"]
+    assert str(settings.max_operation_name_chars) in body["errors"][0]["message"]
+    named = await client.post(
+        "/graphql",
+        json={"query": f"query {'Q' * settings.max_operation_name_chars} {{ me {{ name }} }}"},
+        headers=bearer(settings, "social-worker"),
+    )
+    assert named.json() == {"data": {"me": {"name": "Sam Patel"}}}
+
+
 @pytest.mark.parametrize(
     "body",
     [
