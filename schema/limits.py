@@ -26,6 +26,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     OperationDefinitionNode,
     ValidationRule,
@@ -169,6 +170,18 @@ def cost_rule(max_cost: int) -> type[ValidationRule]:
     return QueryCostRule
 
 
+class CodedMaxTokensLimiter(MaxTokensLimiter):
+    """strawberry's token bound, its refusal (the parser's syntax error) carrying a code
+    as every other bound's does."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        over = f"more than {self.max_token_count} tokens"
+        for error in self.execution_context.pre_execution_errors or ():
+            if isinstance(error, GraphQLSyntaxError) and over in error.message:
+                error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
+
+
 def operation_name_rule(max_chars: int) -> type[ValidationRule]:
     """A validation rule refusing a document that names an operation longer than
     `max_chars`: without `operationName` the document's name is the one audited."""
@@ -253,7 +266,7 @@ def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension
     """The extension factories that enforce `limits` (one fresh set per request)."""
     rules: list[type[ASTValidationRule]] = list(_rules(limits))
     return [
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: CodedMaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: SmallDocumentParserCache(limits.cache_size, limits.max_cached_document_chars),
         lambda: SmallDocumentValidationCache(limits.cache_size, limits.max_cached_document_chars),
