@@ -90,16 +90,7 @@ class TokenSettings(BaseModel):
     @field_validator("jwks_url")
     @classmethod
     def _keys_fetched_over_tls(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        parts = urlsplit(url)
-        if parts.scheme == "https" and parts.hostname:
-            return url
-        # Whoever can change the key set in transit can mint tokens; plain http is only
-        # acceptable when the identity provider is on this machine.
-        if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-            return url
-        raise ValueError("jwks_url must be https (http only for a loopback host)")
+        return None if url is None else check_jwks_url(url)
 
     @field_validator("token_lifetime", "max_token_lifetime")
     @classmethod
@@ -116,6 +107,22 @@ class TokenSettings(BaseModel):
         if self.token_lifetime > self.max_token_lifetime:
             raise ValueError("token_lifetime must not exceed max_token_lifetime")
         return self
+
+
+def check_jwks_url(url: str) -> str:
+    """`url` if keys may be fetched from it.
+
+    Raises:
+        ValueError: it is not https (plain http only for a loopback host).
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    # Whoever can change the key set in transit can mint tokens; plain http is only
+    # acceptable when the identity provider is on this machine.
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return url
+    raise ValueError("jwks_url must be https (http only for a loopback host)")
 
 
 def _is_loopback(host: str) -> bool:

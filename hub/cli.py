@@ -10,6 +10,7 @@ import difflib
 import getpass
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from dotenv import dotenv_values
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from graph import GraphError
 from graph.migrations import bring_to_current_shape
@@ -25,6 +27,7 @@ from hub.backup_format import ExportFileRefused
 from hub.demo import DemoRefused
 from hub.logs import configure_logging
 from hub.settings import Settings
+from workflow.school_days import TermDatesError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,6 +61,14 @@ def _settings() -> Settings:
     _warn_of_unknown_settings()
     try:
         return Settings()
+    except SettingsError as exc:
+        # A list setting that is not JSON fails before validation, naming only the field.
+        found = re.search(r'field "(\w+)"', str(exc))
+        variable = f"LCS_HUB_{found.group(1).upper()}" if found else "a setting"
+        example = '["10.0.0.0/8"]'
+        raise CommandFailed(
+            f"{variable}: must be a JSON list, e.g. {example} (set in the environment or .env)"
+        ) from None
     except ValidationError as exc:
         # One line naming each variable and its rule; the value is not echoed (it may
         # be a password put in the wrong variable).
@@ -494,7 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.INFO)
     try:
         return _run(args)
-    except (CommandFailed, DemoRefused, GraphError, ExportFileRefused) as exc:
+    except (CommandFailed, DemoRefused, GraphError, ExportFileRefused, TermDatesError) as exc:
         print(f"lcs-hub {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Final, Literal
@@ -11,6 +12,7 @@ from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from auth.tokens import check_jwks_url
 from connectors.ehm.client import EhmSettings
 from connectors.livelink.content_server import ContentServerCategory, ContentServerSettings
 from graph import FALKORDB_SCHEMES, FALKORDB_TLS_SCHEMES, NEO4J_SCHEMES
@@ -39,7 +41,9 @@ class Settings(BaseSettings):
             "neo4j:// URLs for Neo4j"
         ),
     )
-    graph_name: str = Field("lcs", description="FalkorDB graph key, or the Neo4j database")
+    graph_name: str = Field(
+        "lcs", min_length=1, description="FalkorDB graph key, or the Neo4j database"
+    )
     graph_user: str | None = Field(
         None, description="the Neo4j user, or the Redis ACL user of a standalone FalkorDB"
     )
@@ -245,6 +249,43 @@ class Settings(BaseSettings):
             if name and not GRAPHQL_NAME.fullmatch(name):
                 raise ValueError(f"{name[:40]!r} is not a GraphQL operation name")
         return names
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, proxies: list[str]) -> list[str]:
+        # uvicorn takes anything else as a literal that no client address ever equals, so
+        # a typo (10.0.0.0/33) silently believed no proxy.
+        for proxy in proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        "each entry must be an IP address or network (e.g. 10.0.0.0/8)"
+                    ) from None
+        return proxies
+
+    @field_validator("jwks_url")
+    @classmethod
+    def _keys_over_tls(cls, url: str | None) -> str | None:
+        return None if url is None else check_jwks_url(url)
+
+    @model_validator(mode="after")
+    def _identity_provider_named(self) -> Settings:
+        # Otherwise tokens from the identity provider are checked against the local
+        # default issuer, which a production deployment must never trust.
+        if self.jwks_url is not None and "issuer" not in self.model_fields_set:
+            raise ValueError(
+                "LCS_HUB_ISSUER must be set when LCS_HUB_JWKS_URL is (the `iss` of the "
+                "identity provider's tokens)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _content_server_complete(self) -> Settings:
+        if self.content_store == "content-server":
+            self.content_server()  # names every setting it still needs
+        return self
 
     @field_validator("rate_limit")
     @classmethod

@@ -117,6 +117,11 @@ def test_a_taken_port_is_one_line_before_any_address_or_token(tmp_path: Path) ->
         # answered every request, /healthz included, with a 500.
         ("LCS_HUB_RATE_LIMIT", "20/secnd", "a rate in the limits notation"),
         ("LCS_HUB_RATE_LIMIT", "0/hour", "a rate in the limits notation"),
+        # A list setting that is not JSON stopped pydantic-settings with a traceback.
+        ("LCS_HUB_TRUSTED_PROXIES", "10.0.0.1", "a JSON list"),
+        ("LCS_HUB_TRUSTED_PROXIES", '["10.0.0.0/33"]', "an IP address or network"),
+        # Refused only when the verifier was built, with a traceback naming `jwks_url`.
+        ("LCS_HUB_JWKS_URL", "http://idp.example/jwks", "must be https"),
     ],
 )
 def test_a_bad_setting_names_the_variable_and_the_rule(
@@ -130,6 +135,49 @@ def test_a_bad_setting_names_the_variable_and_the_rule(
     assert line.endswith("(set in the environment or .env)")
     assert value not in line
     assert not (tmp_path / "var" / "graph").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "variables", "rule"),
+    [
+        # The engine's client refused the empty graph key with a TypeError traceback.
+        ("demo", {"LCS_HUB_GRAPH_NAME": ""}, "LCS_HUB_GRAPH_NAME: String should have at least 1"),
+        # Found by the app's start-up, after the engine had started: a traceback.
+        (
+            "demo",
+            {"LCS_HUB_CONTENT_STORE": "content-server"},
+            "LCS_HUB_CONTENT_STORE=content-server needs LCS_HUB_CONTENT_SERVER_BASE_URL",
+        ),
+        # Tokens from an identity provider were checked against the local default issuer.
+        (
+            "demo",
+            {"LCS_HUB_JWKS_URL": "https://idp.example/jwks"},
+            "LCS_HUB_ISSUER must be set when LCS_HUB_JWKS_URL is",
+        ),
+        # Named the file and the reason, under a traceback.
+        (
+            "serve",
+            {"LCS_HUB_TERM_DATES": "/no/such/terms.json"},
+            "/no/such/terms.json: cannot read term dates (FileNotFoundError)",
+        ),
+    ],
+)
+def test_a_setting_that_cannot_work_stops_the_command_in_one_line(
+    tmp_path: Path, command: str, variables: dict[str, str], rule: str
+) -> None:
+    args = ["--port", str(_free_port())] if command == "serve" else ["--size", "tiny"]
+    result = _lcs_hub(tmp_path, command, *args, **variables)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"lcs-hub {command}: ")
+    assert rule in line
+    assert not (tmp_path / "var" / "graph").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_a_misspelt_setting_name_is_pointed_out(tmp_path: Path) -> None:
