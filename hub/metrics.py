@@ -100,10 +100,12 @@ ENGINE_SECONDS: Final = Histogram(
     ["route", "audience"],
     registry=REGISTRY,
 )
+# By the statement's name in graph/cypher/ (`contacts.FINALISE_CONTACT`, or `unnamed`):
+# a bounded set the code declares (a few hundred), never anything a request sent.
 STATEMENTS: Final = Counter(
     "lcs_hub_engine_statements",
     "Graph engine statements run, requests' and background work's",
-    ["engine", "kind"],
+    ["engine", "kind", "statement"],
     registry=REGISTRY,
 )
 POOL_WAIT_SECONDS: Final = Histogram(
@@ -290,7 +292,7 @@ class _EngineMetrics:
         try:
             yield
         finally:
-            STATEMENTS.labels(engine, "read" if read_only else "write").inc()
+            STATEMENTS.labels(engine, "read" if read_only else "write", name).inc()
             if (observation := _REQUEST.get()) is not None:
                 observation.round_trips += 1
                 observation.engine_seconds += time.perf_counter() - started

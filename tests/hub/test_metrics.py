@@ -154,6 +154,16 @@ async def test_each_family_moves_after_a_journey_and_the_scrape_names_no_child(
     assert moved("lcs_hub_request_engine_seconds_sum", **internal)
     assert moved("lcs_hub_engine_statements_total", engine="falkordb", kind="write")
     assert moved("lcs_hub_engine_statements_total", engine="falkordb", kind="read")
+    # By the statement's name in graph/cypher/ (the README's promise).
+    assert moved(
+        "lcs_hub_engine_statements_total",
+        engine="falkordb",
+        kind="write",
+        statement="contacts.RECORD_CONTACT_FOR_NEW_CHILD",
+    )
+    assert moved(
+        "lcs_hub_engine_statements_total", kind="read", statement="partners.CPIS_BY_NHS_NUMBER"
+    )
     assert moved("lcs_hub_engine_pool_wait_seconds_count", engine="falkordb")
     assert moved("lcs_hub_engine_pool_timeouts_total", engine="falkordb")
     assert moved("lcs_hub_outbox_items", state="PENDING")
