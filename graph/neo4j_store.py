@@ -31,6 +31,9 @@ def _graph_errors() -> Iterator[None]:
         neo4j.exceptions.SessionExpired,
         # A refused login is the database being unusable to us, not a fault in a statement.
         neo4j.exceptions.AuthError,
+        # What the driver still raises once its retries ran out (a database stopped,
+        # starting or between leaders; a deadlock or lock timeout): try again later.
+        neo4j.exceptions.TransientError,
     ) as exc:
         raise GraphUnavailable(str(exc)) from exc
     except neo4j.exceptions.Neo4jError as exc:

@@ -138,6 +138,38 @@ async def test_no_server_makes_the_graph_unavailable_within_the_pool_timeout() -
         await store.close()
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        # A database stopped, starting or between cluster leaders.
+        "Neo.TransientError.General.DatabaseUnavailable",
+        "Neo.TransientError.Transaction.DeadlockDetected",
+    ],
+)
+async def test_a_transient_error_the_driver_stopped_retrying_is_unavailable_not_a_fault(
+    monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    import neo4j
+    from neo4j.exceptions import Neo4jError
+
+    # Neo4j's transient errors, which the driver retries until max_transaction_retry_time
+    # and then raises; the Bolt peer never sends one, so the session raises it here.
+    async def gives_up(*_: object, **__: object) -> None:
+        raise Neo4jError._hydrate_neo4j(code=code, message="try again later")
+
+    monkeypatch.setattr(neo4j.AsyncSession, "execute_read", gives_up)
+    store = Neo4jStore(
+        f"bolt://127.0.0.1:{free_bolt_port()}", user="neo4j", password="", database=None
+    )
+    try:
+        # Unavailable is what the hub answers 503 with Retry-After for; any other graph
+        # error is a fault, answered as an internal error (500).
+        with pytest.raises(GraphUnavailable):
+            await store.read("RETURN 1 AS one")
+    finally:
+        await store.close()
+
+
 async def test_a_journey_over_the_peer_ends_at_its_first_date_and_the_hub_answers_503(
     bolt_server: StandaloneServer, tmp_path: Path
 ) -> None:
