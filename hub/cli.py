@@ -30,7 +30,7 @@ from hub.settings import Settings
 from workflow.school_days import TermDatesError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Coroutine, Sequence
 
     from connectors.intake import IngestReport, Source
     from hub.backup import ContentStores
@@ -180,6 +180,30 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
     print("\n".join(summary.lines()))
 
 
+def _until_done[T](command: Coroutine[Any, Any, T]) -> T:
+    """Run a one-shot command, SIGTERM stopping it as Ctrl-C does.
+
+    Without a handler SIGTERM (a supervisor, `timeout`, `kill`) ended the process where it
+    stood: a demo load or an import left what it had written so far, and the engine's
+    clean stop never ran. Here it cancels the command's task, so a load removes what it
+    wrote and the store is closed; `main` then answers "terminated" (exit status 143).
+    """
+
+    async def cancellable() -> T:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        if task is not None:
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            return await command
+        finally:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    return asyncio.run(cancellable())
+
+
 def _operator() -> str:
     """Who replayed from the command line, as the graph records it."""
     try:
@@ -312,7 +336,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     # The report is the answer; the engine's start-up chatter is noise.
     logging.getLogger().setLevel(logging.WARNING)
-    report = asyncio.run(_ingest_file(settings, source, path, f"{args.source} {path.name}", total))
+    report = _until_done(_ingest_file(settings, source, path, f"{args.source} {path.name}", total))
     print(report.summary())
     for problem in report.rejected:
         reasons = "; ".join(f"{p.field}: {p.rule}" for p in problem.problems)
@@ -511,6 +535,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"lcs-hub {args.command}: interrupted", file=sys.stderr)
         return 130
+    except asyncio.CancelledError:
+        # SIGTERM (see _until_done): what the command had done is undone or kept whole.
+        print(f"lcs-hub {args.command}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -519,7 +547,7 @@ def _run(args: argparse.Namespace) -> int:
         case "serve":
             _serve(settings, args)
         case "demo":
-            asyncio.run(_demo(settings, args))
+            _until_done(_demo(settings, args))
         case "token":
             from hub.app import issue_persona_token
 
@@ -538,7 +566,7 @@ def _run(args: argparse.Namespace) -> int:
             try:
                 with open(args.file, encoding="utf-8-sig", newline="") as feed:
                     text = feed.read()
-                return asyncio.run(_import_workforce(settings, text))
+                return _until_done(_import_workforce(settings, text))
             except (OSError, ValueError) as problem:
                 print(f"the HR feed was not loaded: {problem}", file=sys.stderr)
                 return 2
@@ -546,19 +574,19 @@ def _run(args: argparse.Namespace) -> int:
             return _ingest(settings, args)
         case "returns":
             try:
-                return asyncio.run(_returns(settings, args))
+                return _until_done(_returns(settings, args))
             except (OSError, ValueError) as problem:
                 print(f"the return was not written: {problem}", file=sys.stderr)
                 return 2
         case "export":
             try:
-                return asyncio.run(_export(settings, Path(args.out)))
+                return _until_done(_export(settings, Path(args.out)))
             except OSError as problem:
                 print(f"lcs-hub export: the file was not written: {problem}", file=sys.stderr)
                 return 2
         case "import":
             try:
-                return asyncio.run(_import(settings, Path(args.file)))
+                return _until_done(_import(settings, Path(args.file)))
             except OSError as problem:
                 print(f"lcs-hub import: nothing was written: {problem}", file=sys.stderr)
                 return 2

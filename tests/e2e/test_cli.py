@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -178,6 +179,40 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_a_demo_load_stopped_by_sigterm_removes_what_it_wrote(tmp_path: Path) -> None:
+    # A supervisor, `timeout` or `kill` stops a command with SIGTERM, which killed the
+    # process where it stood: half a county stayed in the store and the next `demo` (or
+    # `import`) refused the store as not empty. It now stops as Ctrl-C does.
+    environment = {
+        "LCS_HUB_VAR_DIR": str(tmp_path / "var"),
+        "LCS_HUB_GRAPH_APPENDFSYNC": "everysec",
+        "PATH": "/usr/bin:/bin",
+    }
+    if "PYTHONPATH" in os.environ:
+        environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    with subprocess.Popen(
+        [LCS_HUB, "demo", "--size", "medium"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+        cwd=tmp_path,
+    ) as loading:
+        assert loading.stderr is not None
+        shown = b""
+        while b"demo county [" not in shown or b"] 0/" in shown[-40:]:
+            chunk = os.read(loading.stderr.fileno(), 4096)
+            assert chunk, shown.decode(errors="replace")
+            shown += chunk
+        loading.send_signal(signal.SIGTERM)
+        _, rest = loading.communicate(timeout=120)
+    assert loading.returncode == 143
+    assert rest.decode().splitlines()[-1] == "lcs-hub demo: terminated"
+    # Nothing of the partial load is left: the next load finds an empty store.
+    again = _lcs_hub(tmp_path, "demo", "--size", "tiny")
+    assert again.returncode == 0, again.stderr
+    assert "replacing" not in again.stdout
 
 
 def test_a_misspelt_setting_name_is_pointed_out(tmp_path: Path) -> None:
