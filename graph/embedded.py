@@ -60,8 +60,11 @@ PLAN_CACHE_SIZE = 1024
 # How long a stop waits for the append-only file's rewrite (a 300,000-child county's took
 # 3-13 s); past it the server stops anyway and its next start replays the tail.
 STOP_REWRITE_TIMEOUT_S = 120.0
-# The server's socket and config live in a short temporary directory of this name.
+# The server's config (and its socket, under a deep data directory) live in a short
+# temporary directory of this name.
 _RUN_DIR_PREFIX = "lcs-graph-"
+# sun_path holds 108 bytes, the last a NUL.
+_MAX_SOCKET_PATH_BYTES = 107
 
 
 def _server_binaries() -> tuple[str, str]:
@@ -144,9 +147,9 @@ def _recovery_progress(socket_path: str) -> str:
     return f"{percent:.1f}% loaded{left}"
 
 
-def _remove_run_dir(socket_path: str) -> None:
-    """Remove the temporary directory a server's socket was in, if it is one of ours."""
-    run_dir = Path(socket_path).parent
+def _remove_run_dir(path: str) -> None:
+    """Remove a server's temporary directory (its config), if it is one of ours."""
+    run_dir = Path(path)
     if run_dir.parent == Path(tempfile.gettempdir()) and run_dir.name.startswith(_RUN_DIR_PREFIX):
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -248,7 +251,7 @@ class EmbeddedEngine:
                 time.sleep(0.05)
             # An owner that died without stopping (killed, or a command ended by a signal)
             # left its socket directory behind; its server is gone, so nothing uses it.
-            _remove_run_dir(str(info["socket"]))
+            _remove_run_dir(str(info.get("runDir") or Path(info["socket"]).parent))
 
     def _launch(self) -> str:
         socket_path = self._spawn()
@@ -289,10 +292,14 @@ class EmbeddedEngine:
     def _spawn(self) -> str:
         server, module = _server_binaries()
         if self._run_dir is None:
-            # Unix socket paths are limited to 108 bytes, so the socket lives in a short
-            # temporary directory rather than under the (possibly deep) data directory.
             self._run_dir = tempfile.mkdtemp(prefix=_RUN_DIR_PREFIX)
-        socket_path = os.path.join(self._run_dir, "engine.sock")
+        # The socket is in the data directory, at the same path for every server of it,
+        # so a process attached to one server reaches the next owner's (an `lcs-hub
+        # outbox` beside a hub that restarted). Unix socket paths are limited to 108
+        # bytes: under a deep data directory it lives in the short temporary directory.
+        socket_path = str(self.data_dir / "engine.sock")
+        if len(socket_path.encode()) > _MAX_SOCKET_PATH_BYTES:
+            socket_path = os.path.join(self._run_dir, "engine.sock")
         config = "\n".join(
             [
                 "daemonize no",
@@ -334,7 +341,7 @@ class EmbeddedEngine:
             umask=0o077,
         )
         # Written now, so a process that attaches meanwhile can wait on a recovery.
-        info = {"pid": self._process.pid, "socket": socket_path}
+        info = {"pid": self._process.pid, "socket": socket_path, "runDir": self._run_dir}
         _write_private(self.data_dir / "engine.json", json.dumps(info))
         return socket_path
 
@@ -426,7 +433,7 @@ class EmbeddedEngine:
 
     def _started(self, socket_path: str) -> str:
         assert self._process is not None
-        info = {"pid": self._process.pid, "socket": socket_path}
+        info = {"pid": self._process.pid, "socket": socket_path, "runDir": self._run_dir}
         _write_private(self.data_dir / "engine.json", json.dumps(info))
         log.info("graph engine started (pid %s)", self._process.pid)
         self.socket_path = socket_path

@@ -107,7 +107,7 @@ def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str
         from graph import EmbeddedEngine
         engine = EmbeddedEngine(Path({str(tmp_path)!r}))
         engine.start()
-        print(engine.server_pid, engine.socket_path, flush=True)
+        print(engine.server_pid, engine._run_dir, flush=True)
         if {how!r} == "exception":
             raise SystemExit("crash without stopping the engine")
         time.sleep(60)
@@ -117,7 +117,7 @@ def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     ) as owner:
         assert owner.stdout is not None
-        pid, socket_path = owner.stdout.readline().split()
+        pid, run_dir = owner.stdout.readline().split()
         server_pid = int(pid)
         if how != "exception":
             owner.send_signal(getattr(signal, how))
@@ -127,12 +127,12 @@ def test_no_engine_outlives_the_process_that_started_it(tmp_path: Path, how: str
         time.sleep(0.1)
     assert not _alive(server_pid)
     # And the directory is free again: the next start owns a fresh server, and the dead
-    # owner's socket directory (under /tmp, which only a clean stop removes) is gone.
+    # owner's temporary directory (under /tmp, which only a clean stop removes) is gone.
     engine = EmbeddedEngine(tmp_path)
     engine.start()
     try:
         assert engine.owner
-        assert not Path(socket_path).parent.exists()
+        assert not Path(run_dir).exists()
     finally:
         engine.stop()
 
@@ -171,3 +171,62 @@ def test_the_engine_keeps_a_plan_for_every_statement_the_hub_runs(tmp_path: Path
         engine.stop()
     # The engine's default (25) is far below the hub's statements times audiences.
     assert size == PLAN_CACHE_SIZE >= 512
+
+
+def test_a_process_attached_to_the_engine_reaches_the_next_owners_server(
+    tmp_path: Path,
+) -> None:
+    # `lcs-hub outbox` beside `lcs-hub serve --no-outbox` attaches to the hub's engine.
+    # When the hub restarted, its new server listened on a new socket, and the worker
+    # failed every poll (GraphUnavailable) until it was restarted by hand.
+    from graph import GraphUnavailable
+
+    first = EmbeddedEngine(tmp_path)
+    first.start()
+    attached = EmbeddedEngine(tmp_path)
+    socket_path = attached.start()
+    assert not attached.owner
+    engines = [first, attached]
+
+    async def across_a_change_of_owner() -> int:
+        store = FalkorDBStore(socket_path, "durability")
+        try:
+            await store.write("CREATE (:Probe {n: 1})")
+            first.stop()
+            second = EmbeddedEngine(tmp_path)
+            engines.append(second)
+            second.start()
+            assert second.owner
+            for _ in range(50):
+                try:
+                    rows = await store.read("MATCH (n:Probe) RETURN count(n) AS n")
+                    return int(rows[0]["n"])
+                except GraphUnavailable:
+                    await asyncio.sleep(0.1)
+            raise AssertionError("the attached process never reached the new server")
+        finally:
+            await store.close()
+
+    try:
+        assert asyncio.run(across_a_change_of_owner()) == 1
+    finally:
+        for engine in reversed(engines):
+            engine.stop()
+
+
+def test_under_a_deep_data_directory_the_socket_lives_in_a_short_temporary_one(
+    tmp_path: Path,
+) -> None:
+    import tempfile
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    engine = EmbeddedEngine(deep)
+    socket_path = engine.start()
+    try:
+        # A unix socket path holds at most 107 bytes.
+        assert len(str(deep / "engine.sock")) > 107
+        assert Path(socket_path).parent.parent == Path(tempfile.gettempdir())
+        asyncio.run(_write_probe(socket_path))
+    finally:
+        engine.stop()
+    assert not Path(socket_path).parent.exists()
