@@ -1,4 +1,5 @@
-"""uvicorn's h11 protocol with a deadline for reading each request.
+"""uvicorn's h11 protocol with a deadline for reading each request, and a coded refusal
+past the concurrency bound.
 
 uvicorn times out a connection that sits idle *between* requests (`timeout_keep_alive`),
 but any byte received cancels that timer, and nothing bounds how long a client may take
@@ -6,17 +7,28 @@ to send one request's headers and body: a client sending a byte every few second
 its connection (and a place under `limit_concurrency`) for ever. Here the clock starts
 when a connection opens or a response completes and stops once the whole request has
 arrived; a client that has not finished by then is disconnected.
+
+Past `limit_concurrency` (LCS_HUB_MAX_CONCURRENT_CONNECTIONS) uvicorn answered its own
+plain-text "Service Unavailable", without a code or `Retry-After`, unlike every other
+bound. The same check is made here, at the same moment, and answered like the others.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from hub.request_limits import refusal
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
 _REQUEST_RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
+# How soon a client refused for the concurrency bound may try again.
+_RETRY_AFTER_SECONDS = 1
 
 
 def protocol_with_request_deadline(seconds: float) -> type[H11Protocol]:
@@ -24,6 +36,32 @@ def protocol_with_request_deadline(seconds: float) -> type[H11Protocol]:
 
     class DeadlineH11Protocol(H11Protocol):
         _request_deadline: asyncio.TimerHandle | None = None
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if self.limit_concurrency is not None:
+                # uvicorn's check is switched off and made in front of the app instead.
+                self.app = self._bounded(self.app, self.limit_concurrency)
+                self.limit_concurrency = None
+
+        def _bounded(self, app: ASGIApp, limit: int) -> ASGIApp:
+            async def bounded(scope: Scope, receive: Receive, send: Send) -> None:
+                # uvicorn counted the tasks before adding this request's; it is in the set.
+                if scope["type"] == "http" and (
+                    len(self.connections) >= limit or len(self.tasks) > limit
+                ):
+                    self.logger.warning("Exceeded concurrency limit.")
+                    answer = refusal(
+                        503,
+                        "TOO_MANY_CONNECTIONS",
+                        "the hub has too many connections at once; try again shortly",
+                        {"Retry-After": str(_RETRY_AFTER_SECONDS), "Connection": "close"},
+                    )
+                    await answer(scope, receive, send)
+                    return
+                await app(scope, receive, send)
+
+            return bounded
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)

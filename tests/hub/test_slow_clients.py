@@ -80,3 +80,37 @@ def test_a_prompt_client_is_served_and_headers_are_bounded() -> None:
             client.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n")
             answer = client.recv(4096)
             assert not answer.startswith(b"HTTP/1.1 200")
+
+
+def test_a_connection_over_the_concurrency_bound_is_refused_with_a_code() -> None:
+    import json
+
+    settings = Settings(max_concurrent_connections=2, _env_file=None)  # type: ignore[call-arg]
+    with _serve(settings) as port:
+        # Two idle connections take the two places; a third's request is refused.
+        first = socket.create_connection(("127.0.0.1", port))
+        second = socket.create_connection(("127.0.0.1", port))
+        try:
+            time.sleep(0.2)
+            with socket.create_connection(("127.0.0.1", port)) as third:
+                third.settimeout(20)
+                third.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\n\r\n")
+                answer = b""
+                while chunk := third.recv(4096):
+                    answer += chunk
+        finally:
+            first.close()
+            second.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        lines = head.decode().lower().splitlines()
+        # uvicorn's own refusal was a plain-text "Service Unavailable", with no code.
+        assert lines[0] == "http/1.1 503 service unavailable"
+        assert "retry-after: 1" in lines
+        assert "content-type: application/json" in lines
+        assert json.loads(body)["errors"][0]["extensions"]["code"] == "TOO_MANY_CONNECTIONS"
+        # Once the others have gone, a request is served again.
+        time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.settimeout(20)
+            client.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\n\r\n")
+            assert client.recv(4096).startswith(b"HTTP/1.1 200")
