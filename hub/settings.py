@@ -310,6 +310,12 @@ class Settings(BaseSettings):
         if url is not None and urlparse(url).scheme not in GRAPH_URL_SCHEMES:
             allowed = ", ".join(f"{scheme}://" for scheme in GRAPH_URL_SCHEMES)
             raise ValueError(f"the URL must start with one of {allowed}")
+        if url is not None and urlparse(url).scheme == "embedded" and urlparse(url).netloc:
+            # `embedded://var/graph` reads "var" as a host: the graph would go to /graph.
+            raise ValueError(
+                "an embedded URL names an absolute directory after three slashes, "
+                "e.g. embedded:///srv/lcs/graph (or leave it unset for LCS_HUB_VAR_DIR/graph)"
+            )
         return url
 
     @property

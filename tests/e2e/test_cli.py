@@ -114,6 +114,8 @@ def test_a_taken_port_is_one_line_before_any_address_or_token(tmp_path: Path) ->
             "rediss://, bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc://",
         ),
         ("LCS_HUB_OUTBOX_BATCH_SIZE", "eight", "Input should be a valid integer"),
+        # Two slashes: "var" was read as a host and dropped, and the graph went to /graph.
+        ("LCS_HUB_GRAPH_URL", "embedded://var/graph", "embedded:///srv/lcs/graph"),
         # Parsed only when the first request built the middleware: the hub started and
         # answered every request, /healthz included, with a 500.
         ("LCS_HUB_RATE_LIMIT", "20/secnd", "a rate in the limits notation"),
