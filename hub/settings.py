@@ -9,7 +9,7 @@ from typing import Final, Literal
 from urllib.parse import urlparse
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.tokens import check_jwks_url
@@ -104,8 +104,8 @@ class Settings(BaseSettings):
     h11_max_incomplete_event_bytes: int = Field(
         65_536, ge=4096, description="largest request line and headers"
     )
-    issuer: str = "lcs-hub-local"
-    token_audience: str = "lcs-hub"  # noqa: S105 - the JWT aud claim, not a secret
+    issuer: str = Field("lcs-hub-local", min_length=1)
+    token_audience: str = Field("lcs-hub", min_length=1)  # the JWT aud claim, not a secret
     jwks_url: str | None = Field(None, description="verify tokens against this JWKS (OIDC)")
     token_max_lifetime_hours: float = Field(
         12, gt=0, description="refuse tokens whose exp - iat is longer than this"
@@ -282,9 +282,19 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _content_server_complete(self) -> Settings:
+    def _connectors_usable(self) -> Settings:
+        # Otherwise found by the app's start-up, after the engine had started.
         if self.content_store == "content-server":
-            self.content_server()  # names every setting it still needs
+            try:
+                self.content_server()  # names every setting it still needs
+            except ValidationError as error:
+                problems = (
+                    (str(problem["loc"][0]).upper(), problem["msg"]) for problem in error.errors()
+                )
+                raise ValueError(
+                    "; ".join(f"LCS_HUB_CONTENT_SERVER_{name}: {rule}" for name, rule in problems)
+                ) from None
+        self.ehm()
         return self
 
     @field_validator("rate_limit")

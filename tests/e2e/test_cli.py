@@ -157,6 +157,40 @@ def test_a_bad_setting_names_the_variable_and_the_rule(
             {"LCS_HUB_JWKS_URL": "https://idp.example/jwks"},
             "LCS_HUB_ISSUER must be set when LCS_HUB_JWKS_URL is",
         ),
+        # Refused only when the verifier was built: a ValidationError traceback.
+        ("demo", {"LCS_HUB_ISSUER": ""}, "LCS_HUB_ISSUER: String should have at least 1"),
+        ("demo", {"LCS_HUB_TOKEN_AUDIENCE": ""}, "LCS_HUB_TOKEN_AUDIENCE: String should have"),
+        # Refused at the app's start-up, after the engine had started: a traceback.
+        (
+            "demo",
+            {"LCS_HUB_EHM_URL": "ehm.example/api/lcs"},
+            "LCS_HUB_EHM_URL must be an http:// or https:// URL",
+        ),
+        (
+            "demo",
+            {
+                "LCS_HUB_CONTENT_STORE": "content-server",
+                "LCS_HUB_CONTENT_SERVER_BASE_URL": "otcs.example/otcs/cs.exe",
+                "LCS_HUB_CONTENT_SERVER_USERNAME": "lcs-hub",
+                "LCS_HUB_CONTENT_SERVER_PASSWORD": "not-echoed",
+                "LCS_HUB_CONTENT_SERVER_ROOT_FOLDER_ID": "2000",
+                "LCS_HUB_CONTENT_SERVER_CATEGORY_ID": "3000",
+                **{
+                    f"LCS_HUB_CONTENT_SERVER_{name}_ATTRIBUTE": "2"
+                    for name in (
+                        "CHILD_ID",
+                        "RECORD_CLASS",
+                        "TEMPLATE_KEY",
+                        "DOCUMENT_VERSION",
+                        "DELIVERY_KEY",
+                        "CHECKSUM",
+                    )
+                },
+                "LCS_HUB_CONTENT_SERVER_TIMEOUT_SECONDS": "-5",
+            },
+            "LCS_HUB_CONTENT_SERVER_BASE_URL: Value error, base_url must be an http(s) URL; "
+            "LCS_HUB_CONTENT_SERVER_TIMEOUT_SECONDS: Input should be greater than 0",
+        ),
         # Named the file and the reason, under a traceback.
         (
             "serve",
