@@ -9,6 +9,7 @@ import contextlib
 import difflib
 import getpass
 import logging
+import math
 import os
 import re
 import signal
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 
     from connectors.intake import IngestReport, Source
     from hub.backup import ContentStores
+
+
+# How long past the request deadline a stopping hub waits for requests in flight.
+_SHUTDOWN_MARGIN_SECONDS = 5
 
 
 class CommandFailed(Exception):
@@ -132,7 +137,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "h11_max_incomplete_event_size": settings.h11_max_incomplete_event_bytes,
         # Past this many connections at once new ones get 503 at once.
         "limit_concurrency": settings.max_concurrent_connections,
-        "timeout_graceful_shutdown": 10,
+        # SIGTERM drains: requests in flight may run for their whole deadline (then they
+        # answer 504), so they are waited for that long and a little more. A fixed 10 s
+        # cut requests between 10 s and the 20 s deadline off with a 500.
+        "timeout_graceful_shutdown": math.ceil(settings.request_deadline_seconds)
+        + _SHUTDOWN_MARGIN_SECONDS,
         "ws": "none",
         # h11, where the header size bound applies, with a deadline for each request to
         # arrive (uvicorn alone lets a client trickle its headers for ever).

@@ -114,3 +114,37 @@ def test_a_connection_over_the_concurrency_bound_is_refused_with_a_code() -> Non
             client.settimeout(20)
             client.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\n\r\n")
             assert client.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+async def _slow(request: object) -> PlainTextResponse:
+    import asyncio
+
+    await asyncio.sleep(13)
+    return PlainTextResponse("late but answered")
+
+
+def test_a_request_running_when_the_hub_is_told_to_stop_is_answered() -> None:
+    # SIGTERM drains: uvicorn waited 10 s for requests in flight and then cut them off
+    # unanswered, while the hub lets a request run for its deadline (20 s by default).
+    settings = Settings(request_deadline_seconds=14.0, _env_file=None)  # type: ignore[call-arg]
+    app = Starlette(routes=[Route("/slow", _slow)])
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off",
+                            **uvicorn_options(settings))  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive()
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        client.settimeout(30)
+        client.sendall(b"GET /slow HTTP/1.1\r\nHost: hub\r\n\r\n")
+        time.sleep(0.3)
+        server.should_exit = True  # what uvicorn's SIGTERM handler does
+        answer = b""
+        while chunk := client.recv(4096):
+            answer += chunk
+    thread.join(timeout=30)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert answer.endswith(b"late but answered")
