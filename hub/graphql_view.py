@@ -34,7 +34,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("lcs_hub.graphql")
 
 # Strawberry's HTTP refusals carry only a reason; the code names the rule.
-_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
+_CODES = {
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    413: "REQUEST_TOO_LARGE",
+    # The hub's own deadline (execute_operation below), not a fault in the request.
+    504: "DEADLINE_EXCEEDED",
+}
 
 
 @dataclass(frozen=True)

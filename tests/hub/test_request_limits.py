@@ -270,6 +270,9 @@ async def test_an_operation_past_its_deadline_is_stopped_with_504(
         )
     assert response.status_code == 504
     assert "deadline" in response.json()["errors"][0]["message"]
+    # Its own code: it was answered as BAD_REQUEST, which tells a client to change the
+    # request (a 504 is the hub's time running out, also when the engine hangs).
+    assert _codes(response.json()) == ["DEADLINE_EXCEEDED"]
 
 
 async def test_a_response_over_its_size_bound_is_withheld(
