@@ -3,7 +3,7 @@
 - A body that is not a JSON object with a string `query` answers 400 (it gave a 500).
 - An operation name over the bound answers 400 before anything runs: it is written to
   every audit row of the request, and a client chooses it.
-- An operation running past the deadline is stopped and answers 504.
+- A request running past the deadline (its context read included) is stopped: 504.
 - Errors are masked (hub/errors.py); an engine outage answers 503 with `Retry-After`.
 - A response over the size bound is replaced by an error saying so.
 Every refusal is GraphQL-shaped JSON (`errors[].extensions.code`).
@@ -34,13 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("lcs_hub.graphql")
 
 # Strawberry's HTTP refusals carry only a reason; the code names the rule.
-_CODES = {
-    400: "BAD_REQUEST",
-    405: "METHOD_NOT_ALLOWED",
-    413: "REQUEST_TOO_LARGE",
-    # The hub's own deadline (execute_operation below), not a fault in the request.
-    504: "DEADLINE_EXCEEDED",
-}
+_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
 
 
 @dataclass(frozen=True)
@@ -63,8 +57,23 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        deadline = asyncio.timeout(self.limits.deadline_seconds)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            # The deadline covers the whole request: reading the caller's worker record
+            # (the context) as well as the operation; the body's arrival is bounded by
+            # LCS_HUB_REQUEST_READ_SECONDS before the app sees it.
+            async with deadline:
+                response = await self.run(Request(scope=scope, receive=receive))
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            log.warning("request stopped at the deadline")
+            response = _refusal(
+                504,
+                "DEADLINE_EXCEEDED",
+                f"the operation ran past the {self.limits.deadline_seconds:g} s deadline "
+                "and was stopped; ask for less",
+            )
         except HTTPException as refusal:
             code = _CODES.get(refusal.status_code, "BAD_REQUEST")
             response = _refusal(refusal.status_code, code, refusal.reason)
@@ -100,18 +109,6 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
                     f"`operationName` is over {self.limits.max_operation_name_chars} characters",
                 )
         return data
-
-    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            async with asyncio.timeout(self.limits.deadline_seconds):
-                return await super().execute_operation(*args, **kwargs)
-        except TimeoutError:
-            log.warning("operation stopped at the deadline")
-            raise HTTPException(
-                504,
-                f"the operation ran past the {self.limits.deadline_seconds:g} s deadline "
-                "and was stopped; ask for less",
-            ) from None
 
     async def process_result(
         self, request: Request, result: ExecutionResult

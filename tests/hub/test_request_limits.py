@@ -275,6 +275,35 @@ async def test_an_operation_past_its_deadline_is_stopped_with_504(
     assert _codes(response.json()) == ["DEADLINE_EXCEEDED"]
 
 
+async def test_the_deadline_covers_the_whole_request_not_only_the_operation(
+    settings: Settings, app_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import time
+
+    import hub.app
+
+    # The caller's worker record is read before the operation runs (the request's
+    # context): with the engine hanging there, a request went on past its deadline for
+    # as long as the engine took (25 s against 20 s, measured with the engine paused).
+    read_principal = hub.app.principal_on_record
+
+    async def engine_hangs(*args: Any) -> Any:
+        await asyncio.sleep(3)
+        return await read_principal(*args)
+
+    monkeypatch.setattr(hub.app, "principal_on_record", engine_hangs)
+    async with app_client(request_deadline_seconds=1.0, graph_pool_timeout_seconds=0.5) as http:
+        started = time.monotonic()
+        response = await http.post(
+            "/graphql", json={"query": "{ me { name } }"}, headers=bearer(settings, "social-worker")
+        )
+        took = time.monotonic() - started
+    assert response.status_code == 504
+    assert _codes(response.json()) == ["DEADLINE_EXCEEDED"]
+    assert took < 2.5
+
+
 async def test_a_response_over_its_size_bound_is_withheld(
     settings: Settings, app_client: Callable[..., Any]
 ) -> None:
