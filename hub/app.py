@@ -30,7 +30,9 @@ from connectors.ehm.client import EhmClient
 from connectors.ehm.delivery import EarlyHelpRequests
 from connectors.livelink.backlog import outbox_backlog
 from connectors.livelink.content_server import ContentServerStore
+from connectors.livelink.content_store import ContentStoreUnavailable
 from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.filing_delivery import LIVELINK_KINDS
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import (
@@ -42,6 +44,7 @@ from graph import (
     make_private_tree,
     open_graph,
 )
+from graph.cypher.files import ANYTHING_FILED
 from graph.migrations import bring_to_current_shape
 from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
@@ -243,11 +246,17 @@ def form_store_from_settings(settings: Settings) -> FormStore:
 
 
 async def content_store_from_settings(
-    settings: Settings, tracing: Tracing | None = None
+    settings: Settings, tracing: Tracing | None = None, *, graph: GraphStore | None = None
 ) -> ContentStore:
     """The content store the outbox delivers to: the embedded one under var/, or
     OpenText Content Server (`LCS_HUB_CONTENT_STORE=content-server`), its calls traced
-    when `tracing` is on."""
+    when `tracing` is on.
+
+    The embedded store is made (its tree and marker) only while `graph` has filed nothing
+    to Livelink: once it has, a store without its marker is a volume that is not mounted,
+    and making a new one there would file documents where Livelink's store never sees
+    them. Deliveries then wait (retried, counted in the backlog) until it is back.
+    """
     if settings.content_store == "content-server":
         server = settings.content_server()
         if tracing is None:
@@ -255,7 +264,17 @@ async def content_store_from_settings(
         # Given a transport, httpx ignores the client's `verify`: the transport gets it.
         network = httpx.AsyncHTTPTransport(verify=server.verify_tls)
         return ContentServerStore(server, transport=tracing.traced_transport(network))
-    return await EmbeddedContentStore.open(settings.content_dir)
+    if graph is None or not await graph.read(ANYTHING_FILED, {"kinds": sorted(LIVELINK_KINDS)}):
+        return await EmbeddedContentStore.open(settings.content_dir)
+    try:
+        return await EmbeddedContentStore.open(settings.content_dir, create=False)
+    except ContentStoreUnavailable:
+        log.error(
+            "the Livelink content store at %s is missing (is its volume mounted?); "
+            "documents wait in the outbox until it is back",
+            settings.content_dir,
+        )
+        return EmbeddedContentStore(settings.content_dir)
 
 
 async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
@@ -374,7 +393,9 @@ def create_app(
         # Indexes, then pending migrations; a store newer than this code is refused here.
         await bring_to_current_shape(hub.store)
         if hub.content_store is None:
-            hub.content_store = await content_store_from_settings(settings, tracing)
+            hub.content_store = await content_store_from_settings(
+                settings, tracing, graph=hub.store
+            )
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty)
         if settings.outbox_enabled if run_outbox is None else run_outbox:

@@ -260,7 +260,7 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         # The worker's own statements and Content Server calls, when tracing is on.
         provider = tracer_provider_from_settings(settings)
         tracing = Tracing(provider) if provider is not None else None
-        content_store = await content_store_from_settings(settings, tracing)
+        content_store = await content_store_from_settings(settings, tracing, graph=opened.store)
         ehm_client = ehm_client_from_settings(settings)
         worker = outbox.OutboxWorker.from_settings(
             opened.store,

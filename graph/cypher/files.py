@@ -176,3 +176,14 @@ FOREACH (folder IN CASE WHEN fileCreated THEN $folders ELSE [] END |
     CREATE (f)-[:HAS_FOLDER]->(:Folder {{id: folder.id, key: folder.key, name: folder.name,
             position: folder.position}}))
 """
+
+
+# Whether anything was ever filed to Livelink from this graph. The embedded content
+# store is made only while nothing has been: afterwards a store without its marker is a
+# volume not mounted, never a new store to make (hub/app.py content_store_from_settings).
+ANYTHING_FILED = """
+MATCH (o:OutboxItem)
+WHERE o.state = 'DELIVERED' AND o.kind IN $kinds
+RETURN o.id AS id
+LIMIT 1
+"""

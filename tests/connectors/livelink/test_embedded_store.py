@@ -254,3 +254,36 @@ async def test_concurrent_deliveries_of_one_document_get_distinct_versions(
     assert sorted(version["delivery_key"] for version in record["versions"]) == sorted(
         delivery.delivery_key for delivery in deliveries
     )
+
+
+async def test_a_store_that_vanished_after_filing_is_not_made_afresh_at_start(
+    store: object, settings: object
+) -> None:
+    # A hub or `lcs-hub outbox` starting while the content store's volume was not
+    # mounted made a new, empty store at the mount point and filed into it: the
+    # documents were marked delivered where Livelink's own store would never see them.
+    from connectors.livelink.content_store import ContentStoreUnavailable
+    from graph import FalkorDBStore
+    from hub.app import content_store_from_settings
+    from hub.settings import Settings
+
+    assert isinstance(store, FalkorDBStore)
+    assert isinstance(settings, Settings)
+    marker = settings.content_dir / ".lcs-content-store"
+    # Nothing filed yet: the first start makes the store.
+    first = await content_store_from_settings(settings, graph=store)
+    await first.aclose()
+    assert marker.is_file()
+    await store.write(
+        "CREATE (:OutboxItem {id: 'filed', kind: 'OPEN_FILE', state: 'DELIVERED', childId: 'C1'})"
+    )
+    marker.unlink()  # the volume is not mounted (its mount point is what is left)
+
+    again = await content_store_from_settings(settings, graph=store)
+    try:
+        assert not marker.exists()
+        # Deliveries wait (transient, retried) until the store is back.
+        with pytest.raises(ContentStoreUnavailable):
+            await again.ensure_child_file("C2")
+    finally:
+        await again.aclose()
