@@ -140,9 +140,17 @@ def _before_the_latest(record: Record, kind: StepKind, on: date) -> bool:
     return any(isinstance(day, date) and day > on for day in held)
 
 
-def _history(kind: StepKind, on: date, **facts: Any) -> NewStep:
-    """A step recorded late, before the latest of its kind: done that day, nothing due."""
-    return NewStep(kind, start_date=on, completed_date=on, status=StepStatus.DONE, facts=facts)
+def _recorded_late(target: str, kind: StepKind, on: date, summary: str, **facts: Any) -> Effect:
+    """A step recorded late, before the latest of its kind: done that day, nothing due,
+    the next one left due where the latest put it."""
+    return Effect(
+        target=target,
+        occurred_on=on,
+        summary=f"{summary} (recorded late)",
+        opened=(
+            NewStep(kind, start_date=on, completed_date=on, status=StepStatus.DONE, facts=facts),
+        ),
+    )
 
 
 def _eighteenth(record: Record) -> date | None:
@@ -656,11 +664,11 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
         # A review written up after a later one: a review date of the plan (CIN census),
         # but the next review stays due 6 months after the latest, and the categories in
         # force stay the latest review's.
-        return Effect(
-            target=PlanState.ACTIVE,
-            occurred_on=data.held_on,
-            summary="Child protection review conference (recorded late)",
-            opened=(_history(_K.CHILD_PROTECTION_REVIEW, data.held_on),),
+        return _recorded_late(
+            PlanState.ACTIVE,
+            _K.CHILD_PROTECTION_REVIEW,
+            data.held_on,
+            "Child protection review conference",
         )
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
@@ -730,11 +738,8 @@ def _visit(
     if _before_the_latest(record, kind, data.visited_on):
         # Written up after a later visit: the child was last seen at that one, so the
         # next visit stays due from it.
-        return Effect(
-            target=record.state,
-            occurred_on=data.visited_on,
-            summary=f"{summary} (recorded late)",
-            opened=(_history(kind, data.visited_on, seenAlone=data.seen_alone),),
+        return _recorded_late(
+            record.state, kind, data.visited_on, summary, seenAlone=data.seen_alone
         )
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
@@ -823,11 +828,11 @@ def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Eff
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
     if _before_the_latest(record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on):
         # Written up after a later review: the next one stays due from the latest.
-        return Effect(
-            target=PlanState.ACTIVE,
-            occurred_on=data.held_on,
-            summary="Child in need plan reviewed (recorded late)",
-            opened=(_history(_K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on),),
+        return _recorded_late(
+            PlanState.ACTIVE,
+            _K.CHILD_IN_NEED_PLAN_REVIEW,
+            data.held_on,
+            "Child in need plan reviewed",
         )
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
