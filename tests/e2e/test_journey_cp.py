@@ -9,6 +9,7 @@ Hand-checked against the 2026 bank holidays (25 May is the spring bank holiday).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
@@ -341,20 +342,31 @@ async def test_transfer_in_conference_without_an_enquiry_and_one_plan_at_a_time(
     assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"
 
 
+async def _plan_made_on_transfer_in(
+    client: httpx.AsyncClient,
+    worker: dict[str, str],
+    case: dict[str, Any],
+    held_on: str,
+    category: str = "NEG_NEGLECT",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The case after a transfer-in conference on `held_on` made a plan, and the plan."""
+    case = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        case,
+        {"heldOn": held_on, "planRequired": True, "categoriesOfAbuse": [category]},
+    )
+    return case, latest(case, "childProtectionPlans")
+
+
 async def test_a_plan_does_not_end_before_its_last_recorded_step(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
     case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 6, 1))
-    case = await act(
-        client,
-        worker,
-        "holdTransferInConference",
-        case,
-        {"heldOn": "2026-06-19", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
-    )
-    plan = latest(case, "childProtectionPlans")
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-06-19")
     case = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-07-01"})
     plan = latest(case, "childProtectionPlans")
     case = await act(client, worker, "holdReviewConference", plan, {"heldOn": "2026-09-15"})
@@ -460,14 +472,7 @@ async def test_a_visit_or_review_recorded_late_does_not_bring_the_next_one_forwa
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
     case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
-    case = await act(
-        client,
-        worker,
-        "holdTransferInConference",
-        case,
-        {"heldOn": "2026-01-20", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
-    )
-    plan = latest(case, "childProtectionPlans")
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
     case = await act(
         client,
         worker,
@@ -593,14 +598,7 @@ async def test_a_plan_ends_when_the_child_reaches_18_and_none_goes_on_past_it(
     worker = bearer(settings, "social-worker")
     # 18 on Tuesday 10 March 2026.
     case = await _referral_of_a_new_child(client, worker, "2008-03-10", date(2026, 1, 5))
-    case = await act(
-        client,
-        worker,
-        "holdTransferInConference",
-        case,
-        {"heldOn": "2026-01-20", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
-    )
-    plan = latest(case, "childProtectionPlans")
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
     rule = (
         "the child turned 18 on 2026-03-10: a child protection plan does not go on past 18 "
         "(end it with the reason REACHED_EIGHTEEN)"
@@ -659,14 +657,9 @@ async def test_a_child_who_dies_on_a_plan_the_plan_ends_that_day_and_the_episode
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
-    case = await act(
-        client,
-        worker,
-        "holdTransferInConference",
-        case,
-        {"heldOn": "2026-01-20", "planRequired": True, "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
+    case, plan = await _plan_made_on_transfer_in(
+        client, worker, case, "2026-01-20", "PHY_PHYSICAL_ABUSE"
     )
-    plan = latest(case, "childProtectionPlans")
     case = await act(
         client,
         worker,

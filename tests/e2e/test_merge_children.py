@@ -117,21 +117,28 @@ async def _new_record(
     return contact
 
 
-async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back_exactly(
-    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
-) -> None:
-    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+async def _recorded_again_with_a_typo(
+    client: httpx.AsyncClient, worker: dict[str, str], demo: county.County
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A child of the worker's caseload, and the contact that recorded the same child again
+    at the front door as a new child, the first name mistyped."""
     kept_id = next(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")
     kept = next(child for child in demo.children if child["id"] == kept_id)
-    # The same child recorded again at the front door, first name mistyped.
     typo = {
         "givenName": kept["givenName"] + "e",
         "familyName": kept["familyName"],
         "dateOfBirth": str(kept["dateOfBirth"]),
         "sex": kept["sex"],
     }
-    contact = await _new_record(client, worker, typo)
-    merged_id = contact["childId"]
+    return kept, await _new_record(client, worker, typo)
+
+
+async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back_exactly(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept, contact = await _recorded_again_with_a_typo(client, worker, demo)
+    kept_id, merged_id = kept["id"], contact["childId"]
     note = await graphql(
         client,
         worker,
@@ -627,16 +634,8 @@ async def test_a_form_made_again_after_a_merge_is_the_next_version_of_the_same_d
     # Generated again through the record kept, it is version 2 of that document, in the
     # file it was filed in, and undoing the merge takes it back with its contact.
     worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
-    kept_id = next(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")
-    kept = next(child for child in demo.children if child["id"] == kept_id)
-    typo = {
-        "givenName": kept["givenName"] + "e",
-        "familyName": kept["familyName"],
-        "dateOfBirth": str(kept["dateOfBirth"]),
-        "sex": kept["sex"],
-    }
-    contact = await _new_record(client, worker, typo)
-    merged_id = contact["childId"]
+    kept, contact = await _recorded_again_with_a_typo(client, worker, demo)
+    kept_id, merged_id = kept["id"], contact["childId"]
     versions = """mutation ($child: ID!, $source: ID) { generateForm(childId: $child,
       templateKey: "contact_record", sourceId: $source) {
       ... on GeneratedForm { document { id childId } version { version } } } }"""

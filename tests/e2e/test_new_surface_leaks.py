@@ -356,9 +356,11 @@ async def test_the_link_review_queue_does_not_name_a_restricted_candidate(
     assert sum(record["hiddenCandidates"] for record in records) >= 1
 
 
-async def test_a_record_linked_to_a_restricted_child_does_not_name_her(
-    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
-) -> None:
+async def _a_record_linked_to_the_restricted_child(
+    store: FalkorDBStore, settings: Settings
+) -> tuple[str, dict[str, str]]:
+    """The record in review linked by another records officer to the restricted child,
+    and the headers of a records officer with no grant to her."""
     record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
     await store.write(
         "MATCH (r:SourceRecord {id: $r}), (c:Child {id: 'C-SEALED'})"
@@ -366,6 +368,13 @@ async def test_a_record_linked_to_a_restricted_child_does_not_name_her(
         " SET r.linkState = 'LINKED'",
         {"r": record_id},
     )
+    return record_id, officer
+
+
+async def test_a_record_linked_to_a_restricted_child_does_not_name_her(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    record_id, officer = await _a_record_linked_to_the_restricted_child(store, settings)
 
     response = await client.post(
         "/graphql",
@@ -407,13 +416,7 @@ async def test_the_record_a_records_officer_is_matching_names_no_restricted_cand
 async def test_the_candidates_of_a_record_linked_to_a_restricted_child_do_not_name_her(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
 ) -> None:
-    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
-    await store.write(
-        "MATCH (r:SourceRecord {id: $r}), (c:Child {id: 'C-SEALED'})"
-        " CREATE (r)-[:LINKED_TO {rule: 'MANUAL', by: 'records-officer-2', at: 1}]->(c)"
-        " SET r.linkState = 'LINKED'",
-        {"r": record_id},
-    )
+    record_id, officer = await _a_record_linked_to_the_restricted_child(store, settings)
 
     response = await client.post(
         "/graphql",
@@ -432,13 +435,7 @@ async def test_reading_a_record_linked_to_a_restricted_child_is_in_her_read_audi
 ) -> None:
     """The officer is not told whose the record is, but what it says about her (her names,
     date of birth, what early help found) left the hub: her access trail records it."""
-    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
-    await store.write(
-        "MATCH (r:SourceRecord {id: $r}), (c:Child {id: 'C-SEALED'})"
-        " CREATE (r)-[:LINKED_TO {rule: 'MANUAL', by: 'records-officer-2', at: 1}]->(c)"
-        " SET r.linkState = 'LINKED'",
-        {"r": record_id},
-    )
+    record_id, officer = await _a_record_linked_to_the_restricted_child(store, settings)
 
     read = await graphql(
         client,
