@@ -511,3 +511,18 @@ async def test_a_plan_s_latest_category_is_the_one_decided_by_31_march(
     later = tmp_path / "cin-2027.xml"
     await write_cin_census(store, CollectionYear(2027), later, "919")
     assert categories(later) == ("NEG", "PHY")
+
+    # A review held on 20 March, written up after April's, that decided emotional abuse:
+    # the plan's latest category on 31 March was that review's; April's is still the
+    # latest since.
+    case = await act(
+        client,
+        worker,
+        "holdReviewConference",
+        latest(case, "childProtectionPlans"),
+        {"heldOn": "2026-03-20", "categoriesOfAbuse": ["EMO_EMOTIONAL_ABUSE"]},
+    )
+    await write_cin_census(store, YEAR, out, "919")
+    assert categories(out) == ("NEG", "EMO")
+    await write_cin_census(store, CollectionYear(2027), later, "919")
+    assert categories(later) == ("NEG", "PHY")

@@ -669,6 +669,9 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
             _K.CHILD_PROTECTION_REVIEW,
             data.held_on,
             "Child protection review conference",
+            # What it decided stands for the days until the next review: a return made
+            # as at a day between the two reads it (returns/cin_census.py).
+            **({"categories": categories} if categories else {}),
         )
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
