@@ -88,8 +88,8 @@ async def find_candidates(
     ids = await store.read(
         statements.CANDIDATE_IDS,
         {
-            "nhsNumber": details.nhs_number,
-            "upn": details.upn,
+            "nhsNumbers": [details.nhs_number] if details.nhs_number else [],
+            "upns": [details.upn] if details.upn else [],
             "birthDates": _birth_dates(details.date_of_birth),
             "familyNames": _family_name_keys(details.family_name),
         },

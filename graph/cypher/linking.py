@@ -15,15 +15,23 @@ from graph.cypher.access import only_visible
 # Candidate children for a record: each branch is one indexed look-up (an OR across
 # properties would scan the label). Identifiers are also found through records already
 # linked to a child, so a child first met without an NHS number is still found by it.
+# Each identifier comes as a list, empty when the record has none: FalkorDB runs
+# `c.nhsNumber = $nhsNumber` with a null parameter as a scan of the whole label (an
+# index holds no nulls), so a record without an NHS number or UPN read every child and
+# every record taken in before it, and each record of a push cost more than the last.
 CANDIDATE_IDS = """
-MATCH (c:Child) WHERE c.nhsNumber = $nhsNumber RETURN c.id AS id
+UNWIND $nhsNumbers AS number
+MATCH (c:Child) WHERE c.nhsNumber = number RETURN c.id AS id
 UNION
-MATCH (c:Child) WHERE c.upn = $upn RETURN c.id AS id
+UNWIND $upns AS upn
+MATCH (c:Child) WHERE c.upn = upn RETURN c.id AS id
 UNION
-MATCH (r:SourceRecord) WHERE r.nhsNumber = $nhsNumber
+UNWIND $nhsNumbers AS number
+MATCH (r:SourceRecord) WHERE r.nhsNumber = number
 MATCH (r)-[:LINKED_TO]->(c:Child) RETURN c.id AS id
 UNION
-MATCH (r:SourceRecord) WHERE r.upn = $upn
+UNWIND $upns AS upn
+MATCH (r:SourceRecord) WHERE r.upn = upn
 MATCH (r)-[:LINKED_TO]->(c:Child) RETURN c.id AS id
 UNION
 UNWIND $birthDates AS birth

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -177,3 +178,49 @@ async def test_the_import_statements_built_per_shape_seek_the_import_index(
         "Node By Index Scan | (a:ImportedNode)",
         "Node By Index Scan | (b:ImportedNode)",
     ]
+
+
+class _Explaining:
+    """The store, keeping the engine's plan of each statement it runs, with its parameters."""
+
+    engine = "falkordb"
+
+    def __init__(self, store: FalkorDBStore) -> None:
+        self.store = store
+        self.plans: list[list[str]] = []
+
+    async def read(self, statement: str, params: dict[str, Any] | None = None) -> list[Any]:
+        self.plans.append(await self.store.explain(statement, params))
+        return await self.store.read(statement, params)
+
+    async def write(self, statement: str, params: dict[str, Any] | None = None) -> list[Any]:
+        self.plans.append(await self.store.explain(statement, params))
+        return await self.store.write(statement, params)
+
+
+@pytest.mark.parametrize(
+    "identifiers",
+    [{}, {"nhs_number": "9434765919"}, {"upn": "A123456789012"}],
+    ids=["names only", "NHS number", "UPN"],
+)
+async def test_matching_a_record_seeks_indexes_whatever_identifiers_it_lacks(
+    store: FalkorDBStore, identifiers: dict[str, str]
+) -> None:
+    # The walk above plans each statement with every parameter given a value; matching
+    # runs with the parameters of the record, and most EHM and IES records have no NHS
+    # number or UPN. The engine ran `c.nhsNumber = $nhsNumber` with a null parameter as
+    # a scan of every child and of every record taken in before (SourceRecord), so each
+    # record of a push cost more than the one before it. Matching scans no label at all.
+    from workflow.linking import find_candidates
+    from workflow.matching import PersonDetails
+
+    explaining = _Explaining(store)
+    details = PersonDetails(
+        given_name="Amir", family_name="Haddad", date_of_birth=date(2017, 2, 20), **identifiers
+    )
+
+    await find_candidates(explaining, details)  # type: ignore[arg-type]
+
+    assert explaining.plans, "matching ran no statement"
+    scans = [line.strip() for lines in explaining.plans for line in lines if _SCAN.search(line)]
+    assert scans == []
