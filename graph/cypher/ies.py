@@ -15,10 +15,14 @@ RETURN c.id AS childId, f.id AS fileId, fileCreated
 """
 
 # The SSRs on a child's record: those linked to the child (one per IES record id, at the
-# version the hub holds), newest first.
+# version the hub holds), newest first. The WITH makes the engine start from the child:
+# with the filter on the record in the same pattern it read every record ever taken in
+# (a label scan of SourceRecord) on each child's view.
 SSRS_OF = """
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})<-[:LINKED_TO]-(r:SourceRecord)
+MATCH (c:Child {id: childId})
+WITH childId, c
+MATCH (c)<-[:LINKED_TO]-(r:SourceRecord)
 WHERE r.kind = 'SSR'
 RETURN childId, r {.id, .recordId, .version, .startDate, .details, .updatedAt} AS ssr
 ORDER BY r.startDate DESC, r.recordId

@@ -50,6 +50,9 @@ LARGE_LABELS = frozenset(
         "Allocation",
         "ChildFact",
         "Grant",
+        # A record per EHM or IES record ever taken in, and an event per link and unlink.
+        "SourceRecord",
+        "LinkEvent",
     }
 )
 
@@ -66,6 +69,9 @@ ALLOWED_SCANS = {
     # KNOWN DEBT (issue 10): the suspected-duplicates list groups every child by date of
     # birth on each request; at county scale it wants a maintained duplicate queue.
     "linking.BIRTH_DATE_GROUPS": "known full scan of children for the duplicates list",
+    # KNOWN DEBT, the same list: every record with an NHS number, grouped by the number.
+    "linking.NHS_NUMBER_GROUPS": "known full scan of records for the duplicates list",
+    "children.RECORDS_WITHOUT_NAME_KEY": "the name key's one-off backfill (graph/names.py)",
     # Export and migrations page by windows of node numbers; where the numbers end is read
     # once per export or migration run (the count alone comes from the engine's statistics).
     "backup.GRAPH_SIZE": "an export or migration finds the last node number once per run",
@@ -107,6 +113,12 @@ def _parameters(statement: str, *, typed: bool) -> dict[str, Any]:
             params[name] = 1
         elif name in _FLAGS:
             params[name] = True
+        elif f"${name}." in statement:
+            # A map of values ($subject.givenName): each field it is read for, a string.
+            params[name] = {
+                field: "2024-01-01" if typed else None
+                for field in re.findall(rf"\${name}\.(\w+)", statement)
+            }
         elif not typed:
             params[name] = None
         else:
