@@ -71,6 +71,11 @@ async def _backfill_draft_authors(store: GraphStore) -> None:
         await store.write(statements.BACKFILL_DRAFT_AUTHORS, {"from": start, "to": end})
 
 
+async def _backfill_birth_date_keys(store: GraphStore) -> None:
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        await store.write(statements.BACKFILL_BIRTH_DATE_KEYS, {"from": start, "to": end})
+
+
 async def _backfill_name_keys(store: GraphStore) -> None:
     await backfill_name_keys(store)
 
@@ -86,6 +91,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a draft case note names its author, the one person it is shown to",
         _backfill_draft_authors,
     ),
+    # Matching seeks a birth date by its text key; children written before it have none.
+    Migration(4, "children carry their birth date as a text key", _backfill_birth_date_keys),
 )
 
 

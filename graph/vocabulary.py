@@ -110,7 +110,11 @@ INDEXED_KEYS: tuple[tuple[str, str], ...] = (
     # (and by the NHS number, indexed by its constraint); statements match `:Child`, and
     # an index is per label.
     ("Child", "upn"),
-    ("Child", "dateOfBirth"),
+    # The birth date as ISO text (`YYYY-MM-DD`), written beside `dateOfBirth`: FalkorDB's
+    # index on a date value answers an equality in time that grows with the children
+    # indexed (0.4 ms at 2,000, 11-20 ms at 16,000) and costs as much on each write,
+    # where a text key stays flat; matching seeks a record's birth date on every record.
+    ("Child", "dateOfBirthKey"),
     ("Child", "familyName"),
     # Search by the start of a family name seeks its folded prefixes (graph/names.py).
     ("Child", "familyNamePrefixes"),

@@ -90,7 +90,8 @@ async def find_candidates(
         {
             "nhsNumbers": [details.nhs_number] if details.nhs_number else [],
             "upns": [details.upn] if details.upn else [],
-            "birthDates": _birth_dates(details.date_of_birth),
+            # As text: children are sought by their birth date's text key (graph/vocabulary.py).
+            "birthDates": [born.isoformat() for born in _birth_dates(details.date_of_birth)],
             "familyNames": _family_name_keys(details.family_name),
         },
     )

@@ -27,7 +27,8 @@ CREATE (p)-[:MEMBER_OF {role: r.householdRole}]->(f)
 CREATE (p)-[:LIVES_AT {since: date(r.dateOfBirth)}]->(a)
 // A child's name is found by its folded key (graph/names.py: rows carry `name_key_fields`).
 FOREACH (_ IN CASE WHEN r.child THEN [1] ELSE [] END |
-    SET p:Child, p.familyNameKey = r.familyNameKey, p.familyNamePrefixes = r.familyNamePrefixes)
+    SET p:Child, p.familyNameKey = r.familyNameKey, p.familyNamePrefixes = r.familyNamePrefixes,
+        p.dateOfBirthKey = toString(p.dateOfBirth))
 FOREACH (_ IN CASE WHEN r.child THEN [] ELSE [1] END | SET p:Adult)
 """
 

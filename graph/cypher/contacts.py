@@ -63,7 +63,7 @@ CREATE (c:Person:Child {{id: $childId, givenName: $child.givenName,
         restricted: false, createdAt: $now,
         intakeKey: CASE WHEN $identified AND keyHeld THEN null ELSE $identityKey END}})
 FOREACH (dob IN CASE WHEN $child.dateOfBirth IS NULL THEN [] ELSE [$child.dateOfBirth] END |
-    SET c.dateOfBirth = date(dob))
+    SET c.dateOfBirth = date(dob), c.dateOfBirthKey = toString(date(dob)))
 FOREACH (due IN CASE WHEN $child.expectedDateOfBirth IS NULL THEN []
                      ELSE [$child.expectedDateOfBirth] END |
     SET c.expectedDateOfBirth = date(due))

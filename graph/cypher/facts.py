@@ -57,7 +57,8 @@ MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 WITH c
 WHERE c.unborn = true
-SET c.unborn = false, c.dateOfBirth = date($on), c.sex = coalesce($sex, c.sex),
+SET c.unborn = false, c.dateOfBirth = date($on), c.dateOfBirthKey = toString(date($on)),
+    c.sex = coalesce($sex, c.sex),
     c.bornRecordedAt = $now
 WITH c
 {_CREATE_FACT}"""

@@ -19,6 +19,8 @@ from graph.cypher.access import only_visible
 # `c.nhsNumber = $nhsNumber` with a null parameter as a scan of the whole label (an
 # index holds no nulls), so a record without an NHS number or UPN read every child and
 # every record taken in before it, and each record of a push cost more than the last.
+# Birth dates are sought by their text key (`dateOfBirthKey`, ISO), for the same reason:
+# the engine's index on a date value costs time that grows with the children.
 CANDIDATE_IDS = """
 UNWIND $nhsNumbers AS number
 MATCH (c:Child) WHERE c.nhsNumber = number RETURN c.id AS id
@@ -35,7 +37,7 @@ MATCH (r:SourceRecord) WHERE r.upn = upn
 MATCH (r)-[:LINKED_TO]->(c:Child) RETURN c.id AS id
 UNION
 UNWIND $birthDates AS birth
-MATCH (c:Child) WHERE c.dateOfBirth = date(birth) RETURN c.id AS id
+MATCH (c:Child) WHERE c.dateOfBirthKey = birth RETURN c.id AS id
 UNION
 UNWIND $familyNames AS name
 MATCH (c:Child) WHERE c.familyName = name RETURN c.id AS id
@@ -125,7 +127,8 @@ FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
             restricted: false, createdAt: $now, createdFrom: r.key,
             intakeKey: $newChild.intakeKey})
     FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN []
-                       ELSE [$subject.dateOfBirth] END | SET c.dateOfBirth = date(d))
+                       ELSE [$subject.dateOfBirth] END |
+        SET c.dateOfBirth = date(d), c.dateOfBirthKey = toString(date(d)))
     CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: 'NEW_PERSON', score: $link.score,
             by: $by, at: $now}]->(c)
     CREATE (e:LinkEvent {id: $link.eventId, action: 'LINK', rule: 'NEW_PERSON',
@@ -170,7 +173,8 @@ MATCH (r:SourceRecord {{id: $recordId}})
 WHERE NOT (r)-[:LINKED_TO]->(:Child)
 CREATE (c:Person:Child {{id: $childId, givenName: r.givenName, familyName: r.familyName,
         familyNameKey: r.familyNameKey, familyNamePrefixes: r.familyNamePrefixes,
-        dateOfBirth: r.dateOfBirth, sex: coalesce(r.sex, 'U'), nhsNumber: r.nhsNumber,
+        dateOfBirth: r.dateOfBirth, dateOfBirthKey: toString(r.dateOfBirth),
+        sex: coalesce(r.sex, 'U'), nhsNumber: r.nhsNumber,
         upn: r.upn, unborn: false, restricted: false, createdAt: $now, createdFrom: r.key}})
 CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'NEW_PERSON', by: $viewer, at: $now}}]->(c)
 CREATE (e:LinkEvent {{id: $eventId, action: 'LINK', rule: 'NEW_PERSON', by: $viewer,

@@ -53,7 +53,8 @@ ORDER BY c.id
 # postcode. Rows are built in Python; dates arrive as ISO strings.
 LOAD_LOOKED_AFTER_COHORT = """
 UNWIND $rows AS r
-CREATE (c:Person:Child {id: r.id, dateOfBirth: date(r.born), sex: r.sex, ethnicity: 'WBRI',
+CREATE (c:Person:Child {id: r.id, dateOfBirth: date(r.born), dateOfBirthKey: toString(date(r.born)),
+        sex: r.sex, ethnicity: 'WBRI',
         upn: r.upn, unborn: false, restricted: false})
 CREATE (ref:Referral {id: r.id + '-ref', referralDate: date(r.referred), source: '2A',
         primaryNeed: 'N1', status: 'ACCEPTED', version: 0})

@@ -63,6 +63,15 @@ SET n.draftBy = w.id
 RETURN count(n) AS changed
 """
 
+# A child's birth date as text beside the date (graph/vocabulary.py `dateOfBirthKey`).
+BACKFILL_BIRTH_DATE_KEYS = """
+MATCH (c:Child)
+WHERE id(c) >= $from AND id(c) < $to AND c.dateOfBirth IS NOT NULL
+      AND c.dateOfBirthKey IS NULL
+SET c.dateOfBirthKey = toString(c.dateOfBirth)
+RETURN count(c) AS changed
+"""
+
 # `lcs-hub import` into a store a hub has only started on: the file brings its own.
 DELETE_SHAPE = """
 MATCH (s:GraphShape {id: $id})
