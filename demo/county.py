@@ -762,6 +762,10 @@ async def file_in_livelink(
 class Progress:
     """A one-line progress bar on stderr (long jobs show progress)."""
 
+    # Whether a bar left stderr in the middle of its line (a job stopped part-way): a
+    # message printed then starts a line of its own (`end_open_line`).
+    _line_open = False
+
     def __init__(self, total: int, label: str, *, enabled: bool = True) -> None:
         # A total of 0 is unknown (a stream): the line then counts without a bar.
         self.total, self.label, self.done, self.enabled = total, label, 0, enabled
@@ -777,15 +781,24 @@ class Progress:
             sys.stderr.write(
                 f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}"
             )
-            if self.done >= self.total:
-                sys.stderr.write("\n")
+        Progress._line_open = True
+        if self.total > 0 and self.done >= self.total:
+            Progress.end_open_line()
         sys.stderr.flush()
 
     def finish(self) -> None:
         """End the line of a stream whose total was unknown."""
         if self.enabled and self.total <= 0:
+            Progress.end_open_line()
+
+    @staticmethod
+    def end_open_line() -> None:
+        """End the line a bar is drawing, if one is: what is printed next is not glued
+        to the bar."""
+        if Progress._line_open:
             sys.stderr.write("\n")
             sys.stderr.flush()
+            Progress._line_open = False
 
 
 async def load(store: GraphStore, county: County, *, show_progress: bool = True) -> None:

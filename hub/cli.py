@@ -539,15 +539,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except (CommandFailed, DemoRefused, GraphError, ExportFileRefused, TermDatesError) as exc:
-        print(f"lcs-hub {args.command}: {exc}", file=sys.stderr)
+        _stopped(args.command, str(exc))
         return 1
     except KeyboardInterrupt:
-        print(f"lcs-hub {args.command}: interrupted", file=sys.stderr)
+        _stopped(args.command, "interrupted")
         return 130
     except asyncio.CancelledError:
         # SIGTERM (see _until_done): what the command had done is undone or kept whole.
-        print(f"lcs-hub {args.command}: terminated", file=sys.stderr)
+        _stopped(args.command, "terminated")
         return 128 + signal.SIGTERM
+
+
+def _stopped(command: str, why: str) -> None:
+    """Say why a command stopped, on a line of its own (a progress bar may be mid-line)."""
+    from demo.county import Progress
+
+    Progress.end_open_line()
+    print(f"lcs-hub {command}: {why}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:

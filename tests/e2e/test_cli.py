@@ -295,3 +295,22 @@ def test_a_local_env_file_is_never_committed() -> None:
         ["git", "check-ignore", "--quiet", "--no-index", ".env"], cwd=root, check=False
     )
     assert ignored.returncode == 0
+
+
+def test_why_a_command_stopped_is_said_on_a_line_of_its_own_after_a_bar(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A load stopped part-way leaves its bar mid-line; the message was glued to it.
+    from demo.county import Progress
+    from hub.cli import _stopped
+
+    Progress(10, "demo county").advance(3)
+    _stopped("demo", "terminated")
+    Progress(0, "checking feed.csv").advance(2)
+    _stopped("import", "interrupted")
+    _stopped("import", "a line of its own already")
+    assert capsys.readouterr().err.split("\r")[1:] == [
+        "demo county [#########.....................] 3/10\nlcs-hub demo: terminated\n",
+        "checking feed.csv 2\nlcs-hub import: interrupted\n"
+        "lcs-hub import: a line of its own already\n",
+    ]
