@@ -221,7 +221,12 @@ class LinkReviewQueue:
 
 def _linked(result: linking.LinkedRecord) -> SourceRecord:
     record = result.record
-    return SourceRecord.from_row(record, record.get("link"), record.get("history"))
+    # The child the record was linked to or just unlinked from: an unlinked record names
+    # no child, but what it answers with was, until this step, the hub's record of her,
+    # so the answer is in her read audit all the same.
+    return SourceRecord.from_row(record, record.get("link"), record.get("history")).of_child(
+        result.child_id
+    )
 
 
 @strawberry.type(description="A child the hub already has who may be the one you are recording")

@@ -298,3 +298,36 @@ async def test_a_new_version_of_a_record_a_person_unlinked_waits_for_a_person(
         )
     )["linkSourceRecord"]
     assert relinked["link"]["childId"] == "C-RUBY"
+
+
+async def test_the_answer_of_an_unlink_is_in_the_read_audit_of_the_child_it_was_unlinked_from(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    """The unlinked record names no child any more, but the names, date of birth and
+    findings it answers with were, until this step, the hub's record of Jack: the answer
+    is in his access trail."""
+    await _world(store)
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    record_id = (await graphql(client, officer, QUEUE))["linkReviewQueue"]["records"][0]["id"]
+    linked = (
+        await graphql(client, officer, LINK, {"id": record_id, "child": "C-JACK", "reason": "Jack"})
+    )["linkSourceRecord"]
+    assert linked["linkState"] == "LINKED"
+    await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
+
+    undone = await graphql(
+        client,
+        officer,
+        """mutation ($id: ID!) { unlinkSourceRecord(recordId: $id, reason: "his twin") {
+             ... on SourceRecord { givenName familyName dateOfBirth details { value } } } }""",
+        {"id": record_id},
+    )
+
+    assert undone["unlinkSourceRecord"]["familyName"] == "Newman"
+    audited = await store.read(AUDITED, {"childId": "C-JACK"})
+    assert audited == [
+        {
+            "subject": "records-officer-1",
+            "fields": ["dateOfBirth", "details", "familyName", "givenName"],
+        }
+    ]
