@@ -22,8 +22,9 @@ from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRef
 class ChildMerge:
     id: strawberry.ID
     kept_child_id: strawberry.ID
-    merged_child_id: strawberry.ID = strawberry.field(
-        description="The record merged away: no read returns it until the merge is undone"
+    merged_child_id: strawberry.ID | None = strawberry.field(
+        description="The record merged away: no read returns it until the merge is undone;"
+        " null once undone when the caller may not see that record (restricted)"
     )
     reason: str
     merged_on: date
@@ -42,7 +43,7 @@ class ChildMerge:
         return cls(
             id=strawberry.ID(row["id"]),
             kept_child_id=strawberry.ID(row["keptId"]),
-            merged_child_id=strawberry.ID(row["mergedId"]),
+            merged_child_id=strawberry.ID(row["mergedId"]) if row.get("mergedId") else None,
             reason=row["reason"],
             merged_on=row["mergedOn"],
             recorded_by=row["recordedBy"],

@@ -168,6 +168,12 @@ async def _why_not_unmerged(
 
 
 async def merges_of(store: GraphStore, scope: AccessScope, child_id: str) -> list[Row]:
-    """The merges into a child the caller may see, latest first (undone ones included)."""
+    """The merges into a child the caller may see, latest first (undone ones included).
+
+    An undone merge's other record is a child of its own again: a record the caller may
+    not see (restricted) is left unnamed (`mergedId` None), never named.
+    """
     rows = await store.read(statements.MERGES_OF, {**scope.params(), "childId": child_id})
-    return [row["merge"] for row in rows]
+    return [
+        row["merge"] if row["mergedShown"] else {**row["merge"], "mergedId": None} for row in rows
+    ]

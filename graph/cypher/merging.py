@@ -293,11 +293,18 @@ WITH c, {child_visible("c")} AS keptVisible
 RETURN false AS merged, keptVisible, false AS keptMergedSince
 """
 
-# A child's merges, both ways: what was merged into it, visible through it.
+# A child's merges, both ways: what was merged into it, visible through it. The merged
+# record is named while the merge stands (its history is the kept record's, which the
+# caller sees); once the merge is undone it is a child of its own again, named only to a
+# caller who may see it (a restricted record left out, as elsewhere: `mergedShown`).
 MERGES_OF = f"""
 MATCH (k:Child {{id: $childId}})
 {only_visible("k")}
 MATCH (e:MergeEvent)-[:KEPT]->(k)
-RETURN {MERGE_FIELDS} AS merge
+OPTIONAL MATCH (e)-[:MERGED]->(m)
+WITH e, m, CASE WHEN e.undoneAt IS NULL THEN true
+                WHEN m IS NULL THEN false
+                ELSE {child_visible("m")} END AS mergedShown
+RETURN {MERGE_FIELDS} AS merge, mergedShown
 ORDER BY e.recordedAt DESC
 """

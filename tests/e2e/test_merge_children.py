@@ -662,3 +662,61 @@ async def test_a_form_made_again_after_a_merge_is_the_next_version_of_the_same_d
         {"id": first["document"]["id"]},
     )
     assert held == [{"child": merged_id, "versions": 2}]
+
+
+MERGES = """query ($id: ID!) { childMerges(childId: $id) { __typename
+  ... on ChildMergeList { merges { id keptChildId mergedChildId undoneBy } } } }"""
+
+
+async def test_an_undone_merge_of_a_restricted_record_is_not_named_to_an_officer_without_a_grant(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    """Once the merge is undone the sealed record is a restricted child of its own again:
+    the kept record's merges say a record was merged and taken out again, not which."""
+    officer = bearer(settings, "records-officer")
+    other = await role_headers(store, settings, "records_officer", "records-officer-2")
+    await add_child(store, "C-OPEN", "Open", "Record", date(2015, 1, 1))
+    await add_child(store, "C-SEALED", "Sealed", "Record", date(2015, 1, 1))
+    restricted = await graphql(
+        client,
+        officer,
+        """mutation { restrictRecord(childId: "C-SEALED", restricted: true,
+             reason: "Adoption order") { __typename } }""",
+    )
+    assert restricted == {"restrictRecord": {"__typename": "RecordRestriction"}}
+    granted = await graphql(
+        client,
+        bearer(settings, "administrator"),
+        """mutation ($on: Date!) { grantRecordAccess(childId: "C-SEALED",
+             workerId: "worker-ro-demo", expiresOn: $on,
+             reason: "To merge two records of one child") { __typename } }""",
+        {"on": date.today().isoformat()},
+    )
+    assert granted == {"grantRecordAccess": {"__typename": "AccessGrant"}}
+    merged = (
+        await graphql(
+            client, officer, MERGE, {"keep": "C-OPEN", "merge": "C-SEALED", "reason": "same"}
+        )
+    )["mergeChildren"]
+    assert merged["__typename"] == "ChildMerge", merged
+    undone = (
+        await graphql(client, officer, UNMERGE, {"merged": "C-SEALED", "reason": "Not one child"})
+    )["unmergeChildren"]
+    assert undone["__typename"] == "ChildMerge", undone
+
+    seen_by_other = await client.post(
+        "/graphql", json={"query": MERGES, "variables": {"id": "C-OPEN"}}, headers=other
+    )
+    seen_by_granted = await graphql(client, officer, MERGES, {"id": "C-OPEN"})
+
+    [merge] = seen_by_other.json()["data"]["childMerges"]["merges"]
+    assert (merge["id"], merge["keptChildId"], merge["undoneBy"]) == (
+        merged["id"],
+        "C-OPEN",
+        "worker-ro-demo",
+    )
+    assert merge["mergedChildId"] is None
+    assert "C-SEALED" not in seen_by_other.text
+    # The officer holding the grant is still told which record it was.
+    [known] = seen_by_granted["childMerges"]["merges"]
+    assert known["mergedChildId"] == "C-SEALED"
