@@ -28,7 +28,8 @@ conformant fake):
     (a lost reply, a crashed worker): EHM holds one request.
 
     Errors: ``400``/``404``/``409``/``422`` refuse the request for good (the hub parks
-    it as FAILED with EHM's reason for a records officer to replay); ``401``/``403``
+    it as FAILED with the status, never EHM's own text, which may repeat the child's
+    details, for a records officer to replay); ``401``/``403``
     (the hub's credentials), ``408``, ``429``, ``5xx`` (``Retry-After`` honoured),
     timeouts and lost connections are retried with back-off for as long as it takes.
 """
@@ -42,7 +43,7 @@ import anyio
 import httpx
 
 from connectors.livelink.backoff import retry_after_seconds
-from connectors.livelink.delivery_port import DeliveryRejected, DeliveryUnavailable
+from connectors.livelink.delivery_port import DeliveryRejected, DeliveryUnavailable, status_text
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -133,7 +134,9 @@ class EhmClient:
         status = response.status_code
         if status in (200, 201):
             return _reference(response)
-        detail = f"EHM PUT {REQUESTS_PATH}: HTTP {status} {_error_text(response)}".rstrip()
+        # The status only: EHM's own text may repeat the child's details it was sent, and
+        # this detail is kept on the outbox item for records officers.
+        detail = f"EHM PUT {REQUESTS_PATH}: {status_text(status)}"
         if status in _REFUSED:
             raise DeliveryRejected(detail)
         raise DeliveryUnavailable(
@@ -151,11 +154,3 @@ def _reference(response: httpx.Response) -> str | None:
         return None
     reference = payload.get("ehmReference") if isinstance(payload, dict) else None
     return str(reference)[:100] if reference is not None else None
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        payload = response.json()
-    except ValueError:
-        return response.text[:200]
-    return str(payload.get("error") or "")[:200] if isinstance(payload, dict) else ""

@@ -29,7 +29,9 @@ response finds the version it already made instead of adding another.
 Errors: timeouts, connection failures, 5xx, 408 and 429 raise
 `ContentStoreUnavailable` (carrying the server's ``Retry-After``, if any, for the
 outbox to honour); other 4xx raise `ContentStoreRejected`. Refused credentials are
-"unavailable": they block every delivery and no delivery is at fault.
+"unavailable": they block every delivery and no delivery is at fault. An error names
+the call and the HTTP status, never the server's own error text (which may repeat a
+document's title or a name from the metadata): it is kept on the outbox item.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from connectors.livelink.content_store import (
     LegalHold,
     sha256_hex,
 )
+from connectors.livelink.delivery_port import status_text
 from connectors.livelink.file_plan import FILE_PLAN, FolderSpec
 
 __all__ = [
@@ -620,7 +623,9 @@ def _raise_for_status(response: httpx.Response, method: str, path: str) -> None:
     status = response.status_code
     if 200 <= status < 300:
         return
-    detail = f"{method} {path}: HTTP {status} {_error_text(response)}".rstrip()
+    # The status only: the server's own text may repeat a name it was sent or holds,
+    # and this detail is kept on the outbox item (delivery_port.status_text).
+    detail = f"{method} {path}: {status_text(status)}"
     if status == 401:
         raise ContentStoreUnavailable(f"{detail} (after logging in again)")
     if status in (408, 429) or status >= 500 or status < 400:
@@ -633,16 +638,6 @@ def _raise_for_status(response: httpx.Response, method: str, path: str) -> None:
     if status == 404:
         raise _NotFound(detail)
     raise ContentStoreRejected(detail)
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        payload = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(payload, dict):
-        return str(payload.get("error") or payload.get("errorDetail") or "")
-    return ""
 
 
 def _properties(item: Any) -> dict[str, Any]:

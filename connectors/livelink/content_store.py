@@ -34,6 +34,7 @@ __all__ = [
     "DocumentDelivery",
     "FiledDocument",
     "LegalHold",
+    "os_error_text",
     "sha256_hex",
 ]
 
@@ -65,6 +66,17 @@ class ContentStoreRejected(ContentStoreError, DeliveryRejected):
 
 class ContentIntegrityError(ContentStoreError):
     """Stored bytes no longer match the checksum recorded when they were filed."""
+
+
+def os_error_text(error: OSError) -> str:
+    """A disk error for an outbox item: its kind and number, never the file it names.
+
+    The embedded store's paths are made of children's ids and documents' ids, and the
+    error is kept on the item, where records officers and administrators read it.
+    """
+    if error.errno is None:
+        return type(error).__name__
+    return f"[Errno {error.errno}] {error.strerror or type(error).__name__}"
 
 
 def sha256_hex(content: bytes) -> str:

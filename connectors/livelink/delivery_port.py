@@ -14,19 +14,37 @@ A port promises:
 * delivery is idempotent by the item id: a retry after a lost reply, or a takeover
   after a crash, finds what was delivered instead of delivering it twice;
 * errors say whether retrying can help (`DeliveryUnavailable`) or never will
-  (`DeliveryRejected`, which parks the item as FAILED for a person);
+  (`DeliveryRejected`, which parks the item as FAILED for a person); their text is
+  kept on the item for records officers, so it names the step and a code (an HTTP
+  status with `status_text`), never data the destination or the item carries;
 * on success it names the statement (and parameters beyond `$itemId` and `$now`) that
   marks the item delivered, written by the worker once the destination has it.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from graph import Params, Row
 
-__all__ = ["DeliveryPort", "DeliveryRejected", "DeliveryUnavailable"]
+__all__ = ["DeliveryPort", "DeliveryRejected", "DeliveryUnavailable", "status_text"]
+
+
+def status_text(status: int) -> str:
+    """An HTTP status for an item's error: the code and its standard phrase only.
+
+    A destination's own error text may repeat what it was sent or holds (a child's
+    names, birth date or NHS number, a document's title, a hold's reason), and the
+    error is kept on the item, where records officers and administrators read it: so
+    it is never kept, whatever the destination says.
+    """
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown status"
+    return f"HTTP {status} {phrase}"
 
 
 class DeliveryUnavailable(Exception):

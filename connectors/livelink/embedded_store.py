@@ -42,6 +42,7 @@ from connectors.livelink.content_store import (
     DocumentDelivery,
     FiledDocument,
     LegalHold,
+    os_error_text,
     sha256_hex,
 )
 from connectors.livelink.file_plan import FILE_PLAN, FolderSpec
@@ -205,7 +206,9 @@ class EmbeddedContentStore:
         except OSError as error:
             # Disk full, permissions, I/O errors: the operator can fix them, and the
             # same delivery will then succeed.
-            raise ContentStoreUnavailable(f"content store at {self._root}: {error}") from error
+            raise ContentStoreUnavailable(
+                f"content store at {self._root}: {os_error_text(error)}"
+            ) from error
 
     def _check_available(self) -> None:
         if not (self._root / _MARKER).is_file():
@@ -232,7 +235,7 @@ class EmbeddedContentStore:
                 _atomic_write(self._root / _MARKER, b"lcs-hub content store\n")
         except OSError as error:
             raise ContentStoreUnavailable(
-                f"cannot create the content store at {self._root}: {error}"
+                f"cannot create the content store at {self._root}: {os_error_text(error)}"
             ) from error
 
     # -- child files --------------------------------------------------------------

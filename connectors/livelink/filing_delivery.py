@@ -16,6 +16,7 @@ from connectors.livelink.content_store import (
     ContentStoreUnavailable,
     DocumentDelivery,
     LegalHold,
+    os_error_text,
 )
 from connectors.livelink.form_store import FormBytesMissing
 from graph.cypher import documents as document_statements
@@ -81,7 +82,7 @@ class LivelinkFiling:
         except (FormBytesMissing, ContentIntegrityError) as error:
             raise ContentStoreRejected(f"outbox item {item['id']}: {error}") from error
         except OSError as error:
-            raise ContentStoreUnavailable(f"the LCS form store: {error}") from error
+            raise ContentStoreUnavailable(f"the LCS form store: {os_error_text(error)}") from error
         try:
             delivery = DocumentDelivery(
                 delivery_key=item["id"],

@@ -33,6 +33,8 @@ class FakeEhm:
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: int = 0
     _faults: list[tuple[str, int]] = field(default_factory=list)
+    # What EHM says when it refuses (its own error text).
+    refusal: str = "EHM is having a bad day"
 
     def fail_next(self, count: int, status: int = 500) -> None:
         self._faults.extend(("fail", status) for _ in range(count))
@@ -53,7 +55,7 @@ class FakeEhm:
         self.calls += 1
         fault, status = self._faults.pop(0) if self._faults else ("", 0)
         if fault == "fail":
-            return JSONResponse({"error": "EHM is having a bad day"}, status_code=status)
+            return JSONResponse({"error": self.refusal}, status_code=status)
         if fault == "hang":
             await anyio.sleep(HANG_SECONDS)
         if self.token is not None and request.headers.get("authorization") != (

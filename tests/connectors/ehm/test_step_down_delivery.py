@@ -7,6 +7,7 @@ reaches EHM exactly once; a refusal parks it FAILED until a records officer repl
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -185,6 +186,33 @@ async def test_a_refusal_parks_the_request_and_a_replay_delivers_it(
         assert replayed.replayed
         assert (await worker.deliver_due(at + 2 * HOUR)).delivered == 1
     assert len(fake.requests) == 1
+
+
+async def test_ehm_s_own_words_about_the_child_stay_out_of_the_item_and_the_log(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """EHM's refusal may repeat what it was sent (the child's names, birth date, NHS
+    number); records officers read the parked item's error, so it keeps the status and a
+    description of it, never EHM's text."""
+    await step_down_contact(client, store, settings)
+    fake = FakeEhm(token="t0ken")
+    fake.refusal = "Mia Okafor (born 2016-07-14, NHS 9434765919) is already open to EHM"
+    fake.fail_next(1, 422)
+    worker, ehm = ehm_worker(store, fake)
+    caplog.set_level(logging.DEBUG)
+    async with ehm:
+        assert (await worker.deliver_due(now_ms())).failed == 1
+    [row] = await requests(store)
+
+    error = row["item"]["lastError"]
+    assert row["item"]["state"] == "FAILED"
+    assert "HTTP 422 Unprocessable" in error
+    for secret in ("Mia", "Okafor", "2016-07-14", "9434765919", "already open"):
+        assert secret not in error, error
+        assert secret not in caplog.text, secret
 
 
 async def test_an_ehm_outage_holds_up_only_ehm(

@@ -93,6 +93,7 @@ class _Fault:
     method: str | None
     path: str | None
     headers: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
 
     def matches(self, request: Request) -> bool:
         if self.method is not None and request.method != self.method:
@@ -224,10 +225,11 @@ class FakeContentServer:
         method: str | None = None,
         path: str | None = None,
         headers: dict[str, str] | None = None,
+        message: str | None = None,
     ) -> None:
         """Answer the next `count` matching calls with `status` (and `headers`, e.g. a
-        ``Retry-After``), doing nothing else."""
-        self._add_faults("fail", float(status), count, method, path, headers)
+        ``Retry-After``; `message`, the server's own error text), doing nothing else."""
+        self._add_faults("fail", float(status), count, method, path, headers, message)
 
     def hang_next(
         self, count: int, seconds: float, *, method: str | None = None, path: str | None = None
@@ -257,9 +259,10 @@ class FakeContentServer:
         method: str | None,
         path: str | None,
         headers: dict[str, str] | None = None,
+        message: str | None = None,
     ) -> None:
         self._faults.extend(
-            _Fault(kind, value, method, path, dict(headers or {})) for _ in range(count)
+            _Fault(kind, value, method, path, dict(headers or {}), message) for _ in range(count)
         )
 
     def _take_fault(self, kind: str, request: Request) -> _Fault | None:
@@ -303,7 +306,9 @@ class FakeContentServer:
         if failure is not None:
             status = int(failure.value)
             return JSONResponse(
-                {"error": f"Injected failure {status}"}, status_code=status, headers=failure.headers
+                {"error": failure.message or f"Injected failure {status}"},
+                status_code=status,
+                headers=failure.headers,
             )
         hang = self._take_fault("hang", request)
         if hang is not None:

@@ -428,7 +428,11 @@ async def test_other_client_errors_are_rejected(
     )
     transport = httpx.ASGITransport(app=fake.app)
     async with ContentServerStore(misconfigured, transport=transport) as client:
-        with pytest.raises(ContentStoreRejected, match="HTTP 400 Category 4242 does not exist"):
+        # The call and the status say what failed; the server's own words are not kept
+        # (they may repeat a name or a title), so the error names no more than that.
+        with pytest.raises(
+            ContentStoreRejected, match=r"^POST /v2/nodes/\d+/categories: HTTP 400 Bad Request$"
+        ):
             await client.put_document(make_delivery())
         with pytest.raises(ContentStoreRejected, match="HTTP 404"):
             await client.fetch_document("999999", 1)

@@ -6,6 +6,7 @@ outage takes as long as its passes do; nothing here sleeps or asserts a timing.
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -276,6 +277,53 @@ async def test_permanent_refusals_park_items_as_failed_with_the_reason(
     assert all(f"HTTP {status}" in item["lastError"] for item in parked)
     # A refusal is the item's fault, not an outage: the circuit stays closed.
     assert worker.breaker.state is BreakerState.CLOSED
+
+
+async def test_a_refusal_keeps_the_status_not_the_content_server_s_own_words(
+    store: FalkorDBStore,
+    forms: FormStore,
+    fake: FakeContentServer,
+    content_server: ContentServerStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Content Server's error text may repeat what it was sent or holds (a document's
+    title, a name from the filing metadata or a hold's reason); records officers read a
+    parked item's error, so it keeps the status and a description of it, never that text."""
+    await world_with_documents(store, forms, children=("C201",))
+    words = "Access denied to 'Ruby Newman - child protection plan'"
+    fake.fail_next(100_000, 403, method="GET", path="/nodes", message=words)
+    caplog.set_level(logging.DEBUG)
+
+    report = await _worker(store, content_server, forms).deliver_due(T0)
+
+    assert report.failed == 4
+    for item in await items(store):
+        assert "HTTP 403 Forbidden" in item["lastError"]
+        assert "Ruby" not in item["lastError"], item["lastError"]
+    assert "Ruby" not in caplog.text
+
+
+async def test_a_disk_error_of_the_embedded_store_keeps_no_path_to_the_child_s_folder(
+    store: FalkorDBStore, forms: FormStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An OSError names the file it failed on, and the embedded store's files are under
+    each child's id: the item keeps the error's kind and number, not the path."""
+    await world_with_documents(store, forms, children=("C201",))
+    root = tmp_path / "content"
+    await EmbeddedContentStore.open(root)
+    # Something not a folder where the children's folders go: every filing fails.
+    (root / "children").write_bytes(b"")
+    caplog.set_level(logging.DEBUG)
+
+    report = await _worker(store, EmbeddedContentStore(root), forms).deliver_due(T0)
+
+    assert report.retried == 4
+    for item in await items(store):
+        assert "Errno" in item["lastError"], item["lastError"]
+        assert "C201" not in item["lastError"], item["lastError"]
+        assert "children" not in item["lastError"], item["lastError"]
+    # (This world's item ids are made from the child's id; the path is not logged.)
+    assert "children/" not in caplog.text
 
 
 # -- settings ------------------------------------------------------------------------------
