@@ -68,7 +68,7 @@ async def versions_of(context: HubContext, note_id: str) -> list[Row]:
         context.store,
         statements.VERSIONS_OF,
         "noteId",
-        value=lambda row: {**row["note"], "author": row["author"]},
+        value=lambda row: {**row["note"], "author": row["author"], "childId": row["childId"]},
         params=context.scope.params(),
     )
     found: list[Row] = await context.loader("notes.versions", load).load(note_id)

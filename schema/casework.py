@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from resolvers import notes as note_resolvers
 from resolvers.context import HubContext
+from schema.audit import HidesItsChild
 from schema.enums import CaseNoteType, ContactOutcome, ReferralSource, Sex
 from schema.linking import PossibleDuplicates, RecordDetail
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
@@ -127,7 +128,7 @@ def _optional_id(value: Any) -> strawberry.ID | None:
 
 
 @strawberry.type(description="A case note on a child's record (one version of it)")
-class CaseNote:
+class CaseNote(HidesItsChild):
     id: strawberry.ID
     type: CaseNoteType
     text: str
@@ -157,7 +158,7 @@ class CaseNote:
         recorded_at = _instant(row["recordedAt"])
         assert occurred_at is not None
         assert recorded_at is not None
-        return cls(
+        note = cls(
             id=strawberry.ID(row["id"]),
             type=CaseNoteType(row["type"]),
             text=row["text"],
@@ -174,6 +175,10 @@ class CaseNote:
             finalised_at=_instant(row.get("finalisedAt")),
             correction_reason=row.get("correctionReason"),
         )
+        # A note names no child, but it is her record: whoever reads it is in her audit,
+        # also from a mutation's answer (a correction answers with every version).
+        child_id = row.get("childId")
+        return note.of_child(child_id) if child_id else note
 
 
 @strawberry.input(description="A child the hub has not met before")

@@ -293,7 +293,10 @@ class Child:
                 extensions={"code": "BAD_USER_INPUT", "argument": "latest"},
             )
         rows = await child_resolvers.case_notes(info.context, self.id, latest)
-        return [CaseNote.from_row({**row["note"], "author": row["author"]}) for row in rows]
+        return [
+            CaseNote.from_row({**row["note"], "author": row["author"], "childId": row["childId"]})
+            for row in rows
+        ]
 
     @strawberry.field(description="The child's Livelink file, once one has been opened")
     async def file(self, info: Info[HubContext, None]) -> LivelinkFile | None:

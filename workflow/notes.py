@@ -92,7 +92,8 @@ def _epoch_ms(value: datetime | None) -> int | None:
 
 
 def _note(rows: list[Row]) -> Row:
-    return {**rows[0]["note"], "author": rows[0]["author"]}
+    # The child travels with the note for the read audit (a note names no child).
+    return {**rows[0]["note"], "author": rows[0]["author"], "childId": rows[0]["childId"]}
 
 
 async def add_case_note(store: GraphStore, scope: AccessScope, data: AddCaseNote) -> Row | NotFound:

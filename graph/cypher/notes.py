@@ -36,7 +36,7 @@ CREATE (n)-[:ABOUT]->(c)
 CREATE (n)-[:WRITTEN_BY]->(w)
 FOREACH (during IN CASE WHEN episode IS NULL THEN [] ELSE [episode] END |
     CREATE (n)-[:DURING]->(during))
-RETURN {NOTE_FIELDS} AS note, w.name AS author
+RETURN {NOTE_FIELDS} AS note, w.name AS author, c.id AS childId
 """
 
 CHILD_VISIBLE = f"""
@@ -51,7 +51,7 @@ MATCH (n:CaseNote {{id: $noteId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "n")}
 // Neo4j: the write takes the note's lock before the guard reads it.
 REMOVE n.saveLock
-WITH n
+WITH n, c
 WHERE n.status = 'DRAFT' AND n.revision = $revision
 MATCH (n)-[:WRITTEN_BY]->(w:Worker {{id: $viewer}})
 SET n.type = coalesce($type, n.type), n.text = coalesce($text, n.text),
@@ -60,7 +60,7 @@ SET n.type = coalesce($type, n.type), n.text = coalesce($text, n.text),
     n.status = CASE WHEN $finalise THEN 'FINAL' ELSE 'DRAFT' END,
     n.finalisedAt = CASE WHEN $finalise THEN $now ELSE null END,
     n.draftBy = CASE WHEN $finalise THEN null ELSE n.draftBy END
-RETURN {NOTE_FIELDS} AS note, w.name AS author
+RETURN {NOTE_FIELDS} AS note, w.name AS author, c.id AS childId
 """
 
 # The corrected version stays as it was (only marked superseded); the correction is a
@@ -82,11 +82,11 @@ SET n.episodeId = old.episodeId
 CREATE (n)-[:CORRECTS]->(old)
 CREATE (n)-[:ABOUT]->(c)
 CREATE (n)-[:WRITTEN_BY]->(w)
-WITH n, w, old
+WITH n, w, old, c
 OPTIONAL MATCH (old)-[:DURING]->(episode)
 FOREACH (during IN CASE WHEN episode IS NULL THEN [] ELSE [episode] END |
     CREATE (n)-[:DURING]->(during))
-RETURN {NOTE_FIELDS} AS note, w.name AS author
+RETURN {NOTE_FIELDS} AS note, w.name AS author, c.id AS childId
 """
 
 # Why a guarded write wrote nothing: the note's state as the caller may see it.
@@ -126,7 +126,7 @@ MATCH (m:CaseNote {{id: noteId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "m", "noteId")}
 MATCH (n:CaseNote {{lineageId: coalesce(m.lineageId, m.id)}})
 OPTIONAL MATCH (n)-[:WRITTEN_BY]->(w:Worker)
-RETURN noteId, {NOTE_FIELDS} AS note, w.name AS author
+RETURN noteId, {NOTE_FIELDS} AS note, w.name AS author, c.id AS childId
 ORDER BY n.version
 """
 

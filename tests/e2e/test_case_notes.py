@@ -289,3 +289,45 @@ async def test_a_role_that_reads_no_narrative_neither_edits_nor_corrects_a_note(
     assert "Told me in confidence" not in str(corrected)
     after = (await graphql(client, worker, NOTES, {"id": child_id}))["child"]["caseNotes"]
     assert after == before
+
+
+async def test_correcting_a_note_is_in_the_read_audit_of_the_child_it_is_about(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    """The correction answers with every version of the note, the colleague's words in
+    it: a note names no child, but it is the child's record, so the answer is audited."""
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    added = (
+        await graphql(
+            client,
+            worker,
+            ADD,
+            {
+                "input": {
+                    "childId": child_id,
+                    "type": "VISIT",
+                    "text": "Mum said the bruise came from a fall at the park",
+                    "occurredAt": "2026-03-03T09:30:00Z",
+                }
+            },
+        )
+    )["addCaseNote"]
+    assert added["status"] == "FINAL"
+    await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
+
+    corrected = await graphql(
+        client,
+        manager,
+        """mutation ($input: CorrectCaseNoteInput!) { correctCaseNote(input: $input) {
+             ... on CaseNote { versions { text author } } } }""",
+        {"input": {"noteId": added["id"], "text": "Fall at the park", "reason": "Shorter"}},
+    )
+
+    versions = corrected["correctCaseNote"]["versions"]
+    assert versions[0]["text"] == "Mum said the bruise came from a fall at the park"
+    audited = await store.read(
+        "MATCH (e:AuditEvent)-[:ACCESSED]->(c:Child) RETURN e.subject AS subject, c.id AS child"
+    )
+    assert audited == [{"subject": "worker-tm-demo", "child": child_id}]
