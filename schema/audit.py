@@ -1,7 +1,8 @@
 """The read audit: which child's data each response carries, written once per request.
 
 A type carries a child's data when it exposes `audited_child_id` (a Child, a child family
-member, a CP-IS record) or has a `child_id` field (a case, a period of care, a work item,
+member, a CP-IS record), `audited_child_ids` (a household read on its own: each of its
+children) or has a `child_id` field (a case, a period of care, a work item,
 a contact). Each field of such a type notes (child, field) as it resolves; when
 execution ends the whole request is audited in one write (which concurrent requests may
 share: auth/audit.py). If that write fails the response is withheld: data that cannot be
@@ -35,16 +36,18 @@ if TYPE_CHECKING:
 log = logging.getLogger("lcs_hub.audit")
 
 
-def _child_of(source: Any) -> str | None:
+def _children_of(source: Any) -> list[str]:
+    several = getattr(source, "audited_child_ids", None)
+    if several:
+        return [str(child_id) for child_id in several]
     child_id = getattr(source, "audited_child_id", None) or getattr(source, "child_id", None)
-    return str(child_id) if child_id is not None else None
+    return [str(child_id)] if child_id is not None else []
 
 
 def _note(source: Any, info: Any) -> None:
     context = info.context
     if isinstance(context, HubContext) and context.accessed is not None:
-        child_id = _child_of(source)
-        if child_id is not None:
+        for child_id in _children_of(source):
             context.accessed.setdefault(child_id, set()).add(info.field_name)
 
 
@@ -78,8 +81,10 @@ class NotesChildAccess(FieldExtension):
 def carries_a_child(type_definition: StrawberryObjectDefinition) -> bool:
     """Whether objects of this type hold one child's data."""
     origin = type_definition.origin
-    return hasattr(origin, "audited_child_id") or any(
-        field.python_name == "child_id" for field in type_definition.fields
+    return (
+        hasattr(origin, "audited_child_id")
+        or hasattr(origin, "audited_child_ids")
+        or any(field.python_name == "child_id" for field in type_definition.fields)
     )
 
 

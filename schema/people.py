@@ -78,6 +78,13 @@ class Person:
         # A child named as someone's family member is still a child whose data left.
         return str(self.id) if self.kind is PersonKind.CHILD else None
 
+    @property
+    def audited_child_ids(self) -> list[str]:
+        """An adult read on their own (by federation key): the children they were found
+        through, whose record they are part of. Empty otherwise (the child, or the field
+        of the child that led here, says it)."""
+        return list(self.__dict__.get("_audited_children", ()))
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Person:
         return cls(
@@ -93,7 +100,14 @@ class Person:
     async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Person | None:
         # Federation `_entities`: the same row rule as a family member or a relative.
         row = await info.context.loaders.person.load(id)
-        return cls.from_row(row) if row else None
+        if not row:
+            return None
+        person = cls.from_row(row)
+        if person.kind is PersonKind.ADULT:
+            # No child's field leads here: the read is in the audit of the children the
+            # adult was found through (their household, or the children related to them).
+            person.__dict__["_audited_children"] = tuple(row.get("throughChildren") or ())
+        return person
 
 
 @strawberry.type(description="A member of the child's household")
@@ -117,12 +131,27 @@ class Family:
         family = row["family"]
         return cls(id=strawberry.ID(family["id"]), name=family["name"], members=members)
 
+    @property
+    def audited_child_ids(self) -> list[str]:
+        """Whose data a household read on its own carries: its children shown (its name is
+        theirs). Read through `Child.family`, the child's own `family` field says it."""
+        return list(self.__dict__.get("_audited_children", ()))
+
     @classmethod
     async def resolve_reference(cls, info: Info[HubContext, None], id: str) -> Family | None:
         # Federation `_entities`: found only through a child of the household the caller
-        # may see, with the same members a child's `family` shows.
+        # may see, with the same members a child's `family` shows; no child's field leads
+        # here, so the household's children are in the read audit of what it answers.
         row = await info.context.loaders.family_by_id.load(id)
-        return cls.from_row(row) if row else None
+        if not row:
+            return None
+        family = cls.from_row(row)
+        family.__dict__["_audited_children"] = tuple(
+            str(member.person.id)
+            for member in family.members
+            if member.person.kind is PersonKind.CHILD
+        )
+        return family
 
 
 @strawberry.type(description="How a person is related to the child, e.g. MOTHER, SIBLING")

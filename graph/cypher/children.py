@@ -112,9 +112,10 @@ WITH key, p, CASE WHEN p:Child THEN [p] ELSE households + relatives END AS throu
 UNWIND through AS c
 WITH key, p, c
 {only_visible("c", "key", "p")}
-WITH DISTINCT key, p
+WITH key, p, collect(DISTINCT c.id) AS throughChildren
 RETURN key, p {{.id, .givenName, .familyName, .dateOfBirth, .unborn,
-       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END}} AS person
+       kind: CASE WHEN p:Child THEN 'CHILD' ELSE 'ADULT' END,
+       throughChildren: throughChildren}} AS person
 """
 
 RELATIONSHIPS_OF = f"""

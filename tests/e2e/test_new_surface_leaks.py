@@ -17,7 +17,7 @@ from graph import FalkorDBStore
 from graph.cypher import data_warnings
 from hub.settings import Settings
 from tests.connectors.intake.world import add_child, role_headers
-from tests.e2e.journey_helpers import demo_county
+from tests.e2e.journey_helpers import demo_child, demo_county
 from tests.e2e.test_cpis_across_records import CPIS, RECORD_CONTACT, _new_child, _on_a_plan
 from tests.e2e.test_merge_children import MERGE, _new_record
 from tests.helpers import bearer, graphql
@@ -457,3 +457,73 @@ async def test_reading_a_record_linked_to_a_restricted_child_is_in_her_read_audi
             "fields": ["childId", "dateOfBirth", "familyName", "givenName"],
         }
     ]
+
+
+async def test_a_household_read_by_its_federation_key_is_in_its_children_s_read_audit(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    """The gateway may ask for a household by its key alone: its name is the child's
+    family name, found only through a child the caller may see, so the read is in the
+    audit of the household's children, as `Child.family` is."""
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world)
+    [family] = await store.read(
+        "MATCH (:Child {id: $c})-[:MEMBER_OF]->(f:Family) RETURN f.id AS id, f.name AS name",
+        {"c": child_id},
+    )
+    children = {
+        row["id"]
+        for row in await store.read(
+            "MATCH (f:Family {id: $f})<-[:MEMBER_OF]-(c:Child) RETURN c.id AS id",
+            {"f": family["id"]},
+        )
+    }
+    await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
+
+    read = await graphql(
+        client,
+        worker,
+        """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+             ... on Family { name } } }""",
+        {"reps": [{"__typename": "Family", "id": family["id"]}]},
+    )
+
+    assert read["_entities"] == [{"name": family["name"]}]
+    audited = await store.read(
+        "MATCH (e:AuditEvent)-[:ACCESSED]->(c:Child) RETURN DISTINCT c.id AS child"
+    )
+    assert child_id in {row["child"] for row in audited}
+    assert {row["child"] for row in audited} <= children
+
+
+async def test_an_adult_read_by_their_federation_key_is_in_the_read_audit_of_their_child(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    """An adult is found by key only through a child the caller may see (their household
+    or a child related to them): what is read of them is part of that child's record."""
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world)
+    adults = await store.read(
+        "MATCH (:Child {id: $c})-[:MEMBER_OF]->(:Family)<-[:MEMBER_OF]-(p:Person)"
+        " WHERE NOT p:Child RETURN p.id AS id, p.familyName AS familyName",
+        {"c": child_id},
+    )
+    assert adults
+    adult = adults[0]
+    await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
+
+    read = await graphql(
+        client,
+        worker,
+        """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+             ... on Person { familyName } } }""",
+        {"reps": [{"__typename": "Person", "id": adult["id"]}]},
+    )
+
+    assert read["_entities"] == [{"familyName": adult["familyName"]}]
+    audited = await store.read(
+        "MATCH (e:AuditEvent)-[:ACCESSED]->(c:Child) RETURN DISTINCT c.id AS child"
+    )
+    assert child_id in {row["child"] for row in audited}
