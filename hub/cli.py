@@ -172,6 +172,8 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
 
     # Everything is generated before anything is written.
     demo = county.generate(args.size)
+    # Only the var directory's own stores: a reset never deletes from a Content Server.
+    documents = await _content_stores(settings, create=False)
     opened = open_settings_graph(settings)
     try:
         await bring_to_current_shape(opened.store)
@@ -181,6 +183,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
             args.size,
             reset=args.reset,
             confirm_reset=lambda nodes: _confirm_reset(settings, args, nodes),
+            documents=documents,
         )
         # A reset empties the shape node with the rest; the loaded county is current.
         await bring_to_current_shape(opened.store)
@@ -484,7 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="load a synthetic demo county")
     demo.add_argument("--size", choices=sorted(SIZES), default="small")
     demo.add_argument(
-        "--reset", action="store_true", help="empty a store that holds records first (asks)"
+        "--reset",
+        action="store_true",
+        help="empty a store that holds records, and its documents under var/, first (asks)",
     )
     demo.add_argument("--yes", action="store_true", help="with --reset: do not ask")
     token = commands.add_parser("token", help="print a local token for a demo persona")

@@ -3,20 +3,26 @@ at all.
 
 The store must be empty first: the county's bulk statements MERGE on ids, so loading into
 a store that holds records rewrites whatever shares an id with the demo (the county is
-deterministic). `--reset` empties the store after the user confirms. A load that fails
-part-way is removed again, since the store held nothing before it began.
+deterministic). `--reset` empties the store after the user confirms, with the documents
+of the records it removes: the generated forms and the embedded Livelink store under the
+hub's var directory (a Content Server is never touched). A load that fails part-way is
+removed again, since the store held nothing before it began.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from demo import county
 from demo.county import County
 from graph import GraphStore
 from graph.cypher.housekeeping import DELETE_NODES_BATCH, NODES_BY_LABEL
 from graph.migrations import SHAPE_LABEL
+
+if TYPE_CHECKING:
+    from hub.backup import ContentStores
 
 DELETE_BATCH = 10_000
 
@@ -61,6 +67,13 @@ async def empty_store(store: GraphStore) -> None:
         pass
 
 
+async def forget_documents(documents: ContentStores) -> None:
+    """Delete every generated form and every blob and record of the embedded Livelink store."""
+    await documents.forms.discard(list(documents.forms.checksums()))
+    if documents.livelink is not None:
+        documents.livelink.empty()
+
+
 async def load_demo(
     store: GraphStore,
     demo: County,
@@ -69,12 +82,16 @@ async def load_demo(
     reset: bool,
     confirm_reset: Callable[[int], bool],
     show_progress: bool = True,
+    documents: ContentStores | None = None,
 ) -> DemoSummary:
     """Load the demo county (generated, of `size`) into `store`, whole or not at all.
 
     Args:
         reset: empty a store that holds records first (otherwise such a store is refused).
         confirm_reset: asked with the number of nodes a reset would delete; False refuses.
+        documents: the forms and embedded Livelink store of the records in `store`,
+            emptied with it on reset (the documents of children no record holds would
+            otherwise stay on disk and go into every export).
 
     Raises:
         DemoRefused: nothing was loaded; the message says why and what state the store is in.
@@ -90,6 +107,8 @@ async def load_demo(
         raise DemoRefused(f"reset not confirmed, nothing was changed ({held} nodes kept)")
     if held:
         await empty_store(store)
+        if documents is not None:
+            await forget_documents(documents)
     try:
         await county.load(store, demo, show_progress=show_progress)
     except BaseException as failure:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
 import os
 import pty
 import select
@@ -13,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from connectors.livelink.content_store import DocumentDelivery
+from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.form_store import FormStore
 from demo import county
 from graph import FalkorDBStore
 from hub.demo import DemoRefused, load_demo, nodes_by_label
@@ -212,3 +217,55 @@ def test_a_reset_asks_at_a_terminal_and_no_keeps_the_store(tmp_path: Path) -> No
     status, output = _demo_at_a_terminal(tmp_path / "var", "y")
     assert status == 0, output
     assert "demo county (tiny) loaded (replacing " in output
+
+
+def _plant_documents(var_dir: Path) -> None:
+    """A generated form and a filed Livelink document under `var_dir`, as a hub leaves them."""
+    content = b"%PDF-1.7 a child's contact record"
+
+    async def plant() -> None:
+        await FormStore(var_dir / "forms").put(content)
+        livelink = await EmbeddedContentStore.open(var_dir / "content")
+        await livelink.ensure_child_file("C-demo-1")
+        await livelink.put_document(
+            DocumentDelivery(
+                delivery_key="outbox-1",
+                child_id="C-demo-1",
+                folder_key="looked_after",
+                document_id="doc-1",
+                version=1,
+                template_key="cla_review_record",
+                record_class="looked_after",
+                filename="cla-review-record.pdf",
+                mime_type="application/pdf",
+                content=content,
+                checksum_sha256=hashlib.sha256(content).hexdigest(),
+            )
+        )
+
+    asyncio.run(plant())
+
+
+def _files_under(root: Path) -> list[str]:
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    )
+
+
+def test_a_reset_removes_the_documents_of_the_children_it_removed(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    assert _demo(var_dir).returncode == 0
+    _plant_documents(var_dir)
+    assert _files_under(var_dir / "forms")
+    assert _files_under(var_dir / "content")
+
+    reset = _demo(var_dir, "--reset", "--yes")
+    assert reset.returncode == 0, reset.stderr
+    # The children those documents were of are gone from the graph, so are their bytes:
+    # nothing of theirs is exported or kept on disk.
+    assert _files_under(var_dir / "forms") == []
+    assert _files_under(var_dir / "content") == []
+    # The Livelink store is still there (its marker), empty, for the next filing.
+    assert (var_dir / "content" / ".lcs-content-store").is_file()
