@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -60,7 +61,7 @@ from hub.push import MAX_BODY_BYTES as MAX_PUSH_BYTES
 from hub.push import push_records
 from hub.rate_limit import RateLimitMiddleware
 from hub.request_context import RequestContextMiddleware
-from hub.request_limits import RequestSizeLimitMiddleware
+from hub.request_limits import RequestSizeLimitMiddleware, routing_refusal
 from hub.tracing import RequestSpans, Tracing, tracer_provider_from_settings
 from resolvers.context import HubContext
 from resolvers.returns import ReturnJobs, return_file
@@ -527,6 +528,9 @@ def create_app(
             ),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit),
         ],
+        # A path or method the routes do not take answers JSON with a code, as every
+        # other refusal does, not Starlette's plain text.
+        exception_handlers={HTTPException: routing_refusal},
         lifespan=lifespan,
     )
     app.state.hub = hub

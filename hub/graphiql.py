@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -75,7 +76,8 @@ class GraphiQL:
     async def asset(self, request: Request) -> Response:
         path = self._assets.get(request.path_params["name"])
         if path is None or not path.is_file():
-            return PlainTextResponse("not found", status_code=404)
+            # Answered by the app's handler, as any path it does not serve (JSON, a code).
+            raise HTTPException(404)
         return FileResponse(
             path, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
         )

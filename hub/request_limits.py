@@ -2,18 +2,23 @@
 
 A 50 MB body cost 37 s of CPU and 2 GB never released; the body is refused with 413 as
 soon as it is known to be too big (by its Content-Length, or while it streams in), before
-JSON parsing. A GET operation's query string is bounded the same way (414).
+JSON parsing. A GET operation's query string is bounded the same way (414). Starlette's
+own refusals (a path the hub does not serve, a method the path does not take) are answered
+the same way too, instead of its plain text.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from hub.metrics import note_graphql_error
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -31,6 +36,22 @@ def refusal(
         status_code=status,
         headers=headers,
     )
+
+
+async def routing_refusal(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's HTTP errors (404 no such path, 405 a method the path does not take) as
+    the hub's other refusals: JSON with a code (the status's name, `METHOD_NOT_ALLOWED`),
+    keeping Starlette's headers (the `Allow` a 405 names the path's methods in)."""
+    if not isinstance(error, HTTPException):
+        raise error
+    status = HTTPStatus(error.status_code)
+    headers = dict(error.headers or {})
+    message = {
+        HTTPStatus.NOT_FOUND: "the hub serves nothing at this path",
+        HTTPStatus.METHOD_NOT_ALLOWED: "this path does not take the request's method; "
+        f"it takes {headers.get('Allow', 'none')}",
+    }.get(status, status.phrase)
+    return refusal(status, status.name, message, headers)
 
 
 class RequestSizeLimitMiddleware:

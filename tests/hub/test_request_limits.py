@@ -320,3 +320,37 @@ async def test_a_response_over_its_size_bound_is_withheld(
 def test_a_pool_wait_longer_than_the_deadline_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="LCS_HUB_GRAPH_POOL_TIMEOUT_SECONDS"):
         Settings(graph_pool_timeout_seconds=30, request_deadline_seconds=20, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/graphql", "GET, HEAD, POST"),
+        ("DELETE", "/graphql", "GET, HEAD, POST"),
+        ("PATCH", "/graphql", "GET, HEAD, POST"),
+        ("GET", "/ingest/ehm", "POST"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("DELETE", "/metrics", "GET, HEAD"),
+    ],
+)
+async def test_an_unsupported_method_is_refused_with_a_code_and_the_allowed_methods(
+    client: httpx.AsyncClient, settings: Settings, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path, headers=bearer(settings, "social-worker"))
+    assert response.status_code == 405
+    # Answered like every other refusal of the hub (JSON with a code), not Starlette's
+    # plain-text "Method Not Allowed"; the methods the path takes are still named.
+    assert response.headers["content-type"] == "application/json"
+    assert _codes(response.json()) == ["METHOD_NOT_ALLOWED"]
+    assert sorted(response.headers["allow"].split(", ")) == allowed.split(", ")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_path_the_hub_does_not_serve_is_refused_with_a_code(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/no-such-path")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert _codes(response.json()) == ["NOT_FOUND"]
