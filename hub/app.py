@@ -59,7 +59,7 @@ from hub.metrics import (
 )
 from hub.push import MAX_BODY_BYTES as MAX_PUSH_BYTES
 from hub.push import push_records
-from hub.rate_limit import RateLimitMiddleware
+from hub.rate_limit import ClientRates, RateLimitMiddleware, RefusedAuthenticationLimitMiddleware
 from hub.request_context import RequestContextMiddleware
 from hub.request_limits import RequestSizeLimitMiddleware, routing_refusal
 from hub.tracing import RequestSpans, Tracing, tracer_provider_from_settings
@@ -479,6 +479,9 @@ def create_app(
             {"error": message}, status_code=status, headers={"Cache-Control": "no-store"}
         )
 
+    # One set of counters: a client refused by authentication is counted by its address,
+    # as an anonymous request to an open path is.
+    rates = ClientRates(settings.rate_limit)
     graphiql = GraphiQL()
     if missing := graphiql.missing():
         log.warning("GraphiQL's npm files are missing (run `make node`): %s", ", ".join(missing))
@@ -503,7 +506,7 @@ def create_app(
         middleware=[
             # Outermost first: the real client address, the metrics every answer counts
             # in, then the request id and headers every answer gets, then the size
-            # bounds, the caller, the caller's rate.
+            # bounds, the caller (refusals counted by address), the caller's rate.
             Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),
             Middleware(
                 MetricsMiddleware,
@@ -521,12 +524,14 @@ def create_app(
                 # A push is a batch of records, bounded by its own rule (hub/push.py).
                 larger_bodies=(("/ingest/", MAX_PUSH_BYTES),),
             ),
+            # Requests authentication refuses are counted by address (hub/rate_limit.py).
+            Middleware(RefusedAuthenticationLimitMiddleware, rates=rates),
             Middleware(
                 BearerAuthMiddleware,
                 verifier=verifier,
                 protected_prefixes=("/graphql", "/ingest", "/returns"),
             ),
-            Middleware(RateLimitMiddleware, rate=settings.rate_limit),
+            Middleware(RateLimitMiddleware, rates=rates),
         ],
         # A path or method the routes do not take answers JSON with a code, as every
         # other refusal does, not Starlette's plain text.

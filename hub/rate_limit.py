@@ -5,6 +5,12 @@ proxy many people share an address), else the client's address (after
 `X-Forwarded-For` from a trusted proxy). Counting is the `limits` package's sliding
 window counter in memory: a few counters per active client, expired by the package.
 Over the limit the answer is 429 with `Retry-After`; nothing runs.
+
+A request that authentication refuses (no token, a forged or expired one) never reaches
+the limit behind the authentication gate, so it is counted in front of it, against its
+address: past the bound such a client is answered 429 instead of 401. Its token is still
+checked, so a caller whose token verifies is counted by its subject as before, never
+refused for the failures of another client at the same address.
 """
 
 from __future__ import annotations
@@ -20,46 +26,105 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from hub.request_limits import refusal
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from limits import RateLimitItem
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from auth.principal import Principal
 
 
-class RateLimitMiddleware:
-    """Answers 429 to a client over `rate` (e.g. `"20/second;600/minute"`)."""
+class ClientRates:
+    """The counters of every client against `rate` (e.g. `"20/second;600/minute"`)."""
 
-    def __init__(self, app: ASGIApp, *, rate: str) -> None:
-        self.app = app
+    def __init__(self, rate: str) -> None:
         # Parsed here so a mistyped setting stops the hub at start-up.
-        self._items = parse_many(rate)
+        self.items: list[RateLimitItem] = parse_many(rate)
         self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
+    def seconds_to_wait(self, client: str) -> int | None:
+        """How long `client` must wait before its next request, or None if it may go on."""
+        exceeded = [item for item in self.items if not self._limiter.test(item, client)]
+        if not exceeded:
+            return None
+        now = time.time()
+        wait = max(
+            self._limiter.get_window_stats(item, client).reset_time - now for item in exceeded
+        )
+        return max(1, math.ceil(wait))
+
+    def hit(self, client: str) -> None:
+        """Count one request of `client`."""
+        for item in self.items:
+            self._limiter.hit(item, client)
+
+
+def _too_many(wait: int) -> ASGIApp:
+    return refusal(
+        429,
+        "RATE_LIMITED",
+        "too many requests from this client; slow down",
+        {"Retry-After": str(wait)},
+    )
+
+
+class RateLimitMiddleware:
+    """Answers 429 to a client over its rate (behind authentication: the subject's)."""
+
+    def __init__(self, app: ASGIApp, *, rates: ClientRates) -> None:
+        self.app = app
+        self._rates = rates
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._items:
+        if scope["type"] != "http" or not self._rates.items:
             await self.app(scope, receive, send)
             return
         client = _client_key(scope)
-        exceeded = [item for item in self._items if not self._limiter.test(item, client)]
-        if exceeded:
-            now = time.time()
-            wait = max(
-                self._limiter.get_window_stats(item, client).reset_time - now for item in exceeded
-            )
-            await refusal(
-                429,
-                "RATE_LIMITED",
-                "too many requests from this client; slow down",
-                {"Retry-After": str(max(1, math.ceil(wait)))},
-            )(scope, receive, send)
+        wait = self._rates.seconds_to_wait(client)
+        if wait is not None:
+            await _too_many(wait)(scope, receive, send)
             return
-        for item in self._items:
-            self._limiter.hit(item, client)
+        self._rates.hit(client)
         await self.app(scope, receive, send)
+
+
+class RefusedAuthenticationLimitMiddleware:
+    """In front of authentication: counts each request it refuses (401) against the
+    client's address, and past the rate answers such a request 429 with `Retry-After`."""
+
+    def __init__(self, app: ASGIApp, *, rates: ClientRates) -> None:
+        self.app = app
+        self._rates = rates
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._rates.items:
+            await self.app(scope, receive, send)
+            return
+        client = _address_key(scope)
+        wait = self._rates.seconds_to_wait(client)
+        refused = False
+
+        async def counting_send(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                refused = True
+                if wait is None:
+                    self._rates.hit(client)
+            if refused and wait is not None:
+                # Over the rate: the 401 is replaced, once its body is complete.
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    await _too_many(wait)(scope, receive, send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
 
 
 def _client_key(scope: Scope) -> str:
     principal: Principal | None = scope.get("state", {}).get("principal")
     if principal is not None:
         return f"subject:{principal.subject}"
+    return _address_key(scope)
+
+
+def _address_key(scope: Scope) -> str:
     client = scope.get("client")
     return f"address:{client[0] if client else 'unknown'}"

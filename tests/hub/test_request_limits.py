@@ -254,6 +254,50 @@ async def test_a_client_over_its_rate_gets_429_with_retry_after(
     assert other.status_code == 200
 
 
+_FORGED = "eyJhbGciOiJSUzI1NiIsImtpZCI6Im5vLXN1Y2gta2V5In0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{}, {"Authorization": f"Bearer {_FORGED}"}, {"Authorization": "Basic dXNlcjpwYXNz"}],
+    ids=["no-token", "forged-token", "other-scheme"],
+)
+async def test_refused_authentication_counts_against_the_clients_address(
+    settings: Settings, app_client: Callable[..., Any], credentials: dict[str, str]
+) -> None:
+    query = {"query": "{ me { name } }"}
+    async with app_client(rate_limit="3/minute") as http:
+        refused = [await http.post("/graphql", json=query, headers=credentials) for _ in range(5)]
+        # A caller with a valid token at the same address (a gateway, a shared office
+        # address) is counted by its own subject, as before: never refused for another's
+        # failures.
+        verified = await http.post(
+            "/graphql", json=query, headers=bearer(settings, "social-worker")
+        )
+    assert [r.status_code for r in refused] == [401, 401, 401, 429, 429]
+    assert int(refused[3].headers["Retry-After"]) >= 1
+    assert _codes(refused[3].json()) == ["RATE_LIMITED"]
+    assert "www-authenticate" not in refused[3].headers
+    assert verified.status_code == 200
+    assert verified.json()["data"]["me"]["name"]
+
+
+async def test_refused_authentication_is_counted_per_forwarded_address_from_a_trusted_proxy(
+    app_client: Callable[..., Any],
+) -> None:
+    def from_address(address: str) -> dict[str, str]:
+        return {"X-Forwarded-For": address, "Authorization": f"Bearer {_FORGED}"}
+
+    async with app_client(rate_limit="2/minute", trusted_proxies=["127.0.0.1"]) as http:
+        first = [
+            (await http.get("/graphql?query={me{name}}", headers=from_address("203.0.113.9")))
+            for _ in range(3)
+        ]
+        other = await http.get("/graphql?query={me{name}}", headers=from_address("203.0.113.10"))
+    assert [r.status_code for r in first] == [401, 401, 429]
+    assert other.status_code == 401
+
+
 async def test_an_operation_past_its_deadline_is_stopped_with_504(
     settings: Settings, demo: county.County, app_client: Callable[..., Any]
 ) -> None:
