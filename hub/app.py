@@ -379,7 +379,7 @@ def create_app(
         mash_team=settings.mash_team,
         step_up_team=settings.step_up_team,
     )
-    return_jobs = ReturnJobs(store, settings.var_dir / "returns", settings.la_number)
+    return_jobs = ReturnJobs(store, settings.returns_dir, settings.la_number)
     hub.return_jobs = return_jobs
 
     supervisor: EngineSupervisor | None = None

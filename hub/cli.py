@@ -184,6 +184,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
             reset=args.reset,
             confirm_reset=lambda nodes: _confirm_reset(settings, args, nodes),
             documents=documents,
+            return_files=settings.returns_dir,
         )
         # A reset empties the shape node with the rest; the loaded county is current.
         await bring_to_current_shape(opened.store)

@@ -4,15 +4,17 @@ at all.
 The store must be empty first: the county's bulk statements MERGE on ids, so loading into
 a store that holds records rewrites whatever shares an id with the demo (the county is
 deterministic). `--reset` empties the store after the user confirms, with the documents
-of the records it removes: the generated forms and the embedded Livelink store under the
-hub's var directory (a Content Server is never touched). A load that fails part-way is
-removed again, since the store held nothing before it began.
+of the records it removes: the generated forms, the embedded Livelink store and the
+statutory returns under the hub's var directory (a Content Server is never touched). A
+load that fails part-way is removed again, since the store held nothing before it began.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from demo import county
@@ -74,6 +76,17 @@ async def forget_documents(documents: ContentStores) -> None:
         documents.livelink.empty()
 
 
+def forget_return_files(folder: Path) -> None:
+    """Delete every return job's files under `folder` (each names every child in it)."""
+    if not folder.is_dir():
+        return
+    for job in folder.iterdir():
+        if job.is_dir() and not job.is_symlink():
+            shutil.rmtree(job)
+        else:
+            job.unlink()
+
+
 async def load_demo(
     store: GraphStore,
     demo: County,
@@ -83,6 +96,7 @@ async def load_demo(
     confirm_reset: Callable[[int], bool],
     show_progress: bool = True,
     documents: ContentStores | None = None,
+    return_files: Path | None = None,
 ) -> DemoSummary:
     """Load the demo county (generated, of `size`) into `store`, whole or not at all.
 
@@ -92,6 +106,8 @@ async def load_demo(
         documents: the forms and embedded Livelink store of the records in `store`,
             emptied with it on reset (the documents of children no record holds would
             otherwise stay on disk and go into every export).
+        return_files: the folder of the statutory returns made from `store`'s records
+            (one folder per job, whose record the reset removes), emptied with it too.
 
     Raises:
         DemoRefused: nothing was loaded; the message says why and what state the store is in.
@@ -109,6 +125,8 @@ async def load_demo(
         await empty_store(store)
         if documents is not None:
             await forget_documents(documents)
+        if return_files is not None:
+            forget_return_files(return_files)
     try:
         await county.load(store, demo, show_progress=show_progress)
     except BaseException as failure:

@@ -346,6 +346,11 @@ class Settings(BaseSettings):
     def content_dir(self) -> Path:
         return self.var_dir / "content"
 
+    @property
+    def returns_dir(self) -> Path:
+        """Where the statutory returns made from GraphQL are kept, one folder per job."""
+        return self.var_dir / "returns"
+
     def ehm(self) -> EhmSettings | None:
         """EHM's receiving end, or None when `LCS_HUB_EHM_URL` is not set."""
         if self.ehm_url is None:

@@ -269,3 +269,19 @@ def test_a_reset_removes_the_documents_of_the_children_it_removed(tmp_path: Path
     assert _files_under(var_dir / "content") == []
     # The Livelink store is still there (its marker), empty, for the next filing.
     assert (var_dir / "content" / ".lcs-content-store").is_file()
+
+
+def test_a_reset_removes_the_statutory_returns_made_from_the_records_it_removed(
+    tmp_path: Path,
+) -> None:
+    var_dir = tmp_path / "var"
+    assert _demo(var_dir).returncode == 0
+    # A finished return job's file, as `startReturn` leaves it: every child in it named,
+    # its job record in the graph the reset empties.
+    job = var_dir / "returns" / "job-1"
+    job.mkdir(parents=True)
+    (job / "cin-census-2025-26.xml").write_text("<Message><Children/></Message>")
+
+    reset = _demo(var_dir, "--reset", "--yes")
+    assert reset.returncode == 0, reset.stderr
+    assert _files_under(var_dir / "returns") == []
