@@ -6,11 +6,11 @@ proxy many people share an address), else the client's address (after
 window counter in memory: a few counters per active client, expired by the package.
 Over the limit the answer is 429 with `Retry-After`; nothing runs.
 
-A request that authentication refuses (no token, a forged or expired one) never reaches
-the limit behind the authentication gate, so it is counted in front of it, against its
-address: past the bound such a client is answered 429 instead of 401. Its token is still
-checked, so a caller whose token verifies is counted by its subject as before, never
-refused for the failures of another client at the same address.
+A request the authentication gate answers itself (no token, a forged or expired one: 401;
+a token with an unusable X-Purpose: 400) never reaches the limit behind the gate, so it is
+counted in front of it, against its address: past the bound such a client is answered 429
+instead. Its token is still checked, so a caller whose token verifies is counted by its
+subject as before, never refused for the failures of another client at the same address.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from auth.principal import Principal
+
+# Set in the request's state once the request reached the limit behind the gate.
+_COUNTED = "rate_counted"
 
 
 class ClientRates:
@@ -78,6 +81,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = _client_key(scope)
+        scope.setdefault("state", {})[_COUNTED] = True
         wait = self._rates.seconds_to_wait(client)
         if wait is not None:
             await _too_many(wait)(scope, receive, send)
@@ -87,8 +91,9 @@ class RateLimitMiddleware:
 
 
 class RefusedAuthenticationLimitMiddleware:
-    """In front of authentication: counts each request it refuses (401) against the
-    client's address, and past the rate answers such a request 429 with `Retry-After`."""
+    """In front of authentication: counts each request the gate answers itself (a refusal,
+    which the limit behind the gate never sees) against the client's address, and past the
+    rate answers such a request 429 with `Retry-After` in place of the refusal."""
 
     def __init__(self, app: ASGIApp, *, rates: ClientRates) -> None:
         self.app = app
@@ -100,16 +105,18 @@ class RefusedAuthenticationLimitMiddleware:
             return
         client = _address_key(scope)
         wait = self._rates.seconds_to_wait(client)
+        state = scope.setdefault("state", {})
+        state.pop(_COUNTED, None)
         refused = False
 
         async def counting_send(message: Message) -> None:
             nonlocal refused
-            if message["type"] == "http.response.start" and message["status"] == 401:
+            if message["type"] == "http.response.start" and not state.get(_COUNTED):
                 refused = True
                 if wait is None:
                     self._rates.hit(client)
             if refused and wait is not None:
-                # Over the rate: the 401 is replaced, once its body is complete.
+                # Over the rate: the refusal is replaced, once its body is complete.
                 if message["type"] == "http.response.body" and not message.get("more_body"):
                     await _too_many(wait)(scope, receive, send)
                 return

@@ -298,6 +298,38 @@ async def test_refused_authentication_is_counted_per_forwarded_address_from_a_tr
     assert other.status_code == 401
 
 
+async def test_a_verified_caller_over_its_rate_leaves_its_address_alone(
+    settings: Settings, app_client: Callable[..., Any]
+) -> None:
+    query = {"query": "{ me { name } }"}
+    async with app_client(rate_limit="3/minute") as http:
+        verified = [
+            await http.post("/graphql", json=query, headers=bearer(settings, "social-worker"))
+            for _ in range(7)
+        ]
+        anonymous = await http.post("/graphql", json=query)
+    assert [r.status_code for r in verified] == [200, 200, 200, 429, 429, 429, 429]
+    # Counted by the subject only: the address's budget is untouched.
+    assert anonymous.status_code == 401
+
+
+async def test_a_refused_purpose_counts_against_the_rate_too(
+    settings: Settings, app_client: Callable[..., Any]
+) -> None:
+    # The token verifies, but the gate refuses the request (two X-Purpose headers) before
+    # the rate limit behind it counts anything.
+    headers = [
+        *bearer(settings, "police").items(),
+        ("X-Purpose", "MASH_RESEARCH"),
+        ("X-Purpose", "OPERATION_ENCOMPASS"),
+    ]
+    query = {"query": "{ me { name } }"}
+    async with app_client(rate_limit="3/minute") as http:
+        refused = [await http.post("/graphql", json=query, headers=headers) for _ in range(5)]
+    assert [r.status_code for r in refused] == [400, 400, 400, 429, 429]
+    assert _codes(refused[4].json()) == ["RATE_LIMITED"]
+
+
 async def test_an_operation_past_its_deadline_is_stopped_with_504(
     settings: Settings, demo: county.County, app_client: Callable[..., Any]
 ) -> None:
