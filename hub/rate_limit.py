@@ -8,8 +8,9 @@ Over the limit the answer is 429 with `Retry-After`; nothing runs.
 
 A request the authentication gate answers itself (no token, a forged or expired one: 401;
 a token with an unusable X-Purpose: 400) never reaches the limit behind the gate, so it is
-counted in front of it, against its address: past the bound such a client is answered 429
-instead. Its token is still checked, so a caller whose token verifies is counted by its
+counted in front of it, against its address (a count of its own, beside the address's
+count of anonymous requests to open paths): past the bound such a request is answered
+429 instead. Its token is still checked, so a caller whose token verifies is counted by its
 subject as before, never refused for the failures of another client at the same address.
 """
 
@@ -103,7 +104,9 @@ class RefusedAuthenticationLimitMiddleware:
         if scope["type"] != "http" or not self._rates.items:
             await self.app(scope, receive, send)
             return
-        client = _address_key(scope)
+        # A budget of its own: the refusals of an address never make its open paths
+        # (/healthz, the GraphiQL page) or anyone's verified requests answer 429.
+        client = f"refused-{_address_key(scope)}"
         wait = self._rates.seconds_to_wait(client)
         state = scope.setdefault("state", {})
         state.pop(_COUNTED, None)
