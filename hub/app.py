@@ -492,11 +492,7 @@ def create_app(
             Route("/readyz", readyz),
             # Loopback only, or with LCS_HUB_METRICS_TOKEN (hub/metrics.py says why).
             Route("/metrics", metrics_endpoint(hub.store, settings)),
-            Route(
-                "/graphql",
-                GraphQLDispatch(hub, settings, graphiql, tracing),
-                methods=["GET", "POST"],
-            ),
+            _graphql_route(GraphQLDispatch(hub, settings, graphiql, tracing)),
             *graphiql.routes(),
             # EHM and IES push records here (hub/push.py); a system client's token only.
             Route("/ingest/{source}", push_records, methods=["POST"]),
@@ -542,6 +538,15 @@ def create_app(
     app.state.engine_supervisor = supervisor
     app.state.tracing = tracing
     return app
+
+
+def _graphql_route(dispatch: GraphQLDispatch) -> Route:
+    route = Route("/graphql", dispatch, methods=["GET", "POST"])
+    # Starlette adds HEAD to any route that takes GET, but the GraphQL view answers HEAD
+    # 405 (without `Allow`): the route refuses it itself, and `Allow` names what it takes.
+    if route.methods is not None:
+        route.methods.discard("HEAD")
+    return route
 
 
 def ehm_client_from_settings(settings: Settings) -> EhmClient | None:
