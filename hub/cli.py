@@ -159,7 +159,8 @@ def _confirm_reset(settings: Settings, args: argparse.Namespace, nodes: int) -> 
         )
     where = settings.graph_url or settings.graph_dir
     answer = input(
-        f"Delete all {nodes} nodes of graph {settings.graph_name!r} ({where}) and load the "
+        f"Delete all {nodes} nodes of graph {settings.graph_name!r} ({where}), with the "
+        f"forms, Livelink documents and returns under {settings.var_dir}, and load the "
         f"{args.size} demo county? [y/N] "
     )
     return answer.strip().lower() in {"y", "yes"}

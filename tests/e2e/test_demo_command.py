@@ -212,6 +212,8 @@ def test_a_reset_asks_at_a_terminal_and_no_keeps_the_store(tmp_path: Path) -> No
     status, output = _demo_at_a_terminal(tmp_path / "var", "n")
     assert status == 1
     assert "Delete all " in output
+    # The question names what else a reset deletes: the documents kept under var/.
+    assert f"forms, Livelink documents and returns under {tmp_path / 'var'}" in output
     assert "reset not confirmed, nothing was changed" in output
 
     status, output = _demo_at_a_terminal(tmp_path / "var", "y")
