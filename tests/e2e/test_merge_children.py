@@ -133,6 +133,22 @@ async def _recorded_again_with_a_typo(
     return kept, await _new_record(client, worker, typo)
 
 
+async def _grant_the_sealed_record_to_the_officer(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """An administrator grants the demo records officer the restricted C-SEALED, to merge
+    it (nobody grants themselves a restricted record)."""
+    granted = await graphql(
+        client,
+        bearer(settings, "administrator"),
+        """mutation ($on: Date!) { grantRecordAccess(childId: "C-SEALED",
+             workerId: "worker-ro-demo", expiresOn: $on,
+             reason: "To merge two records of one child") { __typename } }""",
+        {"on": date.today().isoformat()},
+    )
+    assert granted == {"grantRecordAccess": {"__typename": "AccessGrant"}}
+
+
 async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back_exactly(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
 ) -> None:
@@ -321,15 +337,7 @@ async def test_a_restricted_record_merged_into_an_open_one_keeps_the_child_restr
     )["mergeChildren"]
     assert refused == {"__typename": "NotFound", "kind": "Child", "id": "C-SEALED"}
     # Another person grants it (nobody grants themselves a restricted record).
-    granted = await graphql(
-        client,
-        bearer(settings, "administrator"),
-        """mutation ($on: Date!) { grantRecordAccess(childId: "C-SEALED",
-             workerId: "worker-ro-demo", expiresOn: $on,
-             reason: "To merge two records of one child") { __typename } }""",
-        {"on": date.today().isoformat()},
-    )
-    assert granted == {"grantRecordAccess": {"__typename": "AccessGrant"}}
+    await _grant_the_sealed_record_to_the_officer(client, settings)
 
     merged = (
         await graphql(
@@ -684,15 +692,7 @@ async def test_an_undone_merge_of_a_restricted_record_is_not_named_to_an_officer
              reason: "Adoption order") { __typename } }""",
     )
     assert restricted == {"restrictRecord": {"__typename": "RecordRestriction"}}
-    granted = await graphql(
-        client,
-        bearer(settings, "administrator"),
-        """mutation ($on: Date!) { grantRecordAccess(childId: "C-SEALED",
-             workerId: "worker-ro-demo", expiresOn: $on,
-             reason: "To merge two records of one child") { __typename } }""",
-        {"on": date.today().isoformat()},
-    )
-    assert granted == {"grantRecordAccess": {"__typename": "AccessGrant"}}
+    await _grant_the_sealed_record_to_the_officer(client, settings)
     merged = (
         await graphql(
             client, officer, MERGE, {"keep": "C-OPEN", "merge": "C-SEALED", "reason": "same"}
