@@ -470,13 +470,15 @@ def create_app(
             return FileResponse(found, filename=found.name, headers={"Cache-Control": "no-store"})
         match found:
             case NotAuthorised(reason=reason):
-                status, message = 403, reason
+                status, code, message = 403, "FORBIDDEN", reason
             case NotFound():
-                status, message = 404, "no such return job"
+                status, code, message = 404, "NOT_FOUND", "no such return job"
             case _:
-                status, message = 409, found.reason
+                status, code, message = 409, "RETURN_NOT_READY", found.reason
         return JSONResponse(
-            {"error": message}, status_code=status, headers={"Cache-Control": "no-store"}
+            {"error": message, "code": code},
+            status_code=status,
+            headers={"Cache-Control": "no-store"},
         )
 
     # One set of counters: a client refused by authentication is counted by its address,

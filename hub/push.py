@@ -41,8 +41,10 @@ def sources(step_up_team: str | None) -> dict[str, Source]:
     return {"ehm": ehm.source(step_up_team), "ies": ies.SOURCE}
 
 
-def _refuse(status: int, message: str) -> Response:
-    return JSONResponse({"error": message}, status_code=status)
+def _refuse(status: int, code: str, message: str) -> Response:
+    # `error` is what integrators have read since the first push; `code` is the same
+    # refusal for a program, as every other refusal of the hub carries one.
+    return JSONResponse({"error": message, "code": code}, status_code=status)
 
 
 def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | InvalidInput]]:
@@ -72,22 +74,30 @@ async def push_records(request: Request) -> Response:
         # A system client is registered like staff: its role comes from the record.
         principal = await principal_on_record(hub.store, principal)
     if principal is None or not can(principal, Capability.INGEST_RECORDS):
-        return _refuse(403, "only a system client may push records")
+        return _refuse(403, "FORBIDDEN", "only a system client may push records")
     source = sources(hub.step_up_team).get(request.path_params["source"])
     if source is None:
-        return _refuse(404, "records are pushed to /ingest/ehm or /ingest/ies")
+        return _refuse(404, "NOT_FOUND", "records are pushed to /ingest/ehm or /ingest/ies")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return _refuse(413, f"a push is at most {MAX_BODY_BYTES} bytes; send a bulk file")
+        return _refuse(
+            413, "REQUEST_TOO_LARGE", f"a push is at most {MAX_BODY_BYTES} bytes; send a bulk file"
+        )
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        return _refuse(413, f"a push is at most {MAX_BODY_BYTES} bytes; send a bulk file")
+        return _refuse(
+            413, "REQUEST_TOO_LARGE", f"a push is at most {MAX_BODY_BYTES} bytes; send a bulk file"
+        )
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
-        return _refuse(415, "send application/x-ndjson (JSON Lines), text/csv or application/json")
+        return _refuse(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send application/x-ndjson (JSON Lines), text/csv or application/json",
+        )
     try:
         rows = list(_rows(raw.decode("utf-8-sig"), media_type))
     except ValueError as error:  # undecodable bytes, or a JSON body that is not an array
-        return _refuse(400, f"the body cannot be read: {error}"[:200])
+        return _refuse(400, "BAD_REQUEST", f"the body cannot be read: {error}"[:200])
     report = await ingest(hub.store, rows, source, by=sender_of(principal.subject))
     return JSONResponse(report.as_dict())

@@ -107,7 +107,7 @@ async def test_only_a_system_client_may_push(
     headers = {**person, **JSON_LINES}
     response = await client.post("/ingest/ehm", content=_lines(EPISODE), headers=headers)
 
-    assert response.status_code == 403
+    assert (response.status_code, response.json()["code"]) == (403, "FORBIDDEN")
     assert (await counts(store))["records"] == 0
 
 
@@ -190,5 +190,5 @@ async def test_json_nested_past_the_decoders_depth_is_a_bad_line_or_a_400_not_a_
     report = lines.json()
     assert (report["created"], report["rejected"]) == (1, 1)
     assert [(p["line"], p["problems"][0]["field"]) for p in report["problems"]] == [(2, "row")]
-    assert array.status_code == 400
+    assert (array.status_code, array.json()["code"]) == (400, "BAD_REQUEST")
     assert "nested" in array.json()["error"]

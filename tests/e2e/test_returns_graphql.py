@@ -183,7 +183,7 @@ async def test_a_social_worker_may_not_make_or_fetch_a_return(
     followed = await graphql(client, worker, FOLLOW, {"id": job["id"]})
     assert followed["returnJob"]["__typename"] == "NotAuthorised"
     response = await client.get(f"/returns/{job['id']}", headers=worker)
-    assert response.status_code == 403
+    assert (response.status_code, response.json()["code"]) == (403, "FORBIDDEN")
     assert (await client.get(f"/returns/{job['id']}")).status_code == 401
 
 
@@ -200,7 +200,7 @@ async def test_another_analyst_cannot_follow_or_download_someone_elses_job(
     followed = await graphql(client, other, FOLLOW, {"id": job["id"]})
     assert followed["returnJob"] == {"__typename": "NotFound", "kind": "ReturnJob", "id": job["id"]}
     response = await client.get(f"/returns/{job['id']}", headers=other)
-    assert response.status_code == 404
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
     assert job["id"] not in response.text
 
 
