@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
@@ -459,6 +460,30 @@ async def test_reading_a_record_linked_to_a_restricted_child_is_in_her_read_audi
     ]
 
 
+async def _read_by_key_alone(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    caller: dict[str, str],
+    typename: str,
+    key: str,
+    field: str,
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """`_entities` for one entity by its key, with the audit emptied first: what it
+    answered, and the children the read was audited against."""
+    await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
+    read = await graphql(
+        client,
+        caller,
+        f"""query ($reps: [_Any!]!) {{ _entities(representations: $reps) {{
+             ... on {typename} {{ {field} }} }} }}""",
+        {"reps": [{"__typename": typename, "id": key}]},
+    )
+    audited = await store.read(
+        "MATCH (e:AuditEvent)-[:ACCESSED]->(c:Child) RETURN DISTINCT c.id AS child"
+    )
+    return read["_entities"], {row["child"] for row in audited}
+
+
 async def test_a_household_read_by_its_federation_key_is_in_its_children_s_read_audit(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
 ) -> None:
@@ -479,22 +504,11 @@ async def test_a_household_read_by_its_federation_key_is_in_its_children_s_read_
             {"f": family["id"]},
         )
     }
-    await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
+    read, audited = await _read_by_key_alone(client, store, worker, "Family", family["id"], "name")
 
-    read = await graphql(
-        client,
-        worker,
-        """query ($reps: [_Any!]!) { _entities(representations: $reps) {
-             ... on Family { name } } }""",
-        {"reps": [{"__typename": "Family", "id": family["id"]}]},
-    )
-
-    assert read["_entities"] == [{"name": family["name"]}]
-    audited = await store.read(
-        "MATCH (e:AuditEvent)-[:ACCESSED]->(c:Child) RETURN DISTINCT c.id AS child"
-    )
-    assert child_id in {row["child"] for row in audited}
-    assert {row["child"] for row in audited} <= children
+    assert read == [{"name": family["name"]}]
+    assert child_id in audited
+    assert audited <= children
 
 
 async def test_an_adult_read_by_their_federation_key_is_in_the_read_audit_of_their_child(
@@ -512,18 +526,9 @@ async def test_an_adult_read_by_their_federation_key_is_in_the_read_audit_of_the
     )
     assert adults
     adult = adults[0]
-    await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
-
-    read = await graphql(
-        client,
-        worker,
-        """query ($reps: [_Any!]!) { _entities(representations: $reps) {
-             ... on Person { familyName } } }""",
-        {"reps": [{"__typename": "Person", "id": adult["id"]}]},
+    read, audited = await _read_by_key_alone(
+        client, store, worker, "Person", adult["id"], "familyName"
     )
 
-    assert read["_entities"] == [{"familyName": adult["familyName"]}]
-    audited = await store.read(
-        "MATCH (e:AuditEvent)-[:ACCESSED]->(c:Child) RETURN DISTINCT c.id AS child"
-    )
-    assert child_id in {row["child"] for row in audited}
+    assert read == [{"familyName": adult["familyName"]}]
+    assert child_id in audited
