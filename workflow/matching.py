@@ -18,7 +18,9 @@ the rules lean to a person reading the evidence (the review queue) whenever it i
   (anyascii) agree: enough for a person to look, never for an automatic link.
 - A first name may be the name the child goes by (Bill for William, Peggy for
   Margaret): NICKNAME, from the `nicknames` package's hand-curated table of English
-  names, enough for a person to look, never for an automatic link.
+  names and the English diminutives it lacks (Alfie for Alfred, Charlie for Charlotte:
+  `workflow/english_diminutives.csv`), enough for a person to look, never for an
+  automatic link.
 - Names written in the other order (family name first, as many Chinese, Vietnamese and
   Hungarian names are, and as systems file them differently) agree crosswise: both
   names are SWAPPED, enough for a person to look, never for an automatic link.
@@ -41,6 +43,8 @@ import jellyfish
 from anyascii import anyascii
 from nicknames import NickNamer
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from workflow.diminutives import english_diminutives
 
 # Scores at or above AUTO_LINK may link without a person; REVIEW and above go to the
 # review queue; below REVIEW the record is about somebody the hub has not met.
@@ -242,14 +246,23 @@ def _sounds_alike(left: str, right: str) -> bool:
 _NICKNAMES = NickNamer()
 
 
+def _nicknames_of(name: str) -> set[str]:
+    return _NICKNAMES.nicknames_of(name) | english_diminutives().nicknames_of(name)
+
+
+def _canonicals_of(name: str) -> set[str]:
+    return _NICKNAMES.canonicals_of(name) | english_diminutives().canonicals_of(name)
+
+
 def _nicknames_alike(left: str, right: str) -> bool:
-    # One is a nickname of the other, or both are nicknames of one name (Bill, Will).
+    # One is a nickname of the other, or both are nicknames of one name (Bill, Will):
+    # in the package's table or in the English diminutives it lacks (Alfie, Alfred).
     if not (left.isascii() and right.isascii()):
         return False
     return (
-        right in _NICKNAMES.nicknames_of(left)
-        or left in _NICKNAMES.nicknames_of(right)
-        or bool(_NICKNAMES.canonicals_of(left) & _NICKNAMES.canonicals_of(right))
+        right in _nicknames_of(left)
+        or left in _nicknames_of(right)
+        or bool(_canonicals_of(left) & _canonicals_of(right))
     )
 
 
