@@ -147,8 +147,9 @@ async def generate_form(
             return RecordMissing(kind="Child", id=child_id)
         row = rows[0]
         # The document already made of this source, if there is one (it may carry the
-        # id of a record since merged into this child): the next version is its.
-        key = row["documentKey"] or document_key(child_id, template_key, source_id)
+        # id of a record since merged into this child): the next version is its. A new
+        # one is the document of the record whose file it goes to (a merged record's).
+        key = row["documentKey"] or document_key(row["fileChildId"], template_key, source_id)
         if row["fileDisposedAt"] is not None:
             return FileDisposed(file_id=None)
         if source_id is not None and row["source"] is None:
@@ -203,6 +204,7 @@ async def generate_form(
                 "title": template.title,
                 "recordClass": template.record_class.value,
                 "sourceId": source_id,
+                "mergeEventId": row["mergeEventId"],
                 "versionId": new_id(),
                 "checksumHtml": rendered.checksum_html,
                 "checksumPdf": rendered.checksum_pdf,

@@ -52,9 +52,16 @@ WITH c, x, parent, finaliser, authoriser, f,
                           -[:HOLDS]->(filed:Document)
                           WHERE $sourceId IS NOT NULL AND filed.templateKey = $templateKey
                             AND filed.sourceId = $sourceId | filed])) AS doc
-WITH c, x, coalesce(parent, x) AS r, finaliser, authoriser, f, doc
+// A source record a merge brought (its ABOUT, or its case's, tagged with the merge) is
+// the merged record's: a form first made of it during the merge goes to that record's
+// file, which the merge carries, so undoing the merge takes the form back with it.
+WITH c, x, coalesce(parent, x) AS r, finaliser, authoriser, f, doc,
+     head([(x)-[about:ABOUT]->(c) WHERE about.mergedIn IS NOT NULL | about.mergedIn]
+          + [(parent)-[partOf:ABOUT]->(c) WHERE partOf.mergedIn IS NOT NULL
+             | partOf.mergedIn]) AS broughtBy
 // FalkorDB: each pattern comprehension of one projection gets its own variable names.
-WITH c, x, r, finaliser, authoriser, f, doc,
+OPTIONAL MATCH (brought:MergeEvent {{id: broughtBy}})
+WITH c, x, r, finaliser, authoriser, f, doc, brought,
      [(r)<-[:PART_OF]-(sibling:Step) | sibling {{.*}}] AS steps,
      [(r)<-[:OF]-(e:JourneyEvent)-[:BY]->(manager:Worker) WHERE e.action = 'authorise' |
         {{fromState: e.fromState, occurredOn: e.occurredOn, at: e.at, byName: manager.name}}]
@@ -63,7 +70,8 @@ RETURN c {{.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .up
        x {{.*}} AS source, r {{.*}} AS record, steps, authorisations,
        finaliser.name AS finalisedByName, authoriser.name AS authorisedByName,
        f.disposedAt AS fileDisposedAt, coalesce(doc.latestVersion, 0) AS latestVersion,
-       doc.key AS documentKey
+       doc.key AS documentKey, brought.id AS mergeEventId,
+       coalesce(brought.mergedId, c.id) AS fileChildId
 """
 
 
@@ -76,12 +84,19 @@ RETURN c {{.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .up
 GENERATE_FORM = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
-MERGE (f:File {{childId: c.id}})
+// The file of the record the form's source belongs to (form_source: `fileChildId`): the
+// merged record's while the merge `$mergeEventId` stands; undone meanwhile, nothing is
+// written and the form is read again.
+OPTIONAL MATCH (brought:MergeEvent {{id: $mergeEventId}})-[:KEPT]->(c)
+WITH c, brought
+WHERE $mergeEventId IS NULL OR (brought IS NOT NULL AND brought.undoneAt IS NULL)
+MERGE (f:File {{childId: coalesce(brought.mergedId, c.id)}})
 ON CREATE SET f.id = $fileId, f.createdAt = $now, f.openedBy = 'FORM'
-WITH c, f, f.id = $fileId AS fileCreated
+WITH c, f, brought, f.id = $fileId AS fileCreated
 WHERE f.disposedAt IS NULL
 FOREACH (_ IN CASE WHEN fileCreated THEN [1] ELSE [] END |
-    CREATE (c)-[:HAS_FILE]->(f)
+    CREATE (c)-[has:HAS_FILE]->(f)
+    SET has.mergedOut = brought.id
     CREATE (open:OutboxItem {{id: $openItemId, kind: 'OPEN_FILE', state: 'PENDING',
             attempts: 0, createdAt: $now, nextAttemptAt: $now}})
     CREATE (open)-[:DELIVERS]->(f))
@@ -91,7 +106,7 @@ FOREACH (folder IN CASE WHEN fileCreated THEN $folders ELSE [] END |
 WITH c, f, fileCreated
 MATCH (f)-[:HAS_FOLDER]->(folder:Folder {{key: $folderKey}})
 MERGE (doc:Document {{key: $documentKey}})
-ON CREATE SET doc.id = $documentId, doc.childId = c.id, doc.templateKey = $templateKey,
+ON CREATE SET doc.id = $documentId, doc.childId = f.childId, doc.templateKey = $templateKey,
     doc.title = $title, doc.folderKey = $folderKey, doc.recordClass = $recordClass,
     doc.sourceId = $sourceId, doc.createdAt = $now, doc.latestVersion = 0
 WITH c, f, fileCreated, folder, doc, doc.id = $documentId AS documentCreated

@@ -13,13 +13,17 @@ import pytest
 
 from connectors import ies
 from connectors.intake import ingest
+from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.outbox import OutboxWorker
 from demo import county
 from graph import FalkorDBStore
 from graph.cypher import partners
 from graph.cypher.merging import CHILD_RELATIONSHIPS
+from hub.app import form_store_from_settings
 from hub.settings import Settings
 from tests.connectors.intake.world import add_child, role_headers
 from tests.helpers import bearer, graphql
+from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
 
@@ -670,6 +674,53 @@ async def test_a_form_made_again_after_a_merge_is_the_next_version_of_the_same_d
         {"id": first["document"]["id"]},
     )
     assert held == [{"child": merged_id, "versions": 2}]
+
+
+async def test_a_form_first_made_during_a_merge_goes_back_with_its_contact_when_undone(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    # The merged record's contact had no form before the merge. Made through the record
+    # kept, the form is filed in the merged record's file (opened for it, carried by the
+    # merge), so undoing the merge takes it back to that record and Livelink files it there.
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept, contact = await _recorded_again_with_a_typo(client, worker, demo)
+    kept_id, merged_id = kept["id"], contact["childId"]
+    kept_file = (await graphql(client, worker, FILES, {"id": kept_id}))["child"]["file"]
+    assert (await _merge(client, officer, kept_id, merged_id))["__typename"] == "ChildMerge"
+    made = """mutation ($child: ID!, $source: ID) { generateForm(childId: $child,
+      templateKey: "contact_record", sourceId: $source) {
+      ... on GeneratedForm { document { id childId } version { version } } } }"""
+    form = (await graphql(client, worker, made, {"child": kept_id, "source": contact["id"]}))[
+        "generateForm"
+    ]
+    assert form["version"]["version"] == 1
+    assert form["document"]["childId"] == merged_id
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    try:
+        worker_run = OutboxWorker(store, content, form_store=form_store_from_settings(settings))
+        await worker_run.deliver_due(now_ms() + 1)
+    finally:
+        await content.aclose()
+    filed = await store.read(
+        "MATCH (:Document {id: $id})-[:HAS_VERSION]->(v) RETURN v.remoteNodeId AS node",
+        {"id": form["document"]["id"]},
+    )
+    assert filed == [{"node": f"{merged_id}/referral_and_assessment/{form['document']['id']}"}]
+
+    undone = await graphql(client, officer, UNMERGE, {"merged": merged_id, "reason": "Twins"})
+
+    assert undone["unmergeChildren"]["__typename"] == "ChildMerge"
+    held = await store.read(
+        "MATCH (c:Child)-[:HAS_FILE]->(f:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->"
+        "(d:Document {id: $id}) RETURN c.id AS child, f.childId AS file, d.childId AS document",
+        {"id": form["document"]["id"]},
+    )
+    assert held == [{"child": merged_id, "file": merged_id, "document": merged_id}]
+    # The record kept has the file it had before the merge, and no other.
+    assert (await graphql(client, worker, FILES, {"id": kept_id}))["child"] == {
+        "file": kept_file,
+        "files": [kept_file] if kept_file else [],
+    }
 
 
 MERGES = """query ($id: ID!) { childMerges(childId: $id) { __typename
