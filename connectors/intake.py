@@ -74,6 +74,18 @@ class SourceRow(IdentifiedChild):
     postcode: Annotated[str, Field(min_length=5, max_length=8)] | None = None
     start_date: PastDate
     end_date: PastDate | None = None
+    # The source takes back a record sent in error (about the wrong child, a test record):
+    # a new version of it, `withdrawn` with the reason, ends its link and links nothing.
+    withdrawn: bool = False
+    withdrawn_reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _withdrawn_with_a_reason(self) -> Self:
+        if self.withdrawn != (self.withdrawn_reason is not None):
+            raise FieldRuleBroken(
+                "withdrawnReason", "a withdrawn record has a withdrawnReason, and only then"
+            )
+        return self
 
     @model_validator(mode="after")
     def _identified(self) -> Self:
@@ -177,9 +189,12 @@ async def apply_record(
             current["childId"],
         )
     subject = record.row.subject()
-    # A linked record keeps its link through new versions: a person may have made it.
+    # A linked record keeps its link through new versions: a person may have made it. A
+    # withdrawn one is about nobody: it is not matched.
     match = (
-        None if current is not None and current["childId"] else await match_person(store, subject)
+        None
+        if record.row.withdrawn or (current is not None and current["childId"])
+        else await match_person(store, subject)
     )
     if match is not None and current is not None and current["heldForPerson"]:
         # A person took this record off a child: a new version does not overrule them.
@@ -248,6 +263,8 @@ def write_params(
         "startDate": record.row.start_date,
         "endDate": record.row.end_date,
         "details": details_json(record.row.details()),
+        "withdrawn": record.row.withdrawn,
+        "withdrawnReason": record.row.withdrawn_reason,
         "now": now_ms(),
         "by": by,
         "decision": decision.value if decision else "NONE",

@@ -49,7 +49,9 @@ class RecordLink:
 
 @strawberry.type(description="One link or unlink of a record: the audit trail of its links")
 class LinkEvent:
-    action: str
+    action: str = strawberry.field(
+        description="LINK, UNLINK (a person), or WITHDRAW (the source withdrew the record)"
+    )
     rule: str | None
     score: float | None
     child_id: strawberry.ID | None = strawberry.field(
@@ -97,7 +99,10 @@ class SourceRecord(HidesItsChild):
     postcode: str | None
     nhs_number: str | None
     upn: str | None
-    link_state: str = strawberry.field(description="LINKED, or REVIEW: waiting for a person")
+    link_state: str = strawberry.field(
+        description="LINKED, REVIEW: waiting for a person, or WITHDRAWN: the source took it"
+        " back as sent in error (linkReason says why)"
+    )
     link_reason: str | None
     candidate_child_ids: list[strawberry.ID] = strawberry.field(
         description="While in review: the children it may be about that you may see, best first"

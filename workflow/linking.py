@@ -131,8 +131,8 @@ async def link_record(
     current = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
     if not current:
         return NotFound(kind="SourceRecord", id=record_id)
-    if current[0]["link"] is not None:
-        return _already_linked("the record is already linked to a child; unlink it first")
+    if (refused := _not_linkable(current[0])) is not None:
+        return refused
     details = record_row(current[0]["record"])
     scored = decide(_person(details), await find_candidates(store, _person(details)))
     child_score = next(
@@ -152,8 +152,8 @@ async def link_record(
     if not rows:
         # Either the child is not one the caller may see, or a racing link got there first.
         again = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
-        if again and again[0]["link"] is not None:
-            return _already_linked("the record was linked by somebody else meanwhile")
+        if again and (refused := _not_linkable(again[0])) is not None:
+            return refused
         return NotFound(kind="Child", id=child_id)
     return await _after_change(store, record_id, rows[0]["childId"])
 
@@ -165,8 +165,8 @@ async def link_record_to_new_child(
     current = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
     if not current:
         return NotFound(kind="SourceRecord", id=record_id)
-    if current[0]["link"] is not None:
-        return _already_linked("the record is already linked to a child; unlink it first")
+    if (refused := _not_linkable(current[0])) is not None:
+        return refused
     try:
         rows = await store.write(
             statements.LINK_RECORD_TO_NEW_CHILD,
@@ -183,12 +183,28 @@ async def link_record_to_new_child(
             "a child with this record's NHS number is already recorded; link the record to them"
         )
     if not rows:
-        return _already_linked("the record was linked by somebody else meanwhile")
+        again = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
+        refused = _not_linkable(again[0]) if again else None
+        return refused or _already_linked("the record was linked by somebody else meanwhile")
     return await _after_change(store, record_id, rows[0]["childId"])
 
 
 def _already_linked(reason: str) -> TransitionRefused:
     return TransitionRefused(current_state="LINKED", allowed=("unlinkSourceRecord",), reason=reason)
+
+
+def _not_linkable(current: Row) -> TransitionRefused | None:
+    """Why a person may not link a record as it stands (RECORD_BY_ID's row), if they may not."""
+    if current["record"].get("linkState") == "WITHDRAWN":
+        return TransitionRefused(
+            current_state="WITHDRAWN",
+            allowed=(),
+            reason="the source withdrew this record (sent in error); it is about nobody"
+            " until the source sends it again",
+        )
+    if current["link"] is not None:
+        return _already_linked("the record is already linked to a child; unlink it first")
+    return None
 
 
 async def _after_change(store: GraphStore, record_id: str, child_id: str) -> LinkedRecord:

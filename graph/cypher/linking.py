@@ -92,6 +92,9 @@ RETURN r.id AS id, r.version AS version, r.linkState AS linkState, childId,
 # with its LinkEvent. A replay (same version) or an older version matches nothing here.
 # A record a person unlinked is never linked by the system again (`held`, checked here too
 # so an unlink racing a new version still stands): it waits in the review queue.
+# A version the source withdrew (`$withdrawn`: sent in error, about the wrong child, a
+# test record) ends the record's link with a WITHDRAW event naming the link it undoes,
+# links nothing and waits for nobody: it is WITHDRAWN until the source sends it again.
 UPSERT_RECORD = """
 MERGE (r:SourceRecord {key: $key})
 ON CREATE SET r.id = $id, r.version = 0, r.firstSeenAt = $now
@@ -102,16 +105,28 @@ SET r.source = $source, r.kind = $kind, r.recordId = $recordId, r.version = $ver
     r.sex = $subject.sex, r.postcode = $subject.postcode,
     r.nhsNumber = $subject.nhsNumber, r.upn = $subject.upn,
     r.startDate = date($startDate), r.endDate = null, r.dateOfBirth = null,
-    r.details = $details, r.updatedAt = $now, r.recordedBy = $by
+    r.details = $details, r.updatedAt = $now, r.recordedBy = $by,
+    r.withdrawn = $withdrawn, r.withdrawnReason = $withdrawnReason
 FOREACH (d IN CASE WHEN $endDate IS NULL THEN [] ELSE [$endDate] END | SET r.endDate = date(d))
 FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN [] ELSE [$subject.dateOfBirth] END |
     SET r.dateOfBirth = date(d))
+WITH r
+OPTIONAL MATCH (r)-[ended:LINKED_TO]->(endedChild:Child)
+WHERE $withdrawn
+FOREACH (_ IN CASE WHEN ended IS NULL THEN [] ELSE [1] END |
+    CREATE (e:LinkEvent {id: $link.eventId, action: 'WITHDRAW', rule: ended.rule,
+            score: ended.score, by: $by, at: $now, recordKey: r.key, childId: endedChild.id,
+            reason: $withdrawnReason, undoes: ended.linkId})
+    CREATE (e)-[:FOR_RECORD]->(r))
+DELETE ended
+WITH DISTINCT r
 WITH r, size([(r)-[:LINKED_TO]->(linked:Child) | linked]) = 0 AS unlinked,
      size([(r)<-[:FOR_RECORD]-(undone:LinkEvent {action: 'UNLINK'}) | undone]) > 0 AS held
 OPTIONAL MATCH (known:Child {id: $link.childId})
 WITH r, unlinked, known, held,
-     unlinked AND NOT held AND known IS NOT NULL AND $decision = 'AUTO_LINK' AS linkKnown,
-     unlinked AND NOT held AND $decision = 'NEW_PERSON' AS linkNew
+     unlinked AND NOT held AND NOT $withdrawn AND known IS NOT NULL
+       AND $decision = 'AUTO_LINK' AS linkKnown,
+     unlinked AND NOT held AND NOT $withdrawn AND $decision = 'NEW_PERSON' AS linkNew
 FOREACH (_ IN CASE WHEN linkKnown THEN [1] ELSE [] END |
     CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: $link.rule, score: $link.score,
             by: $by, at: $now}]->(known)
@@ -135,13 +150,16 @@ FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
             score: $link.score, by: $by, at: $now, recordKey: r.key, childId: $newChild.id,
             reason: $reason})
     CREATE (e)-[:FOR_RECORD]->(r))
-SET r.linkState = CASE WHEN linkKnown OR linkNew THEN 'LINKED'
+SET r.linkState = CASE WHEN $withdrawn THEN 'WITHDRAWN' WHEN linkKnown OR linkNew THEN 'LINKED'
                        WHEN unlinked THEN 'REVIEW' ELSE r.linkState END,
-    r.linkReason = CASE WHEN unlinked THEN $reason ELSE r.linkReason END,
-    r.reviewCandidates = CASE WHEN unlinked AND ($decision = 'REVIEW' OR held)
+    r.linkReason = CASE WHEN $withdrawn THEN $withdrawnReason
+                        WHEN unlinked THEN $reason ELSE r.linkReason END,
+    r.reviewCandidates = CASE WHEN $withdrawn THEN []
+                              WHEN unlinked AND ($decision = 'REVIEW' OR held)
                               THEN $review.childIds
                               WHEN unlinked THEN [] ELSE r.reviewCandidates END,
-    r.reviewScores = CASE WHEN unlinked AND ($decision = 'REVIEW' OR held) THEN $review.scores
+    r.reviewScores = CASE WHEN $withdrawn THEN []
+                          WHEN unlinked AND ($decision = 'REVIEW' OR held) THEN $review.scores
                           WHEN unlinked THEN [] ELSE r.reviewScores END
 RETURN r.id AS id, r.linkState AS linkState, unlinked AS decided,
        head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId
@@ -151,7 +169,7 @@ RETURN r.id AS id, r.linkState AS linkState, unlinked AS decided,
 # not be linked already: relinking is unlink, then link, each audited.
 LINK_RECORD = f"""
 MATCH (r:SourceRecord {{id: $recordId}})
-WHERE NOT (r)-[:LINKED_TO]->(:Child)
+WHERE NOT (r)-[:LINKED_TO]->(:Child) AND coalesce(r.linkState, '') <> 'WITHDRAWN'
 MATCH (c:Child {{id: $childId}})
 {only_visible("c", "r")}
 CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'MANUAL', score: $score, by: $viewer,
@@ -170,7 +188,7 @@ RETURN {RECORD_FIELDS} AS record, c.id AS childId
 # unique constraint still holds.
 LINK_RECORD_TO_NEW_CHILD = f"""
 MATCH (r:SourceRecord {{id: $recordId}})
-WHERE NOT (r)-[:LINKED_TO]->(:Child)
+WHERE NOT (r)-[:LINKED_TO]->(:Child) AND coalesce(r.linkState, '') <> 'WITHDRAWN'
 CREATE (c:Person:Child {{id: $childId, givenName: r.givenName, familyName: r.familyName,
         familyNameKey: r.familyNameKey, familyNamePrefixes: r.familyNamePrefixes,
         dateOfBirth: r.dateOfBirth, dateOfBirthKey: toString(r.dateOfBirth),

@@ -84,7 +84,7 @@ _PARAMETER = re.compile(r"\$(\w+)")
 _LISTS = re.compile(
     r"(?:ids|Ids|rows|Keys|States|Classes|Labels|kinds|teams|workers|folders|targets|changes)$"
 )
-_FLAGS = frozenset({"identified", "confirmed"})
+_FLAGS = frozenset({"identified", "confirmed", "withdrawn"})
 _NUMBERS = frozenset(
     {"limit", "latest", "skip", "now", "revision", "version", "since_ms", "cutoff"}
 )
