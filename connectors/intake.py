@@ -441,18 +441,40 @@ def parse_lines(
         yield from _json_lines(lines)
 
 
+# The longest cell read as a cell (a push is at most 5 MB): a longer one than any field
+# allows is refused by that field's rule, naming it; past this, the row is not CSV.
+# (The csv module's own limit, 131,072 characters, raised an error no caller expected.)
+LONGEST_CELL = 5 * 1024 * 1024
+
+_NOT_CSV = "not CSV ({}): a quote that opens a cell closes it, and a quote inside one is doubled"
+
+
 def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
-    reader = csv.DictReader(lines)
+    csv.field_size_limit(max(csv.field_size_limit(), LONGEST_CELL))
+    # Strict: a quote never closed is an error, not the rest of the file in one cell.
+    reader = csv.DictReader(lines, strict=True)
     # The header is read first (DictReader reads it lazily): the first record starts on
     # the line after it, not on line 1.
-    if reader.fieldnames is None:
+    try:
+        if reader.fieldnames is None:
+            return
+    except csv.Error as error:
+        yield 1, InvalidInput((FieldProblem("row", _NOT_CSV.format(error)),))
         return
     line = reader.line_num + 1
-    for raw in reader:
-        if None in raw:
-            yield line, InvalidInput((FieldProblem("row", "more cells than columns"),))
+    rows = iter(reader)
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield line, InvalidInput((FieldProblem("row", _NOT_CSV.format(error)),))
         else:
-            yield line, {name: value for name, value in raw.items() if name}
+            if None in raw:
+                yield line, InvalidInput((FieldProblem("row", "more cells than columns"),))
+            else:
+                yield line, {name: value for name, value in raw.items() if name}
         line = reader.line_num + 1
 
 

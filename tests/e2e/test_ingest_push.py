@@ -192,3 +192,53 @@ async def test_json_nested_past_the_decoders_depth_is_a_bad_line_or_a_400_not_a_
     assert [(p["line"], p["problems"][0]["field"]) for p in report["problems"]] == [(2, "row")]
     assert (array.status_code, array.json()["code"]) == (400, "BAD_REQUEST")
     assert "nested" in array.json()["error"]
+
+
+CSV_HEAD = "recordType,recordId,version,givenName,familyName,dateOfBirth,startDate,reason\n"
+
+
+def _csv_row(record_id: str, reason: str) -> str:
+    return f"EARLY_HELP_EPISODE,{record_id},1,Amir,Haddad,2017-02-20,2025-09-01,{reason}\n"
+
+
+async def test_a_csv_cell_longer_than_the_csv_module_reads_is_a_bad_row_naming_its_field(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # Python's csv refuses a cell over 131,072 characters with its own error: the push
+    # answered 500 and took nothing in. The cell is the field's, whose rule refuses it.
+    headers = {**await system_client_headers(store, settings), "Content-Type": "text/csv"}
+    body = CSV_HEAD + _csv_row("EP1", "ok") + _csv_row("EP2", '"' + "x" * 200_000 + '"')
+    body += _csv_row("EP3", "ok")
+
+    response = await client.post("/ingest/ehm", content=body, headers=headers)
+
+    assert response.status_code == 200, response.text[:300]
+    report = response.json()
+    assert (report["created"], report["rejected"]) == (2, 1)
+    assert report["problems"] == [
+        {
+            "line": 3,
+            "recordId": "EP2",
+            "problems": [{"field": "reason", "rule": "String should have at most 2000 characters"}],
+        }
+    ]
+
+
+async def test_a_csv_quote_never_closed_is_a_bad_row_not_the_rest_of_the_batch_in_one_cell(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # An unclosed quote ran to the end of the body: the rows after it became one record's
+    # reason and were silently lost, and the report said every row landed.
+    headers = {**await system_client_headers(store, settings), "Content-Type": "text/csv"}
+    body = CSV_HEAD + _csv_row("EP1", "ok") + _csv_row("EP2", '"never closed')
+    body += _csv_row("EP3", "ok")
+
+    response = await client.post("/ingest/ehm", content=body, headers=headers)
+
+    assert response.status_code == 200, response.text[:300]
+    report = response.json()
+    assert (report["rows"], report["created"], report["rejected"]) == (2, 1, 1)
+    [problem] = report["problems"]
+    assert (problem["line"], problem["problems"][0]["field"]) == (3, "row")
+    assert "quote" in problem["problems"][0]["rule"]
+    assert (await counts(store))["records"] == 1
