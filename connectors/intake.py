@@ -43,6 +43,9 @@ def _not_true_or_false(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_not_true_or_false)]
+# GraphQL's Int is 32-bit: a version past it could not be answered (every read of the
+# record failed), and past 2**63 the engine would keep another number than was sent.
+LARGEST_VERSION = 2**31 - 1
 RecordId = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(min_length=1, max_length=2_000)]
 
@@ -69,7 +72,7 @@ class SourceRow(IdentifiedChild):
     )
 
     record_id: RecordId
-    version: Annotated[WholeNumber, Field(ge=1)]
+    version: Annotated[WholeNumber, Field(ge=1, le=LARGEST_VERSION)]
     sex: Sex | None = None
     postcode: Annotated[str, Field(min_length=5, max_length=8)] | None = None
     start_date: PastDate

@@ -10,7 +10,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.intake.world import counts, role_headers, stored, system_client_headers
-from tests.helpers import bearer
+from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
 
@@ -242,3 +242,31 @@ async def test_a_csv_quote_never_closed_is_a_bad_row_not_the_rest_of_the_batch_i
     assert (problem["line"], problem["problems"][0]["field"]) == (3, "row")
     assert "quote" in problem["problems"][0]["rule"]
     assert (await counts(store))["records"] == 1
+
+
+async def test_a_version_is_a_graphql_int_or_refused_naming_the_field(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # A version past 2**31 - 1 (an epoch-milliseconds version, say) was taken in: GraphQL's
+    # Int could not answer it (every read of the record, the whole review queue, failed),
+    # and past 2**63 the engine kept a different number, so a replay recursed until Python
+    # gave up. The largest Int lands and reads back; one more is a bad row.
+    headers = {**await system_client_headers(store, settings), **JSON_LINES}
+    largest = {**EPISODE, "version": 2**31 - 1}
+    body = _lines(largest, {**EPISODE, "recordId": "EP2", "version": 2**31})
+
+    report = (await client.post("/ingest/ehm", content=body, headers=headers)).json()
+
+    assert (report["created"], report["rejected"]) == (1, 1)
+    assert [(p["line"], p["problems"][0]["field"]) for p in report["problems"]] == [(2, "version")]
+    replayed = (await client.post("/ingest/ehm", content=_lines(largest), headers=headers)).json()
+    assert replayed["unchanged"] == 1
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    [row] = await store.read("MATCH (r:SourceRecord) RETURN r.id AS id")
+    read = await graphql(
+        client,
+        officer,
+        "query ($id: ID!) { sourceRecord(recordId: $id) { ... on SourceRecord { version } } }",
+        {"id": row["id"]},
+    )
+    assert read == {"sourceRecord": {"version": 2**31 - 1}}
