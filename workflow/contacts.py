@@ -301,7 +301,9 @@ async def finalise_contact(
         return TransitionRefused(
             current_state=current["status"],
             allowed=(),
-            reason="the contact is already finalised; its outcome cannot be changed",
+            reason="the contact is already finalised; its outcome cannot be changed"
+            if current["status"] == "FINALISED"
+            else "early help withdrew the step up this contact came from (sent in error)",
         )
     died = min(current["diedOn"] or (), default=None)
     if (

@@ -42,6 +42,12 @@ class StepUpToContact:
         self, store: GraphStore, record: IncomingRecord, result: RecordResult
     ) -> None:
         row = record.row
+        if isinstance(row, StepUp) and row.withdrawn:
+            await store.write(
+                statements.WITHDRAW_STEP_UP_CONTACT,
+                {"key": record.key, "version": row.version, "now": now_ms()},
+            )
+            return
         if not isinstance(row, StepUp) or result.child_id is None:
             # Not a step up, or in the review queue: the contact comes when it is linked.
             return

@@ -84,6 +84,9 @@ MERGE (k:Contact {stepUpKey: $contactKey})
 ON CREATE SET k.id = $contactId, k.receivedDate = date($receivedDate), k.source = $source,
     k.summary = $summary, k.status = 'OPEN', k.decisionDue = date($decisionDue),
     k.recordedAt = $now, k.recordedBy = s.recordedBy, k.version = 1
+// A step up EHM withdrew and then sent again: its contact is open again.
+ON MATCH SET k.version = CASE WHEN k.status = 'WITHDRAWN' THEN k.version + 1 ELSE k.version END,
+    k.status = CASE WHEN k.status = 'WITHDRAWN' THEN 'OPEN' ELSE k.status END
 WITH s, c, k, k.id = $contactId AS created
 FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
     CREATE (k)-[:ABOUT]->(c)
@@ -106,6 +109,17 @@ RETURN DISTINCT k.id AS contactId, created, k.status AS status, c.id AS linkedCh
 # A contact not yet decided, made while its step-up record was linked to the wrong child,
 # moves with the record to the child it is about, with that child's early help history
 # instead of the other child's (and the front door team, as a new one would have).
+# EHM withdrew the step up (sent in error, about the wrong child): its contact, while no
+# one has decided it, is withdrawn with it; a decided one stays with its decision (a
+# person corrects that). Only while the hub holds that withdrawn version.
+WITHDRAW_STEP_UP_CONTACT = """
+MATCH (k:Contact)-[:STEPPED_UP_FROM]->(s:SourceRecord {key: $key})
+WHERE s.version = $version AND s.linkState = 'WITHDRAWN' AND k.status = 'OPEN'
+SET k.status = 'WITHDRAWN', k.withdrawnReason = s.linkReason, k.withdrawnAt = $now,
+    k.withdrawnBy = s.recordedBy, k.version = k.version + 1
+RETURN k.id AS contactId
+"""
+
 MOVE_STEP_UP_CONTACT = """
 MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
 MATCH (k:Contact {stepUpKey: $key})-[about:ABOUT]->(was:Child)

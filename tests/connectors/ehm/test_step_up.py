@@ -131,3 +131,24 @@ async def test_a_step_up_linked_to_the_wrong_child_gives_the_right_child_its_con
     # (a person corrects that) and Lia has her own.
     expected = [("C-LEO", "FINALISED"), ("C-LIA", "OPEN")] if decided else [("C-LIA", "OPEN")]
     assert contacts == expected
+
+
+@pytest.mark.parametrize("decided", [False, True])
+async def test_a_withdrawn_step_up_withdraws_its_undecided_contact_and_sent_again_reopens_it(
+    store: FalkorDBStore, decided: bool
+) -> None:
+    # EHM sent the step up about the wrong child: the front door must not act on it.
+    await add_child(store, "C-LEO", "Leo", "Marsh", date(2014, 3, 9), sex="M")
+    await ingest(store, [(1, STEP_UP)], ehm.SOURCE, by="system:ehm")
+    if decided:
+        await store.write("MATCH (k:Contact) SET k.status = 'FINALISED'")
+    withdrawn = {**STEP_UP, "version": 2, "withdrawn": "true", "withdrawnReason": "Wrong child"}
+
+    await ingest(store, [(1, withdrawn)], ehm.SOURCE, by="system:ehm")
+
+    # A decided contact stays with its decision (a person corrects that).
+    [row] = await stepped_up(store)
+    assert row["contact"]["status"] == ("FINALISED" if decided else "WITHDRAWN")
+    await ingest(store, [(1, {**STEP_UP, "version": 3})], ehm.SOURCE, by="system:ehm")
+    [row] = await stepped_up(store)
+    assert row["contact"]["status"] == ("FINALISED" if decided else "OPEN")
