@@ -23,7 +23,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from graph import ConstraintViolation, name_key_fields
 from graph.cypher import linking as statements
-from workflow.contacts import PastDate, Sex
+from workflow.contacts import Name, PastDate, Sex
 from workflow.identified import IdentifiedChild
 from workflow.ids import new_child_id, new_id, now_ms
 from workflow.linking import details_json, match_person
@@ -46,7 +46,9 @@ WholeNumber = Annotated[int, BeforeValidator(_not_true_or_false)]
 # GraphQL's Int is 32-bit: a version past it could not be answered (every read of the
 # record failed), and past 2**63 the engine would keep another number than was sent.
 LARGEST_VERSION = 2**31 - 1
-RecordId = Annotated[str, Field(min_length=1, max_length=100)]
+# A source's id is written as a name is (1 to 100 characters, no control characters):
+# the engine keeps a NUL as U+FFFD, so "EP\x00" and "EP\ufffd" would be one record.
+RecordId = Name
 Text = Annotated[str, Field(min_length=1, max_length=2_000)]
 
 # In a CSV cell, a list (the agencies around a family) separates its items with this.

@@ -8,11 +8,11 @@ closed. Each row names its `recordType`; the common fields are in `connectors.in
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from connectors.intake import SourceRow, Text, TextList
+from connectors.intake import RecordId, SourceRow, Text, TextList
 from workflow.contacts import Name, PastDate
 from workflow.validation import FieldRuleBroken
 
@@ -48,7 +48,7 @@ class EarlyHelpEpisode(SourceRow):
 class TeamAroundTheFamily(SourceRow):
     """The professionals working with the family, from `startDate` (to `endDate`)."""
 
-    episode_id: Annotated[str, Field(min_length=1, max_length=100)]
+    episode_id: RecordId
     lead_professional: Name
     members: TextList
 
@@ -65,7 +65,7 @@ class AssessmentOutcome(enum.StrEnum):
 class EarlyHelpAssessment(SourceRow):
     """An early help assessment, started on `startDate` and completed on `completedDate`."""
 
-    episode_id: Annotated[str, Field(min_length=1, max_length=100)]
+    episode_id: RecordId
     completed_date: PastDate | None = None
     outcome: AssessmentOutcome | None = None
     needs: TextList | None = None
@@ -90,7 +90,7 @@ class StepUp(SourceRow):
     history (connectors/ehm/step_up.py).
     """
 
-    episode_id: Annotated[str, Field(min_length=1, max_length=100)]
+    episode_id: RecordId
     reason: Text
     lead_professional: Name | None = None
 

@@ -240,3 +240,31 @@ async def test_a_bad_row_is_reported_on_its_own_line_of_the_file_the_first_one_t
 
     assert [(p.line, p.record_id) for p in report.rejected] == [(2, "EP1"), (5, "EP3")]
     assert path.read_text(encoding="utf-8").splitlines()[4].startswith("EARLY_HELP_EPISODE,EP3,")
+
+
+async def test_an_id_with_a_control_character_is_refused_not_stored_as_another_id(
+    store: FalkorDBStore,
+) -> None:
+    # The engine keeps a NUL as U+FFFD: "EP\x00" was stored as "EP\ufffd", so two ids the
+    # source keeps apart became one record. An id is written as a name is.
+    team = {
+        "recordType": "TEAM_AROUND_THE_FAMILY",
+        "recordId": "TAF1",
+        "version": 1,
+        "givenName": "Ruby",
+        "familyName": "Newman",
+        "dateOfBirth": "2019-05-04",
+        "startDate": "2025-09-01",
+        "episodeId": "EP\x1b[2J",
+        "leadProfessional": "Jo Bright",
+        "members": "School nurse",
+    }
+    rows = [(1, episode("EP\x00")), (2, episode("EP\ufffd")), (3, team)]
+
+    report = await ingest(store, rows, ehm.SOURCE, by="t")
+
+    assert [(p.line, p.problems[0].field, p.problems[0].rule) for p in report.rejected] == [
+        (1, "recordId", "must not contain the control character U+0000"),
+        (3, "episodeId", "must not contain the control character U+001B"),
+    ]
+    assert (await counts(store))["records"] == 1
