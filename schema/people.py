@@ -327,10 +327,16 @@ class Child:
             for row in rows
         ]
 
-    @strawberry.field(description="The child's Livelink file, once one has been opened")
+    @strawberry.field(
+        description="The child's own Livelink file, once one has been opened (a file a merged"
+        " record brought is among `files`, never this)"
+    )
     async def file(self, info: Info[HubContext, None]) -> LivelinkFile | None:
         rows = await info.context.loaders.files.load(self.id)
-        return LivelinkFile.from_row(rows[0]) if rows else None
+        # FILES_OF answers the record's own file first: a first row a merge brought means
+        # the record has none of its own yet.
+        own = [row for row in rows if not row["broughtByMerge"]]
+        return LivelinkFile.from_row(own[0]) if own else None
 
     @strawberry.field(
         description=(

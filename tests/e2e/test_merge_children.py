@@ -695,6 +695,11 @@ async def test_a_form_first_made_during_a_merge_goes_back_with_its_contact_when_
     ]
     assert form["version"]["version"] == 1
     assert form["document"]["childId"] == merged_id
+    # While merged, the record kept shows the merged record's file among its files, and
+    # as its own file only the one it had (none here, until it opens one).
+    during = (await graphql(client, worker, FILES, {"id": kept_id}))["child"]
+    assert during["file"] == kept_file
+    assert len(during["files"]) == (2 if kept_file else 1)
     content = await EmbeddedContentStore.open(settings.content_dir)
     try:
         worker_run = OutboxWorker(store, content, form_store=form_store_from_settings(settings))
