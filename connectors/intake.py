@@ -221,6 +221,12 @@ async def apply_record(
         # A newer version landed between the look and the write.
         return await apply_record(store, record, by, retries=retries)
     row = rows[0]
+    if record.row.withdrawn and current is not None and current["childId"]:
+        # The child this record alone made, with nothing recorded, linked or read since,
+        # goes with the record: a test record or one about nobody leaves no child behind.
+        await store.write(
+            statements.REMOVE_CHILD_MADE_BY, {"childId": current["childId"], "key": record.key}
+        )
     return RecordResult(
         record.row.record_id,
         record.key,

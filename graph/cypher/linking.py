@@ -165,6 +165,20 @@ RETURN r.id AS id, r.linkState AS linkState, unlinked AS decided,
        head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId
 """
 
+# A child created from a record the source then withdrew (`createdFrom`), that nothing
+# else is about, linked to or has read (no relationship at all: no contact, link, file,
+# audit, family): it existed only because of the record, and goes with it. The record's
+# LINK and WITHDRAW events keep its id; anything else recorded keeps the child.
+REMOVE_CHILD_MADE_BY = """
+MATCH (c:Child {id: $childId})
+WHERE c.createdFrom = $key
+// FalkorDB: a pattern comprehension is read in a WITH, not in a WHERE.
+WITH c, size([(c)--(other) | other]) AS around
+WHERE around = 0
+DELETE c
+RETURN count(c) AS removed
+"""
+
 # A person links a record from the review queue (or after an unlink). The record must
 # not be linked already: relinking is unlink, then link, each audited.
 LINK_RECORD = f"""

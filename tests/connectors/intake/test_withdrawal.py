@@ -18,6 +18,7 @@ from tests.connectors.intake.test_ehm_ingest import episode
 from tests.connectors.intake.test_ssr_file import FINALISED, UPN
 from tests.connectors.intake.world import RUBY_NHS, add_child, counts, role_headers, stored
 from tests.helpers import graphql
+from workflow.matching import Decision
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +139,28 @@ async def test_a_withdrawn_ssr_leaves_the_child_s_record_and_the_file_it_opened_
         "MATCH (:Child {id: 'C-LEO'})-[:HAS_FILE]->(f) RETURN f.openedBy AS by"
     )
     assert files == [{"by": "SSR"}]
+
+
+async def test_a_child_the_withdrawn_record_alone_made_goes_with_it_and_one_with_more_stays(
+    store: FalkorDBStore,
+) -> None:
+    # A test record about nobody made a child: withdrawn, it leaves no child behind for
+    # later records to match (a later record with the same details linked to it).
+    test_record = episode("EP1", givenName="Test", familyName="Record")
+    kept = episode("EP2", givenName="Amir", familyName="Haddad", dateOfBirth="2017-02-20")
+    await ingest(store, [(1, test_record), (2, kept)], ehm.SOURCE, by="t")
+    [amir] = await store.read("MATCH (c:Child {givenName: 'Amir'}) RETURN c.id AS id")
+    await store.write("MATCH (c:Child {id: $id}) CREATE (:Contact {id: 'K1'})-[:ABOUT]->(c)", amir)
+
+    withdrawals = [
+        (1, {**test_record, "version": 2, **WITHDRAWN}),
+        (2, {**kept, "version": 2, **WITHDRAWN}),
+    ]
+    await ingest(store, withdrawals, ehm.SOURCE, by="t")
+
+    children = await store.read("MATCH (c:Child) RETURN c.givenName AS name")
+    assert children == [{"name": "Amir"}]
+    again = await ingest(
+        store, [(1, episode("EP9", givenName="Test", familyName="Record"))], ehm.SOURCE, by="t"
+    )
+    assert [r.decision for r in again.results] == [Decision.NEW_PERSON]
