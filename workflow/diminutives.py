@@ -3,7 +3,8 @@
 The `nicknames` package's table comes from American genealogy lists: it knows Bill and
 William, Peggy and Margaret, but not Alfie and Alfred or Charlie and Charlotte, which
 English schools and early help workers write every day. `english_diminutives.csv` (its
-header names its sources) fills that gap; a new pair is a new row, never code.
+header says where it comes from and the check still owed) fills that gap; a new pair is
+a new row, never code.
 """
 
 from __future__ import annotations
