@@ -303,6 +303,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "outcome",
                 "decisionDue",
                 "decisionDate",
+                "decisionLateReason",
                 "recordedAt",
                 "recordedBy",
                 "finalisedAt",

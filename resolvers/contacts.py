@@ -35,12 +35,20 @@ async def finalise_contact(
     outcome: contacts.ContactOutcome,
     version: int | None,
     on: date | None,
+    late_reason: str | None = None,
 ) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
-    """Finalise a contact with the front door's decision, dated `on` (default today)."""
+    """Finalise a contact with the front door's decision, dated `on` (default today), with
+    the reason it is late when decided past its due date."""
     if refused := refuse_case_writes(context):
         return refused
     result = await contacts.finalise_contact(
-        context.store, context.scope, contact_id, outcome, version, on or date.today()
+        context.store,
+        context.scope,
+        contact_id,
+        outcome,
+        version,
+        on or date.today(),
+        late_reason,
     )
     if isinstance(result, dict):
         # The file now exists (and a referral may have made the child a child in

@@ -33,6 +33,9 @@ class Contact:
     outcome: ContactOutcome | None
     decision_due: date = strawberry.field(description="One working day after it was received")
     decision_date: date | None
+    decision_late_reason: str | None = strawberry.field(
+        description="Why the decision came after its due date"
+    )
     recorded_at: datetime
     recorded_by: str | None = strawberry.field(description="The worker who recorded it")
     finalised_at: datetime | None
@@ -65,6 +68,7 @@ class Contact:
             outcome=ContactOutcome(row["outcome"]) if row.get("outcome") else None,
             decision_due=row["decisionDue"],
             decision_date=row.get("decisionDate"),
+            decision_late_reason=row.get("decisionLateReason"),
             recorded_at=recorded_at,
             recorded_by=row.get("recordedBy"),
             finalised_at=_instant(row.get("finalisedAt")),

@@ -83,9 +83,16 @@ class FrontDoorMutations:
                 "future, never before the contact was received)"
             ),
         ] = None,
+        late_reason: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Why the decision came after its due date (one working day after "
+                "the contact was received); needed when it did"
+            ),
+        ] = None,
     ) -> FinaliseContactResult:
         result = await contact_resolvers.finalise_contact(
-            info.context, contact_id, outcome, version, on
+            info.context, contact_id, outcome, version, on, late_reason
         )
         return answer(
             result,

@@ -25,11 +25,16 @@ from workflow.ids import new_child_id, new_id
 from workflow.linking import PossibleDuplicates, duplicates_of, holder_of_identity
 from workflow.matching import PersonDetails, identity_key, unborn_identity_key
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.timescales import TimescaleKey, check_late_completion
 from workflow.validation import Input
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
     from graph.cypher.access import AccessScope
+
+
+# As long as any other late reason may be (workflow/journey/inputs.py).
+LATE_REASON_LIMIT = 2_000
 
 
 class ContactOutcome(enum.StrEnum):
@@ -237,11 +242,14 @@ async def finalise_contact(
     outcome: ContactOutcome,
     version: int | None,
     decided_on: date,
+    late_reason: str | None = None,
 ) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
     """Finalise a contact with its outcome, opening the child's Livelink file the first time.
 
     `decided_on` is the day the front door decided (the contact's decision date, and the
     day a referral's episode of need is accepted); never before the contact came in.
+    Decided after its due date (one working day after it came in), it needs
+    `late_reason`, as every late step does.
 
     A child has one episode of need at a time: a referral about a child whose episode is
     still open joins that episode as a further contact (`joinedOpenEpisode`), and a new
@@ -249,6 +257,10 @@ async def finalise_contact(
     """
     if decided_on > date.today():
         return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
+    late_reason = late_reason.strip() if late_reason else None
+    if late_reason and len(late_reason) > LATE_REASON_LIMIT:
+        rule = f"at most {LATE_REASON_LIMIT} characters"
+        return InvalidInput(problems=(FieldProblem("lateReason", rule),))
     folders = [
         {"id": new_id(), "key": folder.key, "name": folder.name, "position": position}
         for position, folder in enumerate(FILE_PLAN)
@@ -272,6 +284,7 @@ async def finalise_contact(
             "outcome": outcome.value,
             "version": version,
             "decidedOn": decided_on,
+            "lateReason": late_reason or None,
             "referralId": new_id(),
             "fileId": new_id(),
             "outboxId": new_id(),
@@ -327,6 +340,11 @@ async def finalise_contact(
             allowed=("finaliseContact",),
             reason=_overlap_reason(overlapped, current["receivedDate"]),
         )
+    due = current["decisionDue"]
+    if due is not None and (
+        late := check_late_completion(TimescaleKey.REFERRAL_DECISION, due, decided_on, late_reason)
+    ):
+        return InvalidInput(problems=(FieldProblem("lateReason", late.message),))
     return TransitionRefused(
         current_state=current["status"],
         allowed=("finaliseContact",),

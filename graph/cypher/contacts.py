@@ -12,7 +12,8 @@ from graph.cypher.journey import died_on
 # the CARRIES_HISTORY relationship stays, so relinking it shows it again.
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
-    " .decisionDate, .recordedAt, .recordedBy, .finalisedAt, .finalisedBy, .version,"
+    " .decisionDate, .decisionLateReason, .recordedAt, .recordedBy, .finalisedAt,"
+    " .finalisedBy, .version,"
     " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
     "-[:LINKED_TO]->(:Child)<-[:ABOUT]-(k)"
     " | eh {.kind, .recordId, .version, .startDate, .endDate, .details}]}"
@@ -109,13 +110,16 @@ WITH k, c, openEpisode,
      size([day IN {died_on("c")} WHERE day <= k.receivedDate | 1]) AS afterDeath
 WHERE k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
     AND k.receivedDate <= date($decidedOn)
+    // Working Together 2023: decided past its one working day, the reason is recorded.
+    AND (k.decisionDue IS NULL OR date($decidedOn) <= k.decisionDue OR $lateReason IS NOT NULL)
     AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE' OR afterDeath = 0)
     AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE'
          OR (openEpisode IS NOT NULL AND cameInClosed = 0)
          OR (openEpisode IS NULL AND overlapped = 0))
 MATCH (w:Worker {{id: $viewer}})
 SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
-    k.finalisedBy = $viewer, k.decisionDate = date($decidedOn), k.version = k.version + 1
+    k.finalisedBy = $viewer, k.decisionDate = date($decidedOn),
+    k.decisionLateReason = $lateReason, k.version = k.version + 1
 CREATE (k)-[:FINALISED_BY]->(w)
 WITH k, c, openEpisode, $outcome = 'REFERRAL_TO_SOCIAL_CARE' AS referred
 FOREACH (_ IN CASE WHEN referred AND openEpisode IS NULL THEN [1] ELSE [] END |
@@ -146,7 +150,7 @@ CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
-       {died_on("c")} AS diedOn,
+       k.decisionDue AS decisionDue, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(episode:Referral)
         | episode {{.id, .status, .referralDate, .closureDate}}] AS episodes
 """

@@ -75,3 +75,50 @@ async def test_a_contact_for_a_new_child_writes_both_and_its_decision_is_dated(
         "2025-06-03",
         "worker-sw-demo",
     )
+
+
+FINALISE_LATE = """
+mutation ($id: ID!, $on: Date, $lateReason: String) { finaliseContact(contactId: $id,
+    outcome: REFERRAL_TO_SOCIAL_CARE, on: $on, lateReason: $lateReason) { __typename
+  ... on FinalisedContact { contact { decisionDate decisionLateReason status } }
+  ... on InvalidInput { problems { field rule } } } }
+"""
+CONTACT_STATUS = "MATCH (k:Contact {id: $id}) RETURN k.status AS status, k.version AS version"
+
+
+async def test_a_decision_past_its_working_day_needs_the_reason_it_is_late(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Working Together 2023: a decision within one working day; a late one, like every
+    # late step, records why. Received Monday 2 June 2025: due Tuesday 3 June.
+    await county.load(store, county.generate("tiny", today=date(2026, 2, 2)), show_progress=False)
+    worker = bearer(settings, "social-worker")
+    contact = (await graphql(client, worker, RECORD_CONTACT, {"input": NEW_CHILD}))["recordContact"]
+    before = await store.read(CONTACT_STATUS, {"id": contact["id"]})
+
+    for reason in (None, "  "):
+        late = await graphql(
+            client,
+            worker,
+            FINALISE_LATE,
+            {"id": contact["id"], "on": "2025-06-05", "lateReason": reason},
+        )
+        assert late["finaliseContact"]["__typename"] == "InvalidInput"
+        [problem] = late["finaliseContact"]["problems"]
+        assert problem["field"] == "lateReason"
+        assert "was due by 3 June 2025" in problem["rule"]
+        assert "completed on 5 June 2025" in problem["rule"]
+        assert await store.read(CONTACT_STATUS, {"id": contact["id"]}) == before
+
+    reason = "Referrer's details had to be confirmed with the school first"
+    done = await graphql(
+        client,
+        worker,
+        FINALISE_LATE,
+        {"id": contact["id"], "on": "2025-06-05", "lateReason": reason},
+    )
+    assert done["finaliseContact"]["contact"] == {
+        "decisionDate": "2025-06-05",
+        "decisionLateReason": reason,
+        "status": "FINALISED",
+    }

@@ -49,7 +49,8 @@ mutation ($input: RecordContactInput!) {
 
 FINALISE = """
 mutation ($id: ID!, $outcome: ContactOutcome!, $version: Int) {
-  finaliseContact(contactId: $id, outcome: $outcome, version: $version) {
+  finaliseContact(contactId: $id, outcome: $outcome, version: $version,
+    lateReason: "Decided after its working day") {
     __typename
     ... on FinalisedContact {
       fileOpened joinedOpenEpisode contact { id status outcome referralId version }

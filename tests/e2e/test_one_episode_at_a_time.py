@@ -28,7 +28,8 @@ mutation ($input: RecordContactInput!) { recordContact(input: $input) { __typena
 """
 FINALISE = """
 mutation ($id: ID!, $outcome: ContactOutcome!, $on: Date) {
-  finaliseContact(contactId: $id, outcome: $outcome, on: $on) { __typename
+  finaliseContact(contactId: $id, outcome: $outcome, on: $on,
+    lateReason: "Decided after its working day") { __typename
     ... on FinalisedContact { fileOpened joinedOpenEpisode
         contact { id status outcome referralId decisionDate version } }
     ... on TransitionRefused { currentState allowedNextSteps reason }

@@ -112,7 +112,8 @@ async def _new_child_referred(
             client,
             worker,
             """mutation ($id: ID!) { finaliseContact(contactId: $id,
-                 outcome: REFERRAL_TO_SOCIAL_CARE) { __typename ... on FinalisedContact {
+                 outcome: REFERRAL_TO_SOCIAL_CARE, lateReason: "Decided after its working day") {
+                 __typename ... on FinalisedContact {
                  fileOpened contact { referralId } } } }""",
             {"id": contact["id"]},
         )

@@ -48,7 +48,8 @@ DELIVERY_TIMEOUT_S = 120.0
 RECORD = """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
   __typename ... on Contact { id childId } } }"""
 FINALISE = """mutation ($id: ID!) { finaliseContact(contactId: $id,
-  outcome: REFERRAL_TO_SOCIAL_CARE) { __typename ... on FinalisedContact {
+  outcome: REFERRAL_TO_SOCIAL_CARE, lateReason: "Decided after its working day") {
+  __typename ... on FinalisedContact {
   fileOpened contact { id status referralId } } } }"""
 GENERATE = """mutation ($child: ID!, $source: ID) {
   generateForm(childId: $child, templateKey: "contact_record", sourceId: $source) {

@@ -38,7 +38,8 @@ NEW_CHILD = {
 RECORD_CONTACT = """mutation RecordContact($input: RecordContactInput!) {
   recordContact(input: $input) { __typename ... on Contact { id } } }"""
 FINALISE_CONTACT = """mutation FinaliseContact($id: ID!) {
-  finaliseContact(contactId: $id, outcome: REFERRAL_TO_SOCIAL_CARE) {
+  finaliseContact(contactId: $id, outcome: REFERRAL_TO_SOCIAL_CARE,
+    lateReason: "Decided after its working day") {
     __typename ... on FinalisedContact { fileOpened } } }"""
 CASE_VIEW = """query CaseView($id: ID!) { child(id: $id) { id givenName familyName nhsNumber
   contacts { status } } }"""

@@ -78,7 +78,8 @@ async def unborn_referral(
         client,
         worker,
         """mutation ($id: ID!) { finaliseContact(contactId: $id,
-             outcome: REFERRAL_TO_SOCIAL_CARE) { ... on FinalisedContact {
+             outcome: REFERRAL_TO_SOCIAL_CARE, lateReason: "Decided after its working day") {
+             ... on FinalisedContact {
              contact { referralId } } } }""",
         {"id": recorded["recordContact"]["id"]},
     )
