@@ -550,6 +550,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "dueDate",
                 "heldDate",
                 "transferIn",
+                "notifiedDate",
+                "lateReason",
                 "section47EnquiryId",
             ),
             "ChildProtectionPlan": (

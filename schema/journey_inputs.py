@@ -74,6 +74,11 @@ class HoldInitialConferenceInput:
     plan_required: bool
     categories_of_abuse: list[codes.CategoryOfAbuse] | None = None
     late_reason: str | None = None
+    notified_on: date | None = strawberry.field(
+        default=None,
+        description="Transfer-in only: the day the other authority notified us of the move "
+        "(the conference is due 15 working days after it; the referral's date if absent)",
+    )
 
 
 @strawberry.input(description="A child protection review conference")

@@ -233,6 +233,10 @@ class InitialChildProtectionConference(EpisodeRecord):
     due_date: date | None
     held_date: date | None
     transfer_in: bool
+    notified_date: date | None = strawberry.field(
+        description="Transfer in: the day the other authority notified us of the move"
+    )
+    late_reason: str | None
     section_47_enquiry_id: strawberry.ID | None = strawberry.field(
         name="section47EnquiryId", description="The enquiry it follows (none on transfer in)"
     )
@@ -248,6 +252,8 @@ class InitialChildProtectionConference(EpisodeRecord):
             due_date=record.get("dueDate"),
             held_date=record.get("heldDate"),
             transfer_in=bool(record.get("transferIn")),
+            notified_date=record.get("notifiedDate"),
+            late_reason=record.get("lateReason"),
             section_47_enquiry_id=_ids(record, "section47EnquiryId"),
         )
 

@@ -198,6 +198,7 @@ class TimescaleKey(StrEnum):
     STRATEGY_DISCUSSION = "strategy_discussion"
     CHILD_AND_FAMILY_ASSESSMENT = "child_and_family_assessment"
     INITIAL_CHILD_PROTECTION_CONFERENCE = "initial_child_protection_conference"
+    TRANSFER_IN_CONFERENCE = "transfer_in_conference"
     FIRST_CORE_GROUP = "first_core_group"
     FIRST_CHILD_PROTECTION_REVIEW = "first_child_protection_review"
     CHILD_PROTECTION_REVIEW = "child_protection_review"
@@ -276,6 +277,14 @@ _RULE_LIST: Final[tuple[TimescaleRule, ...]] = (
         name="Initial child protection conference",
         anchor="strategy discussion (the last one, if there were several)",
         source=f"{_WORKING_TOGETHER}: ICPC within 15 working days of the strategy discussion",
+        interval=working_days(15),
+    ),
+    TimescaleRule(
+        key=TimescaleKey.TRANSFER_IN_CONFERENCE,
+        name="Transfer-in child protection conference",
+        anchor="notification by the other authority of the move of a child on its plan",
+        source=f"{_WORKING_TOGETHER}: the receiving authority holds a transfer-in "
+        "conference within 15 working days of being notified of the move",
         interval=working_days(15),
     ),
     TimescaleRule(

@@ -36,7 +36,8 @@ RECORD_DATES: Final = {
     ),
     # startDate is the strategy discussion's (CIN census S47ActualStartDate).
     "Section47Enquiry": ("startDate", "conferenceTarget", "endDate", "lastOccurredOn"),
-    "InitialChildProtectionConference": ("dueDate", "heldDate", "lastOccurredOn"),
+    # notifiedDate: a transfer-in conference's notification of the move, its timescale's anchor.
+    "InitialChildProtectionConference": ("dueDate", "heldDate", "notifiedDate", "lastOccurredOn"),
     "ChildProtectionPlan": ("startDate", "endDate", "lastOccurredOn"),
     "ChildInNeedPlan": ("startDate", "endDate", "lastOccurredOn"),
     "PeriodOfCare": ("startDate", "endDate"),

@@ -342,6 +342,67 @@ async def test_transfer_in_conference_without_an_enquiry_and_one_plan_at_a_time(
     assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION"
 
 
+async def test_a_transfer_in_conference_is_due_15_working_days_after_the_notification(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Working Together 2023: the receiving authority holds the transfer-in conference
+    # within 15 working days of being notified of the move.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(
+        client, worker, demo_child(world, index=1), date(2025, 6, 2), "LOCAL_AUTHORITY_EXTERNAL"
+    )
+    # Notified on Wednesday 28 May 2025: due Wednesday 18 June, held on the 20th.
+    held = {"heldOn": "2025-06-20", "notifiedOn": "2025-05-28", "planRequired": False}
+    refused = await act(client, worker, "holdTransferInConference", case, held)
+    assert refused["__typename"] == "InvalidInput"
+    [problem] = refused["problems"]
+    assert problem["field"] == "lateReason"
+    assert "Transfer-in child protection conference was due by 18 June 2025" in problem["rule"]
+    assert await case_now(client, worker, case["id"]) == case
+    early = {**held, "heldOn": "2025-06-03", "notifiedOn": "2025-06-04"}
+    refused = await act(client, worker, "holdTransferInConference", case, early)
+    assert [p["field"] for p in refused["problems"]] == ["heldOn"]
+
+    reason = "The family's new address was confirmed late"
+    case = await act(
+        client, worker, "holdTransferInConference", case, {**held, "lateReason": reason}
+    )
+    conference = latest(case, "initialConferences")
+    assert (
+        conference["dueDate"],
+        conference["notifiedDate"],
+        conference["heldDate"],
+        conference["lateReason"],
+    ) == ("2025-06-18", "2025-05-28", "2025-06-20", reason)
+    held_step = step(conference, "INITIAL_CHILD_PROTECTION_CONFERENCE")
+    assert (held_step["dueRule"], held_step["completedLate"], held_step["lateReason"]) == (
+        "transfer_in_conference",
+        True,
+        reason,
+    )
+
+    # Without a date of its own, the notification came by the referral (Monday 2 June):
+    # the conference is due on Monday 23 June.
+    other = await referral_for(
+        client, worker, demo_child(world, index=2), date(2025, 6, 2), "LOCAL_AUTHORITY_EXTERNAL"
+    )
+    other = await act(
+        client,
+        worker,
+        "holdTransferInConference",
+        other,
+        {"heldOn": "2025-06-23", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    conference = latest(other, "initialConferences")
+    assert (conference["dueDate"], conference["notifiedDate"], conference["lateReason"]) == (
+        "2025-06-23",
+        None,
+        None,
+    )
+    assert not step(conference, "INITIAL_CHILD_PROTECTION_CONFERENCE")["completedLate"]
+
+
 async def _plan_made_on_transfer_in(
     client: httpx.AsyncClient,
     worker: dict[str, str],
@@ -449,7 +510,12 @@ async def test_a_child_in_need_plan_does_not_end_before_its_last_recorded_step(
         worker,
         "holdTransferInConference",
         case,
-        {"heldOn": "2026-07-15", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+        {
+            "heldOn": "2026-07-15",
+            "planRequired": True,
+            "categoriesOfAbuse": ["NEG_NEGLECT"],
+            "lateReason": "Notified of the move months after the referral",
+        },
     )
     assert refused["__typename"] == "TransitionRefused"
     assert f"{plan['id']} has a step recorded on 2026-08-01, after 2026-07-15" in refused["reason"]

@@ -65,6 +65,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "heldOn": "{d}",
         "planRequired": True,
         "categoriesOfAbuse": ["NEG"],
+        "lateReason": "test",
     },
     "startChildInNeedPlan": {"startDate": "{d}"},
     "closeCase": {"closedOn": "{d}", "reason": "RC7"},

@@ -309,6 +309,9 @@ class HoldInitialConference(Input):
     plan_required: bool
     categories_of_abuse: Categories = ()
     late_reason: OptionalReason = None
+    # A transfer-in conference's: the day the other authority told us the child on its
+    # plan was moving here (the conference's timescale counts from it).
+    notified_on: PastDate | None = None
 
     @model_validator(mode="after")
     def _categories_with_plan(self) -> Self:
@@ -352,9 +355,17 @@ def hold_transfer_in_conference(
     record: Record, data: HoldInitialConference, clock: Clock
 ) -> Effect:
     held = data.held_on
-    not_before(held, _referral_date(record), "heldOn", "the referral")
+    referred = _referral_date(record)
+    not_before(held, referred, "heldOn", "the referral")
+    # Working Together 2023: within 15 working days of the notification of the move. The
+    # other authority's notification reached us by the referral at the latest, so without
+    # its own date the conference is due 15 working days after the referral.
+    notified = data.notified_on or referred
+    not_before(held, notified, "heldOn", "the notification of the move")
     if data.plan_required:
         _plan_for_a_child(record, held, "heldOn")
+    due = _due(TimescaleKey.TRANSFER_IN_CONFERENCE, notified, clock)
+    check_late(due.rule, due.due, held, data.late_reason)
     outcome = (
         InitialConferenceState.PLAN_MADE if data.plan_required else (InitialConferenceState.NO_PLAN)
     )
@@ -362,8 +373,24 @@ def hold_transfer_in_conference(
         Process.INITIAL_CONFERENCE,
         outcome,
         held,
-        facts={"transferIn": True, "planRequired": data.plan_required},
-        dates={"heldDate": held},
+        facts={
+            "transferIn": True,
+            "planRequired": data.plan_required,
+            "lateReason": data.late_reason,
+        },
+        dates={"heldDate": held, "dueDate": due.due, "notifiedDate": data.notified_on},
+        steps=(
+            NewStep(
+                _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                due=due,
+                completed_date=held,
+                status=StepStatus.DONE,
+                facts={
+                    "outcome": "PLAN" if data.plan_required else "NO_PLAN",
+                    "lateReason": data.late_reason,
+                },
+            ),
+        ),
     )
     plans = (
         (
@@ -618,6 +645,14 @@ def conclude_without_conference(record: Record, data: ConcludeEnquiry, clock: Cl
 def hold_initial_conference(record: Record, data: HoldInitialConference, clock: Clock) -> Effect:
     conference = _step(record, _K.INITIAL_CHILD_PROTECTION_CONFERENCE)
     held = data.held_on
+    if data.notified_on is not None:
+        raise Refusal(
+            (
+                "notifiedOn",
+                "only a transfer-in conference counts from a notification; this one is due "
+                "15 working days after the strategy discussion",
+            )
+        )
     check_late(conference["dueRule"], conference["dueDate"], held, data.late_reason)
     if not data.plan_required:
         return Effect(
