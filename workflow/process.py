@@ -341,27 +341,31 @@ _CONFERENCE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
 )
 
+# A plan's reviews, visits and core groups: while it is active, and written up late once
+# it has ended (held on or before its end: history, nothing new falls due).
+_PLAN_STEPS_KEPT = (_P.ACTIVE, _P.ENDED)
+
 _CHILD_PROTECTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
         "holdReviewConference",
-        _P.ACTIVE,
-        _P.ACTIVE,
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
         "Hold a review conference that continues the child protection plan",
         process=Process.CHILD_PROTECTION_PLAN,
         timescale=TimescaleKey.CHILD_PROTECTION_REVIEW,
     ),
     _t(
         "holdCoreGroup",
-        _P.ACTIVE,
-        _P.ACTIVE,
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
         "Record a core group meeting",
         process=Process.CHILD_PROTECTION_PLAN,
         timescale=TimescaleKey.FIRST_CORE_GROUP,
     ),
     _t(
         "recordChildProtectionVisit",
-        _P.ACTIVE,
-        _P.ACTIVE,
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
         "Record a visit to a child on a child protection plan",
         process=Process.CHILD_PROTECTION_PLAN,
         timescale=TimescaleKey.CHILD_PROTECTION_VISIT,
@@ -379,16 +383,16 @@ _CHILD_PROTECTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
 _CHILD_IN_NEED_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
         "reviewChildInNeedPlan",
-        _P.ACTIVE,
-        _P.ACTIVE,
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
         "Hold a child in need plan review",
         process=Process.CHILD_IN_NEED_PLAN,
         timescale=TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW,
     ),
     _t(
         "recordChildInNeedVisit",
-        _P.ACTIVE,
-        _P.ACTIVE,
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
         "Record a visit to a child on a child in need plan",
         process=Process.CHILD_IN_NEED_PLAN,
         timescale=TimescaleKey.CHILD_IN_NEED_VISIT,

@@ -421,6 +421,84 @@ async def _plan_made_on_transfer_in(
     return case, latest(case, "childProtectionPlans")
 
 
+async def test_steps_held_before_a_plan_ended_are_written_up_after_it_ended(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Records arrive late: a review, a visit and a core group held while the plan was in
+    # force, written up once it had ended, are the plan's history (its review dates in
+    # the CIN census); nothing falls due from them, and none is dated after the end.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-06-01", "reason": "TRANSFERRED_OUT"},
+    )
+    late_steps = (
+        (
+            "holdReviewConference",
+            {"heldOn": "2026-04-20", "categoriesOfAbuse": ["EMO_EMOTIONAL_ABUSE"]},
+        ),
+        ("recordChildProtectionVisit", {"visitedOn": "2026-05-28", "seenAlone": True}),
+        ("holdCoreGroup", {"heldOn": "2026-06-01"}),
+    )
+    for action, data in late_steps:
+        case = await act(client, worker, action, latest(case, "childProtectionPlans"), data)
+        assert case["__typename"] == "Case", (action, case)
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["reviewDates"]) == (
+        "ENDED",
+        "2026-06-01",
+        ["2026-04-20"],
+    )
+    done = {(s["kind"], s["completedDate"]) for s in plan["steps"] if s["status"] == "DONE"}
+    assert {
+        ("CHILD_PROTECTION_REVIEW", "2026-04-20"),
+        ("CHILD_PROTECTION_VISIT", "2026-05-28"),
+        ("CORE_GROUP", "2026-06-01"),
+    } <= done
+    assert [s["kind"] for s in plan["steps"] if s["status"] == "OPEN"] == []
+    for action, data in late_steps:
+        day = next(name for name in ("heldOn", "visitedOn") if name in data)
+        refused = await act(client, worker, action, plan, {**data, day: "2026-06-02"})
+        assert refused["problems"] == [
+            {"field": day, "rule": "must not be after the plan ended (2026-06-01)"}
+        ]
+        assert await case_now(client, worker, case["id"]) == case
+
+    # A child in need plan alike: its review written up after it ended.
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-06-01"})
+    case = await act(
+        client,
+        worker,
+        "endChildInNeedPlan",
+        latest(case, "childInNeedPlans"),
+        {"endedOn": "2026-09-01"},
+    )
+    case = await act(
+        client,
+        worker,
+        "reviewChildInNeedPlan",
+        latest(case, "childInNeedPlans"),
+        {"heldOn": "2026-08-27"},
+    )
+    cin_plan = latest(case, "childInNeedPlans")
+    assert cin_plan["status"] == "ENDED"
+    assert step(cin_plan, "CHILD_IN_NEED_PLAN_REVIEW", "DONE")["completedDate"] == "2026-08-27"
+    refused = await act(
+        client,
+        worker,
+        "recordChildInNeedVisit",
+        cin_plan,
+        {"visitedOn": "2026-09-02", "seenAlone": True},
+    )
+    assert [p["field"] for p in refused["problems"]] == ["visitedOn"]
+
+
 async def test_a_plan_does_not_end_before_its_last_recorded_step(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

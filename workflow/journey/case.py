@@ -140,6 +140,18 @@ def _before_the_latest(record: Record, kind: StepKind, on: date) -> bool:
     return any(isinstance(day, date) and day > on for day in held)
 
 
+def _after_the_plan(record: Record, on: date, field: str) -> bool:
+    """Whether the plan has ended, so that a step of it written up now is history: held on
+    or before the end (a plan is not reviewed or visited after it ended), nothing new
+    falls due."""
+    if record.state != PlanState.ENDED:
+        return False
+    ended = record.facts.get("endDate")
+    if isinstance(ended, date) and on > ended:
+        raise Refusal((field, f"must not be after the plan ended ({ended.isoformat()})"))
+    return True
+
+
 def _recorded_late(target: str, kind: StepKind, on: date, summary: str, **facts: Any) -> Effect:
     """A step recorded late, before the latest of its kind: done that day, nothing due,
     the next one left due where the latest put it."""
@@ -690,17 +702,18 @@ class HoldReviewConference(Input):
 
 @register(Process.CHILD_PROTECTION_PLAN, "holdReviewConference", HoldReviewConference)
 def hold_review_conference(record: Record, data: HoldReviewConference, clock: Clock) -> Effect:
-    review = _step(record, _K.CHILD_PROTECTION_REVIEW)
     start = _date(record.facts["startDate"])
     not_before(data.held_on, start, "heldOn", "the plan's start")
     _plan_for_a_child(record, data.held_on, "heldOn")
     categories = sorted({category.value for category in data.categories_of_abuse})
-    if _before_the_latest(record, _K.CHILD_PROTECTION_REVIEW, data.held_on):
-        # A review written up after a later one: a review date of the plan (CIN census),
-        # but the next review stays due 6 months after the latest, and the categories in
-        # force stay the latest review's.
+    if _after_the_plan(record, data.held_on, "heldOn") or _before_the_latest(
+        record, _K.CHILD_PROTECTION_REVIEW, data.held_on
+    ):
+        # A review written up after a later one, or after the plan ended: a review date
+        # of the plan (CIN census), but the next review stays due where the latest put
+        # it, and the categories in force stay the latest review's.
         return _recorded_late(
-            PlanState.ACTIVE,
+            record.state,
             _K.CHILD_PROTECTION_REVIEW,
             data.held_on,
             "Child protection review conference",
@@ -708,6 +721,7 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
             # as at a day between the two reads it (returns/cin_census.py).
             **({"categories": categories} if categories else {}),
         )
+    review = _step(record, _K.CHILD_PROTECTION_REVIEW)
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
         target=PlanState.ACTIVE,
@@ -737,6 +751,8 @@ class HeldOn(Input):
 def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
     _plan_for_a_child(record, data.held_on, "heldOn")
+    # An ended plan has nothing due: its first core group's step was cancelled with it.
+    _after_the_plan(record, data.held_on, "heldOn")
     due = record.open_step(_K.CORE_GROUP)
     if due is not None:
         check_late(due["dueRule"], due["dueDate"], data.held_on, data.late_reason)
@@ -748,7 +764,7 @@ def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
         )
     # Later core groups meet as the plan says; only the first has a national timescale.
     return Effect(
-        target=PlanState.ACTIVE,
+        target=record.state,
         occurred_on=data.held_on,
         summary="Core group meeting",
         opened=(
@@ -773,9 +789,11 @@ def _visit(
 ) -> Effect:
     not_before(data.visited_on, record.facts.get("startDate"), "visitedOn", "the plan's start")
     summary = f"Visit{' (child seen alone)' if data.seen_alone else ''}"
-    if _before_the_latest(record, kind, data.visited_on):
-        # Written up after a later visit: the child was last seen at that one, so the
-        # next visit stays due from it.
+    if _after_the_plan(record, data.visited_on, "visitedOn") or _before_the_latest(
+        record, kind, data.visited_on
+    ):
+        # Written up after a later visit (the child was last seen at that one, so the
+        # next visit stays due from it), or after the plan ended (nothing is due).
         return _recorded_late(
             record.state, kind, data.visited_on, summary, seenAlone=data.seen_alone
         )
@@ -862,16 +880,19 @@ def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, cloc
 
 @register(Process.CHILD_IN_NEED_PLAN, "reviewChildInNeedPlan", HeldOn)
 def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Effect:
-    review = _step(record, _K.CHILD_IN_NEED_PLAN_REVIEW)
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
-    if _before_the_latest(record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on):
-        # Written up after a later review: the next one stays due from the latest.
+    if _after_the_plan(record, data.held_on, "heldOn") or _before_the_latest(
+        record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on
+    ):
+        # Written up after a later review (the next one stays due from the latest), or
+        # after the plan ended (nothing is due).
         return _recorded_late(
-            PlanState.ACTIVE,
+            record.state,
             _K.CHILD_IN_NEED_PLAN_REVIEW,
             data.held_on,
             "Child in need plan reviewed",
         )
+    review = _step(record, _K.CHILD_IN_NEED_PLAN_REVIEW)
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
         target=PlanState.ACTIVE,
