@@ -445,17 +445,8 @@ async def test_each_step_comes_after_the_one_before_it(
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _start(client, worker, child_id)
-    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-05"})
-    earlier = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-04"})
-    assert _problem(earlier) == ("on", "must not be before the last statutory visit (2026-03-05)")
-    review = {"participation": "PN1_ATTENDS_AND_SPEAKS", "lateReason": "late"}
-    care = await act(
-        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-03-27"}
-    )
-    before = await act(
-        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-03-20"}
-    )
-    assert _problem(before) == ("heldOn", "must not be before the last review (2026-03-27)")
+    before_care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-01"})
+    assert _problem(before_care) == ("on", "must not be before the start of care (2026-03-02)")
     tomorrow = await act(client, worker, "recordHealthAssessment", care, {"on": "2099-01-01"})
     assert _problem(tomorrow) == ("on", "must not be in the future")
     care = await act(
@@ -475,6 +466,55 @@ async def test_each_step_comes_after_the_one_before_it(
     )
     second = await _start(client, worker, child_id, startedOn="2026-09-07")
     assert second["__typename"] == "PeriodOfCare"
+
+
+async def test_reviews_and_visits_written_up_out_of_order_are_kept(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Paper records typed in any order: an earlier review or visit written up after a
+    # later one is a review of the period (SSDA903 REVIEWS) or a visit all the same.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(client, worker, demo_child(world, index=2))
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-05"})
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-04"})
+    assert care["__typename"] == "PeriodOfCare", care
+    visits = [
+        (s["status"], s["completedDate"] or s["dueDate"])
+        for s in care["steps"]
+        if s["kind"] == "STATUTORY_VISIT"
+    ]
+    # Reg 28: the next visit stays due 6 weeks after the latest (5 March).
+    assert sorted(visits) == [
+        ("DONE", "2026-03-04"),
+        ("DONE", "2026-03-05"),
+        ("OPEN", "2026-04-16"),
+    ]
+
+    review = {"participation": "PN1_ATTENDS_AND_SPEAKS"}
+    care = await act(
+        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-03-27"}
+    )
+    assert step(care, "LOOKED_AFTER_REVIEW", "OPEN")["dueDate"] == "2026-06-27"
+    care = await act(
+        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-03-20"}
+    )
+    assert care["__typename"] == "PeriodOfCare", care
+    reviews = sorted(
+        (s["completedDate"], s["participation"])
+        for s in care["steps"]
+        if s["kind"] == "LOOKED_AFTER_REVIEW" and s["status"] == "DONE"
+    )
+    assert reviews == [
+        ("2026-03-20", "PN1_ATTENDS_AND_SPEAKS"),
+        ("2026-03-27", "PN1_ATTENDS_AND_SPEAKS"),
+    ]
+    # Reg 33: 27 March was the second review, so the third is due 6 months after it.
+    assert [
+        s["dueDate"]
+        for s in care["steps"]
+        if s["kind"] == "LOOKED_AFTER_REVIEW" and s["status"] == "OPEN"
+    ] == ["2026-09-27"]
 
 
 async def test_a_care_action_without_a_date_happened_today(

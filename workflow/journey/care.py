@@ -7,6 +7,7 @@ status starts a new SSDA903 episode (a `LOOKED_AFTER_EPISODE` step) within it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -41,6 +42,7 @@ from workflow.journey.effects import (
     StepStatus,
     close_everything,
     last_step_on,
+    recorded_late,
 )
 from workflow.journey.engine import as_row, read_record, register
 from workflow.journey.inputs import (
@@ -599,20 +601,36 @@ def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock:
     not_before(data.held_on, started, "heldOn", "the start of care")
     if record.date_of_birth is not None:
         _participation_fits_age(data.participation, record.date_of_birth, data.held_on)
-    last = _last_done(record, _K.LOOKED_AFTER_REVIEW)
-    not_before(data.held_on, last, "heldOn", "the last review")
+    held = [s["completedDate"] for s in record.done_steps(_K.LOOKED_AFTER_REVIEW)]
+    # Care Planning Regulations 2010, reg 33: 20 working days, then 3 months, then 6.
+    following = next_looked_after_review_due(
+        started, [*held, data.held_on], calendar=clock.calendar
+    )
     due = record.open_step(_K.LOOKED_AFTER_REVIEW)
+    if record.before_the_latest(_K.LOOKED_AFTER_REVIEW, data.held_on):
+        # Written up after a later review: a review of the period (SSDA903 REVIEWS), and
+        # one more before the latest, which may move the next one from 3 months after it
+        # to 6 (the latest is then a third review, not a second).
+        late = recorded_late(
+            record.state,
+            _K.LOOKED_AFTER_REVIEW,
+            data.held_on,
+            "Looked-after review held",
+            participation=data.participation.value,
+        )
+        if due is None or due["dueDate"] == following.due:
+            return late
+        return replace(
+            late,
+            changed=(StepChange(due["id"], status=StepStatus.CANCELLED),),
+            opened=(*late.opened, NewStep(_K.LOOKED_AFTER_REVIEW, due=following)),
+        )
     changed: tuple[StepChange, ...] = ()
     if due is not None:
         check_late(due["dueRule"], due["dueDate"], data.held_on, data.late_reason)
         changed = (
             _done(due, data.held_on, data.late_reason, participation=data.participation.value),
         )
-    held = [s["completedDate"] for s in record.done_steps(_K.LOOKED_AFTER_REVIEW)]
-    # Care Planning Regulations 2010, reg 33: 20 working days, then 3 months, then 6.
-    following = next_looked_after_review_due(
-        started, [*held, data.held_on], calendar=clock.calendar
-    )
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=data.held_on,
@@ -631,9 +649,10 @@ def _repeat(
     record: Record, kind: StepKind, data: OnDate, following: DueDate, summary: str
 ) -> Effect:
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
-    not_before(
-        data.on, _last_done(record, kind), "on", f"the last {kind.value.lower().replace('_', ' ')}"
-    )
+    if record.before_the_latest(kind, data.on):
+        # Written up after a later one: history (SSDA903 counts it); the next stays due
+        # from the latest.
+        return recorded_late(record.state, kind, data.on, summary)
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
     if due is not None:

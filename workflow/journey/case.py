@@ -30,6 +30,7 @@ from workflow.journey.effects import (
     StepChange,
     StepKind,
     StepStatus,
+    recorded_late,
 )
 from workflow.journey.engine import register
 from workflow.journey.inputs import (
@@ -133,13 +134,6 @@ def _cancel_open(record: Record, *keep: str) -> tuple[StepChange, ...]:
     )
 
 
-def _before_the_latest(record: Record, kind: StepKind, on: date) -> bool:
-    """Whether a `kind` step held on `on` comes before the latest one already recorded:
-    written up late, it is history and leaves the next one due where the latest put it."""
-    held = [step.get("completedDate") for step in record.done_steps(kind)]
-    return any(isinstance(day, date) and day > on for day in held)
-
-
 def _after_the_plan(record: Record, on: date, field: str) -> bool:
     """Whether the plan has ended, so that a step of it written up now is history: held on
     or before the end (a plan is not reviewed or visited after it ended), nothing new
@@ -150,19 +144,6 @@ def _after_the_plan(record: Record, on: date, field: str) -> bool:
     if isinstance(ended, date) and on > ended:
         raise Refusal((field, f"must not be after the plan ended ({ended.isoformat()})"))
     return True
-
-
-def _recorded_late(target: str, kind: StepKind, on: date, summary: str, **facts: Any) -> Effect:
-    """A step recorded late, before the latest of its kind: done that day, nothing due,
-    the next one left due where the latest put it."""
-    return Effect(
-        target=target,
-        occurred_on=on,
-        summary=f"{summary} (recorded late)",
-        opened=(
-            NewStep(kind, start_date=on, completed_date=on, status=StepStatus.DONE, facts=facts),
-        ),
-    )
 
 
 def _eighteenth(record: Record) -> date | None:
@@ -706,13 +687,13 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
     not_before(data.held_on, start, "heldOn", "the plan's start")
     _plan_for_a_child(record, data.held_on, "heldOn")
     categories = sorted({category.value for category in data.categories_of_abuse})
-    if _after_the_plan(record, data.held_on, "heldOn") or _before_the_latest(
-        record, _K.CHILD_PROTECTION_REVIEW, data.held_on
+    if _after_the_plan(record, data.held_on, "heldOn") or record.before_the_latest(
+        _K.CHILD_PROTECTION_REVIEW, data.held_on
     ):
         # A review written up after a later one, or after the plan ended: a review date
         # of the plan (CIN census), but the next review stays due where the latest put
         # it, and the categories in force stay the latest review's.
-        return _recorded_late(
+        return recorded_late(
             record.state,
             _K.CHILD_PROTECTION_REVIEW,
             data.held_on,
@@ -789,12 +770,12 @@ def _visit(
 ) -> Effect:
     not_before(data.visited_on, record.facts.get("startDate"), "visitedOn", "the plan's start")
     summary = f"Visit{' (child seen alone)' if data.seen_alone else ''}"
-    if _after_the_plan(record, data.visited_on, "visitedOn") or _before_the_latest(
-        record, kind, data.visited_on
+    if _after_the_plan(record, data.visited_on, "visitedOn") or record.before_the_latest(
+        kind, data.visited_on
     ):
         # Written up after a later visit (the child was last seen at that one, so the
         # next visit stays due from it), or after the plan ended (nothing is due).
-        return _recorded_late(
+        return recorded_late(
             record.state, kind, data.visited_on, summary, seenAlone=data.seen_alone
         )
     due = record.open_step(kind)
@@ -881,12 +862,12 @@ def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, cloc
 @register(Process.CHILD_IN_NEED_PLAN, "reviewChildInNeedPlan", HeldOn)
 def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Effect:
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
-    if _after_the_plan(record, data.held_on, "heldOn") or _before_the_latest(
-        record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on
+    if _after_the_plan(record, data.held_on, "heldOn") or record.before_the_latest(
+        _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on
     ):
         # Written up after a later review (the next one stays due from the latest), or
         # after the plan ended (nothing is due).
-        return _recorded_late(
+        return recorded_late(
             record.state,
             _K.CHILD_IN_NEED_PLAN_REVIEW,
             data.held_on,

@@ -183,6 +183,19 @@ class Effect:
     early_help: dict[str, Any] | None = None
 
 
+def recorded_late(target: str, kind: StepKind, on: date, summary: str, **facts: Any) -> Effect:
+    """A step recorded late, before the latest of its kind (or after its record ended):
+    done that day, nothing due, the next one left due where the latest put it."""
+    return Effect(
+        target=target,
+        occurred_on=on,
+        summary=f"{summary} (recorded late)",
+        opened=(
+            NewStep(kind, start_date=on, completed_date=on, status=StepStatus.DONE, facts=facts),
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """A record as the engine read it: state, version, facts, steps and the child."""
@@ -216,6 +229,12 @@ class Record:
 
     def done_steps(self, kind: StepKind) -> list[dict[str, Any]]:
         return [s for s in self.steps if s["kind"] == kind and s["status"] == StepStatus.DONE]
+
+    def before_the_latest(self, kind: StepKind, on: date) -> bool:
+        """Whether a `kind` step on `on` comes before the latest one already done: written
+        up late, it is history and leaves the next one due where the latest put it."""
+        held = [step.get("completedDate") for step in self.done_steps(kind)]
+        return any(isinstance(day, date) and day > on for day in held)
 
     def open_steps(self) -> list[dict[str, Any]]:
         return [s for s in self.steps if s["status"] == StepStatus.OPEN]
