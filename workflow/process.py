@@ -344,6 +344,18 @@ _CONFERENCE_TRANSITIONS: Final[tuple[Transition, ...]] = (
 # A plan's reviews, visits and core groups: while it is active, and written up late once
 # it has ended (held on or before its end: history, nothing new falls due).
 _PLAN_STEPS_KEPT = (_P.ACTIVE, _P.ENDED)
+# Those steps on an ended plan add only history within it, so they are written up even
+# once its episode has closed (a plan ended on transfer out, the episode closed RC5 the
+# same day, a review of the summer typed up in the autumn).
+WRITTEN_UP_AFTER_THE_END: Final = frozenset(
+    {
+        "holdReviewConference",
+        "holdCoreGroup",
+        "recordChildProtectionVisit",
+        "reviewChildInNeedPlan",
+        "recordChildInNeedVisit",
+    }
+)
 
 _CHILD_PROTECTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(

@@ -499,6 +499,45 @@ async def test_steps_held_before_a_plan_ended_are_written_up_after_it_ended(
     assert [p["field"] for p in refused["problems"]] == ["visitedOn"]
 
 
+async def test_a_plan_ended_on_transfer_out_takes_a_late_review_after_its_episode_closed(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The plan ends on transfer out and the episode closes (RC5) the same day; a review
+    # held in the spring is typed up afterwards. It is history inside the closed
+    # episode (a CIN census review date); nothing else in the episode may change.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-06-01", "reason": "TRANSFERRED_OUT"},
+    )
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2026-06-01", "reason": "RC5_TRANSFERRED_TO_ANOTHER_LOCAL_AUTHORITY"},
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2026-06-02")
+    assert case["status"] == "CLOSED"
+    plan = latest(case, "childProtectionPlans")
+    after_the_end = await act(
+        client, worker, "holdReviewConference", plan, {"heldOn": "2026-06-02"}
+    )
+    assert [p["field"] for p in after_the_end["problems"]] == ["heldOn"]
+    case = await act(client, worker, "holdReviewConference", plan, {"heldOn": "2026-04-20"})
+    assert (case["status"], case["closureDate"]) == ("CLOSED", "2026-06-01")
+    assert latest(case, "childProtectionPlans")["reviewDates"] == ["2026-04-20"]
+    refused = await act(client, worker, "startAssessment", case, {"startedOn": "2026-05-01"})
+    assert refused["__typename"] == "TransitionRefused"
+    assert await case_now(client, worker, case["id"]) == case
+
+
 async def test_a_plan_does_not_end_before_its_last_recorded_step(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -144,10 +144,15 @@ def _check(
             f"{record.version}); reload it and try again",
         )
     episode = record.episode
+    history_only = (
+        action in table.WRITTEN_UP_AFTER_THE_END
+        and record.state in table.FINISHED_STATES.get(process, ())
+    )
     if (
         process in table.EPISODE_PROCESSES
         and episode is not None
         and episode["status"] not in table.EPISODE_OPEN_STATES
+        and not history_only
     ):
         return refusal(
             process,
