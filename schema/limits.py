@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
@@ -41,7 +42,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 if TYPE_CHECKING:
     from graphql import (
@@ -170,6 +170,61 @@ def cost_rule(max_cost: int) -> type[ValidationRule]:
     return QueryCostRule
 
 
+def _depth(
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    fragments_on_path: frozenset[str],
+) -> int:
+    """How many fields deep `selection_set` goes (introspection's own fields not counted)."""
+    deepest = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.selection_set is not None and not selection.name.value.startswith("__"):
+                inner = _depth(selection.selection_set, fragments, fragments_on_path)
+                deepest = max(deepest, 1 + inner)
+        elif isinstance(selection, InlineFragmentNode):
+            deepest = max(deepest, _depth(selection.selection_set, fragments, fragments_on_path))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            # An unknown fragment or a cycle is its own validation error.
+            if fragment is not None and name not in fragments_on_path:
+                deepest = max(
+                    deepest,
+                    _depth(fragment.selection_set, fragments, fragments_on_path | {name}),
+                )
+    return deepest
+
+
+def depth_rule(max_depth: int) -> type[ValidationRule]:
+    """A validation rule refusing an operation that nests fields deeper than `max_depth`.
+
+    Not strawberry's limiter: it fails on documents the parser accepts and validation
+    refuses or answers (a spread of a fragment the document does not define: KeyError;
+    an empty selection set, which graphql-core parses since 3.3: ValueError), and the
+    caller got an internal error instead of the document's own problem.
+    """
+
+    class QueryDepthRule(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            fragments = {
+                definition.name.value: definition
+                for definition in self.context.document.definitions
+                if isinstance(definition, FragmentDefinitionNode)
+            }
+            if _depth(node.selection_set, fragments, frozenset()) > max_depth:
+                name = node.name.value if node.name else "anonymous"
+                self.report_error(
+                    GraphQLError(
+                        f"'{name}' exceeds maximum operation depth of {max_depth}",
+                        node,
+                        extensions={"code": "QUERY_TOO_DEEP"},
+                    )
+                )
+
+    return QueryDepthRule
+
+
 class CodedMaxTokensLimiter(MaxTokensLimiter):
     """strawberry's token bound, its refusal (the parser's syntax error) carrying a code
     as every other bound's does."""
@@ -256,7 +311,7 @@ def _coded(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
 def _rules(limits: RequestLimits) -> tuple[type[ValidationRule], ...]:
     return (
         _coded(aliases_rule(limits.max_aliases), "TOO_MANY_ALIASES"),
-        _coded(depth_rule(limits.max_depth, None), "QUERY_TOO_DEEP"),
+        depth_rule(limits.max_depth),
         cost_rule(limits.max_cost),
         operation_name_rule(limits.max_operation_name_chars),
     )

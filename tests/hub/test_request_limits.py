@@ -112,6 +112,43 @@ async def test_a_deep_query_is_refused(client: httpx.AsyncClient, settings: Sett
     assert "QUERY_TOO_DEEP" in _codes(body)
 
 
+@pytest.mark.parametrize(
+    ("persona", "query", "problem"),
+    [
+        ("police", "{ me { ...Missing } }", "Unknown fragment 'Missing'."),
+        ("social-worker", '{ child(id: "x") { ...Missing } }', "Unknown fragment 'Missing'."),
+        # graphql-core 3.3 parses an empty selection set (graphql-spec#1227).
+        ("police", "{ me { } }", None),
+        ("education", "{ myPupils { ... on Child { } } }", None),
+        ("health", "fragment Nothing on Query { } { ...Nothing }", None),
+        ("social-worker", "{ me { name ... { } } }", None),
+    ],
+    ids=[
+        "unknown-fragment",
+        "unknown-fragment-nested",
+        "empty",
+        "empty-inline",
+        "empty-fragment",
+        "empty-untyped",
+    ],
+)
+async def test_a_document_the_depth_bound_cannot_measure_gets_its_own_answer(
+    client: httpx.AsyncClient, settings: Settings, persona: str, query: str, problem: str | None
+) -> None:
+    """Documents the parser accepts and validation refuses, or that select nothing, are
+    answered as such: never an internal error from measuring their depth."""
+    response = await client.post(
+        "/graphql", json={"query": query}, headers=bearer(settings, persona)
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert "INTERNAL_SERVER_ERROR" not in _codes(body), body
+    if problem is not None:
+        assert body["data"] is None
+        assert [error["message"] for error in body["errors"]] == [problem]
+
+
 async def test_a_fifty_megabyte_body_is_refused_with_413(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
