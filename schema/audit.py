@@ -2,11 +2,11 @@
 
 A type carries a child's data when it exposes `audited_child_id` (a Child, a child family
 member, a CP-IS record), `audited_child_ids` (a household read on its own: each of its
-children) or has a `child_id` field (a case, a period of care, a work item,
-a contact). Each field of such a type notes (child, field) as it resolves; when
-execution ends the whole request is audited in one write (which concurrent requests may
-share: auth/audit.py). If that write fails the response is withheld: data that cannot be
-audited does not leave the hub.
+children; an EHM or IES record in review: each child it may be about) or has a `child_id`
+field (a case, a period of care, a work item, a contact). Each field of such a type notes
+(child, field) as it resolves; when execution ends the whole request is audited in one
+write (which concurrent requests may share: auth/audit.py). If that write fails the
+response is withheld: data that cannot be audited does not leave the hub.
 
 Noting happens in a field extension on just those types (put on at schema build), not
 in middleware around every field, so the rest of the schema pays nothing.

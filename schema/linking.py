@@ -155,9 +155,20 @@ class SourceRecord(HidesItsChild):
             child_id=strawberry.ID(link["childId"]) if link and link.get("childId") else None,
         )
         # A record linked to a child the caller may not see names no child, but what it
-        # says is about her: the read is in her audit all the same.
+        # says is about her: the read is in her audit all the same. A record in review is
+        # linked to nobody yet, and what it says is about one of the children it may be
+        # about: the read is in the audit of each (the restricted ones too).
+        record.__dict__["_possible_children"] = tuple(row.get("possibleChildIds") or ())
         linked = row.get("linkedChildId") or (link or {}).get("childId")
         return record.of_child(linked) if linked else record
+
+    @property
+    def audited_child_ids(self) -> list[str]:
+        """The children whose data the record may carry: the one it is linked to, and
+        the candidates of a record in review."""
+        linked = self.audited_child_id
+        possible = self.__dict__.get("_possible_children", ())
+        return [*([linked] if linked else []), *(c for c in possible if c != linked)]
 
 
 def _text(value: Any) -> str:

@@ -281,8 +281,8 @@ async def as_seen_by(store: GraphStore, scope: AccessScope, records: list[Row]) 
     Matching finds restricted children too (or a record about one would make a second,
     unrestricted record of them), so a review candidate the caller may not see is counted
     in `hiddenCandidates` instead of named; a link or link event to such a child keeps no
-    child id (`linkedChildId` keeps it for the read audit only). One statement for the
-    whole page.
+    child id (`linkedChildId` and `possibleChildIds` keep them for the read audit only).
+    One statement for the whole page.
     """
     named = {
         child
@@ -317,8 +317,10 @@ async def as_seen_by(store: GraphStore, scope: AccessScope, records: list[Row]) 
                 "reviewScores": [scores[i] for i in shown if i < len(scores)],
                 "hiddenCandidates": len(candidates) - len(shown),
                 # Never shown: whose data the record carries, for the read audit (a record
-                # linked to a child the caller may not see still tells them about her).
+                # linked to a child the caller may not see still tells them about her; one
+                # in review is about one of its candidates, named or counted).
                 "linkedChildId": link["childId"] if link else None,
+                "possibleChildIds": list(candidates),
                 "link": {**link, "childId": link["childId"] if link["childId"] in visible else None}
                 if link
                 else None,

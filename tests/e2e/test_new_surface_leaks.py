@@ -460,6 +460,39 @@ async def test_reading_a_record_linked_to_a_restricted_child_is_in_her_read_audi
     ]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        """query ($r: ID!) { sourceRecord(recordId: $r) { ... on SourceRecord {
+             givenName familyName dateOfBirth } } }""",
+        """query ($r: ID!) { sourceRecordCandidates(recordId: $r) {
+             ... on RecordCandidates { record { givenName familyName dateOfBirth } } } }""",
+        """query { linkReviewQueue { ... on LinkReviewQueue { records {
+             givenName familyName dateOfBirth } } } }""",
+    ],
+    ids=["sourceRecord", "sourceRecordCandidates", "linkReviewQueue"],
+)
+async def test_reading_a_record_in_review_is_in_the_read_audit_of_each_child_it_may_be_about(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, query: str
+) -> None:
+    """A record waiting for review is linked to nobody, but it is about one of its
+    candidates (here the restricted child, counted and not named): what it says of her
+    left the hub, so her access trail records the read, as it would once linked."""
+    record_id, officer = await _a_restricted_childs_record_in_review(store, settings)
+
+    read = await graphql(client, officer, query, {"r": record_id} if "$r" in query else None)
+
+    assert "Thornbury" in json.dumps(read)
+    assert "C-SEALED" not in json.dumps(read)
+    audited = await store.read(
+        "MATCH (e:AuditEvent)-[:ACCESSED]->(:Child {id: 'C-SEALED'})"
+        " RETURN e.subject AS subject, e.fields AS fields"
+    )
+    assert audited == [
+        {"subject": "records-officer-1", "fields": ["dateOfBirth", "familyName", "givenName"]}
+    ]
+
+
 async def _read_by_key_alone(
     client: httpx.AsyncClient,
     store: FalkorDBStore,
