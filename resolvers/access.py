@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from auth import training
@@ -10,6 +10,7 @@ from auth.capabilities import Capability, can
 from graph.cypher import audit as audit_statements
 from graph.cypher import grants as grant_statements
 from graph.cypher import training as training_statements
+from workflow.calendar import day_starts_ms, today_in_england
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 
@@ -70,11 +71,11 @@ async def grant_access(
         return NotAuthorised(reason="a grant to yourself is made by another records officer")
     if problem := _reason_problem(reason):
         return problem
-    if expires_on < date.today() or (expires_on - date.today()).days > 366:
+    today = today_in_england()
+    if expires_on < today or (expires_on - today).days > 366:
         return InvalidInput(
             (FieldProblem("expiresOn", "a grant lasts from today to at most a year ahead"),)
         )
-    expires_at = datetime.combine(expires_on, time.max, UTC)
     rows = await context.store.write(
         grant_statements.GRANT_ACCESS,
         {
@@ -82,7 +83,9 @@ async def grant_access(
             "childId": child_id,
             "workerId": worker_id,
             "grantId": new_id(),
-            "expiresAt": int(expires_at.timestamp() * 1000),
+            # The last day ends at midnight in England (an hour before midnight UTC in
+            # summer time): the grant has expired from the next day's first instant.
+            "expiresAt": day_starts_ms(expires_on + timedelta(days=1)),
             "reason": reason,
         },
     )

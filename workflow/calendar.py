@@ -7,11 +7,26 @@ from __future__ import annotations
 
 import functools
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
 
 _SATURDAY = 5
+
+# A day in the record is a day in England: it begins and ends at midnight in London
+# (23:00 UTC the day before under British Summer Time), whatever the hub's clock is set to.
+ENGLAND = ZoneInfo("Europe/London")
+
+
+def day_starts_ms(day: date) -> int:
+    """The instant `day` begins in England, in epoch milliseconds (the graph's instants)."""
+    return int(datetime.combine(day, time(0), tzinfo=ENGLAND).timestamp() * 1000)
+
+
+def today_in_england() -> date:
+    """The day it is now in England."""
+    return datetime.now(ENGLAND).date()
 
 
 def days_in_month(year: int, month: int) -> int:

@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Self
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from workflow.calendar import WorkingDayCalendar, default_calendar
+from workflow.calendar import ENGLAND, WorkingDayCalendar, default_calendar
 
 # Schools in England keep local (UK) time; the due time is the start of a school day there.
-SCHOOL_TIME_ZONE = ZoneInfo("Europe/London")
+SCHOOL_TIME_ZONE = ENGLAND
 DEFAULT_SCHOOL_DAY_STARTS = time(8, 30)
 # No term is longer than this; a walk to the next school day that finds none in it means
 # the configuration is broken, not that the child's school never opens.

@@ -9,13 +9,13 @@ a wrongly linked record takes that child off it. The education audience's "own p
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from connectors.ies.records import Pupil
 from graph import ConstraintViolation
 from graph.cypher import encompass as statements
-from workflow.school_days import SCHOOL_TIME_ZONE
+from workflow.calendar import day_starts_ms
 
 if TYPE_CHECKING:
     from connectors.intake import IncomingRecord, RecordResult
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 def school_agency_id(urn: str) -> str:
     """The agency id of a school the hub first met in an IES record (its token's `agency`)."""
     return f"school-urn-{urn}"
-
-
-def _day_starts_ms(day: date) -> int:
-    return int(datetime.combine(day, time(0), tzinfo=SCHOOL_TIME_ZONE).timestamp() * 1000)
 
 
 async def place_on_roll(store: GraphStore, record: IncomingRecord, result: RecordResult) -> None:
@@ -43,8 +39,8 @@ async def place_on_roll(store: GraphStore, record: IncomingRecord, result: Recor
         "schoolId": school_agency_id(row.school_urn),
         "schoolName": row.school_name,
         # On roll from the start of the day of admission to the end of the day of leaving.
-        "fromMs": _day_starts_ms(row.start_date),
-        "untilMs": _day_starts_ms(row.end_date + timedelta(days=1)) if row.end_date else None,
+        "fromMs": day_starts_ms(row.start_date),
+        "untilMs": day_starts_ms(row.end_date + timedelta(days=1)) if row.end_date else None,
     }
     try:
         await store.write(statements.PLACE_ON_ROLL, params)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ from auth.tokens import LocalSigningKey, TokenIssuer
 from demo import county
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
+from graph.cypher.linking import VISIBLE_CHILD_IDS
 from hub.app import token_settings
 from hub.settings import Settings
 from tests.helpers import add_worker, bearer, graphql
@@ -128,6 +131,47 @@ async def test_restricted_records_need_an_unexpired_grant(
     # An expired grant opens nothing.
     await store.write("MATCH (g:Grant) SET g.expiresAt = 1")
     assert (await graphql(client, sam, query, {"id": child_id}))["child"] is None
+
+
+def _next(month: int, day: int) -> date:
+    """The next such day, from tomorrow: inside the year a grant may run."""
+    tomorrow = date.today() + timedelta(days=1)
+    this_year = date(tomorrow.year, month, day)
+    return this_year if this_year >= tomorrow else date(tomorrow.year + 1, month, day)
+
+
+@pytest.mark.parametrize(
+    "last_day", [_next(6, 5), _next(1, 15)], ids=["british-summer-time", "greenwich-mean-time"]
+)
+async def test_a_grant_ends_at_midnight_in_england_on_its_last_day(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    demo: county.County,
+    last_day: date,
+) -> None:
+    """`expiresOn` names a day in England: the grant opens the record until that day
+    ends there (23:00 UTC in summer time), not an hour into the next."""
+    child_id = _sams_children(demo)[0]
+    await store.write("MATCH (c:Child {id: $id}) SET c.restricted = true", {"id": child_id})
+    await add_worker(store, "records-1", "records_officer")
+    granted = await graphql(
+        client,
+        _token(settings, "records-1", "records_officer"),
+        "mutation ($id: ID!, $on: Date!) { grantRecordAccess(childId: $id,"
+        ' workerId: "worker-sw-demo", expiresOn: $on, reason: "allocated worker") {'
+        " ... on AccessGrant { expiresAt } } }",
+        {"id": child_id, "on": last_day.isoformat()},
+    )
+
+    ends = datetime.combine(last_day + timedelta(days=1), time(0), ZoneInfo("Europe/London"))
+    assert datetime.fromisoformat(granted["grantRecordAccess"]["expiresAt"]) == ends
+    ends_ms = int(ends.timestamp() * 1000)
+    sam = AccessScope(viewer="worker-sw-demo", team=None, view_all=False, now_ms=ends_ms - 1)
+    shown = await store.read(VISIBLE_CHILD_IDS, {**sam.params(), "ids": [child_id]})
+    assert shown == [{"childId": child_id}]
+    next_day = replace(sam, now_ms=ends_ms)
+    assert await store.read(VISIBLE_CHILD_IDS, {**next_day.params(), "ids": [child_id]}) == []
 
 
 async def test_the_training_gate_blocks_writes_until_the_last_module(
