@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
+from graphql import GraphQLError
 from pydantic.alias_generators import to_camel
 from strawberry.federation import Schema
+from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Tag
+from strawberry.types import Info
 
 from auth.policy import FEDERATION_TYPES, policy_for
 from auth.principal import Audience
@@ -30,7 +33,6 @@ from schema.people import Child, Family, Person
 from schema.training_gate import gate_mutation
 
 if TYPE_CHECKING:
-    from graphql import GraphQLError
     from strawberry.extensions import SchemaExtension
     from strawberry.schema.config import StrawberryConfig
     from strawberry.types import ExecutionContext
@@ -97,6 +99,49 @@ class InternalSchema(_AudienceFields, Schema):
     def __init__(self, **kwargs: Any) -> None:
         self.audience = Audience.INTERNAL
         super().__init__(**kwargs)
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # `_Any` lets any JSON through, and strawberry's resolver fails on what is not an
+        # entity's key (no `__typename`, a type that is not an entity, no `id`, an `id`
+        # that is not text, a field beside the key): each was an internal error. Each
+        # representation is checked on its own; only the key goes on to the row rule.
+        checked = [
+            _entity_key(index, representation)
+            for index, representation in enumerate(representations)
+        ]
+        found = iter(
+            super().entities_resolver(
+                info, [key for key in checked if not isinstance(key, GraphQLError)]
+            )
+        )
+        # A refusal in the list is raised at its own path (`_entities.N`) by graphql-core.
+        answers = [key if isinstance(key, GraphQLError) else next(found) for key in checked]
+        return cast("list[FederationAny]", answers)
+
+
+ENTITY_NAMES = frozenset(entity.__name__ for entity in ENTITY_TYPES)
+
+
+def _entity_key(index: int, representation: object) -> FederationAny | GraphQLError:
+    """The entity key `{__typename, id}` of one representation, or why it is none."""
+    if not isinstance(representation, dict):
+        problem = "must be an object with `__typename` and `id`"
+    elif representation.get("__typename") not in ENTITY_NAMES:
+        problem = f"`__typename` must be one of {', '.join(sorted(ENTITY_NAMES))}"
+    elif isinstance(representation.get("id"), bool) or not isinstance(
+        representation.get("id"), str | int
+    ):
+        problem = "`id` must be the entity's id, as text"
+    else:
+        return FederationAny(
+            {"__typename": representation["__typename"], "id": str(representation["id"])}
+        )
+    return GraphQLError(
+        f"representations[{index}]: {problem}",
+        extensions={"code": "BAD_USER_INPUT", "argument": "representations"},
+    )
 
 
 class PartnerSchema(_AudienceFields, strawberry.Schema):

@@ -8,6 +8,7 @@ child in the answer is one the partner's admission rule allows.
 from __future__ import annotations
 
 from datetime import date
+from itertools import product
 from typing import Any
 
 import httpx
@@ -29,7 +30,7 @@ from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
-from schema.build import build_schema
+from schema.build import ENTITY_TYPES, build_schema
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql
 from workflow.ids import now_ms
 
@@ -160,6 +161,63 @@ async def test_internal_denial_is_indistinguishable_from_absence_at_every_path(
             }[kind]
             answers.append(await graphql(client, headers, query, {"v": value}))
         assert answers[0] == answers[1], (query, answers)
+
+
+# A gateway sends `{__typename, id}` per entity; a crafted body may send anything `_Any`
+# lets through. Each is refused on its own, naming the rule, never as an internal error.
+MALFORMED_REPRESENTATIONS = {
+    "not an object": lambda typename, key: key,
+    "no __typename": lambda typename, key: {"id": key},
+    "not an entity": lambda typename, key: {"__typename": "CaseNote", "id": key},
+    "a root type": lambda typename, key: {"__typename": "Query", "id": key},
+    "no id": lambda typename, key: {"__typename": typename},
+    "an id that is a list": lambda typename, key: {"__typename": typename, "id": [key]},
+    "an id that is an object": lambda typename, key: {"__typename": typename, "id": {"id": key}},
+}
+
+
+async def test_a_malformed_entity_representation_is_refused_as_bad_input(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    """For every entity type and shape: refused the same whether the key names a child the
+    caller sees or nobody, with the other representations of the request answered."""
+    headers = bearer(settings, "social-worker")
+    seen = sorted(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")[0]
+    query = "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Child { id } } }"
+    for typename, shape in product([t.__name__ for t in ENTITY_TYPES], MALFORMED_REPRESENTATIONS):
+        answers = []
+        for key in (seen, "C9999999"):
+            bad = MALFORMED_REPRESENTATIONS[shape](typename, key)
+            response = await client.post(
+                "/graphql",
+                json={
+                    "query": query,
+                    "variables": {"r": [{"__typename": "Child", "id": seen}, bad]},
+                },
+                headers=headers,
+            )
+            body = response.json()
+            assert body["data"] == {"_entities": [{"id": seen}, None]}, (typename, shape, body)
+            [error] = body["errors"]
+            assert error["path"] == ["_entities", 1]
+            assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "representations"}
+            answers.append(error["message"])
+        assert answers[0] == answers[1], (typename, shape)
+        assert answers[0].startswith("representations[1]: "), (typename, shape)
+
+
+async def test_an_entity_representation_s_fields_beyond_its_key_are_ignored(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    """A router may send more than the key; only the key finds the entity."""
+    headers = bearer(settings, "social-worker")
+    seen = sorted(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")[0]
+    query = "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Child { id } } }"
+    extra = {"__typename": "Child", "id": seen, "restricted": False, "givenName": "x"}
+
+    data = await graphql(client, headers, query, {"r": [extra]})
+
+    assert data == {"_entities": [{"id": seen}]}
 
 
 async def test_every_internal_field_of_a_child_resolves_for_its_social_worker(
