@@ -9,11 +9,11 @@ move to another team or a leaver takes effect at once, and a token with invented
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING
 
 from auth.principal import INTERNAL_ROLES
 from graph.cypher.access import WORKER_RECORD
+from workflow.calendar import today_in_england
 
 if TYPE_CHECKING:
     from auth.principal import Principal
@@ -30,7 +30,8 @@ async def principal_on_record(store: GraphStore, principal: Principal) -> Princi
     """
     if principal.is_partner:
         return principal
-    today = date.today().isoformat()
+    # A worker's first and last days are days in England, whatever the hub's clock zone.
+    today = today_in_england().isoformat()
     rows = await store.read(WORKER_RECORD, {"subject": principal.subject, "today": today})
     record = rows[0] if rows else None
     if record is None or record["role"] not in INTERNAL_ROLES:

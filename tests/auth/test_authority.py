@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +13,7 @@ from auth.principal import InvalidToken, principal_from_claims
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
 from auth.training import Requirement, import_matrix, missing_modules
 from graph import FalkorDBStore
+from workflow import calendar
 
 pytestmark = pytest.mark.anyio
 
@@ -90,6 +92,45 @@ async def test_a_worker_not_yet_started_or_gone_may_do_nothing(
     assert not can(principal, Capability.READ_RELATED)
     await store.write("MATCH (w:Worker {id: 'worker-1'}) SET w.endDate = null, w.startDate = null")
     assert (await principal_on_record(store, principal_from_claims(_claims()))).on_record
+
+
+def _clock_at(instant: datetime) -> type[datetime]:
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Clock:
+            return cls.fromtimestamp(instant.timestamp(), tz)
+
+    return Clock
+
+
+@pytest.mark.parametrize(
+    ("instant", "on_record"),
+    [
+        (datetime(2027, 6, 5, 22, 59, tzinfo=UTC), True),
+        (datetime(2027, 6, 5, 23, 30, tzinfo=UTC), False),
+        (datetime(2027, 1, 15, 23, 59, tzinfo=UTC), True),
+        (datetime(2027, 1, 16, 0, 0, tzinfo=UTC), False),
+    ],
+    ids=["bst-last-minute", "bst-next-day", "gmt-last-minute", "gmt-next-day"],
+)
+async def test_a_worker_s_last_day_ends_at_midnight_in_england(
+    store: FalkorDBStore, monkeypatch: pytest.MonkeyPatch, instant: datetime, on_record: bool
+) -> None:
+    """A leaver reads nothing from the first minute of the day after their last day there,
+    whatever zone the hub's clock is set to (00:30 in summer time is 23:30 UTC)."""
+    last_day = instant.astimezone(ZoneInfo("Europe/London")).date()
+    if not on_record:
+        last_day -= timedelta(days=1)
+    await _worker(store, "worker-1", "social_worker", "team-real")
+    await store.write(
+        "MATCH (w:Worker {id: 'worker-1'}) SET w.endDate = date($end)",
+        {"end": last_day.isoformat()},
+    )
+    monkeypatch.setattr(calendar, "datetime", _clock_at(instant))
+
+    principal = await principal_on_record(store, principal_from_claims(_claims()))
+
+    assert principal.on_record is on_record
 
 
 async def test_partners_keep_their_agency_and_need_no_worker_record(
