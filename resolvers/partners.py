@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from auth.principal import Audience
@@ -11,6 +10,7 @@ from graph.cypher import partners as statements
 from resolvers.loaders import one_per_key
 from resolvers.permissions import refuse_case_writes
 from workflow import enquiries
+from workflow.calendar import add_months, today_in_england
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound
 from workflow.validation import validate
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from resolvers.context import HubContext
 
 # CP-IS shows plans current or ended within the previous 12 months.
-CPIS_LOOKBACK = timedelta(days=365)
+CPIS_LOOKBACK_MONTHS = 12
 
 
 async def _admitted(context: HubContext, audience: Audience, statement: str) -> list[Row]:
@@ -75,7 +75,9 @@ async def cpis_record(context: HubContext, nhs_number: str) -> Row | None:
     scope = replace(context.scope, identified_by=digits)
     rows = await context.store.read(
         statements.CPIS_BY_NHS_NUMBER,
-        {**scope.params(), "since": date.today() - CPIS_LOOKBACK},
+        # Twelve calendar months back from today in England (a year is not 365 days in
+        # a leap year, and the hub's clock zone may not be England's).
+        {**scope.params(), "since": add_months(today_in_england(), -CPIS_LOOKBACK_MONTHS)},
     )
     if not rows or not rows[0]["plans"]:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,18 @@ def bearer(settings: Settings, persona: str) -> dict[str, str]:
     if persona in PARTNER_PURPOSE:
         headers["X-Purpose"] = PARTNER_PURPOSE[persona]
     return headers
+
+
+def clock_at(instant: datetime) -> type[datetime]:
+    """A `datetime` whose `now()` is `instant`: put in place of `workflow.calendar.datetime`
+    (monkeypatch) to read the rules as they stand at that moment."""
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Clock:
+            return cls.fromtimestamp(instant.timestamp(), tz)
+
+    return Clock
 
 
 async def add_worker(

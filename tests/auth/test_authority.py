@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +13,7 @@ from auth.principal import InvalidToken, principal_from_claims
 from auth.tokens import LocalSigningKey, TokenIssuer, TokenSettings, TokenVerifier
 from auth.training import Requirement, import_matrix, missing_modules
 from graph import FalkorDBStore
+from tests.helpers import clock_at
 from workflow import calendar
 
 pytestmark = pytest.mark.anyio
@@ -94,15 +95,6 @@ async def test_a_worker_not_yet_started_or_gone_may_do_nothing(
     assert (await principal_on_record(store, principal_from_claims(_claims()))).on_record
 
 
-def _clock_at(instant: datetime) -> type[datetime]:
-    class Clock(datetime):
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> Clock:
-            return cls.fromtimestamp(instant.timestamp(), tz)
-
-    return Clock
-
-
 @pytest.mark.parametrize(
     ("instant", "on_record"),
     [
@@ -126,7 +118,7 @@ async def test_a_worker_s_last_day_ends_at_midnight_in_england(
         "MATCH (w:Worker {id: 'worker-1'}) SET w.endDate = date($end)",
         {"end": last_day.isoformat()},
     )
-    monkeypatch.setattr(calendar, "datetime", _clock_at(instant))
+    monkeypatch.setattr(calendar, "datetime", clock_at(instant))
 
     principal = await principal_on_record(store, principal_from_claims(_claims()))
 

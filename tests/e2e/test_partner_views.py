@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -10,7 +10,8 @@ import pytest
 from demo import county, personas
 from graph import FalkorDBStore
 from hub.settings import Settings
-from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql
+from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, clock_at, graphql
+from workflow import calendar
 
 pytestmark = pytest.mark.anyio
 
@@ -200,3 +201,35 @@ async def test_health_sees_the_cpis_dataset_of_a_child_on_a_plan_and_the_worker_
             headers=bearer(settings, "health"),
         )
         assert response.json()["errors"][0]["message"].startswith("Cannot query field")
+
+
+@pytest.mark.parametrize(
+    ("ended_on", "shown"),
+    [(date(2027, 3, 1), True), (date(2027, 2, 28), False)],
+    ids=["twelve-months-ago", "a-day-earlier"],
+)
+async def test_cpis_shows_plans_ended_within_the_previous_twelve_months_in_england(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    demo: county.County,
+    monkeypatch: pytest.MonkeyPatch,
+    ended_on: date,
+    shown: bool,
+) -> None:
+    """On 1 March 2028 in England, a plan that ended on 1 March 2027 ended within the
+    previous twelve months (366 days in a leap year, not 365); one that ended on
+    28 February 2027 did not."""
+    child = demo.children[0]
+    await store.write(
+        "MATCH (c:Child {id: $id}) CREATE (:ChildProtectionPlan {id: 'cpis-ended',"
+        " status: 'ENDED', startDate: date('2026-06-12'), endDate: date($ended)})-[:ABOUT]->(c)",
+        {"id": child["id"], "ended": ended_on.isoformat()},
+    )
+    monkeypatch.setattr(calendar, "datetime", clock_at(datetime(2028, 3, 1, 0, 30, tzinfo=UTC)))
+    query = "query ($n: String!) { cpisRecord(nhsNumber: $n) { plans { endDate } } }"
+
+    found = await graphql(client, bearer(settings, "health"), query, {"n": child["nhsNumber"]})
+
+    plans = (found["cpisRecord"] or {"plans": []})["plans"]
+    assert ({"endDate": ended_on.isoformat()} in plans) is shown
