@@ -14,8 +14,9 @@ in middleware around every field, so the rest of the schema pays nothing.
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import TYPE_CHECKING, Any, Self
 
 from graphql import GraphQLError
@@ -25,12 +26,14 @@ from strawberry.extensions.field_extension import (
     FieldExtension,
     SyncExtensionResolver,
 )
+from strawberry.types.base import StrawberryContainer, StrawberryObjectDefinition
+from strawberry.types.lazy_type import LazyType
+from strawberry.types.union import StrawberryUnion
 
 from auth.audit import record_access
 from resolvers.context import HubContext
 
 if TYPE_CHECKING:
-    from strawberry.types.base import StrawberryObjectDefinition
     from strawberry.types.field import StrawberryField
 
 log = logging.getLogger("lcs_hub.audit")
@@ -78,6 +81,59 @@ class NotesChildAccess(FieldExtension):
         return await next_(source, info, **kwargs)
 
 
+class NotesChildrenReturned(FieldExtension):
+    """Notes each child whose object this field returns, before any of its fields: an
+    answer selecting none of them (`__typename`, or nothing) still tells the caller the
+    child is there (for CP-IS, that a child is on a plan)."""
+
+    def resolve(self, next_: SyncExtensionResolver, source: Any, info: Any, **kwargs: Any) -> Any:
+        return _returned(next_(source, info, **kwargs), info)
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        return _returned(await next_(source, info, **kwargs), info)
+
+
+def _returned(result: Any, info: Any) -> Any:
+    """`result`, each child it holds noted (`_entities` answers with awaitables: noted
+    once each is resolved)."""
+    if isinstance(result, list):
+        return [_returned(item, info) for item in result]
+    if inspect.isawaitable(result):
+        return _noted_when_resolved(result, info)
+    context = info.context
+    if isinstance(context, HubContext) and context.accessed is not None:
+        for child_id in _children_of(result):
+            context.accessed.setdefault(child_id, set())
+    return result
+
+
+async def _noted_when_resolved(result: Awaitable[Any], info: Any) -> Any:
+    return _returned(await result, info)
+
+
+def _definitions(field_type: Any) -> list[StrawberryObjectDefinition]:
+    """The object types a field's type may answer with (through lists, options, unions)."""
+    if isinstance(field_type, LazyType):
+        field_type = field_type.resolve_type()
+    if isinstance(field_type, StrawberryContainer):
+        return _definitions(field_type.of_type)
+    if isinstance(field_type, StrawberryUnion):
+        return [found for member in field_type.types for found in _definitions(member)]
+    definition = getattr(field_type, "__strawberry_definition__", None)
+    return [definition] if isinstance(definition, StrawberryObjectDefinition) else []
+
+
+def note_children_returned(field: StrawberryField) -> None:
+    """Put the returned-children extension on `field` if it may answer with a child's data
+    (idempotent)."""
+    if not any(carries_a_child(found) for found in _definitions(field.type)):
+        return
+    if not any(isinstance(extension, NotesChildrenReturned) for extension in field.extensions):
+        field.extensions.append(NotesChildrenReturned())
+
+
 def carries_a_child(type_definition: StrawberryObjectDefinition) -> bool:
     """Whether objects of this type hold one child's data."""
     origin = type_definition.origin
@@ -109,8 +165,10 @@ class ReadAudit(SchemaExtension):
             if self.execution_context.operation_type
             else "query"
         )
+        # A child returned with none of its fields read was read for being there.
+        accessed = {child: fields or {"__typename"} for child, fields in context.accessed.items()}
         try:
-            await record_access(context.store, context.principal, operation, context.accessed)
+            await record_access(context.store, context.principal, operation, accessed)
         except Exception as error:
             log.exception("audit write failed; response withheld")
             result = self.execution_context.result

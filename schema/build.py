@@ -23,7 +23,12 @@ from strawberry.types import Info
 
 from auth.policy import FEDERATION_TYPES, policy_for
 from auth.principal import Audience
-from schema.audit import ReadAudit, carries_a_child, note_child_access
+from schema.audit import (
+    ReadAudit,
+    carries_a_child,
+    note_child_access,
+    note_children_returned,
+)
 from schema.field_capability import require_capability
 from schema.journey_types import Case
 from schema.limits import RequestLimits, limit_extensions
@@ -83,6 +88,7 @@ class _AudienceFields:
                 continue
             if audited:
                 note_child_access(field)
+            note_children_returned(field)
             if self.audience is Audience.INTERNAL:
                 _tag(field, policy.tags())
                 if type_definition.name == "Mutation":

@@ -9,6 +9,7 @@ import pytest
 
 from demo import county, personas
 from graph import FalkorDBStore
+from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, clock_at, graphql
 from workflow import calendar
@@ -118,6 +119,51 @@ async def test_every_partner_read_is_audited_and_notifies_the_allocated_worker(
     assert {
         (n["audience"], n["reader"], n["purpose"]) for n in notices["myPartnerAccessNotices"]
     } == {("police", "DC Jo Reid", "MASH_RESEARCH")}
+
+
+# Each read of a child: its query (SELECTION selects the field), and the field it selects.
+READS_OF_A_CHILD = {
+    "police": ("police", "{ enquiryChildren { SELECTION } }", "id"),
+    "education": ("education", "{ myPupils { SELECTION } }", "givenName"),
+    "health": ("health", '{ cpisRecord(nhsNumber: "NHS") { SELECTION } }', "nhsNumber"),
+    "internal-entities": (
+        "social-worker",
+        '{ _entities(representations: [{__typename: "Child", id: "CHILD"}]) { SELECTION } }',
+        "... on Child { id }",
+    ),
+}
+
+
+@pytest.mark.parametrize("read", sorted(READS_OF_A_CHILD))
+async def test_a_read_of_nothing_but_the_type_is_audited_and_notified_too(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    demo: county.County,
+    read: str,
+) -> None:
+    """`__typename` alone says the child is there: for health, that a child is on a plan
+    or looked after, the whole of what CP-IS tells. Audited against the same children as
+    a read of a field, and a partner's read tells the allocated worker."""
+    [on_plan] = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 1})
+    seen = sorted(row["child"] for row in demo.allocations if row["worker"] == "worker-sw-demo")
+    persona, template, field = READS_OF_A_CHILD[read]
+    query = template.replace("NHS", on_plan["nhsNumber"]).replace("CHILD", seen[0])
+    audited = "MATCH (e:AuditEvent)-[:ACCESSED]->(c:Child) RETURN c.id AS child, e.fields AS fields"
+    partner_notices = "MATCH (n:Notice {kind: 'PARTNER_ACCESS'}) RETURN count(n) AS n"
+
+    await graphql(client, bearer(settings, persona), query.replace("SELECTION", field))
+    children = {row["child"] for row in await store.read(audited)}
+    notices = await store.read(partner_notices)
+    await store.write("MATCH (n) WHERE n:AuditEvent OR n:Notice DETACH DELETE n")
+    await graphql(client, bearer(settings, persona), query.replace("SELECTION", "__typename"))
+
+    assert children, "the read must reach some children to mean anything"
+    assert (notices[0]["n"] > 0) is (persona != "social-worker")
+    rows = await store.read(audited)
+    assert {row["child"] for row in rows} == children
+    assert all(row["fields"] == ["__typename"] for row in rows), rows
+    assert await store.read(partner_notices) == notices
 
 
 async def test_health_finds_nothing_for_a_child_without_a_plan(
