@@ -19,6 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -41,7 +42,6 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
 
 if TYPE_CHECKING:
     from graphql import (
@@ -170,30 +170,70 @@ def cost_rule(max_cost: int) -> type[ValidationRule]:
     return QueryCostRule
 
 
-def _depth(
-    selection_set: SelectionSetNode,
-    fragments: dict[str, FragmentDefinitionNode],
-    fragments_on_path: frozenset[str],
-) -> int:
-    """How many fields deep `selection_set` goes (introspection's own fields not counted)."""
-    deepest = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.selection_set is not None and not selection.name.value.startswith("__"):
-                inner = _depth(selection.selection_set, fragments, fragments_on_path)
-                deepest = max(deepest, 1 + inner)
-        elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(selection.selection_set, fragments, fragments_on_path))
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            # An unknown fragment or a cycle is its own validation error.
-            if fragment is not None and name not in fragments_on_path:
-                deepest = max(
-                    deepest,
-                    _depth(fragment.selection_set, fragments, fragments_on_path | {name}),
-                )
-    return deepest
+class _FragmentsMeasuredOnce:
+    """A number measured over an operation's selections (fields nested, aliases), every
+    fragment measured once per document and its measure reused at each of its spreads.
+
+    Walking a fragment again at every spread, as strawberry's limiters do, made a chain of
+    fragments each spreading the next twice cost 2**n steps: sixty of them, a few hundred
+    tokens, held a worker for ever before any bound was checked.
+    """
+
+    def __init__(self, document: DocumentNode) -> None:
+        self._fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self._known: dict[str, int] = {}
+
+    def field(self, node: FieldNode, inner: int | None) -> int:
+        """What a field counts, given the measure of its own selections (None: a leaf)."""
+        raise NotImplementedError
+
+    def combine(self, measures: list[int]) -> int:
+        """The measure of a selection set from those of its selections."""
+        raise NotImplementedError
+
+    def of(self, selection_set: SelectionSetNode, on_path: frozenset[str] = frozenset()) -> int:
+        measures = []
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                inner = selection.selection_set
+                measured = None if inner is None else self.of(inner, on_path)
+                measures.append(self.field(selection, measured))
+            elif isinstance(selection, InlineFragmentNode):
+                measures.append(self.of(selection.selection_set, on_path))
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self._fragments.get(name)
+                # An unknown fragment or a cycle is its own validation error.
+                if fragment is None or name in on_path:
+                    continue
+                if name not in self._known:
+                    self._known[name] = self.of(fragment.selection_set, on_path | {name})
+                measures.append(self._known[name])
+        return self.combine(measures)
+
+
+class _Depth(_FragmentsMeasuredOnce):
+    """How many fields deep the selections go (introspection's own fields not counted)."""
+
+    def field(self, node: FieldNode, inner: int | None) -> int:
+        return 0 if inner is None or node.name.value.startswith("__") else 1 + inner
+
+    def combine(self, measures: list[int]) -> int:
+        return max(measures, default=0)
+
+
+class _Aliases(_FragmentsMeasuredOnce):
+    """How many aliased fields the selections ask for, a fragment's counted at each spread."""
+
+    def field(self, node: FieldNode, inner: int | None) -> int:
+        return (node.alias is not None) + (inner or 0)
+
+    def combine(self, measures: list[int]) -> int:
+        return sum(measures)
 
 
 def depth_rule(max_depth: int) -> type[ValidationRule]:
@@ -207,12 +247,7 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
 
     class QueryDepthRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            fragments = {
-                definition.name.value: definition
-                for definition in self.context.document.definitions
-                if isinstance(definition, FragmentDefinitionNode)
-            }
-            if _depth(node.selection_set, fragments, frozenset()) > max_depth:
+            if _Depth(self.context.document).of(node.selection_set) > max_depth:
                 name = node.name.value if node.name else "anonymous"
                 self.report_error(
                     GraphQLError(
@@ -223,6 +258,29 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
                 )
 
     return QueryDepthRule
+
+
+def aliases_rule(max_aliases: int) -> type[ValidationRule]:
+    """A validation rule refusing a document whose operations ask for more than
+    `max_aliases` aliased fields (not strawberry's limiter: see _FragmentsMeasuredOnce)."""
+
+    class MaxAliasesRule(ValidationRule):
+        def enter_document(self, node: DocumentNode, *_: Any) -> None:
+            measure = _Aliases(node)
+            total = sum(
+                measure.of(definition.selection_set)
+                for definition in node.definitions
+                if isinstance(definition, OperationDefinitionNode)
+            )
+            if total > max_aliases:
+                self.report_error(
+                    GraphQLError(
+                        f"{total} aliases found. Allowed: {max_aliases}",
+                        extensions={"code": "TOO_MANY_ALIASES"},
+                    )
+                )
+
+    return MaxAliasesRule
 
 
 class CodedMaxTokensLimiter(MaxTokensLimiter):
@@ -284,33 +342,10 @@ class SmallDocumentValidationCache(ValidationCache):
         yield from super().on_validate()
 
 
-def _coded(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
-    """`rule` with `code` on the errors it reports (strawberry's report none): each limit
-    answers with a code a client can act on, as the cost rule's does."""
-
-    class CodedRule(rule):  # type: ignore[misc, valid-type]
-        def __init__(self, context: ValidationContext) -> None:
-            # Both rules do all their work here, reporting to the shared context.
-            report = context.on_error
-
-            def with_code(error: GraphQLError) -> None:
-                report(GraphQLError(error.message, error.nodes, extensions={"code": code}))
-
-            # graphql-core itself puts the callback in place of this method.
-            context.on_error = with_code  # type: ignore[method-assign]
-            try:
-                super().__init__(context)
-            finally:
-                context.on_error = report  # type: ignore[method-assign]
-
-    CodedRule.__name__ = f"Coded{rule.__name__}"
-    return CodedRule
-
-
 @cache
 def _rules(limits: RequestLimits) -> tuple[type[ValidationRule], ...]:
     return (
-        _coded(aliases_rule(limits.max_aliases), "TOO_MANY_ALIASES"),
+        aliases_rule(limits.max_aliases),
         depth_rule(limits.max_depth),
         cost_rule(limits.max_cost),
         operation_name_rule(limits.max_operation_name_chars),

@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import OperationDefinitionNode, SelectionSetNode, parse
 
 from demo import county
 from hub.settings import Settings
+from schema import limits
 from tests.helpers import bearer
 from tests.hub.conftest import sams_children
 
@@ -110,6 +112,51 @@ async def test_a_deep_query_is_refused(client: httpx.AsyncClient, settings: Sett
     assert body["data"] is None
     assert any("depth" in error["message"] for error in body["errors"])
     assert "QUERY_TOO_DEEP" in _codes(body)
+
+
+def _doubling_fragments(levels: int) -> str:
+    """A document whose fragment n spreads fragment n + 1 twice: 2**levels paths through
+    a few hundred tokens."""
+    chain = " ".join(
+        f"fragment F{level} on Query {{ ...F{level + 1} ...F{level + 1} }}"
+        for level in range(levels)
+    )
+    return f"{{ ...F0 }} {chain} fragment F{levels} on Query {{ __typename }}"
+
+
+async def test_fragments_spread_twice_at_every_level_are_answered(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Walked path by path, sixty levels is 2**60 walks: the request was never answered.
+    # It asks for 2**60 fields, which the cost bound refuses.
+    response = await client.post(
+        "/graphql", json={"query": _doubling_fragments(60)}, headers=bearer(settings, "police")
+    )
+    assert response.status_code == 200
+    assert _codes(response.json()) == ["QUERY_TOO_COSTLY"]
+
+
+def test_the_bounds_walk_each_fragment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    walked: list[object] = []
+    walk = limits._FragmentsMeasuredOnce.of
+
+    def counted(
+        measure: limits._FragmentsMeasuredOnce,
+        selection_set: SelectionSetNode,
+        on_path: frozenset[str] = frozenset(),
+    ) -> int:
+        walked.append(selection_set)
+        return walk(measure, selection_set, on_path)
+
+    monkeypatch.setattr(limits._FragmentsMeasuredOnce, "of", counted)
+    document = parse(_doubling_fragments(20))
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    for measure in (limits._Depth(document), limits._Aliases(document)):
+        walked.clear()
+        assert measure.of(operation.selection_set) == 0
+        # The operation's selections and each of the 21 fragments', once (not 2**21).
+        assert len(walked) == 22
 
 
 @pytest.mark.parametrize(
