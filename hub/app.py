@@ -384,8 +384,13 @@ def create_app(
 
     supervisor: EngineSupervisor | None = None
     if opened is not None and opened.engine is not None:
-        # Restarts the engine if it dies, dropping the store's connections to the dead one.
-        supervisor = EngineSupervisor(opened.engine, _drop_connections(hub.store))
+        # Restarts the engine if it dies or stops answering, dropping the store's
+        # connections to the old one.
+        supervisor = EngineSupervisor(
+            opened.engine,
+            _drop_connections(hub.store),
+            hung_after=settings.graph_hung_after_seconds,
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

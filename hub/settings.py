@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         gt=0,
         description="how long a statement waits for a free connection before HTTP 503",
     )
+    # Above the longest pause of the engine's main thread measured (12.6 s, taking in a
+    # finished GRAPH.COPY of the 300,000-child county); see graph/supervisor.py.
+    graph_hung_after_seconds: float = Field(
+        60.0,
+        ge=1,
+        description="embedded engine: no ping answered for this long, it is killed and restarted",
+    )
     # Bounds on one request (see schema/limits.py and hub/request_limits.py).
     max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body")
     max_query_string_bytes: int = Field(32_768, ge=256, description="largest GET query string")

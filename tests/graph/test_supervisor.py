@@ -9,8 +9,10 @@ new server answered its probe, under statements already using the new server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from graph import EmbeddedEngine, EngineSupervisor, FalkorDBStore
@@ -56,3 +58,79 @@ def test_connections_are_dropped_while_no_server_answers_and_never_after(tmp_pat
     # any retried attempt; every time while nothing answers on the socket.
     assert seen_at_drop[0] == (killed, "down")
     assert all(state == "down" for _, state in seen_at_drop)
+
+
+async def _until(done: Callable[[], bool], seconds: float) -> None:
+    # Bounded: checks every 0.02 s for at most `seconds`.
+    for _ in range(int(seconds / 0.02)):
+        if done():
+            return
+        await asyncio.sleep(0.02)
+
+
+def test_an_engine_that_stops_answering_is_killed_and_restarted_with_its_writes(
+    tmp_path: Path,
+) -> None:
+    # A server alive but not answering (here stopped with SIGSTOP, a real engine) left
+    # every request answering 504/503 until someone restarted the hub.
+    engine = EmbeddedEngine(tmp_path, appendfsync="always")
+    socket_path = engine.start()
+    stopped = engine.server_pid
+    assert stopped is not None
+
+    async def hang() -> tuple[int, int, int]:
+        store = FalkorDBStore(socket_path, "supervised")
+        await store.write("CREATE (:Probe)")
+        supervisor = EngineSupervisor(
+            engine, store.drop_connections, check_every=0.02, ping_every=0.1, hung_after=1.0
+        )
+        supervisor.start()
+        try:
+            os.kill(stopped, signal.SIGSTOP)
+            await _until(lambda: supervisor.restarts > 0, 60)
+            rows = await store.read("MATCH (n:Probe) RETURN count(n) AS n")
+            return supervisor.hangs, supervisor.restarts, int(rows[0]["n"])
+        finally:
+            await supervisor.stop()
+            await store.close()
+
+    try:
+        assert asyncio.run(hang()) == (1, 1, 1)
+        assert engine.server_pid != stopped
+        assert _state(socket_path) == "ready"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stopped, signal.SIGCONT)
+        engine.stop()
+    # The stopped server was killed, not left behind beside the new one.
+    assert not Path(f"/proc/{stopped}").exists() or "Z" in Path(f"/proc/{stopped}/stat").read_text()
+
+
+def test_an_engine_busy_with_a_long_statement_is_not_taken_for_a_hung_one(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(tmp_path, appendfsync="always")
+    socket_path = engine.start()
+    started = engine.server_pid
+
+    async def long_read() -> int:
+        store = FalkorDBStore(socket_path, "supervised")
+        await store.write("CREATE (:Probe)")
+        supervisor = EngineSupervisor(
+            engine, store.drop_connections, check_every=0.02, ping_every=0.1, hung_after=1.0
+        )
+        supervisor.start()
+        try:
+            # Seconds of work on the engine's query thread, many times the threshold.
+            rows = await store.read(
+                "UNWIND range(1, 10000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x) AS n"
+            )
+            assert (supervisor.hangs, supervisor.restarts) == (0, 0)
+            return int(rows[0]["n"])
+        finally:
+            await supervisor.stop()
+            await store.close()
+
+    try:
+        assert asyncio.run(long_read()) == len(range(3, 10000001, 7))
+        assert engine.server_pid == started
+    finally:
+        engine.stop()
