@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from graph.backup import last_node_number, node_windows
 from graph.cypher import shape as statements
 from graph.errors import GraphError
+from graph.kept_errors import reduced_error
 from graph.names import backfill_name_keys
 from graph.store import GraphStore
 
@@ -76,6 +77,18 @@ async def _backfill_birth_date_keys(store: GraphStore) -> None:
         await store.write(statements.BACKFILL_BIRTH_DATE_KEYS, {"from": start, "to": end})
 
 
+async def _reduce_outbox_errors(store: GraphStore) -> None:
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        rows = await store.read(statements.OUTBOX_ERRORS, {"from": start, "to": end})
+        changes = [
+            {"id": row["id"], "was": row["error"], "error": reduced}
+            for row in rows
+            if (reduced := reduced_error(row["error"])) != row["error"]
+        ]
+        if changes:
+            await store.write(statements.REDUCE_OUTBOX_ERRORS, {"changes": changes})
+
+
 async def _backfill_name_keys(store: GraphStore) -> None:
     await backfill_name_keys(store)
 
@@ -93,6 +106,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # Matching seeks a birth date by its text key; children written before it have none.
     Migration(4, "children carry their birth date as a text key", _backfill_birth_date_keys),
+    # Items that failed before the rule kept the destination's own words, or a path.
+    Migration(
+        5,
+        "outbox errors keep the call and status only, never the text a destination sent",
+        _reduce_outbox_errors,
+    ),
 )
 
 

@@ -23,28 +23,14 @@ A port promises:
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Protocol
+
+from graph.kept_errors import status_text
 
 if TYPE_CHECKING:
     from graph import Params, Row
 
 __all__ = ["DeliveryPort", "DeliveryRejected", "DeliveryUnavailable", "status_text"]
-
-
-def status_text(status: int) -> str:
-    """An HTTP status for an item's error: the code and its standard phrase only.
-
-    A destination's own error text may repeat what it was sent or holds (a child's
-    names, birth date or NHS number, a document's title, a hold's reason), and the
-    error is kept on the item, where records officers and administrators read it: so
-    it is never kept, whatever the destination says.
-    """
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown status"
-    return f"HTTP {status} {phrase}"
 
 
 class DeliveryUnavailable(Exception):

@@ -77,3 +77,19 @@ DELETE_SHAPE = """
 MATCH (s:GraphShape {id: $id})
 DELETE s
 """
+
+# Migration 5: the error each outbox item keeps, read a window of nodes at a time and
+# written back reduced (graph/kept_errors.py) where no worker changed it meanwhile.
+OUTBOX_ERRORS = """
+MATCH (o:OutboxItem)
+WHERE id(o) >= $from AND id(o) < $to AND o.lastError IS NOT NULL
+RETURN o.id AS id, o.lastError AS error
+"""
+
+REDUCE_OUTBOX_ERRORS = """
+UNWIND $changes AS change
+MATCH (o:OutboxItem {id: change.id})
+WHERE o.lastError = change.was
+SET o.lastError = change.error
+RETURN count(o) AS changed
+"""

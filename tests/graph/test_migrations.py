@@ -96,7 +96,7 @@ async def test_start_up_brings_a_store_in_the_previous_shape_to_the_current_one(
 
     app = create_app(settings, store=store, run_outbox=False)
     async with app.router.lifespan_context(app):
-        assert await shape_version(store) == current_shape_version() == 4
+        assert await shape_version(store) == current_shape_version() == 5
     after_nodes, after_relationships = await canonical_graph(store)
     # Every record as the current code writes it, the read's audit rows kept as they were.
     assert _without(after_nodes, "GraphShape", "AuditEvent") == nodes
@@ -218,3 +218,56 @@ async def test_a_store_newer_than_the_code_is_refused(
     assert done.returncode == 1
     assert f"the graph's shape is version {newer}, newer than this code" in done.stderr
     assert await shape_version(store) == newer
+
+
+# What code before the rule kept on a failed item: the destination's own words after the
+# status, or the file a disk error named (made of the child's id); and what it keeps now.
+ERRORS_BEFORE_AND_AFTER = {
+    "GET /v2/nodes/7/nodes: HTTP 403 Access denied to 'Ruby Newman - CP plan'": (
+        "GET /v2/nodes/7/nodes: HTTP 403 Forbidden"
+    ),
+    "EHM PUT /early-help-requests: HTTP 422 Ruby Newman 2019-05-04 9997654323 exists": (
+        "EHM PUT /early-help-requests: HTTP 422 Unprocessable Entity"
+    ),
+    "POST /v2/nodes: HTTP 401 ticket of Ruby Newman's worker expired (after logging in again)": (
+        "POST /v2/nodes: HTTP 401 Unauthorized (after logging in again)"
+    ),
+    "the LCS form store: [Errno 28] No space left on device: '/var/forms/child-1/cp.pdf'": (
+        "the LCS form store: [Errno 28] No space left on device"
+    ),
+    # As the current code writes them: unchanged.
+    "GET /v2/holds: HTTP 503 Service Unavailable": "GET /v2/holds: HTTP 503 Service Unavailable",
+    "no delivery within 120 s": "no delivery within 120 s",
+}
+
+
+async def test_an_item_that_failed_before_the_rule_keeps_the_call_and_status_only(
+    store: FalkorDBStore, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    await county.load(store, county.generate("tiny", today=TODAY), show_progress=False)
+    rows = await store.read("MATCH (o:OutboxItem) RETURN o.id AS id ORDER BY id")
+    kept = dict(zip((row["id"] for row in rows), ERRORS_BEFORE_AND_AFTER, strict=False))
+    assert len(kept) == len(ERRORS_BEFORE_AND_AFTER)
+    for item, error in kept.items():
+        await store.write(
+            "MATCH (o:OutboxItem {id: $id}) SET o.state = 'FAILED', o.lastError = $error",
+            {"id": item, "error": error},
+        )
+
+    await migrate(store)
+
+    officer = bearer(settings, "records-officer")
+    listed = await graphql(
+        client,
+        officer,
+        "{ outboxItems { ... on OutboxItemList { items { id lastError } } } }",
+    )
+    assert {item["id"]: item["lastError"] for item in listed["outboxItems"]["items"]} == {
+        item: ERRORS_BEFORE_AND_AFTER[error] for item, error in kept.items()
+    }
+    # Idempotent: a hub that dies before stamping the version applies it again.
+    await MIGRATIONS[-1].apply(store)
+    again = await store.read("MATCH (o:OutboxItem) RETURN o.id AS id, o.lastError AS error")
+    assert {row["id"]: row["error"] for row in again if row["id"] in kept} == {
+        item: ERRORS_BEFORE_AND_AFTER[error] for item, error in kept.items()
+    }
