@@ -61,7 +61,11 @@ from hub.push import MAX_BODY_BYTES as MAX_PUSH_BYTES
 from hub.push import push_records
 from hub.rate_limit import ClientRates, RateLimitMiddleware, RefusedAuthenticationLimitMiddleware
 from hub.request_context import RequestContextMiddleware
-from hub.request_limits import RequestSizeLimitMiddleware, routing_refusal
+from hub.request_limits import (
+    PlainRefusalsMiddleware,
+    RequestSizeLimitMiddleware,
+    routing_refusal,
+)
 from hub.tracing import RequestSpans, Tracing, tracer_provider_from_settings
 from resolvers.context import HubContext
 from resolvers.returns import ReturnJobs, return_file
@@ -517,6 +521,9 @@ def create_app(
                     settings.metrics_operation_names, settings.metrics_max_operations
                 ),
             ),
+            # /ingest and /returns answer every refusal in their own shape, those of
+            # the layers below too (an outage's 503 and a 500 come from the next one).
+            Middleware(PlainRefusalsMiddleware),
             Middleware(RequestContextMiddleware),
             # Only when tracing is on: off, a request passes through nothing of it.
             *([Middleware(RequestSpans, tracer=tracing.tracer)] if tracing else []),

@@ -9,8 +9,9 @@ the same way too, instead of its plain text.
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
@@ -20,6 +21,13 @@ from hub.metrics import note_graphql_error
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+# Paths that are not GraphQL: their own answers and refusals are `{"error", "code"}`
+# (hub/push.py, the returns download), and so is every refusal a shared layer makes there.
+PLAIN_PATHS: Final = ("/ingest/", "/returns/")
+# A refusal is a few hundred bytes; anything longer is passed on as it is.
+_MOST_REFUSAL_BYTES: Final = 64 * 1024
 
 
 class _BodyTooLarge(Exception):
@@ -134,3 +142,75 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+class PlainRefusalsMiddleware:
+    """On `PLAIN_PATHS`, answers the refusals of the layers every path shares (size bounds,
+    authentication, the rate limit, an engine outage, routing), which are GraphQL-shaped
+    (`errors[0].extensions.code`), as `{"error", "code"}` (and the `requestId` an
+    outage or an internal error carries), the shape the path's own refusals have: an
+    integrator reads one shape on one path. Everything else passes through untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith(PLAIN_PATHS):
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+        body = bytearray()
+
+        async def plain_send(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and _json_refusal(message):
+                held = message
+                return
+            if held is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.extend(message.get("body", b""))
+            more = bool(message.get("more_body"))
+            if more and len(body) <= _MOST_REFUSAL_BYTES:
+                return
+            start, held = held, None
+            plain = None if more else _plain(bytes(body))
+            if plain is not None:
+                start = {**start, "headers": _with_length(start.get("headers", []), len(plain))}
+            await send(start)
+            await send(
+                {"type": "http.response.body", "body": plain or bytes(body), "more_body": more}
+            )
+
+        await self.app(scope, receive, plain_send)
+
+
+def _json_refusal(start: Message) -> bool:
+    if int(start["status"]) < 400:
+        return False
+    return any(
+        name.lower() == b"content-type" and value.startswith(b"application/json")
+        for name, value in start.get("headers", [])
+    )
+
+
+def _plain(body: bytes) -> bytes | None:
+    """A GraphQL-shaped refusal as `{"error", "code"}`; None for any other body."""
+    try:
+        answer: Any = json.loads(body)
+    except ValueError:
+        return None
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return None
+    extensions = errors[0].get("extensions") or {}
+    plain = {"error": errors[0].get("message"), "code": extensions.get("code")}
+    if "requestId" in extensions:
+        plain["requestId"] = extensions["requestId"]
+    return json.dumps(plain, separators=(",", ":")).encode()
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    kept = [(name, value) for name, value in headers if name.lower() != b"content-length"]
+    return [*kept, (b"content-length", str(length).encode())]

@@ -10,6 +10,8 @@ import pytest
 from graphql import OperationDefinitionNode, SelectionSetNode, parse
 
 from demo import county
+from graph import EmbeddedEngine, FalkorDBStore
+from hub.request_limits import PLAIN_PATHS
 from hub.settings import Settings
 from schema import limits
 from tests.helpers import bearer
@@ -506,7 +508,9 @@ async def test_an_unsupported_method_is_refused_with_a_code_and_the_allowed_meth
     # Answered like every other refusal of the hub (JSON with a code), not Starlette's
     # plain-text "Method Not Allowed"; the methods the path takes are still named.
     assert response.headers["content-type"] == "application/json"
-    if method != "HEAD":
+    if method != "HEAD" and path.startswith(PLAIN_PATHS):
+        assert _plain_code(response) == (405, "METHOD_NOT_ALLOWED")
+    elif method != "HEAD":
         assert _codes(response.json()) == ["METHOD_NOT_ALLOWED"]
     assert sorted(response.headers["allow"].split(", ")) == allowed.split(", ")
     assert response.headers["x-content-type-options"] == "nosniff"
@@ -520,3 +524,66 @@ async def test_a_path_the_hub_does_not_serve_is_refused_with_a_code(
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
     assert _codes(response.json()) == ["NOT_FOUND"]
+
+
+def _plain_code(response: httpx.Response) -> tuple[int, str]:
+    """The status and code of a refusal in the shape of /ingest and /returns."""
+    body = response.json()
+    assert "errors" not in body, body
+    assert isinstance(body["error"], str), body
+    assert body["error"], body
+    return response.status_code, body["code"]
+
+
+async def test_ingest_and_returns_answer_every_refusal_in_their_own_shape(
+    engine: EmbeddedEngine,
+    settings: Settings,
+    store: FalkorDBStore,
+    app_client: Callable[..., Any],
+) -> None:
+    # A push refused by a layer every path shares (the size bound, authentication, the
+    # rate, an engine outage) answered `errors[0].extensions.code`, while the push's own
+    # refusals answer `{"error", "code"}`: two shapes on one path.
+    worker = bearer(settings, "social-worker")
+    csv = {**worker, "Content-Type": "text/csv"}
+    anonymous = {"Content-Type": "text/csv"}
+    async with app_client(rate_limit="3/minute", max_query_string_bytes=256) as http:
+        refused = [
+            await http.post("/ingest/ehm", content="recordType\n", headers=anonymous),
+            await http.get("/returns/job-1", headers={"Authorization": "Bearer forged"}),
+            await http.post("/ingest/ies", content=b"x" * (5 * 1024 * 1024 + 1), headers=csv),
+            await http.get("/returns/job-1?" + "q" * 300, headers=worker),
+            await http.get("/ingest/ehm", headers=worker),
+            await http.post("/ingest/ehm", content="recordType\n", headers=csv),
+            await http.get("/returns/job-1", headers=worker),
+            await http.get("/returns/job-1", headers=worker),
+        ]  # fmt: skip
+    assert [_plain_code(response) for response in refused] == [
+        (401, "UNAUTHENTICATED"),
+        (401, "UNAUTHENTICATED"),
+        (413, "REQUEST_TOO_LARGE"),
+        (414, "QUERY_STRING_TOO_LONG"),
+        (405, "METHOD_NOT_ALLOWED"),
+        (403, "FORBIDDEN"),
+        (403, "FORBIDDEN"),
+        (429, "RATE_LIMITED"),
+    ]
+    assert refused[-1].headers["Retry-After"]
+
+    # No connection to the engine comes free: 503 with Retry-After, in the same shape.
+    assert engine.socket_path is not None
+    busy = FalkorDBStore(engine.socket_path, store.graph_name, max_connections=1, pool_timeout=0.1)
+    held = await busy._pool.get_connection()
+    try:
+        async with app_client(graph=busy) as http:
+            outage = [
+                await http.post("/ingest/ehm", content="recordType\n", headers=csv),
+                await http.get("/returns/job-1", headers=worker),
+            ]
+    finally:
+        await busy._pool.release(held)
+        await busy.close()
+    for response in outage:
+        assert _plain_code(response) == (503, "ENGINE_BUSY")
+        assert response.json()["requestId"] == response.headers["X-Request-ID"]
+        assert response.headers["Retry-After"]
