@@ -278,6 +278,44 @@ class EmbeddedEngine:
         if self._process.poll() is None:
             return self.socket_path or ""
         log.warning("graph engine exited (code %s); restarting", self._process.returncode)
+        return await self._launch_from_loop()
+
+    async def take_over(self) -> bool:
+        """Become the owner and start a server, when this process was attached to another
+        process's server and that server is gone; return whether this process did.
+
+        A hub attached to the server of a command (`lcs-hub demo`, `import`) served 503
+        for ever once the command ended and stopped its server. Whoever takes the lock
+        first starts the next server (after the previous one has exited, as any new
+        owner does); the others stay attached and reach it at the same socket path.
+        """
+        if self.owner:
+            return False
+        lock_fd = os.open(self.data_dir / "engine.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock_fd)
+            return False
+        self._lock_fd = lock_fd
+        self.owner = True
+        try:
+            await asyncio.to_thread(self._wait_for_previous_server)
+            log.warning("graph engine of another process is gone; starting one here")
+            await self._launch_from_loop()
+        except BaseException:
+            # Attached again, the lock let go: the next attempt (here or elsewhere) starts over.
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+            self.owner = False
+            self._lock_fd = None
+            os.close(lock_fd)
+            raise
+        return True
+
+    async def _launch_from_loop(self) -> str:
         socket_path = self._spawn()
         # The probe blocks on a socket, so it runs in a thread; the server is not started
         # there (a thread's exit would fire the parent-death signal).
@@ -285,6 +323,10 @@ class EmbeddedEngine:
             if await asyncio.to_thread(self._ready, socket_path):
                 return self._started(socket_path)
             await asyncio.sleep(0.05)
+
+    def gone(self) -> bool:
+        """Whether nothing listens on the server's socket any more (its server exited)."""
+        return self.socket_path is None or _state(self.socket_path) == "down"
 
     def alive(self) -> bool:
         """Whether the server this process started is still running (True when attached)."""

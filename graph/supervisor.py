@@ -17,6 +17,10 @@ main thread), and one recovering its files answers LOADING, so neither is killed
 main thread itself was measured to pause 12.6 s while the engine took in a finished
 `GRAPH.COPY` on the 300,000-child county: the default threshold is well above that.
 
+In a process attached to another's server (a hub started while `lcs-hub demo` or
+`import` held the engine), it watches for that server to be gone and then takes the
+engine over: the first to take the lock starts the next server, the others stay attached.
+
 It also keeps the next start short: every `rewrite_every` seconds it has the engine
 rewrite its append-only file once the tail of statements (mostly audit writes) has
 grown past the engine's threshold, so a day of use does not make the restart slower.
@@ -44,7 +48,8 @@ PING_TIMEOUT_S: Final = 2.0
 
 
 class EngineSupervisor:
-    """Watches an owned embedded engine from the event loop and restarts it when it dies."""
+    """Watches an embedded engine from the event loop: restarts an owned one that dies or
+    hangs, and takes over one owned by another process that stopped it."""
 
     def __init__(
         self,
@@ -69,7 +74,7 @@ class EngineSupervisor:
 
     def start(self) -> None:
         """Start watching (in the running event loop, whose thread outlives the engine)."""
-        if self._engine.owner and self._task is None:
+        if self._task is None:
             self._task = asyncio.create_task(self._watch(), name="engine-supervisor")
 
     async def stop(self) -> None:
@@ -87,6 +92,13 @@ class EngineSupervisor:
         next_ping = last_answer = loop.time()
         while True:
             await asyncio.sleep(self._check_every)
+            if not self._engine.owner:
+                # Attached to another process's server: when it is gone, start the next.
+                if loop.time() >= next_ping:
+                    next_ping = loop.time() + self._ping_every
+                    if await self._take_over_if_gone():
+                        last_answer = loop.time()
+                continue
             if self._engine.alive():
                 if loop.time() >= next_ping:
                     next_ping = loop.time() + self._ping_every
@@ -122,6 +134,20 @@ class EngineSupervisor:
             next_ping = last_answer = loop.time()
             self.restarts += 1
             log.warning("graph engine restarted (%d so far)", self.restarts)
+
+    async def _take_over_if_gone(self) -> bool:
+        if not await asyncio.to_thread(self._engine.gone):
+            return False
+        await self._drop_connections()
+        try:
+            took_over = await self._engine.take_over()
+        except Exception as error:
+            log.error("graph engine could not be started here; trying again", exc_info=error)
+            return False
+        if took_over:
+            self.restarts += 1
+            log.warning("graph engine started by this process (%d so far)", self.restarts)
+        return took_over
 
     async def _rewrite_if_grown(self) -> None:
         try:

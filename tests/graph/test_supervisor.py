@@ -134,3 +134,39 @@ def test_an_engine_busy_with_a_long_statement_is_not_taken_for_a_hung_one(tmp_pa
         assert engine.server_pid == started
     finally:
         engine.stop()
+
+
+def test_a_process_attached_to_a_server_another_process_stopped_starts_the_next(
+    tmp_path: Path,
+) -> None:
+    # A hub started while a command (`lcs-hub demo`, `import`) owned the engine served
+    # 503 for ever once the command ended and stopped its server.
+    owner = EmbeddedEngine(tmp_path, appendfsync="always")
+    socket_path = owner.start()
+    attached = EmbeddedEngine(tmp_path, appendfsync="always")
+    assert attached.start() == socket_path
+    assert not attached.owner
+
+    async def owner_ends() -> tuple[int, int]:
+        store = FalkorDBStore(socket_path, "supervised")
+        await store.write("CREATE (:Probe)")
+        supervisor = EngineSupervisor(
+            attached, store.drop_connections, check_every=0.02, ping_every=0.1
+        )
+        supervisor.start()
+        try:
+            await asyncio.to_thread(owner.stop)
+            await _until(lambda: supervisor.restarts > 0, 60)
+            rows = await store.read("MATCH (n:Probe) RETURN count(n) AS n")
+            return supervisor.restarts, int(rows[0]["n"])
+        finally:
+            await supervisor.stop()
+            await store.close()
+
+    try:
+        assert asyncio.run(owner_ends()) == (1, 1)
+        assert attached.owner
+        assert attached.server_pid is not None
+    finally:
+        attached.stop()
+        owner.stop()
