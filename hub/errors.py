@@ -1,10 +1,10 @@
 """What a client is told when a request goes wrong, and what only the log is told.
 
 A client sees its own query's problems as they are (a validation error, a limit), an
-engine outage as HTTP 503 with `Retry-After`, and anything else as "internal error" with
-the request id. The details (exception type and where it was raised, never its message:
-an engine message quotes the statement with its parameters, the socket path, names)
-go to the log under the same request id.
+engine outage (or a form store whose disk is full) as HTTP 503 with `Retry-After`, and
+anything else as "internal error" with the request id. The details (exception type and
+where it was raised, never its message: an engine message quotes the statement with its
+parameters, the socket path, names) go to the log under the same request id.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from graphql import GraphQLError
 
+from connectors.livelink.form_store import FormStoreUnavailable
 from graph import GraphBusy, GraphUnavailable
 from hub.logs import REQUEST_ID
 
@@ -26,6 +27,9 @@ log = logging.getLogger("lcs_hub.errors")
 ENGINE_RETRY_AFTER_SECONDS: Final = 2
 ENGINE_UNAVAILABLE_MESSAGE: Final = "the case record is unavailable right now; try again shortly"
 ENGINE_BUSY_MESSAGE: Final = "the case record is too busy right now; try again shortly"
+STORAGE_UNAVAILABLE_MESSAGE: Final = (
+    "documents cannot be stored right now; nothing was recorded, try again later"
+)
 
 
 def _request_id() -> str:
@@ -38,14 +42,15 @@ def internal_error_message() -> str:
 
 
 def engine_unavailable(error: BaseException | None) -> bool:
-    """Whether `error` (or what caused it) says the graph engine cannot be reached."""
-    return _engine_error(error) is not None
+    """Whether `error` (or what caused it) says the graph engine cannot be reached, or the
+    disk the forms are kept on cannot be written: the request may be made again later."""
+    return _unavailable_error(error) is not None
 
 
-def _engine_error(error: BaseException | None) -> GraphUnavailable | None:
+def _unavailable_error(error: BaseException | None) -> BaseException | None:
     seen = 0
     while error is not None and seen < 10:
-        if isinstance(error, GraphUnavailable):
+        if isinstance(error, GraphUnavailable | FormStoreUnavailable):
             return error
         error = error.__cause__ or error.__context__
         seen += 1
@@ -53,9 +58,13 @@ def _engine_error(error: BaseException | None) -> GraphUnavailable | None:
 
 
 def engine_answer(error: BaseException | None) -> tuple[str, str]:
-    """The code and message for an engine that is down, or only saturated."""
-    if isinstance(_engine_error(error), GraphBusy):
+    """The code and message for an engine that is down, or only saturated, or a form
+    store that cannot write."""
+    found = _unavailable_error(error)
+    if isinstance(found, GraphBusy):
         return "ENGINE_BUSY", ENGINE_BUSY_MESSAGE
+    if isinstance(found, FormStoreUnavailable):
+        return "STORAGE_UNAVAILABLE", STORAGE_UNAVAILABLE_MESSAGE
     return "ENGINE_UNAVAILABLE", ENGINE_UNAVAILABLE_MESSAGE
 
 

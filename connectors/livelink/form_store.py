@@ -20,16 +20,25 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from connectors.livelink.content_store import ContentIntegrityError, sha256_hex
+from connectors.livelink.content_store import ContentIntegrityError, os_error_text, sha256_hex
 from connectors.livelink.embedded_store import _atomic_write, _make_dirs, blob_paths
 
-__all__ = ["FormBytesMissing", "FormStore"]
+__all__ = ["FormBytesMissing", "FormStore", "FormStoreUnavailable"]
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class FormBytesMissing(LookupError):
     """No bytes are stored under the checksum (never written, or disposed of)."""
+
+
+class FormStoreUnavailable(OSError):
+    """The form store cannot keep bytes now (its disk full or read-only, an I/O error).
+
+    Nothing was recorded (bytes are written before the statement that records them);
+    the request is answered 503 and may be made again once the store can write. An
+    OSError still, so a command that reports disk errors (`lcs-hub import`) reports it.
+    """
 
 
 class FormStore:
@@ -43,9 +52,17 @@ class FormStore:
         return self._root
 
     async def put(self, content: bytes) -> str:
-        """Keep `content` and return its SHA-256 (idempotent: same bytes, same blob)."""
+        """Keep `content` and return its SHA-256 (idempotent: same bytes, same blob).
+
+        Raises:
+            FormStoreUnavailable: the bytes could not be written (disk full, read-only).
+        """
         checksum = sha256_hex(content)
-        await anyio.to_thread.run_sync(lambda: self._put(content, checksum))
+        try:
+            await anyio.to_thread.run_sync(lambda: self._put(content, checksum))
+        except OSError as error:
+            # Its number and kind only: the path is made of the document's checksum.
+            raise FormStoreUnavailable(f"the LCS form store: {os_error_text(error)}") from error
         return checksum
 
     async def get(self, checksum: str) -> bytes:

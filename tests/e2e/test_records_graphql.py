@@ -434,3 +434,29 @@ async def test_a_hold_on_one_file_of_a_merged_child_keeps_every_file_of_theirs(
         "currentState": "HELD",
         "reason": "the file is under legal hold (LIT-9); lift every hold first",
     }
+
+
+async def test_a_form_store_that_cannot_write_answers_503_and_records_nothing(
+    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+) -> None:
+    # A full (or read-only) disk under var/forms answered INTERNAL_SERVER_ERROR, an
+    # unexpected error, where an engine outage answers 503 with a code to retry on.
+    forms = form_store_from_settings(settings).root
+    forms.mkdir(parents=True, exist_ok=True)
+    # Something not a folder where the blobs' folders go: every write fails (ENOTDIR).
+    (forms / "sha256").write_bytes(b"")
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": GENERATE,
+            "variables": {"child": CHILD, "template": "contact_record", "source": f"K-{CHILD}"},
+        },
+        headers=_as(settings, "social-worker"),
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    body = response.json()
+    assert body["data"] is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["STORAGE_UNAVAILABLE"]
+    assert str(forms) not in response.text
+    assert await seeded.read("MATCH (v:DocumentVersion) RETURN v.id AS id") == []
