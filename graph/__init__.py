@@ -35,6 +35,19 @@ class OpenGraph:
     store: GraphStore
     engine: EmbeddedEngine | None
 
+    async def recover(self) -> None:
+        """Bring back the embedded server this process started after it died (killed, or
+        crashed) under a command, so the command can undo what it wrote.
+
+        Raises:
+            GraphUnavailable: there is no server of this process's to start again.
+        """
+        if self.engine is None or not self.engine.owner:
+            raise GraphUnavailable("the graph engine is not this process's to restart")
+        if isinstance(self.store, FalkorDBStore):
+            await self.store.drop_connections()
+        await self.engine.restart()
+
     async def close(self) -> None:
         """Close connections, then stop the embedded server if this process started it."""
         await self.store.close()

@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from typing import IO, Any
 from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
-from graph import GraphError, GraphStore
+from graph import GraphError, GraphStore, GraphUnavailable
 from graph.backup import (
     GraphImport,
     Node,
@@ -445,8 +445,12 @@ async def import_hub(
     checked: Progress = _no_progress,
     loaded: Progress = _no_progress,
     batch_size: int = 1_000,
+    recover: Callable[[], Awaitable[None]] | None = None,
 ) -> BackupCounts:
     """Load an export file into an empty store, whole or not at all.
+
+    `recover` brings the engine back when it died part-way (`OpenGraph.recover`), so
+    that what was loaded can still be removed.
 
     Raises:
         ExportFileRefused: the file or the target was refused; nothing was written.
@@ -479,7 +483,15 @@ async def import_hub(
     except BaseException as failure:
         # Everything was empty before the load began, so emptying it again leaves it as
         # it was.
-        await empty_store(store)
+        try:
+            await empty_store(store)
+        except GraphUnavailable:
+            # The engine went away under the load (killed, crashed): its files still hold
+            # what was loaded, so it is started again and emptied (or the error stands).
+            if recover is None:
+                raise
+            await recover()
+            await empty_store(store)
         await content.forms.discard(list(content.forms.checksums()))
         if content.livelink is not None:
             content.livelink.empty()

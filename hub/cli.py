@@ -461,7 +461,12 @@ async def _import(settings: Settings, path: Path) -> int:
     opened = open_settings_graph(settings)
     try:
         counts = await import_hub(
-            opened.store, content, path, checked=checking.advance, loaded=loaded
+            opened.store,
+            content,
+            path,
+            checked=checking.advance,
+            loaded=loaded,
+            recover=opened.recover,
         )
     finally:
         await opened.close()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import time
 import uuid
 from collections import Counter
@@ -27,7 +29,7 @@ from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
 from demo import county
-from graph import EmbeddedEngine, FalkorDBStore, open_graph
+from graph import EmbeddedEngine, FalkorDBStore, GraphError, open_graph
 from graph.backup import first_labels, graph_size
 from graph.migrations import bring_to_current_shape, current_shape_version
 from graph.standalone import StandaloneServer
@@ -193,6 +195,40 @@ async def test_moving_from_the_embedded_engine_to_a_standalone_server_loses_noth
         await _assert_same(store, source, opened.store, target_content)
     finally:
         await opened.store.drop()
+        await opened.close()
+
+
+async def test_an_import_whose_engine_is_killed_part_way_removes_what_it_loaded(
+    store: FalkorDBStore, source: ContentStores, tmp_path: Path
+) -> None:
+    # The removal after a failed load ran on the dead engine and failed too: what had been
+    # loaded stayed in the engine's files, and the next import was refused as "not empty".
+    exported = tmp_path / "county.jsonl"
+    counts = await export_hub(store, source, exported)
+    opened = open_graph(None, data_dir=tmp_path / "graph", graph_name="restored")
+    assert opened.engine is not None
+    target_content = await _target_content(tmp_path / "restored")
+    engine = opened.engine
+
+    def kill_the_engine(count: int) -> None:
+        if count and engine.server_pid is not None and engine.alive():
+            os.kill(engine.server_pid, signal.SIGKILL)
+
+    try:
+        with pytest.raises(GraphError, match="what it had loaded was removed"):
+            await import_hub(
+                opened.store,
+                target_content,
+                exported,
+                batch_size=40,
+                loaded=kill_the_engine,
+                recover=opened.recover,
+            )
+        assert list(target_content.forms.checksums()) == []
+        # Empty again: the same file is taken in whole.
+        assert await import_hub(opened.store, target_content, exported) == counts
+        await _assert_same(store, source, opened.store, target_content)
+    finally:
         await opened.close()
 
 
