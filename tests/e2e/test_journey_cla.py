@@ -438,6 +438,79 @@ async def test_placement_details_and_the_dfe_rules_for_temporary_placements(
     assert step(care, "LOOKED_AFTER_EPISODE", "OPEN")["placementPostcode"] == "AL1 3XY"
 
 
+async def test_an_order_that_lasts_days_is_not_carried_past_its_length(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # An emergency protection order lasts days (SSDA903 rule 362: no more than 21), police
+    # protection 72 hours (rule 361): a move, a new order or the end of care recorded
+    # later while the child is still under one would return it as lasting until then.
+    # The order that followed, recorded late with the day it was made, is accepted.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(
+        client, worker, demo_child(world, index=2), legalStatus="L2_EMERGENCY_PROTECTION_ORDER"
+    )
+    moved = {
+        "placementType": "U3_FOSTER_RELATIVE_OR_FRIEND_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    care = await act(client, worker, "changePlacement", care, {**moved, "changedOn": "2026-03-12"})
+    assert step(care, "LOOKED_AFTER_EPISODE", "OPEN")["legalStatus"] == (
+        "L2_EMERGENCY_PROTECTION_ORDER"
+    )
+    late_move = {**moved, "placementType": "U6_FOSTER_OTHER_CARER_OTHER", "changedOn": "2026-03-30"}
+    refusals = [
+        await act(client, worker, "changePlacement", care, late_move),
+        await act(
+            client,
+            worker,
+            "changeLegalStatus",
+            care,
+            {"changedOn": "2026-03-24", "legalStatus": "C1_INTERIM_CARE_ORDER"},
+        ),
+        await act(
+            client,
+            worker,
+            "ceaseLookedAfter",
+            care,
+            {"endedOn": "2026-03-30", "reason": "E4A_RETURNED_HOME_AS_PLANNED"},
+        ),
+    ]
+    for refused, field in zip(refusals, ("changedOn", "changedOn", "endedOn"), strict=True):
+        named, rule = _problem(refused)
+        assert named == field, refused
+        assert "since 2026-03-02" in rule, rule
+        assert "SSDA903 rule 362" in rule, rule
+    # Nothing was written: the order made on 16 March, recorded now, then the move.
+    care = await act(
+        client,
+        worker,
+        "changeLegalStatus",
+        care,
+        {"changedOn": "2026-03-16", "legalStatus": "C1_INTERIM_CARE_ORDER"},
+    )
+    care = await act(client, worker, "changePlacement", care, late_move)
+    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
+    assert [(s["startDate"], s["legalStatus"]) for s in episodes] == [
+        ("2026-03-02", "L2_EMERGENCY_PROTECTION_ORDER"),
+        ("2026-03-12", "L2_EMERGENCY_PROTECTION_ORDER"),
+        ("2026-03-16", "C1_INTERIM_CARE_ORDER"),
+        ("2026-03-30", "C1_INTERIM_CARE_ORDER"),
+    ]
+    # Police protection: 72 hours at most; home on the third day is within them.
+    police = await _start(
+        client, worker, demo_child(world, index=3), legalStatus="L1_POLICE_PROTECTION"
+    )
+    home = {"reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    named, rule = _problem(
+        await act(client, worker, "ceaseLookedAfter", police, {**home, "endedOn": "2026-03-06"})
+    )
+    assert (named, "SSDA903 rule 361" in rule) == ("endedOn", True), rule
+    ended = await act(client, worker, "ceaseLookedAfter", police, {**home, "endedOn": "2026-03-05"})
+    assert ended["__typename"] == "PeriodOfCare", ended
+
+
 async def test_each_step_comes_after_the_one_before_it(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -163,6 +163,57 @@ _REGISTERED_SETTINGS = frozenset(
 )
 
 
+# Orders that last days, not months, and the longest each may be returned as lasting
+# (SSDA903 rules 361-364, counted from the first episode under it to the day it ended).
+# A child still under one on a later day has a later order, or has left care, by then.
+_SHORT_ORDERS = {
+    LegalStatus.L1_POLICE_PROTECTION.value: (3, "police protection lasts at most 72 hours", 361),
+    LegalStatus.L2_EMERGENCY_PROTECTION_ORDER.value: (
+        21,
+        "an emergency protection order lasts at most 21 days",
+        362,
+    ),
+    LegalStatus.L3_CHILD_ASSESSMENT_ORDER.value: (
+        7,
+        "a child assessment order lasts at most 7 days",
+        363,
+    ),
+    LegalStatus.J2_POLICE_AND_CRIMINAL_EVIDENCE_ACT_ACCOMMODATION.value: (
+        21,
+        "accommodation under PACE lasts at most 21 days",
+        364,
+    ),
+}
+
+
+def _short_order_ends_in_time(record: Record, on: date, field: str) -> None:
+    """Refuse a change on `on` that would carry a short order (police protection, an
+    emergency protection or child assessment order, PACE) past its length: the order
+    that followed it is recorded first, dated the day it was made."""
+    episodes = sorted(
+        (s for s in record.steps if s["kind"] == _K.LOOKED_AFTER_EPISODE),
+        key=lambda s: s["startDate"],
+    )
+    if not episodes or episodes[-1].get("legalStatus") not in _SHORT_ORDERS:
+        return
+    status = episodes[-1]["legalStatus"]
+    since = episodes[-1]["startDate"]
+    for earlier in reversed(episodes[:-1]):
+        if earlier.get("legalStatus") != status or earlier.get("completedDate") != since:
+            break
+        since = earlier["startDate"]
+    longest, rule, code = _SHORT_ORDERS[status]
+    if on - since > timedelta(days=longest):
+        raise Refusal(
+            (
+                field,
+                f"the child has been under {status} since {since.isoformat()} and {rule}"
+                f" (SSDA903 rule {code}): record the order that followed it, or the end of"
+                " care, on the day it happened first",
+            )
+        )
+
+
 def _is_temporary(code: str | None) -> bool:
     return code is not None and PlacementType.from_code(code) in _TEMPORARY
 
@@ -412,6 +463,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
     not_before(on, current["startDate"], "changedOn", "the current episode's start")
     if on == current["startDate"]:
         raise Refusal(("changedOn", "an episode already starts that day: record one change a day"))
+    _short_order_ends_in_time(record, on, "changedOn")
     facts = {
         key: current.get(key)
         for key in (
@@ -860,6 +912,7 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         )
     if _is_temporary(episode.get("placementType")):
         raise Refusal(("endedOn", "a period of care cannot end in a temporary placement (T0-T4)"))
+    _short_order_ends_in_time(record, data.ended_on, "endedOn")
     others = close_everything(record, data.ended_on, frozenset({_K.MISSING_EPISODE}))
     changed = (
         _done(episode, data.ended_on, reasonEpisodeCeased=data.reason.value),
