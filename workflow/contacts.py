@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -26,7 +26,7 @@ from workflow.linking import PossibleDuplicates, duplicates_of, holder_of_identi
 from workflow.matching import PersonDetails, identity_key, unborn_identity_key
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.timescales import TimescaleKey, check_late_completion
-from workflow.validation import Input
+from workflow.validation import FieldRuleBroken, Input
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
@@ -113,6 +113,9 @@ class NewChild(Input):
         return self
 
 
+_LONGEST_PREGNANCY = timedelta(weeks=40)
+
+
 class RecordContact(Input):
     """A contact: who it is about, when it came in, from whom, and what was said."""
 
@@ -128,6 +131,23 @@ class RecordContact(Input):
     def _one_child(self) -> Self:
         if (self.child_id is None) == (self.child is None):
             raise ValueError("give exactly one of childId (a known child) or child (a new one)")
+        return self
+
+    @model_validator(mode="after")
+    def _within_a_pregnancy(self) -> Self:
+        # CIN census rule 8606: a pregnancy lasts no more than 40 weeks, so nobody refers
+        # a child more than 280 days before their (expected) date of birth.
+        child = self.child
+        if child is None:
+            return self
+        born = child.date_of_birth or child.expected_date_of_birth
+        if born is not None and self.received_date < born - _LONGEST_PREGNANCY:
+            expected = "expected " if child.unborn else ""
+            raise FieldRuleBroken(
+                "receivedDate",
+                f"is more than 40 weeks before the child's {expected}date of birth"
+                f" ({born.isoformat()}; CIN census rule 8606)",
+            )
         return self
 
 

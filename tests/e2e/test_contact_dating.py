@@ -122,3 +122,31 @@ async def test_a_decision_past_its_working_day_needs_the_reason_it_is_late(
         "decisionLateReason": reason,
         "status": "FINALISED",
     }
+
+
+async def test_a_contact_comes_no_more_than_40_weeks_before_the_childs_birth(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # CIN census rule 8606: a referral is never more than 40 weeks before the child's
+    # date of birth or expected date of birth (a pregnancy lasts no longer). A contact
+    # recorded late about an unborn child, received before the due date, is accepted.
+    await county.load(store, county.generate("tiny", today=date(2026, 2, 2)), show_progress=False)
+    before = (await store.read(COUNT, {}))[0]["n"]
+    worker = bearer(settings, "social-worker")
+    asked = RECORD_CONTACT.replace("} } }", "} ... on InvalidInput { problems { field rule } } } }")
+    unborn = {"givenName": "Baby", "familyName": "Far", "unborn": True}
+    for child in (
+        {**unborn, "expectedDateOfBirth": "2026-06-01"},
+        {**NEW_CHILD["child"], "dateOfBirth": "2026-03-20"},
+    ):
+        refused = await graphql(client, worker, asked, {"input": {**NEW_CHILD, "child": child}})
+        answer = refused["recordContact"]
+        assert answer["__typename"] == "InvalidInput", answer
+        [problem] = answer["problems"]
+        assert problem["field"] == "receivedDate", problem
+        assert "40 weeks" in problem["rule"], problem
+        assert "CIN census rule 8606" in problem["rule"], problem
+    assert (await store.read(COUNT, {}))[0]["n"] == before
+    due_soon = {**unborn, "expectedDateOfBirth": "2026-01-20"}
+    taken = await graphql(client, worker, asked, {"input": {**NEW_CHILD, "child": due_soon}})
+    assert taken["recordContact"]["__typename"] == "Contact", taken
