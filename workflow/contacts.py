@@ -135,20 +135,37 @@ class RecordContact(Input):
 
     @model_validator(mode="after")
     def _within_a_pregnancy(self) -> Self:
-        # CIN census rule 8606: a pregnancy lasts no more than 40 weeks, so nobody refers
-        # a child more than 280 days before their (expected) date of birth.
         child = self.child
         if child is None:
             return self
         born = child.date_of_birth or child.expected_date_of_birth
-        if born is not None and self.received_date < born - _LONGEST_PREGNANCY:
-            expected = "expected " if child.unborn else ""
-            raise FieldRuleBroken(
-                "receivedDate",
-                f"is more than 40 weeks before the child's {expected}date of birth"
-                f" ({born.isoformat()}; CIN census rule 8606)",
-            )
+        if born is not None and (rule := _too_early(self.received_date, born, child.unborn)):
+            raise FieldRuleBroken("receivedDate", rule)
         return self
+
+
+def _too_early(received: date, born: date, unborn: bool) -> str | None:
+    """CIN census rule 8606: a pregnancy lasts no more than 40 weeks, so nobody refers a
+    child more than 280 days before their (expected) date of birth."""
+    if received >= born - _LONGEST_PREGNANCY:
+        return None
+    expected = "expected " if unborn else ""
+    return (
+        f"is more than 40 weeks before the child's {expected}date of birth"
+        f" ({born.isoformat()}; CIN census rule 8606)"
+    )
+
+
+async def _before_a_pregnancy(
+    store: GraphStore, scope: AccessScope, data: RecordContact
+) -> InvalidInput | None:
+    """Whether a contact on a known child wrote nothing because it came in more than 40
+    weeks before the child's (expected) birth."""
+    found = await store.read(statements.CHILD_BIRTH, {**scope.params(), "childId": data.child_id})
+    if not found or found[0]["born"] is None:
+        return None
+    rule = _too_early(data.received_date, found[0]["born"], bool(found[0]["unborn"]))
+    return InvalidInput(problems=(FieldProblem("receivedDate", rule),)) if rule else None
 
 
 NO_WORKER_RECORD = NotAuthorised(
@@ -163,7 +180,7 @@ async def _no_worker_record(store: GraphStore, scope: AccessScope) -> bool:
 
 async def record_contact(
     store: GraphStore, scope: AccessScope, data: RecordContact, calendar: WorkingDayCalendar
-) -> Row | NotFound | NotAuthorised | PossibleDuplicates:
+) -> Row | NotFound | NotAuthorised | InvalidInput | PossibleDuplicates:
     """Record a contact; its decision is due one working day after it was received.
 
     The contact (and, for a new child, the child) is written in one statement or not at
@@ -216,8 +233,15 @@ async def record_contact(
             return raced
     else:
         rows = await store.write(
-            statements.RECORD_CONTACT_FOR_CHILD, {**params, "childId": data.child_id}
+            statements.RECORD_CONTACT_FOR_CHILD,
+            {
+                **params,
+                "childId": data.child_id,
+                "latestBirth": data.received_date + _LONGEST_PREGNANCY,
+            },
         )
+        if not rows and (late := await _before_a_pregnancy(store, scope, data)):
+            return late
     if not rows:
         if person is not None and key is not None:
             # A numbered child whose names and birthday a child already holds (made

@@ -33,10 +33,14 @@ FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 
+# CIN census rule 8606: no referral more than 40 weeks before the child's (expected)
+# date of birth; $latestBirth is the received date plus 40 weeks, computed in Python.
 RECORD_CONTACT_FOR_CHILD = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 WITH c
+WHERE coalesce(c.dateOfBirth, c.expectedDateOfBirth) IS NULL
+   OR coalesce(c.dateOfBirth, c.expectedDateOfBirth) <= date($latestBirth)
 MATCH (w:Worker {{id: $viewer}})
 WITH c, w
 {_CREATE_CONTACT}
@@ -166,4 +170,12 @@ MATCH (c:Child {{id: childId}})<-[:ABOUT]-(k:Contact)
 OPTIONAL MATCH (k)-[:LED_TO]->(r:Referral)
 RETURN childId, {CONTACT_FIELDS} AS contact, r.id AS referralId
 ORDER BY k.receivedDate DESC, k.recordedAt DESC
+"""
+
+# Why a contact on a known child wrote nothing: the child's (expected) date of birth, if
+# the caller may see the child.
+CHILD_BIRTH = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+RETURN coalesce(c.dateOfBirth, c.expectedDateOfBirth) AS born, coalesce(c.unborn, false) AS unborn
 """

@@ -150,3 +150,22 @@ async def test_a_contact_comes_no_more_than_40_weeks_before_the_childs_birth(
     due_soon = {**unborn, "expectedDateOfBirth": "2026-01-20"}
     taken = await graphql(client, worker, asked, {"input": {**NEW_CHILD, "child": due_soon}})
     assert taken["recordContact"]["__typename"] == "Contact", taken
+    # A further contact on that child (childId): the same rule, the same answer.
+    known = {key: NEW_CHILD[key] for key in ("source", "summary")}
+    known["childId"] = taken["recordContact"]["childId"]
+    contacts = "MATCH (n:Contact) RETURN count(n) AS n"
+    recorded = (await store.read(contacts, {}))[0]["n"]
+    early = await graphql(client, worker, asked, {"input": {**known, "receivedDate": "2025-04-01"}})
+    assert early["recordContact"] == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {
+                "field": "receivedDate",
+                "rule": "is more than 40 weeks before the child's expected date of birth"
+                " (2026-01-20; CIN census rule 8606)",
+            }
+        ],
+    }
+    assert (await store.read(contacts, {}))[0]["n"] == recorded
+    later = await graphql(client, worker, asked, {"input": {**known, "receivedDate": "2025-04-15"}})
+    assert later["recordContact"]["__typename"] == "Contact", later
