@@ -8,18 +8,22 @@ field (a case, a period of care, a work item, a contact). Each field of such a t
 write (which concurrent requests may share: auth/audit.py). If that write fails the
 response is withheld: data that cannot be audited does not leave the hub.
 
-Noting happens in a field extension on just those types (put on at schema build), not
-in middleware around every field, so the rest of the schema pays nothing.
+Noting happens in a thin wrapper around the resolver of each field of just those types
+(put on once the schema is built), not in middleware around every field, so the rest of
+the schema pays nothing; and not in a strawberry field extension, which would take each
+plain field off strawberry's fast path (an `Info`, the arguments converted and the
+extension chain built for every field of every child-bearing object: a tenth of
+a case view's execution).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import TYPE_CHECKING, Any, Self
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType, default_field_resolver
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.field_extension import (
     AsyncExtensionResolver,
@@ -34,6 +38,7 @@ from auth.audit import record_access
 from resolvers.context import HubContext
 
 if TYPE_CHECKING:
+    from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema
     from strawberry.types.field import StrawberryField
 
 log = logging.getLogger("lcs_hub.audit")
@@ -65,20 +70,6 @@ class HidesItsChild:
     def of_child(self, child_id: str) -> Self:
         self.__dict__["_audited_child"] = child_id
         return self
-
-
-class NotesChildAccess(FieldExtension):
-    """Notes that this field of a child-bearing object left in the response."""
-
-    def resolve(self, next_: SyncExtensionResolver, source: Any, info: Any, **kwargs: Any) -> Any:
-        _note(source, info)
-        return next_(source, info, **kwargs)
-
-    async def resolve_async(
-        self, next_: AsyncExtensionResolver, source: Any, info: Any, **kwargs: Any
-    ) -> Any:
-        _note(source, info)
-        return await next_(source, info, **kwargs)
 
 
 class NotesChildrenReturned(FieldExtension):
@@ -144,10 +135,24 @@ def carries_a_child(type_definition: StrawberryObjectDefinition) -> bool:
     )
 
 
-def note_child_access(field: StrawberryField) -> None:
-    """Put the noting extension on one field of a child-bearing type (idempotent)."""
-    if not any(isinstance(extension, NotesChildAccess) for extension in field.extensions):
-        field.extensions.append(NotesChildAccess())
+def _noting(resolve: GraphQLFieldResolver) -> GraphQLFieldResolver:
+    def resolve_noted(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
+        _note(source, info)
+        return resolve(source, info, **kwargs)
+
+    resolve_noted.notes_child_access = True  # type: ignore[attr-defined]
+    return resolve_noted
+
+
+def note_child_access(schema: GraphQLSchema, type_names: Iterable[str]) -> None:
+    """Make every field of the named types note (child, field) as it resolves (idempotent)."""
+    for name in type_names:
+        graphql_type = schema.get_type(name)
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field in graphql_type.fields.values():
+            if not getattr(field.resolve, "notes_child_access", False):
+                field.resolve = _noting(field.resolve or default_field_resolver)
 
 
 class ReadAudit(SchemaExtension):

@@ -20,6 +20,7 @@ from strawberry.federation import Schema
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Tag
 from strawberry.types import Info
+from strawberry.types.base import StrawberryObjectDefinition
 
 from auth.policy import FEDERATION_TYPES, policy_for
 from auth.principal import Audience
@@ -38,10 +39,11 @@ from schema.people import Child, Family, Person
 from schema.training_gate import gate_mutation
 
 if TYPE_CHECKING:
+    from graphql import GraphQLSchema
     from strawberry.extensions import SchemaExtension
     from strawberry.schema.config import StrawberryConfig
+    from strawberry.schema.schema_converter import GraphQLCoreConverter
     from strawberry.types import ExecutionContext
-    from strawberry.types.base import StrawberryObjectDefinition
     from strawberry.types.field import StrawberryField
 
 # Both Apollo's composer and the Guild's accept 2.9; strawberry's default is newer.
@@ -66,6 +68,8 @@ class _AudienceFields:
 
     audience: Audience
     config: StrawberryConfig
+    schema_converter: GraphQLCoreConverter
+    _schema: GraphQLSchema
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -79,15 +83,12 @@ class _AudienceFields:
         fields = type_definition.fields
         if type_definition.is_input or type_definition.name in FEDERATION_TYPES:
             return fields
-        audited = carries_a_child(type_definition)
         visible = []
         for field in fields:
             graphql_name = self.config.name_converter.get_graphql_name(field)
             policy = policy_for(type_definition.name, graphql_name)
             if not policy.visible_to(self.audience):
                 continue
-            if audited:
-                note_child_access(field)
             note_children_returned(field)
             if self.audience is Audience.INTERNAL:
                 _tag(field, policy.tags())
@@ -98,6 +99,21 @@ class _AudienceFields:
             visible.append(field)
         return visible
 
+    def _note_child_access(self) -> None:
+        """Every field of a type that carries a child notes it for the read audit."""
+        converted = self.schema_converter.type_map
+        note_child_access(
+            self._schema,
+            (
+                name
+                for name, graphql_type in converted.items()
+                if isinstance(graphql_type.definition, StrawberryObjectDefinition)
+                and not graphql_type.definition.is_input
+                and name not in FEDERATION_TYPES
+                and carries_a_child(graphql_type.definition)
+            ),
+        )
+
 
 class InternalSchema(_AudienceFields, Schema):
     """The federation subgraph schema: internal staff and the gateway."""
@@ -105,6 +121,7 @@ class InternalSchema(_AudienceFields, Schema):
     def __init__(self, **kwargs: Any) -> None:
         self.audience = Audience.INTERNAL
         super().__init__(**kwargs)
+        self._note_child_access()
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
@@ -164,6 +181,7 @@ class PartnerSchema(_AudienceFields, strawberry.Schema):
             # The shared types carry @key for the subgraph; here they are plain types.
             warnings.filterwarnings("ignore", "Federation directive found", UserWarning)
             super().__init__(**kwargs)
+        self._note_child_access()
 
 
 AudienceSchema = InternalSchema | PartnerSchema
