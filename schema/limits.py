@@ -13,6 +13,7 @@ a class built per request would make every request a miss.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -40,8 +41,8 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
+from strawberry.schema.schema import validate_document
 
 if TYPE_CHECKING:
     from graphql import (
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         SelectionSetNode,
         ValidationContext,
     )
+    from strawberry.types import ExecutionContext
 
 # What a list field is assumed to return when counting cost: a family has a few members,
 # a work list a few dozen items; ten keeps ordinary case views far below the limit while
@@ -327,19 +329,54 @@ class SmallDocumentParserCache(ParserCache):
         yield from super().on_parse()
 
 
-class SmallDocumentValidationCache(ValidationCache):
+class ValidationResults:
+    """The validation errors of documents already seen, by schema, text and rules, the
+    `maxsize` most recently used kept.
+
+    Keyed by the document's text, not its parsed form: the parser cache gives every
+    request of one text the same document, whose validation is therefore the same, and a
+    parsed document is hashed node by node in Python (a case view's ~200 nodes cost more
+    than looking its answers up). Strawberry's `ValidationCache` keys on the document.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._errors: OrderedDict[tuple[object, str, object], list[GraphQLError]] = OrderedDict()
+
+    def errors(self, execution_context: ExecutionContext, query: str) -> list[GraphQLError]:
+        schema = execution_context.schema._schema
+        rules = execution_context.validation_rules
+        key = (schema, query, rules)
+        found = self._errors.get(key)
+        if found is not None:
+            self._errors.move_to_end(key)
+            return found
+        document = execution_context.graphql_document
+        assert document is not None
+        errors = validate_document(schema, document, rules)
+        if self._maxsize > 0:
+            self._errors[key] = errors
+            if len(self._errors) > self._maxsize:
+                self._errors.popitem(last=False)
+        return errors
+
+
+class SmallDocumentValidationCache(SchemaExtension):
     """The validation cache, keeping only documents up to a size."""
 
-    def __init__(self, maxsize: int, max_document_chars: int) -> None:
-        super().__init__(maxsize=maxsize)
+    def __init__(self, results: ValidationResults, max_document_chars: int) -> None:
+        super().__init__()
+        self._results = results
         self._max_document_chars = max_document_chars
 
     def on_validate(self) -> Iterator[None]:
         query = self.execution_context.query
-        if query is not None and len(query) > self._max_document_chars:
-            yield  # strawberry validates it itself, uncached
-            return
-        yield from super().on_validate()
+        if query is not None and len(query) <= self._max_document_chars:
+            self.execution_context.pre_execution_errors = self._results.errors(
+                self.execution_context, query
+            )
+        # else strawberry validates it itself, uncached
+        yield
 
 
 @cache
@@ -355,9 +392,11 @@ def _rules(limits: RequestLimits) -> tuple[type[ValidationRule], ...]:
 def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension]]:
     """The extension factories that enforce `limits` (one fresh set per request)."""
     rules: list[type[ASTValidationRule]] = list(_rules(limits))
+    # One set of validation results per schema built with these limits.
+    validated = ValidationResults(limits.cache_size)
     return [
         lambda: CodedMaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: SmallDocumentParserCache(limits.cache_size, limits.max_cached_document_chars),
-        lambda: SmallDocumentValidationCache(limits.cache_size, limits.max_cached_document_chars),
+        lambda: SmallDocumentValidationCache(validated, limits.max_cached_document_chars),
     ]

@@ -587,3 +587,42 @@ async def test_ingest_and_returns_answer_every_refusal_in_their_own_shape(
         assert _plain_code(response) == (503, "ENGINE_BUSY")
         assert response.json()["requestId"] == response.headers["X-Request-ID"]
         assert response.headers["Retry-After"]
+
+
+async def test_a_document_seen_before_is_validated_once_and_looked_up_by_its_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from graphql.language.ast import DocumentNode
+    from strawberry.schema import schema as strawberry_schema
+
+    from auth.principal import Audience
+    from schema import limits
+    from schema.build import build_schema
+
+    schema = build_schema(Audience.POLICE, limits=limits.RequestLimits(cache_size=1))
+    valid, invalid = "query A { __typename }", "query B { nothing }"
+    assert (await schema.execute(valid)).errors is None
+    refused = (await schema.execute(invalid)).errors
+    assert refused
+
+    def never(*_: object) -> None:
+        raise AssertionError("a document seen before was hashed or validated again")
+
+    # Hashing a parsed document is a Python call per node: the cache reads the text.
+    monkeypatch.setattr(DocumentNode, "__hash__", never)
+    validated: list[str] = []
+    validate = strawberry_schema.validate_document
+    monkeypatch.setattr(
+        limits,
+        "validate_document",
+        lambda schema, document, rules: (
+            validated.append("once") or validate(schema, document, rules)
+        ),
+        raising=False,
+    )
+    again = await schema.execute(invalid)
+    assert [error.message for error in again.errors or []] == [error.message for error in refused]
+    assert validated == []
+    # The cache keeps `cache_size` documents: the valid one was let go for the invalid one.
+    assert (await schema.execute(valid)).errors is None
+    assert validated == ["once"]
