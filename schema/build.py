@@ -10,15 +10,18 @@ are composed from.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLResolveInfoHelpers
+from graphql.pyutils import gather_with_cancel
 from pydantic.alias_generators import to_camel
 from strawberry.federation import Schema
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Tag
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
@@ -187,6 +190,34 @@ class PartnerSchema(_AudienceFields, strawberry.Schema):
 AudienceSchema = InternalSchema | PartnerSchema
 
 
+def _gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+    return gather_with_cancel(*values)
+
+
+class _AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, without the reference cycle it makes through itself.
+
+    graphql-core gives resolvers two helpers bound to the executor and keeps them on it,
+    so every request's executor (and through it the context, its loaders and their
+    answers, and every object the request made: ~430 of them for a case view) was a
+    cycle only the garbage collector could free: the collections took 0.24-0.28 ms of
+    every case view, 0.11-0.12 ms without the cycle. Here the gathering helper needs no
+    executor and the tracking one holds it weakly, so a request's objects are freed as
+    soon as it ends.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        executor = weakref.ref(self)
+
+        def track(values: Sequence[Any]) -> None:
+            running = executor()
+            if running is not None:
+                running.track_async_work(values)
+
+        self.async_helpers = GraphQLResolveInfoHelpers(gather=_gather, track=track)
+
+
 def _tag(field: StrawberryField, names: tuple[str, ...]) -> None:
     present = {directive.name for directive in field.directives if isinstance(directive, Tag)}
     field.directives.extend(Tag(name=name) for name in names if name not in present)
@@ -224,12 +255,14 @@ def build_schema(
             types=ENTITY_TYPES,
             extensions=extensions,
             federation_version=FEDERATION_VERSION,
+            execution_context_class=_AcyclicExecutor,
         )
     return PartnerSchema(
         audience,
         query=Query,
         mutation=Mutation if _has_mutations(audience) else None,
         extensions=extensions,
+        execution_context_class=_AcyclicExecutor,
     )
 
 
