@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -426,9 +427,15 @@ def create_app(
             else:
                 issuer = TokenIssuer(token_settings(settings), signing_key)
                 await _print_tokens(issuer, hub.store, public_address)
+        # What start-up built (every audience's schema, the modules, the settings) lives
+        # as long as the app: frozen, a full collection no longer walks its ~200,000
+        # objects (~80 ms, every ~1,000 case views); given back when the app stops.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await return_jobs.stop()
             if supervisor is not None:
                 await supervisor.stop()
