@@ -27,7 +27,7 @@ import argparse
 import asyncio
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from demo import county
 from graph import FalkorDBStore
 from graph.cypher import notes, partners
 from graph.cypher.access import AccessScope
+from workflow.calendar import today_in_england
 
 if TYPE_CHECKING:
     from auth.principal import Principal
@@ -145,7 +146,7 @@ async def before_after(
         {"ids": [child_ids[n % len(child_ids)]], "latest": None, "viewer": "bench"}
         for n in range(repeats)
     ]
-    since = date.today() - timedelta(days=365)
+    since = today_in_england() - timedelta(days=365)
     cpis_params = [
         {
             **AccessScope(

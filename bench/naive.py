@@ -35,7 +35,7 @@ from bench.recording import RecordingStore
 from demo import county
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope, only_visible
-from workflow.calendar import default_calendar
+from workflow.calendar import default_calendar, today_in_england
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS
@@ -327,7 +327,7 @@ def _plans(records: list[dict[str, Any]]) -> list[Plan]:
 
 
 def _clock() -> Clock:
-    return Clock(date.today(), default_calendar(), DEFAULT_LOCAL_STANDARDS)
+    return Clock(today_in_england(), default_calendar(), DEFAULT_LOCAL_STANDARDS)
 
 
 def _instant(epoch_ms: int) -> datetime:

@@ -35,6 +35,7 @@ from demo import county
 from graph.cypher import returns as ssda903_statements
 from graph.cypher import returns_cin as cin_statements
 from returns import PAGE, CollectionYear, write_cin_census, write_ssda903
+from workflow.calendar import today_in_england
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -303,7 +304,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.year:
         year = CollectionYear(args.year)
     else:
-        year = current_year(date.today()) if args.reuse else YEAR
+        year = current_year(today_in_england()) if args.reuse else YEAR
     print(asyncio.run(run(args.size, args.looked_after, args.reuse, year)))
 
 

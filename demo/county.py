@@ -25,7 +25,7 @@ from graph.cypher import notes as note_statements
 from graph.cypher import workforce as workforce_statements
 from graph.cypher.access import AccessScope
 from workflow import identifiers
-from workflow.calendar import default_calendar
+from workflow.calendar import default_calendar, today_in_england
 from workflow.codes import ReferralSource, SocialWorkerChangeReason
 from workflow.contacts import ContactOutcome, RecordContact, finalise_contact, record_contact
 from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
@@ -238,7 +238,7 @@ class County:
     enquiries: list[dict[str, Any]] = field(default_factory=list)
     # Case journeys driven through the workflow engine after the bulk rows (demo/journeys.py).
     journeys: list[dict[str, Any]] = field(default_factory=list)
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=today_in_england)
 
     @property
     def children(self) -> list[dict[str, Any]]:
@@ -385,7 +385,7 @@ def _workforce(county: County) -> dict[str, Any]:
 def generate(size: str = "small", seed: int = 42, today: date | None = None) -> County:
     """A county of `size` (tiny, small, medium, large) families."""
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or today_in_england()
     county = County(today=today)
     family_count = SIZES[size]
     _organisation(county, rng, school_count=max(2, family_count // 20), family_count=family_count)

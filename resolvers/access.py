@@ -115,7 +115,7 @@ async def record_training(
     """Record a completion (system administrators, as the learning system's stand-in)."""
     if refused := _refuse_unless(context, Capability.ADMINISTER):
         return refused
-    if completed_on > date.today():
+    if completed_on > today_in_england():
         return InvalidInput((FieldProblem("completedOn", "must not be in the future"),))
     rows = await context.store.write(
         training_statements.RECORD_COMPLETION,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from resolvers.permissions import refuse_case_writes
 from resolvers.records import after_status_change
 from workflow import contacts
+from workflow.calendar import today_in_england
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import validate
 
@@ -47,7 +48,7 @@ async def finalise_contact(
         contact_id,
         outcome,
         version,
-        on or date.today(),
+        on or today_in_england(),
         late_reason,
     )
     if isinstance(result, dict):

@@ -14,6 +14,7 @@ from resolvers.permissions import CAPABILITY_FOR
 from returns import entry_warnings
 from workflow import journey
 from workflow import process as table
+from workflow.calendar import today_in_england
 from workflow.journey import adoption, care
 from workflow.journey.effects import Clock
 from workflow.outcomes import (
@@ -37,7 +38,9 @@ NOTICE_LIMIT = 100
 def clock(context: HubContext, today: date | None = None) -> Clock:
     """Today, with the hub's calendar and the council's local standards."""
     return Clock(
-        today=today or date.today(), calendar=context.calendar, standards=DEFAULT_LOCAL_STANDARDS
+        today=today or today_in_england(),
+        calendar=context.calendar,
+        standards=DEFAULT_LOCAL_STANDARDS,
     )
 
 
@@ -295,7 +298,7 @@ async def as_at(
     whose record was open on `on`, for performance staff."""
     if not can(context.principal, Capability.READ_ALL):
         return NotAuthorised(reason="the as-at view is for performance and records staff")
-    if on > date.today():
+    if on > today_in_england():
         return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
     params = {**context.scope.params(), "asAt": on}
     return {

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from auth.capabilities import Capability, can
 from resolvers import records as record_resolvers
 from workflow import merging
+from workflow.calendar import today_in_england
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import validate
 
@@ -34,7 +35,7 @@ async def merge_children(
         "keep": keep,
         "merge": merge,
         "reason": reason,
-        "on": on or date.today(),
+        "on": on or today_in_england(),
     }
     data = validate(merging.MergeChildren, raw)
     if isinstance(data, InvalidInput):

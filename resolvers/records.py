@@ -31,6 +31,7 @@ from graph.cypher import records as record_statements
 from resolvers.loaders import many_per_key
 from resolvers.permissions import refuse_case_writes
 from workflow import codes
+from workflow.calendar import today_in_england
 from workflow.ids import new_id, now_ms
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow.validation import Input, validate
@@ -396,7 +397,7 @@ async def dispose_file(
         reason=data.reason,
         actor_name=context.principal.name,
         role=context.principal.role,
-        today=date.today(),
+        today=today_in_england(),
         now_ms=now_ms(),
         record_id=new_id(),
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from auth.audit import record_access
 from auth.capabilities import Capability, can
 from returns import CollectionYear, JobState, ReturnKind, ReturnRequest, job_of, run_job, start_job
+from workflow.calendar import today_in_england
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ async def start_return(
     """Start making a return for `year` (the collection's end year)."""
     if refused := _refuse_unless_allowed(context.principal):
         return refused
-    collection = _collection_year(year, date.today())
+    collection = _collection_year(year, today_in_england())
     if isinstance(collection, InvalidInput):
         return collection
     return await _jobs(context).start(context.principal, kind, collection)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
 from graph.cypher import workforce as statements
 from workflow import allocation, workforce
+from workflow.calendar import today_in_england
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 from workflow.validation import validate
 
@@ -139,4 +139,6 @@ async def allocations_of(context: HubContext, child_id: str) -> list[Row]:
 
 
 async def unallocated_in_team(context: HubContext, team_id: str) -> list[Row]:
-    return await allocation.unallocated_in_team(context.store, context.scope, team_id, date.today())
+    return await allocation.unallocated_in_team(
+        context.store, context.scope, team_id, today_in_england()
+    )

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from resolvers import partners as partner_resolvers
 from resolvers.context import HubContext
+from workflow.calendar import today_in_england
 
 
 @strawberry.type(description="Where a looked-after pupil's personal education plan stands")
@@ -40,4 +41,4 @@ async def personal_education_plan(
 ) -> PersonalEducationPlanStatus | None:
     """Resolver of `Child.personalEducationPlan`."""
     steps = await partner_resolvers.personal_education_plans_loader(info.context).load(str(root.id))
-    return pep_status(steps, date.today())
+    return pep_status(steps, today_in_england())

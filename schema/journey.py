@@ -33,6 +33,7 @@ from schema.worklists import (
     work_notices,
 )
 from workflow import process as table
+from workflow.calendar import today_in_england
 
 CASE = RecordShape(table.Process.CASE, "case_id", CaseResult, case_of)
 ASSESSMENT = RecordShape(table.Process.ASSESSMENT, "assessment_id", CaseResult, case_of)
@@ -195,7 +196,7 @@ class JourneyQueries:
     @strawberry.field(description="What is due for the children allocated to you, and notices")
     async def my_work(self, info: Info[HubContext, None]) -> MyWork:
         context = info.context
-        today = date.today()
+        today = today_in_england()
         rows = await journey_resolvers.work_of_worker(context, context.principal.subject)
         items = work_items(rows, context.calendar, today)
         me = {"workerId": context.principal.subject, "workerName": context.principal.name}
@@ -217,7 +218,7 @@ class JourneyQueries:
         if team is None:
             return TeamWork(team_id=strawberry.ID(""), caseloads=[], items=[])
         workers, rows = await journey_resolvers.work_of_team(context, team)
-        items = work_items(rows, context.calendar, date.today())
+        items = work_items(rows, context.calendar, today_in_england())
         return TeamWork(
             team_id=strawberry.ID(team), caseloads=caseloads(workers, rows, items), items=items
         )
@@ -232,7 +233,7 @@ class JourneyQueries:
         "children with an episode of need, a CP plan, a CIN plan, looked after; with counts"
     )
     async def as_at(self, info: Info[HubContext, None], on: date | None = None) -> AsAtResult:
-        day = on or date.today()
+        day = on or today_in_england()
         result = await journey_resolvers.as_at(info.context, day)
         return answer(result, lambda rows: AsAt.from_rows(day, rows))
 

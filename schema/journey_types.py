@@ -17,7 +17,7 @@ from schema.data_warnings import DataWarning
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow import codes
 from workflow import process as table
-from workflow.calendar import default_calendar
+from workflow.calendar import default_calendar, today_in_england
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock, StepKind, StepStatus
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS, timescale_rule
@@ -372,7 +372,7 @@ class Case:
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date | None = None) -> Case:
-        record, today = row["record"], today or date.today()
+        record, today = row["record"], today or today_in_england()
         clock = Clock(today, default_calendar(), DEFAULT_LOCAL_STANDARDS)
         case_id, child_id = record["id"], row["childId"]
         processes = row.get("processes") or []
@@ -438,7 +438,7 @@ class PeriodOfCare:
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date | None = None) -> PeriodOfCare:
-        record, today = row["record"], today or date.today()
+        record, today = row["record"], today or today_in_england()
         episodes = sorted(
             (s for s in row["steps"] if s["kind"] == StepKind.LOOKED_AFTER_EPISODE),
             key=lambda s: s["startDate"],

@@ -23,6 +23,7 @@ from schema.outcomes import (
     TransitionRefused,
     answer,
 )
+from workflow.calendar import today_in_england
 
 if TYPE_CHECKING:
     from connectors.livelink import backlog as livelink_backlog
@@ -294,7 +295,7 @@ class RecordsQueries:
     async def disposal_review_list(
         self, info: Info[HubContext, None], as_of: date | None = None, limit: int = 100
     ) -> DisposalReviewResult:
-        day = as_of or date.today()
+        day = as_of or today_in_england()
         result = await record_resolvers.disposal_review(info.context, day, limit)
         return answer(
             result,

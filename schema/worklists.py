@@ -16,7 +16,7 @@ from schema.data_warnings import DataWarning, listed
 from schema.outcomes import NotAuthorised, NotFound
 from schema.single_service_requests import SingleServiceRequest
 from schema.workforce import AllocatedChild, UnallocatedChild, my_caseload, unallocated_children
-from workflow.calendar import WorkingDayCalendar
+from workflow.calendar import WorkingDayCalendar, day_in_england
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS, timescale_rule
@@ -351,7 +351,7 @@ def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
         assert occurred is not None
         entries.append(
             ChronologyEntry(
-                on=occurred.date(),
+                on=day_in_england(occurred),
                 at=occurred,
                 kind="CASE_NOTE",
                 title=note["type"],
@@ -364,7 +364,7 @@ def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
         assert at is not None
         entries.append(
             ChronologyEntry(
-                on=at.date(),
+                on=day_in_england(at),
                 at=at,
                 kind="NOTICE",
                 title=notice["kind"],

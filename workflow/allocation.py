@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from graph.cypher import workforce as statements
+from workflow.calendar import today_in_england
 from workflow.codes import SocialWorkerChangeReason
 from workflow.contacts import PastDate
 from workflow.ids import new_id
@@ -37,13 +38,13 @@ ChildId = Annotated[str, Field(min_length=1, max_length=100)]
 class AllocateChild(Input):
     child_id: ChildId
     worker_id: Identifier
-    on: PastDate = Field(default_factory=date.today)
+    on: PastDate = Field(default_factory=today_in_england)
     reason: SocialWorkerChangeReason
 
 
 class EndAllocation(Input):
     child_id: ChildId
-    on: PastDate = Field(default_factory=date.today)
+    on: PastDate = Field(default_factory=today_in_england)
 
 
 def _invalid(field: str, rule: str) -> InvalidInput:

@@ -25,8 +25,14 @@ def day_starts_ms(day: date) -> int:
 
 
 def today_in_england() -> date:
-    """The day it is now in England."""
+    """The day it is now in England: the one "today" of every rule in the hub (tests set
+    the clock by putting their own `datetime` in place of this module's)."""
     return datetime.now(ENGLAND).date()
+
+
+def day_in_england(instant: datetime) -> date:
+    """The day in England on which `instant` (an aware time) fell."""
+    return instant.astimezone(ENGLAND).date()
 
 
 def days_in_month(year: int, month: int) -> int:

@@ -18,7 +18,7 @@ from connectors.livelink import FILE_PLAN
 from graph import ConstraintViolation, name_key_fields
 from graph.cypher import contacts as statements
 from workflow import identifiers
-from workflow.calendar import WorkingDayCalendar
+from workflow.calendar import WorkingDayCalendar, today_in_england
 from workflow.codes import ReferralSource
 from workflow.early_help import StepDownOrigin, step_down_request
 from workflow.ids import new_child_id, new_id
@@ -55,7 +55,7 @@ class Sex(enum.StrEnum):
 
 
 def _not_in_future(value: date | None) -> date | None:
-    if value is not None and value > date.today():
+    if value is not None and value > today_in_england():
         raise ValueError("must not be in the future")
     return value
 
@@ -299,7 +299,7 @@ async def finalise_contact(
     still open joins that episode as a further contact (`joinedOpenEpisode`), and a new
     episode may not overlap an earlier one (`TransitionRefused`, nothing written).
     """
-    if decided_on > date.today():
+    if decided_on > today_in_england():
         return InvalidInput(problems=(FieldProblem("on", "must not be in the future"),))
     late_reason = late_reason.strip() if late_reason else None
     if late_reason and len(late_reason) > LATE_REASON_LIMIT:

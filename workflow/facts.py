@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from graph.cypher import facts as statements
-from workflow.calendar import age_on, birthday
+from workflow.calendar import age_on, birthday, today_in_england
 from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
 from workflow.contacts import PastDate, Sex
 from workflow.ids import new_id
@@ -88,7 +88,7 @@ class FactInput(Input):
     """What every fact carries: the child and the day it happened."""
 
     child_id: ChildId
-    on: PastDate = Field(default_factory=date.today)
+    on: PastDate = Field(default_factory=today_in_england)
 
 
 class RecordHomePostcode(FactInput):

@@ -39,7 +39,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -61,6 +60,7 @@ from connectors.livelink.content_store import (
 )
 from connectors.livelink.delivery_port import status_text
 from connectors.livelink.file_plan import FILE_PLAN, FolderSpec
+from workflow.calendar import today_in_england
 
 __all__ = [
     "ContentServerCategory",
@@ -488,7 +488,7 @@ class ContentServerStore:
                     "type": self._settings.hold_type,
                     "name": name,
                     "comment": reason,
-                    "date_applied": datetime.now(UTC).date().isoformat(),
+                    "date_applied": today_in_england().isoformat(),
                 },
             )
         except _NotFound:

@@ -22,6 +22,7 @@ from connectors.livelink.form_context import (
 )
 from connectors.livelink.templates import FORM_TEMPLATES, TemplateContextError, render_form
 from graph.cypher import documents as statements
+from workflow.calendar import day_in_england
 
 if TYPE_CHECKING:
     from connectors.livelink.form_store import FormStore
@@ -174,7 +175,7 @@ async def generate_form(
             source=source,
             author=author_name,
             local_authority=local_authority,
-            today=at.date(),
+            today=day_in_england(at),
             **({} if describe is None else {"describe": describe}),
         )
         context["version"] = row["latestVersion"] + 1

@@ -17,6 +17,7 @@ from graph.cypher.linking import VISIBLE_CHILD_IDS
 from hub.app import token_settings
 from hub.settings import Settings
 from tests.helpers import add_worker, bearer, graphql
+from workflow.calendar import today_in_england
 from workflow.enquiries import EnquiryKind, OpenEnquiry, open_enquiry
 from workflow.ids import now_ms
 from workflow.outcomes import NotFound
@@ -118,7 +119,7 @@ async def test_restricted_records_need_an_unexpired_grant(
         ' workerId: $to, expiresOn: $on, reason: "allocated worker") { __typename'
         " ... on AccessGrant { id } } }"
     )
-    until = (date.today() + timedelta(days=30)).isoformat()
+    until = (today_in_england() + timedelta(days=30)).isoformat()
     own = await graphql(client, records, grant_to, {"id": child_id, "to": "records-1", "on": until})
     assert own["grantRecordAccess"]["__typename"] == "NotAuthorised"
     assert (await graphql(client, records, query, {"id": child_id}))["child"] is None
@@ -135,7 +136,7 @@ async def test_restricted_records_need_an_unexpired_grant(
 
 def _next(month: int, day: int) -> date:
     """The next such day, from tomorrow: inside the year a grant may run."""
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = today_in_england() + timedelta(days=1)
     this_year = date(tomorrow.year, month, day)
     return this_year if this_year >= tomorrow else date(tomorrow.year + 1, month, day)
 

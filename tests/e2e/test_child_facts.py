@@ -3,7 +3,7 @@ who recorded it, each refused with the field and the DfE rule it breaks."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +15,7 @@ from hub.app import token_settings
 from hub.settings import Settings
 from tests.e2e.journey_helpers import demo_child, demo_county
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
@@ -74,7 +75,7 @@ async def test_each_fact_is_stored_with_its_day_and_who_recorded_it(
     worker = bearer(settings, "social-worker")
     child_id = demo_child(world, index=0)
     await _child(store, child_id, born="2011-05-04", sex="F", upn=None)
-    today = date.today().isoformat()
+    today = today_in_england().isoformat()
     facts = [
         ("recordHomePostcode", {"postcode": "sg1 2ab", "on": "2025-01-10"}),
         ("recordDisabilities", {"disabilities": ["HAND_HAND_FUNCTION", "AUT_AUTISM"]}),
@@ -168,7 +169,7 @@ async def test_facts_are_checked_against_the_dfe_rules_and_bad_ones_change_nothi
     await _child(store, child_id, born="2021-05-04", sex="M", upn="A919212312345")
     # The demo's journeys record facts of their own: count the ones recorded here.
     facts_before = await store.read("MATCH (f:ChildFact) RETURN count(f) AS n")
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (today_in_england() + timedelta(days=1)).isoformat()
     cases: list[tuple[str, dict[str, Any], str]] = [
         ("recordHomePostcode", {"postcode": "NOT A POSTCODE"}, "postcode"),
         ("recordHomePostcode", {"postcode": "SG1 2AB", "on": tomorrow}, "on"),
@@ -237,7 +238,7 @@ async def test_an_unborn_child_is_born_on_the_same_record(
 ) -> None:
     await demo_county(store)
     worker = bearer(settings, "social-worker")
-    expected = date.today() - timedelta(days=10)
+    expected = today_in_england() - timedelta(days=10)
     recorded = await graphql(
         client,
         worker,

@@ -15,6 +15,7 @@ from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
@@ -60,7 +61,7 @@ async def test_a_contact_for_a_new_child_writes_both_and_its_decision_is_dated(
     assert contact["recordedBy"] == "worker-sw-demo"
     assert (await store.read(COUNT, {}))[0]["n"] == before + 2
 
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (today_in_england() + timedelta(days=1)).isoformat()
     future = await graphql(client, worker, FINALISE, {"id": contact["id"], "on": tomorrow})
     assert future["finaliseContact"]["problems"] == [
         {"field": "on", "rule": "must not be in the future"}

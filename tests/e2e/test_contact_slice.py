@@ -16,6 +16,7 @@ from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
@@ -287,7 +288,7 @@ async def _contact_about(
         ("upn", "A873251001001", "child.upn", "check letter"),
         (
             "dateOfBirth",
-            (date.today() + timedelta(days=3)).isoformat(),
+            (today_in_england() + timedelta(days=3)).isoformat(),
             "child.dateOfBirth",
             "future",
         ),

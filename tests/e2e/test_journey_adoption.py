@@ -3,7 +3,6 @@ and a decision reversed with its SSDA903 reason, authorised by a manager."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import httpx
@@ -22,6 +21,7 @@ from tests.e2e.journey_helpers import (
     demo_county,
 )
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
@@ -296,5 +296,5 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
     second = (await graphql(client, worker, DECIDE, {"input": later}))["decideAdoption"]
     assert (second["status"], second["decisionDate"]) == (
         "SHOULD_BE_PLACED",
-        date.today().isoformat(),
+        today_in_england().isoformat(),
     )

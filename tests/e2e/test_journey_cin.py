@@ -28,6 +28,7 @@ from tests.e2e.journey_helpers import (
     step,
 )
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
@@ -69,7 +70,7 @@ async def test_child_in_need_from_referral_to_closure(
         ("AUTHORISATION", "decideReferral")
     ]
     # A decision is dated when it was made: never in the future, never before the proposal.
-    future = (date.today() + timedelta(days=1)).isoformat()
+    future = (today_in_england() + timedelta(days=1)).isoformat()
     too_late = await decide(client, manager, "authoriseCase", case, on=future)
     assert too_late["problems"] == [{"field": "on", "rule": "must not be in the future"}]
     too_early = await decide(client, manager, "authoriseCase", case, on="2026-03-02")

@@ -27,6 +27,7 @@ from tests.e2e.journey_helpers import (
     step,
 )
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
@@ -595,7 +596,7 @@ async def test_a_care_action_without_a_date_happened_today(
 ) -> None:
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
-    today = date.today().isoformat()
+    today = today_in_england().isoformat()
     start = {
         "childId": demo_child(world, index=2),
         "legalStatus": "V2_SINGLE_PERIOD_OF_ACCOMMODATION",

@@ -23,6 +23,7 @@ from hub.app import form_store_from_settings
 from hub.settings import Settings
 from tests.connectors.intake.world import add_child, role_headers
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
@@ -148,7 +149,7 @@ async def _grant_the_sealed_record_to_the_officer(
         """mutation ($on: Date!) { grantRecordAccess(childId: "C-SEALED",
              workerId: "worker-ro-demo", expiresOn: $on,
              reason: "To merge two records of one child") { __typename } }""",
-        {"on": date.today().isoformat()},
+        {"on": today_in_england().isoformat()},
     )
     assert granted == {"grantRecordAccess": {"__typename": "AccessGrant"}}
 
@@ -208,7 +209,7 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
     )
     assert (done["reason"], done["mergedOn"]) == (
         "One child: GP confirms",
-        date.today().isoformat(),
+        today_in_england().isoformat(),
     )
     # One record with both histories.
     after_kept = (await graphql(client, worker, CHILD, {"id": kept_id}))["child"]
@@ -563,7 +564,7 @@ async def test_of_two_allocated_records_the_kept_allocation_stands_and_undoing_r
     ended = next(a for a in listed if a["id"] == other_allocation)
     assert (ended["workerId"], ended["endDate"], ended["endedBy"]) == (
         "team-safeguarding-south-sw1",
-        date.today().isoformat(),
+        today_in_england().isoformat(),
         OFFICER,
     )
     holders = await _around(store, kept_id, {"ALLOCATED_TO"})

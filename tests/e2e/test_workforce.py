@@ -22,6 +22,7 @@ from graph import EmbeddedEngine, FalkorDBStore
 from hub.app import token_settings
 from hub.settings import Settings
 from tests.helpers import add_worker, bearer, graphql
+from workflow.calendar import today_in_england
 from workflow.ids import now_ms
 from workflow.workforce import OWN_RECORD, WorkerRole, import_feed
 
@@ -156,7 +157,7 @@ async def _new_child(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
              __typename ... on Contact { id } } }""",
         {
             "input": {
-                "receivedDate": (date.today() - timedelta(days=30)).isoformat(),
+                "receivedDate": (today_in_england() - timedelta(days=30)).isoformat(),
                 "source": "SCHOOLS",
                 "summary": "Bruise seen at school",
                 "child": {
@@ -202,7 +203,7 @@ async def test_an_administrator_starts_an_empty_store_and_allocation_drives_acce
     for outsider in (north, north_manager, south):
         assert (await graphql(client, outsider, CHILD, {"id": child_id}))["child"] is None
 
-    first_day = date.today() - timedelta(days=20)
+    first_day = today_in_england() - timedelta(days=20)
     allocated = (
         await graphql(
             client,
@@ -238,7 +239,7 @@ async def test_an_administrator_starts_an_empty_store_and_allocation_drives_acce
     assert work["myWork"]["caseload"] == {"workerId": "sw-north", "children": 1}
 
     # Reallocation: the north worker's allocation ends the day the south one begins.
-    moved_on = date.today() - timedelta(days=5)
+    moved_on = today_in_england() - timedelta(days=5)
     moved = (
         await graphql(
             client,
@@ -285,7 +286,7 @@ async def test_an_administrator_starts_an_empty_store_and_allocation_drives_acce
     assert edges == [{"worker": "sw-south"}]
 
     # The south worker leaves (the HR end date): the child needs a worker again.
-    left_on = date.today() - timedelta(days=1)
+    left_on = today_in_england() - timedelta(days=1)
     leaver = await _save_worker(
         client,
         _admin(settings),
@@ -311,13 +312,13 @@ async def test_an_administrator_starts_an_empty_store_and_allocation_drives_acce
     ended = (await graphql(client, south_manager, END, {"input": {"childId": child_id}}))[
         "endAllocation"
     ]
-    assert (ended["__typename"], ended["endDate"]) == ("Allocation", date.today().isoformat())
+    assert (ended["__typename"], ended["endDate"]) == ("Allocation", today_in_england().isoformat())
     listed = (await graphql(client, south_manager, UNALLOCATED))["unallocatedChildren"]
     assert listed == [
         {
             "childId": child_id,
             "childName": "Ruby Newman",
-            "lastAllocatedUntil": date.today().isoformat(),
+            "lastAllocatedUntil": today_in_england().isoformat(),
         }
     ]
     again = (await graphql(client, south_manager, END, {"input": {"childId": child_id}}))[
@@ -349,7 +350,7 @@ async def test_allocation_refuses_what_makes_no_sense_and_changes_nothing(
 
     refused = await allocate(front)
     assert refused["__typename"] == "NotAuthorised"
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (today_in_england() + timedelta(days=1)).isoformat()
     assert problems(await allocate(manager, on=tomorrow)) == [("on", "must not be in the future")]
     assert problems(await allocate(manager, workerId="so-front"))[0][0] == "workerId"
     assert problems(await allocate(manager, on="2019-01-01"))[0] == (
@@ -360,7 +361,7 @@ async def test_allocation_refuses_what_makes_no_sense_and_changes_nothing(
     assert (await allocate(manager, childId="C0000"))["__typename"] == "NotFound"
     assert await store.read("MATCH (a:Allocation) RETURN a.id AS id") == []
 
-    started = date.today() - timedelta(days=10)
+    started = today_in_england() - timedelta(days=10)
     first = await allocate(manager, on=started.isoformat())
     assert first["__typename"] == "Allocation"
     same = await allocate(manager, reason="OTHERS_OTHER_REASON")
@@ -467,7 +468,7 @@ async def test_an_administrator_neither_changes_their_own_record_nor_reads_throu
     allocation = {
         "childId": child_id,
         "workerId": "sw-north",
-        "on": (date.today() - timedelta(days=3)).isoformat(),
+        "on": (today_in_england() - timedelta(days=3)).isoformat(),
         "reason": "FCONTA_FIRST_CONTACT_OR_REREFERRAL",
     }
     allocated = await graphql(client, front_manager, ALLOCATE, {"input": allocation})

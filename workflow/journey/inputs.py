@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from workflow.calendar import today_in_england
 from workflow.contacts import PastDate
 from workflow.journey.effects import Refusal
 from workflow.timescales import check_late_completion
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from workflow.timescales import TimescaleKey
 
 # The day something happened: today unless the caller says otherwise (late recording).
-HappenedOn = Annotated[PastDate, Field(default_factory=date.today)]
+HappenedOn = Annotated[PastDate, Field(default_factory=today_in_england)]
 Reason = Annotated[str, Field(min_length=1, max_length=2_000)]
 OptionalReason = Annotated[str, Field(max_length=2_000)] | None
 

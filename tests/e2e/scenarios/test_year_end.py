@@ -19,6 +19,7 @@ from hub.settings import Settings
 from tests.e2e.scenarios.county import MID_YEAR, SCENARIOS, YEAR_END, play_all, served
 from tests.e2e.scenarios.driver import Child, bearer_for
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
@@ -116,7 +117,7 @@ async def test_the_as_at_view_is_for_performance_staff_and_not_the_future(
 ) -> None:
     refused = await county.ask(AS_AT, {}, persona="social-worker")
     assert refused["asAt"]["__typename"] == "NotAuthorised"
-    tomorrow = date.fromordinal(date.today().toordinal() + 1)
+    tomorrow = date.fromordinal(today_in_england().toordinal() + 1)
     future = await county.ask(AS_AT, {"on": tomorrow.isoformat()})
     assert future["asAt"]["problems"] == [{"field": "on", "rule": "must not be in the future"}]
 
