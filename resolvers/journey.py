@@ -160,12 +160,14 @@ async def authorise(
     record_id: str,
     version: int,
     on: date | None = None,
+    late_reason: str | None = None,
 ) -> Row | Outcome:
-    """A manager authorises what the record is waiting on, on `on` (default today)."""
+    """A manager authorises what the record is waiting on, on `on` (default today), with
+    the reason it is late when its timescale is met only on authorisation."""
     if refused := _refuse(context, Capability.AUTHORISE, table.AUTHORISE):
         return refused
     result = await journey.authorise(
-        context.store, context.scope, process, record_id, version, clock(context), on
+        context.store, context.scope, process, record_id, version, clock(context), on, late_reason
     )
     await _recompute_if_changed(context, result, changed=True)
     await _check_entry(context, process, result)

@@ -20,7 +20,7 @@ from workflow import process as table
 from workflow.calendar import default_calendar, today_in_england
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock, StepKind, StepStatus
-from workflow.timescales import DEFAULT_LOCAL_STANDARDS, timescale_rule
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS, finished_on, timescale_rule
 
 
 def _code[Code: codes.DfECode](code_list: type[Code], value: Any) -> Code | None:
@@ -34,6 +34,16 @@ def _codes[Code: codes.DfECode](code_list: type[Code], values: Any) -> list[Code
 def _recorded_at(record: dict[str, Any]) -> datetime | None:
     instant = record.get("recordedAt") or record.get("createdAt")
     return datetime.fromtimestamp(instant / 1000, tz=UTC) if isinstance(instant, int) else None
+
+
+def _finished_late(
+    rule: str | None, due: date | None, completed: date | None, authorised: date | None
+) -> bool:
+    """Done after its due day: authorised after it, for a timescale met on authorisation."""
+    if rule is None or due is None:
+        return due is not None and completed is not None and completed > due
+    finished = finished_on(rule, completed, authorised)
+    return finished is not None and finished > due
 
 
 @strawberry.type(description="A step of the journey, with its due date and whether it is late")
@@ -85,7 +95,7 @@ class JourneyStep:
             due_rule_name=timescale_rule(rule).name if rule else None,
             overdue=row["status"] == StepStatus.OPEN and due is not None and today > due,
             completed_date=completed,
-            completed_late=due is not None and completed is not None and completed > due,
+            completed_late=_finished_late(rule, due, completed, row.get("authorisedDate")),
             authorised_date=row.get("authorisedDate"),
             late_reason=row.get("lateReason"),
             outcome=row.get("outcome"),

@@ -81,14 +81,29 @@ _DECIDED_ON = Annotated[
 ]
 
 
+# A timescale met only when a manager authorises (the assessment's 45 working days) is
+# missed when the authorisation is late, however early the work was done: the manager says why.
+_AUTHORISED_LATE = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Why it is authorised after its due day, when its timescale is met only "
+        "on authorisation and the worker gave no reason (a reason they gave stands)"
+    ),
+]
+
+
 def authorise_mutation(shape: RecordShape, description: str) -> Any:
     """A manager authorises what the record waits on."""
 
     async def resolve(
-        info: Info[HubContext, None], record_id: strawberry.ID, version: int, on: Any = None
+        info: Info[HubContext, None],
+        record_id: strawberry.ID,
+        version: int,
+        on: Any = None,
+        late_reason: str | None = None,
     ) -> Any:
         result = await journey_resolvers.authorise(
-            info.context, shape.process, record_id, version, on
+            info.context, shape.process, record_id, version, on, late_reason
         )
         return answer(result, shape.convert)
 
@@ -99,6 +114,7 @@ def authorise_mutation(shape: RecordShape, description: str) -> Any:
             "record_id": _id_annotation(shape),
             "version": int,
             "on": _DECIDED_ON,
+            "late_reason": _AUTHORISED_LATE,
             "return": shape.result,
         },
         description,

@@ -228,7 +228,8 @@ class TimescaleRule:
     """One timescale: due `interval` after `anchor`, because of `source`.
 
     `interval` is fixed nationally, or is the name of the `LocalStandards` field through
-    which the council configures it.
+    which the council configures it. A timescale `until_authorised` is met when a manager
+    authorises the step, not when the worker completes it.
     """
 
     key: TimescaleKey
@@ -236,6 +237,7 @@ class TimescaleRule:
     anchor: str
     source: str
     interval: Interval | LocalStandardName
+    until_authorised: bool = False
 
     def interval_for(self, standards: LocalStandards) -> Interval:
         """The interval in force: the statutory one, or the council's configured one."""
@@ -271,6 +273,8 @@ _RULE_LIST: Final[tuple[TimescaleRule, ...]] = (
         source=f"{_WORKING_TOGETHER}: the assessment concludes within 45 working days of the "
         "referral; the reasons are recorded when it takes longer",
         interval=working_days(45),
+        # DOMAIN: "complete (authorised)"; the CIN census measures it to the authorisation.
+        until_authorised=True,
     ),
     TimescaleRule(
         key=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
@@ -660,11 +664,22 @@ def _spoken(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def finished_on(
+    rule: TimescaleKey | str, completed_on: date | None, authorised_on: date | None
+) -> date | None:
+    """The day a step met (or missed) its timescale: the day a manager authorised it for a
+    timescale `until_authorised`, else the day it was completed."""
+    if timescale_rule(rule).until_authorised and authorised_on is not None:
+        return authorised_on
+    return completed_on
+
+
 def check_late_completion(
     rule: TimescaleKey | str,
     due: date,
     completed_on: date,
     reason: str | None,
+    done: str = "completed",
 ) -> LateCompletionRefused | None:
     """Refuse a completion after `due` that gives no reason; None when it may go ahead.
 
@@ -680,7 +695,7 @@ def check_late_completion(
         due=due,
         completed_on=completed_on,
         message=(
-            f"{timescale.name} was due by {_spoken(due)} and is being completed on "
+            f"{timescale.name} was due by {_spoken(due)} and is being {done} on "
             f"{_spoken(completed_on)}: record the reason it is late ({timescale.source})."
         ),
     )

@@ -132,15 +132,12 @@ async def decide(
     **args: Any,
 ) -> dict[str, Any]:
     """authoriseCase / returnCaseForRework / authoriseAssessment / the period-of-care ones;
-    `on` dates the decision, `reason` is a return's."""
+    `on` dates the decision, `reason` is a return's, `lateReason` an authorisation's."""
     kind = next(k for k in _DECISION_ID_ARGS if k in name)
     typename, fields = _answer(kind == "PeriodOfCare")
-    declared = "".join(
-        f", ${name}: {kind}"
-        for name, kind in (("reason", "String!"), ("on", "Date"))
-        if name in args
-    )
-    passed = "".join(f", {name}: ${name}" for name in ("reason", "on") if name in args)
+    kinds = {"reason": "String!", "on": "Date", "lateReason": "String"}
+    declared = "".join(f", ${name}: {kind}" for name, kind in kinds.items() if name in args)
+    passed = "".join(f", {name}: ${name}" for name in kinds if name in args)
     query = (
         f"mutation ($id: ID!, $version: Int!{declared}) {{ {name}("
         f"{_DECISION_ID_ARGS[kind]}: $id, version: $version{passed}) {{ __typename"

@@ -8,6 +8,7 @@ Due dates are checked by hand against the England and Wales bank holidays of 202
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -412,3 +413,64 @@ async def test_a_closure_returned_for_rework_keeps_the_day_services_ended(
     case = await act(client, worker, "closeCase", case, {**closure, "closedOn": "2026-09-28"})
     case = await decide(client, manager, "authoriseCase", case, on="2026-10-06")
     assert (case["status"], case["closureDate"]) == ("CLOSED", "2026-09-28")
+
+
+async def _awaiting_authorisation(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    completed: dict[str, object],
+) -> dict[str, Any]:
+    """Referral 1 September 2025 (assessment due Monday 3 November), decided and
+    authorised that day, the assessment completed as `completed` and awaiting a manager."""
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world), date(2025, 9, 1))
+    decision = {"decidedOn": "2025-09-01", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, decision)
+    case = await decide(client, manager, "authoriseCase", case, on="2025-09-01")
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-09-02"})
+    assert latest(case, "assessments")["dueDate"] == "2025-11-03"
+    return await act(client, worker, "completeAssessment", latest(case, "assessments"), completed)
+
+
+async def test_an_assessment_authorised_after_its_45_working_days_is_late(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    """The timescale is met when the assessment is authorised (DOMAIN: complete
+    (authorised); the CIN census measures it to the authorisation date): completed on
+    time but authorised late, the manager records why it waited."""
+    on_time = {"completedOn": "2025-10-31", "factors": ["NEGLECT"]}
+    case = await _awaiting_authorisation(client, settings, store, on_time)
+    assessment, manager = latest(case, "assessments"), bearer(settings, "team-manager")
+
+    refused = await decide(client, manager, "authoriseAssessment", assessment, on="2025-11-14")
+    assert [problem["field"] for problem in refused["problems"]] == ["lateReason"]
+    assert "due by 3 November 2025" in refused["problems"][0]["rule"]
+    assert latest(await case_now(client, manager, case["id"]), "assessments") == assessment
+
+    reason = "Manager on leave until 14 November."
+    case = await decide(
+        client, manager, "authoriseAssessment", assessment, on="2025-11-14", lateReason=reason
+    )
+    authorised = latest(case, "assessments")
+    done = step(authorised, "ASSESSMENT")
+    assert (authorised["status"], authorised["lateReason"]) == ("AUTHORISED", reason)
+    assert (done["completedDate"], done["authorisedDate"]) == ("2025-10-31", "2025-11-14")
+    assert (done["completedLate"], done["lateReason"], done["overdue"]) == (True, reason, False)
+
+
+async def test_a_late_completion_s_reason_stands_at_a_late_authorisation(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    worker_reason = "Father could not be seen until 4 November."
+    late = {"completedOn": "2025-11-05", "factors": ["NEGLECT"], "lateReason": worker_reason}
+    case = await _awaiting_authorisation(client, settings, store, late)
+    assessment, manager = latest(case, "assessments"), bearer(settings, "team-manager")
+
+    case = await decide(
+        client, manager, "authoriseAssessment", assessment, on="2025-11-14", lateReason="Other."
+    )
+
+    done = step(latest(case, "assessments"), "ASSESSMENT")
+    assert (done["completedLate"], done["lateReason"]) == (True, worker_reason)

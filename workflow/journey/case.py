@@ -40,6 +40,7 @@ from workflow.journey.inputs import (
     PastDate,
     Reason,
     check_late,
+    check_late_step,
     not_before,
 )
 from workflow.process import (
@@ -511,7 +512,8 @@ class CompleteAssessment(Input):
 def complete_assessment(record: Record, data: CompleteAssessment, clock: Clock) -> Effect:
     step = _step(record, _K.ASSESSMENT)
     not_before(data.completed_on, record.facts.get("startDate"), "completedOn", "its start")
-    check_late(step.get("dueRule"), step.get("dueDate"), data.completed_on, data.late_reason)
+    # Met when authorised: completed on time but authorised late, the manager says why.
+    check_late_step(step, data.completed_on, data.late_reason, clock)
     factors = sorted({factor.value for factor in data.factors})
     authorised_on = clock.authorised_on or clock.today
     return Effect(

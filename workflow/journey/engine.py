@@ -418,6 +418,20 @@ def _decision_date(record: Record, on: date, today: date) -> InvalidInput | None
     return None
 
 
+def _with_late_reason[M: Input](
+    model: type[M], pending: str, late_reason: str | None
+) -> M | InvalidInput:
+    """The proposed input, with the manager's reason it is late where it gave none."""
+    raw = json.loads(pending)
+    if late_reason is not None:
+        if "late_reason" not in model.model_fields:
+            rule = "what is being authorised has no timescale to be late for"
+            return InvalidInput(problems=(FieldProblem("lateReason", rule),))
+        if not str(raw.get("lateReason") or "").strip():
+            raw["lateReason"] = late_reason
+    return validate(model, raw)
+
+
 def _four_eyes(record: Record, scope: AccessScope) -> NotAuthorised | None:
     # Four eyes: whoever proposed an action may not also authorise (or return) it.
     if record.facts.get("pendingBy") == scope.viewer:
@@ -436,9 +450,12 @@ async def authorise(
     version: int,
     clock: Clock,
     on: date | None = None,
+    late_reason: str | None = None,
 ) -> Row | NotFound | TransitionRefused | InvalidInput | NotAuthorised:
     """A manager authorises the action the record is waiting on: it takes effect, dated
-    the day the manager authorised it (`on`, default today)."""
+    the day the manager authorised it (`on`, default today). `late_reason` says why a step
+    whose timescale is met only when authorised waited past its due day; a reason the
+    worker gave with the step stands."""
     authorised_on = on or clock.today
     record = await read_record(store, scope, process, record_id)
     if record is None:
@@ -451,7 +468,9 @@ async def authorise(
         return wrong_date
     action = str(record.facts["pendingAction"])
     action_spec = spec(process, action)
-    data = action_spec.model.model_validate(json.loads(str(record.facts["pendingInput"])))
+    data = _with_late_reason(action_spec.model, str(record.facts["pendingInput"]), late_reason)
+    if isinstance(data, InvalidInput):
+        return data
     try:
         effect = action_spec.effect(record, data, replace(clock, authorised_on=authorised_on))
     except Refusal as problem:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from workflow.calendar import today_in_england
 from workflow.contacts import PastDate
 from workflow.journey.effects import Refusal
-from workflow.timescales import check_late_completion
+from workflow.timescales import check_late_completion, finished_on
 from workflow.validation import Input
 
 if TYPE_CHECKING:
+    from workflow.journey.effects import Clock
     from workflow.timescales import TimescaleKey
 
 # The day something happened: today unless the caller says otherwise (late recording).
@@ -28,6 +29,7 @@ __all__ = [
     "PastDate",
     "Reason",
     "check_late",
+    "check_late_step",
     "not_before",
 ]
 
@@ -45,6 +47,21 @@ def check_late(
     late = check_late_completion(rule, due, completed_on, reason)
     if late is not None:
         raise Refusal((field, late.message))
+
+
+def check_late_step(step: dict[str, Any], done_on: date, reason: str | None, clock: Clock) -> None:
+    """Refuse `step` done late with no reason; a step whose timescale is met only when a
+    manager authorises it is late too when it is authorised after its due day (as it is
+    authorised, `clock.authorised_on`): then the reason may come with the authorisation."""
+    rule, due = step.get("dueRule"), step.get("dueDate")
+    check_late(rule, due, done_on, reason)
+    if rule is None or due is None or clock.authorised_on is None:
+        return
+    authorised_on = finished_on(rule, done_on, clock.authorised_on)
+    if authorised_on is not None and authorised_on != done_on:
+        late = check_late_completion(rule, due, authorised_on, reason, done="authorised")
+        if late is not None:
+            raise Refusal(("lateReason", late.message))
 
 
 def not_before(value: date, earliest: date | None, field: str, what: str) -> None:
