@@ -60,6 +60,18 @@ def _not_in_future(value: date | None) -> date | None:
     return value
 
 
+# The earliest day anything the hub records can have happened, a grandparent's birth and
+# the old system's oldest record included: a year typed 0025 or 1025 for 2025 is refused,
+# not kept to skew due dates, ages and the returns.
+EARLIEST_DAY = date(1900, 1, 1)
+
+
+def _not_before_the_earliest_day(value: date | None) -> date | None:
+    if value is not None and value < EARLIEST_DAY:
+        raise ValueError("must not be before 1 January 1900: is the year mistyped?")
+    return value
+
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -71,7 +83,12 @@ def _written_as_a_date(value: object) -> object:
     raise ValueError("a date is written YYYY-MM-DD")
 
 
-PastDate = Annotated[date, BeforeValidator(_written_as_a_date), AfterValidator(_not_in_future)]
+PastDate = Annotated[
+    date,
+    BeforeValidator(_written_as_a_date),
+    AfterValidator(_not_in_future),
+    AfterValidator(_not_before_the_earliest_day),
+]
 
 # Characters no name is written with: control codes (NUL, which the engine cannot store
 # and turns into U+FFFD, a newline, a terminal escape) and the bidirectional embeddings,

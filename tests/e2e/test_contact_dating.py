@@ -170,3 +170,36 @@ async def test_a_contact_comes_no_more_than_40_weeks_before_the_childs_birth(
     assert (await store.read(contacts, {}))[0]["n"] == recorded
     later = await graphql(client, worker, asked, {"input": {**known, "receivedDate": "2025-04-15"}})
     assert later["recordContact"]["__typename"] == "Contact", later
+
+
+@pytest.mark.parametrize(
+    ("changed", "field"),
+    [
+        ({"receivedDate": "0025-06-02"}, "receivedDate"),
+        ({"receivedDate": "1899-12-31"}, "receivedDate"),
+        ({"child": {**NEW_CHILD["child"], "dateOfBirth": "1019-05-04"}}, "dateOfBirth"),
+    ],
+    ids=["year-0025", "day-before-1900", "birth-1019"],
+)
+async def test_a_date_before_1900_is_refused_as_a_mistyped_year(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    changed: dict[str, object],
+    field: str,
+) -> None:
+    # A year typed 0025 for 2025 was kept: a contact received two thousand years ago,
+    # a child aged a thousand.
+    await county.load(store, county.generate("tiny", today=date(2026, 2, 2)), show_progress=False)
+    before = (await store.read(COUNT, {}))[0]["n"]
+    asked = RECORD_CONTACT.replace("} } }", "} ... on InvalidInput { problems { field rule } } } }")
+    answer = (
+        await graphql(
+            client, bearer(settings, "social-worker"), asked, {"input": {**NEW_CHILD, **changed}}
+        )
+    )["recordContact"]
+    assert answer["__typename"] == "InvalidInput", answer
+    [problem] = answer["problems"]
+    assert problem["field"].endswith(field), problem
+    assert "before 1 January 1900" in problem["rule"], problem
+    assert (await store.read(COUNT, {}))[0]["n"] == before
