@@ -147,6 +147,12 @@ def _after_the_plan(record: Record, on: date, field: str) -> bool:
     return True
 
 
+def _written_up_late(record: Record, kind: StepKind, on: date, field: str) -> bool:
+    """Whether a plan's step done on `on` is history: held after a later one of its kind
+    was recorded, or written up once the plan ended (dated by then)."""
+    return _after_the_plan(record, on, field) or record.before_the_latest(kind, on)
+
+
 def _eighteenth(record: Record) -> date | None:
     """The child's 18th birthday (None while unborn or with no date of birth)."""
     born = record.date_of_birth
@@ -689,9 +695,7 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
     not_before(data.held_on, start, "heldOn", "the plan's start")
     _plan_for_a_child(record, data.held_on, "heldOn")
     categories = sorted({category.value for category in data.categories_of_abuse})
-    if _after_the_plan(record, data.held_on, "heldOn") or record.before_the_latest(
-        _K.CHILD_PROTECTION_REVIEW, data.held_on
-    ):
+    if _written_up_late(record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn"):
         # A review written up after a later one, or after the plan ended: a review date
         # of the plan (CIN census), but the next review stays due where the latest put
         # it, and the categories in force stay the latest review's.
@@ -772,9 +776,7 @@ def _visit(
 ) -> Effect:
     not_before(data.visited_on, record.facts.get("startDate"), "visitedOn", "the plan's start")
     summary = f"Visit{' (child seen alone)' if data.seen_alone else ''}"
-    if _after_the_plan(record, data.visited_on, "visitedOn") or record.before_the_latest(
-        kind, data.visited_on
-    ):
+    if _written_up_late(record, kind, data.visited_on, "visitedOn"):
         # Written up after a later visit (the child was last seen at that one, so the
         # next visit stays due from it), or after the plan ended (nothing is due).
         return recorded_late(
@@ -864,9 +866,7 @@ def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, cloc
 @register(Process.CHILD_IN_NEED_PLAN, "reviewChildInNeedPlan", HeldOn)
 def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Effect:
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
-    if _after_the_plan(record, data.held_on, "heldOn") or record.before_the_latest(
-        _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on
-    ):
+    if _written_up_late(record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, "heldOn"):
         # Written up after a later review (the next one stays due from the latest), or
         # after the plan ended (nothing is due).
         return recorded_late(
