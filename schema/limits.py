@@ -179,23 +179,25 @@ class _FragmentsMeasuredOnce:
     Walking a fragment again at every spread, as strawberry's limiters do, made a chain of
     fragments each spreading the next twice cost 2**n steps: sixty of them, a few hundred
     tokens, held a worker for ever before any bound was checked.
+
+    `field` says what a field counts given the measure of its own selections (None: a
+    leaf); `combine` makes a selection set's measure from those of its selections.
     """
 
-    def __init__(self, document: DocumentNode) -> None:
+    def __init__(
+        self,
+        document: DocumentNode,
+        field: Callable[[FieldNode, int | None], int],
+        combine: Callable[[list[int]], int],
+    ) -> None:
         self._fragments = {
             definition.name.value: definition
             for definition in document.definitions
             if isinstance(definition, FragmentDefinitionNode)
         }
         self._known: dict[str, int] = {}
-
-    def field(self, node: FieldNode, inner: int | None) -> int:
-        """What a field counts, given the measure of its own selections (None: a leaf)."""
-        raise NotImplementedError
-
-    def combine(self, measures: list[int]) -> int:
-        """The measure of a selection set from those of its selections."""
-        raise NotImplementedError
+        self._field = field
+        self._combine = combine
 
     def of(self, selection_set: SelectionSetNode, on_path: frozenset[str] = frozenset()) -> int:
         measures = []
@@ -203,7 +205,7 @@ class _FragmentsMeasuredOnce:
             if isinstance(selection, FieldNode):
                 inner = selection.selection_set
                 measured = None if inner is None else self.of(inner, on_path)
-                measures.append(self.field(selection, measured))
+                measures.append(self._field(selection, measured))
             elif isinstance(selection, InlineFragmentNode):
                 measures.append(self.of(selection.selection_set, on_path))
             elif isinstance(selection, FragmentSpreadNode):
@@ -215,27 +217,25 @@ class _FragmentsMeasuredOnce:
                 if name not in self._known:
                     self._known[name] = self.of(fragment.selection_set, on_path | {name})
                 measures.append(self._known[name])
-        return self.combine(measures)
+        return self._combine(measures)
 
 
-class _Depth(_FragmentsMeasuredOnce):
+def _depth(document: DocumentNode) -> _FragmentsMeasuredOnce:
     """How many fields deep the selections go (introspection's own fields not counted)."""
 
-    def field(self, node: FieldNode, inner: int | None) -> int:
+    def field(node: FieldNode, inner: int | None) -> int:
         return 0 if inner is None or node.name.value.startswith("__") else 1 + inner
 
-    def combine(self, measures: list[int]) -> int:
-        return max(measures, default=0)
+    return _FragmentsMeasuredOnce(document, field, lambda measures: max(measures, default=0))
 
 
-class _Aliases(_FragmentsMeasuredOnce):
+def _aliases(document: DocumentNode) -> _FragmentsMeasuredOnce:
     """How many aliased fields the selections ask for, a fragment's counted at each spread."""
 
-    def field(self, node: FieldNode, inner: int | None) -> int:
+    def field(node: FieldNode, inner: int | None) -> int:
         return (node.alias is not None) + (inner or 0)
 
-    def combine(self, measures: list[int]) -> int:
-        return sum(measures)
+    return _FragmentsMeasuredOnce(document, field, sum)
 
 
 def depth_rule(max_depth: int) -> type[ValidationRule]:
@@ -249,7 +249,7 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
 
     class QueryDepthRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            if _Depth(self.context.document).of(node.selection_set) > max_depth:
+            if _depth(self.context.document).of(node.selection_set) > max_depth:
                 name = node.name.value if node.name else "anonymous"
                 self.report_error(
                     GraphQLError(
@@ -268,7 +268,7 @@ def aliases_rule(max_aliases: int) -> type[ValidationRule]:
 
     class MaxAliasesRule(ValidationRule):
         def enter_document(self, node: DocumentNode, *_: Any) -> None:
-            measure = _Aliases(node)
+            measure = _aliases(node)
             total = sum(
                 measure.of(definition.selection_set)
                 for definition in node.definitions

@@ -154,7 +154,7 @@ def test_the_bounds_walk_each_fragment_once(monkeypatch: pytest.MonkeyPatch) -> 
     document = parse(_doubling_fragments(20))
     operation = document.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
-    for measure in (limits._Depth(document), limits._Aliases(document)):
+    for measure in (limits._depth(document), limits._aliases(document)):
         walked.clear()
         assert measure.of(operation.selection_set) == 0
         # The operation's selections and each of the 21 fragments', once (not 2**21).
