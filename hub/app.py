@@ -283,14 +283,23 @@ async def content_store_from_settings(
         return EmbeddedContentStore(settings.content_dir)
 
 
-async def _load_demo_if_empty(store: GraphStore, size: str) -> None:
+async def _load_demo_if_empty(store: GraphStore, size: str, var_dir: Path) -> None:
     from demo import county
+    from hub.bulk_load import BulkLoadInProgress, bulk_load_lease
     from hub.demo import load_demo, nodes_by_label
 
-    if not await nodes_by_label(store):
-        demo = county.generate(size)
-        summary = await load_demo(store, demo, size, reset=False, confirm_reset=lambda _: False)
-        log.info(summary.lines()[0])
+    try:
+        with bulk_load_lease(var_dir, "lcs-hub serve --demo-if-empty"):
+            if not await nodes_by_label(store):
+                demo = county.generate(size)
+                summary = await load_demo(
+                    store, demo, size, reset=False, confirm_reset=lambda _: False
+                )
+                log.info(summary.lines()[0])
+    except BulkLoadInProgress:
+        # Another process is loading this store (a hub started beside this one, or
+        # `lcs-hub demo`/`import`): this hub serves what it loads.
+        log.warning("another process is loading the store; no demo county loaded here")
 
 
 def persona_token(issuer: TokenIssuer, persona_name: str) -> str:
@@ -408,7 +417,7 @@ def create_app(
                 settings, tracing, graph=hub.store
             )
         if demo_if_empty:
-            await _load_demo_if_empty(hub.store, demo_if_empty)
+            await _load_demo_if_empty(hub.store, demo_if_empty, settings.var_dir)
         if settings.outbox_enabled if run_outbox is None else run_outbox:
             hub.ehm_client = ehm_client_from_settings(settings)
             hub.outbox_worker = OutboxWorker.from_settings(

@@ -25,6 +25,7 @@ from pydantic_settings import SettingsError
 from graph import GraphError
 from graph.migrations import bring_to_current_shape
 from hub.backup_format import ExportFileRefused
+from hub.bulk_load import BulkLoadInProgress, bulk_load_lease
 from hub.demo import DemoRefused
 from hub.logs import configure_logging
 from hub.settings import Settings
@@ -550,7 +551,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.INFO)
     try:
         return _run(args)
-    except (CommandFailed, DemoRefused, GraphError, ExportFileRefused, TermDatesError) as exc:
+    except (
+        CommandFailed,
+        DemoRefused,
+        GraphError,
+        ExportFileRefused,
+        TermDatesError,
+        BulkLoadInProgress,
+    ) as exc:
         _stopped(args.command, str(exc))
         return 1
     except KeyboardInterrupt:
@@ -576,7 +584,8 @@ def _run(args: argparse.Namespace) -> int:
         case "serve":
             _serve(settings, args)
         case "demo":
-            _until_done(_demo(settings, args))
+            with bulk_load_lease(settings.var_dir, "lcs-hub demo"):
+                _until_done(_demo(settings, args))
         case "token":
             from hub.app import issue_persona_token
 
@@ -615,7 +624,8 @@ def _run(args: argparse.Namespace) -> int:
                 return 2
         case "import":
             try:
-                return _until_done(_import(settings, Path(args.file)))
+                with bulk_load_lease(settings.var_dir, "lcs-hub import"):
+                    return _until_done(_import(settings, Path(args.file)))
             except OSError as problem:
                 print(f"lcs-hub import: nothing was written: {problem}", file=sys.stderr)
                 return 2

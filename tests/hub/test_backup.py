@@ -13,6 +13,8 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -36,6 +38,7 @@ from graph.standalone import StandaloneServer
 from hub.app import form_store_from_settings
 from hub.backup import ContentStores, export_hub, import_hub
 from hub.backup_format import ExportFileRefused
+from hub.bulk_load import LEASE_FILE, BulkLoadInProgress, bulk_load_lease
 from hub.settings import Settings
 from tests.canonical import canonical_graph
 from tests.graph.conftest import standalone_server  # noqa: F401  (the engine tests' server)
@@ -414,3 +417,64 @@ async def test_the_commands_move_a_store_and_refuse_a_newer_file(
     assert "export format version 99, newer than this lcs-hub reads (format version 1)" in (
         refused.stderr
     )
+
+
+async def test_an_import_or_demo_while_another_load_holds_the_var_directory_changes_nothing(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # Two imports at once each saw the store empty, loaded into it together and failed on
+    # each other's records; the removal of one emptied the store under the other.
+    await store.write("CREATE (c:Person:Child {id: 'c1', givenName: 'Zoë'})")
+    exported = tmp_path / "hub.jsonl"
+    done = run_lcs_hub(
+        engine.data_dir, store.graph_name, tmp_path / "var", "export", "--out", str(exported)
+    )
+    assert done.returncode == 0, done.stderr
+    target, var_dir = f"{store.graph_name}-busy", tmp_path / "busy"
+    with bulk_load_lease(var_dir, "lcs-hub import"):
+        for command in (("import", str(exported)), ("demo", "--size", "tiny")):
+            refused = run_lcs_hub(engine.data_dir, target, var_dir, *command)
+            assert refused.returncode == 1
+            assert refused.stderr.splitlines()[-1] == (
+                f"lcs-hub {command[0]}: lcs-hub import (pid {os.getpid()}) is loading into "
+                f"{var_dir}; nothing was changed. Wait for it to finish (one import or demo "
+                "load at a time), then try again"
+            )
+        # Refused before anything was opened: no graph, no document store.
+        assert target not in await _graphs(engine)
+        assert sorted(path.name for path in var_dir.iterdir()) == [LEASE_FILE]
+    # Once it is let go, the same file is taken in whole.
+    done = run_lcs_hub(engine.data_dir, target, var_dir, "import", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert engine.socket_path is not None
+    moved = FalkorDBStore(engine.socket_path, target)
+    try:
+        assert await moved.read("MATCH (c:Child) RETURN c.givenName AS name") == [{"name": "Zoë"}]
+    finally:
+        await moved.drop()
+        await moved.close()
+
+
+def test_the_bulk_load_lease_goes_with_a_holder_that_is_killed(tmp_path: Path) -> None:
+    hold = (
+        "import sys, time; from pathlib import Path; from hub.bulk_load import bulk_load_lease"
+        "\nwith bulk_load_lease(Path(sys.argv[1]), 'lcs-hub demo'):"
+        "\n    print('held', flush=True); time.sleep(600)"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", hold, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout is not None
+            assert holder.stdout.readline() == "held\n"
+            refused = rf"^lcs-hub demo \(pid {holder.pid}\) is loading into "
+            with (
+                pytest.raises(BulkLoadInProgress, match=refused),
+                bulk_load_lease(tmp_path, "lcs-hub import"),
+            ):
+                pass
+        finally:
+            holder.kill()
+    # The kernel let the lock go with the process: nobody has to clear a stale lease.
+    with bulk_load_lease(tmp_path, "lcs-hub import"):
+        assert (tmp_path / LEASE_FILE).read_text() == f"lcs-hub import (pid {os.getpid()})"
