@@ -10,6 +10,7 @@ record and its link in one statement.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import enum
 import json
@@ -384,6 +385,30 @@ class Source:
         return IncomingRecord(source=self.name, kind=kind, row=checked)
 
 
+# Records still being applied after the push that sent them was stopped: the event loop
+# keeps only a weak reference to a task.
+_FINISHING: set[asyncio.Task[RecordResult]] = set()
+
+
+async def _whole(applying: Awaitable[RecordResult]) -> RecordResult:
+    task = asyncio.ensure_future(applying)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        _FINISHING.add(task)
+        task.add_done_callback(_FINISHING.discard)
+        raise
+
+
+async def _apply(
+    store: GraphStore, record: IncomingRecord, source: Source, by: str
+) -> RecordResult:
+    result = await apply_record(store, record, by)
+    if source.after_apply is not None:
+        await source.after_apply(store, record, result)
+    return result
+
+
 async def ingest(
     store: GraphStore,
     rows: Iterable[tuple[int, dict[str, Any] | InvalidInput]],
@@ -399,9 +424,10 @@ async def ingest(
             record_id = None if isinstance(raw, InvalidInput) else raw.get("recordId")
             report.rejected.append(RowProblem(line, _text_or_none(record_id), parsed.problems))
         else:
-            result = await apply_record(store, parsed, by)
-            if source.after_apply is not None:
-                await source.after_apply(store, parsed, result)
+            # Whole or not at all: a push stopped at its deadline (or a command stopped)
+            # lets the record in hand finish. Cut between its statements, a withdrawal
+            # kept the child it should have removed, and its replay changed nothing.
+            result = await _whole(_apply(store, parsed, source, by))
             report.applied[result.applied] += 1
             if result.decision is not None:
                 report.decisions[result.decision] += 1

@@ -59,7 +59,7 @@ from hub.metrics import (
     note_graphql_error,
 )
 from hub.push import MAX_BODY_BYTES as MAX_PUSH_BYTES
-from hub.push import push_records
+from hub.push import PUSH_STOPPED, push_records
 from hub.rate_limit import ClientRates, RateLimitMiddleware, RefusedAuthenticationLimitMiddleware
 from hub.request_context import RequestContextMiddleware
 from hub.request_limits import (
@@ -67,6 +67,7 @@ from hub.request_limits import (
     RequestSizeLimitMiddleware,
     routing_refusal,
 )
+from hub.route_deadline import within_deadline
 from hub.tracing import RequestSpans, Tracing, tracer_provider_from_settings
 from resolvers.context import HubContext
 from resolvers.returns import ReturnJobs, return_file
@@ -509,6 +510,7 @@ def create_app(
     # One set of counters: a client refused by authentication is counted by its address,
     # as an anonymous request to an open path is.
     rates = ClientRates(settings.rate_limit)
+    deadline = settings.request_deadline_seconds
     graphiql = GraphiQL()
     if missing := graphiql.missing():
         log.warning("GraphiQL's npm files are missing (run `make node`): %s", ", ".join(missing))
@@ -522,9 +524,13 @@ def create_app(
             _graphql_route(GraphQLDispatch(hub, settings, graphiql, tracing)),
             *graphiql.routes(),
             # EHM and IES push records here (hub/push.py); a system client's token only.
-            Route("/ingest/{source}", push_records, methods=["POST"]),
+            Route(
+                "/ingest/{source}",
+                within_deadline(push_records, deadline, after=PUSH_STOPPED),
+                methods=["POST"],
+            ),
             # A finished statutory return, for the analyst who asked for it.
-            Route("/returns/{jobId}", return_download, methods=["GET"]),
+            Route("/returns/{jobId}", within_deadline(return_download, deadline), methods=["GET"]),
         ],
         middleware=[
             # Outermost first: the real client address, the metrics every answer counts

@@ -34,6 +34,11 @@ MEDIA_TYPES: Final = frozenset(
 )
 # One push is one batch; a bigger load is a bulk file through the CLI.
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+# What a push stopped at the request deadline left: `ingest` applies each record whole.
+PUSH_STOPPED: Final = (
+    "the records taken in before it stay, each whole; send the batch again "
+    "(a replayed batch changes nothing)"
+)
 
 
 def sources(step_up_team: str | None) -> dict[str, Source]:

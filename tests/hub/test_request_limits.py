@@ -626,3 +626,36 @@ async def test_a_document_seen_before_is_validated_once_and_looked_up_by_its_tex
     # The cache keeps `cache_size` documents: the valid one was let go for the invalid one.
     assert (await schema.execute(valid)).errors is None
     assert validated == ["once"]
+
+
+async def test_ingest_and_returns_are_stopped_at_the_deadline_in_their_own_shape(
+    settings: Settings, app_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import hub.app
+    import hub.push
+
+    # With the engine slow (paused, or a long write holding it), a push waited for it up
+    # to the hang threshold (60 s), past the deadline every GraphQL request has.
+    read_principal = hub.app.principal_on_record
+
+    async def engine_hangs(*args: Any) -> Any:
+        await asyncio.sleep(10)
+        return await read_principal(*args)
+
+    monkeypatch.setattr(hub.app, "principal_on_record", engine_hangs)
+    monkeypatch.setattr(hub.push, "principal_on_record", engine_hangs)
+    worker = bearer(settings, "social-worker")
+    async with app_client(request_deadline_seconds=1.0, graph_pool_timeout_seconds=0.5) as http:
+        stopped = [
+            await http.post(
+                "/ingest/ehm",
+                content="recordType\n",
+                headers={**worker, "Content-Type": "text/csv"},
+            ),
+            await http.get("/returns/job-1", headers=worker),
+        ]
+    for response in stopped:
+        assert _plain_code(response) == (504, "DEADLINE_EXCEEDED")
+        assert "1 s deadline" in response.json()["error"]

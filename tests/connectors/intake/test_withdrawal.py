@@ -4,6 +4,7 @@ no person links it while it stands; a version sent after it takes the record in 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from connectors import ehm, ies
 from connectors.intake import Applied, ingest
 from graph import FalkorDBStore
+from graph.cypher import linking
 from hub.settings import Settings
 from tests.connectors.intake.test_ehm_ingest import episode
 from tests.connectors.intake.test_ssr_file import FINALISED, UPN
@@ -164,3 +166,40 @@ async def test_a_child_the_withdrawn_record_alone_made_goes_with_it_and_one_with
         store, [(1, episode("EP9", givenName="Test", familyName="Record"))], ehm.SOURCE, by="t"
     )
     assert [r.decision for r in again.results] == [Decision.NEW_PERSON]
+
+
+async def test_a_withdrawal_stopped_part_way_still_removes_the_child_it_alone_made(
+    store: FalkorDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A push stopped (at its request deadline) between the withdrawal's statements kept
+    # the child the record alone made, and the withdrawal sent again changed nothing: it
+    # is the same version.
+    test_record = episode("EP1", givenName="Test", familyName="Record")
+    await ingest(store, [(1, test_record)], ehm.SOURCE, by="t")
+    write, removing, engine_answers, removed = (
+        store.write,
+        asyncio.Event(),
+        asyncio.Event(),
+        asyncio.Event(),
+    )
+
+    async def slow_engine(statement: str, params: dict[str, Any] | None = None) -> Any:
+        if statement != linking.REMOVE_CHILD_MADE_BY:
+            return await write(statement, params)
+        removing.set()
+        await engine_answers.wait()
+        try:
+            return await write(statement, params)
+        finally:
+            removed.set()
+
+    monkeypatch.setattr(store, "write", slow_engine)
+    withdrawal = [(1, {**test_record, "version": 2, **WITHDRAWN})]
+    pushing = asyncio.create_task(ingest(store, withdrawal, ehm.SOURCE, by="t"))
+    await removing.wait()
+    pushing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await pushing
+    engine_answers.set()
+    await asyncio.wait_for(removed.wait(), timeout=10)
+    assert await store.read("MATCH (c:Child) RETURN c.givenName AS name") == []

@@ -1,0 +1,48 @@
+"""The request deadline on the paths that are not GraphQL (`/ingest`, `/returns`).
+
+/graphql stops a request at `LCS_HUB_REQUEST_DEADLINE_SECONDS` (hub/graphql_view.py);
+a push or a download went on for as long as the engine took, up to the hang threshold
+(60 s) with the engine paused. The answer at the deadline is the same 504
+`DEADLINE_EXCEEDED`, in the path's own `{"error", "code"}` shape (PlainRefusalsMiddleware
+turns this refusal into it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from hub.request_limits import refusal
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    Endpoint = Callable[[Request], Awaitable[Response]]
+
+log = logging.getLogger("lcs_hub.http")
+
+
+def within_deadline(endpoint: Endpoint, seconds: float, *, after: str = "") -> Endpoint:
+    """`endpoint`, answering 504 once it has run for `seconds`.
+
+    Args:
+        after: what the caller should know of the work stopped, added to the answer.
+    """
+
+    async def bounded(request: Request) -> Response:
+        deadline = asyncio.timeout(seconds)
+        try:
+            async with deadline:
+                return await endpoint(request)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+        log.warning("request stopped at the deadline")
+        message = f"the request ran past the {seconds:g} s deadline and was stopped"
+        return refusal(504, "DEADLINE_EXCEEDED", f"{message}; {after}" if after else message)
+
+    return bounded
