@@ -165,6 +165,24 @@ def _is_running_server(pid: int) -> bool:
     return stat.split()[2] != "Z" and b"redis-server" in command
 
 
+def _is_stopped(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] in ("T", "t")
+    except (OSError, IndexError):
+        return False
+
+
+def _continue_to_stop(pid: int) -> None:
+    # An owner that died while its server was stopped (SIGSTOP, a debugger, a frozen
+    # container) left it stopped for ever: the parent-death SIGTERM waits for it to run
+    # again, and the next owner waited for it, then gave up. Continued, it acts on the
+    # SIGTERM (sent again in case it had none) and stops cleanly, its files whole.
+    log.warning("the previous graph engine (pid %s) was left stopped; stopping it", pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGCONT)
+
+
 class EmbeddedEngine:
     """Starts, attaches to and stops the FalkorDB server of one data directory.
 
@@ -244,6 +262,8 @@ class EmbeddedEngine:
             previous = int(info["pid"])
             deadline = time.monotonic() + _START_TIMEOUT_S
             while _is_running_server(previous):
+                if _is_stopped(previous):
+                    _continue_to_stop(previous)
                 if time.monotonic() > deadline:
                     raise EngineLocked(
                         f"the previous graph engine (pid {previous}) on {self.data_dir} is "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -230,3 +231,47 @@ def test_under_a_deep_data_directory_the_socket_lives_in_a_short_temporary_one(
     finally:
         engine.stop()
     assert not Path(socket_path).parent.exists()
+
+
+def test_a_server_left_stopped_by_a_dead_owner_is_stopped_and_the_next_start_owns_the_files(
+    tmp_path: Path,
+) -> None:
+    # The owner killed while its server was stopped (SIGSTOP): the parent-death signal
+    # waited for the server to run again, so it stayed stopped for ever, and every
+    # later start waited for it and gave up ("the previous graph engine is still running").
+    script = textwrap.dedent(
+        f"""
+        import asyncio, time
+        from pathlib import Path
+        from graph import EmbeddedEngine, FalkorDBStore
+        engine = EmbeddedEngine(Path({str(tmp_path)!r}))
+        socket_path = engine.start()
+        async def main():
+            store = FalkorDBStore(socket_path, "durability")
+            for n in range({WRITES}):
+                await store.write("CREATE (:Probe {{n: $n}})", {{"n": n}})
+            await store.close()
+        asyncio.run(main())
+        print(engine.server_pid, flush=True)
+        time.sleep(60)
+        """
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as owner:
+        assert owner.stdout is not None
+        server_pid = int(owner.stdout.readline())
+        os.kill(server_pid, signal.SIGSTOP)
+        owner.kill()
+        owner.wait(timeout=30)
+    assert _alive(server_pid)
+    engine = EmbeddedEngine(tmp_path)
+    try:
+        socket_path = engine.start()
+        assert engine.owner
+        assert not _alive(server_pid)
+        assert asyncio.run(_count(socket_path)) == WRITES
+    finally:
+        engine.stop()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server_pid, signal.SIGKILL)
