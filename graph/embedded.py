@@ -554,6 +554,10 @@ class EmbeddedEngine:
     def stop(self) -> None:
         """Stop the server if this process owns it (its append-only file rewritten
         first); detach otherwise."""
+        # engine.json names the server this process started; until then it names the
+        # previous owner's, which a start that gave up waiting for must leave known to
+        # the next start (or that one would run a second server on the same files).
+        started = self._process is not None
         if self._process is not None:
             self._rewrite_before_stop()
             if self._process.poll() is None:
@@ -565,7 +569,7 @@ class EmbeddedEngine:
                     self._process.kill()
                     self._process.wait()
             self._process = None
-        if self.owner:
+        if self.owner and started:
             with contextlib.suppress(FileNotFoundError):
                 (self.data_dir / "engine.json").unlink()
         if self._lock_fd is not None:

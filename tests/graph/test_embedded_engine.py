@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from graph import EmbeddedEngine, FalkorDBStore
+from graph.errors import EngineLocked
 
 WRITES = 200
 
@@ -275,3 +277,35 @@ def test_a_server_left_stopped_by_a_dead_owner_is_stopped_and_the_next_start_own
         engine.stop()
         with contextlib.suppress(ProcessLookupError):
             os.kill(server_pid, signal.SIGKILL)
+
+
+def test_a_start_that_gives_up_on_the_previous_server_leaves_it_known_to_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A start that gave up waiting for the previous server removed engine.json, the only
+    # record of that server: the next start found nothing to wait for and ran a second
+    # server on the files the first still held (seen with `lcs-hub serve` twice).
+    import graph.embedded
+
+    monkeypatch.setattr(graph.embedded, "_START_TIMEOUT_S", 0.5)
+    with subprocess.Popen(["/bin/bash", "-c", "exec -a redis-server sleep 60"]) as previous:
+        try:
+            info = {"pid": previous.pid, "socket": str(tmp_path / "engine.sock")}
+            tmp_path.joinpath("engine.json").write_text(json.dumps(info))
+            deadline = time.monotonic() + 10
+            while (
+                not _alive(previous.pid)
+                or b"redis-server" not in Path(f"/proc/{previous.pid}/cmdline").read_bytes()
+            ):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            for _ in range(2):
+                engine = EmbeddedEngine(tmp_path)
+                with pytest.raises(
+                    EngineLocked, match=f"previous graph engine \\(pid {previous.pid}"
+                ):
+                    engine.start()
+                assert engine.server_pid is None
+                assert json.loads(tmp_path.joinpath("engine.json").read_text()) == info
+        finally:
+            previous.kill()
