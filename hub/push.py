@@ -8,6 +8,7 @@ the body is JSON Lines (`application/x-ndjson`), CSV (`text/csv`) or a JSON arra
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from typing import TYPE_CHECKING, Any, Final
@@ -52,6 +53,48 @@ def _refuse(status: int, code: str, message: str) -> Response:
     return JSONResponse({"error": message, "code": code}, status_code=status)
 
 
+# WHATWG Encoding: these labels mean Windows-1252, as every browser reads them. Old
+# systems write Windows-1252 and call it Latin-1; read as Latin-1 proper, its Š, Ž, Œ
+# and curly quotes (0x80-0x9F) became control characters in a child's name.
+_WINDOWS_1252_LABELS: Final = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"}
+)
+
+
+def _declared_charset(parameters: str) -> str | None:
+    """The `charset` a Content-Type's parameters declare (lower case), if any."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').strip().lower()
+    return None
+
+
+def _codec(charset: str | None) -> str | None:
+    """The Python codec that reads `charset` (UTF-8, its BOM dropped, when none is
+    declared); None for a charset that is not a text encoding Python knows."""
+    if charset is None or charset in ("utf-8", "utf8"):
+        return "utf-8-sig"
+    name = "cp1252" if charset in _WINDOWS_1252_LABELS else charset
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    # rot13, base64 and the like are codecs too, but not a body's charset.
+    return info.name if info._is_text_encoding else None
+
+
+def _undecodable(error: UnicodeDecodeError, charset: str | None, media_type: str) -> str:
+    byte = error.object[error.start : error.start + 1].hex()
+    where = f"byte 0x{byte} at offset {error.start}"
+    if charset is None:
+        return (
+            f"the body is not UTF-8 ({where}); declare the charset it is in, "
+            f"e.g. Content-Type: {media_type}; charset=windows-1252"
+        )
+    return f"the body is not {charset} ({where}); check the charset it declares"[:300]
+
+
 def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | InvalidInput]]:
     # Lines end at \n, \r\n or \r, as when the CLI reads a file: str.splitlines would
     # also break a record inside its text (U+2028, U+0085, a form feed), which JSON
@@ -93,16 +136,30 @@ async def push_records(request: Request) -> Response:
         return _refuse(
             413, "REQUEST_TOO_LARGE", f"a push is at most {MAX_BODY_BYTES} bytes; send a bulk file"
         )
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type, _, parameters = request.headers.get("content-type", "").partition(";")
+    media_type = media_type.strip().lower()
     if media_type not in MEDIA_TYPES:
         return _refuse(
             415,
             "UNSUPPORTED_MEDIA_TYPE",
             "send application/x-ndjson (JSON Lines), text/csv or application/json",
         )
+    charset = _declared_charset(parameters)
+    codec = _codec(charset)
+    if codec is None:
+        return _refuse(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"the hub does not read charset {charset!r}; send UTF-8, or declare the charset "
+            "the body is in (windows-1252, iso-8859-15, utf-16, ...)"[:300],
+        )
     try:
-        rows = list(_rows(raw.decode("utf-8-sig"), media_type))
-    except ValueError as error:  # undecodable bytes, or a JSON body that is not an array
+        text = raw.decode(codec)
+    except UnicodeDecodeError as error:
+        return _refuse(400, "BAD_REQUEST", _undecodable(error, charset, media_type))
+    try:
+        rows = list(_rows(text, media_type))
+    except ValueError as error:  # a JSON body that is not an array, or nested too deeply
         return _refuse(400, "BAD_REQUEST", f"the body cannot be read: {error}"[:200])
     report = await ingest(hub.store, rows, source, by=sender_of(principal.subject))
     return JSONResponse(report.as_dict())

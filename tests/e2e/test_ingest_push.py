@@ -270,3 +270,64 @@ async def test_a_version_is_a_graphql_int_or_refused_naming_the_field(
         {"id": row["id"]},
     )
     assert read == {"sourceRecord": {"version": 2**31 - 1}}
+
+
+CSV_HEADER = "recordType,recordId,version,givenName,familyName,dateOfBirth,startDate\n"
+
+
+@pytest.mark.parametrize("charset", ["windows-1252", "ISO-8859-1", '"latin1"', "utf-8"])
+async def test_a_body_in_the_charset_it_declares_keeps_every_name_exactly(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, charset: str
+) -> None:
+    # An old system writes Windows-1252 and labels it ISO-8859-1 (as browsers read it, the
+    # label means Windows-1252: Š, Ž and Œ are in 0x80-0x9F, control characters in
+    # Latin-1 proper). Every such push was refused whole as not UTF-8.
+    names = [("Šárka", "Nováková"), ("Zoë", "O’Brien"), ("Œdipe", "Müller-Straße")]
+    rows = "".join(
+        f"EARLY_HELP_EPISODE,EP{n},1,{given},{family},2017-02-2{n},2025-09-01\n"
+        for n, (given, family) in enumerate(names, 1)
+    )
+    encoding = "utf-8" if charset == "utf-8" else "cp1252"
+    headers = {
+        **await system_client_headers(store, settings),
+        "Content-Type": f"text/csv; charset={charset}",
+    }
+    response = await client.post(
+        "/ingest/ehm", content=(CSV_HEADER + rows).encode(encoding), headers=headers
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 3
+    kept = await store.read(
+        "MATCH (c:Child) RETURN c.givenName AS given, c.familyName AS family ORDER BY given"
+    )
+    assert sorted((row["given"], row["family"]) for row in kept) == sorted(names)
+
+
+async def test_a_body_not_in_utf_8_nor_a_charset_the_hub_reads_is_refused_saying_which(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    body = (CSV_HEADER + "EARLY_HELP_EPISODE,EP1,1,Zoë,Ng,2017-02-20,2025-09-01\n").encode("cp1252")
+    system = await system_client_headers(store, settings)
+    undeclared = await client.post(
+        "/ingest/ehm", content=body, headers={**system, "Content-Type": "text/csv"}
+    )
+    unknown = await client.post(
+        "/ingest/ehm", content=body, headers={**system, "Content-Type": "text/csv; charset=x-mac"}
+    )
+    not_text = await client.post(
+        "/ingest/ehm", content=body, headers={**system, "Content-Type": "text/csv; charset=rot13"}
+    )
+
+    assert (undeclared.status_code, undeclared.json()["code"]) == (400, "BAD_REQUEST")
+    assert undeclared.json()["error"] == (
+        "the body is not UTF-8 (byte 0xeb at offset 98); declare the charset it is in, "
+        "e.g. Content-Type: text/csv; charset=windows-1252"
+    )
+    for refused, charset in ((unknown, "x-mac"), (not_text, "rot13")):
+        assert (refused.status_code, refused.json()["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
+        assert refused.json()["error"] == (
+            f"the hub does not read charset {charset!r}; send UTF-8, or declare the "
+            "charset the body is in (windows-1252, iso-8859-15, utf-16, ...)"
+        )
+    assert (await counts(store))["records"] == 0
