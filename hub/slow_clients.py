@@ -11,11 +11,15 @@ arrived; a client that has not finished by then is disconnected.
 Past `limit_concurrency` (LCS_HUB_MAX_CONCURRENT_CONNECTIONS) uvicorn answered its own
 plain-text "Service Unavailable", without a code or `Retry-After`, unlike every other
 bound. The same check is made here, at the same moment, and answered like the others.
+So are a request line and headers over LCS_HUB_H11_MAX_INCOMPLETE_EVENT_BYTES (431) and
+a request that is not HTTP/1.1 (400), which uvicorn answered "Invalid HTTP request
+received." in plain text.
 """
 
 from __future__ import annotations
 
 import asyncio
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import h11
@@ -43,6 +47,37 @@ def protocol_with_request_deadline(seconds: float) -> type[H11Protocol]:
                 # uvicorn's check is switched off and made in front of the app instead.
                 self.app = self._bounded(self.app, self.limit_concurrency)
                 self.limit_concurrency = None
+
+            # uvicorn swallows h11's error before answering it: keep it, for its status.
+            self._protocol_error: h11.RemoteProtocolError | None = None
+            next_event = self.conn.next_event
+
+            def next_event_kept() -> Any:
+                try:
+                    return next_event()
+                except h11.RemoteProtocolError as error:
+                    self._protocol_error = error
+                    raise
+
+            self.conn.next_event = next_event_kept  # type: ignore[method-assign]
+
+        def send_400_response(self, msg: str) -> None:
+            error, self._protocol_error = self._protocol_error, None
+            if error is not None and error.error_status_hint == 431:
+                limit = self.config.h11_max_incomplete_event_size
+                status, code = 431, "REQUEST_HEADERS_TOO_LARGE"
+                message = f"the request line and headers are over {limit} bytes"
+            else:
+                status, code, message = 400, "BAD_REQUEST", "the request is not valid HTTP/1.1"
+            answer = refusal(status, code, message)
+            headers = [*answer.raw_headers, (b"connection", b"close")]
+            for event in (
+                h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase),
+                h11.Data(data=bytes(answer.body)),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event) or b"")
+            self.transport.close()
 
         def _bounded(self, app: ASGIApp, limit: int) -> ASGIApp:
             async def bounded(scope: Scope, receive: Receive, send: Send) -> None:

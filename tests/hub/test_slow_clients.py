@@ -148,3 +148,44 @@ def test_a_request_running_when_the_hub_is_told_to_stop_is_answered() -> None:
     thread.join(timeout=30)
     assert answer.startswith(b"HTTP/1.1 200")
     assert answer.endswith(b"late but answered")
+
+
+def _whole_answer(port: int, request: bytes) -> tuple[list[str], bytes]:
+    """The status and header lines (lower case) and the body of the server's answer."""
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        client.settimeout(20)
+        client.sendall(request)
+        answer = b""
+        try:
+            while chunk := client.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass  # closed with the request's unread bytes; the answer had arrived
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.decode().lower().splitlines(), body
+
+
+def test_headers_over_their_bound_or_a_request_that_is_not_http_answer_with_a_code() -> None:
+    import json
+
+    # uvicorn answered both with its plain text "Invalid HTTP request received.", without
+    # a code, unlike every other bound (README: "Each limit ... answers a clear error
+    # with a code").
+    settings = Settings(h11_max_incomplete_event_bytes=8192, _env_file=None)  # type: ignore[call-arg]
+    with _serve(settings) as port:
+        big = b"GET / HTTP/1.1\r\nHost: hub\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n"
+        garbled = b"GET / HTTP/1.1\r\nHost: hub\r\nnot a header\r\n\r\n"
+        for request, status, code, message in (
+            (big, "431 request header fields too large", "REQUEST_HEADERS_TOO_LARGE",
+             "the request line and headers are over 8192 bytes"),
+            (garbled, "400 bad request", "BAD_REQUEST", "the request is not valid HTTP/1.1"),
+        ):  # fmt: skip
+            lines, body = _whole_answer(port, request)
+            assert lines[0] == f"http/1.1 {status}"
+            assert "content-type: application/json" in lines
+            assert "connection: close" in lines
+            assert json.loads(body) == {
+                "errors": [{"message": message, "extensions": {"code": code}}]
+            }
+        lines, _ = _whole_answer(port, b"GET / HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n")
+        assert lines[0] == "http/1.1 200 ok"
