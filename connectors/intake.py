@@ -11,6 +11,7 @@ record and its link in one statement.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import csv
 import enum
 import json
@@ -18,7 +19,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -461,10 +462,61 @@ def file_format(path: Path) -> FileFormat:
     raise ValueError(f"{path.name}: a bulk file is .csv or .jsonl (JSON Lines)")
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+# WHATWG Encoding: these labels mean Windows-1252, as every browser reads them. Old
+# systems write Windows-1252 and call it Latin-1; read as Latin-1 proper, its Š, Ž, Œ
+# and curly quotes (0x80-0x9F) became control characters in a child's name.
+_WINDOWS_1252_LABELS: Final = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"}
+)
+
+
+def text_codec(encoding: str | None) -> str | None:
+    """The Python codec that reads text in `encoding` (a charset or encoding name, any
+    case; UTF-8 with its BOM dropped when None); None for a name that is not a text
+    encoding Python knows."""
+    name = "utf-8" if encoding is None else encoding.strip().lower()
+    if name in ("utf-8", "utf8"):
+        return "utf-8-sig"
+    try:
+        info = codecs.lookup("cp1252" if name in _WINDOWS_1252_LABELS else name)
+    except LookupError:
+        return None
+    # rot13, base64 and the like are codecs too, but not what text is written in.
+    return info.name if info._is_text_encoding else None
+
+
+def first_undecodable_byte(error: UnicodeDecodeError, before: int = 0) -> str:
+    """Where `error` is, in words: `byte 0x8a at offset 98` (`before`: bytes ahead of
+    what was being decoded)."""
+    byte = error.object[error.start : error.start + 1].hex()
+    return f"byte 0x{byte} at offset {before + error.start}"
+
+
+def undecodable_in_file(path: Path, codec: str) -> str:
+    """Where the first byte of `path` that `codec` cannot read is, read chunk by chunk."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    offset = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            held = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return first_undecodable_byte(error, offset - held)
+            offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        return first_undecodable_byte(error, offset - len(error.object))
+    return "a byte it cannot read"
+
+
+def read_rows(
+    path: Path, codec: str = "utf-8-sig"
+) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
     """Each data row of a bulk file with the line it starts on (1 is the first line)."""
     fmt = file_format(path)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with path.open(newline="", encoding=codec) as handle:
         yield from parse_lines(handle, fmt)
 
 

@@ -318,7 +318,7 @@ async def _import_workforce(settings: Settings, text: str) -> int:
 
 
 async def _ingest_file(
-    settings: Settings, source: Source, path: Path, label: str, total: int
+    settings: Settings, source: Source, path: Path, codec: str, label: str, total: int
 ) -> IngestReport:
     from connectors.intake import ingest, read_rows
     from demo.county import Progress
@@ -329,7 +329,7 @@ async def _ingest_file(
         await bring_to_current_shape(opened.store)
         bar = Progress(total, label)
         return await ingest(
-            opened.store, read_rows(path), source, by=_operator(), on_row=bar.advance
+            opened.store, read_rows(path, codec), source, by=_operator(), on_row=bar.advance
         )
     finally:
         await opened.close()
@@ -339,19 +339,39 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from connectors.intake import read_rows
+    from connectors.intake import read_rows, text_codec, undecodable_in_file
     from hub.push import sources
 
     path = Path(args.file)
     source = sources(settings.step_up_team)[args.source]
+    codec = text_codec(args.encoding)
+    if codec is None:
+        print(
+            f"lcs-hub ingest: --encoding: {args.encoding!r} is not a text encoding the hub reads",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        total = sum(1 for _ in read_rows(path))
+        total = sum(1 for _ in read_rows(path, codec))
+    except UnicodeDecodeError:
+        where = undecodable_in_file(path, codec)
+        how = (
+            "give the encoding it is in, e.g. --encoding windows-1252"
+            if args.encoding is None
+            else "check --encoding"
+        )
+        print(
+            f"lcs-hub ingest: {path.name} is not {args.encoding or 'UTF-8'} ({where}); {how}",
+            file=sys.stderr,
+        )
+        return 2
     except (OSError, ValueError) as error:
         print(f"lcs-hub ingest: {error}", file=sys.stderr)
         return 2
     # The report is the answer; the engine's start-up chatter is noise.
     logging.getLogger().setLevel(logging.WARNING)
-    report = _until_done(_ingest_file(settings, source, path, f"{args.source} {path.name}", total))
+    label = f"{args.source} {path.name}"
+    report = _until_done(_ingest_file(settings, source, path, codec, label, total))
     print(report.summary())
     for problem in report.rejected:
         reasons = "; ".join(f"{p.field}: {p.rule}" for p in problem.problems)
@@ -521,6 +541,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest.add_argument("source", choices=("ehm", "ies"))
     ingest.add_argument("file", help="a .csv or .jsonl file, one record per row")
     ingest.add_argument("--report", metavar="PATH", help="also write the full report as JSON")
+    ingest.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the file's text encoding when not UTF-8 (an old system's: windows-1252)",
+    )
     returns = commands.add_parser("returns", help="write a DfE statutory return")
     returns.add_argument(
         "kind", choices=["903", "cin"], help="903: the SSDA903 CSV tables; cin: the census XML"

@@ -8,7 +8,6 @@ the body is JSON Lines (`application/x-ndjson`), CSV (`text/csv`) or a JSON arra
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 from typing import TYPE_CHECKING, Any, Final
@@ -18,7 +17,15 @@ from starlette.responses import JSONResponse
 from auth.authority import principal_on_record
 from auth.capabilities import Capability, can
 from connectors import ehm, ies
-from connectors.intake import FileFormat, ingest, json_row, parse_lines, sender_of
+from connectors.intake import (
+    FileFormat,
+    first_undecodable_byte,
+    ingest,
+    json_row,
+    parse_lines,
+    sender_of,
+    text_codec,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -53,14 +60,6 @@ def _refuse(status: int, code: str, message: str) -> Response:
     return JSONResponse({"error": message, "code": code}, status_code=status)
 
 
-# WHATWG Encoding: these labels mean Windows-1252, as every browser reads them. Old
-# systems write Windows-1252 and call it Latin-1; read as Latin-1 proper, its Š, Ž, Œ
-# and curly quotes (0x80-0x9F) became control characters in a child's name.
-_WINDOWS_1252_LABELS: Final = frozenset(
-    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"}
-)
-
-
 def _declared_charset(parameters: str) -> str | None:
     """The `charset` a Content-Type's parameters declare (lower case), if any."""
     for parameter in parameters.split(";"):
@@ -70,23 +69,8 @@ def _declared_charset(parameters: str) -> str | None:
     return None
 
 
-def _codec(charset: str | None) -> str | None:
-    """The Python codec that reads `charset` (UTF-8, its BOM dropped, when none is
-    declared); None for a charset that is not a text encoding Python knows."""
-    if charset is None or charset in ("utf-8", "utf8"):
-        return "utf-8-sig"
-    name = "cp1252" if charset in _WINDOWS_1252_LABELS else charset
-    try:
-        info = codecs.lookup(name)
-    except LookupError:
-        return None
-    # rot13, base64 and the like are codecs too, but not a body's charset.
-    return info.name if info._is_text_encoding else None
-
-
 def _undecodable(error: UnicodeDecodeError, charset: str | None, media_type: str) -> str:
-    byte = error.object[error.start : error.start + 1].hex()
-    where = f"byte 0x{byte} at offset {error.start}"
+    where = first_undecodable_byte(error)
     if charset is None:
         return (
             f"the body is not UTF-8 ({where}); declare the charset it is in, "
@@ -145,7 +129,7 @@ async def push_records(request: Request) -> Response:
             "send application/x-ndjson (JSON Lines), text/csv or application/json",
         )
     charset = _declared_charset(parameters)
-    codec = _codec(charset)
+    codec = text_codec(charset)
     if codec is None:
         return _refuse(
             415,

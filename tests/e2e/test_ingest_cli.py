@@ -75,3 +75,36 @@ async def test_a_file_of_another_format_is_refused_before_anything_is_opened(
 
     assert result.returncode == 2
     assert "a bulk file is .csv or .jsonl" in result.stderr
+
+
+async def test_a_file_from_an_old_system_is_read_in_the_encoding_given_names_kept_exactly(
+    engine: EmbeddedEngine, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # An old system's export in Windows-1252 was refused whole as undecodable, with no way
+    # to say what it is in; the push reads the charset it declares, the command the
+    # encoding it is given.
+    path = tmp_path / "ehm.csv"
+    names = [("Šárka", "Nováková"), ("Zoë", "O’Brien")]
+    rows = "".join(
+        f"EARLY_HELP_EPISODE,EP{n},1,{given},{family},2017-02-2{n},2025-09-01\n"
+        for n, (given, family) in enumerate(names, 1)
+    )
+    path.write_bytes((",".join(ROW) + "\n" + rows).encode("cp1252"))
+
+    undeclared = _ingest(engine, store, tmp_path, "ehm", str(path))
+    unknown = _ingest(engine, store, tmp_path, "ehm", str(path), "--encoding", "rot13")
+    assert (undeclared.returncode, unknown.returncode) == (2, 2)
+    assert undeclared.stderr.splitlines()[-1] == (
+        "lcs-hub ingest: ehm.csv is not UTF-8 (byte 0x8a at offset 96); give the encoding "
+        "it is in, e.g. --encoding windows-1252"
+    )
+    assert unknown.stderr.splitlines()[-1] == (
+        "lcs-hub ingest: --encoding: 'rot13' is not a text encoding the hub reads"
+    )
+    assert (await counts(store))["records"] == 0
+
+    for encoding in ("windows-1252", "ISO-8859-1"):
+        done = _ingest(engine, store, tmp_path, "ehm", str(path), "--encoding", encoding)
+        assert done.returncode == 0, done.stderr
+    kept = await store.read("MATCH (c:Child) RETURN c.givenName AS given, c.familyName AS family")
+    assert sorted((row["given"], row["family"]) for row in kept) == sorted(names)
