@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from hub.request_limits import refusal
+from hub.request_limits import PlainRefusalsMiddleware, refusal
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -92,7 +92,8 @@ def protocol_with_request_deadline(seconds: float) -> type[H11Protocol]:
                         "the hub has too many connections at once; try again shortly",
                         {"Retry-After": str(_RETRY_AFTER_SECONDS), "Connection": "close"},
                     )
-                    await answer(scope, receive, send)
+                    # In the shape of the path: {"error", "code"} on /ingest and /returns.
+                    await PlainRefusalsMiddleware(answer)(scope, receive, send)
                     return
                 await app(scope, receive, send)
 

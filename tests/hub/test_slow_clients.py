@@ -189,3 +189,19 @@ def test_headers_over_their_bound_or_a_request_that_is_not_http_answer_with_a_co
             }
         lines, _ = _whole_answer(port, b"GET / HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n")
         assert lines[0] == "http/1.1 200 ok"
+
+
+def test_a_push_over_the_concurrency_bound_is_refused_in_the_shape_of_its_path() -> None:
+    import json
+
+    # /ingest and /returns answer every refusal as {"error", "code"} (README); the
+    # concurrency bound, made in front of the app, answered them GraphQL-shaped.
+    settings = Settings(max_concurrent_connections=1, _env_file=None)  # type: ignore[call-arg]
+    with _serve(settings) as port, socket.create_connection(("127.0.0.1", port)):
+        time.sleep(0.2)
+        lines, body = _whole_answer(port, b"POST /ingest/ehm HTTP/1.1\r\nHost: hub\r\n\r\n")
+    assert lines[0] == "http/1.1 503 service unavailable"
+    assert json.loads(body) == {
+        "error": "the hub has too many connections at once; try again shortly",
+        "code": "TOO_MANY_CONNECTIONS",
+    }
