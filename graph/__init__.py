@@ -26,6 +26,7 @@ NEO4J_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "ne
 FALKORDB_SCHEMES = frozenset({"falkordb", "redis"})
 FALKORDB_TLS_SCHEMES = frozenset({"falkordbs", "rediss"})
 _FALKORDB_DEFAULT_PORT = 6379
+_NEO4J_DEFAULT_PORT = 7687
 
 
 @dataclass
@@ -90,8 +91,9 @@ def open_graph(
         )
         return OpenGraph(store=standalone, engine=None)
     if parsed.scheme in NEO4J_SCHEMES:
+        address, user, password = neo4j_address(parsed, user=user, password=password)
         store = Neo4jStore(
-            url or "",
+            address,
             user=user,
             password=password,
             database=graph_name or None,
@@ -122,31 +124,68 @@ def falkordb_server(
     turning into a connection error on the first request.
     """
     tls = parsed.scheme in FALKORDB_TLS_SCHEMES
-    if not parsed.hostname:
-        raise GraphError("LCS_HUB_GRAPH_URL: a FalkorDB URL needs a host (falkordb://host:port)")
-    try:
-        port = parsed.port or _FALKORDB_DEFAULT_PORT
-    except ValueError as exc:
-        raise GraphError("LCS_HUB_GRAPH_URL: the port must be a number from 1 to 65535") from exc
-    if parsed.path not in ("", "/") or parsed.query or parsed.fragment:
-        # The graph is named by LCS_HUB_GRAPH_NAME; a path here would be silently ignored.
-        raise GraphError(
-            "LCS_HUB_GRAPH_URL: a FalkorDB URL is only scheme://host:port "
-            "(name the graph with LCS_HUB_GRAPH_NAME)"
-        )
+    host, port = _server_address(parsed, engine="FalkorDB", default=_FALKORDB_DEFAULT_PORT)
     if tls_ca_file and not tls:
         raise GraphError(
             "LCS_HUB_GRAPH_TLS_CA_FILE is set but the URL does not use TLS "
             "(use falkordbs:// or rediss://)"
         )
     return FalkorDBServer(
-        host=parsed.hostname,
+        host=host,
         port=port,
         username=unquote(parsed.username) if parsed.username else user,
         password=unquote(parsed.password) if parsed.password else password,
         tls=tls,
         tls_ca_file=tls_ca_file,
     )
+
+
+def neo4j_address(
+    parsed: ParseResult, *, user: str | None = None, password: str | None = None
+) -> tuple[str, str | None, str | None]:
+    """The Neo4j URL to give the driver, and the user and password to log in with.
+
+    A user and password written in the URL win over the settings' and are taken out of
+    it: the driver refuses a URL that carries them, with a message that repeats the
+    whole URL, password included.
+    """
+    routing = parsed.scheme.startswith("neo4j")
+    host, port = _server_address(parsed, engine="Neo4j", default=_NEO4J_DEFAULT_PORT, query=routing)
+    host = f"[{host}]" if ":" in host else host
+    # neo4j:// URLs may carry the driver's routing context (`?policy=eu`).
+    context = f"?{parsed.query}" if parsed.query else ""
+    return (
+        f"{parsed.scheme}://{host}:{port}{context}",
+        unquote(parsed.username) if parsed.username else user,
+        unquote(parsed.password) if parsed.password else password,
+    )
+
+
+def _server_address(
+    parsed: ParseResult, *, engine: str, default: int, query: bool = False
+) -> tuple[str, int]:
+    """The host and port of a graph server's URL, once the URL is only scheme://host:port.
+
+    A mistake in the URL is refused here, naming the part that is wrong (never the
+    password it may carry), rather than turning into a connection error on the first
+    request or a driver's traceback.
+    """
+    if not parsed.hostname:
+        raise GraphError(
+            f"LCS_HUB_GRAPH_URL: a {engine} URL needs a host ({parsed.scheme}://host:port)"
+        )
+    try:
+        port = parsed.port or default
+    except ValueError as exc:
+        raise GraphError("LCS_HUB_GRAPH_URL: the port must be a number from 1 to 65535") from exc
+    extra = parsed.params or parsed.fragment or (parsed.query and not query)
+    if parsed.path not in ("", "/") or extra:
+        # The graph is named by LCS_HUB_GRAPH_NAME; a path here would be silently ignored.
+        raise GraphError(
+            f"LCS_HUB_GRAPH_URL: a {engine} URL is only scheme://host:port "
+            "(name the graph with LCS_HUB_GRAPH_NAME)"
+        )
+    return parsed.hostname, port
 
 
 __all__ = [
@@ -171,6 +210,7 @@ __all__ = [
     "make_private_tree",
     "name_key",
     "name_key_fields",
+    "neo4j_address",
     "open_graph",
     "search_terms",
     "statement_name",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from urllib.parse import quote, urlparse
 
 import httpx
 import pytest
 
 from connectors.livelink.embedded_store import EmbeddedContentStore
-from graph import GraphError, GraphUnavailable, Neo4jStore
+from graph import GraphError, GraphUnavailable, Neo4jStore, neo4j_address, open_graph
 from graph.standalone import StandaloneServer, free_bolt_port
 from hub.app import create_app
 from hub.settings import Settings
@@ -121,6 +122,55 @@ async def test_a_wrong_password_fails_every_statement(bolt_server: StandaloneSer
                 await store.read("RETURN 1 AS one")
     finally:
         await store.close()
+
+
+async def test_a_user_and_password_in_the_url_are_decoded_and_win(
+    bolt_server: StandaloneServer, tmp_path: Path
+) -> None:
+    # The driver refuses a URL with credentials in it (a ConfigurationError whose message
+    # repeats the whole URL, password included); the settings say one in the URL wins.
+    assert bolt_server.password is not None
+    password = quote(bolt_server.password, safe="")
+    url = f"bolt://falkordb:{password}@127.0.0.1:{bolt_server.bolt_port}"
+    opened = open_graph(
+        url, data_dir=tmp_path, graph_name="", user="not-this-one", password="not-this-one"
+    )
+    try:
+        assert await opened.store.read("RETURN 1 AS one") == [{"one": 1}]
+    finally:
+        await opened.close()
+
+
+def test_a_routing_url_keeps_its_context_and_gives_up_its_credentials() -> None:
+    parsed = urlparse("neo4j+s://ops%40lcs:p%20w@db.example?policy=eu")
+    assert neo4j_address(parsed, user="u", password="p") == (
+        "neo4j+s://db.example:7687?policy=eu",
+        "ops@lcs",
+        "p w",
+    )
+    assert neo4j_address(urlparse("bolt://[::1]:7688"), user="u", password="p") == (
+        "bolt://[::1]:7688",
+        "u",
+        "p",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("bolt://neo4j:s3cret-pw@:7687", "needs a host"),
+        ("neo4j+s://neo4j:s3cret-pw@", "needs a host"),
+        ("bolt://neo4j:s3cret-pw@127.0.0.1:notaport", "port must be a number"),
+        ("neo4j://neo4j:s3cret-pw@127.0.0.1:7687/lcs", "LCS_HUB_GRAPH_NAME"),
+        ("bolt://neo4j:s3cret-pw@127.0.0.1:7687?policy=eu", "only scheme://host:port"),
+    ],
+)
+def test_a_wrong_neo4j_url_is_refused_naming_what_is_wrong_never_the_password(
+    url: str, names: str, tmp_path: Path
+) -> None:
+    with pytest.raises(GraphError, match=names) as refused:
+        open_graph(url, data_dir=tmp_path, graph_name="lcs")
+    assert "s3cret-pw" not in str(refused.value)
 
 
 async def test_no_server_makes_the_graph_unavailable_within_the_pool_timeout() -> None:
