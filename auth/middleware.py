@@ -56,9 +56,15 @@ class BearerAuthMiddleware:
         self._protected_prefixes = tuple(protected_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or not self._is_protected(scope):
+        web = scope["type"] in ("http", "websocket")
+        prefix = _protected_prefix(scope, self._protected_prefixes) if web else None
+        if prefix is None:
             await self.app(scope, receive, send)
             return
+        # What a refusal logs of the path: the gate it met, never the rest, which is the
+        # client's own text (a name or an NHS number is as easily put in a path as in a
+        # query string).
+        route = prefix if scope["path"] == prefix else f"{prefix}…"
         headers = Headers(scope=scope)
         authorizations = headers.getlist("authorization")
         if not authorizations:
@@ -67,33 +73,41 @@ class BearerAuthMiddleware:
                 scope.setdefault("state", {}).pop("principal", None)
                 await self.app(scope, receive, send)
                 return
-            await _refuse(scope, receive, send, "missing bearer token", challenge_error=False)
+            await _refuse(
+                route, scope, receive, send, "missing bearer token", challenge_error=False
+            )
             return
         if len(authorizations) > 1:
             # Two credentials are ambiguous: a proxy and the hub might each pick another one.
-            await _refuse(scope, receive, send, "several authorization headers")
+            await _refuse(route, scope, receive, send, "several authorization headers")
             return
         scheme, _, token = authorizations[0].partition(" ")
         if scheme.lower() != "bearer":
             await _refuse(
-                scope, receive, send, "unsupported authorization scheme", challenge_error=False
+                route,
+                scope,
+                receive,
+                send,
+                "unsupported authorization scheme",
+                challenge_error=False,
             )
             return
         token = token.strip()
         if not token:
-            await _refuse(scope, receive, send, "empty bearer token")
+            await _refuse(route, scope, receive, send, "empty bearer token")
             return
         purpose, purpose_refusal = _purpose(headers)
         try:
             principal = await self._verifier.verify_async(token, purpose=purpose)
         except InvalidToken as refusal:
-            await _refuse(scope, receive, send, refusal.reason)
+            await _refuse(route, scope, receive, send, refusal.reason)
             return
         except Exception as error:
             # A verifier bug must fail closed as a 401, never surface as a 500 that might
             # carry details of the token in a traceback page. Only the type name is logged:
             # some decoding errors quote the input they choked on.
             await _refuse(
+                route,
                 scope,
                 receive,
                 send,
@@ -107,19 +121,20 @@ class BearerAuthMiddleware:
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
-    def _is_protected(self, scope: Scope) -> bool:
-        path: str = scope["path"]
-        root_path: str = scope.get("root_path", "")
-        # Check the path both with and without the mount point, so mounting the hub under a
-        # root path can never move /graphql out from under the gate.
-        candidates = {path, path.removeprefix(root_path) if root_path else path}
-        # A plain prefix test on purpose: "/graphql/", "/graphqlx" and "/graphql/batch" are
-        # protected too. Guarding a little too much is harmless; too little is not.
-        return any(
-            candidate.startswith(prefix)
-            for candidate in candidates
-            for prefix in self._protected_prefixes
-        )
+
+def _protected_prefix(scope: Scope, prefixes: Sequence[str]) -> str | None:
+    """The first of `prefixes` the request's path starts with, or None."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    # Check the path both with and without the mount point, so mounting the hub under a
+    # root path can never move /graphql out from under the gate.
+    candidates = {path, path.removeprefix(root_path) if root_path else path}
+    # A plain prefix test on purpose: "/graphql/", "/graphqlx" and "/graphql/batch" are
+    # protected too. Guarding a little too much is harmless; too little is not.
+    return next(
+        (prefix for prefix in prefixes for candidate in candidates if candidate.startswith(prefix)),
+        None,
+    )
 
 
 def _asks_for_graphql_ide(scope: Scope, headers: Headers) -> bool:
@@ -159,6 +174,7 @@ def _client(scope: Scope) -> str:
 
 
 async def _refuse(
+    route: str,
     scope: Scope,
     receive: Receive,
     send: Send,
@@ -167,15 +183,15 @@ async def _refuse(
     challenge_error: bool = True,
     level: int = logging.WARNING,
 ) -> None:
-    # The reason is fixed text from the hub; the path is logged with %r so a percent-encoded
-    # newline cannot forge a second log line. The token itself is never logged.
+    # The reason is fixed text from the hub, the route the protected prefix the path
+    # starts with. The token itself is never logged.
     logger.log(
         level,
         "authentication refused: %s (client %s, %s %r)",
         reason,
         _client(scope),
         scope.get("method", "WEBSOCKET"),
-        scope["path"],
+        route,
     )
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": _WEBSOCKET_POLICY_VIOLATION})

@@ -1,8 +1,9 @@
 """The outermost middleware: a request id, security headers, one access line, no tracebacks.
 
 Every response carries `X-Request-ID`; every log line written while the request runs
-carries the same id (hub/logs.py). The access line names the method, the path without
-its query string (a GET operation's query string holds the query and its variables:
+carries the same id (hub/logs.py). The access line names the method, the route (the
+path as the hub declares it, `/returns/{jobId}`: never the client's text of the path,
+nor its query string, which a GET operation fills with the query and its variables:
 names, NHS numbers), the status and the time taken. An exception that escapes the app
 is answered as JSON with the request id (503 when the graph engine is unreachable), its
 details only logged.
@@ -24,7 +25,7 @@ from hub.errors import (
     internal_error_message,
 )
 from hub.logs import REQUEST_ID
-from hub.metrics import note_graphql_error
+from hub.metrics import note_graphql_error, route_label
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -93,13 +94,26 @@ class RequestContextMiddleware:
                 "request",
                 extra={
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": logged_path(scope),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "client": client[0] if client else None,
                 },
             )
             REQUEST_ID.reset(token)
+
+
+def logged_path(scope: Scope) -> str:
+    """The path of a request as a log line may carry it: the template of the route that
+    took it, or, for a request no route took (refused before routing, or not served), the
+    part of the path the hub names (`/ingest…`), never the client's own text."""
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str):
+        return template
+    label = route_label(scope["path"])
+    if label == "other":
+        return "(not served)"
+    return f"/{label}" if scope["path"] == f"/{label}" else f"/{label}…"
 
 
 async def _answer_error(

@@ -123,6 +123,14 @@ async def _representative_requests(
             content=b'{"query": "' + NEW_CHILD["familyName"].encode(),
             headers={**worker, "Content-Type": "application/json"},
         ),
+        # A path is the client's text too: names and numbers in it, served or not,
+        # with a token or without.
+        await http.get(f"/returns/{NEW_CHILD['familyName']}-{nhs}", headers=worker),
+        await http.get(f"/returns/{NEW_CHILD['familyName']}-{nhs}"),
+        await http.post(f"/ingest/{NEW_CHILD['givenName']}", content=b"{}", headers=worker),
+        await http.get(f"/graphql/{NEW_CHILD['givenName']}/{nhs}"),
+        await http.get(f"/children/{NEW_CHILD['familyName']}", headers=worker),
+        await http.get(f"/graphiql/assets/{NEW_CHILD['givenName']}.js"),
     ]
     return responses
 
@@ -163,6 +171,8 @@ async def test_logs_carry_request_ids_and_no_names_identifiers_queries_or_tokens
     assert len(access) == len(responses)
     assert {line["request_id"] for line in access} == {r.headers["X-Request-ID"] for r in responses}
     assert all("?" not in line["path"] for line in access)
+    # A path is logged as the hub declares it, whatever the client wrote in it.
+    assert {line["path"] for line in access} >= {"/graphql", "/returns/{jobId}", "/returns…"}
 
 
 async def test_answers_carry_security_headers_and_no_store(
