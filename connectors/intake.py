@@ -25,7 +25,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from graph import ConstraintViolation, name_key_fields
 from graph.cypher import linking as statements
-from workflow.contacts import Name, PastDate, Sex
+from workflow.contacts import Name, PastDate, Sex, before_a_pregnancy
 from workflow.identified import IdentifiedChild
 from workflow.ids import new_child_id, new_id, now_ms
 from workflow.linking import details_json, match_person
@@ -111,6 +111,16 @@ class SourceRow(IdentifiedChild):
     def _in_order(self) -> Self:
         if self.end_date is not None and self.end_date < self.start_date:
             raise FieldRuleBroken("endDate", "endDate must not be before startDate")
+        return self
+
+    @model_validator(mode="after")
+    def _within_a_pregnancy(self) -> Self:
+        # As at the front door: a record of work years before the child's birth is a
+        # mistyped year or another child (and a step up would be a contact the front door
+        # refuses, CIN census rule 8606).
+        born = self.date_of_birth
+        if born is not None and (rule := before_a_pregnancy(self.start_date, born)):
+            raise FieldRuleBroken("startDate", rule)
         return self
 
     def subject(self) -> PersonDetails:

@@ -161,16 +161,24 @@ class RecordContact(Input):
         return self
 
 
-def _too_early(received: date, born: date, unborn: bool) -> str | None:
-    """CIN census rule 8606: a pregnancy lasts no more than 40 weeks, so nobody refers a
-    child more than 280 days before their (expected) date of birth."""
-    if received >= born - _LONGEST_PREGNANCY:
+def before_a_pregnancy(
+    happened: date, born: date, *, unborn: bool = False, rule: str | None = None
+) -> str | None:
+    """Why nothing about a child can have happened on `happened`, or None: a pregnancy
+    lasts no more than 40 weeks, so no work with a child (a referral: CIN census rule
+    8606, `rule`) starts more than 280 days before their (expected) date of birth."""
+    if happened >= born - _LONGEST_PREGNANCY:
         return None
     expected = "expected " if unborn else ""
+    cited = f"; {rule}" if rule else ""
     return (
         f"is more than 40 weeks before the child's {expected}date of birth"
-        f" ({born.isoformat()}; CIN census rule 8606)"
+        f" ({born.isoformat()}{cited})"
     )
+
+
+def _too_early(received: date, born: date, unborn: bool) -> str | None:
+    return before_a_pregnancy(received, born, unborn=unborn, rule="CIN census rule 8606")
 
 
 async def _before_a_pregnancy(

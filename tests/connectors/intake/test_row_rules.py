@@ -36,6 +36,42 @@ SSR = {
 }
 
 
+BEFORE_BIRTH = "is more than 40 weeks before the child's date of birth (2014-03-09)"
+
+
+@pytest.mark.parametrize(
+    ("source", "row"),
+    [
+        (ehm.SOURCE, {**EPISODE, "startDate": "2013-06-01"}),
+        (ehm.SOURCE, {**ASSESSMENT, "startDate": "2010-01-04"}),
+        # A step up becomes a contact, which the front door refuses so early (CIN 8606).
+        (
+            ehm.SOURCE,
+            {
+                **EPISODE,
+                "recordType": "STEP_UP",
+                "recordId": "SU1",
+                "episodeId": "EP1",
+                "reason": "Escalating neglect",
+                "startDate": "2009-11-02",
+            },
+        ),
+        (ies.SOURCE, {**SSR, **NAMED, "status": "SUBMITTED", "startDate": "2012-09-05"}),
+        (ies.SOURCE, {**ATTENDANCE, **NAMED, "startDate": "2013-01-07"}),
+    ],
+)
+def test_a_record_dated_before_the_child_could_be_known_names_its_start_date(
+    source: Source, row: dict[str, Any]
+) -> None:
+    # 40 weeks before 9 March 2014 is 2 June 2013: work with an unborn child is real, work
+    # with a child years before their birth is a mistyped year or the wrong child.
+    parsed = source.parse(row)
+
+    assert isinstance(parsed, InvalidInput)
+    assert [(p.field, p.rule) for p in parsed.problems] == [("startDate", BEFORE_BIRTH)]
+    assert not isinstance(source.parse({**row, "startDate": "2013-06-02"}), InvalidInput)
+
+
 @pytest.mark.parametrize(
     ("source", "row", "field", "rule"),
     [
