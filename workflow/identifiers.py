@@ -6,15 +6,28 @@ message that names the rule, so pydantic reports "field: rule" to the caller.
 
 from __future__ import annotations
 
+import unicodedata
+
 # DfE "Unique pupil numbers (UPN)" guidance: the check letter alphabet omits I, O
 # and S, which are too easily misread as digits.
 _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
+def _digits(text: str) -> str | None:
+    """`text` in the digits 0-9 when every character of it is a decimal digit of some
+    script (Arabic-Indic, Devanagari, full-width: the same number, kept one way, so it
+    meets its own record), else None (a superscript is a digit to `str.isdigit`, not a
+    decimal one)."""
+    values = [unicodedata.decimal(char, None) for char in text]
+    if not text or any(value is None for value in values):
+        return None
+    return "".join(str(value) for value in values)
+
+
 def nhs_number(value: str) -> str:
     """Validate an NHS number: 10 digits whose last is the modulus-11 check digit."""
-    digits = value.replace(" ", "").replace("-", "")
-    if len(digits) != 10 or not digits.isdigit():
+    digits = _digits(value.replace(" ", "").replace("-", ""))
+    if digits is None or len(digits) != 10:
         raise ValueError("an NHS number is 10 digits")
     # NHS Data Dictionary: weights 10..2 on the first nine digits; 11 - (sum mod 11)
     # is the check digit, 11 becomes 0 and 10 means the number was never issued.
@@ -44,10 +57,12 @@ def upn(value: str) -> str:
     candidate = value.strip().upper()
     if len(candidate) != 13:
         raise ValueError("a UPN is 13 characters")
-    body = candidate[1:]
-    last_ok = body[-1].isdigit() or body[-1] in _UPN_LETTERS
-    if not body[:-1].isdigit() or not last_ok:
+    serial = _digits(candidate[1:-1])
+    last = candidate[-1] if candidate[-1] in _UPN_LETTERS else _digits(candidate[-1])
+    if serial is None or last is None:
         raise ValueError("a UPN is a check letter, 11 digits, then a digit or letter")
+    candidate = f"{candidate[0]}{serial}{last}"
+    body = candidate[1:]
     if candidate[0] != upn_check_letter(body):
         raise ValueError("the UPN's check letter does not match (DfE UPN algorithm)")
     return candidate

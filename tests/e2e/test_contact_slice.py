@@ -285,6 +285,9 @@ async def _contact_about(
     [
         ("nhsNumber", "943 476 5918", "child.nhsNumber", "modulus-11"),
         ("nhsNumber", "12345", "child.nhsNumber", "10 digits"),
+        # A superscript is a digit to str.isdigit, not to int(): the rule, not Python's.
+        ("nhsNumber", "943476591\u00b2", "child.nhsNumber", "an NHS number is 10 digits"),
+        ("upn", "A87325100100\u00b2", "child.upn", "a UPN is a check letter"),
         ("upn", "A873251001001", "child.upn", "check letter"),
         (
             "dateOfBirth",

@@ -81,6 +81,46 @@ async def test_the_readme_example_twice_makes_one_child_and_offers_it_the_second
     assert (await store.read(CHILDREN_WITH_NHS, {"nhs": "9434765919"}))[0]["children"] == 1
 
 
+@pytest.mark.parametrize("digits", ["\u0660\u0669", "\uff10\uff19", "\u0966\u096f"])
+async def test_an_nhs_number_or_upn_in_another_scripts_digits_is_the_same_number(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    demo: county.County,
+    digits: str,
+) -> None:
+    # Arabic-Indic, full-width or Devanagari digits are the same number, kept as 0-9: as
+    # typed, they made a second child beside the one the number names, out of reach of
+    # its NHS-number key, of CP-IS and of the returns.
+    worker = bearer(settings, "social-worker")
+    script = str.maketrans("0123456789", "".join(chr(ord(digits[0]) + n) for n in range(10)))
+    first = (await graphql(client, worker, RECORD_CONTACT, _contact(RUBY)))["recordContact"]
+    retyped = {**RUBY, "nhsNumber": RUBY["nhsNumber"].translate(script)}
+    again = (
+        await graphql(client, worker, RECORD_CONTACT, _contact(retyped, confirmNewChild=True))
+    )["recordContact"]
+
+    assert again["__typename"] == "PossibleDuplicates", again
+    assert [c["childId"] for c in again["candidates"]] == [first["childId"]]
+    assert (
+        await store.read(
+            "MATCH (c:Child) WHERE c.nhsNumber STARTS WITH '9434' RETURN c.nhsNumber AS n", {}
+        )
+    ) == [{"n": "9434765919"}]
+    pupil = {
+        **RUBY,
+        "givenName": "Rosa",
+        "nhsNumber": None,
+        "upn": "U873251001002".translate(script),
+    }
+    made = (await graphql(client, worker, RECORD_CONTACT, _contact(pupil)))["recordContact"]
+    assert made["__typename"] == "Contact", made
+    kept = await store.read(
+        "MATCH (c:Child {id: $id}) RETURN c.upn AS upn", {"id": made["childId"]}
+    )
+    assert kept == [{"upn": "U873251001002"}]
+
+
 async def test_racing_contacts_about_one_new_child_make_one_child(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
 ) -> None:
