@@ -135,6 +135,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "holdTransferInConference": INTERNAL,
         "startChildInNeedPlan": INTERNAL,
         "closeCase": INTERNAL,
+        "reopenCase": INTERNAL,
         "completeAssessment": INTERNAL,
         "withdrawAssessment": INTERNAL,
         "requestInitialConference": INTERNAL,
@@ -513,6 +514,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "closureReason",
             "noFurtherAction",
             "awaitingAuthorisationOf",
+            "reopened",
             "allowedActions",
             "recordedBy",
             "recordedAt",
@@ -567,6 +569,18 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             ),
             "ChildInNeedPlan": ("status", "startDate", "endDate", "withdrawnReason"),
         }.items()
+    },
+    "CaseReopening": {
+        name: INTERNAL
+        for name in (
+            "closureDate",
+            "closureReason",
+            "noFurtherAction",
+            "reason",
+            "reopenedOn",
+            "reopenedBy",
+            "reopenedAt",
+        )
     },
     "AsAt": {
         name: INTERNAL

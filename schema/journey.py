@@ -70,6 +70,7 @@ class JourneyMutations:
         CASE, "startChildInNeedPlan", inputs.StartChildInNeedPlanInput
     )
     close_case = action_mutation(CASE, "closeCase", inputs.CloseCaseInput)
+    reopen_case = action_mutation(CASE, "reopenCase", inputs.ReopenCaseInput)
     # The records of the episode.
     complete_assessment = action_mutation(
         ASSESSMENT, "completeAssessment", inputs.CompleteAssessmentInput

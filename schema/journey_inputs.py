@@ -112,6 +112,17 @@ class CloseCaseInput:
     reason: codes.ReasonForClosure
 
 
+@strawberry.input(
+    description="Why an episode's authorised closure (or no further action at referral) "
+    "was made in error"
+)
+class ReopenCaseInput:
+    reopened_on: date | None = strawberry.field(
+        default=None, description="The day it was reopened; today if absent"
+    )
+    reason: str
+
+
 def _today_if_absent() -> Any:
     # Care actions record the day they happened; absent, it is today.
     return strawberry.field(default=None, description="The day it happened; today if absent")

@@ -328,6 +328,40 @@ class ChildInNeedPlan(EpisodeRecord):
         )
 
 
+@strawberry.type(
+    description="The last closure of an episode that a team manager found was made in error, "
+    "and the reopening that corrected it"
+)
+class CaseReopening:
+    closure_date: date = strawberry.field(description="The closure date recorded in error")
+    closure_reason: codes.ReasonForClosure | None = strawberry.field(
+        description="The closure reason recorded in error"
+    )
+    no_further_action: bool = strawberry.field(
+        description="Whether it was no further action at referral"
+    )
+    reason: str = strawberry.field(description="Why the closure was made in error")
+    reopened_on: date
+    reopened_by: str | None = strawberry.field(description="The manager who reopened it")
+    reopened_at: datetime | None = strawberry.field(description="When the reopening was recorded")
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> CaseReopening | None:
+        closed = record.get("closedInErrorDate")
+        if not isinstance(closed, date):
+            return None
+        at = record.get("reopenedAt")
+        return cls(
+            closure_date=closed,
+            closure_reason=_code(codes.ReasonForClosure, record.get("closedInErrorReason")),
+            no_further_action=bool(record.get("closedInErrorAtReferral")),
+            reason=str(record.get("reopenedReason") or ""),
+            reopened_on=record["reopenedDate"],
+            reopened_by=record.get("reopenedBy"),
+            reopened_at=_recorded_at({"recordedAt": at}),
+        )
+
+
 def _of_process(rows: list[dict[str, Any]], process: table.Process) -> list[dict[str, Any]]:
     found = [entry for entry in rows if entry["record"].get("process") == process.value]
     return sorted(found, key=lambda entry: entry["record"].get("createdAt") or 0)
@@ -355,6 +389,9 @@ class Case:
     )
     awaiting_authorisation_of: str | None = strawberry.field(
         description="The action a manager is asked to authorise, if any"
+    )
+    reopened: CaseReopening | None = strawberry.field(
+        description="The last closure found to be made in error, kept with its reopening"
     )
     allowed_actions: list[str]
     recorded_by: str | None = strawberry.field(description="The worker who recorded the referral")
@@ -404,6 +441,7 @@ class Case:
             closure_reason=_code(codes.ReasonForClosure, record.get("closureReason")),
             no_further_action=bool(record.get("noFurtherAction")),
             awaiting_authorisation_of=record.get("pendingAction"),
+            reopened=CaseReopening.of(record),
             allowed_actions=list(table.allowed_actions(table.Process.CASE, record["status"])),
             recorded_by=record.get("recordedBy"),
             recorded_at=_recorded_at(record),

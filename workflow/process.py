@@ -118,6 +118,7 @@ def _t(
     process: Process = Process.CASE,
     authorised_in: str | None = None,
     timescale: TimescaleKey | None = None,
+    performer: Authority = Authority.RECORD,
 ) -> Transition:
     return Transition(
         process=process,
@@ -125,6 +126,7 @@ def _t(
         sources=frozenset((sources,) if isinstance(sources, str) else sources),
         targets=(targets,) if isinstance(targets, str) else targets,
         description=description,
+        performer=performer,
         authoriser=Authority.AUTHORISE if authorised_in else None,
         awaiting=authorised_in,
         timescale=timescale,
@@ -282,6 +284,17 @@ _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _S.CLOSED,
         "Close the episode with a reason (RC1-RC9), for a manager to authorise",
         authorised_in=_S.CLOSURE_AWAITING_AUTHORISATION,
+    ),
+    _t(
+        # A correction, not a step with the child: the closure (or the no further action
+        # at referral) was authorised in error, so the episode goes on as it was, not as
+        # a new referral. A manager's act, with the reason; the closure is kept as history.
+        "reopenCase",
+        _S.CLOSED,
+        (_S.OPEN, _S.ACCEPTED),
+        "Reopen an episode closed in error, as it was before the closure (a team manager's "
+        "correction, with the reason)",
+        performer=Authority.AUTHORISE,
     ),
 )
 

@@ -24,7 +24,15 @@ from graph.cypher.early_help import request_early_help
 # `lastOccurredOn` is the date of the record's latest step: nothing later recorded on
 # the record may have happened before it.
 RECORD_DATES: Final = {
-    "Referral": ("decisionDate", "closureDate", "lastOccurredOn"),
+    # closedInErrorDate, reopenedDate: the last closure a manager found was made in
+    # error, and the day they reopened the episode (workflow/journey/case.py reopen_case).
+    "Referral": (
+        "decisionDate",
+        "closureDate",
+        "lastOccurredOn",
+        "closedInErrorDate",
+        "reopenedDate",
+    ),
     # referralDate: the episode's, which the assessment's timescale and forms count from.
     "Assessment": (
         "referralDate",
@@ -65,12 +73,17 @@ STEP_FIELDS = "s {.*}"
 EVENT_FIELDS = "e {.id, .action, .fromState, .toState, .occurredOn, .at, .summary}"
 
 
-def _set_dates(variable: str, source: str, names: tuple[str, ...]) -> str:
+def _set_dates(
+    variable: str, source: str, names: tuple[str, ...], cleared: str | None = None
+) -> str:
     # A date is written only when given: a CASE keeps what is there otherwise, since
-    # FalkorDB refuses date(null).
+    # FalkorDB refuses date(null). A correction takes away the dates it names in
+    # `cleared` (recorded in error), in the same assignment: FalkorDB reads every
+    # property of consecutive SET clauses as it was before them.
+    taken = "" if cleared is None else "WHEN '{name}' IN " + cleared + " THEN null "
     return ",\n    ".join(
-        f"{variable}.{name} = CASE WHEN {source}.{name} IS NULL THEN {variable}.{name}"
-        f" ELSE date({source}.{name}) END"
+        f"{variable}.{name} = CASE {taken.format(name=name)}WHEN {source}.{name} IS NULL"
+        f" THEN {variable}.{name} ELSE date({source}.{name}) END"
         for name in names
     )
 
@@ -98,9 +111,26 @@ def _open_records(label: str) -> str:
     {_create_steps("n.steps", "p", "st").replace(chr(10), chr(10) + "    ")})"""
 
 
+# Records a correction of the episode puts back as they were (a child in need plan its
+# closure in error ended): their cancelled steps fall due again, then the records go on.
+_RESTORE_RECORDS = """
+OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(y)<-[:PART_OF]-(ys:Step)
+WHERE y.id IN $restoredIds AND ys.status = 'CANCELLED'
+FOREACH (_ IN CASE WHEN ys IS NULL THEN [] ELSE [1] END | SET ys.status = 'OPEN')
+WITH DISTINCT r, c, ep, changed
+OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(y)
+WHERE y.id IN $restoredIds
+WITH r, c, ep, changed, y, head([back IN $restored WHERE back.id = y.id]) AS back
+FOREACH (_ IN CASE WHEN y IS NULL THEN [] ELSE [1] END |
+    SET y.status = back.status, y.endDate = null, y.version = y.version + 1,
+        y.updatedAt = $now, y.updatedBy = $viewer)
+WITH DISTINCT r, c, ep, changed"""
+
+
 _EPISODE_TAIL = f"""
 {chr(10).join(_open_records(label) for label in EPISODE_LABELS)}
 WITH r, c, ep, changed
+{_RESTORE_RECORDS}
 // Records an episode rule ends (a CIN plan the day a CP plan starts or the episode
 // closes): their scheduled steps are cancelled, then the records end.
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)<-[:PART_OF]-(xs:Step)
@@ -120,10 +150,12 @@ def _apply(label: str, *, in_episode: bool) -> str:
     """The common tail: event, step changes, new steps, new and ended episode records,
     the record's new state."""
     carry = "r, c, ep" if in_episode else "r, c"
+    # The episode's own correction (reopening it) takes dates away.
+    clearing = "$clearedDates" if label == "Referral" else None
     return f"""
 SET r.status = $to, r.version = r.version + 1, r.updatedAt = $now, r.updatedBy = $viewer
 SET r += $facts
-SET {_set_dates("r", "$dates", RECORD_DATES[label])}
+SET {_set_dates("r", "$dates", RECORD_DATES[label], clearing)}
 CREATE (e:JourneyEvent {{id: $eventId, process: $process, action: $action,
         fromState: $from, toState: $to, occurredOn: date($occurredOn), at: $now,
         summary: $summary}})
@@ -146,6 +178,21 @@ RETURN r.id AS id, r.version AS version, changed
 """
 
 
+# An episode reopened (a write that takes its closure away) must still be the child's
+# only episode of need, at the time and since (CIN census 8820): none open, none referred
+# on or after the day it had closed. The write on the child serialises it with a racing
+# referral on Neo4j, as FINALISE_CONTACT's does (FalkorDB serialises writes).
+_REFERRAL_ITSELF = """FOREACH (_ IN CASE WHEN 'closureDate' IN $clearedDates THEN [1] ELSE [] END |
+    SET c.episodeLock = null)
+WITH r, c, r AS ep,
+     size([(c)<-[:ABOUT]-(other:Referral)
+           WHERE other.id <> r.id
+             AND (other.status <> 'CLOSED' OR other.referralDate >= r.closureDate) | 1])
+     AS besideIt
+WHERE NOT ('closureDate' IN $clearedDates AND besideIt > 0)
+WITH r, c, ep"""
+
+
 def _episode_of(label: str) -> str:
     """Binds `ep`, the episode of need the record belongs to (the record itself for a
     Referral)."""
@@ -165,7 +212,7 @@ def transition_statement(label: str) -> str:
         return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}
-{_episode_of(label)}
+{_REFERRAL_ITSELF if label == "Referral" else _episode_of(label)}
 WHERE r.status = $from AND r.version = $version AND ep.version = $episodeVersion
 MATCH (w:Worker {{id: $viewer}})
 {"" if label == "Referral" else "SET ep.version = ep.version + 1"}
@@ -189,6 +236,13 @@ WITH {carry}, collect(CASE WHEN p IS NULL THEN null
                       ELSE {{record: p {{.*}}, steps: processSteps}} END) AS processes"""
 
 
+# The child's other episodes of need, which an episode's own correction is weighed
+# against (one episode at a time, CIN census 8820).
+_OTHER_EPISODES = """,
+       [(c)<-[:ABOUT]-(other:Referral) WHERE other.id <> r.id
+        | other {.id, .status, .referralDate, .closureDate}] AS otherEpisodes"""
+
+
 def record_state_statement(label: str) -> str:
     """A record's state, version and steps, if the caller may see its child; for a
     record of an episode of need, also the episode and every record in it."""
@@ -200,7 +254,7 @@ MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {_episode_of(label)}, {steps}
 {_EPISODE_RECORDS.format(carry="r, c, ep, steps")}
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
-       ep {{.*}} AS episode, processes
+       ep {{.*}} AS episode, processes{_OTHER_EPISODES if label == "Referral" else ""}
 """
     if label == "PeriodOfCare":
         # Its plans for adoption, as `processes` (the child is placed, and adopted, while

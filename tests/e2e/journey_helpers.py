@@ -26,6 +26,8 @@ CASE_FIELDS = (
     "id childId status version awaitingAuthorisationOf allowedActions referralDate"
     " referralSource decisionDue decisionDate primaryNeed closureDate closureReason"
     f" noFurtherAction recordedBy recordedAt steps {{ {STEP_FIELDS} }}"
+    " reopened { closureDate closureReason noFurtherAction reason reopenedOn reopenedBy"
+    " reopenedAt }"
     f" assessments {{ {_RECORD} startDate dueDate completedDate authorisedDate factors"
     f" lateReason withdrawnReason {_RECORD_STEPS} }}"
     f" section47Enquiries {{ {_RECORD} strategyDiscussionDate initialConferenceTarget endDate"
@@ -57,6 +59,7 @@ ACTIONS = {
     "holdTransferInConference": ("caseId", "HoldInitialConferenceInput"),
     "startChildInNeedPlan": ("caseId", "StartChildInNeedPlanInput"),
     "closeCase": ("caseId", "CloseCaseInput"),
+    "reopenCase": ("caseId", "ReopenCaseInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
     "withdrawAssessment": ("assessmentId", "WithdrawInErrorInput"),
     "requestInitialConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
@@ -172,6 +175,34 @@ async def withdraw_in_error(
     case = await act(client, worker, withdraw, latest(case, kind), data)
     case = await decide(client, manager, authorise, latest(case, kind), on=on)
     assert latest(case, kind)["status"] == "RECORDED_IN_ERROR", case
+    return case
+
+
+RC8 = "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION"
+
+
+async def closed_with_a_plan(
+    client: httpx.AsyncClient,
+    worker: dict[str, str],
+    manager: dict[str, str],
+    child_id: str,
+    referred: date = date(2026, 9, 1),
+) -> dict[str, Any]:
+    """Referred on `referred`, accepted that day, a child in need plan from six days
+    later, the episode closed (RC8) thirty days after the referral and authorised the day
+    after: the plan ended with it."""
+    closed = (referred + timedelta(days=30)).isoformat()
+    case = await referral_for(client, worker, child_id, referred)
+    decision = {"decidedOn": referred.isoformat(), "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, decision)
+    case = await decide(client, manager, "authoriseCase", case, on=referred.isoformat())
+    started = (referred + timedelta(days=6)).isoformat()
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": started})
+    case = await act(client, worker, "closeCase", case, {"closedOn": closed, "reason": RC8})
+    authorised = (referred + timedelta(days=31)).isoformat()
+    case = await decide(client, manager, "authoriseCase", case, on=authorised)
+    plan = latest(case, "childInNeedPlans")
+    assert (case["status"], case["closureDate"], plan["endDate"]) == ("CLOSED", closed, closed)
     return case
 
 

@@ -19,6 +19,7 @@ from tests.e2e.journey_helpers import (
     WITHDRAWALS,
     act,
     assessed,
+    closed_with_a_plan,
     decide,
     demo_county,
     latest,
@@ -527,3 +528,41 @@ async def test_a_plan_s_latest_category_is_the_one_decided_by_31_march(
     assert categories(out) == ("NEG", "EMO")
     await write_cin_census(store, CollectionYear(2027), later, "919")
     assert categories(later) == ("NEG", "PHY")
+
+
+async def test_an_episode_reopened_after_a_closure_in_error_is_returned_open(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Referred on 1 September 2025, a child in need plan from the 7th, the episode closed
+    # on 1 October in error and reopened by the manager: the census has the episode and
+    # its plan open on 31 March, with no closure.
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CASES, {})
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    record = Recorder(client, store, worker, manager)
+    child = (await store.read(FREE_CHILDREN, {}))[0]["id"]
+    await record.born(child, "2015-08-14", "F", allocated_from="2025-04-01")
+    none = [code(codes.Disability, "NONE")]
+    await record.fact("recordDisabilities", child, on="2025-04-01", disabilities=none)
+    case = await closed_with_a_plan(client, worker, manager, child, date(2025, 9, 1))
+    reopen = {"reopenedOn": "2025-10-06", "reason": "Closed on the wrong child."}
+    case = await act(client, manager, "reopenCase", case, reopen)
+    assert case["status"] == "ACCEPTED", case
+
+    out = tmp_path / "cin.xml"
+    assert await write_cin_census(store, YEAR, out, "919") == 1
+    episode = ET.parse(out).getroot().find("Children/Child/CINdetails")  # noqa: S314
+    assert episode is not None
+    assert episode.findtext("CINreferralDate") == "2025-09-01"
+    assert episode.findtext("CINclosureDate") is None
+    assert episode.findtext("ReasonForClosure") is None
+    plan = episode.find("CINPlanDates")
+    assert plan is not None
+    assert plan.findtext("CINPlanStartDate") == "2025-09-07"
+    assert plan.findtext("CINPlanEndDate") is None
+    report = dfe_rules("cin", out, year=2026)
+    assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]

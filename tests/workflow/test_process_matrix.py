@@ -69,6 +69,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
     },
     "startChildInNeedPlan": {"startDate": "{d}"},
     "closeCase": {"closedOn": "{d}", "reason": "RC7"},
+    "reopenCase": {"reopenedOn": "{d}", "reason": "Closed on the wrong child"},
     "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
     "withdrawAssessment": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "withdrawSection47Enquiry": {"withdrawnOn": "{d}", "reason": "Started twice"},
@@ -355,12 +356,16 @@ def test_every_transition_has_an_effect_and_every_state_a_path() -> None:
     assert set(CANONICAL) == {t.action for t in table.TRANSITIONS}
 
 
-def test_only_managers_authorise_and_workers_perform() -> None:
+# A manager's own corrections of what a manager authorised in error.
+MANAGERS_CORRECT = frozenset({"reopenCase"})
+
+
+def test_only_managers_authorise_and_correct_and_workers_perform() -> None:
     for process in table.Process:
         for action in table.actions(process):
             expected = (
                 table.Authority.AUTHORISE
-                if action in (table.AUTHORISE, table.RETURN_FOR_REWORK)
+                if action in (table.AUTHORISE, table.RETURN_FOR_REWORK, *MANAGERS_CORRECT)
                 else table.Authority.RECORD
             )
             assert table.authority_for(process, action) is expected

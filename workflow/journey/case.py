@@ -22,11 +22,13 @@ from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, R
 from workflow.early_help import StepDownOrigin, step_down_request
 from workflow.journey.effects import (
     Clock,
+    Contradicted,
     Effect,
     NewRecord,
     NewStep,
     Record,
     Refusal,
+    RestoredRecord,
     StepChange,
     StepKind,
     StepStatus,
@@ -457,7 +459,11 @@ def _latest_in_episode(record: Record) -> date:
     ended (AssessmentAuthorisationDate), within the episode.
     """
     dates = [_referral_date(record)]
-    dates.extend(value for value in record.facts.values() if isinstance(value, date))
+    dates.extend(
+        value
+        for name, value in record.facts.items()
+        if isinstance(value, date) and name not in _CORRECTIONS
+    )
     for entry in record.processes:
         dates.extend(
             value
@@ -471,6 +477,10 @@ def _latest_in_episode(record: Record) -> date:
 
 # Dates that say when something is due, not when anything happened.
 _DUE = frozenset({"dueDate", "conferenceTarget"})
+# Dates of a correction of the episode (a closure made in error, and its reopening):
+# nothing happened with the child then, so a closure may come before them (the day
+# services did end, or a closure made in error again with its right reason).
+_CORRECTIONS = frozenset({"closedInErrorDate", "reopenedDate"})
 _HAPPENED = ("startDate", "completedDate", "authorisedDate")
 
 
@@ -495,6 +505,76 @@ def close_case(record: Record, data: CloseCase, clock: Clock) -> Effect:
         )
         if reason is ReasonForClosure.RC9_CLOSED_AFTER_ASSESSMENT_REFERRED_TO_EARLY_HELP
         else None,
+    )
+
+
+class ReopenCase(Input):
+    reopened_on: HappenedOn
+    reason: Reason
+
+
+def _beside(record: Record, closed: date) -> list[str]:
+    """The child's other episodes a reopened one would overlap (CIN census 8820: one
+    episode of need at a time): one still open, or one referred on or after the day
+    this one had closed."""
+    return [
+        f"{other['id']} (referred {other['referralDate'].isoformat()}, {other['status']})"
+        for other in record.other_episodes
+        if other["status"] != CaseState.CLOSED
+        or (isinstance(other.get("referralDate"), date) and other["referralDate"] >= closed)
+    ]
+
+
+def _ended_by_the_closure(record: Record, closed: date) -> tuple[RestoredRecord, ...]:
+    """The child in need plans the closure ended that day (EPISODE_RULES): ended on the
+    closure date by the rule, not by an action of their own (which moves a plan's last
+    step to its end), so they go on again as they were."""
+    return tuple(
+        RestoredRecord(plan["id"], PlanState.ACTIVE)
+        for entry in record.episode_records(Process.CHILD_IN_NEED_PLAN)
+        if (plan := entry["record"])["status"] == PlanState.ENDED
+        and plan.get("endDate") == closed
+        and plan.get("lastOccurredOn") != closed
+    )
+
+
+@register(Process.CASE, "reopenCase", ReopenCase)
+def reopen_case(record: Record, data: ReopenCase, clock: Clock) -> Effect:
+    # A correction, not a step: the closure (or no further action at referral) was
+    # authorised in error, so the episode goes on as it was, its work and due dates
+    # with it, not as a new referral. The closure is kept as history (its date and
+    # reason, with the reopening's reason, who and when); the returns and the work lists
+    # read the episode as open from its referral.
+    closed = _date(record.facts["closureDate"])
+    not_before(data.reopened_on, closed, "reopenedOn", "the closure it corrects")
+    if overlapping := _beside(record, closed):
+        raise Contradicted(
+            "the child has had another episode of need since this one closed, so it "
+            "cannot be reopened (one episode at a time, CIN census 8820): " + ", ".join(overlapping)
+        )
+    reason = str(record.facts.get("closureReason") or "")
+    at_referral = bool(record.facts.get("noFurtherAction"))
+    # No further action was decided at referral: the decision on it is due again.
+    decided = not at_referral and isinstance(record.facts.get("decisionDate"), date)
+    return Effect(
+        target=CaseState.ACCEPTED if decided else CaseState.OPEN,
+        occurred_on=data.reopened_on,
+        summary="Episode reopened: the "
+        + ("no further action" if at_referral else "closure")
+        + f" of {closed.isoformat()} ({reason}) was recorded in error: {data.reason}",
+        facts={
+            "closureReason": None,
+            "noFurtherAction": None,
+            "closedInErrorReason": reason,
+            "closedInErrorAtReferral": at_referral,
+            "reopenedReason": data.reason,
+        },
+        dates={"closedInErrorDate": closed, "reopenedDate": data.reopened_on},
+        # Its last step is again what came before the closure (closing again may be
+        # dated from the episode's work, not from the closure made in error).
+        cleared=("closureDate", "lastOccurredOn", *(() if decided else ("decisionDate",))),
+        restored_records=_ended_by_the_closure(record, closed),
+        stamp="reopened",
     )
 
 

@@ -165,6 +165,19 @@ class EndedRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RestoredRecord:
+    """A record of the episode a correction puts back as it was before something done in
+    error ended it (a child in need plan the closure ended): it goes on in `status`, with
+    no end date, and its cancelled steps fall due again."""
+
+    record_id: str
+    status: str
+
+    def params(self) -> dict[str, Any]:
+        return {"id": self.record_id, "status": self.status}
+
+
+@dataclass(frozen=True, slots=True)
 class Effect:
     """Everything one action changes: the record's next state, its facts, its steps, and
     the records of its episode it opens or ends."""
@@ -178,6 +191,12 @@ class Effect:
     changed: tuple[StepChange, ...] = ()
     opened_records: tuple[NewRecord, ...] = ()
     ended_records: tuple[EndedRecord, ...] = ()
+    restored_records: tuple[RestoredRecord, ...] = ()
+    # Dates of the record a correction takes away (they were recorded in error); the
+    # earlier values stay in the facts the correction keeps and in its event.
+    cleared: tuple[str, ...] = ()
+    # A correction's facts name who made it and when: `<stamp>By`, `<stamp>At`.
+    stamp: str | None = None
     # A step down to early help: the request EHM is sent, written with the action
     # (`workflow.early_help.step_down_request`); None for every other action.
     early_help: dict[str, Any] | None = None
@@ -212,6 +231,9 @@ class Record:
     # adoption (no steps); None and () for other processes.
     episode: dict[str, Any] | None = None
     processes: tuple[dict[str, Any], ...] = ()
+    # For an episode of need: the child's other episodes ({id, status, referralDate,
+    # closureDate}), which the one-episode-at-a-time rule weighs it against.
+    other_episodes: tuple[dict[str, Any], ...] = ()
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""
@@ -265,6 +287,15 @@ class Refusal(Exception):
     def __init__(self, *problems: tuple[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {rule}" for field, rule in problems))
         self.problems = problems
+
+
+class Contradicted(Exception):
+    """The action would contradict what is recorded elsewhere (a correction that would
+    undo the ground later records stand on): refused as a transition, naming them.
+
+    Raised inside an effect function only, and always turned into `TransitionRefused` by
+    the engine.
+    """
 
 
 def close_everything(

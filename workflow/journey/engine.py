@@ -18,6 +18,7 @@ from workflow import process as table
 from workflow.ids import new_id
 from workflow.journey.effects import (
     Clock,
+    Contradicted,
     Effect,
     EndedRecord,
     Record,
@@ -100,6 +101,7 @@ def _record(row: Row) -> Record:
         date_of_birth=row.get("dateOfBirth"),
         episode=row.get("episode"),
         processes=tuple(row.get("processes") or ()),
+        other_episodes=tuple(row.get("otherEpisodes") or ()),
     )
 
 
@@ -272,6 +274,9 @@ async def _write(
     if "lastOccurredOn" in dates:
         dates["lastOccurredOn"] = step_on
     changes = [change.params() for change in effect.changed]
+    facts = {**effect.facts, **extra_facts}
+    if effect.stamp is not None:
+        facts |= {f"{effect.stamp}By": scope.viewer, f"{effect.stamp}At": scope.now_ms}
     episode_version = (
         record.version if process is table.Process.CASE else (record.episode or {}).get("version")
     )
@@ -285,7 +290,7 @@ async def _write(
             "from": record.state,
             "to": target,
             "version": record.version,
-            "facts": {**effect.facts, **extra_facts},
+            "facts": facts,
             "dates": dates,
             "eventId": new_id(),
             "occurredOn": effect.occurred_on,
@@ -299,6 +304,9 @@ async def _write(
             ],
             "endedIds": [ended.record_id for ended in effect.ended_records],
             "ended": [ended.params() for ended in effect.ended_records],
+            "restoredIds": [restored.record_id for restored in effect.restored_records],
+            "restored": [restored.params() for restored in effect.restored_records],
+            "clearedDates": list(effect.cleared),
             "earlyHelp": effect.early_help,
         },
     )
@@ -365,6 +373,8 @@ async def perform(
         computed = action_spec.effect(record, data, clock)
     except Refusal as problem:
         return _invalid(problem)
+    except Contradicted as contradiction:
+        return refusal(process, record, action, str(contradiction))
     if computed.target not in declared.targets:
         raise AssertionError(f"{action} led to {computed.target}, not one of {declared.targets}")
     # Steps that move the record on (not visits or reviews, which may be recorded in any
