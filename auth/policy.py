@@ -135,6 +135,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "holdTransferInConference": INTERNAL,
         "startChildInNeedPlan": INTERNAL,
         "closeCase": INTERNAL,
+        "correctContactOutcome": INTERNAL,
         "reopenCase": INTERNAL,
         "completeAssessment": INTERNAL,
         "withdrawAssessment": INTERNAL,
@@ -311,10 +312,15 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "finalisedBy",
                 "referralId",
                 "version",
+                "outcomeCorrection",
                 "steppedUpFrom",
                 "earlyHelpHistory",
             )
         },
+    },
+    "ContactOutcomeCorrection": {
+        "reason": NARRATIVE,
+        **dict.fromkeys(["previousOutcome", "correctedBy", "correctedAt"], INTERNAL),
     },
     # What early help found is narrative, as on the record itself (SourceRecord.details).
     "EarlyHelpHistoryEntry": {

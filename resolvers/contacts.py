@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from auth.capabilities import Capability, can
 from resolvers.permissions import refuse_case_writes
 from resolvers.records import after_status_change
 from workflow import contacts
@@ -54,5 +55,29 @@ async def finalise_contact(
     if isinstance(result, dict):
         # The file now exists (and a referral may have made the child a child in
         # need): its retention is set from the start.
+        await after_status_change(context, result["childId"])
+    return result
+
+
+async def correct_contact_outcome(
+    context: HubContext,
+    contact_id: str,
+    outcome: contacts.ContactOutcome,
+    version: int,
+    reason: str,
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A team manager corrects the outcome a finalised contact was given in error."""
+    if refused := refuse_case_writes(context):
+        return refused
+    if not can(context.principal, Capability.AUTHORISE):
+        return NotAuthorised(
+            reason=f"correctContactOutcome needs a team manager; the {context.principal.role} "
+            "role cannot do it"
+        )
+    result = await contacts.correct_contact_outcome(
+        context.store, context.scope, contact_id, outcome, version, reason
+    )
+    if isinstance(result, dict):
+        # A referral may have made the child a child in need: retention follows.
         await after_status_change(context, result["childId"])
     return result

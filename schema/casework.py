@@ -21,6 +21,30 @@ def _instant(epoch_ms: int | None) -> datetime | None:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms is not None else None
 
 
+@strawberry.type(
+    description="The outcome a finalised contact was first given in error, and who "
+    "corrected it, when and why"
+)
+class ContactOutcomeCorrection:
+    previous_outcome: ContactOutcome = strawberry.field(description="The outcome given in error")
+    # Why it was wrong is case narrative, as the contact's summary is.
+    reason: str | None
+    corrected_by: str | None = strawberry.field(description="The manager who corrected it")
+    corrected_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ContactOutcomeCorrection | None:
+        previous = row.get("previousOutcome")
+        if not previous:
+            return None
+        return cls(
+            previous_outcome=ContactOutcome(previous),
+            reason=row.get("outcomeCorrectionReason"),
+            corrected_by=row.get("outcomeCorrectedBy"),
+            corrected_at=_instant(row.get("outcomeCorrectedAt")),
+        )
+
+
 @strawberry.type(description="Something reported to children's services about a child")
 class Contact:
     id: strawberry.ID
@@ -42,6 +66,9 @@ class Contact:
     finalised_by: str | None = strawberry.field(description="The worker who finalised it")
     referral_id: strawberry.ID | None
     version: int
+    outcome_correction: ContactOutcomeCorrection | None = strawberry.field(
+        description="The outcome first given in error, if a manager corrected it"
+    )
     stepped_up_from: str | None = strawberry.field(
         description="The EHM step-up record (its EHM id) this contact came from, if any"
     )
@@ -75,6 +102,7 @@ class Contact:
             finalised_by=row.get("finalisedBy"),
             referral_id=strawberry.ID(referral_id) if referral_id else None,
             version=row["version"],
+            outcome_correction=ContactOutcomeCorrection.of(row),
             stepped_up_from=_source_record_id(row.get("stepUpKey")),
             early_help_history=sorted(
                 (

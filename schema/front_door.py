@@ -94,14 +94,25 @@ class FrontDoorMutations:
         result = await contact_resolvers.finalise_contact(
             info.context, contact_id, outcome, version, on, late_reason
         )
-        return answer(
-            result,
-            lambda row: FinalisedContact(
-                contact=Contact.from_row(row),
-                file_opened=row["fileCreated"],
-                joined_open_episode=row["joinedOpenEpisode"],
-            ),
+        return answer(result, _finalised_contact)
+
+    @strawberry.mutation(
+        description="Correct the outcome a finalised contact was given in error (a team "
+        "manager, with the reason): no further action or advice only; a referral opens or "
+        "joins the child's episode of need, dated the day the contact came in"
+    )
+    async def correct_contact_outcome(
+        self,
+        info: Info[HubContext, None],
+        contact_id: strawberry.ID,
+        version: int,
+        outcome: ContactOutcome,
+        reason: str,
+    ) -> FinaliseContactResult:
+        result = await contact_resolvers.correct_contact_outcome(
+            info.context, contact_id, outcome, version, reason
         )
+        return answer(result, _finalised_contact)
 
     @strawberry.mutation(description="Add a case note to a child's record (final, or a draft)")
     async def add_case_note(
@@ -140,3 +151,11 @@ def _note_result(
     result: Any,
 ) -> CaseNote | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
     return answer(result, CaseNote.from_row)
+
+
+def _finalised_contact(row: dict[str, Any]) -> FinalisedContact:
+    return FinalisedContact(
+        contact=Contact.from_row(row),
+        file_opened=row["fileCreated"],
+        joined_open_episode=row["joinedOpenEpisode"],
+    )

@@ -10,7 +10,7 @@ import enum
 import re
 import unicodedata
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Final, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -304,6 +304,44 @@ def _person(child: NewChild) -> PersonDetails:
     )
 
 
+def _finalised_with(outcome: ContactOutcome, decided_on: date) -> dict[str, Any]:
+    """What a finalisation may create: the referral, the child's file with its folders
+    and the outbox item that opens it, a step down's request to early help."""
+    folders = [
+        {"id": new_id(), "key": folder.key, "name": folder.name, "position": position}
+        for position, folder in enumerate(FILE_PLAN)
+    ]
+    early_help = (
+        step_down_request(
+            StepDownOrigin.CONTACT,
+            "CONTACT_STEP_DOWN",
+            "Contact finalised: step down to early help",
+            decided_on,
+            summary=None,
+        )
+        if outcome is ContactOutcome.STEP_DOWN_TO_EARLY_HELP
+        else None
+    )
+    return {
+        "outcome": outcome.value,
+        "referralId": new_id(),
+        "fileId": new_id(),
+        "outboxId": new_id(),
+        "folders": folders,
+        "earlyHelp": early_help,
+    }
+
+
+def _finalised(row: Row) -> Row:
+    return {
+        **row["contact"],
+        "childId": row["childId"],
+        "referralId": row["referralId"],
+        "fileCreated": row["fileCreated"],
+        "joinedOpenEpisode": row["joinedOpenEpisode"],
+    }
+
+
 async def finalise_contact(
     store: GraphStore,
     scope: AccessScope,
@@ -330,46 +368,19 @@ async def finalise_contact(
     if late_reason and len(late_reason) > LATE_REASON_LIMIT:
         rule = f"at most {LATE_REASON_LIMIT} characters"
         return InvalidInput(problems=(FieldProblem("lateReason", rule),))
-    folders = [
-        {"id": new_id(), "key": folder.key, "name": folder.name, "position": position}
-        for position, folder in enumerate(FILE_PLAN)
-    ]
-    early_help = (
-        step_down_request(
-            StepDownOrigin.CONTACT,
-            "CONTACT_STEP_DOWN",
-            "Contact finalised: step down to early help",
-            decided_on,
-            summary=None,
-        )
-        if outcome is ContactOutcome.STEP_DOWN_TO_EARLY_HELP
-        else None
-    )
     rows = await store.write(
         statements.FINALISE_CONTACT,
         {
             **scope.params(),
+            **_finalised_with(outcome, decided_on),
             "contactId": contact_id,
-            "outcome": outcome.value,
             "version": version,
             "decidedOn": decided_on,
             "lateReason": late_reason or None,
-            "referralId": new_id(),
-            "fileId": new_id(),
-            "outboxId": new_id(),
-            "folders": folders,
-            "earlyHelp": early_help,
         },
     )
     if rows:
-        row = rows[0]
-        return {
-            **row["contact"],
-            "childId": row["childId"],
-            "referralId": row["referralId"],
-            "fileCreated": row["fileCreated"],
-            "joinedOpenEpisode": row["joinedOpenEpisode"],
-        }
+        return _finalised(rows[0])
     state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
     if not state:
         return NotFound(kind="Contact", id=contact_id)
@@ -387,28 +398,8 @@ async def finalise_contact(
             if current["status"] == "FINALISED"
             else "early help withdrew the step up this contact came from (sent in error)",
         )
-    died = min(current["diedOn"] or (), default=None)
-    if (
-        outcome is ContactOutcome.REFERRAL_TO_SOCIAL_CARE
-        and died is not None
-        and died <= current["receivedDate"]
-    ):
-        return TransitionRefused(
-            current_state=current["status"],
-            allowed=("finaliseContact",),
-            reason=(
-                f"the child's death on {died} is recorded (an episode closed RC2 or care "
-                "ended E2): a contact received since opens no episode of need; finalise it "
-                "with another outcome (nothing was written)"
-            ),
-        )
-    overlapped = _overlapped_episode(current["episodes"], current["receivedDate"])
-    if outcome is ContactOutcome.REFERRAL_TO_SOCIAL_CARE and overlapped is not None:
-        return TransitionRefused(
-            current_state=current["status"],
-            allowed=("finaliseContact",),
-            reason=_overlap_reason(overlapped, current["receivedDate"]),
-        )
+    if refused := _no_episode(current, outcome, "finaliseContact"):
+        return refused
     due = current["decisionDue"]
     if due is not None and (
         late := check_late_completion(TimescaleKey.REFERRAL_DECISION, due, decided_on, late_reason)
@@ -420,6 +411,102 @@ async def finalise_contact(
         reason=(
             f"the contact changed since you loaded it (version {version}, now "
             f"{current['version']}); reload it and decide again"
+        ),
+    )
+
+
+def _no_episode(current: Row, outcome: ContactOutcome, action: str) -> TransitionRefused | None:
+    """Why the contact, as read in `current`, may not be a referral: the child's death
+    is recorded on or before it came in, or its episode would overlap another."""
+    if outcome is not ContactOutcome.REFERRAL_TO_SOCIAL_CARE:
+        return None
+    died = min(current["diedOn"] or (), default=None)
+    if died is not None and died <= current["receivedDate"]:
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=(action,),
+            reason=(
+                f"the child's death on {died} is recorded (an episode closed RC2 or care "
+                "ended E2): a contact received since opens no episode of need; finalise it "
+                "with another outcome (nothing was written)"
+            ),
+        )
+    overlapped = _overlapped_episode(current["episodes"], current["receivedDate"])
+    if overlapped is not None:
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=(action,),
+            reason=_overlap_reason(overlapped, current["receivedDate"]),
+        )
+    return None
+
+
+# The outcomes a manager may correct: a referral has opened (or joined) an episode of
+# need, which is closed with no further action at referral (RC7) instead; a step down
+# has sent the family to early help, which steps them up again.
+CORRECTABLE_OUTCOMES: Final = (
+    ContactOutcome.NO_FURTHER_ACTION,
+    ContactOutcome.INFORMATION_AND_ADVICE,
+)
+
+
+async def correct_contact_outcome(
+    store: GraphStore,
+    scope: AccessScope,
+    contact_id: str,
+    outcome: ContactOutcome,
+    version: int,
+    reason: str,
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A manager corrects the outcome a finalised contact was given in error (no further
+    action chosen for a referral, or advice for a step down): the decision keeps its
+    day, the outcome chosen in error is kept with the reason, who and when, and a
+    referral opens (or joins) the child's episode of need, dated the day the contact came
+    in, under the rules a first finalisation keeps."""
+    reason = reason.strip()
+    if not reason or len(reason) > LATE_REASON_LIMIT:
+        rule = f"say why the outcome was wrong, in 1 to {LATE_REASON_LIMIT} characters"
+        return InvalidInput(problems=(FieldProblem("reason", rule),))
+    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
+    if not state:
+        return NotFound(kind="Contact", id=contact_id)
+    current = state[0]
+    if current["status"] != "FINALISED" or current["outcome"] not in CORRECTABLE_OUTCOMES:
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=("finaliseContact",) if current["status"] == "OPEN" else (),
+            reason=f"the contact is {current['status']} with outcome {current['outcome']}: "
+            "only an outcome of "
+            + " or ".join(CORRECTABLE_OUTCOMES)
+            + " is corrected (a referral's episode is closed with closeWithNoFurtherAction; "
+            "a family stepped down is stepped up again by early help)",
+        )
+    if outcome == current["outcome"]:
+        return InvalidInput(problems=(FieldProblem("outcome", "is already the contact's outcome"),))
+    if refused := _no_episode(current, outcome, "correctContactOutcome"):
+        return refused
+    if await _no_worker_record(store, scope):
+        return NO_WORKER_RECORD
+    decided: date = current["decisionDate"]
+    rows = await store.write(
+        statements.CORRECT_CONTACT_OUTCOME,
+        {
+            **scope.params(),
+            **_finalised_with(outcome, decided),
+            "contactId": contact_id,
+            "version": version,
+            "reason": reason,
+            "correctable": list(CORRECTABLE_OUTCOMES),
+        },
+    )
+    if rows:
+        return _finalised(rows[0])
+    return TransitionRefused(
+        current_state=current["status"],
+        allowed=("correctContactOutcome",),
+        reason=(
+            f"the contact or the child's episodes changed since you loaded it (version "
+            f"{version}, now {current['version']}); reload it and correct it again"
         ),
     )
 

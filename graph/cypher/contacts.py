@@ -13,7 +13,8 @@ from graph.cypher.journey import died_on
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
     " .decisionDate, .decisionLateReason, .recordedAt, .recordedBy, .finalisedAt,"
-    " .finalisedBy, .version,"
+    " .finalisedBy, .version, .previousOutcome, .outcomeCorrectionReason,"
+    " .outcomeCorrectedBy, .outcomeCorrectedAt,"
     " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
     "-[:LINKED_TO]->(:Child)<-[:ABOUT]-(k)"
     " | eh {.kind, .recordId, .version, .startDate, .endDate, .details}]}"
@@ -90,7 +91,29 @@ WITH c, w
 # open episode, a new one may not start before an earlier episode closed, nor on or
 # before the day an earlier one was referred: the guard writes nothing then
 # (workflow/contacts.py says why to the worker).
-FINALISE_CONTACT = f"""
+#
+# A manager correcting a finalised contact's outcome (`_CORRECTING`) runs the same
+# statement on a FINALISED contact: the decision keeps its day and its late reason, the
+# outcome chosen in error is kept beside the right one, and a referral opens or joins
+# an episode under the same rules as when it is first finalised.
+_FINALISING = """k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
+    AND k.receivedDate <= date($decidedOn)
+    // Working Together 2023: decided past its one working day, the reason is recorded.
+    AND (k.decisionDue IS NULL OR date($decidedOn) <= k.decisionDue OR $lateReason IS NOT NULL)"""
+_FINALISED = """SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
+    k.finalisedBy = $viewer, k.decisionDate = date($decidedOn),
+    k.decisionLateReason = $lateReason, k.version = k.version + 1
+CREATE (k)-[:FINALISED_BY]->(w)"""
+_CORRECTING = """k.status = 'FINALISED' AND k.version = $version
+    AND k.outcome IN $correctable AND k.outcome <> $outcome"""
+# previousOutcome, set first, is the outcome chosen in error.
+_CORRECTED = """SET k.previousOutcome = k.outcome, k.outcome = $outcome,
+    k.outcomeCorrectionReason = $reason, k.outcomeCorrectedBy = $viewer,
+    k.outcomeCorrectedAt = $now, k.version = k.version + 1"""
+
+
+def _finalise_contact(guard: str, decided: str) -> str:
+    return f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 // Neo4j: a write on the contact takes its lock before the guard reads the status,
@@ -112,19 +135,13 @@ WITH k, c, openEpisode,
            WHERE pastEpisode.referralDate <= k.receivedDate
              AND pastEpisode.closureDate > k.receivedDate | 1]) AS cameInClosed,
      size([day IN {died_on("c")} WHERE day <= k.receivedDate | 1]) AS afterDeath
-WHERE k.status = 'OPEN' AND ($version IS NULL OR k.version = $version)
-    AND k.receivedDate <= date($decidedOn)
-    // Working Together 2023: decided past its one working day, the reason is recorded.
-    AND (k.decisionDue IS NULL OR date($decidedOn) <= k.decisionDue OR $lateReason IS NOT NULL)
+WHERE {guard}
     AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE' OR afterDeath = 0)
     AND ($outcome <> 'REFERRAL_TO_SOCIAL_CARE'
          OR (openEpisode IS NOT NULL AND cameInClosed = 0)
          OR (openEpisode IS NULL AND overlapped = 0))
 MATCH (w:Worker {{id: $viewer}})
-SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
-    k.finalisedBy = $viewer, k.decisionDate = date($decidedOn),
-    k.decisionLateReason = $lateReason, k.version = k.version + 1
-CREATE (k)-[:FINALISED_BY]->(w)
+{decided}
 WITH k, c, openEpisode, $outcome = 'REFERRAL_TO_SOCIAL_CARE' AS referred
 FOREACH (_ IN CASE WHEN referred AND openEpisode IS NULL THEN [1] ELSE [] END |
     CREATE (r:Referral {{id: $referralId, referralDate: k.receivedDate, source: k.source,
@@ -150,10 +167,15 @@ RETURN {CONTACT_FIELDS} AS contact, fileCreated, c.id AS childId, joined AS join
        head([(k)-[:LED_TO]->(r:Referral) | r.id]) AS referralId
 """
 
+
+FINALISE_CONTACT = _finalise_contact(_FINALISING, _FINALISED)
+CORRECT_CONTACT_OUTCOME = _finalise_contact(_CORRECTING, _CORRECTED)
+
 CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
+       k.outcome AS outcome, k.decisionDate AS decisionDate,
        k.decisionDue AS decisionDue, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(episode:Referral)
         | episode {{.id, .status, .referralDate, .closureDate}}] AS episodes

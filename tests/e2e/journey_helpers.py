@@ -213,14 +213,22 @@ def latest(case: dict[str, Any], kind: str) -> dict[str, Any]:
     return records[-1]  # type: ignore[no-any-return]
 
 
-async def referral_for(
+CONTACT_FIELDS = (
+    "id version status outcome receivedDate decisionDate referralId"
+    " outcomeCorrection { previousOutcome reason correctedBy correctedAt }"
+)
+
+
+async def finalised_contact(
     client: httpx.AsyncClient,
     headers: dict[str, str],
     child_id: str,
     received: date,
+    outcome: str,
     source: str = "SCHOOLS",
 ) -> dict[str, Any]:
-    """A contact about the child, finalised as a referral; returns the new case."""
+    """A contact about the child received on `received`, finalised that day with
+    `outcome`; returns the contact."""
     recorded = await graphql(
         client,
         headers,
@@ -239,12 +247,26 @@ async def referral_for(
     finalised = await graphql(
         client,
         headers,
-        """mutation ($id: ID!, $on: Date) { finaliseContact(contactId: $id,
-             outcome: REFERRAL_TO_SOCIAL_CARE, on: $on) { ... on FinalisedContact {
-             contact { referralId } } } }""",
-        {"id": contact_id, "on": received.isoformat()},
+        f"""mutation ($id: ID!, $on: Date, $outcome: ContactOutcome!) {{ finaliseContact(
+             contactId: $id, outcome: $outcome, on: $on) {{ ... on FinalisedContact {{
+             contact {{ {CONTACT_FIELDS} }} }} }} }}""",
+        {"id": contact_id, "on": received.isoformat(), "outcome": outcome},
     )
-    return await case_now(client, headers, finalised["finaliseContact"]["contact"]["referralId"])
+    return finalised["finaliseContact"]["contact"]  # type: ignore[no-any-return]
+
+
+async def referral_for(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    child_id: str,
+    received: date,
+    source: str = "SCHOOLS",
+) -> dict[str, Any]:
+    """A contact about the child, finalised as a referral; returns the new case."""
+    contact = await finalised_contact(
+        client, headers, child_id, received, "REFERRAL_TO_SOCIAL_CARE", source
+    )
+    return await case_now(client, headers, contact["referralId"])
 
 
 async def case_now(
