@@ -137,6 +137,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "closeCase": INTERNAL,
         "correctContactOutcome": INTERNAL,
         "reopenCase": INTERNAL,
+        "correctReferralDate": INTERNAL,
         "completeAssessment": INTERNAL,
         "withdrawAssessment": INTERNAL,
         "requestInitialConference": INTERNAL,
@@ -521,6 +522,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "noFurtherAction",
             "awaitingAuthorisationOf",
             "reopened",
+            "referralDateCorrection",
             "allowedActions",
             "recordedBy",
             "recordedAt",
@@ -587,6 +589,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "reopenedBy",
             "reopenedAt",
         )
+    },
+    "ReferralDateCorrection": {
+        name: INTERNAL for name in ("previousDate", "reason", "correctedBy", "correctedAt")
     },
     "AsAt": {
         name: INTERNAL

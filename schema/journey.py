@@ -71,6 +71,9 @@ class JourneyMutations:
     )
     close_case = action_mutation(CASE, "closeCase", inputs.CloseCaseInput)
     reopen_case = action_mutation(CASE, "reopenCase", inputs.ReopenCaseInput)
+    correct_referral_date = action_mutation(
+        CASE, "correctReferralDate", inputs.CorrectReferralDateInput
+    )
     # The records of the episode.
     complete_assessment = action_mutation(
         ASSESSMENT, "completeAssessment", inputs.CompleteAssessmentInput

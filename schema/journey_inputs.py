@@ -123,6 +123,12 @@ class ReopenCaseInput:
     reason: str
 
 
+@strawberry.input(description="An episode's referral date typed wrongly, corrected, and why")
+class CorrectReferralDateInput:
+    referral_date: date
+    reason: str
+
+
 def _today_if_absent() -> Any:
     # Care actions record the day they happened; absent, it is today.
     return strawberry.field(default=None, description="The day it happened; today if absent")

@@ -362,6 +362,28 @@ class CaseReopening:
         )
 
 
+@strawberry.type(
+    description="The referral date as first recorded, and the team manager's correction of it"
+)
+class ReferralDateCorrection:
+    previous_date: date = strawberry.field(description="The referral date typed in error")
+    reason: str
+    corrected_by: str | None = strawberry.field(description="The manager who corrected it")
+    corrected_at: datetime | None
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> ReferralDateCorrection | None:
+        previous = record.get("previousReferralDate")
+        if not isinstance(previous, date):
+            return None
+        return cls(
+            previous_date=previous,
+            reason=str(record.get("referralDateCorrectionReason") or ""),
+            corrected_by=record.get("referralDateCorrectedBy"),
+            corrected_at=_recorded_at({"recordedAt": record.get("referralDateCorrectedAt")}),
+        )
+
+
 def _of_process(rows: list[dict[str, Any]], process: table.Process) -> list[dict[str, Any]]:
     found = [entry for entry in rows if entry["record"].get("process") == process.value]
     return sorted(found, key=lambda entry: entry["record"].get("createdAt") or 0)
@@ -392,6 +414,9 @@ class Case:
     )
     reopened: CaseReopening | None = strawberry.field(
         description="The last closure found to be made in error, kept with its reopening"
+    )
+    referral_date_correction: ReferralDateCorrection | None = strawberry.field(
+        description="The referral date first recorded, if a manager corrected it"
     )
     allowed_actions: list[str]
     recorded_by: str | None = strawberry.field(description="The worker who recorded the referral")
@@ -442,6 +467,7 @@ class Case:
             no_further_action=bool(record.get("noFurtherAction")),
             awaiting_authorisation_of=record.get("pendingAction"),
             reopened=CaseReopening.of(record),
+            referral_date_correction=ReferralDateCorrection.of(record),
             allowed_actions=list(table.allowed_actions(table.Process.CASE, record["status"])),
             recorded_by=record.get("recordedBy"),
             recorded_at=_recorded_at(record),

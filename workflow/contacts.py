@@ -156,7 +156,9 @@ class RecordContact(Input):
         if child is None:
             return self
         born = child.date_of_birth or child.expected_date_of_birth
-        if born is not None and (rule := _too_early(self.received_date, born, child.unborn)):
+        if born is not None and (
+            rule := referred_too_early(self.received_date, born, unborn=child.unborn)
+        ):
             raise FieldRuleBroken("receivedDate", rule)
         return self
 
@@ -177,7 +179,9 @@ def before_a_pregnancy(
     )
 
 
-def _too_early(received: date, born: date, unborn: bool) -> str | None:
+def referred_too_early(received: date, born: date, *, unborn: bool) -> str | None:
+    """CIN census rule 8606: nobody refers a child more than 40 weeks before their
+    (expected) date of birth."""
     return before_a_pregnancy(received, born, unborn=unborn, rule="CIN census rule 8606")
 
 
@@ -189,7 +193,7 @@ async def _before_a_pregnancy(
     found = await store.read(statements.CHILD_BIRTH, {**scope.params(), "childId": data.child_id})
     if not found or found[0]["born"] is None:
         return None
-    rule = _too_early(data.received_date, found[0]["born"], bool(found[0]["unborn"]))
+    rule = referred_too_early(data.received_date, found[0]["born"], unborn=bool(found[0]["unborn"]))
     return InvalidInput(problems=(FieldProblem("receivedDate", rule),)) if rule else None
 
 

@@ -296,6 +296,16 @@ _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "correction, with the reason)",
         performer=Authority.AUTHORISE,
     ),
+    _t(
+        # A correction too: the day the referral came in was typed wrongly. Its timescales
+        # count from the corrected day; the record stays where it is.
+        "correctReferralDate",
+        tuple(CaseState),
+        tuple(CaseState),
+        "Correct an episode's referral date typed wrongly, and what counts from it (a team "
+        "manager's correction, with the reason)",
+        performer=Authority.AUTHORISE,
+    ),
 )
 
 _ASSESSMENT_TRANSITIONS: Final[tuple[Transition, ...]] = (

@@ -25,8 +25,11 @@ from graph.cypher.early_help import request_early_help
 # the record may have happened before it.
 RECORD_DATES: Final = {
     # closedInErrorDate, reopenedDate: the last closure a manager found was made in
-    # error, and the day they reopened the episode (workflow/journey/case.py reopen_case).
+    # error, and the day they reopened the episode (workflow/journey/case.py reopen_case);
+    # previousReferralDate: the referral date before a manager corrected it.
     "Referral": (
+        "referralDate",
+        "previousReferralDate",
         "decisionDate",
         "closureDate",
         "lastOccurredOn",
@@ -127,10 +130,35 @@ FOREACH (_ IN CASE WHEN y IS NULL THEN [] ELSE [1] END |
 WITH DISTINCT r, c, ep, changed"""
 
 
+# The records and contacts whose dates count from the referral, when its date is
+# corrected: due dates computed again (in Python), the contacts that opened it dated anew.
+_RETIME = """
+OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)<-[:PART_OF]-(zs:Step)
+WHERE zs.id IN [t IN $retimed | t.stepId]
+WITH r, c, ep, changed, zs, head([t IN $retimed WHERE t.stepId = zs.id]) AS t
+FOREACH (_ IN CASE WHEN zs IS NULL THEN [] ELSE [1] END | SET zs.dueDate = date(t.dueDate))
+WITH DISTINCT r, c, ep, changed
+OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)
+WHERE z.id IN [t IN $retimed | t.id]
+WITH r, c, ep, changed, z, head([t IN $retimed WHERE t.id = z.id]) AS t
+FOREACH (_ IN CASE WHEN z IS NULL THEN [] ELSE [1] END |
+    SET z.dueDate = date(t.dueDate), z.version = z.version + 1,
+        z.referralDate = CASE WHEN t.referralDate IS NULL THEN z.referralDate
+                         ELSE date(t.referralDate) END)
+WITH DISTINCT r, c, ep, changed
+OPTIONAL MATCH (k:Contact)-[:LED_TO]->(ep)
+WHERE k.id IN [t IN $retimedContacts | t.id]
+WITH r, c, ep, changed, k, head([t IN $retimedContacts WHERE t.id = k.id]) AS t
+FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
+    SET k.receivedDate = date(t.receivedDate), k.decisionDue = date(t.decisionDue),
+        k.version = k.version + 1)
+WITH DISTINCT r, c, ep, changed"""
+
 _EPISODE_TAIL = f"""
 {chr(10).join(_open_records(label) for label in EPISODE_LABELS)}
 WITH r, c, ep, changed
 {_RESTORE_RECORDS}
+{_RETIME}
 // Records an episode rule ends (a CIN plan the day a CP plan starts or the episode
 // closes): their scheduled steps are cancelled, then the records end.
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)<-[:PART_OF]-(xs:Step)
@@ -237,10 +265,11 @@ WITH {carry}, collect(CASE WHEN p IS NULL THEN null
 
 
 # The child's other episodes of need, which an episode's own correction is weighed
-# against (one episode at a time, CIN census 8820).
+# against (one episode at a time, CIN census 8820), and the contacts that led to it.
 _OTHER_EPISODES = """,
        [(c)<-[:ABOUT]-(other:Referral) WHERE other.id <> r.id
-        | other {.id, .status, .referralDate, .closureDate}] AS otherEpisodes"""
+        | other {.id, .status, .referralDate, .closureDate}] AS otherEpisodes,
+       [(k:Contact)-[:LED_TO]->(r) | k {.id, .receivedDate, .decisionDate}] AS contacts"""
 
 
 def record_state_statement(label: str) -> str:

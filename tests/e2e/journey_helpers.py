@@ -60,6 +60,7 @@ ACTIONS = {
     "startChildInNeedPlan": ("caseId", "StartChildInNeedPlanInput"),
     "closeCase": ("caseId", "CloseCaseInput"),
     "reopenCase": ("caseId", "ReopenCaseInput"),
+    "correctReferralDate": ("caseId", "CorrectReferralDateInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
     "withdrawAssessment": ("assessmentId", "WithdrawInErrorInput"),
     "requestInitialConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
@@ -187,10 +188,11 @@ async def closed_with_a_plan(
     manager: dict[str, str],
     child_id: str,
     referred: date = date(2026, 9, 1),
+    reason: str = RC8,
 ) -> dict[str, Any]:
     """Referred on `referred`, accepted that day, a child in need plan from six days
-    later, the episode closed (RC8) thirty days after the referral and authorised the day
-    after: the plan ended with it."""
+    later, the episode closed (RC8 unless another `reason`) thirty days after the
+    referral and authorised the day after: the plan ended with it."""
     closed = (referred + timedelta(days=30)).isoformat()
     case = await referral_for(client, worker, child_id, referred)
     decision = {"decidedOn": referred.isoformat(), "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
@@ -198,7 +200,7 @@ async def closed_with_a_plan(
     case = await decide(client, manager, "authoriseCase", case, on=referred.isoformat())
     started = (referred + timedelta(days=6)).isoformat()
     case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": started})
-    case = await act(client, worker, "closeCase", case, {"closedOn": closed, "reason": RC8})
+    case = await act(client, worker, "closeCase", case, {"closedOn": closed, "reason": reason})
     authorised = (referred + timedelta(days=31)).isoformat()
     case = await decide(client, manager, "authoriseCase", case, on=authorised)
     plan = latest(case, "childInNeedPlans")

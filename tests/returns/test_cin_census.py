@@ -540,14 +540,8 @@ async def test_an_episode_reopened_after_a_closure_in_error_is_returned_open(
     # Referred on 1 September 2025, a child in need plan from the 7th, the episode closed
     # on 1 October in error and reopened by the manager: the census has the episode and
     # its plan open on 31 March, with no closure.
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CASES, {})
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    record = Recorder(client, store, worker, manager)
-    child = (await store.read(FREE_CHILDREN, {}))[0]["id"]
-    await record.born(child, "2015-08-14", "F", allocated_from="2025-04-01")
-    none = [code(codes.Disability, "NONE")]
-    await record.fact("recordDisabilities", child, on="2025-04-01", disabilities=none)
+    child = await _a_child_of_the_year(client, store, worker, manager)
     case = await closed_with_a_plan(client, worker, manager, child, date(2025, 9, 1))
     reopen = {"reopenedOn": "2025-10-06", "reason": "Closed on the wrong child."}
     case = await act(client, manager, "reopenCase", case, reopen)
@@ -564,5 +558,50 @@ async def test_an_episode_reopened_after_a_closure_in_error_is_returned_open(
     assert plan is not None
     assert plan.findtext("CINPlanStartDate") == "2025-09-07"
     assert plan.findtext("CINPlanEndDate") is None
+    report = dfe_rules("cin", out, year=2026)
+    assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]
+
+
+async def _a_child_of_the_year(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    worker: dict[str, str],
+    manager: dict[str, str],
+) -> str:
+    """A demo county child with no episode, born, allocated and with the facts the census
+    asks for from 1 April 2025."""
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CASES, {})
+    record = Recorder(client, store, worker, manager)
+    child: str = (await store.read(FREE_CHILDREN, {}))[0]["id"]
+    await record.born(child, "2015-08-14", "F", allocated_from="2025-04-01")
+    none = [code(codes.Disability, "NONE")]
+    await record.fact("recordDisabilities", child, on="2025-04-01", disabilities=none)
+    return child
+
+
+async def test_a_corrected_referral_date_is_the_one_returned(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Typed as 10 September 2025, the referral came in on the 3rd: corrected once the
+    # episode had closed, the census returns the 3rd.
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child = await _a_child_of_the_year(client, store, worker, manager)
+    rc7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
+    case = await closed_with_a_plan(client, worker, manager, child, date(2025, 9, 10), rc7)
+    corrected = {"referralDate": "2025-09-03", "reason": "Typed a week late."}
+    case = await act(client, manager, "correctReferralDate", case, corrected)
+    assert case["referralDate"] == "2025-09-03", case
+
+    out = tmp_path / "cin.xml"
+    assert await write_cin_census(store, YEAR, out, "919") == 1
+    episode = ET.parse(out).getroot().find("Children/Child/CINdetails")  # noqa: S314
+    assert episode is not None
+    assert episode.findtext("CINreferralDate") == "2025-09-03"
+    assert episode.findtext("CINclosureDate") == "2025-10-10"
     report = dfe_rules("cin", out, year=2026)
     assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]

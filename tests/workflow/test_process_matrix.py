@@ -70,6 +70,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "startChildInNeedPlan": {"startDate": "{d}"},
     "closeCase": {"closedOn": "{d}", "reason": "RC7"},
     "reopenCase": {"reopenedOn": "{d}", "reason": "Closed on the wrong child"},
+    # Earlier than the referral every walk starts from (REFERRED).
+    "correctReferralDate": {"referralDate": "2026-02-27", "reason": "Typed wrongly"},
     "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
     "withdrawAssessment": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "withdrawSection47Enquiry": {"withdrawnOn": "{d}", "reason": "Started twice"},
@@ -357,7 +359,7 @@ def test_every_transition_has_an_effect_and_every_state_a_path() -> None:
 
 
 # A manager's own corrections of what a manager authorised in error.
-MANAGERS_CORRECT = frozenset({"reopenCase"})
+MANAGERS_CORRECT = frozenset({"reopenCase", "correctReferralDate"})
 
 
 def test_only_managers_authorise_and_correct_and_workers_perform() -> None:

@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from workflow.calendar import birthday
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
+from workflow.contacts import referred_too_early
 from workflow.early_help import StepDownOrigin, step_down_request
 from workflow.journey.effects import (
     Clock,
@@ -29,6 +30,8 @@ from workflow.journey.effects import (
     Record,
     Refusal,
     RestoredRecord,
+    RetimedContact,
+    RetimedRecord,
     StepChange,
     StepKind,
     StepStatus,
@@ -575,6 +578,139 @@ def reopen_case(record: Record, data: ReopenCase, clock: Clock) -> Effect:
         cleared=("closureDate", "lastOccurredOn", *(() if decided else ("decisionDate",))),
         restored_records=_ended_by_the_closure(record, closed),
         stamp="reopened",
+    )
+
+
+class CorrectReferralDate(Input):
+    referral_date: PastDate
+    reason: Reason
+
+
+def _happened_in_episode(record: Record) -> list[tuple[date, str]]:
+    """Each day something happened in the episode, with what: the referral may not be
+    corrected to after any of them."""
+    found: list[tuple[date, str]] = [
+        (value, f"its {name}")
+        for name, value in record.facts.items()
+        if isinstance(value, date) and name not in _NOT_AFTER_THE_REFERRAL
+    ]
+    # A step proposed for a manager (a decision, a closure) is dated the day it happened.
+    if proposed := record.facts.get("pendingOn"):
+        found.append(
+            (date.fromisoformat(str(proposed)), f"its proposed {record.facts.get('pendingAction')}")
+        )
+    for entry in record.processes:
+        kind = f"{entry['record'].get('process')} {entry['record'].get('id')}"
+        found.extend(
+            (value, f"{kind} {name}")
+            for name, value in entry["record"].items()
+            if isinstance(value, date) and name not in _NOT_AFTER_THE_REFERRAL
+        )
+        for step in entry["steps"]:
+            # A cancelled step never happened.
+            found.extend(
+                (step[name], f"{kind} {step.get('kind')} {name}")
+                for name in _HAPPENED
+                if isinstance(step.get(name), date) and step.get("status") != StepStatus.CANCELLED
+            )
+    return found
+
+
+# Dates that do not have to come after the referral: it and its copies, what is due, the
+# other authority's notice of a transfer in (it may have come first).
+_NOT_AFTER_THE_REFERRAL = frozenset(
+    {"referralDate", "previousReferralDate", "notifiedDate", "reopenedDate", *_DUE}
+)
+
+
+def _earlier_episode_in_the_way(record: Record, new: date) -> str | None:
+    """CIN census 8820: the corrected referral may not come before an earlier episode
+    closed, nor on or before its referral."""
+    old = _referral_date(record)
+    for other in record.other_episodes:
+        referred, closed = other.get("referralDate"), other.get("closureDate")
+        if not isinstance(referred, date) or referred > old:
+            continue
+        if new <= referred or (isinstance(closed, date) and new < closed):
+            ended = f", closed {closed.isoformat()}" if isinstance(closed, date) else ""
+            return (
+                f"the child's episode {other['id']} (referred {referred.isoformat()}{ended}) "
+                "would overlap it: episodes of need must not overlap (CIN census 8820)"
+            )
+    return None
+
+
+def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ...]:
+    """The episode's records whose timescale counts from the referral: assessments (45
+    working days) and transfer-in conferences with no notice of their own."""
+    retimed = []
+    for entry in record.processes:
+        facts, steps = entry["record"], entry["steps"]
+        if facts.get("process") == Process.ASSESSMENT:
+            key, kind, carried = TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, _K.ASSESSMENT, new
+        elif facts.get("transferIn") and facts.get("notifiedDate") is None:
+            key, kind, carried = (
+                TimescaleKey.TRANSFER_IN_CONFERENCE,
+                _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                None,
+            )
+        else:
+            continue
+        step = next((s["id"] for s in steps if s.get("kind") == kind), None)
+        retimed.append(RetimedRecord(facts["id"], step, _due(key, new, clock).due, carried))
+    return tuple(retimed)
+
+
+@register(Process.CASE, "correctReferralDate", CorrectReferralDate)
+def correct_referral_date(record: Record, data: CorrectReferralDate, clock: Clock) -> Effect:
+    # A correction of what was typed, not a step: the episode keeps its state and its
+    # work, which must all still come on or after the corrected day; what counts from
+    # the referral (its decision, the assessments' 45 working days, a transfer-in
+    # conference's 15) counts from it, and the contact that opened it came in that day.
+    old, new = _referral_date(record), data.referral_date
+    if new == old:
+        raise Refusal(("referralDate", "is already the episode's referral date"))
+    born = record.date_of_birth
+    if isinstance(born, date) and (rule := referred_too_early(new, born, unborn=False)):
+        raise Refusal(("referralDate", rule))
+    if after := [(day, what) for day, what in _happened_in_episode(record) if day < new]:
+        day, what = min(after)
+        raise Contradicted(
+            f"{what} is {day.isoformat()}, before {new.isoformat()}: the episode's work "
+            "comes on or after its referral"
+        )
+    if overlap := _earlier_episode_in_the_way(record, new):
+        raise Contradicted(overlap)
+    opening: list[dict[str, Any]] = []
+    joined: list[dict[str, Any]] = []
+    for contact in record.contacts:
+        (opening if contact.get("receivedDate") == old else joined).append(contact)
+    for contact in joined:
+        if contact["receivedDate"] < new:
+            raise Contradicted(
+                f"contact {contact['id']} received {contact['receivedDate'].isoformat()} "
+                f"joined the episode: it does not come before its referral"
+            )
+    for contact in opening:
+        decided = contact.get("decisionDate")
+        if isinstance(decided, date) and decided < new:
+            raise Contradicted(
+                f"contact {contact['id']} was decided on {decided.isoformat()}, before "
+                f"{new.isoformat()}: a contact is decided on or after it comes in"
+            )
+    return Effect(
+        target=record.state,
+        occurred_on=clock.today,
+        summary=f"Referral date corrected from {old.isoformat()} to {new.isoformat()}: "
+        f"{data.reason}",
+        facts={"referralDateCorrectionReason": data.reason},
+        dates={"referralDate": new, "previousReferralDate": old},
+        retimed_records=_retimed(record, new, clock),
+        retimed_contacts=tuple(
+            RetimedContact(contact["id"], new, referral_decision_due(new, clock))
+            for contact in opening
+        ),
+        stamp="referralDateCorrected",
     )
 
 

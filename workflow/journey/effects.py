@@ -178,6 +178,43 @@ class RestoredRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RetimedRecord:
+    """A record of the episode whose timescale counts from the referral, when the
+    referral's date is corrected: its due date (and its timed step's) computed again, and
+    the referral date it carries, if it carries one."""
+
+    record_id: str
+    step_id: str | None
+    due_date: date
+    referral_date: date | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "id": self.record_id,
+            "stepId": self.step_id,
+            "dueDate": self.due_date,
+            "referralDate": self.referral_date,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RetimedContact:
+    """A contact that opened the episode, when the referral's date is corrected: it came
+    in that day, and its decision was due a working day later."""
+
+    contact_id: str
+    received_date: date
+    decision_due: date
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "id": self.contact_id,
+            "receivedDate": self.received_date,
+            "decisionDue": self.decision_due,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Effect:
     """Everything one action changes: the record's next state, its facts, its steps, and
     the records of its episode it opens or ends."""
@@ -192,6 +229,8 @@ class Effect:
     opened_records: tuple[NewRecord, ...] = ()
     ended_records: tuple[EndedRecord, ...] = ()
     restored_records: tuple[RestoredRecord, ...] = ()
+    retimed_records: tuple[RetimedRecord, ...] = ()
+    retimed_contacts: tuple[RetimedContact, ...] = ()
     # Dates of the record a correction takes away (they were recorded in error); the
     # earlier values stay in the facts the correction keeps and in its event.
     cleared: tuple[str, ...] = ()
@@ -234,6 +273,8 @@ class Record:
     # For an episode of need: the child's other episodes ({id, status, referralDate,
     # closureDate}), which the one-episode-at-a-time rule weighs it against.
     other_episodes: tuple[dict[str, Any], ...] = ()
+    # For an episode of need: the contacts that led to it ({id, receivedDate, decisionDate}).
+    contacts: tuple[dict[str, Any], ...] = ()
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""

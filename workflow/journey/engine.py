@@ -102,6 +102,7 @@ def _record(row: Row) -> Record:
         episode=row.get("episode"),
         processes=tuple(row.get("processes") or ()),
         other_episodes=tuple(row.get("otherEpisodes") or ()),
+        contacts=tuple(row.get("contacts") or ()),
     )
 
 
@@ -307,6 +308,8 @@ async def _write(
             "restoredIds": [restored.record_id for restored in effect.restored_records],
             "restored": [restored.params() for restored in effect.restored_records],
             "clearedDates": list(effect.cleared),
+            "retimed": [retimed.params() for retimed in effect.retimed_records],
+            "retimedContacts": [retimed.params() for retimed in effect.retimed_contacts],
             "earlyHelp": effect.early_help,
         },
     )
