@@ -313,6 +313,9 @@ TEAM_WORK = """
   ... on TeamWork { teamId caseloads { workerId workerName children overdue awaitingAuthorisation }
     items { childId recordId kind awaitingAction dueDate overdue workerId } } } }
 """
+# The children performance staff see in need, and on a child in need plan, on a day.
+AS_AT = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt {
+  openEpisodes { children { childId } } childInNeedPlans { children { childId } } } } }"""
 CHRONOLOGY = """
 query ($id: ID!) { child(id: $id) { chronology { on kind title detail }
   childProtectionPlan { startDate endDate } openEpisodes

@@ -15,6 +15,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
+    AS_AT,
     CONTACT_FIELDS,
     MY_WORK,
     RC8,
@@ -44,8 +45,6 @@ mutation ($id: ID!, $version: Int!, $outcome: ContactOutcome!, $reason: String!)
 """
 CONTACTS = f"""query ($id: ID!) {{ child(id: $id) {{ contacts {{ {CONTACT_FIELDS} }}
   cases {{ id referralDate status }} }} }}"""
-AS_AT = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt {
-  openEpisodes { children { childId } } } } }"""
 
 
 async def correct(

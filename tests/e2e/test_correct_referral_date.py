@@ -18,6 +18,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
+    AS_AT,
     CONTACT_FIELDS,
     MY_WORK,
     RC8,
@@ -38,8 +39,6 @@ REASON = "The contact came in on the 3rd; the 10th is when it was typed up."
 CONTACTS = (
     f"query ($id: ID!) {{ child(id: $id) {{ contacts {{ {CONTACT_FIELDS} decisionDue }} }} }}"
 )
-AS_AT = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt {
-  openEpisodes { children { childId } } } } }"""
 CORRECTION = "referralDateCorrection { previousDate reason correctedBy correctedAt }"
 
 

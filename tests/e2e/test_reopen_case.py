@@ -14,6 +14,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
+    AS_AT,
     CHRONOLOGY,
     MY_WORK,
     RC8,
@@ -31,8 +32,6 @@ from tests.helpers import bearer, graphql
 pytestmark = pytest.mark.anyio
 
 REASON = "Closed in error: the family's other child's case was meant."
-AS_AT = """query ($on: Date) { asAt(on: $on) { __typename ... on AsAt {
-  openEpisodes { children { childId } } childInNeedPlans { children { childId } } } } }"""
 
 
 async def test_a_closure_made_in_error_is_reopened_as_it_was(
