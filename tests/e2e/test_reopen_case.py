@@ -6,12 +6,15 @@ the child two episodes of need at once is refused and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
 
 from graph import FalkorDBStore
+from graph.cypher.access import AccessScope
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     AS_AT,
@@ -28,9 +31,18 @@ from tests.e2e.journey_helpers import (
     referral_for,
 )
 from tests.helpers import bearer, graphql
+from workflow import journey
+from workflow.calendar import default_calendar, today_in_england
+from workflow.contacts import ContactOutcome, finalise_contact
+from workflow.ids import now_ms
+from workflow.journey.effects import Clock
+from workflow.outcomes import TransitionRefused
+from workflow.process import Process
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS
 
 pytestmark = pytest.mark.anyio
 
+REFERRAL = ContactOutcome.REFERRAL_TO_SOCIAL_CARE
 REASON = "Closed in error: the family's other child's case was meant."
 
 
@@ -217,3 +229,67 @@ async def test_a_closure_with_the_wrong_reason_is_closed_again_on_its_day(
         "2026-10-01",
         RC8,
     )
+
+
+class _RacedStore:
+    """The store, with `race` run just before the reopening's write: after the engine read
+    the child's episodes, before its statement runs."""
+
+    def __init__(self, store: FalkorDBStore, race: Callable[[], Awaitable[object]]) -> None:
+        self.store, self.race = store, race
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def write(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if params.get("action") == "reopenCase":
+            await self.race()
+        return await self.store.write(statement, params)
+
+
+async def test_a_referral_finalised_while_reopening_leaves_one_episode(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The reopening checked the child's episodes (none since) and a referral about the
+    # child is finalised before its write: the write itself refuses, so the child never
+    # has two episodes of need open (CIN census 8820).
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    case = await closed_with_a_plan(client, worker, manager, child_id)
+    recorded = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             ... on Contact { id } } }""",
+        {
+            "input": {
+                "childId": child_id,
+                "receivedDate": "2026-10-20",
+                "source": "SCHOOLS",
+                "summary": "A new concern.",
+            }
+        },
+    )
+    sam = AccessScope(viewer="worker-sw-demo", team=None, view_all=True, now_ms=now_ms())
+    alex = AccessScope(viewer="worker-tm-demo", team=None, view_all=True, now_ms=now_ms())
+
+    async def referral() -> object:
+        return await finalise_contact(
+            store, sam, recorded["recordContact"]["id"], REFERRAL, None, date(2026, 10, 20)
+        )
+
+    reopened = await journey.perform(
+        _RacedStore(store, referral),  # type: ignore[arg-type]
+        alex,
+        Process.CASE,
+        case["id"],
+        "reopenCase",
+        case["version"],
+        {"reason": REASON},
+        Clock(today_in_england(), default_calendar(), DEFAULT_LOCAL_STANDARDS),
+    )
+    assert isinstance(reopened, TransitionRefused), reopened
+    episodes = (await graphql(client, manager, CHRONOLOGY, {"id": child_id}))["child"]["cases"]
+    assert sorted(e["status"] for e in episodes) == ["CLOSED", "OPEN"], episodes
+    assert (await case_now(client, manager, case["id"]))["status"] == "CLOSED"
