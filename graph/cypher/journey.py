@@ -265,11 +265,13 @@ WITH {carry}, collect(CASE WHEN p IS NULL THEN null
 
 
 # The child's other episodes of need, which an episode's own correction is weighed
-# against (one episode at a time, CIN census 8820), and the contacts that led to it.
+# against (one episode at a time, CIN census 8820), the contacts that led to it, and an
+# unborn child's expected date of birth (CIN census 8606).
 _OTHER_EPISODES = """,
        [(c)<-[:ABOUT]-(other:Referral) WHERE other.id <> r.id
         | other {.id, .status, .referralDate, .closureDate}] AS otherEpisodes,
-       [(k:Contact)-[:LED_TO]->(r) | k {.id, .receivedDate, .decisionDate}] AS contacts"""
+       [(k:Contact)-[:LED_TO]->(r) | k {.id, .receivedDate, .decisionDate}] AS contacts,
+       c.expectedDateOfBirth AS expectedDateOfBirth, coalesce(c.unborn, false) AS unborn"""
 
 
 def record_state_statement(label: str) -> str:

@@ -184,3 +184,48 @@ async def test_a_decision_awaiting_its_manager_bounds_the_correction(
         client, manager, "authoriseCase", case, on="2026-09-11", lateReason="Typed up late."
     )
     assert (case["status"], case["decisionDate"]) == ("ACCEPTED", "2026-09-11"), case
+
+
+async def test_an_unborn_child_s_referral_is_not_corrected_to_before_the_pregnancy(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Expected on 1 March 2027: 40 weeks before is 25 May 2026 (CIN census 8606), as at
+    # the front door.
+    await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    unborn = {
+        "givenName": "Baby",
+        "familyName": "Corrected-Referral",
+        "unborn": True,
+        "sex": "U",
+        "expectedDateOfBirth": "2027-03-01",
+    }
+    recorded = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             __typename ... on Contact { id } } }""",
+        {
+            "input": {
+                "receivedDate": "2026-09-10",
+                "source": "HEALTH_VISITOR",
+                "summary": "Midwife concerned before the birth.",
+                "child": unborn,
+            }
+        },
+    )
+    finalised = await graphql(
+        client,
+        worker,
+        """mutation ($id: ID!) { finaliseContact(contactId: $id,
+             outcome: REFERRAL_TO_SOCIAL_CARE, on: "2026-09-10") {
+             ... on FinalisedContact { contact { referralId } } } }""",
+        {"id": recorded["recordContact"]["id"]},
+    )
+    case = await case_now(client, worker, finalised["finaliseContact"]["contact"]["referralId"])
+    too_early = await correct(client, manager, case, "2026-05-24")
+    assert [p["field"] for p in too_early["problems"]] == ["referralDate"], too_early
+    assert "8606" in too_early["problems"][0]["rule"]
+    assert await case_now(client, manager, case["id"]) == {"__typename": "Case", **case}
+    case = await correct(client, manager, case, "2026-05-25")
+    assert case["referralDate"] == "2026-05-25", case

@@ -670,8 +670,9 @@ def correct_referral_date(record: Record, data: CorrectReferralDate, clock: Cloc
     old, new = _referral_date(record), data.referral_date
     if new == old:
         raise Refusal(("referralDate", "is already the episode's referral date"))
-    born = record.date_of_birth
-    if isinstance(born, date) and (rule := referred_too_early(new, born, unborn=False)):
+    unborn = record.expected_date_of_birth
+    born = unborn or record.date_of_birth
+    if isinstance(born, date) and (rule := referred_too_early(new, born, unborn=bool(unborn))):
         raise Refusal(("referralDate", rule))
     if after := [(day, what) for day, what in _happened_in_episode(record) if day < new]:
         day, what = min(after)

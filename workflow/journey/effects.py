@@ -275,6 +275,8 @@ class Record:
     other_episodes: tuple[dict[str, Any], ...] = ()
     # For an episode of need: the contacts that led to it ({id, receivedDate, decisionDate}).
     contacts: tuple[dict[str, Any], ...] = ()
+    # For an episode of need: an unborn child's expected date of birth.
+    expected_date_of_birth: date | None = None
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""

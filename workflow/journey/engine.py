@@ -103,6 +103,7 @@ def _record(row: Row) -> Record:
         processes=tuple(row.get("processes") or ()),
         other_episodes=tuple(row.get("otherEpisodes") or ()),
         contacts=tuple(row.get("contacts") or ()),
+        expected_date_of_birth=row.get("expectedDateOfBirth") if row.get("unborn") else None,
     )
 
 
