@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from auth.tokens import SigningKeyError
 from graph import GraphError
 from graph.migrations import bring_to_current_shape
 from hub.backup_format import ExportFileRefused
@@ -32,7 +33,7 @@ from hub.settings import Settings
 from workflow.school_days import TermDatesError
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Sequence
+    from collections.abc import Coroutine, Iterator, Sequence
 
     from connectors.intake import IngestReport, Source
     from hub.backup import ContentStores
@@ -583,6 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ExportFileRefused,
         TermDatesError,
         BulkLoadInProgress,
+        SigningKeyError,
     ) as exc:
         _stopped(args.command, str(exc))
         return 1
@@ -603,8 +605,32 @@ def _stopped(command: str, why: str) -> None:
     print(f"lcs-hub {command}: {why}", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _var_dir_problems(settings: Settings) -> Iterator[None]:
+    """A var directory the command cannot use (a full disk, a read-only mount, a file in
+    its place) stops it in one line saying what to mend, not a traceback a supervisor
+    logs at every restart."""
+    try:
+        yield
+    except OSError as problem:
+        var_dir = settings.var_dir.resolve()
+        where = Path(os.fsdecode(problem.filename)) if problem.filename else var_dir
+        if where != var_dir and not where.resolve().is_relative_to(var_dir):
+            raise
+        raise CommandFailed(
+            f"cannot use {where}: {problem.strerror or type(problem).__name__}; the var "
+            "directory (LCS_HUB_VAR_DIR) must be a directory this user can write, on a disk "
+            "with room"
+        ) from None
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = _settings()
+    with _var_dir_problems(settings):
+        return _command(settings, args)
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
     match args.command:
         case "serve":
             _serve(settings, args)

@@ -314,3 +314,35 @@ def test_why_a_command_stopped_is_said_on_a_line_of_its_own_after_a_bar(
         "checking feed.csv 2\nlcs-hub import: interrupted\n"
         "lcs-hub import: a line of its own already\n",
     ]
+
+
+@pytest.mark.parametrize(
+    "command", [["serve", "--port", "0"], ["demo", "--size", "tiny"], ["outbox"]]
+)
+def test_a_var_directory_that_cannot_be_used_stops_the_command_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # A full disk, a read-only mount or a file where the directory should be: a supervisor
+    # restarting the hub logged a traceback each time instead of what to mend.
+    in_the_way = tmp_path / "not-a-directory"
+    in_the_way.write_text("")
+    result = _lcs_hub(tmp_path, *command, LCS_HUB_VAR_DIR=str(in_the_way))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"lcs-hub {command[0]}: cannot use {in_the_way}: File exists; the var directory "
+        "(LCS_HUB_VAR_DIR) must be a directory this user can write, on a disk with room"
+    )
+
+
+def test_a_token_asked_for_with_a_var_directory_that_cannot_be_used_is_one_line(
+    tmp_path: Path,
+) -> None:
+    in_the_way = tmp_path / "not-a-directory"
+    in_the_way.write_text("")
+    result = _lcs_hub(tmp_path, "token", "--as", "social-worker", LCS_HUB_VAR_DIR=str(in_the_way))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"lcs-hub token: {in_the_way}/keys/signing-key.pem cannot be opened safely: Not a directory"
+    )
