@@ -11,7 +11,6 @@ Every refusal is GraphQL-shaped JSON (`errors[].extensions.code`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from strawberry.asgi import GraphQL
 
 from hub.errors import ENGINE_RETRY_AFTER_SECONDS, error_code, mask_errors
 from hub.metrics import note_graphql_error
+from hub.route_deadline import DeadlineExceeded, until_deadline
 from resolvers.context import HubContext
 
 if TYPE_CHECKING:
@@ -57,17 +57,14 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        deadline = asyncio.timeout(self.limits.deadline_seconds)
         try:
             # The deadline covers the whole request: reading the caller's worker record
             # (the context) as well as the operation; the body's arrival is bounded by
             # LCS_HUB_REQUEST_READ_SECONDS before the app sees it.
-            async with deadline:
-                response = await self.run(Request(scope=scope, receive=receive))
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-            log.warning("request stopped at the deadline")
+            response = await until_deadline(
+                self.limits.deadline_seconds, self.run(Request(scope=scope, receive=receive))
+            )
+        except DeadlineExceeded:
             response = _refusal(
                 504,
                 "DEADLINE_EXCEEDED",

@@ -1,4 +1,5 @@
-"""The request deadline on the paths that are not GraphQL (`/ingest`, `/returns`).
+"""The request deadline: /graphql's (hub/graphql_view.py), and that of the paths that are
+not GraphQL (`/ingest`, `/returns`).
 
 /graphql stops a request at `LCS_HUB_REQUEST_DEADLINE_SECONDS` (hub/graphql_view.py);
 a push or a download went on for as long as the engine took, up to the hang threshold
@@ -26,6 +27,24 @@ if TYPE_CHECKING:
 log = logging.getLogger("lcs_hub.http")
 
 
+class DeadlineExceeded(Exception):
+    """The request ran past its deadline and was stopped."""
+
+
+async def until_deadline[T](seconds: float, work: Awaitable[T]) -> T:
+    """`work`'s result, or DeadlineExceeded once it has run for `seconds` (a TimeoutError
+    of its own, such as the engine pool's, passes through as it is)."""
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            return await work
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+    log.warning("request stopped at the deadline")
+    raise DeadlineExceeded
+
+
 def within_deadline(endpoint: Endpoint, seconds: float, *, after: str = "") -> Endpoint:
     """`endpoint`, answering 504 once it has run for `seconds`.
 
@@ -34,15 +53,10 @@ def within_deadline(endpoint: Endpoint, seconds: float, *, after: str = "") -> E
     """
 
     async def bounded(request: Request) -> Response:
-        deadline = asyncio.timeout(seconds)
         try:
-            async with deadline:
-                return await endpoint(request)
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-        log.warning("request stopped at the deadline")
-        message = f"the request ran past the {seconds:g} s deadline and was stopped"
-        return refusal(504, "DEADLINE_EXCEEDED", f"{message}; {after}" if after else message)
+            return await until_deadline(seconds, endpoint(request))
+        except DeadlineExceeded:
+            message = f"the request ran past the {seconds:g} s deadline and was stopped"
+            return refusal(504, "DEADLINE_EXCEEDED", f"{message}; {after}" if after else message)
 
     return bounded
