@@ -336,35 +336,48 @@ async def _ingest_file(
         await opened.close()
 
 
+def _codec_or_refusal(command: str, encoding: str | None) -> str | None:
+    """The codec `--encoding` names (UTF-8 without it), or None, said why, when none."""
+    from connectors.intake import text_codec
+
+    codec = text_codec(encoding)
+    if codec is None:
+        print(
+            f"lcs-hub {command}: --encoding: {encoding!r} is not a text encoding the hub reads",
+            file=sys.stderr,
+        )
+    return codec
+
+
+def _not_in(path: Path, codec: str, encoding: str | None) -> str:
+    """Why `path` was not read: the first byte `codec` cannot read, and what to do."""
+    from connectors.intake import undecodable_in_file
+
+    where = undecodable_in_file(path, codec)
+    how = (
+        "give the encoding it is in, e.g. --encoding windows-1252"
+        if encoding is None
+        else "check --encoding"
+    )
+    return f"{path.name} is not {encoding or 'UTF-8'} ({where}); {how}"
+
+
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from connectors.intake import read_rows, text_codec, undecodable_in_file
+    from connectors.intake import read_rows
     from hub.push import sources
 
     path = Path(args.file)
     source = sources(settings.step_up_team)[args.source]
-    codec = text_codec(args.encoding)
+    codec = _codec_or_refusal("ingest", args.encoding)
     if codec is None:
-        print(
-            f"lcs-hub ingest: --encoding: {args.encoding!r} is not a text encoding the hub reads",
-            file=sys.stderr,
-        )
         return 2
     try:
         total = sum(1 for _ in read_rows(path, codec))
     except UnicodeDecodeError:
-        where = undecodable_in_file(path, codec)
-        how = (
-            "give the encoding it is in, e.g. --encoding windows-1252"
-            if args.encoding is None
-            else "check --encoding"
-        )
-        print(
-            f"lcs-hub ingest: {path.name} is not {args.encoding or 'UTF-8'} ({where}); {how}",
-            file=sys.stderr,
-        )
+        print(f"lcs-hub ingest: {_not_in(path, codec, args.encoding)}", file=sys.stderr)
         return 2
     except (OSError, ValueError) as error:
         print(f"lcs-hub ingest: {error}", file=sys.stderr)
@@ -536,6 +549,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import-workforce", help="load the HR feed (CSV) of workers, teams and line managers"
     )
     hr_feed.add_argument("file", help="the CSV file (columns: see workflow/workforce.py)")
+    hr_feed.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the file's text encoding when not UTF-8 (a spreadsheet's export: windows-1252)",
+    )
     ingest = commands.add_parser(
         "ingest", help="take in a bulk file of EHM or IES records (CSV or JSON Lines)"
     )
@@ -652,10 +670,17 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
                 # Ctrl-C: the worker has stopped and closed its connections (it logs so).
                 return 0
         case "import-workforce":
+            codec = _codec_or_refusal("import-workforce", args.encoding)
+            if codec is None:
+                return 2
             try:
-                with open(args.file, encoding="utf-8-sig", newline="") as feed:
+                with open(args.file, encoding=codec, newline="") as feed:
                     text = feed.read()
                 return _until_done(_import_workforce(settings, text))
+            except UnicodeDecodeError:
+                problem = _not_in(Path(args.file), codec, args.encoding)
+                print(f"the HR feed was not loaded: {problem}", file=sys.stderr)
+                return 2
             except (OSError, ValueError) as problem:
                 print(f"the HR feed was not loaded: {problem}", file=sys.stderr)
                 return 2

@@ -691,3 +691,52 @@ async def test_the_demo_county_has_a_workforce_and_allocated_caseloads(
     members = {member["id"]: member for member in north["members"]}
     assert members["worker-sw-demo"]["managerId"] == "worker-tm-demo"
     assert members["worker-tm-demo"]["role"] == "TEAM_MANAGER"
+
+
+def test_the_command_line_reads_an_hr_feed_in_the_encoding_given(
+    engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # A spreadsheet's CSV export is Windows-1252: the feed was refused whole as not UTF-8.
+    feed = tmp_path / "workforce.csv"
+    feed.write_bytes(
+        f"{HEADER}\nhd-1,Siobhán Ó Súilleabháin,Team Manager,t-east,East,,2015-09-01,,,\n".encode(
+            "cp1252"
+        )
+    )
+    graph_name = f"cli-{uuid.uuid4().hex}"
+    environment = {
+        "LCS_HUB_VAR_DIR": str(tmp_path / "var"),
+        "LCS_HUB_GRAPH_URL": f"embedded://{engine.data_dir}",
+        "LCS_HUB_GRAPH_NAME": graph_name,
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    command = [str(Path(sys.executable).parent / "lcs-hub"), "import-workforce", str(feed)]
+    try:
+        refused = subprocess.run(
+            command, capture_output=True, text=True, env=environment, timeout=120
+        )
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines()[-1].startswith(
+            "the HR feed was not loaded: workforce.csv is not UTF-8 (byte 0xe1 at offset "
+        )
+        loaded = subprocess.run(
+            [*command, "--encoding", "windows-1252"],
+            capture_output=True,
+            text=True,
+            env=environment,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        assert asyncio.run(_worker_name(engine, graph_name)) == "Siobhán Ó Súilleabháin"
+    finally:
+        asyncio.run(_drop(engine, graph_name))
+
+
+async def _worker_name(engine: EmbeddedEngine, graph_name: str) -> str:
+    assert engine.socket_path is not None
+    graph = FalkorDBStore(engine.socket_path, graph_name)
+    try:
+        rows = await graph.read("MATCH (w:Worker {id: 'hd-1'}) RETURN w.name AS name")
+        return str(rows[0]["name"])
+    finally:
+        await graph.close()
