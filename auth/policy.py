@@ -81,6 +81,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "enquiryChildren": POLICE_ONLY,
         "myPupils": EDUCATION_ONLY,
         "cpisRecord": HEALTH_ONLY,
+        "cpisLookup": HEALTH_ONLY,
         "myPartnerAccessNotices": INTERNAL,
         # ---- Livelink records ----
         "documentContent": INTERNAL,
@@ -455,6 +456,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "plans": HEALTH_ONLY,
         "responsibleAuthority": HEALTH_ONLY,
     },
+    "NoCpisRecord": {"nhsNumber": HEALTH_ONLY},
     "CpisPlan": {"type": HEALTH_ONLY, "startDate": HEALTH_ONLY, "endDate": HEALTH_ONLY},
     "ResponsibleAuthority": {
         "name": HEALTH_ONLY,
@@ -810,8 +812,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "reason": POLICE_EDUCATION,
         "missingTrainingModules": POLICE_EDUCATION,
     },
-    "FieldProblem": {"field": POLICE_EDUCATION, "rule": POLICE_EDUCATION},
-    "InvalidInput": {"problems": POLICE_EDUCATION},
+    # Health reaches these through `cpisLookup` (a mistyped NHS number).
+    "FieldProblem": {"field": EVERYONE, "rule": EVERYONE},
+    "InvalidInput": {"problems": EVERYONE},
 }
 
 # ---- the workforce and allocations (schema/workforce.py) -----------------------------

@@ -341,7 +341,7 @@ async def _print_tokens(issuer: TokenIssuer, store: GraphStore, address: str) ->
     numbers = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 5})
     if numbers:
         listed = ", ".join(row["nhsNumber"] for row in numbers)
-        lines.append(f"\nhealth: try cpisRecord(nhsNumber: ...) with one of {listed}")
+        lines.append(f"\nhealth: try cpisLookup(nhsNumber: ...) with one of {listed}")
     print("\n".join(lines), flush=True)
 
 

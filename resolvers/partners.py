@@ -11,6 +11,7 @@ from resolvers.loaders import one_per_key
 from resolvers.permissions import refuse_case_writes
 from workflow import enquiries
 from workflow.calendar import add_months, today_in_england
+from workflow.identified import NhsNumberLookup
 from workflow.outcomes import InvalidInput, NotAuthorised, NotFound
 from workflow.validation import validate
 
@@ -90,6 +91,16 @@ async def cpis_record(context: HubContext, nhs_number: str) -> Row | None:
         "nhsNumber": digits,
         "authority": authority[0]["authority"] if authority else None,
     }
+
+
+async def cpis_lookup(context: HubContext, nhs_number: str) -> Row | InvalidInput:
+    """The CP-IS dataset for one NHS number (no `plans`: nothing to share), or the number
+    refused: a mistyped number must not read as "not on a plan"."""
+    looked_up = validate(NhsNumberLookup, {"nhsNumber": nhs_number})
+    if isinstance(looked_up, InvalidInput):
+        return looked_up
+    found = await cpis_record(context, looked_up.nhs_number)
+    return found or {"nhsNumber": looked_up.nhs_number, "plans": []}
 
 
 async def open_enquiry(

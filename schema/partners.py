@@ -85,6 +85,20 @@ class CpisRecord(HidesItsChild):
         return record.of_child(row["childId"])
 
 
+@strawberry.type(
+    description="CP-IS has nothing to share for this NHS number: no child protection plan,"
+    " pre-birth plan or period looked after, current or ended in the previous 12 months"
+    " (the same answer whether or not the authority knows the child)"
+)
+class NoCpisRecord:
+    nhs_number: str
+
+
+CpisLookupResult = Annotated[
+    CpisRecord | NoCpisRecord | InvalidInput, strawberry.union("CpisLookupResult")
+]
+
+
 @strawberry.type(description="A multi-agency enquiry (MASH or strategy discussion)")
 class MultiAgencyEnquiry:
     id: strawberry.ID
@@ -119,10 +133,30 @@ class PartnerQueries:
         rows = await partner_resolvers.school_pupils(info.context)
         return [Child.from_row(row) for row in rows]
 
-    @strawberry.field(description="Health: the CP-IS record for an NHS number, if there is one")
+    @strawberry.field(
+        description="Health: the CP-IS record for an NHS number, if there is one",
+        deprecation_reason="A mistyped NHS number answers null here, as no plan does:"
+        " use cpisLookup, which refuses it as InvalidInput naming nhsNumber and the rule",
+    )
     async def cpis_record(self, info: Info[HubContext, None], nhs_number: str) -> CpisRecord | None:
         row = await partner_resolvers.cpis_record(info.context, nhs_number)
         return CpisRecord.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Health: the CP-IS record for an NHS number, NoCpisRecord when there is"
+        " nothing to share, or InvalidInput when the number is not a valid NHS number"
+        " (10 digits, the last its modulus-11 check digit)"
+    )
+    async def cpis_lookup(self, info: Info[HubContext, None], nhs_number: str) -> CpisLookupResult:
+        result = await partner_resolvers.cpis_lookup(info.context, nhs_number)
+        return answer(
+            result,
+            lambda row: (
+                CpisRecord.from_row(row)
+                if row["plans"]
+                else NoCpisRecord(nhs_number=row["nhsNumber"])
+            ),
+        )
 
 
 @strawberry.type

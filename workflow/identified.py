@@ -48,3 +48,9 @@ class IdentifiedChild(Input):
             nhs_number=self.nhs_number,
             upn=self.upn,
         )
+
+
+class NhsNumberLookup(Input):
+    """One NHS number looked up, as a clinician types it (spaces or hyphens allowed)."""
+
+    nhs_number: Annotated[str, AfterValidator(identifiers.nhs_number)]

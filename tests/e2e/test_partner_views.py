@@ -279,3 +279,75 @@ async def test_cpis_shows_plans_ended_within_the_previous_twelve_months_in_engla
 
     plans = (found["cpisRecord"] or {"plans": []})["plans"]
     assert ({"endDate": ended_on.isoformat()} in plans) is shown
+
+
+CPIS_LOOKUP = """query ($n: String!) { cpisLookup(nhsNumber: $n) { __typename
+  ... on CpisRecord { nhsNumber plans { type } }
+  ... on NoCpisRecord { nhsNumber }
+  ... on InvalidInput { problems { field rule } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("typed", "rule"),
+    [
+        # 9434765919 with its last two digits swapped: the check digit catches it.
+        ("9434765991", "the NHS number fails its modulus-11 check digit"),
+        ("943476591", "an NHS number is 10 digits"),
+        ("94347659l9", "an NHS number is 10 digits"),
+    ],
+    ids=["transposed", "short", "letter"],
+)
+async def test_a_mistyped_nhs_number_is_answered_as_one_not_as_no_plan(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, typed: str, rule: str
+) -> None:
+    """A&E must not read a typing slip as "not on a plan": the look-up names the field
+    and the rule, and nothing is read, so nothing is audited."""
+    found = await graphql(client, bearer(settings, "health"), CPIS_LOOKUP, {"n": typed})
+
+    assert found == {
+        "cpisLookup": {
+            "__typename": "InvalidInput",
+            "problems": [{"field": "nhsNumber", "rule": rule}],
+        }
+    }
+    assert await store.read("MATCH (e:AuditEvent) RETURN e.id AS id") == []
+
+
+async def test_a_valid_nhs_number_without_a_plan_says_so_the_same_known_or_not(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child = demo.children[0]
+    health = bearer(settings, "health")
+    spaced = f"{child['nhsNumber'][:3]} {child['nhsNumber'][3:6]}-{child['nhsNumber'][6:]}"
+    known = await graphql(client, health, CPIS_LOOKUP, {"n": spaced})
+    unknown = await graphql(client, health, CPIS_LOOKUP, {"n": "9434765919"})
+
+    assert known == {"cpisLookup": {"__typename": "NoCpisRecord", "nhsNumber": child["nhsNumber"]}}
+    assert unknown == {"cpisLookup": {"__typename": "NoCpisRecord", "nhsNumber": "9434765919"}}
+
+
+async def test_the_look_up_answers_a_plan_as_the_old_field_did_and_the_old_one_points_to_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    [on_plan] = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 1})
+    health = bearer(settings, "health")
+    old = await graphql(
+        client,
+        health,
+        "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber plans { type } } }",
+        {"n": on_plan["nhsNumber"]},
+    )
+    new = await graphql(client, health, CPIS_LOOKUP, {"n": on_plan["nhsNumber"]})
+    assert old["cpisRecord"]["plans"]
+    assert new == {"cpisLookup": {"__typename": "CpisRecord", **old["cpisRecord"]}}
+
+    fields = await graphql(
+        client,
+        health,
+        '{ __type(name: "Query") { fields(includeDeprecated: true)'
+        " { name isDeprecated deprecationReason } } }",
+    )
+    by_name = {field["name"]: field for field in fields["__type"]["fields"]}
+    assert by_name["cpisLookup"]["isDeprecated"] is False
+    assert by_name["cpisRecord"]["isDeprecated"] is True
+    assert "cpisLookup" in by_name["cpisRecord"]["deprecationReason"]
