@@ -21,6 +21,7 @@ from pydantic import Field, field_validator
 
 from graph import ConstraintViolation
 from graph.cypher import encompass as statements
+from workflow.calendar import day_starts_ms
 from workflow.identified import IdentifiedChild
 from workflow.ids import new_id, now_ms
 from workflow.linking import match_person
@@ -233,7 +234,10 @@ def _notice(
 async def _schools_on(store: GraphStore, child_ids: list[str], on: date) -> dict[str, Row]:
     if not child_ids:
         return {}
-    rows = await store.read(statements.SCHOOLS_ON_ROLL, {"ids": child_ids, "on": on.isoformat()})
+    rows = await store.read(
+        statements.SCHOOLS_ON_ROLL,
+        {"ids": child_ids, "on": on.isoformat(), "onMs": day_starts_ms(on)},
+    )
     return {row["childId"]: row for row in rows}
 
 

@@ -95,6 +95,12 @@ def grant_held(person: str) -> str:
     )
 
 
+def on_roll_at(roll: str, instant: str) -> str:
+    """A boolean expression: the pupil record's stay `roll` (`ON_ROLL_AT`) spans `instant`
+    (epoch ms): from the start of the day of admission to the end of the day of leaving."""
+    return f"{roll}.fromMs <= {instant} AND ({roll}.untilMs IS NULL OR {roll}.untilMs > {instant})"
+
+
 def on_roll(person: str) -> str:
     """A boolean expression: `person` is on the roll of the caller's school ($agency) now.
 
@@ -108,8 +114,7 @@ def on_roll(person: str) -> str:
     return (
         f"(size([({p})-[:ATTENDS]->(school:Agency {{id: $agency}}) | 1]) > 0"
         f" OR size([({p})<-[:LINKED_TO]-(pupilRecord:SourceRecord)-[roll:ON_ROLL_AT]->"
-        f"(rollSchool:Agency {{id: $agency}}) WHERE roll.fromMs <= $now"
-        f" AND (roll.untilMs IS NULL OR roll.untilMs > $now) | 1]) > 0)"
+        f"(rollSchool:Agency {{id: $agency}}) WHERE {on_roll_at('roll', '$now')} | 1]) > 0)"
     )
 
 

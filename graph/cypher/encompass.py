@@ -12,20 +12,20 @@ school's notice.
 
 from __future__ import annotations
 
-from graph.cypher.access import grant_held
+from graph.cypher.access import grant_held, on_roll_at
 
 # The child's school on the incident date: the authority's own record (`ATTENDS`, dated
-# when known) or a linked IES pupil record whose admission and leaving dates span it.
-SCHOOLS_ON_ROLL = """
+# when known) or a linked IES pupil record's stay on a roll spanning it ($onMs, the
+# start of that day in England; a record keeps the stays before a move).
+SCHOOLS_ON_ROLL = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})
+MATCH (c:Child {{id: childId}})
 RETURN c.id AS childId, coalesce(c.restricted, false) AS restricted,
        [(c)-[attends:ATTENDS]->(attended:Agency)
         WHERE (attends.from IS NULL OR attends.from <= date($on))
           AND (attends.until IS NULL OR attends.until >= date($on)) | attended.id]
-     + [(c)<-[:LINKED_TO]-(pupil:SourceRecord)-[:ON_ROLL_AT]->(onRoll:Agency)
-        WHERE pupil.kind = 'PUPIL' AND pupil.startDate <= date($on)
-          AND (pupil.endDate IS NULL OR pupil.endDate >= date($on)) | onRoll.id] AS schools
+     + [(c)<-[:LINKED_TO]-(pupil:SourceRecord)-[roll:ON_ROLL_AT]->(onRoll:Agency)
+        WHERE pupil.kind = 'PUPIL' AND {on_roll_at("roll", "$onMs")} | onRoll.id] AS schools
 """
 
 _NOTICE_FIELDS = (
@@ -144,11 +144,22 @@ RETURN n.id AS id
 # admission to leaving. The school is found by its URN (made, as a SCHOOL agency, the
 # first time a pupil record names it). Guarded by the record's version: a stale or
 # replayed record leaves the roll as the newest version set it.
+#
+# IES sends a move as a new version of the same record, so the roll keeps each stay: a
+# stay at another school admitted before this version's admission is history, ended by
+# the move at the latest. A stay this version replaces is one admitted on or after its
+# admission (the earlier version had the school or the day wrong) or one at the same
+# school still running at its admission (the same stay, its dates corrected).
 PLACE_ON_ROLL = """
 MATCH (r:SourceRecord {key: $key})
 WHERE r.version = $version AND r.kind = 'PUPIL'
-OPTIONAL MATCH (r)-[old:ON_ROLL_AT]->(:Agency)
-DELETE old
+OPTIONAL MATCH (r)-[old:ON_ROLL_AT]->(oldSchool:Agency)
+WITH r, old, old IS NOT NULL AND (old.fromMs >= $fromMs
+     OR (oldSchool.urn = $urn AND (old.untilMs IS NULL OR old.untilMs > $fromMs))) AS replaced
+FOREACH (stay IN CASE WHEN replaced THEN [old] ELSE [] END | DELETE stay)
+FOREACH (stay IN CASE WHEN old IS NOT NULL AND NOT replaced
+                       AND (old.untilMs IS NULL OR old.untilMs > $fromMs) THEN [old] ELSE [] END |
+    SET stay.untilMs = $fromMs)
 WITH DISTINCT r
 MERGE (s:Agency {urn: $urn})
 ON CREATE SET s.id = $schoolId, s.kind = 'SCHOOL', s.name = $schoolName

@@ -25,6 +25,7 @@ from hub.settings import Settings
 from tests.connectors.intake.world import RUBY_NHS, add_child
 from tests.helpers import add_worker, bearer, graphql
 from workflow import identifiers
+from workflow.calendar import day_starts_ms
 from workflow.encompass import NAMED_ONLY_REASON
 from workflow.ids import now_ms
 from workflow.linking import unlink_record
@@ -450,6 +451,59 @@ async def test_an_ies_pupil_is_on_the_roll_of_the_school_by_urn_with_dates(
     assert not isinstance(unlinked, NotFound)
     assert {p["id"] for p in (await graphql(client, school_a, PUPILS))["myPupils"]} == {"C-OMAR"}
     assert (await graphql(client, sam, school_of))["child"]["school"] is None
+
+
+ROLL_OF_OMAR = """
+MATCH (:SourceRecord {key: 'IES:PUPIL:P-OMAR'})-[roll:ON_ROLL_AT]->(school:Agency)
+RETURN school.urn AS urn, roll.fromMs AS fromMs, roll.untilMs AS untilMs ORDER BY fromMs
+"""
+
+
+async def _ies_sends(store: FalkorDBStore, version: int, urn: str, admitted: str) -> None:
+    row = {**_pupil("P-OMAR", UPN_OMAR, urn, admitted), "version": version}
+    report = await ingest(store, [(1, row)], ies.SOURCE, by="system:ies")
+    assert not report.rejected, report.rejected
+
+
+def _roll(*entries: tuple[str, str, str | None]) -> list[dict[str, Any]]:
+    return [
+        {
+            "urn": urn,
+            "fromMs": day_starts_ms(date.fromisoformat(admitted)),
+            "untilMs": day_starts_ms(date.fromisoformat(until)) if until else None,
+        }
+        for urn, admitted, until in entries
+    ]
+
+
+async def test_a_move_sent_as_a_new_version_keeps_the_old_school_for_the_days_before_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    """IES sends a pupil's move as a new version of the same pupil record: the old school's
+    days on the roll are history, not replaced, so a late report of an incident before
+    the move still reaches the school the child was at that day."""
+    await _ies_sends(store, 2, "100001", "2026-11-02")
+    assert await store.read(ROLL_OF_OMAR) == _roll(
+        ("100002", "2020-09-02", "2026-11-02"), ("100001", "2026-11-02", None)
+    )
+    before = _incident("HC/LATE/1", "2026-10-29T19:00:00+00:00", {"upn": UPN_OMAR, "present": True})
+    after = _incident("HC/LATE/2", "2026-11-03T19:00:00+00:00", {"upn": UPN_OMAR, "present": True})
+    for report in (before, after):
+        assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    school_a, school_b = school_lead(settings, SCHOOL_A), school_lead(settings, SCHOOL_B)
+    [at_b] = (await graphql(client, school_b, NOTICES))["myEncompassNotices"]
+    [at_a] = (await graphql(client, school_a, NOTICES))["myEncompassNotices"]
+    assert at_b["incidentOccurredAt"].startswith("2026-10-29")
+    assert at_a["incidentOccurredAt"].startswith("2026-11-03")
+
+    # A later version correcting the day of the move corrects that stay, not the one before.
+    await _ies_sends(store, 3, "100001", "2026-11-04")
+    assert await store.read(ROLL_OF_OMAR) == _roll(
+        ("100002", "2020-09-02", "2026-11-02"), ("100001", "2026-11-04", None)
+    )
+    # One naming another school from the first admission says the first was wrong.
+    await _ies_sends(store, 4, "100001", "2020-09-02")
+    assert await store.read(ROLL_OF_OMAR) == _roll(("100001", "2020-09-02", None))
 
 
 def test_a_broken_term_dates_file_stops_the_start_naming_it(
