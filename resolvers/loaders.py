@@ -104,7 +104,7 @@ class Loaders:
                 children.SCHOOLS_OF,
                 "childId",
                 value=_column("school"),
-                params={"now": scope.now_ms},
+                params={"now": scope.now_ms, "todayInEngland": scope.today_in_england()},
             )
         )
         self.involvements = DataLoader(many_per_key(store, children.INVOLVEMENTS_OF, "childId"))

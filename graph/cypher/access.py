@@ -22,15 +22,21 @@ into another (a `MergedChild`) is omitted for everyone.
 Parameters (`AccessScope.params`): $audience, $viewer (worker id), $viewerTeam, $viewAll,
 $viewerRelated (the role reads through relationships), $viewerReports, $agency (the
 partner's agency), $identifiedBy (health: the NHS number looked up), $now (epoch ms, for
-time-limited grants).
+time-limited grants and the roll), $todayInEngland (the day in England at $now: the
+days a child attends a school).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
+
+# Days are days in England (a leaver is on the roll to the end of the leaving day there).
+ENGLAND = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,10 @@ class AccessScope:
     # administrator's does not, even with a caseload left from an earlier role).
     related: bool = True
 
+    def today_in_england(self) -> str:
+        """The day it is in England at `now_ms` (ISO): the days a child attends a school."""
+        return datetime.fromtimestamp(self.now_ms / 1000, ENGLAND).date().isoformat()
+
     def params(self) -> dict[str, Any]:
         return {
             "audience": self.audience,
@@ -61,6 +71,7 @@ class AccessScope:
             "agency": self.agency,
             "identifiedBy": self.identified_by,
             "now": self.now_ms,
+            "todayInEngland": self.today_in_england(),
             "viewerReports": list(self.reports),
             "viewerRelated": self.related,
         }
@@ -101,18 +112,28 @@ def on_roll_at(roll: str, instant: str) -> str:
     return f"{roll}.fromMs <= {instant} AND ({roll}.untilMs IS NULL OR {roll}.untilMs > {instant})"
 
 
+def attends_on(attends: str, day: str) -> str:
+    """A boolean expression: the authority's own record of a school (`ATTENDS`, whose
+    `from` and `until` days are kept when known) spans `day` (a `date(...)`)."""
+    return (
+        f"({attends}.from IS NULL OR {attends}.from <= {day})"
+        f" AND ({attends}.until IS NULL OR {attends}.until >= {day})"
+    )
+
+
 def on_roll(person: str) -> str:
     """A boolean expression: `person` is on the roll of the caller's school ($agency) now.
 
-    Either the authority's own record says the child attends (`ATTENDS`), or an IES pupil
-    record linked to the child puts them on the school's roll (`ON_ROLL_AT`, from the day of
-    admission to the day of leaving, as epoch ms so no date is compared here). The pupil
-    record's link is what ties it to the child: unlinking a wrongly linked record takes
-    the child off that school's roll at once.
+    Either the authority's own record says the child attends (`ATTENDS`, on the days it
+    names: $todayInEngland), or an IES pupil record linked to the child puts
+    them on the school's roll (`ON_ROLL_AT`, from the day of admission to the day of
+    leaving, as epoch ms). The pupil record's link is what ties it to the child:
+    unlinking a wrongly linked record takes the child off that school's roll at once.
     """
     p = person
     return (
-        f"(size([({p})-[:ATTENDS]->(school:Agency {{id: $agency}}) | 1]) > 0"
+        f"(size([({p})-[attends:ATTENDS]->(school:Agency {{id: $agency}})"
+        f" WHERE {attends_on('attends', 'date($todayInEngland)')} | 1]) > 0"
         f" OR size([({p})<-[:LINKED_TO]-(pupilRecord:SourceRecord)-[roll:ON_ROLL_AT]->"
         f"(rollSchool:Agency {{id: $agency}}) WHERE {on_roll_at('roll', '$now')} | 1]) > 0)"
     )

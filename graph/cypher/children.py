@@ -6,7 +6,7 @@ one round trip per level of the query, not one per child.
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible, on_roll_at, only_visible
+from graph.cypher.access import attends_on, child_visible, on_roll_at, only_visible
 
 CHILD_FIELDS = (
     "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
@@ -143,7 +143,7 @@ RETURN childId, w {.id, .name, .role, .email, .phone, team: t.name} AS worker
 """
 
 # The school a child is on the roll of now: an IES pupil record's (by URN, between
-# admission and leaving) before the authority's own `ATTENDS`.
+# admission and leaving) before the authority's own `ATTENDS` (on the days it names).
 SCHOOLS_OF = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
@@ -151,7 +151,9 @@ WITH childId,
      [(c)<-[:LINKED_TO]-(:SourceRecord)-[roll:ON_ROLL_AT]->(onRoll:Agency)
       WHERE {on_roll_at("roll", "$now")}
       | onRoll {{.id, .name, .kind, .phone}}]
-   + [(c)-[:ATTENDS]->(attended:Agency) | attended {{.id, .name, .kind, .phone}}] AS schools
+   + [(c)-[attends:ATTENDS]->(attended:Agency)
+      WHERE {attends_on("attends", "date($todayInEngland)")}
+      | attended {{.id, .name, .kind, .phone}}] AS schools
 WHERE size(schools) > 0
 RETURN childId, head(schools) AS school
 """

@@ -12,7 +12,7 @@ school's notice.
 
 from __future__ import annotations
 
-from graph.cypher.access import grant_held, on_roll_at
+from graph.cypher.access import attends_on, grant_held, on_roll_at
 
 # The child's school on the incident date: the authority's own record (`ATTENDS`, dated
 # when known) or a linked IES pupil record's stay on a roll spanning it ($onMs, the
@@ -22,8 +22,7 @@ UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
 RETURN c.id AS childId, coalesce(c.restricted, false) AS restricted,
        [(c)-[attends:ATTENDS]->(attended:Agency)
-        WHERE (attends.from IS NULL OR attends.from <= date($on))
-          AND (attends.until IS NULL OR attends.until >= date($on)) | attended.id]
+        WHERE {attends_on("attends", "date($on)")} | attended.id]
      + [(c)<-[:LINKED_TO]-(pupil:SourceRecord)-[roll:ON_ROLL_AT]->(onRoll:Agency)
         WHERE pupil.kind = 'PUPIL' AND {on_roll_at("roll", "$onMs")} | onRoll.id] AS schools
 """

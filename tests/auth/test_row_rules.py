@@ -11,6 +11,7 @@ from falkordb import FalkorDB
 import graph.cypher
 from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher.access import AccessScope, child_visible, for_caller, only_visible
+from graph.cypher.children import SCHOOLS_OF
 from graph.store import encode_params
 
 pytestmark = pytest.mark.anyio
@@ -123,6 +124,55 @@ async def test_a_grant_opens_a_restricted_record_to_one_internal_worker_until_it
         world, AccessScope("pc", None, False, NOW, "police", "force")
     )
     assert "sealed" not in await _shown(world, AccessScope("sam", "team", False, NOW + 1))
+
+
+DATED_PUPILS = """
+MATCH (c:Child)-[attends:ATTENDS]->(:Agency)
+WHERE attends.from IS NOT NULL OR attends.until IS NOT NULL
+RETURN c.id AS id
+"""
+
+# 00:30 on 23 July 2026 in England, still 22 July in UTC.
+AFTER_MIDNIGHT_IN_SUMMER = 1_784_763_000_000
+
+
+@pytest.mark.parametrize(
+    ("now", "shown"),
+    [
+        (NOW, {"leaving-today", "admitted-today"}),
+        (AFTER_MIDNIGHT_IN_SUMMER, {"left-yesterday", "leaving-today", "summer-starter"}),
+    ],
+    ids=["15-january-2027", "23-july-2026-00-30-in-england"],
+)
+async def test_a_school_sees_a_child_the_authority_records_as_attending_only_on_its_days(
+    world: FalkorDBStore, now: int, shown: set[str]
+) -> None:
+    """The authority's own record of a school (`ATTENDS`) may carry the days the child
+    attends from and until (a leaver, from the old system); a child is the school's from
+    the start of the first to the end of the last, as days in England."""
+    await world.write(
+        "MATCH (school:Agency {id: 'school'})"
+        " UNWIND [['left-yesterday', null, '2027-01-14'], ['leaving-today', null, '2027-01-15'],"
+        "         ['admitted-today', '2027-01-15', null],"
+        "         ['admitted-tomorrow', '2027-01-16', null],"
+        "         ['summer-leaver', null, '2026-07-22'],"
+        "         ['summer-starter', '2026-07-23', '2026-12-31']] AS dated"
+        " CREATE (c:Person:Child {id: dated[0]})-[attends:ATTENDS]->(school)"
+        " CREATE (:Referral {id: 'r-' + dated[0], status: 'OPEN'})-[:ABOUT]->(c)"
+        " FOREACH (day IN CASE WHEN dated[1] IS NULL THEN [] ELSE [dated[1]] END |"
+        "          SET attends.from = date(day))"
+        " FOREACH (day IN CASE WHEN dated[2] IS NULL THEN [] ELSE [dated[2]] END |"
+        "          SET attends.until = date(day))"
+    )
+    school = AccessScope("dsl", None, False, now, "education", "school")
+    undated = {"allocated", "team-child"}
+    assert await _shown(world, school) == undated | shown
+    # Staff see the school a child attends now on the same days.
+    dated = [row["id"] for row in await world.read(DATED_PUPILS)]
+    schools = await world.read(
+        SCHOOLS_OF, {"ids": dated, "now": now, "todayInEngland": school.today_in_england()}
+    )
+    assert {row["childId"] for row in schools} == shown
 
 
 @pytest.mark.parametrize(
