@@ -24,7 +24,7 @@ from graphql import (
 )
 
 from auth.principal import Audience
-from connectors import ehm
+from connectors import ehm, ies
 from connectors.intake import ingest
 from demo import county, personas
 from graph import FalkorDBStore
@@ -32,6 +32,7 @@ from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
 from schema.build import ENTITY_TYPES, build_schema
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql
+from workflow.calendar import today_in_england
 from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
@@ -372,6 +373,23 @@ MATCH (:Agency {id: 'agency-police'})<-[:PARTY]-(e:MultiAgencyEnquiry)-[:CONCERN
 WHERE e.status = 'OPEN'
 RETURN DISTINCT c.id AS id, coalesce(c.restricted, false) AS restricted
 """
+# A school's pupils in need, on a plan or looked after, on its roll today: the authority's
+# record of the school on the days it names, or an IES pupil record's stay (DOMAIN, README).
+SCHOOL_PUPILS = """
+MATCH (c:Child)<-[:ABOUT]-(r)
+WHERE (r:Referral AND r.status <> 'CLOSED')
+   OR (r:PeriodOfCare AND NOT r.status IN ['CEASED', 'LEAVING_CARE_SERVICES_ENDED'])
+WITH DISTINCT c
+WITH c, [(c)-[a:ATTENDS]->(:Agency {id: $school}) | [a.from, a.until]] AS attends,
+     [(c)<-[:LINKED_TO]-(:SourceRecord)-[stay:ON_ROLL_AT]->(:Agency {id: $school})
+      | [stay.fromMs, stay.untilMs]] AS stays
+WITH c, [d IN attends WHERE (d[0] IS NULL OR d[0] <= date($today))
+                        AND (d[1] IS NULL OR d[1] >= date($today))] AS attending,
+     [d IN stays WHERE d[0] <= $now AND (d[1] IS NULL OR d[1] > $now)] AS onRoll
+WHERE size(attending) + size(onRoll) > 0
+RETURN c.id AS id, coalesce(c.restricted, false) AS restricted
+"""
+DEMO_SCHOOL_URN, OTHER_SCHOOL_URN = "999001", "999002"
 SAMS_GRANTS = """
 MATCH (g:Grant {workerId: 'worker-sw-demo'})-[:GRANTS_ACCESS_TO]->(c:Child)
 WHERE g.expiresAt > $now
@@ -528,9 +546,14 @@ async def _walk(
     covered: set[str] = set()
     for root, field in query_type.fields.items():
         selection = _reaching_children(_unwrap(field.type), _DEPTH)
-        if selection is None:
-            continue
         required = [(name, arg) for name, arg in field.args.items() if _required(arg)]
+        if selection is None:
+            # A partner's types may carry a child without naming one (a CP-IS record, a
+            # school's notice): the read audit is the witness of whose data left, so each
+            # such root is asked too, for `__typename`, with every value it can take.
+            if audience is Audience.INTERNAL or any(name not in values for name, _ in required):
+                continue
+            selection = "__typename"
         covered |= {f"{root}.{path}" for path in _paths(selection)}
         declared = ", ".join(f"${name}: {arg.type}" for name, arg in required)
         passed = ", ".join(f"{name}: ${name}" for name, _ in required)
@@ -546,6 +569,65 @@ async def _walk(
             answer = await graphql(client, headers, query, {required[0][0]: value})
             named |= _children_named(answer)
     return named, covered
+
+
+AUDITED = "MATCH (:AuditEvent)-[:ACCESSED]->(c:Child) RETURN DISTINCT c.id AS id"
+
+
+async def _school_scenario(store: FalkorDBStore) -> tuple[str, str, str]:
+    """Three pupils of the demo school in need: one who left it last summer (the
+    authority's own record, dated), and two whose place IES keeps instead (the
+    authority's record taken away): one moved away by a new version of the pupil record,
+    one still on the roll. Returns (left, moved away, on the roll)."""
+    await store.write(
+        "MATCH (s:Agency {id: $school}) SET s.urn = $urn",
+        {"school": personas.DEMO_SCHOOL, "urn": DEMO_SCHOOL_URN},
+    )
+    pupils = await store.read(PUPILS_WITH_OPEN_EPISODES, {"school": personas.DEMO_SCHOOL})
+    left_school, moved_id, staying_id = sorted(
+        row["id"] for row in pupils if row["id"] not in (RESTRICTED, OUT_OF_ENQUIRY)
+    )[:3]
+    await store.write(
+        "MATCH (:Child {id: $id})-[a:ATTENDS]->(:Agency {id: $school})"
+        " SET a.from = date('2019-09-04'), a.until = date('2025-07-22')",
+        {"id": left_school, "school": personas.DEMO_SCHOOL},
+    )
+    moved, staying = (
+        row["child"]
+        for row in await store.write(
+            "UNWIND $ids AS id MATCH (c:Child {id: id})-[a:ATTENDS]->(:Agency {id: $school})"
+            " DELETE a"
+            " RETURN c {.id, .upn, .nhsNumber, .givenName, .familyName, .dateOfBirth} AS child"
+            " ORDER BY child.id",
+            {"ids": [moved_id, staying_id], "school": personas.DEMO_SCHOOL},
+        )
+    )
+    rows = [
+        (version, {**_ies_pupil(child), "version": version, "schoolUrn": urn, "startDate": day})
+        for child, version, urn, day in (
+            (moved, 1, DEMO_SCHOOL_URN, "2024-09-02"),
+            (staying, 1, DEMO_SCHOOL_URN, "2024-09-02"),
+            (moved, 2, OTHER_SCHOOL_URN, "2025-09-03"),
+        )
+    ]
+    for line, row in rows:
+        report = await ingest(store, [(line, row)], ies.SOURCE, by="system:leak-probe")
+        assert not report.rejected, report.rejected
+    return left_school, moved_id, staying_id
+
+
+def _ies_pupil(child: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "recordType": "PUPIL",
+        "recordId": f"leak-pupil-{child['id']}",
+        "upn": child["upn"],
+        "nhsNumber": child["nhsNumber"],
+        "givenName": child["givenName"],
+        "familyName": child["familyName"],
+        "dateOfBirth": str(child["dateOfBirth"]),
+        "schoolName": "A school",
+        "yearGroup": "5",
+    }
 
 
 async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
@@ -580,8 +662,15 @@ async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
         " expiresAt: $until})-[:GRANTS_ACCESS_TO]->(c)",
         {"id": RESTRICTED, "until": 4_102_444_800_000},
     )
+    left_school, moved_away, on_ies_roll = await _school_scenario(store)
     values = await _scenario_values(store, demo)
     assert values["versionId"], "the restricted child's form must be among the probes"
+    # Health looks up children on a plan, the restricted child among them.
+    on_plans = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 5})
+    [restricted] = await store.read(
+        "MATCH (c:Child {id: $id}) RETURN c.nhsNumber AS n", {"id": RESTRICTED}
+    )
+    values["nhsNumber"] += [row["nhsNumber"] for row in on_plans] + [restricted["n"]]
 
     async def admitted(audience: Audience) -> set[str]:
         if audience is Audience.INTERNAL:
@@ -589,22 +678,46 @@ async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
             granted = {row["id"] for row in await store.read(SAMS_GRANTS, {"now": now_ms()})}
             return {r["id"] for r in rows if not r["restricted"] or r["id"] in granted}
         if audience is Audience.POLICE:
-            return {r["id"] for r in await store.read(FORCE_CHILDREN) if not r["restricted"]}
-        rows = await store.read(PUPILS_WITH_OPEN_EPISODES, {"school": personas.DEMO_SCHOOL})
-        restricted = await store.read("MATCH (c:Child) WHERE c.restricted = true RETURN c.id AS id")
-        return {row["id"] for row in rows} - {row["id"] for row in restricted}
+            rows = await store.read(FORCE_CHILDREN)
+        elif audience is Audience.HEALTH:
+            rows = await store.read(
+                "MATCH (c:Child) WHERE c.nhsNumber IN $numbers"
+                " RETURN c.id AS id, coalesce(c.restricted, false) AS restricted",
+                {"numbers": values["nhsNumber"]},
+            )
+        else:
+            rows = await store.read(
+                SCHOOL_PUPILS,
+                {
+                    "school": personas.DEMO_SCHOOL,
+                    "today": today_in_england().isoformat(),
+                    "now": now_ms(),
+                },
+            )
+        return {r["id"] for r in rows if not r["restricted"]}
 
     walks = (
         ("social-worker", Audience.INTERNAL),
         ("police", Audience.POLICE),
         ("education", Audience.EDUCATION),
+        ("health", Audience.HEALTH),
     )
     for phase in ("grant active", "grant expired"):
         for persona, audience in walks:
+            await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
             named, covered = await _walk(client, bearer(settings, persona), audience, values)
+            audited = {row["id"] for row in await store.read(AUDITED)}
             allowed = await admitted(audience)
             assert named <= allowed, (phase, audience, sorted(named - allowed))
-            assert named, (phase, audience, "the walk must see some children to mean anything")
+            assert named <= audited, (phase, audience, sorted(named - audited))
+            assert audited <= allowed, (phase, audience, sorted(audited - allowed))
+            assert audited, (phase, audience, "the walk must see some children to mean anything")
+            if audience is Audience.EDUCATION:
+                assert on_ies_roll in named
+                assert left_school not in named
+                assert moved_away not in named
+            if audience is Audience.HEALTH:
+                assert RESTRICTED not in audited
             if audience is Audience.INTERNAL:
                 # Relatives, entities, work lists and documents are among the generated paths.
                 assert {
