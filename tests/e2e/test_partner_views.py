@@ -351,3 +351,17 @@ async def test_the_look_up_answers_a_plan_as_the_old_field_did_and_the_old_one_p
     assert by_name["cpisLookup"]["isDeprecated"] is False
     assert by_name["cpisRecord"]["isDeprecated"] is True
     assert "cpisLookup" in by_name["cpisRecord"]["deprecationReason"]
+
+
+async def test_a_number_typed_in_full_width_digits_finds_the_plan(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """A clinician typing through an East Asian input method sends full-width digits: the
+    same number, which must not read as "not on a plan"."""
+    [on_plan] = await store.read(NHS_NUMBERS_ON_PLANS, {"limit": 1})
+    typed = "".join(chr(ord(digit) + 0xFEE0) for digit in on_plan["nhsNumber"])
+
+    found = await graphql(client, bearer(settings, "health"), CPIS_LOOKUP, {"n": typed})
+
+    assert found["cpisLookup"]["__typename"] == "CpisRecord"
+    assert found["cpisLookup"]["nhsNumber"] == on_plan["nhsNumber"]
