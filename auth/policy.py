@@ -990,7 +990,8 @@ _TABLE.update(
             ),
             "EarlyHelpAssessment": "recordId startDate completedDate outcome",
             "TeamAroundTheFamily": "recordId startDate endDate leadProfessional members",
-            "EducationRecords": "pupilRecords attendance exclusions",
+            "EducationRecords": "pupilRecords schoolStays attendance exclusions",
+            "SchoolStay": "recordId schoolUrn schoolName admittedOn leftOn",
             "PupilRecord": "recordId upn schoolUrn schoolName yearGroup startDate endDate",
             "AttendancePeriod": (
                 "recordId schoolUrn startDate endDate sessionsPossible sessionsAttended"

@@ -134,6 +134,24 @@ def source_records_loader(context: HubContext) -> DataLoader[str, Any]:
     return context.loader("source-records", load)
 
 
+def school_stays_loader(context: HubContext) -> DataLoader[str, Any]:
+    """Per request: child id -> the stays on a school's roll of the child's IES pupil
+    records, newest first, each with its days (`SCHOOL_STAYS_OF` re-applies the row rule)."""
+
+    def stay(row: Row) -> Row:
+        admitted, left = ies.stay_days(row["stay"]["fromMs"], row["stay"]["untilMs"])
+        return {**row["stay"], "admittedOn": admitted, "leftOn": left}
+
+    load = many_per_key(
+        context.store,
+        ies_statements.SCHOOL_STAYS_OF,
+        "childId",
+        value=stay,
+        params=context.scope.params(),
+    )
+    return context.loader("school-stays", load)
+
+
 async def candidates(
     context: HubContext, record_id: str
 ) -> linking.RecordCandidates | NotFound | NotAuthorised:

@@ -89,17 +89,45 @@ class SchoolExclusion:
         )
 
 
+@strawberry.type(
+    description="The child on one school's roll, from admission to leaving (IES): a pupil"
+    " record keeps each school it named, a move sent as a new version of it included"
+)
+class SchoolStay:
+    record_id: str = strawberry.field(description="IES's own id of the pupil record")
+    school_urn: str | None = strawberry.field(description="The school's DfE URN")
+    school_name: str | None
+    admitted_on: date
+    left_on: date | None = strawberry.field(description="The last day on the roll, if left")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> SchoolStay:
+        return cls(
+            record_id=row["recordId"],
+            school_urn=row.get("schoolUrn"),
+            school_name=row.get("schoolName"),
+            admitted_on=row["admittedOn"],
+            left_on=row.get("leftOn"),
+        )
+
+
 @strawberry.type(description="The child's education records from IES, latest first")
 class EducationRecords:
     pupil_records: list[PupilRecord]
+    school_stays: list[SchoolStay] = strawberry.field(
+        description="Every school the child was on the roll of, newest first"
+    )
     attendance: list[AttendancePeriod]
     exclusions: list[SchoolExclusion]
 
 
-def education_records_of(records: list[dict[str, Any]]) -> EducationRecords:
+def education_records_of(
+    records: list[dict[str, Any]], stays: list[dict[str, Any]]
+) -> EducationRecords:
     """The child's IES records by kind, in the order given (latest first)."""
     return EducationRecords(
         pupil_records=[PupilRecord.from_row(r) for r in records if r["kind"] == PUPIL],
+        school_stays=[SchoolStay.from_row(stay) for stay in stays],
         attendance=[AttendancePeriod.from_row(r) for r in records if r["kind"] == ATTENDANCE],
         exclusions=[SchoolExclusion.from_row(r) for r in records if r["kind"] == EXCLUSION],
     )
@@ -107,5 +135,7 @@ def education_records_of(records: list[dict[str, Any]]) -> EducationRecords:
 
 async def education(root: Any, info: Info[HubContext, None]) -> EducationRecords:
     """Resolver of `Child.education`."""
-    records = await linking_resolvers.source_records_loader(info.context).load(str(root.id))
-    return education_records_of(records)
+    child_id = str(root.id)
+    records = await linking_resolvers.source_records_loader(info.context).load(child_id)
+    stays = await linking_resolvers.school_stays_loader(info.context).load(child_id)
+    return education_records_of(records, stays)

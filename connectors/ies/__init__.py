@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connectors.ies.records import RECORD_TYPES
-from connectors.ies.roll import place_on_roll, school_agency_id
+from connectors.ies.roll import place_on_roll, school_agency_id, stay_days
 from connectors.ies.ssr import on_linked, open_file_for_finalised_ssr
 from connectors.intake import Source
 
@@ -32,4 +32,5 @@ __all__ = [
     "open_file_for_finalised_ssr",
     "place_on_roll",
     "school_agency_id",
+    "stay_days",
 ]

@@ -9,13 +9,13 @@ a wrongly linked record takes that child off it. The education audience's "own p
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connectors.ies.records import Pupil
 from graph import ConstraintViolation
 from graph.cypher import encompass as statements
-from workflow.calendar import day_starts_ms
+from workflow.calendar import day_in_england, day_starts_ms
 
 if TYPE_CHECKING:
     from connectors.intake import IncomingRecord, RecordResult
@@ -47,3 +47,12 @@ async def place_on_roll(store: GraphStore, record: IncomingRecord, result: Recor
     except ConstraintViolation:
         # Another batch made the school first: the second try finds it.
         await store.write(statements.PLACE_ON_ROLL, params)
+
+
+def stay_days(from_ms: int, until_ms: int | None) -> tuple[date, date | None]:
+    """A stay on the roll as `place_on_roll` keeps it, as days in England: the day of
+    admission, and the day of leaving (the last day before the stay's end), if it ended."""
+    admitted = day_in_england(datetime.fromtimestamp(from_ms / 1000, UTC))
+    if until_ms is None:
+        return admitted, None
+    return admitted, day_in_england(datetime.fromtimestamp((until_ms - 1) / 1000, UTC))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.cypher.access import only_visible
 from graph.cypher.files import open_file
 
 # DOMAIN: a child's Livelink file is created automatically when a Contact is finalised in
@@ -26,4 +27,17 @@ MATCH (c)<-[:LINKED_TO]-(r:SourceRecord)
 WHERE r.kind = 'SSR'
 RETURN childId, r {.id, .recordId, .version, .startDate, .details, .updatedAt} AS ssr
 ORDER BY r.startDate DESC, r.recordId
+"""
+
+# The stays on a school's roll of the IES pupil records linked to a child, newest first:
+# a record keeps the stays before a move (graph/cypher/encompass.py PLACE_ON_ROLL).
+SCHOOL_STAYS_OF = f"""
+UNWIND $ids AS childId
+MATCH (c:Child {{id: childId}})
+{only_visible("c")}
+MATCH (c)<-[:LINKED_TO]-(r:SourceRecord)-[roll:ON_ROLL_AT]->(school:Agency)
+WHERE r.kind = 'PUPIL'
+RETURN c.id AS childId, {{recordId: r.recordId, schoolUrn: school.urn, schoolName: school.name,
+       fromMs: roll.fromMs, untilMs: roll.untilMs}} AS stay
+ORDER BY stay.fromMs DESC, stay.recordId
 """

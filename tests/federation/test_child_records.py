@@ -5,9 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from connectors import ies
+from connectors.intake import ingest
 from graph import FalkorDBStore
 from hub.settings import Settings
-from tests.federation.world import HUGO, RUBY, RUBY_UPN, SCHOOL_URN, seed
+from tests.federation.world import HUGO, RUBY, RUBY_UPN, SCHOOL_URN, education_rows, seed
 from tests.helpers import add_worker, bearer, graphql
 
 pytestmark = pytest.mark.anyio
@@ -145,3 +147,44 @@ async def test_a_child_the_worker_may_not_see_brings_none_of_its_records(
     assert await graphql(client, sam, CHILD_RECORDS, {"id": HUGO}) == {"child": None}
     missing = await graphql(client, sam, CHILD_RECORDS, {"id": "C-NOBODY"})
     assert missing == {"child": None}
+
+
+async def test_a_move_ies_sends_as_a_new_version_keeps_the_old_school_on_the_child(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    """The child's record lists each school they were on the roll of, with the days: a
+    move IES sends as a new version of the pupil record leaves the old school's stay
+    (ended the day before the move), where the pupil record shows the newest only."""
+    await seed(store)
+    [pupil] = [row for row in education_rows("RUBY", RUBY_UPN) if row["recordType"] == "PUPIL"]
+    moved = {
+        **pupil,
+        "version": 2,
+        "schoolUrn": "117002",
+        "schoolName": "Ware Juniors",
+        "yearGroup": "5",
+        "startDate": "2025-11-03",
+    }
+    report = await ingest(store, [(1, moved)], ies.SOURCE, by="system:ies")
+    assert not report.rejected, report.rejected
+    query = "query ($id: ID!) { child(id: $id) { education { schoolStays {"
+    query += " recordId schoolUrn schoolName admittedOn leftOn } } } }"
+
+    data = await graphql(client, bearer(settings, "social-worker"), query, {"id": RUBY})
+
+    assert data["child"]["education"]["schoolStays"] == [
+        {
+            "recordId": "RUBY-P1",
+            "schoolUrn": "117002",
+            "schoolName": "Ware Juniors",
+            "admittedOn": "2025-11-03",
+            "leftOn": None,
+        },
+        {
+            "recordId": "RUBY-P1",
+            "schoolUrn": SCHOOL_URN,
+            "schoolName": "Hertford Primary",
+            "admittedOn": "2023-09-04",
+            "leftOn": "2025-11-02",
+        },
+    ]

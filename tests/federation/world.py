@@ -75,7 +75,7 @@ def _early_help(prefix: str, nhs: str) -> list[dict[str, Any]]:
     ]
 
 
-def _education(prefix: str, upn: str) -> list[dict[str, Any]]:
+def education_rows(prefix: str, upn: str) -> list[dict[str, Any]]:
     common = {"version": 1, "upn": upn, "schoolUrn": SCHOOL_URN}
     return [
         {
@@ -142,7 +142,7 @@ async def seed(store: GraphStore) -> World:
         rows = _early_help(prefix, nhs)
         report = await ingest(store, list(enumerate(rows, 1)), ehm.SOURCE, by="system:ehm")
         assert not report.rejected, report.rejected
-        rows = _education(prefix, upn)
+        rows = education_rows(prefix, upn)
         report = await ingest(store, list(enumerate(rows, 1)), ies.SOURCE, by="system:ies")
         assert not report.rejected, report.rejected
     linked = await store.read(
