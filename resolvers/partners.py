@@ -68,10 +68,18 @@ def personal_education_plans_loader(context: HubContext) -> Any:
 
 
 async def cpis_record(context: HubContext, nhs_number: str) -> Row | None:
-    """The CP-IS dataset for one NHS number, or None (no plan, or no such child)."""
+    """The CP-IS dataset for one NHS number, or None (no plan, no such child, or no NHS
+    number: `cpisLookup` tells the last apart)."""
+    looked_up = validate(NhsNumberLookup, {"nhsNumber": nhs_number})
+    if isinstance(looked_up, InvalidInput):
+        return None
+    return await _cpis_dataset(context, looked_up.nhs_number)
+
+
+async def _cpis_dataset(context: HubContext, digits: str) -> Row | None:
+    """The CP-IS dataset for a valid NHS number (ASCII digits), or None."""
     if context.principal.audience is not Audience.HEALTH:
         return None
-    digits = nhs_number.replace(" ", "")
     # CP-IS admits the one child the caller identified by NHS number, and no other.
     scope = replace(context.scope, identified_by=digits)
     rows = await context.store.read(
@@ -99,7 +107,7 @@ async def cpis_lookup(context: HubContext, nhs_number: str) -> Row | InvalidInpu
     looked_up = validate(NhsNumberLookup, {"nhsNumber": nhs_number})
     if isinstance(looked_up, InvalidInput):
         return looked_up
-    found = await cpis_record(context, looked_up.nhs_number)
+    found = await _cpis_dataset(context, looked_up.nhs_number)
     return found or {"nhsNumber": looked_up.nhs_number, "plans": []}
 
 

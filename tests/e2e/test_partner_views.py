@@ -365,3 +365,9 @@ async def test_a_number_typed_in_full_width_digits_finds_the_plan(
 
     assert found["cpisLookup"]["__typename"] == "CpisRecord"
     assert found["cpisLookup"]["nhsNumber"] == on_plan["nhsNumber"]
+    # The deprecated field reads a number the same way, hyphens as typed included.
+    old = "query ($n: String!) { cpisRecord(nhsNumber: $n) { nhsNumber } }"
+    hyphenated = f"{typed[:3]}-{typed[3:6]}-{typed[6:]}"
+    for number in (typed, hyphenated):
+        found = await graphql(client, bearer(settings, "health"), old, {"n": number})
+        assert found == {"cpisRecord": {"nhsNumber": on_plan["nhsNumber"]}}, number
