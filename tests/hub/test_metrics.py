@@ -276,7 +276,7 @@ async def test_refusals_before_graphql_runs_are_counted_by_code(
     settings: Settings, store: FalkorDBStore, app_client: Callable[..., Any]
 ) -> None:
     worker = bearer(settings, "social-worker")
-    async with app_client(rate_limit="2/minute", max_body_bytes=2048) as http:
+    async with app_client(rate_limit="2/day", max_body_bytes=2048) as http:
         before = await scrape(http)
         oversized = {"query": "{ me { name } }", "variables": {"padding": "x" * 4096}}
         too_large = await http.post("/graphql", json=oversized, headers=worker)
