@@ -145,6 +145,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "concludeEnquiryWithoutConference": INTERNAL,
         "withdrawSection47Enquiry": INTERNAL,
         "holdInitialConference": INTERNAL,
+        "withdrawInitialConference": INTERNAL,
         "holdReviewConference": INTERNAL,
         "holdCoreGroup": INTERNAL,
         "recordChildProtectionVisit": INTERNAL,
@@ -159,6 +160,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "returnSection47EnquiryForRework": INTERNAL,
         "authoriseChildInNeedPlan": INTERNAL,
         "returnChildInNeedPlanForRework": INTERNAL,
+        "authoriseInitialConference": INTERNAL,
+        "returnInitialConferenceForRework": INTERNAL,
         "changePlacement": INTERNAL,
         "correctPlacement": INTERNAL,
         "changeLegalStatus": INTERNAL,
@@ -565,6 +568,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "notifiedDate",
                 "lateReason",
                 "section47EnquiryId",
+                "withdrawnReason",
             ),
             "ChildProtectionPlan": (
                 "status",
@@ -576,6 +580,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "initialCategoriesOfAbuse",
                 "latestCategoriesOfAbuse",
                 "reviewDates",
+                "withdrawnReason",
             ),
             "ChildInNeedPlan": ("status", "startDate", "endDate", "withdrawnReason"),
         }.items()

@@ -93,6 +93,9 @@ class JourneyMutations:
     hold_initial_conference = action_mutation(
         CONFERENCE, "holdInitialConference", inputs.HoldInitialConferenceInput
     )
+    withdraw_initial_conference = action_mutation(
+        CONFERENCE, "withdrawInitialConference", inputs.WithdrawInErrorInput
+    )
     hold_review_conference = action_mutation(
         CP_PLAN, "holdReviewConference", inputs.HoldReviewConferenceInput
     )
@@ -176,6 +179,16 @@ class JourneyMutations:
 
     return_section_47_enquiry_for_rework = return_for_rework_mutation(
         ENQUIRY, "A manager refuses the withdrawal of an enquiry: it goes on"
+    )
+
+    authorise_initial_conference = authorise_mutation(
+        CONFERENCE,
+        "A manager authorises the withdrawal of a conference recorded in error, and of the "
+        "plan it made",
+    )
+
+    return_initial_conference_for_rework = return_for_rework_mutation(
+        CONFERENCE, "A manager refuses the withdrawal of a conference: it stands"
     )
 
     authorise_child_in_need_plan = authorise_mutation(

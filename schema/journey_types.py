@@ -250,6 +250,7 @@ class InitialChildProtectionConference(EpisodeRecord):
     section_47_enquiry_id: strawberry.ID | None = strawberry.field(
         name="section47EnquiryId", description="The enquiry it follows (none on transfer in)"
     )
+    withdrawn_reason: str | None = _withdrawn_reason()
 
     @classmethod
     def of(
@@ -265,6 +266,7 @@ class InitialChildProtectionConference(EpisodeRecord):
             notified_date=record.get("notifiedDate"),
             late_reason=record.get("lateReason"),
             section_47_enquiry_id=_ids(record, "section47EnquiryId"),
+            withdrawn_reason=record.get("withdrawnReason"),
         )
 
 
@@ -279,6 +281,10 @@ class ChildProtectionPlan(EpisodeRecord):
     initial_categories_of_abuse: list[codes.CategoryOfAbuse]
     latest_categories_of_abuse: list[codes.CategoryOfAbuse]
     review_dates: list[date] = strawberry.field(description="Review conferences held")
+    withdrawn_reason: str | None = strawberry.field(
+        description="Why it was withdrawn with the conference that made it, recorded in error "
+        "(status RECORDED_IN_ERROR)"
+    )
 
     @classmethod
     def of(
@@ -306,6 +312,7 @@ class ChildProtectionPlan(EpisodeRecord):
                 codes.CategoryOfAbuse, record.get("latestCategories")
             ),
             review_dates=reviews,
+            withdrawn_reason=record.get("withdrawnReason"),
         )
 
 
@@ -543,7 +550,13 @@ class ChildProtectionPlanDates:
 
 
 def latest_child_protection_plan(cases: list[Case]) -> ChildProtectionPlanDates | None:
-    plans = [plan for case in cases for plan in case.child_protection_plans]
+    # A plan withdrawn with its conference, recorded in error, never was.
+    plans = [
+        plan
+        for case in cases
+        for plan in case.child_protection_plans
+        if plan.status is not table.PlanState.RECORDED_IN_ERROR
+    ]
     if not plans:
         return None
     latest = max(plans, key=lambda plan: plan.start_date)

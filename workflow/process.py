@@ -184,6 +184,10 @@ class InitialConferenceState(StrEnum):
     DUE = "DUE"
     PLAN_MADE = "PLAN_MADE"
     NO_PLAN = "NO_PLAN"
+    # Held on the wrong child, or recorded twice: withdrawn with a manager's
+    # authorisation, with the child protection plan it made (AssessmentState).
+    WITHDRAWAL_AWAITING_AUTHORISATION = "WITHDRAWAL_AWAITING_AUTHORISATION"
+    RECORDED_IN_ERROR = "RECORDED_IN_ERROR"
 
 
 class PlanState(StrEnum):
@@ -192,7 +196,8 @@ class PlanState(StrEnum):
     ACTIVE = "ACTIVE"
     ENDED = "ENDED"
     # A child in need plan started in error, as an assessment can be (AssessmentState). A
-    # child protection plan is made by a conference, so it is never withdrawn on its own.
+    # child protection plan is made by a conference, so it is never withdrawn on its own:
+    # it is RECORDED_IN_ERROR when the conference that made it is withdrawn.
     WITHDRAWAL_AWAITING_AUTHORISATION = "WITHDRAWAL_AWAITING_AUTHORISATION"
     RECORDED_IN_ERROR = "RECORDED_IN_ERROR"
 
@@ -361,6 +366,15 @@ _CONFERENCE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "Hold the initial child protection conference (a plan, or none)",
         process=Process.INITIAL_CONFERENCE,
         timescale=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
+    ),
+    _t(
+        "withdrawInitialConference",
+        (_I.PLAN_MADE, _I.NO_PLAN),
+        _I.RECORDED_IN_ERROR,
+        "Withdraw a conference recorded in error (on the wrong child, or twice) with the "
+        "child protection plan it made, for a manager to authorise",
+        process=Process.INITIAL_CONFERENCE,
+        authorised_in=_I.WITHDRAWAL_AWAITING_AUTHORISATION,
     ),
 )
 
@@ -619,6 +633,7 @@ STATES: Final[Mapping[Process, tuple[str, ...]]] = MappingProxyType(
         Process.ASSESSMENT: tuple(AssessmentState),
         Process.SECTION_47_ENQUIRY: tuple(Section47State),
         Process.INITIAL_CONFERENCE: tuple(InitialConferenceState),
+        # Withdrawn only with its conference (RECORDED_IN_ERROR), never by an action of its own.
         Process.CHILD_PROTECTION_PLAN: (PlanState.ACTIVE, PlanState.ENDED),
         Process.CHILD_IN_NEED_PLAN: tuple(PlanState),
         Process.CARE: tuple(CareState),
@@ -682,8 +697,8 @@ FINISHED_STATES: Final[Mapping[Process, frozenset[str]]] = MappingProxyType(
         Process.SECTION_47_ENQUIRY: frozenset(
             {_E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED, _E.RECORDED_IN_ERROR}
         ),
-        Process.INITIAL_CONFERENCE: frozenset({_I.PLAN_MADE, _I.NO_PLAN}),
-        Process.CHILD_PROTECTION_PLAN: frozenset({_P.ENDED}),
+        Process.INITIAL_CONFERENCE: frozenset({_I.PLAN_MADE, _I.NO_PLAN, _I.RECORDED_IN_ERROR}),
+        Process.CHILD_PROTECTION_PLAN: frozenset({_P.ENDED, _P.RECORDED_IN_ERROR}),
         Process.CHILD_IN_NEED_PLAN: frozenset({_P.ENDED, _P.RECORDED_IN_ERROR}),
     }
 )

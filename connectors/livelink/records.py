@@ -117,8 +117,10 @@ FINISHED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(
         "Section47Enquiry": frozenset(
             {"CONFERENCE_REQUESTED", "NO_CONFERENCE_NEEDED", "RECORDED_IN_ERROR"}
         ),
-        "InitialChildProtectionConference": frozenset({"PLAN_MADE", "NO_PLAN"}),
-        "ChildProtectionPlan": frozenset({"ENDED"}),
+        "InitialChildProtectionConference": frozenset(
+            {"PLAN_MADE", "NO_PLAN", "RECORDED_IN_ERROR"}
+        ),
+        "ChildProtectionPlan": frozenset({"ENDED", "RECORDED_IN_ERROR"}),
         "ChildInNeedPlan": frozenset({"ENDED", "RECORDED_IN_ERROR"}),
         "PeriodOfCare": frozenset({"CEASED", "LEAVING_CARE_SERVICES_ENDED"}),
         "AdoptionPlan": frozenset({"ADOPTED", "CEASED"}),

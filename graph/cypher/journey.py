@@ -160,7 +160,8 @@ WITH r, c, ep, changed
 {_RESTORE_RECORDS}
 {_RETIME}
 // Records an episode rule ends (a CIN plan the day a CP plan starts or the episode
-// closes): their scheduled steps are cancelled, then the records end.
+// closes), or withdrawn with the record that made them (a CP plan with its conference):
+// their scheduled steps are cancelled, then the records end.
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)<-[:PART_OF]-(xs:Step)
 WHERE x.id IN $endedIds AND xs.status = 'OPEN'
 FOREACH (_ IN CASE WHEN xs IS NULL THEN [] ELSE [1] END | SET xs.status = 'CANCELLED')
@@ -169,7 +170,10 @@ OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)
 WHERE x.id IN $endedIds
 WITH r, changed, x, head([ending IN $ended WHERE ending.id = x.id]) AS ending
 FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
-    SET x.status = ending.status, x.version = x.version + 1, x.endDate = date(ending.endDate),
+    SET x.status = ending.status, x.version = x.version + 1,
+        x.endDate = CASE WHEN ending.endDate IS NULL THEN x.endDate
+                    ELSE date(ending.endDate) END,
+        x.withdrawnReason = coalesce(ending.withdrawnReason, x.withdrawnReason),
         x.updatedAt = $now, x.updatedBy = $viewer)
 WITH r, changed, count(x) AS ended"""
 

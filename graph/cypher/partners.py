@@ -70,6 +70,7 @@ RETURN childId, collect(DISTINCT r.status) + collect(DISTINCT plan.process) AS c
 # record of the person until they are merged: the child record carrying the number, and
 # any record an EHM or IES record carrying it is linked to (a child first met without
 # one). CP-IS exists to give this answer; the first record alone may not hold the plan.
+# A plan withdrawn as recorded in error (with its conference) never was.
 # The NHS number is indexed on Person (every child is one) and on SourceRecord.
 CPIS_BY_NHS_NUMBER = f"""
 OPTIONAL MATCH (direct:Person {{nhsNumber: $identifiedBy}})
@@ -82,6 +83,7 @@ UNWIND numbered + linkedRecords AS c
 WITH DISTINCT c
 {only_visible("c")}
 OPTIONAL MATCH (c)<-[:ABOUT]-(plan:ChildProtectionPlan)
+WHERE coalesce(plan.status, '') <> 'RECORDED_IN_ERROR'
 WITH c, collect({{kind: 'CP', start: plan.startDate, end: plan.endDate}}) AS plans
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
 WHERE p.startDate IS NOT NULL

@@ -33,10 +33,11 @@ CASE_FIELDS = (
     f" section47Enquiries {{ {_RECORD} strategyDiscussionDate initialConferenceTarget endDate"
     f" conferenceRequired withdrawnReason {_RECORD_STEPS} }}"
     f" initialConferences {{ {_RECORD} dueDate heldDate transferIn notifiedDate lateReason"
-    " section47EnquiryId"
+    " section47EnquiryId withdrawnReason"
     f" {_RECORD_STEPS} }}"
     f" childProtectionPlans {{ {_RECORD} startDate endDate endReason transferIn conferenceId"
-    f" initialCategoriesOfAbuse latestCategoriesOfAbuse reviewDates {_RECORD_STEPS} }}"
+    " initialCategoriesOfAbuse latestCategoriesOfAbuse reviewDates withdrawnReason"
+    f" {_RECORD_STEPS} }}"
     f" childInNeedPlans {{ {_RECORD} startDate endDate withdrawnReason {_RECORD_STEPS} }}"
     f" {WARNING_FIELDS}"
 )
@@ -67,6 +68,7 @@ ACTIONS = {
     "concludeEnquiryWithoutConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
     "withdrawSection47Enquiry": ("section47EnquiryId", "WithdrawInErrorInput"),
     "holdInitialConference": ("conferenceId", "HoldInitialConferenceInput"),
+    "withdrawInitialConference": ("conferenceId", "WithdrawInErrorInput"),
     "holdReviewConference": ("childProtectionPlanId", "HoldReviewConferenceInput"),
     "holdCoreGroup": ("childProtectionPlanId", "HeldOnInput"),
     "recordChildProtectionVisit": ("childProtectionPlanId", "RecordVisitInput"),
@@ -124,6 +126,7 @@ _DECISION_ID_ARGS = {
     "Assessment": "assessmentId",
     "Section47Enquiry": "section47EnquiryId",
     "ChildInNeedPlan": "childInNeedPlanId",
+    "InitialConference": "conferenceId",
     "PeriodOfCare": "periodOfCareId",
 }
 
@@ -158,6 +161,7 @@ WITHDRAWALS = {
     "assessments": ("withdrawAssessment", "authoriseAssessment"),
     "section47Enquiries": ("withdrawSection47Enquiry", "authoriseSection47Enquiry"),
     "childInNeedPlans": ("withdrawChildInNeedPlan", "authoriseChildInNeedPlan"),
+    "initialConferences": ("withdrawInitialConference", "authoriseInitialConference"),
 }
 
 

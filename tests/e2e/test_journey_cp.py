@@ -910,3 +910,119 @@ async def test_one_section_47_enquiry_at_a_time_until_its_conference_is_held(
         "2026-01-06",
         "2026-03-02",
     ]
+
+
+CPIS = """query ($n: String!) { cpisRecord(nhsNumber: $n) { plans { type startDate endDate } } }"""
+
+
+async def test_a_conference_held_on_the_wrong_child_is_withdrawn_with_the_plan_it_made(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Siblings' records open side by side: the strategy discussion, the enquiry's
+    # conclusion and the conference that made a plan were recorded on the wrong one.
+    await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    health = bearer(settings, "health")
+    nhs = "9434765919"
+    contact = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             __typename ... on Contact { childId } } }""",
+        {
+            "input": {
+                "receivedDate": "2026-09-01",
+                "source": "SCHOOLS",
+                "summary": "Bruise seen at school",
+                "child": {
+                    "givenName": "Zoë",
+                    "familyName": "Ødegård",
+                    "dateOfBirth": "2018-03-04",
+                    "nhsNumber": nhs,
+                },
+            }
+        },
+    )
+    child_id = contact["recordContact"]["childId"]
+    case = await referral_for(client, worker, child_id, date(2026, 9, 1))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-09-02"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2026-09-09"},
+    )
+    case = await act(
+        client,
+        worker,
+        "holdInitialConference",
+        latest(case, "initialConferences"),
+        {"heldOn": "2026-09-18", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
+    )
+    case = await act(
+        client,
+        worker,
+        "recordChildProtectionVisit",
+        latest(case, "childProtectionPlans"),
+        {"visitedOn": "2026-09-25", "seenAlone": True},
+    )
+    conference, plan = latest(case, "initialConferences"), latest(case, "childProtectionPlans")
+    assert (await graphql(client, health, CPIS, {"n": nhs}))["cpisRecord"]["plans"] != []
+
+    # Dated before what it undoes: refused, nothing changed.
+    early = {"withdrawnOn": "2026-09-17", "reason": "Held on the wrong child"}
+    refused = await act(client, worker, "withdrawInitialConference", conference, early)
+    assert [p["field"] for p in refused["problems"]] == ["withdrawnOn"]
+    assert await case_now(client, worker, case["id"]) == case
+
+    reason = {"withdrawnOn": "2026-09-28", "reason": "Held on the wrong child: her sister's"}
+    case = await act(client, worker, "withdrawInitialConference", conference, reason)
+    conference = latest(case, "initialConferences")
+    assert conference["status"] == "WITHDRAWAL_AWAITING_AUTHORISATION"
+    assert latest(case, "childProtectionPlans")["status"] == "ACTIVE"
+    # A manager decides on it, not the worker who proposed it.
+    mine = await decide(client, worker, "authoriseInitialConference", conference)
+    assert mine["__typename"] == "NotAuthorised"
+    case = await decide(client, manager, "authoriseInitialConference", conference, on="2026-09-29")
+
+    conference, plan = latest(case, "initialConferences"), latest(case, "childProtectionPlans")
+    assert (conference["status"], conference["withdrawnReason"], conference["heldDate"]) == (
+        "RECORDED_IN_ERROR",
+        "Held on the wrong child: her sister's",
+        "2026-09-18",
+    )
+    assert (plan["status"], plan["withdrawnReason"], plan["endDate"]) == (
+        "RECORDED_IN_ERROR",
+        "Held on the wrong child: her sister's",
+        None,
+    )
+    assert (plan["allowedActions"], conference["allowedActions"]) == ([], [])
+    # Its visit stays in the history; nothing of it is due any more.
+    assert [(s["kind"], s["status"]) for s in plan["steps"] if s["status"] != "CANCELLED"] == [
+        ("CHILD_PROTECTION_VISIT", "DONE")
+    ]
+    work = (await graphql(client, worker, MY_WORK))["myWork"]
+    assert [i for i in work["items"] if i["recordId"] in (plan["id"], conference["id"])] == []
+    child = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
+    assert child["childProtectionPlan"] is None
+    assert "CHILD_PROTECTION" not in child["openEpisodes"]
+    # Health (CP-IS) is told of no plan: there never was one.
+    assert (await graphql(client, health, CPIS, {"n": nhs}))["cpisRecord"] is None
+    on_plans = await graphql(
+        client,
+        bearer(settings, "analyst"),
+        '{ asAt(on: "2026-09-25") { ... on AsAt {'
+        " childProtectionPlans { children { childId } } } } }",
+    )
+    plans_then = on_plans["asAt"]["childProtectionPlans"]["children"]
+    assert child_id not in [c["childId"] for c in plans_then]
+    # Nothing of it holds the episode: it closes.
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2026-09-29", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
+    )
+    assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION", case

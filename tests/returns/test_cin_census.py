@@ -236,12 +236,21 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
         {"decidedOn": "2025-04-08", "primaryNeed": "N4_FAMILY_IN_ACUTE_STRESS"},
     )
     case = await decide(client, manager, "authoriseCase", case, on="2025-04-08")
-    # An assessment, a section 47 enquiry and a child in need plan recorded on this child
-    # by mistake the day before, withdrawn: in no return.
+    # An assessment, a section 47 enquiry, a child in need plan and a transfer-in
+    # conference with the plan it made, recorded on this child by mistake the day before,
+    # withdrawn: in no return.
     case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-08"})
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-04-08"})
     case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-04-08"})
     for kind in WITHDRAWALS:
+        if kind == "initialConferences":
+            # Held once the child in need plan is withdrawn (its plan would end that one).
+            planned = {
+                "heldOn": "2025-04-08",
+                "planRequired": True,
+                "categoriesOfAbuse": ["NEG_NEGLECT"],
+            }
+            case = await act(client, worker, "holdTransferInConference", case, planned)
         case = await withdraw_in_error(client, worker, manager, case, kind, "2025-04-09")
     case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-09"})
     case = await act(
@@ -339,7 +348,7 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     assert [
         a.findtext("AssessmentActualStartDate") for a in children[closed].iter("Assessments")
     ] == ["2025-04-09"]
-    withdrawn = ("Section47", "CINPlanDates")
+    withdrawn = ("Section47", "CINPlanDates", "ChildProtectionPlans", "DateOfInitialCPC")
     assert [e.tag for e in children[closed].iter() if e.tag in withdrawn] == []
     cp = children[protected].find("CINdetails/ChildProtectionPlans")
     assert cp is not None

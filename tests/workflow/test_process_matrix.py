@@ -76,6 +76,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "withdrawAssessment": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "withdrawSection47Enquiry": {"withdrawnOn": "{d}", "reason": "Started twice"},
     "withdrawChildInNeedPlan": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
+    "withdrawInitialConference": {"withdrawnOn": "{d}", "reason": "Held on the wrong child"},
     "requestInitialConference": {"concludedOn": "{d}"},
     "concludeEnquiryWithoutConference": {"concludedOn": "{d}"},
     "holdInitialConference": {
@@ -163,6 +164,15 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
         _I.DUE: [],
         _I.PLAN_MADE: [("holdInitialConference", {})],
         _I.NO_PLAN: [("holdInitialConference", _NO_PLAN)],
+        _I.WITHDRAWAL_AWAITING_AUTHORISATION: [
+            ("holdInitialConference", {}),
+            ("withdrawInitialConference", {}),
+        ],
+        _I.RECORDED_IN_ERROR: [
+            ("holdInitialConference", {}),
+            ("withdrawInitialConference", {}),
+            (table.AUTHORISE, {}),
+        ],
     },
     table.Process.CHILD_PROTECTION_PLAN: {
         _P.ACTIVE: [],

@@ -12,6 +12,7 @@ engine applies the rules to what these effects open and close.
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Self
 
@@ -25,6 +26,7 @@ from workflow.journey.effects import (
     Clock,
     Contradicted,
     Effect,
+    EndedRecord,
     NewRecord,
     NewStep,
     Record,
@@ -35,6 +37,7 @@ from workflow.journey.effects import (
     StepChange,
     StepKind,
     StepStatus,
+    last_step_on,
     recorded_late,
 )
 from workflow.journey.engine import register
@@ -795,6 +798,34 @@ def withdraw_section_47_enquiry(record: Record, data: WithdrawInError, clock: Cl
 @register(Process.CHILD_IN_NEED_PLAN, "withdrawChildInNeedPlan", WithdrawInError)
 def withdraw_child_in_need_plan(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
     return _withdrawn(record, data, PlanState.RECORDED_IN_ERROR, "Child in need plan")
+
+
+@register(Process.INITIAL_CONFERENCE, "withdrawInitialConference", WithdrawInError)
+def withdraw_initial_conference(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
+    # A child protection plan is made by a conference: a conference held on the wrong
+    # child made its plan on the wrong child, so the plan is withdrawn with it (its
+    # reviews, visits and core groups kept with it as history, none due any more).
+    not_before(data.withdrawn_on, record.facts.get("heldDate"), "withdrawnOn", "the conference")
+    plans = [
+        entry
+        for entry in record.episode_records(Process.CHILD_PROTECTION_PLAN)
+        if entry["record"].get("conferenceId") == record.id
+    ]
+    for entry in plans:
+        not_before(
+            data.withdrawn_on, last_step_on(entry["steps"]), "withdrawnOn", "the plan's last step"
+        )
+    effect = _withdrawn(
+        record,
+        data,
+        InitialConferenceState.RECORDED_IN_ERROR,
+        "Initial child protection conference" + (" and the plan it made" if plans else ""),
+    )
+    withdrawn = tuple(
+        EndedRecord(entry["record"]["id"], PlanState.RECORDED_IN_ERROR, None, data.reason)
+        for entry in plans
+    )
+    return replace(effect, ended_records=withdrawn)
 
 
 # ---- section 47 enquiries ------------------------------------------------------------

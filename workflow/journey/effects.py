@@ -154,14 +154,22 @@ class NewRecord:
 
 @dataclass(frozen=True, slots=True)
 class EndedRecord:
-    """A record of the episode an episode rule ends (its scheduled steps are cancelled)."""
+    """A record of the episode an action ends (its scheduled steps are cancelled): one an
+    episode rule ends on `end_date`, or one withdrawn with the record that made it (no end
+    date: it never was, `withdrawn_reason` says why)."""
 
     record_id: str
     status: str
-    end_date: date
+    end_date: date | None
+    withdrawn_reason: str | None = None
 
     def params(self) -> dict[str, Any]:
-        return {"id": self.record_id, "status": self.status, "endDate": self.end_date}
+        return {
+            "id": self.record_id,
+            "status": self.status,
+            "endDate": self.end_date,
+            "withdrawnReason": self.withdrawn_reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)
