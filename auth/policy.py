@@ -150,6 +150,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "holdCoreGroup": INTERNAL,
         "recordChildProtectionVisit": INTERNAL,
         "endChildProtectionPlan": INTERNAL,
+        "correctChildProtectionStepDate": INTERNAL,
+        "correctChildInNeedStepDate": INTERNAL,
+        "correctCareStepDate": INTERNAL,
         "reviewChildInNeedPlan": INTERNAL,
         "recordChildInNeedVisit": INTERNAL,
         "endChildInNeedPlan": INTERNAL,
@@ -956,6 +959,9 @@ _TABLE["ChildFact"] = dict.fromkeys(
 
 # ---- placement details and adopters' legal status (SSDA903 PL_POST, URN, LS_ADOPTR) ----
 _TABLE["JourneyStep"].update(dict.fromkeys(("placementPostcode", "urn"), INTERNAL))
+_TABLE["JourneyStep"].update(
+    dict.fromkeys(("correctedFrom", "correctionReason", "correctedBy", "correctedAt"), INTERNAL)
+)
 _TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
 
 # ---- the DfE statutory returns as jobs (schema/returns.py; resolvers check RUN_RETURNS) --

@@ -103,6 +103,9 @@ class JourneyMutations:
     record_child_protection_visit = action_mutation(
         CP_PLAN, "recordChildProtectionVisit", inputs.RecordVisitInput
     )
+    correct_child_protection_step_date = action_mutation(
+        CP_PLAN, "correctChildProtectionStepDate", inputs.CorrectStepDateInput
+    )
     end_child_protection_plan = action_mutation(
         CP_PLAN, "endChildProtectionPlan", inputs.EndChildProtectionPlanInput
     )
@@ -111,6 +114,9 @@ class JourneyMutations:
     )
     record_child_in_need_visit = action_mutation(
         CIN_PLAN, "recordChildInNeedVisit", inputs.RecordVisitInput
+    )
+    correct_child_in_need_step_date = action_mutation(
+        CIN_PLAN, "correctChildInNeedStepDate", inputs.CorrectStepDateInput
     )
     end_child_in_need_plan = action_mutation(
         CIN_PLAN, "endChildInNeedPlan", inputs.EndChildInNeedPlanInput
@@ -121,6 +127,9 @@ class JourneyMutations:
 
     change_placement = action_mutation(CARE, "changePlacement", inputs.ChangePlacementInput)
     correct_placement = action_mutation(CARE, "correctPlacement", inputs.CorrectPlacementInput)
+    correct_care_step_date = action_mutation(
+        CARE, "correctCareStepDate", inputs.CorrectStepDateInput
+    )
     change_legal_status = action_mutation(CARE, "changeLegalStatus", inputs.ChangeLegalStatusInput)
     hold_looked_after_review = action_mutation(
         CARE, "holdLookedAfterReview", inputs.HoldLookedAfterReviewInput

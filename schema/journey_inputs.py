@@ -40,6 +40,18 @@ class WithdrawInErrorInput:
     reason: str
 
 
+@strawberry.input(
+    description="The day a held step really happened, when it was recorded with the wrong one"
+)
+class CorrectStepDateInput:
+    step_id: strawberry.ID = strawberry.field(description="The step whose date was typed wrong")
+    happened_on: date
+    reason: str = strawberry.field(description="Why the date is corrected")
+    late_reason: str | None = strawberry.field(
+        default=None, description="Why it was late, if on the corrected day it was"
+    )
+
+
 @strawberry.input(description="The start of a child in need plan")
 class StartChildInNeedPlanInput:
     start_date: date

@@ -31,9 +31,16 @@ def _codes[Code: codes.DfECode](code_list: type[Code], values: Any) -> list[Code
     return [code_list.from_code(value) for value in values or ()]
 
 
+def _instant(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(value / 1000, tz=UTC) if isinstance(value, int) else None
+
+
 def _recorded_at(record: dict[str, Any]) -> datetime | None:
-    instant = record.get("recordedAt") or record.get("createdAt")
-    return datetime.fromtimestamp(instant / 1000, tz=UTC) if isinstance(instant, int) else None
+    return _instant(record.get("recordedAt") or record.get("createdAt"))
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _finished_late(
@@ -80,6 +87,12 @@ class JourneyStep:
     accommodation: codes.CareLeaverAccommodation | None
     recorded_by: str | None = strawberry.field(description="The worker who recorded the step")
     recorded_at: datetime | None = strawberry.field(description="When the step was recorded")
+    corrected_from: date | None = strawberry.field(
+        description="The day it was recorded as happening before its date was last corrected"
+    )
+    correction_reason: str | None = strawberry.field(description="Why its date was corrected")
+    corrected_by: str | None = strawberry.field(description="The worker who corrected its date")
+    corrected_at: datetime | None = strawberry.field(description="When its date was corrected")
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date) -> JourneyStep:
@@ -118,6 +131,10 @@ class JourneyStep:
             accommodation=_code(codes.CareLeaverAccommodation, row.get("accommodation")),
             recorded_by=row.get("recordedBy"),
             recorded_at=_recorded_at(row),
+            corrected_from=_day(row.get("correctedFrom")),
+            correction_reason=row.get("correctionReason"),
+            corrected_by=row.get("correctedBy"),
+            corrected_at=_instant(row.get("correctedAt")),
         )
 
 

@@ -391,6 +391,8 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "recordChildProtectionVisit",
         "reviewChildInNeedPlan",
         "recordChildInNeedVisit",
+        "correctChildProtectionStepDate",
+        "correctChildInNeedStepDate",
     }
 )
 
@@ -420,6 +422,15 @@ _CHILD_PROTECTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
         timescale=TimescaleKey.CHILD_PROTECTION_VISIT,
     ),
     _t(
+        # A correction of the plan's history: also once it has ended, dated within it.
+        "correctChildProtectionStepDate",
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
+        "Correct the day a review conference, core group or visit happened (typed wrong), "
+        "with the reason",
+        process=Process.CHILD_PROTECTION_PLAN,
+    ),
+    _t(
         "endChildProtectionPlan",
         _P.ACTIVE,
         _P.ENDED,
@@ -445,6 +456,14 @@ _CHILD_IN_NEED_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "Record a visit to a child on a child in need plan",
         process=Process.CHILD_IN_NEED_PLAN,
         timescale=TimescaleKey.CHILD_IN_NEED_VISIT,
+    ),
+    _t(
+        "correctChildInNeedStepDate",
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
+        "Correct the day a child in need plan review or visit happened (typed wrong), with "
+        "the reason",
+        process=Process.CHILD_IN_NEED_PLAN,
     ),
     _t(
         "endChildInNeedPlan",
@@ -486,6 +505,15 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _EPISODES_KEPT,
         _EPISODES_KEPT,
         "Correct an episode's placement details as entered (no new episode)",
+        process=Process.CARE,
+    ),
+    _t(
+        # Also once care has ended: the return reports every review of the year.
+        "correctCareStepDate",
+        _EPISODES_KEPT,
+        _EPISODES_KEPT,
+        "Correct the day a looked-after review, statutory visit, health assessment or "
+        "personal education plan happened (typed wrong), with the reason",
         process=Process.CARE,
     ),
     _t(

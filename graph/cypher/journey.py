@@ -180,7 +180,8 @@ WITH r, changed, count(x) AS ended"""
 
 def _apply(label: str, *, in_episode: bool) -> str:
     """The common tail: event, step changes, new steps, new and ended episode records,
-    the record's new state."""
+    the record's new state. A step whose date is corrected (`correctedFrom`) keeps who
+    corrected it and when."""
     carry = "r, c, ep" if in_episode else "r, c"
     # The episode's own correction (reopening it) takes dates away.
     clearing = "$clearedDates" if label == "Referral" else None
@@ -201,7 +202,11 @@ WHERE s.id IN $changedIds
 WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change
 FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
     SET s += change.facts, s.status = coalesce(change.status, s.status),
-        s.lateReason = coalesce(change.lateReason, s.lateReason)
+        s.lateReason = coalesce(change.lateReason, s.lateReason),
+        s.correctedBy = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedBy
+                        ELSE $viewer END,
+        s.correctedAt = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedAt
+                        ELSE $now END
     SET {_set_dates("s", "change", STEP_DATES)})
 WITH {carry}, count(s) AS changed
 {_create_steps("$opened", "r")}

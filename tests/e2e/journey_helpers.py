@@ -16,7 +16,8 @@ STEP_FIELDS = (
     " authorisedDate lateReason outcome factors initialCategoriesOfAbuse"
     " latestCategoriesOfAbuse seenAlone legalStatus placementType placementProvider"
     " reasonNewEpisode reasonEpisodeCeased reasonPlaceChange participation missingType"
-    " placementPostcode urn recordedBy recordedAt"
+    " placementPostcode urn recordedBy recordedAt correctedFrom correctionReason correctedBy"
+    " correctedAt"
 )
 # The DfE rules the saved record breaks (returns/entry_checks.py).
 WARNING_FIELDS = "warnings { code field message childId recordId recordedBy recordedAt }"
@@ -73,13 +74,16 @@ ACTIONS = {
     "holdCoreGroup": ("childProtectionPlanId", "HeldOnInput"),
     "recordChildProtectionVisit": ("childProtectionPlanId", "RecordVisitInput"),
     "endChildProtectionPlan": ("childProtectionPlanId", "EndChildProtectionPlanInput"),
+    "correctChildProtectionStepDate": ("childProtectionPlanId", "CorrectStepDateInput"),
     "reviewChildInNeedPlan": ("childInNeedPlanId", "HeldOnInput"),
     "recordChildInNeedVisit": ("childInNeedPlanId", "RecordVisitInput"),
     "endChildInNeedPlan": ("childInNeedPlanId", "EndChildInNeedPlanInput"),
+    "correctChildInNeedStepDate": ("childInNeedPlanId", "CorrectStepDateInput"),
     "withdrawChildInNeedPlan": ("childInNeedPlanId", "WithdrawInErrorInput"),
     "changePlacement": ("periodOfCareId", "ChangePlacementInput"),
     "changeLegalStatus": ("periodOfCareId", "ChangeLegalStatusInput"),
     "correctPlacement": ("periodOfCareId", "CorrectPlacementInput"),
+    "correctCareStepDate": ("periodOfCareId", "CorrectStepDateInput"),
     "holdLookedAfterReview": ("periodOfCareId", "HoldLookedAfterReviewInput"),
     "recordStatutoryVisit": ("periodOfCareId", "OnDateInput"),
     "recordHealthAssessment": ("periodOfCareId", "OnDateInput"),

@@ -4,6 +4,7 @@ missing episodes, and leaving care. Hand-checked against the 2026 bank holidays.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from graph import FalkorDBStore
 from graph.cypher import care as care_statements
 from hub.settings import Settings
+from returns import CollectionYear, write_ssda903
 from tests.e2e.journey_helpers import (
     CARE_FIELDS,
     CHRONOLOGY,
@@ -27,6 +29,7 @@ from tests.e2e.journey_helpers import (
     step,
 )
 from tests.helpers import bearer, graphql
+from tests.returns.test_ssda903 import rows_of
 from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
@@ -1006,3 +1009,57 @@ async def test_a_review_s_participation_code_fits_the_child_s_age_that_day(
         {**review, "heldOn": "2026-06-26", "participation": "PN4_ATTENDS_WITHOUT_CONTRIBUTION"},
     )
     assert care["__typename"] == "PeriodOfCare", care
+
+
+async def test_a_looked_after_review_or_visit_typed_with_the_wrong_day_is_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    care = await _start(client, worker, child_id)
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-05"})
+    review = {"participation": "PN1_ATTENDS_AND_SPEAKS", "heldOn": "2026-03-27"}
+    care = await act(client, worker, "holdLookedAfterReview", care, review)
+    assert step(care, "LOOKED_AFTER_REVIEW", "OPEN")["dueDate"] == "2026-06-27"
+    visit, held = step(care, "STATUTORY_VISIT", "DONE"), step(care, "LOOKED_AFTER_REVIEW", "DONE")
+    correct = "correctCareStepDate"
+
+    before = await act(
+        client,
+        worker,
+        correct,
+        care,
+        {"stepId": held["id"], "happenedOn": "2026-03-01", "reason": "Typo"},
+    )
+    assert _problem(before) == ("happenedOn", "must not be before the start of care (2026-03-02)")
+    # The first review was on 25 March, typed as the 27th: the second is due 3 months
+    # after the 25th; the 903 reports the 25th.
+    care = await act(
+        client,
+        worker,
+        correct,
+        care,
+        {"stepId": held["id"], "happenedOn": "2026-03-25", "reason": "Minutes say 25th"},
+    )
+    held = step(care, "LOOKED_AFTER_REVIEW", "DONE")
+    assert (held["completedDate"], held["correctedFrom"], held["participation"]) == (
+        "2026-03-25",
+        "2026-03-27",
+        "PN1_ATTENDS_AND_SPEAKS",
+    )
+    assert step(care, "LOOKED_AFTER_REVIEW", "OPEN")["dueDate"] == "2026-06-25"
+    # Reg 28: the next visit 6 weeks after the one on 4 March, typed as the 5th.
+    care = await act(
+        client,
+        worker,
+        correct,
+        care,
+        {"stepId": visit["id"], "happenedOn": "2026-03-04", "reason": "Typo"},
+    )
+    assert step(care, "STATUTORY_VISIT", "OPEN")["dueDate"] == "2026-04-15"
+
+    await write_ssda903(store, CollectionYear(2026), tmp_path)
+    assert rows_of(tmp_path, "reviews", child_id, "REVIEW", "REVIEW_CODE") == [
+        ("25/03/2026", "PN1")
+    ]

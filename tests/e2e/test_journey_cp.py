@@ -1026,3 +1026,157 @@ async def test_a_conference_held_on_the_wrong_child_is_withdrawn_with_the_plan_i
         {"closedOn": "2026-09-29", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
     )
     assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION", case
+
+
+def _held(record: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [s for s in record["steps"] if s["kind"] == kind and s["status"] == "DONE"]
+
+
+async def test_the_day_a_visit_or_review_happened_is_corrected_and_the_next_falls_due_from_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    visit = {"visitedOn": "2026-01-28", "seenAlone": True}
+    case = await act(client, worker, "recordChildProtectionVisit", plan, visit)
+    case = await act(
+        client,
+        worker,
+        "holdReviewConference",
+        latest(case, "childProtectionPlans"),
+        {"heldOn": "2026-04-15"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    visited = _held(plan, "CHILD_PROTECTION_VISIT")[0]
+    reviewed = _held(plan, "CHILD_PROTECTION_REVIEW")[0]
+    correct = "correctChildProtectionStepDate"
+
+    # The same rules as recording it, each naming the field; nothing changes.
+    for problem, field in (
+        ({"happenedOn": "2026-01-19"}, "happenedOn"),  # before the plan started
+        ({"happenedOn": "2027-01-26"}, "happenedOn"),  # a year slip the other way: future
+        ({"happenedOn": "2026-01-28"}, "happenedOn"),  # the day already recorded
+        ({"reason": ""}, "reason"),
+        ({"stepId": step(plan, "CHILD_PROTECTION_VISIT", "OPEN")["id"]}, "stepId"),
+    ):
+        data = {"stepId": visited["id"], "happenedOn": "2026-01-26", "reason": "Typo"} | problem
+        refused = await act(client, worker, correct, plan, data)
+        assert [p["field"] for p in refused["problems"]] == [field], (problem, refused)
+    assert await case_now(client, worker, case["id"]) == case
+
+    # The visit was on Monday 26 January, typed as the 28th: the next one is due 10 working
+    # days after the 26th (Monday 9 February), not the 28th (11 February).
+    reason = "Typed the 28th: the visit was on Monday 26th"
+    case = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": visited["id"], "happenedOn": "2026-01-26", "reason": reason},
+    )
+    plan = latest(case, "childProtectionPlans")
+    visited = _held(plan, "CHILD_PROTECTION_VISIT")[0]
+    assert (
+        visited["completedDate"],
+        visited["correctedFrom"],
+        visited["correctionReason"],
+        visited["correctedBy"],
+        visited["seenAlone"],
+    ) == ("2026-01-26", "2026-01-28", reason, "worker-sw-demo", True)
+    assert visited["correctedAt"] is not None
+    assert visited["recordedBy"] == "worker-sw-demo"
+    assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-09", "child_protection_visit")]
+
+    # The review conference of Monday 13 April typed as the 15th: its date in the plan's
+    # review dates (what the CIN census reads) and the next review six months after it.
+    case = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": reviewed["id"], "happenedOn": "2026-04-13", "reason": "Minutes say 13th"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert plan["reviewDates"] == ["2026-04-13"]
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2026-10-13", "child_protection_review")]
+
+    # Once the plan has ended, a step's day stays within it.
+    case = await act(
+        client,
+        worker,
+        "endChildProtectionPlan",
+        plan,
+        {"endedOn": "2026-05-04", "reason": "TRANSFERRED_OUT"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    late = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": visited["id"], "happenedOn": "2026-05-05", "reason": "Typo"},
+    )
+    assert late["problems"] == [
+        {"field": "happenedOn", "rule": "must not be after the plan's end (2026-05-04)"}
+    ]
+
+
+async def test_a_child_in_need_review_s_corrected_day_sets_the_next_one_from_the_latest(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2026, 6, 1))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-06-05"})
+    for held in ("2026-08-03", "2026-07-20"):
+        case = await act(
+            client,
+            worker,
+            "reviewChildInNeedPlan",
+            latest(case, "childInNeedPlans"),
+            {"heldOn": held},
+        )
+    plan = latest(case, "childInNeedPlans")
+    assert _open(plan, "CHILD_IN_NEED_PLAN_REVIEW") == [("2026-11-03", "child_in_need_plan_review")]
+    first, second = sorted(
+        _held(plan, "CHILD_IN_NEED_PLAN_REVIEW"), key=lambda s: s["completedDate"]
+    )
+    correct = "correctChildInNeedStepDate"
+    # The review typed as 20 July was held on 5 August, after the other: the latest now,
+    # so the next review is due 3 months after it.
+    case = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": first["id"], "happenedOn": "2026-08-05", "reason": "Month slip"},
+    )
+    plan = latest(case, "childInNeedPlans")
+    assert _open(plan, "CHILD_IN_NEED_PLAN_REVIEW") == [("2026-11-05", "child_in_need_plan_review")]
+    # The one typed as 3 August was on 29 July: still not the latest, nothing moves.
+    case = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": second["id"], "happenedOn": "2026-07-29", "reason": "Typo"},
+    )
+    plan = latest(case, "childInNeedPlans")
+    assert sorted(s["completedDate"] for s in _held(plan, "CHILD_IN_NEED_PLAN_REVIEW")) == [
+        "2026-07-29",
+        "2026-08-05",
+    ]
+    assert _open(plan, "CHILD_IN_NEED_PLAN_REVIEW") == [("2026-11-05", "child_in_need_plan_review")]
+    # Not before the plan started.
+    early = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": second["id"], "happenedOn": "2026-06-04", "reason": "Typo"},
+    )
+    assert early["problems"] == [
+        {"field": "happenedOn", "rule": "must not be before the plan's start (2026-06-05)"}
+    ]

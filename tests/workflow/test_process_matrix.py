@@ -89,6 +89,23 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "holdCoreGroup": {"heldOn": "{d}", "lateReason": "test"},
     "recordChildProtectionVisit": {"visitedOn": "{d}", "seenAlone": True, "lateReason": "test"},
     "endChildProtectionPlan": {"endedOn": "{d}", "reason": "TRANSFERRED_OUT"},
+    # The visit every path of these records holds (VISITED), corrected to a day within
+    # the record: after its start, before the visit and before any end.
+    "correctChildProtectionStepDate": {
+        "stepId": "{visit}",
+        "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),
+        "reason": "Typed wrong",
+    },
+    "correctChildInNeedStepDate": {
+        "stepId": "{visit}",
+        "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),
+        "reason": "Typed wrong",
+    },
+    "correctCareStepDate": {
+        "stepId": "{visit}",
+        "happenedOn": (REFERRED + timedelta(days=1)).isoformat(),
+        "reason": "Typed wrong",
+    },
     "reviewChildInNeedPlan": {"heldOn": "{d}", "lateReason": "test"},
     "recordChildInNeedVisit": {"visitedOn": "{d}", "seenAlone": False, "lateReason": "test"},
     "endChildInNeedPlan": {"endedOn": "{d}"},
@@ -132,6 +149,7 @@ _E = table.Section47State
 _I = table.InitialConferenceState
 _P = table.PlanState
 _NO_PLAN = {"planRequired": False, "categoriesOfAbuse": []}
+_VISITED: Step = ("recordStatutoryVisit", {})
 _TO_PLACED: list[Step] = [
     ("recordPlacementOrder", {}),
     ("matchWithAdopters", {}),
@@ -175,21 +193,22 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
         ],
     },
     table.Process.CHILD_PROTECTION_PLAN: {
-        _P.ACTIVE: [],
-        _P.ENDED: [("endChildProtectionPlan", {})],
+        _P.ACTIVE: [("recordChildProtectionVisit", {})],
+        _P.ENDED: [("recordChildProtectionVisit", {}), ("endChildProtectionPlan", {})],
     },
     table.Process.CHILD_IN_NEED_PLAN: {
-        _P.ACTIVE: [],
-        _P.ENDED: [("endChildInNeedPlan", {})],
+        _P.ACTIVE: [("recordChildInNeedVisit", {})],
+        _P.ENDED: [("recordChildInNeedVisit", {}), ("endChildInNeedPlan", {})],
         _P.WITHDRAWAL_AWAITING_AUTHORISATION: [("withdrawChildInNeedPlan", {})],
         _P.RECORDED_IN_ERROR: [("withdrawChildInNeedPlan", {}), (table.AUTHORISE, {})],
     },
     table.Process.CARE: {
-        _C.LOOKED_AFTER: [],
-        _C.CEASING_AWAITING_AUTHORISATION: [("ceaseLookedAfter", {"careLeaver": False})],
-        _C.CEASED: [("ceaseLookedAfter", {"careLeaver": False}), (table.AUTHORISE, {})],
-        _C.CARE_LEAVER: [("ceaseLookedAfter", {}), (table.AUTHORISE, {})],
+        _C.LOOKED_AFTER: [_VISITED],
+        _C.CEASING_AWAITING_AUTHORISATION: [_VISITED, ("ceaseLookedAfter", {"careLeaver": False})],
+        _C.CEASED: [_VISITED, ("ceaseLookedAfter", {"careLeaver": False}), (table.AUTHORISE, {})],
+        _C.CARE_LEAVER: [_VISITED, ("ceaseLookedAfter", {}), (table.AUTHORISE, {})],
         _C.LEAVING_CARE_SERVICES_ENDED: [
+            _VISITED,
             ("ceaseLookedAfter", {}),
             (table.AUTHORISE, {}),
             ("endLeavingCareServices", {}),
@@ -226,6 +245,13 @@ def _overrides(state: str, action: str) -> dict[str, Any]:
 
 
 _CASE = table.Process.CASE
+VISITS = frozenset(
+    {
+        journey.StepKind.CHILD_PROTECTION_VISIT,
+        journey.StepKind.CHILD_IN_NEED_VISIT,
+        journey.StepKind.STATUTORY_VISIT,
+    }
+)
 # How a record of each episode process comes to exist: actions on the episode (and, for
 # a conference, on the enquiry it follows).
 OPENERS: dict[table.Process, list[tuple[table.Process, str, dict[str, Any]]]] = {
@@ -253,9 +279,13 @@ class Journey:
     def _day(self) -> date:
         return REFERRED + timedelta(days=2 * next(self.days))
 
-    def _input(self, action: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    def _input(self, action: str, overrides: dict[str, Any], visit: str = "") -> dict[str, Any]:
         day = self._day().isoformat()
-        raw = {k: day if v == "{d}" else v for k, v in CANONICAL[action].items()}
+        placeholders = {"{d}": day, "{visit}": visit}
+        raw = {
+            k: placeholders.get(v, v) if isinstance(v, str) else v
+            for k, v in CANONICAL[action].items()
+        }
         return {**raw, **overrides}
 
     async def start(self, child_id: str) -> None:
@@ -321,6 +351,17 @@ class Journey:
         assert record is not None
         return record.state, record.version, len(record.steps)
 
+    async def _visit(self, process: table.Process, record_id: str) -> str:
+        """The id of the record's latest visit held, if any (what a correction corrects)."""
+        record = await journey.read_record(self.store, SCOPE, process, record_id)
+        assert record is not None
+        visits = [
+            step
+            for step in record.steps
+            if step["kind"] in VISITS and step["status"] == journey.StepStatus.DONE
+        ]
+        return visits[-1]["id"] if visits else ""
+
     async def act(self, action: str, overrides: dict[str, Any] | None = None) -> Any:
         return await self.act_on(self.process, self.record_id, action, overrides or {})
 
@@ -345,7 +386,7 @@ class Journey:
                 record_id,
                 action,
                 version,
-                self._input(action, overrides),
+                self._input(action, overrides, await self._visit(process, record_id)),
                 CLOCK,
             )
         if self.episode_id:

@@ -31,6 +31,7 @@ from workflow.codes import (
 )
 from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
+from workflow.journey.corrections import CorrectStepDate, NextDue, Span, corrected_step
 from workflow.journey.effects import (
     Clock,
     Effect,
@@ -744,6 +745,51 @@ def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -
         _became_looked_after(record), data.on, calendar=clock.calendar, standards=clock.standards
     )
     return _repeat(record, _K.PERSONAL_EDUCATION_PLAN, data, following, "Personal education plan")
+
+
+@register(Process.CARE, "correctCareStepDate", CorrectStepDate)
+def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) -> Effect:
+    started = _became_looked_after(record)
+    born = record.date_of_birth
+    step = next((s for s in record.steps if s["id"] == data.step_id), None)
+    participation = (step or {}).get("participation")
+    if born is not None and participation and step and step["kind"] == _K.LOOKED_AFTER_REVIEW:
+        _participation_fits_age(
+            ReviewParticipation.from_code(participation), born, data.happened_on
+        )
+    looked_after = record.state == CareState.LOOKED_AFTER
+    kinds: dict[StepKind, NextDue | None] = {
+        _K.LOOKED_AFTER_REVIEW: lambda held: next_looked_after_review_due(
+            started, held, calendar=clock.calendar
+        ),
+        _K.HEALTH_ASSESSMENT: None
+        if born is None
+        else lambda held: next_health_assessment_due(
+            born, held[-1], started, calendar=clock.calendar
+        ),
+        _K.PERSONAL_EDUCATION_PLAN: lambda held: next_personal_education_plan_due(
+            started, held[-1], calendar=clock.calendar, standards=clock.standards
+        ),
+        # The next visit counts from the current placement, which only care going on has.
+        _K.STATUTORY_VISIT: (
+            lambda held: next_looked_after_visit_due(
+                _placement_start(record),
+                held[-1],
+                bool(_episode(record).get("longTermPlacement")),
+                calendar=clock.calendar,
+            )
+        )
+        if looked_after
+        else None,
+    }
+    ended = record.facts.get("endDate")
+    span = Span(
+        started,
+        "the start of care",
+        ended if isinstance(ended, date) else None,
+        "the end of care",
+    )
+    return corrected_step(record, data, kinds, span)
 
 
 class RecordMissingEpisode(Input):

@@ -22,6 +22,7 @@ from workflow.calendar import birthday
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
 from workflow.contacts import referred_too_early
 from workflow.early_help import StepDownOrigin, step_down_request
+from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
 from workflow.journey.effects import (
     Clock,
     Contradicted,
@@ -1157,4 +1158,58 @@ def end_child_in_need_plan(record: Record, data: EndChildInNeedPlan, clock: Cloc
         summary="Child in need plan ended",
         dates={"endDate": data.ended_on},
         changed=_cancel_open(record),
+    )
+
+
+# ---- a held step's date corrected ----------------------------------------------------
+
+
+def _plan_span(record: Record) -> Span:
+    """A plan's steps fall from its start to its end, once it has ended."""
+    ended = record.facts.get("endDate") if record.state == PlanState.ENDED else None
+    return Span(
+        _date(record.facts["startDate"]),
+        "the plan's start",
+        ended if isinstance(ended, date) else None,
+        "the plan's end",
+    )
+
+
+@register(Process.CHILD_PROTECTION_PLAN, "correctChildProtectionStepDate", CorrectStepDate)
+def correct_child_protection_step_date(
+    record: Record, data: CorrectStepDate, clock: Clock
+) -> Effect:
+    _plan_for_a_child(record, data.happened_on, "happenedOn")
+    start = _date(record.facts["startDate"])
+    return corrected_step(
+        record,
+        data,
+        {
+            _K.CHILD_PROTECTION_REVIEW: lambda held: next_child_protection_review_due(
+                start, held[-1], calendar=clock.calendar
+            ),
+            # Only the first core group has a national timescale (holdCoreGroup).
+            _K.CORE_GROUP: None,
+            _K.CHILD_PROTECTION_VISIT: lambda held: _due(
+                TimescaleKey.CHILD_PROTECTION_VISIT, held[-1], clock
+            ),
+        },
+        _plan_span(record),
+    )
+
+
+@register(Process.CHILD_IN_NEED_PLAN, "correctChildInNeedStepDate", CorrectStepDate)
+def correct_child_in_need_step_date(record: Record, data: CorrectStepDate, clock: Clock) -> Effect:
+    return corrected_step(
+        record,
+        data,
+        {
+            _K.CHILD_IN_NEED_PLAN_REVIEW: lambda held: _due(
+                TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, held[-1], clock
+            ),
+            _K.CHILD_IN_NEED_VISIT: lambda held: _due(
+                TimescaleKey.CHILD_IN_NEED_VISIT, held[-1], clock
+            ),
+        },
+        _plan_span(record),
     )

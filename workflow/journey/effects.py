@@ -100,6 +100,8 @@ class StepChange:
     step_id: str
     status: StepStatus | None = None
     start_date: date | None = None
+    # An open step falling due again (the one it follows was corrected).
+    due_date: date | None = None
     completed_date: date | None = None
     authorised_date: date | None = None
     late_reason: str | None = None
@@ -110,7 +112,7 @@ class StepChange:
             "id": self.step_id,
             "status": self.status.value if self.status else None,
             "startDate": self.start_date,
-            "dueDate": None,
+            "dueDate": self.due_date,
             "completedDate": self.completed_date,
             "authorisedDate": self.authorised_date,
             "lateReason": self.late_reason,

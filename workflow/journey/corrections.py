@@ -1,0 +1,111 @@
+"""Correcting the day a held step happened: a visit, review or core group typed with the
+wrong date (a month or a year slipped).
+
+The step keeps what it was and gains the day it really happened; the day it was first
+recorded as, why it changed, who changed it and when stay on the step, and the journey
+event says the same. The corrected day keeps the rules of recording it (not in the
+future, not before the record started, not after it ended, late only with a reason), and
+the next step of its kind falls due from the latest one as it now stands, so the due
+dates and the returns (which read the steps' dates) follow the correction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
+
+from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
+from workflow.journey.inputs import Input, OptionalReason, PastDate, Reason, check_late, not_before
+
+if TYPE_CHECKING:
+    from workflow.journey.effects import Record
+    from workflow.timescales import DueDate
+
+# The next step of a kind falls due from the days the held ones happened (all of them,
+# for a rule that counts them, such as the looked-after reviews' 20 days, 3 months, 6).
+NextDue = Callable[[list[date]], "DueDate"]
+
+
+class CorrectStepDate(Input):
+    step_id: Annotated[str, Field(min_length=1, max_length=100)]
+    happened_on: PastDate
+    reason: Reason
+    late_reason: OptionalReason = None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The days a record's steps may fall on: from its start to its end (if it ended)."""
+
+    start: date
+    start_named: str
+    end: date | None = None
+    end_named: str = ""
+
+
+def _held(record: Record, kind: StepKind, step_id: str, on: date) -> list[date]:
+    """The days the held steps of `kind` happened, with `step_id` on `on`."""
+    return sorted(
+        on if step["id"] == step_id else step["completedDate"]
+        for step in record.done_steps(kind)
+        if isinstance(step.get("completedDate"), date)
+    )
+
+
+def _next_due(
+    record: Record, kind: StepKind, step: dict[str, Any], on: date, following: NextDue | None
+) -> tuple[StepChange, ...]:
+    """The open step of `kind` due again from the latest held one, when it was due from
+    the held ones before (not from a move or another event the kind also counts from)."""
+    due = record.open_step(kind)
+    if due is None or following is None:
+        return ()
+    before = following(_held(record, kind, step["id"], step["completedDate"]))
+    if before.due != due.get("dueDate"):
+        return ()
+    after = following(_held(record, kind, step["id"], on))
+    if after.due == before.due:
+        return ()
+    return (StepChange(due["id"], due_date=after.due),)
+
+
+def corrected_step(
+    record: Record, data: CorrectStepDate, kinds: Mapping[StepKind, NextDue | None], span: Span
+) -> Effect:
+    """The effect of correcting the day a held step of one of `kinds` happened."""
+    step = next((s for s in record.steps if s["id"] == data.step_id), None)
+    if step is None or step["kind"] not in kinds or step["status"] != StepStatus.DONE:
+        names = ", ".join(sorted(kind.value for kind in kinds))
+        raise Refusal(("stepId", f"must be a held step of this record ({names})"))
+    was = step["completedDate"]
+    assert isinstance(was, date), step
+    on = data.happened_on
+    if on == was:
+        raise Refusal(("happenedOn", f"is the day already recorded ({was.isoformat()})"))
+    not_before(on, span.start, "happenedOn", span.start_named)
+    if span.end is not None and on > span.end:
+        rule = f"must not be after {span.end_named} ({span.end.isoformat()})"
+        raise Refusal(("happenedOn", rule))
+    # Late against the day it was due, as when it was recorded: a reason given then stands.
+    given = data.late_reason or step.get("lateReason")
+    check_late(step.get("dueRule"), step.get("dueDate"), on, given)
+    kind = StepKind(step["kind"])
+    change = StepChange(
+        step["id"],
+        # A step recorded as done on its day (no due date of its own) started that day too.
+        start_date=on if step.get("startDate") == was else None,
+        completed_date=on,
+        late_reason=data.late_reason,
+        facts={"correctedFrom": was.isoformat(), "correctionReason": data.reason},
+    )
+    label = kind.value.replace("_", " ").capitalize()
+    return Effect(
+        target=record.state,
+        occurred_on=on,
+        summary=f"{label} of {was.isoformat()} corrected to {on.isoformat()}: {data.reason}",
+        changed=(change, *_next_due(record, kind, step, on, kinds[kind])),
+    )
