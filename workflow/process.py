@@ -349,8 +349,10 @@ _SECTION_47_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.SECTION_47_ENQUIRY,
     ),
     _t(
+        # Also once concluded: its strategy discussion was about the wrong child all the
+        # same (the conference it asked for goes with it, once none was held).
         "withdrawSection47Enquiry",
-        _E.IN_PROGRESS,
+        (_E.IN_PROGRESS, _E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED),
         _E.RECORDED_IN_ERROR,
         "Withdraw a section 47 enquiry started in error, for a manager to authorise",
         process=Process.SECTION_47_ENQUIRY,

@@ -28,6 +28,7 @@ from tests.e2e.journey_helpers import (
     latest,
     referral_for,
     step,
+    withdraw_in_error,
 )
 from tests.helpers import bearer, graphql
 
@@ -974,6 +975,11 @@ async def test_a_conference_held_on_the_wrong_child_is_withdrawn_with_the_plan_i
     early = {"withdrawnOn": "2026-09-17", "reason": "Held on the wrong child"}
     refused = await act(client, worker, "withdrawInitialConference", conference, early)
     assert [p["field"] for p in refused["problems"]] == ["withdrawnOn"]
+    # The enquiry whose conference was held: the conference is withdrawn first.
+    enquiry = latest(case, "section47Enquiries")
+    first = await act(client, worker, "withdrawSection47Enquiry", enquiry, early)
+    assert [p["field"] for p in first["problems"]] == ["section47EnquiryId"]
+    assert conference["id"] in first["problems"][0]["rule"]
     assert await case_now(client, worker, case["id"]) == case
 
     reason = {"withdrawnOn": "2026-09-28", "reason": "Held on the wrong child: her sister's"}
@@ -1017,6 +1023,11 @@ async def test_a_conference_held_on_the_wrong_child_is_withdrawn_with_the_plan_i
     )
     plans_then = on_plans["asAt"]["childProtectionPlans"]["children"]
     assert child_id not in [c["childId"] for c in plans_then]
+    # Then the strategy discussion and its enquiry, concluded on the wrong child too.
+    case = await withdraw_in_error(
+        client, worker, manager, case, "section47Enquiries", "2026-09-29"
+    )
+    assert latest(case, "section47Enquiries")["withdrawnReason"] == "Recorded on the wrong child"
     # Nothing of it holds the episode: it closes.
     case = await act(
         client,
@@ -1180,3 +1191,35 @@ async def test_a_child_in_need_review_s_corrected_day_sets_the_next_one_from_the
     assert early["problems"] == [
         {"field": "happenedOn", "rule": "must not be before the plan's start (2026-06-05)"}
     ]
+
+
+async def test_an_enquiry_concluded_on_the_wrong_child_is_withdrawn_with_the_conference_due(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 9, 1))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-09-02"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2026-09-09"},
+    )
+    conference = latest(case, "initialConferences")
+    assert conference["status"] == "DUE"
+    case = await withdraw_in_error(
+        client, worker, manager, case, "section47Enquiries", "2026-09-10"
+    )
+    conference = latest(case, "initialConferences")
+    assert (conference["status"], conference["withdrawnReason"]) == (
+        "RECORDED_IN_ERROR",
+        "Recorded on the wrong child",
+    )
+    assert [s["status"] for s in conference["steps"]] == ["CANCELLED"]
+    work = (await graphql(client, worker, MY_WORK))["myWork"]
+    assert [i for i in work["items"] if i["recordId"] == conference["id"]] == []
+    # Neither holds the episode, nor stops the next enquiry (CIN census 8890).
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-09-14"})
+    assert latest(case, "section47Enquiries")["status"] == "IN_PROGRESS", case

@@ -793,7 +793,29 @@ def withdraw_assessment(record: Record, data: WithdrawInError, clock: Clock) -> 
 
 @register(Process.SECTION_47_ENQUIRY, "withdrawSection47Enquiry", WithdrawInError)
 def withdraw_section_47_enquiry(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
-    return _withdrawn(record, data, Section47State.RECORDED_IN_ERROR, "Section 47 enquiry")
+    # Concluded with a conference asked for: the conference, still due, was asked for on
+    # the wrong child too and goes with it; one held is withdrawn first, with its plan.
+    conferences = [
+        entry["record"]
+        for entry in record.episode_records(Process.INITIAL_CONFERENCE)
+        if entry["record"].get("section47EnquiryId") == record.id
+        and entry["record"]["status"] != InitialConferenceState.RECORDED_IN_ERROR
+    ]
+    held = [c for c in conferences if c["status"] != InitialConferenceState.DUE]
+    if held:
+        raise Refusal(
+            (
+                "section47EnquiryId",
+                f"its initial conference {held[0]['id']} is {held[0]['status']}: withdraw "
+                "the conference first (withdrawInitialConference)",
+            )
+        )
+    effect = _withdrawn(record, data, Section47State.RECORDED_IN_ERROR, "Section 47 enquiry")
+    due = tuple(
+        EndedRecord(c["id"], InitialConferenceState.RECORDED_IN_ERROR, None, data.reason)
+        for c in conferences
+    )
+    return replace(effect, ended_records=due)
 
 
 @register(Process.CHILD_IN_NEED_PLAN, "withdrawChildInNeedPlan", WithdrawInError)
