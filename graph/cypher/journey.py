@@ -161,20 +161,25 @@ WITH r, c, ep, changed
 {_RETIME}
 // Records an episode rule ends (a CIN plan the day a CP plan starts or the episode
 // closes), or withdrawn with the record that made them (a CP plan with its conference):
-// their scheduled steps are cancelled, then the records end.
+// their scheduled steps are cancelled, then the records end. A CIN plan a withdrawn CP
+// plan had ended goes on again instead, its steps due again.
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)<-[:PART_OF]-(xs:Step)
 WHERE x.id IN $endedIds AND xs.status = 'OPEN'
 FOREACH (_ IN CASE WHEN xs IS NULL THEN [] ELSE [1] END | SET xs.status = 'CANCELLED')
 WITH DISTINCT r, c, ep, changed
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)
 WHERE x.id IN $endedIds
-WITH r, changed, x, head([ending IN $ended WHERE ending.id = x.id]) AS ending
+WITH r, c, changed, x, head([ending IN $ended WHERE ending.id = x.id]) AS ending
 FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
     SET x.status = ending.status, x.version = x.version + 1,
-        x.endDate = CASE WHEN ending.endDate IS NULL THEN x.endDate
+        x.endDate = CASE WHEN ending.reopened THEN null
+                    WHEN ending.endDate IS NULL THEN x.endDate
                     ELSE date(ending.endDate) END,
+        x.endedBy = CASE WHEN ending.reopened THEN null
+                    ELSE coalesce(ending.endedBy, x.endedBy) END,
         x.withdrawnReason = coalesce(ending.withdrawnReason, x.withdrawnReason),
-        x.updatedAt = $now, x.updatedBy = $viewer)
+        x.updatedAt = $now, x.updatedBy = $viewer
+    {_create_steps("ending.steps", "x", "xst").replace(chr(10), chr(10) + "    ")})
 WITH r, changed, count(x) AS ended"""
 
 

@@ -1223,3 +1223,44 @@ async def test_an_enquiry_concluded_on_the_wrong_child_is_withdrawn_with_the_con
     # Neither holds the episode, nor stops the next enquiry (CIN census 8890).
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-09-14"})
     assert latest(case, "section47Enquiries")["status"] == "IN_PROGRESS", case
+
+
+async def test_a_child_in_need_plan_a_withdrawn_plan_had_ended_goes_on_as_before(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2025, 9, 1))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-09-15"})
+    visit = {"visitedOn": "2025-10-01", "seenAlone": True}
+    case = await act(
+        client, worker, "recordChildInNeedVisit", latest(case, "childInNeedPlans"), visit
+    )
+    # A conference held on this child by mistake made a plan, which ended the CIN plan.
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-11-03"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2025-11-10"},
+    )
+    planned = {"heldOn": "2025-11-17", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    case = await act(
+        client, worker, "holdInitialConference", latest(case, "initialConferences"), planned
+    )
+    assert latest(case, "childInNeedPlans")["status"] == "ENDED"
+    case = await withdraw_in_error(
+        client, worker, manager, case, "initialConferences", "2025-11-18"
+    )
+    cin_plan = latest(case, "childInNeedPlans")
+    assert (cin_plan["status"], cin_plan["endDate"]) == ("ACTIVE", None)
+    # Due again as if it had never ended: the review 3 months from its start, the visit 20
+    # working days after the last one (Wednesday 1 October: Wednesday 29 October).
+    assert {kind: _open(cin_plan, kind) for kind in ("CHILD_IN_NEED_PLAN_REVIEW",)} == {
+        "CHILD_IN_NEED_PLAN_REVIEW": [("2025-12-15", "child_in_need_plan_review")]
+    }
+    assert _open(cin_plan, "CHILD_IN_NEED_VISIT") == [("2025-10-29", "child_in_need_visit")]
+    # It goes on: reviewed, and ended when it ends.
+    case = await act(client, worker, "reviewChildInNeedPlan", cin_plan, {"heldOn": "2025-12-01"})
+    assert latest(case, "childInNeedPlans")["status"] == "ACTIVE", case

@@ -848,7 +848,70 @@ def withdraw_initial_conference(record: Record, data: WithdrawInError, clock: Cl
         EndedRecord(entry["record"]["id"], PlanState.RECORDED_IN_ERROR, None, data.reason)
         for entry in plans
     )
-    return replace(effect, ended_records=withdrawn)
+    going_on = tuple(
+        again for entry in plans for again in _going_on_again(record, entry["record"]["id"], clock)
+    )
+    return replace(effect, ended_records=(*withdrawn, *going_on))
+
+
+def _latest_done(entry: dict[str, Any], kind: StepKind) -> date | None:
+    held = [
+        step["completedDate"]
+        for step in entry["steps"]
+        if step["kind"] == kind
+        and step["status"] == StepStatus.DONE
+        and isinstance(step.get("completedDate"), date)
+    ]
+    return max(held, default=None)
+
+
+def _going_on_again(record: Record, plan_id: str, clock: Clock) -> tuple[EndedRecord, ...]:
+    """The child in need plan a withdrawn child protection plan ended the day it started
+    (EPISODE_RULES) goes on as if it had never ended, its review and visit due from the
+    last ones held (or its start): unless a child in need plan has been open since, which
+    it would overlap (a child has one at a time)."""
+    plans = [
+        entry
+        for entry in record.episode_records(Process.CHILD_IN_NEED_PLAN)
+        if entry["record"]["status"] != PlanState.RECORDED_IN_ERROR
+    ]
+    ended = [entry for entry in plans if entry["record"].get("endedBy") == plan_id]
+    again: list[EndedRecord] = []
+    for entry in ended:
+        plan = entry["record"]
+        since = [
+            other
+            for other in plans
+            if other is not entry
+            and (
+                other["record"]["status"] != PlanState.ENDED
+                or other["record"]["startDate"] >= plan["endDate"]
+            )
+        ]
+        if since:
+            continue
+        start = _date(plan["startDate"])
+        review = _latest_done(entry, _K.CHILD_IN_NEED_PLAN_REVIEW) or start
+        visit = _latest_done(entry, _K.CHILD_IN_NEED_VISIT) or start
+        again.append(
+            EndedRecord(
+                plan["id"],
+                PlanState.ACTIVE,
+                None,
+                reopened=True,
+                opened=(
+                    NewStep(
+                        _K.CHILD_IN_NEED_PLAN_REVIEW,
+                        due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, review, clock),
+                    ),
+                    NewStep(
+                        _K.CHILD_IN_NEED_VISIT,
+                        due=_due(TimescaleKey.CHILD_IN_NEED_VISIT, visit, clock),
+                    ),
+                ),
+            )
+        )
+    return tuple(again)
 
 
 # ---- section 47 enquiries ------------------------------------------------------------

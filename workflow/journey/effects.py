@@ -157,13 +157,18 @@ class NewRecord:
 @dataclass(frozen=True, slots=True)
 class EndedRecord:
     """A record of the episode an action ends (its scheduled steps are cancelled): one an
-    episode rule ends on `end_date`, or one withdrawn with the record that made it (no end
-    date: it never was, `withdrawn_reason` says why)."""
+    episode rule ends on `end_date` because `ended_by` opened, or one withdrawn with the
+    record that made it (no end date: it never was, `withdrawn_reason` says why). With
+    `reopened`, the other way: a record such a rule ended goes on again (no end date),
+    its steps `opened` due again, because what ended it is withdrawn."""
 
     record_id: str
     status: str
     end_date: date | None
     withdrawn_reason: str | None = None
+    ended_by: str | None = None
+    reopened: bool = False
+    opened: tuple[NewStep, ...] = ()
 
     def params(self) -> dict[str, Any]:
         return {
@@ -171,6 +176,9 @@ class EndedRecord:
             "status": self.status,
             "endDate": self.end_date,
             "withdrawnReason": self.withdrawn_reason,
+            "endedBy": self.ended_by,
+            "reopened": self.reopened,
+            "steps": [step.params() for step in self.opened],
         }
 
 

@@ -189,8 +189,10 @@ def _apply_rules(
     rules: tuple[table.EpisodeRule, ...],
     on: date,
     ended: list[EndedRecord],
+    by: str | None = None,
 ) -> str | None:
-    """The reason the first rule refuses, or None; records the rules end go in `ended`."""
+    """The reason the first rule refuses, or None; records the rules end go in `ended`,
+    each naming the record `by` whose opening ended it (None for the episode's closure)."""
     for rule in rules:
         if blocking := _open_in_episode(record, rule.refused_while_open):
             names = ", ".join(_named(entry["record"]) for entry in blocking)
@@ -215,7 +217,7 @@ def _apply_rules(
                     f"{last.isoformat()}, after {on.isoformat()}"
                 )
             state = table.ENDED_STATE[process]
-            ended.append(EndedRecord(open_record["id"], state, on))
+            ended.append(EndedRecord(open_record["id"], state, on, ended_by=by))
     return None
 
 
@@ -229,7 +231,7 @@ def episode_rules(
     ended: list[EndedRecord] = []
     for new in effect.opened_records:
         opening = table.rules_on_opening(table.Process(new.process))
-        if reason := _apply_rules(record, opening, new.opened_on, ended):
+        if reason := _apply_rules(record, opening, new.opened_on, ended, new.id):
             return refusal(process, record, action, reason)
     closing = process is table.Process.CASE and effect.target in table.EPISODE_CLOSING_STATES
     if closing and (
