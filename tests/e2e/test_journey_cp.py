@@ -1112,6 +1112,27 @@ async def test_the_day_a_visit_or_review_happened_is_corrected_and_the_next_fall
     plan = latest(case, "childProtectionPlans")
     assert plan["reviewDates"] == ["2026-04-13"]
     assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2026-10-13", "child_protection_review")]
+    # A review that decided emotional abuse, written up late as 1 March, was held on 20
+    # April: the latest now, so what it decided is the plan's latest category and the next
+    # review is due six months after it.
+    emotional = {"heldOn": "2026-03-01", "categoriesOfAbuse": ["EMO_EMOTIONAL_ABUSE"]}
+    case = await act(client, worker, "holdReviewConference", plan, emotional)
+    plan = latest(case, "childProtectionPlans")
+    assert plan["latestCategoriesOfAbuse"] == ["NEG_NEGLECT"]
+    written_late = next(
+        s for s in _held(plan, "CHILD_PROTECTION_REVIEW") if s["completedDate"] == "2026-03-01"
+    )
+    case = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": written_late["id"], "happenedOn": "2026-04-20", "reason": "Month slip"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert plan["reviewDates"] == ["2026-04-13", "2026-04-20"]
+    assert plan["latestCategoriesOfAbuse"] == ["EMO_EMOTIONAL_ABUSE"]
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2026-10-20", "child_protection_review")]
 
     # Once the plan has ended, a step's day stays within it.
     case = await act(

@@ -1266,7 +1266,7 @@ def correct_child_protection_step_date(
 ) -> Effect:
     _plan_for_a_child(record, data.happened_on, "happenedOn")
     start = _date(record.facts["startDate"])
-    return corrected_step(
+    effect = corrected_step(
         record,
         data,
         {
@@ -1281,6 +1281,19 @@ def correct_child_protection_step_date(
         },
         _plan_span(record),
     )
+    reviews = record.done_steps(_K.CHILD_PROTECTION_REVIEW)
+    if data.step_id not in {step["id"] for step in reviews}:
+        return effect
+    # The categories in force are those the latest review that decided any decided (the
+    # conference's until one did): a review moved past another, or back behind it,
+    # changes which that is.
+    decided = sorted(
+        (data.happened_on if step["id"] == data.step_id else step["completedDate"], categories)
+        for step in reviews
+        if (categories := step.get("categories"))
+    )
+    latest_categories = decided[-1][1] if decided else record.facts.get("initialCategories")
+    return replace(effect, facts={"latestCategories": latest_categories})
 
 
 @register(Process.CHILD_IN_NEED_PLAN, "correctChildInNeedStepDate", CorrectStepDate)
