@@ -1009,6 +1009,18 @@ async def test_a_review_s_participation_code_fits_the_child_s_age_that_day(
         {**review, "heldOn": "2026-06-26", "participation": "PN4_ATTENDS_WITHOUT_CONTRIBUTION"},
     )
     assert care["__typename"] == "PeriodOfCare", care
+    # A correction keeps the rule: the PN0 review of 27 March was not on 20 June, when the
+    # child was 4; the day is what is wrong.
+    under = next(s for s in care["steps"] if s["participation"] == "PN0_UNDER_FOUR")
+    moved = await act(
+        client,
+        worker,
+        "correctCareStepDate",
+        care,
+        {"stepId": under["id"], "happenedOn": "2026-06-20", "reason": "Typo"},
+    )
+    field, rule = _problem(moved)
+    assert (field, "440" in rule) == ("happenedOn", True)
 
 
 async def test_a_looked_after_review_or_visit_typed_with_the_wrong_day_is_corrected(

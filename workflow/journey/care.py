@@ -635,17 +635,20 @@ class HoldLookedAfterReview(Input):
     late_reason: OptionalReason = None
 
 
-def _participation_fits_age(participation: ReviewParticipation, born: date, on: date) -> None:
+def _participation_fits_age(
+    participation: ReviewParticipation, born: date, on: date, field: str = "participation"
+) -> None:
     # SSDA903 REVIEW_CODE: PN0 is a child under 4 at the review, PN1-PN7 one of 4 or over
-    # (rules 440, 441; on the 4th birthday either is accepted).
+    # (rules 440, 441; on the 4th birthday either is accepted). `field` is the one that
+    # is wrong: the code given, or the day a review's date is corrected to.
     fourth = birthday(born, 4)
     under_four = participation is ReviewParticipation.PN0_UNDER_FOUR
     if under_four and on > fourth:
         rule = f"PN0 is for a child under 4 at the review (4 on {fourth}; SSDA903 rule 440)"
-        raise Refusal(("participation", rule))
+        raise Refusal((field, rule))
     if not under_four and on < fourth:
         rule = f"a child under 4 at the review (4 on {fourth}) is PN0 (SSDA903 rule 441)"
-        raise Refusal(("participation", rule))
+        raise Refusal((field, rule))
 
 
 @register(Process.CARE, "holdLookedAfterReview", HoldLookedAfterReview)
@@ -755,7 +758,7 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
     participation = (step or {}).get("participation")
     if born is not None and participation and step and step["kind"] == _K.LOOKED_AFTER_REVIEW:
         _participation_fits_age(
-            ReviewParticipation.from_code(participation), born, data.happened_on
+            ReviewParticipation.from_code(participation), born, data.happened_on, "happenedOn"
         )
     looked_after = record.state == CareState.LOOKED_AFTER
     kinds: dict[StepKind, NextDue | None] = {
