@@ -370,6 +370,7 @@ _CONFERENCE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         timescale=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
     ),
     _t(
+        # The conference an enquiry asked for is then due again, as a record of its own.
         "withdrawInitialConference",
         (_I.PLAN_MADE, _I.NO_PLAN),
         _I.RECORDED_IN_ERROR,

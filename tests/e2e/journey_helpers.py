@@ -181,9 +181,12 @@ async def withdraw_in_error(
     same day; returns the case."""
     withdraw, authorise = WITHDRAWALS[kind]
     data = {"withdrawnOn": on, "reason": "Recorded on the wrong child"}
+    record_id = latest(case, kind)["id"]
     case = await act(client, worker, withdraw, latest(case, kind), data)
-    case = await decide(client, manager, authorise, latest(case, kind), on=on)
-    assert latest(case, kind)["status"] == "RECORDED_IN_ERROR", case
+    proposed = next(record for record in case[kind] if record["id"] == record_id)
+    case = await decide(client, manager, authorise, proposed, on=on)
+    withdrawn = next(record for record in case[kind] if record["id"] == record_id)
+    assert withdrawn["status"] == "RECORDED_IN_ERROR", case
     return case
 
 

@@ -992,7 +992,13 @@ async def test_a_conference_held_on_the_wrong_child_is_withdrawn_with_the_plan_i
     assert mine["__typename"] == "NotAuthorised"
     case = await decide(client, manager, "authoriseInitialConference", conference, on="2026-09-29")
 
-    conference, plan = latest(case, "initialConferences"), latest(case, "childProtectionPlans")
+    (conference, due_again), plan = case["initialConferences"], latest(case, "childProtectionPlans")
+    # The enquiry's conference is due again, as it would be had it not been recorded held.
+    assert (due_again["status"], due_again["dueDate"], due_again["section47EnquiryId"]) == (
+        "DUE",
+        conference["dueDate"],
+        enquiry["id"],
+    )
     assert (conference["status"], conference["withdrawnReason"], conference["heldDate"]) == (
         "RECORDED_IN_ERROR",
         "Held on the wrong child: her sister's",
@@ -1028,6 +1034,7 @@ async def test_a_conference_held_on_the_wrong_child_is_withdrawn_with_the_plan_i
         client, worker, manager, case, "section47Enquiries", "2026-09-29"
     )
     assert latest(case, "section47Enquiries")["withdrawnReason"] == "Recorded on the wrong child"
+    assert latest(case, "initialConferences")["status"] == "RECORDED_IN_ERROR"
     # Nothing of it holds the episode: it closes.
     case = await act(
         client,
@@ -1285,3 +1292,43 @@ async def test_a_child_in_need_plan_a_withdrawn_plan_had_ended_goes_on_as_before
     # It goes on: reviewed, and ended when it ends.
     case = await act(client, worker, "reviewChildInNeedPlan", cin_plan, {"heldOn": "2025-12-01"})
     assert latest(case, "childInNeedPlans")["status"] == "ACTIVE", case
+
+
+async def test_a_conference_recorded_on_the_wrong_sibling_leaves_this_child_s_conference_due(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The enquiry is this child's; its conference was recorded held (no plan) when it was
+    # the sister's that was held. This child's conference was held on 16 September.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 9, 1))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-09-02"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2026-09-09"},
+    )
+    no_plan = {"heldOn": "2026-09-18", "planRequired": False, "lateReason": "Chair ill"}
+    case = await act(
+        client, worker, "holdInitialConference", latest(case, "initialConferences"), no_plan
+    )
+    reason = {"withdrawnOn": "2026-09-28", "reason": "Her sister's conference"}
+    case = await act(
+        client, worker, "withdrawInitialConference", latest(case, "initialConferences"), reason
+    )
+    case = await decide(
+        client, manager, "authoriseInitialConference", latest(case, "initialConferences")
+    )
+    withdrawn, due = case["initialConferences"]
+    assert (withdrawn["status"], due["status"], due["dueDate"]) == (
+        "RECORDED_IN_ERROR",
+        "DUE",
+        "2026-09-23",
+    )
+    assert step(due, "INITIAL_CHILD_PROTECTION_CONFERENCE", "OPEN")["dueDate"] == "2026-09-23"
+    planned = {"heldOn": "2026-09-16", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    case = await act(client, worker, "holdInitialConference", due, planned)
+    assert latest(case, "initialConferences")["status"] == "PLAN_MADE", case
+    assert latest(case, "childProtectionPlans")["startDate"] == "2026-09-16"

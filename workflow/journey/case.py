@@ -851,7 +851,46 @@ def withdraw_initial_conference(record: Record, data: WithdrawInError, clock: Cl
     going_on = tuple(
         again for entry in plans for again in _going_on_again(record, entry["record"]["id"], clock)
     )
-    return replace(effect, ended_records=(*withdrawn, *going_on))
+    return replace(effect, ended_records=(*withdrawn, *going_on), opened_records=_due_again(record))
+
+
+def _due_again(record: Record) -> tuple[NewRecord, ...]:
+    """The conference an enquiry asked for, due again when the one recorded as held for
+    it is withdrawn: held on the wrong child's record, this child's is still to be held
+    (by the same target), unless the enquiry is withdrawn too (withdrawSection47Enquiry
+    takes it with it). A transfer-in conference was no more than its holding."""
+    enquiry_id = record.facts.get("section47EnquiryId")
+    enquiry = next(
+        (
+            entry["record"]
+            for entry in record.episode_records(Process.SECTION_47_ENQUIRY)
+            if entry["record"]["id"] == enquiry_id
+        ),
+        None,
+    )
+    target = record.facts.get("dueDate")
+    if enquiry is None or not isinstance(target, date):
+        return ()
+    return (
+        _new_record(
+            Process.INITIAL_CONFERENCE,
+            InitialConferenceState.DUE,
+            # Asked for when the enquiry concluded: it may be held any day since.
+            _date(enquiry.get("endDate") or enquiry["startDate"]),
+            facts={"transferIn": False, "section47EnquiryId": enquiry_id},
+            dates={"dueDate": target},
+            steps=(
+                NewStep(
+                    _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                    due=DueDate(
+                        rule=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                        anchor=_date(enquiry["startDate"]),
+                        due=target,
+                    ),
+                ),
+            ),
+        ),
+    )
 
 
 def _latest_done(entry: dict[str, Any], kind: StepKind) -> date | None:
