@@ -159,9 +159,9 @@ def _confirm_reset(settings: Settings, args: argparse.Namespace, nodes: int) -> 
             f"--reset would delete the {nodes} nodes the store holds; nothing was changed. "
             "There is no terminal to ask: add --yes to confirm"
         )
-    where = settings.graph_url or settings.graph_dir
     answer = input(
-        f"Delete all {nodes} nodes of graph {settings.graph_name!r} ({where}), with the "
+        f"Delete all {nodes} nodes of graph {settings.graph_name!r} "
+        f"({settings.graph_location}), with the "
         f"forms, Livelink documents and returns under {settings.var_dir}, and load the "
         f"{args.size} demo county? [y/N] "
     )

@@ -9,7 +9,14 @@ from typing import Final, Literal
 from urllib.parse import urlparse
 
 from limits import parse_many
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.tokens import check_jwks_url
@@ -25,6 +32,26 @@ GRAPH_URL_SCHEMES = (
 
 # A GraphQL name (the spec's Name), at most 64 characters: what an operation label may be.
 GRAPHQL_NAME: Final = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+
+
+def masked_url(url: str) -> str:
+    """`url` with the password it may carry shown as `***` (it wins over
+    LCS_HUB_GRAPH_PASSWORD, so it is as secret)."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    host = parsed.netloc.rsplit("@", 1)[1]
+    return parsed._replace(netloc=f"{parsed.username or ''}:***@{host}").geturl()
+
+
+class GraphUrl(str):
+    """The graph URL as the engine is opened with it, shown with its password masked
+    wherever the settings are (repr, the settings' repr and JSON)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str.__repr__(masked_url(self))
 
 
 class Settings(BaseSettings):
@@ -333,7 +360,17 @@ class Settings(BaseSettings):
                 "an embedded URL names an absolute directory after three slashes, "
                 "e.g. embedded:///srv/lcs/graph (or leave it unset for LCS_HUB_VAR_DIR/graph)"
             )
-        return url
+        return None if url is None else GraphUrl(url)
+
+    @field_serializer("graph_url")
+    def _graph_url_masked(self, url: str | None) -> str | None:
+        return None if url is None else masked_url(url)
+
+    @property
+    def graph_location(self) -> str:
+        """Where the graph is, to show a person: the URL (password masked) or the
+        embedded engine's directory."""
+        return masked_url(self.graph_url) if self.graph_url else str(self.graph_dir)
 
     @property
     def metrics_operation_names(self) -> frozenset[str]:

@@ -276,17 +276,33 @@ def test_replaying_an_unknown_outbox_item_fails(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_secrets_are_masked_wherever_settings_are_shown(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "graph_url",
+    [
+        None,
+        "falkordb://db:6379",
+        "falkordb://:url-s3cret@db:6379",
+        "bolt://neo4j:url-s3cret@db:7687",
+    ],
+)
+def test_secrets_are_masked_wherever_settings_are_shown(
+    tmp_path: Path, graph_url: str | None
+) -> None:
+    # A password written in the graph URL wins over LCS_HUB_GRAPH_PASSWORD (README), so it
+    # is a secret too.
     settings = Settings(  # type: ignore[call-arg]
         var_dir=tmp_path,
+        graph_url=graph_url,
         graph_password="graph-s3cret",
         content_server_password="otcs-s3cret",
         _env_file=None,
     )
-    for shown in (repr(settings), str(settings), settings.model_dump_json(), str(dict(settings))):
-        assert "s3cret" not in shown
+    shown = (repr(settings), str(settings), settings.model_dump_json(), str(dict(settings)))
+    for text in (*shown, settings.graph_location):
+        assert "s3cret" not in text
     assert settings.graph_password is not None
     assert settings.graph_password.get_secret_value() == "graph-s3cret"
+    assert settings.graph_url == graph_url  # what the engine is opened with
 
 
 def test_a_local_env_file_is_never_committed() -> None:
