@@ -8,6 +8,7 @@ from graph import search_terms
 from graph.cypher import children as statements
 from graph.cypher import notes as note_statements
 from resolvers.loaders import many_per_key
+from workflow import identifiers
 
 if TYPE_CHECKING:
     from graph import Row
@@ -41,6 +42,18 @@ async def case_notes(context: HubContext, child_id: str, latest: int | None) -> 
     return rows
 
 
+def _as_identifier(term: str) -> str:
+    """`term` as an NHS number or UPN is kept, however it was written (spaces, dashes,
+    another script's digits): each is kept in one spelling, so a child recorded with one
+    spelling is found with any other."""
+    for canonical in (identifiers.nhs_number, identifiers.upn):
+        try:
+            return canonical(term)
+        except ValueError:
+            continue
+    return term.replace(" ", "").upper()
+
+
 async def search_children(context: HubContext, term: str) -> list[Row]:
     """Children whose family name starts with `term` (case and accents aside), or whose NHS
     number or UPN is `term`."""
@@ -52,7 +65,7 @@ async def search_children(context: HubContext, term: str) -> list[Row]:
         {
             **context.scope.params(),
             **search_terms(cleaned),
-            "exact": cleaned.replace(" ", "").upper(),
+            "exact": _as_identifier(cleaned),
             "limit": SEARCH_LIMIT,
         },
     )

@@ -121,6 +121,27 @@ async def test_an_nhs_number_or_upn_in_another_scripts_digits_is_the_same_number
     assert kept == [{"upn": "U873251001002"}]
 
 
+async def test_a_child_is_found_by_their_nhs_number_or_upn_however_it_is_written(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    # Every spelling recordContact takes for the number finds the child it recorded.
+    worker = bearer(settings, "social-worker")
+    pupil = {**RUBY, "upn": "U873251001002"}
+    made = (await graphql(client, worker, RECORD_CONTACT, _contact(pupil)))["recordContact"]
+    search = "query ($term: String!) { searchChildren(term: $term) { id } }"
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    for term in (
+        "9434765919",
+        "943 476 5919",
+        "943-476-5919",
+        "9434765919".translate(arabic),
+        " u873251001002 ",
+        "U873251001002".translate(arabic),
+    ):
+        found = await graphql(client, worker, search, {"term": term})
+        assert found["searchChildren"] == [{"id": made["childId"]}], term
+
+
 async def test_racing_contacts_about_one_new_child_make_one_child(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
 ) -> None:
