@@ -79,6 +79,16 @@ PERSONAS: tuple[Persona, ...] = (
         LOCAL_AUTHORITY,
         BUSINESS_SUPPORT_TEAM,
     ),
+    # The Early Help Module's own account: it pushes EHM records to /ingest/ehm and reads
+    # how each was linked (sourceRecord), and sees no child's record.
+    Persona(
+        "ehm-system",
+        "system-ehm-demo",
+        "Early Help Module",
+        "system_client",
+        LOCAL_AUTHORITY,
+        BUSINESS_SUPPORT_TEAM,
+    ),
     Persona("police", "partner-police-demo", "DC Jo Reid", "police_officer", POLICE_FORCE),
     Persona("health", "partner-health-demo", "Dr Priya Shah", "health_practitioner", HEALTH_TRUST),
     Persona(

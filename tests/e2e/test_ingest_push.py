@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import httpx
 import pytest
 
+from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.intake.world import counts, role_headers, stored, system_client_headers
@@ -24,6 +27,7 @@ EPISODE = {
     "startDate": "2025-09-01",
 }
 JSON_LINES = {"Content-Type": "application/x-ndjson"}
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def _lines(*rows: dict[str, object] | str) -> str:
@@ -55,6 +59,24 @@ async def test_a_push_lands_good_records_reports_bad_lines_and_replays_as_a_no_o
 
     assert again.json()["unchanged"] == 1
     assert await counts(store) == before
+
+
+async def test_the_readme_push_runs_as_the_demo_ehm_account_on_the_demo_county(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # `make run` prints a token for `ehm-system`: an integrator tries the push at once.
+    (lines,) = re.findall(r"^```jsonl\n(.*?)^```", README, re.MULTILINE | re.DOTALL)
+    (path,) = re.findall(r"http://127\.0\.0\.1:8000(/ingest/\w+)", README)
+    await county.load(store, county.generate("small"), show_progress=False)
+    headers = {**bearer(settings, "ehm-system"), **JSON_LINES}
+
+    first = await client.post(path, content=lines, headers=headers)
+    again = await client.post(path, content=lines, headers=headers)
+
+    assert first.status_code == 200, first.text
+    rows = lines.strip().count("\n") + 1
+    assert (first.json()["created"], first.json()["rejected"]) == (rows, 0), first.json()
+    assert (again.json()["unchanged"], again.json()["created"]) == (rows, 0), again.json()
 
 
 async def test_csv_and_json_arrays_are_accepted_too(
