@@ -13,7 +13,7 @@ import httpx
 from hub.app import issue_persona_token
 
 if TYPE_CHECKING:
-    from graph import GraphStore
+    from graph import GraphStore, Row
     from hub.settings import Settings
 
 # A purpose each partner persona may state (auth/purposes.py).
@@ -102,3 +102,17 @@ def run_lcs_hub(
         timeout=timeout,
         check=False,
     )
+
+
+async def answer_through_url(
+    url: str, data_dir: Path, graph_name: str, **credentials: str
+) -> list[Row]:
+    """What `RETURN 1 AS one` answers on the store `url` opens, given the settings'
+    `user`/`password` in `credentials` (a password in the URL wins over them)."""
+    from graph import open_graph
+
+    opened = open_graph(url, data_dir=data_dir, graph_name=graph_name, **credentials)
+    try:
+        return await opened.store.write("RETURN 1 AS one")
+    finally:
+        await opened.close()

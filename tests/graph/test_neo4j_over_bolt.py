@@ -17,7 +17,7 @@ from graph.standalone import StandaloneServer, free_bolt_port
 from hub.app import create_app
 from hub.settings import Settings
 from tests.graph.bolt_peer import bolt_peer_store
-from tests.helpers import bearer
+from tests.helpers import answer_through_url, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -129,16 +129,12 @@ async def test_a_user_and_password_in_the_url_are_decoded_and_win(
 ) -> None:
     # The driver refuses a URL with credentials in it (a ConfigurationError whose message
     # repeats the whole URL, password included); the settings say one in the URL wins.
-    assert bolt_server.password is not None
-    password = quote(bolt_server.password, safe="")
-    url = f"bolt://falkordb:{password}@127.0.0.1:{bolt_server.bolt_port}"
-    opened = open_graph(
-        url, data_dir=tmp_path, graph_name="", user="not-this-one", password="not-this-one"
+    login = f"falkordb:{quote(bolt_server.password or '', safe='')}"
+    wrong = {"user": "not-this-one", "password": "not-this-one"}
+    answer = await answer_through_url(
+        f"bolt://{login}@127.0.0.1:{bolt_server.bolt_port}", tmp_path, "", **wrong
     )
-    try:
-        assert await opened.store.read("RETURN 1 AS one") == [{"one": 1}]
-    finally:
-        await opened.close()
+    assert answer == [{"one": 1}]
 
 
 def test_a_routing_url_keeps_its_context_and_gives_up_its_credentials() -> None:

@@ -14,6 +14,7 @@ from graph.standalone import StandaloneServer
 from hub.app import create_app, open_settings_graph
 from hub.settings import Settings
 from tests.graph.tls_proxy import make_authority_and_server_cert, tls_proxy
+from tests.helpers import answer_through_url
 
 pytestmark = pytest.mark.anyio
 
@@ -53,11 +54,8 @@ async def test_a_password_in_the_url_is_decoded_and_wins(
     assert standalone_server.password is not None
     password = quote(standalone_server.password, safe="")
     url = f"falkordb://:{password}@127.0.0.1:{standalone_server.port}"
-    opened = open_graph(url, data_dir=tmp_path, graph_name=_graph(), password="not-this-one")
-    try:
-        assert await opened.store.write("RETURN 1 AS one") == [{"one": 1}]
-    finally:
-        await opened.close()
+    answer = await answer_through_url(url, tmp_path, _graph(), password="not-this-one")
+    assert answer == [{"one": 1}]
 
 
 def test_a_wrong_password_is_refused_without_echoing_it(
