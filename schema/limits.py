@@ -379,6 +379,30 @@ class SmallDocumentValidationCache(SchemaExtension):
         yield
 
 
+class OneOperationChosen(SchemaExtension):
+    """GraphQL's GetOperation: a document of several operations runs the one
+    `operationName` names, and without a name the request is an error. Strawberry runs
+    the first operation instead (and audits it under that name), as if it were chosen."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # Strawberry keeps the name the request gave apart from `operation_name`, which
+        # falls back to the first operation's; the test of this rule fails if that moves.
+        given = vars(context).get("_provided_operation_name")
+        if given is None and document is not None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                context.pre_execution_errors = [
+                    *(context.pre_execution_errors or ()),
+                    GraphQLError(
+                        "Must provide operation name if query contains multiple operations.",
+                        extensions={"code": "OPERATION_NAME_REQUIRED"},
+                    ),
+                ]
+        yield
+
+
 @cache
 def _rules(limits: RequestLimits) -> tuple[type[ValidationRule], ...]:
     return (
@@ -399,4 +423,6 @@ def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension
         lambda: AddValidationRules(rules),
         lambda: SmallDocumentParserCache(limits.cache_size, limits.max_cached_document_chars),
         lambda: SmallDocumentValidationCache(validated, limits.max_cached_document_chars),
+        # After the cache, which sets the document's validation errors: this adds to them.
+        OneOperationChosen,
     ]

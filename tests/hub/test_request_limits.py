@@ -662,3 +662,24 @@ async def test_ingest_and_returns_are_stopped_at_the_deadline_in_their_own_shape
     for response in stopped:
         assert _plain_code(response) == (504, "DEADLINE_EXCEEDED")
         assert "1 s deadline" in response.json()["error"]
+
+
+async def test_a_document_of_two_operations_names_the_one_to_run(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # GraphQL's GetOperation: with more than one operation and no `operationName` the
+    # request is an error, never the first operation run as if it had been chosen.
+    document = "query First { me { name } } query Second { me { role } }"
+    headers = bearer(settings, "social-worker")
+    unnamed = await client.post("/graphql", json={"query": document}, headers=headers)
+    unknown = await client.post(
+        "/graphql", json={"query": document, "operationName": "Third"}, headers=headers
+    )
+    chosen = await client.post(
+        "/graphql", json={"query": document, "operationName": "Second"}, headers=headers
+    )
+    for refused in (unnamed, unknown):
+        body = refused.json()
+        assert body.get("data") is None
+        assert "operation" in body["errors"][0]["message"].lower()
+    assert "me" in chosen.json()["data"]
