@@ -14,6 +14,7 @@ import asyncio
 import codecs
 import csv
 import enum
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -179,6 +180,34 @@ class RecordResult:
     decision: Decision | None = None
 
 
+class VersionReused(Exception):
+    """A version the hub holds, sent again with other content: not a replay, and not
+    applied (a source's correction must come as a higher version)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+    def problem(self) -> FieldProblem:
+        return FieldProblem(
+            "version",
+            f"version {self.version} of this record was received before with different"
+            " content: send the change as a higher version",
+        )
+
+
+def content_digest(record: IncomingRecord) -> str:
+    """What a version of a record says, as a digest: a replay says the same. Fields left
+    at their defaults are left out, so a field a later hub adds does not make an old
+    batch's replay read as changed."""
+    content = json.dumps(
+        [record.kind, record.row.model_dump(mode="json", exclude_defaults=True)],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 async def apply_record(
     store: GraphStore,
     record: IncomingRecord,
@@ -196,6 +225,12 @@ async def apply_record(
     """
     state = await store.read(statements.RECORD_STATE, {"key": record.key})
     current = state[0] if state else None
+    if (
+        current is not None
+        and current["version"] == record.row.version
+        and current["contentDigest"] not in (None, content_digest(record))
+    ):
+        raise VersionReused(record.row.version)
     if current is not None and current["version"] >= record.row.version:
         applied = Applied.UNCHANGED if current["version"] == record.row.version else Applied.STALE
         return RecordResult(
@@ -288,6 +323,7 @@ def write_params(
         "details": details_json(record.row.details()),
         "withdrawn": record.row.withdrawn,
         "withdrawnReason": record.row.withdrawn_reason,
+        "contentDigest": content_digest(record),
         "now": now_ms(),
         "by": by,
         "decision": decision.value if decision else "NONE",
@@ -438,11 +474,16 @@ async def ingest(
             # Whole or not at all: a push stopped at its deadline (or a command stopped)
             # lets the record in hand finish. Cut between its statements, a withdrawal
             # kept the child it should have removed, and its replay changed nothing.
-            result = await _whole(_apply(store, parsed, source, by))
-            report.applied[result.applied] += 1
-            if result.decision is not None:
-                report.decisions[result.decision] += 1
-            report.results.append(result)
+            try:
+                result = await _whole(_apply(store, parsed, source, by))
+            except VersionReused as reused:
+                problem = RowProblem(line, parsed.row.record_id, (reused.problem(),))
+                report.rejected.append(problem)
+            else:
+                report.applied[result.applied] += 1
+                if result.decision is not None:
+                    report.decisions[result.decision] += 1
+                report.results.append(result)
         if on_row is not None:
             on_row()
     return report

@@ -81,7 +81,8 @@ RECORD_FIELDS = (
 RECORD_STATE = """
 MATCH (r:SourceRecord {key: $key})
 WITH r, head([(r)-[:LINKED_TO]->(c:Child) | c.id]) AS childId
-RETURN r.id AS id, r.version AS version, r.linkState AS linkState, childId,
+RETURN r.id AS id, r.version AS version, r.contentDigest AS contentDigest,
+       r.linkState AS linkState, childId,
        childId IS NULL
        AND size([(r)<-[:FOR_RECORD]-(e:LinkEvent {action: 'UNLINK'}) | e]) > 0
        AS heldForPerson
@@ -106,7 +107,8 @@ SET r.source = $source, r.kind = $kind, r.recordId = $recordId, r.version = $ver
     r.nhsNumber = $subject.nhsNumber, r.upn = $subject.upn,
     r.startDate = date($startDate), r.endDate = null, r.dateOfBirth = null,
     r.details = $details, r.updatedAt = $now, r.recordedBy = $by,
-    r.withdrawn = $withdrawn, r.withdrawnReason = $withdrawnReason
+    r.withdrawn = $withdrawn, r.withdrawnReason = $withdrawnReason,
+    r.contentDigest = $contentDigest
 FOREACH (d IN CASE WHEN $endDate IS NULL THEN [] ELSE [$endDate] END | SET r.endDate = date(d))
 FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN [] ELSE [$subject.dateOfBirth] END |
     SET r.dateOfBirth = date(d))

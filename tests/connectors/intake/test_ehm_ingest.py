@@ -140,6 +140,33 @@ async def test_an_older_version_never_overwrites_a_newer(
     assert (await counts(store))["linkEvents"] == 1
 
 
+async def test_a_version_sent_again_with_other_content_is_a_bad_row_not_a_replay(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # EHM corrected the closure but kept the version number: dropped as a replay, the
+    # correction never landed and nobody was told.
+    closed = episode("EP1", 3, endDate="2026-01-15", closureOutcome="NEEDS_MET")
+    corrected = episode("EP1", 3, endDate="2026-01-15", closureOutcome="STEP_UP_TO_SOCIAL_CARE")
+
+    await ingest(store, read_rows(write_csv(tmp_path / "a.csv", [closed])), ehm.SOURCE, by="t")
+    replay = await ingest(
+        store, read_rows(write_csv(tmp_path / "b.csv", [closed])), ehm.SOURCE, by="t"
+    )
+    changed = await ingest(
+        store, read_rows(write_csv(tmp_path / "c.csv", [corrected])), ehm.SOURCE, by="t"
+    )
+
+    assert replay.applied[Applied.UNCHANGED] == 1
+    assert not replay.rejected
+    assert sum(changed.applied.values()) == 0
+    (problem,) = changed.rejected
+    assert (problem.line, problem.record_id) == (2, "EP1")
+    assert problem.problems[0].field == "version"
+    assert "different content" in problem.problems[0].rule
+    record = (await stored(store, "EHM:EARLY_HELP_EPISODE:EP1"))["record"]
+    assert json.loads(record["details"])["closureOutcome"] == "NEEDS_MET"
+
+
 async def test_a_child_the_hub_has_not_met_becomes_one_new_child_not_two(
     store: FalkorDBStore, tmp_path: Path
 ) -> None:
