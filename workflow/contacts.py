@@ -130,7 +130,8 @@ class NewChild(Input):
         return self
 
 
-_LONGEST_PREGNANCY = timedelta(weeks=40)
+# CIN census rule 8606: a pregnancy lasts no more than 40 weeks.
+LONGEST_PREGNANCY = timedelta(weeks=40)
 
 
 class RecordContact(Input):
@@ -169,7 +170,7 @@ def before_a_pregnancy(
     """Why nothing about a child can have happened on `happened`, or None: a pregnancy
     lasts no more than 40 weeks, so no work with a child (a referral: CIN census rule
     8606, `rule`) starts more than 280 days before their (expected) date of birth."""
-    if happened >= born - _LONGEST_PREGNANCY:
+    if happened >= born - LONGEST_PREGNANCY:
         return None
     expected = "expected " if unborn else ""
     cited = f"; {rule}" if rule else ""
@@ -266,7 +267,7 @@ async def record_contact(
             {
                 **params,
                 "childId": data.child_id,
-                "latestBirth": data.received_date + _LONGEST_PREGNANCY,
+                "latestBirth": data.received_date + LONGEST_PREGNANCY,
             },
         )
         if not rows and (late := await _before_a_pregnancy(store, scope, data)):

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, Field, model_validator
 from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday, today_in_england
 from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
-from workflow.contacts import PastDate, Sex
+from workflow.contacts import LONGEST_PREGNANCY, PastDate, Sex
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.validation import FieldRuleBroken, Input
@@ -422,13 +422,35 @@ async def record_birth(
     params = _params(scope, data, FactKind.BIRTH, values, {}, recorded_by)
     rows = await store.write(
         statements.RECORD_BIRTH,
-        {**params, "sex": values["sex"], "now": scope.now_ms},
+        {
+            **params,
+            "sex": values["sex"],
+            "earliestContact": data.on - LONGEST_PREGNANCY,
+            "now": scope.now_ms,
+        },
     )
     if not rows:
-        return TransitionRefused(
+        return await _after_a_pregnancy(store, scope, data) or TransitionRefused(
             current_state="BORN", allowed=(), reason="the child's birth is already recorded"
         )
     return rows[0]
+
+
+async def _after_a_pregnancy(
+    store: GraphStore, scope: AccessScope, data: RecordBirth
+) -> InvalidInput | None:
+    """Whether a birth wrote nothing because it came more than 40 weeks after the first
+    contact about the child (CIN census rule 8606: a pregnancy lasts no more than 40
+    weeks, so no referral comes earlier than that before the birth)."""
+    found = await store.read(statements.FIRST_CONTACT, {**scope.params(), "childId": data.child_id})
+    first = found[0]["firstContact"] if found else None
+    if first is None or data.on <= first + LONGEST_PREGNANCY:
+        return None
+    return _invalid(
+        "on",
+        "is more than 40 weeks after the first contact about the child"
+        f" ({first.isoformat()}; CIN census rule 8606)",
+    )
 
 
 async def facts_of(

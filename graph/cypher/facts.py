@@ -50,18 +50,34 @@ MATCH (c:Child {{id: $childId}})
 WITH c
 {_CREATE_FACT}"""
 
+# The first day the child was referred or a contact about them came in.
+_FIRST_CONTACT = (
+    "reduce(first = null, d IN [(c)<-[:ABOUT]-(k:Contact) | k.receivedDate]"
+    " + [(c)<-[:ABOUT]-(r:Referral) | r.referralDate] |"
+    " CASE WHEN first IS NULL OR d < first THEN d ELSE first END)"
+)
+
 # The birth of an unborn child is recorded on the same record: the child node gains its
-# date of birth; the guard makes a second recording of the birth write nothing.
+# date of birth; the guard makes a second recording of the birth write nothing. CIN
+# census rule 8606: no referral more than 40 weeks before the birth; $earliestContact is
+# the birth less 40 weeks, computed in Python.
 RECORD_BIRTH = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
-WITH c
-WHERE c.unborn = true
+WITH c, {_FIRST_CONTACT} AS firstContact
+WHERE c.unborn = true AND (firstContact IS NULL OR firstContact >= date($earliestContact))
 SET c.unborn = false, c.dateOfBirth = date($on), c.dateOfBirthKey = toString(date($on)),
     c.sex = coalesce($sex, c.sex),
     c.bornRecordedAt = $now
 WITH c
 {_CREATE_FACT}"""
+
+# Why a birth wrote nothing: the first contact about the child, if the caller may see them.
+FIRST_CONTACT = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+RETURN {_FIRST_CONTACT} AS firstContact
+"""
 
 FACTS_OF = f"""
 MATCH (c:Child {{id: $childId}})

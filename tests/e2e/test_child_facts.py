@@ -309,3 +309,63 @@ async def test_an_unborn_child_is_born_on_the_same_record(
     assert (again["__typename"], again["currentState"]) == ("TransitionRefused", "BORN")
     dental = await record(client, worker, "recordDentalCheck", {"childId": child_id})
     assert dental["__typename"] == "ChildFact"
+
+
+async def test_a_birth_comes_no_more_than_40_weeks_after_the_first_contact(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # CIN census rule 8606: a referral is never more than 40 weeks before the child's
+    # date of birth, so a birth recorded later than that after the contact is refused,
+    # whatever the expected date said; nothing is written.
+    await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    received = today_in_england() - timedelta(days=400)
+    contact = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             __typename ... on Contact { childId } } }""",
+        {
+            "input": {
+                "receivedDate": received.isoformat(),
+                "source": "HEALTH_VISITOR",
+                "summary": "Midwife concerned before the birth",
+                "child": {
+                    "givenName": "Baby",
+                    "familyName": "Unborn-Nowak",
+                    "unborn": True,
+                    "expectedDateOfBirth": (received + timedelta(days=200)).isoformat(),
+                },
+            }
+        },
+    )
+    child_id = contact["recordContact"]["childId"]
+    birth = """mutation ($input: RecordBirthInput!) { recordBirth(input: $input) {
+      __typename ... on ChildFact { on } ... on InvalidInput { problems { field rule } } } }"""
+    too_late = received + timedelta(weeks=40, days=1)
+    refused = await graphql(
+        client, worker, birth, {"input": {"childId": child_id, "on": too_late.isoformat()}}
+    )
+    assert refused["recordBirth"] == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {
+                "field": "on",
+                "rule": "is more than 40 weeks after the first contact about the child"
+                f" ({received.isoformat()}; CIN census rule 8606)",
+            }
+        ],
+    }
+    child = "query ($id: ID!) { child(id: $id) { unborn dateOfBirth } }"
+    unchanged = await graphql(client, worker, child, {"id": child_id})
+    assert unchanged["child"] == {"unborn": True, "dateOfBirth": None}
+    assert (
+        await store.read(
+            "MATCH (f:ChildFact {kind: 'BIRTH'})-[:ABOUT]->(:Child {id: $id}) RETURN f.id",
+            {"id": child_id},
+        )
+        == []
+    )
+    last_day = (received + timedelta(weeks=40)).isoformat()
+    born = await graphql(client, worker, birth, {"input": {"childId": child_id, "on": last_day}})
+    assert born["recordBirth"] == {"__typename": "ChildFact", "on": last_day}
