@@ -980,9 +980,12 @@ _TABLE["ReturnJob"] = dict.fromkeys(
         "finishedAt",
         "problem",
         "downloadPath",
+        "warnings",
+        "warningCount",
     ),
     INTERNAL,
 )
+_TABLE["ReturnWarning"] = dict.fromkeys(("childId", "code", "message"), INTERNAL)
 
 # ---- what EHM and IES sent about a child, on the child (schema/early_help.py,
 # schema/school_records.py) ----

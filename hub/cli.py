@@ -431,6 +431,9 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
     for label, written in ((year.label, current), (year.previous().label, previous)):
         counts = ", ".join(f"{name} {count}" for name, count in written.rows.items())
         print(f"SSDA903 {label} in {written.folder}: {counts}")
+    # What the return breaks that no save refused (returns/year_end.py): by child id only.
+    for warning in current.warnings:
+        print(f"{warning.code} child {warning.child_id}: {warning.message}")
     return 0
 
 

@@ -11,9 +11,18 @@ from returns.entry_checks import (
     EntryRule,
     entry_warnings,
 )
-from returns.jobs import JobState, ReturnKind, ReturnRequest, job_of, run_job, start_job
+from returns.jobs import (
+    JobState,
+    ReturnKind,
+    ReturnRequest,
+    job_of,
+    job_warnings,
+    run_job,
+    start_job,
+)
 from returns.ssda903 import TABLES as SSDA903_TABLES
 from returns.writer import PAGE, Written, looked_after_children, write_cin_census, write_ssda903
+from returns.year_end import ReturnWarning, ssda903_warnings
 from returns.years import CollectionYear
 
 __all__ = [
@@ -27,11 +36,14 @@ __all__ = [
     "JobState",
     "ReturnKind",
     "ReturnRequest",
+    "ReturnWarning",
     "Written",
     "entry_warnings",
     "job_of",
+    "job_warnings",
     "looked_after_children",
     "run_job",
+    "ssda903_warnings",
     "start_job",
     "write_cin_census",
     "write_ssda903",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.cypher import returns as statements
 from returns.writer import PageWritten, write_cin_census, write_ssda903
+from returns.year_end import ReturnWarning
 from returns.years import CollectionYear
 from workflow.ids import new_id, now_ms
 
@@ -81,6 +83,7 @@ async def run_job(
     # The writers report progress as a plain call; the graph is told once per page, with
     # the page's audit, and once at the end.
     latest = {"done": 0, "total": 0}
+    warnings: list[ReturnWarning] = []
 
     def note(done: int, total: int) -> None:
         latest.update(done=done, total=total)
@@ -114,6 +117,7 @@ async def run_job(
                 on_page=audited,
             )
             children = current.rows["header"]
+            warnings = current.warnings
             archive = shutil.make_archive(
                 str(work / f"ssda903-{request.year.label}"), "zip", work / "ssda903"
             )
@@ -133,7 +137,11 @@ async def run_job(
         # quote a statement with a child's details).
         problem = f"the return could not be finished ({type(failure).__name__}); try again"
         return await _finish(store, job, JobState.FAILED, problem, None, 0)
-    return await _finish(store, job, JobState.DONE, None, file, children)
+    return await _finish(store, job, JobState.DONE, None, file, children, warnings)
+
+
+# The warnings a job keeps to show (the first, by child): the count says how many more.
+KEPT_WARNINGS = 100
 
 
 async def _finish(
@@ -143,7 +151,9 @@ async def _finish(
     problem: str | None,
     file: Path | None,
     children: int,
+    warnings: list[ReturnWarning] | None = None,
 ) -> dict[str, Any]:
+    found = warnings or []
     rows = await store.write(
         statements.FINISH_RETURN_JOB,
         {
@@ -153,6 +163,14 @@ async def _finish(
             "children": children,
             "problem": problem,
             "file": str(file) if file else None,
+            "warnings": json.dumps([w.params() for w in found[:KEPT_WARNINGS]]),
+            "warningCount": len(found),
         },
     )
     return dict(rows[0]["job"])
+
+
+def job_warnings(job: dict[str, Any]) -> list[ReturnWarning]:
+    """The DfE rules the finished return breaks, as the job kept them."""
+    kept = json.loads(job.get("warnings") or "[]")
+    return [ReturnWarning(w["childId"], w["code"], w["message"]) for w in kept]

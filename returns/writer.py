@@ -25,6 +25,7 @@ from returns.cin_census import (
     to_text,
 )
 from returns.ssda903 import TABLES, LookedAfterRecord, tables_for
+from returns.year_end import ReturnWarning, ssda903_warnings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -41,10 +42,12 @@ PageWritten = Callable[[list[str]], Awaitable[None]]
 
 @dataclass
 class Written:
-    """What a return wrote: its folder and the rows in each table."""
+    """What a return wrote: its folder, the rows in each table, and the DfE rules it
+    breaks that the analyst should send back to the workers (`returns.year_end`)."""
 
     folder: Path
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    warnings: list[ReturnWarning] = field(default_factory=list)
 
 
 def _partial(path: Path) -> Path:
@@ -135,6 +138,7 @@ async def write_ssda903(
                 this_year, last_year = tables_for(record, year), tables_for(record, year.previous())
                 current.add(this_year)
                 previous.add(last_year)
+                current.written.warnings += ssda903_warnings(record, year)
                 if this_year["header"] or last_year["header"]:
                     returned.append(record.id)
             if on_page and returned:

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from resolvers import returns as return_resolvers
 from resolvers.context import HubContext
-from returns import JobState, ReturnKind
+from returns import JobState, ReturnKind, job_warnings
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused, answer
 
 
@@ -23,6 +23,16 @@ class StatutoryReturn(enum.Enum):
 
 def _instant(epoch_ms: int | None) -> datetime | None:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms is not None else None
+
+
+@strawberry.type(
+    description="A DfE rule the finished return breaks for a child, which no save refused "
+    "(an emergency order still open on 31 March past its length): what to record first"
+)
+class ReturnWarning:
+    child_id: strawberry.ID
+    code: str = strawberry.field(description='The DfE rule, e.g. "903 362"')
+    message: str
 
 
 @strawberry.type(description="A return being made, or made: its progress and, when done, its file")
@@ -41,6 +51,11 @@ class ReturnJob:
     download_path: str | None = strawberry.field(
         description="When done: GET this path with your bearer token (only you may)"
     )
+    warnings: list[ReturnWarning] = strawberry.field(
+        description="When done: DfE rules the return breaks, to send back to the workers "
+        "(the first 100, by child)"
+    )
+    warning_count: int = strawberry.field(description="When done: how many warnings in all")
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ReturnJob:
@@ -57,6 +72,11 @@ class ReturnJob:
             finished_at=_instant(row.get("finishedAt")),
             problem=row.get("problem"),
             download_path=f"/returns/{row['id']}" if done and row.get("file") else None,
+            warnings=[
+                ReturnWarning(child_id=strawberry.ID(w.child_id), code=w.code, message=w.message)
+                for w in job_warnings(row)
+            ],
+            warning_count=row.get("warningCount") or 0,
         )
 
 

@@ -87,7 +87,7 @@ RETURN count(x) AS steps
 
 RETURN_JOB_FIELDS = (
     "j {.id, .kind, .year, .state, .requestedBy, .requestedAt, .done, .total, .children,"
-    " .finishedAt, .problem, .file}"
+    " .finishedAt, .problem, .file, .warnings, .warningCount}"
 )
 
 START_RETURN_JOB = f"""
@@ -107,7 +107,7 @@ FINISH_RETURN_JOB = f"""
 MATCH (j:ReturnJob {{id: $jobId}})
 WHERE j.state = 'RUNNING'
 SET j.state = $state, j.finishedAt = $now, j.children = $children, j.problem = $problem,
-    j.file = $file
+    j.file = $file, j.warnings = $warnings, j.warningCount = $warningCount
 RETURN {RETURN_JOB_FIELDS} AS job
 """
 

@@ -515,6 +515,61 @@ async def test_an_order_that_lasts_days_is_not_carried_past_its_length(
     assert ended["__typename"] == "PeriodOfCare", ended
 
 
+async def test_a_short_order_lapses_on_the_work_list_until_what_followed_is_recorded(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Nothing later refuses an emergency protection order left open with no move, order
+    # or end of care after it, and the SSDA903 would return it as lasting to 31 March
+    # (rule 362): the day it lapses is due on the worker's list from the day it begins.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(
+        client, worker, demo_child(world, index=2), legalStatus="L2_EMERGENCY_PROTECTION_ORDER"
+    )
+    lapse = step(care, "SHORT_ORDER_LAPSES", "OPEN")
+    assert lapse["dueDate"] == "2026-03-23"  # 21 days from 2 March
+    listed = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [(i["kind"], i["dueDate"]) for i in listed if i["stepId"] == lapse["id"]] == [
+        ("SHORT_ORDER_LAPSES", "2026-03-23")
+    ]
+    # A move under the same order keeps it due; the order that followed is what it waits for.
+    moved = {
+        "placementType": "U3_FOSTER_RELATIVE_OR_FRIEND_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+        "changedOn": "2026-03-12",
+    }
+    care = await act(client, worker, "changePlacement", care, moved)
+    assert step(care, "SHORT_ORDER_LAPSES", "OPEN")["id"] == lapse["id"]
+    order = {"changedOn": "2026-03-16", "legalStatus": "C1_INTERIM_CARE_ORDER"}
+    care = await act(client, worker, "changeLegalStatus", care, order)
+    done = step(care, "SHORT_ORDER_LAPSES")
+    assert (done["id"], done["status"], done["completedDate"]) == (
+        lapse["id"],
+        "DONE",
+        "2026-03-16",
+    )
+    listed = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [i for i in listed if i["kind"] == "SHORT_ORDER_LAPSES"] == []
+    # Police protection begun by a placement change with the legal status is due in 72
+    # hours, and done with the end of care.
+    police = await _start(client, worker, demo_child(world, index=3))
+    assert [s for s in police["steps"] if s["kind"] == "SHORT_ORDER_LAPSES"] == []
+    police = await act(
+        client,
+        worker,
+        "changePlacement",
+        police,
+        {**moved, "changedOn": "2026-03-04", "legalStatus": "L1_POLICE_PROTECTION"},
+    )
+    assert step(police, "SHORT_ORDER_LAPSES", "OPEN")["dueDate"] == "2026-03-07"
+    home = {"reason": "E4A_RETURNED_HOME_AS_PLANNED", "endedOn": "2026-03-06"}
+    police = await act(client, worker, "ceaseLookedAfter", police, home)
+    police = await decide(client, bearer(settings, "team-manager"), "authorisePeriodOfCare", police)
+    done = step(police, "SHORT_ORDER_LAPSES")
+    assert (done["status"], done["completedDate"]) == ("DONE", "2026-03-06")
+
+
 async def test_each_step_comes_after_the_one_before_it(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

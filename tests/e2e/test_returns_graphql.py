@@ -30,7 +30,10 @@ from workflow.outcomes import TransitionRefused
 pytestmark = pytest.mark.anyio
 
 ANALYST = "worker-pa-demo"
-JOB_FIELDS = "id statutoryReturn year state done total children problem downloadPath"
+JOB_FIELDS = (
+    "id statutoryReturn year state done total children problem downloadPath"
+    " warnings { childId code message } warningCount"
+)
 START = f"""
 mutation ($kind: StatutoryReturn!, $year: Int!) {{
   startReturn(kind: $kind, year: $year) {{
@@ -132,6 +135,7 @@ async def test_an_analyst_makes_the_903_downloads_it_and_every_child_is_audited(
     assert done["state"] == "DONE", done
     assert (done["done"], done["total"], done["children"]) == (1, 1, 1)
     assert done["downloadPath"] == f"/returns/{job['id']}"
+    assert (done["warnings"], done["warningCount"]) == ([], 0)
 
     response = await client.get(done["downloadPath"], headers=analyst)
     assert response.status_code == 200, response.text
@@ -144,6 +148,35 @@ async def test_an_analyst_makes_the_903_downloads_it_and_every_child_is_audited(
         header = archive.read("header.csv").decode("utf-8")
     assert [row["CHILD"] for row in csv.DictReader(io.StringIO(header))] == [looked_after]
     assert await audited(store, "SSDA903") == [looked_after]
+
+
+async def test_a_903_job_names_a_child_still_under_an_emergency_order_past_its_length(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # No later step refused it: the order was begun on 2 March and nothing followed, so
+    # the return has it lasting to 31 March (29 days; SSDA903 rule 362 allows 21). The
+    # analyst is told which child and what to record; the file is made all the same.
+    looked_after, _ = await record_children(client, settings, store)
+    record = Recorder(
+        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    )
+    ordered = [row["id"] for row in await store.read(FREE_CHILDREN, {})][2]
+    await record.born(ordered, "2015-07-09", "M", allocated_from="2026-03-02")
+    await record.start(ordered, "2026-03-02", "L2", "U6")
+    analyst = bearer(settings, "analyst")
+    done = await finished(client, analyst, (await start(client, analyst, "SSDA903"))["id"])
+    assert (done["state"], done["children"], done["warningCount"]) == ("DONE", 2, 1)
+    assert done["warnings"] == [
+        {
+            "childId": ordered,
+            "code": "903 362",
+            "message": "the child has been under L2 since 2026-03-02 and an emergency"
+            " protection order lasts at most 21 days (SSDA903 rule 362), and is still under"
+            " it on 2026-03-31: record the order that followed it, or the end of care, by"
+            " 2026-03-23, and make the return again",
+        }
+    ]
+    assert looked_after != ordered
 
 
 async def test_an_analyst_makes_the_cin_census_and_it_is_well_formed_xml(

@@ -56,6 +56,7 @@ from workflow.journey.inputs import (
 )
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import CareState, Process, allowed_actions
+from workflow.short_orders import SHORT_ORDERS, under_short_order
 from workflow.timescales import (
     DueDate,
     TimescaleKey,
@@ -164,55 +165,41 @@ _REGISTERED_SETTINGS = frozenset(
 )
 
 
-# Orders that last days, not months, and the longest each may be returned as lasting
-# (SSDA903 rules 361-364, counted from the first episode under it to the day it ended).
-# A child still under one on a later day has a later order, or has left care, by then.
-_SHORT_ORDERS = {
-    LegalStatus.L1_POLICE_PROTECTION.value: (3, "police protection lasts at most 72 hours", 361),
-    LegalStatus.L2_EMERGENCY_PROTECTION_ORDER.value: (
-        21,
-        "an emergency protection order lasts at most 21 days",
-        362,
-    ),
-    LegalStatus.L3_CHILD_ASSESSMENT_ORDER.value: (
-        7,
-        "a child assessment order lasts at most 7 days",
-        363,
-    ),
-    LegalStatus.J2_POLICE_AND_CRIMINAL_EVIDENCE_ACT_ACCOMMODATION.value: (
-        21,
-        "accommodation under PACE lasts at most 21 days",
-        364,
-    ),
-}
-
-
 def _short_order_ends_in_time(record: Record, on: date, field: str) -> None:
     """Refuse a change on `on` that would carry a short order (police protection, an
     emergency protection or child assessment order, PACE) past its length: the order
     that followed it is recorded first, dated the day it was made."""
-    episodes = sorted(
-        (s for s in record.steps if s["kind"] == _K.LOOKED_AFTER_EPISODE),
-        key=lambda s: s["startDate"],
-    )
-    if not episodes or episodes[-1].get("legalStatus") not in _SHORT_ORDERS:
-        return
-    status = episodes[-1]["legalStatus"]
-    since = episodes[-1]["startDate"]
-    for earlier in reversed(episodes[:-1]):
-        if earlier.get("legalStatus") != status or earlier.get("completedDate") != since:
-            break
-        since = earlier["startDate"]
-    longest, rule, code = _SHORT_ORDERS[status]
-    if on - since > timedelta(days=longest):
+    under = under_short_order(s for s in record.steps if s["kind"] == _K.LOOKED_AFTER_EPISODE)
+    if under is not None and (rule := under.carried_to(on)):
         raise Refusal(
             (
                 field,
-                f"the child has been under {status} since {since.isoformat()} and {rule}"
-                f" (SSDA903 rule {code}): record the order that followed it, or the end of"
-                " care, on the day it happened first",
+                f"{rule}: record the order that followed it, or the end of care, on the day"
+                " it happened first",
             )
         )
+
+
+def _short_order_steps(
+    record: Record, on: date, status: str | None
+) -> tuple[tuple[StepChange, ...], tuple[NewStep, ...]]:
+    """A new episode on `on` under `status` (None: the same as now): the lapse of the
+    short order the child was under is done with it, and a short order begun now falls
+    due on the day it lapses (the work list then shows it before the return does)."""
+    if status is None or status == _episode(record).get("legalStatus"):
+        return (), ()
+    lapse = record.open_step(_K.SHORT_ORDER_LAPSES)
+    done = () if lapse is None else (_done(lapse, on),)
+    return done, _short_order_lapse(on, status)
+
+
+def _short_order_lapse(start: date, status: str) -> tuple[NewStep, ...]:
+    order = SHORT_ORDERS.get(status)
+    if order is None:
+        return ()
+    return (
+        NewStep(_K.SHORT_ORDER_LAPSES, due_on=start + order.longest, facts={"legalStatus": status}),
+    )
 
 
 def _is_temporary(code: str | None) -> bool:
@@ -327,6 +314,7 @@ def start_effect(
                 _K.PERSONAL_EDUCATION_PLAN,
                 due=_due(TimescaleKey.PERSONAL_EDUCATION_PLAN, start, clock),
             ),
+            *_short_order_lapse(start, data.legal_status.value),
         ),
     )
 
@@ -534,6 +522,9 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         )
     _leaving_temporary(_episode(record), data.changed_on)
     _check_urn(data.placement_type, data.urn)
+    lapsed, lapses = _short_order_steps(
+        record, data.changed_on, data.legal_status.value if data.legal_status else None
+    )
     ended, episode = _new_episode(
         record,
         data.changed_on,
@@ -550,8 +541,8 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         target=CareState.LOOKED_AFTER,
         occurred_on=data.changed_on,
         summary=f"Placement changed to {data.placement_type.value} ({data.reason.value})",
-        changed=(ended, *_cancel(record.open_step(_K.STATUTORY_VISIT))),
-        opened=(episode, _visit_after_move(data.changed_on, clock)),
+        changed=(ended, *_cancel(record.open_step(_K.STATUTORY_VISIT)), *lapsed),
+        opened=(episode, _visit_after_move(data.changed_on, clock), *lapses),
     )
 
 
@@ -614,6 +605,7 @@ class ChangeLegalStatus(Input):
 @register(Process.CARE, "changeLegalStatus", ChangeLegalStatus)
 def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -> Effect:
     _new_legal_status(record, data.legal_status)
+    lapsed, lapses = _short_order_steps(record, data.changed_on, data.legal_status.value)
     ended, episode = _new_episode(
         record,
         data.changed_on,
@@ -624,8 +616,8 @@ def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -
         target=CareState.LOOKED_AFTER,
         occurred_on=data.changed_on,
         summary=f"Legal status changed to {data.legal_status.value}",
-        changed=(ended,),
-        opened=(episode,),
+        changed=(ended, *lapsed),
+        opened=(episode, *lapses),
     )
 
 
@@ -962,7 +954,10 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
     if _is_temporary(episode.get("placementType")):
         raise Refusal(("endedOn", "a period of care cannot end in a temporary placement (T0-T4)"))
     _short_order_ends_in_time(record, data.ended_on, "endedOn")
-    others = close_everything(record, data.ended_on, frozenset({_K.MISSING_EPISODE}))
+    # A short order's lapse is done with the end of care, in time (checked above).
+    others = close_everything(
+        record, data.ended_on, frozenset({_K.MISSING_EPISODE, _K.SHORT_ORDER_LAPSES})
+    )
     changed = (
         _done(episode, data.ended_on, reasonEpisodeCeased=data.reason.value),
         *(change for change in others if change.step_id != episode["id"]),

@@ -32,6 +32,9 @@ class StepKind(enum.StrEnum):
     CHILD_IN_NEED_PLAN_REVIEW = "CHILD_IN_NEED_PLAN_REVIEW"
     CHILD_IN_NEED_VISIT = "CHILD_IN_NEED_VISIT"
     LOOKED_AFTER_EPISODE = "LOOKED_AFTER_EPISODE"
+    # Police protection, an EPO, a CAO or PACE accommodation lapses within days: the
+    # order that followed, or the end of care, is recorded by then (SSDA903 361-364).
+    SHORT_ORDER_LAPSES = "SHORT_ORDER_LAPSES"
     LOOKED_AFTER_REVIEW = "LOOKED_AFTER_REVIEW"
     STATUTORY_VISIT = "STATUTORY_VISIT"
     HEALTH_ASSESSMENT = "HEALTH_ASSESSMENT"

@@ -1,0 +1,52 @@
+"""What a return finds wrong that no save could refuse, because time did it: a short
+order (police protection, an emergency protection or child assessment order, PACE
+accommodation) still open on 31 March past its length. The SSDA903 returns the episode
+as lasting to that day, which the DfE's rules 361-364 reject; the work list showed its
+lapse as due, and the return tells the analyst which child to send back to the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from returns.ssda903 import episodes_known
+from workflow.short_orders import under_short_order
+
+if TYPE_CHECKING:
+    from returns.ssda903 import LookedAfterRecord
+    from returns.years import CollectionYear
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnWarning:
+    """A DfE rule the return breaks for one child, and what to record to put it right."""
+
+    child_id: str
+    code: str
+    message: str
+
+    def params(self) -> dict[str, str]:
+        return {"childId": self.child_id, "code": self.code, "message": self.message}
+
+
+def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[ReturnWarning]:
+    """The child's short order open on `year`'s 31 March past its length, if any."""
+    known = [e for e in episodes_known(record, year) if not e.short_break]
+    open_at_end = [e for e in known if e.end is None]
+    if not open_at_end:
+        return []
+    period = open_at_end[-1].period_id
+    under = under_short_order(e.step for e in known if e.period_id == period)
+    rule = under.carried_to(year.end) if under is not None else None
+    if under is None or rule is None:
+        return []
+    return [
+        ReturnWarning(
+            record.id,
+            f"903 {under.order.code}",
+            f"{rule}, and is still under it on {year.end.isoformat()}: record the order that"
+            f" followed it, or the end of care, by {under.lapses_on.isoformat()}, and make"
+            " the return again",
+        )
+    ]
