@@ -1,8 +1,9 @@
 """What a return finds wrong that no save could refuse, because time did it: a short
 order (police protection, an emergency protection or child assessment order, PACE
-accommodation) still open on 31 March past its length. The SSDA903 returns the episode
-as lasting to that day, which the DfE's rules 361-364 reject; the work list showed its
-lapse as due, and the return tells the analyst which child to send back to the worker.
+accommodation) still open on 31 March past its length, or care still open past the 18th
+birthday outside section 20(5). The SSDA903 returns the episode as lasting to that day,
+which the DfE's rules 361-364 and 359 reject; the return tells the analyst which child
+to send back to the worker.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from returns.ssda903 import episodes_known
+from workflow.calendar import birthday
+from workflow.journey.care import under_section_20_5
 from workflow.short_orders import under_short_order
 
 if TYPE_CHECKING:
@@ -31,22 +34,36 @@ class ReturnWarning:
 
 
 def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[ReturnWarning]:
-    """The child's short order open on `year`'s 31 March past its length, if any."""
+    """The child's short order open on `year`'s 31 March past its length, and care open
+    then past the 18th birthday, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
     open_at_end = [e for e in known if e.end is None]
     if not open_at_end:
         return []
+    found = []
     period = open_at_end[-1].period_id
     under = under_short_order(e.step for e in known if e.period_id == period)
     rule = under.carried_to(year.end) if under is not None else None
-    if under is None or rule is None:
-        return []
-    return [
-        ReturnWarning(
-            record.id,
-            f"903 {under.order.code}",
-            f"{rule}, and is still under it on {year.end.isoformat()}: record the order that"
-            f" followed it, or the end of care, by {under.lapses_on.isoformat()}, and make"
-            " the return again",
+    if under is not None and rule is not None:
+        found.append(
+            ReturnWarning(
+                record.id,
+                f"903 {under.order.code}",
+                f"{rule}, and is still under it on {year.end.isoformat()}: record the order"
+                f" that followed it, or the end of care, by {under.lapses_on.isoformat()},"
+                " and make the return again",
+            )
         )
-    ]
+    turned = birthday(record.born, 18) if record.born is not None else None
+    if turned is not None and turned < year.end and not under_section_20_5(open_at_end[-1].step):
+        found.append(
+            ReturnWarning(
+                record.id,
+                "903 359",
+                f"the young person turned 18 on {turned.isoformat()} and is still looked after"
+                f" on {year.end.isoformat()} outside a community home under section 20(5)"
+                " (V2 in K2; SSDA903 rule 359): record the end of care, on the 18th birthday"
+                " at the latest, and make the return again",
+            )
+        )
+    return found

@@ -570,6 +570,65 @@ async def test_a_short_order_lapses_on_the_work_list_until_what_followed_is_reco
     assert (done["status"], done["completedDate"]) == ("DONE", "2026-03-06")
 
 
+async def test_nothing_happens_in_care_after_the_18th_birthday_but_section_20_5(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Children Act 1989: a child is under 18; after the 18th birthday no move, order,
+    # review, visit or missing episode is recorded in care (only its end), except for a
+    # young person accommodated in a community home under section 20(5), V2 in K2, which
+    # the SSDA903 alone allows past 18 (rule 359).
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2008-03-10')", {"id": child_id}
+    )
+    care = await _start(client, worker, child_id, startedOn="2026-01-05")
+    moved = {
+        "placementType": "U3_FOSTER_RELATIVE_OR_FRIEND_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+        "changedOn": "2026-03-20",
+    }
+    review = {
+        "heldOn": "2026-03-20",
+        "participation": "PN1_ATTENDS_AND_SPEAKS",
+        "lateReason": "Independent reviewing officer ill",
+    }
+    refusals = {
+        "changedOn": await act(client, worker, "changePlacement", care, moved),
+        "heldOn": await act(client, worker, "holdLookedAfterReview", care, review),
+        "on": await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-20"}),
+        "startedOn": await act(
+            client,
+            worker,
+            "recordMissingEpisode",
+            care,
+            {"type": "M_MISSING", "startedOn": "2026-03-11"},
+        ),
+    }
+    for field, refused in refusals.items():
+        assert _problem(refused) == (
+            field,
+            "the young person turned 18 on 2026-03-10: nothing happens in care after the 18th"
+            " birthday but its end, except accommodation in a community home under section"
+            " 20(5) (V2 in K2; SSDA903 rule 359)",
+        ), refused
+    # Under section 20(5) care goes on past 18; the day itself is still the child's.
+    home = {
+        **moved,
+        "changedOn": "2026-03-10",
+        "placementType": "K2_CHILDRENS_HOME",
+        "placementProvider": "PR4_PRIVATE",
+        "urn": "SC483921",
+        "legalStatus": "V2_SINGLE_PERIOD_OF_ACCOMMODATION",
+    }
+    care = await act(client, worker, "changePlacement", care, home)
+    assert care["__typename"] == "PeriodOfCare", care
+    care = await act(client, worker, "holdLookedAfterReview", care, review)
+    assert care["__typename"] == "PeriodOfCare", care
+
+
 async def test_each_step_comes_after_the_one_before_it(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -150,23 +150,34 @@ async def test_an_analyst_makes_the_903_downloads_it_and_every_child_is_audited(
     assert await audited(store, "SSDA903") == [looked_after]
 
 
-async def test_a_903_job_names_a_child_still_under_an_emergency_order_past_its_length(
+async def test_a_903_job_names_children_an_order_or_care_has_run_on_past_its_legal_length(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     # No later step refused it: the order was begun on 2 March and nothing followed, so
-    # the return has it lasting to 31 March (29 days; SSDA903 rule 362 allows 21). The
-    # analyst is told which child and what to record; the file is made all the same.
+    # the return has it lasting to 31 March (29 days; SSDA903 rule 362 allows 21); and a
+    # young person who turned 18 on 10 March is still in foster care then (rule 359).
+    # The analyst is told which child and what to record; the file is made all the same.
     looked_after, _ = await record_children(client, settings, store)
     record = Recorder(
         client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
     )
-    ordered = [row["id"] for row in await store.read(FREE_CHILDREN, {})][2]
+    ordered, adult = [row["id"] for row in await store.read(FREE_CHILDREN, {})][2:4]
     await record.born(ordered, "2015-07-09", "M", allocated_from="2026-03-02")
     await record.start(ordered, "2026-03-02", "L2", "U6")
+    await record.born(adult, "2008-03-10", "F", allocated_from="2026-01-05")
+    await record.start(adult, "2026-01-05", "C2", "U6")
     analyst = bearer(settings, "analyst")
     done = await finished(client, analyst, (await start(client, analyst, "SSDA903"))["id"])
-    assert (done["state"], done["children"], done["warningCount"]) == ("DONE", 2, 1)
-    assert done["warnings"] == [
+    assert (done["state"], done["children"], done["warningCount"]) == ("DONE", 3, 2)
+    assert sorted(done["warnings"], key=lambda w: w["code"]) == [
+        {
+            "childId": adult,
+            "code": "903 359",
+            "message": "the young person turned 18 on 2026-03-10 and is still looked after on"
+            " 2026-03-31 outside a community home under section 20(5) (V2 in K2; SSDA903"
+            " rule 359): record the end of care, on the 18th birthday at the latest, and"
+            " make the return again",
+        },
         {
             "childId": ordered,
             "code": "903 362",
@@ -174,9 +185,9 @@ async def test_a_903_job_names_a_child_still_under_an_emergency_order_past_its_l
             " protection order lasts at most 21 days (SSDA903 rule 362), and is still under"
             " it on 2026-03-31: record the order that followed it, or the end of care, by"
             " 2026-03-23, and make the return again",
-        }
+        },
     ]
-    assert looked_after != ordered
+    assert looked_after not in (ordered, adult)
 
 
 async def test_an_analyst_makes_the_cin_census_and_it_is_well_formed_xml(

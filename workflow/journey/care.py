@@ -7,6 +7,7 @@ status starts a new SSDA903 episode (a `LOOKED_AFTER_EPISODE` step) within it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
@@ -199,6 +200,41 @@ def _short_order_lapse(start: date, status: str) -> tuple[NewStep, ...]:
         return ()
     return (
         NewStep(_K.SHORT_ORDER_LAPSES, due_on=start + order.longest, facts={"legalStatus": status}),
+    )
+
+
+# Children Act 1989: a child is a person under 18, so nothing new happens in care after
+# the 18th birthday (an end of care written up late may still be dated after it); only
+# accommodation in a community home under section 20(5) (V2 in K2) goes on past it, the
+# one episode the SSDA903 accepts open past 18 (rule 359).
+_SECTION_20_5 = (
+    LegalStatus.V2_SINGLE_PERIOD_OF_ACCOMMODATION.value,
+    PlacementType.K2_CHILDRENS_HOME.value,
+)
+
+
+def under_section_20_5(episode: Mapping[str, Any]) -> bool:
+    """Whether an SSDA903 episode is accommodation in a community home under s20(5)."""
+    return (episode.get("legalStatus"), episode.get("placementType")) == _SECTION_20_5
+
+
+def _still_in_care_on(
+    record: Record, on: date, field: str, becoming: Mapping[str, Any] | None = None
+) -> None:
+    """Refuse a step of care on `on`, after the 18th birthday, unless the young person is
+    (and, for a new episode, stays) accommodated under section 20(5)."""
+    born = record.date_of_birth
+    if born is None or on <= (turned := birthday(born, 18)):
+        return
+    if under_section_20_5(_episode(record)) and (becoming is None or under_section_20_5(becoming)):
+        return
+    raise Refusal(
+        (
+            field,
+            f"the young person turned 18 on {turned.isoformat()}: nothing happens in care"
+            " after the 18th birthday but its end, except accommodation in a community home"
+            " under section 20(5) (V2 in K2; SSDA903 rule 359)",
+        )
     )
 
 
@@ -453,7 +489,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
     if on == current["startDate"]:
         raise Refusal(("changedOn", "an episode already starts that day: record one change a day"))
     _short_order_ends_in_time(record, on, "changedOn")
-    facts = {
+    facts: dict[str, Any] = {
         key: current.get(key)
         for key in (
             "legalStatus",
@@ -465,6 +501,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
         )
     }
     facts.update(changes)
+    _still_in_care_on(record, on, "changedOn", becoming=facts)
     # SSDA903: the episode ends the day the next begins, with reason X1.
     ended = _done(
         current, on, reasonEpisodeCeased=ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY.value
@@ -647,6 +684,7 @@ def _participation_fits_age(
 def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock: Clock) -> Effect:
     started = _became_looked_after(record)
     not_before(data.held_on, started, "heldOn", "the start of care")
+    _still_in_care_on(record, data.held_on, "heldOn")
     if record.date_of_birth is not None:
         _participation_fits_age(data.participation, record.date_of_birth, data.held_on)
     held = [s["completedDate"] for s in record.done_steps(_K.LOOKED_AFTER_REVIEW)]
@@ -717,6 +755,7 @@ def _repeat(
 
 @register(Process.CARE, "recordStatutoryVisit", OnDate)
 def record_statutory_visit(record: Record, data: OnDate, clock: Clock) -> Effect:
+    _still_in_care_on(record, data.on, "on")
     start = _placement_start(record)
     long_term = bool(_episode(record).get("longTermPlacement"))
     following = next_looked_after_visit_due(start, data.on, long_term, calendar=clock.calendar)
@@ -725,6 +764,7 @@ def record_statutory_visit(record: Record, data: OnDate, clock: Clock) -> Effect
 
 @register(Process.CARE, "recordHealthAssessment", OnDate)
 def record_health_assessment(record: Record, data: OnDate, clock: Clock) -> Effect:
+    _still_in_care_on(record, data.on, "on")
     born = record.date_of_birth
     if born is None:
         raise Refusal(("on", "the child's date of birth is needed to schedule the next one"))
@@ -736,6 +776,7 @@ def record_health_assessment(record: Record, data: OnDate, clock: Clock) -> Effe
 
 @register(Process.CARE, "recordPersonalEducationPlan", OnDate)
 def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
+    _still_in_care_on(record, data.on, "on")
     following = next_personal_education_plan_due(
         _became_looked_after(record), data.on, calendar=clock.calendar, standards=clock.standards
     )
@@ -811,6 +852,7 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
     """A missing or away episode; recorded again with the same start and the day the child
     returned, it closes the episode still open rather than adding another."""
     not_before(data.started_on, _became_looked_after(record), "startedOn", "the start of care")
+    _still_in_care_on(record, data.started_on, "startedOn")
     episodes = [s for s in record.steps if s["kind"] == _K.MISSING_EPISODE]
     same_start = [s for s in episodes if s["startDate"] == data.started_on]
     still_missing = record.open_step(_K.MISSING_EPISODE)
@@ -882,6 +924,7 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
 
 @register(Process.CARE, "recordReturnHomeInterview", OnDate)
 def record_return_home_interview(record: Record, data: OnDate, clock: Clock) -> Effect:
+    _still_in_care_on(record, data.on, "on")
     due = record.open_step(_K.RETURN_HOME_INTERVIEW)
     if due is None:
         raise Refusal(("on", "no return home interview is due: record the missing episode first"))
