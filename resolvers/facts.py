@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from resolvers.journey import check_care_again
 from resolvers.permissions import refuse_case_writes
 from workflow import facts
 from workflow.outcomes import InvalidInput
@@ -25,9 +26,16 @@ async def record_fact(
     data = validate(spec.model, raw)
     if isinstance(data, InvalidInput):
         return data
-    return await facts.record_fact(
+    result = await facts.record_fact(
         context.store, context.scope, spec, data, context.principal.subject
     )
+    if isinstance(result, dict) and spec.kind in _READ_BESIDE_CARE:
+        await check_care_again(context, data.child_id)
+    return result
+
+
+# Facts the SSDA903 rules checked on a period of care read (returns/entry_checks.py).
+_READ_BESIDE_CARE = frozenset({facts.FactKind.UPN_UNKNOWN, facts.FactKind.PREVIOUS_PERMANENCE})
 
 
 async def record_birth(

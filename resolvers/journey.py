@@ -11,7 +11,7 @@ from graph.cypher import journey as statements
 from resolvers import records as record_resolvers
 from resolvers.loaders import many_per_key
 from resolvers.permissions import CAPABILITY_FOR
-from returns import entry_warnings
+from returns import entry_warnings, looked_after_child
 from workflow import journey
 from workflow import process as table
 from workflow.calendar import today_in_england
@@ -87,7 +87,16 @@ async def _check_entry(context: HubContext, process: table.Process, result: Row 
     the next save of it computes them."""
     if not isinstance(result, dict):
         return
-    checked = entry_warnings(process, result)
+    child = None
+    if process is table.Process.CARE:
+        read = await context.store.read(
+            data_warnings.CHILD_FOR_CARE_CHECKS, {"childId": result["childId"]}
+        )
+        if read:
+            child = looked_after_child(
+                read[0]["upn"], read[0]["facts"], result["record"], today_in_england()
+            )
+    checked = entry_warnings(process, result, child)
     if checked is None:
         return
     record_id, found = checked
@@ -102,6 +111,20 @@ async def _check_entry(context: HubContext, process: table.Process, result: Row 
             "recordedAt": context.scope.now_ms,
         },
     )
+
+
+async def check_care_again(context: HubContext, child_id: str) -> None:
+    """A fact the SSDA903 reads beside the episodes changed (the reason a UPN is unknown,
+    previous permanence): each period of care's warnings as that fact leaves them."""
+    periods = await context.store.read(
+        data_warnings.PERIODS_OF_CARE_OF_CHILD, {**context.scope.params(), "childId": child_id}
+    )
+    for period in periods:
+        record = await journey.read_record(
+            context.store, context.scope, table.Process.CARE, period["id"]
+        )
+        if record is not None:
+            await _check_entry(context, table.Process.CARE, journey.engine.as_row(record))
 
 
 async def record_warnings(context: HubContext, record_id: str) -> list[Row]:

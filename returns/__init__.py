@@ -10,6 +10,7 @@ from returns.entry_checks import (
     DataWarning,
     EntryRule,
     entry_warnings,
+    looked_after_child,
 )
 from returns.jobs import (
     JobState,
@@ -41,6 +42,7 @@ __all__ = [
     "entry_warnings",
     "job_of",
     "job_warnings",
+    "looked_after_child",
     "looked_after_children",
     "run_job",
     "ssda903_warnings",

@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from returns.ssda903 import provider_as_returned, urn_as_returned
+from returns.ssda903 import provider_as_returned, upn_as_returned, urn_as_returned
+from returns.years import CollectionYear
 from workflow.journey.effects import StepKind
 from workflow.process import RECORDED_IN_ERROR, Process
 
@@ -58,6 +60,19 @@ class PlacementEpisode:
     place: str
     provider: str
     urn: str
+
+
+@dataclass(frozen=True, slots=True)
+class LookedAfterChild:
+    """What the 903 says of a child beside a period's episodes, as the return writes it:
+    the header's UPN, and the previous permanence asked when the period began."""
+
+    upn: str
+    period_began: date | None
+    permanence: Row | None
+    # Whether the period is in a return still to be made (this year's or last year's):
+    # a period long over is in no return the child's facts today could change.
+    to_be_returned: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +246,67 @@ SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = (
 )
 
 
+# SSDA903 rule 634: previous permanence is asked of children who began to be looked
+# after from 1 April 2016.
+_PERMANENCE_ASKED_FROM = date(2016, 4, 1)
+_NO_PERMANENCE = "Z1"
+
+
+def _permanence_not_returned(child: LookedAfterChild) -> bool:
+    if child.period_began is None or child.period_began < _PERMANENCE_ASKED_FROM:
+        return False
+    if not child.to_be_returned:
+        return False
+    fact = child.permanence
+    if fact is None:
+        return True
+    return fact.get("permanence") != _NO_PERMANENCE and not (
+        fact.get("localAuthority") and fact.get("orderDate")
+    )
+
+
+# SSDA903 2025-26 rules on the child beside the episodes (the header and PrevPerm).
+SSDA903_CHILD_RULES: tuple[EntryRule[LookedAfterChild], ...] = (
+    EntryRule(
+        "903 168",
+        "reason",
+        "Unique Pupil Number (UPN) is not valid. If unknown, default codes should be UN1, "
+        "UN2, UN3, UN4 or UN5: UN7 (a referral with no further action) does not describe a "
+        "child looked after; record the UPN or the reason it is unknown",
+        lambda child: child.to_be_returned and child.upn == "UN7",
+    ),
+    EntryRule(
+        "903 630",
+        "permanence",
+        "Information on previous permanence option should be returned: record the child's "
+        "previous permanence (Z1 if none; for an adoption, special guardianship or child "
+        "arrangements order, the local authority and the date of the order)",
+        _permanence_not_returned,
+    ),
+)
+
+
+def looked_after_child(
+    upn: str | None, facts: list[Row], period: Row, today: date
+) -> LookedAfterChild:
+    """The child as the 903 writes them beside a `period` of care, from their UPN and
+    their UPN-unknown and previous-permanence facts (the latest of each by the day it
+    happened)."""
+
+    def latest(kind: str) -> Row | None:
+        of_kind = [f for f in facts if f.get("kind") == kind]
+        return max(of_kind, key=lambda f: (f["on"], f.get("recordedAt") or 0), default=None)
+
+    ended = period.get("endDate")
+    last_year = CollectionYear(today.year + (today.month >= 4)).previous()
+    return LookedAfterChild(
+        upn=upn_as_returned(upn, latest("UPN_UNKNOWN")),
+        period_began=period.get("startDate"),
+        permanence=latest("PREVIOUS_PERMANENCE"),
+        to_be_returned=ended is None or ended >= last_year.start,
+    )
+
+
 def _episode_of_need(row: Row) -> EpisodeOfNeed:
     episode = row.get("episode") or row["record"]
     # A record withdrawn as started in error is in no return, so no rule counts it.
@@ -269,21 +345,29 @@ def placement_episodes(row: Row) -> list[PlacementEpisode]:
     ]
 
 
-def care_warnings(row: Row) -> tuple[str, list[DataWarning]]:
+def care_warnings(row: Row, child: LookedAfterChild | None = None) -> tuple[str, list[DataWarning]]:
     """The period of care and the SSDA903 rules its episodes break, one warning per
-    episode and rule (the message names the episode by the day it began)."""
+    episode and rule (the message names the episode by the day it began), and those the
+    child beside it breaks (`child`, when read)."""
     record_id = str(row["record"]["id"])
     return record_id, [
-        DataWarning(
-            record_id,
-            episode.step_id,
-            rule.code,
-            rule.field,
-            f"{rule.field} (episode from {episode.start}): {rule.message}",
-        )
-        for episode in placement_episodes(row)
-        for rule in SSDA903_RULES
-        if rule.breaks(episode)
+        *(
+            DataWarning(
+                record_id,
+                episode.step_id,
+                rule.code,
+                rule.field,
+                f"{rule.field} (episode from {episode.start}): {rule.message}",
+            )
+            for episode in placement_episodes(row)
+            for rule in SSDA903_RULES
+            if rule.breaks(episode)
+        ),
+        *(
+            DataWarning(record_id, "", rule.code, rule.field, f"{rule.field}: {rule.message}")
+            for rule in SSDA903_CHILD_RULES
+            if child is not None and rule.breaks(child)
+        ),
     ]
 
 
@@ -299,11 +383,14 @@ _EPISODE_OF_NEED = frozenset(
 )
 
 
-def entry_warnings(process: Process, row: Row) -> tuple[str, list[DataWarning]] | None:
+def entry_warnings(
+    process: Process, row: Row, child: LookedAfterChild | None = None
+) -> tuple[str, list[DataWarning]] | None:
     """The record a save of `process` changed (the episode of need, or the period of
-    care) and the DfE rules it now breaks; None for a process no rule reads."""
+    care, with the `child` beside it) and the DfE rules it now breaks; None for a process
+    no rule reads."""
     if process is Process.CARE:
-        return care_warnings(row)
+        return care_warnings(row, child)
     if process in _EPISODE_OF_NEED:
         return case_warnings(row)
     return None

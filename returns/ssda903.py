@@ -335,13 +335,19 @@ def _episode_rows(
 _UPN_UNKNOWN_IN_THE_903 = {"UN6": "UN1"}
 
 
-def _upn(record: LookedAfterRecord, year: CollectionYear) -> str:
-    if record.child.get("upn"):
-        return str(record.child["upn"])
-    reason = record.latest_fact(FactKind.UPN_UNKNOWN, year.end)
-    if not reason:
+def upn_as_returned(upn: str | None, unknown: dict[str, Any] | None) -> str:
+    """The header's UPN: the child's, or the code of the latest reason it is unknown."""
+    if upn:
+        return upn
+    if not unknown:
         return ""
-    return _UPN_UNKNOWN_IN_THE_903.get(str(reason["reason"]), str(reason["reason"]))
+    return _UPN_UNKNOWN_IN_THE_903.get(str(unknown["reason"]), str(unknown["reason"]))
+
+
+def _upn(record: LookedAfterRecord, year: CollectionYear) -> str:
+    return upn_as_returned(
+        record.child.get("upn"), record.latest_fact(FactKind.UPN_UNKNOWN, year.end)
+    )
 
 
 def _header_row(record: LookedAfterRecord, year: CollectionYear, looked_after: bool) -> Row:

@@ -55,3 +55,21 @@ WARNINGS_OF_TEAM = f"""
 MATCH (:Team {{id: $teamId}})<-[:MEMBER_OF_TEAM]-(:Worker)<-[:ALLOCATED_TO]-(c:Child)
 {only_visible("c")}
 {_PER_CHILD}"""
+
+# What the 903 says of a child beside a period of care's episodes (the header's UPN, the
+# PrevPerm row): read after a save the caller was allowed to make.
+CHILD_FOR_CARE_CHECKS = """
+MATCH (c:Child {id: $childId})
+RETURN c.upn AS upn,
+       [(c)<-[:ABOUT]-(f:ChildFact) WHERE f.kind IN ['UPN_UNKNOWN', 'PREVIOUS_PERMANENCE']
+        | f {.kind, .on, .recordedAt, .reason, .permanence, .localAuthority, .orderDate}]
+       AS facts
+"""
+
+# The periods of care a fact about the child is checked again with.
+PERIODS_OF_CARE_OF_CHILD = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
+RETURN p.id AS id
+"""

@@ -22,6 +22,7 @@ from tests.e2e.journey_helpers import (
     latest,
     referral_for,
 )
+from tests.e2e.test_child_facts import record
 from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
@@ -55,7 +56,11 @@ async def _listed_codes(
 async def _foster_care_from_march(
     client: httpx.AsyncClient, worker: dict[str, str], child_id: str, provider: str
 ) -> dict[str, Any]:
-    """The child looked after from 2 March 2026 on a care order, fostered by `provider`."""
+    """The child looked after from 2 March 2026 on a care order, fostered by `provider`
+    (with no previous permanence: 903 rule 630 asks it of every child starting care)."""
+    await record(
+        client, worker, "recordPreviousPermanence", {"childId": child_id, "permanence": "Z1_NONE"}
+    )
     start = {
         "childId": child_id,
         "startedOn": "2026-03-02",
@@ -213,6 +218,52 @@ async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
         client, worker, "correctPlacement", care, {**half, "placementProvider": "PR0_PARENTS"}
     )
     assert _codes(care) == []
+    assert await _listed_codes(client, worker, child_id) == []
+
+
+async def test_what_the_903_asks_beside_the_episodes_warns_until_recorded(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A child starting care needs their previous permanence (903 rule 630: Z1 if none,
+    # the LA and the order's date otherwise), and UN7 (a referral with no further
+    # action) is no reason for a looked-after child's UPN to be unknown (903 rule 168).
+    # The fact recorded afterwards clears the warning on the period of care.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    await store.write(
+        "MATCH (c:Child {id: $id})<-[:ABOUT]-(f:ChildFact) DETACH DELETE f", {"id": child_id}
+    )
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.upn = null, c.dateOfBirth = date('2015-01-09')",
+        {"id": child_id},
+    )
+    unknown = {"childId": child_id, "reason": "UN7_REFERRAL_WITH_NO_FURTHER_ACTION"}
+    assert (await record(client, worker, "recordUpnUnknown", unknown))["__typename"] == "ChildFact"
+    start = {
+        "childId": child_id,
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    assert care["status"] == "LOOKED_AFTER", care
+    assert sorted((w["code"], w["field"]) for w in care["warnings"]) == [
+        ("903 168", "reason"),
+        ("903 630", "permanence"),
+    ]
+    assert await _listed_codes(client, worker, child_id) == ["903 168", "903 630"]
+    # A special guardianship order named without its LA and date is still not returned.
+    order = {"childId": child_id, "permanence": "P2_SPECIAL_GUARDIANSHIP_ORDER"}
+    await record(client, worker, "recordPreviousPermanence", order)
+    assert await _listed_codes(client, worker, child_id) == ["903 168", "903 630"]
+    dated = {**order, "localAuthority": "919", "orderDate": "2019-05-01"}
+    assert (await record(client, worker, "recordPreviousPermanence", dated))[
+        "__typename"
+    ] == "ChildFact"
+    assert await _listed_codes(client, worker, child_id) == ["903 168"]
+    await record(client, worker, "recordUpnUnknown", {**unknown, "reason": "UN4_UPN_NOT_YET_KNOWN"})
     assert await _listed_codes(client, worker, child_id) == []
 
 
