@@ -7,7 +7,8 @@ return reads only what was known by its year end): contacts and referrals, NFA a
 referral, assessments, strategy discussions and section 47 enquiries, conferences and
 child protection plans with reviews and ends, child in need plans, periods of care with
 placement and legal status changes, reviews, missing episodes, adoption steps, closures
-and re-referrals, unborn children born in the year, and young people turning 18 in care.
+and re-referrals, unborn children born in the year, young people turning 18 in care, and
+assessments and plans started in error and withdrawn.
 Some steps are recorded late: after steps that happened later (a review or a missing
 episode written up once the next placement move is on record).
 
@@ -820,6 +821,33 @@ async def closed_and_referred_the_same_day(j: Journey) -> None:
         await assessment(j)
 
 
+async def started_in_error(j: Journey) -> None:
+    """An assessment and a child in need plan started in error (the wrong child, twice)
+    and withdrawn with the manager's agreement, some across 31 March; the real work goes
+    on. A withdrawn record is in no return and holds nothing open."""
+    await referral(j)
+    await accepted(j)
+    j.after(0, 3)
+    j.note("assessment started in error")
+    await j.child.assessment_started(j.day)
+    j.after(0, 20)
+    j.note("assessment withdrawn")
+    await j.child.withdrawn_in_error("assessments", j.day)
+    await assessment(j)
+    if j.chance(0.5):
+        j.after(1, 10)
+        j.note("CIN plan started in error")
+        await j.child.child_in_need_plan(j.day)
+        j.after(0, 10)
+        j.note("CIN plan withdrawn")
+        await j.child.withdrawn_in_error("childInNeedPlans", j.day)
+    await child_in_need_plan(j)
+    j.after(30, 150)
+    j.note("CIN plan ended")
+    await j.child.child_in_need_plan_ended(j.day)
+    await close(j)
+
+
 JOURNEYS: tuple[tuple[Callable[[Journey], Awaitable[None]], int], ...] = (
     (no_further_action, 2),
     (assessed_and_closed, 2),
@@ -840,6 +868,7 @@ JOURNEYS: tuple[tuple[Callable[[Journey], Awaitable[None]], int], ...] = (
     (missing_over_the_year_end, 1),
     (fostered_for_adoption, 1),
     (closed_and_referred_the_same_day, 1),
+    (started_in_error, 1),
 )
 SYLLABLES = ("ka", "lo", "mi", "ra", "te", "zu", "no", "vi", "sa", "be", "dö", "ré")
 FAMILIES = ("Stone", "Reyes", "Okafor", "Nowak", "Singh", "Ó Briain", "Łukasz", "Müller")

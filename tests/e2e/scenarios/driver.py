@@ -19,7 +19,15 @@ import httpx
 from auth.tokens import LocalSigningKey, TokenIssuer
 from hub.app import token_settings
 from hub.settings import Settings
-from tests.e2e.journey_helpers import CARE_FIELDS, CASE_FIELDS, OUTCOMES, act, decide, latest
+from tests.e2e.journey_helpers import (
+    CARE_FIELDS,
+    CASE_FIELDS,
+    OUTCOMES,
+    act,
+    decide,
+    latest,
+    withdraw_in_error,
+)
 from tests.helpers import bearer, graphql
 from workflow.ids import now_ms
 from workflow.workforce import import_feed
@@ -267,6 +275,14 @@ class Child:
         data = {"completedOn": completed.isoformat(), "factors": list(factors), "lateReason": "-"}
         await self._act("completeAssessment", assessment, data)
         await self._authorise("authoriseAssessment", latest(self.case, "assessments"), authorised)
+        return self
+
+    async def withdrawn_in_error(self, kind: str, on: date) -> Child:
+        """The latest record of `kind` (assessments, section47Enquiries, childInNeedPlans)
+        withdrawn as started in error, the manager agreeing the same day."""
+        self.case = await withdraw_in_error(
+            self.client, self.worker, self.manager, self.case, kind, on.isoformat()
+        )
         return self
 
     async def strategy_discussion(self, on: date) -> Child:
