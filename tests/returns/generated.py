@@ -905,8 +905,9 @@ async def generate(
             born = first - timedelta(days=rng.randint(20, 900))
         else:
             born = first - timedelta(days=rng.randint(200, 365 * 16))
-        # Names of different children must not read as one child's (the contact would
-        # answer PossibleDuplicates): a given name of its own, the number in the family's.
+        # Names of different children should not read as one child's: a given name of its
+        # own, the number in the family's; with hundreds of children two may still share a
+        # given name and a birthday, and the worker confirms each is new.
         given = "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
         name = f"{given} {rng.choice(FAMILIES)}-{seed}-{number}"
         school_age = not unborn and _age(born, date(2026, 3, 31)) >= SCHOOL_AGE
@@ -921,6 +922,7 @@ async def generate(
             # An asylum-seeking child arrives with no UPN (educated outside England).
             upn=hertfordshire_upn(name) if school_age and kind is not asylum_seeker else None,
             upn_unknown=None if school_age or unborn else "UN1_NOT_OF_SCHOOL_AGE",
+            confirm_new=True,
         )
         journey = Journey(child, random.Random(rng.random()), first)
         try:

@@ -184,6 +184,9 @@ class Child:
     upn: str | None = None
     # Why a child has no UPN (e.g. not of school age), recorded with the first contact.
     upn_unknown: str | None = None
+    # The worker has seen the children the hub suggested and says this one is new (many
+    # generated children may share a given name and a birthday by chance).
+    confirm_new: bool = False
     child_id: str = ""
     allocated: bool = False
     case: dict[str, Any] = field(default_factory=dict)
@@ -215,6 +218,8 @@ class Child:
             "summary": f"Referral about {given}.",
             **({"childId": self.child_id} if self.child_id else {"child": new_child}),
         }
+        if is_new and self.confirm_new:
+            contact["confirmNewChild"] = True
         recorded = _ok(
             (await graphql(self.client, self.worker, RECORD_CONTACT, {"input": contact}))[
                 "recordContact"
