@@ -26,12 +26,13 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from graph import ConstraintViolation, name_key_fields
 from graph.cypher import linking as statements
-from workflow.contacts import Name, PastDate, Sex, before_a_pregnancy
+from workflow.contacts import Name, PastDate, Sex
 from workflow.identified import IdentifiedChild
 from workflow.ids import new_child_id, new_id, now_ms
-from workflow.linking import details_json, match_person
+from workflow.linking import before_the_child, details_json, match_person
 from workflow.matching import Decision, Match, PersonDetails, identity_key, normalise_postcode
 from workflow.outcomes import FieldProblem, InvalidInput
+from workflow.pregnancy import before_a_pregnancy, latest_birth
 from workflow.validation import FieldRuleBroken, validate
 
 if TYPE_CHECKING:
@@ -253,6 +254,14 @@ async def apply_record(
         match = replace(match, decision=Decision.REVIEW, reason=_HELD_FOR_PERSON)
     elif match is not None and match.decision is Decision.NEW_PERSON and not new_person_allowed:
         match = replace(match, decision=Decision.REVIEW, reason=_WOULD_DUPLICATE)
+    elif (
+        match is not None
+        and match.decision is Decision.AUTO_LINK
+        and match.best is not None
+        and await before_the_child(store, record.row.start_date, match.best.child_id)
+    ):
+        # The identifiers agree but the dates cannot: a mistyped year, or another child.
+        match = replace(match, decision=Decision.REVIEW, reason=_BEFORE_THE_CHILD)
     params = write_params(record, subject, match, by)
     try:
         rows = await store.write(statements.UPSERT_RECORD, params)
@@ -288,6 +297,13 @@ _HELD_FOR_PERSON = (
     "a person unlinked this record from a child; a person links it again (linkSourceRecord)"
 )
 
+# Shown to the sender too (the review queue of what it sent): it does not say when the
+# child it matches was born.
+_BEFORE_THE_CHILD = (
+    "the record's startDate is more than 40 weeks before the (expected) birth of the child"
+    " it matches (CIN census rule 8606): a mistyped date, or another child"
+)
+
 _WOULD_DUPLICATE = (
     "a new child would share an NHS number, or a name and birth date, with a child already"
     " recorded that the record does not match"
@@ -319,6 +335,7 @@ def write_params(
             "upn": subject.upn,
         },
         "startDate": record.row.start_date,
+        "latestBirth": latest_birth(record.row.start_date),
         "endDate": record.row.end_date,
         "details": details_json(record.row.details()),
         "withdrawn": record.row.withdrawn,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Final, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -25,6 +25,7 @@ from workflow.ids import new_child_id, new_id
 from workflow.linking import PossibleDuplicates, duplicates_of, holder_of_identity
 from workflow.matching import PersonDetails, identity_key, unborn_identity_key
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.pregnancy import CIN_8606, before_a_pregnancy, latest_birth
 from workflow.timescales import TimescaleKey, check_late_completion
 from workflow.validation import FieldRuleBroken, Input
 
@@ -130,10 +131,6 @@ class NewChild(Input):
         return self
 
 
-# CIN census rule 8606: a pregnancy lasts no more than 40 weeks.
-LONGEST_PREGNANCY = timedelta(weeks=40)
-
-
 class RecordContact(Input):
     """A contact: who it is about, when it came in, from whom, and what was said."""
 
@@ -164,26 +161,10 @@ class RecordContact(Input):
         return self
 
 
-def before_a_pregnancy(
-    happened: date, born: date, *, unborn: bool = False, rule: str | None = None
-) -> str | None:
-    """Why nothing about a child can have happened on `happened`, or None: a pregnancy
-    lasts no more than 40 weeks, so no work with a child (a referral: CIN census rule
-    8606, `rule`) starts more than 280 days before their (expected) date of birth."""
-    if happened >= born - LONGEST_PREGNANCY:
-        return None
-    expected = "expected " if unborn else ""
-    cited = f"; {rule}" if rule else ""
-    return (
-        f"is more than 40 weeks before the child's {expected}date of birth"
-        f" ({born.isoformat()}{cited})"
-    )
-
-
 def referred_too_early(received: date, born: date, *, unborn: bool) -> str | None:
     """CIN census rule 8606: nobody refers a child more than 40 weeks before their
     (expected) date of birth."""
-    return before_a_pregnancy(received, born, unborn=unborn, rule="CIN census rule 8606")
+    return before_a_pregnancy(received, born, unborn=unborn, rule=CIN_8606)
 
 
 async def _before_a_pregnancy(
@@ -267,7 +248,7 @@ async def record_contact(
             {
                 **params,
                 "childId": data.child_id,
-                "latestBirth": data.received_date + LONGEST_PREGNANCY,
+                "latestBirth": latest_birth(data.received_date),
             },
         )
         if not rows and (late := await _before_a_pregnancy(store, scope, data)):

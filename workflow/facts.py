@@ -20,9 +20,10 @@ from pydantic import AfterValidator, Field, model_validator
 from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday, today_in_england
 from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
-from workflow.contacts import LONGEST_PREGNANCY, PastDate, Sex
+from workflow.contacts import PastDate, Sex
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
+from workflow.pregnancy import LONGEST_PREGNANCY, latest_birth
 from workflow.validation import FieldRuleBroken, Input
 
 if TYPE_CHECKING:
@@ -444,7 +445,7 @@ async def _after_a_pregnancy(
     weeks, so no referral comes earlier than that before the birth)."""
     found = await store.read(statements.FIRST_CONTACT, {**scope.params(), "childId": data.child_id})
     first = found[0]["firstContact"] if found else None
-    if first is None or data.on <= first + LONGEST_PREGNANCY:
+    if first is None or data.on <= latest_birth(first):
         return None
     return _invalid(
         "on",

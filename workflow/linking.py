@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from graph import ConstraintViolation
+from graph.cypher import contacts as contact_statements
 from graph.cypher import linking as statements
 from workflow.ids import new_child_id, new_id
 from workflow.matching import (
@@ -27,7 +28,8 @@ from workflow.matching import (
     same_identity,
     score,
 )
-from workflow.outcomes import NotFound, TransitionRefused
+from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
+from workflow.pregnancy import CIN_8606, before_a_pregnancy, latest_birth
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
@@ -124,10 +126,30 @@ def record_row(row: Row) -> Row:
     return {**row, "details": json.loads(details) if details else {}}
 
 
+async def before_the_child(
+    store: GraphStore, started: date, child_id: str, scope: AccessScope | None = None
+) -> str | None:
+    """Why a record that started on `started` is not about the child `child_id`, or None:
+    it is dated more than 40 weeks before their (expected) birth (CIN census rule 8606;
+    a step up would be a contact the front door refuses). With `scope`, only a child the
+    caller may see is read (the answer names the child's date of birth)."""
+    if scope is None:
+        found = await store.read(statements.CHILD_BORN, {"childId": child_id})
+    else:
+        found = await store.read(
+            contact_statements.CHILD_BIRTH, {**scope.params(), "childId": child_id}
+        )
+    if not found or found[0]["born"] is None:
+        return None
+    rule = before_a_pregnancy(started, found[0]["born"], unborn=found[0]["unborn"], rule=CIN_8606)
+    return f"the record's startDate ({started.isoformat()}) {rule}" if rule else None
+
+
 async def link_record(
     store: GraphStore, scope: AccessScope, record_id: str, child_id: str, reason: str
-) -> LinkedRecord | NotFound | TransitionRefused:
-    """Link an unlinked record to a child the caller may see (rule MANUAL), audited."""
+) -> LinkedRecord | NotFound | TransitionRefused | InvalidInput:
+    """Link an unlinked record to a child the caller may see (rule MANUAL), audited; never
+    to a child born more than 40 weeks after the record started (CIN census rule 8606)."""
     current = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
     if not current:
         return NotFound(kind="SourceRecord", id=record_id)
@@ -147,13 +169,17 @@ async def link_record(
             "eventId": new_id(),
             "score": child_score,
             "reason": reason,
+            "latestBirth": latest_birth(details["startDate"]),
         },
     )
     if not rows:
-        # Either the child is not one the caller may see, or a racing link got there first.
+        # The child is not one the caller may see, a racing link got there first, or the
+        # record started before the child's pregnancy.
         again = await store.read(statements.RECORD_BY_ID, {"recordId": record_id})
         if again and (refused := _not_linkable(again[0])) is not None:
             return refused
+        if early := await before_the_child(store, details["startDate"], child_id, scope):
+            return InvalidInput(problems=(FieldProblem("childId", early),))
         return NotFound(kind="Child", id=child_id)
     return await _after_change(store, record_id, rows[0]["childId"])
 

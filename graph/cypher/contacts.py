@@ -5,6 +5,7 @@ from __future__ import annotations
 from graph.cypher.access import only_visible
 from graph.cypher.early_help import request_early_help
 from graph.cypher.journey import died_on
+from graph.cypher.linking import born_in_time
 
 # A contact stepped up from EHM carries the early help history it was stepped up with
 # (graph/cypher/early_help.py): the records of it still linked to the contact's child. A
@@ -40,8 +41,7 @@ RECORD_CONTACT_FOR_CHILD = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 WITH c
-WHERE coalesce(c.dateOfBirth, c.expectedDateOfBirth) IS NULL
-   OR coalesce(c.dateOfBirth, c.expectedDateOfBirth) <= date($latestBirth)
+WHERE {born_in_time("c")}
 MATCH (w:Worker {{id: $viewer}})
 WITH c, w
 {_CREATE_CONTACT}

@@ -70,6 +70,20 @@ MATCH (c:Child {intakeKey: $key})
 RETURN c.id AS id
 """
 
+
+def born_in_time(child: str) -> str:
+    """A condition: nothing dated `$latestBirth` minus 40 weeks (workflow/pregnancy.py) is
+    before the pregnancy of `child`, born or expected (CIN census rule 8606)."""
+    born = f"coalesce({child}.dateOfBirth, {child}.expectedDateOfBirth)"
+    return f"({born} IS NULL OR {born} <= date($latestBirth))"
+
+
+# The (expected) birth date of a child, for the system: why a record was not linked.
+CHILD_BORN = """
+MATCH (c:Child {id: $childId})
+RETURN coalesce(c.dateOfBirth, c.expectedDateOfBirth) AS born, coalesce(c.unborn, false) AS unborn
+"""
+
 RECORD_FIELDS = (
     "r {.id, .key, .source, .kind, .recordId, .version, .startDate, .endDate, .givenName,"
     " .familyName, .dateOfBirth, .sex, .postcode, .nhsNumber, .upn, .linkState, .linkReason,"
@@ -96,8 +110,8 @@ RETURN r.id AS id, r.version AS version, r.contentDigest AS contentDigest,
 # A version the source withdrew (`$withdrawn`: sent in error, about the wrong child, a
 # test record) ends the record's link with a WITHDRAW event naming the link it undoes,
 # links nothing and waits for nobody: it is WITHDRAWN until the source sends it again.
-UPSERT_RECORD = """
-MERGE (r:SourceRecord {key: $key})
+UPSERT_RECORD = f"""
+MERGE (r:SourceRecord {{key: $key}})
 ON CREATE SET r.id = $id, r.version = 0, r.firstSeenAt = $now
 WITH r WHERE r.version < $version
 SET r.source = $source, r.kind = $kind, r.recordId = $recordId, r.version = $version,
@@ -116,41 +130,41 @@ WITH r
 OPTIONAL MATCH (r)-[ended:LINKED_TO]->(endedChild:Child)
 WHERE $withdrawn
 FOREACH (_ IN CASE WHEN ended IS NULL THEN [] ELSE [1] END |
-    CREATE (e:LinkEvent {id: $link.eventId, action: 'WITHDRAW', rule: ended.rule,
+    CREATE (e:LinkEvent {{id: $link.eventId, action: 'WITHDRAW', rule: ended.rule,
             score: ended.score, by: $by, at: $now, recordKey: r.key, childId: endedChild.id,
-            reason: $withdrawnReason, undoes: ended.linkId})
+            reason: $withdrawnReason, undoes: ended.linkId}})
     CREATE (e)-[:FOR_RECORD]->(r))
 DELETE ended
 WITH DISTINCT r
 WITH r, size([(r)-[:LINKED_TO]->(linked:Child) | linked]) = 0 AS unlinked,
-     size([(r)<-[:FOR_RECORD]-(undone:LinkEvent {action: 'UNLINK'}) | undone]) > 0 AS held
-OPTIONAL MATCH (known:Child {id: $link.childId})
+     size([(r)<-[:FOR_RECORD]-(undone:LinkEvent {{action: 'UNLINK'}}) | undone]) > 0 AS held
+OPTIONAL MATCH (known:Child {{id: $link.childId}})
 WITH r, unlinked, known, held,
      unlinked AND NOT held AND NOT $withdrawn AND known IS NOT NULL
-       AND $decision = 'AUTO_LINK' AS linkKnown,
+       AND $decision = 'AUTO_LINK' AND {born_in_time("known")} AS linkKnown,
      unlinked AND NOT held AND NOT $withdrawn AND $decision = 'NEW_PERSON' AS linkNew
 FOREACH (_ IN CASE WHEN linkKnown THEN [1] ELSE [] END |
-    CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: $link.rule, score: $link.score,
-            by: $by, at: $now}]->(known)
-    CREATE (e:LinkEvent {id: $link.eventId, action: 'LINK', rule: $link.rule,
+    CREATE (r)-[:LINKED_TO {{linkId: $link.eventId, rule: $link.rule, score: $link.score,
+            by: $by, at: $now}}]->(known)
+    CREATE (e:LinkEvent {{id: $link.eventId, action: 'LINK', rule: $link.rule,
             score: $link.score, by: $by, at: $now, recordKey: r.key, childId: known.id,
-            reason: $reason})
+            reason: $reason}})
     CREATE (e)-[:FOR_RECORD]->(r))
 FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
-    CREATE (c:Person:Child {id: $newChild.id, givenName: $subject.givenName,
+    CREATE (c:Person:Child {{id: $newChild.id, givenName: $subject.givenName,
             familyName: $subject.familyName, familyNameKey: $subject.familyNameKey,
             familyNamePrefixes: $subject.familyNamePrefixes, sex: coalesce($subject.sex, 'U'),
             nhsNumber: $subject.nhsNumber, upn: $subject.upn, unborn: false,
             restricted: false, createdAt: $now, createdFrom: r.key,
-            intakeKey: $newChild.intakeKey})
+            intakeKey: $newChild.intakeKey}})
     FOREACH (d IN CASE WHEN $subject.dateOfBirth IS NULL THEN []
                        ELSE [$subject.dateOfBirth] END |
         SET c.dateOfBirth = date(d), c.dateOfBirthKey = toString(date(d)))
-    CREATE (r)-[:LINKED_TO {linkId: $link.eventId, rule: 'NEW_PERSON', score: $link.score,
-            by: $by, at: $now}]->(c)
-    CREATE (e:LinkEvent {id: $link.eventId, action: 'LINK', rule: 'NEW_PERSON',
+    CREATE (r)-[:LINKED_TO {{linkId: $link.eventId, rule: 'NEW_PERSON', score: $link.score,
+            by: $by, at: $now}}]->(c)
+    CREATE (e:LinkEvent {{id: $link.eventId, action: 'LINK', rule: 'NEW_PERSON',
             score: $link.score, by: $by, at: $now, recordKey: r.key, childId: $newChild.id,
-            reason: $reason})
+            reason: $reason}})
     CREATE (e)-[:FOR_RECORD]->(r))
 SET r.linkState = CASE WHEN $withdrawn THEN 'WITHDRAWN' WHEN linkKnown OR linkNew THEN 'LINKED'
                        WHEN unlinked THEN 'REVIEW' ELSE r.linkState END,
@@ -187,6 +201,7 @@ LINK_RECORD = f"""
 MATCH (r:SourceRecord {{id: $recordId}})
 WHERE NOT (r)-[:LINKED_TO]->(:Child) AND coalesce(r.linkState, '') <> 'WITHDRAWN'
 MATCH (c:Child {{id: $childId}})
+WHERE {born_in_time("c")}
 {only_visible("c", "r")}
 CREATE (r)-[:LINKED_TO {{linkId: $eventId, rule: 'MANUAL', score: $score, by: $viewer,
         at: $now}}]->(c)

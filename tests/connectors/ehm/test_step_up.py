@@ -12,7 +12,7 @@ from connectors import ehm
 from connectors.intake import ingest
 from graph import FalkorDBStore
 from hub.settings import Settings
-from tests.connectors.intake.world import add_child, role_headers
+from tests.connectors.intake.world import RUBY_NHS, add_child, role_headers
 from tests.helpers import graphql
 
 pytestmark = pytest.mark.anyio
@@ -152,3 +152,84 @@ async def test_a_withdrawn_step_up_withdraws_its_undecided_contact_and_sent_agai
     await ingest(store, [(1, {**STEP_UP, "version": 3})], ehm.SOURCE, by="system:ehm")
     [row] = await stepped_up(store)
     assert row["contact"]["status"] == ("FINALISED" if decided else "OPEN")
+
+
+# Known to the hub with an NHS number; born on 4 May 2019. EHM sends a step up carrying
+# only that number and a start date in 2015: a mistyped year, or another child.
+BORN_2019 = date(2019, 5, 4)
+STEP_UP_IN_2015 = {
+    "recordType": "STEP_UP",
+    "recordId": "SU-2015",
+    "version": 1,
+    "nhsNumber": RUBY_NHS,
+    "startDate": "2015-02-02",
+    "episodeId": "EP-1",
+    "reason": "Escalating concerns at home",
+}
+
+
+async def test_a_step_up_dated_before_the_child_s_pregnancy_waits_for_a_person(
+    store: FalkorDBStore,
+) -> None:
+    # CIN census rule 8606: no referral more than 40 weeks before the child's birth. The
+    # NHS number matches, but a contact received in 2015 about a child born in 2019 is
+    # what the front door refuses: the record waits, with no contact made of it.
+    await add_child(store, "C-RUBY", "Ruby", "Newman", BORN_2019, nhs=RUBY_NHS)
+
+    report = await ingest(store, [(1, STEP_UP_IN_2015)], ehm.SOURCE, by="system:ehm")
+
+    [result] = report.results
+    assert (result.link_state, result.child_id) == ("REVIEW", None)
+    [record] = await store.read(
+        "MATCH (r:SourceRecord {recordId: 'SU-2015'}) RETURN r.linkReason AS reason,"
+        " r.reviewCandidates AS candidates"
+    )
+    assert "CIN census rule 8606" in record["reason"]
+    # The reason is shown to the sender too: it never tells them the child's birth date.
+    assert "2019" not in record["reason"]
+    assert record["candidates"] == ["C-RUBY"]
+    assert await stepped_up(store) == []
+
+
+async def test_a_person_cannot_link_a_record_dated_before_the_child_s_pregnancy(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # The step up links to her sister, born in 2010, by the NHS number; a records officer
+    # decides it was Ruby's, born in 2019: it cannot be, as dated.
+    await add_child(store, "C-ROSA", "Rosa", "Newman", date(2010, 1, 8), nhs=RUBY_NHS)
+    await add_child(store, "C-RUBY", "Ruby", "Newman", BORN_2019)
+    await ingest(store, [(1, STEP_UP_IN_2015)], ehm.SOURCE, by="system:ehm")
+    [record] = await store.read("MATCH (r:SourceRecord {recordId: 'SU-2015'}) RETURN r.id AS id")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    unlinked = await graphql(
+        client,
+        officer,
+        """mutation($id: ID!) { unlinkSourceRecord(recordId: $id, reason: "Her sister")
+           { __typename } }""",
+        {"id": record["id"]},
+    )
+    assert unlinked["unlinkSourceRecord"]["__typename"] == "SourceRecord"
+
+    refused = await graphql(
+        client,
+        officer,
+        """mutation($id: ID!) { linkSourceRecord(recordId: $id, childId: "C-RUBY",
+           reason: "Her sister") { __typename
+             ... on InvalidInput { problems { field rule } } } }""",
+        {"id": record["id"]},
+    )
+
+    answer = refused["linkSourceRecord"]
+    assert answer["__typename"] == "InvalidInput", answer
+    [problem] = answer["problems"]
+    assert problem["field"] == "childId"
+    assert problem["rule"] == (
+        "the record's startDate (2015-02-02) is more than 40 weeks before the child's"
+        " date of birth (2019-05-04; CIN census rule 8606)"
+    )
+    # Nothing changed: the record still waits, and Ruby has no contact of it.
+    linked = await store.read(
+        "MATCH (r:SourceRecord {recordId: 'SU-2015'})-[:LINKED_TO]->(c) RETURN c.id AS id"
+    )
+    assert linked == []
+    assert [row["childId"] for row in await stepped_up(store)] == ["C-ROSA"]
