@@ -280,7 +280,8 @@ SSDA903_CHILD_RULES: tuple[EntryRule[LookedAfterChild], ...] = (
         "permanence",
         "Information on previous permanence option should be returned: record the child's "
         "previous permanence (Z1 if none; for an adoption, special guardianship or child "
-        "arrangements order, the local authority and the date of the order)",
+        "arrangements order, or one of a kind not known (P4), the local authority and the date "
+        "of the order)",
         _permanence_not_returned,
     ),
 )

@@ -235,11 +235,10 @@ def _previous_plans(
     return {"numberOfPlans": data.number_of_plans}, {}
 
 
-_NO_ORDER = frozenset({PreviousPermanence.Z1_NONE, PreviousPermanence.P4_UNKNOWN})
-
-
 def _permanence(data: RecordPreviousPermanence, child: Child) -> tuple[Values, dict[str, Any]]:
-    if data.permanence in _NO_ORDER and (data.local_authority or data.order_date):
+    # Only Z1 (no previous permanence option) names no order. P4 is an order of a kind
+    # nobody now knows: SSDA903 rule 630 asks its local authority and date as for P1-P3.
+    if data.permanence is PreviousPermanence.Z1_NONE and (data.local_authority or data.order_date):
         raise Refused(
             "permanence",
             f"{data.permanence.value} names no order: leave localAuthority and orderDate blank",

@@ -221,8 +221,11 @@ async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
     assert await _listed_codes(client, worker, child_id) == []
 
 
+# P4: the child had a permanence option, of a kind nobody now knows. Rule 630 asks the
+# local authority and the order's date for anything but Z1, so P4 takes them too.
+@pytest.mark.parametrize("permanence", ["P2_SPECIAL_GUARDIANSHIP_ORDER", "P4_UNKNOWN"])
 async def test_what_the_903_asks_beside_the_episodes_warns_until_recorded(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, permanence: str
 ) -> None:
     # A child starting care needs their previous permanence (903 rule 630: Z1 if none,
     # the LA and the order's date otherwise), and UN7 (a referral with no further
@@ -254,8 +257,8 @@ async def test_what_the_903_asks_beside_the_episodes_warns_until_recorded(
         ("903 630", "permanence"),
     ]
     assert await _listed_codes(client, worker, child_id) == ["903 168", "903 630"]
-    # A special guardianship order named without its LA and date is still not returned.
-    order = {"childId": child_id, "permanence": "P2_SPECIAL_GUARDIANSHIP_ORDER"}
+    # An order named without its LA and date is still not returned.
+    order = {"childId": child_id, "permanence": permanence}
     await record(client, worker, "recordPreviousPermanence", order)
     assert await _listed_codes(client, worker, child_id) == ["903 168", "903 630"]
     dated = {**order, "localAuthority": "919", "orderDate": "2019-05-01"}
