@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Self
 from pydantic import Field, model_validator
 
 from graph import ConstraintViolation
+from graph.cypher import contacts as contact_statements
+from graph.cypher import facts as fact_statements
 from graph.cypher import merging as statements
 from workflow.contacts import PastDate
 from workflow.ids import new_id
-from workflow.outcomes import NotAuthorised, NotFound, TransitionRefused
+from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
+from workflow.pregnancy import CIN_8606, before_a_pregnancy
 from workflow.validation import Input
 
 if TYPE_CHECKING:
@@ -57,15 +60,46 @@ NO_WORKER_RECORD = NotAuthorised(
 )
 
 
+async def _before_the_kept_child(
+    store: GraphStore, scope: AccessScope, data: MergeChildren
+) -> InvalidInput | None:
+    """Whether the merged record's first contact would come more than 40 weeks before the
+    kept child's (expected) birth (CIN census rule 8606), read as the caller sees both."""
+    kept = await store.read(
+        contact_statements.CHILD_BIRTH, {**scope.params(), "childId": data.keep}
+    )
+    first = await store.read(
+        fact_statements.FIRST_CONTACT, {**scope.params(), "childId": data.merge}
+    )
+    if not kept or kept[0]["born"] is None or not first or first[0]["firstContact"] is None:
+        return None
+    contacted = first[0]["firstContact"]
+    rule = before_a_pregnancy(contacted, kept[0]["born"], unborn=kept[0]["unborn"], rule=CIN_8606)
+    if rule is None:
+        return None
+    return InvalidInput(
+        problems=(
+            FieldProblem(
+                "keep",
+                f"the first contact about the record merged ({contacted.isoformat()}) {rule}:"
+                " correct the date of birth first, or keep the other record",
+            ),
+        )
+    )
+
+
 async def merge_children(
     store: GraphStore, scope: AccessScope, data: MergeChildren
-) -> Row | NotFound | TransitionRefused | NotAuthorised:
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
     """Merge `data.merge` into `data.keep` in one statement, or say which rule refused it.
 
     Both records must be children the caller may see (a restricted record needs a grant);
     a record already merged, two different NHS numbers, or an open episode of need or an
-    open period of care on each are refused.
+    open period of care on each are refused, as is a merge that would put a contact more
+    than 40 weeks before the kept child's birth (CIN census rule 8606).
     """
+    if early := await _before_the_kept_child(store, scope, data):
+        return early
     params = {
         **scope.params(),
         "keepId": data.keep,

@@ -777,3 +777,42 @@ async def test_an_undone_merge_of_a_restricted_record_is_not_named_to_an_officer
     # The officer holding the grant is still told which record it was.
     [known] = seen_by_granted["childMerges"]["merges"]
     assert known["mergedChildId"] == "C-SEALED"
+
+
+async def test_a_merge_that_would_date_a_contact_before_the_kept_child_s_pregnancy_is_refused(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # CIN census rule 8606: no referral more than 40 weeks before the child's birth. The
+    # record merged was first contacted in 2015; the record kept says born in 2019: merged,
+    # that contact would be about a child not yet conceived. One date of birth is wrong:
+    # it is corrected first, or the other record is kept.
+    officer = await role_headers(store, settings, "records_officer", OFFICER)
+    await add_child(store, "C-NEW", "Ruby", "Newman", date(2019, 5, 4))
+    await add_child(store, "C-OLD", "Ruby", "Newman", date(2014, 5, 4))
+    await store.write(
+        "MATCH (c:Child {id: 'C-OLD'}) CREATE (:Contact {id: 'K-2015', status: 'FINALISED',"
+        " receivedDate: date('2015-02-02')})-[:ABOUT]->(c)"
+    )
+
+    async def merge(keep: str, into: str) -> dict[str, Any]:
+        answer = await graphql(client, officer, MERGE, {"keep": keep, "merge": into, "reason": "x"})
+        return answer["mergeChildren"]  # type: ignore[no-any-return]
+
+    refused = await merge("C-NEW", "C-OLD")
+
+    assert refused == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {
+                "field": "keep",
+                "rule": "the first contact about the record merged (2015-02-02) is more than"
+                " 40 weeks before the child's date of birth (2019-05-04; CIN census rule 8606):"
+                " correct the date of birth first, or keep the other record",
+            }
+        ],
+    }
+    assert await store.read("MATCH (e:MergeEvent) RETURN e.id AS id") == []
+    about = await store.read("MATCH (:Contact {id: 'K-2015'})-[:ABOUT]->(c) RETURN c.id AS id")
+    assert about == [{"id": "C-OLD"}]
+    # Kept the other way, the contact stands well after the birth: the merge is made.
+    assert (await merge("C-OLD", "C-NEW"))["__typename"] == "ChildMerge"
