@@ -1332,3 +1332,64 @@ async def test_a_conference_recorded_on_the_wrong_sibling_leaves_this_child_s_co
     case = await act(client, worker, "holdInitialConference", due, planned)
     assert latest(case, "initialConferences")["status"] == "PLAN_MADE", case
     assert latest(case, "childProtectionPlans")["startDate"] == "2026-09-16"
+
+
+async def test_a_plan_ended_at_a_review_ends_on_that_review_s_corrected_day(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=1)
+    case = await referral_for(client, worker, child_id, date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    visit = {"visitedOn": "2026-01-28", "seenAlone": True}
+    case = await act(client, worker, "recordChildProtectionVisit", plan, visit)
+    ending = {"endedOn": "2026-04-20", "reason": "AT_REVIEW_CONFERENCE"}
+    case = await act(
+        client, worker, "endChildProtectionPlan", latest(case, "childProtectionPlans"), ending
+    )
+    plan = latest(case, "childProtectionPlans")
+    final = _held(plan, "CHILD_PROTECTION_REVIEW")[0]
+    correct = "correctChildProtectionStepDate"
+
+    # The plan was not open before its last visit: the review that ended it was not either.
+    refused = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": final["id"], "happenedOn": "2026-01-27", "reason": "Typo"},
+    )
+    assert refused["problems"] == [
+        {
+            "field": "happenedOn",
+            "rule": "must not be before the plan's last recorded step (2026-01-28)",
+        }
+    ]
+    assert await case_now(client, worker, case["id"]) == case
+
+    # The review that ended the plan met on Monday 13 April, typed as the 20th: the plan
+    # ended that day too (the CIN census and CP-IS read its end), the 20th kept as history.
+    case = await act(
+        client,
+        worker,
+        correct,
+        plan,
+        {"stepId": final["id"], "happenedOn": "2026-04-13", "reason": "Minutes say 13th"},
+    )
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["reviewDates"]) == (
+        "ENDED",
+        "2026-04-13",
+        ["2026-04-13"],
+    )
+    assert _held(plan, "CHILD_PROTECTION_REVIEW")[0]["correctedFrom"] == "2026-04-20"
+    # On the 15th the child was no longer on a plan.
+    on_plans = await graphql(
+        client,
+        bearer(settings, "analyst"),
+        '{ asAt(on: "2026-04-15") { ... on AsAt {'
+        " childProtectionPlans { children { childId } } } } }",
+    )
+    plans_then = on_plans["asAt"]["childProtectionPlans"]["children"]
+    assert child_id not in [c["childId"] for c in plans_then]

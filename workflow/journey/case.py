@@ -1299,6 +1299,34 @@ def _plan_span(record: Record) -> Span:
     )
 
 
+def _plan_ends_with_its_final_review(
+    record: Record, data: CorrectStepDate, effect: Effect
+) -> Effect:
+    """A plan ended at a review conference ended the day that review met: the review's
+    corrected day is the plan's end too (the CIN census, CP-IS and `asAt` read it), the
+    day it was recorded as kept beside it. The plan cannot end before another of its steps
+    (`_plan_ends`); a day after the end stays refused as for any step of the plan."""
+    ended = record.facts.get("endDate")
+    if (
+        record.state != PlanState.ENDED
+        or record.facts.get("endReason") != PlanEndReason.AT_REVIEW_CONFERENCE
+        or not isinstance(ended, date)
+    ):
+        return effect
+    final = next(s for s in record.steps if s["id"] == data.step_id)
+    if final["completedDate"] != ended:
+        return effect
+    others = [s for s in record.steps if s["id"] != data.step_id]
+    not_before(
+        data.happened_on, last_step_on(others), "happenedOn", "the plan's last recorded step"
+    )
+    return replace(
+        effect,
+        dates={"endDate": data.happened_on},
+        facts={**effect.facts, "endDateCorrectedFrom": ended.isoformat()},
+    )
+
+
 @register(Process.CHILD_PROTECTION_PLAN, "correctChildProtectionStepDate", CorrectStepDate)
 def correct_child_protection_step_date(
     record: Record, data: CorrectStepDate, clock: Clock
@@ -1323,6 +1351,7 @@ def correct_child_protection_step_date(
     reviews = record.done_steps(_K.CHILD_PROTECTION_REVIEW)
     if data.step_id not in {step["id"] for step in reviews}:
         return effect
+    effect = _plan_ends_with_its_final_review(record, data, effect)
     # The categories in force are those the latest review that decided any decided (the
     # conference's until one did): a review moved past another, or back behind it,
     # changes which that is.
@@ -1332,7 +1361,7 @@ def correct_child_protection_step_date(
         if (categories := step.get("categories"))
     )
     latest_categories = decided[-1][1] if decided else record.facts.get("initialCategories")
-    return replace(effect, facts={"latestCategories": latest_categories})
+    return replace(effect, facts={**effect.facts, "latestCategories": latest_categories})
 
 
 @register(Process.CHILD_IN_NEED_PLAN, "correctChildInNeedStepDate", CorrectStepDate)
