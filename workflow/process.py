@@ -515,8 +515,9 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "correctCareStepDate",
         _EPISODES_KEPT,
         _EPISODES_KEPT,
-        "Correct the day a looked-after review, statutory visit, health assessment or "
-        "personal education plan happened (typed wrong), with the reason",
+        "Correct the day a looked-after review, statutory visit, health assessment, "
+        "personal education plan, pathway plan or care leaver contact happened (typed "
+        "wrong), with the reason",
         process=Process.CARE,
     ),
     _t(

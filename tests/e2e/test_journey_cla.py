@@ -281,6 +281,72 @@ async def test_a_contact_days_before_a_birthday_makes_the_next_birthday_due(
     assert late["problems"][0]["field"] == "lateReason"
 
 
+async def test_a_pathway_plan_or_care_leaver_contact_typed_with_the_wrong_day_is_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    worker, care = await _care_leaver(
+        client, settings, store, born="2005-03-10", started_on="2022-01-10", ended_on="2023-01-31"
+    )
+    care = await act(client, worker, "recordPathwayPlan", care, {"on": "2023-02-15"})
+    contact = {
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2023-03-06", **contact}
+    )
+    plan, met = step(care, "PATHWAY_PLAN", "DONE"), step(care, "CARE_LEAVER_CONTACT", "DONE")
+    correct = "correctCareStepDate"
+
+    # Both fall after care ended, as when they were recorded; nothing changes.
+    for held in (plan, met):
+        refused = await act(
+            client,
+            worker,
+            correct,
+            care,
+            {"stepId": held["id"], "happenedOn": "2023-01-30", "reason": "Typo"},
+        )
+        assert _problem(refused) == (
+            "happenedOn",
+            "must not be before the end of care (2023-01-31)",
+        )
+    # The birthday contact over two months after the 18th birthday needs a reason, as
+    # when it is recorded.
+    late = await act(
+        client,
+        worker,
+        correct,
+        care,
+        {"stepId": met["id"], "happenedOn": "2023-05-15", "reason": "Typo"},
+    )
+    assert _problem(late)[0] == "lateReason"
+
+    # The pathway plan was written on 13 February, typed as the 15th: reviewed within 6
+    # months of the 13th.
+    care = await act(
+        client,
+        worker,
+        correct,
+        care,
+        {"stepId": plan["id"], "happenedOn": "2023-02-13", "reason": "Plan dated 13th"},
+    )
+    plan = step(care, "PATHWAY_PLAN", "DONE")
+    assert (plan["completedDate"], plan["correctedFrom"]) == ("2023-02-13", "2023-02-15")
+    assert step(care, "PATHWAY_PLAN", "OPEN")["dueDate"] == "2023-08-13"
+    care = await act(
+        client,
+        worker,
+        correct,
+        care,
+        {"stepId": met["id"], "happenedOn": "2023-03-08", "reason": "Typo"},
+    )
+    met = step(care, "CARE_LEAVER_CONTACT", "DONE")
+    assert (met["completedDate"], met["correctedFrom"]) == ("2023-03-08", "2023-03-06")
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2024-03-10"
+
+
 async def _start(
     client: httpx.AsyncClient, worker: dict[str, str], child_id: str, **changes: object
 ) -> dict[str, object]:

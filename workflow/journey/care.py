@@ -817,15 +817,53 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
         )
         if looked_after
         else None,
+        # A care leaver's: reviewed within 6 months; the next contact is due on a
+        # birthday, whichever day of its window this one was.
+        _K.PATHWAY_PLAN: lambda held: _due(TimescaleKey.PATHWAY_PLAN_REVIEW, held[-1], clock),
+        _K.CARE_LEAVER_CONTACT: None,
     }
     ended = record.facts.get("endDate")
-    span = Span(
-        started,
-        "the start of care",
-        ended if isinstance(ended, date) else None,
-        "the end of care",
-    )
+    if step is not None and step["kind"] in _AFTER_CARE:
+        # Recorded once care has ended (recordPathwayPlan, recordCareLeaverContact), and
+        # dated from then on.
+        assert isinstance(ended, date), record.id
+        if step["kind"] == _K.CARE_LEAVER_CONTACT:
+            _contact_counts_for_its_birthday(step, data)
+        span = Span(ended, "the end of care")
+    else:
+        span = Span(
+            started,
+            "the start of care",
+            ended if isinstance(ended, date) else None,
+            "the end of care",
+        )
     return corrected_step(record, data, kinds, span)
+
+
+# The steps of a care leaver, recorded after care ended (recordPathwayPlan,
+# recordCareLeaverContact).
+_AFTER_CARE = frozenset({_K.PATHWAY_PLAN, _K.CARE_LEAVER_CONTACT})
+
+
+def _contact_counts_for_its_birthday(step: dict[str, Any], data: CorrectStepDate) -> None:
+    """A birthday contact corrected stays within the window of the birthday it counted
+    for (SSDA903 OC3), a reason needed beyond it as when it was recorded; one kept as an
+    early contact (no birthday of its own) is history on any day after care ended."""
+    birthday_due = step.get("dueDate")
+    if not isinstance(birthday_due, date):
+        return
+    if data.happened_on < birthday_due - _BIRTHDAY_WINDOW:
+        rule = f"must be within two months of the birthday it counted for ({birthday_due})"
+        raise Refusal(("happenedOn", rule))
+    _birthday_contact_late(
+        birthday_due, data.happened_on, data.late_reason or step.get("lateReason")
+    )
+
+
+def _birthday_contact_late(birthday_due: date, on: date, reason: str | None) -> None:
+    """Later than the window a birthday contact needs the reason, as any late step does."""
+    if on > birthday_due + _BIRTHDAY_WINDOW and not (reason or "").strip():
+        raise Refusal(("lateReason", "the birthday contact is over two months late: say why"))
 
 
 class RecordMissingEpisode(Input):
@@ -1100,9 +1138,7 @@ def record_care_leaver_contact(
     counted_for = _birthday_counted(born, data.on)
     if due is not None:
         counted_for = due["dueDate"]
-        # Later than the window it needs the reason, as any late step does.
-        if data.on > due["dueDate"] + _BIRTHDAY_WINDOW and not (data.late_reason or "").strip():
-            raise Refusal(("lateReason", "the birthday contact is over two months late: say why"))
+        _birthday_contact_late(due["dueDate"], data.on, data.late_reason)
         changed = (_done(due, data.on, data.late_reason, **facts),)
     # The next contact is due on the birthday after the one this contact counted for, so a
     # contact made days before a birthday does not make that same birthday due again.
