@@ -516,8 +516,8 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _EPISODES_KEPT,
         _EPISODES_KEPT,
         "Correct the day a looked-after review, statutory visit, health assessment, "
-        "personal education plan, pathway plan or care leaver contact happened (typed "
-        "wrong), with the reason",
+        "personal education plan, return home interview, pathway plan or care leaver "
+        "contact happened (typed wrong), with the reason",
         process=Process.CARE,
     ),
     _t(

@@ -368,6 +368,44 @@ def _problem(result: dict[str, object]) -> tuple[str, str]:
     return problem["field"], problem["rule"]
 
 
+async def test_a_return_home_interview_typed_with_the_wrong_day_is_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(client, worker, demo_child(world, index=2))
+    missing = {"type": "M_MISSING", "startedOn": "2026-08-03", "returnedOn": "2026-08-04"}
+    care = await act(client, worker, "recordMissingEpisode", care, missing)
+    care = await act(client, worker, "recordReturnHomeInterview", care, {"on": "2026-08-06"})
+    interview = step(care, "RETURN_HOME_INTERVIEW", "DONE")
+    correct = "correctCareStepDate"
+
+    # Not before the return it followed; past its 72 hours only with a reason.
+    for day, field, rule in (
+        ("2026-08-03", "happenedOn", "must not be before the child's return (2026-08-04)"),
+        ("2026-08-10", "lateReason", None),
+    ):
+        refused = await act(
+            client,
+            worker,
+            correct,
+            care,
+            {"stepId": interview["id"], "happenedOn": day, "reason": "Typo"},
+        )
+        assert _problem(refused)[0] == field
+        assert rule is None or _problem(refused)[1] == rule
+
+    care = await act(
+        client,
+        worker,
+        correct,
+        care,
+        {"stepId": interview["id"], "happenedOn": "2026-08-05", "reason": "Notes say 5th"},
+    )
+    interview = step(care, "RETURN_HOME_INTERVIEW", "DONE")
+    assert (interview["completedDate"], interview["correctedFrom"]) == ("2026-08-05", "2026-08-06")
+
+
 async def test_a_child_still_missing_is_closed_when_they_return_not_duplicated(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

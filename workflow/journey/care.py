@@ -821,7 +821,12 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
         # birthday, whichever day of its window this one was.
         _K.PATHWAY_PLAN: lambda held: _due(TimescaleKey.PATHWAY_PLAN_REVIEW, held[-1], clock),
         _K.CARE_LEAVER_CONTACT: None,
+        # One interview for each return, due from it: none falls due from another.
+        _K.RETURN_HOME_INTERVIEW: None,
     }
+    if step is not None and step["kind"] == _K.RETURN_HOME_INTERVIEW:
+        returned = _return_interviewed(record, step["completedDate"])
+        not_before(data.happened_on, returned, "happenedOn", "the child's return")
     ended = record.facts.get("endDate")
     if step is not None and step["kind"] in _AFTER_CARE:
         # Recorded once care has ended (recordPathwayPlan, recordCareLeaverContact), and
@@ -838,6 +843,18 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
             "the end of care",
         )
     return corrected_step(record, data, kinds, span)
+
+
+def _return_interviewed(record: Record, interviewed_on: date) -> date | None:
+    """The return a return home interview held on `interviewed_on` followed: the latest
+    of the child's returns on or before it (recordReturnHomeInterview holds it after the
+    last return)."""
+    returns = [
+        day
+        for missing in record.done_steps(_K.MISSING_EPISODE)
+        if isinstance(day := missing.get("completedDate"), date) and day <= interviewed_on
+    ]
+    return max(returns, default=None)
 
 
 # The steps of a care leaver, recorded after care ended (recordPathwayPlan,
