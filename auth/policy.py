@@ -137,6 +137,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "startChildInNeedPlan": INTERNAL,
         "closeCase": INTERNAL,
         "correctContactOutcome": INTERNAL,
+        "withdrawContact": INTERNAL,
         "reopenCase": INTERNAL,
         "correctReferralDate": INTERNAL,
         "completeAssessment": INTERNAL,
@@ -321,6 +322,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "referralId",
                 "version",
                 "outcomeCorrection",
+                "withdrawal",
                 "steppedUpFrom",
                 "earlyHelpHistory",
             )
@@ -329,6 +331,10 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "ContactOutcomeCorrection": {
         "reason": NARRATIVE,
         **dict.fromkeys(["previousOutcome", "correctedBy", "correctedAt"], INTERNAL),
+    },
+    "ContactWithdrawal": {
+        "reason": NARRATIVE,
+        **dict.fromkeys(["withdrawnBy", "withdrawnAt"], INTERNAL),
     },
     # What early help found is narrative, as on the record itself (SourceRecord.details).
     "EarlyHelpHistoryEntry": {

@@ -69,11 +69,8 @@ async def correct_contact_outcome(
     """A team manager corrects the outcome a finalised contact was given in error."""
     if refused := refuse_case_writes(context):
         return refused
-    if not can(context.principal, Capability.AUTHORISE):
-        return NotAuthorised(
-            reason=f"correctContactOutcome needs a team manager; the {context.principal.role} "
-            "role cannot do it"
-        )
+    if refused := _needs_a_manager(context, "correctContactOutcome"):
+        return refused
     result = await contacts.correct_contact_outcome(
         context.store, context.scope, contact_id, outcome, version, reason
     )
@@ -81,3 +78,24 @@ async def correct_contact_outcome(
         # A referral may have made the child a child in need: retention follows.
         await after_status_change(context, result["childId"])
     return result
+
+
+async def withdraw_contact(
+    context: HubContext, contact_id: str, version: int, reason: str
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A team manager withdraws a contact recorded in error before it was decided."""
+    if refused := refuse_case_writes(context):
+        return refused
+    if refused := _needs_a_manager(context, "withdrawContact"):
+        return refused
+    return await contacts.withdraw_contact(
+        context.store, context.scope, contact_id, version, reason
+    )
+
+
+def _needs_a_manager(context: HubContext, action: str) -> NotAuthorised | None:
+    if can(context.principal, Capability.AUTHORISE):
+        return None
+    return NotAuthorised(
+        reason=f"{action} needs a team manager; the {context.principal.role} role cannot do it"
+    )

@@ -45,6 +45,27 @@ class ContactOutcomeCorrection:
         )
 
 
+@strawberry.type(description="A contact withdrawn as recorded in error before it was decided")
+class ContactWithdrawal:
+    # Why it was recorded in error is case narrative, as the contact's summary is.
+    reason: str | None
+    withdrawn_by: str | None = strawberry.field(
+        description="Who withdrew it (the manager, or the system client EHM's withdrawal "
+        "of a step up came from)"
+    )
+    withdrawn_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ContactWithdrawal | None:
+        if row.get("status") != "WITHDRAWN":
+            return None
+        return cls(
+            reason=row.get("withdrawnReason"),
+            withdrawn_by=row.get("withdrawnBy"),
+            withdrawn_at=_instant(row.get("withdrawnAt")),
+        )
+
+
 @strawberry.type(description="Something reported to children's services about a child")
 class Contact:
     id: strawberry.ID
@@ -68,6 +89,9 @@ class Contact:
     version: int
     outcome_correction: ContactOutcomeCorrection | None = strawberry.field(
         description="The outcome first given in error, if a manager corrected it"
+    )
+    withdrawal: ContactWithdrawal | None = strawberry.field(
+        description="Status WITHDRAWN: why, by whom and when it was recorded in error"
     )
     stepped_up_from: str | None = strawberry.field(
         description="The EHM step-up record (its EHM id) this contact came from, if any"
@@ -103,6 +127,7 @@ class Contact:
             referral_id=strawberry.ID(referral_id) if referral_id else None,
             version=row["version"],
             outcome_correction=ContactOutcomeCorrection.of(row),
+            withdrawal=ContactWithdrawal.of(row),
             stepped_up_from=_source_record_id(row.get("stepUpKey")),
             early_help_history=sorted(
                 (
@@ -277,6 +302,10 @@ RecordContactResult = Annotated[
 FinaliseContactResult = Annotated[
     FinalisedContact | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
     strawberry.union("FinaliseContactResult"),
+]
+WithdrawContactResult = Annotated[
+    Contact | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
+    strawberry.union("WithdrawContactResult"),
 ]
 AddCaseNoteResult = Annotated[
     CaseNote | NotFound | NotAuthorised | InvalidInput, strawberry.union("AddCaseNoteResult")

@@ -24,6 +24,7 @@ from schema.casework import (
     FinalisedContact,
     RecordContactInput,
     RecordContactResult,
+    WithdrawContactResult,
 )
 from schema.identity import Me
 from schema.inputs import plain_input
@@ -113,6 +114,21 @@ class FrontDoorMutations:
             info.context, contact_id, outcome, version, reason
         )
         return answer(result, _finalised_contact)
+
+    @strawberry.mutation(
+        description="Withdraw a contact recorded in error (on the wrong child, or twice) "
+        "before it was decided (a team manager, with the reason): it stays on the record "
+        "as WITHDRAWN, its decision no longer due"
+    )
+    async def withdraw_contact(
+        self,
+        info: Info[HubContext, None],
+        contact_id: strawberry.ID,
+        version: int,
+        reason: str,
+    ) -> WithdrawContactResult:
+        result = await contact_resolvers.withdraw_contact(info.context, contact_id, version, reason)
+        return answer(result, Contact.from_row)
 
     @strawberry.mutation(description="Add a case note to a child's record (final, or a draft)")
     async def add_case_note(

@@ -380,7 +380,8 @@ def chronology_entries(row: dict[str, Any]) -> list[ChronologyEntry]:
                 on=contact["receivedDate"],
                 at=_instant(contact.get("recordedAt")),
                 kind="CONTACT",
-                title="CONTACT",
+                # A contact withdrawn as recorded in error says so (it was never decided).
+                title="CONTACT_WITHDRAWN" if contact.get("status") == "WITHDRAWN" else "CONTACT",
                 detail=contact.get("outcome"),
                 record_id=strawberry.ID(contact["id"]),
             )

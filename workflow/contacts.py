@@ -450,9 +450,8 @@ async def correct_contact_outcome(
     referral opens (or joins) the child's episode of need, dated the day the contact came
     in, under the rules a first finalisation keeps."""
     reason = reason.strip()
-    if not reason or len(reason) > LATE_REASON_LIMIT:
-        rule = f"say why the outcome was wrong, in 1 to {LATE_REASON_LIMIT} characters"
-        return InvalidInput(problems=(FieldProblem("reason", rule),))
+    if problem := _no_reason(reason, "the outcome was wrong"):
+        return problem
     state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
     if not state:
         return NotFound(kind="Contact", id=contact_id)
@@ -493,6 +492,59 @@ async def correct_contact_outcome(
         reason=(
             f"the contact or the child's episodes changed since you loaded it (version "
             f"{version}, now {current['version']}); reload it and correct it again"
+        ),
+    )
+
+
+def _no_reason(reason: str, what: str) -> InvalidInput | None:
+    if reason and len(reason) <= LATE_REASON_LIMIT:
+        return None
+    rule = f"say why {what}, in 1 to {LATE_REASON_LIMIT} characters"
+    return InvalidInput(problems=(FieldProblem("reason", rule),))
+
+
+async def withdraw_contact(
+    store: GraphStore, scope: AccessScope, contact_id: str, version: int, reason: str
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A manager withdraws a contact recorded in error (on the wrong child, or twice)
+    before anyone decided it: it stays on the child's record as WITHDRAWN with the
+    reason, who and when, its decision no longer due; nothing else was made from it.
+    The concern about the right child is a contact of its own."""
+    reason = reason.strip()
+    if problem := _no_reason(reason, "the contact was recorded in error"):
+        return problem
+    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
+    if not state:
+        return NotFound(kind="Contact", id=contact_id)
+    current = state[0]
+    if current["status"] != "OPEN" or current["steppedUp"]:
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=(),
+            reason=f"the contact is {current['status']}: "
+            + (
+                "a stepped-up contact follows its early help record (EHM withdraws the "
+                "step up, or its link is moved to the right child)"
+                if current["steppedUp"]
+                else "only a contact not yet decided is withdrawn (a decision given in "
+                "error is corrected with correctContactOutcome)"
+            )
+            + " (nothing was written)",
+        )
+    if await _no_worker_record(store, scope):
+        return NO_WORKER_RECORD
+    rows = await store.write(
+        statements.WITHDRAW_CONTACT,
+        {**scope.params(), "contactId": contact_id, "version": version, "reason": reason},
+    )
+    if rows:
+        return {**rows[0]["contact"], "childId": rows[0]["childId"]}
+    return TransitionRefused(
+        current_state=current["status"],
+        allowed=("withdrawContact",),
+        reason=(
+            f"the contact changed since you loaded it (version {version}, now "
+            f"{current['version']}); reload it and withdraw it again"
         ),
     )
 

@@ -15,7 +15,7 @@ CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
     " .decisionDate, .decisionLateReason, .recordedAt, .recordedBy, .finalisedAt,"
     " .finalisedBy, .version, .previousOutcome, .outcomeCorrectionReason,"
-    " .outcomeCorrectedBy, .outcomeCorrectedAt,"
+    " .outcomeCorrectedBy, .outcomeCorrectedAt, .withdrawnReason, .withdrawnBy, .withdrawnAt,"
     " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
     "-[:LINKED_TO]->(:Child)<-[:ABOUT]-(k)"
     " | eh {.kind, .recordId, .version, .startDate, .endDate, .details}]}"
@@ -171,10 +171,26 @@ RETURN {CONTACT_FIELDS} AS contact, fileCreated, c.id AS childId, joined AS join
 FINALISE_CONTACT = _finalise_contact(_FINALISING, _FINALISED)
 CORRECT_CONTACT_OUTCOME = _finalise_contact(_CORRECTING, _CORRECTED)
 
+# A contact recorded in error (on the wrong child, or twice), withdrawn before anyone
+# decided it: it stays on the record as WITHDRAWN with the reason, who and when, its
+# decision no longer due. A stepped-up contact follows its EHM record instead (early help
+# withdraws the step up, or a person moves its link: graph/cypher/early_help.py).
+WITHDRAW_CONTACT = f"""
+MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "k")}
+WITH k, c
+WHERE k.status = 'OPEN' AND k.version = $version AND k.stepUpKey IS NULL
+MATCH (w:Worker {{id: $viewer}})
+SET k.status = 'WITHDRAWN', k.withdrawnReason = $reason, k.withdrawnAt = $now,
+    k.withdrawnBy = $viewer, k.version = k.version + 1
+RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
+"""
+
 CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
+       k.stepUpKey IS NOT NULL AS steppedUp,
        k.outcome AS outcome, k.decisionDate AS decisionDate,
        k.decisionDue AS decisionDue, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(episode:Referral)

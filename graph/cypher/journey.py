@@ -464,7 +464,8 @@ WITH c,
         | note {{.id, .type, .text, .occurredAt, .status, .version}}] AS notes,
      [(c)<-[:ABOUT]-(notice:Notice)
         | notice {{.id, .kind, .at, .audience, .agency, .subjectName}}] AS notices,
-     [(c)<-[:ABOUT]-(k:Contact) | k {{.id, .receivedDate, .source, .outcome, .recordedAt}}]
+     [(c)<-[:ABOUT]-(k:Contact)
+        | k {{.id, .receivedDate, .source, .outcome, .status, .recordedAt}}]
         AS contacts,
      [(c)<-[:ABOUT]-(brk:ShortBreak)
         | brk {{.id, .legalStatus, .startDate, .endDate, .placementType, .recordedAt}}]

@@ -232,6 +232,31 @@ CONTACT_FIELDS = (
 )
 
 
+async def recorded_contact(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    child_id: str,
+    received: date,
+    source: str = "SCHOOLS",
+) -> dict[str, Any]:
+    """A contact about the child received on `received`, not yet decided."""
+    recorded = await graphql(
+        client,
+        headers,
+        f"""mutation ($input: RecordContactInput!) {{ recordContact(input: $input) {{
+             __typename ... on Contact {{ {CONTACT_FIELDS} }} }} }}""",
+        {
+            "input": {
+                "childId": child_id,
+                "receivedDate": received.isoformat(),
+                "source": source,
+                "summary": "Concerns reported by the school.",
+            }
+        },
+    )
+    return recorded["recordContact"]  # type: ignore[no-any-return]
+
+
 async def finalised_contact(
     client: httpx.AsyncClient,
     headers: dict[str, str],
@@ -242,21 +267,7 @@ async def finalised_contact(
 ) -> dict[str, Any]:
     """A contact about the child received on `received`, finalised that day with
     `outcome`; returns the contact."""
-    recorded = await graphql(
-        client,
-        headers,
-        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
-             __typename ... on Contact { id } } }""",
-        {
-            "input": {
-                "childId": child_id,
-                "receivedDate": received.isoformat(),
-                "source": source,
-                "summary": "Concerns reported by the school.",
-            }
-        },
-    )
-    contact_id = recorded["recordContact"]["id"]
+    contact_id = (await recorded_contact(client, headers, child_id, received, source))["id"]
     finalised = await graphql(
         client,
         headers,

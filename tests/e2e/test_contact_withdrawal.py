@@ -1,0 +1,113 @@
+"""A contact recorded in error (on the wrong child, or twice) is withdrawn by a team
+manager before anyone decided it: it stays on the child's record as WITHDRAWN with the
+reason, who and when, the chronology says so, nothing is due on it and it can no longer
+be decided. What cannot be withdrawn so is refused and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import (
+    CONTACT_FIELDS,
+    demo_child,
+    demo_county,
+    finalised_contact,
+    recorded_contact,
+)
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+REASON = "Recorded on her brother's record; the school was calling about her."
+WITHDRAW = f"""
+mutation ($id: ID!, $version: Int!, $reason: String!) {{
+  withdrawContact(contactId: $id, version: $version, reason: $reason) {{
+    __typename ... on Contact {{ {CONTACT_FIELDS} withdrawal {{ reason withdrawnBy withdrawnAt }} }}
+    ... on InvalidInput {{ problems {{ field rule }} }}
+    ... on TransitionRefused {{ currentState allowedNextSteps reason }}
+    ... on NotAuthorised {{ reason }} ... on NotFound {{ kind id }} }} }}
+"""
+FINALISE = """mutation ($id: ID!) { finaliseContact(contactId: $id,
+  outcome: NO_FURTHER_ACTION, on: "2026-09-07") { __typename } }"""
+CHILD = f"""query ($id: ID!) {{ child(id: $id) {{
+  contacts {{ {CONTACT_FIELDS} withdrawal {{ reason withdrawnBy }} }}
+  chronology {{ kind title recordId }} }} }}"""
+
+
+async def withdraw(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    contact: dict[str, Any],
+    reason: str = REASON,
+) -> dict[str, Any]:
+    variables = {"id": contact["id"], "version": contact["version"], "reason": reason}
+    return (await graphql(client, headers, WITHDRAW, variables))["withdrawContact"]  # type: ignore[no-any-return]
+
+
+async def test_a_contact_on_the_wrong_child_is_withdrawn_before_it_is_decided(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    contact = await recorded_contact(client, worker, child_id, date(2026, 9, 7))
+    assert contact["status"] == "OPEN", contact
+
+    withdrawn = await withdraw(client, manager, contact)
+    assert withdrawn["__typename"] == "Contact", withdrawn
+    assert (withdrawn["status"], withdrawn["outcome"], withdrawn["referralId"]) == (
+        "WITHDRAWN",
+        None,
+        None,
+    )
+    assert withdrawn["version"] == contact["version"] + 1
+    withdrawal = withdrawn["withdrawal"]
+    assert (withdrawal["reason"], withdrawal["withdrawnBy"]) == (REASON, "worker-tm-demo")
+    assert withdrawal["withdrawnAt"] is not None
+
+    child = (await graphql(client, manager, CHILD, {"id": child_id}))["child"]
+    [kept] = [k for k in child["contacts"] if k["id"] == contact["id"]]
+    assert (kept["status"], kept["withdrawal"]["reason"]) == ("WITHDRAWN", REASON)
+    assert [e["title"] for e in child["chronology"] if e["recordId"] == contact["id"]] == [
+        "CONTACT_WITHDRAWN"
+    ]
+    # Withdrawn, it is decided no more, nor withdrawn twice.
+    finalised = await graphql(client, worker, FINALISE, {"id": contact["id"]})
+    assert finalised["finaliseContact"]["__typename"] == "TransitionRefused", finalised
+    again = await withdraw(client, manager, withdrawn)
+    assert again["__typename"] == "TransitionRefused", again
+
+
+async def test_only_a_manager_withdraws_an_undecided_contact_and_a_refusal_changes_nothing(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    contact = await recorded_contact(client, worker, child_id, date(2026, 9, 7))
+    decided = await finalised_contact(
+        client, worker, child_id, date(2026, 9, 8), "NO_FURTHER_ACTION"
+    )
+    before = (await graphql(client, manager, CHILD, {"id": child_id}))["child"]
+
+    not_a_manager = await withdraw(client, worker, contact)
+    assert not_a_manager["__typename"] == "NotAuthorised", not_a_manager
+    no_reason = await withdraw(client, manager, contact, reason="  ")
+    assert [p["field"] for p in no_reason["problems"]] == ["reason"], no_reason
+    stale = await withdraw(client, manager, {**contact, "version": contact["version"] + 5})
+    assert stale["__typename"] == "TransitionRefused", stale
+    assert stale["allowedNextSteps"] == ["withdrawContact"], stale
+    finalised = await withdraw(client, manager, decided)
+    assert finalised["__typename"] == "TransitionRefused", finalised
+    assert "correctContactOutcome" in finalised["reason"], finalised
+    unknown = await withdraw(client, manager, {"id": "no-such-contact", "version": 1})
+    assert unknown["__typename"] == "NotFound", unknown
+
+    after = (await graphql(client, manager, CHILD, {"id": child_id}))["child"]
+    assert after == before
