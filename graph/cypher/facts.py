@@ -50,9 +50,12 @@ MATCH (c:Child {{id: $childId}})
 WITH c
 {_CREATE_FACT}"""
 
-# The first day the child was referred or a contact about them came in.
+# The first day the child was referred or a contact about them came in; a contact
+# withdrawn as recorded in error (withdrawContact, or EHM withdrawing a step up) never
+# came in about this child.
 _FIRST_CONTACT = (
-    "reduce(first = null, d IN [(c)<-[:ABOUT]-(k:Contact) | k.receivedDate]"
+    "reduce(first = null, d IN [(c)<-[:ABOUT]-(k:Contact) WHERE k.status <> 'WITHDRAWN'"
+    " | k.receivedDate]"
     " + [(c)<-[:ABOUT]-(r:Referral) | r.referralDate] |"
     " CASE WHEN first IS NULL OR d < first THEN d ELSE first END)"
 )

@@ -5,7 +5,7 @@ be decided. What cannot be withdrawn so is refused and changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from tests.e2e.journey_helpers import (
     recorded_contact,
 )
 from tests.helpers import bearer, graphql
+from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
@@ -111,3 +112,46 @@ async def test_only_a_manager_withdraws_an_undecided_contact_and_a_refusal_chang
 
     after = (await graphql(client, manager, CHILD, {"id": child_id}))["child"]
     assert after == before
+
+
+async def test_a_withdrawn_contact_is_no_contact_about_the_child_for_the_birth(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # CIN census rule 8606 reads the first contact about the child: one about the
+    # mother's earlier pregnancy, recorded late on this unborn child and withdrawn, must
+    # not make the birth "more than 40 weeks after" it.
+    await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    received = today_in_england() - timedelta(days=250)
+    first = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+             __typename ... on Contact { childId } } }""",
+        {
+            "input": {
+                "receivedDate": received.isoformat(),
+                "source": "HEALTH_VISITOR",
+                "summary": "Midwife concerned before the birth",
+                "child": {
+                    "givenName": "Baby",
+                    "familyName": "Unborn-Kowalczyk",
+                    "unborn": True,
+                    "expectedDateOfBirth": (received + timedelta(days=200)).isoformat(),
+                },
+            }
+        },
+    )
+    child_id = first["recordContact"]["childId"]
+    in_error = await recorded_contact(client, worker, child_id, received - timedelta(days=60))
+    assert (await withdraw(client, manager, in_error))["status"] == "WITHDRAWN"
+
+    born_on = (received + timedelta(days=230)).isoformat()
+    born = await graphql(
+        client,
+        worker,
+        """mutation ($input: RecordBirthInput!) { recordBirth(input: $input) {
+          __typename ... on ChildFact { on } ... on InvalidInput { problems { field rule } } } }""",
+        {"input": {"childId": child_id, "on": born_on}},
+    )
+    assert born["recordBirth"] == {"__typename": "ChildFact", "on": born_on}
