@@ -138,6 +138,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "closeCase": INTERNAL,
         "correctContactOutcome": INTERNAL,
         "withdrawContact": INTERNAL,
+        "moveContact": INTERNAL,
         "reopenCase": INTERNAL,
         "correctReferralDate": INTERNAL,
         "completeAssessment": INTERNAL,
@@ -323,6 +324,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "version",
                 "outcomeCorrection",
                 "withdrawal",
+                "move",
                 "steppedUpFrom",
                 "earlyHelpHistory",
             )
@@ -331,6 +333,10 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "ContactOutcomeCorrection": {
         "reason": NARRATIVE,
         **dict.fromkeys(["previousOutcome", "correctedBy", "correctedAt"], INTERNAL),
+    },
+    "ContactMove": {
+        "reason": NARRATIVE,
+        **dict.fromkeys(["movedBy", "movedAt"], INTERNAL),
     },
     "ContactWithdrawal": {
         "reason": NARRATIVE,

@@ -93,6 +93,19 @@ async def withdraw_contact(
     )
 
 
+async def move_contact(
+    context: HubContext, contact_id: str, version: int, child_id: str, reason: str
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A team manager moves a contact recorded on the wrong child, before it was decided."""
+    if refused := refuse_case_writes(context):
+        return refused
+    if refused := _needs_a_manager(context, "moveContact"):
+        return refused
+    return await contacts.move_contact(
+        context.store, context.scope, contact_id, version, child_id, reason
+    )
+
+
 def _needs_a_manager(context: HubContext, action: str) -> NotAuthorised | None:
     if can(context.principal, Capability.AUTHORISE):
         return None

@@ -66,6 +66,24 @@ class ContactWithdrawal:
         )
 
 
+@strawberry.type(description="A contact moved from the child it was recorded on in error")
+class ContactMove:
+    # Why it was on the wrong child is case narrative, as the contact's summary is.
+    reason: str | None
+    moved_by: str | None = strawberry.field(description="The manager who moved it")
+    moved_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ContactMove | None:
+        if not row.get("movedAt"):
+            return None
+        return cls(
+            reason=row.get("movedReason"),
+            moved_by=row.get("movedBy"),
+            moved_at=_instant(row.get("movedAt")),
+        )
+
+
 @strawberry.type(description="Something reported to children's services about a child")
 class Contact:
     id: strawberry.ID
@@ -92,6 +110,9 @@ class Contact:
     )
     withdrawal: ContactWithdrawal | None = strawberry.field(
         description="Status WITHDRAWN: why, by whom and when it was recorded in error"
+    )
+    move: ContactMove | None = strawberry.field(
+        description="Recorded first on another child in error: why, by whom and when moved"
     )
     stepped_up_from: str | None = strawberry.field(
         description="The EHM step-up record (its EHM id) this contact came from, if any"
@@ -128,6 +149,7 @@ class Contact:
             version=row["version"],
             outcome_correction=ContactOutcomeCorrection.of(row),
             withdrawal=ContactWithdrawal.of(row),
+            move=ContactMove.of(row),
             stepped_up_from=_source_record_id(row.get("stepUpKey")),
             early_help_history=sorted(
                 (
@@ -303,9 +325,9 @@ FinaliseContactResult = Annotated[
     FinalisedContact | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
     strawberry.union("FinaliseContactResult"),
 ]
-WithdrawContactResult = Annotated[
+ContactCorrectionResult = Annotated[
     Contact | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
-    strawberry.union("WithdrawContactResult"),
+    strawberry.union("ContactCorrectionResult"),
 ]
 AddCaseNoteResult = Annotated[
     CaseNote | NotFound | NotAuthorised | InvalidInput, strawberry.union("AddCaseNoteResult")

@@ -18,13 +18,13 @@ from schema.casework import (
     CaseNote,
     CaseNoteChangeResult,
     Contact,
+    ContactCorrectionResult,
     CorrectCaseNoteInput,
     EditCaseNoteDraftInput,
     FinaliseContactResult,
     FinalisedContact,
     RecordContactInput,
     RecordContactResult,
-    WithdrawContactResult,
 )
 from schema.identity import Me
 from schema.inputs import plain_input
@@ -126,8 +126,25 @@ class FrontDoorMutations:
         contact_id: strawberry.ID,
         version: int,
         reason: str,
-    ) -> WithdrawContactResult:
+    ) -> ContactCorrectionResult:
         result = await contact_resolvers.withdraw_contact(info.context, contact_id, version, reason)
+        return answer(result, Contact.from_row)
+
+    @strawberry.mutation(
+        description="Move a contact recorded on the wrong child to the child it is about, "
+        "before it was decided (a team manager, with the reason)"
+    )
+    async def move_contact(
+        self,
+        info: Info[HubContext, None],
+        contact_id: strawberry.ID,
+        version: int,
+        child_id: strawberry.ID,
+        reason: str,
+    ) -> ContactCorrectionResult:
+        result = await contact_resolvers.move_contact(
+            info.context, contact_id, version, child_id, reason
+        )
         return answer(result, Contact.from_row)
 
     @strawberry.mutation(description="Add a case note to a child's record (final, or a draft)")

@@ -168,15 +168,15 @@ def referred_too_early(received: date, born: date, *, unborn: bool) -> str | Non
 
 
 async def _before_a_pregnancy(
-    store: GraphStore, scope: AccessScope, data: RecordContact
+    store: GraphStore, scope: AccessScope, child_id: str | None, received: date, field: str
 ) -> InvalidInput | None:
     """Whether a contact on a known child wrote nothing because it came in more than 40
     weeks before the child's (expected) birth."""
-    found = await store.read(statements.CHILD_BIRTH, {**scope.params(), "childId": data.child_id})
+    found = await store.read(statements.CHILD_BIRTH, {**scope.params(), "childId": child_id})
     if not found or found[0]["born"] is None:
         return None
-    rule = referred_too_early(data.received_date, found[0]["born"], unborn=bool(found[0]["unborn"]))
-    return InvalidInput(problems=(FieldProblem("receivedDate", rule),)) if rule else None
+    rule = referred_too_early(received, found[0]["born"], unborn=bool(found[0]["unborn"]))
+    return InvalidInput(problems=(FieldProblem(field, rule),)) if rule else None
 
 
 NO_WORKER_RECORD = NotAuthorised(
@@ -251,7 +251,11 @@ async def record_contact(
                 "latestBirth": latest_birth(data.received_date),
             },
         )
-        if not rows and (late := await _before_a_pregnancy(store, scope, data)):
+        if not rows and (
+            late := await _before_a_pregnancy(
+                store, scope, data.child_id, data.received_date, "receivedDate"
+            )
+        ):
             return late
     if not rows:
         if person is not None and key is not None:
@@ -517,20 +521,8 @@ async def withdraw_contact(
     if not state:
         return NotFound(kind="Contact", id=contact_id)
     current = state[0]
-    if current["status"] != "OPEN" or current["steppedUp"]:
-        return TransitionRefused(
-            current_state=current["status"],
-            allowed=(),
-            reason=f"the contact is {current['status']}: "
-            + (
-                "a stepped-up contact follows its early help record (EHM withdraws the "
-                "step up, or its link is moved to the right child)"
-                if current["steppedUp"]
-                else "only a contact not yet decided is withdrawn (a decision given in "
-                "error is corrected with correctContactOutcome)"
-            )
-            + " (nothing was written)",
-        )
+    if refused := _not_undecided(current):
+        return refused
     if await _no_worker_record(store, scope):
         return NO_WORKER_RECORD
     rows = await store.write(
@@ -539,12 +531,83 @@ async def withdraw_contact(
     )
     if rows:
         return {**rows[0]["contact"], "childId": rows[0]["childId"]}
+    return _stale(current, version, "withdrawContact")
+
+
+async def move_contact(
+    store: GraphStore,
+    scope: AccessScope,
+    contact_id: str,
+    version: int,
+    child_id: str,
+    reason: str,
+) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
+    """A manager moves a contact recorded on the wrong child (siblings, two children of
+    one name) to the child it is about, before anyone decided it: the wrong child's
+    record no longer holds it (nothing else was made from it), and the contact keeps
+    why, who and when. It must fit the right child as a new contact would (CIN census
+    rule 8606)."""
+    reason = reason.strip()
+    if problem := _no_reason(reason, "the contact was on the wrong child"):
+        return problem
+    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
+    if not state:
+        return NotFound(kind="Contact", id=contact_id)
+    current = state[0]
+    if refused := _not_undecided(current):
+        return refused
+    if current["childId"] == child_id:
+        return InvalidInput(problems=(FieldProblem("childId", "is the child it is about already"),))
+    if await _no_worker_record(store, scope):
+        return NO_WORKER_RECORD
+    rows = await store.write(
+        statements.MOVE_CONTACT,
+        {
+            **scope.params(),
+            "contactId": contact_id,
+            "version": version,
+            "childId": child_id,
+            "reason": reason,
+            "latestBirth": current["receivedDate"] + LONGEST_PREGNANCY,
+        },
+    )
+    if rows:
+        return {**rows[0]["contact"], "childId": rows[0]["childId"]}
+    if not await store.read(statements.CHILD_BIRTH, {**scope.params(), "childId": child_id}):
+        return NotFound(kind="Child", id=child_id)
+    if late := await _before_a_pregnancy(
+        store, scope, child_id, current["receivedDate"], "childId"
+    ):
+        return late
+    return _stale(current, version, "moveContact")
+
+
+def _not_undecided(current: Row) -> TransitionRefused | None:
+    """Only a contact no one has decided, and not a stepped-up one, is withdrawn or moved."""
+    if current["status"] == "OPEN" and not current["steppedUp"]:
+        return None
     return TransitionRefused(
         current_state=current["status"],
-        allowed=("withdrawContact",),
+        allowed=(),
+        reason=f"the contact is {current['status']}: "
+        + (
+            "a stepped-up contact follows its early help record (EHM withdraws the "
+            "step up, or its link is moved to the right child)"
+            if current["steppedUp"]
+            else "only a contact not yet decided is withdrawn or moved (a decision given "
+            "in error is corrected with correctContactOutcome)"
+        )
+        + " (nothing was written)",
+    )
+
+
+def _stale(current: Row, version: int, action: str) -> TransitionRefused:
+    return TransitionRefused(
+        current_state=current["status"],
+        allowed=(action,),
         reason=(
             f"the contact changed since you loaded it (version {version}, now "
-            f"{current['version']}); reload it and withdraw it again"
+            f"{current['version']}); reload it and try again"
         ),
     )
 

@@ -16,6 +16,7 @@ CONTACT_FIELDS = (
     " .decisionDate, .decisionLateReason, .recordedAt, .recordedBy, .finalisedAt,"
     " .finalisedBy, .version, .previousOutcome, .outcomeCorrectionReason,"
     " .outcomeCorrectedBy, .outcomeCorrectedAt, .withdrawnReason, .withdrawnBy, .withdrawnAt,"
+    " .movedReason, .movedBy, .movedAt,"
     " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
     "-[:LINKED_TO]->(:Child)<-[:ABOUT]-(k)"
     " | eh {.kind, .recordId, .version, .startDate, .endDate, .details}]}"
@@ -186,11 +187,39 @@ SET k.status = 'WITHDRAWN', k.withdrawnReason = $reason, k.withdrawnAt = $now,
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 
+# A contact recorded on the wrong child, moved before anyone decided it to the child it
+# is about, under the rule a new contact on that child keeps (CIN census 8606:
+# $latestBirth is the received date plus 40 weeks); the recorder's team becomes
+# responsible for that child as when a contact is recorded. The wrong child is not
+# kept on the contact: its record no longer holds it.
+MOVE_CONTACT = f"""
+MATCH (k:Contact {{id: $contactId}})-[about:ABOUT]->(was:Child)
+{only_visible("was", "k", "about")}
+WITH k, about, was
+WHERE k.status = 'OPEN' AND k.version = $version AND k.stepUpKey IS NULL
+MATCH (c:Child {{id: $childId}})
+WHERE c.id <> was.id
+{only_visible("c", "k", "about")}
+WITH k, about, c
+WHERE coalesce(c.dateOfBirth, c.expectedDateOfBirth) IS NULL
+   OR coalesce(c.dateOfBirth, c.expectedDateOfBirth) <= date($latestBirth)
+MATCH (w:Worker {{id: $viewer}})
+DELETE about
+CREATE (k)-[:ABOUT]->(c)
+SET k.movedReason = $reason, k.movedAt = $now, k.movedBy = $viewer, k.version = k.version + 1
+WITH k, c
+OPTIONAL MATCH (k)-[:RECORDED_BY]->(:Worker)-[:MEMBER_OF_TEAM]->(t:Team)
+FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
+    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+WITH DISTINCT k, c
+RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
+"""
+
 CONTACT_STATE = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
-       k.stepUpKey IS NOT NULL AS steppedUp,
+       k.stepUpKey IS NOT NULL AS steppedUp, c.id AS childId,
        k.outcome AS outcome, k.decisionDate AS decisionDate,
        k.decisionDue AS decisionDue, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(episode:Referral)

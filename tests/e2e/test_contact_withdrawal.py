@@ -155,3 +155,67 @@ async def test_a_withdrawn_contact_is_no_contact_about_the_child_for_the_birth(
         {"input": {"childId": child_id, "on": born_on}},
     )
     assert born["recordBirth"] == {"__typename": "ChildFact", "on": born_on}
+
+
+MOVE = f"""
+mutation ($id: ID!, $version: Int!, $childId: ID!, $reason: String!) {{
+  moveContact(contactId: $id, version: $version, childId: $childId, reason: $reason) {{
+    __typename ... on Contact {{ {CONTACT_FIELDS} childId move {{ reason movedBy movedAt }} }}
+    ... on InvalidInput {{ problems {{ field rule }} }}
+    ... on TransitionRefused {{ currentState allowedNextSteps reason }}
+    ... on NotAuthorised {{ reason }} ... on NotFound {{ kind id }} }} }}
+"""
+
+
+async def move(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    contact: dict[str, Any],
+    child_id: str,
+    reason: str = REASON,
+) -> dict[str, Any]:
+    variables = {
+        "id": contact["id"],
+        "version": contact["version"],
+        "childId": child_id,
+        "reason": reason,
+    }
+    return (await graphql(client, headers, MOVE, variables))["moveContact"]  # type: ignore[no-any-return]
+
+
+async def test_a_contact_on_the_wrong_child_moves_to_the_right_one_before_it_is_decided(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    wrong, right = demo_child(world, index=0), demo_child(world, index=1)
+    contact = await recorded_contact(client, worker, wrong, date(2026, 9, 7))
+    before_right = (await graphql(client, manager, CHILD, {"id": right}))["child"]
+
+    assert (await move(client, worker, contact, right))["__typename"] == "NotAuthorised"
+    same = await move(client, manager, contact, wrong)
+    assert [p["field"] for p in same["problems"]] == ["childId"], same
+    unknown = await move(client, manager, contact, "no-such-child")
+    assert unknown == {"__typename": "NotFound", "kind": "Child", "id": "no-such-child"}
+    assert (await graphql(client, manager, CHILD, {"id": right}))["child"] == before_right
+
+    moved = await move(client, manager, contact, right)
+    assert moved["__typename"] == "Contact", moved
+    assert (moved["childId"], moved["status"], moved["version"]) == (
+        right,
+        "OPEN",
+        contact["version"] + 1,
+    )
+    assert (moved["move"]["reason"], moved["move"]["movedBy"]) == (REASON, "worker-tm-demo")
+    # The wrong child's record no longer holds it, nor its chronology; the right one's do.
+    on_wrong = (await graphql(client, manager, CHILD, {"id": wrong}))["child"]
+    assert contact["id"] not in [k["id"] for k in on_wrong["contacts"]]
+    assert contact["id"] not in [e["recordId"] for e in on_wrong["chronology"]]
+    on_right = (await graphql(client, manager, CHILD, {"id": right}))["child"]
+    assert contact["id"] in [k["id"] for k in on_right["contacts"]]
+    assert contact["id"] in [e["recordId"] for e in on_right["chronology"]]
+    # Moved, it is decided on the right child, and no longer moved or withdrawn once decided.
+    finalised = await graphql(client, worker, FINALISE, {"id": contact["id"]})
+    assert finalised["finaliseContact"]["__typename"] == "FinalisedContact", finalised
+    decided = {**moved, "version": moved["version"] + 1}
+    assert (await move(client, manager, decided, wrong))["__typename"] == "TransitionRefused"
