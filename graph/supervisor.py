@@ -3,7 +3,8 @@
 After `kill -9` of the engine every request failed until the hub itself was restarted.
 The supervisor notices the server has exited within `check_every` seconds, starts a new
 one on the same files (the append-only file brings back every acknowledged write) with
-back-off between failed attempts, capped so it keeps trying for as long as it takes.
+back-off between quick exits and failed attempts (below), capped so it keeps trying for
+as long as it takes.
 Before each attempt the store drops its connections to the dead server, so that none
 is left to fail a statement once the new one answers. Meanwhile requests answer 503
 with `Retry-After` and `/readyz` says not ready; afterwards they recover by themselves.
@@ -20,6 +21,15 @@ main thread itself was measured to pause 12.6 s while the engine took in a finis
 In a process attached to another's server (a hub started while `lcs-hub demo` or
 `import` held the engine), it watches for that server to be gone and then takes the
 engine over: the first to take the lock starts the next server, the others stay attached.
+
+A server that exits again soon after it was started (a full disk: with `appendfsync
+always` the engine exits on the first write it cannot make), or that fails to start, is
+not started again at once: the next start waits `first_backoff` seconds, doubled at each
+quick exit up to `_MAX_BACKOFF_S`, and none once a server has run `healthy_after` seconds.
+Started twice a second while the disk stayed full, it replayed its files at every start
+(a county's take minutes). How many starts were held back and how long the one held back
+waits are `restarts_held_back` and `next_start_in` (at `/metrics`, and `/readyz` while
+held); once space is freed the next server stays up and the back-off is forgotten.
 
 It also keeps the next start short: every `rewrite_every` seconds it has the engine
 rewrite its append-only file once the tail of statements (mostly audit writes) has
@@ -45,6 +55,8 @@ _MAX_BACKOFF_S: Final = 30.0
 HUNG_AFTER_S: Final = 60.0
 PING_EVERY_S: Final = 1.0
 PING_TIMEOUT_S: Final = 2.0
+# A server that ran this long before it exited was healthy: it is started again at once.
+HEALTHY_AFTER_S: Final = 60.0
 
 
 class EngineSupervisor:
@@ -60,6 +72,8 @@ class EngineSupervisor:
         rewrite_every: float = 60.0,
         ping_every: float = PING_EVERY_S,
         hung_after: float = HUNG_AFTER_S,
+        healthy_after: float = HEALTHY_AFTER_S,
+        first_backoff: float = _FIRST_BACKOFF_S,
     ) -> None:
         self._engine = engine
         self._drop_connections = drop_connections
@@ -67,10 +81,16 @@ class EngineSupervisor:
         self._rewrite_every = rewrite_every
         self._ping_every = ping_every
         self._hung_after = hung_after
+        self._healthy_after = healthy_after
+        self._first_backoff = first_backoff
         self._task: asyncio.Task[None] | None = None
         self.restarts = 0
         # Servers killed because they stopped answering (each then restarted).
         self.hangs = 0
+        # Starts held back because the server exited soon after its start, and how long
+        # the one now held back waits (0 when none is).
+        self.restarts_held_back = 0
+        self.next_start_in = 0.0
 
     def start(self) -> None:
         """Start watching (in the running event loop, whose thread outlives the engine)."""
@@ -86,10 +106,10 @@ class EngineSupervisor:
             self._task = None
 
     async def _watch(self) -> None:
-        backoff = _FIRST_BACKOFF_S
+        backoff = self._first_backoff
         loop = asyncio.get_running_loop()
         next_rewrite_check = loop.time() + self._rewrite_every
-        next_ping = last_answer = loop.time()
+        next_ping = last_answer = started_at = loop.time()
         while True:
             await asyncio.sleep(self._check_every)
             if not self._engine.owner:
@@ -116,6 +136,11 @@ class EngineSupervisor:
                     next_rewrite_check = loop.time() + self._rewrite_every
                     await self._rewrite_if_grown()
                 continue
+            if loop.time() - started_at < self._healthy_after:
+                await self._hold_back(backoff, loop.time() - started_at)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+            else:
+                backoff = self._first_backoff
             # Dropped while no server answers, when no statement can be using a working
             # connection. Dropped after the restart, they were closed under statements
             # the new server was already answering (a write acknowledged, then /readyz
@@ -124,16 +149,28 @@ class EngineSupervisor:
             try:
                 await self._engine.restart()
             except Exception as error:
-                log.error(
-                    "graph engine restart failed; retrying in %.1f s", backoff, exc_info=error
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+                log.error("graph engine restart failed", exc_info=error)
+                # Held back as a server that exited at once: the next pass waits.
+                started_at = loop.time()
                 continue
-            backoff = _FIRST_BACKOFF_S
-            next_ping = last_answer = loop.time()
+            next_ping = last_answer = started_at = loop.time()
             self.restarts += 1
             log.warning("graph engine restarted (%d so far)", self.restarts)
+
+    async def _hold_back(self, seconds: float, ran_for: float) -> None:
+        """Wait before starting a server that exited soon after its start."""
+        self.restarts_held_back += 1
+        self.next_start_in = seconds
+        log.error(
+            "graph engine stopped %.1f s after its last start (is its disk full?); "
+            "starting it again in %.1f s",
+            ran_for,
+            seconds,
+        )
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self.next_start_in = 0.0
 
     async def _take_over_if_gone(self) -> bool:
         if not await asyncio.to_thread(self._engine.gone):

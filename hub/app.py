@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -480,11 +481,13 @@ def create_app(
                     alert_after_seconds=settings.outbox_alert_after_seconds,
                 )
         except (GraphError, TimeoutError):
-            return JSONResponse(
-                {"status": "unavailable", "engine": "unreachable"},
-                status_code=503,
-                headers={"Retry-After": "2"},
-            )
+            body: dict[str, object] = {"status": "unavailable", "engine": "unreachable"}
+            retry_after = 2
+            if supervisor is not None and supervisor.next_start_in > 0:
+                # The engine exited soon after its last start and its next is held back.
+                body["engineStartsIn"] = supervisor.next_start_in
+                retry_after = max(retry_after, math.ceil(supervisor.next_start_in))
+            return JSONResponse(body, status_code=503, headers={"Retry-After": str(retry_after)})
         return JSONResponse({"status": "ready", "engine": "reachable", "outbox": backlog.as_dict()})
 
     async def return_download(request: Request) -> Response:
@@ -520,7 +523,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # Loopback only, or with LCS_HUB_METRICS_TOKEN (hub/metrics.py says why).
-            Route("/metrics", metrics_endpoint(hub.store, settings)),
+            Route("/metrics", metrics_endpoint(hub.store, settings, supervisor)),
             _graphql_route(GraphQLDispatch(hub, settings, graphiql, tracing)),
             *graphiql.routes(),
             # EHM and IES push records here (hub/push.py); a system client's token only.

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from graph import GraphStore
+    from graph import EngineSupervisor, GraphStore
     from hub.settings import Settings
 
 # The hub's own registry: several apps in one process (the tests) share these metrics,
@@ -135,6 +135,21 @@ OUTBOX_OLDEST_AGE: Final = Gauge(
 ENGINE_REACHABLE: Final = Gauge(
     "lcs_hub_engine_reachable",
     "1 when the scrape's backlog read answered in time, else 0 (the outbox gauges are NaN)",
+    registry=REGISTRY,
+)
+ENGINE_RESTARTS: Final = Gauge(
+    "lcs_hub_engine_restarts",
+    "Times this hub started the embedded engine again after it exited or hung, at scrape",
+    registry=REGISTRY,
+)
+ENGINE_RESTARTS_HELD_BACK: Final = Gauge(
+    "lcs_hub_engine_restarts_held_back",
+    "Starts of the embedded engine held back because it exited soon after a start, at scrape",
+    registry=REGISTRY,
+)
+ENGINE_NEXT_START: Final = Gauge(
+    "lcs_hub_engine_next_start_seconds",
+    "How long the start of the embedded engine now held back waits (0 when none), at scrape",
     registry=REGISTRY,
 )
 AUDIT_WRITES: Final = Counter(
@@ -354,10 +369,19 @@ async def _read_backlog(store: GraphStore, alert_after_seconds: float) -> None:
     OUTBOX_OLDEST_AGE.set(backlog.oldest_age_seconds or 0.0)
 
 
+def _read_supervisor(supervisor: EngineSupervisor | None) -> None:
+    if supervisor is None:
+        return
+    ENGINE_RESTARTS.set(supervisor.restarts)
+    ENGINE_RESTARTS_HELD_BACK.set(supervisor.restarts_held_back)
+    ENGINE_NEXT_START.set(supervisor.next_start_in)
+
+
 def metrics_endpoint(
-    store: GraphStore, settings: Settings
+    store: GraphStore, settings: Settings, supervisor: EngineSupervisor | None = None
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The `/metrics` handler: reads the backlog (bounded in time), exports the registry."""
+    """The `/metrics` handler: reads the backlog (bounded in time) and the embedded
+    engine's supervisor, exports the registry."""
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     alert_after_seconds = settings.outbox_alert_after_seconds
 
@@ -375,6 +399,7 @@ def metrics_endpoint(
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
         await _read_backlog(store, alert_after_seconds)
+        _read_supervisor(supervisor)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

@@ -106,6 +106,50 @@ def test_an_engine_that_stops_answering_is_killed_and_restarted_with_its_writes(
     assert not Path(f"/proc/{stopped}").exists() or "Z" in Path(f"/proc/{stopped}/stat").read_text()
 
 
+def test_a_server_that_exits_soon_after_each_start_is_started_again_after_a_doubling_wait(
+    tmp_path: Path,
+) -> None:
+    # With its disk full the engine exits at its first write (`appendfsync always`): it
+    # was started again at once, about twice a second for as long as the disk stayed
+    # full, replaying its files at every start. Here a real server is killed as soon as
+    # each one is up, as the full disk did.
+    engine = EmbeddedEngine(tmp_path, appendfsync="always")
+    socket_path = engine.start()
+
+    async def crash_loop() -> tuple[list[float], int, int, int]:
+        store = FalkorDBStore(socket_path, "supervised")
+        await store.write("CREATE (:Probe)")
+        supervisor = EngineSupervisor(
+            engine, store.drop_connections, check_every=0.02, healthy_after=3.0, first_backoff=0.1
+        )
+        supervisor.start()
+        waits: list[float] = []
+        try:
+            for quick_exit in range(4):
+                assert engine.server_pid is not None
+                os.kill(engine.server_pid, signal.SIGKILL)
+                await _until(lambda: supervisor.next_start_in > 0, 30)
+                waits.append(supervisor.next_start_in)
+                await _until(lambda n=quick_exit: supervisor.restarts > n, 30)
+            # Space freed: the server stays up; once it has run `healthy_after`, the
+            # back-off is forgotten and the next exit is started again at once.
+            await asyncio.sleep(3.2)
+            assert engine.server_pid is not None
+            os.kill(engine.server_pid, signal.SIGKILL)
+            await _until(lambda: supervisor.restarts > 4, 30)
+            rows = await store.read("MATCH (n:Probe) RETURN count(n) AS n")
+            return waits, supervisor.restarts_held_back, supervisor.restarts, int(rows[0]["n"])
+        finally:
+            await supervisor.stop()
+            await store.close()
+
+    try:
+        assert asyncio.run(crash_loop()) == ([0.1, 0.2, 0.4, 0.8], 4, 5, 1)
+        assert _state(socket_path) == "ready"
+    finally:
+        engine.stop()
+
+
 def test_an_engine_busy_with_a_long_statement_is_not_taken_for_a_hung_one(tmp_path: Path) -> None:
     engine = EmbeddedEngine(tmp_path, appendfsync="always")
     socket_path = engine.start()

@@ -21,6 +21,7 @@ from demo import county
 from graph import EngineSupervisor
 from hub.settings import Settings
 from tests.hub.conftest import TODAY, sams_children
+from tests.hub.test_metrics import scrape, total
 
 pytestmark = pytest.mark.anyio
 
@@ -48,6 +49,8 @@ async def test_a_killed_engine_is_restarted_and_no_acknowledged_write_is_lost(
 ) -> None:
     supervisor = await _outage(tmp_path, signal.SIGKILL, retryable=(503,))
     assert supervisor.restarts == 1
+    # Killed within a minute of its start, its next start was held back (a short wait).
+    assert supervisor.restarts_held_back == 1
 
 
 async def test_an_engine_that_stops_answering_is_restarted_and_no_acknowledged_write_is_lost(
@@ -129,6 +132,13 @@ async def _outage(
                 "/graphql", json={"query": NOTES, "variables": {"id": child}}, headers=headers
             )
             stored = {note["id"] for note in notes.json()["data"]["child"]["caseNotes"]}
+            # The restarts are seen at /metrics, as the supervisor counted them.
+            samples = await scrape(http)
+            assert total(samples, "lcs_hub_engine_restarts") == supervisor.restarts
+            assert total(samples, "lcs_hub_engine_restarts_held_back") == (
+                supervisor.restarts_held_back
+            )
+            assert total(samples, "lcs_hub_engine_next_start_seconds") == 0
     await content.aclose()
     assert acknowledged <= stored
     # The data directory holds the whole case record: nobody else may read it.
