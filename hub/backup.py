@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -52,11 +53,15 @@ from hub.backup_format import (
     decode_properties,
     encode_properties,
 )
-from hub.demo import empty_store
+from hub.demo import empty_store, forget_documents
 
 Progress = Callable[[int], None]
 # Progress is reported every so many lines: a redraw per line would cost more than the line.
 _PROGRESS_STEP = 500
+
+log = logging.getLogger("lcs_hub.backup")
+# In the var directory while `lcs-hub import` loads (ImportMarker).
+IMPORT_MARKER = "import-unfinished.json"
 
 
 def _no_progress(count: int) -> None:
@@ -437,6 +442,56 @@ async def _refuse_unless_empty(store: GraphStore, content: ContentStores) -> boo
     return only_shape
 
 
+@dataclass(frozen=True)
+class ImportMarker:
+    """The mark an import leaves in the var directory while it loads into graph `graph`.
+
+    An import killed part-way (`kill -9`, a power cut) runs no clean-up: what it had
+    loaded stayed, and every later import was refused as "not empty". The mark is set
+    only once the store was found empty, by the holder of the bulk-load lease, so what a
+    store holds while its graph's mark is there is what the marked import loaded.
+    """
+
+    path: Path
+    graph: str
+
+    def left_behind(self) -> bool:
+        try:
+            return bool(json.loads(self.path.read_text("utf-8")).get("graph") == self.graph)
+        except (FileNotFoundError, NotADirectoryError):
+            # No mark (a var directory that cannot be used is refused where it is opened).
+            return False
+
+    def set(self) -> None:
+        # Written whole or not at all (a new file renamed over), and on disk before the
+        # first record is loaded.
+        partial = self.path.with_name(self.path.name + ".partial")
+        with partial.open("w", encoding="utf-8") as handle:
+            json.dump({"graph": self.graph}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+async def _remove_loaded(
+    store: GraphStore, content: ContentStores, recover: Callable[[], Awaitable[None]] | None
+) -> None:
+    """Empty the graph and the document stores an import loaded into."""
+    try:
+        await empty_store(store)
+    except GraphUnavailable:
+        # The engine went away under the load (killed, crashed): its files still hold
+        # what was loaded, so it is started again and emptied (or the error stands).
+        if recover is None:
+            raise
+        await recover()
+        await empty_store(store)
+    await forget_documents(content)
+
+
 async def import_hub(
     store: GraphStore,
     content: ContentStores,
@@ -446,11 +501,14 @@ async def import_hub(
     loaded: Progress = _no_progress,
     batch_size: int = 1_000,
     recover: Callable[[], Awaitable[None]] | None = None,
+    marker: ImportMarker | None = None,
 ) -> BackupCounts:
     """Load an export file into an empty store, whole or not at all.
 
     `recover` brings the engine back when it died part-way (`OpenGraph.recover`), so
-    that what was loaded can still be removed.
+    that what was loaded can still be removed. `marker` is set while the load runs: an
+    import killed part-way leaves it behind, and the next import with the same marker
+    removes what that one loaded before it checks the store is empty.
 
     Raises:
         ExportFileRefused: the file or the target was refused; nothing was written.
@@ -466,6 +524,12 @@ async def import_hub(
     # Indexes and constraints first: they write no record, and FalkorDB answers a read of
     # a graph that does not exist yet with an error.
     await store.apply_schema()
+    if marker is not None and marker.left_behind():
+        # An import into this graph was killed part-way (its own clean-up never ran): the
+        # store held nothing when it began, so what is there is what it loaded.
+        await _remove_loaded(store, content, recover)
+        marker.clear()
+        log.warning("an interrupted import had loaded part of a file; that part was removed")
     only_shape = await _refuse_unless_empty(store, content)
     checked_file = check_file(path, progress=checked)
     if checked_file.needs_livelink and content.livelink is None:
@@ -473,6 +537,8 @@ async def import_hub(
             "the file holds embedded Livelink records but this hub files to Content Server "
             "(LCS_HUB_CONTENT_STORE); nothing was written"
         )
+    if marker is not None:
+        marker.set()
     if only_shape:
         # An empty store a hub has started on carries only its shape node; the file's own
         # shape node replaces it.
@@ -483,24 +549,17 @@ async def import_hub(
     except BaseException as failure:
         # Everything was empty before the load began, so emptying it again leaves it as
         # it was.
-        try:
-            await empty_store(store)
-        except GraphUnavailable:
-            # The engine went away under the load (killed, crashed): its files still hold
-            # what was loaded, so it is started again and emptied (or the error stands).
-            if recover is None:
-                raise
-            await recover()
-            await empty_store(store)
-        await content.forms.discard(list(content.forms.checksums()))
-        if content.livelink is not None:
-            content.livelink.empty()
+        await _remove_loaded(store, content, recover)
+        if marker is not None:
+            marker.clear()
         if isinstance(failure, Exception):
             raise GraphError(
                 f"the import failed part-way ({type(failure).__name__}: {failure}); what it "
                 "had loaded was removed and the stores are empty again"
             ) from failure
         raise
+    if marker is not None:
+        marker.clear()
     return checked_file.counts
 
 

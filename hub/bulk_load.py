@@ -57,3 +57,19 @@ def bulk_load_lease(var_dir: Path, what: str) -> Iterator[None]:
     finally:
         # Closing lets the lock go; the file stays (removing it would race a new holder).
         os.close(descriptor)
+
+
+def load_under_way(var_dir: Path) -> bool:
+    """Whether a process holds the var directory's bulk-load lease now."""
+    try:
+        descriptor = os.open(var_dir / LEASE_FILE, os.O_RDONLY)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        # Closing lets a lock taken here go at once.
+        os.close(descriptor)
+    return False

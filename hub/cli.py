@@ -26,7 +26,7 @@ from auth.tokens import SigningKeyError
 from graph import GraphError
 from graph.migrations import bring_to_current_shape
 from hub.backup_format import ExportFileRefused
-from hub.bulk_load import BulkLoadInProgress, bulk_load_lease
+from hub.bulk_load import BulkLoadInProgress, bulk_load_lease, load_under_way
 from hub.demo import DemoRefused
 from hub.logs import configure_logging
 from hub.settings import Settings
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator, Sequence
 
     from connectors.intake import IngestReport, Source
-    from hub.backup import ContentStores
+    from hub.backup import ContentStores, ImportMarker
 
 
 # How long past the request deadline a stopping hub waits for requests in flight.
@@ -104,12 +104,26 @@ def _refuse_a_taken_port(host: str, port: int) -> None:
         ) from None
 
 
+def _import_marker(settings: Settings) -> ImportMarker:
+    from hub.backup import IMPORT_MARKER, ImportMarker
+
+    return ImportMarker(settings.var_dir / IMPORT_MARKER, settings.graph_name)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from hub.app import create_app
 
     _refuse_a_taken_port(args.host, args.port)
+    # An import under way holds the lease (a hub started meanwhile attaches, as ever);
+    # its mark without the lease is an import that was killed part-way.
+    if _import_marker(settings).left_behind() and not load_under_way(settings.var_dir):
+        raise CommandFailed(
+            f"an import into graph {settings.graph_name!r} was interrupted part-way; "
+            "nothing is served until it is finished: run `lcs-hub import FILE` again "
+            "(it removes what the interrupted one loaded first)"
+        )
 
     app = create_app(
         settings,
@@ -191,6 +205,9 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
         )
         # A reset empties the shape node with the rest; the loaded county is current.
         await bring_to_current_shape(opened.store)
+        if args.reset:
+            # What an interrupted import left was deleted with the rest.
+            _import_marker(settings).clear()
     finally:
         await opened.close()
     print("\n".join(summary.lines()))
@@ -505,6 +522,7 @@ async def _import(settings: Settings, path: Path) -> int:
             checked=checking.advance,
             loaded=loaded,
             recover=opened.recover,
+            marker=_import_marker(settings),
         )
     finally:
         await opened.close()

@@ -83,9 +83,15 @@ RETURN DISTINCT c.id AS id
 
 
 def run_lcs_hub(
-    data_dir: Path, graph_name: str, var_dir: Path, *args: str, timeout: float = 300
+    data_dir: Path,
+    graph_name: str,
+    var_dir: Path,
+    *args: str,
+    timeout: float = 300,
+    entry: tuple[str, ...] = ("-m", "hub.cli"),
 ) -> subprocess.CompletedProcess[str]:
-    """Run `lcs-hub ARGS` as its own process, attached to the test session's engine."""
+    """Run `lcs-hub ARGS` as its own process, attached to the test session's engine
+    (`entry`: how Python is told to run it, `-c CODE` to run it otherwise)."""
     environment = {
         "PATH": "/usr/bin:/bin",
         "LCS_HUB_VAR_DIR": str(var_dir),
@@ -94,7 +100,7 @@ def run_lcs_hub(
         "LCS_HUB_GRAPH_APPENDFSYNC": "everysec",
     }
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args],
+        [sys.executable, *entry, *args],
         cwd=Path(__file__).resolve().parents[1],
         capture_output=True,
         text=True,

@@ -36,9 +36,9 @@ from graph.backup import first_labels, graph_size
 from graph.migrations import bring_to_current_shape, current_shape_version
 from graph.standalone import StandaloneServer
 from hub.app import form_store_from_settings
-from hub.backup import ContentStores, export_hub, import_hub
+from hub.backup import IMPORT_MARKER, ContentStores, export_hub, import_hub
 from hub.backup_format import ExportFileRefused
-from hub.bulk_load import LEASE_FILE, BulkLoadInProgress, bulk_load_lease
+from hub.bulk_load import LEASE_FILE, BulkLoadInProgress, bulk_load_lease, load_under_way
 from hub.settings import Settings
 from tests.canonical import canonical_graph
 from tests.graph.conftest import standalone_server  # noqa: F401  (the engine tests' server)
@@ -419,6 +419,61 @@ async def test_the_commands_move_a_store_and_refuse_a_newer_file(
     )
 
 
+# `lcs-hub import` dying as under `kill -9` (no clean-up runs) once its nodes are written.
+_DIES_AFTER_NODES = """import os, sys
+from graph.backup import GraphImport
+from hub.cli import main
+flush = GraphImport._flush_nodes
+async def flush_then_die(self):
+    await flush(self)
+    os._exit(9)
+GraphImport._flush_nodes = flush_then_die
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+async def test_an_import_killed_part_way_is_removed_by_the_next_import(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # A killed `lcs-hub import` left what it had loaded; every later import was refused
+    # as "not empty" and nothing but `demo --reset` emptied the store.
+    await store.write("CREATE (c:Person:Child {id: 'c1', givenName: 'Zoë'})")
+    exported = tmp_path / "hub.jsonl"
+    done = run_lcs_hub(
+        engine.data_dir, store.graph_name, tmp_path / "var", "export", "--out", str(exported)
+    )
+    assert done.returncode == 0, done.stderr
+    target, var_dir = f"{store.graph_name}-killed", tmp_path / "killed"
+    killed = run_lcs_hub(
+        engine.data_dir, target, var_dir, "import", str(exported), entry=("-c", _DIES_AFTER_NODES)
+    )
+    assert killed.returncode == 9, killed.stderr
+    assert engine.socket_path is not None
+    moved = FalkorDBStore(engine.socket_path, target)
+    try:
+        assert await moved.read("MATCH (c:Child) RETURN count(c) AS n") == [{"n": 1}]
+        # A store half loaded is not served (bounded: a hub that started would time out).
+        refused = run_lcs_hub(engine.data_dir, target, var_dir, "serve", "--port", "0", timeout=60)
+        assert refused.returncode == 1
+        assert "was interrupted part-way; nothing is served" in refused.stderr
+        done = run_lcs_hub(engine.data_dir, target, var_dir, "import", str(exported))
+        assert done.returncode == 0, done.stderr
+        assert "imported 1 nodes, 0 relationships" in done.stdout
+        assert "an interrupted import had loaded part of a file; that part was removed" in (
+            done.stderr
+        )
+        assert "Zoë" not in done.stderr
+        assert await moved.read("MATCH (c:Child) RETURN c.givenName AS name") == [{"name": "Zoë"}]
+        assert not (var_dir / IMPORT_MARKER).exists()
+        # Loaded whole, the store is never overwritten by a later import.
+        again = run_lcs_hub(engine.data_dir, target, var_dir, "import", str(exported))
+        assert again.returncode == 1
+        assert "the target graph is not empty" in again.stderr
+    finally:
+        await moved.drop()
+        await moved.close()
+
+
 async def test_an_import_or_demo_while_another_load_holds_the_var_directory_changes_nothing(
     store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
 ) -> None:
@@ -467,6 +522,7 @@ def test_the_bulk_load_lease_goes_with_a_holder_that_is_killed(tmp_path: Path) -
         try:
             assert holder.stdout is not None
             assert holder.stdout.readline() == "held\n"
+            assert load_under_way(tmp_path)
             refused = rf"^lcs-hub demo \(pid {holder.pid}\) is loading into "
             with (
                 pytest.raises(BulkLoadInProgress, match=refused),
@@ -476,5 +532,7 @@ def test_the_bulk_load_lease_goes_with_a_holder_that_is_killed(tmp_path: Path) -
         finally:
             holder.kill()
     # The kernel let the lock go with the process: nobody has to clear a stale lease.
+    assert not load_under_way(tmp_path)
     with bulk_load_lease(tmp_path, "lcs-hub import"):
+        assert load_under_way(tmp_path)
         assert (tmp_path / LEASE_FILE).read_text() == f"lcs-hub import (pid {os.getpid()})"
