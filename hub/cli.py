@@ -161,7 +161,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws": "none",
         # h11, where the header size bound applies, with a deadline for each request to
         # arrive (uvicorn alone lets a client trickle its headers for ever).
-        "http": protocol_with_request_deadline(settings.request_read_seconds),
+        "http": protocol_with_request_deadline(
+            settings.request_read_seconds,
+            per_address=settings.max_connections_per_address,
+            trusted_proxies=settings.trusted_proxies,
+        ),
     }
 
 

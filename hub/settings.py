@@ -135,6 +135,13 @@ class Settings(BaseSettings):
     max_concurrent_connections: int = Field(
         256, ge=1, description="connections and tasks at once; more answer 503"
     )
+    # A gateway carries many clients' connections: one in LCS_HUB_TRUSTED_PROXIES is not
+    # bounded by this (its clients are the gateway's to bound).
+    max_connections_per_address: int = Field(
+        128,
+        ge=0,
+        description="connections at once from one address, not a trusted proxy (0: no bound)",
+    )
     h11_max_incomplete_event_bytes: int = Field(
         65_536, ge=4096, description="largest request line and headers"
     )

@@ -14,11 +14,21 @@ bound. The same check is made here, at the same moment, and answered like the ot
 So are a request line and headers over LCS_HUB_H11_MAX_INCOMPLETE_EVENT_BYTES (431) and
 a request that is not HTTP/1.1 (400), which uvicorn answered "Invalid HTTP request
 received." in plain text.
+
+Slow clients from one address could take every place under that bound (300 connections
+each sending a header line every few seconds): every other client was answered 503
+until the read deadline dropped them. So one address holds at most
+LCS_HUB_MAX_CONNECTIONS_PER_ADDRESS connections at once; the next is answered 503
+TOO_MANY_CONNECTIONS_FROM_ADDRESS and closed before it is read. A trusted proxy
+(LCS_HUB_TRUSTED_PROXIES) is not bounded: it carries many clients' connections, and
+the address it forwards is known only once a request's headers have all arrived.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+from collections import Counter
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +38,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from hub.request_limits import PlainRefusalsMiddleware, refusal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 _REQUEST_RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
@@ -35,11 +47,35 @@ _REQUEST_RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
 _RETRY_AFTER_SECONDS = 1
 
 
-def protocol_with_request_deadline(seconds: float) -> type[H11Protocol]:
-    """An h11 protocol class for uvicorn's `http=` that gives a client `seconds` a request."""
+def _trusted(proxies: list[str]) -> Callable[[str], bool]:
+    """Whether an address is one of `proxies` (addresses, networks, or `*`)."""
+    networks = [ipaddress.ip_network(proxy, strict=False) for proxy in proxies if proxy != "*"]
+    if "*" in proxies:
+        return lambda host: True
+
+    def trusted(host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in networks)
+
+    return trusted
+
+
+def protocol_with_request_deadline(
+    seconds: float, *, per_address: int = 0, trusted_proxies: list[str] | None = None
+) -> type[H11Protocol]:
+    """An h11 protocol class for uvicorn's `http=` that gives a client `seconds` a request
+    and (when `per_address`) lets an address other than `trusted_proxies` hold at most
+    `per_address` connections at once."""
+    is_trusted = _trusted(trusted_proxies or [])
+    # Connections open now, by client address (one event loop: no lock needed).
+    open_from: Counter[str] = Counter()
 
     class DeadlineH11Protocol(H11Protocol):
         _request_deadline: asyncio.TimerHandle | None = None
+        _counted_as: str | None = None
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -101,7 +137,29 @@ def protocol_with_request_deadline(seconds: float) -> type[H11Protocol]:
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
+            host = self.client[0] if self.client else None
+            if per_address and host and not is_trusted(host):
+                if open_from[host] >= per_address:
+                    self._refuse_address(transport)
+                    return
+                open_from[host] += 1
+                self._counted_as = host
             self._arm()
+
+        def _refuse_address(self, transport: Any) -> None:
+            # Before any request was read, so written whole here rather than through h11.
+            self.logger.warning("Exceeded connections from one address.")
+            answer = refusal(
+                503,
+                "TOO_MANY_CONNECTIONS_FROM_ADDRESS",
+                "this address has too many connections to the hub at once; try again shortly",
+                {"Retry-After": str(_RETRY_AFTER_SECONDS), "Connection": "close"},
+            )
+            head = b"HTTP/1.1 503 Service Unavailable\r\n" + b"".join(
+                name + b": " + value + b"\r\n" for name, value in answer.raw_headers
+            )
+            transport.write(head + b"\r\n" + bytes(answer.body))
+            transport.close()
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
@@ -114,6 +172,11 @@ def protocol_with_request_deadline(seconds: float) -> type[H11Protocol]:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._counted_as is not None:
+                open_from[self._counted_as] -= 1
+                if not open_from[self._counted_as]:
+                    del open_from[self._counted_as]
+                self._counted_as = None
             super().connection_lost(exc)
 
         def _arm(self) -> None:

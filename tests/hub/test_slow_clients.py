@@ -205,3 +205,48 @@ def test_a_push_over_the_concurrency_bound_is_refused_in_the_shape_of_its_path()
         "error": "the hub has too many connections at once; try again shortly",
         "code": "TOO_MANY_CONNECTIONS",
     }
+
+
+def _from(source: str, port: int) -> socket.socket:
+    """A connection to the hub on loopback from `source` (127.0.0.0/8 is all loopback)."""
+    return socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+
+
+def test_one_address_holding_many_connections_does_not_shut_others_out() -> None:
+    import json
+
+    # 300 slow clients from one address took every place: every other client's request
+    # was answered 503 TOO_MANY_CONNECTIONS until the read deadline dropped them.
+    settings = Settings(max_concurrent_connections=8, max_connections_per_address=2, _env_file=None)  # type: ignore[call-arg]
+    hello = b"GET / HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n"
+    with _serve(settings) as port:
+        slow = [_from("127.0.0.2", port) for _ in range(2)]
+        try:
+            for connection in slow:
+                connection.sendall(b"GET / HTTP/1.1\r\n")
+            time.sleep(0.2)
+            with _from("127.0.0.2", port) as third:
+                third.settimeout(20)
+                answer = b""
+                while chunk := third.recv(4096):
+                    answer += chunk
+            with _from("127.0.0.3", port) as other:
+                other.settimeout(20)
+                other.sendall(hello)
+                assert other.recv(4096).startswith(b"HTTP/1.1 200")
+        finally:
+            for connection in slow:
+                connection.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode().lower().splitlines()
+    assert lines[0] == "http/1.1 503 service unavailable"
+    assert "retry-after: 1" in lines
+    assert json.loads(body)["errors"][0]["extensions"]["code"] == (
+        "TOO_MANY_CONNECTIONS_FROM_ADDRESS"
+    )
+    # A gateway (a trusted proxy) carries many clients' connections: it is not bounded.
+    behind = Settings(max_connections_per_address=1, trusted_proxies=["127.0.0.2"], _env_file=None)  # type: ignore[call-arg]
+    with _serve(behind) as port, _from("127.0.0.2", port), _from("127.0.0.2", port) as second:
+        second.settimeout(20)
+        second.sendall(hello)
+        assert second.recv(4096).startswith(b"HTTP/1.1 200")
