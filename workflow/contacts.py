@@ -568,7 +568,7 @@ async def move_contact(
             "version": version,
             "childId": child_id,
             "reason": reason,
-            "latestBirth": current["receivedDate"] + LONGEST_PREGNANCY,
+            "latestBirth": latest_birth(current["receivedDate"]),
         },
     )
     if rows:
