@@ -299,19 +299,20 @@ async def test_a_pathway_plan_or_care_leaver_contact_typed_with_the_wrong_day_is
     plan, met = step(care, "PATHWAY_PLAN", "DONE"), step(care, "CARE_LEAVER_CONTACT", "DONE")
     correct = "correctCareStepDate"
 
-    # Both fall after care ended, as when they were recorded; nothing changes.
-    for held in (plan, met):
+    # Each keeps the range it is recorded in: a contact with the care leaver falls after
+    # care ended, a pathway plan (made from 16, while still looked after) after care began.
+    for held, day, rule in (
+        (met, "2023-01-30", "must not be before the end of care (2023-01-31)"),
+        (plan, "2022-01-09", "must not be before the start of care (2022-01-10)"),
+    ):
         refused = await act(
             client,
             worker,
             correct,
             care,
-            {"stepId": held["id"], "happenedOn": "2023-01-30", "reason": "Typo"},
+            {"stepId": held["id"], "happenedOn": day, "reason": "Typo"},
         )
-        assert _problem(refused) == (
-            "happenedOn",
-            "must not be before the end of care (2023-01-31)",
-        )
+        assert _problem(refused) == ("happenedOn", rule)
     # The birthday contact over two months after the 18th birthday needs a reason, as
     # when it is recorded.
     late = await act(

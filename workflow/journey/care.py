@@ -828,13 +828,15 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
         returned = _return_interviewed(record, step["completedDate"])
         not_before(data.happened_on, returned, "happenedOn", "the child's return")
     ended = record.facts.get("endDate")
-    if step is not None and step["kind"] in _AFTER_CARE:
-        # Recorded once care has ended (recordPathwayPlan, recordCareLeaverContact), and
-        # dated from then on.
+    if step is not None and step["kind"] == _K.CARE_LEAVER_CONTACT:
+        # Recorded once care has ended (recordCareLeaverContact), and dated from then on.
         assert isinstance(ended, date), record.id
-        if step["kind"] == _K.CARE_LEAVER_CONTACT:
-            _contact_counts_for_its_birthday(step, data)
+        _contact_counts_for_its_birthday(step, data)
         span = Span(ended, "the end of care")
+    elif step is not None and step["kind"] == _K.PATHWAY_PLAN:
+        # Recorded once care has ended, but a pathway plan is made from 16 while the young
+        # person is still looked after (recordPathwayPlan dates it from the start of care).
+        span = Span(started, "the start of care")
     else:
         span = Span(
             started,
@@ -855,11 +857,6 @@ def _return_interviewed(record: Record, interviewed_on: date) -> date | None:
         if isinstance(day := missing.get("completedDate"), date) and day <= interviewed_on
     ]
     return max(returns, default=None)
-
-
-# The steps of a care leaver, recorded after care ended (recordPathwayPlan,
-# recordCareLeaverContact).
-_AFTER_CARE = frozenset({_K.PATHWAY_PLAN, _K.CARE_LEAVER_CONTACT})
 
 
 def _contact_counts_for_its_birthday(step: dict[str, Any], data: CorrectStepDate) -> None:
