@@ -423,6 +423,22 @@ class StartChildInNeedPlan(Input):
     start_date: PastDate
 
 
+def _child_in_need_plan_steps(
+    review_from: date, visit_from: date, clock: Clock
+) -> tuple[NewStep, NewStep]:
+    """A child in need plan's review and visit, each due from the day given (the plan's
+    start, or the last one held when the plan goes on again)."""
+    return (
+        NewStep(
+            _K.CHILD_IN_NEED_PLAN_REVIEW,
+            due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, review_from, clock),
+        ),
+        NewStep(
+            _K.CHILD_IN_NEED_VISIT, due=_due(TimescaleKey.CHILD_IN_NEED_VISIT, visit_from, clock)
+        ),
+    )
+
+
 @register(Process.CASE, "startChildInNeedPlan", StartChildInNeedPlan)
 def start_child_in_need_plan(record: Record, data: StartChildInNeedPlan, clock: Clock) -> Effect:
     start = data.start_date
@@ -437,16 +453,7 @@ def start_child_in_need_plan(record: Record, data: StartChildInNeedPlan, clock: 
                 PlanState.ACTIVE,
                 start,
                 dates={"startDate": start},
-                steps=(
-                    NewStep(
-                        _K.CHILD_IN_NEED_PLAN_REVIEW,
-                        due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, start, clock),
-                    ),
-                    NewStep(
-                        _K.CHILD_IN_NEED_VISIT,
-                        due=_due(TimescaleKey.CHILD_IN_NEED_VISIT, start, clock),
-                    ),
-                ),
+                steps=_child_in_need_plan_steps(start, start, clock),
             ),
         ),
     )
@@ -938,16 +945,7 @@ def _going_on_again(record: Record, plan_id: str, clock: Clock) -> tuple[EndedRe
                 PlanState.ACTIVE,
                 None,
                 reopened=True,
-                opened=(
-                    NewStep(
-                        _K.CHILD_IN_NEED_PLAN_REVIEW,
-                        due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, review, clock),
-                    ),
-                    NewStep(
-                        _K.CHILD_IN_NEED_VISIT,
-                        due=_due(TimescaleKey.CHILD_IN_NEED_VISIT, visit, clock),
-                    ),
-                ),
+                opened=_child_in_need_plan_steps(review, visit, clock),
             )
         )
     return tuple(again)
