@@ -515,14 +515,11 @@ async def withdraw_contact(
     reason, who and when, its decision no longer due; nothing else was made from it.
     The concern about the right child is a contact of its own."""
     reason = reason.strip()
-    if problem := _no_reason(reason, "the contact was recorded in error"):
-        return problem
-    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
-    if not state:
-        return NotFound(kind="Contact", id=contact_id)
-    current = state[0]
-    if refused := _not_undecided(current):
-        return refused
+    current = await _undecided_contact(
+        store, scope, contact_id, reason, "the contact was recorded in error"
+    )
+    if not isinstance(current, dict):
+        return current
     if await _no_worker_record(store, scope):
         return NO_WORKER_RECORD
     rows = await store.write(
@@ -548,14 +545,11 @@ async def move_contact(
     why, who and when. It must fit the right child as a new contact would (CIN census
     rule 8606)."""
     reason = reason.strip()
-    if problem := _no_reason(reason, "the contact was on the wrong child"):
-        return problem
-    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
-    if not state:
-        return NotFound(kind="Contact", id=contact_id)
-    current = state[0]
-    if refused := _not_undecided(current):
-        return refused
+    current = await _undecided_contact(
+        store, scope, contact_id, reason, "the contact was on the wrong child"
+    )
+    if not isinstance(current, dict):
+        return current
     if current["childId"] == child_id:
         return InvalidInput(problems=(FieldProblem("childId", "is the child it is about already"),))
     if await _no_worker_record(store, scope):
@@ -580,6 +574,19 @@ async def move_contact(
     ):
         return late
     return _stale(current, version, "moveContact")
+
+
+async def _undecided_contact(
+    store: GraphStore, scope: AccessScope, contact_id: str, reason: str, why: str
+) -> Row | NotFound | TransitionRefused | InvalidInput:
+    """The contact a manager withdraws or moves, as the caller sees it, or why it is not
+    one: no reason given (`why` says what the reason is for), not found, or decided."""
+    if problem := _no_reason(reason, why):
+        return problem
+    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
+    if not state:
+        return NotFound(kind="Contact", id=contact_id)
+    return _not_undecided(state[0]) or state[0]
 
 
 def _not_undecided(current: Row) -> TransitionRefused | None:
