@@ -879,24 +879,43 @@ def _due_again(record: Record) -> tuple[NewRecord, ...]:
     if enquiry is None or not isinstance(target, date):
         return ()
     return (
-        _new_record(
-            Process.INITIAL_CONFERENCE,
-            InitialConferenceState.DUE,
+        _conference_due(
+            enquiry["id"],
             # Asked for when the enquiry concluded: it may be held any day since.
             _date(enquiry.get("endDate") or enquiry["startDate"]),
-            facts={"transferIn": False, "section47EnquiryId": enquiry_id},
-            dates={"dueDate": target},
-            steps=(
-                NewStep(
-                    _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
-                    due=DueDate(
-                        rule=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
-                        anchor=_date(enquiry["startDate"]),
-                        due=target,
-                    ),
+            _date(enquiry["startDate"]),
+            target,
+        ),
+    )
+
+
+def _conference_due(
+    enquiry_id: str,
+    asked_on: date,
+    enquiry_started: date,
+    target: date,
+    *,
+    follows_acting: bool = False,
+) -> NewRecord:
+    """The initial conference an enquiry asked for on `asked_on`, due by `target` (15
+    working days from the enquiry's start)."""
+    return _new_record(
+        Process.INITIAL_CONFERENCE,
+        InitialConferenceState.DUE,
+        asked_on,
+        facts={"transferIn": False, "section47EnquiryId": enquiry_id},
+        dates={"dueDate": target},
+        steps=(
+            NewStep(
+                _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                due=DueDate(
+                    rule=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
+                    anchor=enquiry_started,
+                    due=target,
                 ),
             ),
         ),
+        follows_acting=follows_acting,
     )
 
 
@@ -976,22 +995,11 @@ def request_initial_conference(record: Record, data: ConcludeEnquiry, clock: Clo
         dates={"endDate": data.concluded_on},
         changed=changed,
         opened_records=(
-            _new_record(
-                Process.INITIAL_CONFERENCE,
-                InitialConferenceState.DUE,
+            _conference_due(
+                record.id,
                 data.concluded_on,
-                facts={"transferIn": False, "section47EnquiryId": record.id},
-                dates={"dueDate": target},
-                steps=(
-                    NewStep(
-                        _K.INITIAL_CHILD_PROTECTION_CONFERENCE,
-                        due=DueDate(
-                            rule=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
-                            anchor=_date(record.facts["startDate"]),
-                            due=_date(target),
-                        ),
-                    ),
-                ),
+                _date(record.facts["startDate"]),
+                _date(target),
                 follows_acting=True,
             ),
         ),
