@@ -39,6 +39,12 @@ from zoneinfo import ZoneInfo
 ENGLAND = ZoneInfo("Europe/London")
 
 
+@lru_cache(maxsize=256)
+def _day_in_england(now_ms: int) -> str:
+    # A request's statements share its instant: worked out once, not per statement.
+    return datetime.fromtimestamp(now_ms / 1000, ENGLAND).date().isoformat()
+
+
 @dataclass(frozen=True, slots=True)
 class AccessScope:
     """Whose eyes a statement reads for: the parameters of `child_visible`."""
@@ -60,7 +66,7 @@ class AccessScope:
 
     def today_in_england(self) -> str:
         """The day it is in England at `now_ms` (ISO): the days a child attends a school."""
-        return datetime.fromtimestamp(self.now_ms / 1000, ENGLAND).date().isoformat()
+        return _day_in_england(self.now_ms)
 
     def params(self) -> dict[str, Any]:
         return {
