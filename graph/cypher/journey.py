@@ -114,22 +114,6 @@ def _open_records(label: str) -> str:
     {_create_steps("n.steps", "p", "st").replace(chr(10), chr(10) + "    ")})"""
 
 
-# Records a correction of the episode puts back as they were (a child in need plan its
-# closure in error ended): their cancelled steps fall due again, then the records go on.
-_RESTORE_RECORDS = """
-OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(y)<-[:PART_OF]-(ys:Step)
-WHERE y.id IN $restoredIds AND ys.status = 'CANCELLED'
-FOREACH (_ IN CASE WHEN ys IS NULL THEN [] ELSE [1] END | SET ys.status = 'OPEN')
-WITH DISTINCT r, c, ep, changed
-OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(y)
-WHERE y.id IN $restoredIds
-WITH r, c, ep, changed, y, head([back IN $restored WHERE back.id = y.id]) AS back
-FOREACH (_ IN CASE WHEN y IS NULL THEN [] ELSE [1] END |
-    SET y.status = back.status, y.endDate = null, y.version = y.version + 1,
-        y.updatedAt = $now, y.updatedBy = $viewer)
-WITH DISTINCT r, c, ep, changed"""
-
-
 # The records and contacts whose dates count from the referral, when its date is
 # corrected: due dates computed again (in Python), the contacts that opened it dated anew.
 _RETIME = """
@@ -157,12 +141,12 @@ WITH DISTINCT r, c, ep, changed"""
 _EPISODE_TAIL = f"""
 {chr(10).join(_open_records(label) for label in EPISODE_LABELS)}
 WITH r, c, ep, changed
-{_RESTORE_RECORDS}
 {_RETIME}
 // Records an episode rule ends (a CIN plan the day a CP plan starts or the episode
 // closes), or withdrawn with the record that made them (a CP plan with its conference):
-// their scheduled steps are cancelled, then the records end. A CIN plan a withdrawn CP
-// plan had ended goes on again instead, its steps due again.
+// their scheduled steps are cancelled, then the records end. A CIN plan something done in
+// error had ended (a withdrawn CP plan, a closure reopened) goes on again instead, with
+// its steps due again.
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(x)<-[:PART_OF]-(xs:Step)
 WHERE x.id IN $endedIds AND xs.status = 'OPEN'
 FOREACH (_ IN CASE WHEN xs IS NULL THEN [] ELSE [1] END | SET xs.status = 'CANCELLED')

@@ -32,7 +32,6 @@ from workflow.journey.effects import (
     NewStep,
     Record,
     Refusal,
-    RestoredRecord,
     RetimedContact,
     RetimedRecord,
     StepChange,
@@ -539,12 +538,12 @@ def _beside(record: Record, closed: date) -> list[str]:
     ]
 
 
-def _ended_by_the_closure(record: Record, closed: date) -> tuple[RestoredRecord, ...]:
+def _ended_by_the_closure(record: Record, closed: date, clock: Clock) -> tuple[EndedRecord, ...]:
     """The child in need plans the closure ended that day (EPISODE_RULES): ended on the
     closure date by the rule, not by an action of their own (which moves a plan's last
     step to its end), so they go on again as they were."""
     return tuple(
-        RestoredRecord(plan["id"], PlanState.ACTIVE)
+        _goes_on(entry, clock)
         for entry in record.episode_records(Process.CHILD_IN_NEED_PLAN)
         if (plan := entry["record"])["status"] == PlanState.ENDED
         and plan.get("endDate") == closed
@@ -587,7 +586,7 @@ def reopen_case(record: Record, data: ReopenCase, clock: Clock) -> Effect:
         # Its last step is again what came before the closure (closing again may be
         # dated from the episode's work, not from the closure made in error).
         cleared=("closureDate", "lastOccurredOn", *(() if decided else ("decisionDate",))),
-        restored_records=_ended_by_the_closure(record, closed),
+        ended_records=_ended_by_the_closure(record, closed, clock),
         stamp="reopened",
     )
 
@@ -953,21 +952,24 @@ def _going_on_again(record: Record, plan_id: str, clock: Clock) -> tuple[EndedRe
                 or other["record"]["startDate"] >= plan["endDate"]
             )
         ]
-        if since:
-            continue
-        start = _date(plan["startDate"])
-        review = _latest_done(entry, _K.CHILD_IN_NEED_PLAN_REVIEW) or start
-        visit = _latest_done(entry, _K.CHILD_IN_NEED_VISIT) or start
-        again.append(
-            EndedRecord(
-                plan["id"],
-                PlanState.ACTIVE,
-                None,
-                reopened=True,
-                opened=_child_in_need_plan_steps(review, visit, clock),
-            )
-        )
+        if not since:
+            again.append(_goes_on(entry, clock))
     return tuple(again)
+
+
+def _goes_on(entry: dict[str, Any], clock: Clock) -> EndedRecord:
+    """A child in need plan something done in error ended, going on as if it had not: no
+    end date, its review and visit due from the last ones held (or its start)."""
+    start = _date(entry["record"]["startDate"])
+    review = _latest_done(entry, _K.CHILD_IN_NEED_PLAN_REVIEW) or start
+    visit = _latest_done(entry, _K.CHILD_IN_NEED_VISIT) or start
+    return EndedRecord(
+        entry["record"]["id"],
+        PlanState.ACTIVE,
+        None,
+        reopened=True,
+        opened=_child_in_need_plan_steps(review, visit, clock),
+    )
 
 
 # ---- section 47 enquiries ------------------------------------------------------------

@@ -186,19 +186,6 @@ class EndedRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class RestoredRecord:
-    """A record of the episode a correction puts back as it was before something done in
-    error ended it (a child in need plan the closure ended): it goes on in `status`, with
-    no end date, and its cancelled steps fall due again."""
-
-    record_id: str
-    status: str
-
-    def params(self) -> dict[str, Any]:
-        return {"id": self.record_id, "status": self.status}
-
-
-@dataclass(frozen=True, slots=True)
 class RetimedRecord:
     """A record of the episode whose timescale counts from the referral, when the
     referral's date is corrected: its due date (and its timed step's) computed again, and
@@ -249,7 +236,6 @@ class Effect:
     changed: tuple[StepChange, ...] = ()
     opened_records: tuple[NewRecord, ...] = ()
     ended_records: tuple[EndedRecord, ...] = ()
-    restored_records: tuple[RestoredRecord, ...] = ()
     retimed_records: tuple[RetimedRecord, ...] = ()
     retimed_contacts: tuple[RetimedContact, ...] = ()
     # Dates of the record a correction takes away (they were recorded in error); the

@@ -308,8 +308,6 @@ async def _write(
             ],
             "endedIds": [ended.record_id for ended in effect.ended_records],
             "ended": [ended.params() for ended in effect.ended_records],
-            "restoredIds": [restored.record_id for restored in effect.restored_records],
-            "restored": [restored.params() for restored in effect.restored_records],
             "clearedDates": list(effect.cleared),
             "retimed": [retimed.params() for retimed in effect.retimed_records],
             "retimedContacts": [retimed.params() for retimed in effect.retimed_contacts],
