@@ -493,6 +493,11 @@ _EPISODES_KEPT: Final = (
     _C.CARE_LEAVER,
     _C.LEAVING_CARE_SERVICES_ENDED,
 )
+# A review, visit, health assessment or personal education plan held while the child was
+# looked after is also written up once care has ended (dated by its end: history, nothing
+# new falls due), as a child protection plan's steps are once the plan has ended: the
+# SSDA903 reports every review of the year.
+_CARE_STEPS_KEPT: Final = _EPISODES_KEPT
 
 _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
@@ -529,32 +534,32 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
     _t(
         "holdLookedAfterReview",
-        _C.LOOKED_AFTER,
-        _C.LOOKED_AFTER,
+        _CARE_STEPS_KEPT,
+        _CARE_STEPS_KEPT,
         "Hold a looked-after review, with the child's participation",
         process=Process.CARE,
         timescale=TimescaleKey.LOOKED_AFTER_REVIEW,
     ),
     _t(
         "recordStatutoryVisit",
-        _C.LOOKED_AFTER,
-        _C.LOOKED_AFTER,
+        _CARE_STEPS_KEPT,
+        _CARE_STEPS_KEPT,
         "Record a statutory visit to the child in placement",
         process=Process.CARE,
         timescale=TimescaleKey.LOOKED_AFTER_VISIT_FIRST_YEAR,
     ),
     _t(
         "recordHealthAssessment",
-        _C.LOOKED_AFTER,
-        _C.LOOKED_AFTER,
+        _CARE_STEPS_KEPT,
+        _CARE_STEPS_KEPT,
         "Record a health assessment",
         process=Process.CARE,
         timescale=TimescaleKey.REVIEW_HEALTH_ASSESSMENT,
     ),
     _t(
         "recordPersonalEducationPlan",
-        _C.LOOKED_AFTER,
-        _C.LOOKED_AFTER,
+        _CARE_STEPS_KEPT,
+        _CARE_STEPS_KEPT,
         "Record a personal education plan or its review",
         process=Process.CARE,
         timescale=TimescaleKey.PERSONAL_EDUCATION_PLAN_REVIEW,

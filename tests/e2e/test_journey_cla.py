@@ -813,6 +813,47 @@ async def test_reviews_and_visits_written_up_out_of_order_are_kept(
     ] == ["2026-09-27"]
 
 
+async def test_steps_held_in_care_are_written_up_once_care_has_ended(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # Paper records typed after the child went home: a review, visit, health assessment
+    # and PEP held while the child was looked after are history of the period (the
+    # SSDA903 reports every review of the year), dated by the end of care, nothing due.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _start(client, worker, child_id)
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-05"})
+    ending = {"endedOn": "2026-03-31", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    care = await act(client, worker, "ceaseLookedAfter", care, ending)
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CEASED"
+
+    review = {"participation": "PN1_ATTENDS_AND_SPEAKS"}
+    after = await act(
+        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-04-01"}
+    )
+    assert _problem(after) == ("heldOn", "must not be after care ended (2026-03-31)")
+    held = (
+        ("holdLookedAfterReview", {**review, "heldOn": "2026-03-27"}, "LOOKED_AFTER_REVIEW"),
+        ("recordStatutoryVisit", {"on": "2026-03-20"}, "STATUTORY_VISIT"),
+        ("recordHealthAssessment", {"on": "2026-03-25"}, "HEALTH_ASSESSMENT"),
+        ("recordPersonalEducationPlan", {"on": "2026-03-26"}, "PERSONAL_EDUCATION_PLAN"),
+    )
+    for action, data, kind in held:
+        care = await act(client, worker, action, care, data)
+        assert (care["__typename"], care["status"]) == ("PeriodOfCare", "CEASED"), care
+        done = step(care, kind, "DONE")
+        assert done["completedDate"] == data.get("on", data.get("heldOn")), done
+    assert [s["kind"] for s in care["steps"] if s["status"] == "OPEN"] == []
+    assert step(care, "LOOKED_AFTER_REVIEW", "DONE")["participation"] == "PN1_ATTENDS_AND_SPEAKS"
+
+    await write_ssda903(store, CollectionYear(2026), tmp_path)
+    assert rows_of(tmp_path, "reviews", child_id, "REVIEW", "REVIEW_CODE") == [
+        ("27/03/2026", "PN1")
+    ]
+
+
 async def test_a_care_action_without_a_date_happened_today(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -226,8 +226,8 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
 }
 # Actions whose input refers to an earlier step: the step is recorded first.
 PRELUDES: dict[str, list[Step]] = {"recordReturnHomeInterview": [("recordMissingEpisode", {})]}
-# A plan's step written up after the plan ended is dated within it: between its start (the
-# walk's first day) and its end (the second).
+# A plan's step written up after the plan ended (a step of care once care ended) is dated
+# within it: between its start (the walk's first day) and its end (the second).
 WITHIN_AN_ENDED_PLAN = (REFERRED + timedelta(days=3)).isoformat()
 DATED_BY = {
     "holdReviewConference": "heldOn",
@@ -236,11 +236,20 @@ DATED_BY = {
     "reviewChildInNeedPlan": "heldOn",
     "recordChildInNeedVisit": "visitedOn",
 }
+CARE_DATED_BY = {
+    "holdLookedAfterReview": "heldOn",
+    "recordStatutoryVisit": "on",
+    "recordHealthAssessment": "on",
+    "recordPersonalEducationPlan": "on",
+}
+CARE_ENDED = frozenset({_C.CEASED, _C.CARE_LEAVER, _C.LEAVING_CARE_SERVICES_ENDED})
 
 
 def _overrides(state: str, action: str) -> dict[str, Any]:
     if state == table.PlanState.ENDED and action in DATED_BY:
         return {DATED_BY[action]: WITHIN_AN_ENDED_PLAN}
+    if state in CARE_ENDED and action in CARE_DATED_BY:
+        return {CARE_DATED_BY[action]: WITHIN_AN_ENDED_PLAN}
     return {}
 
 

@@ -7,7 +7,7 @@ status starts a new SSDA903 episode (a `LOOKED_AFTER_EPISODE` step) within it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
@@ -226,7 +226,12 @@ def _still_in_care_on(
     born = record.date_of_birth
     if born is None or on <= (turned := birthday(born, 18)):
         return
-    if under_section_20_5(_episode(record)) and (becoming is None or under_section_20_5(becoming)):
+    # Care may have ended since (a step written up late): then its last episode.
+    current = record.open_step(_K.LOOKED_AFTER_EPISODE) or max(
+        (step for step in record.steps if step["kind"] == _K.LOOKED_AFTER_EPISODE),
+        key=lambda step: step["startDate"],
+    )
+    if under_section_20_5(current) and (becoming is None or under_section_20_5(becoming)):
         return
     raise Refusal(
         (
@@ -236,6 +241,24 @@ def _still_in_care_on(
             " under section 20(5) (V2 in K2; SSDA903 rule 359)",
         )
     )
+
+
+# The steps of care itself (a pathway plan and a care leaver's contacts come after it).
+_STEPS_IN_CARE = frozenset(
+    {_K.LOOKED_AFTER_REVIEW, _K.STATUTORY_VISIT, _K.HEALTH_ASSESSMENT, _K.PERSONAL_EDUCATION_PLAN}
+)
+
+
+def _after_care(record: Record, on: date, field: str) -> bool:
+    """Whether care has ended, so that a review, visit, health assessment or personal
+    education plan written up now is history: held on or before the end of care (nothing
+    happens in care after it), nothing new falls due."""
+    if record.state == CareState.LOOKED_AFTER:
+        return False
+    ended = record.facts.get("endDate")
+    if isinstance(ended, date) and on > ended:
+        raise Refusal((field, f"must not be after care ended ({ended.isoformat()})"))
+    return True
 
 
 def _is_temporary(code: str | None) -> bool:
@@ -693,10 +716,12 @@ def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock:
         started, [*held, data.held_on], calendar=clock.calendar
     )
     due = record.open_step(_K.LOOKED_AFTER_REVIEW)
-    if record.before_the_latest(_K.LOOKED_AFTER_REVIEW, data.held_on):
-        # Written up after a later review: a review of the period (SSDA903 REVIEWS), and
-        # one more before the latest, which may move the next one from 3 months after it
-        # to 6 (the latest is then a third review, not a second).
+    if _after_care(record, data.held_on, "heldOn") or record.before_the_latest(
+        _K.LOOKED_AFTER_REVIEW, data.held_on
+    ):
+        # Written up after a later review, or once care has ended: a review of the period
+        # (SSDA903 REVIEWS), and one more before the latest, which may move the next one
+        # from 3 months after it to 6 (the latest is then a third review, not a second).
         late = recorded_late(
             record.state,
             _K.LOOKED_AFTER_REVIEW,
@@ -732,12 +757,15 @@ class OnDate(Input):
 
 
 def _repeat(
-    record: Record, kind: StepKind, data: OnDate, following: DueDate, summary: str
+    record: Record, kind: StepKind, data: OnDate, following: Callable[[], DueDate], summary: str
 ) -> Effect:
+    """A step done again: the next of its kind due `following()` after it, unless it is
+    history (written up after a later one, or once care has ended)."""
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
-    if record.before_the_latest(kind, data.on):
-        # Written up after a later one: history (SSDA903 counts it); the next stays due
-        # from the latest.
+    after_care = kind in _STEPS_IN_CARE and _after_care(record, data.on, "on")
+    if after_care or record.before_the_latest(kind, data.on):
+        # Written up after a later one, or once care has ended: history (SSDA903 counts
+        # it); the next stays due from the latest.
         return recorded_late(record.state, kind, data.on, summary)
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
@@ -749,16 +777,19 @@ def _repeat(
         occurred_on=data.on,
         summary=summary,
         changed=changed,
-        opened=(NewStep(kind, due=following),),
+        opened=(NewStep(kind, due=following()),),
     )
 
 
 @register(Process.CARE, "recordStatutoryVisit", OnDate)
 def record_statutory_visit(record: Record, data: OnDate, clock: Clock) -> Effect:
     _still_in_care_on(record, data.on, "on")
-    start = _placement_start(record)
-    long_term = bool(_episode(record).get("longTermPlacement"))
-    following = next_looked_after_visit_due(start, data.on, long_term, calendar=clock.calendar)
+
+    def following() -> DueDate:
+        long_term = bool(_episode(record).get("longTermPlacement"))
+        start = _placement_start(record)
+        return next_looked_after_visit_due(start, data.on, long_term, calendar=clock.calendar)
+
     return _repeat(record, _K.STATUTORY_VISIT, data, following, "Statutory visit (reg 28)")
 
 
@@ -768,19 +799,29 @@ def record_health_assessment(record: Record, data: OnDate, clock: Clock) -> Effe
     born = record.date_of_birth
     if born is None:
         raise Refusal(("on", "the child's date of birth is needed to schedule the next one"))
-    following = next_health_assessment_due(
-        born, data.on, _became_looked_after(record), calendar=clock.calendar
+    started = _became_looked_after(record)
+    return _repeat(
+        record,
+        _K.HEALTH_ASSESSMENT,
+        data,
+        lambda: next_health_assessment_due(born, data.on, started, calendar=clock.calendar),
+        "Health assessment",
     )
-    return _repeat(record, _K.HEALTH_ASSESSMENT, data, following, "Health assessment")
 
 
 @register(Process.CARE, "recordPersonalEducationPlan", OnDate)
 def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
     _still_in_care_on(record, data.on, "on")
-    following = next_personal_education_plan_due(
-        _became_looked_after(record), data.on, calendar=clock.calendar, standards=clock.standards
+    started = _became_looked_after(record)
+    return _repeat(
+        record,
+        _K.PERSONAL_EDUCATION_PLAN,
+        data,
+        lambda: next_personal_education_plan_due(
+            started, data.on, calendar=clock.calendar, standards=clock.standards
+        ),
+        "Personal education plan",
     )
-    return _repeat(record, _K.PERSONAL_EDUCATION_PLAN, data, following, "Personal education plan")
 
 
 @register(Process.CARE, "correctCareStepDate", CorrectStepDate)
@@ -1095,8 +1136,13 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
 @register(Process.CARE, "recordPathwayPlan", OnDate)
 def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
     # Care Leavers (England) Regulations 2010: reviewed at least every 6 months.
-    following = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.on, clock)
-    return _repeat(record, _K.PATHWAY_PLAN, data, following, "Pathway plan")
+    return _repeat(
+        record,
+        _K.PATHWAY_PLAN,
+        data,
+        lambda: _due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.on, clock),
+        "Pathway plan",
+    )
 
 
 class RecordCareLeaverContact(Input):
