@@ -281,6 +281,42 @@ async def test_a_contact_days_before_a_birthday_makes_the_next_birthday_due(
     assert late["problems"][0]["field"] == "lateReason"
 
 
+async def test_nothing_falls_due_for_a_care_leaver_after_the_25th_birthday(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Children Act 1989 s23CZB: a personal adviser's support runs until the care leaver
+    # reaches 25, so neither a birthday contact nor a pathway plan review falls due after
+    # the 25th birthday (born on 29 February: 1 March in a common year).
+    worker, care = await _care_leaver(
+        client, settings, store, born="2000-02-29", started_on="2016-03-02", ended_on="2018-03-01"
+    )
+    contact = {
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    # Each birthday's contact makes the next birthday's due, up to the 25th.
+    for on, next_due in (
+        ("2018-03-01", "2019-03-01"),
+        ("2019-03-01", "2020-02-29"),
+        ("2020-02-29", "2021-03-01"),
+        ("2021-03-01", "2022-03-01"),
+        ("2022-03-01", "2023-03-01"),
+        ("2023-03-01", "2024-02-29"),
+        ("2024-02-29", "2025-03-01"),
+    ):
+        care = await act(client, worker, "recordCareLeaverContact", care, {"on": on, **contact})
+        assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == next_due, on
+    plan = {"on": "2025-01-10", "lateReason": "Paper records typed up"}
+    care = await act(client, worker, "recordPathwayPlan", care, plan)
+    assert step(care, "PATHWAY_PLAN", "DONE")["completedDate"] == "2025-01-10"
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2025-03-01", **contact}
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "DONE")["completedDate"] == "2025-03-01"
+    assert [s["kind"] for s in care["steps"] if s["status"] == "OPEN"] == []
+
+
 async def test_a_pathway_plan_or_care_leaver_contact_typed_with_the_wrong_day_is_corrected(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -757,10 +757,15 @@ class OnDate(Input):
 
 
 def _repeat(
-    record: Record, kind: StepKind, data: OnDate, following: Callable[[], DueDate], summary: str
+    record: Record,
+    kind: StepKind,
+    data: OnDate,
+    following: Callable[[], DueDate | None],
+    summary: str,
 ) -> Effect:
-    """A step done again: the next of its kind due `following()` after it, unless it is
-    history (written up after a later one, or once care has ended)."""
+    """A step done again: the next of its kind due `following()` after it (None: nothing
+    more falls due), unless it is history (written up after a later one, or once care has
+    ended)."""
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
     after_care = kind in _STEPS_IN_CARE and _after_care(record, data.on, "on")
     if after_care or record.before_the_latest(kind, data.on):
@@ -772,12 +777,13 @@ def _repeat(
     if due is not None:
         check_late(due["dueRule"], due["dueDate"], data.on, data.late_reason)
         changed = (_done(due, data.on, data.late_reason),)
+    next_due = following()
     return Effect(
         target=record.state,
         occurred_on=data.on,
         summary=summary,
         changed=changed,
-        opened=(NewStep(kind, due=following()),),
+        opened=() if next_due is None else (NewStep(kind, due=next_due),),
     )
 
 
@@ -1133,16 +1139,24 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
     )
 
 
+def _while_supported(born: date, due: date) -> bool:
+    """Children Act 1989 s23CZB (Children and Social Work Act 2017 s3): a care leaver has
+    a personal adviser, and the local authority keeps in touch, until they reach 25; no
+    contact or pathway plan review falls due after the 25th birthday."""
+    return due <= birthday(born, 25)
+
+
 @register(Process.CARE, "recordPathwayPlan", OnDate)
 def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
-    # Care Leavers (England) Regulations 2010: reviewed at least every 6 months.
-    return _repeat(
-        record,
-        _K.PATHWAY_PLAN,
-        data,
-        lambda: _due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.on, clock),
-        "Pathway plan",
-    )
+    born = record.date_of_birth
+    assert born is not None, "a care leaver was 16 or over when care ended"
+
+    def following() -> DueDate | None:
+        # Care Leavers (England) Regulations 2010: reviewed at least every 6 months.
+        review = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.on, clock)
+        return review if _while_supported(born, review.due) else None
+
+    return _repeat(record, _K.PATHWAY_PLAN, data, following, "Pathway plan")
 
 
 class RecordCareLeaverContact(Input):
@@ -1202,12 +1216,15 @@ def record_care_leaver_contact(
         changed = (_done(due, data.on, data.late_reason, **facts),)
     # The next contact is due on the birthday after the one this contact counted for, so a
     # contact made days before a birthday does not make that same birthday due again.
+    following = _next_birthday(born, counted_for)
     return Effect(
         target=CareState.CARE_LEAVER,
         occurred_on=data.on,
         summary=summary,
         changed=changed,
-        opened=(NewStep(_K.CARE_LEAVER_CONTACT, due_on=_next_birthday(born, counted_for)),),
+        opened=(NewStep(_K.CARE_LEAVER_CONTACT, due_on=following),)
+        if _while_supported(born, following)
+        else (),
     )
 
 
