@@ -317,6 +317,41 @@ async def test_nothing_falls_due_for_a_care_leaver_after_the_25th_birthday(
     assert [s["kind"] for s in care["steps"] if s["status"] == "OPEN"] == []
 
 
+async def test_a_contact_on_a_later_birthday_counts_for_that_birthday_not_a_missed_one(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # Nobody was in touch at 18; the contact on the 19th birthday is that birthday's
+    # (SSDA903 OC3 for the 2025-26 year), not the 18th's a year late, and the 20th is
+    # due next, not the 19th again.
+    worker, care = await _care_leaver(
+        client, settings, store, born="2007-03-10", started_on="2023-01-10", ended_on="2024-06-01"
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-03-10"
+    contact = {
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2026-03-10", **contact}
+    )
+    assert care["__typename"] == "PeriodOfCare", care
+    contacts = sorted(
+        (s["status"], s["dueDate"], s["completedDate"])
+        for s in care["steps"]
+        if s["kind"] == "CARE_LEAVER_CONTACT"
+    )
+    assert contacts == [
+        ("CANCELLED", "2025-03-10", None),
+        ("DONE", "2026-03-10", "2026-03-10"),
+        ("OPEN", "2027-03-10", None),
+    ]
+    await write_ssda903(store, CollectionYear(2026), tmp_path)
+    assert rows_of(tmp_path, "oc3", str(care["childId"]), "IN_TOUCH", "ACTIV", "ACCOM") == [
+        ("YES", "F2", "D1")
+    ]
+
+
 async def test_a_pathway_plan_or_care_leaver_contact_typed_with_the_wrong_day_is_corrected(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -1209,8 +1209,25 @@ def record_care_leaver_contact(
             target=CareState.CARE_LEAVER, occurred_on=data.on, summary=summary, opened=(kept,)
         )
     changed: tuple[StepChange, ...] = ()
+    opened: tuple[NewStep, ...] = ()
     counted_for = _birthday_counted(born, data.on)
-    if due is not None:
+    if due is not None and counted_for > due["dueDate"]:
+        # Around a later birthday: that birthday's contact (SSDA903 OC3 reads it there);
+        # the birthday due passed with no contact, and stays without one.
+        _birthday_contact_late(counted_for, data.on, data.late_reason)
+        changed = _cancel(due)
+        late = {"lateReason": data.late_reason} if data.late_reason else {}
+        opened = (
+            NewStep(
+                _K.CARE_LEAVER_CONTACT,
+                due_on=counted_for,
+                start_date=data.on,
+                completed_date=data.on,
+                status=StepStatus.DONE,
+                facts={**facts, **late},
+            ),
+        )
+    elif due is not None:
         counted_for = due["dueDate"]
         _birthday_contact_late(due["dueDate"], data.on, data.late_reason)
         changed = (_done(due, data.on, data.late_reason, **facts),)
@@ -1222,9 +1239,9 @@ def record_care_leaver_contact(
         occurred_on=data.on,
         summary=summary,
         changed=changed,
-        opened=(NewStep(_K.CARE_LEAVER_CONTACT, due_on=following),)
+        opened=(*opened, NewStep(_K.CARE_LEAVER_CONTACT, due_on=following))
         if _while_supported(born, following)
-        else (),
+        else opened,
     )
 
 
