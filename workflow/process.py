@@ -739,6 +739,18 @@ FINISHED_STATES: Final[Mapping[Process, frozenset[str]]] = MappingProxyType(
         Process.CHILD_IN_NEED_PLAN: frozenset({_P.ENDED, _P.RECORDED_IN_ERROR}),
     }
 )
+# The day a finished record of an episode process stopped being in force (a plan's end,
+# an enquiry's conclusion, a conference's meeting, an assessment's authorisation): the
+# episode's rules weigh a record dated before it against it, as if it were still open.
+ENDED_ON: Final[Mapping[Process, str]] = MappingProxyType(
+    {
+        Process.ASSESSMENT: "authorisedDate",
+        Process.SECTION_47_ENQUIRY: "endDate",
+        Process.INITIAL_CONFERENCE: "heldDate",
+        Process.CHILD_PROTECTION_PLAN: "endDate",
+        Process.CHILD_IN_NEED_PLAN: "endDate",
+    }
+)
 # The state a process is put in when an episode rule ends it.
 ENDED_STATE: Final[Mapping[Process, str]] = MappingProxyType({Process.CHILD_IN_NEED_PLAN: _P.ENDED})
 # The episode states in which its processes may still be worked on.

@@ -913,6 +913,56 @@ async def test_one_section_47_enquiry_at_a_time_until_its_conference_is_held(
     ]
 
 
+async def test_a_record_written_up_late_does_not_overlap_one_that_has_ended(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The episode's one-at-a-time rules hold by the dates things happened, not only
+    # against what is open now: a record written up late, dated while one since ended was
+    # in force, would overlap it (CIN census 4001, 8890).
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    transfer = {"heldOn": "2026-01-12", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    case = await act(client, worker, "holdTransferInConference", case, transfer)
+    plan = latest(case, "childProtectionPlans")
+    review = {"heldOn": "2026-03-02", "lateReason": "Conference moved"}
+    case = await act(client, worker, "holdReviewConference", plan, review)
+    ending = {"endedOn": "2026-03-02", "reason": "AT_REVIEW_CONFERENCE"}
+    case = await act(
+        client, worker, "endChildProtectionPlan", latest(case, "childProtectionPlans"), ending
+    )
+
+    # A child in need plan from 1 February ran beside the plan (CIN census 4001).
+    refused = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-02-01"})
+    assert refused["__typename"] == "TransitionRefused", refused
+    assert f"ChildProtectionPlan {plan['id']} is ENDED (2026-03-02)" in refused["reason"]
+    assert await case_now(client, worker, case["id"]) == case
+    # From the day it ended it may start; one from before that one ended is refused too.
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-03-02"})
+    child_in_need = latest(case, "childInNeedPlans")
+    case = await act(client, worker, "endChildInNeedPlan", child_in_need, {"endedOn": "2026-03-20"})
+    refused = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-03-10"})
+    assert "one child in need plan at a time" in refused["reason"], refused
+    # An enquiry started while the conference another asked for was still to be held
+    # (CIN census 8890).
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-01"})
+    enquiry = latest(case, "section47Enquiries")
+    case = await act(
+        client, worker, "requestInitialConference", enquiry, {"concludedOn": "2026-04-08"}
+    )
+    conference = latest(case, "initialConferences")
+    held = {"heldOn": "2026-04-20", "planRequired": False, "lateReason": "Chair unwell"}
+    case = await act(client, worker, "holdInitialConference", conference, held)
+    refused = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-10"})
+    assert "one section 47 enquiry at a time" in refused["reason"], refused
+    assert await case_now(client, worker, case["id"]) == case
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-20"})
+    assert [e["strategyDiscussionDate"] for e in case["section47Enquiries"]] == [
+        "2026-04-01",
+        "2026-04-20",
+    ]
+
+
 CPIS = """query ($n: String!) { cpisRecord(nhsNumber: $n) { plans { type startDate endDate } } }"""
 
 

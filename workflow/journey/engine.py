@@ -167,21 +167,38 @@ def _check(
     return None
 
 
-def _open_in_episode(record: Record, processes: frozenset[table.Process]) -> list[Row]:
-    """The open records of `processes` in the episode, each {"record": ..., "steps": ...}."""
-    return [
-        entry
-        for process in processes
-        for entry in record.episode_records(process.value)
-        if table.is_open(process, entry["record"]["status"])
-    ]
+def _ended_after(entry: dict[str, Any], on: date) -> date | None:
+    """The day a finished record (never one recorded in error) stopped being in force,
+    when that was after `on`: a record dated `on` would overlap it."""
+    record = entry["record"]
+    ended = record.get(table.ENDED_ON[table.Process(record["process"])])
+    if record["status"] == table.RECORDED_IN_ERROR or not isinstance(ended, date):
+        return None
+    return ended if ended > on else None
 
 
-def _named(record: Row) -> str:
-    """'ChildInNeedPlan <id> is <status>': a record as a refusal names it."""
-    return (
-        f"{_KIND_OF_RECORD[table.Process(record['process'])]} {record['id']} is {record['status']}"
-    )
+def _in_force_after(
+    record: Record, processes: frozenset[table.Process], on: date
+) -> list[tuple[Row, date | None]]:
+    """The records of `processes` in the episode in force on `on` or since: each open one
+    (None) and each that ended after `on`, with its end (written up late and dated `on`,
+    a record would overlap them)."""
+    found: list[tuple[Row, date | None]] = []
+    for process in processes:
+        for entry in record.episode_records(process.value):
+            if table.is_open(process, entry["record"]["status"]):
+                found.append((entry, None))
+            elif (ended := _ended_after(entry, on)) is not None:
+                found.append((entry, ended))
+    return found
+
+
+def _named(record: Row, ended: date | None = None) -> str:
+    """'ChildInNeedPlan <id> is <status>': a record as a refusal names it (with the day it
+    ended, when that is why)."""
+    kind = _KIND_OF_RECORD[table.Process(record["process"])]
+    until = f" ({ended.isoformat()})" if ended is not None else ""
+    return f"{kind} {record['id']} is {record['status']}{until}"
 
 
 def _apply_rules(
@@ -194,11 +211,14 @@ def _apply_rules(
     """The reason the first rule refuses, or None; records the rules end go in `ended`,
     each naming the record `by` whose opening ended it (None for the episode's closure)."""
     for rule in rules:
-        if blocking := _open_in_episode(record, rule.refused_while_open):
-            names = ", ".join(_named(entry["record"]) for entry in blocking)
+        if blocking := _in_force_after(record, rule.refused_while_open, on):
+            names = ", ".join(_named(entry["record"], ended) for entry, ended in blocking)
             return f"{rule.reason} ({names})"
-        for entry in _open_in_episode(record, rule.ends_open):
+        for entry, ended_on in _in_force_after(record, rule.ends_open, on):
             open_record = entry["record"]
+            if ended_on is not None:
+                # It ended since, after `on`: the rule would have ended it on `on`.
+                return f"{rule.reason}, and {_named(open_record, ended_on)}"
             process = table.Process(open_record["process"])
             if open_record["status"] in table.awaiting_states(process):
                 # A rule does not decide for the manager (ending a plan whose withdrawal
