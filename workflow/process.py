@@ -589,10 +589,11 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         authorised_in=_C.CEASING_AWAITING_AUTHORISATION,
     ),
     _t(
+        # Made from 16 while still looked after (an eligible child), and kept after care.
         "recordPathwayPlan",
-        _C.CARE_LEAVER,
-        _C.CARE_LEAVER,
-        "Record the care leaver's pathway plan or its review",
+        (_C.LOOKED_AFTER, _C.CARE_LEAVER),
+        (_C.LOOKED_AFTER, _C.CARE_LEAVER),
+        "Record the pathway plan (from 16, or as a care leaver) or its review",
         process=Process.CARE,
         timescale=TimescaleKey.PATHWAY_PLAN_REVIEW,
     ),

@@ -352,6 +352,35 @@ async def test_a_contact_on_a_later_birthday_counts_for_that_birthday_not_a_miss
     ]
 
 
+async def test_a_pathway_plan_is_made_from_16_while_still_looked_after(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Care Leavers (England) Regulations 2010: an eligible child (16 or 17, still looked
+    # after) has a pathway plan, reviewed at least every 6 months; leaving care, the
+    # next review stays due from the last plan.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=3)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2009-06-15')", {"id": child_id}
+    )
+    care = await _start(client, worker, child_id, startedOn="2025-01-06")
+    at_15 = await act(client, worker, "recordPathwayPlan", care, {"on": "2025-06-14"})
+    assert _problem(at_15)[0] == "on"
+    care = await act(client, worker, "recordPathwayPlan", care, {"on": "2025-07-01"})
+    assert (care["__typename"], care["status"]) == ("PeriodOfCare", "LOOKED_AFTER"), care
+    assert step(care, "PATHWAY_PLAN", "OPEN")["dueDate"] == "2026-01-01"
+    care = await act(client, worker, "recordPathwayPlan", care, {"on": "2025-12-15"})
+    assert step(care, "PATHWAY_PLAN", "OPEN")["dueDate"] == "2026-06-15"
+    ending = {"endedOn": "2026-03-02", "reason": "E5_INDEPENDENT_LIVING_WITH_SUPPORT"}
+    care = await act(client, worker, "ceaseLookedAfter", care, {**ending, "careLeaver": True})
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CARE_LEAVER"
+    assert [
+        s["dueDate"] for s in care["steps"] if s["kind"] == "PATHWAY_PLAN" and s["status"] == "OPEN"
+    ] == ["2026-06-15"]
+
+
 async def test_a_pathway_plan_or_care_leaver_contact_typed_with_the_wrong_day_is_corrected(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -1123,9 +1123,14 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
                 _K.CARE_LEAVER_CONTACT,
                 due_on=_next_birthday(born, data.ended_on - timedelta(days=1)),
             ),
+            # Reviewed within 6 months of the plan made while looked after, if any.
             NewStep(
                 _K.PATHWAY_PLAN,
-                due=_due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.ended_on, clock),
+                due=_due(
+                    TimescaleKey.PATHWAY_PLAN_REVIEW,
+                    _last_done(record, _K.PATHWAY_PLAN) or data.ended_on,
+                    clock,
+                ),
             ),
         )
     return Effect(
@@ -1149,7 +1154,11 @@ def _while_supported(born: date, due: date) -> bool:
 @register(Process.CARE, "recordPathwayPlan", OnDate)
 def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
     born = record.date_of_birth
-    assert born is not None, "a care leaver was 16 or over when care ended"
+    assert born is not None, "a child looked after has a date of birth"
+    if record.state == CareState.LOOKED_AFTER:
+        # Care Leavers (England) Regulations 2010: an eligible child's, from 16.
+        not_before(data.on, birthday(born, 16), "on", "the 16th birthday")
+        _still_in_care_on(record, data.on, "on")
 
     def following() -> DueDate | None:
         # Care Leavers (England) Regulations 2010: reviewed at least every 6 months.
