@@ -493,10 +493,10 @@ _EPISODES_KEPT: Final = (
     _C.CARE_LEAVER,
     _C.LEAVING_CARE_SERVICES_ENDED,
 )
-# A review, visit, health assessment or personal education plan held while the child was
-# looked after is also written up once care has ended (dated by its end: history, nothing
-# new falls due), as a child protection plan's steps are once the plan has ended: the
-# SSDA903 reports every review of the year.
+# A review, visit, health assessment, personal education plan or missing episode that
+# happened while the child was looked after is also written up once care has ended (dated
+# by its end: history, nothing new falls due), as a child protection plan's steps are once
+# the plan has ended: the SSDA903 reports every review and missing episode of the year.
 _CARE_STEPS_KEPT: Final = _EPISODES_KEPT
 
 _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
@@ -566,8 +566,8 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
     _t(
         "recordMissingEpisode",
-        _C.LOOKED_AFTER,
-        _C.LOOKED_AFTER,
+        _CARE_STEPS_KEPT,
+        _CARE_STEPS_KEPT,
         "Record a period missing or away from placement",
         process=Process.CARE,
         timescale=TimescaleKey.RETURN_HOME_INTERVIEW,

@@ -954,6 +954,42 @@ async def test_steps_held_in_care_are_written_up_once_care_has_ended(
     ]
 
 
+async def test_a_missing_episode_in_care_is_written_up_once_care_has_ended(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # The SSDA903 Missing table reports every episode of the year: one the child had in
+    # care, written up after care ended, is history (no return home interview falls due),
+    # dated within care, with the day the child returned.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _start(client, worker, child_id)
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-05"})
+    ending = {"endedOn": "2026-03-31", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    care = await act(client, worker, "ceaseLookedAfter", care, ending)
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    missing = {"type": "M_MISSING", "startedOn": "2026-03-10"}
+    for data, field in (
+        ({**missing, "returnedOn": "2026-04-02"}, "returnedOn"),
+        ({"type": "M_MISSING", "startedOn": "2026-04-01", "returnedOn": "2026-04-02"}, "startedOn"),
+        (missing, "returnedOn"),
+    ):
+        refused = await act(client, worker, "recordMissingEpisode", care, data)
+        assert _problem(refused)[0] == field, (data, refused)
+    care = await act(
+        client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-03-11"}
+    )
+    assert (care["__typename"], care["status"]) == ("PeriodOfCare", "CEASED"), care
+    episode = step(care, "MISSING_EPISODE", "DONE")
+    assert (episode["startDate"], episode["completedDate"]) == ("2026-03-10", "2026-03-11")
+    assert [s["kind"] for s in care["steps"] if s["status"] == "OPEN"] == []
+
+    await write_ssda903(store, CollectionYear(2026), tmp_path)
+    assert rows_of(tmp_path, "missing", child_id, "MISSING", "MIS_START", "MIS_END") == [
+        ("M", "10/03/2026", "11/03/2026")
+    ]
+
+
 async def test_a_care_action_without_a_date_happened_today(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

@@ -237,10 +237,11 @@ DATED_BY = {
     "recordChildInNeedVisit": "visitedOn",
 }
 CARE_DATED_BY = {
-    "holdLookedAfterReview": "heldOn",
-    "recordStatutoryVisit": "on",
-    "recordHealthAssessment": "on",
-    "recordPersonalEducationPlan": "on",
+    "holdLookedAfterReview": ("heldOn",),
+    "recordStatutoryVisit": ("on",),
+    "recordHealthAssessment": ("on",),
+    "recordPersonalEducationPlan": ("on",),
+    "recordMissingEpisode": ("startedOn", "returnedOn"),
 }
 CARE_ENDED = frozenset({_C.CEASED, _C.CARE_LEAVER, _C.LEAVING_CARE_SERVICES_ENDED})
 
@@ -249,7 +250,7 @@ def _overrides(state: str, action: str) -> dict[str, Any]:
     if state == table.PlanState.ENDED and action in DATED_BY:
         return {DATED_BY[action]: WITHIN_AN_ENDED_PLAN}
     if state in CARE_ENDED and action in CARE_DATED_BY:
-        return {CARE_DATED_BY[action]: WITHIN_AN_ENDED_PLAN}
+        return dict.fromkeys(CARE_DATED_BY[action], WITHIN_AN_ENDED_PLAN)
     return {}
 
 

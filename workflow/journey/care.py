@@ -952,6 +952,16 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
     returned, it closes the episode still open rather than adding another."""
     not_before(data.started_on, _became_looked_after(record), "startedOn", "the start of care")
     _still_in_care_on(record, data.started_on, "startedOn")
+    # Written up once care has ended: history within care (SSDA903 Missing), the child
+    # back by its end, no return home interview due.
+    after_care = _after_care(record, data.started_on, "startedOn")
+    if after_care:
+        if data.returned_on is None:
+            raise Refusal(("returnedOn", "care has ended: give the day the child returned"))
+        _after_care(record, data.returned_on, "returnedOn")
+    interview: tuple[NewStep, ...] = ()
+    if data.returned_on is not None and not after_care:
+        interview = (_return_home_interview(data.returned_on, clock),)
     episodes = [s for s in record.steps if s["kind"] == _K.MISSING_EPISODE]
     same_start = [s for s in episodes if s["startDate"] == data.started_on]
     still_missing = record.open_step(_K.MISSING_EPISODE)
@@ -977,11 +987,11 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
         if episode.get("missingType") != data.type.value:
             raise Refusal(("type", f"the episode from that day is {episode.get('missingType')}"))
         return Effect(
-            target=CareState.LOOKED_AFTER,
+            target=record.state,
             occurred_on=data.returned_on,
             summary=f"Returned ({word.lower()} from placement since {data.started_on.isoformat()})",
             changed=(_done(episode, data.returned_on),),
-            opened=(_return_home_interview(data.returned_on, clock),),
+            opened=interview,
         )
     if still_missing is not None:
         raise Refusal(
@@ -1010,14 +1020,11 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
         status=StepStatus.DONE if data.returned_on else StepStatus.OPEN,
         facts={"missingType": data.type.value},
     )
-    opened: tuple[NewStep, ...] = (missing,)
-    if data.returned_on is not None:
-        opened = (missing, _return_home_interview(data.returned_on, clock))
     return Effect(
-        target=CareState.LOOKED_AFTER,
+        target=record.state,
         occurred_on=data.started_on,
         summary=f"{word} from placement",
-        opened=opened,
+        opened=(missing, *interview),
     )
 
 
