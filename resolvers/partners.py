@@ -50,6 +50,8 @@ def open_episodes_loader(context: HubContext) -> Any:
         "childId",
         value=lambda row: (row["caseStates"], row["careStates"]),
         default=([], []),
+        # What a school is told of care differs (graph/cypher/partners.py).
+        params={"audience": context.principal.audience.value},
     )
     return context.loader("open-episodes", load)
 

@@ -73,11 +73,11 @@ async def graphql(
 
 
 # Written apart from the hub's own statement, as the rule reads in the issue: a school
-# sees its pupils who are in need, on a plan or looked after now.
+# sees its pupils who are in need, on a plan or looked after now (a care leaver is not).
 PUPILS_WITH_OPEN_EPISODES = """
 MATCH (:Agency {id: $school})<-[:ATTENDS]-(c:Child)<-[:ABOUT]-(r)
 WHERE (r:Referral AND r.status <> 'CLOSED')
-   OR (r:PeriodOfCare AND NOT r.status IN ['CEASED', 'LEAVING_CARE_SERVICES_ENDED'])
+   OR (r:PeriodOfCare AND r.status IN ['LOOKED_AFTER', 'CEASING_AWAITING_AUTHORISATION'])
 RETURN DISTINCT c.id AS id
 """
 

@@ -12,7 +12,7 @@ branch only (FalkorDB reads every branch's patterns for every row otherwise):
   management up to four levels) or a role that reads every record;
 - police: the child is in an open multi-agency enquiry the caller's force is party to;
 - education: the child is on the caller's school's roll now (`on_roll`) and is in need,
-  on a plan or looked after now;
+  on a plan or looked after now (`looked_after_now`: not a care leaver);
 - health (CP-IS): the child the caller identified by NHS number, every record of them.
 
 Restricted records (adoption, sealed, staff, high profile) are omitted for everyone,
@@ -104,6 +104,21 @@ def open_care(person: str, name: str = "openCare") -> str:
     )
 
 
+# A period of care in which the child is looked after now: one ceasing, awaiting its
+# authorisation, has not ended yet. A care leaver's period has ended: they are a former
+# looked-after child (services go on, but the child is no longer in care). A Cypher list,
+# for `status IN ...`.
+LOOKED_AFTER_STATES = "['LOOKED_AFTER', 'CEASING_AWAITING_AUTHORISATION']"
+
+
+def looked_after_now(person: str, name: str = "inCare") -> str:
+    """How many periods of care of `person` they are looked after in now (a projection)."""
+    return (
+        f"size([({person})<-[:ABOUT]-({name}:PeriodOfCare)"
+        f" WHERE {name}.status IN {LOOKED_AFTER_STATES} | 1])"
+    )
+
+
 def grant_held(person: str) -> str:
     """A boolean expression: an internal viewer holds an unexpired grant to `person`."""
     return (
@@ -174,7 +189,9 @@ def _audience_rules(person: str) -> dict[str, str]:
         f"size([({p})<-[:CONCERNS]-(enquiry:MultiAgencyEnquiry {{status: 'OPEN'}})"
         f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
     )
-    education = f"{on_roll(p)} AND {open_case(p)} + {open_care(p)} > 0"
+    # In need, on a plan or looked after now: a care leaver is a former looked-after
+    # child, whose care is not the school's to learn.
+    education = f"{on_roll(p)} AND {open_case(p)} + {looked_after_now(p)} > 0"
     # Every record of the person the caller identified: the one carrying the NHS number
     # and any an EHM or IES record carrying it is linked to (until they are merged). A
     # record with a number of its own is another child's, whatever is linked to it: a

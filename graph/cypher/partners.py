@@ -7,7 +7,7 @@ lookup by NHS number), and anything outside it is simply not found.
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible, only_visible
+from graph.cypher.access import LOOKED_AFTER_STATES, child_visible, only_visible
 
 _CHILD = (
     "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
@@ -53,6 +53,8 @@ ORDER BY c.familyName, c.givenName, c.id
 
 # caseStates: the states of the open episodes of need, and 'CHILD_PROTECTION_PLAN' when a
 # child protection plan in one of them is active (the plan is a record of the episode).
+# A school ($audience) is told whether the child is looked after now, never of care that
+# ended: a care leaver's period is not among its careStates.
 OPEN_EPISODES_OF = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
@@ -60,7 +62,7 @@ OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
 WHERE {_OPEN_CASE}
 OPTIONAL MATCH (r)<-[:IN_EPISODE]-(plan:ChildProtectionPlan {{status: 'ACTIVE'}})
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
-WHERE {_OPEN_CARE}
+WHERE {_OPEN_CARE} AND ($audience <> 'education' OR p.status IN {LOOKED_AFTER_STATES})
 RETURN childId, collect(DISTINCT r.status) + collect(DISTINCT plan.process) AS caseStates,
        collect(DISTINCT p.status) AS careStates
 """
@@ -134,13 +136,16 @@ SET e.status = 'CLOSED', e.closedAt = $now, e.closedBy = $viewer
 RETURN e.id AS id
 """
 
-# A looked-after pupil's personal education plan: its steps on the period of care.
-PERSONAL_EDUCATION_PLANS_OF = """
+# A looked-after pupil's personal education plan: its steps on the period of care the
+# child is looked after in now. A care leaver, or a child whose care ceased, has none: a
+# plan of care that ended would tell a school the child was once looked after.
+PERSONAL_EDUCATION_PLANS_OF = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})
+MATCH (c:Child {{id: childId}})
 WITH childId, c
-MATCH (c)<-[:ABOUT]-(s:Step {kind: 'PERSONAL_EDUCATION_PLAN'})
-RETURN childId, collect(s {.status, .dueDate, .completedDate}) AS steps
+MATCH (c)<-[:ABOUT]-(s:Step {{kind: 'PERSONAL_EDUCATION_PLAN'}})-[:PART_OF]->(care:PeriodOfCare)
+WHERE care.status IN {LOOKED_AFTER_STATES}
+RETURN childId, collect(s {{.status, .dueDate, .completedDate}}) AS steps
 """
 
 # For the demo's instructions: NHS numbers a health user will find something for.

@@ -107,7 +107,7 @@ async def test_view_all_opens_nothing_to_a_partner(
     ("audience", "agency", "identified_by", "expected"),
     [
         ("police", "force", None, {"allocated"}),
-        ("education", "school", None, {"allocated", "team-child"}),
+        ("education", "school", None, {"allocated", "team-child", "ceasing"}),
         ("health", "la", "1", {"allocated", "unnumbered"}),
     ],
 )

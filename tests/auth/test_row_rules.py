@@ -28,6 +28,8 @@ CREATE (allocated:Person:Child {id: 'allocated', nhsNumber: '1'})-[:ALLOCATED_TO
        (stranger:Person:Child {id: 'stranger', nhsNumber: '3'})-[:ALLOCATED_TO]->(kim),
        (sealed:Person:Child {id: 'sealed', nhsNumber: '4', restricted: true}),
        (closed:Person:Child {id: 'closed-pupil', nhsNumber: '5'}),
+       (leaver:Person:Child {id: 'care-leaver', nhsNumber: '11'}),
+       (ceasing:Person:Child {id: 'ceasing', nhsNumber: '12'}),
        (adult:Person {id: 'adult'})
 CREATE (stranger)-[:RESPONSIBLE_TEAM]->(elsewhere), (sealed)-[:ALLOCATED_TO]->(sam)
 CREATE (open:MultiAgencyEnquiry {id: 'e1', status: 'OPEN'})-[:PARTY]->(force),
@@ -40,6 +42,11 @@ CREATE (allocated)-[:ATTENDS]->(school), (sealed)-[:ATTENDS]->(school),
        (:Referral {id: 'r2', status: 'OPEN'})-[:ABOUT]->(sealed),
        (:Referral {id: 'r3', status: 'CLOSED'})-[:ABOUT]->(closed),
        (:PeriodOfCare {id: 'p1', status: 'LOOKED_AFTER'})-[:ABOUT]->(teamChild)
+// A former looked-after pupil (care over, leaving care services going on), and one whose
+// care is ceasing, awaiting a manager: looked after until it is authorised.
+CREATE (leaver)-[:ATTENDS]->(school), (ceasing)-[:ATTENDS]->(school),
+       (:PeriodOfCare {id: 'p2', status: 'CARE_LEAVER'})-[:ABOUT]->(leaver),
+       (:PeriodOfCare {id: 'p3', status: 'CEASING_AWAITING_AUTHORISATION'})-[:ABOUT]->(ceasing)
 """
 
 VISIBLE = f"""
@@ -78,14 +85,14 @@ SCOPES = [
     (AccessScope("manager", None, False, NOW), set()),
     (
         AccessScope("analyst", None, True, NOW),
-        {"allocated", "team-child", "stranger", "closed-pupil"},
+        {"allocated", "team-child", "stranger", "closed-pupil", "care-leaver", "ceasing"},
     ),
     (AccessScope("nobody", None, False, NOW), set()),
     (AccessScope("pc", None, False, NOW, "police", "force"), {"allocated"}),
     (AccessScope("pc", None, False, NOW, "police", "other-force"), set()),
     (
         AccessScope("dsl", None, False, NOW, "education", "school"),
-        {"allocated", "team-child"},
+        {"allocated", "team-child", "ceasing"},
     ),
     (AccessScope("gp", None, False, NOW, "health", "la", "3"), {"stranger"}),
     (AccessScope("gp", None, False, NOW, "health", "la", "4"), set()),
@@ -165,7 +172,7 @@ async def test_a_school_sees_a_child_the_authority_records_as_attending_only_on_
         "          SET attends.until = date(day))"
     )
     school = AccessScope("dsl", None, False, now, "education", "school")
-    undated = {"allocated", "team-child"}
+    undated = {"allocated", "team-child", "ceasing"}
     assert await _shown(world, school) == undated | shown
     # Staff see the school a child attends now on the same days.
     dated = [row["id"] for row in await world.read(DATED_PUPILS)]

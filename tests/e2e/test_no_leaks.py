@@ -373,12 +373,13 @@ MATCH (:Agency {id: 'agency-police'})<-[:PARTY]-(e:MultiAgencyEnquiry)-[:CONCERN
 WHERE e.status = 'OPEN'
 RETURN DISTINCT c.id AS id, coalesce(c.restricted, false) AS restricted
 """
-# A school's pupils in need, on a plan or looked after, on its roll today: the authority's
-# record of the school on the days it names, or an IES pupil record's stay (DOMAIN, README).
+# A school's pupils in need, on a plan or looked after now (a care leaver is not), on its
+# roll today: the authority's record of the school on the days it names, or an IES pupil
+# record's stay (DOMAIN, README).
 SCHOOL_PUPILS = """
 MATCH (c:Child)<-[:ABOUT]-(r)
 WHERE (r:Referral AND r.status <> 'CLOSED')
-   OR (r:PeriodOfCare AND NOT r.status IN ['CEASED', 'LEAVING_CARE_SERVICES_ENDED'])
+   OR (r:PeriodOfCare AND r.status IN ['LOOKED_AFTER', 'CEASING_AWAITING_AUTHORISATION'])
 WITH DISTINCT c
 WITH c, [(c)-[a:ATTENDS]->(:Agency {id: $school}) | [a.from, a.until]] AS attends,
      [(c)<-[:LINKED_TO]-(:SourceRecord)-[stay:ON_ROLL_AT]->(:Agency {id: $school})
@@ -663,6 +664,12 @@ async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
         {"id": RESTRICTED, "until": 4_102_444_800_000},
     )
     left_school, moved_away, on_ies_roll = await _school_scenario(store)
+    # A former looked-after pupil (a care leaver) on the school's roll.
+    leaver = next(j["childId"] for j in demo.journeys if j["kind"] == "CARE_LEAVER")
+    await store.write(
+        "MATCH (c:Child {id: $id}), (s:Agency {id: $school}) MERGE (c)-[:ATTENDS]->(s)",
+        {"id": leaver, "school": personas.DEMO_SCHOOL},
+    )
     values = await _scenario_values(store, demo)
     assert values["versionId"], "the restricted child's form must be among the probes"
     # Health looks up children on a plan, the restricted child among them.
@@ -716,6 +723,7 @@ async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
                 assert on_ies_roll in named
                 assert left_school not in named
                 assert moved_away not in named
+                assert leaver not in named
             if audience is Audience.HEALTH:
                 assert RESTRICTED not in audited
             if audience is Audience.INTERNAL:

@@ -11,6 +11,7 @@ from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
+from tests.e2e.journey_helpers import referral_for
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, clock_at, graphql
 from workflow import calendar
 
@@ -371,3 +372,38 @@ async def test_a_number_typed_in_full_width_digits_finds_the_plan(
     for number in (typed, hyphenated):
         found = await graphql(client, bearer(settings, "health"), old, {"n": number})
         assert found == {"cpisRecord": {"nhsNumber": on_plan["nhsNumber"]}}, number
+
+
+SCHOOL_VIEW = "{ myPupils { id openEpisodes personalEducationPlan { inPlace lastCompleted } } }"
+
+
+async def test_a_care_leaver_is_not_looked_after_now_for_their_school(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """A school sees its pupils in need, on a plan or looked after now: a care leaver is
+    a former looked-after child, and what care they had is not the school's to learn
+    (no `CARE_LEAVER` episode, no personal education plan of the care that ended)."""
+    leaver = next(j["childId"] for j in demo.journeys if j["kind"] == "CARE_LEAVER")
+    await store.write(
+        "MATCH (c:Child {id: $id}), (s:Agency {id: $school}) MERGE (c)-[:ATTENDS]->(s)",
+        {"id": leaver, "school": personas.DEMO_SCHOOL},
+    )
+    school = bearer(settings, "education")
+
+    pupils = (await graphql(client, school, SCHOOL_VIEW))["myPupils"]
+
+    assert leaver not in {pupil["id"] for pupil in pupils}
+    assert pupils, "the school must see some pupils to mean anything"
+    # In need again: the school sees the child in need, and nothing of the care before.
+    await referral_for(client, bearer(settings, "social-worker"), leaver, date(2026, 10, 5))
+    again = (await graphql(client, school, SCHOOL_VIEW))["myPupils"]
+    [seen] = [pupil for pupil in again if pupil["id"] == leaver]
+    assert seen == {"id": leaver, "openEpisodes": ["CHILD_IN_NEED"], "personalEducationPlan": None}
+    # Internal staff still see the care leaver's episode.
+    internal = await graphql(
+        client,
+        bearer(settings, "social-worker"),
+        "query ($id: ID!) { child(id: $id) { openEpisodes } }",
+        {"id": leaver},
+    )
+    assert internal["child"]["openEpisodes"] == ["CHILD_IN_NEED", "CARE_LEAVER"]
