@@ -89,6 +89,12 @@ async def _reduce_outbox_errors(store: GraphStore) -> None:
             await store.write(statements.REDUCE_OUTBOX_ERRORS, {"changes": changes})
 
 
+async def _backfill_notice_pupils(store: GraphStore) -> None:
+    at = int(time.time() * 1000)
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        await store.write(statements.BACKFILL_NOTICE_PUPILS, {"from": start, "to": end, "now": at})
+
+
 async def _backfill_name_keys(store: GraphStore) -> None:
     await backfill_name_keys(store)
 
@@ -111,6 +117,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         5,
         "outbox errors keep the call and status only, never the text a destination sent",
         _reduce_outbox_errors,
+    ),
+    # A school's notice read the child's record as it is now, after a move too.
+    Migration(
+        6,
+        "an Encompass notice names the pupil as the school was told when it was sent",
+        _backfill_notice_pupils,
     ),
 )
 

@@ -63,7 +63,9 @@ CREATE (n:EncompassNotice {id: row.id, state: 'OPEN',
 CREATE (n)-[:ABOUT]->(c)
 CREATE (n)-[:FROM_INCIDENT]->(i)
 FOREACH (to IN CASE WHEN school IS NULL THEN [] ELSE [school] END |
-    CREATE (n)-[:FOR_SCHOOL]->(to))
+    CREATE (n)-[:FOR_SCHOOL]->(to)
+    SET n.pupilGivenName = c.givenName, n.pupilFamilyName = c.familyName,
+        n.pupilDateOfBirth = c.dateOfBirth, n.pupilUpn = c.upn, n.pupilAsOf = $now)
 WITH c, row, [(c)-[:ALLOCATED_TO]->(allocated:Worker) | allocated] AS workers
 FOREACH (worker IN CASE WHEN row.tellWorker THEN workers ELSE [] END |
     CREATE (w:Notice {id: row.id + ':' + worker.id, kind: 'DOMESTIC_ABUSE_INCIDENT',
@@ -74,14 +76,22 @@ FOREACH (worker IN CASE WHEN row.tellWorker THEN workers ELSE [] END |
 RETURN count(row) AS notices
 """
 
+# The pupil as the notice named them to the school when it was sent (`pupilAsOf`): the
+# notice is the school's record of what it was told, kept after the child moves on, and
+# what the child's record comes to hold later (another name, a UPN, a record merged
+# into another) is not the school's to learn through it.
+_PUPIL_AS_TOLD = (
+    "{id: c.id, givenName: n.pupilGivenName, familyName: n.pupilFamilyName,"
+    " dateOfBirth: n.pupilDateOfBirth, upn: n.pupilUpn} AS pupil"
+)
+
 # A school reads only notices addressed to it, from the school's own node: another
 # school's notice is never matched, so it is absent rather than refused. A record
 # restricted after the notice was sent is withdrawn from the school with it.
 _SCHOOL_NOTICES = f"""
 MATCH (school:Agency {{id: $agency}})<-[:FOR_SCHOOL]-(n:EncompassNotice)-[:ABOUT]->(c:Child)
 WHERE NOT coalesce(c.restricted, false)
-RETURN n {{{_NOTICE_FIELDS}}} AS notice,
-       c {{.id, .givenName, .familyName, .dateOfBirth, .upn}} AS pupil
+RETURN n {{{_NOTICE_FIELDS}}} AS notice, {_PUPIL_AS_TOLD}
 """
 
 SCHOOL_NOTICES = _SCHOOL_NOTICES + "ORDER BY n.occurredAt DESC, n.id\nLIMIT $limit\n"
@@ -97,8 +107,7 @@ MATCH (school:Agency {{id: $agency}})<-[:FOR_SCHOOL]-(n:EncompassNotice {{id: $n
 WHERE n.state = 'OPEN' AND NOT coalesce(c.restricted, false)
 SET n.state = 'ACKNOWLEDGED', n.acknowledgedAt = $readAt, n.acknowledgedBy = $by,
     n.acknowledgedByName = $byName, n.acknowledgementRecordedAt = $now
-RETURN n {{{_NOTICE_FIELDS}}} AS notice,
-       c {{.id, .givenName, .familyName, .dateOfBirth, .upn}} AS pupil
+RETURN n {{{_NOTICE_FIELDS}}} AS notice, {_PUPIL_AS_TOLD}
 """
 
 # The MASH's list: open notices it should see by now. A restricted child is named only to

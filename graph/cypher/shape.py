@@ -72,6 +72,18 @@ SET c.dateOfBirthKey = toString(c.dateOfBirth)
 RETURN count(c) AS changed
 """
 
+# A school's Encompass notice names the pupil as the school was told when it was sent
+# (graph/cypher/encompass.py); a notice sent before that was kept takes the child's
+# record as it is when the store is migrated, the nearest there is.
+BACKFILL_NOTICE_PUPILS = """
+MATCH (n:EncompassNotice)-[:FOR_SCHOOL]->(:Agency)
+WHERE id(n) >= $from AND id(n) < $to AND n.pupilAsOf IS NULL
+MATCH (n)-[:ABOUT]->(c:Child)
+SET n.pupilGivenName = c.givenName, n.pupilFamilyName = c.familyName,
+    n.pupilDateOfBirth = c.dateOfBirth, n.pupilUpn = c.upn, n.pupilAsOf = $now
+RETURN count(n) AS changed
+"""
+
 # `lcs-hub import` into a store a hub has only started on: the file brings its own.
 DELETE_SHAPE = """
 MATCH (s:GraphShape {id: $id})

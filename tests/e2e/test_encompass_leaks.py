@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from graph import FalkorDBStore
+from graph.migrations import MIGRATIONS
 from hub.settings import Settings
 from tests.e2e.test_encompass import (
     FRIDAY_NIGHT,
@@ -16,6 +17,7 @@ from tests.e2e.test_encompass import (
     RUBY_NHS,
     SCHOOL_B,
     UPN_OMAR,
+    _ies_sends,
     _incident,
     _notify,
     internal,
@@ -82,3 +84,56 @@ async def test_police_cannot_tell_a_known_child_from_an_unknown_one(
     assert [{**child, "position": 0} for child in notified["children"]] == [
         {"position": 0, "outcome": "RECEIVED", "reason": None}
     ] * 3
+
+
+async def test_a_school_keeps_the_notice_it_was_sent_and_learns_nothing_new_after_a_move(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    """A notice is the school's record of what it was told: it stays after the child moves
+    to another school, naming the pupil as they were named to it then. What the record
+    comes to hold later (another name, a new UPN) is not the old school's to learn."""
+    report = _incident("HC/M/1", FRIDAY_NIGHT, {"upn": UPN_OMAR, "present": True})
+    assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    school_b = school_lead(settings, SCHOOL_B)
+    [told] = (await graphql(client, school_b, NOTICES))["myEncompassNotices"]
+    assert (told["pupilGivenName"], told["pupilFamilyName"], told["upn"]) == (
+        "Omar",
+        "Hussain",
+        UPN_OMAR,
+    )
+    # Omar moves to school A; his record later holds another name and UPN.
+    await _ies_sends(store, 2, "100001", "2026-11-09")
+    await store.write(
+        "MATCH (c:Child {id: 'C-OMAR'}) SET c.givenName = 'Omer', c.familyName = 'Ashby',"
+        " c.upn = 'A999200126099', c.dateOfBirth = date('2016-02-12')"
+    )
+
+    response = await client.post("/graphql", json={"query": NOTICES}, headers=school_b)
+
+    assert response.json()["data"]["myEncompassNotices"] == [told]
+    for later in ("Omer", "Ashby", "A999200126099", "2016-02-12"):
+        assert later not in response.text, later
+
+
+async def test_a_notice_sent_before_it_kept_the_pupil_as_told_takes_the_record_then(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    """The migration gives a notice written before notices kept the pupil as told the
+    child's record as it is when the store is migrated, once."""
+    report = _incident("HC/M/2", FRIDAY_NIGHT, {"upn": UPN_OMAR, "present": True})
+    assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    school_b = school_lead(settings, SCHOOL_B)
+    [told] = (await graphql(client, school_b, NOTICES))["myEncompassNotices"]
+    await store.write(
+        "MATCH (n:EncompassNotice) REMOVE n.pupilGivenName, n.pupilFamilyName,"
+        " n.pupilDateOfBirth, n.pupilUpn, n.pupilAsOf"
+    )
+    [unnamed] = (await graphql(client, school_b, NOTICES))["myEncompassNotices"]
+    assert (unnamed["pupilGivenName"], unnamed["upn"]) == (None, None)
+    migration = next(m for m in MIGRATIONS if m.version == 6)
+
+    await migration.apply(store)
+    await store.write("MATCH (c:Child {id: 'C-OMAR'}) SET c.familyName = 'Ashby'")
+    await migration.apply(store)
+
+    assert (await graphql(client, school_b, NOTICES))["myEncompassNotices"] == [told]
