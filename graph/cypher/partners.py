@@ -8,6 +8,7 @@ lookup by NHS number), and anything outside it is simply not found.
 from __future__ import annotations
 
 from graph.cypher.access import LOOKED_AFTER_STATES, child_visible, only_visible
+from graph.cypher.journey import died_on
 
 _CHILD = (
     "c {.id, .givenName, .familyName, .dateOfBirth, .expectedDateOfBirth, .sex,"
@@ -72,7 +73,8 @@ RETURN childId, collect(DISTINCT r.status) + collect(DISTINCT plan.process) AS c
 # record of the person until they are merged: the child record carrying the number, and
 # any record an EHM or IES record carrying it is linked to (a child first met without
 # one). CP-IS exists to give this answer; the first record alone may not hold the plan.
-# A plan withdrawn as recorded in error (with its conference) never was.
+# A plan withdrawn as recorded in error (with its conference) never was; none runs past
+# the child's death recorded on any of the records.
 # The NHS number is indexed on Person (every child is one) and on SourceRecord.
 CPIS_BY_NHS_NUMBER = f"""
 OPTIONAL MATCH (direct:Person {{nhsNumber: $identifiedBy}})
@@ -84,14 +86,27 @@ WITH numbered, collect(linked) AS linkedRecords
 UNWIND numbered + linkedRecords AS c
 WITH DISTINCT c
 {only_visible("c")}
+// The child's death, recorded on any of these records (CIN RC2, SSDA903 E2), ends every
+// plan of theirs: one left running on another record of the person is not live.
+WITH c, {died_on("c")} AS deaths
+WITH collect(c) AS records, collect(deaths) AS deathsOfEach
+WITH records, reduce(days = [], each IN deathsOfEach | days + each) AS days
+WITH records, reduce(first = null, day IN days
+                     | CASE WHEN first IS NULL OR day < first THEN day ELSE first END) AS died
+UNWIND records AS c
 OPTIONAL MATCH (c)<-[:ABOUT]-(plan:ChildProtectionPlan)
 WHERE coalesce(plan.status, '') <> 'RECORDED_IN_ERROR'
-WITH c, collect({{kind: 'CP', start: plan.startDate, end: plan.endDate}}) AS plans
+WITH c, died, collect({{kind: 'CP', start: plan.startDate, end: plan.endDate}}) AS plans
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
 WHERE p.startDate IS NOT NULL
-WITH c, plans, collect({{kind: 'LAC', start: p.startDate, end: p.endDate}}) AS care
+WITH c, died, plans, collect({{kind: 'LAC', start: p.startDate, end: p.endDate}}) AS care
 UNWIND [plan IN plans + care WHERE plan.start IS NOT NULL
-        AND (plan.end IS NULL OR plan.end >= date($since))] AS plan
+        AND (died IS NULL OR plan.start <= died)
+        | {{kind: plan.kind, start: plan.start,
+           end: CASE WHEN died IS NOT NULL AND (plan.end IS NULL OR plan.end > died)
+                     THEN died ELSE plan.end END}}] AS plan
+WITH c, plan
+WHERE plan.end IS NULL OR plan.end >= date($since)
 RETURN collect({{kind: plan.kind, start: plan.start, end: plan.end, childId: c.id,
                 unborn: c.unborn}}) AS plans
 """

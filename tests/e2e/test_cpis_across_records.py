@@ -14,7 +14,7 @@ from connectors.intake import IncomingRecord, apply_record
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.intake.world import role_headers
-from tests.e2e.journey_helpers import act, demo_county, latest, referral_for
+from tests.e2e.journey_helpers import act, decide, demo_county, latest, referral_for
 from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
@@ -66,6 +66,53 @@ async def _on_a_plan(
         {"heldOn": "2026-09-21", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
     )
     assert latest(case, "childProtectionPlans")["status"] == "ACTIVE"
+
+
+async def _amir_and_adam(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], Any, dict[str, Any], dict[str, str]]:
+    """Two records of one boy: "Amir", met without an NHS number, on a plan from 21
+    September 2026; "Adam", recorded with his number; an early help record carrying the
+    number linked to Amir's record by a records officer. Returns the two records, what
+    health was told before the link, the early help record as applied, the link's answer
+    and the records officer's headers."""
+    await demo_county(store)
+    worker, health = bearer(settings, "social-worker"), bearer(settings, "health")
+    amir = {"givenName": "Amir", "familyName": "Haddad", "dateOfBirth": "2020-02-20", "sex": "M"}
+    planned = (await graphql(client, worker, RECORD_CONTACT, _new_child(amir)))["recordContact"]
+    await _on_a_plan(client, worker, planned["childId"], date(2026, 9, 1))
+    adam = {**amir, "givenName": "Adam", "nhsNumber": UNBORN_NHS}
+    numbered = (
+        await graphql(client, worker, RECORD_CONTACT, _new_child(adam, confirmNewChild=True))
+    )["recordContact"]
+    assert numbered["__typename"] == "Contact"
+    before = await graphql(client, health, CPIS, {"n": UNBORN_NHS})
+    record = ehm.SOURCE.parse(
+        {
+            "recordType": "EARLY_HELP_EPISODE",
+            "recordId": "EP-AMIR",
+            "version": 1,
+            **amir,
+            "nhsNumber": UNBORN_NHS,
+            "startDate": "2025-09-01",
+            "reason": "Parenting support",
+        }
+    )
+    assert isinstance(record, IncomingRecord)
+    applied = await apply_record(store, record, by="system:ehm")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    linked = await graphql(
+        client,
+        officer,
+        """mutation ($r: ID!, $c: ID!) { linkSourceRecord(recordId: $r, childId: $c,
+             reason: "Same boy: school and GP confirm") { __typename } }""",
+        {
+            "r": (await store.read("MATCH (r:SourceRecord) RETURN r.id AS id"))[0]["id"],
+            "c": planned["childId"],
+        },
+    )
+
+    return planned, numbered, before, applied, linked, officer
 
 
 async def test_a_front_door_contact_with_an_unborn_childs_nhs_number_leaves_health_the_plan(
@@ -123,42 +170,10 @@ async def test_health_sees_a_plan_on_a_record_an_early_help_record_with_the_numb
     # "Amir", met without an NHS number; the GP knows him as "Adam", and the front door
     # recorded that name with his NHS number. The early help record carries the number
     # and his first name; a records officer links it to Amir's record.
-    await demo_county(store)
-    worker, health = bearer(settings, "social-worker"), bearer(settings, "health")
-    amir = {"givenName": "Amir", "familyName": "Haddad", "dateOfBirth": "2020-02-20", "sex": "M"}
-    planned = (await graphql(client, worker, RECORD_CONTACT, _new_child(amir)))["recordContact"]
-    await _on_a_plan(client, worker, planned["childId"], date(2026, 9, 1))
-    adam = {**amir, "givenName": "Adam", "nhsNumber": UNBORN_NHS}
-    numbered = (
-        await graphql(client, worker, RECORD_CONTACT, _new_child(adam, confirmNewChild=True))
-    )["recordContact"]
-    assert numbered["__typename"] == "Contact"
-    before = await graphql(client, health, CPIS, {"n": UNBORN_NHS})
-    record = ehm.SOURCE.parse(
-        {
-            "recordType": "EARLY_HELP_EPISODE",
-            "recordId": "EP-AMIR",
-            "version": 1,
-            **amir,
-            "nhsNumber": UNBORN_NHS,
-            "startDate": "2025-09-01",
-            "reason": "Parenting support",
-        }
+    planned, numbered, before, applied, linked, officer = await _amir_and_adam(
+        client, store, settings
     )
-    assert isinstance(record, IncomingRecord)
-    applied = await apply_record(store, record, by="system:ehm")
-    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
-    linked = await graphql(
-        client,
-        officer,
-        """mutation ($r: ID!, $c: ID!) { linkSourceRecord(recordId: $r, childId: $c,
-             reason: "Same boy: school and GP confirm") { __typename } }""",
-        {
-            "r": (await store.read("MATCH (r:SourceRecord) RETURN r.id AS id"))[0]["id"],
-            "c": planned["childId"],
-        },
-    )
-
+    health = bearer(settings, "health")
     after = await graphql(client, health, CPIS, {"n": UNBORN_NHS})
 
     assert before == {"cpisRecord": None}
@@ -235,6 +250,37 @@ async def test_merging_the_unborn_record_into_the_babys_gives_health_the_pre_bir
             "nhsNumber": UNBORN_NHS,
             "plans": [
                 {"type": "CHILD_PROTECTION_PLAN", "startDate": "2026-09-21", "endDate": None}
+            ],
+        }
+    }
+
+
+async def test_a_death_recorded_on_one_record_ends_the_plan_health_sees_on_another(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    """Until the two records are merged, a plan left running on one record of a child whose
+    death is recorded on the other (CIN RC2) is not a live plan: CP-IS shows it ended on
+    the day the child died, as the plan of a child who dies on one record ends."""
+    _, numbered, *_ = await _amir_and_adam(client, store, settings)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, numbered["childId"], date(2026, 10, 1))
+    case = await act(
+        client, worker, "closeCase", case, {"closedOn": "2026-10-05", "reason": "RC2_DIED"}
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2026-10-06")
+    assert (case["status"], case["closureReason"]) == ("CLOSED", "RC2_DIED"), case
+
+    seen = await graphql(client, bearer(settings, "health"), CPIS, {"n": UNBORN_NHS})
+
+    assert seen == {
+        "cpisRecord": {
+            "nhsNumber": UNBORN_NHS,
+            "plans": [
+                {
+                    "type": "CHILD_PROTECTION_PLAN",
+                    "startDate": "2026-09-21",
+                    "endDate": "2026-10-05",
+                }
             ],
         }
     }
