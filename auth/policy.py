@@ -370,10 +370,11 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "previousVersionId",
             "supersededById",
             "finalisedAt",
-            "correctionReason",
             "versions",
         )
-    },
+    }
+    # A case note is narrative (Child.caseNotes); why one was corrected is too.
+    | {"correctionReason": NARRATIVE},
     # ---- Livelink ------------------------------------------------------------------
     "LivelinkFile": {
         name: INTERNAL
@@ -555,7 +556,11 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         )
     },
     **{
-        type_name: {name: INTERNAL for name in (*_EPISODE_RECORD_FIELDS, *own)}
+        type_name: {
+            **{name: INTERNAL for name in (*_EPISODE_RECORD_FIELDS, *own)},
+            # Why it was withdrawn in error: free text naming people (the wrong child).
+            "withdrawnReason": NARRATIVE,
+        }
         for type_name, own in {
             "Assessment": (
                 "status",
@@ -565,7 +570,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "authorisedDate",
                 "factors",
                 "lateReason",
-                "withdrawnReason",
             ),
             "Section47Enquiry": (
                 "status",
@@ -573,7 +577,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "initialConferenceTarget",
                 "endDate",
                 "conferenceRequired",
-                "withdrawnReason",
             ),
             "InitialChildProtectionConference": (
                 "status",
@@ -583,7 +586,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "notifiedDate",
                 "lateReason",
                 "section47EnquiryId",
-                "withdrawnReason",
             ),
             "ChildProtectionPlan": (
                 "status",
@@ -595,25 +597,28 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "initialCategoriesOfAbuse",
                 "latestCategoriesOfAbuse",
                 "reviewDates",
-                "withdrawnReason",
             ),
-            "ChildInNeedPlan": ("status", "startDate", "endDate", "withdrawnReason"),
+            "ChildInNeedPlan": ("status", "startDate", "endDate"),
         }.items()
     },
+    # Why a closure was reopened, or a referral's day corrected: narrative, as a contact's.
     "CaseReopening": {
-        name: INTERNAL
-        for name in (
-            "closureDate",
-            "closureReason",
-            "noFurtherAction",
-            "reason",
-            "reopenedOn",
-            "reopenedBy",
-            "reopenedAt",
-        )
+        **{
+            name: INTERNAL
+            for name in (
+                "closureDate",
+                "closureReason",
+                "noFurtherAction",
+                "reopenedOn",
+                "reopenedBy",
+                "reopenedAt",
+            )
+        },
+        "reason": NARRATIVE,
     },
     "ReferralDateCorrection": {
-        name: INTERNAL for name in ("previousDate", "reason", "correctedBy", "correctedAt")
+        **{name: INTERNAL for name in ("previousDate", "correctedBy", "correctedAt")},
+        "reason": NARRATIVE,
     },
     "AsAt": {
         name: INTERNAL
@@ -972,7 +977,8 @@ _TABLE["ChildFact"] = dict.fromkeys(
 # ---- placement details and adopters' legal status (SSDA903 PL_POST, URN, LS_ADOPTR) ----
 _TABLE["JourneyStep"].update(dict.fromkeys(("placementPostcode", "urn"), INTERNAL))
 _TABLE["JourneyStep"].update(
-    dict.fromkeys(("correctedFrom", "correctionReason", "correctedBy", "correctedAt"), INTERNAL)
+    dict.fromkeys(("correctedFrom", "correctedBy", "correctedAt"), INTERNAL),
+    correctionReason=NARRATIVE,
 )
 _TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
 

@@ -364,7 +364,8 @@ class CaseReopening:
     no_further_action: bool = strawberry.field(
         description="Whether it was no further action at referral"
     )
-    reason: str = strawberry.field(description="Why the closure was made in error")
+    # Narrative (auth/policy.py): null to a role without the case-notes capability.
+    reason: str | None = strawberry.field(description="Why the closure was made in error")
     reopened_on: date
     reopened_by: str | None = strawberry.field(description="The manager who reopened it")
     reopened_at: datetime | None = strawberry.field(description="When the reopening was recorded")
@@ -391,7 +392,8 @@ class CaseReopening:
 )
 class ReferralDateCorrection:
     previous_date: date = strawberry.field(description="The referral date typed in error")
-    reason: str
+    # Narrative (auth/policy.py): null to a role without the case-notes capability.
+    reason: str | None
     corrected_by: str | None = strawberry.field(description="The manager who corrected it")
     corrected_at: datetime | None
 

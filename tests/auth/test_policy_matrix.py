@@ -23,6 +23,7 @@ from graphql import (
     validate,
 )
 
+from auth.capabilities import Capability
 from auth.policy import FEDERATION_TYPES, FIELD_POLICY
 from auth.principal import Audience
 from schema.build import PartnerSchema, build_schema
@@ -120,6 +121,29 @@ def test_every_output_field_of_the_internal_schema_is_declared() -> None:
             continue
         assert name in FIELD_POLICY, f"type {name} has no field policy"
         assert set(graphql_type.fields) == set(FIELD_POLICY[name]), name
+
+
+# Free text a worker writes about a record kept in error or put right (why it was
+# withdrawn, moved, corrected or reopened) names people as a case note does: read with
+# the case-notes capability, like a contact's summary.
+_WHY_IT_WAS_PUT_RIGHT = ("Correction", "Withdrawal", "Move", "Reopening")
+
+
+def test_every_reason_written_about_a_record_put_right_is_narrative() -> None:
+    written = [
+        (type_name, field)
+        for type_name, fields in FIELD_POLICY.items()
+        for field in fields
+        if field in ("withdrawnReason", "correctionReason")
+        or (field == "reason" and type_name.endswith(_WHY_IT_WAS_PUT_RIGHT))
+    ]
+    assert len(written) > 8, written
+    plain = [
+        f"{type_name}.{field}"
+        for type_name, field in written
+        if FIELD_POLICY[type_name][field].capability is not Capability.READ_CASE_NOTES
+    ]
+    assert plain == []
 
 
 def test_a_field_without_a_declaration_cannot_be_served() -> None:

@@ -422,6 +422,45 @@ async def test_the_analyst_reads_no_narrative_through_summaries_or_forms(
     assert all(contact["summary"] is None and contact["receivedDate"] for contact in contacts)
 
 
+async def test_why_a_record_was_withdrawn_is_read_with_the_case_notes_capability(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """A withdrawal reason is free text that names people ("opened on the wrong child:
+    this was about her brother"): a performance analyst, who reads every record but not
+    the narrative, is shown the withdrawal and not why, as with a contact's summary."""
+    why = "Opened on the wrong child: this was about her brother"
+    [withdrawn] = await store.write(
+        "MATCH (a:Assessment)-[:ABOUT]->(c:Child)-[:ALLOCATED_TO]->(:Worker {id: $worker})"
+        " WITH a, c ORDER BY a.id LIMIT 1"
+        " SET a.status = 'RECORDED_IN_ERROR', a.withdrawnReason = $why"
+        " RETURN c.id AS child",
+        {"worker": "worker-sw-demo", "why": why},
+    )
+    query = (
+        "query ($id: ID!) { child(id: $id) { cases { assessments { status withdrawnReason } } } }"
+    )
+    await add_worker(store, "analyst-1", "performance_analyst")
+    readers = {"analyst": _token(settings, "analyst-1", "performance_analyst")}
+    readers["worker"] = bearer(settings, "social-worker")
+
+    seen = {
+        reader: [
+            (assessment["status"], assessment["withdrawnReason"])
+            for case in (await graphql(client, headers, query, {"id": withdrawn["child"]}))[
+                "child"
+            ]["cases"]
+            for assessment in case["assessments"]
+            if assessment["status"] == "RECORDED_IN_ERROR"
+        ]
+        for reader, headers in readers.items()
+    }
+
+    assert seen == {
+        "analyst": [("RECORDED_IN_ERROR", None)],
+        "worker": [("RECORDED_IN_ERROR", why)],
+    }
+
+
 async def test_opening_an_enquiry_shares_only_children_the_opener_may_see(
     store: FalkorDBStore, demo: county.County
 ) -> None:
