@@ -148,6 +148,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "withdrawSection47Enquiry": INTERNAL,
         "holdInitialConference": INTERNAL,
         "withdrawInitialConference": INTERNAL,
+        "correctInitialConferenceDate": INTERNAL,
         "holdReviewConference": INTERNAL,
         "holdCoreGroup": INTERNAL,
         "recordChildProtectionVisit": INTERNAL,

@@ -93,6 +93,9 @@ class JourneyMutations:
     hold_initial_conference = action_mutation(
         CONFERENCE, "holdInitialConference", inputs.HoldInitialConferenceInput
     )
+    correct_initial_conference_date = action_mutation(
+        CONFERENCE, "correctInitialConferenceDate", inputs.CorrectConferenceDateInput
+    )
     withdraw_initial_conference = action_mutation(
         CONFERENCE, "withdrawInitialConference", inputs.WithdrawInErrorInput
     )

@@ -52,6 +52,18 @@ class CorrectStepDateInput:
     )
 
 
+@strawberry.input(
+    description="The day an initial or transfer-in conference was really held, when it was "
+    "recorded with the wrong one (the plan it made starts that day)"
+)
+class CorrectConferenceDateInput:
+    held_on: date
+    reason: str = strawberry.field(description="Why the date is corrected")
+    late_reason: str | None = strawberry.field(
+        default=None, description="Why it was late, if on the corrected day it was"
+    )
+
+
 @strawberry.input(description="The start of a child in need plan")
 class StartChildInNeedPlanInput:
     start_date: date

@@ -370,6 +370,15 @@ _CONFERENCE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         timescale=TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE,
     ),
     _t(
+        # A correction of the conference's history: the plan it made starts that day.
+        "correctInitialConferenceDate",
+        (_I.PLAN_MADE, _I.NO_PLAN),
+        (_I.PLAN_MADE, _I.NO_PLAN),
+        "Correct the day an initial or transfer-in conference was held (typed wrong), with "
+        "the reason: the plan it made starts that day",
+        process=Process.INITIAL_CONFERENCE,
+    ),
+    _t(
         # The conference an enquiry asked for is then due again, as a record of its own.
         "withdrawInitialConference",
         (_I.PLAN_MADE, _I.NO_PLAN),
@@ -396,6 +405,7 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "recordChildInNeedVisit",
         "correctChildProtectionStepDate",
         "correctChildInNeedStepDate",
+        "correctInitialConferenceDate",
     }
 )
 

@@ -118,15 +118,21 @@ def _open_records(label: str) -> str:
 # corrected: due dates computed again (in Python), the contacts that opened it dated anew.
 _RETIME = """
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)<-[:PART_OF]-(zs:Step)
-WHERE zs.id IN [t IN $retimed | t.stepId]
-WITH r, c, ep, changed, zs, head([t IN $retimed WHERE t.stepId = zs.id]) AS t
+WHERE zs.id IN [t IN $retimedSteps | t.id]
+WITH r, c, ep, changed, zs, head([t IN $retimedSteps WHERE t.id = zs.id]) AS t
 FOREACH (_ IN CASE WHEN zs IS NULL THEN [] ELSE [1] END | SET zs.dueDate = date(t.dueDate))
 WITH DISTINCT r, c, ep, changed
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)
 WHERE z.id IN [t IN $retimed | t.id]
 WITH r, c, ep, changed, z, head([t IN $retimed WHERE t.id = z.id]) AS t
 FOREACH (_ IN CASE WHEN z IS NULL THEN [] ELSE [1] END |
-    SET z.dueDate = date(t.dueDate), z.version = z.version + 1,
+    SET z += t.facts
+    SET z.version = z.version + 1, z.updatedAt = $now, z.updatedBy = $viewer,
+        z.dueDate = CASE WHEN t.dueDate IS NULL THEN z.dueDate ELSE date(t.dueDate) END,
+        z.startDate = CASE WHEN t.startDate IS NULL THEN z.startDate
+                      ELSE date(t.startDate) END,
+        z.lastOccurredOn = CASE WHEN t.lastOccurredOn IS NULL THEN z.lastOccurredOn
+                           ELSE date(t.lastOccurredOn) END,
         z.referralDate = CASE WHEN t.referralDate IS NULL THEN z.referralDate
                          ELSE date(t.referralDate) END)
 WITH DISTINCT r, c, ep, changed

@@ -70,6 +70,7 @@ ACTIONS = {
     "withdrawSection47Enquiry": ("section47EnquiryId", "WithdrawInErrorInput"),
     "holdInitialConference": ("conferenceId", "HoldInitialConferenceInput"),
     "withdrawInitialConference": ("conferenceId", "WithdrawInErrorInput"),
+    "correctInitialConferenceDate": ("conferenceId", "CorrectConferenceDateInput"),
     "holdReviewConference": ("childProtectionPlanId", "HoldReviewConferenceInput"),
     "holdCoreGroup": ("childProtectionPlanId", "HeldOnInput"),
     "recordChildProtectionVisit": ("childProtectionPlanId", "RecordVisitInput"),

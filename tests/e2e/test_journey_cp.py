@@ -1443,3 +1443,129 @@ async def test_a_plan_ended_at_a_review_ends_on_that_review_s_corrected_day(
     )
     plans_then = on_plans["asAt"]["childProtectionPlans"]["children"]
     assert child_id not in [c["childId"] for c in plans_then]
+
+
+CPIS = "query ($n: String!) { cpisRecord(nhsNumber: $n) { plans { startDate endDate } } }"
+
+
+async def test_the_day_an_initial_conference_was_held_is_corrected_and_its_plan_starts_then(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=1)
+    case = await referral_for(client, worker, child_id, date(2026, 1, 5))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-01-06"})
+    # The strategy discussion on Wednesday 7 January: the ICPC is due 15 working days
+    # later, on Wednesday 28 January.
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-07"})
+    enquiry = latest(case, "section47Enquiries")
+    case = await act(
+        client, worker, "requestInitialConference", enquiry, {"concludedOn": "2026-01-14"}
+    )
+    held = {"heldOn": "2026-01-27", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    case = await act(
+        client, worker, "holdInitialConference", latest(case, "initialConferences"), held
+    )
+    conference = latest(case, "initialConferences")
+    assert latest(case, "childInNeedPlans")["endDate"] == "2026-01-27"
+    correct = "correctInitialConferenceDate"
+
+    # The rules of holding it, each naming the field; nothing changes.
+    for problem, field in (
+        ({"heldOn": "2026-01-13"}, "heldOn"),  # before the enquiry concluded and asked for it
+        ({"heldOn": "2027-01-21"}, "heldOn"),  # a year slip the other way: the future
+        ({"heldOn": "2026-01-27"}, "heldOn"),  # the day already recorded
+        ({"heldOn": "2026-01-30"}, "lateReason"),  # after its target, with no reason
+        ({"reason": ""}, "reason"),
+    ):
+        data = {"heldOn": "2026-01-21", "reason": "Typo"} | problem
+        refused = await act(client, worker, correct, conference, data)
+        assert [p["field"] for p in refused["problems"]] == [field], (problem, refused)
+    assert await case_now(client, worker, case["id"]) == case
+
+    # Held on Wednesday 21 January, typed as the 27th: the plan started the 21st (the CIN
+    # plan ended that day), its first review 3 months on, its core group and visit 10
+    # working days on (Wednesday 4 February).
+    reason = "Minutes say the 21st"
+    case = await act(
+        client, worker, correct, conference, {"heldOn": "2026-01-21", "reason": reason}
+    )
+    conference = latest(case, "initialConferences")
+    held_step = step(conference, "INITIAL_CHILD_PROTECTION_CONFERENCE", "DONE")
+    assert conference["heldDate"] == "2026-01-21"
+    assert (
+        held_step["completedDate"],
+        held_step["correctedFrom"],
+        held_step["correctionReason"],
+        held_step["correctedBy"],
+    ) == ("2026-01-21", "2026-01-27", reason, "worker-sw-demo")
+    plan = latest(case, "childProtectionPlans")
+    assert plan["startDate"] == "2026-01-21"
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [
+        ("2026-04-21", "first_child_protection_review")
+    ]
+    assert _open(plan, "CORE_GROUP") == [("2026-02-04", "first_core_group")]
+    assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-04", "child_protection_visit")]
+    assert latest(case, "childInNeedPlans")["endDate"] == "2026-01-21"
+    # On the 23rd the child was on the plan, as health sees it.
+    on_plans = await graphql(
+        client,
+        bearer(settings, "analyst"),
+        '{ asAt(on: "2026-01-23") { ... on AsAt {'
+        " childProtectionPlans { children { childId } } } } }",
+    )
+    assert child_id in [c["childId"] for c in on_plans["asAt"]["childProtectionPlans"]["children"]]
+    nhs = (await store.read("MATCH (c:Child {id: $id}) RETURN c.nhsNumber AS n", {"id": child_id}))[
+        0
+    ]["n"]
+    seen = await graphql(client, bearer(settings, "health"), CPIS, {"n": nhs})
+    assert seen["cpisRecord"]["plans"] == [{"startDate": "2026-01-21", "endDate": None}]
+
+    # Once the plan has a visit, the conference cannot be moved after it.
+    visit = {"visitedOn": "2026-02-02", "seenAlone": True}
+    case = await act(client, worker, "recordChildProtectionVisit", plan, visit)
+    late = {"heldOn": "2026-02-03", "reason": "Typo", "lateReason": "Chair ill"}
+    refused = await act(client, worker, correct, conference, late)
+    assert refused["problems"] == [
+        {
+            "field": "heldOn",
+            "rule": "must not be after the first recorded step of its plan (2026-02-02)",
+        }
+    ]
+    assert await case_now(client, worker, case["id"]) == case
+
+
+async def test_a_corrected_transfer_in_conference_keeps_its_plan_within_its_end_and_alone(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, first = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    ending = {"endedOn": "2026-02-10", "reason": "TRANSFERRED_OUT"}
+    case = await act(client, worker, "endChildProtectionPlan", first, ending)
+    # Moving back: notified on 5 February, the conference on 2 March.
+    again = {"heldOn": "2026-03-02", "notifiedOn": "2026-02-05", "planRequired": True}
+    again |= {"categoriesOfAbuse": ["NEG_NEGLECT"], "lateReason": "Papers late"}
+    case = await act(client, worker, "holdTransferInConference", case, again)
+    earlier, later = case["initialConferences"]
+    correct = "correctInitialConferenceDate"
+    reason = {"reason": "Typo", "lateReason": "Papers late"}
+
+    refused = await act(client, worker, correct, earlier, {"heldOn": "2026-02-11"} | reason)
+    assert refused["problems"] == [
+        {"field": "heldOn", "rule": "must not be after its plan ended (2026-02-10)"}
+    ]
+    refused = await act(client, worker, correct, later, {"heldOn": "2026-02-09"} | reason)
+    assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
+    assert f"overlap the child protection plan {first['id']}" in refused["problems"][0]["rule"]
+    assert await case_now(client, worker, case["id"]) == case
+
+    # Not before the notification of the move; from it, the day the first plan ended.
+    refused = await act(client, worker, correct, later, {"heldOn": "2026-02-04"} | reason)
+    assert refused["problems"] == [
+        {"field": "heldOn", "rule": "must not be before the notification of the move (2026-02-05)"}
+    ]
+    case = await act(client, worker, correct, later, {"heldOn": "2026-02-10"} | reason)
+    assert [p["startDate"] for p in case["childProtectionPlans"]] == ["2026-01-20", "2026-02-10"]

@@ -614,3 +614,61 @@ async def test_a_corrected_referral_date_is_the_one_returned(
     assert episode.findtext("CINclosureDate") == "2025-10-10"
     report = dfe_rules("cin", out, year=2026)
     assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]
+
+
+async def test_a_corrected_initial_conference_date_is_the_one_returned(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Held on Monday 22 September 2025, within 15 working days of the strategy discussion
+    # of the 3rd (target the 24th), typed as the 26th with a reason it was late: corrected,
+    # the census returns the 22nd as the conference and the plan's start, on time.
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child = await _a_child_of_the_year(client, store, worker, manager)
+    case = await referral_for(client, worker, child, date(2025, 9, 1))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 9, 2), completed_on=date(2025, 9, 12)
+    )
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-09-03"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2025-09-10"},
+    )
+    held = {
+        "heldOn": "2025-09-26",
+        "planRequired": True,
+        "categoriesOfAbuse": ["NEG_NEGLECT"],
+        "lateReason": "Chair unavailable",
+    }
+    case = await act(
+        client, worker, "holdInitialConference", latest(case, "initialConferences"), held
+    )
+    corrected = {"heldOn": "2025-09-22", "reason": "Typed the day the minutes went out."}
+    case = await act(
+        client,
+        worker,
+        "correctInitialConferenceDate",
+        latest(case, "initialConferences"),
+        corrected,
+    )
+    held_step = latest(case, "initialConferences")["steps"][0]
+    assert (held_step["completedDate"], held_step["completedLate"]) == ("2025-09-22", False)
+
+    out = tmp_path / "cin.xml"
+    assert await write_cin_census(store, YEAR, out, "919") == 1
+    episode = ET.parse(out).getroot().find("Children/Child/CINdetails")  # noqa: S314
+    assert episode is not None
+    assert (
+        episode.findtext("Section47/S47ActualStartDate"),
+        episode.findtext("Section47/InitialCPCtarget"),
+        episode.findtext("Section47/DateOfInitialCPC"),
+        episode.findtext("ChildProtectionPlans/CPPstartDate"),
+    ) == ("2025-09-03", "2025-09-24", "2025-09-22", "2025-09-22")
+    report = dfe_rules("cin", out, year=2026)
+    assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]

@@ -77,6 +77,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "withdrawSection47Enquiry": {"withdrawnOn": "{d}", "reason": "Started twice"},
     "withdrawChildInNeedPlan": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "withdrawInitialConference": {"withdrawnOn": "{d}", "reason": "Held on the wrong child"},
+    "correctInitialConferenceDate": {"heldOn": "{d}", "reason": "Typed wrong", "lateReason": "t"},
     "requestInitialConference": {"concludedOn": "{d}"},
     "concludeEnquiryWithoutConference": {"concludedOn": "{d}"},
     "holdInitialConference": {

@@ -12,6 +12,7 @@ engine applies the rules to what these effects open and close.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Self
@@ -666,8 +667,9 @@ def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ..
             )
         else:
             continue
-        step = next((s["id"] for s in steps if s.get("kind") == kind), None)
-        retimed.append(RetimedRecord(facts["id"], step, _due(key, new, clock).due, carried))
+        due = _due(key, new, clock).due
+        timed = tuple((s["id"], due) for s in steps if s.get("kind") == kind)[:1]
+        retimed.append(RetimedRecord(facts["id"], timed, due, carried))
     return tuple(retimed)
 
 
@@ -1386,4 +1388,218 @@ def correct_child_in_need_step_date(record: Record, data: CorrectStepDate, clock
             ),
         },
         _plan_span(record),
+    )
+
+
+class CorrectConferenceDate(Input):
+    held_on: PastDate
+    reason: Reason
+    late_reason: OptionalReason = None
+
+
+def _in_use(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of `entries` that are not withdrawn (recorded in error)."""
+    return [e for e in entries if e["record"]["status"] != PlanState.RECORDED_IN_ERROR]
+
+
+def _conference_could_be_held(record: Record, on: date) -> None:
+    """The rules of holding the conference, for the day it is corrected to: a transfer-in
+    conference not before the referral or the notification of the move; one an enquiry
+    asked for not before the strategy discussion that started the enquiry, nor before the
+    enquiry concluded and asked for it."""
+    if record.facts.get("transferIn"):
+        not_before(on, _referral_date(record), "heldOn", "the referral")
+        not_before(on, record.facts.get("notifiedDate"), "heldOn", "the notification of the move")
+        return
+    enquiry_id = record.facts.get("section47EnquiryId")
+    enquiry = next(
+        entry["record"]
+        for entry in record.episode_records(Process.SECTION_47_ENQUIRY)
+        if entry["record"]["id"] == enquiry_id
+    )
+    not_before(on, enquiry.get("startDate"), "heldOn", "the strategy discussion")
+    not_before(on, enquiry.get("endDate"), "heldOn", "the section 47 enquiry's conclusion")
+
+
+def _overlapping(entries: list[dict[str, Any]], start: date, end: date | None) -> str | None:
+    """The first of `entries` (plans) that ran on a day from `start` to `end` (a plan may
+    start the day another ended), named with its dates."""
+    for entry in entries:
+        plan = entry["record"]
+        began, ended = _date(plan["startDate"]), plan.get("endDate")
+        if (end is None or began < end) and (not isinstance(ended, date) or ended > start):
+            until = ended.isoformat() if isinstance(ended, date) else "open"
+            return f"{plan['id']} ({began.isoformat()} to {until})"
+    return None
+
+
+def _redue(
+    steps: list[dict[str, Any]],
+    kind: StepKind,
+    due: Callable[[date], DueDate],
+    old: date,
+    new: date,
+) -> tuple[tuple[str, date], ...]:
+    """The open step of `kind`, due again from `new` where it was due from `old` (none of
+    its kind held since, which it would count from)."""
+    if any(s["kind"] == kind and s["status"] == StepStatus.DONE for s in steps):
+        return ()
+    return tuple(
+        (s["id"], due(new).due)
+        for s in steps
+        if s["kind"] == kind and s["status"] == StepStatus.OPEN and s.get("dueDate") == due(old).due
+    )
+
+
+def _plan_starts_again(
+    record: Record,
+    entry: dict[str, Any],
+    old: date,
+    new: date,
+    data: CorrectConferenceDate,
+    clock: Clock,
+) -> tuple[RetimedRecord, tuple[EndedRecord, ...]]:
+    """The plan the conference made starts on its corrected day (CIN census CPPstartDate,
+    CP-IS, `asAt`), its first review, first core group and visit due from it; a child in
+    need plan its start ended ends that day instead. Refused where the plan would start
+    after a step recorded in it or its end, or overlap another plan."""
+    plan, steps = entry["record"], entry["steps"]
+    _plan_for_a_child(record, new, "heldOn")
+    held = [s for s in steps if s["status"] == StepStatus.DONE]
+    first = min((_date(s["completedDate"]) for s in held), default=None)
+    if first is not None and new > first:
+        raise Refusal(
+            (
+                "heldOn",
+                f"must not be after the first recorded step of its plan ({first.isoformat()})",
+            )
+        )
+    ended = plan.get("endDate")
+    end = ended if isinstance(ended, date) else None
+    if end is not None and new > end:
+        raise Refusal(("heldOn", f"must not be after its plan ended ({end.isoformat()})"))
+    others = [
+        e for e in _in_use(record.episode_records(Process.CHILD_PROTECTION_PLAN)) if e is not entry
+    ]
+    if clash := _overlapping(others, new, end):
+        raise Refusal(
+            (
+                "heldOn",
+                f"its plan would overlap the child protection plan {clash}: a child has "
+                "one at a time",
+            )
+        )
+    moved: list[EndedRecord] = []
+    child_in_need = []
+    for other in _in_use(record.episode_records(Process.CHILD_IN_NEED_PLAN)):
+        if other["record"].get("endedBy") == plan["id"] and other["record"].get("endDate") == old:
+            # CIN census 4001: the plan the child protection plan's start ended ends that day.
+            what = f"the child in need plan {other['record']['id']} it ended"
+            not_before(new, other["record"].get("startDate"), "heldOn", f"the start of {what}")
+            not_before(new, last_step_on(other["steps"]), "heldOn", f"the last step of {what}")
+            moved.append(
+                EndedRecord(other["record"]["id"], PlanState.ENDED, new, ended_by=plan["id"])
+            )
+        else:
+            child_in_need.append(other)
+    if clash := _overlapping(child_in_need, new, end):
+        raise Refusal(
+            (
+                "heldOn",
+                f"its plan would overlap the child in need plan {clash} (CIN census 4001)",
+            )
+        )
+    due_again = (
+        *_redue(
+            steps,
+            _K.CHILD_PROTECTION_REVIEW,
+            lambda start: next_child_protection_review_due(start, None, calendar=clock.calendar),
+            old,
+            new,
+        ),
+        *_redue(
+            steps,
+            _K.CORE_GROUP,
+            lambda start: _due(TimescaleKey.FIRST_CORE_GROUP, start, clock),
+            old,
+            new,
+        ),
+        *_redue(
+            steps,
+            _K.CHILD_PROTECTION_VISIT,
+            lambda start: _due(TimescaleKey.CHILD_PROTECTION_VISIT, start, clock),
+            old,
+            new,
+        ),
+    )
+    retimed = RetimedRecord(
+        plan["id"],
+        due_again,
+        start_date=new,
+        last_occurred_on=new if plan.get("lastOccurredOn") == old else None,
+        facts={"startDateCorrectedFrom": old.isoformat(), "startDateCorrectionReason": data.reason},
+    )
+    return retimed, tuple(moved)
+
+
+@register(Process.INITIAL_CONFERENCE, "correctInitialConferenceDate", CorrectConferenceDate)
+def correct_initial_conference_date(
+    record: Record, data: CorrectConferenceDate, clock: Clock
+) -> Effect:
+    # A correction of what was typed, not a step: the conference keeps what it decided and
+    # the day it was recorded as (heldDateCorrectedFrom), the day it was held is the one
+    # the census reads (DateOfInitialCPC, its timeliness against InitialCPCtarget), and
+    # the plan it made starts that day.
+    old, new = _date(record.facts["heldDate"]), data.held_on
+    if new == old:
+        raise Refusal(("heldOn", f"is the day already recorded ({old.isoformat()})"))
+    _conference_could_be_held(record, new)
+    closed = (record.episode or {}).get("closureDate")
+    if isinstance(closed, date) and new > closed:
+        rule = f"must not be after its episode of need closed ({closed.isoformat()})"
+        raise Refusal(("heldOn", rule))
+    conference = next(s for s in record.done_steps(_K.INITIAL_CHILD_PROTECTION_CONFERENCE))
+    # Late against the day it was due, as when it was held: a reason given then stands.
+    check_late(
+        conference.get("dueRule"),
+        conference.get("dueDate"),
+        new,
+        data.late_reason or conference.get("lateReason"),
+    )
+    plans = [
+        entry
+        for entry in _in_use(record.episode_records(Process.CHILD_PROTECTION_PLAN))
+        if entry["record"].get("conferenceId") == record.id
+    ]
+    retimed: list[RetimedRecord] = []
+    ended: list[EndedRecord] = []
+    for entry in plans:
+        plan, moved = _plan_starts_again(record, entry, old, new, data, clock)
+        retimed.append(plan)
+        ended.extend(moved)
+    late = {"lateReason": data.late_reason} if data.late_reason else {}
+    return Effect(
+        target=record.state,
+        occurred_on=new,
+        summary=f"Initial child protection conference of {old.isoformat()} corrected to "
+        f"{new.isoformat()}"
+        + (" (and the start of its plan)" if plans else "")
+        + f": {data.reason}",
+        facts={
+            "heldDateCorrectedFrom": old.isoformat(),
+            "heldDateCorrectionReason": data.reason,
+            **late,
+        },
+        dates={"heldDate": new, "lastOccurredOn": new},
+        changed=(
+            StepChange(
+                conference["id"],
+                completed_date=new,
+                late_reason=data.late_reason,
+                facts={"correctedFrom": old.isoformat(), "correctionReason": data.reason},
+            ),
+        ),
+        retimed_records=tuple(retimed),
+        ended_records=tuple(ended),
+        stamp="heldDateCorrected",
     )

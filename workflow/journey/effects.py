@@ -187,22 +187,33 @@ class EndedRecord:
 
 @dataclass(frozen=True, slots=True)
 class RetimedRecord:
-    """A record of the episode whose timescale counts from the referral, when the
-    referral's date is corrected: its due date (and its timed step's) computed again, and
-    the referral date it carries, if it carries one."""
+    """Another record of the episode whose dates follow a correction: one whose timescale
+    counts from the referral, when the referral's date is corrected (its due date, its
+    timed step's and the referral date it carries), or the plan a conference made, when
+    the conference's day is corrected (it starts that day, its first review, core group
+    and visit due from it). `steps` are (step id, due date) pairs; `facts` keep what the
+    dates were before."""
 
     record_id: str
-    step_id: str | None
-    due_date: date
+    steps: tuple[tuple[str, date], ...] = ()
+    due_date: date | None = None
     referral_date: date | None = None
+    start_date: date | None = None
+    last_occurred_on: date | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def params(self) -> dict[str, Any]:
         return {
             "id": self.record_id,
-            "stepId": self.step_id,
             "dueDate": self.due_date,
             "referralDate": self.referral_date,
+            "startDate": self.start_date,
+            "lastOccurredOn": self.last_occurred_on,
+            "facts": self.facts,
         }
+
+    def step_params(self) -> list[dict[str, Any]]:
+        return [{"id": step_id, "dueDate": due} for step_id, due in self.steps]
 
 
 @dataclass(frozen=True, slots=True)

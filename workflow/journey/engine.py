@@ -296,7 +296,8 @@ async def _write(
     dates = dict.fromkeys(statements.RECORD_DATES[label])
     dates.update(effect.dates)
     if "lastOccurredOn" in dates:
-        dates["lastOccurredOn"] = step_on
+        # A correction of the step that moved the record on moves its day too.
+        dates["lastOccurredOn"] = step_on or effect.dates.get("lastOccurredOn")
     changes = [change.params() for change in effect.changed]
     facts = {**effect.facts, **extra_facts}
     if effect.stamp is not None:
@@ -330,6 +331,9 @@ async def _write(
             "ended": [ended.params() for ended in effect.ended_records],
             "clearedDates": list(effect.cleared),
             "retimed": [retimed.params() for retimed in effect.retimed_records],
+            "retimedSteps": [
+                step for retimed in effect.retimed_records for step in retimed.step_params()
+            ],
             "retimedContacts": [retimed.params() for retimed in effect.retimed_contacts],
             "earlyHelp": effect.early_help,
         },
