@@ -146,6 +146,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "requestInitialConference": INTERNAL,
         "concludeEnquiryWithoutConference": INTERNAL,
         "withdrawSection47Enquiry": INTERNAL,
+        "correctStrategyDiscussionDate": INTERNAL,
         "holdInitialConference": INTERNAL,
         "withdrawInitialConference": INTERNAL,
         "correctInitialConferenceDate": INTERNAL,

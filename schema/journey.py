@@ -87,6 +87,9 @@ class JourneyMutations:
     conclude_enquiry_without_conference = action_mutation(
         ENQUIRY, "concludeEnquiryWithoutConference", inputs.ConcludeEnquiryInput
     )
+    correct_strategy_discussion_date = action_mutation(
+        ENQUIRY, "correctStrategyDiscussionDate", inputs.CorrectHeldDateInput
+    )
     withdraw_section_47_enquiry = action_mutation(
         ENQUIRY, "withdrawSection47Enquiry", inputs.WithdrawInErrorInput
     )
@@ -94,7 +97,7 @@ class JourneyMutations:
         CONFERENCE, "holdInitialConference", inputs.HoldInitialConferenceInput
     )
     correct_initial_conference_date = action_mutation(
-        CONFERENCE, "correctInitialConferenceDate", inputs.CorrectConferenceDateInput
+        CONFERENCE, "correctInitialConferenceDate", inputs.CorrectHeldDateInput
     )
     withdraw_initial_conference = action_mutation(
         CONFERENCE, "withdrawInitialConference", inputs.WithdrawInErrorInput

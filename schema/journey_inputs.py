@@ -53,14 +53,16 @@ class CorrectStepDateInput:
 
 
 @strawberry.input(
-    description="The day an initial or transfer-in conference was really held, when it was "
-    "recorded with the wrong one (the plan it made starts that day)"
+    description="The day a conference or strategy discussion was really held, when it was "
+    "recorded with the wrong one (what counts from it follows)"
 )
-class CorrectConferenceDateInput:
+class CorrectHeldDateInput:
     held_on: date
     reason: str = strawberry.field(description="Why the date is corrected")
     late_reason: str | None = strawberry.field(
-        default=None, description="Why it was late, if on the corrected day it was"
+        default=None,
+        description="Why it (or the conference due from it) was late, if on the corrected "
+        "day it was",
     )
 
 

@@ -349,6 +349,15 @@ _SECTION_47_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.SECTION_47_ENQUIRY,
     ),
     _t(
+        # A correction of the enquiry's history: also once concluded, dated within it.
+        "correctStrategyDiscussionDate",
+        (_E.IN_PROGRESS, _E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED),
+        (_E.IN_PROGRESS, _E.CONFERENCE_REQUESTED, _E.NO_CONFERENCE_NEEDED),
+        "Correct the day the strategy discussion that started the enquiry was held (typed "
+        "wrong), with the reason: the initial conference is due 15 working days from it",
+        process=Process.SECTION_47_ENQUIRY,
+    ),
+    _t(
         # Also once concluded: its strategy discussion was about the wrong child all the
         # same (the conference it asked for goes with it, once none was held).
         "withdrawSection47Enquiry",
@@ -406,6 +415,7 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "correctChildProtectionStepDate",
         "correctChildInNeedStepDate",
         "correctInitialConferenceDate",
+        "correctStrategyDiscussionDate",
     }
 )
 

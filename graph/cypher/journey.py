@@ -120,7 +120,8 @@ _RETIME = """
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)<-[:PART_OF]-(zs:Step)
 WHERE zs.id IN [t IN $retimedSteps | t.id]
 WITH r, c, ep, changed, zs, head([t IN $retimedSteps WHERE t.id = zs.id]) AS t
-FOREACH (_ IN CASE WHEN zs IS NULL THEN [] ELSE [1] END | SET zs.dueDate = date(t.dueDate))
+FOREACH (_ IN CASE WHEN zs IS NULL THEN [] ELSE [1] END |
+    SET zs.dueDate = date(t.dueDate), zs.lateReason = coalesce(t.lateReason, zs.lateReason))
 WITH DISTINCT r, c, ep, changed
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)
 WHERE z.id IN [t IN $retimed | t.id]

@@ -1569,3 +1569,79 @@ async def test_a_corrected_transfer_in_conference_keeps_its_plan_within_its_end_
     ]
     case = await act(client, worker, correct, later, {"heldOn": "2026-02-10"} | reason)
     assert [p["startDate"] for p in case["childProtectionPlans"]] == ["2026-01-20", "2026-02-10"]
+
+
+async def test_a_strategy_discussion_s_corrected_day_starts_the_enquiry_and_its_15_days(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-14"})
+    enquiry = latest(case, "section47Enquiries")
+    case = await act(
+        client, worker, "requestInitialConference", enquiry, {"concludedOn": "2026-01-16"}
+    )
+    enquiry = latest(case, "section47Enquiries")
+    assert latest(case, "initialConferences")["dueDate"] == "2026-02-04"
+    correct = "correctStrategyDiscussionDate"
+
+    for problem, field in (
+        ({"heldOn": "2026-01-02"}, "heldOn"),  # before the referral
+        ({"heldOn": "2026-01-19"}, "heldOn"),  # after the enquiry concluded
+        ({"heldOn": "2027-01-07"}, "heldOn"),  # the future
+        ({"heldOn": "2026-01-14"}, "heldOn"),  # the day already recorded
+        ({"reason": ""}, "reason"),
+    ):
+        data = {"heldOn": "2026-01-07", "reason": "Typo"} | problem
+        refused = await act(client, worker, correct, enquiry, data)
+        assert [p["field"] for p in refused["problems"]] == [field], (problem, refused)
+    assert await case_now(client, worker, case["id"]) == case
+
+    # Held on Wednesday 7 January, typed as the 14th: the enquiry started the 7th and its
+    # conference is due 15 working days on, Wednesday 28 January (not 4 February).
+    reason = "The discussion was on the 7th"
+    case = await act(client, worker, correct, enquiry, {"heldOn": "2026-01-07", "reason": reason})
+    enquiry = latest(case, "section47Enquiries")
+    discussed = step(enquiry, "STRATEGY_DISCUSSION", "DONE")
+    assert (enquiry["strategyDiscussionDate"], enquiry["initialConferenceTarget"]) == (
+        "2026-01-07",
+        "2026-01-28",
+    )
+    assert (discussed["completedDate"], discussed["correctedFrom"], discussed["correctedBy"]) == (
+        "2026-01-07",
+        "2026-01-14",
+        "worker-sw-demo",
+    )
+    conference = latest(case, "initialConferences")
+    assert conference["dueDate"] == "2026-01-28"
+    assert step(conference, "INITIAL_CHILD_PROTECTION_CONFERENCE", "OPEN")["dueDate"] == (
+        "2026-01-28"
+    )
+    held = {"heldOn": "2026-01-27", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    case = await act(client, worker, "holdInitialConference", conference, held)
+
+    # On Monday 5 January the conference held on the 27th was due by the 26th: late, so
+    # the correction says why, and the conference keeps it.
+    earlier = {"heldOn": "2026-01-05", "reason": "Discussed on the day of referral"}
+    refused = await act(client, worker, correct, latest(case, "section47Enquiries"), earlier)
+    assert [p["field"] for p in refused["problems"]] == ["lateReason"], refused
+    earlier["lateReason"] = "The chair was ill"
+    case = await act(client, worker, correct, latest(case, "section47Enquiries"), earlier)
+    conference = latest(case, "initialConferences")
+    held_step = step(conference, "INITIAL_CHILD_PROTECTION_CONFERENCE", "DONE")
+    assert (conference["dueDate"], conference["lateReason"]) == ("2026-01-26", "The chair was ill")
+    assert (held_step["dueDate"], held_step["completedLate"], held_step["lateReason"]) == (
+        "2026-01-26",
+        True,
+        "The chair was ill",
+    )
+
+    # A second enquiry does not move back into the first, which went on to its conference.
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-02-02"})
+    second = latest(case, "section47Enquiries")
+    refused = await act(client, worker, correct, second, {"heldOn": "2026-01-26", "reason": "Typo"})
+    assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
+    assert "one at a time (CIN census 8890)" in refused["problems"][0]["rule"]
+    case = await act(client, worker, correct, second, {"heldOn": "2026-01-27", "reason": "Typo"})
+    assert latest(case, "section47Enquiries")["strategyDiscussionDate"] == "2026-01-27"

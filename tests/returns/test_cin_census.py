@@ -616,7 +616,7 @@ async def test_a_corrected_referral_date_is_the_one_returned(
     assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]
 
 
-async def test_a_corrected_initial_conference_date_is_the_one_returned(
+async def test_a_corrected_strategy_discussion_and_conference_are_the_ones_returned(
     client: httpx.AsyncClient,
     settings: Settings,
     store: FalkorDBStore,
@@ -625,20 +625,30 @@ async def test_a_corrected_initial_conference_date_is_the_one_returned(
 ) -> None:
     # Held on Monday 22 September 2025, within 15 working days of the strategy discussion
     # of the 3rd (target the 24th), typed as the 26th with a reason it was late: corrected,
-    # the census returns the 22nd as the conference and the plan's start, on time.
+    # the census returns the 22nd as the conference and the plan's start, on time, and the
+    # strategy discussion's corrected day as the enquiry's start.
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child = await _a_child_of_the_year(client, store, worker, manager)
     case = await referral_for(client, worker, child, date(2025, 9, 1))
     case = await assessed(
         client, worker, manager, case, decided_on=date(2025, 9, 2), completed_on=date(2025, 9, 12)
     )
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-09-03"})
+    # The strategy discussion typed as the 4th (its target then the 25th), corrected.
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-09-04"})
     case = await act(
         client,
         worker,
         "requestInitialConference",
         latest(case, "section47Enquiries"),
         {"concludedOn": "2025-09-10"},
+    )
+    discussed = {"heldOn": "2025-09-03", "reason": "The notes say the 3rd."}
+    case = await act(
+        client,
+        worker,
+        "correctStrategyDiscussionDate",
+        latest(case, "section47Enquiries"),
+        discussed,
     )
     held = {
         "heldOn": "2025-09-26",

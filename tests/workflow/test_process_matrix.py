@@ -78,6 +78,12 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "withdrawChildInNeedPlan": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "withdrawInitialConference": {"withdrawnOn": "{d}", "reason": "Held on the wrong child"},
     "correctInitialConferenceDate": {"heldOn": "{d}", "reason": "Typed wrong", "lateReason": "t"},
+    # Earlier than any enquiry's conclusion: the day after the referral every walk starts from.
+    "correctStrategyDiscussionDate": {
+        "heldOn": (REFERRED + timedelta(days=1)).isoformat(),
+        "reason": "Typed wrong",
+        "lateReason": "t",
+    },
     "requestInitialConference": {"concludedOn": "{d}"},
     "concludeEnquiryWithoutConference": {"concludedOn": "{d}"},
     "holdInitialConference": {

@@ -1391,10 +1391,18 @@ def correct_child_in_need_step_date(record: Record, data: CorrectStepDate, clock
     )
 
 
-class CorrectConferenceDate(Input):
+class CorrectHeldDate(Input):
     held_on: PastDate
     reason: Reason
     late_reason: OptionalReason = None
+
+
+def _not_after_the_closure(record: Record, on: date) -> None:
+    """A correction within a closed episode of need dates nothing after its closure."""
+    closed = (record.episode or {}).get("closureDate")
+    if isinstance(closed, date) and on > closed:
+        rule = f"must not be after its episode of need closed ({closed.isoformat()})"
+        raise Refusal(("heldOn", rule))
 
 
 def _in_use(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1456,7 +1464,7 @@ def _plan_starts_again(
     entry: dict[str, Any],
     old: date,
     new: date,
-    data: CorrectConferenceDate,
+    data: CorrectHeldDate,
     clock: Clock,
 ) -> tuple[RetimedRecord, tuple[EndedRecord, ...]]:
     """The plan the conference made starts on its corrected day (CIN census CPPstartDate,
@@ -1542,10 +1550,8 @@ def _plan_starts_again(
     return retimed, tuple(moved)
 
 
-@register(Process.INITIAL_CONFERENCE, "correctInitialConferenceDate", CorrectConferenceDate)
-def correct_initial_conference_date(
-    record: Record, data: CorrectConferenceDate, clock: Clock
-) -> Effect:
+@register(Process.INITIAL_CONFERENCE, "correctInitialConferenceDate", CorrectHeldDate)
+def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock: Clock) -> Effect:
     # A correction of what was typed, not a step: the conference keeps what it decided and
     # the day it was recorded as (heldDateCorrectedFrom), the day it was held is the one
     # the census reads (DateOfInitialCPC, its timeliness against InitialCPCtarget), and
@@ -1554,10 +1560,7 @@ def correct_initial_conference_date(
     if new == old:
         raise Refusal(("heldOn", f"is the day already recorded ({old.isoformat()})"))
     _conference_could_be_held(record, new)
-    closed = (record.episode or {}).get("closureDate")
-    if isinstance(closed, date) and new > closed:
-        rule = f"must not be after its episode of need closed ({closed.isoformat()})"
-        raise Refusal(("heldOn", rule))
+    _not_after_the_closure(record, new)
     conference = next(s for s in record.done_steps(_K.INITIAL_CHILD_PROTECTION_CONFERENCE))
     # Late against the day it was due, as when it was held: a reason given then stands.
     check_late(
@@ -1602,4 +1605,93 @@ def correct_initial_conference_date(
         retimed_records=tuple(retimed),
         ended_records=tuple(ended),
         stamp="heldDateCorrected",
+    )
+
+
+def _enquiry_span(
+    enquiry: dict[str, Any], conferences: list[dict[str, Any]]
+) -> tuple[date, date | None]:
+    """CIN census 8890: an enquiry goes on from its strategy discussion to its initial
+    conference, or to its conclusion without one (None while it goes on)."""
+    held = [c.get("heldDate") for c in conferences if c.get("section47EnquiryId") == enquiry["id"]]
+    if enquiry["status"] == Section47State.NO_CONFERENCE_NEEDED:
+        held.append(enquiry.get("endDate"))
+    stops = [day for day in held if isinstance(day, date)]
+    return _date(enquiry["startDate"]), min(stops, default=None)
+
+
+@register(Process.SECTION_47_ENQUIRY, "correctStrategyDiscussionDate", CorrectHeldDate)
+def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, clock: Clock) -> Effect:
+    # A correction of what was typed, not a step: the enquiry started that day (CIN census
+    # S47ActualStartDate), its conference is due 15 working days from it (InitialCPCtarget),
+    # whether still due or held (then late against it only with a reason).
+    old, new = _date(record.facts["startDate"]), data.held_on
+    if new == old:
+        raise Refusal(("heldOn", f"is the day already recorded ({old.isoformat()})"))
+    not_before(new, _referral_date(record), "heldOn", "the referral")
+    _not_after_the_closure(record, new)
+    ended = record.facts.get("endDate")
+    if isinstance(ended, date) and new > ended:
+        raise Refusal(("heldOn", f"must not be after the enquiry concluded ({ended.isoformat()})"))
+    conferences = [
+        entry
+        for entry in _in_use(record.episode_records(Process.INITIAL_CONFERENCE))
+        if entry["record"].get("section47EnquiryId") == record.id
+    ]
+    held = [entry["record"] for entry in conferences]
+    _, stop = _enquiry_span(record.facts, held)
+    all_held = [e["record"] for e in _in_use(record.episode_records(Process.INITIAL_CONFERENCE))]
+    for entry in _in_use(record.episode_records(Process.SECTION_47_ENQUIRY)):
+        other = entry["record"]
+        if other["id"] == record.id:
+            continue
+        began, until = _enquiry_span(other, all_held)
+        if (stop is None or began < stop) and (until is None or until > new):
+            raise Refusal(
+                (
+                    "heldOn",
+                    f"the enquiry would overlap the section 47 enquiry {other['id']} (started "
+                    f"{began.isoformat()}): a child has one at a time (CIN census 8890)",
+                )
+            )
+    target = _due(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, new, clock)
+    retimed: list[RetimedRecord] = []
+    for entry in conferences:
+        conference = entry["record"]
+        timed = next(
+            s for s in entry["steps"] if s["kind"] == _K.INITIAL_CHILD_PROTECTION_CONFERENCE
+        )
+        if isinstance(conference.get("heldDate"), date):
+            given = data.late_reason or timed.get("lateReason")
+            check_late(target.rule, target.due, conference["heldDate"], given)
+        late = {"lateReason": data.late_reason} if data.late_reason else {}
+        retimed.append(
+            RetimedRecord(
+                conference["id"],
+                ((timed["id"], target.due),),
+                due_date=target.due,
+                facts=late,
+                late_reason=data.late_reason,
+            )
+        )
+    discussion = next(s for s in record.done_steps(_K.STRATEGY_DISCUSSION))
+    enquiry = next(s for s in record.steps if s["kind"] == _K.SECTION_47_ENQUIRY)
+    correction = {"correctedFrom": old.isoformat(), "correctionReason": data.reason}
+    return Effect(
+        target=record.state,
+        occurred_on=new,
+        summary=f"Strategy discussion of {old.isoformat()} corrected to {new.isoformat()}: "
+        f"{data.reason}",
+        facts={"startDateCorrectedFrom": old.isoformat(), "startDateCorrectionReason": data.reason},
+        dates={
+            "startDate": new,
+            "conferenceTarget": target.due,
+            "lastOccurredOn": new if record.facts.get("lastOccurredOn") == old else None,
+        },
+        changed=(
+            StepChange(discussion["id"], start_date=new, completed_date=new, facts=correction),
+            StepChange(enquiry["id"], start_date=new, due_date=target.due),
+        ),
+        retimed_records=tuple(retimed),
+        stamp="startDateCorrected",
     )

@@ -201,6 +201,8 @@ class RetimedRecord:
     start_date: date | None = None
     last_occurred_on: date | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    # Why a held step of `steps` was late against its new due date.
+    late_reason: str | None = None
 
     def params(self) -> dict[str, Any]:
         return {
@@ -213,7 +215,10 @@ class RetimedRecord:
         }
 
     def step_params(self) -> list[dict[str, Any]]:
-        return [{"id": step_id, "dueDate": due} for step_id, due in self.steps]
+        return [
+            {"id": step_id, "dueDate": due, "lateReason": self.late_reason}
+            for step_id, due in self.steps
+        ]
 
 
 @dataclass(frozen=True, slots=True)
