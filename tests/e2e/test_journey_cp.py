@@ -1448,6 +1448,12 @@ async def test_a_plan_ended_at_a_review_ends_on_that_review_s_corrected_day(
 CPIS = "query ($n: String!) { cpisRecord(nhsNumber: $n) { plans { startDate endDate } } }"
 
 
+async def _nhs_number(store: FalkorDBStore, child_id: str) -> str:
+    """The demo child's NHS number, which health looks the child up by (CP-IS)."""
+    rows = await store.read("MATCH (c:Child {id: $id}) RETURN c.nhsNumber AS n", {"id": child_id})
+    return str(rows[0]["n"])
+
+
 async def test_the_day_an_initial_conference_was_held_is_corrected_and_its_plan_starts_then(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
@@ -1516,9 +1522,7 @@ async def test_the_day_an_initial_conference_was_held_is_corrected_and_its_plan_
         " childProtectionPlans { children { childId } } } } }",
     )
     assert child_id in [c["childId"] for c in on_plans["asAt"]["childProtectionPlans"]["children"]]
-    nhs = (await store.read("MATCH (c:Child {id: $id}) RETURN c.nhsNumber AS n", {"id": child_id}))[
-        0
-    ]["n"]
+    nhs = await _nhs_number(store, child_id)
     seen = await graphql(client, bearer(settings, "health"), CPIS, {"n": nhs})
     assert seen["cpisRecord"]["plans"] == [{"startDate": "2026-01-21", "endDate": None}]
 
@@ -1645,3 +1649,66 @@ async def test_a_strategy_discussion_s_corrected_day_starts_the_enquiry_and_its_
     assert "one at a time (CIN census 8890)" in refused["problems"][0]["rule"]
     case = await act(client, worker, correct, second, {"heldOn": "2026-01-27", "reason": "Typo"})
     assert latest(case, "section47Enquiries")["strategyDiscussionDate"] == "2026-01-27"
+
+
+async def test_a_plan_ended_at_a_review_corrected_to_a_later_day_ends_then_alone(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=1)
+    case = await referral_for(client, worker, child_id, date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    ending = {"endedOn": "2026-04-13", "reason": "AT_REVIEW_CONFERENCE"}
+    case = await act(client, worker, "endChildProtectionPlan", plan, ending)
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-04-27"})
+    plan = latest(case, "childProtectionPlans")
+    final = _held(plan, "CHILD_PROTECTION_REVIEW")[0]
+    correct = "correctChildProtectionStepDate"
+
+    # Not into the child in need plan that started once it ended.
+    later = {"stepId": final["id"], "happenedOn": "2026-04-28", "reason": "Typo"}
+    refused = await act(client, worker, correct, plan, later | {"lateReason": "Chair ill"})
+    assert [p["field"] for p in refused["problems"]] == ["happenedOn"], refused
+    assert "overlap the child in need plan" in refused["problems"][0]["rule"]
+    assert await case_now(client, worker, case["id"]) == case
+
+    # The review that ended the plan met on Monday 20 April, typed as the 13th: the plan
+    # ended on the 20th, as health and the analyst see it.
+    later["happenedOn"] = "2026-04-20"
+    case = await act(client, worker, correct, plan, later)
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["reviewDates"]) == (
+        "ENDED",
+        "2026-04-20",
+        ["2026-04-20"],
+    )
+    on_plans = await graphql(
+        client,
+        bearer(settings, "analyst"),
+        '{ asAt(on: "2026-04-15") { ... on AsAt {'
+        " childProtectionPlans { children { childId } } } } }",
+    )
+    assert child_id in [c["childId"] for c in on_plans["asAt"]["childProtectionPlans"]["children"]]
+    nhs = await _nhs_number(store, child_id)
+    seen = await graphql(client, bearer(settings, "health"), CPIS, {"n": nhs})
+    assert seen["cpisRecord"]["plans"] == [{"startDate": "2026-01-20", "endDate": "2026-04-20"}]
+
+    # Nor past the close of its episode: a plan ended at a review, the episode closed two
+    # days later, the review typed a week early.
+    manager = bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    case = await act(client, worker, "endChildProtectionPlan", plan, ending)
+    rc7 = {"closedOn": "2026-04-15", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"}
+    case = await act(client, worker, "closeCase", case, rc7)
+    case = await decide(client, manager, "authoriseCase", case, on="2026-04-15")
+    plan = latest(case, "childProtectionPlans")
+    final = _held(plan, "CHILD_PROTECTION_REVIEW")[0]
+    later = {"stepId": final["id"], "happenedOn": "2026-04-20", "reason": "Typo"}
+    refused = await act(client, worker, correct, plan, later)
+    assert refused["problems"] == [
+        {"field": "happenedOn", "rule": "must not be after its episode of need closed (2026-04-15)"}
+    ]
+    case = await act(client, worker, correct, plan, later | {"happenedOn": "2026-04-15"})
+    assert latest(case, "childProtectionPlans")["endDate"] == "2026-04-15"

@@ -1309,30 +1309,55 @@ def _plan_span(record: Record) -> Span:
     )
 
 
-def _plan_ends_with_its_final_review(
-    record: Record, data: CorrectStepDate, effect: Effect
-) -> Effect:
-    """A plan ended at a review conference ended the day that review met: the review's
-    corrected day is the plan's end too (the CIN census, CP-IS and `asAt` read it), the
-    day it was recorded as kept beside it. The plan cannot end before another of its steps
-    (`_plan_ends`); a day after the end stays refused as for any step of the plan."""
+def _ending_review(record: Record, step_id: str) -> date | None:
+    """The plan's end, when `step_id` is the review conference that ended it."""
     ended = record.facts.get("endDate")
     if (
         record.state != PlanState.ENDED
         or record.facts.get("endReason") != PlanEndReason.AT_REVIEW_CONFERENCE
         or not isinstance(ended, date)
     ):
+        return None
+    final = next((s for s in record.steps if s["id"] == step_id), None)
+    if final is None or final["kind"] != _K.CHILD_PROTECTION_REVIEW:
+        return None
+    return ended if final.get("completedDate") == ended else None
+
+
+def _plan_ends_with_its_final_review(
+    record: Record, data: CorrectStepDate, effect: Effect
+) -> Effect:
+    """A plan ended at a review conference ended the day that review met: the review's
+    corrected day is the plan's end too (the CIN census, CP-IS and `asAt` read it), the
+    day it was recorded as kept beside it. The plan cannot end before another of its steps
+    (`_plan_ends`), nor, moved later, after its episode closed or into the days of a plan
+    that began after it (CIN census 4001: a child in need plan may start the day it ends)."""
+    ended = _ending_review(record, data.step_id)
+    if ended is None:
         return effect
-    final = next(s for s in record.steps if s["id"] == data.step_id)
-    if final["completedDate"] != ended:
-        return effect
+    on = data.happened_on
     others = [s for s in record.steps if s["id"] != data.step_id]
-    not_before(
-        data.happened_on, last_step_on(others), "happenedOn", "the plan's last recorded step"
-    )
+    not_before(on, last_step_on(others), "happenedOn", "the plan's last recorded step")
+    if on > ended:
+        _not_after_the_closure(record, on, "happenedOn")
+        start = _date(record.facts["startDate"])
+        plans = [
+            (what, entry)
+            for what, process in (
+                ("child protection", Process.CHILD_PROTECTION_PLAN),
+                ("child in need", Process.CHILD_IN_NEED_PLAN),
+            )
+            for entry in _in_use(record.episode_records(process))
+            if entry["record"]["id"] != record.id
+        ]
+        for what, entry in plans:
+            if clash := _overlapping([entry], start, on):
+                rule = f"the plan would then overlap the {what} plan {clash}"
+                raise Refusal(("happenedOn", rule))
+    last = record.facts.get("lastOccurredOn")
     return replace(
         effect,
-        dates={"endDate": data.happened_on},
+        dates={"endDate": on, **({"lastOccurredOn": on} if last == ended else {})},
         facts={**effect.facts, "endDateCorrectedFrom": ended.isoformat()},
     )
 
@@ -1356,7 +1381,10 @@ def correct_child_protection_step_date(
                 TimescaleKey.CHILD_PROTECTION_VISIT, held[-1], clock
             ),
         },
-        _plan_span(record),
+        # The review that ended the plan moves its end with it.
+        replace(_plan_span(record), end=None)
+        if _ending_review(record, data.step_id)
+        else _plan_span(record),
     )
     reviews = record.done_steps(_K.CHILD_PROTECTION_REVIEW)
     if data.step_id not in {step["id"] for step in reviews}:
@@ -1397,12 +1425,12 @@ class CorrectHeldDate(Input):
     late_reason: OptionalReason = None
 
 
-def _not_after_the_closure(record: Record, on: date) -> None:
+def _not_after_the_closure(record: Record, on: date, field: str = "heldOn") -> None:
     """A correction within a closed episode of need dates nothing after its closure."""
     closed = (record.episode or {}).get("closureDate")
     if isinstance(closed, date) and on > closed:
         rule = f"must not be after its episode of need closed ({closed.isoformat()})"
-        raise Refusal(("heldOn", rule))
+        raise Refusal((field, rule))
 
 
 def _in_use(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
