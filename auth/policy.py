@@ -157,6 +157,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "correctChildProtectionStepDate": INTERNAL,
         "correctChildInNeedStepDate": INTERNAL,
         "correctCareStepDate": INTERNAL,
+        "correctMissingEpisode": INTERNAL,
         "reviewChildInNeedPlan": INTERNAL,
         "recordChildInNeedVisit": INTERNAL,
         "endChildInNeedPlan": INTERNAL,

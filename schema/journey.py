@@ -133,6 +133,9 @@ class JourneyMutations:
 
     change_placement = action_mutation(CARE, "changePlacement", inputs.ChangePlacementInput)
     correct_placement = action_mutation(CARE, "correctPlacement", inputs.CorrectPlacementInput)
+    correct_missing_episode = action_mutation(
+        CARE, "correctMissingEpisode", inputs.CorrectMissingEpisodeInput
+    )
     correct_care_step_date = action_mutation(
         CARE, "correctCareStepDate", inputs.CorrectStepDateInput
     )

@@ -228,6 +228,17 @@ class RecordMissingEpisodeInput:
     returned_on: date | None = None
 
 
+@strawberry.input(
+    description="The days a missing or away episode really started and ended, when they were "
+    "recorded wrong (either or both)"
+)
+class CorrectMissingEpisodeInput:
+    step_id: strawberry.ID = strawberry.field(description="The missing or away episode")
+    started_on: date | None = None
+    returned_on: date | None = None
+    reason: str = strawberry.field(description="Why the days are corrected")
+
+
 @strawberry.input(description="The end of a period of care, for a manager to authorise")
 class CeaseLookedAfterInput:
     ended_on: date | None = _today_if_absent()

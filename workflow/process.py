@@ -546,6 +546,14 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.CARE,
     ),
     _t(
+        "correctMissingEpisode",
+        _EPISODES_KEPT,
+        _EPISODES_KEPT,
+        "Correct the days a missing or away episode started and the child returned (typed "
+        "wrong), with the reason",
+        process=Process.CARE,
+    ),
+    _t(
         "changeLegalStatus",
         _C.LOOKED_AFTER,
         _C.LOOKED_AFTER,

@@ -86,6 +86,7 @@ ACTIONS = {
     "changeLegalStatus": ("periodOfCareId", "ChangeLegalStatusInput"),
     "correctPlacement": ("periodOfCareId", "CorrectPlacementInput"),
     "correctCareStepDate": ("periodOfCareId", "CorrectStepDateInput"),
+    "correctMissingEpisode": ("periodOfCareId", "CorrectMissingEpisodeInput"),
     "holdLookedAfterReview": ("periodOfCareId", "HoldLookedAfterReviewInput"),
     "recordStatutoryVisit": ("periodOfCareId", "OnDateInput"),
     "recordHealthAssessment": ("periodOfCareId", "OnDateInput"),

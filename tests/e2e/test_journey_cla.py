@@ -1471,3 +1471,59 @@ async def test_a_looked_after_review_or_visit_typed_with_the_wrong_day_is_correc
     assert rows_of(tmp_path, "reviews", child_id, "REVIEW", "REVIEW_CODE") == [
         ("25/03/2026", "PN1")
     ]
+
+
+async def test_a_missing_episode_typed_with_the_wrong_days_is_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(client, worker, demo_child(world, index=2))
+    earlier = {"type": "A_AWAY", "startedOn": "2026-07-01", "returnedOn": "2026-07-02"}
+    care = await act(client, worker, "recordMissingEpisode", care, earlier)
+    care = await act(client, worker, "recordReturnHomeInterview", care, {"on": "2026-07-03"})
+    missing = {"type": "M_MISSING", "startedOn": "2026-08-03", "returnedOn": "2026-08-05"}
+    care = await act(client, worker, "recordMissingEpisode", care, missing)
+    episode = [s for s in care["steps"] if s["kind"] == "MISSING_EPISODE"][-1]
+    assert step(care, "RETURN_HOME_INTERVIEW", "OPEN")["dueDate"] == "2026-08-08"
+    correct = "correctMissingEpisode"
+
+    # The rules of recording it, each naming the field; nothing changes.
+    for problem, field in (
+        ({"startedOn": "2026-03-01"}, "startedOn"),  # before care started
+        ({"startedOn": "2026-07-02"}, "startedOn"),  # over the episode before
+        ({"returnedOn": "2026-08-02"}, "returnedOn"),  # before it started
+        ({"returnedOn": "2027-08-04"}, "returnedOn"),  # the future
+        ({"startedOn": None, "returnedOn": None}, "startedOn"),  # nothing corrected
+        ({"stepId": step(care, "RETURN_HOME_INTERVIEW", "OPEN")["id"]}, "stepId"),
+        ({"reason": ""}, "reason"),
+    ):
+        data = {"stepId": episode["id"], "returnedOn": "2026-08-04", "reason": "Typo"} | problem
+        refused = await act(client, worker, correct, care, data)
+        assert _problem(refused)[0] == field, (problem, refused)
+
+    # Back on the 4th, typed as the 5th: the interview is due 72 hours after the 4th.
+    reason = "The police log says the 4th"
+    data = {"stepId": episode["id"], "returnedOn": "2026-08-04", "reason": reason}
+    care = await act(client, worker, correct, care, data)
+    episode = next(s for s in care["steps"] if s["id"] == episode["id"])
+    assert (
+        episode["startDate"],
+        episode["completedDate"],
+        episode["correctedFrom"],
+        episode["correctionReason"],
+        episode["correctedBy"],
+        episode["missingType"],
+    ) == ("2026-08-03", "2026-08-04", "2026-08-05", reason, "worker-sw-demo", "M_MISSING")
+    assert step(care, "RETURN_HOME_INTERVIEW", "OPEN")["dueDate"] == "2026-08-07"
+
+    # Once interviewed on the 6th, the return cannot move after the interview.
+    care = await act(client, worker, "recordReturnHomeInterview", care, {"on": "2026-08-06"})
+    later = data | {"returnedOn": "2026-08-07"}
+    assert _problem(await act(client, worker, correct, care, later)) == (
+        "returnedOn",
+        "must not be after the return home interview that followed it (2026-08-06)",
+    )
+    care = await act(client, worker, correct, care, data | {"startedOn": "2026-08-02"})
+    episode = next(s for s in care["steps"] if s["id"] == episode["id"])
+    assert (episode["startDate"], episode["correctedFrom"]) == ("2026-08-02", "2026-08-03")

@@ -123,6 +123,16 @@ async def record_stories(record: Recorder, children: list[str]) -> dict[str, str
     care = await record.start(child, "2025-07-01", "C1", "K2", "PR4", urn="SC123456")
     care = await record.review(care, "2025-07-25")
     care = await record.missing(care, "A", "2025-10-10", "2025-10-12")
+    # Typed a day late both ends: away from the 9th to the 11th.
+    away = next(s for s in care["steps"] if s["kind"] == "MISSING_EPISODE")
+    care = await record.act(
+        "correctMissingEpisode",
+        care,
+        stepId=away["id"],
+        startedOn="2025-10-09",
+        returnedOn="2025-10-11",
+        reason="The placement's log",
+    )
     care = await record.cease(care, "2026-01-15", "E4A")
 
     # Looked after for years: the OC2 outcomes of a whole year.
@@ -270,6 +280,9 @@ async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     # Missing on 31 March: the return (2 April) was not known then.
     assert rows_of(out, "missing", who["moves"], "MISSING", "MIS_START", "MIS_END") == [
         ("M", "20/03/2026", "")
+    ]
+    assert rows_of(out, "missing", who["twice"], "MISSING", "MIS_START", "MIS_END") == [
+        ("A", "09/10/2025", "11/10/2025")
     ]
     assert rows_of(out, "episodes", who["twice"], "DECOM", "RNE", "LS", "DEC", "REC") == [
         ("01/07/2025", "S", "C1", "15/01/2026", "E4A")

@@ -108,6 +108,12 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),
         "reason": "Typed wrong",
     },
+    # The missing episode every path of care holds (_IN_CARE), started a day after care.
+    "correctMissingEpisode": {
+        "stepId": "{missing}",
+        "startedOn": (REFERRED + timedelta(days=1)).isoformat(),
+        "reason": "Typed wrong",
+    },
     "correctCareStepDate": {
         "stepId": "{visit}",
         "happenedOn": (REFERRED + timedelta(days=1)).isoformat(),
@@ -157,6 +163,8 @@ _I = table.InitialConferenceState
 _P = table.PlanState
 _NO_PLAN = {"planRequired": False, "categoriesOfAbuse": []}
 _VISITED: Step = ("recordStatutoryVisit", {})
+# What every path of a period of care holds, for the corrections to correct.
+_IN_CARE: list[Step] = [_VISITED, ("recordMissingEpisode", {})]
 _TO_PLACED: list[Step] = [
     ("recordPlacementOrder", {}),
     ("matchWithAdopters", {}),
@@ -210,12 +218,12 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
         _P.RECORDED_IN_ERROR: [("withdrawChildInNeedPlan", {}), (table.AUTHORISE, {})],
     },
     table.Process.CARE: {
-        _C.LOOKED_AFTER: [_VISITED],
-        _C.CEASING_AWAITING_AUTHORISATION: [_VISITED, ("ceaseLookedAfter", {"careLeaver": False})],
-        _C.CEASED: [_VISITED, ("ceaseLookedAfter", {"careLeaver": False}), (table.AUTHORISE, {})],
-        _C.CARE_LEAVER: [_VISITED, ("ceaseLookedAfter", {}), (table.AUTHORISE, {})],
+        _C.LOOKED_AFTER: [*_IN_CARE],
+        _C.CEASING_AWAITING_AUTHORISATION: [*_IN_CARE, ("ceaseLookedAfter", {"careLeaver": False})],
+        _C.CEASED: [*_IN_CARE, ("ceaseLookedAfter", {"careLeaver": False}), (table.AUTHORISE, {})],
+        _C.CARE_LEAVER: [*_IN_CARE, ("ceaseLookedAfter", {}), (table.AUTHORISE, {})],
         _C.LEAVING_CARE_SERVICES_ENDED: [
-            _VISITED,
+            *_IN_CARE,
             ("ceaseLookedAfter", {}),
             (table.AUTHORISE, {}),
             ("endLeavingCareServices", {}),
@@ -296,9 +304,11 @@ class Journey:
     def _day(self) -> date:
         return REFERRED + timedelta(days=2 * next(self.days))
 
-    def _input(self, action: str, overrides: dict[str, Any], visit: str = "") -> dict[str, Any]:
+    def _input(
+        self, action: str, overrides: dict[str, Any], held: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         day = self._day().isoformat()
-        placeholders = {"{d}": day, "{visit}": visit}
+        placeholders = {"{d}": day, **(held or {})}
         raw = {
             k: placeholders.get(v, v) if isinstance(v, str) else v
             for k, v in CANONICAL[action].items()
@@ -368,16 +378,23 @@ class Journey:
         assert record is not None
         return record.state, record.version, len(record.steps)
 
-    async def _visit(self, process: table.Process, record_id: str) -> str:
-        """The id of the record's latest visit held, if any (what a correction corrects)."""
+    async def _held(self, process: table.Process, record_id: str) -> dict[str, str]:
+        """The ids of the record's latest visit held and missing episode, if any (what a
+        correction corrects), by their placeholders."""
         record = await journey.read_record(self.store, SCOPE, process, record_id)
         assert record is not None
-        visits = [
-            step
-            for step in record.steps
-            if step["kind"] in VISITS and step["status"] == journey.StepStatus.DONE
-        ]
-        return visits[-1]["id"] if visits else ""
+        held = {
+            name: [
+                step["id"]
+                for step in record.steps
+                if step["kind"] in kinds and step["status"] == journey.StepStatus.DONE
+            ]
+            for name, kinds in (
+                ("{visit}", VISITS),
+                ("{missing}", {journey.StepKind.MISSING_EPISODE}),
+            )
+        }
+        return {name: ids[-1] if ids else "" for name, ids in held.items()}
 
     async def act(self, action: str, overrides: dict[str, Any] | None = None) -> Any:
         return await self.act_on(self.process, self.record_id, action, overrides or {})
@@ -403,7 +420,7 @@ class Journey:
                 record_id,
                 action,
                 version,
-                self._input(action, overrides, await self._visit(process, record_id)),
+                self._input(action, overrides, await self._held(process, record_id)),
                 CLOCK,
             )
         if self.episode_id:

@@ -52,6 +52,7 @@ from workflow.journey.inputs import (
     Input,
     OptionalReason,
     PastDate,
+    Reason,
     check_late,
     not_before,
 )
@@ -1002,17 +1003,7 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
                 "episode first",
             )
         )
-    ends = data.returned_on or data.started_on
-    for episode in episodes:
-        # SSDA903 Missing: episodes of one child do not overlap.
-        if episode["startDate"] <= ends and data.started_on <= episode["completedDate"]:
-            raise Refusal(
-                (
-                    "startedOn",
-                    "overlaps the episode from "
-                    f"{episode['startDate'].isoformat()} to {episode['completedDate'].isoformat()}",
-                )
-            )
+    _not_overlapping(episodes, data.started_on, data.returned_on or data.started_on)
     missing = NewStep(
         _K.MISSING_EPISODE,
         start_date=data.started_on,
@@ -1025,6 +1016,126 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
         occurred_on=data.started_on,
         summary=f"{word} from placement",
         opened=(missing, *interview),
+    )
+
+
+def _not_overlapping(episodes: list[dict[str, Any]], start: date, ends: date | None) -> None:
+    """SSDA903 Missing: episodes of one child do not overlap (`ends` None: still missing;
+    an episode still going on runs to today)."""
+    for episode in episodes:
+        back = episode.get("completedDate")
+        if (ends is None or episode["startDate"] <= ends) and (back is None or start <= back):
+            until = back.isoformat() if isinstance(back, date) else "now (still missing)"
+            raise Refusal(
+                (
+                    "startedOn",
+                    f"overlaps the episode from {episode['startDate'].isoformat()} to {until}",
+                )
+            )
+
+
+class CorrectMissingEpisode(Input):
+    step_id: Annotated[str, Field(min_length=1, max_length=100)]
+    started_on: PastDate | None = None
+    returned_on: PastDate | None = None
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _a_day_corrected(self) -> Self:
+        if self.started_on is None and self.returned_on is None:
+            raise FieldRuleBroken("startedOn", "give the day it started, returned, or both")
+        return self
+
+
+def _interviews_after(record: Record, returned: date) -> list[date]:
+    """The days of the return home interviews held after the return of `returned` (the
+    latest return on or before each)."""
+    return sorted(
+        day
+        for step in record.done_steps(_K.RETURN_HOME_INTERVIEW)
+        if isinstance(day := step.get("completedDate"), date)
+        and _return_interviewed(record, day) == returned
+    )
+
+
+@register(Process.CARE, "correctMissingEpisode", CorrectMissingEpisode)
+def correct_missing_episode(record: Record, data: CorrectMissingEpisode, clock: Clock) -> Effect:
+    # A correction of what was typed, as recordMissingEpisode takes it: the SSDA903
+    # Missing table reads the corrected days, the interview the return asked for falls due
+    # from the corrected return, and one held stays after it.
+    step = next(
+        (
+            s
+            for s in record.steps
+            if s["id"] == data.step_id
+            and s["kind"] == _K.MISSING_EPISODE
+            and s["status"] != StepStatus.CANCELLED
+        ),
+        None,
+    )
+    if step is None:
+        raise Refusal(("stepId", "must be a missing or away episode of this period of care"))
+    was_start, was_back = step["startDate"], step.get("completedDate")
+    if data.returned_on is not None and was_back is None:
+        rule = "the child is still recorded as missing: record the return (recordMissingEpisode)"
+        raise Refusal(("returnedOn", rule))
+    start, back = data.started_on or was_start, data.returned_on or was_back
+    if (start, back) == (was_start, was_back):
+        raise Refusal(("startedOn", "is the episode already recorded"))
+    not_before(start, _became_looked_after(record), "startedOn", "the start of care")
+    if record.state == CareState.LOOKED_AFTER:
+        # Once care has ended, the days within it were days in care (checked below).
+        _still_in_care_on(record, start, "startedOn")
+    if back is not None and back < start:
+        raise Refusal(("returnedOn", "must not be before startedOn"))
+    ended = record.facts.get("endDate")
+    if isinstance(ended, date) and (back or start) > ended:
+        field = "returnedOn" if back is not None else "startedOn"
+        raise Refusal((field, f"must not be after the end of care ({ended.isoformat()})"))
+    others = [
+        s
+        for s in record.steps
+        if s["kind"] == _K.MISSING_EPISODE
+        and s["id"] != step["id"]
+        and s["status"] != StepStatus.CANCELLED
+    ]
+    _not_overlapping(others, start, back)
+    changed = [
+        StepChange(
+            step["id"],
+            start_date=start,
+            completed_date=back,
+            facts={
+                "correctedFrom": (
+                    was_start if start != was_start or was_back is None else was_back
+                ).isoformat(),
+                "correctionReason": data.reason,
+                "startCorrectedFrom": was_start.isoformat(),
+                **({"returnCorrectedFrom": was_back.isoformat()} if was_back else {}),
+            },
+        )
+    ]
+    if back is not None and was_back is not None and back != was_back:
+        held = _interviews_after(record, was_back)
+        if held and back > held[0]:
+            rule = f"must not be after the return home interview that followed it ({held[0]})"
+            raise Refusal(("returnedOn", rule))
+        before = _due(TimescaleKey.RETURN_HOME_INTERVIEW, was_back, clock).due
+        changed.extend(
+            StepChange(
+                due["id"], due_date=_due(TimescaleKey.RETURN_HOME_INTERVIEW, back, clock).due
+            )
+            for due in record.open_steps()
+            if due["kind"] == _K.RETURN_HOME_INTERVIEW and due.get("dueDate") == before
+        )
+    until = f" to {back.isoformat()}" if back else ""
+    was_until = f" to {was_back.isoformat()}" if was_back else ""
+    return Effect(
+        target=record.state,
+        occurred_on=start,
+        summary=f"Missing episode from {was_start.isoformat()}{was_until} corrected to "
+        f"{start.isoformat()}{until}: {data.reason}",
+        changed=tuple(changed),
     )
 
 
