@@ -1324,36 +1324,39 @@ def _ending_review(record: Record, step_id: str) -> date | None:
     return ended if final.get("completedDate") == ended else None
 
 
-def _plan_ends_with_its_final_review(
-    record: Record, data: CorrectStepDate, effect: Effect
-) -> Effect:
-    """A plan ended at a review conference ended the day that review met: the review's
-    corrected day is the plan's end too (the CIN census, CP-IS and `asAt` read it), the
-    day it was recorded as kept beside it. The plan cannot end before another of its steps
-    (`_plan_ends`), nor, moved later, after its episode closed or into the days of a plan
-    that began after it (CIN census 4001: a child in need plan may start the day it ends)."""
-    ended = _ending_review(record, data.step_id)
-    if ended is None:
-        return effect
+def _plan_may_end_then(record: Record, data: CorrectStepDate, ended: date) -> None:
+    """The review that ended the plan may move only where the plan may end: not before
+    another of its steps (`_plan_ends`), nor, later, after its episode closed or into the
+    days of a plan that began after it (CIN census 4001: a child in need plan may start
+    the day it ends)."""
     on = data.happened_on
     others = [s for s in record.steps if s["id"] != data.step_id]
     not_before(on, last_step_on(others), "happenedOn", "the plan's last recorded step")
-    if on > ended:
-        _not_after_the_closure(record, on, "happenedOn")
-        start = _date(record.facts["startDate"])
-        plans = [
-            (what, entry)
-            for what, process in (
-                ("child protection", Process.CHILD_PROTECTION_PLAN),
-                ("child in need", Process.CHILD_IN_NEED_PLAN),
-            )
-            for entry in _in_use(record.episode_records(process))
-            if entry["record"]["id"] != record.id
-        ]
-        for what, entry in plans:
-            if clash := _overlapping([entry], start, on):
-                rule = f"the plan would then overlap the {what} plan {clash}"
-                raise Refusal(("happenedOn", rule))
+    if on <= ended:
+        return
+    _not_after_the_closure(record, on, "happenedOn")
+    start = _date(record.facts["startDate"])
+    plans = [
+        (what, entry)
+        for what, process in (
+            ("child protection", Process.CHILD_PROTECTION_PLAN),
+            ("child in need", Process.CHILD_IN_NEED_PLAN),
+        )
+        for entry in _in_use(record.episode_records(process))
+        if entry["record"]["id"] != record.id
+    ]
+    for what, entry in plans:
+        if clash := _overlapping([entry], start, on):
+            raise Refusal(("happenedOn", f"the plan would then overlap the {what} plan {clash}"))
+
+
+def _plan_ends_with_its_final_review(
+    record: Record, data: CorrectStepDate, effect: Effect, ended: date
+) -> Effect:
+    """A plan ended at a review conference ended the day that review met: the review's
+    corrected day is the plan's end too (the CIN census, CP-IS and `asAt` read it), the
+    day it was recorded as kept beside it."""
+    on = data.happened_on
     last = record.facts.get("lastOccurredOn")
     return replace(
         effect,
@@ -1368,6 +1371,9 @@ def correct_child_protection_step_date(
 ) -> Effect:
     _plan_for_a_child(record, data.happened_on, "happenedOn")
     start = _date(record.facts["startDate"])
+    ending = _ending_review(record, data.step_id)
+    if ending is not None:
+        _plan_may_end_then(record, data, ending)
     effect = corrected_step(
         record,
         data,
@@ -1382,14 +1388,13 @@ def correct_child_protection_step_date(
             ),
         },
         # The review that ended the plan moves its end with it.
-        replace(_plan_span(record), end=None)
-        if _ending_review(record, data.step_id)
-        else _plan_span(record),
+        replace(_plan_span(record), end=None) if ending else _plan_span(record),
     )
     reviews = record.done_steps(_K.CHILD_PROTECTION_REVIEW)
     if data.step_id not in {step["id"] for step in reviews}:
         return effect
-    effect = _plan_ends_with_its_final_review(record, data, effect)
+    if ending is not None:
+        effect = _plan_ends_with_its_final_review(record, data, effect, ending)
     # The categories in force are those the latest review that decided any decided (the
     # conference's until one did): a review moved past another, or back behind it,
     # changes which that is.
@@ -1590,13 +1595,6 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
     _conference_could_be_held(record, new)
     _not_after_the_closure(record, new)
     conference = next(s for s in record.done_steps(_K.INITIAL_CHILD_PROTECTION_CONFERENCE))
-    # Late against the day it was due, as when it was held: a reason given then stands.
-    check_late(
-        conference.get("dueRule"),
-        conference.get("dueDate"),
-        new,
-        data.late_reason or conference.get("lateReason"),
-    )
     plans = [
         entry
         for entry in _in_use(record.episode_records(Process.CHILD_PROTECTION_PLAN))
@@ -1608,6 +1606,14 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
         plan, moved = _plan_starts_again(record, entry, old, new, data, clock)
         retimed.append(plan)
         ended.extend(moved)
+    # Late against the day it was due, as when it was held: a reason given then stands
+    # (asked for once the day itself may be taken).
+    check_late(
+        conference.get("dueRule"),
+        conference.get("dueDate"),
+        new,
+        data.late_reason or conference.get("lateReason"),
+    )
     late = {"lateReason": data.late_reason} if data.late_reason else {}
     return Effect(
         target=record.state,
