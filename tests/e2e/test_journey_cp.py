@@ -1713,3 +1713,36 @@ async def test_a_plan_ended_at_a_review_corrected_to_a_later_day_ends_then_alone
     ]
     case = await act(client, worker, correct, plan, later | {"happenedOn": "2026-04-15"})
     assert latest(case, "childProtectionPlans")["endDate"] == "2026-04-15"
+
+
+async def test_a_conference_corrected_earlier_does_not_end_a_child_in_need_plan_before_its_visit(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-01-06"})
+    visit = {"visitedOn": "2026-01-20", "seenAlone": False}
+    case = await act(
+        client, worker, "recordChildInNeedVisit", latest(case, "childInNeedPlans"), visit
+    )
+    case, _ = await _plan_made_on_transfer_in(client, worker, case, "2026-01-23")
+    cin_plan = latest(case, "childInNeedPlans")
+    assert cin_plan["endDate"] == "2026-01-23"
+    conference = latest(case, "initialConferences")
+    correct = "correctInitialConferenceDate"
+
+    refused = await act(
+        client, worker, correct, conference, {"heldOn": "2026-01-19", "reason": "T"}
+    )
+    assert refused["problems"] == [
+        {
+            "field": "heldOn",
+            "rule": f"must not be before the last step of the child in need plan {cin_plan['id']}"
+            " it ended (2026-01-20)",
+        }
+    ]
+    assert await case_now(client, worker, case["id"]) == case
+    case = await act(client, worker, correct, conference, {"heldOn": "2026-01-20", "reason": "T"})
+    assert latest(case, "childInNeedPlans")["endDate"] == "2026-01-20"
+    assert latest(case, "childProtectionPlans")["startDate"] == "2026-01-20"
