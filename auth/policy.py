@@ -140,6 +140,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "withdrawContact": INTERNAL,
         "moveContact": INTERNAL,
         "reopenCase": INTERNAL,
+        "withdrawReferral": INTERNAL,
         "correctReferralDate": INTERNAL,
         "completeAssessment": INTERNAL,
         "withdrawAssessment": INTERNAL,
@@ -547,6 +548,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "awaitingAuthorisationOf",
             "reopened",
             "referralDateCorrection",
+            "withdrawal",
             "allowedActions",
             "recordedBy",
             "recordedAt",
@@ -622,6 +624,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "ReferralDateCorrection": {
         **{name: INTERNAL for name in ("previousDate", "correctedBy", "correctedAt")},
         "reason": NARRATIVE,
+    },
+    "ReferralWithdrawal": {
+        name: INTERNAL for name in ("reason", "withdrawnOn", "withdrawnBy", "withdrawnAt")
     },
     "AsAt": {
         name: INTERNAL

@@ -323,6 +323,9 @@ def case_warnings(row: Row) -> tuple[str, list[DataWarning]]:
     """The episode of need a saved case record belongs to, and the CIN rules it breaks."""
     episode = _episode_of_need(row)
     record_id = str(episode.facts["id"])
+    if episode.facts.get("status") == RECORDED_IN_ERROR:
+        # A referral withdrawn as recorded in error is in no return: no rule reads it.
+        return record_id, []
     return record_id, [
         DataWarning(record_id, "", rule.code, rule.field, f"{rule.field}: {rule.message}")
         for rule in CIN_RULES

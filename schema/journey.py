@@ -71,6 +71,7 @@ class JourneyMutations:
     )
     close_case = action_mutation(CASE, "closeCase", inputs.CloseCaseInput)
     reopen_case = action_mutation(CASE, "reopenCase", inputs.ReopenCaseInput)
+    withdraw_referral = action_mutation(CASE, "withdrawReferral", inputs.WithdrawInErrorInput)
     correct_referral_date = action_mutation(
         CASE, "correctReferralDate", inputs.CorrectReferralDateInput
     )

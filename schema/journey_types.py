@@ -410,6 +410,29 @@ class ReferralDateCorrection:
         )
 
 
+@strawberry.type(
+    description="A referral a team manager withdrew as recorded in error (the wrong child, a "
+    "duplicate, a test record): kept in the history, in no return"
+)
+class ReferralWithdrawal:
+    reason: str = strawberry.field(description="Why the referral was recorded in error")
+    withdrawn_on: date
+    withdrawn_by: str | None = strawberry.field(description="The manager who withdrew it")
+    withdrawn_at: datetime | None = strawberry.field(description="When the withdrawal was recorded")
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> ReferralWithdrawal | None:
+        withdrawn = record.get("withdrawnDate")
+        if not isinstance(withdrawn, date):
+            return None
+        return cls(
+            reason=str(record.get("withdrawnReason") or ""),
+            withdrawn_on=withdrawn,
+            withdrawn_by=record.get("withdrawnBy"),
+            withdrawn_at=_recorded_at({"recordedAt": record.get("withdrawnAt")}),
+        )
+
+
 def _of_process(rows: list[dict[str, Any]], process: table.Process) -> list[dict[str, Any]]:
     found = [entry for entry in rows if entry["record"].get("process") == process.value]
     return sorted(found, key=lambda entry: entry["record"].get("createdAt") or 0)
@@ -443,6 +466,9 @@ class Case:
     )
     referral_date_correction: ReferralDateCorrection | None = strawberry.field(
         description="The referral date first recorded, if a manager corrected it"
+    )
+    withdrawal: ReferralWithdrawal | None = strawberry.field(
+        description="Why, when and by whom the referral was withdrawn as recorded in error"
     )
     allowed_actions: list[str]
     recorded_by: str | None = strawberry.field(description="The worker who recorded the referral")
@@ -494,6 +520,7 @@ class Case:
             awaiting_authorisation_of=record.get("pendingAction"),
             reopened=CaseReopening.of(record),
             referral_date_correction=ReferralDateCorrection.of(record),
+            withdrawal=ReferralWithdrawal.of(record),
             allowed_actions=list(table.allowed_actions(table.Process.CASE, record["status"])),
             recorded_by=record.get("recordedBy"),
             recorded_at=_recorded_at(record),

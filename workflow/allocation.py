@@ -164,7 +164,7 @@ async def allocations_of(store: GraphStore, scope: AccessScope, child_id: str) -
     return await store.read(statements.ALLOCATIONS_OF, {**scope.params(), "childId": child_id})
 
 
-_CLOSED_CASE_STATES = (CaseState.CLOSED.value,)
+_CLOSED_CASE_STATES = (CaseState.CLOSED.value, CaseState.RECORDED_IN_ERROR.value)
 _CLOSED_CARE_STATES = (CareState.CEASED.value, CareState.LEAVING_CARE_SERVICES_ENDED.value)
 
 

@@ -148,6 +148,10 @@ class CaseState(StrEnum):
     NO_FURTHER_ACTION_AWAITING_AUTHORISATION = "NO_FURTHER_ACTION_AWAITING_AUTHORISATION"
     CLOSURE_AWAITING_AUTHORISATION = "CLOSURE_AWAITING_AUTHORISATION"
     CLOSED = "CLOSED"
+    # A referral that should never have been one (the wrong child, a duplicate, a test
+    # record), withdrawn by a team manager: kept in the history with why, who and when,
+    # never an episode of need (in no return, view or rule), as its work was withdrawn first.
+    RECORDED_IN_ERROR = "RECORDED_IN_ERROR"
 
 
 class AssessmentState(StrEnum):
@@ -240,6 +244,8 @@ _P = PlanState
 # An episode's work may start at any time while the episode is open: on the day of
 # referral, before the decision on it is authorised, or long after.
 _EPISODE_GOING_ON = (_S.OPEN, _S.REFERRAL_DECISION_AWAITING_AUTHORISATION, _S.ACCEPTED)
+# Every state of an episode of need, but a referral withdrawn as recorded in error.
+_EPISODE_RECORDED = tuple(state for state in CaseState if state is not _S.RECORDED_IN_ERROR)
 
 _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
@@ -302,11 +308,24 @@ _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         performer=Authority.AUTHORISE,
     ),
     _t(
+        # A correction too: the referral should never have been one. Its work, each record
+        # withdrawn first with its own manager's authorisation, and the contacts that led
+        # to it go with it; it stays in the history as RECORDED_IN_ERROR.
+        # Not while a step awaits a manager: they decide on it first.
+        "withdrawReferral",
+        (_S.OPEN, _S.ACCEPTED, _S.CLOSED),
+        _S.RECORDED_IN_ERROR,
+        "Withdraw a referral recorded in error (the wrong child, a duplicate, a test record), "
+        "once its work is withdrawn: kept in the history, in no return (a team manager's "
+        "correction, with the reason)",
+        performer=Authority.AUTHORISE,
+    ),
+    _t(
         # A correction too: the day the referral came in was typed wrongly. Its timescales
         # count from the corrected day; the record stays where it is.
         "correctReferralDate",
-        tuple(CaseState),
-        tuple(CaseState),
+        _EPISODE_RECORDED,
+        _EPISODE_RECORDED,
         "Correct an episode's referral date typed wrongly, and what counts from it (a team "
         "manager's correction, with the reason)",
         performer=Authority.AUTHORISE,

@@ -112,7 +112,7 @@ _ADOPTED_REASON_FOR_CLOSURE = "RC1"
 # The states in which a journey record no longer keeps the child's case open.
 FINISHED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "Referral": frozenset({"CLOSED"}),
+        "Referral": frozenset({"CLOSED", "RECORDED_IN_ERROR"}),
         "Assessment": frozenset({"AUTHORISED", "RECORDED_IN_ERROR"}),
         "Section47Enquiry": frozenset(
             {"CONFERENCE_REQUESTED", "NO_CONFERENCE_NEEDED", "RECORDED_IN_ERROR"}

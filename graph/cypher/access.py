@@ -87,12 +87,21 @@ class AccessScope:
 # looked after (workflow/process.py). Each comprehension keeps its own variable names
 # (FalkorDB empties a later comprehension that reuses one), so a statement reading one
 # of these for two children passes a `name` for each.
+def counted_episode(name: str) -> str:
+    """Whether the Referral `name` is an episode of need: one withdrawn as recorded in
+    error (workflow/process.py CaseState.RECORDED_IN_ERROR) is kept as history only, and
+    no rule, view, partner or return counts it."""
+    return f"coalesce({name}.status, '') <> 'RECORDED_IN_ERROR'"
+
+
+def open_episode(name: str) -> str:
+    """Whether the Referral `name` is an episode of need still open."""
+    return f"{name}.status IS NOT NULL AND NOT {name}.status IN ['CLOSED', 'RECORDED_IN_ERROR']"
+
+
 def open_case(person: str, name: str = "openCase") -> str:
     """How many episodes of need of `person` are open (a projection, not a WHERE)."""
-    return (
-        f"size([({person})<-[:ABOUT]-({name}:Referral)"
-        f" WHERE {name}.status IS NOT NULL AND {name}.status <> 'CLOSED' | 1])"
-    )
+    return f"size([({person})<-[:ABOUT]-({name}:Referral) WHERE {open_episode(name)} | 1])"
 
 
 def open_care(person: str, name: str = "openCare") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.cypher.access import only_visible
+from graph.cypher.access import counted_episode, only_visible, open_episode
 from graph.cypher.early_help import request_early_help
 from graph.cypher.journey import died_on
 from graph.cypher.linking import born_in_time
@@ -91,7 +91,8 @@ WITH c, w
 # it came in while an episode since closed was open (it belongs to that one); with no
 # open episode, a new one may not start before an earlier episode closed, nor on or
 # before the day an earlier one was referred: the guard writes nothing then
-# (workflow/contacts.py says why to the worker).
+# (workflow/contacts.py says why to the worker). A referral withdrawn as recorded in
+# error is no episode: nothing joins it, and it is in no one's way.
 #
 # A manager correcting a finalised contact's outcome (`_CORRECTING`) runs the same
 # statement on a FINALISED contact: the decision keeps its day and its late reason, the
@@ -125,15 +126,17 @@ REMOVE k.finaliseLock
 REMOVE c.episodeLock
 WITH k, c
 OPTIONAL MATCH (c)<-[:ABOUT]-(openEpisode:Referral)
-WHERE openEpisode.status <> 'CLOSED'
+WHERE {open_episode("openEpisode")}
 WITH k, c, openEpisode ORDER BY openEpisode.referralDate DESC
 WITH k, c, head(collect(openEpisode)) AS openEpisode
 WITH k, c, openEpisode,
      size([(c)<-[:ABOUT]-(earlierEpisode:Referral)
-           WHERE earlierEpisode.closureDate > k.receivedDate
-              OR earlierEpisode.referralDate >= k.receivedDate | 1]) AS overlapped,
+           WHERE {counted_episode("earlierEpisode")}
+             AND (earlierEpisode.closureDate > k.receivedDate
+                  OR earlierEpisode.referralDate >= k.receivedDate) | 1]) AS overlapped,
      size([(c)<-[:ABOUT]-(pastEpisode:Referral)
-           WHERE pastEpisode.referralDate <= k.receivedDate
+           WHERE {counted_episode("pastEpisode")}
+             AND pastEpisode.referralDate <= k.receivedDate
              AND pastEpisode.closureDate > k.receivedDate | 1]) AS cameInClosed,
      size([day IN {died_on("c")} WHERE day <= k.receivedDate | 1]) AS afterDeath
 WHERE {guard}
@@ -222,7 +225,7 @@ RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
        k.stepUpKey IS NOT NULL AS steppedUp, c.id AS childId,
        k.outcome AS outcome, k.decisionDate AS decisionDate,
        k.decisionDue AS decisionDue, {died_on("c")} AS diedOn,
-       [(c)<-[:ABOUT]-(episode:Referral)
+       [(c)<-[:ABOUT]-(episode:Referral) WHERE {counted_episode("episode")}
         | episode {{.id, .status, .referralDate, .closureDate}}] AS episodes
 """
 

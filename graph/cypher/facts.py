@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph.cypher.access import only_visible
+from graph.cypher.access import counted_episode, only_visible
 
 # Dates a fact may carry besides `on`, set through `$dates` (FalkorDB cannot take a date
 # inside a map parameter).
@@ -51,12 +51,12 @@ WITH c
 {_CREATE_FACT}"""
 
 # The first day the child was referred or a contact about them came in; a contact
-# withdrawn as recorded in error (withdrawContact, or EHM withdrawing a step up) never
-# came in about this child.
+# withdrawn as recorded in error (withdrawContact, or EHM withdrawing a step up), or a
+# referral (withdrawReferral), never came in about this child.
 _FIRST_CONTACT = (
     "reduce(first = null, d IN [(c)<-[:ABOUT]-(k:Contact) WHERE k.status <> 'WITHDRAWN'"
     " | k.receivedDate]"
-    " + [(c)<-[:ABOUT]-(r:Referral) | r.referralDate] |"
+    f" + [(c)<-[:ABOUT]-(r:Referral) WHERE {counted_episode('r')} | r.referralDate] |"
     " CASE WHEN first IS NULL OR d < first THEN d ELSE first END)"
 )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph.cypher.access import only_visible
+from graph.cypher.access import counted_episode, only_visible
 from graph.cypher.early_help import request_early_help
 
 # Dates a record may carry, set only through `$dates` (never through the `$facts` map,
@@ -35,6 +35,8 @@ RECORD_DATES: Final = {
         "lastOccurredOn",
         "closedInErrorDate",
         "reopenedDate",
+        # The day a manager withdrew the referral as recorded in error (withdrawReferral).
+        "withdrawnDate",
     ),
     # referralDate: the episode's, which the assessment's timescale and forms count from.
     "Assessment": (
@@ -174,6 +176,17 @@ FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
 WITH r, changed, count(x) AS ended"""
 
 
+# A referral withdrawn as recorded in error takes the contacts that led to it with it
+# (workflow/journey/case.py withdraw_referral): each WITHDRAWN with the referral's reason,
+# who and when, as withdrawContact leaves an undecided one.
+_WITHDRAW_CONTACTS = """OPTIONAL MATCH (k:Contact)-[:LED_TO]->(r)
+WHERE k.id IN $withdrawnContacts
+FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
+    SET k.status = 'WITHDRAWN', k.withdrawnReason = r.withdrawnReason, k.withdrawnAt = $now,
+        k.withdrawnBy = $viewer, k.version = k.version + 1)
+WITH DISTINCT {carry}"""
+
+
 def _apply(label: str, *, in_episode: bool) -> str:
     """The common tail: event, step changes, new steps, new and ended episode records,
     the record's new state. A step whose date is corrected (`correctedFrom`) keeps who
@@ -193,6 +206,7 @@ CREATE (e)-[:ABOUT]->(c)
 CREATE (e)-[:BY]->(w)
 {request_early_help("r", "c", "$earlyHelp") if label == "Referral" else ""}
 WITH {carry}
+{_WITHDRAW_CONTACTS.format(carry=carry) if label == "Referral" else ""}
 OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
 WHERE s.id IN $changedIds
 WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change
@@ -215,11 +229,11 @@ RETURN r.id AS id, r.version AS version, changed
 # only episode of need, at the time and since (CIN census 8820): none open, none referred
 # on or after the day it had closed. The write on the child serialises it with a racing
 # referral on Neo4j, as FINALISE_CONTACT's does (FalkorDB serialises writes).
-_REFERRAL_ITSELF = """FOREACH (_ IN CASE WHEN 'closureDate' IN $clearedDates THEN [1] ELSE [] END |
+_REFERRAL_ITSELF = f"""FOREACH (_ IN CASE WHEN 'closureDate' IN $clearedDates THEN [1] ELSE [] END |
     SET c.episodeLock = null)
 WITH r, c, r AS ep,
      size([(c)<-[:ABOUT]-(other:Referral)
-           WHERE other.id <> r.id
+           WHERE other.id <> r.id AND {counted_episode("other")}
              AND (other.status <> 'CLOSED' OR other.referralDate >= r.closureDate) | 1])
      AS besideIt
 WHERE NOT ('closureDate' IN $clearedDates AND besideIt > 0)
@@ -272,10 +286,10 @@ WITH {carry}, collect(CASE WHEN p IS NULL THEN null
 # The child's other episodes of need, which an episode's own correction is weighed
 # against (one episode at a time, CIN census 8820), the contacts that led to it, and an
 # unborn child's expected date of birth (CIN census 8606).
-_OTHER_EPISODES = """,
-       [(c)<-[:ABOUT]-(other:Referral) WHERE other.id <> r.id
-        | other {.id, .status, .referralDate, .closureDate}] AS otherEpisodes,
-       [(k:Contact)-[:LED_TO]->(r) | k {.id, .receivedDate, .decisionDate}] AS contacts,
+_OTHER_EPISODES = f""",
+       [(c)<-[:ABOUT]-(other:Referral) WHERE other.id <> r.id AND {counted_episode("other")}
+        | other {{.id, .status, .referralDate, .closureDate}}] AS otherEpisodes,
+       [(k:Contact)-[:LED_TO]->(r) | k {{.id, .receivedDate, .decisionDate}}] AS contacts,
        c.expectedDateOfBirth AS expectedDateOfBirth, coalesce(c.unborn, false) AS unborn"""
 
 
@@ -399,6 +413,7 @@ def died_on(child: str) -> str:
     keeps no other date of death (returns/cin_census.py reads the same)."""
     return (
         f"[({child})<-[:ABOUT]-(gone:Referral) WHERE gone.closureReason = 'RC2'"
+        f" AND {counted_episode('gone')}"
         " | gone.closureDate]"
         f" + [({child})<-[:ABOUT]-(gone:PeriodOfCare) WHERE gone.reasonCeased = 'E2'"
         " | gone.endDate]"

@@ -7,7 +7,7 @@ lookup by NHS number), and anything outside it is simply not found.
 
 from __future__ import annotations
 
-from graph.cypher.access import LOOKED_AFTER_STATES, child_visible, only_visible
+from graph.cypher.access import LOOKED_AFTER_STATES, child_visible, only_visible, open_episode
 from graph.cypher.journey import died_on
 
 _CHILD = (
@@ -17,7 +17,7 @@ _CHILD = (
 
 # The case and care records the journey keeps (workflow/process.py): a Referral is the
 # child-in-need episode, a PeriodOfCare the time looked after; these say "still open".
-_OPEN_CASE = "r.status IS NOT NULL AND r.status <> 'CLOSED'"
+_OPEN_CASE = open_episode("r")
 _OPEN_CARE = (
     "p.status IS NOT NULL AND p.status <> 'CEASED' AND p.status <> 'LEAVING_CARE_SERVICES_ENDED'"
 )

@@ -16,6 +16,8 @@ own variable names (FalkorDB empties a later comprehension that reuses one).
 
 from __future__ import annotations
 
+from graph.cypher.access import counted_episode
+
 # Looked after in a period of care, or for short breaks (SSDA903 V3/V4, their own record).
 LOOKED_AFTER_IDS = """
 MATCH (p:PeriodOfCare)-[:ABOUT]->(c:Child)
@@ -26,24 +28,24 @@ RETURN c.id AS id
 """
 
 # One row per child of the page: the child, and everything the SSDA903 tables are made from.
-LOOKED_AFTER_PAGE = """
+LOOKED_AFTER_PAGE = f"""
 UNWIND $ids AS childId
-MATCH (c:Child {id: childId})
-RETURN c {.id, .sex, .dateOfBirth, .ethnicity, .upn} AS child,
+MATCH (c:Child {{id: childId}})
+RETURN c {{.id, .sex, .dateOfBirth, .ethnicity, .upn}} AS child,
        [(c)<-[:ABOUT]-(period:PeriodOfCare)
-        | period {.id, .status, .startDate, .endDate, .reasonCeased}] AS periods,
+        | period {{.id, .status, .startDate, .endDate, .reasonCeased}}] AS periods,
        [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner:PeriodOfCare)
-        | s {.*, periodId: owner.id}] AS steps,
-       [(c)<-[:ABOUT]-(plan:AdoptionPlan) | plan {.*}] AS adoptions,
-       [(c)<-[:ABOUT]-(f:ChildFact) | f {.*}] AS facts,
+        | s {{.*, periodId: owner.id}}] AS steps,
+       [(c)<-[:ABOUT]-(plan:AdoptionPlan) | plan {{.*}}] AS adoptions,
+       [(c)<-[:ABOUT]-(f:ChildFact) | f {{.*}}] AS facts,
        [(c)<-[:ABOUT]-(a:Allocation)-[:TO_WORKER]->(w:Worker)
-        | a {.startDate, .endDate, .reason, workerId: w.id,
-             registrationNumber: w.registrationNumber}] AS allocations,
-       [(c)<-[:ABOUT]-(r:Referral)
-        | r {.referralDate, .primaryNeed}] AS referrals,
+        | a {{.startDate, .endDate, .reason, workerId: w.id,
+             registrationNumber: w.registrationNumber}}] AS allocations,
+       [(c)<-[:ABOUT]-(r:Referral) WHERE {counted_episode("r")}
+        | r {{.referralDate, .primaryNeed}}] AS referrals,
        [(c)<-[:ABOUT]-(brk:ShortBreak)
-        | brk {.id, .legalStatus, .placementType, .placementProvider, .startDate,
-               .endDate}] AS shortBreaks
+        | brk {{.id, .legalStatus, .placementType, .placementProvider, .startDate,
+               .endDate}}] AS shortBreaks
 ORDER BY c.id
 """
 

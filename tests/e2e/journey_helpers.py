@@ -62,6 +62,7 @@ ACTIONS = {
     "startChildInNeedPlan": ("caseId", "StartChildInNeedPlanInput"),
     "closeCase": ("caseId", "CloseCaseInput"),
     "reopenCase": ("caseId", "ReopenCaseInput"),
+    "withdrawReferral": ("caseId", "WithdrawInErrorInput"),
     "correctReferralDate": ("caseId", "CorrectReferralDateInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
     "withdrawAssessment": ("assessmentId", "WithdrawInErrorInput"),

@@ -240,7 +240,7 @@ async def test_child_in_need_from_referral_to_closure(
     assert not [s for s in plan["steps"] if s["status"] == "OPEN"]
     # Nothing more happens in it; a manager may only correct it (reopen a closure made in
     # error, correct the referral date typed wrongly).
-    assert case["allowedActions"] == ["reopenCase", "correctReferralDate"]
+    assert case["allowedActions"] == ["reopenCase", "withdrawReferral", "correctReferralDate"]
     work = (await graphql(client, worker, MY_WORK))["myWork"]
     assert not [i for i in work["items"] if i["recordId"] in (case["id"], plan["id"])]
 
@@ -276,7 +276,7 @@ async def test_no_further_action_at_referral_closes_the_episode(
     # A closed episode takes no more work: its records cannot be opened.
     refused = await act(client, worker, "startAssessment", case, {"startedOn": "2025-10-08"})
     assert refused["__typename"] == "TransitionRefused"
-    assert refused["allowedNextSteps"] == ["reopenCase", "correctReferralDate"]
+    assert refused["allowedNextSteps"] == ["reopenCase", "withdrawReferral", "correctReferralDate"]
 
 
 async def test_no_further_action_is_only_at_referral_and_closure_comes_before_assessment(

@@ -682,3 +682,33 @@ async def test_a_corrected_strategy_discussion_and_conference_are_the_ones_retur
     ) == ("2025-09-03", "2025-09-24", "2025-09-22", "2025-09-22")
     report = dfe_rules("cin", out, year=2026)
     assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]
+
+
+async def test_a_referral_withdrawn_as_recorded_in_error_is_not_returned(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # A test record typed as a referral on 2 June 2025 and closed with no further action
+    # the next day, then withdrawn by the manager: the child's only episode in the census
+    # is the one referred on 1 September.
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child = await _a_child_of_the_year(client, store, worker, manager)
+    in_error = await referral_for(client, worker, child, date(2025, 6, 2))
+    in_error = await act(client, worker, "closeWithNoFurtherAction", in_error, {"on": "2025-06-03"})
+    in_error = await decide(client, manager, "authoriseCase", in_error, on="2025-06-03")
+    withdrawn = await act(
+        client, manager, "withdrawReferral", in_error, {"reason": "A test record, not a referral."}
+    )
+    assert withdrawn["status"] == "RECORDED_IN_ERROR", withdrawn
+    rc7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
+    await closed_with_a_plan(client, worker, manager, child, date(2025, 9, 1), rc7)
+
+    out = tmp_path / "cin.xml"
+    assert await write_cin_census(store, YEAR, out, "919") == 1
+    episodes = ET.parse(out).getroot().findall("Children/Child/CINdetails")  # noqa: S314
+    assert [e.findtext("CINreferralDate") for e in episodes] == ["2025-09-01"]
+    report = dfe_rules("cin", out, year=2026)
+    assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]

@@ -70,6 +70,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "startChildInNeedPlan": {"startDate": "{d}"},
     "closeCase": {"closedOn": "{d}", "reason": "RC7"},
     "reopenCase": {"reopenedOn": "{d}", "reason": "Closed on the wrong child"},
+    "withdrawReferral": {"withdrawnOn": "{d}", "reason": "Referred on the wrong child"},
     # Earlier than the referral every walk starts from (REFERRED).
     "correctReferralDate": {"referralDate": "2026-02-27", "reason": "Typed wrongly"},
     "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
@@ -178,6 +179,7 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
         _S.NO_FURTHER_ACTION_AWAITING_AUTHORISATION: [("closeWithNoFurtherAction", {})],
         _S.CLOSURE_AWAITING_AUTHORISATION: [("closeCase", {})],
         _S.CLOSED: [("closeCase", {}), (table.AUTHORISE, {})],
+        _S.RECORDED_IN_ERROR: [("withdrawReferral", {})],
     },
     table.Process.ASSESSMENT: {
         _AS.IN_PROGRESS: [],
@@ -444,7 +446,7 @@ def test_every_transition_has_an_effect_and_every_state_a_path() -> None:
 
 
 # A manager's own corrections of what a manager authorised in error.
-MANAGERS_CORRECT = frozenset({"reopenCase", "correctReferralDate"})
+MANAGERS_CORRECT = frozenset({"reopenCase", "correctReferralDate", "withdrawReferral"})
 
 
 def test_only_managers_authorise_and_correct_and_workers_perform() -> None:

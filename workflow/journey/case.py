@@ -54,6 +54,7 @@ from workflow.journey.inputs import (
 )
 from workflow.process import (
     RECORD_LABELS,
+    RECORDED_IN_ERROR,
     AssessmentState,
     CaseState,
     InitialConferenceState,
@@ -860,6 +861,56 @@ def withdraw_initial_conference(record: Record, data: WithdrawInError, clock: Cl
         again for entry in plans for again in _going_on_again(record, entry["record"]["id"], clock)
     )
     return replace(effect, ended_records=(*withdrawn, *going_on), opened_records=_due_again(record))
+
+
+# How each record of an episode is withdrawn as started in error (a child protection
+# plan goes with the conference that made it).
+_WITHDRAWN_WITH = {
+    Process.ASSESSMENT: "withdrawAssessment",
+    Process.SECTION_47_ENQUIRY: "withdrawSection47Enquiry",
+    Process.INITIAL_CONFERENCE: "withdrawInitialConference",
+    Process.CHILD_PROTECTION_PLAN: "withdrawInitialConference",
+    Process.CHILD_IN_NEED_PLAN: "withdrawChildInNeedPlan",
+}
+
+
+@register(Process.CASE, "withdrawReferral", WithdrawInError)
+def withdraw_referral(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
+    # A referral that should never have been one (the wrong child, a duplicate, a test
+    # record) is no episode of need: kept in the history with why, who and when, in no
+    # return, view or rule. What it started was started in error too, but each record is
+    # withdrawn on its own first, with its manager's authorisation (work done with the
+    # right child is recorded on the right child's episode), so nothing it holds stands
+    # on it; a closed episode is reopened first to withdraw its work. The contacts that
+    # led to it were recorded in error with it and are withdrawn with it.
+    not_before(data.withdrawn_on, _referral_date(record), "withdrawnOn", "the referral")
+    held = [
+        entry["record"]
+        for entry in record.processes
+        if entry["record"]["status"] != RECORDED_IN_ERROR
+    ]
+    if held:
+        closed = record.state == CaseState.CLOSED
+        raise Contradicted(
+            "a referral is withdrawn once the work recorded in its episode is: "
+            + "; ".join(
+                f"{RECORD_LABELS[Process(r['process'])]} {r['id']} is {r['status']} "
+                f"({_WITHDRAWN_WITH[Process(r['process'])]})"
+                for r in held
+            )
+            + (" (the episode is closed: reopenCase first)" if closed else "")
+            + "; nothing was written"
+        )
+    return Effect(
+        target=CaseState.RECORDED_IN_ERROR,
+        occurred_on=data.withdrawn_on,
+        summary=f"Referral withdrawn, recorded in error: {data.reason}",
+        facts={"withdrawnReason": data.reason},
+        dates={"withdrawnDate": data.withdrawn_on},
+        changed=_cancel_open(record),
+        withdrawn_contacts=tuple(str(contact["id"]) for contact in record.contacts),
+        stamp="withdrawn",
+    )
 
 
 def _due_again(record: Record) -> tuple[NewRecord, ...]:

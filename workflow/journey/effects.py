@@ -262,6 +262,8 @@ class Effect:
     # A step down to early help: the request EHM is sent, written with the action
     # (`workflow.early_help.step_down_request`); None for every other action.
     early_help: dict[str, Any] | None = None
+    # The contacts that led to a referral withdrawn as recorded in error, withdrawn with it.
+    withdrawn_contacts: tuple[str, ...] = ()
 
 
 def recorded_late(target: str, kind: StepKind, on: date, summary: str, **facts: Any) -> Effect:
