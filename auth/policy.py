@@ -253,7 +253,12 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "recordedAt",
             "deliveryState",
             "ehmReference",
+            "recall",
         ],
+        INTERNAL,
+    ),
+    "EarlyHelpRecall": dict.fromkeys(
+        ["recalledOn", "reason", "recalledBy", "recalledAt", "deliveryState", "ehmReference"],
         INTERNAL,
     ),
     # ---- education: Single Service Requests from IES -------------------------------

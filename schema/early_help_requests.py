@@ -13,6 +13,36 @@ from typing import Any
 import strawberry
 
 
+@strawberry.type(
+    description="A step down that no longer stands (the RC9 closure that sent it was "
+    "reopened, or its referral withdrawn as recorded in error), and EHM told so"
+)
+class EarlyHelpRecall:
+    recalled_on: date = strawberry.field(description="The day the manager corrected the record")
+    reason: str = strawberry.field(description="Why the step down no longer stands")
+    recalled_by: str | None = strawberry.field(description="The manager who corrected it")
+    recalled_at: datetime
+    delivery_state: str | None = strawberry.field(
+        description="PENDING until EHM is told (DELIVERED; at once when the request never "
+        "reached EHM), or FAILED if EHM refused the recall"
+    )
+    ehm_reference: str | None = strawberry.field(description="EHM's reference for the recall")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> EarlyHelpRecall | None:
+        request = row["request"]
+        if request.get("recalledAt") is None:
+            return None
+        return cls(
+            recalled_on=request["recalledOn"],
+            reason=str(request.get("recallReason") or ""),
+            recalled_by=request.get("recalledBy"),
+            recalled_at=datetime.fromtimestamp(request["recalledAt"] / 1000, UTC),
+            delivery_state=row.get("recallDeliveryState"),
+            ehm_reference=request.get("recallEhmReference"),
+        )
+
+
 @strawberry.type(description="A request for early help sent to EHM when the child stepped down")
 class EarlyHelpRequest:
     id: strawberry.ID = strawberry.field(description="The hub's id, EHM's idempotency key")
@@ -27,6 +57,9 @@ class EarlyHelpRequest:
         description="PENDING until EHM has it (DELIVERED), or FAILED if EHM refused it"
     )
     ehm_reference: str | None
+    recall: EarlyHelpRecall | None = strawberry.field(
+        description="Its recall, once the step down no longer stands"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> EarlyHelpRequest:
@@ -42,4 +75,5 @@ class EarlyHelpRequest:
             recorded_at=datetime.fromtimestamp(request["recordedAt"] / 1000, UTC),
             delivery_state=row.get("deliveryState"),
             ehm_reference=request.get("ehmReference"),
+            recall=EarlyHelpRecall.from_row(row),
         )

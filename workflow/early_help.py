@@ -25,6 +25,13 @@ class StepDownOrigin(enum.StrEnum):
     CASE_CLOSURE = "CASE_CLOSURE"
 
 
+def step_down_recall(reason: str, recalled_on: date) -> dict[str, Any]:
+    """The parameters of the recall of the step downs an episode sent that no longer stand
+    (its RC9 closure reopened, its referral withdrawn as recorded in error), each told to
+    EHM through its own outbox item (graph/cypher/early_help.py recall_early_help)."""
+    return {"outboxId": new_id(), "reason": reason, "recalledOn": recalled_on}
+
+
 def step_down_request(
     origin: StepDownOrigin,
     reason_code: str,

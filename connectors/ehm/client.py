@@ -32,6 +32,25 @@ conformant fake):
     details, for a records officer to replay); ``401``/``403``
     (the hub's credentials), ``408``, ``429``, ``5xx`` (``Retry-After`` honoured),
     timeouts and lost connections are retried with back-off for as long as it takes.
+
+``PUT {LCS_HUB_EHM_URL}/early-help-requests/{requestId}/recall``
+    The step down no longer stands (the closure that sent it was made in error and the
+    episode is reopened, or its referral is withdrawn as recorded in error): EHM closes
+    the request it took under ``requestId``. Headers as above, with
+    ``Idempotency-Key: {recallId}``. Body::
+
+        {"recallId": "...",             # the hub's id of the recall: the idempotency key
+         "requestId": "...",
+         "kind": "STEP_DOWN_RECALLED",
+         "recalledOn": "YYYY-MM-DD",    # the day the manager corrected the record
+         "reason": "...",               # why the step down no longer stands
+         "worker": {"id", "name", "email", "phone", "team"},
+         "recordedAt": "ISO 8601 instant, UTC"}
+
+    Answers: ``200``/``201`` with ``{"ehmReference": ...}`` (a repeat answers as the
+    first did), or ``404`` when EHM never took that request (nothing to recall: done).
+    Other errors as above. The hub sends a recall only after the request's own delivery
+    has settled, and never sends a request once it is recalled.
 """
 
 from __future__ import annotations
@@ -117,14 +136,34 @@ class EhmClient:
             DeliveryUnavailable: EHM cannot take it now (retry later).
             DeliveryRejected: EHM refused it and would again.
         """
-        path = f"{REQUESTS_PATH}/{request_id}"
+        response = await self._put(f"{REQUESTS_PATH}/{request_id}", request_id, body)
+        return _reference(response)
+
+    async def put_early_help_recall(
+        self, request_id: str, recall_id: str, body: dict[str, Any]
+    ) -> tuple[bool, str | None]:
+        """Recall the request EHM took under `request_id`: whether EHM held it (False:
+        it never took it, so nothing stands there), and EHM's reference for the recall.
+
+        Raises:
+            DeliveryUnavailable: EHM cannot take it now (retry later).
+            DeliveryRejected: EHM refused it and would again.
+        """
+        response = await self._put(
+            f"{REQUESTS_PATH}/{request_id}/recall", recall_id, body, missing_is_an_answer=True
+        )
+        if response.status_code == 404:
+            return False, None
+        return True, _reference(response)
+
+    async def _put(
+        self, path: str, key: str, body: dict[str, Any], *, missing_is_an_answer: bool = False
+    ) -> httpx.Response:
         try:
             # httpx's timeout bounds each read; the deadline bounds the whole call, so
             # a server that trickles bytes cannot hold a delivery forever.
             with anyio.fail_after(self._settings.timeout_seconds):
-                response = await self._client.put(
-                    path, json=body, headers={"Idempotency-Key": request_id}
-                )
+                response = await self._client.put(path, json=body, headers={"Idempotency-Key": key})
         except TimeoutError as error:
             raise DeliveryUnavailable(
                 f"EHM PUT {REQUESTS_PATH}: no answer within {self._settings.timeout_seconds:g} s"
@@ -132,8 +171,8 @@ class EhmClient:
         except httpx.TransportError as error:
             raise DeliveryUnavailable(f"EHM PUT {REQUESTS_PATH}: {type(error).__name__}") from error
         status = response.status_code
-        if status in (200, 201):
-            return _reference(response)
+        if status in (200, 201) or (status == 404 and missing_is_an_answer):
+            return response
         # The status only: EHM's own text may repeat the child's details it was sent, and
         # this detail is kept on the outbox item for records officers.
         detail = f"EHM PUT {REQUESTS_PATH}: {status_text(status)}"

@@ -39,8 +39,30 @@ def request_early_help(origin: str, child: str, request: str) -> str:
     CREATE (o)-[:DELIVERS]->(h))"""
 
 
+def recall_early_help(origin: str, recall: str, carry: str) -> str:
+    """The step downs `origin` (an episode of need) sent that no longer stand, recalled
+    when `recall` is not null: each request keeps when, why and by whom, and a
+    `RECALL_EARLY_HELP` outbox item tells EHM through the same port (connectors/ehm/
+    delivery.py), which sends it once the request's own delivery has settled.
+
+    `recall` is an expression giving a map {outboxId, reason, recalledOn (ISO date)};
+    `carry` the variables the statement carries on.
+    """
+    return f"""OPTIONAL MATCH ({origin})-[:STEPPED_DOWN_TO]->(recalled:EarlyHelpRequest)
+WHERE {recall} IS NOT NULL AND recalled.recalledAt IS NULL
+FOREACH (_ IN CASE WHEN recalled IS NULL THEN [] ELSE [1] END |
+    SET recalled.recalledAt = $now, recalled.recalledBy = $viewer,
+        recalled.recallReason = {recall}.reason,
+        recalled.recalledOn = date({recall}.recalledOn)
+    CREATE (o:OutboxItem {{id: {recall}.outboxId + ':' + recalled.id, kind: 'RECALL_EARLY_HELP',
+            state: 'PENDING', attempts: 0, createdAt: $now, nextAttemptAt: $now}})
+    CREATE (o)-[:DELIVERS]->(recalled))
+WITH DISTINCT {carry}"""
+
+
 # What EHM is sent: the request, the child's identifiers, the worker who decided, and
 # EHM's own ids of the child's early help records the hub holds (so EHM can join them).
+# A request recalled before it was sent is not sent (`recalled`).
 EARLY_HELP_REQUEST_PAYLOAD = """
 MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(h:EarlyHelpRequest)-[:ABOUT]->(c:Child)
 OPTIONAL MATCH (w:Worker {id: h.requestedBy})
@@ -51,22 +73,52 @@ WITH h, c, w, t, collect(s.recordId) AS earlyHelpRecordIds
 RETURN h {.id, .origin, .originId, .reasonCode, .reasonDescription, .summary, .happenedOn,
        .recordedAt} AS request,
        c {.id, .givenName, .familyName, .dateOfBirth, .sex, .nhsNumber, .upn} AS child,
-       w {.id, .name, .email, .phone} AS worker, t.name AS team, earlyHelpRecordIds
+       w {.id, .name, .email, .phone} AS worker, t.name AS team, earlyHelpRecordIds,
+       h.recalledAt IS NOT NULL AS recalled
 """
 
 MARK_EARLY_HELP_REQUEST_DELIVERED = mark_delivered(
     "MATCH (o)-[:DELIVERS]->(h:EarlyHelpRequest)\n"
     "SET h.ehmReference = $ehmReference, h.deliveredAt = $now"
 )
+# Recalled before it went out: settled without a call, EHM never had it.
+MARK_EARLY_HELP_REQUEST_WITHHELD = mark_delivered(
+    "MATCH (o)-[:DELIVERS]->(h:EarlyHelpRequest)\nSET h.withheldAt = $now"
+)
 
-# A child's requests for early help, with whether EHM has each yet.
+# What a recall needs: the request it recalls, how that request's own delivery stands
+# (whether it was ever tried, and whether a worker holds it right now), and the manager
+# who recalled it.
+EARLY_HELP_RECALL_PAYLOAD = """
+MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(h:EarlyHelpRequest)
+MATCH (sent:OutboxItem)-[:DELIVERS]->(h)
+WHERE sent.kind = 'REQUEST_EARLY_HELP'
+OPTIONAL MATCH (w:Worker {id: h.recalledBy})
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
+RETURN h {.id, .recalledOn, .recallReason, .recalledAt, .deliveredAt, .withheldAt} AS request,
+       sent.attempts AS requestAttempts, coalesce(sent.leaseUntil, 0) > $now AS requestInFlight,
+       w {.id, .name, .email, .phone} AS worker, t.name AS team
+"""
+
+MARK_EARLY_HELP_RECALL_DELIVERED = mark_delivered(
+    "MATCH (o)-[:DELIVERS]->(h:EarlyHelpRequest)\n"
+    "SET h.recallEhmReference = $ehmReference, h.recallDeliveredAt = $now,"
+    " h.recallReachedEhm = $reachedEhm"
+)
+
+# A child's requests for early help, with whether EHM has each yet, and each recall of
+# one that no longer stands with whether EHM has that.
 EARLY_HELP_REQUESTS_OF = """
 UNWIND $ids AS childId
 MATCH (c:Child {id: childId})<-[:ABOUT]-(h:EarlyHelpRequest)
 OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(h)
+WHERE o.kind = 'REQUEST_EARLY_HELP'
+OPTIONAL MATCH (recall:OutboxItem)-[:DELIVERS]->(h)
+WHERE recall.kind = 'RECALL_EARLY_HELP'
 RETURN childId, h {.id, .origin, .originId, .reasonCode, .reasonDescription, .happenedOn,
-       .requestedBy, .recordedAt, .ehmReference, .deliveredAt} AS request,
-       o.state AS deliveryState
+       .requestedBy, .recordedAt, .ehmReference, .deliveredAt, .recalledOn, .recallReason,
+       .recalledBy, .recalledAt, .recallEhmReference} AS request,
+       o.state AS deliveryState, recall.state AS recallDeliveryState
 ORDER BY h.happenedOn DESC, h.recordedAt DESC
 """
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph.cypher.access import counted_episode, only_visible
-from graph.cypher.early_help import request_early_help
+from graph.cypher.early_help import recall_early_help, request_early_help
 
 # Dates a record may carry, set only through `$dates` (never through the `$facts` map,
 # which cannot carry dates on FalkorDB).
@@ -207,6 +207,7 @@ CREATE (e)-[:BY]->(w)
 {request_early_help("r", "c", "$earlyHelp") if label == "Referral" else ""}
 WITH {carry}
 {_WITHDRAW_CONTACTS.format(carry=carry) if label == "Referral" else ""}
+{recall_early_help("r", "$earlyHelpRecall", carry) if label == "Referral" else ""}
 OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
 WHERE s.id IN $changedIds
 WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change

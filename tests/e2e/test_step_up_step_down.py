@@ -227,9 +227,11 @@ async def test_a_step_up_becomes_one_contact_with_the_early_help_history_and_ste
     assert (len(fake.requests), fake.calls) == (1, 2)
 
 
-async def test_a_referral_closed_rc9_after_assessment_steps_down_once(
+async def rc9_closure_proposed(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
-) -> None:
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Kai's stepped-up contact referred on 3 November, the episode's closure RC9 on the
+    4th proposed for the manager: the case, the worker and the manager."""
     contact, worker, manager, _ = await stepped_up_contact(client, store, settings)
     finalised = await graphql(
         client,
@@ -247,6 +249,14 @@ async def test_a_referral_closed_rc9_after_assessment_steps_down_once(
         {"closedOn": "2026-11-04", "reason": "RC9_CLOSED_AFTER_ASSESSMENT_REFERRED_TO_EARLY_HELP"},
     )
     assert case["status"] == "CLOSURE_AWAITING_AUTHORISATION", case
+    return case, worker, manager
+
+
+async def test_a_referral_closed_rc9_after_assessment_steps_down_once(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    case, _, manager = await rc9_closure_proposed(client, store, settings)
+    referral_id = case["id"]
     fake = FakeEhm()
     outbox, ehm = ehm_worker(store, fake)
     async with ehm:
@@ -261,3 +271,80 @@ async def test_a_referral_closed_rc9_after_assessment_steps_down_once(
     assert request["reason"]["code"] == "RC9"
     assert request["happenedOn"] == "2026-11-04"
     assert request["worker"]["id"] == "tm-mash"
+
+
+REQUESTS = """query ($id: ID!) { child(id: $id) { earlyHelpRequests { id deliveryState
+    recall { recalledOn reason recalledBy deliveryState ehmReference } } } }"""
+REOPENED = "Closed RC9 in error: the family declined early help and the assessment goes on."
+
+
+# The two corrections after which an RC9 closure's step down no longer stands, each with
+# the state it leaves the episode in.
+CORRECTIONS = [
+    ("reopenCase", {"reopenedOn": "2026-11-06", "reason": REOPENED}, "OPEN"),
+    ("withdrawReferral", {"withdrawnOn": "2026-11-06", "reason": REOPENED}, "RECORDED_IN_ERROR"),
+]
+
+
+@pytest.mark.parametrize(("correction", "data", "status"), CORRECTIONS)
+async def test_an_rc9_closure_corrected_recalls_the_step_down_ehm_has(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    correction: str,
+    data: dict[str, str],
+    status: str,
+) -> None:
+    case, worker, manager = await rc9_closure_proposed(client, store, settings)
+    fake = FakeEhm()
+    outbox, ehm = ehm_worker(store, fake)
+    async with ehm:
+        case = await decide(client, manager, "authoriseCase", case, on="2026-11-05")
+        assert (await outbox.deliver_due(now_ms() + HOUR)).delivered == 1
+        [request_id] = fake.requests
+        case = await act(client, manager, correction, case, data)
+        assert case["status"] == status, case
+        # The recall goes through the same port, once; replays send nothing more.
+        assert (await outbox.deliver_due(now_ms() + 2 * HOUR)).delivered == 1
+        assert (await outbox.deliver_due(now_ms() + 3 * HOUR)).delivered == 0
+    recall = fake.recalls[request_id]
+    assert (recall["kind"], recall["recalledOn"], recall["reason"]) == (
+        "STEP_DOWN_RECALLED",
+        "2026-11-06",
+        REOPENED,
+    )
+    assert recall["worker"]["id"] == "tm-mash"
+    requests = (await graphql(client, worker, REQUESTS, {"id": "C-KAI"}))["child"]
+    assert requests["earlyHelpRequests"] == [
+        {
+            "id": request_id,
+            "deliveryState": "DELIVERED",
+            "recall": {
+                "recalledOn": "2026-11-06",
+                "reason": REOPENED,
+                "recalledBy": "tm-mash",
+                "deliveryState": "DELIVERED",
+                "ehmReference": "EH-R-00001",
+            },
+        }
+    ]
+
+
+async def test_a_step_down_reopened_before_it_went_out_is_never_sent(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    case, worker, manager = await rc9_closure_proposed(client, store, settings)
+    case = await decide(client, manager, "authoriseCase", case, on="2026-11-05")
+    case = await act(client, manager, "reopenCase", case, {"reason": REOPENED})
+    assert case["status"] == "OPEN", case
+    fake = FakeEhm()
+    outbox, ehm = ehm_worker(store, fake)
+    async with ehm:
+        # The request and its recall settle without a call: EHM never had the step down.
+        assert (await outbox.deliver_due(now_ms() + HOUR)).delivered == 2
+    assert (fake.calls, fake.requests) == (0, {})
+    [request] = (await graphql(client, worker, REQUESTS, {"id": "C-KAI"}))["child"][
+        "earlyHelpRequests"
+    ]
+    assert request["recall"]["deliveryState"] == "DELIVERED", request
+    assert request["recall"]["ehmReference"] is None, request

@@ -22,7 +22,7 @@ from pydantic import Field, model_validator
 from workflow.calendar import birthday
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
 from workflow.contacts import referred_too_early
-from workflow.early_help import StepDownOrigin, step_down_request
+from workflow.early_help import StepDownOrigin, step_down_recall, step_down_request
 from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
 from workflow.journey.effects import (
     Clock,
@@ -590,6 +590,8 @@ def reopen_case(record: Record, data: ReopenCase, clock: Clock) -> Effect:
         cleared=("closureDate", "lastOccurredOn", *(() if decided else ("decisionDate",))),
         ended_records=_ended_by_the_closure(record, closed, clock),
         stamp="reopened",
+        # The step down an RC9 closure sent EHM no longer stands.
+        early_help_recall=step_down_recall(data.reason, data.reopened_on),
     )
 
 
@@ -910,6 +912,8 @@ def withdraw_referral(record: Record, data: WithdrawInError, clock: Clock) -> Ef
         changed=_cancel_open(record),
         withdrawn_contacts=tuple(str(contact["id"]) for contact in record.contacts),
         stamp="withdrawn",
+        # A step down it sent (closed RC9) stood on a referral that never was.
+        early_help_recall=step_down_recall(data.reason, data.withdrawn_on),
     )
 
 

@@ -264,6 +264,9 @@ class Effect:
     early_help: dict[str, Any] | None = None
     # The contacts that led to a referral withdrawn as recorded in error, withdrawn with it.
     withdrawn_contacts: tuple[str, ...] = ()
+    # The step downs to early help the episode sent that no longer stand, recalled
+    # (`workflow.early_help.step_down_recall`); None for every other action.
+    early_help_recall: dict[str, Any] | None = None
 
 
 def recorded_late(target: str, kind: StepKind, on: date, summary: str, **facts: Any) -> Effect:

@@ -337,6 +337,7 @@ async def _write(
             "retimedContacts": [retimed.params() for retimed in effect.retimed_contacts],
             "earlyHelp": effect.early_help,
             "withdrawnContacts": list(effect.withdrawn_contacts),
+            "earlyHelpRecall": effect.early_help_recall,
         },
     )
     return await _after_write(store, scope, process, record, action, bool(rows))

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 REQUIRED = ("requestId", "kind", "origin", "happenedOn", "reason", "child", "worker")
+RECALL_REQUIRED = ("recallId", "requestId", "kind", "recalledOn", "reason", "worker")
 HANG_SECONDS = 3600.0
 
 
@@ -31,6 +32,8 @@ class FakeEhm:
     token: str | None = None
     # requestId -> the first body taken under it.
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # requestId -> the first recall of it taken.
+    recalls: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: int = 0
     _faults: list[tuple[str, int]] = field(default_factory=list)
     # What EHM says when it refuses (its own error text).
@@ -48,7 +51,42 @@ class FakeEhm:
     @property
     def app(self) -> Starlette:
         return Starlette(
-            routes=[Route("/early-help-requests/{requestId}", self._put, methods=["PUT"])]
+            routes=[
+                Route("/early-help-requests/{requestId}", self._put, methods=["PUT"]),
+                Route("/early-help-requests/{requestId}/recall", self._recall, methods=["PUT"]),
+            ]
+        )
+
+    def _unknown_client(self, request: Request) -> bool:
+        return self.token is not None and request.headers.get("authorization") != (
+            f"Bearer {self.token}"
+        )
+
+    async def _recall(self, request: Request) -> Response:
+        self.calls += 1
+        if self._unknown_client(request):
+            return JSONResponse({"error": "unknown client"}, status_code=401)
+        request_id = request.path_params["requestId"]
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
+        missing = [n for n in RECALL_REQUIRED if not isinstance(body, dict) or n not in body]
+        if missing:
+            return JSONResponse({"error": f"missing {', '.join(missing)}"}, status_code=422)
+        if (
+            body["requestId"] != request_id
+            or request.headers.get("idempotency-key") != (body["recallId"])
+        ):
+            return JSONResponse({"error": "requestId, key and path disagree"}, status_code=422)
+        if request_id not in self.requests:
+            return JSONResponse({"error": "no such request"}, status_code=404)
+        created = request_id not in self.recalls
+        if created:
+            self.recalls[request_id] = body
+        return JSONResponse(
+            {"ehmReference": f"EH-R-{list(self.recalls).index(request_id) + 1:05d}"},
+            status_code=201 if created else 200,
         )
 
     async def _put(self, request: Request) -> Response:
@@ -58,9 +96,7 @@ class FakeEhm:
             return JSONResponse({"error": self.refusal}, status_code=status)
         if fault == "hang":
             await anyio.sleep(HANG_SECONDS)
-        if self.token is not None and request.headers.get("authorization") != (
-            f"Bearer {self.token}"
-        ):
+        if self._unknown_client(request):
             return JSONResponse({"error": "unknown client"}, status_code=401)
         request_id = request.path_params["requestId"]
         try:
