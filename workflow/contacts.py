@@ -20,7 +20,7 @@ from graph.cypher import contacts as statements
 from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar, today_in_england
 from workflow.codes import ReferralSource
-from workflow.early_help import StepDownOrigin, step_down_request
+from workflow.early_help import StepDownOrigin, step_down_recall, step_down_request
 from workflow.ids import new_child_id, new_id
 from workflow.linking import PossibleDuplicates, duplicates_of, holder_of_identity
 from workflow.matching import PersonDetails, identity_key, unborn_identity_key
@@ -386,7 +386,8 @@ async def finalise_contact(
             allowed=(),
             reason="the contact is already finalised; its outcome cannot be changed"
             if current["status"] == "FINALISED"
-            else "early help withdrew the step up this contact came from (sent in error)",
+            else "the contact was withdrawn as recorded in error (by a manager, or early "
+            "help withdrew the step up it came from)",
         )
     if refused := _no_episode(current, outcome, "finaliseContact"):
         return refused
@@ -507,24 +508,45 @@ def _no_reason(reason: str, what: str) -> InvalidInput | None:
     return InvalidInput(problems=(FieldProblem("reason", rule),))
 
 
+# The decisions a contact withdrawn after it was decided takes with it: nothing was made
+# from no further action or advice, and a step down is recalled from EHM. A referral
+# opened (or joined) an episode of need: withdrawReferral withdraws it with its contacts.
+WITHDRAWN_WITH_THEIR_DECISION: Final = (
+    ContactOutcome.NO_FURTHER_ACTION,
+    ContactOutcome.INFORMATION_AND_ADVICE,
+    ContactOutcome.STEP_DOWN_TO_EARLY_HELP,
+)
+
+
 async def withdraw_contact(
     store: GraphStore, scope: AccessScope, contact_id: str, version: int, reason: str
 ) -> Row | NotFound | TransitionRefused | NotAuthorised | InvalidInput:
-    """A manager withdraws a contact recorded in error (on the wrong child, or twice)
-    before anyone decided it: it stays on the child's record as WITHDRAWN with the
-    reason, who and when, its decision no longer due; nothing else was made from it.
-    The concern about the right child is a contact of its own."""
+    """A manager withdraws a contact recorded in error (on the wrong child, or twice):
+    it stays on the child's record as WITHDRAWN with the reason, who and when, its
+    decision no longer due, or, decided, its decision kept as history and standing no
+    more (a step down is recalled from EHM). The concern about the right child is a
+    contact of its own."""
     reason = reason.strip()
-    current = await _undecided_contact(
-        store, scope, contact_id, reason, "the contact was recorded in error"
-    )
-    if not isinstance(current, dict):
-        return current
+    if problem := _no_reason(reason, "the contact was recorded in error"):
+        return problem
+    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
+    if not state:
+        return NotFound(kind="Contact", id=contact_id)
+    current = state[0]
+    if refused := _not_withdrawable(current):
+        return refused
     if await _no_worker_record(store, scope):
         return NO_WORKER_RECORD
     rows = await store.write(
         statements.WITHDRAW_CONTACT,
-        {**scope.params(), "contactId": contact_id, "version": version, "reason": reason},
+        {
+            **scope.params(),
+            "contactId": contact_id,
+            "version": version,
+            "reason": reason,
+            "withdrawable": list(WITHDRAWN_WITH_THEIR_DECISION),
+            "earlyHelpRecall": step_down_recall(reason, today_in_england()),
+        },
     )
     if rows:
         return {**rows[0]["contact"], "childId": rows[0]["childId"]}
@@ -579,8 +601,8 @@ async def move_contact(
 async def _undecided_contact(
     store: GraphStore, scope: AccessScope, contact_id: str, reason: str, why: str
 ) -> Row | NotFound | TransitionRefused | InvalidInput:
-    """The contact a manager withdraws or moves, as the caller sees it, or why it is not
-    one: no reason given (`why` says what the reason is for), not found, or decided."""
+    """The contact a manager moves, as the caller sees it, or why it is not one: no
+    reason given (`why` says what the reason is for), not found, or decided."""
     if problem := _no_reason(reason, why):
         return problem
     state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
@@ -589,8 +611,32 @@ async def _undecided_contact(
     return _not_undecided(state[0]) or state[0]
 
 
+def _not_withdrawable(current: Row) -> TransitionRefused | None:
+    """Why the contact, as read in `current`, is not withdrawn: stepped up and undecided
+    (it follows its EHM record), already withdrawn, or decided as a referral
+    (withdrawReferral takes it with its episode)."""
+    if current["status"] == "FINALISED" and current["outcome"] in WITHDRAWN_WITH_THEIR_DECISION:
+        return None
+    if current["status"] == "WITHDRAWN":
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=(),
+            reason="the contact is already withdrawn (nothing was written)",
+        )
+    if current["status"] == "FINALISED":
+        return TransitionRefused(
+            current_state=current["status"],
+            allowed=(),
+            reason=f"the contact is {current['status']} with outcome {current['outcome']}: it "
+            f"opened or joined the episode of need {current['referralId']}, which a manager "
+            "withdraws with withdrawReferral, its contacts with it (nothing was written)",
+        )
+    return _not_undecided(current)
+
+
 def _not_undecided(current: Row) -> TransitionRefused | None:
-    """Only a contact no one has decided, and not a stepped-up one, is withdrawn or moved."""
+    """Only a contact no one has decided, and not a stepped-up one, is moved (or, but for
+    a decision `_not_withdrawable` allows, withdrawn)."""
     if current["status"] == "OPEN" and not current["steppedUp"]:
         return None
     return TransitionRefused(
@@ -601,8 +647,8 @@ def _not_undecided(current: Row) -> TransitionRefused | None:
             "a stepped-up contact follows its early help record (EHM withdraws the "
             "step up, or its link is moved to the right child)"
             if current["steppedUp"]
-            else "only a contact not yet decided is withdrawn or moved (a decision given "
-            "in error is corrected with correctContactOutcome)"
+            else "only a contact not yet decided is moved (a decision given in error is "
+            "corrected with correctContactOutcome; a contact on the wrong child is withdrawn)"
         )
         + " (nothing was written)",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph.cypher.access import counted_episode, only_visible, open_episode
-from graph.cypher.early_help import request_early_help
+from graph.cypher.early_help import recall_early_help, request_early_help
 from graph.cypher.journey import died_on
 from graph.cypher.linking import born_in_time
 
@@ -178,15 +178,25 @@ CORRECT_CONTACT_OUTCOME = _finalise_contact(_CORRECTING, _CORRECTED)
 # A contact recorded in error (on the wrong child, or twice), withdrawn before anyone
 # decided it: it stays on the record as WITHDRAWN with the reason, who and when, its
 # decision no longer due. A stepped-up contact follows its EHM record instead (early help
-# withdraws the step up, or a person moves its link: graph/cypher/early_help.py).
+# withdraws the step up, or a person moves its link: graph/cypher/early_help.py) until it
+# is decided; decided, a person withdraws it, and EHM sending the step up again leaves it so.
+#
+# Decided, with no further action, advice or a step down ($withdrawable), it is withdrawn
+# so too, its decision kept as history: a step down it sent EHM is recalled in the same
+# statement (graph/cypher/early_help.py recall_early_help). A referral is withdrawn with
+# its episode instead (withdrawReferral).
 WITHDRAW_CONTACT = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
 WITH k, c
-WHERE k.status = 'OPEN' AND k.version = $version AND k.stepUpKey IS NULL
+WHERE ((k.status = 'OPEN' AND k.stepUpKey IS NULL)
+       OR (k.status = 'FINALISED' AND k.outcome IN $withdrawable))
+  AND k.version = $version
 MATCH (w:Worker {{id: $viewer}})
 SET k.status = 'WITHDRAWN', k.withdrawnReason = $reason, k.withdrawnAt = $now,
     k.withdrawnBy = $viewer, k.version = k.version + 1
+WITH k, c
+{recall_early_help("k", "$earlyHelpRecall", "k, c")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 
@@ -224,6 +234,7 @@ MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
        k.stepUpKey IS NOT NULL AS steppedUp, c.id AS childId,
        k.outcome AS outcome, k.decisionDate AS decisionDate,
+       head([(k)-[:LED_TO]->(led:Referral) | led.id]) AS referralId,
        k.decisionDue AS decisionDue, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(episode:Referral) WHERE {counted_episode("episode")}
         | episode {{.id, .status, .referralDate, .closureDate}}] AS episodes

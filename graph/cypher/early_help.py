@@ -136,9 +136,12 @@ MERGE (k:Contact {stepUpKey: $contactKey})
 ON CREATE SET k.id = $contactId, k.receivedDate = date($receivedDate), k.source = $source,
     k.summary = $summary, k.status = 'OPEN', k.decisionDue = date($decisionDue),
     k.recordedAt = $now, k.recordedBy = s.recordedBy, k.version = 1
-// A step up EHM withdrew and then sent again: its contact is open again.
-ON MATCH SET k.version = CASE WHEN k.status = 'WITHDRAWN' THEN k.version + 1 ELSE k.version END,
-    k.status = CASE WHEN k.status = 'WITHDRAWN' THEN 'OPEN' ELSE k.status END
+// A step up EHM withdrew and then sent again: its contact is open again. One a person
+// withdrew once it was decided (it has an outcome) was recorded in error: it stays so.
+ON MATCH SET k.version = CASE WHEN k.status = 'WITHDRAWN' AND k.outcome IS NULL
+                              THEN k.version + 1 ELSE k.version END,
+    k.status = CASE WHEN k.status = 'WITHDRAWN' AND k.outcome IS NULL THEN 'OPEN'
+               ELSE k.status END
 WITH s, c, k, k.id = $contactId AS created
 FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
     CREATE (k)-[:ABOUT]->(c)

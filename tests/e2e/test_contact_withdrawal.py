@@ -1,7 +1,8 @@
 """A contact recorded in error (on the wrong child, or twice) is withdrawn by a team
-manager before anyone decided it: it stays on the child's record as WITHDRAWN with the
-reason, who and when, the chronology says so, nothing is due on it and it can no longer
-be decided. What cannot be withdrawn so is refused and changes nothing."""
+manager, before anyone decided it or after (its decision kept as history): it stays on
+the child's record as WITHDRAWN with the reason, who and when, the chronology says so,
+nothing is due on it and it can no longer be decided. What cannot be withdrawn so (a
+referral, withdrawn with its episode) is refused and changes nothing."""
 
 from __future__ import annotations
 
@@ -92,8 +93,8 @@ async def test_only_a_manager_withdraws_an_undecided_contact_and_a_refusal_chang
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world)
     contact = await recorded_contact(client, worker, child_id, date(2026, 9, 7))
-    decided = await finalised_contact(
-        client, worker, child_id, date(2026, 9, 8), "NO_FURTHER_ACTION"
+    referred = await finalised_contact(
+        client, worker, child_id, date(2026, 9, 9), "REFERRAL_TO_SOCIAL_CARE"
     )
     before = (await graphql(client, manager, CHILD, {"id": child_id}))["child"]
 
@@ -104,14 +105,42 @@ async def test_only_a_manager_withdraws_an_undecided_contact_and_a_refusal_chang
     stale = await withdraw(client, manager, {**contact, "version": contact["version"] + 5})
     assert stale["__typename"] == "TransitionRefused", stale
     assert stale["allowedNextSteps"] == ["withdrawContact"], stale
-    finalised = await withdraw(client, manager, decided)
-    assert finalised["__typename"] == "TransitionRefused", finalised
-    assert "correctContactOutcome" in finalised["reason"], finalised
+    referral = await withdraw(client, manager, referred)
+    assert referral["__typename"] == "TransitionRefused", referral
+    assert "withdrawReferral" in referral["reason"], referral
+    assert referred["referralId"] in referral["reason"], referral
     unknown = await withdraw(client, manager, {"id": "no-such-contact", "version": 1})
     assert unknown["__typename"] == "NotFound", unknown
 
     after = (await graphql(client, manager, CHILD, {"id": child_id}))["child"]
     assert after == before
+
+
+async def test_a_contact_decided_on_the_wrong_child_is_withdrawn_with_its_decision_kept(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Decided "no further action" before anyone saw it was about her brother: withdrawn,
+    # the decision stays as history and the contact no longer counts about her.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    decided = await finalised_contact(
+        client, worker, child_id, date(2026, 9, 8), "NO_FURTHER_ACTION"
+    )
+    withdrawn = await withdraw(client, manager, decided)
+    assert withdrawn["__typename"] == "Contact", withdrawn
+    assert (withdrawn["status"], withdrawn["outcome"], withdrawn["decisionDate"]) == (
+        "WITHDRAWN",
+        "NO_FURTHER_ACTION",
+        "2026-09-08",
+    )
+    assert withdrawn["withdrawal"]["reason"] == REASON
+    child = (await graphql(client, manager, CHILD, {"id": child_id}))["child"]
+    assert [e["title"] for e in child["chronology"] if e["recordId"] == decided["id"]] == [
+        "CONTACT_WITHDRAWN"
+    ]
+    again = await withdraw(client, manager, withdrawn)
+    assert again["__typename"] == "TransitionRefused", again
 
 
 async def test_a_withdrawn_contact_is_no_contact_about_the_child_for_the_birth(

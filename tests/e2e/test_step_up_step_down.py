@@ -25,7 +25,7 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.ehm.fake_ehm import FakeEhm
 from tests.connectors.intake.world import add_child, role_headers, system_client_headers
-from tests.e2e.journey_helpers import act, case_now, decide
+from tests.e2e.journey_helpers import act, case_now, decide, finalised_contact
 from tests.helpers import add_worker, graphql
 from workflow.ids import now_ms
 
@@ -273,6 +273,9 @@ async def test_a_referral_closed_rc9_after_assessment_steps_down_once(
     assert request["worker"]["id"] == "tm-mash"
 
 
+WITHDRAW = """mutation ($id: ID!, $version: Int!, $reason: String!) {
+  withdrawContact(contactId: $id, version: $version, reason: $reason) {
+    __typename ... on Contact { status outcome } ... on TransitionRefused { reason } } }"""
 REQUESTS = """query ($id: ID!) { child(id: $id) { earlyHelpRequests { id deliveryState
     recall { recalledOn reason recalledBy deliveryState ehmReference } } } }"""
 REOPENED = "Closed RC9 in error: the family declined early help and the assessment goes on."
@@ -348,3 +351,74 @@ async def test_a_step_down_reopened_before_it_went_out_is_never_sent(
     ]
     assert request["recall"]["deliveryState"] == "DELIVERED", request
     assert request["recall"]["ehmReference"] is None, request
+
+
+async def test_a_step_down_on_the_wrong_child_withdrawn_is_recalled_from_ehm(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # A contact about Kai's cousin typed on Kai's record and stepped down to early help:
+    # withdrawn as recorded in error, EHM is told the step down no longer stands.
+    await add_child(store, "C-KAI", "Kai", "Brennan", date(2015, 6, 1), sex="M", nhs=NHS)
+    worker, manager, _ = await front_door(store, settings)
+    await store.write(
+        "MATCH (c:Child {id: 'C-KAI'}), (t:Team {id: $team}) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"team": TEAM},
+    )
+    contact = await finalised_contact(
+        client, worker, "C-KAI", date(2026, 11, 2), "STEP_DOWN_TO_EARLY_HELP"
+    )
+    fake = FakeEhm()
+    outbox, ehm = ehm_worker(store, fake)
+    async with ehm:
+        assert (await outbox.deliver_due(now_ms() + HOUR)).delivered == 1
+        [request_id] = fake.requests
+        withdrawn = await graphql(
+            client,
+            manager,
+            WITHDRAW,
+            {"id": contact["id"], "version": contact["version"], "reason": REOPENED},
+        )
+        assert withdrawn["withdrawContact"] == {
+            "__typename": "Contact",
+            "status": "WITHDRAWN",
+            "outcome": "STEP_DOWN_TO_EARLY_HELP",
+        }
+        assert (await outbox.deliver_due(now_ms() + 2 * HOUR)).delivered == 1
+    assert fake.recalls[request_id]["reason"] == REOPENED
+    [request] = (await graphql(client, worker, REQUESTS, {"id": "C-KAI"}))["child"][
+        "earlyHelpRequests"
+    ]
+    assert (request["recall"]["recalledBy"], request["recall"]["deliveryState"]) == (
+        "tm-mash",
+        "DELIVERED",
+    )
+
+
+async def test_a_decided_step_up_withdrawn_in_error_stays_withdrawn_when_ehm_sends_it_again(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # Decided "no further action" and then found to be about another child: a manager
+    # withdraws it, and EHM replaying its batch does not open it again.
+    contact, worker, manager, system = await stepped_up_contact(client, store, settings)
+    finalised = await graphql(
+        client,
+        worker,
+        FINALISE,
+        {"id": contact["id"], "outcome": "NO_FURTHER_ACTION", "on": "2026-11-02"},
+    )
+    assert finalised["finaliseContact"]["contact"]["status"] == "FINALISED", finalised
+    versions = "query ($id: ID!) { child(id: $id) { contacts { version } } }"
+    [decided] = (await graphql(client, manager, versions, {"id": "C-KAI"}))["child"]["contacts"]
+    withdrawn = await graphql(
+        client,
+        manager,
+        WITHDRAW,
+        {"id": contact["id"], "version": decided["version"], "reason": REOPENED},
+    )
+    assert withdrawn["withdrawContact"]["status"] == "WITHDRAWN", withdrawn
+    await push(client, system, EPISODE, TEAM_AROUND, ASSESSMENT, STEP_UP)
+    await push(client, system, {**STEP_UP, "version": 2, "reason": "Sent again"})
+    contacts = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert [(c["id"], c["status"], c["outcome"]) for c in contacts] == [
+        (contact["id"], "WITHDRAWN", "NO_FURTHER_ACTION")
+    ]
