@@ -73,10 +73,11 @@ async def graphql(
 
 
 # Written apart from the hub's own statement, as the rule reads in the issue: a school
-# sees its pupils who are in need, on a plan or looked after now (a care leaver is not).
+# sees its pupils who are in need, on a plan or looked after now (a care leaver is not; a
+# referral withdrawn as recorded in error never made a child in need).
 PUPILS_WITH_OPEN_EPISODES = """
 MATCH (:Agency {id: $school})<-[:ATTENDS]-(c:Child)<-[:ABOUT]-(r)
-WHERE (r:Referral AND r.status <> 'CLOSED')
+WHERE (r:Referral AND NOT r.status IN ['CLOSED', 'RECORDED_IN_ERROR'])
    OR (r:PeriodOfCare AND r.status IN ['LOOKED_AFTER', 'CEASING_AWAITING_AUTHORISATION'])
 RETURN DISTINCT c.id AS id
 """

@@ -11,12 +11,14 @@ from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
-from tests.e2e.journey_helpers import referral_for
+from tests.e2e.journey_helpers import act, referral_for
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, clock_at, graphql
 from workflow import calendar
 
 pytestmark = pytest.mark.anyio
 
+DEMO = personas.DEMO_SCHOOL
+MY_PUPILS = "{ myPupils { id openEpisodes } }"
 POLICE_VIEW = """{ enquiryChildren { id givenName familyName dateOfBirth openEpisodes
   address { line1 postcode } family { members { householdRole person { givenName } } }
   allocatedWorker { name phone email } } }"""
@@ -95,6 +97,28 @@ async def test_a_school_sees_its_own_pupils_with_their_status_and_worker(
     )
     assert {pupil["id"] for pupil in data["myPupils"]} == own
     assert all(pupil["upn"] for pupil in data["myPupils"])
+
+
+async def test_a_school_stops_seeing_a_pupil_whose_only_referral_is_withdrawn_in_error(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    # A referral typed on the wrong pupil made them a child in need, so their school saw
+    # them; withdrawn as recorded in error, it never did, and the school no longer does.
+    pupils = {row["child"] for row in demo.school_places if row["school"] == personas.DEMO_SCHOOL}
+    seen = {r["id"] for r in await store.read(PUPILS_WITH_OPEN_EPISODES, {"school": DEMO})}
+    pupil = sorted(pupils - seen)[0]
+    await store.write(
+        "MATCH (c:Child {id: $child}), (t:Team {id: $team}) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"child": pupil, "team": personas.SAFEGUARDING_TEAM},
+    )
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    school = bearer(settings, "education")
+    case = await referral_for(client, worker, pupil, date(2026, 10, 5))
+    assert pupil in {p["id"] for p in (await graphql(client, school, MY_PUPILS))["myPupils"]}
+
+    withdrawn = await act(client, manager, "withdrawReferral", case, {"reason": "Wrong pupil."})
+    assert withdrawn["status"] == "RECORDED_IN_ERROR", withdrawn
+    assert pupil not in {p["id"] for p in (await graphql(client, school, MY_PUPILS))["myPupils"]}
 
 
 async def test_every_partner_read_is_audited_and_notifies_the_allocated_worker(
