@@ -613,9 +613,13 @@ async def _undecided_contact(
 
 def _not_withdrawable(current: Row) -> TransitionRefused | None:
     """Why the contact, as read in `current`, is not withdrawn: stepped up and undecided
-    (it follows its EHM record), already withdrawn, or decided as a referral
-    (withdrawReferral takes it with its episode)."""
-    if current["status"] == "FINALISED" and current["outcome"] in WITHDRAWN_WITH_THEIR_DECISION:
+    (it follows its EHM record), already withdrawn, or decided as the referral that
+    opened its episode (withdrawReferral takes it with its episode)."""
+    if current["status"] == "FINALISED" and (
+        current["outcome"] in WITHDRAWN_WITH_THEIR_DECISION or current["joinedEpisode"]
+    ):
+        # A referral that joined an episode standing on another contact takes nothing
+        # with it: the episode goes on.
         return None
     if current["status"] == "WITHDRAWN":
         return TransitionRefused(
@@ -628,8 +632,8 @@ def _not_withdrawable(current: Row) -> TransitionRefused | None:
             current_state=current["status"],
             allowed=(),
             reason=f"the contact is {current['status']} with outcome {current['outcome']}: it "
-            f"opened or joined the episode of need {current['referralId']}, which a manager "
-            "withdraws with withdrawReferral, its contacts with it (nothing was written)",
+            f"opened the episode of need {current['referralId']}, which a manager withdraws "
+            "with withdrawReferral, its contacts with it (nothing was written)",
         )
     return _not_undecided(current)
 

@@ -183,14 +183,19 @@ CORRECT_CONTACT_OUTCOME = _finalise_contact(_CORRECTING, _CORRECTED)
 #
 # Decided, with no further action, advice or a step down ($withdrawable), it is withdrawn
 # so too, its decision kept as history: a step down it sent EHM is recalled in the same
-# statement (graph/cypher/early_help.py recall_early_help). A referral is withdrawn with
-# its episode instead (withdrawReferral).
+# statement (graph/cypher/early_help.py recall_early_help). A referral that joined an
+# episode standing on an earlier contact (or one of the same day) is withdrawn so as well;
+# the referral that opened it alone is withdrawn with its episode (withdrawReferral).
+_EPISODE_STANDS_WITHOUT = """size([(k)-[:LED_TO]->(:Referral)<-[:LED_TO]-(other:Contact)
+    WHERE other.id <> k.id AND other.status <> 'WITHDRAWN'
+      AND other.receivedDate <= k.receivedDate | 1])"""
 WITHDRAW_CONTACT = f"""
 MATCH (k:Contact {{id: $contactId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "k")}
-WITH k, c
+WITH k, c, {_EPISODE_STANDS_WITHOUT} AS episodeStandsWithout
 WHERE ((k.status = 'OPEN' AND k.stepUpKey IS NULL)
-       OR (k.status = 'FINALISED' AND k.outcome IN $withdrawable))
+       OR (k.status = 'FINALISED' AND k.outcome IN $withdrawable)
+       OR (k.status = 'FINALISED' AND episodeStandsWithout > 0))
   AND k.version = $version
 MATCH (w:Worker {{id: $viewer}})
 SET k.status = 'WITHDRAWN', k.withdrawnReason = $reason, k.withdrawnAt = $now,
@@ -235,6 +240,7 @@ RETURN k.status AS status, k.version AS version, k.receivedDate AS receivedDate,
        k.stepUpKey IS NOT NULL AS steppedUp, c.id AS childId,
        k.outcome AS outcome, k.decisionDate AS decisionDate,
        head([(k)-[:LED_TO]->(led:Referral) | led.id]) AS referralId,
+       {_EPISODE_STANDS_WITHOUT} > 0 AS joinedEpisode,
        k.decisionDue AS decisionDue, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(episode:Referral) WHERE {counted_episode("episode")}
         | episode {{.id, .status, .referralDate, .closureDate}}] AS episodes

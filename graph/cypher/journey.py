@@ -180,7 +180,7 @@ WITH r, changed, count(x) AS ended"""
 # (workflow/journey/case.py withdraw_referral): each WITHDRAWN with the referral's reason,
 # who and when, as withdrawContact leaves an undecided one.
 _WITHDRAW_CONTACTS = """OPTIONAL MATCH (k:Contact)-[:LED_TO]->(r)
-WHERE k.id IN $withdrawnContacts
+WHERE k.id IN $withdrawnContacts AND k.status <> 'WITHDRAWN'
 FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
     SET k.status = 'WITHDRAWN', k.withdrawnReason = r.withdrawnReason, k.withdrawnAt = $now,
         k.withdrawnBy = $viewer, k.version = k.version + 1)
@@ -285,12 +285,14 @@ WITH {carry}, collect(CASE WHEN p IS NULL THEN null
 
 
 # The child's other episodes of need, which an episode's own correction is weighed
-# against (one episode at a time, CIN census 8820), the contacts that led to it, and an
-# unborn child's expected date of birth (CIN census 8606).
+# against (one episode at a time, CIN census 8820), the contacts that led to it (but one
+# withdrawn as recorded in error), and an unborn child's expected date of birth (CIN
+# census 8606).
 _OTHER_EPISODES = f""",
        [(c)<-[:ABOUT]-(other:Referral) WHERE other.id <> r.id AND {counted_episode("other")}
         | other {{.id, .status, .referralDate, .closureDate}}] AS otherEpisodes,
-       [(k:Contact)-[:LED_TO]->(r) | k {{.id, .receivedDate, .decisionDate}}] AS contacts,
+       [(k:Contact)-[:LED_TO]->(r) WHERE k.status <> 'WITHDRAWN'
+        | k {{.id, .receivedDate, .decisionDate}}] AS contacts,
        c.expectedDateOfBirth AS expectedDateOfBirth, coalesce(c.unborn, false) AS unborn"""
 
 

@@ -16,6 +16,7 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CONTACT_FIELDS,
+    case_now,
     demo_child,
     demo_county,
     finalised_contact,
@@ -141,6 +142,28 @@ async def test_a_contact_decided_on_the_wrong_child_is_withdrawn_with_its_decisi
     ]
     again = await withdraw(client, manager, withdrawn)
     assert again["__typename"] == "TransitionRefused", again
+
+
+async def test_a_referral_that_joined_an_episode_is_withdrawn_and_the_episode_goes_on(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A second referral typed on her record joined her open episode: it is withdrawn on
+    # its own, and the episode stands on the contact that opened it, which is not.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    referral = "REFERRAL_TO_SOCIAL_CARE"
+    opened = await finalised_contact(client, worker, child_id, date(2026, 9, 7), referral)
+    joined = await finalised_contact(client, worker, child_id, date(2026, 9, 9), referral)
+    assert joined["referralId"] == opened["referralId"], joined
+
+    withdrawn = await withdraw(client, manager, joined)
+    assert (withdrawn["status"], withdrawn["outcome"]) == ("WITHDRAWN", referral), withdrawn
+    case = await case_now(client, manager, opened["referralId"])
+    assert (case["status"], case["referralDate"]) == ("OPEN", "2026-09-07"), case
+    refused = await withdraw(client, manager, opened)
+    assert refused["__typename"] == "TransitionRefused", refused
+    assert "withdrawReferral" in refused["reason"], refused
 
 
 async def test_a_withdrawn_contact_is_no_contact_about_the_child_for_the_birth(
