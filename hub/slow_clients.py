@@ -63,6 +63,23 @@ def _trusted(proxies: list[str]) -> Callable[[str], bool]:
     return trusted
 
 
+def _head_within(conn: h11.Connection, next_event: Callable[[], Any], most: int) -> Any:
+    """The next event, refused (431) when it is a request whose line and headers are over
+    `most` bytes.
+
+    h11 measures only a head that is still incomplete: one that arrives whole in a single
+    read (a ~70 KB head fits in one loopback packet) was parsed however large it was.
+    What the request took out of the receive buffer is its head, whatever the packets.
+    """
+    if conn.their_state is not h11.IDLE:
+        return next_event()
+    buffered = len(conn.trailing_data[0])
+    event = next_event()
+    if isinstance(event, h11.Request) and buffered - len(conn.trailing_data[0]) > most:
+        raise h11.RemoteProtocolError("the request head is too large", error_status_hint=431)
+    return event
+
+
 def protocol_with_request_deadline(
     seconds: float, *, per_address: int = 0, trusted_proxies: list[str] | None = None
 ) -> type[H11Protocol]:
@@ -87,10 +104,13 @@ def protocol_with_request_deadline(
             # uvicorn swallows h11's error before answering it: keep it, for its status.
             self._protocol_error: h11.RemoteProtocolError | None = None
             next_event = self.conn.next_event
+            # The bound uvicorn gave h11 (h11's own default when unset).
+            self._most_head: int = self.conn._max_incomplete_event_size
+            most_head = self._most_head
 
             def next_event_kept() -> Any:
                 try:
-                    return next_event()
+                    return _head_within(self.conn, next_event, most_head)
                 except h11.RemoteProtocolError as error:
                     self._protocol_error = error
                     raise
@@ -100,9 +120,8 @@ def protocol_with_request_deadline(
         def send_400_response(self, msg: str) -> None:
             error, self._protocol_error = self._protocol_error, None
             if error is not None and error.error_status_hint == 431:
-                limit = self.config.h11_max_incomplete_event_size
                 status, code = 431, "REQUEST_HEADERS_TOO_LARGE"
-                message = f"the request line and headers are over {limit} bytes"
+                message = f"the request line and headers are over {self._most_head} bytes"
             else:
                 status, code, message = 400, "BAD_REQUEST", "the request is not valid HTTP/1.1"
             answer = refusal(status, code, message)

@@ -191,6 +191,26 @@ def test_headers_over_their_bound_or_a_request_that_is_not_http_answer_with_a_co
         assert lines[0] == "http/1.1 200 ok"
 
 
+def test_headers_over_their_bound_are_refused_when_they_arrive_in_one_packet() -> None:
+    import json
+
+    # h11 measured only a head still incomplete: 30 KB of headers sent at once arrive in
+    # one read on loopback and were served under an 8 KB bound (~70 KB under the 64 KB
+    # default). The bound holds whatever the packets.
+    settings = Settings(h11_max_incomplete_event_bytes=8192, _env_file=None)  # type: ignore[call-arg]
+    with _serve(settings) as port:
+        over = b"GET / HTTP/1.1\r\nHost: hub\r\nX-Big: " + b"a" * 30_000 + b"\r\n\r\n"
+        lines, body = _whole_answer(port, over)
+        assert lines[0] == "http/1.1 431 request header fields too large"
+        assert json.loads(body)["errors"][0]["extensions"]["code"] == "REQUEST_HEADERS_TOO_LARGE"
+        # A head just under the bound, sent the same way, is served.
+        under = b"GET / HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nX-Big: "
+        under += b"a" * (8192 - len(under) - 4) + b"\r\n\r\n"
+        lines, body = _whole_answer(port, under)
+        assert lines[0] == "http/1.1 200 ok"
+        assert body == b"hello"
+
+
 def test_a_push_over_the_concurrency_bound_is_refused_in_the_shape_of_its_path() -> None:
     import json
 
