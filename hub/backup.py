@@ -53,6 +53,7 @@ from hub.backup_format import (
     decode_properties,
     encode_properties,
 )
+from hub.bulk_load import load_under_way
 from hub.demo import empty_store, forget_documents
 
 Progress = Callable[[int], None]
@@ -450,30 +451,56 @@ class ImportMarker:
     loaded stayed, and every later import was refused as "not empty". The mark is set
     only once the store was found empty, by the holder of the bulk-load lease, so what a
     store holds while its graph's mark is there is what the marked import loaded.
+
+    One var directory may hold several graphs (`LCS_HUB_GRAPH_NAME`): the file names
+    every graph whose import is unfinished, so an import into one graph neither takes
+    another's mark over nor clears it. Only the lease holder changes the file.
     """
 
     path: Path
     graph: str
 
-    def left_behind(self) -> bool:
+    @classmethod
+    def of(cls, var_dir: Path, graph: str) -> ImportMarker:
+        """The mark of imports into `graph` in the var directory `var_dir`."""
+        return cls(var_dir / IMPORT_MARKER, graph)
+
+    def _graphs(self) -> frozenset[str]:
         try:
-            return bool(json.loads(self.path.read_text("utf-8")).get("graph") == self.graph)
+            kept: Any = json.loads(self.path.read_text("utf-8"))
         except (FileNotFoundError, NotADirectoryError):
             # No mark (a var directory that cannot be used is refused where it is opened).
-            return False
+            return frozenset()
+        # A mark written before several graphs were kept named one: {"graph": name}.
+        graphs = kept.get("graphs", [kept.get("graph")]) if isinstance(kept, dict) else []
+        return frozenset(graph for graph in graphs if isinstance(graph, str))
+
+    def left_behind(self) -> bool:
+        return self.graph in self._graphs()
+
+    def interrupted(self) -> bool:
+        """Whether an import into the graph was stopped part-way: its mark is there and
+        no load holds the var directory's lease (one that does is still loading)."""
+        return self.left_behind() and not load_under_way(self.path.parent)
 
     def set(self) -> None:
+        self._write(self._graphs() | {self.graph})
+
+    def clear(self) -> None:
+        self._write(self._graphs() - {self.graph})
+
+    def _write(self, graphs: frozenset[str]) -> None:
+        if not graphs:
+            self.path.unlink(missing_ok=True)
+            return
         # Written whole or not at all (a new file renamed over), and on disk before the
         # first record is loaded.
         partial = self.path.with_name(self.path.name + ".partial")
         with partial.open("w", encoding="utf-8") as handle:
-            json.dump({"graph": self.graph}, handle)
+            json.dump({"graphs": sorted(graphs)}, handle)
             handle.flush()
             os.fsync(handle.fileno())
         partial.replace(self.path)
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
 
 
 async def _remove_loaded(

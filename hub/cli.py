@@ -26,7 +26,7 @@ from auth.tokens import SigningKeyError
 from graph import GraphError
 from graph.migrations import bring_to_current_shape
 from hub.backup_format import ExportFileRefused
-from hub.bulk_load import BulkLoadInProgress, bulk_load_lease, load_under_way
+from hub.bulk_load import BulkLoadInProgress, bulk_load_lease
 from hub.demo import DemoRefused
 from hub.logs import configure_logging
 from hub.settings import Settings
@@ -105,9 +105,9 @@ def _refuse_a_taken_port(host: str, port: int) -> None:
 
 
 def _import_marker(settings: Settings) -> ImportMarker:
-    from hub.backup import IMPORT_MARKER, ImportMarker
+    from hub.backup import ImportMarker
 
-    return ImportMarker(settings.var_dir / IMPORT_MARKER, settings.graph_name)
+    return ImportMarker.of(settings.var_dir, settings.graph_name)
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -118,7 +118,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     _refuse_a_taken_port(args.host, args.port)
     # An import under way holds the lease (a hub started meanwhile attaches, as ever);
     # its mark without the lease is an import that was killed part-way.
-    if _import_marker(settings).left_behind() and not load_under_way(settings.var_dir):
+    if _import_marker(settings).interrupted():
         raise CommandFailed(
             f"an import into graph {settings.graph_name!r} was interrupted part-way; "
             "nothing is served until it is finished: run `lcs-hub import FILE` again "

@@ -36,7 +36,7 @@ from graph.backup import first_labels, graph_size
 from graph.migrations import bring_to_current_shape, current_shape_version
 from graph.standalone import StandaloneServer
 from hub.app import form_store_from_settings
-from hub.backup import IMPORT_MARKER, ContentStores, export_hub, import_hub
+from hub.backup import IMPORT_MARKER, ContentStores, ImportMarker, export_hub, import_hub
 from hub.backup_format import ExportFileRefused
 from hub.bulk_load import LEASE_FILE, BulkLoadInProgress, bulk_load_lease, load_under_way
 from hub.settings import Settings
@@ -432,17 +432,23 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-async def test_an_import_killed_part_way_is_removed_by_the_next_import(
-    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
-) -> None:
-    # A killed `lcs-hub import` left what it had loaded; every later import was refused
-    # as "not empty" and nothing but `demo --reset` emptied the store.
+async def _one_child_exported(store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path) -> Path:
+    """An export file, written by `lcs-hub export`, of a store holding one child (Zoë)."""
     await store.write("CREATE (c:Person:Child {id: 'c1', givenName: 'Zoë'})")
     exported = tmp_path / "hub.jsonl"
     done = run_lcs_hub(
         engine.data_dir, store.graph_name, tmp_path / "var", "export", "--out", str(exported)
     )
     assert done.returncode == 0, done.stderr
+    return exported
+
+
+async def test_an_import_killed_part_way_is_removed_by_the_next_import(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # A killed `lcs-hub import` left what it had loaded; every later import was refused
+    # as "not empty" and nothing but `demo --reset` emptied the store.
+    exported = await _one_child_exported(store, engine, tmp_path)
     target, var_dir = f"{store.graph_name}-killed", tmp_path / "killed"
     killed = run_lcs_hub(
         engine.data_dir, target, var_dir, "import", str(exported), entry=("-c", _DIES_AFTER_NODES)
@@ -474,17 +480,73 @@ async def test_an_import_killed_part_way_is_removed_by_the_next_import(
         await moved.close()
 
 
+async def test_an_import_into_another_graph_of_the_var_directory_keeps_a_killed_ones_mark(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # The mark named one graph per var directory: an import into a second graph (another
+    # LCS_HUB_GRAPH_NAME) took it over and cleared it, so the half-loaded first graph was
+    # served, and refused as "not empty" by every import after.
+    exported = await _one_child_exported(store, engine, tmp_path)
+    var_dir = tmp_path / "shared"
+    killed_graph, other_graph = f"{store.graph_name}-killed", f"{store.graph_name}-other"
+    killed = run_lcs_hub(
+        engine.data_dir, killed_graph, var_dir, "import", str(exported),
+        entry=("-c", _DIES_AFTER_NODES),
+    )  # fmt: skip
+    assert killed.returncode == 9, killed.stderr
+    assert engine.socket_path is not None
+    stores = [FalkorDBStore(engine.socket_path, name) for name in (killed_graph, other_graph)]
+    try:
+        done = run_lcs_hub(engine.data_dir, other_graph, var_dir, "import", str(exported))
+        assert done.returncode == 0, done.stderr
+        assert "interrupted" not in done.stderr
+        marks = {
+            name: ImportMarker(var_dir / IMPORT_MARKER, name)
+            for name in (killed_graph, other_graph)
+        }
+        assert marks[killed_graph].interrupted()
+        assert not marks[other_graph].left_behind()
+        refused = run_lcs_hub(
+            engine.data_dir, killed_graph, var_dir, "serve", "--port", "0", timeout=60
+        )
+        assert refused.returncode == 1
+        assert "was interrupted part-way; nothing is served" in refused.stderr
+        done = run_lcs_hub(engine.data_dir, killed_graph, var_dir, "import", str(exported))
+        assert done.returncode == 0, done.stderr
+        assert "an interrupted import had loaded part of a file" in done.stderr
+        assert not (var_dir / IMPORT_MARKER).exists()
+        for moved in stores:
+            names = await moved.read("MATCH (c:Child) RETURN c.givenName AS name")
+            assert names == [{"name": "Zoë"}]
+    finally:
+        for moved in stores:
+            await moved.drop()
+            await moved.close()
+
+
+def test_import_marks_of_two_graphs_in_one_var_directory_are_kept_apart(tmp_path: Path) -> None:
+    path = tmp_path / IMPORT_MARKER
+    # A mark left by a hub from before several graphs were kept names one graph.
+    path.write_text(json.dumps({"graph": "lcs"}), "utf-8")
+    lcs, other = ImportMarker(path, "lcs"), ImportMarker(path, "lcs-other")
+    assert lcs.left_behind()
+    assert not other.left_behind()
+    other.set()
+    assert lcs.left_behind()
+    assert other.left_behind()
+    lcs.clear()
+    assert not lcs.left_behind()
+    assert other.left_behind()
+    other.clear()
+    assert not path.exists()
+
+
 async def test_an_import_or_demo_while_another_load_holds_the_var_directory_changes_nothing(
     store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
 ) -> None:
     # Two imports at once each saw the store empty, loaded into it together and failed on
     # each other's records; the removal of one emptied the store under the other.
-    await store.write("CREATE (c:Person:Child {id: 'c1', givenName: 'Zoë'})")
-    exported = tmp_path / "hub.jsonl"
-    done = run_lcs_hub(
-        engine.data_dir, store.graph_name, tmp_path / "var", "export", "--out", str(exported)
-    )
-    assert done.returncode == 0, done.stderr
+    exported = await _one_child_exported(store, engine, tmp_path)
     target, var_dir = f"{store.graph_name}-busy", tmp_path / "busy"
     with bulk_load_lease(var_dir, "lcs-hub import"):
         for command in (("import", str(exported)), ("demo", "--size", "tiny")):
