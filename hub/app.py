@@ -49,8 +49,11 @@ from graph import (
 )
 from graph.cypher.files import ANYTHING_FILED
 from graph.migrations import bring_to_current_shape
+from hub.backup import ImportMarker
 from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
+from hub.import_guard import RETRY_AFTER_SECONDS as IMPORT_RETRY_AFTER_SECONDS
+from hub.import_guard import InterruptedImportMiddleware
 from hub.metrics import (
     MetricsMiddleware,
     NotesOperation,
@@ -471,6 +474,13 @@ def create_app(
         return JSONResponse({"status": "ok", "engine": hub.store.engine})
 
     async def readyz(request: Request) -> Response:
+        if import_marker.interrupted():
+            # The store holds part of a file (hub/import_guard.py): not to be served.
+            return JSONResponse(
+                {"status": "unavailable", "import": "interrupted"},
+                status_code=503,
+                headers={"Retry-After": str(IMPORT_RETRY_AFTER_SECONDS)},
+            )
         # One read answers both questions: the backlog's statement reaches the engine, so
         # an engine that cannot answer it in time is not ready.
         try:
@@ -510,6 +520,9 @@ def create_app(
             headers={"Cache-Control": "no-store"},
         )
 
+    # A store an import was killed part-way into is not served (hub/import_guard.py).
+    import_marker = ImportMarker.of(settings.var_dir, settings.graph_name)
+    protected_prefixes = ("/graphql", "/ingest", "/returns")
     # One set of counters: a client refused by authentication is counted by its address,
     # as an anonymous request to an open path is.
     rates = ClientRates(settings.rate_limit)
@@ -564,9 +577,14 @@ def create_app(
             Middleware(
                 BearerAuthMiddleware,
                 verifier=verifier,
-                protected_prefixes=("/graphql", "/ingest", "/returns"),
+                protected_prefixes=protected_prefixes,
             ),
             Middleware(RateLimitMiddleware, rates=rates),
+            Middleware(
+                InterruptedImportMiddleware,
+                marker=import_marker,
+                guarded_prefixes=protected_prefixes,
+            ),
         ],
         # A path or method the routes do not take answers JSON with a code, as every
         # other refusal does, not Starlette's plain text.

@@ -524,6 +524,62 @@ async def test_an_import_into_another_graph_of_the_var_directory_keeps_a_killed_
             await moved.close()
 
 
+async def test_a_hub_serving_a_store_an_import_was_killed_part_way_into_stops_serving_it(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # `serve` refused to start on the half-loaded store, but a hub already serving when
+    # the import ran from its var directory went on serving it (reads, writes, ready).
+    from hub.app import create_app
+
+    exported = await _one_child_exported(store, engine, tmp_path)
+    assert engine.socket_path is not None
+    served = FalkorDBStore(engine.socket_path, f"{store.graph_name}-served")
+    await served.apply_schema()
+    settings = Settings(
+        var_dir=tmp_path / "served", graph_name=served.graph_name,
+        rate_limit="1000000/second", _env_file=None,
+    )  # type: ignore[call-arg]  # fmt: skip
+    app = create_app(settings, store=served, run_outbox=False)
+    headers = bearer(settings, "social-worker")
+    query = {"query": "{ __typename }"}
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
+        ) as http:
+            assert (await http.get("/readyz")).status_code == 200
+            killed = run_lcs_hub(
+                engine.data_dir, served.graph_name, settings.var_dir, "import", str(exported),
+                entry=("-c", _DIES_AFTER_NODES),
+            )  # fmt: skip
+            assert killed.returncode == 9, killed.stderr
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json() == {"status": "unavailable", "import": "interrupted"}
+            answered = await http.post("/graphql", json=query, headers=headers)
+            assert answered.status_code == 503
+            assert answered.headers["Retry-After"] == "30"
+            error = answered.json()["errors"][0]
+            assert error["extensions"]["code"] == "IMPORT_INTERRUPTED"
+            assert "Zoë" not in answered.text
+            pushed = await http.post("/ingest/ehm", content=b"{}", headers=headers)
+            assert pushed.status_code == 503
+            assert pushed.json()["code"] == "IMPORT_INTERRUPTED"
+            # While an import holds the var directory it is loading, not interrupted.
+            with bulk_load_lease(settings.var_dir, "lcs-hub import"):
+                assert (await http.get("/readyz")).status_code == 200
+            done = run_lcs_hub(
+                engine.data_dir, served.graph_name, settings.var_dir, "import", str(exported)
+            )
+            assert done.returncode == 0, done.stderr
+            # Finished, the store is served again without a restart.
+            assert (await http.get("/readyz")).status_code == 200
+            answered = await http.post("/graphql", json=query, headers=headers)
+            assert answered.json() == {"data": {"__typename": "Query"}}
+    finally:
+        await served.drop()
+        await served.close()
+
+
 def test_import_marks_of_two_graphs_in_one_var_directory_are_kept_apart(tmp_path: Path) -> None:
     path = tmp_path / IMPORT_MARKER
     # A mark left by a hub from before several graphs were kept names one graph.
