@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import ParseResult, unquote, urlparse
 
 from graph.embedded import EmbeddedEngine, make_private_tree
+from graph.england import ENGLAND
 from graph.errors import (
     ConstraintViolation,
     EngineLocked,
@@ -189,6 +190,7 @@ def _server_address(
 
 
 __all__ = [
+    "ENGLAND",
     "ConstraintViolation",
     "EmbeddedEngine",
     "EngineLocked",

@@ -8,15 +8,13 @@ from __future__ import annotations
 import functools
 import threading
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import holidays
 
-_SATURDAY = 5
+# A day in the record is a day in England, the zone the graph room declares for every room.
+from graph import ENGLAND
 
-# A day in the record is a day in England: it begins and ends at midnight in London
-# (23:00 UTC the day before under British Summer Time), whatever the hub's clock is set to.
-ENGLAND = ZoneInfo("Europe/London")
+_SATURDAY = 5
 
 
 def day_starts_ms(day: date) -> int:

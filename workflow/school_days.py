@@ -21,7 +21,8 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from workflow.calendar import ENGLAND, WorkingDayCalendar, default_calendar
+from graph import ENGLAND
+from workflow.calendar import WorkingDayCalendar, default_calendar
 
 # Schools in England keep local (UK) time; the due time is the start of a school day there.
 SCHOOL_TIME_ZONE = ENGLAND

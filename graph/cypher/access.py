@@ -33,10 +33,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 # Days are days in England (a leaver is on the roll to the end of the leaving day there).
-ENGLAND = ZoneInfo("Europe/London")
+from graph.england import ENGLAND
 
 
 @lru_cache(maxsize=256)
