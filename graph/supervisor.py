@@ -124,6 +124,13 @@ class EngineSupervisor:
                     next_ping = loop.time() + self._ping_every
                     if await asyncio.to_thread(self._engine.answers, PING_TIMEOUT_S):
                         last_answer = loop.time()
+                        # Asked only just after it answered: a server stopped or wedged
+                        # held the call for its client's timeouts and retries (~30 s),
+                        # and the hang check with it (a SIGSTOP was acted on after 91 s
+                        # under a 60 s LCS_HUB_GRAPH_HUNG_AFTER_SECONDS).
+                        if loop.time() >= next_rewrite_check:
+                            next_rewrite_check = loop.time() + self._rewrite_every
+                            await self._rewrite_if_grown()
                     elif loop.time() - last_answer >= self._hung_after:
                         log.error(
                             "graph engine answered no ping for %.0f s; restarting it",
@@ -132,9 +139,6 @@ class EngineSupervisor:
                         await asyncio.to_thread(self._engine.kill_unanswering)
                         self.hangs += 1
                         continue
-                if loop.time() >= next_rewrite_check:
-                    next_rewrite_check = loop.time() + self._rewrite_every
-                    await self._rewrite_if_grown()
                 continue
             if loop.time() - started_at < self._healthy_after:
                 await self._hold_back(backoff, loop.time() - started_at)

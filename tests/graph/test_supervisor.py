@@ -17,6 +17,7 @@ from pathlib import Path
 
 from graph import EmbeddedEngine, EngineSupervisor, FalkorDBStore
 from graph.embedded import _state
+from graph.supervisor import PING_TIMEOUT_S
 
 
 def test_connections_are_dropped_while_no_server_answers_and_never_after(tmp_path: Path) -> None:
@@ -104,6 +105,59 @@ def test_an_engine_that_stops_answering_is_killed_and_restarted_with_its_writes(
         engine.stop()
     # The stopped server was killed, not left behind beside the new one.
     assert not Path(f"/proc/{stopped}").exists() or "Z" in Path(f"/proc/{stopped}/stat").read_text()
+
+
+def test_a_server_that_stopped_answering_is_not_asked_to_rewrite_its_file(tmp_path: Path) -> None:
+    # The minute's rewrite check asked a stopped server too: its client waited out its
+    # timeouts and retries (~30 s) with the hang check held behind it, so a server
+    # stopped with SIGSTOP was killed after 91 s under a 60 s LCS_HUB_GRAPH_HUNG_AFTER.
+    engine = EmbeddedEngine(tmp_path, appendfsync="always")
+    socket_path = engine.start()
+    stopped = engine.server_pid
+    assert stopped is not None
+    # The server each rewrite check asked, and whether it had been stopped by then.
+    asked: list[tuple[int | None, bool]] = []
+    is_stopped = False
+    rewrite_if_grown, answers = engine.rewrite_if_grown, engine.answers
+
+    def rewrite_recorded() -> bool:
+        asked.append((engine.server_pid, is_stopped))
+        return rewrite_if_grown()
+
+    def stopped_before_a_ping(timeout_s: float) -> bool:
+        # Once the running server was asked to rewrite, it is stopped just before a ping.
+        nonlocal is_stopped
+        if asked and not is_stopped:
+            os.kill(stopped, signal.SIGSTOP)
+            is_stopped = True
+        return answers(timeout_s)
+
+    engine.rewrite_if_grown = rewrite_recorded  # type: ignore[method-assign]
+    engine.answers = stopped_before_a_ping  # type: ignore[method-assign]
+
+    async def hang() -> int:
+        store = FalkorDBStore(socket_path, "supervised")
+        supervisor = EngineSupervisor(
+            # Longer than a ping's own wait, so the first unanswered ping is not yet a hang.
+            engine, store.drop_connections, check_every=0.02, ping_every=0.1,
+            hung_after=3 * PING_TIMEOUT_S, rewrite_every=0.05,
+        )  # fmt: skip
+        supervisor.start()
+        try:
+            await _until(lambda: supervisor.restarts > 0, 120)
+            return supervisor.hangs
+        finally:
+            await supervisor.stop()
+            await store.close()
+
+    try:
+        assert asyncio.run(hang()) == 1
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stopped, signal.SIGCONT)
+        engine.stop()
+    assert (stopped, False) in asked
+    assert (stopped, True) not in asked
 
 
 def test_a_server_that_exits_soon_after_each_start_is_started_again_after_a_doubling_wait(
