@@ -13,6 +13,7 @@ a class built per request would make every request a miss.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -322,11 +323,18 @@ class SmallDocumentParserCache(ParserCache):
         self._max_document_chars = max_document_chars
 
     def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query
-        if query is not None and len(query) > self._max_document_chars:
-            yield  # strawberry parses it itself, uncached
-            return
-        yield from super().on_parse()
+        execution_context = self.execution_context
+        query = execution_context.query
+        if query is not None and len(query) <= self._max_document_chars:
+            # A syntax error raised here, inside the extensions' parse step, passed the
+            # others by (the token bound's code was lost): strawberry parses the document
+            # again itself, where each extension sees the error (the cache keeps none).
+            with contextlib.suppress(GraphQLSyntaxError):
+                execution_context.graphql_document = self.cached_parse_document(
+                    query, **execution_context.parse_options
+                )
+        # Otherwise strawberry parses it itself, uncached.
+        yield
 
 
 class ValidationResults:

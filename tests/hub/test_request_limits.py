@@ -61,17 +61,19 @@ async def test_a_document_over_the_token_bound_is_refused_with_a_code(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     fields = " ".join("name" for _ in range(settings.max_tokens))
-    body = (
-        await client.post(
-            "/graphql",
-            json={"query": f"{{ me {{ {fields} }} }}"},
-            headers=bearer(settings, "social-worker"),
-        )
-    ).json()
-    assert body["data"] is None
-    # The parser's own message, with the code every other bound answers with.
-    assert _codes(body) == ["TOO_MANY_TOKENS"]
-    assert f"more than {settings.max_tokens} tokens" in body["errors"][0]["message"]
+    # One token a character: short enough for the parser cache, which lost the code.
+    directives = "@a" * (settings.max_tokens // 2 + 1)
+    assert len(directives) < settings.max_cached_document_chars
+    for document in (f"{{ me {{ {fields} }} }}", f"{{ me {directives} {{ name }} }}"):
+        body = (
+            await client.post(
+                "/graphql", json={"query": document}, headers=bearer(settings, "social-worker")
+            )
+        ).json()
+        assert body["data"] is None
+        # The parser's own message, with the code every other bound answers with.
+        assert _codes(body) == ["TOO_MANY_TOKENS"]
+        assert f"more than {settings.max_tokens} tokens" in body["errors"][0]["message"]
 
 
 async def test_a_few_heavy_aliases_are_refused_by_cost(
