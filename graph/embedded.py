@@ -411,6 +411,9 @@ class EmbeddedEngine:
                 "auto-aof-rewrite-min-size 16mb",
                 'save ""',
                 f'logfile "{self.data_dir / "engine.log"}"',
+                # A crash report quoted the running command's arguments (a statement's
+                # parameters: names, NHS numbers) into engine.log; this redacts them.
+                "hide-user-data-from-log yes",
                 f"loadmodule {module} CACHE_SIZE {PLAN_CACHE_SIZE}",
                 "",
             ]

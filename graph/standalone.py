@@ -138,6 +138,8 @@ class StandaloneServer:
             "appendfsync everysec",
             'save ""',
             "protected-mode yes",
+            # A crash report would quote the running statement's parameters (names).
+            "hide-user-data-from-log yes",
             *([f'requirepass "{self.password}"'] if self.password else []),
         ]
         # The module takes BOLT_PORT only on the command line (measured: written after

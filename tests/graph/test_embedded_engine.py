@@ -309,3 +309,20 @@ def test_a_start_that_gives_up_on_the_previous_server_leaves_it_known_to_the_nex
                 assert json.loads(tmp_path.joinpath("engine.json").read_text()) == info
         finally:
             previous.kill()
+
+
+def test_the_engine_keeps_childrens_data_out_of_its_log(tmp_path: Path) -> None:
+    # A crash report (the engine's own, in var/graph/engine.log) quoted the running
+    # command's arguments: a statement's parameters, with names and NHS numbers. Measured
+    # on the bundled server: `argv[2]: '"Zo\xc3\xab ..."'`, and `*redacted*` with this on.
+    import redis
+
+    engine = EmbeddedEngine(tmp_path / "graph")
+    socket_path = engine.start()
+    try:
+        with redis.Redis(unix_socket_path=socket_path, decode_responses=True) as client:
+            assert client.config_get("hide-user-data-from-log") == {
+                "hide-user-data-from-log": "yes"
+            }
+    finally:
+        engine.stop()

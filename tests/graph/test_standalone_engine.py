@@ -160,3 +160,16 @@ async def test_the_hub_is_unready_while_its_server_is_down_and_recovers_by_itsel
     finally:
         await opened.close()
         server.stop()
+
+
+def test_the_standalone_server_keeps_childrens_data_out_of_its_log(
+    standalone_server: StandaloneServer,
+) -> None:
+    # As the embedded engine's (tests/graph/test_embedded_engine.py): a crash report
+    # would quote the running statement's parameters.
+    import redis
+
+    with redis.Redis(
+        port=standalone_server.port, password=standalone_server.password, decode_responses=True
+    ) as client:
+        assert client.config_get("hide-user-data-from-log") == {"hide-user-data-from-log": "yes"}
