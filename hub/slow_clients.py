@@ -6,7 +6,10 @@ but any byte received cancels that timer, and nothing bounds how long a client m
 to send one request's headers and body: a client sending a byte every few seconds holds
 its connection (and a place under `limit_concurrency`) for ever. Here the clock starts
 when a connection opens or a response completes and stops once the whole request has
-arrived; a client that has not finished by then is disconnected.
+arrived; a client that has not finished by then is disconnected. Nor did anything bound a
+client that then reads nothing of a large answer: its connection, its place and the
+answer's bytes (megabytes, in the hub's memory) were held for ever. A client that takes in
+nothing of its answer for the same while is disconnected too (one reading slowly is not).
 
 Past `limit_concurrency` (LCS_HUB_MAX_CONCURRENT_CONNECTIONS) uvicorn answered its own
 plain-text "Service Unavailable", without a code or `Retry-After`, unlike every other
@@ -93,6 +96,9 @@ def protocol_with_request_deadline(
     class DeadlineH11Protocol(H11Protocol):
         _request_deadline: asyncio.TimerHandle | None = None
         _counted_as: str | None = None
+        # While an answer waits on the client: the bytes not yet taken in, and the timer.
+        _reader_deadline: asyncio.TimerHandle | None = None
+        _unsent = 0
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -189,8 +195,39 @@ def protocol_with_request_deadline(
             super().on_response_complete()
             self._arm()
 
+        def pause_writing(self) -> None:
+            # The answer is waiting for the client to take in what was sent: watched.
+            super().pause_writing()
+            self._watch_reader()
+
+        def resume_writing(self) -> None:
+            super().resume_writing()
+            self._unwatch_reader()
+
+        def _watch_reader(self) -> None:
+            self._unwatch_reader()
+            self._unsent = self.transport.get_write_buffer_size()
+            self._reader_deadline = self.loop.call_later(seconds, self._reader_stalled)
+
+        def _unwatch_reader(self) -> None:
+            if self._reader_deadline is not None:
+                self._reader_deadline.cancel()
+                self._reader_deadline = None
+
+        def _reader_stalled(self) -> None:
+            self._reader_deadline = None
+            if self.transport.is_closing():
+                return
+            if self.transport.get_write_buffer_size() < self._unsent:
+                # Slow, but taking the answer in: watched for the next while.
+                self._watch_reader()
+                return
+            # Took in nothing for the whole while: dropped, and the answer's bytes with it.
+            self.transport.abort()
+
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            self._unwatch_reader()
             if self._counted_as is not None:
                 open_from[self._counted_as] -= 1
                 if not open_from[self._counted_as]:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from hub.cli import uvicorn_options
@@ -148,6 +148,52 @@ def test_a_request_running_when_the_hub_is_told_to_stop_is_answered() -> None:
     thread.join(timeout=30)
     assert answer.startswith(b"HTTP/1.1 200")
     assert answer.endswith(b"late but answered")
+
+
+async def _large(request: object) -> Response:
+    # Larger than the kernel's buffers on both sides of a loopback connection (4 MB).
+    return Response(b"x" * 24_000_000, media_type="application/octet-stream")
+
+
+def test_a_client_that_takes_in_nothing_of_its_answer_is_disconnected() -> None:
+    # The read deadline stopped once the request had arrived: a client that then read
+    # nothing of a large answer held its connection, its place under the concurrency
+    # bound and the answer's bytes in memory for ever (probed: four such clients each
+    # held ~6 MB of a GraphQL answer, still open after 80 s).
+    settings = Settings(request_read_seconds=0.5, _env_file=None)  # type: ignore[call-arg]
+    app = Starlette(routes=[Route("/large", _large)])
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off",
+                            **uvicorn_options(settings))  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive()
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        with socket.socket() as client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            client.connect(("127.0.0.1", port))
+            client.sendall(b"GET /large HTTP/1.1\r\nHost: hub\r\n\r\n")
+            # Its first bytes arrive once the answer is being written.
+            client.settimeout(20)
+            assert client.recv(15) == b"HTTP/1.1 200 OK"
+            # Bounded: 30 s at most, reading nothing more meanwhile.
+            for _ in range(300):
+                if not server.server_state.connections:
+                    break
+                time.sleep(0.1)
+            assert not server.server_state.connections, "a client reading nothing was kept"
+        # A client that reads its answer gets all of it.
+        lines, body = _whole_answer(
+            port, b"GET /large HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n"
+        )
+        assert lines[0] == "http/1.1 200 ok"
+        assert len(body) == 24_000_000
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def _whole_answer(port: int, request: bytes) -> tuple[list[str], bytes]:
