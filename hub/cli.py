@@ -116,15 +116,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from hub.app import create_app
 
     _refuse_a_taken_port(args.host, args.port)
-    # An import under way holds the lease (a hub started meanwhile attaches, as ever);
-    # its mark without the lease is an import that was killed part-way.
-    if _import_marker(settings).interrupted():
-        raise CommandFailed(
-            f"an import into graph {settings.graph_name!r} was interrupted part-way; "
-            "nothing is served until it is finished: run `lcs-hub import FILE` again "
-            "(it removes what the interrupted one loaded first)"
-        )
-
     app = create_app(
         settings,
         run_outbox=settings.outbox_enabled and not args.no_outbox,
@@ -673,7 +664,20 @@ def _run(args: argparse.Namespace) -> int:
         return _command(settings, args)
 
 
+# The commands that read or write the records: none of them works on a half-loaded store.
+_ON_THE_RECORDS = frozenset({"serve", "outbox", "import-workforce", "ingest", "returns", "export"})
+
+
 def _command(settings: Settings, args: argparse.Namespace) -> int:
+    # An import under way holds the lease (a hub started meanwhile attaches, as ever);
+    # its mark without the lease is an import that was killed part-way. A backup, a
+    # return or a delivery made from what it loaded would pass for the whole record.
+    if args.command in _ON_THE_RECORDS and _import_marker(settings).interrupted():
+        raise CommandFailed(
+            f"an import into graph {settings.graph_name!r} was interrupted part-way; "
+            "nothing is served, exported or written until it is finished: run "
+            "`lcs-hub import FILE` again (it removes what the interrupted one loaded first)"
+        )
     match args.command:
         case "serve":
             _serve(settings, args)

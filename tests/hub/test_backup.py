@@ -458,10 +458,13 @@ async def test_an_import_killed_part_way_is_removed_by_the_next_import(
     moved = FalkorDBStore(engine.socket_path, target)
     try:
         assert await moved.read("MATCH (c:Child) RETURN count(c) AS n") == [{"n": 1}]
-        # A store half loaded is not served (bounded: a hub that started would time out).
-        refused = run_lcs_hub(engine.data_dir, target, var_dir, "serve", "--port", "0", timeout=60)
-        assert refused.returncode == 1
-        assert "was interrupted part-way; nothing is served" in refused.stderr
+        # A store half loaded is not served (bounded: a hub that started would time out),
+        # nor exported as if it were a backup of the whole record.
+        for command in (("serve", "--port", "0"), ("export", "--out", str(tmp_path / "half"))):
+            refused = run_lcs_hub(engine.data_dir, target, var_dir, *command, timeout=60)
+            assert refused.returncode == 1
+            assert "was interrupted part-way; nothing is served" in refused.stderr
+        assert not (tmp_path / "half").exists()
         done = run_lcs_hub(engine.data_dir, target, var_dir, "import", str(exported))
         assert done.returncode == 0, done.stderr
         assert "imported 1 nodes, 0 relationships" in done.stdout
