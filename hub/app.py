@@ -431,6 +431,8 @@ def create_app(
                 hub.content_store,
                 hub.form_store,
                 ports=delivery_ports(hub.store, hub.ehm_client),
+                # Nothing delivered from a store an import was killed part-way into.
+                held=import_marker.interrupted,
             )
             hub.outbox_worker.start()
         if print_tokens:

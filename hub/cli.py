@@ -287,6 +287,8 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
             content_store,
             form_store_from_settings(settings),
             ports=delivery_ports(opened.store, ehm_client),
+            # An import killed part-way while this runs: nothing delivered from it.
+            held=_import_marker(settings).interrupted,
         )
         running = asyncio.current_task()
         loop = asyncio.get_running_loop()

@@ -214,6 +214,7 @@ class OutboxWorker:
         owner: str | None = None,
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        held: Callable[[], bool] | None = None,
     ) -> None:
         """A worker; nothing runs until `deliver_due`, `run` or `start`.
 
@@ -225,6 +226,8 @@ class OutboxWorker:
             owner: the lease owner id (one per worker; `worker_id()` by default).
             rng: the jitter's source (tests seed it).
             monotonic: measures time spent inside a pass (tests freeze it).
+            held: whether the store may not be delivered from now (a store an import
+                was killed part-way into holds part of a file); passes then do nothing.
         """
         self.store = store
         livelink = (
@@ -242,6 +245,7 @@ class OutboxWorker:
         # One breaker per destination: an outage of one never holds up another.
         self.breakers = {port.name: self.policy.breaker() for port in self.ports}
         self._monotonic = monotonic
+        self._held = held
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -257,6 +261,7 @@ class OutboxWorker:
         content_store: ContentStore | None,
         form_store: FormStore | None = None,
         ports: Sequence[DeliveryPort] = (),
+        held: Callable[[], bool] | None = None,
     ) -> OutboxWorker:
         return cls(
             store,
@@ -264,6 +269,7 @@ class OutboxWorker:
             form_store=form_store,
             ports=ports,
             policy=OutboxPolicy.from_settings(settings),
+            held=held,
         )
 
     async def deliver_due(self, now_ms: int) -> DeliveryReport:
@@ -272,6 +278,8 @@ class OutboxWorker:
         Items that fail in this pass are not due again before it ends (their next
         attempt is after its start), so a pass always ends.
         """
+        if self._held is not None and self._held():
+            return DeliveryReport()
         started = self._monotonic()
 
         def instant() -> int:

@@ -326,3 +326,21 @@ async def test_workers_in_threads_each_with_its_own_loop_and_connections_file_on
     filed = embedded_versions(root)
     assert sorted(v["delivery_key"] for v in filed) == await file_item_ids(store)
     assert await graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
+
+
+async def test_a_worker_delivers_nothing_while_its_store_is_held(
+    store: FalkorDBStore, forms: FormStore, tmp_path: Path
+) -> None:
+    # A hub serving a store an import was killed part-way into stops answering, but its
+    # worker went on delivering what the half-loaded store held (hub/import_guard.py).
+    await world_with_documents(store, forms, children=("C201",))
+    held = True
+    content = await EmbeddedContentStore.open(tmp_path / "content")
+    worker = OutboxWorker(store, content, form_store=forms, held=lambda: held)
+    try:
+        assert await worker.deliver_due(T0) == DeliveryReport()
+        assert await graph_counts(store) == {"OPEN_FILE:PENDING": 1, "FILE_DOCUMENT:PENDING": 3}
+        held = False
+        assert (await worker.deliver_due(T0)).delivered == 4
+    finally:
+        await content.aclose()
