@@ -87,6 +87,10 @@ async def _check_entry(context: HubContext, process: table.Process, result: Row 
     the next save of it computes them."""
     if not isinstance(result, dict):
         return
+    if process is table.Process.ADOPTION:
+        # A plan for adoption is read beside its period of care's episodes (903 553).
+        await _check_care(context, str(result["record"]["periodOfCareId"]))
+        return
     child = None
     if process is table.Process.CARE:
         read = await context.store.read(
@@ -120,11 +124,13 @@ async def check_care_again(context: HubContext, child_id: str) -> None:
         data_warnings.PERIODS_OF_CARE_OF_CHILD, {**context.scope.params(), "childId": child_id}
     )
     for period in periods:
-        record = await journey.read_record(
-            context.store, context.scope, table.Process.CARE, period["id"]
-        )
-        if record is not None:
-            await _check_entry(context, table.Process.CARE, journey.engine.as_row(record))
+        await _check_care(context, period["id"])
+
+
+async def _check_care(context: HubContext, period_id: str) -> None:
+    record = await journey.read_record(context.store, context.scope, table.Process.CARE, period_id)
+    if record is not None:
+        await _check_entry(context, table.Process.CARE, journey.engine.as_row(record))
 
 
 async def record_warnings(context: HubContext, record_id: str) -> list[Row]:
@@ -239,6 +245,7 @@ async def decide_adoption(
         return data
     result = await adoption.decide_adoption(context.store, context.scope, data, clock(context))
     await _recompute_if_changed(context, result, changed=True)
+    await _check_entry(context, table.Process.ADOPTION, result)
     return result
 
 

@@ -21,9 +21,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from returns.ssda903 import provider_as_returned, upn_as_returned, urn_as_returned
+from returns.ssda903 import (
+    AdoptionDecision,
+    placement_order_without_decision,
+    provider_as_returned,
+    upn_as_returned,
+    urn_as_returned,
+)
 from returns.years import CollectionYear
-from workflow.journey.effects import StepKind
+from workflow.codes import LegalStatus
+from workflow.journey.effects import StepKind, StepStatus
 from workflow.process import RECORDED_IN_ERROR, Process
 
 Row = dict[str, Any]
@@ -73,6 +80,20 @@ class LookedAfterChild:
     # Whether the period is in a return still to be made (this year's or last year's):
     # a period long over is in no return the child's facts today could change.
     to_be_returned: bool = True
+    # The years whose returns are still to be made: last year's and this year's.
+    years: tuple[CollectionYear, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementOrderEpisode:
+    """An SSDA903 episode under a placement order (E1), the decisions for adoption made
+    in its period of care, and the years whose returns, still to be made, are read."""
+
+    step_id: str
+    start: date
+    end: date | None
+    decisions: tuple[AdoptionDecision, ...]
+    years: tuple[CollectionYear, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +308,24 @@ SSDA903_CHILD_RULES: tuple[EntryRule[LookedAfterChild], ...] = (
 )
 
 
+# SSDA903 2025-26 rules on an episode under a placement order and the adoption decisions.
+SSDA903_ORDER_RULES: tuple[EntryRule[PlacementOrderEpisode], ...] = (
+    EntryRule(
+        "903 553",
+        "legalStatus",
+        "Placement order has been granted but there is no date of decision that the child "
+        "should be placed for adoption: the placement order (E1) is still the legal status "
+        "on a 31 March after the decision was reversed (or none was recorded). A placement "
+        "order stands until revoked: record the legal status that followed its revocation "
+        "from the day it was, or a new decision",
+        lambda e: any(
+            placement_order_without_decision(e.start, e.end, list(e.decisions), year)
+            for year in e.years
+        ),
+    ),
+)
+
+
 def looked_after_child(
     upn: str | None, facts: list[Row], period: Row, today: date
 ) -> LookedAfterChild:
@@ -305,6 +344,7 @@ def looked_after_child(
         period_began=period.get("startDate"),
         permanence=latest("PREVIOUS_PERMANENCE"),
         to_be_returned=ended is None or ended >= last_year.start,
+        years=(last_year, CollectionYear(last_year.end_year + 1)),
     )
 
 
@@ -349,11 +389,33 @@ def placement_episodes(row: Row) -> list[PlacementEpisode]:
     ]
 
 
+def placement_order_episodes(
+    row: Row, years: tuple[CollectionYear, ...]
+) -> list[PlacementOrderEpisode]:
+    """A period of care's episodes under a placement order, with the period's decisions
+    for adoption (its plans, as `processes`), read for `years`."""
+    decisions = tuple(
+        AdoptionDecision.of(entry["record"])
+        for entry in row.get("processes") or []
+        if entry and entry["record"].get("decisionDate") is not None
+    )
+    return [
+        PlacementOrderEpisode(
+            str(step["id"]), step["startDate"], step.get("completedDate"), decisions, years
+        )
+        for step in row["steps"]
+        if step["kind"] == StepKind.LOOKED_AFTER_EPISODE
+        and step.get("status") != StepStatus.CANCELLED
+        and step.get("legalStatus") == LegalStatus.E1_PLACEMENT_ORDER.value
+    ]
+
+
 def care_warnings(row: Row, child: LookedAfterChild | None = None) -> tuple[str, list[DataWarning]]:
     """The period of care and the SSDA903 rules its episodes break, one warning per
     episode and rule (the message names the episode by the day it began), and those the
-    child beside it breaks (`child`, when read)."""
+    child beside it breaks (`child`, when read, with the years still to be returned)."""
     record_id = str(row["record"]["id"])
+    years = child.years if child is not None else ()
     return record_id, [
         *(
             DataWarning(
@@ -365,6 +427,18 @@ def care_warnings(row: Row, child: LookedAfterChild | None = None) -> tuple[str,
             )
             for episode in placement_episodes(row)
             for rule in SSDA903_RULES
+            if rule.breaks(episode)
+        ),
+        *(
+            DataWarning(
+                record_id,
+                episode.step_id,
+                rule.code,
+                rule.field,
+                f"{rule.field} (episode from {episode.start.isoformat()}): {rule.message}",
+            )
+            for episode in placement_order_episodes(row, years)
+            for rule in SSDA903_ORDER_RULES
             if rule.breaks(episode)
         ),
         *(

@@ -503,6 +503,47 @@ def _oc3(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]
     return []
 
 
+@dataclass(frozen=True, slots=True)
+class AdoptionDecision:
+    """A decision that the child should be placed for adoption (a PlacedAdoption row):
+    the day it was made (DATE_PLACED) and the day it was reversed (DATE_PLACED_CEASED)."""
+
+    made: date
+    reversed_on: date | None
+
+    @classmethod
+    def of(cls, plan: dict[str, Any]) -> AdoptionDecision:
+        return cls(plan["decisionDate"], plan.get("ceasedDate"))
+
+    def reversed_by(self, day: date) -> bool:
+        return self.reversed_on is not None and self.reversed_on <= day
+
+    def returned_in(self, year: CollectionYear) -> bool:
+        """Whether `year`'s PlacedAdoption table has its row: made by the year's end and
+        not reversed before the year began."""
+        return self.made <= year.end and not (
+            self.reversed_on is not None and self.reversed_on < year.start
+        )
+
+
+def placement_order_without_decision(
+    start: date, end: date | None, decisions: list[AdoptionDecision], year: CollectionYear
+) -> bool:
+    """SSDA903 rule 553 on an episode under a placement order (E1) from `start` to `end`,
+    as `year`'s return holds it: the order needs a decision that the child should be
+    placed for adoption in the year's PlacedAdoption table and, while the episode is still
+    open on 31 March, the latest of them not reversed by then. A placement order stands
+    until the court revokes it, so a decision reversed before the order's end is real; the
+    return still reports it."""
+    if not year.covers(start, end):
+        return False
+    returned = [d for d in decisions if d.returned_in(year)]
+    if not returned:
+        return True
+    open_at_end = end is None or end > year.end
+    return open_at_end and max(returned, key=lambda d: d.made).reversed_by(year.end)
+
+
 def _adoption_rows(
     record: LookedAfterRecord, year: CollectionYear, dob: str, episodes: list[Episode]
 ) -> tuple[list[Row], list[Row]]:
@@ -512,12 +553,12 @@ def _adoption_rows(
         e.end is not None and e.end >= year.start and e.reason_ceased in _ADOPTED for e in episodes
     )
     for plan in sorted(record.adoptions, key=lambda p: p["decisionDate"]):
-        decided = plan["decisionDate"]
-        ceased = plan.get("ceasedDate")
-        ceased = ceased if ceased is not None and ceased <= year.end else None
-        adopted = plan.get("adoptionOrderDate")
-        if decided > year.end or (ceased is not None and ceased < year.start):
+        decision = AdoptionDecision.of(plan)
+        if not decision.returned_in(year):
             continue
+        decided = decision.made
+        ceased = decision.reversed_on if decision.reversed_by(year.end) else None
+        adopted = plan.get("adoptionOrderDate")
         placed.append(
             [
                 record.id,

@@ -139,6 +139,7 @@ async def write_ssda903(
                 current.add(this_year)
                 previous.add(last_year)
                 current.written.warnings += ssda903_warnings(record, year)
+                previous.written.warnings += ssda903_warnings(record, year.previous())
                 if this_year["header"] or last_year["header"]:
                     returned.append(record.id)
             if on_page and returned:

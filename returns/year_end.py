@@ -1,9 +1,10 @@
 """What a return finds wrong that no save could refuse, because time did it: a short
 order (police protection, an emergency protection or child assessment order, PACE
-accommodation) still open on 31 March past its length, or care still open past the 18th
-birthday outside section 20(5). The SSDA903 returns the episode as lasting to that day,
-which the DfE's rules 361-364 and 359 reject; the return tells the analyst which child
-to send back to the worker.
+accommodation) still open on 31 March past its length, care still open past the 18th
+birthday outside section 20(5), or a placement order (E1) still standing on 31 March after
+the decision for adoption was reversed. The SSDA903 returns the episode as lasting to
+that day, which the DfE's rules 361-364, 359 and 553 reject; the return tells the analyst
+which child to send back to the worker.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from returns.ssda903 import episodes_known
+from returns.ssda903 import AdoptionDecision, episodes_known, placement_order_without_decision
 from workflow.calendar import birthday
 from workflow.journey.care import under_section_20_5
 from workflow.short_orders import under_short_order
 
 if TYPE_CHECKING:
-    from returns.ssda903 import LookedAfterRecord
+    from returns.ssda903 import Episode, LookedAfterRecord
     from returns.years import CollectionYear
 
 
@@ -34,13 +35,14 @@ class ReturnWarning:
 
 
 def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[ReturnWarning]:
-    """The child's short order open on `year`'s 31 March past its length, and care open
-    then past the 18th birthday, if any."""
+    """The child's short order open on `year`'s 31 March past its length, care open then
+    past the 18th birthday, and a placement order then without a decision for adoption
+    in force, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
+    found = _placement_order_warnings(record, year, known)
     open_at_end = [e for e in known if e.end is None]
     if not open_at_end:
-        return []
-    found = []
+        return found
     period = open_at_end[-1].period_id
     under = under_short_order(e.step for e in known if e.period_id == period)
     rule = under.carried_to(year.end) if under is not None else None
@@ -67,3 +69,38 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
             )
         )
     return found
+
+
+_PLACEMENT_ORDER = "E1"
+
+
+def _placement_order_warnings(
+    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+) -> list[ReturnWarning]:
+    decisions = [AdoptionDecision.of(plan) for plan in record.adoptions]
+    if not any(
+        placement_order_without_decision(e.start, e.end, decisions, year)
+        for e in known
+        if e.step.get("legalStatus") == _PLACEMENT_ORDER
+    ):
+        return []
+    reversed_on = max(
+        (d.reversed_on for d in decisions if d.reversed_on and d.reversed_on <= year.end),
+        default=None,
+    )
+    why = (
+        "the decision that the child should be placed for adoption was reversed on"
+        f" {reversed_on.isoformat()}"
+        if reversed_on is not None
+        else "no decision that the child should be placed for adoption is recorded"
+    )
+    return [
+        ReturnWarning(
+            record.id,
+            "903 553",
+            f"the child is under a placement order (E1) in {year.label} but {why} (SSDA903"
+            " rule 553): if the order was revoked by 31 March, record the legal status that"
+            " followed it from the day it was and make the return again; a placement order"
+            " stands until revoked, so otherwise tell the DfE why",
+        )
+    ]

@@ -292,3 +292,55 @@ async def test_one_job_of_a_kind_runs_at_a_time(store: FalkorDBStore, tmp_path: 
     third = await jobs.start(principal, ReturnKind.SSDA903, year)
     assert isinstance(third, dict), third
     await jobs.stop()
+
+
+WORK_WARNINGS = "{ myWork { dataWarnings { code childId recordId } } }"
+
+
+async def test_a_placement_order_standing_after_the_decision_was_reversed_is_named(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The decision that a child should be placed for adoption is reversed on 20 March
+    # 2026; a placement order stands until the court revokes it, recorded from 7 April.
+    # The save stands (the order was real) but the 2025-26 return has the order open on
+    # 31 March beside a reversed decision (SSDA903 rule 553): the worker is warned when
+    # the reversal is agreed, and the return names the child. A second child's order is
+    # revoked on 25 March, inside the year: nothing to say of them.
+    looked_after, _ = await record_children(client, settings, store)
+    worker = bearer(settings, "social-worker")
+    record = Recorder(client, store, worker, bearer(settings, "team-manager"))
+    standing, revoked = [row["id"] for row in await store.read(FREE_CHILDREN, {})][2:4]
+    for child, revoked_on in ((standing, "2026-04-07"), (revoked, "2026-03-25")):
+        await record.born(child, "2024-01-15", "F", allocated_from="2025-05-01", upn=False)
+        await record.referred(child, "2025-05-01", "N1")
+        care = await record.start(child, "2025-05-12", "C1", "U6")
+        plan = await record.adoption(care, "2025-08-01")
+        plan = await record.adopt("recordPlacementOrder", plan, grantedOn="2025-10-01")
+        care = await record.legal_status(care, "2025-10-01", "E1")
+        plan = await record.adopt(
+            "ceaseAdoptionPlan", plan, ceasedOn="2026-03-20", reason="RD3_NO_ADOPTERS_FOUND"
+        )
+        await record.authorise_adoption(plan)
+        listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
+        assert {(w["code"], w["recordId"]) for w in listed if w["childId"] == child} == {
+            ("903 553", care["id"])
+        }
+        care = await record.legal_status(care, revoked_on, "C2")
+    listed = (await graphql(client, worker, WORK_WARNINGS))["myWork"]["dataWarnings"]
+    assert [(w["code"], w["childId"]) for w in listed] == [("903 553", standing)]
+
+    analyst = bearer(settings, "analyst")
+    done = await finished(client, analyst, (await start(client, analyst, "SSDA903"))["id"])
+    assert (done["state"], done["children"], done["warningCount"]) == ("DONE", 3, 1)
+    assert done["warnings"] == [
+        {
+            "childId": standing,
+            "code": "903 553",
+            "message": "the child is under a placement order (E1) in 2025-26 but the decision"
+            " that the child should be placed for adoption was reversed on 2026-03-20"
+            " (SSDA903 rule 553): if the order was revoked by 31 March, record the legal"
+            " status that followed it from the day it was and make the return again; a"
+            " placement order stands until revoked, so otherwise tell the DfE why",
+        }
+    ]
+    assert looked_after not in (standing, revoked)

@@ -698,7 +698,11 @@ async def adoption_reversed(j: Journey) -> None:
     j.after(60, 200)
     j.note("decision reversed")
     await j.child.adoption_plan_ceased(j.day, "RD3_NO_ADOPTERS_FOUND", j.day)
-    j.after(0, 5)
+    # The placement order stands until the court revokes it, days later (the return
+    # reports an order standing on 31 March after the reversal: SSDA903 rule 553, which
+    # the hub warns of); the story does not stop before it.
+    j.day = min(j.day + timedelta(days=j.rng.randint(0, 5)), HORIZON)
+    j.note("placement order revoked, care order")
     await j.child.legal_status_changed(j.day, "C2_FULL_CARE_ORDER")
     await outcomes(j, started)
 

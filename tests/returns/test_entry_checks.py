@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from returns import CIN_RULES, SSDA903_RULES, EntryRule, entry_warnings
+from returns import CIN_RULES, SSDA903_RULES, EntryRule, entry_warnings, looked_after_child
 from workflow.process import Process
 
 Row = dict[str, Any]
@@ -134,3 +134,79 @@ def test_every_rule_has_a_dfe_code_a_field_and_a_message() -> None:
 
 def test_adoption_saves_are_not_checked() -> None:
     assert entry_warnings(Process.ADOPTION, {"record": {"id": "AD1"}}) is None
+
+
+def _under_placement_order(order_ended: date | None, *decisions: tuple[date, date | None]) -> Row:
+    """A period of care: a care order, then a placement order (E1) from 1 October 2025
+    (ended on `order_ended`, a care order after it), and its decisions for adoption."""
+    steps: list[Row] = [
+        {
+            "id": "C",
+            "kind": "LOOKED_AFTER_EPISODE",
+            "startDate": date(2025, 5, 1),
+            "completedDate": date(2025, 10, 1),
+            "legalStatus": "C1",
+            "placementType": "U6",
+            "placementProvider": "PR1",
+        },
+        {
+            "id": "E",
+            "kind": "LOOKED_AFTER_EPISODE",
+            "startDate": date(2025, 10, 1),
+            "completedDate": order_ended,
+            "legalStatus": "E1",
+            "placementType": "U6",
+            "placementProvider": "PR1",
+        },
+    ]
+    if order_ended is not None:
+        steps.append({**steps[0], "id": "A", "startDate": order_ended, "completedDate": None})
+    plans = [
+        {"record": {"id": f"AD{n}", "decisionDate": made, "ceasedDate": ceased}, "steps": []}
+        for n, (made, ceased) in enumerate(decisions)
+    ]
+    return {"record": {"id": "CARE1"}, "childId": "CHILD1", "steps": steps, "processes": plans}
+
+
+def _order_codes(row: Row, today: date) -> list[tuple[str, str]]:
+    child = looked_after_child("A123456789012", [], {"startDate": date(2025, 5, 1)}, today)
+    checked = entry_warnings(Process.CARE, row, child)
+    assert checked is not None
+    return [(w.code, w.subject) for w in checked[1] if w.code != "903 630"]
+
+
+DECIDED = date(2025, 8, 1)
+
+
+@pytest.mark.parametrize(
+    ("order_ended", "decisions", "today", "warned"),
+    [
+        # The decision stands: nothing to say.
+        (None, [(DECIDED, None)], date(2026, 5, 1), False),
+        # Reversed on 20 March 2026, the order still standing on 31 March (its
+        # revocation recorded from 7 April): the 2025-26 return breaks 553.
+        (date(2026, 4, 7), [(DECIDED, date(2026, 3, 20))], date(2026, 5, 1), True),
+        # ... and while the revocation is not yet recorded, the coming return would.
+        (None, [(DECIDED, date(2026, 3, 20))], date(2026, 3, 25), True),
+        # The order revoked before 31 March: every row the return has is consistent.
+        (date(2026, 3, 25), [(DECIDED, date(2026, 3, 20))], date(2026, 5, 1), False),
+        # A new decision made after the reversal stands on 31 March.
+        (None, [(DECIDED, date(2026, 1, 10)), (date(2026, 2, 2), None)], date(2026, 5, 1), False),
+        # A placement order with no decision at all.
+        (None, [], date(2026, 5, 1), True),
+        # The 2026-27 return holds the order's last week and no decision: reversed in
+        # 2025-26, it is in none of that year's rows.
+        (date(2026, 4, 7), [(DECIDED, date(2026, 3, 20))], date(2027, 6, 1), True),
+        # Long over: no return still to make holds the order (today in 2028-29).
+        (date(2026, 4, 7), [(DECIDED, date(2026, 3, 20))], date(2028, 6, 1), False),
+    ],
+)
+def test_a_placement_order_standing_on_31_march_needs_a_decision_in_force(
+    order_ended: date | None,
+    decisions: list[tuple[date, date | None]],
+    today: date,
+    warned: bool,
+) -> None:
+    # SSDA903 rule 553: the order stands until revoked, so the save stands; it warns.
+    row = _under_placement_order(order_ended, *decisions)
+    assert _order_codes(row, today) == ([("903 553", "E")] if warned else [])

@@ -17,7 +17,7 @@ import pytest
 
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.settings import Settings
-from returns import CollectionYear, write_cin_census, write_ssda903
+from returns import CollectionYear, ReturnWarning, write_cin_census, write_ssda903
 from tests.e2e.scenarios.county import served
 from tests.e2e.scenarios.driver import bearer_for, staff_the_county
 from tests.helpers import graphql
@@ -46,6 +46,8 @@ class Generation:
     played: dict[str, Generated]
     entry_warnings: list[dict[str, Any]]
     as_at: dict[str, Any]
+    # Per year end, what the 903 told the analyst to send back (returns/year_end.py).
+    return_warnings: dict[date, list[ReturnWarning]]
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +72,14 @@ async def generation(
                 played += await generate(client, settings, seed, CHILDREN_PER_SEED)
             analyst = bearer_for(settings, "analyst-county", "performance_analyst")
             view = await graphql(client, analyst, AS_AT, {"on": YEAR.end.isoformat()})
-        await write_ssda903(store, YEAR, folder / "903")
+        current, previous = await write_ssda903(store, YEAR, folder / "903")
         await write_cin_census(store, YEAR, folder / "cin.xml", LA_NUMBER)
         warned = await store.read(
             "MATCH (w:DataWarning) RETURN w.code AS code, w.childId AS childId", {}
         )
         by_id = {p.child_id.upper(): p for p in played}
-        yield Generation(folder, by_id, warned, view["asAt"])
+        told = {YEAR.end: current.warnings, YEAR.previous().end: previous.warnings}
+        yield Generation(folder, by_id, warned, view["asAt"], told)
     finally:
         await store.drop()
         await store.close()
@@ -94,6 +97,27 @@ def _explained(left: dict[str, Any], generation: Generation) -> str:
     return "\n".join(lines)
 
 
+# A placement order stands until the court revokes it: a decision for adoption reversed
+# in March with the order revoked in April is a real state the 903 reports (rule 553).
+# The hub warns of it at entry and names the child with the return, so the rule may name
+# those children, and only those.
+TOLD = {"903 553"}
+
+
+def _not_told(left: dict[str, Any], generation: Generation, year_end: date) -> dict[str, Any]:
+    """The failures left once the children the return named for each rule are taken out."""
+    told: dict[str, set[str]] = {}
+    for warning in generation.return_warnings[year_end]:
+        if warning.code in TOLD:
+            told.setdefault(warning.code.removeprefix("903 "), set()).add(warning.child_id.upper())
+    found = {}
+    for code, failure in left.items():
+        children = [c for c in failure["children"] if c.upper() not in told.get(code, set())]
+        if children or not failure["children"]:
+            found[code] = {**failure, "children": children}
+    return found
+
+
 async def test_generated_journeys_ssda903_passes_the_dfe_rules(
     generation: Generation, dfe_rules: DfeRules
 ) -> None:
@@ -101,6 +125,7 @@ async def test_generated_journeys_ssda903_passes_the_dfe_rules(
     report = dfe_rules("903", out, year=YEAR.end.year, prev=out / "previous")
     assert report["ran"] >= 300, report
     left = unexplained_failures(report, out, out / "previous", YEAR.end)
+    left = _not_told(left, generation, YEAR.end)
     assert not left, _explained(left, generation)
 
 
@@ -108,8 +133,10 @@ async def test_generated_journeys_last_year_ssda903_passes_the_dfe_rules(
     generation: Generation, dfe_rules: DfeRules
 ) -> None:
     previous = generation.folder / "903" / "previous"
-    report = dfe_rules("903", previous, year=YEAR.end.year - 1)
-    left = unexplained_failures(report, previous, previous, date(YEAR.end.year - 1, 3, 31))
+    year_end = YEAR.previous().end
+    report = dfe_rules("903", previous, year=year_end.year)
+    left = unexplained_failures(report, previous, previous, year_end)
+    left = _not_told(left, generation, year_end)
     assert not left, _explained(left, generation)
 
 
@@ -127,7 +154,13 @@ async def test_generated_journeys_cover_every_kind_and_raise_no_warnings(
 ) -> None:
     kinds = {journey.journey for journey in generation.played.values()}
     assert kinds == {kind.__name__ for kind, _ in JOURNEYS}, kinds
-    assert generation.entry_warnings == []
+    # The only warnings are of real states the return names the child for.
+    named = {
+        (w.code, w.child_id) for warnings in generation.return_warnings.values() for w in warnings
+    }
+    assert {(w["code"], w["childId"]) for w in generation.entry_warnings} <= {
+        (code, child) for code, child in named if code in TOLD
+    }
 
 
 async def test_generated_journeys_returns_count_what_the_as_at_view_counts(
