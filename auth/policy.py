@@ -977,6 +977,7 @@ _TABLE["ChildFact"] = dict.fromkeys(
         "permanence",
         "localAuthority",
         "orderDate",
+        "orderDateKnown",
         "upToDate",
         "sdqScore",
         "sdqReason",
@@ -986,6 +987,9 @@ _TABLE["ChildFact"] = dict.fromkeys(
     ),
     INTERNAL,
 )
+
+# A previous permanence order's date known in part (SSDA903 DATE_PERM with ZZ).
+_TABLE["PartialDate"] = dict.fromkeys(("year", "month", "day"), INTERNAL)
 
 # ---- placement details and adopters' legal status (SSDA903 PL_POST, URN, LS_ADOPTR) ----
 _TABLE["JourneyStep"].update(dict.fromkeys(("placementPostcode", "urn"), INTERNAL))

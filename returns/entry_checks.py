@@ -23,6 +23,7 @@ from typing import Any
 
 from returns.ssda903 import (
     AdoptionDecision,
+    date_perm,
     placement_order_without_decision,
     provider_as_returned,
     upn_as_returned,
@@ -30,6 +31,7 @@ from returns.ssda903 import (
 )
 from returns.years import CollectionYear
 from workflow.codes import LegalStatus
+from workflow.facts import PartialDate
 from workflow.journey.effects import StepKind, StepStatus
 from workflow.process import RECORDED_IN_ERROR, Process
 
@@ -282,8 +284,19 @@ def _permanence_not_returned(child: LookedAfterChild) -> bool:
     if fact is None:
         return True
     return fact.get("permanence") != _NO_PERMANENCE and not (
-        fact.get("localAuthority") and fact.get("orderDate")
+        fact.get("localAuthority") and date_perm(fact)
     )
+
+
+def _order_not_before_care(child: LookedAfterChild) -> bool:
+    fact = child.permanence
+    if fact is None or child.period_began is None or not child.to_be_returned:
+        return False
+    # The last day the order can have been made, as the DfE reads a date given in part
+    # (an unknown day the month's last, an unknown month December).
+    known = fact.get("orderDateKnown")
+    latest = PartialDate.from_text(str(known)).latest if known else fact.get("orderDate")
+    return latest is not None and latest >= child.period_began
 
 
 # SSDA903 2025-26 rules on the child beside the episodes (the header and PrevPerm).
@@ -304,6 +317,14 @@ SSDA903_CHILD_RULES: tuple[EntryRule[LookedAfterChild], ...] = (
         "arrangements order, or one of a kind not known (P4), the local authority and the date "
         "of the order)",
         _permanence_not_returned,
+    ),
+    EntryRule(
+        "903 632",
+        "orderDate",
+        "Date of previous permanence order not a valid value: the order that ended a "
+        "previous permanence option was made before the child began to be looked after; "
+        "record its date, or the parts of it known (orderDateKnown)",
+        _order_not_before_care,
     ),
 )
 

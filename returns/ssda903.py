@@ -18,7 +18,7 @@ from typing import Any
 from returns.years import CollectionYear
 from workflow.calendar import age_on, birthday
 from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
-from workflow.facts import FactKind
+from workflow.facts import FactKind, PartialDate
 from workflow.journey.effects import StepKind, StepStatus
 from workflow.process import CareState
 
@@ -597,9 +597,21 @@ def _previous_permanence(
             dob,
             fact.get("permanence") or "",
             fact.get("localAuthority") or "",
-            dmy(fact.get("orderDate")),
+            date_perm(fact),
         ]
     ]
+
+
+def date_perm(fact: dict[str, Any]) -> str:
+    """The previous permanence order's DATE_PERM: dd/mm/YYYY, each part not known as ZZ
+    (ZZZZ for a year), or blank when no date is recorded."""
+    if fact.get("orderDateKnown"):
+        known = PartialDate.from_text(str(fact["orderDateKnown"]))
+        day = "ZZ" if known.day is None else f"{known.day:02d}"
+        month = "ZZ" if known.month is None else f"{known.month:02d}"
+        year = "ZZZZ" if known.year is None else f"{known.year:04d}"
+        return f"{day}/{month}/{year}"
+    return dmy(fact.get("orderDate"))
 
 
 def _social_worker_id(allocation: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from resolvers import facts as fact_resolvers
 from resolvers.context import HubContext
 from schema.inputs import plain_input
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused, answer
-from workflow import codes
+from workflow import codes, facts
 from workflow.contacts import Sex
 from workflow.facts import SPECS, FactKind
 
@@ -83,6 +83,20 @@ class RecordPreviousChildProtectionPlansInput:
     on: date | None = _on()
 
 
+@strawberry.input(description="A day known in part: each part absent when it is not known")
+class PartialDateInput:
+    year: int | None = None
+    month: int | None = None
+    day: int | None = strawberry.field(default=None, description="Only with its month")
+
+
+@strawberry.type(description="A day known in part: each part null when it is not known")
+class PartialDate:
+    year: int | None
+    month: int | None
+    day: int | None
+
+
 @strawberry.input(description="The child's previous permanence option (SSDA903 PrevPerm)")
 class RecordPreviousPermanenceInput:
     child_id: strawberry.ID
@@ -91,6 +105,11 @@ class RecordPreviousPermanenceInput:
         default=None, description="The DfE number of the authority that made the order (LA_PERM)"
     )
     order_date: date | None = None
+    order_date_known: PartialDateInput | None = strawberry.field(
+        default=None,
+        description="The order's date when part of it is not known (DATE_PERM with ZZ for"
+        " each unknown part), instead of orderDate",
+    )
     on: date | None = _on()
 
 
@@ -134,6 +153,13 @@ def _instant(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
 
+def _partial(text: str | None) -> PartialDate | None:
+    if not text:
+        return None
+    known = facts.PartialDate.from_text(text)
+    return PartialDate(year=known.year, month=known.month, day=known.day)
+
+
 def _code[Code: codes.DfECode](code_list: type[Code], value: Any) -> Code | None:
     return code_list.from_code(value) if value else None
 
@@ -155,6 +181,9 @@ class ChildFact:
     permanence: codes.PreviousPermanence | None
     local_authority: str | None
     order_date: date | None
+    order_date_known: PartialDate | None = strawberry.field(
+        description="The order's date, when part of it is not known"
+    )
     up_to_date: bool | None
     sdq_score: int | None
     sdq_reason: codes.SdqReason | None
@@ -185,6 +214,7 @@ class ChildFact:
             permanence=_code(codes.PreviousPermanence, fact.get("permanence")),
             local_authority=fact.get("localAuthority"),
             order_date=fact.get("orderDate"),
+            order_date_known=_partial(fact.get("orderDateKnown")),
             up_to_date=fact.get("upToDate"),
             sdq_score=fact.get("score"),
             sdq_reason=_code(codes.SdqReason, reason) if kind is FactKind.SDQ else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +21,7 @@ from pydantic import AfterValidator, Field, model_validator
 from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday, today_in_england
 from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
-from workflow.contacts import PastDate, Sex
+from workflow.contacts import EARLIEST_DAY, PastDate, Sex
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.pregnancy import LONGEST_PREGNANCY, latest_birth
@@ -126,10 +127,68 @@ class RecordPreviousChildProtectionPlans(FactInput):
     number_of_plans: Annotated[int, Field(ge=0, le=99)]
 
 
+class PartialDate(Input):
+    """A day known only in part, each part None when it is not known (SSDA903 DATE_PERM,
+    where an unknown part is returned as ZZ). A day of the month means nothing without
+    its month, so a day is known only with one."""
+
+    year: Annotated[int, Field(ge=EARLIEST_DAY.year, le=9999)] | None = None
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    day: Annotated[int, Field(ge=1, le=31)] | None = None
+
+    @model_validator(mode="after")
+    def _a_day_of_a_month(self) -> Self:
+        if self.day is None:
+            return self
+        if self.month is None:
+            raise FieldRuleBroken("orderDateKnown.day", "a day is known only with its month")
+        # With the year not known, 29 February may be the day (2000 was a leap year).
+        if self.day > monthrange(self.year or 2000, self.month)[1]:
+            raise FieldRuleBroken("orderDateKnown.day", f"month {self.month} has no day {self.day}")
+        return self
+
+    @property
+    def whole(self) -> date | None:
+        """The day, when every part is known."""
+        if self.year is None or self.month is None or self.day is None:
+            return None
+        return date(self.year, self.month, self.day)
+
+    @property
+    def earliest(self) -> date | None:
+        """The first day it can be, if its year is known."""
+        if self.year is None:
+            return None
+        return date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def latest(self) -> date | None:
+        """The last day it can be, if its year is known."""
+        if self.year is None:
+            return None
+        month = self.month or 12
+        return date(self.year, month, self.day or monthrange(self.year, month)[1])
+
+    @property
+    def text(self) -> str:
+        """As kept: YYYY-MM-DD with each unknown part in question marks."""
+        year = "????" if self.year is None else f"{self.year:04d}"
+        month = "??" if self.month is None else f"{self.month:02d}"
+        day = "??" if self.day is None else f"{self.day:02d}"
+        return f"{year}-{month}-{day}"
+
+    @classmethod
+    def from_text(cls, text: str) -> PartialDate:
+        year, month, day = (None if "?" in part else int(part) for part in text.split("-"))
+        return cls(year=year, month=month, day=day)
+
+
 class RecordPreviousPermanence(FactInput):
     permanence: PreviousPermanence
     local_authority: LocalAuthorityNumber | None = None
     order_date: PastDate | None = None
+    # The order's date when part of it is not known (P4 orders, records from elsewhere).
+    order_date_known: PartialDate | None = None
 
 
 class RecordOnDay(FactInput):
@@ -238,18 +297,37 @@ def _previous_plans(
 def _permanence(data: RecordPreviousPermanence, child: Child) -> tuple[Values, dict[str, Any]]:
     # Only Z1 (no previous permanence option) names no order. P4 is an order of a kind
     # nobody now knows: SSDA903 rule 630 asks its local authority and date as for P1-P3.
-    if data.permanence is PreviousPermanence.Z1_NONE and (data.local_authority or data.order_date):
+    known = data.order_date_known
+    if data.permanence is PreviousPermanence.Z1_NONE and (
+        data.local_authority or data.order_date or known
+    ):
         raise Refused(
             "permanence",
-            f"{data.permanence.value} names no order: leave localAuthority and orderDate blank",
+            f"{data.permanence.value} names no order: leave localAuthority, orderDate and"
+            " orderDateKnown blank",
         )
-    if data.order_date is not None:
-        if child.date_of_birth is not None and data.order_date < child.date_of_birth:
-            raise Refused("orderDate", "must not be before the child's birth")
-        if data.order_date > data.on:
-            raise Refused("orderDate", "must not be after the day it is recorded as known (on)")
-    values = {"permanence": data.permanence.value, "localAuthority": data.local_authority}
-    return values, {"orderDate": data.order_date}
+    if data.order_date is not None and known is not None:
+        raise Refused(
+            "orderDateKnown",
+            "give orderDate when the whole date is known, orderDateKnown when part of it is"
+            " not; not both",
+        )
+    # A date given in parts, every one of them known, is a whole date.
+    whole = data.order_date or (known.whole if known else None)
+    partial = known if known is not None and whole is None else None
+    field = "orderDate" if data.order_date is not None else "orderDateKnown"
+    latest = whole or (partial.latest if partial else None)
+    earliest = whole or (partial.earliest if partial else None)
+    if latest is not None and child.date_of_birth is not None and latest < child.date_of_birth:
+        raise Refused(field, "must not be before the child's birth")
+    if earliest is not None and earliest > data.on:
+        raise Refused(field, "must not be after the day it is recorded as known (on)")
+    values = {
+        "permanence": data.permanence.value,
+        "localAuthority": data.local_authority,
+        "orderDateKnown": partial.text if partial else None,
+    }
+    return values, {"orderDate": whole}
 
 
 def _on_day(data: RecordOnDay, child: Child) -> tuple[Values, dict[str, Any]]:

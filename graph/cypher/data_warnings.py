@@ -62,7 +62,8 @@ CHILD_FOR_CARE_CHECKS = """
 MATCH (c:Child {id: $childId})
 RETURN c.upn AS upn,
        [(c)<-[:ABOUT]-(f:ChildFact) WHERE f.kind IN ['UPN_UNKNOWN', 'PREVIOUS_PERMANENCE']
-        | f {.kind, .on, .recordedAt, .reason, .permanence, .localAuthority, .orderDate}]
+        | f {.kind, .on, .recordedAt, .reason, .permanence, .localAuthority, .orderDate,
+          .orderDateKnown}]
        AS facts
 """
 

@@ -160,6 +160,11 @@ async def test_each_fact_is_stored_with_its_day_and_who_recorded_it(
     assert len(current["childFacts"]) == len(facts)
 
 
+def _partly(known: dict[str, int]) -> dict[str, Any]:
+    """An order of a kind not known (P4) made by Hertfordshire, its date known in part."""
+    return {"permanence": "P4_UNKNOWN", "localAuthority": "919", "orderDateKnown": known}
+
+
 async def test_facts_are_checked_against_the_dfe_rules_and_bad_ones_change_nothing(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
@@ -192,6 +197,28 @@ async def test_facts_are_checked_against_the_dfe_rules_and_bad_ones_change_nothi
             "recordPreviousPermanence",
             {"permanence": "P1_ADOPTION", "localAuthority": "91"},
             "localAuthority",
+        ),
+        # An order's date known in part (SSDA903 DATE_PERM with ZZ): a day only with its
+        # month, a day the month has, one date or the other, never after it is known or
+        # before the birth, and none for no order (Z1).
+        ("recordPreviousPermanence", _partly({"year": 2019, "day": 5}), "orderDateKnown.day"),
+        (
+            "recordPreviousPermanence",
+            _partly({"year": 2023, "month": 2, "day": 29}),
+            "orderDateKnown.day",
+        ),
+        ("recordPreviousPermanence", _partly({"month": 13}), "orderDateKnown.month"),
+        (
+            "recordPreviousPermanence",
+            {**_partly({"year": 2023}), "orderDate": "2023-02-01"},
+            "orderDateKnown",
+        ),
+        ("recordPreviousPermanence", _partly({"year": 2099}), "orderDateKnown"),
+        ("recordPreviousPermanence", _partly({"year": 2020, "month": 4}), "orderDateKnown"),
+        (
+            "recordPreviousPermanence",
+            {"permanence": "Z1_NONE", "orderDateKnown": {"year": 2023}},
+            "permanence",
         ),
         ("recordSdq", {"score": 12, "reason": "SDQ4_OTHER"}, "input"),
         ("recordSdq", {"score": 41}, "score"),

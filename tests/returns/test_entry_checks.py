@@ -210,3 +210,28 @@ def test_a_placement_order_standing_on_31_march_needs_a_decision_in_force(
     # SSDA903 rule 553: the order stands until revoked, so the save stands; it warns.
     row = _under_placement_order(order_ended, *decisions)
     assert _order_codes(row, today) == ([("903 553", "E")] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("order", "warned"),
+    [
+        ({"orderDate": date(2025, 5, 31)}, False),
+        ({"orderDate": date(2025, 6, 2)}, True),
+        # Known in part: the DfE takes the last day it can be (rule 632's reading).
+        ({"orderDateKnown": "2025-05-??"}, False),
+        ({"orderDateKnown": "2025-06-??"}, True),
+        ({"orderDateKnown": "2025-??-??"}, True),
+        ({"orderDateKnown": "????-??-??"}, False),
+    ],
+)
+def test_a_previous_permanence_order_comes_before_care_began(order: Row, warned: bool) -> None:
+    # SSDA903 rule 632: the order that ended a previous permanence option was made before
+    # the child began to be looked after (2 June 2025 here).
+    fact = {"kind": "PREVIOUS_PERMANENCE", "on": date(2025, 6, 2), "recordedAt": 1}
+    fact |= {"permanence": "P4", "localAuthority": "919", **order}
+    child = looked_after_child(
+        "A123456789012", [fact], {"startDate": date(2025, 6, 2)}, date(2025, 9, 1)
+    )
+    checked = entry_warnings(Process.CARE, _care(("U6", "PR1", None)), child)
+    assert checked is not None
+    assert [w.code for w in checked[1]] == (["903 632"] if warned else [])

@@ -489,3 +489,62 @@ async def test_an_unaccompanied_child_is_uasc_until_the_18th_birthday_in_both_ye
     assert (
         unexplained_failures(last_year, out / "previous", out / "previous", date(2025, 3, 31)) == {}
     )
+
+
+async def test_a_previous_permanence_order_dated_in_part_is_returned_with_zz(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # SSDA903 DATE_PERM: "one or more elements of the date can be replaced by ZZ if part
+    # of the date element is not known" (rule 632), and rule 630 asks a date of every
+    # order (P1-P4). Old orders, and orders of a kind nobody now knows (P4), often have
+    # only a month or a year on file; the return writes what is known, ZZ for the rest.
+    # The order came before care began (632): a year that may still hold the start of
+    # care warns until the month is known.
+    record, children = await _county_to_record_on(client, settings, store)
+    known = {
+        "ZZ/05/2019": ("P4", {"year": 2019, "month": 5}),
+        "ZZ/ZZ/2018": ("P2", {"year": 2018}),
+        "ZZ/ZZ/ZZZZ": ("P4", {}),
+        "ZZ/04/2025": ("P3", {"year": 2025}),
+    }
+    for child, (permanence, parts) in zip(children, known.values(), strict=False):
+        await record.born(child, "2013-04-20", "F", allocated_from="2025-05-01")
+        await record.referred(child, "2025-05-01", "N1")
+        await record.start(child, "2025-06-02", "C1", "U6")
+        await record.fact(
+            "recordPreviousPermanence",
+            child,
+            on="2025-06-02",
+            permanence=code(codes.PreviousPermanence, permanence),
+            localAuthority="919",
+            orderDateKnown=parts,
+        )
+    warned = "{ myWork { dataWarnings { code childId } } }"
+    listed = (await graphql(client, record.worker, warned))["myWork"]["dataWarnings"]
+    # 2025 may be after 2 June, when care began: not yet the order's date the DfE takes.
+    assert [(w["code"], w["childId"]) for w in listed] == [("903 632", children[3])]
+    await record.fact(
+        "recordPreviousPermanence",
+        children[3],
+        on="2025-06-02",
+        permanence=code(codes.PreviousPermanence, "P3"),
+        localAuthority="919",
+        orderDateKnown={"year": 2025, "month": 4},
+    )
+    assert (await graphql(client, record.worker, warned))["myWork"]["dataWarnings"] == []
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    for child, (returned, (permanence, _)) in zip(children, known.items(), strict=False):
+        assert rows_of(out, "prev_perm", child, "PREV_PERM", "LA_PERM", "DATE_PERM") == [
+            (permanence, "919", returned)
+        ]
+    # Nobody here was looked after last year: the validator reads no empty last year, so
+    # the year-on-year rules do not run.
+    report = dfe_rules("903", out, year=2026)
+    assert report["ran"] >= 250, report
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
