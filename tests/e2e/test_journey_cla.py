@@ -1527,3 +1527,73 @@ async def test_a_missing_episode_typed_with_the_wrong_days_is_corrected(
     care = await act(client, worker, correct, care, data | {"startedOn": "2026-08-02"})
     episode = next(s for s in care["steps"] if s["id"] == episode["id"])
     assert (episode["startDate"], episode["correctedFrom"]) == ("2026-08-02", "2026-08-03")
+
+
+async def test_a_care_leaver_contact_is_coded_as_the_return_reads_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 OC3: a young person who died or returned home has no activity or
+    # accommodation to report (NOT_KNOWN, 0: rule 344), one in touch has both (345), and
+    # at 17 a young person is not yet living with former foster carers (3001). A contact
+    # coded otherwise is refused, naming the field, and changes nothing.
+    worker, care = await _care_leaver(
+        client, settings, store, born="2008-06-10", started_on="2023-01-10", ended_on="2025-03-03"
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-06-10"
+    touching = {"on": "2025-06-12", "inTouch": "YES_IN_TOUCH"}
+    refused = [
+        (
+            {**touching, "activity": "NOT_KNOWN", "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE"},
+            "activity",
+        ),
+        (
+            {**touching, "activity": "F2_FULL_TIME_OTHER_EDUCATION", "accommodation": "NOT_KNOWN"},
+            "accommodation",
+        ),
+        (
+            {
+                **touching,
+                "inTouch": "RHOM_RETURNED_HOME",
+                "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+                "accommodation": "NOT_KNOWN",
+            },
+            "activity",
+        ),
+        (
+            {
+                **touching,
+                "inTouch": "DIED_AFTER_LEAVING_CARE",
+                "activity": "NOT_KNOWN",
+                "accommodation": "B1_WITH_PARENTS_OR_RELATIVES_SUITABLE",
+            },
+            "accommodation",
+        ),
+        (
+            {
+                **touching,
+                "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+                "accommodation": "Z1_WITH_FORMER_FOSTER_CARERS_SUITABLE",
+            },
+            "accommodation",
+        ),
+    ]
+    for contact, field in refused:
+        answer = await act(client, worker, "recordCareLeaverContact", care, contact)
+        assert answer["__typename"] == "InvalidInput", (contact, answer)
+        assert [p["field"] for p in answer["problems"]] == [field], answer
+    unchanged = await act(
+        client,
+        worker,
+        "recordCareLeaverContact",
+        care,
+        {
+            **touching,
+            "inTouch": "RHOM_RETURNED_HOME",
+            "activity": "NOT_KNOWN",
+            "accommodation": "NOT_KNOWN",
+        },
+    )
+    assert unchanged["__typename"] == "PeriodOfCare", unchanged
+    assert unchanged["version"] == care["version"] + 1
+    done = step(unchanged, "CARE_LEAVER_CONTACT", "DONE")
+    assert (done["dueDate"], done["completedDate"]) == ("2025-06-10", "2025-06-12")

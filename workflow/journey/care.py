@@ -1286,12 +1286,49 @@ def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
     return _repeat(record, _K.PATHWAY_PLAN, data, following, "Pathway plan")
 
 
+# SSDA903 OC3 rule 344: of a young person who has died or returned home for six months
+# or more, activity and accommodation are not known (0); rule 345: of one in touch, they
+# are known.
+_NOTHING_TO_KNOW = frozenset(
+    {CareLeaverInTouch.DIED_AFTER_LEAVING_CARE, CareLeaverInTouch.RHOM_RETURNED_HOME}
+)
+
+
+_WITH_FORMER_FOSTER_CARERS = frozenset(
+    {
+        CareLeaverAccommodation.Z1_WITH_FORMER_FOSTER_CARERS_SUITABLE,
+        CareLeaverAccommodation.Z2_WITH_FORMER_FOSTER_CARERS_NOT_SUITABLE,
+    }
+)
+
+
 class RecordCareLeaverContact(Input):
     on: HappenedOn
     in_touch: CareLeaverInTouch
     activity: CareLeaverActivity
     accommodation: CareLeaverAccommodation
     late_reason: OptionalReason = None
+
+    @model_validator(mode="after")
+    def _known_as_in_touch(self) -> Self:
+        unknown = {
+            "activity": self.activity is CareLeaverActivity.NOT_KNOWN,
+            "accommodation": self.accommodation is CareLeaverAccommodation.NOT_KNOWN,
+        }
+        for name, not_known in unknown.items():
+            if self.in_touch in _NOTHING_TO_KNOW and not not_known:
+                raise FieldRuleBroken(
+                    name,
+                    f"must be NOT_KNOWN (0) when inTouch is {self.in_touch.value}: the young"
+                    " person has died or returned home (SSDA903 rule 344)",
+                )
+            if self.in_touch is CareLeaverInTouch.YES_IN_TOUCH and not_known:
+                raise FieldRuleBroken(
+                    name,
+                    f"a young person in touch has a known {name}: NOT_KNOWN (0) is for one not"
+                    " in touch, who died or returned home (SSDA903 rule 345)",
+                )
+        return self
 
 
 # SSDA903 OC3 guidance: a contact counts for a birthday when it is within two months
@@ -1358,6 +1395,16 @@ def record_care_leaver_contact(
         counted_for = due["dueDate"]
         _birthday_contact_late(due["dueDate"], data.on, data.late_reason)
         changed = (_done(due, data.on, data.late_reason, **facts),)
+    if counted_for == birthday(born, 17) and data.accommodation in _WITH_FORMER_FOSTER_CARERS:
+        # SSDA903 rule 3001: living with former foster carers ("staying put") is for a
+        # young person of 18 or over; at 17 they would still be looked after.
+        raise Refusal(
+            (
+                "accommodation",
+                f"{data.accommodation.value} (with former foster carers) is not a 17th"
+                " birthday's accommodation: staying put begins at 18 (SSDA903 rule 3001)",
+            )
+        )
     # The next contact is due on the birthday after the one this contact counted for, so a
     # contact made days before a birthday does not make that same birthday due again.
     following = _next_birthday(born, counted_for)
