@@ -1597,3 +1597,31 @@ async def test_a_care_leaver_contact_is_coded_as_the_return_reads_it(
     assert unchanged["version"] == care["version"] + 1
     done = step(unchanged, "CARE_LEAVER_CONTACT", "DONE")
     assert (done["dueDate"], done["completedDate"]) == ("2025-06-10", "2025-06-12")
+
+
+async def test_care_taken_over_by_another_authority_makes_no_care_leaver_here(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A young person whose care another local authority took over (E3) is that
+    # authority's care leaver: this one's 903 has no care leaver information for them
+    # (SSDA903 rule 1011), so the end of care cannot make them one here.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=3)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2008-06-10')", {"id": child_id}
+    )
+    start = {
+        "childId": child_id,
+        "startedOn": "2023-01-10",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    ended = {"endedOn": "2025-03-03", "reason": "E3_CARE_TAKEN_OVER_BY_ANOTHER_LOCAL_AUTHORITY"}
+    refused = await act(client, worker, "ceaseLookedAfter", care, {**ended, "careLeaver": True})
+    assert _problem(refused) == ("careLeaver", "E3 does not make a care leaver")
+    care = await act(client, worker, "ceaseLookedAfter", care, ended)
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CEASED", care

@@ -1163,11 +1163,15 @@ class CeaseLookedAfter(Input):
     care_leaver: bool = False
 
 
+# Ends of care that make no care leaver of this authority: adopted, died, and care taken
+# over by another local authority, which owes the leaving care duties (SSDA903 rule 1011:
+# no care leaver information after a last episode ended E3).
 _NOT_LEAVERS = frozenset(
     {
         ReasonEpisodeCeased.E11_ADOPTED_UNOPPOSED,
         ReasonEpisodeCeased.E12_ADOPTED_CONSENT_DISPENSED_WITH,
         ReasonEpisodeCeased.E2_DIED,
+        ReasonEpisodeCeased.E3_CARE_TAKEN_OVER_BY_ANOTHER_LOCAL_AUTHORITY,
         ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY,
     }
 )
