@@ -470,6 +470,14 @@ def _left_care_as_leaver(record: LookedAfterRecord, before: date) -> bool:
     )
 
 
+def _looked_after_on(record: LookedAfterRecord, day: date) -> bool:
+    # A period that ended on the day is over: the young person left care that day.
+    return any(
+        p["startDate"] <= day and (p.get("endDate") is None or p["endDate"] > day)
+        for p in record.periods
+    )
+
+
 def _oc3(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
     born = record.born
     if born is None:
@@ -477,6 +485,10 @@ def _oc3(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]
     for age in _OC3_AGES:
         day = birthday(born, age)
         if not year.start <= day <= year.end or not _left_care_as_leaver(record, day):
+            continue
+        # SSDA903 rule 1007: a care leaver back in care on the birthday (a new period)
+        # is looked after then, and has no care leaver information for it.
+        if _looked_after_on(record, day):
             continue
         # The contact that counted for this birthday (due on it; done within the window).
         contact = next(

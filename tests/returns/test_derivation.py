@@ -160,3 +160,49 @@ async def test_a_failed_return_leaves_no_file_where_a_complete_one_is_expected(
     with pytest.raises(ConnectionError):
         await write_cin_census(FailingStore(), YEAR, tmp_path / "cin.xml", "919")  # type: ignore[arg-type]
     assert files_in(tmp_path) == []
+
+
+def test_no_care_leaver_row_for_a_birthday_spent_back_in_care() -> None:
+    # SSDA903 rule 1007: care leaver information at 17 and 18 is for a young person not
+    # looked after on the birthday. A care leaver at 16 who came back into care before
+    # the 17th birthday is looked after on it: no OC3 row, even with the birthday's
+    # contact recorded in the period they left (it is in the record, not the return).
+    first = episode("2024-06-03", "2025-03-03", "S", "U6", rec="E5")
+    again = {**episode("2025-07-01", None, "S", "U6"), "periodId": "p2"}
+    contact = {
+        "kind": "CARE_LEAVER_CONTACT",
+        "status": "DONE",
+        "periodId": "p1",
+        "startDate": date(2025, 8, 28),
+        "dueDate": date(2025, 9, 1),
+        "completedDate": date(2025, 8, 28),
+        "inTouch": "YES",
+        "activity": "F2",
+        "accommodation": "D1",
+    }
+    child = LookedAfterRecord.from_row(
+        {
+            "child": {"id": "C1", "sex": "M", "dateOfBirth": date(2008, 9, 1), "upn": "X"},
+            "periods": [
+                {
+                    "id": "p1",
+                    "status": "CARE_LEAVER",
+                    "startDate": date(2024, 6, 3),
+                    "endDate": date(2025, 3, 3),
+                },
+                {"id": "p2", "status": "LOOKED_AFTER", "startDate": date(2025, 7, 1)},
+            ],
+            "steps": [first, again, contact],
+            "adoptions": [],
+            "facts": [],
+            "allocations": [],
+            "referrals": [],
+        }
+    )
+    tables = tables_for(child, YEAR)
+    assert [row[1] for row in tables["episodes"]] == ["01/07/2025"]
+    assert tables["oc3"] == []
+    # Out of care on the birthday, the same young person has the row.
+    child.periods[1]["startDate"] = date(2025, 9, 2)
+    child.steps[1]["startDate"] = date(2025, 9, 2)
+    assert tables_for(child, YEAR)["oc3"] == [["C1", "01/09/2008", "YES", "F2", "D1"]]
