@@ -19,6 +19,7 @@ from returns.years import CollectionYear
 from workflow.calendar import age_on, birthday
 from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
 from workflow.facts import FactKind, PartialDate
+from workflow.journey.care import BIRTHDAY_WINDOW
 from workflow.journey.effects import StepKind, StepStatus
 from workflow.process import CareState
 
@@ -490,16 +491,19 @@ def _oc3(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]
         # is looked after then, and has no care leaver information for it.
         if _looked_after_on(record, day):
             continue
-        # The contact that counted for this birthday (due on it; done within the window).
-        contact = next(
-            (
-                s
-                for s in record.steps_of(StepKind.CARE_LEAVER_CONTACT)
-                if s.get("dueDate") == day
-                and s.get("status") == StepStatus.DONE
-                and s["completedDate"] <= year.end
-            ),
-            None,
+        # The contact that counted for this birthday: made around it (within the window),
+        # whichever due step it closed (one made around the 18th birthday may close the
+        # 17th's, overdue), else the one that closed its own due step, however late.
+        done = [
+            s
+            for s in record.steps_of(StepKind.CARE_LEAVER_CONTACT)
+            if s.get("status") == StepStatus.DONE and s["completedDate"] <= year.end
+        ]
+        around = [s for s in done if abs(s["completedDate"] - day) <= BIRTHDAY_WINDOW]
+        contact = min(
+            around,
+            key=lambda s: abs(s["completedDate"] - day),
+            default=next((s for s in done if s.get("dueDate") == day), None),
         )
         if contact is None:
             return [[record.id, dob, "", "", ""]]

@@ -206,3 +206,28 @@ def test_no_care_leaver_row_for_a_birthday_spent_back_in_care() -> None:
     child.periods[1]["startDate"] = date(2025, 9, 2)
     child.steps[1]["startDate"] = date(2025, 9, 2)
     assert tables_for(child, YEAR)["oc3"] == [["C1", "01/09/2008", "YES", "F2", "D1"]]
+
+
+def test_a_contact_made_around_a_birthday_counts_for_it_whichever_step_it_closed() -> None:
+    # Care ended on the 17th birthday (10 March 2025), which made that birthday's contact
+    # due; nobody was in touch then, and the contact made around the 18th birthday closed
+    # that overdue step, late. The OC3 row for the 18th birthday is the contact made
+    # around it (a blank row fails rules 131-133).
+    ended = episode("2024-09-02", "2025-03-10", "S", "U6", rec="E5")
+    contact = {
+        "kind": "CARE_LEAVER_CONTACT",
+        "status": "DONE",
+        "periodId": "p1",
+        "startDate": date(2026, 3, 16),
+        "dueDate": date(2025, 3, 10),
+        "completedDate": date(2026, 3, 16),
+        "inTouch": "YES",
+        "activity": "F2",
+        "accommodation": "D1",
+    }
+    child = record([ended, contact], born=date(2008, 3, 10))
+    child.periods[0] |= {"status": "CARE_LEAVER", "endDate": date(2025, 3, 10)}
+    assert tables_for(child, YEAR)["oc3"] == [["C1", "10/03/2008", "YES", "F2", "D1"]]
+    # A contact long after the birthday's window counts for none but its own step.
+    contact["completedDate"] = date(2026, 6, 1)
+    assert tables_for(child, YEAR)["oc3"] == [["C1", "10/03/2008", "", "", ""]]

@@ -914,7 +914,7 @@ def _contact_counts_for_its_birthday(step: dict[str, Any], data: CorrectStepDate
     birthday_due = step.get("dueDate")
     if not isinstance(birthday_due, date):
         return
-    if data.happened_on < birthday_due - _BIRTHDAY_WINDOW:
+    if data.happened_on < birthday_due - BIRTHDAY_WINDOW:
         rule = f"must be within two months of the birthday it counted for ({birthday_due})"
         raise Refusal(("happenedOn", rule))
     _birthday_contact_late(
@@ -924,7 +924,7 @@ def _contact_counts_for_its_birthday(step: dict[str, Any], data: CorrectStepDate
 
 def _birthday_contact_late(birthday_due: date, on: date, reason: str | None) -> None:
     """Later than the window a birthday contact needs the reason, as any late step does."""
-    if on > birthday_due + _BIRTHDAY_WINDOW and not (reason or "").strip():
+    if on > birthday_due + BIRTHDAY_WINDOW and not (reason or "").strip():
         raise Refusal(("lateReason", "the birthday contact is over two months late: say why"))
 
 
@@ -1337,14 +1337,14 @@ class RecordCareLeaverContact(Input):
 
 # SSDA903 OC3 guidance: a contact counts for a birthday when it is within two months
 # either side of it.
-_BIRTHDAY_WINDOW = timedelta(days=61)
+BIRTHDAY_WINDOW = timedelta(days=61)
 
 
 def _birthday_counted(born: date, on: date) -> date:
     """The birthday a contact on `on` counts for: the coming one if it is within the
     window, otherwise the last one."""
     coming = _next_birthday(born, on)
-    return coming if coming - on <= _BIRTHDAY_WINDOW else birthday(born, age_on(born, on))
+    return coming if coming - on <= BIRTHDAY_WINDOW else birthday(born, age_on(born, on))
 
 
 @register(Process.CARE, "recordCareLeaverContact", RecordCareLeaverContact)
@@ -1364,7 +1364,7 @@ def record_care_leaver_contact(
         f"Care leaver contact: {data.in_touch.value}, {data.activity.value}, "
         f"{data.accommodation.value}"
     )
-    if due is not None and data.on < due["dueDate"] - _BIRTHDAY_WINDOW:
+    if due is not None and data.on < due["dueDate"] - BIRTHDAY_WINDOW:
         # Too early to count for the birthday: kept as a contact, the birthday one stays due.
         kept = NewStep(
             _K.CARE_LEAVER_CONTACT,
