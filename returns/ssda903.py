@@ -356,9 +356,18 @@ def _header_row(record: LookedAfterRecord, year: CollectionYear, looked_after: b
     mother, baby = "", ""
     # SSDA903 rule 628: motherhood is asked of girls looked after in the year only.
     if sex == "F" and looked_after:
-        births = record.facts_of(FactKind.MOTHERHOOD, year.end)
+        # She is a mother from the day her baby was born, however late that is recorded
+        # (rule 626 compares this year's MOTHER with last year's); MC_DOB is the birth of
+        # her first child (rules 625, 626).
+        births = sorted(
+            born
+            for f in record.facts
+            if f["kind"] == FactKind.MOTHERHOOD.value
+            and (born := f.get("babyBornOn")) is not None
+            and born <= year.end
+        )
         mother = "1" if births else "0"
-        baby = dmy(births[-1].get("babyBornOn")) if births else ""
+        baby = dmy(births[0]) if births else ""
     return [
         record.id,
         sex,

@@ -231,3 +231,23 @@ def test_a_contact_made_around_a_birthday_counts_for_it_whichever_step_it_closed
     # A contact long after the birthday's window counts for none but its own step.
     contact["completedDate"] = date(2026, 6, 1)
     assert tables_for(child, YEAR)["oc3"] == [["C1", "10/03/2008", "", "", ""]]
+
+
+def test_a_mother_is_one_from_the_day_her_baby_was_born_however_late_it_is_recorded() -> None:
+    # SSDA903 MOTHER and MC_DOB: a girl whose baby was born on 25 March 2025, recorded on
+    # 5 April, was a mother on 31 March 2025: last year's header says so, as this year's
+    # does (rule 626 compares them), though nobody knew it on the day.
+    fact = {
+        "kind": "MOTHERHOOD",
+        "on": date(2025, 4, 5),
+        "recordedAt": 1,
+        "babyBornOn": date(2025, 3, 25),
+    }
+    child = record([episode("2024-09-14", None, "S", "U6")], born=date(2009, 5, 1), facts=[fact])
+    child.child["sex"] = "F"
+    for year in (YEAR.previous(), YEAR):
+        header = tables_for(child, year)["header"]
+        assert [(row[5], row[6]) for row in header] == [("1", "25/03/2025")], year
+    # A second baby: MC_DOB stays the first child's.
+    child.facts.append({**fact, "on": date(2026, 1, 9), "babyBornOn": date(2026, 1, 9)})
+    assert [row[6] for row in tables_for(child, YEAR)["header"]] == ["25/03/2025"]
