@@ -6,9 +6,12 @@ and 2025-26 collection years (and on past 31 March 2026, up to the summer, to pr
 return reads only what was known by its year end): contacts and referrals, NFA at
 referral, assessments, strategy discussions and section 47 enquiries, conferences and
 child protection plans with reviews and ends, child in need plans, periods of care with
-placement and legal status changes, reviews, missing episodes, adoption steps, closures
-and re-referrals, unborn children born in the year, young people turning 18 in care, and
-assessments and plans started in error and withdrawn.
+placement and legal status changes, reviews, missing and away episodes (one over 31
+March), adoption steps, closures and re-referrals, unborn children born in the year, young
+people turning 18 in care, young people (an asylum seeker among them) leaving care before
+18 with birthday contacts from 17 (in touch or not, back home), a previous permanence
+order that broke down (its date now and then known only in part), a girl who becomes a
+mother in care, and assessments and plans started in error and withdrawn.
 Some steps are recorded late: after steps that happened later (a review or a missing
 episode written up once the next placement move is on record).
 
@@ -93,6 +96,22 @@ NEXT_ORDER = {
     "C1_INTERIM_CARE_ORDER": "C2_FULL_CARE_ORDER",
 }
 PARTICIPATION = ("PN1_ATTENDS_AND_SPEAKS", "PN5_ABSENT_ADVOCATE_BRIEFED")
+# A care leaver's birthday contacts: in touch (and how they are doing), or not.
+CONTACTS = (
+    ("YES_IN_TOUCH", "F2_FULL_TIME_OTHER_EDUCATION", "D1_SEMI_INDEPENDENT_SUITABLE"),
+    ("YES_IN_TOUCH", "G5_NEET_OTHER", "K2_ORDINARY_LODGINGS_NOT_SUITABLE"),
+    ("YES_IN_TOUCH", "F5_FULL_TIME_TRAINING_OR_EMPLOYMENT", "E1_SUPPORTED_LODGINGS_SUITABLE"),
+    ("NO_NOT_IN_TOUCH", "NOT_KNOWN", "NOT_KNOWN"),
+    ("REFU_REFUSES_CONTACT", "NOT_KNOWN", "NOT_KNOWN"),
+    ("RHOM_RETURNED_HOME", "NOT_KNOWN", "NOT_KNOWN"),
+)
+# The permanence a child had before care, which broke down.
+PERMANENCE = (
+    "P1_ADOPTION",
+    "P2_SPECIAL_GUARDIANSHIP_ORDER",
+    "P3_RESIDENCE_OR_CHILD_ARRANGEMENTS_ORDER",
+    "P4_UNKNOWN",
+)
 
 
 class Horizon(Exception):
@@ -852,6 +871,163 @@ async def started_in_error(j: Journey) -> None:
     await close(j)
 
 
+async def left_care_before_eighteen(j: Journey) -> None:
+    """A young person accommodated at 16 who leaves care before 18 as a care leaver (to
+    live independently, or with relatives), then the birthday contacts from 17: in
+    touch, not in touch, or back home for good."""
+    await referral(j)
+    await accepted(j)
+    j.after(0, 5)
+    status = j.rng.choice(("V2_SINGLE_PERIOD_OF_ACCOMMODATION", "C2_FULL_CARE_ORDER"))
+    started = await looked_after(j, status)
+    # Eligible for leaving care support: 13 weeks looked after since the 14th birthday.
+    leaves = started + timedelta(days=j.rng.randint(100, 400))
+    leaves = min(max(leaves, _birthday(j.child.born, 16)), j.eighteenth - timedelta(days=1))
+    await care_year(j, started, until=leaves - timedelta(days=1))
+    await outcomes(j, started)
+    if leaves > HORIZON:
+        return
+    j.day = max(j.day, leaves)
+    if j.day >= j.eighteenth:
+        return
+    reason = j.rng.choice(
+        (
+            "E5_INDEPENDENT_LIVING_WITH_SUPPORT",
+            "E6_INDEPENDENT_LIVING_WITHOUT_SUPPORT",
+            "E13_LEFT_TO_LIVE_WITH_PERSON_WITHOUT_PARENTAL_RESPONSIBILITY",
+        )
+    )
+    j.note(f"left care before 18 {reason}")
+    await j.child.left_care(j.day, reason, care_leaver=True)
+    await j.child.closed(j.day, RC7)
+    for age in (17, 18, 19):
+        contact = _birthday(j.child.born, age) + timedelta(days=j.rng.randint(-20, 20))
+        # Not before care ended (a birthday just after it is seen just after it).
+        contact = max(contact, j.day + timedelta(days=1))
+        if contact > HORIZON or contact - _birthday(j.child.born, age) > timedelta(days=60):
+            continue
+        j.day = contact
+        coded = j.rng.choice(CONTACTS)
+        j.note(f"care leaver contact {coded}")
+        await j.child.care_leaver_contact(contact, coded[1], coded[2], in_touch=coded[0])
+
+
+async def away_and_missing(j: Journey) -> None:
+    """Looked after and now and then away from placement (A) or missing (M), one of
+    them over 31 March 2026, its return recorded in April."""
+    j.day = min(j.day, date(2025, 11, 1))
+    await referral(j)
+    await accepted(j)
+    j.after(0, 3)
+    started = await looked_after(j, "C1_INTERIM_CARE_ORDER")
+    await care_year(j, started, until=date(2026, 3, 1))
+    for kind in ("A_AWAY", "M_MISSING"):
+        j.after(1, 10)
+        if j.day >= date(2026, 3, 20):
+            break
+        back = j.day + timedelta(days=j.rng.randint(0, 2))
+        j.note(f"{kind} to {back}")
+        await j.child.went_missing(j.day, back, kind=kind)
+        j.day = back
+    gone = date(2026, 3, j.rng.randint(25, 31))
+    back = date(2026, 4, j.rng.randint(1, 6))
+    kind = j.rng.choice(("A_AWAY", "M_MISSING"))
+    j.day = back
+    j.note(f"{kind} {gone} to {back}, recorded after")
+    await j.child.went_missing(gone, back, kind=kind)
+    await outcomes(j, started)
+
+
+async def permanence_broke_down(j: Journey) -> None:
+    """A child adopted, under a special guardianship or child arrangements order, or an
+    order of a kind nobody now knows (P4), comes into care when it breaks down: the
+    order's authority and date (only its month or year on file, now and then) are
+    recorded as care begins; then home."""
+    await referral(j)
+    await accepted(j)
+    j.after(0, 5)
+    started = await looked_after(
+        j, j.rng.choice(("V2_SINGLE_PERIOD_OF_ACCOMMODATION", "C1_INTERIM_CARE_ORDER"))
+    )
+    ordered = j.child.born + timedelta(
+        days=j.rng.randint(30, max(31, (started - j.child.born).days - 30))
+    )
+    permanence = j.rng.choice(PERMANENCE)
+    known: dict[str, object] = {"orderDate": ordered}
+    if permanence == "P4_UNKNOWN" or j.chance(0.3):
+        parts = {"year": ordered.year, "month": ordered.month}
+        known = {"orderDateKnown": j.rng.choice((parts, {"year": ordered.year}, {}))}
+    j.note(f"previous permanence {permanence} {known}")
+    await j.child.fact(
+        "recordPreviousPermanence", on=started, permanence=permanence, localAuthority="919", **known
+    )
+    ends = started + timedelta(days=j.rng.randint(30, 400))
+    await care_year(j, started, until=ends - timedelta(days=1))
+    await outcomes(j, started)
+    if ends > HORIZON or ends >= j.eighteenth:
+        return
+    j.day = max(j.day, ends)
+    j.note("home")
+    await j.child.left_care(j.day, "E4A_RETURNED_HOME_AS_PLANNED")
+    await close(j)
+
+
+async def young_mother_in_care(j: Journey) -> None:
+    """A girl of 15 to 17 in care who has a baby while looked after (SSDA903 MOTHER and
+    MC_DOB), recorded some days later."""
+    await referral(j)
+    await accepted(j)
+    j.after(0, 5)
+    started = await looked_after(j, "C2_FULL_CARE_ORDER")
+    limit = min(HORIZON, j.eighteenth - timedelta(days=1))
+    baby = started + timedelta(days=j.rng.randint(30, 300))
+    await care_year(j, started, until=min(baby, limit))
+    await outcomes(j, started)
+    if baby > limit:
+        return
+    j.day = max(j.day, baby) + timedelta(days=j.rng.randint(0, 20))
+    if j.day > HORIZON:
+        return
+    j.note(f"became a mother {baby}")
+    await j.child.fact("recordMotherhood", on=j.day, babyBornOn=baby)
+    if j.eighteenth > HORIZON:
+        return
+    j.day = max(j.day, j.eighteenth)
+    j.note("left care at 18, with her baby")
+    await j.child.left_care(j.eighteenth, "E5_INDEPENDENT_LIVING_WITH_SUPPORT", care_leaver=True)
+    await j.child.closed(j.eighteenth, RC7)
+
+
+async def asylum_seeker_leaving_at_seventeen(j: Journey) -> None:
+    """An unaccompanied asylum-seeking child of 16, accommodated on arrival, granted leave
+    to remain and moving to supported lodgings at 17 as a care leaver; the 18th birthday
+    contact."""
+    await j.child.referred(j.day, "POLICE")
+    j.note("referral (UASC)")
+    await j.child.accepted(j.day, "N8_ABSENT_PARENTING")
+    started = await looked_after(j, "V2_SINGLE_PERIOD_OF_ACCOMMODATION")
+    await j.child.fact("recordUascStatus", on=started)
+    await j.child.fact("recordUpnUnknown", reason="UN3_EDUCATED_OUTSIDE_ENGLAND", on=started)
+    leaves = max(started + timedelta(days=j.rng.randint(100, 300)), _birthday(j.child.born, 17))
+    leaves = min(leaves, j.eighteenth - timedelta(days=1))
+    await care_year(j, started, until=leaves - timedelta(days=1))
+    await outcomes(j, started)
+    if leaves > HORIZON:
+        return
+    j.day = max(j.day, leaves)
+    if j.day >= j.eighteenth:
+        return
+    j.note("leave to remain, left care at 17")
+    await j.child.fact("recordUascStatus", on=started, ceasedOn=j.day)
+    await j.child.left_care(j.day, "E5_INDEPENDENT_LIVING_WITH_SUPPORT", care_leaver=True)
+    await j.child.closed(j.day, RC7)
+    contact = j.eighteenth + timedelta(days=j.rng.randint(-20, 20))
+    if j.day < contact <= HORIZON:
+        j.day = contact
+        j.note("care leaver contact at 18")
+        await j.child.care_leaver_contact(contact)
+
+
 JOURNEYS: tuple[tuple[Callable[[Journey], Awaitable[None]], int], ...] = (
     (no_further_action, 2),
     (assessed_and_closed, 2),
@@ -873,7 +1049,13 @@ JOURNEYS: tuple[tuple[Callable[[Journey], Awaitable[None]], int], ...] = (
     (fostered_for_adoption, 1),
     (closed_and_referred_the_same_day, 1),
     (started_in_error, 1),
+    (left_care_before_eighteen, 1),
+    (away_and_missing, 1),
+    (permanence_broke_down, 1),
+    (young_mother_in_care, 1),
+    (asylum_seeker_leaving_at_seventeen, 1),
 )
+ASYLUM = (asylum_seeker, asylum_seeker_leaving_at_seventeen)
 SYLLABLES = ("ka", "lo", "mi", "ra", "te", "zu", "no", "vi", "sa", "be", "dö", "ré")
 FAMILIES = ("Stone", "Reyes", "Okafor", "Nowak", "Singh", "Ó Briain", "Łukasz", "Müller")
 
@@ -905,6 +1087,10 @@ async def generate(
             born = first + timedelta(days=rng.randint(40, 150))
         elif kind in (turning_eighteen_in_care, eighteen_on_a_plan, asylum_seeker):
             born = _birthday(first, -17) + timedelta(days=rng.randint(30, 300))
+        elif kind in (left_care_before_eighteen, asylum_seeker_leaving_at_seventeen):
+            born = _birthday(first, -16) - timedelta(days=rng.randint(0, 250))
+        elif kind is young_mother_in_care:
+            born = _birthday(first, -15) - timedelta(days=rng.randint(0, 700))
         elif kind in (adopted, adoption_reversed, fostered_for_adoption):
             born = first - timedelta(days=rng.randint(20, 900))
         else:
@@ -915,16 +1101,17 @@ async def generate(
         given = "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
         name = f"{given} {rng.choice(FAMILIES)}-{seed}-{number}"
         school_age = not unborn and _age(born, date(2026, 3, 31)) >= SCHOOL_AGE
+        sex = rng.choice(("M", "F"))
         child = Child(
             client,
             settings,
             name,
             born,
             unborn=unborn,
-            sex=rng.choice(("M", "F")),
+            sex="F" if kind is young_mother_in_care else sex,
             ethnicity=rng.choice(ETHNICITIES),
             # An asylum-seeking child arrives with no UPN (educated outside England).
-            upn=hertfordshire_upn(name) if school_age and kind is not asylum_seeker else None,
+            upn=hertfordshire_upn(name) if school_age and kind not in ASYLUM else None,
             upn_unknown=None if school_age or unborn else "UN1_NOT_OF_SCHOOL_AGE",
             confirm_new=True,
         )

@@ -24,6 +24,10 @@ csc-validator-be-903 0.1.17:
   a child whose first episode of care ended with X1 in the year; a social worker allocated
   before care began (which the rule's own message asks to be reported) fails it, and no
   encoding of a continuous allocation passes.
+- 625 compares a mother's baby's birth (MC_DOB) with the end of her last episode that
+  ended, ignoring the one still open: a girl who moved placement and then had her baby,
+  still looked after, is always flagged. Excused only for a child whose last episode is
+  open on 31 March and whose baby was born by then.
 - 218 asks for a URN for every placement but a few types (P1, R1, T0-T4, Z11-Z14...),
   whatever the legal status, while 214 refuses any placement location (PL_POST, URN) for
   a short break (V3, V4): a short break with foster carers (U1-U6) or in a children's
@@ -89,6 +93,16 @@ def allocated_before_care_began(folder: Path) -> set[str]:
             if any(start < began for start in workers.get(row["CHILD"], [])):
                 found.add(row["CHILD"])
     return found
+
+
+def mothers_still_looked_after(folder: Path, year_end: date) -> set[str]:
+    """625: the child's baby was born by 31 March, and an episode is still open then."""
+    still = {r["CHILD"] for r in _table(folder, "episodes") if not r["DEC"]}
+    return {
+        r["CHILD"]
+        for r in _table(folder, "header")
+        if r["MC_DOB"] and _day(r["MC_DOB"]) <= year_end and r["CHILD"] in still
+    }
 
 
 def short_breaks_without_a_urn(folder: Path) -> set[str]:
@@ -186,6 +200,7 @@ def excused(folder: Path, previous: Path, year_end: date) -> dict[str, set[str]]
         "1002": care_leavers_without_recent_episodes(folder, previous),
         "SW12STG2": allocated_before_care_began(folder),
         "218": short_breaks_without_a_urn(folder),
+        "625": mothers_still_looked_after(folder, year_end),
         "552": placed_under_an_earlier_decision(folder),
         "553": reversed_beside_a_current_decision(folder),
         "554": decided_before_the_placement_order(folder),

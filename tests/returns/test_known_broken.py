@@ -234,6 +234,26 @@ def test_218_and_214_leave_no_urn_for_a_short_break_with_foster_carers(
     assert excused(now, now, date(YEAR, 3, 31))["218"] == {"BLANK"}
 
 
+def test_625_flags_a_mother_who_moved_placement_before_her_baby_was_born(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # Looked after all year; moved placement on 10 November and had her baby on
+    # 27 November, still in care: the rule reads the move's end as the end of care.
+    common = ["N1", "U6", "PR1"]
+    places = ["SG1 1HN", "SG2 0JU", "XXXXXXX"]
+    tables = {
+        "header": [["MUM", "F", "03/09/2009", "WBRI", "", "1", "27/11/2025"]],
+        "episodes": [
+            ["MUM", "01/03/2025", "S", "C2", *common, "10/11/2025", "X1", "CARPL", *places],
+            ["MUM", "10/11/2025", "P", "C2", *common, "", "", "", *places],
+        ],
+    }
+    now = write(tmp_path / "now", tables)
+    report = dfe_rules("903", now, year=YEAR)
+    assert report["failures"]["625"]["children"] == ["MUM"]
+    assert excused(now, now, date(YEAR, 3, 31))["625"] == {"MUM"}
+
+
 def test_the_rules_catch_a_plain_error(tmp_path: Path, dfe_rules: DfeRules) -> None:
     # Rule 103: the ethnicity code must be one of the DfE's.
     wrong = [[*SETTLED["header"][0][:3], "ZZZZ", *SETTLED["header"][0][4:]]]
