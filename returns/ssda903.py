@@ -691,6 +691,11 @@ def tables_for(record: LookedAfterRecord, year: CollectionYear) -> dict[str, lis
     respite = any(e.short_break for e in in_year)
     tables["oc2"] = [] if respite else _oc2(record, year, dob)
     tables["ad1"], tables["placed_for_adoption"] = _adoption_rows(record, year, dob, in_year)
+    # SSDA903 rule 187: of the OC2 cohort, looked after all year (care that ended on
+    # 31 March counts as care all year), the DfE asks no adoption details, so a child
+    # adopted on 31 March has no AD1 row.
+    if tables["oc2"]:
+        tables["ad1"] = []
     tables["prev_perm"] = _previous_permanence(record, year, dob, in_year)
     tables["missing"] = _missing(record, year, dob)
     tables["sw_episodes"] = _social_workers(record, year, dob)

@@ -251,3 +251,36 @@ def test_a_mother_is_one_from_the_day_her_baby_was_born_however_late_it_is_recor
     # A second baby: MC_DOB stays the first child's.
     child.facts.append({**fact, "on": date(2026, 1, 9), "babyBornOn": date(2026, 1, 9)})
     assert [row[6] for row in tables_for(child, YEAR)["header"]] == ["25/03/2025"]
+
+
+def test_a_child_adopted_on_31_march_was_looked_after_all_year_and_has_no_ad1_row() -> None:
+    # Looked after from January 2025 and adopted on 31 March 2026: the DfE counts care
+    # ending on 31 March as care all year (the OC2 cohort), and of that cohort asks no
+    # adoption details (SSDA903 rule 187); adopted on 30 March, the child has them.
+    def adopted_on(day: str) -> LookedAfterRecord:
+        steps = [
+            episode("2025-01-29", "2025-07-04", "S", "U6", ls="C1"),
+            episode("2025-07-04", "2025-10-09", "L", "U6", ls="E1"),
+            episode("2025-10-09", day, "P", "A6", ls="E1", rec="E11"),
+        ]
+        child = record(steps, born=date(2023, 1, 26))
+        child.periods[0] |= {"status": "CEASED", "endDate": date.fromisoformat(day)}
+        child.adoptions.append(
+            {
+                "decisionDate": date(2025, 5, 25),
+                "matchedDate": date(2025, 9, 1),
+                "adoptionOrderDate": date.fromisoformat(day),
+                "numberOfAdopters": 2,
+                "adopterSex": "MF",
+                "adoptersLegalStatus": "L11",
+                "adoptedByFosterCarer": False,
+            }
+        )
+        return child
+
+    on_the_day = tables_for(adopted_on("2026-03-31"), YEAR)
+    assert len(on_the_day["oc2"]) == 1
+    assert on_the_day["ad1"] == []
+    assert len(on_the_day["placed_for_adoption"]) == 1
+    day_before = tables_for(adopted_on("2026-03-30"), YEAR)
+    assert (len(day_before["oc2"]), len(day_before["ad1"])) == (0, 1)
