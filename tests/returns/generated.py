@@ -956,7 +956,14 @@ async def permanence_broke_down(j: Journey) -> None:
     known: dict[str, object] = {"orderDate": ordered}
     if permanence == "P4_UNKNOWN" or j.chance(0.3):
         parts = {"year": ordered.year, "month": ordered.month}
-        known = {"orderDateKnown": j.rng.choice((parts, {"year": ordered.year}, {}))}
+        # A month or a year that may hold the start of care is no date the return can
+        # give (the hub warns of it, 903 rule 632): then the day is found.
+        choices: list[dict[str, int]] = [{}]
+        if (ordered.year, ordered.month) < (started.year, started.month):
+            choices.append(parts)
+        if ordered.year < started.year:
+            choices.append({"year": ordered.year})
+        known = {"orderDateKnown": j.rng.choice(choices)}
     j.note(f"previous permanence {permanence} {known}")
     await j.child.fact(
         "recordPreviousPermanence", on=started, permanence=permanence, localAuthority="919", **known
