@@ -317,6 +317,16 @@ def step(record: dict[str, Any], kind: str, status: str | None = None) -> dict[s
     return found[-1]
 
 
+def answered(record: dict[str, Any], kind: str) -> list[tuple[Any, ...]]:
+    """Each held step of `kind` in the order it happened: the day, the day it was due and
+    whether it was late by it."""
+    return sorted(
+        (s["completedDate"], s["dueDate"], s["completedLate"])
+        for s in record["steps"]
+        if s["kind"] == kind and s["status"] == "DONE"
+    )
+
+
 async def demo_county(store: FalkorDBStore) -> county.County:
     world = county.generate("tiny", today=date(2026, 2, 2))
     await county.load(store, world, show_progress=False)

@@ -20,6 +20,7 @@ from tests.e2e.journey_helpers import (
     MY_WORK,
     OUTCOMES,
     act,
+    answered,
     case_now,
     decide,
     demo_child,
@@ -911,6 +912,43 @@ async def test_reviews_and_visits_written_up_out_of_order_are_kept(
         for s in care["steps"]
         if s["kind"] == "LOOKED_AFTER_REVIEW" and s["status"] == "OPEN"
     ] == ["2026-09-27"]
+
+
+async def test_reviews_and_visits_typed_out_of_order_answer_the_due_step_of_their_day(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The later review and visit typed first, late against the first one's day (so with
+    # a reason); then the earlier ones, on time. Each met the due step of its own day: the
+    # first the first, the later one the one due from the first. Neither is late.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    care = await _start(client, worker, demo_child(world, index=2))
+    review = {"participation": "PN1_ATTENDS_AND_SPEAKS"}
+    old = {"lateReason": "Typed from the paper file"}
+    for action, data in (
+        ("holdLookedAfterReview", {**review, "heldOn": "2026-06-25"}),
+        ("recordStatutoryVisit", {"on": "2026-04-10"}),
+    ):
+        assert _problem(await act(client, worker, action, care, data))[0] == "lateReason"
+        care = await act(client, worker, action, care, {**data, **old})
+    care = await act(
+        client, worker, "holdLookedAfterReview", care, {**review, "heldOn": "2026-03-27"}
+    )
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-06"})
+    assert care["__typename"] == "PeriodOfCare", care
+    # Reg 33: 20 working days from 2 March (30 March), then 3 months from 27 March.
+    assert answered(care, "LOOKED_AFTER_REVIEW") == [
+        ("2026-03-27", "2026-03-30", False),
+        ("2026-06-25", "2026-06-27", False),
+    ]
+    # Reg 28: within a week of the placement (9 March), then 6 weeks from 6 March.
+    assert answered(care, "STATUTORY_VISIT") == [
+        ("2026-03-06", "2026-03-09", False),
+        ("2026-04-10", "2026-04-17", False),
+    ]
+    # 25 June is now the second review: the third is due 6 months after it, not 3.
+    assert step(care, "LOOKED_AFTER_REVIEW", "OPEN")["dueDate"] == "2026-12-25"
+    assert step(care, "STATUTORY_VISIT", "OPEN")["dueDate"] == "2026-05-22"
 
 
 async def test_steps_held_in_care_are_written_up_once_care_has_ended(

@@ -21,6 +21,7 @@ from tests.e2e.journey_helpers import (
     MY_WORK,
     TEAM_WORK,
     act,
+    answered,
     case_now,
     decide,
     demo_child,
@@ -1746,3 +1747,60 @@ async def test_a_conference_corrected_earlier_does_not_end_a_child_in_need_plan_
     case = await act(client, worker, correct, conference, {"heldOn": "2026-01-20", "reason": "T"})
     assert latest(case, "childInNeedPlans")["endDate"] == "2026-01-20"
     assert latest(case, "childProtectionPlans")["startDate"] == "2026-01-20"
+
+
+async def test_steps_typed_out_of_order_answer_the_due_step_of_the_day_they_happened(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Records arrive late and out of order (paper, the old system): the later review is
+    # typed first (late against the first review's day, so with a reason), then the
+    # earlier one. The earlier one met the first review's day, the later one the second's
+    # (6 months after the first): neither is late, and no reason is asked for.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    old = {"lateReason": "Typed from the old system"}
+    for action, held, field in (
+        ("holdReviewConference", "2026-10-12", "heldOn"),
+        ("holdCoreGroup", "2026-03-02", "heldOn"),
+        ("recordChildProtectionVisit", "2026-02-10", "visitedOn"),
+    ):
+        extra = {"seenAlone": True} if field == "visitedOn" else {}
+        refused = await act(client, worker, action, plan, {field: held, **extra})
+        assert refused["__typename"] == "InvalidInput", refused
+        case = await act(client, worker, action, plan, {field: held, **extra, **old})
+        plan = latest(case, "childProtectionPlans")
+    # Inserted before them, a step is late against the day it answers, with a reason only.
+    late = await act(client, worker, "holdReviewConference", plan, {"heldOn": "2026-04-28"})
+    assert late["__typename"] == "InvalidInput", late
+    assert [p["field"] for p in late["problems"]] == ["lateReason"]
+    for action, held, field in (
+        ("holdReviewConference", "2026-04-15", "heldOn"),
+        ("holdCoreGroup", "2026-01-29", "heldOn"),
+        ("recordChildProtectionVisit", "2026-01-30", "visitedOn"),
+    ):
+        extra = {"seenAlone": False} if field == "visitedOn" else {}
+        case = await act(client, worker, action, plan, {field: held, **extra})
+        plan = latest(case, "childProtectionPlans")
+    # 3 months from 20 January: 20 April; 6 months from 15 April: 15 October.
+    assert answered(plan, "CHILD_PROTECTION_REVIEW") == [
+        ("2026-04-15", "2026-04-20", False),
+        ("2026-10-12", "2026-10-15", False),
+    ]
+    # Only the first core group has a timescale (10 working days: 3 February).
+    assert answered(plan, "CORE_GROUP") == [
+        ("2026-01-29", "2026-02-03", False),
+        ("2026-03-02", None, False),
+    ]
+    # 10 working days from 20 January, then from 30 January: 3 and 13 February.
+    assert answered(plan, "CHILD_PROTECTION_VISIT") == [
+        ("2026-01-30", "2026-02-03", False),
+        ("2026-02-10", "2026-02-13", False),
+    ]
+    # The next of each stays due from the latest; the CIN census reads both reviews.
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2027-04-12", "child_protection_review")]
+    assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-24", "child_protection_visit")]
+    assert _open(plan, "CORE_GROUP") == []
+    assert plan["reviewDates"] == ["2026-04-15", "2026-10-12"]
+    assert await case_now(client, worker, case["id"]) == case

@@ -8,7 +8,6 @@ status starts a new SSDA903 episode (a `LOOKED_AFTER_EPISODE` step) within it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -44,7 +43,6 @@ from workflow.journey.effects import (
     StepStatus,
     close_everything,
     last_step_on,
-    recorded_late,
 )
 from workflow.journey.engine import as_row, read_record, register
 from workflow.journey.inputs import (
@@ -56,6 +54,7 @@ from workflow.journey.inputs import (
     check_late,
     not_before,
 )
+from workflow.journey.ordering import held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import CareState, Process, allowed_actions
 from workflow.short_orders import SHORT_ORDERS, under_short_order
@@ -723,19 +722,14 @@ def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock:
         # Written up after a later review, or once care has ended: a review of the period
         # (SSDA903 REVIEWS), and one more before the latest, which may move the next one
         # from 3 months after it to 6 (the latest is then a third review, not a second).
-        late = recorded_late(
-            record.state,
+        return held_before_later(
+            record,
             _K.LOOKED_AFTER_REVIEW,
             data.held_on,
             "Looked-after review held",
+            data.late_reason,
+            _next_due(record, clock)[_K.LOOKED_AFTER_REVIEW],
             participation=data.participation.value,
-        )
-        if due is None or due["dueDate"] == following.due:
-            return late
-        return replace(
-            late,
-            changed=(StepChange(due["id"], status=StepStatus.CANCELLED),),
-            opened=(*late.opened, NewStep(_K.LOOKED_AFTER_REVIEW, due=following)),
         )
     changed: tuple[StepChange, ...] = ()
     if due is not None:
@@ -763,6 +757,7 @@ def _repeat(
     data: OnDate,
     following: Callable[[], DueDate | None],
     summary: str,
+    clock: Clock,
 ) -> Effect:
     """A step done again: the next of its kind due `following()` after it (None: nothing
     more falls due), unless it is history (written up after a later one, or once care has
@@ -770,9 +765,11 @@ def _repeat(
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
     after_care = kind in _STEPS_IN_CARE and _after_care(record, data.on, "on")
     if after_care or record.before_the_latest(kind, data.on):
-        # Written up after a later one, or once care has ended: history (SSDA903 counts
-        # it); the next stays due from the latest.
-        return recorded_late(record.state, kind, data.on, summary)
+        # Written up after a later one, or once care has ended: in the SSDA903 as it
+        # happened; the next stays due from the latest.
+        return held_before_later(
+            record, kind, data.on, summary, data.late_reason, _next_due(record, clock)[kind]
+        )
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
     if due is not None:
@@ -797,7 +794,7 @@ def record_statutory_visit(record: Record, data: OnDate, clock: Clock) -> Effect
         start = _placement_start(record)
         return next_looked_after_visit_due(start, data.on, long_term, calendar=clock.calendar)
 
-    return _repeat(record, _K.STATUTORY_VISIT, data, following, "Statutory visit (reg 28)")
+    return _repeat(record, _K.STATUTORY_VISIT, data, following, "Statutory visit (reg 28)", clock)
 
 
 @register(Process.CARE, "recordHealthAssessment", OnDate)
@@ -813,6 +810,7 @@ def record_health_assessment(record: Record, data: OnDate, clock: Clock) -> Effe
         data,
         lambda: next_health_assessment_due(born, data.on, started, calendar=clock.calendar),
         "Health assessment",
+        clock,
     )
 
 
@@ -828,21 +826,17 @@ def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -
             started, data.on, calendar=clock.calendar, standards=clock.standards
         ),
         "Personal education plan",
+        clock,
     )
 
 
-@register(Process.CARE, "correctCareStepDate", CorrectStepDate)
-def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) -> Effect:
+def _next_due(record: Record, clock: Clock) -> dict[StepKind, NextDue | None]:
+    """How the next step of each kind of care falls due from the held ones (None: from
+    something else too, or from none)."""
     started = _became_looked_after(record)
     born = record.date_of_birth
-    step = next((s for s in record.steps if s["id"] == data.step_id), None)
-    participation = (step or {}).get("participation")
-    if born is not None and participation and step and step["kind"] == _K.LOOKED_AFTER_REVIEW:
-        _participation_fits_age(
-            ReviewParticipation.from_code(participation), born, data.happened_on, "happenedOn"
-        )
     looked_after = record.state == CareState.LOOKED_AFTER
-    kinds: dict[StepKind, NextDue | None] = {
+    return {
         _K.LOOKED_AFTER_REVIEW: lambda held: next_looked_after_review_due(
             started, held, calendar=clock.calendar
         ),
@@ -872,6 +866,19 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
         # One interview for each return, due from it: none falls due from another.
         _K.RETURN_HOME_INTERVIEW: None,
     }
+
+
+@register(Process.CARE, "correctCareStepDate", CorrectStepDate)
+def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) -> Effect:
+    started = _became_looked_after(record)
+    born = record.date_of_birth
+    step = next((s for s in record.steps if s["id"] == data.step_id), None)
+    participation = (step or {}).get("participation")
+    if born is not None and participation and step and step["kind"] == _K.LOOKED_AFTER_REVIEW:
+        _participation_fits_age(
+            ReviewParticipation.from_code(participation), born, data.happened_on, "happenedOn"
+        )
+    kinds = _next_due(record, clock)
     if step is not None and step["kind"] == _K.RETURN_HOME_INTERVIEW:
         returned = _return_interviewed(record, step["completedDate"])
         not_before(data.happened_on, returned, "happenedOn", "the child's return")
@@ -1287,7 +1294,7 @@ def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
         review = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.on, clock)
         return review if _while_supported(born, review.due) else None
 
-    return _repeat(record, _K.PATHWAY_PLAN, data, following, "Pathway plan")
+    return _repeat(record, _K.PATHWAY_PLAN, data, following, "Pathway plan", clock)
 
 
 # SSDA903 OC3 rule 344: of a young person who has died or returned home for six months

@@ -23,7 +23,7 @@ from workflow.calendar import birthday
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
 from workflow.contacts import referred_too_early
 from workflow.early_help import StepDownOrigin, step_down_recall, step_down_request
-from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
+from workflow.journey.corrections import CorrectStepDate, NextDue, Span, corrected_step
 from workflow.journey.effects import (
     Clock,
     Contradicted,
@@ -39,7 +39,6 @@ from workflow.journey.effects import (
     StepKind,
     StepStatus,
     last_step_on,
-    recorded_late,
 )
 from workflow.journey.engine import register
 from workflow.journey.inputs import (
@@ -52,6 +51,7 @@ from workflow.journey.inputs import (
     check_late_step,
     not_before,
 )
+from workflow.journey.ordering import held_before_later
 from workflow.process import (
     RECORD_LABELS,
     RECORDED_IN_ERROR,
@@ -155,6 +155,32 @@ def _after_the_plan(record: Record, on: date, field: str) -> bool:
     if isinstance(ended, date) and on > ended:
         raise Refusal((field, f"must not be after the plan ended ({ended.isoformat()})"))
     return True
+
+
+def _next_due(record: Record, clock: Clock) -> dict[StepKind, NextDue | None]:
+    """How the next step of each scheduled kind of a plan falls due from the held ones."""
+    start = _date(record.facts["startDate"])
+    return {
+        _K.CHILD_PROTECTION_REVIEW: lambda held: next_child_protection_review_due(
+            start, held[-1], calendar=clock.calendar
+        ),
+        # Only the first core group has a national timescale (holdCoreGroup).
+        _K.CORE_GROUP: None,
+        _K.CHILD_PROTECTION_VISIT: lambda held: _due(
+            TimescaleKey.CHILD_PROTECTION_VISIT, held[-1], clock
+        ),
+        _K.CHILD_IN_NEED_PLAN_REVIEW: lambda held: _due(
+            TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, held[-1], clock
+        ),
+        _K.CHILD_IN_NEED_VISIT: lambda held: _due(
+            TimescaleKey.CHILD_IN_NEED_VISIT, held[-1], clock
+        ),
+    }
+
+
+def _of(record: Record, clock: Clock, *kinds: StepKind) -> dict[StepKind, NextDue | None]:
+    every = _next_due(record, clock)
+    return {kind: every[kind] for kind in kinds}
 
 
 def _written_up_late(record: Record, kind: StepKind, on: date, field: str) -> bool:
@@ -1137,11 +1163,13 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
         # A review written up after a later one, or after the plan ended: a review date
         # of the plan (CIN census), but the next review stays due where the latest put
         # it, and the categories in force stay the latest review's.
-        return recorded_late(
-            record.state,
+        return held_before_later(
+            record,
             _K.CHILD_PROTECTION_REVIEW,
             data.held_on,
             "Child protection review conference",
+            data.late_reason,
+            _next_due(record, clock)[_K.CHILD_PROTECTION_REVIEW],
             # What it decided stands for the days until the next review: a return made
             # as at a day between the two reads it (returns/cin_census.py).
             **({"categories": categories} if categories else {}),
@@ -1178,6 +1206,17 @@ def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
     _plan_for_a_child(record, data.held_on, "heldOn")
     # An ended plan has nothing due: its first core group's step was cancelled with it.
     _after_the_plan(record, data.held_on, "heldOn")
+    if record.before_the_latest(_K.CORE_GROUP, data.held_on):
+        # Held before the first core group recorded: it was the first (its timescale
+        # met then), and the one recorded is a later meeting.
+        return held_before_later(
+            record,
+            _K.CORE_GROUP,
+            data.held_on,
+            "Core group meeting",
+            data.late_reason,
+            lambda held: None,
+        )
     due = record.open_step(_K.CORE_GROUP)
     if due is not None:
         check_late(due["dueRule"], due["dueDate"], data.held_on, data.late_reason)
@@ -1217,8 +1256,14 @@ def _visit(
     if _written_up_late(record, kind, data.visited_on, "visitedOn"):
         # Written up after a later visit (the child was last seen at that one, so the
         # next visit stays due from it), or after the plan ended (nothing is due).
-        return recorded_late(
-            record.state, kind, data.visited_on, summary, seenAlone=data.seen_alone
+        return held_before_later(
+            record,
+            kind,
+            data.visited_on,
+            summary,
+            data.late_reason,
+            _next_due(record, clock)[kind],
+            seenAlone=data.seen_alone,
         )
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
@@ -1307,11 +1352,13 @@ def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Eff
     if _written_up_late(record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, "heldOn"):
         # Written up after a later review (the next one stays due from the latest), or
         # after the plan ended (nothing is due).
-        return recorded_late(
-            record.state,
+        return held_before_later(
+            record,
             _K.CHILD_IN_NEED_PLAN_REVIEW,
             data.held_on,
             "Child in need plan reviewed",
+            data.late_reason,
+            _next_due(record, clock)[_K.CHILD_IN_NEED_PLAN_REVIEW],
         )
     review = _step(record, _K.CHILD_IN_NEED_PLAN_REVIEW)
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
@@ -1425,23 +1472,13 @@ def correct_child_protection_step_date(
     record: Record, data: CorrectStepDate, clock: Clock
 ) -> Effect:
     _plan_for_a_child(record, data.happened_on, "happenedOn")
-    start = _date(record.facts["startDate"])
     ending = _ending_review(record, data.step_id)
     if ending is not None:
         _plan_may_end_then(record, data, ending)
     effect = corrected_step(
         record,
         data,
-        {
-            _K.CHILD_PROTECTION_REVIEW: lambda held: next_child_protection_review_due(
-                start, held[-1], calendar=clock.calendar
-            ),
-            # Only the first core group has a national timescale (holdCoreGroup).
-            _K.CORE_GROUP: None,
-            _K.CHILD_PROTECTION_VISIT: lambda held: _due(
-                TimescaleKey.CHILD_PROTECTION_VISIT, held[-1], clock
-            ),
-        },
+        _of(record, clock, _K.CHILD_PROTECTION_REVIEW, _K.CORE_GROUP, _K.CHILD_PROTECTION_VISIT),
         # The review that ended the plan moves its end with it.
         replace(_plan_span(record), end=None) if ending else _plan_span(record),
     )
@@ -1467,14 +1504,7 @@ def correct_child_in_need_step_date(record: Record, data: CorrectStepDate, clock
     return corrected_step(
         record,
         data,
-        {
-            _K.CHILD_IN_NEED_PLAN_REVIEW: lambda held: _due(
-                TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, held[-1], clock
-            ),
-            _K.CHILD_IN_NEED_VISIT: lambda held: _due(
-                TimescaleKey.CHILD_IN_NEED_VISIT, held[-1], clock
-            ),
-        },
+        _of(record, clock, _K.CHILD_IN_NEED_PLAN_REVIEW, _K.CHILD_IN_NEED_VISIT),
         _plan_span(record),
     )
 

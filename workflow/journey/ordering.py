@@ -1,0 +1,121 @@
+"""Steps written up out of order: a review, visit or core group held before one of its
+kind already recorded (a paper record, the old system, a colleague's notes typed later).
+
+Each held step of a kind answers one due step of it: the first answers the one the
+record opened with, each later one the one due from those before it. A step inserted
+before later ones takes the due step the first of them answered (late against that day
+only with a reason), and each later one then answers the step due from those before it
+as they now stand, so a review typed after the one that followed it is neither late nor
+makes the later one late, and the next falls due from the latest as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from workflow.journey.effects import (
+    Effect,
+    NewStep,
+    StepChange,
+    StepKind,
+    StepStatus,
+    recorded_late,
+)
+from workflow.journey.inputs import check_late
+from workflow.timescales import DueDate, TimescaleKey
+
+if TYPE_CHECKING:
+    from workflow.journey.effects import Record
+
+# The next step of a kind falls due from the days the held ones happened, in order (all
+# of them, for a rule that counts them, such as the looked-after reviews' 20 days, 3
+# months, 6); None when nothing more falls due from them (a core group after the first).
+Following = Callable[[list[date]], DueDate | None]
+
+
+def _in_order(record: Record, kind: StepKind) -> list[dict[str, Any]]:
+    held = [s for s in record.done_steps(kind) if isinstance(s.get("completedDate"), date)]
+    return sorted(held, key=lambda s: (s["completedDate"], s.get("createdAt", 0)))
+
+
+def _answers(step: dict[str, Any], due: DueDate | None) -> StepChange | None:
+    """The change that makes a held step answer `due` (None: no step is due for it)."""
+    if due is None:
+        if step.get("dueDate") is None:
+            return None
+        return StepChange(step["id"], facts={"dueDate": None, "dueRule": None})
+    if (step.get("dueDate"), step.get("dueRule")) == (due.due, due.rule.value):
+        return None
+    return StepChange(step["id"], due_date=due.due, facts={"dueRule": due.rule.value})
+
+
+def _still_from(step: dict[str, Any] | None, due: DueDate | None) -> bool:
+    """Whether `step` is due where the held ones set it (not from a move or another event
+    the kind also counts from): only then does it move with them."""
+    return step is not None and due is not None and step.get("dueDate") == due.due
+
+
+def held_before_later(
+    record: Record,
+    kind: StepKind,
+    on: date,
+    summary: str,
+    late_reason: str | None,
+    following: Following | None,
+    **facts: Any,
+) -> Effect:
+    """A `kind` step held on `on`, before one already recorded: it answers the due step the
+    first later one answered, and the later ones (and the one still due) fall due from the
+    held ones as they now stand. With no due step to answer (the later one answered none),
+    it is history (`recorded_late`), as it is when the kind falls due from something
+    besides the held ones (`following` None: a statutory visit once care ended)."""
+    held = _in_order(record, kind)
+    later = [s for s in held if s["completedDate"] > on]
+    first = later[0] if later else None
+    if (
+        following is None
+        or first is None
+        or not isinstance(first.get("dueDate"), date)
+        or not first.get("dueRule")
+    ):
+        return recorded_late(record.state, kind, on, summary, **facts)
+    check_late(first["dueRule"], first["dueDate"], on, late_reason)
+    answered = DueDate(rule=TimescaleKey(first["dueRule"]), anchor=on, due=first["dueDate"])
+    before = [s["completedDate"] for s in held if s["completedDate"] <= on]
+    changes: list[StepChange] = []
+    for index, step in enumerate(later):
+        was = [*before, *(s["completedDate"] for s in later[:index])]
+        now = sorted([*was, on])
+        # The first later one gives its due step up; each after it moves only if it was
+        # due from the held ones before it.
+        if index and not _still_from(step, following(was)):
+            continue
+        if change := _answers(step, following(now)):
+            changes.append(change)
+    due = record.open_step(kind)
+    every = [s["completedDate"] for s in held]
+    if due is not None and _still_from(due, following(every)):
+        after = following(sorted([*every, on]))
+        if after is None:
+            changes.append(StepChange(due["id"], status=StepStatus.CANCELLED))
+        elif change := _answers(due, after):
+            changes.append(change)
+    late = {"lateReason": late_reason} if late_reason else {}
+    return Effect(
+        target=record.state,
+        occurred_on=on,
+        summary=f"{summary} (written up after a later one)",
+        opened=(
+            NewStep(
+                kind,
+                due=answered,
+                start_date=on,
+                completed_date=on,
+                status=StepStatus.DONE,
+                facts={**facts, **late},
+            ),
+        ),
+        changed=tuple(changes),
+    )
