@@ -392,9 +392,15 @@ def _reviews(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[
 
 
 def _missing(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    # Missing or away from placement: a child who returned after care ended was missing
+    # from it until it ended (rule 577: no episode ends after its period of care).
+    care_ended = {period["id"]: period.get("endDate") for period in record.periods}
     rows = []
     for s in sorted(record.steps_of(StepKind.MISSING_EPISODE), key=lambda s: s["startDate"]):
         returned = s.get("completedDate")
+        ended = care_ended.get(s.get("periodId"))
+        if isinstance(returned, date) and isinstance(ended, date):
+            returned = min(returned, ended)
         if not year.covers(s["startDate"], returned):
             continue
         back = returned if returned is not None and returned <= year.end else None

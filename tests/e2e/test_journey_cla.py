@@ -992,39 +992,84 @@ async def test_steps_held_in_care_are_written_up_once_care_has_ended(
     ]
 
 
-async def test_a_missing_episode_in_care_is_written_up_once_care_has_ended(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
-) -> None:
-    # The SSDA903 Missing table reports every episode of the year: one the child had in
-    # care, written up after care ended, is history (no return home interview falls due),
-    # dated within care, with the day the child returned.
+async def _missing_when_care_ends(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, **missing: str
+) -> tuple[str, dict[str, Any]]:
+    """A child looked after from 2 March 2026 (missing from the day given, if one is),
+    whose care ended on 31 March; the child and the period of care."""
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _start(client, worker, child_id)
     care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-05"})
+    if missing:
+        care = await act(client, worker, "recordMissingEpisode", care, missing)
     ending = {"endedOn": "2026-03-31", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
     care = await act(client, worker, "ceaseLookedAfter", care, ending)
-    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    return child_id, await decide(client, manager, "authorisePeriodOfCare", care)
+
+
+async def test_a_missing_episode_in_care_is_written_up_once_care_has_ended(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # The SSDA903 Missing table reports every episode of the year: one the child had in
+    # care, written up after care ended, is history (no return home interview falls due),
+    # begun within care, with the day the child returned, after care ended as it may be.
+    child_id, care = await _missing_when_care_ends(client, settings, store)
+    worker = bearer(settings, "social-worker")
     missing = {"type": "M_MISSING", "startedOn": "2026-03-10"}
     for data, field in (
-        ({**missing, "returnedOn": "2026-04-02"}, "returnedOn"),
         ({"type": "M_MISSING", "startedOn": "2026-04-01", "returnedOn": "2026-04-02"}, "startedOn"),
         (missing, "returnedOn"),
     ):
         refused = await act(client, worker, "recordMissingEpisode", care, data)
         assert _problem(refused)[0] == field, (data, refused)
     care = await act(
-        client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-03-11"}
+        client, worker, "recordMissingEpisode", care, {**missing, "returnedOn": "2026-04-02"}
     )
     assert (care["__typename"], care["status"]) == ("PeriodOfCare", "CEASED"), care
     episode = step(care, "MISSING_EPISODE", "DONE")
-    assert (episode["startDate"], episode["completedDate"]) == ("2026-03-10", "2026-03-11")
+    assert (episode["startDate"], episode["completedDate"]) == ("2026-03-10", "2026-04-02")
     assert [s["kind"] for s in care["steps"] if s["status"] == "OPEN"] == []
+
+    # Missing from placement until care ended (rule 577: not after the period of care).
+    await write_ssda903(store, CollectionYear(2026), tmp_path)
+    assert rows_of(tmp_path, "missing", child_id, "MISSING", "MIS_START", "MIS_END") == [
+        ("M", "10/03/2026", "31/03/2026")
+    ]
+
+
+async def test_a_child_missing_when_care_ended_is_recorded_back_the_day_they_returned(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # Missing from 20 March, still missing when care ended on 31 March, back on 3 April:
+    # the episode ran to 3 April, no return home interview falls due from care that has
+    # ended, and the SSDA903 reads the episode ending with care.
+    missing = {"type": "M_MISSING", "startedOn": "2026-03-20"}
+    child_id, care = await _missing_when_care_ends(client, settings, store, **missing)
+    worker = bearer(settings, "social-worker")
+    assert step(care, "MISSING_EPISODE")["completedDate"] == "2026-03-31"
+    early = {**missing, "returnedOn": "2026-03-25"}
+    refused = await act(client, worker, "recordMissingEpisode", care, early)
+    assert _problem(refused) == (
+        "returnedOn",
+        "the child was still missing when care ended (2026-03-31)",
+    )
+    back = {**missing, "returnedOn": "2026-04-03"}
+    care = await act(client, worker, "recordMissingEpisode", care, back)
+    assert (care["__typename"], care["status"]) == ("PeriodOfCare", "CEASED"), care
+    episodes = [s for s in care["steps"] if s["kind"] == "MISSING_EPISODE"]
+    assert [(s["status"], s["startDate"], s["completedDate"]) for s in episodes] == [
+        ("DONE", "2026-03-20", "2026-04-03")
+    ]
+    assert [s["kind"] for s in care["steps"] if s["status"] == "OPEN"] == []
+    # Recorded once: the return is not recorded again.
+    again = await act(client, worker, "recordMissingEpisode", care, back)
+    assert _problem(again)[0] == "startedOn"
 
     await write_ssda903(store, CollectionYear(2026), tmp_path)
     assert rows_of(tmp_path, "missing", child_id, "MISSING", "MIS_START", "MIS_END") == [
-        ("M", "10/03/2026", "11/03/2026")
+        ("M", "20/03/2026", "31/03/2026")
     ]
 
 

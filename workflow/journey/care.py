@@ -8,6 +8,7 @@ status starts a new SSDA903 episode (a `LOOKED_AFTER_EPISODE` step) within it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -960,13 +961,12 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
     returned, it closes the episode still open rather than adding another."""
     not_before(data.started_on, _became_looked_after(record), "startedOn", "the start of care")
     _still_in_care_on(record, data.started_on, "startedOn")
-    # Written up once care has ended: history within care (SSDA903 Missing), the child
-    # back by its end, no return home interview due.
+    # Written up once care has ended: history within care (SSDA903 Missing: begun in
+    # care, the day the child returned as it was, the episode in the return ending with
+    # care at the latest), no return home interview due from care that has ended.
     after_care = _after_care(record, data.started_on, "startedOn")
-    if after_care:
-        if data.returned_on is None:
-            raise Refusal(("returnedOn", "care has ended: give the day the child returned"))
-        _after_care(record, data.returned_on, "returnedOn")
+    if after_care and data.returned_on is None:
+        raise Refusal(("returnedOn", "care has ended: give the day the child returned"))
     interview: tuple[NewStep, ...] = ()
     if data.returned_on is not None and not after_care:
         interview = (_return_home_interview(data.returned_on, clock),)
@@ -976,6 +976,8 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
     word = "Missing" if data.type is MissingType.M_MISSING else "Away"
     if same_start:
         episode = same_start[-1]
+        if episode.get(MISSING_WHEN_CARE_ENDED) and data.returned_on is not None:
+            return _returned_after_care(record, episode, data.returned_on)
         if episode["status"] != StepStatus.OPEN:
             raise Refusal(
                 (
@@ -1146,6 +1148,30 @@ def correct_missing_episode(record: Record, data: CorrectMissingEpisode, clock: 
     )
 
 
+# A missing episode still open when care ended ends with it until the day the child
+# returned is recorded.
+MISSING_WHEN_CARE_ENDED = "missingWhenCareEnded"
+
+
+def _returned_after_care(record: Record, episode: dict[str, Any], returned_on: date) -> Effect:
+    """The day a child missing when care ended returned: the episode ends that day (the
+    SSDA903 reads it ending with care), and no return home interview falls due."""
+    ended = episode["completedDate"]
+    if returned_on < ended:
+        rule = f"the child was still missing when care ended ({ended.isoformat()})"
+        raise Refusal(("returnedOn", rule))
+    return Effect(
+        target=record.state,
+        occurred_on=returned_on,
+        summary=f"Returned after care ended (missing since {episode['startDate'].isoformat()})",
+        changed=(
+            StepChange(
+                episode["id"], completed_date=returned_on, facts={MISSING_WHEN_CARE_ENDED: None}
+            ),
+        ),
+    )
+
+
 @register(Process.CARE, "recordReturnHomeInterview", OnDate)
 def record_return_home_interview(record: Record, data: OnDate, clock: Clock) -> Effect:
     _still_in_care_on(record, data.on, "on")
@@ -1229,9 +1255,17 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
     others = close_everything(
         record, data.ended_on, frozenset({_K.MISSING_EPISODE, _K.SHORT_ORDER_LAPSES})
     )
+    # A child missing that day is missing still: the day they return is recorded later.
+    missing = record.open_step(_K.MISSING_EPISODE)
     changed = (
         _done(episode, data.ended_on, reasonEpisodeCeased=data.reason.value),
-        *(change for change in others if change.step_id != episode["id"]),
+        *(
+            replace(change, facts={MISSING_WHEN_CARE_ENDED: True})
+            if missing is not None and change.step_id == missing["id"]
+            else change
+            for change in others
+            if change.step_id != episode["id"]
+        ),
     )
     opened: tuple[NewStep, ...] = ()
     target = CareState.CEASED
