@@ -318,6 +318,36 @@ async def test_nothing_falls_due_for_a_care_leaver_after_the_25th_birthday(
     assert [s["kind"] for s in care["steps"] if s["status"] == "OPEN"] == []
 
 
+async def test_a_pathway_plan_is_from_16_and_its_review_not_after_25_however_it_is_dated(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A pathway plan is made from the 16th birthday (Care Leavers (England) Regulations
+    # 2010) and none is reviewed after the 25th (s23CZB), written up after care ended or
+    # its day corrected as when it is recorded in care. Born 29 February 2000: 16 on 29
+    # February 2016, 25 on 1 March 2025.
+    worker, care = await _care_leaver(
+        client, settings, store, born="2000-02-29", started_on="2014-03-03", ended_on="2018-03-01"
+    )
+    late = {"lateReason": "Paper records typed up"}
+    at_15 = await act(client, worker, "recordPathwayPlan", care, {"on": "2016-02-01", **late})
+    assert _problem(at_15) == ("on", "must not be before the 16th birthday (2016-02-29)")
+    care = await act(client, worker, "recordPathwayPlan", care, {"on": "2024-08-20", **late})
+    plan = step(care, "PATHWAY_PLAN", "DONE")
+    assert step(care, "PATHWAY_PLAN", "OPEN")["dueDate"] == "2025-02-20"
+    correct = {"stepId": plan["id"], "reason": "Typo"}
+    refused = await act(
+        client, worker, "correctCareStepDate", care, {**correct, "happenedOn": "2016-02-01"}
+    )
+    assert _problem(refused) == ("happenedOn", "must not be before the 16th birthday (2016-02-29)")
+    # Written on 15 September: its review would fall after the 25th birthday, so none is due.
+    care = await act(
+        client, worker, "correctCareStepDate", care, {**correct, "happenedOn": "2024-09-15"}
+    )
+    assert step(care, "PATHWAY_PLAN", "DONE")["completedDate"] == "2024-09-15"
+    due = [s for s in care["steps"] if s["kind"] == "PATHWAY_PLAN" and s["status"] == "OPEN"]
+    assert due == []
+
+
 async def test_a_contact_on_a_later_birthday_counts_for_that_birthday_not_a_missed_one(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
 ) -> None:

@@ -860,9 +860,9 @@ def _next_due(record: Record, clock: Clock) -> dict[StepKind, NextDue | None]:
         )
         if looked_after
         else None,
-        # A care leaver's: reviewed within 6 months; the next contact is due on a
-        # birthday, whichever day of its window this one was.
-        _K.PATHWAY_PLAN: lambda held: _due(TimescaleKey.PATHWAY_PLAN_REVIEW, held[-1], clock),
+        # A care leaver's: reviewed within 6 months, up to the 25th birthday; the next
+        # contact is due on a birthday, whichever day of its window this one was.
+        _K.PATHWAY_PLAN: lambda held: _pathway_plan_review(born, held[-1], clock),
         _K.CARE_LEAVER_CONTACT: None,
         # One interview for each return, due from it: none falls due from another.
         _K.RETURN_HOME_INTERVIEW: None,
@@ -890,9 +890,8 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
         _contact_counts_for_its_birthday(step, data)
         span = Span(ended, "the end of care")
     elif step is not None and step["kind"] == _K.PATHWAY_PLAN:
-        # Recorded once care has ended, but a pathway plan is made from 16 while the young
-        # person is still looked after (recordPathwayPlan dates it from the start of care).
-        span = Span(started, "the start of care")
+        # Made from 16, while the young person is still looked after, or after care ended.
+        span = Span(*_pathway_plan_from(record))
     else:
         span = Span(
             started,
@@ -1314,21 +1313,41 @@ def _while_supported(born: date, due: date) -> bool:
     return due <= birthday(born, 25)
 
 
+def _pathway_plan_review(born: date | None, plan: date, clock: Clock) -> DueDate | None:
+    """Care Leavers (England) Regulations 2010: a pathway plan is reviewed at least every
+    6 months, while the care leaver is supported (to the 25th birthday)."""
+    review = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, plan, clock)
+    return review if born is None or _while_supported(born, review.due) else None
+
+
+def _pathway_plan_from(record: Record) -> tuple[date, str]:
+    """The first day a pathway plan may be dated, and what it is: an eligible child's,
+    from the 16th birthday (Care Leavers (England) Regulations 2010), in this period of
+    care (which began before it for a care leaver, who left at 16 or over)."""
+    started = _became_looked_after(record)
+    born = record.date_of_birth
+    if born is not None and (sixteenth := birthday(born, 16)) > started:
+        return sixteenth, "the 16th birthday"
+    return started, "the start of care"
+
+
 @register(Process.CARE, "recordPathwayPlan", OnDate)
 def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
     born = record.date_of_birth
     assert born is not None, "a child looked after has a date of birth"
+    # Written up in care or after it ended, the plan is dated from the 16th birthday.
+    earliest, what = _pathway_plan_from(record)
+    not_before(data.on, earliest, "on", what)
     if record.state == CareState.LOOKED_AFTER:
-        # Care Leavers (England) Regulations 2010: an eligible child's, from 16.
-        not_before(data.on, birthday(born, 16), "on", "the 16th birthday")
         _still_in_care_on(record, data.on, "on")
-
-    def following() -> DueDate | None:
-        # Care Leavers (England) Regulations 2010: reviewed at least every 6 months.
-        review = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, data.on, clock)
-        return review if _while_supported(born, review.due) else None
-
-    return _repeat(record, _K.PATHWAY_PLAN, data, following, "Pathway plan", clock)
+    return _repeat(
+        record,
+        _K.PATHWAY_PLAN,
+        data,
+        lambda: _pathway_plan_review(born, data.on, clock),
+        "Pathway plan",
+        clock,
+    )
 
 
 # SSDA903 OC3 rule 344: of a young person who has died or returned home for six months

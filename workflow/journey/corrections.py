@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 # The next step of a kind falls due from the days the held ones happened (all of them,
 # for a rule that counts them, such as the looked-after reviews' 20 days, 3 months, 6).
-NextDue = Callable[[list[date]], "DueDate"]
+# None: nothing more falls due (a pathway plan review after the 25th birthday).
+NextDue = Callable[[list[date]], "DueDate | None"]
 
 
 class CorrectStepDate(Input):
@@ -65,9 +66,11 @@ def _next_due(
     if due is None or following is None:
         return ()
     before = following(_held(record, kind, step["id"], step["completedDate"]))
-    if before.due != due.get("dueDate"):
+    if before is None or before.due != due.get("dueDate"):
         return ()
     after = following(_held(record, kind, step["id"], on))
+    if after is None:
+        return (StepChange(due["id"], status=StepStatus.CANCELLED),)
     if after.due == before.due:
         return ()
     return (StepChange(due["id"], due_date=after.due),)
