@@ -979,6 +979,23 @@ async def test_reviews_and_visits_typed_out_of_order_answer_the_due_step_of_thei
     # 25 June is now the second review: the third is due 6 months after it, not 3.
     assert step(care, "LOOKED_AFTER_REVIEW", "OPEN")["dueDate"] == "2026-12-25"
     assert step(care, "STATUTORY_VISIT", "OPEN")["dueDate"] == "2026-05-22"
+    # After a move, a visit in the earlier placement typed late is history: the visits
+    # there fell due from its own start, not the new placement's.
+    move = {
+        "changedOn": "2026-06-01",
+        "placementType": "U4_FOSTER_OTHER_CARER_LONG_TERM",
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    care = await act(client, worker, "changePlacement", care, move)
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-06-05"})
+    care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-20"})
+    assert answered(care, "STATUTORY_VISIT") == [
+        ("2026-03-06", "2026-03-09", False),
+        ("2026-03-20", None, False),
+        ("2026-04-10", "2026-04-17", False),
+        ("2026-06-05", "2026-06-08", False),
+    ]
 
 
 async def test_steps_held_in_care_are_written_up_once_care_has_ended(

@@ -768,9 +768,12 @@ def _repeat(
     if after_care or record.before_the_latest(kind, data.on):
         # Written up after a later one, or once care has ended: in the SSDA903 as it
         # happened; the next stays due from the latest.
-        return held_before_later(
-            record, kind, data.on, summary, data.late_reason, _next_due(record, clock)[kind]
-        )
+        following_held = _next_due(record, clock)[kind]
+        if kind is _K.STATUTORY_VISIT and data.on < _placement_start(record):
+            # A visit in an earlier placement: its visits fell due from that placement's
+            # start, and the later ones may from a move, so it is history.
+            following_held = None
+        return held_before_later(record, kind, data.on, summary, data.late_reason, following_held)
     due = record.open_step(kind)
     changed: tuple[StepChange, ...] = ()
     if due is not None:
