@@ -3,9 +3,10 @@
 Police tell the hub that an incident happened, when, and which children were involved
 (present or not). The hub matches each child with the same matcher the EHM and IES
 intake use; a child it cannot match with certainty is reported back and never guessed.
-Each matched child's school (where the child is on roll on the incident date) gets a
+Each matched child's school (where the child is on roll when the notice is sent: the
+school that supports the child now, not one they have left since the incident) gets a
 notice for its designated safeguarding lead, due before the next school day starts; a
-child with no school, a restricted record, or a child not matched goes to the MASH.
+child on no school's roll, a restricted record, or a child not matched goes to the MASH.
 The notice carries only what Operation Encompass shares: that an incident occurred,
 when, and whether the child was present; no police detail beyond that.
 """
@@ -21,7 +22,7 @@ from pydantic import Field, field_validator
 
 from graph import ConstraintViolation
 from graph.cypher import encompass as statements
-from workflow.calendar import day_starts_ms
+from workflow.calendar import day_starts_ms, today_in_england
 from workflow.identified import IdentifiedChild
 from workflow.ids import new_id, now_ms
 from workflow.linking import match_person
@@ -156,7 +157,9 @@ async def notify_incident(
         named_only = child.nhs_number is None and child.upn is None
         reason = NAMED_ONLY_REASON if named_only else None
         results.append(ChildResult(position, ChildOutcome.RECEIVED, reason))
-    places = await _schools_on(store, list(matched), incident_day)
+    # The school the child attends now: an incident reported after a move is the new
+    # school's to support, and tells a school the child has left nothing it may act on.
+    places = await _schools_on(store, list(matched), today_in_england())
     now = now_ms()
     notices = [
         # The allocated worker hears of the incident once per child, not once per school.

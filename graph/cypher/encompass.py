@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from graph.cypher.access import attends_on, grant_held, on_roll_at
 
-# The child's school on the incident date: the authority's own record (`ATTENDS`, dated
-# when known) or a linked IES pupil record's stay on a roll spanning it ($onMs, the
-# start of that day in England; a record keeps the stays before a move).
+# The child's school on the day the notice is sent: the authority's own record
+# (`ATTENDS`, dated when known) or a linked IES pupil record's stay on a roll spanning it
+# ($onMs, the start of that day in England; a record keeps the stays before a move).
 SCHOOLS_ON_ROLL = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})

@@ -480,8 +480,9 @@ async def test_a_move_sent_as_a_new_version_keeps_the_old_school_for_the_days_be
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
 ) -> None:
     """IES sends a pupil's move as a new version of the same pupil record: the old school's
-    days on the roll are history, not replaced, so a late report of an incident before
-    the move still reaches the school the child was at that day."""
+    days on the roll are history, not replaced. A late report of an incident before the
+    move goes to the school the child attends now, which must support them: the school
+    they left is told nothing new about a child who is no longer its pupil."""
     await _ies_sends(store, 2, "100001", "2026-11-02")
     assert await store.read(ROLL_OF_OMAR) == _roll(
         ("100002", "2020-09-02", "2026-11-02"), ("100001", "2026-11-02", None)
@@ -491,10 +492,17 @@ async def test_a_move_sent_as_a_new_version_keeps_the_old_school_for_the_days_be
     for report in (before, after):
         assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
     school_a, school_b = school_lead(settings, SCHOOL_A), school_lead(settings, SCHOOL_B)
-    [at_b] = (await graphql(client, school_b, NOTICES))["myEncompassNotices"]
-    [at_a] = (await graphql(client, school_a, NOTICES))["myEncompassNotices"]
-    assert at_b["incidentOccurredAt"].startswith("2026-10-29")
-    assert at_a["incidentOccurredAt"].startswith("2026-11-03")
+    assert (await graphql(client, school_b, NOTICES))["myEncompassNotices"] == []
+    at_a = (await graphql(client, school_a, NOTICES))["myEncompassNotices"]
+    assert [n["incidentOccurredAt"][:10] for n in at_a] == ["2026-11-03", "2026-10-29"]
+    # Lily was on school A's roll on the day of an incident in the summer term, reported
+    # after she left: on no school's roll now, she is the MASH's, not school A's.
+    summer = _incident("HC/LATE/3", "2026-07-01T19:00:00+00:00", {"upn": UPN_LILY, "present": True})
+    assert (await _notify(client, settings, summer))["__typename"] == "IncidentNotified"
+    assert len((await graphql(client, school_a, NOTICES))["myEncompassNotices"]) == 2
+    mash = await internal(store, settings, "worker-mash", MASH_TEAM)
+    listed = (await graphql(client, mash, MASH))["mashEncompassNotices"]["notices"]
+    assert ("NO_SCHOOL", "Lily Okoro") in {(n["route"], n["childName"]) for n in listed}
 
     # A later version correcting the day of the move corrects that stay, not the one before.
     await _ies_sends(store, 3, "100001", "2026-11-04")
