@@ -16,6 +16,7 @@ from connectors.ies.records import Pupil
 from graph import ConstraintViolation
 from graph.cypher import encompass as statements
 from workflow.calendar import day_in_england, day_starts_ms
+from workflow.ids import now_ms
 
 if TYPE_CHECKING:
     from connectors.intake import IncomingRecord, RecordResult
@@ -47,6 +48,25 @@ async def place_on_roll(store: GraphStore, record: IncomingRecord, result: Recor
     except ConstraintViolation:
         # Another batch made the school first: the second try finds it.
         await store.write(statements.PLACE_ON_ROLL, params)
+    await end_stays_elsewhere(store, record.key, row.start_date)
+
+
+async def end_stays_elsewhere(store: GraphStore, key: str, admitted: date) -> None:
+    """A move IES reports ends the stay the authority recorded at the old school.
+
+    The child the pupil record `key` is linked to (none yet: nothing, until a person links
+    it) leaves any other school they attend by the authority's own record, dated or not,
+    the day before the record admits them (`END_STAYS_ELSEWHERE`).
+    """
+    await store.write(
+        statements.END_STAYS_ELSEWHERE,
+        {
+            "key": key,
+            "admitted": admitted.isoformat(),
+            "lastDay": (admitted - timedelta(days=1)).isoformat(),
+            "now": now_ms(),
+        },
+    )
 
 
 def stay_days(from_ms: int, until_ms: int | None) -> tuple[date, date | None]:

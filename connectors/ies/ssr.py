@@ -47,7 +47,7 @@ async def open_file_for_record(store: GraphStore, key: str, version: int) -> boo
     return bool(rows and rows[0]["fileCreated"])
 
 
-async def on_linked(store: GraphStore, record: Row) -> None:
+async def open_file_on_linked(store: GraphStore, record: Row) -> None:
     """After a person links a record by hand: a finalised SSR opens the child's file."""
     details = record.get("details") or {}
     if record.get("kind") == "SSR" and details.get("status") == SsrStatus.FINALISED.value:

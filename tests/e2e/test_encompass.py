@@ -28,7 +28,7 @@ from workflow import identifiers
 from workflow.calendar import day_starts_ms
 from workflow.encompass import NAMED_ONLY_REASON
 from workflow.ids import now_ms
-from workflow.linking import unlink_record
+from workflow.linking import LinkedRecord, link_record, unlink_record
 from workflow.outcomes import NotFound
 from workflow.school_days import SCHOOL_TIME_ZONE, TermDatesError, school_calendar
 
@@ -521,3 +521,58 @@ def test_a_broken_term_dates_file_stops_the_start_naming_it(
     broken.write_text('{"localAuthority": "999", "terms": []}', encoding="utf-8")
     with pytest.raises(TermDatesError, match=r"terms\.json: terms: List should have at least 1"):
         create_app(settings.model_copy(update={"term_dates": broken}), run_outbox=False)
+
+
+async def test_a_move_ies_reports_ends_an_undated_stay_the_authority_recorded(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    """The bulk load records a school (`ATTENDS`) with no dates: a move IES reports ends
+    it the day before the admission, so the old school is told nothing after the move."""
+    old_school = "agency-school-07"
+    await store.write(
+        "CREATE (:Agency {id: $school, name: 'Old Park School', kind: 'SCHOOL'})",
+        {"school": old_school},
+    )
+    await store.write(
+        "MATCH (c:Child {id: 'C-OMAR'}) MATCH (s:Agency {id: $school}) CREATE (c)-[:ATTENDS]->(s)",
+        {"school": old_school},
+    )
+    await _ies_sends(store, 2, "100001", "2026-11-02")
+    [stay] = await store.read(
+        "MATCH (:Child {id: 'C-OMAR'})-[a:ATTENDS]->(:Agency {id: $school})"
+        " RETURN a.from AS from, toString(a.until) AS until, a.endedByRecord AS by",
+        {"school": old_school},
+    )
+    assert stay == {"from": None, "until": "2026-11-01", "by": "IES:PUPIL:P-OMAR"}
+    recent = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    report = _incident("HC/MOVED/1", recent, {"upn": UPN_OMAR, "present": True})
+    assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    assert (await graphql(client, school_lead(settings, old_school), NOTICES)) == {
+        "myEncompassNotices": []
+    }
+    [notice] = (await graphql(client, school_lead(settings, SCHOOL_A), NOTICES))[
+        "myEncompassNotices"
+    ]
+    assert notice["pupilGivenName"] == "Omar"
+
+
+async def test_a_pupil_record_linked_by_hand_ends_the_stay_elsewhere_too(
+    store: FalkorDBStore, county: None
+) -> None:
+    await store.write(
+        "MATCH (c:Child {id: 'C-RUBY'})"
+        " CREATE (c)-[:ATTENDS]->(:Agency {id: 'agency-school-08', kind: 'SCHOOL'})"
+    )
+    [record] = await store.read(
+        "MATCH (r:SourceRecord {key: 'IES:PUPIL:P-RUBY'}) RETURN r.id AS id"
+    )
+    scope = AccessScope(viewer="records-officer", team=None, view_all=True, now_ms=now_ms())
+    assert not isinstance(await unlink_record(store, scope, record["id"], "checking"), NotFound)
+    linked = await link_record(store, scope, record["id"], "C-RUBY", "her record after all")
+    assert isinstance(linked, LinkedRecord)
+    await ies.on_linked(store, linked.record)
+    [until] = await store.read(
+        "MATCH (:Child {id: 'C-RUBY'})-[a:ATTENDS]->(:Agency {id: 'agency-school-08'})"
+        " RETURN toString(a.until) AS until"
+    )
+    assert until == {"until": "2021-08-31"}
