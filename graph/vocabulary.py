@@ -184,6 +184,7 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "READ_OF",
     "RECORDED_BY",
     "RELATED_TO",
+    "REPLACES",
     "REPORTS_TO",
     "RESPONSIBLE_TEAM",
     "STEPPED_DOWN_TO",

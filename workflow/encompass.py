@@ -234,6 +234,54 @@ def _notice(
     }
 
 
+async def withdraw_for_unlinked_record(
+    store: GraphStore,
+    calendar: SchoolCalendar,
+    *,
+    record_key: str,
+    child_id: str,
+    by: str,
+    by_name: str,
+    reason: str,
+) -> int:
+    """A pupil record was unlinked from a child it was wrongly linked to: withdraw the
+    notices that link sent to its school (with who, when and why) and send each incident
+    again where it should have gone: the child's school now, or the MASH. How many."""
+    now = now_ms()
+    withdrawn = await store.write(
+        statements.WITHDRAW_FOR_UNLINKED,
+        {
+            "key": record_key,
+            "childId": child_id,
+            "now": now,
+            "by": by,
+            "byName": by_name,
+            "reason": reason,
+        },
+    )
+    if not withdrawn:
+        return 0
+    due = Due.after(datetime.now(SCHOOL_TIME_ZONE), calendar)
+    places = await _schools_on(store, [child_id], today_in_england())
+    notices = [
+        {**_notice(child_id, row["present"], route, school, due, now), "tellWorker": False}
+        | {"replaces": row["id"]}
+        for row in withdrawn
+        for route, school in _routes(places.get(child_id))
+    ]
+    await store.write(
+        statements.REROUTE_NOTICES,
+        {
+            "notices": notices,
+            "now": now,
+            "dueAt": _ms(due.at),
+            "dueOn": due.at.date().isoformat(),
+            "schoolDaysToDue": due.school_days,
+        },
+    )
+    return len(withdrawn)
+
+
 async def _schools_on(store: GraphStore, child_ids: list[str], on: date) -> dict[str, Row]:
     if not child_ids:
         return {}

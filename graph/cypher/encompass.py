@@ -32,9 +32,38 @@ _NOTICE_FIELDS = (
     " .acknowledgedAt, .acknowledgedByName, .followedUpAt, .followedUpBy, .followUp"
 )
 
+# Each of $notices (a row per child and school, with `i` the incident): the notice,
+# named to its school as the child's record names them when it is sent, and a work
+# notice to the child's allocated worker when `row.tellWorker`.
+_SEND_NOTICES = """
+MATCH (c:Child {id: row.childId})
+OPTIONAL MATCH (school:Agency {id: row.schoolId})
+WITH i, row, c, school,
+     row.route = 'SCHOOL' AND school IS NULL AS schoolGone
+CREATE (n:EncompassNotice {id: row.id, state: 'OPEN',
+        route: CASE WHEN schoolGone THEN 'NO_SCHOOL' ELSE row.route END,
+        present: row.present, occurredAt: i.occurredAt, dueAt: $dueAt,
+        dueOn: date($dueOn), schoolDaysToDue: $schoolDaysToDue, sentAt: $now,
+        mashFrom: CASE WHEN schoolGone THEN $now ELSE row.mashFrom END})
+CREATE (n)-[:ABOUT]->(c)
+CREATE (n)-[:FROM_INCIDENT]->(i)
+FOREACH (to IN CASE WHEN school IS NULL THEN [] ELSE [school] END |
+    CREATE (n)-[:FOR_SCHOOL]->(to)
+    SET n.pupilGivenName = c.givenName, n.pupilFamilyName = c.familyName,
+        n.pupilDateOfBirth = c.dateOfBirth, n.pupilUpn = c.upn, n.pupilAsOf = $now)
+WITH i, c, row, [(c)-[:ALLOCATED_TO]->(allocated:Worker) | allocated] AS workers
+FOREACH (worker IN CASE WHEN row.tellWorker THEN workers ELSE [] END |
+    CREATE (w:Notice {id: row.id + ':' + worker.id, kind: 'DOMESTIC_ABUSE_INCIDENT',
+            at: $now, audience: 'police', agency: i.force,
+            subjectName: i.reportedByName, acknowledged: false})
+    CREATE (w)-[:FOR_WORKER]->(worker)
+    CREATE (w)-[:ABOUT]->(c))
+"""
+
 # One write: the incident, a notice per child (and school), a notice per unmatched child
 # for the MASH, and a work notice to each matched child's allocated worker.
-RECORD_INCIDENT = """
+RECORD_INCIDENT = (
+    """
 CREATE (i:DomesticAbuseIncident {id: $incident.id, key: $incident.key,
         forceReference: $incident.forceReference, occurredAt: $incident.occurredAt,
         occurredOn: date($incident.occurredOn), force: $incident.force,
@@ -51,30 +80,10 @@ FOREACH (u IN $unmatched |
     CREATE (n)-[:FROM_INCIDENT]->(i))
 WITH i
 UNWIND $notices AS row
-MATCH (c:Child {id: row.childId})
-OPTIONAL MATCH (school:Agency {id: row.schoolId})
-WITH i, row, c, school,
-     row.route = 'SCHOOL' AND school IS NULL AS schoolGone
-CREATE (n:EncompassNotice {id: row.id, state: 'OPEN',
-        route: CASE WHEN schoolGone THEN 'NO_SCHOOL' ELSE row.route END,
-        present: row.present, occurredAt: $incident.occurredAt, dueAt: $dueAt,
-        dueOn: date($dueOn), schoolDaysToDue: $schoolDaysToDue, sentAt: $now,
-        mashFrom: CASE WHEN schoolGone THEN $now ELSE row.mashFrom END})
-CREATE (n)-[:ABOUT]->(c)
-CREATE (n)-[:FROM_INCIDENT]->(i)
-FOREACH (to IN CASE WHEN school IS NULL THEN [] ELSE [school] END |
-    CREATE (n)-[:FOR_SCHOOL]->(to)
-    SET n.pupilGivenName = c.givenName, n.pupilFamilyName = c.familyName,
-        n.pupilDateOfBirth = c.dateOfBirth, n.pupilUpn = c.upn, n.pupilAsOf = $now)
-WITH c, row, [(c)-[:ALLOCATED_TO]->(allocated:Worker) | allocated] AS workers
-FOREACH (worker IN CASE WHEN row.tellWorker THEN workers ELSE [] END |
-    CREATE (w:Notice {id: row.id + ':' + worker.id, kind: 'DOMESTIC_ABUSE_INCIDENT',
-            at: $now, audience: 'police', agency: $incident.force,
-            subjectName: $incident.reportedByName, acknowledged: false})
-    CREATE (w)-[:FOR_WORKER]->(worker)
-    CREATE (w)-[:ABOUT]->(c))
-RETURN count(row) AS notices
 """
+    + _SEND_NOTICES
+    + "RETURN count(row) AS notices\n"
+)
 
 # The pupil as the notice named them to the school when it was sent (`pupilAsOf`): the
 # notice is the school's record of what it was told, kept after the child moves on, and
@@ -90,7 +99,7 @@ _PUPIL_AS_TOLD = (
 # restricted after the notice was sent is withdrawn from the school with it.
 _SCHOOL_NOTICES = f"""
 MATCH (school:Agency {{id: $agency}})<-[:FOR_SCHOOL]-(n:EncompassNotice)-[:ABOUT]->(c:Child)
-WHERE NOT coalesce(c.restricted, false)
+WHERE NOT coalesce(c.restricted, false) AND n.withdrawnAt IS NULL
 RETURN n {{{_NOTICE_FIELDS}}} AS notice, {_PUPIL_AS_TOLD}
 """
 
@@ -192,3 +201,47 @@ WHERE other.id <> school.id
 SET attends.until = date($lastDay), attends.endedByRecord = $key, attends.endedAt = $now
 RETURN count(attends) AS ended
 """
+
+# A pupil record unlinked from the child it was wrongly linked to: the notices that link
+# sent to its school (the record's stay there spanned the sending, and no other record or
+# stay of the child's put them on that roll) named a child who was never its pupil. They
+# are withdrawn from the school (it no longer reads or acknowledges them, and the MASH no
+# longer chases it), with who withdrew them, when and why; the incident is sent again
+# where it should have gone (REROUTE_NOTICES).
+WITHDRAW_FOR_UNLINKED = f"""
+MATCH (r:SourceRecord {{key: $key}})-[roll:ON_ROLL_AT]->(school:Agency)
+      <-[:FOR_SCHOOL]-(n:EncompassNotice)-[:ABOUT]->(c:Child {{id: $childId}})
+WHERE r.kind = 'PUPIL' AND n.withdrawnAt IS NULL AND {on_roll_at("roll", "n.sentAt")}
+  AND NOT (c)-[:ATTENDS]->(school)
+WITH DISTINCT n, c, school
+OPTIONAL MATCH (c)<-[:LINKED_TO]-(other:SourceRecord)-[otherRoll:ON_ROLL_AT]->(school)
+WHERE other.kind = 'PUPIL' AND {on_roll_at("otherRoll", "n.sentAt")}
+WITH n, count(other) AS otherRecords
+WHERE otherRecords = 0
+SET n.stateWhenWithdrawn = n.state, n.state = 'WITHDRAWN', n.withdrawnAt = $now,
+    n.withdrawnBy = $by, n.withdrawnByName = $byName, n.withdrawnReason = $reason
+RETURN n.id AS id, n.present AS present
+"""
+
+# The incident of each withdrawn notice ($notices: `row.replaces`), sent again to where
+# the child is now (their school, or the MASH), as police's report first was; a school
+# already holding the incident's notice about the child (a second school's) is not sent it
+# twice.
+REROUTE_NOTICES = (
+    """
+UNWIND $notices AS row
+MATCH (:EncompassNotice {id: row.replaces})-[:FROM_INCIDENT]->(i:DomesticAbuseIncident)
+OPTIONAL MATCH (i)<-[:FROM_INCIDENT]-(sent:EncompassNotice)-[:FOR_SCHOOL]->
+      (:Agency {id: row.schoolId}), (sent)-[:ABOUT]->(:Child {id: row.childId})
+WHERE sent.withdrawnAt IS NULL
+WITH i, row, count(sent) AS alreadySent
+WHERE alreadySent = 0
+"""
+    + _SEND_NOTICES
+    + """WITH row
+MATCH (sent:EncompassNotice {id: row.id})
+MATCH (withdrawn:EncompassNotice {id: row.replaces})
+CREATE (sent)-[:REPLACES]->(withdrawn)
+RETURN count(sent) AS notices
+"""
+)

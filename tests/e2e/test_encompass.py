@@ -22,7 +22,7 @@ from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
 from hub.app import create_app, token_settings
 from hub.settings import Settings
-from tests.connectors.intake.world import RUBY_NHS, add_child
+from tests.connectors.intake.world import RUBY_NHS, add_child, role_headers
 from tests.helpers import add_worker, bearer, graphql
 from workflow import identifiers
 from workflow.calendar import day_starts_ms
@@ -576,3 +576,75 @@ async def test_a_pupil_record_linked_by_hand_ends_the_stay_elsewhere_too(
         " RETURN toString(a.until) AS until"
     )
     assert until == {"until": "2021-08-31"}
+
+
+UNLINK = """mutation ($id: ID!, $reason: String!) {
+  unlinkSourceRecord(recordId: $id, reason: $reason) { __typename } }"""
+
+WITHDRAWN = """
+MATCH (n:EncompassNotice)-[:FOR_SCHOOL]->(:Agency {id: $school})
+RETURN n.state AS state, n.stateWhenWithdrawn AS before, n.withdrawnBy AS by,
+       n.withdrawnReason AS reason, n.withdrawnAt IS NOT NULL AS dated
+"""
+
+
+async def test_unlinking_a_wrongly_linked_pupil_record_withdraws_its_notices_and_resends(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    """P-RUBY put Ruby on school A's roll by a wrong link: the notices it sent school A
+    name a child who was never its pupil. Unlinking it withdraws them from school A (who,
+    when, why) and sends each incident where it should have gone."""
+    recent = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    for reference in ("HC/WRONG/1", "HC/WRONG/2"):
+        report = _incident(reference, recent, {"nhsNumber": RUBY_NHS, "present": True})
+        assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    school_a = school_lead(settings, SCHOOL_A)
+    first, second = (await graphql(client, school_a, NOTICES))["myEncompassNotices"]
+    await graphql(client, school_a, ACKNOWLEDGE, {"id": first["id"]})
+    # Ruby's own school, as the authority records it, is school B.
+    await store.write(
+        "MATCH (c:Child {id: 'C-RUBY'}) MATCH (s:Agency {id: $school})"
+        " CREATE (c)-[:ATTENDS {from: date('2021-09-01')}]->(s)",
+        {"school": SCHOOL_B},
+    )
+    [record] = await store.read(
+        "MATCH (r:SourceRecord {key: 'IES:PUPIL:P-RUBY'}) RETURN r.id AS id"
+    )
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    undone = await graphql(client, officer, UNLINK, {"id": record["id"], "reason": "not her"})
+    assert undone["unlinkSourceRecord"]["__typename"] == "SourceRecord"
+
+    assert (await graphql(client, school_a, NOTICES))["myEncompassNotices"] == []
+    gone = await graphql(client, school_a, ACKNOWLEDGE, {"id": second["id"]})
+    assert gone["acknowledgeEncompassNotice"]["__typename"] == "NotFound"
+    withdrawn = await store.read(WITHDRAWN, {"school": SCHOOL_A})
+    assert sorted(row["before"] for row in withdrawn) == ["ACKNOWLEDGED", "OPEN"]
+    assert {(r["state"], r["by"], r["reason"], r["dated"]) for r in withdrawn} == {
+        ("WITHDRAWN", "records-officer-1", "not her", True)
+    }
+    resent = (await graphql(client, school_lead(settings, SCHOOL_B), NOTICES))["myEncompassNotices"]
+    assert [(n["pupilGivenName"], n["acknowledgedAt"]) for n in resent] == [("Ruby", None)] * 2
+
+
+async def test_a_notice_withdrawn_for_a_child_on_no_roll_goes_to_the_mash(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    recent = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    report = _incident("HC/WRONG/3", recent, {"upn": UPN_OMAR, "present": False})
+    assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    mash = await internal(store, settings, "worker-mash", MASH_TEAM)
+    assert (await graphql(client, mash, MASH))["mashEncompassNotices"]["notices"] == []
+    [record] = await store.read(
+        "MATCH (r:SourceRecord {key: 'IES:PUPIL:P-OMAR'}) RETURN r.id AS id"
+    )
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    await graphql(client, officer, UNLINK, {"id": record["id"], "reason": "another Omar"})
+    assert (await graphql(client, school_lead(settings, SCHOOL_B), NOTICES)) == {
+        "myEncompassNotices": []
+    }
+    [notice] = (await graphql(client, mash, MASH))["mashEncompassNotices"]["notices"]
+    assert (notice["route"], notice["childName"], notice["childPresent"]) == (
+        "NO_SCHOOL",
+        "Omar Hussain",
+        False,
+    )
