@@ -120,6 +120,21 @@ async def follow_up(
     )
 
 
+async def withdraw_unfounded(context: HubContext, child_id: str, reason: str) -> int:
+    """After a record is unlinked from the child or a merge of the child undone: the
+    notices a school holds about a child it no longer has on its roll by anything the
+    record holds are withdrawn by the caller, and each incident sent where it should go."""
+    principal = context.principal
+    return await encompass.withdraw_unfounded(
+        context.store,
+        school_calendar(context),
+        child_id=child_id,
+        by=principal.subject,
+        by_name=principal.name,
+        reason=reason,
+    )
+
+
 def timing(context: HubContext, notice: Row) -> encompass.NoticeTiming:
     """How a notice stands against its due time now, in school days."""
     return encompass.timing(notice, school_calendar(context), datetime.now(SCHOOL_TIME_ZONE))

@@ -16,9 +16,9 @@ from connectors.intake import sender_of
 from graph.cypher import early_help as early_help_statements
 from graph.cypher import ies as ies_statements
 from graph.cypher import linking as statements
-from resolvers.encompass import school_calendar
+from resolvers import encompass as encompass_resolvers
 from resolvers.loaders import many_per_key
-from workflow import encompass, linking
+from workflow import linking
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 
 if TYPE_CHECKING:
@@ -233,15 +233,6 @@ async def unlink(
         return checked
     result = await linking.unlink_record(context.store, context.scope, record_id, checked)
     if isinstance(result, linking.LinkedRecord):
-        principal = context.principal
         # The Operation Encompass notices the wrong link sent leave the school it named.
-        await encompass.withdraw_for_unlinked_record(
-            context.store,
-            school_calendar(context),
-            record_key=result.record["key"],
-            child_id=result.child_id,
-            by=principal.subject,
-            by_name=principal.name,
-            reason=checked,
-        )
+        await encompass_resolvers.withdraw_unfounded(context, result.child_id, checked)
     return await _answered(context, result)

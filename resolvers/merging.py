@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from auth.capabilities import Capability, can
+from resolvers import encompass as encompass_resolvers
 from resolvers import records as record_resolvers
 from workflow import merging
 from workflow.calendar import today_in_england
@@ -62,6 +63,8 @@ async def unmerge_children(
         # Two children again, each with their own history and files.
         for child_id in (undone["keptId"], undone["mergedId"]):
             await record_resolvers.after_status_change(context, child_id)
+            # A school told of one child through the other's pupil record is told no more.
+            await encompass_resolvers.withdraw_unfounded(context, child_id, data.reason)
     return undone
 
 

@@ -234,24 +234,23 @@ def _notice(
     }
 
 
-async def withdraw_for_unlinked_record(
+async def withdraw_unfounded(
     store: GraphStore,
     calendar: SchoolCalendar,
     *,
-    record_key: str,
     child_id: str,
     by: str,
     by_name: str,
     reason: str,
 ) -> int:
-    """A pupil record was unlinked from a child it was wrongly linked to: withdraw the
-    notices that link sent to its school (with who, when and why) and send each incident
-    again where it should have gone: the child's school now, or the MASH. How many."""
+    """A record was unlinked from the child, or a merge of the child undone: withdraw the
+    notices sent to a school the child's record no longer puts them on the roll of (with
+    who, when and why) and send each incident again where it should have gone: the
+    child's school now, or the MASH. How many were withdrawn."""
     now = now_ms()
     withdrawn = await store.write(
-        statements.WITHDRAW_FOR_UNLINKED,
+        statements.WITHDRAW_UNFOUNDED,
         {
-            "key": record_key,
             "childId": child_id,
             "now": now,
             "by": by,

@@ -202,22 +202,20 @@ SET attends.until = date($lastDay), attends.endedByRecord = $key, attends.endedA
 RETURN count(attends) AS ended
 """
 
-# A pupil record unlinked from the child it was wrongly linked to: the notices that link
-# sent to its school (the record's stay there spanned the sending, and no other record or
-# stay of the child's put them on that roll) named a child who was never its pupil. They
-# are withdrawn from the school (it no longer reads or acknowledges them, and the MASH no
-# longer chases it), with who withdrew them, when and why; the incident is sent again
-# where it should have gone (REROUTE_NOTICES).
-WITHDRAW_FOR_UNLINKED = f"""
-MATCH (r:SourceRecord {{key: $key}})-[roll:ON_ROLL_AT]->(school:Agency)
-      <-[:FOR_SCHOOL]-(n:EncompassNotice)-[:ABOUT]->(c:Child {{id: $childId}})
-WHERE r.kind = 'PUPIL' AND n.withdrawnAt IS NULL AND {on_roll_at("roll", "n.sentAt")}
-  AND NOT (c)-[:ATTENDS]->(school)
-WITH DISTINCT n, c, school
-OPTIONAL MATCH (c)<-[:LINKED_TO]-(other:SourceRecord)-[otherRoll:ON_ROLL_AT]->(school)
-WHERE other.kind = 'PUPIL' AND {on_roll_at("otherRoll", "n.sentAt")}
-WITH n, count(other) AS otherRecords
-WHERE otherRecords = 0
+# A record unlinked from the child it was wrongly linked to, or a merge undone: a notice
+# sent to a school the child is not on the roll of by anything the child's record now
+# holds (no linked pupil record's stay there spanning the sending, no stay the authority
+# recorded there) named a child who was never its pupil. It is withdrawn from the school
+# (it no longer reads or acknowledges it, and the MASH no longer chases it), with who
+# withdrew it, when and why; the incident is sent again where it should have gone
+# (REROUTE_NOTICES).
+WITHDRAW_UNFOUNDED = f"""
+MATCH (c:Child {{id: $childId}})<-[:ABOUT]-(n:EncompassNotice)-[:FOR_SCHOOL]->(school:Agency)
+WHERE n.withdrawnAt IS NULL AND NOT (c)-[:ATTENDS]->(school)
+OPTIONAL MATCH (c)<-[:LINKED_TO]-(record:SourceRecord)-[roll:ON_ROLL_AT]->(school)
+WHERE record.kind = 'PUPIL' AND {on_roll_at("roll", "n.sentAt")}
+WITH n, count(record) AS onRoll
+WHERE onRoll = 0
 SET n.stateWhenWithdrawn = n.state, n.state = 'WITHDRAWN', n.withdrawnAt = $now,
     n.withdrawnBy = $by, n.withdrawnByName = $byName, n.withdrawnReason = $reason
 RETURN n.id AS id, n.present AS present

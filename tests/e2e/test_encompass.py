@@ -648,3 +648,39 @@ async def test_a_notice_withdrawn_for_a_child_on_no_roll_goes_to_the_mash(
         "Omar Hussain",
         False,
     )
+
+
+MERGE = """mutation ($keep: ID!, $merge: ID!) {
+  mergeChildren(keep: $keep, merge: $merge, reason: "one child") { __typename } }"""
+UNMERGE = """mutation ($merged: ID!) {
+  unmergeChildren(merged: $merged, reason: "two children after all") { __typename } }"""
+
+
+async def test_undoing_a_merge_withdraws_the_notices_sent_through_the_other_child(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    """Omar merged into Jack: Omar's pupil record puts Jack on school B's roll, so an
+    incident about Jack reaches school B. Undone, Jack was never school B's pupil: the
+    notice is withdrawn from it and the incident goes to the MASH (Jack is on no roll)."""
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    merged = await graphql(client, officer, MERGE, {"keep": "C-JACK", "merge": "C-OMAR"})
+    assert merged["mergeChildren"]["__typename"] == "ChildMerge", merged
+    recent = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    report = _incident("HC/MERGED/1", recent, {"upn": UPN_JACK, "present": True})
+    assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    school_b = school_lead(settings, SCHOOL_B)
+    [told] = (await graphql(client, school_b, NOTICES))["myEncompassNotices"]
+    assert told["pupilGivenName"] == "Jack"
+
+    undone = await graphql(client, officer, UNMERGE, {"merged": "C-OMAR"})
+    assert undone["unmergeChildren"]["__typename"] == "ChildMerge", undone
+    assert (await graphql(client, school_b, NOTICES))["myEncompassNotices"] == []
+    mash = await internal(store, settings, "worker-mash", MASH_TEAM)
+    [notice] = (await graphql(client, mash, MASH))["mashEncompassNotices"]["notices"]
+    assert (notice["route"], notice["childName"]) == ("NO_SCHOOL", "Jack Barton")
+    [withdrawn] = await store.read(WITHDRAWN, {"school": SCHOOL_B})
+    assert (withdrawn["state"], withdrawn["by"], withdrawn["reason"]) == (
+        "WITHDRAWN",
+        "records-officer-1",
+        "two children after all",
+    )
