@@ -382,9 +382,10 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 
     from connectors.intake import read_rows
     from hub.push import sources
+    from workflow.school_days import school_calendar
 
     path = Path(args.file)
-    source = sources(settings.step_up_team)[args.source]
+    source = sources(settings.step_up_team, school_calendar(settings.term_dates))[args.source]
     codec = _codec_or_refusal("ingest", args.encoding)
     if codec is None:
         return 2

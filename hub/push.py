@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from auth.principal import Principal
     from connectors.intake import Source
     from workflow.outcomes import InvalidInput
+    from workflow.school_days import SchoolCalendar
 
 MEDIA_TYPES: Final = frozenset(
     {"application/x-ndjson", "application/jsonl", "text/csv", "application/json"}
@@ -49,9 +50,11 @@ PUSH_STOPPED: Final = (
 )
 
 
-def sources(step_up_team: str | None) -> dict[str, Source]:
+def sources(
+    step_up_team: str | None, school_calendar: SchoolCalendar | None = None
+) -> dict[str, Source]:
     """The systems records are taken in from, by the name the path (or command) gives."""
-    return {"ehm": ehm.source(step_up_team), "ies": ies.SOURCE}
+    return {"ehm": ehm.source(step_up_team), "ies": ies.source(school_calendar)}
 
 
 def _refuse(status: int, code: str, message: str) -> Response:
@@ -107,7 +110,7 @@ async def push_records(request: Request) -> Response:
         principal = await principal_on_record(hub.store, principal)
     if principal is None or not can(principal, Capability.INGEST_RECORDS):
         return _refuse(403, "FORBIDDEN", "only a system client may push records")
-    source = sources(hub.step_up_team).get(request.path_params["source"])
+    source = sources(hub.step_up_team, hub.school_calendar).get(request.path_params["source"])
     if source is None:
         return _refuse(404, "NOT_FOUND", "records are pushed to /ingest/ehm or /ingest/ies")
     declared = request.headers.get("content-length")

@@ -202,18 +202,19 @@ SET attends.until = date($lastDay), attends.endedByRecord = $key, attends.endedA
 RETURN count(attends) AS ended
 """
 
-# A record unlinked from the child it was wrongly linked to, or a merge undone: a notice
-# sent to a school the child is not on the roll of by anything the child's record now
-# holds (no linked pupil record's stay there spanning the sending, no stay the authority
-# recorded there) named a child who was never its pupil. It is withdrawn from the school
-# (it no longer reads or acknowledges it, and the MASH no longer chases it), with who
-# withdrew it, when and why; the incident is sent again where it should have gone
-# (REROUTE_NOTICES).
-WITHDRAW_UNFOUNDED = f"""
-MATCH (c:Child {{id: $childId}})<-[:ABOUT]-(n:EncompassNotice)-[:FOR_SCHOOL]->(school:Agency)
+# A record unlinked from the child it was wrongly linked to, a merge undone, or IES
+# correcting the school a pupil record named: a notice sent to a school the child was
+# never on the roll of by anything the child's record now holds (no stay there of a
+# linked pupil record, no stay the authority recorded there) named a child who was never
+# its pupil. It is withdrawn from the school (it no longer reads or acknowledges it, and
+# the MASH no longer chases it), with who withdrew it, when and why; the incident is sent
+# again where it should have gone (REROUTE_NOTICES). A school the child has left keeps
+# what it was told: the stay there is kept as history, ended by the move.
+WITHDRAW_UNFOUNDED = """
+MATCH (c:Child {id: $childId})<-[:ABOUT]-(n:EncompassNotice)-[:FOR_SCHOOL]->(school:Agency)
 WHERE n.withdrawnAt IS NULL AND NOT (c)-[:ATTENDS]->(school)
-OPTIONAL MATCH (c)<-[:LINKED_TO]-(record:SourceRecord)-[roll:ON_ROLL_AT]->(school)
-WHERE record.kind = 'PUPIL' AND {on_roll_at("roll", "n.sentAt")}
+OPTIONAL MATCH (c)<-[:LINKED_TO]-(record:SourceRecord)-[:ON_ROLL_AT]->(school)
+WHERE record.kind = 'PUPIL'
 WITH n, count(record) AS onRoll
 WHERE onRoll = 0
 SET n.stateWhenWithdrawn = n.state, n.state = 'WITHDRAWN', n.withdrawnAt = $now,

@@ -684,3 +684,26 @@ async def test_undoing_a_merge_withdraws_the_notices_sent_through_the_other_chil
         "records-officer-1",
         "two children after all",
     )
+
+
+async def test_ies_correcting_the_school_withdraws_the_notices_the_wrong_school_got(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    """A version naming another school from the same admission says the first school was
+    wrong: its notices about the child are withdrawn, and the real school is told."""
+    recent = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    report = _incident("HC/CORRECTED/1", recent, {"upn": UPN_OMAR, "present": True})
+    assert (await _notify(client, settings, report))["__typename"] == "IncidentNotified"
+    await _ies_sends(store, 2, "100001", "2020-09-02")
+    assert (await graphql(client, school_lead(settings, SCHOOL_B), NOTICES)) == {
+        "myEncompassNotices": []
+    }
+    [notice] = (await graphql(client, school_lead(settings, SCHOOL_A), NOTICES))[
+        "myEncompassNotices"
+    ]
+    assert notice["pupilGivenName"] == "Omar"
+    [withdrawn] = await store.read(WITHDRAWN, {"school": SCHOOL_B})
+    assert (withdrawn["by"], withdrawn["reason"]) == (
+        "system:ies",
+        "IES:PUPIL:P-OMAR version 2 corrected the pupil's school",
+    )
