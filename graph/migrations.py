@@ -24,8 +24,11 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from graph.backup import last_node_number, node_windows
+from graph.cypher import encompass
 from graph.cypher import shape as statements
 from graph.errors import GraphError
 from graph.kept_errors import reduced_error
@@ -33,6 +36,8 @@ from graph.names import backfill_name_keys
 from graph.store import GraphStore
 
 log = logging.getLogger("lcs_hub.graph.migrations")
+# The day a stay begins is a day in England (the graph's instants are epoch ms).
+_ENGLAND = ZoneInfo("Europe/London")
 
 SHAPE_ID = "graph"
 SHAPE_LABEL = "GraphShape"
@@ -95,6 +100,27 @@ async def _backfill_notice_pupils(store: GraphStore) -> None:
         await store.write(statements.BACKFILL_NOTICE_PUPILS, {"from": start, "to": end, "now": at})
 
 
+async def _end_stays_before_pupil_records(store: GraphStore) -> None:
+    # A stay at a school the authority recorded (undated, as the bulk load writes it)
+    # ends the day before the newest stay of a linked IES pupil record at another school.
+    at = int(time.time() * 1000)
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        rows = await store.read(statements.NEWEST_PUPIL_STAYS, {"from": start, "to": end})
+        records = []
+        for row in rows:
+            admitted = datetime.fromtimestamp(row["fromMs"] / 1000, _ENGLAND).date()
+            records.append(
+                {
+                    "key": row["key"],
+                    "fromMs": row["fromMs"],
+                    "admitted": admitted.isoformat(),
+                    "lastDay": (admitted - timedelta(days=1)).isoformat(),
+                }
+            )
+        if records:
+            await store.write(encompass.END_STAYS_ELSEWHERE, {"records": records, "now": at})
+
+
 async def _backfill_name_keys(store: GraphStore) -> None:
     await backfill_name_keys(store)
 
@@ -123,6 +149,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "an Encompass notice names the pupil as the school was told when it was sent",
         _backfill_notice_pupils,
+    ),
+    # An undated stay at a school never ended, even after IES reported a move.
+    Migration(
+        7,
+        "a stay the authority recorded at a school ends when an IES pupil record moves the child",
+        _end_stays_before_pupil_records,
     ),
 )
 

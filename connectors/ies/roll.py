@@ -58,15 +58,13 @@ async def end_stays_elsewhere(store: GraphStore, key: str, admitted: date) -> No
     it) leaves any other school they attend by the authority's own record, dated or not,
     the day before the record admits them (`END_STAYS_ELSEWHERE`).
     """
-    await store.write(
-        statements.END_STAYS_ELSEWHERE,
-        {
-            "key": key,
-            "admitted": admitted.isoformat(),
-            "lastDay": (admitted - timedelta(days=1)).isoformat(),
-            "now": now_ms(),
-        },
-    )
+    record = {
+        "key": key,
+        "fromMs": day_starts_ms(admitted),
+        "admitted": admitted.isoformat(),
+        "lastDay": (admitted - timedelta(days=1)).isoformat(),
+    }
+    await store.write(statements.END_STAYS_ELSEWHERE, {"records": [record], "now": now_ms()})
 
 
 def stay_days(from_ms: int, until_ms: int | None) -> tuple[date, date | None]:

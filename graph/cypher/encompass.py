@@ -184,21 +184,24 @@ CREATE (r)-[:ON_ROLL_AT {fromMs: $fromMs, untilMs: $untilMs}]->(s)
 RETURN s.id AS schoolId
 """
 
-# IES reporting a pupil record's stay (its newest: where the child is from its admission)
-# ends the child's stay at any other school the authority recorded itself (`ATTENDS`,
-# dated or not, as the bulk load writes it) that runs on the day of admission: it ends
-# the day before, with the record that ended it and when. Without this an undated
-# `ATTENDS` kept the child on the old school's roll for ever after a move.
+# IES reporting a pupil record's stay ($records: the record's key and its newest stay's
+# admission, `fromMs`: where the child is from then) ends the child's stay at any other
+# school the authority recorded itself (`ATTENDS`, dated or not, as the bulk load writes
+# it) that runs on the day of admission: it ends the day before, with the record that
+# ended it and when. Without this an undated `ATTENDS` kept the child on the old
+# school's roll for ever after a move.
 END_STAYS_ELSEWHERE = """
-MATCH (r:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
+UNWIND $records AS pupil
+MATCH (r:SourceRecord {key: pupil.key})-[:LINKED_TO]->(c:Child)
 WHERE r.kind = 'PUPIL'
 MATCH (r)-[roll:ON_ROLL_AT]->(school:Agency)
-WITH c, school ORDER BY roll.fromMs DESC LIMIT 1
+WHERE roll.fromMs = pupil.fromMs
 MATCH (c)-[attends:ATTENDS]->(other:Agency)
 WHERE other.id <> school.id
-  AND (attends.from IS NULL OR attends.from < date($admitted))
-  AND (attends.until IS NULL OR attends.until >= date($admitted))
-SET attends.until = date($lastDay), attends.endedByRecord = $key, attends.endedAt = $now
+  AND (attends.from IS NULL OR attends.from < date(pupil.admitted))
+  AND (attends.until IS NULL OR attends.until >= date(pupil.admitted))
+SET attends.until = date(pupil.lastDay), attends.endedByRecord = pupil.key,
+    attends.endedAt = $now
 RETURN count(attends) AS ended
 """
 

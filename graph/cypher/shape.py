@@ -84,6 +84,15 @@ SET n.pupilGivenName = c.givenName, n.pupilFamilyName = c.familyName,
 RETURN count(n) AS changed
 """
 
+# Migration 7: each linked IES pupil record's newest stay, to end the stays the authority
+# recorded at another school before it (graph/cypher/encompass.py END_STAYS_ELSEWHERE).
+NEWEST_PUPIL_STAYS = """
+MATCH (r:SourceRecord)-[:LINKED_TO]->(:Child)
+WHERE id(r) >= $from AND id(r) < $to AND r.kind = 'PUPIL'
+MATCH (r)-[roll:ON_ROLL_AT]->(:Agency)
+RETURN r.key AS key, max(roll.fromMs) AS fromMs
+"""
+
 # `lcs-hub import` into a store a hub has only started on: the file brings its own.
 DELETE_SHAPE = """
 MATCH (s:GraphShape {id: $id})

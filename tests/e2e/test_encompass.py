@@ -20,6 +20,7 @@ from connectors import ies
 from connectors.intake import ingest
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
+from graph.migrations import MIGRATIONS
 from hub.app import create_app, token_settings
 from hub.settings import Settings
 from tests.connectors.intake.world import RUBY_NHS, add_child, role_headers
@@ -707,3 +708,22 @@ async def test_ies_correcting_the_school_withdraws_the_notices_the_wrong_school_
         "system:ies",
         "IES:PUPIL:P-OMAR version 2 corrected the pupil's school",
     )
+
+
+async def test_the_migration_ends_an_undated_stay_a_pupil_record_moved_the_child_from(
+    store: FalkorDBStore, county: None
+) -> None:
+    """A store written before the rule: Ruby's undated stay at another school, recorded
+    after IES admitted her to school A, ends the day before that admission, once."""
+    await store.write(
+        "MATCH (c:Child {id: 'C-RUBY'})"
+        " CREATE (c)-[:ATTENDS]->(:Agency {id: 'agency-school-09', kind: 'SCHOOL'})"
+    )
+    migration = next(m for m in MIGRATIONS if m.version == 7)
+    await migration.apply(store)
+    await migration.apply(store)
+    [stay] = await store.read(
+        "MATCH (:Child {id: 'C-RUBY'})-[a:ATTENDS]->(:Agency {id: 'agency-school-09'})"
+        " RETURN toString(a.until) AS until, a.endedByRecord AS by"
+    )
+    assert stay == {"until": "2021-08-31", "by": "IES:PUPIL:P-RUBY"}
