@@ -534,8 +534,10 @@ _EPISODES_KEPT: Final = (
 )
 # A review, visit, health assessment, personal education plan or missing episode that
 # happened while the child was looked after is also written up once care has ended (dated
-# by its end: history, nothing new falls due), as a child protection plan's steps are once
-# the plan has ended: the SSDA903 reports every review and missing episode of the year.
+# within care: history, nothing new falls due; a missing episode begun in care may end
+# after it, the SSDA903 reading it to the end of care), as a child protection plan's steps
+# are once the plan has ended: the SSDA903 reports every review and missing episode of the
+# year.
 _CARE_STEPS_KEPT: Final = _EPISODES_KEPT
 
 _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
