@@ -1120,6 +1120,32 @@ async def test_a_child_missing_when_care_ended_is_recorded_back_the_day_they_ret
     ]
 
 
+async def test_a_return_after_care_ended_is_corrected_by_the_rules_it_was_recorded_by(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Missing from 20 March when care ended on the 31st: the day the child returned is
+    # not known yet, so it is recorded (recordMissingEpisode), not corrected; once
+    # recorded, a return after the end is corrected as it was recorded, after the end,
+    # and the start still only within care.
+    missing = {"type": "M_MISSING", "startedOn": "2026-03-20"}
+    _, care = await _missing_when_care_ends(client, settings, store, **missing)
+    worker = bearer(settings, "social-worker")
+    episode = step(care, "MISSING_EPISODE")
+    correct = "correctMissingEpisode"
+    unknown = {"stepId": episode["id"], "returnedOn": "2026-04-02", "reason": "Typo"}
+    refused = await act(client, worker, correct, care, unknown)
+    assert _problem(refused)[0] == "returnedOn", refused
+    assert "recordMissingEpisode" in _problem(refused)[1]
+    care = await act(
+        client, worker, "recordMissingEpisode", care, missing | {"returnedOn": "2026-04-03"}
+    )
+    care = await act(client, worker, correct, care, unknown)
+    assert step(care, "MISSING_EPISODE")["completedDate"] == "2026-04-02", care
+    late_start = {"stepId": episode["id"], "startedOn": "2026-04-01", "reason": "Typo"}
+    refused = await act(client, worker, correct, care, late_start)
+    assert _problem(refused)[0] == "startedOn", refused
+
+
 async def test_a_care_action_without_a_date_happened_today(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

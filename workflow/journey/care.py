@@ -1030,6 +1030,11 @@ def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Cl
     )
 
 
+# A missing episode still open when care ended ends with it until the day the child
+# returned is recorded.
+MISSING_WHEN_CARE_ENDED = "missingWhenCareEnded"
+
+
 def _not_overlapping(episodes: list[dict[str, Any]], start: date, ends: date | None) -> None:
     """SSDA903 Missing: episodes of one child do not overlap (`ends` None: still missing;
     an episode still going on runs to today)."""
@@ -1087,7 +1092,7 @@ def correct_missing_episode(record: Record, data: CorrectMissingEpisode, clock: 
     if step is None:
         raise Refusal(("stepId", "must be a missing or away episode of this period of care"))
     was_start, was_back = step["startDate"], step.get("completedDate")
-    if data.returned_on is not None and was_back is None:
+    if data.returned_on is not None and (was_back is None or step.get(MISSING_WHEN_CARE_ENDED)):
         rule = "the child is still recorded as missing: record the return (recordMissingEpisode)"
         raise Refusal(("returnedOn", rule))
     start, back = data.started_on or was_start, data.returned_on or was_back
@@ -1099,10 +1104,10 @@ def correct_missing_episode(record: Record, data: CorrectMissingEpisode, clock: 
         _still_in_care_on(record, start, "startedOn")
     if back is not None and back < start:
         raise Refusal(("returnedOn", "must not be before startedOn"))
+    # Begun in care; the return may come after its end, as recordMissingEpisode takes it.
     ended = record.facts.get("endDate")
-    if isinstance(ended, date) and (back or start) > ended:
-        field = "returnedOn" if back is not None else "startedOn"
-        raise Refusal((field, f"must not be after the end of care ({ended.isoformat()})"))
+    if isinstance(ended, date) and start > ended:
+        raise Refusal(("startedOn", f"must not be after the end of care ({ended.isoformat()})"))
     others = [
         s
         for s in record.steps
@@ -1148,11 +1153,6 @@ def correct_missing_episode(record: Record, data: CorrectMissingEpisode, clock: 
         f"{start.isoformat()}{until}: {data.reason}",
         changed=tuple(changed),
     )
-
-
-# A missing episode still open when care ended ends with it until the day the child
-# returned is recorded.
-MISSING_WHEN_CARE_ENDED = "missingWhenCareEnded"
 
 
 def _returned_after_care(record: Record, episode: dict[str, Any], returned_on: date) -> Effect:
