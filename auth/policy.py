@@ -631,7 +631,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "reason": NARRATIVE,
     },
     "ReferralWithdrawal": {
-        name: INTERNAL for name in ("reason", "withdrawnOn", "withdrawnBy", "withdrawnAt")
+        **{name: INTERNAL for name in ("withdrawnOn", "withdrawnBy", "withdrawnAt")},
+        "reason": NARRATIVE,
     },
     "AsAt": {
         name: INTERNAL

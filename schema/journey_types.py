@@ -415,7 +415,7 @@ class ReferralDateCorrection:
     "duplicate, a test record): kept in the history, in no return"
 )
 class ReferralWithdrawal:
-    reason: str = strawberry.field(description="Why the referral was recorded in error")
+    reason: str | None = strawberry.field(description="Why the referral was recorded in error")
     withdrawn_on: date
     withdrawn_by: str | None = strawberry.field(description="The manager who withdrew it")
     withdrawn_at: datetime | None = strawberry.field(description="When the withdrawal was recorded")
