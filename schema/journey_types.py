@@ -415,6 +415,7 @@ class ReferralDateCorrection:
     "duplicate, a test record): kept in the history, in no return"
 )
 class ReferralWithdrawal:
+    # Narrative (auth/policy.py): null to a role without the case-notes capability.
     reason: str | None = strawberry.field(description="Why the referral was recorded in error")
     withdrawn_on: date
     withdrawn_by: str | None = strawberry.field(description="The manager who withdrew it")
