@@ -25,20 +25,17 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from graph.backup import last_node_number, node_windows
 from graph.cypher import encompass
 from graph.cypher import shape as statements
+from graph.england import ENGLAND
 from graph.errors import GraphError
 from graph.kept_errors import reduced_error
 from graph.names import backfill_name_keys
 from graph.store import GraphStore
 
 log = logging.getLogger("lcs_hub.graph.migrations")
-# The day a stay begins is a day in England (the graph's instants are epoch ms).
-_ENGLAND = ZoneInfo("Europe/London")
-
 SHAPE_ID = "graph"
 SHAPE_LABEL = "GraphShape"
 WINDOW = 10_000
@@ -108,7 +105,8 @@ async def _end_stays_before_pupil_records(store: GraphStore) -> None:
         rows = await store.read(statements.NEWEST_PUPIL_STAYS, {"from": start, "to": end})
         records = []
         for row in rows:
-            admitted = datetime.fromtimestamp(row["fromMs"] / 1000, _ENGLAND).date()
+            # The day a stay begins is a day in England (the graph keeps instants).
+            admitted = datetime.fromtimestamp(row["fromMs"] / 1000, ENGLAND).date()
             records.append(
                 {
                     "key": row["key"],
