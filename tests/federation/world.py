@@ -125,11 +125,18 @@ async def seed(store: GraphStore) -> World:
     await add_child(store, RUBY, "Ruby", "Newman", born, nhs=RUBY_NHS, upn=RUBY_UPN)
     await add_child(store, HUGO, "Hugo", "Ashby", born, sex="M", nhs=HUGO_NHS, upn=HUGO_UPN)
     await store.write(
-        "MERGE (s:Agency {id: $school}) SET s.name = 'Hertford Primary', s.kind = 'SCHOOL'"
+        "MERGE (s:Agency {id: $school})"
+        " SET s.name = 'Hertford Primary', s.kind = 'SCHOOL', s.urn = $urn"
         " WITH s UNWIND $children AS pair"
         " MATCH (c:Child {id: pair[0]}) MATCH (w:Worker {id: pair[1]})"
         " CREATE (c)-[:ALLOCATED_TO]->(w) CREATE (c)-[:ATTENDS]->(s)",
-        {"school": personas.DEMO_SCHOOL, "children": [[RUBY, sam], [HUGO, "worker-other"]]},
+        # The school the IES pupil records name by its URN: the same school, so IES
+        # reporting them does not read as a move from it (which ends the stay).
+        {
+            "school": personas.DEMO_SCHOOL,
+            "urn": SCHOOL_URN,
+            "children": [[RUBY, sam], [HUGO, "worker-other"]],
+        },
     )
     # Ruby's open episode of need: what admits her to her school's view.
     await store.write(
