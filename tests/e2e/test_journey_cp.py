@@ -1804,3 +1804,55 @@ async def test_steps_typed_out_of_order_answer_the_due_step_of_the_day_they_happ
     assert _open(plan, "CORE_GROUP") == []
     assert plan["reviewDates"] == ["2026-04-15", "2026-10-12"]
     assert await case_now(client, worker, case["id"]) == case
+
+
+async def test_a_corrected_day_re_times_the_held_steps_after_it_as_the_facts_say(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A correction is the step taken out and held again on its day: the ones after it
+    # answer the step due from those before them as they now stand, and are late if the
+    # facts say so (no reason asked of the worker correcting another step).
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    for action, held, field in (
+        ("holdReviewConference", "2026-04-15", "heldOn"),
+        ("holdReviewConference", "2026-10-12", "heldOn"),
+        ("recordChildProtectionVisit", "2026-01-28", "visitedOn"),
+        ("recordChildProtectionVisit", "2026-02-10", "visitedOn"),
+    ):
+        extra = {"seenAlone": True} if field == "visitedOn" else {}
+        case = await act(client, worker, action, plan, {field: held, **extra})
+        plan = latest(case, "childProtectionPlans")
+
+    async def corrected(kind: str, was: str, on: str) -> dict[str, Any]:
+        held = next(s for s in _held(plan, kind) if s["completedDate"] == was)
+        data = {"stepId": held["id"], "happenedOn": on, "reason": "Minutes say otherwise"}
+        now = await act(client, worker, "correctChildProtectionStepDate", plan, data)
+        assert now["__typename"] == "Case", now
+        return latest(now, "childProtectionPlans")
+
+    # The first review met on 10 March, not 15 April: the second was due 6 months after
+    # it (10 September), so 12 October was late; the next stays due from 12 October.
+    plan = await corrected("CHILD_PROTECTION_REVIEW", "2026-04-15", "2026-03-10")
+    assert answered(plan, "CHILD_PROTECTION_REVIEW") == [
+        ("2026-03-10", "2026-04-20", False),
+        ("2026-10-12", "2026-09-10", True),
+    ]
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2027-04-12", "child_protection_review")]
+    # Moved past the other, it answers the step due from it, and the other the first
+    # review's (20 April: late); the next falls due from the latest.
+    plan = await corrected("CHILD_PROTECTION_REVIEW", "2026-03-10", "2026-11-12")
+    assert answered(plan, "CHILD_PROTECTION_REVIEW") == [
+        ("2026-10-12", "2026-04-20", True),
+        ("2026-11-12", "2027-04-12", False),
+    ]
+    assert _open(plan, "CHILD_PROTECTION_REVIEW") == [("2027-05-12", "child_protection_review")]
+    # Visits the same: 10 working days from 22 January is 5 February.
+    plan = await corrected("CHILD_PROTECTION_VISIT", "2026-01-28", "2026-01-22")
+    assert answered(plan, "CHILD_PROTECTION_VISIT") == [
+        ("2026-01-22", "2026-02-03", False),
+        ("2026-02-10", "2026-02-05", True),
+    ]
+    assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-24", "child_protection_visit")]

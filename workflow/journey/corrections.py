@@ -4,8 +4,10 @@ wrong date (a month or a year slipped).
 The step keeps what it was and gains the day it really happened; the day it was first
 recorded as, why it changed, who changed it and when stay on the step, and the journey
 event says the same. The corrected day keeps the rules of recording it (not in the
-future, not before the record started, not after it ended, late only with a reason), and
-the next step of its kind falls due from the latest one as it now stands, so the due
+future, not before the record started, not after it ended, late only with a reason), the
+held steps of its kind after it answer the steps due from those before them as they now
+stand (ordering.py's rule: the step is taken out and held again on the corrected day),
+and the next step of its kind falls due from the latest one as it now stands, so the due
 dates and the returns (which read the steps' dates) follow the correction.
 """
 
@@ -20,6 +22,7 @@ from pydantic import Field
 
 from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
 from workflow.journey.inputs import Input, OptionalReason, PastDate, Reason, check_late, not_before
+from workflow.journey.ordering import held_again
 
 if TYPE_CHECKING:
     from workflow.journey.effects import Record
@@ -93,22 +96,35 @@ def corrected_step(
     if span.end is not None and on > span.end:
         rule = f"must not be after {span.end_named} ({span.end.isoformat()})"
         raise Refusal(("happenedOn", rule))
-    # Late against the day it was due, as when it was recorded: a reason given then stands.
-    given = data.late_reason or step.get("lateReason")
-    check_late(step.get("dueRule"), step.get("dueDate"), on, given)
     kind = StepKind(step["kind"])
+    # As if taken out and held again on the corrected day (ordering.py's one rule): the
+    # held steps after it answer the steps due from those before them as they now stand
+    # (late by the facts: their reason is not this correction's to give), and it answers
+    # the one its place now gives it, if its place changed.
+    retimed = held_again(record, kind, step["id"], on, kinds[kind])
+    own = retimed.pop(step["id"], None)
+    due_date = own.due_date if own else None
+    due = {**step, **(own.facts if own else {}), **({"dueDate": due_date} if due_date else {})}
+    # Late against the day it is due, as when it was recorded: a reason given then stands.
+    given = data.late_reason or step.get("lateReason")
+    check_late(due.get("dueRule"), due.get("dueDate"), on, given)
     change = StepChange(
         step["id"],
         # A step recorded as done on its day (no due date of its own) started that day too.
         start_date=on if step.get("startDate") == was else None,
+        due_date=due_date,
         completed_date=on,
         late_reason=data.late_reason,
-        facts={"correctedFrom": was.isoformat(), "correctionReason": data.reason},
+        facts={
+            **(own.facts if own else {}),
+            "correctedFrom": was.isoformat(),
+            "correctionReason": data.reason,
+        },
     )
     label = kind.value.replace("_", " ").capitalize()
     return Effect(
         target=record.state,
         occurred_on=on,
         summary=f"{label} of {was.isoformat()} corrected to {on.isoformat()}: {data.reason}",
-        changed=(change, *_next_due(record, kind, step, on, kinds[kind])),
+        changed=(change, *retimed.values(), *_next_due(record, kind, step, on, kinds[kind])),
     )

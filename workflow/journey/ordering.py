@@ -57,6 +57,42 @@ def _still_from(step: dict[str, Any] | None, due: DueDate | None) -> bool:
     return step is not None and due is not None and step.get("dueDate") == due.due
 
 
+def _opening(step: dict[str, Any]) -> DueDate | None:
+    """The due step the first held one answered (None: it answered none)."""
+    due, rule = step.get("dueDate"), step.get("dueRule")
+    if not isinstance(due, date) or not rule:
+        return None
+    return DueDate(rule=TimescaleKey(rule), anchor=step["completedDate"], due=due)
+
+
+def held_again(
+    record: Record, kind: StepKind, step_id: str, on: date, following: Following | None
+) -> dict[str, StepChange]:
+    """The held `kind` step `step_id` moved to `on` (its day corrected), as if taken out
+    and held again that day: each held step whose steps before it changed answers the due
+    step its place now gives it, by the rule above (the first the one the record opened
+    with, each later one the one due from those before it, if it was due from them). By
+    step id; the moved step's own is there only when its place changed."""
+    held = _in_order(record, kind)
+    if following is None or not held:
+        return {}
+
+    def day(step: dict[str, Any]) -> date:
+        return on if step["id"] == step_id else step["completedDate"]
+
+    now = sorted(held, key=lambda s: (day(s), s.get("createdAt", 0)))
+    changes: dict[str, StepChange] = {}
+    for index, step in enumerate(now):
+        place = next(i for i, s in enumerate(held) if s["id"] == step["id"])
+        was = [s["completedDate"] for s in held[:place]]
+        before = [day(s) for s in now[:index]]
+        if was == before or (place and not _still_from(step, following(was))):
+            continue
+        if change := _answers(step, following(before) if index else _opening(held[0])):
+            changes[step["id"]] = change
+    return changes
+
+
 def held_before_later(
     record: Record,
     kind: StepKind,
