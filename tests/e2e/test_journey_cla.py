@@ -1164,15 +1164,17 @@ async def test_a_care_action_without_a_date_happened_today(
     assert step(care, "STATUTORY_VISIT", "DONE")["completedDate"] == today
 
 
-async def test_care_ending_on_the_18th_birthday_makes_that_birthday_contact_due(
+async def test_care_ending_on_the_18th_birthday_makes_the_next_birthday_contact_due(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
-    # Regression: care ending on the birthday itself scheduled the next year's birthday,
-    # so the contact made around the 18th birthday counted for no birthday.
+    # SSDA903 OC3 (rules 1007, 1016): a young person looked after on the birthday (care
+    # ended that day) has no care leaver information for it, so the hub asks for none:
+    # the first contact due is the 19th birthday's, and one made on the 18th is kept as a
+    # contact without leaving a birthday due that the return never reads.
     worker, care = await _care_leaver(
         client, settings, store, born="2006-08-12", started_on="2020-09-07", ended_on="2024-08-12"
     )
-    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2024-08-12"
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-08-12"
     contact = {
         "inTouch": "YES_IN_TOUCH",
         "activity": "F2_FULL_TIME_OTHER_EDUCATION",
@@ -1181,7 +1183,8 @@ async def test_care_ending_on_the_18th_birthday_makes_that_birthday_contact_due(
     care = await act(
         client, worker, "recordCareLeaverContact", care, {"on": "2024-08-12", **contact}
     )
-    assert step(care, "CARE_LEAVER_CONTACT", "DONE")["dueDate"] == "2024-08-12"
+    kept = step(care, "CARE_LEAVER_CONTACT", "DONE")
+    assert (kept["completedDate"], kept["dueDate"]) == ("2024-08-12", None)
     assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-08-12"
 
 

@@ -1281,13 +1281,12 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
             raise Refusal(("careLeaver", f"{data.reason.value} does not make a care leaver"))
         target = CareState.CARE_LEAVER
         opened = (
-            # SSDA903 OC3: whether the local authority is in touch around each birthday.
-            # Care often ends on the 18th birthday itself: that birthday's contact is the
-            # first one due, not the next year's.
-            NewStep(
-                _K.CARE_LEAVER_CONTACT,
-                due_on=_next_birthday(born, data.ended_on - timedelta(days=1)),
-            ),
+            # SSDA903 OC3: whether the local authority is in touch around each birthday
+            # after care ended. Care often ends on the 18th birthday itself: the young
+            # person was looked after that day, and the 903 has no care leaver
+            # information for it (rules 1007, 1016), so the first contact due is the next
+            # birthday's (a contact made around the one care ended on is kept as one).
+            NewStep(_K.CARE_LEAVER_CONTACT, due_on=_next_birthday(born, data.ended_on)),
             # Reviewed within 6 months of the plan made while looked after, if any.
             NewStep(
                 _K.PATHWAY_PLAN,

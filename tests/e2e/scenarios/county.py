@@ -538,7 +538,8 @@ async def care_leaver_aged_18_staying_put(c: Child) -> None:
     await c.fact("recordSdq", score=9, on=D(2024, 9, 9))
     await c.left_care(D(2025, 6, 20), "E17_STAYED_WITH_CARERS_AT_18", care_leaver=True)
     await c.closed(D(2025, 6, 27), RC7)
-    # Care ended on the 18th birthday: the contact around that birthday is due that day.
+    # Care ended on the 18th birthday: the 19th's contact is the first due (SSDA903 rules
+    # 1007, 1016); the one around the 18th is kept as a contact.
     await c.care_leaver_contact(D(2025, 7, 2), "F4_FULL_TIME_APPRENTICESHIP")
 
 
@@ -570,8 +571,9 @@ async def care_leaver_aged_21(c: Child) -> None:
         for s in c.care["steps"]
         if s["kind"] == "CARE_LEAVER_CONTACT" and s["status"] == "DONE"
     ]
+    # Care ended on the 18th birthday: the contact that day counts for no birthday.
     assert done == [
-        ("2022-11-15", "2022-11-15"),
+        ("2022-11-15", None),
         ("2023-11-14", "2023-11-15"),
         ("2024-11-18", "2024-11-15"),
         ("2025-11-13", "2025-11-15"),
