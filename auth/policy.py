@@ -406,8 +406,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         for type_name, spelled in {
             "Document": (
                 "id title templateKey folderKey recordClass sourceId createdAt latestVersion"
-                " versions childId"
+                " versions misfiled childId"
             ),
+            "Misfiling": "at byName reason",
             "DocumentVersion": (
                 "id version checksumPdf checksumHtml sizePdf generatedAt generatedBy templateKey"
                 " folderKey recordClass filename filingState filingAttempts filingError"

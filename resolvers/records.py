@@ -102,6 +102,11 @@ def _refuse_records_management(context: HubContext) -> NotAuthorised | None:
     return None
 
 
+def _file_listing(context: HubContext) -> dict[str, bool]:
+    """A misfiled document stays on the child's file for records staff alone."""
+    return {"recordsStaff": can(context.principal, Capability.MANAGE_RECORDS)}
+
+
 def _reader_scope(context: HubContext) -> AccessScope:
     if can(context.principal, Capability.MANAGE_RECORDS):
         return dataclasses.replace(context.scope, view_all=True)
@@ -206,6 +211,7 @@ async def document_content(
         document_statements.RECORD_DOCUMENT_READ,
         {
             **_reader_scope(context).params(),
+            **_file_listing(context),
             "versionId": version_id,
             "readId": new_id(),
             "now": now_ms(),
@@ -474,7 +480,8 @@ async def outbox_items(context: HubContext, state: str, limit: int) -> list[Row]
 async def document(context: HubContext, document_id: str) -> Row | None:
     """One document with its versions, or None if missing or its child is not visible."""
     rows = await context.store.read(
-        document_statements.DOCUMENT_BY_ID, {**context.scope.params(), "documentId": document_id}
+        document_statements.DOCUMENT_BY_ID,
+        {**context.scope.params(), **_file_listing(context), "documentId": document_id},
     )
     return rows[0] if rows else None
 
@@ -483,7 +490,12 @@ async def documents_of_file(context: HubContext, file_id: str) -> list[Row]:
     """Every document of a file with its versions (one statement per request level)."""
     loader = context.loader(
         "livelink.documents",
-        many_per_key(context.store, document_statements.DOCUMENTS_OF_FILES, "fileId"),
+        many_per_key(
+            context.store,
+            document_statements.DOCUMENTS_OF_FILES,
+            "fileId",
+            params=_file_listing(context),
+        ),
     )
     rows: list[Row] = await loader.load(file_id)
     return rows
@@ -493,7 +505,12 @@ async def documents_of_folder(context: HubContext, folder_id: str) -> list[Row]:
     """The documents of one subfolder with their versions."""
     loader = context.loader(
         "livelink.folder_documents",
-        many_per_key(context.store, document_statements.DOCUMENTS_OF_FOLDERS, "folderId"),
+        many_per_key(
+            context.store,
+            document_statements.DOCUMENTS_OF_FOLDERS,
+            "folderId",
+            params=_file_listing(context),
+        ),
     )
     rows: list[Row] = await loader.load(folder_id)
     return rows

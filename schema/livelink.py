@@ -29,6 +29,17 @@ def _state(value: str | None) -> FilingState | None:
     return FilingState(value) if value else None
 
 
+@strawberry.type(
+    description="Why a document is no longer on the child's file but for records staff: the "
+    "record it was made of was withdrawn as recorded in error (on the wrong child, or twice); "
+    "in Livelink it is under the LCS-MISFILED hold for a records officer to take off the file"
+)
+class Misfiling:
+    at: datetime
+    by_name: str | None
+    reason: str = strawberry.field(description="RECORDED_IN_ERROR")
+
+
 @strawberry.type(description="One generated version of a document, and whether it is filed")
 class DocumentVersion:
     id: strawberry.ID
@@ -88,6 +99,9 @@ class Document:
     created_at: datetime
     latest_version: int
     versions: list[DocumentVersion] = strawberry.field(description="Newest first")
+    misfiled: Misfiling | None = strawberry.field(
+        description="Set once the record it was made of is withdrawn as recorded in error"
+    )
     # The read audit notes every field read of an object with a `child_id`.
     child_id: strawberry.ID = strawberry.field(description="The child the document is about")
 
@@ -103,6 +117,7 @@ class Document:
         created_at = _instant(document["createdAt"])
         assert created_at is not None
         source = document.get("sourceId")
+        misfiled_at = _instant(document.get("misfiledAt"))
         return cls(
             id=strawberry.ID(document["id"]),
             title=document["title"],
@@ -113,6 +128,13 @@ class Document:
             created_at=created_at,
             latest_version=document["latestVersion"],
             versions=[DocumentVersion.from_row(version) for version in versions],
+            misfiled=None
+            if misfiled_at is None
+            else Misfiling(
+                at=misfiled_at,
+                by_name=document.get("misfiledByName"),
+                reason=document["misfiledReason"],
+            ),
             child_id=strawberry.ID(document["childId"]),
         )
 

@@ -54,6 +54,7 @@ from connectors.livelink.content_store import (
     ContentStoreRejected,
     ContentStoreUnavailable,
     DocumentDelivery,
+    DocumentPlace,
     FiledDocument,
     LegalHold,
     sha256_hex,
@@ -125,14 +126,14 @@ class ContentServerSettings(BaseModel):
         return value.rstrip("/")
 
 
-def document_node_name(delivery: DocumentDelivery) -> str:
+def document_node_name(place: DocumentPlace) -> str:
     """The remote name of a document: its file name with the hub's document id.
 
     The id keeps two documents with the same file name (two contact records)
     apart; it goes before the extension, which Content Server uses for the type.
     """
-    path = PurePosixPath(delivery.filename)
-    return f"{path.stem} ({delivery.document_id}){path.suffix}"
+    path = PurePosixPath(place.filename)
+    return f"{path.stem} ({place.document_id}){path.suffix}"
 
 
 class _NotFound(ContentStoreRejected):
@@ -204,7 +205,7 @@ class ContentServerStore:
 
     async def put_document(self, delivery: DocumentDelivery) -> FiledDocument:
         delivery.verify_checksum()
-        name = _checked_name(document_node_name(delivery), "document name")
+        name = _checked_name(document_node_name(delivery.place), "document name")
         async with self._lock_for(delivery.child_id):
             child_file = await self._ensure_child_file_locked(delivery.child_id)
             folder_id = child_file.subfolders.get(delivery.folder_key)
@@ -251,15 +252,30 @@ class ContentServerStore:
         # The file is opened if needed: a hold placed before the first document is
         # filed must still cover everything filed afterwards.
         file_id = int((await self.ensure_child_file(child_id)).remote_id)
-        hold_id = await self._find_hold(hold_name)
-        if hold_id is None:
-            hold_id = await self._create_hold(hold_name, hold.reason)
-        async with self._lock_for(child_id):
-            if hold_id in await self._node_hold_ids(file_id):
-                return
-            await self._request(
-                "POST", f"/v1/nodes/{file_id}/holds", data={"hold_id": str(hold_id)}
-            )
+        await self._hold_node(child_id, file_id, hold_name, hold.reason)
+
+    async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
+        hold_name = _checked_name(hold.key, "hold key")
+        name = _checked_name(document_node_name(place), "document name")
+        # A child with no file has nothing filed: no file is opened to hold nothing.
+        if await self._existing_file_id(place.child_id) is None:
+            return False
+        child_file = await self.ensure_child_file(place.child_id)
+        folder_id = child_file.subfolders.get(place.folder_key)
+        if folder_id is None:
+            raise ContentStoreRejected(f"no subfolder {place.folder_key!r} in the file plan")
+        try:
+            node = await self._find_child(int(folder_id), name)
+        except _NotFound as error:
+            # The folder we remembered has gone: forget it, so the retry finds it.
+            self._files.pop(place.child_id, None)
+            raise ContentStoreUnavailable(
+                f"a folder of the child's file has gone: {error}"
+            ) from error
+        if node is None:
+            return False
+        await self._hold_node(place.child_id, int(node["id"]), hold_name, hold.reason)
+        return True
 
     async def lift_hold(self, child_id: str, hold_key: str) -> None:
         file_id = await self._existing_file_id(child_id)
@@ -467,6 +483,17 @@ class ContentServerStore:
         return None
 
     # -- holds --------------------------------------------------------------------
+
+    async def _hold_node(self, child_id: str, node_id: int, hold_name: str, reason: str) -> None:
+        hold_id = await self._find_hold(hold_name)
+        if hold_id is None:
+            hold_id = await self._create_hold(hold_name, reason)
+        async with self._lock_for(child_id):
+            if hold_id in await self._node_hold_ids(node_id):
+                return
+            await self._request(
+                "POST", f"/v1/nodes/{node_id}/holds", data={"hold_id": str(hold_id)}
+            )
 
     async def _find_hold(self, name: str) -> int | None:
         payload = await self._json("GET", "/v2/holds")

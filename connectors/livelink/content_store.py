@@ -10,6 +10,8 @@ things, and the outbox relies on each of them:
   a delivery that is retried after a lost response never makes a second version;
 * the bytes filed are exactly the bytes rendered: the checksum is verified before
   sending and again when the bytes are read back;
+* a document filed is held (a Records Management hold on the document alone) on
+  request, idempotently: how a document found misfiled is marked in the store;
 * errors say whether retrying can help (`ContentStoreUnavailable`) or never will
   (`ContentStoreRejected`, which the outbox treats as poison).
 """
@@ -25,6 +27,7 @@ from typing import Protocol
 from connectors.livelink.delivery_port import DeliveryRejected, DeliveryUnavailable
 
 __all__ = [
+    "MISFILED_HOLD",
     "ChildFile",
     "ContentIntegrityError",
     "ContentStore",
@@ -32,6 +35,7 @@ __all__ = [
     "ContentStoreRejected",
     "ContentStoreUnavailable",
     "DocumentDelivery",
+    "DocumentPlace",
     "FiledDocument",
     "LegalHold",
     "os_error_text",
@@ -82,6 +86,17 @@ def os_error_text(error: OSError) -> str:
 def sha256_hex(content: bytes) -> str:
     """Return the lowercase hex SHA-256 of `content`, the checksum every store records."""
     return hashlib.sha256(content).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPlace:
+    """Where the versions of one hub document are filed: the child's file, the file plan
+    subfolder, and the document (named by its file name and the hub's document id)."""
+
+    child_id: str
+    folder_key: str
+    document_id: str
+    filename: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +151,11 @@ class DocumentDelivery:
         ):
             if not getattr(self, name).strip():
                 raise ValueError(f"{name} must not be blank")
+
+    @property
+    def place(self) -> DocumentPlace:
+        """Where this version is filed (every version of the document alike)."""
+        return DocumentPlace(self.child_id, self.folder_key, self.document_id, self.filename)
 
     def verify_checksum(self) -> None:
         """Refuse to file bytes that are not the bytes that were rendered.
@@ -199,6 +219,19 @@ class LegalHold:
             raise ValueError("a hold needs a reason")
 
 
+# The hold a document goes under once the record it was made of is withdrawn in the hub
+# as recorded in error (on the wrong child, or twice). A hold, not a deletion or a move:
+# the records officer reviews the breach and takes the document off the file, and until
+# then nobody can dispose of or change it; one hold name gathers every such document
+# into one list in Records Management. The reason names no person: the worker's own
+# words (which may) stay in the hub, read with the case-notes capability.
+MISFILED_HOLD = LegalHold(
+    key="LCS-MISFILED",
+    reason="Withdrawn in the LCS hub as recorded in error (on the wrong child, or twice): "
+    "not this child's record. Review, then remove it from this child's file.",
+)
+
+
 class ContentStore(Protocol):
     """An EDRMS the outbox can deliver to; see the module docstring for the promises."""
 
@@ -241,6 +274,14 @@ class ContentStore(Protocol):
 
     async def holds(self, child_id: str) -> frozenset[str]:
         """Return the keys of the holds applied to the child's file."""
+        ...
+
+    async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
+        """Put the document filed at `place` under `hold` (idempotent).
+
+        Returns:
+            False when nothing is filed there yet (nothing was held).
+        """
         ...
 
     async def aclose(self) -> None:

@@ -7,7 +7,8 @@ Layout under the root (``./var/content`` unless configured)::
     blobs/sha256/ab/cd/abcd...                content-addressed bytes, never rewritten
     children/<child>/file.json                the child's file and its subfolder plan
     children/<child>/holds.json               holds applied to the file
-    children/<child>/<folder>/<document>.json one document: every version's metadata
+    children/<child>/<folder>/<document>.json one document: every version's metadata,
+                                              and the holds on the document alone
 
 A document's remote id is ``<child>/<folder>/<document>``. Every write is a temp
 file, fsync, ``os.replace`` and an fsync of the directory, so a crash leaves either
@@ -40,6 +41,7 @@ from connectors.livelink.content_store import (
     ContentStoreRejected,
     ContentStoreUnavailable,
     DocumentDelivery,
+    DocumentPlace,
     FiledDocument,
     LegalHold,
     os_error_text,
@@ -123,6 +125,9 @@ class EmbeddedContentStore:
 
     async def holds(self, child_id: str) -> frozenset[str]:
         return await self._run(lambda: frozenset(self._read_holds(child_id)), lock=False)
+
+    async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
+        return await self._run(lambda: self._hold_document(place, hold))
 
     async def aclose(self) -> None:
         """Nothing to release: every operation opens and closes its own files."""
@@ -290,16 +295,16 @@ class EmbeddedContentStore:
                 f"blob {checksum} did not read back with the checksum it was written with"
             )
 
-    def _document_path(self, delivery: DocumentDelivery) -> Path:
+    def _document_path(self, place: DocumentPlace) -> Path:
         return (
-            self._child_dir(delivery.child_id)
-            / delivery.folder_key
-            / f"{_component(delivery.document_id, 'document id')}.json"
+            self._child_dir(place.child_id)
+            / place.folder_key
+            / f"{_component(place.document_id, 'document id')}.json"
         )
 
     def _put_document(self, delivery: DocumentDelivery) -> FiledDocument:
         child_file = self._ensure_child_file(delivery.child_id)
-        path = self._document_path(delivery)
+        path = self._document_path(delivery.place)
         node_id = f"{child_file.remote_id}/{delivery.folder_key}/{path.stem}"
         record: dict[str, Any]
         if path.exists():
@@ -401,6 +406,19 @@ class EmbeddedContentStore:
             return
         holds[hold.key] = {"reason": hold.reason, "applied_at": _now()}
         _atomic_write_json(self._holds_path(child_id), {"holds": holds})
+
+    def _hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
+        if place.folder_key not in self._plan_keys:
+            raise ContentStoreRejected(f"no subfolder {place.folder_key!r} in the file plan")
+        path = self._document_path(place)
+        if not path.exists():
+            return False
+        record = _read_json(path)
+        holds = record.setdefault("holds", {})
+        if hold.key not in holds:
+            holds[hold.key] = {"reason": hold.reason, "applied_at": _now()}
+            _atomic_write_json(path, record)
+        return True
 
     def _lift_hold(self, child_id: str, hold_key: str) -> None:
         holds = self._read_holds(child_id)

@@ -3,7 +3,11 @@
 * ``OPEN_FILE``: open the child's file with the whole file plan;
 * ``FILE_DOCUMENT``: file one document version (its PDF, from the LCS form store) in
   the template's subfolder, with ``delivery_key`` = the item id;
-* ``APPLY_HOLD`` / ``LIFT_HOLD``: mirror a legal hold on the child's file.
+* ``APPLY_HOLD`` / ``LIFT_HOLD``: mirror a legal hold on the child's file;
+* ``MISFILE_DOCUMENT``: put a document whose source record was withdrawn as recorded in
+  error under the ``LCS-MISFILED`` hold (`MISFILED_HOLD`). A document not filed yet is
+  held by its own ``FILE_DOCUMENT`` item once filed: that item reads whether the
+  document is misfiled after filing it, so a withdrawal at any moment is never missed.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from connectors.livelink.content_store import (
+    MISFILED_HOLD,
     ContentIntegrityError,
     ContentStoreRejected,
     ContentStoreUnavailable,
     DocumentDelivery,
+    DocumentPlace,
     LegalHold,
     os_error_text,
 )
@@ -30,7 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LIVELINK_KINDS", "LivelinkFiling"]
 
-LIVELINK_KINDS: Final = frozenset({"OPEN_FILE", "FILE_DOCUMENT", "APPLY_HOLD", "LIFT_HOLD"})
+LIVELINK_KINDS: Final = frozenset(
+    {"OPEN_FILE", "FILE_DOCUMENT", "APPLY_HOLD", "LIFT_HOLD", "MISFILE_DOCUMENT"}
+)
 
 
 class LivelinkFiling:
@@ -55,6 +63,8 @@ class LivelinkFiling:
                 return await self._file_document(item)
             case "APPLY_HOLD" | "LIFT_HOLD":
                 return await self._mirror_hold(item)
+            case "MISFILE_DOCUMENT":
+                return await self._misfile_document(item)
         raise ContentStoreRejected(f"outbox item kind {item['kind']!r} is not known")
 
     async def _open_file(self, item: Row) -> tuple[str, Params]:
@@ -101,10 +111,35 @@ class LivelinkFiling:
             # The recorded version itself is malformed: no retry can change that.
             raise ContentStoreRejected(f"outbox item {item['id']}: {error}") from error
         filed = await self.content_store.put_document(delivery)
+        # Read after filing: a withdrawal since the read above is seen here, or its
+        # MISFILE_DOCUMENT item (after it) finds the version this call filed.
+        after = await self.store.read(
+            document_statements.FILE_DOCUMENT_PAYLOAD, {"itemId": item["id"]}
+        )
+        if after and after[0]["misfiled"]:
+            await self.content_store.hold_document(delivery.place, MISFILED_HOLD)
         return document_statements.MARK_DOCUMENT_DELIVERED, {
             "remoteNodeId": filed.remote_node_id,
             "remoteVersion": filed.remote_version,
         }
+
+    async def _misfile_document(self, item: Row) -> tuple[str, Params]:
+        rows = await self.store.read(
+            document_statements.MISFILE_DOCUMENT_PAYLOAD, {"itemId": item["id"]}
+        )
+        if not rows:
+            raise ContentStoreRejected(f"outbox item {item['id']} has no document")
+        payload = rows[0]
+        await self.content_store.hold_document(
+            DocumentPlace(
+                child_id=payload["childId"],
+                folder_key=payload["folderKey"],
+                document_id=payload["documentId"],
+                filename=payload["filename"],
+            ),
+            MISFILED_HOLD,
+        )
+        return statements.MARK_DELIVERED, {"remoteId": None}
 
     async def _mirror_hold(self, item: Row) -> tuple[str, Params]:
         rows = await self.store.read(record_statements.HOLD_PAYLOAD, {"itemId": item["id"]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.cypher.access import counted_episode, only_visible, open_episode
+from graph.cypher.documents import misfile_documents
 from graph.cypher.early_help import recall_early_help, request_early_help
 from graph.cypher.journey import died_on
 from graph.cypher.linking import born_in_time
@@ -202,6 +203,7 @@ SET k.status = 'WITHDRAWN', k.withdrawnReason = $reason, k.withdrawnAt = $now,
     k.withdrawnBy = $viewer, k.version = k.version + 1
 WITH k, c
 {recall_early_help("k", "$earlyHelpRecall", "k, c")}
+{misfile_documents("c", "[k.id]", "k, c")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 

@@ -7,6 +7,7 @@ of the bytes the LCS keeps. Shape:
     (:Child)-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(:Document)
     (:Document)-[:HAS_VERSION]->(:DocumentVersion)<-[:DELIVERS]-(:OutboxItem)
     (:DocumentRead)-[:READ_OF]->(:DocumentVersion)      append-only download audit
+    (:OutboxItem {kind: 'MISFILE_DOCUMENT'})-[:DELIVERS]->(:Document)  once misfiled
 """
 
 from __future__ import annotations
@@ -22,8 +23,37 @@ VERSION_FIELDS = f"v {{{_VERSION_KEYS}}}"
 
 DOCUMENT_FIELDS = (
     "doc {.id, .childId, .templateKey, .title, .folderKey, .recordClass, .sourceId,"
-    " .createdAt, .latestVersion}"
+    " .createdAt, .latestVersion, .misfiledAt, .misfiledBy, .misfiledByName,"
+    " .misfiledReason}"
 )
+
+# A misfiled document (its source record withdrawn as recorded in error: on the wrong
+# child, or twice) is on the child's file for records staff alone ($recordsStaff).
+_FILED_HERE = "(doc.misfiledAt IS NULL OR $recordsStaff)"
+
+
+def misfile_documents(child: str, sources: str, carry: str) -> str:
+    """Clauses that mark misfiled the documents made of the records `sources` (a list of
+    ids) in `child`'s file, each with who did it, when and why, and queue the
+    MISFILE_DOCUMENT item that marks it so in Livelink (connectors/livelink/filing_delivery.py).
+
+    A document already misfiled is left as it is, and the item's id is the document's,
+    so a withdrawal replayed queues nothing twice. Bounded by the child's file. Binds
+    nothing new: the clauses end on `WITH DISTINCT carry`. Parameters: $now, $viewer.
+    """
+    return f"""WITH {carry}, {sources} AS misfiledSources
+WITH {carry},
+     [({child})-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(mis:Document)
+      WHERE mis.sourceId IN misfiledSources AND mis.misfiledAt IS NULL | mis] AS misfiled
+OPTIONAL MATCH (misfiler:Worker {{id: $viewer}})
+FOREACH (d IN misfiled |
+    SET d.misfiledAt = $now, d.misfiledBy = $viewer, d.misfiledByName = misfiler.name,
+        d.misfiledReason = 'RECORDED_IN_ERROR'
+    MERGE (mo:OutboxItem {{id: 'misfiled-' + d.id}})
+    ON CREATE SET mo.kind = 'MISFILE_DOCUMENT', mo.state = 'PENDING', mo.attempts = 0,
+        mo.createdAt = $now, mo.nextAttemptAt = $now
+    MERGE (mo)-[:DELIVERS]->(d))
+WITH DISTINCT {carry}"""
 
 
 def form_source(label: str) -> str:
@@ -137,7 +167,17 @@ MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(v:DocumentVersion)
 MATCH (doc:Document)-[:HAS_VERSION]->(v)
 RETURN doc.childId AS childId, doc.id AS documentId, v.version AS version,
        v.folderKey AS folderKey, v.templateKey AS templateKey, v.recordClass AS recordClass,
-       v.filename AS filename, v.checksumPdf AS checksumPdf, v.disposedAt AS disposedAt
+       v.filename AS filename, v.checksumPdf AS checksumPdf, v.disposedAt AS disposedAt,
+       doc.misfiledAt IS NOT NULL AS misfiled
+"""
+
+# Where a misfiled document is filed: the child's file, its subfolder, its remote name.
+MISFILE_DOCUMENT_PAYLOAD = """
+MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(doc:Document)
+MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
+WITH doc, v ORDER BY v.version DESC
+RETURN doc.childId AS childId, doc.id AS documentId, doc.folderKey AS folderKey,
+       head(collect(v.filename)) AS filename
 """
 
 # Delivered is delivered, whoever reports it (graph/cypher/files.py: MARK_DELIVERED).
@@ -159,6 +199,8 @@ def _documents_of(anchor: str, key: str) -> str:
     return f"""
 UNWIND $ids AS {key}
 {anchor}
+WITH {key}, folder, doc
+WHERE {_FILED_HERE}
 MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
 OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
 WITH {key}, folder, doc, v, o ORDER BY v.version DESC
@@ -175,6 +217,8 @@ DOCUMENT_BY_ID = f"""
 MATCH (doc:Document {{id: $documentId}})<-[:HOLDS]-(:Folder)<-[:HAS_FOLDER]-(:File)
       <-[:HAS_FILE]-(c:Child)
 {only_visible("c", "doc")}
+WITH doc
+WHERE {_FILED_HERE}
 MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
 OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
 WITH doc, v, o ORDER BY v.version DESC
@@ -207,7 +251,7 @@ WITH v, doc, coalesce(direct, kept) AS c
 WHERE c IS NOT NULL
 {only_visible("c", "v", "doc")}
 WITH c, v, doc
-WHERE v.disposedAt IS NULL
+WHERE v.disposedAt IS NULL AND {_FILED_HERE}
 CREATE (r:DocumentRead {{id: $readId, at: $now, by: $viewer, byName: $viewerName,
         role: $role, purpose: $purpose, format: $format, versionId: v.id,
         documentId: doc.id, childId: c.id}})

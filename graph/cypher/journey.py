@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph.cypher.access import counted_episode, only_visible
+from graph.cypher.documents import misfile_documents
 from graph.cypher.early_help import recall_early_help, request_early_help
 
 # Dates a record may carry, set only through `$dates` (never through the `$facts` map,
@@ -187,6 +188,15 @@ FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
 WITH DISTINCT {carry}"""
 
 
+# The forms made of a referral withdrawn as recorded in error, of its steps and of the
+# contacts that led to it (each withdrawn with it, or before) are not the child's: they
+# are misfiled on the child's file (graph/cypher/documents.py misfile_documents).
+_WITHDRAWN_SOURCES = """CASE WHEN $to = 'RECORDED_IN_ERROR'
+     THEN [r.id] + [(r)<-[:PART_OF]-(misStep:Step) | misStep.id]
+          + [(misContact:Contact)-[:LED_TO]->(r) | misContact.id]
+     ELSE [] END"""
+
+
 def _apply(label: str, *, in_episode: bool) -> str:
     """The common tail: event, step changes, new steps, new and ended episode records,
     the record's new state. A step whose date is corrected (`correctedFrom`) keeps who
@@ -208,6 +218,7 @@ CREATE (e)-[:BY]->(w)
 WITH {carry}
 {_WITHDRAW_CONTACTS.format(carry=carry) if label == "Referral" else ""}
 {recall_early_help("r", "$earlyHelpRecall", carry) if label == "Referral" else ""}
+{misfile_documents("c", _WITHDRAWN_SOURCES, carry) if label == "Referral" else ""}
 OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
 WHERE s.id IN $changedIds
 WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change

@@ -7,9 +7,14 @@ from typing import Any
 
 import httpx
 
+from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.outbox import DeliveryReport, OutboxWorker
 from demo import county
 from graph import FalkorDBStore
+from hub.app import form_store_from_settings
+from hub.settings import Settings
 from tests.helpers import graphql
+from workflow.ids import now_ms
 
 STEP_FIELDS = (
     "id kind status startDate dueDate dueRule overdue completedDate completedLate"
@@ -398,3 +403,13 @@ async def assessed(
     assert case["status"] == "ACCEPTED", case
     assert latest(case, "assessments")["status"] == "AUTHORISED"
     return case
+
+
+async def deliver_outbox(store: FalkorDBStore, settings: Settings) -> DeliveryReport:
+    """One pass of the Livelink outbox worker over the embedded content store."""
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    try:
+        worker = OutboxWorker(store, content, form_store=form_store_from_settings(settings))
+        return await worker.deliver_due(now_ms() + 1)
+    finally:
+        await content.aclose()

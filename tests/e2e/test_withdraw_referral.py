@@ -11,6 +11,7 @@ from datetime import date
 import httpx
 import pytest
 
+from connectors.livelink.embedded_store import EmbeddedContentStore
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
@@ -19,6 +20,7 @@ from tests.e2e.journey_helpers import (
     act,
     case_now,
     decide,
+    deliver_outbox,
     demo_child,
     demo_county,
     referral_for,
@@ -119,3 +121,70 @@ async def test_an_open_referral_is_withdrawn_once_its_work_is(
     # A new referral about the child opens an episode of its own, not joining this one.
     again = await referral_for(client, worker, child_id, date(2026, 10, 9))
     assert (again["status"], again["id"] == case["id"]) == ("OPEN", False), again
+
+
+GENERATE = """mutation ($child: ID!, $template: String!, $source: ID) {
+  generateForm(childId: $child, templateKey: $template, sourceId: $source) {
+  __typename ... on GeneratedForm { document { id } } } }"""
+FILE = """query ($id: ID!) { child(id: $id) { file { documents { id misfiled { byName reason } }
+  folders { documents { id } } } } }"""
+
+
+async def test_the_forms_of_a_withdrawn_referral_are_taken_off_the_childs_file(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    officer = bearer(settings, "records-officer")
+    child_id = demo_child(world)
+    before = (await graphql(client, worker, FILE, {"id": child_id}))["child"]["file"]
+    kept = {d["id"] for d in before["documents"]} if before else set()
+    case = await referral_for(client, worker, child_id, date(2026, 10, 5))
+    case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2026-10-06"})
+    case = await decide(client, manager, "authoriseCase", case, on="2026-10-06")
+    [contact] = [
+        k
+        for k in (await graphql(client, worker, CHILD, {"id": child_id}))["child"]["contacts"]
+        if k["referralId"] == case["id"]
+    ]
+    made = set()
+    for template, source in (
+        ("contact_record", contact["id"]),
+        ("case_closure_summary", case["id"]),
+    ):
+        form = await graphql(
+            client, worker, GENERATE, {"child": child_id, "template": template, "source": source}
+        )
+        assert form["generateForm"]["__typename"] == "GeneratedForm", form
+        made.add(form["generateForm"]["document"]["id"])
+    assert (await deliver_outbox(store, settings)).failed == 0
+
+    withdrawn = await act(
+        client, manager, "withdrawReferral", case, {"withdrawnOn": "2026-10-08", "reason": REASON}
+    )
+    assert withdrawn["__typename"] == "Case", withdrawn
+    report = await deliver_outbox(store, settings)
+    assert (report.delivered, report.failed) == (2, 0)
+    # Replayed, the withdrawal's marks are not made twice.
+    assert (await deliver_outbox(store, settings)).delivered == 0
+
+    # In Livelink (the embedded store here) each form is under the misfiled hold.
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    try:
+        held = {
+            record["document_id"]
+            for path in content.record_paths()
+            if "holds" in (record := content.read_record(path))
+            and "LCS-MISFILED" in record["holds"]
+        }
+    finally:
+        await content.aclose()
+    assert held == made
+    # The child's file lists them for records staff alone, with who marked them.
+    seen = (await graphql(client, worker, FILE, {"id": child_id}))["child"]["file"]
+    assert {d["id"] for d in seen["documents"]} == kept
+    assert {d["id"] for f in seen["folders"] for d in f["documents"]} == kept
+    audited = (await graphql(client, officer, FILE, {"id": child_id}))["child"]["file"]
+    misfiled = {d["id"]: d["misfiled"] for d in audited["documents"] if d["misfiled"]}
+    assert set(misfiled) == made
+    assert {m["reason"] for m in misfiled.values()} == {"RECORDED_IN_ERROR"}

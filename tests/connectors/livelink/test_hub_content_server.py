@@ -85,15 +85,33 @@ def test_content_server_settings_come_from_the_environment_and_keep_the_password
     ) in str(refused.value)
 
 
-def _worker_headers(settings: Settings) -> dict[str, str]:
+def _worker_headers(settings: Settings, role: str = "social_worker") -> dict[str, str]:
     from auth.tokens import LocalSigningKey, TokenIssuer
 
     rules = token_settings(settings)
     key = LocalSigningKey.load_or_create(rules.key_path)
     token = TokenIssuer(rules, key).issue(
-        world.WORKER, world.WORKER_NAME, "social_worker", "agency-la", world.TEAM
+        world.WORKER, world.WORKER_NAME, role, "agency-la", world.TEAM
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+async def _acting_as(store: FalkorDBStore, settings: Settings, role: str) -> dict[str, str]:
+    """The test worker's headers once its worker record holds `role` (read per request)."""
+    await store.write(
+        "MATCH (w:Worker {id: $worker}) SET w.role = $role", {"worker": world.WORKER, "role": role}
+    )
+    return _worker_headers(settings, role)
+
+
+async def _until_every_item_delivered(store: FalkorDBStore) -> None:
+    """Wait for the app's own worker to deliver every outbox item on its polls."""
+    with anyio.fail_after(30):
+        while True:
+            states = await store.read("MATCH (o:OutboxItem) RETURN o.state AS state")
+            if states and {row["state"] for row in states} == {"DELIVERED"}:
+                return
+            await anyio.sleep(0.05)
 
 
 async def test_the_hub_built_from_its_settings_files_forms_to_content_server(
@@ -121,12 +139,7 @@ async def test_the_hub_built_from_its_settings_files_forms_to_content_server(
                 ]
             assert generated["__typename"] == "GeneratedForm", generated
             # The app's own worker delivers both items (the file, the form) on its polls.
-            with anyio.fail_after(30):
-                while True:
-                    states = await store.read("MATCH (o:OutboxItem) RETURN o.state AS state")
-                    if states and {row["state"] for row in states} == {"DELIVERED"}:
-                        break
-                    await anyio.sleep(0.05)
+            await _until_every_item_delivered(store)
 
     file_folder = fake.child_named(root_folder_id, CHILD)
     assert sorted(node.name for node in fake.children(file_folder.id)) == sorted(
@@ -138,3 +151,65 @@ async def test_the_hub_built_from_its_settings_files_forms_to_content_server(
     [version] = document.versions
     assert hashlib.sha256(version.content).hexdigest() == generated["version"]["checksumPdf"]
     assert fake.logins >= 1
+
+
+FILE_DOCUMENTS = """
+{ child(id: "C900") { file { documents { id sourceId misfiled { at byName reason } }
+  folders { key documents { id } } } } }
+"""
+WITHDRAW = """
+mutation { withdrawContact(contactId: "K900", version: 2,
+  reason: "Recorded on the wrong child: the concern is about a cousin of the same name") {
+  __typename } }
+"""
+
+
+async def test_a_contact_withdrawn_as_recorded_in_error_takes_its_form_off_the_childs_file(
+    store: FalkorDBStore,
+    fake: FakeContentServer,
+    root_folder_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    await world.add_worker(store)
+    await world.add_child(store, CHILD)
+    await world.add_contact(store, CHILD, "K900")
+    with serve_in_thread(fake.app) as url:
+        for name, value in _environment(url, root_folder_id).items():
+            monkeypatch.setenv(name, value)
+        settings = Settings(var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+        app = create_app(settings, store=store)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+                worker = _worker_headers(settings)
+                generated = (await graphql(http, worker, GENERATE))["generateForm"]
+                assert generated["__typename"] == "GeneratedForm", generated
+                await _until_every_item_delivered(store)
+                manager = await _acting_as(store, settings, "team_manager")
+                withdrawn = (await graphql(http, manager, WITHDRAW))["withdrawContact"]
+                assert withdrawn["__typename"] == "Contact", withdrawn
+                await _until_every_item_delivered(store)
+                worker = await _acting_as(store, settings, "social_worker")
+                seen_by_worker = (await graphql(http, worker, FILE_DOCUMENTS))["child"]
+                records = await _acting_as(store, settings, "records_officer")
+                seen_by_records = (await graphql(http, records, FILE_DOCUMENTS))["child"]
+
+    # In Livelink the document is under the misfiled hold: kept for the records officer
+    # to review and take off the file, never disposed of or edited meanwhile.
+    [document] = fake.documents()
+    holds = [fake.hold_registry[hold_id] for hold_id in document.holds]
+    assert [hold.name for hold in holds] == ["LCS-MISFILED"]
+    assert "recorded in error" in holds[0].comment
+    assert "cousin" not in holds[0].comment  # the worker's words name people: not sent
+    # The file itself is held by nothing: the hold is the document's alone.
+    assert fake.child_named(root_folder_id, CHILD).holds == set()
+    # The hub's listing of the file no longer shows it, but to records staff.
+    assert seen_by_worker["file"]["documents"] == []
+    assert all(folder["documents"] == [] for folder in seen_by_worker["file"]["folders"])
+    [listed] = seen_by_records["file"]["documents"]
+    assert listed["id"] == generated["document"]["id"]
+    assert listed["sourceId"] == "K900"
+    assert listed["misfiled"]["byName"] == world.WORKER_NAME
+    assert listed["misfiled"]["reason"] == "RECORDED_IN_ERROR"
+    assert listed["misfiled"]["at"] is not None

@@ -21,6 +21,7 @@ from connectors.livelink.content_store import (
     ChildFile,
     ContentStore,
     DocumentDelivery,
+    DocumentPlace,
     FiledDocument,
     LegalHold,
 )
@@ -76,6 +77,9 @@ class _Recording:
 
     async def holds(self, child_id: str) -> frozenset[str]:
         return await self.inner.holds(child_id)
+
+    async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
+        return await self.inner.hold_document(place, hold)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
