@@ -219,11 +219,12 @@ WITH k, about, was
 WHERE k.status = 'OPEN' AND k.version = $version AND k.stepUpKey IS NULL
 MATCH (c:Child {{id: $childId}})
 WHERE c.id <> was.id
-{only_visible("c", "k", "about")}
-WITH k, about, c
+{only_visible("c", "k", "about", "was")}
+WITH k, about, c, was
 WHERE coalesce(c.dateOfBirth, c.expectedDateOfBirth) IS NULL
    OR coalesce(c.dateOfBirth, c.expectedDateOfBirth) <= date($latestBirth)
 MATCH (w:Worker {{id: $viewer}})
+{misfile_documents("was", "[k.id]", "k, about, c, was", "MOVED")}
 DELETE about
 CREATE (k)-[:ABOUT]->(c)
 SET k.movedReason = $reason, k.movedAt = $now, k.movedBy = $viewer, k.version = k.version + 1

@@ -32,7 +32,9 @@ DOCUMENT_FIELDS = (
 _FILED_HERE = "(doc.misfiledAt IS NULL OR $recordsStaff)"
 
 
-def misfile_documents(child: str, sources: str, carry: str) -> str:
+def misfile_documents(
+    child: str, sources: str, carry: str, reason: str = "RECORDED_IN_ERROR"
+) -> str:
     """Clauses that mark misfiled the documents made of the records `sources` (a list of
     ids) in `child`'s file, each with who did it, when and why, and queue the
     MISFILE_DOCUMENT item that marks it so in Livelink (connectors/livelink/filing_delivery.py).
@@ -40,6 +42,8 @@ def misfile_documents(child: str, sources: str, carry: str) -> str:
     A document already misfiled is left as it is, and the item's id is the document's,
     so a withdrawal replayed queues nothing twice. Bounded by the child's file. Binds
     nothing new: the clauses end on `WITH DISTINCT carry`. Parameters: $now, $viewer.
+    `reason` comes from code, never a caller: RECORDED_IN_ERROR (withdrawn), or MOVED (a
+    contact moved to the child it is about: its forms here were made on the wrong child).
     """
     return f"""WITH {carry}, {sources} AS misfiledSources
 WITH {carry},
@@ -48,7 +52,7 @@ WITH {carry},
 OPTIONAL MATCH (misfiler:Worker {{id: $viewer}})
 FOREACH (d IN misfiled |
     SET d.misfiledAt = $now, d.misfiledBy = $viewer, d.misfiledByName = misfiler.name,
-        d.misfiledReason = 'RECORDED_IN_ERROR'
+        d.misfiledReason = '{reason}'
     MERGE (mo:OutboxItem {{id: 'misfiled-' + d.id}})
     ON CREATE SET mo.kind = 'MISFILE_DOCUMENT', mo.state = 'PENDING', mo.attempts = 0,
         mo.createdAt = $now, mo.nextAttemptAt = $now

@@ -413,3 +413,33 @@ async def deliver_outbox(store: FalkorDBStore, settings: Settings) -> DeliveryRe
         return await worker.deliver_due(now_ms() + 1)
     finally:
         await content.aclose()
+
+
+GENERATE_FORM = """mutation ($child: ID!, $template: String!, $source: ID) {
+  generateForm(childId: $child, templateKey: $template, sourceId: $source) {
+  __typename ... on GeneratedForm { document { id } } } }"""
+FILE_DOCUMENTS = """query ($id: ID!) { child(id: $id) { file {
+  documents { id misfiled { byName reason } } folders { documents { id } } } } }"""
+
+
+async def generated_form(
+    client: httpx.AsyncClient, headers: dict[str, str], child_id: str, template: str, source: str
+) -> str:
+    """Generate a form of the source record; returns the document id."""
+    variables = {"child": child_id, "template": template, "source": source}
+    form = (await graphql(client, headers, GENERATE_FORM, variables))["generateForm"]
+    assert form["__typename"] == "GeneratedForm", form
+    return form["document"]["id"]  # type: ignore[no-any-return]
+
+
+async def held_as_misfiled(settings: Settings) -> set[str]:
+    """The documents the embedded Livelink store holds under the LCS-MISFILED hold."""
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    try:
+        return {
+            record["document_id"]
+            for path in content.record_paths()
+            if "LCS-MISFILED" in (record := content.read_record(path)).get("holds", {})
+        }
+    finally:
+        await content.aclose()

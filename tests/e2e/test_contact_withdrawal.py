@@ -16,10 +16,14 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CONTACT_FIELDS,
+    FILE_DOCUMENTS,
     case_now,
+    deliver_outbox,
     demo_child,
     demo_county,
     finalised_contact,
+    generated_form,
+    held_as_misfiled,
     recorded_contact,
 )
 from tests.helpers import bearer, graphql
@@ -271,3 +275,27 @@ async def test_a_contact_on_the_wrong_child_moves_to_the_right_one_before_it_is_
     assert finalised["finaliseContact"]["__typename"] == "FinalisedContact", finalised
     decided = {**moved, "version": moved["version"] + 1}
     assert (await move(client, manager, decided, wrong))["__typename"] == "TransitionRefused"
+
+
+async def test_the_form_of_a_contact_moved_to_the_right_child_leaves_the_wrong_childs_file(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    officer = bearer(settings, "records-officer")
+    wrong, right = demo_child(world, index=0), demo_child(world, index=1)
+    contact = await recorded_contact(client, worker, wrong, date(2026, 9, 7))
+    form = await generated_form(client, worker, wrong, "contact_record", contact["id"])
+    assert (await deliver_outbox(store, settings)).failed == 0
+
+    assert (await move(client, manager, contact, right))["__typename"] == "Contact"
+    assert (await deliver_outbox(store, settings)).failed == 0
+
+    # The wrong child's file lists it for records staff alone, and Livelink holds it.
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": wrong}))["child"]["file"]
+    assert form not in [d["id"] for d in seen["documents"]]
+    assert form not in [d["id"] for f in seen["folders"] for d in f["documents"]]
+    audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": wrong}))["child"]["file"]
+    [misfiled] = [d["misfiled"] for d in audited["documents"] if d["id"] == form]
+    assert misfiled["reason"] == "MOVED"
+    assert await held_as_misfiled(settings) == {form}

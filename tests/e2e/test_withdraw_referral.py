@@ -11,18 +11,20 @@ from datetime import date
 import httpx
 import pytest
 
-from connectors.livelink.embedded_store import EmbeddedContentStore
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     AS_AT,
     CONTACT_FIELDS,
+    FILE_DOCUMENTS,
     act,
     case_now,
     decide,
     deliver_outbox,
     demo_child,
     demo_county,
+    generated_form,
+    held_as_misfiled,
     referral_for,
     withdraw_in_error,
 )
@@ -123,13 +125,6 @@ async def test_an_open_referral_is_withdrawn_once_its_work_is(
     assert (again["status"], again["id"] == case["id"]) == ("OPEN", False), again
 
 
-GENERATE = """mutation ($child: ID!, $template: String!, $source: ID) {
-  generateForm(childId: $child, templateKey: $template, sourceId: $source) {
-  __typename ... on GeneratedForm { document { id } } } }"""
-FILE = """query ($id: ID!) { child(id: $id) { file { documents { id misfiled { byName reason } }
-  folders { documents { id } } } } }"""
-
-
 async def test_the_forms_of_a_withdrawn_referral_are_taken_off_the_childs_file(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
@@ -137,7 +132,7 @@ async def test_the_forms_of_a_withdrawn_referral_are_taken_off_the_childs_file(
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     officer = bearer(settings, "records-officer")
     child_id = demo_child(world)
-    before = (await graphql(client, worker, FILE, {"id": child_id}))["child"]["file"]
+    before = (await graphql(client, worker, FILE_DOCUMENTS, {"id": child_id}))["child"]["file"]
     kept = {d["id"] for d in before["documents"]} if before else set()
     case = await referral_for(client, worker, child_id, date(2026, 10, 5))
     case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2026-10-06"})
@@ -147,16 +142,10 @@ async def test_the_forms_of_a_withdrawn_referral_are_taken_off_the_childs_file(
         for k in (await graphql(client, worker, CHILD, {"id": child_id}))["child"]["contacts"]
         if k["referralId"] == case["id"]
     ]
-    made = set()
-    for template, source in (
-        ("contact_record", contact["id"]),
-        ("case_closure_summary", case["id"]),
-    ):
-        form = await graphql(
-            client, worker, GENERATE, {"child": child_id, "template": template, "source": source}
-        )
-        assert form["generateForm"]["__typename"] == "GeneratedForm", form
-        made.add(form["generateForm"]["document"]["id"])
+    made = {
+        await generated_form(client, worker, child_id, "contact_record", contact["id"]),
+        await generated_form(client, worker, child_id, "case_closure_summary", case["id"]),
+    }
     assert (await deliver_outbox(store, settings)).failed == 0
 
     withdrawn = await act(
@@ -169,22 +158,12 @@ async def test_the_forms_of_a_withdrawn_referral_are_taken_off_the_childs_file(
     assert (await deliver_outbox(store, settings)).delivered == 0
 
     # In Livelink (the embedded store here) each form is under the misfiled hold.
-    content = await EmbeddedContentStore.open(settings.content_dir)
-    try:
-        held = {
-            record["document_id"]
-            for path in content.record_paths()
-            if "holds" in (record := content.read_record(path))
-            and "LCS-MISFILED" in record["holds"]
-        }
-    finally:
-        await content.aclose()
-    assert held == made
+    assert await held_as_misfiled(settings) == made
     # The child's file lists them for records staff alone, with who marked them.
-    seen = (await graphql(client, worker, FILE, {"id": child_id}))["child"]["file"]
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": child_id}))["child"]["file"]
     assert {d["id"] for d in seen["documents"]} == kept
     assert {d["id"] for f in seen["folders"] for d in f["documents"]} == kept
-    audited = (await graphql(client, officer, FILE, {"id": child_id}))["child"]["file"]
+    audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": child_id}))["child"]["file"]
     misfiled = {d["id"]: d["misfiled"] for d in audited["documents"] if d["misfiled"]}
     assert set(misfiled) == made
     assert {m["reason"] for m in misfiled.values()} == {"RECORDED_IN_ERROR"}
