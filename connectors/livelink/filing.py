@@ -82,6 +82,16 @@ class FormNotRenderable:
 
 
 _RENDER_ATTEMPTS = 3
+# The states of a record withdrawn as recorded in error (a contact; a referral, a step).
+_WITHDRAWN_STATES = frozenset({"WITHDRAWN", "RECORDED_IN_ERROR"})
+
+
+def _recorded_in_error(row: Row) -> bool:
+    """Whether the form's source record, or the record it is part of, was withdrawn."""
+    return any(
+        record is not None and record.get("status") in _WITHDRAWN_STATES
+        for record in (row["source"], row["record"])
+    )
 
 
 def document_key(child_id: str, template_key: str, source_id: str | None) -> str:
@@ -155,6 +165,13 @@ async def generate_form(
             return FileDisposed(file_id=None)
         if source_id is not None and row["source"] is None:
             return RecordMissing(kind=source_spec.missing_kind, id=source_id)
+        if _recorded_in_error(row):
+            # Its forms already made are misfiled (misfile_documents): a new one would
+            # file it on this child's file again as if it were theirs.
+            return FormNotRenderable(
+                reason="the source record was withdrawn as recorded in error: it is not "
+                "this child's record"
+            )
         source = (
             None
             if row["source"] is None

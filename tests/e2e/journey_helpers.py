@@ -417,7 +417,8 @@ async def deliver_outbox(store: FalkorDBStore, settings: Settings) -> DeliveryRe
 
 GENERATE_FORM = """mutation ($child: ID!, $template: String!, $source: ID) {
   generateForm(childId: $child, templateKey: $template, sourceId: $source) {
-  __typename ... on GeneratedForm { document { id } } } }"""
+  __typename ... on GeneratedForm { document { id } }
+  ... on InvalidInput { problems { field rule } } } }"""
 FILE_DOCUMENTS = """query ($id: ID!) { child(id: $id) { file {
   documents { id misfiled { byName reason } } folders { documents { id } } } } }"""
 

@@ -17,6 +17,7 @@ from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CONTACT_FIELDS,
     FILE_DOCUMENTS,
+    GENERATE_FORM,
     case_now,
     deliver_outbox,
     demo_child,
@@ -299,3 +300,21 @@ async def test_the_form_of_a_contact_moved_to_the_right_child_leaves_the_wrong_c
     [misfiled] = [d["misfiled"] for d in audited["documents"] if d["id"] == form]
     assert misfiled["reason"] == "MOVED"
     assert await held_as_misfiled(settings) == {form}
+
+
+async def test_no_form_is_made_of_a_contact_withdrawn_as_recorded_in_error(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child = demo_child(world)
+    contact = await recorded_contact(client, worker, child, date(2026, 9, 7))
+    assert (await withdraw(client, manager, contact))["__typename"] == "Contact"
+    before = (await graphql(client, worker, FILE_DOCUMENTS, {"id": child}))["child"]
+
+    variables = {"child": child, "template": "contact_record", "source": contact["id"]}
+    refused = await graphql(client, worker, GENERATE_FORM, variables)
+    [problem] = refused["generateForm"]["problems"]
+    assert problem["field"] == "sourceId"
+    assert "recorded in error" in problem["rule"]
+    assert (await graphql(client, worker, FILE_DOCUMENTS, {"id": child}))["child"] == before
