@@ -29,7 +29,10 @@ DOCUMENT_FIELDS = (
 
 # A misfiled document (its source record withdrawn as recorded in error: on the wrong
 # child, or twice) is on the child's file for records staff alone ($recordsStaff).
-_FILED_HERE = "(doc.misfiledAt IS NULL OR $recordsStaff)"
+# Written as CASE, not `misfiledAt IS NULL OR $recordsStaff`: FalkorDB planned the OR
+# as a scan of every Document (and DocumentVersion) instead of the id index's seek
+# (tests/graph/test_plans.py).
+_FILED_HERE = "CASE WHEN $recordsStaff THEN true ELSE doc.misfiledAt IS NULL END"
 
 
 def misfile_documents(
