@@ -32,7 +32,7 @@ from workflow.codes import (
 )
 from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
-from workflow.journey.corrections import CorrectStepDate, NextDue, Span, corrected_step
+from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
 from workflow.journey.effects import (
     Clock,
     Effect,
@@ -55,7 +55,7 @@ from workflow.journey.inputs import (
     check_late,
     not_before,
 )
-from workflow.journey.ordering import held_before_later
+from workflow.journey.ordering import NextDue, held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import CareState, Process, allowed_actions
 from workflow.short_orders import SHORT_ORDERS, under_short_order

@@ -23,7 +23,7 @@ from workflow.calendar import birthday
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
 from workflow.contacts import referred_too_early
 from workflow.early_help import StepDownOrigin, step_down_recall, step_down_request
-from workflow.journey.corrections import CorrectStepDate, NextDue, Span, corrected_step
+from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
 from workflow.journey.effects import (
     Clock,
     Contradicted,
@@ -51,7 +51,7 @@ from workflow.journey.inputs import (
     check_late_step,
     not_before,
 )
-from workflow.journey.ordering import held_before_later
+from workflow.journey.ordering import NextDue, held_before_later
 from workflow.process import (
     RECORD_LABELS,
     RECORDED_IN_ERROR,

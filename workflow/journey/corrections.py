@@ -13,25 +13,19 @@ dates and the returns (which read the steps' dates) follow the correction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
 from workflow.journey.inputs import Input, OptionalReason, PastDate, Reason, check_late, not_before
-from workflow.journey.ordering import held_again
+from workflow.journey.ordering import NextDue, held_again, open_step_follows
 
 if TYPE_CHECKING:
     from workflow.journey.effects import Record
-    from workflow.timescales import DueDate
-
-# The next step of a kind falls due from the days the held ones happened (all of them,
-# for a rule that counts them, such as the looked-after reviews' 20 days, 3 months, 6).
-# None: nothing more falls due (a pathway plan review after the 25th birthday).
-NextDue = Callable[[list[date]], "DueDate | None"]
 
 
 class CorrectStepDate(Input):
@@ -58,25 +52,6 @@ def _held(record: Record, kind: StepKind, step_id: str, on: date) -> list[date]:
         for step in record.done_steps(kind)
         if isinstance(step.get("completedDate"), date)
     )
-
-
-def _next_due(
-    record: Record, kind: StepKind, step: dict[str, Any], on: date, following: NextDue | None
-) -> tuple[StepChange, ...]:
-    """The open step of `kind` due again from the latest held one, when it was due from
-    the held ones before (not from a move or another event the kind also counts from)."""
-    due = record.open_step(kind)
-    if due is None or following is None:
-        return ()
-    before = following(_held(record, kind, step["id"], step["completedDate"]))
-    if before is None or before.due != due.get("dueDate"):
-        return ()
-    after = following(_held(record, kind, step["id"], on))
-    if after is None:
-        return (StepChange(due["id"], status=StepStatus.CANCELLED),)
-    if after.due == before.due:
-        return ()
-    return (StepChange(due["id"], due_date=after.due),)
 
 
 def corrected_step(
@@ -126,5 +101,15 @@ def corrected_step(
         target=record.state,
         occurred_on=on,
         summary=f"{label} of {was.isoformat()} corrected to {on.isoformat()}: {data.reason}",
-        changed=(change, *retimed.values(), *_next_due(record, kind, step, on, kinds[kind])),
+        changed=(
+            change,
+            *retimed.values(),
+            *open_step_follows(
+                record,
+                kind,
+                _held(record, kind, step["id"], was),
+                _held(record, kind, step["id"], on),
+                kinds[kind],
+            ),
+        ),
     )

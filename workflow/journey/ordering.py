@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 # The next step of a kind falls due from the days the held ones happened, in order (all
 # of them, for a rule that counts them, such as the looked-after reviews' 20 days, 3
-# months, 6); None when nothing more falls due from them (a core group after the first).
-Following = Callable[[list[date]], DueDate | None]
+# months, 6); None when nothing more falls due from them (a core group after the first,
+# a pathway plan review after the 25th birthday).
+NextDue = Callable[[list[date]], DueDate | None]
 
 
 def _in_order(record: Record, kind: StepKind) -> list[dict[str, Any]]:
@@ -65,8 +66,24 @@ def _opening(step: dict[str, Any]) -> DueDate | None:
     return DueDate(rule=TimescaleKey(rule), anchor=step["completedDate"], due=due)
 
 
+def open_step_follows(
+    record: Record, kind: StepKind, was: list[date], now: list[date], following: NextDue | None
+) -> tuple[StepChange, ...]:
+    """The open `kind` step, when it was due from the held days `was` (not from a move or
+    another event the kind also counts from), due from them as they now stand (`now`):
+    cancelled when nothing more falls due."""
+    due = record.open_step(kind)
+    if following is None or due is None or not _still_from(due, following(was)):
+        return ()
+    after = following(now)
+    if after is None:
+        return (StepChange(due["id"], status=StepStatus.CANCELLED),)
+    change = _answers(due, after)
+    return () if change is None else (change,)
+
+
 def held_again(
-    record: Record, kind: StepKind, step_id: str, on: date, following: Following | None
+    record: Record, kind: StepKind, step_id: str, on: date, following: NextDue | None
 ) -> dict[str, StepChange]:
     """The held `kind` step `step_id` moved to `on` (its day corrected), as if taken out
     and held again that day: each held step whose steps before it changed answers the due
@@ -99,7 +116,7 @@ def held_before_later(
     on: date,
     summary: str,
     late_reason: str | None,
-    following: Following | None,
+    following: NextDue | None,
     **facts: Any,
 ) -> Effect:
     """A `kind` step held on `on`, before one already recorded: it answers the due step the
@@ -130,14 +147,8 @@ def held_before_later(
             continue
         if change := _answers(step, following(now)):
             changes.append(change)
-    due = record.open_step(kind)
     every = [s["completedDate"] for s in held]
-    if due is not None and _still_from(due, following(every)):
-        after = following(sorted([*every, on]))
-        if after is None:
-            changes.append(StepChange(due["id"], status=StepStatus.CANCELLED))
-        elif change := _answers(due, after):
-            changes.append(change)
+    changes.extend(open_step_follows(record, kind, every, sorted([*every, on]), following))
     late = {"lateReason": late_reason} if late_reason else {}
     return Effect(
         target=record.state,
