@@ -12,7 +12,7 @@ engine applies the rules to what these effects open and close.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Self
@@ -155,6 +155,11 @@ def _after_the_plan(record: Record, on: date, field: str) -> bool:
     if isinstance(ended, date) and on > ended:
         raise Refusal((field, f"must not be after the plan ended ({ended.isoformat()})"))
     return True
+
+
+def _in_use(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of `entries` that are not withdrawn (recorded in error)."""
+    return [e for e in entries if e["record"]["status"] != RECORDED_IN_ERROR]
 
 
 def _next_due(record: Record, clock: Clock) -> dict[StepKind, NextDue | None]:
@@ -834,9 +839,8 @@ def withdraw_section_47_enquiry(record: Record, data: WithdrawInError, clock: Cl
     # the wrong child too and goes with it; one held is withdrawn first, with its plan.
     conferences = [
         entry["record"]
-        for entry in record.episode_records(Process.INITIAL_CONFERENCE)
+        for entry in _in_use(record.episode_records(Process.INITIAL_CONFERENCE))
         if entry["record"].get("section47EnquiryId") == record.id
-        and entry["record"]["status"] != InitialConferenceState.RECORDED_IN_ERROR
     ]
     held = [c for c in conferences if c["status"] != InitialConferenceState.DUE]
     if held:
@@ -912,11 +916,7 @@ def withdraw_referral(record: Record, data: WithdrawInError, clock: Clock) -> Ef
     # on it; a closed episode is reopened first to withdraw its work. The contacts that
     # led to it were recorded in error with it and are withdrawn with it.
     not_before(data.withdrawn_on, _referral_date(record), "withdrawnOn", "the referral")
-    held = [
-        entry["record"]
-        for entry in record.processes
-        if entry["record"]["status"] != RECORDED_IN_ERROR
-    ]
+    held = [entry["record"] for entry in _in_use(record.processes)]
     if held:
         closed = record.state == CaseState.CLOSED
         raise Contradicted(
@@ -1017,11 +1017,7 @@ def _going_on_again(record: Record, plan_id: str, clock: Clock) -> tuple[EndedRe
     (EPISODE_RULES) goes on as if it had never ended, its review and visit due from the
     last ones held (or its start): unless a child in need plan has been open since, which
     it would overlap (a child has one at a time)."""
-    plans = [
-        entry
-        for entry in record.episode_records(Process.CHILD_IN_NEED_PLAN)
-        if entry["record"]["status"] != PlanState.RECORDED_IN_ERROR
-    ]
+    plans = _in_use(record.episode_records(Process.CHILD_IN_NEED_PLAN))
     ended = [entry for entry in plans if entry["record"].get("endedBy") == plan_id]
     again: list[EndedRecord] = []
     for entry in ended:
@@ -1521,11 +1517,6 @@ def _not_after_the_closure(record: Record, on: date, field: str = "heldOn") -> N
     if isinstance(closed, date) and on > closed:
         rule = f"must not be after its episode of need closed ({closed.isoformat()})"
         raise Refusal((field, rule))
-
-
-def _in_use(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records of `entries` that are not withdrawn (recorded in error)."""
-    return [e for e in entries if e["record"]["status"] != PlanState.RECORDED_IN_ERROR]
 
 
 def _conference_could_be_held(record: Record, on: date) -> None:
