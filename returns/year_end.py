@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from returns.ssda903 import AdoptionDecision, episodes_known, placement_order_without_decision
 from workflow.calendar import birthday
+from workflow.codes import LegalStatus
 from workflow.journey.care import under_section_20_5
 from workflow.short_orders import under_short_order
 
@@ -71,9 +72,6 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
     return found
 
 
-_PLACEMENT_ORDER = "E1"
-
-
 def _placement_order_warnings(
     record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
 ) -> list[ReturnWarning]:
@@ -81,7 +79,7 @@ def _placement_order_warnings(
     if not any(
         placement_order_without_decision(e.start, e.end, decisions, year)
         for e in known
-        if e.step.get("legalStatus") == _PLACEMENT_ORDER
+        if e.step.get("legalStatus") == LegalStatus.E1_PLACEMENT_ORDER.value
     ):
         return []
     reversed_on = max(
