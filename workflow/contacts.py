@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Final, Self
 
@@ -527,14 +528,11 @@ async def withdraw_contact(
     more (a step down is recalled from EHM). The concern about the right child is a
     contact of its own."""
     reason = reason.strip()
-    if problem := _no_reason(reason, "the contact was recorded in error"):
-        return problem
-    state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
-    if not state:
-        return NotFound(kind="Contact", id=contact_id)
-    current = state[0]
-    if refused := _not_withdrawable(current):
-        return refused
+    current = await _contact_put_right(
+        store, scope, contact_id, reason, "the contact was recorded in error", _not_withdrawable
+    )
+    if not isinstance(current, dict):
+        return current
     if await _no_worker_record(store, scope):
         return NO_WORKER_RECORD
     rows = await store.write(
@@ -567,8 +565,8 @@ async def move_contact(
     why, who and when. It must fit the right child as a new contact would (CIN census
     rule 8606)."""
     reason = reason.strip()
-    current = await _undecided_contact(
-        store, scope, contact_id, reason, "the contact was on the wrong child"
+    current = await _contact_put_right(
+        store, scope, contact_id, reason, "the contact was on the wrong child", _not_undecided
     )
     if not isinstance(current, dict):
         return current
@@ -598,17 +596,23 @@ async def move_contact(
     return _stale(current, version, "moveContact")
 
 
-async def _undecided_contact(
-    store: GraphStore, scope: AccessScope, contact_id: str, reason: str, why: str
+async def _contact_put_right(
+    store: GraphStore,
+    scope: AccessScope,
+    contact_id: str,
+    reason: str,
+    why: str,
+    refused: Callable[[Row], TransitionRefused | None],
 ) -> Row | NotFound | TransitionRefused | InvalidInput:
-    """The contact a manager moves, as the caller sees it, or why it is not one: no
-    reason given (`why` says what the reason is for), not found, or decided."""
+    """The contact a manager withdraws or moves, as the caller sees it, or why it is not
+    one: no reason given (`why` says what the reason is for), not found, or `refused` by
+    its state (`_not_withdrawable`, `_not_undecided`)."""
     if problem := _no_reason(reason, why):
         return problem
     state = await store.read(statements.CONTACT_STATE, {**scope.params(), "contactId": contact_id})
     if not state:
         return NotFound(kind="Contact", id=contact_id)
-    return _not_undecided(state[0]) or state[0]
+    return refused(state[0]) or state[0]
 
 
 def _not_withdrawable(current: Row) -> TransitionRefused | None:
