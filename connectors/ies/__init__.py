@@ -36,9 +36,11 @@ class AfterApply:
     async def __call__(
         self, store: GraphStore, record: IncomingRecord, result: RecordResult
     ) -> None:
-        await place_on_roll(store, record, result)
+        school_corrected = await place_on_roll(store, record, result)
         await open_file_for_finalised_ssr(store, record, result)
-        if isinstance(record.row, Pupil) and result.child_id is not None:
+        # Only a version naming another school can leave notices with a school that
+        # never had the child (one write a pupil record spared otherwise).
+        if school_corrected and isinstance(record.row, Pupil) and result.child_id is not None:
             await encompass.withdraw_unfounded(
                 store,
                 self.calendar,

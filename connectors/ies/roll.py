@@ -28,11 +28,15 @@ def school_agency_id(urn: str) -> str:
     return f"school-urn-{urn}"
 
 
-async def place_on_roll(store: GraphStore, record: IncomingRecord, result: RecordResult) -> None:
-    """Put a pupil record on its school's roll (idempotent: a replay sets the same)."""
+async def place_on_roll(store: GraphStore, record: IncomingRecord, result: RecordResult) -> bool:
+    """Put a pupil record on its school's roll (idempotent: a replay sets the same).
+
+    Returns:
+        Whether the version corrected the school (a stay it replaced was at another).
+    """
     row = record.row
     if not isinstance(row, Pupil):
-        return
+        return False
     params = {
         "key": record.key,
         "version": row.version,
@@ -44,11 +48,12 @@ async def place_on_roll(store: GraphStore, record: IncomingRecord, result: Recor
         "untilMs": day_starts_ms(row.end_date + timedelta(days=1)) if row.end_date else None,
     }
     try:
-        await store.write(statements.PLACE_ON_ROLL, params)
+        placed = await store.write(statements.PLACE_ON_ROLL, params)
     except ConstraintViolation:
         # Another batch made the school first: the second try finds it.
-        await store.write(statements.PLACE_ON_ROLL, params)
+        placed = await store.write(statements.PLACE_ON_ROLL, params)
     await end_stays_elsewhere(store, record.key, row.start_date)
+    return bool(placed and placed[0]["schoolCorrected"])
 
 
 async def end_stays_elsewhere(store: GraphStore, key: str, admitted: date) -> None:

@@ -167,21 +167,24 @@ RETURN n.id AS id
 # the move at the latest. A stay this version replaces is one admitted on or after its
 # admission (the earlier version had the school or the day wrong) or one at the same
 # school still running at its admission (the same stay, its dates corrected).
+# `schoolCorrected`: a stay at another school was replaced (the earlier version named the
+# wrong school), so notices sent there may have named a child who was never its pupil.
 PLACE_ON_ROLL = """
 MATCH (r:SourceRecord {key: $key})
 WHERE r.version = $version AND r.kind = 'PUPIL'
 OPTIONAL MATCH (r)-[old:ON_ROLL_AT]->(oldSchool:Agency)
 WITH r, old, old IS NOT NULL AND (old.fromMs >= $fromMs
-     OR (oldSchool.urn = $urn AND (old.untilMs IS NULL OR old.untilMs > $fromMs))) AS replaced
+     OR (oldSchool.urn = $urn AND (old.untilMs IS NULL OR old.untilMs > $fromMs))) AS replaced,
+     coalesce(oldSchool.urn <> $urn, false) AS elsewhere
 FOREACH (stay IN CASE WHEN replaced THEN [old] ELSE [] END | DELETE stay)
 FOREACH (stay IN CASE WHEN old IS NOT NULL AND NOT replaced
                        AND (old.untilMs IS NULL OR old.untilMs > $fromMs) THEN [old] ELSE [] END |
     SET stay.untilMs = $fromMs)
-WITH DISTINCT r
+WITH r, size([moved IN collect(replaced AND elsewhere) WHERE moved]) > 0 AS schoolCorrected
 MERGE (s:Agency {urn: $urn})
 ON CREATE SET s.id = $schoolId, s.kind = 'SCHOOL', s.name = $schoolName
 CREATE (r)-[:ON_ROLL_AT {fromMs: $fromMs, untilMs: $untilMs}]->(s)
-RETURN s.id AS schoolId
+RETURN s.id AS schoolId, schoolCorrected
 """
 
 # IES reporting a pupil record's stay ($records: the record's key and its newest stay's
