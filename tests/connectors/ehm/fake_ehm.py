@@ -13,6 +13,7 @@ anything; `hang_next(n)` waits (longer than any client deadline) before doing an
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,13 +68,9 @@ class FakeEhm:
         if self._unknown_client(request):
             return JSONResponse({"error": "unknown client"}, status_code=401)
         request_id = request.path_params["requestId"]
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-        missing = [n for n in RECALL_REQUIRED if not isinstance(body, dict) or n not in body]
-        if missing:
-            return JSONResponse({"error": f"missing {', '.join(missing)}"}, status_code=422)
+        body = await _body_with(request, RECALL_REQUIRED)
+        if isinstance(body, Response):
+            return body
         if (
             body["requestId"] != request_id
             or request.headers.get("idempotency-key") != (body["recallId"])
@@ -99,13 +96,9 @@ class FakeEhm:
         if self._unknown_client(request):
             return JSONResponse({"error": "unknown client"}, status_code=401)
         request_id = request.path_params["requestId"]
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-        missing = [name for name in REQUIRED if not isinstance(body, dict) or name not in body]
-        if missing:
-            return JSONResponse({"error": f"missing {', '.join(missing)}"}, status_code=422)
+        body = await _body_with(request, REQUIRED)
+        if isinstance(body, Response):
+            return body
         if body["requestId"] != request_id or request.headers.get("idempotency-key") != request_id:
             return JSONResponse({"error": "requestId, key and path disagree"}, status_code=422)
         created = request_id not in self.requests
@@ -118,3 +111,16 @@ class FakeEhm:
         if fault == "lose":
             await anyio.sleep(HANG_SECONDS)
         return answer
+
+
+async def _body_with(request: Request, required: Iterable[str]) -> dict[str, Any] | Response:
+    """The JSON body, or EHM's answer to one that is not JSON (400) or lacks a required
+    field (422)."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return JSONResponse({"error": "the body is not JSON"}, status_code=400)
+    missing = [name for name in required if not isinstance(body, dict) or name not in body]
+    if missing:
+        return JSONResponse({"error": f"missing {', '.join(missing)}"}, status_code=422)
+    return body  # type: ignore[no-any-return]
