@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import ParseResult, unquote, urlparse
 
+from graph.birthdays import age_on, birthday
 from graph.embedded import EmbeddedEngine, make_private_tree
 from graph.england import ENGLAND
 from graph.errors import (
@@ -206,7 +207,9 @@ __all__ = [
     "Params",
     "Row",
     "StoreObserver",
+    "age_on",
     "backfill_name_keys",
+    "birthday",
     "encode_params",
     "falkordb_server",
     "make_private_tree",

@@ -25,8 +25,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from graph.backup import last_node_number, node_windows
+from graph.birthdays import age_on, birthday
 from graph.cypher import encompass
 from graph.cypher import shape as statements
 from graph.england import ENGLAND
@@ -119,6 +121,39 @@ async def _end_stays_before_pupil_records(store: GraphStore) -> None:
             await store.write(encompass.END_STAYS_ELSEWHERE, {"records": records, "now": at})
 
 
+# Children Act 1989 s23CZB: the local authority keeps in touch with a care leaver until
+# they reach 25 (workflow/journey/care.py asks for no contact after that birthday).
+LAST_SUPPORTED_AGE = 25
+
+
+def _care_leaver_contact_change(row: dict[str, Any]) -> dict[str, Any] | None:
+    """What a care leaver's contact due on the day care ended becomes, when that day was a
+    birthday: the one still due falls due on the next birthday (none past the 25th),
+    and one recorded is a contact answering no birthday (the one due is the next)."""
+    born, was = row["born"], row["due"]
+    age = age_on(born, was)
+    if birthday(born, age) != was:
+        return None
+    change = {"id": row["id"], "status": row["status"], "was": was.isoformat()}
+    if row["status"] == "DONE":
+        return {**change, "to": "DONE", "due": None}
+    following = birthday(born, age + 1)
+    if following > birthday(born, LAST_SUPPORTED_AGE):
+        return {**change, "to": "CANCELLED", "due": was.isoformat()}
+    return {**change, "to": "OPEN", "due": following.isoformat()}
+
+
+async def _care_leaver_contacts_after_the_birthday_care_ended(store: GraphStore) -> None:
+    at = int(time.time() * 1000)
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        rows = await store.read(statements.CONTACTS_DUE_WHEN_CARE_ENDED, {"from": start, "to": end})
+        changes = [change for row in rows if (change := _care_leaver_contact_change(row))]
+        if changes:
+            await store.write(
+                statements.RETIME_CARE_LEAVER_CONTACTS, {"changes": changes, "now": at}
+            )
+
+
 async def _backfill_name_keys(store: GraphStore) -> None:
     await backfill_name_keys(store)
 
@@ -153,6 +188,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         7,
         "a stay the authority recorded at a school ends when an IES pupil record moves the child",
         _end_stays_before_pupil_records,
+    ),
+    # Care ending on a birthday made that birthday's contact due (e5e10fc: the next one's).
+    Migration(
+        8,
+        "a care leaver's first contact is due on the birthday after the one care ended on",
+        _care_leaver_contacts_after_the_birthday_care_ended,
     ),
 )
 

@@ -11,8 +11,11 @@ from datetime import date, datetime, time, timedelta
 
 import holidays
 
-# A day in the record is a day in England, the zone the graph room declares for every room.
+# A day in the record is a day in England, the zone the graph room declares for every room;
+# birthdays and ages are declared there too, so a migration counts them as the workflow does.
 from graph import ENGLAND
+from graph import age_on as age_on
+from graph import birthday as birthday
 
 _SATURDAY = 5
 
@@ -51,26 +54,6 @@ def add_months(start: date, months: int) -> date:
     year, month_zero_based = divmod(month_index, 12)
     month = month_zero_based + 1
     return date(year, month, min(start.day, days_in_month(year, month)))
-
-
-def birthday(date_of_birth: date, age: int) -> date:
-    """The day a person born on `date_of_birth` reaches `age` years.
-
-    Someone born on 29 February reaches a new age on 1 March in a common year, which is
-    also what `age_on` counts (the anniversary has not passed on 28 February).
-    """
-    year = date_of_birth.year + age
-    if date_of_birth.month == 2 and date_of_birth.day == 29 and days_in_month(year, 2) == 28:
-        return date(year, 3, 1)
-    return date(year, date_of_birth.month, date_of_birth.day)
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    """Age in completed years on the day `on`."""
-    years = on.year - date_of_birth.year
-    if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
-        years -= 1
-    return years
 
 
 class WorkingDayCalendar:

@@ -114,3 +114,24 @@ WHERE o.lastError = change.was
 SET o.lastError = change.error
 RETURN count(o) AS changed
 """
+
+# Migration 8: care that ended on a birthday left a care leaver's contact due on that
+# birthday, the young person looked after that day (SSDA903 rules 1007, 1016): the open
+# one, and a contact recorded as its answer. Read a window of steps at a time; the days
+# are computed in Python and written back only where the step is still as read.
+CONTACTS_DUE_WHEN_CARE_ENDED = """
+MATCH (s:Step)-[:PART_OF]->(p:PeriodOfCare)-[:ABOUT]->(c:Child)
+WHERE id(s) >= $from AND id(s) < $to AND s.kind = 'CARE_LEAVER_CONTACT'
+  AND s.status IN ['OPEN', 'DONE'] AND s.dueDate = p.endDate AND c.dateOfBirth IS NOT NULL
+RETURN s.id AS id, s.status AS status, s.dueDate AS due, c.dateOfBirth AS born
+"""
+
+RETIME_CARE_LEAVER_CONTACTS = """
+UNWIND $changes AS change
+MATCH (s:Step {id: change.id})
+WHERE s.status = change.status AND s.dueDate = date(change.was)
+SET s.status = change.to,
+    s.dueDate = CASE WHEN change.due IS NULL THEN null ELSE date(change.due) END,
+    s.dueRule = null, s.dueBeforeMigration = change.was, s.dueMigratedAt = $now
+RETURN count(s) AS changed
+"""

@@ -12,6 +12,7 @@ import pytest
 
 from graph import FalkorDBStore
 from graph.cypher import care as care_statements
+from graph.migrations import MIGRATIONS
 from hub.settings import Settings
 from returns import CollectionYear, write_ssda903
 from tests.e2e.journey_helpers import (
@@ -1186,6 +1187,63 @@ async def test_care_ending_on_the_18th_birthday_makes_the_next_birthday_contact_
     kept = step(care, "CARE_LEAVER_CONTACT", "DONE")
     assert (kept["completedDate"], kept["dueDate"]) == ("2024-08-12", None)
     assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-08-12"
+
+
+# What code before e5e10fc wrote when care ended on a birthday: the contact due that day.
+_DUE_ON_THE_BIRTHDAY_CARE_ENDED = """
+MATCH (:PeriodOfCare {id: $id})<-[:PART_OF]-(s:Step {kind: 'CARE_LEAVER_CONTACT'})
+WHERE s.status = $status
+SET s.dueDate = date($due)
+"""
+
+
+async def _care_now(
+    client: httpx.AsyncClient, worker: dict[str, str], care: dict[str, Any]
+) -> dict[str, Any]:
+    query = f"query ($id: ID!) {{ periodOfCare(id: $id) {{ {CARE_FIELDS} }} }}"
+    found = await graphql(client, worker, query, {"id": care["id"]})
+    return found["periodOfCare"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("contact_made", [False, True])
+async def test_migration_8_makes_the_next_birthday_contact_due_where_care_ended_on_one(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, contact_made: bool
+) -> None:
+    # A store written before e5e10fc: care ended on the 18th birthday left that day's
+    # contact due (overdue on the worker's list, for a birthday the 903 never reads), or a
+    # contact made around it answered it. The migration puts both as the journey now
+    # records them, once however often it runs.
+    worker, care = await _care_leaver(
+        client, settings, store, born="2006-08-12", started_on="2020-09-07", ended_on="2024-08-12"
+    )
+    if contact_made:
+        contact = {
+            "inTouch": "YES_IN_TOUCH",
+            "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+            "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+        }
+        care = await act(
+            client, worker, "recordCareLeaverContact", care, {"on": "2024-09-01", **contact}
+        )
+    status = "DONE" if contact_made else "OPEN"
+    stale = {"id": care["id"], "status": status, "due": "2024-08-12"}
+    await store.write(_DUE_ON_THE_BIRTHDAY_CARE_ENDED, stale)
+    assert (
+        step(await _care_now(client, worker, care), "CARE_LEAVER_CONTACT", status)["dueDate"]
+        == "2024-08-12"
+    )
+    migration = next(m for m in MIGRATIONS if m.version == 8)
+    await migration.apply(store)
+    await migration.apply(store)
+    now = await _care_now(client, worker, care)
+    assert [
+        (s["status"], s["dueDate"], s["completedDate"])
+        for s in sorted(now["steps"], key=lambda s: s["status"])
+        if s["kind"] == "CARE_LEAVER_CONTACT"
+    ] == [
+        *([("DONE", None, "2024-09-01")] if contact_made else []),
+        ("OPEN", "2025-08-12", None),
+    ]
 
 
 async def test_a_new_legal_status_and_placement_the_same_day_is_one_episode(

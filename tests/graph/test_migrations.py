@@ -96,7 +96,7 @@ async def test_start_up_brings_a_store_in_the_previous_shape_to_the_current_one(
 
     app = create_app(settings, store=store, run_outbox=False)
     async with app.router.lifespan_context(app):
-        assert await shape_version(store) == current_shape_version() == 7
+        assert await shape_version(store) == current_shape_version() == 8
     after_nodes, after_relationships = await canonical_graph(store)
     # Every record as the current code writes it, the read's audit rows kept as they were.
     assert _without(after_nodes, "GraphShape", "AuditEvent") == nodes
