@@ -311,8 +311,9 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     # ---- the front door ------------------------------------------------------------
     "Contact": {
         # What was reported is case narrative (the performance analyst counts contacts
-        # but does not read them).
+        # but does not read them), and so is why its decision was late.
         "summary": NARRATIVE,
+        "decisionLateReason": NARRATIVE,
         **{
             name: INTERNAL
             for name in (
@@ -324,7 +325,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "outcome",
                 "decisionDue",
                 "decisionDate",
-                "decisionLateReason",
                 "recordedAt",
                 "recordedBy",
                 "finalisedAt",
@@ -515,7 +515,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "completedDate",
             "completedLate",
             "authorisedDate",
-            "lateReason",
             "outcome",
             "factors",
             "initialCategoriesOfAbuse",
@@ -580,7 +579,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "completedDate",
                 "authorisedDate",
                 "factors",
-                "lateReason",
             ),
             "Section47Enquiry": (
                 "status",
@@ -595,7 +593,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "heldDate",
                 "transferIn",
                 "notifiedDate",
-                "lateReason",
                 "section47EnquiryId",
             ),
             "ChildProtectionPlan": (
@@ -999,6 +996,10 @@ _TABLE["JourneyStep"].update(
     dict.fromkeys(("correctedFrom", "correctedBy", "correctedAt"), INTERNAL),
     correctionReason=NARRATIVE,
 )
+# Why a step (a review, a visit, an assessment, a conference) was late: free text that
+# names people (the chair was ill, the family was away), read as a case note is.
+for _timed in ("JourneyStep", "Assessment", "InitialChildProtectionConference"):
+    _TABLE[_timed]["lateReason"] = NARRATIVE
 _TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
 
 # ---- the DfE statutory returns as jobs (schema/returns.py; resolvers check RUN_RETURNS) --

@@ -124,8 +124,9 @@ def test_every_output_field_of_the_internal_schema_is_declared() -> None:
 
 
 # Free text a worker writes about a record kept in error or put right (why it was
-# withdrawn, moved, corrected or reopened) names people as a case note does: read with
-# the case-notes capability, like a contact's summary.
+# withdrawn, moved, corrected or reopened), or about why a step was late (the chair was
+# ill, the family was away), names people as a case note does: read with the case-notes
+# capability, like a contact's summary.
 _WHY_IT_WAS_PUT_RIGHT = ("Correction", "Withdrawal", "Move", "Reopening")
 
 
@@ -135,9 +136,10 @@ def test_every_reason_written_about_a_record_put_right_is_narrative() -> None:
         for type_name, fields in FIELD_POLICY.items()
         for field in fields
         if field in ("withdrawnReason", "correctionReason")
+        or field in ("lateReason", "decisionLateReason")
         or (field == "reason" and type_name.endswith(_WHY_IT_WAS_PUT_RIGHT))
     ]
-    assert len(written) > 8, written
+    assert len(written) > 12, written
     plain = [
         f"{type_name}.{field}"
         for type_name, field in written
