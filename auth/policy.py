@@ -158,6 +158,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "correctChildProtectionStepDate": INTERNAL,
         "correctChildInNeedStepDate": INTERNAL,
         "correctCareStepDate": INTERNAL,
+        "recordLateReason": INTERNAL,
         "correctMissingEpisode": INTERNAL,
         "reviewChildInNeedPlan": INTERNAL,
         "recordChildInNeedVisit": INTERNAL,
@@ -995,6 +996,9 @@ _TABLE["JourneyStep"].update(dict.fromkeys(("placementPostcode", "urn"), INTERNA
 _TABLE["JourneyStep"].update(
     dict.fromkeys(("correctedFrom", "correctedBy", "correctedAt"), INTERNAL),
     correctionReason=NARRATIVE,
+)
+_TABLE["JourneyStep"].update(
+    dict.fromkeys(("lateReasonRecordedBy", "lateReasonRecordedAt"), INTERNAL)
 )
 # Why a step (a review, a visit, an assessment, a conference) was late: free text that
 # names people (the chair was ill, the family was away), read as a case note is.

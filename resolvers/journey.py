@@ -183,6 +183,39 @@ async def perform(
     return result
 
 
+async def record_late_reason(context: HubContext, step_id: str, reason: str) -> Row | Outcome:
+    """Record why a held step was late, on the record it is part of: the step, as it is
+    now, or the outcome (not found, not late, refused)."""
+    rows = await context.store.read(
+        statements.STEP_OWNER, {**context.scope.params(), "stepId": step_id}
+    )
+    owner = rows[0] if rows else None
+    process = next(
+        (
+            process
+            for process, label in table.RECORD_LABELS.items()
+            if owner is not None
+            and label in owner["labels"]
+            and table.transition(process, table.RECORD_LATE_REASON) is not None
+        ),
+        None,
+    )
+    if owner is None or process is None:
+        return NotFound(kind="Step", id=step_id)
+    result = await perform(
+        context,
+        process,
+        owner["recordId"],
+        table.RECORD_LATE_REASON,
+        owner["version"],
+        {"stepId": step_id, "reason": reason},
+    )
+    if not isinstance(result, dict):
+        return result
+    step: Row = next(s for s in result["steps"] if s["id"] == step_id)
+    return step
+
+
 async def authorise(
     context: HubContext,
     process: table.Process,

@@ -4,6 +4,7 @@ manager's authorise/return, and the work lists."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -14,8 +15,15 @@ from resolvers.context import HubContext
 from schema import journey_inputs as inputs
 from schema.as_at import AsAt, AsAtResult
 from schema.inputs import plain_input
-from schema.journey_types import Case, CaseResult, PeriodOfCare, PeriodOfCareResult, case_of
-from schema.outcomes import NotAuthorised, answer
+from schema.journey_types import (
+    Case,
+    CaseResult,
+    JourneyStep,
+    PeriodOfCare,
+    PeriodOfCareResult,
+    case_of,
+)
+from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused, answer
 from schema.process_mutations import (
     RecordShape,
     action_mutation,
@@ -34,6 +42,11 @@ from schema.worklists import (
 )
 from workflow import process as table
 from workflow.calendar import today_in_england
+
+RecordLateReasonResult = Annotated[
+    JourneyStep | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
+    strawberry.union("RecordLateReasonResult"),
+]
 
 CASE = RecordShape(table.Process.CASE, "case_id", CaseResult, case_of)
 ASSESSMENT = RecordShape(table.Process.ASSESSMENT, "assessment_id", CaseResult, case_of)
@@ -170,6 +183,16 @@ class JourneyMutations:
     ) -> PeriodOfCareResult:
         result = await journey_resolvers.start_looked_after(info.context, plain_input(input))
         return answer(result, PeriodOfCare.from_row)
+
+    @strawberry.mutation(
+        description="Record why a held step was late (one a correction of another made "
+        "late, or a reason to put right), kept with who gave it and when"
+    )
+    async def record_late_reason(
+        self, info: Info[HubContext, None], step_id: strawberry.ID, reason: str
+    ) -> RecordLateReasonResult:
+        result = await journey_resolvers.record_late_reason(info.context, step_id, reason)
+        return answer(result, lambda row: JourneyStep.from_row(row, today_in_england()))
 
     @strawberry.mutation(description="Acknowledge a notice on your work list (it leaves the list)")
     async def acknowledge_notice(

@@ -20,7 +20,7 @@ from workflow import process as table
 from workflow.calendar import default_calendar, today_in_england
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock, StepKind, StepStatus
-from workflow.timescales import DEFAULT_LOCAL_STANDARDS, finished_on, timescale_rule
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS, held_late, timescale_rule
 
 
 def _code[Code: codes.DfECode](code_list: type[Code], value: Any) -> Code | None:
@@ -43,14 +43,14 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else None
 
 
-def _finished_late(
-    rule: str | None, due: date | None, completed: date | None, authorised: date | None
-) -> bool:
-    """Done after its due day: authorised after it, for a timescale met on authorisation."""
-    if rule is None or due is None:
-        return due is not None and completed is not None and completed > due
-    finished = finished_on(rule, completed, authorised)
-    return finished is not None and finished > due
+def _late_reason_given(row: dict[str, Any]) -> tuple[str | None, int | None]:
+    """Who gave a step's late reason and when: stamped when given to a step already in
+    the record (held, or recorded after), else the step's recorder (written up done)."""
+    if row.get("lateReasonBy"):
+        return row["lateReasonBy"], row.get("lateReasonAt")
+    if row.get("lateReason"):
+        return row.get("recordedBy"), row.get("recordedAt")
+    return None, None
 
 
 @strawberry.type(description="A step of the journey, with its due date and whether it is late")
@@ -67,6 +67,12 @@ class JourneyStep:
     completed_late: bool
     authorised_date: date | None
     late_reason: str | None
+    late_reason_recorded_by: str | None = strawberry.field(
+        description="The worker who gave the reason it was late (with the step, or after)"
+    )
+    late_reason_recorded_at: datetime | None = strawberry.field(
+        description="When the reason it was late was given"
+    )
     outcome: str | None
     factors: list[codes.AssessmentFactor]
     initial_categories_of_abuse: list[codes.CategoryOfAbuse]
@@ -98,6 +104,7 @@ class JourneyStep:
     def from_row(cls, row: dict[str, Any], today: date) -> JourneyStep:
         due, completed = row.get("dueDate"), row.get("completedDate")
         rule = row.get("dueRule")
+        given_by, given_at = _late_reason_given(row)
         return cls(
             id=strawberry.ID(row["id"]),
             kind=StepKind(row["kind"]),
@@ -108,9 +115,11 @@ class JourneyStep:
             due_rule_name=timescale_rule(rule).name if rule else None,
             overdue=row["status"] == StepStatus.OPEN and due is not None and today > due,
             completed_date=completed,
-            completed_late=_finished_late(rule, due, completed, row.get("authorisedDate")),
+            completed_late=held_late(rule, due, completed, row.get("authorisedDate")),
             authorised_date=row.get("authorisedDate"),
             late_reason=row.get("lateReason"),
+            late_reason_recorded_by=given_by,
+            late_reason_recorded_at=_instant(given_at),
             outcome=row.get("outcome"),
             factors=_codes(codes.AssessmentFactor, row.get("factors")),
             initial_categories_of_abuse=_codes(codes.CategoryOfAbuse, row.get("initialCategories")),

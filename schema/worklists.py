@@ -16,16 +16,19 @@ from schema.data_warnings import DataWarning, listed
 from schema.outcomes import NotAuthorised, NotFound
 from schema.single_service_requests import SingleServiceRequest
 from schema.workforce import AllocatedChild, UnallocatedChild, my_caseload, unallocated_children
+from workflow import process as table
 from workflow.calendar import WorkingDayCalendar, day_in_england
 from workflow.journey.case import referral_decision_due
-from workflow.journey.effects import Clock
-from workflow.timescales import DEFAULT_LOCAL_STANDARDS, timescale_rule
+from workflow.journey.effects import Clock, StepStatus
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS, held_late, timescale_rule
 
 if TYPE_CHECKING:
     from connectors.livelink.backlog import OutboxBacklog
 
 # "Due soon" on a work list: within a working week.
 DUE_SOON_WORKING_DAYS = 5
+# The item of a held step late with no reason why.
+LATE_REASON = "LATE_REASON"
 
 
 @strawberry.type(description="Something due for a child: a step, a decision, an authorisation")
@@ -38,7 +41,8 @@ class WorkItem:
     process: str
     step_id: strawberry.ID | None
     kind: str = strawberry.field(
-        description="A step kind, REFERRAL_DECISION, or AUTHORISATION (a manager's decision)"
+        description="A step kind, REFERRAL_DECISION, AUTHORISATION (a manager's decision), "
+        "or LATE_REASON (a held step late with no reason why: recordLateReason)"
     )
     awaiting_action: str | None
     due_date: date | None
@@ -72,6 +76,32 @@ def _item(
     )
 
 
+def _late_with_no_reason(
+    row: dict[str, Any], entry: dict[str, Any], calendar: WorkingDayCalendar, today: date
+) -> list[WorkItem]:
+    """A held step late by its timescale with no reason why, which someone now gives
+    (nothing is due, so nothing is overdue: the step was held)."""
+    step, process = entry["step"], entry["process"]
+    late = held_late(
+        step.get("dueRule"), step.get("dueDate"), step["completedDate"], step.get("authorisedDate")
+    )
+    if not late or table.transition(table.Process(process), table.RECORD_LATE_REASON) is None:
+        return []
+    return [
+        _item(
+            row,
+            calendar,
+            today,
+            record_id=strawberry.ID(entry["recordId"]),
+            process=process,
+            step_id=strawberry.ID(step["id"]),
+            kind=LATE_REASON,
+            awaiting_action=table.RECORD_LATE_REASON,
+            rule=step.get("dueRule"),
+        )
+    ]
+
+
 def work_items(
     rows: list[dict[str, Any]], calendar: WorkingDayCalendar, today: date
 ) -> list[WorkItem]:
@@ -81,6 +111,9 @@ def work_items(
     for row in rows:
         for entry in row["steps"]:
             step = entry["step"]
+            if step.get("status") == StepStatus.DONE:
+                items.extend(_late_with_no_reason(row, entry, calendar, today))
+                continue
             items.append(
                 _item(
                     row,

@@ -435,6 +435,7 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "correctChildInNeedStepDate",
         "correctInitialConferenceDate",
         "correctStrategyDiscussionDate",
+        "recordLateReason",
     }
 )
 
@@ -703,6 +704,32 @@ _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
 )
 
+# Why a held step was late, recorded after it was held: a step a correction elsewhere
+# made late (the review before it moved earlier), or one whose reason is put right. A
+# history of the record, so also once it has finished (WRITTEN_UP_AFTER_THE_END), but
+# not on a record withdrawn in error or whose withdrawal awaits a manager.
+RECORD_LATE_REASON: Final = "recordLateReason"
+_STEPS_HELD_IN: Final[Mapping[Process, tuple[str, ...]]] = MappingProxyType(
+    {
+        # Its one step is held when a manager authorises it (late, the manager says why).
+        Process.ASSESSMENT: (_AS.AUTHORISED,),
+        Process.INITIAL_CONFERENCE: (_I.PLAN_MADE, _I.NO_PLAN),
+        Process.CHILD_PROTECTION_PLAN: _PLAN_STEPS_KEPT,
+        Process.CHILD_IN_NEED_PLAN: _PLAN_STEPS_KEPT,
+        Process.CARE: (*_EPISODES_KEPT, _C.CEASING_AWAITING_AUTHORISATION),
+    }
+)
+_LATE_REASON_TRANSITIONS: Final[tuple[Transition, ...]] = tuple(
+    _t(
+        RECORD_LATE_REASON,
+        states,
+        states,
+        "Record why a held step was late (one a correction made late, or a reason put right)",
+        process=process,
+    )
+    for process, states in _STEPS_HELD_IN.items()
+)
+
 TRANSITIONS: Final[tuple[Transition, ...]] = (
     *_CASE_TRANSITIONS,
     *_ASSESSMENT_TRANSITIONS,
@@ -712,6 +739,7 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
     *_CHILD_IN_NEED_TRANSITIONS,
     *_CARE_TRANSITIONS,
     *_ADOPTION_TRANSITIONS,
+    *_LATE_REASON_TRANSITIONS,
 )
 
 STATES: Final[Mapping[Process, tuple[str, ...]]] = MappingProxyType(

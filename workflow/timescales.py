@@ -674,6 +674,20 @@ def finished_on(
     return completed_on
 
 
+def held_late(
+    rule: TimescaleKey | str | None,
+    due: date | None,
+    completed: date | None,
+    authorised: date | None = None,
+) -> bool:
+    """Whether a step was done after its due day: authorised after it, for a timescale
+    met on authorisation (an assessment's 45 working days)."""
+    if rule is None or due is None:
+        return due is not None and completed is not None and completed > due
+    finished = finished_on(rule, completed, authorised)
+    return finished is not None and finished > due
+
+
 def check_late_completion(
     rule: TimescaleKey | str,
     due: date,

@@ -124,7 +124,9 @@ OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)<-[:PART_OF]-(zs:Step)
 WHERE zs.id IN [t IN $retimedSteps | t.id]
 WITH r, c, ep, changed, zs, head([t IN $retimedSteps WHERE t.id = zs.id]) AS t
 FOREACH (_ IN CASE WHEN zs IS NULL THEN [] ELSE [1] END |
-    SET zs.dueDate = date(t.dueDate), zs.lateReason = coalesce(t.lateReason, zs.lateReason))
+    SET zs.dueDate = date(t.dueDate), zs.lateReason = coalesce(t.lateReason, zs.lateReason),
+        zs.lateReasonBy = CASE WHEN t.lateReason IS NULL THEN zs.lateReasonBy ELSE $viewer END,
+        zs.lateReasonAt = CASE WHEN t.lateReason IS NULL THEN zs.lateReasonAt ELSE $now END)
 WITH DISTINCT r, c, ep, changed
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)
 WHERE z.id IN [t IN $retimed | t.id]
@@ -225,6 +227,10 @@ WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change
 FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
     SET s += change.facts, s.status = coalesce(change.status, s.status),
         s.lateReason = coalesce(change.lateReason, s.lateReason),
+        s.lateReasonBy = CASE WHEN change.lateReason IS NULL THEN s.lateReasonBy
+                         ELSE $viewer END,
+        s.lateReasonAt = CASE WHEN change.lateReason IS NULL THEN s.lateReasonAt
+                         ELSE $now END,
         s.correctedBy = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedBy
                         ELSE $viewer END,
         s.correctedAt = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedAt
@@ -344,6 +350,14 @@ RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
 
 
 TRANSITIONS: Final = {label: transition_statement(label) for label in RECORD_DATES}
+
+# The record a step is part of (its label says which process), if the caller may see its
+# child: how an action on a step alone (recordLateReason) finds the record it acts on.
+STEP_OWNER = f"""
+MATCH (s:Step {{id: $stepId}})-[:PART_OF]->(r)-[:ABOUT]->(c:Child)
+{only_visible("c", "r")}
+RETURN r.id AS recordId, r.version AS version, labels(r) AS labels
+"""
 RECORD_STATES: Final = {label: record_state_statement(label) for label in RECORD_DATES}
 
 # workflow/process.py ENDED_ON_BECOMING_LOOKED_AFTER: a child protection plan ends the day

@@ -6,12 +6,19 @@ from graph.cypher.access import only_visible
 
 # FalkorDB: each pattern comprehension below has its own variable names; reusing one
 # across comprehensions of the same projection silently empties the later lists.
-# Per child: open steps with a due date, referrals still awaiting a decision (their due
-# date is computed in Python from the referral date), and records waiting for a manager.
+# Per child: open steps with a due date, held steps done after their due day with no
+# reason why (a correction of another step made them late: schema/worklists.py keeps
+# those its timescale says are late), referrals still awaiting a decision (their due date
+# is computed in Python from the referral date), and records waiting for a manager.
 _PER_CHILD = """
 WITH c, w,
-     [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner) WHERE s.status = 'OPEN' AND s.dueDate IS NOT NULL
-      | {step: s {.id, .kind, .dueDate, .dueRule}, recordId: owner.id,
+     [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner)
+      WHERE (s.status = 'OPEN' AND s.dueDate IS NOT NULL)
+         OR (s.status = 'DONE' AND s.dueRule IS NOT NULL AND s.lateReason IS NULL
+             AND (s.completedDate > s.dueDate OR s.authorisedDate > s.dueDate)
+             AND coalesce(owner.status, '') <> 'RECORDED_IN_ERROR')
+      | {step: s {.id, .kind, .status, .dueDate, .dueRule, .completedDate, .authorisedDate},
+         recordId: owner.id,
          process: coalesce(owner.process, CASE WHEN owner:Referral THEN 'CASE'
                        WHEN owner:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END)}] AS steps,
      [(c)<-[:ABOUT]-(referral:Referral) WHERE referral.status = 'OPEN'

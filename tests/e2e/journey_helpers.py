@@ -22,7 +22,7 @@ STEP_FIELDS = (
     " latestCategoriesOfAbuse seenAlone legalStatus placementType placementProvider"
     " reasonNewEpisode reasonEpisodeCeased reasonPlaceChange participation missingType"
     " placementPostcode urn recordedBy recordedAt correctedFrom correctionReason correctedBy"
-    " correctedAt"
+    " correctedAt lateReasonRecordedBy lateReasonRecordedAt"
 )
 # The DfE rules the saved record breaks (returns/entry_checks.py).
 WARNING_FIELDS = "warnings { code field message childId recordId recordedBy recordedAt }"

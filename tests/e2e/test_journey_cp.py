@@ -19,6 +19,8 @@ from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CHRONOLOGY,
     MY_WORK,
+    OUTCOMES,
+    STEP_FIELDS,
     TEAM_WORK,
     act,
     answered,
@@ -1856,3 +1858,115 @@ async def test_a_corrected_day_re_times_the_held_steps_after_it_as_the_facts_say
         ("2026-02-10", "2026-02-05", True),
     ]
     assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-24", "child_protection_visit")]
+
+
+RECORD_LATE_REASON = f"""
+mutation ($stepId: ID!, $reason: String!) {{ recordLateReason(stepId: $stepId, reason: $reason) {{
+  __typename ... on JourneyStep {{ {STEP_FIELDS} }}
+  {OUTCOMES.replace("NotFound { kind", "NotFound { missing: kind")} }} }}
+"""
+
+
+async def test_a_step_a_correction_made_late_is_listed_until_someone_says_why(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Reviews held 15 April and 12 October; the first corrected to 10 March makes the
+    # October one due 10 September, late with no reason (none is asked of the worker
+    # correcting the other). It is on the manager's and the worker's lists until someone
+    # records why, with who and when; a step on time has no late reason to record.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    for held in ("2026-04-15", "2026-10-12"):
+        case = await act(client, worker, "holdReviewConference", plan, {"heldOn": held})
+        plan = latest(case, "childProtectionPlans")
+    first, october = sorted(
+        _held(plan, "CHILD_PROTECTION_REVIEW"), key=lambda s: s["completedDate"]
+    )
+    data = {"stepId": first["id"], "happenedOn": "2026-03-10", "reason": "Minutes say so"}
+    case = await act(client, worker, "correctChildProtectionStepDate", plan, data)
+    plan = latest(case, "childProtectionPlans")
+
+    async def late_items(headers: dict[str, str], query: str) -> list[tuple[Any, ...]]:
+        found = await graphql(client, headers, query)
+        work = found.get("myWork") or found["teamWork"]
+        return [
+            (item["recordId"], item["kind"], item["awaitingAction"], item["dueDate"])
+            for item in work["items"]
+            if item["kind"] == "LATE_REASON"
+        ]
+
+    listed = [(plan["id"], "LATE_REASON", "recordLateReason", None)]
+    assert await late_items(worker, MY_WORK) == listed
+    assert await late_items(manager, TEAM_WORK) == listed
+    # A step on time, a step nobody may see, a reason of no text, a role that may not.
+    on_time = await graphql(
+        client, worker, RECORD_LATE_REASON, {"stepId": first["id"], "reason": "Late"}
+    )
+    assert on_time["recordLateReason"] == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {
+                "field": "stepId",
+                "rule": "was not late (held on 2026-03-10, due by 2026-04-20): it has no late"
+                " reason to record",
+            }
+        ],
+    }
+    missing = await graphql(client, worker, RECORD_LATE_REASON, {"stepId": "x", "reason": "Late"})
+    assert missing["recordLateReason"] == {"__typename": "NotFound", "missing": "Step", "id": "x"}
+    blank = await graphql(
+        client, worker, RECORD_LATE_REASON, {"stepId": october["id"], "reason": " "}
+    )
+    assert [p["field"] for p in blank["recordLateReason"]["problems"]] == ["reason"]
+    analyst = await graphql(
+        client,
+        bearer(settings, "analyst"),
+        RECORD_LATE_REASON,
+        {"stepId": october["id"], "reason": "Late"},
+    )
+    assert analyst["recordLateReason"]["__typename"] in ("NotAuthorised", "NotFound"), analyst
+    assert await case_now(client, worker, case["id"]) == case
+
+    given = await graphql(
+        client,
+        worker,
+        RECORD_LATE_REASON,
+        {"stepId": october["id"], "reason": "The chair moved it to October"},
+    )
+    step_now = given["recordLateReason"]
+    assert (
+        step_now["__typename"],
+        step_now["dueDate"],
+        step_now["completedLate"],
+        step_now["lateReason"],
+        step_now["lateReasonRecordedBy"],
+    ) == ("JourneyStep", "2026-09-10", True, "The chair moved it to October", "worker-sw-demo")
+    assert step_now["lateReasonRecordedAt"] is not None
+    assert await late_items(worker, MY_WORK) == []
+    assert await late_items(manager, TEAM_WORK) == []
+    # A manager puts the reason right: the later reason and its giver stand.
+    again = await graphql(
+        client,
+        manager,
+        RECORD_LATE_REASON,
+        {"stepId": october["id"], "reason": "The family was abroad until October"},
+    )
+    assert (
+        again["recordLateReason"]["lateReason"],
+        again["recordLateReason"]["lateReasonRecordedBy"],
+    ) == ("The family was abroad until October", "worker-tm-demo")
+    case = await case_now(client, worker, case["id"])
+    plan = latest(case, "childProtectionPlans")
+    assert answered(plan, "CHILD_PROTECTION_REVIEW") == [
+        ("2026-03-10", "2026-04-20", False),
+        ("2026-10-12", "2026-09-10", True),
+    ]
+    titles = [
+        entry["title"]
+        for entry in (await graphql(client, worker, CHRONOLOGY, {"id": case["childId"]}))["child"][
+            "chronology"
+        ]
+    ]
+    assert titles.count("recordLateReason") == 2

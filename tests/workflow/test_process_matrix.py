@@ -54,6 +54,10 @@ CREATE (r:Referral {id: $id, referralDate: date($date), source: '2A', status: 'O
         createdAt: 1, version: 1})-[:ABOUT]->(c)
 """
 
+# A held step made late: due before it was held (as a correction of the step before it
+# leaves it), with no reason why.
+LATE = "MATCH (s:Step {id: $id}) SET s.dueDate = date($due) REMOVE s.lateReason"
+
 # One valid input per action; `{d}` is replaced by a date later than every earlier call,
 # and a late reason is always given so that no canonical call trips a timescale.
 CANONICAL: dict[str, dict[str, Any]] = {
@@ -115,6 +119,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "startedOn": (REFERRED + timedelta(days=1)).isoformat(),
         "reason": "Typed wrong",
     },
+    # A held step the walk made late (LATE), which the record keeps why.
+    "recordLateReason": {"stepId": "{late}", "reason": "The chair was ill"},
     "correctCareStepDate": {
         "stepId": "{visit}",
         "happenedOn": (REFERRED + timedelta(days=1)).isoformat(),
@@ -396,7 +402,8 @@ class Journey:
                 ("{missing}", {journey.StepKind.MISSING_EPISODE}),
             )
         }
-        return {name: ids[-1] if ids else "" for name, ids in held.items()}
+        timed = [s["id"] for s in record.steps if s["status"] == "DONE" and s.get("dueRule")]
+        return {name: ids[-1] if ids else "" for name, ids in {**held, "{late}": timed}.items()}
 
     async def act(self, action: str, overrides: dict[str, Any] | None = None) -> Any:
         return await self.act_on(self.process, self.record_id, action, overrides or {})
@@ -415,6 +422,10 @@ class Journey:
                 self.store, MANAGER, process, record_id, version, "redo it", CLOCK, self._day()
             )
         else:
+            held = await self._held(process, record_id)
+            if action == table.RECORD_LATE_REASON:
+                # The walks hold every step on time: a correction elsewhere makes one late.
+                await self.store.write(LATE, {"id": held["{late}"], "due": REFERRED.isoformat()})
             result = await journey.perform(
                 self.store,
                 SCOPE,
@@ -422,7 +433,7 @@ class Journey:
                 record_id,
                 action,
                 version,
-                self._input(action, overrides, await self._held(process, record_id)),
+                self._input(action, overrides, held),
                 CLOCK,
             )
         if self.episode_id:
