@@ -226,11 +226,12 @@ WHERE s.id IN $changedIds
 WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change
 FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
     SET s += change.facts, s.status = coalesce(change.status, s.status),
-        s.lateReason = coalesce(change.lateReason, s.lateReason),
-        s.lateReasonBy = CASE WHEN change.lateReason IS NULL THEN s.lateReasonBy
-                         ELSE $viewer END,
-        s.lateReasonAt = CASE WHEN change.lateReason IS NULL THEN s.lateReasonAt
-                         ELSE $now END,
+        s.lateReason = CASE WHEN change.onTime THEN null
+                       ELSE coalesce(change.lateReason, s.lateReason) END,
+        s.lateReasonBy = CASE WHEN change.onTime THEN null
+                         WHEN change.lateReason IS NULL THEN s.lateReasonBy ELSE $viewer END,
+        s.lateReasonAt = CASE WHEN change.onTime THEN null
+                         WHEN change.lateReason IS NULL THEN s.lateReasonAt ELSE $now END,
         s.correctedBy = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedBy
                         ELSE $viewer END,
         s.correctedAt = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedAt

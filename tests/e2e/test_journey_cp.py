@@ -1805,6 +1805,18 @@ async def test_steps_typed_out_of_order_answer_the_due_step_of_the_day_they_happ
     assert _open(plan, "CHILD_PROTECTION_VISIT") == [("2026-02-24", "child_protection_visit")]
     assert _open(plan, "CORE_GROUP") == []
     assert plan["reviewDates"] == ["2026-04-15", "2026-10-12"]
+    # On time after all: the reason asked for while each read as late is not kept, so
+    # none of them reads as late (nor waits on a list for a reason).
+    assert {
+        (s["kind"], s["completedDate"], s["lateReason"], s["lateReasonRecordedBy"])
+        for kind in ("CHILD_PROTECTION_REVIEW", "CORE_GROUP", "CHILD_PROTECTION_VISIT")
+        for s in _held(plan, kind)
+        if s["completedDate"] in ("2026-10-12", "2026-03-02", "2026-02-10")
+    } == {
+        ("CHILD_PROTECTION_REVIEW", "2026-10-12", None, None),
+        ("CORE_GROUP", "2026-03-02", None, None),
+        ("CHILD_PROTECTION_VISIT", "2026-02-10", None, None),
+    }
     assert await case_now(client, worker, case["id"]) == case
 
 
@@ -1970,3 +1982,32 @@ async def test_a_step_a_correction_made_late_is_listed_until_someone_says_why(
         ]
     ]
     assert titles.count("recordLateReason") == 2
+
+
+async def test_a_step_corrected_to_a_day_on_time_no_longer_reads_as_late(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The first review, due 20 April, typed as held on 24 April with a reason; the
+    # minutes say 17 April: on time, so the reason why it was late is not kept. Moved
+    # back past its due day, it is late again and needs a reason again.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case, plan = await _plan_made_on_transfer_in(client, worker, case, "2026-01-20")
+    held = {"heldOn": "2026-04-24", "lateReason": "The chair was ill"}
+    case = await act(client, worker, "holdReviewConference", plan, held)
+    plan = latest(case, "childProtectionPlans")
+    [review] = _held(plan, "CHILD_PROTECTION_REVIEW")
+    assert (review["completedLate"], review["lateReason"]) == (True, "The chair was ill")
+    data = {"stepId": review["id"], "happenedOn": "2026-04-17", "reason": "Minutes say so"}
+    case = await act(client, worker, "correctChildProtectionStepDate", plan, data)
+    plan = latest(case, "childProtectionPlans")
+    [review] = _held(plan, "CHILD_PROTECTION_REVIEW")
+    assert (review["dueDate"], review["completedLate"], review["lateReason"]) == (
+        "2026-04-20",
+        False,
+        None,
+    )
+    back = {**data, "happenedOn": "2026-04-24", "reason": "Minutes were wrong"}
+    refused = await act(client, worker, "correctChildProtectionStepDate", plan, back)
+    assert [p["field"] for p in refused["problems"]] == ["lateReason"], refused

@@ -23,6 +23,7 @@ from pydantic import Field
 from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
 from workflow.journey.inputs import Input, OptionalReason, PastDate, Reason, check_late, not_before
 from workflow.journey.ordering import NextDue, held_again, open_step_follows
+from workflow.timescales import held_late
 
 if TYPE_CHECKING:
     from workflow.journey.effects import Record
@@ -80,9 +81,11 @@ def corrected_step(
     own = retimed.pop(step["id"], None)
     due_date = own.due_date if own else None
     due = {**step, **(own.facts if own else {}), **({"dueDate": due_date} if due_date else {})}
-    # Late against the day it is due, as when it was recorded: a reason given then stands.
+    # Late against the day it is due, as when it was recorded: a reason given then stands,
+    # and is taken away where the corrected day is on time.
     given = data.late_reason or step.get("lateReason")
     check_late(due.get("dueRule"), due.get("dueDate"), on, given)
+    late = held_late(due.get("dueRule"), due.get("dueDate"), on, step.get("authorisedDate"))
     change = StepChange(
         step["id"],
         # A step recorded as done on its day (no due date of its own) started that day too.
@@ -90,6 +93,7 @@ def corrected_step(
         due_date=due_date,
         completed_date=on,
         late_reason=data.late_reason,
+        on_time=not late and not data.late_reason and bool(step.get("lateReason")),
         facts={
             **(own.facts if own else {}),
             "correctedFrom": was.isoformat(),

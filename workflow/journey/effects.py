@@ -108,6 +108,9 @@ class StepChange:
     completed_date: date | None = None
     authorised_date: date | None = None
     late_reason: str | None = None
+    # A held step on time after all (the one before it written up, or its day corrected):
+    # the reason it was late, given when it read as late, is taken away.
+    on_time: bool = False
     facts: dict[str, Any] = field(default_factory=dict)
 
     def params(self) -> dict[str, Any]:
@@ -119,6 +122,7 @@ class StepChange:
             "completedDate": self.completed_date,
             "authorisedDate": self.authorised_date,
             "lateReason": self.late_reason,
+            "onTime": self.on_time,
             "facts": self.facts,
         }
 

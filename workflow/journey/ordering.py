@@ -24,7 +24,7 @@ from workflow.journey.effects import (
     recorded_late,
 )
 from workflow.journey.inputs import check_late
-from workflow.timescales import DueDate, TimescaleKey
+from workflow.timescales import DueDate, TimescaleKey, held_late
 
 if TYPE_CHECKING:
     from workflow.journey.effects import Record
@@ -42,14 +42,24 @@ def _in_order(record: Record, kind: StepKind) -> list[dict[str, Any]]:
 
 
 def _answers(step: dict[str, Any], due: DueDate | None) -> StepChange | None:
-    """The change that makes a held step answer `due` (None: no step is due for it)."""
+    """The change that makes a held step answer `due` (None: no step is due for it). A
+    step on time by it no longer carries the reason it was late (`on_time`): one given
+    when it read as late (a later review typed before the earlier one) is not the facts."""
+    on_time = bool(step.get("lateReason")) and not held_late(
+        due.rule if due else None,
+        due.due if due else None,
+        step.get("completedDate"),
+        step.get("authorisedDate"),
+    )
     if due is None:
         if step.get("dueDate") is None:
             return None
-        return StepChange(step["id"], facts={"dueDate": None, "dueRule": None})
+        return StepChange(step["id"], on_time=on_time, facts={"dueDate": None, "dueRule": None})
     if (step.get("dueDate"), step.get("dueRule")) == (due.due, due.rule.value):
         return None
-    return StepChange(step["id"], due_date=due.due, facts={"dueRule": due.rule.value})
+    return StepChange(
+        step["id"], due_date=due.due, on_time=on_time, facts={"dueRule": due.rule.value}
+    )
 
 
 def _still_from(step: dict[str, Any] | None, due: DueDate | None) -> bool:
