@@ -124,9 +124,13 @@ OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)<-[:PART_OF]-(zs:Step)
 WHERE zs.id IN [t IN $retimedSteps | t.id]
 WITH r, c, ep, changed, zs, head([t IN $retimedSteps WHERE t.id = zs.id]) AS t
 FOREACH (_ IN CASE WHEN zs IS NULL THEN [] ELSE [1] END |
-    SET zs.dueDate = date(t.dueDate), zs.lateReason = coalesce(t.lateReason, zs.lateReason),
-        zs.lateReasonBy = CASE WHEN t.lateReason IS NULL THEN zs.lateReasonBy ELSE $viewer END,
-        zs.lateReasonAt = CASE WHEN t.lateReason IS NULL THEN zs.lateReasonAt ELSE $now END)
+    SET zs.dueDate = date(t.dueDate),
+        zs.lateReason = CASE WHEN t.onTime THEN null
+                        ELSE coalesce(t.lateReason, zs.lateReason) END,
+        zs.lateReasonBy = CASE WHEN t.onTime THEN null
+                          WHEN t.lateReason IS NULL THEN zs.lateReasonBy ELSE $viewer END,
+        zs.lateReasonAt = CASE WHEN t.onTime THEN null
+                          WHEN t.lateReason IS NULL THEN zs.lateReasonAt ELSE $now END)
 WITH DISTINCT r, c, ep, changed
 OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)
 WHERE z.id IN [t IN $retimed | t.id]

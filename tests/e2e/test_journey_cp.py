@@ -2011,3 +2011,46 @@ async def test_a_step_corrected_to_a_day_on_time_no_longer_reads_as_late(
     back = {**data, "happenedOn": "2026-04-24", "reason": "Minutes were wrong"}
     refused = await act(client, worker, "correctChildProtectionStepDate", plan, back)
     assert [p["field"] for p in refused["problems"]] == ["lateReason"], refused
+
+
+async def test_a_conference_on_time_after_a_correction_keeps_no_reason_why_it_was_late(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The strategy discussion on Wednesday 7 January: the ICPC due Wednesday 28 January,
+    # typed as held on the 30th with a reason. Its own day corrected to the 27th, or the
+    # discussion's to Friday 9 January (due Friday 30 January), it was on time: the
+    # conference keeps no reason why it was late, on the record or its step.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    for index, correction in enumerate(
+        (
+            ("initialConferences", "correctInitialConferenceDate", "2026-01-27", "2026-01-28"),
+            ("section47Enquiries", "correctStrategyDiscussionDate", "2026-01-09", "2026-01-30"),
+        ),
+        start=1,
+    ):
+        records, action, held_on, due = correction
+        case = await referral_for(client, worker, demo_child(world, index=index), date(2026, 1, 5))
+        case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-07"})
+        enquiry = latest(case, "section47Enquiries")
+        concluded = {"concludedOn": "2026-01-14"}
+        case = await act(client, worker, "requestInitialConference", enquiry, concluded)
+        held = {
+            "heldOn": "2026-01-30",
+            "planRequired": False,
+            "lateReason": "The chair was ill",
+        }
+        case = await act(
+            client, worker, "holdInitialConference", latest(case, "initialConferences"), held
+        )
+        assert latest(case, "initialConferences")["lateReason"] == "The chair was ill"
+        data = {"heldOn": held_on, "reason": "Minutes say so"}
+        case = await act(client, worker, action, latest(case, records), data)
+        conference = latest(case, "initialConferences")
+        held_step = step(conference, "INITIAL_CHILD_PROTECTION_CONFERENCE", "DONE")
+        assert (
+            conference["dueDate"],
+            conference["lateReason"],
+            held_step["completedLate"],
+            held_step["lateReason"],
+        ) == (due, None, False, None), action

@@ -66,6 +66,7 @@ from workflow.timescales import (
     DueDate,
     TimescaleKey,
     due_date,
+    held_late,
     next_child_protection_review_due,
 )
 from workflow.validation import FieldRuleBroken
@@ -1659,6 +1660,21 @@ def _plan_starts_again(
     return retimed, tuple(moved)
 
 
+def _on_time_after_all(held: dict[str, Any], due: date | None, on: date, given: str | None) -> bool:
+    """Whether a conference held late with a reason is on time after a correction (its
+    own day, or its enquiry's): the reason is then taken away, unless one is given."""
+    late = held_late(held.get("dueRule"), due, on)
+    return bool(held.get("lateReason")) and not given and not late
+
+
+def _late_reason_kept(given: str | None, on_time: bool) -> dict[str, Any]:
+    """The conference record's late reason after a correction: the one given, none once
+    it is on time after all, else the one it has."""
+    if given:
+        return {"lateReason": given}
+    return {"lateReason": None} if on_time else {}
+
+
 @register(Process.INITIAL_CONFERENCE, "correctInitialConferenceDate", CorrectHeldDate)
 def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock: Clock) -> Effect:
     # A correction of what was typed, not a step: the conference keeps what it decided and
@@ -1690,7 +1706,8 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
         new,
         data.late_reason or conference.get("lateReason"),
     )
-    late = {"lateReason": data.late_reason} if data.late_reason else {}
+    on_time = _on_time_after_all(conference, conference.get("dueDate"), new, data.late_reason)
+    late = _late_reason_kept(data.late_reason, on_time)
     return Effect(
         target=record.state,
         occurred_on=new,
@@ -1709,6 +1726,7 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
                 conference["id"],
                 completed_date=new,
                 late_reason=data.late_reason,
+                on_time=on_time,
                 facts={"correctedFrom": old.isoformat(), "correctionReason": data.reason},
             ),
         ),
@@ -1771,17 +1789,21 @@ def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, cloc
         timed = next(
             s for s in entry["steps"] if s["kind"] == _K.INITIAL_CHILD_PROTECTION_CONFERENCE
         )
+        on_time = False
         if isinstance(conference.get("heldDate"), date):
             given = data.late_reason or timed.get("lateReason")
             check_late(target.rule, target.due, conference["heldDate"], given)
-        late = {"lateReason": data.late_reason} if data.late_reason else {}
+            on_time = _on_time_after_all(
+                timed, target.due, conference["heldDate"], data.late_reason
+            )
         retimed.append(
             RetimedRecord(
                 conference["id"],
                 ((timed["id"], target.due),),
                 due_date=target.due,
-                facts=late,
+                facts=_late_reason_kept(data.late_reason, on_time),
                 late_reason=data.late_reason,
+                on_time=on_time,
             )
         )
     discussion = next(s for s in record.done_steps(_K.STRATEGY_DISCUSSION))

@@ -205,8 +205,10 @@ class RetimedRecord:
     start_date: date | None = None
     last_occurred_on: date | None = None
     facts: dict[str, Any] = field(default_factory=dict)
-    # Why a held step of `steps` was late against its new due date.
+    # Why a held step of `steps` was late against its new due date; `on_time`: the held
+    # step is on time by it, and the reason it was late is taken away.
     late_reason: str | None = None
+    on_time: bool = False
 
     def params(self) -> dict[str, Any]:
         return {
@@ -220,7 +222,7 @@ class RetimedRecord:
 
     def step_params(self) -> list[dict[str, Any]]:
         return [
-            {"id": step_id, "dueDate": due, "lateReason": self.late_reason}
+            {"id": step_id, "dueDate": due, "lateReason": self.late_reason, "onTime": self.on_time}
             for step_id, due in self.steps
         ]
 
