@@ -50,6 +50,7 @@ from workflow.journey.inputs import (
     check_late,
     check_late_step,
     not_before,
+    on_time_after_all,
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.process import (
@@ -66,7 +67,6 @@ from workflow.timescales import (
     DueDate,
     TimescaleKey,
     due_date,
-    held_late,
     next_child_protection_review_due,
 )
 from workflow.validation import FieldRuleBroken
@@ -1660,13 +1660,6 @@ def _plan_starts_again(
     return retimed, tuple(moved)
 
 
-def _on_time_after_all(held: dict[str, Any], due: date | None, on: date, given: str | None) -> bool:
-    """Whether a conference held late with a reason is on time after a correction (its
-    own day, or its enquiry's): the reason is then taken away, unless one is given."""
-    late = held_late(held.get("dueRule"), due, on)
-    return bool(held.get("lateReason")) and not given and not late
-
-
 def _late_reason_kept(given: str | None, on_time: bool) -> dict[str, Any]:
     """The conference record's late reason after a correction: the one given, none once
     it is on time after all, else the one it has."""
@@ -1706,7 +1699,9 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
         new,
         data.late_reason or conference.get("lateReason"),
     )
-    on_time = _on_time_after_all(conference, conference.get("dueDate"), new, data.late_reason)
+    on_time = on_time_after_all(
+        conference, conference.get("dueRule"), conference.get("dueDate"), new, data.late_reason
+    )
     late = _late_reason_kept(data.late_reason, on_time)
     return Effect(
         target=record.state,
@@ -1793,8 +1788,8 @@ def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, cloc
         if isinstance(conference.get("heldDate"), date):
             given = data.late_reason or timed.get("lateReason")
             check_late(target.rule, target.due, conference["heldDate"], given)
-            on_time = _on_time_after_all(
-                timed, target.due, conference["heldDate"], data.late_reason
+            on_time = on_time_after_all(
+                timed, target.rule, target.due, conference["heldDate"], data.late_reason
             )
         retimed.append(
             RetimedRecord(

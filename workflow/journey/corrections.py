@@ -21,9 +21,16 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
-from workflow.journey.inputs import Input, OptionalReason, PastDate, Reason, check_late, not_before
+from workflow.journey.inputs import (
+    Input,
+    OptionalReason,
+    PastDate,
+    Reason,
+    check_late,
+    not_before,
+    on_time_after_all,
+)
 from workflow.journey.ordering import NextDue, held_again, open_step_follows
-from workflow.timescales import held_late
 
 if TYPE_CHECKING:
     from workflow.journey.effects import Record
@@ -85,7 +92,6 @@ def corrected_step(
     # and is taken away where the corrected day is on time.
     given = data.late_reason or step.get("lateReason")
     check_late(due.get("dueRule"), due.get("dueDate"), on, given)
-    late = held_late(due.get("dueRule"), due.get("dueDate"), on, step.get("authorisedDate"))
     change = StepChange(
         step["id"],
         # A step recorded as done on its day (no due date of its own) started that day too.
@@ -93,7 +99,9 @@ def corrected_step(
         due_date=due_date,
         completed_date=on,
         late_reason=data.late_reason,
-        on_time=not late and not data.late_reason and bool(step.get("lateReason")),
+        on_time=on_time_after_all(
+            step, due.get("dueRule"), due.get("dueDate"), on, data.late_reason
+        ),
         facts={
             **(own.facts if own else {}),
             "correctedFrom": was.isoformat(),

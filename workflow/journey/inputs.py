@@ -10,7 +10,7 @@ from pydantic import Field
 from workflow.calendar import today_in_england
 from workflow.contacts import PastDate
 from workflow.journey.effects import Refusal
-from workflow.timescales import check_late_completion, finished_on
+from workflow.timescales import check_late_completion, finished_on, held_late
 from workflow.validation import Input
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ __all__ = [
     "check_late",
     "check_late_step",
     "not_before",
+    "on_time_after_all",
 ]
 
 
@@ -62,6 +63,20 @@ def check_late_step(step: dict[str, Any], done_on: date, reason: str | None, clo
         late = check_late_completion(rule, due, authorised_on, reason, done="authorised")
         if late is not None:
             raise Refusal(("lateReason", late.message))
+
+
+def on_time_after_all(
+    step: dict[str, Any],
+    rule: TimescaleKey | str | None,
+    due: date | None,
+    on: date | None,
+    given: str | None = None,
+) -> bool:
+    """Whether a held step that carries a reason it was late is on time by `due`, held on
+    `on` (the step it answers re-timed, or its own day corrected), with no reason `given`
+    now: the reason it was late is then not the facts, and is taken away."""
+    late = held_late(rule, due, on, step.get("authorisedDate"))
+    return bool(step.get("lateReason")) and not given and not late
 
 
 def not_before(value: date, earliest: date | None, field: str, what: str) -> None:

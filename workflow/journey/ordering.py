@@ -23,8 +23,8 @@ from workflow.journey.effects import (
     StepStatus,
     recorded_late,
 )
-from workflow.journey.inputs import check_late
-from workflow.timescales import DueDate, TimescaleKey, held_late
+from workflow.journey.inputs import check_late, on_time_after_all
+from workflow.timescales import DueDate, TimescaleKey
 
 if TYPE_CHECKING:
     from workflow.journey.effects import Record
@@ -45,11 +45,8 @@ def _answers(step: dict[str, Any], due: DueDate | None) -> StepChange | None:
     """The change that makes a held step answer `due` (None: no step is due for it). A
     step on time by it no longer carries the reason it was late (`on_time`): one given
     when it read as late (a later review typed before the earlier one) is not the facts."""
-    on_time = bool(step.get("lateReason")) and not held_late(
-        due.rule if due else None,
-        due.due if due else None,
-        step.get("completedDate"),
-        step.get("authorisedDate"),
+    on_time = on_time_after_all(
+        step, due.rule if due else None, due.due if due else None, step.get("completedDate")
     )
     if due is None:
         if step.get("dueDate") is None:
