@@ -1000,6 +1000,7 @@ _TABLE["JourneyStep"].update(
 _TABLE["JourneyStep"].update(
     dict.fromkeys(("lateReasonRecordedBy", "lateReasonRecordedAt"), INTERNAL)
 )
+_TABLE["LateReasonRecorded"] = dict.fromkeys(("childId", "step"), INTERNAL)
 # Why a step (a review, a visit, an assessment, a conference) was late: free text that
 # names people (the chair was ill, the family was away), read as a case note is.
 for _timed in ("JourneyStep", "Assessment", "InitialChildProtectionConference"):

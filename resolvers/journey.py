@@ -184,8 +184,8 @@ async def perform(
 
 
 async def record_late_reason(context: HubContext, step_id: str, reason: str) -> Row | Outcome:
-    """Record why a held step was late, on the record it is part of: the step, as it is
-    now, or the outcome (not found, not late, refused)."""
+    """Record why a held step was late, on the record it is part of: the child and the
+    step as it is now (`childId`, `step`), or the outcome (not found, not late, refused)."""
     rows = await context.store.read(
         statements.STEP_OWNER, {**context.scope.params(), "stepId": step_id}
     )
@@ -212,8 +212,8 @@ async def record_late_reason(context: HubContext, step_id: str, reason: str) -> 
     )
     if not isinstance(result, dict):
         return result
-    step: Row = next(s for s in result["steps"] if s["id"] == step_id)
-    return step
+    step = next(s for s in result["steps"] if s["id"] == step_id)
+    return {"childId": result["childId"], "step": step}
 
 
 async def authorise(

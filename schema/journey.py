@@ -43,8 +43,16 @@ from schema.worklists import (
 from workflow import process as table
 from workflow.calendar import today_in_england
 
+
+@strawberry.type(description="Why a held step was late, recorded: the child and the step now")
+class LateReasonRecorded:
+    # The child whose step it is: the read audit notes the child for the step answered.
+    child_id: strawberry.ID
+    step: JourneyStep
+
+
 RecordLateReasonResult = Annotated[
-    JourneyStep | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
+    LateReasonRecorded | NotFound | TransitionRefused | NotAuthorised | InvalidInput,
     strawberry.union("RecordLateReasonResult"),
 ]
 
@@ -192,7 +200,13 @@ class JourneyMutations:
         self, info: Info[HubContext, None], step_id: strawberry.ID, reason: str
     ) -> RecordLateReasonResult:
         result = await journey_resolvers.record_late_reason(info.context, step_id, reason)
-        return answer(result, lambda row: JourneyStep.from_row(row, today_in_england()))
+        return answer(
+            result,
+            lambda row: LateReasonRecorded(
+                child_id=strawberry.ID(row["childId"]),
+                step=JourneyStep.from_row(row["step"], today_in_england()),
+            ),
+        )
 
     @strawberry.mutation(description="Acknowledge a notice on your work list (it leaves the list)")
     async def acknowledge_notice(

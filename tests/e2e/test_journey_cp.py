@@ -1873,8 +1873,9 @@ async def test_a_corrected_day_re_times_the_held_steps_after_it_as_the_facts_say
 
 
 RECORD_LATE_REASON = f"""
-mutation ($stepId: ID!, $reason: String!) {{ recordLateReason(stepId: $stepId, reason: $reason) {{
-  __typename ... on JourneyStep {{ {STEP_FIELDS} }}
+mutation RecordLateReason($stepId: ID!, $reason: String!) {{
+  recordLateReason(stepId: $stepId, reason: $reason) {{
+  __typename ... on LateReasonRecorded {{ childId step {{ {STEP_FIELDS} }} }}
   {OUTCOMES.replace("NotFound { kind", "NotFound { missing: kind")} }} }}
 """
 
@@ -1947,7 +1948,14 @@ async def test_a_step_a_correction_made_late_is_listed_until_someone_says_why(
         RECORD_LATE_REASON,
         {"stepId": october["id"], "reason": "The chair moved it to October"},
     )
-    step_now = given["recordLateReason"]
+    assert given["recordLateReason"]["childId"] == case["childId"]
+    step_now = {"__typename": "JourneyStep", **given["recordLateReason"]["step"]}
+    # The step's child is in the read audit of the answer, as for any read of it.
+    audited = await store.read(
+        "MATCH (e:AuditEvent {operation: 'RecordLateReason'})-[:ACCESSED]->(c:Child)"
+        " RETURN DISTINCT c.id AS child"
+    )
+    assert audited == [{"child": case["childId"]}]
     assert (
         step_now["__typename"],
         step_now["dueDate"],
@@ -1966,8 +1974,8 @@ async def test_a_step_a_correction_made_late_is_listed_until_someone_says_why(
         {"stepId": october["id"], "reason": "The family was abroad until October"},
     )
     assert (
-        again["recordLateReason"]["lateReason"],
-        again["recordLateReason"]["lateReasonRecordedBy"],
+        again["recordLateReason"]["step"]["lateReason"],
+        again["recordLateReason"]["step"]["lateReasonRecordedBy"],
     ) == ("The family was abroad until October", "worker-tm-demo")
     case = await case_now(client, worker, case["id"])
     plan = latest(case, "childProtectionPlans")
