@@ -194,13 +194,20 @@ FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
 WITH DISTINCT {carry}"""
 
 
-# The forms made of a referral withdrawn as recorded in error, of its steps and of the
-# contacts that led to it (each withdrawn with it, or before) are not the child's: they
-# are misfiled on the child's file (graph/cypher/documents.py misfile_documents).
+# The forms made of a record of an episode withdrawn as recorded in error (a referral
+# and the contacts that led to it, each withdrawn with it or before; an assessment, an
+# enquiry, a conference, a plan, the referral standing), of its steps, and of the records
+# withdrawn with it (the plan a conference made, the conference an enquiry asked for)
+# are not the child's: they are misfiled on the child's file (graph/cypher/documents.py
+# misfile_documents).
 _WITHDRAWN_SOURCES = """CASE WHEN $to = 'RECORDED_IN_ERROR'
      THEN [r.id] + [(r)<-[:PART_OF]-(misStep:Step) | misStep.id]
           + [(misContact:Contact)-[:LED_TO]->(r) | misContact.id]
-     ELSE [] END"""
+     ELSE [] END
+     + [gone IN $ended WHERE gone.status = 'RECORDED_IN_ERROR' | gone.id]
+     + [(ep)<-[:IN_EPISODE]-(misRecord)<-[:PART_OF]-(misRecordStep:Step)
+        WHERE misRecord.id IN [gone IN $ended WHERE gone.status = 'RECORDED_IN_ERROR'
+                               | gone.id] | misRecordStep.id]"""
 
 
 def _apply(label: str, *, in_episode: bool) -> str:
@@ -224,7 +231,7 @@ CREATE (e)-[:BY]->(w)
 WITH {carry}
 {_WITHDRAW_CONTACTS.format(carry=carry) if label == "Referral" else ""}
 {recall_early_help("r", "$earlyHelpRecall", carry) if label == "Referral" else ""}
-{misfile_documents("c", _WITHDRAWN_SOURCES, carry) if label == "Referral" else ""}
+{misfile_documents("c", _WITHDRAWN_SOURCES, carry) if in_episode else ""}
 OPTIONAL MATCH (r)<-[:PART_OF]-(s:Step)
 WHERE s.id IN $changedIds
 WITH {carry}, s, head([change IN $changes WHERE change.id = s.id]) AS change

@@ -1,0 +1,118 @@
+"""The forms of an episode's work withdrawn on its own as recorded in error (an
+assessment, a section 47 enquiry, a child in need plan, an initial conference and the
+plan it made), the referral standing, are misfiled on the child's file as a withdrawn
+referral's are: marked once the manager authorises the withdrawal, held in Livelink
+(filed already, or filed later), listed for records staff alone, and made no more."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import (
+    FILE_DOCUMENTS,
+    GENERATE_FORM,
+    WITHDRAWALS,
+    act,
+    decide,
+    deliver_outbox,
+    demo_child,
+    demo_county,
+    generated_form,
+    held_as_misfiled,
+    latest,
+    referral_for,
+    step,
+)
+from tests.helpers import bearer, graphql
+
+pytestmark = pytest.mark.anyio
+
+CONTACTS = "query ($id: ID!) { child(id: $id) { contacts { id referralId } } }"
+WITHDRAWN = {"withdrawnOn": "2026-10-14", "reason": "Recorded on the wrong child"}
+
+
+async def _with_work(
+    client: httpx.AsyncClient, worker: dict[str, str], child_id: str, kind: str
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A referral of 5 October 2026 with its work of `kind`; returns the case and the
+    forms to make of that work (template, source step)."""
+    case = await referral_for(client, worker, child_id, date(2026, 10, 5))
+    if kind == "assessments":
+        case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-10-06"})
+        return case, [("child_and_family_assessment", step(latest(case, kind), "ASSESSMENT")["id"])]
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-10-06"})
+    enquiry = latest(case, "section47Enquiries")
+    forms = [
+        ("strategy_discussion_record", step(enquiry, "STRATEGY_DISCUSSION")["id"]),
+        ("section_47_enquiry_outcome", step(enquiry, "SECTION_47_ENQUIRY")["id"]),
+    ]
+    concluded = {"concludedOn": "2026-10-08"}
+    case = await act(client, worker, "requestInitialConference", enquiry, concluded)
+    conference = step(latest(case, "initialConferences"), "INITIAL_CHILD_PROTECTION_CONFERENCE")
+    if kind == "section47Enquiries":
+        # The conference it asked for, still due, goes with it.
+        return case, [*forms, ("icpc_minutes", conference["id"])]
+    held = {"heldOn": "2026-10-12", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    case = await act(client, worker, "holdInitialConference", latest(case, kind), held)
+    return case, [("icpc_minutes", conference["id"])]
+
+
+async def _listed(client: httpx.AsyncClient, headers: dict[str, str], child_id: str) -> set[str]:
+    file = (await graphql(client, headers, FILE_DOCUMENTS, {"id": child_id}))["child"]["file"]
+    return {d["id"] for d in file["documents"]} if file else set()
+
+
+# A child in need plan's form is made of no step a plan started here has: none to misfile.
+@pytest.mark.parametrize("kind", ["assessments", "section47Enquiries", "initialConferences"])
+async def test_the_forms_of_work_withdrawn_in_error_are_taken_off_the_childs_file(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, kind: str
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    officer = bearer(settings, "records-officer")
+    child_id = demo_child(world)
+    case, forms = await _with_work(client, worker, child_id, kind)
+    [contact] = [
+        k
+        for k in (await graphql(client, worker, CONTACTS, {"id": child_id}))["child"]["contacts"]
+        if k["referralId"] == case["id"]
+    ]
+    # The referral stands: the form of the contact that made it stays the child's.
+    await generated_form(client, worker, child_id, "contact_record", contact["id"])
+    made = [await generated_form(client, worker, child_id, *forms[0])]
+    # Filed before the withdrawal; a second form is still waiting to be filed after it.
+    assert (await deliver_outbox(store, settings)).failed == 0
+    made += [await generated_form(client, worker, child_id, *form) for form in forms[1:]]
+    kept = await _listed(client, worker, child_id) - set(made)
+
+    withdraw, authorise = WITHDRAWALS[kind]
+    record_id = latest(case, kind)["id"]
+    case = await act(client, worker, withdraw, latest(case, kind), WITHDRAWN)
+    # Proposed, not done: still this child's record until a manager authorises it.
+    assert await _listed(client, worker, child_id) == kept | set(made)
+    proposed = next(record for record in case[kind] if record["id"] == record_id)
+    case = await decide(client, manager, authorise, proposed, on="2026-10-14")
+    assert next(r for r in case[kind] if r["id"] == record_id)["status"] == "RECORDED_IN_ERROR"
+
+    report = await deliver_outbox(store, settings)
+    assert report.failed == 0, report
+    # In Livelink (the embedded store here) each form is under the misfiled hold.
+    assert await held_as_misfiled(settings) == set(made)
+    # The child's file lists them for records staff alone, with why.
+    assert await _listed(client, worker, child_id) == kept
+    audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": child_id}))["child"]["file"]
+    misfiled = {d["id"]: d["misfiled"] for d in audited["documents"] if d["misfiled"]}
+    assert set(misfiled) == set(made)
+    assert {m["reason"] for m in misfiled.values()} == {"RECORDED_IN_ERROR"}
+    # And no form is made of the withdrawn work any more.
+    for template, source in forms:
+        variables = {"child": child_id, "template": template, "source": source}
+        refused = (await graphql(client, worker, GENERATE_FORM, variables))["generateForm"]
+        assert refused["__typename"] == "InvalidInput", refused
+        assert [p["field"] for p in refused["problems"]] == ["sourceId"], refused
