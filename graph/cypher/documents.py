@@ -36,7 +36,11 @@ _FILED_HERE = "CASE WHEN $recordsStaff THEN true ELSE doc.misfiledAt IS NULL END
 
 
 def misfile_documents(
-    child: str, sources: str, carry: str, reason: str = "RECORDED_IN_ERROR"
+    child: str,
+    sources: str,
+    carry: str,
+    reason: str = "RECORDED_IN_ERROR",
+    by: str = "$viewer",
 ) -> str:
     """Clauses that mark misfiled the documents made of the records `sources` (a list of
     ids) in `child`'s file, each with who did it, when and why, and queue the
@@ -44,17 +48,19 @@ def misfile_documents(
 
     A document already misfiled is left as it is, and the item's id is the document's,
     so a withdrawal replayed queues nothing twice. Bounded by the child's file. Binds
-    nothing new: the clauses end on `WITH DISTINCT carry`. Parameters: $now, $viewer.
-    `reason` comes from code, never a caller: RECORDED_IN_ERROR (withdrawn), or MOVED (a
-    contact moved to the child it is about: its forms here were made on the wrong child).
+    nothing new: the clauses end on `WITH DISTINCT carry`. Parameters: $now, and $viewer
+    unless `by` names who withdrew otherwise (the system client an EHM withdrawal came
+    from). `reason` comes from code, never a caller: RECORDED_IN_ERROR (withdrawn), or
+    MOVED (a contact moved to the child it is about: its forms here were made on the
+    wrong child).
     """
     return f"""WITH {carry}, {sources} AS misfiledSources
 WITH {carry},
      [({child})-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(mis:Document)
       WHERE mis.sourceId IN misfiledSources AND mis.misfiledAt IS NULL | mis] AS misfiled
-OPTIONAL MATCH (misfiler:Worker {{id: $viewer}})
+OPTIONAL MATCH (misfiler:Worker {{id: {by}}})
 FOREACH (d IN misfiled |
-    SET d.misfiledAt = $now, d.misfiledBy = $viewer, d.misfiledByName = misfiler.name,
+    SET d.misfiledAt = $now, d.misfiledBy = {by}, d.misfiledByName = misfiler.name,
         d.misfiledReason = '{reason}'
     MERGE (mo:OutboxItem {{id: 'misfiled-' + d.id}})
     ON CREATE SET mo.kind = 'MISFILE_DOCUMENT', mo.state = 'PENDING', mo.attempts = 0,

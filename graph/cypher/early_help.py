@@ -15,6 +15,7 @@ door (`STEPPED_UP_FROM` the record) that carries the child's early help history.
 
 from __future__ import annotations
 
+from graph.cypher.documents import misfile_documents
 from graph.cypher.files import mark_delivered
 
 
@@ -166,12 +167,15 @@ RETURN DISTINCT k.id AS contactId, created, k.status AS status, c.id AS linkedCh
 # instead of the other child's (and the front door team, as a new one would have).
 # EHM withdrew the step up (sent in error, about the wrong child): its contact, while no
 # one has decided it, is withdrawn with it; a decided one stays with its decision (a
-# person corrects that). Only while the hub holds that withdrawn version.
-WITHDRAW_STEP_UP_CONTACT = """
-MATCH (k:Contact)-[:STEPPED_UP_FROM]->(s:SourceRecord {key: $key})
+# person corrects that). Only while the hub holds that withdrawn version. The forms made
+# of it are misfiled on the child's file, as those of a contact a manager withdraws.
+WITHDRAW_STEP_UP_CONTACT = f"""
+MATCH (k:Contact)-[:STEPPED_UP_FROM]->(s:SourceRecord {{key: $key}})
 WHERE s.version = $version AND s.linkState = 'WITHDRAWN' AND k.status = 'OPEN'
+MATCH (k)-[:ABOUT]->(c:Child)
 SET k.status = 'WITHDRAWN', k.withdrawnReason = s.linkReason, k.withdrawnAt = $now,
     k.withdrawnBy = s.recordedBy, k.version = k.version + 1
+{misfile_documents("c", "[k.id]", "k, c", by="k.withdrawnBy")}
 RETURN k.id AS contactId
 """
 

@@ -25,7 +25,16 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.ehm.fake_ehm import FakeEhm
 from tests.connectors.intake.world import add_child, role_headers, system_client_headers
-from tests.e2e.journey_helpers import act, case_now, decide, finalised_contact
+from tests.e2e.journey_helpers import (
+    FILE_DOCUMENTS,
+    act,
+    case_now,
+    decide,
+    deliver_outbox,
+    finalised_contact,
+    generated_form,
+    held_as_misfiled,
+)
 from tests.helpers import add_worker, graphql
 from workflow.ids import now_ms
 
@@ -421,4 +430,28 @@ async def test_a_decided_step_up_withdrawn_in_error_stays_withdrawn_when_ehm_sen
     contacts = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
     assert [(c["id"], c["status"], c["outcome"]) for c in contacts] == [
         (contact["id"], "WITHDRAWN", "NO_FURTHER_ACTION")
+    ]
+
+
+async def test_a_step_up_ehm_withdraws_takes_its_contacts_form_off_the_childs_file(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # EHM stepped up the wrong child: the form made of the contact it made is another
+    # child's record on this child's file, as a contact a manager withdraws is.
+    contact, worker, _, system = await stepped_up_contact(client, store, settings)
+    form = await generated_form(client, worker, "C-KAI", "contact_record", contact["id"])
+    assert (await deliver_outbox(store, settings)).failed == 0
+    wrong = {**STEP_UP, "version": 2, "withdrawn": "true", "withdrawnReason": "Wrong child"}
+    await push(client, system, wrong)
+    [withdrawn] = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert withdrawn["status"] == "WITHDRAWN", withdrawn
+
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == {form}
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert seen["documents"] == [], seen
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert [(d["id"], d["misfiled"]["reason"]) for d in audited["documents"]] == [
+        (form, "RECORDED_IN_ERROR")
     ]
