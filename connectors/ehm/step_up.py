@@ -76,7 +76,9 @@ class StepUpToContact:
         if made is None or made["created"] or made["aboutChild"] == made["linkedChild"]:
             return bool(made and made["created"])
         if made["status"] == "OPEN":
-            await store.write(statements.MOVE_STEP_UP_CONTACT, {"key": key, "team": self.team})
+            await store.write(
+                statements.MOVE_STEP_UP_CONTACT, {"key": key, "team": self.team, "now": now_ms()}
+            )
             return False
         own = await self._contact(store, key, f"{key}@{made['linkedChild']}", stepped_up_on, reason)
         return bool(own and own["created"])

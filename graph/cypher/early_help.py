@@ -179,10 +179,14 @@ SET k.status = 'WITHDRAWN', k.withdrawnReason = s.linkReason, k.withdrawnAt = $n
 RETURN k.id AS contactId
 """
 
-MOVE_STEP_UP_CONTACT = """
-MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
-MATCH (k:Contact {stepUpKey: $key})-[about:ABOUT]->(was:Child)
+# The undecided contact moving to the child it is about: the forms made of it on the
+# wrong child's file are misfiled there, as those of a contact moveContact moves (MOVED),
+# by whoever made the link that moves it.
+MOVE_STEP_UP_CONTACT = f"""
+MATCH (s:SourceRecord {{key: $key}})-[link:LINKED_TO]->(c:Child)
+MATCH (k:Contact {{stepUpKey: $key}})-[about:ABOUT]->(was:Child)
 WHERE k.status = 'OPEN' AND was.id <> c.id
+{misfile_documents("was", "[k.id]", "k, about, c, was, link", "MOVED", by="link.by")}
 DELETE about
 CREATE (k)-[:ABOUT]->(c)
 SET k.version = k.version + 1
@@ -190,7 +194,7 @@ WITH k, c
 OPTIONAL MATCH (k)-[history:CARRIES_HISTORY]->(:SourceRecord)
 DELETE history
 WITH DISTINCT k, c
-OPTIONAL MATCH (t:Team {id: $team})
+OPTIONAL MATCH (t:Team {{id: $team}})
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
     MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
 WITH DISTINCT k, c

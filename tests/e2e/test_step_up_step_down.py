@@ -24,7 +24,7 @@ from connectors.livelink.outbox import OutboxWorker
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.ehm.fake_ehm import FakeEhm
-from tests.connectors.intake.world import add_child, role_headers, system_client_headers
+from tests.connectors.intake.world import add_child, relink, role_headers, system_client_headers
 from tests.e2e.journey_helpers import (
     FILE_DOCUMENTS,
     act,
@@ -455,3 +455,27 @@ async def test_a_step_up_ehm_withdraws_takes_its_contacts_form_off_the_childs_fi
     assert [(d["id"], d["misfiled"]["reason"]) for d in audited["documents"]] == [
         (form, "RECORDED_IN_ERROR")
     ]
+
+
+async def test_a_step_up_relinked_to_the_right_child_leaves_its_form_misfiled_on_the_wrong_one(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # EHM's step up was linked to Kai, but it is about his sister: a records officer
+    # moves the link and the undecided contact moves with it, as moveContact would move
+    # it. The form made of it on Kai's file shows the contact as his: misfiled there.
+    contact, worker, _, _ = await stepped_up_contact(client, store, settings)
+    await add_child(store, "C-KIA", "Kia", "Brennan", date(2017, 2, 3))
+    form = await generated_form(client, worker, "C-KAI", "contact_record", contact["id"])
+    assert (await deliver_outbox(store, settings)).failed == 0
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    [record] = await store.read("MATCH (r:SourceRecord {recordId: 'EH-SU-7'}) RETURN r.id AS id")
+    await relink(client, officer, record["id"], "C-KIA")
+    moved = (await graphql(client, officer, CONTACTS, {"id": "C-KIA"}))["child"]["contacts"]
+    assert [c["id"] for c in moved] == [contact["id"]], moved
+
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == {form}
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert seen["documents"] == [], seen
+    audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert [(d["id"], d["misfiled"]["reason"]) for d in audited["documents"]] == [(form, "MOVED")]

@@ -12,7 +12,7 @@ from connectors import ehm
 from connectors.intake import ingest
 from graph import FalkorDBStore
 from hub.settings import Settings
-from tests.connectors.intake.world import RUBY_NHS, add_child, role_headers
+from tests.connectors.intake.world import RUBY_NHS, add_child, relink, role_headers
 from tests.helpers import graphql
 
 pytestmark = pytest.mark.anyio
@@ -94,22 +94,6 @@ async def test_a_step_up_in_review_becomes_a_contact_when_a_person_links_it(
     assert (row["stepUp"], row["childId"], row["teams"]) == ("SU-1", "C-LEO", [])
 
 
-async def _relink(
-    client: httpx.AsyncClient, officer: dict[str, str], record_id: str, child_id: str
-) -> None:
-    for mutation in (
-        'unlinkSourceRecord(recordId: $id, reason: "Not this child")',
-        f'linkSourceRecord(recordId: $id, childId: "{child_id}", reason: "Her brother")',
-    ):
-        done = await graphql(
-            client,
-            officer,
-            f"mutation($id: ID!) {{ {mutation} {{ __typename }} }}",
-            {"id": record_id},
-        )
-        assert list(done.values()) == [{"__typename": "SourceRecord"}], done
-
-
 @pytest.mark.parametrize("decided", [False, True])
 async def test_a_step_up_linked_to_the_wrong_child_gives_the_right_child_its_contact(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, decided: bool
@@ -123,7 +107,7 @@ async def test_a_step_up_linked_to_the_wrong_child_gives_the_right_child_its_con
         await store.write("MATCH (k:Contact) SET k.status = 'FINALISED'")
     [record] = await store.read("MATCH (r:SourceRecord {recordId: 'SU-1'}) RETURN r.id AS id")
     officer = await role_headers(store, settings, "records_officer", "records-officer-1")
-    await _relink(client, officer, record["id"], "C-LIA")
+    await relink(client, officer, record["id"], "C-LIA")
     await ingest(store, [(1, {**STEP_UP, "version": 2})], ehm.SOURCE, by="system:ehm")
 
     contacts = sorted((r["childId"], r["contact"]["status"]) for r in await stepped_up(store))

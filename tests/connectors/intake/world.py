@@ -12,6 +12,8 @@ from graph import name_key_fields
 from graph.cypher import bulk
 
 if TYPE_CHECKING:
+    import httpx
+
     from graph import GraphStore
     from hub.settings import Settings
 
@@ -138,3 +140,22 @@ async def role_headers(
 async def system_client_headers(store: GraphStore, settings: Settings) -> dict[str, str]:
     """The Early Help Module's own token: a system client, registered as one."""
     return await role_headers(store, settings, "system_client", "ehm-system", "hertfordshire-ehm")
+
+
+async def relink(
+    client: httpx.AsyncClient, officer: dict[str, str], record_id: str, child_id: str
+) -> None:
+    """A records officer unlinks a source record from its child and links it to `child_id`."""
+    from tests.helpers import graphql
+
+    for mutation in (
+        'unlinkSourceRecord(recordId: $id, reason: "Not this child")',
+        f'linkSourceRecord(recordId: $id, childId: "{child_id}", reason: "Her brother")',
+    ):
+        done = await graphql(
+            client,
+            officer,
+            f"mutation($id: ID!) {{ {mutation} {{ __typename }} }}",
+            {"id": record_id},
+        )
+        assert list(done.values()) == [{"__typename": "SourceRecord"}], done
