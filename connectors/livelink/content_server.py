@@ -256,10 +256,25 @@ class ContentServerStore:
 
     async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
         hold_name = _checked_name(hold.key, "hold key")
-        name = _checked_name(document_node_name(place), "document name")
-        # A child with no file has nothing filed: no file is opened to hold nothing.
-        if await self._existing_file_id(place.child_id) is None:
+        node_id = await self._filed_node(place)
+        if node_id is None:
             return False
+        await self._hold_node(place.child_id, node_id, hold_name, hold.reason)
+        return True
+
+    async def release_document(self, place: DocumentPlace, hold_key: str) -> bool:
+        node_id = await self._filed_node(place)
+        if node_id is None:
+            return False
+        await self._release_node(place.child_id, node_id, hold_key)
+        return True
+
+    async def _filed_node(self, place: DocumentPlace) -> int | None:
+        """The node of the document filed at `place`, or None when nothing is."""
+        name = _checked_name(document_node_name(place), "document name")
+        # A child with no file has nothing filed: no file is opened to find nothing.
+        if await self._existing_file_id(place.child_id) is None:
+            return None
         child_file = await self.ensure_child_file(place.child_id)
         folder_id = child_file.subfolders.get(place.folder_key)
         if folder_id is None:
@@ -272,21 +287,21 @@ class ContentServerStore:
             raise ContentStoreUnavailable(
                 f"a folder of the child's file has gone: {error}"
             ) from error
-        if node is None:
-            return False
-        await self._hold_node(place.child_id, int(node["id"]), hold_name, hold.reason)
-        return True
+        return None if node is None else int(node["id"])
 
     async def lift_hold(self, child_id: str, hold_key: str) -> None:
         file_id = await self._existing_file_id(child_id)
         if file_id is None:
             return
+        await self._release_node(child_id, file_id, hold_key)
+
+    async def _release_node(self, child_id: str, node_id: int, hold_key: str) -> None:
         hold_id = await self._find_hold(hold_key)
         if hold_id is None:
             return
         async with self._lock_for(child_id):
-            if hold_id in await self._node_hold_ids(file_id):
-                await self._request("DELETE", f"/v1/nodes/{file_id}/holds/{hold_id}")
+            if hold_id in await self._node_hold_ids(node_id):
+                await self._request("DELETE", f"/v1/nodes/{node_id}/holds/{hold_id}")
 
     async def holds(self, child_id: str) -> frozenset[str]:
         file_id = await self._existing_file_id(child_id)

@@ -11,7 +11,8 @@ things, and the outbox relies on each of them:
 * the bytes filed are exactly the bytes rendered: the checksum is verified before
   sending and again when the bytes are read back;
 * a document filed is held (a Records Management hold on the document alone) on
-  request, idempotently: how a document found misfiled is marked in the store;
+  request, idempotently, and released so: how a document found misfiled is marked in
+  the store, and unmarked once the record it was made of is found to stand after all;
 * errors say whether retrying can help (`ContentStoreUnavailable`) or never will
   (`ContentStoreRejected`, which the outbox treats as poison).
 """
@@ -281,6 +282,15 @@ class ContentStore(Protocol):
 
         Returns:
             False when nothing is filed there yet (nothing was held).
+        """
+        ...
+
+    async def release_document(self, place: DocumentPlace, hold_key: str) -> bool:
+        """Take `hold_key` off the document filed at `place` (a no-op if it is not on it).
+
+        Returns:
+            False when nothing is filed there (a records officer may have taken it off
+            the file).
         """
         ...
 

@@ -129,6 +129,9 @@ class EmbeddedContentStore:
     async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
         return await self._run(lambda: self._hold_document(place, hold))
 
+    async def release_document(self, place: DocumentPlace, hold_key: str) -> bool:
+        return await self._run(lambda: self._release_document(place, hold_key))
+
     async def aclose(self) -> None:
         """Nothing to release: every operation opens and closes its own files."""
 
@@ -408,15 +411,31 @@ class EmbeddedContentStore:
         _atomic_write_json(self._holds_path(child_id), {"holds": holds})
 
     def _hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
+        def put_on(holds: dict[str, Any]) -> bool:
+            if hold.key in holds:
+                return False
+            holds[hold.key] = {"reason": hold.reason, "applied_at": _now()}
+            return True
+
+        return self._change_document_holds(place, put_on)
+
+    def _release_document(self, place: DocumentPlace, hold_key: str) -> bool:
+        return self._change_document_holds(
+            place, lambda holds: holds.pop(hold_key, None) is not None
+        )
+
+    def _change_document_holds(
+        self, place: DocumentPlace, change: Callable[[dict[str, Any]], bool]
+    ) -> bool:
+        """Change the holds on the document filed at `place` (written only if `change`
+        says it changed them); False when nothing is filed there."""
         if place.folder_key not in self._plan_keys:
             raise ContentStoreRejected(f"no subfolder {place.folder_key!r} in the file plan")
         path = self._document_path(place)
         if not path.exists():
             return False
         record = _read_json(path)
-        holds = record.setdefault("holds", {})
-        if hold.key not in holds:
-            holds[hold.key] = {"reason": hold.reason, "applied_at": _now()}
+        if change(record.setdefault("holds", {})):
             _atomic_write_json(path, record)
         return True
 

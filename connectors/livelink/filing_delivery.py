@@ -5,9 +5,10 @@
   the template's subfolder, with ``delivery_key`` = the item id;
 * ``APPLY_HOLD`` / ``LIFT_HOLD``: mirror a legal hold on the child's file;
 * ``MISFILE_DOCUMENT``: put a document whose source record was withdrawn as recorded in
-  error under the ``LCS-MISFILED`` hold (`MISFILED_HOLD`). A document not filed yet is
-  held by its own ``FILE_DOCUMENT`` item once filed: that item reads whether the
-  document is misfiled after filing it, so a withdrawal at any moment is never missed.
+  error under the ``LCS-MISFILED`` hold (`MISFILED_HOLD`), or release it once the record
+  is found to stand after all. A document not filed yet is held by its own
+  ``FILE_DOCUMENT`` item once filed: that item reads whether the document is misfiled
+  after filing it, so a withdrawal at any moment is never missed.
 """
 
 from __future__ import annotations
@@ -130,16 +131,18 @@ class LivelinkFiling:
         if not rows:
             raise ContentStoreRejected(f"outbox item {item['id']} has no document")
         payload = rows[0]
-        await self.content_store.hold_document(
-            DocumentPlace(
-                child_id=payload["childId"],
-                folder_key=payload["folderKey"],
-                document_id=payload["documentId"],
-                filename=payload["filename"],
-            ),
-            MISFILED_HOLD,
+        place = DocumentPlace(
+            child_id=payload["childId"],
+            folder_key=payload["folderKey"],
+            document_id=payload["documentId"],
+            filename=payload["filename"],
         )
-        return statements.MARK_DELIVERED, {"remoteId": None}
+        # As the document is marked now: misfiled, or its record found to stand after all.
+        if payload["misfiled"]:
+            await self.content_store.hold_document(place, MISFILED_HOLD)
+        else:
+            await self.content_store.release_document(place, MISFILED_HOLD.key)
+        return document_statements.MARK_MISFILING_DELIVERED, {"revision": payload["revision"]}
 
     async def _mirror_hold(self, item: Row) -> tuple[str, Params]:
         rows = await self.store.read(record_statements.HOLD_PAYLOAD, {"itemId": item["id"]})

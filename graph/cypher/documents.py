@@ -13,6 +13,7 @@ of the bytes the LCS keeps. Shape:
 from __future__ import annotations
 
 from graph.cypher.access import only_visible
+from graph.cypher.files import mark_delivered
 
 _VERSION_KEYS = (
     ".id, .version, .checksumHtml, .checksumPdf, .sizeHtml, .sizePdf, .generatedAt,"
@@ -62,10 +63,37 @@ OPTIONAL MATCH (misfiler:Worker {{id: {by}}})
 FOREACH (d IN misfiled |
     SET d.misfiledAt = $now, d.misfiledBy = {by}, d.misfiledByName = misfiler.name,
         d.misfiledReason = '{reason}'
-    MERGE (mo:OutboxItem {{id: 'misfiled-' + d.id}})
-    ON CREATE SET mo.kind = 'MISFILE_DOCUMENT', mo.state = 'PENDING', mo.attempts = 0,
-        mo.createdAt = $now, mo.nextAttemptAt = $now
-    MERGE (mo)-[:DELIVERS]->(d))
+    {_QUEUE_MISFILING})
+WITH DISTINCT {carry}"""
+
+
+# The document's one MISFILE_DOCUMENT item, queued again (a new revision) each time its
+# mark changes: its delivery holds or releases the document as it is marked then, and
+# is not marked delivered if the mark changed meanwhile (MARK_MISFILING_DELIVERED).
+_QUEUE_MISFILING = """MERGE (mo:OutboxItem {id: 'misfiled-' + d.id})
+    ON CREATE SET mo.kind = 'MISFILE_DOCUMENT', mo.createdAt = $now
+    SET mo.state = 'PENDING', mo.attempts = 0, mo.nextAttemptAt = $now,
+        mo.revision = coalesce(mo.revision, 0) + 1
+    MERGE (mo)-[:DELIVERS]->(d)"""
+
+
+def restore_misfiled_documents(child: str, sources: str, carry: str) -> str:
+    """Clauses that take the misfiled mark off the documents made of the records
+    `sources` in `child`'s file that were misfiled as recorded in error, the records
+    standing after all (a step up EHM withdrew and sent again), and queue their
+    MISFILE_DOCUMENT item, which releases them from the LCS-MISFILED hold in Livelink.
+
+    A document moved off (MOVED) stays so: it was made on another child. Binds nothing
+    new: the clauses end on `WITH DISTINCT carry`. Parameter: $now.
+    """
+    return f"""WITH {carry},
+     [({child})-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(standing:Document)
+      WHERE standing.sourceId IN ({sources})
+        AND standing.misfiledReason = 'RECORDED_IN_ERROR' | standing] AS restored
+FOREACH (d IN restored |
+    SET d.misfiledAt = null, d.misfiledBy = null, d.misfiledByName = null,
+        d.misfiledReason = null
+    {_QUEUE_MISFILING})
 WITH DISTINCT {carry}"""
 
 
@@ -184,14 +212,19 @@ RETURN doc.childId AS childId, doc.id AS documentId, v.version AS version,
        doc.misfiledAt IS NOT NULL AS misfiled
 """
 
-# Where a misfiled document is filed: the child's file, its subfolder, its remote name.
+# Where a misfiled document is filed: the child's file, its subfolder, its remote name;
+# whether it is misfiled now, and the revision of its item that says so.
 MISFILE_DOCUMENT_PAYLOAD = """
 MATCH (o:OutboxItem {id: $itemId})-[:DELIVERS]->(doc:Document)
 MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
-WITH doc, v ORDER BY v.version DESC
+WITH o, doc, v ORDER BY v.version DESC
 RETURN doc.childId AS childId, doc.id AS documentId, doc.folderKey AS folderKey,
-       head(collect(v.filename)) AS filename
+       head(collect(v.filename)) AS filename, doc.misfiledAt IS NOT NULL AS misfiled,
+       coalesce(o.revision, 0) AS revision
 """
+
+# Delivered unless the document's mark changed (a new revision) while it was delivered.
+MARK_MISFILING_DELIVERED = mark_delivered("", " AND coalesce(o.revision, 0) = $revision")
 
 # Delivered is delivered, whoever reports it (graph/cypher/files.py: MARK_DELIVERED).
 MARK_DOCUMENT_DELIVERED = """

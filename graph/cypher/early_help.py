@@ -15,7 +15,7 @@ door (`STEPPED_UP_FROM` the record) that carries the child's early help history.
 
 from __future__ import annotations
 
-from graph.cypher.documents import misfile_documents
+from graph.cypher.documents import misfile_documents, restore_misfiled_documents
 from graph.cypher.files import mark_delivered
 
 
@@ -123,6 +123,11 @@ RETURN childId, h {.id, .origin, .originId, .reasonCode, .reasonDescription, .ha
 ORDER BY h.happenedOn DESC, h.recordedAt DESC
 """
 
+# The forms of a step-up contact open again, which EHM's withdrawal had misfiled.
+_FORMS_STAND_AGAIN = restore_misfiled_documents(
+    "c", "CASE WHEN k.status = 'OPEN' THEN [k.id] ELSE [] END", "s, c, k, created"
+)
+
 # Step up: the contact an EHM STEP_UP record ($key) becomes, once it is linked to a child.
 # One contact per step-up record and child ($contactKey, unique on Contact: the record's
 # key, or connectors/ehm/step_up.py's key for another child), so a replay, a new version
@@ -130,25 +135,27 @@ ORDER BY h.happenedOn DESC, h.recordedAt DESC
 # history: every EHM record linked to the child when it was stepped up. $team (optional)
 # is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
 # recorded by whoever sent the step up (the system client, or the operator of a bulk load).
-STEP_UP_CONTACT = """
-MATCH (s:SourceRecord {key: $key})-[:LINKED_TO]->(c:Child)
+STEP_UP_CONTACT = f"""
+MATCH (s:SourceRecord {{key: $key}})-[:LINKED_TO]->(c:Child)
 WHERE s.kind = 'STEP_UP'
-MERGE (k:Contact {stepUpKey: $contactKey})
+MERGE (k:Contact {{stepUpKey: $contactKey}})
 ON CREATE SET k.id = $contactId, k.receivedDate = date($receivedDate), k.source = $source,
     k.summary = $summary, k.status = 'OPEN', k.decisionDue = date($decisionDue),
     k.recordedAt = $now, k.recordedBy = s.recordedBy, k.version = 1
-// A step up EHM withdrew and then sent again: its contact is open again. One a person
-// withdrew once it was decided (it has an outcome) was recorded in error: it stays so.
+// A step up EHM withdrew and then sent again: its contact is open again, and the forms
+// made of it are the child's again, off the misfiled hold. One a person withdrew once it
+// was decided (it has an outcome) was recorded in error: it stays so.
 ON MATCH SET k.version = CASE WHEN k.status = 'WITHDRAWN' AND k.outcome IS NULL
                               THEN k.version + 1 ELSE k.version END,
     k.status = CASE WHEN k.status = 'WITHDRAWN' AND k.outcome IS NULL THEN 'OPEN'
                ELSE k.status END
 WITH s, c, k, k.id = $contactId AS created
+{_FORMS_STAND_AGAIN}
 FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
     CREATE (k)-[:ABOUT]->(c)
     CREATE (k)-[:STEPPED_UP_FROM]->(s))
 WITH c, k, created
-OPTIONAL MATCH (t:Team {id: $team})
+OPTIONAL MATCH (t:Team {{id: $team}})
 FOREACH (team IN CASE WHEN created AND t IS NOT NULL THEN [t] ELSE [] END |
     MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
 WITH DISTINCT c, k, created

@@ -67,18 +67,19 @@ RETURN f.childId AS childId, f.id AS fileId, collect(d {.key, .name}) AS folders
 """
 
 
-def mark_delivered(then: str) -> str:
+def mark_delivered(then: str, guard: str = "") -> str:
     """Marks a PENDING item DELIVERED, then `then` (which may use `o`) notes what the
     destination answered on what was delivered.
 
     Delivered is delivered, whoever reports it: the destination holds it under the
-    item's key.
+    item's key. `guard` (a condition on `o`, from code) holds an item whose delivery was
+    overtaken, so it is delivered again as it is now.
     """
     return f"""
 MATCH (o:OutboxItem {{id: $itemId}})
 REMOVE o.claimLock
 WITH o
-WHERE o.state = 'PENDING'
+WHERE o.state = 'PENDING'{guard}
 SET o.state = 'DELIVERED', o.deliveredAt = $now, o.attempts = o.attempts + 1,
     o.lastAttemptAt = $now, o.leaseOwner = null, o.leaseUntil = null
 WITH o

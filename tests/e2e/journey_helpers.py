@@ -405,12 +405,19 @@ async def assessed(
     return case
 
 
-async def deliver_outbox(store: FalkorDBStore, settings: Settings) -> DeliveryReport:
-    """One pass of the Livelink outbox worker over the embedded content store."""
-    content = await EmbeddedContentStore.open(settings.content_dir)
+async def deliver_outbox(
+    store: FalkorDBStore,
+    settings: Settings,
+    *,
+    content_store: type[EmbeddedContentStore] = EmbeddedContentStore,
+    later_ms: int = 1,
+) -> DeliveryReport:
+    """One pass of the Livelink outbox worker over the embedded content store (or a
+    subclass of it), `later_ms` from now."""
+    content = await content_store.open(settings.content_dir)
     try:
         worker = OutboxWorker(store, content, form_store=form_store_from_settings(settings))
-        return await worker.deliver_due(now_ms() + 1)
+        return await worker.deliver_due(now_ms() + later_ms)
     finally:
         await content.aclose()
 

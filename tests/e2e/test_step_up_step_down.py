@@ -20,7 +20,9 @@ import pytest
 
 from connectors.ehm.client import EhmClient, EhmSettings
 from connectors.ehm.delivery import EarlyHelpRequests
-from connectors.livelink.outbox import OutboxWorker
+from connectors.livelink.content_store import DocumentPlace, LegalHold
+from connectors.livelink.embedded_store import EmbeddedContentStore
+from connectors.livelink.outbox import OutboxPolicy, OutboxWorker
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.ehm.fake_ehm import FakeEhm
@@ -456,6 +458,22 @@ async def test_a_step_up_ehm_withdraws_takes_its_contacts_form_off_the_childs_fi
         (form, "RECORDED_IN_ERROR")
     ]
 
+    # EHM sends it again: the contact is Kai's after all, open again, and so is its form,
+    # on his file for the worker and off the misfiled hold in Livelink.
+    await push(client, system, {**STEP_UP, "version": 3})
+    [again] = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert again["status"] == "OPEN", again
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == set()
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert [(d["id"], d["misfiled"]) for d in seen["documents"]] == [(form, None)]
+    # Withdrawn by EHM once more, it is misfiled and held once more.
+    await push(client, system, {**wrong, "version": 4})
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == {form}
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert seen["documents"] == [], seen
+
 
 async def test_a_step_up_relinked_to_the_right_child_leaves_its_form_misfiled_on_the_wrong_one(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
@@ -479,3 +497,28 @@ async def test_a_step_up_relinked_to_the_right_child_leaves_its_form_misfiled_on
     assert seen["documents"] == [], seen
     audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
     assert [(d["id"], d["misfiled"]["reason"]) for d in audited["documents"]] == [(form, "MOVED")]
+
+
+async def test_a_hold_overtaken_by_ehm_sending_the_step_up_again_is_released_after_all(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    contact, worker, _, system = await stepped_up_contact(client, store, settings)
+    form = await generated_form(client, worker, "C-KAI", "contact_record", contact["id"])
+    assert (await deliver_outbox(store, settings)).failed == 0
+    wrong = {**STEP_UP, "version": 2, "withdrawn": "true", "withdrawnReason": "Wrong child"}
+    await push(client, system, wrong)
+
+    class SentAgainMeanwhile(EmbeddedContentStore):
+        """Livelink putting the form on hold while EHM sends the step up again."""
+
+        async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
+            held = await super().hold_document(place, hold)
+            await push(client, system, {**STEP_UP, "version": 3})
+            return held
+
+    await deliver_outbox(store, settings, content_store=SentAgainMeanwhile)
+    assert await held_as_misfiled(settings) == {form}
+    # Not taken as delivered: once its lease runs out, it is delivered as it is now.
+    later = int(OutboxPolicy().lease_seconds * 1000) + 1
+    assert (await deliver_outbox(store, settings, later_ms=later)).failed == 0
+    assert await held_as_misfiled(settings) == set()

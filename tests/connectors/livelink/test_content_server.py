@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 
 from connectors.livelink.content_server import ContentServerSettings, ContentServerStore
 from connectors.livelink.content_store import (
+    MISFILED_HOLD,
     ContentIntegrityError,
     ContentStoreRejected,
     ContentStoreUnavailable,
@@ -508,6 +509,34 @@ async def test_two_workers_creating_the_same_hold_at_once_make_one_hold(
     assert [call.status for call in fake.calls_to("POST", "/api/v1/holds")] == [200, 400]
     assert fake.child_named(root_folder_id, "C1001").holds == {registered.id}
     assert fake.child_named(root_folder_id, "C2002").holds == {registered.id}
+
+
+async def test_a_document_is_held_and_released_alone(
+    fake: FakeContentServer,
+    content_server: ContentServerStore,
+    make_delivery: Deliveries,
+    root_folder_id: int,
+) -> None:
+    delivery = make_delivery()
+    filed = await content_server.put_document(delivery)
+    await content_server.apply_hold("C1001", LegalHold("IICSA-2015", "Inquiry moratorium"))
+    file_holds = set(fake.child_named(root_folder_id, "C1001").holds)
+    node = fake.node(int(filed.remote_node_id))
+
+    assert await content_server.hold_document(delivery.place, MISFILED_HOLD) is True
+    [misfiled] = [h.id for h in fake.hold_registry.values() if h.name == MISFILED_HOLD.key]
+    assert node.holds == {misfiled}
+
+    # The record it was made of stands after all: released, twice as once.
+    assert await content_server.release_document(delivery.place, MISFILED_HOLD.key) is True
+    assert await content_server.release_document(delivery.place, MISFILED_HOLD.key) is True
+    assert node.holds == set()
+    # The file's own hold is not the document's to release.
+    assert fake.child_named(root_folder_id, "C1001").holds == file_holds
+    # Nothing filed there: nothing released, and no file opened to find nothing.
+    elsewhere = make_delivery(child_id="C3003").place
+    assert await content_server.release_document(elsewhere, MISFILED_HOLD.key) is False
+    assert [node.name for node in fake.children(root_folder_id)] == ["C1001"]
 
 
 async def test_lifting_or_listing_holds_never_opens_a_file(

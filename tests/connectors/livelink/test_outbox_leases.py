@@ -81,6 +81,9 @@ class _Recording:
     async def hold_document(self, place: DocumentPlace, hold: LegalHold) -> bool:
         return await self.inner.hold_document(place, hold)
 
+    async def release_document(self, place: DocumentPlace, hold_key: str) -> bool:
+        return await self.inner.release_document(place, hold_key)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 
