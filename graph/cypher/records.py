@@ -19,11 +19,16 @@ from graph.cypher.access import only_visible
 # are in $recordLabels (contacts, cases, periods of care, ...) or that name their own
 # record class; the steps and journey events of those records (what states a case
 # reached, what was done and when); and the record classes of the documents filed in
-# the child's file. FalkorDB: each pattern comprehension keeps its own variable names.
+# the child's file. A record withdrawn as recorded in error (a contact WITHDRAWN; a
+# referral or its work RECORDED_IN_ERROR) never happened to the child, and a document
+# misfiled here is not the child's: neither keeps the child's file longer.
+# FalkorDB: each pattern comprehension keeps its own variable names.
 _FACTS = """
 WITH c, f,
      [(c)<-[:ABOUT]-(x)
-        WHERE x.recordClass IS NOT NULL OR any(label IN labels(x) WHERE label IN $recordLabels)
+        WHERE (x.recordClass IS NOT NULL
+               OR any(label IN labels(x) WHERE label IN $recordLabels))
+          AND NOT coalesce(x.status, '') IN ['WITHDRAWN', 'RECORDED_IN_ERROR']
         | x {.id, .recordClass, .status, .startDate, .endDate, .receivedDate, .referralDate,
              .decisionDate, .closureDate, .closureReason, .reasonCeased, .adoptionOrderDate,
              .approvalEndedDate, labels: labels(x)}] AS history,
@@ -33,7 +38,8 @@ WITH c, f,
      [(c)<-[:ABOUT]-(ev:JourneyEvent)-[:OF]->(eventOf) |
         {recordId: eventOf.id, action: ev.action, toState: ev.toState,
          occurredOn: ev.occurredOn}] AS events,
-     [(f)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(d:Document) | d.recordClass] AS documentClasses,
+     [(f)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(d:Document) WHERE d.misfiledAt IS NULL
+        | d.recordClass] AS documentClasses,
      [(f)<-[:APPLIES_TO]-(a:HoldApplication {active: true})-[:OF_HOLD]->(h:LegalHold) |
         h.key] AS heldBy
 RETURN c.id AS childId, f.id AS fileId, c.dateOfBirth AS dateOfBirth,

@@ -116,3 +116,32 @@ async def test_the_forms_of_work_withdrawn_in_error_are_taken_off_the_childs_fil
         refused = (await graphql(client, worker, GENERATE_FORM, variables))["generateForm"]
         assert refused["__typename"] == "InvalidInput", refused
         assert [p["field"] for p in refused["problems"]] == ["sourceId"], refused
+
+
+RECOMPUTE = """mutation ($child: ID!) { recomputeRetention(childId: $child) { __typename
+    ... on RetentionRecomputed { rule recordClasses } } }"""
+
+
+async def test_work_withdrawn_in_error_and_its_forms_set_no_retention_of_the_childs_file(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # An enquiry and the conference it asked for, recorded on the wrong child: what never
+    # happened to this child keeps their file no longer (child protection records are
+    # kept 35 years after the last contact, others to the 25th birthday).
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    case, forms = await _with_work(client, worker, child_id, "section47Enquiries")
+    for form in forms:
+        await generated_form(client, worker, child_id, *form)
+    withdraw, authorise = WITHDRAWALS["section47Enquiries"]
+    case = await act(client, worker, withdraw, latest(case, "section47Enquiries"), WITHDRAWN)
+    await decide(client, manager, authorise, latest(case, "section47Enquiries"), on="2026-10-14")
+
+    after = (await graphql(client, worker, RECOMPUTE, {"child": child_id}))["recomputeRetention"]
+    # The referral stands: a child in need record, to the 25th birthday.
+    assert after == {
+        "__typename": "RetentionRecomputed",
+        "rule": "child_in_need",
+        "recordClasses": ["child_in_need", "general"],
+    }
