@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph.cypher.access import counted_episode, only_visible, open_episode
-from graph.cypher.documents import misfile_documents
+from graph.cypher.documents import misfile_documents, restore_misfiled_documents
 from graph.cypher.early_help import recall_early_help, request_early_help
 from graph.cypher.journey import died_on
 from graph.cypher.linking import born_in_time
@@ -211,7 +211,8 @@ RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 # is about, under the rule a new contact on that child keeps (CIN census 8606:
 # $latestBirth is the received date plus 40 weeks); the recorder's team becomes
 # responsible for that child as when a contact is recorded. The wrong child is not
-# kept on the contact: its record no longer holds it.
+# kept on the contact: its record no longer holds it. Its forms there are misfiled
+# (MOVED); moved back to a child it was moved from, its forms there are theirs again.
 MOVE_CONTACT = f"""
 MATCH (k:Contact {{id: $contactId}})-[about:ABOUT]->(was:Child)
 {only_visible("was", "k", "about")}
@@ -229,6 +230,7 @@ DELETE about
 CREATE (k)-[:ABOUT]->(c)
 SET k.movedReason = $reason, k.movedAt = $now, k.movedBy = $viewer, k.version = k.version + 1
 WITH k, c
+{restore_misfiled_documents("c", "[k.id]", "k, c", "MOVED")}
 OPTIONAL MATCH (k)-[:RECORDED_BY]->(:Worker)-[:MEMBER_OF_TEAM]->(t:Team)
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
     MERGE (c)-[:RESPONSIBLE_TEAM]->(team))

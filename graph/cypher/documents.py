@@ -77,19 +77,22 @@ _QUEUE_MISFILING = """MERGE (mo:OutboxItem {id: 'misfiled-' + d.id})
     MERGE (mo)-[:DELIVERS]->(d)"""
 
 
-def restore_misfiled_documents(child: str, sources: str, carry: str) -> str:
+def restore_misfiled_documents(
+    child: str, sources: str, carry: str, reason: str = "RECORDED_IN_ERROR"
+) -> str:
     """Clauses that take the misfiled mark off the documents made of the records
-    `sources` in `child`'s file that were misfiled as recorded in error, the records
-    standing after all (a step up EHM withdrew and sent again), and queue their
-    MISFILE_DOCUMENT item, which releases them from the LCS-MISFILED hold in Livelink.
+    `sources` in `child`'s file that were misfiled for `reason`, the records being the
+    child's after all (RECORDED_IN_ERROR: a step up EHM withdrew and sent again; MOVED: a
+    contact moved back to the child it was moved from), and queue their MISFILE_DOCUMENT
+    item, which releases them from the LCS-MISFILED hold in Livelink.
 
-    A document moved off (MOVED) stays so: it was made on another child. Binds nothing
-    new: the clauses end on `WITH DISTINCT carry`. Parameter: $now.
+    A document misfiled for the other reason stays so. Binds nothing new: the clauses end
+    on `WITH DISTINCT carry`. Parameter: $now. `reason` comes from code, never a caller.
     """
     return f"""WITH {carry},
      [({child})-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(standing:Document)
       WHERE standing.sourceId IN ({sources})
-        AND standing.misfiledReason = 'RECORDED_IN_ERROR' | standing] AS restored
+        AND standing.misfiledReason = '{reason}' | standing] AS restored
 FOREACH (d IN restored |
     SET d.misfiledAt = null, d.misfiledBy = null, d.misfiledByName = null,
         d.misfiledReason = null

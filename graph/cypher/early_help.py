@@ -188,7 +188,7 @@ RETURN k.id AS contactId
 
 # The undecided contact moving to the child it is about: the forms made of it on the
 # wrong child's file are misfiled there, as those of a contact moveContact moves (MOVED),
-# by whoever made the link that moves it.
+# by whoever made the link that moves it; moved back, its forms there are the child's again.
 MOVE_STEP_UP_CONTACT = f"""
 MATCH (s:SourceRecord {{key: $key}})-[link:LINKED_TO]->(c:Child)
 MATCH (k:Contact {{stepUpKey: $key}})-[about:ABOUT]->(was:Child)
@@ -198,6 +198,7 @@ DELETE about
 CREATE (k)-[:ABOUT]->(c)
 SET k.version = k.version + 1
 WITH k, c
+{restore_misfiled_documents("c", "[k.id]", "k, c", "MOVED")}
 OPTIONAL MATCH (k)-[history:CARRIES_HISTORY]->(:SourceRecord)
 DELETE history
 WITH DISTINCT k, c

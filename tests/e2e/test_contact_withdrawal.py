@@ -318,3 +318,29 @@ async def test_no_form_is_made_of_a_contact_withdrawn_as_recorded_in_error(
     assert problem["field"] == "sourceId"
     assert "recorded in error" in problem["rule"]
     assert (await graphql(client, worker, FILE_DOCUMENTS, {"id": child}))["child"] == before
+
+
+async def test_a_contact_moved_back_to_the_child_it_was_on_takes_its_form_back_onto_their_file(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Moved to a sibling by mistake, then back: the form made of it on the first child is
+    # theirs after all, off the misfiled hold; the form made on the sibling meanwhile is
+    # misfiled there in turn.
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    first, sibling = demo_child(world, index=0), demo_child(world, index=1)
+    contact = await recorded_contact(client, worker, first, date(2026, 9, 7))
+    form = await generated_form(client, worker, first, "contact_record", contact["id"])
+    moved = await move(client, manager, contact, sibling)
+    assert moved["__typename"] == "Contact", moved
+    there = await generated_form(client, worker, sibling, "contact_record", contact["id"])
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == {form}
+
+    back = await move(client, manager, moved, first)
+    assert back["__typename"] == "Contact", back
+    assert (await deliver_outbox(store, settings)).failed == 0
+
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": first}))["child"]["file"]
+    assert [d["misfiled"] for d in seen["documents"] if d["id"] == form] == [None]
+    assert await held_as_misfiled(settings) == {there}

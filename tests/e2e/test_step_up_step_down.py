@@ -498,6 +498,13 @@ async def test_a_step_up_relinked_to_the_right_child_leaves_its_form_misfiled_on
     audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
     assert [(d["id"], d["misfiled"]["reason"]) for d in audited["documents"]] == [(form, "MOVED")]
 
+    # It was Kai after all: linked back, the contact and its form are his again.
+    await relink(client, officer, record["id"], "C-KAI")
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == set()
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert [(d["id"], d["misfiled"]) for d in seen["documents"]] == [(form, None)]
+
 
 async def test_a_hold_overtaken_by_ehm_sending_the_step_up_again_is_released_after_all(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
