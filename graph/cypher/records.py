@@ -195,7 +195,9 @@ LIMIT $limit
 # One statement: the guards (visible, not disposed, past its date, no active hold), the
 # disposal, and the append-only record of who disposed of it, when and why. The
 # versions are marked disposed so no download can release them afterwards; the caller
-# deletes the bytes the statement names only once it has committed.
+# deletes the bytes the statement names only once it has committed. A document misfiled
+# on the file (another child's record, under the LCS-MISFILED hold) is not this child's
+# record to dispose of: it is kept, as held, for the records officer's review.
 DISPOSE_FILE = f"""
 MATCH (f:File {{id: $fileId}})<-[:HAS_FILE]-(c:Child)
 {only_visible("c", "f")}
@@ -207,7 +209,8 @@ CREATE (e:DisposalRecord {{id: $recordId, at: $now, by: $viewer, byName: $viewer
         retainUntil: f.retainUntil, rule: f.retentionRule, citation: f.retentionCitation}})
 CREATE (e)-[:DISPOSED]->(f)
 WITH f, e
-OPTIONAL MATCH (f)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(:Document)-[:HAS_VERSION]->(v)
+OPTIONAL MATCH (f)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(doc:Document)-[:HAS_VERSION]->(v)
+WHERE doc.misfiledAt IS NULL
 WITH f, e, collect(v) AS versions
 FOREACH (version IN versions | SET version.disposedAt = $now)
 RETURN e {{.id, .at, .by, .byName, .reason, .fileId, .childId, .retainUntil, .rule}} AS record,

@@ -460,3 +460,39 @@ async def test_a_form_store_that_cannot_write_answers_503_and_records_nothing(
     assert [error["extensions"]["code"] for error in body["errors"]] == ["STORAGE_UNAVAILABLE"]
     assert str(forms) not in response.text
     assert await seeded.read("MATCH (v:DocumentVersion) RETURN v.id AS id") == []
+
+
+async def test_a_misfiled_form_outlives_the_disposal_of_the_file_it_was_misfiled_on(
+    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+) -> None:
+    # The contact was another child's, withdrawn as recorded in error: its form is under
+    # the LCS-MISFILED hold for a records officer to review. Disposing of this child's
+    # file when its retention ends disposes of this child's record, not of the evidence
+    # held for review.
+    worker_headers = _as(settings, "social-worker")
+    officer = _as(settings, "records-officer")
+    await add_worker(seeded, "worker-tm", "team_manager", world.TEAM, "Tam Manager")
+    await seeded.write(
+        "MATCH (w:Worker {id: $worker}), (m:Worker {id: 'worker-tm'}) MERGE (w)-[:REPORTS_TO]->(m)",
+        {"worker": WORKER},
+    )
+    manager = {
+        "Authorization": "Bearer "
+        + _token(settings, "worker-tm", "Tam Manager", "team_manager", world.TEAM)
+    }
+    generated = await _generate(client, worker_headers, child=OLD_CHILD)
+    withdraw = """mutation { withdrawContact(contactId: "K-C-records-old", version: 2,
+        reason: "Another child's contact") { __typename } }"""
+    withdrawn = await graphql(client, manager, withdraw)
+    assert withdrawn["withdrawContact"] == {"__typename": "Contact"}, withdrawn
+    file_id = (await graphql(client, officer, BROWSE, {"id": OLD_CHILD}))["child"]["file"]["id"]
+
+    dispose = """mutation ($file: ID!) { disposeFile(fileId: $file,
+        reason: "Retention ended; reviewed by records") { __typename } }"""
+    disposed = await graphql(client, officer, dispose, {"file": file_id})
+    assert disposed["disposeFile"] == {"__typename": "FileDisposed"}, disposed
+
+    kept = await graphql(
+        client, officer, DOWNLOAD, {"id": generated["version"]["id"], "format": "PDF"}
+    )
+    assert kept["documentContent"]["__typename"] == "DocumentContent", kept
