@@ -127,8 +127,9 @@ async def generate_form(
         scope: the caller's row-level access; the child must be visible under it.
         author_name: the caller's name, shown on the form and kept on the version.
         source_id: the record the form shows (a contact for a contact record, a journey
-            step for an assessment, conference, plan or review, the case for a closure
-            summary); None for a form of the child's record alone.
+            step for an assessment, discussion, enquiry, conference or review, the plan
+            for a plan, the case for a closure summary); None for a form of the child's
+            record alone.
         new_id: makes record ids (injected so tests can name them).
         describe: turns stored codes into words on the form.
         generated_at: the instant shown on the form (now by default).

@@ -205,14 +205,14 @@ def _conference(source: SourceRecord, describe: Describe) -> Mapping[str, Any]:
     }
 
 
+# A plan's next review: the open review step of the plan (none once it has ended, or
+# was withdrawn: its steps are cancelled).
 def _protection_plan(source: SourceRecord, _describe: Describe) -> Mapping[str, Any]:
-    ongoing = source.properties.get("status") == "OPEN"
-    return {"next_review": source.due_of_open("CHILD_PROTECTION_REVIEW") if ongoing else None}
+    return {"next_review": source.due_of_open("CHILD_PROTECTION_REVIEW")}
 
 
 def _child_in_need_plan(source: SourceRecord, _describe: Describe) -> Mapping[str, Any]:
-    ongoing = source.properties.get("status") == "OPEN"
-    return {"next_review": source.due_of_open("CHILD_IN_NEED_PLAN_REVIEW") if ongoing else None}
+    return {"next_review": source.due_of_open("CHILD_IN_NEED_PLAN_REVIEW")}
 
 
 # SSDA903 REVIEW_CODE: PN1-PN6 the child took part (in person or through someone);
@@ -342,8 +342,10 @@ FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType(
             step_kinds=("INITIAL_CHILD_PROTECTION_CONFERENCE",),
             derive=_conference,
         ),
+        # A plan's form is made of the plan itself (a record of the episode, with its
+        # reviews and visits as steps): no step stands for a whole plan.
         "child_protection_plan": FormSource(
-            STEP,
+            "ChildProtectionPlan",
             (
                 "plan_started",
                 "lead_social_worker",
@@ -354,11 +356,10 @@ FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType(
                 "contingency",
             ),
             {"plan_started": "startDate", "categories": "latestCategories"},
-            step_kinds=("CHILD_PROTECTION_PLAN",),
             derive=_protection_plan,
         ),
         "child_in_need_plan": FormSource(
-            STEP,
+            "ChildInNeedPlan",
             (
                 "plan_started",
                 "lead_professional",
@@ -367,7 +368,6 @@ FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType(
                 "family_views",
             ),
             {"plan_started": "startDate"},
-            step_kinds=("CHILD_IN_NEED_PLAN",),
             derive=_child_in_need_plan,
         ),
         "cla_review_record": FormSource(

@@ -179,7 +179,7 @@ async def test_a_contact_opens_one_file_and_a_journey_step_files_its_form_in_ver
         client,
         worker,
         GENERATE,
-        {"child": child, "template": "child_in_need_plan", "source": assessment["id"]},
+        {"child": child, "template": "strategy_discussion_record", "source": assessment["id"]},
     )
     assert wrong["generateForm"] == {
         "__typename": "NotFound",

@@ -46,6 +46,9 @@ async def _with_work(
     if kind == "assessments":
         case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-10-06"})
         return case, [("child_and_family_assessment", step(latest(case, kind), "ASSESSMENT")["id"])]
+    if kind == "childInNeedPlans":
+        case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-10-06"})
+        return case, [("child_in_need_plan", latest(case, kind)["id"])]
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-10-06"})
     enquiry = latest(case, "section47Enquiries")
     forms = [
@@ -60,7 +63,9 @@ async def _with_work(
         return case, [*forms, ("icpc_minutes", conference["id"])]
     held = {"heldOn": "2026-10-12", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
     case = await act(client, worker, "holdInitialConference", latest(case, kind), held)
-    return case, [("icpc_minutes", conference["id"])]
+    # The plan the conference made goes with it.
+    plan = latest(case, "childProtectionPlans")
+    return case, [("icpc_minutes", conference["id"]), ("child_protection_plan", plan["id"])]
 
 
 async def _listed(client: httpx.AsyncClient, headers: dict[str, str], child_id: str) -> set[str]:
@@ -68,8 +73,7 @@ async def _listed(client: httpx.AsyncClient, headers: dict[str, str], child_id: 
     return {d["id"] for d in file["documents"]} if file else set()
 
 
-# A child in need plan's form is made of no step a plan started here has: none to misfile.
-@pytest.mark.parametrize("kind", ["assessments", "section47Enquiries", "initialConferences"])
+@pytest.mark.parametrize("kind", list(WITHDRAWALS))
 async def test_the_forms_of_work_withdrawn_in_error_are_taken_off_the_childs_file(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, kind: str
 ) -> None:

@@ -53,7 +53,10 @@ def test_the_dfe_codes_the_connector_reads_exist() -> None:
 def test_every_template_has_a_source_of_the_journeys_model() -> None:
     assert set(FORM_SOURCES) == set(FORM_TEMPLATES)
     labels = {spec.label for spec in FORM_SOURCES.values()}
-    assert labels == {"Contact", STEP, "Referral", "SingleServiceRequest"}
+    # A step of a record, or a record of the journey itself (a case, a plan).
+    journey = {STEP, *table.RECORD_LABELS.values()}
+    assert labels - journey == {"Contact", "SingleServiceRequest"}
+    assert {"Referral", "ChildProtectionPlan", "ChildInNeedPlan"} <= labels
 
 
 def _row(*history: dict[str, Any], steps: Any = (), events: Any = ()) -> dict[str, Any]:
