@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import ParseResult, unquote, urlparse
 
 from graph.birthdays import age_on, birthday
-from graph.embedded import EmbeddedEngine, make_private_tree
+from graph.embedded import LOG_KEEP, LOG_MAX_BYTES, EmbeddedEngine, make_private_tree
 from graph.england import ENGLAND
 from graph.errors import (
     ConstraintViolation,
@@ -66,6 +66,8 @@ def open_graph(
     user: str | None = None,
     password: str | None = None,
     appendfsync: str = "always",
+    log_max_bytes: int = LOG_MAX_BYTES,
+    log_keep: int = LOG_KEEP,
     tls_ca_file: str | None = None,
     pool_size: int = 16,
     pool_timeout: float = 10.0,
@@ -82,6 +84,8 @@ def open_graph(
         password: its password (one written in the URL wins).
         tls_ca_file: the authority that signed the FalkorDB server's certificate (TLS
             schemes only; the system's authorities when unset).
+        log_max_bytes: the embedded engine's log is rotated once it holds this many bytes.
+        log_keep: how many of its rotated logs are kept.
         pool_size: connections to the engine; a statement finding all in use waits for one.
         pool_timeout: how long it waits before the store raises `GraphBusy`.
     """
@@ -105,7 +109,12 @@ def open_graph(
         return OpenGraph(store=store, engine=None)
     if parsed.scheme != "embedded":
         raise GraphError(f"LCS_HUB_GRAPH_URL: unsupported scheme {parsed.scheme!r}")
-    engine = EmbeddedEngine(Path(parsed.path) if parsed.path else data_dir, appendfsync=appendfsync)
+    engine = EmbeddedEngine(
+        Path(parsed.path) if parsed.path else data_dir,
+        appendfsync=appendfsync,
+        log_max_bytes=log_max_bytes,
+        log_keep=log_keep,
+    )
     socket_path = engine.start()
     embedded = FalkorDBStore(
         socket_path, graph_name, max_connections=pool_size, pool_timeout=pool_timeout

@@ -60,6 +60,15 @@ PLAN_CACHE_SIZE = 1024
 # How long a stop waits for the append-only file's rewrite (a 300,000-child county's took
 # 3-13 s); past it the server stops anyway and its next start replays the tail.
 STOP_REWRITE_TIMEOUT_S = 120.0
+# The engine's own log. The server opens it for each line it writes (measured on the
+# bundled server, Redis 8.10: renamed aside, its next line made a new file), so it is
+# rotated by a rename alone, with nothing said to the server: once it passes
+# LOG_MAX_BYTES it becomes engine.log.1, the older ones move up, and only LOG_KEEP are
+# kept. Unrotated it grew with every start, rewrite and warning for as long as the hub
+# ran.
+ENGINE_LOG = "engine.log"
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_KEEP = 5
 # The server's config (and its socket, under a deep data directory) live in a short
 # temporary directory of this name.
 _RUN_DIR_PREFIX = "lcs-graph-"
@@ -99,6 +108,26 @@ def make_private_tree(path: Path) -> None:
         for name in files:
             with contextlib.suppress(FileNotFoundError):
                 os.chmod(os.path.join(directory, name), 0o600)
+
+
+def rotate_log(path: Path, max_bytes: int, keep: int) -> bool:
+    """Rename the log `path` aside once it holds `max_bytes` or more; return whether it did.
+
+    `path.1` is then the newest old log, up to `path.{keep}`; an older one is deleted.
+    """
+    try:
+        if path.stat().st_size < max_bytes:
+            return False
+    except FileNotFoundError:
+        return False
+    path.with_name(f"{path.name}.{keep}").unlink(missing_ok=True)
+    for older in range(keep - 1, 0, -1):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(f"{path.name}.{older}").replace(
+                path.with_name(f"{path.name}.{older + 1}")
+            )
+    path.replace(path.with_name(f"{path.name}.1"))
+    return True
 
 
 def _die_with_parent() -> None:
@@ -196,10 +225,14 @@ class EmbeddedEngine:
         *,
         appendfsync: str = "always",
         rewrite_after_bytes: int = REWRITE_AFTER_BYTES,
+        log_max_bytes: int = LOG_MAX_BYTES,
+        log_keep: int = LOG_KEEP,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.appendfsync = appendfsync
         self.rewrite_after_bytes = rewrite_after_bytes
+        self.log_max_bytes = log_max_bytes
+        self.log_keep = log_keep
         self.socket_path: str | None = None
         self.owner = False
         self._lock_fd: int | None = None
@@ -380,8 +413,18 @@ class EmbeddedEngine:
         self._process.kill()
         self._process.wait(timeout=_START_TIMEOUT_S)
 
+    def rotate_log_if_grown(self) -> bool:
+        """Rotate the engine's log if it passed `log_max_bytes` (the owner only: one
+        process renames it); return whether it did."""
+        if not self.owner:
+            return False
+        return rotate_log(self.data_dir / ENGINE_LOG, self.log_max_bytes, self.log_keep)
+
     def _spawn(self) -> str:
         server, module = _server_binaries()
+        # Each start writes to the log; a command (`lcs-hub demo`, `import`) has no
+        # supervisor to rotate it while it runs.
+        self.rotate_log_if_grown()
         if self._run_dir is None:
             self._run_dir = tempfile.mkdtemp(prefix=_RUN_DIR_PREFIX)
         # The socket is in the data directory, at the same path for every server of it,
@@ -410,7 +453,7 @@ class EmbeddedEngine:
                 "auto-aof-rewrite-percentage 100",
                 "auto-aof-rewrite-min-size 16mb",
                 'save ""',
-                f'logfile "{self.data_dir / "engine.log"}"',
+                f'logfile "{self.data_dir / ENGINE_LOG}"',
                 # A crash report quoted the running command's arguments (a statement's
                 # parameters: names, NHS numbers) into engine.log; this redacts them.
                 "hide-user-data-from-log yes",
@@ -447,7 +490,7 @@ class EmbeddedEngine:
         if self._process.poll() is not None:
             raise GraphUnavailable(
                 f"the graph engine exited at start (code {self._process.returncode}); "
-                f"see {self.data_dir / 'engine.log'}"
+                f"see {self.data_dir / ENGINE_LOG}"
             )
         if state in ("loading", "busy"):
             # Recovering takes as long as the files need (minutes on a county); the
@@ -520,7 +563,7 @@ class EmbeddedEngine:
                     raise TimeoutError(f"the rewrite took longer than {timeout_s:.0f} s")
                 time.sleep(0.1)
             if info.get("aof_last_bgrewrite_status") != "ok":
-                log_path = self.data_dir / "engine.log"
+                log_path = self.data_dir / ENGINE_LOG
                 raise GraphUnavailable(
                     f"the graph engine could not rewrite its files; see {log_path}"
                 )

@@ -31,6 +31,9 @@ Started twice a second while the disk stayed full, it replayed its files at ever
 waits are `restarts_held_back` and `next_start_in` (at `/metrics`, and `/readyz` while
 held); once space is freed the next server stays up and the back-off is forgotten.
 
+It keeps the engine's log bounded: at each ping it renames `engine.log` aside once it
+passed the engine's `log_max_bytes`, keeping `log_keep` old ones (graph/embedded.py).
+
 It also keeps the next start short: every `rewrite_every` seconds it has the engine
 rewrite its append-only file once the tail of statements (mostly audit writes) has
 grown past the engine's threshold, so a day of use does not make the restart slower.
@@ -122,6 +125,7 @@ class EngineSupervisor:
             if self._engine.alive():
                 if loop.time() >= next_ping:
                     next_ping = loop.time() + self._ping_every
+                    self._rotate_log()
                     if await asyncio.to_thread(self._engine.answers, PING_TIMEOUT_S):
                         last_answer = loop.time()
                         # Asked only just after it answered: a server stopped or wedged
@@ -189,6 +193,14 @@ class EngineSupervisor:
             self.restarts += 1
             log.warning("graph engine started by this process (%d so far)", self.restarts)
         return took_over
+
+    def _rotate_log(self) -> None:
+        # One look at the log's size a ping: renaming it aside needs no space on the disk.
+        try:
+            self._engine.rotate_log_if_grown()
+        except OSError as error:
+            # An unrotated log costs disk, not service; it is tried again at the next ping.
+            log.warning("graph engine log not rotated (%s)", type(error).__name__)
 
     async def _rewrite_if_grown(self) -> None:
         try:

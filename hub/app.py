@@ -246,6 +246,8 @@ def open_settings_graph(settings: Settings) -> OpenGraph:
         password=settings.graph_password.get_secret_value() if settings.graph_password else None,
         tls_ca_file=str(settings.graph_tls_ca_file) if settings.graph_tls_ca_file else None,
         appendfsync=settings.graph_appendfsync,
+        log_max_bytes=settings.graph_log_max_bytes,
+        log_keep=settings.graph_log_keep,
         pool_size=settings.graph_pool_size,
         pool_timeout=settings.graph_pool_timeout_seconds,
     )

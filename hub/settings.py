@@ -101,6 +101,16 @@ class Settings(BaseSettings):
         ge=1,
         description="embedded engine: no ping answered for this long, it is killed and restarted",
     )
+    # The engine's own log (var/graph/engine.log) is renamed aside past this size, and this
+    # many old ones are kept (graph/embedded.py).
+    graph_log_max_bytes: int = Field(
+        10_485_760,
+        ge=65_536,
+        description="embedded engine: its log is rotated once it holds this many bytes",
+    )
+    graph_log_keep: int = Field(
+        5, ge=1, le=100, description="embedded engine: how many rotated logs are kept"
+    )
     # Bounds on one request (see schema/limits.py and hub/request_limits.py).
     max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body")
     max_query_string_bytes: int = Field(32_768, ge=256, description="largest GET query string")

@@ -268,3 +268,55 @@ def test_a_process_attached_to_a_server_another_process_stopped_starts_the_next(
     finally:
         attached.stop()
         owner.stop()
+
+
+def test_the_engines_log_is_rotated_so_a_hub_that_runs_for_months_keeps_it_bounded(
+    tmp_path: Path,
+) -> None:
+    # var/graph/engine.log was never rotated: every start, rewrite and warning of the
+    # engine was appended to it for as long as the hub was used. The server opens its
+    # log for each line it writes, so a log renamed aside is followed by a new one.
+    import redis
+
+    engine = EmbeddedEngine(tmp_path, appendfsync="always", log_max_bytes=2048, log_keep=2)
+    socket_path = engine.start()
+    log_path = tmp_path / "engine.log"
+
+    async def months_of_logging() -> int:
+        store = FalkorDBStore(socket_path, "supervised")
+        supervisor = EngineSupervisor(
+            engine, store.drop_connections, check_every=0.02, ping_every=0.05
+        )
+        supervisor.start()
+        try:
+            largest = 0
+            # Each rewrite of the append-only file writes about a kilobyte of lines.
+            for _ in range(40):
+                with (
+                    redis.Redis(unix_socket_path=socket_path) as client,
+                    # One still running: the next pass asks again.
+                    contextlib.suppress(redis.exceptions.ResponseError),
+                ):
+                    client.bgrewriteaof()
+                await asyncio.sleep(0.1)
+                # Just rotated, no line written since: no log yet.
+                if log_path.exists():
+                    largest = max(largest, log_path.stat().st_size)
+            return largest
+        finally:
+            await supervisor.stop()
+            await store.close()
+
+    try:
+        largest = asyncio.run(months_of_logging())
+        assert _state(socket_path) == "ready"
+    finally:
+        engine.stop()
+    logs = sorted(path.name for path in tmp_path.glob("engine.log*"))
+    assert logs == ["engine.log", "engine.log.1", "engine.log.2"]
+    # Bounded by the threshold and what the engine writes between two looks at it.
+    assert largest < 2048 + 8192
+    assert all((tmp_path / name).stat().st_size < 2048 + 8192 for name in logs)
+    # The server went on writing to a new file after each rotation, its mode private.
+    assert "ready to exit" in log_path.read_text()
+    assert log_path.stat().st_mode & 0o777 == 0o600

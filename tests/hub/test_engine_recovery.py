@@ -150,3 +150,29 @@ def _assert_private(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
+
+
+def test_the_engines_log_is_rotated_at_start_as_the_settings_say(tmp_path: Path) -> None:
+    # LCS_HUB_GRAPH_LOG_MAX_BYTES and LCS_HUB_GRAPH_LOG_KEEP reach the engine; a log left
+    # over the bound (a hub that ran for months before) is rotated when a server starts.
+    from hub.app import open_settings_graph
+
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        graph_log_max_bytes=65_536,
+        graph_log_keep=1,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    settings.graph_dir.mkdir(parents=True)
+    grown = settings.graph_dir / "engine.log"
+    grown.write_text("an old line\n" * 6_000)
+    (settings.graph_dir / "engine.log.1").write_text("the oldest line\n")
+    opened = open_settings_graph(settings)
+    try:
+        assert opened.engine is not None
+        assert (opened.engine.log_max_bytes, opened.engine.log_keep) == (65_536, 1)
+    finally:
+        asyncio.run(opened.close())
+    assert (settings.graph_dir / "engine.log.1").read_text() == "an old line\n" * 6_000
+    assert not (settings.graph_dir / "engine.log.2").exists()
+    assert "Server initialized" in grown.read_text()
