@@ -290,7 +290,9 @@ async def content_store_from_settings(
         return EmbeddedContentStore(settings.content_dir)
 
 
-async def _load_demo_if_empty(store: GraphStore, size: str, var_dir: Path) -> None:
+async def _load_demo_if_empty(
+    store: GraphStore, size: str, var_dir: Path, marker: ImportMarker
+) -> None:
     from demo import county
     from hub.bulk_load import BulkLoadInProgress, bulk_load_lease
     from hub.demo import load_demo, nodes_by_label
@@ -300,7 +302,7 @@ async def _load_demo_if_empty(store: GraphStore, size: str, var_dir: Path) -> No
             if not await nodes_by_label(store):
                 demo = county.generate(size)
                 summary = await load_demo(
-                    store, demo, size, reset=False, confirm_reset=lambda _: False
+                    store, demo, size, reset=False, confirm_reset=lambda _: False, marker=marker
                 )
                 log.info(summary.lines()[0])
     except BulkLoadInProgress:
@@ -424,7 +426,7 @@ def create_app(
                 settings, tracing, graph=hub.store
             )
         if demo_if_empty:
-            await _load_demo_if_empty(hub.store, demo_if_empty, settings.var_dir)
+            await _load_demo_if_empty(hub.store, demo_if_empty, settings.var_dir, import_marker)
         if settings.outbox_enabled if run_outbox is None else run_outbox:
             hub.ehm_client = ehm_client_from_settings(settings)
             hub.outbox_worker = OutboxWorker.from_settings(

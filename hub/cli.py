@@ -197,12 +197,10 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> None:
             confirm_reset=lambda nodes: _confirm_reset(settings, args, nodes),
             documents=documents,
             return_files=settings.returns_dir,
+            marker=_import_marker(settings),
         )
         # A reset empties the shape node with the rest; the loaded county is current.
         await bring_to_current_shape(opened.store)
-        if args.reset:
-            # What an interrupted import left was deleted with the rest.
-            _import_marker(settings).clear()
     finally:
         await opened.close()
     print("\n".join(summary.lines()))
@@ -677,9 +675,10 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     # return or a delivery made from what it loaded would pass for the whole record.
     if args.command in _ON_THE_RECORDS and _import_marker(settings).interrupted():
         raise CommandFailed(
-            f"an import into graph {settings.graph_name!r} was interrupted part-way; "
-            "nothing is served, exported or written until it is finished: run "
-            "`lcs-hub import FILE` again (it removes what the interrupted one loaded first)"
+            f"a load (`lcs-hub import` or `demo`) into graph {settings.graph_name!r} was "
+            "interrupted part-way; nothing is served, exported or written until it is "
+            "finished: run `lcs-hub import FILE` or `lcs-hub demo` again (either removes "
+            "what the interrupted one loaded first)"
         )
     match args.command:
         case "serve":

@@ -7,10 +7,16 @@ deterministic). `--reset` empties the store after the user confirms, with the do
 of the records it removes: the generated forms, the embedded Livelink store and the
 statutory returns under the hub's var directory (a Content Server is never touched). A
 load that fails part-way is removed again, since the store held nothing before it began.
+
+A load killed outright (`kill -9`, a power cut) removes nothing: it leaves the mark an
+import leaves (`ImportMarker`), set before the first record is deleted or written, so the
+half-loaded county is not served, exported or worked on (hub/cli.py, hub/import_guard.py),
+and the next load into the graph, a demo or an import, removes it first.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +30,9 @@ from graph.cypher.housekeeping import DELETE_NODES_BATCH, NODES_BY_LABEL
 from graph.migrations import SHAPE_LABEL
 
 if TYPE_CHECKING:
-    from hub.backup import ContentStores
+    from hub.backup import ContentStores, ImportMarker
+
+log = logging.getLogger("lcs_hub.demo")
 
 DELETE_BATCH = 10_000
 
@@ -87,6 +95,17 @@ def forget_return_files(folder: Path) -> None:
             job.unlink()
 
 
+async def _forget_records(
+    store: GraphStore, documents: ContentStores | None, return_files: Path | None
+) -> None:
+    """Empty the store, with the documents and returns kept of its records."""
+    await empty_store(store)
+    if documents is not None:
+        await forget_documents(documents)
+    if return_files is not None:
+        forget_return_files(return_files)
+
+
 async def load_demo(
     store: GraphStore,
     demo: County,
@@ -97,6 +116,7 @@ async def load_demo(
     show_progress: bool = True,
     documents: ContentStores | None = None,
     return_files: Path | None = None,
+    marker: ImportMarker | None = None,
 ) -> DemoSummary:
     """Load the demo county (generated, of `size`) into `store`, whole or not at all.
 
@@ -108,10 +128,19 @@ async def load_demo(
             otherwise stay on disk and go into every export).
         return_files: the folder of the statutory returns made from `store`'s records
             (one folder per job, whose record the reset removes), emptied with it too.
+        marker: the mark of a load into `store` left unfinished, set while this one
+            deletes and loads (the caller holds the bulk-load lease); one left by a load
+            that was killed means the store holds only what that load wrote, which is
+            removed first.
 
     Raises:
         DemoRefused: nothing was loaded; the message says why and what state the store is in.
     """
+    if marker is not None and marker.left_behind():
+        # A load into this graph (a demo's or an import's) was killed part-way: the store
+        # held nothing when it began, so what is there is what it wrote.
+        await _forget_records(store, documents, return_files)
+        log.warning("a load that was interrupted had written part of the store; it was removed")
     held = sum((await nodes_by_label(store)).values())
     if held and not reset:
         raise DemoRefused(
@@ -121,12 +150,11 @@ async def load_demo(
         )
     if held and not confirm_reset(held):
         raise DemoRefused(f"reset not confirmed, nothing was changed ({held} nodes kept)")
+    if marker is not None:
+        # From here until the county is whole, the store holds part of something.
+        marker.set()
     if held:
-        await empty_store(store)
-        if documents is not None:
-            await forget_documents(documents)
-        if return_files is not None:
-            forget_return_files(return_files)
+        await _forget_records(store, documents, return_files)
     try:
         await county.load(store, demo, show_progress=show_progress)
     except BaseException as failure:
@@ -140,6 +168,8 @@ async def load_demo(
                 f"the partial load could not be removed ({cleanup}); "
                 "`lcs-hub demo --reset --yes` starts again"
             ) from failure
+        if marker is not None:
+            marker.clear()
         if not isinstance(failure, Exception):
             raise
         before = f"the {held} nodes it held were deleted by --reset" if held else "as before"
@@ -147,4 +177,6 @@ async def load_demo(
             f"loading the demo county failed ({type(failure).__name__}: {failure}); "
             f"the partial load was removed and the store is empty ({before})"
         ) from failure
+    if marker is not None:
+        marker.clear()
     return DemoSummary(size=size, removed=held, nodes_by_label=await nodes_by_label(store))

@@ -46,8 +46,9 @@ class InterruptedImportMiddleware:
             answer = refusal(
                 503,
                 IMPORT_INTERRUPTED,
-                f"an import into graph {self._marker.graph!r} was interrupted part-way; "
-                "nothing is served until it is finished (`lcs-hub import FILE` again)",
+                f"a load into graph {self._marker.graph!r} was interrupted part-way; "
+                "nothing is served until it is finished (`lcs-hub import FILE` or "
+                "`lcs-hub demo` again)",
                 {"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
             await answer(scope, receive, send)

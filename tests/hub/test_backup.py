@@ -483,6 +483,67 @@ async def test_an_import_killed_part_way_is_removed_by_the_next_import(
         await moved.close()
 
 
+# `lcs-hub demo` dying as under `kill -9` part-way through the county (a tiny county is
+# ~130 writes; the first few bring the empty store to its shape).
+_DEMO_DIES_PART_WAY = """import os, sys
+from graph.falkordb_store import FalkorDBStore
+from hub.cli import main
+write = FalkorDBStore.write
+written = 0
+async def write_then_die(self, *args, **kwargs):
+    global written
+    written += 1
+    if written == 60:
+        os._exit(9)
+    return await write(self, *args, **kwargs)
+FalkorDBStore.write = write_then_die
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+async def test_a_demo_load_killed_part_way_is_not_served_and_the_next_demo_replaces_it(
+    engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # A killed `lcs-hub demo` left part of the county and no mark: `serve` served it and
+    # `export` backed it up as if whole, and the next `lcs-hub demo` refused the store as
+    # holding records.
+    assert engine.socket_path is not None
+    target, var_dir = f"demo-killed-{uuid.uuid4().hex[:8]}", tmp_path / "killed"
+    killed = run_lcs_hub(
+        engine.data_dir, target, var_dir, "demo", "--size", "tiny",
+        entry=("-c", _DEMO_DIES_PART_WAY),
+    )  # fmt: skip
+    assert killed.returncode == 9, killed.stderr
+    half = FalkorDBStore(engine.socket_path, target)
+    try:
+        assert (await half.read("MATCH (n) RETURN count(n) AS n"))[0]["n"] > 0
+        for command in (("serve", "--port", "0"), ("export", "--out", str(tmp_path / "half"))):
+            refused = run_lcs_hub(engine.data_dir, target, var_dir, *command, timeout=60)
+            assert refused.returncode == 1
+            assert "was interrupted part-way; nothing is served" in refused.stderr
+        assert not (tmp_path / "half").exists()
+        done = run_lcs_hub(engine.data_dir, target, var_dir, "demo", "--size", "tiny")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("demo county (tiny) loaded: ")
+        assert "a load that was interrupted had written part of the store" in done.stderr
+        assert not (var_dir / IMPORT_MARKER).exists()
+        # The county whole: as a load into a graph nothing was ever loaded into left it.
+        clean = run_lcs_hub(
+            engine.data_dir, f"{target}-clean", tmp_path / "clean", "demo", "--size", "tiny"
+        )
+        assert clean.returncode == 0, clean.stderr
+        counted = "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label"
+        clean_store = FalkorDBStore(engine.socket_path, f"{target}-clean")
+        assert await half.read(counted) == await clean_store.read(counted)
+        await clean_store.close()
+    finally:
+        for name in (target, f"{target}-clean"):
+            loaded = FalkorDBStore(engine.socket_path, name)
+            await loaded.drop()
+            await loaded.close()
+        await half.close()
+
+
 async def test_an_import_into_another_graph_of_the_var_directory_keeps_a_killed_ones_mark(
     store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
 ) -> None:
