@@ -435,8 +435,8 @@ def create_app(
                 hub.content_store,
                 hub.form_store,
                 ports=delivery_ports(hub.store, hub.ehm_client),
-                # Nothing delivered from a store an import was killed part-way into.
-                held=import_marker.interrupted,
+                # Nothing delivered from a store a load has not finished.
+                held=import_marker.left_behind,
             )
             hub.outbox_worker.start()
         if print_tokens:
@@ -480,10 +480,10 @@ def create_app(
         return JSONResponse({"status": "ok", "engine": hub.store.engine})
 
     async def readyz(request: Request) -> Response:
-        if import_marker.interrupted():
-            # The store holds part of a file (hub/import_guard.py): not to be served.
+        if unfinished := import_marker.unfinished():
+            # The store holds part of a load (hub/import_guard.py): not to be served.
             return JSONResponse(
-                {"status": "unavailable", "import": "interrupted"},
+                {"status": "unavailable", "import": unfinished},
                 status_code=503,
                 headers={"Retry-After": str(IMPORT_RETRY_AFTER_SECONDS)},
             )

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.embedded_store import EmbeddedContentStore
@@ -481,7 +481,19 @@ class ImportMarker:
     def interrupted(self) -> bool:
         """Whether an import into the graph was stopped part-way: its mark is there and
         no load holds the var directory's lease (one that does is still loading)."""
-        return self.left_behind() and not load_under_way(self.path.parent)
+        # The lease first: a load that finishes clears its mark before it lets the lease
+        # go, so a mark read after a free lease is never one a finished load was clearing.
+        return not load_under_way(self.path.parent) and self.left_behind()
+
+    def unfinished(self) -> Literal["interrupted", "under way"] | None:
+        """Whether the store holds part of a load: `under way` while a load holds the var
+        directory's lease, `interrupted` once none does, None when no mark names the graph.
+
+        Without a mark this is one failed open of a file.
+        """
+        if not self.left_behind():
+            return None
+        return "under way" if load_under_way(self.path.parent) else "interrupted"
 
     def set(self) -> None:
         self._write(self._graphs() | {self.graph})

@@ -285,8 +285,9 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
             content_store,
             form_store_from_settings(settings),
             ports=delivery_ports(opened.store, ehm_client),
-            # An import killed part-way while this runs: nothing delivered from it.
-            held=_import_marker(settings).interrupted,
+            # A load into the store while this runs (under way, or killed part-way):
+            # nothing delivered from it until it is finished.
+            held=_import_marker(settings).left_behind,
         )
         running = asyncio.current_task()
         loop = asyncio.get_running_loop()
@@ -669,11 +670,26 @@ def _run(args: argparse.Namespace) -> int:
 _ON_THE_RECORDS = frozenset({"serve", "outbox", "import-workforce", "ingest", "returns", "export"})
 
 
+def _runs_until_stopped(args: argparse.Namespace) -> bool:
+    # A hub or an outbox worker started while a load is under way waits for it at each
+    # request and delivery (hub/import_guard.py), and serves once the store is whole.
+    return args.command == "serve" or (
+        args.command == "outbox" and not (args.replay or args.replay_failed)
+    )
+
+
 def _command(settings: Settings, args: argparse.Namespace) -> int:
-    # An import under way holds the lease (a hub started meanwhile attaches, as ever);
-    # its mark without the lease is an import that was killed part-way. A backup, a
-    # return or a delivery made from what it loaded would pass for the whole record.
-    if args.command in _ON_THE_RECORDS and _import_marker(settings).interrupted():
+    # A load under way holds the lease (a hub started meanwhile attaches, as ever); its
+    # mark without the lease is a load that was killed part-way. A backup, a return or a
+    # delivery made from what it loaded would pass for the whole record.
+    unfinished = _import_marker(settings).unfinished() if args.command in _ON_THE_RECORDS else None
+    if unfinished == "under way" and not _runs_until_stopped(args):
+        raise CommandFailed(
+            f"a load (`lcs-hub import` or `demo`) into graph {settings.graph_name!r} is "
+            "under way; nothing is exported or written until it is finished: wait for it, "
+            "then try again"
+        )
+    if unfinished == "interrupted":
         raise CommandFailed(
             f"a load (`lcs-hub import` or `demo`) into graph {settings.graph_name!r} was "
             "interrupted part-way; nothing is served, exported or written until it is "

@@ -93,22 +93,29 @@ def run_lcs_hub(
 ) -> subprocess.CompletedProcess[str]:
     """Run `lcs-hub ARGS` as its own process, attached to the test session's engine
     (`entry`: how Python is told to run it, `-c CODE` to run it otherwise)."""
-    environment = {
+    return subprocess.run(
+        [sys.executable, *entry, *args],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        env=lcs_hub_environment(data_dir, graph_name, var_dir),
+        timeout=timeout,
+        check=False,
+    )
+
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def lcs_hub_environment(data_dir: Path, graph_name: str, var_dir: Path) -> dict[str, str]:
+    """The environment of an `lcs-hub` process on the test session's engine."""
+    return {
         "PATH": "/usr/bin:/bin",
         "LCS_HUB_VAR_DIR": str(var_dir),
         "LCS_HUB_GRAPH_URL": f"embedded://{data_dir}",
         "LCS_HUB_GRAPH_NAME": graph_name,
         "LCS_HUB_GRAPH_APPENDFSYNC": "everysec",
     }
-    return subprocess.run(
-        [sys.executable, *entry, *args],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=timeout,
-        check=False,
-    )
 
 
 async def answer_through_url(

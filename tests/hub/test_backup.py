@@ -42,7 +42,7 @@ from hub.bulk_load import LEASE_FILE, BulkLoadInProgress, bulk_load_lease, load_
 from hub.settings import Settings
 from tests.canonical import canonical_graph
 from tests.graph.conftest import standalone_server  # noqa: F401  (the engine tests' server)
-from tests.helpers import bearer, graphql, run_lcs_hub
+from tests.helpers import REPOSITORY, bearer, graphql, lcs_hub_environment, run_lcs_hub
 from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
@@ -628,9 +628,11 @@ async def test_a_hub_serving_a_store_an_import_was_killed_part_way_into_stops_se
             pushed = await http.post("/ingest/ehm", content=b"{}", headers=headers)
             assert pushed.status_code == 503
             assert pushed.json()["code"] == "IMPORT_INTERRUPTED"
-            # While an import holds the var directory it is loading, not interrupted.
+            # While an import holds the var directory it is loading, not interrupted (and
+            # what it loaded so far is not served either).
             with bulk_load_lease(settings.var_dir, "lcs-hub import"):
-                assert (await http.get("/readyz")).status_code == 200
+                ready = await http.get("/readyz")
+                assert ready.json() == {"status": "unavailable", "import": "under way"}
             done = run_lcs_hub(
                 engine.data_dir, served.graph_name, settings.var_dir, "import", str(exported)
             )
@@ -640,6 +642,96 @@ async def test_a_hub_serving_a_store_an_import_was_killed_part_way_into_stops_se
             answered = await http.post("/graphql", json=query, headers=headers)
             assert answered.json() == {"data": {"__typename": "Query"}}
     finally:
+        await served.drop()
+        await served.close()
+
+
+# `lcs-hub import` that stops once its nodes are written, until the file `go` beside
+# `paused` appears (bounded: it goes on by itself after 120 s).
+_PAUSES_AFTER_NODES = """import os, sys, time
+from pathlib import Path
+from graph.backup import GraphImport
+from hub.cli import main
+flush = GraphImport._flush_nodes
+paused = Path(os.environ["LCS_HUB_TEST_PAUSED"])
+async def flush_then_wait(self):
+    await flush(self)
+    paused.touch()
+    for _ in range(1200):
+        if paused.with_name("go").exists():
+            break
+        time.sleep(0.1)
+GraphImport._flush_nodes = flush_then_wait
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+async def test_a_hub_serving_a_store_an_import_is_loading_into_serves_it_once_it_is_whole(
+    store: FalkorDBStore, engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # A hub serving the store an import loaded into (started before it, or while it ran)
+    # served what it had loaded so far: a child without the records still to come, and
+    # writes into a store the import would empty again if it failed.
+    from hub.app import create_app
+
+    exported = await _one_child_exported(store, engine, tmp_path)
+    assert engine.socket_path is not None
+    served = FalkorDBStore(engine.socket_path, f"{store.graph_name}-loading")
+    await served.apply_schema()
+    settings = Settings(
+        var_dir=tmp_path / "loading", graph_name=served.graph_name,
+        rate_limit="1000000/second", _env_file=None,
+    )  # type: ignore[call-arg]  # fmt: skip
+    app = create_app(settings, store=served, run_outbox=False)
+    headers = bearer(settings, "social-worker")
+    query = {"query": "{ __typename }"}
+    paused = tmp_path / "paused"
+    importing = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _PAUSES_AFTER_NODES, "import", str(exported),
+        cwd=REPOSITORY,
+        env={
+            **lcs_hub_environment(engine.data_dir, served.graph_name, settings.var_dir),
+            "LCS_HUB_TEST_PAUSED": str(paused),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
+        ) as http:
+            for _ in range(1200):  # bounded: 120 s
+                if paused.exists() or importing.returncode is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert paused.exists()
+            assert await served.read("MATCH (c:Child) RETURN count(c) AS n") == [{"n": 1}]
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json() == {"status": "unavailable", "import": "under way"}
+            answered = await http.post("/graphql", json=query, headers=headers)
+            assert answered.status_code == 503
+            assert answered.headers["Retry-After"] == "30"
+            assert answered.json()["errors"][0]["extensions"]["code"] == "IMPORT_UNDER_WAY"
+            # Nor is what it has loaded so far backed up.
+            refused = run_lcs_hub(
+                engine.data_dir, served.graph_name, settings.var_dir,
+                "export", "--out", str(tmp_path / "half"),
+            )  # fmt: skip
+            assert refused.returncode == 1
+            assert "is under way; nothing is exported or written" in refused.stderr
+            assert not (tmp_path / "half").exists()
+            (tmp_path / "go").touch()
+            _, stderr = await asyncio.wait_for(importing.communicate(), 120)
+            assert importing.returncode == 0, stderr
+            # Whole, the store is served without a restart.
+            assert (await http.get("/readyz")).status_code == 200
+            answered = await http.post("/graphql", json=query, headers=headers)
+            assert answered.json() == {"data": {"__typename": "Query"}}
+    finally:
+        if importing.returncode is None:
+            importing.kill()
+            await importing.communicate()
         await served.drop()
         await served.close()
 
