@@ -405,15 +405,7 @@ def create_app(
     return_jobs = ReturnJobs(store, settings.returns_dir, settings.la_number)
     hub.return_jobs = return_jobs
 
-    supervisor: EngineSupervisor | None = None
-    if opened is not None and opened.engine is not None:
-        # Restarts the engine if it dies or stops answering, dropping the store's
-        # connections to the old one.
-        supervisor = EngineSupervisor(
-            opened.engine,
-            _drop_connections(hub.store),
-            hung_after=settings.graph_hung_after_seconds,
-        )
+    supervisor = engine_supervisor(opened, settings) if opened is not None else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -622,6 +614,21 @@ def ehm_client_from_settings(settings: Settings) -> EhmClient | None:
 def delivery_ports(store: GraphStore, ehm_client: EhmClient | None) -> tuple[DeliveryPort, ...]:
     """The outbox's destinations besides Livelink filing."""
     return () if ehm_client is None else (EarlyHelpRequests(store, ehm_client),)
+
+
+def engine_supervisor(opened: OpenGraph, settings: Settings) -> EngineSupervisor | None:
+    """The supervisor of the embedded engine `opened` started or attached to (None for a
+    server the hub does not run): it restarts the engine if it dies or stops answering,
+    or takes it over when the process that ran it is gone, dropping the store's
+    connections to the old one. Started by whoever runs for as long as it is left to
+    (`serve`, the `outbox` worker)."""
+    if opened.engine is None:
+        return None
+    return EngineSupervisor(
+        opened.engine,
+        _drop_connections(opened.store),
+        hung_after=settings.graph_hung_after_seconds,
+    )
 
 
 def _drop_connections(store: GraphStore) -> Callable[[], Awaitable[None]]:

@@ -244,6 +244,7 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         content_store_from_settings,
         delivery_ports,
         ehm_client_from_settings,
+        engine_supervisor,
         form_store_from_settings,
         open_settings_graph,
     )
@@ -296,11 +297,19 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         if running is not None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signal.SIGTERM, running.cancel)
+        # A worker started before any hub runs the embedded engine: killed, it was
+        # started again by nobody (every pass failed, and a hub attached beside it
+        # answered 503) for as long as the worker ran.
+        supervisor = engine_supervisor(opened, settings)
+        if supervisor is not None:
+            supervisor.start()
         try:
             await worker.run()
         except asyncio.CancelledError:
             return 0
         finally:
+            if supervisor is not None:
+                await supervisor.stop()
             await content_store.aclose()
             if ehm_client is not None:
                 await ehm_client.aclose()

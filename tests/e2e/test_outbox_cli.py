@@ -6,9 +6,12 @@ process attaches to a serving hub) and work on this test's graph.
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import anyio
@@ -16,6 +19,7 @@ import pytest
 
 from connectors.livelink.form_store import FormStore
 from graph import EmbeddedEngine, FalkorDBStore
+from graph.embedded import _state
 from tests.connectors.livelink.outbox_world import (
     CHILDREN,
     embedded_versions,
@@ -165,3 +169,45 @@ async def test_two_worker_processes_file_each_document_once_and_stop_cleanly_on_
             assert f"/{child}" not in stderr
             assert f" {child} " not in stderr
         assert "Newman" not in stderr
+
+
+def test_a_worker_that_owns_the_engine_restarts_it_when_it_dies(tmp_path: Path) -> None:
+    # `lcs-hub outbox` started before any hub owns the embedded engine. Killed (-9), the
+    # engine was started again by nobody: the worker failed every pass, and a hub
+    # attached beside it answered 503, for as long as the worker ran.
+    var_dir = tmp_path / "var"
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "LCS_HUB_VAR_DIR": str(var_dir),
+        "LCS_HUB_OUTBOX_POLL_SECONDS": "0.2",
+    }
+    log_path = tmp_path / "worker.log"
+    engine_file = var_dir / "graph" / "engine.json"
+    with log_path.open("w") as log_file:
+        worker = subprocess.Popen(
+            [*LCS_HUB, "outbox"], cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=log_file,
+            env=environment,
+        )  # fmt: skip
+    try:
+        for _ in range(600):  # bounded: 60 s
+            if "outbox worker" in log_path.read_text() or worker.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert worker.poll() is None, log_path.read_text()
+        first = json.loads(engine_file.read_text())
+        os.kill(first["pid"], signal.SIGKILL)
+        for _ in range(600):  # bounded: 60 s
+            if "graph engine restarted" in log_path.read_text():
+                break
+            time.sleep(0.1)
+        assert "graph engine restarted" in log_path.read_text()
+        restarted = json.loads(engine_file.read_text())
+        assert restarted["pid"] != first["pid"]
+        assert _state(restarted["socket"]) == "ready"
+        assert worker.poll() is None
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=60)
+    assert worker.returncode == 0
+    assert "Traceback" not in log_path.read_text()
