@@ -69,6 +69,12 @@ STOP_REWRITE_TIMEOUT_S = 120.0
 ENGINE_LOG = "engine.log"
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_KEEP = 5
+# What a server writes aside and renames into place once whole: a rewrite's snapshot
+# (`temp-rewriteaof-<pid>.aof`) or a save's (`temp-<pid>.rdb`). A server killed while it
+# wrote one (-9, the OOM killer, which a rewrite's fork invites) left it behind, as large
+# as the graph had got, and its rewriting child exits with it (measured on the bundled
+# server); nothing of the kind is read at a start, so each start removes them first.
+_CUT_SHORT_FILES = ("temp-*.aof", "temp-*.rdb")
 # The server's config (and its socket, under a deep data directory) live in a short
 # temporary directory of this name.
 _RUN_DIR_PREFIX = "lcs-graph-"
@@ -425,6 +431,11 @@ class EmbeddedEngine:
         # Each start writes to the log; a command (`lcs-hub demo`, `import`) has no
         # supervisor to rotate it while it runs.
         self.rotate_log_if_grown()
+        # No server runs on the files now (the previous one has exited), so none of
+        # these is being written.
+        for pattern in _CUT_SHORT_FILES:
+            for cut_short in self.data_dir.glob(pattern):
+                cut_short.unlink(missing_ok=True)
         if self._run_dir is None:
             self._run_dir = tempfile.mkdtemp(prefix=_RUN_DIR_PREFIX)
         # The socket is in the data directory, at the same path for every server of it,

@@ -326,3 +326,24 @@ def test_the_engine_keeps_childrens_data_out_of_its_log(tmp_path: Path) -> None:
             }
     finally:
         engine.stop()
+
+
+def test_a_rewrite_cut_short_by_a_crash_leaves_no_file_behind(tmp_path: Path) -> None:
+    # An engine killed (-9, the OOM killer: a rewrite forks a copy of the graph) while it
+    # rewrote its append-only file left the part-written snapshot in var/graph
+    # (measured on the bundled server: `temp-rewriteaof-15926.aof`, as large as the graph
+    # had got), and no later start removed it: a county's worth of disk, and of the
+    # record, per crash.
+    engine = EmbeddedEngine(tmp_path)
+    asyncio.run(_write_probe(engine.start()))
+    engine.stop()
+    left = [tmp_path / "temp-rewriteaof-15926.aof", tmp_path / "temp-4242.rdb"]
+    for path in left:
+        path.write_bytes(b"REDIS0012 part of a snapshot")
+    socket_path = engine.start()
+    try:
+        assert not any(path.exists() for path in left)
+        # The append-only file itself, the record, is read as ever.
+        assert asyncio.run(_count(socket_path)) == 1
+    finally:
+        engine.stop()
