@@ -35,10 +35,17 @@ _CONSTRAINT_POLL_S = 0.05
 STATEMENT_TIMEOUT_S = 300.0
 # Connecting stays quick to fail, as before (an unreachable standalone server).
 CONNECT_TIMEOUT_S = 5.0
-# A snapshot is a graph of its own, named after the one copied; one left by a process
-# killed mid-export is removed by the next snapshot once this old.
+# A snapshot is a graph of its own, named after the one copied. While the process that
+# made it runs, it keeps a key beside it in the engine (`<snapshot>.lease`), renewed well
+# before it expires; a snapshot without one was left by a process killed mid-export and
+# is removed by the next snapshot. It was kept for 24 hours by the time in its name: a
+# nightly export retried sooner made a second copy beside it (the memory of three
+# graphs), and one named while the clock ran ahead was never removed. The engine's own
+# expiry decides now, whatever the clocks of the hosts that export.
 _SNAPSHOT_MARK = ".snapshot."
-_STALE_SNAPSHOT_S = 24 * 3600
+_SNAPSHOT_LEASE = ".lease"
+_SNAPSHOT_LEASE_S = 600
+_SNAPSHOT_RENEW_S = 60.0
 # How long a snapshot waits for the engine's own forked process (a file rewrite) to end.
 _FORK_WAIT_S = 600.0
 _FORK_RETRY_S = 1.0
@@ -297,14 +304,28 @@ class FalkorDBStore:
         frozen = copy.copy(self)
         frozen.graph_name = name
         frozen._graph = self._db.select_graph(name)
+        lease = f"{name}{_SNAPSHOT_LEASE}"
+        await self._db.connection.set(lease, "1", ex=_SNAPSHOT_LEASE_S)
+        renewing = asyncio.create_task(self._renew_lease(lease))
         try:
             await self._copy_graph(name)
             yield frozen
         finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
             # Also after a failed copy: a part-made one must not stay behind. An engine
             # gone by now leaves it to the next snapshot's clean-up.
             with contextlib.suppress(redis.exceptions.RedisError):
                 await frozen.drop()
+                await self._db.connection.delete(lease)
+
+    async def _renew_lease(self, lease: str) -> None:
+        while True:
+            await asyncio.sleep(_SNAPSHOT_RENEW_S)
+            # An engine briefly unreachable: the next renewal, well inside the expiry.
+            with contextlib.suppress(redis.exceptions.RedisError):
+                await self._db.connection.set(lease, "1", ex=_SNAPSHOT_LEASE_S)
 
     async def _copy_graph(self, name: str) -> None:
         # A county-sized graph takes the engine ~45 s to copy (README, Operations); the
@@ -331,8 +352,7 @@ class FalkorDBStore:
             for name in await self._db.list_graphs():
                 if not name.startswith(prefix):
                     continue
-                made = name.removeprefix(prefix).split(".")[0]
-                if made.isdigit() and time.time() - int(made) > _STALE_SNAPSHOT_S:
+                if not await self._db.connection.exists(f"{name}{_SNAPSHOT_LEASE}"):
                     with contextlib.suppress(redis.exceptions.ResponseError):
                         await self._db.select_graph(name).delete()
 

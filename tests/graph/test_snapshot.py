@@ -4,6 +4,7 @@ forked process instead of failing."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,3 +65,23 @@ async def test_a_snapshot_waits_while_the_engine_saves_in_a_forked_process(
     async with engine.store.snapshot() as frozen:
         assert await frozen.read(COUNT) == [{"n": 3}]
     assert (await engine.client.info("persistence"))["rdb_bgsave_in_progress"] == 0
+
+
+async def test_a_snapshot_a_killed_export_left_is_removed_by_the_next_one_and_a_live_one_kept(
+    engine: Engine,
+) -> None:
+    # A copy left by an export killed part-way (-9, or the OOM killer the copy's memory
+    # invites) was kept for 24 hours by the engine's clock of its name: the next night's
+    # export, retried sooner, made a second copy beside it (three graphs' memory), and a
+    # copy named while the clock ran ahead was never removed at all.
+    left = f"hub.snapshot.{int(time.time())}.0000dead"
+    await engine.client.execute_command("GRAPH.COPY", "hub", left)
+    ahead = f"hub.snapshot.{int(time.time()) + 10 * 365 * 86400}.0000beef"
+    await engine.client.execute_command("GRAPH.COPY", "hub", ahead)
+    async with engine.store.snapshot() as running:
+        # An export still reading its copy keeps it, whoever else takes one meanwhile.
+        async with engine.store.snapshot() as beside:
+            graphs = sorted(await engine.client.execute_command("GRAPH.LIST"))
+            assert graphs == sorted(["hub", running.graph_name, beside.graph_name])
+        assert await running.read(COUNT) == [{"n": 3}]
+    assert await engine.client.execute_command("GRAPH.LIST") == ["hub"]
