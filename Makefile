@@ -19,7 +19,7 @@ test: $(VENV)/.installed node_modules/.installed browser $(DFE_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses logical --dist loadfile
 
 install: $(VENV)/.installed
 
