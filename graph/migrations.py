@@ -192,7 +192,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Care ending on a birthday made that birthday's contact due (e5e10fc: the next one's).
     Migration(
         8,
-        "a care leaver's first contact is due on the birthday after the one care ended on",
+        "the first contact of a care leaver is due on the birthday after the one care ended on",
         _care_leaver_contacts_after_the_birthday_care_ended,
     ),
 )
