@@ -142,6 +142,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "reopenCase": INTERNAL,
         "withdrawReferral": INTERNAL,
         "correctReferralDate": INTERNAL,
+        "recordDecisionLateReason": INTERNAL,
         "completeAssessment": INTERNAL,
         "withdrawAssessment": INTERNAL,
         "requestInitialConference": INTERNAL,
@@ -1001,6 +1002,10 @@ _TABLE["JourneyStep"].update(
     dict.fromkeys(("lateReasonRecordedBy", "lateReasonRecordedAt"), INTERNAL)
 )
 _TABLE["LateReasonRecorded"] = dict.fromkeys(("childId", "step"), INTERNAL)
+_TABLE["Case"].update(
+    dict.fromkeys(("decisionLateReasonRecordedBy", "decisionLateReasonRecordedAt"), INTERNAL)
+)
+_TABLE["Case"]["decisionLateReason"] = NARRATIVE
 # Why a step (a review, a visit, an assessment, a conference) was late: free text that
 # names people (the chair was ill, the family was away), read as a case note is.
 for _timed in ("JourneyStep", "Assessment", "InitialChildProtectionConference"):

@@ -96,6 +96,9 @@ class JourneyMutations:
     correct_referral_date = action_mutation(
         CASE, "correctReferralDate", inputs.CorrectReferralDateInput
     )
+    record_decision_late_reason = action_mutation(
+        CASE, table.RECORD_DECISION_LATE_REASON, inputs.RecordDecisionLateReasonInput
+    )
     # The records of the episode.
     complete_assessment = action_mutation(
         ASSESSMENT, "completeAssessment", inputs.CompleteAssessmentInput

@@ -155,6 +155,11 @@ class CorrectReferralDateInput:
     reason: str
 
 
+@strawberry.input(description="Why the decision on a referral was late, given after it was made")
+class RecordDecisionLateReasonInput:
+    reason: str
+
+
 def _today_if_absent() -> Any:
     # Care actions record the day they happened; absent, it is today.
     return strawberry.field(default=None, description="The day it happened; today if absent")

@@ -18,7 +18,7 @@ from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRef
 from workflow import codes
 from workflow import process as table
 from workflow.calendar import default_calendar, today_in_england
-from workflow.journey.case import referral_decision_due
+from workflow.journey.case import DECISION_LATE_REASON_RECORDED, referral_decision_due
 from workflow.journey.effects import Clock, StepKind, StepStatus
 from workflow.timescales import DEFAULT_LOCAL_STANDARDS, held_late, timescale_rule
 
@@ -463,6 +463,15 @@ class Case:
     primary_need: codes.PrimaryNeedCode | None
     decision_due: date = strawberry.field(description="1 working day after the referral")
     decision_date: date | None
+    # Narrative (auth/policy.py): null to a role without the case-notes capability.
+    decision_late_reason: str | None = strawberry.field(
+        description="Why the decision was made after its due day"
+    )
+    decision_late_reason_recorded_by: str | None = strawberry.field(
+        description="The worker who gave the reason after the decision was made "
+        "(recordDecisionLateReason)"
+    )
+    decision_late_reason_recorded_at: datetime | None
     closure_date: date | None
     closure_reason: codes.ReasonForClosure | None
     no_further_action: bool = strawberry.field(
@@ -524,6 +533,11 @@ class Case:
             primary_need=_code(codes.PrimaryNeedCode, record.get("primaryNeed")),
             decision_due=referral_decision_due(record["referralDate"], clock),
             decision_date=record.get("decisionDate"),
+            decision_late_reason=record.get("decisionLateReason"),
+            decision_late_reason_recorded_by=record.get(f"{DECISION_LATE_REASON_RECORDED}By"),
+            decision_late_reason_recorded_at=_instant(
+                record.get(f"{DECISION_LATE_REASON_RECORDED}At")
+            ),
             closure_date=record.get("closureDate"),
             closure_reason=_code(codes.ReasonForClosure, record.get("closureReason")),
             no_further_action=bool(record.get("noFurtherAction")),

@@ -20,7 +20,12 @@ from workflow import process as table
 from workflow.calendar import WorkingDayCalendar, day_in_england
 from workflow.journey.case import referral_decision_due
 from workflow.journey.effects import Clock, StepStatus
-from workflow.timescales import DEFAULT_LOCAL_STANDARDS, held_late, timescale_rule
+from workflow.timescales import (
+    DEFAULT_LOCAL_STANDARDS,
+    TimescaleKey,
+    held_late,
+    timescale_rule,
+)
 
 if TYPE_CHECKING:
     from connectors.livelink.backlog import OutboxBacklog
@@ -42,7 +47,8 @@ class WorkItem:
     step_id: strawberry.ID | None
     kind: str = strawberry.field(
         description="A step kind, REFERRAL_DECISION, AUTHORISATION (a manager's decision), "
-        "or LATE_REASON (a held step late with no reason why: recordLateReason)"
+        "or LATE_REASON (a held step late with no reason why: recordLateReason; a "
+        "referral decision late with no reason why: recordDecisionLateReason)"
     )
     awaiting_action: str | None
     due_date: date | None
@@ -102,6 +108,32 @@ def _late_with_no_reason(
     ]
 
 
+def _late_decisions(
+    row: dict[str, Any], calendar: WorkingDayCalendar, clock: Clock
+) -> list[WorkItem]:
+    """Referrals decided after their due day with no reason why (a corrected referral date
+    made the decision late), which someone now gives (nothing is overdue: it was made)."""
+    return [
+        _item(
+            row,
+            calendar,
+            clock.today,
+            record_id=strawberry.ID(referral["id"]),
+            process=table.Process.CASE.value,
+            step_id=None,
+            kind=LATE_REASON,
+            awaiting_action=table.RECORD_DECISION_LATE_REASON,
+            rule=TimescaleKey.REFERRAL_DECISION.value,
+        )
+        for referral in row["decided"]
+        if held_late(
+            TimescaleKey.REFERRAL_DECISION,
+            referral_decision_due(referral["referralDate"], clock),
+            referral["decisionDate"],
+        )
+    ]
+
+
 def work_items(
     rows: list[dict[str, Any]], calendar: WorkingDayCalendar, today: date
 ) -> list[WorkItem]:
@@ -143,6 +175,7 @@ def work_items(
                     rule="referral_decision",
                 )
             )
+        items.extend(_late_decisions(row, calendar, clock))
         for waiting in row["awaiting"]:
             items.append(
                 _item(

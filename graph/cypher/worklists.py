@@ -9,7 +9,9 @@ from graph.cypher.access import only_visible
 # Per child: open steps with a due date, held steps done after their due day with no
 # reason why (a correction of another step made them late: schema/worklists.py keeps
 # those its timescale says are late), referrals still awaiting a decision (their due date
-# is computed in Python from the referral date), and records waiting for a manager.
+# is computed in Python from the referral date), referrals decided with no reason why
+# the decision was late (schema/worklists.py keeps those decided after their due day: a
+# corrected referral date made them late), and records waiting for a manager.
 _PER_CHILD = """
 WITH c, w,
      [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner)
@@ -23,12 +25,17 @@ WITH c, w,
                        WHEN owner:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END)}] AS steps,
      [(c)<-[:ABOUT]-(referral:Referral) WHERE referral.status = 'OPEN'
       | referral {.id, .referralDate}] AS referrals,
+     [(c)<-[:ABOUT]-(decided:Referral)
+      WHERE decided.decisionDate IS NOT NULL AND decided.decisionLateReason IS NULL
+        AND decided.status IN ['ACCEPTED', 'CLOSURE_AWAITING_AUTHORISATION', 'CLOSED']
+        AND coalesce(decided.noFurtherAction, false) = false
+      | decided {.id, .referralDate, .decisionDate}] AS decided,
      [(c)<-[:ABOUT]-(waiting) WHERE waiting.pendingAction IS NOT NULL
       | {recordId: waiting.id, action: waiting.pendingAction, state: waiting.status,
          process: coalesce(waiting.process, CASE WHEN waiting:Referral THEN 'CASE'
                        WHEN waiting:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END)}] AS awaiting
 RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
-       w.id AS workerId, w.name AS workerName, steps, referrals, awaiting
+       w.id AS workerId, w.name AS workerName, steps, referrals, decided, awaiting
 ORDER BY c.familyName, c.givenName, c.id
 """
 

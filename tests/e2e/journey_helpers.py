@@ -69,6 +69,7 @@ ACTIONS = {
     "reopenCase": ("caseId", "ReopenCaseInput"),
     "withdrawReferral": ("caseId", "WithdrawInErrorInput"),
     "correctReferralDate": ("caseId", "CorrectReferralDateInput"),
+    "recordDecisionLateReason": ("caseId", "RecordDecisionLateReasonInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
     "withdrawAssessment": ("assessmentId", "WithdrawInErrorInput"),
     "requestInitialConference": ("section47EnquiryId", "ConcludeEnquiryInput"),

@@ -17,6 +17,7 @@ import pytest
 
 from graph import FalkorDBStore
 from hub.settings import Settings
+from schema.worklists import LATE_REASON
 from tests.e2e.journey_helpers import (
     AS_AT,
     CONTACT_FIELDS,
@@ -36,10 +37,12 @@ from tests.helpers import bearer, graphql
 pytestmark = pytest.mark.anyio
 
 REASON = "The contact came in on the 3rd; the 10th is when it was typed up."
+WHY = "The referral was on paper in the post room until the 10th."
 CONTACTS = (
     f"query ($id: ID!) {{ child(id: $id) {{ contacts {{ {CONTACT_FIELDS} decisionDue }} }} }}"
 )
 CORRECTION = "referralDateCorrection { previousDate reason correctedBy correctedAt }"
+DECISION_LATE = "decisionLateReason decisionLateReasonRecordedBy decisionLateReasonRecordedAt"
 
 
 async def correct(
@@ -113,6 +116,60 @@ async def test_a_referral_date_typed_wrongly_is_corrected_with_what_counts_from_
     # In need from the corrected day, for performance staff (and so in the returns).
     view = (await graphql(client, analyst, AS_AT, {"on": "2026-09-05"}))["asAt"]
     assert child_id in [c["childId"] for c in view["openEpisodes"]["children"]]
+
+
+async def decision_late(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str
+) -> dict[str, Any]:
+    query = f"query ($id: ID!) {{ case(id: $id) {{ {DECISION_LATE} }} }}"
+    return (await graphql(client, headers, query, {"id": case_id}))["case"]  # type: ignore[no-any-return]
+
+
+def late_decisions(work: dict[str, Any], case_id: str) -> list[tuple[Any, ...]]:
+    return [
+        (item["kind"], item["stepId"], item["awaitingAction"], item["overdue"])
+        for item in work["items"]
+        if item["recordId"] == case_id and item["kind"] == LATE_REASON
+    ]
+
+
+async def test_a_decision_a_corrected_referral_date_made_late_is_listed_until_someone_says_why(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    analyst = bearer(settings, "analyst")
+    case = await assessing(client, worker, manager, demo_child(world))
+    assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == []
+
+    # Decided on the 10th, due the 4th by the corrected day: late, with no reason yet.
+    case = await correct(client, manager, case, "2026-09-03")
+    assert (case["decisionDue"], case["decisionDate"]) == ("2026-09-04", "2026-09-10"), case
+    assert await decision_late(client, manager, case["id"]) == dict.fromkeys(DECISION_LATE.split())
+    listed = [(LATE_REASON, None, "recordDecisionLateReason", False)]
+    assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == listed
+
+    refused = await act(client, analyst, "recordDecisionLateReason", case, {"reason": WHY})
+    assert refused["__typename"] == "NotAuthorised", refused
+    blank = await act(client, worker, "recordDecisionLateReason", case, {"reason": " "})
+    assert [p["field"] for p in blank["problems"]] == ["reason"], blank
+    case = await act(client, worker, "recordDecisionLateReason", case, {"reason": WHY})
+    assert case["__typename"] == "Case", case
+    given = await decision_late(client, manager, case["id"])
+    assert (given["decisionLateReason"], given["decisionLateReasonRecordedBy"]) == (
+        WHY,
+        "worker-sw-demo",
+    )
+    assert given["decisionLateReasonRecordedAt"] is not None
+    assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == []
+
+    # Corrected again to a day the decision is on time by: the reason no longer holds.
+    case = await correct(client, manager, case, "2026-09-09")
+    assert (case["decisionDue"], case["decisionDate"]) == ("2026-09-10", "2026-09-10"), case
+    assert await decision_late(client, manager, case["id"]) == dict.fromkeys(DECISION_LATE.split())
+    on_time = await act(client, worker, "recordDecisionLateReason", case, {"reason": WHY})
+    assert [p["field"] for p in on_time["problems"]] == ["caseId"], on_time
+    assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == []
 
 
 async def test_a_date_the_record_contradicts_is_refused_and_changes_nothing(

@@ -33,6 +33,14 @@ from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
 
+# What a closed episode still allows: a manager's corrections, and why its decision was late.
+CLOSED_ACTIONS = [
+    "reopenCase",
+    "withdrawReferral",
+    "recordDecisionLateReason",
+    "correctReferralDate",
+]
+
 RC7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
 
 
@@ -239,8 +247,9 @@ async def test_child_in_need_from_referral_to_closure(
     assert (plan["status"], plan["endDate"]) == ("ENDED", "2026-11-20")
     assert not [s for s in plan["steps"] if s["status"] == "OPEN"]
     # Nothing more happens in it; a manager may only correct it (reopen a closure made in
-    # error, correct the referral date typed wrongly).
-    assert case["allowedActions"] == ["reopenCase", "withdrawReferral", "correctReferralDate"]
+    # error, correct the referral date typed wrongly), and a worker say why its decision
+    # was late (one a corrected referral date made late).
+    assert case["allowedActions"] == CLOSED_ACTIONS
     work = (await graphql(client, worker, MY_WORK))["myWork"]
     assert not [i for i in work["items"] if i["recordId"] in (case["id"], plan["id"])]
 
@@ -276,7 +285,7 @@ async def test_no_further_action_at_referral_closes_the_episode(
     # A closed episode takes no more work: its records cannot be opened.
     refused = await act(client, worker, "startAssessment", case, {"startedOn": "2025-10-08"})
     assert refused["__typename"] == "TransitionRefused"
-    assert refused["allowedNextSteps"] == ["reopenCase", "withdrawReferral", "correctReferralDate"]
+    assert refused["allowedNextSteps"] == CLOSED_ACTIONS
 
 
 async def test_no_further_action_is_only_at_referral_and_closure_comes_before_assessment(

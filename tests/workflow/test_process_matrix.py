@@ -57,6 +57,13 @@ CREATE (r:Referral {id: $id, referralDate: date($date), source: '2A', status: 'O
 # A held step made late: due before it was held (as a correction of the step before it
 # leaves it), with no reason why.
 LATE = "MATCH (s:Step {id: $id}) SET s.dueDate = date($due) REMOVE s.lateReason"
+# A referral decided late: referred a week before the walk began (as a corrected referral
+# date leaves it), with no reason why; decided when the walk began if it closed before.
+DECIDED_LATE = """
+MATCH (r:Referral {id: $id}) WHERE r.status IN $decided
+SET r.referralDate = date($referred), r.decisionDate = coalesce(r.decisionDate, date($on))
+REMOVE r.decisionLateReason
+"""
 
 # One valid input per action; `{d}` is replaced by a date later than every earlier call,
 # and a late reason is always given so that no canonical call trips a timescale.
@@ -121,6 +128,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
     },
     # A held step the walk made late (LATE), which the record keeps why.
     "recordLateReason": {"stepId": "{late}", "reason": "The chair was ill"},
+    # A decision the walk made late (DECIDED_LATE), which the case keeps why.
+    "recordDecisionLateReason": {"reason": "The referral came on paper"},
     "correctCareStepDate": {
         "stepId": "{visit}",
         "happenedOn": (REFERRED + timedelta(days=1)).isoformat(),
@@ -426,6 +435,17 @@ class Journey:
             if action == table.RECORD_LATE_REASON:
                 # The walks hold every step on time: a correction elsewhere makes one late.
                 await self.store.write(LATE, {"id": held["{late}"], "due": REFERRED.isoformat()})
+            if action == table.RECORD_DECISION_LATE_REASON:
+                # The walks decide on time: a corrected referral date makes it late.
+                declared = table.transition(process, action)
+                assert declared is not None
+                late = {
+                    "id": record_id,
+                    "decided": sorted(declared.sources),
+                    "referred": (REFERRED - timedelta(days=7)).isoformat(),
+                    "on": REFERRED.isoformat(),
+                }
+                await self.store.write(DECIDED_LATE, late)
             result = await journey.perform(
                 self.store,
                 SCOPE,

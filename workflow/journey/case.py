@@ -54,6 +54,7 @@ from workflow.journey.inputs import (
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.process import (
+    RECORD_DECISION_LATE_REASON,
     RECORD_LABELS,
     RECORDED_IN_ERROR,
     AssessmentState,
@@ -67,11 +68,14 @@ from workflow.timescales import (
     DueDate,
     TimescaleKey,
     due_date,
+    held_late,
     next_child_protection_review_due,
 )
 from workflow.validation import FieldRuleBroken
 
 _K = StepKind
+# Who gave a late decision's reason after it was made, and when: `<stamp>By`, `<stamp>At`.
+DECISION_LATE_REASON_RECORDED = "decisionLateReasonRecorded"
 Categories = Annotated[tuple[CategoryOfAbuse, ...], Field(max_length=5)]
 
 
@@ -246,6 +250,58 @@ def decide_referral(record: Record, data: DecideReferral, clock: Clock) -> Effec
         facts={"primaryNeed": data.primary_need.value, "decisionLateReason": data.late_reason},
         dates={"decisionDate": data.decided_on},
     )
+
+
+class RecordDecisionLateReason(Input):
+    reason: Reason
+
+
+@register(Process.CASE, RECORD_DECISION_LATE_REASON, RecordDecisionLateReason)
+def record_decision_late_reason(
+    record: Record, data: RecordDecisionLateReason, clock: Clock
+) -> Effect:
+    """Why the decision on the referral was late, given after it was made (a corrected
+    referral date made it late): kept with who gave it and when, as a held step's is; the
+    journey event says a reason was given, never what it is."""
+    decided = record.facts.get("decisionDate")
+    due = referral_decision_due(_referral_date(record), clock)
+    if not isinstance(decided, date):
+        raise Refusal(
+            ("caseId", "the referral has no decision recorded: it has no late reason to record")
+        )
+    if not held_late(TimescaleKey.REFERRAL_DECISION, due, decided):
+        raise Refusal(
+            (
+                "caseId",
+                f"the decision was not late (made on {decided.isoformat()}, due by "
+                f"{due.isoformat()}): it has no late reason to record",
+            )
+        )
+    if data.reason == record.facts.get("decisionLateReason"):
+        raise Refusal(("reason", "is the reason already recorded"))
+    given = "replaced" if record.facts.get("decisionLateReason") else "recorded"
+    return Effect(
+        target=record.state,
+        occurred_on=clock.today,
+        summary=f"Why the referral decision of {decided.isoformat()} was late (due by "
+        f"{due.isoformat()}): reason {given}",
+        facts={"decisionLateReason": data.reason},
+        stamp=DECISION_LATE_REASON_RECORDED,
+    )
+
+
+def _decision_on_time_after_all(record: Record, referred: date, clock: Clock) -> dict[str, Any]:
+    """A decision whose referral date is corrected to one it is on time by keeps no reason
+    why it was late, nor who gave it and when (the one rule of a held step's)."""
+    decided = record.facts.get("decisionDate")
+    due = referral_decision_due(referred, clock)
+    reason = {"lateReason": record.facts.get("decisionLateReason")}
+    if not isinstance(decided, date) or not on_time_after_all(
+        reason, TimescaleKey.REFERRAL_DECISION, due, decided
+    ):
+        return {}
+    stamped = (f"{DECISION_LATE_REASON_RECORDED}{part}" for part in ("By", "At"))
+    return dict.fromkeys(("decisionLateReason", *stamped))
 
 
 class CloseWithNoFurtherAction(Input):
@@ -751,7 +807,10 @@ def correct_referral_date(record: Record, data: CorrectReferralDate, clock: Cloc
         occurred_on=clock.today,
         summary=f"Referral date corrected from {old.isoformat()} to {new.isoformat()}: "
         f"{data.reason}",
-        facts={"referralDateCorrectionReason": data.reason},
+        facts={
+            "referralDateCorrectionReason": data.reason,
+            **_decision_on_time_after_all(record, new, clock),
+        },
         dates={"referralDate": new, "previousReferralDate": old},
         retimed_records=_retimed(record, new, clock),
         retimed_contacts=tuple(
