@@ -151,6 +151,7 @@ WHERE k.id IN [t IN $retimedContacts | t.id]
 WITH r, c, ep, changed, k, head([t IN $retimedContacts WHERE t.id = k.id]) AS t
 FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
     SET k.receivedDate = date(t.receivedDate), k.decisionDue = date(t.decisionDue),
+        k.decisionLateReason = CASE WHEN t.onTime THEN null ELSE k.decisionLateReason END,
         k.version = k.version + 1)
 WITH DISTINCT r, c, ep, changed"""
 
@@ -321,7 +322,7 @@ _OTHER_EPISODES = f""",
        [(c)<-[:ABOUT]-(other:Referral) WHERE other.id <> r.id AND {counted_episode("other")}
         | other {{.id, .status, .referralDate, .closureDate}}] AS otherEpisodes,
        [(k:Contact)-[:LED_TO]->(r) WHERE k.status <> 'WITHDRAWN'
-        | k {{.id, .receivedDate, .decisionDate}}] AS contacts,
+        | k {{.id, .receivedDate, .decisionDate, .decisionLateReason}}] AS contacts,
        c.expectedDateOfBirth AS expectedDateOfBirth, coalesce(c.unborn, false) AS unborn"""
 
 

@@ -274,17 +274,24 @@ async def finalised_contact(
     received: date,
     outcome: str,
     source: str = "SCHOOLS",
+    decided: date | None = None,
+    late_reason: str | None = None,
 ) -> dict[str, Any]:
-    """A contact about the child received on `received`, finalised that day with
-    `outcome`; returns the contact."""
+    """A contact about the child received on `received`, finalised that day (or on
+    `decided`, with `late_reason` if that is late) with `outcome`; returns the contact."""
     contact_id = (await recorded_contact(client, headers, child_id, received, source))["id"]
     finalised = await graphql(
         client,
         headers,
-        f"""mutation ($id: ID!, $on: Date, $outcome: ContactOutcome!) {{ finaliseContact(
-             contactId: $id, outcome: $outcome, on: $on) {{ ... on FinalisedContact {{
-             contact {{ {CONTACT_FIELDS} }} }} }} }}""",
-        {"id": contact_id, "on": received.isoformat(), "outcome": outcome},
+        f"""mutation ($id: ID!, $on: Date, $outcome: ContactOutcome!, $late: String) {{
+             finaliseContact(contactId: $id, outcome: $outcome, on: $on, lateReason: $late)
+             {{ ... on FinalisedContact {{ contact {{ {CONTACT_FIELDS} }} }} }} }}""",
+        {
+            "id": contact_id,
+            "on": (decided or received).isoformat(),
+            "outcome": outcome,
+            "late": late_reason,
+        },
     )
     return finalised["finaliseContact"]["contact"]  # type: ignore[no-any-return]
 

@@ -28,6 +28,7 @@ from tests.e2e.journey_helpers import (
     decide,
     demo_child,
     demo_county,
+    finalised_contact,
     latest,
     referral_for,
     step,
@@ -170,6 +171,37 @@ async def test_a_decision_a_corrected_referral_date_made_late_is_listed_until_so
     on_time = await act(client, worker, "recordDecisionLateReason", case, {"reason": WHY})
     assert [p["field"] for p in on_time["problems"]] == ["caseId"], on_time
     assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == []
+
+
+async def test_a_contact_decided_on_time_by_the_corrected_day_keeps_no_late_reason(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    # Typed as received Thursday 10 September, decided Monday the 14th: late, with a
+    # reason. It came in on Friday the 11th: the decision was due the 14th, on time.
+    contact = await finalised_contact(
+        client,
+        worker,
+        child_id,
+        date(2026, 9, 10),
+        "REFERRAL_TO_SOCIAL_CARE",
+        decided=date(2026, 9, 14),
+        late_reason=WHY,
+    )
+    case = await case_now(client, worker, contact["referralId"])
+    query = "query ($id: ID!) { child(id: $id) { contacts { id decisionDue decisionLateReason } } }"
+
+    async def decision() -> tuple[Any, ...]:
+        found = (await graphql(client, manager, query, {"id": child_id}))["child"]["contacts"]
+        opened = next(c for c in found if c["id"] == contact["id"])
+        return opened["decisionDue"], opened["decisionLateReason"]
+
+    assert await decision() == ("2026-09-11", WHY)
+    case = await correct(client, manager, case, "2026-09-11")
+    assert case["__typename"] == "Case", case
+    assert await decision() == ("2026-09-14", None)
 
 
 async def test_a_date_the_record_contradicts_is_refused_and_changes_nothing(

@@ -76,6 +76,11 @@ from workflow.validation import FieldRuleBroken
 _K = StepKind
 # Who gave a late decision's reason after it was made, and when: `<stamp>By`, `<stamp>At`.
 DECISION_LATE_REASON_RECORDED = "decisionLateReasonRecorded"
+# The case's reason its decision was late, and who gave it and when.
+_DECISION_LATE_REASON = (
+    "decisionLateReason",
+    *(f"{DECISION_LATE_REASON_RECORDED}{part}" for part in ("By", "At")),
+)
 Categories = Annotated[tuple[CategoryOfAbuse, ...], Field(max_length=5)]
 
 
@@ -290,18 +295,15 @@ def record_decision_late_reason(
     )
 
 
-def _decision_on_time_after_all(record: Record, referred: date, clock: Clock) -> dict[str, Any]:
-    """A decision whose referral date is corrected to one it is on time by keeps no reason
-    why it was late, nor who gave it and when (the one rule of a held step's)."""
-    decided = record.facts.get("decisionDate")
-    due = referral_decision_due(referred, clock)
-    reason = {"lateReason": record.facts.get("decisionLateReason")}
-    if not isinstance(decided, date) or not on_time_after_all(
-        reason, TimescaleKey.REFERRAL_DECISION, due, decided
-    ):
-        return {}
-    stamped = (f"{DECISION_LATE_REASON_RECORDED}{part}" for part in ("By", "At"))
-    return dict.fromkeys(("decisionLateReason", *stamped))
+def _decided_on_time_after_all(decided: dict[str, Any], due: date) -> bool:
+    """Whether a decision (the case's, or a contact's that opened it) that carries a
+    reason it was late is on time by `due`, its referral date corrected: the reason, and
+    who gave it and when, are then taken away (the one rule of a held step's)."""
+    made = decided.get("decisionDate")
+    reason = {"lateReason": decided.get("decisionLateReason")}
+    return isinstance(made, date) and on_time_after_all(
+        reason, TimescaleKey.REFERRAL_DECISION, due, made
+    )
 
 
 class CloseWithNoFurtherAction(Input):
@@ -802,6 +804,7 @@ def correct_referral_date(record: Record, data: CorrectReferralDate, clock: Cloc
                 f"contact {contact['id']} was decided on {decided.isoformat()}, before "
                 f"{new.isoformat()}: a contact is decided on or after it comes in"
             )
+    due = referral_decision_due(new, clock)
     return Effect(
         target=record.state,
         occurred_on=clock.today,
@@ -809,12 +812,16 @@ def correct_referral_date(record: Record, data: CorrectReferralDate, clock: Cloc
         f"{data.reason}",
         facts={
             "referralDateCorrectionReason": data.reason,
-            **_decision_on_time_after_all(record, new, clock),
+            **(
+                dict.fromkeys(_DECISION_LATE_REASON)
+                if _decided_on_time_after_all(record.facts, due)
+                else {}
+            ),
         },
         dates={"referralDate": new, "previousReferralDate": old},
         retimed_records=_retimed(record, new, clock),
         retimed_contacts=tuple(
-            RetimedContact(contact["id"], new, referral_decision_due(new, clock))
+            RetimedContact(contact["id"], new, due, _decided_on_time_after_all(contact, due))
             for contact in opening
         ),
         stamp="referralDateCorrected",

@@ -230,17 +230,21 @@ class RetimedRecord:
 @dataclass(frozen=True, slots=True)
 class RetimedContact:
     """A contact that opened the episode, when the referral's date is corrected: it came
-    in that day, and its decision was due a working day later."""
+    in that day, and its decision was due a working day later (on time by it, with no
+    reason why it was late)."""
 
     contact_id: str
     received_date: date
     decision_due: date
+    # Decided on time by the corrected day: the reason it was late is taken away.
+    on_time: bool = False
 
     def params(self) -> dict[str, Any]:
         return {
             "id": self.contact_id,
             "receivedDate": self.received_date,
             "decisionDue": self.decision_due,
+            "onTime": self.on_time,
         }
 
 
