@@ -310,6 +310,18 @@ async def referral_for(
     return await case_now(client, headers, contact["referralId"])
 
 
+DECISION_LATE = "decisionLateReason decisionLateReasonRecordedBy decisionLateReasonRecordedAt"
+
+
+async def decision_late(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str
+) -> dict[str, Any]:
+    """Why the case's decision was late, who gave the reason after it was made, and when."""
+    query = f"query ($id: ID!) {{ case(id: $id) {{ {DECISION_LATE} }} }}"
+    found = await graphql(client, headers, query, {"id": case_id})
+    return found["case"]  # type: ignore[no-any-return]
+
+
 async def case_now(
     client: httpx.AsyncClient, headers: dict[str, str], case_id: str
 ) -> dict[str, Any]:

@@ -21,11 +21,13 @@ from schema.worklists import LATE_REASON
 from tests.e2e.journey_helpers import (
     AS_AT,
     CONTACT_FIELDS,
+    DECISION_LATE,
     MY_WORK,
     RC8,
     act,
     case_now,
     decide,
+    decision_late,
     demo_child,
     demo_county,
     finalised_contact,
@@ -43,7 +45,6 @@ CONTACTS = (
     f"query ($id: ID!) {{ child(id: $id) {{ contacts {{ {CONTACT_FIELDS} decisionDue }} }} }}"
 )
 CORRECTION = "referralDateCorrection { previousDate reason correctedBy correctedAt }"
-DECISION_LATE = "decisionLateReason decisionLateReasonRecordedBy decisionLateReasonRecordedAt"
 
 
 async def correct(
@@ -117,13 +118,6 @@ async def test_a_referral_date_typed_wrongly_is_corrected_with_what_counts_from_
     # In need from the corrected day, for performance staff (and so in the returns).
     view = (await graphql(client, analyst, AS_AT, {"on": "2026-09-05"}))["asAt"]
     assert child_id in [c["childId"] for c in view["openEpisodes"]["children"]]
-
-
-async def decision_late(
-    client: httpx.AsyncClient, headers: dict[str, str], case_id: str
-) -> dict[str, Any]:
-    query = f"query ($id: ID!) {{ case(id: $id) {{ {DECISION_LATE} }} }}"
-    return (await graphql(client, headers, query, {"id": case_id}))["case"]  # type: ignore[no-any-return]
 
 
 def late_decisions(work: dict[str, Any], case_id: str) -> list[tuple[Any, ...]]:

@@ -19,12 +19,14 @@ from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     AS_AT,
     CHRONOLOGY,
+    DECISION_LATE,
     MY_WORK,
     RC8,
     act,
     case_now,
     closed_with_a_plan,
     decide,
+    decision_late,
     demo_child,
     demo_county,
     latest,
@@ -119,6 +121,34 @@ async def test_a_closure_made_in_error_is_reopened_as_it_was(
     case = await act(client, worker, "closeCase", case, {"closedOn": "2026-11-02", "reason": RC8})
     case = await decide(client, manager, "authoriseCase", case, on="2026-11-03")
     assert (case["status"], case["closureDate"]) == ("CLOSED", "2026-11-02"), case
+
+
+async def test_a_no_further_action_reopened_keeps_no_reason_its_decision_was_late(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world), date(2026, 10, 5), "POLICE")
+    # Due Tuesday the 6th, decided on the 7th: the reason is given after.
+    case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2026-10-07"})
+    case = await decide(client, manager, "authoriseCase", case, on="2026-10-07")
+    late = {"reason": "The police notification sat in the wrong inbox."}
+    case = await act(client, worker, "recordDecisionLateReason", case, late)
+    assert (await decision_late(client, manager, case["id"]))["decisionLateReason"] == (
+        late["reason"]
+    )
+
+    case = await act(
+        client, manager, "reopenCase", case, {"reopenedOn": "2026-10-08", "reason": REASON}
+    )
+    # The decision is due again: the reason it was late went with it.
+    assert (case["status"], case["decisionDate"]) == ("OPEN", None), case
+    assert await decision_late(client, manager, case["id"]) == dict.fromkeys(DECISION_LATE.split())
+    on_time = {"decidedOn": "2026-10-06", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, on_time)
+    case = await decide(client, manager, "authoriseCase", case, on="2026-10-08")
+    assert case["decisionDate"] == "2026-10-06", case
+    assert await decision_late(client, manager, case["id"]) == dict.fromkeys(DECISION_LATE.split())
 
 
 async def test_no_further_action_in_error_puts_the_referral_back_to_its_decision(

@@ -673,6 +673,8 @@ def reopen_case(record: Record, data: ReopenCase, clock: Clock) -> Effect:
             "closedInErrorReason": reason,
             "closedInErrorAtReferral": at_referral,
             "reopenedReason": data.reason,
+            # Decided again, the decision is judged again: no reason it was late stands.
+            **({} if decided else dict.fromkeys(_DECISION_LATE_REASON)),
         },
         dates={"closedInErrorDate": closed, "reopenedDate": data.reopened_on},
         # Its last step is again what came before the closure (closing again may be
