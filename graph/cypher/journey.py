@@ -151,7 +151,8 @@ WHERE k.id IN [t IN $retimedContacts | t.id]
 WITH r, c, ep, changed, k, head([t IN $retimedContacts WHERE t.id = k.id]) AS t
 FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
     SET k.receivedDate = date(t.receivedDate), k.decisionDue = date(t.decisionDue),
-        k.decisionLateReason = CASE WHEN t.onTime THEN null ELSE k.decisionLateReason END,
+        k.decisionLateReason = CASE WHEN t.onTime THEN null
+                               ELSE coalesce(t.lateReason, k.decisionLateReason) END,
         k.version = k.version + 1)
 WITH DISTINCT r, c, ep, changed"""
 

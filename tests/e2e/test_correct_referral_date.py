@@ -42,7 +42,8 @@ pytestmark = pytest.mark.anyio
 REASON = "The contact came in on the 3rd; the 10th is when it was typed up."
 WHY = "The referral was on paper in the post room until the 10th."
 CONTACTS = (
-    f"query ($id: ID!) {{ child(id: $id) {{ contacts {{ {CONTACT_FIELDS} decisionDue }} }} }}"
+    f"query ($id: ID!) {{ child(id: $id) {{ contacts {{ {CONTACT_FIELDS} decisionDue"
+    " decisionLateReason } } }"
 )
 CORRECTION = "referralDateCorrection { previousDate reason correctedBy correctedAt }"
 
@@ -134,7 +135,14 @@ async def test_a_decision_a_corrected_referral_date_made_late_is_listed_until_so
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     analyst = bearer(settings, "analyst")
-    case = await assessing(client, worker, manager, demo_child(world))
+    child_id = demo_child(world)
+    case = await assessing(client, worker, manager, child_id)
+
+    async def opening_contact_reason() -> tuple[Any, ...]:
+        found = (await graphql(client, manager, CONTACTS, {"id": child_id}))["child"]["contacts"]
+        opened = next(c for c in found if c["referralId"] == case["id"])
+        return opened["decisionDate"], opened["decisionLateReason"]
+
     assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == []
 
     # Decided on the 10th, due the 4th by the corrected day: late, with no reason yet.
@@ -156,12 +164,15 @@ async def test_a_decision_a_corrected_referral_date_made_late_is_listed_until_so
         "worker-sw-demo",
     )
     assert given["decisionLateReasonRecordedAt"] is not None
+    # The contact that opened it, decided the same late day, has the reason too.
+    assert await opening_contact_reason() == ("2026-09-10", WHY)
     assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == []
 
     # Corrected again to a day the decision is on time by: the reason no longer holds.
     case = await correct(client, manager, case, "2026-09-09")
     assert (case["decisionDue"], case["decisionDate"]) == ("2026-09-10", "2026-09-10"), case
     assert await decision_late(client, manager, case["id"]) == dict.fromkeys(DECISION_LATE.split())
+    assert await opening_contact_reason() == ("2026-09-10", None)
     on_time = await act(client, worker, "recordDecisionLateReason", case, {"reason": WHY})
     assert [p["field"] for p in on_time["problems"]] == ["caseId"], on_time
     assert late_decisions((await graphql(client, worker, MY_WORK))["myWork"], case["id"]) == []

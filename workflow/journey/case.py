@@ -285,6 +285,7 @@ def record_decision_late_reason(
     if data.reason == record.facts.get("decisionLateReason"):
         raise Refusal(("reason", "is the reason already recorded"))
     given = "replaced" if record.facts.get("decisionLateReason") else "recorded"
+    referred = _referral_date(record)
     return Effect(
         target=record.state,
         occurred_on=clock.today,
@@ -292,6 +293,15 @@ def record_decision_late_reason(
         f"{due.isoformat()}): reason {given}",
         facts={"decisionLateReason": data.reason},
         stamp=DECISION_LATE_REASON_RECORDED,
+        # The contact that opened the episode, decided late by the same day with no
+        # reason, has it too: one referral, one reason its decision came late.
+        retimed_contacts=tuple(
+            RetimedContact(contact["id"], referred, due, late_reason=data.reason)
+            for contact in record.contacts
+            if contact.get("receivedDate") == referred
+            and not contact.get("decisionLateReason")
+            and held_late(TimescaleKey.REFERRAL_DECISION, due, contact.get("decisionDate"))
+        ),
     )
 
 

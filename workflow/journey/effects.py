@@ -238,6 +238,8 @@ class RetimedContact:
     decision_due: date
     # Decided on time by the corrected day: the reason it was late is taken away.
     on_time: bool = False
+    # Decided late with no reason: the one the case's decision was given.
+    late_reason: str | None = None
 
     def params(self) -> dict[str, Any]:
         return {
@@ -245,6 +247,7 @@ class RetimedContact:
             "receivedDate": self.received_date,
             "decisionDue": self.decision_due,
             "onTime": self.on_time,
+            "lateReason": self.late_reason,
         }
 
 
