@@ -123,10 +123,36 @@ RETURN childId, h {.id, .origin, .originId, .reasonCode, .reasonDescription, .ha
 ORDER BY h.happenedOn DESC, h.recordedAt DESC
 """
 
-# The forms of a step-up contact open again, which EHM's withdrawal had misfiled.
-_FORMS_STAND_AGAIN = restore_misfiled_documents(
-    "c", "CASE WHEN k.status = 'OPEN' THEN [k.id] ELSE [] END", "s, c, k, created"
+# The forms of a step-up contact open again, which EHM's withdrawal had misfiled, or the
+# unlinking of its record (MOVED) before a person linked it to this child again.
+_OPEN_AGAIN = "CASE WHEN k.status = 'OPEN' THEN [k.id] ELSE [] END"
+_FORMS_STAND_AGAIN = "\n".join(
+    restore_misfiled_documents("c", _OPEN_AGAIN, "s, c, k, created", reason)
+    for reason in ("RECORDED_IN_ERROR", "MOVED")
 )
+
+
+def withdraw_unlinked_step_up_contacts(record: str, child: str, carry: str, reason: str) -> str:
+    """Clauses that withdraw the undecided contacts the step-up `record` made about `child`,
+    once a person (or an undone merge) has taken the record off that child: the contact is
+    not about them, so it leaves their front door work, timescales and census, and the
+    forms made of it on their file are misfiled there (MOVED: made on the wrong child),
+    by $viewer, with `reason` (an expression: why the link was undone). Linked again, the
+    contact opens again about the child it is then linked to (STEP_UP_CONTACT and
+    MOVE_STEP_UP_CONTACT), its forms the child's again if that is the same child. A decided
+    contact stays with its decision (a person corrects that). Bounded by the record's
+    contacts; binds nothing new: the clauses end on `WITH carry`. Parameters: $now, $viewer.
+    """
+    return f"""WITH {carry},
+     [({child})<-[:ABOUT]-(unlinked:Contact)-[:STEPPED_UP_FROM]->({record})
+      WHERE unlinked.status = 'OPEN' | unlinked] AS unlinkedContacts
+FOREACH (stepUp IN unlinkedContacts |
+    SET stepUp.status = 'WITHDRAWN', stepUp.withdrawnReason = {reason},
+        stepUp.withdrawnAt = $now, stepUp.withdrawnBy = $viewer,
+        stepUp.version = stepUp.version + 1)
+{misfile_documents(child, "[x IN unlinkedContacts | x.id]", f"{carry}, unlinkedContacts", "MOVED")}
+WITH {carry}"""
+
 
 # Step up: the contact an EHM STEP_UP record ($key) becomes, once it is linked to a child.
 # One contact per step-up record and child ($contactKey, unique on Contact: the record's

@@ -11,6 +11,7 @@ to a kind of record (a school, an attendance rate, the team around the family) t
 from __future__ import annotations
 
 from graph.cypher.access import only_visible
+from graph.cypher.early_help import withdraw_unlinked_step_up_contacts
 
 # Candidate children for a record: each branch is one indexed look-up (an OR across
 # properties would scan the label). Identifiers are also found through records already
@@ -235,7 +236,8 @@ RETURN {RECORD_FIELDS} AS record, c.id AS childId
 """
 
 # Undoing a link: the relationship goes, the LinkEvent trail stays, and the record goes
-# back to the review queue for a person to decide.
+# back to the review queue for a person to decide. An EHM step up's undecided contact
+# leaves the child with it.
 UNLINK_RECORD = f"""
 MATCH (r:SourceRecord {{id: $recordId}})-[l:LINKED_TO]->(c:Child)
 {only_visible("c", "r", "l")}
@@ -246,6 +248,7 @@ CREATE (e)-[:FOR_RECORD]->(r)
 DELETE l
 SET r.linkState = 'REVIEW', r.linkReason = $reason, r.reviewCandidates = [c.id],
     r.reviewScores = [coalesce(e.score, 0.0)]
+{withdraw_unlinked_step_up_contacts("r", "c", "r, c", "$reason")}
 RETURN {RECORD_FIELDS} AS record, c.id AS childId
 """
 

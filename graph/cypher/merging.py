@@ -24,6 +24,7 @@ checks that a merge leaves nothing behind on a record with every kind of history
 from __future__ import annotations
 
 from graph.cypher.access import child_visible, only_visible, open_care, open_case
+from graph.cypher.early_help import withdraw_unlinked_step_up_contacts
 
 # (type, direction seen from the child): OUT is (child)-[:T]->(x), IN is (x)-[:T]->(child).
 CHILD_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
@@ -195,24 +196,26 @@ RETURN {MERGE_FIELDS} AS merge
 # EHM and IES records linked to the kept record while it carried the merged record's NHS
 # number or UPN (after the merge, by that identifier) are not the kept child's once the
 # identifier goes back: each is unlinked, the trail saying why, and waits for a person
-# (the merged record first among its candidates). Links made before the merge, or by an
-# identifier the kept record holds of its own, stay.
-_UNLINK_THROUGH_MERGED_IDENTIFIERS = """CALL {
+# (the merged record first among its candidates), a step up's undecided contact leaving
+# the kept child with it. Links made before the merge, or by an identifier the kept record
+# holds of its own, stay.
+_UNLINK_THROUGH_MERGED_IDENTIFIERS = f"""CALL {{
     WITH k, m, e
     MATCH (r:SourceRecord)-[l:LINKED_TO]->(k)
     WHERE l.at >= e.recordedAt
       AND ((m.nhsNumber IS NOT NULL AND r.nhsNumber = m.nhsNumber
             AND coalesce(k.nhsNumber, '') <> m.nhsNumber)
         OR (m.upn IS NOT NULL AND r.upn = m.upn AND coalesce(k.upn, '') <> m.upn))
-    CREATE (undo:LinkEvent {id: e.id + ':' + r.id, action: 'UNLINK', rule: l.rule,
+    CREATE (undo:LinkEvent {{id: e.id + ':' + r.id, action: 'UNLINK', rule: l.rule,
             score: l.score, by: $viewer, at: $now, recordKey: r.key, childId: k.id,
-            reason: $unlinkReason, undoes: l.linkId})
+            reason: $unlinkReason, undoes: l.linkId}})
     CREATE (undo)-[:FOR_RECORD]->(r)
     SET r.linkState = 'REVIEW', r.linkReason = $unlinkReason,
         r.reviewCandidates = [m.id, k.id], r.reviewScores = []
     DELETE l
+    {withdraw_unlinked_step_up_contacts("r", "k", "k, m, e, r, undo", "$unlinkReason")}
     RETURN count(undo) AS unlinked
-}"""
+}}"""
 
 # Undoing: the kept record must be one the caller may see. The kept record's own
 # identifiers and restriction come back from the MergeEvent before the merged record is a

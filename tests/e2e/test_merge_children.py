@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors import ies
+from connectors import ehm, ies
 from connectors.intake import ingest
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
@@ -587,33 +587,53 @@ async def test_of_two_allocated_records_the_kept_allocation_stands_and_undoing_r
     assert await store.read(ALLOCATION_NODES, {"ids": [kept_id, merged_id]}) == allocations_before
 
 
+RUBI_UPN = "E938200112001"
+RUBI = {"givenName": "Ruby", "familyName": "Newman", "dateOfBirth": "2019-05-04", "upn": RUBI_UPN}
+PUPIL = {
+    "recordType": "PUPIL",
+    "recordId": "P1",
+    "version": 1,
+    **RUBI,
+    "schoolUrn": "117000",
+    "schoolName": "Oak Primary",
+    "yearGroup": "2",
+    "startDate": "2024-09-04",
+}
+STEP_UP = {
+    "recordType": "STEP_UP",
+    "recordId": "P1",
+    "version": 1,
+    **RUBI,
+    "startDate": "2026-11-02",
+    "episodeId": "EP-1",
+    "reason": "Neglect concerns growing",
+}
+
+
+@pytest.mark.parametrize(
+    ("record", "key", "contacts"),
+    [(PUPIL, "IES:PUPIL:P1", []), (STEP_UP, "EHM:STEP_UP:P1", ["WITHDRAWN"])],
+)
 async def test_undoing_a_merge_unlinks_what_linked_through_the_other_record_s_number(
-    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    record: dict[str, Any],
+    key: str,
+    contacts: list[str],
 ) -> None:
     # While two records were merged the kept one carried the other's UPN, and IES's pupil
     # record with that UPN linked to it. Undoing the merge (two children after all) gives
     # the UPN back: the pupil record must not stay on the kept child, or the school would
     # count that child as its pupil. It goes to a person, with the reason in its trail.
-    upn = "E938200112001"
+    # An EHM step up so linked takes its undecided contact off the kept child with it.
     await add_child(store, "C-RUBY", "Ruby", "Newman", date(2019, 5, 4), nhs="9434765919")
-    await add_child(store, "C-RUBI", "Rubi", "Newman", date(2019, 5, 4), upn=upn)
+    await add_child(store, "C-RUBI", "Rubi", "Newman", date(2019, 5, 4), upn=RUBI_UPN)
     officer = await role_headers(store, settings, "records_officer", "records-officer-1")
     done = await _merge(client, officer, "C-RUBY", "C-RUBI")
     assert done["__typename"] == "ChildMerge", done
-    pupil = {
-        "recordType": "PUPIL",
-        "recordId": "P1",
-        "version": 1,
-        "givenName": "Ruby",
-        "familyName": "Newman",
-        "dateOfBirth": "2019-05-04",
-        "upn": upn,
-        "schoolUrn": "117000",
-        "schoolName": "Oak Primary",
-        "yearGroup": "2",
-        "startDate": "2024-09-04",
-    }
-    linked = await ingest(store, [(1, pupil)], ies.SOURCE, by="system:ies")
+    source, by = (ies.SOURCE, "system:ies") if record is PUPIL else (ehm.SOURCE, "system:ehm")
+    linked = await ingest(store, [(1, record)], source, by=by)
     assert linked.results[0].child_id == "C-RUBY"
 
     undone = (
@@ -621,23 +641,29 @@ async def test_undoing_a_merge_unlinks_what_linked_through_the_other_record_s_nu
     )["unmergeChildren"]
 
     assert undone["__typename"] == "ChildMerge", undone
-    record = (
+    unlinked = (
         await store.read(
-            "MATCH (r:SourceRecord {key: 'IES:PUPIL:P1'}) RETURN r.linkState AS state,"
-            " [(r)-[:LINKED_TO]->(c:Child) | c.id] AS children, r.reviewCandidates AS candidates"
+            "MATCH (r:SourceRecord {key: $key}) RETURN r.linkState AS state,"
+            " [(r)-[:LINKED_TO]->(c:Child) | c.id] AS children, r.reviewCandidates AS candidates",
+            {"key": key},
         )
     )[0]
-    assert (record["state"], record["children"]) == ("REVIEW", [])
-    assert "C-RUBI" in record["candidates"]
+    assert (unlinked["state"], unlinked["children"]) == ("REVIEW", [])
+    assert "C-RUBI" in unlinked["candidates"]
     events = await store.read(
-        "MATCH (e:LinkEvent {recordKey: 'IES:PUPIL:P1'}) RETURN e.action AS action,"
-        " e.childId AS childId, e.by AS by, e.reason AS reason ORDER BY e.at, e.action"
+        "MATCH (e:LinkEvent {recordKey: $key}) RETURN e.action AS action,"
+        " e.childId AS childId, e.by AS by, e.reason AS reason ORDER BY e.at, e.action",
+        {"key": key},
     )
     assert [(e["action"], e["childId"], e["by"]) for e in events] == [
-        ("LINK", "C-RUBY", "system:ies"),
+        ("LINK", "C-RUBY", by),
         ("UNLINK", "C-RUBY", "records-officer-1"),
     ]
     assert "merge" in events[1]["reason"]
+    left = await store.read(
+        "MATCH (:Child {id: 'C-RUBY'})<-[:ABOUT]-(k:Contact) RETURN k.status AS status"
+    )
+    assert [row["status"] for row in left] == contacts
 
 
 async def test_a_form_made_again_after_a_merge_is_the_next_version_of_the_same_document(

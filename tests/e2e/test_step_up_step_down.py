@@ -26,7 +26,14 @@ from connectors.livelink.outbox import OutboxPolicy, OutboxWorker
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.connectors.ehm.fake_ehm import FakeEhm
-from tests.connectors.intake.world import add_child, relink, role_headers, system_client_headers
+from tests.connectors.intake.world import (
+    add_child,
+    link,
+    relink,
+    role_headers,
+    system_client_headers,
+    unlink,
+)
 from tests.e2e.journey_helpers import (
     FILE_DOCUMENTS,
     act,
@@ -504,6 +511,40 @@ async def test_a_step_up_relinked_to_the_right_child_leaves_its_form_misfiled_on
     assert await held_as_misfiled(settings) == set()
     seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
     assert [(d["id"], d["misfiled"]) for d in seen["documents"]] == [(form, None)]
+
+
+@pytest.mark.parametrize(("about", "kai_after"), [("C-KIA", []), ("C-KAI", ["OPEN"])])
+async def test_a_step_up_unlinked_takes_its_undecided_contact_off_the_childs_case(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    about: str,
+    kai_after: list[str],
+) -> None:
+    # A records officer takes EHM's step up off Kai, not yet knowing whom it is about: its
+    # undecided contact is not about Kai, so it leaves his front door work (withdrawn, its
+    # form misfiled on his file). Linked to the child it is about, it is theirs and open.
+    contact, worker, _, _ = await stepped_up_contact(client, store, settings)
+    await add_child(store, "C-KIA", "Kia", "Brennan", date(2017, 2, 3))
+    form = await generated_form(client, worker, "C-KAI", "contact_record", contact["id"])
+    assert (await deliver_outbox(store, settings)).failed == 0
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    [record] = await store.read("MATCH (r:SourceRecord {recordId: 'EH-SU-7'}) RETURN r.id AS id")
+    await unlink(client, officer, record["id"])
+    left = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert [(c["id"], c["status"]) for c in left] == [(contact["id"], "WITHDRAWN")], left
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == {form}
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
+    assert seen["documents"] == [], seen
+
+    await link(client, officer, record["id"], about)
+    found = (await graphql(client, worker, CONTACTS, {"id": about}))["child"]["contacts"]
+    assert [(c["id"], c["status"]) for c in found] == [(contact["id"], "OPEN")], found
+    kai = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    assert [c["status"] for c in kai] == kai_after, kai
+    assert (await deliver_outbox(store, settings)).failed == 0
+    assert await held_as_misfiled(settings) == ({form} if kai_after == [] else set())
 
 
 async def test_a_hold_overtaken_by_ehm_sending_the_step_up_again_is_released_after_all(

@@ -142,20 +142,35 @@ async def system_client_headers(store: GraphStore, settings: Settings) -> dict[s
     return await role_headers(store, settings, "system_client", "ehm-system", "hertfordshire-ehm")
 
 
+async def unlink(client: httpx.AsyncClient, officer: dict[str, str], record_id: str) -> None:
+    """A records officer unlinks a source record from its child (it waits for a person)."""
+    await _link_mutation(
+        client, officer, record_id, 'unlinkSourceRecord(recordId: $id, reason: "Not this child")'
+    )
+
+
+async def link(
+    client: httpx.AsyncClient, officer: dict[str, str], record_id: str, child_id: str
+) -> None:
+    """A records officer links a source record waiting for a person to `child_id`."""
+    mutation = f'linkSourceRecord(recordId: $id, childId: "{child_id}", reason: "Her brother")'
+    await _link_mutation(client, officer, record_id, mutation)
+
+
 async def relink(
     client: httpx.AsyncClient, officer: dict[str, str], record_id: str, child_id: str
 ) -> None:
     """A records officer unlinks a source record from its child and links it to `child_id`."""
+    await unlink(client, officer, record_id)
+    await link(client, officer, record_id, child_id)
+
+
+async def _link_mutation(
+    client: httpx.AsyncClient, officer: dict[str, str], record_id: str, mutation: str
+) -> None:
     from tests.helpers import graphql
 
-    for mutation in (
-        'unlinkSourceRecord(recordId: $id, reason: "Not this child")',
-        f'linkSourceRecord(recordId: $id, childId: "{child_id}", reason: "Her brother")',
-    ):
-        done = await graphql(
-            client,
-            officer,
-            f"mutation($id: ID!) {{ {mutation} {{ __typename }} }}",
-            {"id": record_id},
-        )
-        assert list(done.values()) == [{"__typename": "SourceRecord"}], done
+    done = await graphql(
+        client, officer, f"mutation($id: ID!) {{ {mutation} {{ __typename }} }}", {"id": record_id}
+    )
+    assert list(done.values()) == [{"__typename": "SourceRecord"}], done
