@@ -3,7 +3,9 @@
 A form template shows the child (every form) and the fields of one record about the
 child. The records are the ones the case journey writes (workflow/journey): a contact
 record shows a `Contact`; a case closure summary shows the child's case (the
-`Referral` the front door creates, one CIN episode); every other form shows one `Step`
+`Referral` the front door creates, one CIN episode); an SSR summary shows the Single
+Service Request as IES sent it (a `SourceRecord` of kind SSR linked to the child, its
+particulars in JSON text); every other form shows one `Step`
 of a case or period of care (an assessment, a strategy discussion, a conference, a
 plan, a review), chosen by its `kind`. A step's form may also show facts of the record
 the step is PART_OF and of its other steps (the referral date on an assessment, the
@@ -21,6 +23,7 @@ import only `graph`; a test checks every one against the journey's own enums.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +34,7 @@ from pydantic.alias_generators import to_camel
 
 __all__ = [
     "FORM_SOURCES",
+    "SOURCE_RECORD",
     "STEP",
     "Describe",
     "FormSource",
@@ -40,6 +44,9 @@ __all__ = [
 
 Describe = Callable[[str, Any], Any]
 STEP = "Step"
+SOURCE_RECORD = "SourceRecord"
+# The sources a form shows one kind of (`FormSource.step_kinds`).
+_OF_KINDS = frozenset({STEP, SOURCE_RECORD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +123,8 @@ class FormSource:
         label: the graph label of the source record (it is `ABOUT` the child).
         fields: the template's own fields, in the order the form shows them.
         properties: template field -> source property, where it is not the camelCase name.
-        step_kinds: for a `Step` source, the kinds of step the form may show.
+        step_kinds: for a `Step` source, the kinds of step the form may show; for a
+            `SourceRecord` (what a source system sent), the kinds of record.
         derive: fields computed from the step's record and its other steps; these win
             over `properties` and are shown as given (already in words).
         kind_name: what a missing source is called in a NotFound (the GraphQL type).
@@ -130,8 +138,8 @@ class FormSource:
     kind_name: str = ""
 
     def __post_init__(self) -> None:
-        if (self.label == STEP) != bool(self.step_kinds):
-            raise ValueError(f"{self.label}: step kinds are given exactly for a Step source")
+        if (self.label in _OF_KINDS) != bool(self.step_kinds):
+            raise ValueError(f"{self.label}: kinds are given exactly for a Step or SourceRecord")
 
     def property_of(self, template_field: str) -> str:
         return self.properties.get(template_field, to_camel(template_field))
@@ -252,6 +260,20 @@ def _pathway_plan(source: SourceRecord, _describe: Describe) -> Mapping[str, Any
 
 def _closure(source: SourceRecord, _describe: Describe) -> Mapping[str, Any]:
     return {"authorised_by": source.authorised_by("CLOSURE_AWAITING_AUTHORISATION")}
+
+
+def _single_service_request(source: SourceRecord, _describe: Describe) -> Mapping[str, Any]:
+    # What IES said is kept as JSON text on the record (connectors/intake.py); IES sends
+    # no requester and no list of services, so the form shows those as not recorded.
+    text = source.properties.get("details")
+    details = json.loads(text) if isinstance(text, str) and text else {}
+    finalised = details.get("finalisedDate")
+    return {
+        "ssr_reference": source.properties.get("recordId"),
+        "school": details.get("schoolUrn"),
+        "finalised_on": date.fromisoformat(finalised) if finalised else None,
+        "reason": details.get("summary"),
+    }
 
 
 FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType(
@@ -416,8 +438,9 @@ FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType(
             derive=_closure,
             kind_name="Case",
         ),
+        # An SSR is kept as IES sent it: a source record linked to the child.
         "ssr_summary": FormSource(
-            "SingleServiceRequest",
+            SOURCE_RECORD,
             (
                 "ssr_reference",
                 "upn",
@@ -428,6 +451,10 @@ FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType(
                 "services_requested",
                 "reason",
             ),
+            {"requested_on": "startDate"},
+            step_kinds=("SSR",),
+            derive=_single_service_request,
+            kind_name="SingleServiceRequest",
         ),
     }
 )

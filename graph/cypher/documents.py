@@ -105,14 +105,15 @@ def form_source(label: str) -> str:
 
     For a journey `Step` (of one of `$kinds`) it also reads the case or period of care
     the step is PART_OF, that record's steps and its authorisations; a source that is a
-    record itself (a case) stands for its own record. `label` comes from the fixed
-    template table (never from a caller), so it is safe to place in the statement;
-    labels cannot be parameters in Cypher.
+    record itself (a case) stands for its own record. A source is ABOUT the child, or is
+    a record a source system sent (an SSR), LINKED_TO it while it is the child's. `label`
+    comes from the fixed template table (never from a caller), so it is safe to place in
+    the statement; labels cannot be parameters in Cypher.
     """
     return f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
-OPTIONAL MATCH (x:`{label}` {{id: $sourceId}})-[:ABOUT]->(c)
+OPTIONAL MATCH (x:`{label}` {{id: $sourceId}})-[:ABOUT|LINKED_TO]->(c)
 WHERE $kinds IS NULL OR x.kind IN $kinds
 OPTIONAL MATCH (x)-[:PART_OF]->(parent)
 OPTIONAL MATCH (x)-[:FINALISED_BY]->(finaliser:Worker)
@@ -126,11 +127,11 @@ WITH c, x, parent, finaliser, authoriser, f,
                           -[:HOLDS]->(filed:Document)
                           WHERE $sourceId IS NOT NULL AND filed.templateKey = $templateKey
                             AND filed.sourceId = $sourceId | filed])) AS doc
-// A source record a merge brought (its ABOUT, or its case's, tagged with the merge) is
-// the merged record's: a form first made of it during the merge goes to that record's
-// file, which the merge carries, so undoing the merge takes the form back with it.
+// A source record a merge brought (its ABOUT or LINKED_TO, or its case's, tagged with the
+// merge) is the merged record's: a form first made of it during the merge goes to that
+// record's file, which the merge carries, so undoing the merge takes the form back with it.
 WITH c, x, coalesce(parent, x) AS r, finaliser, authoriser, f, doc,
-     head([(x)-[about:ABOUT]->(c) WHERE about.mergedIn IS NOT NULL | about.mergedIn]
+     head([(x)-[about:ABOUT|LINKED_TO]->(c) WHERE about.mergedIn IS NOT NULL | about.mergedIn]
           + [(parent)-[partOf:ABOUT]->(c) WHERE partOf.mergedIn IS NOT NULL
              | partOf.mergedIn]) AS broughtBy
 // FalkorDB: each pattern comprehension of one projection gets its own variable names.

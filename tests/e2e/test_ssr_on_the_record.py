@@ -5,6 +5,7 @@ file (delivered to the content store by the outbox), once however often it is re
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date
 from pathlib import Path
@@ -55,16 +56,25 @@ async def push(client: httpx.AsyncClient, headers: dict[str, str], *rows: object
     assert not response.json()["rejected"], response.json()
 
 
+async def education_team(
+    store: FalkorDBStore, settings: Settings, child_id: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A social worker of the team responsible for the child, and IES's system client."""
+    worker = await role_headers(store, settings, "social_worker", "sw-ed")
+    await add_worker(store, "sw-ed", "social_worker", team="T-ED")
+    await store.write(
+        "MATCH (c:Child {id: $id}), (t:Team {id: 'T-ED'}) MERGE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"id": child_id},
+    )
+    ies_system = await role_headers(store, settings, "system_client", "ies-system", "herts-ies")
+    return worker, ies_system
+
+
 async def test_a_finalised_ssr_is_on_the_record_in_the_chronology_and_opens_the_file_once(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, tmp_path: Path
 ) -> None:
     await add_child(store, "C-LEO", "Leo", "Marsh", date(2014, 3, 9), sex="M", upn=UPN)
-    worker = await role_headers(store, settings, "social_worker", "sw-ed")
-    await add_worker(store, "sw-ed", "social_worker", team="T-ED")
-    await store.write(
-        "MATCH (c:Child {id: 'C-LEO'}), (t:Team {id: 'T-ED'}) MERGE (c)-[:RESPONSIBLE_TEAM]->(t)"
-    )
-    ies_system = await role_headers(store, settings, "system_client", "ies-system", "herts-ies")
+    worker, ies_system = await education_team(store, settings, "C-LEO")
 
     await push(client, ies_system, SSR)
     child = (await graphql(client, worker, CHILD, {"id": "C-LEO"}))["child"]
@@ -112,3 +122,56 @@ async def test_a_finalised_ssr_is_on_the_record_in_the_chronology_and_opens_the_
     analyst = await role_headers(store, settings, "performance_analyst", "analyst-ed")
     seen = (await graphql(client, analyst, CHILD, {"id": "C-LEO"}))["child"]
     assert [s["summary"] for s in seen["singleServiceRequests"]] == [None]
+
+
+SSR_IDS = "query ($id: ID!) { child(id: $id) { singleServiceRequests { id } } }"
+DOWNLOAD = """query ($id: ID!) { documentContent(versionId: $id, format: HTML) {
+  ... on DocumentContent { contentBase64 } } }"""
+GENERATE = """mutation ($child: ID!, $source: ID) {
+  generateForm(childId: $child, templateKey: "ssr_summary", sourceId: $source) {
+    __typename ... on GeneratedForm { version { id } } ... on NotFound { kind id } } }"""
+
+
+async def test_an_ssr_summary_is_made_of_the_ssr_as_ies_sent_it(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # The SSR is kept as IES sent it (a source record linked to the child): its summary
+    # form shows what IES said, and the child's name exactly as recorded.
+    await add_child(store, "C-ZOE", "Zoë", "Ó Súilleabháin", date(2014, 3, 9), upn=UPN)
+    worker, ies_system = await education_team(store, settings, "C-ZOE")
+    named = {"givenName": "Zoë", "familyName": "Ó Súilleabháin"}
+    await push(client, ies_system, {**SSR, **named}, {**FINALISED, **named})
+    [ssr] = (await graphql(client, worker, SSR_IDS, {"id": "C-ZOE"}))["child"][
+        "singleServiceRequests"
+    ]
+
+    made = (await graphql(client, worker, GENERATE, {"child": "C-ZOE", "source": ssr["id"]}))[
+        "generateForm"
+    ]
+    assert made["__typename"] == "GeneratedForm", made
+    content = await graphql(client, worker, DOWNLOAD, {"id": made["version"]["id"]})
+    html = base64.b64decode(content["documentContent"]["contentBase64"]).decode()
+    for shown in (
+        "Zoë Ó Súilleabháin",
+        "IES-SSR-40",
+        UPN,
+        "117000",
+        "20 October 2026",
+        "22 October 2026",
+        "Concerns about neglect: often hungry, same clothes all week",
+    ):
+        assert shown in html, shown
+
+    # Another kind of IES record is not an SSR.
+    pupil = {**SSR, **named, "recordType": "PUPIL", "recordId": "P-1", "schoolName": "Oak"}
+    pupil.update(yearGroup="9", startDate="2024-09-04")
+    for field in ("status", "summary"):
+        del pupil[field]
+    await push(client, ies_system, pupil)
+    [record] = await store.read("MATCH (r:SourceRecord {recordId: 'P-1'}) RETURN r.id AS id")
+    refused = await graphql(client, worker, GENERATE, {"child": "C-ZOE", "source": record["id"]})
+    assert refused["generateForm"] == {
+        "__typename": "NotFound",
+        "kind": "SingleServiceRequest",
+        "id": record["id"],
+    }

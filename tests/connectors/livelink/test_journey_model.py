@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
+from connectors import ehm, ies
 from connectors.livelink import records
-from connectors.livelink.form_context import FORM_SOURCES, STEP, SourceRecord, form_context
+from connectors.livelink.form_context import (
+    FORM_SOURCES,
+    SOURCE_RECORD,
+    STEP,
+    SourceRecord,
+    form_context,
+)
 from connectors.livelink.retention import RecordClass
 from connectors.livelink.templates import FORM_TEMPLATES
 from workflow import codes
@@ -19,9 +26,19 @@ JOURNEY_STATES = {state.value for states in table.STATES.values() for state in s
 
 
 def test_every_step_kind_and_state_the_connector_names_is_the_journeys() -> None:
-    kinds = {kind for spec in FORM_SOURCES.values() for kind in spec.step_kinds}
+    kinds = {
+        kind for spec in FORM_SOURCES.values() if spec.label == STEP for kind in spec.step_kinds
+    }
     kinds |= set(records.STEP_KIND_CLASSES)
     assert kinds <= {kind.value for kind in StepKind}
+    # A form of what a source system sent shows a kind of record it sends.
+    sent = {
+        kind
+        for spec in FORM_SOURCES.values()
+        if spec.label == SOURCE_RECORD
+        for kind in spec.step_kinds
+    }
+    assert sent <= set(ies.RECORD_TYPES) | set(ehm.RECORD_TYPES)
     states = set(records.REACHED_STATE_CLASSES)
     states |= {state for finished in records.FINISHED_STATES.values() for state in finished}
     assert states <= JOURNEY_STATES
@@ -55,7 +72,7 @@ def test_every_template_has_a_source_of_the_journeys_model() -> None:
     labels = {spec.label for spec in FORM_SOURCES.values()}
     # A step of a record, or a record of the journey itself (a case, a plan).
     journey = {STEP, *table.RECORD_LABELS.values()}
-    assert labels - journey == {"Contact", "SingleServiceRequest"}
+    assert labels - journey == {"Contact", "SourceRecord"}
     assert {"Referral", "ChildProtectionPlan", "ChildInNeedPlan"} <= labels
 
 
