@@ -132,17 +132,19 @@ _FORMS_STAND_AGAIN = "\n".join(
 )
 
 
-def withdraw_unlinked_step_up_contacts(record: str, child: str, carry: str, reason: str) -> str:
-    """Clauses that withdraw the undecided contacts the step-up `record` made about `child`,
-    once a person (or an undone merge) has taken the record off that child: the contact is
-    not about them, so it leaves their front door work, timescales and census, and the
-    forms made of it on their file are misfiled there (MOVED: made on the wrong child),
-    by $viewer, with `reason` (an expression: why the link was undone). Linked again, the
-    contact opens again about the child it is then linked to (STEP_UP_CONTACT and
-    MOVE_STEP_UP_CONTACT), its forms the child's again if that is the same child. A decided
-    contact stays with its decision (a person corrects that). Bounded by the record's
-    contacts; binds nothing new: the clauses end on `WITH carry`. Parameters: $now, $viewer.
+def taken_off_the_child(record: str, child: str, carry: str, reason: str) -> str:
+    """Clauses for a source `record` a person (or an undone merge) has taken off `child`:
+    the forms made of it (an SSR's summary) on the child's file are misfiled there (MOVED:
+    made on the wrong child), and so are those of the undecided contacts a step up made
+    about the child, each withdrawn (`reason`, an expression: why the link was undone),
+    as it is not about them: it leaves their front door work, timescales and census.
+    Linked again, the contact opens about the child it is then linked to (STEP_UP_CONTACT
+    and MOVE_STEP_UP_CONTACT), and the forms are the child's again if it is the same
+    child (LINK_RECORD). A decided contact stays with its decision (a person corrects
+    that). Bounded by the child's file and the record's contacts; by $viewer; binds
+    nothing new: the clauses end on `WITH carry`. Parameters: $now, $viewer.
     """
+    sources = f"[{record}.id] + [x IN unlinkedContacts | x.id]"
     return f"""WITH {carry},
      [({child})<-[:ABOUT]-(unlinked:Contact)-[:STEPPED_UP_FROM]->({record})
       WHERE unlinked.status = 'OPEN' | unlinked] AS unlinkedContacts
@@ -150,7 +152,7 @@ FOREACH (stepUp IN unlinkedContacts |
     SET stepUp.status = 'WITHDRAWN', stepUp.withdrawnReason = {reason},
         stepUp.withdrawnAt = $now, stepUp.withdrawnBy = $viewer,
         stepUp.version = stepUp.version + 1)
-{misfile_documents(child, "[x IN unlinkedContacts | x.id]", f"{carry}, unlinkedContacts", "MOVED")}
+{misfile_documents(child, sources, f"{carry}, unlinkedContacts", "MOVED")}
 WITH {carry}"""
 
 

@@ -11,7 +11,8 @@ to a kind of record (a school, an attendance rate, the team around the family) t
 from __future__ import annotations
 
 from graph.cypher.access import only_visible
-from graph.cypher.early_help import withdraw_unlinked_step_up_contacts
+from graph.cypher.documents import misfile_documents, restore_misfiled_documents
+from graph.cypher.early_help import taken_off_the_child
 
 # Candidate children for a record: each branch is one indexed look-up (an OR across
 # properties would scan the label). Identifiers are also found through records already
@@ -103,6 +104,8 @@ RETURN r.id AS id, r.version AS version, r.contentDigest AS contentDigest,
        AS heldForPerson
 """
 
+_LINK_DECIDED = "r, unlinked, known, held, linkKnown, linkNew"
+
 # One statement per record: the version guard, the record's values and, if the record is
 # not linked yet, the decision (a link to a known child, a new child, or the review queue)
 # with its LinkEvent. A replay (same version) or an older version matches nothing here.
@@ -136,6 +139,9 @@ FOREACH (_ IN CASE WHEN ended IS NULL THEN [] ELSE [1] END |
             reason: $withdrawnReason, undoes: ended.linkId}})
     CREATE (e)-[:FOR_RECORD]->(r))
 DELETE ended
+// The forms made of it (an SSR's summary) on the child's file are another child's
+// record there: misfiled, by the system that withdrew it.
+{misfile_documents("endedChild", "[r.id]", "r, endedChild", by="$by")}
 WITH DISTINCT r
 WITH r, size([(r)-[:LINKED_TO]->(linked:Child) | linked]) = 0 AS unlinked,
      size([(r)<-[:FOR_RECORD]-(undone:LinkEvent {{action: 'UNLINK'}}) | undone]) > 0 AS held
@@ -151,6 +157,12 @@ FOREACH (_ IN CASE WHEN linkKnown THEN [1] ELSE [] END |
             score: $link.score, by: $by, at: $now, recordKey: r.key, childId: known.id,
             reason: $reason}})
     CREATE (e)-[:FOR_RECORD]->(r))
+// Sent again after the source withdrew it, and linked to the child again: the forms
+// made of it that the withdrawal misfiled on their file are theirs again (their file is
+// read only then: r.linkState is still the state before this version).
+WITH {_LINK_DECIDED},
+     CASE WHEN linkKnown AND r.linkState = 'WITHDRAWN' THEN known END AS sentAgainTo
+{restore_misfiled_documents("sentAgainTo", "[r.id]", _LINK_DECIDED + ", sentAgainTo")}
 FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
     CREATE (c:Person:Child {{id: $newChild.id, givenName: $subject.givenName,
             familyName: $subject.familyName, familyNameKey: $subject.familyNameKey,
@@ -211,6 +223,8 @@ CREATE (e:LinkEvent {{id: $eventId, action: 'LINK', rule: 'MANUAL', score: $scor
 CREATE (e)-[:FOR_RECORD]->(r)
 SET r.linkState = 'LINKED', r.linkReason = $reason, r.reviewCandidates = [],
     r.reviewScores = []
+// Linked back to the child a person took it off: its forms there are theirs again.
+{restore_misfiled_documents("c", "[r.id]", "r, c", "MOVED")}
 RETURN {RECORD_FIELDS} AS record, c.id AS childId
 """
 
@@ -236,8 +250,8 @@ RETURN {RECORD_FIELDS} AS record, c.id AS childId
 """
 
 # Undoing a link: the relationship goes, the LinkEvent trail stays, and the record goes
-# back to the review queue for a person to decide. An EHM step up's undecided contact
-# leaves the child with it.
+# back to the review queue for a person to decide. The forms made of it on the child's
+# file are misfiled there, and an EHM step up's undecided contact leaves the child with it.
 UNLINK_RECORD = f"""
 MATCH (r:SourceRecord {{id: $recordId}})-[l:LINKED_TO]->(c:Child)
 {only_visible("c", "r", "l")}
@@ -248,7 +262,7 @@ CREATE (e)-[:FOR_RECORD]->(r)
 DELETE l
 SET r.linkState = 'REVIEW', r.linkReason = $reason, r.reviewCandidates = [c.id],
     r.reviewScores = [coalesce(e.score, 0.0)]
-{withdraw_unlinked_step_up_contacts("r", "c", "r, c", "$reason")}
+{taken_off_the_child("r", "c", "r, c", "$reason")}
 RETURN {RECORD_FIELDS} AS record, c.id AS childId
 """
 

@@ -24,7 +24,7 @@ checks that a merge leaves nothing behind on a record with every kind of history
 from __future__ import annotations
 
 from graph.cypher.access import child_visible, only_visible, open_care, open_case
-from graph.cypher.early_help import withdraw_unlinked_step_up_contacts
+from graph.cypher.early_help import taken_off_the_child
 
 # (type, direction seen from the child): OUT is (child)-[:T]->(x), IN is (x)-[:T]->(child).
 CHILD_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
@@ -213,7 +213,7 @@ _UNLINK_THROUGH_MERGED_IDENTIFIERS = f"""CALL {{
     SET r.linkState = 'REVIEW', r.linkReason = $unlinkReason,
         r.reviewCandidates = [m.id, k.id], r.reviewScores = []
     DELETE l
-    {withdraw_unlinked_step_up_contacts("r", "k", "k, m, e, r, undo", "$unlinkReason")}
+    {taken_off_the_child("r", "k", "k, m, e, r, undo", "$unlinkReason")}
     RETURN count(undo) AS unlinked
 }}"""
 

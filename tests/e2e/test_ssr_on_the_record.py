@@ -18,7 +18,13 @@ from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import FalkorDBStore
 from hub.settings import Settings
-from tests.connectors.intake.world import add_child, role_headers
+from tests.connectors.intake.world import add_child, link, role_headers, unlink
+from tests.e2e.journey_helpers import (
+    FILE_DOCUMENTS,
+    deliver_outbox,
+    generated_form,
+    held_as_misfiled,
+)
 from tests.helpers import add_worker, graphql
 from workflow.ids import now_ms
 
@@ -175,3 +181,41 @@ async def test_an_ssr_summary_is_made_of_the_ssr_as_ies_sent_it(
         "kind": "SingleServiceRequest",
         "id": record["id"],
     }
+
+
+async def test_an_ssr_withdrawn_or_unlinked_takes_its_summary_off_the_childs_file(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # IES withdraws the SSR (sent about the wrong child), or a records officer takes it
+    # off the child: its summary on the child's file is another child's record there,
+    # misfiled as a withdrawn record's form is. Sent again, or linked back, it is theirs.
+    await add_child(store, "C-LEO", "Leo", "Marsh", date(2014, 3, 9), sex="M", upn=UPN)
+    worker, ies_system = await education_team(store, settings, "C-LEO")
+    await push(client, ies_system, SSR, FINALISED)
+    [ssr] = (await graphql(client, worker, SSR_IDS, {"id": "C-LEO"}))["child"][
+        "singleServiceRequests"
+    ]
+    form = await generated_form(client, worker, "C-LEO", "ssr_summary", ssr["id"])
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+
+    async def misfiled() -> list[tuple[str, str | None]]:
+        assert (await deliver_outbox(store, settings)).failed == 0
+        held = await held_as_misfiled(settings)
+        file = (await graphql(client, officer, FILE_DOCUMENTS, {"id": "C-LEO"}))["child"]["file"]
+        reasons = [(d["id"], (d["misfiled"] or {}).get("reason")) for d in file["documents"]]
+        assert {d for d, reason in reasons if reason} == held, (reasons, held)
+        return reasons
+
+    assert await misfiled() == [(form, None)]
+    wrong = {**FINALISED, "version": 3, "withdrawn": True, "withdrawnReason": "Wrong child"}
+    await push(client, ies_system, wrong)
+    assert await misfiled() == [(form, "RECORDED_IN_ERROR")]
+    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-LEO"}))["child"]["file"]
+    assert seen["documents"] == [], seen
+    await push(client, ies_system, {**FINALISED, "version": 4})
+    assert await misfiled() == [(form, None)]
+
+    await unlink(client, officer, ssr["id"])
+    assert await misfiled() == [(form, "MOVED")]
+    await link(client, officer, ssr["id"], "C-LEO")
+    assert await misfiled() == [(form, None)]
