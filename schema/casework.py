@@ -50,8 +50,8 @@ class ContactWithdrawal:
     # Why it was recorded in error is case narrative, as the contact's summary is.
     reason: str | None
     withdrawn_by: str | None = strawberry.field(
-        description="Who withdrew it (the manager, or the system client EHM's withdrawal "
-        "of a step up came from)"
+        description="Who withdrew it (the manager; for a step up, the system client EHM's "
+        "withdrawal came from, or the person who took the step up off the child)"
     )
     withdrawn_at: datetime | None
 

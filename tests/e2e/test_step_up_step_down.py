@@ -531,8 +531,15 @@ async def test_a_step_up_unlinked_takes_its_undecided_contact_off_the_childs_cas
     officer = await role_headers(store, settings, "records_officer", "records-officer-1")
     [record] = await store.read("MATCH (r:SourceRecord {recordId: 'EH-SU-7'}) RETURN r.id AS id")
     await unlink(client, officer, record["id"])
-    left = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
-    assert [(c["id"], c["status"]) for c in left] == [(contact["id"], "WITHDRAWN")], left
+    withdrawn = CONTACTS.replace("steppedUpFrom", "steppedUpFrom withdrawal { reason withdrawnBy }")
+    left = (await graphql(client, worker, withdrawn, {"id": "C-KAI"}))["child"]["contacts"]
+    assert [(c["id"], c["status"], c["withdrawal"]) for c in left] == [
+        (
+            contact["id"],
+            "WITHDRAWN",
+            {"reason": "Not this child", "withdrawnBy": "records-officer-1"},
+        )
+    ], left
     assert (await deliver_outbox(store, settings)).failed == 0
     assert await held_as_misfiled(settings) == {form}
     seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
