@@ -262,6 +262,14 @@ def _closure(source: SourceRecord, _describe: Describe) -> Mapping[str, Any]:
     return {"authorised_by": source.authorised_by("CLOSURE_AWAITING_AUTHORISATION")}
 
 
+# Where the request is in IES (connectors/ies/records.py SsrStatus), in words.
+_SSR_STATUSES = {
+    "SUBMITTED": "Submitted",
+    "FINALISED": "Finalised",
+    "WITHDRAWN": "Withdrawn in IES",
+}
+
+
 def _single_service_request(source: SourceRecord, _describe: Describe) -> Mapping[str, Any]:
     # What IES said is kept as JSON text on the record (connectors/intake.py); IES sends
     # no requester and no list of services, so the form shows those as not recorded.
@@ -273,6 +281,7 @@ def _single_service_request(source: SourceRecord, _describe: Describe) -> Mappin
         "school": details.get("schoolUrn"),
         "finalised_on": date.fromisoformat(finalised) if finalised else None,
         "reason": details.get("summary"),
+        "status": _SSR_STATUSES.get(str(details.get("status"))),
     }
 
 
@@ -448,6 +457,7 @@ FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType(
                 "requested_by",
                 "requested_on",
                 "finalised_on",
+                "status",
                 "services_requested",
                 "reason",
             ),

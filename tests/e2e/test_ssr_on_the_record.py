@@ -165,8 +165,17 @@ async def test_an_ssr_summary_is_made_of_the_ssr_as_ies_sent_it(
         "20 October 2026",
         "22 October 2026",
         "Concerns about neglect: often hungry, same clothes all week",
+        "<td>Finalised</td>",
     ):
         assert shown in html, shown
+    # The request is withdrawn in IES: the summary made again says so.
+    await push(client, ies_system, {**SSR, **named, "version": 3, "status": "WITHDRAWN"})
+    again = (await graphql(client, worker, GENERATE, {"child": "C-ZOE", "source": ssr["id"]}))[
+        "generateForm"
+    ]
+    content = await graphql(client, worker, DOWNLOAD, {"id": again["version"]["id"]})
+    html = base64.b64decode(content["documentContent"]["contentBase64"]).decode()
+    assert "<td>Withdrawn in IES</td>" in html
 
     # Another kind of IES record is not an SSR.
     pupil = {**SSR, **named, "recordType": "PUPIL", "recordId": "P-1", "schoolName": "Oak"}

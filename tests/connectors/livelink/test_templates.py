@@ -158,6 +158,7 @@ FORMS: dict[str, dict[str, Any]] = {
         "requested_by": "Designated safeguarding lead",
         "requested_on": date(2024, 4, 29),
         "finalised_on": date(2024, 4, 30),
+        "status": "Finalised",
         "services_requested": ["Educational psychology"],
         "reason": "Attendance and wellbeing.",
     },
