@@ -1030,6 +1030,7 @@ _TABLE["ReturnJob"] = dict.fromkeys(
         "downloadPath",
         "warnings",
         "warningCount",
+        "filesRemovedAt",
     ),
     INTERNAL,
 )

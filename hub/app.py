@@ -74,7 +74,7 @@ from hub.request_limits import (
 from hub.route_deadline import within_deadline
 from hub.tracing import RequestSpans, Tracing, tracer_provider_from_settings
 from resolvers.context import HubContext
-from resolvers.returns import ReturnJobs, return_file
+from resolvers.returns import FilesRemoved, ReturnJobs, return_file
 from schema import RequestLimits, build_schemas
 from workflow.calendar import WorkingDayCalendar, default_calendar
 from workflow.outcomes import NotAuthorised, NotFound
@@ -402,7 +402,9 @@ def create_app(
         mash_team=settings.mash_team,
         step_up_team=settings.step_up_team,
     )
-    return_jobs = ReturnJobs(store, settings.returns_dir, settings.la_number)
+    return_jobs = ReturnJobs(
+        store, settings.returns_dir, settings.la_number, settings.return_files_keep_days
+    )
     hub.return_jobs = return_jobs
 
     supervisor = engine_supervisor(opened, settings) if opened is not None else None
@@ -419,6 +421,8 @@ def create_app(
             )
         if demo_if_empty:
             await _load_demo_if_empty(hub.store, demo_if_empty, settings.var_dir, import_marker)
+        # Return files naming every child are kept LCS_HUB_RETURN_FILES_KEEP_DAYS, no longer.
+        return_jobs.start_sweeping()
         if settings.outbox_enabled if run_outbox is None else run_outbox:
             hub.ehm_client = ehm_client_from_settings(settings)
             hub.outbox_worker = OutboxWorker.from_settings(
@@ -510,6 +514,8 @@ def create_app(
                 status, code, message = 403, "FORBIDDEN", reason
             case NotFound():
                 status, code, message = 404, "NOT_FOUND", "no such return job"
+            case FilesRemoved(reason=reason):
+                status, code, message = 410, "RETURN_FILES_REMOVED", reason
             case _:
                 status, code, message = 409, "RETURN_NOT_READY", found.reason
         return JSONResponse(

@@ -224,6 +224,13 @@ class Settings(BaseSettings):
     outbox_alert_after_seconds: float = Field(
         3600.0, gt=0, description="warn records officers when an item is undelivered this long"
     )
+    return_files_keep_days: int = Field(
+        120,
+        ge=1,
+        le=3660,
+        description="a statutory return's files (var/returns/<job>) are removed this many days"
+        " after its job ended: a collection is worked on and resubmitted for about four months",
+    )
     local_authority_name: str = "Hertfordshire County Council"
     term_dates: Path | None = Field(
         None,

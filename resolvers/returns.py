@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auth.audit import record_access
 from auth.capabilities import Capability, can
-from returns import CollectionYear, JobState, ReturnKind, ReturnRequest, job_of, run_job, start_job
-from workflow.calendar import today_in_england
+from returns import (
+    CollectionYear,
+    JobState,
+    ReturnKind,
+    ReturnRequest,
+    job_of,
+    remove_old_files,
+    run_job,
+    start_job,
+)
+from workflow.calendar import day_in_england, today_in_england
+from workflow.ids import now_ms
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 
 if TYPE_CHECKING:
@@ -31,6 +42,22 @@ log = logging.getLogger("lcs_hub.returns")
 # The operation the read audit names for a child that went into a return.
 AUDIT_OPERATION = "startReturn"
 
+# Return files kept, unless the settings say otherwise (LCS_HUB_RETURN_FILES_KEEP_DAYS).
+DEFAULT_KEEP_DAYS = 120
+# Each pass removes the files of at most this many jobs; a full pass is followed soon by
+# the next, otherwise the next is an hour away.
+SWEEP_BATCH = 50
+SWEEP_EVERY_SECONDS = 3600.0
+SWEEP_SOON_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class FilesRemoved:
+    """The job ended long enough ago that its files were removed (`GET /returns/{jobId}`
+    answers 410 `RETURN_FILES_REMOVED`): the return is made again to have it."""
+
+    reason: str
+
 
 class ReturnJobs:
     """The return jobs this hub process runs, as asyncio tasks the app owns and stops.
@@ -39,13 +66,25 @@ class ReturnJobs:
     running is refused, not queued, so a busy hub never piles up whole-record reads.
     """
 
-    def __init__(self, store: GraphStore, folder: Path, la_number: str | None) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        folder: Path,
+        la_number: str | None,
+        keep_days: int = DEFAULT_KEEP_DAYS,
+    ) -> None:
         self._store = store
         self._folder = folder
         self._la_number = la_number
+        self._keep_days = keep_days
         self._running: dict[ReturnKind, asyncio.Task[None]] = {}
         # Held from the check to the task's creation, across the job's first write.
         self._claimed: set[ReturnKind] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @property
+    def keep_days(self) -> int:
+        return self._keep_days
 
     @property
     def folder(self) -> Path:
@@ -93,9 +132,45 @@ class ReturnJobs:
             return
         log.info("return job %s ended %s", job["id"], finished["state"])
 
+    async def remove_old_files(self, now: int | None = None) -> int:
+        """One bounded pass: the files of at most `SWEEP_BATCH` jobs that ended
+        `keep_days` ago are removed, and each job says when; how many went."""
+        removed = await remove_old_files(
+            self._store,
+            self._folder,
+            keep_days=self._keep_days,
+            now=now_ms() if now is None else now,
+            limit=SWEEP_BATCH,
+        )
+        if removed:
+            # Counts only: the files named children, the log never does.
+            log.info("return files removed: %d jobs (kept %d days)", len(removed), self._keep_days)
+        return len(removed)
+
+    def start_sweeping(self) -> None:
+        """Remove old return files now and every `SWEEP_EVERY_SECONDS` while the app runs."""
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep(), name="return-files")
+
+    async def _sweep(self) -> None:
+        while True:
+            try:
+                removed = await self.remove_old_files()
+            except Exception as failure:
+                # The engine away, say: tried again at the next pass. Only the kind is told.
+                log.warning("return files not swept (%s)", type(failure).__name__)
+                removed = 0
+            # A full batch: more are due, taken soon, a batch at a time.
+            await asyncio.sleep(
+                SWEEP_SOON_SECONDS if removed == SWEEP_BATCH else SWEEP_EVERY_SECONDS
+            )
+
     async def stop(self) -> None:
-        """Cancel the jobs still running (the app is shutting down)."""
+        """Cancel the jobs still running and the sweeping (the app is shutting down)."""
         tasks = list(self._running.values())
+        if self._sweeper is not None:
+            tasks.append(self._sweeper)
+            self._sweeper = None
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -151,13 +226,18 @@ async def return_job(context: HubContext, job_id: str) -> dict[str, Any] | NotFo
 
 async def return_file(
     store: GraphStore, jobs: ReturnJobs, principal: Principal, job_id: str
-) -> Path | NotFound | NotAuthorised | TransitionRefused:
+) -> Path | NotFound | NotAuthorised | TransitionRefused | FilesRemoved:
     """The finished file of a job the caller started (`GET /returns/{jobId}`)."""
     if refused := _refuse_unless_allowed(principal):
         return refused
     job = await job_of(store, job_id, principal.subject)
     if job is None:
         return NotFound(kind="ReturnJob", id=job_id)
+    if removed_at := job.get("filesRemovedAt"):
+        return FilesRemoved(
+            reason=f"the return's files were removed on {_day(removed_at)}, "
+            f"{jobs.keep_days} days after it ended; make the return again"
+        )
     if job["state"] != JobState.DONE.value or not job.get("file"):
         return TransitionRefused(
             current_state=job["state"], allowed=(), reason="the return is not ready to download"
@@ -171,3 +251,7 @@ def _inside(folder: Path, file: Path) -> Path | None:
     jobs wrote is ever served."""
     resolved = file.resolve()
     return resolved if resolved.is_relative_to(folder.resolve()) and resolved.is_file() else None
+
+
+def _day(epoch_ms: int) -> date:
+    return day_in_england(datetime.fromtimestamp(epoch_ms / 1000, UTC))

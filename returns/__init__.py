@@ -18,6 +18,7 @@ from returns.jobs import (
     ReturnRequest,
     job_of,
     job_warnings,
+    remove_old_files,
     run_job,
     start_job,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "job_warnings",
     "looked_after_child",
     "looked_after_children",
+    "remove_old_files",
     "run_job",
     "ssda903_warnings",
     "start_job",

@@ -170,6 +170,40 @@ async def _finish(
     return dict(rows[0]["job"])
 
 
+# A day in the epoch milliseconds the jobs record their instants in.
+DAY_MS = 86_400_000
+
+
+async def remove_old_files(
+    store: GraphStore, folder: Path, *, keep_days: int, now: int, limit: int
+) -> list[str]:
+    """Remove the files of at most `limit` jobs that ended `keep_days` or more before
+    `now` (epoch ms), oldest first, and record on each job when they went; the ids of the
+    jobs whose files went. A folder that cannot be removed is left, and its job unmarked,
+    for the next pass."""
+    rows = await store.read(
+        statements.RETURN_JOBS_WITH_FILES_BEFORE,
+        {"before": now - keep_days * DAY_MS, "limit": limit},
+    )
+    removed: list[str] = []
+    for row in rows:
+        if not await asyncio.to_thread(_remove_job_folder, folder, str(row["id"])):
+            continue
+        await store.write(statements.RETURN_JOB_FILES_REMOVED, {"jobId": row["id"], "now": now})
+        removed.append(str(row["id"]))
+    return removed
+
+
+def _remove_job_folder(folder: Path, job_id: str) -> bool:
+    """Remove the job's folder under `folder`; whether it is gone. The graph names the
+    job, so only a folder directly under `folder` is ever touched."""
+    work = folder / job_id
+    if work.resolve().parent != folder.resolve():
+        return False
+    shutil.rmtree(work, ignore_errors=True)
+    return not work.exists()
+
+
 def job_warnings(job: dict[str, Any]) -> list[ReturnWarning]:
     """The DfE rules the finished return breaks, as the job kept them."""
     kept = json.loads(job.get("warnings") or "[]")

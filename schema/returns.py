@@ -56,6 +56,10 @@ class ReturnJob:
         "(the first 100, by child)"
     )
     warning_count: int = strawberry.field(description="When done: how many warnings in all")
+    files_removed_at: datetime | None = strawberry.field(
+        description="When the return's files were removed, LCS_HUB_RETURN_FILES_KEEP_DAYS "
+        "after the job ended (it names every child in it): make the return again to have it"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ReturnJob:
@@ -77,6 +81,7 @@ class ReturnJob:
                 for w in job_warnings(row)
             ],
             warning_count=row.get("warningCount") or 0,
+            files_removed_at=_instant(row.get("filesRemovedAt")),
         )
 
 

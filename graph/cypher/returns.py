@@ -89,7 +89,7 @@ RETURN count(x) AS steps
 
 RETURN_JOB_FIELDS = (
     "j {.id, .kind, .year, .state, .requestedBy, .requestedAt, .done, .total, .children,"
-    " .finishedAt, .problem, .file, .warnings, .warningCount}"
+    " .finishedAt, .problem, .file, .warnings, .warningCount, .filesRemovedAt}"
 )
 
 START_RETURN_JOB = f"""
@@ -118,4 +118,23 @@ RETURN_JOB = f"""
 MATCH (j:ReturnJob {{id: $jobId}})
 WHERE j.requestedBy = $requestedBy
 RETURN {RETURN_JOB_FIELDS} AS job
+"""
+
+# A job's files name every child in the return, so they are kept only so long
+# (LCS_HUB_RETURN_FILES_KEEP_DAYS): the jobs whose files are due to go, oldest first, a
+# bounded batch at a time. A job that never ended (its hub killed) counts from its start.
+RETURN_JOBS_WITH_FILES_BEFORE = """
+MATCH (j:ReturnJob)
+WHERE j.filesRemovedAt IS NULL AND coalesce(j.finishedAt, j.requestedAt) <= $before
+RETURN j.id AS id
+ORDER BY coalesce(j.finishedAt, j.requestedAt), j.id
+LIMIT $limit
+"""
+
+# The job keeps saying what it was; only its file is gone, and when it went.
+RETURN_JOB_FILES_REMOVED = """
+MATCH (j:ReturnJob {id: $jobId})
+WHERE j.filesRemovedAt IS NULL
+SET j.filesRemovedAt = $now, j.file = null
+RETURN j.id AS id
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,20 @@ from graph import FalkorDBStore
 from hub.app import token_settings
 from hub.settings import Settings
 from resolvers.returns import ReturnJobs
-from returns import SSDA903_TABLES, CollectionYear, ReturnKind, job_of
+from returns import (
+    SSDA903_TABLES,
+    CollectionYear,
+    ReturnKind,
+    ReturnRequest,
+    job_of,
+    run_job,
+    start_job,
+)
 from tests.e2e.journey_helpers import demo_county
 from tests.helpers import add_worker, bearer, graphql
 from tests.returns.journeys import Recorder
 from tests.returns.test_ssda903 import FORGET_COUNTY_CARE, FORGET_COUNTY_CASES, FREE_CHILDREN
+from workflow.ids import now_ms
 from workflow.outcomes import TransitionRefused
 
 pytestmark = pytest.mark.anyio
@@ -32,7 +42,7 @@ pytestmark = pytest.mark.anyio
 ANALYST = "worker-pa-demo"
 JOB_FIELDS = (
     "id statutoryReturn year state done total children problem downloadPath"
-    " warnings { childId code message } warningCount"
+    " warnings { childId code message } warningCount filesRemovedAt"
 )
 START = f"""
 mutation ($kind: StatutoryReturn!, $year: Int!) {{
@@ -292,6 +302,91 @@ async def test_one_job_of_a_kind_runs_at_a_time(store: FalkorDBStore, tmp_path: 
     third = await jobs.start(principal, ReturnKind.SSDA903, year)
     assert isinstance(third, dict), third
     await jobs.stop()
+
+
+async def test_a_jobs_files_are_removed_once_kept_their_days_and_the_job_says_so(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    await add_worker(store, ANALYST, "performance_analyst")
+    analyst = bearer(settings, "analyst")
+    old = await finished(client, analyst, (await start(client, analyst, "SSDA903"))["id"])
+    assert (old["state"], old["filesRemovedAt"]) == ("DONE", None)
+    folder = settings.returns_dir / old["id"]
+    assert folder.is_dir()
+
+    jobs = ReturnJobs(
+        store, settings.returns_dir, settings.la_number, settings.return_files_keep_days
+    )
+    recorded = await job_of(store, old["id"], ANALYST)
+    assert recorded is not None
+    kept_until = recorded["finishedAt"] + settings.return_files_keep_days * 86_400_000
+    # Kept every day it is to be kept; removed once those days have passed, once.
+    assert await jobs.remove_old_files(now=kept_until - 1) == 0
+    assert folder.is_dir()
+    assert await jobs.remove_old_files(now=kept_until) == 1
+    assert await jobs.remove_old_files(now=kept_until + 1) == 0
+    assert not folder.exists()
+
+    # The job still says what it was, and that its files are gone: data, not a failure.
+    followed = await finished(client, analyst, old["id"])
+    assert (followed["state"], followed["children"]) == ("DONE", old["children"])
+    assert (followed["downloadPath"], followed["filesRemovedAt"] is not None) == (None, True)
+    response = await client.get(f"/returns/{old['id']}", headers=analyst)
+    assert (response.status_code, response.json()["code"]) == (410, "RETURN_FILES_REMOVED")
+    assert "make the return again" in response.json()["error"]
+    # Another analyst is still told it does not exist, not that its files went.
+    await add_worker(store, "analyst-2", "performance_analyst")
+    other = await client.get(f"/returns/{old['id']}", headers=other_analyst(settings))
+    assert (other.status_code, other.json()["code"]) == (404, "NOT_FOUND")
+
+
+async def test_serve_removes_return_files_past_their_days_when_it_starts(
+    store: FalkorDBStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from connectors.livelink.embedded_store import EmbeddedContentStore
+    from hub.app import create_app
+
+    monkeypatch.setenv("LCS_HUB_RETURN_FILES_KEEP_DAYS", "30")
+    settings = Settings(var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+    assert settings.return_files_keep_days == 30
+    await add_worker(store, ANALYST, "performance_analyst")
+    jobs = ReturnJobs(store, settings.returns_dir, settings.la_number)
+    request = ReturnRequest(ReturnKind.SSDA903, CollectionYear(2026), ANALYST)
+
+    async def audit(ids: list[str]) -> None:
+        return None
+
+    old = await run_job(store, await start_job(store, request), request, jobs.folder, audit)
+    new = await run_job(store, await start_job(store, request), request, jobs.folder, audit)
+    # The first ended a day more than the files are kept.
+    ended = now_ms() - (settings.return_files_keep_days + 1) * 86_400_000
+    await store.write(
+        "MATCH (j:ReturnJob {id: $id}) SET j.finishedAt = $ended", {"id": old["id"], "ended": ended}
+    )
+
+    content = await EmbeddedContentStore.open(settings.content_dir)
+    app = create_app(settings, store=store, content_store=content, run_outbox=False)
+    caplog.set_level(logging.INFO, logger="lcs_hub.returns")
+    async with app.router.lifespan_context(app):
+        for _ in range(600):
+            swept = await job_of(store, old["id"], ANALYST)
+            if swept is not None and swept.get("filesRemovedAt"):
+                break
+            await asyncio.sleep(0.05)
+    await content.aclose()
+    assert swept is not None
+    assert swept.get("filesRemovedAt"), swept
+    assert not (jobs.folder / old["id"]).exists()
+    assert (jobs.folder / new["id"]).is_dir()
+    kept = await job_of(store, new["id"], ANALYST)
+    assert kept is not None
+    assert kept.get("filesRemovedAt") is None
+    # How many went, never whose (nor which file).
+    assert "return files removed: 1 jobs (kept 30 days)" in caplog.messages
+    assert not any(old["id"] in message or "ssda903" in message for message in caplog.messages)
 
 
 WORK_WARNINGS = "{ myWork { dataWarnings { code childId recordId } } }"

@@ -12,7 +12,15 @@ import pytest
 
 from graph import FalkorDBStore
 from hub.settings import Settings
-from returns.jobs import ReturnKind, ReturnRequest, job_of, run_job, start_job
+from returns.jobs import (
+    DAY_MS,
+    ReturnKind,
+    ReturnRequest,
+    job_of,
+    remove_old_files,
+    run_job,
+    start_job,
+)
 from returns.years import CollectionYear
 from tests.e2e.journey_helpers import demo_county
 from tests.helpers import bearer
@@ -74,3 +82,38 @@ async def test_a_census_job_without_the_la_number_fails_and_says_why(
     finished = await run_job(store, job, request, tmp_path, audit)
     assert (finished["state"], finished["file"]) == ("FAILED", None)
     assert finished["problem"].startswith("la_number:")
+
+
+async def test_old_return_files_go_a_bounded_batch_at_a_time_oldest_first(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    request = ReturnRequest(ReturnKind.SSDA903, YEAR, requested_by="analyst-1")
+
+    async def audit(ids: list[str]) -> None:
+        return None
+
+    jobs = [
+        await run_job(store, await start_job(store, request), request, tmp_path, audit)
+        for _ in range(3)
+    ]
+    assert all((tmp_path / job["id"]).is_dir() for job in jobs)
+    # A job whose hub was killed never ended: its part-written folder counts from its start.
+    killed = await start_job(store, request)
+    (tmp_path / killed["id"]).mkdir()
+    oldest = sorted(
+        [*jobs, killed], key=lambda job: (job.get("finishedAt") or job["requestedAt"], job["id"])
+    )
+    # Two days after the last of them ended (or, killed, started).
+    now = (oldest[-1].get("finishedAt") or oldest[-1]["requestedAt"]) + 2 * DAY_MS
+
+    first = await remove_old_files(store, tmp_path, keep_days=2, now=now, limit=2)
+    assert first == [job["id"] for job in oldest[:2]]
+    assert await remove_old_files(store, tmp_path, keep_days=3, now=now, limit=2) == []
+    rest = await remove_old_files(store, tmp_path, keep_days=2, now=now, limit=2)
+    assert rest == [job["id"] for job in oldest[2:]]
+    assert await remove_old_files(store, tmp_path, keep_days=2, now=now, limit=2) == []
+    for job in [*jobs, killed]:
+        assert not (tmp_path / job["id"]).exists()
+        found = await job_of(store, job["id"], "analyst-1")
+        assert found is not None
+        assert (found["filesRemovedAt"], found["file"]) == (now, None)
