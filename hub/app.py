@@ -402,8 +402,15 @@ def create_app(
         mash_team=settings.mash_team,
         step_up_team=settings.step_up_team,
     )
+    # A store an import was killed part-way into is not served (hub/import_guard.py).
+    import_marker = ImportMarker.of(settings.var_dir, settings.graph_name)
     return_jobs = ReturnJobs(
-        store, settings.returns_dir, settings.la_number, settings.return_files_keep_days
+        store,
+        settings.returns_dir,
+        settings.la_number,
+        settings.return_files_keep_days,
+        # Nothing swept from a store a load has not finished.
+        held=import_marker.left_behind,
     )
     hub.return_jobs = return_jobs
 
@@ -524,8 +531,6 @@ def create_app(
             headers={"Cache-Control": "no-store"},
         )
 
-    # A store an import was killed part-way into is not served (hub/import_guard.py).
-    import_marker = ImportMarker.of(settings.var_dir, settings.graph_name)
     protected_prefixes = ("/graphql", "/ingest", "/returns")
     # One set of counters: a client refused by authentication is counted by its address,
     # as an anonymous request to an open path is.

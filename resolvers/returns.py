@@ -33,6 +33,8 @@ from workflow.ids import now_ms
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound, TransitionRefused
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from auth.principal import Principal
     from graph import GraphStore
     from resolvers.context import HubContext
@@ -72,11 +74,14 @@ class ReturnJobs:
         folder: Path,
         la_number: str | None,
         keep_days: int = DEFAULT_KEEP_DAYS,
+        held: Callable[[], bool] | None = None,
     ) -> None:
         self._store = store
         self._folder = folder
         self._la_number = la_number
         self._keep_days = keep_days
+        # Whether a load holds the store (an import's mark): nothing is swept from it then.
+        self._held = held
         self._running: dict[ReturnKind, asyncio.Task[None]] = {}
         # Held from the check to the task's creation, across the job's first write.
         self._claimed: set[ReturnKind] = set()
@@ -134,7 +139,10 @@ class ReturnJobs:
 
     async def remove_old_files(self, now: int | None = None) -> int:
         """One bounded pass: the files of at most `SWEEP_BATCH` jobs that ended
-        `keep_days` ago are removed, and each job says when; how many went."""
+        `keep_days` ago are removed, and each job says when; how many went. None while
+        a load holds the store (its records are the load's until it is done)."""
+        if self._held is not None and self._held():
+            return 0
         removed = await remove_old_files(
             self._store,
             self._folder,

@@ -389,6 +389,27 @@ async def test_serve_removes_return_files_past_their_days_when_it_starts(
     assert not any(old["id"] in message or "ssda903" in message for message in caplog.messages)
 
 
+async def test_no_return_files_are_swept_while_a_load_holds_the_store(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # A store an import or demo load has not finished is written by nothing else (README):
+    # its jobs are not marked, nor their folders removed, until the load is done.
+    loading = True
+    jobs = ReturnJobs(store, tmp_path, la_number=None, keep_days=1, held=lambda: loading)
+    request = ReturnRequest(ReturnKind.SSDA903, CollectionYear(2026), ANALYST)
+
+    async def audit(ids: list[str]) -> None:
+        return None
+
+    job = await run_job(store, await start_job(store, request), request, tmp_path, audit)
+    later = job["finishedAt"] + 2 * 86_400_000
+    assert await jobs.remove_old_files(now=later) == 0
+    assert (tmp_path / job["id"]).is_dir()
+    loading = False
+    assert await jobs.remove_old_files(now=later) == 1
+    assert not (tmp_path / job["id"]).exists()
+
+
 WORK_WARNINGS = "{ myWork { dataWarnings { code childId recordId } } }"
 
 
