@@ -23,6 +23,7 @@ from returns import (
     JobState,
     ReturnKind,
     ReturnRequest,
+    fail_stalled_jobs,
     job_of,
     remove_old_files,
     run_job,
@@ -83,6 +84,8 @@ class ReturnJobs:
         # Whether a load holds the store (an import's mark): nothing is swept from it then.
         self._held = held
         self._running: dict[ReturnKind, asyncio.Task[None]] = {}
+        # The ids of the jobs those tasks run: never failed as stalled by this process.
+        self._running_ids: set[str] = set()
         # Held from the check to the task's creation, across the job's first write.
         self._claimed: set[ReturnKind] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -111,7 +114,13 @@ class ReturnJobs:
             job = await start_job(self._store, request)
             task = asyncio.create_task(self._run(principal, job, request))
             self._running[kind] = task
-            task.add_done_callback(lambda _: self._running.pop(kind, None))
+            self._running_ids.add(job["id"])
+
+            def ended(_: asyncio.Task[None]) -> None:
+                self._running.pop(kind, None)
+                self._running_ids.discard(job["id"])
+
+            task.add_done_callback(ended)
         finally:
             self._claimed.discard(kind)
         return job
@@ -155,23 +164,37 @@ class ReturnJobs:
             log.info("return files removed: %d jobs (kept %d days)", len(removed), self._keep_days)
         return len(removed)
 
+    async def fail_stalled(self, now: int | None = None) -> int:
+        """One bounded pass: the jobs a killed hub left RUNNING (no progress for an hour,
+        not this process's) are failed, saying so; how many."""
+        if self._held is not None and self._held():
+            return 0
+        failed = await fail_stalled_jobs(
+            self._store,
+            now=now_ms() if now is None else now,
+            running=sorted(self._running_ids),
+            limit=SWEEP_BATCH,
+        )
+        if failed:
+            log.warning("return jobs failed, their hub stopped: %d", len(failed))
+        return len(failed)
+
     def start_sweeping(self) -> None:
-        """Remove old return files now and every `SWEEP_EVERY_SECONDS` while the app runs."""
+        """Fail the jobs a killed hub left running and remove old return files, now and
+        every `SWEEP_EVERY_SECONDS` while the app runs."""
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep(), name="return-files")
 
     async def _sweep(self) -> None:
         while True:
             try:
-                removed = await self.remove_old_files()
+                most = max(await self.fail_stalled(), await self.remove_old_files())
             except Exception as failure:
                 # The engine away, say: tried again at the next pass. Only the kind is told.
-                log.warning("return files not swept (%s)", type(failure).__name__)
-                removed = 0
+                log.warning("return jobs not swept (%s)", type(failure).__name__)
+                most = 0
             # A full batch: more are due, taken soon, a batch at a time.
-            await asyncio.sleep(
-                SWEEP_SOON_SECONDS if removed == SWEEP_BATCH else SWEEP_EVERY_SECONDS
-            )
+            await asyncio.sleep(SWEEP_SOON_SECONDS if most == SWEEP_BATCH else SWEEP_EVERY_SECONDS)
 
     async def stop(self) -> None:
         """Cancel the jobs still running and the sweeping (the app is shutting down)."""

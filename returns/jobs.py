@@ -89,7 +89,9 @@ async def run_job(
         latest.update(done=done, total=total)
 
     async def record_progress() -> None:
-        await store.write(statements.RETURN_JOB_PROGRESS, {"jobId": job["id"], **latest})
+        await store.write(
+            statements.RETURN_JOB_PROGRESS, {"jobId": job["id"], "now": now_ms(), **latest}
+        )
 
     async def audited(ids: list[str]) -> None:
         await audit(ids)
@@ -167,11 +169,38 @@ async def _finish(
             "warningCount": len(found),
         },
     )
+    if not rows:
+        # Failed meanwhile as stalled (fail_stalled_jobs): the job says so, and stays so.
+        kept = await job_of(store, str(job["id"]), str(job["requestedBy"]))
+        return kept if kept is not None else job
     return dict(rows[0]["job"])
 
 
 # A day in the epoch milliseconds the jobs record their instants in.
 DAY_MS = 86_400_000
+# A running job records its progress a page of children at a time (seconds apart); one
+# that has recorded none for an hour lost its hub.
+STALLED_AFTER_MS = 3_600_000
+STALLED_PROBLEM = "stopped: its hub stopped before the return was made; make the return again"
+
+
+async def fail_stalled_jobs(
+    store: GraphStore, *, now: int, running: list[str], limit: int
+) -> list[str]:
+    """Fail at most `limit` jobs still RUNNING that have recorded no progress for
+    `STALLED_AFTER_MS` before `now`, but for those in `running` (the asking hub's own);
+    their ids."""
+    rows = await store.write(
+        statements.FAIL_STALLED_RETURN_JOBS,
+        {
+            "before": now - STALLED_AFTER_MS,
+            "running": running,
+            "limit": limit,
+            "now": now,
+            "problem": STALLED_PROBLEM,
+        },
+    )
+    return [str(row["id"]) for row in rows]
 
 
 async def remove_old_files(

@@ -94,14 +94,14 @@ RETURN_JOB_FIELDS = (
 
 START_RETURN_JOB = f"""
 CREATE (j:ReturnJob {{id: $jobId, kind: $kind, year: $year, state: 'RUNNING',
-        requestedBy: $requestedBy, requestedAt: $now, done: 0, total: 0}})
+        requestedBy: $requestedBy, requestedAt: $now, progressAt: $now, done: 0, total: 0}})
 RETURN {RETURN_JOB_FIELDS} AS job
 """
 
 RETURN_JOB_PROGRESS = """
 MATCH (j:ReturnJob {id: $jobId})
 WHERE j.state = 'RUNNING'
-SET j.done = $done, j.total = $total
+SET j.done = $done, j.total = $total, j.progressAt = $now
 RETURN j.id AS id
 """
 
@@ -136,5 +136,17 @@ RETURN_JOB_FILES_REMOVED = """
 MATCH (j:ReturnJob {id: $jobId})
 WHERE j.filesRemovedAt IS NULL
 SET j.filesRemovedAt = $now, j.file = null
+RETURN j.id AS id
+"""
+
+# A job whose hub was killed (`kill -9`, a power cut) ran no clean-up and read RUNNING for
+# ever: one that has made no progress since `$before`, and that the hub asking is not
+# running itself, is failed, a bounded batch at a time.
+FAIL_STALLED_RETURN_JOBS = """
+MATCH (j:ReturnJob)
+WHERE j.state = 'RUNNING' AND coalesce(j.progressAt, j.requestedAt) <= $before
+  AND NOT j.id IN $running
+WITH j ORDER BY coalesce(j.progressAt, j.requestedAt), j.id LIMIT $limit
+SET j.state = 'FAILED', j.finishedAt = $now, j.problem = $problem
 RETURN j.id AS id
 """

@@ -366,6 +366,12 @@ async def test_serve_removes_return_files_past_their_days_when_it_starts(
     await store.write(
         "MATCH (j:ReturnJob {id: $id}) SET j.finishedAt = $ended", {"id": old["id"], "ended": ended}
     )
+    # And one a hub killed two hours ago left RUNNING, with no progress since.
+    killed = await start_job(store, request)
+    await store.write(
+        "MATCH (j:ReturnJob {id: $id}) SET j.progressAt = j.progressAt - 7200000",
+        {"id": killed["id"]},
+    )
 
     content = await EmbeddedContentStore.open(settings.content_dir)
     app = create_app(settings, store=store, content_store=content, run_outbox=False)
@@ -384,6 +390,9 @@ async def test_serve_removes_return_files_past_their_days_when_it_starts(
     kept = await job_of(store, new["id"], ANALYST)
     assert kept is not None
     assert kept.get("filesRemovedAt") is None
+    stopped = await job_of(store, killed["id"], ANALYST)
+    assert stopped is not None
+    assert (stopped["state"], stopped["file"]) == ("FAILED", None)
     # How many went, never whose (nor which file).
     assert "return files removed: 1 jobs (kept 30 days)" in caplog.messages
     assert not any(old["id"] in message or "ssda903" in message for message in caplog.messages)

@@ -14,8 +14,10 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from returns.jobs import (
     DAY_MS,
+    STALLED_AFTER_MS,
     ReturnKind,
     ReturnRequest,
+    fail_stalled_jobs,
     job_of,
     remove_old_files,
     run_job,
@@ -117,3 +119,37 @@ async def test_old_return_files_go_a_bounded_batch_at_a_time_oldest_first(
         found = await job_of(store, job["id"], "analyst-1")
         assert found is not None
         assert (found["filesRemovedAt"], found["file"]) == (now, None)
+
+
+async def test_a_job_whose_hub_was_killed_fails_once_it_made_no_progress_for_an_hour(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    request = ReturnRequest(ReturnKind.SSDA903, YEAR, requested_by="analyst-1")
+
+    async def audit(ids: list[str]) -> None:
+        return None
+
+    # `kill -9` runs no clean-up: the job read RUNNING for ever.
+    killed = await start_job(store, request)
+    running = await start_job(store, request)
+    stalled = killed["requestedAt"] + STALLED_AFTER_MS
+    assert await fail_stalled_jobs(store, now=stalled - 1, running=[], limit=10) == []
+    assert await fail_stalled_jobs(store, now=stalled, running=[running["id"]], limit=10) == [
+        killed["id"]
+    ]
+    failed = await job_of(store, killed["id"], "analyst-1")
+    assert failed is not None
+    assert (failed["state"], failed["file"], failed["finishedAt"]) == ("FAILED", None, stalled)
+    assert "make the return again" in failed["problem"]
+
+    # The one this process runs is left, and ends as it would.
+    done = await run_job(store, running, request, tmp_path, audit)
+    assert done["state"] == "DONE", done
+    # A run that outlived its being failed (an engine that hung an hour) ends without a crash,
+    # and the job keeps saying it failed.
+    late = await start_job(store, request)
+    assert late["id"] in await fail_stalled_jobs(
+        store, now=late["requestedAt"] + STALLED_AFTER_MS, running=[], limit=10
+    )
+    ended = await run_job(store, late, request, tmp_path, audit)
+    assert ended["state"] == "FAILED", ended
