@@ -269,7 +269,8 @@ def record_decision_late_reason(
     referral date made it late): kept with who gave it and when, as a held step's is; the
     journey event says a reason was given, never what it is."""
     decided = record.facts.get("decisionDate")
-    due = referral_decision_due(_referral_date(record), clock)
+    referred = _referral_date(record)
+    due = referral_decision_due(referred, clock)
     if not isinstance(decided, date):
         raise Refusal(
             ("caseId", "the referral has no decision recorded: it has no late reason to record")
@@ -285,7 +286,6 @@ def record_decision_late_reason(
     if data.reason == record.facts.get("decisionLateReason"):
         raise Refusal(("reason", "is the reason already recorded"))
     given = "replaced" if record.facts.get("decisionLateReason") else "recorded"
-    referred = _referral_date(record)
     return Effect(
         target=record.state,
         occurred_on=clock.today,
