@@ -34,7 +34,7 @@ from fpdf.fonts import TextStyle
 from fpdf.line_break import Fragment
 from markupsafe import Markup, escape
 
-from connectors.livelink import pdf_fonts
+from connectors.livelink import pdf_fonts, pdf_text
 from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.file_plan import FOLDER_KEYS
 from connectors.livelink.retention import RecordClass
@@ -316,6 +316,7 @@ class _FormPdf(FPDF):
         bold.name = f"{bold.name}-B"
         for face in needed:
             self.add_font(face.family, "", face.path)
+        pdf_text.exact_text(self)
         self.set_font(pdf_fonts.BASE.family, size=10)
         self.set_fallback_fonts([face.family for face in needed], exact_match=False)
         self.set_text_shaping(use_shaping_engine=True)
@@ -423,4 +424,4 @@ def _render_pdf(html: str, generated_at: datetime | None) -> tuple[bytes, int]:
         table_line_separators=True,
         tag_styles=_PDF_TAG_STYLES,
     )
-    return bytes(pdf.output()), replaced
+    return bytes(pdf.output(output_producer_class=pdf_text.ExactTextOutput)), replaced
