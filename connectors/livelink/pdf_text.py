@@ -27,6 +27,8 @@ from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 from fpdf.syntax import PDFContentStream
 
+from connectors.livelink import pdf_fonts
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -161,7 +163,7 @@ def exact_text(pdf: FPDF) -> None:
 
 
 class ExactTextOutput(OutputProducer):
-    """fpdf2's output, with every glyph in the ToUnicode map."""
+    """fpdf2's output, with every glyph in the ToUnicode map and CFF faces as TrueType."""
 
     def _add_fonts(
         self,
@@ -169,6 +171,13 @@ class ExactTextOutput(OutputProducer):
         gfxstate_objs_per_name: dict[str, PDFExtGState],
         pattern_objs_per_name: dict[str, Pattern],
     ) -> dict[int, Any]:
+        for font in self.fpdf.fonts.values():
+            if isinstance(font, TTFFont) and font.is_cff:
+                # Before fpdf2 subsets and embeds it (see pdf_fonts.with_truetype_outlines).
+                font.ttfont = pdf_fonts.with_truetype_outlines(
+                    font.ttfont, list(font.subset.get_all_glyph_names())
+                )
+                font.is_cff = font.is_cid_keyed = False
         font_objects = super()._add_fonts(
             image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name
         )

@@ -286,10 +286,9 @@ NAMES_BY_SCRIPT = {
     "Georgian": "გიორგი ბერიძე",
     "Armenian": "Արամ Պետրոսյան",
     "Ethiopic (Tigrinya)": "ሰላም ተስፋዬ",
+    "Chinese": "王小明",
+    "Korean": "김민준",
 }
-# Drawn right, but fpdf2 embeds the Chinese and Korean faces (PostScript outlines) with a
-# code map of its own, which neither pypdf nor pdfminer reads.
-NAMES_IN_POSTSCRIPT_FACES = {"Chinese": "王小明", "Korean": "김민준"}
 
 
 def _form_for(name: str) -> Any:
@@ -303,12 +302,12 @@ def pdfminer_text(pdf: bytes) -> str:
     return extract_text(io.BytesIO(pdf))
 
 
-@pytest.mark.parametrize("script", sorted(NAMES_BY_SCRIPT | NAMES_IN_POSTSCRIPT_FACES))
+@pytest.mark.parametrize("script", sorted(NAMES_BY_SCRIPT))
 def test_a_childs_name_in_any_script_is_kept_exactly_in_the_html_and_drawn_in_the_pdf(
     script: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="fpdf")
-    name = (NAMES_BY_SCRIPT | NAMES_IN_POSTSCRIPT_FACES)[script]
+    name = NAMES_BY_SCRIPT[script]
     rendered = _form_for(name)
 
     assert f'<td width="65%">{name}</td>' in rendered.html
@@ -319,27 +318,13 @@ def test_a_childs_name_in_any_script_is_kept_exactly_in_the_html_and_drawn_in_th
     assert [record.getMessage() for record in caplog.records] == []
 
 
-@pytest.mark.parametrize(
-    "script",
-    [
-        *sorted(NAMES_BY_SCRIPT),
-        *(
-            pytest.param(
-                script,
-                marks=pytest.mark.xfail(
-                    strict=True, reason="fpdf2's code map for PostScript-outline faces"
-                ),
-            )
-            for script in sorted(NAMES_IN_POSTSCRIPT_FACES)
-        ),
-    ],
-)
+@pytest.mark.parametrize("script", sorted(NAMES_BY_SCRIPT))
 def test_the_pdf_text_finds_the_exact_name_with_pypdf_and_pdfminer(script: str) -> None:
     # Every letter is drawn from an embedded face and maps back to itself, in the order
     # typed, with no stray code and no split: a records officer searching the text index,
     # or a checker extracting the text, finds the name as typed whichever reader it uses
     # (pypdf puts a right-to-left run back in order; pdfminer keeps the drawing order).
-    name = (NAMES_BY_SCRIPT | NAMES_IN_POSTSCRIPT_FACES)[script]
+    name = NAMES_BY_SCRIPT[script]
     pdf = _form_for(name).pdf
 
     assert f"Name {name}\n" in pdf_text(pdf)
