@@ -43,14 +43,16 @@ async def add_child(
     born: date = date(2012, 3, 4),
     died: date | None = None,
     allocated: bool = True,
+    given: str = "Ruby",
+    family: str = "Newman",
 ) -> None:
     """A child, allocated to the test worker unless told otherwise."""
     await store.write(
-        "CREATE (c:Person:Child {id: $id, givenName: 'Ruby', familyName: 'Newman',"
+        "CREATE (c:Person:Child {id: $id, givenName: $given, familyName: $family,"
         " dateOfBirth: date($born), sex: 'F', unborn: false, restricted: false})"
         " FOREACH (d IN CASE WHEN $died IS NULL THEN [] ELSE [$died] END |"
         "   SET c.dateOfDeath = date(d))",
-        {"id": child_id, "born": born, "died": died},
+        {"id": child_id, "born": born, "died": died, "given": given, "family": family},
     )
     if allocated:
         await store.write(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from connectors.livelink.form_store import FormStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import FalkorDBStore
 from tests.connectors.livelink import records_world as world
+from tests.connectors.livelink.test_templates import pdf_text, pdfminer_text
 from workflow.ids import now_ms
 
 pytestmark = pytest.mark.anyio
@@ -87,6 +89,35 @@ async def test_a_form_for_a_child_without_a_file_opens_the_file_in_the_same_stat
     html = (await forms.get(placed[0]["html"])).decode()
     assert "Bruise seen on arm." in html
     assert world.WORKER_NAME in html
+
+
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [
+        # Decomposed (NFD), as some keyboards and systems send it: kept as sent, not
+        # recomposed, so a search for the name as stored finds the form.
+        (unicodedata.normalize("NFD", "Zoë"), unicodedata.normalize("NFD", "Šťastná")),
+        ("محمد", "علي"),
+        ("আয়েশা", "রহমান"),
+        ("小明", "王"),
+    ],
+)
+async def test_a_childs_name_is_filed_exactly_as_recorded_in_the_html_and_the_pdf_text(
+    store: FalkorDBStore, forms: FormStore, given: str, family: str
+) -> None:
+    await world.add_worker(store)
+    await world.add_child(store, CHILD, given=given, family=family)
+    await world.add_contact(store, CHILD, "K1")
+
+    result = await _generate(store, forms)
+
+    assert isinstance(result, GeneratedForm)
+    name = f"{given} {family}"
+    html = (await forms.get(result.version["checksumHtml"])).decode()
+    assert f"<title>Contact record: {name}</title>" in html
+    pdf = await forms.get(result.version["checksumPdf"])
+    assert f"Name {name}\n" in pdf_text(pdf)
+    assert f"\n{name}\n" in pdfminer_text(pdf)
 
 
 async def test_regenerating_makes_version_two_with_a_new_checksum_in_one_document(
