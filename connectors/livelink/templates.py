@@ -321,7 +321,7 @@ class _FormPdf(FPDF):
         self.set_fallback_fonts([face.family for face in needed], exact_match=False)
         self.set_text_shaping(use_shaping_engine=True)
         self._needed = needed
-        self._ordering_bidirectionally = False
+        self._direction_settled = False
 
     # fpdf2 2.8 sets the page's font for a line whose first run is in a fallback face
     # inside that line's q/Q, and then believes it is still set after the Q: the next line
@@ -336,11 +336,11 @@ class _FormPdf(FPDF):
     # the paragraphs write_html() builds, which would draw an Arabic name's letters in
     # reverse. Text with right-to-left letters is sent through the same ordering here.
     def _preload_bidirectional_text(self, text: str, markdown: bool) -> Sequence[Fragment]:
-        self._ordering_bidirectionally = True
+        self._direction_settled = True
         try:
             return super()._preload_bidirectional_text(text, markdown)
         finally:
-            self._ordering_bidirectionally = False
+            self._direction_settled = False
 
     def _preload_font_styles(
         self,
@@ -348,8 +348,22 @@ class _FormPdf(FPDF):
         markdown: bool,
         _initial_emphasis: tuple[bool, bool, bool, bool] | None = None,
     ) -> Sequence[Fragment]:
-        if text and not self._ordering_bidirectionally and _has_right_to_left(text):
+        if text and not self._direction_settled and _has_right_to_left(text):
             return self._preload_bidirectional_text(text, markdown)
+        shaping = self.text_shaping
+        if shaping and not self._direction_settled:
+            # Text with no right-to-left letter runs left to right. Said so, HarfBuzz does
+            # not guess a direction from the script, which lays Arabic-script digits out
+            # right to left (١٢٣ drawn as ٣٢١, another number); nor does a direction left
+            # from the last right-to-left run apply.
+            direction = shaping["fragment_direction"]
+            shaping["fragment_direction"] = TextDirection.LTR
+            self._direction_settled = True
+            try:
+                return self._preload_font_styles(text, markdown, _initial_emphasis)
+            finally:
+                self._direction_settled = False
+                shaping["fragment_direction"] = direction
         if "B" in self.font_style and self.text_mode == TextMode.FILL:
             # The bold style is the Regular face: outlining each glyph as it is filled
             # gives the weight back (the text itself is unchanged).

@@ -331,11 +331,11 @@ def test_the_pdf_text_finds_the_exact_name_with_pypdf_and_pdfminer(script: str) 
     assert f"\n{name}\n" in pdfminer_text(pdf)
 
 
-def _advances_drawn(pdf: bytes, family: str) -> list[int]:
-    """The advance of each glyph drawn in the face `family`, in the order drawn.
+def _glyphs_drawn(pdf: bytes, family: str) -> tuple[TTFont, list[str]]:
+    """The embedded subset of the face `family`, and the glyphs drawn in it, in order.
 
     The glyphs are found by their codes (the text a reader gets says nothing about the
-    order they are drawn in): code, then glyph in the embedded subset, then its advance.
+    order they are drawn in): code, then glyph in the embedded subset.
     """
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     fonts = page["/Resources"]["/Font"]
@@ -343,8 +343,8 @@ def _advances_drawn(pdf: bytes, family: str) -> list[int]:
     descendant = fonts[key]["/DescendantFonts"][0].get_object()
     glyph_of_code = descendant["/CIDToGIDMap"].get_object().get_data()
     embedded = TTFont(io.BytesIO(descendant["/FontDescriptor"]["/FontFile2"].get_data()))
-    names, metrics = embedded.getGlyphOrder(), embedded["hmtx"].metrics
-    advances, current, saved = [], None, []
+    names = embedded.getGlyphOrder()
+    drawn, current, saved = [], None, []
     for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
         # The font is part of the graphics state, which q saves and Q restores.
         if operator == b"q":
@@ -357,9 +357,26 @@ def _advances_drawn(pdf: bytes, family: str) -> list[int]:
             codes = bytes(operands[0].original_bytes)
             for index in range(0, len(codes), 2):
                 code = int.from_bytes(codes[index : index + 2])
-                glyph = int.from_bytes(glyph_of_code[2 * code : 2 * code + 2])
-                advances.append(metrics[names[glyph]][0])
-    return advances
+                drawn.append(names[int.from_bytes(glyph_of_code[2 * code : 2 * code + 2])])
+    return embedded, drawn
+
+
+def _advances_drawn(pdf: bytes, family: str) -> list[int]:
+    """The advance of each glyph drawn in the face `family`, in the order drawn."""
+    embedded, drawn = _glyphs_drawn(pdf, family)
+    return [embedded["hmtx"].metrics[name][0] for name in drawn]
+
+
+def _characters_drawn(pdf: bytes, family: str, among: str) -> str:
+    """Which of the characters `among` are drawn in the face `family`, left to right.
+
+    Only glyphs that draw one of them on their own (digits, unjoined letters) count; a
+    face may draw several characters with one glyph, hence `among`.
+    """
+    embedded, drawn = _glyphs_drawn(pdf, family)
+    glyphs = embedded.getBestCmap()
+    character_of = {glyphs[ord(character)]: character for character in among}
+    return "".join(character_of.get(name, "") for name in drawn)
 
 
 def _advances_laid_out(text: str, face: pdf_fonts.Face) -> list[int]:
@@ -399,6 +416,18 @@ def test_a_right_to_left_name_is_drawn_right_to_left(where: str, html: str | Non
 
     assert _advances_drawn(pdf, "NotoSansArabic") == laid_out
     assert laid_out != laid_out[::-1]
+
+
+def test_arabic_script_digits_are_drawn_left_to_right_as_numbers_are() -> None:
+    # A number reads left to right in every script (Unicode's bidirectional algorithm);
+    # HarfBuzz, left to guess, would lay Arabic-script digits out right to left: ١٢٣ drawn
+    # as ٣٢١ reads as another number. Arabic-Indic and Persian digits, alone, in an English
+    # sentence and in an Arabic one.
+    pdf = render_pdf("<html><body><p>Case ١٢٣ and ٤٥</p><p>۶۷۸</p><p>رقم ٩٠</p></body></html>")
+
+    digits = "١٢٣٤٥۶۷۸٩٠"
+    assert _characters_drawn(pdf, "NotoSansArabic", among=digits) == digits
+    assert "Case ١٢٣ and ٤٥\n۶۷۸\n" in pdf_text(pdf)
 
 
 def test_characters_no_embedded_font_has_are_replaced_and_counted() -> None:
