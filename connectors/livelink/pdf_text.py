@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from fpdf.output import PDFExtGState, PDFXObject
     from fpdf.pattern import Pattern
 
-__all__ = ["ExactTextFont", "ExactTextOutput", "glyph_texts"]
+__all__ = ["ExactTextFont", "ExactTextOutput", "exact_text", "glyph_texts"]
 
 
 def glyph_texts(text: str, clusters: Sequence[int], *, right_to_left: bool) -> list[str]:
