@@ -508,17 +508,22 @@ def _oc3(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]
             continue
         # The contact that counted for this birthday: made around it (within the window),
         # whichever due step it closed (one made around the 18th birthday may close the
-        # 17th's, overdue), else the one that closed its own due step, however late.
+        # 17th's, overdue), else the one that closed its own due step by 31 March. The
+        # window runs past 31 March for a birthday late in the year, and the return is
+        # made after it has closed: a contact made in it after 31 March is the birthday's.
         done = [
             s
             for s in record.steps_of(StepKind.CARE_LEAVER_CONTACT)
-            if s.get("status") == StepStatus.DONE and s["completedDate"] <= year.end
+            if s.get("status") == StepStatus.DONE
         ]
         around = [s for s in done if abs(s["completedDate"] - day) <= BIRTHDAY_WINDOW]
         contact = min(
             around,
             key=lambda s: abs(s["completedDate"] - day),
-            default=next((s for s in done if s.get("dueDate") == day), None),
+            default=next(
+                (s for s in done if s.get("dueDate") == day and s["completedDate"] <= year.end),
+                None,
+            ),
         )
         if contact is None:
             return [[record.id, dob, "", "", ""]]

@@ -174,6 +174,8 @@ class Recorder:
         place: str,
         reason: str = "CARPL",
         provider: str = "PR1",
+        *,
+        postcode: str = PLACEMENT,
         **extra: Any,
     ) -> dict[str, Any]:
         return await self.act(
@@ -183,7 +185,7 @@ class Recorder:
             placementType=code(codes.PlacementType, place),
             placementProvider=code(codes.PlacementProvider, provider),
             reason=code(codes.ReasonPlaceChange, reason),
-            placementPostcode=PLACEMENT,
+            placementPostcode=postcode,
             **extra,
         )
 

@@ -1,0 +1,291 @@
+"""Edge-case journeys a real county has, recorded through GraphQL with the dates they
+happened, and both returns made from them checked by the DfE's own validators: a legal
+status and placement changed the same day (RNE B, U), a care leaver's contact made in the
+birthday's window after 31 March, a care leaver of 21, an asylum seeker leaving care on
+the 18th birthday, care begun years before the hub; a plan for several categories whose
+latest is one, a conference that made no plan, an enquiry that needed none, a special
+guardianship order (RC4), two episodes of need in a year."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from returns import CollectionYear, write_cin_census, write_ssda903
+from tests.e2e.journey_helpers import act, assessed, decide, demo_county, latest, referral_for
+from tests.helpers import bearer
+from tests.returns.conftest import DfeRules
+from tests.returns.journeys import Recorder, code
+from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
+from tests.returns.test_ssda903 import (
+    FORGET_COUNTY_CASES,
+    FREE_CHILDREN,
+    _county_to_record_on,
+    rows_of,
+)
+from workflow import codes
+
+pytestmark = pytest.mark.anyio
+
+YEAR = CollectionYear(2026)
+
+
+async def test_edge_journeys_of_care_pass_the_dfe_rules(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    record, children = await _county_to_record_on(client, settings, store)
+    both, window, aged21, uasc18, migrated = children[:5]
+
+    # Legal status and placement changed the same day: RNE B, then U (same carer).
+    await record.born(both, "2012-02-02", "M", allocated_from="2025-04-02")
+    await record.referred(both, "2025-04-02", "N1")
+    care = await record.start(both, "2025-04-10", "V2", "U6")
+    care = await record.review(care, "2025-05-02")
+    care = await record.move(
+        care, "2025-10-01", "U6", postcode="SG13 8DE", legalStatus=code(codes.LegalStatus, "C1")
+    )
+    care = await record.review(care, "2025-11-03")
+    care = await record.move(
+        care,
+        "2026-01-12",
+        "U4",
+        sameCarer=True,
+        longTermPlacement=True,
+        legalStatus=code(codes.LegalStatus, "C2"),
+    )
+
+    # Left care the day before the 18th birthday; the 19th birthday's contact made ten
+    # days after it, within the DfE's window, after 31 March.
+    await record.born(window, "2007-03-28", "M", allocated_from="2022-01-04")
+    await record.referred(window, "2022-01-04", "N5")
+    care = await record.start(window, "2022-01-10", "C2", "U4")
+    await record.fact("recordSdq", window, on="2024-09-02", score=11)
+    care = await record.cease(care, "2025-03-27", "E5", leaver=True)
+    care = await record.contact(care, "2025-03-28", "F2", "D1")
+    care = await record.contact(care, "2026-04-07", "F2", "D1")
+
+    # A care leaver whose 21st birthday is in the year.
+    await record.born(aged21, "2005-01-15", "F", allocated_from="2020-01-06")
+    await record.referred(aged21, "2020-01-06", "N5")
+    care = await record.start(aged21, "2020-01-13", "C2", "U4")
+    care = await record.cease(care, "2023-01-14", "E5", leaver=True)
+    for on in ("2023-01-16", "2024-01-10", "2025-01-14", "2026-01-10"):
+        care = await record.contact(care, on, "F1", "D1")
+
+    # An unaccompanied asylum seeker who turns 18 in the year and leaves care that day.
+    await record.born(uasc18, "2007-11-20", "M", allocated_from="2024-06-03")
+    await record.referred(uasc18, "2024-06-03", "N4")
+    await record.fact("recordUascStatus", uasc18, on="2024-06-03")
+    care = await record.start(uasc18, "2024-06-03", "V2", "U6", home=None)
+    care = await record.review(care, "2024-06-28")
+    care = await record.cease(care, "2025-11-20", "E5", leaver=True)
+
+    # Looked after since long before the hub, the period recorded from the paper file.
+    await record.born(migrated, "2010-06-01", "F", allocated_from="2016-02-20")
+    await record.referred(migrated, "2016-02-20", "N1")
+    care = await record.start(migrated, "2016-03-01", "C2", "U4")
+    care = await record.review(care, "2025-07-10")
+    care = await record.act("recordHealthAssessment", care, on="2025-06-02", lateReason="Late.")
+    await record.fact("recordDentalCheck", migrated, on="2025-08-01")
+    await record.fact("recordImmunisations", migrated, on="2025-05-01", upToDate=True)
+    await record.fact("recordSdq", migrated, on="2025-09-01", score=14)
+    await record.fact("recordSdq", migrated, on="2024-09-02", score=16)
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", both, "DECOM", "RNE", "LS", "PLACE", "DEC", "REC") == [
+        ("10/04/2025", "S", "V2", "U6", "01/10/2025", "X1"),
+        ("01/10/2025", "B", "C1", "U6", "12/01/2026", "X1"),
+        ("12/01/2026", "U", "C2", "U4", "", ""),
+    ]
+    # The 19th birthday's contact, made in its window after 31 March (a blank row fails
+    # rules 131-133); last year's row is the 18th birthday's.
+    assert rows_of(out, "oc3", window, "IN_TOUCH", "ACTIV", "ACCOM") == [("YES", "F2", "D1")]
+    assert rows_of(out / "previous", "oc3", window, "IN_TOUCH") == [("YES",)]
+    assert rows_of(out, "oc3", aged21, "IN_TOUCH", "ACTIV", "ACCOM") == [("YES", "F1", "D1")]
+    assert rows_of(out, "uasc", uasc18, "DUC") == [("20/11/2025",)]
+    assert rows_of(out, "episodes", uasc18, "DEC", "REC", "HOME_POST") == [("20/11/2025", "E5", "")]
+    # Care begun before the hub: the whole year's outcomes, and no previous permanence
+    # row (care did not start in the year).
+    assert rows_of(out, "oc2", migrated, "SDQ_SCORE", "HEALTH_ASSESSMENT") == [("14", "1")]
+    assert rows_of(out, "episodes", migrated, "DECOM", "RNE") == [("01/03/2016", "S")]
+    assert rows_of(out, "prev_perm", migrated, "PREV_PERM") == []
+
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert report["ran"] >= 300, report
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+    last = dfe_rules("903", out / "previous", year=2025)
+    assert unexplained_failures(last, out / "previous", out / "previous", date(2025, 3, 31)) == {}
+
+
+async def test_edge_journeys_of_need_pass_the_dfe_rules(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    await demo_county(store)
+    await store.write(FORGET_COUNTY_CASES, {})
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    record = Recorder(client, store, worker, manager)
+    free = [row["id"] for row in await store.read(FREE_CHILDREN, {})]
+    mul, noplan, nocon, sgo, twice = free[:5]
+    for child, born in (
+        (mul, "2014-05-10"),
+        (noplan, "2015-05-10"),
+        (nocon, "2016-05-10"),
+        (sgo, "2017-05-10"),
+        (twice, "2013-05-10"),
+    ):
+        await record.born(child, born, "M", allocated_from="2025-04-01")
+        await record.fact(
+            "recordDisabilities",
+            child,
+            on="2025-04-01",
+            disabilities=[code(codes.Disability, "NONE")],
+        )
+
+    # A plan for neglect and emotional abuse (MUL), physical abuse alone at its review.
+    case = await referral_for(client, worker, mul, date(2025, 5, 4))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
+    )
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-05-22"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2025-06-01"},
+    )
+    case = await act(
+        client,
+        worker,
+        "holdInitialConference",
+        latest(case, "initialConferences"),
+        {
+            "heldOn": "2025-06-12",
+            "planRequired": True,
+            "categoriesOfAbuse": ["NEG_NEGLECT", "EMO_EMOTIONAL_ABUSE"],
+        },
+    )
+    case = await act(
+        client,
+        worker,
+        "holdReviewConference",
+        latest(case, "childProtectionPlans"),
+        {"heldOn": "2025-09-10", "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
+    )
+
+    # An enquiry whose conference made no plan.
+    case = await referral_for(client, worker, noplan, date(2025, 5, 4))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
+    )
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-05-22"})
+    case = await act(
+        client,
+        worker,
+        "requestInitialConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2025-06-01"},
+    )
+    case = await act(
+        client,
+        worker,
+        "holdInitialConference",
+        latest(case, "initialConferences"),
+        {"heldOn": "2025-06-12", "planRequired": False},
+    )
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-06-13"})
+
+    # An enquiry that needed no conference.
+    case = await referral_for(client, worker, nocon, date(2025, 5, 4))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
+    )
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-05-22"})
+    case = await act(
+        client,
+        worker,
+        "concludeEnquiryWithoutConference",
+        latest(case, "section47Enquiries"),
+        {"concludedOn": "2025-06-01"},
+    )
+
+    # A child in need plan that ends with a special guardianship order (RC4).
+    case = await referral_for(client, worker, sgo, date(2025, 5, 4))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
+    )
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-05-21"})
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2025-12-01", "reason": "RC4_SPECIAL_GUARDIANSHIP_ORDER"},
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2025-12-01")
+
+    # Two episodes in the year: closed after assessment, referred again in September.
+    case = await referral_for(client, worker, twice, date(2025, 4, 14))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 4, 15), completed_on=date(2025, 5, 2)
+    )
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-05-05"})
+    case = await act(
+        client,
+        worker,
+        "closeCase",
+        case,
+        {"closedOn": "2025-07-01", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
+    )
+    case = await decide(client, manager, "authoriseCase", case, on="2025-07-01")
+    case = await referral_for(client, worker, twice, date(2025, 9, 1))
+    case = await assessed(
+        client, worker, manager, case, decided_on=date(2025, 9, 2), completed_on=date(2025, 9, 20)
+    )
+
+    out = tmp_path / "cin.xml"
+    assert await write_cin_census(store, YEAR, out, "919") == 5
+    children = {
+        c.findtext("ChildIdentifiers/LAchildID"): c
+        for c in ET.parse(out).getroot().iter("Child")  # noqa: S314 - the hub's own output
+    }
+    plan = children[mul].find("CINdetails/ChildProtectionPlans")
+    assert plan is not None
+    assert (plan.findtext("InitialCategoryOfAbuse"), plan.findtext("LatestCategoryOfAbuse")) == (
+        "MUL",
+        "PHY",
+    )
+    no_plan = children[noplan].find("CINdetails")
+    assert no_plan is not None
+    assert (
+        no_plan.findtext("Section47/DateOfInitialCPC"),
+        no_plan.findtext("Section47/ICPCnotRequired"),
+        no_plan.find("ChildProtectionPlans"),
+        no_plan.findtext("CINPlanDates/CINPlanStartDate"),
+    ) == ("2025-06-12", "false", None, "2025-06-13")
+    assert children[nocon].findtext("CINdetails/Section47/ICPCnotRequired") == "true"
+    assert children[nocon].findtext("CINdetails/Section47/DateOfInitialCPC") is None
+    assert children[sgo].findtext("CINdetails/ReasonForClosure") == "RC4"
+    assert [
+        (e.findtext("CINreferralDate"), e.findtext("ReasonForClosure"))
+        for e in children[twice].iter("CINdetails")
+    ] == [("2025-04-14", "RC7"), ("2025-09-01", None)]
+
+    report = dfe_rules("cin", out, year=2026)
+    assert report["crashed"] == {}, report["crashed"]
+    assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]
