@@ -425,10 +425,12 @@ def _protection_plans(
                     # this one, here (in this or an earlier episode) and elsewhere.
                     "NumberOfPreviousCPP": record.protection_plans_before(start)
                     + (elsewhere["numberOfPlans"] if elsewhere else 0),
-                    # One block a date: the validator reads only the first date of a
-                    # Reviews block (research/statutory.md §4a).
-                    "Reviews": [repeated("Reviews", "CPPreviewDate", [d.isoformat()]) for d in held]
-                    or None,
+                    # The DfE's XSD: at most one Reviews group a plan, every date in it.
+                    "Reviews": (
+                        repeated("Reviews", "CPPreviewDate", [d.isoformat() for d in held])
+                        if held
+                        else None
+                    ),
                 },
             )
         )

@@ -98,6 +98,21 @@ def run_903(folder: Path, previous: Path | None, year: str, la: str) -> dict[str
     }
 
 
+def _one_review_date_a_group(root: ET.Element) -> None:
+    """The validator's ingress reads only the first CPPreviewDate of a Reviews group, though
+    the DfE's XSD puts all of a plan's review dates in one: each date gets a group of its
+    own here, so the review rules see every date the return holds."""
+    for plan in root.iter("ChildProtectionPlans"):
+        for group in plan.findall("Reviews"):
+            dates = group.findall("CPPreviewDate")
+            at = list(plan).index(group)
+            plan.remove(group)
+            for offset, day in enumerate(dates):
+                single = ET.Element("Reviews")
+                single.append(day)
+                plan.insert(at + offset, single)
+
+
 def run_cin(path: Path, year: str) -> dict[str, Any]:
     from cin_validator import cin_validator as cv
     from cin_validator.rules.ruleset_utils import get_year_ruleset
@@ -107,6 +122,7 @@ def run_cin(path: Path, year: str) -> dict[str, Any]:
         # The validator's ingress cannot read a namespaced document (it matches bare tags).
         for element in root.iter():
             element.tag = element.tag.split("}", 1)[1]
+    _one_review_date_a_group(root)
     registry = get_year_ruleset(year)
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured):

@@ -187,6 +187,13 @@ async def test_edge_journeys_of_need_pass_the_dfe_rules(
         latest(case, "childProtectionPlans"),
         {"heldOn": "2025-09-10", "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
     )
+    case = await act(
+        client,
+        worker,
+        "holdReviewConference",
+        latest(case, "childProtectionPlans"),
+        {"heldOn": "2026-03-04"},
+    )
 
     # An enquiry whose conference made no plan.
     case = await referral_for(client, worker, noplan, date(2025, 5, 4))
@@ -270,6 +277,8 @@ async def test_edge_journeys_of_need_pass_the_dfe_rules(
         "MUL",
         "PHY",
     )
+    # The DfE's XSD: one Reviews group a plan, holding every review date (1..n).
+    assert [[d.text for d in r] for r in plan.iter("Reviews")] == [["2025-09-10", "2026-03-04"]]
     no_plan = children[noplan].find("CINdetails")
     assert no_plan is not None
     assert (

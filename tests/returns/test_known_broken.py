@@ -294,3 +294,23 @@ def test_2887q_is_raised_for_a_return_using_eight_disability_codes(
     (tmp_path / "cin.xml").write_text(DISABLED, encoding="utf-8")
     report = dfe_rules("cin", tmp_path / "cin.xml", year=2026)
     assert report["failures"]["2887Q"]["return_level"] is True
+
+
+def test_every_review_date_of_a_plan_s_one_reviews_group_is_checked(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # The DfE's XSD puts all a plan's review dates in one Reviews group; the validator's
+    # ingress reads only the first of a group, so the runner gives each date its own and
+    # a bad second date (before the plan began: rule 8841) is still reported.
+    plan = """<ChildProtectionPlans><CPPstartDate>2025-06-12</CPPstartDate>
+      <InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse>
+      <LatestCategoryOfAbuse>NEG</LatestCategoryOfAbuse>
+      <NumberOfPreviousCPP>0</NumberOfPreviousCPP>
+      <Reviews><CPPreviewDate>2025-09-10</CPPreviewDate><CPPreviewDate>2025-06-02</CPPreviewDate>
+      </Reviews></ChildProtectionPlans>"""
+    protected = DISABLED.replace(
+        "<ReferralNFA>false</ReferralNFA>", "<ReferralNFA>false</ReferralNFA>" + plan
+    )
+    (tmp_path / "cin.xml").write_text(protected, encoding="utf-8")
+    report = dfe_rules("cin", tmp_path / "cin.xml", year=2026)
+    assert report["failures"]["8841"]["children"] == ["CIN1"]
