@@ -951,6 +951,30 @@ class AdoptersLegalStatus(DfECode, dfe_item="SSDA903 AD1 LS_ADOPTR"):
     L4_UNMARRIED_SAME_SEX = "L4", "An unmarried couple of the same sex"
 
 
+@unique
+class Ethnicity(DfECode, dfe_item="CIN census Ethnicity and SSDA903 ETHNIC"):
+    WBRI_WHITE_BRITISH = "WBRI", "White British"
+    WIRI_WHITE_IRISH = "WIRI", "White Irish"
+    WIRT_TRAVELLER_OF_IRISH_HERITAGE = "WIRT", "Traveller of Irish heritage"
+    WOTH_ANY_OTHER_WHITE_BACKGROUND = "WOTH", "Any other White background"
+    WROM_GYPSY_ROMA = "WROM", "Gypsy/Roma"
+    MWBC_WHITE_AND_BLACK_CARIBBEAN = "MWBC", "White and Black Caribbean"
+    MWBA_WHITE_AND_BLACK_AFRICAN = "MWBA", "White and Black African"
+    MWAS_WHITE_AND_ASIAN = "MWAS", "White and Asian"
+    MOTH_ANY_OTHER_MIXED_BACKGROUND = "MOTH", "Any other mixed background"
+    AIND_INDIAN = "AIND", "Indian"
+    APKN_PAKISTANI = "APKN", "Pakistani"
+    ABAN_BANGLADESHI = "ABAN", "Bangladeshi"
+    AOTH_ANY_OTHER_ASIAN_BACKGROUND = "AOTH", "Any other Asian background"
+    BCRB_CARIBBEAN = "BCRB", "Caribbean"
+    BAFR_AFRICAN = "BAFR", "African"
+    BOTH_ANY_OTHER_BLACK_BACKGROUND = "BOTH", "Any other Black background"
+    CHNE_CHINESE = "CHNE", "Chinese"
+    OOTH_ANY_OTHER_ETHNIC_GROUP = "OOTH", "Any other ethnic group"
+    REFU_REFUSED = "REFU", "Refused"
+    NOBT_INFORMATION_NOT_YET_OBTAINED = "NOBT", "Information not yet obtained"
+
+
 DFE_CODE_LISTS: tuple[type[DfECode], ...] = (
     ReferralSource,
     PrimaryNeedCode,
@@ -976,4 +1000,5 @@ DFE_CODE_LISTS: tuple[type[DfECode], ...] = (
     Disability,
     SdqReason,
     AdoptersLegalStatus,
+    Ethnicity,
 )

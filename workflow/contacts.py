@@ -20,7 +20,7 @@ from graph import ConstraintViolation, name_key_fields
 from graph.cypher import contacts as statements
 from workflow import identifiers
 from workflow.calendar import WorkingDayCalendar, today_in_england
-from workflow.codes import ReferralSource
+from workflow.codes import Ethnicity, ReferralSource
 from workflow.early_help import StepDownOrigin, step_down_recall, step_down_request
 from workflow.ids import new_child_id, new_id
 from workflow.linking import PossibleDuplicates, duplicates_of, holder_of_identity
@@ -110,6 +110,14 @@ def _written_name(value: str) -> str:
 Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_written_name)]
 
 
+def _ethnicity_code(value: str) -> str:
+    # Both returns carry it as given (CIN census Ethnicity, SSDA903 ETHNIC, rule 103).
+    return Ethnicity.from_code(value).code
+
+
+EthnicityCode = Annotated[str, AfterValidator(_ethnicity_code)]
+
+
 class NewChild(Input):
     """A child the hub has not met before, recorded with the contact about them."""
 
@@ -118,7 +126,7 @@ class NewChild(Input):
     date_of_birth: PastDate | None = None
     expected_date_of_birth: date | None = None
     sex: Sex = Sex.U
-    ethnicity: Annotated[str, Field(max_length=4)] | None = None
+    ethnicity: EthnicityCode | None = None
     nhs_number: Annotated[str, AfterValidator(identifiers.nhs_number)] | None = None
     upn: Annotated[str, AfterValidator(identifiers.upn)] | None = None
     unborn: bool = False

@@ -295,6 +295,9 @@ async def _contact_about(
             "child.dateOfBirth",
             "future",
         ),
+        # CIN census Ethnicity, 903 ETHNIC (rule 103): one of the DfE's codes.
+        ("ethnicity", "WB", "child.ethnicity", "Ethnicity code list"),
+        ("ethnicity", "XXXX", "child.ethnicity", "Ethnicity code list"),
         ("givenName", "", "child.givenName", "at least 1 character"),
         ("givenName", "   ", "child.givenName", "at least 1 character"),
         # The engine would keep "A\ufffdB": a name silently changed.

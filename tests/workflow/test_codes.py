@@ -15,6 +15,7 @@ from workflow.codes import (
     CategoryOfAbuse,
     DfECode,
     Disability,
+    Ethnicity,
     LegalStatus,
     MissingType,
     PlacementProvider,
@@ -80,6 +81,12 @@ EXPECTED_CODES: list[tuple[type[DfECode], str]] = [
     (Disability, "NONE MOB HAND PC INC COMM LD HEAR VIS BEH CON AUT DDA"),
     (SdqReason, "SDQ1 SDQ2 SDQ3 SDQ4 SDQ5"),
     (AdoptersLegalStatus, "L0 L11 L12 L2 L3 L4"),
+    # CIN census Ethnicity; the 903's ETHNIC (rule 103) takes the same list.
+    (
+        Ethnicity,
+        "WBRI WIRI WIRT WOTH WROM MWBC MWBA MWAS MOTH AIND APKN ABAN AOTH BCRB BAFR BOTH CHNE "
+        "OOTH REFU NOBT",
+    ),
 ]
 
 
