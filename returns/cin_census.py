@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from returns.characteristics import ethnicity_as_returned
 from returns.years import CollectionYear
 from workflow.facts import FactKind
 from workflow.process import AssessmentState, Process
@@ -271,9 +272,7 @@ def _characteristics(
         "ChildCharacteristics",
         spec.characteristics,
         {
-            # NOBT, "information not yet obtained": what the DfE asks for an unborn child.
-            "Ethnicity": record.child.get("ethnicity")
-            or ("NOBT" if _unborn(record, year) else None),
+            "Ethnicity": ethnicity_as_returned(record.child),
             "Disabilities": (
                 repeated("Disabilities", "Disability", list(disabilities["disabilities"]))
                 if disabilities

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from returns.characteristics import ethnicity_as_returned
 from returns.years import CollectionYear
 from workflow.calendar import age_on, birthday
 from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
@@ -372,7 +373,7 @@ def _header_row(record: LookedAfterRecord, year: CollectionYear, looked_after: b
         record.id,
         sex,
         dmy(record.born),
-        record.child.get("ethnicity") or "",
+        ethnicity_as_returned(record.child),
         _upn(record, year),
         mother,
         baby,
