@@ -34,6 +34,10 @@ csc-validator-be-903 0.1.17:
   home fails one of the two whatever its URN. The return follows 214, the rule written
   for short breaks; 218 is excused only for a child whose episodes without a URN are all
   short breaks.
+- 146 in the 2024-25 rule set lists supported accommodation as "k3", lower case, though
+  the validator upper-cases every value it reads, and its own 2024-25 rules 221, 371 and
+  503D use K3: a K3 placement in a 2024-25 return is always flagged. Excused only for a
+  child whose placements 146 cannot read are all K3, in a 2024-25 return.
 """
 
 from __future__ import annotations
@@ -193,9 +197,26 @@ def last_years_decision_carried_on(folder: Path, previous: Path) -> set[str]:
     }
 
 
+_K3_MISSPELT_IN = date(2025, 3, 31)
+_KNOWN_PLACEMENTS_2024_25 = {
+    *("A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3", "R5"),
+    *("S1", "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1"),
+}
+
+
+def supported_accommodation_in_2024_25(folder: Path, year_end: date) -> set[str]:
+    """146 (2024-25 rules): every placement it cannot read is K3."""
+    if year_end != _K3_MISSPELT_IN:
+        return set()
+    unread = [r for r in _table(folder, "episodes") if r["PLACE"] not in _KNOWN_PLACEMENTS_2024_25]
+    k3 = {r["CHILD"] for r in unread if r["PLACE"] == "K3"}
+    return k3 - {r["CHILD"] for r in unread if r["PLACE"] != "K3"}
+
+
 def excused(folder: Path, previous: Path, year_end: date) -> dict[str, set[str]]:
     """Per rule, the children the rule's known defect explains in this return."""
     return {
+        "146": supported_accommodation_in_2024_25(folder, year_end),
         "1001": care_leavers_aged_20_or_21(folder, year_end),
         "1002": care_leavers_without_recent_episodes(folder, previous),
         "SW12STG2": allocated_before_care_began(folder),

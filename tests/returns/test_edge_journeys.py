@@ -95,7 +95,7 @@ async def test_edge_journeys_of_care_pass_the_dfe_rules(
     await record.born(uasc18, "2007-11-20", "M", allocated_from="2024-06-03")
     await record.referred(uasc18, "2024-06-03", "N4")
     await record.fact("recordUascStatus", uasc18, on="2024-06-03")
-    care = await record.start(uasc18, "2024-06-03", "V2", "U6", home=None)
+    care = await record.start(uasc18, "2024-06-03", "V2", "K3", "PR4", home=None, urn="SC654321")
     care = await record.review(care, "2024-06-28")
     care = await record.cease(care, "2025-11-20", "E5", leaver=True)
 

@@ -314,3 +314,25 @@ def test_every_review_date_of_a_plan_s_one_reviews_group_is_checked(
     (tmp_path / "cin.xml").write_text(protected, encoding="utf-8")
     report = dfe_rules("cin", tmp_path / "cin.xml", year=2026)
     assert report["failures"]["8841"]["children"] == ["CIN1"]
+
+
+def test_146_flags_supported_accommodation_in_a_2024_25_return(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # A 16-year-old in supported accommodation (K3, a 2024-25 code the same rule set's 371
+    # checks) is flagged by 146, which lists it as "k3"; a made-up code is flagged too, and
+    # only the K3 child is excused.
+    def episode(child: str, place: str) -> list[str]:
+        row = ["", "01/06/2024", "S", "V2", "N4", place, "PR4", "", "", "", "", "SG2 0JU"]
+        return [child, *row[1:], "SC654321"]
+
+    children = {"SUPPORTED": "K3", "WRONG": "K9"}
+    tables = {
+        "header": [[c, "M", "20/11/2007", "WBRI", "", "", ""] for c in children],
+        "episodes": [episode(c, place) for c, place in children.items()],
+    }
+    now = write(tmp_path / "now", tables)
+    report = dfe_rules("903", now, year=2025)
+    assert report["failures"]["146"]["children"] == ["SUPPORTED", "WRONG"]
+    assert excused(now, now, date(2025, 3, 31))["146"] == {"SUPPORTED"}
+    assert excused(now, now, date(2026, 3, 31))["146"] == set()
