@@ -408,3 +408,46 @@ async def test_a_child_whose_ethnicity_is_not_yet_known_is_nobt_in_both_returns(
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
     cin = dfe_rules("cin", census, year=2026)
     assert set(cin["failures"]) == KNOWN_BROKEN_CIN_QUERIES, cin["failures"]
+
+
+async def test_a_move_recorded_after_a_legal_status_change_the_same_day_is_one_episode(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # The court makes a care order in the morning and the child moves to new carers in
+    # the afternoon; the worker records the order, then the move. The 903 has one episode
+    # for both that day (RNE B; U with the same carer): the move joins the episode the
+    # order began (an L episode whose placement changed is rule 434's error).
+    # Recorded the other way round (the move first), the same.
+    record, children = await _county_to_record_on(client, settings, store)
+    moved, same, moved_first, same_first = children[:4]
+    for child in (moved, same, moved_first, same_first):
+        await record.born(child, "2012-02-02", "M", allocated_from="2025-04-02")
+        await record.referred(child, "2025-04-02", "N1")
+        care = await record.start(child, "2025-04-10", "V2", "U6")
+        care = await record.review(care, "2025-05-02")
+        carer = {"sameCarer": child in (same, same_first)}
+        if child in (moved, same):
+            care = await record.legal_status(care, "2025-10-01", "C1")
+        care = await record.move(care, "2025-10-01", "U4", postcode="SG13 8DE", **carer)
+        if child in (moved_first, same_first):
+            care = await record.legal_status(care, "2025-10-01", "C1")
+        assert [s["startDate"] for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"] == [
+            "2025-04-10",
+            "2025-10-01",
+        ], care
+        care = await record.review(care, "2025-11-03")
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    columns = ("DECOM", "RNE", "LS", "PLACE", "PL_POST", "DEC", "REC", "REASON_PLACE_CHANGE")
+    for child, rne in ((moved, "B"), (same, "U"), (moved_first, "B"), (same_first, "U")):
+        assert rows_of(out, "episodes", child, *columns) == [
+            ("10/04/2025", "S", "V2", "U6", "SG2 0JU", "01/10/2025", "X1", "CARPL"),
+            ("01/10/2025", rne, "C1", "U4", "SG13 8DE", "", "", ""),
+        ]
+    report = dfe_rules("903", out, year=2026)
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}

@@ -555,8 +555,57 @@ def _same_placement(current: dict[str, Any], data: ChangePlacement) -> bool:
     )
 
 
+def _began_with_a_legal_status_change_on(record: Record, on: date) -> bool:
+    current = _episode(record)
+    return bool(
+        current["startDate"] == on
+        and current.get("reasonNewEpisode") == ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value
+    )
+
+
+def _move_joins_the_legal_status_change(
+    record: Record, data: ChangePlacement, clock: Clock
+) -> Effect:
+    """SSDA903: a legal status and a placement that change the same day are one episode
+    (RNE B, or U with the same carer). Recorded one after the other, the move joins the
+    episode the legal status change began that day (an L episode keeps the placement it
+    followed: rule 434)."""
+    current = _episode(record)
+    if _same_placement(current, data):
+        raise Refusal(("placementType", "is already the child's placement: nothing moved"))
+    _check_urn(data.placement_type, data.urn)
+    rne = (
+        ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER
+        if data.same_carer
+        else ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
+    )
+    moved = {
+        "placementType": data.placement_type.value,
+        "placementProvider": data.placement_provider.value,
+        "longTermPlacement": data.long_term_placement,
+        "reasonNewEpisode": rne.value,
+        "reasonPlaceChange": data.reason.value,
+        "placementPostcode": data.placement_postcode,
+        "urn": data.urn,
+    }
+    _still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **moved})
+    return Effect(
+        target=CareState.LOOKED_AFTER,
+        occurred_on=data.changed_on,
+        summary=f"Placement changed to {data.placement_type.value} ({data.reason.value}) "
+        "the day the legal status changed",
+        changed=(
+            StepChange(current["id"], facts=moved),
+            *_cancel(record.open_step(_K.STATUTORY_VISIT)),
+        ),
+        opened=(_visit_after_move(data.changed_on, clock),),
+    )
+
+
 @register(Process.CARE, "changePlacement", ChangePlacement)
 def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Effect:
+    if data.legal_status is None and _began_with_a_legal_status_change_on(record, data.changed_on):
+        return _move_joins_the_legal_status_change(record, data, clock)
     if data.legal_status is not None and _same_placement(_episode(record), data):
         # SSDA903 rule 436: RNE U or B needs the placement to change as well as the legal
         # status; where only the legal status changed (e.g. a placement order while the
@@ -663,10 +712,35 @@ class ChangeLegalStatus(Input):
     legal_status: LegalStatus
 
 
+# A move that began an episode, and what it becomes when the legal status changes the
+# same day (SSDA903 RNE: P to B, T to U).
+_WITH_A_LEGAL_STATUS_CHANGE = {
+    ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE.value: (
+        ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
+    ),
+    ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER.value: (
+        ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER
+    ),
+}
+
+
 @register(Process.CARE, "changeLegalStatus", ChangeLegalStatus)
 def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -> Effect:
     _new_legal_status(record, data.legal_status)
     lapsed, lapses = _short_order_steps(record, data.changed_on, data.legal_status.value)
+    current = _episode(record)
+    joined = _WITH_A_LEGAL_STATUS_CHANGE.get(str(current.get("reasonNewEpisode")))
+    if current["startDate"] == data.changed_on and joined is not None:
+        # Recorded after the move that began the day's episode: one episode for both.
+        changes = {"legalStatus": data.legal_status.value, "reasonNewEpisode": joined.value}
+        _still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **changes})
+        return Effect(
+            target=CareState.LOOKED_AFTER,
+            occurred_on=data.changed_on,
+            summary=f"Legal status changed to {data.legal_status.value} the day of the move",
+            changed=(StepChange(current["id"], facts=changes), *lapsed),
+            opened=lapses,
+        )
     ended, episode = _new_episode(
         record,
         data.changed_on,
