@@ -26,6 +26,7 @@ from returns import (
     fail_stalled_jobs,
     job_of,
     remove_old_files,
+    remove_orphan_folders,
     run_job,
     start_job,
 )
@@ -148,21 +149,29 @@ class ReturnJobs:
 
     async def remove_old_files(self, now: int | None = None) -> int:
         """One bounded pass: the files of at most `SWEEP_BATCH` jobs that ended
-        `keep_days` ago are removed, and each job says when; how many went. None while
-        a load holds the store (its records are the load's until it is done)."""
+        `keep_days` ago are removed, and each job says when, then at most `SWEEP_BATCH`
+        folders no job of this store holds (a store dropped, renamed or moved away left
+        them) and untouched as long; how many went. None while a load holds the store
+        (its records are the load's until it is done, and its jobs not all there yet)."""
         if self._held is not None and self._held():
             return 0
+        at = now_ms() if now is None else now
         removed = await remove_old_files(
-            self._store,
-            self._folder,
-            keep_days=self._keep_days,
-            now=now_ms() if now is None else now,
-            limit=SWEEP_BATCH,
+            self._store, self._folder, keep_days=self._keep_days, now=at, limit=SWEEP_BATCH
         )
+        orphans = await remove_orphan_folders(
+            self._store, self._folder, keep_days=self._keep_days, now=at, limit=SWEEP_BATCH
+        )
+        # Counts only: the files named children, the log never does.
         if removed:
-            # Counts only: the files named children, the log never does.
             log.info("return files removed: %d jobs (kept %d days)", len(removed), self._keep_days)
-        return len(removed)
+        if orphans:
+            log.info(
+                "return folders no job of this store holds removed: %d (kept %d days)",
+                len(orphans),
+                self._keep_days,
+            )
+        return len(removed) + len(orphans)
 
     async def fail_stalled(self, now: int | None = None) -> int:
         """One bounded pass: the jobs a killed hub left RUNNING (no progress for an hour,
@@ -194,7 +203,7 @@ class ReturnJobs:
                 log.warning("return jobs not swept (%s)", type(failure).__name__)
                 most = 0
             # A full batch: more are due, taken soon, a batch at a time.
-            await asyncio.sleep(SWEEP_SOON_SECONDS if most == SWEEP_BATCH else SWEEP_EVERY_SECONDS)
+            await asyncio.sleep(SWEEP_SOON_SECONDS if most >= SWEEP_BATCH else SWEEP_EVERY_SECONDS)
 
     async def stop(self) -> None:
         """Cancel the jobs still running and the sweeping (the app is shutting down)."""

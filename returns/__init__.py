@@ -20,6 +20,7 @@ from returns.jobs import (
     job_of,
     job_warnings,
     remove_old_files,
+    remove_orphan_folders,
     run_job,
     start_job,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "looked_after_child",
     "looked_after_children",
     "remove_old_files",
+    "remove_orphan_folders",
     "run_job",
     "ssda903_warnings",
     "start_job",

@@ -223,6 +223,51 @@ async def remove_old_files(
     return removed
 
 
+async def remove_orphan_folders(
+    store: GraphStore, folder: Path, *, keep_days: int, now: int, limit: int
+) -> list[str]:
+    """Remove at most `limit` folders under `folder` that hold no job's files in this store
+    and in which nothing changed for `keep_days` before `now` (epoch ms), oldest first; their
+    names. A store dropped or renamed, or moved away by export and import, leaves its jobs'
+    folders with no job to sweep them, and their files name every child in a return: the
+    keep period runs from their last change instead, which is when their job ended."""
+    untouched = await asyncio.to_thread(_folders_untouched_since, folder, now - keep_days * DAY_MS)
+    removed: list[str] = []
+    for start in range(0, len(untouched), _ORPHAN_CHECK_BATCH):
+        names = untouched[start : start + _ORPHAN_CHECK_BATCH]
+        rows = await store.read(statements.RETURN_JOBS_HOLDING_FILES, {"jobIds": names})
+        held = {str(row["id"]) for row in rows}
+        for name in names:
+            if len(removed) == limit:
+                return removed
+            if name not in held and await asyncio.to_thread(_remove_job_folder, folder, name):
+                removed.append(name)
+    return removed
+
+
+# How many folder names one statement asks the store about.
+_ORPHAN_CHECK_BATCH = 500
+
+
+def _folders_untouched_since(folder: Path, before: int) -> list[str]:
+    """The folders directly under `folder` in which nothing changed after `before` (epoch
+    ms), oldest first."""
+    if not folder.is_dir():
+        return []
+    found: list[tuple[float, str]] = []
+    for entry in folder.iterdir():
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            newest = max(path.lstat().st_mtime for path in [entry, *entry.rglob("*")])
+        except OSError:
+            # Changing under us (a job writing it): not untouched.
+            continue
+        if newest * 1000 <= before:
+            found.append((newest, entry.name))
+    return [name for _, name in sorted(found)]
+
+
 def _remove_job_folder(folder: Path, job_id: str) -> bool:
     """Remove the job's folder under `folder`; whether it is gone. The graph names the
     job, so only a folder directly under `folder` is ever touched."""

@@ -139,6 +139,15 @@ SET j.filesRemovedAt = $now, j.file = null
 RETURN j.id AS id
 """
 
+# Of the folders under var/returns, those whose files a job of this store still holds: any
+# other (a store dropped, renamed or moved away by export and import left it) is an orphan.
+RETURN_JOBS_HOLDING_FILES = """
+UNWIND $jobIds AS jobId
+MATCH (j:ReturnJob {id: jobId})
+WHERE j.filesRemovedAt IS NULL
+RETURN j.id AS id
+"""
+
 # A job whose hub was killed (`kill -9`, a power cut) ran no clean-up and read RUNNING for
 # ever: one that has made no progress since `$before`, and that the hub asking is not
 # running itself, is failed, a bounded batch at a time.

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import logging
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -373,19 +374,27 @@ async def test_serve_removes_return_files_past_their_days_when_it_starts(
         {"id": killed["id"]},
     )
 
+    # And the folder of a job in a store since dropped, untouched as long as the first.
+    orphan = jobs.folder / "a-dropped-stores-job"
+    (orphan / "ssda903").mkdir(parents=True)
+    (orphan / "ssda903" / "header.csv").write_text("CHILD\nC0000000\n")
+    for path in [orphan, *orphan.rglob("*")]:
+        os.utime(path, (ended / 1000, ended / 1000))
+
     content = await EmbeddedContentStore.open(settings.content_dir)
     app = create_app(settings, store=store, content_store=content, run_outbox=False)
     caplog.set_level(logging.INFO, logger="lcs_hub.returns")
     async with app.router.lifespan_context(app):
         for _ in range(600):
             swept = await job_of(store, old["id"], ANALYST)
-            if swept is not None and swept.get("filesRemovedAt"):
+            if swept is not None and swept.get("filesRemovedAt") and not orphan.exists():
                 break
             await asyncio.sleep(0.05)
     await content.aclose()
     assert swept is not None
     assert swept.get("filesRemovedAt"), swept
     assert not (jobs.folder / old["id"]).exists()
+    assert not orphan.exists()
     assert (jobs.folder / new["id"]).is_dir()
     kept = await job_of(store, new["id"], ANALYST)
     assert kept is not None
@@ -395,6 +404,7 @@ async def test_serve_removes_return_files_past_their_days_when_it_starts(
     assert (stopped["state"], stopped["file"]) == ("FAILED", None)
     # How many went, never whose (nor which file).
     assert "return files removed: 1 jobs (kept 30 days)" in caplog.messages
+    assert "return folders no job of this store holds removed: 1 (kept 30 days)" in caplog.messages
     assert not any(old["id"] in message or "ssda903" in message for message in caplog.messages)
 
 
@@ -411,12 +421,18 @@ async def test_no_return_files_are_swept_while_a_load_holds_the_store(
         return None
 
     job = await run_job(store, await start_job(store, request), request, tmp_path, audit)
+    # A folder no job names yet: the load may be about to bring its job.
+    orphan = tmp_path / "a-job-the-load-brings"
+    orphan.mkdir()
+    os.utime(orphan, (job["finishedAt"] / 1000, job["finishedAt"] / 1000))
     later = job["finishedAt"] + 2 * 86_400_000
     assert await jobs.remove_old_files(now=later) == 0
     assert (tmp_path / job["id"]).is_dir()
+    assert orphan.is_dir()
     loading = False
-    assert await jobs.remove_old_files(now=later) == 1
+    assert await jobs.remove_old_files(now=later) == 2
     assert not (tmp_path / job["id"]).exists()
+    assert not orphan.exists()
 
 
 WORK_WARNINGS = "{ myWork { dataWarnings { code childId recordId } } }"

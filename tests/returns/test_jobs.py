@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from returns.jobs import (
     fail_stalled_jobs,
     job_of,
     remove_old_files,
+    remove_orphan_folders,
     run_job,
     start_job,
 )
@@ -153,3 +156,62 @@ async def test_a_job_whose_hub_was_killed_fails_once_it_made_no_progress_for_an_
     )
     ended = await run_job(store, late, request, tmp_path, audit)
     assert ended["state"] == "FAILED", ended
+
+
+async def test_a_folder_no_job_in_the_store_holds_goes_once_untouched_for_the_keep_period(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    # A store dropped or renamed (LCS_HUB_GRAPH_NAME), or moved away by export and import,
+    # leaves its jobs' folders behind: nothing in this store names them, and the files in
+    # them name every child in a return.
+    request = ReturnRequest(ReturnKind.SSDA903, YEAR, requested_by="analyst-1")
+
+    async def audit(ids: list[str]) -> None:
+        return None
+
+    kept = await run_job(store, await start_job(store, request), request, tmp_path, audit)
+    orphans = [tmp_path / "a-dropped-stores-job", tmp_path / "another-dropped-stores-job"]
+    for orphan in orphans:
+        (orphan / "ssda903").mkdir(parents=True)
+        (orphan / "ssda903" / "header.csv").write_text("CHILD\nC0000000\n")
+    # Written long ago: their mtimes are all the sweep has to go on.
+    written = 1_700_000_000_000
+    for orphan in orphans:
+        for path in [orphan, *orphan.rglob("*")]:
+            os.utime(path, (written / 1000, written / 1000))
+    stray = tmp_path / "not-a-folder.txt"
+    stray.write_text("left by hand")
+
+    assert await remove_orphan_folders(store, tmp_path, keep_days=2, now=written, limit=1) == []
+    now = written + 2 * DAY_MS
+    first = await remove_orphan_folders(store, tmp_path, keep_days=2, now=now, limit=1)
+    rest = await remove_orphan_folders(store, tmp_path, keep_days=2, now=now, limit=1)
+    assert sorted([*first, *rest]) == sorted(orphan.name for orphan in orphans)
+    assert not any(orphan.exists() for orphan in orphans)
+    # The store's own job keeps its folder until its own keep period has run; a stray file is
+    # not a job's folder and is left.
+    assert (tmp_path / kept["id"]).is_dir()
+    assert stray.is_file()
+    assert await remove_orphan_folders(store, tmp_path, keep_days=2, now=now, limit=1) == []
+
+
+async def test_a_folder_whose_job_says_its_files_went_is_swept_as_an_orphan(
+    store: FalkorDBStore, tmp_path: Path
+) -> None:
+    request = ReturnRequest(ReturnKind.SSDA903, YEAR, requested_by="analyst-1")
+
+    async def audit(ids: list[str]) -> None:
+        return None
+
+    job = await run_job(store, await start_job(store, request), request, tmp_path, audit)
+    # An import marks a job's files as not carried while another store's copy of the folder
+    # stays: this store holds no file in it.
+    await store.write(
+        "MATCH (j:ReturnJob {id: $id}) SET j.filesRemovedAt = $now, j.file = null",
+        {"id": job["id"], "now": job["finishedAt"]},
+    )
+    later = int(time.time() * 1000) + 3 * DAY_MS
+    assert await remove_orphan_folders(store, tmp_path, keep_days=2, now=later, limit=5) == [
+        job["id"]
+    ]
+    assert not (tmp_path / job["id"]).exists()
