@@ -55,6 +55,8 @@ from hub.backup_format import (
 )
 from hub.bulk_load import load_under_way
 from hub.demo import empty_store, forget_documents
+from returns import mark_files_not_carried
+from workflow.ids import now_ms
 
 Progress = Callable[[int], None]
 # Progress is reported every so many lines: a redraw per line would cost more than the line.
@@ -585,6 +587,8 @@ async def import_hub(
     try:
         await _load(store, content, path, batch_size, loaded)
         await migrate(store)
+        # var/returns is not in the file: the jobs say their files stayed behind.
+        await mark_files_not_carried(store, now_ms())
     except BaseException as failure:
         # Everything was empty before the load began, so emptying it again leaves it as
         # it was.

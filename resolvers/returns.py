@@ -273,7 +273,12 @@ async def return_file(
     job = await job_of(store, job_id, principal.subject)
     if job is None:
         return NotFound(kind="ReturnJob", id=job_id)
-    if removed_at := job.get("filesRemovedAt"):
+    if (removed_at := job.get("filesRemovedAt")) and job.get("filesNotCarried"):
+        return FilesRemoved(
+            reason=f"the return's files were not carried when this store was imported on "
+            f"{_day(removed_at)} (an export leaves them behind); make the return again"
+        )
+    if removed_at:
         return FilesRemoved(
             reason=f"the return's files were removed on {_day(removed_at)}, "
             f"{jobs.keep_days} days after it ended; make the return again"

@@ -268,6 +268,14 @@ def _folders_untouched_since(folder: Path, before: int) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+async def mark_files_not_carried(store: GraphStore, now: int) -> int:
+    """Record on every job that still held files that they were not carried into this store
+    (an import, at `now`); how many. An export leaves var/returns behind: a return's files
+    name every child in it, and are the return made again from the record."""
+    rows = await store.write(statements.RETURN_JOB_FILES_NOT_CARRIED, {"now": now})
+    return int(rows[0]["jobs"]) if rows else 0
+
+
 def _remove_job_folder(folder: Path, job_id: str) -> bool:
     """Remove the job's folder under `folder`; whether it is gone. The graph names the
     job, so only a folder directly under `folder` is ever touched."""

@@ -58,7 +58,8 @@ class ReturnJob:
     warning_count: int = strawberry.field(description="When done: how many warnings in all")
     files_removed_at: datetime | None = strawberry.field(
         description="When the return's files were removed, LCS_HUB_RETURN_FILES_KEEP_DAYS "
-        "after the job ended (it names every child in it): make the return again to have it"
+        "after the job ended (it names every child in it), or when the store was imported "
+        "(an export does not carry them): make the return again to have it"
     )
 
     @classmethod

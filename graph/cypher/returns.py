@@ -89,7 +89,7 @@ RETURN count(x) AS steps
 
 RETURN_JOB_FIELDS = (
     "j {.id, .kind, .year, .state, .requestedBy, .requestedAt, .done, .total, .children,"
-    " .finishedAt, .problem, .file, .warnings, .warningCount, .filesRemovedAt}"
+    " .finishedAt, .problem, .file, .warnings, .warningCount, .filesRemovedAt, .filesNotCarried}"
 )
 
 START_RETURN_JOB = f"""
@@ -137,6 +137,15 @@ MATCH (j:ReturnJob {id: $jobId})
 WHERE j.filesRemovedAt IS NULL
 SET j.filesRemovedAt = $now, j.file = null
 RETURN j.id AS id
+"""
+
+# An import brings the jobs but not their files (an export does not carry var/returns): each
+# says so, rather than pointing at a file this store's hubs do not have.
+RETURN_JOB_FILES_NOT_CARRIED = """
+MATCH (j:ReturnJob)
+WHERE j.filesRemovedAt IS NULL
+SET j.filesRemovedAt = $now, j.file = null, j.filesNotCarried = true
+RETURN count(j) AS jobs
 """
 
 # Of the folders under var/returns, those whose files a job of this store still holds: any

@@ -810,3 +810,57 @@ def test_the_bulk_load_lease_goes_with_a_holder_that_is_killed(tmp_path: Path) -
     with bulk_load_lease(tmp_path, "lcs-hub import"):
         assert load_under_way(tmp_path)
         assert (tmp_path / LEASE_FILE).read_text() == f"lcs-hub import (pid {os.getpid()})"
+
+
+async def test_an_imported_stores_return_jobs_say_their_files_were_not_carried(
+    store: FalkorDBStore, fresh_engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    # An export carries the graph and the documents, not var/returns: a return's files are
+    # the return made again from the record, and name every child in it. The jobs come
+    # with the store; each says its files stayed behind, and a download says why (410),
+    # not that the job does not exist (404).
+    from auth.principal import Principal
+    from resolvers.returns import FilesRemoved, ReturnJobs, return_file
+    from returns import ReturnKind, ReturnRequest, job_of, run_job, start_job
+    from returns.years import CollectionYear
+
+    request = ReturnRequest(ReturnKind.SSDA903, CollectionYear(2026), "worker-pa-demo")
+
+    async def audit(ids: list[str]) -> None:
+        return None
+
+    folder = tmp_path / "source-returns"
+    job = await run_job(store, await start_job(store, request), request, folder, audit)
+    assert job["state"] == "DONE", job
+    exported = tmp_path / "hub.jsonl"
+    content = ContentStores(forms=FormStore(tmp_path / "forms"), livelink=None)
+    await export_hub(store, content, exported)
+
+    assert fresh_engine.socket_path is not None
+    target = FalkorDBStore(fresh_engine.socket_path, f"moved-{uuid.uuid4().hex}")
+    try:
+        before = now_ms()
+        await import_hub(target, ContentStores(FormStore(tmp_path / "to-forms"), None), exported)
+        moved = await job_of(target, job["id"], "worker-pa-demo")
+        assert moved is not None
+        assert (moved["state"], moved["children"], moved["file"]) == ("DONE", job["children"], None)
+        assert moved["filesRemovedAt"] >= before
+        analyst = Principal(
+            subject="worker-pa-demo",
+            name="Dev Malhotra",
+            role="performance_analyst",
+            agency_id="agency-la",
+            token_id="token-1",
+            on_record=True,
+        )
+        answer = await return_file(
+            target, ReturnJobs(target, tmp_path / "var" / "returns", None), analyst, job["id"]
+        )
+        assert isinstance(answer, FilesRemoved), answer
+        assert "not carried" in answer.reason
+        assert "make the return again" in answer.reason
+        # The source store's job is as it was.
+        assert await job_of(store, job["id"], "worker-pa-demo") == job
+    finally:
+        await target.drop()
+        await target.close()
