@@ -383,7 +383,7 @@ async def disposal_review(
         return refused
     return await context.store.read(
         record_statements.DISPOSAL_REVIEW,
-        {**context.scope.params(), "today": as_of, "limit": max(1, min(limit, 500))},
+        {**context.scope.params(), "today": as_of, "limit": limit},
     )
 
 
@@ -469,7 +469,7 @@ async def outbox_items(context: HubContext, state: str, limit: int) -> list[Row]
     if refused := _refuse_records_management(context):
         return refused
     rows = await context.store.read(
-        file_statements.OUTBOX_ITEMS_IN_STATE, {"state": state, "limit": max(1, min(limit, 500))}
+        file_statements.OUTBOX_ITEMS_IN_STATE, {"state": state, "limit": limit}
     )
     return [row["item"] for row in rows]
 

@@ -16,6 +16,7 @@ from schema.outcomes import (
     NotFound,
     answer,
 )
+from schema.page_sizes import page_size
 
 
 def _instant(epoch_ms: int) -> datetime:
@@ -135,7 +136,9 @@ class AccessQueries:
     async def access_trail(
         self, info: Info[HubContext, None], child_id: strawberry.ID, limit: int = 100
     ) -> AccessTrailResult:
-        result = await access_resolvers.access_trail(info.context, child_id, limit)
+        result = await access_resolvers.access_trail(
+            info.context, child_id, page_size("accessTrail", "limit", limit)
+        )
         return answer(
             result,
             lambda result: AccessTrail(
@@ -147,7 +150,9 @@ class AccessQueries:
     async def my_partner_access_notices(
         self, info: Info[HubContext, None], limit: int = 50
     ) -> list[PartnerAccessNotice]:
-        rows = await access_resolvers.my_notices(info.context, limit)
+        rows = await access_resolvers.my_notices(
+            info.context, page_size("myPartnerAccessNotices", "limit", limit)
+        )
         return [
             PartnerAccessNotice(
                 id=strawberry.ID(row["id"]),
