@@ -464,10 +464,16 @@ async def outbox_backlog_for_work_list(context: HubContext) -> OutboxBacklog | N
     return None if isinstance(result, NotAuthorised) else result
 
 
-async def outbox_items(context: HubContext, state: str, limit: int) -> list[Row] | NotAuthorised:
+async def outbox_items(
+    context: HubContext, state: str, limit: int
+) -> list[Row] | NotAuthorised | InvalidInput:
     """Outbox items in one state (FAILED: what needs a records officer's attention)."""
     if refused := _refuse_records_management(context):
         return refused
+    if state not in outbox.ITEM_STATES:
+        # An empty list would read as nothing waiting.
+        rule = f"one of {', '.join(outbox.ITEM_STATES)}"
+        return InvalidInput(problems=(FieldProblem(field="state", rule=rule),))
     rows = await context.store.read(
         file_statements.OUTBOX_ITEMS_IN_STATE, {"state": state, "limit": limit}
     )

@@ -268,7 +268,9 @@ ReplayOutboxItemResult = Annotated[
     OutboxItem | NotFound | NotAuthorised | TransitionRefused,
     strawberry.union("ReplayOutboxItemResult"),
 ]
-OutboxItemsResult = Annotated[OutboxItemList | NotAuthorised, strawberry.union("OutboxItemsResult")]
+OutboxItemsResult = Annotated[
+    OutboxItemList | NotAuthorised | InvalidInput, strawberry.union("OutboxItemsResult")
+]
 ReplayFailedOutboxItemsResult = Annotated[
     OutboxReplayed | NotAuthorised, strawberry.union("ReplayFailedOutboxItemsResult")
 ]
@@ -319,7 +321,9 @@ class RecordsQueries:
             ),
         )
 
-    @strawberry.field(description="Livelink outbox items in one state (FAILED by default)")
+    @strawberry.field(
+        description="Livelink outbox items in one state: PENDING, FAILED (the default) or DELIVERED"
+    )
     async def outbox_items(
         self, info: Info[HubContext, None], state: str = "FAILED", limit: int = 100
     ) -> OutboxItemsResult:

@@ -63,7 +63,12 @@ if TYPE_CHECKING:
     from connectors.livelink.form_store import FormStore
     from graph import GraphStore, Row
 
+# Every state an item is ever in: waiting (or leased to a worker), given up on until a
+# records officer replays it, or delivered.
+ITEM_STATES = ("PENDING", "FAILED", "DELIVERED")
+
 __all__ = [
+    "ITEM_STATES",
     "DeliveryReport",
     "OutboxPolicy",
     "OutboxSettings",

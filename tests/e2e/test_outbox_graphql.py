@@ -137,6 +137,23 @@ async def test_a_records_officer_replays_every_failed_item_at_once(
     assert all(item["nextAttemptAt"] and item["leasedUntil"] is None for item in items)
 
 
+async def test_a_state_no_outbox_item_can_be_in_is_refused_naming_it(
+    client: httpx.AsyncClient, settings: Settings, parked: FalkorDBStore
+) -> None:
+    # A typing slip ("Failed", "FAIL") answered an empty list, which reads as nothing waiting.
+    query = """query ($state: String!) { outboxItems(state: $state) { __typename
+        ... on OutboxItemList { items { state } }
+        ... on InvalidInput { problems { field rule } } } }"""
+    for slip in ("Failed", "FAIL", "", "x" * 10_000):
+        refused = await graphql(client, _as(settings, OFFICER), query, {"state": slip})
+        assert refused["outboxItems"] == {
+            "__typename": "InvalidInput",
+            "problems": [{"field": "state", "rule": "one of PENDING, FAILED, DELIVERED"}],
+        }
+    failed = await graphql(client, _as(settings, OFFICER), query, {"state": "FAILED"})
+    assert len(failed["outboxItems"]["items"]) == 9
+
+
 async def test_readyz_reports_the_outbox_backlog_as_data(
     client: httpx.AsyncClient, parked: FalkorDBStore
 ) -> None:
