@@ -62,6 +62,7 @@ import anyio
 import httpx
 
 from connectors.livelink.backoff import retry_after_seconds
+from connectors.livelink.bounded_reply import EHM_MOST_BYTES, ReplyTooLarge, send_bounded
 from connectors.livelink.delivery_port import DeliveryRejected, DeliveryUnavailable, status_text
 
 if TYPE_CHECKING:
@@ -163,7 +164,12 @@ class EhmClient:
             # httpx's timeout bounds each read; the deadline bounds the whole call, so
             # a server that trickles bytes cannot hold a delivery forever.
             with anyio.fail_after(self._settings.timeout_seconds):
-                response = await self._client.put(path, json=body, headers={"Idempotency-Key": key})
+                request = self._client.build_request(
+                    "PUT", path, json=body, headers={"Idempotency-Key": key}
+                )
+                response = await send_bounded(self._client, request, EHM_MOST_BYTES)
+        except ReplyTooLarge as error:
+            raise DeliveryUnavailable(f"EHM PUT {REQUESTS_PATH}: {error}") from error
         except TimeoutError as error:
             raise DeliveryUnavailable(
                 f"EHM PUT {REQUESTS_PATH}: no answer within {self._settings.timeout_seconds:g} s"

@@ -47,6 +47,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from connectors.livelink.backoff import retry_after_seconds
+from connectors.livelink.bounded_reply import (
+    CONTENT_SERVER_MOST_BYTES,
+    ReplyTooLarge,
+    send_bounded,
+)
 from connectors.livelink.content_store import (
     ChildFile,
     ContentIntegrityError,
@@ -610,9 +615,12 @@ class ContentServerStore:
             # httpx's timeout bounds each read; the deadline bounds the whole call,
             # so a server that trickles bytes cannot hold a delivery forever.
             with anyio.fail_after(self._settings.timeout_seconds):
-                response = await self._client.request(
+                request = self._client.build_request(
                     method, path, headers=headers, params=params, data=data, files=files
                 )
+                response = await send_bounded(self._client, request, CONTENT_SERVER_MOST_BYTES)
+        except ReplyTooLarge as error:
+            raise ContentStoreUnavailable(f"{method} {path}: {error}") from error
         except TimeoutError as error:
             raise ContentStoreUnavailable(
                 f"{method} {path}: no answer within {self._settings.timeout_seconds} s"
