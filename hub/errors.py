@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Final
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType
 
 from connectors.livelink.form_store import FormStoreUnavailable
 from graph import GraphBusy, GraphUnavailable
 from hub.logs import REQUEST_ID
 
 if TYPE_CHECKING:
+    from graphql import GraphQLSchema
     from strawberry.types import ExecutionResult
 
 log = logging.getLogger("lcs_hub.errors")
@@ -68,8 +69,33 @@ def engine_answer(error: BaseException | None) -> tuple[str, str]:
     return "ENGINE_UNAVAILABLE", ENGINE_UNAVAILABLE_MESSAGE
 
 
-def mask_errors(result: ExecutionResult) -> int | None:
+# What an aliased segment of an error's path is logged as.
+ALIAS: Final = "<alias>"
+
+
+def field_names(schema: GraphQLSchema) -> frozenset[str]:
+    """Every field name `schema` declares: the only words of a path the log may carry."""
+    return frozenset(
+        name
+        for named in schema.type_map.values()
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType)
+        for name in named.fields
+    )
+
+
+def logged_path(path: list[str | int] | None, known: frozenset[str]) -> list[str | int] | None:
+    """An error's path as the log may carry it: a path is made of the response's keys,
+    which a client's aliases name (a tool naming each child's part of a query after the
+    child), so a segment the schema does not declare is logged as `ALIAS`."""
+    if path is None:
+        return None
+    return [segment if isinstance(segment, int) or segment in known else ALIAS for segment in path]
+
+
+def mask_errors(result: ExecutionResult, known: frozenset[str] = frozenset()) -> int | None:
     """Rewrite `result`'s errors for the client; return the HTTP status it calls for.
+
+    `known` is the schema's field names (`field_names`): the path is logged in them.
 
     Returns:
         503 when the engine was unreachable or saturated (the data is withheld: a partial
@@ -83,13 +109,20 @@ def mask_errors(result: ExecutionResult) -> int | None:
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             # The query's own problem (syntax, validation, a limit): the caller may read it.
-            log.info("graphql error", extra={"code": error_code(error), "path": error.path})
+            log.info(
+                "graphql error",
+                extra={"code": error_code(error), "path": logged_path(error.path, known)},
+            )
             masked.append(error)
         elif engine_unavailable(original):
             unavailable = original
             log.warning("graph engine unavailable", exc_info=original)
         else:
-            log.error("unexpected error", exc_info=original, extra={"path": error.path})
+            log.error(
+                "unexpected error",
+                exc_info=original,
+                extra={"path": logged_path(error.path, known)},
+            )
             masked.append(
                 GraphQLError(
                     internal_error_message(),

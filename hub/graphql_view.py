@@ -19,8 +19,9 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.schema import Schema
 
-from hub.errors import ENGINE_RETRY_AFTER_SECONDS, error_code, mask_errors
+from hub.errors import ENGINE_RETRY_AFTER_SECONDS, error_code, field_names, mask_errors
 from hub.metrics import note_graphql_error
 from hub.route_deadline import DeadlineExceeded, until_deadline
 from resolvers.context import HubContext
@@ -52,6 +53,10 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
     def __init__(self, schema: BaseSchema, limits: ViewLimits, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self.limits = limits
+        # The words an error's path may be logged in (hub/errors.py: never an alias).
+        self._field_names = (
+            field_names(schema._schema) if isinstance(schema, Schema) else frozenset[str]()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,7 +115,7 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        status = mask_errors(result)
+        status = mask_errors(result, self._field_names)
         for error in result.errors or ():
             note_graphql_error(error_code(error))
         if status is not None:

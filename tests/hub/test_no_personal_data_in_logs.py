@@ -123,6 +123,17 @@ async def _representative_requests(
             content=b'{"query": "' + NEW_CHILD["familyName"].encode(),
             headers={**worker, "Content-Type": "application/json"},
         ),
+        # Aliases are the client's text, and an error's path is made of them: a tool that
+        # names each child's part of a query after the child put names in the log.
+        await http.post(
+            "/graphql",
+            json={
+                "query": f"query ($id: ID!) {{ {NEW_CHILD['familyName']}: child(id: $id) "
+                f"{{ {NEW_CHILD['givenName']}: caseNotes(latest: 0) {{ id }} }} }}",
+                "variables": {"id": child},
+            },
+            headers=worker,
+        ),
         # A path is the client's text too: names and numbers in it, served or not,
         # with a token or without.
         await http.get(f"/returns/{NEW_CHILD['familyName']}-{nhs}", headers=worker),
@@ -164,6 +175,9 @@ async def test_logs_carry_request_ids_and_no_names_identifiers_queries_or_tokens
         value for value in _identifiers(demo) if re.search(rf"\b{re.escape(value)}\b", text)
     )
     assert leaked == []
+    # An error's path is logged in the schema's words: an alias only as that it was one.
+    errors = [line.get("path") for line in lines if line["logger"] == "lcs_hub.errors"]
+    assert ["<alias>", "<alias>"] in errors
     for fragment in ("query", "cpisRecord", "searchChildren", "Bearer", "eyJ", "CaseView"):
         assert fragment not in text, fragment
     # Every request left one access line with its id, path and status, no query string.
