@@ -9,6 +9,7 @@ the body is JSON Lines (`application/x-ndjson`), CSV (`text/csv`) or a JSON arra
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from typing import TYPE_CHECKING, Any, Final
 
@@ -43,6 +44,10 @@ MEDIA_TYPES: Final = frozenset(
 )
 # One push is one batch; a bigger load is a bulk file through the CLI.
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+# And at most so many records (a few hundred bytes each fill the bytes): a row of three
+# bytes ("{}") is reported back in a hundred and sixty, so the bytes alone let a push make
+# an answer fifty times its size, held whole in memory.
+MOST_ROWS: Final = 20_000
 # What a push stopped at the request deadline left: `ingest` applies each record whole.
 PUSH_STOPPED: Final = (
     "the records taken in before it stay, each whole; send the batch again "
@@ -97,7 +102,7 @@ def _rows(body: str, media_type: str) -> Iterable[tuple[int, dict[str, Any] | In
         if not isinstance(items, list):
             raise ValueError("a JSON body is an array of records")
         # Each item's "line" is its position in the array, counted from 1.
-        return [(index, json_row(json.dumps(item))) for index, item in enumerate(items, 1)]
+        return ((index, json_row(json.dumps(item))) for index, item in enumerate(items, 1))
     return parse_lines(lines, FileFormat.JSONL)
 
 
@@ -145,8 +150,13 @@ async def push_records(request: Request) -> Response:
     except UnicodeDecodeError as error:
         return _refuse(400, "BAD_REQUEST", _undecodable(error, charset, media_type))
     try:
-        rows = list(_rows(text, media_type))
+        # One past the bound is enough to refuse: the rest is never read.
+        rows = list(itertools.islice(_rows(text, media_type), MOST_ROWS + 1))
     except ValueError as error:  # a JSON body that is not an array, or nested too deeply
         return _refuse(400, "BAD_REQUEST", f"the body cannot be read: {error}"[:200])
+    if len(rows) > MOST_ROWS:
+        return _refuse(
+            413, "REQUEST_TOO_LARGE", f"a push is at most {MOST_ROWS} records; send a bulk file"
+        )
     report = await ingest(hub.store, rows, source, by=sender_of(principal.subject))
     return JSONResponse(report.as_dict())

@@ -117,6 +117,33 @@ async def test_a_push_may_be_larger_than_a_graphql_request_up_to_its_own_bound(
     assert "5242880" in refused.text
 
 
+@pytest.mark.parametrize("media_type", ["application/x-ndjson", "application/json"])
+async def test_a_push_of_more_records_than_its_bound_is_refused_whole_and_changes_nothing(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, media_type: str
+) -> None:
+    # Three bytes a row ("{}") made a 1 MiB push answer 56 MB of problems, the hub holding
+    # every one: the rows a push carries are bounded, as its bytes are.
+    from hub.push import MOST_ROWS
+
+    headers = {**await system_client_headers(store, settings), "Content-Type": media_type}
+    rows = [EPISODE, *([{}] * MOST_ROWS)]
+    body = json.dumps(rows) if media_type == "application/json" else _lines(*rows)
+    before = await counts(store)
+    refused = await client.post("/ingest/ehm", content=body, headers=headers)
+    assert refused.status_code == 413, refused.text[:300]
+    assert refused.json() == {
+        "error": f"a push is at most {MOST_ROWS} records; send a bulk file",
+        "code": "REQUEST_TOO_LARGE",
+    }
+    assert await counts(store) == before
+    # As many as the bound: taken in, each bad row reported.
+    landed = await client.post(
+        "/ingest/ehm", content=_lines(*rows[:MOST_ROWS]), headers={**headers, **JSON_LINES}
+    )
+    assert landed.status_code == 200, landed.text[:300]
+    assert (landed.json()["created"], landed.json()["rejected"]) == (1, MOST_ROWS - 1)
+
+
 @pytest.mark.parametrize("persona", ["social-worker", "records-officer", "education"])
 async def test_only_a_system_client_may_push(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, persona: str
