@@ -8,6 +8,7 @@ import csv
 import io
 import logging
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from workflow.outcomes import TransitionRefused
 pytestmark = pytest.mark.anyio
 
 ANALYST = "worker-pa-demo"
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 JOB_FIELDS = (
     "id statutoryReturn year state done total children problem downloadPath"
     " warnings { childId code message } warningCount filesRemovedAt"
@@ -148,7 +150,14 @@ async def test_an_analyst_makes_the_903_downloads_it_and_every_child_is_audited(
     assert done["downloadPath"] == f"/returns/{job['id']}"
     assert (done["warnings"], done["warningCount"]) == ([], 0)
 
-    response = await client.get(done["downloadPath"], headers=analyst)
+    # The download as the README's curl line spells it, with the job's id in it.
+    (readme_download,) = re.findall(
+        r'`curl -H "Authorization: Bearer \$TOKEN" '
+        r"http://127\.0\.0\.1:8000(/returns/)<id> -o FILE`",
+        README,
+    )
+    assert done["downloadPath"] == readme_download + job["id"]
+    response = await client.get(readme_download + job["id"], headers=analyst)
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
