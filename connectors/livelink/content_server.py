@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -82,6 +83,10 @@ DOCUMENT = 144
 # Content Server refuses longer item names and names with a colon (pyxecm's
 # cleanse_item_name applies the same two rules).
 _MAX_NAME = 248
+# The children's files a client remembers (their folder ids), the least recently used
+# forgotten first: one is found again by a listing, and a county has more children than
+# a long-running worker should hold.
+MOST_KNOWN_FILES = 10_000
 _MARKER = re.compile(r"lcs-hub delivery=([A-Za-z0-9._-]+); sha256=([0-9a-f]{64})")
 _LOCK_STRIPES = 64
 _PAGE_SIZE = 100
@@ -178,7 +183,7 @@ class ContentServerStore:
         # One lock per stripe of children: folder and document creation for one
         # child is check-then-create, which must not interleave with itself.
         self._child_locks = tuple(anyio.Lock() for _ in range(_LOCK_STRIPES))
-        self._files: dict[str, ChildFile] = {}
+        self._files = _KnownFiles()
 
     async def __aenter__(self) -> ContentServerStore:
         return self
@@ -338,7 +343,7 @@ class ContentServerStore:
                 folder_id = await self._create_folder(file_id, folder.name)
             subfolders[folder.key] = str(folder_id)
         child_file = ChildFile(child_id=child_id, remote_id=str(file_id), subfolders=subfolders)
-        self._files[child_id] = child_file
+        self._files.put(child_id, child_file)
         return child_file
 
     async def _existing_file_id(self, child_id: str) -> int | None:
@@ -667,6 +672,28 @@ class ContentServerStore:
         self._ticket = str(ticket)
         self._login_generation += 1
         return self._ticket
+
+
+class _KnownFiles:
+    """The children's files this client has found or made, `MOST_KNOWN_FILES` at most."""
+
+    def __init__(self) -> None:
+        self._files: OrderedDict[str, ChildFile] = OrderedDict()
+
+    def get(self, child_id: str) -> ChildFile | None:
+        found = self._files.get(child_id)
+        if found is not None:
+            self._files.move_to_end(child_id)
+        return found
+
+    def put(self, child_id: str, child_file: ChildFile) -> None:
+        self._files[child_id] = child_file
+        self._files.move_to_end(child_id)
+        while len(self._files) > MOST_KNOWN_FILES:
+            self._files.popitem(last=False)
+
+    def pop(self, child_id: str, default: None = None) -> ChildFile | None:
+        return self._files.pop(child_id, default)
 
 
 def _raise_for_status(response: httpx.Response, method: str, path: str) -> None:

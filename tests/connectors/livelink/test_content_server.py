@@ -582,3 +582,25 @@ async def test_over_real_http_uploads_round_trip_and_hangs_time_out(
             fake.hang_next(1, 0.6)
             with pytest.raises(ContentStoreUnavailable):
                 await client.ping()
+
+
+async def test_the_child_files_it_knows_are_bounded_and_one_forgotten_is_found_again(
+    fake: FakeContentServer,
+    content_server: ContentServerStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One entry a child filed for, for as long as the hub runs: a county's every child.
+    from connectors.livelink import content_server as module
+
+    monkeypatch.setattr(module, "MOST_KNOWN_FILES", 2)
+    first = await content_server.ensure_child_file("C1")
+    await content_server.ensure_child_file("C2")
+    await content_server.ensure_child_file("C1")  # the most recently used is kept
+    await content_server.ensure_child_file("C3")
+    calls = len(fake.calls)
+    assert await content_server.ensure_child_file("C1") == first
+    assert await content_server.ensure_child_file("C3") is not None
+    assert len(fake.calls) == calls, "C1 and C3 are known"
+    assert (await content_server.ensure_child_file("C2")).child_id == "C2"
+    assert len(fake.calls) > calls, "C2 was forgotten and is found again"
+    assert len(fake.children(int(first.remote_id))) == len(FILE_PLAN)
