@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
 from resolvers import children as child_resolvers
@@ -40,10 +39,6 @@ from schema.outcomes import (
 from schema.people import Child
 from workflow.contacts import ContactOutcome
 
-# A family name is at most 100 characters (workflow/contacts.py), an NHS number 10 digits and
-# a UPN 13 characters: a longer term could match no one.
-MOST_SEARCH_CHARS = 100
-
 
 @strawberry.type
 class ChildQueries:
@@ -58,12 +53,6 @@ class ChildQueries:
 
     @strawberry.field(description="Children by family-name prefix, NHS number or UPN (max 50)")
     async def search_children(self, info: Info[HubContext, None], term: str) -> list[Child]:
-        if len(term) > MOST_SEARCH_CHARS:
-            raise GraphQLError(
-                f"searchChildren(term:) is at most {MOST_SEARCH_CHARS} characters; "
-                f"got {len(term)}",
-                extensions={"code": "BAD_USER_INPUT", "argument": "term"},
-            )
         rows = await child_resolvers.search_children(info.context, term)
         return [Child.from_row(row) for row in rows]
 
