@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from graph import Row
     from resolvers.context import HubContext
 
+MAX_LIMIT = 500
+
 
 def _refuse_unless(context: HubContext, *capabilities: Capability) -> NotAuthorised | None:
     if any(can(context.principal, capability) for capability in capabilities):
@@ -43,7 +45,7 @@ async def access_trail(
         return NotFound(kind="Child", id=child_id)
     rows = await context.store.read(
         audit_statements.ACCESS_TRAIL,
-        {**context.scope.params(), "childId": child_id, "limit": limit},
+        {**context.scope.params(), "childId": child_id, "limit": max(1, min(limit, MAX_LIMIT))},
     )
     return [row["event"] for row in rows]
 
@@ -52,7 +54,7 @@ async def my_notices(context: HubContext, limit: int) -> list[Row]:
     """Partner-access notices for the calling worker."""
     rows = await context.store.read(
         audit_statements.NOTICES_FOR,
-        {**context.scope.params(), "limit": limit},
+        {**context.scope.params(), "limit": max(1, min(limit, MAX_LIMIT))},
     )
     return [row["notice"] for row in rows]
 

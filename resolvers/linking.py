@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from resolvers.context import HubContext
     from workflow.outcomes import TransitionRefused
 
+REVIEW_QUEUE_LIMIT = 500
+
 
 async def single_service_requests_of(context: HubContext, child_id: str) -> list[Row]:
     """The SSRs linked to a child the caller already sees, newest first."""
@@ -166,14 +168,18 @@ async def suspected_duplicates(
     """Pairs of children who may be one child recorded twice (records officers)."""
     if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.MERGE_RECORDS):
         return refused
-    return await linking.suspected_duplicates(context.store, context.scope, limit)
+    return await linking.suspected_duplicates(
+        context.store, context.scope, max(1, min(limit, REVIEW_QUEUE_LIMIT))
+    )
 
 
 async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthorised:
     """Records waiting for a person, oldest first."""
     if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
         return refused
-    records = await linking.review_queue(context.store, limit, _sender(context))
+    records = await linking.review_queue(
+        context.store, max(1, min(limit, REVIEW_QUEUE_LIMIT)), _sender(context)
+    )
     return await linking.as_seen_by(context.store, context.scope, records)
 
 

@@ -383,7 +383,7 @@ async def disposal_review(
         return refused
     return await context.store.read(
         record_statements.DISPOSAL_REVIEW,
-        {**context.scope.params(), "today": as_of, "limit": limit},
+        {**context.scope.params(), "today": as_of, "limit": max(1, min(limit, 500))},
     )
 
 
@@ -475,7 +475,7 @@ async def outbox_items(
         rule = f"one of {', '.join(outbox.ITEM_STATES)}"
         return InvalidInput(problems=(FieldProblem(field="state", rule=rule),))
     rows = await context.store.read(
-        file_statements.OUTBOX_ITEMS_IN_STATE, {"state": state, "limit": limit}
+        file_statements.OUTBOX_ITEMS_IN_STATE, {"state": state, "limit": max(1, min(limit, 500))}
     )
     return [row["item"] for row in rows]
 

@@ -16,7 +16,6 @@ from schema.outcomes import (
     NotFound,
     answer,
 )
-from schema.page_sizes import page_size
 
 
 def _instant(epoch_ms: int) -> datetime:
@@ -136,9 +135,7 @@ class AccessQueries:
     async def access_trail(
         self, info: Info[HubContext, None], child_id: strawberry.ID, limit: int = 100
     ) -> AccessTrailResult:
-        result = await access_resolvers.access_trail(
-            info.context, child_id, page_size("accessTrail", "limit", limit)
-        )
+        result = await access_resolvers.access_trail(info.context, child_id, limit)
         return answer(
             result,
             lambda result: AccessTrail(
@@ -150,9 +147,7 @@ class AccessQueries:
     async def my_partner_access_notices(
         self, info: Info[HubContext, None], limit: int = 50
     ) -> list[PartnerAccessNotice]:
-        rows = await access_resolvers.my_notices(
-            info.context, page_size("myPartnerAccessNotices", "limit", limit)
-        )
+        rows = await access_resolvers.my_notices(info.context, limit)
         return [
             PartnerAccessNotice(
                 id=strawberry.ID(row["id"]),

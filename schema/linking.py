@@ -14,7 +14,6 @@ from resolvers import linking as linking_resolvers
 from resolvers.context import HubContext
 from schema.audit import HidesItsChild
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused, answer
-from schema.page_sizes import page_size
 
 if TYPE_CHECKING:
     from workflow import linking
@@ -376,9 +375,7 @@ class LinkingQueries:
     async def suspected_duplicate_children(
         self, info: Info[HubContext, None], limit: int = 100
     ) -> SuspectedDuplicatesResult:
-        result = await linking_resolvers.suspected_duplicates(
-            info.context, page_size("suspectedDuplicateChildren", "limit", limit)
-        )
+        result = await linking_resolvers.suspected_duplicates(info.context, limit)
         return answer(
             result,
             lambda pairs: SuspectedDuplicateList(pairs=[SuspectedDuplicate.of(p) for p in pairs]),
@@ -388,9 +385,7 @@ class LinkingQueries:
     async def link_review_queue(
         self, info: Info[HubContext, None], limit: int = 100
     ) -> LinkReviewQueueResult:
-        result = await linking_resolvers.review_queue(
-            info.context, page_size("linkReviewQueue", "limit", limit)
-        )
+        result = await linking_resolvers.review_queue(info.context, limit)
         return answer(
             result, lambda rows: LinkReviewQueue(records=[SourceRecord.from_row(r) for r in rows])
         )

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.federation import type as entity_type
 from strawberry.types import Info
 
@@ -30,10 +31,12 @@ from schema.journey_types import (
     latest_child_protection_plan,
 )
 from schema.livelink import LivelinkFile
-from schema.page_sizes import MOST_AT_ONCE, page_size
 from schema.school_records import EducationRecords, education
 from schema.single_service_requests import SingleServiceRequest
 from schema.worklists import ChronologyEntry, chronology_entries
+
+# The most notes `caseNotes(latest:)` answers in one go (a case view shows the newest 20).
+MOST_NOTES_AT_ONCE = 500
 
 
 @strawberry.enum(description="Whether a person on the record is a child or an adult")
@@ -308,13 +311,16 @@ class Child:
 
     @strawberry.field(
         description="Case notes as they stand, newest first; `latest: 20` gives the 20 newest "
-        f"(1 to {MOST_AT_ONCE}); without it, every note"
+        f"(1 to {MOST_NOTES_AT_ONCE}); without it, every note"
     )
     async def case_notes(
         self, info: Info[HubContext, None], latest: int | None = None
     ) -> list[CaseNote]:
-        if latest is not None:
-            page_size("caseNotes", "latest", latest)
+        if latest is not None and not 1 <= latest <= MOST_NOTES_AT_ONCE:
+            raise GraphQLError(
+                f"caseNotes(latest:) must be between 1 and {MOST_NOTES_AT_ONCE}; got {latest}",
+                extensions={"code": "BAD_USER_INPUT", "argument": "latest"},
+            )
         rows = await child_resolvers.case_notes(info.context, self.id, latest)
         return [
             CaseNote.from_row({**row["note"], "author": row["author"], "childId": row["childId"]})

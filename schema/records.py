@@ -23,7 +23,6 @@ from schema.outcomes import (
     TransitionRefused,
     answer,
 )
-from schema.page_sizes import page_size
 from workflow.calendar import today_in_england
 
 if TYPE_CHECKING:
@@ -299,9 +298,7 @@ class RecordsQueries:
         self, info: Info[HubContext, None], as_of: date | None = None, limit: int = 100
     ) -> DisposalReviewResult:
         day = as_of or today_in_england()
-        result = await record_resolvers.disposal_review(
-            info.context, day, page_size("disposalReviewList", "limit", limit)
-        )
+        result = await record_resolvers.disposal_review(info.context, day, limit)
         return answer(
             result,
             lambda result: DisposalReview(
@@ -327,9 +324,7 @@ class RecordsQueries:
     async def outbox_items(
         self, info: Info[HubContext, None], state: str = "FAILED", limit: int = 100
     ) -> OutboxItemsResult:
-        result = await record_resolvers.outbox_items(
-            info.context, state, page_size("outboxItems", "limit", limit)
-        )
+        result = await record_resolvers.outbox_items(info.context, state, limit)
         return answer(
             result,
             lambda result: OutboxItemList(items=[OutboxItem.from_row(row) for row in result]),
