@@ -10,6 +10,7 @@ from auth.capabilities import Capability, can
 from graph.cypher import audit as audit_statements
 from graph.cypher import grants as grant_statements
 from graph.cypher import training as training_statements
+from resolvers.page_sizes import MOST_AT_ONCE, page_size_problem
 from workflow.calendar import day_starts_ms, today_in_england
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
@@ -17,8 +18,6 @@ from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFoun
 if TYPE_CHECKING:
     from graph import Row
     from resolvers.context import HubContext
-
-MAX_LIMIT = 500
 
 
 def _refuse_unless(context: HubContext, *capabilities: Capability) -> NotAuthorised | None:
@@ -36,16 +35,18 @@ def _reason_problem(reason: str) -> InvalidInput | None:
 
 async def access_trail(
     context: HubContext, child_id: str, limit: int
-) -> list[Row] | NotFound | NotAuthorised:
+) -> list[Row] | NotFound | NotAuthorised | InvalidInput:
     """The audited reads of one child (team managers and records officers)."""
     if refused := _refuse_unless(context, Capability.AUTHORISE, Capability.MANAGE_RECORDS):
         return refused
+    if problem := page_size_problem("limit", limit):
+        return problem
     visible = await context.loaders.child.load(child_id)
     if visible is None:
         return NotFound(kind="Child", id=child_id)
     rows = await context.store.read(
         audit_statements.ACCESS_TRAIL,
-        {**context.scope.params(), "childId": child_id, "limit": max(1, min(limit, MAX_LIMIT))},
+        {**context.scope.params(), "childId": child_id, "limit": limit},
     )
     return [row["event"] for row in rows]
 
@@ -54,7 +55,7 @@ async def my_notices(context: HubContext, limit: int) -> list[Row]:
     """Partner-access notices for the calling worker."""
     rows = await context.store.read(
         audit_statements.NOTICES_FOR,
-        {**context.scope.params(), "limit": max(1, min(limit, MAX_LIMIT))},
+        {**context.scope.params(), "limit": max(1, min(limit, MOST_AT_ONCE))},
     )
     return [row["notice"] for row in rows]
 

@@ -18,6 +18,7 @@ from graph.cypher import ies as ies_statements
 from graph.cypher import linking as statements
 from resolvers import encompass as encompass_resolvers
 from resolvers.loaders import many_per_key
+from resolvers.page_sizes import page_size_problem
 from workflow import linking
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
 
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from graph import Row
     from resolvers.context import HubContext
     from workflow.outcomes import TransitionRefused
-
-REVIEW_QUEUE_LIMIT = 500
 
 
 async def single_service_requests_of(context: HubContext, child_id: str) -> list[Row]:
@@ -164,22 +163,22 @@ async def candidates(
 
 async def suspected_duplicates(
     context: HubContext, limit: int
-) -> list[linking.SuspectedDuplicate] | NotAuthorised:
+) -> list[linking.SuspectedDuplicate] | NotAuthorised | InvalidInput:
     """Pairs of children who may be one child recorded twice (records officers)."""
     if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.MERGE_RECORDS):
         return refused
-    return await linking.suspected_duplicates(
-        context.store, context.scope, max(1, min(limit, REVIEW_QUEUE_LIMIT))
-    )
+    if problem := page_size_problem("limit", limit):
+        return problem
+    return await linking.suspected_duplicates(context.store, context.scope, limit)
 
 
-async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthorised:
+async def review_queue(context: HubContext, limit: int) -> list[Row] | NotAuthorised | InvalidInput:
     """Records waiting for a person, oldest first."""
     if refused := _refuse_unless(context, Capability.LINK_RECORDS, Capability.INGEST_RECORDS):
         return refused
-    records = await linking.review_queue(
-        context.store, max(1, min(limit, REVIEW_QUEUE_LIMIT)), _sender(context)
-    )
+    if problem := page_size_problem("limit", limit):
+        return problem
+    records = await linking.review_queue(context.store, limit, _sender(context))
     return await linking.as_seen_by(context.store, context.scope, records)
 
 

@@ -29,6 +29,7 @@ from graph.cypher import documents as document_statements
 from graph.cypher import files as file_statements
 from graph.cypher import records as record_statements
 from resolvers.loaders import many_per_key
+from resolvers.page_sizes import page_size_problem
 from resolvers.permissions import refuse_case_writes
 from workflow import codes
 from workflow.calendar import today_in_england
@@ -377,13 +378,15 @@ async def lift_hold(
 
 async def disposal_review(
     context: HubContext, as_of: date, limit: int
-) -> list[Row] | NotAuthorised:
+) -> list[Row] | NotAuthorised | InvalidInput:
     """Files past their retention date and under no hold, oldest first."""
     if refused := _refuse_records_management(context):
         return refused
+    if problem := page_size_problem("limit", limit):
+        return problem
     return await context.store.read(
         record_statements.DISPOSAL_REVIEW,
-        {**context.scope.params(), "today": as_of, "limit": max(1, min(limit, 500))},
+        {**context.scope.params(), "today": as_of, "limit": limit},
     )
 
 
@@ -474,8 +477,10 @@ async def outbox_items(
         # An empty list would read as nothing waiting.
         rule = f"one of {', '.join(outbox.ITEM_STATES)}"
         return InvalidInput(problems=(FieldProblem(field="state", rule=rule),))
+    if problem := page_size_problem("limit", limit):
+        return problem
     rows = await context.store.read(
-        file_statements.OUTBOX_ITEMS_IN_STATE, {"state": state, "limit": max(1, min(limit, 500))}
+        file_statements.OUTBOX_ITEMS_IN_STATE, {"state": state, "limit": limit}
     )
     return [row["item"] for row in rows]
 

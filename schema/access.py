@@ -103,7 +103,7 @@ class TrainingMatrixImported:
 
 
 AccessTrailResult = Annotated[
-    AccessTrail | NotFound | NotAuthorised, strawberry.union("AccessTrailResult")
+    AccessTrail | NotFound | NotAuthorised | InvalidInput, strawberry.union("AccessTrailResult")
 ]
 GrantResult = Annotated[
     AccessGrant | NotFound | NotAuthorised | InvalidInput, strawberry.union("GrantResult")

@@ -330,10 +330,11 @@ RecordCandidatesResult = Annotated[
     RecordCandidates | NotFound | NotAuthorised, strawberry.union("RecordCandidatesResult")
 ]
 SuspectedDuplicatesResult = Annotated[
-    SuspectedDuplicateList | NotAuthorised, strawberry.union("SuspectedDuplicatesResult")
+    SuspectedDuplicateList | NotAuthorised | InvalidInput,
+    strawberry.union("SuspectedDuplicatesResult"),
 ]
 LinkReviewQueueResult = Annotated[
-    LinkReviewQueue | NotAuthorised, strawberry.union("LinkReviewQueueResult")
+    LinkReviewQueue | NotAuthorised | InvalidInput, strawberry.union("LinkReviewQueueResult")
 ]
 LinkSourceRecordResult = Annotated[
     SourceRecord | NotFound | TransitionRefused | NotAuthorised | InvalidInput,

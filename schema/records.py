@@ -257,7 +257,7 @@ HoldResult = Annotated[
     strawberry.union("HoldResult"),
 ]
 DisposalReviewResult = Annotated[
-    DisposalReview | NotAuthorised, strawberry.union("DisposalReviewResult")
+    DisposalReview | NotAuthorised | InvalidInput, strawberry.union("DisposalReviewResult")
 ]
 DisposeFileResult = Annotated[
     FileDisposed | NotFound | NotAuthorised | InvalidInput | TransitionRefused,
