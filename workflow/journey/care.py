@@ -54,6 +54,7 @@ from workflow.journey.inputs import (
     Reason,
     check_late,
     not_before,
+    not_recorded_twice,
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
@@ -785,6 +786,7 @@ def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock:
     _still_in_care_on(record, data.held_on, "heldOn")
     if record.date_of_birth is not None:
         _participation_fits_age(data.participation, record.date_of_birth, data.held_on)
+    not_recorded_twice(record, _K.LOOKED_AFTER_REVIEW, data.held_on, "heldOn")
     held = [s["completedDate"] for s in record.done_steps(_K.LOOKED_AFTER_REVIEW)]
     # Care Planning Regulations 2010, reg 33: 20 working days, then 3 months, then 6.
     following = next_looked_after_review_due(
@@ -838,6 +840,7 @@ def _repeat(
     more falls due), unless it is history (written up after a later one, or once care has
     ended)."""
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
+    not_recorded_twice(record, kind, data.on, "on")
     after_care = kind in _STEPS_IN_CARE and _after_care(record, data.on, "on")
     if after_care or record.before_the_latest(kind, data.on):
         # Written up after a later one, or once care has ended: in the SSDA903 as it

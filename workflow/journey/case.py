@@ -50,6 +50,7 @@ from workflow.journey.inputs import (
     check_late,
     check_late_step,
     not_before,
+    not_recorded_twice,
     on_time_after_all,
 )
 from workflow.journey.ordering import NextDue, held_before_later
@@ -1233,6 +1234,7 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
     start = _date(record.facts["startDate"])
     not_before(data.held_on, start, "heldOn", "the plan's start")
     _plan_for_a_child(record, data.held_on, "heldOn")
+    not_recorded_twice(record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn")
     categories = sorted({category.value for category in data.categories_of_abuse})
     if _written_up_late(record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn"):
         # A review written up after a later one, or after the plan ended: a review date
@@ -1281,6 +1283,7 @@ def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
     _plan_for_a_child(record, data.held_on, "heldOn")
     # An ended plan has nothing due: its first core group's step was cancelled with it.
     _after_the_plan(record, data.held_on, "heldOn")
+    not_recorded_twice(record, _K.CORE_GROUP, data.held_on, "heldOn")
     if record.before_the_latest(_K.CORE_GROUP, data.held_on):
         # Held before the first core group recorded: it was the first (its timescale
         # met then), and the one recorded is a later meeting.
@@ -1327,6 +1330,7 @@ def _visit(
     record: Record, data: RecordVisit, clock: Clock, kind: StepKind, rule: TimescaleKey
 ) -> Effect:
     not_before(data.visited_on, record.facts.get("startDate"), "visitedOn", "the plan's start")
+    not_recorded_twice(record, kind, data.visited_on, "visitedOn")
     summary = f"Visit{' (child seen alone)' if data.seen_alone else ''}"
     if _written_up_late(record, kind, data.visited_on, "visitedOn"):
         # Written up after a later visit (the child was last seen at that one, so the
@@ -1424,6 +1428,7 @@ def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, cloc
 @register(Process.CHILD_IN_NEED_PLAN, "reviewChildInNeedPlan", HeldOn)
 def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Effect:
     not_before(data.held_on, record.facts.get("startDate"), "heldOn", "the plan's start")
+    not_recorded_twice(record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, "heldOn")
     if _written_up_late(record, _K.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, "heldOn"):
         # Written up after a later review (the next one stays due from the latest), or
         # after the plan ended (nothing is due).

@@ -28,6 +28,7 @@ from workflow.journey.inputs import (
     Reason,
     check_late,
     not_before,
+    not_recorded_twice,
     on_time_after_all,
 )
 from workflow.journey.ordering import NextDue, held_again, open_step_follows
@@ -80,6 +81,7 @@ def corrected_step(
         rule = f"must not be after {span.end_named} ({span.end.isoformat()})"
         raise Refusal(("happenedOn", rule))
     kind = StepKind(step["kind"])
+    not_recorded_twice(record, kind, on, "happenedOn", step["id"])
     # As if taken out and held again on the corrected day (ordering.py's one rule): the
     # held steps after it answer the steps due from those before them as they now stand
     # (late by the facts: their reason is not this correction's to give), and it answers

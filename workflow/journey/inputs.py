@@ -14,7 +14,7 @@ from workflow.timescales import check_late_completion, finished_on, held_late
 from workflow.validation import Input
 
 if TYPE_CHECKING:
-    from workflow.journey.effects import Clock
+    from workflow.journey.effects import Clock, Record, StepKind
     from workflow.timescales import TimescaleKey
 
 # The day something happened: today unless the caller says otherwise (late recording).
@@ -31,6 +31,7 @@ __all__ = [
     "check_late",
     "check_late_step",
     "not_before",
+    "not_recorded_twice",
     "on_time_after_all",
 ]
 
@@ -83,3 +84,17 @@ def not_before(value: date, earliest: date | None, field: str, what: str) -> Non
     """Refuse a date before the one it must follow (e.g. an assessment before its referral)."""
     if earliest is not None and value < earliest:
         raise Refusal((field, f"must not be before {what} ({earliest.isoformat()})"))
+
+
+def not_recorded_twice(
+    record: Record, kind: StepKind, on: date, field: str, step_id: str | None = None
+) -> None:
+    """Refuse a `kind` step on a day one of its kind is already recorded on (other than
+    `step_id`, the one being corrected): the same review, visit or meeting typed again
+    from paper or the old system, which the returns would count twice and the next one
+    fall due from. A day typed wrongly is corrected instead."""
+    for step in record.done_steps(kind):
+        if step["id"] != step_id and step.get("completedDate") == on:
+            label = kind.value.replace("_", " ").lower()
+            rule = f"a {label} is already recorded on {on.isoformat()}: it is not recorded twice"
+            raise Refusal((field, rule))
