@@ -147,3 +147,40 @@ async def test_a_step_in_care_recorded_twice_for_its_day_is_refused_and_changes_
     assert [p["field"] for p in again["problems"]] == ["happenedOn"]
     now = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
     assert {**now, "__typename": "PeriodOfCare"} == care
+
+
+async def test_a_plan_ended_at_the_review_already_recorded_that_day_counts_it_once(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    case = await _on_a_plan(client, worker, manager, child_id)
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-10-20"})
+    enquiry = latest(case, "section47Enquiries")
+    case = await act(
+        client, worker, "requestInitialConference", enquiry, {"concludedOn": "2025-10-30"}
+    )
+    held = {"heldOn": "2025-11-05", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    conference = latest(case, "initialConferences")
+    case = await act(client, worker, "holdInitialConference", conference, held)
+    # The review conference is written up, then the plan ended at it: one review, the
+    # plan's last, and nothing more due.
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "holdReviewConference", plan, {"heldOn": "2026-01-10"})
+    ended = {"endedOn": "2026-01-10", "reason": "AT_REVIEW_CONFERENCE"}
+    case = await act(
+        client, worker, "endChildProtectionPlan", latest(case, "childProtectionPlans"), ended
+    )
+    assert case["__typename"] == "Case", case
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"], plan["reviewDates"]) == (
+        "ENDED",
+        "2026-01-10",
+        ["2026-01-10"],
+    )
+    reviews = [s for s in plan["steps"] if s["kind"] == "CHILD_PROTECTION_REVIEW"]
+    assert [(s["status"], s["completedDate"]) for s in reviews] == [
+        ("DONE", "2026-01-10"),
+        ("CANCELLED", None),
+    ]

@@ -1407,8 +1407,17 @@ def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, cloc
     review = record.open_step(_K.CHILD_PROTECTION_REVIEW)
     changed: tuple[StepChange, ...] = ()
     # A plan ended at a review conference: the review is held that day (a CIN census
-    # review date); otherwise the review that was due is cancelled with the rest.
-    if data.reason is PlanEndReason.AT_REVIEW_CONFERENCE and review is not None:
+    # review date) unless it is already recorded, written up before the plan's end;
+    # otherwise the review that was due is cancelled with the rest.
+    already_held = any(
+        step.get("completedDate") == data.ended_on
+        for step in record.done_steps(_K.CHILD_PROTECTION_REVIEW)
+    )
+    if (
+        data.reason is PlanEndReason.AT_REVIEW_CONFERENCE
+        and review is not None
+        and not already_held
+    ):
         check_late(review["dueRule"], review["dueDate"], data.ended_on, data.late_reason)
         changed = (_done(review, data.ended_on, data.late_reason),)
     kept = (review["id"],) if changed and review is not None else ()
