@@ -24,6 +24,7 @@ from tests.e2e.journey_helpers import (
     demo_county,
     latest,
     referral_for,
+    withdraw_in_error,
 )
 from tests.helpers import bearer, graphql
 
@@ -184,3 +185,24 @@ async def test_a_plan_ended_at_the_review_already_recorded_that_day_counts_it_on
         ("DONE", "2026-01-10"),
         ("CANCELLED", None),
     ]
+
+
+async def test_an_assessment_started_twice_on_one_day_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    case = await _on_a_plan(client, worker, manager, child_id)
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-09-02"})
+    assert case["__typename"] == "Case", case
+    again = await act(client, worker, "startAssessment", case, {"startedOn": "2025-09-02"})
+    assert again["__typename"] == "InvalidInput", again
+    assert [p["field"] for p in again["problems"]] == ["startedOn"]
+    assert "already recorded" in again["problems"][0]["rule"]
+    assert await case_now(client, worker, case["id"]) == case
+    # One withdrawn as started in error is no longer in the way of the right one.
+    case = await withdraw_in_error(client, worker, manager, case, "assessments", "2025-09-03")
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-09-02"})
+    assert case["__typename"] == "Case", case
+    assert [a["status"] for a in case["assessments"]] == ["RECORDED_IN_ERROR", "IN_PROGRESS"]

@@ -357,6 +357,15 @@ class StartAssessment(Input):
 def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Effect:
     referred = _referral_date(record)
     not_before(data.started_on, referred, "startedOn", "the referral")
+    # The same assessment typed again (from paper, the old system): the returns would
+    # count two assessments of the child.
+    for entry in _in_use(record.episode_records(Process.ASSESSMENT)):
+        if entry["record"].get("startDate") == data.started_on:
+            rule = (
+                f"an assessment started on {data.started_on.isoformat()} is already "
+                "recorded in this episode: it is not recorded twice"
+            )
+            raise Refusal(("startedOn", rule))
     # Working Together 2023: the assessment concludes within 45 working days of the
     # referral, whenever it starts.
     due = _due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
