@@ -283,6 +283,27 @@ async def test_a_contact_days_before_a_birthday_makes_the_next_birthday_due(
     assert late["problems"][0]["field"] == "lateReason"
 
 
+async def test_a_care_leaver_contact_typed_twice_for_its_day_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    worker, care = await _care_leaver(
+        client, settings, store, born="2005-03-10", started_on="2022-01-10", ended_on="2023-01-31"
+    )
+    contact = {
+        "on": "2023-03-06",
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    care = await act(client, worker, "recordCareLeaverContact", care, contact)
+    assert care["__typename"] == "PeriodOfCare", care
+    again = await act(client, worker, "recordCareLeaverContact", care, contact)
+    assert again["__typename"] == "InvalidInput", again
+    assert [p["field"] for p in again["problems"]] == ["on"]
+    assert "already recorded" in again["problems"][0]["rule"]
+    assert {**await _care_now(client, worker, care), "__typename": "PeriodOfCare"} == care
+
+
 async def test_nothing_falls_due_for_a_care_leaver_after_the_25th_birthday(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

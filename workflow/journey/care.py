@@ -1491,6 +1491,7 @@ def record_care_leaver_contact(
     record: Record, data: RecordCareLeaverContact, clock: Clock
 ) -> Effect:
     not_before(data.on, record.facts.get("endDate"), "on", "the end of care")
+    not_recorded_twice(record, _K.CARE_LEAVER_CONTACT, data.on, "on")
     born = record.date_of_birth
     assert born is not None, "a care leaver was 16 or over when care ended"
     due = record.open_step(_K.CARE_LEAVER_CONTACT)
