@@ -564,9 +564,7 @@ def create_app(
             Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),
             Middleware(
                 MetricsMiddleware,
-                operations=OperationLabels(
-                    settings.metrics_operation_names, settings.metrics_max_operations
-                ),
+                operations=OperationLabels(settings.metrics_operation_names),
             ),
             # /ingest and /returns answer every refusal in their own shape, those of
             # the layers below too (an outage's 503 and a 500 come from the next one).

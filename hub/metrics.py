@@ -11,10 +11,12 @@ What is measured, and where it comes from:
 - audit writes and the children they audited, and how many requests each audit
   statement carried (its group commit), from auth/audit.py's listeners.
 
-Labels never carry personal data or anything a request carried: operation names are the
-only client-chosen label, and they are bounded (a fixed list, or the first N GraphQL names
-seen; the rest are `other`). Statements are counted by read/write, never by their
-parameters.
+Labels never carry personal data or anything a request carried. An operation is labelled
+by the schema's name of the one field it asks at its root (`child`, `myWork`; `several`,
+`other`), never by the name the client gave it: a client's operation name is its own text
+(`query Poppy_Ashworth_2019 {...}`), and the first names seen became labels any scraper
+read. Only names the council lists in LCS_HUB_METRICS_OPERATIONS are labelled as sent.
+Statements are counted by read/write, never by their parameters.
 
 Who may read it: the numbers say how busy the hub is and which operations partners run,
 not whose record was read, but they are still the council's operational detail. With
@@ -37,6 +39,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from graphql import FieldNode, get_operation_ast
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -53,11 +56,11 @@ from strawberry.extensions import SchemaExtension
 from auth.audit import on_audit_batch_written, on_audit_written
 from connectors.livelink.backlog import outbox_backlog
 from graph import GraphError, watch_store
-from hub.settings import GRAPHQL_NAME
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from strawberry.types.execution import ExecutionContext
 
     from graph import EngineSupervisor, GraphStore
     from hub.settings import Settings
@@ -184,6 +187,7 @@ class RequestObservation:
 
     route: str
     operation: str | None = None
+    root_field: str = "other"
     round_trips: int = 0
     engine_seconds: float = 0.0
     error_codes: list[str] = field(default_factory=list)
@@ -192,10 +196,34 @@ class RequestObservation:
 _REQUEST: ContextVar[RequestObservation | None] = ContextVar("lcs_hub_request", default=None)
 
 
-def note_operation(name: str | None) -> None:
-    """The GraphQL operation the current request names (labelled only if bounded)."""
+def note_operation(name: str | None, root_field: str) -> None:
+    """The GraphQL operation the current request ran: the client's name, its root field."""
     if (observation := _REQUEST.get()) is not None:
         observation.operation = name
+        observation.root_field = root_field
+
+
+def root_field_label(context: ExecutionContext) -> str:
+    """The schema's name of the one field an operation asks at its root.
+
+    `several` for more than one, `other` for none the schema has (a document that failed
+    validation may name anything): bounded by the schema, and never the client's text.
+    """
+    if context.graphql_document is None:
+        return "other"
+    operation = get_operation_ast(context.graphql_document, context.operation_name)
+    if operation is None:
+        return "other"
+    root = context.schema._schema.get_root_type(operation.operation)
+    names = {
+        selection.name.value
+        for selection in operation.selection_set.selections
+        if isinstance(selection, FieldNode)
+    }
+    if len(operation.selection_set.selections) > 1 or len(names) > 1:
+        return "several"
+    known = [name for name in names if root is not None and name in root.fields]
+    return known[0] if known else "other"
 
 
 def note_graphql_error(code: str) -> None:
@@ -208,39 +236,30 @@ def note_graphql_error(code: str) -> None:
 
 
 class NotesOperation(SchemaExtension):
-    """Notes the name of the operation a request ran (from the document once parsed)."""
+    """Notes the operation a request ran (from the document once parsed)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
-        note_operation(self.execution_context.operation_name)
+        context = self.execution_context
+        note_operation(context.operation_name, root_field_label(context))
 
 
 class OperationLabels:
-    """Bounds the operation label: a fixed set of names, or the first `limit` seen.
+    """The operation label: a name the council listed, else the operation's root field.
 
-    Operation names are chosen by clients; each distinct label is a new time series in
-    every histogram bucket, so an unbounded label would let one client exhaust the
-    scraper. A fixed set (LCS_HUB_METRICS_OPERATIONS) is the strict choice; otherwise the
-    first names seen are kept, which in a council's deployment are its clients' own.
+    Operation names are chosen by clients, so only names listed in
+    LCS_HUB_METRICS_OPERATIONS are labelled as sent; every other operation is labelled by
+    its root field (bounded by the schema, see `root_field_label`).
     """
 
-    def __init__(self, fixed: frozenset[str], limit: int) -> None:
+    def __init__(self, fixed: frozenset[str]) -> None:
         self._fixed = fixed
-        self._limit = limit
-        self._seen: set[str] = set()
 
-    def label(self, name: str | None) -> str:
-        """The label `name` is counted under."""
-        if name is None:
-            return "anonymous"
-        if self._fixed:
-            return name if name in self._fixed else "other"
-        if name in self._seen:
-            return name
-        if len(self._seen) < self._limit and GRAPHQL_NAME.fullmatch(name):
-            self._seen.add(name)
-            return name
-        return "other"
+    def label(self, observation: RequestObservation) -> str:
+        """The label the request's operation is counted under."""
+        if observation.operation in self._fixed:
+            return observation.operation
+        return observation.root_field
 
 
 def route_label(path: str) -> str:
@@ -289,7 +308,7 @@ class MetricsMiddleware:
         self, observation: RequestObservation, audience: str, status: int, seconds: float
     ) -> None:
         route = observation.route
-        operation = self._operations.label(observation.operation) if route == "graphql" else _NONE
+        operation = self._operations.label(observation) if route == "graphql" else _NONE
         REQUESTS.labels(route, audience, operation, str(status)).inc()
         REQUEST_SECONDS.labels(route, audience, operation).observe(seconds)
         ENGINE_ROUND_TRIPS.labels(route, audience).observe(observation.round_trips)

@@ -260,12 +260,10 @@ class Settings(BaseSettings):
     metrics_operations: str = Field(
         "",
         description=(
-            "comma-separated GraphQL operation names /metrics labels by name (the rest are "
-            "`other`); empty: the first LCS_HUB_METRICS_MAX_OPERATIONS names seen"
+            "comma-separated GraphQL operation names /metrics labels by name; any other "
+            "operation is labelled by the schema's name of its root field, never by the "
+            "name a client gave it"
         ),
-    )
-    metrics_max_operations: int = Field(
-        50, ge=0, le=1000, description="how many operation names /metrics labels at most"
     )
     tracing: Literal["off", "otlp"] = Field(
         "off",

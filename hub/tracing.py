@@ -13,7 +13,8 @@ friends configure the OTLP/HTTP exporter) and traces:
 A span never carries what a request carried: no query text (its literals are names and
 NHS numbers), no variables or arguments, no statement parameters, no query strings, no
 exception messages (an engine error quotes the statement with its parameters inlined).
-Attributes are the operation's name, the caller's audience, the request id, the route,
+Attributes are the operation's root field (the schema's name, never the name a client gave
+the operation: that is the client's own text), the caller's audience, the request id, the route,
 the statement's name, and statuses. The ASGI instrumentation package is not used: it
 records the query string, which for a GET operation is the query and its variables.
 """
@@ -35,7 +36,7 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from graph import unwatch_store, watch_store
 from hub.logs import REQUEST_ID
-from hub.metrics import route_label
+from hub.metrics import root_field_label, route_label
 
 if TYPE_CHECKING:
     from graphql import GraphQLResolveInfo
@@ -149,10 +150,9 @@ class OperationSpans(OpenTelemetryExtension):
         try:
             yield
         finally:
-            name = self.execution_context.operation_name
-            if name:
-                span.set_attribute("graphql.operation.name", name)
-                span.update_name(f"GraphQL {name}")
+            root_field = root_field_label(self.execution_context)
+            span.set_attribute("graphql.operation.root_field", root_field)
+            span.update_name(f"GraphQL {root_field}")
             if self.execution_context.operation_type is not None:
                 span.set_attribute(
                     "graphql.operation.type", self.execution_context.operation_type.value
