@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 DUE_SOON_WORKING_DAYS = 5
 # The item of a held step late with no reason why.
 LATE_REASON = "LATE_REASON"
+# The item of a contact not yet decided (finaliseContact).
+CONTACT_DECISION = "CONTACT_DECISION"
 
 
 @strawberry.type(description="Something due for a child: a step, a decision, an authorisation")
@@ -46,9 +48,11 @@ class WorkItem:
     process: str
     step_id: strawberry.ID | None
     kind: str = strawberry.field(
-        description="A step kind, REFERRAL_DECISION, AUTHORISATION (a manager's decision), "
+        description="A step kind, REFERRAL_DECISION, CONTACT_DECISION (a contact not yet "
+        "decided: finaliseContact), AUTHORISATION (a manager's decision), "
         "or LATE_REASON (a held step late with no reason why: recordLateReason; a "
-        "referral decision late with no reason why: recordDecisionLateReason)"
+        "referral decision, or the decision on the contact that opened it, late with no "
+        "reason why: recordDecisionLateReason)"
     )
     awaiting_action: str | None
     due_date: date | None
@@ -111,26 +115,31 @@ def _late_with_no_reason(
 def _late_decisions(
     row: dict[str, Any], calendar: WorkingDayCalendar, clock: Clock
 ) -> list[WorkItem]:
-    """Referrals decided after their due day with no reason why (a corrected referral date
-    made the decision late), which someone now gives (nothing is overdue: it was made)."""
-    return [
-        _item(
-            row,
-            calendar,
-            clock.today,
-            record_id=strawberry.ID(referral["id"]),
-            process=table.Process.CASE.value,
-            step_id=None,
-            kind=LATE_REASON,
-            awaiting_action=table.RECORD_DECISION_LATE_REASON,
-            rule=TimescaleKey.REFERRAL_DECISION.value,
-        )
+    """Referrals decided after their due day with no reason why, or opened by a contact
+    decided so (a corrected referral date made the decision late), which someone now gives
+    (nothing is overdue: it was made). One item a referral: one reason answers both."""
+    late = {
+        referral["id"]
         for referral in row["decided"]
         if held_late(
             TimescaleKey.REFERRAL_DECISION,
             referral_decision_due(referral["referralDate"], clock),
             referral["decisionDate"],
         )
+    }
+    return [
+        _item(
+            row,
+            calendar,
+            clock.today,
+            record_id=strawberry.ID(referral_id),
+            process=table.Process.CASE.value,
+            step_id=None,
+            kind=LATE_REASON,
+            awaiting_action=table.RECORD_DECISION_LATE_REASON,
+            rule=TimescaleKey.REFERRAL_DECISION.value,
+        )
+        for referral_id in sorted(late.union(row["lateContacts"]))
     ]
 
 
@@ -176,6 +185,22 @@ def work_items(
                 )
             )
         items.extend(_late_decisions(row, calendar, clock))
+        # Working Together 2023: a contact is decided within 1 working day of coming in.
+        items.extend(
+            _item(
+                row,
+                calendar,
+                today,
+                record_id=strawberry.ID(contact["id"]),
+                process="CONTACT",
+                step_id=None,
+                kind=CONTACT_DECISION,
+                awaiting_action="finaliseContact",
+                due_date=contact["decisionDue"],
+                rule=TimescaleKey.REFERRAL_DECISION.value,
+            )
+            for contact in row["contacts"]
+        )
         for waiting in row["awaiting"]:
             items.append(
                 _item(

@@ -246,8 +246,6 @@ _P = PlanState
 _EPISODE_GOING_ON = (_S.OPEN, _S.REFERRAL_DECISION_AWAITING_AUTHORISATION, _S.ACCEPTED)
 # Every state of an episode of need, but a referral withdrawn as recorded in error.
 _EPISODE_RECORDED = tuple(state for state in CaseState if state is not _S.RECORDED_IN_ERROR)
-# The referral is decided (accepted, then worked on or closed): the decision has a day.
-_DECIDED = (_S.ACCEPTED, _S.CLOSURE_AWAITING_AUTHORISATION, _S.CLOSED)
 RECORD_DECISION_LATE_REASON: Final = "recordDecisionLateReason"
 
 _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
@@ -326,12 +324,14 @@ _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     _t(
         # Why the decision on the referral was late, given after it was made: a
         # correction of the referral date made it late (correctReferralDate asks no
-        # reason), or a reason put right. History, so also once the episode has closed.
+        # reason), or a reason put right. History, so also once the episode has closed;
+        # and before the episode's own decision, for the contact that opened it, which
+        # the front door decided before the correction made it late.
         RECORD_DECISION_LATE_REASON,
-        _DECIDED,
-        _DECIDED,
-        "Record why the decision on the referral was late (one a corrected referral date "
-        "made late, or a reason put right)",
+        _EPISODE_RECORDED,
+        _EPISODE_RECORDED,
+        "Record why the decision on the referral (or on the contact that opened it) was "
+        "late (one a corrected referral date made late, or a reason put right)",
     ),
     _t(
         # A correction too: the day the referral came in was typed wrongly. Its timescales

@@ -11,7 +11,10 @@ from graph.cypher.access import only_visible
 # those its timescale says are late), referrals still awaiting a decision (their due date
 # is computed in Python from the referral date), referrals decided with no reason why
 # the decision was late (schema/worklists.py keeps those decided after their due day: a
-# corrected referral date made them late), and records waiting for a manager.
+# corrected referral date made them late), the referrals a contact opened that was
+# decided after its due day with no reason why (a corrected referral date made it late,
+# whatever the referral's own state), contacts still awaiting a decision, and records
+# waiting for a manager.
 _PER_CHILD = """
 WITH c, w,
      [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner)
@@ -30,12 +33,20 @@ WITH c, w,
         AND decided.status IN ['ACCEPTED', 'CLOSURE_AWAITING_AUTHORISATION', 'CLOSED']
         AND coalesce(decided.noFurtherAction, false) = false
       | decided {.id, .referralDate, .decisionDate}] AS decided,
+     [(c)<-[:ABOUT]-(lateContact:Contact)-[:LED_TO]->(opened:Referral)
+      WHERE lateContact.status = 'FINALISED' AND lateContact.decisionLateReason IS NULL
+        AND lateContact.decisionDate > lateContact.decisionDue
+        AND opened.status <> 'RECORDED_IN_ERROR'
+      | opened.id] AS lateContacts,
+     [(c)<-[:ABOUT]-(undecided:Contact) WHERE undecided.status = 'OPEN'
+      | undecided {.id, .decisionDue}] AS contacts,
      [(c)<-[:ABOUT]-(waiting) WHERE waiting.pendingAction IS NOT NULL
       | {recordId: waiting.id, action: waiting.pendingAction, state: waiting.status,
          process: coalesce(waiting.process, CASE WHEN waiting:Referral THEN 'CASE'
                        WHEN waiting:PeriodOfCare THEN 'CARE' ELSE 'ADOPTION' END)}] AS awaiting
 RETURN c.id AS childId, c.givenName + ' ' + c.familyName AS childName,
-       w.id AS workerId, w.name AS workerName, steps, referrals, decided, awaiting
+       w.id AS workerId, w.name AS workerName, steps, referrals, decided, lateContacts,
+       contacts, awaiting
 ORDER BY c.familyName, c.givenName, c.id
 """
 

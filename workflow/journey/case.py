@@ -268,15 +268,31 @@ def record_decision_late_reason(
 ) -> Effect:
     """Why the decision on the referral was late, given after it was made (a corrected
     referral date made it late): kept with who gave it and when, as a held step's is; the
-    journey event says a reason was given, never what it is."""
+    journey event says a reason was given, never what it is. The contact that opened the
+    episode, decided late by the same day with no reason, takes it too, also while the
+    episode's own decision is still to come (it is asked its reason then)."""
     decided = record.facts.get("decisionDate")
     referred = _referral_date(record)
     due = referral_decision_due(referred, clock)
-    if not isinstance(decided, date):
-        raise Refusal(
-            ("caseId", "the referral has no decision recorded: it has no late reason to record")
-        )
-    if not held_late(TimescaleKey.REFERRAL_DECISION, due, decided):
+    # One referral, one reason its decision came late.
+    contacts = tuple(
+        RetimedContact(contact["id"], referred, due, late_reason=data.reason)
+        for contact in record.contacts
+        if contact.get("receivedDate") == referred
+        and not contact.get("decisionLateReason")
+        and held_late(TimescaleKey.REFERRAL_DECISION, due, contact.get("decisionDate"))
+    )
+    late = isinstance(decided, date) and held_late(TimescaleKey.REFERRAL_DECISION, due, decided)
+    if not late and not contacts:
+        if not isinstance(decided, date):
+            raise Refusal(
+                (
+                    "caseId",
+                    "the referral has no decision recorded, and the contact that opened it "
+                    f"was decided by its due day ({due.isoformat()}): it has no late reason "
+                    "to record",
+                )
+            )
         raise Refusal(
             (
                 "caseId",
@@ -284,25 +300,21 @@ def record_decision_late_reason(
                 f"{due.isoformat()}): it has no late reason to record",
             )
         )
-    if data.reason == record.facts.get("decisionLateReason"):
+    if late and data.reason == record.facts.get("decisionLateReason"):
         raise Refusal(("reason", "is the reason already recorded"))
-    given = "replaced" if record.facts.get("decisionLateReason") else "recorded"
+    if late:
+        assert isinstance(decided, date)
+        given = "replaced" if record.facts.get("decisionLateReason") else "recorded"
+        summary = f"Why the referral decision of {decided.isoformat()} was late"
+    else:
+        given, summary = "recorded", "Why the decision on the contact that opened it was late"
     return Effect(
         target=record.state,
         occurred_on=clock.today,
-        summary=f"Why the referral decision of {decided.isoformat()} was late (due by "
-        f"{due.isoformat()}): reason {given}",
-        facts={"decisionLateReason": data.reason},
-        stamp=DECISION_LATE_REASON_RECORDED,
-        # The contact that opened the episode, decided late by the same day with no
-        # reason, has it too: one referral, one reason its decision came late.
-        retimed_contacts=tuple(
-            RetimedContact(contact["id"], referred, due, late_reason=data.reason)
-            for contact in record.contacts
-            if contact.get("receivedDate") == referred
-            and not contact.get("decisionLateReason")
-            and held_late(TimescaleKey.REFERRAL_DECISION, due, contact.get("decisionDate"))
-        ),
+        summary=f"{summary} (due by {due.isoformat()}): reason {given}",
+        facts={"decisionLateReason": data.reason} if late else {},
+        stamp=DECISION_LATE_REASON_RECORDED if late else None,
+        retimed_contacts=contacts,
     )
 
 
