@@ -1006,6 +1006,9 @@ _TABLE["Case"].update(
     dict.fromkeys(("decisionLateReasonRecordedBy", "decisionLateReasonRecordedAt"), INTERNAL)
 )
 _TABLE["Case"]["decisionLateReason"] = NARRATIVE
+_TABLE["Contact"].update(
+    dict.fromkeys(("decisionLateReasonRecordedBy", "decisionLateReasonRecordedAt"), INTERNAL)
+)
 # Why a step (a review, a visit, an assessment, a conference) was late: free text that
 # names people (the chair was ill, the family was away), read as a case note is.
 for _timed in ("JourneyStep", "Assessment", "InitialChildProtectionConference"):

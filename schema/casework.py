@@ -99,6 +99,11 @@ class Contact:
     decision_late_reason: str | None = strawberry.field(
         description="Why the decision came after its due date"
     )
+    decision_late_reason_recorded_by: str | None = strawberry.field(
+        description="Who gave the reason (with the decision, or afterwards); null for a "
+        "reason recorded before the hub kept who gave it"
+    )
+    decision_late_reason_recorded_at: datetime | None
     recorded_at: datetime
     recorded_by: str | None = strawberry.field(description="The worker who recorded it")
     finalised_at: datetime | None
@@ -141,6 +146,8 @@ class Contact:
             decision_due=row["decisionDue"],
             decision_date=row.get("decisionDate"),
             decision_late_reason=row.get("decisionLateReason"),
+            decision_late_reason_recorded_by=row.get("decisionLateReasonRecordedBy"),
+            decision_late_reason_recorded_at=_instant(row.get("decisionLateReasonRecordedAt")),
             recorded_at=recorded_at,
             recorded_by=row.get("recordedBy"),
             finalised_at=_instant(row.get("finalisedAt")),

@@ -468,8 +468,9 @@ class Case:
         description="Why the decision was made after its due day"
     )
     decision_late_reason_recorded_by: str | None = strawberry.field(
-        description="The worker who gave the reason after the decision was made "
-        "(recordDecisionLateReason)"
+        description="Who gave the reason: with the decision (the manager who authorised "
+        "it) or afterwards (recordDecisionLateReason); null for a reason recorded before "
+        "the hub kept who gave it"
     )
     decision_late_reason_recorded_at: datetime | None
     closure_date: date | None

@@ -14,7 +14,8 @@ from graph.cypher.linking import born_in_time
 # the CARRIES_HISTORY relationship stays, so relinking it shows it again.
 CONTACT_FIELDS = (
     "k {.id, .receivedDate, .source, .summary, .status, .outcome, .decisionDue,"
-    " .decisionDate, .decisionLateReason, .recordedAt, .recordedBy, .finalisedAt,"
+    " .decisionDate, .decisionLateReason, .decisionLateReasonRecordedBy,"
+    " .decisionLateReasonRecordedAt, .recordedAt, .recordedBy, .finalisedAt,"
     " .finalisedBy, .version, .previousOutcome, .outcomeCorrectionReason,"
     " .outcomeCorrectedBy, .outcomeCorrectedAt, .withdrawnReason, .withdrawnBy, .withdrawnAt,"
     " .movedReason, .movedBy, .movedAt,"
@@ -103,9 +104,13 @@ _FINALISING = """k.status = 'OPEN' AND ($version IS NULL OR k.version = $version
     AND k.receivedDate <= date($decidedOn)
     // Working Together 2023: decided past its one working day, the reason is recorded.
     AND (k.decisionDue IS NULL OR date($decidedOn) <= k.decisionDue OR $lateReason IS NOT NULL)"""
+# A reason given with the decision says who gave it and when, as one given afterwards.
 _FINALISED = """SET k.status = 'FINALISED', k.outcome = $outcome, k.finalisedAt = $now,
     k.finalisedBy = $viewer, k.decisionDate = date($decidedOn),
-    k.decisionLateReason = $lateReason, k.version = k.version + 1
+    k.decisionLateReason = $lateReason,
+    k.decisionLateReasonRecordedBy = CASE WHEN $lateReason IS NULL THEN null ELSE $viewer END,
+    k.decisionLateReasonRecordedAt = CASE WHEN $lateReason IS NULL THEN null ELSE $now END,
+    k.version = k.version + 1
 CREATE (k)-[:FINALISED_BY]->(w)"""
 _CORRECTING = """k.status = 'FINALISED' AND k.version = $version
     AND k.outcome IN $correctable AND k.outcome <> $outcome"""

@@ -153,6 +153,10 @@ FOREACH (_ IN CASE WHEN k IS NULL THEN [] ELSE [1] END |
     SET k.receivedDate = date(t.receivedDate), k.decisionDue = date(t.decisionDue),
         k.decisionLateReason = CASE WHEN t.onTime THEN null
                                ELSE coalesce(t.lateReason, k.decisionLateReason) END,
+        k.decisionLateReasonRecordedBy = CASE WHEN t.onTime THEN null
+            WHEN t.lateReason IS NULL THEN k.decisionLateReasonRecordedBy ELSE $viewer END,
+        k.decisionLateReasonRecordedAt = CASE WHEN t.onTime THEN null
+            WHEN t.lateReason IS NULL THEN k.decisionLateReasonRecordedAt ELSE $now END,
         k.version = k.version + 1)
 WITH DISTINCT r, c, ep, changed"""
 

@@ -19,11 +19,16 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from schema.worklists import LATE_REASON
 from tests.e2e.journey_helpers import (
+    DECISION_LATE,
     MY_WORK,
     TEAM_WORK,
     act,
+    case_now,
+    decide,
+    decision_late,
     demo_child,
     demo_county,
+    finalised_contact,
     recorded_contact,
     referral_for,
 )
@@ -34,7 +39,7 @@ pytestmark = pytest.mark.anyio
 WHY = "The referral sat in the post room until the 10th."
 CONTACT_DECISIONS = (
     "query ($id: ID!) { child(id: $id) { contacts { id status decisionDue decisionDate"
-    " decisionLateReason } } }"
+    " decisionLateReason decisionLateReasonRecordedBy decisionLateReasonRecordedAt } } }"
 )
 
 
@@ -119,7 +124,11 @@ async def test_a_contact_a_correction_made_late_while_its_case_is_undecided_asks
     assert case["__typename"] == "Case", case
     assert case["status"] == "OPEN"
     given = await contact_of(client, manager, child_id, contact_id)
-    assert given["decisionLateReason"] == WHY
+    assert (given["decisionLateReason"], given["decisionLateReasonRecordedBy"]) == (
+        WHY,
+        "worker-sw-demo",
+    )
+    assert given["decisionLateReasonRecordedAt"] is not None
     assert items_of(await my_work(client, worker), case["id"]) == [
         ("REFERRAL_DECISION", None, "2026-09-04", True)
     ]
@@ -128,6 +137,59 @@ async def test_a_contact_a_correction_made_late_while_its_case_is_undecided_asks
     data = {"referralDate": "2026-09-09", "reason": "The 9th, from the post book."}
     case = await act(client, manager, "correctReferralDate", case, data)
     on_time = await contact_of(client, manager, child_id, contact_id)
-    assert on_time["decisionLateReason"] is None
+    assert (
+        on_time["decisionLateReason"],
+        on_time["decisionLateReasonRecordedBy"],
+        on_time["decisionLateReasonRecordedAt"],
+    ) == (None, None, None)
     refused = await act(client, worker, "recordDecisionLateReason", case, {"reason": WHY})
     assert [p["field"] for p in refused["problems"]] == ["caseId"], refused
+
+
+async def test_a_reason_given_with_a_late_decision_says_who_gave_it_and_when(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    # In on Thursday 10 September, due Friday the 11th, decided Monday the 14th.
+    contact = await finalised_contact(
+        client,
+        worker,
+        child_id,
+        date(2026, 9, 10),
+        "REFERRAL_TO_SOCIAL_CARE",
+        decided=date(2026, 9, 14),
+        late_reason=WHY,
+    )
+    decided = await contact_of(client, manager, child_id, contact["id"])
+    assert (decided["decisionLateReason"], decided["decisionLateReasonRecordedBy"]) == (
+        WHY,
+        "worker-sw-demo",
+    )
+    assert decided["decisionLateReasonRecordedAt"] is not None
+
+    case = await case_now(client, worker, contact["referralId"])
+    decision = {"decidedOn": "2026-09-14", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, {**decision, "lateReason": WHY})
+    case = await decide(client, manager, "authoriseCase", case, on="2026-09-14")
+    assert case["status"] == "ACCEPTED", case
+    given = await decision_late(client, manager, case["id"])
+    # The reason enters the record as the manager authorises the decision it came with.
+    assert (given["decisionLateReason"], given["decisionLateReasonRecordedBy"]) == (
+        WHY,
+        "worker-tm-demo",
+    )
+    assert given["decisionLateReasonRecordedAt"] is not None
+
+    # Corrected to the 11th, both decisions are on time: no reason, nor who gave it.
+    data = {"referralDate": "2026-09-11", "reason": "It came in on the Friday."}
+    case = await act(client, manager, "correctReferralDate", case, data)
+    assert case["__typename"] == "Case", case
+    assert await decision_late(client, manager, case["id"]) == dict.fromkeys(DECISION_LATE.split())
+    on_time = await contact_of(client, manager, child_id, contact["id"])
+    assert (
+        on_time["decisionLateReason"],
+        on_time["decisionLateReasonRecordedBy"],
+        on_time["decisionLateReasonRecordedAt"],
+    ) == (None, None, None)

@@ -75,7 +75,8 @@ from workflow.timescales import (
 from workflow.validation import FieldRuleBroken
 
 _K = StepKind
-# Who gave a late decision's reason after it was made, and when: `<stamp>By`, `<stamp>At`.
+# Who gave a late decision's reason (with it, or after it was made), and when:
+# `<stamp>By`, `<stamp>At`.
 DECISION_LATE_REASON_RECORDED = "decisionLateReasonRecorded"
 # The case's reason its decision was late, and who gave it and when.
 _DECISION_LATE_REASON = (
@@ -253,8 +254,14 @@ def decide_referral(record: Record, data: DecideReferral, clock: Clock) -> Effec
         target=CaseState.ACCEPTED,
         occurred_on=data.decided_on,
         summary=f"Referral accepted; primary need {data.primary_need.value}",
-        facts={"primaryNeed": data.primary_need.value, "decisionLateReason": data.late_reason},
+        facts={
+            "primaryNeed": data.primary_need.value,
+            **dict.fromkeys(_DECISION_LATE_REASON),
+            "decisionLateReason": data.late_reason,
+        },
         dates={"decisionDate": data.decided_on},
+        # A reason given with the decision says who gave it and when, as one given after.
+        stamp=DECISION_LATE_REASON_RECORDED if data.late_reason else None,
     )
 
 
