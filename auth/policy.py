@@ -336,6 +336,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "outcomeCorrection",
                 "withdrawal",
                 "move",
+                "reopened",
                 "steppedUpFrom",
                 "earlyHelpHistory",
             )
@@ -352,6 +353,10 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "ContactWithdrawal": {
         "reason": NARRATIVE,
         **dict.fromkeys(["withdrawnBy", "withdrawnAt"], INTERNAL),
+    },
+    "ContactReopening": {
+        "withdrawnReason": NARRATIVE,
+        **dict.fromkeys(["withdrawnBy", "withdrawnAt", "reopenedBy", "reopenedAt"], INTERNAL),
     },
     # What early help found is narrative, as on the record itself (SourceRecord.details).
     "EarlyHelpHistoryEntry": {

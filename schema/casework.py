@@ -66,6 +66,34 @@ class ContactWithdrawal:
         )
 
 
+@strawberry.type(
+    description="A withdrawal of a stepped-up contact found to be made in error (EHM sent "
+    "the step up again, or it was linked back to the child), kept with the reopening"
+)
+class ContactReopening:
+    # Why it was withdrawn is case narrative, as the contact's summary is.
+    withdrawn_reason: str | None
+    withdrawn_by: str | None = strawberry.field(description="Who withdrew it then")
+    withdrawn_at: datetime | None
+    reopened_by: str | None = strawberry.field(
+        description="Who opened it again: the person who linked it back to the child, or "
+        "the system client EHM sent the step up again from"
+    )
+    reopened_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ContactReopening | None:
+        if not row.get("reopenedAt"):
+            return None
+        return cls(
+            withdrawn_reason=row.get("withdrawnInErrorReason"),
+            withdrawn_by=row.get("withdrawnInErrorBy"),
+            withdrawn_at=_instant(row.get("withdrawnInErrorAt")),
+            reopened_by=row.get("reopenedBy"),
+            reopened_at=_instant(row.get("reopenedAt")),
+        )
+
+
 @strawberry.type(description="A contact moved from the child it was recorded on in error")
 class ContactMove:
     # Why it was on the wrong child is case narrative, as the contact's summary is.
@@ -119,6 +147,10 @@ class Contact:
     move: ContactMove | None = strawberry.field(
         description="Recorded first on another child in error: why, by whom and when moved"
     )
+    reopened: ContactReopening | None = strawberry.field(
+        description="The last withdrawal found to be made in error, kept with its reopening "
+        "(the contact's withdrawal, if any, is a later one)"
+    )
     stepped_up_from: str | None = strawberry.field(
         description="The EHM step-up record (its EHM id) this contact came from, if any"
     )
@@ -157,6 +189,7 @@ class Contact:
             outcome_correction=ContactOutcomeCorrection.of(row),
             withdrawal=ContactWithdrawal.of(row),
             move=ContactMove.of(row),
+            reopened=ContactReopening.of(row),
             stepped_up_from=_source_record_id(row.get("stepUpKey")),
             early_help_history=sorted(
                 (

@@ -18,6 +18,8 @@ CONTACT_FIELDS = (
     " .decisionLateReasonRecordedAt, .recordedAt, .recordedBy, .finalisedAt,"
     " .finalisedBy, .version, .previousOutcome, .outcomeCorrectionReason,"
     " .outcomeCorrectedBy, .outcomeCorrectedAt, .withdrawnReason, .withdrawnBy, .withdrawnAt,"
+    " .withdrawnInErrorReason, .withdrawnInErrorBy, .withdrawnInErrorAt, .reopenedBy,"
+    " .reopenedAt,"
     " .movedReason, .movedBy, .movedAt,"
     " .stepUpKey, earlyHelpHistory: [(k)-[:CARRIES_HISTORY]->(eh:SourceRecord)"
     "-[:LINKED_TO]->(:Child)<-[:ABOUT]-(k)"

@@ -163,20 +163,41 @@ WITH {carry}"""
 # history: every EHM record linked to the child when it was stepped up. $team (optional)
 # is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
 # recorded by whoever sent the step up (the system client, or the operator of a bulk load).
+_REOPENED = "k.status = 'WITHDRAWN' AND k.outcome IS NULL"
+
+
+# Linked back since the withdrawal: the person who linked it; else EHM sent it again.
+_REOPENED_BY = "CASE WHEN link.at >= k.withdrawnAt THEN link.by ELSE s.recordedBy END"
+
+
+def _reopened(field: str, value: str) -> str:
+    return f"k.{field} = CASE WHEN {_REOPENED} THEN {value} ELSE k.{field} END"
+
+
 STEP_UP_CONTACT = f"""
-MATCH (s:SourceRecord {{key: $key}})-[:LINKED_TO]->(c:Child)
+MATCH (s:SourceRecord {{key: $key}})-[link:LINKED_TO]->(c:Child)
 WHERE s.kind = 'STEP_UP'
 MERGE (k:Contact {{stepUpKey: $contactKey}})
 ON CREATE SET k.id = $contactId, k.receivedDate = date($receivedDate), k.source = $source,
     k.summary = $summary, k.status = 'OPEN', k.decisionDue = date($decisionDue),
     k.recordedAt = $now, k.recordedBy = s.recordedBy, k.version = 1
-// A step up EHM withdrew and then sent again: its contact is open again, and the forms
-// made of it are the child's again, off the misfiled hold. One a person withdrew once it
-// was decided (it has an outcome) was recorded in error: it stays so.
-ON MATCH SET k.version = CASE WHEN k.status = 'WITHDRAWN' AND k.outcome IS NULL
-                              THEN k.version + 1 ELSE k.version END,
-    k.status = CASE WHEN k.status = 'WITHDRAWN' AND k.outcome IS NULL THEN 'OPEN'
-               ELSE k.status END
+// A step up EHM withdrew and then sent again (or a person took off the child and linked
+// back): its contact is open again, and the forms made of it are the child's again, off
+// the misfiled hold. The withdrawal is history now, kept beside its reopening (who: the
+// person who linked it back, or the client EHM sent it again from), and is no longer the
+// contact's withdrawal: nothing reads it as current. One a person withdrew once it was
+// decided (it has an outcome) was recorded in error: it stays so. (History first: Neo4j
+// applies the items in order, FalkorDB reads each as it was before them.)
+ON MATCH SET k.version = CASE WHEN {_REOPENED} THEN k.version + 1 ELSE k.version END,
+    {_reopened("withdrawnInErrorReason", "k.withdrawnReason")},
+    {_reopened("withdrawnInErrorBy", "k.withdrawnBy")},
+    {_reopened("withdrawnInErrorAt", "k.withdrawnAt")},
+    {_reopened("reopenedAt", "$now")},
+    {_reopened("reopenedBy", _REOPENED_BY)},
+    {_reopened("withdrawnReason", "null")},
+    {_reopened("withdrawnBy", "null")},
+    {_reopened("withdrawnAt", "null")},
+    k.status = CASE WHEN {_REOPENED} THEN 'OPEN' ELSE k.status END
 WITH s, c, k, k.id = $contactId AS created
 {_FORMS_STAND_AGAIN}
 FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |

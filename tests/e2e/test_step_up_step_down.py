@@ -577,3 +577,53 @@ async def test_a_hold_overtaken_by_ehm_sending_the_step_up_again_is_released_aft
     later = int(OutboxPolicy().lease_seconds * 1000) + 1
     assert (await deliver_outbox(store, settings, later_ms=later)).failed == 0
     assert await held_as_misfiled(settings) == set()
+
+
+CONTACT_HISTORY = CONTACTS.replace(
+    "steppedUpFrom",
+    "steppedUpFrom version withdrawal { reason withdrawnBy withdrawnAt }"
+    " reopened { withdrawnReason withdrawnBy withdrawnAt reopenedBy reopenedAt }",
+)
+STORED_WITHDRAWAL = """MATCH (k:Contact {id: $id})
+RETURN k.withdrawnReason AS reason, k.withdrawnBy AS by, k.withdrawnAt AS at"""
+
+
+async def test_a_step_up_contact_reopened_keeps_its_withdrawal_as_history_not_as_current(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # EHM withdraws its step up and sends it again; then a records officer takes it off
+    # Kai and links it back: each time the contact is open again, its withdrawal is what
+    # happened before (who, when, why), not the contact's withdrawal now.
+    contact, worker, _, system = await stepped_up_contact(client, store, settings)
+    wrong = {**STEP_UP, "version": 2, "withdrawn": "true", "withdrawnReason": "Wrong child"}
+    await push(client, system, wrong)
+    await push(client, system, {**STEP_UP, "version": 3})
+    [again] = (await graphql(client, worker, CONTACT_HISTORY, {"id": "C-KAI"}))["child"]["contacts"]
+    assert (again["status"], again["withdrawal"]) == ("OPEN", None), again
+    reopened = again["reopened"]
+    assert (reopened["withdrawnReason"], reopened["withdrawnBy"], reopened["reopenedBy"]) == (
+        "Wrong child",
+        "system:ehm-system",
+        "system:ehm-system",
+    )
+    assert reopened["withdrawnAt"] <= reopened["reopenedAt"], reopened
+    assert await store.read(STORED_WITHDRAWAL, {"id": contact["id"]}) == [
+        {"reason": None, "by": None, "at": None}
+    ]
+
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    [record] = await store.read("MATCH (r:SourceRecord {recordId: 'EH-SU-7'}) RETURN r.id AS id")
+    await relink(client, officer, record["id"], "C-KAI")
+    [back] = (await graphql(client, worker, CONTACT_HISTORY, {"id": "C-KAI"}))["child"]["contacts"]
+    assert (back["status"], back["withdrawal"]) == ("OPEN", None), back
+    assert (
+        back["reopened"]["withdrawnReason"],
+        back["reopened"]["withdrawnBy"],
+        back["reopened"]["reopenedBy"],
+    ) == ("Not this child", "records-officer-1", "records-officer-1")
+
+    # Withdrawn by EHM once more, the withdrawal is this one, the last reopening history.
+    await push(client, system, {**wrong, "version": 4, "withdrawnReason": "Sent twice"})
+    [gone] = (await graphql(client, worker, CONTACT_HISTORY, {"id": "C-KAI"}))["child"]["contacts"]
+    assert (gone["status"], gone["withdrawal"]["reason"]) == ("WITHDRAWN", "Sent twice"), gone
+    assert gone["reopened"]["withdrawnReason"] == "Not this child"
