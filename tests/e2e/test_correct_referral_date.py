@@ -323,3 +323,56 @@ async def test_an_unborn_child_s_referral_is_not_corrected_to_before_the_pregnan
     assert await case_now(client, manager, case["id"]) == {"__typename": "Case", **case}
     case = await correct(client, manager, case, "2026-05-25")
     assert case["referralDate"] == "2026-05-25", case
+
+
+async def test_an_assessment_on_time_by_the_corrected_day_keeps_no_late_reason(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    # Typed as in on Thursday 10 September (decided on time the next day): the assessment
+    # was due 45 working days later, Thursday 12 November, and authorised on the 13th,
+    # late, with a reason. It came in on the 11th: due the 13th, on time after all.
+    contact = await finalised_contact(
+        client,
+        worker,
+        child_id,
+        date(2026, 9, 10),
+        "REFERRAL_TO_SOCIAL_CARE",
+        decided=date(2026, 9, 11),
+    )
+    case = await case_now(client, worker, contact["referralId"])
+    decision = {"decidedOn": "2026-09-11", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, decision)
+    case = await decide(client, manager, "authoriseCase", case, on="2026-09-11")
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-09-11"})
+    done = {"completedOn": "2026-11-13", "factors": ["NEGLECT"], "lateReason": WHY}
+    case = await act(client, worker, "completeAssessment", latest(case, "assessments"), done)
+    case = await decide(
+        client, manager, "authoriseAssessment", latest(case, "assessments"), on="2026-11-13"
+    )
+    late = latest(case, "assessments")
+    assert (late["lateReason"], step(late, "ASSESSMENT")["lateReason"]) == (WHY, WHY), late
+
+    case = await correct(client, manager, case, "2026-09-11")
+    assert case["__typename"] == "Case", case
+    on_time = latest(case, "assessments")
+    held = step(on_time, "ASSESSMENT")
+    assert (on_time["dueDate"], held["completedLate"]) == ("2026-11-13", False), on_time
+    assert (
+        on_time["lateReason"],
+        held["lateReason"],
+        held["lateReasonRecordedBy"],
+        held["lateReasonRecordedAt"],
+    ) == (None, None, None, None)
+
+    # Typed back to the 10th, it is late again with no reason: listed until one is given.
+    case = await correct(client, manager, case, "2026-09-10")
+    late_again = latest(case, "assessments")
+    work = (await graphql(client, worker, MY_WORK))["myWork"]
+    assert [
+        (i["kind"], i["awaitingAction"], i["stepId"])
+        for i in work["items"]
+        if i["recordId"] == late_again["id"]
+    ] == [(LATE_REASON, "recordLateReason", step(late_again, "ASSESSMENT")["id"])]

@@ -787,7 +787,10 @@ def _earlier_episode_in_the_way(record: Record, new: date) -> str | None:
 
 def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ...]:
     """The episode's records whose timescale counts from the referral: assessments (45
-    working days) and transfer-in conferences with no notice of their own."""
+    working days) and transfer-in conferences with no notice of their own. One held late
+    with a reason and on time by the corrected day keeps no reason (nor who gave it), on
+    its step or on the record, as a held step whose own day is corrected; one the corrected
+    day makes late is on the work lists until someone says why (recordLateReason)."""
     retimed = []
     for entry in record.processes:
         facts, steps = entry["record"], entry["steps"]
@@ -802,8 +805,22 @@ def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ..
         else:
             continue
         due = _due(key, new, clock).due
-        timed = tuple((s["id"], due) for s in steps if s.get("kind") == kind)[:1]
-        retimed.append(RetimedRecord(facts["id"], timed, due, carried))
+        step = next((s for s in steps if s.get("kind") == kind), None)
+        on_time = (
+            step is not None
+            and step.get("status") == StepStatus.DONE
+            and on_time_after_all(step, key, due, step.get("completedDate"))
+        )
+        retimed.append(
+            RetimedRecord(
+                facts["id"],
+                ((step["id"], due),) if step is not None else (),
+                due,
+                carried,
+                facts=_late_reason_kept(None, on_time),
+                on_time=on_time,
+            )
+        )
     return tuple(retimed)
 
 
