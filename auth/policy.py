@@ -259,10 +259,14 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         ],
         INTERNAL,
     ),
-    "EarlyHelpRecall": dict.fromkeys(
-        ["recalledOn", "reason", "recalledBy", "recalledAt", "deliveryState", "ehmReference"],
-        INTERNAL,
-    ),
+    "EarlyHelpRecall": {
+        **dict.fromkeys(
+            ["recalledOn", "recalledBy", "recalledAt", "deliveryState", "ehmReference"], INTERNAL
+        ),
+        # The manager's reason for withdrawing, correcting or reopening the record the step
+        # down came of: narrative there (ContactWithdrawal, CaseReopening), so here too.
+        "reason": NARRATIVE,
+    },
     # ---- education: Single Service Requests from IES -------------------------------
     "SingleServiceRequest": {
         **dict.fromkeys(
@@ -815,7 +819,6 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
                 "nhsNumber",
                 "upn",
                 "linkState",
-                "linkReason",
                 "candidateChildIds",
                 "hiddenCandidates",
                 "link",
@@ -826,12 +829,16 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         ),
         # What an early help assessment found, why a school asked for help: narrative.
         "details": NARRATIVE,
+        # Why a person linked the record to a child or took it off one ("the wrong child
+        # was picked: this is her brother"), or why the source withdrew it: narrative.
+        "linkReason": NARRATIVE,
     },
     **{
         type_name: dict.fromkeys(fields.split(), INTERNAL)
         for type_name, fields in {
             "RecordLink": "childId rule score linkedBy linkedAt",
-            "LinkEvent": "action rule score childId by at reason",
+            # `reason` is written by a person, as SourceRecord.linkReason is (below).
+            "LinkEvent": "action rule score childId by at",
             "RecordDetail": "name value",
             "FieldAgreement": "field level",
             "LinkCandidate": "childId givenName familyName dateOfBirth score rule agreement",
@@ -1019,6 +1026,8 @@ _TABLE["Contact"].update(
 for _timed in ("JourneyStep", "Assessment", "InitialChildProtectionConference"):
     _TABLE[_timed]["lateReason"] = NARRATIVE
 _TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
+# Why a record was linked to a child or unlinked, in its history: as SourceRecord.linkReason.
+_TABLE["LinkEvent"]["reason"] = NARRATIVE
 
 # ---- the DfE statutory returns as jobs (schema/returns.py; resolvers check RUN_RETURNS) --
 _TABLE["Query"]["returnJob"] = INTERNAL

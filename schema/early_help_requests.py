@@ -19,7 +19,8 @@ import strawberry
 )
 class EarlyHelpRecall:
     recalled_on: date = strawberry.field(description="The day the manager corrected the record")
-    reason: str = strawberry.field(description="Why the step down no longer stands")
+    # Null to a role without the case-notes capability (auth/policy.py: narrative).
+    reason: str | None = strawberry.field(description="Why the step down no longer stands")
     recalled_by: str | None = strawberry.field(description="The manager who corrected it")
     recalled_at: datetime
     delivery_state: str | None = strawberry.field(

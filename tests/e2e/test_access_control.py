@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from auth.tokens import LocalSigningKey, TokenIssuer
+from connectors import ehm
+from connectors.intake import ingest
 from demo import county
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
@@ -480,3 +483,82 @@ async def test_opening_an_enquiry_shares_only_children_the_opener_may_see(
     opened = await open_enquiry(store, sam, data)
     assert not isinstance(opened, NotFound)
     assert opened["parties"] == 1
+
+
+async def test_why_a_record_was_linked_or_a_step_down_recalled_needs_the_case_notes_capability(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """Why a records officer linked an early help record to a child, and why a manager
+    recalled a step down (the reason the contact was withdrawn or corrected), are free
+    text that names people: an analyst reads that the record is linked and the step down
+    recalled, not why, as with a withdrawal's reason on the contact itself."""
+    child = next(c for c in demo.children if c["id"] in _sams_children(demo))
+    report = await ingest(
+        store,
+        [
+            (
+                1,
+                {
+                    "recordType": "EARLY_HELP_EPISODE",
+                    "recordId": "EHM-WHY-1",
+                    "version": 1,
+                    # Misspelt, with no NHS number: it waits for a person to link it.
+                    "givenName": child["givenName"] + "e",
+                    "familyName": child["familyName"],
+                    "dateOfBirth": str(child["dateOfBirth"]),
+                    "startDate": "2026-09-01",
+                    "reason": "Parenting support",
+                },
+            )
+        ],
+        ehm.SOURCE,
+        by="system:ehm",
+    )
+    assert not report.rejected, report.rejected
+    [record] = await store.read("MATCH (r:SourceRecord {recordId: 'EHM-WHY-1'}) RETURN r.id AS id")
+    linked_why = "Mother confirmed at the visit that Jo is the same child; new surname"
+    linked = await graphql(
+        client,
+        bearer(settings, "records-officer"),
+        "mutation ($r: ID!, $c: ID!, $why: String!) { linkSourceRecord(recordId: $r,"
+        " childId: $c, reason: $why) { __typename ... on SourceRecord { linkReason"
+        " history { reason } } } }",
+        {"r": record["id"], "c": child["id"], "why": linked_why},
+    )
+    assert linked["linkSourceRecord"]["linkReason"] == linked_why
+    recalled_why = "The referral was about her brother, not her: recorded on the wrong child"
+    await store.write(
+        "MATCH (c:Child {id: $c}) CREATE (:EarlyHelpRequest {id: 'ehr-why', childId: c.id,"
+        " origin: 'CONTACT', originId: 'contact-why', reasonCode: 'CONTACT_STEP_DOWN',"
+        " reasonDescription: 'Stepped down to early help', happenedOn: date('2026-10-01'),"
+        " requestedBy: 'worker-sw-demo', recordedAt: $at, recalledAt: $at,"
+        " recalledOn: date('2026-10-05'), recalledBy: 'worker-tm-demo', recallReason: $why})"
+        "-[:ABOUT]->(c)",
+        {"c": child["id"], "at": now_ms(), "why": recalled_why},
+    )
+    query = (
+        "query ($id: ID!) { childSourceRecords(childId: $id) { linkState linkReason }"
+        " child(id: $id) { earlyHelpRequests { recall { recalledOn reason } } } }"
+    )
+    await add_worker(store, "analyst-1", "performance_analyst")
+    readers = {
+        "analyst": _token(settings, "analyst-1", "performance_analyst"),
+        "worker": bearer(settings, "social-worker"),
+    }
+
+    seen = {
+        reader: await graphql(client, headers, query, {"id": child["id"]})
+        for reader, headers in readers.items()
+    }
+
+    def answer(link_reason: str | None, recall_reason: str | None) -> dict[str, Any]:
+        return {
+            "childSourceRecords": [{"linkState": "LINKED", "linkReason": link_reason}],
+            "child": {
+                "earlyHelpRequests": [
+                    {"recall": {"recalledOn": "2026-10-05", "reason": recall_reason}}
+                ]
+            },
+        }
+
+    assert seen == {"analyst": answer(None, None), "worker": answer(linked_why, recalled_why)}
