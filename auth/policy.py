@@ -1173,6 +1173,23 @@ FIELD_POLICY: Final[Mapping[str, Mapping[str, FieldPolicy]]] = MappingProxyType(
 )
 
 
+# The values of an enum an audience may be answered, where that is fewer than every
+# audience that reaches the enum: a partner's introspection names no answer it can never
+# be given, and the subgraph tags the value for gateway contracts as it tags a field.
+ENUM_VALUE_POLICY: Final[Mapping[str, Mapping[str, FieldPolicy]]] = MappingProxyType(
+    {
+        # A school is never told of care that has ended (DOMAIN "Who sees what"; the
+        # education row rule in graph/cypher/access.py): police see the open episodes.
+        "EpisodeType": MappingProxyType({"CARE_LEAVER": POLICE_ONLY}),
+    }
+)
+
+
+def enum_value_policy(enum_name: str, value: str) -> FieldPolicy | None:
+    """Who may be answered one value of an enum; None: whoever reaches the enum."""
+    return ENUM_VALUE_POLICY.get(enum_name, {}).get(value)
+
+
 class UndeclaredField(LookupError):
     """A field the policy table does not declare: it must not be served to anyone."""
 

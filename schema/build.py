@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
-from graphql import GraphQLError, GraphQLResolveInfoHelpers
+from graphql import GraphQLEnumType, GraphQLError, GraphQLResolveInfoHelpers
 from graphql.pyutils import gather_with_cancel
 from pydantic.alias_generators import to_camel
 from strawberry.federation import Schema
@@ -25,7 +25,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
-from auth.policy import FEDERATION_TYPES, policy_for
+from auth.policy import ENUM_VALUE_POLICY, FEDERATION_TYPES, policy_for
 from auth.principal import Audience
 from schema.audit import (
     ReadAudit,
@@ -117,6 +117,34 @@ class _AudienceFields:
             ),
         )
 
+    def _drop_enum_values(self) -> None:
+        """Takes out the enum values `audience` may never be answered (auth/policy.py):
+        its introspection does not name them, and one answered by mistake is refused as
+        an error by the enum's serialiser rather than sent."""
+        for enum_name, values in ENUM_VALUE_POLICY.items():
+            graphql_type = self._schema.type_map.get(enum_name)
+            if not isinstance(graphql_type, GraphQLEnumType):
+                continue
+            for value, policy in values.items():
+                if not policy.visible_to(self.audience):
+                    graphql_type.values.pop(value, None)
+
+    def _tag_enum_values(self) -> None:
+        """Tags each enum value a partner may not be answered, for gateway contracts."""
+        for enum_name, values in ENUM_VALUE_POLICY.items():
+            graphql_type = self._schema.type_map.get(enum_name)
+            if not isinstance(graphql_type, GraphQLEnumType):
+                continue
+            for value, policy in values.items():
+                definition = graphql_type.values[value].extensions.get("strawberry-definition")
+                if definition is None:
+                    continue
+                present = {d.name for d in definition.directives if isinstance(d, Tag)}
+                definition.directives = (
+                    *definition.directives,
+                    *(Tag(name=name) for name in policy.tags() if name not in present),
+                )
+
 
 class InternalSchema(_AudienceFields, Schema):
     """The federation subgraph schema: internal staff and the gateway."""
@@ -125,6 +153,7 @@ class InternalSchema(_AudienceFields, Schema):
         self.audience = Audience.INTERNAL
         super().__init__(**kwargs)
         self._note_child_access()
+        self._tag_enum_values()
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
@@ -185,6 +214,7 @@ class PartnerSchema(_AudienceFields, strawberry.Schema):
             warnings.filterwarnings("ignore", "Federation directive found", UserWarning)
             super().__init__(**kwargs)
         self._note_child_access()
+        self._drop_enum_values()
 
 
 AudienceSchema = InternalSchema | PartnerSchema

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import (
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -24,7 +25,7 @@ from graphql import (
 )
 
 from auth.capabilities import Capability
-from auth.policy import FEDERATION_TYPES, FIELD_POLICY
+from auth.policy import FEDERATION_TYPES, FIELD_POLICY, enum_value_policy
 from auth.principal import Audience
 from schema.build import PartnerSchema, build_schema
 
@@ -191,6 +192,33 @@ def test_a_field_without_a_declaration_cannot_be_served() -> None:
 
     with pytest.raises(Exception, match=r"Query\.undeclared has no field policy"):
         PartnerSchema(Audience.POLICE, query=Query)
+
+
+@pytest.mark.parametrize("audience", AUDIENCES, ids=str)
+def test_introspection_shows_only_the_enum_values_an_audience_can_be_answered(
+    audience: Audience,
+) -> None:
+    # A school is never told of care that ended: its schema does not name CARE_LEAVER.
+    internal = SCHEMAS[Audience.INTERNAL].type_map
+    for name, graphql_type in SCHEMAS[audience].type_map.items():
+        if not isinstance(graphql_type, GraphQLEnumType) or name.startswith("__"):
+            continue
+        every = internal[name]
+        assert isinstance(every, GraphQLEnumType)
+        allowed = {
+            value
+            for value in every.values
+            if (policy := enum_value_policy(name, value)) is None or policy.visible_to(audience)
+        }
+        assert set(graphql_type.values) == allowed, (audience, name)
+    if audience is Audience.EDUCATION:
+        assert "CARE_LEAVER" not in str(build_schema(audience))
+
+
+def test_the_subgraph_tags_each_enum_value_a_partner_may_not_be_answered() -> None:
+    # Gateway contracts are composed from the tags, as for fields.
+    sdl = str(build_schema(Audience.INTERNAL))
+    assert 'CARE_LEAVER @tag(name: "hidden-from-health") @tag(name: "hidden-from-education")' in sdl
 
 
 @pytest.mark.parametrize("audience", AUDIENCES, ids=str)
