@@ -143,8 +143,9 @@ _NOT_WRITTEN_ABOUT_THE_CHILD = {
     "ChildProtectionPlan.endReason",
     "EarlyHelpRequest.reasonCode",
     "EarlyHelpRequest.reasonDescription",
-    # Records management, read by the records staff who act on it (grants, holds,
-    # disposal, merges) or about a fostering household, not a child's record.
+    # Records management (a grant, a legal hold, a disposal, a merge: about the file,
+    # not the child's case), or a fostering household's. A merge is read by records
+    # staff only; a hold's reason by whoever sees the child's file.
     "AccessGrant.reason",
     "HoldOnFile.reason",
     "HoldOnFile.liftReason",
