@@ -28,6 +28,7 @@ from schema.casework import (
 )
 from schema.identity import Me
 from schema.inputs import plain_input
+from schema.limits import argument_refused
 from schema.linking import contact_or_duplicates
 from schema.outcomes import (
     InvalidInput,
@@ -38,6 +39,10 @@ from schema.outcomes import (
 )
 from schema.people import Child
 from workflow.contacts import ContactOutcome
+
+# A family name is at most 100 characters (workflow/contacts.py), an NHS number 10 digits and
+# a UPN 13 characters: a longer term could match no one.
+MOST_SEARCH_CHARS = 100
 
 
 @strawberry.type
@@ -53,6 +58,12 @@ class ChildQueries:
 
     @strawberry.field(description="Children by family-name prefix, NHS number or UPN (max 50)")
     async def search_children(self, info: Info[HubContext, None], term: str) -> list[Child]:
+        if len(term) > MOST_SEARCH_CHARS:
+            raise argument_refused(
+                "searchChildren",
+                "term",
+                f"is at most {MOST_SEARCH_CHARS} characters; got {len(term)}",
+            )
         rows = await child_resolvers.search_children(info.context, term)
         return [Child.from_row(row) for row in rows]
 

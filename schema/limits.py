@@ -434,3 +434,16 @@ def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension
         # After the cache, which sets the document's validation errors: this adds to them.
         OneOperationChosen,
     ]
+
+
+def argument_refused(field_name: str, argument: str, rule: str) -> GraphQLError:
+    """A field's argument outside its rule, refused as BAD_USER_INPUT naming both.
+
+    For list fields with no result union to carry InvalidInput: GraphQL's types cannot say
+    that a number runs from 1 to 500, so the refusal names the field, the argument and
+    the rule, and the field answers nothing rather than another number of items.
+    """
+    return GraphQLError(
+        f"{field_name}({argument}:) {rule}",
+        extensions={"code": "BAD_USER_INPUT", "argument": argument},
+    )

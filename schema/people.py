@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.federation import type as entity_type
 from strawberry.types import Info
 
@@ -30,6 +29,7 @@ from schema.journey_types import (
     PeriodOfCare,
     latest_child_protection_plan,
 )
+from schema.limits import argument_refused
 from schema.livelink import LivelinkFile
 from schema.school_records import EducationRecords, education
 from schema.single_service_requests import SingleServiceRequest
@@ -317,9 +317,8 @@ class Child:
         self, info: Info[HubContext, None], latest: int | None = None
     ) -> list[CaseNote]:
         if latest is not None and not 1 <= latest <= MOST_NOTES_AT_ONCE:
-            raise GraphQLError(
-                f"caseNotes(latest:) must be between 1 and {MOST_NOTES_AT_ONCE}; got {latest}",
-                extensions={"code": "BAD_USER_INPUT", "argument": "latest"},
+            raise argument_refused(
+                "caseNotes", "latest", f"must be between 1 and {MOST_NOTES_AT_ONCE}; got {latest}"
             )
         rows = await child_resolvers.case_notes(info.context, self.id, latest)
         return [
