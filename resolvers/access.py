@@ -10,7 +10,7 @@ from auth.capabilities import Capability, can
 from graph.cypher import audit as audit_statements
 from graph.cypher import grants as grant_statements
 from graph.cypher import training as training_statements
-from resolvers.page_sizes import MOST_AT_ONCE, page_size_problem
+from resolvers.page_sizes import page_size_problem
 from workflow.calendar import day_starts_ms, today_in_england
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFound
@@ -55,7 +55,7 @@ async def my_notices(context: HubContext, limit: int) -> list[Row]:
     """Partner-access notices for the calling worker."""
     rows = await context.store.read(
         audit_statements.NOTICES_FOR,
-        {**context.scope.params(), "limit": max(1, min(limit, MOST_AT_ONCE))},
+        {**context.scope.params(), "limit": limit},
     )
     return [row["notice"] for row in rows]
 

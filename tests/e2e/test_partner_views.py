@@ -146,6 +146,26 @@ async def test_every_partner_read_is_audited_and_notifies_the_allocated_worker(
     } == {("police", "DC Jo Reid", "MASH_RESEARCH")}
 
 
+async def test_a_notice_limit_outside_1_to_500_is_refused_naming_it_not_answered_as_another(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    await graphql(client, bearer(settings, "police"), "{ enquiryChildren { id } }")
+    worker = bearer(settings, "social-worker")
+    query = "query ($n: Int!) { myPartnerAccessNotices(limit: $n) { childId } }"
+    for limit in (0, -1, 501, 10**9):
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": {"n": limit}}, headers=worker
+        )
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["extensions"]["argument"] == "limit"
+        assert error["message"] == (
+            f"myPartnerAccessNotices(limit:) must be between 1 and 500; got {limit}"
+        )
+    one = await graphql(client, worker, "{ myPartnerAccessNotices(limit: 1) { childId } }")
+    assert len(one["myPartnerAccessNotices"]) == 1
+
+
 # Each read of a child: its query (SELECTION selects the field), and the field it selects.
 READS_OF_A_CHILD = {
     "police": ("police", "{ enquiryChildren { SELECTION } }", "id"),
