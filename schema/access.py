@@ -10,8 +10,7 @@ from strawberry.types import Info
 
 from resolvers import access as access_resolvers
 from resolvers.context import HubContext
-from resolvers.page_sizes import MOST_AT_ONCE
-from schema.limits import argument_refused
+from schema.limits import page_size_refused
 from schema.outcomes import (
     InvalidInput,
     NotAuthorised,
@@ -149,12 +148,8 @@ class AccessQueries:
     async def my_partner_access_notices(
         self, info: Info[HubContext, None], limit: int = 50
     ) -> list[PartnerAccessNotice]:
-        if not 1 <= limit <= MOST_AT_ONCE:
-            raise argument_refused(
-                "myPartnerAccessNotices",
-                "limit",
-                f"must be between 1 and {MOST_AT_ONCE}; got {limit}",
-            )
+        if refused := page_size_refused("myPartnerAccessNotices", "limit", limit):
+            raise refused
         rows = await access_resolvers.my_notices(info.context, limit)
         return [
             PartnerAccessNotice(

@@ -45,6 +45,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.schema import validate_document
 
+from resolvers.page_sizes import MOST_AT_ONCE
+
 if TYPE_CHECKING:
     from graphql import (
         ASTValidationRule,
@@ -446,4 +448,13 @@ def argument_refused(field_name: str, argument: str, rule: str) -> GraphQLError:
     return GraphQLError(
         f"{field_name}({argument}:) {rule}",
         extensions={"code": "BAD_USER_INPUT", "argument": argument},
+    )
+
+
+def page_size_refused(field_name: str, argument: str, asked: int) -> GraphQLError | None:
+    """The refusal of a list field's page size outside 1 to `MOST_AT_ONCE`; None within."""
+    if 1 <= asked <= MOST_AT_ONCE:
+        return None
+    return argument_refused(
+        field_name, argument, f"must be between 1 and {MOST_AT_ONCE}; got {asked}"
     )

@@ -15,6 +15,7 @@ from resolvers import fostering as fostering_resolvers
 from resolvers import journey as journey_resolvers
 from resolvers import linking as linking_resolvers
 from resolvers.context import HubContext
+from resolvers.page_sizes import MOST_AT_ONCE
 from schema.adoption_types import AdoptionPlan
 from schema.casework import CaseNote, Contact
 from schema.early_help import EarlyHelpEpisode, early_help_episodes
@@ -29,14 +30,11 @@ from schema.journey_types import (
     PeriodOfCare,
     latest_child_protection_plan,
 )
-from schema.limits import argument_refused
+from schema.limits import page_size_refused
 from schema.livelink import LivelinkFile
 from schema.school_records import EducationRecords, education
 from schema.single_service_requests import SingleServiceRequest
 from schema.worklists import ChronologyEntry, chronology_entries
-
-# The most notes `caseNotes(latest:)` answers in one go (a case view shows the newest 20).
-MOST_NOTES_AT_ONCE = 500
 
 
 @strawberry.enum(description="Whether a person on the record is a child or an adult")
@@ -311,15 +309,13 @@ class Child:
 
     @strawberry.field(
         description="Case notes as they stand, newest first; `latest: 20` gives the 20 newest "
-        f"(1 to {MOST_NOTES_AT_ONCE}); without it, every note"
+        f"(1 to {MOST_AT_ONCE}); without it, every note"
     )
     async def case_notes(
         self, info: Info[HubContext, None], latest: int | None = None
     ) -> list[CaseNote]:
-        if latest is not None and not 1 <= latest <= MOST_NOTES_AT_ONCE:
-            raise argument_refused(
-                "caseNotes", "latest", f"must be between 1 and {MOST_NOTES_AT_ONCE}; got {latest}"
-            )
+        if latest is not None and (refused := page_size_refused("caseNotes", "latest", latest)):
+            raise refused
         rows = await child_resolvers.case_notes(info.context, self.id, latest)
         return [
             CaseNote.from_row({**row["note"], "author": row["author"], "childId": row["childId"]})
