@@ -61,9 +61,6 @@ class Tally:
     def first_success_after(self, moment: float) -> float | None:
         return min((t for t in self.succeeded_at if t > moment), default=None)
 
-    def last_success(self) -> float | None:
-        return max(self.succeeded_at, default=None)
-
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
@@ -264,11 +261,13 @@ async def _run(args: argparse.Namespace, var_dir: Path) -> int:
                 f"refused while down {dict(refused)}"
             )
             other = {k: v for k, v in fault.failures.items() if not k.startswith("HTTP 503")}
-            last_success = fault.last_success()
-            ends_well = last_success is not None and (
-                last_failure is None or last_success > last_failure
-            )
-            failed |= bool(lost) or bool(other) or not ends_well
+            # Recovered means the same hub, never restarted, answers a case view after the
+            # fault: judged by a request sent once it is ready again, not by whether the last
+            # request inside the run's window succeeded (on a loaded machine the window can end
+            # between the engine's restart and the next answered request).
+            after = await case_view_request(http, headers, children[0])
+            print(f"after the fault: {'answered' if after is None else after}")
+            failed |= bool(lost) or bool(other) or notes.status_code != 200 or after is not None
     finally:
         hub.send_signal(signal.SIGTERM)
         try:
