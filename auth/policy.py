@@ -427,8 +427,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             ),
             "Retention": "retainUntil rule citation recordClasses missing computedAt",
             "HoldOnFile": (
-                "key reason active standing appliedVia appliedAt appliedBy liftedAt liftedBy"
-                " liftReason filingState"
+                "key active standing appliedVia appliedAt appliedBy liftedAt liftedBy filingState"
             ),
             "GeneratedForm": "document version fileOpened",
             "DocumentContent": (
@@ -867,6 +866,11 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
     "FieldProblem": {"field": EVERYONE, "rule": EVERYONE},
     "InvalidInput": {"problems": EVERYONE},
 }
+
+# Why a file is held, or a hold lifted, is a records officer's free text on the child's
+# file ("a claim by the mother's solicitor", "misfiled: her brother's"): narrative, read
+# with the case-notes capability (records officers hold it), not by whoever sees the file.
+_TABLE["HoldOnFile"].update(reason=NARRATIVE, liftReason=NARRATIVE)
 
 # ---- the workforce and allocations (schema/workforce.py) -----------------------------
 # Declared apart so each area's entries merge without touching another's.

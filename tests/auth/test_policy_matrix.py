@@ -143,12 +143,10 @@ _NOT_WRITTEN_ABOUT_THE_CHILD = {
     "ChildProtectionPlan.endReason",
     "EarlyHelpRequest.reasonCode",
     "EarlyHelpRequest.reasonDescription",
-    # Records management (a grant, a legal hold, a disposal, a merge: about the file,
-    # not the child's case), or a fostering household's. A merge is read by records
-    # staff only; a hold's reason by whoever sees the child's file.
+    # Records management (a grant, a disposal, a merge: about the file, not the child's
+    # case), or a fostering household's. A merge is read by records staff only. Why a
+    # file is held is not among them: a records officer's free text on the child's file.
     "AccessGrant.reason",
-    "HoldOnFile.reason",
-    "HoldOnFile.liftReason",
     "FileDisposed.reason",
     "ChildMerge.reason",
     "ChildMerge.undoReason",

@@ -315,6 +315,60 @@ async def test_a_hold_blocks_disposal_until_lifted_and_disposal_is_audited(
     assert regenerate["__typename"] == "TransitionRefused"
 
 
+async def test_why_a_file_is_held_is_narrative_read_with_the_case_notes_capability(
+    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+) -> None:
+    """A records officer's reason for a hold is free text ("claim by the mother's
+    solicitor"): a performance analyst, who reads every file but not the narrative, and a
+    support officer of the child's team are shown the hold and not why, as with a
+    contact's summary; the allocated worker and records staff read it."""
+    await _generate(client, _as(settings, "social-worker"), child=OLD_CHILD)
+    officer = _as(settings, "records-officer")
+    file_id = (await graphql(client, officer, BROWSE, {"id": OLD_CHILD}))["child"]["file"]["id"]
+    for step, why in (("applyHold", "Claim by the mother's solicitor"), ("liftHold", "Settled")):
+        changed = await graphql(
+            client,
+            officer,
+            f'mutation ($file: ID!, $why: String!) {{ {step}(fileId: $file, key: "LIT-8",'
+            f" reason: $why) {{ {HOLD_FIELDS} }} }}",
+            {"file": file_id, "why": why},
+        )
+        assert changed[step]["__typename"] == "HoldChanged", changed
+    await add_worker(seeded, "analyst-1", "performance_analyst")
+    await add_worker(seeded, "support-1", "support_officer", world.TEAM)
+    await seeded.write(
+        "MATCH (c:Child {id: $id}), (t:Team {id: $team}) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
+        {"id": OLD_CHILD, "team": world.TEAM},
+    )
+    readers = {
+        "analyst": _token(settings, "analyst-1", "Ann Analyst", "performance_analyst", None),
+        "support": _token(settings, "support-1", "Sue Support", "support_officer", world.TEAM),
+    }
+    seen = {
+        reader: [
+            (hold["key"], hold["reason"], hold["liftReason"])
+            for hold in (
+                await graphql(
+                    client, {"Authorization": f"Bearer {token}"}, BROWSE, {"id": OLD_CHILD}
+                )
+            )["child"]["file"]["holds"]
+        ]
+        for reader, token in readers.items()
+    }
+    for reader in ("social-worker", "records-officer"):
+        holds = (await graphql(client, _as(settings, reader), BROWSE, {"id": OLD_CHILD}))["child"][
+            "file"
+        ]["holds"]
+        seen[reader] = [(hold["key"], hold["reason"], hold["liftReason"]) for hold in holds]
+
+    assert seen == {
+        "analyst": [("LIT-8", None, None)],
+        "support": [("LIT-8", None, None)],
+        "social-worker": [("LIT-8", "Claim by the mother's solicitor", "Settled")],
+        "records-officer": [("LIT-8", "Claim by the mother's solicitor", "Settled")],
+    }
+
+
 async def test_hold_by_query_recompute_and_replay_through_graphql(
     client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
 ) -> None:
