@@ -91,4 +91,5 @@ def access_scope(principal: Principal) -> AccessScope:
         agency=principal.agency_id if principal.is_partner else None,
         reports=principal.reports if related and not principal.is_partner else (),
         related=related,
+        purpose=principal.purpose if principal.is_partner else None,
     )

@@ -12,7 +12,9 @@ branch only (FalkorDB reads every branch's patterns for every row otherwise):
   management up to four levels) or a role that reads every record;
 - police: the child is in an open multi-agency enquiry the caller's force is party to;
 - education: the child is on the caller's school's roll now (`on_roll`) and is in need,
-  on a plan or looked after now (`looked_after_now`: not a care leaver);
+  on a plan or looked after now (`looked_after_now`: not a care leaver); asked for a
+  virtual school ($purpose `VIRTUAL_SCHOOL`: a looked-after pupil's personal education
+  plan), looked after now only;
 - health (CP-IS): the child the caller identified by NHS number, every record of them.
 
 Restricted records (adoption, sealed, staff, high profile) are omitted for everyone,
@@ -21,7 +23,8 @@ into another (a `MergedChild`) is omitted for everyone.
 
 Parameters (`AccessScope.params`): $audience, $viewer (worker id), $viewerTeam, $viewAll,
 $viewerRelated (the role reads through relationships), $viewerReports, $agency (the
-partner's agency), $identifiedBy (health: the NHS number looked up), $now (epoch ms, for
+partner's agency), $identifiedBy (health: the NHS number looked up), $purpose (the
+partner's stated purpose, `X-Purpose`), $now (epoch ms, for
 time-limited grants and the roll), $todayInEngland (the day in England at $now: the
 days a child attends a school).
 """
@@ -62,6 +65,8 @@ class AccessScope:
     # Whether the viewer's role reads children through a relationship at all (an
     # administrator's does not, even with a caseload left from an earlier role).
     related: bool = True
+    # A partner's stated purpose (`X-Purpose`): it can narrow what the audience is shown.
+    purpose: str | None = None
 
     def today_in_england(self) -> str:
         """The day it is in England at `now_ms` (ISO): the days a child attends a school."""
@@ -79,6 +84,7 @@ class AccessScope:
             "todayInEngland": self.today_in_england(),
             "viewerReports": list(self.reports),
             "viewerRelated": self.related,
+            "purpose": self.purpose,
         }
 
 
@@ -198,8 +204,11 @@ def _audience_rules(person: str) -> dict[str, str]:
         f"-[:PARTY]->(force:Agency {{id: $agency}}) | 1]) > 0"
     )
     # In need, on a plan or looked after now: a care leaver is a former looked-after
-    # child, whose care is not the school's to learn.
-    education = f"{on_roll(p)} AND {open_case(p)} + {looked_after_now(p)} > 0"
+    # child, whose care is not the school's to learn. Asked for a virtual school (a
+    # looked-after pupil's personal education plan), looked after now only: a pupil in
+    # need or on a plan is not the virtual school's business.
+    in_need = f"CASE WHEN coalesce($purpose, '') = 'VIRTUAL_SCHOOL' THEN 0 ELSE {open_case(p)} END"
+    education = f"{on_roll(p)} AND {in_need} + {looked_after_now(p)} > 0"
     # Every record of the person the caller identified: the one carrying the NHS number
     # and any an EHM or IES record carrying it is linked to (until they are merged). A
     # record with a number of its own is another child's, whatever is linked to it: a
