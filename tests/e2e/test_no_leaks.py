@@ -7,6 +7,10 @@ child in the answer is one the partner's admission rule allows.
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
+from dataclasses import field as default
 from datetime import date
 from itertools import product
 from typing import Any
@@ -18,7 +22,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLUnionType,
-    Undefined,
     build_client_schema,
     get_introspection_query,
 )
@@ -31,6 +34,7 @@ from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from hub.settings import Settings
 from schema.build import ENTITY_TYPES, build_schema
+from tests.e2e.schema_walk import SchemaWalk, required, unwrap
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, graphql
 from workflow.calendar import today_in_england
 from workflow.ids import now_ms
@@ -347,15 +351,18 @@ def _children_in_people(value: Any) -> set[str]:
 
 # ---- the generated matrix: every schema path that can reach a child ---------------------
 #
-# The paths are generated from each audience's schema (introspection), not listed by hand:
-# from every root, every field that leads within `_DEPTH` levels to a Child, a Person (who
-# may be a child) or a `childId`. Each root is called with every scenario value its required
-# arguments can take, and every child in every answer must be one the audience's rule, as
-# written independently below, admits at that moment.
+# The paths are generated from each audience's schema (introspection), not listed by hand
+# (tests/e2e/schema_walk.py): from every query root and every mutation's payload, every
+# field that leads within `_DEPTH` levels to a Child, a Person (who may be a child) or a
+# leaf that identifies a child (an id, a name, a UPN or NHS number), through union members
+# and interface implementations, nested required arguments given values made from their
+# types. Each root is called with every scenario value its required arguments can take,
+# each mutation with every value naming a child (or their record, file or form) the caller
+# may not see; every child an answer names must be one the audience's rule, as written
+# independently below, admits at that moment, a mutation called so writes nothing, and a
+# type reachable from a root that the walk never looked into fails the test.
 
 _DEPTH = 5
-_CHILD_TYPES = frozenset({"Child", "Person"})
-_IDENTITY = ("id", "kind", "childId")
 RESTRICTED = "C0000100"  # has a contact (so a form), in the police enquiry
 OUT_OF_ENQUIRY = "C0000102"  # a sibling taken out of the enquiry
 TRANSFERRED = "C0000002"  # a sibling of Sam's children, moved to another team
@@ -406,50 +413,13 @@ RETURN c.id AS id
 """
 
 
-def _required(argument: Any) -> bool:
-    # graphql-core 3.3 keeps an introspected default in `default`, a built one in
-    # `default_value`.
-    return (
-        isinstance(argument.type, GraphQLNonNull)
-        and argument.default_value is Undefined
-        and getattr(argument, "default", None) is None
-    )
-
-
-def _reaching_children(graphql_type: Any, depth: int) -> str | None:
-    """A selection of every field below `graphql_type` that can reach a child, or None."""
-    if isinstance(graphql_type, GraphQLUnionType):
-        members = [
-            f"... on {member.name} {{ {below} }}"
-            for member in graphql_type.types
-            if (below := _reaching_children(member, depth))
-        ]
-        return f"__typename {' '.join(members)}" if members else None
-    if not isinstance(graphql_type, GraphQLObjectType):
-        return None
-    parts: list[str] = []
-    reaches = graphql_type.name in _CHILD_TYPES
-    for name, field in graphql_type.fields.items():
-        if any(_required(arg) for arg in field.args.values()):
-            continue
-        inner = _unwrap(field.type)
-        if isinstance(inner, GraphQLObjectType | GraphQLUnionType):
-            below = _reaching_children(inner, depth - 1) if depth > 0 else None
-            if below:
-                parts.append(f"{name} {{ {below} }}")
-                reaches = True
-        elif name in _IDENTITY:
-            parts.append(name)
-            reaches = reaches or name == "childId"
-    return " ".join(["__typename", *parts]) if reaches else None
-
-
 def _paths(selection: str) -> set[str]:
     """The dotted paths of a selection, type conditions left out (what the walk covers)."""
     found: set[str] = set()
     stack: list[str] = []
     last = ""
     condition = False
+    selection = re.sub(r"\([^)]*\)", "", selection)
     for token in selection.replace("{", " { ").replace("}", " } ").split():
         if token == "{":
             stack.append(last)
@@ -467,21 +437,34 @@ def _paths(selection: str) -> set[str]:
     return found
 
 
-def _children_named(value: Any) -> set[str]:
-    found = _children_in(value)
+def _children_named(value: Any) -> tuple[set[str], set[tuple[str, str]]]:
+    """The ids of the children an answer names, and what else in it identifies a child
+    (a name, a UPN, an NHS number), read by the field names `identifies_a_child` walks."""
+    ids = _children_in(value)
+    mentions: set[tuple[str, str]] = set()
 
     def walk(item: Any) -> None:
         if isinstance(item, dict):
-            if isinstance(item.get("childId"), str):
-                found.add(item["childId"])
-            for inner in item.values():
+            for key, inner in item.items():
+                lowered = key.lower()
+                if lowered.endswith(("childid", "childids")):
+                    ids.update(v for v in (inner if isinstance(inner, list) else [inner]) if v)
+                elif lowered.endswith("childname") and inner:
+                    mentions.add(("name", inner))
+                elif lowered.endswith(("upn", "nhsnumber")) and inner:
+                    mentions.add((lowered[-3:] if lowered.endswith("upn") else "nhs", inner))
+                elif lowered.endswith("givenname") and inner:
+                    prefix = key[: -len("givenName")]
+                    family = item.get(f"{prefix}familyName") or item.get(f"{prefix}FamilyName")
+                    if family:
+                        mentions.add(("name", f"{inner} {family}"))
                 walk(inner)
         elif isinstance(item, list):
             for inner in item:
                 walk(inner)
 
     walk(value)
-    return found
+    return ids, mentions
 
 
 async def _scenario_values(store: FalkorDBStore, world: county.County) -> dict[str, list[Any]]:
@@ -539,45 +522,177 @@ async def _scenario_values(store: FalkorDBStore, world: county.County) -> dict[s
     }
 
 
+@dataclass
+class _Walked:
+    named: set[str] = default(default_factory=set)
+    mentions: set[tuple[str, str]] = default(default_factory=set)
+    covered: set[str] = default(default_factory=set)
+    unvisited: set[str] = default(default_factory=set)
+    visited: set[str] = default(default_factory=set)
+
+    def add(self, answer: Any, asked: dict[str, Any]) -> None:
+        ids, mentions = _children_named(answer)
+        self.named |= ids
+        # A number or name the caller gave, said back (a CP-IS lookup's "no record for
+        # this number"), tells them nothing they did not know.
+        given = json.dumps(asked)
+        self.mentions |= {mention for mention in mentions if json.dumps(mention[1]) not in given}
+
+
 async def _walk(
     client: httpx.AsyncClient,
     headers: dict[str, str],
     audience: Audience,
     values: dict[str, list[Any]],
-) -> tuple[set[str], set[str]]:
-    """Every child named by every root's answer, and the paths the walk selected."""
+    forbidden: dict[str, list[Any]] | None = None,
+    store: FalkorDBStore | None = None,
+) -> _Walked:
+    """Every child named by every root's answer, the paths the walk selected, and the
+    types reachable from a root the walk never looked into. With `forbidden` (values
+    naming children and records the caller may not see), every mutation is called with
+    them too: its payload is walked, and with `store` nothing may be written."""
     # The schema as this caller's introspection describes it: what they can actually ask.
     schema = build_client_schema(await graphql(client, headers, get_introspection_query()))  # type: ignore[arg-type]
     query_type = schema.query_type
     assert query_type is not None
     assert audience is Audience.INTERNAL or "_entities" not in query_type.fields
-    named: set[str] = set()
-    covered: set[str] = set()
-    for root, field in query_type.fields.items():
-        selection = _reaching_children(_unwrap(field.type), _DEPTH)
-        required = [(name, arg) for name, arg in field.args.items() if _required(arg)]
+    walk = SchemaWalk(schema, values)
+    walked = _Walked()
+    for root, root_field in query_type.fields.items():
+        walk.variables = {}
+        selection = walk.selection(unwrap(root_field.type), _DEPTH)
+        arguments = [(name, arg) for name, arg in root_field.args.items() if required(arg)]
         if selection is None:
             # A partner's types may carry a child without naming one (a CP-IS record, a
             # school's notice): the read audit is the witness of whose data left, so each
             # such root is asked too, for `__typename`, with every value it can take.
-            if audience is Audience.INTERNAL or any(name not in values for name, _ in required):
+            if audience is Audience.INTERNAL:
                 continue
             selection = "__typename"
-        covered |= {f"{root}.{path}" for path in _paths(selection)}
-        declared = ", ".join(f"${name}: {arg.type}" for name, arg in required)
-        passed = ", ".join(f"{name}: ${name}" for name, _ in required)
-        query = (
-            f"query {f'({declared})' if declared else ''} "
-            f"{{ {root}{f'({passed})' if passed else ''} {{ {selection} }} }}"
-        )
-        if not required:
-            named |= _children_named(await graphql(client, headers, query))
-            continue
-        assert len(required) == 1, (root, required)
-        for value in values[required[0][0]]:
-            answer = await graphql(client, headers, query, {required[0][0]: value})
-            named |= _children_named(answer)
-    return named, covered
+        walked.covered |= {f"{root}.{path}" for path in _paths(selection)}
+        # The root's own arguments take every scenario value they can; nested ones the
+        # first (SchemaWalk.value).
+        choices = max((len(values.get(name, [])) for name, _ in arguments), default=1) or 1
+        for choice in range(choices):
+            nested = dict(walk.variables)
+            walk.variables = {}
+            passed = walk.arguments(root_field, choice, prefix="root")
+            walk.variables |= nested
+            query = f"query {walk.declared()} {{ {root}{passed} {{ {selection} }} }}"
+            variables = {name: value for name, (_, value) in walk.variables.items()}
+            walked.add(await graphql(client, headers, query, variables), variables)
+            walk.variables = nested
+    if forbidden is not None and schema.mutation_type is not None:
+        await _walk_mutations(client, headers, SchemaWalk(schema, forbidden), walked, store)
+        walk.visited |= walked.visited
+    walked.unvisited = walk.reachable(forbidden is not None) - walk.visited
+    walked.unvisited -= {"Query", "Mutation"}
+    return walked
+
+
+# What a refused or absent-minded mutation may leave behind that is no write about a
+# child: the read audit (every read of a record is audited, refusals too).
+_NOT_A_WRITE = "NOT n:AuditEvent"
+SNAPSHOT_NODES = f"MATCH (n) WHERE {_NOT_A_WRITE} RETURN labels(n) AS labels, properties(n) AS p"
+SNAPSHOT_EDGES = (
+    f"MATCH (n)-[r]->(m) WHERE {_NOT_A_WRITE} RETURN type(r) AS type, properties(r) AS p,"
+    " properties(n) AS start, properties(m) AS end"
+)
+
+
+async def _snapshot(store: FalkorDBStore) -> list[str]:
+    rows = await store.read(SNAPSHOT_NODES) + await store.read(SNAPSHOT_EDGES)
+    return sorted(repr(sorted(row.items(), key=str)) for row in rows)
+
+
+async def _walk_mutations(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    walk: SchemaWalk,
+    walked: _Walked,
+    store: FalkorDBStore | None,
+) -> None:
+    """Every mutation, called with each forbidden value its arguments can take (an id of
+    a child the caller may not see, of a record or file of theirs), the rest of its
+    arguments made from their types: the payload, walked as a query's answer is, names
+    no such child, and (with `store`) the graph is as it was."""
+    mutation_type = walk.schema.mutation_type
+    assert mutation_type is not None
+    choices = max(len(options) for options in walk.values.values())
+    for name, mutation in mutation_type.fields.items():
+        walk.variables = {}
+        selection = walk.selection(unwrap(mutation.type), _DEPTH) or "__typename"
+        walked.covered |= {f"{name}.{path}" for path in _paths(selection)}
+        nested = dict(walk.variables)
+        before = await _snapshot(store) if store is not None else []
+        for choice in range(choices):
+            walk.variables = {}
+            passed = walk.arguments(mutation, choice, prefix="root")
+            walk.variables |= nested
+            operation = f"mutation {walk.declared()} {{ {name}{passed} {{ {selection} }} }}"
+            variables = {key: value for key, (_, value) in walk.variables.items()}
+            response = await client.post(
+                "/graphql", json={"query": operation, "variables": variables}, headers=headers
+            )
+            body = response.json()
+            assert response.status_code in (200, 400), (name, response.status_code, body)
+            # A refusal (bad input, not found, not authorised) is data or an error naming
+            # the argument; either way only what it names is walked.
+            walked.add(body.get("data"), variables)
+        if store is not None:
+            assert await _snapshot(store) == before, (name, "wrote with forbidden values")
+    walked.visited |= walk.visited
+
+
+async def _identified(
+    store: FalkorDBStore, mentions: set[tuple[str, str]], allowed: set[str]
+) -> set[str]:
+    """The children a name, UPN or NHS number in an answer can only be: one shared with
+    a child the caller may see (or an adult of the same name) is not counted."""
+    rows = await store.read(
+        "MATCH (c:Child) RETURN c.id AS id, c.givenName + ' ' + c.familyName AS name,"
+        " c.upn AS upn, c.nhsNumber AS nhs"
+    )
+    found: set[str] = set()
+    for kind, value in mentions:
+        candidates = {row["id"] for row in rows if row[kind] == value}
+        if not candidates & allowed:
+            found |= candidates
+    return found
+
+
+async def _forbidden_values(
+    store: FalkorDBStore, values: dict[str, list[Any]], allowed: set[str]
+) -> dict[str, list[Any]]:
+    """The scenario's values that name a child the caller may not see, or a record, file
+    or notice of theirs: what every mutation is called with."""
+    children = [child for child in values["childId"] if child not in allowed]
+    rows = await store.read(
+        "UNWIND $ids AS id MATCH (c:Child {id: id})"
+        " RETURN c.id AS child, c.nhsNumber AS nhs, c.upn AS upn,"
+        " [(c)<-[:ABOUT]-(r) WHERE r.id IS NOT NULL | r.id] AS records",
+        {"ids": children},
+    )
+    files = await store.read(
+        "UNWIND $ids AS id MATCH (f:File {childId: id})"
+        " OPTIONAL MATCH (f)-[:HAS_FOLDER]->()-[:HOLDS]->()-[:HAS_VERSION]->(v)"
+        " RETURN f.id AS file, collect(v.id) AS versions",
+        {"ids": children},
+    )
+    records = [record for row in rows for record in row["records"]]
+    return {
+        "childId": children,
+        "id": records + children,
+        "fileId": [row["file"] for row in files] or ["F-none"],
+        "versionId": [version for row in files for version in row["versions"]] or ["V-none"],
+        "nhsNumber": [row["nhs"] for row in rows if row["nhs"]],
+        "upn": [row["upn"] for row in rows if row["upn"]],
+        "term": [row["nhs"] for row in rows if row["nhs"]],
+        # Values that pass validation, so the call reaches the rule about the child.
+        "templateKey": ["contact_record"],
+        "postcode": ["SG13 8DQ"],
+        "score": [12],
+    }
 
 
 AUDITED = "MATCH (:AuditEvent)-[:ACCESSED]->(c:Child) RETURN DISTINCT c.id AS id"
@@ -725,10 +840,18 @@ async def test_every_path_that_reaches_a_child_keeps_to_the_audience_rule(
             headers = bearer(settings, persona)
             if purpose is not None:
                 headers["X-Purpose"] = purpose
-            named, covered = await _walk(client, headers, audience, values)
-            audited = {row["id"] for row in await store.read(AUDITED)}
             allowed = await admitted(audience, purpose)
+            # Once the grant has ended, every mutation too, with what the caller may not see.
+            forbidden = None
+            if phase == "grant expired":
+                forbidden = await _forbidden_values(store, values, allowed)
+            walked = await _walk(client, headers, audience, values, forbidden, store)
+            audited = {row["id"] for row in await store.read(AUDITED)}
             case = (phase, audience, purpose)
+            assert walked.unvisited == set(), (*case, "reachable, never walked")
+            named, covered = walked.named, walked.covered
+            identified = await _identified(store, walked.mentions, allowed)
+            assert identified <= allowed, (*case, sorted(identified - allowed))
             assert named <= allowed, (*case, sorted(named - allowed))
             assert named <= audited, (*case, sorted(named - audited))
             assert audited <= allowed, (*case, sorted(audited - allowed))
