@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from hub.app import issue_persona_token
+from auth.tokens import LocalSigningKey, TokenIssuer
+from hub.app import issue_persona_token, token_settings
 
 if TYPE_CHECKING:
     from graph import GraphStore, Row
@@ -30,6 +31,15 @@ def bearer(settings: Settings, persona: str) -> dict[str, str]:
     if persona in PARTNER_PURPOSE:
         headers["X-Purpose"] = PARTNER_PURPOSE[persona]
     return headers
+
+
+def worker_bearer(settings: Settings, subject: str, role: str, team: str | None) -> dict[str, str]:
+    """The headers of a local-authority worker who is no demo persona (their worker record
+    is `add_worker`'s: the token's role and team claims are not trusted)."""
+    rules = token_settings(settings)
+    issuer = TokenIssuer(rules, LocalSigningKey.load_or_create(rules.key_path))
+    token = issuer.issue(subject, f"{role} {subject}", role, "agency-la", team)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def clock_at(instant: datetime) -> type[datetime]:
