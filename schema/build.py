@@ -18,6 +18,7 @@ import strawberry
 from graphql import GraphQLEnumType, GraphQLError, GraphQLResolveInfoHelpers
 from graphql.pyutils import gather_with_cancel
 from pydantic.alias_generators import to_camel
+from strawberry.extensions import AddValidationRules
 from strawberry.federation import Schema
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Tag
@@ -34,6 +35,7 @@ from schema.audit import (
     note_children_returned,
 )
 from schema.field_capability import require_capability
+from schema.id_lengths import IdLengthRule, IdVariablesBounded
 from schema.journey_types import Case
 from schema.limits import RequestLimits, limit_extensions
 from schema.livelink import Document
@@ -62,8 +64,15 @@ def _extensions(
 ) -> list[object]:
     # The limits come first: a document over them is refused before it is parsed in full,
     # cached or run. Validation alone costs ~0.7 ms a request (research/stack.md §4), so
-    # the (bounded) parser and validation caches are among them.
-    return [*limit_extensions(limits), *([ReadAudit] if audit else []), *observers]
+    # the (bounded) parser and validation caches are among them. Ids are bounded in the
+    # document (a rule, its result cached with the others) and in the variables.
+    return [
+        *limit_extensions(limits),
+        lambda: AddValidationRules([IdLengthRule]),
+        IdVariablesBounded,
+        *([ReadAudit] if audit else []),
+        *observers,
+    ]
 
 
 class _AudienceFields:

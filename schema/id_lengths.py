@@ -1,0 +1,201 @@
+"""A bound on the length of every id a request carries, wherever the schema takes one.
+
+An id of a megabyte was looked up like any other (it answered NotFound) and was carried into
+the statement, the log and the audit on its way. Every argument and input field whose type
+is `ID`, in every audience's schema, is bounded here from the schema itself, not from a list:
+a field added later is bounded without anyone remembering to. An id is either written in the
+document (checked once per document, with its validation, which is cached) or sent as a
+variable (checked per request, before the variables are coerced); either way a longer one
+is refused as BAD_USER_INPUT naming the field, the argument and the rule, and nothing runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    TypeInfo,
+    TypeInfoVisitor,
+    ValidationRule,
+    Visitor,
+    get_named_type,
+    visit,
+)
+from graphql.execution import ExecutionResult
+from strawberry.extensions import SchemaExtension
+
+from schema.limits import argument_refused
+
+if TYPE_CHECKING:
+    from graphql import (
+        ArgumentNode,
+        FieldNode,
+        GraphQLInputType,
+        IntValueNode,
+        ObjectFieldNode,
+        StringValueNode,
+        ValidationContext,
+        VariableDefinitionNode,
+        VariableNode,
+    )
+
+# The longest id the hub or a peer issues is a source record's key, "IES:ATTENDANCE:" or
+# "EHM:TEAM_AROUND_THE_FAMILY:" and the source's own id of up to 100 characters (127 in
+# all); the hub's own ids are UUIDs (36), workforce ids at most 100, Livelink node ids a
+# number, NHS numbers 10 and UPNs 13 characters. Twice the longest leaves room for a peer's
+# longer ids without letting a document's worth of text through.
+MOST_ID_CHARS: Final = 256
+
+
+def _rule(length: int) -> str:
+    return f"an ID is at most {MOST_ID_CHARS} characters; got {length}"
+
+
+def _is_id(input_type: Any) -> bool:
+    return get_named_type(input_type).name == "ID"
+
+
+def _too_long(
+    value: object, input_type: GraphQLInputType | None, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], int]]:
+    """Where in a variable's value an ID is over the bound (input fields down to it), and
+    its length."""
+    while isinstance(input_type, GraphQLNonNull):
+        input_type = input_type.of_type
+    if isinstance(input_type, GraphQLList):
+        # GraphQL takes a single value where a list is asked for as a list of one.
+        for item in value if isinstance(value, list) else [value]:
+            yield from _too_long(item, input_type.of_type, path)
+    elif isinstance(input_type, GraphQLInputObjectType) and isinstance(value, dict):
+        for name, field in input_type.fields.items():
+            if name in value:
+                yield from _too_long(value[name], field.type, (*path, name))
+    elif _is_id(input_type) and isinstance(value, str | int) and len(str(value)) > MOST_ID_CHARS:
+        yield path, len(str(value))
+
+
+class _IdWalk(Visitor):
+    """Finds the over-long ids of a document, each named by the field and argument it is
+    given to: those written in it, or (with `variables`) those sent as variables.
+
+    Walked with graphql-core's TypeInfo, which knows the input type at every value.
+    """
+
+    def begin_walk(
+        self,
+        input_type: Callable[[], GraphQLInputType | None],
+        report: Callable[[GraphQLError], None],
+        variables: dict[str, Any] | None = None,
+    ) -> None:
+        self._input_type = input_type
+        self._report = report
+        self._variables = variables
+        self._fields: list[str] = []
+        self._argument: list[str] = []
+        self._variable: str | None = None
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        self._fields.append(node.name.value)
+
+    def leave_field(self, *_: Any) -> None:
+        self._fields.pop()
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        self._argument.append(node.name.value)
+
+    def leave_argument(self, *_: Any) -> None:
+        self._argument.pop()
+
+    def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+        self._argument.append(node.name.value)
+
+    def leave_object_field(self, *_: Any) -> None:
+        self._argument.pop()
+
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_: Any) -> None:
+        self._variable = node.variable.name.value
+
+    def leave_variable_definition(self, *_: Any) -> None:
+        self._variable = None
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        self._literal(node.value)
+
+    def enter_int_value(self, node: IntValueNode, *_: Any) -> None:
+        self._literal(node.value)
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> None:
+        if self._variables is None or not self._argument:
+            return  # a literal walk, or the variable's own definition
+        name = node.name.value
+        if name in self._variables:
+            for path, length in _too_long(self._variables[name], self._input_type()):
+                sent_as = ".".join((f"${name}", *path))
+                self._refuse(f"{_rule(length)} (sent as {sent_as})", path)
+
+    def _literal(self, value: str) -> None:
+        if self._variables is None and len(value) > MOST_ID_CHARS and _is_id(self._input_type()):
+            self._refuse(_rule(len(value)))
+
+    def _refuse(self, rule: str, inside: tuple[str, ...] = ()) -> None:
+        if self._fields and self._argument:
+            argument = ".".join((*self._argument, *inside))
+            self._report(argument_refused(self._fields[-1], argument, rule))
+        else:
+            # The default value of a variable, written in its definition.
+            variable = f"${self._variable}" if self._variable else "a value"
+            self._report(
+                GraphQLError(
+                    f"{variable}'s default {rule}",
+                    extensions={"code": "BAD_USER_INPUT", "variable": self._variable},
+                )
+            )
+
+
+class IdLengthRule(_IdWalk, ValidationRule):
+    """A validation rule refusing an ID written in a document over `MOST_ID_CHARS`."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.begin_walk(context.get_input_type, self.report_error)
+
+
+def _longest_text(value: object) -> int:
+    """The length of the longest text or number anywhere in a variable's value."""
+    if isinstance(value, dict):
+        return max((_longest_text(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_longest_text(item) for item in value), default=0)
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return len(str(value))
+    return 0
+
+
+class IdVariablesBounded(SchemaExtension):
+    """Refuses a request whose variables carry an ID over `MOST_ID_CHARS`, before they
+    are coerced and anything runs.
+
+    Free text may be longer than any id, so a long text is refused only where the schema
+    takes an ID; the document is walked for that only when some variable is long at all,
+    which an ordinary request never is.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        variables = context.variables
+        document = context.graphql_document
+        if variables and document is not None and _longest_text(variables) > MOST_ID_CHARS:
+            errors: list[GraphQLError] = []
+            type_info = TypeInfo(context.schema._schema)
+            walk = _IdWalk()
+            walk.begin_walk(type_info.get_input_type, errors.append, variables)
+            visit(document, TypeInfoVisitor(type_info, walk))
+            if errors:
+                # A result already set is the one strawberry answers: nothing executes.
+                context.result = ExecutionResult(data=None, errors=errors)
+        yield
