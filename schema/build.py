@@ -35,7 +35,7 @@ from schema.audit import (
     note_children_returned,
 )
 from schema.field_capability import require_capability
-from schema.id_lengths import IdLengthRule, IdVariablesBounded
+from schema.id_lengths import MOST_ID_CHARS, IdLengthRule, IdVariablesBounded
 from schema.journey_types import Case
 from schema.limits import RequestLimits, limit_extensions
 from schema.livelink import Document
@@ -198,6 +198,9 @@ def _entity_key(index: int, representation: object) -> FederationAny | GraphQLEr
         representation.get("id"), str | int
     ):
         problem = "`id` must be the entity's id, as text"
+    elif len(str(representation["id"])) > MOST_ID_CHARS:
+        length = len(str(representation["id"]))
+        problem = f"`id` is at most {MOST_ID_CHARS} characters (an ID); got {length}"
     else:
         return FederationAny(
             {"__typename": representation["__typename"], "id": str(representation["id"])}

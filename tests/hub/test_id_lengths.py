@@ -245,3 +245,27 @@ async def test_free_text_longer_than_an_id_is_not_refused_as_one(
         )
     ).json()
     assert "an ID is at most" not in str(body)
+
+
+async def test_an_entity_key_over_the_bound_is_refused(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # `_entities` takes `_Any`, not ID: the gateway's key is bounded as an ID is.
+    query = "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Child { id } } }"
+    for key in (TOO_LONG, int("9" * (MOST_ID_CHARS + 1))):
+        representations = [{"__typename": "Child", "id": "C1"}, {"__typename": "Child", "id": key}]
+        body = (
+            await client.post(
+                "/graphql",
+                json={"query": query, "variables": {"r": representations}},
+                headers=bearer(settings, "social-worker"),
+            )
+        ).json()
+        assert body["data"] == {"_entities": [None, None]}
+        [error] = body["errors"]
+        assert error["path"] == ["_entities", 1]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "representations"}
+        assert error["message"] == (
+            f"representations[1]: `id` is at most {MOST_ID_CHARS} characters "
+            f"(an ID); got {MOST_ID_CHARS + 1}"
+        )
