@@ -15,6 +15,7 @@ from graph.errors import (
     GraphBusy,
     GraphError,
     GraphUnavailable,
+    StatementTimedOut,
 )
 from graph.falkordb_store import FalkorDBServer, FalkorDBStore
 from graph.names import backfill_name_keys, name_key, name_key_fields, search_terms
@@ -215,6 +216,7 @@ __all__ = [
     "OpenGraph",
     "Params",
     "Row",
+    "StatementTimedOut",
     "StoreObserver",
     "age_on",
     "backfill_name_keys",

@@ -28,11 +28,13 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Final
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from graph.deadline import MOST_STATEMENT_SECONDS
 from graph.errors import EngineLocked, GraphUnavailable
 
 log = logging.getLogger("lcs_hub.graph")
@@ -57,6 +59,16 @@ REWRITE_AFTER_BYTES = 4 * 1024 * 1024
 # a case view's 10 reads took 10.7 ms after other statements had evicted their plans
 # against 6.1 ms with them cached. A plan is a few KiB; the cache is per engine thread.
 PLAN_CACHE_SIZE = 1024
+# With TIMEOUT_MAX set the engine honours each statement's own timeout for writes as well
+# as reads (measured: with it unset, a write ran on past its timeout), and bounds any
+# statement sent without one. The hub sends each its request's remaining time
+# (graph/deadline.py).
+MODULE_ARGUMENTS: Final = (
+    "CACHE_SIZE",
+    str(PLAN_CACHE_SIZE),
+    "TIMEOUT_MAX",
+    str(int(MOST_STATEMENT_SECONDS * 1000)),
+)
 # How long a stop waits for the append-only file's rewrite (a 300,000-child county's took
 # 3-13 s); past it the server stops anyway and its next start replays the tail.
 STOP_REWRITE_TIMEOUT_S = 120.0
@@ -468,7 +480,7 @@ class EmbeddedEngine:
                 # A crash report quoted the running command's arguments (a statement's
                 # parameters: names, NHS numbers) into engine.log; this redacts them.
                 "hide-user-data-from-log yes",
-                f"loadmodule {module} CACHE_SIZE {PLAN_CACHE_SIZE}",
+                f"loadmodule {module} {' '.join(MODULE_ARGUMENTS)}",
                 "",
             ]
         )

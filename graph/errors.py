@@ -21,3 +21,8 @@ class ConstraintViolation(GraphError):
 
 class EngineLocked(GraphError):
     """Another process owns the embedded engine's data directory and is not answering."""
+
+
+class StatementTimedOut(GraphError):
+    """The engine stopped a statement that ran past its time (graph/deadline.py); a write
+    stopped so was rolled back whole."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,18 +22,23 @@ from redis.asyncio import (
 )
 
 from graph.cypher.access import for_caller
-from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
+from graph.deadline import MOST_STATEMENT_SECONDS, statement_seconds
+from graph.errors import (
+    ConstraintViolation,
+    GraphBusy,
+    GraphError,
+    GraphUnavailable,
+    StatementTimedOut,
+)
 from graph.observe import observed_pool_wait, observed_statement
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, RELATIONSHIP_TYPES, UNIQUE_KEYS
 
 _CONSTRAINT_POLL_S = 0.05
-# How long the client waits for one statement's answer. redis-py's own default (5 s) cut
-# county-scale statements off mid-run (a team's work list, a return's id scan under load),
-# and a write cut off that way may still have been applied. A request is bounded by its
-# deadline (hub/request_limits.py); this only stops waiting on an engine that hangs.
-STATEMENT_TIMEOUT_S = 300.0
+# How long the client waits for one statement's answer: as long as the engine lets one run
+# (graph/deadline.py), so it stops waiting only on an engine that hangs.
+STATEMENT_TIMEOUT_S = MOST_STATEMENT_SECONDS
 # Connecting stays quick to fail, as before (an unreachable standalone server).
 CONNECT_TIMEOUT_S = 5.0
 # A snapshot is a graph of its own, named after the one copied. While the process that
@@ -202,10 +208,13 @@ class FalkorDBStore:
         ]
 
     async def _execute(self, statement: str, encoded: dict[str, Any], *, read_only: bool) -> Any:
+        # The engine stops the statement itself at the end of its request's time (a write
+        # too, rolled back: the engine is started with TIMEOUT_MAX, graph/embedded.py).
+        timeout_ms = math.ceil(statement_seconds() * 1000)
         try:
             if read_only:
-                return await self._graph.ro_query(statement, encoded)
-            return await self._graph.query(statement, encoded)
+                return await self._graph.ro_query(statement, encoded, timeout=timeout_ms)
+            return await self._graph.query(statement, encoded, timeout=timeout_ms)
         except redis.exceptions.TimeoutError as exc:
             # Said without the engine's address (the message names its socket).
             raise GraphUnavailable(
@@ -221,6 +230,10 @@ class FalkorDBStore:
             message = str(exc)
             if "unique constraint" in message.lower():
                 raise ConstraintViolation(message) from exc
+            if message == "Query timed out":
+                raise StatementTimedOut(
+                    f"the graph engine stopped the statement after {timeout_ms} ms"
+                ) from exc
             raise GraphError(message) from exc
 
     async def explain(self, statement: str, params: Params | None = None) -> list[str]:

@@ -10,11 +10,25 @@ import neo4j
 import neo4j.exceptions
 
 from graph.cypher.access import for_caller
-from graph.errors import ConstraintViolation, GraphBusy, GraphError, GraphUnavailable
+from graph.deadline import statement_seconds
+from graph.errors import (
+    ConstraintViolation,
+    GraphBusy,
+    GraphError,
+    GraphUnavailable,
+    StatementTimedOut,
+)
 from graph.observe import observed_statement
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
 from graph.vocabulary import INDEXED_KEYS, UNIQUE_KEYS
+
+
+def _timed_out(error: Exception) -> bool:
+    # The database ended the transaction at its timeout: TransactionTimedOut (a transient
+    # error in some versions, which the driver's retries end in) or, for a timeout the
+    # client gave, TransactionTimedOutClientConfiguration (5.x).
+    return ".Transaction.TransactionTimedOut" in (getattr(error, "code", None) or "")
 
 
 @contextlib.contextmanager
@@ -35,8 +49,12 @@ def _graph_errors() -> Iterator[None]:
         # starting or between leaders; a deadlock or lock timeout): try again later.
         neo4j.exceptions.TransientError,
     ) as exc:
+        if _timed_out(exc):
+            raise StatementTimedOut("the graph database stopped the statement") from exc
         raise GraphUnavailable(str(exc)) from exc
     except neo4j.exceptions.Neo4jError as exc:
+        if _timed_out(exc):
+            raise StatementTimedOut("the graph database stopped the statement") from exc
         raise GraphError(str(exc)) from exc
 
 
@@ -86,6 +104,10 @@ class Neo4jStore:
                 for record in records
             ]
 
+        # The database ends the transaction when the request's time is up (the driver
+        # sends the timeout with BEGIN; Neo4j 4.2 to 5.2 ignore one longer than the
+        # server's own db.transaction.timeout).
+        bounded = neo4j.unit_of_work(timeout=statement_seconds())(work)
         read_only = access == neo4j.READ_ACCESS
         with (
             observed_statement(statement, read_only=read_only, engine=self.engine),
@@ -95,8 +117,8 @@ class Neo4jStore:
                 database=self._database, default_access_mode=access
             ) as s:
                 if read_only:
-                    return await s.execute_read(work)
-                return await s.execute_write(work)
+                    return await s.execute_read(bounded)
+                return await s.execute_write(bounded)
 
     async def apply_schema(self) -> None:
         statements: list[str] = []

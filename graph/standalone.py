@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.embedded import PLAN_CACHE_SIZE
+from graph.embedded import MODULE_ARGUMENTS
 from graph.errors import GraphUnavailable
 
 _START_TIMEOUT_S = 30.0
@@ -144,7 +144,7 @@ class StandaloneServer:
         ]
         # The module takes BOLT_PORT only on the command line (measured: written after
         # `loadmodule` in the config file it is ignored and Bolt never listens).
-        module_arguments = ["--loadmodule", module, "CACHE_SIZE", str(PLAN_CACHE_SIZE)]
+        module_arguments = ["--loadmodule", module, *MODULE_ARGUMENTS]
         if self.bolt_port is not None:
             module_arguments += ["BOLT_PORT", str(self.bolt_port)]
         config = self.data_dir / "server.conf"

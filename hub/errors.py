@@ -10,12 +10,13 @@ parameters, the socket path, names) go to the log under the same request id.
 from __future__ import annotations
 
 import logging
+from types import UnionType
 from typing import TYPE_CHECKING, Final
 
 from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType
 
 from connectors.livelink.form_store import FormStoreUnavailable
-from graph import GraphBusy, GraphUnavailable
+from graph import GraphBusy, GraphUnavailable, StatementTimedOut
 from hub.logs import REQUEST_ID
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ log = logging.getLogger("lcs_hub.errors")
 ENGINE_RETRY_AFTER_SECONDS: Final = 2
 ENGINE_UNAVAILABLE_MESSAGE: Final = "the case record is unavailable right now; try again shortly"
 ENGINE_BUSY_MESSAGE: Final = "the case record is too busy right now; try again shortly"
+DEADLINE_MESSAGE: Final = "the operation ran past its deadline and was stopped; ask for less"
 STORAGE_UNAVAILABLE_MESSAGE: Final = (
     "documents cannot be stored right now; nothing was recorded, try again later"
 )
@@ -49,13 +51,24 @@ def engine_unavailable(error: BaseException | None) -> bool:
 
 
 def _unavailable_error(error: BaseException | None) -> BaseException | None:
+    return _found(error, GraphUnavailable | FormStoreUnavailable)
+
+
+def _found(error: BaseException | None, kinds: type | UnionType) -> BaseException | None:
+    """`error`, or what caused it, if it is one of `kinds`."""
     seen = 0
     while error is not None and seen < 10:
-        if isinstance(error, GraphUnavailable | FormStoreUnavailable):
+        if isinstance(error, kinds):
             return error
         error = error.__cause__ or error.__context__
         seen += 1
     return None
+
+
+def stopped_at_deadline(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) is the engine stopping a statement at the end
+    of its request's time (graph/deadline.py): the request ran past its deadline."""
+    return _found(error, StatementTimedOut) is not None
 
 
 def engine_answer(error: BaseException | None) -> tuple[str, str]:
@@ -99,15 +112,20 @@ def mask_errors(result: ExecutionResult, known: frozenset[str] = frozenset()) ->
 
     Returns:
         503 when the engine was unreachable or saturated (the data is withheld: a partial
-        answer would read as "no such child"), otherwise None (HTTP 200).
+        answer would read as "no such child"), 504 when it stopped a statement at the
+        request's deadline (as the deadline itself answers), otherwise None (HTTP 200).
     """
     if not result.errors:
         return None
     masked: list[GraphQLError] = []
     unavailable: BaseException | None = None
+    past_deadline = False
     for error in result.errors:
         original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
+        if stopped_at_deadline(original):
+            past_deadline = True
+            log.warning("statement stopped by the engine at the request's deadline")
+        elif original is None or isinstance(original, GraphQLError):
             # The query's own problem (syntax, validation, a limit): the caller may read it.
             log.info(
                 "graphql error",
@@ -137,6 +155,15 @@ def mask_errors(result: ExecutionResult, known: frozenset[str] = frozenset()) ->
             GraphQLError(message, extensions={"code": code, "requestId": _request_id()})
         ]
         return 503
+    if past_deadline:
+        result.data = None
+        result.errors = [
+            GraphQLError(
+                DEADLINE_MESSAGE,
+                extensions={"code": "DEADLINE_EXCEEDED", "requestId": _request_id()},
+            )
+        ]
+        return 504
     result.errors = masked
     return None
 

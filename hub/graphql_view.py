@@ -121,7 +121,8 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
         if status is not None:
             sub_response: Response = request.state.sub_response
             sub_response.status_code = status
-            sub_response.headers["Retry-After"] = str(ENGINE_RETRY_AFTER_SECONDS)
+            if status == 503:
+                sub_response.headers["Retry-After"] = str(ENGINE_RETRY_AFTER_SECONDS)
         return await super().process_result(request, result)
 
     def create_response(

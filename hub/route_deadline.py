@@ -14,6 +14,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from graph.deadline import statements_end_within
+from graph.errors import StatementTimedOut
 from hub.request_limits import refusal
 
 if TYPE_CHECKING:
@@ -33,14 +35,22 @@ class DeadlineExceeded(Exception):
 
 async def until_deadline[T](seconds: float, work: Awaitable[T]) -> T:
     """`work`'s result, or DeadlineExceeded once it has run for `seconds` (a TimeoutError
-    of its own, such as the engine pool's, passes through as it is)."""
+    of its own, such as the engine pool's, passes through as it is).
+
+    The statements `work` sends are given the time left (graph/deadline.py), so the
+    engine stops them too instead of running on for nobody; one it stopped is the
+    deadline, whichever noticed first.
+    """
     deadline = asyncio.timeout(seconds)
     try:
-        async with deadline:
-            return await work
+        with statements_end_within(seconds):
+            async with deadline:
+                return await work
     except TimeoutError:
         if not deadline.expired():
             raise
+    except StatementTimedOut:
+        pass
     log.warning("request stopped at the deadline")
     raise DeadlineExceeded
 
