@@ -24,6 +24,7 @@ from jwt.exceptions import InvalidJTIError, InvalidSubjectError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from auth.jwks import BoundedJWKClient
 from auth.principal import InvalidToken, Principal, principal_from_claims
 
 __all__ = [
@@ -387,7 +388,7 @@ class TokenVerifier:
             if local_key is not None:
                 # Accepting both would let a leaked development key sign production tokens.
                 raise ValueError("a local key cannot be used together with jwks_url")
-            self._jwks_client = jwt.PyJWKClient(
+            self._jwks_client = BoundedJWKClient(
                 settings.jwks_url,
                 # Per-kid caching is off on purpose: PyJWT keeps those entries forever, so a
                 # key the provider withdrew (say, after a compromise) would stay trusted. The

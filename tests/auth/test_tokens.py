@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import socket
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -522,6 +524,8 @@ class KeySetServer:
         self.keys: list[dict[str, str]] = []
         self.requests = 0
         self.url = ""
+        # Text sent beside the keys (a member the key set does not have), to make it big.
+        self.padding = ""
 
 
 @pytest.fixture
@@ -531,12 +535,14 @@ def key_set_server() -> Iterator[KeySetServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             served.requests += 1
-            body = json.dumps({"keys": served.keys}).encode()
+            body = json.dumps({"keys": served.keys, "padding": served.padding}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            # The hub may stop reading a reply over its bound and hang up.
+            with contextlib.suppress(ConnectionError):
+                self.wfile.write(body)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -657,3 +663,64 @@ def test_jwks_unreachable_refuses_without_crashing() -> None:
     assert _reason(verifier, _idp_token(LocalSigningKey.generate("ES256"))) == (
         "signing keys unavailable"
     )
+
+
+def test_jwks_reply_over_the_size_bound_is_a_key_fetch_failure(
+    key_set_server: KeySetServer, idp_key: LocalSigningKey
+) -> None:
+    # A valid key set in a reply of 2 MiB: a provider (or whoever answers for it) sending
+    # without end would otherwise be read whole into memory on every refresh.
+    key_set_server.keys = idp_key.jwks["keys"]
+    key_set_server.padding = "x" * (2 * 1024 * 1024)
+    verifier = _remote_verifier(key_set_server)
+    assert _reason(verifier, _idp_token(idp_key)) == "signing keys unavailable"
+
+
+def test_jwks_reply_within_the_size_bound_verifies(
+    key_set_server: KeySetServer, idp_key: LocalSigningKey
+) -> None:
+    key_set_server.keys = idp_key.jwks["keys"]
+    key_set_server.padding = "x" * (512 * 1024)
+    verifier = _remote_verifier(key_set_server)
+    assert verifier.verify(_idp_token(idp_key)).subject == "pc-204"
+
+
+def test_jwks_reply_dripping_past_the_timeout_is_a_key_fetch_failure(
+    idp_key: LocalSigningKey,
+) -> None:
+    # Each read arrives inside the timeout, so only a bound on the whole reply stops it.
+    stop = threading.Event()
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            with contextlib.suppress(ConnectionError):
+                self.wfile.write(b'{"keys": [], "padding": "')
+                while not stop.wait(0.2):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        verifier = TokenVerifier(
+            TokenSettings(
+                issuer=IDP_ISSUER,
+                jwks_url=f"http://127.0.0.1:{server.server_address[1]}/jwks",
+                jwks_timeout_seconds=1,
+            )
+        )
+        started = time.monotonic()
+        assert _reason(verifier, _idp_token(idp_key)) == "signing keys unavailable"
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
