@@ -166,14 +166,22 @@ class IdLengthRule(_IdWalk, ValidationRule):
 
 
 def _longest_text(value: object) -> int:
-    """The length of the longest text or number anywhere in a variable's value."""
-    if isinstance(value, dict):
-        return max((_longest_text(item) for item in value.values()), default=0)
-    if isinstance(value, list):
-        return max((_longest_text(item) for item in value), default=0)
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return len(str(value))
-    return 0
+    """The length of the longest text or number anywhere in a variable's value.
+
+    Walked without recursion: a value may be nested as deep as the body's JSON allows
+    (~1,000 levels), past Python's recursion limit with the request's frames below it.
+    """
+    longest = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str | int) and not isinstance(item, bool):
+            longest = max(longest, len(str(item)))
+    return longest
 
 
 class IdVariablesBounded(SchemaExtension):

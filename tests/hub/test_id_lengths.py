@@ -269,3 +269,24 @@ async def test_an_entity_key_over_the_bound_is_refused(
             f"representations[1]: `id` is at most {MOST_ID_CHARS} characters "
             f"(an ID); got {MOST_ID_CHARS + 1}"
         )
+
+
+async def test_variables_nested_as_deep_as_json_allows_are_answered(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Checking the variables for long ids walked them recursively: 500 levels of lists
+    # in `_Any` (JSON allows ~1,000) were an internal error.
+    for depth in (500, 990):
+        deep = "[" * depth + '"' + "x" * (MOST_ID_CHARS + 1) + '"' + "]" * depth
+        body = (
+            '{"query": "query ($r: [_Any!]!) { _entities(representations: $r) '
+            '{ __typename } }", "variables": {"r": [' + deep + "]}}"
+        )
+        response = await client.post(
+            "/graphql",
+            content=body.encode(),
+            headers={**bearer(settings, "social-worker"), "Content-Type": "application/json"},
+        )
+        answer = response.json()
+        codes = [error.get("extensions", {}).get("code") for error in answer["errors"]]
+        assert codes == ["BAD_USER_INPUT"], (depth, answer)
