@@ -35,7 +35,7 @@ from schema.audit import (
     note_children_returned,
 )
 from schema.field_capability import require_capability
-from schema.id_lengths import MOST_ID_CHARS, IdLengthRule, IdVariablesBounded
+from schema.input_bounds import MOST_ID_CHARS, InputBoundsRule, VariablesBounded
 from schema.journey_types import Case
 from schema.limits import RequestLimits, limit_extensions
 from schema.livelink import Document
@@ -64,12 +64,12 @@ def _extensions(
 ) -> list[object]:
     # The limits come first: a document over them is refused before it is parsed in full,
     # cached or run. Validation alone costs ~0.7 ms a request (research/stack.md §4), so
-    # the (bounded) parser and validation caches are among them. Ids are bounded in the
-    # document (a rule, its result cached with the others) and in the variables.
+    # the (bounded) parser and validation caches are among them. Ids and lists are bounded
+    # in the document (a rule, its result cached with the others) and in the variables.
     return [
         *limit_extensions(limits),
-        lambda: AddValidationRules([IdLengthRule]),
-        IdVariablesBounded,
+        lambda: AddValidationRules([InputBoundsRule]),
+        VariablesBounded,
         *([ReadAudit] if audit else []),
         *observers,
     ]

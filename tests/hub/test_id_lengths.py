@@ -29,7 +29,7 @@ from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from schema.build import build_schemas
-from schema.id_lengths import MOST_ID_CHARS
+from schema.input_bounds import MOST_ID_CHARS
 from tests.helpers import bearer
 
 pytestmark = pytest.mark.anyio
