@@ -37,6 +37,13 @@ class Requirement:
     title: str
 
 
+# A module's title is shown on every write it blocks and keys its node (its code is the
+# title's slug, no longer): a course title is a line, not a document.
+MOST_MODULE_CHARS: Final = 200
+# A team is named by its workforce id (workflow/workforce.py: at most 100 characters).
+_MOST_TEAM_CHARS: Final = 100
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
@@ -49,7 +56,8 @@ def parse_matrix(text: str) -> list[Requirement]:
     exempt a role from training.
 
     Raises:
-        ValueError: a missing column, an unknown role, or an empty module.
+        ValueError: a missing column, an unknown role, an empty module, or a module or
+            team longer than its bound.
     """
     reader = csv.DictReader(io.StringIO(text))
     fields = {(name or "").strip().lower() for name in reader.fieldnames or []}
@@ -63,6 +71,10 @@ def parse_matrix(text: str) -> list[Requirement]:
             raise ValueError(f"line {line}: role {row['role']!r} is not a role the hub knows")
         if not row["module"]:
             raise ValueError(f"line {line}: module is empty")
+        if len(row["module"]) > MOST_MODULE_CHARS:
+            raise ValueError(f"line {line}: module is at most {MOST_MODULE_CHARS} characters")
+        if len(row["team"]) > _MOST_TEAM_CHARS:
+            raise ValueError(f"line {line}: team is at most {_MOST_TEAM_CHARS} characters")
         team = row["team"] if row["team"] and row["team"].lower() != "all" else ANY_TEAM
         requirements.append(Requirement(role, team, _slug(row["module"]), row["module"]))
     return requirements

@@ -118,6 +118,10 @@ async def record_training(
         return refused
     if completed_on > today_in_england():
         return InvalidInput((FieldProblem("completedOn", "must not be in the future"),))
+    if not 1 <= len(module) <= training.MOST_MODULE_CHARS:
+        # Looked up as it was, it went into the statement and back in NotFound's id.
+        rule = f"a module's code, 1 to {training.MOST_MODULE_CHARS} characters"
+        return InvalidInput((FieldProblem("module", rule),))
     rows = await context.store.write(
         training_statements.RECORD_COMPLETION,
         {
