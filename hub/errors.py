@@ -29,6 +29,9 @@ log = logging.getLogger("lcs_hub.errors")
 ENGINE_RETRY_AFTER_SECONDS: Final = 2
 ENGINE_UNAVAILABLE_MESSAGE: Final = "the case record is unavailable right now; try again shortly"
 ENGINE_BUSY_MESSAGE: Final = "the case record is too busy right now; try again shortly"
+# graphql-core quotes a value it cannot take whole in its message: the client's own text,
+# but half a megabyte of it came back as one message. The start says what was wrong.
+MOST_MESSAGE_CHARS: Final = 1_000
 DEADLINE_MESSAGE: Final = "the operation ran past its deadline and was stopped; ask for less"
 STORAGE_UNAVAILABLE_MESSAGE: Final = (
     "documents cannot be stored right now; nothing was recorded, try again later"
@@ -131,6 +134,8 @@ def mask_errors(result: ExecutionResult, known: frozenset[str] = frozenset()) ->
                 "graphql error",
                 extra={"code": error_code(error), "path": logged_path(error.path, known)},
             )
+            if len(error.message) > MOST_MESSAGE_CHARS:
+                error.message = error.message[:MOST_MESSAGE_CHARS] + "…"
             masked.append(error)
         elif engine_unavailable(original):
             unavailable = original

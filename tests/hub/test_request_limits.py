@@ -11,6 +11,7 @@ from graphql import OperationDefinitionNode, SelectionSetNode, parse
 
 from demo import county
 from graph import EmbeddedEngine, FalkorDBStore
+from hub.errors import MOST_MESSAGE_CHARS
 from hub.request_limits import PLAIN_PATHS
 from hub.settings import Settings
 from schema import limits
@@ -685,3 +686,29 @@ async def test_a_document_of_two_operations_names_the_one_to_run(
         assert body.get("data") is None
         assert "operation" in body["errors"][0]["message"].lower()
     assert "me" in chosen.json()["data"]
+
+
+async def test_an_error_does_not_echo_a_huge_value_back(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # graphql-core quotes a value it cannot take whole: a 500 KB one came back as a 500 KB
+    # message, in the variables and in the document alike.
+    huge = "Z" * 500_000
+    for document, variables in (
+        (
+            'query ($c: [ChildFactKind!]) { childFacts(childId: "x", kinds: $c) { __typename } }',
+            {"c": [huge]},
+        ),
+        (f'{{ childFacts(childId: "x", kinds: [{huge}]) {{ __typename }} }}', {}),
+    ):
+        response = await client.post(
+            "/graphql",
+            json={"query": document, "variables": variables},
+            headers=bearer(settings, "social-worker"),
+        )
+        body = response.json()
+        assert body["data"] is None
+        [error] = body["errors"]
+        assert len(error["message"]) <= MOST_MESSAGE_CHARS + 1
+        assert error["message"].startswith(("Variable '$c' has invalid value", "Value 'ZZZ"))
+        assert len(response.content) < 5_000
