@@ -118,6 +118,7 @@ class HoldReviewConferenceInput:
 class CloseWithNoFurtherActionInput:
     on: date
     primary_need: codes.PrimaryNeedCode | None = None
+    late_reason: str | None = None
 
 
 @strawberry.input(description="The end of a child protection plan")

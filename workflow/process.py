@@ -264,6 +264,7 @@ _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "No further action on the referral: the episode closes (RC7, NFA), for a manager "
         "to authorise",
         authorised_in=_S.NO_FURTHER_ACTION_AWAITING_AUTHORISATION,
+        timescale=TimescaleKey.REFERRAL_DECISION,
     ),
     _t(
         "startAssessment",

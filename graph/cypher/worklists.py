@@ -31,7 +31,6 @@ WITH c, w,
      [(c)<-[:ABOUT]-(decided:Referral)
       WHERE decided.decisionDate IS NOT NULL AND decided.decisionLateReason IS NULL
         AND decided.status IN ['ACCEPTED', 'CLOSURE_AWAITING_AUTHORISATION', 'CLOSED']
-        AND coalesce(decided.noFurtherAction, false) = false
       | decided {.id, .referralDate, .decisionDate}] AS decided,
      [(c)<-[:ABOUT]-(lateContact:Contact)-[:LED_TO]->(opened:Referral)
       WHERE lateContact.status = 'FINALISED' AND lateContact.decisionLateReason IS NULL

@@ -193,3 +193,79 @@ async def test_a_reason_given_with_a_late_decision_says_who_gave_it_and_when(
         on_time["decisionLateReasonRecordedBy"],
         on_time["decisionLateReasonRecordedAt"],
     ) == (None, None, None)
+
+
+async def test_no_further_action_decided_late_asks_and_keeps_a_reason(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    # In on Thursday 10 September (the contact decided that day), the decision on the
+    # referral due Friday the 11th: no further action on Monday the 14th is late.
+    case = await referral_for(client, worker, child_id, date(2026, 9, 10))
+    refused = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2026-09-14"})
+    assert [p["field"] for p in refused["problems"]] == ["lateReason"], refused
+    unchanged = await case_now(client, worker, case["id"])
+    assert (unchanged["status"], unchanged["version"]) == ("OPEN", case["version"])
+
+    data = {"on": "2026-09-14", "lateReason": WHY}
+    case = await act(client, worker, "closeWithNoFurtherAction", case, data)
+    assert case["__typename"] == "Case", case
+    case = await decide(client, manager, "authoriseCase", case, on="2026-09-14")
+    assert (case["status"], case["noFurtherAction"], case["decisionDate"]) == (
+        "CLOSED",
+        True,
+        "2026-09-14",
+    )
+    given = await decision_late(client, manager, case["id"])
+    # As any decision's: the reason enters the record as the manager authorises it.
+    assert (given["decisionLateReason"], given["decisionLateReasonRecordedBy"]) == (
+        WHY,
+        "worker-tm-demo",
+    )
+    assert given["decisionLateReasonRecordedAt"] is not None
+    assert items_of(await my_work(client, worker), case["id"]) == []
+
+
+async def test_no_further_action_a_correction_made_late_is_listed_for_its_reason(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world)
+    # In on Thursday 10 September, the contact decided that day; no further action on
+    # Friday the 11th, its due day: on time.
+    case = await referral_for(client, worker, child_id, date(2026, 9, 10))
+    case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2026-09-11"})
+    case = await decide(client, manager, "authoriseCase", case, on="2026-09-11")
+    assert case["status"] == "CLOSED", case
+    assert items_of(await my_work(client, worker), case["id"]) == []
+
+    # It came in on Wednesday the 9th: the contact (decided the 10th) was on time, the
+    # decision on the referral (due the 10th, made the 11th) was late, with no reason.
+    data = {"referralDate": "2026-09-09", "reason": "It came in the day before."}
+    case = await act(client, manager, "correctReferralDate", case, data)
+    assert case["__typename"] == "Case", case
+    late = [(LATE_REASON, "recordDecisionLateReason", None, False)]
+    assert items_of(await my_work(client, worker), case["id"]) == late
+    team = (await graphql(client, manager, TEAM_WORK))["teamWork"]
+    assert items_of(team, case["id"]) == late
+
+    case = await act(client, worker, "recordDecisionLateReason", case, {"reason": WHY})
+    assert case["__typename"] == "Case", case
+    given = await decision_late(client, manager, case["id"])
+    assert (given["decisionLateReason"], given["decisionLateReasonRecordedBy"]) == (
+        WHY,
+        "worker-sw-demo",
+    )
+    assert given["decisionLateReasonRecordedAt"] is not None
+    assert items_of(await my_work(client, worker), case["id"]) == []
+
+    # Corrected again to the 10th: on time after all, no reason (nor who gave it).
+    data = {"referralDate": "2026-09-10", "reason": "The 10th after all, from the post book."}
+    case = await act(client, manager, "correctReferralDate", case, data)
+    assert case["__typename"] == "Case", case
+    assert await decision_late(client, manager, case["id"]) == dict.fromkeys(DECISION_LATE.split())
+    refused = await act(client, worker, "recordDecisionLateReason", case, {"reason": WHY})
+    assert [p["field"] for p in refused["problems"]] == ["caseId"], refused

@@ -147,7 +147,9 @@ async def _closed_episode(
     contact = await _contact(client, worker, "2025-06-02", None)
     opened = await _finalise(client, worker, contact["id"], "2025-06-02")
     case = (await graphql(client, worker, CASE, {"id": opened["contact"]["referralId"]}))["case"]
-    case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2025-06-10"})
+    # Decided a week after its due day (3 June): late, so it says why.
+    late = {"on": "2025-06-10", "lateReason": "Waited for the school's account."}
+    case = await act(client, worker, "closeWithNoFurtherAction", case, late)
     manager = bearer(settings, "team-manager")
     case = await decide(client, manager, "authoriseCase", case, on="2025-06-10")
     assert (case["status"], case["closureDate"]) == ("CLOSED", "2025-06-10"), case

@@ -129,11 +129,11 @@ async def test_a_no_further_action_reopened_keeps_no_reason_its_decision_was_lat
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     case = await referral_for(client, worker, demo_child(world), date(2026, 10, 5), "POLICE")
-    # Due Tuesday the 6th, decided on the 7th: the reason is given after.
-    case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2026-10-07"})
-    case = await decide(client, manager, "authoriseCase", case, on="2026-10-07")
+    # Due Tuesday the 6th, decided on the 7th: late, so it says why.
     late = {"reason": "The police notification sat in the wrong inbox."}
-    case = await act(client, worker, "recordDecisionLateReason", case, late)
+    data = {"on": "2026-10-07", "lateReason": late["reason"]}
+    case = await act(client, worker, "closeWithNoFurtherAction", case, data)
+    case = await decide(client, manager, "authoriseCase", case, on="2026-10-07")
     assert (await decision_late(client, manager, case["id"]))["decisionLateReason"] == (
         late["reason"]
     )

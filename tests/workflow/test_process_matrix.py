@@ -69,7 +69,7 @@ REMOVE r.decisionLateReason
 # and a late reason is always given so that no canonical call trips a timescale.
 CANONICAL: dict[str, dict[str, Any]] = {
     "decideReferral": {"decidedOn": "{d}", "primaryNeed": "N1", "lateReason": "test"},
-    "closeWithNoFurtherAction": {"on": "{d}"},
+    "closeWithNoFurtherAction": {"on": "{d}", "lateReason": "test"},
     "startAssessment": {"startedOn": "{d}"},
     "holdStrategyDiscussion": {"heldOn": "{d}"},
     "holdTransferInConference": {

@@ -339,13 +339,15 @@ def _decided_on_time_after_all(decided: dict[str, Any], due: date) -> bool:
 class CloseWithNoFurtherAction(Input):
     on: PastDate
     primary_need: PrimaryNeedCode | None = None
+    late_reason: OptionalReason = None
 
 
 @register(Process.CASE, "closeWithNoFurtherAction", CloseWithNoFurtherAction)
 def close_with_no_further_action(
     record: Record, data: CloseWithNoFurtherAction, clock: Clock
 ) -> Effect:
-    not_before(data.on, _referral_date(record), "on", "the referral")
+    referred = _referral_date(record)
+    not_before(data.on, referred, "on", "the referral")
     if record.processes:
         # CIN census ReferralNFA: decided on the referral itself, before any work.
         raise Refusal(
@@ -355,8 +357,21 @@ def close_with_no_further_action(
                 "recorded, so close it with closeCase and a reason",
             )
         )
+    # Working Together 2023: no further action is the decision on the referral, due
+    # within 1 working day as any other; decided late, it says why.
+    check_late(
+        TimescaleKey.REFERRAL_DECISION,
+        referral_decision_due(referred, clock),
+        data.on,
+        data.late_reason,
+    )
     closure = ReasonForClosure.RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON
-    facts: dict[str, Any] = {"closureReason": closure.value, "noFurtherAction": True}
+    facts: dict[str, Any] = {
+        "closureReason": closure.value,
+        "noFurtherAction": True,
+        **dict.fromkeys(_DECISION_LATE_REASON),
+        "decisionLateReason": data.late_reason,
+    }
     if data.primary_need is not None:
         facts["primaryNeed"] = data.primary_need.value
     return Effect(
@@ -365,6 +380,7 @@ def close_with_no_further_action(
         summary="Referral: no further action (closed, RC7)",
         facts=facts,
         dates={"decisionDate": data.on, "closureDate": data.on},
+        stamp=DECISION_LATE_REASON_RECORDED if data.late_reason else None,
     )
 
 
