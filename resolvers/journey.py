@@ -327,12 +327,17 @@ async def work_of_worker(context: HubContext, worker_id: str) -> list[Row]:
 
 
 async def work_of_team(context: HubContext, team_id: str) -> tuple[list[Row], list[Row]]:
-    """The team's workers and, per child allocated in the team, what is due."""
+    """The team's workers and, per child allocated in the team or held by the team with
+    nobody in post allocated (no worker on its row), what is due."""
+    params = {**context.scope.params(), "teamId": team_id}
     workers = await context.store.read(worklists.TEAM_WORKERS, {"teamId": team_id})
-    rows = await context.store.read(
-        worklists.WORK_OF_TEAM, {**context.scope.params(), "teamId": team_id}
+    rows = await context.store.read(worklists.WORK_OF_TEAM, params)
+    unallocated = await context.store.read(
+        worklists.WORK_OF_TEAM_UNALLOCATED, {**params, "today": today_in_england()}
     )
-    return workers, rows
+    # A child whose worker has left is still on that worker's row while they are a member.
+    listed = {row["childId"] for row in rows}
+    return workers, rows + [row for row in unallocated if row["childId"] not in listed]
 
 
 async def notices(context: HubContext) -> list[Row]:

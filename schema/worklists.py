@@ -42,8 +42,11 @@ CONTACT_DECISION = "CONTACT_DECISION"
 class WorkItem:
     child_id: strawberry.ID
     child_name: str
-    worker_id: strawberry.ID
-    worker_name: str
+    worker_id: strawberry.ID | None = strawberry.field(
+        description="The child's allocated worker; null for a child of the team nobody in "
+        "post is allocated (teamWork)"
+    )
+    worker_name: str | None
     record_id: strawberry.ID
     process: str
     step_id: strawberry.ID | None
@@ -75,7 +78,7 @@ def _item(
     return WorkItem(
         child_id=strawberry.ID(row["childId"]),
         child_name=row["childName"],
-        worker_id=strawberry.ID(row["workerId"]),
+        worker_id=strawberry.ID(row["workerId"]) if row["workerId"] else None,
         worker_name=row["workerName"],
         due_date=due,
         rule=rule,

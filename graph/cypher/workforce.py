@@ -195,14 +195,16 @@ ORDER BY a.startDate DESC, a.recordedAt DESC
 # A team's children with something open and no allocated worker in post: nobody
 # allocated, or a worker whose employment has ended (the HR feed's end date). Open: a
 # contact awaiting its decision, a case not closed, a period of care not finished.
+# A worker still in post has no end date, and FalkorDB leaves nulls out of a
+# comprehension: whether each holder is in post is read as a flag, never as the date.
+HOLDERS_IN_POST = """[(c)-[:ALLOCATED_TO]->(holder:Worker)
+         | holder.endDate IS NULL OR holder.endDate >= date($today)] AS inPost"""
+
 UNALLOCATED_IN_TEAM = f"""
 MATCH (:Team {{id: $teamId}})<-[:RESPONSIBLE_TEAM]-(c:Child)
 {only_visible("c")}
-// A worker still in post has no end date, and FalkorDB leaves nulls out of a
-// comprehension: whether each holder is in post is read as a flag, never as the date.
 WITH c,
-     [(c)-[:ALLOCATED_TO]->(holder:Worker)
-         | holder.endDate IS NULL OR holder.endDate >= date($today)] AS inPost,
+     {HOLDERS_IN_POST},
      [(c)-[:ALLOCATED_TO]->(gone:Worker) WHERE gone.endDate IS NOT NULL | gone.endDate]
          AS leftOn,
      [(c)<-[:ABOUT]-(r) WHERE (r:Contact AND r.status = 'OPEN')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.cypher.access import only_visible
+from graph.cypher.workforce import HOLDERS_IN_POST
 
 # FalkorDB: each pattern comprehension below has its own variable names; reusing one
 # across comprehensions of the same projection silently empties the later lists.
@@ -57,6 +58,16 @@ MATCH (w:Worker {{id: $workerId}})<-[:ALLOCATED_TO]-(c:Child)
 WORK_OF_TEAM = f"""
 MATCH (:Team {{id: $teamId}})<-[:MEMBER_OF_TEAM]-(w:Worker)<-[:ALLOCATED_TO]-(c:Child)
 {only_visible("c", "w")}
+{_PER_CHILD}"""
+
+# The team's children nobody in post holds (unallocatedChildren): their work is the
+# team's, with no worker (a contact about a new child is decided all the same).
+WORK_OF_TEAM_UNALLOCATED = f"""
+MATCH (:Team {{id: $teamId}})<-[:RESPONSIBLE_TEAM]-(c:Child)
+{only_visible("c")}
+WITH c, {HOLDERS_IN_POST}
+WHERE none(held IN inPost WHERE held)
+WITH c, null AS w
 {_PER_CHILD}"""
 
 TEAM_WORKERS = """
