@@ -197,6 +197,7 @@ class TimescaleKey(StrEnum):
     REFERRAL_DECISION = "referral_decision"
     STRATEGY_DISCUSSION = "strategy_discussion"
     CHILD_AND_FAMILY_ASSESSMENT = "child_and_family_assessment"
+    LATER_ASSESSMENT = "later_assessment"
     INITIAL_CHILD_PROTECTION_CONFERENCE = "initial_child_protection_conference"
     TRANSFER_IN_CONFERENCE = "transfer_in_conference"
     FIRST_CORE_GROUP = "first_core_group"
@@ -274,6 +275,18 @@ _RULE_LIST: Final[tuple[TimescaleRule, ...]] = (
         "referral; the reasons are recorded when it takes longer",
         interval=working_days(45),
         # DOMAIN: "complete (authorised)"; the CIN census measures it to the authorisation.
+        until_authorised=True,
+    ),
+    TimescaleRule(
+        key=TimescaleKey.LATER_ASSESSMENT,
+        name="Later child and family assessment",
+        anchor="assessment started (an assessment after the episode's first)",
+        # Working Together's 45 working days from the referral are the timescale of the
+        # assessment of the referral; a later one (circumstances changed, a re-assessment)
+        # cannot have been due before it began, so the same 45 count from its start.
+        source=f"{_WORKING_TOGETHER}: an assessment concludes within 45 working days; for "
+        "the referral's that is from the referral, for a later one from its start",
+        interval=working_days(45),
         until_authorised=True,
     ),
     TimescaleRule(

@@ -388,6 +388,17 @@ class StartAssessment(Input):
     started_on: PastDate
 
 
+def _later_assessment(record: Record, started_on: date, assessment_id: str | None = None) -> bool:
+    """Whether an assessment started on `started_on` comes after the episode's first (one
+    not withdrawn that started earlier): the assessment of the referral is the first."""
+    return any(
+        entry["record"].get("startDate") < started_on
+        for entry in _in_use(record.episode_records(Process.ASSESSMENT))
+        if entry["record"]["id"] != assessment_id
+        and isinstance(entry["record"].get("startDate"), date)
+    )
+
+
 @register(Process.CASE, "startAssessment", StartAssessment)
 def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Effect:
     referred = _referral_date(record)
@@ -401,9 +412,12 @@ def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Eff
                 "recorded in this episode: it is not recorded twice"
             )
             raise Refusal(("startedOn", rule))
-    # Working Together 2023: the assessment concludes within 45 working days of the
-    # referral, whenever it starts.
-    due = _due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
+    # Working Together 2023: the assessment of the referral concludes within 45 working
+    # days of the referral, whenever it starts; a later one within 45 of its own start.
+    if _later_assessment(record, data.started_on):
+        due = _due(TimescaleKey.LATER_ASSESSMENT, data.started_on, clock)
+    else:
+        due = _due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
     return Effect(
         target=record.state,
         occurred_on=data.started_on,
@@ -810,6 +824,12 @@ def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ..
     retimed = []
     for entry in record.processes:
         facts, steps = entry["record"], entry["steps"]
+        if facts.get("process") == Process.ASSESSMENT and _later_assessment(
+            record, _date(facts.get("startDate")), facts["id"]
+        ):
+            # Its 45 working days count from its own start: only the referral date moves.
+            retimed.append(RetimedRecord(facts["id"], referral_date=new))
+            continue
         if facts.get("process") == Process.ASSESSMENT:
             key, kind, carried = TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, _K.ASSESSMENT, new
         elif facts.get("transferIn") and facts.get("notifiedDate") is None:
