@@ -101,16 +101,38 @@ def _episode(record: Record) -> dict[str, Any]:
     return episode
 
 
+# New episodes that leave the child where they were: a change of legal status alone, or
+# a change of placement (its type, with or without a new legal status) with the same carer.
+_CHILD_STAYS_PUT = frozenset(
+    {
+        ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value,
+        ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER.value,
+        ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER.value,
+    }
+)
+
+
 def _placement_start(record: Record) -> date:
-    """The start of the current placement: the latest episode that began with a move
-    (a change of legal status alone keeps the child where they are)."""
+    """The start of the current placement: the latest episode that began with a move to
+    a carer (the visit clock of reg 28 follows the child's placement with a carer)."""
     moves: list[date] = [
         step["startDate"]
         for step in record.steps
         if step["kind"] == _K.LOOKED_AFTER_EPISODE
-        and step.get("reasonNewEpisode") != ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value
+        and step.get("reasonNewEpisode") not in _CHILD_STAYS_PUT
     ]
     return max(moves)
+
+
+def _visit_clock(
+    record: Record, on: date, same_carer: bool, clock: Clock
+) -> tuple[tuple[StepChange, ...], tuple[NewStep, ...]]:
+    """The statutory visit steps a placement change on `on` closes and opens: a move to
+    another carer is a new placement, visited within a week (Care Planning Regulations
+    2010, reg 28); with the same carer the child has not moved, so the visit due runs on."""
+    if same_carer:
+        return (), ()
+    return _cancel(record.open_step(_K.STATUTORY_VISIT)), (_visit_after_move(on, clock),)
 
 
 def _last_done(record: Record, kind: StepKind) -> date | None:
@@ -590,16 +612,14 @@ def _move_joins_the_legal_status_change(
         "urn": data.urn,
     }
     _still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **moved})
+    cancelled, visit = _visit_clock(record, data.changed_on, data.same_carer, clock)
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=data.changed_on,
         summary=f"Placement changed to {data.placement_type.value} ({data.reason.value}) "
         "the day the legal status changed",
-        changed=(
-            StepChange(current["id"], facts=moved),
-            *_cancel(record.open_step(_K.STATUTORY_VISIT)),
-        ),
-        opened=(_visit_after_move(data.changed_on, clock),),
+        changed=(StepChange(current["id"], facts=moved), *cancelled),
+        opened=visit,
     )
 
 
@@ -648,12 +668,13 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         placementPostcode=data.placement_postcode,
         urn=data.urn,
     )
+    cancelled, visit = _visit_clock(record, data.changed_on, data.same_carer, clock)
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=data.changed_on,
         summary=f"Placement changed to {data.placement_type.value} ({data.reason.value})",
-        changed=(ended, *_cancel(record.open_step(_K.STATUTORY_VISIT)), *lapsed),
-        opened=(episode, _visit_after_move(data.changed_on, clock), *lapses),
+        changed=(ended, *cancelled, *lapsed),
+        opened=(episode, *visit, *lapses),
     )
 
 
