@@ -973,6 +973,8 @@ _TABLE["Mutation"].update(
             "recordConviction",
             "recordSubstanceMisuse",
             "recordMotherhood",
+            "recordEthnicity",
+            "recordSex",
         ),
         INTERNAL,
     )
@@ -1001,6 +1003,9 @@ _TABLE["ChildFact"] = dict.fromkeys(
         "interventionOffered",
         "interventionReceived",
         "babyBornOn",
+        "ethnicity",
+        "previousEthnicity",
+        "previousSex",
     ),
     INTERNAL,
 )

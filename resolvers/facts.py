@@ -35,7 +35,14 @@ async def record_fact(
 
 
 # Facts the SSDA903 rules checked on a period of care read (returns/entry_checks.py).
-_READ_BESIDE_CARE = frozenset({facts.FactKind.UPN_UNKNOWN, facts.FactKind.PREVIOUS_PERMANENCE})
+_READ_BESIDE_CARE = frozenset(
+    {
+        facts.FactKind.UPN_UNKNOWN,
+        facts.FactKind.PREVIOUS_PERMANENCE,
+        facts.FactKind.ETHNICITY,
+        facts.FactKind.SEX,
+    }
+)
 
 
 async def record_birth(

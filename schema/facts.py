@@ -149,6 +149,23 @@ class RecordMotherhoodInput:
     on: date | None = _on()
 
 
+@strawberry.input(
+    description="The child's ethnicity, given or corrected (a DfE code: CIN census Ethnicity, "
+    "SSDA903 ETHNIC)"
+)
+class RecordEthnicityInput:
+    child_id: strawberry.ID
+    ethnicity: str
+    on: date | None = _on()
+
+
+@strawberry.input(description="The child's sex, corrected (CIN census Sex, SSDA903 SEX)")
+class RecordSexInput:
+    child_id: strawberry.ID
+    sex: Sex
+    on: date | None = _on()
+
+
 def _instant(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
@@ -190,6 +207,13 @@ class ChildFact:
     intervention_offered: bool | None
     intervention_received: bool | None
     baby_born_on: date | None
+    ethnicity: str | None = strawberry.field(description="The ethnicity given (a DfE code)")
+    previous_ethnicity: str | None = strawberry.field(
+        description="The ethnicity it replaced (null: none was recorded)"
+    )
+    previous_sex: Sex | None = strawberry.field(
+        description="The sex it replaced (null: none was recorded)"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ChildFact:
@@ -221,6 +245,9 @@ class ChildFact:
             intervention_offered=fact.get("interventionOffered"),
             intervention_received=fact.get("interventionReceived"),
             baby_born_on=fact.get("babyBornOn"),
+            ethnicity=fact.get("ethnicity"),
+            previous_ethnicity=fact.get("previousEthnicity"),
+            previous_sex=Sex(fact["previousSex"]) if fact.get("previousSex") else None,
         )
 
 
@@ -303,6 +330,14 @@ _FACT_MUTATIONS: dict[str, tuple[type, str]] = {
         "Record a substance misuse problem and the interventions offered or received",
     ),
     "recordMotherhood": (RecordMotherhoodInput, "Record that the young woman became a mother"),
+    "recordEthnicity": (
+        RecordEthnicityInput,
+        "Record or correct the child's ethnicity (the value it replaces is kept on the fact)",
+    ),
+    "recordSex": (
+        RecordSexInput,
+        "Correct the child's sex (the value it replaces is kept on the fact)",
+    ),
 }
 assert set(_FACT_MUTATIONS) == set(SPECS), "every declared fact needs its mutation"
 

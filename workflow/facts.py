@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, model_validator
 from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday, today_in_england
 from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
-from workflow.contacts import EARLIEST_DAY, PastDate, Sex
+from workflow.contacts import EARLIEST_DAY, EthnicityCode, PastDate, Sex
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.pregnancy import LONGEST_PREGNANCY, latest_birth
@@ -49,6 +49,8 @@ class FactKind(enum.StrEnum):
     CONVICTION = "CONVICTION"
     SUBSTANCE_MISUSE = "SUBSTANCE_MISUSE"
     MOTHERHOOD = "MOTHERHOOD"
+    ETHNICITY = "ETHNICITY"
+    SEX = "SEX"
 
 
 # A full UK postcode: outward code (area, district) and inward code (sector, unit).
@@ -219,6 +221,19 @@ class RecordMotherhood(FactInput):
     baby_born_on: PastDate
 
 
+class RecordEthnicity(FactInput):
+    """The child's ethnicity, given after the contact that created the child or put
+    right (CIN census Ethnicity, SSDA903 ETHNIC: a DfE code)."""
+
+    ethnicity: EthnicityCode
+
+
+class RecordSex(FactInput):
+    """The child's sex, put right (CIN census Sex, SSDA903 SEX)."""
+
+    sex: Sex
+
+
 @dataclass(frozen=True, slots=True)
 class Child:
     """What the rules need to know about the child."""
@@ -227,6 +242,7 @@ class Child:
     unborn: bool
     sex: str | None
     upn: str | None
+    ethnicity: str | None = None
 
     def age_on(self, on: date) -> int | None:
         return age_on(self.date_of_birth, on) if self.date_of_birth else None
@@ -384,6 +400,23 @@ def _motherhood(data: RecordMotherhood, child: Child) -> tuple[Values, dict[str,
     return {}, {"babyBornOn": data.baby_born_on}
 
 
+def _characteristic(name: str, new: str, current: str | None) -> Values:
+    """A characteristic the child record holds (what the returns read): the fact keeps
+    the value it replaced, so the history says what was corrected."""
+    if new == current:
+        raise Refused(name, f"is already the child's {name} ({new})")
+    previous = f"previous{name[0].upper()}{name[1:]}"
+    return {name: new, previous: current}
+
+
+def _ethnicity(data: RecordEthnicity, child: Child) -> tuple[Values, dict[str, Any]]:
+    return _characteristic("ethnicity", data.ethnicity, child.ethnicity), {}
+
+
+def _sex(data: RecordSex, child: Child) -> tuple[Values, dict[str, Any]]:
+    return _characteristic("sex", data.sex.value, child.sex), {}
+
+
 @dataclass(frozen=True, slots=True)
 class FactSpec:
     """How one kind of fact is validated and what it stores."""
@@ -393,6 +426,8 @@ class FactSpec:
     rule: Rule
     # Facts that make sense before the child is born (a pre-birth plan's history).
     before_birth: bool = False
+    # Values that the child record itself holds from now on (the returns read them there).
+    on_child: tuple[str, ...] = ()
 
 
 SPECS: dict[str, FactSpec] = {
@@ -420,6 +455,10 @@ SPECS: dict[str, FactSpec] = {
         FactKind.SUBSTANCE_MISUSE, RecordSubstanceMisuse, _substance_misuse
     ),
     "recordMotherhood": FactSpec(FactKind.MOTHERHOOD, RecordMotherhood, _motherhood),
+    "recordEthnicity": FactSpec(
+        FactKind.ETHNICITY, RecordEthnicity, _ethnicity, on_child=("ethnicity",)
+    ),
+    "recordSex": FactSpec(FactKind.SEX, RecordSex, _sex, before_birth=True, on_child=("sex",)),
 }
 
 
@@ -429,6 +468,7 @@ def _child(row: Row) -> Child:
         unborn=bool(row["unborn"]),
         sex=row["sex"],
         upn=row["upn"],
+        ethnicity=row.get("ethnicity"),
     )
 
 
@@ -480,7 +520,11 @@ async def record_fact(
         return _invalid(refused.field, refused.rule)
     rows = await store.write(
         statements.RECORD_FACT,
-        {**_params(scope, data, spec.kind, values, dates, recorded_by), "now": scope.now_ms},
+        {
+            **_params(scope, data, spec.kind, values, dates, recorded_by),
+            "childValues": {name: values[name] for name in spec.on_child},
+            "now": scope.now_ms,
+        },
     )
     return rows[0] if rows else NotFound(kind="Child", id=data.child_id)
 

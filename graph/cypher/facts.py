@@ -32,7 +32,7 @@ CHILD_FOR_FACTS = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 RETURN c.id AS id, c.dateOfBirth AS dateOfBirth, c.unborn AS unborn, c.sex AS sex,
-       c.upn AS upn
+       c.upn AS upn, c.ethnicity AS ethnicity
 """
 
 _CREATE_FACT = f"""
@@ -44,9 +44,12 @@ CREATE (f)-[:ABOUT]->(c)
 RETURN {FACT_FIELDS} AS fact, c.id AS childId
 """
 
+# A characteristic the child record holds (ethnicity, sex: what the returns read) is
+# set on the child in the same statement as its fact ($childValues; empty for others).
 RECORD_FACT = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
+SET c += $childValues
 WITH c
 {_CREATE_FACT}"""
 
