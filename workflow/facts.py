@@ -12,7 +12,7 @@ import enum
 import re
 from calendar import monthrange
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -243,6 +243,9 @@ class Child:
     sex: str | None
     upn: str | None
     ethnicity: str | None = None
+    # The latest day each characteristic the child record holds was recorded as of
+    # (ETHNICITY, SEX facts): the child's value is the one of that day.
+    characteristics_on: dict[str, date] = field(default_factory=dict)
 
     def age_on(self, on: date) -> int | None:
         return age_on(self.date_of_birth, on) if self.date_of_birth else None
@@ -400,21 +403,30 @@ def _motherhood(data: RecordMotherhood, child: Child) -> tuple[Values, dict[str,
     return {}, {"babyBornOn": data.baby_born_on}
 
 
-def _characteristic(name: str, new: str, current: str | None) -> Values:
+def _characteristic(name: str, new: str, data: FactInput, child: Child, kind: FactKind) -> Values:
     """A characteristic the child record holds (what the returns read): the fact keeps
-    the value it replaced, so the history says what was corrected."""
+    the value it replaced, so the history says what was corrected. One dated before the
+    child's current value would overwrite a later fact with an earlier one (history and
+    child disagreeing), so it is refused: a correction is dated on or after it."""
+    current = getattr(child, name)
     if new == current:
         raise Refused(name, f"is already the child's {name} ({new})")
+    latest = child.characteristics_on.get(kind.value)
+    if latest is not None and data.on < latest:
+        raise Refused(
+            "on",
+            f"must not be before the child's current {name}, recorded as of {latest.isoformat()}",
+        )
     previous = f"previous{name[0].upper()}{name[1:]}"
     return {name: new, previous: current}
 
 
 def _ethnicity(data: RecordEthnicity, child: Child) -> tuple[Values, dict[str, Any]]:
-    return _characteristic("ethnicity", data.ethnicity, child.ethnicity), {}
+    return _characteristic("ethnicity", data.ethnicity, data, child, FactKind.ETHNICITY), {}
 
 
 def _sex(data: RecordSex, child: Child) -> tuple[Values, dict[str, Any]]:
-    return _characteristic("sex", data.sex.value, child.sex), {}
+    return _characteristic("sex", data.sex.value, data, child, FactKind.SEX), {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,11 +481,20 @@ def _child(row: Row) -> Child:
         sex=row["sex"],
         upn=row["upn"],
         ethnicity=row.get("ethnicity"),
+        characteristics_on=_latest_by_kind(row.get("characteristicsOn") or []),
     )
 
 
 def _invalid(field: str, rule: str) -> InvalidInput:
     return InvalidInput((FieldProblem(field, rule),))
+
+
+def _latest_by_kind(pairs: list[list[Any]]) -> dict[str, date]:
+    latest: dict[str, date] = {}
+    for kind, on in pairs:
+        if kind not in latest or on > latest[kind]:
+            latest[kind] = on
+    return latest
 
 
 async def _read_child(store: GraphStore, scope: AccessScope, child_id: str) -> Child | None:

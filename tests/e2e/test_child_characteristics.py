@@ -78,6 +78,18 @@ async def test_ethnicity_and_sex_are_recorded_and_corrected_with_history(
         assert [p["field"] for p in answer["problems"]] == ["ethnicity"], answer
         assert rule_word in answer["problems"][0]["rule"], answer
     assert await now(client, worker, child_id) == before
+    # Dated before the value the child holds: it would overwrite the later correction.
+    backdated = await graphql(
+        client,
+        worker,
+        ETHNICITY,
+        {"input": {"childId": child_id, "ethnicity": "WIRI", "on": "2026-10-15"}},
+    )
+    answer = backdated["recordEthnicity"]
+    assert answer["__typename"] == "InvalidInput", answer
+    assert [p["field"] for p in answer["problems"]] == ["on"], answer
+    assert "2026-11-02" in answer["problems"][0]["rule"], answer
+    assert await now(client, worker, child_id) == before
 
     changed = await graphql(
         client, worker, SEX, {"input": {"childId": child_id, "sex": "M", "on": "2026-11-03"}}
