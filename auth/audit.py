@@ -79,25 +79,22 @@ async def record_access(
     """
     if not accessed:
         return 0
-    at = now_ms()
-    rows = [
-        {
-            "id": new_id(),
-            "childId": child_id,
-            "fields": sorted(fields),
-            "at": at,
-            "subject": principal.subject,
-            "subjectName": principal.name,
-            "agency": principal.agency_id,
-            "audience": principal.audience.value,
-            "role": principal.role,
-            "purpose": principal.purpose,
-            "operation": operation,
-            "notifyWorkers": principal.is_partner,
-        }
-        for child_id, fields in sorted(accessed.items())
-    ]
-    audited = await _written(store, rows)
+    request = {
+        "at": now_ms(),
+        "subject": principal.subject,
+        "subjectName": principal.name,
+        "agency": principal.agency_id,
+        "audience": principal.audience.value,
+        "role": principal.role,
+        "purpose": principal.purpose,
+        "operation": operation,
+        "notifyWorkers": principal.is_partner,
+        "children": [
+            {"id": new_id(), "childId": child_id, "fields": sorted(fields)}
+            for child_id, fields in sorted(accessed.items())
+        ],
+    }
+    audited = await _written(store, request)
     for listener in tuple(_listeners):
         listener(principal.audience.value, audited)
     return audited
@@ -107,8 +104,12 @@ async def record_access(
 class _Queued:
     """One request's rows, and how the writer tells it they are written."""
 
-    rows: list[dict[str, Any]]
+    request: dict[str, Any]
     outcome: asyncio.Future[int]
+
+    @property
+    def rows(self) -> int:
+        return len(self.request["children"])
 
 
 @dataclass(eq=False)
@@ -128,10 +129,10 @@ class _AuditQueue:
 
     def take_batch(self) -> list[_Queued]:
         batch = [self.queued.popleft()]
-        rows = len(batch[0].rows)
-        while self.queued and rows + len(self.queued[0].rows) <= MAX_BATCH_ROWS:
+        rows = batch[0].rows
+        while self.queued and rows + self.queued[0].rows <= MAX_BATCH_ROWS:
             batch.append(self.queued.popleft())
-            rows += len(batch[-1].rows)
+            rows += batch[-1].rows
         self.queued_rows -= rows
         self._wake_room()
         return batch
@@ -160,7 +161,7 @@ class _AuditQueue:
             while self.queued:
                 batch = self.take_batch()
                 try:
-                    audited = await _write(self.store, [queued.rows for queued in batch])
+                    audited = await _write(self.store, [queued.request for queued in batch])
                 except Exception as error:
                     _fail(batch, error)
                 else:
@@ -202,29 +203,34 @@ def _queue_of(store: GraphStore) -> _AuditQueue:
     return queue
 
 
-async def _written(store: GraphStore, rows: list[dict[str, Any]]) -> int:
+async def _written(store: GraphStore, request: dict[str, Any]) -> int:
     while True:
         queue = _queue_of(store)
         if not queue.writing:
             queue.writing = True
             try:
-                return (await _write(store, [rows]))[0]
+                return (await _write(store, [request]))[0]
             finally:
                 queue.write_ended()
-        if queue.has_room(len(rows)):
-            queued = _Queued(rows, queue.loop.create_future())
+        if queue.has_room(len(request["children"])):
+            queued = _Queued(request, queue.loop.create_future())
             queue.queued.append(queued)
-            queue.queued_rows += len(rows)
+            queue.queued_rows += queued.rows
             return await queued.outcome
         room = queue.loop.create_future()
         queue.room.append(room)
         await room
 
 
-async def _write(store: GraphStore, requests: list[list[dict[str, Any]]]) -> list[int]:
+async def _write(store: GraphStore, requests: list[dict[str, Any]]) -> list[int]:
     """Write the rows of several requests in one statement; how many each had recorded."""
-    rows = [dict(row, request=number) for number, own in enumerate(requests) for row in own]
-    result = await store.write(statements.RECORD_ACCESS, {"rows": rows})
+    numbered = [dict(request, request=number) for number, request in enumerate(requests)]
+    statement = (
+        statements.RECORD_ACCESS_NOTIFYING
+        if any(request["notifyWorkers"] for request in requests)
+        else statements.RECORD_ACCESS
+    )
+    result = await store.write(statement, {"requests": numbered})
     for listener in tuple(_batch_listeners):
         listener(len(requests))
     audited = [0] * len(requests)

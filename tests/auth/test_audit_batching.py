@@ -16,7 +16,7 @@ from auth.audit import MAX_BATCH_ROWS, MAX_QUEUED_ROWS, record_access
 from auth.principal import Principal
 from demo import county, personas
 from graph import EmbeddedEngine, FalkorDBStore, GraphStore
-from graph.cypher.audit import RECORD_ACCESS
+from graph.cypher.audit import RECORD_ACCESS, RECORD_ACCESS_NOTIFYING
 from hub.errors import engine_unavailable
 from hub.metrics import REGISTRY
 from tests.helpers import bearer
@@ -44,6 +44,8 @@ class CountingStore:
     inner: GraphStore
     engine: str = "falkordb"
     audit_writes: list[int] = field(default_factory=list)
+    # Each audit statement as sent, with its parameters.
+    audit_statements: list[tuple[str, Params]] = field(default_factory=list)
     gate: asyncio.Event | None = None
     reads: int = 0
 
@@ -53,8 +55,10 @@ class CountingStore:
         return rows
 
     async def write(self, statement: str, params: Params | None = None) -> list[Row]:
-        if statement == RECORD_ACCESS:
-            self.audit_writes.append(len((params or {})["rows"]))
+        if statement in (RECORD_ACCESS, RECORD_ACCESS_NOTIFYING):
+            sent = params or {}
+            self.audit_statements.append((statement, sent))
+            self.audit_writes.append(sum(len(request["children"]) for request in sent["requests"]))
             if self.gate is not None:
                 await self.gate.wait()
         return await self.inner.write(statement, params)
@@ -142,6 +146,38 @@ async def test_concurrent_audits_share_statements_and_each_keeps_its_own_rows(
                 expected[child] = expected.get(child, 0) + workers[child]
     assert expected
     assert {row["child"]: row["notices"] for row in notices} == expected
+
+
+async def test_internal_reads_are_audited_without_a_notice_look_up_and_share_their_caller(
+    store: FalkorDBStore, world: county.County
+) -> None:
+    """The statement costs the engine per value it parses and per pattern it reads: a
+    batch of internal reads only raises no notice, so it reads no allocated worker; and
+    what a request's children share (caller, time, operation) is sent once."""
+    counting = CountingStore(store)
+    children = [child["id"] for child in world.children][:8]
+    accessed = {child: {"id", "givenName"} for child in children}
+
+    assert await record_access(counting, staff("worker-a"), "CaseView", accessed) == 8
+    (allocated,) = await store.read(
+        "MATCH (c:Child)-[:ALLOCATED_TO]->(:Worker) RETURN c.id AS id ORDER BY id LIMIT 1"
+    )
+    assert await record_access(counting, POLICE, "PoliceView", {allocated["id"]: {"id"}}) == 1
+
+    (internal, internal_params), (partner, _) = counting.audit_statements
+    assert internal == RECORD_ACCESS
+    assert "ALLOCATED_TO" not in internal
+    assert "Notice" not in internal
+    assert partner == RECORD_ACCESS_NOTIFYING
+    (request,) = internal_params["requests"]
+    assert request["subject"] == "worker-a"
+    assert [set(child) for child in request["children"]] == [{"id", "childId", "fields"}] * 8
+    events = await store.read(EVENTS)
+    assert sorted(e["child"] for e in events if e["operation"] == "CaseView") == sorted(children)
+    assert {e["subject"] for e in events if e["operation"] == "CaseView"} == {"worker-a"}
+    notices = await store.read("MATCH (n:Notice {kind: 'PARTNER_ACCESS'}) RETURN n.agency AS a")
+    assert notices
+    assert {row["a"] for row in notices} == {personas.POLICE_FORCE}
 
 
 async def test_a_request_larger_than_a_batch_goes_alone_and_whole(
