@@ -76,6 +76,9 @@ async def test_the_policy_overhead_floor_does_the_same_work() -> None:
     outcome = await policy_overhead.run("tiny", 5)
     assert outcome["floor_ms"] > 0
     assert outcome["policy_ms"] > 0
+    # The rule's share is measured on its own (the worker without the audit write).
+    assert outcome["rule_ms"] > 0
+    assert outcome["rule_ratio"] == outcome["rule_ms"] / outcome["floor_ms"]
 
 
 async def test_the_naive_server_answers_as_the_hub_does_and_is_compared() -> None:
