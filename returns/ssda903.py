@@ -83,6 +83,38 @@ TABLES: dict[str, tuple[str, ...]] = {
     "sw_episodes": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
 }
 
+
+@dataclass(frozen=True, slots=True)
+class Ssda903Specification:
+    """One year's SSDA903 technical specification, as data: the tables its return has
+    (the DfE's validator knows a table by its exact columns) and the placement codes its
+    list has in place of the ones the hub records (the newest list), so a past year's
+    return is written in that year's codes."""
+
+    first_year: int
+    tables: dict[str, tuple[str, ...]]
+    placement_codes: dict[str, str] = field(default_factory=dict)
+
+    def placement(self, code: str) -> str:
+        """The year's code for a placement type the hub records."""
+        return self.placement_codes.get(code, code)
+
+
+# 2024-25 has one "other placement" code, Z1, which 2025-26 split into Z11-Z14 (903 rule
+# 146 of each year; 503D of 2025-26 accepts last year's Z1 beside this year's Z11-Z14).
+SPEC_2025 = Ssda903Specification(2025, TABLES, {f"Z1{n}": "Z1" for n in range(1, 5)})
+SPEC_2026 = Ssda903Specification(2026, TABLES)
+SPECIFICATIONS = (SPEC_2025, SPEC_2026)
+
+
+def specification_for(year: CollectionYear) -> Ssda903Specification:
+    """The newest specification that applies to `year`. The hub writes the 903 from
+    2024-25 (its M/F/U sex coding); an earlier year, such as last year's tables beside a
+    2024-25 return, is written as 2024-25's."""
+    found = [s for s in SPECIFICATIONS if s.first_year <= year.end_year]
+    return max(found, key=lambda s: s.first_year) if found else SPECIFICATIONS[0]
+
+
 # The 903 CIN column: the child's category of need, N1-N8 (N0 and N9 are the CIN census's).
 _CATEGORIES_OF_NEED = frozenset(f"N{n}" for n in range(1, 9))
 _ADOPTED = frozenset(
@@ -299,7 +331,10 @@ def urn_as_returned(step: dict[str, Any]) -> str:
 
 
 def _episode_rows(
-    record: LookedAfterRecord, known: list[Episode], year: CollectionYear
+    record: LookedAfterRecord,
+    known: list[Episode],
+    year: CollectionYear,
+    spec: Ssda903Specification,
 ) -> list[Row]:
     starts = {p["id"]: p["startDate"] for p in record.periods}
     rows = []
@@ -315,7 +350,7 @@ def _episode_rows(
                 _reason_new_episode(episode, known[index - 1] if index else None),
                 step.get("legalStatus") or "",
                 _category_of_need(record, starts.get(episode.period_id, episode.start)),
-                step.get("placementType") or "",
+                spec.placement(step.get("placementType") or ""),
                 provider_as_returned(step),
                 dmy(episode.end),
                 episode.reason_ceased or "",
@@ -684,7 +719,8 @@ def tables_for(record: LookedAfterRecord, year: CollectionYear) -> dict[str, lis
     known = episodes_known(record, year)
     in_year = [e for e in known if year.covers(e.start, e.end)]
     dob = dmy(record.born)
-    tables: dict[str, list[Row]] = {name: [] for name in TABLES}
+    spec = specification_for(year)
+    tables: dict[str, list[Row]] = {name: [] for name in spec.tables}
     oc3 = _oc3(record, year, dob)
     if not in_year and not oc3:
         return tables
@@ -695,7 +731,7 @@ def tables_for(record: LookedAfterRecord, year: CollectionYear) -> dict[str, lis
     tables["oc3"] = oc3
     if not in_year:
         return tables
-    tables["episodes"] = _episode_rows(record, known, year)
+    tables["episodes"] = _episode_rows(record, known, year, spec)
     tables["reviews"] = _reviews(record, year, dob)
     tables["uasc"] = _uasc(record, year, dob)
     # The DfE's "looked after continuously for 12 months" leaves out a child with a short

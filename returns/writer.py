@@ -24,7 +24,8 @@ from returns.cin_census import (
     specification_for,
     to_text,
 )
-from returns.ssda903 import TABLES, LookedAfterRecord, tables_for
+from returns.ssda903 import LookedAfterRecord, tables_for
+from returns.ssda903 import specification_for as ssda903_specification
 from returns.year_end import ReturnWarning, ssda903_warnings
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class Written:
     breaks that the analyst should send back to the workers (`returns.year_end`)."""
 
     folder: Path
-    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    rows: dict[str, int] = field(default_factory=dict)
     warnings: list[ReturnWarning] = field(default_factory=list)
 
 
@@ -57,14 +58,15 @@ def _partial(path: Path) -> Path:
 
 
 class _Tables:
-    """The eleven CSV files of one year, open for writing."""
+    """The CSV files of one year's specification, open for writing."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, year: CollectionYear) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self.written = Written(folder)
+        tables = ssda903_specification(year).tables
+        self.written = Written(folder, dict.fromkeys(tables, 0))
         self._files: dict[str, TextIO] = {}
         self._writers: dict[str, Any] = {}
-        for name, columns in TABLES.items():
+        for name, columns in tables.items():
             handle = _partial(folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
             self._files[name] = handle
             self._writers[name] = csv.writer(handle, lineterminator="\n")
@@ -128,7 +130,7 @@ async def write_ssda903(
         What was written this year and last year.
     """
     ids = await _ids(store, statements.LOOKED_AFTER_IDS)
-    current, previous = _Tables(out), _Tables(out / "previous")
+    current, previous = _Tables(out, year), _Tables(out / "previous", year.previous())
     complete = False
     try:
         async for rows in _pages(store, ids, statements.LOOKED_AFTER_PAGE, page, progress):

@@ -1,0 +1,52 @@
+"""Each collection year's SSDA903 written to that year's specification (its tables, its
+code lists), and checked by that year's DfE rules: a placement recorded in today's codes
+in a year whose list had another,."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from returns import CollectionYear, write_ssda903
+from tests.returns.conftest import DfeRules
+from tests.returns.known_broken import unexplained_failures
+from tests.returns.test_ssda903 import _county_to_record_on, rows_of
+
+pytestmark = pytest.mark.anyio
+
+YEAR = CollectionYear(2026)
+
+
+async def test_an_other_placement_is_z1_in_2024_25_and_its_own_code_from_2025_26(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Placed in November 2024 in an "other placement" the worker records as Z12 (the
+    # 2025-26 list, the one the hub keeps) and home in June 2025. The 2024-25 list has
+    # one code for all of them, Z1 (Z12 fails its rule 146); 2025-26 has Z11-Z14, and its
+    # rule 503D accepts last year's open Z1 beside this year's Z12.
+    record, children = await _county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2010-02-02", "M", allocated_from="2024-10-28")
+    await record.referred(child, "2024-10-28", "N4")
+    care = await record.start(child, "2024-11-04", "V2", "Z12")
+    care = await record.review(care, "2024-11-29")
+    await record.cease(care, "2025-06-30", "E4A")
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    columns = ("DECOM", "PLACE", "PLACE_PROVIDER", "DEC")
+    assert rows_of(out / "previous", "episodes", child, *columns) == [("04/11/2024", "Z1", "", "")]
+    assert rows_of(out, "episodes", child, *columns) == [("04/11/2024", "Z12", "", "30/06/2025")]
+    last = dfe_rules("903", out / "previous", year=2025)
+    assert unexplained_failures(last, out / "previous", out / "previous", date(2025, 3, 31)) == {}
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
