@@ -452,6 +452,9 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await opened.close()
     for label, written in ((year.label, current), (year.previous().label, previous)):
+        if not written.folder.exists():
+            print(f"SSDA903 {label}: no child looked after, no tables to compare with")
+            continue
         counts = ", ".join(f"{name} {count}" for name, count in written.rows.items())
         print(f"SSDA903 {label} in {written.folder}: {counts}")
     # What the return breaks that no save refused (returns/year_end.py): by child id only.

@@ -6,6 +6,7 @@ nothing is held once its rows are written.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -89,6 +90,13 @@ class _Tables:
             else:
                 _partial(final).unlink()
 
+    def remove(self) -> None:
+        """Remove the tables, closed, with any a former run left, and the folder if empty."""
+        for name in self._files:
+            (self.written.folder / f"{name}.csv").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.written.folder.rmdir()
+
 
 async def _ids(store: GraphStore, statement: str) -> list[str]:
     # Sorted, so a return lists its children in the same order every time.
@@ -124,7 +132,8 @@ async def write_ssda903(
     on_page: PageWritten | None = None,
 ) -> tuple[Written, Written]:
     """Write `year`'s SSDA903 tables to `out` and last year's, as known on last year's
-    31 March, to `out/previous` (the DfE's year-on-year rules compare the two).
+    31 March, to `out/previous` (the DfE's year-on-year rules compare the two), unless
+    no child was looked after last year.
 
     Returns:
         What was written this year and last year.
@@ -149,7 +158,13 @@ async def write_ssda903(
         complete = True
     finally:
         current.close(complete=complete)
-        previous.close(complete=complete)
+        # Last year's tables with no child in them are not written: there is nothing to
+        # compare, and the DfE's validator cannot read them (its ingress fails on an
+        # empty header beside a UASC table), as for a county's first year of returns.
+        empty = complete and not previous.written.rows["header"]
+        previous.close(complete=complete and not empty)
+        if empty:
+            previous.remove()
     return current.written, previous.written
 
 

@@ -59,7 +59,11 @@ _SHORT_BREAKS = {"V3", "V4"}
 
 
 def _table(folder: Path, name: str) -> list[dict[str, str]]:
-    with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        # No last year's tables: the hub knew no child looked after then.
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
