@@ -975,6 +975,7 @@ _TABLE["Mutation"].update(
             "recordMotherhood",
             "recordEthnicity",
             "recordSex",
+            "recordDeprivationOfLiberty",
         ),
         INTERNAL,
     )

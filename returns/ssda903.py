@@ -82,6 +82,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
     "sw_episodes": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
 }
+# SSDA903 2026-27: deprivation of liberty orders (DoLOs) of children looked after.
+DOLO_TABLE: dict[str, tuple[str, ...]] = {"dolo": ("CHILD", "DOB", "DOLO_START", "DOLO_END")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,9 @@ class Ssda903Specification:
 # 146 of each year; 503D of 2025-26 accepts last year's Z1 beside this year's Z11-Z14).
 SPEC_2025 = Ssda903Specification(2025, TABLES, {f"Z1{n}": "Z1" for n in range(1, 5)})
 SPEC_2026 = Ssda903Specification(2026, TABLES)
-SPECIFICATIONS = (SPEC_2025, SPEC_2026)
+# 2026-27 adds the DoLo table (903 rules 700-710).
+SPEC_2027 = Ssda903Specification(2027, TABLES | DOLO_TABLE)
+SPECIFICATIONS = (SPEC_2025, SPEC_2026, SPEC_2027)
 
 
 def specification_for(year: CollectionYear) -> Ssda903Specification:
@@ -459,6 +463,30 @@ def _uasc(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row
     return []
 
 
+def _deprivations_of_liberty(
+    record: LookedAfterRecord, year: CollectionYear, dob: str
+) -> list[Row]:
+    """The orders depriving the child of liberty (DoLOs) in the year, each as the part of
+    it while the child was looked after (903 rule 707: none starts before a period of
+    care, or runs on after it), begun by 31 March; one that ended after that day is open,
+    as it was then. An order recorded again (the same day it began) is the same order,
+    as the latest record of it says."""
+    orders: dict[date, date | None] = {}
+    for fact in record.facts_of(FactKind.DEPRIVATION_OF_LIBERTY, year.end):
+        orders[fact["on"]] = fact.get("ceasedOn")
+    rows = []
+    for began, ceased in sorted(orders.items()):
+        for period in record.periods:
+            start = max(began, period["startDate"])
+            ends = [day for day in (ceased, period.get("endDate")) if day is not None]
+            end = min(ends, default=None)
+            if (end is not None and end <= start) or not year.covers(start, end):
+                continue
+            known = end if end is not None and end <= year.end else None
+            rows.append([record.id, dob, dmy(start), dmy(known)])
+    return rows
+
+
 def continuously_looked_after(record: LookedAfterRecord, year: CollectionYear) -> bool:
     """Looked after for the whole year (the OC2 cohort: 12 months at 31 March)."""
     return any(
@@ -747,4 +775,6 @@ def tables_for(record: LookedAfterRecord, year: CollectionYear) -> dict[str, lis
     tables["prev_perm"] = _previous_permanence(record, year, dob, in_year)
     tables["missing"] = _missing(record, year, dob)
     tables["sw_episodes"] = _social_workers(record, year, dob)
+    if "dolo" in spec.tables:
+        tables["dolo"] = _deprivations_of_liberty(record, year, dob)
     return tables

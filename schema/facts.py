@@ -62,6 +62,16 @@ class RecordUascStatusInput:
     ceased_on: date | None = None
 
 
+@strawberry.input(
+    description="A court's order depriving the child of liberty (SSDA903 DoLo) began `on`;"
+    " `ceasedOn` ends it (the same order, recorded again)"
+)
+class RecordDeprivationOfLibertyInput:
+    child_id: strawberry.ID
+    on: date | None = _on()
+    ceased_on: date | None = None
+
+
 @strawberry.input(description="Why the child has no UPN (CIN census UPNunknown)")
 class RecordUpnUnknownInput:
     child_id: strawberry.ID
@@ -191,7 +201,9 @@ class ChildFact:
     recorded_at: datetime
     postcode: str | None
     disabilities: list[codes.Disability]
-    ceased_on: date | None = strawberry.field(description="When UASC status ended")
+    ceased_on: date | None = strawberry.field(
+        description="When UASC status, or an order depriving the child of liberty, ended"
+    )
     upn_unknown_reason: codes.UPNUnknown | None
     sex: Sex | None
     number_of_plans: int | None
@@ -337,6 +349,10 @@ _FACT_MUTATIONS: dict[str, tuple[type, str]] = {
     "recordSex": (
         RecordSexInput,
         "Correct the child's sex (the value it replaces is kept on the fact)",
+    ),
+    "recordDeprivationOfLiberty": (
+        RecordDeprivationOfLibertyInput,
+        "Record a court's order depriving the child of liberty, and when it ended",
     ),
 }
 assert set(_FACT_MUTATIONS) == set(SPECS), "every declared fact needs its mutation"

@@ -51,6 +51,7 @@ class FactKind(enum.StrEnum):
     MOTHERHOOD = "MOTHERHOOD"
     ETHNICITY = "ETHNICITY"
     SEX = "SEX"
+    DEPRIVATION_OF_LIBERTY = "DEPRIVATION_OF_LIBERTY"
 
 
 # A full UK postcode: outward code (area, district) and inward code (sector, unit).
@@ -234,6 +235,13 @@ class RecordSex(FactInput):
     sex: Sex
 
 
+class RecordDeprivationOfLiberty(FactInput):
+    """A court's order depriving the child of liberty (a DoLO) began `on`; `ceasedOn`
+    ends it. The same order (the same `on`) recorded again with its end replaces it."""
+
+    ceased_on: PastDate | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Child:
     """What the rules need to know about the child."""
@@ -291,6 +299,18 @@ def _uasc(data: RecordUascStatus, child: Child) -> tuple[Values, dict[str, Any]]
                 "ceasedOn", f"UASC status ends at the latest on the 18th birthday ({eighteenth})"
             )
     return {"uasc": True}, {"ceasedOn": data.ceased_on}
+
+
+def _deprivation_of_liberty(
+    data: RecordDeprivationOfLiberty, child: Child
+) -> tuple[Values, dict[str, Any]]:
+    # SSDA903 2026-27 rule 702: an order ends after the day it began.
+    if data.ceased_on is not None and data.ceased_on <= data.on:
+        raise Refused("ceasedOn", "must be after the day the order began (on)")
+    if child.date_of_birth is not None and data.on >= birthday(child.date_of_birth, 18):
+        # An adult's liberty is the Court of Protection's; the 903 reports children's.
+        raise Refused("on", "a young person of 18 or over is not a child looked after")
+    return {}, {"ceasedOn": data.ceased_on}
 
 
 def _upn_unknown(data: RecordUpnUnknown, child: Child) -> tuple[Values, dict[str, Any]]:
@@ -471,6 +491,9 @@ SPECS: dict[str, FactSpec] = {
         FactKind.ETHNICITY, RecordEthnicity, _ethnicity, on_child=("ethnicity",)
     ),
     "recordSex": FactSpec(FactKind.SEX, RecordSex, _sex, before_birth=True, on_child=("sex",)),
+    "recordDeprivationOfLiberty": FactSpec(
+        FactKind.DEPRIVATION_OF_LIBERTY, RecordDeprivationOfLiberty, _deprivation_of_liberty
+    ),
 }
 
 

@@ -45,6 +45,7 @@ FACT_INPUTS = {
     "recordUpnUnknown": "RecordUpnUnknownInput",
     "recordDisabilities": "RecordDisabilitiesInput",
     "recordPreviousChildProtectionPlans": "RecordPreviousChildProtectionPlansInput",
+    "recordDeprivationOfLiberty": "RecordDeprivationOfLibertyInput",
 }
 # Real Hertfordshire postcodes (the DfE validator looks them up for the placement's
 # distance and local authority).

@@ -34,6 +34,9 @@ csc-validator-be-903 0.1.17:
   home fails one of the two whatever its URN. The return follows 214, the rule written
   for short breaks; 218 is excused only for a child whose episodes without a URN are all
   short breaks.
+- 706, 709 and 710 (2026-27, deprivation of liberty orders) raise on every return with a
+  DoLo table: 706 reads last year's DoLo table, which no year before 2026-27 has, and 709
+  and 710 read an episodes column PLACEMENT (the column is PLACE). They check nothing.
 - 146 in the 2024-25 rule set lists supported accommodation as "k3", lower case, though
   the validator upper-cases every value it reads, and its own 2024-25 rules 221, 371 and
   503D use K3: a K3 placement in a 2024-25 return is always flagged. Excused only for a
@@ -50,6 +53,10 @@ from pathlib import Path
 from typing import Any
 
 CRASHING_903 = {"231", "233"}
+# 2026-27's DoLo rules: 706 reads last year's DoLo table, which no earlier year's return
+# has (KeyError 'DoLo_last'); 709 and 710 read an episodes column PLACEMENT, which is PLACE.
+CRASHING_DOLO = {"706", "709", "710"}
+_DOLO_FROM = date(2027, 3, 31)
 # csc-validator-be-cin 0.1.13: 2887Q ("fewer than 8 disability codes used in your return")
 # counts the children coded NONE instead of the distinct codes used, so it is raised for
 # any return with fewer than eight children coded NONE, however many codes it uses.
@@ -237,7 +244,8 @@ def unexplained_failures(
     report: dict[str, Any], folder: Path, previous: Path, year_end: date
 ) -> dict[str, Any]:
     """The failures of a 903 report that no known defect explains (should be none)."""
-    assert set(report["crashed"]) <= CRASHING_903, report["crashed"]
+    crashing = CRASHING_903 | (CRASHING_DOLO if year_end >= _DOLO_FROM else set())
+    assert set(report["crashed"]) <= crashing, report["crashed"]
     explained = excused(folder, previous, year_end)
     left: dict[str, Any] = {}
     for code, failure in report["failures"].items():

@@ -13,6 +13,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import CollectionYear, write_ssda903
+from tests.helpers import graphql
 from tests.returns.conftest import DfeRules
 from tests.returns.known_broken import unexplained_failures
 from tests.returns.test_ssda903 import _county_to_record_on, rows_of
@@ -77,3 +78,64 @@ async def test_a_county_s_first_year_of_returns_passes_the_dfe_rules(
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert report["ran"] >= 270, report
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+
+DEPRIVE = """mutation ($input: RecordDeprivationOfLibertyInput!) {
+  recordDeprivationOfLiberty(input: $input) { __typename
+    ... on ChildFact { factKind on ceasedOn recordedBy recordedAt }
+    ... on InvalidInput { problems { field rule } } } }"""
+
+
+async def test_the_2026_27_903_has_the_orders_depriving_children_of_liberty(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Accommodated in April 2026 in a children's home; the High Court deprived her of her
+    # liberty there from 4 May to 28 August, and again from 5 October (still in force).
+    # The 2026-27 specification adds a DoLo table; 2025-26 has none.
+    record, children = await _county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2011-03-03", "F", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    care = await record.start(child, "2026-04-20", "C1", "K2", "PR4", urn="SC123456")
+    await record.review(care, "2026-05-15")
+    first = {"childId": child, "on": "2026-05-04"}
+    recorded = await graphql(client, record.worker, DEPRIVE, {"input": first})
+    order = recorded["recordDeprivationOfLiberty"]
+    assert (order["factKind"], order["on"], order["ceasedOn"]) == (
+        "DEPRIVATION_OF_LIBERTY",
+        "2026-05-04",
+        None,
+    ), order
+    assert order["recordedBy"] == "worker-sw-demo", order
+    assert order["recordedAt"] is not None, order
+    # The order ends: the same order (the day it began) recorded again with its end.
+    ended = {**first, "ceasedOn": "2026-08-28"}
+    recorded = await graphql(client, record.worker, DEPRIVE, {"input": ended})
+    assert recorded["recordDeprivationOfLiberty"]["ceasedOn"] == "2026-08-28", recorded
+    # An end on or before its start is refused, naming the field, and records nothing.
+    wrong = {"childId": child, "on": "2026-10-05", "ceasedOn": "2026-10-05"}
+    refused = await graphql(client, record.worker, DEPRIVE, {"input": wrong})
+    assert refused["recordDeprivationOfLiberty"] == {
+        "__typename": "InvalidInput",
+        "problems": [{"field": "ceasedOn", "rule": "must be after the day the order began (on)"}],
+    }
+    await record.fact("recordDeprivationOfLiberty", child, on="2026-10-05")
+
+    out = tmp_path / "903"
+    await write_ssda903(store, CollectionYear(2027), out)
+    assert rows_of(out, "dolo", child, "DOLO_START", "DOLO_END") == [
+        ("04/05/2026", "28/08/2026"),
+        ("05/10/2026", ""),
+    ]
+    report = dfe_rules("903", out, year=2027, prev=out / "previous")
+    # Every DoLo rule read the table (706, 709 and 710 crash on any input: known_broken).
+    assert {f"70{n}" for n in range(9)} & set(report["skipped"]) == set(), report["skipped"]
+    assert unexplained_failures(report, out, out / "previous", date(2027, 3, 31)) == {}
+    # The 2025-26 return has no DoLo table.
+    earlier = tmp_path / "903-2026"
+    await write_ssda903(store, YEAR, earlier)
+    assert not (earlier / "dolo.csv").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from returns import SSDA903_TABLES
 from tests.returns.conftest import DfeRules
-from tests.returns.known_broken import CRASHING_903, excused
+from tests.returns.known_broken import CRASHING_903, CRASHING_DOLO, excused
 
 YEAR = 2026
 # A girl looked after since 2022, in foster care all year: a valid return on its own.
@@ -59,6 +59,18 @@ def test_231_and_233_raise_on_a_valid_return(tmp_path: Path, dfe_rules: DfeRules
     assert set(report["crashed"]) == CRASHING_903
     assert "UASC_STATUS" in report["crashed"]["231"]
     assert "DATE_EPISODE_CEASED" in report["crashed"]["233"]
+
+
+def test_706_709_and_710_raise_on_any_2026_27_return_with_a_dolo_table(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    folder = write(tmp_path / "now", SETTLED)
+    (folder / "dolo.csv").write_text("CHILD,DOB,DOLO_START,DOLO_END\n", encoding="utf-8")
+    report = dfe_rules("903", folder, year=2027)
+    assert set(report["crashed"]) == CRASHING_903 | CRASHING_DOLO
+    assert "DoLo_last" in report["crashed"]["706"]
+    assert "PLACEMENT" in report["crashed"]["709"]
+    assert "PLACEMENT" in report["crashed"]["710"]
 
 
 def test_1001_and_1002_flag_every_care_leaver_aged_20(tmp_path: Path, dfe_rules: DfeRules) -> None:
