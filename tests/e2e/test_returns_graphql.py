@@ -34,8 +34,7 @@ from returns import (
 )
 from tests.e2e.journey_helpers import demo_county
 from tests.helpers import add_worker, bearer, graphql
-from tests.returns.journeys import Recorder
-from tests.returns.test_ssda903 import FORGET_COUNTY_CARE, FORGET_COUNTY_CASES, FREE_CHILDREN
+from tests.returns.journeys import FORGET_COUNTY_CARE, FORGET_COUNTY_CASES, FREE_CHILDREN, Recorder
 from workflow.ids import now_ms
 from workflow.outcomes import TransitionRefused
 

@@ -14,9 +14,21 @@ from typing import Any
 import httpx
 
 from graph import FalkorDBStore
-from tests.e2e.journey_helpers import CARE_FIELDS, OUTCOMES, act, decide, referral_for
-from tests.helpers import graphql
+from hub.settings import Settings
+from tests.e2e.journey_helpers import (
+    CARE_FIELDS,
+    OUTCOMES,
+    act,
+    assessed,
+    decide,
+    demo_county,
+    latest,
+    referral_for,
+)
+from tests.helpers import bearer, graphql
 from workflow import codes, identifiers
+
+Case = dict[str, Any]
 
 START = f"""mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(input: $input) {{
   __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}"""
@@ -47,6 +59,31 @@ FACT_INPUTS = {
     "recordPreviousChildProtectionPlans": "RecordPreviousChildProtectionPlansInput",
     "recordDeprivationOfLiberty": "RecordDeprivationOfLibertyInput",
 }
+FREE_CHILDREN = """
+MATCH (c:Child)-[:ALLOCATED_TO]->(:Worker {id: 'worker-sw-demo'})
+WHERE c.unborn = false
+RETURN c.id AS id ORDER BY c.id
+"""
+# The demo county's generated journeys leave statutory gaps the 903 reports (no home or
+# placement postcodes, no reason a young child's UPN is unknown, care leavers without
+# birthday contacts); these tests return only the stories they record themselves.
+FORGET_COUNTY_CARE = """
+OPTIONAL MATCH (b:ShortBreak)
+DETACH DELETE b
+WITH count(*) AS breaks
+MATCH (p:PeriodOfCare)
+OPTIONAL MATCH (p)<-[:PART_OF]-(s:Step)
+OPTIONAL MATCH (plan:AdoptionPlan)-[:FOR_CARE]->(p)
+DETACH DELETE s, plan, p
+"""
+# Nor the county's cases (no disability recorded, which the census asks for), and a
+# story's referral beside a county one would be a second open episode of need.
+FORGET_COUNTY_CASES = """
+MATCH (r:Referral)
+OPTIONAL MATCH (r)<-[:IN_EPISODE]-(x)
+OPTIONAL MATCH (x)<-[:PART_OF]-(s:Step)
+DETACH DELETE s, x, r
+"""
 # Real Hertfordshire postcodes (the DfE validator looks them up for the placement's
 # distance and local authority).
 HOME = "SG1 1HN"
@@ -106,6 +143,95 @@ class Recorder:
             await self.fact(
                 "recordUpnUnknown", child_id, on=on, reason=code(codes.UPNUnknown, "UN1")
             )
+
+    async def child_of_the_year(
+        self,
+        child_id: str,
+        born: str,
+        sex: str = "F",
+        disabilities: tuple[str, ...] = ("NONE",),
+        since: str = "2025-04-01",
+    ) -> None:
+        """A child born on `born`, allocated and with the disabilities the CIN census asks
+        for recorded from `since`."""
+        await self.born(child_id, born, sex, allocated_from=since)
+        found = [code(codes.Disability, d) for d in disabilities]
+        await self.fact("recordDisabilities", child_id, on=since, disabilities=found)
+
+    async def referral(self, child_id: str, received: str, source: str = "SCHOOLS") -> Case:
+        """A contact about the child received on `received`, finalised as a referral."""
+        return await referral_for(
+            self.client, self.worker, child_id, date.fromisoformat(received), source
+        )
+
+    async def on_case(self, action: str, target: Case, **data: Any) -> Case:
+        """The worker's `action` on the case or one of its records; the case after it."""
+        return await act(self.client, self.worker, action, target, data)
+
+    async def assessed(self, case: Case, decided: str, completed: str) -> Case:
+        """The referral decided (abuse or neglect) and authorised on `decided`, and an
+        assessment started the next day, completed `completed` and authorised."""
+        return await assessed(
+            self.client,
+            self.worker,
+            self.manager,
+            case,
+            decided_on=date.fromisoformat(decided),
+            completed_on=date.fromisoformat(completed),
+        )
+
+    async def in_need(self, child_id: str, received: str, decided: str, completed: str) -> Case:
+        """Referred on `received`, decided on `decided`, assessed by `completed`."""
+        return await self.assessed(await self.referral(child_id, received), decided, completed)
+
+    async def enquiry(
+        self,
+        case: Case,
+        *,
+        discussed: str | None,
+        concluded: str,
+        conference: str | None = None,
+        categories: tuple[str, ...] = ("NEG_NEGLECT",),
+        plan: bool = True,
+    ) -> Case:
+        """A section 47 enquiry begun by a strategy discussion on `discussed` (or one
+        already held), concluded on `concluded`: with no conference, or asking for one
+        held on `conference` that makes a plan for `categories` unless `plan` is False."""
+        if discussed is not None:
+            case = await self.on_case("holdStrategyDiscussion", case, heldOn=discussed)
+        enquiry = latest(case, "section47Enquiries")
+        if conference is None:
+            return await self.on_case(
+                "concludeEnquiryWithoutConference", enquiry, concludedOn=concluded
+            )
+        case = await self.on_case("requestInitialConference", enquiry, concludedOn=concluded)
+        held: dict[str, Any] = {"heldOn": conference, "planRequired": plan}
+        if plan:
+            held["categoriesOfAbuse"] = list(categories)
+        case = await self.on_case(
+            "holdInitialConference", latest(case, "initialConferences"), **held
+        )
+        if plan:
+            assert latest(case, "childProtectionPlans")["status"] == "ACTIVE", case
+        return case
+
+    async def review_conference(
+        self, case: Case, held: str, categories: tuple[str, ...] | None = None
+    ) -> Case:
+        """The child protection plan reviewed on `held`, its categories changed if given."""
+        data: dict[str, Any] = {"heldOn": held}
+        if categories is not None:
+            data["categoriesOfAbuse"] = list(categories)
+        return await self.on_case(
+            "holdReviewConference", latest(case, "childProtectionPlans"), **data
+        )
+
+    async def closed(self, case: Case, on: str, reason: str) -> Case:
+        """The episode of need closed on `on` for `reason`, authorised that day."""
+        case = await self.on_case("closeCase", case, closedOn=on, reason=reason)
+        case = await decide(self.client, self.manager, "authoriseCase", case, on=on)
+        assert case["status"] == "CLOSED", case
+        return case
 
     async def referred(self, child_id: str, on: str, need: str) -> None:
         """A referral decided with the child's category of need (the 903 CIN column)."""
@@ -307,3 +433,23 @@ class Recorder:
             accommodation=code(codes.CareLeaverAccommodation, accom),
             lateReason="Recorded from the personal adviser's notes.",
         )
+
+
+async def county_to_record_on(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    *,
+    forget_care: bool = True,
+) -> tuple[Recorder, list[str]]:
+    """The demo county with its cases (and care, unless `forget_care` is False)
+    forgotten: a recorder for the social worker and their manager, and the children free
+    for the test's own stories."""
+    await demo_county(store)
+    if forget_care:
+        await store.write(FORGET_COUNTY_CARE, {})
+    await store.write(FORGET_COUNTY_CASES, {})
+    record = Recorder(
+        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    )
+    return record, [row["id"] for row in await store.read(FREE_CHILDREN, {})]

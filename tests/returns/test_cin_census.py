@@ -18,20 +18,16 @@ from tests.e2e.journey_helpers import (
     CASE_FIELDS,
     WITHDRAWALS,
     act,
-    assessed,
     closed_with_a_plan,
     decide,
-    demo_county,
     latest,
     referral_for,
     withdraw_in_error,
 )
-from tests.helpers import bearer, graphql
+from tests.helpers import graphql
 from tests.returns.conftest import DfeRules
-from tests.returns.journeys import Recorder, code
+from tests.returns.journeys import Recorder, county_to_record_on
 from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES
-from tests.returns.test_ssda903 import FORGET_COUNTY_CASES, FREE_CHILDREN
-from workflow import codes
 
 pytestmark = pytest.mark.anyio
 
@@ -93,37 +89,6 @@ async def unborn_referral(
     return found["case"]  # type: ignore[no-any-return]
 
 
-async def protection_plan(
-    client: httpx.AsyncClient,
-    worker: dict[str, str],
-    case: dict[str, Any],
-    *,
-    discussed: str | None,
-    concluded: str,
-    held: str,
-) -> dict[str, Any]:
-    """The case's section 47 enquiry (begun by a strategy discussion `discussed`, or one
-    already held), concluded asking for a conference, which makes a plan for neglect."""
-    if discussed is not None:
-        case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": discussed})
-    case = await act(
-        client,
-        worker,
-        "requestInitialConference",
-        latest(case, "section47Enquiries"),
-        {"concludedOn": concluded},
-    )
-    case = await act(
-        client,
-        worker,
-        "holdInitialConference",
-        latest(case, "initialConferences"),
-        {"heldOn": held, "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]},
-    )
-    assert latest(case, "childProtectionPlans")["status"] == "ACTIVE", case
-    return case
-
-
 async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     client: httpx.AsyncClient,
     settings: Settings,
@@ -131,76 +96,50 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     tmp_path: Path,
     dfe_rules: DfeRules,
 ) -> None:
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CASES, {})
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    record = Recorder(client, store, worker, manager)
-    free = [row["id"] for row in await store.read(FREE_CHILDREN, {})]
+    record, free = await county_to_record_on(client, settings, store, forget_care=False)
+    worker, manager = record.worker, record.manager
     plan_child, protected, closed, concurrent, transferred, nfa, again = free[:7]
     for child, born, disabilities in (
-        (plan_child, "2014-05-10", ["NONE"]),
-        (protected, "2018-11-20", ["COMM", "LD"]),
-        (closed, "2015-08-14", ["NONE"]),
-        (concurrent, "2016-02-03", ["NONE"]),
-        (transferred, "2013-09-30", ["NONE"]),
-        (nfa, "2017-07-07", ["NONE"]),
-        (again, "2014-03-12", ["NONE"]),
+        (plan_child, "2014-05-10", ("NONE",)),
+        (protected, "2018-11-20", ("COMM", "LD")),
+        (closed, "2015-08-14", ("NONE",)),
+        (concurrent, "2016-02-03", ("NONE",)),
+        (transferred, "2013-09-30", ("NONE",)),
+        (nfa, "2017-07-07", ("NONE",)),
+        (again, "2014-03-12", ("NONE",)),
     ):
-        await record.born(child, born, "F", allocated_from="2025-04-01")
-        await record.fact(
-            "recordDisabilities",
-            child,
-            on="2025-04-01",
-            disabilities=[code(codes.Disability, d) for d in disabilities],
-        )
+        await record.child_of_the_year(child, born, disabilities=disabilities)
 
     # Assessed, then a child in need plan open on 31 March.
-    case = await referral_for(client, worker, plan_child, date(2025, 4, 14))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 4, 15), completed_on=date(2025, 5, 20)
-    )
-    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-06-01"})
+    case = await record.in_need(plan_child, "2025-04-14", "2025-04-15", "2025-05-20")
+    case = await record.on_case("startChildInNeedPlan", case, startDate="2025-06-01")
     assert latest(case, "childInNeedPlans")["status"] == "ACTIVE", case
 
     # Assessed, then a strategy discussion, section 47 enquiry, conference and a plan.
-    case = await referral_for(client, worker, protected, date(2025, 5, 4))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
+    case = await record.in_need(protected, "2025-05-04", "2025-05-05", "2025-05-20")
+    case = await record.enquiry(
+        case, discussed="2025-05-22", concluded="2025-06-01", conference="2025-06-12"
     )
-    case = await protection_plan(
-        client, worker, case, discussed="2025-05-22", concluded="2025-06-01", held="2025-06-12"
-    )
-    case = await act(
-        client,
-        worker,
-        "holdReviewConference",
-        latest(case, "childProtectionPlans"),
-        {"heldOn": "2025-09-10", "categoriesOfAbuse": ["NEG_NEGLECT"]},
-    )
+    case = await record.review_conference(case, "2025-09-10", ("NEG_NEGLECT",))
 
     # On the day of the referral, before it is decided: the strategy discussion (starting
     # the section 47 enquiry) and the assessment side by side; the assessment is
     # authorised days after the worker completes it.
-    case = await referral_for(client, worker, concurrent, date(2025, 5, 6))
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-05-06"})
-    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-05-06"})
-    case = await act(
-        client,
-        worker,
-        "decideReferral",
-        case,
-        {"decidedOn": "2025-05-06", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
+    case = await record.referral(concurrent, "2025-05-06")
+    case = await record.on_case("holdStrategyDiscussion", case, heldOn="2025-05-06")
+    case = await record.on_case("startAssessment", case, startedOn="2025-05-06")
+    case = await record.on_case(
+        "decideReferral", case, decidedOn="2025-05-06", primaryNeed="N1_ABUSE_OR_NEGLECT"
     )
     case = await decide(client, manager, "authoriseCase", case, on="2025-05-07")
-    case = await protection_plan(
-        client, worker, case, discussed=None, concluded="2025-05-16", held="2025-05-23"
+    case = await record.enquiry(
+        case, discussed=None, concluded="2025-05-16", conference="2025-05-23"
     )
-    case = await act(
-        client,
-        worker,
+    case = await record.on_case(
         "completeAssessment",
         latest(case, "assessments"),
-        {"completedOn": "2025-05-30", "factors": ["NEGLECT", "EMOTIONAL_ABUSE"]},
+        completedOn="2025-05-30",
+        factors=["NEGLECT", "EMOTIONAL_ABUSE"],
     )
     case = await decide(
         client, manager, "authoriseAssessment", latest(case, "assessments"), on="2025-06-03"
@@ -208,79 +147,63 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
 
     # A child protection plan transferred in from another authority: a transfer-in
     # conference, with no section 47 enquiry behind it.
-    case = await referral_for(client, worker, transferred, date(2025, 6, 2))
-    case = await act(
-        client,
-        worker,
-        "decideReferral",
-        case,
-        {"decidedOn": "2025-06-02", "primaryNeed": "N1_ABUSE_OR_NEGLECT"},
+    case = await record.referral(transferred, "2025-06-02")
+    case = await record.on_case(
+        "decideReferral", case, decidedOn="2025-06-02", primaryNeed="N1_ABUSE_OR_NEGLECT"
     )
     case = await decide(client, manager, "authoriseCase", case, on="2025-06-02")
-    case = await act(
-        client,
-        worker,
+    case = await record.on_case(
         "holdTransferInConference",
         case,
-        {"heldOn": "2025-06-16", "planRequired": True, "categoriesOfAbuse": ["SAB_SEXUAL_ABUSE"]},
+        heldOn="2025-06-16",
+        planRequired=True,
+        categoriesOfAbuse=["SAB_SEXUAL_ABUSE"],
     )
     assert case["section47Enquiries"] == [], case
 
     # Assessed, nothing found, closed with no further action after the assessment.
-    case = await referral_for(client, worker, closed, date(2025, 4, 7))
-    case = await act(
-        client,
-        worker,
-        "decideReferral",
-        case,
-        {"decidedOn": "2025-04-08", "primaryNeed": "N4_FAMILY_IN_ACUTE_STRESS"},
+    case = await record.referral(closed, "2025-04-07")
+    case = await record.on_case(
+        "decideReferral", case, decidedOn="2025-04-08", primaryNeed="N4_FAMILY_IN_ACUTE_STRESS"
     )
     case = await decide(client, manager, "authoriseCase", case, on="2025-04-08")
     # An assessment, a section 47 enquiry, a child in need plan and a transfer-in
     # conference with the plan it made, recorded on this child by mistake the day before,
     # withdrawn: in no return.
-    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-08"})
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-04-08"})
-    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-04-08"})
+    case = await record.on_case("startAssessment", case, startedOn="2025-04-08")
+    case = await record.on_case("holdStrategyDiscussion", case, heldOn="2025-04-08")
+    case = await record.on_case("startChildInNeedPlan", case, startDate="2025-04-08")
     for kind in WITHDRAWALS:
         if kind == "initialConferences":
             # Held once the child in need plan is withdrawn (its plan would end that one).
-            planned = {
-                "heldOn": "2025-04-08",
-                "planRequired": True,
-                "categoriesOfAbuse": ["NEG_NEGLECT"],
-            }
-            case = await act(client, worker, "holdTransferInConference", case, planned)
+            case = await record.on_case(
+                "holdTransferInConference",
+                case,
+                heldOn="2025-04-08",
+                planRequired=True,
+                categoriesOfAbuse=["NEG_NEGLECT"],
+            )
         case = await withdraw_in_error(client, worker, manager, case, kind, "2025-04-09")
-    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-04-09"})
-    case = await act(
-        client,
-        worker,
+    case = await record.on_case("startAssessment", case, startedOn="2025-04-09")
+    case = await record.on_case(
         "completeAssessment",
         latest(case, "assessments"),
-        {"completedOn": "2025-05-28", "factors": ["NO_FACTORS_IDENTIFIED"], "lateReason": "Ill."},
+        completedOn="2025-05-28",
+        factors=["NO_FACTORS_IDENTIFIED"],
+        lateReason="Ill.",
     )
     case = await decide(
         client, manager, "authoriseAssessment", latest(case, "assessments"), on="2025-05-28"
     )
-    case = await act(
-        client,
-        worker,
-        "closeCase",
-        case,
-        {"closedOn": "2025-05-29", "reason": "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION"},
-    )
-    case = await decide(client, manager, "authoriseCase", case, on="2025-05-29")
-    assert case["status"] == "CLOSED", case
+    case = await record.closed(case, "2025-05-29", "RC8_CLOSED_AFTER_ASSESSMENT_NO_FURTHER_ACTION")
 
     # No further action decided on the referral itself.
-    case = await referral_for(client, worker, nfa, date(2025, 10, 6), "POLICE")
-    case = await act(
-        client,
-        worker,
+    case = await record.referral(nfa, "2025-10-06", "POLICE")
+    case = await record.on_case(
         "closeWithNoFurtherAction",
         case,
-        {"on": "2025-10-07", "primaryNeed": "N9_CASES_OTHER_THAN_CHILDREN_IN_NEED"},
+        on="2025-10-07",
+        primaryNeed="N9_CASES_OTHER_THAN_CHILDREN_IN_NEED",
     )
     case = await decide(client, manager, "authoriseCase", case, on="2025-10-07")
     assert (case["status"], case["noFurtherAction"]) == ("CLOSED", True), case
@@ -288,35 +211,20 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     # On a plan here in 2024 (one before that in another authority), the plan ended and
     # the episode closed; referred again in October and on a plan again in November.
     await record.fact("recordPreviousChildProtectionPlans", again, on="2024-01-08", numberOfPlans=1)
-    case = await referral_for(client, worker, again, date(2024, 1, 8))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2024, 1, 8), completed_on=date(2024, 1, 19)
+    case = await record.in_need(again, "2024-01-08", "2024-01-08", "2024-01-19")
+    case = await record.enquiry(
+        case, discussed="2024-01-22", concluded="2024-01-26", conference="2024-02-07"
     )
-    case = await protection_plan(
-        client, worker, case, discussed="2024-01-22", concluded="2024-01-26", held="2024-02-07"
-    )
-    case = await act(
-        client,
-        worker,
+    case = await record.on_case(
         "endChildProtectionPlan",
         latest(case, "childProtectionPlans"),
-        {"endedOn": "2024-05-01", "reason": "AT_REVIEW_CONFERENCE"},
+        endedOn="2024-05-01",
+        reason="AT_REVIEW_CONFERENCE",
     )
-    case = await act(
-        client,
-        worker,
-        "closeCase",
-        case,
-        {"closedOn": "2024-05-03", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
-    )
-    case = await decide(client, manager, "authoriseCase", case, on="2024-05-03")
-    assert case["status"] == "CLOSED", case
-    case = await referral_for(client, worker, again, date(2025, 10, 6))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 10, 7), completed_on=date(2025, 10, 17)
-    )
-    case = await protection_plan(
-        client, worker, case, discussed="2025-10-20", concluded="2025-10-27", held="2025-11-05"
+    case = await record.closed(case, "2024-05-03", "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON")
+    case = await record.in_need(again, "2025-10-06", "2025-10-07", "2025-10-17")
+    case = await record.enquiry(
+        case, discussed="2025-10-20", concluded="2025-10-27", conference="2025-11-05"
     )
 
     # An unborn child referred by the midwife, still unborn on 31 March.
@@ -445,9 +353,8 @@ async def test_a_child_born_after_31_march_is_returned_unborn_as_the_record_stoo
     # March, and the birth recorded before the census is made (it is returned from April
     # to July). On 31 March the child was unborn: the census gives the expected date
     # (rule 8520 refuses a date of birth after the reference date) and sex U (8750).
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CASES, {})
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    record, _ = await county_to_record_on(client, settings, store, forget_care=False)
+    worker, manager = record.worker, record.manager
     unborn = await unborn_referral(client, worker, date(2026, 1, 12), date(2026, 4, 20))
     case = await act(
         client,
@@ -492,24 +399,12 @@ async def test_a_plan_s_latest_category_is_the_one_decided_by_31_march(
     # A plan for neglect from January; the review conference in April, after 31 March
     # and before the census is made, changed the category to physical abuse. On 31 March
     # the plan's latest category was neglect; the next year's census has the change.
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CASES, {})
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    child = (await store.read(FREE_CHILDREN, {}))[0]["id"]
-    case = await referral_for(client, worker, child, date(2025, 12, 1))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 12, 2), completed_on=date(2025, 12, 19)
+    record, free = await county_to_record_on(client, settings, store, forget_care=False)
+    case = await record.in_need(free[0], "2025-12-01", "2025-12-02", "2025-12-19")
+    case = await record.enquiry(
+        case, discussed="2025-12-22", concluded="2026-01-05", conference="2026-01-12"
     )
-    case = await protection_plan(
-        client, worker, case, discussed="2025-12-22", concluded="2026-01-05", held="2026-01-12"
-    )
-    case = await act(
-        client,
-        worker,
-        "holdReviewConference",
-        latest(case, "childProtectionPlans"),
-        {"heldOn": "2026-04-09", "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
-    )
+    case = await record.review_conference(case, "2026-04-09", ("PHY_PHYSICAL_ABUSE",))
 
     def categories(path: Path) -> tuple[str | None, str | None]:
         plan = ET.parse(path).getroot().find("Children/Child/CINdetails/ChildProtectionPlans")  # noqa: S314
@@ -526,13 +421,7 @@ async def test_a_plan_s_latest_category_is_the_one_decided_by_31_march(
     # A review held on 20 March, written up after April's, that decided emotional abuse:
     # the plan's latest category on 31 March was that review's; April's is still the
     # latest since.
-    case = await act(
-        client,
-        worker,
-        "holdReviewConference",
-        latest(case, "childProtectionPlans"),
-        {"heldOn": "2026-03-20", "categoriesOfAbuse": ["EMO_EMOTIONAL_ABUSE"]},
-    )
+    case = await record.review_conference(case, "2026-03-20", ("EMO_EMOTIONAL_ABUSE",))
     await write_cin_census(store, YEAR, out, "919")
     assert categories(out) == ("NEG", "EMO")
     await write_cin_census(store, CollectionYear(2027), later, "919")
@@ -549,8 +438,8 @@ async def test_an_episode_reopened_after_a_closure_in_error_is_returned_open(
     # Referred on 1 September 2025, a child in need plan from the 7th, the episode closed
     # on 1 October in error and reopened by the manager: the census has the episode and
     # its plan open on 31 March, with no closure.
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    child = await _a_child_of_the_year(client, store, worker, manager)
+    record, child = await _a_child_of_the_year(client, settings, store)
+    worker, manager = record.worker, record.manager
     case = await closed_with_a_plan(client, worker, manager, child, date(2025, 9, 1))
     reopen = {"reopenedOn": "2025-10-06", "reason": "Closed on the wrong child."}
     case = await act(client, manager, "reopenCase", case, reopen)
@@ -572,21 +461,13 @@ async def test_an_episode_reopened_after_a_closure_in_error_is_returned_open(
 
 
 async def _a_child_of_the_year(
-    client: httpx.AsyncClient,
-    store: FalkorDBStore,
-    worker: dict[str, str],
-    manager: dict[str, str],
-) -> str:
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> tuple[Recorder, str]:
     """A demo county child with no episode, born, allocated and with the facts the census
     asks for from 1 April 2025."""
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CASES, {})
-    record = Recorder(client, store, worker, manager)
-    child: str = (await store.read(FREE_CHILDREN, {}))[0]["id"]
-    await record.born(child, "2015-08-14", "F", allocated_from="2025-04-01")
-    none = [code(codes.Disability, "NONE")]
-    await record.fact("recordDisabilities", child, on="2025-04-01", disabilities=none)
-    return child
+    record, free = await county_to_record_on(client, settings, store, forget_care=False)
+    await record.child_of_the_year(free[0], "2015-08-14")
+    return record, free[0]
 
 
 async def test_a_corrected_referral_date_is_the_one_returned(
@@ -598,8 +479,8 @@ async def test_a_corrected_referral_date_is_the_one_returned(
 ) -> None:
     # Typed as 10 September 2025, the referral came in on the 3rd: corrected once the
     # episode had closed, the census returns the 3rd.
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    child = await _a_child_of_the_year(client, store, worker, manager)
+    record, child = await _a_child_of_the_year(client, settings, store)
+    worker, manager = record.worker, record.manager
     rc7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"
     case = await closed_with_a_plan(client, worker, manager, child, date(2025, 9, 10), rc7)
     corrected = {"referralDate": "2025-09-03", "reason": "Typed a week late."}
@@ -627,12 +508,9 @@ async def test_a_corrected_strategy_discussion_and_conference_are_the_ones_retur
     # of the 3rd (target the 24th), typed as the 26th with a reason it was late: corrected,
     # the census returns the 22nd as the conference and the plan's start, on time, and the
     # strategy discussion's corrected day as the enquiry's start.
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    child = await _a_child_of_the_year(client, store, worker, manager)
-    case = await referral_for(client, worker, child, date(2025, 9, 1))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 9, 2), completed_on=date(2025, 9, 12)
-    )
+    record, child = await _a_child_of_the_year(client, settings, store)
+    worker = record.worker
+    case = await record.in_need(child, "2025-09-01", "2025-09-02", "2025-09-12")
     # The strategy discussion typed as the 4th (its target then the 25th), corrected.
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-09-04"})
     case = await act(
@@ -694,8 +572,8 @@ async def test_a_referral_withdrawn_as_recorded_in_error_is_not_returned(
     # A test record typed as a referral on 2 June 2025 and closed with no further action
     # the next day, then withdrawn by the manager: the child's only episode in the census
     # is the one referred on 1 September.
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    child = await _a_child_of_the_year(client, store, worker, manager)
+    record, child = await _a_child_of_the_year(client, settings, store)
+    worker, manager = record.worker, record.manager
     in_error = await referral_for(client, worker, child, date(2025, 6, 2))
     in_error = await act(client, worker, "closeWithNoFurtherAction", in_error, {"on": "2025-06-03"})
     in_error = await decide(client, manager, "authoriseCase", in_error, on="2025-06-03")

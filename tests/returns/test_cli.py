@@ -13,8 +13,7 @@ from hub.settings import Settings
 from returns import SSDA903_TABLES, CollectionYear, write_cin_census, write_ssda903
 from tests.e2e.journey_helpers import demo_county
 from tests.helpers import bearer, run_lcs_hub
-from tests.returns.journeys import Recorder
-from tests.returns.test_ssda903 import FREE_CHILDREN
+from tests.returns.journeys import FREE_CHILDREN, Recorder
 
 pytestmark = pytest.mark.anyio
 

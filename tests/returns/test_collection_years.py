@@ -15,8 +15,9 @@ from hub.settings import Settings
 from returns import CollectionYear, write_ssda903
 from tests.helpers import graphql
 from tests.returns.conftest import DfeRules
+from tests.returns.journeys import county_to_record_on
 from tests.returns.known_broken import unexplained_failures
-from tests.returns.test_ssda903 import _county_to_record_on, rows_of
+from tests.returns.test_ssda903 import rows_of
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +35,7 @@ async def test_an_other_placement_is_z1_in_2024_25_and_its_own_code_from_2025_26
     # 2025-26 list, the one the hub keeps) and home in June 2025. The 2024-25 list has
     # one code for all of them, Z1 (Z12 fails its rule 146); 2025-26 has Z11-Z14, and its
     # rule 503D accepts last year's open Z1 beside this year's Z12.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     child = children[0]
     await record.born(child, "2010-02-02", "M", allocated_from="2024-10-28")
     await record.referred(child, "2024-10-28", "N4")
@@ -64,7 +65,7 @@ async def test_a_county_s_first_year_of_returns_passes_the_dfe_rules(
     # it knows. Last year's tables would have no rows, which the DfE's validator cannot
     # read (its ingress fails on an empty header beside a UASC table), so there are none,
     # as for a county whose return has no last year to compare with.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     child = children[0]
     await record.born(child, "2016-02-14", "M", allocated_from="2025-05-01")
     await record.referred(child, "2025-05-01", "N1")
@@ -96,7 +97,7 @@ async def test_the_2026_27_903_has_the_orders_depriving_children_of_liberty(
     # Accommodated in April 2026 in a children's home; the High Court deprived her of her
     # liberty there from 4 May to 28 August, and again from 5 October (still in force).
     # The 2026-27 specification adds a DoLo table; 2025-26 has none.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     child = children[0]
     await record.born(child, "2011-03-03", "F", allocated_from="2026-04-13")
     await record.referred(child, "2026-04-13", "N1")

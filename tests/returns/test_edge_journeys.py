@@ -20,22 +20,15 @@ from hub.settings import Settings
 from returns import CollectionYear, write_cin_census, write_ssda903
 from tests.e2e.journey_helpers import (
     act,
-    assessed,
     case_now,
     decide,
-    demo_county,
-    latest,
-    referral_for,
 )
-from tests.helpers import bearer, graphql
+from tests.helpers import graphql
 from tests.returns.conftest import DfeRules
-from tests.returns.journeys import Recorder, code
+from tests.returns.journeys import code, county_to_record_on
 from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
 from tests.returns.test_ssda903 import (
     ALLOCATE,
-    FORGET_COUNTY_CASES,
-    FREE_CHILDREN,
-    _county_to_record_on,
     rows_of,
 )
 from workflow import codes
@@ -52,7 +45,7 @@ async def test_edge_journeys_of_care_pass_the_dfe_rules(
     tmp_path: Path,
     dfe_rules: DfeRules,
 ) -> None:
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     both, window, aged21, uasc18, migrated = children[:5]
 
     # Legal status and placement changed the same day: RNE B, then U (same carer).
@@ -144,11 +137,7 @@ async def test_edge_journeys_of_need_pass_the_dfe_rules(
     tmp_path: Path,
     dfe_rules: DfeRules,
 ) -> None:
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CASES, {})
-    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    record = Recorder(client, store, worker, manager)
-    free = [row["id"] for row in await store.read(FREE_CHILDREN, {})]
+    record, free = await county_to_record_on(client, settings, store, forget_care=False)
     mul, noplan, nocon, sgo, twice = free[:5]
     for child, born in (
         (mul, "2014-05-10"),
@@ -157,122 +146,41 @@ async def test_edge_journeys_of_need_pass_the_dfe_rules(
         (sgo, "2017-05-10"),
         (twice, "2013-05-10"),
     ):
-        await record.born(child, born, "M", allocated_from="2025-04-01")
-        await record.fact(
-            "recordDisabilities",
-            child,
-            on="2025-04-01",
-            disabilities=[code(codes.Disability, "NONE")],
-        )
+        await record.child_of_the_year(child, born, "M")
 
     # A plan for neglect and emotional abuse (MUL), physical abuse alone at its review.
-    case = await referral_for(client, worker, mul, date(2025, 5, 4))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
+    case = await record.in_need(mul, "2025-05-04", "2025-05-05", "2025-05-20")
+    case = await record.enquiry(
+        case,
+        discussed="2025-05-22",
+        concluded="2025-06-01",
+        conference="2025-06-12",
+        categories=("NEG_NEGLECT", "EMO_EMOTIONAL_ABUSE"),
     )
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-05-22"})
-    case = await act(
-        client,
-        worker,
-        "requestInitialConference",
-        latest(case, "section47Enquiries"),
-        {"concludedOn": "2025-06-01"},
-    )
-    case = await act(
-        client,
-        worker,
-        "holdInitialConference",
-        latest(case, "initialConferences"),
-        {
-            "heldOn": "2025-06-12",
-            "planRequired": True,
-            "categoriesOfAbuse": ["NEG_NEGLECT", "EMO_EMOTIONAL_ABUSE"],
-        },
-    )
-    case = await act(
-        client,
-        worker,
-        "holdReviewConference",
-        latest(case, "childProtectionPlans"),
-        {"heldOn": "2025-09-10", "categoriesOfAbuse": ["PHY_PHYSICAL_ABUSE"]},
-    )
-    case = await act(
-        client,
-        worker,
-        "holdReviewConference",
-        latest(case, "childProtectionPlans"),
-        {"heldOn": "2026-03-04"},
-    )
+    case = await record.review_conference(case, "2025-09-10", ("PHY_PHYSICAL_ABUSE",))
+    case = await record.review_conference(case, "2026-03-04")
 
     # An enquiry whose conference made no plan.
-    case = await referral_for(client, worker, noplan, date(2025, 5, 4))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
+    case = await record.in_need(noplan, "2025-05-04", "2025-05-05", "2025-05-20")
+    case = await record.enquiry(
+        case, discussed="2025-05-22", concluded="2025-06-01", conference="2025-06-12", plan=False
     )
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-05-22"})
-    case = await act(
-        client,
-        worker,
-        "requestInitialConference",
-        latest(case, "section47Enquiries"),
-        {"concludedOn": "2025-06-01"},
-    )
-    case = await act(
-        client,
-        worker,
-        "holdInitialConference",
-        latest(case, "initialConferences"),
-        {"heldOn": "2025-06-12", "planRequired": False},
-    )
-    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-06-13"})
+    case = await record.on_case("startChildInNeedPlan", case, startDate="2025-06-13")
 
     # An enquiry that needed no conference.
-    case = await referral_for(client, worker, nocon, date(2025, 5, 4))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
-    )
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-05-22"})
-    case = await act(
-        client,
-        worker,
-        "concludeEnquiryWithoutConference",
-        latest(case, "section47Enquiries"),
-        {"concludedOn": "2025-06-01"},
-    )
+    case = await record.in_need(nocon, "2025-05-04", "2025-05-05", "2025-05-20")
+    case = await record.enquiry(case, discussed="2025-05-22", concluded="2025-06-01")
 
     # A child in need plan that ends with a special guardianship order (RC4).
-    case = await referral_for(client, worker, sgo, date(2025, 5, 4))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 5, 5), completed_on=date(2025, 5, 20)
-    )
-    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-05-21"})
-    case = await act(
-        client,
-        worker,
-        "closeCase",
-        case,
-        {"closedOn": "2025-12-01", "reason": "RC4_SPECIAL_GUARDIANSHIP_ORDER"},
-    )
-    case = await decide(client, manager, "authoriseCase", case, on="2025-12-01")
+    case = await record.in_need(sgo, "2025-05-04", "2025-05-05", "2025-05-20")
+    case = await record.on_case("startChildInNeedPlan", case, startDate="2025-05-21")
+    case = await record.closed(case, "2025-12-01", "RC4_SPECIAL_GUARDIANSHIP_ORDER")
 
     # Two episodes in the year: closed after assessment, referred again in September.
-    case = await referral_for(client, worker, twice, date(2025, 4, 14))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 4, 15), completed_on=date(2025, 5, 2)
-    )
-    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2025-05-05"})
-    case = await act(
-        client,
-        worker,
-        "closeCase",
-        case,
-        {"closedOn": "2025-07-01", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"},
-    )
-    case = await decide(client, manager, "authoriseCase", case, on="2025-07-01")
-    case = await referral_for(client, worker, twice, date(2025, 9, 1))
-    case = await assessed(
-        client, worker, manager, case, decided_on=date(2025, 9, 2), completed_on=date(2025, 9, 20)
-    )
+    case = await record.in_need(twice, "2025-04-14", "2025-04-15", "2025-05-02")
+    case = await record.on_case("startChildInNeedPlan", case, startDate="2025-05-05")
+    case = await record.closed(case, "2025-07-01", "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON")
+    case = await record.in_need(twice, "2025-09-01", "2025-09-02", "2025-09-20")
 
     out = tmp_path / "cin.xml"
     assert await write_cin_census(store, YEAR, out, "919") == 5
@@ -328,7 +236,7 @@ async def test_a_child_whose_ethnicity_is_not_yet_known_is_nobt_in_both_returns(
     # ask for an ethnicity (the CIN census XSD requires the element): the DfE's code for
     # one not asked yet is NOBT, "information not yet obtained". Neither return carries
     # the child's name or the contact's words.
-    record, _ = await _county_to_record_on(client, settings, store)
+    record, _ = await county_to_record_on(client, settings, store)
     given, family, summary = "Zoë-Åsa", "O'Brien Nguyễn", "Found alone at the station."
     recorded = await graphql(
         client,
@@ -422,7 +330,7 @@ async def test_a_move_recorded_after_a_legal_status_change_the_same_day_is_one_e
     # for both that day (RNE B; U with the same carer): the move joins the episode the
     # order began (an L episode whose placement changed is rule 434's error).
     # Recorded the other way round (the move first), the same.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     moved, same, moved_first, same_first = children[:4]
     for child in (moved, same, moved_first, same_first):
         await record.born(child, "2012-02-02", "M", allocated_from="2025-04-02")

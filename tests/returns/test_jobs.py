@@ -29,8 +29,7 @@ from returns.jobs import (
 from returns.years import CollectionYear
 from tests.e2e.journey_helpers import demo_county
 from tests.helpers import bearer
-from tests.returns.journeys import Recorder
-from tests.returns.test_ssda903 import FORGET_COUNTY_CARE, FREE_CHILDREN
+from tests.returns.journeys import FORGET_COUNTY_CARE, FREE_CHILDREN, Recorder
 
 pytestmark = pytest.mark.anyio
 

@@ -14,10 +14,9 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import SSDA903_TABLES, CollectionYear, write_cin_census, write_ssda903
-from tests.e2e.journey_helpers import demo_county
 from tests.helpers import bearer, graphql
 from tests.returns.conftest import DfeRules
-from tests.returns.journeys import Recorder, code
+from tests.returns.journeys import Recorder, code, county_to_record_on
 from tests.returns.known_broken import (
     KNOWN_BROKEN_CIN_QUERIES,
     excused,
@@ -29,33 +28,6 @@ from workflow import codes
 pytestmark = pytest.mark.anyio
 
 YEAR = CollectionYear(2026)
-
-FREE_CHILDREN = """
-MATCH (c:Child)-[:ALLOCATED_TO]->(:Worker {id: 'worker-sw-demo'})
-WHERE c.unborn = false
-RETURN c.id AS id ORDER BY c.id
-"""
-# The demo county's generated journeys leave statutory gaps the 903 reports (no home or
-# placement postcodes, no reason a young child's UPN is unknown, care leavers without
-# birthday contacts); these tests return only the stories they record themselves.
-FORGET_COUNTY_CARE = """
-OPTIONAL MATCH (b:ShortBreak)
-DETACH DELETE b
-WITH count(*) AS breaks
-MATCH (p:PeriodOfCare)
-OPTIONAL MATCH (p)<-[:PART_OF]-(s:Step)
-OPTIONAL MATCH (plan:AdoptionPlan)-[:FOR_CARE]->(p)
-DETACH DELETE s, plan, p
-"""
-# Nor the county's cases (no disability recorded, which the census asks for), and a
-# story's referral beside a county one would be a second open episode of need.
-FORGET_COUNTY_CASES = """
-MATCH (r:Referral)
-OPTIONAL MATCH (r)<-[:IN_EPISODE]-(x)
-OPTIONAL MATCH (x)<-[:PART_OF]-(s:Step)
-DETACH DELETE s, x, r
-"""
-
 
 COLLEAGUE = """
 MATCH (:Worker {id: 'worker-sw-demo'})-[:MEMBER_OF_TEAM]->(t:Team)<-[:MEMBER_OF_TEAM]-(w:Worker)
@@ -236,20 +208,6 @@ async def record_stories(record: Recorder, children: list[str]) -> dict[str, str
     return who
 
 
-async def _county_to_record_on(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
-) -> tuple[Recorder, list[str]]:
-    """The demo county with its care and cases forgotten: a recorder for the social worker
-    and their manager, and the children free for the test's own stories."""
-    await demo_county(store)
-    await store.write(FORGET_COUNTY_CARE, {})
-    await store.write(FORGET_COUNTY_CASES, {})
-    record = Recorder(
-        client, store, bearer(settings, "social-worker"), bearer(settings, "team-manager")
-    )
-    return record, [row["id"] for row in await store.read(FREE_CHILDREN, {})]
-
-
 async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     client: httpx.AsyncClient,
     settings: Settings,
@@ -257,7 +215,7 @@ async def test_ssda903_of_looked_after_journeys_passes_the_dfe_rules(
     tmp_path: Path,
     dfe_rules: DfeRules,
 ) -> None:
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     assert len(children) >= 9, children
     who = await record_stories(record, children[:9])
 
@@ -349,7 +307,7 @@ async def test_care_that_ends_on_the_18th_birthday_gives_no_oc3_row_for_it(
     # it for one whose care ceased on or after it; the hub makes the 19th birthday's
     # contact the first due, keeps the one made on the 18th as a contact, and the young
     # person's first OC3 row is the 19th birthday's.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     before, on = children[:2]
     for child, left, reason, counted in (
         (before, "2025-08-13", "E5", "2025-08-14"),
@@ -397,7 +355,7 @@ async def test_short_breaks_are_episodes_of_the_ssda903(
     # (rules 214, 398), and no motherhood or reviews for a child looked after only so
     # (rules 393, 399, 607). A girl's three breaks, one across 1 April and one open on
     # 31 March; a boy's agreement since before the year.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     breaks, agreement = children[:2]
     household = await record.short_breaks_household("2024-01-10")
     await record.born(breaks, "2014-06-01", "F", allocated_from="2024-03-01")
@@ -459,7 +417,7 @@ async def test_an_unaccompanied_child_is_uasc_until_the_18th_birthday_in_both_ye
     # checks that last year's DUC of a child UASC in both years is the 18th birthday). A
     # boy who arrived at 16 and turned 18 this year, and a girl granted refugee status
     # at 17 this year, before her 18th birthday.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     boy, girl = children[:2]
     for child, born, sex, ceased in (
         (boy, "2007-09-15", "M", None),
@@ -508,7 +466,7 @@ async def test_a_previous_permanence_order_dated_in_part_is_returned_with_zz(
     # only a month or a year on file; the return writes what is known, ZZ for the rest.
     # The order came before care began (632): a year that may still hold the start of
     # care warns until the month is known.
-    record, children = await _county_to_record_on(client, settings, store)
+    record, children = await county_to_record_on(client, settings, store)
     known = {
         "ZZ/05/2019": ("P4", {"year": 2019, "month": 5}),
         "ZZ/ZZ/2018": ("P2", {"year": 2018}),
