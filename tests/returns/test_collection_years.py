@@ -125,6 +125,15 @@ async def test_the_2026_27_903_has_the_orders_depriving_children_of_liberty(
         "problems": [{"field": "ceasedOn", "rule": "must be after the day the order began (on)"}],
     }
     await record.fact("recordDeprivationOfLiberty", child, on="2026-10-05")
+    # Ordered in hospital five days before he was accommodated, still in force when he
+    # went home: the 903 has the part while he was looked after (rule 707).
+    other = children[1]
+    await record.born(other, "2012-06-06", "M", allocated_from="2026-04-13")
+    await record.referred(other, "2026-04-13", "N1")
+    await record.fact("recordDeprivationOfLiberty", other, on="2026-04-15")
+    care = await record.start(other, "2026-04-20", "C1", "K2", "PR4", urn="SC123456")
+    care = await record.review(care, "2026-05-15")
+    await record.cease(care, "2026-09-30", "E4A")
 
     out = tmp_path / "903"
     await write_ssda903(store, CollectionYear(2027), out)
@@ -132,6 +141,7 @@ async def test_the_2026_27_903_has_the_orders_depriving_children_of_liberty(
         ("04/05/2026", "28/08/2026"),
         ("05/10/2026", ""),
     ]
+    assert rows_of(out, "dolo", other, "DOLO_START", "DOLO_END") == [("20/04/2026", "30/09/2026")]
     report = dfe_rules("903", out, year=2027, prev=out / "previous")
     # Every DoLo rule read the table (706, 709 and 710 crash on any input: known_broken).
     assert {f"70{n}" for n in range(9)} & set(report["skipped"]) == set(), report["skipped"]

@@ -359,3 +359,59 @@ async def test_a_move_recorded_after_a_legal_status_change_the_same_day_is_one_e
         ]
     report = dfe_rules("903", out, year=2026)
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+
+async def test_journeys_at_the_year_s_end_pass_the_dfe_rules(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Missing across 31 March 2025 and back in April; a move on 31 March 2026 (the old
+    # placement ends that day, the new one begins it); home on 31 March 2026; a child of
+    # school age with no UPN, who has never been to a maintained school in England (UN2).
+    record, children = await county_to_record_on(client, settings, store)
+    across, moved, home, unknown = children[:4]
+    await record.born(across, "2011-04-04", "F", allocated_from="2024-05-28")
+    await record.referred(across, "2024-05-28", "N1")
+    care = await record.start(across, "2024-06-03", "C1", "U6")
+    care = await record.review(care, "2024-06-28")
+    care = await record.missing(care, "M", "2025-03-25", "2025-04-04")
+    await record.cease(care, "2025-09-30", "E4A")
+
+    for child in (moved, home):
+        await record.born(child, "2013-09-09", "M", allocated_from="2025-05-01")
+        await record.referred(child, "2025-05-01", "N4")
+        care = await record.start(child, "2025-05-12", "V2", "U6")
+        care = await record.review(care, "2025-06-06")
+        if child == moved:
+            await record.move(care, "2026-03-31", "U4", longTermPlacement=True)
+        else:
+            await record.cease(care, "2026-03-31", "E4A")
+
+    await record.born(unknown, "2014-01-20", "M", allocated_from="2025-07-01", upn=False)
+    await record.fact(
+        "recordUpnUnknown", unknown, on="2025-07-01", reason=code(codes.UPNUnknown, "UN2")
+    )
+    await record.referred(unknown, "2025-07-01", "N4")
+    care = await record.start(unknown, "2025-07-07", "V2", "U6")
+    await record.review(care, "2025-08-01")
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    missing = ("MISSING", "MIS_START", "MIS_END")
+    assert rows_of(out / "previous", "missing", across, *missing) == [("M", "25/03/2025", "")]
+    assert rows_of(out, "missing", across, *missing) == [("M", "25/03/2025", "04/04/2025")]
+    columns = ("DECOM", "RNE", "PLACE", "DEC", "REC", "REASON_PLACE_CHANGE")
+    assert rows_of(out, "episodes", moved, *columns) == [
+        ("12/05/2025", "S", "U6", "31/03/2026", "X1", "CARPL"),
+        ("31/03/2026", "P", "U4", "", "", ""),
+    ]
+    assert rows_of(out, "episodes", home, "DEC", "REC") == [("31/03/2026", "E4A")]
+    assert rows_of(out, "header", unknown, "UPN") == [("UN2",)]
+
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+    last = dfe_rules("903", out / "previous", year=2025)
+    assert unexplained_failures(last, out / "previous", out / "previous", date(2025, 3, 31)) == {}
