@@ -313,6 +313,23 @@ def _deprivation_of_liberty(
     return {}, {"ceasedOn": data.ceased_on}
 
 
+def _one_order_at_a_time(data: RecordDeprivationOfLiberty, history: list[Row]) -> None:
+    """SSDA903 2026-27 rule 705: an order depriving the child of liberty begins only when
+    the one before has ended. `history` is the child's orders, newest record first; an
+    order recorded again (the same day it began) is the latest record of it."""
+    orders: dict[date, date | None] = {}
+    for row in history:
+        orders.setdefault(row["fact"]["on"], row["fact"].get("ceasedOn"))
+    orders.pop(data.on, None)
+    for began, ceased in sorted(orders.items()):
+        if data.on < (ceased or date.max) and began < (data.ceased_on or date.max):
+            if began < data.on:
+                raise Refused("on", f"the order of {began} is in force then: record its end first")
+            raise Refused(
+                "ceasedOn", f"the order of {began} is in force then: end this one before it begins"
+            )
+
+
 def _upn_unknown(data: RecordUpnUnknown, child: Child) -> tuple[Values, dict[str, Any]]:
     if child.upn:
         raise Refused(
@@ -560,6 +577,9 @@ async def record_fact(
         )
     try:
         values, dates = spec.rule(data, child)
+        if isinstance(data, RecordDeprivationOfLiberty):
+            history = await facts_of(store, scope, data.child_id, [spec.kind])
+            _one_order_at_a_time(data, history)
     except Refused as refused:
         return _invalid(refused.field, refused.rule)
     rows = await store.write(

@@ -125,6 +125,30 @@ async def test_the_2026_27_903_has_the_orders_depriving_children_of_liberty(
         "problems": [{"field": "ceasedOn", "rule": "must be after the day the order began (on)"}],
     }
     await record.fact("recordDeprivationOfLiberty", child, on="2026-10-05")
+    # A second order cannot begin while this one is in force (903 rule 705), nor the
+    # first be extended over the second: each refused naming the field, nothing kept.
+    overlapping = {"childId": child, "on": "2026-11-02"}
+    refused = await graphql(client, record.worker, DEPRIVE, {"input": overlapping})
+    assert refused["recordDeprivationOfLiberty"] == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {
+                "field": "on",
+                "rule": "the order of 2026-10-05 is in force then: record its end first",
+            }
+        ],
+    }
+    extended = {**first, "ceasedOn": "2026-10-06"}
+    refused = await graphql(client, record.worker, DEPRIVE, {"input": extended})
+    assert refused["recordDeprivationOfLiberty"] == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {
+                "field": "ceasedOn",
+                "rule": "the order of 2026-10-05 is in force then: end this one before it begins",
+            }
+        ],
+    }
     # Ordered in hospital five days before he was accommodated, still in force when he
     # went home: the 903 has the part while he was looked after (rule 707).
     other = children[1]
