@@ -61,7 +61,12 @@ async def school_notices(context: HubContext) -> list[Row]:
     if context.principal.audience is not Audience.EDUCATION:
         return []
     return await context.store.read(
-        statements.SCHOOL_NOTICES, {"agency": context.principal.agency_id, "limit": NOTICE_LIMIT}
+        statements.SCHOOL_NOTICES,
+        {
+            "agency": context.principal.agency_id,
+            "purpose": context.principal.purpose,
+            "limit": NOTICE_LIMIT,
+        },
     )
 
 
@@ -78,7 +83,12 @@ async def acknowledge(
         return data
     principal = context.principal
     return await encompass.acknowledge(
-        context.store, principal.agency_id, data, by=principal.subject, by_name=principal.name
+        context.store,
+        principal.agency_id,
+        data,
+        by=principal.subject,
+        by_name=principal.name,
+        purpose=principal.purpose,
     )
 
 

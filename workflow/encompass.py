@@ -328,14 +328,21 @@ class Acknowledgement(Input):
 
 
 async def acknowledge(
-    store: GraphStore, school: str, data: Acknowledgement, *, by: str, by_name: str
+    store: GraphStore,
+    school: str,
+    data: Acknowledgement,
+    *,
+    by: str,
+    by_name: str,
+    purpose: str | None = None,
 ) -> Row | NotFound | InvalidInput:
     """The school's designated safeguarding lead acknowledges one of its school's notices.
 
     Returns the notice and its pupil. Another school's notice is not found, exactly like a
-    missing one; acknowledging again keeps the first acknowledgement.
+    missing one, and so is one the school's stated `purpose` does not reach (a virtual
+    school's: pupils looked after now); acknowledging again keeps the first acknowledgement.
     """
-    lookup = {"agency": school, "noticeId": data.notice_id}
+    lookup = {"agency": school, "noticeId": data.notice_id, "purpose": purpose}
     found = await store.read(statements.SCHOOL_NOTICE, lookup)
     if not found:
         return NotFound(kind="EncompassNotice", id=data.notice_id)

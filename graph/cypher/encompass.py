@@ -12,7 +12,7 @@ school's notice.
 
 from __future__ import annotations
 
-from graph.cypher.access import attends_on, grant_held, on_roll_at
+from graph.cypher.access import attends_on, grant_held, looked_after_now, on_roll_at
 
 # The child's school on the day the notice is sent: the authority's own record
 # (`ATTENDS`, dated when known) or a linked IES pupil record's stay on a roll spanning it
@@ -97,9 +97,18 @@ _PUPIL_AS_TOLD = (
 # A school reads only notices addressed to it, from the school's own node: another
 # school's notice is never matched, so it is absent rather than refused. A record
 # restricted after the notice was sent is withdrawn from the school with it.
+# Asked as a virtual school (`$purpose`), a school is told only of pupils looked after
+# now, as the row rule narrows every other path (graph/cypher/access.py).
+# (Projected first: FalkorDB cannot resolve a pattern comprehension inside a WHERE.)
+_AS_ASKED = (
+    f"WITH n, c, {looked_after_now('c')} AS periodsInCareNow\n"
+    "WHERE coalesce($purpose, '') <> 'VIRTUAL_SCHOOL' OR periodsInCareNow > 0"
+)
+
 _SCHOOL_NOTICES = f"""
 MATCH (school:Agency {{id: $agency}})<-[:FOR_SCHOOL]-(n:EncompassNotice)-[:ABOUT]->(c:Child)
 WHERE NOT coalesce(c.restricted, false) AND n.withdrawnAt IS NULL
+{_AS_ASKED}
 RETURN n {{{_NOTICE_FIELDS}}} AS notice, {_PUPIL_AS_TOLD}
 """
 
@@ -114,6 +123,7 @@ ACKNOWLEDGE = f"""
 MATCH (school:Agency {{id: $agency}})<-[:FOR_SCHOOL]-(n:EncompassNotice {{id: $noticeId}})
       -[:ABOUT]->(c:Child)
 WHERE n.state = 'OPEN' AND NOT coalesce(c.restricted, false)
+{_AS_ASKED}
 SET n.state = 'ACKNOWLEDGED', n.acknowledgedAt = $readAt, n.acknowledgedBy = $by,
     n.acknowledgedByName = $byName, n.acknowledgementRecordedAt = $now
 RETURN n {{{_NOTICE_FIELDS}}} AS notice, {_PUPIL_AS_TOLD}

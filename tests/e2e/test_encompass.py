@@ -727,3 +727,31 @@ async def test_the_migration_ends_an_undated_stay_a_pupil_record_moved_the_child
         " RETURN toString(a.until) AS until, a.endedByRecord AS by"
     )
     assert stay == {"until": "2021-08-31", "by": "IES:PUPIL:P-RUBY"}
+
+
+async def test_asked_for_a_virtual_school_a_school_is_told_only_of_pupils_looked_after(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, county: None
+) -> None:
+    # The purpose narrows every path (graph/cypher/access.py): a notice names its pupil,
+    # so a school asking as a virtual school is told of, and acknowledges, only the
+    # notices of pupils looked after now.
+    await _notify(client, settings, FRIDAY_REPORT)
+    virtual_school = {**school_lead(settings, SCHOOL_A), "X-Purpose": "VIRTUAL_SCHOOL"}
+    [ruby] = (await graphql(client, school_lead(settings, SCHOOL_A), NOTICES))["myEncompassNotices"]
+    assert (await graphql(client, virtual_school, NOTICES))["myEncompassNotices"] == []
+    refused = await graphql(client, virtual_school, ACKNOWLEDGE, {"id": ruby["id"]})
+    assert refused["acknowledgeEncompassNotice"]["__typename"] == "NotFound", refused
+    [open_notice] = (await graphql(client, school_lead(settings, SCHOOL_A), NOTICES))[
+        "myEncompassNotices"
+    ]
+    assert open_notice["acknowledgedAt"] is None
+
+    await store.write(
+        "MATCH (c:Child {upn: $upn})"
+        " CREATE (:PeriodOfCare {id: 'encompass-care', status: 'LOOKED_AFTER'})-[:ABOUT]->(c)",
+        {"upn": UPN_RUBY},
+    )
+    [told] = (await graphql(client, virtual_school, NOTICES))["myEncompassNotices"]
+    assert told["id"] == ruby["id"]
+    acknowledged = await graphql(client, virtual_school, ACKNOWLEDGE, {"id": ruby["id"]})
+    assert acknowledged["acknowledgeEncompassNotice"]["__typename"] == "EncompassNotice"
