@@ -4,7 +4,7 @@ is refused BAD_USER_INPUT naming the field and argument, and nothing runs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -44,13 +44,14 @@ TOO_LONG = "i" * (MOST_ID_CHARS + 1)
 
 
 @dataclass(frozen=True)
-class IdPlace:
-    """Where a root field takes an ID: an argument, or a field (path) inside one."""
+class InputPlace:
+    """Where a root field takes an ID (or, for the list bound, a list): an argument, or a
+    field (path) inside one."""
 
     operation: str  # query or mutation
     field: str
     argument: str
-    path: tuple[str, ...]  # input fields from the argument down to the ID
+    path: tuple[str, ...]  # input fields from the argument down to the value
 
     @property
     def named(self) -> str:
@@ -72,15 +73,19 @@ def _schemas() -> dict[Audience, GraphQLSchema]:
     return {audience: schema._schema for audience, schema in build_schemas().items()}
 
 
-def _places(audience: Audience) -> Iterator[IdPlace]:
+Paths = Callable[[GraphQLInputType, frozenset[str]], Iterator[tuple[str, ...]]]
+
+
+def _places(audience: Audience, paths: Paths = _id_paths) -> Iterator[InputPlace]:
+    """Every place a root field of the audience's schema takes what `paths` finds."""
     schema = _schemas()[audience]
     for operation, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
         if root is None:
             continue
         for field_name, field in root.fields.items():
             for argument, definition in field.args.items():
-                for path in _id_paths(definition.type, frozenset()):
-                    yield IdPlace(operation, field_name, argument, path)
+                for path in paths(definition.type, frozenset()):
+                    yield InputPlace(operation, field_name, argument, path)
 
 
 def test_only_root_fields_take_ids() -> None:
@@ -111,7 +116,7 @@ def test_the_bound_fits_every_id_the_hub_and_its_peers_issue() -> None:
 
 
 def _call(
-    schema: GraphQLSchema, place: IdPlace, value: str, as_variable: bool
+    schema: GraphQLSchema, place: InputPlace, value: str, as_variable: bool
 ) -> tuple[str, dict[str, Any]]:
     """A document calling the place's field with the ID at `value`; every other required
     argument is a declared variable left unset (the refusal comes before they are read)."""
