@@ -124,7 +124,7 @@ OPTIONAL MATCH (ep)<-[:IN_EPISODE]-(z)<-[:PART_OF]-(zs:Step)
 WHERE zs.id IN [t IN $retimedSteps | t.id]
 WITH r, c, ep, changed, zs, head([t IN $retimedSteps WHERE t.id = zs.id]) AS t
 FOREACH (_ IN CASE WHEN zs IS NULL THEN [] ELSE [1] END |
-    SET zs.dueDate = date(t.dueDate),
+    SET zs.dueDate = date(t.dueDate), zs.dueRule = coalesce(t.dueRule, zs.dueRule),
         zs.lateReason = CASE WHEN t.onTime THEN null
                         ELSE coalesce(t.lateReason, zs.lateReason) END,
         zs.lateReasonBy = CASE WHEN t.onTime THEN null

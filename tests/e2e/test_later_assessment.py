@@ -70,3 +70,27 @@ async def test_a_later_assessment_is_due_45_working_days_from_its_start(
     assert case["__typename"] == "Case", case
     dues = {a["startDate"]: a["dueDate"] for a in case["assessments"]}
     assert dues == {"2026-06-02": "2026-07-31", "2026-09-07": "2026-11-09"}, dues
+
+
+async def test_an_earlier_assessment_typed_later_makes_the_one_before_it_a_later_one(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    # Referred Monday 1 June 2026. The assessment started Monday 7 September is typed
+    # first: as the episode's first it is due nine weeks from the referral, 3 August.
+    case = await referral_for(client, worker, demo_child(world), date(2026, 6, 1))
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-09-07"})
+    assert case["__typename"] == "Case", case
+    assert {a["startDate"]: a["dueDate"] for a in case["assessments"]} == {
+        "2026-09-07": "2026-08-03"
+    }
+    # Then the paper record of the one started Tuesday 2 June: that is the assessment of
+    # the referral (due 3 August), and the September one is a later assessment, due nine
+    # weeks from its own start, Monday 9 November, its step with it.
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2026-06-02"})
+    assert case["__typename"] == "Case", case
+    dues = {a["startDate"]: a["dueDate"] for a in case["assessments"]}
+    assert dues == {"2026-06-02": "2026-08-03", "2026-09-07": "2026-11-09"}, dues
+    september = next(a for a in case["assessments"] if a["startDate"] == "2026-09-07")
+    assert step(september, "ASSESSMENT")["dueDate"] == "2026-11-09"

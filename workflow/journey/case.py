@@ -416,8 +416,10 @@ def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Eff
     # days of the referral, whenever it starts; a later one within 45 of its own start.
     if _later_assessment(record, data.started_on):
         due = _due(TimescaleKey.LATER_ASSESSMENT, data.started_on, clock)
+        no_longer_first: tuple[RetimedRecord, ...] = ()
     else:
         due = _due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
+        no_longer_first = _first_assessment_made_later(record, data.started_on, clock)
     return Effect(
         target=record.state,
         occurred_on=data.started_on,
@@ -434,6 +436,45 @@ def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Eff
                 },
                 steps=(NewStep(_K.ASSESSMENT, due=due, start_date=data.started_on),),
             ),
+        ),
+        retimed_records=no_longer_first,
+    )
+
+
+def _first_assessment_made_later(
+    record: Record, started_on: date, clock: Clock
+) -> tuple[RetimedRecord, ...]:
+    """An assessment typed after the episode's first but started before it (a paper
+    record, the old system's) is the assessment of the referral: the one that was first
+    becomes a later assessment, due 45 working days from its own start, and a reason it
+    was late by the referral's clock goes if it is on time by its own."""
+    in_use = [
+        entry
+        for entry in _in_use(record.episode_records(Process.ASSESSMENT))
+        if isinstance(entry["record"].get("startDate"), date)
+    ]
+    if not in_use:
+        return ()
+    first = min(in_use, key=lambda entry: entry["record"]["startDate"])
+    facts, steps = first["record"], first["steps"]
+    if facts["startDate"] <= started_on:
+        return ()
+    key = TimescaleKey.LATER_ASSESSMENT
+    due = _due(key, facts["startDate"], clock).due
+    step = next((s for s in steps if s.get("kind") == _K.ASSESSMENT), None)
+    on_time = (
+        step is not None
+        and step.get("status") == StepStatus.DONE
+        and on_time_after_all(step, key, due, step.get("completedDate"))
+    )
+    return (
+        RetimedRecord(
+            facts["id"],
+            ((step["id"], due),) if step is not None else (),
+            due,
+            facts=_late_reason_kept(None, on_time),
+            on_time=on_time,
+            due_rule=key.value,
         ),
     )
 

@@ -209,6 +209,9 @@ class RetimedRecord:
     # step is on time by it, and the reason it was late is taken away.
     late_reason: str | None = None
     on_time: bool = False
+    # The timescale the steps are now due by, when it changes with them (an assessment of
+    # the referral that an earlier one, typed after it, makes a later assessment).
+    due_rule: str | None = None
 
     def params(self) -> dict[str, Any]:
         return {
@@ -222,7 +225,13 @@ class RetimedRecord:
 
     def step_params(self) -> list[dict[str, Any]]:
         return [
-            {"id": step_id, "dueDate": due, "lateReason": self.late_reason, "onTime": self.on_time}
+            {
+                "id": step_id,
+                "dueDate": due,
+                "dueRule": self.due_rule,
+                "lateReason": self.late_reason,
+                "onTime": self.on_time,
+            }
             for step_id, due in self.steps
         ]
 
