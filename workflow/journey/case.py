@@ -459,24 +459,8 @@ def _first_assessment_made_later(
     facts, steps = first["record"], first["steps"]
     if facts["startDate"] <= started_on:
         return ()
-    key = TimescaleKey.LATER_ASSESSMENT
-    due = _due(key, facts["startDate"], clock).due
-    step = next((s for s in steps if s.get("kind") == _K.ASSESSMENT), None)
-    on_time = (
-        step is not None
-        and step.get("status") == StepStatus.DONE
-        and on_time_after_all(step, key, due, step.get("completedDate"))
-    )
-    return (
-        RetimedRecord(
-            facts["id"],
-            ((step["id"], due),) if step is not None else (),
-            due,
-            facts=_late_reason_kept(None, on_time),
-            on_time=on_time,
-            due_rule=key.value,
-        ),
-    )
+    due = _due(TimescaleKey.LATER_ASSESSMENT, facts["startDate"], clock)
+    return (_timed_again(facts, steps, _K.ASSESSMENT, due, rule_changes=True),)
 
 
 class HoldStrategyDiscussion(Input):
@@ -881,24 +865,37 @@ def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ..
             )
         else:
             continue
-        due = _due(key, new, clock).due
-        step = next((s for s in steps if s.get("kind") == kind), None)
-        on_time = (
-            step is not None
-            and step.get("status") == StepStatus.DONE
-            and on_time_after_all(step, key, due, step.get("completedDate"))
-        )
-        retimed.append(
-            RetimedRecord(
-                facts["id"],
-                ((step["id"], due),) if step is not None else (),
-                due,
-                carried,
-                facts=_late_reason_kept(None, on_time),
-                on_time=on_time,
-            )
-        )
+        retimed.append(_timed_again(facts, steps, kind, _due(key, new, clock), carried))
     return tuple(retimed)
+
+
+def _timed_again(
+    facts: dict[str, Any],
+    steps: list[dict[str, Any]],
+    kind: StepKind,
+    due: DueDate,
+    referral_date: date | None = None,
+    *,
+    rule_changes: bool = False,
+) -> RetimedRecord:
+    """A record whose timed step (of `kind`) is due again by `due`: a reason it was late
+    goes if it is on time by it after all; `rule_changes` when the step is now timed by
+    another rule (carried with it)."""
+    step = next((s for s in steps if s.get("kind") == kind), None)
+    on_time = (
+        step is not None
+        and step.get("status") == StepStatus.DONE
+        and on_time_after_all(step, due.rule, due.due, step.get("completedDate"))
+    )
+    return RetimedRecord(
+        facts["id"],
+        ((step["id"], due.due),) if step is not None else (),
+        due.due,
+        referral_date,
+        facts=_late_reason_kept(None, on_time),
+        on_time=on_time,
+        due_rule=due.rule.value if rule_changes else None,
+    )
 
 
 @register(Process.CASE, "correctReferralDate", CorrectReferralDate)
