@@ -12,7 +12,7 @@ import enum
 import re
 from calendar import monthrange
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -251,9 +251,6 @@ class Child:
     sex: str | None
     upn: str | None
     ethnicity: str | None = None
-    # The latest day each characteristic the child record holds was recorded as of
-    # (ETHNICITY, SEX facts): the child's value is the one of that day.
-    characteristics_on: dict[str, date] = field(default_factory=dict)
 
     def age_on(self, on: date) -> int | None:
         return age_on(self.date_of_birth, on) if self.date_of_birth else None
@@ -270,6 +267,8 @@ class Refused(Exception):
 
 Values = dict[str, Any]
 Rule = Callable[[Any, Child], tuple[Values, dict[str, date | None]]]
+# A rule against the child's facts of the same kind already recorded (newest first).
+type HistoryRule = Callable[[Any, list[Row]], None]
 
 
 def _age_between(child: Child, on: date, low: int, high: int, field: str, what: str) -> None:
@@ -440,30 +439,36 @@ def _motherhood(data: RecordMotherhood, child: Child) -> tuple[Values, dict[str,
     return {}, {"babyBornOn": data.baby_born_on}
 
 
-def _characteristic(name: str, new: str, data: FactInput, child: Child, kind: FactKind) -> Values:
+def _characteristic(name: str, new: str, current: str | None) -> Values:
     """A characteristic the child record holds (what the returns read): the fact keeps
-    the value it replaced, so the history says what was corrected. One dated before the
-    child's current value would overwrite a later fact with an earlier one (history and
-    child disagreeing), so it is refused: a correction is dated on or after it."""
-    current = getattr(child, name)
+    the value it replaced, so the history says what was corrected."""
     if new == current:
         raise Refused(name, f"is already the child's {name} ({new})")
-    latest = child.characteristics_on.get(kind.value)
-    if latest is not None and data.on < latest:
-        raise Refused(
-            "on",
-            f"must not be before the child's current {name}, recorded as of {latest.isoformat()}",
-        )
     previous = f"previous{name[0].upper()}{name[1:]}"
     return {name: new, previous: current}
 
 
 def _ethnicity(data: RecordEthnicity, child: Child) -> tuple[Values, dict[str, Any]]:
-    return _characteristic("ethnicity", data.ethnicity, data, child, FactKind.ETHNICITY), {}
+    return _characteristic("ethnicity", data.ethnicity, child.ethnicity), {}
 
 
 def _sex(data: RecordSex, child: Child) -> tuple[Values, dict[str, Any]]:
-    return _characteristic("sex", data.sex.value, data, child, FactKind.SEX), {}
+    return _characteristic("sex", data.sex.value, child.sex), {}
+
+
+def _not_before_the_current(name: str) -> HistoryRule:
+    """One dated before the value the child holds would put an older value over a later
+    correction (history and child disagreeing): a correction is dated on or after it."""
+
+    def rule(data: FactInput, history: list[Row]) -> None:
+        if history and data.on < (latest := history[0]["fact"]["on"]):
+            raise Refused(
+                "on",
+                f"must not be before the child's current {name}, recorded as of "
+                f"{latest.isoformat()}",
+            )
+
+    return rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,6 +482,8 @@ class FactSpec:
     before_birth: bool = False
     # Values that the child record itself holds from now on (the returns read them there).
     on_child: tuple[str, ...] = ()
+    # Checked against the child's facts of the kind already recorded (read only for it).
+    history_rule: HistoryRule | None = None
 
 
 SPECS: dict[str, FactSpec] = {
@@ -505,11 +512,25 @@ SPECS: dict[str, FactSpec] = {
     ),
     "recordMotherhood": FactSpec(FactKind.MOTHERHOOD, RecordMotherhood, _motherhood),
     "recordEthnicity": FactSpec(
-        FactKind.ETHNICITY, RecordEthnicity, _ethnicity, on_child=("ethnicity",)
+        FactKind.ETHNICITY,
+        RecordEthnicity,
+        _ethnicity,
+        on_child=("ethnicity",),
+        history_rule=_not_before_the_current("ethnicity"),
     ),
-    "recordSex": FactSpec(FactKind.SEX, RecordSex, _sex, before_birth=True, on_child=("sex",)),
+    "recordSex": FactSpec(
+        FactKind.SEX,
+        RecordSex,
+        _sex,
+        before_birth=True,
+        on_child=("sex",),
+        history_rule=_not_before_the_current("sex"),
+    ),
     "recordDeprivationOfLiberty": FactSpec(
-        FactKind.DEPRIVATION_OF_LIBERTY, RecordDeprivationOfLiberty, _deprivation_of_liberty
+        FactKind.DEPRIVATION_OF_LIBERTY,
+        RecordDeprivationOfLiberty,
+        _deprivation_of_liberty,
+        history_rule=_one_order_at_a_time,
     ),
 }
 
@@ -521,20 +542,11 @@ def _child(row: Row) -> Child:
         sex=row["sex"],
         upn=row["upn"],
         ethnicity=row.get("ethnicity"),
-        characteristics_on=_latest_by_kind(row.get("characteristicsOn") or []),
     )
 
 
 def _invalid(field: str, rule: str) -> InvalidInput:
     return InvalidInput((FieldProblem(field, rule),))
-
-
-def _latest_by_kind(pairs: list[list[Any]]) -> dict[str, date]:
-    latest: dict[str, date] = {}
-    for kind, on in pairs:
-        if kind not in latest or on > latest[kind]:
-            latest[kind] = on
-    return latest
 
 
 async def _read_child(store: GraphStore, scope: AccessScope, child_id: str) -> Child | None:
@@ -577,9 +589,8 @@ async def record_fact(
         )
     try:
         values, dates = spec.rule(data, child)
-        if isinstance(data, RecordDeprivationOfLiberty):
-            history = await facts_of(store, scope, data.child_id, [spec.kind])
-            _one_order_at_a_time(data, history)
+        if spec.history_rule is not None:
+            spec.history_rule(data, await facts_of(store, scope, data.child_id, [spec.kind]))
     except Refused as refused:
         return _invalid(refused.field, refused.rule)
     rows = await store.write(

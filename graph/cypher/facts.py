@@ -32,9 +32,7 @@ CHILD_FOR_FACTS = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 RETURN c.id AS id, c.dateOfBirth AS dateOfBirth, c.unborn AS unborn, c.sex AS sex,
-       c.upn AS upn, c.ethnicity AS ethnicity,
-       [(c)<-[:ABOUT]-(f:ChildFact) WHERE f.kind IN ['ETHNICITY', 'SEX'] | [f.kind, f.on]]
-         AS characteristicsOn
+       c.upn AS upn, c.ethnicity AS ethnicity
 """
 
 _CREATE_FACT = f"""
