@@ -231,6 +231,22 @@ def referral_decision_due(referral_date: date, clock: Clock) -> date:
     return _due(TimescaleKey.REFERRAL_DECISION, referral_date, clock).due
 
 
+def _decided_on_the_referral(
+    referred: date, on: date, late_reason: str | None, clock: Clock
+) -> tuple[dict[str, Any], str | None]:
+    """A decision on the referral made `on` (accepted, or no further action): past its
+    working day it says why. The facts it sets (its reason, clearing who gave an earlier
+    one) and the stamp that says who gave a reason given with it, and when."""
+    check_late(
+        TimescaleKey.REFERRAL_DECISION,
+        referral_decision_due(referred, clock),
+        on,
+        late_reason,
+    )
+    facts = {**dict.fromkeys(_DECISION_LATE_REASON), "decisionLateReason": late_reason}
+    return facts, DECISION_LATE_REASON_RECORDED if late_reason else None
+
+
 # ---- the episode -------------------------------------------------------------------
 
 
@@ -244,24 +260,14 @@ class DecideReferral(Input):
 def decide_referral(record: Record, data: DecideReferral, clock: Clock) -> Effect:
     referred = _referral_date(record)
     not_before(data.decided_on, referred, "decidedOn", "the referral")
-    check_late(
-        TimescaleKey.REFERRAL_DECISION,
-        referral_decision_due(referred, clock),
-        data.decided_on,
-        data.late_reason,
-    )
+    late, stamp = _decided_on_the_referral(referred, data.decided_on, data.late_reason, clock)
     return Effect(
         target=CaseState.ACCEPTED,
         occurred_on=data.decided_on,
         summary=f"Referral accepted; primary need {data.primary_need.value}",
-        facts={
-            "primaryNeed": data.primary_need.value,
-            **dict.fromkeys(_DECISION_LATE_REASON),
-            "decisionLateReason": data.late_reason,
-        },
+        facts={"primaryNeed": data.primary_need.value, **late},
         dates={"decisionDate": data.decided_on},
-        # A reason given with the decision says who gave it and when, as one given after.
-        stamp=DECISION_LATE_REASON_RECORDED if data.late_reason else None,
+        stamp=stamp,
     )
 
 
@@ -359,19 +365,9 @@ def close_with_no_further_action(
         )
     # Working Together 2023: no further action is the decision on the referral, due
     # within 1 working day as any other; decided late, it says why.
-    check_late(
-        TimescaleKey.REFERRAL_DECISION,
-        referral_decision_due(referred, clock),
-        data.on,
-        data.late_reason,
-    )
+    late, stamp = _decided_on_the_referral(referred, data.on, data.late_reason, clock)
     closure = ReasonForClosure.RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON
-    facts: dict[str, Any] = {
-        "closureReason": closure.value,
-        "noFurtherAction": True,
-        **dict.fromkeys(_DECISION_LATE_REASON),
-        "decisionLateReason": data.late_reason,
-    }
+    facts: dict[str, Any] = {"closureReason": closure.value, "noFurtherAction": True, **late}
     if data.primary_need is not None:
         facts["primaryNeed"] = data.primary_need.value
     return Effect(
@@ -380,7 +376,7 @@ def close_with_no_further_action(
         summary="Referral: no further action (closed, RC7)",
         facts=facts,
         dates={"decisionDate": data.on, "closureDate": data.on},
-        stamp=DECISION_LATE_REASON_RECORDED if data.late_reason else None,
+        stamp=stamp,
     )
 
 
@@ -388,14 +384,22 @@ class StartAssessment(Input):
     started_on: PastDate
 
 
+def _assessments_started(record: Record) -> list[dict[str, Any]]:
+    """The episode's assessments in use (not withdrawn) with the day each started."""
+    return [
+        entry
+        for entry in _in_use(record.episode_records(Process.ASSESSMENT))
+        if isinstance(entry["record"].get("startDate"), date)
+    ]
+
+
 def _later_assessment(record: Record, started_on: date, assessment_id: str | None = None) -> bool:
     """Whether an assessment started on `started_on` comes after the episode's first (one
-    not withdrawn that started earlier): the assessment of the referral is the first."""
+    that started earlier): the assessment of the referral is the first."""
     return any(
-        entry["record"].get("startDate") < started_on
-        for entry in _in_use(record.episode_records(Process.ASSESSMENT))
+        entry["record"]["startDate"] < started_on
+        for entry in _assessments_started(record)
         if entry["record"]["id"] != assessment_id
-        and isinstance(entry["record"].get("startDate"), date)
     )
 
 
@@ -405,8 +409,8 @@ def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Eff
     not_before(data.started_on, referred, "startedOn", "the referral")
     # The same assessment typed again (from paper, the old system): the returns would
     # count two assessments of the child.
-    for entry in _in_use(record.episode_records(Process.ASSESSMENT)):
-        if entry["record"].get("startDate") == data.started_on:
+    for entry in _assessments_started(record):
+        if entry["record"]["startDate"] == data.started_on:
             rule = (
                 f"an assessment started on {data.started_on.isoformat()} is already "
                 "recorded in this episode: it is not recorded twice"
@@ -419,7 +423,7 @@ def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Eff
         no_longer_first: tuple[RetimedRecord, ...] = ()
     else:
         due = _due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
-        no_longer_first = _first_assessment_made_later(record, data.started_on, clock)
+        no_longer_first = _first_assessment_made_later(record, clock)
     return Effect(
         target=record.state,
         occurred_on=data.started_on,
@@ -441,24 +445,17 @@ def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Eff
     )
 
 
-def _first_assessment_made_later(
-    record: Record, started_on: date, clock: Clock
-) -> tuple[RetimedRecord, ...]:
+def _first_assessment_made_later(record: Record, clock: Clock) -> tuple[RetimedRecord, ...]:
     """An assessment typed after the episode's first but started before it (a paper
     record, the old system's) is the assessment of the referral: the one that was first
     becomes a later assessment, due 45 working days from its own start, and a reason it
-    was late by the referral's clock goes if it is on time by its own."""
-    in_use = [
-        entry
-        for entry in _in_use(record.episode_records(Process.ASSESSMENT))
-        if isinstance(entry["record"].get("startDate"), date)
-    ]
-    if not in_use:
+    was late by the referral's clock goes if it is on time by its own. (Called for one
+    that is not a later assessment: every other started after it.)"""
+    started = _assessments_started(record)
+    if not started:
         return ()
-    first = min(in_use, key=lambda entry: entry["record"]["startDate"])
+    first = min(started, key=lambda entry: entry["record"]["startDate"])
     facts, steps = first["record"], first["steps"]
-    if facts["startDate"] <= started_on:
-        return ()
     due = _due(TimescaleKey.LATER_ASSESSMENT, facts["startDate"], clock)
     return (_timed_again(facts, steps, _K.ASSESSMENT, due, rule_changes=True),)
 
