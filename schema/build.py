@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from strawberry.schema.schema_converter import GraphQLCoreConverter
     from strawberry.types import ExecutionContext
     from strawberry.types.field import StrawberryField
+
+    from auth.policy import FieldPolicy
 
 # Both Apollo's composer and the Guild's accept 2.9; strawberry's default is newer.
 FEDERATION_VERSION = "2.9"
@@ -126,33 +128,33 @@ class _AudienceFields:
             ),
         )
 
+    def _enum_values_with_policy(self) -> Iterator[tuple[GraphQLEnumType, str, FieldPolicy]]:
+        """Each enum value the policy table limits (auth/policy.py), with its enum."""
+        for enum_name, values in ENUM_VALUE_POLICY.items():
+            graphql_type = self._schema.type_map.get(enum_name)
+            if isinstance(graphql_type, GraphQLEnumType):
+                for value, policy in values.items():
+                    yield graphql_type, value, policy
+
     def _drop_enum_values(self) -> None:
         """Takes out the enum values `audience` may never be answered (auth/policy.py):
         its introspection does not name them, and one answered by mistake is refused as
         an error by the enum's serialiser rather than sent."""
-        for enum_name, values in ENUM_VALUE_POLICY.items():
-            graphql_type = self._schema.type_map.get(enum_name)
-            if not isinstance(graphql_type, GraphQLEnumType):
-                continue
-            for value, policy in values.items():
-                if not policy.visible_to(self.audience):
-                    graphql_type.values.pop(value, None)
+        for graphql_type, value, policy in self._enum_values_with_policy():
+            if not policy.visible_to(self.audience):
+                graphql_type.values.pop(value, None)
 
     def _tag_enum_values(self) -> None:
         """Tags each enum value a partner may not be answered, for gateway contracts."""
-        for enum_name, values in ENUM_VALUE_POLICY.items():
-            graphql_type = self._schema.type_map.get(enum_name)
-            if not isinstance(graphql_type, GraphQLEnumType):
+        for graphql_type, value, policy in self._enum_values_with_policy():
+            definition = graphql_type.values[value].extensions.get("strawberry-definition")
+            if definition is None:
                 continue
-            for value, policy in values.items():
-                definition = graphql_type.values[value].extensions.get("strawberry-definition")
-                if definition is None:
-                    continue
-                present = {d.name for d in definition.directives if isinstance(d, Tag)}
-                definition.directives = (
-                    *definition.directives,
-                    *(Tag(name=name) for name in policy.tags() if name not in present),
-                )
+            present = {d.name for d in definition.directives if isinstance(d, Tag)}
+            definition.directives = (
+                *definition.directives,
+                *(Tag(name=name) for name in policy.tags() if name not in present),
+            )
 
 
 class InternalSchema(_AudienceFields, Schema):
