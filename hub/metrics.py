@@ -215,15 +215,12 @@ def root_field_label(context: ExecutionContext) -> str:
     if operation is None:
         return "other"
     root = context.schema._schema.get_root_type(operation.operation)
-    names = {
-        selection.name.value
-        for selection in operation.selection_set.selections
-        if isinstance(selection, FieldNode)
-    }
-    if len(operation.selection_set.selections) > 1 or len(names) > 1:
+    selections = operation.selection_set.selections
+    if len(selections) > 1:
         return "several"
-    known = [name for name in names if root is not None and name in root.fields]
-    return known[0] if known else "other"
+    [selection] = selections  # a document that parsed has at least one
+    name = selection.name.value if isinstance(selection, FieldNode) else ""
+    return name if root is not None and name in root.fields else "other"
 
 
 def note_graphql_error(code: str) -> None:
