@@ -156,16 +156,8 @@ FOREACH (stepUp IN unlinkedContacts |
 WITH {carry}"""
 
 
-# Step up: the contact an EHM STEP_UP record ($key) becomes, once it is linked to a child.
-# One contact per step-up record and child ($contactKey, unique on Contact: the record's
-# key, or connectors/ehm/step_up.py's key for another child), so a replay, a new version
-# or a racing batch finds it instead of making another. It carries the child's early help
-# history: every EHM record linked to the child when it was stepped up. $team (optional)
-# is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
-# recorded by whoever sent the step up (the system client, or the operator of a bulk load).
+# A step-up contact withdrawn before it was decided, which a step up sent again opens.
 _REOPENED = "k.status = 'WITHDRAWN' AND k.outcome IS NULL"
-
-
 # Linked back since the withdrawal: the person who linked it; else EHM sent it again.
 _REOPENED_BY = "CASE WHEN link.at >= k.withdrawnAt THEN link.by ELSE s.recordedBy END"
 
@@ -174,6 +166,13 @@ def _reopened(field: str, value: str) -> str:
     return f"k.{field} = CASE WHEN {_REOPENED} THEN {value} ELSE k.{field} END"
 
 
+# Step up: the contact an EHM STEP_UP record ($key) becomes, once it is linked to a child.
+# One contact per step-up record and child ($contactKey, unique on Contact: the record's
+# key, or connectors/ehm/step_up.py's key for another child), so a replay, a new version
+# or a racing batch finds it instead of making another. It carries the child's early help
+# history: every EHM record linked to the child when it was stepped up. $team (optional)
+# is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
+# recorded by whoever sent the step up (the system client, or the operator of a bulk load).
 STEP_UP_CONTACT = f"""
 MATCH (s:SourceRecord {{key: $key}})-[link:LINKED_TO]->(c:Child)
 WHERE s.kind = 'STEP_UP'
