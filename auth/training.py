@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from auth.principal import ROLE_AUDIENCE
 from graph.cypher import training as statements
+from workflow.workforce import MOST_IDENTIFIER_CHARS
 
 if TYPE_CHECKING:
     from auth.principal import Principal
@@ -40,8 +41,6 @@ class Requirement:
 # A module's title is shown on every write it blocks and keys its node (its code is the
 # title's slug, no longer): a course title is a line, not a document.
 MOST_MODULE_CHARS: Final = 200
-# A team is named by its workforce id (workflow/workforce.py: at most 100 characters).
-_MOST_TEAM_CHARS: Final = 100
 
 
 def _slug(text: str) -> str:
@@ -73,8 +72,9 @@ def parse_matrix(text: str) -> list[Requirement]:
             raise ValueError(f"line {line}: module is empty")
         if len(row["module"]) > MOST_MODULE_CHARS:
             raise ValueError(f"line {line}: module is at most {MOST_MODULE_CHARS} characters")
-        if len(row["team"]) > _MOST_TEAM_CHARS:
-            raise ValueError(f"line {line}: team is at most {_MOST_TEAM_CHARS} characters")
+        # A team is named by its workforce id.
+        if len(row["team"]) > MOST_IDENTIFIER_CHARS:
+            raise ValueError(f"line {line}: team is at most {MOST_IDENTIFIER_CHARS} characters")
         team = row["team"] if row["team"] and row["team"].lower() != "all" else ANY_TEAM
         requirements.append(Requirement(role, team, _slug(row["module"]), row["module"]))
     return requirements

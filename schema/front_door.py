@@ -38,11 +38,11 @@ from schema.outcomes import (
     answer,
 )
 from schema.people import Child
-from workflow.contacts import ContactOutcome
+from workflow.contacts import MOST_NAME_CHARS, ContactOutcome
 
-# A family name is at most 100 characters (workflow/contacts.py), an NHS number 10 digits and
-# a UPN 13 characters: a longer term could match no one.
-MOST_SEARCH_CHARS = 100
+# A family name is the longest thing searched by (an NHS number is 10 digits, a UPN 13
+# characters): a longer term could match no one.
+MOST_SEARCH_CHARS = MOST_NAME_CHARS
 
 
 @strawberry.type

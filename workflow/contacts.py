@@ -107,7 +107,11 @@ def _written_name(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_written_name)]
+# The longest given or family name the hub keeps.
+MOST_NAME_CHARS: Final = 100
+Name = Annotated[
+    str, Field(min_length=1, max_length=MOST_NAME_CHARS), AfterValidator(_written_name)
+]
 
 
 def _ethnicity_code(value: str) -> str:

@@ -57,8 +57,10 @@ class WorkerRole(enum.StrEnum):
 
 
 # Identifiers key the access rule and appear in tokens: plain characters only.
+MOST_IDENTIFIER_CHARS: Final = 100
 Identifier = Annotated[
-    str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+    str,
+    Field(min_length=1, max_length=MOST_IDENTIFIER_CHARS, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 # Social Work England registration numbers are "SW" and digits (the SSDA903 SW_ID).
