@@ -417,9 +417,10 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         for type_name, spelled in {
             "Document": (
                 "id title templateKey folderKey recordClass sourceId createdAt latestVersion"
-                " versions misfiled childId"
+                " versions misfiled misfiledBefore childId"
             ),
             "Misfiling": "at byName reason",
+            "PastMisfiling": "at byName reason endedAt endedByName",
             "DocumentVersion": (
                 "id version checksumPdf checksumHtml sizePdf generatedAt generatedBy templateKey"
                 " folderKey recordClass filename filingState filingAttempts filingError"

@@ -21,8 +21,12 @@ class FilingState(enum.StrEnum):
     FAILED = "FAILED"
 
 
+def _at(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
 def _instant(epoch_ms: int | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms is not None else None
+    return _at(epoch_ms) if epoch_ms is not None else None
 
 
 def _state(value: str | None) -> FilingState | None:
@@ -37,7 +41,42 @@ def _state(value: str | None) -> FilingState | None:
 class Misfiling:
     at: datetime
     by_name: str | None
-    reason: str = strawberry.field(description="RECORDED_IN_ERROR")
+    reason: str = strawberry.field(description="RECORDED_IN_ERROR or MOVED")
+
+
+@strawberry.type(
+    description="A time the document was misfiled and then found to be the child's after all "
+    "(the record it was made of sent again, or moved back to this child): taken off the "
+    "LCS-MISFILED hold then"
+)
+class PastMisfiling:
+    at: datetime = strawberry.field(description="When it was misfiled")
+    by_name: str | None = strawberry.field(description="Who misfiled it, if a person")
+    reason: str = strawberry.field(description="RECORDED_IN_ERROR or MOVED")
+    ended_at: datetime = strawberry.field(description="When it was found to be the child's")
+    ended_by_name: str | None = strawberry.field(description="Who found it so, if a person")
+
+
+def _past_misfilings(document: dict[str, Any]) -> list[PastMisfiling]:
+    # Kept as lists of the document's own, one entry a mark ended, in order
+    # (graph/cypher/documents.py, restore_misfiled_documents); '' is a name not known.
+    return [
+        PastMisfiling(
+            at=_at(at),
+            by_name=by_name or None,
+            reason=reason,
+            ended_at=_at(ended_at),
+            ended_by_name=ended_by_name or None,
+        )
+        for at, by_name, reason, ended_at, ended_by_name in zip(
+            document.get("pastMisfiledAt") or [],
+            document.get("pastMisfiledByName") or [],
+            document.get("pastMisfiledReason") or [],
+            document.get("pastMisfilingEndedAt") or [],
+            document.get("pastMisfilingEndedByName") or [],
+            strict=True,
+        )
+    ]
 
 
 @strawberry.type(description="One generated version of a document, and whether it is filed")
@@ -102,6 +141,9 @@ class Document:
     misfiled: Misfiling | None = strawberry.field(
         description="Set once the record it was made of is withdrawn as recorded in error"
     )
+    misfiled_before: list[PastMisfiling] = strawberry.field(
+        description="Each time it was misfiled and found the child's after all, oldest first"
+    )
     # The read audit notes every field read of an object with a `child_id`.
     child_id: strawberry.ID = strawberry.field(description="The child the document is about")
 
@@ -135,6 +177,7 @@ class Document:
                 by_name=document.get("misfiledByName"),
                 reason=document["misfiledReason"],
             ),
+            misfiled_before=_past_misfilings(document),
             child_id=strawberry.ID(document["childId"]),
         )
 

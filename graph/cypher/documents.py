@@ -25,7 +25,8 @@ VERSION_FIELDS = f"v {{{_VERSION_KEYS}}}"
 DOCUMENT_FIELDS = (
     "doc {.id, .childId, .templateKey, .title, .folderKey, .recordClass, .sourceId,"
     " .createdAt, .latestVersion, .misfiledAt, .misfiledBy, .misfiledByName,"
-    " .misfiledReason}"
+    " .misfiledReason, .pastMisfiledAt, .pastMisfiledByName, .pastMisfiledReason,"
+    " .pastMisfilingEndedAt, .pastMisfilingEndedByName}"
 )
 
 # A misfiled document (its source record withdrawn as recorded in error: on the wrong
@@ -78,7 +79,11 @@ _QUEUE_MISFILING = """MERGE (mo:OutboxItem {id: 'misfiled-' + d.id})
 
 
 def restore_misfiled_documents(
-    child: str, sources: str, carry: str, reason: str = "RECORDED_IN_ERROR"
+    child: str,
+    sources: str,
+    carry: str,
+    reason: str = "RECORDED_IN_ERROR",
+    by: str = "$viewer",
 ) -> str:
     """Clauses that take the misfiled mark off the documents made of the records
     `sources` in `child`'s file that were misfiled for `reason`, the records being the
@@ -86,14 +91,31 @@ def restore_misfiled_documents(
     contact moved back to the child it was moved from), and queue their MISFILE_DOCUMENT
     item, which releases them from the LCS-MISFILED hold in Livelink.
 
-    A document misfiled for the other reason stays so. Binds nothing new: the clauses end
-    on `WITH DISTINCT carry`. Parameter: $now. `reason` comes from code, never a caller.
+    The mark ended is kept on the document as history (`pastMisfiled*`: when, by whom and
+    why it was misfiled, and when and by whom that ended), one entry a mark, in order, in
+    lists of the document's own: a records officer reviewing a file sees a form was once
+    taken off it, and the lists go wherever the document goes (a merge, an export, its
+    disposal) with nothing else to keep in step. A document misfiled for the other reason
+    stays so. Binds nothing new: the clauses end on `WITH DISTINCT carry`. Parameters:
+    $now, and $viewer unless `by` names who ended it otherwise. `reason` comes from code,
+    never a caller.
     """
+    # History first: Neo4j applies a SET's items in order, FalkorDB reads each as it
+    # was before them. A name unknown (a system client) is kept as '' (a list property
+    # holds no null).
     return f"""WITH {carry},
      [({child})-[:HAS_FILE]->(:File)-[:HAS_FOLDER]->(:Folder)-[:HOLDS]->(standing:Document)
       WHERE standing.sourceId IN ({sources})
         AND standing.misfiledReason = '{reason}' | standing] AS restored
+OPTIONAL MATCH (restorer:Worker {{id: {by}}})
 FOREACH (d IN restored |
+    SET d.pastMisfiledAt = coalesce(d.pastMisfiledAt, []) + [d.misfiledAt],
+        d.pastMisfiledByName = coalesce(d.pastMisfiledByName, [])
+            + [coalesce(d.misfiledByName, '')],
+        d.pastMisfiledReason = coalesce(d.pastMisfiledReason, []) + [d.misfiledReason],
+        d.pastMisfilingEndedAt = coalesce(d.pastMisfilingEndedAt, []) + [$now],
+        d.pastMisfilingEndedByName = coalesce(d.pastMisfilingEndedByName, [])
+            + [coalesce(restorer.name, '')]
     SET d.misfiledAt = null, d.misfiledBy = null, d.misfiledByName = null,
         d.misfiledReason = null
     {_QUEUE_MISFILING})

@@ -127,7 +127,7 @@ ORDER BY h.happenedOn DESC, h.recordedAt DESC
 # unlinking of its record (MOVED) before a person linked it to this child again.
 _OPEN_AGAIN = "CASE WHEN k.status = 'OPEN' THEN [k.id] ELSE [] END"
 _FORMS_STAND_AGAIN = "\n".join(
-    restore_misfiled_documents("c", _OPEN_AGAIN, "s, c, k, created", reason)
+    restore_misfiled_documents("c", _OPEN_AGAIN, "s, c, k, created", reason, by="k.reopenedBy")
     for reason in ("RECORDED_IN_ERROR", "MOVED")
 )
 
@@ -245,8 +245,8 @@ WHERE k.status = 'OPEN' AND was.id <> c.id
 DELETE about
 CREATE (k)-[:ABOUT]->(c)
 SET k.version = k.version + 1
-WITH k, c
-{restore_misfiled_documents("c", "[k.id]", "k, c", "MOVED")}
+WITH k, c, link
+{restore_misfiled_documents("c", "[k.id]", "k, c, link", "MOVED", by="link.by")}
 OPTIONAL MATCH (k)-[history:CARRIES_HISTORY]->(:SourceRecord)
 DELETE history
 WITH DISTINCT k, c

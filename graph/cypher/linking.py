@@ -162,7 +162,7 @@ FOREACH (_ IN CASE WHEN linkKnown THEN [1] ELSE [] END |
 // read only then: r.linkState is still the state before this version).
 WITH {_LINK_DECIDED},
      CASE WHEN linkKnown AND r.linkState = 'WITHDRAWN' THEN known END AS sentAgainTo
-{restore_misfiled_documents("sentAgainTo", "[r.id]", _LINK_DECIDED + ", sentAgainTo")}
+{restore_misfiled_documents("sentAgainTo", "[r.id]", _LINK_DECIDED + ", sentAgainTo", by="$by")}
 FOREACH (_ IN CASE WHEN linkNew THEN [1] ELSE [] END |
     CREATE (c:Person:Child {{id: $newChild.id, givenName: $subject.givenName,
             familyName: $subject.familyName, familyNameKey: $subject.familyNameKey,

@@ -139,6 +139,7 @@ _NOT_WRITTEN_ABOUT_THE_CHILD = {
     "IncidentChildResult.reason",
     "ImportProblem.reason",
     "Misfiling.reason",
+    "PastMisfiling.reason",
     "SchoolExclusion.reason",
     "ChildProtectionPlan.endReason",
     "EarlyHelpRequest.reasonCode",

@@ -448,6 +448,8 @@ GENERATE_FORM = """mutation ($child: ID!, $template: String!, $source: ID) {
   ... on InvalidInput { problems { field rule } } } }"""
 FILE_DOCUMENTS = """query ($id: ID!) { child(id: $id) { file {
   documents { id misfiled { byName reason } } folders { documents { id } } } } }"""
+MISFILED_BEFORE = """query ($id: ID!) { child(id: $id) { file { documents {
+  id misfiledBefore { at byName reason endedAt endedByName } } } } }"""
 
 
 async def generated_form(

@@ -18,6 +18,7 @@ from tests.e2e.journey_helpers import (
     CONTACT_FIELDS,
     FILE_DOCUMENTS,
     GENERATE_FORM,
+    MISFILED_BEFORE,
     case_now,
     deliver_outbox,
     demo_child,
@@ -344,3 +345,19 @@ async def test_a_contact_moved_back_to_the_child_it_was_on_takes_its_form_back_o
     seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": first}))["child"]["file"]
     assert [d["misfiled"] for d in seen["documents"] if d["id"] == form] == [None]
     assert await held_as_misfiled(settings) == {there}
+    # What happened to it stays on the document: misfiled when moved, the child's again
+    # when moved back, and by whom (the manager both times).
+    history = await graphql(client, worker, MISFILED_BEFORE, {"id": first})
+    [past] = [d["misfiledBefore"] for d in history["child"]["file"]["documents"] if d["id"] == form]
+    assert [(p["reason"], p["byName"]) for p in past] == [("MOVED", past[0]["endedByName"])]
+    assert past[0]["byName"]
+    assert past[0]["at"] <= past[0]["endedAt"]
+
+    # Moved away and back a second time: a second entry after the first.
+    again = await move(client, manager, back, sibling)
+    assert again["__typename"] == "Contact", again
+    assert (await move(client, manager, again, first))["__typename"] == "Contact"
+    history = await graphql(client, worker, MISFILED_BEFORE, {"id": first})
+    [past] = [d["misfiledBefore"] for d in history["child"]["file"]["documents"] if d["id"] == form]
+    assert [p["reason"] for p in past] == ["MOVED", "MOVED"]
+    assert past[0]["endedAt"] <= past[1]["at"]

@@ -36,6 +36,7 @@ from tests.connectors.intake.world import (
 )
 from tests.e2e.journey_helpers import (
     FILE_DOCUMENTS,
+    MISFILED_BEFORE,
     act,
     case_now,
     decide,
@@ -474,6 +475,14 @@ async def test_a_step_up_ehm_withdraws_takes_its_contacts_form_off_the_childs_fi
     assert await held_as_misfiled(settings) == set()
     seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
     assert [(d["id"], d["misfiled"]) for d in seen["documents"]] == [(form, None)]
+    # Its time off the file stays on it: misfiled and found Kai's again, both by EHM's
+    # client (no person's name).
+    history = await graphql(client, worker, MISFILED_BEFORE, {"id": "C-KAI"})
+    [past] = [d["misfiledBefore"] for d in history["child"]["file"]["documents"]]
+    assert [(p["reason"], p["byName"], p["endedByName"]) for p in past] == [
+        ("RECORDED_IN_ERROR", None, None)
+    ]
+    assert past[0]["at"] <= past[0]["endedAt"]
     # Withdrawn by EHM once more, it is misfiled and held once more.
     await push(client, system, {**wrong, "version": 4})
     assert (await deliver_outbox(store, settings)).failed == 0
