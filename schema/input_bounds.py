@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         GraphQLInputType,
         IntValueNode,
         ListValueNode,
+        Node,
         ObjectFieldNode,
         StringValueNode,
         ValidationContext,
@@ -151,16 +152,16 @@ class _BoundsWalk(Visitor):
         self._variable = None
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-        self._literal(node.value)
+        self._literal(node)
 
     def enter_int_value(self, node: IntValueNode, *_: Any) -> None:
-        self._literal(node.value)
+        self._literal(node)
 
     def enter_list_value(self, node: ListValueNode, *_: Any) -> None:
         items = len(node.values)
         literal = self._variables is None
         if literal and items > MOST_LIST_ITEMS and _bounded_list(self._list_type()):
-            self._refuse(_list_rule(items))
+            self._refuse(_list_rule(items), node)
 
     def enter_variable(self, node: VariableNode, *_: Any) -> None:
         if self._variables is None or not self._argument:
@@ -169,22 +170,24 @@ class _BoundsWalk(Visitor):
         if name in self._variables:
             for path, rule in _over(self._variables[name], self._input_type()):
                 sent_as = ".".join((f"${name}", *path))
-                self._refuse(f"{rule} (sent as {sent_as})", path)
+                self._refuse(f"{rule} (sent as {sent_as})", node, path)
 
-    def _literal(self, value: str) -> None:
+    def _literal(self, node: StringValueNode | IntValueNode) -> None:
+        value = node.value
         if self._variables is None and len(value) > MOST_ID_CHARS and _is_id(self._input_type()):
-            self._refuse(_rule(len(value)))
+            self._refuse(_rule(len(value)), node)
 
-    def _refuse(self, rule: str, inside: tuple[str, ...] = ()) -> None:
+    def _refuse(self, rule: str, where: Node, inside: tuple[str, ...] = ()) -> None:
         if self._fields and self._argument:
             argument = ".".join((*self._argument, *inside))
-            self._report(argument_refused(self._fields[-1], argument, rule))
+            self._report(argument_refused(self._fields[-1], argument, rule, where))
         else:
             # The default value of a variable, written in its definition.
             variable = f"${self._variable}" if self._variable else "a value"
             self._report(
                 GraphQLError(
                     f"{variable}'s default {rule}",
+                    where,
                     extensions={"code": "BAD_USER_INPUT", "variable": self._variable},
                 )
             )

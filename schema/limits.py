@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         ASTValidationRule,
         GraphQLNamedType,
         GraphQLOutputType,
+        Node,
         SelectionSetNode,
         ValidationContext,
     )
@@ -438,15 +439,20 @@ def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension
     ]
 
 
-def argument_refused(field_name: str, argument: str, rule: str) -> GraphQLError:
+def argument_refused(
+    field_name: str, argument: str, rule: str, where: Node | None = None
+) -> GraphQLError:
     """A field's argument outside its rule, refused as BAD_USER_INPUT naming both.
 
     For list fields with no result union to carry InvalidInput: GraphQL's types cannot say
     that a number runs from 1 to 500, so the refusal names the field, the argument and
-    the rule, and the field answers nothing rather than another number of items.
+    the rule, and the field answers nothing rather than another number of items. `where`,
+    the value in the document (or the variable standing for it), gives the error its
+    `locations`, as graphql-core's own refusals have.
     """
     return GraphQLError(
         f"{field_name}({argument}:) {rule}",
+        where,
         extensions={"code": "BAD_USER_INPUT", "argument": argument},
     )
 

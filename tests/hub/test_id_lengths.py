@@ -199,9 +199,21 @@ async def test_every_id_over_the_bound_is_refused_naming_it(
             message = refusals[0]["message"]
             assert message.startswith(f"{place.field}({place.named}:) ")
             assert f"at most {MOST_ID_CHARS} characters; got {MOST_ID_CHARS + 1}" in message
-            # The refusal does not echo the id back.
+            # The refusal does not echo the id back, and points at it (or at the variable
+            # that carried it) in the document.
             assert TOO_LONG not in message
+            [where] = refusals[0]["locations"]
+            assert _at(document, where).startswith("$" if as_variable else f'"{TOO_LONG}'), (
+                place,
+                where,
+            )
     assert await _node_count(store) == before
+
+
+def _at(document: str, location: dict[str, int]) -> str:
+    """The document's text from a GraphQL error location (1-based line and column)."""
+    line = document.splitlines()[location["line"] - 1]
+    return line[location["column"] - 1 :]
 
 
 async def test_an_id_at_the_bound_is_looked_up(
@@ -233,6 +245,7 @@ async def test_a_variables_default_over_the_bound_is_refused(
     assert body["data"] is None
     assert [error["extensions"]["code"] for error in body["errors"]] == ["BAD_USER_INPUT"]
     assert "$id's default an ID is at most" in body["errors"][0]["message"]
+    assert body["errors"][0]["locations"] == [{"line": 1, "column": 18}]
 
 
 async def test_free_text_longer_than_an_id_is_not_refused_as_one(
