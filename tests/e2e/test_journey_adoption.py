@@ -298,3 +298,85 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
         "SHOULD_BE_PLACED",
         today_in_england().isoformat(),
     )
+
+
+CARE_NOW = f"query ($id: ID!) {{ periodOfCare(id: $id) {{ {CARE_FIELDS} }} }}"
+
+
+async def _adopted_on(
+    client: httpx.AsyncClient, worker: dict[str, str], care: dict[str, Any], order: str
+) -> dict[str, Any]:
+    """The period of care's plan for adoption from the decision to the adoption order
+    made on `order`, the child placed (A6) on the day of the placement."""
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
+    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
+    match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
+    plan = await adopt(client, worker, "matchWithAdopters", plan, match)
+    plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
+    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    move = {
+        "changedOn": "2026-05-11",
+        "placementType": PLACED_FOR_ADOPTION,
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    await act(client, worker, "changePlacement", care, move)
+    plan = await adopt(client, worker, "grantAdoptionOrder", plan, {"grantedOn": order})
+    assert plan["status"] == "ADOPTED", plan
+    return plan
+
+
+async def test_care_ends_as_adopted_on_the_day_of_the_adoption_order_and_only_then(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _looked_after(client, worker, store, child_id)
+    # No adoption order: care does not end as adopted (SSDA903 390, 601).
+    for reason in ("E11_ADOPTED_UNOPPOSED", "E12_ADOPTED_CONSENT_DISPENSED_WITH"):
+        ended = {"endedOn": "2026-01-05", "reason": reason}
+        refused = await act(client, worker, "ceaseLookedAfter", care, ended)
+        assert refused["__typename"] == "InvalidInput", refused
+        assert [p["field"] for p in refused["problems"]] == ["reason"]
+        assert "record the adoption order" in refused["problems"][0]["rule"]
+    unchanged = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    assert (unchanged["status"], unchanged["version"]) == ("LOOKED_AFTER", care["version"])
+
+    await _adopted_on(client, worker, care, "2026-09-14")
+    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    # The order ended care that day (Adoption and Children Act 2002 s46): not later, and
+    # not for another reason (SSDA903 558).
+    late = await act(
+        client,
+        worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": "2026-09-21", "reason": "E12_ADOPTED_CONSENT_DISPENSED_WITH"},
+    )
+    assert late["problems"] == [
+        {
+            "field": "endedOn",
+            "rule": "care ends on the day the adoption order was made (2026-09-14)",
+        }
+    ]
+    home = {"endedOn": "2026-09-14", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    other = await act(client, worker, "ceaseLookedAfter", care, home)
+    assert other["problems"] == [
+        {
+            "field": "reason",
+            "rule": "the adoption order made on 2026-09-14 ended care: E11 (unopposed) or E12 "
+            "(consent dispensed with)",
+        }
+    ]
+    unchanged = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    assert (unchanged["status"], unchanged["version"]) == ("LOOKED_AFTER", care["version"])
+    ended = {"endedOn": "2026-09-14", "reason": "E12_ADOPTED_CONSENT_DISPENSED_WITH"}
+    care = await act(client, worker, "ceaseLookedAfter", care, ended)
+    care = await decide(client, manager, "authorisePeriodOfCare", care)
+    assert (care["status"], care["endDate"], care["reasonCeased"]) == (
+        "CEASED",
+        "2026-09-14",
+        "E12_ADOPTED_CONSENT_DISPENSED_WITH",
+    )

@@ -1332,6 +1332,42 @@ def _last_step_in_care(record: Record) -> date | None:
     )
 
 
+_ADOPTED = frozenset(
+    {
+        ReasonEpisodeCeased.E11_ADOPTED_UNOPPOSED,
+        ReasonEpisodeCeased.E12_ADOPTED_CONSENT_DISPENSED_WITH,
+    }
+)
+
+
+def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
+    """Adoption and Children Act 2002 s46: the adoption order ends the local authority's
+    parental responsibility, so care ends (E11/E12) on the day the order is made, and
+    only then (SSDA903 390 and 601: an adopted child was placed for adoption and has the
+    adoption's details; 558: an adopted child's decision was not reversed)."""
+    orders = [
+        day
+        for entry in record.processes
+        if isinstance(day := entry["record"].get("adoptionOrderDate"), date)
+    ]
+    if data.reason in _ADOPTED:
+        if not orders:
+            rule = (
+                f"{data.reason.value} is for a child adopted: record the adoption order on "
+                "the plan for adoption first (grantAdoptionOrder)"
+            )
+            raise Refusal(("reason", rule))
+        if data.ended_on != max(orders):
+            rule = f"care ends on the day the adoption order was made ({max(orders).isoformat()})"
+            raise Refusal(("endedOn", rule))
+    elif orders:
+        rule = (
+            f"the adoption order made on {max(orders).isoformat()} ended care: "
+            "E11 (unopposed) or E12 (consent dispensed with)"
+        )
+        raise Refusal(("reason", rule))
+
+
 def _next_birthday(born: date, after: date) -> date:
     age = age_on(born, after)
     return birthday(born, age + 1)
@@ -1350,6 +1386,7 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         )
     if _is_temporary(episode.get("placementType")):
         raise Refusal(("endedOn", "a period of care cannot end in a temporary placement (T0-T4)"))
+    _ends_as_adopted_or_not(record, data)
     _short_order_ends_in_time(record, data.ended_on, "endedOn")
     # A short order's lapse is done with the end of care, in time (checked above).
     others = close_everything(
