@@ -358,6 +358,18 @@ WITH r, c, steps,
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
        null AS episode, processes
 """
+    if label == "AdoptionPlan":
+        # The period of care it was decided in: the child is placed, and adopted, while
+        # looked after, so its steps come before care ended.
+        return f"""
+MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
+{only_visible("c", "r")}
+WITH r, c, {steps}
+OPTIONAL MATCH (r)-[:FOR_CARE]->(care:PeriodOfCare)
+RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
+       null AS episode, [] AS processes,
+       CASE WHEN care IS NULL THEN null ELSE care {{.id, .status, .endDate}} END AS periodOfCare
+"""
     return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}

@@ -380,3 +380,48 @@ async def test_care_ends_as_adopted_on_the_day_of_the_adoption_order_and_only_th
         "2026-09-14",
         "E12_ADOPTED_CONSENT_DISPENSED_WITH",
     )
+
+
+async def test_a_plan_for_adoption_takes_no_step_dated_after_care_ended_but_its_reversal(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _looked_after(client, worker, store, child_id)
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
+    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    home = {"endedOn": "2026-01-05", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    care = await act(client, worker, "ceaseLookedAfter", care, home)
+    care = await decide(client, manager, "authorisePeriodOfCare", care, on="2026-01-05")
+    assert (care["status"], care["endDate"]) == ("CEASED", "2026-01-05")
+
+    # The child went home on 5 January: nobody placed or matched them for adoption after.
+    refusals = {
+        "recordPlacementOrder": {"grantedOn": "2026-01-06"},
+        "matchWithAdopters": {"matchedOn": "2026-02-02", "adopterSex": "F1_SINGLE_FEMALE"},
+    }
+    for action, data in refusals.items():
+        refused = await adopt(client, worker, action, plan, data)
+        field = next(iter(data))
+        assert refused == {
+            "__typename": "InvalidInput",
+            "problems": [
+                {
+                    "field": field,
+                    "rule": "must not be after the child stopped being looked after (2026-01-05)",
+                }
+            ],
+        }
+    plans = f"query ($id: ID!) {{ child(id: $id) {{ adoptionPlans {{ {PLAN} }} }} }}"
+    now = (await graphql(client, worker, plans, {"id": child_id}))["child"]["adoptionPlans"]
+    assert [(p["status"], p["version"]) for p in now] == [("SHOULD_BE_PLACED", plan["version"])]
+    # A match made while looked after is written up late; the reversal comes after care.
+    match = {"matchedOn": "2025-12-15", "adopterSex": "F1_SINGLE_FEMALE"}
+    plan = await adopt(client, worker, "matchWithAdopters", plan, match)
+    assert (plan["status"], plan["matchedDate"]) == ("MATCHED", "2025-12-15")
+    reversal = {"ceasedOn": "2026-01-19", "reason": "RD1_CHILDS_NEEDS_CHANGED"}
+    plan = await adopt(client, worker, "ceaseAdoptionPlan", plan, reversal)
+    assert plan["__typename"] == "AdoptionPlan", plan
+    assert plan["status"] == "CEASING_AWAITING_AUTHORISATION"

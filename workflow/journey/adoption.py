@@ -135,6 +135,17 @@ def _date(record: Record, name: str) -> date | None:
     return value if isinstance(value, date) else None
 
 
+def _while_looked_after(record: Record, on: date, field: str) -> None:
+    # The child is placed for adoption, and adopted, while looked after (the SSDA903 reads
+    # the plan's dates within the period of care): a step of the plan is not dated after
+    # care ended. Not its reversal, which may be recorded as care ends, or after.
+    ended = (record.period_of_care or {}).get("endDate")
+    if isinstance(ended, date) and on > ended:
+        raise Refusal(
+            (field, f"must not be after the child stopped being looked after ({ended.isoformat()})")
+        )
+
+
 class RecordPlacementOrder(Input):
     granted_on: HappenedOn
 
@@ -142,6 +153,7 @@ class RecordPlacementOrder(Input):
 @register(Process.ADOPTION, "recordPlacementOrder", RecordPlacementOrder)
 def record_placement_order(record: Record, data: RecordPlacementOrder, clock: Clock) -> Effect:
     not_before(data.granted_on, _date(record, "decisionDate"), "grantedOn", "the decision")
+    _while_looked_after(record, data.granted_on, "grantedOn")
     return Effect(
         target=AdoptionState.PLACEMENT_ORDER_GRANTED,
         occurred_on=data.granted_on,
@@ -178,6 +190,7 @@ _SEXES_FOR_STATUS = {
 def match_with_adopters(record: Record, data: MatchWithAdopters, clock: Clock) -> Effect:
     earliest = _date(record, "placementOrderDate") or _date(record, "decisionDate")
     not_before(data.matched_on, earliest, "matchedOn", "the decision and any placement order")
+    _while_looked_after(record, data.matched_on, "matchedOn")
     status = data.adopters_legal_status
     if status is not None and data.adopter_sex not in _SEXES_FOR_STATUS[status]:
         allowed = ", ".join(sorted(sex.value for sex in _SEXES_FOR_STATUS[status]))
@@ -206,6 +219,7 @@ class PlaceForAdoption(Input):
 @register(Process.ADOPTION, "placeForAdoption", PlaceForAdoption)
 def place_for_adoption(record: Record, data: PlaceForAdoption, clock: Clock) -> Effect:
     not_before(data.placed_on, _date(record, "matchedDate"), "placedOn", "the match")
+    _while_looked_after(record, data.placed_on, "placedOn")
     return Effect(
         target=AdoptionState.PLACED,
         occurred_on=data.placed_on,
@@ -223,6 +237,7 @@ def grant_adoption_order(record: Record, data: GrantAdoptionOrder, clock: Clock)
     # Adoption and Children Act 2002 s42: the child has lived with the adopters for at
     # least 10 weeks before the application; the court checks that, the hub the order.
     not_before(data.granted_on, _date(record, "placedDate"), "grantedOn", "the placement")
+    _while_looked_after(record, data.granted_on, "grantedOn")
     return Effect(
         target=AdoptionState.ADOPTED,
         occurred_on=data.granted_on,

@@ -327,6 +327,8 @@ class Record:
     contacts: tuple[dict[str, Any], ...] = ()
     # For an episode of need: an unborn child's expected date of birth.
     expected_date_of_birth: date | None = None
+    # For a plan for adoption: the period of care it was decided in ({id, status, endDate}).
+    period_of_care: dict[str, Any] | None = None
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""

@@ -104,6 +104,7 @@ def _record(row: Row) -> Record:
         other_episodes=tuple(row.get("otherEpisodes") or ()),
         contacts=tuple(row.get("contacts") or ()),
         expected_date_of_birth=row.get("expectedDateOfBirth") if row.get("unborn") else None,
+        period_of_care=row.get("periodOfCare"),
     )
 
 
