@@ -680,10 +680,12 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
 
 _BEFORE_ORDER = (_A.SHOULD_BE_PLACED, _A.PLACEMENT_ORDER_GRANTED, _A.MATCHED, _A.PLACED)
 _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
+    # A placement order typed after the match or the placement it came before (a paper
+    # record) leaves the plan where it is: each step is dated when it happened.
     _t(
         "recordPlacementOrder",
-        _A.SHOULD_BE_PLACED,
-        _A.PLACEMENT_ORDER_GRANTED,
+        (_A.SHOULD_BE_PLACED, _A.MATCHED, _A.PLACED),
+        (_A.PLACEMENT_ORDER_GRANTED, _A.MATCHED, _A.PLACED),
         "Record the placement order the court granted (Adoption and Children Act 2002, s21)",
         process=Process.ADOPTION,
     ),

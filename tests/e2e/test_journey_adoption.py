@@ -425,3 +425,37 @@ async def test_a_plan_for_adoption_takes_no_step_dated_after_care_ended_but_its_
     plan = await adopt(client, worker, "ceaseAdoptionPlan", plan, reversal)
     assert plan["__typename"] == "AdoptionPlan", plan
     assert plan["status"] == "CEASING_AWAITING_AUTHORISATION"
+
+
+async def test_a_placement_order_typed_after_the_match_keeps_the_plan_where_it_is(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    care = await _looked_after(client, worker, store, child_id)
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
+    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
+    plan = await adopt(client, worker, "matchWithAdopters", plan, match)
+    assert plan["status"] == "MATCHED"
+    # The placement order of 12 January, written up from the court's papers after the
+    # match was recorded: the day it was granted, the plan still matched.
+    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
+    assert (plan["status"], plan["placementOrderDate"], plan["matchedDate"]) == (
+        "MATCHED",
+        "2026-01-12",
+        "2026-04-20",
+    )
+    # Recorded once: typed again it is refused, and nothing changes.
+    again = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-13"})
+    assert again == {
+        "__typename": "InvalidInput",
+        "problems": [
+            {"field": "grantedOn", "rule": "the placement order is already recorded (2026-01-12)"}
+        ],
+    }
+    early = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2025-10-01"})
+    assert [p["field"] for p in early["problems"]] == ["grantedOn"]
+    plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
+    assert (plan["status"], plan["placementOrderDate"]) == ("PLACED", "2026-01-12")

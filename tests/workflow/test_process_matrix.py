@@ -249,8 +249,10 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
     table.Process.ADOPTION: {
         _A.SHOULD_BE_PLACED: [],
         _A.PLACEMENT_ORDER_GRANTED: _TO_PLACED[:1],
-        _A.MATCHED: _TO_PLACED[:2],
-        _A.PLACED: _TO_PLACED,
+        # Matched and placed with the parents' consent, no placement order yet: one
+        # typed after the match or the placement is recorded there (a paper record).
+        _A.MATCHED: _TO_PLACED[1:2],
+        _A.PLACED: _TO_PLACED[1:],
         _A.ADOPTED: [*_TO_PLACED, ("grantAdoptionOrder", {})],
         _A.CEASING_AWAITING_AUTHORISATION: [("ceaseAdoptionPlan", {})],
         _A.CEASED: [("ceaseAdoptionPlan", {}), (table.AUTHORISE, {})],

@@ -154,8 +154,13 @@ class RecordPlacementOrder(Input):
 def record_placement_order(record: Record, data: RecordPlacementOrder, clock: Clock) -> Effect:
     not_before(data.granted_on, _date(record, "decisionDate"), "grantedOn", "the decision")
     _while_looked_after(record, data.granted_on, "grantedOn")
+    if (granted := _date(record, "placementOrderDate")) is not None:
+        rule = f"the placement order is already recorded ({granted.isoformat()})"
+        raise Refusal(("grantedOn", rule))
+    # Typed after the match or the placement (a paper record), the plan stays where it is.
+    first = record.state == AdoptionState.SHOULD_BE_PLACED
     return Effect(
-        target=AdoptionState.PLACEMENT_ORDER_GRANTED,
+        target=AdoptionState.PLACEMENT_ORDER_GRANTED if first else AdoptionState(record.state),
         occurred_on=data.granted_on,
         summary="Placement order granted",
         dates={"placementOrderDate": data.granted_on},
