@@ -34,6 +34,7 @@ START_CARE = f"""mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(i
   __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}"""
 DECIDE = f"""mutation ($input: DecideAdoptionInput!) {{ decideAdoption(input: $input) {{
   __typename ... on AdoptionPlan {{ {PLAN} }} {OUTCOMES} }} }}"""
+CARE_NOW = f"query ($id: ID!) {{ periodOfCare(id: $id) {{ {CARE_FIELDS} }} }}"
 PLACED_FOR_ADOPTION = "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER"
 INPUTS = {
     "recordPlacementOrder": "RecordPlacementOrderInput",
@@ -292,15 +293,22 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
         {"id": child_id},
     )
     assert plans["child"]["adoptionPlans"] == [{k: v for k, v in plan.items() if k != "__typename"}]
+    # Care ends on or after the reversal it holds (SSDA903 117), not before.
+    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    home = {"endedOn": "2026-03-01", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    early = await act(client, worker, "ceaseLookedAfter", care, home)
+    assert early["problems"] == [
+        {
+            "field": "endedOn",
+            "rule": "must not be before the last step recorded in care (2026-03-02)",
+        }
+    ]
     later = {"periodOfCareId": care["id"]}
     second = (await graphql(client, worker, DECIDE, {"input": later}))["decideAdoption"]
     assert (second["status"], second["decisionDate"]) == (
         "SHOULD_BE_PLACED",
         today_in_england().isoformat(),
     )
-
-
-CARE_NOW = f"query ($id: ID!) {{ periodOfCare(id: $id) {{ {CARE_FIELDS} }} }}"
 
 
 async def _adopted_on(
@@ -382,7 +390,7 @@ async def test_care_ends_as_adopted_on_the_day_of_the_adoption_order_and_only_th
     )
 
 
-async def test_a_plan_for_adoption_takes_no_step_dated_after_care_ended_but_its_reversal(
+async def test_a_plan_for_adoption_takes_no_step_dated_after_care_ended(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     world = await demo_county(store)
@@ -417,14 +425,28 @@ async def test_a_plan_for_adoption_takes_no_step_dated_after_care_ended_but_its_
     plans = f"query ($id: ID!) {{ child(id: $id) {{ adoptionPlans {{ {PLAN} }} }} }}"
     now = (await graphql(client, worker, plans, {"id": child_id}))["child"]["adoptionPlans"]
     assert [(p["status"], p["version"]) for p in now] == [("SHOULD_BE_PLACED", plan["version"])]
-    # A match made while looked after is written up late; the reversal comes after care.
+    # A match made while looked after is written up late, and so is the reversal of the
+    # decision: dated by the day care ended (SSDA903 117), not after.
     match = {"matchedOn": "2025-12-15", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
     assert (plan["status"], plan["matchedDate"]) == ("MATCHED", "2025-12-15")
     reversal = {"ceasedOn": "2026-01-19", "reason": "RD1_CHILDS_NEEDS_CHANGED"}
+    late = await adopt(client, worker, "ceaseAdoptionPlan", plan, reversal)
+    assert late["problems"] == [
+        {
+            "field": "ceasedOn",
+            "rule": "must not be after the child stopped being looked after (2026-01-05)",
+        }
+    ]
+    reversal = {**reversal, "ceasedOn": "2026-01-05"}
     plan = await adopt(client, worker, "ceaseAdoptionPlan", plan, reversal)
     assert plan["__typename"] == "AdoptionPlan", plan
     assert plan["status"] == "CEASING_AWAITING_AUTHORISATION"
+    query = f"""mutation ($id: ID!, $version: Int!) {{ authoriseAdoptionPlan(adoptionPlanId: $id,
+      version: $version) {{ __typename ... on AdoptionPlan {{ {PLAN} }} {OUTCOMES} }} }}"""
+    done = await graphql(client, manager, query, {"id": plan["id"], "version": plan["version"]})
+    plan = done["authoriseAdoptionPlan"]
+    assert (plan["status"], plan["ceasedDate"]) == ("CEASED", "2026-01-05")
 
 
 async def test_a_placement_order_typed_after_the_match_keeps_the_plan_where_it_is(

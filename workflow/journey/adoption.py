@@ -136,9 +136,9 @@ def _date(record: Record, name: str) -> date | None:
 
 
 def _while_looked_after(record: Record, on: date, field: str) -> None:
-    # The child is placed for adoption, and adopted, while looked after (the SSDA903 reads
-    # the plan's dates within the period of care): a step of the plan is not dated after
-    # care ended. Not its reversal, which may be recorded as care ends, or after.
+    # The child is placed for adoption, and adopted, while looked after: a step of the
+    # plan is not dated after care ended; nor is its reversal, written up once care has
+    # ended, dated after the end (SSDA903 117: DATE_PLACED_CEASED not after DEC).
     ended = (record.period_of_care or {}).get("endDate")
     if isinstance(ended, date) and on > ended:
         raise Refusal(
@@ -268,6 +268,7 @@ def cease_adoption_plan(record: Record, data: CeaseAdoptionPlan, clock: Clock) -
     )
     # SSDA903 rule 522: not before the decision (nor anything recorded since).
     not_before(data.ceased_on, latest, "ceasedOn", "the last step of the plan")
+    _while_looked_after(record, data.ceased_on, "ceasedOn")
     return Effect(
         target=AdoptionState.CEASED,
         occurred_on=data.ceased_on,

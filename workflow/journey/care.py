@@ -1311,14 +1311,15 @@ _NOT_LEAVERS = frozenset(
 
 
 # The steps of a plan for adoption taken while the child is looked after (SSDA903: the
-# decision, placement and order come within the period of care). Not its reversal, which
-# may be recorded as care ends, or after.
+# decision, placement and order come within the period of care, and so does the
+# reversal of the decision, 117).
 _ADOPTION_STEPS = (
     "decisionDate",
     "placementOrderDate",
     "matchedDate",
     "placedDate",
     "adoptionOrderDate",
+    "ceasedDate",
 )
 
 
