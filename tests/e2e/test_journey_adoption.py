@@ -401,9 +401,30 @@ async def test_a_plan_for_adoption_takes_no_step_dated_after_care_ended(
     plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
     care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
     home = {"endedOn": "2026-01-05", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
+    # Not adopted, the child leaves care with the decision reversed (SSDA903 557).
+    standing = await act(client, worker, "ceaseLookedAfter", care, home)
+    assert standing["problems"] == [
+        {
+            "field": "reason",
+            "rule": "the decision of 2025-11-03 that the child should be placed for adoption "
+            "still stands: reverse it first (ceaseAdoptionPlan), dated on or before the end "
+            "of care",
+        }
+    ]
+    unchanged = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    assert (unchanged["status"], unchanged["version"]) == ("LOOKED_AFTER", care["version"])
+    reversal = {"ceasedOn": "2026-01-05", "reason": "RD1_CHILDS_NEEDS_CHANGED"}
+    plan = await adopt(client, worker, "ceaseAdoptionPlan", plan, reversal)
     care = await act(client, worker, "ceaseLookedAfter", care, home)
     care = await decide(client, manager, "authorisePeriodOfCare", care, on="2026-01-05")
     assert (care["status"], care["endDate"]) == ("CEASED", "2026-01-05")
+    # The manager sends the reversal back: the decision stands again, care having ended.
+    query = f"""mutation ($id: ID!, $version: Int!) {{ returnAdoptionPlanForRework(
+      adoptionPlanId: $id, version: $version, reason: "The wrong reason") {{ __typename
+      ... on AdoptionPlan {{ {PLAN} }} {OUTCOMES} }} }}"""
+    back = await graphql(client, manager, query, {"id": plan["id"], "version": plan["version"]})
+    plan = back["returnAdoptionPlanForRework"]
+    assert plan["status"] == "SHOULD_BE_PLACED", plan
 
     # The child went home on 5 January: nobody placed or matched them for adoption after.
     refusals = {

@@ -58,7 +58,7 @@ from workflow.journey.inputs import (
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
-from workflow.process import CareState, Process, allowed_actions
+from workflow.process import AdoptionState, CareState, Process, allowed_actions
 from workflow.short_orders import SHORT_ORDERS, under_short_order
 from workflow.timescales import (
     DueDate,
@@ -1341,11 +1341,23 @@ _ADOPTED = frozenset(
 )
 
 
+# A plan for adoption neither adopted nor reversed (nor its reversal awaiting a manager).
+_PLAN_STILL_RUNNING = frozenset(
+    {
+        AdoptionState.SHOULD_BE_PLACED,
+        AdoptionState.PLACEMENT_ORDER_GRANTED,
+        AdoptionState.MATCHED,
+        AdoptionState.PLACED,
+    }
+)
+
+
 def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
     """Adoption and Children Act 2002 s46: the adoption order ends the local authority's
     parental responsibility, so care ends (E11/E12) on the day the order is made, and
     only then (SSDA903 390 and 601: an adopted child was placed for adoption and has the
-    adoption's details; 558: an adopted child's decision was not reversed)."""
+    adoption's details; 558: an adopted child's decision was not reversed); a child who
+    leaves care otherwise has any decision for adoption reversed first."""
     orders = [
         day
         for entry in record.processes
@@ -1365,6 +1377,20 @@ def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
         rule = (
             f"the adoption order made on {max(orders).isoformat()} ended care: "
             "E11 (unopposed) or E12 (consent dispensed with)"
+        )
+        raise Refusal(("reason", rule))
+    # SSDA903 557 and 117: a child who leaves care not adopted has the decision that they
+    # should be placed for adoption reversed, dated by the end of care.
+    running = [
+        entry["record"]
+        for entry in record.processes
+        if entry["record"].get("status") in _PLAN_STILL_RUNNING
+    ]
+    if data.reason not in _ADOPTED and running:
+        decided = running[0].get("decisionDate")
+        rule = (
+            f"the decision of {decided} that the child should be placed for adoption still "
+            "stands: reverse it first (ceaseAdoptionPlan), dated on or before the end of care"
         )
         raise Refusal(("reason", rule))
 
