@@ -1296,13 +1296,18 @@ class CeaseLookedAfter(Input):
     care_leaver: bool = False
 
 
+_ADOPTED = frozenset(
+    {
+        ReasonEpisodeCeased.E11_ADOPTED_UNOPPOSED,
+        ReasonEpisodeCeased.E12_ADOPTED_CONSENT_DISPENSED_WITH,
+    }
+)
 # Ends of care that make no care leaver of this authority: adopted, died, and care taken
 # over by another local authority, which owes the leaving care duties (SSDA903 rule 1011:
 # no care leaver information after a last episode ended E3).
 _NOT_LEAVERS = frozenset(
     {
-        ReasonEpisodeCeased.E11_ADOPTED_UNOPPOSED,
-        ReasonEpisodeCeased.E12_ADOPTED_CONSENT_DISPENSED_WITH,
+        *_ADOPTED,
         ReasonEpisodeCeased.E2_DIED,
         ReasonEpisodeCeased.E3_CARE_TAKEN_OVER_BY_ANOTHER_LOCAL_AUTHORITY,
         ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY,
@@ -1331,14 +1336,6 @@ def _last_step_in_care(record: Record) -> date | None:
         (day for day in (record.last_step_on(), *adoption) if isinstance(day, date)),
         default=None,
     )
-
-
-_ADOPTED = frozenset(
-    {
-        ReasonEpisodeCeased.E11_ADOPTED_UNOPPOSED,
-        ReasonEpisodeCeased.E12_ADOPTED_CONSENT_DISPENSED_WITH,
-    }
-)
 
 
 # A plan for adoption neither adopted nor reversed (nor its reversal awaiting a manager).
