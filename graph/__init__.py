@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import ParseResult, unquote, urlparse
 
+from graph.audit_journal import AuditJournal, JournalDrainer, drain_audit_journal
 from graph.birthdays import age_on, birthday
 from graph.embedded import LOG_KEEP, LOG_MAX_BYTES, EmbeddedEngine, make_private_tree
 from graph.england import ENGLAND
@@ -21,7 +22,7 @@ from graph.falkordb_store import FalkorDBServer, FalkorDBStore
 from graph.names import backfill_name_keys, name_key, name_key_fields, search_terms
 from graph.neo4j_store import Neo4jStore
 from graph.observe import StoreObserver, statement_name, unwatch_store, watch_store
-from graph.store import GraphStore, Params, Row, encode_params
+from graph.store import GraphStore, Params, Row, audit_journal_of, encode_params
 from graph.supervisor import EngineSupervisor
 
 NEO4J_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
@@ -202,6 +203,7 @@ def _server_address(
 
 __all__ = [
     "ENGLAND",
+    "AuditJournal",
     "ConstraintViolation",
     "EmbeddedEngine",
     "EngineLocked",
@@ -212,6 +214,7 @@ __all__ = [
     "GraphError",
     "GraphStore",
     "GraphUnavailable",
+    "JournalDrainer",
     "Neo4jStore",
     "OpenGraph",
     "Params",
@@ -219,8 +222,10 @@ __all__ = [
     "StatementTimedOut",
     "StoreObserver",
     "age_on",
+    "audit_journal_of",
     "backfill_name_keys",
     "birthday",
+    "drain_audit_journal",
     "encode_params",
     "falkordb_server",
     "make_private_tree",

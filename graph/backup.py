@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from graph.audit_journal import drain_audit_journal
 from graph.cypher import backup as statements
 from graph.cypher.backup import is_plain_name
 from graph.errors import GraphError
@@ -88,6 +89,8 @@ async def frozen(store: GraphStore) -> AsyncIterator[GraphStore]:
 
 async def graph_size(store: GraphStore) -> GraphSize:
     """The number of nodes and relationships, and the highest node number."""
+    # The counts take in the audit's events: the reads still journaled are written first.
+    await drain_audit_journal(store)
     [size] = await store.read(statements.GRAPH_SIZE)
     [relationships] = await store.read(statements.RELATIONSHIP_COUNT)
     last = size["lastNode"]

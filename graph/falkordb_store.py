@@ -8,7 +8,7 @@ import copy
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,9 @@ from redis.asyncio import (
     UnixDomainSocketConnection,
 )
 
+from graph.audit_journal import AuditJournal, journal_key
 from graph.cypher.access import for_caller
+from graph.cypher.audit import reads_audit
 from graph.deadline import MOST_STATEMENT_SECONDS, statement_seconds
 from graph.errors import (
     ConstraintViolation,
@@ -88,6 +90,33 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_nul(item) for item in value]
     return value
+
+
+@contextlib.contextmanager
+def _graph_errors(timeout_ms: int | None) -> Iterator[None]:
+    """The client's errors as graph/'s: what the hub answers (503, 409, a timeout) follows."""
+    try:
+        yield
+    except redis.exceptions.TimeoutError as exc:
+        # Said without the engine's address (the message names its socket).
+        raise GraphUnavailable(
+            f"the graph engine gave no answer within {STATEMENT_TIMEOUT_S:g} s"
+        ) from exc
+    except redis.exceptions.ConnectionError as exc:
+        # The pool reports its wait running out as a ConnectionError caused by the
+        # timeout; the engine itself is then fine, only busy.
+        if isinstance(exc.__cause__, TimeoutError):
+            raise GraphBusy("no connection to the graph engine became free") from exc
+        raise GraphUnavailable(str(exc)) from exc
+    except redis.exceptions.ResponseError as exc:
+        message = str(exc)
+        if "unique constraint" in message.lower():
+            raise ConstraintViolation(message) from exc
+        if message == "Query timed out":
+            raise StatementTimedOut(
+                f"the graph engine stopped the statement after {timeout_ms} ms"
+            ) from exc
+        raise GraphError(message) from exc
 
 
 @dataclass(frozen=True)
@@ -166,6 +195,7 @@ class FalkorDBStore:
         *,
         max_connections: int = 16,
         pool_timeout: float = 10.0,
+        journal_audit: bool = True,
     ) -> None:
         # A blocking pool: a statement that finds every connection in use waits its turn
         # (one case view runs 11 statements at once). The default non-blocking pool failed
@@ -188,12 +218,26 @@ class FalkorDBStore:
             raise GraphUnavailable(f"cannot reach the graph engine: {exc}") from exc
         self.graph_name = graph_name
         self._graph = self._db.select_graph(graph_name)
+        # The read audit is journaled in the engine beside the graph (graph/audit_journal.py);
+        # `journal_audit=False` writes it straight into the graph, as the Neo4j store does.
+        self.audit_journal: AuditJournal | None = (
+            AuditJournal(journal_key(graph_name), self._command, self._write_unjournaled)
+            if journal_audit
+            else None
+        )
 
     async def read(self, statement: str, params: Params | None = None) -> list[Row]:
+        await self._drain_before(statement)
         return await self._run(statement, params, read_only=True)
 
     async def write(self, statement: str, params: Params | None = None) -> list[Row]:
+        await self._drain_before(statement)
         return await self._run(statement, params, read_only=False)
+
+    async def _drain_before(self, statement: str) -> None:
+        # Whatever reads (or moves: a merge) the audit sees every read journaled before it.
+        if self.audit_journal is not None and reads_audit(statement):
+            await self.audit_journal.drain()
 
     async def _run(self, statement: str, params: Params | None, *, read_only: bool) -> list[Row]:
         text, encoded = _prepared(statement, params)
@@ -211,30 +255,18 @@ class FalkorDBStore:
         # The engine stops the statement itself at the end of its request's time (a write
         # too, rolled back: the engine is started with TIMEOUT_MAX, graph/embedded.py).
         timeout_ms = math.ceil(statement_seconds() * 1000)
-        try:
+        with _graph_errors(timeout_ms):
             if read_only:
                 return await self._graph.ro_query(statement, encoded, timeout=timeout_ms)
             return await self._graph.query(statement, encoded, timeout=timeout_ms)
-        except redis.exceptions.TimeoutError as exc:
-            # Said without the engine's address (the message names its socket).
-            raise GraphUnavailable(
-                f"the graph engine gave no answer within {STATEMENT_TIMEOUT_S:g} s"
-            ) from exc
-        except redis.exceptions.ConnectionError as exc:
-            # The pool reports its wait running out as a ConnectionError caused by the
-            # timeout; the engine itself is then fine, only busy.
-            if isinstance(exc.__cause__, TimeoutError):
-                raise GraphBusy("no connection to the graph engine became free") from exc
-            raise GraphUnavailable(str(exc)) from exc
-        except redis.exceptions.ResponseError as exc:
-            message = str(exc)
-            if "unique constraint" in message.lower():
-                raise ConstraintViolation(message) from exc
-            if message == "Query timed out":
-                raise StatementTimedOut(
-                    f"the graph engine stopped the statement after {timeout_ms} ms"
-                ) from exc
-            raise GraphError(message) from exc
+
+    async def _command(self, *args: Any) -> Any:
+        """One engine command (the audit journal's stream), failing as a statement does."""
+        with _graph_errors(None):
+            return await self._db.connection.execute_command(*args)
+
+    async def _write_unjournaled(self, statement: str, params: dict[str, Any]) -> list[Row]:
+        return await self._run(statement, params, read_only=False)
 
     async def explain(self, statement: str, params: Params | None = None) -> list[str]:
         """The engine's plan for `statement` (GRAPH.EXPLAIN), one operation per line.
@@ -303,6 +335,8 @@ class FalkorDBStore:
         """Delete the whole graph (tests isolate themselves by graph name)."""
         with contextlib.suppress(redis.exceptions.ResponseError):
             await self._graph.delete()
+        if self.audit_journal is not None:
+            await self.audit_journal.delete()
 
     @contextlib.asynccontextmanager
     async def snapshot(self) -> AsyncIterator[FalkorDBStore]:
@@ -312,11 +346,16 @@ class FalkorDBStore:
         The copy takes as much of the engine's memory as the graph while it exists.
         """
         await self._remove_stale_snapshots()
+        # The copy holds every read journaled before it (an export carries the audit).
+        if self.audit_journal is not None:
+            await self.audit_journal.drain()
         name = f"{self.graph_name}{_SNAPSHOT_MARK}{int(time.time())}.{uuid.uuid4().hex[:8]}"
         # The same pool and client, another graph: closing is left to this store.
         frozen = copy.copy(self)
         frozen.graph_name = name
         frozen._graph = self._db.select_graph(name)
+        # Drained above; what is journaled from now on belongs to the graph, not the copy.
+        frozen.audit_journal = None
         lease = f"{name}{_SNAPSHOT_LEASE}"
         await self._db.connection.set(lease, "1", ex=_SNAPSHOT_LEASE_S)
         renewing = asyncio.create_task(self._renew_lease(lease))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graph.values import PLAIN_TYPES
+
+if TYPE_CHECKING:
+    from graph.audit_journal import AuditJournal
 
 Row = dict[str, Any]
 Params = Mapping[str, Any]
@@ -39,6 +42,13 @@ class GraphStore(Protocol):
     async def close(self) -> None:
         """Release connections (the embedded engine itself is stopped by its owner)."""
         ...
+
+
+def audit_journal_of(store: object) -> AuditJournal | None:
+    """The store's read-audit journal (graph/audit_journal.py), or None where the audit is
+    written straight into the graph (the Neo4j store; a store wrapped for a test)."""
+    journal: AuditJournal | None = getattr(store, "audit_journal", None)
+    return journal
 
 
 def encode_params(params: Params | None) -> dict[str, Any]:

@@ -62,8 +62,10 @@ UNIQUE_ID_LABELS: tuple[str, ...] = (
     "MergedChild",
 )
 
-# AuditEvent and Notice are append-only, written once per request with fresh uuids and
-# never looked up by id: an index there would only slow the audit write on every read.
+# AuditEvent and Notice are append-only, written with fresh uuids. The read audit's journal
+# is drained by idempotent writes that find each by its id (graph/audit_journal.py), off
+# the request's path: indexed (INDEXED_KEYS), not constrained, as a duplicate is never
+# made and a constraint would cost every write its check.
 
 # One Livelink file per child: the constraint is what makes two racing
 # finalisations converge on a single file on every engine.
@@ -99,6 +101,9 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 INDEXED_KEYS: tuple[tuple[str, str], ...] = (
+    # The audit journal's drain finds each event and notice by its id.
+    ("AuditEvent", "id"),
+    ("Notice", "id"),
     ("Person", "nhsNumber"),
     ("Person", "upn"),
     ("Person", "familyName"),

@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from graph import drain_audit_journal
+
 if TYPE_CHECKING:
     from graph import GraphStore
 
@@ -46,6 +48,8 @@ def _canonical(labels: list[str], properties: dict[str, Any]) -> str:
 
 async def canonical_graph(store: GraphStore) -> tuple[Counter[str], Counter[str]]:
     """Every node and relationship as text, independent of the engine's node numbers."""
+    # The audit's events too: the reads still journaled are written first.
+    await drain_audit_journal(store)
     nodes = {
         row["ref"]: _canonical(row["labels"], row["properties"])
         for row in await store.read(ALL_NODES)

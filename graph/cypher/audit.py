@@ -42,6 +42,52 @@ FOREACH (worker IN workers |
 RETURN q.request AS request, count(r) AS audited
 """
 
+# The write-ahead journal's drain (graph/audit_journal.py): the same events and notices,
+# written idempotently, because an entry is written to the graph before it is deleted from
+# the journal, and two drainers (two hubs) or a crash between the two may write it again.
+# Each event is found by its id (indexed) and made only if absent, and keeps the id of the
+# child that was read (`childId`). A child merged away since the read is followed to the
+# record kept (as `documents.py` follows a document's child), and the edge is tagged with
+# that merge as the merge would have tagged it (`mergedIn`), so undoing the merge moves the
+# event back. An event whose child is gone altogether is still written, without its edge:
+# the journal never drops a read. The notices go to the workers allocated when it drains
+# (within a fraction of a second of the read, the background drainer's interval).
+DRAIN_JOURNAL = """
+UNWIND $requests AS q
+UNWIND q.children AS r
+MERGE (e:AuditEvent {id: r.id})
+ON CREATE SET e.at = q.at, e.subject = q.subject, e.subjectName = q.subjectName,
+        e.agency = q.agency, e.audience = q.audience, e.role = q.role, e.purpose = q.purpose,
+        e.operation = q.operation, e.fields = r.fields, e.childId = r.childId
+WITH q, r, e
+OPTIONAL MATCH (read:Child {id: r.childId})
+OPTIONAL MATCH (merged:MergedChild {id: r.childId})-[:MERGED_INTO*1..8]->(kept:Child)
+WITH q, r, e, coalesce(read, kept) AS c, CASE WHEN read IS NULL THEN merged.mergeEventId END AS tag
+WHERE c IS NOT NULL
+MERGE (e)-[a:ACCESSED]->(c)
+ON CREATE SET a.mergedIn = tag
+WITH q, r, c
+WHERE q.notifyWorkers
+MATCH (c)-[:ALLOCATED_TO]->(worker:Worker)
+MERGE (n:Notice {id: r.id + ':' + worker.id})
+ON CREATE SET n.kind = 'PARTNER_ACCESS', n.at = q.at, n.audience = q.audience,
+        n.agency = q.agency, n.subjectName = q.subjectName, n.purpose = q.purpose,
+        n.acknowledged = false
+MERGE (n)-[:FOR_WORKER]->(worker)
+MERGE (n)-[:ABOUT]->(c)
+RETURN count(n) AS notices
+"""
+
+# What the audit's statements read or move: a statement naming any of these reads what
+# the journal may still hold, so a journaling store drains it first (graph/falkordb_store).
+AUDIT_WORDS = ("AuditEvent", "Notice", "ACCESSED", "FOR_WORKER")
+
+
+def reads_audit(statement: str) -> bool:
+    """Whether `statement` reads (or moves) audit events or notices."""
+    return any(word in statement for word in AUDIT_WORDS)
+
+
 ACCESS_TRAIL = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}

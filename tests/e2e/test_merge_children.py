@@ -16,7 +16,7 @@ from connectors.intake import ingest
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
 from demo import county
-from graph import FalkorDBStore
+from graph import FalkorDBStore, drain_audit_journal
 from graph.cypher import partners
 from graph.cypher.merging import CHILD_RELATIONSHIPS
 from hub.app import form_store_from_settings
@@ -79,6 +79,8 @@ async def demo(store: FalkorDBStore) -> county.County:
 
 
 async def _around(store: FalkorDBStore, child_id: str, types: set[str]) -> list[tuple[Any, ...]]:
+    # Every relationship, the audit's `ACCESSED` too: the journaled reads are written first.
+    await drain_audit_journal(store)
     rows = await store.read(AROUND, {"id": child_id})
     return sorted(
         (row["type"], row["direction"], row["other"], sorted(row["properties"].items()))
