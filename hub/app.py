@@ -43,7 +43,9 @@ from graph import (
     FalkorDBStore,
     GraphError,
     GraphStore,
+    JournalDrainer,
     OpenGraph,
+    audit_journal_of,
     make_private_tree,
     open_graph,
 )
@@ -422,6 +424,7 @@ def create_app(
             supervisor.start()
         # Indexes, then pending migrations; a store newer than this code is refused here.
         await bring_to_current_shape(hub.store)
+        drainer = await _start_draining(hub.store)
         if hub.content_store is None:
             hub.content_store = await content_store_from_settings(
                 settings, tracing, graph=hub.store
@@ -459,6 +462,8 @@ def create_app(
             yield
         finally:
             gc.unfreeze()
+            if drainer is not None:
+                await _stop_draining(drainer)
             await return_jobs.stop()
             if supervisor is not None:
                 await supervisor.stop()
@@ -618,6 +623,29 @@ def ehm_client_from_settings(settings: Settings) -> EhmClient | None:
     requests for early help then wait in the outbox, counted in its backlog)."""
     ehm = settings.ehm()
     return None if ehm is None else EhmClient(ehm)
+
+
+async def _start_draining(store: GraphStore) -> JournalDrainer | None:
+    """Drain the read audit's journal now (what a crash left in it), then in the background
+    (graph/audit_journal.py). A store writing its audit straight into the graph has none."""
+    journal = audit_journal_of(store)
+    if journal is None:
+        return None
+    try:
+        await journal.drain()
+    except Exception as error:  # the drainer retries; readers drain first
+        log.warning("audit journal not drained at start (%s); retrying", type(error).__name__)
+    drainer = JournalDrainer(journal)
+    drainer.start()
+    return drainer
+
+
+async def _stop_draining(drainer: JournalDrainer) -> None:
+    await drainer.stop()
+    # What this process journaled last goes into the graph now if it can; if not, the
+    # next drain of any hub on the engine writes it.
+    with contextlib.suppress(Exception):
+        await drainer.journal.drain()
 
 
 def delivery_ports(store: GraphStore, ehm_client: EhmClient | None) -> tuple[DeliveryPort, ...]:
