@@ -20,12 +20,22 @@ import graph.cypher
 from auth.audit import record_access
 from auth.principal import Principal
 from demo import county, personas
-from graph import AuditJournal, EmbeddedEngine, FalkorDBStore, GraphError, JournalDrainer
+from graph import (
+    AuditJournal,
+    EmbeddedEngine,
+    FalkorDBStore,
+    GraphError,
+    JournalDrainer,
+    open_graph,
+)
 from graph.backup import graph_size
 from graph.cypher.audit import AUDIT_WORDS, DRAIN_JOURNAL, reads_audit
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from graph.standalone import StandaloneServer
 
 pytestmark = pytest.mark.anyio
 
@@ -268,3 +278,30 @@ async def test_every_statement_naming_the_audit_drains_the_journal_first(
         await store.read(statement, {"viewer": "nobody", "id": str(uuid.uuid4())})
     assert await _journal(store).pending() == 0
     assert await _undrained(store) == 1
+
+
+async def test_a_standalone_server_journals_and_drains_the_audit_too(
+    standalone_server: StandaloneServer, tmp_path: Path
+) -> None:
+    assert standalone_server.password is not None
+    opened = open_graph(
+        standalone_server.url,
+        data_dir=tmp_path,
+        graph_name=f"standalone-{uuid.uuid4().hex}",
+        password=standalone_server.password,
+    )
+    store = opened.store
+    assert isinstance(store, FalkorDBStore)
+    try:
+        await store.apply_schema()
+        await store.write(
+            "CREATE (:Child:Person {id: 'c1'})-[:ALLOCATED_TO]->(:Worker {id: 'worker-sw-demo'})"
+        )
+        await record_access(store, HEALTH, "JournalStandalone", {"c1": {"nhsNumber"}})
+        assert await _journal(store).pending() == 1
+        assert [(e["read"], e["child"]) for e in await store.read(EVENTS)] == [("c1", "c1")]
+        assert [n["worker"] for n in await store.read(NOTICES)] == ["worker-sw-demo"]
+        assert await _journal(store).pending() == 0
+    finally:
+        await store.drop()
+        await opened.close()
