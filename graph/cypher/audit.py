@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from graph.cypher.access import only_visible
 
 # One statement writes the audit of one request, or of every request queued behind a
@@ -78,14 +80,17 @@ MERGE (n)-[:ABOUT]->(c)
 RETURN count(n) AS notices
 """
 
-# What the audit's statements read or move: a statement naming any of these reads what
-# the journal may still hold, so a journaling store drains it first (graph/falkordb_store).
+# What the audit's statements read or move: a statement naming any of these as a label or
+# a relationship type reads what the journal may still hold, so a journaling store drains
+# it first (graph/falkordb_store.py). Named as such only: `EncompassNotice` is not the
+# audit's, and a school's notices need no drain.
 AUDIT_WORDS = ("AuditEvent", "Notice", "ACCESSED", "FOR_WORKER")
+_NAMES_THE_AUDIT = re.compile(r":\s*`?(?:" + "|".join(AUDIT_WORDS) + r")\b")
 
 
 def reads_audit(statement: str) -> bool:
     """Whether `statement` reads (or moves) audit events or notices."""
-    return any(word in statement for word in AUDIT_WORDS)
+    return _NAMES_THE_AUDIT.search(statement) is not None
 
 
 ACCESS_TRAIL = f"""

@@ -29,6 +29,7 @@ from graph import (
     open_graph,
 )
 from graph.backup import graph_size
+from graph.cypher import encompass
 from graph.cypher.audit import AUDIT_WORDS, DRAIN_JOURNAL, reads_audit
 
 if TYPE_CHECKING:
@@ -305,3 +306,11 @@ async def test_a_standalone_server_journals_and_drains_the_audit_too(
     finally:
         await store.drop()
         await opened.close()
+
+
+def test_a_school_s_encompass_notices_are_not_the_audit_and_need_no_drain() -> None:
+    # `EncompassNotice` holds the word `Notice`: only a label or type named so counts.
+    assert not reads_audit(encompass.MASH_NOTICES)
+    assert not reads_audit(encompass.SCHOOL_NOTICES)
+    assert reads_audit("MATCH (n:`Notice`) RETURN n")
+    assert reads_audit("MATCH (e)-[ :ACCESSED]->(c) RETURN e")
