@@ -55,7 +55,7 @@ from strawberry.extensions import SchemaExtension
 
 from auth.audit import on_audit_batch_written, on_audit_written
 from connectors.livelink.backlog import outbox_backlog
-from graph import GraphError, watch_store
+from graph import GraphError, audit_journal_of, watch_store
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -138,6 +138,12 @@ OUTBOX_OLDEST_AGE: Final = Gauge(
 ENGINE_REACHABLE: Final = Gauge(
     "lcs_hub_engine_reachable",
     "1 when the scrape's backlog read answered in time, else 0 (the outbox gauges are NaN)",
+    registry=REGISTRY,
+)
+AUDIT_JOURNAL_ENTRIES: Final = Gauge(
+    "lcs_hub_audit_journal_entries",
+    "Read-audit journal entries not yet drained into the graph (a request or a batch "
+    "each; growing means the drainers fail), at scrape",
     registry=REGISTRY,
 )
 ENGINE_RESTARTS: Final = Gauge(
@@ -380,9 +386,21 @@ async def _read_backlog(store: GraphStore, alert_after_seconds: float) -> None:
         OUTBOX_OLDEST_AGE.set(float("nan"))
         return
     ENGINE_REACHABLE.set(1)
+    await _read_journal(store)
     OUTBOX_ITEMS.labels("PENDING").set(backlog.pending)
     OUTBOX_ITEMS.labels("FAILED").set(backlog.failed)
     OUTBOX_OLDEST_AGE.set(backlog.oldest_age_seconds or 0.0)
+
+
+async def _read_journal(store: GraphStore) -> None:
+    journal = audit_journal_of(store)
+    if journal is None:
+        return
+    try:
+        async with asyncio.timeout(_BACKLOG_READ_SECONDS):
+            AUDIT_JOURNAL_ENTRIES.set(await journal.pending())
+    except (GraphError, TimeoutError):
+        AUDIT_JOURNAL_ENTRIES.set(float("nan"))
 
 
 def _read_supervisor(supervisor: EngineSupervisor | None) -> None:

@@ -20,6 +20,7 @@ from hub.app import create_app
 from tests.e2e.test_merge_children import UNMERGE, _merge, _recorded_again_with_a_typo
 from tests.helpers import REPOSITORY, bearer, graphql
 from tests.hub.conftest import sams_children
+from tests.hub.test_metrics import parse, total
 
 if TYPE_CHECKING:
     import httpx
@@ -197,3 +198,17 @@ async def test_a_read_journaled_before_a_merge_moves_with_it_and_back(
     assert "BeforeMerge" in {e["operation"] for e in back["accessTrail"]["events"]}
     again = await graphql(client, officer, TRAIL, {"id": kept["id"]})
     assert "BeforeMerge" not in {e["operation"] for e in again["accessTrail"]["events"]}
+
+
+async def test_the_journal_s_depth_is_a_metric(
+    client: httpx.AsyncClient, settings: Settings, demo: county.County
+) -> None:
+    child = sams_children(demo)[0]
+    for _ in range(3):
+        await graphql(client, bearer(settings, "social-worker"), VISIT, {"id": child})
+    samples = parse((await client.get("/metrics")).text)
+    assert total(samples, "lcs_hub_audit_journal_entries") == 3
+    # A reader of the audit drains it: the trail's own read is the one left.
+    await graphql(client, bearer(settings, "team-manager"), TRAIL, {"id": child})
+    samples = parse((await client.get("/metrics")).text)
+    assert total(samples, "lcs_hub_audit_journal_entries") == 1
