@@ -314,3 +314,37 @@ def test_a_school_s_encompass_notices_are_not_the_audit_and_need_no_drain() -> N
     assert not reads_audit(encompass.SCHOOL_NOTICES)
     assert reads_audit("MATCH (n:`Notice`) RETURN n")
     assert reads_audit("MATCH (e)-[ :ACCESSED]->(c) RETURN e")
+
+
+async def test_a_failing_drain_is_retried_logged_without_the_child_and_drops_nothing(
+    store: FalkorDBStore, world: county.County, caplog: pytest.LogCaptureFixture
+) -> None:
+    child = _allocated(world)[0]
+    name = next(c["givenName"] for c in world.children if c["id"] == child)
+    await record_access(store, staff(), "JournalRetried", {child: {"givenName"}})
+    journal = _journal(store)
+    failures = 2
+
+    async def refused_twice(statement: str, params: dict[str, Any]) -> Any:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            # The engine's message may quote what it was sent.
+            raise GraphError(f"the engine refused a write naming {name} ({child})")
+        return await journal.write(statement, params)
+
+    flaky = AuditJournal(journal.key, journal.command, refused_twice)
+    drainer = JournalDrainer(flaky, interval=0.01, most_backoff=0.05)
+    drainer.start()
+    try:
+        for _ in range(500):
+            if await _undrained(store) == 1 and await journal.pending() == 0:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await drainer.stop()
+    assert (failures, await _undrained(store), await journal.pending()) == (0, 1, 0)
+    logged = [r.getMessage() for r in caplog.records if r.name == "graph.audit_journal"]
+    assert len(logged) == 2
+    assert all("GraphError" in line for line in logged)
+    assert not any(name in line or child in line for line in logged)
