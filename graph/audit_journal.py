@@ -32,7 +32,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
-from graph.cypher.audit import DRAIN_JOURNAL
+from graph.cypher.audit import DRAIN_JOURNAL, JOURNAL_APPEND
 from graph.store import audit_journal_of
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,6 @@ MOST_DRAIN_ROWS: Final = 500
 _ENTRIES_READ: Final = 64
 # Entries the journal holds before a request writes through: ~1 MB of case views.
 MOST_JOURNAL_ENTRIES: Final = 1_000
-
-# Appends only while the journal is below its bound, in one step on the engine (a script
-# runs atomically): two requests cannot both find room for one entry.
-_APPEND_BELOW_BOUND: Final = """
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
-return redis.call('XADD', KEYS[1], '*', 'requests', ARGV[2])
-"""
 
 Command = Callable[..., Awaitable[Any]]
 Write = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -82,7 +75,7 @@ class AuditJournal:
         payload = json.dumps(list(requests), separators=(",", ":"))
         while True:
             appended = await self.command(
-                "EVAL", _APPEND_BELOW_BOUND, 1, self.key, MOST_JOURNAL_ENTRIES, payload
+                "EVAL", JOURNAL_APPEND, 1, self.key, MOST_JOURNAL_ENTRIES, payload
             )
             if appended is not None:
                 return

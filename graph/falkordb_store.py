@@ -261,8 +261,14 @@ class FalkorDBStore:
             return await self._graph.query(statement, encoded, timeout=timeout_ms)
 
     async def _command(self, *args: Any) -> Any:
-        """One engine command (the audit journal's stream), failing as a statement does."""
-        with _graph_errors(None):
+        """One engine command (the audit journal's stream), failing as a statement does; a
+        script (the journal's append) observed as a statement is, under its declared name."""
+        observed = (
+            observed_statement(str(args[1]), read_only=False, engine=self.engine)
+            if args[0] == "EVAL"
+            else contextlib.nullcontext()
+        )
+        with observed, _graph_errors(None):
             return await self._db.connection.execute_command(*args)
 
     async def _write_unjournaled(self, statement: str, params: dict[str, Any]) -> list[Row]:

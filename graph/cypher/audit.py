@@ -44,6 +44,15 @@ FOREACH (worker IN workers |
 RETURN q.request AS request, count(r) AS audited
 """
 
+# The write-ahead journal's append (graph/audit_journal.py), a script the engine runs in
+# one step: appended only while the journal is below its bound (ARGV[1]), so two requests
+# cannot both find room for one entry. Kept here to be named (`audit.JOURNAL_APPEND`) in
+# traces and statement counts as the audit statement it stands for.
+JOURNAL_APPEND = """
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
+return redis.call('XADD', KEYS[1], '*', 'requests', ARGV[2])
+"""
+
 # The write-ahead journal's drain (graph/audit_journal.py): the same events and notices,
 # written idempotently, because an entry is written to the graph before it is deleted from
 # the journal, and two drainers (two hubs) or a crash between the two may write it again.
