@@ -428,6 +428,9 @@ OTHER_STAFF = {
     "adult worker": ("leak-adult", "adult_worker", personas.FRONT_DOOR_TEAM),
     "front door manager": ("leak-manager", "team_manager", personas.FRONT_DOOR_TEAM),
     "analyst": ("worker-pa-demo", "performance_analyst", None),
+    # Walks the mutations only (`MUTATION_WALKERS`): linking and merging answer with the
+    # children a record may be about.
+    "records officer": ("leak-records", "records_officer", None),
 }
 GRANTS = """
 MATCH (g:Grant {workerId: $worker})-[:GRANTS_ACCESS_TO]->(c:Child)
@@ -818,8 +821,14 @@ async def _values_about(store: FalkorDBStore, children: list[str]) -> dict[str, 
         " RETURN f.id AS file, collect(v.id) AS versions",
         {"ids": children},
     )
+    sources = await store.read(
+        "UNWIND $ids AS id MATCH (:Child {id: id})<-[:LINKED_TO]-(r:SourceRecord)"
+        " RETURN r.id AS id",
+        {"ids": children},
+    )
     return {
         "childId": children,
+        "recordId": [row["id"] for row in sources] or ["R-none"],
         "id": children + records,
         "fileId": [row["file"] for row in files] or ["F-none"],
         "versionId": [version for row in files for version in row["versions"]] or ["V-none"],
@@ -903,7 +912,13 @@ SAM_AND_PARTNERS: tuple[Walker, ...] = (
     ("health", Audience.HEALTH, None),
 )
 OTHER_STAFF_WALKERS: tuple[Walker, ...] = tuple(
-    ("staff", Audience.INTERNAL, who) for who in OTHER_STAFF
+    ("staff", Audience.INTERNAL, who) for who in OTHER_STAFF if who != "records officer"
+)
+# Of the other staff, the mutations are walked with their own ids by the manager of
+# another team (a worker there holds the sibling of Sam's children) and the records
+# officer (each internal walker takes minutes).
+MUTATION_WALKERS: tuple[Walker, ...] = SAM_AND_PARTNERS + tuple(
+    ("staff", Audience.INTERNAL, who) for who in ("front door manager", "records officer")
 )
 
 
@@ -1023,7 +1038,11 @@ async def _admitted(
         subject, role, team = OTHER_STAFF[purpose]
         rows = await store.read(
             STAFF_CHILDREN,
-            {"readsAll": role == "performance_analyst", "worker": subject, "team": team},
+            {
+                "readsAll": role in ("performance_analyst", "records_officer"),
+                "worker": subject,
+                "team": team,
+            },
         )
     elif audience is Audience.INTERNAL:
         subject = "worker-sw-demo"
