@@ -1,7 +1,9 @@
 """The generated walk of every path (test_no_leaks.py) as internal staff other than the
-allocated social worker: a support officer, an adult worker, a manager of another team
-with a report, an analyst, each against its own rule. A file of its own so that the test
-run walks these beside the partners' walk instead of after it."""
+allocated social worker: a support officer and a social worker of his team, an adult
+worker, a manager of another team with a report, an analyst, each against its own rule,
+each with a grant to the restricted child in the first walk and none in the second. A
+file of its own so that the test run walks these beside the partners' walk instead of
+after it."""
 
 from __future__ import annotations
 
