@@ -940,8 +940,10 @@ class _Scene:
     moved_away: str
     on_ies_roll: str
     leaver: str
-    # The force's first enquiry (closed between the walks) and the second's children.
+    # The force's enquiry closed between the walks, its children, and their sibling
+    # whose own enquiry stays open.
     closing_enquiry: str
+    leaving_enquiry: list[str]
     still_in_enquiry: list[str]
 
 
@@ -1008,26 +1010,30 @@ async def _set_scene(
         "MATCH (w:Worker {id: 'team-front-door-sw1'}), (m:Worker {id: 'leak-manager'})"
         " CREATE (w)-[:REPORTS_TO]->(m)"
     )
-    # A second enquiry the force is party to, about a family of Sam's: it stays open
-    # when the first one closes between the walks.
-    [first] = await store.read(
-        "MATCH (e:MultiAgencyEnquiry)-[:CONCERNS]->(:Child {id: $id}) RETURN e.id AS id",
-        {"id": _enquiry_children(demo)[0]},
-    )
-    second = sorted(
+    # Two more enquiries the force is party to, about a household of Sam's: one about
+    # all its children but one, closed between the walks, and one about that one, which
+    # stays open: their household is a path back to the others once theirs has closed.
+    household = sorted(
         c["id"]
         for c in demo.children
         if c["family"] == SCENARIO_FAMILIES[2] and c["id"] not in (RESTRICTED, TRANSFERRED)
     )
-    opened = await graphql(
-        client,
-        sam,
-        "mutation ($c: [ID!]!) { openMultiAgencyEnquiry(childIds: $c, kind: MASH,"
-        ' agencyIds: ["agency-police", "agency-la"], reason: "leak probe") { __typename } }',
-        {"c": second},
+    closing, staying = household[1:], household[:1]
+    enquiries = []
+    for children in (closing, staying):
+        opened = await graphql(
+            client,
+            sam,
+            "mutation ($c: [ID!]!) { openMultiAgencyEnquiry(childIds: $c, kind: MASH,"
+            ' agencyIds: ["agency-police", "agency-la"], reason: "leak probe")'
+            " { __typename ... on MultiAgencyEnquiry { id } } }",
+            {"c": children},
+        )
+        assert opened["openMultiAgencyEnquiry"]["__typename"] == "MultiAgencyEnquiry", opened
+        enquiries.append(opened["openMultiAgencyEnquiry"]["id"])
+    return _Scene(
+        values, left_school, moved_away, on_ies_roll, leaver, enquiries[0], closing, staying
     )
-    assert opened["openMultiAgencyEnquiry"]["__typename"] == "MultiAgencyEnquiry", opened
-    return _Scene(values, left_school, moved_away, on_ies_roll, leaver, first["id"], second)
 
 
 async def _admitted(
@@ -1154,9 +1160,10 @@ async def walk_every_path(
                 assert "enquiryChildren.family.members.person.id" in covered
                 assert OUT_OF_ENQUIRY not in named
                 assert RESTRICTED not in named
-                # The first enquiry closes between the walks: its children drop out.
-                first = set(_enquiry_children(demo)) - {OUT_OF_ENQUIRY, RESTRICTED}
-                assert bool(first & named) is (phase == "grant active"), case
+                # An enquiry closes between the walks: its children drop out of every
+                # path, their sibling's household included.
+                closed = set(scene.leaving_enquiry)
+                assert closed <= named if phase == "grant active" else not closed & named, case
                 assert set(scene.still_in_enquiry) <= named, case
         if phase == "grant active":
             await _between_the_walks(client, settings, store, scene)
@@ -1173,7 +1180,7 @@ async def walk_every_path(
 async def _between_the_walks(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, scene: _Scene
 ) -> None:
-    """The force's first enquiry is closed by the worker who leads it, every grant to the
+    """An enquiry the force is party to is closed by the worker who opened it, every grant to the
     restricted child ends, and the pupil IES keeps on the school's roll leaves (a new
     version of the pupil record, leaving yesterday)."""
     closed = await graphql(
