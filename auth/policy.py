@@ -977,6 +977,7 @@ _TABLE["Mutation"].update(
             "recordEthnicity",
             "recordSex",
             "recordDeprivationOfLiberty",
+            "recordDateOfBirth",
         ),
         INTERNAL,
     )
@@ -1008,6 +1009,8 @@ _TABLE["ChildFact"] = dict.fromkeys(
         "ethnicity",
         "previousEthnicity",
         "previousSex",
+        "dateOfBirth",
+        "previousDateOfBirth",
     ),
     INTERNAL,
 )

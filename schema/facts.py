@@ -176,6 +176,16 @@ class RecordSexInput:
     on: date | None = _on()
 
 
+@strawberry.input(
+    description="The child's date of birth, put right (CIN census PersonBirthDate, SSDA903 DOB);"
+    " `on` is the day it was known"
+)
+class RecordDateOfBirthInput:
+    child_id: strawberry.ID
+    date_of_birth: date
+    on: date | None = _on()
+
+
 def _instant(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
@@ -226,6 +236,10 @@ class ChildFact:
     previous_sex: Sex | None = strawberry.field(
         description="The sex it replaced (null: none was recorded)"
     )
+    date_of_birth: date | None = strawberry.field(description="The date of birth given")
+    previous_date_of_birth: date | None = strawberry.field(
+        description="The date of birth it replaced (null: none was recorded)"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ChildFact:
@@ -260,6 +274,8 @@ class ChildFact:
             ethnicity=fact.get("ethnicity"),
             previous_ethnicity=fact.get("previousEthnicity"),
             previous_sex=Sex(fact["previousSex"]) if fact.get("previousSex") else None,
+            date_of_birth=fact.get("dateOfBirth"),
+            previous_date_of_birth=fact.get("previousDateOfBirth"),
         )
 
 
@@ -353,6 +369,11 @@ _FACT_MUTATIONS: dict[str, tuple[type, str]] = {
     "recordDeprivationOfLiberty": (
         RecordDeprivationOfLibertyInput,
         "Record a court's order depriving the child of liberty, and when it ended",
+    ),
+    "recordDateOfBirth": (
+        RecordDateOfBirthInput,
+        "Correct the child's date of birth (the date it replaces is kept on the fact); what"
+        " was recorded must fit the new date, and what falls due from a birthday is due anew",
     ),
 }
 assert set(_FACT_MUTATIONS) == set(SPECS), "every declared fact needs its mutation"

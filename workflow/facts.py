@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 import re
 from calendar import monthrange
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -52,6 +52,7 @@ class FactKind(enum.StrEnum):
     ETHNICITY = "ETHNICITY"
     SEX = "SEX"
     DEPRIVATION_OF_LIBERTY = "DEPRIVATION_OF_LIBERTY"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
 
 
 # A full UK postcode: outward code (area, district) and inward code (sector, unit).
@@ -235,6 +236,13 @@ class RecordSex(FactInput):
     sex: Sex
 
 
+class RecordDateOfBirth(FactInput):
+    """The child's date of birth, put right (CIN census PersonBirthDate, SSDA903 DOB):
+    `on` is the day it was known (today by default)."""
+
+    date_of_birth: PastDate
+
+
 class RecordDeprivationOfLiberty(FactInput):
     """A court's order depriving the child of liberty (a DoLO) began `on`; `ceasedOn`
     ends it. The same order (the same `on`) recorded again with its end replaces it."""
@@ -269,6 +277,7 @@ Values = dict[str, Any]
 Rule = Callable[[Any, Child], tuple[Values, dict[str, date | None]]]
 # A rule against the child's facts of the same kind already recorded (newest first).
 type HistoryRule = Callable[[Any, list[Row]], None]
+type Follows = Callable[[GraphStore, AccessScope, Any, Child], Awaitable[dict[str, Any]]]
 
 
 def _age_between(child: Child, on: date, low: int, high: int, field: str, what: str) -> None:
@@ -456,6 +465,85 @@ def _sex(data: RecordSex, child: Child) -> tuple[Values, dict[str, Any]]:
     return _characteristic("sex", data.sex.value, child.sex), {}
 
 
+def _date_of_birth(data: RecordDateOfBirth, child: Child) -> tuple[Values, dict[str, Any]]:
+    born, current = data.date_of_birth, child.date_of_birth
+    if born == current:
+        raise Refused("dateOfBirth", f"is already the child's date of birth ({born.isoformat()})")
+    if data.on < born:
+        raise Refused("on", f"must not be before the child's birth ({born.isoformat()})")
+    return {}, {"dateOfBirth": born, "previousDateOfBirth": current}
+
+
+async def _birth_date_follows(
+    store: GraphStore, scope: AccessScope, data: RecordDateOfBirth, child: Child
+) -> dict[str, Any]:
+    """What a new date of birth must fit and moves: the child's recorded care and work
+    (workflow.birth_date), and every statutory fact, each kind's rule asked again of the
+    child born on the new date; the steps due anew are the write's `$retimedSteps`."""
+    # workflow.birth_date reads the journey's rules of care, which import this module.
+    from workflow import birth_date
+
+    held = await birth_date.what_hangs_on_it(store, scope, data.child_id)
+    born = data.date_of_birth
+    previous = child.date_of_birth
+    try:
+        retimed = birth_date.follow(held, born, previous)
+    except birth_date.BirthDateRefused as refused:
+        raise Refused("dateOfBirth", refused.rule) from None
+    _facts_still_hold(held["facts"], child, replace(child, date_of_birth=born), held)
+    return {"retimedSteps": retimed, "previousBirthKey": previous.isoformat() if previous else ""}
+
+
+def _facts_still_hold(facts: list[Row], was: Child, child: Child, held: Row) -> None:
+    """Each fact's own rule asked again of the child born on the new date: refused if
+    the new date alone breaks it (a rule the fact broke anyway, e.g. a UPN given since a
+    reason it was unknown, is not the correction's to judge)."""
+    # A fact kept before the birth is one about a child recorded unborn then.
+    was_unborn = held["expectedDateOfBirth"] is not None
+    born = child.date_of_birth
+    assert born is not None
+    for fact in facts:
+        spec = _BY_KIND.get(fact["kind"])
+        # What the child is (a characteristic, the birth date itself) has no rule by age.
+        if spec is None or spec.on_child or spec.kind is FactKind.DATE_OF_BIRTH:
+            continue
+        what = f"the child's {fact['kind']} fact of {fact['on'].isoformat()}"
+        if fact["on"] < born and not (spec.before_birth and was_unborn):
+            raise Refused("dateOfBirth", f"{what} would come before the birth")
+        recorded = _as_recorded(spec, fact)
+        if recorded is None or _breaks(spec, recorded, was) is not None:
+            continue
+        if (broken := _breaks(spec, recorded, child)) is not None:
+            raise Refused(
+                "dateOfBirth", f"{what} would break its rule: {broken.field}: {broken.rule}"
+            )
+
+
+def _breaks(spec: FactSpec, data: FactInput, child: Child) -> Refused | None:
+    try:
+        spec.rule(data, child)
+    except Refused as refused:
+        return refused
+    return None
+
+
+def _as_recorded(spec: FactSpec, fact: Row) -> FactInput | None:
+    """A fact as its input was given (stored under the input's own names; an order's
+    date known in part as its text), to ask its rule again; None if it no longer reads
+    as one (a code list since changed)."""
+    given: dict[str, Any] = {"childId": "-", "on": fact["on"]}
+    for name, field in spec.model.model_fields.items():
+        alias = field.alias or name
+        if fact.get(alias) is not None and alias not in given:
+            given[alias] = fact[alias]
+    if isinstance(known := given.get("orderDateKnown"), str):
+        given["orderDateKnown"] = PartialDate.from_text(known)
+    try:
+        return spec.model.model_validate(given)
+    except ValueError:
+        return None
+
+
 def _not_before_the_current(name: str) -> HistoryRule:
     """One dated before the value the child holds would put an older value over a later
     correction (history and child disagreeing): a correction is dated on or after it."""
@@ -484,6 +572,10 @@ class FactSpec:
     on_child: tuple[str, ...] = ()
     # Checked against the child's facts of the kind already recorded (read only for it).
     history_rule: HistoryRule | None = None
+    # What else the fact must fit, and what moves with it: the extra parameters of its
+    # own write statement (a date of birth put right re-times the steps counted from it).
+    follows: Follows | None = None
+    statement: str = statements.RECORD_FACT
 
 
 SPECS: dict[str, FactSpec] = {
@@ -532,7 +624,16 @@ SPECS: dict[str, FactSpec] = {
         _deprivation_of_liberty,
         history_rule=_one_order_at_a_time,
     ),
+    "recordDateOfBirth": FactSpec(
+        FactKind.DATE_OF_BIRTH,
+        RecordDateOfBirth,
+        _date_of_birth,
+        history_rule=_not_before_the_current("date of birth"),
+        follows=_birth_date_follows,
+        statement=statements.RECORD_DATE_OF_BIRTH,
+    ),
 }
+_BY_KIND = {spec.kind.value: spec for spec in SPECS.values()}
 
 
 def _child(row: Row) -> Child:
@@ -591,16 +692,21 @@ async def record_fact(
         values, dates = spec.rule(data, child)
         if spec.history_rule is not None:
             spec.history_rule(data, await facts_of(store, scope, data.child_id, [spec.kind]))
+        followed = await spec.follows(store, scope, data, child) if spec.follows else {}
     except Refused as refused:
         return _invalid(refused.field, refused.rule)
     rows = await store.write(
-        statements.RECORD_FACT,
+        spec.statement,
         {
             **_params(scope, data, spec.kind, values, dates, recorded_by),
             "childValues": {name: values[name] for name in spec.on_child},
+            **followed,
             "now": scope.now_ms,
         },
     )
+    if not rows and followed:
+        # The statement's guard: what it was checked against changed since it was read.
+        return _invalid("childId", "the child's record changed while this was checked: retry")
     return rows[0] if rows else NotFound(kind="Child", id=data.child_id)
 
 

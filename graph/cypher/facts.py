@@ -14,7 +14,14 @@ from graph.cypher.access import counted_episode, only_visible
 
 # Dates a fact may carry besides `on`, set through `$dates` (FalkorDB cannot take a date
 # inside a map parameter).
-FACT_DATES: Final = ("ceasedOn", "orderDate", "babyBornOn")
+FACT_DATES: Final = (
+    "ceasedOn",
+    "orderDate",
+    "babyBornOn",
+    # A date of birth put right, and the one it replaced.
+    "dateOfBirth",
+    "previousDateOfBirth",
+)
 
 FACT_FIELDS = "f {.*}"
 
@@ -53,6 +60,27 @@ SET c += $childValues
 WITH c
 {_CREATE_FACT}"""
 
+# A child's date of birth put right (recordDateOfBirth): the child record holds it, and
+# its text key beside it (graph/vocabulary.py `dateOfBirthKey`, which search and linking
+# seek), in the same statement as its fact. The guard writes nothing if the date it
+# replaces changed since it was read. The open and held steps whose due day is a
+# birthday or an age's interval ($retimedSteps: id and ISO due day, computed in Python)
+# fall due from the new date.
+RECORD_DATE_OF_BIRTH = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+WITH c WHERE coalesce(toString(c.dateOfBirth), '') = $previousBirthKey
+SET c.dateOfBirth = date($dates.dateOfBirth),
+    c.dateOfBirthKey = toString(date($dates.dateOfBirth))
+WITH c
+OPTIONAL MATCH (c)<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-(s:Step)
+WHERE s.id IN [t IN $retimedSteps | t.id]
+WITH c, s, head([t IN $retimedSteps WHERE t.id = s.id]) AS t
+FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
+    SET s.dueDate = date(t.dueDate), s.dueRule = coalesce(t.dueRule, s.dueRule))
+WITH DISTINCT c
+{_CREATE_FACT}"""
+
 # The first day the child was referred or a contact about them came in; a contact
 # withdrawn as recorded in error (withdrawContact, or EHM withdrawing a step up), or a
 # referral (withdrawReferral), never came in about this child.
@@ -83,6 +111,21 @@ FIRST_CONTACT = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 RETURN {_FIRST_CONTACT} AS firstContact
+"""
+
+# What hangs on a child's date of birth, read before it is put right: the first contact
+# or referral about them (CIN census rule 8606), whether they were recorded unborn, their
+# periods of care with every step of each (started from birth and before 18: SSDA903
+# rules 352, 359; review participation by age: 440, 441; due days counted from birthdays),
+# and every statutory fact (each kind's own rules by age).
+BIRTH_DATE_HOLDS = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+RETURN c.expectedDateOfBirth AS expectedDateOfBirth,
+       {_FIRST_CONTACT} AS firstContact,
+       [(c)<-[:ABOUT]-(p:PeriodOfCare) | p {{.id, .status, .startDate, .endDate,
+        steps: [(p)<-[:PART_OF]-(s:Step) | s {{.*}}]}}] AS periods,
+       [(c)<-[:ABOUT]-(f:ChildFact) | f {{.*}}] AS facts
 """
 
 FACTS_OF = f"""

@@ -784,7 +784,7 @@ class HoldLookedAfterReview(Input):
     late_reason: OptionalReason = None
 
 
-def _participation_fits_age(
+def participation_fits_age(
     participation: ReviewParticipation, born: date, on: date, field: str = "participation"
 ) -> None:
     # SSDA903 REVIEW_CODE: PN0 is a child under 4 at the review, PN1-PN7 one of 4 or over
@@ -806,7 +806,7 @@ def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock:
     not_before(data.held_on, started, "heldOn", "the start of care")
     _still_in_care_on(record, data.held_on, "heldOn")
     if record.date_of_birth is not None:
-        _participation_fits_age(data.participation, record.date_of_birth, data.held_on)
+        participation_fits_age(data.participation, record.date_of_birth, data.held_on)
     not_recorded_twice(record, _K.LOOKED_AFTER_REVIEW, data.held_on, "heldOn")
     held = [s["completedDate"] for s in record.done_steps(_K.LOOKED_AFTER_REVIEW)]
     # Care Planning Regulations 2010, reg 33: 20 working days, then 3 months, then 6.
@@ -977,7 +977,7 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
     step = next((s for s in record.steps if s["id"] == data.step_id), None)
     participation = (step or {}).get("participation")
     if born is not None and participation and step and step["kind"] == _K.LOOKED_AFTER_REVIEW:
-        _participation_fits_age(
+        participation_fits_age(
             ReviewParticipation.from_code(participation), born, data.happened_on, "happenedOn"
         )
     kinds = _next_due(record, clock)

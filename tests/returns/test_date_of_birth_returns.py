@@ -1,0 +1,145 @@
+"""A date of birth put right after care: the birthdays counted from it move (a care
+leaver's contacts, SSDA903 OC3), both returns carry the new date and pass the DfE's
+validators, and a date that would make recorded care impossible is refused."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from returns import CollectionYear, write_cin_census, write_ssda903
+from tests.helpers import graphql
+from tests.returns.conftest import DfeRules
+from tests.returns.journeys import county_to_record_on
+from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
+from tests.returns.test_ssda903 import rows_of
+
+pytestmark = pytest.mark.anyio
+
+YEAR = CollectionYear(2026)
+CORRECT = """mutation ($input: RecordDateOfBirthInput!) { recordDateOfBirth(input: $input) {
+  __typename ... on ChildFact { dateOfBirth previousDateOfBirth }
+  ... on InvalidInput { problems { field rule } } } }"""
+CARE_STEPS = """query ($id: ID!) { child(id: $id) { periodsOfCare { steps {
+  kind status dueDate completedDate } } } }"""
+
+
+async def _correct(
+    client: httpx.AsyncClient, worker: dict[str, str], child: str, born: str
+) -> dict[str, Any]:
+    data = {"childId": child, "dateOfBirth": born, "on": "2025-09-01"}
+    found = await graphql(client, worker, CORRECT, {"input": data})
+    return found["recordDateOfBirth"]  # type: ignore[no-any-return]
+
+
+async def _contacts_due(
+    client: httpx.AsyncClient, worker: dict[str, str], child: str
+) -> list[tuple[str, str]]:
+    found = await graphql(client, worker, CARE_STEPS, {"id": child})
+    return sorted(
+        (step["dueDate"], step["status"])
+        for period in found["child"]["periodsOfCare"]
+        for step in period["steps"]
+        if step["kind"] == "CARE_LEAVER_CONTACT"
+    )
+
+
+async def test_a_care_leaver_s_birthdays_follow_the_corrected_date_into_both_returns(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Recorded as born on 14 August 2007; he left care on 13 August 2025 and his
+    # personal adviser saw him on the 14th, the 18th birthday's contact. His birth
+    # certificate says 24 August: the contact (ten days before) is the one for that
+    # birthday, and the next falls due on 24 August 2026.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2007-08-14", "M", allocated_from="2023-05-02")
+    await record.referred(child, "2023-05-02", "N5")
+    care = await record.start(child, "2023-05-08", "C2", "U6")
+    await record.fact("recordSdq", child, on="2024-09-02", score=11)
+    care = await record.cease(care, "2025-08-13", "E5", leaver=True)
+    care = await record.contact(care, "2025-08-14", "F2", "D1")
+    assert await _contacts_due(client, record.worker, child) == [
+        ("2025-08-14", "DONE"),
+        ("2026-08-14", "OPEN"),
+    ]
+
+    # Born on 1 May 2005 he would have been 18 before care began (SSDA903 rule 352).
+    refused = await _correct(client, record.worker, child, "2005-05-01")
+    assert refused["problems"] == [
+        {
+            "field": "dateOfBirth",
+            "rule": "the young person would have turned 18 on 2023-05-01, before care began"
+            " on 2023-05-08 (SSDA903 rule 352)",
+        }
+    ]
+    # Born in 2010, he would have left care at 15, too young to be a care leaver.
+    refused = await _correct(client, record.worker, child, "2010-01-01")
+    assert refused["problems"][0]["field"] == "dateOfBirth", refused
+    assert "only a young person aged 16 or over leaves care" in refused["problems"][0]["rule"]
+    assert await _contacts_due(client, record.worker, child) == [
+        ("2025-08-14", "DONE"),
+        ("2026-08-14", "OPEN"),
+    ]
+
+    corrected = await _correct(client, record.worker, child, "2007-08-24")
+    assert corrected == {
+        "__typename": "ChildFact",
+        "dateOfBirth": "2007-08-24",
+        "previousDateOfBirth": "2007-08-14",
+    }
+    assert await _contacts_due(client, record.worker, child) == [
+        ("2025-08-24", "DONE"),
+        ("2026-08-24", "OPEN"),
+    ]
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    for table in ("header", "sw_episodes", "oc3"):
+        assert rows_of(out, table, child, "DOB") == [("24/08/2007",)], table
+    assert rows_of(out, "oc3", child, "IN_TOUCH", "ACTIV", "ACCOM") == [("YES", "F2", "D1")]
+    assert rows_of(out / "previous", "header", child, "DOB") == [("24/08/2007",)]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert report["ran"] >= 300, report
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+    census = tmp_path / "cin.xml"
+    await write_cin_census(store, YEAR, census, "919")
+    returned = {
+        c.findtext("ChildIdentifiers/LAchildID"): c
+        for c in ET.parse(census).getroot().iter("Child")  # noqa: S314 - the hub's own output
+    }
+    assert returned[child].findtext("ChildIdentifiers/PersonBirthDate") == "2007-08-24"
+    cin = dfe_rules("cin", census, year=2026)
+    assert set(cin["failures"]) <= KNOWN_BROKEN_CIN_QUERIES, cin["failures"]
+
+
+async def test_a_review_s_participation_code_holds_the_corrected_age(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A review on 6 June 2025 recorded PN1 (the child, then 4, attended and spoke). Born
+    # a year later the child would have been under 4, whose code is PN0 (SSDA903 rule 441).
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2021-02-14", "F", allocated_from="2025-05-01", upn=False)
+    await record.referred(child, "2025-05-01", "N1")
+    care = await record.start(child, "2025-05-12", "C1", "U6")
+    await record.review(care, "2025-06-06", "PN1")
+    refused = await _correct(client, record.worker, child, "2022-02-14")
+    assert refused["problems"][0]["field"] == "dateOfBirth", refused
+    assert refused["problems"][0]["rule"].startswith(
+        "the looked-after review of 2025-06-06 was recorded PN1:"
+    ), refused
+    assert "SSDA903 rule 441" in refused["problems"][0]["rule"], refused
+    fine = await _correct(client, record.worker, child, "2021-01-14")
+    assert fine["__typename"] == "ChildFact", fine

@@ -1,0 +1,157 @@
+"""A child's date of birth put right: what must still hold, and what falls due anew.
+
+A date of birth given wrongly at the contact (or learnt later) is corrected with a dated
+fact (`recordDateOfBirth`). Everything the hub works out from the birth date reads the
+child record, so ages, 18th birthdays, the returns and the partner views follow the new
+date by themselves; what was *recorded* against the old one is checked here first, and
+the steps whose due day was counted from a birthday are counted again. A correction that
+would make a recorded step one the hub would have refused is refused, naming the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from graph.cypher import facts as statements
+from workflow.calendar import age_on, birthday
+from workflow.codes import ReviewParticipation
+from workflow.journey import StepKind, StepStatus
+from workflow.journey.care import participation_fits_age, under_section_20_5
+from workflow.journey.effects import Refusal
+from workflow.pregnancy import CIN_8606, before_a_pregnancy
+from workflow.process import CareState
+from workflow.timescales import TimescaleKey, next_health_assessment_due
+
+if TYPE_CHECKING:
+    from graph import GraphStore, Row
+    from graph.cypher.access import AccessScope
+
+FIELD = "dateOfBirth"
+# A care leaver left care at 16 or over (Children Act 1989, as amended by the Children
+# (Leaving Care) Act 2000).
+_LEAVERS = (CareState.CARE_LEAVER, CareState.LEAVING_CARE_SERVICES_ENDED)
+_REVIEW_HEALTH = (
+    TimescaleKey.REVIEW_HEALTH_ASSESSMENT.value,
+    TimescaleKey.REVIEW_HEALTH_ASSESSMENT_UNDER_FIVE.value,
+)
+
+
+class BirthDateRefused(Exception):
+    """The new date of birth would make something recorded impossible."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+
+
+async def what_hangs_on_it(store: GraphStore, scope: AccessScope, child_id: str) -> Row:
+    """What the child's record holds that a new date of birth must fit (the child is
+    known to be visible: the caller read it)."""
+    rows = await store.read(statements.BIRTH_DATE_HOLDS, {**scope.params(), "childId": child_id})
+    return rows[0]
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _work_before_the_birth(held: Row, born: date) -> None:
+    # CIN census rule 8606: no contact or referral more than 40 weeks before the birth;
+    # one in those weeks was about the child unborn then (the front door's rule too).
+    first = held["firstContact"]
+    if first is not None and (rule := before_a_pregnancy(first, born, rule=CIN_8606)):
+        raise BirthDateRefused(f"the first contact or referral about the child ({first}) {rule}")
+
+
+def _care_fits(held: Row, born: date) -> None:
+    adult = birthday(born, 18)
+    for period in held["periods"]:
+        started: date = period["startDate"]
+        if started < born:
+            raise BirthDateRefused(
+                f"the child was looked after from {_iso(started)}: a child is looked after"
+                " only once born"
+            )
+        if started >= adult:
+            raise BirthDateRefused(
+                f"the young person would have turned 18 on {_iso(adult)}, before care began"
+                f" on {_iso(started)} (SSDA903 rule 352)"
+            )
+        ended = period.get("endDate")
+        if period["status"] in _LEAVERS and isinstance(ended, date) and age_on(born, ended) < 16:
+            raise BirthDateRefused(
+                f"care ended on {_iso(ended)} with the young person a care leaver: only a"
+                " young person aged 16 or over leaves care"
+            )
+        for step in period["steps"]:
+            _step_fits(step, born, adult)
+
+
+def _step_fits(step: Mapping[str, Any], born: date, adult: date) -> None:
+    kind, on = step["kind"], step.get("startDate") or step.get("completedDate")
+    if step.get("status") == StepStatus.CANCELLED or not isinstance(on, date):
+        return
+    if kind == StepKind.LOOKED_AFTER_EPISODE and on > adult and not under_section_20_5(step):
+        # Children Act 1989: nothing new happens in care after the 18th birthday but its
+        # end, except accommodation in a community home under s20(5).
+        raise BirthDateRefused(
+            f"an episode of care began on {_iso(on)}, after the 18th birthday"
+            f" ({_iso(adult)}): only accommodation under section 20(5) goes on past it"
+            " (SSDA903 rule 359)"
+        )
+    participation = step.get("participation")
+    if kind == StepKind.LOOKED_AFTER_REVIEW and participation:
+        try:
+            participation_fits_age(ReviewParticipation.from_code(participation), born, on)
+        except Refusal as refused:
+            held = f"the looked-after review of {_iso(on)} was recorded"
+            raise BirthDateRefused(f"{held} {participation}: {refused.problems[0][1]}") from None
+    # Care Leavers (England) Regulations 2010: an eligible child's plan, from 16.
+    sixteenth = birthday(born, 16)
+    if kind == StepKind.PATHWAY_PLAN and step.get("status") == StepStatus.DONE and on < sixteenth:
+        raise BirthDateRefused(
+            f"a pathway plan was made on {_iso(on)}, before the 16th birthday ({_iso(sixteenth)})"
+        )
+
+
+def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
+    """The care steps whose due day counts from the birth date, due anew: a care
+    leaver's contact on the same birthday of the new date (SSDA903 OC3), and an open
+    review health assessment 6 months after the last under 5, 12 from 5."""
+    retimed: list[dict[str, Any]] = []
+    for period in held["periods"]:
+        steps = [s for s in period["steps"] if s.get("status") != StepStatus.CANCELLED]
+        for step in steps:
+            due = step.get("dueDate")
+            if not isinstance(due, date):
+                continue
+            if step["kind"] == StepKind.CARE_LEAVER_CONTACT:
+                moved = birthday(born, age_on(previous, due))
+                if moved != due:
+                    retimed.append({"id": step["id"], "dueDate": _iso(moved), "dueRule": None})
+            elif step["status"] == StepStatus.OPEN and step.get("dueRule") in _REVIEW_HEALTH:
+                last = max(
+                    s["completedDate"]
+                    for s in steps
+                    if s["kind"] == StepKind.HEALTH_ASSESSMENT and s["status"] == StepStatus.DONE
+                )
+                anew = next_health_assessment_due(born, last, period["startDate"])
+                if (anew.due, anew.rule.value) != (due, step["dueRule"]):
+                    retimed.append(
+                        {"id": step["id"], "dueDate": _iso(anew.due), "dueRule": anew.rule.value}
+                    )
+    return retimed
+
+
+def follow(held: Row, born: date, previous: date | None) -> list[dict[str, Any]]:
+    """Check that what is recorded about the child fits a birth on `born`, and work out
+    the steps that fall due anew (the `$retimedSteps` of the write).
+
+    Raises:
+        BirthDateRefused: something recorded would be impossible for a child born then.
+    """
+    _work_before_the_birth(held, born)
+    _care_fits(held, born)
+    return [] if previous is None else _retimed(held, born, previous)
