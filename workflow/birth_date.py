@@ -20,6 +20,7 @@ from workflow.codes import ReviewParticipation
 from workflow.journey import StepKind, StepStatus
 from workflow.journey.care import participation_fits_age, under_section_20_5
 from workflow.journey.effects import Refusal
+from workflow.matching import PersonDetails, identity_key
 from workflow.pregnancy import CIN_8606, before_a_pregnancy
 from workflow.process import CareState
 from workflow.timescales import TimescaleKey, next_health_assessment_due
@@ -143,6 +144,16 @@ def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
                         {"id": step["id"], "dueDate": _iso(anew.due), "dueRule": anew.rule.value}
                     )
     return retimed
+
+
+def intake_key(held: Row, born: date, previous: date | None) -> str | None:
+    """The front door's key of the child's names and new date of birth, if the one they
+    hold is of their names and the old date (None: leave the key as it is)."""
+    names = {"given_name": held["givenName"], "family_name": held["familyName"]}
+    old = identity_key(PersonDetails(**names, date_of_birth=previous))
+    if old is None or held["intakeKey"] != old:
+        return None
+    return identity_key(PersonDetails(**names, date_of_birth=born))
 
 
 def follow(held: Row, born: date, previous: date | None) -> list[dict[str, Any]]:

@@ -491,7 +491,11 @@ async def _birth_date_follows(
     except birth_date.BirthDateRefused as refused:
         raise Refused("dateOfBirth", refused.rule) from None
     _facts_still_hold(held["facts"], child, replace(child, date_of_birth=born), held)
-    return {"retimedSteps": retimed, "previousBirthKey": previous.isoformat() if previous else ""}
+    return {
+        "retimedSteps": retimed,
+        "previousBirthKey": previous.isoformat() if previous else "",
+        "intakeKey": birth_date.intake_key(held, born, previous),
+    }
 
 
 def _facts_still_hold(facts: list[Row], was: Child, child: Child, held: Row) -> None:

@@ -63,7 +63,10 @@ WITH c
 # A child's date of birth put right (recordDateOfBirth): the child record holds it, and
 # its text key beside it (graph/vocabulary.py `dateOfBirthKey`, which search and linking
 # seek), in the same statement as its fact. The guard writes nothing if the date it
-# replaces changed since it was read. The open and held steps whose due day is a
+# replaces changed since it was read. The front door's key of names and birth date
+# (`intakeKey`, graph/vocabulary.py) moves to the new date ($intakeKey; null: the child's
+# key is not one of its names and old date), or, held by another child already, goes:
+# the old, wrong date no longer finds this child. The open and held steps whose due day is a
 # birthday or an age's interval ($retimedSteps: id and ISO due day, computed in Python)
 # fall due from the new date.
 RECORD_DATE_OF_BIRTH = f"""
@@ -72,6 +75,11 @@ MATCH (c:Child {{id: $childId}})
 WITH c WHERE coalesce(toString(c.dateOfBirth), '') = $previousBirthKey
 SET c.dateOfBirth = date($dates.dateOfBirth),
     c.dateOfBirthKey = toString(date($dates.dateOfBirth))
+WITH c
+OPTIONAL MATCH (holder:Child {{intakeKey: $intakeKey}}) WHERE holder.id <> c.id
+WITH c, count(holder) AS held
+SET c.intakeKey = CASE WHEN $intakeKey IS NULL THEN c.intakeKey
+                       WHEN held = 0 THEN $intakeKey ELSE null END
 WITH c
 OPTIONAL MATCH (c)<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-(s:Step)
 WHERE s.id IN [t IN $retimedSteps | t.id]
@@ -121,7 +129,8 @@ RETURN {_FIRST_CONTACT} AS firstContact
 BIRTH_DATE_HOLDS = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
-RETURN c.expectedDateOfBirth AS expectedDateOfBirth,
+RETURN c.expectedDateOfBirth AS expectedDateOfBirth, c.intakeKey AS intakeKey,
+       c.givenName AS givenName, c.familyName AS familyName,
        {_FIRST_CONTACT} AS firstContact,
        [(c)<-[:ABOUT]-(p:PeriodOfCare) | p {{.id, .status, .startDate, .endDate,
         steps: [(p)<-[:PART_OF]-(s:Step) | s {{.*}}]}}] AS periods,

@@ -218,3 +218,51 @@ async def test_an_order_depriving_of_liberty_cannot_be_made_adult_by_a_correctio
     ]
     fine = await correct(client, worker, child_id, "2009-03-03")
     assert fine["__typename"] == "ChildFact", fine
+
+
+NEW_CHILD_CONTACT = """mutation ($input: RecordContactInput!) { recordContact(input: $input) {
+  __typename ... on Contact { childId } ... on PossibleDuplicates { reason }
+  ... on InvalidInput { problems { field rule } } } }"""
+
+
+async def _contact_about_amira(
+    client: httpx.AsyncClient, worker: dict[str, str], born: str, *, confirm: bool
+) -> dict[str, Any]:
+    data = {
+        "receivedDate": "2026-01-05",
+        "source": "SCHOOLS",
+        "summary": "Not collected from school again",
+        "confirmNewChild": confirm,
+        "child": {"givenName": "Amira", "familyName": "Haddad-Quinn", "dateOfBirth": born},
+    }
+    found = await graphql(client, worker, NEW_CHILD_CONTACT, {"input": data})
+    return found["recordContact"]  # type: ignore[no-any-return]
+
+
+async def test_the_front_door_knows_the_child_by_the_corrected_date_only(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A child without an NHS number or UPN is known at the front door by names and date
+    # of birth (the key racing contacts converge on). Once the date is put right, a
+    # contact naming it is about this child; one naming the old, wrong date is about
+    # somebody else, and a worker who confirms them new gets a new child.
+    await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    first = await _contact_about_amira(client, worker, "2016-02-03", confirm=True)
+    child_id = first["childId"]
+    fact = await correct(client, worker, child_id, "2016-03-02")
+    assert fact["__typename"] == "ChildFact", fact
+    again = await _contact_about_amira(client, worker, "2016-03-02", confirm=True)
+    assert again["__typename"] == "PossibleDuplicates", again
+    assert "already recorded" in again["reason"], again
+    other = await _contact_about_amira(client, worker, "2016-02-03", confirm=True)
+    assert other["__typename"] == "Contact", other
+    assert other["childId"] != child_id
+    keys = await store.read(
+        "MATCH (c:Child {familyName: 'Haddad-Quinn'}) RETURN c.id AS id, c.intakeKey AS key"
+        " ORDER BY key",
+    )
+    assert keys == [
+        {"id": other["childId"], "key": "amira|haddadquinn|2016-02-03"},
+        {"id": child_id, "key": "amira|haddadquinn|2016-03-02"},
+    ]
