@@ -13,12 +13,13 @@ import re
 from calendar import monthrange
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
 from graph.cypher import facts as statements
+from workflow import liberty
 from workflow.calendar import age_on, birthday, today_in_england
 from workflow.codes import Disability, PreviousPermanence, SdqReason, UPNUnknown
 from workflow.contacts import EARLIEST_DAY, EthnicityCode, PastDate, Sex
@@ -338,6 +339,20 @@ def _one_order_at_a_time(data: RecordDeprivationOfLiberty, history: list[Row]) -
             )
 
 
+async def _placements_fit_the_order(
+    store: GraphStore, scope: AccessScope, data: RecordDeprivationOfLiberty, child: Child
+) -> dict[str, Any]:
+    """SSDA903 2026-27 rules 709, 710: the child's placements while the order is in force
+    are ones an order is served in. Named `on` when the placement held the day it began,
+    else `ceasedOn` (the order would run on into a placement it is not served in)."""
+    rows = await store.read(statements.CARE_EPISODES, {**scope.params(), "childId": data.child_id})
+    episodes = rows[0]["episodes"] if rows else []
+    if rule := liberty.order_over_placements((data.on, data.ceased_on), episodes):
+        began = liberty.order_over_placements((data.on, data.on + timedelta(days=1)), episodes)
+        raise Refused("on" if began else "ceasedOn", rule)
+    return {}
+
+
 def _upn_unknown(data: RecordUpnUnknown, child: Child) -> tuple[Values, dict[str, Any]]:
     if child.upn:
         raise Refused(
@@ -627,6 +642,7 @@ SPECS: dict[str, FactSpec] = {
         RecordDeprivationOfLiberty,
         _deprivation_of_liberty,
         history_rule=_one_order_at_a_time,
+        follows=_placements_fit_the_order,
     ),
     "recordDateOfBirth": FactSpec(
         FactKind.DATE_OF_BIRTH,
@@ -708,7 +724,7 @@ async def record_fact(
             "now": scope.now_ms,
         },
     )
-    if not rows and followed:
+    if not rows and spec.statement is not statements.RECORD_FACT:
         # The statement's guard: what it was checked against changed since it was read.
         return _invalid("childId", "the child's record changed while this was checked: retry")
     return rows[0] if rows else NotFound(kind="Child", id=data.child_id)

@@ -331,6 +331,14 @@ _OTHER_EPISODES = f""",
        c.expectedDateOfBirth AS expectedDateOfBirth, coalesce(c.unborn, false) AS unborn"""
 
 
+# The child's orders depriving them of liberty, every record of each (workflow/liberty.py
+# reads the latest): where a child may be placed under one (SSDA903 rules 709, 710).
+LIBERTY_ORDERS = (
+    "[(c)<-[:ABOUT]-(o:ChildFact {kind: 'DEPRIVATION_OF_LIBERTY'})"
+    " | o {.on, .ceasedOn, .recordedAt}] AS libertyOrders"
+)
+
+
 def record_state_statement(label: str) -> str:
     """A record's state, version and steps, if the caller may see its child; for a
     record of an episode of need, also the episode and every record in it."""
@@ -356,7 +364,7 @@ WITH r, c, steps,
      collect(CASE WHEN plan IS NULL THEN null ELSE {{record: plan {{.*}}, steps: []}} END)
      AS processes
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
-       null AS episode, processes
+       null AS episode, processes, {LIBERTY_ORDERS}
 """
     if label == "AdoptionPlan":
         # The period of care it was decided in: the child is placed, and adopted, while
@@ -484,7 +492,7 @@ MATCH (c:Child {{id: $childId}})
 RETURN c.id AS id, c.dateOfBirth AS dateOfBirth, coalesce(c.unborn, false) AS unborn,
        {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(open:PeriodOfCare) WHERE open.status IN $openStates | open.id]
-       AS openPeriods
+       AS openPeriods, {LIBERTY_ORDERS}
 """
 
 _RECORD_WITH_STEPS = """

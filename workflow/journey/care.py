@@ -7,7 +7,7 @@ status starts a new SSDA903 episode (a `LOOKED_AFTER_EPISODE` step) within it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Self
@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from graph.cypher import care as care_statements
 from graph.cypher import journey as statements
+from workflow import liberty
 from workflow.calendar import age_on, birthday
 from workflow.codes import (
     CareLeaverAccommodation,
@@ -294,6 +295,14 @@ def _check_urn(placement_type: PlacementType, urn: str | None) -> None:
         raise Refusal(("urn", f"a {placement_type.value} placement needs the home's Ofsted URN"))
 
 
+def _served_under_orders(
+    orders: Iterable[Mapping[str, Any]], placement: PlacementType, start: date, end: date | None
+) -> None:
+    # SSDA903 2026-27 rules 709, 710 (workflow/liberty.py), the order recorded first.
+    if rule := liberty.placement_under_orders(placement.value, (start, end), orders):
+        raise Refusal(("placementType", rule))
+
+
 def _longer_than_t4(code: str | None, episode: dict[str, Any], until: date) -> bool:
     # The DfE's definition: a T4 stay lasts seven days or less.
     t4 = PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS.value
@@ -333,6 +342,7 @@ def start_effect(
     *,
     unborn: bool = False,
     died_on: date | None = None,
+    liberty_orders: Iterable[Mapping[str, Any]] = (),
 ) -> Effect:
     """What becoming looked after opens: the first episode and the first due dates."""
     start = data.started_on
@@ -362,6 +372,7 @@ def start_effect(
             ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
         )
     _check_urn(data.placement_type, data.urn)
+    _served_under_orders(liberty_orders, data.placement_type, start, None)
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=start,
@@ -431,6 +442,7 @@ async def start_looked_after(
             clock,
             unborn=bool(state[0]["unborn"]),
             died_on=min(state[0]["diedOn"] or (), default=None),
+            liberty_orders=state[0]["libertyOrders"],
         )
         plans = await store.read(
             care_statements.ACTIVE_CHILD_PROTECTION_PLANS,
@@ -597,6 +609,12 @@ def _move_joins_the_legal_status_change(
     if _same_placement(current, data):
         raise Refusal(("placementType", "is already the child's placement: nothing moved"))
     _check_urn(data.placement_type, data.urn)
+    _served_under_orders(
+        record.liberty_orders,
+        data.placement_type,
+        current["startDate"],
+        current.get("completedDate"),
+    )
     rne = (
         ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER
         if data.same_carer
@@ -653,6 +671,7 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         )
     _leaving_temporary(_episode(record), data.changed_on)
     _check_urn(data.placement_type, data.urn)
+    _served_under_orders(record.liberty_orders, data.placement_type, data.changed_on, None)
     lapsed, lapses = _short_order_steps(
         record, data.changed_on, data.legal_status.value if data.legal_status else None
     )
@@ -697,6 +716,12 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     # right without inventing a new episode.
     _check_urn(data.placement_type, data.urn)
     episode = _episode_to_correct(record, data.episode_from)
+    _served_under_orders(
+        record.liberty_orders,
+        data.placement_type,
+        episode["startDate"],
+        episode.get("completedDate"),
+    )
     lasted_until = episode.get("completedDate") or clock.today
     if _longer_than_t4(data.placement_type.value, episode, lasted_until):
         raise Refusal(("placementType", f"{_T4_RULE}: this episode lasted longer"))

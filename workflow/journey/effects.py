@@ -329,6 +329,8 @@ class Record:
     expected_date_of_birth: date | None = None
     # For a plan for adoption: the period of care it was decided in ({id, status, endDate}).
     period_of_care: dict[str, Any] | None = None
+    # For a period of care: the child's orders depriving them of liberty (each record).
+    liberty_orders: tuple[dict[str, Any], ...] = ()
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""

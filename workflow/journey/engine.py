@@ -105,6 +105,7 @@ def _record(row: Row) -> Record:
         contacts=tuple(row.get("contacts") or ()),
         expected_date_of_birth=row.get("expectedDateOfBirth") if row.get("unborn") else None,
         period_of_care=row.get("periodOfCare"),
+        liberty_orders=tuple(row.get("libertyOrders") or ()),
     )
 
 
