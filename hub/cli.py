@@ -424,9 +424,12 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
 
     from demo.county import Progress
     from hub.app import open_settings_graph
-    from returns import CollectionYear, write_cin_census, write_ssda903
+    from returns import CollectionYear, ReturnKind, refused_year, write_cin_census, write_ssda903
 
     year = CollectionYear(args.year)
+    kind = ReturnKind.CIN_CENSUS if args.kind == "cin" else ReturnKind.SSDA903
+    if problem := refused_year(kind, year):
+        raise ValueError(f"--year: {problem}")
     if args.kind == "cin" and not args.la_number:
         raise ValueError("--la-number: the CIN census names the LA by its DfE number, e.g. 919")
     # The bar is made on the first page, when the number of children is known.

@@ -25,6 +25,7 @@ from returns import (
     ReturnRequest,
     fail_stalled_jobs,
     job_of,
+    refused_year,
     remove_old_files,
     remove_orphan_folders,
     run_job,
@@ -253,6 +254,8 @@ async def start_return(
     collection = _collection_year(year, today_in_england())
     if isinstance(collection, InvalidInput):
         return collection
+    if problem := refused_year(kind, collection):
+        return InvalidInput((FieldProblem("year", problem),))
     return await _jobs(context).start(context.principal, kind, collection)
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.cypher import returns as statements
+from returns.cin_census import specification_for as cin_specification
+from returns.ssda903 import specification_for as ssda903_specification
 from returns.writer import PageWritten, write_cin_census, write_ssda903
 from returns.year_end import ReturnWarning
 from returns.years import CollectionYear
@@ -31,6 +33,19 @@ if TYPE_CHECKING:
 class ReturnKind(enum.StrEnum):
     SSDA903 = "SSDA903"
     CIN_CENSUS = "CIN_CENSUS"
+
+
+def refused_year(kind: ReturnKind, year: CollectionYear) -> str | None:
+    """Why the hub does not write `kind` for `year` (no specification of a year that
+    early), or None."""
+    specification_for = (
+        cin_specification if kind is ReturnKind.CIN_CENSUS else ssda903_specification
+    )
+    try:
+        specification_for(year)
+    except ValueError as problem:
+        return str(problem).removeprefix("year: ")
+    return None
 
 
 class JobState(enum.StrEnum):

@@ -112,11 +112,30 @@ SPECIFICATIONS = (SPEC_2025, SPEC_2026, SPEC_2027)
 
 
 def specification_for(year: CollectionYear) -> Ssda903Specification:
-    """The newest specification that applies to `year`. The hub writes the 903 from
-    2024-25 (its M/F/U sex coding); an earlier year, such as last year's tables beside a
-    2024-25 return, is written as 2024-25's."""
+    """The newest specification that applies to `year`.
+
+    Raises:
+        ValueError: a year before 2024-25. The DfE coded sex 1/2 until then and had other
+            placement codes (H5, P2, Z1, no K3); the hub records in today's and does not
+            write a return in a coding it never kept.
+    """
     found = [s for s in SPECIFICATIONS if s.first_year <= year.end_year]
-    return max(found, key=lambda s: s.first_year) if found else SPECIFICATIONS[0]
+    if not found:
+        first = CollectionYear(SPECIFICATIONS[0].first_year)
+        raise ValueError(
+            f"year: the hub writes the SSDA903 from {first.label} (the M/F/U sex coding and"
+            f" the placement codes it records in): {year.label} is not written"
+        )
+    return max(found, key=lambda s: s.first_year)
+
+
+def last_year_specification(year: CollectionYear) -> Ssda903Specification:
+    """The specification of last year's tables beside `year`'s return: last year's own,
+    or, beside the first year the hub writes, this year's (the DfE's year-on-year rules
+    compare the two years' values, which one coding keeps comparable)."""
+    if year.previous().end_year < SPECIFICATIONS[0].first_year:
+        return specification_for(year)
+    return specification_for(year.previous())
 
 
 # The 903 CIN column: the child's category of need, N1-N8 (N0 and N9 are the CIN census's).
@@ -742,12 +761,15 @@ def _social_workers(record: LookedAfterRecord, year: CollectionYear, dob: str) -
     return rows
 
 
-def tables_for(record: LookedAfterRecord, year: CollectionYear) -> dict[str, list[Row]]:
-    """The child's rows in each table of `year`'s return (none if not looked after in it)."""
+def tables_for(
+    record: LookedAfterRecord, year: CollectionYear, spec: Ssda903Specification | None = None
+) -> dict[str, list[Row]]:
+    """The child's rows in each table of `year`'s return (none if not looked after in it),
+    in `spec` (the year's own by default)."""
     known = episodes_known(record, year)
     in_year = [e for e in known if year.covers(e.start, e.end)]
     dob = dmy(record.born)
-    spec = specification_for(year)
+    spec = spec or specification_for(year)
     tables: dict[str, list[Row]] = {name: [] for name in spec.tables}
     oc3 = _oc3(record, year, dob)
     if not in_year and not oc3:

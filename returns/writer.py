@@ -25,7 +25,12 @@ from returns.cin_census import (
     specification_for,
     to_text,
 )
-from returns.ssda903 import LookedAfterRecord, tables_for
+from returns.ssda903 import (
+    LookedAfterRecord,
+    Ssda903Specification,
+    last_year_specification,
+    tables_for,
+)
 from returns.ssda903 import specification_for as ssda903_specification
 from returns.year_end import ReturnWarning, ssda903_warnings
 
@@ -61,9 +66,9 @@ def _partial(path: Path) -> Path:
 class _Tables:
     """The CSV files of one year's specification, open for writing."""
 
-    def __init__(self, folder: Path, year: CollectionYear) -> None:
+    def __init__(self, folder: Path, spec: Ssda903Specification) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        tables = ssda903_specification(year).tables
+        tables = spec.tables
         self.written = Written(folder, dict.fromkeys(tables, 0))
         self._files: dict[str, TextIO] = {}
         self._writers: dict[str, Any] = {}
@@ -138,20 +143,23 @@ async def write_ssda903(
     Returns:
         What was written this year and last year.
     """
+    # Refused for a year the hub does not write, before anything is read or written.
+    this_year, last_year = ssda903_specification(year), last_year_specification(year)
     ids = await _ids(store, statements.LOOKED_AFTER_IDS)
-    current, previous = _Tables(out, year), _Tables(out / "previous", year.previous())
+    current, previous = _Tables(out, this_year), _Tables(out / "previous", last_year)
     complete = False
     try:
         async for rows in _pages(store, ids, statements.LOOKED_AFTER_PAGE, page, progress):
             returned = []
             for row in rows:
                 record = LookedAfterRecord.from_row(row)
-                this_year, last_year = tables_for(record, year), tables_for(record, year.previous())
-                current.add(this_year)
-                previous.add(last_year)
+                now = tables_for(record, year, this_year)
+                before = tables_for(record, year.previous(), last_year)
+                current.add(now)
+                previous.add(before)
                 current.written.warnings += ssda903_warnings(record, year)
                 previous.written.warnings += ssda903_warnings(record, year.previous())
-                if this_year["header"] or last_year["header"]:
+                if now["header"] or before["header"]:
                     returned.append(record.id)
             if on_page and returned:
                 await on_page(returned)
