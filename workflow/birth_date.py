@@ -64,6 +64,13 @@ def _work_before_the_birth(held: Row, born: date) -> None:
     first = held["firstContact"]
     if first is not None and (rule := before_a_pregnancy(first, born, rule=CIN_8606)):
         raise BirthDateRefused(f"the first contact or referral about the child ({first}) {rule}")
+    # CIN census: a child's date of death is never before their date of birth.
+    for died in held["diedOn"] or ():
+        if died < born:
+            raise BirthDateRefused(
+                f"the child's death is recorded on {_iso(died)} (RC2 or E2): a death is never"
+                " before the birth"
+            )
 
 
 def _care_fits(held: Row, born: date) -> None:
@@ -86,19 +93,35 @@ def _care_fits(held: Row, born: date) -> None:
                 f"care ended on {_iso(ended)} with the young person a care leaver: only a"
                 " young person aged 16 or over leaves care"
             )
+        episodes = [s for s in period["steps"] if s["kind"] == StepKind.LOOKED_AFTER_EPISODE]
+        last: Mapping[str, Any] = max(episodes, key=lambda s: s["startDate"], default={})
         for step in period["steps"]:
-            _step_fits(step, born, adult)
+            _step_fits(step, born, adult, under_section_20_5(last))
 
 
-def _step_fits(step: Mapping[str, Any], born: date, adult: date) -> None:
+# The steps of care itself, which happen only while the young person is a child (the
+# journey's `_still_in_care_on`): not a care leaver's, after care.
+_IN_CARE = frozenset(
+    {
+        StepKind.LOOKED_AFTER_EPISODE,
+        StepKind.LOOKED_AFTER_REVIEW,
+        StepKind.STATUTORY_VISIT,
+        StepKind.HEALTH_ASSESSMENT,
+        StepKind.PERSONAL_EDUCATION_PLAN,
+    }
+)
+
+
+def _step_fits(step: Mapping[str, Any], born: date, adult: date, section_20_5: bool) -> None:
     kind, on = step["kind"], step.get("startDate") or step.get("completedDate")
     if step.get("status") == StepStatus.CANCELLED or not isinstance(on, date):
         return
-    if kind == StepKind.LOOKED_AFTER_EPISODE and on > adult and not under_section_20_5(step):
+    episode_20_5 = kind != StepKind.LOOKED_AFTER_EPISODE or under_section_20_5(step)
+    if kind in _IN_CARE and on > adult and not (section_20_5 and episode_20_5):
         # Children Act 1989: nothing new happens in care after the 18th birthday but its
         # end, except accommodation in a community home under s20(5).
         raise BirthDateRefused(
-            f"an episode of care began on {_iso(on)}, after the 18th birthday"
+            f"a {kind} of care is recorded on {_iso(on)}, after the 18th birthday"
             f" ({_iso(adult)}): only accommodation under section 20(5) goes on past it"
             " (SSDA903 rule 359)"
         )

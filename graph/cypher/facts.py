@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph.cypher.access import counted_episode, only_visible
+from graph.cypher.journey import died_on
 
 # Dates a fact may carry besides `on`, set through `$dates` (FalkorDB cannot take a date
 # inside a map parameter).
@@ -122,7 +123,8 @@ RETURN {_FIRST_CONTACT} AS firstContact
 """
 
 # What hangs on a child's date of birth, read before it is put right: the first contact
-# or referral about them (CIN census rule 8606), whether they were recorded unborn, their
+# or referral about them (CIN census rule 8606), their death if recorded (no death before
+# the birth), whether they were recorded unborn, their
 # periods of care with every step of each (started from birth and before 18: SSDA903
 # rules 352, 359; review participation by age: 440, 441; due days counted from birthdays),
 # and every statutory fact (each kind's own rules by age).
@@ -131,7 +133,7 @@ MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 RETURN c.expectedDateOfBirth AS expectedDateOfBirth, c.intakeKey AS intakeKey,
        c.givenName AS givenName, c.familyName AS familyName,
-       {_FIRST_CONTACT} AS firstContact,
+       {_FIRST_CONTACT} AS firstContact, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(p:PeriodOfCare) | p {{.id, .status, .startDate, .endDate,
         steps: [(p)<-[:PART_OF]-(s:Step) | s {{.*}}]}}] AS periods,
        [(c)<-[:ABOUT]-(f:ChildFact) | f {{.*}}] AS facts

@@ -31,9 +31,9 @@ CARE_STEPS = """query ($id: ID!) { child(id: $id) { periodsOfCare { steps {
 
 
 async def _correct(
-    client: httpx.AsyncClient, worker: dict[str, str], child: str, born: str
+    client: httpx.AsyncClient, worker: dict[str, str], child: str, born: str, on: str = "2025-09-01"
 ) -> dict[str, Any]:
-    data = {"childId": child, "dateOfBirth": born, "on": "2025-09-01"}
+    data = {"childId": child, "dateOfBirth": born, "on": on}
     found = await graphql(client, worker, CORRECT, {"input": data})
     return found["recordDateOfBirth"]  # type: ignore[no-any-return]
 
@@ -143,3 +143,40 @@ async def test_a_review_s_participation_code_holds_the_corrected_age(
     assert "SSDA903 rule 441" in refused["problems"][0]["rule"], refused
     fine = await _correct(client, record.worker, child, "2021-01-14")
     assert fine["__typename"] == "ChildFact", fine
+
+
+async def test_nothing_in_care_after_18_nor_a_death_before_the_birth(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Looked after in foster care from 12 May 2025, reviewed on 6 June. Born on 20 May
+    # 2007 she would have been 18 at the review: nothing happens in care after the 18th
+    # birthday but accommodation under section 20(5) (SSDA903 rule 359).
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2010-05-20", "F", allocated_from="2025-05-01")
+    await record.referred(child, "2025-05-01", "N1")
+    care = await record.start(child, "2025-05-12", "C1", "U6")
+    await record.review(care, "2025-06-06")
+    refused = await _correct(client, record.worker, child, "2007-05-20")
+    assert refused["problems"] == [
+        {
+            "field": "dateOfBirth",
+            "rule": "a LOOKED_AFTER_REVIEW of care is recorded on 2025-06-06, after the 18th"
+            " birthday (2025-05-20): only accommodation under section 20(5) goes on past it"
+            " (SSDA903 rule 359)",
+        }
+    ]
+
+    # A child in need who died on 5 October 2025 (the episode closed RC2) was born before.
+    other = children[1]
+    await record.born(other, "2015-01-10", "M", allocated_from="2025-05-01")
+    case = await record.referral(other, "2025-06-02")
+    await record.closed(case, "2025-10-05", "RC2_DIED")
+    refused = await _correct(client, record.worker, other, "2025-10-10", on="2025-12-01")
+    assert refused["problems"] == [
+        {
+            "field": "dateOfBirth",
+            "rule": "the child's death is recorded on 2025-10-05 (RC2 or E2): a death is never"
+            " before the birth",
+        }
+    ]
