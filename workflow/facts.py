@@ -346,7 +346,7 @@ async def _placements_fit_the_order(
     are ones an order is served in. Named `on` when the placement held the day it began,
     else `ceasedOn` (the order would run on into a placement it is not served in)."""
     rows = await store.read(statements.CARE_EPISODES, {**scope.params(), "childId": data.child_id})
-    episodes = rows[0]["episodes"] if rows else []
+    episodes = [*rows[0]["episodes"], *map(liberty.short_break_episode, rows[0]["breaks"])]
     if rule := liberty.order_over_placements((data.on, data.ceased_on), episodes):
         began = liberty.order_over_placements((data.on, data.on + timedelta(days=1)), episodes)
         raise Refused("on" if began else "ceasedOn", rule)

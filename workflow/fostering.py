@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field, ValidationInfo, field_validator
 
 from graph.cypher import fostering as statements
+from workflow import liberty
 from workflow.codes import LegalStatus, PlacementProvider, PlacementType
 from workflow.contacts import PastDate
+from workflow.facts import FactKind, facts_of
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.validation import Input
@@ -162,6 +164,12 @@ async def record_short_break(
     store: GraphStore, scope: AccessScope, data: RecordShortBreak
 ) -> Row | NotFound | InvalidInput:
     """Record a short break for a child, with the approved household that gave it."""
+    orders = await facts_of(store, scope, data.child_id, [FactKind.DEPRIVATION_OF_LIBERTY])
+    span = liberty.short_break_span(data.started_on, data.ended_on)
+    placement = data.placement_type.value
+    # SSDA903 2026-27 rules 709, 710: a short break is an episode of care like any other.
+    if rule := liberty.placement_under_orders(placement, span, [o["fact"] for o in orders]):
+        return InvalidInput(problems=(FieldProblem("placementType", rule),))
     last_day: date = data.ended_on or data.started_on
     rows = await store.write(
         statements.RECORD_SHORT_BREAK,

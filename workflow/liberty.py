@@ -6,7 +6,7 @@ secure children's home (K1), with parents (P1), a young offender institution (R5
 supported accommodation (K3). The DfE's own rules cannot check it (they read a column the
 table does not have: tests/returns/known_broken.py), so the hub refuses it as it is
 recorded, whichever comes first: the order (`recordDeprivationOfLiberty`) or the placement
-(`startLookedAfter`, `changePlacement`, `correctPlacement`).
+(`startLookedAfter`, `changePlacement`, `correctPlacement`, `recordShortBreak`).
 
 An order is in force from the day it began up to the day it ended (`ceasedOn`, when the
 child is no longer deprived of liberty); an episode from its start to the day it ended
@@ -17,7 +17,7 @@ it the day one ends, is within the rule.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from workflow.codes import PlacementType
@@ -99,3 +99,19 @@ def order_over_placements(order: Span, episodes: Iterable[Mapping[str, Any]]) ->
             start = episode["startDate"].isoformat()
             return f"the child's placement from {start} is {episode.get('placementType')}: {rule}"
     return None
+
+
+def short_break_span(started: date, last_day: date | None) -> Span:
+    """A short break as an episode: from its first day to the day after its last (the
+    child is with the household on the day a break ends)."""
+    return started, (last_day + timedelta(days=1) if last_day else None)
+
+
+def short_break_episode(short_break: Mapping[str, Any]) -> dict[str, Any]:
+    """A recorded short break as the episode `order_over_placements` weighs."""
+    start, end = short_break_span(short_break["startDate"], short_break.get("endDate"))
+    return {
+        "startDate": start,
+        "completedDate": end,
+        "placementType": short_break.get("placementType"),
+    }

@@ -139,14 +139,17 @@ RETURN c.expectedDateOfBirth AS expectedDateOfBirth, c.intakeKey AS intakeKey,
        [(c)<-[:ABOUT]-(f:ChildFact) | f {{.*}}] AS facts
 """
 
-# The child's SSDA903 episodes (each placement, from its start to the day it ended), which
-# an order depriving the child of liberty is weighed against (903 rules 709, 710).
+# The child's SSDA903 episodes (each placement, from its start to the day it ended), and
+# their short breaks (each to its last day), which an order depriving the child of liberty
+# is weighed against (903 rules 709, 710).
 CARE_EPISODES = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 OPTIONAL MATCH (c)<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-(s:Step {{kind: 'LOOKED_AFTER_EPISODE'}})
 WHERE s.status <> 'CANCELLED'
-RETURN collect(s {{.startDate, .completedDate, .placementType}}) AS episodes
+WITH c, collect(s {{.startDate, .completedDate, .placementType}}) AS episodes
+RETURN episodes,
+       [(c)<-[:ABOUT]-(b:ShortBreak) | b {{.startDate, .endDate, .placementType}}] AS breaks
 """
 
 FACTS_OF = f"""

@@ -18,7 +18,7 @@ from returns import CollectionYear, write_ssda903
 from tests.e2e.journey_helpers import act
 from tests.helpers import graphql
 from tests.returns.conftest import DfeRules
-from tests.returns.journeys import PLACEMENT, Recorder, code, county_to_record_on
+from tests.returns.journeys import PLACEMENT, SHORT_BREAK, Recorder, code, county_to_record_on
 from tests.returns.known_broken import unexplained_failures
 from tests.returns.test_ssda903 import rows_of
 from workflow import codes
@@ -168,3 +168,39 @@ async def test_a_child_under_an_order_is_placed_only_where_one_is_served(
     assert rows_of(out, "dolo", other, "DOLO_START", "DOLO_END") == [("04/05/2026", "01/07/2026")]
     report = dfe_rules("903", out, year=2027, prev=out / "previous")
     assert unexplained_failures(report, out, out / "previous", CollectionYear(2027).end) == {}
+
+
+async def test_a_short_break_is_a_placement_an_order_is_weighed_against(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Short breaks are episodes of care in the 903 like any other (V3 each, V4 an
+    # agreement): one with foster carers while an order is in force breaks rule 709, and
+    # an order over a recorded one is refused naming `on`.
+    record, children = await county_to_record_on(client, settings, store)
+    household = await record.short_breaks_household("2025-01-06")
+    child, other = children[:2]
+    await record.born(child, "2011-03-03", "F", allocated_from="2026-04-13")
+    assert (await _deprive(record, child, on="2026-05-04"))["__typename"] == "ChildFact"
+    data = {
+        "childId": child,
+        "legalStatus": code(codes.LegalStatus, "V3"),
+        "startedOn": "2026-06-05",
+        "endedOn": "2026-06-07",
+        "placementType": code(codes.PlacementType, "U6"),
+        "placementProvider": code(codes.PlacementProvider, "PR1"),
+        "householdId": household,
+    }
+    found = await graphql(client, record.worker, SHORT_BREAK, {"input": data})
+    field, rule = _refused(found["recordShortBreak"])
+    assert field == "placementType"
+    assert rule == (
+        "the order depriving the child of liberty of 2026-05-04 (in force) " + RULE_709.format("U6")
+    )
+    assert await store.read("MATCH (b:ShortBreak) RETURN count(b) AS n") == [{"n": 0}]
+
+    await record.born(other, "2012-06-06", "M", allocated_from="2026-04-13")
+    await record.short_break(other, "V3", "2026-06-05", "2026-06-07", household)
+    # The order began the day after the break's last: no placement of his was under it.
+    assert (await _deprive(record, other, on="2026-06-08"))["__typename"] == "ChildFact"
+    field, rule = _refused(await _deprive(record, other, on="2026-06-07", ceasedOn="2026-06-08"))
+    assert (field, rule.startswith("the child's placement from 2026-06-05 is U6:")) == ("on", True)
