@@ -704,10 +704,10 @@ async def record_fact(
         return NotFound(kind="Child", id=data.child_id)
     if child.unborn and not spec.before_birth:
         return _invalid("childId", "the child is not born yet: record the birth first")
-    if child.date_of_birth is not None and data.on < child.date_of_birth:
-        return _invalid(
-            "on", f"must not be before the child's birth ({child.date_of_birth.isoformat()})"
-        )
+    # A date of birth put right weighs `on` against the new date, in its own rule.
+    born = None if spec.kind is FactKind.DATE_OF_BIRTH else child.date_of_birth
+    if born is not None and data.on < born:
+        return _invalid("on", f"must not be before the child's birth ({born.isoformat()})")
     try:
         values, dates = spec.rule(data, child)
         if spec.history_rule is not None:

@@ -266,3 +266,20 @@ async def test_the_front_door_knows_the_child_by_the_corrected_date_only(
         {"id": other["childId"], "key": "amira|haddadquinn|2016-02-03"},
         {"id": child_id, "key": "amira|haddadquinn|2016-03-02"},
     ]
+
+
+async def test_a_birth_put_earlier_is_known_on_a_day_before_the_wrong_one(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Typed as born in 2024 instead of 2020; the school's records said so on 3 January
+    # 2023, before the wrong date: what is weighed is the new date, not the one it replaces.
+    await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = await _pupil_on_the_worker_s_caseload(store)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2024-06-01'),"
+        " c.dateOfBirthKey = '2024-06-01'",
+        {"id": child_id},
+    )
+    fact = await correct(client, worker, child_id, "2020-06-01", on="2023-01-03")
+    assert (fact["__typename"], fact["on"]) == ("ChildFact", "2023-01-03"), fact
