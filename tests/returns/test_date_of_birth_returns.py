@@ -26,6 +26,8 @@ YEAR = CollectionYear(2026)
 CORRECT = """mutation ($input: RecordDateOfBirthInput!) { recordDateOfBirth(input: $input) {
   __typename ... on ChildFact { dateOfBirth previousDateOfBirth }
   ... on InvalidInput { problems { field rule } } } }"""
+HEALTH_DUE = """query ($id: ID!) { child(id: $id) { periodsOfCare { steps {
+  kind status dueDate dueRule } } } }"""
 CARE_STEPS = """query ($id: ID!) { child(id: $id) { periodsOfCare { steps {
   kind status dueDate completedDate } } } }"""
 
@@ -180,3 +182,34 @@ async def test_nothing_in_care_after_18_nor_a_death_before_the_birth(
             " before the birth",
         }
     ]
+
+
+async def test_the_next_review_health_assessment_follows_the_age_the_new_date_gives(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Health assessed on 20 May 2025 when, as recorded, she was 4: the next within 6
+    # months. Born in May 2020 she was 5 that day, and the next is due within 12.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2021-01-10", "F", allocated_from="2025-05-01", upn=False)
+    await record.referred(child, "2025-05-01", "N1")
+    care = await record.start(child, "2025-05-12", "C1", "U6")
+    care = await record.act("recordHealthAssessment", care, on="2025-05-20")
+    due = await graphql(client, record.worker, HEALTH_DUE, {"id": child})
+    open_steps = [
+        (s["dueDate"], s["dueRule"])
+        for p in due["child"]["periodsOfCare"]
+        for s in p["steps"]
+        if s["kind"] == "HEALTH_ASSESSMENT" and s["status"] == "OPEN"
+    ]
+    assert open_steps == [("2025-11-20", "review_health_assessment_under_five")]
+    fact = await _correct(client, record.worker, child, "2020-05-01")
+    assert fact["__typename"] == "ChildFact", fact
+    due = await graphql(client, record.worker, HEALTH_DUE, {"id": child})
+    open_steps = [
+        (s["dueDate"], s["dueRule"])
+        for p in due["child"]["periodsOfCare"]
+        for s in p["steps"]
+        if s["kind"] == "HEALTH_ASSESSMENT" and s["status"] == "OPEN"
+    ]
+    assert open_steps == [("2026-05-20", "review_health_assessment")]
