@@ -18,7 +18,7 @@ from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday
 from workflow.codes import ReviewParticipation
 from workflow.journey import StepKind, StepStatus
-from workflow.journey.care import participation_fits_age, under_section_20_5
+from workflow.journey.care import BIRTHDAY_WINDOW, participation_fits_age, under_section_20_5
 from workflow.journey.effects import Refusal
 from workflow.matching import PersonDetails, identity_key
 from workflow.pregnancy import CIN_8606, before_a_pregnancy
@@ -154,6 +154,7 @@ def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
             if step["kind"] == StepKind.CARE_LEAVER_CONTACT:
                 moved = birthday(born, age_on(previous, due))
                 if moved != due:
+                    _still_counts(step, moved)
                     retimed.append({"id": step["id"], "dueDate": _iso(moved), "dueRule": None})
             elif step["status"] == StepStatus.OPEN and step.get("dueRule") in _REVIEW_HEALTH:
                 last = max(
@@ -177,6 +178,26 @@ def intake_key(held: Row, born: date, previous: date | None) -> str | None:
     if old is None or held["intakeKey"] != old:
         return None
     return identity_key(PersonDetails(**names, date_of_birth=born))
+
+
+def _still_counts(contact: Mapping[str, Any], birthday_due: date) -> None:
+    """A care leaver's contact made counts for the same birthday of the new date only
+    within two months before it (SSDA903 OC3), and later than two months after it only
+    with the reason it was late, as when it was recorded."""
+    made = contact.get("completedDate")
+    if contact.get("status") != StepStatus.DONE or not isinstance(made, date):
+        return
+    if made < birthday_due - BIRTHDAY_WINDOW:
+        raise BirthDateRefused(
+            f"the care leaver contact of {_iso(made)} would be more than two months before"
+            f" the birthday it counted for ({_iso(birthday_due)}; SSDA903 OC3)"
+        )
+    if made > birthday_due + BIRTHDAY_WINDOW and not (contact.get("lateReason") or "").strip():
+        raise BirthDateRefused(
+            f"the care leaver contact of {_iso(made)} would be over two months after the"
+            f" birthday it counted for ({_iso(birthday_due)}) with no reason given: record"
+            " why on the contact first"
+        )
 
 
 def follow(held: Row, born: date, previous: date | None) -> list[dict[str, Any]]:

@@ -94,6 +94,16 @@ async def test_a_care_leaver_s_birthdays_follow_the_corrected_date_into_both_ret
         ("2026-08-14", "OPEN"),
     ]
 
+    # Born on 20 October, the contact of 14 August would be over two months before the
+    # 18th birthday it counted for (SSDA903 OC3 counts one within two months).
+    refused = await _correct(client, record.worker, child, "2007-10-20")
+    assert refused["problems"] == [
+        {
+            "field": "dateOfBirth",
+            "rule": "the care leaver contact of 2025-08-14 would be more than two months before"
+            " the birthday it counted for (2025-10-20; SSDA903 OC3)",
+        }
+    ]
     corrected = await _correct(client, record.worker, child, "2007-08-24")
     assert corrected == {
         "__typename": "ChildFact",
