@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from resolvers.journey import check_care_again
 from resolvers.permissions import refuse_case_writes
+from resolvers.records import after_status_change
 from workflow import facts
 from workflow.outcomes import InvalidInput
 from workflow.validation import validate
@@ -31,6 +32,9 @@ async def record_fact(
     )
     if isinstance(result, dict) and spec.kind in _READ_BESIDE_CARE:
         await check_care_again(context, data.child_id)
+    if isinstance(result, dict) and spec.kind is facts.FactKind.DATE_OF_BIRTH:
+        # The file's retention counts from birthdays (the 25th, the 75th).
+        await after_status_change(context, data.child_id)
     return result
 
 

@@ -283,3 +283,27 @@ async def test_a_birth_put_earlier_is_known_on_a_day_before_the_wrong_one(
     )
     fact = await correct(client, worker, child_id, "2020-06-01", on="2023-01-03")
     assert (fact["__typename"], fact["on"]) == ("ChildFact", "2023-01-03"), fact
+
+
+async def test_the_child_s_file_is_kept_to_the_birthday_the_new_date_gives(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A child in need's records are kept to the 25th birthday (or longer): counted from
+    # the date of birth, so a corrected one moves the file's retention with it.
+    await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = await _pupil_on_the_worker_s_caseload(store)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2015-03-04'),"
+        " c.dateOfBirthKey = '2015-03-04'",
+        {"id": child_id},
+    )
+    await referral_for(client, worker, child_id, date(2026, 1, 12))
+    retention = "mutation ($id: ID!) { recomputeRetention(childId: $id) { __typename } }"
+    await graphql(client, worker, retention, {"id": child_id})
+    kept = "MATCH (:Child {id: $id})-[:HAS_FILE]->(f:File) RETURN f.retainUntil AS until"
+    before = await store.read(kept, {"id": child_id})
+    fact = await correct(client, worker, child_id, "2014-03-04")
+    assert fact["__typename"] == "ChildFact", fact
+    after = await store.read(kept, {"id": child_id})
+    assert (before, after) == ([{"until": date(2040, 3, 4)}], [{"until": date(2039, 3, 4)}])
