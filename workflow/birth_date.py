@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from graph import GraphStore, Row
     from graph.cypher.access import AccessScope
 
-FIELD = "dateOfBirth"
 # A care leaver left care at 16 or over (Children Act 1989, as amended by the Children
 # (Leaving Care) Act 2000).
 _LEAVERS = (CareState.CARE_LEAVER, CareState.LEAVING_CARE_SERVICES_ENDED)
@@ -158,10 +157,16 @@ def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
                     retimed.append({"id": step["id"], "dueDate": _iso(moved), "dueRule": None})
             elif step["status"] == StepStatus.OPEN and step.get("dueRule") in _REVIEW_HEALTH:
                 last = max(
-                    s["completedDate"]
-                    for s in steps
-                    if s["kind"] == StepKind.HEALTH_ASSESSMENT and s["status"] == StepStatus.DONE
+                    (
+                        s["completedDate"]
+                        for s in steps
+                        if s["kind"] == StepKind.HEALTH_ASSESSMENT
+                        and s["status"] == StepStatus.DONE
+                    ),
+                    default=None,
                 )
+                if last is None:
+                    continue
                 anew = next_health_assessment_due(born, last, period["startDate"])
                 if (anew.due, anew.rule.value) != (due, step["dueRule"]):
                     retimed.append(
