@@ -17,6 +17,7 @@ from typing import Any
 
 from returns.characteristics import ethnicity_as_returned
 from returns.years import CollectionYear
+from workflow import liberty
 from workflow.calendar import age_on, birthday
 from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
 from workflow.facts import FactKind, PartialDate
@@ -490,11 +491,8 @@ def _deprivations_of_liberty(
     care, or runs on after it), begun by 31 March; one that ended after that day is open,
     as it was then. An order recorded again (the same day it began) is the same order,
     as the latest record of it says."""
-    orders: dict[date, date | None] = {}
-    for fact in record.facts_of(FactKind.DEPRIVATION_OF_LIBERTY, year.end):
-        orders[fact["on"]] = fact.get("ceasedOn")
     rows = []
-    for began, ceased in sorted(orders.items()):
+    for began, ceased in liberty.orders(record.facts_of(FactKind.DEPRIVATION_OF_LIBERTY, year.end)):
         for period in record.periods:
             start = max(began, period["startDate"])
             ends = [day for day in (ceased, period.get("endDate")) if day is not None]

@@ -326,9 +326,7 @@ def _one_order_at_a_time(data: RecordDeprivationOfLiberty, history: list[Row]) -
     """SSDA903 2026-27 rule 705: an order depriving the child of liberty begins only when
     the one before has ended. `history` is the child's orders, newest record first; an
     order recorded again (the same day it began) is the latest record of it."""
-    orders: dict[date, date | None] = {}
-    for row in history:
-        orders.setdefault(row["fact"]["on"], row["fact"].get("ceasedOn"))
+    orders = dict(liberty.orders(row["fact"] for row in history))
     orders.pop(data.on, None)
     for began, ceased in sorted(orders.items()):
         if data.on < (ceased or date.max) and began < (data.ceased_on or date.max):
