@@ -18,7 +18,12 @@ from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday
 from workflow.codes import ReviewParticipation
 from workflow.journey import StepKind, StepStatus
-from workflow.journey.care import BIRTHDAY_WINDOW, participation_fits_age, under_section_20_5
+from workflow.journey.care import (
+    BIRTHDAY_WINDOW,
+    STEPS_IN_CARE,
+    participation_fits_age,
+    under_section_20_5,
+)
 from workflow.journey.effects import Refusal
 from workflow.matching import PersonDetails, identity_key
 from workflow.pregnancy import CIN_8606, before_a_pregnancy
@@ -98,17 +103,9 @@ def _care_fits(held: Row, born: date) -> None:
             _step_fits(step, born, adult, under_section_20_5(last))
 
 
-# The steps of care itself, which happen only while the young person is a child (the
-# journey's `_still_in_care_on`): not a care leaver's, after care.
-_IN_CARE = frozenset(
-    {
-        StepKind.LOOKED_AFTER_EPISODE,
-        StepKind.LOOKED_AFTER_REVIEW,
-        StepKind.STATUTORY_VISIT,
-        StepKind.HEALTH_ASSESSMENT,
-        StepKind.PERSONAL_EDUCATION_PLAN,
-    }
-)
+# The steps of care itself and its episodes, which happen only while the young person is
+# a child (the journey's `_still_in_care_on`): not a care leaver's, after care.
+_IN_CARE = STEPS_IN_CARE | {StepKind.LOOKED_AFTER_EPISODE}
 
 
 def _step_fits(step: Mapping[str, Any], born: date, adult: date, section_20_5: bool) -> None:

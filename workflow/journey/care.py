@@ -269,7 +269,7 @@ def _still_in_care_on(
 
 
 # The steps of care itself (a pathway plan and a care leaver's contacts come after it).
-_STEPS_IN_CARE = frozenset(
+STEPS_IN_CARE = frozenset(
     {_K.LOOKED_AFTER_REVIEW, _K.STATUTORY_VISIT, _K.HEALTH_ASSESSMENT, _K.PERSONAL_EDUCATION_PLAN}
 )
 
@@ -887,7 +887,7 @@ def _repeat(
     ended)."""
     not_before(data.on, _became_looked_after(record), "on", "the start of care")
     not_recorded_twice(record, kind, data.on, "on")
-    after_care = kind in _STEPS_IN_CARE and _after_care(record, data.on, "on")
+    after_care = kind in STEPS_IN_CARE and _after_care(record, data.on, "on")
     if after_care or record.before_the_latest(kind, data.on):
         # Written up after a later one, or once care has ended: in the SSDA903 as it
         # happened; the next stays due from the latest.
