@@ -45,6 +45,7 @@ from bench.case_view_query import CASE_VIEW, SOCIAL_WORKER, caseload
 from bench.county_load import GRAPH
 from bench.county_store import county_store
 from bench.hub_request import execute, request, schema_for, staff
+from bench.recording import percentile
 from demo import county
 from graph import FalkorDBStore, JournalDrainer
 
@@ -88,10 +89,6 @@ async def check_same_work(
         notes += len(above["child"]["caseNotes"])
     if not notes:
         raise SystemExit("the measured children have no case notes: the view would skip them")
-
-
-def _p10(timings: list[float]) -> float:
-    return statistics.quantiles(timings, n=10)[0] * 1000 if len(timings) > 1 else timings[0] * 1000
 
 
 async def _audit_alone(
@@ -159,11 +156,11 @@ async def _rounds(store: FalkorDBStore, direct: FalkorDBStore, iterations: int) 
         "direct_ratio": direct_ms / floor_ms,
         "rule_ms": rule_ms,
         "rule_ratio": rule_ms / floor_ms,
-        "p10_ratio": _p10(policy) / _p10(floor),
-        "direct_p10_ratio": _p10(policy_direct) / _p10(floor),
-        "journal_p10_ms": _p10(journal_alone),
+        "p10_ratio": percentile(policy, 0.1) / percentile(floor, 0.1),
+        "direct_p10_ratio": percentile(policy_direct, 0.1) / percentile(floor, 0.1),
+        "journal_p10_ms": percentile(journal_alone, 0.1),
         "journal_p50_ms": statistics.median(journal_alone) * 1000,
-        "write_p10_ms": _p10(direct_alone),
+        "write_p10_ms": percentile(direct_alone, 0.1),
         "write_p50_ms": statistics.median(direct_alone) * 1000,
     }
 
