@@ -366,24 +366,20 @@ WITH r, c, steps,
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
        null AS episode, processes, {LIBERTY_ORDERS}
 """
-    if label == "AdoptionPlan":
-        # The period of care it was decided in: the child is placed, and adopted, while
-        # looked after, so its steps come before care ended.
-        return f"""
-MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
-{only_visible("c", "r")}
-WITH r, c, {steps}
-OPTIONAL MATCH (r)-[:FOR_CARE]->(care:PeriodOfCare)
-RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
-       null AS episode, [] AS processes,
-       CASE WHEN care IS NULL THEN null ELSE care {{.id, .status, .endDate}} END AS periodOfCare
-"""
+    # A plan for adoption also reads the period of care it was decided in: the child is
+    # placed, and adopted, while looked after, so its steps come before care ended.
+    period_of_care = (
+        ",\n       head([(r)-[:FOR_CARE]->(care:PeriodOfCare) | care {.id, .status, .endDate}])"
+        " AS periodOfCare"
+        if label == "AdoptionPlan"
+        else ""
+    )
     return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}
 WITH r, c, {steps}
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
-       null AS episode, [] AS processes
+       null AS episode, [] AS processes{period_of_care}
 """
 
 
