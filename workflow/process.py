@@ -678,7 +678,14 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
 )
 
-_BEFORE_ORDER = (_A.SHOULD_BE_PLACED, _A.PLACEMENT_ORDER_GRANTED, _A.MATCHED, _A.PLACED)
+# A plan for adoption still running: neither adopted nor reversed (nor its reversal
+# awaiting a manager). The decision can be reversed in any of these.
+ADOPTION_PLAN_RUNNING: Final = (
+    _A.SHOULD_BE_PLACED,
+    _A.PLACEMENT_ORDER_GRANTED,
+    _A.MATCHED,
+    _A.PLACED,
+)
 _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
     # A placement order typed after the match or the placement it came before (a paper
     # record) leaves the plan where it is: each step is dated when it happened.
@@ -712,7 +719,7 @@ _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
     _t(
         "ceaseAdoptionPlan",
-        _BEFORE_ORDER,
+        ADOPTION_PLAN_RUNNING,
         _A.CEASED,
         "Reverse the decision that the child should be placed for adoption, with the "
         "SSDA903 reason, for a manager to authorise",

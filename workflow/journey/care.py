@@ -59,7 +59,7 @@ from workflow.journey.inputs import (
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
-from workflow.process import AdoptionState, CareState, Process, allowed_actions
+from workflow.process import ADOPTION_PLAN_RUNNING, CareState, Process, allowed_actions
 from workflow.short_orders import SHORT_ORDERS, under_short_order
 from workflow.timescales import (
     DueDate,
@@ -1363,17 +1363,6 @@ def _last_step_in_care(record: Record) -> date | None:
     )
 
 
-# A plan for adoption neither adopted nor reversed (nor its reversal awaiting a manager).
-_PLAN_STILL_RUNNING = frozenset(
-    {
-        AdoptionState.SHOULD_BE_PLACED,
-        AdoptionState.PLACEMENT_ORDER_GRANTED,
-        AdoptionState.MATCHED,
-        AdoptionState.PLACED,
-    }
-)
-
-
 def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
     """Adoption and Children Act 2002 s46: the adoption order ends the local authority's
     parental responsibility, so care ends (E11/E12) on the day the order is made, and
@@ -1406,7 +1395,7 @@ def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
     running = [
         entry["record"]
         for entry in record.processes
-        if entry["record"].get("status") in _PLAN_STILL_RUNNING
+        if entry["record"].get("status") in ADOPTION_PLAN_RUNNING
     ]
     if data.reason not in _ADOPTED and running:
         decided = running[0].get("decisionDate")
