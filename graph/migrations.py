@@ -81,6 +81,14 @@ async def _backfill_birth_date_keys(store: GraphStore) -> None:
         await store.write(statements.BACKFILL_BIRTH_DATE_KEYS, {"from": start, "to": end})
 
 
+async def backfill_access_holders(store: GraphStore) -> None:
+    """Writes on every child who holds them, from their relationships (the lists the
+    internal row rule reads): the migration, and what a bulk write of those
+    relationships outside `graph/cypher` runs after it."""
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        await store.write(statements.BACKFILL_ACCESS_HOLDERS, {"from": start, "to": end})
+
+
 async def _reduce_outbox_errors(store: GraphStore) -> None:
     for start, end in node_windows(await last_node_number(store), WINDOW):
         rows = await store.read(statements.OUTBOX_ERRORS, {"from": start, "to": end})
@@ -194,6 +202,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         8,
         "the first contact of a care leaver is due on the birthday after the one care ended on",
         _care_leaver_contacts_after_the_birthday_care_ended,
+    ),
+    # The internal row rule reads a child's holders from lists on the child, not their
+    # relationships (one pattern read per person shown was most of a case view's rule).
+    Migration(
+        9,
+        "a child carries the ids of the worker and team holding it, for the row rule",
+        backfill_access_holders,
     ),
 )
 

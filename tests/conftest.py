@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from graph import EmbeddedEngine, FalkorDBStore
+from graph.cypher.access import HOLDERS_ASTRAY
 from hub.settings import Settings
 
 
@@ -34,8 +35,13 @@ async def store(engine: EmbeddedEngine) -> AsyncIterator[FalkorDBStore]:
     graph = FalkorDBStore(engine.socket_path, f"test-{uuid.uuid4().hex}")
     await graph.apply_schema()
     yield graph
+    # The internal row rule reads who holds a child from lists kept on the child: a
+    # write of those relationships that left the lists behind would open or close a
+    # child to the wrong workers, so every test's graph is checked as it ends.
+    astray = await graph.read(HOLDERS_ASTRAY)
     await graph.drop()
     await graph.close()
+    assert not astray, f"children whose kept holders differ from their relationships: {astray}"
 
 
 @pytest.fixture

@@ -134,10 +134,17 @@ def looked_after_now(person: str, name: str = "inCare") -> str:
 
 
 def grant_held(person: str) -> str:
-    """A boolean expression: an internal viewer holds an unexpired grant to `person`."""
+    """A boolean expression: an internal viewer holds an unexpired grant to `person`.
+
+    Only a restricted record is opened by a grant, and only a restricted record's grants
+    are read: FalkorDB reads a pattern comprehension on every row whatever the `CASE`
+    around it decides (~9 us a child), but a test of the row inside the comprehension
+    stops it before the pattern is read.
+    """
     return (
         f"$audience = 'internal' AND any(expiry IN [({person})<-[:GRANTS_ACCESS_TO]-"
-        f"(accessGrant:Grant {{workerId: $viewer}}) | accessGrant.expiresAt] WHERE expiry > $now)"
+        f"(accessGrant:Grant {{workerId: $viewer}}) WHERE coalesce({person}.restricted, false)"
+        f" | accessGrant.expiresAt] WHERE expiry > $now)"
     )
 
 
@@ -174,6 +181,53 @@ def on_roll(person: str) -> str:
     )
 
 
+# Who holds a child, kept on the child as lists of ids beside the relationships that say
+# it (`ALLOCATED_TO` a worker, `RESPONSIBLE_TEAM` a team), for the internal rule to read.
+# The relationships stay the record; every statement that writes one ends with
+# `keep_holders` (tests/graph/test_access_holders.py finds each by its text), and every
+# test's graph is checked at its end to hold the lists its relationships say.
+ALLOCATED_HOLDERS = "allocatedWorkerIds"
+RESPONSIBLE_HOLDERS = "responsibleTeamIds"
+
+
+def keep_holders(person: str, *carry: str) -> str:
+    """Clauses writing on `person` who holds them now, read from their relationships
+    (written in the same statement before these clauses).
+
+    Args:
+        person: the variable bound to the child whose holders may have changed.
+        carry: the other variables later clauses still need (a WITH drops the rest).
+    """
+    kept = ", ".join((person, *carry))
+    # Each comprehension's variables are the person's own: FalkorDB empties a later
+    # comprehension that reuses a name (two children kept in one statement).
+    worker, team = f"{person}AllocatedTo", f"{person}ResponsibleTeam"
+    return (
+        f"WITH {kept}, [({person})-[:ALLOCATED_TO]->({worker}:Worker) | {worker}.id]"
+        f" AS {worker}Ids, [({person})-[:RESPONSIBLE_TEAM]->({team}:Team) | {team}.id]"
+        f" AS {team}Ids\n"
+        # None held is no list at all (as on a child no one has held yet).
+        f"SET {person}.{ALLOCATED_HOLDERS} = CASE WHEN size({worker}Ids) > 0"
+        f" THEN {worker}Ids END,"
+        f" {person}.{RESPONSIBLE_HOLDERS} = CASE WHEN size({team}Ids) > 0 THEN {team}Ids END\n"
+        f"WITH {kept}"
+    )
+
+
+# Children whose kept holders differ from their relationships: none, after any write.
+HOLDERS_ASTRAY = f"""
+MATCH (c:Child)
+WITH c, [(c)-[:ALLOCATED_TO]->(worker:Worker) | worker.id] AS workers,
+     [(c)-[:RESPONSIBLE_TEAM]->(team:Team) | team.id] AS teams,
+     coalesce(c.{ALLOCATED_HOLDERS}, []) AS keptWorkers,
+     coalesce(c.{RESPONSIBLE_HOLDERS}, []) AS keptTeams
+WHERE size(workers) <> size(keptWorkers) OR size(teams) <> size(keptTeams)
+   OR any(id IN workers WHERE NOT id IN keptWorkers)
+   OR any(id IN teams WHERE NOT id IN keptTeams)
+RETURN c.id AS childId, workers, keptWorkers, teams, keptTeams
+"""
+
+
 def _audience_rules(person: str) -> dict[str, str]:
     """Each audience's own test of `person`, a child not merged and not withheld as restricted.
 
@@ -182,21 +236,16 @@ def _audience_rules(person: str) -> dict[str, str]:
     """
     p = person
     # Allocated to the viewer or to a worker who reports to them ($viewerReports, read
-    # with the caller's worker record), or in the viewer's team's care. One pattern
-    # read for all three: FalkorDB evaluates each pattern comprehension on every row, and
-    # the four reads this took (a path of up to four REPORTS_TO among them) were most of
-    # the rule's cost on each child a case view shows.
-    holders = (
-        f"[({p})-[held:ALLOCATED_TO|RESPONSIBLE_TEAM]->(holder)"
-        f" WHERE (type(held) = 'ALLOCATED_TO' AND holder:Worker)"
-        f" OR (type(held) = 'RESPONSIBLE_TEAM' AND holder:Team)"
-        f" | [type(held), holder.id]]"
-    )
+    # with the caller's worker record), or in the viewer's team's care: read from the
+    # holders kept on the child (`keep_holders`), not from its relationships. FalkorDB
+    # reads a pattern comprehension on every row as a plan of its own, ~13 us a
+    # relationship type, and the holders' pattern was most of the rule's cost on each
+    # person a case view shows; the two lists cost well under a microsecond.
     related = (
-        f"any(holding IN {holders} WHERE"
-        f" (holding[0] = 'ALLOCATED_TO'"
-        f" AND (holding[1] = $viewer OR holding[1] IN $viewerReports))"
-        f" OR (holding[0] = 'RESPONSIBLE_TEAM' AND holding[1] = $viewerTeam))"
+        f"(any(holder IN coalesce({p}.{ALLOCATED_HOLDERS}, [])"
+        f" WHERE holder = $viewer OR holder IN $viewerReports)"
+        f" OR ($viewerTeam IS NOT NULL"
+        f" AND $viewerTeam IN coalesce({p}.{RESPONSIBLE_HOLDERS}, [])))"
     )
     internal = f"$viewAll OR ($viewerRelated AND {related})"
     police = (

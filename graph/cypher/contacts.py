@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.cypher.access import counted_episode, only_visible, open_episode
+from graph.cypher.access import counted_episode, keep_holders, only_visible, open_episode
 from graph.cypher.documents import misfile_documents, restore_misfiled_documents
 from graph.cypher.early_help import recall_early_help, request_early_help
 from graph.cypher.journey import died_on
@@ -37,6 +37,7 @@ CREATE (k)-[:ABOUT]->(c)
 CREATE (k)-[:RECORDED_BY]->(w)
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
     MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+{keep_holders("c", "k")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 
@@ -242,6 +243,7 @@ OPTIONAL MATCH (k)-[:RECORDED_BY]->(:Worker)-[:MEMBER_OF_TEAM]->(t:Team)
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
     MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
 WITH DISTINCT k, c
+{keep_holders("c", "k")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 

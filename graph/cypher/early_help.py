@@ -15,6 +15,7 @@ door (`STEPPED_UP_FROM` the record) that carries the child's early help history.
 
 from __future__ import annotations
 
+from graph.cypher.access import keep_holders
 from graph.cypher.documents import misfile_documents, restore_misfiled_documents
 from graph.cypher.files import mark_delivered
 
@@ -207,6 +208,7 @@ OPTIONAL MATCH (t:Team {{id: $team}})
 FOREACH (team IN CASE WHEN created AND t IS NOT NULL THEN [t] ELSE [] END |
     MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
 WITH DISTINCT c, k, created
+{keep_holders("c", "k", "created")}
 OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
 WHERE h.source = 'EHM' AND created
 FOREACH (record IN CASE WHEN h IS NULL THEN [] ELSE [h] END |
@@ -254,6 +256,7 @@ OPTIONAL MATCH (t:Team {{id: $team}})
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
     MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
 WITH DISTINCT k, c
+{keep_holders("c", "k")}
 OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
 WHERE h.source = 'EHM'
 FOREACH (record IN CASE WHEN h IS NULL THEN [] ELSE [h] END |

@@ -23,7 +23,13 @@ checks that a merge leaves nothing behind on a record with every kind of history
 
 from __future__ import annotations
 
-from graph.cypher.access import child_visible, only_visible, open_care, open_case
+from graph.cypher.access import (
+    child_visible,
+    keep_holders,
+    only_visible,
+    open_care,
+    open_case,
+)
 from graph.cypher.early_help import taken_off_the_child
 
 # (type, direction seen from the child): OUT is (child)-[:T]->(x), IN is (x)-[:T]->(child).
@@ -190,6 +196,8 @@ WITH k, m, e, keptAllocated
 {_moves("m", "k")}
 WITH k, m, e, {_MOVED} AS moved
 SET e.moved = moved
+{keep_holders("k", "m", "e")}
+{keep_holders("m", "k", "e")}
 RETURN {MERGE_FIELDS} AS merge
 """
 
@@ -249,7 +257,8 @@ FOREACH (allocation IN endedByMerge |
         allocation.endedByMerge = null)
 WITH k, m, e, {_RESTORED} AS restored
 SET e.restored = restored
-WITH k, m, e
+{keep_holders("k", "m", "e")}
+{keep_holders("m", "k", "e")}
 {_UNLINK_THROUGH_MERGED_IDENTIFIERS}
 RETURN {MERGE_FIELDS} AS merge
 """

@@ -6,6 +6,8 @@ applied. A store without it is unversioned (version 0, the shape before migratio
 
 from __future__ import annotations
 
+from graph.cypher.access import keep_holders
+
 SHAPE = """
 MATCH (s:GraphShape {id: $id})
 RETURN s.version AS version, s.leaseHolder AS holder, s.leaseUntil AS leaseUntil
@@ -134,4 +136,13 @@ SET s.status = change.to,
     s.dueDate = CASE WHEN change.due IS NULL THEN null ELSE date(change.due) END,
     s.dueRule = null, s.dueBeforeMigration = change.was, s.dueMigratedAt = $now
 RETURN count(s) AS changed
+"""
+
+# The internal row rule reads who holds a child from lists kept on it
+# (graph/cypher/access.py `keep_holders`); children written before read none.
+BACKFILL_ACCESS_HOLDERS = f"""
+MATCH (c)
+WHERE id(c) >= $from AND id(c) < $to AND (c:Child OR c:MergedChild)
+{keep_holders("c")}
+RETURN count(c) AS changed
 """

@@ -14,7 +14,7 @@ ending it removes them, in the same statement.
 
 from __future__ import annotations
 
-from graph.cypher.access import only_visible
+from graph.cypher.access import keep_holders, only_visible
 
 WORKER_FIELDS = (
     "w {.id, .name, .role, .email, .phone, .registrationNumber, .startDate, .endDate,"
@@ -154,6 +154,7 @@ CREATE (a)-[:ABOUT]->(c)
 CREATE (a)-[:TO_WORKER]->(w)
 CREATE (c)-[:ALLOCATED_TO]->(w)
 CREATE (c)-[:RESPONSIBLE_TEAM]->(t)
+{keep_holders("c", "a", "w", "t")}
 RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
        w.name AS workerName, t.id AS teamId
 """
@@ -168,6 +169,7 @@ OPTIONAL MATCH (c)-[allocated:ALLOCATED_TO]->(:Worker)
 WITH c, a, w, collect(allocated) AS allocated
 FOREACH (x IN allocated | DELETE x)
 SET a.endDate = date($endDate), a.endedBy = $recordedBy, a.endedAt = $now
+{keep_holders("c", "a", "w")}
 RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
        w.name AS workerName, null AS teamId
 """
@@ -221,17 +223,19 @@ ORDER BY c.familyName, c.givenName, c.id
 """
 
 # The demo county: an allocation per child, as the mutation would have made it.
-LOAD_ALLOCATIONS = """
+LOAD_ALLOCATIONS = f"""
 UNWIND $rows AS r
-MATCH (c:Child {id: r.child})
-MATCH (w:Worker {id: r.worker})
-MATCH (t:Team {id: r.team})
-CREATE (a:Allocation {id: r.id, startDate: date(r.startDate), reason: r.reason,
-        recordedBy: 'demo', recordedAt: r.recordedAt})
+MATCH (c:Child {{id: r.child}})
+MATCH (w:Worker {{id: r.worker}})
+MATCH (t:Team {{id: r.team}})
+CREATE (a:Allocation {{id: r.id, startDate: date(r.startDate), reason: r.reason,
+        recordedBy: 'demo', recordedAt: r.recordedAt}})
 CREATE (a)-[:ABOUT]->(c)
 CREATE (a)-[:TO_WORKER]->(w)
 MERGE (c)-[:ALLOCATED_TO]->(w)
 MERGE (c)-[:RESPONSIBLE_TEAM]->(t)
+{keep_holders("c")}
+RETURN count(c) AS allocated
 """
 
 LOAD_PAST_ALLOCATIONS = """

@@ -12,6 +12,7 @@ import graph.cypher
 from graph import EmbeddedEngine, FalkorDBStore
 from graph.cypher.access import AccessScope, child_visible, for_caller, only_visible
 from graph.cypher.children import SCHOOLS_OF
+from graph.migrations import backfill_access_holders
 from graph.store import encode_params
 
 pytestmark = pytest.mark.anyio
@@ -66,6 +67,7 @@ RETURN c.id AS id ORDER BY id
 @pytest.fixture
 async def world(store: FalkorDBStore) -> FalkorDBStore:
     await store.write(WORLD)
+    await backfill_access_holders(store)
     return store
 
 
@@ -255,6 +257,7 @@ async def test_a_manager_sees_the_children_of_workers_up_to_four_lines_below_the
     from auth.principal import Principal
 
     await store.write(CHAIN)
+    await backfill_access_holders(store)
     caller = Principal(subject="top", name="Top", role="team_manager", agency_id="la", token_id="t")
     on_record = await principal_on_record(store, caller)
     # w5 reports to top directly, w1 through four others.

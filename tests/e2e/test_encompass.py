@@ -20,7 +20,7 @@ from connectors import ies
 from connectors.intake import ingest
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
-from graph.migrations import MIGRATIONS
+from graph.migrations import MIGRATIONS, backfill_access_holders
 from hub.app import create_app, token_settings
 from hub.settings import Settings
 from tests.connectors.intake.world import RUBY_NHS, add_child, role_headers
@@ -116,6 +116,7 @@ async def county(store: FalkorDBStore) -> None:
         " CREATE (:Referral {id: 'R-RUBY', status: 'OPEN', referralDate: date('2026-10-01')})"
         "-[:ABOUT]->(c)"
     )
+    await backfill_access_holders(store)
 
 
 NOTIFY = """

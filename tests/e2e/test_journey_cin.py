@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from graph import FalkorDBStore
+from graph.migrations import backfill_access_holders
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CHRONOLOGY,
@@ -373,6 +374,7 @@ async def test_unknown_and_invisible_cases_are_not_found(
         "CREATE (c)-[:ALLOCATED_TO]->(w)",
         {"child": case["childId"], "worker": other_team},
     )
+    await backfill_access_holders(store)
     hidden = await act(
         client,
         worker,

@@ -35,6 +35,7 @@ from connectors.intake import ingest
 from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
+from graph.migrations import backfill_access_holders
 from hub.settings import Settings
 from schema.build import ENTITY_TYPES, build_schema
 from tests.e2e.schema_walk import SchemaWalk, required, unwrap
@@ -308,6 +309,7 @@ async def test_a_worker_who_loses_a_child_does_not_see_it_through_a_sibling(
         " CREATE (c)-[:ALLOCATED_TO]->(w) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
         {"id": moved},
     )
+    await backfill_access_holders(store)
     lost = await graphql(client, sam, "query ($id: ID!) { child(id: $id) { id } }", {"id": moved})
     assert lost["child"] is None
     after = await graphql(client, sam, SIBLINGS_OF, {"id": sibling})
@@ -977,6 +979,7 @@ async def _set_scene(
         " CREATE (c)-[:ALLOCATED_TO]->(w) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
         {"id": TRANSFERRED},
     )
+    await backfill_access_holders(store)
     await store.write(
         "MATCH (c:Child {id: $id}) UNWIND $workers AS worker"
         " CREATE (:Grant {id: 'g-matrix-' + worker, workerId: worker,"

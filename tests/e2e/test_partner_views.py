@@ -10,6 +10,7 @@ import pytest
 from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
+from graph.migrations import backfill_access_holders
 from hub.settings import Settings
 from tests.e2e.journey_helpers import act, referral_for
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, clock_at, graphql
@@ -111,6 +112,7 @@ async def test_a_school_stops_seeing_a_pupil_whose_only_referral_is_withdrawn_in
         "MATCH (c:Child {id: $child}), (t:Team {id: $team}) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
         {"child": pupil, "team": personas.SAFEGUARDING_TEAM},
     )
+    await backfill_access_holders(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     school = bearer(settings, "education")
     case = await referral_for(client, worker, pupil, date(2026, 10, 5))

@@ -18,6 +18,7 @@ from markupsafe import escape
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import FalkorDBStore
+from graph.migrations import backfill_access_holders
 from hub.app import form_store_from_settings, token_settings
 from hub.settings import Settings
 from tests.connectors.livelink import records_world as world
@@ -119,6 +120,7 @@ async def seeded(store: FalkorDBStore) -> FalkorDBStore:
             " CREATE (k)-[:ABOUT]->(c) CREATE (k)-[:FINALISED_BY]->(w)",
             {"worker": WORKER, "id": child, "born": born, "contact": f"K-{child}"},
         )
+        await backfill_access_holders(store)
     return store
 
 
@@ -340,6 +342,7 @@ async def test_why_a_file_is_held_is_narrative_read_with_the_case_notes_capabili
         "MATCH (c:Child {id: $id}), (t:Team {id: $team}) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
         {"id": OLD_CHILD, "team": world.TEAM},
     )
+    await backfill_access_holders(seeded)
     readers = {
         "analyst": _token(settings, "analyst-1", "Ann Analyst", "performance_analyst", None),
         "support": _token(settings, "support-1", "Sue Support", "support_officer", world.TEAM),
@@ -456,6 +459,7 @@ async def test_a_hold_on_one_file_of_a_merged_child_keeps_every_file_of_theirs(
         " CREATE (k)-[:ABOUT]->(c) CREATE (k)-[:FINALISED_BY]->(w)",
         {"worker": WORKER},
     )
+    await backfill_access_holders(seeded)
     await _generate(client, worker_headers, child=OLD_CHILD)
     await _generate(client, worker_headers, child="C-OLD-2")
     kept_file = (await graphql(client, worker_headers, BROWSE, {"id": OLD_CHILD}))["child"]["file"][

@@ -17,6 +17,7 @@ from connectors.livelink import FILE_PLAN
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxWorker
 from graph import FalkorDBStore
+from graph.migrations import backfill_access_holders
 from hub.settings import Settings
 from tests.connectors.intake.world import add_child, link, role_headers, unlink
 from tests.e2e.journey_helpers import (
@@ -72,6 +73,7 @@ async def education_team(
         "MATCH (c:Child {id: $id}), (t:Team {id: 'T-ED'}) MERGE (c)-[:RESPONSIBLE_TEAM]->(t)",
         {"id": child_id},
     )
+    await backfill_access_holders(store)
     ies_system = await role_headers(store, settings, "system_client", "ies-system", "herts-ies")
     return worker, ies_system
 

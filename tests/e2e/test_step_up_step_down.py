@@ -24,6 +24,7 @@ from connectors.livelink.content_store import DocumentPlace, LegalHold
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.outbox import OutboxPolicy, OutboxWorker
 from graph import FalkorDBStore
+from graph.migrations import backfill_access_holders
 from hub.settings import Settings
 from tests.connectors.ehm.fake_ehm import FakeEhm
 from tests.connectors.intake.world import (
@@ -383,6 +384,7 @@ async def test_a_step_down_on_the_wrong_child_withdrawn_is_recalled_from_ehm(
         "MATCH (c:Child {id: 'C-KAI'}), (t:Team {id: $team}) CREATE (c)-[:RESPONSIBLE_TEAM]->(t)",
         {"team": TEAM},
     )
+    await backfill_access_holders(store)
     contact = await finalised_contact(
         client, worker, "C-KAI", date(2026, 11, 2), "STEP_DOWN_TO_EARLY_HELP"
     )

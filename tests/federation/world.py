@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from connectors import ehm, ies
 from connectors.intake import ingest
 from demo import personas
+from graph.migrations import backfill_access_holders
 from tests.connectors.intake.world import add_child
 from tests.helpers import add_worker
 from workflow.identifiers import upn_check_letter
@@ -138,6 +139,7 @@ async def seed(store: GraphStore) -> World:
             "children": [[RUBY, sam], [HUGO, "worker-other"]],
         },
     )
+    await backfill_access_holders(store)
     # Ruby's open episode of need: what admits her to her school's view.
     await store.write(
         "MATCH (c:Child {id: $id})"

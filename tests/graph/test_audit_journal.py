@@ -31,6 +31,7 @@ from graph import (
 from graph.backup import graph_size
 from graph.cypher import encompass
 from graph.cypher.audit import AUDIT_WORDS, DRAIN_JOURNAL, reads_audit
+from graph.migrations import backfill_access_holders
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -298,6 +299,7 @@ async def test_a_standalone_server_journals_and_drains_the_audit_too(
         await store.write(
             "CREATE (:Child:Person {id: 'c1'})-[:ALLOCATED_TO]->(:Worker {id: 'worker-sw-demo'})"
         )
+        await backfill_access_holders(store)
         await record_access(store, HEALTH, "JournalStandalone", {"c1": {"nhsNumber"}})
         assert await _journal(store).pending() == 1
         assert [(e["read"], e["child"]) for e in await store.read(EVENTS)] == [("c1", "c1")]

@@ -42,6 +42,9 @@ MATCH (c) WHERE (c:Child OR c:SourceRecord) AND c.familyNameKey IS NOT NULL
 REMOVE c.familyNameKey, c.familyNamePrefixes, c.dateOfBirthKey
 RETURN notes, count(c) AS keyed
 """
+WITHOUT_HOLDERS = """
+MATCH (c:Child) REMOVE c.allocatedWorkerIds, c.responsibleTeamIds RETURN count(c) AS children
+"""
 NOTE_OF_THE_DEMO_WORKER = """
 MATCH (:Worker {id: 'worker-sw-demo'})<-[:ALLOCATED_TO]-(c:Child)<-[:ABOUT]-(n:CaseNote)
 RETURN c.id AS child, n.id AS note LIMIT 1
@@ -93,10 +96,14 @@ async def test_start_up_brings_a_store_in_the_previous_shape_to_the_current_one(
     ]
 
     audited = await canonical_graph(store)
+    # Before migration 9 no child carried its holders (the lists the row rule reads): the
+    # demo worker's children are theirs again only once the store is migrated.
+    [unheld] = await store.write(WITHOUT_HOLDERS)
+    assert unheld["children"] > 0
 
     app = create_app(settings, store=store, run_outbox=False)
     async with app.router.lifespan_context(app):
-        assert await shape_version(store) == current_shape_version() == 8
+        assert await shape_version(store) == current_shape_version() == 9
     after_nodes, after_relationships = await canonical_graph(store)
     # Every record as the current code writes it, the read's audit rows kept as they were.
     assert _without(after_nodes, "GraphShape", "AuditEvent") == nodes

@@ -18,6 +18,7 @@ import pytest
 
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
+from graph.migrations import backfill_access_holders
 from workflow import journey
 from workflow import process as table
 from workflow.calendar import default_calendar
@@ -336,6 +337,7 @@ class Journey:
 
     async def start(self, child_id: str) -> None:
         await self.store.write(SETUP, {"childId": child_id})
+        await backfill_access_holders(self.store)
         if self.process is _CASE or self.process in table.EPISODE_PROCESSES:
             self.episode_id = self.record_id = f"referral-{child_id}"
             await self.store.write(

@@ -9,6 +9,7 @@ from typing import Any
 
 from graph import GraphStore
 from graph.cypher.access import AccessScope
+from graph.migrations import backfill_access_holders
 from workflow.ids import now_ms
 
 WORKER = "worker-records-test"
@@ -60,6 +61,7 @@ async def add_child(
             " CREATE (c)-[:ALLOCATED_TO]->(w)",
             {"id": child_id, "worker": WORKER},
         )
+        await backfill_access_holders(store)
 
 
 async def add_contact(
