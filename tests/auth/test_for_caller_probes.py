@@ -11,6 +11,7 @@ import pytest
 from graph import FalkorDBStore
 from graph.cypher.access import AccessScope
 from graph.errors import GraphError
+from graph.migrations import backfill_access_holders
 from tests.auth.test_row_rules import NOW, ROOT, VISIBLE, WORLD
 
 pytestmark = pytest.mark.anyio
@@ -21,6 +22,7 @@ EVERY_CHILD = {"allocated", "team-child", "stranger", "closed-pupil", "sealed"}
 @pytest.fixture
 async def world(store: FalkorDBStore) -> FalkorDBStore:
     await store.write(WORLD)
+    await backfill_access_holders(store)
     # A record merged into `allocated`, a child with a number of their own whom an EHM
     # record carrying another child's number was wrongly linked to, a child first met
     # without a number whom such a record rightly ties to that number, and pupils whose
