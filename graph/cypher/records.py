@@ -108,19 +108,27 @@ _HOLD_FIELDS = (
 
 # One statement: the hold (created the first time its key is used) and an application
 # to each target file not already under it, with the outbox item that mirrors the hold
-# in Livelink. Targets are [{fileId, applicationId, outboxId}].
+# in Livelink. Targets are [{fileId, applicationId, outboxId}]. The files are found
+# first: a hold on files the caller may not see, or that no one has, is refused as not
+# found and leaves no hold behind (its reason would be the next hold's under that key).
+# A hold by query is made even when no file matches yet (a standing rule holds later
+# ones).
 APPLY_HOLD = f"""
+UNWIND $targets AS target
+MATCH (f:File {{id: target.fileId}})<-[:HAS_FILE]-(c:Child)
+{only_visible("c", "f", "target")}
+WITH c, f, target
+WHERE f.disposedAt IS NULL
+WITH collect({{child: c, file: f, target: target}}) AS found
+WHERE size(found) > 0 OR $via = 'QUERY'
 MERGE (h:LegalHold {{key: $key}})
 ON CREATE SET h.id = $holdId, h.reason = $reason, h.createdAt = $now, h.createdBy = $viewer,
     h.createdByName = $viewerName, h.standing = false
 SET h.standing = h.standing OR $standing,
     h.criteria = coalesce($criteria, h.criteria)
-WITH h
-UNWIND $targets AS target
-MATCH (f:File {{id: target.fileId}})<-[:HAS_FILE]-(c:Child)
-{only_visible("c", "f", "h", "target")}
-WITH c, f, h, target
-WHERE f.disposedAt IS NULL
+WITH h, found
+UNWIND found AS held
+WITH held.child AS c, held.file AS f, held.target AS target, h
 WITH c, f, h, target,
      [(f)<-[:APPLIES_TO]-(a:HoldApplication {{active: true}})-[:OF_HOLD]->(h) | a.id] AS already
 FOREACH (_ IN CASE WHEN size(already) = 0 THEN [1] ELSE [] END |

@@ -372,6 +372,34 @@ async def test_why_a_file_is_held_is_narrative_read_with_the_case_notes_capabili
     }
 
 
+async def test_a_hold_on_a_file_not_found_or_not_seen_writes_nothing(
+    client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
+) -> None:
+    """`applyHold` on a file no one has, or one of a restricted child the officer holds no
+    grant to, answers NotFound alike and leaves no hold behind: the hold is made by the
+    first call that holds a file, with that call's reason."""
+    await _generate(client, _as(settings, "social-worker"), child=OLD_CHILD)
+    officer = _as(settings, "records-officer")
+    file_id = (await graphql(client, officer, BROWSE, {"id": OLD_CHILD}))["child"]["file"]["id"]
+    await seeded.write("MATCH (c:Child {id: $id}) SET c.restricted = true", {"id": OLD_CHILD})
+    apply = f"""mutation ($file: ID!, $why: String!) {{ applyHold(fileId: $file, key: "LIT-9",
+        reason: $why) {{ {HOLD_FIELDS} }} }}"""
+    answers = [
+        (await graphql(client, officer, apply, {"file": file, "why": "Probing"}))["applyHold"]
+        for file in (file_id, "F-nobody")
+    ]
+    assert answers == [
+        {"__typename": "NotFound", "kind": "File", "id": file_id},
+        {"__typename": "NotFound", "kind": "File", "id": "F-nobody"},
+    ]
+    assert await seeded.read("MATCH (h:LegalHold) RETURN h.key AS key") == []
+    await seeded.write("MATCH (c:Child {id: $id}) SET c.restricted = false", {"id": OLD_CHILD})
+    held = await graphql(client, officer, apply, {"file": file_id, "why": "Civil claim"})
+    assert held["applyHold"]["__typename"] == "HoldChanged"
+    holds = (await graphql(client, officer, BROWSE, {"id": OLD_CHILD}))["child"]["file"]["holds"]
+    assert [(hold["key"], hold["reason"]) for hold in holds] == [("LIT-9", "Civil claim")]
+
+
 async def test_hold_by_query_recompute_and_replay_through_graphql(
     client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
 ) -> None:
