@@ -197,6 +197,17 @@ async def _hidden_and_missing(
     return hidden | _NOT_A_CHILD_S, missing | _NOT_A_CHILD_S
 
 
+async def _versions(store: FalkorDBStore, hidden: dict[str, list[Any]]) -> dict[str, int]:
+    """The version of each hidden record that has one (what a mutation of it is sent)."""
+    ids = sorted({key for name, keys in hidden.items() if name.endswith("Id") for key in keys})
+    rows = await store.read(
+        "UNWIND $ids AS key MATCH (r {id: key}) WHERE r.version IS NOT NULL"
+        " RETURN r.id AS id, r.version AS version",
+        {"ids": [key for key in ids if isinstance(key, str)]},
+    )
+    return {row["id"]: row["version"] for row in rows}
+
+
 def _kinds_for(name: str, hidden: dict[str, list[Any]]) -> str | None:
     """The name in `hidden` whose values an argument `name` takes: its own, or the kind
     of record whose label ends as the argument's name does (`conferenceId` takes an
@@ -240,6 +251,7 @@ async def probe_hidden_as_missing(
             # never named (README "EHM and IES on the child").
             del hidden["recordId"], missing["recordId"]
         schema = await walks._schema_of(client, headers)
+        versions = await _versions(store, hidden)
         before = await walks._snapshot(store)
         for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
             for name, root_field in root.fields.items() if root else ():
@@ -259,13 +271,20 @@ async def probe_hidden_as_missing(
                 choices = max(len(hidden[found]) for found in named)
                 if name not in ("child", "case"):
                     choices = min(choices, _MOST_CHOICES * 4)
+                # A record's own version with it: a check of the version before the row
+                # rule would tell a hidden record from a missing one.
+                record = next((found for found in named if found.endswith("Id")), None)
+                current = {"version": [versions.get(key, 1) for key in hidden.get(record) or []]}
                 for choice in range(choices):
                     answers = [
                         await _ask(
                             client,
                             headers,
                             SchemaWalk(
-                                schema, values | {k: values[v] for k, v in arguments.items()}
+                                schema,
+                                values
+                                | {k: values[v] for k, v in arguments.items()}
+                                | (current if record else {}),
                             ),
                             f"{kind} {name}",
                             choice,
