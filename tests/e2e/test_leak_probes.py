@@ -503,3 +503,51 @@ async def test_a_query_sent_as_a_get_keeps_to_the_same_rule_and_a_mutation_is_re
     refused = await client.get("/graphql", params={"query": mutation}, headers=headers)
     assert refused.status_code in (400, 405), refused.text
     assert refused.json().get("data") is None
+
+
+def _search_terms(child: dict[str, Any]) -> list[str]:
+    """Every way a worker might type what they know of a child: each prefix of the family
+    name, the given name, both names, the NHS number and UPN as typed in a hurry."""
+    family = child["familyName"]
+    terms = [family[:length] for length in range(1, len(family) + 1)]
+    terms += [child["givenName"], f"{child['givenName']} {family}", family.upper()]
+    if child.get("nhsNumber"):
+        number = child["nhsNumber"]
+        terms += [number, f"{number[:3]} {number[3:6]} {number[6:]}", number[:6]]
+    if child.get("upn"):
+        terms += [child["upn"], f" {child['upn'].lower()} ", child["upn"][:7]]
+    return terms
+
+
+async def test_a_search_by_any_part_of_a_hidden_child_names_only_children_the_caller_may_see(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """Prefixes of a hidden child's family name, their given name, their NHS number or
+    UPN however written: every member of staff who can search is answered with children
+    of their own rule only (a hidden child takes no place a visible one would have)."""
+    scene = await walks._set_scene(client, settings, store, demo)
+    await store.write(walks.END_GRANTS)
+    query = "query ($t: String!) { searchChildren(term: $t) { id } }"
+    searched = 0
+    for persona, audience, purpose in walks.SAM_AND_PARTNERS + tuple(
+        (persona, Audience.INTERNAL, None)
+        for persona in ("team-manager", "practitioner", "records-officer", "analyst")
+    ):
+        if audience is not Audience.INTERNAL:
+            continue
+        headers = _headers(settings, persona, audience, purpose)
+        allowed = await _admitted(store, scene.values, audience, persona, purpose)
+        hidden = [child for child in scene.values["childId"] if child not in allowed]
+        assert walks.RESTRICTED in hidden, persona
+        rows = await store.read(
+            "UNWIND $ids AS id MATCH (c:Child {id: id})"
+            " RETURN c {.id, .givenName, .familyName, .nhsNumber, .upn} AS child",
+            {"ids": hidden},
+        )
+        for row in rows:
+            for term in _search_terms(row["child"]):
+                found = await graphql(client, headers, query, {"t": term})
+                named = {child["id"] for child in found["searchChildren"]}
+                assert named <= allowed, (persona, term, sorted(named - allowed))
+                searched += 1
+    assert searched > 50, searched
