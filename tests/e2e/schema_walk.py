@@ -73,6 +73,8 @@ class SchemaWalk:
     values: dict[str, list[Any]]
     visited: set[str] = field(default_factory=set)
     variables: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    # Optional arguments passed too (a form's `sourceId`), with a value from `values`.
+    optional: frozenset[str] = frozenset()
 
     def reachable(self, mutations: bool = True) -> set[str]:
         """Every object type reachable from the query (and mutation) roots."""
@@ -126,7 +128,7 @@ class SchemaWalk:
         """The field's required arguments, each as a variable with a generated value."""
         passed = []
         for name, argument in graphql_field.args.items():
-            if not required(argument):
+            if not required(argument) and not (name in self.optional and self.values.get(name)):
                 continue
             variable = f"{prefix}{len(self.variables)}"
             self.variables[variable] = (str(argument.type), self.value(name, argument.type, choice))

@@ -49,8 +49,9 @@ _NOT_A_CHILD_S = {
     "itemId": ["item-none"],
     "templateKey": ["contact_record"],
 }
-# A record kind an argument names by another word than its label.
-_KIND_ALIASES = {"case": "referral"}
+# A record kind an argument names by another word than its label: a case and a case
+# note's episode are a referral's; a form is made from a contact among others.
+_KIND_ALIASES = {"case": "referral", "episode": "referral", "source": "contact"}
 # Each root or mutation is called with this many of each value its arguments can take:
 # one of each kind of record, the rest a few hidden children (the walk stays in minutes).
 _MOST_CHOICES = 4
@@ -144,6 +145,20 @@ SET c.restricted = true
 """
 
 
+async def _records_by_kind(store: FalkorDBStore, children: list[str]) -> dict[str, list[str]]:
+    """The records about `children`, by the lower-cased label of their kind."""
+    rows = await store.read(_RECORDS_ABOUT, {"ids": children})
+    return {row["kind"].lower(): sorted(row["ids"]) for row in rows}
+
+
+def _by_argument(by_kind: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Records by the argument naming their kind (`referralId`, and `caseId` for it);
+    an argument named by the end of a label (`conferenceId`) finds it by `_kinds_for`."""
+    found = {f"{kind}Id": ids[:2] for kind, ids in by_kind.items()}
+    found |= {f"{alias}Id": by_kind.get(kind, [])[:2] for alias, kind in _KIND_ALIASES.items()}
+    return found
+
+
 async def _hidden_and_missing(
     store: FalkorDBStore, values: dict[str, list[Any]], allowed: set[str]
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
@@ -155,8 +170,7 @@ async def _hidden_and_missing(
     others = sorted(row["id"] for row in everyone if row["id"] not in allowed)
     # Children of the whole county the caller may not see: their records hold every kind
     # a mutation takes (plans, periods of care, conferences, adoption plans).
-    rows = await store.read(_RECORDS_ABOUT, {"ids": others})
-    by_kind = {row["kind"].lower(): sorted(row["ids"]) for row in rows}
+    by_kind = await _records_by_kind(store, others)
     households = await store.read(
         "MATCH (f:Family)<-[:MEMBER_OF]-(p)"
         " WITH f, collect(p) AS members"
@@ -176,14 +190,8 @@ async def _hidden_and_missing(
     hidden["representations"] = [
         [{"__typename": entity.__name__, "id": key} for entity in ENTITY_TYPES for key in keys]
     ]
-    for kind, ids in by_kind.items():
-        hidden[f"{kind}Id"] = ids[:2]
-    for alias, kind in _KIND_ALIASES.items():
-        hidden[f"{alias}Id"] = by_kind.get(kind, [])[:2]
-    for name, ids in list(hidden.items()):
-        # A kind named by the end of its label (`conferenceId`, `noteId`).
-        if name.endswith("Id") and not ids:
-            del hidden[name]
+    hidden |= _by_argument(by_kind)
+    hidden = {name: ids for name, ids in hidden.items() if ids or not name.endswith("Id")}
     rows = await store.read("MATCH (n) WHERE n.id IS NOT NULL RETURN n.id AS id")
     taken = {row["id"] for row in rows}
     missing = {
@@ -245,11 +253,7 @@ async def probe_hidden_as_missing(
         headers = _headers(settings, persona, audience, purpose)
         allowed = await _admitted(store, scene.values, audience, persona, purpose)
         hidden, missing = await _hidden_and_missing(store, scene.values, allowed)
-        if Capability.LINK_RECORDS in ROLE_CAPABILITIES[_role(persona, purpose)]:
-            # Deciding which child an EHM or IES record is about is the records officer's
-            # job: every record is theirs to read, a child they may not see counted in it,
-            # never named (README "EHM and IES on the child").
-            del hidden["recordId"], missing["recordId"]
+        _theirs_to_read(_role(persona, purpose), hidden, missing)
         schema = await walks._schema_of(client, headers)
         versions = await _versions(store, hidden)
         before = await walks._snapshot(store)
@@ -361,6 +365,15 @@ _ACTS_UNSEEN = {
 # The workforce's own records (a worker, a team, an agency) are named by `id` too: no
 # child's record is among them.
 _WORKFORCE = {"worker", "saveWorker", "saveTeam", "saveAgency"}
+
+
+def _theirs_to_read(role: str, hidden: dict[str, Any], missing: dict[str, Any]) -> None:
+    """Leaves out of the hidden values what the role reads whoever it is about."""
+    if Capability.LINK_RECORDS in ROLE_CAPABILITIES[role]:
+        # Deciding which child an EHM or IES record is about is the records officer's
+        # job: every record is theirs to read, a child they may not see counted in it,
+        # never named (README "EHM and IES on the child").
+        del hidden["recordId"], missing["recordId"]
 
 
 def _role(persona: str, purpose: str | None) -> str:
@@ -551,3 +564,66 @@ async def test_a_search_by_any_part_of_a_hidden_child_names_only_children_the_ca
                 assert named <= allowed, (persona, term, sorted(named - allowed))
                 searched += 1
     assert searched > 50, searched
+
+
+async def test_a_call_naming_the_caller_s_record_and_a_hidden_one_answers_as_with_a_missing_one(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """A mutation naming two records (a contact and the child it moves to, a child and the
+    contact a form is made from, a note's child and its episode, the two records of a
+    merge, an enquiry's children) with the caller's own in every place but one and, in
+    that one, a hidden record: answered as with a missing one there, and writing nothing
+    the missing one would not."""
+    scene = await walks._set_scene(client, settings, store, demo)
+    await store.write(walks.END_GRANTS)
+    await store.write(_RESTRICT_ONE_OF_EACH_KIND)
+    differ: list[Any] = []
+    mixed: set[str] = set()
+    for persona in ("social-worker", "team-manager", "records-officer"):
+        headers = bearer(settings, persona)
+        allowed = await _admitted(store, scene.values, Audience.INTERNAL, persona, None)
+        hidden, missing = await _hidden_and_missing(store, scene.values, allowed)
+        _theirs_to_read(_role(persona, None), hidden, missing)
+        children = [child for child in scene.values["childId"] if child in allowed][:2]
+        own = await walks._values_about(store, children)
+        own |= _by_argument(await _records_by_kind(store, children))
+        own |= {"childIds": [children], "keep": children, "merge": children[::-1]}
+        own |= _NOT_A_CHILD_S
+        schema = await walks._schema_of(client, headers)
+        assert schema.mutation_type is not None
+        for name, mutation in schema.mutation_type.fields.items():
+            if name in _WORKFORCE or (name, _role(persona, None)) in _ACTS_UNSEEN:
+                continue
+            naming = sorted(
+                {
+                    inner
+                    for arg, value in mutation.args.items()
+                    for inner in {arg} | _names(value)
+                    if _names_a_record(inner) and _kinds_for(inner, own)
+                }
+            )
+            if len(naming) < 2:
+                continue
+            for inner in naming:
+                if not _kinds_for(inner, hidden):
+                    continue
+                mixed.add(name)
+                answers = []
+                for values in (hidden, missing):
+                    before = await walks._snapshot(store)
+                    chosen = own | {
+                        other: own[found]
+                        for other in naming
+                        if (found := _kinds_for(other, own)) and other != inner
+                    }
+                    chosen[inner] = values[_kinds_for(inner, values) or inner]
+                    walk = SchemaWalk(schema, chosen, optional=frozenset(naming))
+                    status, text, asked = await _ask(client, headers, walk, f"mutation {name}", 0)
+                    written = (await walks._snapshot(store)).changed_since(before)
+                    answers.append((status, text, asked, len(written)))
+                (status, text, asked, wrote), (twin_status, twin_text, twin, twin_wrote) = answers
+                said = _said_back(twin_text, asked, twin)
+                if (status, text, wrote) != (twin_status, said, twin_wrote):
+                    differ.append((persona, name, inner, asked, text[:300], twin_text[:300]))
+    assert not differ, "\n".join(map(repr, differ))
+    assert {"moveContact", "generateForm", "addCaseNote", "mergeChildren"} <= mixed, mixed
