@@ -8,6 +8,7 @@ partner's introspection of the types it lacks; batches and persisted queries."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -418,15 +419,42 @@ async def _admitted(
     return {row["id"] for row in rows if not row["restricted"] or row["id"] in held}
 
 
+async def no_personal_data_logged_or_scraped(
+    client: httpx.AsyncClient, store: FalkorDBStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No child's id, name, NHS number or UPN in any log record of the test (its message
+    or any attribute) nor in a scrape of /metrics."""
+    assert caplog.records, "nothing was logged: the check would pass vacuously"
+    logged = "\n".join(
+        f"{record.getMessage()} {sorted(map(str, vars(record).values()))}"
+        for record in caplog.records
+    )
+    scraped = (await client.get("/metrics")).text
+    assert "graphql" in scraped, scraped[:200]
+    rows = await store.read(
+        "MATCH (c:Child) RETURN [c.id, c.givenName + ' ' + c.familyName, c.nhsNumber, c.upn]"
+        " AS secrets"
+    )
+    secrets = {secret for row in rows for secret in row["secrets"] if secret}
+    assert not {secret for secret in secrets if secret in logged}, "logged"
+    assert not {secret for secret in secrets if secret in scraped}, "scraped"
+
+
 async def test_a_hidden_record_answers_exactly_as_a_missing_one_at_every_root_and_mutation(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    demo: county.County,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Sam and every partner, once the grants have ended: every root and mutation taking
     an id of what they may not see (a restricted sibling, a child moved to another team,
     any child outside their rule, each kind of record of theirs, files, forms,
     households and adults) answers as one naming nothing, body for body. The other staff
     probe in test_leak_probes_staff.py, beside this."""
+    caplog.set_level(logging.DEBUG)
     await probe_hidden_as_missing(client, settings, store, demo, walks.SAM_AND_PARTNERS)
+    await no_personal_data_logged_or_scraped(client, store, caplog)
 
 
 async def test_a_partner_s_introspection_names_no_type_it_lacks(

@@ -2,10 +2,12 @@
 manager, practitioner, records officer, analyst, administrator and the EHM system
 client, and the leak walks' support officer, team colleague, adult worker, front door
 manager and records officer (test_no_leaks.py), each against their own rule, once every
-grant has ended. A file of its own so that the test run probes these beside Sam and the
-partners instead of after them."""
+grant has ended; and nothing of a child's in the logs or the metrics. A file of its own
+so that the test run probes these beside Sam and the partners instead of after them."""
 
 from __future__ import annotations
+
+import logging
 
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from demo import county
 from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e import test_no_leaks as walks
-from tests.e2e.test_leak_probes import probe_hidden_as_missing
+from tests.e2e.test_leak_probes import no_personal_data_logged_or_scraped, probe_hidden_as_missing
 
 pytestmark = pytest.mark.anyio
 
@@ -39,6 +41,12 @@ LEAK_WALK_STAFF: tuple[walks.Walker, ...] = tuple(
 
 
 async def test_a_hidden_record_answers_exactly_as_a_missing_one_to_every_member_of_staff(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    demo: county.County,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     await probe_hidden_as_missing(client, settings, store, demo, DEMO_STAFF + LEAK_WALK_STAFF)
+    await no_personal_data_logged_or_scraped(client, store, caplog)
