@@ -655,3 +655,67 @@ async def test_a_call_naming_the_caller_s_record_and_a_hidden_one_answers_as_wit
                     differ.append((persona, name, inner, asked, text[:300], twin_text[:300]))
     assert not differ, "\n".join(map(repr, differ))
     assert {"moveContact", "generateForm", "addCaseNote", "mergeChildren"} <= mixed, mixed
+
+
+_NOTIFY = """
+mutation ($i: DomesticAbuseIncidentInput!) { notifyDomesticAbuseIncident(incident: $i) {
+  __typename ... on IncidentNotified { occurredAt children { position outcome reason } }
+  ... on InvalidInput { problems { field rule } } } }
+"""
+# How a force may name a child: by either number, by names and birth, by everything.
+_NAMED_BY = {
+    "nhsNumber": ("nhsNumber",),
+    "upn": ("upn",),
+    "names and birth": ("givenName", "familyName", "dateOfBirth"),
+    "everything": ("nhsNumber", "upn", "givenName", "familyName", "dateOfBirth"),
+}
+
+
+async def test_police_learn_nothing_of_a_child_once_their_enquiry_has_closed(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """Police have no notices root; what they learn of a child is `enquiryChildren` and
+    the answer to an incident report. Once the force's enquiry has closed, neither tells
+    its children from a child still in an open enquiry, a restricted one, one never in
+    one, or one the authority has no record of."""
+    scene = await walks._set_scene(client, settings, store, demo)
+    await walks._between_the_walks(client, settings, store, scene)
+    police = bearer(settings, "police")
+    listed = await graphql(client, police, "{ enquiryChildren { id } }")
+    assert {child["id"] for child in listed["enquiryChildren"]} >= set(scene.still_in_enquiry)
+    assert not {child["id"] for child in listed["enquiryChildren"]} & set(scene.leaving_enquiry)
+    children = [
+        *scene.leaving_enquiry[:1],
+        *scene.still_in_enquiry[:1],
+        walks.RESTRICTED,
+        walks.OUT_OF_ENQUIRY,
+    ]
+    rows = await store.read(
+        "UNWIND $ids AS id MATCH (c:Child {id: id})"
+        " RETURN c {.givenName, .familyName, .dateOfBirth, .nhsNumber, .upn} AS child",
+        {"ids": children},
+    )
+    people = [row["child"] | {"dateOfBirth": str(row["child"]["dateOfBirth"])} for row in rows]
+    taken = {row["id"] for row in await store.read("MATCH (n) RETURN n.id AS id")}
+    numbers = {row["n"] for row in await store.read("MATCH (c:Child) RETURN c.nhsNumber AS n")}
+    [nhs] = _nhs_numbers(1, numbers)
+    [upn] = [upn_check_letter(twin[1:]) + twin[1:] for twin in _twin([people[0]["upn"]], taken)]
+    people.append(
+        {"givenName": "Nobody", "familyName": "Known", "dateOfBirth": "2016-03-04"}
+        | {"nhsNumber": nhs, "upn": upn}
+    )
+    for shape, fields in _NAMED_BY.items():
+        answers = set()
+        for n, person in enumerate(people):
+            child = {name: person[name] for name in fields} | {"present": True}
+            incident = {
+                "forceReference": f"LEAK/CLOSED/{shape.replace(' ', '-')}/{n}",
+                "occurredAt": "2026-11-01T22:00:00Z",
+                "children": [child],
+            }
+            response = await client.post(
+                "/graphql", json={"query": _NOTIFY, "variables": {"i": incident}}, headers=police
+            )
+            answers.add(response.text)
+        assert len(answers) == 1, (shape, answers)
+        assert "IncidentNotified" in answers.pop(), shape
