@@ -719,3 +719,38 @@ async def test_police_learn_nothing_of_a_child_once_their_enquiry_has_closed(
             answers.add(response.text)
         assert len(answers) == 1, (shape, answers)
         assert "IncidentNotified" in answers.pop(), shape
+
+
+async def test_a_partner_s_http_surface_says_no_more_than_its_schema(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """As each partner: no cross-origin grant (a page elsewhere cannot read an answer with
+    the partner's token), a body of another content type refused before anything is read,
+    and an error page that does not say back the child id in its path."""
+    await walks._set_scene(client, settings, store, demo)
+    query = "{ enquiryChildren { id } }"
+    for persona in ("police", "education", "health"):
+        headers = bearer(settings, persona)
+        elsewhere = {**headers, "Origin": "https://elsewhere.example"}
+        preflight = await client.options(
+            "/graphql", headers={**elsewhere, "Access-Control-Request-Method": "POST"}
+        )
+        posted = await client.post("/graphql", json={"query": query}, headers=elsewhere)
+        for response in (preflight, posted):
+            granted = [name for name in response.headers if name.startswith("access-control-")]
+            assert not granted, (persona, response.request.method, granted)
+        await store.write("MATCH (e:AuditEvent) DETACH DELETE e")
+        for content_type, body in (
+            ("application/graphql", query),
+            ("text/plain", json.dumps({"query": query})),
+            ("application/x-www-form-urlencoded", f"query={query}"),
+        ):
+            refused = await client.post(
+                "/graphql", content=body, headers={**headers, "Content-Type": content_type}
+            )
+            assert refused.status_code == 400, (persona, content_type, refused.text)
+            assert refused.json()["data"] is None, (persona, content_type)
+        assert await store.read(walks.AUDITED) == [], persona
+        lost = await client.get(f"/children/{walks.RESTRICTED}", headers=headers)
+        assert lost.status_code == 404, (persona, lost.text)
+        assert walks.RESTRICTED not in lost.text, persona
