@@ -295,6 +295,30 @@ async def test_a_file_still_in_its_retention_period_is_not_disposed(
     )
 
 
+async def test_a_standing_hold_by_query_is_kept_while_no_file_matches_yet(
+    officer_world: FalkorDBStore, forms: FormStore
+) -> None:
+    # A hold on files no one has is refused and leaves nothing (applyHold); a standing
+    # rule is made whether or not a file matches yet: it holds the later ones.
+    store = officer_world
+    await _child(store, forms, "C308")
+    held = await hold_by_query(
+        store,
+        world.scope(view_all=True),
+        HoldCriteria(record_class=RecordClass.LOOKED_AFTER, started_before=date(2015, 1, 1)),
+        key="INQUIRY-EMPTY",
+        reason="Public inquiry moratorium on destruction",
+        standing=True,
+        actor_name="Records Officer",
+        now_ms=now_ms(),
+        new_id=world.counter("empty"),
+    )
+    assert held == []
+    assert await store.read(
+        "MATCH (h:LegalHold {key: 'INQUIRY-EMPTY'}) RETURN h.standing AS standing"
+    ) == [{"standing": True}]
+
+
 async def test_an_inquiry_moratorium_holds_by_query_and_as_a_standing_rule(
     officer_world: FalkorDBStore, forms: FormStore
 ) -> None:
