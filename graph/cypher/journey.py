@@ -189,6 +189,23 @@ FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
 WITH r, changed, count(x) AS ended"""
 
 
+# A period of care that ends for a reason no plan for adoption outlives (the child died,
+# or another authority took their care over: workflow/journey/care.py) ends each plan
+# still running in the same write: ceased the day care ended, with the SSDA903 reason
+# the workflow gives (`ending.facts`), so PlacedAdoption has DATE_PLACED_CEASED (557).
+_CARE_TAIL = """
+WITH r, changed
+OPTIONAL MATCH (r)<-[:FOR_CARE]-(x:AdoptionPlan)
+WHERE x.id IN $endedIds AND NOT x.status IN ['ADOPTED', 'CEASED']
+WITH r, changed, x, head([ending IN $ended WHERE ending.id = x.id]) AS ending
+FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
+    SET x += ending.facts
+    SET x.status = ending.status, x.version = x.version + 1,
+        x.ceasedDate = date(ending.endDate), x.endedBy = ending.endedBy,
+        x.updatedAt = $now, x.updatedBy = $viewer)
+WITH r, changed, count(x) AS ended"""
+
+
 # A referral withdrawn as recorded in error takes the contacts that led to it with it
 # (workflow/journey/case.py withdraw_referral): each WITHDRAWN with the referral's reason,
 # who and when, as withdrawContact leaves an undecided one.
@@ -216,10 +233,10 @@ _WITHDRAWN_SOURCES = """CASE WHEN $to = 'RECORDED_IN_ERROR'
                                | gone.id] | misRecordStep.id]"""
 
 
-def _apply(label: str, *, in_episode: bool) -> str:
-    """The common tail: event, step changes, new steps, new and ended episode records,
-    the record's new state. A step whose date is corrected (`correctedFrom`) keeps who
-    corrected it and when."""
+def _apply(label: str, *, in_episode: bool, ends_plans: bool = False) -> str:
+    """The common tail: event, step changes, new steps, new and ended episode records
+    (with `ends_plans`, a period of care's plans for adoption), the record's new state. A
+    step whose date is corrected (`correctedFrom`) keeps who corrected it and when."""
     carry = "r, c, ep" if in_episode else "r, c"
     # The episode's own correction (reopening it) takes dates away.
     clearing = "$clearedDates" if label == "Referral" else None
@@ -257,6 +274,7 @@ FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
 WITH {carry}, count(s) AS changed
 {_create_steps("$opened", "r")}
 {_EPISODE_TAIL if in_episode else ""}
+{_CARE_TAIL if ends_plans else ""}
 RETURN r.id AS id, r.version AS version, changed
 """
 
@@ -306,7 +324,7 @@ MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 WITH r, c
 WHERE r.status = $from AND r.version = $version
 MATCH (w:Worker {{id: $viewer}})
-{_apply(label, in_episode=False)}"""
+{_apply(label, in_episode=False, ends_plans=label == "PeriodOfCare")}"""
 
 
 # Each record of an episode with its steps (FalkorDB: matched and collected, not

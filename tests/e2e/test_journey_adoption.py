@@ -502,3 +502,65 @@ async def test_a_placement_order_typed_after_the_match_keeps_the_plan_where_it_i
     assert [p["field"] for p in early["problems"]] == ["grantedOn"]
     plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
     assert (plan["status"], plan["placementOrderDate"]) == ("PLACED", "2026-01-12")
+
+
+PLANS_OF = f"query ($id: ID!) {{ child(id: $id) {{ adoptionPlans {{ {PLAN} }} }} }}"
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("E2_DIED", "the child died"),
+        ("E3_CARE_TAKEN_OVER_BY_ANOTHER_LOCAL_AUTHORITY", "another local authority took over"),
+    ],
+)
+async def test_a_child_who_dies_or_moves_to_another_authority_leaves_care_with_the_plan_ended(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, reason: str, said: str
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _looked_after(client, worker, store, child_id)
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
+    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
+    match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
+    plan = await adopt(client, worker, "matchWithAdopters", plan, match)
+    plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
+    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    move = {
+        "changedOn": "2026-05-11",
+        "placementType": PLACED_FOR_ADOPTION,
+        "placementProvider": "PR1_OWN_PROVISION",
+        "reason": "CARPL_CARE_PLAN",
+    }
+    care = await act(client, worker, "changePlacement", care, move)
+    # Not before the last step of the plan: the child was placed on 11 May.
+    early = await act(
+        client, worker, "ceaseLookedAfter", care, {"endedOn": "2026-05-10", "reason": reason}
+    )
+    assert [p["field"] for p in early["problems"]] == ["endedOn"], early
+    # A death (or another authority taking the child's care over) is not refused while
+    # the decision for adoption stands: it ends the plan too, in the one write a manager
+    # authorises, dated the day care ended with the 903's reason (rules 557, 117, 119).
+    care = await act(
+        client, worker, "ceaseLookedAfter", care, {"endedOn": "2026-06-01", "reason": reason}
+    )
+    assert care["status"] == "CEASING_AWAITING_AUTHORISATION", care
+    standing = (await graphql(client, worker, PLANS_OF, {"id": child_id}))["child"]
+    assert [p["status"] for p in standing["adoptionPlans"]] == ["PLACED"]
+    care = await decide(client, manager, "authorisePeriodOfCare", care, on="2026-06-02")
+    assert (care["status"], care["endDate"], care["reasonCeased"]) == (
+        "CEASED",
+        "2026-06-01",
+        reason,
+    )
+    ended = (await graphql(client, worker, PLANS_OF, {"id": child_id}))["child"]["adoptionPlans"]
+    assert [
+        (p["status"], p["ceasedDate"], p["ceasedReason"], p["placedDate"], p["allowedActions"])
+        for p in ended
+    ] == [("CEASED", "2026-06-01", "RD4_ANY_OTHER_REASON", "2026-05-11", [])]
+    assert ended[0]["version"] > plan["version"]
+    chronology = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
+    summaries = [e["detail"] for e in chronology["chronology"] if e["kind"] == "JOURNEY"]
+    assert any(said in (s or "") for s in summaries), summaries

@@ -29,6 +29,7 @@ from workflow.codes import (
     ReasonEpisodeCeased,
     ReasonNewEpisode,
     ReasonPlaceChange,
+    ReasonPlacedCeased,
     ReviewParticipation,
 )
 from workflow.facts import Postcode, Urn
@@ -37,6 +38,7 @@ from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
 from workflow.journey.effects import (
     Clock,
     Effect,
+    EndedRecord,
     NewStep,
     Record,
     Refusal,
@@ -59,7 +61,13 @@ from workflow.journey.inputs import (
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
-from workflow.process import ADOPTION_PLAN_RUNNING, CareState, Process, allowed_actions
+from workflow.process import (
+    ADOPTION_PLAN_RUNNING,
+    AdoptionState,
+    CareState,
+    Process,
+    allowed_actions,
+)
 from workflow.short_orders import SHORT_ORDERS, under_short_order
 from workflow.timescales import (
     DueDate,
@@ -1363,12 +1371,26 @@ def _last_step_in_care(record: Record) -> date | None:
     )
 
 
-def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
+# Ends of care no plan for adoption of this authority outlives: the child died, or
+# another authority took over their care (and decides on their adoption). Nobody reverses
+# such a decision first: the end of care ends the plan, the SSDA903's "any other reason"
+# (REASON_PLACED_CEASED RD4; RD1-RD3 are a decision changed, no order, no adopters).
+_END_THE_PLAN = {
+    ReasonEpisodeCeased.E2_DIED: "the child died",
+    ReasonEpisodeCeased.E3_CARE_TAKEN_OVER_BY_ANOTHER_LOCAL_AUTHORITY: (
+        "another local authority took over the child's care"
+    ),
+}
+
+
+def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> tuple[EndedRecord, ...]:
     """Adoption and Children Act 2002 s46: the adoption order ends the local authority's
     parental responsibility, so care ends (E11/E12) on the day the order is made, and
     only then (SSDA903 390 and 601: an adopted child was placed for adoption and has the
     adoption's details; 558: an adopted child's decision was not reversed); a child who
-    leaves care otherwise has any decision for adoption reversed first."""
+    leaves care otherwise has any decision for adoption reversed first, but one who died
+    or whose care another authority took over: the plans still running end with care
+    (the records returned)."""
     orders = [
         day
         for entry in record.processes
@@ -1397,6 +1419,17 @@ def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
         for entry in record.processes
         if entry["record"].get("status") in ADOPTION_PLAN_RUNNING
     ]
+    if data.reason in _END_THE_PLAN:
+        return tuple(
+            EndedRecord(
+                plan["id"],
+                AdoptionState.CEASED,
+                data.ended_on,
+                ended_by=record.id,
+                facts={"ceasedReason": ReasonPlacedCeased.RD4_ANY_OTHER_REASON.value},
+            )
+            for plan in running
+        )
     if data.reason not in _ADOPTED and running:
         decided = running[0].get("decisionDate")
         rule = (
@@ -1404,6 +1437,7 @@ def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> None:
             "stands: reverse it first (ceaseAdoptionPlan), dated on or before the end of care"
         )
         raise Refusal(("reason", rule))
+    return ()
 
 
 def _next_birthday(born: date, after: date) -> date:
@@ -1424,7 +1458,7 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         )
     if _is_temporary(episode.get("placementType")):
         raise Refusal(("endedOn", "a period of care cannot end in a temporary placement (T0-T4)"))
-    _ends_as_adopted_or_not(record, data)
+    plans_ended = _ends_as_adopted_or_not(record, data)
     _short_order_ends_in_time(record, data.ended_on, "endedOn")
     # A short order's lapse is done with the end of care, in time (checked above).
     others = close_everything(
@@ -1470,14 +1504,21 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
                 ),
             ),
         )
+    summary = f"Care ended: {data.reason.value} {data.reason.description}"
+    if plans_ended:
+        summary += (
+            f"; the plan for adoption ended with it ({_END_THE_PLAN[data.reason]}, "
+            f"{ReasonPlacedCeased.RD4_ANY_OTHER_REASON.value})"
+        )
     return Effect(
         target=target,
         occurred_on=data.ended_on,
-        summary=f"Care ended: {data.reason.value} {data.reason.description}",
+        summary=summary,
         dates={"endDate": data.ended_on},
         facts={"reasonCeased": data.reason.value},
         changed=changed,
         opened=opened,
+        ended_records=plans_ended,
     )
 
 

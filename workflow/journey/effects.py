@@ -176,6 +176,8 @@ class EndedRecord:
     ended_by: str | None = None
     reopened: bool = False
     opened: tuple[NewStep, ...] = ()
+    # What the ended record takes with its end (a plan for adoption's SSDA903 reason).
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def params(self) -> dict[str, Any]:
         return {
@@ -186,6 +188,7 @@ class EndedRecord:
             "endedBy": self.ended_by,
             "reopened": self.reopened,
             "steps": [step.params() for step in self.opened],
+            "facts": self.facts,
         }
 
 
