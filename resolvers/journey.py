@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from workflow.outcomes import (
     NotFound,
     TransitionRefused,
 )
-from workflow.timescales import DEFAULT_LOCAL_STANDARDS
+from workflow.timescales import DEFAULT_LOCAL_STANDARDS, LocalStandards
 from workflow.validation import validate
 
 if TYPE_CHECKING:
@@ -35,12 +36,24 @@ Outcome = NotFound | TransitionRefused | NotAuthorised | InvalidInput
 NOTICE_LIMIT = 100
 
 
+@functools.lru_cache(maxsize=8)
+def _with_school_terms(terms: tuple[tuple[date, date], ...]) -> LocalStandards:
+    return DEFAULT_LOCAL_STANDARDS.model_copy(update={"school_terms": terms})
+
+
+def local_standards(context: HubContext) -> LocalStandards:
+    """The council's local standards, with its own school terms (`LCS_HUB_TERM_DATES`)
+    where it configured them: a personal education plan is reviewed each of its terms."""
+    school = context.school_calendar
+    return _with_school_terms(school.school_terms()) if school else DEFAULT_LOCAL_STANDARDS
+
+
 def clock(context: HubContext, today: date | None = None) -> Clock:
     """Today, with the hub's calendar and the council's local standards."""
     return Clock(
         today=today or today_in_england(),
         calendar=context.calendar,
-        standards=DEFAULT_LOCAL_STANDARDS,
+        standards=local_standards(context),
     )
 
 

@@ -27,6 +27,10 @@ from workflow.calendar import WorkingDayCalendar, default_calendar
 # Schools in England keep local (UK) time; the due time is the start of a school day there.
 SCHOOL_TIME_ZONE = ENGLAND
 DEFAULT_SCHOOL_DAY_STARTS = time(8, 30)
+# A holiday of a week (a half term: the Friday before to the Monday after, ten days, an
+# INSET day after it included) stays inside a school term; a longer one (Christmas,
+# Easter, summer) ends the term: what "reviewed each term" counts.
+_HALF_TERM_GAP = timedelta(days=12)
 # No term is longer than this; a walk to the next school day that finds none in it means
 # the configuration is broken, not that the child's school never opens.
 _LONGEST_SEARCH = timedelta(days=400)
@@ -114,6 +118,17 @@ class SchoolCalendar:
             day_starts=dates.school_day_starts,
             working=working or default_calendar(),
         )
+
+    def school_terms(self) -> tuple[tuple[date, date], ...]:
+        """The school terms (autumn, spring, summer) of the configured dates, first and
+        last day of each: half terms listed apart are taken together."""
+        terms: list[tuple[date, date]] = []
+        for term in self.terms:
+            if terms and term.start - terms[-1][1] <= _HALF_TERM_GAP:
+                terms[-1] = (terms[-1][0], term.end)
+            else:
+                terms.append((term.start, term.end))
+        return tuple(terms)
 
     def _covered(self, day: date) -> bool:
         return bool(self.terms) and self.terms[0].start <= day <= self.terms[-1].end

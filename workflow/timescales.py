@@ -61,10 +61,21 @@ DEFAULT_SCHOOL_TERM_ENDS: Final[tuple[TermEnd, ...]] = (
 )
 
 
-def end_of_school_term(day: date, term_ends: Sequence[TermEnd]) -> date:
-    """The last day of the term `day` falls in; a holiday counts towards the term after it."""
+def end_of_school_term(
+    day: date, term_ends: Sequence[TermEnd], terms: Sequence[tuple[date, date]] = ()
+) -> date:
+    """The last day of the term `day` falls in; a holiday counts towards the term after it.
+
+    `terms` are the council's own school terms (first and last day, in order, from
+    `LCS_HUB_TERM_DATES`): where they reach, a term ends on its real last day; before and
+    beyond them, on the typical day of `term_ends`.
+    """
     candidates = (end.in_year(year) for year in (day.year, day.year + 1) for end in term_ends)
-    return min(end for end in candidates if end >= day)
+    typical = min(end for end in candidates if end >= day)
+    # The typical term `day` falls in ends inside the council's dates: theirs decide it.
+    if terms and typical >= terms[0][0] and day <= terms[-1][1]:
+        return min(end for _, end in terms if end >= day)
+    return typical
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,7 @@ class Interval:
         *,
         calendar: WorkingDayCalendar,
         school_term_ends: Sequence[TermEnd] = DEFAULT_SCHOOL_TERM_ENDS,
+        school_terms: Sequence[tuple[date, date]] = (),
     ) -> date:
         """The last day that is still within this interval of `anchor`."""
         match self.unit:
@@ -98,9 +110,11 @@ class Interval:
             case IntervalUnit.SCHOOL_TERMS:
                 # "Reviewed each term": the term the anchor falls in is covered by it, so the
                 # next review is due by the end of the following term.
-                due = end_of_school_term(anchor, school_term_ends)
+                due = end_of_school_term(anchor, school_term_ends, school_terms)
                 for _ in range(self.amount):
-                    due = end_of_school_term(due + timedelta(days=1), school_term_ends)
+                    due = end_of_school_term(
+                        due + timedelta(days=1), school_term_ends, school_terms
+                    )
                 return due
 
     def describe(self) -> str:
@@ -171,6 +185,12 @@ class LocalStandards(BaseModel):
     school_term_ends: tuple[TermEnd, ...] = Field(
         default=DEFAULT_SCHOOL_TERM_ENDS,
         description="last day of each school term, for personal education plan reviews",
+    )
+
+    school_terms: tuple[tuple[date, date], ...] = Field(
+        default=(),
+        description="the council's own school terms (first and last day, in order, from "
+        "LCS_HUB_TERM_DATES), which decide a term's end where they reach",
     )
 
     @field_validator("school_term_ends")
@@ -510,6 +530,7 @@ def due_date(
         anchor,
         calendar=calendar or default_calendar(),
         school_term_ends=standards.school_term_ends,
+        school_terms=standards.school_terms,
     )
 
 

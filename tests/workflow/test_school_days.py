@@ -140,3 +140,13 @@ def test_a_term_dates_file_that_breaks_a_rule_is_refused_naming_it(tmp_path: Pat
         read_term_dates(_write(tmp_path, backwards))
     with pytest.raises(TermDatesError, match="cannot read term dates"):
         read_term_dates(tmp_path / "missing.json")
+
+
+def test_half_terms_are_taken_together_into_the_school_terms() -> None:
+    # A week's half term stays inside a term; Christmas and Easter end one.
+    assert CALENDAR.school_terms() == (
+        (date(2026, 9, 2), date(2026, 12, 18)),
+        (date(2027, 1, 5), date(2027, 3, 26)),
+        (date(2027, 4, 12), date(2027, 7, 21)),
+    )
+    assert SchoolCalendar().school_terms() == ()
