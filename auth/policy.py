@@ -906,6 +906,7 @@ _TABLE["Mutation"].update(
             "saveWorker",
             "importWorkforce",
             "allocateChild",
+            "correctAllocation",
             "endAllocation",
         ),
         INTERNAL,
@@ -946,6 +947,7 @@ _TABLE.update(
                 "recordedAt",
                 "endedBy",
                 "endedAt",
+                "correction",
             ),
             "UnallocatedChild": ("childId", "childName", "lastAllocatedUntil", "workerLeftOn"),
             "AllocatedChild": ("childId", "childName", "allocatedOn", "reasonForChange"),
@@ -954,6 +956,14 @@ _TABLE.update(
         }.items()
     }
 )
+
+# Why an allocation was made to the wrong worker is a manager's free text.
+_TABLE["AllocationCorrection"] = {
+    "reason": NARRATIVE,
+    **dict.fromkeys(
+        ("previousWorkerId", "previousWorkerName", "correctedBy", "correctedAt"), INTERNAL
+    ),
+}
 
 # ---- the statutory facts about a child (schema/facts.py) ------------------------------
 _TABLE["Query"]["childFacts"] = INTERNAL

@@ -115,6 +115,20 @@ async def allocate(
     )
 
 
+async def correct_allocation(
+    context: HubContext, raw: dict[str, Any]
+) -> Row | NotFound | NotAuthorised | InvalidInput | TransitionRefused:
+    """Name the right worker on an allocation made to the wrong one."""
+    if refused := _managers_only(context):
+        return refused
+    data = validate(allocation.CorrectAllocation, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    return await allocation.correct_allocation(
+        context.store, context.scope, data, context.principal.subject, context.scope.now_ms
+    )
+
+
 async def end_allocation(
     context: HubContext, raw: dict[str, Any]
 ) -> Row | NotFound | NotAuthorised | InvalidInput | TransitionRefused:

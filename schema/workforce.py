@@ -98,6 +98,30 @@ class Team:
     members: list[StaffMember]
 
 
+@strawberry.type(description="The worker an allocation was made to in error, and its correction")
+class AllocationCorrection:
+    previous_worker_id: strawberry.ID = strawberry.field(
+        description="The worker it was made to in error"
+    )
+    previous_worker_name: str | None
+    # Why it was wrong is a manager's free text: case narrative, as other corrections' are.
+    reason: str | None
+    corrected_by: str | None
+    corrected_at: datetime | None
+
+    @classmethod
+    def of(cls, allocation: dict[str, Any]) -> AllocationCorrection | None:
+        if not allocation.get("previousWorkerId"):
+            return None
+        return cls(
+            previous_worker_id=strawberry.ID(allocation["previousWorkerId"]),
+            previous_worker_name=allocation.get("previousWorkerName"),
+            reason=allocation.get("correctionReason"),
+            corrected_by=allocation.get("correctedBy"),
+            corrected_at=_instant(allocation.get("correctedAt")),
+        )
+
+
 @strawberry.type(description="A child's allocation to a social worker (an SSDA903 SW episode)")
 class Allocation:
     id: strawberry.ID
@@ -114,6 +138,9 @@ class Allocation:
     recorded_at: datetime
     ended_by: str | None
     ended_at: datetime | None
+    correction: AllocationCorrection | None = strawberry.field(
+        description="Made to the wrong worker and corrected (correctAllocation)"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Allocation:
@@ -133,6 +160,7 @@ class Allocation:
             recorded_at=recorded,
             ended_by=allocation.get("endedBy"),
             ended_at=_instant(allocation.get("endedAt")),
+            correction=AllocationCorrection.of(allocation),
         )
 
 
@@ -237,6 +265,13 @@ class AllocateChildInput:
     on: date | None = strawberry.field(
         default=None, description="The day it began; today if absent"
     )
+
+
+@strawberry.input(description="The right worker for an open allocation made to the wrong one")
+class CorrectAllocationInput:
+    child_id: strawberry.ID
+    worker_id: strawberry.ID = strawberry.field(description="The worker it should have named")
+    reason: str = strawberry.field(description="Why the allocation was wrong")
 
 
 @strawberry.input(description="Ending a child's allocation")
@@ -358,6 +393,16 @@ class WorkforceMutations:
         self, info: Info[HubContext, None], input: AllocateChildInput
     ) -> AllocationResult:
         result = await workforce_resolvers.allocate(info.context, plain_input(input))
+        return answer(result, Allocation.from_row)
+
+    @strawberry.mutation(
+        description="Name the right worker on a child's open allocation made to the wrong "
+        "one (team managers): the same allocation from the same day, not a reallocation"
+    )
+    async def correct_allocation(
+        self, info: Info[HubContext, None], input: CorrectAllocationInput
+    ) -> AllocationResult:
+        result = await workforce_resolvers.correct_allocation(info.context, plain_input(input))
         return answer(result, Allocation.from_row)
 
     @strawberry.mutation(description="End a child's allocation (team managers)")

@@ -42,6 +42,12 @@ class AllocateChild(Input):
     reason: SocialWorkerChangeReason
 
 
+class CorrectAllocation(Input):
+    child_id: ChildId
+    worker_id: Identifier
+    reason: Annotated[str, Field(min_length=1, max_length=2_000)]
+
+
 class EndAllocation(Input):
     child_id: ChildId
     on: PastDate = Field(default_factory=today_in_england)
@@ -56,17 +62,19 @@ def _refused(state: str, reason: str) -> TransitionRefused:
     return TransitionRefused(current_state=state, allowed=allowed, reason=reason)
 
 
-def _check_worker(state: Row, data: AllocateChild) -> NotFound | InvalidInput | None:
+def _check_worker(
+    state: Row, worker_id: str, on: date, on_field: str = "on", day: str = "that day"
+) -> NotFound | InvalidInput | None:
     worker = state["worker"]
     if worker is None or state["teamId"] is None:
-        return NotFound(kind="Worker", id=data.worker_id)
+        return NotFound(kind="Worker", id=worker_id)
     if worker["role"] not in CASE_HOLDING_ROLES:
         return _invalid(
             "workerId", f"a {worker['role']} does not hold cases: allocate a social worker"
         )
     started, ended = worker.get("startDate"), worker.get("endDate")
-    if (started is not None and data.on < started) or (ended is not None and data.on > ended):
-        return _invalid("on", "the worker was not in post that day")
+    if (started is not None and on < started) or (ended is not None and on > ended):
+        return _invalid(on_field, f"the worker was not in post {day}")
     return None
 
 
@@ -83,7 +91,7 @@ async def allocate(
     if not found:
         return NotFound(kind="Child", id=data.child_id)
     state = found[0]
-    if problem := _check_worker(state, data):
+    if problem := _check_worker(state, data.worker_id, data.on):
         return problem
     born = state["dateOfBirth"]
     if born is not None and data.on < born:
@@ -121,6 +129,51 @@ async def allocate(
             ALLOCATED if current else UNALLOCATED,
             "the child's allocation changed while this one was being recorded: reload it",
         )
+    return rows[0]
+
+
+async def correct_allocation(
+    store: GraphStore, scope: AccessScope, data: CorrectAllocation, recorded_by: str, now: int
+) -> Row | NotFound | InvalidInput | TransitionRefused:
+    """Name the right worker on the child's open allocation, made to the wrong one.
+
+    Not a reallocation: the child had one social worker from the day it began, the right
+    one, so the SSDA903 social worker episodes (and the access rule) read the right one
+    from that day, and no episode of the wrong one is left. The worker it was made to in
+    error, why, who corrected it and when stay on the allocation.
+    """
+    params: dict[str, Any] = {
+        **scope.params(),
+        "childId": data.child_id,
+        "workerId": data.worker_id,
+    }
+    found = await store.read(statements.ALLOCATION_STATE, params)
+    if not found:
+        return NotFound(kind="Child", id=data.child_id)
+    state = found[0]
+    current = state["open"]
+    if current is None:
+        return _refused(UNALLOCATED, "the child has no open allocation to correct")
+    if state["currentWorkerId"] == data.worker_id:
+        return _invalid("workerId", "is the worker the child is already allocated to")
+    # The right worker held the case from the day the allocation began.
+    began = current["startDate"]
+    day = f"on the day the allocation began ({began.isoformat()})"
+    if problem := _check_worker(state, data.worker_id, began, "workerId", day):
+        return problem
+    rows = await store.write(
+        statements.CORRECT_ALLOCATION,
+        {
+            **params,
+            "allocationId": current["id"],
+            "previousWorkerId": state["currentWorkerId"],
+            "reason": data.reason,
+            "recordedBy": recorded_by,
+            "now": now,
+        },
+    )
+    if not rows:
+        return _refused(ALLOCATED, "the allocation changed while it was being corrected: reload it")
     return rows[0]
 
 

@@ -109,7 +109,8 @@ ORDER BY t.name, t.id
 # ---- allocations --------------------------------------------------------------------
 
 ALLOCATION_FIELDS = (
-    "a {.id, .startDate, .endDate, .reason, .recordedBy, .recordedAt, .endedBy, .endedAt}"
+    "a {.id, .startDate, .endDate, .reason, .recordedBy, .recordedAt, .endedBy, .endedAt,"
+    " .previousWorkerId, .previousWorkerName, .correctionReason, .correctedBy, .correctedAt}"
 )
 
 # What deciding an allocation needs: the child (if the caller may see it), the open
@@ -155,6 +156,32 @@ CREATE (a)-[:TO_WORKER]->(w)
 CREATE (c)-[:ALLOCATED_TO]->(w)
 CREATE (c)-[:RESPONSIBLE_TEAM]->(t)
 {keep_holders("c", "a", "w", "t")}
+RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
+       w.name AS workerName, t.id AS teamId
+"""
+
+# An open allocation made to the wrong worker names the right one instead, from the
+# same day (workflow/allocation.py correct_allocation): the access relationships move with
+# it, and the worker it was made to in error is kept on it. Guarded by the allocation
+# still being open and still the wrong worker's, so a racing change writes nothing.
+CORRECT_ALLOCATION = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+MATCH (c)<-[:ABOUT]-(a:Allocation {{id: $allocationId}})-[wrong:TO_WORKER]->(was:Worker)
+WHERE a.endDate IS NULL AND was.id = $previousWorkerId
+MATCH (w:Worker {{id: $workerId}})-[:MEMBER_OF_TEAM]->(t:Team)
+OPTIONAL MATCH (c)-[allocated:ALLOCATED_TO]->(:Worker)
+OPTIONAL MATCH (c)-[responsible:RESPONSIBLE_TEAM]->(:Team)
+WITH c, a, wrong, was, w, t, collect(DISTINCT allocated) AS allocated,
+     collect(DISTINCT responsible) AS responsible
+FOREACH (x IN allocated | DELETE x)
+FOREACH (x IN responsible | DELETE x)
+DELETE wrong
+CREATE (a)-[:TO_WORKER]->(w)
+CREATE (c)-[:ALLOCATED_TO]->(w)
+CREATE (c)-[:RESPONSIBLE_TEAM]->(t)
+SET a.previousWorkerId = was.id, a.previousWorkerName = was.name,
+    a.correctionReason = $reason, a.correctedBy = $recordedBy, a.correctedAt = $now
 RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
        w.name AS workerName, t.id AS teamId
 """
