@@ -198,6 +198,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "placeForAdoption": INTERNAL,
         "grantAdoptionOrder": INTERNAL,
         "ceaseAdoptionPlan": INTERNAL,
+        "correctAdoptionPlanDate": INTERNAL,
         "authoriseAdoptionPlan": INTERNAL,
         "returnAdoptionPlanForRework": INTERNAL,
         "approveFosteringHousehold": INTERNAL,
@@ -1050,6 +1051,12 @@ _TABLE["Contact"].update(
 for _timed in ("JourneyStep", "Assessment", "InitialChildProtectionConference"):
     _TABLE[_timed]["lateReason"] = NARRATIVE
 _TABLE["AdoptionPlan"]["adoptersLegalStatus"] = INTERNAL
+# A step of the plan corrected to the day it happened; why is a worker's free text.
+_TABLE["AdoptionPlan"]["correction"] = INTERNAL
+_TABLE["AdoptionPlanCorrection"] = {
+    "reason": NARRATIVE,
+    **dict.fromkeys(("step", "correctedFrom", "correctedBy", "correctedAt"), INTERNAL),
+}
 # Why a record was linked to a child or unlinked, in its history: as SourceRecord.linkReason.
 _TABLE["LinkEvent"]["reason"] = NARRATIVE
 

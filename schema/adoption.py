@@ -20,6 +20,7 @@ from schema.process_mutations import (
 )
 from workflow import codes
 from workflow import process as table
+from workflow.journey.adoption import AdoptionPlanStep
 
 
 @strawberry.input(
@@ -71,6 +72,13 @@ class CeaseAdoptionPlanInput:
     reason: codes.ReasonPlacedCeased
 
 
+@strawberry.input(description="The day a step of the plan really happened, typed wrong")
+class CorrectAdoptionPlanDateInput:
+    step: AdoptionPlanStep
+    happened_on: date
+    reason: str = strawberry.field(description="Why the day typed was wrong")
+
+
 ADOPTION = RecordShape(
     table.Process.ADOPTION, "adoption_plan_id", AdoptionPlanResult, AdoptionPlan.from_row
 )
@@ -85,6 +93,9 @@ class AdoptionMutations:
     place_for_adoption = action_mutation(ADOPTION, "placeForAdoption", PlaceForAdoptionInput)
     grant_adoption_order = action_mutation(ADOPTION, "grantAdoptionOrder", GrantAdoptionOrderInput)
     cease_adoption_plan = action_mutation(ADOPTION, "ceaseAdoptionPlan", CeaseAdoptionPlanInput)
+    correct_adoption_plan_date = action_mutation(
+        ADOPTION, "correctAdoptionPlanDate", CorrectAdoptionPlanDateInput
+    )
 
     @strawberry.mutation(
         description="Record the decision that a looked-after child should be placed for adoption"

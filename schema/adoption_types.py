@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -11,6 +11,30 @@ import schema.journey_enums  # noqa: F401  (registers the enums with strawberry)
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow import codes
 from workflow import process as table
+from workflow.journey.adoption import AdoptionPlanStep
+
+
+@strawberry.type(description="A step of the plan typed with the wrong day, and its correction")
+class AdoptionPlanCorrection:
+    step: AdoptionPlanStep
+    corrected_from: date = strawberry.field(description="The day the step was recorded as")
+    # Why the day typed was wrong is free text: case narrative, as other corrections' are.
+    reason: str | None
+    corrected_by: str | None
+    corrected_at: datetime | None
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> AdoptionPlanCorrection | None:
+        if not record.get("correctedStep"):
+            return None
+        at = record.get("correctedAt")
+        return cls(
+            step=AdoptionPlanStep(record["correctedStep"]),
+            corrected_from=date.fromisoformat(record["correctedFrom"]),
+            reason=record.get("correctionReason"),
+            corrected_by=record.get("correctedBy"),
+            corrected_at=datetime.fromtimestamp(at / 1000, tz=UTC) if isinstance(at, int) else None,
+        )
 
 
 @strawberry.type(
@@ -38,6 +62,9 @@ class AdoptionPlan:
     adopters_legal_status: codes.AdoptersLegalStatus | None
     awaiting_authorisation_of: str | None
     allowed_actions: list[str]
+    correction: AdoptionPlanCorrection | None = strawberry.field(
+        description="The latest step corrected to the day it happened (correctAdoptionPlanDate)"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AdoptionPlan:
@@ -66,6 +93,7 @@ class AdoptionPlan:
             ),
             awaiting_authorisation_of=record.get("pendingAction"),
             allowed_actions=list(table.allowed_actions(table.Process.ADOPTION, record["status"])),
+            correction=AdoptionPlanCorrection.of(record),
         )
 
 

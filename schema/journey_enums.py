@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from workflow import codes
+from workflow.journey.adoption import AdoptionPlanStep
 from workflow.journey.case import PlanEndReason
 from workflow.journey.effects import StepKind, StepStatus
 from workflow.process import (
@@ -58,5 +59,8 @@ strawberry.enum(
 )
 strawberry.enum(CareState, name="CareState", description="Where a period of care stands")
 strawberry.enum(AdoptionState, name="AdoptionState", description="Where a plan for adoption stands")
+strawberry.enum(
+    AdoptionPlanStep, name="AdoptionPlanStep", description="A step of a plan for adoption"
+)
 strawberry.enum(StepKind, name="StepKind", description="A step of the case journey")
 strawberry.enum(StepStatus, name="StepStatus", description="Open, done, or cancelled")

@@ -686,6 +686,7 @@ ADOPTION_PLAN_RUNNING: Final = (
     _A.MATCHED,
     _A.PLACED,
 )
+_ADOPTION_PLAN_KEPT: Final = (*ADOPTION_PLAN_RUNNING, _A.ADOPTED, _A.CEASED)
 _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
     # A placement order typed after the match or the placement it came before (a paper
     # record) leaves the plan where it is: each step is dated when it happened.
@@ -715,6 +716,16 @@ _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _A.PLACED,
         _A.ADOPTED,
         "Record the adoption order (the period of care then ends with E11 or E12)",
+        process=Process.ADOPTION,
+    ),
+    # A step typed with the wrong day is corrected (SSDA903 DATE_PLACED, DATE_MATCH,
+    # DATE_PLACED_CEASED report it), also once the plan has ended; not while its reversal
+    # waits on a manager, who decides on the dates as they stand.
+    _t(
+        "correctAdoptionPlanDate",
+        _ADOPTION_PLAN_KEPT,
+        _ADOPTION_PLAN_KEPT,
+        "Correct the day a step of the plan for adoption happened (typed wrong), with the reason",
         process=Process.ADOPTION,
     ),
     _t(

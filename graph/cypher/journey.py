@@ -386,18 +386,24 @@ RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
 """
     # A plan for adoption also reads the period of care it was decided in: the child is
     # placed, and adopted, while looked after, so its steps come before care ended.
-    period_of_care = (
-        ",\n       head([(r)-[:FOR_CARE]->(care:PeriodOfCare) | care {.id, .status, .endDate}])"
-        " AS periodOfCare"
-        if label == "AdoptionPlan"
-        else ""
-    )
+    # Its `processes` are the other plans for adoption of that period of care: decisions
+    # on one period of care do not overlap (SSDA903 579), however a date is corrected.
+    period_of_care, processes = "", "[]"
+    if label == "AdoptionPlan":
+        period_of_care = (
+            ",\n       head([(r)-[:FOR_CARE]->(care:PeriodOfCare)"
+            " | care {.id, .status, .startDate, .endDate}]) AS periodOfCare"
+        )
+        processes = (
+            "[(r)-[:FOR_CARE]->(:PeriodOfCare)<-[:FOR_CARE]-(other:AdoptionPlan)"
+            " WHERE other.id <> r.id | {record: other {.*}, steps: []}]"
+        )
     return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}
 WITH r, c, {steps}
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
-       null AS episode, [] AS processes{period_of_care}
+       null AS episode, {processes} AS processes{period_of_care}
 """
 
 

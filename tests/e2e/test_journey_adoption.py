@@ -3,6 +3,7 @@ and a decision reversed with its SSDA903 reason, authorised by a manager."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from graph import FalkorDBStore
 from hub.settings import Settings
+from returns import CollectionYear, write_ssda903
 from tests.e2e.journey_helpers import (
     CARE_FIELDS,
     CHRONOLOGY,
@@ -21,6 +23,7 @@ from tests.e2e.journey_helpers import (
     demo_county,
 )
 from tests.helpers import bearer, graphql
+from tests.returns.test_ssda903 import rows_of
 from workflow.calendar import today_in_england
 
 pytestmark = pytest.mark.anyio
@@ -97,6 +100,7 @@ async def test_adoption_from_decision_to_order(
     assert plan["allowedActions"] == [
         "recordPlacementOrder",
         "matchWithAdopters",
+        "correctAdoptionPlanDate",
         "ceaseAdoptionPlan",
     ]
     again = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
@@ -173,7 +177,8 @@ async def test_adoption_from_decision_to_order(
         "2026-05-11",
         "2026-09-14",
     )
-    assert plan["allowedActions"] == []
+    # Adopted, only a step typed with the wrong day is corrected.
+    assert plan["allowedActions"] == ["correctAdoptionPlanDate"]
     # The adoption order ends the period of care (E11), which a manager authorises; care
     # cannot have ended before the order, nor before anything else recorded in it.
     early = await act(
@@ -559,8 +564,97 @@ async def test_a_child_who_dies_or_moves_to_another_authority_leaves_care_with_t
     assert [
         (p["status"], p["ceasedDate"], p["ceasedReason"], p["placedDate"], p["allowedActions"])
         for p in ended
-    ] == [("CEASED", "2026-06-01", "RD4_ANY_OTHER_REASON", "2026-05-11", [])]
+    ] == [
+        ("CEASED", "2026-06-01", "RD4_ANY_OTHER_REASON", "2026-05-11", ["correctAdoptionPlanDate"])
+    ]
     assert ended[0]["version"] > plan["version"]
     chronology = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
     summaries = [e["detail"] for e in chronology["chronology"] if e["kind"] == "JOURNEY"]
     assert any(said in (s or "") for s in summaries), summaries
+
+
+CORRECTION = " correction { step correctedFrom reason correctedBy correctedAt }"
+
+
+async def correct(
+    client: httpx.AsyncClient, headers: dict[str, str], plan: dict[str, Any], data: dict[str, Any]
+) -> dict[str, Any]:
+    query = (
+        "mutation ($id: ID!, $version: Int!, $input: CorrectAdoptionPlanDateInput!) {"
+        " correctAdoptionPlanDate(adoptionPlanId: $id, version: $version, input: $input) {"
+        f" __typename ... on AdoptionPlan {{ {PLAN}{CORRECTION} }} {OUTCOMES} }} }}"
+    )
+    variables = {"id": plan["id"], "version": plan["version"], "input": data}
+    answer = await graphql(client, headers, query, variables)
+    return answer["correctAdoptionPlanDate"]  # type: ignore[no-any-return]
+
+
+async def test_a_step_of_a_plan_for_adoption_typed_with_the_wrong_day_is_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    care = await _looked_after(client, worker, store, child_id)
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
+    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
+    match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
+    plan = await adopt(client, worker, "matchWithAdopters", plan, match)
+    plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
+
+    # The match was a week earlier than typed: corrected, the plan where it was, the day
+    # typed kept with why, who and when.
+    fix = {"step": "MATCH", "happenedOn": "2026-04-13", "reason": "Typed from the wrong panel"}
+    corrected = await correct(client, worker, plan, fix)
+    assert corrected["__typename"] == "AdoptionPlan", corrected
+    assert (corrected["status"], corrected["matchedDate"], corrected["placedDate"]) == (
+        "PLACED",
+        "2026-04-13",
+        "2026-05-11",
+    )
+    assert corrected["adopterSex"] == "F1_SINGLE_FEMALE"
+    correction = corrected["correction"]
+    assert (correction["step"], correction["correctedFrom"], correction["reason"]) == (
+        "MATCH",
+        "2026-04-20",
+        "Typed from the wrong panel",
+    )
+    assert (correction["correctedBy"], bool(correction["correctedAt"])) == ("worker-sw-demo", True)
+    plan = corrected
+
+    # Each corrected day keeps the rules of recording it, naming the field and the rule,
+    # and changes nothing.
+    refusals = [
+        ({"step": "MATCH", "happenedOn": "2026-05-12"}, "happenedOn", "the placement"),
+        ({"step": "MATCH", "happenedOn": "2026-01-11"}, "happenedOn", "the placement order"),
+        ({"step": "PLACEMENT_ORDER", "happenedOn": "2025-11-02"}, "happenedOn", "the decision"),
+        ({"step": "DECISION", "happenedOn": "2025-06-01"}, "happenedOn", "looked after"),
+        ({"step": "DECISION", "happenedOn": "2026-01-13"}, "happenedOn", "placement order"),
+        ({"step": "ADOPTION_ORDER", "happenedOn": "2026-06-01"}, "step", "no adoption order"),
+        ({"step": "MATCH", "happenedOn": "2026-04-13"}, "happenedOn", "already recorded"),
+        ({"step": "PLACEMENT", "happenedOn": "2099-01-01"}, "happenedOn", "future"),
+    ]
+    for data, field, said in refusals:
+        refused = await correct(client, worker, plan, {**data, "reason": "Typed wrong"})
+        assert refused["__typename"] == "InvalidInput", (data, refused)
+        assert [p["field"] for p in refused["problems"]] == [field], (data, refused)
+        assert said in refused["problems"][0]["rule"], (data, refused)
+    nothing = await correct(client, worker, plan, {**fix, "reason": " "})
+    assert [p["field"] for p in nothing["problems"]] == ["reason"], nothing
+    plans = f"query ($id: ID!) {{ child(id: $id) {{ adoptionPlans {{ {PLAN} }} }} }}"
+    now = (await graphql(client, worker, plans, {"id": child_id}))["child"]["adoptionPlans"]
+    assert [(p["version"], p["matchedDate"]) for p in now] == [(plan["version"], "2026-04-13")]
+
+    # The decision corrected too: the SSDA903 PlacedAdoption reads the corrected day.
+    decision = {"step": "DECISION", "happenedOn": "2025-10-27", "reason": "Panel minutes"}
+    plan = await correct(client, worker, plan, decision)
+    assert (plan["decisionDate"], plan["correction"]["correctedFrom"]) == (
+        "2025-10-27",
+        "2025-11-03",
+    )
+    await write_ssda903(store, CollectionYear(2026), tmp_path)
+    assert rows_of(tmp_path, "placed_for_adoption", child_id, "DATE_PLACED") == [("27/10/2025",)]
+    chronology = (await graphql(client, manager, CHRONOLOGY, {"id": child_id}))["child"]
+    titles = [e["title"] for e in chronology["chronology"] if e["kind"] == "JOURNEY"]
+    assert titles.count("correctAdoptionPlanDate") == 2, titles

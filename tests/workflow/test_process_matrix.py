@@ -168,6 +168,12 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "placeForAdoption": {"placedOn": "{d}"},
     "grantAdoptionOrder": {"grantedOn": "{d}"},
     "ceaseAdoptionPlan": {"ceasedOn": "{d}", "reason": "RD1"},
+    # The decision (the day after care began, on every path) was made the day care began.
+    "correctAdoptionPlanDate": {
+        "step": "DECISION",
+        "happenedOn": REFERRED.isoformat(),
+        "reason": "Typed wrong",
+    },
 }
 
 Step = tuple[str, dict[str, Any]]

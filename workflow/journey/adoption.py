@@ -11,6 +11,7 @@ record.
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +22,7 @@ from workflow.codes import AdopterSex, AdoptersLegalStatus, ReasonPlacedCeased
 from workflow.ids import new_id
 from workflow.journey.effects import Clock, Effect, Record, Refusal
 from workflow.journey.engine import as_row, read_record, register
-from workflow.journey.inputs import HappenedOn, Input, not_before
+from workflow.journey.inputs import HappenedOn, Input, PastDate, Reason, not_before
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
 from workflow.process import AdoptionState, CareState, Process, allowed_actions
 
@@ -276,4 +277,116 @@ def cease_adoption_plan(record: Record, data: CeaseAdoptionPlan, clock: Clock) -
         f"{data.reason.description}",
         dates={"ceasedDate": data.ceased_on},
         facts={"ceasedReason": data.reason.value},
+    )
+
+
+class AdoptionPlanStep(enum.StrEnum):
+    """The steps of a plan for adoption, each the day it happened (a date of the plan)."""
+
+    DECISION = "DECISION"
+    PLACEMENT_ORDER = "PLACEMENT_ORDER"
+    MATCH = "MATCH"
+    PLACEMENT = "PLACEMENT"
+    ADOPTION_ORDER = "ADOPTION_ORDER"
+    REVERSAL = "REVERSAL"
+
+
+# Each step's date on the plan, and how a refusal names it.
+_STEP_DATES = {
+    AdoptionPlanStep.DECISION: ("decisionDate", "the decision"),
+    AdoptionPlanStep.PLACEMENT_ORDER: ("placementOrderDate", "the placement order"),
+    AdoptionPlanStep.MATCH: ("matchedDate", "the match"),
+    AdoptionPlanStep.PLACEMENT: ("placedDate", "the placement"),
+    AdoptionPlanStep.ADOPTION_ORDER: ("adoptionOrderDate", "the adoption order"),
+    AdoptionPlanStep.REVERSAL: ("ceasedDate", "the reversal of the decision"),
+}
+# The steps each one is recorded after (the actions above, and SSDA903 522): a corrected
+# day keeps them, before and after it.
+_AFTER = {
+    AdoptionPlanStep.DECISION: (),
+    AdoptionPlanStep.PLACEMENT_ORDER: (AdoptionPlanStep.DECISION,),
+    AdoptionPlanStep.MATCH: (AdoptionPlanStep.DECISION, AdoptionPlanStep.PLACEMENT_ORDER),
+    AdoptionPlanStep.PLACEMENT: (AdoptionPlanStep.DECISION, AdoptionPlanStep.MATCH),
+    AdoptionPlanStep.ADOPTION_ORDER: (AdoptionPlanStep.DECISION, AdoptionPlanStep.PLACEMENT),
+    AdoptionPlanStep.REVERSAL: (
+        AdoptionPlanStep.DECISION,
+        AdoptionPlanStep.PLACEMENT_ORDER,
+        AdoptionPlanStep.MATCH,
+        AdoptionPlanStep.PLACEMENT,
+    ),
+}
+
+
+class CorrectAdoptionPlanDate(Input):
+    step: AdoptionPlanStep
+    happened_on: PastDate
+    reason: Reason
+
+
+def _beside_other_plans(record: Record, on: date) -> None:
+    # SSDA903 579: decisions on one period of care do not overlap. A plan decided before
+    # this one ended before this decision; one decided after it, after all of this one.
+    decided = _date(record, "decisionDate")
+    for entry in record.processes:
+        other = entry["record"]
+        other_decided, reversed_on = other.get("decisionDate"), other.get("ceasedDate")
+        if not isinstance(other_decided, date) or decided is None:
+            continue
+        if other_decided < decided and isinstance(reversed_on, date) and on < reversed_on:
+            rule = (
+                "must not be before the earlier decision for adoption was reversed "
+                f"({reversed_on.isoformat()})"
+            )
+            raise Refusal(("happenedOn", rule))
+        if other_decided > decided and on > other_decided:
+            later = other_decided.isoformat()
+            rule = f"must not be after the later decision for adoption ({later})"
+            raise Refusal(("happenedOn", rule))
+
+
+@register(Process.ADOPTION, "correctAdoptionPlanDate", CorrectAdoptionPlanDate)
+def correct_adoption_plan_date(
+    record: Record, data: CorrectAdoptionPlanDate, clock: Clock
+) -> Effect:
+    """A step typed with the wrong day: the plan stays where it is, its step on the day it
+    happened, the day typed kept with why (and who and when: the stamp)."""
+    name, said = _STEP_DATES[data.step]
+    was, on = _date(record, name), data.happened_on
+    if was is None:
+        raise Refusal(("step", f"the plan has no {said.removeprefix('the ')} recorded"))
+    if on == was:
+        raise Refusal(("happenedOn", f"is the day already recorded ({was.isoformat()})"))
+    care = record.period_of_care or {}
+    started = care.get("startDate")
+    if isinstance(started, date):
+        not_before(on, started, "happenedOn", "the day the child became looked after")
+    for earlier in _AFTER[data.step]:
+        day, what = _date(record, _STEP_DATES[earlier][0]), _STEP_DATES[earlier][1]
+        not_before(on, day, "happenedOn", what)
+    for later, before in _AFTER.items():
+        day = _date(record, _STEP_DATES[later][0])
+        if data.step in before and day is not None and on > day:
+            rule = f"must not be after {_STEP_DATES[later][1]} ({day.isoformat()})"
+            raise Refusal(("happenedOn", rule))
+    _while_looked_after(record, on, "happenedOn")
+    if data.step is AdoptionPlanStep.ADOPTION_ORDER and isinstance(care.get("endDate"), date):
+        # Adoption and Children Act 2002 s46: the order ended care that day (E11/E12).
+        rule = (
+            f"the adoption order ended care on {care['endDate'].isoformat()}: the order's day "
+            "is the end of care's, and is not corrected apart from it"
+        )
+        raise Refusal(("step", rule))
+    _beside_other_plans(record, on)
+    label = said.removeprefix("the ").capitalize()
+    return Effect(
+        target=record.state,
+        occurred_on=on,
+        summary=f"{label} of {was.isoformat()} corrected to {on.isoformat()}: {data.reason}",
+        dates={name: on},
+        facts={
+            "correctedStep": data.step.value,
+            "correctedFrom": was.isoformat(),
+            "correctionReason": data.reason,
+        },
+        stamp="corrected",
     )
