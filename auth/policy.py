@@ -159,6 +159,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "correctChildProtectionStepDate": INTERNAL,
         "correctChildInNeedStepDate": INTERNAL,
         "correctCareStepDate": INTERNAL,
+        "withdrawCareStep": INTERNAL,
         "recordLateReason": INTERNAL,
         "correctMissingEpisode": INTERNAL,
         "reviewChildInNeedPlan": INTERNAL,
@@ -1037,6 +1038,10 @@ _TABLE["JourneyStep"].update(
 )
 _TABLE["JourneyStep"].update(
     dict.fromkeys(("lateReasonRecordedBy", "lateReasonRecordedAt"), INTERNAL)
+)
+# A held step withdrawn as recorded in error; why is a worker's free text.
+_TABLE["JourneyStep"].update(
+    dict.fromkeys(("withdrawnBy", "withdrawnAt"), INTERNAL), withdrawnReason=NARRATIVE
 )
 _TABLE["LateReasonRecorded"] = dict.fromkeys(("childId", "step"), INTERNAL)
 _TABLE["Case"].update(

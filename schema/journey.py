@@ -164,6 +164,7 @@ class JourneyMutations:
     correct_care_step_date = action_mutation(
         CARE, "correctCareStepDate", inputs.CorrectStepDateInput
     )
+    withdraw_care_step = action_mutation(CARE, "withdrawCareStep", inputs.WithdrawStepInput)
     change_legal_status = action_mutation(CARE, "changeLegalStatus", inputs.ChangeLegalStatusInput)
     hold_looked_after_review = action_mutation(
         CARE, "holdLookedAfterReview", inputs.HoldLookedAfterReviewInput

@@ -52,6 +52,12 @@ class CorrectStepDateInput:
     )
 
 
+@strawberry.input(description="A held step recorded in error (the wrong child, or twice)")
+class WithdrawStepInput:
+    step_id: strawberry.ID = strawberry.field(description="The step recorded in error")
+    reason: str = strawberry.field(description="Why it was recorded in error")
+
+
 @strawberry.input(
     description="The day a conference or strategy discussion was really held, when it was "
     "recorded with the wrong one (what counts from it follows)"

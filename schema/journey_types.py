@@ -99,6 +99,11 @@ class JourneyStep:
     correction_reason: str | None = strawberry.field(description="Why its date was corrected")
     corrected_by: str | None = strawberry.field(description="The worker who corrected its date")
     corrected_at: datetime | None = strawberry.field(description="When its date was corrected")
+    withdrawn_reason: str | None = strawberry.field(
+        description="Why it was withdrawn as recorded in error (it is CANCELLED)"
+    )
+    withdrawn_by: str | None = strawberry.field(description="The worker who withdrew it")
+    withdrawn_at: datetime | None = strawberry.field(description="When it was withdrawn")
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date) -> JourneyStep:
@@ -144,6 +149,9 @@ class JourneyStep:
             correction_reason=row.get("correctionReason"),
             corrected_by=row.get("correctedBy"),
             corrected_at=_instant(row.get("correctedAt")),
+            withdrawn_reason=row.get("withdrawnReason"),
+            withdrawn_by=row.get("withdrawnBy"),
+            withdrawn_at=_instant(row.get("withdrawnAt")),
         )
 
 

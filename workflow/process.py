@@ -573,6 +573,16 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.CARE,
     ),
     _t(
+        # Also once care has ended: a review recorded in error is in no return.
+        "withdrawCareStep",
+        _EPISODES_KEPT,
+        _EPISODES_KEPT,
+        "Withdraw a looked-after review, statutory visit, health assessment, personal "
+        "education plan or pathway plan recorded in error (the wrong child, or typed twice), "
+        "with the reason",
+        process=Process.CARE,
+    ),
+    _t(
         # Also once care has ended: the return reports every review of the year.
         "correctCareStepDate",
         _EPISODES_KEPT,

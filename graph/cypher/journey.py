@@ -269,6 +269,10 @@ FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
         s.correctedBy = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedBy
                         ELSE $viewer END,
         s.correctedAt = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedAt
+                        ELSE $now END,
+        s.withdrawnBy = CASE WHEN change.facts.withdrawnReason IS NULL THEN s.withdrawnBy
+                        ELSE $viewer END,
+        s.withdrawnAt = CASE WHEN change.facts.withdrawnReason IS NULL THEN s.withdrawnAt
                         ELSE $now END
     SET {_set_dates("s", "change", STEP_DATES)})
 WITH {carry}, count(s) AS changed

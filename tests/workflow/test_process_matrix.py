@@ -131,6 +131,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "recordLateReason": {"stepId": "{late}", "reason": "The chair was ill"},
     # A decision the walk made late (DECIDED_LATE), which the case keeps why.
     "recordDecisionLateReason": {"reason": "The referral came on paper"},
+    "withdrawCareStep": {"stepId": "{visit}", "reason": "Recorded on the wrong child"},
     "correctCareStepDate": {
         "stepId": "{visit}",
         "happenedOn": (REFERRED + timedelta(days=1)).isoformat(),

@@ -34,7 +34,13 @@ from workflow.codes import (
 )
 from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
-from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
+from workflow.journey.corrections import (
+    CorrectStepDate,
+    Span,
+    WithdrawStep,
+    corrected_step,
+    withdrawn_step,
+)
 from workflow.journey.effects import (
     Clock,
     Effect,
@@ -1034,6 +1040,28 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
             "the end of care",
         )
     return corrected_step(record, data, kinds, span)
+
+
+# The held steps of care withdrawn as recorded in error: those the next of their kind
+# falls due from. A return home interview answers its return, and a care leaver's contact
+# its birthday: each is corrected to its day (correctCareStepDate), not withdrawn.
+_WITHDRAWN_KINDS = frozenset(
+    {
+        _K.LOOKED_AFTER_REVIEW,
+        _K.STATUTORY_VISIT,
+        _K.HEALTH_ASSESSMENT,
+        _K.PERSONAL_EDUCATION_PLAN,
+        _K.PATHWAY_PLAN,
+    }
+)
+
+
+@register(Process.CARE, "withdrawCareStep", WithdrawStep)
+def withdraw_care_step(record: Record, data: WithdrawStep, clock: Clock) -> Effect:
+    kinds = {
+        kind: due for kind, due in _next_due(record, clock).items() if kind in _WITHDRAWN_KINDS
+    }
+    return withdrawn_step(record, data, kinds, clock.today)
 
 
 def _return_interviewed(record: Record, interviewed_on: date) -> date | None:

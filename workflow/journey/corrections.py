@@ -31,7 +31,7 @@ from workflow.journey.inputs import (
     not_recorded_twice,
     on_time_after_all,
 )
-from workflow.journey.ordering import NextDue, held_again, open_step_follows
+from workflow.journey.ordering import NextDue, held_again, open_step_follows, taken_out
 
 if TYPE_CHECKING:
     from workflow.journey.effects import Record
@@ -125,5 +125,39 @@ def corrected_step(
                 _held(record, kind, step["id"], on),
                 kinds[kind],
             ),
+        ),
+    )
+
+
+class WithdrawStep(Input):
+    step_id: Annotated[str, Field(min_length=1, max_length=100)]
+    reason: Reason
+
+
+def withdrawn_step(
+    record: Record, data: WithdrawStep, kinds: Mapping[StepKind, NextDue | None], today: date
+) -> Effect:
+    """The effect of withdrawing a held step of one of `kinds` recorded in error (on the
+    wrong child, or typed again with another day): kept, cancelled (a cancelled step never
+    happened: no return counts it), with why (and who and when: the statement stamps a
+    step's `withdrawnReason`); the held steps of its kind after it, and the one still
+    due, fall due from the ones left (ordering.py's rule, the step taken out)."""
+    step = next((s for s in record.steps if s["id"] == data.step_id), None)
+    if step is None or step["kind"] not in kinds or step["status"] != StepStatus.DONE:
+        names = ", ".join(sorted(kind.value for kind in kinds))
+        raise Refusal(("stepId", f"must be a held step of this record ({names})"))
+    kind = StepKind(step["kind"])
+    held_on = step["completedDate"]
+    assert isinstance(held_on, date), step
+    label = kind.value.replace("_", " ").capitalize()
+    return Effect(
+        target=record.state,
+        occurred_on=today,
+        summary=f"{label} of {held_on.isoformat()} withdrawn as recorded in error: {data.reason}",
+        changed=(
+            StepChange(
+                step["id"], status=StepStatus.CANCELLED, facts={"withdrawnReason": data.reason}
+            ),
+            *taken_out(record, kind, step["id"], kinds[kind]),
         ),
     )

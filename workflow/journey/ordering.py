@@ -117,6 +117,45 @@ def held_again(
     return changes
 
 
+def taken_out(
+    record: Record, kind: StepKind, step_id: str, following: NextDue | None
+) -> tuple[StepChange, ...]:
+    """The held `kind` step `step_id` taken out (recorded in error): each held step after
+    it answers the due step its place now gives it, by the rule above (the first the one
+    the record opened with, each later one the one due from those before it, if it was
+    due from them), and the one still due falls due from the held ones left, or, none
+    left, as the first held one was."""
+    held = _in_order(record, kind)
+    if following is None or not held:
+        return ()
+    left = [s for s in held if s["id"] != step_id]
+    changes: list[StepChange] = []
+    for index, step in enumerate(left):
+        place = next(i for i, s in enumerate(held) if s["id"] == step["id"])
+        was = [s["completedDate"] for s in held[:place]]
+        before = [s["completedDate"] for s in left[:index]]
+        if was == before or (place and not _still_from(step, following(was))):
+            continue
+        if change := _answers(step, following(before) if index else _opening(held[0])):
+            changes.append(change)
+    every = [s["completedDate"] for s in held]
+    if left:
+        return (
+            *changes,
+            *open_step_follows(record, kind, every, [s["completedDate"] for s in left], following),
+        )
+    due = record.open_step(kind)
+    opening = _opening(held[0])
+    if (
+        due is not None
+        and opening is not None
+        and _still_from(due, following(every))
+        and (change := _answers(due, opening))
+    ):
+        changes.append(change)
+    return tuple(changes)
+
+
 def held_before_later(
     record: Record,
     kind: StepKind,
