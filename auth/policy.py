@@ -158,6 +158,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "endChildProtectionPlan": INTERNAL,
         "correctChildProtectionStepDate": INTERNAL,
         "correctChildInNeedStepDate": INTERNAL,
+        "withdrawChildProtectionStep": INTERNAL,
+        "withdrawChildInNeedStep": INTERNAL,
         "correctCareStepDate": INTERNAL,
         "withdrawCareStep": INTERNAL,
         "recordLateReason": INTERNAL,

@@ -137,6 +137,9 @@ class JourneyMutations:
     correct_child_protection_step_date = action_mutation(
         CP_PLAN, "correctChildProtectionStepDate", inputs.CorrectStepDateInput
     )
+    withdraw_child_protection_step = action_mutation(
+        CP_PLAN, "withdrawChildProtectionStep", inputs.WithdrawStepInput
+    )
     end_child_protection_plan = action_mutation(
         CP_PLAN, "endChildProtectionPlan", inputs.EndChildProtectionPlanInput
     )
@@ -148,6 +151,9 @@ class JourneyMutations:
     )
     correct_child_in_need_step_date = action_mutation(
         CIN_PLAN, "correctChildInNeedStepDate", inputs.CorrectStepDateInput
+    )
+    withdraw_child_in_need_step = action_mutation(
+        CIN_PLAN, "withdrawChildInNeedStep", inputs.WithdrawStepInput
     )
     end_child_in_need_plan = action_mutation(
         CIN_PLAN, "endChildInNeedPlan", inputs.EndChildInNeedPlanInput

@@ -447,6 +447,8 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "recordChildInNeedVisit",
         "correctChildProtectionStepDate",
         "correctChildInNeedStepDate",
+        "withdrawChildProtectionStep",
+        "withdrawChildInNeedStep",
         "correctInitialConferenceDate",
         "correctStrategyDiscussionDate",
         "recordLateReason",
@@ -489,6 +491,15 @@ _CHILD_PROTECTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.CHILD_PROTECTION_PLAN,
     ),
     _t(
+        # The plan's history too: also once it has ended.
+        "withdrawChildProtectionStep",
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
+        "Withdraw a review conference, core group or visit recorded in error (the wrong "
+        "child, or typed twice), with the reason",
+        process=Process.CHILD_PROTECTION_PLAN,
+    ),
+    _t(
         "endChildProtectionPlan",
         _P.ACTIVE,
         _P.ENDED,
@@ -521,6 +532,14 @@ _CHILD_IN_NEED_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _PLAN_STEPS_KEPT,
         "Correct the day a child in need plan review or visit happened (typed wrong), with "
         "the reason",
+        process=Process.CHILD_IN_NEED_PLAN,
+    ),
+    _t(
+        "withdrawChildInNeedStep",
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
+        "Withdraw a child in need plan review or visit recorded in error (the wrong child, "
+        "or typed twice), with the reason",
         process=Process.CHILD_IN_NEED_PLAN,
     ),
     _t(

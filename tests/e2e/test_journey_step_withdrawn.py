@@ -5,6 +5,7 @@ left, as if it had never been recorded."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,17 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import CollectionYear, write_ssda903
-from tests.e2e.journey_helpers import CARE_FIELDS, OUTCOMES, act, demo_child, demo_county, step
+from tests.e2e.journey_helpers import (
+    CARE_FIELDS,
+    OUTCOMES,
+    act,
+    decide,
+    demo_child,
+    demo_county,
+    latest,
+    referral_for,
+    step,
+)
 from tests.helpers import bearer, graphql
 from tests.returns.test_ssda903 import rows_of
 
@@ -104,3 +115,63 @@ async def test_a_review_recorded_in_error_is_withdrawn_and_the_next_falls_due_ag
         True,
     )
     assert step(care, "PERSONAL_EDUCATION_PLAN", "OPEN")["dueDate"] == "2026-07-21"
+
+
+async def test_a_child_in_need_visit_recorded_on_the_wrong_child_is_withdrawn(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=4)
+    case = await referral_for(client, worker, child_id, date(2026, 5, 1))
+    decision = {
+        "decidedOn": "2026-05-01",
+        "primaryNeed": "N1_ABUSE_OR_NEGLECT",
+        "lateReason": "Paper",
+    }
+    case = await act(client, worker, "decideReferral", case, decision)
+    assert case["__typename"] == "Case", case
+    case = await decide(client, manager, "authoriseCase", case, on="2026-05-01")
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-05-18"})
+    plan = latest(case, "childInNeedPlans")
+    visit = {"visitedOn": "2026-06-10", "seenAlone": True}
+    case = await act(client, worker, "recordChildInNeedVisit", plan, visit)
+    plan = latest(case, "childInNeedPlans")
+    assert step(plan, "CHILD_IN_NEED_VISIT", "OPEN")["dueDate"] == "2026-07-08"
+    # The visit was to the child's cousin: withdrawn, the next visit is due as it was
+    # before it, 20 working days from the plan's start (16 June).
+    held = step(plan, "CHILD_IN_NEED_VISIT", "DONE")
+    data = {"stepId": held["id"], "reason": "The visit was to her cousin"}
+    case = await act(client, worker, "withdrawChildInNeedStep", plan, data)
+    plan = latest(case, "childInNeedPlans")
+    assert step(plan, "CHILD_IN_NEED_VISIT", "CANCELLED")["id"] == held["id"]
+    assert step(plan, "CHILD_IN_NEED_VISIT", "OPEN")["dueDate"] == "2026-06-16"
+
+
+async def test_a_review_conference_recorded_twice_is_withdrawn_and_the_categories_follow(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    held = {"heldOn": "2026-01-20", "planRequired": True, "categoriesOfAbuse": ["NEG_NEGLECT"]}
+    case = await act(client, worker, "holdTransferInConference", case, held)
+    plan = latest(case, "childProtectionPlans")
+    assert step(plan, "CHILD_PROTECTION_REVIEW", "OPEN")["dueDate"] == "2026-04-20"
+    review = {"heldOn": "2026-04-14", "categoriesOfAbuse": ["EMO_EMOTIONAL_ABUSE"]}
+    case = await act(client, worker, "holdReviewConference", plan, review)
+    plan = latest(case, "childProtectionPlans")
+    assert plan["latestCategoriesOfAbuse"] == ["EMO_EMOTIONAL_ABUSE"]
+    # 6 months from the first review.
+    assert step(plan, "CHILD_PROTECTION_REVIEW", "OPEN")["dueDate"] == "2026-10-14"
+    # The review was the sibling's: withdrawn, the plan is reviewed 3 months after the
+    # conference again, in the categories the conference decided, with no review date.
+    done = step(plan, "CHILD_PROTECTION_REVIEW", "DONE")
+    data = {"stepId": done["id"], "reason": "Her sister's review conference"}
+    case = await act(client, worker, "withdrawChildProtectionStep", plan, data)
+    assert case["__typename"] == "Case", case
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["reviewDates"], plan["latestCategoriesOfAbuse"]) == ([], ["NEG_NEGLECT"])
+    assert step(plan, "CHILD_PROTECTION_REVIEW", "OPEN")["dueDate"] == "2026-04-20"
+    gone = step(plan, "CHILD_PROTECTION_REVIEW", "CANCELLED")
+    assert (gone["id"], gone["completedDate"]) == (done["id"], "2026-04-14")

@@ -116,6 +116,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),
         "reason": "Typed wrong",
     },
+    "withdrawChildProtectionStep": {"stepId": "{visit}", "reason": "Recorded twice"},
+    "withdrawChildInNeedStep": {"stepId": "{visit}", "reason": "Recorded twice"},
     "correctChildInNeedStepDate": {
         "stepId": "{visit}",
         "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),

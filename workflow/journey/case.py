@@ -23,7 +23,13 @@ from workflow.calendar import birthday
 from workflow.codes import AssessmentFactor, CategoryOfAbuse, PrimaryNeedCode, ReasonForClosure
 from workflow.contacts import referred_too_early
 from workflow.early_help import StepDownOrigin, step_down_recall, step_down_request
-from workflow.journey.corrections import CorrectStepDate, Span, corrected_step
+from workflow.journey.corrections import (
+    CorrectStepDate,
+    Span,
+    WithdrawStep,
+    corrected_step,
+    withdrawn_step,
+)
 from workflow.journey.effects import (
     Clock,
     Contradicted,
@@ -1711,6 +1717,47 @@ def correct_child_in_need_step_date(record: Record, data: CorrectStepDate, clock
         data,
         _of(record, clock, _K.CHILD_IN_NEED_PLAN_REVIEW, _K.CHILD_IN_NEED_VISIT),
         _plan_span(record),
+    )
+
+
+@register(Process.CHILD_PROTECTION_PLAN, "withdrawChildProtectionStep", WithdrawStep)
+def withdraw_child_protection_step(record: Record, data: WithdrawStep, clock: Clock) -> Effect:
+    """A review conference, core group or visit recorded in error. The review a plan ended
+    at is the plan's end: its day is corrected, or the conference that made the plan is
+    withdrawn, but it is not withdrawn on its own."""
+    if _ending_review(record, data.step_id) is not None:
+        rule = (
+            "the plan ended at this review conference: correct its day "
+            "(correctChildProtectionStepDate), not withdraw it"
+        )
+        raise Refusal(("stepId", rule))
+    effect = withdrawn_step(
+        record,
+        data,
+        _of(record, clock, _K.CHILD_PROTECTION_REVIEW, _K.CORE_GROUP, _K.CHILD_PROTECTION_VISIT),
+        clock.today,
+    )
+    reviews = record.done_steps(_K.CHILD_PROTECTION_REVIEW)
+    if data.step_id not in {step["id"] for step in reviews}:
+        return effect
+    # The categories in force are those the latest review left that decided any decided
+    # (the conference's until one did).
+    decided = sorted(
+        (step["completedDate"], categories)
+        for step in reviews
+        if step["id"] != data.step_id and (categories := step.get("categories"))
+    )
+    latest_categories = decided[-1][1] if decided else record.facts.get("initialCategories")
+    return replace(effect, facts={**effect.facts, "latestCategories": latest_categories})
+
+
+@register(Process.CHILD_IN_NEED_PLAN, "withdrawChildInNeedStep", WithdrawStep)
+def withdraw_child_in_need_step(record: Record, data: WithdrawStep, clock: Clock) -> Effect:
+    return withdrawn_step(
+        record,
+        data,
+        _of(record, clock, _K.CHILD_IN_NEED_PLAN_REVIEW, _K.CHILD_IN_NEED_VISIT),
+        clock.today,
     )
 
 
