@@ -26,6 +26,7 @@ from workflow.journey.care import (
 )
 from workflow.journey.effects import Refusal
 from workflow.matching import PersonDetails, identity_key
+from workflow.placement_ages import too_young_for
 from workflow.pregnancy import CIN_8606, before_a_pregnancy
 from workflow.process import CareState
 from workflow.timescales import TimescaleKey, next_health_assessment_due
@@ -121,6 +122,10 @@ def _step_fits(step: Mapping[str, Any], born: date, adult: date, section_20_5: b
             f" ({_iso(adult)}): only accommodation under section 20(5) goes on past it"
             " (SSDA903 rule 359)"
         )
+    if kind == StepKind.LOOKED_AFTER_EPISODE and (
+        rule := too_young_for(step.get("placementType") or "", born, on)
+    ):
+        raise BirthDateRefused(f"the placement of {_iso(on)} {rule}")
     participation = step.get("participation")
     if kind == StepKind.LOOKED_AFTER_REVIEW and participation:
         try:

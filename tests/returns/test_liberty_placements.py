@@ -127,7 +127,8 @@ async def test_a_child_under_an_order_is_placed_only_where_one_is_served(
         " liberty of 2026-09-07 (in force) " + RULE_709.format("U6")
     )
     other = children[1]
-    await record.born(other, "2012-06-06", "M", allocated_from="2026-04-13")
+    # 16 before his move to supported accommodation (K3 is from 16: SSDA903 rule 371).
+    await record.born(other, "2010-06-06", "M", allocated_from="2026-04-13")
     await record.referred(other, "2026-04-13", "N1")
     care = await record.start(other, "2026-04-20", "C1", "K2", "PR4", urn="SC123456")
     care = await record.review(care, "2026-05-15")

@@ -67,6 +67,7 @@ from workflow.journey.inputs import (
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
+from workflow.placement_ages import too_young_for
 from workflow.process import (
     ADOPTION_PLAN_RUNNING,
     AdoptionState,
@@ -317,6 +318,12 @@ def _served_under_orders(
         raise Refusal(("placementType", rule))
 
 
+def _old_enough_for(placement: PlacementType, born: date | None, start: date) -> None:
+    # SSDA903 rules 371 to 374 (workflow/placement_ages.py): placements from an age.
+    if rule := too_young_for(placement, born, start):
+        raise Refusal(("placementType", rule))
+
+
 def _longer_than_t4(code: str | None, episode: dict[str, Any], until: date) -> bool:
     # The DfE's definition: a T4 stay lasts seven days or less.
     t4 = PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS.value
@@ -386,6 +393,7 @@ def start_effect(
             ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
         )
     _check_urn(data.placement_type, data.urn)
+    _old_enough_for(data.placement_type, date_of_birth, start)
     _served_under_orders(liberty_orders, data.placement_type, start, None)
     return Effect(
         target=CareState.LOOKED_AFTER,
@@ -623,6 +631,7 @@ def _move_joins_the_legal_status_change(
     if _same_placement(current, data):
         raise Refusal(("placementType", "is already the child's placement: nothing moved"))
     _check_urn(data.placement_type, data.urn)
+    _old_enough_for(data.placement_type, record.date_of_birth, current["startDate"])
     _served_under_orders(
         record.liberty_orders,
         data.placement_type,
@@ -685,6 +694,7 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
         )
     _leaving_temporary(_episode(record), data.changed_on)
     _check_urn(data.placement_type, data.urn)
+    _old_enough_for(data.placement_type, record.date_of_birth, data.changed_on)
     _served_under_orders(record.liberty_orders, data.placement_type, data.changed_on, None)
     lapsed, lapses = _short_order_steps(
         record, data.changed_on, data.legal_status.value if data.legal_status else None
@@ -730,6 +740,7 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     # right without inventing a new episode.
     _check_urn(data.placement_type, data.urn)
     episode = _episode_to_correct(record, data.episode_from)
+    _old_enough_for(data.placement_type, record.date_of_birth, episode["startDate"])
     _served_under_orders(
         record.liberty_orders,
         data.placement_type,

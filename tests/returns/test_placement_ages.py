@@ -1,0 +1,129 @@
+"""Placements the SSDA903 allows only from an age (rules 371 to 374: registered supported
+accommodation, K3, from 16; a young offender institution, R5, from 10; a residential
+school, S1, from 4; residential employment, P3, from 14). The DfE's validator flags an
+episode that began before that birthday, so the hub refuses one as it is recorded
+(starting care, a move, a correction of the placement, or a date of birth put right
+afterwards), naming the field and the rule, and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import act
+from tests.helpers import graphql
+from tests.returns.journeys import PLACEMENT, START, code, county_to_record_on
+from workflow import codes
+
+pytestmark = pytest.mark.anyio
+
+EPISODES = """MATCH (:Child {id: $id})<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-
+  (s:Step {kind: 'LOOKED_AFTER_EPISODE'}) RETURN s.startDate AS start, s.placementType AS place
+  ORDER BY start"""
+CORRECT_BIRTH = """mutation ($input: RecordDateOfBirthInput!) { recordDateOfBirth(input: $input) {
+  __typename ... on InvalidInput { problems { field rule } } } }"""
+K3_RULE = (
+    "a K3 placement is for a child aged 16 or over: the child turns 16 on {} (SSDA903 rule 371)"
+)
+
+
+def _refused(result: dict[str, Any]) -> tuple[str, str]:
+    assert result["__typename"] == "InvalidInput", result
+    problem = result["problems"][0]
+    return problem["field"], problem["rule"]
+
+
+def _placement(place: str) -> dict[str, Any]:
+    registered = place in ("K3", "K2", "S1")
+    return {
+        "placementType": code(codes.PlacementType, place),
+        "placementProvider": code(codes.PlacementProvider, "PR4" if registered else "PR1"),
+        "placementPostcode": PLACEMENT,
+        **({"urn": "SC123456"} if registered else {}),
+    }
+
+
+async def test_a_placement_for_older_children_is_refused_before_its_birthday(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Born 10 June 2010, 16 on 10 June 2026: in care from April in foster care.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2010-06-10", "F", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    start = {
+        "childId": child,
+        "startedOn": "2026-04-20",
+        "legalStatus": code(codes.LegalStatus, "V2"),
+        **_placement("K3"),
+    }
+    started = (await graphql(client, record.worker, START, {"input": start}))["startLookedAfter"]
+    assert _refused(started) == ("placementType", K3_RULE.format("2026-06-10"))
+    assert await store.read(EPISODES, {"id": child}) == []
+
+    care = await record.start(child, "2026-04-20", "V2", "U6")
+    move = {"changedOn": "2026-06-09", "reason": code(codes.ReasonPlaceChange, "CARPL")}
+    field, rule = _refused(
+        await act(client, record.worker, "changePlacement", care, {**move, **_placement("K3")})
+    )
+    assert (field, rule) == ("placementType", K3_RULE.format("2026-06-10"))
+    before = await store.read(EPISODES, {"id": child})
+    assert [row["place"] for row in before] == ["U6"]
+    # On the birthday itself the move is fine.
+    moved = await act(
+        client,
+        record.worker,
+        "changePlacement",
+        care,
+        {**move, "changedOn": "2026-06-10", **_placement("K3")},
+    )
+    assert moved["__typename"] == "PeriodOfCare", moved
+
+    # Her birth certificate says 10 July: she was 15 when she moved to K3.
+    corrected = await graphql(
+        client,
+        record.worker,
+        CORRECT_BIRTH,
+        {"input": {"childId": child, "dateOfBirth": "2010-07-10", "on": "2026-07-01"}},
+    )
+    field, rule = _refused(corrected["recordDateOfBirth"])
+    assert field == "dateOfBirth"
+    assert rule == "the placement of 2026-06-10 " + K3_RULE.format("2026-07-10")
+
+    # The first episode corrected to K3 (it began at 15) is refused too.
+    corrected = await act(
+        client,
+        record.worker,
+        "correctPlacement",
+        moved,
+        {**_placement("K3"), "episodeFrom": "2026-04-20"},
+    )
+    assert _refused(corrected) == ("placementType", K3_RULE.format("2026-06-10"))
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6", "K3"]
+
+
+async def test_a_young_child_is_not_placed_in_a_school_or_a_young_offender_institution(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2022-09-01", "M", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    care = await record.start(child, "2026-04-20", "C1", "U6")
+    move = {"changedOn": "2026-05-04", "reason": code(codes.ReasonPlaceChange, "CARPL")}
+    for place, rule, turns in (
+        ("S1", 373, "2026-09-01"),
+        ("R5", 372, "2032-09-01"),
+        ("P3", 374, "2036-09-01"),
+    ):
+        field, said = _refused(
+            await act(client, record.worker, "changePlacement", care, {**move, **_placement(place)})
+        )
+        assert field == "placementType"
+        assert f"(SSDA903 rule {rule})" in said, said
+        assert f"on {turns}" in said, said
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6"]
