@@ -23,6 +23,7 @@ from workflow.journey.care import (
     STEPS_IN_CARE,
     participation_fits_age,
     under_section_20_5,
+    while_supported,
 )
 from workflow.journey.effects import Refusal
 from workflow.matching import PersonDetails, identity_key
@@ -144,7 +145,9 @@ def _step_fits(step: Mapping[str, Any], born: date, adult: date, section_20_5: b
 def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
     """The care steps whose due day counts from the birth date, due anew: a care
     leaver's contact on the same birthday of the new date (SSDA903 OC3), and an open
-    review health assessment 6 months after the last under 5, 12 from 5."""
+    review health assessment 6 months after the last under 5, 12 from 5; a care leaver's
+    open contact or pathway plan review that would fall due after the 25th birthday of the
+    new date is dropped (status CANCELLED), as it would never have been opened."""
     retimed: list[dict[str, Any]] = []
     for period in held["periods"]:
         steps = [s for s in period["steps"] if s.get("status") != StepStatus.CANCELLED]
@@ -154,9 +157,13 @@ def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
                 continue
             if step["kind"] == StepKind.CARE_LEAVER_CONTACT:
                 moved = birthday(born, age_on(previous, due))
-                if moved != due:
+                if _unsupported(step, born, moved):
+                    retimed.append(_dropped(step, moved))
+                elif moved != due:
                     _still_counts(step, moved)
                     retimed.append({"id": step["id"], "dueDate": _iso(moved), "dueRule": None})
+            elif step["kind"] == StepKind.PATHWAY_PLAN and _unsupported(step, born, due):
+                retimed.append(_dropped(step, due))
             elif step["status"] == StepStatus.OPEN and step.get("dueRule") in _REVIEW_HEALTH:
                 last = max(
                     (
@@ -175,6 +182,15 @@ def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
                         {"id": step["id"], "dueDate": _iso(anew.due), "dueRule": anew.rule.value}
                     )
     return retimed
+
+
+def _unsupported(step: Mapping[str, Any], born: date, due: date) -> bool:
+    """Whether a care leaver's step still open would fall due after their support ends."""
+    return step.get("status") == StepStatus.OPEN and not while_supported(born, due)
+
+
+def _dropped(step: Mapping[str, Any], due: date) -> dict[str, Any]:
+    return {"id": step["id"], "dueDate": _iso(due), "dueRule": None, "status": StepStatus.CANCELLED}
 
 
 def intake_key(held: Row, born: date, previous: date | None) -> str | None:

@@ -69,7 +69,8 @@ WITH c
 # key is not one of its names and old date), or, held by another child already, goes:
 # the old, wrong date no longer finds this child. The open and held steps whose due day is a
 # birthday or an age's interval ($retimedSteps: id and ISO due day, computed in Python)
-# fall due from the new date.
+# fall due from the new date; a care leaver's step that would fall due after the 25th
+# birthday is dropped (its `status` CANCELLED).
 RECORD_DATE_OF_BIRTH = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
@@ -86,7 +87,8 @@ OPTIONAL MATCH (c)<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-(s:Step)
 WHERE s.id IN [t IN $retimedSteps | t.id]
 WITH c, s, head([t IN $retimedSteps WHERE t.id = s.id]) AS t
 FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
-    SET s.dueDate = date(t.dueDate), s.dueRule = coalesce(t.dueRule, s.dueRule))
+    SET s.dueDate = date(t.dueDate), s.dueRule = coalesce(t.dueRule, s.dueRule),
+        s.status = coalesce(t.status, s.status))
 WITH DISTINCT c
 {_CREATE_FACT}"""
 

@@ -223,3 +223,39 @@ async def test_the_next_review_health_assessment_follows_the_age_the_new_date_gi
         if s["kind"] == "HEALTH_ASSESSMENT" and s["status"] == "OPEN"
     ]
     assert open_steps == [("2026-05-20", "review_health_assessment")]
+
+
+async def test_a_care_leaver_s_reviews_and_contacts_end_at_the_25th_birthday_of_the_new_date(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Recorded as born on 10 October 2001, he left care at 18 and his pathway plan was
+    # reviewed on 2 March 2026: the next review is due on 2 September, before his 25th
+    # birthday. His passport says 1 July 2001: support ends on 1 July 2026 (Children Act
+    # 1989 s23CZB), so no review falls due after it, and the contact due on the 25th
+    # birthday moves to the new one.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2001-10-10", "M", allocated_from="2016-12-01")
+    await record.referred(child, "2016-12-01", "N5")
+    care = await record.start(child, "2017-01-02", "C2", "U6")
+    care = await record.cease(care, "2019-10-10", "E5", leaver=True)
+    care = await record.contact(care, "2025-10-10", "F2", "D1")
+    late = {"lateReason": "Written up from the personal adviser's notes."}
+    care = await record.act("recordPathwayPlan", care, on="2026-03-02", **late)
+
+    async def open_steps() -> list[tuple[str, str]]:
+        found = await graphql(client, record.worker, CARE_STEPS, {"id": child})
+        return sorted(
+            (step["kind"], step["dueDate"])
+            for period in found["child"]["periodsOfCare"]
+            for step in period["steps"]
+            if step["status"] == "OPEN" and step["kind"] in ("PATHWAY_PLAN", "CARE_LEAVER_CONTACT")
+        )
+
+    assert await open_steps() == [
+        ("CARE_LEAVER_CONTACT", "2026-10-10"),
+        ("PATHWAY_PLAN", "2026-09-02"),
+    ]
+    corrected = await _correct(client, record.worker, child, "2001-07-01", on="2026-04-01")
+    assert corrected["__typename"] == "ChildFact", corrected
+    assert await open_steps() == [("CARE_LEAVER_CONTACT", "2026-07-01")]

@@ -1561,7 +1561,7 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
     )
 
 
-def _while_supported(born: date, due: date) -> bool:
+def while_supported(born: date, due: date) -> bool:
     """Children Act 1989 s23CZB (Children and Social Work Act 2017 s3): a care leaver has
     a personal adviser, and the local authority keeps in touch, until they reach 25; no
     contact or pathway plan review falls due after the 25th birthday."""
@@ -1572,7 +1572,7 @@ def _pathway_plan_review(born: date | None, plan: date, clock: Clock) -> DueDate
     """Care Leavers (England) Regulations 2010: a pathway plan is reviewed at least every
     6 months, while the care leaver is supported (to the 25th birthday)."""
     review = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, plan, clock)
-    return review if born is None or _while_supported(born, review.due) else None
+    return review if born is None or while_supported(born, review.due) else None
 
 
 def _pathway_plan_from(record: Record) -> tuple[date, str]:
@@ -1734,7 +1734,7 @@ def record_care_leaver_contact(
         summary=summary,
         changed=changed,
         opened=(*opened, NewStep(_K.CARE_LEAVER_CONTACT, due_on=following))
-        if _while_supported(born, following)
+        if while_supported(born, following)
         else opened,
     )
 
