@@ -13,7 +13,7 @@ import re
 from calendar import monthrange
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
@@ -346,7 +346,7 @@ async def _placements_fit_the_order(
     rows = await store.read(statements.CARE_EPISODES, {**scope.params(), "childId": data.child_id})
     episodes = [*rows[0]["episodes"], *map(liberty.short_break_episode, rows[0]["breaks"])]
     if rule := liberty.order_over_placements((data.on, data.ceased_on), episodes):
-        began = liberty.order_over_placements((data.on, data.on + timedelta(days=1)), episodes)
+        began = liberty.order_over_placements((data.on, data.on), episodes)
         raise Refused("on" if began else "ceasedOn", rule)
     return {}
 

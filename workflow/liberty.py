@@ -8,16 +8,19 @@ table does not have: tests/returns/known_broken.py), so the hub refuses it as it
 recorded, whichever comes first: the order (`recordDeprivationOfLiberty`) or the placement
 (`startLookedAfter`, `changePlacement`, `correctPlacement`, `recordShortBreak`).
 
-An order is in force from the day it began up to the day it ended (`ceasedOn`, when the
-child is no longer deprived of liberty); an episode from its start to the day it ended
-(when the next begins): a move into a children's home the day an order begins, or out of
-it the day one ends, is within the rule.
+An order is in force from the day it began to the day it ended (`ceasedOn`, when the
+child is no longer deprived of liberty), both days included; an episode from its start to
+the day it ended (when the next begins), both included too. The DfE's rule 709 compares
+them so (DOLO_START <= DEC and DOLO_END >= DECOM): a foster placement that ends the day an
+order begins, or begins the day one ends, was the child's under the order. The move into
+a children's home is recorded by the day before the order begins, and the move out from
+the day after it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from workflow.codes import PlacementType
@@ -56,7 +59,8 @@ def orders(facts: Iterable[Mapping[str, Any]]) -> list[Span]:
 
 
 def _overlap(first: Span, second: Span) -> bool:
-    return first[0] < (second[1] or date.max) and second[0] < (first[1] or date.max)
+    # Both ends of both spans are days the span holds (SSDA903 rule 709's comparisons).
+    return first[0] <= (second[1] or date.max) and second[0] <= (first[1] or date.max)
 
 
 def placement_refused(placement: str | None, episode: Span, order: Span) -> str | None:
@@ -102,9 +106,9 @@ def order_over_placements(order: Span, episodes: Iterable[Mapping[str, Any]]) ->
 
 
 def short_break_span(started: date, last_day: date | None) -> Span:
-    """A short break as an episode: from its first day to the day after its last (the
-    child is with the household on the day a break ends)."""
-    return started, (last_day + timedelta(days=1) if last_day else None)
+    """A short break as an episode: from its first day to its last (the 903's DECOM and
+    DEC), both held."""
+    return started, last_day
 
 
 def short_break_episode(short_break: Mapping[str, Any]) -> dict[str, Any]:

@@ -112,10 +112,10 @@ async def test_a_child_under_an_order_is_placed_only_where_one_is_served(
     )
     field, rule = _refused(corrected)
     assert (field, "SSDA903 rule 710" in rule) == ("placementType", True), rule
-    # The order ends on 28 August; the move home to foster carers that day is fine.
+    # The order ends on 28 August; the move home to foster carers the day after is fine.
     ended = await _deprive(record, child, on="2026-05-04", ceasedOn="2026-08-28")
     assert ended["__typename"] == "ChildFact", ended
-    care = await _move(record, care, "2026-08-28", "U6")
+    care = await _move(record, care, "2026-08-29", "U6")
     assert care["__typename"] == "PeriodOfCare", care
 
     # The placement recorded first: an order over a foster placement is refused naming
@@ -123,7 +123,7 @@ async def test_a_child_under_an_order_is_placed_only_where_one_is_served(
     field, rule = _refused(await _deprive(record, child, on="2026-09-07"))
     assert field == "on"
     assert rule == (
-        "the child's placement from 2026-08-28 is U6: the order depriving the child of"
+        "the child's placement from 2026-08-29 is U6: the order depriving the child of"
         " liberty of 2026-09-07 (in force) " + RULE_709.format("U6")
     )
     other = children[1]
@@ -136,7 +136,7 @@ async def test_a_child_under_an_order_is_placed_only_where_one_is_served(
     assert care["__typename"] == "PeriodOfCare", care
     field, rule = _refused(await _deprive(record, other, on="2026-05-04"))
     assert (field, "SSDA903 rule 710" in rule) == ("ceasedOn", True), rule
-    done = await _deprive(record, other, on="2026-05-04", ceasedOn="2026-07-01")
+    done = await _deprive(record, other, on="2026-05-04", ceasedOn="2026-06-30")
     assert done["__typename"] == "ChildFact", done
 
     # Ordered before care began, in force when care begins with his parents: refused.
@@ -166,7 +166,7 @@ async def test_a_child_under_an_order_is_placed_only_where_one_is_served(
     out = tmp_path / "903"
     await write_ssda903(store, CollectionYear(2027), out)
     assert rows_of(out, "dolo", child, "DOLO_START", "DOLO_END") == [("04/05/2026", "28/08/2026")]
-    assert rows_of(out, "dolo", other, "DOLO_START", "DOLO_END") == [("04/05/2026", "01/07/2026")]
+    assert rows_of(out, "dolo", other, "DOLO_START", "DOLO_END") == [("04/05/2026", "30/06/2026")]
     report = dfe_rules("903", out, year=2027, prev=out / "previous")
     assert unexplained_failures(report, out, out / "previous", CollectionYear(2027).end) == {}
 
@@ -205,3 +205,38 @@ async def test_a_short_break_is_a_placement_an_order_is_weighed_against(
     assert (await _deprive(record, other, on="2026-06-08"))["__typename"] == "ChildFact"
     field, rule = _refused(await _deprive(record, other, on="2026-06-07", ceasedOn="2026-06-08"))
     assert (field, rule.startswith("the child's placement from 2026-06-05 is U6:")) == ("on", True)
+
+
+async def test_an_order_s_first_and_last_days_are_under_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The DfE counts an episode as under an order when it ends on or after the day the
+    # order begins and starts on or before the day it ends (rule 709 compares DEC and
+    # DECOM with DOLO_START and DOLO_END inclusively): a foster placement that ends the
+    # day an order begins, or begins the day one ends, was the child's under it.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2011-03-03", "F", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    care = await record.start(child, "2026-04-20", "C1", "U6")
+    care = await _move(record, care, "2026-05-04", "K2")
+    assert care["__typename"] == "PeriodOfCare", care
+    field, rule = _refused(await _deprive(record, child, on="2026-05-04"))
+    assert field == "on"
+    assert rule == (
+        "the child's placement from 2026-04-20 is U6: the order depriving the child of"
+        " liberty of 2026-05-04 (in force) " + RULE_709.format("U6")
+    )
+    assert (await _deprive(record, child, on="2026-05-05"))["__typename"] == "ChildFact"
+    ended = await _deprive(record, child, on="2026-05-05", ceasedOn="2026-08-28")
+    assert ended["__typename"] == "ChildFact", ended
+    before = await store.read(EPISODES, {"id": child})
+    field, rule = _refused(await _move(record, care, "2026-08-28", "U6"))
+    assert field == "placementType"
+    assert rule == (
+        "the order depriving the child of liberty of 2026-05-05 (ended 2026-08-28) "
+        + RULE_709.format("U6")
+    )
+    assert await store.read(EPISODES, {"id": child}) == before
+    care = await _move(record, care, "2026-08-29", "U6")
+    assert care["__typename"] == "PeriodOfCare", care
