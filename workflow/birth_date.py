@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday
+from workflow.care_ages import ending_unfit, legal_status_unfit, too_young_for
 from workflow.codes import ReviewParticipation
 from workflow.journey import StepKind, StepStatus
 from workflow.journey.care import (
@@ -27,7 +28,6 @@ from workflow.journey.care import (
 )
 from workflow.journey.effects import Refusal
 from workflow.matching import PersonDetails, identity_key
-from workflow.placement_ages import too_young_for
 from workflow.pregnancy import CIN_8606, before_a_pregnancy
 from workflow.process import CareState
 from workflow.timescales import TimescaleKey, next_health_assessment_due
@@ -123,10 +123,8 @@ def _step_fits(step: Mapping[str, Any], born: date, adult: date, section_20_5: b
             f" ({_iso(adult)}): only accommodation under section 20(5) goes on past it"
             " (SSDA903 rule 359)"
         )
-    if kind == StepKind.LOOKED_AFTER_EPISODE and (
-        rule := too_young_for(step.get("placementType") or "", born, on)
-    ):
-        raise BirthDateRefused(f"the placement of {_iso(on)} {rule}")
+    if kind == StepKind.LOOKED_AFTER_EPISODE:
+        _episode_fits_age(step, born, on)
     participation = step.get("participation")
     if kind == StepKind.LOOKED_AFTER_REVIEW and participation:
         try:
@@ -140,6 +138,19 @@ def _step_fits(step: Mapping[str, Any], born: date, adult: date, section_20_5: b
         raise BirthDateRefused(
             f"a pathway plan was made on {_iso(on)}, before the 16th birthday ({_iso(sixteenth)})"
         )
+
+
+def _episode_fits_age(step: Mapping[str, Any], born: date, on: date) -> None:
+    """SSDA903 rules by age (workflow/care_ages.py): the episode's placement and legal
+    status on its first day, and the reason care ended on its last."""
+    ended = step.get("completedDate")
+    rule = too_young_for(step.get("placementType"), born, on) or legal_status_unfit(
+        step.get("legalStatus"), born, on
+    )
+    if rule is None and isinstance(ended, date):
+        rule = ending_unfit(step.get("reasonEpisodeCeased"), born, ended)
+    if rule is not None:
+        raise BirthDateRefused(f"the episode of care from {_iso(on)}: {rule}")
 
 
 def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from graph.cypher import care as care_statements
 from graph.cypher import journey as statements
 from workflow import liberty
 from workflow.calendar import age_on, birthday
+from workflow.care_ages import ending_unfit, legal_status_unfit, too_young_for
 from workflow.codes import (
     CareLeaverAccommodation,
     CareLeaverActivity,
@@ -67,7 +68,6 @@ from workflow.journey.inputs import (
 )
 from workflow.journey.ordering import NextDue, held_before_later
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
-from workflow.placement_ages import too_young_for
 from workflow.process import (
     ADOPTION_PLAN_RUNNING,
     AdoptionState,
@@ -319,7 +319,7 @@ def _served_under_orders(
 
 
 def _old_enough_for(placement: PlacementType, born: date | None, start: date) -> None:
-    # SSDA903 rules 371 to 374 (workflow/placement_ages.py): placements from an age.
+    # SSDA903 rules 371 to 374 (workflow/care_ages.py): placements from an age.
     if rule := too_young_for(placement, born, start):
         raise Refusal(("placementType", rule))
 
@@ -388,6 +388,8 @@ def start_effect(
             )
         )
     _not_a_short_break(data.legal_status)
+    if rule := legal_status_unfit(data.legal_status, date_of_birth, start):
+        raise Refusal(("legalStatus", rule))
     if data.placement_type in _TEMPORARY:
         raise Refusal(
             ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
@@ -590,10 +592,13 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
     return ended, NewStep(_K.LOOKED_AFTER_EPISODE, start_date=on, facts=facts)
 
 
-def _new_legal_status(record: Record, legal_status: LegalStatus) -> None:
+def _new_legal_status(record: Record, legal_status: LegalStatus, on: date) -> None:
     if legal_status.value == _episode(record).get("legalStatus"):
         raise Refusal(("legalStatus", "is already the child's legal status"))
     _not_a_short_break(legal_status)
+    # SSDA903 rule 358 (workflow/care_ages.py): remand and youth justice statuses over 10.
+    if rule := legal_status_unfit(legal_status, record.date_of_birth, on):
+        raise Refusal(("legalStatus", rule))
 
 
 def _same_placement(current: dict[str, Any], data: ChangePlacement) -> bool:
@@ -685,7 +690,7 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
             else ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE
         )
     else:
-        _new_legal_status(record, data.legal_status)
+        _new_legal_status(record, data.legal_status, data.changed_on)
         status_changes["legalStatus"] = data.legal_status.value
         rne = (
             ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER
@@ -798,7 +803,7 @@ _WITH_A_LEGAL_STATUS_CHANGE = {
 
 @register(Process.CARE, "changeLegalStatus", ChangeLegalStatus)
 def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -> Effect:
-    _new_legal_status(record, data.legal_status)
+    _new_legal_status(record, data.legal_status, data.changed_on)
     lapsed, lapses = _short_order_steps(record, data.changed_on, data.legal_status.value)
     current = _episode(record)
     joined = _WITH_A_LEGAL_STATUS_CHANGE.get(str(current.get("reasonNewEpisode")))
@@ -1498,6 +1503,9 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
     if _is_temporary(episode.get("placementType")):
         raise Refusal(("endedOn", "a period of care cannot end in a temporary placement (T0-T4)"))
     plans_ended = _ends_as_adopted_or_not(record, data)
+    # SSDA903 rules 386, 387, 389, 407, 460 (workflow/care_ages.py): reasons by age.
+    if rule := ending_unfit(data.reason, record.date_of_birth, data.ended_on):
+        raise Refusal(("reason", rule))
     _short_order_ends_in_time(record, data.ended_on, "endedOn")
     # A short order's lapse is done with the end of care, in time (checked above).
     others = close_everything(

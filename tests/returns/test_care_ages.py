@@ -1,9 +1,13 @@
-"""Placements the SSDA903 allows only from an age (rules 371 to 374: registered supported
-accommodation, K3, from 16; a young offender institution, R5, from 10; a residential
-school, S1, from 4; residential employment, P3, from 14). The DfE's validator flags an
-episode that began before that birthday, so the hub refuses one as it is recorded
-(starting care, a move, a correction of the placement, or a date of birth put right
-afterwards), naming the field and the rule, and writes nothing."""
+"""What the SSDA903 allows in care only from, or before, a birthday (workflow/care_ages.py):
+placements (rules 371 to 374: registered supported accommodation, K3, from 16; a young
+offender institution, R5, from 10; a residential school, S1, from 4; residential
+employment, P3, from 14), remand and youth justice legal statuses over 10 (358), and the
+reasons care ends (386 adoption and 407 special guardianship of a child under 18, 387
+independent living from 14, 389 adult social care from 16, 460 staying put from 18). The
+DfE's validator flags an episode that breaks one, so the hub refuses it as it is recorded
+(starting care, a move, a legal status change, a correction of the placement, the end of
+care, or a date of birth put right afterwards), naming the field and the rule, and writes
+nothing."""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ EPISODES = """MATCH (:Child {id: $id})<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-
 CORRECT_BIRTH = """mutation ($input: RecordDateOfBirthInput!) { recordDateOfBirth(input: $input) {
   __typename ... on InvalidInput { problems { field rule } } } }"""
 K3_RULE = (
-    "a K3 placement is for a child aged 16 or over: the child turns 16 on {} (SSDA903 rule 371)"
+    "the placement K3 is for a child aged 16 or over: the child turns 16 on {} (SSDA903 rule 371)"
 )
 
 
@@ -92,7 +96,7 @@ async def test_a_placement_for_older_children_is_refused_before_its_birthday(
     )
     field, rule = _refused(corrected["recordDateOfBirth"])
     assert field == "dateOfBirth"
-    assert rule == "the placement of 2026-06-10 " + K3_RULE.format("2026-07-10")
+    assert rule == "the episode of care from 2026-06-10: " + K3_RULE.format("2026-07-10")
 
     # The first episode corrected to K3 (it began at 15) is refused too.
     corrected = await act(
@@ -127,3 +131,52 @@ async def test_a_young_child_is_not_placed_in_a_school_or_a_young_offender_insti
         assert f"(SSDA903 rule {rule})" in said, said
         assert f"on {turns}" in said, said
     assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6"]
+
+
+async def test_remand_is_for_a_child_over_ten_and_care_ends_for_reasons_fit_for_the_age(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Born 5 May 2016, 10 on 5 May 2026: remanded to care that day is too soon (the DfE
+    # reads DECOM <= DOB + 10 as an error, rule 358); the day after is fine.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2016-05-05", "M", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    care = await record.start(child, "2026-04-20", "V2", "U6")
+    status = {"legalStatus": code(codes.LegalStatus, "J1")}
+    refused = await act(
+        client, record.worker, "changeLegalStatus", care, {"changedOn": "2026-05-05", **status}
+    )
+    assert _refused(refused) == (
+        "legalStatus",
+        "the legal status J1 is for a child over 10: the child turns 10 on 2026-05-05"
+        " (SSDA903 rule 358)",
+    )
+    care = await record.legal_status(care, "2026-05-06", "J1")
+    # Staying put at 18 (E17) is not a reason care ends for a boy of 10.
+    ended = await act(
+        client,
+        record.worker,
+        "ceaseLookedAfter",
+        care,
+        {"endedOn": "2026-06-01", "reason": code(codes.ReasonEpisodeCeased, "E17")},
+    )
+    assert _refused(ended) == (
+        "reason",
+        "the reason care ended E17 is for a child aged 18 or over: the child turns 18 on"
+        " 2034-05-05 (SSDA903 rule 460)",
+    )
+    # Remanded on 6 May, a birth certificate saying 7 May 2016 would make him 9 then.
+    corrected = await graphql(
+        client,
+        record.worker,
+        CORRECT_BIRTH,
+        {"input": {"childId": child, "dateOfBirth": "2016-05-07", "on": "2026-06-01"}},
+    )
+    field, rule = _refused(corrected["recordDateOfBirth"])
+    assert field == "dateOfBirth"
+    assert rule == (
+        "the episode of care from 2026-05-06: the legal status J1 is for a child over 10:"
+        " the child turns 10 on 2026-05-07 (SSDA903 rule 358)"
+    )
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6", "U6"]
