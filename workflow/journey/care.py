@@ -199,7 +199,24 @@ _TEMPORARY = frozenset(
         PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS,
     }
 )
-_T4_LONGEST = timedelta(days=7)
+# SSDA903 rules 375, 376, 379: a stay in hospital (T1) lasts at most six weeks, one while
+# the foster carers are on holiday (T3) three, any other short stay (T4) seven days.
+_TEMPORARY_LONGEST = {
+    PlacementType.T1_TEMPORARY_HOSPITAL.value: (42, 375),
+    PlacementType.T3_TEMPORARY_WHILE_CARER_ON_HOLIDAY.value: (21, 376),
+    PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS.value: (7, 379),
+}
+# SSDA903 rule 380: a temporary placement begins only with a move to another carer.
+_MOVES_AWAY = frozenset(
+    {
+        ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE.value,
+        ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE.value,
+    }
+)
+_RULE_380 = (
+    "a temporary placement (T0-T4) begins only with a move away from the carer"
+    " (RNE P or B; SSDA903 rule 380)"
+)
 # Ofsted registers these settings: their placements carry the home's URN, not XXXXXXX.
 _REGISTERED_SETTINGS = frozenset(
     {PlacementType.K1_SECURE_CHILDRENS_HOME, PlacementType.K2_CHILDRENS_HOME}
@@ -324,23 +341,54 @@ def _old_enough_for(placement: PlacementType, born: date | None, start: date) ->
         raise Refusal(("placementType", rule))
 
 
-def _longer_than_t4(code: str | None, episode: dict[str, Any], until: date) -> bool:
-    # The DfE's definition: a T4 stay lasts seven days or less.
-    t4 = PlacementType.T4_TEMPORARY_SEVEN_DAYS_OR_LESS.value
+def _too_long(code: str | None, episode: dict[str, Any], until: date) -> str | None:
+    """Why a temporary stay in `code` from the episode's start to `until` is too long."""
+    longest = _TEMPORARY_LONGEST.get(code or "")
     started: date = episode["startDate"]
-    return code == t4 and until - started > _T4_LONGEST
+    if longest is None or (until - started).days <= longest[0]:
+        return None
+    return f"a {code} placement lasts {longest[0]} days or less (SSDA903 rule {longest[1]})"
 
 
-_T4_RULE = "a T4 placement lasts seven days or less"
+def _temporary_begins_with_a_move(placement: str | None, reason_new_episode: str | None) -> None:
+    if _is_temporary(placement) and reason_new_episode not in _MOVES_AWAY:
+        raise Refusal(("placementType", _RULE_380))
 
 
-def _leaving_temporary(episode: dict[str, Any], on: date) -> None:
-    if _longer_than_t4(episode.get("placementType"), episode, on):
+def _leaving_temporary(record: Record, data: ChangePlacement) -> None:
+    """SSDA903 rules 375, 376, 379 and 383: a temporary stay ends in time, and the child
+    returns to the placement they left, at its postcode (the return writes the move back
+    as RNE P, even to the same carer: returns/ssda903.py)."""
+    episode = _episode(record)
+    if not _is_temporary(episode.get("placementType")):
+        return
+    if rule := _too_long(episode.get("placementType"), episode, data.changed_on):
         raise Refusal(
             (
                 "changedOn",
-                f"{_T4_RULE}: record the placement under the code of where the child "
-                "actually stayed",
+                f"{rule}: record the placement under the code of where the child actually stayed",
+            )
+        )
+    before = max(
+        (
+            step
+            for step in record.steps
+            if step["kind"] == _K.LOOKED_AFTER_EPISODE
+            and step["startDate"] < episode["startDate"]
+            and step.get("status") != StepStatus.CANCELLED
+        ),
+        key=lambda step: step["startDate"],
+        default=None,
+    )
+    if before is None:
+        return
+    left = (before.get("placementType"), before.get("placementPostcode") or None)
+    if (data.placement_type.value, data.placement_postcode or None) != left:
+        raise Refusal(
+            (
+                "placementType",
+                "after a temporary placement the child returns to the placement they left"
+                f" ({left[0]} at {left[1] or 'no postcode'}; SSDA903 rule 383)",
             )
         )
 
@@ -648,6 +696,7 @@ def _move_joins_the_legal_status_change(
         if data.same_carer
         else ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
     )
+    _temporary_begins_with_a_move(data.placement_type.value, rne.value)
     moved = {
         "placementType": data.placement_type.value,
         "placementProvider": data.placement_provider.value,
@@ -697,7 +746,8 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
             if data.same_carer
             else ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
         )
-    _leaving_temporary(_episode(record), data.changed_on)
+    _leaving_temporary(record, data)
+    _temporary_begins_with_a_move(data.placement_type.value, rne.value)
     _check_urn(data.placement_type, data.urn)
     _old_enough_for(data.placement_type, record.date_of_birth, data.changed_on)
     _served_under_orders(record.liberty_orders, data.placement_type, data.changed_on, None)
@@ -753,8 +803,9 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
         episode.get("completedDate"),
     )
     lasted_until = episode.get("completedDate") or clock.today
-    if _longer_than_t4(data.placement_type.value, episode, lasted_until):
-        raise Refusal(("placementType", f"{_T4_RULE}: this episode lasted longer"))
+    if rule := _too_long(data.placement_type.value, episode, lasted_until):
+        raise Refusal(("placementType", f"{rule}: this episode lasted longer"))
+    _temporary_begins_with_a_move(data.placement_type.value, episode.get("reasonNewEpisode"))
     corrected = {
         "placementType": data.placement_type.value,
         "placementProvider": data.placement_provider.value,
@@ -817,6 +868,15 @@ def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -
             summary=f"Legal status changed to {data.legal_status.value} the day of the move",
             changed=(StepChange(current["id"], facts=changes), *lapsed),
             opened=lapses,
+        )
+    if _is_temporary(current.get("placementType")):
+        # The new episode (RNE L) would keep the temporary placement.
+        raise Refusal(
+            (
+                "legalStatus",
+                f"the child is in a temporary placement ({current.get('placementType')}):"
+                f" {_RULE_380}; record the return from it first",
+            )
         )
     ended, episode = _new_episode(
         record,
