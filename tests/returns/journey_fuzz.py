@@ -1,0 +1,472 @@
+"""Seeded wild care journeys: any code of the DfE's lists, changes on the same day and on
+different days, steps recorded late and out of order, dates of birth put right, orders
+depriving a child of liberty, care leavers and their contacts, all recorded through the
+GraphQL API as the social worker and the team manager record them.
+
+Unlike tests/returns/generated.py, whose journeys are legal by construction and whose
+every step must be accepted, these choose freely: the hub may refuse a step (that is what
+refusing at entry is for), and the journey goes on without it. What the hub accepted must
+give returns that both DfE validators pass. A GraphQL error (a crash, not an answer) is
+a failure as well.
+
+Run many seeds by hand (not part of `make test`, which runs a few fixed ones in
+tests/returns/test_journey_fuzz.py):
+
+    .venv/bin/python -m tests.returns.journey_fuzz --seeds 1 200 --children 12 --out var/fuzz
+
+Each seed's failures are written to `<out>/seed-<n>.json` with every named child's journey,
+dated, so it can be replayed as a minimal test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hub.settings import Settings
+from tests.e2e.scenarios.county import ETHNICITIES
+from tests.e2e.scenarios.driver import PLACEMENT_POSTCODE, Child
+from tests.helpers import graphql
+from tests.returns.generated import _age, _birthday, accepted, outcomes, referral
+from tests.returns.journeys import hertfordshire_upn
+from workflow import codes
+
+FIRST = date(2024, 4, 8)
+LAST_START = date(2026, 3, 1)
+HORIZON = date(2026, 8, 31)
+# What a refusal at entry looks like in the driver's assertion: an answer, not a crash.
+REFUSALS = ("InvalidInput", "TransitionRefused", "NotFound", "NotAuthorised")
+# Codes a period of care starts or goes on in: every code of the DfE's lists but the ones
+# the hub records another way (short breaks are recordShortBreak; X1 is a new episode).
+STATUSES = [m.name for m in codes.LegalStatus if not m.name.startswith(("V3", "V4"))]
+PLACEMENTS = [m.name for m in codes.PlacementType]
+PROVIDERS = [m.name for m in codes.PlacementProvider]
+MOVE_REASONS = [m.name for m in codes.ReasonPlaceChange]
+ENDINGS = [m.name for m in codes.ReasonEpisodeCeased if not m.name.startswith("X1")]
+IN_TOUCH = [m.name for m in codes.CareLeaverInTouch]
+ACTIVITIES = [m.name for m in codes.CareLeaverActivity]
+ACCOMMODATION = [m.name for m in codes.CareLeaverAccommodation]
+PARTICIPATION = [m.name for m in codes.ReviewParticipation]
+REGISTERED = ("K1", "K2", "K3", "S1", "R1", "R2", "R3", "R5")
+
+DEPRIVE = """mutation ($input: RecordDeprivationOfLibertyInput!) {
+  recordDeprivationOfLiberty(input: $input) { __typename
+    ... on InvalidInput { problems { rule } } } }"""
+CORRECT_BIRTH = """mutation ($input: RecordDateOfBirthInput!) { recordDateOfBirth(input: $input) {
+  __typename ... on InvalidInput { problems { rule } } } }"""
+
+
+def _placement_details(rng: random.Random, place: str) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if place.split("_")[0] in REGISTERED:
+        details["urn"] = f"SC{rng.randint(100000, 999999)}"
+    if place.startswith(("U1", "U4")):
+        details["longTermPlacement"] = True
+    return details
+
+
+@dataclass
+class Wild:
+    """One child's wild journey: the driver, its own random source, and what happened."""
+
+    child: Child
+    rng: random.Random
+    log: list[str] = field(default_factory=list)
+    refused: int = 0
+
+    async def attempt(self, on: date, what: str, step: Callable[[], Awaitable[object]]) -> bool:
+        """Record a step; a refusal is noted and the journey goes on without it."""
+        try:
+            await step()
+        except AssertionError as problem:
+            text = str(problem)
+            if not any(f"'__typename': '{kind}'" in text for kind in REFUSALS):
+                self.log.append(f"{on} {what}: CRASHED {text[:300]}")
+                raise
+            self.refused += 1
+            self.log.append(f"{on} {what}: refused {text[:200]}")
+            return False
+        self.log.append(f"{on} {what}")
+        return True
+
+    async def answer(self, on: date, what: str, query: str, data: dict[str, Any]) -> bool:
+        """A mutation answered with a union: accepted unless it is a refusal."""
+        found = await graphql(self.child.client, self.child.worker, query, {"input": data})
+        kind = next(iter(found.values()))["__typename"]
+        accepted_ = kind not in REFUSALS
+        self.refused += not accepted_
+        self.log.append(f"{on} {what}" + ("" if accepted_ else f": refused {found}"[:200]))
+        return accepted_
+
+
+async def wild_care(w: Wild, first: date) -> None:
+    """Referred, looked after under any legal status in any placement, then a year or two
+    of moves, orders, same-day changes, reviews, visits, missing episodes, orders depriving
+    of liberty and birth date corrections, some written up late; care may end for any
+    reason, a care leaver's contacts after."""
+    rng, child = w.rng, w.child
+    await referral_step(w, first)
+    day = first + timedelta(days=rng.randint(0, 10))
+    place = rng.choice(PLACEMENTS)
+    status = rng.choice(STATUSES)
+    started = await w.attempt(
+        day,
+        f"looked after {status} {place}",
+        lambda: child.looked_after_in(
+            day, status, place, rng.choice(PROVIDERS), **_placement_details(rng, place)
+        ),
+    )
+    if not started:
+        place, status = "U6_FOSTER_OTHER_CARER_OTHER", "C1_INTERIM_CARE_ORDER"
+        started = await w.attempt(
+            day, "looked after C1 U6", lambda: child.looked_after_in(day, status, place)
+        )
+        if not started:
+            return
+    care_start = day
+    events: list[tuple[date, str]] = []
+    for _ in range(rng.randint(2, 9)):
+        events.append(
+            (
+                care_start + timedelta(days=rng.randint(0, 500)),
+                rng.choice(
+                    (
+                        "move",
+                        "move",
+                        "status",
+                        "both",
+                        "review",
+                        "visit",
+                        "health",
+                        "pep",
+                        "missing",
+                        "liberty",
+                        "birth",
+                        "correct",
+                        "pathway",
+                    )
+                ),
+            )
+        )
+    events.sort()
+    late: list[tuple[date, str]] = []
+    for on, kind in events:
+        if on > HORIZON:
+            break
+        if rng.random() < 0.2:
+            late.append((on, kind))  # written up after what follows
+            continue
+        await _event(w, on, kind)
+    for on, kind in late:
+        await _event(w, on, kind)
+    # The year's health and SDQ facts a child in care a year has (SSDA903 OC2).
+    shim = _Shim(child, rng, care_start)
+    await w.attempt(care_start, "outcomes", lambda: outcomes(shim, care_start))  # type: ignore[arg-type]
+    ends = max((on for on, _ in events), default=care_start) + timedelta(days=rng.randint(1, 60))
+    if ends > HORIZON or rng.random() < 0.3:
+        return
+    reason = rng.choice(ENDINGS)
+    leaver = _age(child.born, ends) >= 16 and rng.random() < 0.7
+    left = await w.attempt(
+        ends,
+        f"care ended {reason} leaver={leaver}",
+        lambda: child.left_care(ends, reason, care_leaver=leaver),
+    )
+    if not left:
+        reason = "E4A_RETURNED_HOME_AS_PLANNED"
+        left = await w.attempt(ends, "care ended E4A", lambda: child.left_care(ends, reason))
+    if not left or not leaver:
+        return
+    for age in range(_age(child.born, ends) + 1, 22):
+        contact = _birthday(child.born, age) + timedelta(days=rng.randint(-40, 40))
+        if contact > HORIZON:
+            break
+        if contact <= ends:
+            continue
+        touch, activity, accommodation = (
+            rng.choice(IN_TOUCH),
+            rng.choice(ACTIVITIES),
+            rng.choice(ACCOMMODATION),
+        )
+        await w.attempt(
+            contact,
+            f"care leaver contact {touch} {activity} {accommodation}",
+            lambda c=contact, a=activity, m=accommodation, t=touch: child.care_leaver_contact(
+                c, a, m, in_touch=t
+            ),
+        )
+        if rng.random() < 0.3:
+            plan = contact + timedelta(days=rng.randint(0, 20))
+            if plan <= HORIZON:
+                await w.attempt(
+                    plan,
+                    "pathway plan",
+                    lambda p=plan: child._care_act("recordPathwayPlan", {"on": p.isoformat()}),
+                )
+
+
+async def referral_step(w: Wild, first: date) -> None:
+    journey = _Shim(w.child, w.rng, first)
+    await referral(journey)  # type: ignore[arg-type]
+    await accepted(journey)  # type: ignore[arg-type]
+
+
+@dataclass
+class _Shim:
+    """Just enough of tests.returns.generated.Journey for its referral steps."""
+
+    child: Child
+    rng: random.Random
+    day: date
+
+    def note(self, text: str) -> None:
+        pass
+
+    def after(self, low: int, high: int) -> date:
+        self.day += timedelta(days=self.rng.randint(low, high))
+        return self.day
+
+
+async def _event(w: Wild, on: date, kind: str) -> None:
+    rng, child = w.rng, w.child
+    if kind in ("move", "both"):
+        place = rng.choice(PLACEMENTS)
+        details = _placement_details(rng, place)
+        if kind == "both":
+            details["legalStatus"] = rng.choice(STATUSES)
+        if rng.random() < 0.2:
+            details["sameCarer"] = True
+        reason = rng.choice(MOVE_REASONS)
+        await w.attempt(
+            on,
+            f"placement {place} {reason} {details}",
+            lambda: child.placement_changed(on, place, rng.choice(PROVIDERS), reason, **details),
+        )
+    elif kind == "status":
+        status = rng.choice(STATUSES)
+        await w.attempt(
+            on, f"legal status {status}", lambda: child.legal_status_changed(on, status)
+        )
+    elif kind == "review":
+        participation = rng.choice(PARTICIPATION)
+        await w.attempt(
+            on,
+            f"review {participation}",
+            lambda: child.looked_after_review(on, participation),
+        )
+    elif kind == "visit":
+        await w.attempt(on, "visit", lambda: child.statutory_visit(on))
+    elif kind == "health":
+        await w.attempt(on, "health assessment", lambda: child.health_assessment(on))
+    elif kind == "pep":
+        await w.attempt(on, "PEP", lambda: child.personal_education_plan(on))
+    elif kind == "pathway":
+        await w.attempt(
+            on,
+            "pathway plan",
+            lambda: child._care_act("recordPathwayPlan", {"on": on.isoformat()}),
+        )
+    elif kind == "missing":
+        back = on + timedelta(days=rng.randint(0, 5))
+        kind_ = rng.choice(("M_MISSING", "A_AWAY"))
+        await w.attempt(
+            on, f"{kind_} to {back}", lambda: child.went_missing(on, min(back, HORIZON), kind_)
+        )
+    elif kind == "liberty":
+        data: dict[str, Any] = {"childId": child.child_id, "on": on.isoformat()}
+        if rng.random() < 0.7:
+            data["ceasedOn"] = (on + timedelta(days=rng.randint(0, 120))).isoformat()
+        await w.answer(on, f"DoLO {data}", DEPRIVE, data)
+    elif kind == "birth":
+        born = child.born + timedelta(days=rng.randint(-400, 400))
+        data = {"childId": child.child_id, "dateOfBirth": born.isoformat(), "on": on.isoformat()}
+        if await w.answer(on, f"date of birth corrected to {born}", CORRECT_BIRTH, data):
+            child.born = born
+    elif kind == "correct":
+        place = rng.choice(PLACEMENTS)
+        fixed: dict[str, Any] = {
+            "placementType": place,
+            "placementProvider": rng.choice(PROVIDERS),
+            "placementPostcode": PLACEMENT_POSTCODE,
+            **{k: v for k, v in _placement_details(rng, place).items() if k == "urn"},
+        }
+        await w.attempt(
+            on,
+            f"placement corrected to {place}",
+            lambda: child._care_act("correctPlacement", fixed),
+        )
+
+
+@dataclass
+class Played:
+    name: str
+    child_id: str
+    log: list[str]
+    refused: int
+
+
+async def generate(
+    client: httpx.AsyncClient, settings: Settings, seed: int, children: int
+) -> list[Played]:
+    """Record `children` wild journeys (seeded) through the API."""
+    rng = random.Random(seed)
+    played = []
+    for number in range(children):
+        first = FIRST + timedelta(days=rng.randint(0, (LAST_START - FIRST).days))
+        born = first - timedelta(days=rng.randint(30, 365 * 18 - 30))
+        name = f"Wild{rng.choice('ABCDEFGHJK')}{number} Fuzz-{seed}"
+        school_age = _age(born, date(2026, 3, 31)) >= 5
+        child = Child(
+            client,
+            settings,
+            name,
+            born,
+            sex=rng.choice(("M", "F")),
+            ethnicity=rng.choice(ETHNICITIES),
+            upn=hertfordshire_upn(name) if school_age else None,
+            upn_unknown=None if school_age else "UN1_NOT_OF_SCHOOL_AGE",
+            confirm_new=True,
+        )
+        wild = Wild(child, random.Random(rng.random()))
+        try:
+            await wild_care(wild, first)
+        except AssertionError as problem:
+            raise AssertionError(
+                f"seed {seed} child {number} crashed after:\n" + "\n".join(wild.log)
+            ) from problem
+        played.append(Played(name, child.child_id, wild.log, wild.refused))
+    return played
+
+
+# ---- running seeds by hand -------------------------------------------------------------
+
+
+async def _record(socket: str, seed: int, children: int, folder: Path) -> list[Played]:
+    """One seed in a graph of its own: the journeys and both returns, in `folder`."""
+    from graph import FalkorDBStore
+    from returns import CollectionYear, write_cin_census, write_ssda903
+    from tests.e2e.scenarios.county import served
+    from tests.e2e.scenarios.driver import staff_the_county
+
+    year = CollectionYear(2026)
+    store = FalkorDBStore(socket, f"fuzz-{uuid.uuid4().hex}")
+    await store.apply_schema()
+    try:
+        settings = Settings(var_dir=folder / "var", rate_limit="1000000/second", _env_file=None)  # type: ignore[call-arg]
+        async with served(store, settings) as client:
+            await staff_the_county(client, settings, store)
+            played = await generate(client, settings, seed, children)
+        await write_ssda903(store, year, folder / "903")
+        await write_cin_census(store, year, folder / "cin.xml", "919")
+    finally:
+        await store.drop()
+        await store.close()
+    return played
+
+
+def run_seed(socket: str, seed: int, children: int, out: Path) -> dict[str, Any]:
+    """One seed: the journeys, both returns, both validators; the failures left."""
+    from returns import CollectionYear
+    from tests.returns.conftest import LA_ONS_CODE, RUNNER, _interpreter
+    from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
+
+    year = CollectionYear(2026)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        played = asyncio.run(_record(socket, seed, children, folder))
+        found: dict[str, Any] = {}
+        for kind, path, extra in (
+            ("903", folder / "903", ["--prev", str(folder / "903" / "previous")]),
+            ("903-previous", folder / "903" / "previous", []),
+            ("cin", folder / "cin.xml", []),
+        ):
+            the_year = "2025" if kind == "903-previous" else "2026"
+            command = [str(_interpreter()), str(RUNNER), kind[:3], str(path), "--year", the_year]
+            done = subprocess.run(
+                [*command, "--la", LA_ONS_CODE, *extra],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            report = json.loads(done.stdout)
+            if kind == "cin":
+                left = {
+                    c: f for c, f in report["failures"].items() if c not in KNOWN_BROKEN_CIN_QUERIES
+                }
+            else:
+                end = year.end if kind == "903" else year.previous().end
+                left = unexplained_failures(
+                    report, path, path if not extra else path / "previous", end
+                )
+            if report.get("crashed"):
+                left["crashed"] = report["crashed"]
+            found[kind] = left
+    by_id = {p.child_id.upper(): p for p in played}
+    result = {
+        "seed": seed,
+        "children": len(played),
+        "refused": sum(p.refused for p in played),
+        "failures": {
+            kind: {
+                code: {
+                    "message": failure.get("message"),
+                    "journeys": {
+                        c: by_id[c.upper()].log
+                        for c in failure.get("children", [])
+                        if c.upper() in by_id
+                    },
+                }
+                for code, failure in left.items()
+                if code != "crashed"
+            }
+            for kind, left in found.items()
+        },
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"seed-{seed}.json").write_text(json.dumps(result, indent=1, default=str))
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", nargs=2, type=int, default=(1, 10), metavar=("FROM", "TO"))
+    parser.add_argument("--children", type=int, default=12)
+    parser.add_argument("--out", type=Path, default=Path("var/fuzz"))
+    args = parser.parse_args()
+    from graph import EmbeddedEngine
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = EmbeddedEngine(Path(scratch), appendfsync="no")
+        engine.start()
+        try:
+            assert engine.socket_path is not None
+            for seed in range(args.seeds[0], args.seeds[1] + 1):
+                try:
+                    result = run_seed(str(engine.socket_path), seed, args.children, args.out)
+                except AssertionError as problem:
+                    print(f"seed {seed}: CRASH {str(problem)[:3000]}", flush=True)
+                    continue
+                rules = sorted(
+                    {f"{kind} {code}" for kind, left in result["failures"].items() for code in left}
+                )
+                print(f"seed {seed}: refused {result['refused']} rules {rules}", flush=True)
+        finally:
+            engine.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
