@@ -24,6 +24,7 @@ from tests.e2e.journey_helpers import (
 )
 from tests.e2e.test_child_facts import record
 from tests.helpers import bearer, graphql
+from tests.returns.journeys import DECIDE_ADOPTION
 
 pytestmark = pytest.mark.anyio
 
@@ -279,6 +280,10 @@ async def test_placed_for_adoption_with_an_order_needs_the_order(
         client, worker, demo_child(world, index=3), "PR1_OWN_PROVISION"
     )
     assert _codes(care) == []
+    # The decision for adoption comes first (SSDA903 rule 551, refused at entry).
+    decision = {"periodOfCareId": care["id"], "decidedOn": "2026-03-12"}
+    decided = await graphql(client, worker, DECIDE_ADOPTION, {"input": decision})
+    assert decided["decideAdoption"]["__typename"] == "AdoptionPlan", decided
     with_order = "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER"
     placed = {
         "changedOn": "2026-03-16",

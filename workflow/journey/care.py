@@ -335,6 +335,39 @@ def _served_under_orders(
         raise Refusal(("placementType", rule))
 
 
+# SSDA903 rule 551: the return dates the decision that the child should be placed for
+# adoption (PlacedAdoption) beside every placement for adoption.
+_FOR_ADOPTION = frozenset(
+    {
+        PlacementType.A3_PLACED_FOR_ADOPTION_WITH_CONSENT_WITH_CURRENT_FOSTER_CARER,
+        PlacementType.A4_PLACED_FOR_ADOPTION_WITH_CONSENT_NOT_WITH_CURRENT_FOSTER_CARER,
+        PlacementType.A5_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_WITH_CURRENT_FOSTER_CARER,
+        PlacementType.A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER,
+    }
+)
+
+
+def _after_a_decision(record: Record | None, placement: PlacementType, start: date) -> None:
+    """A placement for adoption from `start` follows a decision for adoption made in
+    the period of care on or before it (None: care is only starting, so none is made)."""
+    if placement not in _FOR_ADOPTION:
+        return
+    decided = (
+        day
+        for entry in (record.processes if record is not None else ())
+        if isinstance(day := entry["record"].get("decisionDate"), date)
+    )
+    if not any(day <= start for day in decided):
+        raise Refusal(
+            (
+                "placementType",
+                "a placement for adoption (A3 to A6) follows the decision that the child"
+                " should be placed for adoption: record it first (decideAdoption; SSDA903"
+                " rule 551)",
+            )
+        )
+
+
 def _old_enough_for(placement: PlacementType, born: date | None, start: date) -> None:
     # SSDA903 rules 371 to 374 (workflow/care_ages.py): placements from an age.
     if rule := too_young_for(placement, born, start):
@@ -444,6 +477,7 @@ def start_effect(
         )
     _check_urn(data.placement_type, data.urn)
     _old_enough_for(data.placement_type, date_of_birth, start)
+    _after_a_decision(None, data.placement_type, start)
     _served_under_orders(liberty_orders, data.placement_type, start, None)
     return Effect(
         target=CareState.LOOKED_AFTER,
@@ -685,6 +719,7 @@ def _move_joins_the_legal_status_change(
         raise Refusal(("placementType", "is already the child's placement: nothing moved"))
     _check_urn(data.placement_type, data.urn)
     _old_enough_for(data.placement_type, record.date_of_birth, current["startDate"])
+    _after_a_decision(record, data.placement_type, current["startDate"])
     _served_under_orders(
         record.liberty_orders,
         data.placement_type,
@@ -750,6 +785,7 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
     _temporary_begins_with_a_move(data.placement_type.value, rne.value)
     _check_urn(data.placement_type, data.urn)
     _old_enough_for(data.placement_type, record.date_of_birth, data.changed_on)
+    _after_a_decision(record, data.placement_type, data.changed_on)
     _served_under_orders(record.liberty_orders, data.placement_type, data.changed_on, None)
     lapsed, lapses = _short_order_steps(
         record, data.changed_on, data.legal_status.value if data.legal_status else None
@@ -796,6 +832,7 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     _check_urn(data.placement_type, data.urn)
     episode = _episode_to_correct(record, data.episode_from)
     _old_enough_for(data.placement_type, record.date_of_birth, episode["startDate"])
+    _after_a_decision(record, data.placement_type, episode["startDate"])
     _served_under_orders(
         record.liberty_orders,
         data.placement_type,

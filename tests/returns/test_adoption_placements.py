@@ -1,0 +1,91 @@
+"""A placement for adoption (A3 to A6) follows the decision that the child should be
+placed for adoption: the SSDA903 reads the decision's date beside every such episode
+(rule 551), so the hub refuses one begun before a decision is on record, whether by a
+move, a correction of the placement or the start of care, naming the field and the rule,
+and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import act
+from tests.helpers import graphql
+from tests.returns.journeys import PLACEMENT, START, code, county_to_record_on
+from workflow import codes
+
+pytestmark = pytest.mark.anyio
+
+EPISODES = """MATCH (:Child {id: $id})<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-
+  (s:Step {kind: 'LOOKED_AFTER_EPISODE'}) RETURN s.startDate AS start, s.placementType AS place
+  ORDER BY start"""
+RULE_551 = (
+    "a placement for adoption (A3 to A6) follows the decision that the child should be"
+    " placed for adoption: record it first (decideAdoption; SSDA903 rule 551)"
+)
+CARE = """query ($id: ID!) { child(id: $id) { periodsOfCare { id version status } } }"""
+
+
+def _refused(result: dict[str, Any]) -> tuple[str, str]:
+    assert result["__typename"] == "InvalidInput", result
+    problem = result["problems"][0]
+    return problem["field"], problem["rule"]
+
+
+def _move(on: str, place: str) -> dict[str, Any]:
+    return {
+        "changedOn": on,
+        "placementType": code(codes.PlacementType, place),
+        "placementProvider": code(codes.PlacementProvider, "PR1"),
+        "reason": code(codes.ReasonPlaceChange, "CARPL"),
+        "placementPostcode": PLACEMENT,
+    }
+
+
+async def test_a_placement_for_adoption_follows_the_decision(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2024-09-09", "M", allocated_from="2025-04-01", upn=False)
+    await record.referred(child, "2025-04-01", "N1")
+    start = {
+        "childId": child,
+        "startedOn": "2025-04-07",
+        "legalStatus": code(codes.LegalStatus, "V2"),
+        "placementType": code(codes.PlacementType, "A4"),
+        "placementProvider": code(codes.PlacementProvider, "PR1"),
+        "placementPostcode": PLACEMENT,
+    }
+    started = (await graphql(client, record.worker, START, {"input": start}))["startLookedAfter"]
+    assert _refused(started) == ("placementType", RULE_551)
+    care = await record.start(child, "2025-04-07", "V2", "U6")
+    worker = record.worker
+    moved = await act(client, worker, "changePlacement", care, _move("2025-06-02", "A4"))
+    assert _refused(moved) == ("placementType", RULE_551)
+    corrected = await act(
+        client,
+        worker,
+        "correctPlacement",
+        care,
+        {
+            "placementType": code(codes.PlacementType, "A4"),
+            "placementProvider": code(codes.PlacementProvider, "PR1"),
+            "placementPostcode": PLACEMENT,
+        },
+    )
+    assert _refused(corrected) == ("placementType", RULE_551)
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6"]
+
+    # Decided on 10 June: a placement with adopters from then on is fine, not before.
+    await record.adoption(care, "2025-06-10")
+    care = (await graphql(client, worker, CARE, {"id": child}))["child"]["periodsOfCare"][0]
+    moved = await act(client, worker, "changePlacement", care, _move("2025-06-09", "A4"))
+    assert _refused(moved) == ("placementType", RULE_551)
+    moved = await act(client, worker, "changePlacement", care, _move("2025-06-16", "A4"))
+    assert moved["__typename"] == "PeriodOfCare", moved
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6", "A4"]
