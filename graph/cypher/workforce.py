@@ -182,6 +182,7 @@ CREATE (c)-[:ALLOCATED_TO]->(w)
 CREATE (c)-[:RESPONSIBLE_TEAM]->(t)
 SET a.previousWorkerId = was.id, a.previousWorkerName = was.name,
     a.correctionReason = $reason, a.correctedBy = $recordedBy, a.correctedAt = $now
+{keep_holders("c", "a", "w", "t")}
 RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
        w.name AS workerName, t.id AS teamId
 """
