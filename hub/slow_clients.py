@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 _REQUEST_RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
 # How soon a client refused for the concurrency bound may try again.
 _RETRY_AFTER_SECONDS = 1
+# How long a refused connection is kept to read its request away before it is closed.
+_LINGER_SECONDS = 2.0
 
 
 def _trusted(proxies: list[str]) -> Callable[[str], bool]:
@@ -99,6 +101,8 @@ def protocol_with_request_deadline(
         # While an answer waits on the client: the bytes not yet taken in, and the timer.
         _reader_deadline: asyncio.TimerHandle | None = None
         _unsent = 0
+        # Answered TOO_MANY_CONNECTIONS_FROM_ADDRESS: what arrives is dropped unread.
+        _refused = False
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -184,9 +188,21 @@ def protocol_with_request_deadline(
                 name + b": " + value + b"\r\n" for name, value in answer.raw_headers
             )
             transport.write(head + b"\r\n" + bytes(answer.body))
-            transport.close()
+            # Closed at once, a request the client had already sent was left unread and
+            # the kernel ended the connection with a reset, which the client read instead
+            # of the answer. So the answer is followed by the end of what the hub sends,
+            # what the client sends is read and dropped, and the connection is closed
+            # once the client closes it too, or after `_LINGER_SECONDS`. Meanwhile it is
+            # no longer one of the hub's connections: refused ones take no place.
+            self._refused = True
+            self.connections.discard(self)
+            if transport.can_write_eof():
+                transport.write_eof()
+            self.loop.call_later(_LINGER_SECONDS, transport.close)
 
         def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return
             super().data_received(data)
             if self.conn.their_state in _REQUEST_RECEIVED:
                 self._disarm()

@@ -316,3 +316,33 @@ def test_one_address_holding_many_connections_does_not_shut_others_out() -> None
         second.settimeout(20)
         second.sendall(hello)
         assert second.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+def test_clients_over_their_address_bound_read_the_refusal_not_a_reset() -> None:
+    import asyncio
+
+    import httpx
+
+    # The refusal was written and the connection closed at once. A client's request that
+    # had already arrived was left unread, so the kernel ended the connection with a
+    # reset and the client read "connection reset" instead of the 503 (httpx: ReadError,
+    # each of 100 requests sent at once from one address already holding its bound).
+    settings = Settings(max_connections_per_address=1, _env_file=None)  # type: ignore[call-arg]
+
+    async def at_once(port: int) -> list[httpx.Response]:
+        transport = httpx.AsyncHTTPTransport(local_address="127.0.0.4")
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(transport=transport, timeout=20, limits=limits) as client:
+            return await asyncio.gather(
+                *(client.post(f"http://127.0.0.1:{port}/", content=b"x" * 1000) for _ in range(50))
+            )
+
+    with _serve(settings) as port, _from("127.0.0.4", port):
+        time.sleep(0.2)
+        answers = asyncio.run(at_once(port))
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.headers["Retry-After"] == "1"
+        assert answer.json()["errors"][0]["extensions"]["code"] == (
+            "TOO_MANY_CONNECTIONS_FROM_ADDRESS"
+        )
