@@ -92,6 +92,22 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
+# Refusals of an engine that is up but cannot take statements now, gone once memory or
+# disk is freed or the server is writable again: an outage (503), not the hub's error.
+# OOM: past `maxmemory`; READONLY: a replica (after a failover); MASTERDOWN, NOREPLICAS:
+# a replica cut off from its primary, or a primary without the replicas it must write
+# to; TRYAGAIN, BUSY: a server mid-failover or running a script. redis-py turns some into
+# classes of their own; the rest arrive as a ResponseError whose text starts with the code.
+# MISCONF: a standalone server that cannot write its files (a full disk).
+_REFUSED_FOR_NOW = (
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.MasterDownError,
+)
+_REFUSED_FOR_NOW_PREFIXES = ("MISCONF", "NOREPLICAS", "BUSY ", "MASTERDOWN", "LOADING")
+
+
 @contextlib.contextmanager
 def _graph_errors(timeout_ms: int | None) -> Iterator[None]:
     """The client's errors as graph/'s: what the hub answers (503, 409, a timeout) follows."""
@@ -108,8 +124,17 @@ def _graph_errors(timeout_ms: int | None) -> Iterator[None]:
         if isinstance(exc.__cause__, TimeoutError):
             raise GraphBusy("no connection to the graph engine became free") from exc
         raise GraphUnavailable(str(exc)) from exc
+    except _REFUSED_FOR_NOW as exc:
+        # Said without the engine's text (it can name the server's files).
+        raise GraphUnavailable(
+            f"the graph engine refuses statements for now ({type(exc).__name__})"
+        ) from exc
     except redis.exceptions.ResponseError as exc:
         message = str(exc)
+        if message.startswith(_REFUSED_FOR_NOW_PREFIXES):
+            raise GraphUnavailable(
+                f"the graph engine refuses statements for now ({message.split()[0]})"
+            ) from exc
         if "unique constraint" in message.lower():
             raise ConstraintViolation(message) from exc
         if message == "Query timed out":
