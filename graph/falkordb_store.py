@@ -239,6 +239,12 @@ class FalkorDBStore:
             # The client asks the server whether it is a cluster, synchronously, as it is
             # built: an unreachable server or a refused password shows here first.
             self._db = FalkorDB(connection_pool=self._pool)
+        except redis.exceptions.AuthenticationError as exc:
+            # Not an outage to wait out: the settings are wrong (said without them).
+            raise GraphError(
+                "the graph engine refused to authenticate the hub: "
+                "check LCS_HUB_GRAPH_USER and LCS_HUB_GRAPH_PASSWORD"
+            ) from exc
         except redis.exceptions.ConnectionError as exc:
             raise GraphUnavailable(f"cannot reach the graph engine: {exc}") from exc
         self.graph_name = graph_name

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 import httpx
 from starlette.applications import Starlette
@@ -43,6 +44,7 @@ from graph import (
     FalkorDBStore,
     GraphError,
     GraphStore,
+    GraphUnavailable,
     JournalDrainer,
     OpenGraph,
     audit_journal_of,
@@ -237,8 +239,40 @@ def private_var_dir(settings: Settings) -> None:
     make_private_tree(settings.var_dir)
 
 
-def open_settings_graph(settings: Settings) -> OpenGraph:
-    """Open the graph store the settings name."""
+# A server not reachable when a long-running command starts is tried again after this
+# wait, doubled at each try up to the most (the embedded engine's supervisor's back-off).
+_FIRST_ENGINE_WAIT_S = 0.5
+_MOST_ENGINE_WAIT_S = 30.0
+
+
+def open_settings_graph(settings: Settings, *, wait: bool = False) -> OpenGraph:
+    """Open the graph store the settings name.
+
+    Args:
+        wait: a server (not the embedded engine) that cannot be reached is tried again,
+            with back-off, until it answers (`serve` and the outbox worker: a hub and its
+            engine starting together, the hub first, would otherwise stay down); one-shot
+            commands fail at once instead.
+    """
+    pause = _FIRST_ENGINE_WAIT_S
+    while True:
+        try:
+            return _open_settings_graph(settings)
+        except GraphUnavailable as error:
+            # The embedded engine is the hub's own to start: failing to is not an outage.
+            if not wait or urlparse(settings.graph_url or "embedded://").scheme == "embedded":
+                raise
+            # The kind only: the error's text names the server's address.
+            log.warning(
+                "graph engine not reachable (%s); trying again in %.1f s",
+                type(error).__name__,
+                pause,
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, _MOST_ENGINE_WAIT_S)
+
+
+def _open_settings_graph(settings: Settings) -> OpenGraph:
     private_var_dir(settings)
     return open_graph(
         settings.graph_url,
@@ -366,6 +400,7 @@ def create_app(
     close_store: bool = False,
     public_address: str = "http://127.0.0.1:8000/graphql",
     tracer_provider: TracerProvider | None = None,
+    wait_for_engine: bool = False,
 ) -> Starlette:
     """The hub as an ASGI app.
 
@@ -378,6 +413,8 @@ def create_app(
         content_store: where the outbox files documents; the settings' choice by default.
         run_outbox: deliver the filing outbox in-process (off when it runs on its own);
             `outbox_enabled` in the settings by default.
+        wait_for_engine: open the settings' store once its server answers, however long
+            that takes (`open_settings_graph`), instead of failing at once.
         tracer_provider: trace into this provider (tests); otherwise `LCS_HUB_TRACING`
             decides, and off installs nothing.
     """
@@ -392,7 +429,7 @@ def create_app(
     opened: OpenGraph | None = None
     if store is None:
         # Started here, in the thread that runs the app, so the engine lives as long as it.
-        opened = open_settings_graph(settings)
+        opened = open_settings_graph(settings, wait=wait_for_engine)
         store = opened.store
     hub = Hub(
         store=store,

@@ -122,6 +122,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         demo_if_empty=args.demo_if_empty,
         print_tokens=args.print_tokens,
         public_address=f"http://{args.host}:{args.port}/graphql",
+        wait_for_engine=True,
     )
     uvicorn.run(app, **uvicorn_options(settings), host=args.host, port=args.port)
 
@@ -254,7 +255,8 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     if args.replay or args.replay_failed:
         # A one-shot command answers in one line; the engine's start-up chatter is noise.
         logging.getLogger().setLevel(logging.WARNING)
-    opened = open_settings_graph(settings)
+    # A worker runs unattended: it waits for an engine not up yet; a replay answers at once.
+    opened = open_settings_graph(settings, wait=not (args.replay or args.replay_failed))
     try:
         await bring_to_current_shape(opened.store)
         if args.replay_failed:
