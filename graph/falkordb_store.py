@@ -105,6 +105,11 @@ _REFUSED_FOR_NOW = (
     redis.exceptions.TryAgainError,
     redis.exceptions.MasterDownError,
 )
+# A settings error, not an outage: the server's ACL user lacks a command the hub runs.
+_NOT_PERMITTED = (
+    "the graph engine's user (LCS_HUB_GRAPH_USER) may not run a command the hub needs; "
+    "grant it the commands the README lists"
+)
 _REFUSED_FOR_NOW_PREFIXES = ("MISCONF", "NOREPLICAS", "BUSY ", "MASTERDOWN", "LOADING")
 
 
@@ -124,6 +129,8 @@ def _graph_errors(timeout_ms: int | None) -> Iterator[None]:
         if isinstance(exc.__cause__, TimeoutError):
             raise GraphBusy("no connection to the graph engine became free") from exc
         raise GraphUnavailable(str(exc)) from exc
+    except redis.exceptions.NoPermissionError as exc:
+        raise GraphError(_NOT_PERMITTED) from exc
     except _REFUSED_FOR_NOW as exc:
         # Said without the engine's text (it can name the server's files).
         raise GraphUnavailable(
@@ -131,6 +138,8 @@ def _graph_errors(timeout_ms: int | None) -> Iterator[None]:
         ) from exc
     except redis.exceptions.ResponseError as exc:
         message = str(exc)
+        if message.startswith("ACL failure"):  # a command inside the journal's script
+            raise GraphError(_NOT_PERMITTED) from exc
         if message.startswith(_REFUSED_FOR_NOW_PREFIXES):
             raise GraphUnavailable(
                 f"the graph engine refuses statements for now ({message.split()[0]})"
@@ -394,7 +403,8 @@ class FalkorDBStore:
         # Drained above; what is journaled from now on belongs to the graph, not the copy.
         frozen.audit_journal = None
         lease = f"{name}{_SNAPSHOT_LEASE}"
-        await self._db.connection.set(lease, "1", ex=_SNAPSHOT_LEASE_S)
+        with _graph_errors(None):
+            await self._db.connection.set(lease, "1", ex=_SNAPSHOT_LEASE_S)
         renewing = asyncio.create_task(self._renew_lease(lease))
         try:
             await self._copy_graph(name)
