@@ -549,7 +549,14 @@ def create_app(
                 body["engineStartsIn"] = supervisor.next_start_in
                 retry_after = max(retry_after, math.ceil(supervisor.next_start_in))
             return JSONResponse(body, status_code=503, headers={"Retry-After": str(retry_after)})
-        return JSONResponse({"status": "ready", "engine": "reachable", "outbox": backlog.as_dict()})
+        outbox = backlog.as_dict()
+        if hub.outbox_worker is not None:
+            outbox["circuits"] = outbox_circuits()
+        return JSONResponse({"status": "ready", "engine": "reachable", "outbox": outbox})
+
+    def outbox_circuits() -> dict[str, str]:
+        # The worker running in this process, if any (`lcs-hub outbox` logs its own).
+        return hub.outbox_worker.circuits() if hub.outbox_worker is not None else {}
 
     async def return_download(request: Request) -> Response:
         # Bearer-checked by the middleware; the job must be the caller's own.
@@ -587,7 +594,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # Loopback only, or with LCS_HUB_METRICS_TOKEN (hub/metrics.py says why).
-            Route("/metrics", metrics_endpoint(hub.store, settings, supervisor)),
+            Route("/metrics", metrics_endpoint(hub.store, settings, supervisor, outbox_circuits)),
             _graphql_route(GraphQLDispatch(hub, settings, graphiql, tracing)),
             *graphiql.routes(),
             # EHM and IES push records here (hub/push.py); a system client's token only.

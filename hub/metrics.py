@@ -130,6 +130,20 @@ OUTBOX_ITEMS: Final = Gauge(
     ["state"],
     registry=REGISTRY,
 )
+OUTBOX_ITEMS_BY_KIND: Final = Gauge(
+    "lcs_hub_outbox_items_by_kind",
+    "Items not yet delivered by kind, so by destination (Livelink's kinds, EHM's "
+    "REQUEST_EARLY_HELP), and state, at scrape",
+    ["kind", "state"],
+    registry=REGISTRY,
+)
+OUTBOX_CIRCUIT_OPEN: Final = Gauge(
+    "lcs_hub_outbox_circuit_open",
+    "1 while this process's outbox worker holds calls to a destination back during an "
+    "outage (its circuit breaker open, or probing with one item), else 0; at scrape",
+    ["destination"],
+    registry=REGISTRY,
+)
 OUTBOX_OLDEST_AGE: Final = Gauge(
     "lcs_hub_outbox_oldest_undelivered_age_seconds",
     "Age of the oldest document not yet in Livelink (0 when none), at scrape",
@@ -384,12 +398,26 @@ async def _read_backlog(store: GraphStore, alert_after_seconds: float) -> None:
         for state in ("PENDING", "FAILED"):
             OUTBOX_ITEMS.labels(state).set(float("nan"))
         OUTBOX_OLDEST_AGE.set(float("nan"))
+        # Unknown now: no kind is reported rather than the last scrape's counts.
+        OUTBOX_ITEMS_BY_KIND.clear()
         return
     ENGINE_REACHABLE.set(1)
     await _read_journal(store)
     OUTBOX_ITEMS.labels("PENDING").set(backlog.pending)
     OUTBOX_ITEMS.labels("FAILED").set(backlog.failed)
     OUTBOX_OLDEST_AGE.set(backlog.oldest_age_seconds or 0.0)
+    # A kind all delivered since the last scrape leaves the family (kinds are the hub's own).
+    OUTBOX_ITEMS_BY_KIND.clear()
+    for kind, waiting in backlog.by_kind.items():
+        for state, items in waiting.items():
+            OUTBOX_ITEMS_BY_KIND.labels(kind, state.upper()).set(items)
+
+
+def _read_circuits(circuits: Callable[[], dict[str, str]] | None) -> None:
+    if circuits is None:
+        return
+    for destination, state in circuits().items():
+        OUTBOX_CIRCUIT_OPEN.labels(destination).set(0 if state == "CLOSED" else 1)
 
 
 async def _read_journal(store: GraphStore) -> None:
@@ -412,10 +440,14 @@ def _read_supervisor(supervisor: EngineSupervisor | None) -> None:
 
 
 def metrics_endpoint(
-    store: GraphStore, settings: Settings, supervisor: EngineSupervisor | None = None
+    store: GraphStore,
+    settings: Settings,
+    supervisor: EngineSupervisor | None = None,
+    circuits: Callable[[], dict[str, str]] | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The `/metrics` handler: reads the backlog (bounded in time) and the embedded
-    engine's supervisor, exports the registry."""
+    """The `/metrics` handler: reads the backlog (bounded in time), the embedded
+    engine's supervisor and the in-process outbox worker's `circuits`, exports the
+    registry."""
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     alert_after_seconds = settings.outbox_alert_after_seconds
 
@@ -434,6 +466,7 @@ def metrics_endpoint(
             )
         await _read_backlog(store, alert_after_seconds)
         _read_supervisor(supervisor)
+        _read_circuits(circuits)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

@@ -305,8 +305,13 @@ class OutboxWorker:
             )
         return report
 
+    def circuits(self) -> dict[str, str]:
+        """Each destination's circuit breaker state (`CLOSED`: called as usual; `OPEN`:
+        calls held back during an outage; `HALF_OPEN`: one probe), by destination."""
+        return {name: str(breaker.state) for name, breaker in self.breakers.items()}
+
     def _breaker_states(self) -> str:
-        return ",".join(f"{name}:{breaker.state}" for name, breaker in self.breakers.items())
+        return ",".join(f"{name}:{state}" for name, state in self.circuits().items())
 
     async def _deliver_due_to(
         self, port: DeliveryPort, now_ms: int, instant: Callable[[], int], tally: _Tally
