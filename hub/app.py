@@ -214,6 +214,7 @@ def request_limits(settings: Settings) -> RequestLimits:
         max_depth=settings.max_depth,
         max_cost=settings.max_cost,
         max_operation_name_chars=settings.max_operation_name_chars,
+        max_repeated_fields=settings.max_repeated_fields,
         cache_size=settings.query_cache_size,
         max_cached_document_chars=settings.max_cached_document_chars,
     )

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     max_operation_name_chars: int = Field(
         100, ge=1, description="longest operation name (it is written to every audit row)"
     )
+    max_repeated_fields: int = Field(
+        50, ge=1, le=1000, description="times one field may be selected in one selection set"
+    )
     query_cache_size: int = Field(256, ge=0, description="parsed documents kept")
     max_cached_document_chars: int = Field(16_384, ge=0, description="largest document kept")
     rate_limit: str = Field(

@@ -75,6 +75,9 @@ class RequestLimits:
     # An operation's name is written to every audit row of the request: the document's
     # own names are bounded as `operationName` is (hub/graphql_view.py).
     max_operation_name_chars: int = 100
+    # How many times one response name may be selected in one selection set (its
+    # fragments folded in): validation's work grows with the square of the repeats.
+    max_repeated_fields: int = 50
     # The caches keep this many documents, and only documents up to this many characters:
     # a gateway's operations are small and repeat; a huge one-off query is parsed afresh.
     cache_size: int = 256
@@ -289,6 +292,124 @@ def aliases_rule(max_aliases: int) -> type[ValidationRule]:
     return MaxAliasesRule
 
 
+# How many field selections the count of repeats may look at before it refuses the
+# document: one written for that (fragments spread where each spreads the next twice)
+# would otherwise make the count itself the long walk it guards against.
+_MOST_FIELDS_MERGED: Final = 100_000
+
+
+class _TooMany(Exception):
+    def __init__(self, name: str, count: int) -> None:
+        super().__init__(name)
+        self.name, self.count = name, count
+
+
+class _Repeats:
+    """The response name selected most often at one place of an answer, over a document.
+
+    graphql-core's OverlappingFieldsCanBeMergedRule compares, pair by pair, every field
+    selected under one response name in a selection set, its inline fragments and the
+    fragments it spreads folded in; and where such fields have selections of their own, it
+    compares those of every pair too. So what it compares at one place of the answer is
+    every field under that name in all the selection sets merged there: `family` repeated
+    45 times, each asking for `members` 45 times, is 2,025 `members` compared in pairs.
+    This counts them so, one place at a time, each fragment folded once per place; it
+    stops at the first count over `most`, or when it has looked at `_MOST_FIELDS_MERGED`
+    selections."""
+
+    def __init__(self, document: DocumentNode, most: int) -> None:
+        self._fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self._document = document
+        self._most = most
+        self._looked_at = 0
+
+    def over(self) -> tuple[str, int] | None:
+        """The first name selected more than `most` times at one place, and how often."""
+        try:
+            # A fragment's own selections are compared too, whether or not it is spread.
+            for definition in self._document.definitions:
+                if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
+                    self._place([definition.selection_set], frozenset())
+        except _TooMany as found:
+            return found.name, found.count
+        return None
+
+    def _place(self, selection_sets: list[SelectionSetNode], on_path: frozenset[str]) -> None:
+        fields: dict[str, list[FieldNode]] = {}
+        spread: set[str] = set()
+        for selection_set in selection_sets:
+            self._fold(selection_set, fields, spread, on_path)
+        # Each fragment once here, however many of the merged selection sets spread it.
+        waiting = list(spread)
+        while waiting:
+            name = waiting.pop()
+            inner: set[str] = set()
+            self._fold(self._fragments[name].selection_set, fields, inner, on_path | spread)
+            for found in inner - spread:
+                spread.add(found)
+                waiting.append(found)
+        for name, nodes in fields.items():
+            if len(nodes) > self._most:
+                raise _TooMany(name, len(nodes))
+        below = on_path | spread
+        for nodes in fields.values():
+            inner_sets = [node.selection_set for node in nodes if node.selection_set]
+            if inner_sets:
+                self._place(inner_sets, below)
+
+    def _fold(
+        self,
+        selection_set: SelectionSetNode,
+        fields: dict[str, list[FieldNode]],
+        spread: set[str],
+        on_path: frozenset[str],
+    ) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                self._looked_at += 1
+                if self._looked_at > _MOST_FIELDS_MERGED:
+                    raise _TooMany(selection.name.value, self._looked_at)
+                fields.setdefault((selection.alias or selection.name).value, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                self._fold(selection.selection_set, fields, spread, on_path)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                # An unknown fragment, or one spread inside itself, is its own error.
+                if name in self._fragments and name not in on_path:
+                    spread.add(name)
+
+
+class RepeatedFieldsBound(SchemaExtension):
+    """Refuses, before validation runs, a document selecting one response name more than
+    `most` times in one selection set (TOO_MANY_REPEATS): validating it would hold the
+    event loop for seconds, every other request waiting."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__()
+        self._most = most
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            over = _Repeats(document, self._most).over()
+            if over is not None:
+                name, count = over
+                # Validation is skipped: strawberry validates only a document without errors.
+                context.pre_execution_errors = [
+                    GraphQLError(
+                        f"'{name}' is selected {count} times at one place of the answer "
+                        f"(its selection sets merged); at most {self._most}",
+                        extensions={"code": "TOO_MANY_REPEATS"},
+                    )
+                ]
+        yield
+
+
 class CodedMaxTokensLimiter(MaxTokensLimiter):
     """strawberry's token bound, its refusal (the parser's syntax error) carrying a code
     as every other bound's does."""
@@ -382,7 +503,8 @@ class SmallDocumentValidationCache(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         query = self.execution_context.query
-        if query is not None and len(query) <= self._max_document_chars:
+        refused = self.execution_context.pre_execution_errors is not None
+        if query is not None and len(query) <= self._max_document_chars and not refused:
             self.execution_context.pre_execution_errors = self._results.errors(
                 self.execution_context, query
             )
@@ -433,6 +555,8 @@ def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension
         lambda: CodedMaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: SmallDocumentParserCache(limits.cache_size, limits.max_cached_document_chars),
+        # Before the validation cache, which would validate the document first.
+        lambda: RepeatedFieldsBound(limits.max_repeated_fields),
         lambda: SmallDocumentValidationCache(validated, limits.max_cached_document_chars),
         # After the cache, which sets the document's validation errors: this adds to them.
         OneOperationChosen,
