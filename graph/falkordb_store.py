@@ -455,6 +455,13 @@ class FalkorDBStore:
                     with contextlib.suppress(redis.exceptions.ResponseError):
                         await self._db.select_graph(name).delete()
 
+    async def keeps_writes(self) -> bool:
+        """Whether the server keeps what it acknowledges in an append-only file (the
+        embedded engine always does); one without holds the record in memory only."""
+        with _graph_errors(None):
+            persistence = await self._db.connection.info("persistence")
+        return bool(int(persistence.get("aof_enabled", 0)))
+
     async def drop_connections(self) -> None:
         """Close every pooled connection (the engine died); new ones open on use."""
         with contextlib.suppress(Exception):

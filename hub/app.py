@@ -462,6 +462,7 @@ def create_app(
             supervisor.start()
         # Indexes, then pending migrations; a store newer than this code is refused here.
         await bring_to_current_shape(hub.store)
+        await _warn_if_writes_are_not_kept(hub.store)
         drainer = await _start_draining(hub.store)
         if hub.content_store is None:
             hub.content_store = await content_store_from_settings(
@@ -668,6 +669,16 @@ def ehm_client_from_settings(settings: Settings) -> EhmClient | None:
     requests for early help then wait in the outbox, counted in its backlog)."""
     ehm = settings.ehm()
     return None if ehm is None else EhmClient(ehm)
+
+
+async def _warn_if_writes_are_not_kept(store: GraphStore) -> None:
+    # A standalone server is the operator's to configure; the hub can only say so.
+    if isinstance(store, FalkorDBStore) and not await store.keeps_writes():
+        log.warning(
+            "the graph server keeps no append-only file: every write the hub is told it "
+            "has made is lost when the server stops; start it with appendonly yes and "
+            "appendfsync always"
+        )
 
 
 async def _start_draining(store: GraphStore) -> JournalDrainer | None:
