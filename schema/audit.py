@@ -8,12 +8,13 @@ field (a case, a period of care, a work item, a contact). Each field of such a t
 write (which concurrent requests may share: auth/audit.py). If that write fails the
 response is withheld: data that cannot be audited does not leave the hub.
 
-Noting happens in a thin wrapper around the resolver of each field of just those types
-(put on once the schema is built), not in middleware around every field, so the rest of
-the schema pays nothing; and not in a strawberry field extension, which would take each
-plain field off strawberry's fast path (an `Info`, the arguments converted and the
-extension chain built for every field of every child-bearing object: a tenth of
-a case view's execution).
+Noting happens once per object of just those types, as the executor (schema/build.py)
+executes its fields: every field it is about to execute is noted in one call. Not in
+middleware around every field, so the rest of the schema pays nothing; not in a
+strawberry field extension, which would take each plain field off strawberry's fast
+path (an `Info`, the arguments converted and the extension chain built for every field
+of every child-bearing object: a tenth of a case view's execution); and no longer in a
+wrapper around each field's resolver, which noted the same once per field.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import TYPE_CHECKING, Any, Self
 
-from graphql import GraphQLError, GraphQLObjectType, default_field_resolver
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.field_extension import (
     AsyncExtensionResolver,
@@ -38,7 +39,7 @@ from auth.audit import record_access
 from resolvers.context import HubContext
 
 if TYPE_CHECKING:
-    from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema
+    from graphql import GraphQLSchema
     from strawberry.types.field import StrawberryField
 
 log = logging.getLogger("lcs_hub.audit")
@@ -50,13 +51,6 @@ def _children_of(source: Any) -> list[str]:
         return [str(child_id) for child_id in several]
     child_id = getattr(source, "audited_child_id", None) or getattr(source, "child_id", None)
     return [str(child_id)] if child_id is not None else []
-
-
-def _note(source: Any, info: Any) -> None:
-    context = info.context
-    if isinstance(context, HubContext) and context.accessed is not None:
-        for child_id in _children_of(source):
-            context.accessed.setdefault(child_id, set()).add(info.field_name)
 
 
 class HidesItsChild:
@@ -135,24 +129,33 @@ def carries_a_child(type_definition: StrawberryObjectDefinition) -> bool:
     )
 
 
-def _noting(resolve: GraphQLFieldResolver) -> GraphQLFieldResolver:
-    def resolve_noted(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
-        _note(source, info)
-        return resolve(source, info, **kwargs)
-
-    resolve_noted.notes_child_access = True  # type: ignore[attr-defined]
-    return resolve_noted
+# The types whose fields note the child they carry, per schema (`note_child_access`).
+_NOTING_TYPES = "lcsHubNotesChildAccess"
 
 
 def note_child_access(schema: GraphQLSchema, type_names: Iterable[str]) -> None:
-    """Make every field of the named types note (child, field) as it resolves (idempotent)."""
-    for name in type_names:
-        graphql_type = schema.get_type(name)
-        if not isinstance(graphql_type, GraphQLObjectType):
-            continue
-        for field in graphql_type.fields.values():
-            if not getattr(field.resolve, "notes_child_access", False):
-                field.resolve = _noting(field.resolve or default_field_resolver)
+    """Make every field of the named types note (child, field) as it is executed."""
+    schema.extensions[_NOTING_TYPES] = frozenset(type_names)
+
+
+def noting_types(schema: GraphQLSchema) -> frozenset[str]:
+    """The types `note_child_access` named for `schema` (none if it named none)."""
+    found: frozenset[str] = schema.extensions.get(_NOTING_TYPES, frozenset())
+    return found
+
+
+def note_fields(context: Any, source: Any, field_names: Iterable[str]) -> None:
+    """Note the fields an object of a child-carrying type is about to execute, once per
+    object (not once per field, in a wrapper around each resolver: the same notes for a
+    tenth of the calls). Meta fields (`__typename`) are not the child's data."""
+    if not isinstance(context, HubContext) or context.accessed is None:
+        return
+    children = _children_of(source)
+    if not children:
+        return
+    names = [name for name in field_names if not name.startswith("__")]
+    for child_id in children:
+        context.accessed.setdefault(child_id, set()).update(names)
 
 
 class ReadAudit(SchemaExtension):

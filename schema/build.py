@@ -33,6 +33,8 @@ from schema.audit import (
     carries_a_child,
     note_child_access,
     note_children_returned,
+    note_fields,
+    noting_types,
 )
 from schema.field_capability import require_capability
 from schema.input_bounds import MOST_ID_CHARS, InputBoundsRule, VariablesBounded
@@ -44,7 +46,9 @@ from schema.people import Child, Family, Person
 from schema.training_gate import gate_mutation
 
 if TYPE_CHECKING:
-    from graphql import GraphQLSchema
+    from graphql import GraphQLObjectType, GraphQLSchema
+    from graphql.execution.collect_fields import GroupedFieldSet
+    from graphql.pyutils import Path
     from strawberry.extensions import SchemaExtension
     from strawberry.schema.config import StrawberryConfig
     from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -260,6 +264,26 @@ class _AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
                 running.track_async_work(values)
 
         self.async_helpers = GraphQLResolveInfoHelpers(gather=_gather, track=track)
+        self._noting = noting_types(self.schema)
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        # The read audit: an object carrying a child's data notes the fields it executes.
+        if parent_type.name in self._noting:
+            note_fields(
+                self.context_value,
+                source_value,
+                (details[0].node.name.value for details in grouped_field_set.values()),
+            )
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
 
 
 def _tag(field: StrawberryField, names: tuple[str, ...]) -> None:

@@ -1,7 +1,7 @@
 """The read audit's noting, field by field, in every audience's schema.
 
-Every field of a type that carries a child's data notes (child, field) when it
-resolves, whatever the field is (a plain value, a resolver, a field a capability
+Every field of a type that carries a child's data notes (child, field) when it is
+executed, whatever the field is (a plain value, a resolver, a field a capability
 guards); and the noting keeps a plain field on strawberry's fast path (no `Info`, no
 argument conversion, no extension chain per field), which is most of the fields of a
 case view.
@@ -9,13 +9,16 @@ case view.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
+from collections.abc import Awaitable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from graphql import GraphQLObjectType
+from graphql import FieldNode, GraphQLObjectType, NameNode, parse
+from graphql.execution.collect_fields import FieldDetails
 from strawberry.types.base import StrawberryObjectDefinition
 
 from auth.policy import FEDERATION_TYPES, policy_for
@@ -44,8 +47,9 @@ def _child_bearing(schema: AudienceSchema) -> dict[str, StrawberryObjectDefiniti
 
 
 def _resolve_noting(schema: AudienceSchema, type_name: str, field_name: str) -> Any:
-    """What resolving the field on a child's object noted (the resolver's own outcome
-    on this stand-in source does not matter: the note comes first)."""
+    """What executing the field on a child's object noted, through the schema's own
+    executor (the field's outcome on this stand-in source does not matter: the note
+    comes first)."""
     context = HubContext(
         request=None,  # type: ignore[arg-type]
         principal=staff("worker-audit", "social_worker", None),
@@ -55,17 +59,23 @@ def _resolve_noting(schema: AudienceSchema, type_name: str, field_name: str) -> 
     context.accessed = {}
     graphql_type = schema._schema.type_map[type_name]
     assert isinstance(graphql_type, GraphQLObjectType)
-    resolve = graphql_type.fields[field_name].resolve
-    assert resolve is not None
+    executor = schema.execution_context_class.build(
+        schema._schema, parse("{ __typename }"), context_value=context
+    )
+    assert not isinstance(executor, list), executor
     source = SimpleNamespace(audited_child_id="C-AUDITED")
-    info = SimpleNamespace(context=context, field_name=field_name)
-    # The stand-in source has none of the data: the resolver may fail, or hand back a
-    # coroutine that is never run.
+    field = FieldDetails(FieldNode(name=NameNode(value=field_name)), None)
+    # The stand-in source has none of the data: the field may fail, at once or once run.
     with contextlib.suppress(Exception):
-        result = resolve(source, info)
-        if inspect.iscoroutine(result):
-            result.close()
+        result = executor.execute_fields(graphql_type, source, None, {field_name: [field]}, None)
+        if inspect.isawaitable(result):
+            asyncio.run(_settled(result))
     return context.accessed
+
+
+async def _settled(result: Awaitable[Any]) -> None:
+    with contextlib.suppress(Exception):
+        await result
 
 
 @pytest.mark.parametrize("audience", list(Audience), ids=str)
