@@ -62,6 +62,11 @@ def _refused(state: str, reason: str) -> TransitionRefused:
     return TransitionRefused(current_state=state, allowed=allowed, reason=reason)
 
 
+def _params(scope: AccessScope, child_id: str, worker_id: str) -> dict[str, Any]:
+    """What an allocation's statements read: the caller's scope, the child and the worker."""
+    return {**scope.params(), "childId": child_id, "workerId": worker_id}
+
+
 def _check_worker(
     state: Row, worker_id: str, on: date, on_field: str = "on", day: str = "that day"
 ) -> NotFound | InvalidInput | None:
@@ -82,11 +87,7 @@ async def allocate(
     store: GraphStore, scope: AccessScope, data: AllocateChild, recorded_by: str, now: int
 ) -> Row | NotFound | InvalidInput | TransitionRefused:
     """Allocate the child, ending the open allocation (if any) the day this one begins."""
-    params: dict[str, Any] = {
-        **scope.params(),
-        "childId": data.child_id,
-        "workerId": data.worker_id,
-    }
+    params = _params(scope, data.child_id, data.worker_id)
     found = await store.read(statements.ALLOCATION_STATE, params)
     if not found:
         return NotFound(kind="Child", id=data.child_id)
@@ -142,11 +143,7 @@ async def correct_allocation(
     from that day, and no episode of the wrong one is left. The worker it was made to in
     error, why, who corrected it and when stay on the allocation.
     """
-    params: dict[str, Any] = {
-        **scope.params(),
-        "childId": data.child_id,
-        "workerId": data.worker_id,
-    }
+    params = _params(scope, data.child_id, data.worker_id)
     found = await store.read(statements.ALLOCATION_STATE, params)
     if not found:
         return NotFound(kind="Child", id=data.child_id)
@@ -181,7 +178,7 @@ async def end_allocation(
     store: GraphStore, scope: AccessScope, data: EndAllocation, recorded_by: str, now: int
 ) -> Row | NotFound | InvalidInput | TransitionRefused:
     """End the child's allocation: they stay with their team, on its unallocated list."""
-    params = {**scope.params(), "childId": data.child_id, "workerId": ""}
+    params = _params(scope, data.child_id, "")
     found = await store.read(statements.ALLOCATION_STATE, params)
     if not found:
         return NotFound(kind="Child", id=data.child_id)
