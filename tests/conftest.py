@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from graph import EmbeddedEngine, FalkorDBStore
-from graph.cypher.access import HOLDERS_ASTRAY
 from hub.settings import Settings
+from tests.holders import HOLDERS_ASTRAY
 
 
 @pytest.fixture

@@ -185,7 +185,8 @@ def on_roll(person: str) -> str:
 # it (`ALLOCATED_TO` a worker, `RESPONSIBLE_TEAM` a team), for the internal rule to read.
 # The relationships stay the record; every statement that writes one ends with
 # `keep_holders` (tests/graph/test_access_holders.py finds each by its text), and every
-# test's graph is checked at its end to hold the lists its relationships say.
+# test's graph is checked at its end to hold the lists its relationships say
+# (tests/holders.py).
 ALLOCATED_HOLDERS = "allocatedWorkerIds"
 RESPONSIBLE_HOLDERS = "responsibleTeamIds"
 
@@ -212,20 +213,6 @@ def keep_holders(person: str, *carry: str) -> str:
         f" {person}.{RESPONSIBLE_HOLDERS} = CASE WHEN size({team}Ids) > 0 THEN {team}Ids END\n"
         f"WITH {kept}"
     )
-
-
-# Children whose kept holders differ from their relationships: none, after any write.
-HOLDERS_ASTRAY = f"""
-MATCH (c:Child)
-WITH c, [(c)-[:ALLOCATED_TO]->(worker:Worker) | worker.id] AS workers,
-     [(c)-[:RESPONSIBLE_TEAM]->(team:Team) | team.id] AS teams,
-     coalesce(c.{ALLOCATED_HOLDERS}, []) AS keptWorkers,
-     coalesce(c.{RESPONSIBLE_HOLDERS}, []) AS keptTeams
-WHERE size(workers) <> size(keptWorkers) OR size(teams) <> size(keptTeams)
-   OR any(id IN workers WHERE NOT id IN keptWorkers)
-   OR any(id IN teams WHERE NOT id IN keptTeams)
-RETURN c.id AS childId, workers, keptWorkers, teams, keptTeams
-"""
 
 
 def _audience_rules(person: str) -> dict[str, str]:

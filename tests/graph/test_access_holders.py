@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import graph.cypher
-from graph.cypher.access import HOLDERS_ASTRAY, AccessScope, keep_holders, only_visible
+from graph.cypher.access import AccessScope, keep_holders, only_visible
 from graph.migrations import backfill_access_holders
 from tests.helpers import add_worker
+from tests.holders import HOLDERS_ASTRAY
 from workflow.allocation import AllocateChild, EndAllocation, allocate, end_allocation
 from workflow.codes import SocialWorkerChangeReason
 

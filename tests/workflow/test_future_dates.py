@@ -75,8 +75,15 @@ AWAITING = [
 
 
 def test_every_action_but_a_late_reason_takes_a_day_and_is_walked() -> None:
-    # A reason why a held step was late is given on any day: it dates nothing.
-    undated = {table.RECORD_LATE_REASON, table.RECORD_DECISION_LATE_REASON}
+    # A reason why a held step was late is given on any day, and a step recorded in error
+    # is withdrawn on any day: neither dates anything (who and when are the record's).
+    undated = {
+        table.RECORD_LATE_REASON,
+        table.RECORD_DECISION_LATE_REASON,
+        "withdrawCareStep",
+        "withdrawChildProtectionStep",
+        "withdrawChildInNeedStep",
+    }
     walked = {(process, action) for process, action, _ in (p.values for p in DATED)}
     assert walked == {
         (process, action)
