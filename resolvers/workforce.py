@@ -12,9 +12,13 @@ from workflow.outcomes import FieldProblem, InvalidInput, NotAuthorised, NotFoun
 from workflow.validation import validate
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from graph import Row
     from resolvers.context import HubContext
     from workflow.outcomes import TransitionRefused
+
+    AllocationOutcome = Row | NotFound | NotAuthorised | InvalidInput | TransitionRefused
 
 
 def _refuse_unless(context: HubContext, capability: Capability, what: str) -> NotAuthorised | None:
@@ -101,46 +105,38 @@ async def worker(context: HubContext, worker_id: str) -> Row | None:
     return rows[0] if rows else None
 
 
-async def allocate(
-    context: HubContext, raw: dict[str, Any]
-) -> Row | NotFound | NotAuthorised | InvalidInput | TransitionRefused:
+async def _as_manager(
+    context: HubContext,
+    raw: dict[str, Any],
+    model: type[Any],
+    step: Callable[..., Awaitable[AllocationOutcome]],
+) -> AllocationOutcome:
+    """An allocation step: a manager's only, its input checked, recorded as the caller."""
+    if refused := _managers_only(context):
+        return refused
+    data = validate(model, raw)
+    if isinstance(data, InvalidInput):
+        return data
+    return await step(
+        context.store, context.scope, data, context.principal.subject, context.scope.now_ms
+    )
+
+
+async def allocate(context: HubContext, raw: dict[str, Any]) -> AllocationOutcome:
     """Allocate (or reallocate) a child to a social worker."""
-    if refused := _managers_only(context):
-        return refused
-    data = validate(allocation.AllocateChild, raw)
-    if isinstance(data, InvalidInput):
-        return data
-    return await allocation.allocate(
-        context.store, context.scope, data, context.principal.subject, context.scope.now_ms
-    )
+    return await _as_manager(context, raw, allocation.AllocateChild, allocation.allocate)
 
 
-async def correct_allocation(
-    context: HubContext, raw: dict[str, Any]
-) -> Row | NotFound | NotAuthorised | InvalidInput | TransitionRefused:
+async def correct_allocation(context: HubContext, raw: dict[str, Any]) -> AllocationOutcome:
     """Name the right worker on an allocation made to the wrong one."""
-    if refused := _managers_only(context):
-        return refused
-    data = validate(allocation.CorrectAllocation, raw)
-    if isinstance(data, InvalidInput):
-        return data
-    return await allocation.correct_allocation(
-        context.store, context.scope, data, context.principal.subject, context.scope.now_ms
+    return await _as_manager(
+        context, raw, allocation.CorrectAllocation, allocation.correct_allocation
     )
 
 
-async def end_allocation(
-    context: HubContext, raw: dict[str, Any]
-) -> Row | NotFound | NotAuthorised | InvalidInput | TransitionRefused:
+async def end_allocation(context: HubContext, raw: dict[str, Any]) -> AllocationOutcome:
     """End a child's allocation."""
-    if refused := _managers_only(context):
-        return refused
-    data = validate(allocation.EndAllocation, raw)
-    if isinstance(data, InvalidInput):
-        return data
-    return await allocation.end_allocation(
-        context.store, context.scope, data, context.principal.subject, context.scope.now_ms
-    )
+    return await _as_manager(context, raw, allocation.EndAllocation, allocation.end_allocation)
 
 
 async def my_caseload(context: HubContext) -> list[Row]:
