@@ -388,14 +388,17 @@ class RepeatedFieldsBound(SchemaExtension):
     `most` times in one selection set (TOO_MANY_REPEATS): validating it would hold the
     event loop for seconds, every other request waiting."""
 
-    def __init__(self, most: int) -> None:
+    def __init__(self, most: int, validated: ValidationResults) -> None:
         super().__init__()
         self._most = most
+        self._validated = validated
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
+        # A document validated before passed this count then: not walked again per request.
+        seen = context.query is not None and self._validated.seen(context, context.query)
+        if document is not None and context.pre_execution_errors is None and not seen:
             over = _Repeats(document, self._most).over()
             if over is not None:
                 name, count = over
@@ -475,10 +478,19 @@ class ValidationResults:
         self._maxsize = maxsize
         self._errors: OrderedDict[tuple[object, str, object], list[GraphQLError]] = OrderedDict()
 
+    @staticmethod
+    def _key(execution_context: ExecutionContext, query: str) -> tuple[object, str, object]:
+        return (execution_context.schema._schema, query, execution_context.validation_rules)
+
+    def seen(self, execution_context: ExecutionContext, query: str) -> bool:
+        """Whether the document of this text was validated here before (and so passed
+        every check run ahead of validation: a refused document is never kept)."""
+        return self._key(execution_context, query) in self._errors
+
     def errors(self, execution_context: ExecutionContext, query: str) -> list[GraphQLError]:
         schema = execution_context.schema._schema
         rules = execution_context.validation_rules
-        key = (schema, query, rules)
+        key = self._key(execution_context, query)
         found = self._errors.get(key)
         if found is not None:
             self._errors.move_to_end(key)
@@ -556,7 +568,7 @@ def limit_extensions(limits: RequestLimits) -> list[Callable[[], SchemaExtension
         lambda: AddValidationRules(rules),
         lambda: SmallDocumentParserCache(limits.cache_size, limits.max_cached_document_chars),
         # Before the validation cache, which would validate the document first.
-        lambda: RepeatedFieldsBound(limits.max_repeated_fields),
+        lambda: RepeatedFieldsBound(limits.max_repeated_fields, validated),
         lambda: SmallDocumentValidationCache(validated, limits.max_cached_document_chars),
         # After the cache, which sets the document's validation errors: this adds to them.
         OneOperationChosen,
