@@ -13,6 +13,7 @@ from graph.england import ENGLAND
 from graph.errors import (
     ConstraintViolation,
     EngineLocked,
+    EngineRefusing,
     GraphBusy,
     GraphError,
     GraphUnavailable,
@@ -24,6 +25,7 @@ from graph.neo4j_store import Neo4jStore
 from graph.observe import StoreObserver, statement_name, unwatch_store, watch_store
 from graph.store import GraphStore, Params, Row, audit_journal_of, encode_params
 from graph.supervisor import EngineSupervisor
+from graph.writable import write_refusal
 
 NEO4J_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
 # A standalone FalkorDB server speaks the Redis protocol; the `s` schemes use TLS.
@@ -207,6 +209,7 @@ __all__ = [
     "ConstraintViolation",
     "EmbeddedEngine",
     "EngineLocked",
+    "EngineRefusing",
     "EngineSupervisor",
     "FalkorDBServer",
     "FalkorDBStore",
@@ -237,4 +240,5 @@ __all__ = [
     "statement_name",
     "unwatch_store",
     "watch_store",
+    "write_refusal",
 ]

@@ -11,6 +11,19 @@ class GraphUnavailable(GraphError):
     """The engine cannot be reached (not started, crashed, network)."""
 
 
+class EngineRefusing(GraphUnavailable):
+    """The engine is up but refuses statements for now (`OOM`, `MISCONF`, `READONLY`, ...),
+    until memory or disk is freed or it is a primary again.
+
+    Attributes:
+        reason: the engine's code for the refusal (its first word), never its text.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the graph engine refuses statements for now ({reason})")
+        self.reason = reason
+
+
 class GraphBusy(GraphUnavailable):
     """Every connection to the engine stayed in use for the whole wait: try again shortly."""
 

@@ -27,6 +27,7 @@ from graph.cypher.audit import reads_audit
 from graph.deadline import MOST_STATEMENT_SECONDS, statement_seconds
 from graph.errors import (
     ConstraintViolation,
+    EngineRefusing,
     GraphBusy,
     GraphError,
     GraphUnavailable,
@@ -99,12 +100,14 @@ def _without_nul(value: Any) -> Any:
 # to; TRYAGAIN, BUSY: a server mid-failover or running a script. redis-py turns some into
 # classes of their own; the rest arrive as a ResponseError whose text starts with the code.
 # MISCONF: a standalone server that cannot write its files (a full disk).
-_REFUSED_FOR_NOW = (
-    redis.exceptions.OutOfMemoryError,
-    redis.exceptions.ReadOnlyError,
-    redis.exceptions.TryAgainError,
-    redis.exceptions.MasterDownError,
-)
+# Each class with the engine's code for it (what readiness reports).
+_REFUSED_FOR_NOW: dict[type[Exception], str] = {
+    redis.exceptions.OutOfMemoryError: "OOM",
+    redis.exceptions.ReadOnlyError: "READONLY",
+    redis.exceptions.TryAgainError: "TRYAGAIN",
+    redis.exceptions.MasterDownError: "MASTERDOWN",
+}
+_REFUSED_FOR_NOW_CLASSES = tuple(_REFUSED_FOR_NOW)
 # A settings error, not an outage: the server's ACL user lacks a command the hub runs.
 _NOT_PERMITTED = (
     "the graph engine's user (LCS_HUB_GRAPH_USER) may not run a command the hub needs; "
@@ -131,19 +134,16 @@ def _graph_errors(timeout_ms: int | None) -> Iterator[None]:
         raise GraphUnavailable(str(exc)) from exc
     except redis.exceptions.NoPermissionError as exc:
         raise GraphError(_NOT_PERMITTED) from exc
-    except _REFUSED_FOR_NOW as exc:
+    except _REFUSED_FOR_NOW_CLASSES as exc:
         # Said without the engine's text (it can name the server's files).
-        raise GraphUnavailable(
-            f"the graph engine refuses statements for now ({type(exc).__name__})"
-        ) from exc
+        reason = next(code for kind, code in _REFUSED_FOR_NOW.items() if isinstance(exc, kind))
+        raise EngineRefusing(reason) from exc
     except redis.exceptions.ResponseError as exc:
         message = str(exc)
         if message.startswith("ACL failure"):  # a command inside the journal's script
             raise GraphError(_NOT_PERMITTED) from exc
         if message.startswith(_REFUSED_FOR_NOW_PREFIXES):
-            raise GraphUnavailable(
-                f"the graph engine refuses statements for now ({message.split()[0]})"
-            ) from exc
+            raise EngineRefusing(message.split()[0]) from exc
         if "unique constraint" in message.lower():
             raise ConstraintViolation(message) from exc
         if message == "Query timed out":

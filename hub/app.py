@@ -50,10 +50,12 @@ from graph import (
     audit_journal_of,
     make_private_tree,
     open_graph,
+    write_refusal,
 )
 from graph.cypher.files import ANYTHING_FILED
 from graph.migrations import bring_to_current_shape
 from hub.backup import ImportMarker
+from hub.errors import ENGINE_RETRY_AFTER_SECONDS
 from hub.graphiql import GraphiQL
 from hub.graphql_view import BoundedGraphQL, ViewLimits
 from hub.import_guard import RETRY_AFTER_SECONDS as IMPORT_RETRY_AFTER_SECONDS
@@ -535,7 +537,8 @@ def create_app(
                 headers={"Retry-After": str(IMPORT_RETRY_AFTER_SECONDS)},
             )
         # One read answers both questions: the backlog's statement reaches the engine, so
-        # an engine that cannot answer it in time is not ready.
+        # an engine that cannot answer it in time is not ready; then one write that writes
+        # nothing says whether the engine takes writes.
         try:
             async with asyncio.timeout(2):
                 backlog = await outbox_backlog(
@@ -543,6 +546,7 @@ def create_app(
                     now_ms=time.time_ns() // 1_000_000,
                     alert_after_seconds=settings.outbox_alert_after_seconds,
                 )
+                refusal = await write_refusal(hub.store)
         except (GraphError, TimeoutError):
             body: dict[str, object] = {"status": "unavailable", "engine": "unreachable"}
             retry_after = 2
@@ -551,6 +555,14 @@ def create_app(
                 body["engineStartsIn"] = supervisor.next_start_in
                 retry_after = max(retry_after, math.ceil(supervisor.next_start_in))
             return JSONResponse(body, status_code=503, headers={"Retry-After": str(retry_after)})
+        if refusal is not None:
+            # Reads are answered, writes are not (OOM, MISCONF, READONLY): not ready either,
+            # or a load balancer keeps sending writers here (graph/writable.py).
+            return JSONResponse(
+                {"status": "unavailable", "engine": "refuses writes", "reason": refusal},
+                status_code=503,
+                headers={"Retry-After": str(ENGINE_RETRY_AFTER_SECONDS)},
+            )
         outbox = backlog.as_dict()
         if hub.outbox_worker is not None:
             outbox["circuits"] = outbox_circuits()

@@ -7,7 +7,8 @@ What is measured, and where it comes from:
 - engine round trips and engine time per request, and waits for a pooled connection,
   from the store's observer hook (graph/observe.py) into the request's observation;
 - the outbox's depth and the age of its oldest undelivered item, read at scrape time with
-  the one statement `/readyz` reads (connectors/livelink/backlog.py), bounded in time;
+  the one statement `/readyz` reads (connectors/livelink/backlog.py), bounded in time,
+  and whether the engine takes writes, with `/readyz`'s probe (graph/writable.py);
 - audit writes and the children they audited, and how many requests each audit
   statement carried (its group commit), from auth/audit.py's listeners.
 
@@ -55,7 +56,7 @@ from strawberry.extensions import SchemaExtension
 
 from auth.audit import on_audit_batch_written, on_audit_written
 from connectors.livelink.backlog import outbox_backlog
-from graph import GraphError, audit_journal_of, watch_store
+from graph import GraphError, audit_journal_of, watch_store, write_refusal
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -152,6 +153,14 @@ OUTBOX_OLDEST_AGE: Final = Gauge(
 ENGINE_REACHABLE: Final = Gauge(
     "lcs_hub_engine_reachable",
     "1 when the scrape's backlog read answered in time, else 0 (the outbox gauges are NaN)",
+    registry=REGISTRY,
+)
+ENGINE_REFUSES_WRITES: Final = Gauge(
+    "lcs_hub_engine_refuses_writes",
+    "1, labelled with the engine's code (OOM, MISCONF, READONLY, ...), while the engine "
+    "answers reads but refuses writes (/readyz is then not ready); no sample otherwise, "
+    "at scrape",
+    ["reason"],
     registry=REGISTRY,
 )
 AUDIT_JOURNAL_ENTRIES: Final = Gauge(
@@ -402,6 +411,7 @@ async def _read_backlog(store: GraphStore, alert_after_seconds: float) -> None:
         OUTBOX_ITEMS_BY_KIND.clear()
         return
     ENGINE_REACHABLE.set(1)
+    await _read_write_refusal(store)
     await _read_journal(store)
     OUTBOX_ITEMS.labels("PENDING").set(backlog.pending)
     OUTBOX_ITEMS.labels("FAILED").set(backlog.failed)
@@ -411,6 +421,18 @@ async def _read_backlog(store: GraphStore, alert_after_seconds: float) -> None:
     for kind, waiting in backlog.by_kind.items():
         for state, items in waiting.items():
             OUTBOX_ITEMS_BY_KIND.labels(kind, state.upper()).set(items)
+
+
+async def _read_write_refusal(store: GraphStore) -> None:
+    # The reason now, or none: a refusal ended since the last scrape leaves the family.
+    ENGINE_REFUSES_WRITES.clear()
+    try:
+        async with asyncio.timeout(_BACKLOG_READ_SECONDS):
+            refusal = await write_refusal(store)
+    except (GraphError, TimeoutError):
+        return
+    if refusal is not None:
+        ENGINE_REFUSES_WRITES.labels(refusal).set(1)
 
 
 def _read_circuits(circuits: Callable[[], dict[str, str]] | None) -> None:

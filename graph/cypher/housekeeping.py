@@ -16,3 +16,9 @@ WITH n LIMIT $limit
 DETACH DELETE n
 RETURN count(*) AS deleted
 """
+
+# Sent as a write, it writes nothing: an engine that refuses writes for now (OOM, MISCONF,
+# READONLY) refuses it as it would any write, though it still answers reads.
+WRITE_PROBE = """
+RETURN 1 AS writable
+"""
