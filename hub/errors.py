@@ -10,10 +10,11 @@ parameters, the socket path, names) go to the log under the same request id.
 from __future__ import annotations
 
 import logging
+import re
 from types import UnionType
 from typing import TYPE_CHECKING, Final
 
-from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType
+from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType, GraphQLSyntaxError
 
 from connectors.livelink.form_store import FormStoreUnavailable
 from graph import GraphBusy, GraphUnavailable, StatementTimedOut
@@ -130,6 +131,8 @@ def mask_errors(result: ExecutionResult, known: frozenset[str] = frozenset()) ->
             log.warning("statement stopped by the engine at the request's deadline")
         elif original is None or isinstance(original, GraphQLError):
             # The query's own problem (syntax, validation, a limit): the caller may read it.
+            # Every error answers with a code, a client branches on it, never on the text.
+            error.extensions = {**(error.extensions or {}), "code": error_code(error)}
             log.info(
                 "graphql error",
                 extra={"code": error_code(error), "path": logged_path(error.path, known)},
@@ -173,7 +176,25 @@ def mask_errors(result: ExecutionResult, known: frozenset[str] = frozenset()) ->
     return None
 
 
+# graphql-core's refusals of the variables' values, checked against their types before
+# anything runs (graphql/execution/values.py); they carry no class or code of their own,
+# only this text. Validation's own messages about variables ("is never used", "is not
+# defined", "used in position expecting") say something else.
+_VARIABLE_VALUE = re.compile(
+    r"Variable '\$\w+' has invalid (?:default )?value"
+    r"|Variable values are nested too deeply"
+    r"|Too many errors processing variables"
+)
+
+
 def error_code(error: GraphQLError) -> str:
-    """The code a GraphQL error answers with (a validation error carries none)."""
+    """The code a GraphQL error answers with: its own, or, for graphql-core's errors (which
+    carry none), what kind of refusal it is, in the names Apollo's servers and gateways use."""
     code = (error.extensions or {}).get("code")
-    return str(code) if code else "GRAPHQL_VALIDATION_FAILED"
+    if code:
+        return str(code)
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    if _VARIABLE_VALUE.match(error.message):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
