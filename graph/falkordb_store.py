@@ -236,6 +236,7 @@ class FalkorDBStore:
         # such statements at once with "Too many connections", which the hub then showed as
         # a missing child. More connections than the engine has query threads only queue
         # inside the engine, so the pool stays small and waits up to `pool_timeout`.
+        self._address = address
         self._pool = _ObservedPool(
             max_connections=max_connections,
             timeout=pool_timeout,
@@ -461,6 +462,29 @@ class FalkorDBStore:
         with _graph_errors(None):
             persistence = await self._db.connection.info("persistence")
         return bool(int(persistence.get("aof_enabled", 0)))
+
+    async def answers(self, within: float) -> bool:
+        """Whether the server answers a ping within `within` seconds, on a connection of
+        its own (every pooled one may be waiting on the server). A server busy with long
+        statements still answers (they run on its worker threads, the ping on its main
+        thread); one stopped or wedged does not."""
+        options = _connection_options(self._address)
+        connection_class = options.pop("connection_class")
+        connection = connection_class(
+            socket_timeout=within, socket_connect_timeout=within, **options
+        )
+        try:
+            async with asyncio.timeout(within):
+                # Connecting logs in too: a stopped server takes the connection (the
+                # kernel does) and never answers the login.
+                await connection.connect()
+                await connection.send_command("PING")
+                return bool(await connection.read_response())
+        except (redis.exceptions.RedisError, OSError, TimeoutError):
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.disconnect()
 
     async def drop_connections(self) -> None:
         """Close every pooled connection (the engine died); new ones open on use."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -137,6 +138,16 @@ class Neo4jStore:
                 for statement in statements:
                     result: Any = await session.run(statement)
                     await result.consume()
+
+    async def answers(self, within: float) -> bool:
+        """Whether the database answers the driver's connectivity check within `within`
+        seconds (a database stopped or wedged does not)."""
+        try:
+            async with asyncio.timeout(within):
+                await self._driver.verify_connectivity()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError, TimeoutError):
+            return False
+        return True
 
     async def close(self) -> None:
         await self._driver.close()

@@ -126,7 +126,7 @@ class Hub:
 class _AudienceGraphQL(BoundedGraphQL):
     def __init__(self, schema: BaseSchema, hub: Hub, limits: ViewLimits) -> None:
         # strawberry's IDE page loads from a CDN; the hub serves its own (hub/graphiql.py).
-        super().__init__(schema, limits, graphql_ide=None)
+        super().__init__(schema, limits, engine=hub.store, graphql_ide=None)
         self._hub = hub
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
@@ -614,11 +614,15 @@ def create_app(
             # EHM and IES push records here (hub/push.py); a system client's token only.
             Route(
                 "/ingest/{source}",
-                within_deadline(push_records, deadline, after=PUSH_STOPPED),
+                within_deadline(push_records, deadline, after=PUSH_STOPPED, engine=hub.store),
                 methods=["POST"],
             ),
             # A finished statutory return, for the analyst who asked for it.
-            Route("/returns/{jobId}", within_deadline(return_download, deadline), methods=["GET"]),
+            Route(
+                "/returns/{jobId}",
+                within_deadline(return_download, deadline, engine=hub.store),
+                methods=["GET"],
+            ),
         ],
         middleware=[
             # Outermost first: the real client address, the metrics every answer counts

@@ -3,7 +3,8 @@
 - A body that is not a JSON object with a string `query` answers 400 (it gave a 500).
 - An operation name over the bound answers 400 before anything runs: it is written to
   every audit row of the request, and a client chooses it.
-- A request running past the deadline (its context read included) is stopped: 504.
+- A request running past the deadline (its context read included) is stopped: 504, or
+  503 `ENGINE_UNAVAILABLE` when the engine answers no ping either (hub/route_deadline.py).
 - Errors are masked (hub/errors.py); an engine outage answers 503 with `Retry-After`.
 - A response over the size bound is replaced by an error saying so.
 Every refusal is GraphQL-shaped JSON (`errors[].extensions.code`).
@@ -21,9 +22,15 @@ from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.schema import Schema
 
-from hub.errors import ENGINE_RETRY_AFTER_SECONDS, error_code, field_names, mask_errors
+from hub.errors import (
+    ENGINE_RETRY_AFTER_SECONDS,
+    ENGINE_UNAVAILABLE_MESSAGE,
+    error_code,
+    field_names,
+    mask_errors,
+)
 from hub.metrics import note_graphql_error
-from hub.route_deadline import DeadlineExceeded, until_deadline
+from hub.route_deadline import DeadlineExceeded, EngineHung, until_deadline
 from resolvers.context import HubContext
 
 if TYPE_CHECKING:
@@ -31,6 +38,8 @@ if TYPE_CHECKING:
     from strawberry.http import GraphQLHTTPResponse
     from strawberry.schema import BaseSchema
     from strawberry.types import ExecutionResult
+
+    from graph import GraphStore
 
 log = logging.getLogger("lcs_hub.graphql")
 
@@ -50,9 +59,18 @@ class ViewLimits:
 class BoundedGraphQL(GraphQL[HubContext, None]):
     """Strawberry's view, bounded."""
 
-    def __init__(self, schema: BaseSchema, limits: ViewLimits, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        schema: BaseSchema,
+        limits: ViewLimits,
+        *,
+        engine: GraphStore | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(schema, **kwargs)
         self.limits = limits
+        # Asked at the deadline whether it answers at all (hub/route_deadline.py).
+        self._engine = engine
         # The words an error's path may be logged in (hub/errors.py: never an alias).
         self._field_names = (
             field_names(schema._schema) if isinstance(schema, Schema) else frozenset[str]()
@@ -67,8 +85,12 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
             # (the context) as well as the operation; the body's arrival is bounded by
             # LCS_HUB_REQUEST_READ_SECONDS before the app sees it.
             response = await until_deadline(
-                self.limits.deadline_seconds, self.run(Request(scope=scope, receive=receive))
+                self.limits.deadline_seconds,
+                self.run(Request(scope=scope, receive=receive)),
+                engine=self._engine,
             )
+        except EngineHung:
+            response = _refusal(503, "ENGINE_UNAVAILABLE", ENGINE_UNAVAILABLE_MESSAGE)
         except DeadlineExceeded:
             response = _refusal(
                 504,
@@ -146,7 +168,7 @@ class BoundedGraphQL(GraphQL[HubContext, None]):
 
 def _refusal(status: int, code: str, message: str) -> JSONResponse:
     note_graphql_error(code)
-    headers = {"Retry-After": "1"} if status == 503 else None
+    headers = {"Retry-After": str(ENGINE_RETRY_AFTER_SECONDS)} if status == 503 else None
     return JSONResponse(
         {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,
