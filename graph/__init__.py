@@ -22,6 +22,7 @@ from graph.errors import (
 from graph.falkordb_store import FalkorDBServer, FalkorDBStore
 from graph.names import backfill_name_keys, name_key, name_key_fields, search_terms
 from graph.neo4j_store import Neo4jStore
+from graph.neo4j_store import check_reachable as neo4j_reachable
 from graph.observe import StoreObserver, statement_name, unwatch_store, watch_store
 from graph.store import GraphStore, Params, Row, audit_journal_of, encode_params
 from graph.supervisor import EngineSupervisor
@@ -75,6 +76,7 @@ def open_graph(
     tls_ca_file: str | None = None,
     pool_size: int = 16,
     pool_timeout: float = 10.0,
+    check_reachable: bool = False,
 ) -> OpenGraph:
     """Open the store named by `url`: unset or `embedded://` is the embedded FalkorDB.
 
@@ -92,6 +94,9 @@ def open_graph(
         log_keep: how many of its rotated logs are kept.
         pool_size: connections to the engine; a statement finding all in use waits for one.
         pool_timeout: how long it waits before the store raises `GraphBusy`.
+        check_reachable: connect and log in to a Neo4j database now (the FalkorDB client
+            always does), so that one not up yet raises `GraphUnavailable` here, and a
+            refused login `GraphError`, rather than the first statement failing.
     """
     parsed = urlparse(url or "embedded://")
     if parsed.scheme in FALKORDB_SCHEMES | FALKORDB_TLS_SCHEMES:
@@ -102,6 +107,8 @@ def open_graph(
         return OpenGraph(store=standalone, engine=None)
     if parsed.scheme in NEO4J_SCHEMES:
         address, user, password = neo4j_address(parsed, user=user, password=password)
+        if check_reachable:
+            neo4j_reachable(address, user=user, password=password)
         store = Neo4jStore(
             address,
             user=user,

@@ -59,6 +59,35 @@ def _graph_errors() -> Iterator[None]:
         raise GraphError(str(exc)) from exc
 
 
+# How long the check at start waits for the database to take a connection and a login.
+_REACH_SECONDS = 5.0
+
+
+def check_reachable(url: str, *, user: str | None, password: str | None) -> None:
+    """Connect and log in once, on a driver of its own (the store's driver connects only at
+    its first statement, in the event loop that serves): a database not up yet is an
+    outage to wait out, a refused login the settings to mend.
+
+    Raises:
+        GraphUnavailable: the database cannot be reached (not up yet, no leader, network).
+        GraphError: it refused the hub's login (said without the credentials).
+    """
+    auth = (user, password or "") if user else None
+    try:
+        with neo4j.GraphDatabase.driver(
+            url, auth=auth, connection_timeout=_REACH_SECONDS, max_connection_pool_size=1
+        ) as driver:
+            driver.verify_connectivity()
+    except neo4j.exceptions.AuthError as exc:
+        raise GraphError(
+            "the graph database refused to authenticate the hub: "
+            "check LCS_HUB_GRAPH_USER and LCS_HUB_GRAPH_PASSWORD"
+        ) from exc
+    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as exc:
+        # The kind only: the driver's text names the server's address.
+        raise GraphUnavailable(f"cannot reach the graph database ({type(exc).__name__})") from exc
+
+
 class Neo4jStore:
     """Runs each statement in its own managed transaction (retried on transient errors)."""
 

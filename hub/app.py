@@ -252,15 +252,15 @@ def open_settings_graph(settings: Settings, *, wait: bool = False) -> OpenGraph:
     """Open the graph store the settings name.
 
     Args:
-        wait: a server (not the embedded engine) that cannot be reached is tried again,
-            with back-off, until it answers (`serve` and the outbox worker: a hub and its
-            engine starting together, the hub first, would otherwise stay down); one-shot
-            commands fail at once instead.
+        wait: a server (not the embedded engine; a FalkorDB server or a Neo4j database)
+            that cannot be reached is tried again, with back-off, until it answers
+            (`serve` and the outbox worker: a hub and its engine starting together, the
+            hub first, would otherwise stay down); one-shot commands fail at once instead.
     """
     pause = _FIRST_ENGINE_WAIT_S
     while True:
         try:
-            return _open_settings_graph(settings)
+            return _open_settings_graph(settings, check_reachable=wait)
         except GraphUnavailable as error:
             # The embedded engine is the hub's own to start: failing to is not an outage.
             if not wait or urlparse(settings.graph_url or "embedded://").scheme == "embedded":
@@ -275,7 +275,7 @@ def open_settings_graph(settings: Settings, *, wait: bool = False) -> OpenGraph:
             pause = min(pause * 2, _MOST_ENGINE_WAIT_S)
 
 
-def _open_settings_graph(settings: Settings) -> OpenGraph:
+def _open_settings_graph(settings: Settings, *, check_reachable: bool = False) -> OpenGraph:
     private_var_dir(settings)
     return open_graph(
         settings.graph_url,
@@ -289,6 +289,7 @@ def _open_settings_graph(settings: Settings) -> OpenGraph:
         log_keep=settings.graph_log_keep,
         pool_size=settings.graph_pool_size,
         pool_timeout=settings.graph_pool_timeout_seconds,
+        check_reachable=check_reachable,
     )
 
 
