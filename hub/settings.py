@@ -227,6 +227,13 @@ class Settings(BaseSettings):
     outbox_alert_after_seconds: float = Field(
         3600.0, gt=0, description="warn records officers when an item is undelivered this long"
     )
+    outbox_delivered_keep_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="days a delivered filing item is kept before it is removed (what was "
+        "filed where stays on the document's version)",
+    )
     return_files_keep_days: int = Field(
         120,
         ge=1,

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Protocol
 from connectors.livelink.backlog import OutboxBacklog, outbox_backlog
 from connectors.livelink.backoff import Backoff
 from connectors.livelink.circuit_breaker import CircuitBreaker
+from connectors.livelink.delivered_items import remove_delivered_items
 from connectors.livelink.delivery_port import DeliveryRejected, DeliveryUnavailable
 from connectors.livelink.filing_delivery import LivelinkFiling
 from graph import GraphError
@@ -100,6 +101,7 @@ class OutboxSettings(Protocol):
     outbox_breaker_threshold: int
     outbox_breaker_cooldown_seconds: float
     outbox_alert_after_seconds: float
+    outbox_delivered_keep_days: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +118,16 @@ class OutboxPolicy:
     breaker_threshold: int = 5
     breaker_cooldown_seconds: float = 60.0
     alert_after_seconds: float = 3600.0
-    # How often a running worker logs the backlog (counts and ages only).
+    # How often a running worker logs the backlog (counts and ages only), and removes
+    # delivered filing items older than `delivered_keep_days` (delivered_items.py).
     progress_seconds: float = 60.0
+    delivered_keep_days: int = 90
 
     def __post_init__(self) -> None:
         if self.poll_seconds <= 0 or self.batch_size < 1:
             raise ValueError("outbox: poll_seconds must be > 0 and batch_size >= 1")
+        if self.delivered_keep_days < 1:
+            raise ValueError("outbox: delivered_keep_days must be >= 1")
         if not 0 < self.delivery_deadline_seconds < self.lease_seconds:
             # A lease that can expire under a delivery lets a second worker start it.
             raise ValueError("outbox: delivery_deadline_seconds must be below lease_seconds")
@@ -139,6 +145,7 @@ class OutboxPolicy:
             breaker_threshold=settings.outbox_breaker_threshold,
             breaker_cooldown_seconds=settings.outbox_breaker_cooldown_seconds,
             alert_after_seconds=settings.outbox_alert_after_seconds,
+            delivered_keep_days=settings.outbox_delivered_keep_days,
         )
 
     def backoff(self, rng: random.Random | None = None) -> Backoff:
@@ -486,6 +493,7 @@ class OutboxWorker:
                     if self._monotonic() >= next_progress:
                         next_progress = self._monotonic() + self.policy.progress_seconds
                         await self.log_backlog()
+                        await self.remove_delivered(time.time_ns() // 1_000_000)
                 except Exception as exc:
                     # The graph briefly unreachable, say: leases run out and the next pass
                     # picks the items up. Only the class is logged (no query text).
@@ -512,6 +520,15 @@ class OutboxWorker:
             " ALERT: older than the alert threshold" if backlog.alert else "",
         )
         return backlog
+
+    async def remove_delivered(self, now_ms: int) -> int:
+        """Remove delivered filing items past the retention (a bounded amount a pass)."""
+        removed = await remove_delivered_items(
+            self.store, now_ms=now_ms, keep_days=self.policy.delivered_keep_days
+        )
+        if removed:
+            log.info("outbox: removed %d delivered filing items past the retention", removed)
+        return removed
 
     def start(self) -> None:
         """Run in the background of the current event loop."""

@@ -15,6 +15,9 @@ from __future__ import annotations
 from graph.cypher.access import only_visible
 from graph.cypher.files import mark_delivered
 
+# A version's filing state: its item's, or, once a delivered item is removed after the
+# retention (DELETE_DELIVERED_FILINGS), delivered by the reference Livelink gave it.
+_FILING_STATE = "coalesce(o.state, CASE WHEN v.remoteNodeId IS NULL THEN null ELSE 'DELIVERED' END)"
 _VERSION_KEYS = (
     ".id, .version, .checksumHtml, .checksumPdf, .sizeHtml, .sizePdf, .generatedAt,"
     " .generatedBy, .generatedByName, .templateKey, .folderKey, .recordClass, .filename,"
@@ -276,7 +279,7 @@ WHERE {_FILED_HERE}
 MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
 OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
 WITH {key}, folder, doc, v, o ORDER BY v.version DESC
-WITH {key}, folder, doc, collect(v {{{_VERSION_KEYS}, filingState: o.state,
+WITH {key}, folder, doc, collect(v {{{_VERSION_KEYS}, filingState: {_FILING_STATE},
      outboxItemId: o.id, attempts: o.attempts, lastError: o.lastError}}) AS versions
 RETURN {key}, folder.key AS folderKey, {DOCUMENT_FIELDS} AS document, versions
 ORDER BY doc.createdAt
@@ -294,7 +297,7 @@ WHERE {_FILED_HERE}
 MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
 OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
 WITH doc, v, o ORDER BY v.version DESC
-WITH doc, collect(v {{{_VERSION_KEYS}, filingState: o.state, outboxItemId: o.id,
+WITH doc, collect(v {{{_VERSION_KEYS}, filingState: {_FILING_STATE}, outboxItemId: o.id,
      attempts: o.attempts, lastError: o.lastError}}) AS versions
 RETURN {DOCUMENT_FIELDS} AS document, versions
 """
@@ -359,4 +362,18 @@ ON CREATE SET v.id = r.versionId, v.version = 1, v.checksumHtml = r.checksumHtml
     v.recordedAt = $recordedAt
 MERGE (doc)-[:HAS_VERSION]->(v)
 RETURN count(v) AS documents
+"""
+
+
+# Delivered filing items older than the retention (LCS_HUB_OUTBOX_DELIVERED_KEEP_DAYS), a
+# bounded batch per statement (connectors/livelink/delivered_items.py). What was filed
+# where stays on the version (`remoteNodeId`, `remoteVersion`), which reads as delivered
+# without its item; an item whose version holds no reference is kept.
+DELETE_DELIVERED_FILINGS = """
+MATCH (o:OutboxItem)-[:DELIVERS]->(v:DocumentVersion)
+WHERE o.state = 'DELIVERED' AND o.kind = 'FILE_DOCUMENT' AND o.deliveredAt < $deliveredBefore
+  AND v.remoteNodeId IS NOT NULL
+WITH o LIMIT $limit
+DETACH DELETE o
+RETURN count(*) AS removed
 """
