@@ -9,6 +9,8 @@ threads, Neo4j's driver checks a connection of its own.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -25,9 +27,22 @@ class _Pinged(Protocol):
     async def answers(self, within: float) -> bool: ...
 
 
+# The ping in flight for each store. Every request reaching its deadline on a hung engine
+# asks at once (a pool's worth, and the requests queued behind it): each opened a
+# connection of its own to the engine that answers none, which the server then had to
+# take in, hundreds at a time, when resumed. They share one ping now.
+_in_flight: weakref.WeakKeyDictionary[object, asyncio.Task[bool]] = weakref.WeakKeyDictionary()
+
+
 async def engine_answers(store: GraphStore, within: float = PING_SECONDS) -> bool:
-    """Whether `store`'s engine answers a ping within `within` seconds; a store that cannot
-    be pinged (a test's wrapper) is taken to answer, as before this check."""
+    """Whether `store`'s engine answers a ping within `within` seconds (callers asking at
+    the same time share one ping); a store that cannot be pinged (a test's wrapper) is
+    taken to answer, as before this check."""
     if not isinstance(store, _Pinged):
         return True
-    return await store.answers(within)
+    ping = _in_flight.get(store)
+    if ping is None or ping.done() or ping.get_loop() is not asyncio.get_running_loop():
+        ping = asyncio.ensure_future(store.answers(within))
+        _in_flight[store] = ping
+    # One caller cancelled (its client gone) does not cancel the others' ping.
+    return await asyncio.shield(ping)

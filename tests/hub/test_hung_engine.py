@@ -26,6 +26,7 @@ import pytest
 
 from demo import county
 from graph import FalkorDBStore, open_graph
+from graph.liveness import engine_answers
 from graph.standalone import StandaloneServer
 from hub.route_deadline import DeadlineExceeded, EngineHung, until_deadline
 from hub.settings import Settings
@@ -148,3 +149,27 @@ async def _read_notes(http: httpx.AsyncClient, headers: dict[str, str], child: s
     return await http.post(
         "/graphql", json={"query": NOTES, "variables": {"id": child}}, headers=headers
     )
+
+
+async def _connections_received(store: FalkorDBStore) -> int:
+    stats = await store._command("INFO", "stats")
+    return int(stats["total_connections_received"])
+
+
+async def test_requests_at_their_deadline_together_share_one_ping(
+    server: StandaloneServer, tmp_path: Path
+) -> None:
+    async with _store(server, tmp_path) as store:
+        before = await _connections_received(store)
+        with _stopped(server):
+            answers = await asyncio.gather(*(engine_answers(store, 1.0) for _ in range(40)))
+        assert answers == [False] * 40
+        # Resumed, the server takes in what waited in its backlog (bounded: 5 s).
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            received = await _connections_received(store) - before
+            if received:
+                break
+        # One ping's connection (and the INFO's own, if the pool opened one), not 40.
+        assert received <= 2, received
+        assert await engine_answers(store, 1.0) is True
