@@ -33,6 +33,7 @@ from graph.errors import (
     GraphUnavailable,
     StatementTimedOut,
 )
+from graph.liveness import engine_answers
 from graph.observe import observed_pool_wait, observed_statement
 from graph.store import Params, Row, encode_params
 from graph.values import normalise
@@ -296,10 +297,19 @@ class FalkorDBStore:
         # The engine stops the statement itself at the end of its request's time (a write
         # too, rolled back: the engine is started with TIMEOUT_MAX, graph/embedded.py).
         timeout_ms = math.ceil(statement_seconds() * 1000)
-        with _graph_errors(timeout_ms):
-            if read_only:
-                return await self._graph.ro_query(statement, encoded, timeout=timeout_ms)
-            return await self._graph.query(statement, encoded, timeout=timeout_ms)
+        try:
+            with _graph_errors(timeout_ms):
+                if read_only:
+                    return await self._graph.ro_query(statement, encoded, timeout=timeout_ms)
+                return await self._graph.query(statement, encoded, timeout=timeout_ms)
+        except GraphBusy as busy:
+            # Every connection in use: by a burst (the engine answers, busy), or by
+            # statements waiting on an engine that answers nothing (an outage).
+            if await engine_answers(self):
+                raise
+            raise GraphUnavailable(
+                "every connection waits on an engine that answers nothing"
+            ) from busy
 
     async def _command(self, *args: Any) -> Any:
         """One engine command (the audit journal's stream), failing as a statement does; a

@@ -103,6 +103,9 @@ async def test_requests_to_a_hung_standalone_engine_answer_503_and_recover_when_
         graph_name=f"hung-{uuid.uuid4().hex}",
         request_deadline_seconds=3,
         graph_pool_timeout_seconds=1,
+        # More requests than connections: those waiting for one are refused by the pool's
+        # wait (ENGINE_BUSY, "too busy") unless it too asks whether the engine answers.
+        graph_pool_size=2,
         rate_limit="1000000/second",
         _env_file=None,
     )
@@ -123,7 +126,7 @@ async def test_requests_to_a_hung_standalone_engine_answer_503_and_recover_when_
             with _stopped(server):
                 refused: list[httpx.Response] = await asyncio.gather(
                     _add_note(http, headers, child, 100),
-                    _read_notes(http, headers, child),
+                    *(_read_notes(http, headers, child) for _ in range(4)),
                 )
                 not_ready = await http.get("/readyz")
             for answer in refused:
