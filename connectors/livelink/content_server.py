@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -374,26 +374,30 @@ class ContentServerStore:
             return int(node["id"])
 
     async def _find_child(self, parent_id: int, name: str) -> dict[str, Any] | None:
-        for node in await self._list_children(parent_id, where_name=name):
-            # where_name matches on "contains": "C1" also finds "C10".
+        # where_name matches on "contains": "C1" also finds "C10" (and, in a county's root
+        # folder, thousands more), so pages are read only until the exact name is found.
+        async for node in self._children(parent_id, where_name=name):
             if node["name"] == name:
                 return node
         return None
 
-    async def _list_children(
+    async def _list_children(self, parent_id: int) -> list[dict[str, Any]]:
+        return [node async for node in self._children(parent_id)]
+
+    async def _children(
         self, parent_id: int, *, where_name: str | None = None
-    ) -> list[dict[str, Any]]:
-        nodes: list[dict[str, Any]] = []
+    ) -> AsyncIterator[dict[str, Any]]:
         page = 1
         while True:
             params: dict[str, str | int] = {"limit": _PAGE_SIZE, "page": page}
             if where_name is not None:
                 params["where_name"] = where_name
             payload = await self._json("GET", f"/v2/nodes/{parent_id}/nodes", params=params)
-            nodes.extend(_properties(item) for item in _list(payload, "results"))
+            for item in _list(payload, "results"):
+                yield _properties(item)
             paging = payload.get("collection", {}).get("paging", {})
             if page >= int(paging.get("page_total", 1)):
-                return nodes
+                return
             page += 1
 
     async def _create_node(

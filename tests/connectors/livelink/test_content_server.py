@@ -173,6 +173,23 @@ async def test_an_existing_file_on_a_later_page_of_matches_is_found(
     assert len(pages) == 2
 
 
+async def test_the_search_for_a_file_stops_at_the_page_that_holds_it(
+    fake: FakeContentServer, content_server: ContentServerStore, root_folder_id: int
+) -> None:
+    # "where_name" matches on "contains": in a county's root folder one id matches
+    # thousands (C1 in C10..C19999), and every page of them was read to find the one on
+    # the first. 250 names that contain "C88" sort after it: three pages, one needed.
+    existing = fake.add_folder(root_folder_id, "C88")
+    for number in range(250):
+        fake.add_folder(root_folder_id, f"C88{number:03d}")
+
+    opened = await content_server.ensure_child_file("C88")
+
+    assert opened.remote_id == str(existing)
+    pages = fake.calls_to("GET", f"/v2/nodes/{root_folder_id}/nodes")
+    assert len(pages) == 1
+
+
 async def test_two_workers_opening_the_same_file_at_once_make_one_of_each_folder(
     fake: FakeContentServer, server_settings: ContentServerSettings, root_folder_id: int
 ) -> None:
