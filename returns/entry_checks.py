@@ -16,7 +16,7 @@ from `returns.ssda903`), so a warning here is what the DfE's validator would say
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,6 +31,7 @@ from returns.ssda903 import (
 )
 from returns.years import CollectionYear
 from workflow.codes import LegalStatus
+from workflow.episode_codes import EPISODE_RULES, CodeRule, EpisodeCodes
 from workflow.facts import PartialDate
 from workflow.journey.effects import StepKind, StepStatus
 from workflow.process import RECORDED_IN_ERROR, Process
@@ -192,81 +193,19 @@ CIN_RULES: tuple[EntryRule[EpisodeOfNeed], ...] = (
 )
 
 
-def _provider_cannot_provide(provider: str, places: Iterable[str]) -> Callable[[Any], bool]:
-    kinds = frozenset(places)
-    return lambda e: e.provider == provider and e.place in kinds
+# SSDA903 2025-26 validation rules (csc-validator-be-903, lac2025_26) on one episode's
+# codes: refused at entry (workflow/episode_codes.py), so these report only what was saved
+# before they were.
+def _episode_rule(rule: CodeRule) -> EntryRule[PlacementEpisode]:
+    def breaks(episode: PlacementEpisode) -> bool:
+        codes = EpisodeCodes(episode.legal_status, episode.place, episode.provider, episode.urn)
+        return rule.breaks(codes)
+
+    message = rule.message[0].upper() + rule.message[1:]
+    return EntryRule(f"903 {rule.code}", rule.fields[0], message, breaks)
 
 
-_FOSTER_AND_ADOPTION = ("A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6")
-_WITHOUT_URN = ("P1", "P3", "R1", "R2", "R5", *(f"T{n}" for n in range(5)))
-_OTHER = tuple(f"Z1{n}" for n in range(1, 5))
-
-# SSDA903 2025-26 validation rules (csc-validator-be-903, lac2025_26).
-SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = (
-    EntryRule(
-        "903 527",
-        "placementProvider",
-        "A placement provider code of PR1 cannot be associated with placements P1, R2 or R5",
-        _provider_cannot_provide("PR1", ("P1", "R2", "R5")),
-    ),
-    EntryRule(
-        "903 528",
-        "placementProvider",
-        "A placement provider code of PR2 cannot be associated with placements P1, R2 or R5",
-        _provider_cannot_provide("PR2", ("P1", "R2", "R5")),
-    ),
-    EntryRule(
-        "903 529",
-        "placementProvider",
-        "Placement provider code of PR3 cannot be associated with placements P1, A3 to A6, "
-        "K1, K2 and U1 to U6: other public organisations do not provide them",
-        _provider_cannot_provide("PR3", ("P1", "K1", "K2", *_FOSTER_AND_ADOPTION)),
-    ),
-    EntryRule(
-        "903 530",
-        "placementProvider",
-        "A placement provider code of PR4 cannot be associated with placement P1",
-        _provider_cannot_provide("PR4", ("P1",)),
-    ),
-    EntryRule(
-        "903 531",
-        "placementProvider",
-        "A placement provider code of PR5 cannot be associated with placement P1",
-        _provider_cannot_provide("PR5", ("P1",)),
-    ),
-    EntryRule(
-        "903 550",
-        "placementProvider",
-        "A placement provider code of PR0 can only be associated with placement P1",
-        lambda e: e.provider == "PR0" and e.place != "P1",
-    ),
-    EntryRule(
-        "903 378",
-        "placementType",
-        "A child who is placed with parent(s) cannot be looked after under a single period "
-        "of accommodation under Section 20 of the Children Act 1989 (V2)",
-        lambda e: e.place == "P1" and e.legal_status == "V2",
-    ),
-    EntryRule(
-        "903 384",
-        "placementType",
-        "A child receiving respite care (V3, V4) cannot be in a long-term foster placement",
-        lambda e: e.legal_status in ("V3", "V4") and e.place in ("U1", "U4"),
-    ),
-    EntryRule(
-        "903 408",
-        "placementType",
-        "Child is placed for adoption with a placement order (A5, A6), but no placement "
-        "order (E1) has been recorded: placed with consent is A3 or A4",
-        lambda e: e.place in ("A5", "A6") and e.legal_status != "E1",
-    ),
-    EntryRule(
-        "903 222",
-        "urn",
-        "Ofsted Unique reference number (URN) should not be recorded for this placement type",
-        lambda e: e.place in (*_WITHOUT_URN, *_OTHER) and e.urn not in ("", "XXXXXXX"),
-    ),
-)
+SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = tuple(map(_episode_rule, EPISODE_RULES))
 
 
 # SSDA903 rule 634: previous permanence is asked of children who began to be looked

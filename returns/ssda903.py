@@ -20,6 +20,8 @@ from returns.years import CollectionYear
 from workflow import liberty
 from workflow.calendar import age_on, birthday
 from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
+from workflow.episode_codes import NO_PROVIDER as _NO_PROVIDER
+from workflow.episode_codes import TEMPORARY as _TEMPORARY
 from workflow.facts import FactKind, PartialDate
 from workflow.journey.care import BIRTHDAY_WINDOW
 from workflow.journey.effects import StepKind, StepStatus
@@ -154,12 +156,10 @@ _PLACEMENT_MOVES = frozenset(
     if code is not ReasonNewEpisode.L_LEGAL_STATUS_CHANGE
     and code is not ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER
 )
-_TEMPORARY = frozenset(f"T{n}" for n in range(5))
 # Short breaks (respite): a break (V3) or an agreement for a series of them (V4).
 _SHORT_BREAKS = frozenset(
     {LegalStatus.V3_SHORT_BREAKS_EPISODES.value, LegalStatus.V4_SHORT_BREAKS_AGREEMENTS.value}
 )
-_NO_PROVIDER = _TEMPORARY | frozenset(f"Z1{n}" for n in range(1, 5))
 _NO_URN_NEEDED = frozenset({"A3", "A4", "A5", "A6"} | {f"U{n}" for n in range(1, 7)})
 # SSDA903: a care leaver's contact is reported for the birthdays from 17 to 21.
 _OC3_AGES = range(17, 22)

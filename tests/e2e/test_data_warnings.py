@@ -24,7 +24,6 @@ from tests.e2e.journey_helpers import (
 )
 from tests.e2e.test_child_facts import record
 from tests.helpers import bearer, graphql
-from tests.returns.journeys import DECIDE_ADOPTION
 
 pytestmark = pytest.mark.anyio
 
@@ -178,50 +177,6 @@ async def test_a_plan_on_an_episode_closed_after_assessment_warns(
     assert _codes(case) == []
 
 
-async def test_placement_codes_against_provider_and_urn_warn_until_corrected(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
-) -> None:
-    world = await demo_county(store)
-    worker = bearer(settings, "social-worker")
-    child_id = demo_child(world, index=2)
-    care = await _foster_care_from_march(client, worker, child_id, "PR3_OTHER_PUBLIC")
-    # Saved, with 903 rule 529: other public bodies do not provide foster care.
-    assert care["status"] == "LOOKED_AFTER"
-    (warning,) = care["warnings"]
-    assert (warning["code"], warning["field"]) == ("903 529", "placementProvider")
-    assert "episode from 2026-03-02" in warning["message"]
-    corrected = {
-        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
-        "placementProvider": "PR1_OWN_PROVISION",
-    }
-    care = await act(client, worker, "correctPlacement", care, corrected)
-    assert _codes(care) == []
-    episodes = [s for s in care["steps"] if s["kind"] == "LOOKED_AFTER_EPISODE"]
-    assert [(s["startDate"], s["placementProvider"]) for s in episodes] == [
-        ("2026-03-02", "PR1_OWN_PROVISION")
-    ]
-    # Home to parents with a URN and a private provider: 903 rules 222 and 530.
-    home = {
-        "changedOn": "2026-03-09",
-        "placementType": "P1_PLACED_WITH_PARENTS",
-        "placementProvider": "PR4_PRIVATE",
-        "reason": "CARPL_CARE_PLAN",
-        "urn": "SC123456",
-    }
-    care = await act(client, worker, "changePlacement", care, home)
-    assert sorted(_codes(care)) == ["903 222", "903 530"]
-    assert await _listed_codes(client, worker, child_id) == ["903 222", "903 530"]
-    # Half corrected: the URN goes, the provider stays wrong; then both.
-    half = {"placementType": "P1_PLACED_WITH_PARENTS", "placementProvider": "PR4_PRIVATE"}
-    care = await act(client, worker, "correctPlacement", care, half)
-    assert _codes(care) == ["903 530"]
-    care = await act(
-        client, worker, "correctPlacement", care, {**half, "placementProvider": "PR0_PARENTS"}
-    )
-    assert _codes(care) == []
-    assert await _listed_codes(client, worker, child_id) == []
-
-
 # P4: the child had a permanence option, of a kind nobody now knows. Rule 630 asks the
 # local authority and the order's date for anything but Z1, so P4 takes them too.
 @pytest.mark.parametrize("permanence", ["P2_SPECIAL_GUARDIANSHIP_ORDER", "P4_UNKNOWN"])
@@ -271,49 +226,14 @@ async def test_what_the_903_asks_beside_the_episodes_warns_until_recorded(
     assert await _listed_codes(client, worker, child_id) == []
 
 
-async def test_placed_for_adoption_with_an_order_needs_the_order(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
-) -> None:
-    world = await demo_county(store)
-    worker = bearer(settings, "social-worker")
-    care = await _foster_care_from_march(
-        client, worker, demo_child(world, index=3), "PR1_OWN_PROVISION"
-    )
-    assert _codes(care) == []
-    # The decision for adoption comes first (SSDA903 rule 551, refused at entry).
-    decision = {"periodOfCareId": care["id"], "decidedOn": "2026-03-12"}
-    decided = await graphql(client, worker, DECIDE_ADOPTION, {"input": decision})
-    assert decided["decideAdoption"]["__typename"] == "AdoptionPlan", decided
-    with_order = "A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER"
-    placed = {
-        "changedOn": "2026-03-16",
-        "placementType": with_order,
-        "placementProvider": "PR1_OWN_PROVISION",
-        "reason": "CARPL_CARE_PLAN",
-    }
-    care = await act(client, worker, "changePlacement", care, placed)
-    # 903 rule 408: A6 is "with a placement order", and the child is on a care order.
-    (warning,) = care["warnings"]
-    assert (warning["code"], warning["field"]) == ("903 408", "placementType")
-    assert "episode from 2026-03-16" in warning["message"]
-    consent = "A4_PLACED_FOR_ADOPTION_WITH_CONSENT_NOT_WITH_CURRENT_FOSTER_CARER"
-    care = await act(
-        client,
-        worker,
-        "correctPlacement",
-        care,
-        {"placementType": consent, "placementProvider": "PR1_OWN_PROVISION"},
-    )
-    assert _codes(care) == []
-
-
 async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care_ends(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=4)
-    care = await _foster_care_from_march(client, worker, child_id, "PR3_OTHER_PUBLIC")
+    # The first episode's provider entered wrongly (another LA's carers, not our own).
+    care = await _foster_care_from_march(client, worker, child_id, "PR2_OTHER_LOCAL_AUTHORITY")
     moved = {
         "changedOn": "2026-03-20",
         "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
@@ -321,9 +241,8 @@ async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care
         "reason": "CARPL_CARE_PLAN",
     }
     care = await act(client, worker, "changePlacement", care, moved)
-    # The first episode's 903 rule 529 (other public bodies do not provide foster care)
-    # stays after the move: a return reports that episode too.
-    assert _codes(care) == ["903 529"]
+    # A return reports that episode too, so it is put right after the move.
+    assert _codes(care) == []
     care = await act(
         client,
         worker,

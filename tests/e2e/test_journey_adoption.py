@@ -328,6 +328,10 @@ async def _adopted_on(
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
     plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
     care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    # The placement order is the child's legal status from the day it was granted (A6 is
+    # "with a placement order": SSDA903 rule 408).
+    order_made = {"changedOn": "2026-01-12", "legalStatus": "E1_PLACEMENT_ORDER"}
+    care = await act(client, worker, "changeLegalStatus", care, order_made)
     move = {
         "changedOn": "2026-05-11",
         "placementType": PLACED_FOR_ADOPTION,
@@ -533,6 +537,10 @@ async def test_a_child_who_dies_or_moves_to_another_authority_leaves_care_with_t
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
     plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
     care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    # The placement order is the child's legal status from the day it was granted (A6 is
+    # "with a placement order": SSDA903 rule 408).
+    order_made = {"changedOn": "2026-01-12", "legalStatus": "E1_PLACEMENT_ORDER"}
+    care = await act(client, worker, "changeLegalStatus", care, order_made)
     move = {
         "changedOn": "2026-05-11",
         "placementType": PLACED_FOR_ADOPTION,

@@ -33,6 +33,7 @@ from workflow.codes import (
     ReasonPlacedCeased,
     ReviewParticipation,
 )
+from workflow.episode_codes import codes_unfit
 from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
 from workflow.journey.corrections import (
@@ -327,6 +328,13 @@ def _check_urn(placement_type: PlacementType, urn: str | None) -> None:
         raise Refusal(("urn", f"a {placement_type.value} placement needs the home's Ofsted URN"))
 
 
+def _codes_fit(episode: Mapping[str, Any], changed: Iterable[str] = ()) -> None:
+    # SSDA903 rules 527-531, 550, 222, 378, 408 (workflow/episode_codes.py): codes no
+    # lawful episode puts together, refused whichever of them is recorded last.
+    if problem := codes_unfit(episode, frozenset(changed)):
+        raise Refusal(problem)
+
+
 def _served_under_orders(
     orders: Iterable[Mapping[str, Any]], placement: PlacementType, start: date, end: date | None
 ) -> None:
@@ -476,6 +484,14 @@ def start_effect(
             ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
         )
     _check_urn(data.placement_type, data.urn)
+    _codes_fit(
+        {
+            "legalStatus": data.legal_status,
+            "placementType": data.placement_type,
+            "placementProvider": data.placement_provider,
+            "urn": data.urn,
+        }
+    )
     _old_enough_for(data.placement_type, date_of_birth, start)
     _after_a_decision(None, data.placement_type, start)
     _served_under_orders(liberty_orders, data.placement_type, start, None)
@@ -666,6 +682,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
         )
     }
     facts.update(changes)
+    _codes_fit(facts, changes)
     _still_in_care_on(record, on, "changedOn", becoming=facts)
     # SSDA903: the episode ends the day the next begins, with reason X1.
     ended = _done(
@@ -741,6 +758,7 @@ def _move_joins_the_legal_status_change(
         "placementPostcode": data.placement_postcode,
         "urn": data.urn,
     }
+    _codes_fit({**current, **moved}, moved)
     _still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **moved})
     cancelled, visit = _visit_clock(record, data.changed_on, data.same_carer, clock)
     return Effect(
@@ -839,6 +857,15 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
         episode["startDate"],
         episode.get("completedDate"),
     )
+    _codes_fit(
+        {
+            **episode,
+            "placementType": data.placement_type,
+            "placementProvider": data.placement_provider,
+            "urn": data.urn,
+        },
+        ("placementType", "placementProvider", "urn"),
+    )
     lasted_until = episode.get("completedDate") or clock.today
     if rule := _too_long(data.placement_type.value, episode, lasted_until):
         raise Refusal(("placementType", f"{rule}: this episode lasted longer"))
@@ -898,6 +925,7 @@ def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -
     if current["startDate"] == data.changed_on and joined is not None:
         # Recorded after the move that began the day's episode: one episode for both.
         changes = {"legalStatus": data.legal_status.value, "reasonNewEpisode": joined.value}
+        _codes_fit({**current, **changes}, changes)
         _still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **changes})
         return Effect(
             target=CareState.LOOKED_AFTER,

@@ -1,0 +1,162 @@
+"""Codes no lawful journey puts together in one SSDA903 episode (workflow/episode_codes.py):
+a placement against its provider (903 rules 527-531, 550), a URN on a placement Ofsted
+registers none for (222), a placement against the legal status (378, 408). The hub
+refuses them at entry, whichever code is recorded last, naming the field and the rule,
+and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from tests.e2e.journey_helpers import act
+from tests.helpers import graphql
+from tests.returns.journeys import PLACEMENT, START, Recorder, code, county_to_record_on
+from workflow import codes
+
+pytestmark = pytest.mark.anyio
+
+EPISODES = """MATCH (:Child {id: $id})<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-
+  (s:Step {kind: 'LOOKED_AFTER_EPISODE'})
+  RETURN s.startDate AS start, s.legalStatus AS status, s.placementType AS place,
+         s.placementProvider AS provider, s.urn AS urn ORDER BY start"""
+
+
+def _refused(result: dict[str, Any]) -> tuple[str, str]:
+    assert result["__typename"] == "InvalidInput", result
+    (problem,) = result["problems"]
+    return problem["field"], problem["rule"]
+
+
+def _placement(on: str, place: str, provider: str, **more: Any) -> dict[str, Any]:
+    return {
+        "changedOn": on,
+        "placementType": code(codes.PlacementType, place),
+        "placementProvider": code(codes.PlacementProvider, provider),
+        "reason": code(codes.ReasonPlaceChange, "CARPL"),
+        "placementPostcode": PLACEMENT,
+        **more,
+    }
+
+
+async def _in_care(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> tuple[Recorder, str, dict[str, Any]]:
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2012-03-03", "F", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    care = await record.start(child, "2026-04-20", "C2", "U6", "PR1")
+    return record, child, care
+
+
+@pytest.mark.parametrize(
+    ("place", "provider", "rule"),
+    [
+        ("R2", "PR1", "527"),
+        ("R5", "PR2", "528"),
+        ("U6", "PR3", "529"),
+        ("P1", "PR4", "530"),
+        ("P1", "PR5", "531"),
+        ("U4", "PR0", "550"),
+    ],
+)
+async def test_a_provider_that_cannot_provide_the_placement_is_refused(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    place: str,
+    provider: str,
+    rule: str,
+) -> None:
+    record, child, care = await _in_care(client, settings, store)
+    before = await store.read(EPISODES, {"id": child})
+    moved = await act(
+        client, record.worker, "changePlacement", care, _placement("2026-05-04", place, provider)
+    )
+    field, why = _refused(moved)
+    assert (field, f"(SSDA903 rule {rule})" in why) == ("placementProvider", True), why
+    # A correction of the episode's placement is refused the same way.
+    fixed = {
+        "placementType": code(codes.PlacementType, place),
+        "placementProvider": code(codes.PlacementProvider, provider),
+    }
+    field, why = _refused(await act(client, record.worker, "correctPlacement", care, fixed))
+    assert (field, f"(SSDA903 rule {rule})" in why) == ("placementProvider", True), why
+    assert await store.read(EPISODES, {"id": child}) == before
+
+
+async def test_starting_care_with_codes_that_do_not_go_together_is_refused(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2012-03-03", "F", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    start = {
+        "childId": child,
+        "startedOn": "2026-04-20",
+        "legalStatus": code(codes.LegalStatus, "V2"),
+        "placementType": code(codes.PlacementType, "P1"),
+        "placementProvider": code(codes.PlacementProvider, "PR0"),
+    }
+    found = (await graphql(client, record.worker, START, {"input": start}))["startLookedAfter"]
+    field, why = _refused(found)
+    assert (field, "(SSDA903 rule 378)" in why) == ("placementType", True), why
+    with_urn = {**start, "legalStatus": code(codes.LegalStatus, "C2"), "urn": "SC123456"}
+    found = (await graphql(client, record.worker, START, {"input": with_urn}))["startLookedAfter"]
+    assert _refused(found) == (
+        "urn",
+        "an Ofsted unique reference number (URN) is not recorded for placements P1, P3, R1,"
+        " R2, R5, T0 to T4 or Z11 to Z14 (SSDA903 rule 222)",
+    )
+    assert await store.read(EPISODES, {"id": child}) == []
+
+
+async def test_a_legal_status_that_does_not_fit_the_placement_is_refused_either_way(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Home to parents (P1) on a care order; accommodation for a single period under
+    # section 20 (V2) does not go with it, whether the move or the status comes last.
+    record, child, care = await _in_care(client, settings, store)
+    care = await record.act("changePlacement", care, **_placement("2026-05-04", "P1", "PR0"))
+    before = await store.read(EPISODES, {"id": child})
+    v2 = {"changedOn": "2026-05-18", "legalStatus": code(codes.LegalStatus, "V2")}
+    field, why = _refused(await act(client, record.worker, "changeLegalStatus", care, v2))
+    assert (field, "(SSDA903 rule 378)" in why) == ("legalStatus", True), why
+    # The same day as the move: the status joins the move's episode, and is refused too.
+    same_day = {**v2, "changedOn": "2026-05-04"}
+    field, why = _refused(await act(client, record.worker, "changeLegalStatus", care, same_day))
+    assert (field, "(SSDA903 rule 378)" in why) == ("legalStatus", True), why
+    assert await store.read(EPISODES, {"id": child}) == before
+
+
+async def test_placed_for_adoption_with_an_order_needs_the_placement_order(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    record, child, care = await _in_care(client, settings, store)
+    decided = await graphql(
+        client,
+        record.worker,
+        """mutation ($input: DecideAdoptionInput!) { decideAdoption(input: $input) {
+             __typename } }""",
+        {"input": {"periodOfCareId": care["id"], "decidedOn": "2026-05-01"}},
+    )
+    assert decided["decideAdoption"]["__typename"] == "AdoptionPlan", decided
+    a6 = _placement("2026-05-04", "A6", "PR1")
+    field, why = _refused(await act(client, record.worker, "changePlacement", care, a6))
+    assert (field, "(SSDA903 rule 408)" in why) == ("placementType", True), why
+    # With the placement order the same day, the move stands; the order is then not
+    # replaced while the child stays placed with it.
+    care = await record.act(
+        "changePlacement", care, **a6, legalStatus=code(codes.LegalStatus, "E1")
+    )
+    before = await store.read(EPISODES, {"id": child})
+    c2 = {"changedOn": "2026-06-01", "legalStatus": code(codes.LegalStatus, "C2")}
+    field, why = _refused(await act(client, record.worker, "changeLegalStatus", care, c2))
+    assert (field, "(SSDA903 rule 408)" in why) == ("legalStatus", True), why
+    assert await store.read(EPISODES, {"id": child}) == before
