@@ -31,6 +31,7 @@ from tests.e2e.journey_helpers import (
     step,
 )
 from tests.helpers import bearer, graphql
+from tests.returns.journeys import DECIDE_ADOPTION
 from tests.returns.test_ssda903 import rows_of
 from workflow.calendar import today_in_england
 
@@ -1340,6 +1341,13 @@ async def test_a_new_legal_status_with_the_same_placement_is_a_legal_status_chan
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
     care = await _start(client, worker, demo_child(world, index=2))
+    # The decision for adoption comes before the placement order (SSDA903 rule 553).
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2026-03-04"}
+    assert (await graphql(client, worker, DECIDE_ADOPTION, {"input": decided}))["decideAdoption"][
+        "__typename"
+    ] == "AdoptionPlan"
+    now = f"query ($id: ID!) {{ periodOfCare(id: $id) {{ {CARE_FIELDS} }} }}"
+    care = (await graphql(client, worker, now, {"id": care["id"]}))["periodOfCare"]
     unchanged = {
         "changedOn": "2026-03-09",
         "placementType": "U6_FOSTER_OTHER_CARER_OTHER",

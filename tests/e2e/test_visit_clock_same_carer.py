@@ -18,6 +18,7 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import CARE_FIELDS, OUTCOMES, act, demo_child, demo_county
 from tests.helpers import bearer, graphql
+from tests.returns.journeys import DECIDE_ADOPTION
 
 pytestmark = pytest.mark.anyio
 
@@ -25,6 +26,7 @@ START = f"""
 mutation ($input: StartLookedAfterInput!) {{ startLookedAfter(input: $input) {{
   __typename ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}
 """
+CARE_NOW = f"query ($id: ID!) {{ periodOfCare(id: $id) {{ {CARE_FIELDS} }} }}"
 
 
 def visit_due(care: dict[str, Any]) -> list[str]:
@@ -55,6 +57,12 @@ async def test_a_change_with_the_same_carer_keeps_the_visit_clock_and_a_move_res
     assert visit_due(care) == ["2026-03-09"]
     care = await act(client, worker, "recordStatutoryVisit", care, {"on": "2026-03-06"})
     assert visit_due(care) == ["2026-04-17"]
+    if legal_status:
+        # The decision for adoption comes before the placement order (SSDA903 rule 553).
+        decided = {"periodOfCareId": care["id"], "decidedOn": "2026-03-09"}
+        plan = await graphql(client, worker, DECIDE_ADOPTION, {"input": decided})
+        assert plan["decideAdoption"]["__typename"] == "AdoptionPlan", plan
+        care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
 
     # Monday 16 March: the same foster carer becomes the child's long-term carer.
     same = {

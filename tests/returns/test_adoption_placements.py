@@ -89,3 +89,59 @@ async def test_a_placement_for_adoption_follows_the_decision(
     moved = await act(client, worker, "changePlacement", care, _move("2025-06-16", "A4"))
     assert moved["__typename"] == "PeriodOfCare", moved
     assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6", "A4"]
+
+
+RULE_553 = (
+    "a placement order (E1) follows the decision that the child should be placed for"
+    " adoption, in force on its day: record the decision first (decideAdoption; SSDA903"
+    " rule 553)"
+)
+STATUSES = """MATCH (:Child {id: $id})<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-
+  (s:Step {kind: 'LOOKED_AFTER_EPISODE'}) RETURN s.startDate AS start, s.legalStatus AS status
+  ORDER BY start"""
+
+
+async def test_a_placement_order_follows_the_decision_in_force_on_its_day(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 rule 553: every E1 episode has its decision in PlacedAdoption. Care cannot
+    # start under a placement order (no decision is made before care), nor change to one
+    # before the decision, by a legal status change or with a move.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2024-09-09", "M", allocated_from="2025-04-01", upn=False)
+    await record.referred(child, "2025-04-01", "N1")
+    start = {
+        "childId": child,
+        "startedOn": "2025-04-07",
+        "legalStatus": code(codes.LegalStatus, "E1"),
+        "placementType": code(codes.PlacementType, "U6"),
+        "placementProvider": code(codes.PlacementProvider, "PR1"),
+        "placementPostcode": PLACEMENT,
+    }
+    started = (await graphql(client, record.worker, START, {"input": start}))["startLookedAfter"]
+    assert _refused(started) == ("legalStatus", RULE_553)
+    care = await record.start(child, "2025-04-07", "C2", "U6")
+    worker = record.worker
+    order = {"changedOn": "2025-06-02", "legalStatus": code(codes.LegalStatus, "E1")}
+    assert _refused(await act(client, worker, "changeLegalStatus", care, order)) == (
+        "legalStatus",
+        RULE_553,
+    )
+    with_move = {**_move("2025-06-02", "U5"), "legalStatus": code(codes.LegalStatus, "E1")}
+    assert _refused(await act(client, worker, "changePlacement", care, with_move)) == (
+        "legalStatus",
+        RULE_553,
+    )
+    assert [row["status"] for row in await store.read(STATUSES, {"id": child})] == ["C2"]
+
+    # Decided on 10 June: the order from then on is fine, not before.
+    await record.adoption(care, "2025-06-10")
+    care = (await graphql(client, worker, CARE, {"id": child}))["child"]["periodsOfCare"][0]
+    early = {**order, "changedOn": "2025-06-09"}
+    assert _refused(await act(client, worker, "changeLegalStatus", care, early))[0] == "legalStatus"
+    made = await act(
+        client, worker, "changeLegalStatus", care, {**order, "changedOn": "2025-07-01"}
+    )
+    assert made["__typename"] == "PeriodOfCare", made
+    assert [row["status"] for row in await store.read(STATUSES, {"id": child})] == ["C2", "E1"]

@@ -355,6 +355,33 @@ _FOR_ADOPTION = frozenset(
 )
 
 
+def _decided_by(record: Record | None, on: date) -> bool:
+    """Whether a decision for adoption made in the period of care on or before `on` was
+    not reversed by then (None: care is only starting, so none is made)."""
+    plans = (entry["record"] for entry in (record.processes if record is not None else ()))
+    return any(
+        isinstance(made := plan.get("decisionDate"), date)
+        and made <= on
+        and not (isinstance(reversed_on := plan.get("ceasedDate"), date) and reversed_on <= on)
+        for plan in plans
+    )
+
+
+def _order_after_a_decision(record: Record | None, status: LegalStatus, on: date) -> None:
+    # Adoption and Children Act 2002 s22: a placement order is made for a child the
+    # agency is satisfied ought to be placed for adoption; the SSDA903 returns that
+    # decision beside every E1 episode (rule 553).
+    if status is LegalStatus.E1_PLACEMENT_ORDER and not _decided_by(record, on):
+        raise Refusal(
+            (
+                "legalStatus",
+                "a placement order (E1) follows the decision that the child should be placed"
+                " for adoption, in force on its day: record the decision first (decideAdoption;"
+                " SSDA903 rule 553)",
+            )
+        )
+
+
 def _after_a_decision(record: Record | None, placement: PlacementType, start: date) -> None:
     """A placement for adoption from `start` follows a decision for adoption made in
     the period of care on or before it (None: care is only starting, so none is made)."""
@@ -479,6 +506,7 @@ def start_effect(
     _not_a_short_break(data.legal_status)
     if rule := legal_status_unfit(data.legal_status, date_of_birth, start):
         raise Refusal(("legalStatus", rule))
+    _order_after_a_decision(None, data.legal_status, start)
     if data.placement_type in _TEMPORARY:
         raise Refusal(
             ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
@@ -698,6 +726,7 @@ def _new_legal_status(record: Record, legal_status: LegalStatus, on: date) -> No
     # SSDA903 rule 358 (workflow/care_ages.py): remand and youth justice statuses over 10.
     if rule := legal_status_unfit(legal_status, record.date_of_birth, on):
         raise Refusal(("legalStatus", rule))
+    _order_after_a_decision(record, legal_status, on)
 
 
 def _same_placement(current: dict[str, Any], data: ChangePlacement) -> bool:
