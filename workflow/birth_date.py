@@ -15,9 +15,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from graph.cypher import facts as statements
-from workflow.calendar import age_on, birthday
+from workflow.calendar import age_on, birthday, today_in_england
 from workflow.care_ages import ending_unfit, legal_status_unfit, too_young_for
-from workflow.codes import ReviewParticipation
+from workflow.codes import ReviewParticipation, UPNUnknown
+from workflow.facts import FactKind
 from workflow.journey import StepKind, StepStatus
 from workflow.journey.care import (
     BIRTHDAY_WINDOW,
@@ -153,6 +154,44 @@ def _episode_fits_age(step: Mapping[str, Any], born: date, on: date) -> None:
         raise BirthDateRefused(f"the episode of care from {_iso(on)}: {rule}")
 
 
+# "Not of school age": UN1, and UN6 (under 6, not yet at school), which the SSDA903
+# returns as UN1.
+_NOT_OF_SCHOOL_AGE = frozenset(
+    {UPNUnknown.UN1_NOT_OF_SCHOOL_AGE.value, UPNUnknown.UN6_UNDER_SIX_NOT_YET_AT_SCHOOL.value}
+)
+
+
+def _school_age_in(year_start: int, born: date) -> bool:
+    # SSDA903 rule 209: a child who turned 4 by the 31 August before the collection year
+    # (1 April `year_start` to 31 March) began school by then, so is of school age in it.
+    return birthday(born, 4) <= date(year_start - 1, 8, 31)
+
+
+def _upn_reason_fits(held: Row, born: date, previous: date | None, today: date) -> None:
+    """The reason the UPN is unknown that last year's and this year's returns carry
+    (the latest by each year's end) still describes a child born on `born`, where it
+    described one born on `previous` (one it did not is what time did, not the new date)."""
+    if held.get("upn"):
+        return
+    unknown = [f for f in held["facts"] if f.get("kind") == FactKind.UPN_UNKNOWN]
+    this_year = today.year if today.month >= 4 else today.year - 1
+    for year_start in (this_year - 1, this_year):
+        by_end = [f for f in unknown if f["on"] <= date(year_start + 1, 3, 31)]
+        latest = max(by_end, key=lambda f: (f["on"], f.get("recordedAt") or 0), default=None)
+        if latest is None or latest.get("reason") not in _NOT_OF_SCHOOL_AGE:
+            continue
+        if _school_age_in(year_start, born) and not (
+            previous is not None and _school_age_in(year_start, previous)
+        ):
+            raise BirthDateRefused(
+                f"the UPN is unknown for a child not of school age ({latest['reason']}, recorded"
+                f" on {_iso(latest['on'])}), and a child born then is of school age in"
+                f" {year_start}-{str(year_start + 1)[2:]} (turned 4 on"
+                f" {_iso(birthday(born, 4))}; SSDA903 rule 209, CIN census 8770Q): record the"
+                " UPN, or why it is unknown now (recordUpnUnknown), first"
+            )
+
+
 def _retimed(held: Row, born: date, previous: date) -> list[dict[str, Any]]:
     """The care steps whose due day counts from the birth date, due anew: a care
     leaver's contact on the same birthday of the new date (SSDA903 OC3), and an open
@@ -234,7 +273,9 @@ def _still_counts(contact: Mapping[str, Any], birthday_due: date) -> None:
         )
 
 
-def follow(held: Row, born: date, previous: date | None) -> list[dict[str, Any]]:
+def follow(
+    held: Row, born: date, previous: date | None, today: date | None = None
+) -> list[dict[str, Any]]:
     """Check that what is recorded about the child fits a birth on `born`, and work out
     the steps that fall due anew (the `$retimedSteps` of the write).
 
@@ -243,4 +284,5 @@ def follow(held: Row, born: date, previous: date | None) -> list[dict[str, Any]]
     """
     _work_before_the_birth(held, born)
     _care_fits(held, born)
+    _upn_reason_fits(held, born, previous, today or today_in_england())
     return [] if previous is None else _retimed(held, born, previous)

@@ -134,7 +134,7 @@ BIRTH_DATE_HOLDS = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 RETURN c.expectedDateOfBirth AS expectedDateOfBirth, c.intakeKey AS intakeKey,
-       c.givenName AS givenName, c.familyName AS familyName,
+       c.givenName AS givenName, c.familyName AS familyName, c.upn AS upn,
        {_FIRST_CONTACT} AS firstContact, {died_on("c")} AS diedOn,
        [(c)<-[:ABOUT]-(p:PeriodOfCare) | p {{.id, .status, .startDate, .endDate,
         steps: [(p)<-[:PART_OF]-(s:Step) | s {{.*}}]}}] AS periods,

@@ -5,6 +5,7 @@ validators, and a date that would make recorded care impossible is refused."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import CollectionYear, write_cin_census, write_ssda903
-from tests.helpers import graphql
+from tests.helpers import clock_at, graphql
 from tests.returns.conftest import DfeRules
 from tests.returns.journeys import county_to_record_on
 from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
 from tests.returns.test_ssda903 import rows_of
+from workflow import calendar
 
 pytestmark = pytest.mark.anyio
 
@@ -201,7 +203,9 @@ async def test_the_next_review_health_assessment_follows_the_age_the_new_date_gi
     # months. Born in May 2020 she was 5 that day, and the next is due within 12.
     record, children = await county_to_record_on(client, settings, store)
     child = children[0]
-    await record.born(child, "2021-01-10", "F", allocated_from="2025-05-01", upn=False)
+    # (With a UPN: born in May 2020 she was of school age in 2025-26, so "not of school
+    # age", UN1, would have to be put right first.)
+    await record.born(child, "2021-01-10", "F", allocated_from="2025-05-01")
     await record.referred(child, "2025-05-01", "N1")
     care = await record.start(child, "2025-05-12", "C1", "U6")
     care = await record.act("recordHealthAssessment", care, on="2025-05-20")
@@ -259,3 +263,36 @@ async def test_a_care_leaver_s_reviews_and_contacts_end_at_the_25th_birthday_of_
     corrected = await _correct(client, record.worker, child, "2001-07-01", on="2026-04-01")
     assert corrected["__typename"] == "ChildFact", corrected
     assert await open_steps() == [("CARE_LEAVER_CONTACT", "2026-07-01")]
+
+
+async def test_a_date_of_birth_that_makes_a_child_recorded_not_of_school_age_school_age(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Corrected in March 2026: the returns still to be made are 2024-25's and 2025-26's.
+    monkeypatch.setattr(calendar, "datetime", clock_at(datetime(2026, 3, 20, 12, tzinfo=UTC)))
+    # Recorded as born on 10 January 2022, looked after from April 2025, her UPN unknown
+    # because she is not of school age (UN1). Born on 10 January 2020 she turned 4 before
+    # 31 August 2024 and started school that September: the 2025-26 SSDA903 would return
+    # UN1 for a child of school age (rule 209; the CIN census queries it, 8770Q). The UPN,
+    # or another reason it is unknown, comes first; the correction then stands.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2022-01-10", "F", allocated_from="2025-04-01", upn=False)
+    await record.referred(child, "2025-04-01", "N1")
+    await record.start(child, "2025-04-07", "C2", "U6")
+    refused = await _correct(client, record.worker, child, "2020-01-10")
+    assert refused["__typename"] == "InvalidInput", refused
+    ((field, rule),) = [(p["field"], p["rule"]) for p in refused["problems"]]
+    assert field == "dateOfBirth"
+    assert "(UN1, recorded on 2022-01-10)" in rule, rule
+    assert "of school age in 2025-26" in rule, rule
+    # Born on 1 September 2020 she was 4 on 1 September 2024 and began school in
+    # September 2025: not of school age in 2025-26 by the DfE's reading.
+    accepted = await _correct(client, record.worker, child, "2020-09-01")
+    assert accepted["__typename"] == "ChildFact", accepted
+    await record.fact("recordUpnUnknown", child, on="2025-09-01", reason="UN4_UPN_NOT_YET_KNOWN")
+    accepted = await _correct(client, record.worker, child, "2020-01-10")
+    assert accepted["__typename"] == "ChildFact", accepted
