@@ -161,6 +161,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "withdrawChildProtectionStep": INTERNAL,
         "withdrawChildInNeedStep": INTERNAL,
         "correctCareStepDate": INTERNAL,
+        "correctEpisodeStart": INTERNAL,
         "withdrawCareStep": INTERNAL,
         "recordLateReason": INTERNAL,
         "correctMissingEpisode": INTERNAL,

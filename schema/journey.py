@@ -164,6 +164,9 @@ class JourneyMutations:
 
     change_placement = action_mutation(CARE, "changePlacement", inputs.ChangePlacementInput)
     correct_placement = action_mutation(CARE, "correctPlacement", inputs.CorrectPlacementInput)
+    correct_episode_start = action_mutation(
+        CARE, "correctEpisodeStart", inputs.CorrectEpisodeStartInput
+    )
     correct_missing_episode = action_mutation(
         CARE, "correctMissingEpisode", inputs.CorrectMissingEpisodeInput
     )

@@ -214,6 +214,18 @@ class CorrectPlacementInput:
     )
 
 
+@strawberry.input(
+    description="The day an episode really began: the start of care, a move or a change of "
+    "legal status typed with the wrong day"
+)
+class CorrectEpisodeStartInput:
+    episode_from: date = strawberry.field(
+        description="The day the episode to correct was recorded as starting"
+    )
+    started_on: date = strawberry.field(description="The day it began")
+    reason: str
+
+
 @strawberry.input(description="A new legal status")
 class ChangeLegalStatusInput:
     changed_on: date | None = _today_if_absent()

@@ -612,6 +612,15 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         process=Process.CARE,
     ),
     _t(
+        # Also once care has ended: the return reports every episode of the year.
+        "correctEpisodeStart",
+        _EPISODES_KEPT,
+        _EPISODES_KEPT,
+        "Correct the day an episode began (the start of care, a move or a change of legal "
+        "status typed with the wrong day), with the reason",
+        process=Process.CARE,
+    ),
+    _t(
         "correctMissingEpisode",
         _EPISODES_KEPT,
         _EPISODES_KEPT,

@@ -361,6 +361,20 @@ LIBERTY_ORDERS = (
 )
 
 
+# What the start of a period of care is weighed against when its day is corrected: the
+# child's other periods of care (one at a time, SSDA903) and their child protection plans
+# (a plan ends the day the child becomes looked after). Matched and collected, not
+# comprehended, as the plans for adoption are (FalkorDB's cached plans).
+_BESIDE_CARE = """OPTIONAL MATCH (c)<-[:ABOUT]-(other:PeriodOfCare)
+WHERE other.id <> r.id
+WITH r, c, steps, processes,
+     collect(other {.id, .status, .startDate, .endDate}) AS otherPeriods
+OPTIONAL MATCH (c)<-[:ABOUT]-(cp:ChildProtectionPlan)
+WHERE cp.status <> 'RECORDED_IN_ERROR'
+WITH r, c, steps, processes, otherPeriods,
+     collect(cp {.id, .status, .startDate, .endDate, .endReason}) AS childProtectionPlans"""
+
+
 def record_state_statement(label: str) -> str:
     """A record's state, version and steps, if the caller may see its child; for a
     record of an episode of need, also the episode and every record in it."""
@@ -385,8 +399,9 @@ OPTIONAL MATCH (r)<-[:FOR_CARE]-(plan:AdoptionPlan)
 WITH r, c, steps,
      collect(CASE WHEN plan IS NULL THEN null ELSE {{record: plan {{.*}}, steps: []}} END)
      AS processes
+{_BESIDE_CARE}
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
-       null AS episode, processes, {LIBERTY_ORDERS}
+       null AS episode, processes, {LIBERTY_ORDERS}, otherPeriods, childProtectionPlans
 """
     # A plan for adoption also reads the period of care it was decided in: the child is
     # placed, and adopted, while looked after, so its steps come before care ended.

@@ -94,6 +94,7 @@ ACTIONS = {
     "changePlacement": ("periodOfCareId", "ChangePlacementInput"),
     "changeLegalStatus": ("periodOfCareId", "ChangeLegalStatusInput"),
     "correctPlacement": ("periodOfCareId", "CorrectPlacementInput"),
+    "correctEpisodeStart": ("periodOfCareId", "CorrectEpisodeStartInput"),
     "correctCareStepDate": ("periodOfCareId", "CorrectStepDateInput"),
     "withdrawCareStep": ("periodOfCareId", "WithdrawStepInput"),
     "correctMissingEpisode": ("periodOfCareId", "CorrectMissingEpisodeInput"),

@@ -123,6 +123,12 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),
         "reason": "Typed wrong",
     },
+    # The start of care (REFERRED), which came a day earlier: before anything in care.
+    "correctEpisodeStart": {
+        "episodeFrom": REFERRED.isoformat(),
+        "startedOn": (REFERRED - timedelta(days=1)).isoformat(),
+        "reason": "Typed wrong",
+    },
     # The missing episode every path of care holds (_IN_CARE), started a day after care.
     "correctMissingEpisode": {
         "stepId": "{missing}",

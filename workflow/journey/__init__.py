@@ -3,7 +3,7 @@
 Importing this package registers every action's input and effect with the engine.
 """
 
-from workflow.journey import adoption, care, case, late_reasons
+from workflow.journey import adoption, care, case, episode_start, late_reasons
 from workflow.journey.effects import Clock, StepKind, StepStatus
 from workflow.journey.engine import (
     authorise,
@@ -21,6 +21,7 @@ __all__ = [
     "authorise",
     "care",
     "case",
+    "episode_start",
     "late_reasons",
     "missing_specs",
     "perform",

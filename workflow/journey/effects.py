@@ -334,6 +334,11 @@ class Record:
     period_of_care: dict[str, Any] | None = None
     # For a period of care: the child's orders depriving them of liberty (each record).
     liberty_orders: tuple[dict[str, Any], ...] = ()
+    # For a period of care: the child's other periods of care ({id, status, startDate,
+    # endDate}) and child protection plans ({id, status, startDate, endDate, endReason}),
+    # which the day care started is weighed against when it is corrected.
+    other_periods: tuple[dict[str, Any], ...] = ()
+    child_protection_plans: tuple[dict[str, Any], ...] = ()
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""

@@ -106,6 +106,8 @@ def _record(row: Row) -> Record:
         expected_date_of_birth=row.get("expectedDateOfBirth") if row.get("unborn") else None,
         period_of_care=row.get("periodOfCare"),
         liberty_orders=tuple(row.get("libertyOrders") or ()),
+        other_periods=tuple(row.get("otherPeriods") or ()),
+        child_protection_plans=tuple(row.get("childProtectionPlans") or ()),
     )
 
 

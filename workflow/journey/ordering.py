@@ -212,3 +212,40 @@ def held_before_later(
         ),
         changed=tuple(changes),
     )
+
+
+def anchored_again(
+    record: Record,
+    kind: StepKind,
+    was: tuple[list[dict[str, Any]], NextDue],
+    now: tuple[list[dict[str, Any]], NextDue],
+) -> tuple[StepChange, ...]:
+    """The `kind` steps, when the day their timescale counts from is corrected (the start
+    of care, a placement's start): `was` and `now` are the held steps that count from it,
+    in order, and how the next falls due from them (called with none for the first), as
+    recorded and as corrected. Each held step, and the one still due, that was due where
+    the recorded day set it (not from something else the kind also counts from) answers
+    the step the corrected day gives it, late by it only as the facts say (the reason is
+    not the correction's to give)."""
+    (held_was, due_was), (held_now, due_now) = was, now
+    changes: list[StepChange] = []
+    for index, step in enumerate(held_now):
+        place = next((i for i, s in enumerate(held_was) if s["id"] == step["id"]), None)
+        before = (
+            due_was([s["completedDate"] for s in held_was[:place]]) if place is not None else None
+        )
+        if not _still_from(step, before):
+            continue
+        if change := _answers(step, due_now([s["completedDate"] for s in held_now[:index]])):
+            changes.append(change)
+    due = record.open_step(kind)
+    if _still_from(due, due_was([s["completedDate"] for s in held_was])):
+        assert due is not None
+        if change := _answers(due, due_now([s["completedDate"] for s in held_now])):
+            changes.append(change)
+    return tuple(changes)
+
+
+def held_in_order(record: Record, kind: StepKind) -> list[dict[str, Any]]:
+    """The held `kind` steps in the order they happened."""
+    return _in_order(record, kind)

@@ -1,0 +1,103 @@
+"""Journeys whose start of care, placement moves and legal status changes were typed with
+the wrong days and corrected through GraphQL (correctEpisodeStart), checked by the DfE's
+own validators: the 903 episodes begin and end on the corrected days, in care and once
+care has ended, and both returns pass as they do for a journey typed right."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from graph import FalkorDBStore
+from hub.settings import Settings
+from returns import CollectionYear, write_cin_census, write_ssda903
+from tests.returns.conftest import DfeRules
+from tests.returns.journeys import HOME, Recorder, county_to_record_on
+from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
+from tests.returns.test_ssda903 import rows_of
+
+pytestmark = pytest.mark.anyio
+
+YEAR = CollectionYear(2026)
+
+
+async def _corrected(
+    record: Recorder, care: dict[str, Any], typed: str, happened: str
+) -> dict[str, Any]:
+    return await record.act(
+        "correctEpisodeStart",
+        care,
+        episodeFrom=typed,
+        startedOn=happened,
+        reason="Typed from the court order",
+    )
+
+
+async def test_episodes_corrected_to_their_days_pass_the_dfe_rules(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    record, children = await county_to_record_on(client, settings, store)
+    staying, left = children[:2]
+
+    # Looked after from 7 October 2024 on an interim order, typed as the 14th (the home
+    # postcode known from the referral); moved on 4 August 2025 (typed the 11th); a full
+    # care order on 3 November (typed the 10th).
+    await record.born(staying, "2016-04-10", "M", allocated_from="2024-09-30")
+    await record.referred(staying, "2024-09-30", "N1")
+    await record.fact("recordHomePostcode", staying, on="2024-09-30", postcode=HOME)
+    care = await record.start(staying, "2024-10-14", "C1", "U6", home=None)
+    care = await _corrected(record, care, "2024-10-14", "2024-10-07")
+    care = await record.review(care, "2024-11-01")
+    care = await record.review(care, "2025-02-03")
+    care = await record.move(care, "2025-08-11", "U4")
+    care = await _corrected(record, care, "2025-08-11", "2025-08-04")
+    care = await record.legal_status(care, "2025-11-10", "C2")
+    care = await _corrected(record, care, "2025-11-10", "2025-11-03")
+    care = await record.review(care, "2025-11-03")
+    # Looked after for the whole year: its OC2 outcomes.
+    care = await record.act("recordHealthAssessment", care, on="2025-06-02", lateReason="Late.")
+    await record.fact("recordDentalCheck", staying, on="2025-08-01")
+    await record.fact("recordImmunisations", staying, on="2025-05-01", upToDate=True)
+    await record.fact("recordSdq", staying, on="2025-09-01", score=14)
+
+    # Accommodated from 2 June 2025, moved to a children's home on 1 September, home
+    # on 15 January 2026: the move's day corrected once care had ended.
+    await record.born(left, "2012-03-03", "F", allocated_from="2024-05-27")
+    await record.referred(left, "2025-05-27", "N4")
+    care = await record.start(left, "2025-06-02", "V2", "U6")
+    care = await record.review(care, "2025-06-27")
+    care = await record.move(care, "2025-09-01", "U4")
+    care = await record.cease(care, "2026-01-15", "E4A")
+    care = await _corrected(record, care, "2025-09-01", "2025-08-26")
+
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    columns = ("DECOM", "RNE", "LS", "PLACE", "DEC", "REC")
+    assert rows_of(out, "episodes", staying, *columns) == [
+        ("07/10/2024", "S", "C1", "U6", "04/08/2025", "X1"),
+        ("04/08/2025", "P", "C1", "U4", "03/11/2025", "X1"),
+        ("03/11/2025", "L", "C2", "U4", "", ""),
+    ]
+    assert rows_of(out, "episodes", left, *columns) == [
+        ("02/06/2025", "S", "V2", "U6", "26/08/2025", "X1"),
+        ("26/08/2025", "P", "V2", "U4", "15/01/2026", "E4A"),
+    ]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert report["ran"] >= 300, report
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+    last = dfe_rules("903", out / "previous", year=2025)
+    assert unexplained_failures(last, out / "previous", out / "previous", date(2025, 3, 31)) == {}
+
+    census = tmp_path / "cin.xml"
+    await write_cin_census(store, YEAR, census, "919")
+    cin = dfe_rules("cin", census, year=2026)
+    assert cin["crashed"] == {}, cin["crashed"]
+    assert set(cin["failures"]) <= KNOWN_BROKEN_CIN_QUERIES, cin["failures"]
