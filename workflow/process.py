@@ -597,8 +597,8 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _EPISODES_KEPT,
         _EPISODES_KEPT,
         "Withdraw a looked-after review, statutory visit, health assessment, personal "
-        "education plan or pathway plan recorded in error (the wrong child, or typed twice), "
-        "with the reason",
+        "education plan, pathway plan, return home interview or care leaver contact "
+        "recorded in error (the wrong child, or typed twice), with the reason",
         process=Process.CARE,
     ),
     _t(

@@ -1,7 +1,8 @@
 """A held step of care recorded in error (on the wrong child, or twice on different
 days): withdrawn with `withdrawCareStep`, kept as `CANCELLED` with why, who and when,
 counted by no return, and what falls due from the steps of its kind follows the ones
-left, as if it had never been recorded."""
+left, as if it had never been recorded (a return home interview's return, or a care
+leaver contact's birthday, asks one again)."""
 
 from __future__ import annotations
 
@@ -175,3 +176,104 @@ async def test_a_review_conference_recorded_twice_is_withdrawn_and_the_categorie
     assert step(plan, "CHILD_PROTECTION_REVIEW", "OPEN")["dueDate"] == "2026-04-20"
     gone = step(plan, "CHILD_PROTECTION_REVIEW", "CANCELLED")
     assert (gone["id"], gone["completedDate"]) == (done["id"], "2026-04-14")
+
+
+async def _withdrawn(
+    client: httpx.AsyncClient,
+    worker: dict[str, str],
+    care: dict,
+    step_id: str,
+    reason: str,  # type: ignore[type-arg]
+) -> dict:  # type: ignore[type-arg]
+    data = {"stepId": step_id, "reason": reason}
+    variables = {"id": care["id"], "version": care["version"], "input": data}
+    withdrawn = (await graphql(client, worker, WITHDRAW, variables))["withdrawCareStep"]
+    assert withdrawn["__typename"] == "PeriodOfCare", withdrawn
+    return withdrawn  # type: ignore[no-any-return]
+
+
+async def test_a_return_home_interview_recorded_in_error_is_withdrawn_and_due_again(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    start = {
+        "childId": demo_child(world, index=3),
+        "startedOn": "2026-03-02",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    missing = {"type": "M_MISSING", "startedOn": "2026-08-03", "returnedOn": "2026-08-04"}
+    care = await act(client, worker, "recordMissingEpisode", care, missing)
+    care = await act(client, worker, "recordReturnHomeInterview", care, {"on": "2026-08-06"})
+    interview = step(care, "RETURN_HOME_INTERVIEW", "DONE")
+    assert not [
+        s for s in care["steps"] if s["kind"] == "RETURN_HOME_INTERVIEW" and s["status"] == "OPEN"
+    ]
+    # The interview was another child's: kept, cancelled, and the return it was taken
+    # for asks one again, due 72 hours after it (overdue now).
+    care = await _withdrawn(client, worker, care, interview["id"], "Her sister's interview")
+    gone = next(s for s in care["steps"] if s["id"] == interview["id"])
+    assert (gone["status"], gone["withdrawnReason"], gone["withdrawnBy"]) == (
+        "CANCELLED",
+        "Her sister's interview",
+        "worker-sw-demo",
+    )
+    due = step(care, "RETURN_HOME_INTERVIEW", "OPEN")
+    assert (due["dueDate"], due["overdue"]) == ("2026-08-07", True)
+    # Held now, on a later day, with the reason it is late.
+    held = {"on": "2026-08-10", "lateReason": "Held once the error was found"}
+    care = await act(client, worker, "recordReturnHomeInterview", care, held)
+    assert step(care, "RETURN_HOME_INTERVIEW", "DONE")["completedDate"] == "2026-08-10"
+
+
+async def test_a_care_leaver_contact_recorded_in_error_is_withdrawn_and_its_birthday_due_again(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=3)
+    await store.write(
+        "MATCH (c:Child {id: $id}) SET c.dateOfBirth = date('2007-03-10')", {"id": child_id}
+    )
+    start = {
+        "childId": child_id,
+        "startedOn": "2024-01-10",
+        "legalStatus": "C2_FULL_CARE_ORDER",
+        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementProvider": "PR1_OWN_PROVISION",
+    }
+    care = (await graphql(client, worker, START, {"input": start}))["startLookedAfter"]
+    ending = {
+        "endedOn": "2025-01-31",
+        "reason": "E5_INDEPENDENT_LIVING_WITH_SUPPORT",
+        "careLeaver": True,
+    }
+    care = await act(client, worker, "ceaseLookedAfter", care, ending)
+    care = await decide(client, manager, "authorisePeriodOfCare", care, on="2025-01-31")
+    assert care["status"] == "CARE_LEAVER", care
+    contact = {
+        "inTouch": "YES_IN_TOUCH",
+        "activity": "F2_FULL_TIME_OTHER_EDUCATION",
+        "accommodation": "D1_SEMI_INDEPENDENT_SUITABLE",
+    }
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2025-03-06", **contact}
+    )
+    met = step(care, "CARE_LEAVER_CONTACT", "DONE")
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2026-03-10"
+    # The contact was with another young person: the 18th birthday's contact is due
+    # again, and no return counts the one withdrawn.
+    care = await _withdrawn(client, worker, care, met["id"], "Another care leaver's contact")
+    assert next(s for s in care["steps"] if s["id"] == met["id"])["status"] == "CANCELLED"
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2025-03-10"
+    await write_ssda903(store, CollectionYear(2025), tmp_path)
+    assert rows_of(tmp_path, "oc3", child_id, "IN_TOUCH", "ACTIV", "ACCOM") == [("", "", "")]
+    # The right contact, recorded then, counts for the 18th birthday.
+    care = await act(
+        client, worker, "recordCareLeaverContact", care, {"on": "2025-03-09", **contact}
+    )
+    assert step(care, "CARE_LEAVER_CONTACT", "DONE")["dueDate"] == "2025-03-10"
+    assert step(care, "CARE_LEAVER_CONTACT", "OPEN")["dueDate"] == "2026-03-10"

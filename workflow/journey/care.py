@@ -1212,9 +1212,10 @@ def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) 
     return corrected_step(record, data, kinds, span)
 
 
-# The held steps of care withdrawn as recorded in error: those the next of their kind
-# falls due from. A return home interview answers its return, and a care leaver's contact
-# its birthday: each is corrected to its day (correctCareStepDate), not withdrawn.
+# The held steps of care withdrawn as recorded in error (on the wrong child, or typed
+# twice): those the next of their kind falls due from, and a return home interview or a
+# care leaver's contact, which answer a return and a birthday (what they answered is
+# due again: `_due_again`).
 _WITHDRAWN_KINDS = frozenset(
     {
         _K.LOOKED_AFTER_REVIEW,
@@ -1222,6 +1223,8 @@ _WITHDRAWN_KINDS = frozenset(
         _K.HEALTH_ASSESSMENT,
         _K.PERSONAL_EDUCATION_PLAN,
         _K.PATHWAY_PLAN,
+        _K.RETURN_HOME_INTERVIEW,
+        _K.CARE_LEAVER_CONTACT,
     }
 )
 
@@ -1231,7 +1234,53 @@ def withdraw_care_step(record: Record, data: WithdrawStep, clock: Clock) -> Effe
     kinds = {
         kind: due for kind, due in _next_due(record, clock).items() if kind in _WITHDRAWN_KINDS
     }
-    return withdrawn_step(record, data, kinds, clock.today)
+    effect = withdrawn_step(record, data, kinds, clock.today)
+    changed, opened = _due_again(record, data.step_id, clock)
+    return replace(effect, changed=(*effect.changed, *changed), opened=(*effect.opened, *opened))
+
+
+def _due_again(
+    record: Record, step_id: str, clock: Clock
+) -> tuple[tuple[StepChange, ...], tuple[NewStep, ...]]:
+    """What a return home interview or a care leaver's birthday contact withdrawn as
+    recorded in error had answered, due again while it still can be met: the interview
+    of the child's latest return, 72 hours from it, while they are looked after and no
+    other interview followed it (one due for a later return stands; an earlier return
+    is history); the contact of the care leaver's latest birthday answered, the open
+    contact then due on it rather than on the birthday after."""
+    step = next(s for s in record.steps if s["id"] == step_id)
+    held_on = step["completedDate"]
+    if step["kind"] == _K.RETURN_HOME_INTERVIEW:
+        returned = _return_interviewed(record, held_on)
+        others = [
+            s
+            for s in record.done_steps(_K.RETURN_HOME_INTERVIEW)
+            if s["id"] != step_id and returned is not None and s["completedDate"] >= returned
+        ]
+        latest = _last_done(record, _K.MISSING_EPISODE)
+        if (
+            record.state != CareState.LOOKED_AFTER
+            or returned is None
+            or returned != latest
+            or others
+            or record.open_step(_K.RETURN_HOME_INTERVIEW) is not None
+        ):
+            return (), ()
+        return (), (_return_home_interview(returned, clock),)
+    birthday_due = step.get("dueDate")
+    if step["kind"] != _K.CARE_LEAVER_CONTACT or not isinstance(birthday_due, date):
+        return (), ()
+    answered = [
+        day
+        for s in record.done_steps(_K.CARE_LEAVER_CONTACT)
+        if s["id"] != step_id and isinstance(day := s.get("dueDate"), date)
+    ]
+    if record.state != CareState.CARE_LEAVER or any(day >= birthday_due for day in answered):
+        return (), ()
+    due = record.open_step(_K.CARE_LEAVER_CONTACT)
+    if due is None:
+        return (), (NewStep(_K.CARE_LEAVER_CONTACT, due_on=birthday_due),)
+    return (StepChange(due["id"], due_date=birthday_due),), ()
 
 
 def _return_interviewed(record: Record, interviewed_on: date) -> date | None:
