@@ -162,6 +162,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "withdrawChildInNeedStep": INTERNAL,
         "correctCareStepDate": INTERNAL,
         "correctEpisodeStart": INTERNAL,
+        "correctAssessmentDates": INTERNAL,
         "withdrawCareStep": INTERNAL,
         "recordLateReason": INTERNAL,
         "correctMissingEpisode": INTERNAL,

@@ -106,6 +106,9 @@ class JourneyMutations:
     withdraw_assessment = action_mutation(
         ASSESSMENT, "withdrawAssessment", inputs.WithdrawInErrorInput
     )
+    correct_assessment_dates = action_mutation(
+        ASSESSMENT, "correctAssessmentDates", inputs.CorrectAssessmentDatesInput
+    )
     request_initial_conference = action_mutation(
         ENQUIRY, "requestInitialConference", inputs.ConcludeEnquiryInput
     )

@@ -215,6 +215,20 @@ class CorrectPlacementInput:
 
 
 @strawberry.input(
+    description="The days an authorised assessment really started, was completed and was "
+    "authorised (those given), and why they were typed wrong"
+)
+class CorrectAssessmentDatesInput:
+    started_on: date | None = None
+    completed_on: date | None = None
+    authorised_on: date | None = None
+    reason: str
+    late_reason: str | None = strawberry.field(
+        default=None, description="Why it was late, where the corrected days make it late"
+    )
+
+
+@strawberry.input(
     description="The day an episode really began: the start of care, a move or a change of "
     "legal status typed with the wrong day"
 )

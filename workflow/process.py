@@ -357,6 +357,17 @@ _ASSESSMENT_TRANSITIONS: Final[tuple[Transition, ...]] = (
         timescale=TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT,
     ),
     _t(
+        # The manager's, as the authorisation was; also once the episode has closed (the
+        # census reports the assessment), dating nothing after the closure.
+        "correctAssessmentDates",
+        _AS.AUTHORISED,
+        _AS.AUTHORISED,
+        "Correct the days an authorised assessment started, was completed and was "
+        "authorised (typed wrong), with the reason",
+        process=Process.ASSESSMENT,
+        performer=Authority.AUTHORISE,
+    ),
+    _t(
         "withdrawAssessment",
         _AS.IN_PROGRESS,
         _AS.RECORDED_IN_ERROR,
@@ -451,6 +462,7 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "withdrawChildInNeedStep",
         "correctInitialConferenceDate",
         "correctStrategyDiscussionDate",
+        "correctAssessmentDates",
         "recordLateReason",
         RECORD_DECISION_LATE_REASON,
     }

@@ -72,6 +72,7 @@ ACTIONS = {
     "recordDecisionLateReason": ("caseId", "RecordDecisionLateReasonInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
     "withdrawAssessment": ("assessmentId", "WithdrawInErrorInput"),
+    "correctAssessmentDates": ("assessmentId", "CorrectAssessmentDatesInput"),
     "requestInitialConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
     "concludeEnquiryWithoutConference": ("section47EnquiryId", "ConcludeEnquiryInput"),
     "withdrawSection47Enquiry": ("section47EnquiryId", "WithdrawInErrorInput"),

@@ -123,6 +123,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),
         "reason": "Typed wrong",
     },
+    # The walk's assessment, authorised: authorised later than it was recorded.
+    "correctAssessmentDates": {"authorisedOn": "{d}", "reason": "Typed wrong"},
     # The start of care (REFERRED), which came a day earlier: before anything in care.
     "correctEpisodeStart": {
         "episodeFrom": REFERRED.isoformat(),
@@ -496,7 +498,9 @@ def test_every_transition_has_an_effect_and_every_state_a_path() -> None:
 
 
 # A manager's own corrections of what a manager authorised in error.
-MANAGERS_CORRECT = frozenset({"reopenCase", "correctReferralDate", "withdrawReferral"})
+MANAGERS_CORRECT = frozenset(
+    {"reopenCase", "correctReferralDate", "withdrawReferral", "correctAssessmentDates"}
+)
 
 
 def test_only_managers_authorise_and_correct_and_workers_perform() -> None:

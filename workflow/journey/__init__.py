@@ -3,7 +3,14 @@
 Importing this package registers every action's input and effect with the engine.
 """
 
-from workflow.journey import adoption, care, case, episode_start, late_reasons
+from workflow.journey import (
+    adoption,
+    assessment_dates,
+    care,
+    case,
+    episode_start,
+    late_reasons,
+)
 from workflow.journey.effects import Clock, StepKind, StepStatus
 from workflow.journey.engine import (
     authorise,
@@ -18,6 +25,7 @@ __all__ = [
     "StepKind",
     "StepStatus",
     "adoption",
+    "assessment_dates",
     "authorise",
     "care",
     "case",
