@@ -5,9 +5,9 @@ Each rule is a pairing no lawful care journey makes (a parent does not run a chi
 home; a child placed with parents is not accommodated for a single period under
 section 20; placed for adoption "with a placement order" means one was made), so the
 hub refuses it at entry, whichever of the codes is recorded last: starting care, a move,
-a legal status change and a placement corrected (workflow/journey/care.py) all ask
-here. Data saved before the rule was refused is still reported by the warnings of
-returns/entry_checks.py, read from this same table.
+a legal status change, a placement corrected (workflow/journey/care.py) and a short
+break (workflow/fostering.py) all ask here. Data saved before the rule was refused is
+still reported by the warnings of returns/entry_checks.py, read from this same table.
 """
 
 from __future__ import annotations

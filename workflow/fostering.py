@@ -17,8 +17,10 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from graph.cypher import fostering as statements
 from workflow import liberty
+from workflow.care_ages import too_young_for
 from workflow.codes import LegalStatus, PlacementProvider, PlacementType
 from workflow.contacts import PastDate
+from workflow.episode_codes import codes_unfit
 from workflow.facts import FactKind, facts_of
 from workflow.ids import new_id
 from workflow.outcomes import FieldProblem, InvalidInput, NotFound, TransitionRefused
@@ -160,10 +162,30 @@ async def end_approval(
     return InvalidInput(problems=(FieldProblem("endedOn", rule),))
 
 
+def _episode_unfit(data: RecordShortBreak, born: date | None) -> tuple[str, str] | None:
+    # A short break is an SSDA903 episode like any other: its placement from an age
+    # (rules 371-374, workflow/care_ages.py) and its codes together (527-531, 550,
+    # workflow/episode_codes.py), on the day it began.
+    if rule := too_young_for(data.placement_type, born, data.started_on):
+        return "placementType", rule
+    return codes_unfit(
+        {
+            "legalStatus": data.legal_status,
+            "placementType": data.placement_type,
+            "placementProvider": data.placement_provider,
+        }
+    )
+
+
 async def record_short_break(
     store: GraphStore, scope: AccessScope, data: RecordShortBreak
 ) -> Row | NotFound | InvalidInput:
     """Record a short break for a child, with the approved household that gave it."""
+    child = await store.read(statements.CHILD_VISIBLE, {**scope.params(), "childId": data.child_id})
+    if not child:
+        return NotFound(kind="Child", id=data.child_id)
+    if problem := _episode_unfit(data, child[0]["dateOfBirth"]):
+        return InvalidInput(problems=(FieldProblem(*problem),))
     orders = await facts_of(store, scope, data.child_id, [FactKind.DEPRIVATION_OF_LIBERTY])
     span = liberty.short_break_span(data.started_on, data.ended_on)
     placement = data.placement_type.value
@@ -188,9 +210,6 @@ async def record_short_break(
     )
     if rows:
         return rows[0]
-    child = await store.read(statements.CHILD_VISIBLE, {**scope.params(), "childId": data.child_id})
-    if not child:
-        return NotFound(kind="Child", id=data.child_id)
     assert data.household_id is not None, "only a household can refuse a visible child's break"
     household = await store.read(statements.HOUSEHOLD_STATE, {"householdId": data.household_id})
     if not household:

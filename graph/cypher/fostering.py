@@ -71,7 +71,7 @@ RETURN b {{.*}} AS shortBreak, c.id AS childId, h.id AS householdId, h.name AS h
 CHILD_VISIBLE = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
-RETURN c.id AS id
+RETURN c.id AS id, c.dateOfBirth AS dateOfBirth
 """
 
 SHORT_BREAKS_OF = """

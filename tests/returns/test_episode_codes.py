@@ -15,7 +15,14 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from tests.e2e.journey_helpers import act
 from tests.helpers import graphql
-from tests.returns.journeys import PLACEMENT, START, Recorder, code, county_to_record_on
+from tests.returns.journeys import (
+    PLACEMENT,
+    SHORT_BREAK,
+    START,
+    Recorder,
+    code,
+    county_to_record_on,
+)
 from workflow import codes
 
 pytestmark = pytest.mark.anyio
@@ -160,3 +167,41 @@ async def test_placed_for_adoption_with_an_order_needs_the_placement_order(
     field, why = _refused(await act(client, record.worker, "changeLegalStatus", care, c2))
     assert (field, "(SSDA903 rule 408)" in why) == ("legalStatus", True), why
     assert await store.read(EPISODES, {"id": child}) == before
+
+
+async def test_a_short_break_is_checked_as_any_episode_is(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # A short break is an SSDA903 episode (V3, V4): its placement fits the child's age
+    # (903 rules 371-374, workflow/care_ages.py) and its provider (527-531, 550) as any
+    # other episode's must.
+    record, children = await county_to_record_on(client, settings, store)
+    household = await record.short_breaks_household("2025-01-06")
+    child = children[0]
+    await record.born(child, "2014-03-03", "M", allocated_from="2026-04-13")
+    data = {
+        "childId": child,
+        "legalStatus": code(codes.LegalStatus, "V3"),
+        "startedOn": "2026-06-05",
+        "endedOn": "2026-06-07",
+        "placementType": code(codes.PlacementType, "K3"),
+        "placementProvider": code(codes.PlacementProvider, "PR4"),
+        "householdId": household,
+    }
+    found = (await graphql(client, record.worker, SHORT_BREAK, {"input": data}))["recordShortBreak"]
+    assert _refused(found) == (
+        "placementType",
+        "the placement K3 is for a child aged 16 or over: the child turns 16 on 2030-03-03"
+        " (SSDA903 rule 371)",
+    )
+    foster_by_parents = {**data, "placementType": code(codes.PlacementType, "U6")}
+    foster_by_parents["placementProvider"] = code(codes.PlacementProvider, "PR0")
+    found = (await graphql(client, record.worker, SHORT_BREAK, {"input": foster_by_parents}))[
+        "recordShortBreak"
+    ]
+    field, why = _refused(found)
+    assert (field, "(SSDA903 rule 550)" in why) == ("placementProvider", True), why
+    assert await store.read("MATCH (b:ShortBreak) RETURN count(b) AS n") == [{"n": 0}]
+    fine = {**foster_by_parents, "placementProvider": code(codes.PlacementProvider, "PR1")}
+    found = (await graphql(client, record.worker, SHORT_BREAK, {"input": fine}))["recordShortBreak"]
+    assert found["__typename"] == "ShortBreak", found
