@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from graph.cypher import facts as statements
 from workflow.calendar import age_on, birthday, today_in_england
-from workflow.care_ages import ending_unfit, legal_status_unfit, too_young_for
+from workflow.care_ages import ending_unfit, legal_status_unfit, move_unfit, too_young_for
 from workflow.codes import ReviewParticipation, UPNUnknown
 from workflow.facts import FactKind
 from workflow.journey import StepKind, StepStatus
@@ -102,6 +103,7 @@ def _care_fits(held: Row, born: date) -> None:
             )
         episodes = [s for s in period["steps"] if s["kind"] == StepKind.LOOKED_AFTER_EPISODE]
         last: Mapping[str, Any] = max(episodes, key=lambda s: s["startDate"], default={})
+        _moves_fit(episodes, born)
         for step in period["steps"]:
             _step_fits(step, born, adult, under_section_20_5(last))
 
@@ -139,6 +141,18 @@ def _step_fits(step: Mapping[str, Any], born: date, adult: date, section_20_5: b
         raise BirthDateRefused(
             f"a pathway plan was made on {_iso(on)}, before the 16th birthday ({_iso(sixteenth)})"
         )
+
+
+def _moves_fit(episodes: list[Mapping[str, Any]], born: date) -> None:
+    """SSDA903 rule 234 (workflow/care_ages.py): each move's reason, on the first day of
+    the episode it ended."""
+    ordered = sorted(
+        (s for s in episodes if s.get("status") != StepStatus.CANCELLED),
+        key=lambda s: s["startDate"],
+    )
+    for left, moved in pairwise(ordered):
+        if rule := move_unfit(moved.get("reasonPlaceChange"), born, left["startDate"]):
+            raise BirthDateRefused(f"the move of {_iso(moved['startDate'])}: {rule}")
 
 
 def _episode_fits_age(step: Mapping[str, Any], born: date, on: date) -> None:

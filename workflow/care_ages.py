@@ -1,7 +1,8 @@
 """What the SSDA903 allows in care only from, or only before, a birthday.
 
 The DfE's validator flags an episode whose placement, legal status or reason for ending
-does not fit the child's age on its first or last day, so the hub refuses one at entry:
+does not fit the child's age on its first or last day (or, for a move into custody, on
+the first day of the episode it ended), so the hub refuses one at entry:
 starting care, a move, a legal status change, a placement corrected, the end of care, and
 a date of birth put right after them (workflow/birth_date.py) all ask here. Each rule is
 one row: the code, the age, which side of the birthday is allowed, the rule's number.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from workflow.calendar import birthday
-from workflow.codes import LegalStatus, PlacementType, ReasonEpisodeCeased
+from workflow.codes import LegalStatus, PlacementType, ReasonEpisodeCeased, ReasonPlaceChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,12 @@ ENDED_FROM: dict[str, AgeRule] = {
 }
 
 
+# Rule 234: a move into custody (CUSTOD) is of a child over the age of criminal
+# responsibility. The DfE reads the age on the first day of the episode the move ended
+# (where the return writes the reason): DECOM < DOB + 10 is the error.
+MOVED_FROM: dict[str, AgeRule] = {ReasonPlaceChange.CUSTOD_CUSTODY.value: AgeRule(10, 234)}
+
+
 def _said(kind: str, code: str, rule: AgeRule, turns: date) -> str:
     who = {
         (True, True): f"aged {rule.age} or over",
@@ -114,3 +121,9 @@ def legal_status_unfit(status: object, born: date | None, start: date) -> str | 
 def ending_unfit(reason: object, born: date | None, ended: date) -> str | None:
     """Why a period of care of a child born on `born` cannot end for `reason` on `ended`."""
     return _check(ENDED_FROM, "the reason care ended", reason, born, ended)
+
+
+def move_unfit(reason: object, born: date | None, left_from: date) -> str | None:
+    """Why a child born on `born` cannot move for `reason` out of an episode that began
+    on `left_from`."""
+    return _check(MOVED_FROM, "the reason for the move", reason, born, left_from)

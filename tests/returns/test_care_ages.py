@@ -180,3 +180,43 @@ async def test_remand_is_for_a_child_over_ten_and_care_ends_for_reasons_fit_for_
         " the child turns 10 on 2026-05-07 (SSDA903 rule 358)"
     )
     assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6", "U6"]
+
+
+async def test_a_move_into_custody_is_of_a_child_ten_when_the_placement_left_began(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 rule 234: the reason for a move (CUSTOD) sits on the episode it ended, and
+    # the DfE reads the child's age on that episode's first day. Born 1 May 2016, 10 on
+    # 1 May 2026: fostered from 20 April, so a move to custody out of that placement is
+    # refused; out of one begun on the birthday, it stands.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2016-05-01", "M", allocated_from="2026-04-13")
+    await record.referred(child, "2026-04-13", "N1")
+    care = await record.start(child, "2026-04-20", "C2", "U6")
+    custody = {
+        "changedOn": "2026-05-11",
+        **_placement("Z11"),
+        "reason": code(codes.ReasonPlaceChange, "CUSTOD"),
+    }
+    field, rule = _refused(await act(client, record.worker, "changePlacement", care, custody))
+    assert (field, rule) == (
+        "reason",
+        "the reason for the move CUSTOD is for a child aged 10 or over: the child turns 10 on"
+        " 2026-05-01 (SSDA903 rule 234)",
+    )
+    # The same day as a legal status change, the move ends the episode before it.
+    care = await record.legal_status(care, "2026-05-11", "J1")
+    field, _ = _refused(await act(client, record.worker, "changePlacement", care, custody))
+    assert field == "reason"
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6", "U6"]
+    care = await record.move(care, "2026-05-12", "U4", longTermPlacement=True)
+    moved = await act(
+        client, record.worker, "changePlacement", care, {**custody, "changedOn": "2026-05-20"}
+    )
+    assert moved["__typename"] == "PeriodOfCare", moved
+    # Born a month later he would have been 9 when the placement he left began.
+    corrected = {"childId": child, "dateOfBirth": "2016-06-01", "on": "2026-05-25"}
+    found = await graphql(client, record.worker, CORRECT_BIRTH, {"input": corrected})
+    field, rule = _refused(found["recordDateOfBirth"])
+    assert (field, rule.startswith("the move of 2026-05-20: ")) == ("dateOfBirth", True), rule

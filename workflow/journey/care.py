@@ -18,7 +18,7 @@ from graph.cypher import care as care_statements
 from graph.cypher import journey as statements
 from workflow import liberty
 from workflow.calendar import age_on, birthday
-from workflow.care_ages import ending_unfit, legal_status_unfit, too_young_for
+from workflow.care_ages import ending_unfit, legal_status_unfit, move_unfit, too_young_for
 from workflow.codes import (
     CareLeaverAccommodation,
     CareLeaverActivity,
@@ -403,6 +403,13 @@ def _after_a_decision(record: Record | None, placement: PlacementType, start: da
         )
 
 
+def _old_enough_to_move_for(record: Record, reason: ReasonPlaceChange, left: date) -> None:
+    # SSDA903 rule 234 (workflow/care_ages.py): custody from the age of 10, read on the
+    # first day of the episode the move ended (`left`).
+    if rule := move_unfit(reason, record.date_of_birth, left):
+        raise Refusal(("reason", rule))
+
+
 def _old_enough_for(placement: PlacementType, born: date | None, start: date) -> None:
     # SSDA903 rules 371 to 374 (workflow/care_ages.py): placements from an age.
     if rule := too_young_for(placement, born, start):
@@ -778,6 +785,19 @@ def _move_joins_the_legal_status_change(
         else ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
     )
     _temporary_begins_with_a_move(data.placement_type.value, rne.value)
+    # The move ends the episode before the legal status change's (the return writes its
+    # reason there).
+    left = max(
+        (
+            step["startDate"]
+            for step in record.steps
+            if step["kind"] == _K.LOOKED_AFTER_EPISODE
+            and step["startDate"] < current["startDate"]
+            and step.get("status") != StepStatus.CANCELLED
+        ),
+        default=current["startDate"],
+    )
+    _old_enough_to_move_for(record, data.reason, left)
     moved = {
         "placementType": data.placement_type.value,
         "placementProvider": data.placement_provider.value,
@@ -829,6 +849,7 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
             else ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
         )
     _leaving_temporary(record, data)
+    _old_enough_to_move_for(record, data.reason, _episode(record)["startDate"])
     _temporary_begins_with_a_move(data.placement_type.value, rne.value)
     _check_urn(data.placement_type, data.urn)
     _old_enough_for(data.placement_type, record.date_of_birth, data.changed_on)
