@@ -1,5 +1,5 @@
 """Which SSDA903 codes go together in one episode of care: the placement against its
-provider, its Ofsted URN and the legal status it is under.
+provider, its Ofsted URN, the legal status it is under and the reason it ended.
 
 Each rule is a pairing no lawful care journey makes (a parent does not run a children's
 home; a child placed with parents is not accommodated for a single period under
@@ -28,17 +28,18 @@ NO_URN = "XXXXXXX"
 @dataclass(frozen=True, slots=True)
 class EpisodeCodes:
     """An episode's codes as the SSDA903 writes them (the provider blank where the
-    placement has none)."""
+    placement has none; the reason it ceased blank while it is open)."""
 
     legal_status: str
     placement: str
     provider: str
     urn: str
+    reason_ceased: str = ""
 
     @classmethod
     def of(cls, facts: Mapping[str, Any]) -> EpisodeCodes:
         """From an episode's facts (`legalStatus`, `placementType`, `placementProvider`,
-        `urn`), enum members or their codes."""
+        `urn`, `reasonEpisodeCeased`), enum members or their codes."""
 
         def code(key: str) -> str:
             value = facts.get(key)
@@ -46,7 +47,9 @@ class EpisodeCodes:
 
         placement = code("placementType")
         provider = "" if placement in NO_PROVIDER else code("placementProvider")
-        return cls(code("legalStatus"), placement, provider, code("urn"))
+        return cls(
+            code("legalStatus"), placement, provider, code("urn"), code("reasonEpisodeCeased")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,10 @@ def _provider_cannot_provide(provider: PlacementProvider, *places: str) -> Calla
     return lambda e: e.provider == provider.value and e.placement in places
 
 
-_FOSTER_AND_ADOPTION = ("A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6")
+_FOSTER = ("U1", "U2", "U3", "U4", "U5", "U6")
+_FOSTER_AND_ADOPTION = ("A3", "A4", "A5", "A6", *_FOSTER)
+# Special guardianship by the former foster carers (E45, E46).
+_BY_FORMER_FOSTER_CARERS = ("E45", "E46")
 # Rule 222: placements Ofsted registers no URN for.
 _WITHOUT_URN = frozenset({"P1", "P3", "R1", "R2", "R5"}) | NO_PROVIDER
 _PLACED_WITH_PARENTS = PlacementType.P1_PLACED_WITH_PARENTS.value
@@ -141,6 +147,13 @@ EPISODE_RULES: tuple[CodeRule, ...] = (
         "placed for adoption with a placement order (A5, A6) needs the placement order (E1)"
         " as the legal status: placed with consent is A3 or A4",
         lambda e: e.placement in ("A5", "A6") and e.legal_status != "E1",
+    ),
+    CodeRule(
+        "516",
+        ("reason", "placementType"),
+        "care ended by a special guardianship order to the former foster carers (E45, E46)"
+        " from a foster placement (U1 to U6) with them",
+        lambda e: e.reason_ceased in _BY_FORMER_FOSTER_CARERS and e.placement not in _FOSTER,
     ),
 )
 

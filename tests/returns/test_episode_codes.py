@@ -13,7 +13,7 @@ import pytest
 
 from graph import FalkorDBStore
 from hub.settings import Settings
-from tests.e2e.journey_helpers import act
+from tests.e2e.journey_helpers import act, decide
 from tests.helpers import graphql
 from tests.returns.journeys import (
     PLACEMENT,
@@ -205,3 +205,27 @@ async def test_a_short_break_is_checked_as_any_episode_is(
     fine = {**foster_by_parents, "placementProvider": code(codes.PlacementProvider, "PR1")}
     found = (await graphql(client, record.worker, SHORT_BREAK, {"input": fine}))["recordShortBreak"]
     assert found["__typename"] == "ShortBreak", found
+
+
+async def test_special_guardianship_by_former_foster_carers_ends_a_foster_placement(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 rule 516: care ended by a special guardianship order to the former foster
+    # carers (E45, E46) ends an episode with them (U1-U6), whichever is recorded last.
+    record, child, care = await _in_care(client, settings, store)
+    care = await record.act("changePlacement", care, **_placement("2026-05-04", "R1", "PR4"))
+    sgo = {"endedOn": "2026-06-01", "reason": code(codes.ReasonEpisodeCeased, "E46")}
+    field, why = _refused(await act(client, record.worker, "ceaseLookedAfter", care, sgo))
+    assert (field, "(SSDA903 rule 516)" in why) == ("reason", True), why
+    care = await record.act("changePlacement", care, **_placement("2026-05-11", "U6", "PR1"))
+    care = await record.act("ceaseLookedAfter", care, **sgo)
+    care = await decide(client, record.manager, "authorisePeriodOfCare", care)
+    assert care["status"] == "CEASED", care
+    before = await store.read(EPISODES, {"id": child})
+    home = {
+        "placementType": code(codes.PlacementType, "R1"),
+        "placementProvider": code(codes.PlacementProvider, "PR4"),
+    }
+    field, why = _refused(await act(client, record.worker, "correctPlacement", care, home))
+    assert (field, "(SSDA903 rule 516)" in why) == ("placementType", True), why
+    assert await store.read(EPISODES, {"id": child}) == before

@@ -1730,6 +1730,7 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
     # SSDA903 rules 386, 387, 389, 407, 460 (workflow/care_ages.py): reasons by age.
     if rule := ending_unfit(data.reason, record.date_of_birth, data.ended_on):
         raise Refusal(("reason", rule))
+    _codes_fit({**episode, "reasonEpisodeCeased": data.reason}, ("reason",))
     _short_order_ends_in_time(record, data.ended_on, "endedOn")
     # A short order's lapse is done with the end of care, in time (checked above).
     others = close_everything(
