@@ -229,3 +229,37 @@ async def test_special_guardianship_by_former_foster_carers_ends_a_foster_placem
     field, why = _refused(await act(client, record.worker, "correctPlacement", care, home))
     assert (field, "(SSDA903 rule 516)" in why) == ("placementType", True), why
     assert await store.read(EPISODES, {"id": child}) == before
+
+
+async def test_a_placement_corrected_is_corrected_across_legal_status_changes(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 rule 434: an episode begun by a legal status change alone (RNE L) keeps the
+    # placement it followed. A correction of the placement, named by any of its episodes,
+    # corrects each episode of that placement, and no other.
+    record, child, care = await _in_care(client, settings, store)
+    care = await record.legal_status(care, "2026-05-04", "C1")
+    care = await record.act("changePlacement", care, **_placement("2026-05-18", "U4", "PR1"))
+    care = await record.legal_status(care, "2026-06-01", "C2")
+    relative = {
+        "placementType": code(codes.PlacementType, "U3"),
+        "placementProvider": code(codes.PlacementProvider, "PR1"),
+        "placementPostcode": PLACEMENT,
+    }
+    care = await record.act("correctPlacement", care, **relative, episodeFrom="2026-05-04")
+    places = [
+        (row["start"].isoformat(), row["place"])
+        for row in await store.read(EPISODES, {"id": child})
+    ]
+    assert places == [
+        ("2026-04-20", "U3"),
+        ("2026-05-04", "U3"),
+        ("2026-05-18", "U4"),
+        ("2026-06-01", "U4"),
+    ]
+    # The current placement: the move's episode and the legal status change after it.
+    care = await record.act(
+        "correctPlacement", care, **{**relative, "placementType": code(codes.PlacementType, "U6")}
+    )
+    places = [row["place"] for row in await store.read(EPISODES, {"id": child})]
+    assert places == ["U3", "U3", "U6", "U6"]

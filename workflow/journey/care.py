@@ -898,28 +898,30 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     # reasons, so a DfE rule its placement broke (returns/entry_checks.py) can be put
     # right without inventing a new episode.
     _check_urn(data.placement_type, data.urn)
-    episode = _episode_to_correct(record, data.episode_from)
-    _old_enough_for(data.placement_type, record.date_of_birth, episode["startDate"])
-    _after_a_decision(record, data.placement_type, episode["startDate"])
+    run = _placement_run(record, _episode_to_correct(record, data.episode_from))
+    first, last = run[0], run[-1]
+    _old_enough_for(data.placement_type, record.date_of_birth, first["startDate"])
+    _after_a_decision(record, data.placement_type, first["startDate"])
     _served_under_orders(
         record.liberty_orders,
         data.placement_type,
-        episode["startDate"],
-        episode.get("completedDate"),
+        first["startDate"],
+        last.get("completedDate"),
     )
-    _codes_fit(
-        {
-            **episode,
-            "placementType": data.placement_type,
-            "placementProvider": data.placement_provider,
-            "urn": data.urn,
-        },
-        ("placementType", "placementProvider", "urn"),
-    )
-    lasted_until = episode.get("completedDate") or clock.today
-    if rule := _too_long(data.placement_type.value, episode, lasted_until):
+    for episode in run:
+        _codes_fit(
+            {
+                **episode,
+                "placementType": data.placement_type,
+                "placementProvider": data.placement_provider,
+                "urn": data.urn,
+            },
+            ("placementType", "placementProvider", "urn"),
+        )
+    lasted_until = last.get("completedDate") or clock.today
+    if rule := _too_long(data.placement_type.value, first, lasted_until):
         raise Refusal(("placementType", f"{rule}: this episode lasted longer"))
-    _temporary_begins_with_a_move(data.placement_type.value, episode.get("reasonNewEpisode"))
+    _temporary_begins_with_a_move(data.placement_type.value, first.get("reasonNewEpisode"))
     corrected = {
         "placementType": data.placement_type.value,
         "placementProvider": data.placement_provider.value,
@@ -931,10 +933,36 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
         occurred_on=clock.today,
         summary=(
             f"Placement details corrected ({data.placement_type.value}, "
-            f"{data.placement_provider.value}) on the episode from {episode['startDate']}"
+            f"{data.placement_provider.value}) on the episode from {first['startDate']}"
+            + (f" to {last['startDate']}" if len(run) > 1 else "")
         ),
-        changed=(StepChange(episode["id"], facts=corrected),),
+        changed=tuple(StepChange(episode["id"], facts=corrected) for episode in run),
     )
+
+
+def _placement_run(record: Record, episode: dict[str, Any]) -> list[dict[str, Any]]:
+    """The episodes of the one placement `episode` is in: an episode begun by a legal
+    status change alone (RNE L) keeps the placement of the one before (SSDA903 rule
+    434), so a correction of the placement is a correction of all of them."""
+    ordered = sorted(
+        (
+            step
+            for step in record.steps
+            if step["kind"] == _K.LOOKED_AFTER_EPISODE
+            and step.get("status") != StepStatus.CANCELLED
+        ),
+        key=lambda step: step["startDate"],
+    )
+    at = next(i for i, step in enumerate(ordered) if step["id"] == episode["id"])
+    low, high = at, at
+    legal_status_only = ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value
+    while low > 0 and ordered[low].get("reasonNewEpisode") == legal_status_only:
+        low -= 1
+    while (
+        high + 1 < len(ordered) and ordered[high + 1].get("reasonNewEpisode") == legal_status_only
+    ):
+        high += 1
+    return ordered[low : high + 1]
 
 
 def _episode_to_correct(record: Record, starting: date | None) -> dict[str, Any]:
