@@ -20,12 +20,14 @@ pytestmark = pytest.mark.anyio
 SEEDS = (61,)
 CHILDREN = 10
 YEAR = CollectionYear(2026)
-# The SSDA903 rules the hub refuses at entry (workflow/care_ages.py, the temporary
-# placement rules of workflow/journey/care.py): a wild journey must never break one.
+# The SSDA903 rules the hub refuses at entry (workflow/care_ages.py, the codes of one
+# episode in workflow/episode_codes.py, the temporary placement rules of
+# workflow/journey/care.py): a wild journey must never break one.
 REFUSED_AT_ENTRY = frozenset(
     {
-        "358", "371", "372", "373", "374", "375", "376", "379", "380", "383",
-        "386", "387", "389", "407", "460",
+        "222", "234", "358", "371", "372", "373", "374", "375", "376", "378", "379", "380",
+        "383", "384", "386", "387", "389", "407", "408", "460", "516", "527", "528", "529",
+        "530", "531", "550",
     }
 )  # fmt: skip
 
