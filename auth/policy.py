@@ -163,6 +163,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "correctCareStepDate": INTERNAL,
         "correctEpisodeStart": INTERNAL,
         "correctAssessmentDates": INTERNAL,
+        "correctChildProtectionPlanEnd": INTERNAL,
         "withdrawCareStep": INTERNAL,
         "recordLateReason": INTERNAL,
         "correctMissingEpisode": INTERNAL,

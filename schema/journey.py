@@ -143,6 +143,9 @@ class JourneyMutations:
     withdraw_child_protection_step = action_mutation(
         CP_PLAN, "withdrawChildProtectionStep", inputs.WithdrawStepInput
     )
+    correct_child_protection_plan_end = action_mutation(
+        CP_PLAN, "correctChildProtectionPlanEnd", inputs.CorrectPlanEndInput
+    )
     end_child_protection_plan = action_mutation(
         CP_PLAN, "endChildProtectionPlan", inputs.EndChildProtectionPlanInput
     )

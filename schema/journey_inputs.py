@@ -214,6 +214,12 @@ class CorrectPlacementInput:
     )
 
 
+@strawberry.input(description="The day a plan really ended, and why it was typed wrong")
+class CorrectPlanEndInput:
+    ended_on: date
+    reason: str
+
+
 @strawberry.input(
     description="The days an authorised assessment really started, was completed and was "
     "authorised (those given), and why they were typed wrong"

@@ -463,6 +463,7 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "correctInitialConferenceDate",
         "correctStrategyDiscussionDate",
         "correctAssessmentDates",
+        "correctChildProtectionPlanEnd",
         "recordLateReason",
         RECORD_DECISION_LATE_REASON,
     }
@@ -509,6 +510,16 @@ _CHILD_PROTECTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _PLAN_STEPS_KEPT,
         "Withdraw a review conference, core group or visit recorded in error (the wrong "
         "child, or typed twice), with the reason",
+        process=Process.CHILD_PROTECTION_PLAN,
+    ),
+    _t(
+        # Also once its episode has closed (the census reports the plan), dating nothing
+        # after the closure.
+        "correctChildProtectionPlanEnd",
+        _P.ENDED,
+        _P.ENDED,
+        "Correct the day a plan ended on transfer out, at 18, on the child's death or on "
+        "leaving the United Kingdom (typed wrong), with the reason",
         process=Process.CHILD_PROTECTION_PLAN,
     ),
     _t(

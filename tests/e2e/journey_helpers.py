@@ -84,6 +84,7 @@ ACTIONS = {
     "holdCoreGroup": ("childProtectionPlanId", "HeldOnInput"),
     "recordChildProtectionVisit": ("childProtectionPlanId", "RecordVisitInput"),
     "endChildProtectionPlan": ("childProtectionPlanId", "EndChildProtectionPlanInput"),
+    "correctChildProtectionPlanEnd": ("childProtectionPlanId", "CorrectPlanEndInput"),
     "correctChildProtectionStepDate": ("childProtectionPlanId", "CorrectStepDateInput"),
     "withdrawChildProtectionStep": ("childProtectionPlanId", "WithdrawStepInput"),
     "reviewChildInNeedPlan": ("childInNeedPlanId", "HeldOnInput"),

@@ -123,6 +123,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
         "happenedOn": (REFERRED + timedelta(days=3)).isoformat(),
         "reason": "Typed wrong",
     },
+    # The walk's plan, ended on transfer out: it ended later than it was recorded.
+    "correctChildProtectionPlanEnd": {"endedOn": "{d}", "reason": "Typed wrong"},
     # The walk's assessment, authorised: authorised later than it was recorded.
     "correctAssessmentDates": {"authorisedOn": "{d}", "reason": "Typed wrong"},
     # The start of care (REFERRED), which came a day earlier: before anything in care.

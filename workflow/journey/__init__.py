@@ -10,6 +10,7 @@ from workflow.journey import (
     case,
     episode_start,
     late_reasons,
+    plan_ends,
 )
 from workflow.journey.effects import Clock, StepKind, StepStatus
 from workflow.journey.engine import (
@@ -33,6 +34,7 @@ __all__ = [
     "late_reasons",
     "missing_specs",
     "perform",
+    "plan_ends",
     "read_record",
     "return_for_rework",
 ]
