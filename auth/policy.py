@@ -164,6 +164,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "correctEpisodeStart": INTERNAL,
         "correctAssessmentDates": INTERNAL,
         "correctChildProtectionPlanEnd": INTERNAL,
+        "correctEndOfCare": INTERNAL,
         "withdrawCareStep": INTERNAL,
         "recordLateReason": INTERNAL,
         "correctMissingEpisode": INTERNAL,

@@ -195,6 +195,7 @@ class JourneyMutations:
     record_return_home_interview = action_mutation(
         CARE, "recordReturnHomeInterview", inputs.OnDateInput
     )
+    correct_end_of_care = action_mutation(CARE, "correctEndOfCare", inputs.CorrectEndOfCareInput)
     cease_looked_after = action_mutation(CARE, "ceaseLookedAfter", inputs.CeaseLookedAfterInput)
     record_pathway_plan = action_mutation(CARE, "recordPathwayPlan", inputs.OnDateInput)
     record_care_leaver_contact = action_mutation(

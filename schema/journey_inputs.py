@@ -214,6 +214,16 @@ class CorrectPlacementInput:
     )
 
 
+@strawberry.input(
+    description="The day care really ended, or the SSDA903 reason it ended for (those "
+    "given), and why they were typed wrong"
+)
+class CorrectEndOfCareInput:
+    ended_on: date | None = None
+    reason_ceased: codes.ReasonEpisodeCeased | None = None
+    reason: str
+
+
 @strawberry.input(description="The day a plan really ended, and why it was typed wrong")
 class CorrectPlanEndInput:
     ended_on: date

@@ -707,6 +707,16 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         timescale=TimescaleKey.RETURN_HOME_INTERVIEW,
     ),
     _t(
+        # The manager's, as the end of care was authorised by one.
+        "correctEndOfCare",
+        (_C.CEASED, _C.CARE_LEAVER, _C.LEAVING_CARE_SERVICES_ENDED),
+        (_C.CEASED, _C.CARE_LEAVER, _C.LEAVING_CARE_SERVICES_ENDED),
+        "Correct the day care ended or the SSDA903 reason it ended for (typed wrong), with "
+        "the reason",
+        process=Process.CARE,
+        performer=Authority.AUTHORISE,
+    ),
+    _t(
         "ceaseLookedAfter",
         _C.LOOKED_AFTER,
         (_C.CEASED, _C.CARE_LEAVER),

@@ -107,6 +107,7 @@ ACTIONS = {
     "recordMissingEpisode": ("periodOfCareId", "RecordMissingEpisodeInput"),
     "recordReturnHomeInterview": ("periodOfCareId", "OnDateInput"),
     "ceaseLookedAfter": ("periodOfCareId", "CeaseLookedAfterInput"),
+    "correctEndOfCare": ("periodOfCareId", "CorrectEndOfCareInput"),
     "recordPathwayPlan": ("periodOfCareId", "OnDateInput"),
     "recordCareLeaverContact": ("periodOfCareId", "RecordCareLeaverContactInput"),
     "endLeavingCareServices": ("periodOfCareId", "EndLeavingCareServicesInput"),

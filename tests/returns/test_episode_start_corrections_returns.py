@@ -1,7 +1,8 @@
-"""Journeys whose start of care, placement moves and legal status changes were typed with
-the wrong days and corrected through GraphQL (correctEpisodeStart), checked by the DfE's
-own validators: the 903 episodes begin and end on the corrected days, in care and once
-care has ended, and both returns pass as they do for a journey typed right."""
+"""Journeys whose start of care, placement moves, legal status changes and end of care
+were typed with the wrong days and corrected through GraphQL (correctEpisodeStart,
+correctEndOfCare), checked by the DfE's own validators: the 903 episodes begin and end on
+the corrected days, in care and once care has ended, and both returns pass as they do
+for a journey typed right."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import CollectionYear, write_cin_census, write_ssda903
+from tests.e2e.journey_helpers import act
 from tests.returns.conftest import DfeRules
 from tests.returns.journeys import HOME, Recorder, county_to_record_on
 from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
@@ -77,6 +79,15 @@ async def test_episodes_corrected_to_their_days_pass_the_dfe_rules(
     care = await record.move(care, "2025-09-01", "U4")
     care = await record.cease(care, "2026-01-15", "E4A")
     care = await _corrected(record, care, "2025-09-01", "2025-08-26")
+    # And care ended on the 12th, typed as the 15th: the manager corrects it.
+    ended = await act(
+        record.client,
+        record.manager,
+        "correctEndOfCare",
+        care,
+        {"endedOn": "2026-01-12", "reason": "The placement's log"},
+    )
+    assert ended["__typename"] == "PeriodOfCare", ended
 
     out = tmp_path / "903"
     await write_ssda903(store, YEAR, out)
@@ -88,7 +99,7 @@ async def test_episodes_corrected_to_their_days_pass_the_dfe_rules(
     ]
     assert rows_of(out, "episodes", left, *columns) == [
         ("02/06/2025", "S", "V2", "U6", "26/08/2025", "X1"),
-        ("26/08/2025", "P", "V2", "U4", "15/01/2026", "E4A"),
+        ("26/08/2025", "P", "V2", "U4", "12/01/2026", "E4A"),
     ]
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert report["ran"] >= 300, report

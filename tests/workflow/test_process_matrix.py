@@ -125,6 +125,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
     },
     # The walk's plan, ended on transfer out: it ended later than it was recorded.
     "correctChildProtectionPlanEnd": {"endedOn": "{d}", "reason": "Typed wrong"},
+    # The walk's end of care: a day later than it was recorded.
+    "correctEndOfCare": {"endedOn": "{d}", "reason": "Typed wrong"},
     # The walk's assessment, authorised: authorised later than it was recorded.
     "correctAssessmentDates": {"authorisedOn": "{d}", "reason": "Typed wrong"},
     # The start of care (REFERRED), which came a day earlier: before anything in care.
@@ -501,7 +503,13 @@ def test_every_transition_has_an_effect_and_every_state_a_path() -> None:
 
 # A manager's own corrections of what a manager authorised in error.
 MANAGERS_CORRECT = frozenset(
-    {"reopenCase", "correctReferralDate", "withdrawReferral", "correctAssessmentDates"}
+    {
+        "reopenCase",
+        "correctReferralDate",
+        "withdrawReferral",
+        "correctAssessmentDates",
+        "correctEndOfCare",
+    }
 )
 
 
