@@ -165,6 +165,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "correctAssessmentDates": INTERNAL,
         "correctChildProtectionPlanEnd": INTERNAL,
         "correctEndOfCare": INTERNAL,
+        "correctChildInNeedPlanDates": INTERNAL,
         "withdrawCareStep": INTERNAL,
         "recordLateReason": INTERNAL,
         "correctMissingEpisode": INTERNAL,

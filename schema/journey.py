@@ -161,6 +161,9 @@ class JourneyMutations:
     withdraw_child_in_need_step = action_mutation(
         CIN_PLAN, "withdrawChildInNeedStep", inputs.WithdrawStepInput
     )
+    correct_child_in_need_plan_dates = action_mutation(
+        CIN_PLAN, "correctChildInNeedPlanDates", inputs.CorrectChildInNeedPlanDatesInput
+    )
     end_child_in_need_plan = action_mutation(
         CIN_PLAN, "endChildInNeedPlan", inputs.EndChildInNeedPlanInput
     )

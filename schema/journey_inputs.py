@@ -224,6 +224,16 @@ class CorrectEndOfCareInput:
     reason: str
 
 
+@strawberry.input(
+    description="The days a child in need plan really started and ended (those given), and "
+    "why they were typed wrong"
+)
+class CorrectChildInNeedPlanDatesInput:
+    started_on: date | None = None
+    ended_on: date | None = None
+    reason: str
+
+
 @strawberry.input(description="The day a plan really ended, and why it was typed wrong")
 class CorrectPlanEndInput:
     ended_on: date

@@ -464,6 +464,7 @@ WRITTEN_UP_AFTER_THE_END: Final = frozenset(
         "correctStrategyDiscussionDate",
         "correctAssessmentDates",
         "correctChildProtectionPlanEnd",
+        "correctChildInNeedPlanDates",
         "recordLateReason",
         RECORD_DECISION_LATE_REASON,
     }
@@ -563,6 +564,15 @@ _CHILD_IN_NEED_TRANSITIONS: Final[tuple[Transition, ...]] = (
         _PLAN_STEPS_KEPT,
         "Withdraw a child in need plan review or visit recorded in error (the wrong child, "
         "or typed twice), with the reason",
+        process=Process.CHILD_IN_NEED_PLAN,
+    ),
+    _t(
+        # Also once its episode has closed (the census reports the plan), dating nothing
+        # after the closure.
+        "correctChildInNeedPlanDates",
+        _PLAN_STEPS_KEPT,
+        _PLAN_STEPS_KEPT,
+        "Correct the days the child in need plan started and ended (typed wrong), with the reason",
         process=Process.CHILD_IN_NEED_PLAN,
     ),
     _t(

@@ -90,6 +90,7 @@ ACTIONS = {
     "reviewChildInNeedPlan": ("childInNeedPlanId", "HeldOnInput"),
     "recordChildInNeedVisit": ("childInNeedPlanId", "RecordVisitInput"),
     "endChildInNeedPlan": ("childInNeedPlanId", "EndChildInNeedPlanInput"),
+    "correctChildInNeedPlanDates": ("childInNeedPlanId", "CorrectChildInNeedPlanDatesInput"),
     "correctChildInNeedStepDate": ("childInNeedPlanId", "CorrectStepDateInput"),
     "withdrawChildInNeedStep": ("childInNeedPlanId", "WithdrawStepInput"),
     "withdrawChildInNeedPlan": ("childInNeedPlanId", "WithdrawInErrorInput"),

@@ -125,6 +125,12 @@ CANONICAL: dict[str, dict[str, Any]] = {
     },
     # The walk's plan, ended on transfer out: it ended later than it was recorded.
     "correctChildProtectionPlanEnd": {"endedOn": "{d}", "reason": "Typed wrong"},
+    # The walk's child in need plan: started a day later than it was recorded (before
+    # the visit every path holds).
+    "correctChildInNeedPlanDates": {
+        "startedOn": (REFERRED + timedelta(days=1)).isoformat(),
+        "reason": "Typed wrong",
+    },
     # The walk's end of care: a day later than it was recorded.
     "correctEndOfCare": {"endedOn": "{d}", "reason": "Typed wrong"},
     # The walk's assessment, authorised: authorised later than it was recorded.
