@@ -27,6 +27,7 @@ from tests.e2e.journey_helpers import (
     step,
 )
 from tests.helpers import bearer, graphql
+from tests.returns.journeys import DECIDE_ADOPTION
 from tests.returns.test_ssda903 import rows_of
 
 pytestmark = pytest.mark.anyio
@@ -156,6 +157,11 @@ async def test_the_start_of_care_a_move_and_a_legal_status_typed_wrong_are_corre
     }
     care = await act(client, worker, "changePlacement", care, move)
     assert step(care, "STATUTORY_VISIT", "OPEN")["dueDate"] == "2026-05-18"
+    # The decision for adoption comes before the placement order (SSDA903 rule 553).
+    decided = {"periodOfCareId": care["id"], "decidedOn": "2026-05-20"}
+    answer = await graphql(client, worker, DECIDE_ADOPTION, {"input": decided})
+    assert answer["decideAdoption"]["__typename"] == "AdoptionPlan", answer
+    care = await _now(client, worker, care)
     care = await act(
         client,
         worker,
