@@ -21,6 +21,7 @@ from workflow import liberty
 from workflow.calendar import age_on, birthday
 from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
 from workflow.episode_codes import NO_PROVIDER as _NO_PROVIDER
+from workflow.episode_codes import NO_URN
 from workflow.episode_codes import TEMPORARY as _TEMPORARY
 from workflow.facts import FactKind, PartialDate
 from workflow.journey.care import BIRTHDAY_WINDOW
@@ -351,7 +352,7 @@ def urn_as_returned(step: dict[str, Any]) -> str:
         return str(step["urn"])
     # SSDA903 rule 242: XXXXXXX (no URN) is for adoption and foster placements only; any
     # other placement without a recorded URN is left blank for the DfE's rules to report.
-    return "XXXXXXX" if step.get("placementType") in _NO_URN_NEEDED else ""
+    return NO_URN if step.get("placementType") in _NO_URN_NEEDED else ""
 
 
 def _episode_rows(
