@@ -2,7 +2,10 @@
 
 A merge moves every relationship of the merged record onto the record kept, tagging each
 moved relationship with the merge's id (`mergedOut` if it left the merged record,
-`mergedIn` if it pointed at it), so undoing the merge moves exactly those back. The
+`mergedIn` if it pointed at it), so undoing the merge moves exactly those back. A
+relationship a merge moves again (the kept record merged in turn into a third) keeps the
+earlier merges' ids, the latest last (`mergedOutBefore`, `mergedInBefore`): undoing the
+later merge gives it back the earlier tag, so undoing the earlier one then finds it. The
 merged record itself stays as a node: it loses its `Person` and `Child` labels (no
 statement that reads people or children can reach it, and its identifiers leave the
 children's unique constraints) and becomes a `MergedChild` pointing `MERGED_INTO` the kept
@@ -84,7 +87,9 @@ def _move(kind: str, direction: str, source: str, target: str, tag: str) -> str:
     WITH {source}, {target}, r, x, size([{twin} | 1]) AS twins
     WHERE twins = 0
     CREATE {made}
-    SET n = properties(r), n.{tag} = $eventId
+    SET n = properties(r), n.{tag} = $eventId,
+        n.{tag}Before = CASE WHEN r.{tag} IS NULL THEN r.{tag}Before
+                             ELSE coalesce(r.{tag}Before, []) + [r.{tag}] END
     DELETE r
     RETURN count(n) AS moved{kind}{direction}
 }}"""
@@ -106,7 +111,10 @@ def _move_back(kind: str, direction: str, kept: str, merged: str) -> str:
     WHERE r.{tag} = e.id
     CREATE {made}
     SET n = properties(r)
-    REMOVE n.{tag}
+    // The merge before this one, if it had moved the relationship too (else no tag).
+    SET n.{tag} = last(r.{tag}Before),
+        n.{tag}Before = CASE WHEN size(coalesce(r.{tag}Before, [])) > 1
+                             THEN r.{tag}Before[0..size(r.{tag}Before) - 1] END
     DELETE r
     RETURN count(n) AS restored{kind}{direction}
 }}"""

@@ -844,3 +844,56 @@ async def test_a_merge_that_would_date_a_contact_before_the_kept_child_s_pregnan
     assert about == [{"id": "C-OLD"}]
     # Kept the other way, the contact stands well after the birth: the merge is made.
     assert (await merge("C-OLD", "C-NEW"))["__typename"] == "ChildMerge"
+
+
+async def test_merges_undone_in_turn_after_a_chain_put_each_record_back_exactly(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    # A first record merged into a second, the second then merged into a third: undoing
+    # the second merge and then the first must give each record back its own history,
+    # not leave the first record's on the second.
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept, middle_contact = await _recorded_again_with_a_typo(client, worker, demo)
+    first_contact = await _new_record(
+        client,
+        worker,
+        {
+            "givenName": kept["givenName"] + "y",
+            "familyName": kept["familyName"],
+            "dateOfBirth": str(kept["dateOfBirth"]),
+            "sex": kept["sex"],
+        },
+    )
+    kept_id, middle_id, first_id = kept["id"], middle_contact["childId"], first_contact["childId"]
+    note = await graphql(
+        client,
+        worker,
+        """mutation ($input: AddCaseNoteInput!) { addCaseNote(input: $input) { __typename } }""",
+        {
+            "input": {
+                "childId": first_id,
+                "type": "PHONE_CALL",
+                "text": "Health visitor rang",
+                "occurredAt": "2026-11-21T10:00:00Z",
+            }
+        },
+    )
+    assert note == {"addCaseNote": {"__typename": "CaseNote"}}
+    records = (kept_id, middle_id, first_id)
+    before = [await _around(store, record, MOVED_TYPES) for record in records]
+
+    assert (await _merge(client, officer, middle_id, first_id))["__typename"] == "ChildMerge"
+    assert (await _merge(client, officer, kept_id, middle_id))["__typename"] == "ChildMerge"
+    chained = (await graphql(client, worker, CHILD, {"id": kept_id}))["child"]
+    assert {"text": "Health visitor rang"} in chained["caseNotes"]
+
+    for merged_id in (middle_id, first_id):
+        undone = await graphql(
+            client, officer, UNMERGE, {"merged": merged_id, "reason": "Three children"}
+        )
+        assert undone["unmergeChildren"]["__typename"] == "ChildMerge", undone
+
+    assert [await _around(store, record, MOVED_TYPES) for record in records] == before
+    first = (await graphql(client, worker, CHILD, {"id": first_id}))["child"]
+    assert first["caseNotes"] == [{"text": "Health visitor rang"}]
+    assert [c["id"] for c in first["contacts"]] == [first_contact["id"]]
