@@ -60,9 +60,10 @@ return redis.call('XADD', KEYS[1], '*', 'requests', ARGV[2])
 # Each event is found by its id (indexed) and made only if absent, and keeps the id of the
 # child that was read (`childId`). A child merged away since the read is followed to the
 # record kept (as `documents.py` follows a document's child), and the edge is tagged with
-# that merge as the merge would have tagged it (`mergedIn`), so undoing the merge moves the
-# event back. An event whose child is gone altogether is still written, without its edge:
-# the journal never drops a read. The notices go to the workers allocated when it drains
+# each merge on the way as the merges would have tagged it (`mergedIn`, the last; the
+# earlier ones in `mergedInBefore`: merging.py), so undoing them moves the event back. An
+# event whose child is gone altogether is still written, without its edge: the journal
+# never drops a read. The notices go to the workers allocated when it drains
 # (within a fraction of a second of the read, the background drainer's interval).
 DRAIN_JOURNAL = """
 UNWIND $requests AS q
@@ -73,11 +74,14 @@ ON CREATE SET e.at = q.at, e.subject = q.subject, e.subjectName = q.subjectName,
         e.operation = q.operation, e.fields = r.fields, e.childId = r.childId
 WITH q, r, e
 OPTIONAL MATCH (read:Child {id: r.childId})
-OPTIONAL MATCH (merged:MergedChild {id: r.childId})-[:MERGED_INTO*1..8]->(kept:Child)
-WITH q, r, e, coalesce(read, kept) AS c, CASE WHEN read IS NULL THEN merged.mergeEventId END AS tag
+OPTIONAL MATCH chain = (:MergedChild {id: r.childId})-[:MERGED_INTO*1..8]->(kept:Child)
+WITH q, r, e, coalesce(read, kept) AS c,
+     CASE WHEN read IS NULL
+          THEN [moved IN nodes(chain)[0..size(nodes(chain)) - 1] | moved.mergeEventId] END AS tags
 WHERE c IS NOT NULL
 MERGE (e)-[a:ACCESSED]->(c)
-ON CREATE SET a.mergedIn = tag
+ON CREATE SET a.mergedIn = last(tags),
+        a.mergedInBefore = CASE WHEN size(tags) > 1 THEN tags[0..size(tags) - 1] END
 WITH q, r, c
 WHERE q.notifyWorkers
 MATCH (c)-[:ALLOCATED_TO]->(worker:Worker)

@@ -233,6 +233,32 @@ async def test_a_read_of_a_child_merged_away_before_the_drain_lands_on_the_recor
     assert (event["read"], event["child"], event["mergedIn"]) == (merged, kept, "merge-1")
 
 
+async def test_a_read_of_a_child_merged_away_twice_before_the_drain_carries_both_merges(
+    store: FalkorDBStore, world: county.County
+) -> None:
+    # Tagged as the two merges would have tagged it, had it been drained before them
+    # (graph/cypher/merging.py): the later merge's id, the earlier one's kept before it,
+    # so undoing the later merge and then the earlier one brings it back to the record read.
+    kept, middle, first = _allocated(world)[:3]
+    await record_access(store, staff(), "JournalBeforeTwoMerges", {first: {"givenName"}})
+    journal = _journal(store)
+    for merged, into, event in ((first, middle, "merge-1"), (middle, kept, "merge-2")):
+        await journal.write(
+            """MATCH (m:Child {id: $merged}), (k:Child {id: $kept})
+               CREATE (m)-[:MERGED_INTO {eventId: $event}]->(k)
+               REMOVE m:Child:Person
+               SET m:MergedChild, m.mergedInto = k.id, m.mergeEventId = $event""",
+            {"merged": merged, "kept": into, "event": event},
+        )
+    await journal.drain()
+    (event,) = await store.read(
+        """MATCH (e:AuditEvent)-[a:ACCESSED]->(c:Child)
+           RETURN e.childId AS read, c.id AS child, a.mergedIn AS mergedIn,
+                  a.mergedInBefore AS before"""
+    )
+    assert event == {"read": first, "child": kept, "mergedIn": "merge-2", "before": ["merge-1"]}
+
+
 async def test_a_snapshot_and_the_graph_size_take_in_every_journaled_read(
     store: FalkorDBStore, world: county.County
 ) -> None:
