@@ -141,6 +141,7 @@ FOREACH (_ IN CASE WHEN z IS NULL THEN [] ELSE [1] END |
         z.dueDate = CASE WHEN t.dueDate IS NULL THEN z.dueDate ELSE date(t.dueDate) END,
         z.startDate = CASE WHEN t.startDate IS NULL THEN z.startDate
                       ELSE date(t.startDate) END,
+        z.endDate = CASE WHEN t.endDate IS NULL THEN z.endDate ELSE date(t.endDate) END,
         z.lastOccurredOn = CASE WHEN t.lastOccurredOn IS NULL THEN z.lastOccurredOn
                            ELSE date(t.lastOccurredOn) END,
         z.referralDate = CASE WHEN t.referralDate IS NULL THEN z.referralDate
@@ -204,6 +205,33 @@ FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
         x.ceasedDate = date(ending.endDate), x.endedBy = ending.endedBy,
         x.updatedAt = $now, x.updatedBy = $viewer)
 WITH r, changed, count(x) AS ended"""
+
+
+# The child protection plans a correction of the start of care moves the end of (they
+# ended the day the child became looked after: workflow/journey/episode_start.py) were
+# checked as read, with their episodes: `$retimedAsRead` ("id@version@episode version")
+# guards that they and their episodes are unchanged, or the statement writes nothing.
+_PLANS_AS_READ = """OPTIONAL MATCH (c)<-[:ABOUT]-(moved:ChildProtectionPlan)
+      -[:IN_EPISODE]->(movedEpisode:Referral)
+WHERE moved.id IN [t IN $retimed | t.id]
+WITH r, c, collect(moved.id + '@' + toString(moved.version) + '@'
+                   + toString(movedEpisode.version)) AS moved
+WHERE size(moved) = size($retimed) AND all(seen IN moved WHERE seen IN $retimedAsRead)
+WITH r, c"""
+
+# ... and end on the corrected day, keeping the day they ended as, why, who and when.
+_PLANS_END_WITH_CARE = """
+OPTIONAL MATCH (r)-[:ABOUT]->(:Child)<-[:ABOUT]-(moved:ChildProtectionPlan)
+      -[:IN_EPISODE]->(movedEpisode:Referral)
+WHERE moved.id IN [t IN $retimed | t.id]
+WITH r, changed, moved, movedEpisode, head([t IN $retimed WHERE t.id = moved.id]) AS t
+FOREACH (_ IN CASE WHEN moved IS NULL THEN [] ELSE [1] END |
+    SET moved += t.facts
+    SET moved.endDate = date(t.endDate), moved.endDateCorrectedBy = $viewer,
+        moved.endDateCorrectedAt = $now, moved.version = moved.version + 1,
+        moved.updatedAt = $now, moved.updatedBy = $viewer,
+        movedEpisode.version = movedEpisode.version + 1)
+WITH r, changed, count(moved) AS moved"""
 
 
 # A referral withdrawn as recorded in error takes the contacts that led to it with it
@@ -278,7 +306,7 @@ FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
 WITH {carry}, count(s) AS changed
 {_create_steps("$opened", "r")}
 {_EPISODE_TAIL if in_episode else ""}
-{_CARE_TAIL if ends_plans else ""}
+{_CARE_TAIL + _PLANS_END_WITH_CARE if ends_plans else ""}
 RETURN r.id AS id, r.version AS version, changed
 """
 
@@ -327,6 +355,7 @@ MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}
 WITH r, c
 WHERE r.status = $from AND r.version = $version
+{_PLANS_AS_READ if label == "PeriodOfCare" else ""}
 MATCH (w:Worker {{id: $viewer}})
 {_apply(label, in_episode=False, ends_plans=label == "PeriodOfCare")}"""
 

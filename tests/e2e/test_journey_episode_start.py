@@ -6,6 +6,7 @@ holidays (Good Friday 3 April, Easter Monday 6 April, 4 and 25 May)."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,13 @@ import pytest
 
 from graph import FalkorDBStore
 from hub.settings import Settings
-from returns import CollectionYear, write_ssda903
+from returns import CollectionYear, write_cin_census, write_ssda903
 from tests.e2e.journey_helpers import (
     CARE_FIELDS,
     CHRONOLOGY,
     OUTCOMES,
     act,
+    case_now,
     demo_child,
     demo_county,
     referral_for,
@@ -230,14 +232,13 @@ async def test_the_start_of_care_stays_after_a_plan_it_ended_and_the_care_before
     case = await act(client, worker, "holdTransferInConference", case, conference)
     plan_id = case["childProtectionPlans"][-1]["id"]
     care = await _start(client, worker, child_id, "2026-09-15")
+    assert [
+        p["endDate"]
+        for p in (await case_now(client, worker, case["id"]))["childProtectionPlans"]
+        if p["id"] == plan_id
+    ] == ["2026-09-15"]
     fix = {"episodeFrom": "2026-09-15", "reason": "Typo"}
-    refused = await act(client, worker, CORRECT, care, fix | {"startedOn": "2026-09-14"})
-    assert _problem(refused) == (
-        "startedOn",
-        f"child protection plan {plan_id} ended the day the child became looked after "
-        "(2026-09-15): the start of care is not corrected apart from it",
-    )
-    # Nor back over the period of care before it, which cannot end after it ended.
+    # Not back over the period of care before it, which cannot end after it ended.
     refused = await act(client, worker, CORRECT, care, fix | {"startedOn": "2026-03-19"})
     assert _problem(refused) == (
         "startedOn",
@@ -257,3 +258,80 @@ async def _decide(
       ... on PeriodOfCare {{ {CARE_FIELDS} }} {OUTCOMES} }} }}"""
     result = await graphql(client, manager, query, {"id": care["id"], "version": care["version"]})
     return result["authorisePeriodOfCare"]  # type: ignore[no-any-return]
+
+
+async def _plan_end(store: FalkorDBStore, plan_id: str) -> dict[str, Any]:
+    rows = await store.read(
+        "MATCH (p:ChildProtectionPlan {id: $id}) RETURN p.endDate AS endDate, "
+        "p.endReason AS endReason, p.endDateCorrectedFrom AS correctedFrom, "
+        "p.endDateCorrectionReason AS reason, p.endDateCorrectedBy AS correctedBy, "
+        "p.endDateCorrectedAt AS correctedAt",
+        {"id": plan_id},
+    )
+    return rows[0]
+
+
+async def test_the_start_of_care_moves_the_end_of_the_plan_it_ended_with_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    await _born(store, child_id, "2015-02-01")
+    # A child protection plan from 19 June, its last visit on 1 September; care began on
+    # 10 September, typed as the 15th, which ended the plan on the 15th.
+    case = await referral_for(client, worker, child_id, date(2026, 6, 1))
+    conference = {
+        "heldOn": "2026-06-19",
+        "planRequired": True,
+        "categoriesOfAbuse": ["NEG_NEGLECT"],
+    }
+    case = await act(client, worker, "holdTransferInConference", case, conference)
+    plan = case["childProtectionPlans"][-1]
+    visit = {"visitedOn": "2026-09-01", "seenAlone": True, "lateReason": "Family away"}
+    case = await act(client, worker, "recordChildProtectionVisit", plan, visit)
+    plan_id = plan["id"]
+    care = await _start(client, worker, child_id, "2026-09-15")
+    assert (await _plan_end(store, plan_id))["endDate"] == date(2026, 9, 15)
+
+    # Not before the plan's last recorded step: the plan would end before it.
+    fix = {"episodeFrom": "2026-09-15", "reason": "The placement began on the 10th"}
+    refused = await act(client, worker, CORRECT, care, fix | {"startedOn": "2026-08-31"})
+    assert _problem(refused) == (
+        "startedOn",
+        f"child protection plan {plan_id} ends the day the child became looked after: its "
+        "end must not be before the plan's last recorded step (2026-09-01)",
+    )
+    assert (await _now(client, worker, care))["startDate"] == "2026-09-15"
+    assert (await _plan_end(store, plan_id))["endDate"] == date(2026, 9, 15)
+
+    care = await act(client, worker, CORRECT, care, fix | {"startedOn": "2026-09-10"})
+    assert care["__typename"] == "PeriodOfCare", care
+    assert care["startDate"] == "2026-09-10"
+    ended = await _plan_end(store, plan_id)
+    assert {k: ended[k] for k in ("endDate", "endReason", "correctedFrom", "reason")} == {
+        "endDate": date(2026, 9, 10),
+        "endReason": "BECAME_LOOKED_AFTER",
+        "correctedFrom": "2026-09-15",
+        "reason": "The placement began on the 10th",
+    }
+    assert ended["correctedBy"] == "worker-sw-demo"
+    assert ended["correctedAt"] > 0
+    chronology = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
+    said = " ".join(f"{e['title']} {e['detail']}" for e in chronology["chronology"])
+    assert f"child protection plan {plan_id}'s end moved with it" in said, said
+
+    # The two stay one fact: corrected again, the plan's end follows again.
+    again = {"episodeFrom": "2026-09-10", "startedOn": "2026-09-11", "reason": "Typo"}
+    care = await act(client, worker, CORRECT, care, again)
+    assert care["__typename"] == "PeriodOfCare", care
+    assert (await _plan_end(store, plan_id))["endDate"] == date(2026, 9, 11)
+
+    out = tmp_path / "cin.xml"
+    await write_cin_census(store, CollectionYear(2027), out, "919")
+    child = next(
+        c
+        for c in ET.parse(out).getroot().iter("Child")  # noqa: S314 - the hub's own output
+        if c.findtext("ChildIdentifiers/LAchildID") == child_id
+    )
+    assert [p.findtext("CPPendDate") for p in child.iter("ChildProtectionPlans")] == ["2026-09-11"]

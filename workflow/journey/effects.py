@@ -198,14 +198,16 @@ class RetimedRecord:
     counts from the referral, when the referral's date is corrected (its due date, its
     timed step's and the referral date it carries), or the plan a conference made, when
     the conference's day is corrected (it starts that day, its first review, core group
-    and visit due from it). `steps` are (step id, due date) pairs; `facts` keep what the
-    dates were before."""
+    and visit due from it), or the child protection plan the start of care ended, when
+    the start of care is corrected (it ends that day). `steps` are (step id, due date)
+    pairs; `facts` keep what the dates were before."""
 
     record_id: str
     steps: tuple[tuple[str, date], ...] = ()
     due_date: date | None = None
     referral_date: date | None = None
     start_date: date | None = None
+    end_date: date | None = None
     last_occurred_on: date | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     # Why a held step of `steps` was late against its new due date; `on_time`: the held
@@ -222,6 +224,7 @@ class RetimedRecord:
             "dueDate": self.due_date,
             "referralDate": self.referral_date,
             "startDate": self.start_date,
+            "endDate": self.end_date,
             "lastOccurredOn": self.last_occurred_on,
             "facts": self.facts,
         }
@@ -339,6 +342,10 @@ class Record:
     # which the day care started is weighed against when it is corrected.
     other_periods: tuple[dict[str, Any], ...] = ()
     child_protection_plans: tuple[dict[str, Any], ...] = ()
+    # For a period of care: the child protection plans it ended the day it began (the
+    # child became looked after), each read as its own record: their end is that day, and
+    # moves with it when it is corrected.
+    plans_ended_by_care: tuple[Record, ...] = ()
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""

@@ -119,7 +119,29 @@ async def read_record(
     rows = await store.read(
         statements.RECORD_STATES[label], {**scope.params(), "recordId": record_id}
     )
-    return _record(rows[0]) if rows else None
+    if not rows:
+        return None
+    record = _record(rows[0])
+    if process is table.Process.CARE:
+        record = replace(record, plans_ended_by_care=await _plans_ended_by(store, scope, record))
+    return record
+
+
+async def _plans_ended_by(
+    store: GraphStore, scope: AccessScope, care: Record
+) -> tuple[Record, ...]:
+    """The child protection plans the period of care ended the day it began (the plan ends
+    the day the child becomes looked after: workflow/process.py), each as its own record,
+    with its episode: a correction of that day moves their end, by their rules."""
+    plan_process, became_looked_after = table.ENDED_ON_BECOMING_LOOKED_AFTER
+    ended = [
+        plan["id"]
+        for plan in care.child_protection_plans
+        if plan.get("endReason") == became_looked_after
+        and plan.get("endDate") == care.facts.get("startDate")
+    ]
+    plans = [await read_record(store, scope, plan_process, plan_id) for plan_id in ended]
+    return tuple(plan for plan in plans if plan is not None)
 
 
 def refusal(process: table.Process, record: Record, action: str, reason: str) -> TransitionRefused:
@@ -335,6 +357,11 @@ async def _write(
             "ended": [ended.params() for ended in effect.ended_records],
             "clearedDates": list(effect.cleared),
             "retimed": [retimed.params() for retimed in effect.retimed_records],
+            # The plans a period of care's correction moves the end of, as they were read.
+            "retimedAsRead": [
+                f"{plan.id}@{plan.version}@{(plan.episode or {}).get('version')}"
+                for plan in record.plans_ended_by_care
+            ],
             "retimedSteps": [
                 step for retimed in effect.retimed_records for step in retimed.step_params()
             ],

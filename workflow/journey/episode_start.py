@@ -12,7 +12,9 @@ The corrected day keeps the rules of recording the episode: between its neighbou
 episode starts a day), not after care ended, not before the birth, the placement's and
 legal status's ages, the orders it stands on; the start of care also not after what was
 recorded in care, before the previous period of care ended, at 18, or where a child
-protection plan would run on in care.
+protection plan would run on in care. A child protection plan the start of care ended
+(the plan ends the day the child becomes looked after) ends on the corrected day in the
+same write, by the rules of ending it, keeping the day it ended as, why, who and when.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ from typing import TYPE_CHECKING, Any
 from workflow.calendar import birthday
 from workflow.care_ages import legal_status_unfit
 from workflow.codes import LegalStatus, PlacementType
-from workflow.journey import care
-from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
+from workflow.journey import care, plan_ends
+from workflow.journey.effects import (
+    Effect,
+    Refusal,
+    RetimedRecord,
+    StepChange,
+    StepKind,
+    StepStatus,
+)
 from workflow.journey.engine import register
 from workflow.journey.inputs import Input, PastDate, Reason, not_before
 from workflow.journey.ordering import NextDue, anchored_again, held_in_order
@@ -148,16 +157,11 @@ def _start_of_care_rules(record: Record, was: date, on: date) -> None:
         if other["startDate"] < was:
             # SSDA903: a period of care begins after the previous one ended.
             not_before(on, ended, _FIELD, "the end of the previous period of care")
+    moving = {plan.id for plan in record.plans_ended_by_care}
     for plan in record.child_protection_plans:
         ended = plan.get("endDate")
-        if ended == was and plan.get("endReason") == "BECAME_LOOKED_AFTER":
-            # Working Together 2023: the plan ended the day care began; moving that end
-            # is a correction of the plan, which its episode of need decides on.
-            rule = (
-                f"child protection plan {plan['id']} ended the day the child became looked "
-                f"after ({was.isoformat()}): the start of care is not corrected apart from it"
-            )
-            raise Refusal((_FIELD, rule))
+        if plan["id"] in moving:
+            continue
         if plan["startDate"] < on and (ended is None or ended > on):
             # A plan ends the day the child becomes looked after: one running over the
             # corrected day would be in force while the child was looked after.
@@ -167,6 +171,38 @@ def _start_of_care_rules(record: Record, was: date, on: date) -> None:
                 "day the child becomes looked after)"
             )
             raise Refusal((_FIELD, rule))
+
+
+def _plans_ended_with_it(
+    record: Record, data: CorrectEpisodeStart, was: date
+) -> tuple[RetimedRecord, ...]:
+    """Working Together 2023: a child protection plan ends the day the child becomes
+    looked after; the plans the start of care ended end on the corrected day, by the rules
+    of ending them (plan_ends.py), keeping the day they ended as and why (who and when:
+    the statement stamps `endDateCorrectedBy`, `endDateCorrectedAt`)."""
+    on = data.started_on
+    for plan in record.plans_ended_by_care:
+        try:
+            plan_ends.may_end_on(plan, on)
+        except Refusal as refused:
+            raise Refusal(
+                *(
+                    (
+                        _FIELD,
+                        f"child protection plan {plan.id} ends the day the child became "
+                        f"looked after: its end {rule}",
+                    )
+                    for _, rule in refused.problems
+                )
+            ) from None
+    return tuple(
+        RetimedRecord(
+            plan.id,
+            end_date=on,
+            facts={"endDateCorrectedFrom": was.isoformat(), "endDateCorrectionReason": data.reason},
+        )
+        for plan in record.plans_ended_by_care
+    )
 
 
 def _from_the_start(record: Record, was: date, on: date, clock: Clock) -> list[StepChange]:
@@ -270,6 +306,7 @@ def correct_episode_start(record: Record, data: CorrectEpisodeStart, clock: Cloc
         )
     ]
     dates: dict[str, date | None] = {}
+    plans: tuple[RetimedRecord, ...] = ()
     if index:
         # SSDA903: the episode before ends the day this one begins (X1), and its
         # placement stood on the orders depriving of liberty up to then.
@@ -286,17 +323,22 @@ def correct_episode_start(record: Record, data: CorrectEpisodeStart, clock: Cloc
         changes.append(StepChange(before["id"], completed_date=on))
     else:
         _start_of_care_rules(record, was, on)
+        plans = _plans_ended_with_it(record, data, was)
         dates["startDate"] = on
         changes.extend(_from_the_start(record, was, on, clock))
     changes.extend(_visits_from_the_placement(record, episodes, index, on, clock))
     changes.extend(_short_order_lapse(record, episode, on))
     what = "Start of care" if not index else "Episode"
+    moved = "".join(
+        f"; child protection plan {plan.record_id}'s end moved with it" for plan in plans
+    )
     return Effect(
         target=record.state,
         occurred_on=on,
-        summary=f"{what} of {was.isoformat()} corrected to {on.isoformat()}: {data.reason}",
+        summary=f"{what} of {was.isoformat()} corrected to {on.isoformat()}: {data.reason}{moved}",
         dates=dates,
         changed=tuple(_merged(changes)),
+        retimed_records=plans,
     )
 
 

@@ -4,7 +4,8 @@ than at a review conference or by the child becoming looked after (on transfer o
 
 A plan ended at a review ended the day that review met: its day is corrected on the
 review (correctChildProtectionStepDate). One ended by care starting ended the day care
-began: the two are one fact, not corrected apart. Otherwise the plan keeps what it was,
+began: the two are one fact, corrected on the start of care (correctEpisodeStart), which
+moves the plan's end with it by the same rules (`may_end_on`). Otherwise the plan keeps what it was,
 ends on the corrected day (the CIN census CPPendDate, CP-IS, `asAt`), and keeps the day
 it was recorded as, why, who and when (`endDateCorrectedFrom`, `endDateCorrectionReason`,
 `endDateCorrectedBy`, `endDateCorrectedAt`); the corrected day keeps the rules of ending
@@ -36,7 +37,8 @@ _CORRECTED_ELSEWHERE = {
     ),
     case.PlanEndReason.BECAME_LOOKED_AFTER: (
         "the plan ended the day the child became looked after: the end of the plan and the "
-        "start of care are one fact, not corrected apart"
+        "start of care are one fact, corrected on the start of care (correctEpisodeStart), "
+        "and the plan ends on it"
     ),
 }
 
@@ -66,6 +68,15 @@ def _not_into_a_later_plan(record: Record, started: date, on: date) -> None:
                 raise Refusal((_FIELD, rule))
 
 
+def may_end_on(record: Record, on: date) -> None:
+    """The rules of ending the child protection plan on `on`, however its end is
+    corrected: not before its start or its last recorded step, not after its episode
+    closed, nor into a plan of the episode that began after it."""
+    case._plan_ends(record, on)
+    case._not_after_the_closure(record, on, _FIELD)
+    _not_into_a_later_plan(record, case._date(record.facts["startDate"]), on)
+
+
 @register(Process.CHILD_PROTECTION_PLAN, "correctChildProtectionPlanEnd", CorrectPlanEnd)
 def correct_child_protection_plan_end(record: Record, data: CorrectPlanEnd, clock: Clock) -> Effect:
     why = str(record.facts.get("endReason"))
@@ -74,12 +85,10 @@ def correct_child_protection_plan_end(record: Record, data: CorrectPlanEnd, cloc
     was, on = case._date(record.facts["endDate"]), data.ended_on
     if on == was:
         raise Refusal((_FIELD, f"is the day already recorded ({was.isoformat()})"))
-    case._plan_ends(record, on)
     turned = case._eighteenth(record)
     if why == case.PlanEndReason.REACHED_EIGHTEEN and turned is not None and on < turned:
         raise Refusal((_FIELD, f"the plan ended at 18: not before {turned.isoformat()}"))
-    case._not_after_the_closure(record, on, _FIELD)
-    _not_into_a_later_plan(record, case._date(record.facts["startDate"]), on)
+    may_end_on(record, on)
     return Effect(
         target=record.state,
         occurred_on=on,
