@@ -219,7 +219,9 @@ WITH r, c, collect(moved.id + '@' + toString(moved.version) + '@'
 WHERE size(moved) = size($retimed) AND all(seen IN moved WHERE seen IN $retimedAsRead)
 WITH r, c"""
 
-# ... and end on the corrected day, keeping the day they ended as, why, who and when.
+# ... and end on the corrected day, keeping the day they ended as, why, who and when; the
+# child's facts dated on the start of care (`$movedFacts`: the home postcode) move with
+# it, keeping the day they were recorded as, why, who and when.
 _PLANS_END_WITH_CARE = """
 OPTIONAL MATCH (r)-[:ABOUT]->(:Child)<-[:ABOUT]-(moved:ChildProtectionPlan)
       -[:IN_EPISODE]->(movedEpisode:Referral)
@@ -231,7 +233,15 @@ FOREACH (_ IN CASE WHEN moved IS NULL THEN [] ELSE [1] END |
         moved.endDateCorrectedAt = $now, moved.version = moved.version + 1,
         moved.updatedAt = $now, moved.updatedBy = $viewer,
         movedEpisode.version = movedEpisode.version + 1)
-WITH r, changed, count(moved) AS moved"""
+WITH r, changed, count(moved) AS moved
+OPTIONAL MATCH (r)-[:ABOUT]->(:Child)<-[:ABOUT]-(fact:ChildFact)
+WHERE fact.id IN [m IN $movedFacts | m.id]
+WITH r, changed, fact, head([m IN $movedFacts WHERE m.id = fact.id]) AS m
+FOREACH (_ IN CASE WHEN fact IS NULL OR fact.on <> date(m.correctedFrom) THEN [] ELSE [1] END |
+    SET fact.on = date(m.on), fact.onCorrectedFrom = m.correctedFrom,
+        fact.onCorrectionReason = m.reason, fact.onCorrectedBy = $viewer,
+        fact.onCorrectedAt = $now)
+WITH r, changed, count(fact) AS movedFacts"""
 
 
 # A referral withdrawn as recorded in error takes the contacts that led to it with it
@@ -388,6 +398,11 @@ LIBERTY_ORDERS = (
     "[(c)<-[:ABOUT]-(o:ChildFact {kind: 'DEPRIVATION_OF_LIBERTY'})"
     " | o {.on, .ceasedOn, .recordedAt}] AS libertyOrders"
 )
+# The child's home postcodes (SSDA903 HOME_POST: the one known when an episode began): one
+# recorded on the day care began moves with that day when it is corrected.
+HOME_POSTCODES = (
+    "[(c)<-[:ABOUT]-(h:ChildFact {kind: 'HOME_POSTCODE'}) | h {.id, .on}] AS homePostcodes"
+)
 
 
 # What the start of a period of care is weighed against when its day is corrected: the
@@ -430,7 +445,8 @@ WITH r, c, steps,
      AS processes
 {_BESIDE_CARE}
 RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
-       null AS episode, processes, {LIBERTY_ORDERS}, otherPeriods, childProtectionPlans
+       null AS episode, processes, {LIBERTY_ORDERS}, otherPeriods, childProtectionPlans,
+       {HOME_POSTCODES}
 """
     # A plan for adoption also reads the period of care it was decided in: the child is
     # placed, and adopted, while looked after, so its steps come before care ended.

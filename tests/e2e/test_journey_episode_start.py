@@ -335,3 +335,61 @@ async def test_the_start_of_care_moves_the_end_of_the_plan_it_ended_with_it(
         if c.findtext("ChildIdentifiers/LAchildID") == child_id
     )
     assert [p.findtext("CPPendDate") for p in child.iter("ChildProtectionPlans")] == ["2026-09-11"]
+
+
+async def _home_postcode(
+    client: httpx.AsyncClient, worker: dict[str, str], child_id: str, on: str, postcode: str
+) -> None:
+    query = """mutation ($input: RecordHomePostcodeInput!) { recordHomePostcode(input: $input) {
+      __typename } }"""
+    fact = {"childId": child_id, "on": on, "postcode": postcode}
+    result = await graphql(client, worker, query, {"input": fact})
+    assert result["recordHomePostcode"]["__typename"] == "ChildFact", result
+
+
+async def test_the_home_postcode_recorded_with_the_start_of_care_follows_its_correction(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, tmp_path: Path
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    await _born(store, child_id, "2015-02-01")
+    # An old address, then the one the child came into care from, recorded with the start
+    # of care typed as 9 March when care began on the 2nd.
+    await _home_postcode(client, worker, child_id, "2025-01-10", "WD17 1AB")
+    await _home_postcode(client, worker, child_id, "2026-03-09", "SG1 2AB")
+    care = await _start(client, worker, child_id, "2026-03-09")
+    fix = {"episodeFrom": "2026-03-09", "startedOn": "2026-03-02", "reason": "Typo"}
+    care = await act(client, worker, CORRECT, care, fix)
+    assert care["__typename"] == "PeriodOfCare", care
+
+    # SSDA903 392a/392b: the home postcode is the one known when the episode began.
+    await write_ssda903(store, CollectionYear(2027), tmp_path)
+    assert rows_of(tmp_path, "episodes", child_id, "DECOM", "HOME_POST") == [
+        ("02/03/2026", "SG1 2AB")
+    ]
+    facts = await store.read(
+        "MATCH (:Child {id: $id})<-[:ABOUT]-(f:ChildFact {kind: 'HOME_POSTCODE'}) "
+        "RETURN f.postcode AS postcode, f.on AS on, f.onCorrectedFrom AS correctedFrom, "
+        "f.onCorrectionReason AS reason, f.onCorrectedBy AS correctedBy ORDER BY f.on",
+        {"id": child_id},
+    )
+    assert facts == [
+        {
+            "postcode": "WD17 1AB",
+            "on": date(2025, 1, 10),
+            "correctedFrom": None,
+            "reason": None,
+            "correctedBy": None,
+        },
+        {
+            "postcode": "SG1 2AB",
+            "on": date(2026, 3, 2),
+            "correctedFrom": "2026-03-09",
+            "reason": "Typo",
+            "correctedBy": "worker-sw-demo",
+        },
+    ]
+    chronology = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]
+    said = " ".join(f"{e['title']} {e['detail']}" for e in chronology["chronology"])
+    assert "the home postcode recorded that day moved with it" in said, said

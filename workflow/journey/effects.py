@@ -267,6 +267,26 @@ class RetimedContact:
 
 
 @dataclass(frozen=True, slots=True)
+class MovedFact:
+    """A fact about the child dated on the day a correction moves (a home postcode
+    recorded on the day care began): dated on the corrected day, keeping the day it was
+    recorded as and why (who and when: the statement stamps `onCorrectedBy`, `...At`)."""
+
+    fact_id: str
+    on: date
+    corrected_from: date
+    reason: str
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "id": self.fact_id,
+            "on": self.on,
+            "correctedFrom": self.corrected_from.isoformat(),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Effect:
     """Everything one action changes: the record's next state, its facts, its steps, and
     the records of its episode it opens or ends."""
@@ -282,6 +302,7 @@ class Effect:
     ended_records: tuple[EndedRecord, ...] = ()
     retimed_records: tuple[RetimedRecord, ...] = ()
     retimed_contacts: tuple[RetimedContact, ...] = ()
+    moved_facts: tuple[MovedFact, ...] = ()
     # Dates of the record a correction takes away (they were recorded in error); the
     # earlier values stay in the facts the correction keeps and in its event.
     cleared: tuple[str, ...] = ()
@@ -346,6 +367,8 @@ class Record:
     # child became looked after), each read as its own record: their end is that day, and
     # moves with it when it is corrected.
     plans_ended_by_care: tuple[Record, ...] = ()
+    # For a period of care: the child's home postcodes ({id, on}).
+    home_postcodes: tuple[dict[str, Any], ...] = ()
 
     def episode_records(self, process: str) -> list[dict[str, Any]]:
         """The records of `process` in this record's episode (each with its steps)."""

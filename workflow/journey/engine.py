@@ -108,6 +108,7 @@ def _record(row: Row) -> Record:
         liberty_orders=tuple(row.get("libertyOrders") or ()),
         other_periods=tuple(row.get("otherPeriods") or ()),
         child_protection_plans=tuple(row.get("childProtectionPlans") or ()),
+        home_postcodes=tuple(row.get("homePostcodes") or ()),
     )
 
 
@@ -366,6 +367,7 @@ async def _write(
                 step for retimed in effect.retimed_records for step in retimed.step_params()
             ],
             "retimedContacts": [retimed.params() for retimed in effect.retimed_contacts],
+            "movedFacts": [moved.params() for moved in effect.moved_facts],
             "earlyHelp": effect.early_help,
             "withdrawnContacts": list(effect.withdrawn_contacts),
             "earlyHelpRecall": effect.early_help_recall,

@@ -14,7 +14,8 @@ legal status's ages, the orders it stands on; the start of care also not after w
 recorded in care, before the previous period of care ended, at 18, or where a child
 protection plan would run on in care. A child protection plan the start of care ended
 (the plan ends the day the child becomes looked after) ends on the corrected day in the
-same write, by the rules of ending it, keeping the day it ended as, why, who and when.
+same write, by the rules of ending it, keeping the day it ended as, why, who and when;
+so does a home postcode recorded on the day care began (SSDA903 392a/392b).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from workflow.codes import LegalStatus, PlacementType
 from workflow.journey import care, plan_ends
 from workflow.journey.effects import (
     Effect,
+    MovedFact,
     Refusal,
     RetimedRecord,
     StepChange,
@@ -205,6 +207,19 @@ def _plans_ended_with_it(
     )
 
 
+def _home_postcodes_with_it(
+    record: Record, data: CorrectEpisodeStart, was: date
+) -> tuple[MovedFact, ...]:
+    """SSDA903 392a/392b: the home postcode is the one known when the episode began; one
+    recorded on the day care began, as typed, was the address care began from, and is
+    dated on the corrected day with it."""
+    return tuple(
+        MovedFact(fact["id"], data.started_on, was, data.reason)
+        for fact in record.home_postcodes
+        if fact.get("on") == was
+    )
+
+
 def _from_the_start(record: Record, was: date, on: date, clock: Clock) -> list[StepChange]:
     """The reviews, health assessments and education plans, which count from the day
     the child became looked after (Care Planning Regulations 2010, reg 33; the statutory
@@ -329,9 +344,10 @@ def correct_episode_start(record: Record, data: CorrectEpisodeStart, clock: Cloc
     changes.extend(_visits_from_the_placement(record, episodes, index, on, clock))
     changes.extend(_short_order_lapse(record, episode, on))
     what = "Start of care" if not index else "Episode"
+    postcodes = _home_postcodes_with_it(record, data, was) if not index else ()
     moved = "".join(
         f"; child protection plan {plan.record_id}'s end moved with it" for plan in plans
-    )
+    ) + ("; the home postcode recorded that day moved with it" if postcodes else "")
     return Effect(
         target=record.state,
         occurred_on=on,
@@ -339,6 +355,7 @@ def correct_episode_start(record: Record, data: CorrectEpisodeStart, clock: Cloc
         dates=dates,
         changed=tuple(_merged(changes)),
         retimed_records=plans,
+        moved_facts=postcodes,
     )
 
 
