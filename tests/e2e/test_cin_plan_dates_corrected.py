@@ -131,3 +131,56 @@ async def test_a_child_in_need_plan_s_days_are_corrected_and_the_census_follows(
         (p.findtext("CINPlanStartDate"), p.findtext("CINPlanEndDate"))
         for p in child.iter("CINPlanDates")
     ] == [("2026-05-11", "2026-09-30")]
+
+
+async def test_child_in_need_plans_do_not_overlap_at_entry_or_when_corrected(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=4), date(2026, 5, 1))
+    decision = {
+        "decidedOn": "2026-05-01",
+        "primaryNeed": "N1_ABUSE_OR_NEGLECT",
+        "lateReason": "Paper",
+    }
+    case = await act(client, worker, "decideReferral", case, decision)
+    case = await decide(client, manager, "authoriseCase", case, on="2026-05-01")
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-05-04"})
+    first = latest(case, "childInNeedPlans")
+    case = await act(client, worker, "endChildInNeedPlan", first, {"endedOn": "2026-05-29"})
+    first = latest(case, "childInNeedPlans")
+    overlap = (
+        f"child in need plan {first['id']} (2026-05-04 to 2026-05-29): a child's child in "
+        "need plans do not overlap, and one starts after the one before it ended (CIN "
+        "census 4014)"
+    )
+
+    # CIN census 4014: not even on the day the one before ended.
+    refused = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-05-29"})
+    assert _problem(refused) == ("startDate", f"must not start within {overlap}")
+    assert await case_now(client, worker, case["id"]) == {"__typename": "Case", **case}
+    case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-06-01"})
+    second = next(p for p in case["childInNeedPlans"] if p["id"] != first["id"])
+
+    fix = {"reason": "Typo"}
+    for plan, field, day, rule in (
+        (second, "startedOn", "2026-05-20", f"must not start within {overlap}"),
+        (second, "startedOn", "2026-05-29", f"must not start within {overlap}"),
+        (
+            first,
+            "endedOn",
+            "2026-06-01",
+            f"must not end on or after child in need plan {second['id']} started "
+            "(2026-06-01): a child's child in need plans do not overlap, and one starts "
+            "after the one before it ended (CIN census 4014)",
+        ),
+    ):
+        refused = await act(client, worker, CORRECT, plan, fix | {field: day})
+        assert _problem(refused) == (field, rule), refused
+    assert await case_now(client, worker, case["id"]) == {"__typename": "Case", **case}
+    # Up to the day before the next one starts, the end may move.
+    case = await act(client, worker, CORRECT, first, fix | {"endedOn": "2026-05-31"})
+    assert [p["endDate"] for p in case["childInNeedPlans"] if p["id"] == first["id"]] == [
+        "2026-05-31"
+    ]

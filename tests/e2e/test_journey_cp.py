@@ -945,7 +945,14 @@ async def test_a_record_written_up_late_does_not_overlap_one_that_has_ended(
     child_in_need = latest(case, "childInNeedPlans")
     case = await act(client, worker, "endChildInNeedPlan", child_in_need, {"endedOn": "2026-03-20"})
     refused = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-03-10"})
-    assert "one child in need plan at a time" in refused["reason"], refused
+    assert refused["problems"] == [
+        {
+            "field": "startDate",
+            "rule": f"must not start within child in need plan {child_in_need['id']} "
+            "(2026-03-02 to 2026-03-20): a child's child in need plans do not overlap, and one "
+            "starts after the one before it ended (CIN census 4014)",
+        }
+    ], refused
     # An enquiry started while the conference another asked for was still to be held
     # (CIN census 8890).
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-01"})

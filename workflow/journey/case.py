@@ -627,10 +627,57 @@ def _child_in_need_plan_steps(
     )
 
 
+_ONE_CHILD_IN_NEED_PLAN_AT_A_TIME = (
+    "a child's child in need plans do not overlap, and one starts after the one before it "
+    "ended (CIN census 4014)"
+)
+
+
+def child_in_need_plans_apart(
+    record: Record,
+    plan: tuple[str | None, date, date | None],
+    fields: tuple[str, str],
+    *,
+    only_ended: bool = False,
+) -> None:
+    """CIN census 4014: no child in need plan of the episode starts on a day from the
+    start to the end of another (both days counted; to now while it goes on). `plan` is
+    (its id, None for a new one; its start; its end, None while it goes on); `fields` name
+    its start and its end. With `only_ended`, the plans still going on are left to the
+    episode's rule (one child in need plan at a time: workflow/process.py)."""
+    plan_id, start, end = plan
+    start_field, end_field = fields
+    for entry in _in_use(record.episode_records(Process.CHILD_IN_NEED_PLAN.value)):
+        other = entry["record"]
+        began, ended = other.get("startDate"), other.get("endDate")
+        if other["id"] == plan_id or not isinstance(began, date):
+            continue
+        ended = ended if isinstance(ended, date) else None
+        if ended is None and only_ended:
+            continue
+        span = f"{began.isoformat()} to {ended.isoformat() if ended else 'open'}"
+        named = f"child in need plan {other['id']}"
+        if began <= start and (ended is None or start <= ended):
+            rule = f"must not start within {named} ({span}): {_ONE_CHILD_IN_NEED_PLAN_AT_A_TIME}"
+            raise Refusal((start_field, rule))
+        if start <= began and (end is None or began <= end):
+            if end is None:
+                rule = f"must not start before {named} ({span}) and go on"
+                raise Refusal((start_field, f"{rule}: {_ONE_CHILD_IN_NEED_PLAN_AT_A_TIME}"))
+            rule = (
+                f"must not end on or after {named} started ({began.isoformat()}): "
+                f"{_ONE_CHILD_IN_NEED_PLAN_AT_A_TIME}"
+            )
+            raise Refusal((end_field, rule))
+
+
 @register(Process.CASE, "startChildInNeedPlan", StartChildInNeedPlan)
 def start_child_in_need_plan(record: Record, data: StartChildInNeedPlan, clock: Clock) -> Effect:
     start = data.start_date
     not_before(start, _referral_date(record), "startDate", "the referral")
+    child_in_need_plans_apart(
+        record, (None, start, None), ("startDate", "startDate"), only_ended=True
+    )
     return Effect(
         target=record.state,
         occurred_on=start,

@@ -9,8 +9,8 @@ answered them late by it only as the facts say). The corrected days keep the rul
 recording the plan: not before the referral, none in the future, its reviews and visits
 within it, not after its episode closed, and no day in force beside a child protection
 plan of the episode (CIN census 4001: it may end the day one starts and start the day one
-ends). An end a child protection plan's start made is corrected on that plan's
-conference, not here.
+ends), nor on a day of another child in need plan (CIN census 4014). An end a child
+protection plan's start made is corrected on that plan's conference, not here.
 """
 
 from __future__ import annotations
@@ -119,6 +119,7 @@ def correct_child_in_need_plan_dates(
     case._not_after_the_closure(record, start, "startedOn")
     _steps_within(record, start, end)
     _beside_no_protection_plan(record, start, end)
+    case.child_in_need_plans_apart(record, (record.id, start, end), ("startedOn", "endedOn"))
     until = f" to {end.isoformat()}" if end else ""
     was_until = f" to {was_end.isoformat()}" if isinstance(was_end, date) else ""
     return Effect(
