@@ -957,6 +957,7 @@ _TABLE.update(
                 "endedBy",
                 "endedAt",
                 "correction",
+                "startCorrection",
             ),
             "UnallocatedChild": ("childId", "childName", "lastAllocatedUntil", "workerLeftOn"),
             "AllocatedChild": ("childId", "childName", "allocatedOn", "reasonForChange"),
@@ -972,6 +973,10 @@ _TABLE["AllocationCorrection"] = {
     **dict.fromkeys(
         ("previousWorkerId", "previousWorkerName", "correctedBy", "correctedAt"), INTERNAL
     ),
+}
+_TABLE["AllocationStartCorrection"] = {
+    "reason": NARRATIVE,
+    **dict.fromkeys(("startedFrom", "correctedBy", "correctedAt"), INTERNAL),
 }
 
 # ---- the statutory facts about a child (schema/facts.py) ------------------------------

@@ -122,6 +122,26 @@ class AllocationCorrection:
         )
 
 
+@strawberry.type(description="The day an allocation was recorded as beginning, and its correction")
+class AllocationStartCorrection:
+    started_from: date = strawberry.field(description="The day it was recorded as beginning")
+    # Why it was wrong is a manager's free text: case narrative, as other corrections' are.
+    reason: str | None
+    corrected_by: str | None
+    corrected_at: datetime | None
+
+    @classmethod
+    def of(cls, allocation: dict[str, Any]) -> AllocationStartCorrection | None:
+        if not allocation.get("startDateCorrectedFrom"):
+            return None
+        return cls(
+            started_from=date.fromisoformat(allocation["startDateCorrectedFrom"]),
+            reason=allocation.get("startDateCorrectionReason"),
+            corrected_by=allocation.get("startDateCorrectedBy"),
+            corrected_at=_instant(allocation.get("startDateCorrectedAt")),
+        )
+
+
 @strawberry.type(description="A child's allocation to a social worker (an SSDA903 SW episode)")
 class Allocation:
     id: strawberry.ID
@@ -140,6 +160,9 @@ class Allocation:
     ended_at: datetime | None
     correction: AllocationCorrection | None = strawberry.field(
         description="Made to the wrong worker and corrected (correctAllocation)"
+    )
+    start_correction: AllocationStartCorrection | None = strawberry.field(
+        description="Recorded as beginning on the wrong day and corrected (correctAllocation)"
     )
 
     @classmethod
@@ -161,6 +184,7 @@ class Allocation:
             ended_by=allocation.get("endedBy"),
             ended_at=_instant(allocation.get("endedAt")),
             correction=AllocationCorrection.of(allocation),
+            start_correction=AllocationStartCorrection.of(allocation),
         )
 
 
@@ -270,7 +294,15 @@ class AllocateChildInput:
 @strawberry.input(description="The right worker for an open allocation made to the wrong one")
 class CorrectAllocationInput:
     child_id: strawberry.ID
-    worker_id: strawberry.ID = strawberry.field(description="The worker it should have named")
+    allocation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The allocation, open or ended; the open one if absent"
+    )
+    worker_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The worker it should have named (or give startedOn)"
+    )
+    started_on: date | None = strawberry.field(
+        default=None, description="The day it really began (or give workerId)"
+    )
     reason: str = strawberry.field(description="Why the allocation was wrong")
 
 
@@ -396,8 +428,9 @@ class WorkforceMutations:
         return answer(result, Allocation.from_row)
 
     @strawberry.mutation(
-        description="Name the right worker on a child's open allocation made to the wrong "
-        "one (team managers): the same allocation from the same day, not a reallocation"
+        description="Put right a child's allocation, open or ended, recorded wrong (team "
+        "managers): the worker it named, the same allocation from the same day, not a "
+        "reallocation; or the day it began, the allocation it ended ending that day too"
     )
     async def correct_allocation(
         self, info: Info[HubContext, None], input: CorrectAllocationInput

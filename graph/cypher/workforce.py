@@ -110,7 +110,9 @@ ORDER BY t.name, t.id
 
 ALLOCATION_FIELDS = (
     "a {.id, .startDate, .endDate, .reason, .recordedBy, .recordedAt, .endedBy, .endedAt,"
-    " .previousWorkerId, .previousWorkerName, .correctionReason, .correctedBy, .correctedAt}"
+    " .previousWorkerId, .previousWorkerName, .correctionReason, .correctedBy, .correctedAt,"
+    " .startDateCorrectedFrom, .startDateCorrectionReason, .startDateCorrectedBy,"
+    " .startDateCorrectedAt}"
 )
 
 # What deciding an allocation needs: the child (if the caller may see it), the open
@@ -160,29 +162,59 @@ RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
        w.name AS workerName, t.id AS teamId
 """
 
-# An open allocation made to the wrong worker names the right one instead, from the
-# same day (workflow/allocation.py correct_allocation): the access relationships move with
-# it, and the worker it was made to in error is kept on it. Guarded by the allocation
-# still being open and still the wrong worker's, so a racing change writes nothing.
+# An allocation made to the wrong worker names the right one instead, from the same day
+# (workflow/allocation.py correct_allocation): while it is open the access relationships
+# move with it, and the worker it was made to in error is kept on it. Guarded by the
+# allocation still being the wrong worker's, open or ended as it was read, so a racing
+# change writes nothing.
 CORRECT_ALLOCATION = f"""
 MATCH (c:Child {{id: $childId}})
 {only_visible("c")}
 MATCH (c)<-[:ABOUT]-(a:Allocation {{id: $allocationId}})-[wrong:TO_WORKER]->(was:Worker)
-WHERE a.endDate IS NULL AND was.id = $previousWorkerId
+WHERE was.id = $previousWorkerId AND coalesce(toString(a.endDate), '') = $endedKey
 MATCH (w:Worker {{id: $workerId}})-[:MEMBER_OF_TEAM]->(t:Team)
 OPTIONAL MATCH (c)-[allocated:ALLOCATED_TO]->(:Worker)
+WHERE a.endDate IS NULL
 OPTIONAL MATCH (c)-[responsible:RESPONSIBLE_TEAM]->(:Team)
+WHERE a.endDate IS NULL
 WITH c, a, wrong, was, w, t, collect(DISTINCT allocated) AS allocated,
      collect(DISTINCT responsible) AS responsible
 FOREACH (x IN allocated | DELETE x)
 FOREACH (x IN responsible | DELETE x)
 DELETE wrong
 CREATE (a)-[:TO_WORKER]->(w)
-CREATE (c)-[:ALLOCATED_TO]->(w)
-CREATE (c)-[:RESPONSIBLE_TEAM]->(t)
+FOREACH (_ IN CASE WHEN a.endDate IS NULL THEN [1] ELSE [] END |
+    CREATE (c)-[:ALLOCATED_TO]->(w)
+    CREATE (c)-[:RESPONSIBLE_TEAM]->(t))
 SET a.previousWorkerId = was.id, a.previousWorkerName = was.name,
     a.correctionReason = $reason, a.correctedBy = $recordedBy, a.correctedAt = $now
 {keep_holders("c", "a", "w", "t")}
+RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
+       w.name AS workerName, t.id AS teamId
+"""
+
+# The day an allocation began, typed wrong, put right (workflow/allocation.py
+# correct_allocation): the allocation it ended, a reallocation, ends on the corrected day
+# with it ($previousId; null when none ended that day). Each keeps the day it was
+# recorded with, why, who and when. Guarded by both days still being as they were read.
+CORRECT_ALLOCATION_START = f"""
+MATCH (c:Child {{id: $childId}})
+{only_visible("c")}
+MATCH (c)<-[:ABOUT]-(a:Allocation {{id: $allocationId}})-[:TO_WORKER]->(w:Worker)
+WHERE a.startDate = date($startedFrom)
+OPTIONAL MATCH (c)<-[:ABOUT]-(previous:Allocation {{id: $previousId}})
+WHERE previous.endDate = date($startedFrom)
+WITH c, a, w, previous
+WHERE $previousId IS NULL OR previous IS NOT NULL
+SET a.startDate = date($startDate), a.startDateCorrectedFrom = $startedFrom,
+    a.startDateCorrectionReason = $reason, a.startDateCorrectedBy = $recordedBy,
+    a.startDateCorrectedAt = $now
+FOREACH (_ IN CASE WHEN previous IS NULL THEN [] ELSE [1] END |
+    SET previous.endDate = date($startDate), previous.endDateCorrectedFrom = $startedFrom,
+        previous.endDateCorrectionReason = $reason, previous.endDateCorrectedBy = $recordedBy,
+        previous.endDateCorrectedAt = $now)
+WITH c, a, w
+OPTIONAL MATCH (w)-[:MEMBER_OF_TEAM]->(t:Team)
 RETURN {ALLOCATION_FIELDS} AS allocation, c.id AS childId, w.id AS workerId,
        w.name AS workerName, t.id AS teamId
 """
