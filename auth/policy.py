@@ -142,6 +142,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "reopenCase": INTERNAL,
         "withdrawReferral": INTERNAL,
         "correctReferralDate": INTERNAL,
+        "correctReferralDecisionDate": INTERNAL,
         "recordDecisionLateReason": INTERNAL,
         "completeAssessment": INTERNAL,
         "withdrawAssessment": INTERNAL,

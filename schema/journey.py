@@ -96,6 +96,9 @@ class JourneyMutations:
     correct_referral_date = action_mutation(
         CASE, "correctReferralDate", inputs.CorrectReferralDateInput
     )
+    correct_referral_decision_date = action_mutation(
+        CASE, "correctReferralDecisionDate", inputs.CorrectReferralDecisionDateInput
+    )
     record_decision_late_reason = action_mutation(
         CASE, table.RECORD_DECISION_LATE_REASON, inputs.RecordDecisionLateReasonInput
     )

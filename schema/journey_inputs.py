@@ -162,6 +162,14 @@ class CorrectReferralDateInput:
     reason: str
 
 
+@strawberry.input(
+    description="The day the decision on a referral was made, typed wrongly, corrected, and why"
+)
+class CorrectReferralDecisionDateInput:
+    decided_on: date
+    reason: str
+
+
 @strawberry.input(description="Why the decision on a referral was late, given after it was made")
 class RecordDecisionLateReasonInput:
     reason: str

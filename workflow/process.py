@@ -344,6 +344,16 @@ _CASE_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "manager's correction, with the reason)",
         performer=Authority.AUTHORISE,
     ),
+    _t(
+        # A correction too: the day of the decision on the referral, authorised, was typed
+        # wrongly. The manager's, as the authorisation was; also once the episode closed.
+        "correctReferralDecisionDate",
+        (_S.ACCEPTED, _S.CLOSED),
+        (_S.ACCEPTED, _S.CLOSED),
+        "Correct the day the decision on the referral was made, typed wrongly and "
+        "authorised (a team manager's correction, with the reason)",
+        performer=Authority.AUTHORISE,
+    ),
 )
 
 _ASSESSMENT_TRANSITIONS: Final[tuple[Transition, ...]] = (

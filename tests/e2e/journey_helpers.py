@@ -69,6 +69,7 @@ ACTIONS = {
     "reopenCase": ("caseId", "ReopenCaseInput"),
     "withdrawReferral": ("caseId", "WithdrawInErrorInput"),
     "correctReferralDate": ("caseId", "CorrectReferralDateInput"),
+    "correctReferralDecisionDate": ("caseId", "CorrectReferralDecisionDateInput"),
     "recordDecisionLateReason": ("caseId", "RecordDecisionLateReasonInput"),
     "completeAssessment": ("assessmentId", "CompleteAssessmentInput"),
     "withdrawAssessment": ("assessmentId", "WithdrawInErrorInput"),

@@ -40,6 +40,7 @@ CLOSED_ACTIONS = [
     "withdrawReferral",
     "recordDecisionLateReason",
     "correctReferralDate",
+    "correctReferralDecisionDate",
 ]
 
 RC7 = "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"

@@ -85,6 +85,11 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "withdrawReferral": {"withdrawnOn": "{d}", "reason": "Referred on the wrong child"},
     # Earlier than the referral every walk starts from (REFERRED).
     "correctReferralDate": {"referralDate": "2026-02-27", "reason": "Typed wrongly"},
+    # After the referral, before any closure (the walk's, or DECIDED_LATE's decision).
+    "correctReferralDecisionDate": {
+        "decidedOn": (REFERRED + timedelta(days=1)).isoformat(),
+        "reason": "Typed wrongly",
+    },
     "completeAssessment": {"completedOn": "{d}", "factors": ["3A"], "lateReason": "test"},
     "withdrawAssessment": {"withdrawnOn": "{d}", "reason": "Started on the wrong child"},
     "withdrawSection47Enquiry": {"withdrawnOn": "{d}", "reason": "Started twice"},
@@ -466,8 +471,9 @@ class Journey:
             if action == table.RECORD_LATE_REASON:
                 # The walks hold every step on time: a correction elsewhere makes one late.
                 await self.store.write(LATE, {"id": held["{late}"], "due": REFERRED.isoformat()})
-            if action == table.RECORD_DECISION_LATE_REASON:
-                # The walks decide on time: a corrected referral date makes it late.
+            if action in (table.RECORD_DECISION_LATE_REASON, "correctReferralDecisionDate"):
+                # The walks decide on time: a corrected referral date makes it late (and
+                # a closed episode the walk closed undecided has a decision to correct).
                 declared = table.transition(process, action)
                 assert declared is not None
                 late = {
@@ -512,6 +518,7 @@ MANAGERS_CORRECT = frozenset(
     {
         "reopenCase",
         "correctReferralDate",
+        "correctReferralDecisionDate",
         "withdrawReferral",
         "correctAssessmentDates",
         "correctEndOfCare",

@@ -277,6 +277,54 @@ def decide_referral(record: Record, data: DecideReferral, clock: Clock) -> Effec
     )
 
 
+class CorrectReferralDecisionDate(Input):
+    decided_on: PastDate
+    reason: Reason
+
+
+@register(Process.CASE, "correctReferralDecisionDate", CorrectReferralDecisionDate)
+def correct_referral_decision_date(
+    record: Record, data: CorrectReferralDecisionDate, clock: Clock
+) -> Effect:
+    """The day the decision on the referral was made, typed wrongly and authorised: the
+    episode keeps its state and work, the decision its day as corrected, the day typed,
+    why, who and when (`decisionDateCorrectedFrom`, `decisionDateCorrectionReason`, the
+    stamp). It is late, or not, by the day it was due (a working day after the referral):
+    on time, the reason it was late is taken away; late, a reason given stands, and one
+    never given is asked for (recordDecisionLateReason), as after correctReferralDate."""
+    was, on = record.facts.get("decisionDate"), data.decided_on
+    if not isinstance(was, date):
+        raise Refusal(("decidedOn", "the referral has no decision recorded"))
+    if record.facts.get("noFurtherAction"):
+        rule = (
+            "no further action was the decision and the closure, on one day: reopen the "
+            "episode (reopenCase) and decide again on its day"
+        )
+        raise Refusal(("decidedOn", rule))
+    if on == was:
+        raise Refusal(("decidedOn", f"is the day already recorded ({was.isoformat()})"))
+    referred = _referral_date(record)
+    not_before(on, referred, "decidedOn", "the referral")
+    _not_after_the_closure(record, on, "decidedOn")
+    due = referral_decision_due(referred, clock)
+    on_time = not held_late(TimescaleKey.REFERRAL_DECISION, due, on)
+    unexplained = not on_time and not record.facts.get("decisionLateReason")
+    return Effect(
+        target=record.state,
+        occurred_on=clock.today,
+        summary=f"Referral decision of {was.isoformat()} corrected to {on.isoformat()}: "
+        f"{data.reason}"
+        + (f" (late: due by {due.isoformat()}, its reason to record)" if unexplained else ""),
+        facts={
+            "decisionDateCorrectedFrom": was.isoformat(),
+            "decisionDateCorrectionReason": data.reason,
+            **(dict.fromkeys(_DECISION_LATE_REASON) if on_time else {}),
+        },
+        dates={"decisionDate": on},
+        stamp="decisionDateCorrected",
+    )
+
+
 class RecordDecisionLateReason(Input):
     reason: Reason
 
