@@ -15,7 +15,9 @@ tests/returns/test_journey_fuzz.py):
     .venv/bin/python -m tests.returns.journey_fuzz --seeds 1 200 --children 12 --out var/fuzz
 
 Each seed's failures are written to `<out>/seed-<n>.json` with every named child's journey,
-dated, so it can be replayed as a minimal test.
+dated, so it can be replayed as a minimal test. A child the return's own year-end warnings
+name for the same rule (returns/year_end.py: a step not recorded yet, which no save could
+refuse) is listed apart, under "warned": the analyst is told to send it back to the worker.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 import httpx
 
 from hub.settings import Settings
+from tests.e2e.journey_helpers import act
 from tests.e2e.scenarios.county import ETHNICITIES
 from tests.e2e.scenarios.driver import PLACEMENT_POSTCODE, Child
 from tests.helpers import graphql
@@ -65,6 +68,13 @@ REGISTERED = ("K1", "K2", "K3", "S1", "R1", "R2", "R3", "R5")
 DEPRIVE = """mutation ($input: RecordDeprivationOfLibertyInput!) {
   recordDeprivationOfLiberty(input: $input) { __typename
     ... on InvalidInput { problems { rule } } } }"""
+CORRECT_ADOPTION = """mutation ($id: ID!, $version: Int!, $input: CorrectAdoptionPlanDateInput!) {
+  correctAdoptionPlanDate(adoptionPlanId: $id, version: $version, input: $input) { __typename
+    ... on AdoptionPlan { id version } ... on InvalidInput { problems { rule } } } }"""
+REVERSALS = [m.name for m in codes.ReasonPlacedCeased]
+# The steps of care a worker may withdraw as recorded in error (withdrawCareStep).
+WITHDRAWN = ("LOOKED_AFTER_REVIEW", "STATUTORY_VISIT", "HEALTH_ASSESSMENT", "RETURN_HOME_INTERVIEW")
+WITHDRAWN += ("PERSONAL_EDUCATION_PLAN", "PATHWAY_PLAN", "CARE_LEAVER_CONTACT")
 CORRECT_BIRTH = """mutation ($input: RecordDateOfBirthInput!) { recordDateOfBirth(input: $input) {
   __typename ... on InvalidInput { problems { rule } } } }"""
 
@@ -157,6 +167,9 @@ async def wild_care(w: Wild, first: date) -> None:
                         "birth",
                         "correct",
                         "pathway",
+                        "adoption",
+                        "start corrected",
+                        "withdraw",
                     )
                 ),
             )
@@ -188,6 +201,8 @@ async def wild_care(w: Wild, first: date) -> None:
     if not left:
         reason = "E4A_RETURNED_HOME_AS_PLANNED"
         left = await w.attempt(ends, "care ended E4A", lambda: child.left_care(ends, reason))
+    if left and rng.random() < 0.3:
+        await _end_corrected(w, ends)
     if not left or not leaver:
         return
     for age in range(_age(child.born, ends) + 1, 22):
@@ -216,6 +231,8 @@ async def wild_care(w: Wild, first: date) -> None:
                     "pathway plan",
                     lambda p=plan: child._care_act("recordPathwayPlan", {"on": p.isoformat()}),
                 )
+        if rng.random() < 0.2:
+            await _event(w, contact, "withdraw")
 
 
 async def referral_step(w: Wild, first: date) -> None:
@@ -295,6 +312,12 @@ async def _event(w: Wild, on: date, kind: str) -> None:
         data = {"childId": child.child_id, "dateOfBirth": born.isoformat(), "on": on.isoformat()}
         if await w.answer(on, f"date of birth corrected to {born}", CORRECT_BIRTH, data):
             child.born = born
+    elif kind == "adoption":
+        await _adoption(w, on)
+    elif kind == "start corrected":
+        await _start_corrected(w, on)
+    elif kind == "withdraw":
+        await _withdrawn(w, on)
     elif kind == "correct":
         place = rng.choice(PLACEMENTS)
         fixed: dict[str, Any] = {
@@ -308,6 +331,110 @@ async def _event(w: Wild, on: date, kind: str) -> None:
             f"placement corrected to {place}",
             lambda: child._care_act("correctPlacement", fixed),
         )
+
+
+async def _adoption(w: Wild, on: date) -> None:
+    """The decision that the child should be placed for adoption; perhaps the placement
+    order (E1) after it, the decision reversed, or its day corrected, in any order."""
+    rng, child = w.rng, w.child
+    if not await w.attempt(on, "decided for adoption", lambda: child.adoption_decided(on)):
+        return
+    steps: list[tuple[date, str]] = []
+    if rng.random() < 0.7:
+        steps.append((on + timedelta(days=rng.randint(0, 120)), "order"))
+    if rng.random() < 0.4:
+        steps.append((on + timedelta(days=rng.randint(0, 240)), "reversed"))
+    if rng.random() < 0.3:
+        steps.append((on + timedelta(days=rng.randint(-60, 90)), "corrected"))
+    rng.shuffle(steps)
+    for day, step in steps:
+        if day > HORIZON:
+            continue
+        if step == "order":
+            granted = await w.attempt(
+                day,
+                "placement order",
+                lambda d=day: child.adoption_step("recordPlacementOrder", grantedOn=d),
+            )
+            if granted or rng.random() < 0.5:
+                await w.attempt(
+                    day,
+                    "legal status E1",
+                    lambda d=day: child.legal_status_changed(d, "E1_PLACEMENT_ORDER"),
+                )
+        elif step == "reversed":
+            reason = rng.choice(REVERSALS)
+            await w.attempt(
+                day,
+                f"adoption decision reversed {reason}",
+                lambda d=day, r=reason: child.adoption_plan_ceased(d, r, d),
+            )
+        else:
+            plan = child.adoption_plan
+            data = {"step": "DECISION", "happenedOn": day.isoformat(), "reason": "Typed wrong"}
+            found = await graphql(
+                child.client,
+                child.worker,
+                CORRECT_ADOPTION,
+                {"id": plan["id"], "version": plan["version"], "input": data},
+            )
+            answer = found["correctAdoptionPlanDate"]
+            if answer["__typename"] == "AdoptionPlan":
+                plan["version"] = answer["version"]
+            w.log.append(f"{day} adoption decision corrected: {answer['__typename']}")
+
+
+async def _start_corrected(w: Wild, on: date) -> None:
+    """An episode's start (the start of care, a move, a legal status change) typed with
+    the wrong day, corrected."""
+    rng, child = w.rng, w.child
+    episodes = [
+        s
+        for s in child.care["steps"]
+        if s["kind"] == "LOOKED_AFTER_EPISODE" and s["status"] != "CANCELLED"
+    ]
+    if not episodes:
+        return
+    was = rng.choice(episodes)["startDate"]
+    day = date.fromisoformat(was) + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 40))
+    data = {"episodeFrom": was, "startedOn": day.isoformat(), "reason": "Typed wrong"}
+    await w.attempt(
+        on,
+        f"episode start {was} corrected to {day}",
+        lambda: child._care_act("correctEpisodeStart", data),
+    )
+
+
+async def _withdrawn(w: Wild, on: date) -> None:
+    """A step of care recorded in error (a review, visit, interview, contact...) withdrawn."""
+    rng, child = w.rng, w.child
+    held = [s for s in child.care["steps"] if s["kind"] in WITHDRAWN and s["status"] == "DONE"]
+    if not held:
+        return
+    step = rng.choice(held)
+    data = {"stepId": step["id"], "reason": "Recorded in error"}
+    await w.attempt(
+        on,
+        f"{step['kind']} of {step['completedDate']} withdrawn",
+        lambda: child._care_act("withdrawCareStep", data),
+    )
+
+
+async def _end_corrected(w: Wild, ended: date) -> None:
+    """The manager corrects the day care ended, its SSDA903 reason, or both."""
+    rng, child = w.rng, w.child
+    data: dict[str, Any] = {"reason": "Typed wrong"}
+    if rng.random() < 0.7:
+        data["endedOn"] = (ended + timedelta(days=rng.randint(-30, 30))).isoformat()
+    if "endedOn" not in data or rng.random() < 0.4:
+        data["reasonCeased"] = rng.choice(ENDINGS)
+
+    async def correct() -> None:
+        answer = await act(child.client, child.manager, "correctEndOfCare", child.care, data)
+        assert answer["__typename"] == "PeriodOfCare", answer
+        child.care = answer
+
+    await w.attempt(ended, f"end of care corrected {data}", correct)
 
 
 @dataclass
@@ -354,7 +481,15 @@ async def generate(
 # ---- running seeds by hand -------------------------------------------------------------
 
 
-async def _record(socket: str, seed: int, children: int, folder: Path) -> list[Played]:
+@dataclass
+class Recorded:
+    """A seed's journeys, and the rules each year's SSDA903 warned of, by child."""
+
+    played: list[Played]
+    warned: dict[str, set[tuple[str, str]]]
+
+
+async def _record(socket: str, seed: int, children: int, folder: Path) -> Recorded:
     """One seed in a graph of its own: the journeys and both returns, in `folder`."""
     from graph import FalkorDBStore
     from returns import CollectionYear, write_cin_census, write_ssda903
@@ -369,12 +504,16 @@ async def _record(socket: str, seed: int, children: int, folder: Path) -> list[P
         async with served(store, settings) as client:
             await staff_the_county(client, settings, store)
             played = await generate(client, settings, seed, children)
-        await write_ssda903(store, year, folder / "903")
+        this_year, last_year = await write_ssda903(store, year, folder / "903")
         await write_cin_census(store, year, folder / "cin.xml", "919")
     finally:
         await store.drop()
         await store.close()
-    return played
+    warned = {
+        kind: {(w.child_id.upper(), w.code.removeprefix("903 ")) for w in written.warnings}
+        for kind, written in (("903", this_year), ("903-previous", last_year))
+    }
+    return Recorded(played, warned)
 
 
 def run_seed(socket: str, seed: int, children: int, out: Path) -> dict[str, Any]:
@@ -386,7 +525,8 @@ def run_seed(socket: str, seed: int, children: int, out: Path) -> dict[str, Any]
     year = CollectionYear(2026)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        played = asyncio.run(_record(socket, seed, children, folder))
+        recorded = asyncio.run(_record(socket, seed, children, folder))
+        played = recorded.played
         found: dict[str, Any] = {}
         for kind, path, extra in (
             ("903", folder / "903", ["--prev", str(folder / "903" / "previous")]),
@@ -415,6 +555,15 @@ def run_seed(socket: str, seed: int, children: int, out: Path) -> dict[str, Any]
                 left["crashed"] = report["crashed"]
             found[kind] = left
     by_id = {p.child_id.upper(): p for p in played}
+
+    def journeys(kind: str, code: str, failure: dict[str, Any], warned: bool) -> dict[str, Any]:
+        return {
+            c: by_id[c.upper()].log
+            for c in failure.get("children", [])
+            if c.upper() in by_id
+            and ((c.upper(), code) in recorded.warned.get(kind, set())) == warned
+        }
+
     result = {
         "seed": seed,
         "children": len(played),
@@ -423,11 +572,8 @@ def run_seed(socket: str, seed: int, children: int, out: Path) -> dict[str, Any]
             kind: {
                 code: {
                     "message": failure.get("message"),
-                    "journeys": {
-                        c: by_id[c.upper()].log
-                        for c in failure.get("children", [])
-                        if c.upper() in by_id
-                    },
+                    "journeys": journeys(kind, code, failure, warned=False),
+                    "warned": journeys(kind, code, failure, warned=True),
                 }
                 for code, failure in left.items()
                 if code != "crashed"
@@ -459,10 +605,23 @@ def main() -> int:
                 except AssertionError as problem:
                     print(f"seed {seed}: CRASH {str(problem)[:3000]}", flush=True)
                     continue
+                failures = result["failures"].items()
                 rules = sorted(
-                    {f"{kind} {code}" for kind, left in result["failures"].items() for code in left}
+                    f"{kind} {code}"
+                    for kind, left in failures
+                    for code, failure in left.items()
+                    if failure["journeys"] or not failure["warned"]
                 )
-                print(f"seed {seed}: refused {result['refused']} rules {rules}", flush=True)
+                warned = sorted(
+                    f"{kind} {code}"
+                    for kind, left in failures
+                    for code, failure in left.items()
+                    if failure["warned"]
+                )
+                print(
+                    f"seed {seed}: refused {result['refused']} rules {rules} warned {warned}",
+                    flush=True,
+                )
         finally:
             engine.stop()
     return 0

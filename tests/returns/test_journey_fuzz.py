@@ -43,7 +43,7 @@ async def test_wild_journeys_break_no_rule_the_hub_refuses_at_entry(
 ) -> None:
     assert engine.socket_path is not None
     # A crash (a GraphQL error) fails here, naming the seed, the child and its steps.
-    played = await _record(str(engine.socket_path), seed, CHILDREN, tmp_path)
+    played = (await _record(str(engine.socket_path), seed, CHILDREN, tmp_path)).played
     assert len(played) == CHILDREN
     assert sum(p.refused for p in played) > 0, "the seed tried nothing the hub refuses"
     out = tmp_path / "903"
