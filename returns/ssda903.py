@@ -297,7 +297,11 @@ def _category_of_need(record: LookedAfterRecord, period_start: date) -> str:
     return str(chosen["primaryNeed"]) if chosen else ""
 
 
-def _home_postcode(record: LookedAfterRecord, episode: Episode, year: CollectionYear) -> str:
+def home_postcode_as_returned(
+    record: LookedAfterRecord, episode: Episode, year: CollectionYear
+) -> str:
+    """The HOME_POST of `episode` in `year`'s return: the child's home postcode on the day
+    it began, blank where the DfE asks for none (or none is recorded by then)."""
     # SSDA903 rule 398: no postcodes (the distance) for a short break.
     if episode.short_break:
         return ""
@@ -380,7 +384,7 @@ def _episode_rows(
                 dmy(episode.end),
                 episode.reason_ceased or "",
                 _reason_for_change(episode, following),
-                _home_postcode(record, episode, year),
+                home_postcode_as_returned(record, episode, year),
                 step.get("placementPostcode") or "",
                 # SSDA903 rule 214: no placement location for a short break.
                 "" if episode.short_break else urn_as_returned(step),

@@ -4,7 +4,10 @@ accommodation) still open on 31 March past its length, care still open past the 
 birthday outside section 20(5), or a placement order (E1) still standing on 31 March after
 the decision for adoption was reversed. The SSDA903 returns the episode as lasting to
 that day, which the DfE's rules 361-364, 359 and 553 reject; the return tells the analyst
-which child to send back to the worker.
+which child to send back to the worker. So too for what is not recorded yet: an episode
+without the child's home postcode on the day it began, or its placement's postcode (a
+start of care corrected to before the day the home postcode was recorded for), which the
+DfE's rules 392a and 392b reject.
 """
 
 from __future__ import annotations
@@ -12,9 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from returns.ssda903 import AdoptionDecision, episodes_known, placement_order_without_decision
+from returns.ssda903 import (
+    AdoptionDecision,
+    episodes_known,
+    home_postcode_as_returned,
+    placement_order_without_decision,
+)
 from workflow.calendar import birthday
 from workflow.codes import LegalStatus
+from workflow.facts import FactKind
 from workflow.journey.care import under_section_20_5
 from workflow.short_orders import under_short_order
 
@@ -40,7 +49,7 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
     past the 18th birthday, and a placement order then without a decision for adoption
     in force, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
-    found = _placement_order_warnings(record, year, known)
+    found = _placement_order_warnings(record, year, known) + _postcode_warnings(record, year, known)
     open_at_end = [e for e in known if e.end is None]
     if not open_at_end:
         return found
@@ -102,3 +111,41 @@ def _placement_order_warnings(
             " stands until revoked, so otherwise tell the DfE why",
         )
     ]
+
+
+def _postcode_warnings(
+    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+) -> list[ReturnWarning]:
+    # SSDA903 rules 392a, 392b: every episode but a short break carries the child's home
+    # postcode on the day it began and the placement's, and the DfE derives the distance
+    # between them; not for a child who is or was an unaccompanied asylum seeker (406).
+    if record.facts_of(FactKind.UASC, year.end):
+        return []
+    for episode in known:
+        if not year.covers(episode.start, episode.end):
+            continue
+        began = episode.start.isoformat()
+        if not home_postcode_as_returned(record, episode, year):
+            missing = (
+                f"the child's home postcode on {began}, the day the episode began, is not"
+                f" recorded: record it (recordHomePostcode on or before {began})"
+            )
+        elif not episode.step.get("placementPostcode"):
+            missing = (
+                f"the postcode of the placement the episode from {began} is in is not"
+                " recorded: record it (correctPlacement)"
+            )
+        else:
+            continue
+        return [
+            ReturnWarning(
+                record.id,
+                f"903 {rule}",
+                f"{missing} and make the return again (SSDA903 rule {rule}: {what})",
+            )
+            for rule, what in (
+                ("392b", "no postcodes"),
+                ("392a", "no distance from home to the placement"),
+            )
+        ]
+    return []

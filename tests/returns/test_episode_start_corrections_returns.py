@@ -112,3 +112,43 @@ async def test_episodes_corrected_to_their_days_pass_the_dfe_rules(
     cin = dfe_rules("cin", census, year=2026)
     assert cin["crashed"] == {}, cin["crashed"]
     assert set(cin["failures"]) <= KNOWN_BROKEN_CIN_QUERIES, cin["failures"]
+
+
+async def test_a_start_of_care_corrected_before_the_home_postcode_is_warned_until_it_is_recorded(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Fuzz seed 61: the home postcode recorded the day care was typed as starting; the
+    # start corrected to a month earlier, the 903's first episode has no home postcode
+    # (the child's home on that day is not known), and the DfE's rules 392a and 392b
+    # flag it. Nothing a save breaks: what is missing is recorded later.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2014-02-11", "F", allocated_from="2025-04-01")
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-05-09", "C1", "U6")
+    care = await _corrected(record, care, "2025-05-09", "2025-04-07")
+
+    out = tmp_path / "903"
+    this_year, _ = await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", child, "DECOM", "HOME_POST") == [("07/04/2025", "")]
+    fired = dfe_rules("903", out, year=2026, prev=out / "previous")["failures"]
+    assert {code: fired[code]["children"] for code in ("392a", "392b")} == {
+        "392a": [child],
+        "392b": [child],
+    }
+    warned = [(w.child_id, w.code) for w in this_year.warnings]
+    assert warned == [(child, "903 392b"), (child, "903 392a")]
+    assert "recordHomePostcode on or before 2025-04-07" in this_year.warnings[0].message
+
+    # Recorded as the child's home on the day care began, the return has it.
+    await record.fact("recordHomePostcode", child, on="2025-04-07", postcode=HOME)
+    again = tmp_path / "again"
+    this_year, _ = await write_ssda903(store, YEAR, again)
+    assert rows_of(again, "episodes", child, "DECOM", "HOME_POST") == [("07/04/2025", HOME)]
+    assert this_year.warnings == []
+    report = dfe_rules("903", again, year=2026, prev=again / "previous")
+    assert unexplained_failures(report, again, again / "previous", YEAR.end) == {}
