@@ -6,6 +6,7 @@ and writes nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,9 +14,13 @@ import pytest
 
 from graph import FalkorDBStore
 from hub.settings import Settings
+from returns import CollectionYear, write_ssda903
 from tests.e2e.journey_helpers import act
 from tests.helpers import graphql
+from tests.returns.conftest import DfeRules
 from tests.returns.journeys import PLACEMENT, START, code, county_to_record_on
+from tests.returns.known_broken import unexplained_failures
+from tests.returns.test_ssda903 import rows_of
 from workflow import codes
 
 pytestmark = pytest.mark.anyio
@@ -27,6 +32,7 @@ RULE_551 = (
     "a placement for adoption (A3 to A6) follows the decision that the child should be"
     " placed for adoption: record it first (decideAdoption; SSDA903 rule 551)"
 )
+YEAR = CollectionYear(2026)
 CARE = """query ($id: ID!) { child(id: $id) { periodsOfCare { id version status } } }"""
 
 
@@ -145,3 +151,71 @@ async def test_a_placement_order_follows_the_decision_in_force_on_its_day(
     )
     assert made["__typename"] == "PeriodOfCare", made
     assert [row["status"] for row in await store.read(STATUSES, {"id": child})] == ["C2", "E1"]
+
+
+RULE_553 = (
+    "a placement order (E1) follows the decision that the child should be placed for"
+    " adoption, in force on its day: record the decision first (decideAdoption; SSDA903"
+    " rule 553)"
+)
+
+
+async def test_a_placement_order_s_episode_is_not_corrected_to_before_the_decision(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # A placement order (E1) is refused without a decision for adoption in force on its
+    # day; the day its episode began, corrected, keeps that rule (SSDA903 553, 554: the
+    # decision is on or before the first E1 episode).
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2023-05-09", "F", allocated_from="2025-04-01", upn=False)
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-04-07", "C1", "U6")
+    plan = await record.adoption(care, "2025-07-01")
+    plan = await record.adopt("recordPlacementOrder", plan, grantedOn="2025-09-01")
+    care = (await graphql(client, record.worker, CARE, {"id": child}))["child"]["periodsOfCare"][0]
+    care = await record.legal_status(care, "2025-09-01", "E1")
+    before = await act(
+        client,
+        record.worker,
+        "correctEpisodeStart",
+        care,
+        {"episodeFrom": "2025-09-01", "startedOn": "2025-06-20", "reason": "Typed wrong"},
+    )
+    assert _refused(before) == ("startedOn", RULE_553)
+    # Corrected to a day the decision stands on, it is taken, and the return passes.
+    care = await record.act(
+        "correctEpisodeStart",
+        care,
+        episodeFrom="2025-09-01",
+        startedOn="2025-08-28",
+        reason="The sealed order's day",
+    )
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", child, "DECOM", "LS") == [
+        ("07/04/2025", "C1"),
+        ("28/08/2025", "E1"),
+    ]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+    # A move under the order after the decision was reversed (the order stands until
+    # the court revokes it) is not the order's beginning: its day is corrected freely.
+    care = await record.move(care, "2025-11-03", "U4")
+    plan = await record.adopt(
+        "ceaseAdoptionPlan", plan, ceasedOn="2025-10-20", reason="RD1_CHILDS_NEEDS_CHANGED"
+    )
+    await record.authorise_adoption(plan)
+    moved = await act(
+        client,
+        record.worker,
+        "correctEpisodeStart",
+        care,
+        {"episodeFrom": "2025-11-03", "startedOn": "2025-10-27", "reason": "Typed wrong"},
+    )
+    assert moved["__typename"] == "PeriodOfCare", moved

@@ -88,22 +88,28 @@ def _between_its_neighbours(
         raise Refusal((_FIELD, f"must not be after the end of care ({ended.isoformat()})"))
 
 
-def _as_recorded_rules(record: Record, episode: dict[str, Any], on: date) -> None:
+def _as_recorded_rules(
+    record: Record, episode: dict[str, Any], on: date, before: dict[str, Any] | None
+) -> None:
     """The rules of recording the episode, on the corrected day: the placement's and the
-    legal status's ages, a placement for adoption after the decision, the orders
-    depriving of liberty, nothing in care after 18 but section 20(5)."""
+    legal status's ages, a placement for adoption after the decision, and a placement
+    order after it where the episode began the order (not a move under it: `before` is
+    the episode before), the orders depriving of liberty, nothing in care after 18 but
+    section 20(5)."""
     placement = PlacementType.from_code(str(episode["placementType"]))
+    status = LegalStatus.from_code(str(episode["legalStatus"]))
     born = record.date_of_birth
     try:
         care._old_enough_for(placement, born, on)
         care._after_a_decision(record, placement, on)
+        if before is None or before.get("legalStatus") != status.value:
+            care._order_after_a_decision(record, status, on)
         care._served_under_orders(
             record.liberty_orders, placement, on, episode.get("completedDate")
         )
     except Refusal as refused:
         # The episode is right but for its day: the day is the field to put right.
         raise Refusal(*((_FIELD, rule) for _, rule in refused.problems)) from None
-    status = LegalStatus.from_code(str(episode["legalStatus"]))
     if rule := legal_status_unfit(status, born, on):
         raise Refusal((_FIELD, rule))
     care._still_in_care_on(record, on, _FIELD, becoming=episode)
@@ -308,7 +314,7 @@ def correct_episode_start(record: Record, data: CorrectEpisodeStart, clock: Cloc
     if on == was:
         raise Refusal((_FIELD, f"is the day already recorded ({was.isoformat()})"))
     _between_its_neighbours(record, episodes, index, on)
-    _as_recorded_rules(record, episode, on)
+    _as_recorded_rules(record, episode, on, episodes[index - 1] if index else None)
     corrected = [{**e, "startDate": on} if i == index else e for i, e in enumerate(episodes)]
     if index:
         corrected[index - 1] = {**corrected[index - 1], "completedDate": on}
