@@ -410,7 +410,9 @@ def upn_as_returned(upn: str | None, unknown: dict[str, Any] | None) -> str:
     return _UPN_UNKNOWN_IN_THE_903.get(str(unknown["reason"]), str(unknown["reason"]))
 
 
-def _upn(record: LookedAfterRecord, year: CollectionYear) -> str:
+def header_upn(record: LookedAfterRecord, year: CollectionYear) -> str:
+    """The header's UPN in `year`'s return: the child's, or why it is unknown as the
+    latest reason by the year's end says."""
     return upn_as_returned(
         record.child.get("upn"), record.latest_fact(FactKind.UPN_UNKNOWN, year.end)
     )
@@ -438,7 +440,7 @@ def _header_row(record: LookedAfterRecord, year: CollectionYear, looked_after: b
         sex,
         dmy(record.born),
         ethnicity_as_returned(record.child),
-        _upn(record, year),
+        header_upn(record, year),
         mother,
         baby,
     ]
@@ -580,7 +582,10 @@ def _looked_after_on(record: LookedAfterRecord, day: date) -> bool:
     )
 
 
-def _oc3(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+def care_leaver_rows(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    """The care leaver's OC3 row for the birthday in `year`, if one is asked for: the
+    contact that counted for it, or blank where none is recorded (rules 131-133 report
+    it: whether the authority was in touch is what the row is for)."""
     born = record.born
     if born is None:
         return []
@@ -774,7 +779,7 @@ def tables_for(
     dob = dmy(record.born)
     spec = spec or specification_for(year)
     tables: dict[str, list[Row]] = {name: [] for name in spec.tables}
-    oc3 = _oc3(record, year, dob)
+    oc3 = care_leaver_rows(record, year, dob)
     if not in_year and not oc3:
         return tables
     # SSDA903 rules 393, 399 and 607: motherhood is not asked of a child looked after

@@ -4,7 +4,9 @@ accommodation) still open on 31 March past its length, care still open past the 
 birthday outside section 20(5), or a placement order (E1) still standing on 31 March after
 the decision for adoption was reversed. The SSDA903 returns the episode as lasting to
 that day, which the DfE's rules 361-364, 359 and 553 reject; the return tells the analyst
-which child to send back to the worker. So too for what is not recorded yet: an episode
+which child to send back to the worker. So too a child recorded as not of school age (UN1)
+who has become of school age in the year (rule 209), and what is not recorded yet: a care
+leaver's contact around the birthday in the year (rules 131-133), an episode
 without the child's home postcode on the day it began, or its placement's postcode (a
 start of care corrected to before the day the home postcode was recorded for), which the
 DfE's rules 392a and 392b reject.
@@ -17,12 +19,16 @@ from typing import TYPE_CHECKING
 
 from returns.ssda903 import (
     AdoptionDecision,
+    care_leaver_rows,
+    dmy,
     episodes_known,
+    header_upn,
     home_postcode_as_returned,
     placement_order_without_decision,
 )
-from workflow.calendar import birthday
-from workflow.codes import LegalStatus
+from workflow.birth_date import school_age_in
+from workflow.calendar import age_on, birthday
+from workflow.codes import LegalStatus, UPNUnknown
 from workflow.facts import FactKind
 from workflow.journey.care import under_section_20_5
 from workflow.short_orders import under_short_order
@@ -49,7 +55,8 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
     past the 18th birthday, and a placement order then without a decision for adoption
     in force, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
-    found = _placement_order_warnings(record, year, known) + _postcode_warnings(record, year, known)
+    found = _upn_warnings(record, year) + _placement_order_warnings(record, year, known)
+    found += _postcode_warnings(record, year, known) + _contact_warnings(record, year)
     open_at_end = [e for e in known if e.end is None]
     if not open_at_end:
         return found
@@ -149,3 +156,54 @@ def _postcode_warnings(
             )
         ]
     return []
+
+
+def _upn_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[ReturnWarning]:
+    # SSDA903 rule 209 (CIN census 8770Q): "not of school age" (UN1) was true when it was
+    # recorded; a child who has turned 4 by the 31 August before the year began is of
+    # school age in it, and on a school roll.
+    born = record.born
+    in_the_return = any(year.covers(e.start, e.end) for e in episodes_known(record, year))
+    if (
+        born is None
+        or not in_the_return
+        or header_upn(record, year) != UPNUnknown.UN1_NOT_OF_SCHOOL_AGE.value
+        or not school_age_in(year.start.year, born)
+    ):
+        return []
+    return [
+        ReturnWarning(
+            record.id,
+            "903 209",
+            "the UPN is unknown for a child not of school age (UN1), and the child turned 4"
+            f" on {birthday(born, 4).isoformat()}, so is of school age in {year.label}"
+            " (SSDA903 rule 209): record the UPN, or why it is unknown now"
+            " (recordUpnUnknown), and make the return again",
+        )
+    ]
+
+
+def _contact_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[ReturnWarning]:
+    # SSDA903 rules 131-133: the care leaver's OC3 row for the birthday in the year says
+    # whether the authority was in touch, and if so what they do and where they live.
+    born = record.born
+    rows = care_leaver_rows(record, year, dmy(born))
+    if born is None or not rows or any(rows[0][2:]):
+        return []
+    age = age_on(born, year.end)
+    turned = birthday(born, age).isoformat()
+    return [
+        ReturnWarning(
+            record.id,
+            f"903 {rule}",
+            f"no contact with the care leaver is recorded around the birthday of {turned}"
+            f" (aged {age}), so the 903 cannot say {what} (SSDA903 rule {rule}): record the"
+            " contact made within two months of it, or that the authority was not in touch"
+            " (recordCareLeaverContact), and make the return again",
+        )
+        for rule, what in (
+            ("131", "whether the authority was in touch"),
+            ("132", "their activity"),
+            ("133", "their accommodation"),
+        )
+    ]

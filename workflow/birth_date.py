@@ -175,9 +175,11 @@ _NOT_OF_SCHOOL_AGE = frozenset(
 )
 
 
-def _school_age_in(year_start: int, born: date) -> bool:
+def school_age_in(year_start: int, born: date) -> bool:
+    """Whether a child born on `born` is of school age in the collection year from 1 April
+    `year_start` to 31 March."""
     # SSDA903 rule 209: a child who turned 4 by the 31 August before the collection year
-    # (1 April `year_start` to 31 March) began school by then, so is of school age in it.
+    # began school by then.
     return birthday(born, 4) <= date(year_start - 1, 8, 31)
 
 
@@ -194,8 +196,8 @@ def _upn_reason_fits(held: Row, born: date, previous: date | None, today: date) 
         latest = max(by_end, key=lambda f: (f["on"], f.get("recordedAt") or 0), default=None)
         if latest is None or latest.get("reason") not in _NOT_OF_SCHOOL_AGE:
             continue
-        if _school_age_in(year_start, born) and not (
-            previous is not None and _school_age_in(year_start, previous)
+        if school_age_in(year_start, born) and not (
+            previous is not None and school_age_in(year_start, previous)
         ):
             raise BirthDateRefused(
                 f"the UPN is unknown for a child not of school age ({latest['reason']}, recorded"

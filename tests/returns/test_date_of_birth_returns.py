@@ -296,3 +296,40 @@ async def test_a_date_of_birth_that_makes_a_child_recorded_not_of_school_age_sch
     await record.fact("recordUpnUnknown", child, on="2025-09-01", reason="UN4_UPN_NOT_YET_KNOWN")
     accepted = await _correct(client, record.worker, child, "2020-01-10")
     assert accepted["__typename"] == "ChildFact", accepted
+
+
+async def test_not_of_school_age_recorded_at_birth_is_warned_once_the_child_is_of_school_age(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # UN1 ("not of school age") recorded at the birth was true then; the child turned 4
+    # on 1 June 2024, before the 31 August the 2025-26 return reads (SSDA903 rule 209),
+    # with nothing saved since: time made it stale, so no save could refuse it, and the
+    # return tells the analyst which child's UPN to record.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2020-06-01", "M", allocated_from="2025-05-27", upn=False)
+    await record.referred(child, "2025-05-27", "N1")
+    await record.start(child, "2025-06-02", "C1", "U6")
+
+    out = tmp_path / "903"
+    this_year, last_year = await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "header", child, "UPN") == [("UN1",)]
+    assert dfe_rules("903", out, year=2026, prev=out / "previous")["failures"]["209"][
+        "children"
+    ] == [child]
+    assert [(w.child_id, w.code) for w in this_year.warnings] == [(child, "903 209")]
+    assert "turned 4 on 2024-06-01" in this_year.warnings[0].message
+    assert last_year.warnings == []
+
+    # Why the UPN is unknown now recorded (applied for, not issued yet), the return
+    # carries it and warns of nothing.
+    await record.fact("recordUpnUnknown", child, on="2025-09-01", reason="UN4_UPN_NOT_YET_KNOWN")
+    again = tmp_path / "again"
+    this_year, _ = await write_ssda903(store, YEAR, again)
+    assert this_year.warnings == []
+    report = dfe_rules("903", again, year=2026, prev=again / "previous")
+    assert unexplained_failures(report, again, again / "previous", YEAR.end) == {}

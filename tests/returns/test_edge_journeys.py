@@ -415,3 +415,46 @@ async def test_journeys_at_the_year_s_end_pass_the_dfe_rules(
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
     last = dfe_rules("903", out / "previous", year=2025)
     assert unexplained_failures(last, out / "previous", out / "previous", date(2025, 3, 31)) == {}
+
+
+async def test_a_care_leaver_s_birthday_without_a_contact_is_warned_until_one_is_recorded(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Left care the day before the 18th birthday; nobody recorded a contact around the
+    # 19th (28 March 2026). The 903 has the birthday's OC3 row, blank: the DfE's rules
+    # 131-133 flag it, rightly (in touch or not is what the row is for), and the return
+    # names the young person so the contact is recorded, as no save could refuse it.
+    record, children = await county_to_record_on(client, settings, store)
+    leaver = children[0]
+    await record.born(leaver, "2007-03-28", "M", allocated_from="2022-01-04")
+    await record.referred(leaver, "2022-01-04", "N5")
+    care = await record.start(leaver, "2022-01-10", "C2", "U4")
+    await record.fact("recordSdq", leaver, on="2024-09-02", score=11)
+    care = await record.cease(care, "2025-03-27", "E5", leaver=True)
+    care = await record.contact(care, "2025-03-28", "F2", "D1")
+
+    out = tmp_path / "903"
+    this_year, _ = await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "oc3", leaver, "IN_TOUCH", "ACTIV", "ACCOM") == [("", "", "")]
+    fired = dfe_rules("903", out, year=2026, prev=out / "previous")["failures"]
+    assert {code: fired[code]["children"] for code in ("131", "132", "133")} == {
+        "131": [leaver],
+        "132": [leaver],
+        "133": [leaver],
+    }
+    warned = [(w.child_id, w.code) for w in this_year.warnings]
+    assert warned == [(leaver, "903 131"), (leaver, "903 132"), (leaver, "903 133")]
+    assert "around the birthday of 2026-03-28 (aged 19)" in this_year.warnings[0].message
+
+    # The contact made ten days after it, within the DfE's window, recorded late.
+    care = await record.contact(care, "2026-04-07", "F2", "D1")
+    again = tmp_path / "again"
+    this_year, _ = await write_ssda903(store, YEAR, again)
+    assert rows_of(again, "oc3", leaver, "IN_TOUCH", "ACTIV", "ACCOM") == [("YES", "F2", "D1")]
+    assert this_year.warnings == []
+    report = dfe_rules("903", again, year=2026, prev=again / "previous")
+    assert unexplained_failures(report, again, again / "previous", YEAR.end) == {}
