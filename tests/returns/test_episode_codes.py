@@ -6,6 +6,7 @@ and writes nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +14,10 @@ import pytest
 
 from graph import FalkorDBStore
 from hub.settings import Settings
+from returns import CollectionYear, write_ssda903
 from tests.e2e.journey_helpers import act, decide
 from tests.helpers import graphql
+from tests.returns.conftest import DfeRules
 from tests.returns.journeys import (
     PLACEMENT,
     SHORT_BREAK,
@@ -23,9 +26,13 @@ from tests.returns.journeys import (
     code,
     county_to_record_on,
 )
+from tests.returns.known_broken import unexplained_failures
+from tests.returns.test_ssda903 import rows_of
 from workflow import codes
 
 pytestmark = pytest.mark.anyio
+
+YEAR = CollectionYear(2026)
 
 EPISODES = """MATCH (:Child {id: $id})<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-
   (s:Step {kind: 'LOOKED_AFTER_EPISODE'})
@@ -263,3 +270,58 @@ async def test_a_placement_corrected_is_corrected_across_legal_status_changes(
     )
     places = [row["place"] for row in await store.read(EPISODES, {"id": child})]
     assert places == ["U3", "U3", "U6", "U6"]
+
+
+def _corrected(place: str, provider: str, **more: Any) -> dict[str, Any]:
+    return {
+        "placementType": code(codes.PlacementType, place),
+        "placementProvider": code(codes.PlacementProvider, provider),
+        "placementPostcode": PLACEMENT,
+        **more,
+    }
+
+
+NO_MOVE_435 = (
+    "the episode from 2025-10-03 began with a move (RNE T) from the placement of the"
+    " episode from 2025-04-07, and would have that placement in every SSDA903 field"
+    " (placement, provider, postcode, URN): record what the child moved to (SSDA903 rule"
+    " 435)"
+)
+
+
+async def test_a_placement_corrected_to_the_one_its_move_left_is_refused(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Fuzz seed 80: a move with the same carer (RNE T) from U6 to Z12, then the current
+    # placement corrected to U6: the 903's episode begins with a move that moved nothing,
+    # which the DfE's rule 435 (436 for RNE B and U) rejects; refused whichever of the
+    # two placements the correction makes the same as the other.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2012-03-03", "F", allocated_from="2025-04-01")
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-04-07", "C2", "U6", "PR1")
+    care = await record.move(care, "2025-10-03", "Z12", sameCarer=True)
+    worker = record.worker
+    current = await act(client, worker, "correctPlacement", care, _corrected("U6", "PR1"))
+    assert _refused(current) == ("placementType", NO_MOVE_435)
+    first = _corrected("Z12", "PR1", episodeFrom="2025-04-07")
+    earlier = await act(client, worker, "correctPlacement", care, first)
+    assert _refused(earlier) == ("placementType", NO_MOVE_435)
+    found = await store.read(EPISODES, {"id": child})
+    assert [(r["place"], r["provider"]) for r in found] == [("U6", "PR1"), ("Z12", "PR1")]
+
+    # Another provider is another placement: the correction is taken, the return passes.
+    care = await record.act("correctPlacement", care, **_corrected("U6", "PR4"))
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", child, "RNE", "PLACE", "PLACE_PROVIDER") == [
+        ("S", "U6", "PR1"),
+        ("T", "U6", "PR4"),
+    ]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}

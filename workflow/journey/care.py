@@ -33,7 +33,7 @@ from workflow.codes import (
     ReasonPlacedCeased,
     ReviewParticipation,
 )
-from workflow.episode_codes import codes_unfit
+from workflow.episode_codes import NO_URN, EpisodeCodes, codes_unfit
 from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
 from workflow.journey.corrections import (
@@ -918,16 +918,17 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
             },
             ("placementType", "placementProvider", "urn"),
         )
-    lasted_until = last.get("completedDate") or clock.today
-    if rule := _too_long(data.placement_type.value, first, lasted_until):
-        raise Refusal(("placementType", f"{rule}: this episode lasted longer"))
-    _temporary_begins_with_a_move(data.placement_type.value, first.get("reasonNewEpisode"))
     corrected = {
         "placementType": data.placement_type.value,
         "placementProvider": data.placement_provider.value,
         "placementPostcode": data.placement_postcode,
         "urn": data.urn,
     }
+    _moves_kept(record, run, corrected)
+    lasted_until = last.get("completedDate") or clock.today
+    if rule := _too_long(data.placement_type.value, first, lasted_until):
+        raise Refusal(("placementType", f"{rule}: this episode lasted longer"))
+    _temporary_begins_with_a_move(data.placement_type.value, first.get("reasonNewEpisode"))
     return Effect(
         target=CareState(record.state),
         occurred_on=clock.today,
@@ -940,11 +941,8 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     )
 
 
-def _placement_run(record: Record, episode: dict[str, Any]) -> list[dict[str, Any]]:
-    """The episodes of the one placement `episode` is in: an episode begun by a legal
-    status change alone (RNE L) keeps the placement of the one before (SSDA903 rule
-    434), so a correction of the placement is a correction of all of them."""
-    ordered = sorted(
+def _episodes_in_order(record: Record) -> list[dict[str, Any]]:
+    return sorted(
         (
             step
             for step in record.steps
@@ -953,6 +951,13 @@ def _placement_run(record: Record, episode: dict[str, Any]) -> list[dict[str, An
         ),
         key=lambda step: step["startDate"],
     )
+
+
+def _placement_run(record: Record, episode: dict[str, Any]) -> list[dict[str, Any]]:
+    """The episodes of the one placement `episode` is in: an episode begun by a legal
+    status change alone (RNE L) keeps the placement of the one before (SSDA903 rule
+    434), so a correction of the placement is a correction of all of them."""
+    ordered = _episodes_in_order(record)
     at = next(i for i, step in enumerate(ordered) if step["id"] == episode["id"])
     low, high = at, at
     legal_status_only = ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value
@@ -963,6 +968,50 @@ def _placement_run(record: Record, episode: dict[str, Any]) -> list[dict[str, An
     ):
         high += 1
     return ordered[low : high + 1]
+
+
+# SSDA903 rules 435 (RNE P, T) and 436 (B, U): a move changes the placement in one of
+# the fields the return writes for it.
+_NO_MOVE_RULES = {
+    ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE.value: "435",
+    ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER.value: "435",
+    ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE.value: "436",
+    ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER.value: "436",
+}
+
+
+def _placement_as_returned(episode: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    codes = EpisodeCodes.of(episode)
+    urn = "" if codes.urn == NO_URN else codes.urn
+    return codes.placement, codes.provider, episode.get("placementPostcode") or "", urn
+
+
+def _moves_kept(record: Record, run: list[dict[str, Any]], corrected: Mapping[str, Any]) -> None:
+    """The moves either side of a placement's episodes (`run`) still move the child once
+    its placement is `corrected`: the first episode's from the one before, the next's from
+    the last."""
+    ordered = _episodes_in_order(record)
+    at = next(i for i, step in enumerate(ordered) if step["id"] == run[0]["id"])
+    after = at + len(run)
+    pairs = (
+        (ordered[at - 1] if at else None, {**run[0], **corrected}),
+        ({**run[-1], **corrected}, ordered[after] if after < len(ordered) else None),
+    )
+    for left, moved in pairs:
+        rule = _NO_MOVE_RULES.get(str((moved or {}).get("reasonNewEpisode")))
+        if left is None or moved is None or rule is None:
+            continue
+        if _placement_as_returned(left) == _placement_as_returned(moved):
+            raise Refusal(
+                (
+                    "placementType",
+                    f"the episode from {moved['startDate'].isoformat()} began with a move (RNE"
+                    f" {moved['reasonNewEpisode']}) from the placement of the episode from"
+                    f" {left['startDate'].isoformat()}, and would have that placement in every"
+                    " SSDA903 field (placement, provider, postcode, URN): record what the"
+                    f" child moved to (SSDA903 rule {rule})",
+                )
+            )
 
 
 def _episode_to_correct(record: Record, starting: date | None) -> dict[str, Any]:
