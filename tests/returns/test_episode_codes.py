@@ -325,3 +325,45 @@ async def test_a_placement_corrected_to_the_one_its_move_left_is_refused(
     ]
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+
+async def test_a_move_to_the_same_carer_in_the_same_placement_is_refused(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # A move with the same carer (RNE T) that changes none of the placement's SSDA903
+    # fields moved nothing: rule 435 rejects the episode it would begin. With a legal
+    # status it is the legal status change alone (RNE L, rule 436), as before.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2012-03-03", "F", allocated_from="2025-04-01")
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-04-07", "C1", "U6", "PR1")
+    worker = record.worker
+    moved = await act(
+        client,
+        worker,
+        "changePlacement",
+        care,
+        _placement("2025-10-03", "U6", "PR1", sameCarer=True),
+    )
+    assert _refused(moved) == (
+        "placementType",
+        "is already the child's placement in every SSDA903 field (placement, provider,"
+        " postcode, URN): nothing moved (SSDA903 rule 435)",
+    )
+    found = await store.read(EPISODES, {"id": child})
+    assert [r["start"].isoformat() for r in found] == ["2025-04-07"]
+    status = _placement("2025-10-03", "U6", "PR1", sameCarer=True, legalStatus="C2_FULL_CARE_ORDER")
+    care = await record.act("changePlacement", care, **status)
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", child, "RNE", "LS", "PLACE") == [
+        ("S", "C1", "U6"),
+        ("L", "C2", "U6"),
+    ]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}

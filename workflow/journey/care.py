@@ -833,6 +833,15 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
             ChangeLegalStatus(changed_on=data.changed_on, legal_status=data.legal_status),
             clock,
         )
+    if data.legal_status is None and _same_placement(_episode(record), data):
+        # SSDA903 rule 435: an episode begun by a move (RNE T) changes the placement.
+        raise Refusal(
+            (
+                "placementType",
+                "is already the child's placement in every SSDA903 field (placement,"
+                " provider, postcode, URN): nothing moved (SSDA903 rule 435)",
+            )
+        )
     status_changes: dict[str, str] = {}
     if data.legal_status is None:
         rne = (
