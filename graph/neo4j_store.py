@@ -11,9 +11,11 @@ import neo4j
 import neo4j.exceptions
 
 from graph.cypher.access import for_caller
+from graph.cypher.housekeeping import ROLLED_BACK_WRITE_PROBE
 from graph.deadline import statement_seconds
 from graph.errors import (
     ConstraintViolation,
+    EngineRefusing,
     GraphBusy,
     GraphError,
     GraphUnavailable,
@@ -32,6 +34,62 @@ def _timed_out(error: Exception) -> bool:
     return ".Transaction.TransactionTimedOut" in (getattr(error, "code", None) or "")
 
 
+# A database that answers reads and refuses writes for now, by the server's status code:
+# a cluster member that is not the leader (NotALeader), a database set read-only
+# (ForbiddenOnReadOnlyDatabase; General.ReadOnly before Neo4j 4). The driver raises the
+# first two as themselves (routing) or as the WriteServiceUnavailable they caused (a
+# direct connection), and a routing driver finding no writer in its table (a cluster
+# between leaders) raises WriteServiceUnavailable with no server code at all.
+_REFUSED_WRITE_CODES = frozenset(
+    {
+        "Neo.ClientError.Cluster.NotALeader",
+        "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+        "Neo.ClientError.General.ReadOnly",
+    }
+)
+_NO_WRITER = "WriteServiceUnavailable"
+
+
+def _write_refusal(error: BaseException) -> str | None:
+    """The code of a refusal to write anywhere in `error`'s chain (the server's status
+    code over the driver's "no writer"), or None."""
+    reason: str | None = None
+    link: BaseException | None = error
+    while link is not None:
+        code = getattr(link, "code", None)
+        if code in _REFUSED_WRITE_CODES:
+            return str(code)
+        if isinstance(link, neo4j.exceptions.WriteServiceUnavailable):
+            reason = _NO_WRITER
+        link = link.__cause__ or link.__context__
+    return reason
+
+
+# Errors that mean the database cannot serve now rather than a fault in a statement.
+_UNAVAILABLE = (
+    neo4j.exceptions.ServiceUnavailable,
+    neo4j.exceptions.SessionExpired,
+    # A refused login is the database being unusable to us, not a fault in a statement.
+    neo4j.exceptions.AuthError,
+    # What the driver still raises once its retries ran out (a database stopped,
+    # starting or between leaders; a deadlock or lock timeout): try again later.
+    neo4j.exceptions.TransientError,
+)
+
+
+def _as_graph_error(
+    error: neo4j.exceptions.Neo4jError | neo4j.exceptions.DriverError,
+) -> GraphError:
+    if _timed_out(error):
+        return StatementTimedOut("the graph database stopped the statement")
+    if (refusal := _write_refusal(error)) is not None:
+        # Said by its code alone: the driver's text names the server's address.
+        return EngineRefusing(refusal)
+    if isinstance(error, _UNAVAILABLE):
+        return GraphUnavailable(str(error))
+    return GraphError(str(error))
+
+
 @contextlib.contextmanager
 def _graph_errors() -> Iterator[None]:
     """Raise the driver's errors as the store's, the same whichever engine is underneath."""
@@ -41,22 +99,8 @@ def _graph_errors() -> Iterator[None]:
         raise GraphBusy("no connection to the graph database became free") from exc
     except neo4j.exceptions.ConstraintError as exc:
         raise ConstraintViolation(str(exc)) from exc
-    except (
-        neo4j.exceptions.ServiceUnavailable,
-        neo4j.exceptions.SessionExpired,
-        # A refused login is the database being unusable to us, not a fault in a statement.
-        neo4j.exceptions.AuthError,
-        # What the driver still raises once its retries ran out (a database stopped,
-        # starting or between leaders; a deadlock or lock timeout): try again later.
-        neo4j.exceptions.TransientError,
-    ) as exc:
-        if _timed_out(exc):
-            raise StatementTimedOut("the graph database stopped the statement") from exc
-        raise GraphUnavailable(str(exc)) from exc
-    except neo4j.exceptions.Neo4jError as exc:
-        if _timed_out(exc):
-            raise StatementTimedOut("the graph database stopped the statement") from exc
-        raise GraphError(str(exc)) from exc
+    except (*_UNAVAILABLE, neo4j.exceptions.Neo4jError) as exc:
+        raise _as_graph_error(exc) from exc
 
 
 # How long the check at start waits for the database to take a connection and a login.
@@ -167,6 +211,28 @@ class Neo4jStore:
                 for statement in statements:
                     result: Any = await session.run(statement)
                     await result.consume()
+
+    async def probe_write(self) -> None:
+        """Start a write the database refuses exactly when it refuses writes, and roll it
+        back (graph/writable.py). FalkorDB's probe, a statement that writes nothing, is
+        none here: Neo4j refuses a transaction's first write, not its mode. One explicit
+        transaction, which the driver does not retry: a refusal is heard at once, not
+        after the retries' wait (the pool's, longer than readiness waits).
+
+        Raises:
+            EngineRefusing: the database refuses writes now (its status code).
+            GraphError: it cannot be reached, or failed otherwise.
+        """
+        with _graph_errors():
+            async with (
+                self._driver.session(
+                    database=self._database, default_access_mode=neo4j.WRITE_ACCESS
+                ) as session,
+                await session.begin_transaction(timeout=statement_seconds()) as tx,
+            ):
+                result = await tx.run(ROLLED_BACK_WRITE_PROBE)
+                await result.consume()
+                await tx.rollback()
 
     async def answers(self, within: float) -> bool:
         """Whether the database answers the driver's connectivity check within `within`

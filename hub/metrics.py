@@ -157,7 +157,8 @@ ENGINE_REACHABLE: Final = Gauge(
 )
 ENGINE_REFUSES_WRITES: Final = Gauge(
     "lcs_hub_engine_refuses_writes",
-    "1, labelled with the engine's code (OOM, MISCONF, READONLY, ...), while the engine "
+    "1, labelled with the engine's code (OOM, MISCONF, READONLY, Neo4j's "
+    "Neo.ClientError.Cluster.NotALeader, ...), while the engine "
     "answers reads but refuses writes (/readyz is then not ready); no sample otherwise, "
     "at scrape",
     ["reason"],

@@ -22,3 +22,11 @@ RETURN count(*) AS deleted
 WRITE_PROBE = """
 RETURN 1 AS writable
 """
+
+# Neo4j refuses a write when the transaction first writes, whatever its mode, so its probe
+# makes a node (no label: no label token is made either) in a transaction that is rolled
+# back: refused by a database that refuses writes, and nothing kept by one that takes them.
+ROLLED_BACK_WRITE_PROBE = """
+CREATE (probe)
+RETURN 1 AS writable
+"""

@@ -12,11 +12,20 @@ import httpx
 import pytest
 
 from connectors.livelink.embedded_store import EmbeddedContentStore
-from graph import GraphError, GraphUnavailable, Neo4jStore, neo4j_address, open_graph
+from graph import (
+    EngineRefusing,
+    FalkorDBStore,
+    GraphError,
+    GraphUnavailable,
+    Neo4jStore,
+    neo4j_address,
+    open_graph,
+)
 from graph.standalone import StandaloneServer, free_bolt_port
 from hub.app import create_app
 from hub.settings import Settings
 from tests.graph.bolt_peer import bolt_peer_store
+from tests.graph.read_only_neo4j import read_only_neo4j
 from tests.helpers import answer_through_url, bearer
 
 pytestmark = pytest.mark.anyio
@@ -248,3 +257,39 @@ async def test_a_journey_over_the_peer_ends_at_its_first_date_and_the_hub_answer
     assert "Newman" not in response.text
     assert not bolt_server.alive()
     assert "Unhandled value type" in bolt_server.log_path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("refusal", "routing", "reason"),
+    [
+        ("Neo.ClientError.Cluster.NotALeader", False, "Neo.ClientError.Cluster.NotALeader"),
+        (
+            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+            False,
+            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+        ),
+        ("Neo.ClientError.Cluster.NotALeader", True, "WriteServiceUnavailable"),
+    ],
+)
+async def test_a_write_a_database_refuses_is_a_refusal_with_its_code_and_reads_go_on(
+    store: FalkorDBStore, refusal: str, routing: bool, reason: str
+) -> None:
+    # The driver retries a refused write (the leader may be back) for the pool's wait, then
+    # raises: an outage with the server's code (503, and /readyz names it), not a fault.
+    async with read_only_neo4j(store, refusal) as peer:
+        neo4j_store = Neo4jStore(
+            peer.routing_url if routing else peer.bolt_url,
+            user="neo4j",
+            password="secret",
+            database=None,
+            pool_timeout=1,
+        )
+        try:
+            assert await neo4j_store.read("RETURN 1 AS one") == [{"one": 1}]
+            with pytest.raises(EngineRefusing) as refused:
+                await neo4j_store.write("CREATE (p:Person {id: 'p1'}) RETURN p.id AS id")
+            assert refused.value.reason == reason
+            assert "127.0.0.1" not in str(refused.value)
+        finally:
+            await neo4j_store.close()
+    assert await store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
