@@ -20,6 +20,8 @@ from redis.asyncio import (
     SSLConnection,
     UnixDomainSocketConnection,
 )
+from redis.backoff import NoBackoff
+from redis.retry import Retry as SyncRetry
 
 from graph.audit_journal import AuditJournal, journal_key
 from graph.cypher.access import for_caller
@@ -45,6 +47,12 @@ _CONSTRAINT_POLL_S = 0.05
 STATEMENT_TIMEOUT_S = MOST_STATEMENT_SECONDS
 # Connecting stays quick to fail, as before (an unreachable standalone server).
 CONNECT_TIMEOUT_S = 5.0
+# How long building the store waits for the server's answer to the client's first
+# question (whether it is a cluster), asked once. A server stopped (SIGSTOP) or wedged
+# takes the connection and answers nothing: the start waited the statement timeout (and
+# the client's retries: measured 59 s at a 5 s wait) before it could back off and try
+# again (hub/app.py, open_settings_graph).
+START_ANSWER_TIMEOUT_S = 5.0
 # A snapshot is a graph of its own, named after the one copied. While the process that
 # made it runs, it keeps a key beside it in the engine (`<snapshot>.lease`), renewed well
 # before it expires; a snapshot without one was left by a process killed mid-export and
@@ -246,9 +254,15 @@ class FalkorDBStore:
             decode_responses=True,
             **_connection_options(address),
         )
+        # The client asks the server whether it is a cluster, synchronously, as it is
+        # built, on a connection of its own made from the pool's settings: an unreachable
+        # server or a refused password shows here first. For that question alone the
+        # settings wait START_ANSWER_TIMEOUT_S and do not retry (the synchronous client's
+        # default retries three times with back-off); no pooled connection is opened
+        # before they are put back.
+        asked = self._pool.connection_kwargs
+        asked.update(socket_timeout=START_ANSWER_TIMEOUT_S, retry=SyncRetry(NoBackoff(), 0))
         try:
-            # The client asks the server whether it is a cluster, synchronously, as it is
-            # built: an unreachable server or a refused password shows here first.
             self._db = FalkorDB(connection_pool=self._pool)
         except redis.exceptions.AuthenticationError as exc:
             # Not an outage to wait out: the settings are wrong (said without them).
@@ -256,8 +270,11 @@ class FalkorDBStore:
                 "the graph engine refused to authenticate the hub: "
                 "check LCS_HUB_GRAPH_USER and LCS_HUB_GRAPH_PASSWORD"
             ) from exc
-        except redis.exceptions.ConnectionError as exc:
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
             raise GraphUnavailable(f"cannot reach the graph engine: {exc}") from exc
+        finally:
+            asked.update(socket_timeout=STATEMENT_TIMEOUT_S)
+            del asked["retry"]
         self.graph_name = graph_name
         self._graph = self._db.select_graph(graph_name)
         # The read audit is journaled in the engine beside the graph (graph/audit_journal.py);

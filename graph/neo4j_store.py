@@ -103,7 +103,10 @@ def _graph_errors() -> Iterator[None]:
         raise _as_graph_error(exc) from exc
 
 
-# How long the check at start waits for the database to take a connection and a login.
+# How long the check at start waits for the database to take a connection and a login:
+# the connection's wait covers only its TCP connect; the acquisition's covers the
+# handshake and the login too, which a database stopped (SIGSTOP) or wedged never answers
+# (the driver's own wait, 60 s, held the start's back-off off for as long).
 _REACH_SECONDS = 5.0
 
 
@@ -119,7 +122,11 @@ def check_reachable(url: str, *, user: str | None, password: str | None) -> None
     auth = (user, password or "") if user else None
     try:
         with neo4j.GraphDatabase.driver(
-            url, auth=auth, connection_timeout=_REACH_SECONDS, max_connection_pool_size=1
+            url,
+            auth=auth,
+            connection_timeout=_REACH_SECONDS,
+            connection_acquisition_timeout=_REACH_SECONDS,
+            max_connection_pool_size=1,
         ) as driver:
             driver.verify_connectivity()
     except neo4j.exceptions.AuthError as exc:

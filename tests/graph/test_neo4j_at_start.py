@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import signal
 import socket
 import struct
 import threading
@@ -139,6 +141,45 @@ async def test_a_hub_started_before_its_neo4j_waits_for_it_and_then_opens(
     waits = [r.getMessage() for r in caplog.records if "not reachable" in r.getMessage()]
     assert waits
     assert all(str(port) not in wait for wait in waits)
+
+
+async def test_a_hub_started_on_a_hung_neo4j_backs_off_within_seconds_and_opens_once_it_resumes(
+    bolt_server: StandaloneServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A database stopped (SIGSTOP) or wedged takes the connection and answers nothing: the
+    # check at start waited the driver's own acquisition wait (60 s) before backing off.
+    assert bolt_server.pid is not None
+    assert bolt_server.password is not None
+    settings = _settings(tmp_path, bolt_server.bolt_url, bolt_server.password)
+    opened: list[OpenGraph] = []
+    failed: list[BaseException] = []
+
+    def start_hub() -> None:
+        try:
+            opened.append(open_settings_graph(settings, wait=True))
+        except BaseException as error:  # reported by the test below
+            failed.append(error)
+
+    caplog.set_level(logging.WARNING, logger="lcs_hub.app")
+    os.kill(bolt_server.pid, signal.SIGSTOP)
+    starting = threading.Thread(target=start_hub, daemon=True)
+    try:
+        starting.start()
+        started = time.monotonic()
+        while caplog.text.count("not reachable") < 2:
+            assert not failed, failed
+            assert not opened, "the store was opened on a database that answers nothing"
+            # Two checks of seconds each and the back-off between them, not a minute each.
+            assert time.monotonic() - started < 25, caplog.text
+            await asyncio.sleep(0.1)
+    finally:
+        os.kill(bolt_server.pid, signal.SIGCONT)
+    starting.join(60)
+    assert not failed, failed
+    [graph] = opened
+    await graph.close()
+    waits = [r.getMessage() for r in caplog.records if "not reachable" in r.getMessage()]
+    assert all(str(bolt_server.bolt_port) not in wait for wait in waits)
 
 
 def test_a_neo4j_refusing_the_hubs_login_stops_the_start_at_once(tmp_path: Path) -> None:

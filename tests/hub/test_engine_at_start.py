@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -89,6 +90,62 @@ def test_a_hub_started_before_its_engine_waits_for_it_and_then_serves(tmp_path: 
     assert waits, log.read_text()
     # The wait is logged by the error's kind, without the server's own text.
     assert all(str(engine_port) not in json.dumps(entry) for entry in waits)
+
+
+def _waits_logged(log: Path) -> list[dict[str, object]]:
+    return [
+        entry
+        for entry in map(json.loads, filter(None, log.read_text().splitlines()))
+        if entry.get("logger") == "lcs_hub.app" and "not reachable" in entry["message"]
+    ]
+
+
+def test_a_hub_started_on_a_hung_server_backs_off_within_seconds_and_serves_once_it_resumes(
+    tmp_path: Path,
+) -> None:
+    # A server stopped (SIGSTOP) or wedged takes the connection and answers nothing. The
+    # start's first question to it (whether it is a cluster) waited the statement timeout
+    # (300 s) and then failed the start outright; it is bounded now by seconds, and the
+    # start waits with back-off, as for a server not up yet.
+    server = StandaloneServer(tmp_path / "engine", password=PASSWORD)
+    server.start()
+    assert server.pid is not None
+    os.kill(server.pid, signal.SIGSTOP)
+    log = tmp_path / "hub.log"
+    hub_port = free_port()
+    with log.open("ab") as out:
+        hub = subprocess.Popen(
+            [*LCS_HUB, "serve", "--no-outbox", "--port", str(hub_port)],
+            cwd=PROJECT,
+            env=_environment(tmp_path, server.port, PASSWORD),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        started = time.monotonic()
+        while len(_waits_logged(log)) < 2:
+            assert hub.poll() is None, log.read_text()
+            # Two probes of seconds each and the back-off between them, not 300 s.
+            assert time.monotonic() - started < 40, log.read_text()
+            time.sleep(0.2)
+        os.kill(server.pid, signal.SIGCONT)
+        url = f"http://127.0.0.1:{hub_port}"
+        deadline = time.monotonic() + 90
+        while not _ready(url):
+            assert hub.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the hub did not serve once its engine resumed"
+            time.sleep(0.2)
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        hub.terminate()
+        try:
+            hub.wait(30)
+        except subprocess.TimeoutExpired:
+            hub.kill()
+            hub.wait()
+        server.stop()
+    # The wait is logged by the error's kind, without the server's address or text.
+    assert all(str(server.port) not in json.dumps(entry) for entry in _waits_logged(log))
 
 
 def test_a_server_refusing_the_hubs_password_stops_the_start_at_once(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import contextlib
 import os
 import secrets
 import signal
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,7 +26,8 @@ import httpx
 import pytest
 
 from demo import county
-from graph import FalkorDBStore, open_graph
+from graph import FalkorDBServer, FalkorDBStore, GraphUnavailable, open_graph
+from graph.falkordb_store import START_ANSWER_TIMEOUT_S
 from graph.liveness import engine_answers
 from graph.standalone import StandaloneServer
 from hub.route_deadline import DeadlineExceeded, EngineHung, until_deadline
@@ -176,3 +178,30 @@ async def test_requests_at_their_deadline_together_share_one_ping(
         # One ping's connection (and the INFO's own, if the pool opened one), not 40.
         assert received <= 2, received
         assert await engine_answers(store, 1.0) is True
+
+
+async def test_building_a_store_on_a_hung_server_gives_up_within_seconds_and_statements_wait(
+    server: StandaloneServer,
+) -> None:
+    address = FalkorDBServer("127.0.0.1", server.port, password=server.password)
+    # The client's first question at start waited the statement timeout (300 s) and its
+    # retries: the start's back-off (hub/app.py) never came into play.
+    with _stopped(server):
+        started = time.monotonic()
+        with pytest.raises(GraphUnavailable):
+            FalkorDBStore(address, f"hung-{uuid.uuid4().hex}")
+        assert time.monotonic() - started < START_ANSWER_TIMEOUT_S + 3
+
+    # The start's short wait is the start's alone: a statement waits on an engine paused
+    # for longer than that, as long as a statement may run.
+    store = FalkorDBStore(address, f"hung-{uuid.uuid4().hex}")
+    try:
+        await store.write("CREATE (:HangProbe)")  # a graph to read (an empty key is refused)
+        with _stopped(server):
+            answer = asyncio.ensure_future(store.read("RETURN 1 AS one"))
+            await asyncio.sleep(START_ANSWER_TIMEOUT_S + 1.5)
+            assert not answer.done()
+        assert await answer == [{"one": 1}]
+    finally:
+        await store.drop()
+        await store.close()
