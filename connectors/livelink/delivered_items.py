@@ -4,7 +4,9 @@ Every generated form adds an outbox item; once delivered it only said so, and it
 kept for ever: the graph grew by one node (and its relationship) per form for the life
 of the record. What was filed where does not live on the item: Livelink's reference is
 written on the version in the statement that marks the item delivered (`remoteNodeId`,
-`remoteVersion`), and a version without its item reads as delivered by that reference.
+`remoteVersion`), and a version without its item reads as delivered by that reference;
+the item's id, attempts and last error are kept on the version as the item is removed, so
+the version reads as it did.
 So a delivered FILE_DOCUMENT item is removed once it is older than the retention, in
 bounded batches; an item that is pending or parked, or whose version holds no reference,
 is never removed. Items of other kinds are kept: a file's, a hold's and an early help

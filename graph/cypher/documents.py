@@ -18,6 +18,13 @@ from graph.cypher.files import mark_delivered
 # A version's filing state: its item's, or, once a delivered item is removed after the
 # retention (DELETE_DELIVERED_FILINGS), delivered by the reference Livelink gave it.
 _FILING_STATE = "coalesce(o.state, CASE WHEN v.remoteNodeId IS NULL THEN null ELSE 'DELIVERED' END)"
+# Its filing item, attempts and last error: the item's, or what the version kept of them
+# when the item was removed (DELETE_DELIVERED_FILINGS), so the read is the same after.
+_FILING_ITEM = (
+    "outboxItemId: coalesce(o.id, v.outboxItemId),"
+    " attempts: coalesce(o.attempts, v.filingAttempts),"
+    " lastError: coalesce(o.lastError, v.filingError)"
+)
 _VERSION_KEYS = (
     ".id, .version, .checksumHtml, .checksumPdf, .sizeHtml, .sizePdf, .generatedAt,"
     " .generatedBy, .generatedByName, .templateKey, .folderKey, .recordClass, .filename,"
@@ -280,7 +287,7 @@ MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
 OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
 WITH {key}, folder, doc, v, o ORDER BY v.version DESC
 WITH {key}, folder, doc, collect(v {{{_VERSION_KEYS}, filingState: {_FILING_STATE},
-     outboxItemId: o.id, attempts: o.attempts, lastError: o.lastError}}) AS versions
+     {_FILING_ITEM}}}) AS versions
 RETURN {key}, folder.key AS folderKey, {DOCUMENT_FIELDS} AS document, versions
 ORDER BY doc.createdAt
 """
@@ -297,8 +304,8 @@ WHERE {_FILED_HERE}
 MATCH (doc)-[:HAS_VERSION]->(v:DocumentVersion)
 OPTIONAL MATCH (o:OutboxItem)-[:DELIVERS]->(v)
 WITH doc, v, o ORDER BY v.version DESC
-WITH doc, collect(v {{{_VERSION_KEYS}, filingState: {_FILING_STATE}, outboxItemId: o.id,
-     attempts: o.attempts, lastError: o.lastError}}) AS versions
+WITH doc, collect(v {{{_VERSION_KEYS}, filingState: {_FILING_STATE}, {_FILING_ITEM}}})
+     AS versions
 RETURN {DOCUMENT_FIELDS} AS document, versions
 """
 
@@ -368,12 +375,15 @@ RETURN count(v) AS documents
 # Delivered filing items older than the retention (LCS_HUB_OUTBOX_DELIVERED_KEEP_DAYS), a
 # bounded batch per statement (connectors/livelink/delivered_items.py). What was filed
 # where stays on the version (`remoteNodeId`, `remoteVersion`), which reads as delivered
-# without its item; an item whose version holds no reference is kept.
+# without its item; an item whose version holds no reference is kept. The item's id, its
+# attempts and its last error are kept on the version as it goes (`_FILING_ITEM` reads
+# them): the version reads as it did.
 DELETE_DELIVERED_FILINGS = """
 MATCH (o:OutboxItem)-[:DELIVERS]->(v:DocumentVersion)
 WHERE o.state = 'DELIVERED' AND o.kind = 'FILE_DOCUMENT' AND o.deliveredAt < $deliveredBefore
   AND v.remoteNodeId IS NOT NULL
-WITH o LIMIT $limit
+WITH o, v LIMIT $limit
+SET v.outboxItemId = o.id, v.filingAttempts = o.attempts, v.filingError = o.lastError
 DETACH DELETE o
 RETURN count(*) AS removed
 """

@@ -23,7 +23,7 @@ from graph.cypher.files import ANYTHING_FILED
 from hub.app import form_store_from_settings
 from hub.settings import Settings
 from tests.connectors.livelink.outbox_world import T0, graph_counts, world_with_documents
-from tests.e2e.test_records_graphql import BROWSE, CHILD, _as, _generate, seeded
+from tests.e2e.test_records_graphql import CHILD, _as, _generate, seeded
 from tests.helpers import graphql
 from workflow.ids import now_ms
 
@@ -105,11 +105,28 @@ def test_the_retention_is_a_setting_bounded_both_ways(tmp_path: Path) -> None:
             Settings(var_dir=tmp_path, outbox_delivered_keep_days=wrong, _env_file=None)  # type: ignore[call-arg]
 
 
-async def test_the_case_view_reads_a_version_whose_item_was_removed_as_filed(
+FILING = """
+query ($id: ID!) {
+  child(id: $id) {
+    file {
+      documents { versions { id filingState filingAttempts filingError outboxItemId
+                             remoteNodeId remoteVersion } }
+    }
+  }
+}
+"""
+
+
+async def test_the_case_view_reads_a_version_whose_item_was_removed_as_it_read_before(
     client: httpx.AsyncClient, settings: Settings, seeded: FalkorDBStore
 ) -> None:
     headers = _as(settings, "social-worker")
     await _generate(client, headers)
+    # The item was tried before and failed (an outage of the content store, say).
+    await seeded.write(
+        "MATCH (o:OutboxItem {kind: 'FILE_DOCUMENT'}) "
+        "SET o.attempts = 2, o.lastError = 'put_document: HTTP 503'"
+    )
     content = await EmbeddedContentStore.open(settings.content_dir)
     worker = OutboxWorker(
         seeded,
@@ -118,15 +135,16 @@ async def test_the_case_view_reads_a_version_whose_item_was_removed_as_filed(
         policy=OutboxPolicy(delivered_keep_days=1),
     )
     await worker.deliver_due(now_ms() + 1)
-    before = (await graphql(client, headers, BROWSE, {"id": CHILD}))["child"]["file"]
-    assert await worker.remove_delivered(now_ms() + 2 * DAY) == 1
-
-    after = (await graphql(client, headers, BROWSE, {"id": CHILD}))["child"]["file"]
-    [version] = after["documents"][0]["versions"]
-    [was] = before["documents"][0]["versions"]
-    assert (version["filingState"], version["remoteNodeId"], version["remoteVersion"]) == (
-        "DELIVERED",
-        was["remoteNodeId"],
-        1,
-    )
+    before = await graphql(client, headers, FILING, {"id": CHILD})
+    [was] = before["child"]["file"]["documents"][0]["versions"]
+    assert was["filingState"] == "DELIVERED"
+    assert was["filingAttempts"] == 3
+    assert was["filingError"] == "put_document: HTTP 503"
+    assert was["outboxItemId"]
     assert was["remoteNodeId"]
+    assert await worker.remove_delivered(now_ms() + 2 * DAY) == 1
+    assert await seeded.read("MATCH (o:OutboxItem {kind: 'FILE_DOCUMENT'}) RETURN o.id") == []
+
+    # What the version read before retention it reads after: delivered where Livelink
+    # filed it, after as many attempts, by the item whose id a records officer noted.
+    assert await graphql(client, headers, FILING, {"id": CHILD}) == before
