@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import neo4j
@@ -103,6 +103,15 @@ def _graph_errors() -> Iterator[None]:
         raise _as_graph_error(exc) from exc
 
 
+@contextlib.asynccontextmanager
+async def _answered_within(seconds: float) -> AsyncIterator[None]:
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError as exc:
+        raise GraphUnavailable(f"the graph database gave no answer within {seconds:g} s") from exc
+
+
 # How long the check at start waits for the database to take a connection and a login:
 # the connection's wait covers only its TCP connect; the acquisition's covers the
 # handshake and the login too, which a database stopped (SIGSTOP) or wedged never answers
@@ -155,6 +164,7 @@ class Neo4jStore:
         pool_timeout: float = 10.0,
     ) -> None:
         auth = (user, password or "") if user else None
+        self._pool_timeout = pool_timeout
         # The driver's pool blocks for a free connection too; its wait ends in GraphBusy.
         # Its retries of transient failures are bounded by the same wait (the driver's
         # default is 30 s, longer than a request may run), so an unreachable database
@@ -188,15 +198,23 @@ class Neo4jStore:
         # The database ends the transaction when the request's time is up (the driver
         # sends the timeout with BEGIN; Neo4j 4.2 to 5.2 ignore one longer than the
         # server's own db.transaction.timeout).
-        bounded = neo4j.unit_of_work(timeout=statement_seconds())(work)
+        seconds = statement_seconds()
+        bounded = neo4j.unit_of_work(timeout=seconds)(work)
         read_only = access == neo4j.READ_ACCESS
         with (
             observed_statement(statement, read_only=read_only, engine=self.engine),
             _graph_errors(),
         ):
-            async with self._driver.session(
-                database=self._database, default_access_mode=access
-            ) as s:
+            # The database ends the transaction, but one stopped (SIGSTOP) or wedged
+            # answers nothing, and the driver has no read timeout: the statement waited
+            # for ever where no request's deadline cancels it (the outbox worker, an
+            # import). It waits now for its time, its wait for a connection and the
+            # driver's retries (each as long as the pool's wait), as FalkorDB's client
+            # stops at its socket timeout.
+            async with (
+                _answered_within(seconds + 2 * self._pool_timeout),
+                self._driver.session(database=self._database, default_access_mode=access) as s,
+            ):
                 if read_only:
                     return await s.execute_read(bounded)
                 return await s.execute_write(bounded)

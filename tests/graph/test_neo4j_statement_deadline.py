@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import struct
+import time
 from collections.abc import AsyncIterator
 
 import neo4j.exceptions
@@ -134,3 +137,36 @@ def test_other_database_errors_keep_their_meaning() -> None:
         with pytest.raises(expected) as raised, _graph_errors():
             raise error
         assert not isinstance(raised.value, StatementTimedOut)
+
+
+async def test_a_statement_on_a_hung_database_waits_no_longer_than_it_may_take(
+    bolt_server: StandaloneServer,
+) -> None:
+    # A database stopped (SIGSTOP) or wedged never ends the transaction at its timeout, and
+    # the driver has no read timeout of its own: the statement waited for ever (the outbox
+    # worker's, an import's, where no request deadline cancels it). FalkorDB's client stops
+    # at its socket timeout; this one now stops once the statement's time, the pool's wait
+    # and the driver's retries are past, the engine unavailable, as there.
+    assert bolt_server.pid is not None
+    store = Neo4jStore(
+        bolt_server.bolt_url,
+        user="falkordb",
+        password=bolt_server.password,
+        database=None,
+        pool_timeout=1,
+    )
+    try:
+        assert await store.read("RETURN 1 AS one") == [{"one": 1}]
+        os.kill(bolt_server.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with statements_end_within(1), pytest.raises(GraphUnavailable):
+                async with asyncio.timeout(20):  # the test's own bound, not the store's
+                    await store.read("RETURN 1 AS one")
+            assert time.monotonic() - started < 1 + 2 * 1 + 2
+        finally:
+            os.kill(bolt_server.pid, signal.SIGCONT)
+        # Resumed: the store answers again.
+        assert await store.read("RETURN 1 AS one") == [{"one": 1}]
+    finally:
+        await store.close()
