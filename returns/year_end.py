@@ -52,8 +52,9 @@ class ReturnWarning:
 
 def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[ReturnWarning]:
     """The child's short order open on `year`'s 31 March past its length, care open then
-    past the 18th birthday, and a placement order then without a decision for adoption
-    in force, if any."""
+    past the 18th birthday, a placement order then without a decision for adoption in
+    force, UN1 for a child of school age in the year, a care leaver's birthday in it with
+    no contact recorded, and an episode in it without its postcodes, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
     found = _upn_warnings(record, year) + _placement_order_warnings(record, year, known)
     found += _postcode_warnings(record, year, known) + _contact_warnings(record, year)
