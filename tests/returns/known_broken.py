@@ -37,6 +37,12 @@ csc-validator-be-903 0.1.17:
 - 706, 709 and 710 (2026-27, deprivation of liberty orders) raise on every return with a
   DoLo table: 706 reads last year's DoLo table, which no year before 2026-27 has, and 709
   and 710 read an episodes column PLACEMENT (the column is PLACE). They check nothing.
+- 584 (a new decision for adoption after one reversed last year comes after it) compares
+  the DATE_PLACED values as dd/mm/YYYY text, and flags the rows of this year's
+  PlacedAdoption table at the positions of the merged rows that fail, not the rows
+  themselves: a child whose new decision follows last year's reversal, and whoever comes
+  first in the table, are flagged. Excused only for a child whose own decisions all come
+  after each of their decisions reversed last year.
 - 146 in the 2024-25 rule set lists supported accommodation as "k3", lower case, though
   the validator upper-cases every value it reads, and its own 2024-25 rules 221, 371 and
   503D use K3: a K3 placement in a 2024-25 return is always flagged. Excused only for a
@@ -208,6 +214,23 @@ def last_years_decision_carried_on(folder: Path, previous: Path) -> set[str]:
     }
 
 
+def decided_after_last_years_reversal(folder: Path, previous: Path) -> set[str]:
+    """584: every decision of the child in this year's table is dated after each of the
+    child's decisions reversed in last year's."""
+    reversed_last_year: dict[str, list[date]] = {}
+    for row in _table(previous, "placed_for_adoption"):
+        if row["DATE_PLACED_CEASED"] or row["REASON_PLACED_CEASED"]:
+            reversed_last_year.setdefault(row["CHILD"], []).append(_day(row["DATE_PLACED"]))
+    rows = _table(folder, "placed_for_adoption")
+    breaking = {
+        row["CHILD"]
+        for row in rows
+        if not row["DATE_PLACED"]
+        or any(_day(row["DATE_PLACED"]) <= d for d in reversed_last_year.get(row["CHILD"], []))
+    }
+    return {row["CHILD"] for row in rows} - breaking
+
+
 _K3_MISSPELT_IN = date(2025, 3, 31)
 _KNOWN_PLACEMENTS_2024_25 = {
     *("A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3", "R5"),
@@ -237,6 +260,7 @@ def excused(folder: Path, previous: Path, year_end: date) -> dict[str, set[str]]
         "553": reversed_beside_a_current_decision(folder),
         "554": decided_before_the_placement_order(folder),
         "560": last_years_decision_carried_on(folder, previous),
+        "584": decided_after_last_years_reversal(folder, previous),
     }
 
 

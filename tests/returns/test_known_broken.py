@@ -348,3 +348,54 @@ def test_146_flags_supported_accommodation_in_a_2024_25_return(
     assert report["failures"]["146"]["children"] == ["SUPPORTED", "WRONG"]
     assert excused(now, now, date(2025, 3, 31))["146"] == {"SUPPORTED"}
     assert excused(now, now, date(2026, 3, 31))["146"] == set()
+
+
+def test_584_compares_decision_dates_as_text_and_flags_the_row_at_another_child_s_place(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # Fuzz seed 105. AGAIN: a decision for adoption on 30 November 2024, reversed on 24
+    # December (RD3), and a new decision on 13 October 2025, after it, as rule 584 asks.
+    # FIRST: one decision, on 22 March 2026, never reversed. 584 compares the dates as
+    # dd/mm/YYYY text ("13/10/2025" <= "30/11/2024") and flags the row of this year's
+    # table at the positions of the merged rows that fail (AGAIN's and EARLY's): FIRST's
+    # and AGAIN's. EARLY, a new decision dated before the reversed one, is the error the
+    # rule exists for, and it misses it.
+    born = "01/01/2016"
+    children = ("FIRST", "AGAIN", "EARLY")
+
+    def episode(child: str) -> list[str]:
+        return [child, "02/05/2024", "S", "C2", "N1", "U6", "PR1", "", "", ""]
+
+    places = ["SG1 1HN", "SG2 0JU", "XXXXXXX"]
+    header = [[c, "M", born, "WBRI", "N919216724001", "", ""] for c in children]
+    workers = [[c, born, "SW100002", "01/05/2024", "", "FCONTA"] for c in children]
+    common = {
+        "header": header,
+        "episodes": [[*episode(c), *places] for c in children],
+        "sw_episodes": workers,
+        "prev_perm": [[c, born, "Z1", "", ""] for c in children],
+    }
+    reversed_last_year = [born, "30/11/2024", "24/12/2024", "RD3"]
+    previous = last_year(
+        tmp_path / "last",
+        {
+            **common,
+            "placed_for_adoption": [["AGAIN", *reversed_last_year], ["EARLY", *reversed_last_year]],
+        },
+    )
+    now = write(
+        tmp_path / "now",
+        {
+            **common,
+            "reviews": [[c, born, "10/07/2025", "PN1"] for c in children],
+            "placed_for_adoption": [
+                ["FIRST", born, "22/03/2026", "", ""],
+                ["AGAIN", born, "13/10/2025", "", ""],
+                ["EARLY", born, "01/11/2024", "", ""],
+            ],
+        },
+    )
+    report = dfe_rules("903", now, year=YEAR, prev=previous)
+    assert report["failures"]["584"]["children"] == ["AGAIN", "FIRST"]
+    # Excused for the children whose own decisions keep the rule, never for EARLY.
+    assert excused(now, previous, date(YEAR, 3, 31))["584"] == {"AGAIN", "FIRST"}
