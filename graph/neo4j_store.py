@@ -208,16 +208,19 @@ class Neo4jStore:
             # The database ends the transaction, but one stopped (SIGSTOP) or wedged
             # answers nothing, and the driver has no read timeout: the statement waited
             # for ever where no request's deadline cancels it (the outbox worker, an
-            # import). It waits now for its time, its wait for a connection and the
-            # driver's retries (each as long as the pool's wait), as FalkorDB's client
-            # stops at its socket timeout.
+            # import), as FalkorDB's client does not (its socket timeout).
             async with (
-                _answered_within(seconds + 2 * self._pool_timeout),
+                _answered_within(self._answer_wait(seconds)),
                 self._driver.session(database=self._database, default_access_mode=access) as s,
             ):
                 if read_only:
                     return await s.execute_read(bounded)
                 return await s.execute_write(bounded)
+
+    def _answer_wait(self, seconds: float) -> float:
+        """How long a statement given `seconds` on the database is waited for: those, its
+        wait for a connection and the driver's retries, each as long as the pool's wait."""
+        return seconds + 2 * self._pool_timeout
 
     async def apply_schema(self) -> None:
         statements: list[str] = []
@@ -234,8 +237,11 @@ class Neo4jStore:
         with _graph_errors():
             async with self._driver.session(database=self._database) as session:
                 for statement in statements:
-                    result: Any = await session.run(statement)
-                    await result.consume()
+                    # Bounded as every statement is (`_run`): a database that stopped
+                    # answering after the check at start held the start for ever.
+                    async with _answered_within(self._answer_wait(statement_seconds())):
+                        result: Any = await session.run(statement)
+                        await result.consume()
 
     async def probe_write(self) -> None:
         """Start a write the database refuses exactly when it refuses writes, and roll it

@@ -170,3 +170,31 @@ async def test_a_statement_on_a_hung_database_waits_no_longer_than_it_may_take(
         assert await store.read("RETURN 1 AS one") == [{"one": 1}]
     finally:
         await store.close()
+
+
+async def test_the_schema_on_a_hung_database_waits_no_longer_than_a_statement_may_take(
+    bolt_server: StandaloneServer,
+) -> None:
+    # The schema at start runs in sessions of its own: on a database that stopped answering
+    # after the check at start, the start waited for ever.
+    assert bolt_server.pid is not None
+    store = Neo4jStore(
+        bolt_server.bolt_url,
+        user="falkordb",
+        password=bolt_server.password,
+        database=None,
+        pool_timeout=1,
+    )
+    try:
+        assert await store.read("RETURN 1 AS one") == [{"one": 1}]
+        os.kill(bolt_server.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with statements_end_within(1), pytest.raises(GraphUnavailable):
+                async with asyncio.timeout(20):  # the test's own bound, not the store's
+                    await store.apply_schema()
+            assert time.monotonic() - started < 1 + 2 * 1 + 2
+        finally:
+            os.kill(bolt_server.pid, signal.SIGCONT)
+    finally:
+        await store.close()
