@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-from graph import FalkorDBStore
+from graph import FalkorDBStore, GraphError
 
 _MAGIC = b"\x60\x60\xb0\x17"
 _BOLT_4_4 = b"\x00\x00\x04\x04"
@@ -230,9 +230,15 @@ class ReadOnlyNeo4j:
                     failed = True
                     _send(writer, _FAILURE, {"code": self.refusal, "message": "refused"})
                 else:
-                    rows = await self.reads.read(query, params)
-                    names = list(rows[0]) if rows else []
-                    _send(writer, _SUCCESS, {"fields": names, "t_first": 0, "qid": 0})
+                    try:
+                        rows = await self.reads.read(query, params)
+                    except GraphError as error:
+                        failed = True
+                        failure = {"code": "Neo.ClientError.Statement.SyntaxError"}
+                        _send(writer, _FAILURE, failure | {"message": str(error)})
+                    else:
+                        names = list(rows[0]) if rows else []
+                        _send(writer, _SUCCESS, {"fields": names, "t_first": 0, "qid": 0})
             elif tag in (_PULL, _DISCARD):
                 for row in rows if tag == _PULL else []:
                     _send(writer, _RECORD, list(row.values()))

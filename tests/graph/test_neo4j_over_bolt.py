@@ -293,3 +293,22 @@ async def test_a_write_a_database_refuses_is_a_refusal_with_its_code_and_reads_g
         finally:
             await neo4j_store.close()
     assert await store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
+
+
+async def test_the_read_only_peer_answers_a_failing_read_as_neo4j_does(
+    store: FalkorDBStore,
+) -> None:
+    # The peer itself: a statement its graph refuses is a FAILURE, and the connection is
+    # usable again after it (the driver's RESET), as on Neo4j.
+    async with read_only_neo4j(store, "Neo.ClientError.Cluster.NotALeader") as peer:
+        neo4j_store = Neo4jStore(
+            peer.bolt_url, user="neo4j", password="secret", database=None, pool_timeout=1
+        )
+        try:
+            with pytest.raises(GraphError) as failed:
+                await neo4j_store.read("RETURN no_such_function(1) AS x")
+            assert not isinstance(failed.value, GraphUnavailable)
+            assert await neo4j_store.read("RETURN 1 AS one") == [{"one": 1}]
+        finally:
+            await neo4j_store.close()
+    assert peer.refused_writes == 0
