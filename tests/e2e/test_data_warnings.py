@@ -234,9 +234,11 @@ async def test_a_past_episode_is_corrected_by_the_day_it_started_also_after_care
     child_id = demo_child(world, index=4)
     # The first episode's provider entered wrongly (another LA's carers, not our own).
     care = await _foster_care_from_march(client, worker, child_id, "PR2_OTHER_LOCAL_AUTHORITY")
+    # Then a move to long-term fostering with our own carers: once the first episode is
+    # put right, the move still changes the placement (903 rule 435).
     moved = {
         "changedOn": "2026-03-20",
-        "placementType": "U6_FOSTER_OTHER_CARER_OTHER",
+        "placementType": "U4_FOSTER_OTHER_CARER_LONG_TERM",
         "placementProvider": "PR1_OWN_PROVISION",
         "reason": "CARPL_CARE_PLAN",
     }
