@@ -121,15 +121,18 @@ async def test_a_start_of_care_corrected_before_the_home_postcode_is_warned_unti
     tmp_path: Path,
     dfe_rules: DfeRules,
 ) -> None:
-    # Fuzz seed 61: the home postcode recorded the day care was typed as starting; the
-    # start corrected to a month earlier, the 903's first episode has no home postcode
-    # (the child's home on that day is not known), and the DfE's rules 392a and 392b
-    # flag it. Nothing a save breaks: what is missing is recorded later.
+    # Fuzz seed 61: the start of care corrected to a month before the day the child's
+    # home postcode is known from, the 903's first episode has no home postcode (the
+    # child's home on that day is not known), and the DfE's rules 392a and 392b flag it.
+    # Nothing a save breaks: what is missing is recorded later. (A postcode recorded on
+    # the very day care was typed as starting moves with the correction: it is the home
+    # the child came into care from; one known from another day stays on its day.)
     record, children = await county_to_record_on(client, settings, store)
     child = children[0]
     await record.born(child, "2014-02-11", "F", allocated_from="2025-04-01")
     await record.referred(child, "2025-04-01", "N1")
-    care = await record.start(child, "2025-05-09", "C1", "U6")
+    await record.fact("recordHomePostcode", child, on="2025-05-02", postcode=HOME)
+    care = await record.start(child, "2025-05-09", "C1", "U6", home=None)
     care = await _corrected(record, care, "2025-05-09", "2025-04-07")
 
     out = tmp_path / "903"
