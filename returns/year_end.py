@@ -26,8 +26,7 @@ from returns.ssda903 import (
     home_postcode_as_returned,
     placement_order_without_decision,
 )
-from workflow.birth_date import school_age_in
-from workflow.calendar import age_on, birthday
+from workflow.calendar import age_on, birthday, school_age_in
 from workflow.codes import LegalStatus, UPNUnknown
 from workflow.facts import FactKind
 from workflow.journey.care import under_section_20_5

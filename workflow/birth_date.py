@@ -16,7 +16,13 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from graph.cypher import facts as statements
-from workflow.calendar import age_on, birthday, today_in_england
+from workflow.calendar import (
+    age_on,
+    birthday,
+    collection_year_start,
+    school_age_in,
+    today_in_england,
+)
 from workflow.care_ages import ending_unfit, legal_status_unfit, move_unfit, too_young_for
 from workflow.codes import ReviewParticipation, UPNUnknown
 from workflow.facts import FactKind
@@ -175,14 +181,6 @@ _NOT_OF_SCHOOL_AGE = frozenset(
 )
 
 
-def school_age_in(year_start: int, born: date) -> bool:
-    """Whether a child born on `born` is of school age in the collection year from 1 April
-    `year_start` to 31 March."""
-    # SSDA903 rule 209: a child who turned 4 by the 31 August before the collection year
-    # began school by then.
-    return birthday(born, 4) <= date(year_start - 1, 8, 31)
-
-
 def _upn_reason_fits(held: Row, born: date, previous: date | None, today: date) -> None:
     """The reason the UPN is unknown that last year's and this year's returns carry
     (the latest by each year's end) still describes a child born on `born`, where it
@@ -190,7 +188,7 @@ def _upn_reason_fits(held: Row, born: date, previous: date | None, today: date) 
     if held.get("upn"):
         return
     unknown = [f for f in held["facts"] if f.get("kind") == FactKind.UPN_UNKNOWN]
-    this_year = today.year if today.month >= 4 else today.year - 1
+    this_year = collection_year_start(today)
     for year_start in (this_year - 1, this_year):
         by_end = [f for f in unknown if f["on"] <= date(year_start + 1, 3, 31)]
         latest = max(by_end, key=lambda f: (f["on"], f.get("recordedAt") or 0), default=None)

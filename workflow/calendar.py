@@ -36,6 +36,20 @@ def day_in_england(instant: datetime) -> date:
     return instant.astimezone(ENGLAND).date()
 
 
+def collection_year_start(day: date) -> int:
+    """The year of the 1 April that began the DfE collection year holding `day` (a year
+    runs from 1 April to 31 March)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def school_age_in(year_start: int, born: date) -> bool:
+    """Whether a child born on `born` is of school age in the collection year from 1 April
+    `year_start` to 31 March."""
+    # SSDA903 rule 209: a child who turned 4 by the 31 August before the collection year
+    # began school by then.
+    return birthday(born, 4) <= date(year_start - 1, 8, 31)
+
+
 def days_in_month(year: int, month: int) -> int:
     """The number of days in `month` of `year` (28 to 31)."""
     if month == 12:

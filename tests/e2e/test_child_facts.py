@@ -396,3 +396,27 @@ async def test_a_birth_comes_no_more_than_40_weeks_after_the_first_contact(
     last_day = (received + timedelta(weeks=40)).isoformat()
     born = await graphql(client, worker, birth, {"input": {"childId": child_id, "on": last_day}})
     assert born["recordBirth"] == {"__typename": "ChildFact", "on": last_day}
+
+
+async def test_un1_is_refused_for_a_child_of_school_age_in_the_year_it_is_recorded_in(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # SSDA903 rule 209: a child who turned 4 by the 31 August before a collection year (1
+    # April to 31 March) is of school age in it, so "not of school age" (UN1) is wrong for
+    # that year, though the child is still 4 or 5 on the day.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=0)
+    await _child(store, child_id, born="2021-05-04", sex="M", upn=None)
+    facts_before = await store.read("MATCH (f:ChildFact) RETURN count(f) AS n")
+
+    late = {"childId": child_id, "reason": "UN1_NOT_OF_SCHOOL_AGE", "on": "2026-04-15"}
+    field, rule = refusal(await record(client, worker, "recordUpnUnknown", late))
+
+    assert field == "reason"
+    assert "SSDA903 rule 209" in rule
+    assert "2025-05-04" in rule
+    assert await store.read("MATCH (f:ChildFact) RETURN count(f) AS n") == facts_before
+    # In the year before (turned 4 after 31 August 2024), the child was not of school age.
+    early = {**late, "on": "2026-03-31"}
+    assert (await record(client, worker, "recordUpnUnknown", early))["__typename"] == "ChildFact"
