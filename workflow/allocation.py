@@ -160,11 +160,6 @@ async def correct_allocation(
     history = await store.read(
         statements.ALLOCATIONS_OF, {**scope.params(), "childId": data.child_id}
     )
-    found = await store.read(
-        statements.ALLOCATION_STATE, _params(scope, data.child_id, data.worker_id or "")
-    )
-    if not found:
-        return NotFound(kind="Child", id=data.child_id)
     # Oldest first: the one before an allocation is the one it followed.
     allocations = sorted(history, key=lambda row: row["allocation"]["startDate"])
     index = next(
@@ -176,6 +171,12 @@ async def correct_allocation(
         ),
         None,
     )
+    # The worker whose days in post matter: the one it should have named, or the one it
+    # names whose start is moved.
+    in_post = data.worker_id or (allocations[index]["workerId"] if index is not None else "")
+    found = await store.read(statements.ALLOCATION_STATE, _params(scope, data.child_id, in_post))
+    if not found:
+        return NotFound(kind="Child", id=data.child_id)
     if index is None and data.allocation_id is not None:
         return NotFound(kind="Allocation", id=data.allocation_id)
     if index is None:
@@ -280,12 +281,9 @@ async def _correct_start(
     first_contact = contacts[0]["firstContact"] if contacts else None
     if problem := _start_refused(state, allocations, data.started_on, first_contact):
         return problem
-    # The worker held the case from the corrected day.
-    worker = await store.read(
-        statements.ALLOCATION_STATE, _params(scope, data.child_id, target["workerId"])
-    )
+    # The worker held the case from the corrected day (`state` holds their days in post).
     day = f"on {data.started_on.isoformat()}"
-    if absent := _check_worker(worker[0], target["workerId"], data.started_on, "startedOn", day):
+    if absent := _check_worker(state, target["workerId"], data.started_on, "startedOn", day):
         return absent
     allocation = target["allocation"]
     before = allocations[-2]["allocation"] if len(allocations) > 1 else None
