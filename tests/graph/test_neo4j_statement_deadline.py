@@ -15,7 +15,7 @@ import os
 import signal
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import neo4j.exceptions
 import pytest
@@ -139,14 +139,22 @@ def test_other_database_errors_keep_their_meaning() -> None:
         assert not isinstance(raised.value, StatementTimedOut)
 
 
-async def test_a_statement_on_a_hung_database_waits_no_longer_than_it_may_take(
-    bolt_server: StandaloneServer,
+# A database stopped (SIGSTOP) or wedged never ends the transaction at its timeout, and
+# the driver has no read timeout of its own: a statement waited for ever (the outbox
+# worker's, an import's, where no request deadline cancels it), and so did the schema at
+# start, in sessions of its own. FalkorDB's client stops at its socket timeout; these now
+# stop once the statement's time, the pool's wait and the driver's retries are past, the
+# engine unavailable, as there.
+@pytest.mark.parametrize(
+    "stalled",
+    [
+        pytest.param(lambda store: store.read("RETURN 1 AS one"), id="a statement"),
+        pytest.param(lambda store: store.apply_schema(), id="the schema at start"),
+    ],
+)
+async def test_work_on_a_hung_database_waits_no_longer_than_a_statement_may_take(
+    bolt_server: StandaloneServer, stalled: Callable[[Neo4jStore], Awaitable[object]]
 ) -> None:
-    # A database stopped (SIGSTOP) or wedged never ends the transaction at its timeout, and
-    # the driver has no read timeout of its own: the statement waited for ever (the outbox
-    # worker's, an import's, where no request deadline cancels it). FalkorDB's client stops
-    # at its socket timeout; this one now stops once the statement's time, the pool's wait
-    # and the driver's retries are past, the engine unavailable, as there.
     assert bolt_server.pid is not None
     store = Neo4jStore(
         bolt_server.bolt_url,
@@ -162,39 +170,11 @@ async def test_a_statement_on_a_hung_database_waits_no_longer_than_it_may_take(
             started = time.monotonic()
             with statements_end_within(1), pytest.raises(GraphUnavailable):
                 async with asyncio.timeout(20):  # the test's own bound, not the store's
-                    await store.read("RETURN 1 AS one")
+                    await stalled(store)
             assert time.monotonic() - started < 1 + 2 * 1 + 2
         finally:
             os.kill(bolt_server.pid, signal.SIGCONT)
         # Resumed: the store answers again.
         assert await store.read("RETURN 1 AS one") == [{"one": 1}]
-    finally:
-        await store.close()
-
-
-async def test_the_schema_on_a_hung_database_waits_no_longer_than_a_statement_may_take(
-    bolt_server: StandaloneServer,
-) -> None:
-    # The schema at start runs in sessions of its own: on a database that stopped answering
-    # after the check at start, the start waited for ever.
-    assert bolt_server.pid is not None
-    store = Neo4jStore(
-        bolt_server.bolt_url,
-        user="falkordb",
-        password=bolt_server.password,
-        database=None,
-        pool_timeout=1,
-    )
-    try:
-        assert await store.read("RETURN 1 AS one") == [{"one": 1}]
-        os.kill(bolt_server.pid, signal.SIGSTOP)
-        try:
-            started = time.monotonic()
-            with statements_end_within(1), pytest.raises(GraphUnavailable):
-                async with asyncio.timeout(20):  # the test's own bound, not the store's
-                    await store.apply_schema()
-            assert time.monotonic() - started < 1 + 2 * 1 + 2
-        finally:
-            os.kill(bolt_server.pid, signal.SIGCONT)
     finally:
         await store.close()
