@@ -11,6 +11,7 @@ from pathlib import Path
 from returns import SSDA903_TABLES
 from tests.returns.conftest import DfeRules
 from tests.returns.known_broken import CRASHING_903, CRASHING_DOLO, excused
+from workflow.episode_codes import NO_URN
 
 YEAR = 2026
 # A girl looked after since 2022, in foster care all year: a valid return on its own.
@@ -30,7 +31,7 @@ SETTLED = {
             "",
             "SG1 1HN",
             "SG2 0JU",
-            "XXXXXXX",
+            NO_URN,
         ]
     ],
     "reviews": [["LAC1", "03/09/2011", "10/07/2025", "PN1"]],
@@ -101,7 +102,7 @@ def test_1001_and_1002_flag_every_care_leaver_aged_20(tmp_path: Path, dfe_rules:
         "",
         "SG1 1HN",
         "SG2 0JU",
-        "XXXXXXX",
+        NO_URN,
     ]
     previous = last_year(tmp_path / "last", {"episodes": [SETTLED["episodes"][0], leaving]})
     now = write(tmp_path / "now", {**SETTLED, **leavers})
@@ -118,7 +119,7 @@ def test_sw12stg2_flags_a_social_worker_allocated_before_care_began(
     # message asks for every social-worker episode of the year).
     def episodes(child: str) -> list[list[str]]:
         common = ["N1", "U6", "PR1"]
-        places = ["SG1 1HN", "SG2 0JU", "XXXXXXX"]
+        places = ["SG1 1HN", "SG2 0JU", NO_URN]
         return [
             [child, "12/05/2025", "S", "C1", *common, "03/11/2025", "X1", "", *places],
             [child, "03/11/2025", "L", "C2", *common, "", "", "", *places],
@@ -163,7 +164,7 @@ def test_552_553_554_560_flag_a_second_adoption_decision_after_a_reversal(
             reason,
             "SG1 1HN",
             "SG2 0JU",
-            "XXXXXXX",
+            NO_URN,
         ]
 
     born = "01/01/2023"
@@ -230,7 +231,7 @@ def test_218_and_214_leave_no_urn_for_a_short_break_with_foster_carers(
         end, rec = ("", "") if ls == "C2" else ("06/07/2025", "E4A")
         return [child, "04/07/2025", "S", ls, "N2", "U6", "PR1", end, rec, "", "", "", urn]
 
-    children = {"BLANK": ("V3", ""), "CODED": ("V3", "XXXXXXX"), "CARE": ("C2", "")}
+    children = {"BLANK": ("V3", ""), "CODED": ("V3", NO_URN), "CARE": ("C2", "")}
     tables = {
         "header": [[c, "M", "14/02/2016", "WBRI", "", "", ""] for c in children],
         "episodes": [episode(c, ls, urn) for c, (ls, urn) in children.items()],
@@ -252,7 +253,7 @@ def test_625_flags_a_mother_who_moved_placement_before_her_baby_was_born(
     # Looked after all year; moved placement on 10 November and had her baby on
     # 27 November, still in care: the rule reads the move's end as the end of care.
     common = ["N1", "U6", "PR1"]
-    places = ["SG1 1HN", "SG2 0JU", "XXXXXXX"]
+    places = ["SG1 1HN", "SG2 0JU", NO_URN]
     tables = {
         "header": [["MUM", "F", "03/09/2009", "WBRI", "", "1", "27/11/2025"]],
         "episodes": [
@@ -366,7 +367,7 @@ def test_584_compares_decision_dates_as_text_and_flags_the_row_at_another_child_
     def episode(child: str) -> list[str]:
         return [child, "02/05/2024", "S", "C2", "N1", "U6", "PR1", "", "", ""]
 
-    places = ["SG1 1HN", "SG2 0JU", "XXXXXXX"]
+    places = ["SG1 1HN", "SG2 0JU", NO_URN]
     header = [[c, "M", born, "WBRI", "N919216724001", "", ""] for c in children]
     workers = [[c, born, "SW100002", "01/05/2024", "", "FCONTA"] for c in children]
     common = {
