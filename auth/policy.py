@@ -208,6 +208,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "grantAdoptionOrder": INTERNAL,
         "ceaseAdoptionPlan": INTERNAL,
         "correctAdoptionPlanDate": INTERNAL,
+        "withdrawAdoptionPlan": INTERNAL,
         "authoriseAdoptionPlan": INTERNAL,
         "returnAdoptionPlanForRework": INTERNAL,
         "approveFosteringHousehold": INTERNAL,
@@ -1075,6 +1076,9 @@ _TABLE["AdoptionPlanCorrection"] = {
     "reason": NARRATIVE,
     **dict.fromkeys(("step", "correctedFrom", "correctedBy", "correctedAt"), INTERNAL),
 }
+# A plan withdrawn as recorded in error; why is a manager's free text (ReferralWithdrawal).
+_TABLE["AdoptionPlan"]["withdrawal"] = INTERNAL
+_TABLE["AdoptionPlanWithdrawal"] = dict(_TABLE["ReferralWithdrawal"])
 # Why a record was linked to a child or unlinked, in its history: as SourceRecord.linkReason.
 _TABLE["LinkEvent"]["reason"] = NARRATIVE
 

@@ -11,6 +11,7 @@ from resolvers import journey as journey_resolvers
 from resolvers.context import HubContext
 from schema.adoption_types import AdoptionPlan, AdoptionPlanResult
 from schema.inputs import plain_input
+from schema.journey_inputs import WithdrawInErrorInput
 from schema.outcomes import answer
 from schema.process_mutations import (
     RecordShape,
@@ -96,6 +97,7 @@ class AdoptionMutations:
     correct_adoption_plan_date = action_mutation(
         ADOPTION, "correctAdoptionPlanDate", CorrectAdoptionPlanDateInput
     )
+    withdraw_adoption_plan = action_mutation(ADOPTION, "withdrawAdoptionPlan", WithdrawInErrorInput)
 
     @strawberry.mutation(
         description="Record the decision that a looked-after child should be placed for adoption"

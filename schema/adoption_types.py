@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 import schema.journey_enums  # noqa: F401  (registers the enums with strawberry)
+from schema.journey_types import ReferralWithdrawal
 from schema.outcomes import InvalidInput, NotAuthorised, NotFound, TransitionRefused
 from workflow import codes
 from workflow import process as table
@@ -38,6 +39,15 @@ class AdoptionPlanCorrection:
 
 
 @strawberry.type(
+    description="A plan for adoption a team manager withdrew as recorded in error (the wrong "
+    "child, or typed twice): kept in the history, in no return"
+)
+class AdoptionPlanWithdrawal(ReferralWithdrawal):
+    # Narrative (auth/policy.py): null to a role without the case-notes capability.
+    reason: str | None = strawberry.field(description="Why the plan was recorded in error")
+
+
+@strawberry.type(
     description="A looked-after child's plan for adoption, from the decision that they "
     "should be placed for adoption to the adoption order (SSDA903 AD1, PlacedAdoption)"
 )
@@ -64,6 +74,9 @@ class AdoptionPlan:
     allowed_actions: list[str]
     correction: AdoptionPlanCorrection | None = strawberry.field(
         description="The latest step corrected to the day it happened (correctAdoptionPlanDate)"
+    )
+    withdrawal: AdoptionPlanWithdrawal | None = strawberry.field(
+        description="Why, when and by whom the plan was withdrawn as recorded in error"
     )
 
     @classmethod
@@ -94,6 +107,7 @@ class AdoptionPlan:
             awaiting_authorisation_of=record.get("pendingAction"),
             allowed_actions=list(table.allowed_actions(table.Process.ADOPTION, record["status"])),
             correction=AdoptionPlanCorrection.of(record),
+            withdrawal=AdoptionPlanWithdrawal.of(record),
         )
 
 

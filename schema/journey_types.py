@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import strawberry
 from strawberry.federation import type as entity_type
@@ -439,7 +439,7 @@ class ReferralWithdrawal:
     withdrawn_at: datetime | None = strawberry.field(description="When the withdrawal was recorded")
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> ReferralWithdrawal | None:
+    def of(cls, record: dict[str, Any]) -> Self | None:
         withdrawn = record.get("withdrawnDate")
         if not isinstance(withdrawn, date):
             return None

@@ -231,6 +231,9 @@ class AdoptionState(StrEnum):
     ADOPTED = "ADOPTED"
     CEASING_AWAITING_AUTHORISATION = "CEASING_AWAITING_AUTHORISATION"
     CEASED = "CEASED"
+    # A plan decided on the wrong child (or typed twice), withdrawn by a team manager:
+    # kept in the history with why, who and when, in no return, rule or view of plans.
+    RECORDED_IN_ERROR = "RECORDED_IN_ERROR"
 
 
 _S = CaseState
@@ -827,6 +830,19 @@ _ADOPTION_TRANSITIONS: Final[tuple[Transition, ...]] = (
         "SSDA903 reason, for a manager to authorise",
         process=Process.ADOPTION,
         authorised_in=_A.CEASING_AWAITING_AUTHORISATION,
+    ),
+    _t(
+        # A correction, as withdrawReferral is: the decision was never this child's. Not
+        # once adopted (the court's order ended care, E11/E12), nor while a reversal
+        # waits on a manager (they decide on it first); the SSDA903 episodes standing on
+        # the decision (E1, A3-A6) are corrected first.
+        "withdrawAdoptionPlan",
+        (*ADOPTION_PLAN_RUNNING, _A.CEASED),
+        _A.RECORDED_IN_ERROR,
+        "Withdraw a plan for adoption recorded in error (the wrong child, or typed twice): "
+        "kept in the history, in no return (a team manager's correction, with the reason)",
+        process=Process.ADOPTION,
+        performer=Authority.AUTHORISE,
     ),
 )
 

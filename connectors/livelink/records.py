@@ -123,7 +123,7 @@ FINISHED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(
         "ChildProtectionPlan": frozenset({"ENDED", "RECORDED_IN_ERROR"}),
         "ChildInNeedPlan": frozenset({"ENDED", "RECORDED_IN_ERROR"}),
         "PeriodOfCare": frozenset({"CEASED", "LEAVING_CARE_SERVICES_ENDED"}),
-        "AdoptionPlan": frozenset({"ADOPTED", "CEASED"}),
+        "AdoptionPlan": frozenset({"ADOPTED", "CEASED", "RECORDED_IN_ERROR"}),
     }
 )
 

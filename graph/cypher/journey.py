@@ -63,6 +63,8 @@ RECORD_DATES: Final = {
         "placedDate",
         "adoptionOrderDate",
         "ceasedDate",
+        # The day a manager withdrew the plan as recorded in error (withdrawAdoptionPlan).
+        "withdrawnDate",
     ),
 }
 # The records that live IN_EPISODE of a Referral (workflow/process.py EPISODE_PROCESSES).
@@ -194,10 +196,11 @@ WITH r, changed, count(x) AS ended"""
 # or another authority took their care over: workflow/journey/care.py) ends each plan
 # still running in the same write: ceased the day care ended, with the SSDA903 reason
 # the workflow gives (`ending.facts`), so PlacedAdoption has DATE_PLACED_CEASED (557).
+# A plan withdrawn as recorded in error never was: nothing ends it.
 _CARE_TAIL = """
 WITH r, changed
 OPTIONAL MATCH (r)<-[:FOR_CARE]-(x:AdoptionPlan)
-WHERE x.id IN $endedIds AND NOT x.status IN ['ADOPTED', 'CEASED']
+WHERE x.id IN $endedIds AND NOT x.status IN ['ADOPTED', 'CEASED', 'RECORDED_IN_ERROR']
 WITH r, changed, x, head([ending IN $ended WHERE ending.id = x.id]) AS ending
 FOREACH (_ IN CASE WHEN x IS NULL THEN [] ELSE [1] END |
     SET x += ending.facts
@@ -434,12 +437,14 @@ RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
 """
     if label == "PeriodOfCare":
         # Its plans for adoption, as `processes` (the child is placed, and adopted, while
-        # looked after: care does not end before their steps).
+        # looked after: care does not end before their steps); not one withdrawn as
+        # recorded in error, which never was this child's.
         return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "r")}
 WITH r, c, {steps}
 OPTIONAL MATCH (r)<-[:FOR_CARE]-(plan:AdoptionPlan)
+WHERE plan.status <> 'RECORDED_IN_ERROR'
 WITH r, c, steps,
      collect(CASE WHEN plan IS NULL THEN null ELSE {{record: plan {{.*}}, steps: []}} END)
      AS processes
@@ -450,17 +455,23 @@ RETURN r {{.*}} AS record, c.id AS childId, c.dateOfBirth AS dateOfBirth, steps,
 """
     # A plan for adoption also reads the period of care it was decided in: the child is
     # placed, and adopted, while looked after, so its steps come before care ended.
-    # Its `processes` are the other plans for adoption of that period of care: decisions
-    # on one period of care do not overlap (SSDA903 579), however a date is corrected.
+    # Its `processes` are the other plans for adoption of that period of care (but those
+    # withdrawn as recorded in error): decisions on one period of care do not overlap
+    # (SSDA903 579), however a date is corrected. Its `careEpisodes` are the period of
+    # care's SSDA903 episodes, which may stand on its decision (E1, A3-A6: 553, 551).
     period_of_care, processes = "", "[]"
     if label == "AdoptionPlan":
         period_of_care = (
             ",\n       head([(r)-[:FOR_CARE]->(care:PeriodOfCare)"
-            " | care {.id, .status, .startDate, .endDate}]) AS periodOfCare"
+            " | care {.id, .status, .startDate, .endDate}]) AS periodOfCare,"
+            "\n       [(r)-[:FOR_CARE]->(:PeriodOfCare)<-[:PART_OF]-(episode:Step)"
+            " WHERE episode.kind = 'LOOKED_AFTER_EPISODE' AND episode.status <> 'CANCELLED'"
+            " | episode {.*}] AS careEpisodes"
         )
         processes = (
             "[(r)-[:FOR_CARE]->(:PeriodOfCare)<-[:FOR_CARE]-(other:AdoptionPlan)"
-            " WHERE other.id <> r.id | {record: other {.*}, steps: []}]"
+            " WHERE other.id <> r.id AND other.status <> 'RECORDED_IN_ERROR'"
+            " | {record: other {.*}, steps: []}]"
         )
     return f"""
 MATCH (r:{label} {{id: $recordId}})-[:ABOUT]->(c:Child)
@@ -522,7 +533,7 @@ WITH r, c, w
 
 # A plan for adoption starts from a period of care while the child is looked after, and
 # a period of care has at most one plan still running; a new decision does not come
-# before an earlier plan's reversal.
+# before an earlier plan's reversal (one withdrawn as recorded in error was never made).
 START_ADOPTION_PLAN = f"""
 MATCH (p:PeriodOfCare {{id: $periodOfCareId}})-[:ABOUT]->(c:Child)
 {only_visible("c", "p")}
@@ -530,7 +541,7 @@ OPTIONAL MATCH (p)<-[:FOR_CARE]-(running:AdoptionPlan)
 WHERE running.status IN $openStates
 WITH p, c, count(running) AS running
 OPTIONAL MATCH (p)<-[:FOR_CARE]-(reversed:AdoptionPlan)
-WHERE reversed.ceasedDate > date($dates.decisionDate)
+WHERE reversed.ceasedDate > date($dates.decisionDate) AND reversed.status <> 'RECORDED_IN_ERROR'
 WITH p, c, running, count(reversed) AS reversedLater
 WHERE p.status = $lookedAfter AND running = 0 AND reversedLater = 0
 MATCH (w:Worker {{id: $viewer}})
@@ -552,7 +563,7 @@ OPTIONAL MATCH (p)<-[:FOR_CARE]-(running:AdoptionPlan)
 WHERE running.status IN $openStates
 WITH p, collect(running.status) AS running
 OPTIONAL MATCH (p)<-[:FOR_CARE]-(reversed:AdoptionPlan)
-WHERE reversed.ceasedDate IS NOT NULL
+WHERE reversed.ceasedDate IS NOT NULL AND reversed.status <> 'RECORDED_IN_ERROR'
 RETURN p.status AS status, running, max(reversed.ceasedDate) AS lastReversed
 """
 

@@ -27,7 +27,8 @@ MATCH (b:ShortBreak)-[:ABOUT]->(c:Child)
 RETURN c.id AS id
 """
 
-# One row per child of the page: the child, and everything the SSDA903 tables are made from.
+# One row per child of the page: the child, and everything the SSDA903 tables are made from
+# (not a plan for adoption withdrawn as recorded in error: it was never the child's).
 LOOKED_AFTER_PAGE = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
@@ -36,7 +37,8 @@ RETURN c {{.id, .sex, .dateOfBirth, .ethnicity, .upn}} AS child,
         | period {{.id, .status, .startDate, .endDate, .reasonCeased}}] AS periods,
        [(c)<-[:ABOUT]-(s:Step)-[:PART_OF]->(owner:PeriodOfCare)
         | s {{.*, periodId: owner.id}}] AS steps,
-       [(c)<-[:ABOUT]-(plan:AdoptionPlan) | plan {{.*}}] AS adoptions,
+       [(c)<-[:ABOUT]-(plan:AdoptionPlan) WHERE plan.status <> 'RECORDED_IN_ERROR'
+        | plan {{.*}}] AS adoptions,
        [(c)<-[:ABOUT]-(f:ChildFact) | f {{.*}}] AS facts,
        [(c)<-[:ABOUT]-(a:Allocation)-[:TO_WORKER]->(w:Worker)
         | a {{.startDate, .endDate, .reason, workerId: w.id,

@@ -102,6 +102,7 @@ async def test_adoption_from_decision_to_order(
         "matchWithAdopters",
         "correctAdoptionPlanDate",
         "ceaseAdoptionPlan",
+        "withdrawAdoptionPlan",
     ]
     again = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
     assert (again["__typename"], again["currentState"]) == ("TransitionRefused", "SHOULD_BE_PLACED")
@@ -573,7 +574,13 @@ async def test_a_child_who_dies_or_moves_to_another_authority_leaves_care_with_t
         (p["status"], p["ceasedDate"], p["ceasedReason"], p["placedDate"], p["allowedActions"])
         for p in ended
     ] == [
-        ("CEASED", "2026-06-01", "RD4_ANY_OTHER_REASON", "2026-05-11", ["correctAdoptionPlanDate"])
+        (
+            "CEASED",
+            "2026-06-01",
+            "RD4_ANY_OTHER_REASON",
+            "2026-05-11",
+            ["correctAdoptionPlanDate", "withdrawAdoptionPlan"],
+        )
     ]
     assert ended[0]["version"] > plan["version"]
     chronology = (await graphql(client, worker, CHRONOLOGY, {"id": child_id}))["child"]

@@ -194,6 +194,7 @@ CANONICAL: dict[str, dict[str, Any]] = {
     "placeForAdoption": {"placedOn": "{d}"},
     "grantAdoptionOrder": {"grantedOn": "{d}"},
     "ceaseAdoptionPlan": {"ceasedOn": "{d}", "reason": "RD1"},
+    "withdrawAdoptionPlan": {"withdrawnOn": "{d}", "reason": "Decided on the wrong child"},
     # The decision (the day after care began, on every path) was made the day care began.
     "correctAdoptionPlanDate": {
         "step": "DECISION",
@@ -289,6 +290,7 @@ PATHS: dict[table.Process, dict[str, list[Step]]] = {
         _A.ADOPTED: [*_TO_PLACED, ("grantAdoptionOrder", {})],
         _A.CEASING_AWAITING_AUTHORISATION: [("ceaseAdoptionPlan", {})],
         _A.CEASED: [("ceaseAdoptionPlan", {}), (table.AUTHORISE, {})],
+        _A.RECORDED_IN_ERROR: [("withdrawAdoptionPlan", {})],
     },
 }
 # Actions whose input refers to an earlier step: the step is recorded first.
@@ -520,6 +522,7 @@ MANAGERS_CORRECT = frozenset(
         "correctReferralDate",
         "correctReferralDecisionDate",
         "withdrawReferral",
+        "withdrawAdoptionPlan",
         "correctAssessmentDates",
         "correctEndOfCare",
     }

@@ -12,14 +12,22 @@ record.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from graph.cypher import journey as statements
-from workflow.codes import AdopterSex, AdoptersLegalStatus, ReasonPlacedCeased
+from workflow.codes import (
+    AdopterSex,
+    AdoptersLegalStatus,
+    LegalStatus,
+    PlacementType,
+    ReasonPlacedCeased,
+)
 from workflow.ids import new_id
+from workflow.journey.case import WithdrawInError
 from workflow.journey.effects import Clock, Effect, Record, Refusal
 from workflow.journey.engine import as_row, read_record, register
 from workflow.journey.inputs import HappenedOn, Input, PastDate, Reason, not_before
@@ -39,6 +47,33 @@ RUNNING_STATES = (
     AdoptionState.CEASING_AWAITING_AUTHORISATION.value,
 )
 NO_PLAN = "NO_ADOPTION_PLAN"
+# SSDA903 rule 551: the return dates the decision that the child should be placed for
+# adoption (PlacedAdoption) beside every placement for adoption.
+PLACEMENTS_FOR_ADOPTION = frozenset(
+    placement.value
+    for placement in (
+        PlacementType.A3_PLACED_FOR_ADOPTION_WITH_CONSENT_WITH_CURRENT_FOSTER_CARER,
+        PlacementType.A4_PLACED_FOR_ADOPTION_WITH_CONSENT_NOT_WITH_CURRENT_FOSTER_CARER,
+        PlacementType.A5_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_WITH_CURRENT_FOSTER_CARER,
+        PlacementType.A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER,
+    )
+)
+
+
+def decided_by(plans: Iterable[Mapping[str, Any]], on: date) -> bool:
+    """Whether one of `plans` was decided on or before `on` (a placement for adoption
+    follows a decision, SSDA903 551)."""
+    return any(isinstance(made := plan.get("decisionDate"), date) and made <= on for plan in plans)
+
+
+def decision_in_force(plans: Iterable[Mapping[str, Any]], on: date) -> bool:
+    """Whether one of `plans` was decided on or before `on` and not reversed by then (a
+    placement order follows a decision in force on its day, SSDA903 553)."""
+    return any(
+        decided_by((plan,), on)
+        and not (isinstance(reversed_on := plan.get("ceasedDate"), date) and reversed_on <= on)
+        for plan in plans
+    )
 
 
 class DecideAdoption(Input):
@@ -134,6 +169,11 @@ def _refused(care_state: str, running: list[str]) -> TransitionRefused:
 def _date(record: Record, name: str) -> date | None:
     value = record.facts.get(name)
     return value if isinstance(value, date) else None
+
+
+def _latest(record: Record, names: Iterable[str]) -> date | None:
+    """The latest of the plan's dates `names` recorded."""
+    return max((day for name in names if (day := _date(record, name)) is not None), default=None)
 
 
 def _while_looked_after(record: Record, on: date, field: str) -> None:
@@ -259,14 +299,7 @@ class CeaseAdoptionPlan(Input):
 
 @register(Process.ADOPTION, "ceaseAdoptionPlan", CeaseAdoptionPlan)
 def cease_adoption_plan(record: Record, data: CeaseAdoptionPlan, clock: Clock) -> Effect:
-    latest = max(
-        (
-            d
-            for name in ("decisionDate", "placementOrderDate", "matchedDate", "placedDate")
-            if (d := _date(record, name)) is not None
-        ),
-        default=None,
-    )
+    latest = _latest(record, ("decisionDate", "placementOrderDate", "matchedDate", "placedDate"))
     # SSDA903 rule 522: not before the decision (nor anything recorded since).
     not_before(data.ceased_on, latest, "ceasedOn", "the last step of the plan")
     _while_looked_after(record, data.ceased_on, "ceasedOn")
@@ -389,4 +422,66 @@ def correct_adoption_plan_date(
             "correctionReason": data.reason,
         },
         stamp="corrected",
+    )
+
+
+def _episodes_standing_on(record: Record) -> tuple[tuple[str, str], ...]:
+    """The period of care's SSDA903 episodes only this plan's decision allows: under a
+    placement order (E1, rule 553) or placed for adoption (A3-A6, rule 551), with no
+    other plan of the period of care to stand on. One problem per field, naming them."""
+    this, others = (record.facts,), [entry["record"] for entry in record.processes]
+    orders: list[str] = []
+    placements: list[str] = []
+    for episode in sorted(record.care_episodes, key=lambda step: step["startDate"]):
+        start = episode["startDate"]
+        if (
+            episode.get("legalStatus") == LegalStatus.E1_PLACEMENT_ORDER.value
+            and decision_in_force(this, start)
+            and not decision_in_force(others, start)
+        ):
+            orders.append(start.isoformat())
+        if (
+            episode.get("placementType") in PLACEMENTS_FOR_ADOPTION
+            and decided_by(this, start)
+            and not decided_by(others, start)
+        ):
+            placements.append(start.isoformat())
+    problems = []
+    if orders:
+        problems.append(
+            (
+                "legalStatus",
+                f"the period of care's episodes from {', '.join(orders)} are under a placement"
+                " order (E1), which stands on this decision (SSDA903 rule 553): put their"
+                " legal status right first",
+            )
+        )
+    if placements:
+        problems.append(
+            (
+                "placementType",
+                f"the period of care's episodes from {', '.join(placements)} are placements"
+                " for adoption (A3 to A6), which stand on this decision (SSDA903 rule 551):"
+                " correct the placement first (correctPlacement)",
+            )
+        )
+    return tuple(problems)
+
+
+@register(Process.ADOPTION, "withdrawAdoptionPlan", WithdrawInError)
+def withdraw_adoption_plan(record: Record, data: WithdrawInError, clock: Clock) -> Effect:
+    """A plan decided on the wrong child (or typed twice) was never this child's: kept in
+    the history with why, who and when (the stamp), its steps as recorded, and in no read
+    that counts the child's plans (graph/cypher: RECORDED_IN_ERROR)."""
+    last = _latest(record, (name for name, _ in _STEP_DATES.values()))
+    not_before(data.withdrawn_on, last, "withdrawnOn", "the plan's last step")
+    if problems := _episodes_standing_on(record):
+        raise Refusal(*problems)
+    return Effect(
+        target=AdoptionState.RECORDED_IN_ERROR,
+        occurred_on=data.withdrawn_on,
+        summary=f"Plan for adoption withdrawn, recorded in error: {data.reason}",
+        facts={"withdrawnReason": data.reason},
+        dates={"withdrawnDate": data.withdrawn_on},
+        stamp="withdrawn",
     )

@@ -36,6 +36,7 @@ from workflow.codes import (
 from workflow.episode_codes import NO_URN, EpisodeCodes, codes_unfit
 from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
+from workflow.journey.adoption import PLACEMENTS_FOR_ADOPTION, decided_by, decision_in_force
 from workflow.journey.corrections import (
     CorrectStepDate,
     Span,
@@ -343,35 +344,16 @@ def _served_under_orders(
         raise Refusal(("placementType", rule))
 
 
-# SSDA903 rule 551: the return dates the decision that the child should be placed for
-# adoption (PlacedAdoption) beside every placement for adoption.
-_FOR_ADOPTION = frozenset(
-    {
-        PlacementType.A3_PLACED_FOR_ADOPTION_WITH_CONSENT_WITH_CURRENT_FOSTER_CARER,
-        PlacementType.A4_PLACED_FOR_ADOPTION_WITH_CONSENT_NOT_WITH_CURRENT_FOSTER_CARER,
-        PlacementType.A5_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_WITH_CURRENT_FOSTER_CARER,
-        PlacementType.A6_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_NOT_WITH_CURRENT_FOSTER_CARER,
-    }
-)
-
-
-def _decided_by(record: Record | None, on: date) -> bool:
-    """Whether a decision for adoption made in the period of care on or before `on` was
-    not reversed by then (None: care is only starting, so none is made)."""
-    plans = (entry["record"] for entry in (record.processes if record is not None else ()))
-    return any(
-        isinstance(made := plan.get("decisionDate"), date)
-        and made <= on
-        and not (isinstance(reversed_on := plan.get("ceasedDate"), date) and reversed_on <= on)
-        for plan in plans
-    )
+def _plans(record: Record | None) -> list[dict[str, Any]]:
+    """The period of care's plans for adoption (None: care is only starting, so none)."""
+    return [entry["record"] for entry in (record.processes if record is not None else ())]
 
 
 def _order_after_a_decision(record: Record | None, status: LegalStatus, on: date) -> None:
     # Adoption and Children Act 2002 s22: a placement order is made for a child the
     # agency is satisfied ought to be placed for adoption; the SSDA903 returns that
     # decision beside every E1 episode (rule 553).
-    if status is LegalStatus.E1_PLACEMENT_ORDER and not _decided_by(record, on):
+    if status is LegalStatus.E1_PLACEMENT_ORDER and not decision_in_force(_plans(record), on):
         raise Refusal(
             (
                 "legalStatus",
@@ -385,14 +367,7 @@ def _order_after_a_decision(record: Record | None, status: LegalStatus, on: date
 def _after_a_decision(record: Record | None, placement: PlacementType, start: date) -> None:
     """A placement for adoption from `start` follows a decision for adoption made in
     the period of care on or before it (None: care is only starting, so none is made)."""
-    if placement not in _FOR_ADOPTION:
-        return
-    decided = (
-        day
-        for entry in (record.processes if record is not None else ())
-        if isinstance(day := entry["record"].get("decisionDate"), date)
-    )
-    if not any(day <= start for day in decided):
+    if placement.value in PLACEMENTS_FOR_ADOPTION and not decided_by(_plans(record), start):
         raise Refusal(
             (
                 "placementType",

@@ -356,6 +356,9 @@ class Record:
     expected_date_of_birth: date | None = None
     # For a plan for adoption: the period of care it was decided in ({id, status, endDate}).
     period_of_care: dict[str, Any] | None = None
+    # For a plan for adoption: its period of care's SSDA903 episodes (each a step), which
+    # may stand on its decision (a placement order E1, a placement for adoption A3-A6).
+    care_episodes: tuple[dict[str, Any], ...] = ()
     # For a period of care: the child's orders depriving them of liberty (each record).
     liberty_orders: tuple[dict[str, Any], ...] = ()
     # For a period of care: the child's other periods of care ({id, status, startDate,

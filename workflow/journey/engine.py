@@ -105,6 +105,7 @@ def _record(row: Row) -> Record:
         contacts=tuple(row.get("contacts") or ()),
         expected_date_of_birth=row.get("expectedDateOfBirth") if row.get("unborn") else None,
         period_of_care=row.get("periodOfCare"),
+        care_episodes=tuple(row.get("careEpisodes") or ()),
         liberty_orders=tuple(row.get("libertyOrders") or ()),
         other_periods=tuple(row.get("otherPeriods") or ()),
         child_protection_plans=tuple(row.get("childProtectionPlans") or ()),
