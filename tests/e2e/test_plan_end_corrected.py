@@ -19,7 +19,9 @@ from hub.settings import Settings
 from returns import CollectionYear, write_cin_census
 from tests.e2e.journey_helpers import (
     CHRONOLOGY,
+    MY_WORK,
     act,
+    answered,
     case_now,
     demo_child,
     demo_county,
@@ -116,6 +118,9 @@ async def test_a_plan_ended_at_a_review_is_corrected_on_the_review(
         "categoriesOfAbuse": ["NEG_NEGLECT"],
     }
     case = await act(client, worker, "holdTransferInConference", case, conference)
+    visit = {"visitedOn": "2026-09-07", "seenAlone": True, "lateReason": "Family away"}
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "recordChildProtectionVisit", plan, visit)
     ending = {"endedOn": "2026-09-10", "reason": "AT_REVIEW_CONFERENCE"}
     case = await act(
         client, worker, "endChildProtectionPlan", latest(case, "childProtectionPlans"), ending
@@ -132,3 +137,98 @@ async def test_a_plan_ended_at_a_review_is_corrected_on_the_review(
         "the plan ended at its review conference: correct the review's day "
         "(correctChildProtectionStepDate), and the plan ends on it",
     )
+
+    # The review met on 24 September, typed as the 10th: the plan ends on the 24th, and
+    # the visit the recorded end cancelled before it fell due (the 21st) is due again.
+    plan = latest(case, "childProtectionPlans")
+    final = next(s for s in plan["steps"] if s["kind"] == "CHILD_PROTECTION_REVIEW")
+    cancelled = _due_steps(plan, "CANCELLED")
+    fix = {
+        "stepId": final["id"],
+        "happenedOn": "2026-09-24",
+        "reason": "Minutes dated the 24th",
+        "lateReason": "The chair was ill",
+    }
+    case = await act(client, worker, "correctChildProtectionStepDate", plan, fix)
+    assert case["__typename"] == "Case", case
+    plan = latest(case, "childProtectionPlans")
+    assert plan["endDate"] == "2026-09-24", plan
+    again = [step for step in cancelled if "2026-09-10" <= step[1] < "2026-09-24"]
+    assert again, cancelled
+    assert _due_steps(plan, "OPEN") == again
+
+
+def _due_steps(plan: dict[str, Any], status: str) -> list[tuple[str, str]]:
+    """The plan's scheduled steps never held, in `status`: their kind and due day."""
+    return sorted(
+        (s["kind"], s["dueDate"])
+        for s in plan["steps"]
+        if s["status"] == status and s["completedDate"] is None and s["dueDate"]
+    )
+
+
+async def test_the_reviews_an_earlier_end_cancelled_fall_due_again_when_it_moves_later(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    case = await referral_for(client, worker, child_id, date(2026, 6, 1))
+    conference = {
+        "heldOn": "2026-06-19",
+        "planRequired": True,
+        "categoriesOfAbuse": ["NEG_NEGLECT"],
+    }
+    case = await act(client, worker, "holdTransferInConference", case, conference)
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-07-01"})
+    visit = {"visitedOn": "2026-07-02", "seenAlone": True}
+    case = await act(
+        client, worker, "recordChildProtectionVisit", latest(case, "childProtectionPlans"), visit
+    )
+    plan = latest(case, "childProtectionPlans")
+    due = dict(_due_steps(plan, "OPEN"))
+    review_due, visit_due = due["CHILD_PROTECTION_REVIEW"], due["CHILD_PROTECTION_VISIT"]
+    assert visit_due < "2026-08-03" < review_due < "2026-10-30", due
+    # The family moved away at the end of October; the end was typed as 3 August, which
+    # cancelled the first review and the next visit.
+    ending = {"endedOn": "2026-08-03", "reason": "TRANSFERRED_OUT"}
+    case = await act(client, worker, "endChildProtectionPlan", plan, ending)
+    plan = latest(case, "childProtectionPlans")
+    assert _due_steps(plan, "OPEN") == []
+
+    # Corrected to the day it ended, the review that fell due while the plan was in force
+    # is due again (overdue, on the worker's list); the visit the first end found
+    # overdue stays as that end left it.
+    fix = {"endedOn": "2026-10-30", "reason": "The transfer letter is dated 30 October"}
+    case = await act(client, worker, CORRECT, plan, fix)
+    plan = latest(case, "childProtectionPlans")
+    assert (plan["status"], plan["endDate"]) == ("ENDED", "2026-10-30")
+    assert [k for k, _ in _due_steps(plan, "OPEN")] == ["CHILD_PROTECTION_REVIEW"]
+    review = next(s for s in plan["steps"] if s["kind"] == "CHILD_PROTECTION_REVIEW")
+    assert (review["status"], review["dueDate"], review["overdue"]) == ("OPEN", review_due, True)
+    work = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [
+        (i["kind"], i["dueDate"], i["overdue"]) for i in work if i["stepId"] == review["id"]
+    ] == [("CHILD_PROTECTION_REVIEW", review_due, True)]
+
+    # Moved back before it, the review is cancelled again, and off the list.
+    back = {"endedOn": "2026-09-01", "reason": "The letter's second page: 1 September"}
+    case = await act(client, worker, CORRECT, plan, back)
+    plan = latest(case, "childProtectionPlans")
+    assert _due_steps(plan, "OPEN") == []
+    work = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [i for i in work if i["stepId"] == review["id"]] == []
+    case = await act(client, worker, CORRECT, plan, fix)
+    plan = latest(case, "childProtectionPlans")
+    assert [k for k, _ in _due_steps(plan, "OPEN")] == ["CHILD_PROTECTION_REVIEW"]
+
+    # Written up, the review held while the plan was in force answers the one due, on
+    # time; the plan stays ended and nothing more falls due after its end.
+    held = {"heldOn": "2026-09-14"}
+    case = await act(client, worker, "holdReviewConference", plan, held)
+    assert case["__typename"] == "Case", case
+    plan = latest(case, "childProtectionPlans")
+    assert plan["status"] == "ENDED"
+    assert answered(plan, "CHILD_PROTECTION_REVIEW") == [("2026-09-14", review_due, False)]
+    assert _due_steps(plan, "OPEN") == []

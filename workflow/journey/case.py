@@ -163,6 +163,45 @@ def _cancel_open(record: Record, *keep: str) -> tuple[StepChange, ...]:
     )
 
 
+def due_again_with_the_end(record: Record, was: date, on: date) -> tuple[StepChange, ...]:
+    """A plan's scheduled steps (reviews, visits, the first core group) when its end is
+    corrected from `was` to `on`. Each the first end cancelled before it fell due (due on
+    or after `was`, never held nor withdrawn) is due again once it falls due before the
+    end: the plan was in force that day, so it was due (overdue, on the work list,
+    answered when written up). Each due again is cancelled again when the end moves back
+    to or before its day. Those the end found overdue stay as ending the plan left them."""
+    changes: list[StepChange] = []
+    for step in record.steps:
+        due = step.get("dueDate")
+        if not isinstance(due, date) or step.get("completedDate") or step.get("withdrawnReason"):
+            continue
+        if step["status"] == StepStatus.CANCELLED and was <= due < on:
+            changes.append(StepChange(step["id"], status=StepStatus.OPEN))
+        elif step["status"] == StepStatus.OPEN and on <= due:
+            changes.append(StepChange(step["id"], status=StepStatus.CANCELLED))
+    return tuple(changes)
+
+
+def _answers_a_step_due_again(record: Record, kind: StepKind, on: date, field: str) -> bool:
+    """Whether a `kind` step held on `on` answers the one due again on an ended plan (its
+    end corrected to after the day it fell due: `due_again_with_the_end`), held by the
+    end and not before the latest of its kind."""
+    return (
+        _after_the_plan(record, on, field)
+        and record.open_step(kind) is not None
+        and not record.before_the_latest(kind, on)
+    )
+
+
+def _while_in_force(record: Record, step: NewStep) -> tuple[NewStep, ...]:
+    """`step`, unless the plan has ended by the day it falls due (nothing falls due after)."""
+    ended = record.facts.get("endDate") if record.state == PlanState.ENDED else None
+    due = step.due.due if step.due else step.due_on
+    if isinstance(ended, date) and due is not None and due >= ended:
+        return ()
+    return (step,)
+
+
 def _after_the_plan(record: Record, on: date, field: str) -> bool:
     """Whether the plan has ended, so that a step of it written up now is history: held on
     or before the end (a plan is not reviewed or visited after it ended), nothing new
@@ -1453,7 +1492,12 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
     _plan_for_a_child(record, data.held_on, "heldOn")
     not_recorded_twice(record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn")
     categories = sorted({category.value for category in data.categories_of_abuse})
-    if _written_up_late(record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn"):
+    due_again = _answers_a_step_due_again(
+        record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn"
+    )
+    if not due_again and _written_up_late(
+        record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn"
+    ):
         # A review written up after a later one, or after the plan ended: a review date
         # of the plan (CIN census), but the next review stays due where the latest put
         # it, and the categories in force stay the latest review's.
@@ -1471,16 +1515,18 @@ def hold_review_conference(record: Record, data: HoldReviewConference, clock: Cl
     review = _step(record, _K.CHILD_PROTECTION_REVIEW)
     check_late(review["dueRule"], review["dueDate"], data.held_on, data.late_reason)
     return Effect(
-        target=PlanState.ACTIVE,
+        target=record.state,
         occurred_on=data.held_on,
-        summary="Child protection review conference: the plan continues",
+        summary="Child protection review conference"
+        + (" (written up after the plan ended)" if due_again else ": the plan continues"),
         facts={"latestCategories": categories} if categories else {},
         # The review keeps the categories it decided, so a return made later knows the
         # plan's latest category on its reference day.
         changed=(
             _done(review, data.held_on, data.late_reason, {"categories": categories or None}),
         ),
-        opened=(
+        opened=_while_in_force(
+            record,
             NewStep(
                 _K.CHILD_PROTECTION_REVIEW,
                 due=next_child_protection_review_due(start, data.held_on, calendar=clock.calendar),
@@ -1516,7 +1562,9 @@ def hold_core_group(record: Record, data: HeldOn, clock: Clock) -> Effect:
     if due is not None:
         check_late(due["dueRule"], due["dueDate"], data.held_on, data.late_reason)
         return Effect(
-            target=PlanState.ACTIVE,
+            # An ended plan's first core group due again (its end corrected later) is
+            # written up on the ended plan.
+            target=record.state,
             occurred_on=data.held_on,
             summary="First core group meeting",
             changed=(_done(due, data.held_on, data.late_reason),),
@@ -1549,7 +1597,8 @@ def _visit(
     not_before(data.visited_on, record.facts.get("startDate"), "visitedOn", "the plan's start")
     not_recorded_twice(record, kind, data.visited_on, "visitedOn")
     summary = f"Visit{' (child seen alone)' if data.seen_alone else ''}"
-    if _written_up_late(record, kind, data.visited_on, "visitedOn"):
+    due_again = _answers_a_step_due_again(record, kind, data.visited_on, "visitedOn")
+    if not due_again and _written_up_late(record, kind, data.visited_on, "visitedOn"):
         # Written up after a later visit (the child was last seen at that one, so the
         # next visit stays due from it), or after the plan ended (nothing is due).
         return held_before_later(
@@ -1572,7 +1621,7 @@ def _visit(
         summary=summary,
         changed=changed,
         # Local standard: the next visit is due within the configured interval of this one.
-        opened=(NewStep(kind, due=_due(rule, data.visited_on, clock)),),
+        opened=_while_in_force(record, NewStep(kind, due=_due(rule, data.visited_on, clock))),
     )
 
 
@@ -1763,13 +1812,15 @@ def _plan_ends_with_its_final_review(
 ) -> Effect:
     """A plan ended at a review conference ended the day that review met: the review's
     corrected day is the plan's end too (the CIN census, CP-IS and `asAt` read it), the
-    day it was recorded as kept beside it."""
+    day it was recorded as kept beside it, and its other scheduled steps follow the end
+    (`due_again_with_the_end`)."""
     on = data.happened_on
     last = record.facts.get("lastOccurredOn")
     return replace(
         effect,
         dates={"endDate": on, **({"lastOccurredOn": on} if last == ended else {})},
         facts={**effect.facts, "endDateCorrectedFrom": ended.isoformat()},
+        changed=(*effect.changed, *due_again_with_the_end(record, ended, on)),
     )
 
 

@@ -11,7 +11,10 @@ it was recorded as, why, who and when (`endDateCorrectedFrom`, `endDateCorrectio
 `endDateCorrectedBy`, `endDateCorrectedAt`); the corrected day keeps the rules of ending
 it: not before its start or its last recorded step, at 18 not before the 18th birthday,
 not after its episode closed, nor into a child protection or child in need plan of the
-episode that began after it (a child has one plan at a time; CIN census 4001).
+episode that began after it (a child has one plan at a time; CIN census 4001). The plan's
+reviews, visits and first core group follow the corrected end: one the recorded end
+cancelled before it fell due is due again when it fell due before the corrected end, and
+cancelled again when the end moves back (`case.due_again_with_the_end`).
 """
 
 from __future__ import annotations
@@ -99,5 +102,6 @@ def correct_child_protection_plan_end(record: Record, data: CorrectPlanEnd, cloc
             "endDate": on,
             "lastOccurredOn": on if record.facts.get("lastOccurredOn") == was else None,
         },
+        changed=case.due_again_with_the_end(record, was, on),
         stamp="endDateCorrected",
     )
