@@ -575,6 +575,8 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
             "awaitingAuthorisationOf",
             "reopened",
             "referralDateCorrection",
+            "decisionAuthorisedOn",
+            "decisionDateCorrection",
             "withdrawal",
             "allowedActions",
             "recordedBy",
@@ -1079,6 +1081,8 @@ _TABLE["AdoptionPlanCorrection"] = {
 # A plan withdrawn as recorded in error; why is a manager's free text (ReferralWithdrawal).
 _TABLE["AdoptionPlan"]["withdrawal"] = INTERNAL
 _TABLE["AdoptionPlanWithdrawal"] = dict(_TABLE["ReferralWithdrawal"])
+# The day of the decision on a referral corrected; why is a manager's free text.
+_TABLE["ReferralDecisionDateCorrection"] = dict(_TABLE["ReferralDateCorrection"])
 # Why a record was linked to a child or unlinked, in its history: as SourceRecord.linkReason.
 _TABLE["LinkEvent"]["reason"] = NARRATIVE
 

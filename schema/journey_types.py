@@ -415,16 +415,34 @@ class ReferralDateCorrection:
     corrected_at: datetime | None
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> ReferralDateCorrection | None:
-        previous = record.get("previousReferralDate")
+    def of(cls, record: dict[str, Any]) -> Self | None:
+        return cls.corrected(record.get("previousReferralDate"), record, "referralDate")
+
+    @classmethod
+    def corrected(cls, previous: Any, record: dict[str, Any], stamp: str) -> Self | None:
+        """The correction of the day `previous` (none: never corrected), its reason, who
+        and when kept on `record` as `<stamp>CorrectionReason`, `<stamp>CorrectedBy`..."""
         if not isinstance(previous, date):
             return None
         return cls(
             previous_date=previous,
-            reason=str(record.get("referralDateCorrectionReason") or ""),
-            corrected_by=record.get("referralDateCorrectedBy"),
-            corrected_at=_recorded_at({"recordedAt": record.get("referralDateCorrectedAt")}),
+            reason=str(record.get(f"{stamp}CorrectionReason") or ""),
+            corrected_by=record.get(f"{stamp}CorrectedBy"),
+            corrected_at=_recorded_at({"recordedAt": record.get(f"{stamp}CorrectedAt")}),
         )
+
+
+@strawberry.type(
+    description="The day of the decision on the referral as first recorded (authorised), and "
+    "the team manager's correction of it"
+)
+class ReferralDecisionDateCorrection(ReferralDateCorrection):
+    previous_date: date = strawberry.field(description="The day of the decision typed in error")
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Self | None:
+        previous = _day(record.get("decisionDateCorrectedFrom"))
+        return cls.corrected(previous, record, "decisionDate")
 
 
 @strawberry.type(
@@ -495,6 +513,14 @@ class Case:
     referral_date_correction: ReferralDateCorrection | None = strawberry.field(
         description="The referral date first recorded, if a manager corrected it"
     )
+    decision_authorised_on: date | None = strawberry.field(
+        description="The day a manager authorised the decision on the referral; null until "
+        "then, and for a decision authorised before the hub kept the day"
+    )
+    decision_date_correction: ReferralDecisionDateCorrection | None = strawberry.field(
+        description="The day of the decision first recorded, if a manager corrected it "
+        "(correctReferralDecisionDate)"
+    )
     withdrawal: ReferralWithdrawal | None = strawberry.field(
         description="Why, when and by whom the referral was withdrawn as recorded in error"
     )
@@ -553,6 +579,8 @@ class Case:
             awaiting_authorisation_of=record.get("pendingAction"),
             reopened=CaseReopening.of(record),
             referral_date_correction=ReferralDateCorrection.of(record),
+            decision_authorised_on=record.get("decisionAuthorisedDate"),
+            decision_date_correction=ReferralDecisionDateCorrection.of(record),
             withdrawal=ReferralWithdrawal.of(record),
             allowed_actions=list(table.allowed_actions(table.Process.CASE, record["status"])),
             recorded_by=record.get("recordedBy"),

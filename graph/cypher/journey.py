@@ -38,6 +38,9 @@ RECORD_DATES: Final = {
         "reopenedDate",
         # The day a manager withdrew the referral as recorded in error (withdrawReferral).
         "withdrawnDate",
+        # The day a manager authorised the decision on the referral (decideReferral); none
+        # on a decision authorised before the hub kept it.
+        "decisionAuthorisedDate",
     ),
     # referralDate: the episode's, which the assessment's timescale and forms count from.
     "Assessment": (

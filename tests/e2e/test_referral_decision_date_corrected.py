@@ -128,3 +128,61 @@ async def test_the_day_of_an_authorised_referral_decision_is_corrected(
         "decidedOn",
         "must not be after its episode of need closed (2026-05-20)",
     )
+
+
+AUTHORISED = (
+    "query ($id: ID!) { case(id: $id) { decisionDate decisionAuthorisedOn"
+    " decisionDateCorrection { previousDate reason correctedBy correctedAt } } }"
+)
+
+
+async def test_the_corrected_day_is_not_after_the_manager_authorised_the_decision(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    child_id = demo_child(world, index=2)
+    case = await referral_for(client, worker, child_id, date(2026, 5, 1))
+    decision = {"decidedOn": "2026-05-05", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, decision)
+    case = await decide(client, manager, "authoriseCase", case, on="2026-05-07")
+    shown = (await graphql(client, manager, AUTHORISED, {"id": case["id"]}))["case"]
+    assert shown == {
+        "decisionDate": "2026-05-05",
+        "decisionAuthorisedOn": "2026-05-07",
+        "decisionDateCorrection": None,
+    }
+
+    # A decision is made before a manager authorises it, not after.
+    fix = {"reason": "The decision is dated the 6th on the form", "decidedOn": "2026-05-08"}
+    refused = await act(client, manager, CORRECT, case, fix)
+    assert _problem(refused) == (
+        "decidedOn",
+        "must not be after a manager authorised the decision (2026-05-07)",
+    )
+    assert await case_now(client, worker, case["id"]) == {"__typename": "Case", **case}
+    case = await act(client, manager, CORRECT, case, fix | {"decidedOn": "2026-05-06"})
+    assert case["__typename"] == "Case", case
+    shown = (await graphql(client, manager, AUTHORISED, {"id": case["id"]}))["case"]
+    correction = shown.pop("decisionDateCorrection")
+    assert shown == {"decisionDate": "2026-05-06", "decisionAuthorisedOn": "2026-05-07"}
+    assert (correction["previousDate"], correction["reason"], correction["correctedBy"]) == (
+        "2026-05-05",
+        fix["reason"],
+        "worker-tm-demo",
+    )
+    assert correction["correctedAt"]
+
+    # A case authorised before the hub kept the day: nothing is made up, the correction
+    # is not checked against it, and the chronology says so.
+    await store.write(
+        "MATCH (r:Referral {id: $id}) REMOVE r.decisionAuthorisedDate", {"id": case["id"]}
+    )
+    case = await case_now(client, worker, case["id"])
+    case = await act(client, manager, CORRECT, case, fix)
+    assert case["__typename"] == "Case", case
+    shown = (await graphql(client, manager, AUTHORISED, {"id": case["id"]}))["case"]
+    assert (shown["decisionDate"], shown["decisionAuthorisedOn"]) == ("2026-05-08", None)
+    chronology = (await graphql(client, manager, CHRONOLOGY, {"id": child_id}))["child"]
+    said = " ".join(f"{e['title']} {e['detail']}" for e in chronology["chronology"])
+    assert "the day a manager authorised it is not recorded" in said, said

@@ -311,7 +311,9 @@ def decide_referral(record: Record, data: DecideReferral, clock: Clock) -> Effec
         occurred_on=data.decided_on,
         summary=f"Referral accepted; primary need {data.primary_need.value}",
         facts={"primaryNeed": data.primary_need.value, **late},
-        dates={"decisionDate": data.decided_on},
+        # Written once a manager authorises it (the proposal writes no dates): a
+        # correction of the decision's day is not dated after it.
+        dates={"decisionDate": data.decided_on, "decisionAuthorisedDate": clock.authorised_on},
         stamp=stamp,
     )
 
@@ -326,11 +328,12 @@ def correct_referral_decision_date(
     record: Record, data: CorrectReferralDecisionDate, clock: Clock
 ) -> Effect:
     """The day the decision on the referral was made, typed wrongly and authorised: the
-    episode keeps its state and work, the decision its day as corrected, the day typed,
-    why, who and when (`decisionDateCorrectedFrom`, `decisionDateCorrectionReason`, the
-    stamp). It is late, or not, by the day it was due (a working day after the referral):
-    on time, the reason it was late is taken away; late, a reason given stands, and one
-    never given is asked for (recordDecisionLateReason), as after correctReferralDate."""
+    episode keeps its state and work, the decision its day as corrected (not after the
+    day a manager authorised it, where that is recorded), the day typed, why, who and
+    when (`decisionDateCorrectedFrom`, `decisionDateCorrectionReason`, the stamp). It is
+    late, or not, by the day it was due (a working day after the referral): on time, the
+    reason it was late is taken away; late, a reason given stands, and one never given is
+    asked for (recordDecisionLateReason), as after correctReferralDate."""
     was, on = record.facts.get("decisionDate"), data.decided_on
     if not isinstance(was, date):
         raise Refusal(("decidedOn", "the referral has no decision recorded"))
@@ -345,6 +348,10 @@ def correct_referral_decision_date(
     referred = _referral_date(record)
     not_before(on, referred, "decidedOn", "the referral")
     _not_after_the_closure(record, on, "decidedOn")
+    authorised = record.facts.get("decisionAuthorisedDate")
+    if isinstance(authorised, date) and on > authorised:
+        rule = f"must not be after a manager authorised the decision ({authorised.isoformat()})"
+        raise Refusal(("decidedOn", rule))
     due = referral_decision_due(referred, clock)
     on_time = not held_late(TimescaleKey.REFERRAL_DECISION, due, on)
     unexplained = not on_time and not record.facts.get("decisionLateReason")
@@ -353,7 +360,13 @@ def correct_referral_decision_date(
         occurred_on=clock.today,
         summary=f"Referral decision of {was.isoformat()} corrected to {on.isoformat()}: "
         f"{data.reason}"
-        + (f" (late: due by {due.isoformat()}, its reason to record)" if unexplained else ""),
+        + (f" (late: due by {due.isoformat()}, its reason to record)" if unexplained else "")
+        # A decision authorised before the hub kept the day: nothing is made up for it.
+        + (
+            ""
+            if isinstance(authorised, date)
+            else " (the day a manager authorised it is not recorded: not checked against it)"
+        ),
         facts={
             "decisionDateCorrectedFrom": was.isoformat(),
             "decisionDateCorrectionReason": data.reason,
