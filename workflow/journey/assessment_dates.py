@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Self
 from pydantic import model_validator
 
 from workflow.journey import case
-from workflow.journey.effects import Effect, Refusal, StepChange, StepKind
+from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, due_by_timescale
 from workflow.journey.engine import register
 from workflow.journey.inputs import Input, OptionalReason, PastDate, Reason, not_before
 from workflow.process import Process
@@ -56,7 +56,7 @@ def _stays_in_its_place(record: Record, start: date) -> None:
     (the same assessment is not recorded twice)."""
     others = [
         entry["record"]
-        for entry in case._assessments_started(record)
+        for entry in case.assessments_started(record)
         if entry["record"]["id"] != record.id
     ]
     for other in others:
@@ -66,8 +66,8 @@ def _stays_in_its_place(record: Record, start: date) -> None:
                 "episode: it is not recorded twice"
             )
             raise Refusal(("startedOn", rule))
-    was_later = case._later_assessment(record, record.facts["startDate"], record.id)
-    if was_later == case._later_assessment(record, start, record.id):
+    was_later = case.later_assessment(record, record.facts["startDate"], record.id)
+    if was_later == case.later_assessment(record, start, record.id):
         return
     if was_later:
         first = min(other["startDate"] for other in others)
@@ -89,18 +89,18 @@ def correct_assessment_dates(record: Record, data: CorrectAssessmentDates, clock
     authorised = data.authorised_on or was[2]
     if (start, completed, authorised) == was:
         raise Refusal(("startedOn", "is the assessment as already recorded"))
-    not_before(start, case._referral_date(record), "startedOn", "the referral")
+    not_before(start, case.referral_date_of(record), "startedOn", "the referral")
     not_before(completed, start, "completedOn", "its start")
     not_before(authorised, completed, "authorisedOn", "its completion")
-    case._not_after_the_closure(record, start, "startedOn")
-    case._not_after_the_closure(record, completed, "completedOn")
+    case.not_after_the_closure(record, start, "startedOn")
+    case.not_after_the_closure(record, completed, "completedOn")
     _stays_in_its_place(record, start)
     timed = next(s for s in record.steps if s["kind"] == StepKind.ASSESSMENT)
     rule = timed.get("dueRule")
     due = timed.get("dueDate")
     if rule == TimescaleKey.LATER_ASSESSMENT:
         # Working Together 2023: a later assessment's 45 working days run from its start.
-        due = case._due(TimescaleKey.LATER_ASSESSMENT, start, clock).due
+        due = due_by_timescale(TimescaleKey.LATER_ASSESSMENT, start, clock).due
     given = data.late_reason or timed.get("lateReason")
     late = False
     if rule is not None and isinstance(due, date):
@@ -125,7 +125,7 @@ def correct_assessment_dates(record: Record, data: CorrectAssessmentDates, clock
         target=record.state,
         occurred_on=completed,
         summary=summary,
-        facts={**correction, **case._late_reason_kept(data.late_reason, on_time)},
+        facts={**correction, **case.late_reason_kept(data.late_reason, on_time)},
         dates={
             "startDate": start,
             "completedDate": completed,

@@ -55,6 +55,7 @@ from workflow.journey.effects import (
     StepKind,
     StepStatus,
     close_everything,
+    due_by_timescale,
     last_step_on,
 )
 from workflow.journey.engine import as_row, read_record, register
@@ -81,7 +82,6 @@ from workflow.short_orders import SHORT_ORDERS, under_short_order
 from workflow.timescales import (
     DueDate,
     TimescaleKey,
-    due_date,
     next_health_assessment_due,
     next_looked_after_review_due,
     next_looked_after_visit_due,
@@ -99,15 +99,8 @@ OPEN_STATES = (CareState.LOOKED_AFTER.value, CareState.CEASING_AWAITING_AUTHORIS
 NOT_LOOKED_AFTER = "NOT_LOOKED_AFTER"
 
 
-def _due(key: TimescaleKey, anchor: date, clock: Clock) -> DueDate:
-    return DueDate(
-        rule=key,
-        anchor=anchor,
-        due=due_date(key, anchor, calendar=clock.calendar, standards=clock.standards),
-    )
-
-
-def _became_looked_after(record: Record) -> date:
+def looked_after_from(record: Record) -> date:
+    """The day the period of care began: the child became looked after."""
     value = record.facts["startDate"]
     assert isinstance(value, date)
     return value
@@ -121,7 +114,7 @@ def _episode(record: Record) -> dict[str, Any]:
 
 # New episodes that leave the child where they were: a change of legal status alone, or
 # a change of placement (its type, with or without a new legal status) with the same carer.
-_CHILD_STAYS_PUT = frozenset(
+CHILD_STAYS_PUT = frozenset(
     {
         ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value,
         ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER.value,
@@ -137,7 +130,7 @@ def _placement_start(record: Record) -> date:
         step["startDate"]
         for step in record.steps
         if step["kind"] == _K.LOOKED_AFTER_EPISODE
-        and step.get("reasonNewEpisode") not in _CHILD_STAYS_PUT
+        and step.get("reasonNewEpisode") not in CHILD_STAYS_PUT
     ]
     return max(moves)
 
@@ -225,7 +218,7 @@ _REGISTERED_SETTINGS = frozenset(
 )
 
 
-def _short_order_ends_in_time(record: Record, on: date, field: str) -> None:
+def short_order_ends_in_time(record: Record, on: date, field: str) -> None:
     """Refuse a change on `on` that would carry a short order (police protection, an
     emergency protection or child assessment order, PACE) past its length: the order
     that followed it is recorded first, dated the day it was made."""
@@ -277,7 +270,7 @@ def under_section_20_5(episode: Mapping[str, Any]) -> bool:
     return (episode.get("legalStatus"), episode.get("placementType")) == _SECTION_20_5
 
 
-def _still_in_care_on(
+def still_in_care_on(
     record: Record, on: date, field: str, becoming: Mapping[str, Any] | None = None
 ) -> None:
     """Refuse a step of care on `on`, after the 18th birthday, unless the young person is
@@ -336,7 +329,7 @@ def _codes_fit(episode: Mapping[str, Any], changed: Iterable[str] = ()) -> None:
         raise Refusal(problem)
 
 
-def _served_under_orders(
+def served_under_orders(
     orders: Iterable[Mapping[str, Any]], placement: PlacementType, start: date, end: date | None
 ) -> None:
     # SSDA903 2026-27 rules 709, 710 (workflow/liberty.py), the order recorded first.
@@ -349,7 +342,7 @@ def _plans(record: Record | None) -> list[dict[str, Any]]:
     return [entry["record"] for entry in (record.processes if record is not None else ())]
 
 
-def _order_after_a_decision(record: Record | None, status: LegalStatus, on: date) -> None:
+def placement_order_after_a_decision(record: Record | None, status: LegalStatus, on: date) -> None:
     # Adoption and Children Act 2002 s22: a placement order is made for a child the
     # agency is satisfied ought to be placed for adoption; the SSDA903 returns that
     # decision beside every E1 episode (rule 553).
@@ -364,7 +357,9 @@ def _order_after_a_decision(record: Record | None, status: LegalStatus, on: date
         )
 
 
-def _after_a_decision(record: Record | None, placement: PlacementType, start: date) -> None:
+def placed_for_adoption_after_a_decision(
+    record: Record | None, placement: PlacementType, start: date
+) -> None:
     """A placement for adoption from `start` follows a decision for adoption made in
     the period of care on or before it (None: care is only starting, so none is made)."""
     if placement.value in PLACEMENTS_FOR_ADOPTION and not decided_by(_plans(record), start):
@@ -385,13 +380,15 @@ def _old_enough_to_move_for(record: Record, reason: ReasonPlaceChange, left: dat
         raise Refusal(("reason", rule))
 
 
-def _old_enough_for(placement: PlacementType, born: date | None, start: date) -> None:
+def old_enough_for(placement: PlacementType, born: date | None, start: date) -> None:
     # SSDA903 rules 371 to 374 (workflow/care_ages.py): placements from an age.
     if rule := too_young_for(placement, born, start):
         raise Refusal(("placementType", rule))
 
 
-def _too_long(code: str | None, episode: dict[str, Any], until: date) -> str | None:
+def temporary_placement_too_long(
+    code: str | None, episode: dict[str, Any], until: date
+) -> str | None:
     """Why a temporary stay in `code` from the episode's start to `until` is too long."""
     longest = _TEMPORARY_LONGEST.get(code or "")
     started: date = episode["startDate"]
@@ -412,7 +409,7 @@ def _leaving_temporary(record: Record, data: ChangePlacement) -> None:
     episode = _episode(record)
     if not _is_temporary(episode.get("placementType")):
         return
-    if rule := _too_long(episode.get("placementType"), episode, data.changed_on):
+    if rule := temporary_placement_too_long(episode.get("placementType"), episode, data.changed_on):
         raise Refusal(
             (
                 "changedOn",
@@ -488,7 +485,7 @@ def start_effect(
     _not_a_short_break(data.legal_status)
     if rule := legal_status_unfit(data.legal_status, date_of_birth, start):
         raise Refusal(("legalStatus", rule))
-    _order_after_a_decision(None, data.legal_status, start)
+    placement_order_after_a_decision(None, data.legal_status, start)
     if data.placement_type in _TEMPORARY:
         raise Refusal(
             ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
@@ -502,9 +499,9 @@ def start_effect(
             "urn": data.urn,
         }
     )
-    _old_enough_for(data.placement_type, date_of_birth, start)
-    _after_a_decision(None, data.placement_type, start)
-    _served_under_orders(liberty_orders, data.placement_type, start, None)
+    old_enough_for(data.placement_type, date_of_birth, start)
+    placed_for_adoption_after_a_decision(None, data.placement_type, start)
+    served_under_orders(liberty_orders, data.placement_type, start, None)
     return Effect(
         target=CareState.LOOKED_AFTER,
         occurred_on=start,
@@ -534,11 +531,11 @@ def start_effect(
             _visit_after_move(start, clock),
             NewStep(
                 _K.HEALTH_ASSESSMENT,
-                due=_due(TimescaleKey.INITIAL_HEALTH_ASSESSMENT, start, clock),
+                due=due_by_timescale(TimescaleKey.INITIAL_HEALTH_ASSESSMENT, start, clock),
             ),
             NewStep(
                 _K.PERSONAL_EDUCATION_PLAN,
-                due=_due(TimescaleKey.PERSONAL_EDUCATION_PLAN, start, clock),
+                due=due_by_timescale(TimescaleKey.PERSONAL_EDUCATION_PLAN, start, clock),
             ),
             *_short_order_lapse(start, data.legal_status.value),
         ),
@@ -679,7 +676,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
     not_before(on, current["startDate"], "changedOn", "the current episode's start")
     if on == current["startDate"]:
         raise Refusal(("changedOn", "an episode already starts that day: record one change a day"))
-    _short_order_ends_in_time(record, on, "changedOn")
+    short_order_ends_in_time(record, on, "changedOn")
     facts: dict[str, Any] = {
         key: current.get(key)
         for key in (
@@ -693,7 +690,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
     }
     facts.update(changes)
     _codes_fit(facts, changes)
-    _still_in_care_on(record, on, "changedOn", becoming=facts)
+    still_in_care_on(record, on, "changedOn", becoming=facts)
     # SSDA903: the episode ends the day the next begins, with reason X1.
     ended = _done(
         current, on, reasonEpisodeCeased=ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY.value
@@ -708,7 +705,7 @@ def _new_legal_status(record: Record, legal_status: LegalStatus, on: date) -> No
     # SSDA903 rule 358 (workflow/care_ages.py): remand and youth justice statuses over 10.
     if rule := legal_status_unfit(legal_status, record.date_of_birth, on):
         raise Refusal(("legalStatus", rule))
-    _order_after_a_decision(record, legal_status, on)
+    placement_order_after_a_decision(record, legal_status, on)
 
 
 def _same_placement(current: dict[str, Any], data: ChangePlacement) -> bool:
@@ -746,9 +743,9 @@ def _move_joins_the_legal_status_change(
     if _same_placement(current, data):
         raise Refusal(("placementType", "is already the child's placement: nothing moved"))
     _check_urn(data.placement_type, data.urn)
-    _old_enough_for(data.placement_type, record.date_of_birth, current["startDate"])
-    _after_a_decision(record, data.placement_type, current["startDate"])
-    _served_under_orders(
+    old_enough_for(data.placement_type, record.date_of_birth, current["startDate"])
+    placed_for_adoption_after_a_decision(record, data.placement_type, current["startDate"])
+    served_under_orders(
         record.liberty_orders,
         data.placement_type,
         current["startDate"],
@@ -783,7 +780,7 @@ def _move_joins_the_legal_status_change(
         "urn": data.urn,
     }
     _codes_fit({**current, **moved}, moved)
-    _still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **moved})
+    still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **moved})
     cancelled, visit = _visit_clock(record, data.changed_on, data.same_carer, clock)
     return Effect(
         target=CareState.LOOKED_AFTER,
@@ -836,9 +833,9 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
     _old_enough_to_move_for(record, data.reason, _episode(record)["startDate"])
     _temporary_begins_with_a_move(data.placement_type.value, rne.value)
     _check_urn(data.placement_type, data.urn)
-    _old_enough_for(data.placement_type, record.date_of_birth, data.changed_on)
-    _after_a_decision(record, data.placement_type, data.changed_on)
-    _served_under_orders(record.liberty_orders, data.placement_type, data.changed_on, None)
+    old_enough_for(data.placement_type, record.date_of_birth, data.changed_on)
+    placed_for_adoption_after_a_decision(record, data.placement_type, data.changed_on)
+    served_under_orders(record.liberty_orders, data.placement_type, data.changed_on, None)
     lapsed, lapses = _short_order_steps(
         record, data.changed_on, data.legal_status.value if data.legal_status else None
     )
@@ -884,9 +881,9 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     _check_urn(data.placement_type, data.urn)
     run = _placement_run(record, _episode_to_correct(record, data.episode_from))
     first, last = run[0], run[-1]
-    _old_enough_for(data.placement_type, record.date_of_birth, first["startDate"])
-    _after_a_decision(record, data.placement_type, first["startDate"])
-    _served_under_orders(
+    old_enough_for(data.placement_type, record.date_of_birth, first["startDate"])
+    placed_for_adoption_after_a_decision(record, data.placement_type, first["startDate"])
+    served_under_orders(
         record.liberty_orders,
         data.placement_type,
         first["startDate"],
@@ -910,7 +907,7 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     }
     _moves_kept(record, run, corrected)
     lasted_until = last.get("completedDate") or clock.today
-    if rule := _too_long(data.placement_type.value, first, lasted_until):
+    if rule := temporary_placement_too_long(data.placement_type.value, first, lasted_until):
         raise Refusal(("placementType", f"{rule}: this episode lasted longer"))
     _temporary_begins_with_a_move(data.placement_type.value, first.get("reasonNewEpisode"))
     return Effect(
@@ -1037,7 +1034,7 @@ def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -
         # Recorded after the move that began the day's episode: one episode for both.
         changes = {"legalStatus": data.legal_status.value, "reasonNewEpisode": joined.value}
         _codes_fit({**current, **changes}, changes)
-        _still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **changes})
+        still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **changes})
         return Effect(
             target=CareState.LOOKED_AFTER,
             occurred_on=data.changed_on,
@@ -1093,9 +1090,9 @@ def participation_fits_age(
 
 @register(Process.CARE, "holdLookedAfterReview", HoldLookedAfterReview)
 def hold_looked_after_review(record: Record, data: HoldLookedAfterReview, clock: Clock) -> Effect:
-    started = _became_looked_after(record)
+    started = looked_after_from(record)
     not_before(data.held_on, started, "heldOn", "the start of care")
-    _still_in_care_on(record, data.held_on, "heldOn")
+    still_in_care_on(record, data.held_on, "heldOn")
     if record.date_of_birth is not None:
         participation_fits_age(data.participation, record.date_of_birth, data.held_on)
     not_recorded_twice(record, _K.LOOKED_AFTER_REVIEW, data.held_on, "heldOn")
@@ -1151,7 +1148,7 @@ def _repeat(
     """A step done again: the next of its kind due `following()` after it (None: nothing
     more falls due), unless it is history (written up after a later one, or once care has
     ended)."""
-    not_before(data.on, _became_looked_after(record), "on", "the start of care")
+    not_before(data.on, looked_after_from(record), "on", "the start of care")
     not_recorded_twice(record, kind, data.on, "on")
     after_care = kind in STEPS_IN_CARE and _after_care(record, data.on, "on")
     if after_care or record.before_the_latest(kind, data.on):
@@ -1180,7 +1177,7 @@ def _repeat(
 
 @register(Process.CARE, "recordStatutoryVisit", OnDate)
 def record_statutory_visit(record: Record, data: OnDate, clock: Clock) -> Effect:
-    _still_in_care_on(record, data.on, "on")
+    still_in_care_on(record, data.on, "on")
 
     def following() -> DueDate:
         long_term = bool(_episode(record).get("longTermPlacement"))
@@ -1192,11 +1189,11 @@ def record_statutory_visit(record: Record, data: OnDate, clock: Clock) -> Effect
 
 @register(Process.CARE, "recordHealthAssessment", OnDate)
 def record_health_assessment(record: Record, data: OnDate, clock: Clock) -> Effect:
-    _still_in_care_on(record, data.on, "on")
+    still_in_care_on(record, data.on, "on")
     born = record.date_of_birth
     if born is None:
         raise Refusal(("on", "the child's date of birth is needed to schedule the next one"))
-    started = _became_looked_after(record)
+    started = looked_after_from(record)
     return _repeat(
         record,
         _K.HEALTH_ASSESSMENT,
@@ -1209,8 +1206,8 @@ def record_health_assessment(record: Record, data: OnDate, clock: Clock) -> Effe
 
 @register(Process.CARE, "recordPersonalEducationPlan", OnDate)
 def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
-    _still_in_care_on(record, data.on, "on")
-    started = _became_looked_after(record)
+    still_in_care_on(record, data.on, "on")
+    started = looked_after_from(record)
     return _repeat(
         record,
         _K.PERSONAL_EDUCATION_PLAN,
@@ -1226,7 +1223,7 @@ def record_personal_education_plan(record: Record, data: OnDate, clock: Clock) -
 def _next_due(record: Record, clock: Clock) -> dict[StepKind, NextDue | None]:
     """How the next step of each kind of care falls due from the held ones (None: from
     something else too, or from none)."""
-    started = _became_looked_after(record)
+    started = looked_after_from(record)
     born = record.date_of_birth
     looked_after = record.state == CareState.LOOKED_AFTER
     return {
@@ -1263,7 +1260,7 @@ def _next_due(record: Record, clock: Clock) -> dict[StepKind, NextDue | None]:
 
 @register(Process.CARE, "correctCareStepDate", CorrectStepDate)
 def correct_care_step_date(record: Record, data: CorrectStepDate, clock: Clock) -> Effect:
-    started = _became_looked_after(record)
+    started = looked_after_from(record)
     born = record.date_of_birth
     step = next((s for s in record.steps if s["id"] == data.step_id), None)
     participation = (step or {}).get("participation")
@@ -1413,7 +1410,7 @@ class RecordMissingEpisode(Input):
 def _return_home_interview(returned_on: date, clock: Clock) -> NewStep:
     return NewStep(
         _K.RETURN_HOME_INTERVIEW,
-        due=_due(TimescaleKey.RETURN_HOME_INTERVIEW, returned_on, clock),
+        due=due_by_timescale(TimescaleKey.RETURN_HOME_INTERVIEW, returned_on, clock),
     )
 
 
@@ -1421,8 +1418,8 @@ def _return_home_interview(returned_on: date, clock: Clock) -> NewStep:
 def record_missing_episode(record: Record, data: RecordMissingEpisode, clock: Clock) -> Effect:
     """A missing or away episode; recorded again with the same start and the day the child
     returned, it closes the episode still open rather than adding another."""
-    not_before(data.started_on, _became_looked_after(record), "startedOn", "the start of care")
-    _still_in_care_on(record, data.started_on, "startedOn")
+    not_before(data.started_on, looked_after_from(record), "startedOn", "the start of care")
+    still_in_care_on(record, data.started_on, "startedOn")
     # Written up once care has ended: history within care (SSDA903 Missing: begun in
     # care, the day the child returned as it was, the episode in the return ending with
     # care at the latest), no return home interview due from care that has ended.
@@ -1558,10 +1555,10 @@ def correct_missing_episode(record: Record, data: CorrectMissingEpisode, clock: 
     start, back = data.started_on or was_start, data.returned_on or was_back
     if (start, back) == (was_start, was_back):
         raise Refusal(("startedOn", "is the episode already recorded"))
-    not_before(start, _became_looked_after(record), "startedOn", "the start of care")
+    not_before(start, looked_after_from(record), "startedOn", "the start of care")
     if record.state == CareState.LOOKED_AFTER:
         # Once care has ended, the days within it were days in care (checked below).
-        _still_in_care_on(record, start, "startedOn")
+        still_in_care_on(record, start, "startedOn")
     if back is not None and back < start:
         raise Refusal(("returnedOn", "must not be before startedOn"))
     # Begun in care; the return may come after its end, as recordMissingEpisode takes it.
@@ -1596,10 +1593,11 @@ def correct_missing_episode(record: Record, data: CorrectMissingEpisode, clock: 
         if held and back > held[0]:
             rule = f"must not be after the return home interview that followed it ({held[0]})"
             raise Refusal(("returnedOn", rule))
-        before = _due(TimescaleKey.RETURN_HOME_INTERVIEW, was_back, clock).due
+        before = due_by_timescale(TimescaleKey.RETURN_HOME_INTERVIEW, was_back, clock).due
         changed.extend(
             StepChange(
-                due["id"], due_date=_due(TimescaleKey.RETURN_HOME_INTERVIEW, back, clock).due
+                due["id"],
+                due_date=due_by_timescale(TimescaleKey.RETURN_HOME_INTERVIEW, back, clock).due,
             )
             for due in record.open_steps()
             if due["kind"] == _K.RETURN_HOME_INTERVIEW and due.get("dueDate") == before
@@ -1636,11 +1634,11 @@ def _returned_after_care(record: Record, episode: dict[str, Any], returned_on: d
 
 @register(Process.CARE, "recordReturnHomeInterview", OnDate)
 def record_return_home_interview(record: Record, data: OnDate, clock: Clock) -> Effect:
-    _still_in_care_on(record, data.on, "on")
+    still_in_care_on(record, data.on, "on")
     due = record.open_step(_K.RETURN_HOME_INTERVIEW)
     if due is None:
         raise Refusal(("on", "no return home interview is due: record the missing episode first"))
-    not_before(data.on, _became_looked_after(record), "on", "the start of care")
+    not_before(data.on, looked_after_from(record), "on", "the start of care")
     returned = _last_done(record, _K.MISSING_EPISODE)
     not_before(data.on, returned, "on", "the child's return")
     check_late(due["dueRule"], due["dueDate"], data.on, data.late_reason)
@@ -1667,7 +1665,7 @@ _ADOPTED = frozenset(
 # Ends of care that make no care leaver of this authority: adopted, died, and care taken
 # over by another local authority, which owes the leaving care duties (SSDA903 rule 1011:
 # no care leaver information after a last episode ended E3).
-_NOT_LEAVERS = frozenset(
+NOT_LEAVERS = frozenset(
     {
         *_ADOPTED,
         ReasonEpisodeCeased.E2_DIED,
@@ -1680,7 +1678,7 @@ _NOT_LEAVERS = frozenset(
 # The steps of a plan for adoption taken while the child is looked after (SSDA903: the
 # decision, placement and order come within the period of care, and so does the
 # reversal of the decision, 117).
-_ADOPTION_STEPS = (
+ADOPTION_STEPS = (
     "decisionDate",
     "placementOrderDate",
     "matchedDate",
@@ -1693,7 +1691,7 @@ _ADOPTION_STEPS = (
 def _last_step_in_care(record: Record) -> date | None:
     """The latest day something happened in the period of care: one of its steps (reviews,
     visits, health assessments, episodes...) or a step of a plan for adoption made in it."""
-    adoption = [entry["record"].get(name) for entry in record.processes for name in _ADOPTION_STEPS]
+    adoption = [entry["record"].get(name) for entry in record.processes for name in ADOPTION_STEPS]
     return max(
         (day for day in (record.last_step_on(), *adoption) if isinstance(day, date)),
         default=None,
@@ -1712,7 +1710,7 @@ _END_THE_PLAN = {
 }
 
 
-def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> tuple[EndedRecord, ...]:
+def ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> tuple[EndedRecord, ...]:
     """Adoption and Children Act 2002 s46: the adoption order ends the local authority's
     parental responsibility, so care ends (E11/E12) on the day the order is made, and
     only then (SSDA903 390 and 601: an adopted child was placed for adoption and has the
@@ -1769,7 +1767,8 @@ def _ends_as_adopted_or_not(record: Record, data: CeaseLookedAfter) -> tuple[End
     return ()
 
 
-def _next_birthday(born: date, after: date) -> date:
+def next_birthday(born: date, after: date) -> date:
+    """The first birthday of a child born on `born` after the day `after`."""
     age = age_on(born, after)
     return birthday(born, age + 1)
 
@@ -1787,12 +1786,12 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         )
     if _is_temporary(episode.get("placementType")):
         raise Refusal(("endedOn", "a period of care cannot end in a temporary placement (T0-T4)"))
-    plans_ended = _ends_as_adopted_or_not(record, data)
+    plans_ended = ends_as_adopted_or_not(record, data)
     # SSDA903 rules 386, 387, 389, 407, 460 (workflow/care_ages.py): reasons by age.
     if rule := ending_unfit(data.reason, record.date_of_birth, data.ended_on):
         raise Refusal(("reason", rule))
     _codes_fit({**episode, "reasonEpisodeCeased": data.reason}, ("reason",))
-    _short_order_ends_in_time(record, data.ended_on, "endedOn")
+    short_order_ends_in_time(record, data.ended_on, "endedOn")
     # A short order's lapse is done with the end of care, in time (checked above).
     others = close_everything(
         record, data.ended_on, frozenset({_K.MISSING_EPISODE, _K.SHORT_ORDER_LAPSES})
@@ -1817,7 +1816,7 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
         # care duties are owed to young people who leave care at 16 or over.
         if born is None or age_on(born, data.ended_on) < 16:
             raise Refusal(("careLeaver", "only a young person aged 16 or over leaves care"))
-        if data.reason in _NOT_LEAVERS:
+        if data.reason in NOT_LEAVERS:
             raise Refusal(("careLeaver", f"{data.reason.value} does not make a care leaver"))
         target = CareState.CARE_LEAVER
         opened = (
@@ -1826,11 +1825,11 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
             # person was looked after that day, and the 903 has no care leaver
             # information for it (rules 1007, 1016), so the first contact due is the next
             # birthday's (a contact made around the one care ended on is kept as one).
-            NewStep(_K.CARE_LEAVER_CONTACT, due_on=_next_birthday(born, data.ended_on)),
+            NewStep(_K.CARE_LEAVER_CONTACT, due_on=next_birthday(born, data.ended_on)),
             # Reviewed within 6 months of the plan made while looked after, if any.
             NewStep(
                 _K.PATHWAY_PLAN,
-                due=_due(
+                due=due_by_timescale(
                     TimescaleKey.PATHWAY_PLAN_REVIEW,
                     _last_done(record, _K.PATHWAY_PLAN) or data.ended_on,
                     clock,
@@ -1865,7 +1864,7 @@ def while_supported(born: date, due: date) -> bool:
 def _pathway_plan_review(born: date | None, plan: date, clock: Clock) -> DueDate | None:
     """Care Leavers (England) Regulations 2010: a pathway plan is reviewed at least every
     6 months, while the care leaver is supported (to the 25th birthday)."""
-    review = _due(TimescaleKey.PATHWAY_PLAN_REVIEW, plan, clock)
+    review = due_by_timescale(TimescaleKey.PATHWAY_PLAN_REVIEW, plan, clock)
     return review if born is None or while_supported(born, review.due) else None
 
 
@@ -1873,7 +1872,7 @@ def _pathway_plan_from(record: Record) -> tuple[date, str]:
     """The first day a pathway plan may be dated, and what it is: an eligible child's,
     from the 16th birthday (Care Leavers (England) Regulations 2010), in this period of
     care (which began before it for a care leaver, who left at 16 or over)."""
-    started = _became_looked_after(record)
+    started = looked_after_from(record)
     born = record.date_of_birth
     if born is not None and (sixteenth := birthday(born, 16)) > started:
         return sixteenth, "the 16th birthday"
@@ -1888,7 +1887,7 @@ def record_pathway_plan(record: Record, data: OnDate, clock: Clock) -> Effect:
     earliest, what = _pathway_plan_from(record)
     not_before(data.on, earliest, "on", what)
     if record.state == CareState.LOOKED_AFTER:
-        _still_in_care_on(record, data.on, "on")
+        still_in_care_on(record, data.on, "on")
     return _repeat(
         record,
         _K.PATHWAY_PLAN,
@@ -1952,7 +1951,7 @@ BIRTHDAY_WINDOW = timedelta(days=61)
 def _birthday_counted(born: date, on: date) -> date:
     """The birthday a contact on `on` counts for: the coming one if it is within the
     window, otherwise the last one."""
-    coming = _next_birthday(born, on)
+    coming = next_birthday(born, on)
     return coming if coming - on <= BIRTHDAY_WINDOW else birthday(born, age_on(born, on))
 
 
@@ -2021,7 +2020,7 @@ def record_care_leaver_contact(
         )
     # The next contact is due on the birthday after the one this contact counted for, so a
     # contact made days before a birthday does not make that same birthday due again.
-    following = _next_birthday(born, counted_for)
+    following = next_birthday(born, counted_for)
     return Effect(
         target=CareState.CARE_LEAVER,
         occurred_on=data.on,

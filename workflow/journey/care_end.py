@@ -25,7 +25,14 @@ from workflow.calendar import age_on
 from workflow.care_ages import ending_unfit
 from workflow.codes import ReasonEpisodeCeased
 from workflow.journey import care
-from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
+from workflow.journey.effects import (
+    Effect,
+    Refusal,
+    StepChange,
+    StepKind,
+    StepStatus,
+    due_by_timescale,
+)
 from workflow.journey.engine import register
 from workflow.journey.inputs import Input, PastDate, Reason, not_before
 from workflow.process import CareState, Process
@@ -70,7 +77,7 @@ def _in_care(record: Record) -> tuple[date, str] | None:
             days.append((day, name))
     for entry in record.processes:
         plan = entry["record"]
-        for name in care._ADOPTION_STEPS:
+        for name in care.ADOPTION_STEPS:
             if isinstance(day := plan.get(name), date) and not (
                 name == "ceasedDate" and plan.get("endedBy") == record.id
             ):
@@ -87,7 +94,7 @@ def _after_care(record: Record, was: date, on: date) -> None:
     if contacts and on > min(contacts):
         rule = f"must not be after the care leaver's contact on {min(contacts).isoformat()}"
         raise Refusal(("endedOn", rule))
-    started = care._became_looked_after(record)
+    started = care.looked_after_from(record)
     later = [
         other["startDate"]
         for other in record.other_periods
@@ -117,7 +124,7 @@ def _reason_fits(
     if rule := ending_unfit(ended, record.date_of_birth, on):
         raise Refusal((field, rule))
     try:
-        ran_on = care._ends_as_adopted_or_not(
+        ran_on = care.ends_as_adopted_or_not(
             record, care.CeaseLookedAfter(ended_on=on, reason=ended)
         )
     except Refusal as refused:
@@ -128,7 +135,7 @@ def _reason_fits(
         raise Refusal(("reasonCeased", "a plan for adoption is still running: decide on it first"))
     if record.state != CareState.CEASED:
         born = record.date_of_birth
-        if ended in care._NOT_LEAVERS:
+        if ended in care.NOT_LEAVERS:
             rule = f"{ended.value} does not make a care leaver, and this young person is one"
             raise Refusal(("reasonCeased", rule))
         if born is None or age_on(born, on) < 16:
@@ -145,13 +152,13 @@ def _due_from_the_end(record: Record, was: date, on: date, clock: Clock) -> list
         born is not None
         and contact is not None
         and not record.done_steps(_K.CARE_LEAVER_CONTACT)
-        and contact.get("dueDate") == care._next_birthday(born, was)
+        and contact.get("dueDate") == care.next_birthday(born, was)
     ):
-        changes.append(StepChange(contact["id"], due_date=care._next_birthday(born, on)))
+        changes.append(StepChange(contact["id"], due_date=care.next_birthday(born, on)))
     plan = record.open_step(_K.PATHWAY_PLAN)
-    from_end = care._due(TimescaleKey.PATHWAY_PLAN_REVIEW, was, clock).due
+    from_end = due_by_timescale(TimescaleKey.PATHWAY_PLAN_REVIEW, was, clock).due
     if plan is not None and plan.get("dueDate") == from_end:
-        due = care._due(TimescaleKey.PATHWAY_PLAN_REVIEW, on, clock).due
+        due = due_by_timescale(TimescaleKey.PATHWAY_PLAN_REVIEW, on, clock).due
         changes.append(StepChange(plan["id"], due_date=due))
     return changes
 
@@ -190,7 +197,7 @@ def correct_end_of_care(record: Record, data: CorrectEndOfCare, clock: Clock) ->
     not_before(on, last["startDate"], "endedOn", "the last episode's start")
     _after_care(record, was, on)
     _reason_fits(record, data, on, ended)
-    care._short_order_ends_in_time(record, on, "endedOn")
+    care.short_order_ends_in_time(record, on, "endedOn")
     corrected = {
         "endDateCorrectedFrom": was.isoformat(),
         "reasonCeasedCorrectedFrom": was_reason.value,

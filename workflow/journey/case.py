@@ -44,6 +44,7 @@ from workflow.journey.effects import (
     StepChange,
     StepKind,
     StepStatus,
+    due_by_timescale,
     last_step_on,
 )
 from workflow.journey.engine import register
@@ -74,7 +75,6 @@ from workflow.process import (
 from workflow.timescales import (
     DueDate,
     TimescaleKey,
-    due_date,
     held_late,
     next_child_protection_review_due,
 )
@@ -92,22 +92,15 @@ _DECISION_LATE_REASON = (
 Categories = Annotated[tuple[CategoryOfAbuse, ...], Field(max_length=5)]
 
 
-def _due(key: TimescaleKey, anchor: date, clock: Clock) -> DueDate:
-    return DueDate(
-        rule=key,
-        anchor=anchor,
-        due=due_date(key, anchor, calendar=clock.calendar, standards=clock.standards),
-    )
-
-
-def _date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    """A date the record always holds (a referral's, a plan's start), typed as one."""
     assert isinstance(value, date), value
     return value
 
 
-def _referral_date(record: Record) -> date:
+def referral_date_of(record: Record) -> date:
     episode = record.episode if record.episode is not None else record.facts
-    return _date(episode["referralDate"])
+    return as_date(episode["referralDate"])
 
 
 def _step(record: Record, *kinds: StepKind) -> dict[str, Any]:
@@ -214,27 +207,27 @@ def _after_the_plan(record: Record, on: date, field: str) -> bool:
     return True
 
 
-def _in_use(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def not_withdrawn(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records of `entries` that are not withdrawn (recorded in error)."""
     return [e for e in entries if e["record"]["status"] != RECORDED_IN_ERROR]
 
 
 def _next_due(record: Record, clock: Clock) -> dict[StepKind, NextDue | None]:
     """How the next step of each scheduled kind of a plan falls due from the held ones."""
-    start = _date(record.facts["startDate"])
+    start = as_date(record.facts["startDate"])
     return {
         _K.CHILD_PROTECTION_REVIEW: lambda held: next_child_protection_review_due(
             start, held[-1], calendar=clock.calendar
         ),
         # Only the first core group has a national timescale (holdCoreGroup).
         _K.CORE_GROUP: None,
-        _K.CHILD_PROTECTION_VISIT: lambda held: _due(
+        _K.CHILD_PROTECTION_VISIT: lambda held: due_by_timescale(
             TimescaleKey.CHILD_PROTECTION_VISIT, held[-1], clock
         ),
-        _K.CHILD_IN_NEED_PLAN_REVIEW: lambda held: _due(
+        _K.CHILD_IN_NEED_PLAN_REVIEW: lambda held: due_by_timescale(
             TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, held[-1], clock
         ),
-        _K.CHILD_IN_NEED_VISIT: lambda held: _due(
+        _K.CHILD_IN_NEED_VISIT: lambda held: due_by_timescale(
             TimescaleKey.CHILD_IN_NEED_VISIT, held[-1], clock
         ),
     }
@@ -251,7 +244,7 @@ def _written_up_late(record: Record, kind: StepKind, on: date, field: str) -> bo
     return _after_the_plan(record, on, field) or record.before_the_latest(kind, on)
 
 
-def _eighteenth(record: Record) -> date | None:
+def eighteenth_birthday(record: Record) -> date | None:
     """The child's 18th birthday (None while unborn or with no date of birth)."""
     born = record.date_of_birth
     return birthday(born, 18) if isinstance(born, date) else None
@@ -260,7 +253,7 @@ def _eighteenth(record: Record) -> date | None:
 def _plan_for_a_child(record: Record, on: date, field: str) -> None:
     """Working Together 2023: a child protection plan is for a child; it ends when the
     child reaches 18. Refuse a plan made, continued, or worked on from that day."""
-    turned = _eighteenth(record)
+    turned = eighteenth_birthday(record)
     if turned is not None and on >= turned:
         raise Refusal(
             (
@@ -273,7 +266,7 @@ def _plan_for_a_child(record: Record, on: date, field: str) -> None:
 
 def referral_decision_due(referral_date: date, clock: Clock) -> date:
     """Working Together 2023: a decision within 1 working day of the referral."""
-    return _due(TimescaleKey.REFERRAL_DECISION, referral_date, clock).due
+    return due_by_timescale(TimescaleKey.REFERRAL_DECISION, referral_date, clock).due
 
 
 def _decided_on_the_referral(
@@ -303,7 +296,7 @@ class DecideReferral(Input):
 
 @register(Process.CASE, "decideReferral", DecideReferral)
 def decide_referral(record: Record, data: DecideReferral, clock: Clock) -> Effect:
-    referred = _referral_date(record)
+    referred = referral_date_of(record)
     not_before(data.decided_on, referred, "decidedOn", "the referral")
     late, stamp = _decided_on_the_referral(referred, data.decided_on, data.late_reason, clock)
     return Effect(
@@ -345,9 +338,9 @@ def correct_referral_decision_date(
         raise Refusal(("decidedOn", rule))
     if on == was:
         raise Refusal(("decidedOn", f"is the day already recorded ({was.isoformat()})"))
-    referred = _referral_date(record)
+    referred = referral_date_of(record)
     not_before(on, referred, "decidedOn", "the referral")
-    _not_after_the_closure(record, on, "decidedOn")
+    not_after_the_closure(record, on, "decidedOn")
     authorised = record.facts.get("decisionAuthorisedDate")
     if isinstance(authorised, date) and on > authorised:
         rule = f"must not be after a manager authorised the decision ({authorised.isoformat()})"
@@ -391,7 +384,7 @@ def record_decision_late_reason(
     episode, decided late by the same day with no reason, takes it too, also while the
     episode's own decision is still to come (it is asked its reason then)."""
     decided = record.facts.get("decisionDate")
-    referred = _referral_date(record)
+    referred = referral_date_of(record)
     due = referral_decision_due(referred, clock)
     # One referral, one reason its decision came late.
     contacts = tuple(
@@ -458,7 +451,7 @@ class CloseWithNoFurtherAction(Input):
 def close_with_no_further_action(
     record: Record, data: CloseWithNoFurtherAction, clock: Clock
 ) -> Effect:
-    referred = _referral_date(record)
+    referred = referral_date_of(record)
     not_before(data.on, referred, "on", "the referral")
     if record.processes:
         # CIN census ReferralNFA: decided on the referral itself, before any work.
@@ -490,32 +483,32 @@ class StartAssessment(Input):
     started_on: PastDate
 
 
-def _assessments_started(record: Record) -> list[dict[str, Any]]:
+def assessments_started(record: Record) -> list[dict[str, Any]]:
     """The episode's assessments in use (not withdrawn) with the day each started."""
     return [
         entry
-        for entry in _in_use(record.episode_records(Process.ASSESSMENT))
+        for entry in not_withdrawn(record.episode_records(Process.ASSESSMENT))
         if isinstance(entry["record"].get("startDate"), date)
     ]
 
 
-def _later_assessment(record: Record, started_on: date, assessment_id: str | None = None) -> bool:
+def later_assessment(record: Record, started_on: date, assessment_id: str | None = None) -> bool:
     """Whether an assessment started on `started_on` comes after the episode's first (one
     that started earlier): the assessment of the referral is the first."""
     return any(
         entry["record"]["startDate"] < started_on
-        for entry in _assessments_started(record)
+        for entry in assessments_started(record)
         if entry["record"]["id"] != assessment_id
     )
 
 
 @register(Process.CASE, "startAssessment", StartAssessment)
 def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Effect:
-    referred = _referral_date(record)
+    referred = referral_date_of(record)
     not_before(data.started_on, referred, "startedOn", "the referral")
     # The same assessment typed again (from paper, the old system): the returns would
     # count two assessments of the child.
-    for entry in _assessments_started(record):
+    for entry in assessments_started(record):
         if entry["record"]["startDate"] == data.started_on:
             rule = (
                 f"an assessment started on {data.started_on.isoformat()} is already "
@@ -524,11 +517,11 @@ def start_assessment(record: Record, data: StartAssessment, clock: Clock) -> Eff
             raise Refusal(("startedOn", rule))
     # Working Together 2023: the assessment of the referral concludes within 45 working
     # days of the referral, whenever it starts; a later one within 45 of its own start.
-    if _later_assessment(record, data.started_on):
-        due = _due(TimescaleKey.LATER_ASSESSMENT, data.started_on, clock)
+    if later_assessment(record, data.started_on):
+        due = due_by_timescale(TimescaleKey.LATER_ASSESSMENT, data.started_on, clock)
         no_longer_first: tuple[RetimedRecord, ...] = ()
     else:
-        due = _due(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
+        due = due_by_timescale(TimescaleKey.CHILD_AND_FAMILY_ASSESSMENT, referred, clock)
         no_longer_first = _first_assessment_made_later(record, clock)
     return Effect(
         target=record.state,
@@ -557,12 +550,12 @@ def _first_assessment_made_later(record: Record, clock: Clock) -> tuple[RetimedR
     becomes a later assessment, due 45 working days from its own start, and a reason it
     was late by the referral's clock goes if it is on time by its own. (Called for one
     that is not a later assessment: every other started after it.)"""
-    started = _assessments_started(record)
+    started = assessments_started(record)
     if not started:
         return ()
     first = min(started, key=lambda entry: entry["record"]["startDate"])
     facts, steps = first["record"], first["steps"]
-    due = _due(TimescaleKey.LATER_ASSESSMENT, facts["startDate"], clock)
+    due = due_by_timescale(TimescaleKey.LATER_ASSESSMENT, facts["startDate"], clock)
     return (_timed_again(facts, steps, _K.ASSESSMENT, due, rule_changes=True),)
 
 
@@ -573,10 +566,10 @@ class HoldStrategyDiscussion(Input):
 @register(Process.CASE, "holdStrategyDiscussion", HoldStrategyDiscussion)
 def hold_strategy_discussion(record: Record, data: HoldStrategyDiscussion, clock: Clock) -> Effect:
     held = data.held_on
-    not_before(held, _referral_date(record), "heldOn", "the referral")
+    not_before(held, referral_date_of(record), "heldOn", "the referral")
     # Working Together 2023: the ICPC within 15 working days of the strategy discussion
     # (CIN census InitialCPCtarget); the clock runs whatever the enquiry finds.
-    target = _due(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, held, clock)
+    target = due_by_timescale(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, held, clock)
     return Effect(
         target=record.state,
         occurred_on=held,
@@ -638,10 +631,12 @@ def _plan_from_conference(
                 _K.CHILD_PROTECTION_REVIEW,
                 due=next_child_protection_review_due(held, None, calendar=clock.calendar),
             ),
-            NewStep(_K.CORE_GROUP, due=_due(TimescaleKey.FIRST_CORE_GROUP, held, clock)),
+            NewStep(
+                _K.CORE_GROUP, due=due_by_timescale(TimescaleKey.FIRST_CORE_GROUP, held, clock)
+            ),
             NewStep(
                 _K.CHILD_PROTECTION_VISIT,
-                due=_due(TimescaleKey.CHILD_PROTECTION_VISIT, held, clock),
+                due=due_by_timescale(TimescaleKey.CHILD_PROTECTION_VISIT, held, clock),
             ),
         ),
     )
@@ -652,7 +647,7 @@ def hold_transfer_in_conference(
     record: Record, data: HoldInitialConference, clock: Clock
 ) -> Effect:
     held = data.held_on
-    referred = _referral_date(record)
+    referred = referral_date_of(record)
     not_before(held, referred, "heldOn", "the referral")
     # Working Together 2023: within 15 working days of the notification of the move. The
     # other authority's notification reached us by the referral at the latest, so without
@@ -661,7 +656,7 @@ def hold_transfer_in_conference(
     not_before(held, notified, "heldOn", "the notification of the move")
     if data.plan_required:
         _plan_for_a_child(record, held, "heldOn")
-    due = _due(TimescaleKey.TRANSFER_IN_CONFERENCE, notified, clock)
+    due = due_by_timescale(TimescaleKey.TRANSFER_IN_CONFERENCE, notified, clock)
     check_late(due.rule, due.due, held, data.late_reason)
     outcome = (
         InitialConferenceState.PLAN_MADE if data.plan_required else (InitialConferenceState.NO_PLAN)
@@ -719,10 +714,11 @@ def _child_in_need_plan_steps(
     return (
         NewStep(
             _K.CHILD_IN_NEED_PLAN_REVIEW,
-            due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, review_from, clock),
+            due=due_by_timescale(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, review_from, clock),
         ),
         NewStep(
-            _K.CHILD_IN_NEED_VISIT, due=_due(TimescaleKey.CHILD_IN_NEED_VISIT, visit_from, clock)
+            _K.CHILD_IN_NEED_VISIT,
+            due=due_by_timescale(TimescaleKey.CHILD_IN_NEED_VISIT, visit_from, clock),
         ),
     )
 
@@ -747,7 +743,7 @@ def child_in_need_plans_apart(
     episode's rule (one child in need plan at a time: workflow/process.py)."""
     plan_id, start, end = plan
     start_field, end_field = fields
-    for entry in _in_use(record.episode_records(Process.CHILD_IN_NEED_PLAN.value)):
+    for entry in not_withdrawn(record.episode_records(Process.CHILD_IN_NEED_PLAN.value)):
         other = entry["record"]
         began, ended = other.get("startDate"), other.get("endDate")
         if other["id"] == plan_id or not isinstance(began, date):
@@ -774,7 +770,7 @@ def child_in_need_plans_apart(
 @register(Process.CASE, "startChildInNeedPlan", StartChildInNeedPlan)
 def start_child_in_need_plan(record: Record, data: StartChildInNeedPlan, clock: Clock) -> Effect:
     start = data.start_date
-    not_before(start, _referral_date(record), "startDate", "the referral")
+    not_before(start, referral_date_of(record), "startDate", "the referral")
     child_in_need_plans_apart(
         record, (None, start, None), ("startDate", "startDate"), only_ended=True
     )
@@ -807,7 +803,7 @@ def _latest_in_episode(record: Record) -> date:
     assessment's authorisation is: the CIN census reports it as the day the assessment
     ended (AssessmentAuthorisationDate), within the episode.
     """
-    dates = [_referral_date(record)]
+    dates = [referral_date_of(record)]
     dates.extend(
         value
         for name, value in record.facts.items()
@@ -894,7 +890,7 @@ def reopen_case(record: Record, data: ReopenCase, clock: Clock) -> Effect:
     # with it, not as a new referral. The closure is kept as history (its date and
     # reason, with the reopening's reason, who and when); the returns and the work lists
     # read the episode as open from its referral.
-    closed = _date(record.facts["closureDate"])
+    closed = as_date(record.facts["closureDate"])
     not_before(data.reopened_on, closed, "reopenedOn", "the closure it corrects")
     if overlapping := _beside(record, closed):
         raise Contradicted(
@@ -976,7 +972,7 @@ _NOT_AFTER_THE_REFERRAL = frozenset(
 def _earlier_episode_in_the_way(record: Record, new: date) -> str | None:
     """CIN census 8820: the corrected referral may not come before an earlier episode
     closed, nor on or before its referral."""
-    old = _referral_date(record)
+    old = referral_date_of(record)
     for other in record.other_episodes:
         referred, closed = other.get("referralDate"), other.get("closureDate")
         if not isinstance(referred, date) or referred > old:
@@ -999,8 +995,8 @@ def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ..
     retimed = []
     for entry in record.processes:
         facts, steps = entry["record"], entry["steps"]
-        if facts.get("process") == Process.ASSESSMENT and _later_assessment(
-            record, _date(facts.get("startDate")), facts["id"]
+        if facts.get("process") == Process.ASSESSMENT and later_assessment(
+            record, as_date(facts.get("startDate")), facts["id"]
         ):
             # Its 45 working days count from its own start: only the referral date moves.
             retimed.append(RetimedRecord(facts["id"], referral_date=new))
@@ -1015,7 +1011,7 @@ def _retimed(record: Record, new: date, clock: Clock) -> tuple[RetimedRecord, ..
             )
         else:
             continue
-        retimed.append(_timed_again(facts, steps, kind, _due(key, new, clock), carried))
+        retimed.append(_timed_again(facts, steps, kind, due_by_timescale(key, new, clock), carried))
     return tuple(retimed)
 
 
@@ -1042,7 +1038,7 @@ def _timed_again(
         ((step["id"], due.due),) if step is not None else (),
         due.due,
         referral_date,
-        facts=_late_reason_kept(None, on_time),
+        facts=late_reason_kept(None, on_time),
         on_time=on_time,
         due_rule=due.rule.value if rule_changes else None,
     )
@@ -1054,7 +1050,7 @@ def correct_referral_date(record: Record, data: CorrectReferralDate, clock: Cloc
     # work, which must all still come on or after the corrected day; what counts from
     # the referral (its decision, the assessments' 45 working days, a transfer-in
     # conference's 15) counts from it, and the contact that opened it came in that day.
-    old, new = _referral_date(record), data.referral_date
+    old, new = referral_date_of(record), data.referral_date
     if new == old:
         raise Refusal(("referralDate", "is already the episode's referral date"))
     unborn = record.expected_date_of_birth
@@ -1188,7 +1184,7 @@ def withdraw_section_47_enquiry(record: Record, data: WithdrawInError, clock: Cl
     # the wrong child too and goes with it; one held is withdrawn first, with its plan.
     conferences = [
         entry["record"]
-        for entry in _in_use(record.episode_records(Process.INITIAL_CONFERENCE))
+        for entry in not_withdrawn(record.episode_records(Process.INITIAL_CONFERENCE))
         if entry["record"].get("section47EnquiryId") == record.id
     ]
     held = [c for c in conferences if c["status"] != InitialConferenceState.DUE]
@@ -1264,8 +1260,8 @@ def withdraw_referral(record: Record, data: WithdrawInError, clock: Clock) -> Ef
     # right child is recorded on the right child's episode), so nothing it holds stands
     # on it; a closed episode is reopened first to withdraw its work. The contacts that
     # led to it were recorded in error with it and are withdrawn with it.
-    not_before(data.withdrawn_on, _referral_date(record), "withdrawnOn", "the referral")
-    held = [entry["record"] for entry in _in_use(record.processes)]
+    not_before(data.withdrawn_on, referral_date_of(record), "withdrawnOn", "the referral")
+    held = [entry["record"] for entry in not_withdrawn(record.processes)]
     if held:
         closed = record.state == CaseState.CLOSED
         raise Contradicted(
@@ -1313,8 +1309,8 @@ def _due_again(record: Record) -> tuple[NewRecord, ...]:
         _conference_due(
             enquiry["id"],
             # Asked for when the enquiry concluded: it may be held any day since.
-            _date(enquiry.get("endDate") or enquiry["startDate"]),
-            _date(enquiry["startDate"]),
+            as_date(enquiry.get("endDate") or enquiry["startDate"]),
+            as_date(enquiry["startDate"]),
             target,
         ),
     )
@@ -1366,7 +1362,7 @@ def _going_on_again(record: Record, plan_id: str, clock: Clock) -> tuple[EndedRe
     (EPISODE_RULES) goes on as if it had never ended, its review and visit due from the
     last ones held (or its start): unless a child in need plan has been open since, which
     it would overlap (a child has one at a time)."""
-    plans = _in_use(record.episode_records(Process.CHILD_IN_NEED_PLAN))
+    plans = not_withdrawn(record.episode_records(Process.CHILD_IN_NEED_PLAN))
     ended = [entry for entry in plans if entry["record"].get("endedBy") == plan_id]
     again: list[EndedRecord] = []
     for entry in ended:
@@ -1388,7 +1384,7 @@ def _going_on_again(record: Record, plan_id: str, clock: Clock) -> tuple[EndedRe
 def _goes_on(entry: dict[str, Any], clock: Clock) -> EndedRecord:
     """A child in need plan something done in error ended, going on as if it had not: no
     end date, its review and visit due from the last ones held (or its start)."""
-    start = _date(entry["record"]["startDate"])
+    start = as_date(entry["record"]["startDate"])
     review = _latest_done(entry, _K.CHILD_IN_NEED_PLAN_REVIEW) or start
     visit = _latest_done(entry, _K.CHILD_IN_NEED_VISIT) or start
     return EndedRecord(
@@ -1428,8 +1424,8 @@ def request_initial_conference(record: Record, data: ConcludeEnquiry, clock: Clo
             _conference_due(
                 record.id,
                 data.concluded_on,
-                _date(record.facts["startDate"]),
-                _date(target),
+                as_date(record.facts["startDate"]),
+                as_date(target),
                 follows_acting=True,
             ),
         ),
@@ -1500,7 +1496,7 @@ class HoldReviewConference(Input):
 
 @register(Process.CHILD_PROTECTION_PLAN, "holdReviewConference", HoldReviewConference)
 def hold_review_conference(record: Record, data: HoldReviewConference, clock: Clock) -> Effect:
-    start = _date(record.facts["startDate"])
+    start = as_date(record.facts["startDate"])
     not_before(data.held_on, start, "heldOn", "the plan's start")
     _plan_for_a_child(record, data.held_on, "heldOn")
     not_recorded_twice(record, _K.CHILD_PROTECTION_REVIEW, data.held_on, "heldOn")
@@ -1634,7 +1630,9 @@ def _visit(
         summary=summary,
         changed=changed,
         # Local standard: the next visit is due within the configured interval of this one.
-        opened=_while_in_force(record, NewStep(kind, due=_due(rule, data.visited_on, clock))),
+        opened=_while_in_force(
+            record, NewStep(kind, due=due_by_timescale(rule, data.visited_on, clock))
+        ),
     )
 
 
@@ -1646,7 +1644,8 @@ def record_child_protection_visit(record: Record, data: RecordVisit, clock: Cloc
     )
 
 
-def _plan_ends(record: Record, on: date) -> None:
+def ends_after_its_steps(record: Record, on: date) -> None:
+    """Refuse a plan's end on `on` before its start or its last recorded step."""
     # CIN census: a plan's reviews (and its visits and core groups) fall within it, so
     # it cannot end before the last of them, however late that one was recorded.
     not_before(on, record.facts.get("startDate"), "endedOn", "the plan's start")
@@ -1674,9 +1673,9 @@ class EndChildProtectionPlan(Input):
 
 @register(Process.CHILD_PROTECTION_PLAN, "endChildProtectionPlan", EndChildProtectionPlan)
 def end_child_protection_plan(record: Record, data: EndChildProtectionPlan, clock: Clock) -> Effect:
-    _plan_ends(record, data.ended_on)
+    ends_after_its_steps(record, data.ended_on)
     if data.reason is PlanEndReason.REACHED_EIGHTEEN:
-        turned = _eighteenth(record)
+        turned = eighteenth_birthday(record)
         if turned is None:
             raise Refusal(("reason", "the child's date of birth is not recorded"))
         if data.ended_on < turned:
@@ -1738,7 +1737,7 @@ def review_child_in_need_plan(record: Record, data: HeldOn, clock: Clock) -> Eff
         opened=(
             NewStep(
                 _K.CHILD_IN_NEED_PLAN_REVIEW,
-                due=_due(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, clock),
+                due=due_by_timescale(TimescaleKey.CHILD_IN_NEED_PLAN_REVIEW, data.held_on, clock),
             ),
         ),
     )
@@ -1755,7 +1754,7 @@ class EndChildInNeedPlan(Input):
 
 @register(Process.CHILD_IN_NEED_PLAN, "endChildInNeedPlan", EndChildInNeedPlan)
 def end_child_in_need_plan(record: Record, data: EndChildInNeedPlan, clock: Clock) -> Effect:
-    _plan_ends(record, data.ended_on)
+    ends_after_its_steps(record, data.ended_on)
     return Effect(
         target=PlanState.ENDED,
         occurred_on=data.ended_on,
@@ -1772,7 +1771,7 @@ def _plan_span(record: Record) -> Span:
     """A plan's steps fall from its start to its end, once it has ended."""
     ended = record.facts.get("endDate") if record.state == PlanState.ENDED else None
     return Span(
-        _date(record.facts["startDate"]),
+        as_date(record.facts["startDate"]),
         "the plan's start",
         ended if isinstance(ended, date) else None,
         "the plan's end",
@@ -1796,7 +1795,7 @@ def _ending_review(record: Record, step_id: str) -> date | None:
 
 def _plan_may_end_then(record: Record, data: CorrectStepDate, ended: date) -> None:
     """The review that ended the plan may move only where the plan may end: not before
-    another of its steps (`_plan_ends`), nor, later, after its episode closed or into the
+    another of its steps (`ends_after_its_steps`), nor, later, after its episode closed or into the
     days of a plan that began after it (CIN census 4001: a child in need plan may start
     the day it ends)."""
     on = data.happened_on
@@ -1804,15 +1803,15 @@ def _plan_may_end_then(record: Record, data: CorrectStepDate, ended: date) -> No
     not_before(on, last_step_on(others), "happenedOn", "the plan's last recorded step")
     if on <= ended:
         return
-    _not_after_the_closure(record, on, "happenedOn")
-    start = _date(record.facts["startDate"])
+    not_after_the_closure(record, on, "happenedOn")
+    start = as_date(record.facts["startDate"])
     plans = [
         (what, entry)
         for what, process in (
             ("child protection", Process.CHILD_PROTECTION_PLAN),
             ("child in need", Process.CHILD_IN_NEED_PLAN),
         )
-        for entry in _in_use(record.episode_records(process))
+        for entry in not_withdrawn(record.episode_records(process))
         if entry["record"]["id"] != record.id
     ]
     for what, entry in plans:
@@ -1926,7 +1925,7 @@ class CorrectHeldDate(Input):
     late_reason: OptionalReason = None
 
 
-def _not_after_the_closure(record: Record, on: date, field: str = "heldOn") -> None:
+def not_after_the_closure(record: Record, on: date, field: str = "heldOn") -> None:
     """A correction within a closed episode of need dates nothing after its closure."""
     closed = (record.episode or {}).get("closureDate")
     if isinstance(closed, date) and on > closed:
@@ -1940,7 +1939,7 @@ def _conference_could_be_held(record: Record, on: date) -> None:
     asked for not before the strategy discussion that started the enquiry, nor before the
     enquiry concluded and asked for it."""
     if record.facts.get("transferIn"):
-        not_before(on, _referral_date(record), "heldOn", "the referral")
+        not_before(on, referral_date_of(record), "heldOn", "the referral")
         not_before(on, record.facts.get("notifiedDate"), "heldOn", "the notification of the move")
         return
     enquiry_id = record.facts.get("section47EnquiryId")
@@ -1958,7 +1957,7 @@ def _overlapping(entries: list[dict[str, Any]], start: date, end: date | None) -
     start the day another ended), named with its dates."""
     for entry in entries:
         plan = entry["record"]
-        began, ended = _date(plan["startDate"]), plan.get("endDate")
+        began, ended = as_date(plan["startDate"]), plan.get("endDate")
         if (end is None or began < end) and (not isinstance(ended, date) or ended > start):
             until = ended.isoformat() if isinstance(ended, date) else "open"
             return f"{plan['id']} ({began.isoformat()} to {until})"
@@ -1998,7 +1997,7 @@ def _plan_starts_again(
     plan, steps = entry["record"], entry["steps"]
     _plan_for_a_child(record, new, "heldOn")
     held = [s for s in steps if s["status"] == StepStatus.DONE]
-    first = min((_date(s["completedDate"]) for s in held), default=None)
+    first = min((as_date(s["completedDate"]) for s in held), default=None)
     if first is not None and new > first:
         raise Refusal(
             (
@@ -2011,7 +2010,9 @@ def _plan_starts_again(
     if end is not None and new > end:
         raise Refusal(("heldOn", f"must not be after its plan ended ({end.isoformat()})"))
     others = [
-        e for e in _in_use(record.episode_records(Process.CHILD_PROTECTION_PLAN)) if e is not entry
+        e
+        for e in not_withdrawn(record.episode_records(Process.CHILD_PROTECTION_PLAN))
+        if e is not entry
     ]
     if clash := _overlapping(others, new, end):
         raise Refusal(
@@ -2023,7 +2024,7 @@ def _plan_starts_again(
         )
     moved: list[EndedRecord] = []
     child_in_need = []
-    for other in _in_use(record.episode_records(Process.CHILD_IN_NEED_PLAN)):
+    for other in not_withdrawn(record.episode_records(Process.CHILD_IN_NEED_PLAN)):
         if other["record"].get("endedBy") == plan["id"] and other["record"].get("endDate") == old:
             # CIN census 4001: the plan the child protection plan's start ended ends that day.
             what = f"the child in need plan {other['record']['id']} it ended"
@@ -2052,14 +2053,14 @@ def _plan_starts_again(
         *_redue(
             steps,
             _K.CORE_GROUP,
-            lambda start: _due(TimescaleKey.FIRST_CORE_GROUP, start, clock),
+            lambda start: due_by_timescale(TimescaleKey.FIRST_CORE_GROUP, start, clock),
             old,
             new,
         ),
         *_redue(
             steps,
             _K.CHILD_PROTECTION_VISIT,
-            lambda start: _due(TimescaleKey.CHILD_PROTECTION_VISIT, start, clock),
+            lambda start: due_by_timescale(TimescaleKey.CHILD_PROTECTION_VISIT, start, clock),
             old,
             new,
         ),
@@ -2074,7 +2075,7 @@ def _plan_starts_again(
     return retimed, tuple(moved)
 
 
-def _late_reason_kept(given: str | None, on_time: bool) -> dict[str, Any]:
+def late_reason_kept(given: str | None, on_time: bool) -> dict[str, Any]:
     """The conference record's late reason after a correction: the one given, none once
     it is on time after all, else the one it has."""
     if given:
@@ -2088,15 +2089,15 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
     # the day it was recorded as (heldDateCorrectedFrom), the day it was held is the one
     # the census reads (DateOfInitialCPC, its timeliness against InitialCPCtarget), and
     # the plan it made starts that day.
-    old, new = _date(record.facts["heldDate"]), data.held_on
+    old, new = as_date(record.facts["heldDate"]), data.held_on
     if new == old:
         raise Refusal(("heldOn", f"is the day already recorded ({old.isoformat()})"))
     _conference_could_be_held(record, new)
-    _not_after_the_closure(record, new)
+    not_after_the_closure(record, new)
     conference = next(s for s in record.done_steps(_K.INITIAL_CHILD_PROTECTION_CONFERENCE))
     plans = [
         entry
-        for entry in _in_use(record.episode_records(Process.CHILD_PROTECTION_PLAN))
+        for entry in not_withdrawn(record.episode_records(Process.CHILD_PROTECTION_PLAN))
         if entry["record"].get("conferenceId") == record.id
     ]
     retimed: list[RetimedRecord] = []
@@ -2116,7 +2117,7 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
     on_time = on_time_after_all(
         conference, conference.get("dueRule"), conference.get("dueDate"), new, data.late_reason
     )
-    late = _late_reason_kept(data.late_reason, on_time)
+    late = late_reason_kept(data.late_reason, on_time)
     return Effect(
         target=record.state,
         occurred_on=new,
@@ -2154,7 +2155,7 @@ def _enquiry_span(
     if enquiry["status"] == Section47State.NO_CONFERENCE_NEEDED:
         held.append(enquiry.get("endDate"))
     stops = [day for day in held if isinstance(day, date)]
-    return _date(enquiry["startDate"]), min(stops, default=None)
+    return as_date(enquiry["startDate"]), min(stops, default=None)
 
 
 @register(Process.SECTION_47_ENQUIRY, "correctStrategyDiscussionDate", CorrectHeldDate)
@@ -2162,23 +2163,25 @@ def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, cloc
     # A correction of what was typed, not a step: the enquiry started that day (CIN census
     # S47ActualStartDate), its conference is due 15 working days from it (InitialCPCtarget),
     # whether still due or held (then late against it only with a reason).
-    old, new = _date(record.facts["startDate"]), data.held_on
+    old, new = as_date(record.facts["startDate"]), data.held_on
     if new == old:
         raise Refusal(("heldOn", f"is the day already recorded ({old.isoformat()})"))
-    not_before(new, _referral_date(record), "heldOn", "the referral")
-    _not_after_the_closure(record, new)
+    not_before(new, referral_date_of(record), "heldOn", "the referral")
+    not_after_the_closure(record, new)
     ended = record.facts.get("endDate")
     if isinstance(ended, date) and new > ended:
         raise Refusal(("heldOn", f"must not be after the enquiry concluded ({ended.isoformat()})"))
     conferences = [
         entry
-        for entry in _in_use(record.episode_records(Process.INITIAL_CONFERENCE))
+        for entry in not_withdrawn(record.episode_records(Process.INITIAL_CONFERENCE))
         if entry["record"].get("section47EnquiryId") == record.id
     ]
     held = [entry["record"] for entry in conferences]
     _, stop = _enquiry_span(record.facts, held)
-    all_held = [e["record"] for e in _in_use(record.episode_records(Process.INITIAL_CONFERENCE))]
-    for entry in _in_use(record.episode_records(Process.SECTION_47_ENQUIRY)):
+    all_held = [
+        e["record"] for e in not_withdrawn(record.episode_records(Process.INITIAL_CONFERENCE))
+    ]
+    for entry in not_withdrawn(record.episode_records(Process.SECTION_47_ENQUIRY)):
         other = entry["record"]
         if other["id"] == record.id:
             continue
@@ -2191,7 +2194,7 @@ def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, cloc
                     f"{began.isoformat()}): a child has one at a time (CIN census 8890)",
                 )
             )
-    target = _due(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, new, clock)
+    target = due_by_timescale(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, new, clock)
     retimed: list[RetimedRecord] = []
     for entry in conferences:
         conference = entry["record"]
@@ -2210,7 +2213,7 @@ def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, cloc
                 conference["id"],
                 ((timed["id"], target.due),),
                 due_date=target.due,
-                facts=_late_reason_kept(data.late_reason, on_time),
+                facts=late_reason_kept(data.late_reason, on_time),
                 late_reason=data.late_reason,
                 on_time=on_time,
             )

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Self
 from pydantic import model_validator
 
 from workflow.journey import case
-from workflow.journey.effects import Effect, Refusal, StepChange, StepKind, StepStatus
+from workflow.journey.effects import (
+    Effect,
+    Refusal,
+    StepChange,
+    StepKind,
+    StepStatus,
+    due_by_timescale,
+)
 from workflow.journey.engine import register
 from workflow.journey.inputs import Input, PastDate, Reason, not_before
 from workflow.journey.ordering import NextDue, anchored_again, held_in_order
@@ -65,7 +72,7 @@ def _steps_within(record: Record, start: date, end: date | None) -> None:
 
 
 def _beside_no_protection_plan(record: Record, start: date, end: date | None) -> None:
-    for entry in case._in_use(record.episode_records(Process.CHILD_PROTECTION_PLAN.value)):
+    for entry in case.not_withdrawn(record.episode_records(Process.CHILD_PROTECTION_PLAN.value)):
         plan = entry["record"]
         began, ended = plan.get("startDate"), plan.get("endDate")
         if not isinstance(began, date):
@@ -86,7 +93,7 @@ def _due_from_the_start(record: Record, was: date, on: date, clock: Clock) -> li
     for kind, key in _TIMED.items():
 
         def chain(start: date, key: TimescaleKey = key) -> NextDue:
-            return lambda days: case._due(key, days[-1] if days else start, clock)
+            return lambda days: due_by_timescale(key, days[-1] if days else start, clock)
 
         held = held_in_order(record, kind)
         changes.extend(anchored_again(record, kind, (held, chain(was)), (held, chain(on))))
@@ -98,7 +105,7 @@ def correct_child_in_need_plan_dates(
     record: Record, data: CorrectChildInNeedPlanDates, clock: Clock
 ) -> Effect:
     facts = record.facts
-    was_start = case._date(facts["startDate"])
+    was_start = case.as_date(facts["startDate"])
     was_end = facts.get("endDate") if record.state == PlanState.ENDED else None
     if data.ended_on is not None and was_end is None:
         raise Refusal(("endedOn", "the plan has not ended: end it (endChildInNeedPlan)"))
@@ -112,11 +119,11 @@ def correct_child_in_need_plan_dates(
     end = data.ended_on or was_end
     if (start, end) == (was_start, was_end):
         raise Refusal(("startedOn", "is the plan as already recorded"))
-    not_before(start, case._referral_date(record), "startedOn", "the referral")
+    not_before(start, case.referral_date_of(record), "startedOn", "the referral")
     if end is not None:
         not_before(end, start, "endedOn", "its start")
-        case._not_after_the_closure(record, end, "endedOn")
-    case._not_after_the_closure(record, start, "startedOn")
+        case.not_after_the_closure(record, end, "endedOn")
+    case.not_after_the_closure(record, start, "startedOn")
     _steps_within(record, start, end)
     _beside_no_protection_plan(record, start, end)
     case.child_in_need_plans_apart(record, (record.id, start, end), ("startedOn", "endedOn"))

@@ -8,12 +8,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from workflow.ids import new_id
+from workflow.timescales import DueDate, due_date
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from workflow.calendar import WorkingDayCalendar
-    from workflow.timescales import DueDate, LocalStandards
+    from workflow.timescales import LocalStandards, TimescaleKey
 
 
 class StepKind(enum.StrEnum):
@@ -413,6 +414,16 @@ class Clock:
     standards: LocalStandards
     # When an effect is computed as a manager authorises it: the day they authorised.
     authorised_on: date | None = None
+
+
+def due_by_timescale(key: TimescaleKey, anchor: date, clock: Clock) -> DueDate:
+    """When a step measured by `key` falls due, counted from `anchor` on the clock's
+    working-day calendar and the council's local standards."""
+    return DueDate(
+        rule=key,
+        anchor=anchor,
+        due=due_date(key, anchor, calendar=clock.calendar, standards=clock.standards),
+    )
 
 
 class Refusal(Exception):

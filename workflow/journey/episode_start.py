@@ -100,19 +100,17 @@ def _as_recorded_rules(
     status = LegalStatus.from_code(str(episode["legalStatus"]))
     born = record.date_of_birth
     try:
-        care._old_enough_for(placement, born, on)
-        care._after_a_decision(record, placement, on)
+        care.old_enough_for(placement, born, on)
+        care.placed_for_adoption_after_a_decision(record, placement, on)
         if before is None or before.get("legalStatus") != status.value:
-            care._order_after_a_decision(record, status, on)
-        care._served_under_orders(
-            record.liberty_orders, placement, on, episode.get("completedDate")
-        )
+            care.placement_order_after_a_decision(record, status, on)
+        care.served_under_orders(record.liberty_orders, placement, on, episode.get("completedDate"))
     except Refusal as refused:
         # The episode is right but for its day: the day is the field to put right.
         raise Refusal(*((_FIELD, rule) for _, rule in refused.problems)) from None
     if rule := legal_status_unfit(status, born, on):
         raise Refusal((_FIELD, rule))
-    care._still_in_care_on(record, on, _FIELD, becoming=episode)
+    care.still_in_care_on(record, on, _FIELD, becoming=episode)
 
 
 def _lengths_kept(episodes: list[dict[str, Any]], today: date) -> None:
@@ -120,7 +118,7 @@ def _lengths_kept(episodes: list[dict[str, Any]], today: date) -> None:
     still last no longer than they may, the boundary moved."""
     for index, episode in enumerate(episodes):
         until = episode.get("completedDate") or today
-        if rule := care._too_long(episode.get("placementType"), episode, until):
+        if rule := care.temporary_placement_too_long(episode.get("placementType"), episode, until):
             raise Refusal(
                 (_FIELD, f"{rule}: the episode from {episode['startDate']} would last longer")
             )
@@ -264,12 +262,12 @@ def _visits_from_the_placement(
     move; not a change of legal status, nor one with the same carer): the visits of that
     placement, and the one still due while it is the current one."""
     episode = episodes[index]
-    if episode.get("reasonNewEpisode") in care._CHILD_STAYS_PUT:
+    if episode.get("reasonNewEpisode") in care.CHILD_STAYS_PUT:
         return []
     moves = [
         e["startDate"]
         for e in episodes[index + 1 :]
-        if e.get("reasonNewEpisode") not in care._CHILD_STAYS_PUT
+        if e.get("reasonNewEpisode") not in care.CHILD_STAYS_PUT
     ]
     until = moves[0] if moves else date.max
     long_term = bool(episode.get("longTermPlacement"))
@@ -333,7 +331,7 @@ def correct_episode_start(record: Record, data: CorrectEpisodeStart, clock: Cloc
         # placement stood on the orders depriving of liberty up to then.
         before = episodes[index - 1]
         try:
-            care._served_under_orders(
+            care.served_under_orders(
                 record.liberty_orders,
                 PlacementType.from_code(str(before["placementType"])),
                 before["startDate"],

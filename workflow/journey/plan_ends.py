@@ -53,7 +53,7 @@ class CorrectPlanEnd(Input):
 
 def _not_into_a_later_plan(record: Record, started: date, on: date) -> None:
     for process in (Process.CHILD_PROTECTION_PLAN, Process.CHILD_IN_NEED_PLAN):
-        for entry in case._in_use(record.episode_records(process.value)):
+        for entry in case.not_withdrawn(record.episode_records(process.value)):
             other = entry["record"]
             began = other.get("startDate")
             if other["id"] == record.id or not isinstance(began, date) or began < started:
@@ -75,9 +75,9 @@ def may_end_on(record: Record, on: date) -> None:
     """The rules of ending the child protection plan on `on`, however its end is
     corrected: not before its start or its last recorded step, not after its episode
     closed, nor into a plan of the episode that began after it."""
-    case._plan_ends(record, on)
-    case._not_after_the_closure(record, on, _FIELD)
-    _not_into_a_later_plan(record, case._date(record.facts["startDate"]), on)
+    case.ends_after_its_steps(record, on)
+    case.not_after_the_closure(record, on, _FIELD)
+    _not_into_a_later_plan(record, case.as_date(record.facts["startDate"]), on)
 
 
 @register(Process.CHILD_PROTECTION_PLAN, "correctChildProtectionPlanEnd", CorrectPlanEnd)
@@ -85,10 +85,10 @@ def correct_child_protection_plan_end(record: Record, data: CorrectPlanEnd, cloc
     why = str(record.facts.get("endReason"))
     if (elsewhere := _CORRECTED_ELSEWHERE.get(case.PlanEndReason(why))) is not None:
         raise Refusal((_FIELD, elsewhere))
-    was, on = case._date(record.facts["endDate"]), data.ended_on
+    was, on = case.as_date(record.facts["endDate"]), data.ended_on
     if on == was:
         raise Refusal((_FIELD, f"is the day already recorded ({was.isoformat()})"))
-    turned = case._eighteenth(record)
+    turned = case.eighteenth_birthday(record)
     if why == case.PlanEndReason.REACHED_EIGHTEEN and turned is not None and on < turned:
         raise Refusal((_FIELD, f"the plan ended at 18: not before {turned.isoformat()}"))
     may_end_on(record, on)
