@@ -19,7 +19,7 @@ from graph.errors import (
     GraphUnavailable,
     StatementTimedOut,
 )
-from graph.falkordb_store import FalkorDBServer, FalkorDBStore
+from graph.falkordb_store import CONNECT_TIMEOUT_S, FalkorDBServer, FalkorDBStore
 from graph.names import backfill_name_keys, name_key, name_key_fields, search_terms
 from graph.neo4j_store import Neo4jStore
 from graph.neo4j_store import check_reachable as neo4j_reachable
@@ -76,6 +76,7 @@ def open_graph(
     tls_ca_file: str | None = None,
     pool_size: int = 16,
     pool_timeout: float = 10.0,
+    connect_timeout: float = CONNECT_TIMEOUT_S,
     check_reachable: bool = False,
 ) -> OpenGraph:
     """Open the store named by `url`: unset or `embedded://` is the embedded FalkorDB.
@@ -94,6 +95,8 @@ def open_graph(
         log_keep: how many of its rotated logs are kept.
         pool_size: connections to the engine; a statement finding all in use waits for one.
         pool_timeout: how long it waits before the store raises `GraphBusy`.
+        connect_timeout: FalkorDB: how long opening a connection may take (socket, TLS,
+            login, handshake) before the store raises `GraphUnavailable`.
         check_reachable: connect and log in to a Neo4j database now (the FalkorDB client
             always does), so that one not up yet raises `GraphUnavailable` here, and a
             refused login `GraphError`, rather than the first statement failing.
@@ -102,7 +105,11 @@ def open_graph(
     if parsed.scheme in FALKORDB_SCHEMES | FALKORDB_TLS_SCHEMES:
         server = falkordb_server(parsed, user=user, password=password, tls_ca_file=tls_ca_file)
         standalone = FalkorDBStore(
-            server, graph_name, max_connections=pool_size, pool_timeout=pool_timeout
+            server,
+            graph_name,
+            max_connections=pool_size,
+            pool_timeout=pool_timeout,
+            connect_timeout=connect_timeout,
         )
         return OpenGraph(store=standalone, engine=None)
     if parsed.scheme in NEO4J_SCHEMES:
@@ -128,7 +135,11 @@ def open_graph(
     )
     socket_path = engine.start()
     embedded = FalkorDBStore(
-        socket_path, graph_name, max_connections=pool_size, pool_timeout=pool_timeout
+        socket_path,
+        graph_name,
+        max_connections=pool_size,
+        pool_timeout=pool_timeout,
+        connect_timeout=connect_timeout,
     )
     return OpenGraph(store=embedded, engine=engine)
 

@@ -45,14 +45,15 @@ _CONSTRAINT_POLL_S = 0.05
 # How long the client waits for one statement's answer: as long as the engine lets one run
 # (graph/deadline.py), so it stops waiting only on an engine that hangs.
 STATEMENT_TIMEOUT_S = MOST_STATEMENT_SECONDS
-# Connecting stays quick to fail, as before (an unreachable standalone server).
+# How long opening a connection may take, apart from the statement timeout: the socket,
+# TLS, logging in and the client's handshake (CLIENT SETINFO), and at start the client's
+# first question (whether the server is a cluster). A server stopped (SIGSTOP) or wedged
+# takes the socket and answers nothing: a new pooled connection waited the statement
+# timeout where no request's deadline cut it short (the outbox and audit drainers, a
+# health probe), and the start waited it too (and the client's retries: measured 59 s at
+# a 5 s wait) before it could back off and try again (hub/app.py, open_settings_graph).
+# LCS_HUB_GRAPH_CONNECT_TIMEOUT_SECONDS sets it.
 CONNECT_TIMEOUT_S = 5.0
-# How long building the store waits for the server's answer to the client's first
-# question (whether it is a cluster), asked once. A server stopped (SIGSTOP) or wedged
-# takes the connection and answers nothing: the start waited the statement timeout (and
-# the client's retries: measured 59 s at a 5 s wait) before it could back off and try
-# again (hub/app.py, open_settings_graph).
-START_ANSWER_TIMEOUT_S = 5.0
 # A snapshot is a graph of its own, named after the one copied. While the process that
 # made it runs, it keeps a key beside it in the engine (`<snapshot>.lease`), renewed well
 # before it expires; a snapshot without one was left by a process killed mid-export and
@@ -130,6 +131,8 @@ def _graph_errors(timeout_ms: int | None) -> Iterator[None]:
     """The client's errors as graph/'s: what the hub answers (503, 409, a timeout) follows."""
     try:
         yield
+    except _ConnectTimedOut as exc:
+        raise GraphUnavailable(str(exc)) from exc
     except redis.exceptions.TimeoutError as exc:
         # Said without the engine's address (the message names its socket).
         raise GraphUnavailable(
@@ -179,6 +182,10 @@ class FalkorDBServer:
     tls_ca_file: str | None = None
 
 
+class _ConnectTimedOut(redis.exceptions.TimeoutError):
+    """A connection not opened within the connect timeout (said without the address)."""
+
+
 def _connection_options(address: str | FalkorDBServer) -> dict[str, Any]:
     if isinstance(address, str):
         return {"connection_class": UnixDomainSocketConnection, "path": address}
@@ -216,6 +223,23 @@ class _ObservedPool(BlockingConnectionPool):
             waited = time.perf_counter() - started
             observed_pool_wait(waited, timed_out=timed_out, engine=FalkorDBStore.engine)
 
+    async def ensure_connection(self, connection: Any) -> None:
+        # The whole opening of a new connection (socket, TLS, login, the client's
+        # handshake) ends within the connect timeout: the client bounds the socket alone
+        # by it, and waited for the handshake's replies as long as for a statement's.
+        # A connection already open passes at once.
+        seconds = float(self.connection_kwargs["socket_connect_timeout"])
+        try:
+            async with asyncio.timeout(seconds):
+                await super().ensure_connection(connection)
+        except TimeoutError as exc:
+            # Closed, not left half-open in the pool: the server, once resumed, would
+            # answer the handshake there, and the next statement would read that answer.
+            await connection.disconnect(nowait=True)
+            raise _ConnectTimedOut(
+                f"the graph engine took no new connection within {seconds:g} s"
+            ) from exc
+
 
 # The relationship types the engine already knows (FalkorDBStore._declare_relationship_types).
 _RELATIONSHIP_TYPES = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
@@ -238,6 +262,7 @@ class FalkorDBStore:
         *,
         max_connections: int = 16,
         pool_timeout: float = 10.0,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
         journal_audit: bool = True,
     ) -> None:
         # A blocking pool: a statement that finds every connection in use waits its turn
@@ -250,18 +275,18 @@ class FalkorDBStore:
             max_connections=max_connections,
             timeout=pool_timeout,
             socket_timeout=STATEMENT_TIMEOUT_S,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            socket_connect_timeout=connect_timeout,
             decode_responses=True,
             **_connection_options(address),
         )
         # The client asks the server whether it is a cluster, synchronously, as it is
         # built, on a connection of its own made from the pool's settings: an unreachable
         # server or a refused password shows here first. For that question alone the
-        # settings wait START_ANSWER_TIMEOUT_S and do not retry (the synchronous client's
+        # settings wait `connect_timeout` and do not retry (the synchronous client's
         # default retries three times with back-off); no pooled connection is opened
         # before they are put back.
         asked = self._pool.connection_kwargs
-        asked.update(socket_timeout=START_ANSWER_TIMEOUT_S, retry=SyncRetry(NoBackoff(), 0))
+        asked.update(socket_timeout=connect_timeout, retry=SyncRetry(NoBackoff(), 0))
         try:
             self._db = FalkorDB(connection_pool=self._pool)
         except redis.exceptions.AuthenticationError as exc:

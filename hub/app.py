@@ -289,6 +289,7 @@ def _open_settings_graph(settings: Settings, *, check_reachable: bool = False) -
         log_keep=settings.graph_log_keep,
         pool_size=settings.graph_pool_size,
         pool_timeout=settings.graph_pool_timeout_seconds,
+        connect_timeout=settings.graph_connect_timeout_seconds,
         check_reachable=check_reachable,
     )
 

@@ -94,6 +94,16 @@ class Settings(BaseSettings):
         gt=0,
         description="how long a statement waits for a free connection before HTTP 503",
     )
+    # Opening a connection (socket, TLS, login, the client's handshake) is bounded apart
+    # from a statement's time: work with no request around it (the outbox and audit
+    # drainers, a health probe) waited up to 300 s on a server that took the socket and
+    # answered nothing (graph/falkordb_store.py, CONNECT_TIMEOUT_S).
+    graph_connect_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="FalkorDB: how long opening a connection to the engine may take",
+    )
     # Above the longest pause of the engine's main thread measured (12.6 s, taking in a
     # finished GRAPH.COPY of the 300,000-child county); see graph/supervisor.py.
     graph_hung_after_seconds: float = Field(

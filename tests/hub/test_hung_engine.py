@@ -27,7 +27,7 @@ import pytest
 
 from demo import county
 from graph import FalkorDBServer, FalkorDBStore, GraphUnavailable, open_graph
-from graph.falkordb_store import START_ANSWER_TIMEOUT_S
+from graph.falkordb_store import CONNECT_TIMEOUT_S
 from graph.liveness import engine_answers
 from graph.standalone import StandaloneServer
 from hub.route_deadline import DeadlineExceeded, EngineHung, until_deadline
@@ -180,6 +180,42 @@ async def test_requests_at_their_deadline_together_share_one_ping(
         assert await engine_answers(store, 1.0) is True
 
 
+async def test_work_outside_a_request_gives_up_opening_a_connection_to_a_hung_server(
+    server: StandaloneServer, tmp_path: Path
+) -> None:
+    # A new connection logs in (AUTH) and tells the server the client's name before any
+    # statement: on a server that takes the socket and answers nothing, the audit
+    # journal's drain, the outbox worker or a probe waited up to the statement timeout
+    # (300 s) there, with no request's deadline around them to cut it short.
+    from hub.app import open_settings_graph
+
+    settings = Settings(  # type: ignore[call-arg]
+        var_dir=tmp_path / "var",
+        graph_url=server.url,
+        graph_password=server.password,
+        graph_name=f"hung-{uuid.uuid4().hex}",
+        graph_connect_timeout_seconds=0.5,
+        _env_file=None,
+    )
+    opened = open_settings_graph(settings)
+    store = opened.store
+    assert isinstance(store, FalkorDBStore)
+    try:
+        await store.write("CREATE (:HangProbe)")
+        await store.drop_connections()
+        with _stopped(server):
+            started = time.monotonic()
+            with pytest.raises(GraphUnavailable, match=r"no new connection within 0\.5 s"):
+                # Bounded: the test fails in 20 s rather than waiting 300 s.
+                async with asyncio.timeout(20):
+                    await store.read("MATCH (n:HangProbe) RETURN count(n) AS n")
+            assert time.monotonic() - started < 3
+        assert await store.read("MATCH (n:HangProbe) RETURN count(n) AS n") == [{"n": 1}]
+    finally:
+        await store.drop()
+        await opened.close()
+
+
 async def test_building_a_store_on_a_hung_server_gives_up_within_seconds_and_statements_wait(
     server: StandaloneServer,
 ) -> None:
@@ -190,7 +226,7 @@ async def test_building_a_store_on_a_hung_server_gives_up_within_seconds_and_sta
         started = time.monotonic()
         with pytest.raises(GraphUnavailable):
             FalkorDBStore(address, f"hung-{uuid.uuid4().hex}")
-        assert time.monotonic() - started < START_ANSWER_TIMEOUT_S + 3
+        assert time.monotonic() - started < CONNECT_TIMEOUT_S + 3
 
     # The start's short wait is the start's alone: a statement waits on an engine paused
     # for longer than that, as long as a statement may run.
@@ -199,7 +235,7 @@ async def test_building_a_store_on_a_hung_server_gives_up_within_seconds_and_sta
         await store.write("CREATE (:HangProbe)")  # a graph to read (an empty key is refused)
         with _stopped(server):
             answer = asyncio.ensure_future(store.read("RETURN 1 AS one"))
-            await asyncio.sleep(START_ANSWER_TIMEOUT_S + 1.5)
+            await asyncio.sleep(CONNECT_TIMEOUT_S + 1.5)
             assert not answer.done()
         assert await answer == [{"one": 1}]
     finally:
