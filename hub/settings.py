@@ -198,6 +198,7 @@ class Settings(BaseSettings):
     content_server_checksum_attribute: int | None = None
     content_server_hold_type: str = "Legal"
     content_server_timeout_seconds: float = 30.0
+    content_server_most_listing_pages: int = Field(100, ge=1, le=10_000)
     content_server_verify_tls: bool = True
     # EHM's receiving end for requests for early help (step down; the protocol is in
     # connectors/ehm/client.py). Unset: the requests wait in the outbox, never lost.
@@ -488,5 +489,6 @@ class Settings(BaseSettings):
             ),
             hold_type=self.content_server_hold_type,
             timeout_seconds=self.content_server_timeout_seconds,
+            most_listing_pages=self.content_server_most_listing_pages,
             verify_tls=self.content_server_verify_tls,
         )

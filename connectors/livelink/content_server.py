@@ -73,6 +73,7 @@ __all__ = [
     "ContentServerCategory",
     "ContentServerSettings",
     "ContentServerStore",
+    "ListingTooLong",
     "document_node_name",
     "retry_after_seconds",
 ]
@@ -126,6 +127,12 @@ class ContentServerSettings(BaseModel):
         default="Legal", min_length=1, description="Records Management hold type for new holds"
     )
     timeout_seconds: float = Field(default=30.0, gt=0, description="deadline for each call")
+    most_listing_pages: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description=f"pages of {_PAGE_SIZE} nodes one folder listing may read before giving up",
+    )
     verify_tls: bool = True
 
     @field_validator("base_url")
@@ -148,6 +155,14 @@ def document_node_name(place: DocumentPlace) -> str:
 
 class _NotFound(ContentStoreRejected):
     """A 404: the node, version or hold does not exist."""
+
+
+class ListingTooLong(ContentStoreUnavailable):
+    """A folder listing ran past `most_listing_pages`: what it holds is not known, so
+    nothing is made in it. The server answered, so it is not an outage of the store:
+    the delivery waits and is tried again, and other children's filing goes on."""
+
+    destination_answered = True
 
 
 class ContentServerStore:
@@ -387,6 +402,11 @@ class ContentServerStore:
     async def _children(
         self, parent_id: int, *, where_name: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
+        # Pages are read for as long as the server says another follows, up to a cap: a
+        # server whose paging never ends kept a delivery, and the lock on its child's
+        # file, busy for ever. A listing cut short raises, retryable: read as "not
+        # there", it would make the child's folder or document a second time.
+        most_pages = self._settings.most_listing_pages
         page = 1
         while True:
             params: dict[str, str | int] = {"limit": _PAGE_SIZE, "page": page}
@@ -398,6 +418,12 @@ class ContentServerStore:
             paging = payload.get("collection", {}).get("paging", {})
             if page >= int(paging.get("page_total", 1)):
                 return
+            if page >= most_pages:
+                raise ListingTooLong(
+                    f"GET /v2/nodes/{parent_id}/nodes: the listing runs to more than "
+                    f"{most_pages} pages of {_PAGE_SIZE}; nothing was filed (the folder "
+                    "needs tidying, or LCS_HUB_CONTENT_SERVER_MOST_LISTING_PAGES raising)"
+                )
             page += 1
 
     async def _create_node(

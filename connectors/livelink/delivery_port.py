@@ -39,7 +39,12 @@ class DeliveryUnavailable(Exception):
     Attributes:
         retry_after_seconds: how long the destination asked us to wait before calling
             again (an HTTP ``Retry-After``), or None when it did not say.
+        destination_answered: the destination is up and answered, but this item cannot
+            be delivered yet (a folder too long to list): retried, without counting
+            towards the circuit that holds every item back during an outage.
     """
+
+    destination_answered: bool = False
 
     def __init__(self, message: str, *, retry_after_seconds: float | None = None) -> None:
         super().__init__(message)

@@ -392,6 +392,19 @@ class OutboxWorker:
                 item, now_ms, lease, str(exc), permanent=True, error_class=type(exc).__name__
             )
         except DeliveryUnavailable as exc:
+            if exc.destination_answered:
+                # Up, and this item waits: one child's overlong folder must not hold
+                # back every other child's filing behind an open circuit.
+                breaker.succeeded()
+                return await self._record_failure(
+                    item,
+                    now_ms,
+                    lease,
+                    str(exc),
+                    permanent=False,
+                    error_class=type(exc).__name__,
+                    retry_after_seconds=exc.retry_after_seconds,
+                )
             return await self._record_transient(
                 breaker, item, now_ms, lease, str(exc), type(exc).__name__, exc.retry_after_seconds
             )

@@ -16,7 +16,8 @@ while being wrong about the real thing in the ways that matter to us:
 
 Faults: `fail_next` answers the next calls with an error status before doing
 anything; `hang_next` waits before doing anything; `lose_next_responses` does the
-work and then waits, as if the reply were lost on the way back.
+work and then waits, as if the reply were lost on the way back; `endless_listing`
+makes a folder's listing say another page follows, page after page.
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ class FakeContentServer:
         self._tickets: dict[str, float] = {}
         self._next_id = 10_000
         self._faults: list[_Fault] = []
+        # Folder id -> the page up to which its listing says another page follows.
+        self._endless_listings: dict[int, int] = {}
         api = [
             Route("/api/v1/auth", self._endpoint(self._auth, auth=False), methods=["POST"]),
             Route("/api/v2/nodes", self._endpoint(self._create_node), methods=["POST"]),
@@ -243,9 +246,16 @@ class FakeContentServer:
         """Handle the next `count` matching calls, then wait `seconds` before replying."""
         self._add_faults("lose", seconds, count, method, path)
 
+    def endless_listing(self, folder_id: int, pages: int = 10_000) -> None:
+        """Make each page of `folder_id`'s listing up to `pages` say that another page
+        follows, as a server whose paging never ends (or a folder filled faster than it
+        is read) does. Bounded, so that a client that never stops still ends its test."""
+        self._endless_listings[folder_id] = pages
+
     def clear_faults(self) -> None:
         """Forget every fault not yet used: the server is healthy again."""
         self._faults.clear()
+        self._endless_listings.clear()
 
     def documents(self) -> list[FakeNode]:
         """Every document node on the server."""
@@ -395,6 +405,8 @@ class FakeContentServer:
         if wanted is not None:
             children = [node for node in children if wanted.lower() in node.name.lower()]
         page_total = max(1, -(-len(children) // limit))
+        if page < self._endless_listings.get(parent.id, 0):
+            page_total = page + 1
         shown = children[(page - 1) * limit : page * limit]
         return JSONResponse(
             {

@@ -190,6 +190,56 @@ async def test_the_search_for_a_file_stops_at_the_page_that_holds_it(
     assert len(pages) == 1
 
 
+async def test_a_listing_that_never_ends_is_given_up_as_retryable_and_nothing_is_made(
+    fake: FakeContentServer, server_settings: ContentServerSettings, root_folder_id: int
+) -> None:
+    # The listing read page after page for as long as the server said another followed:
+    # a server whose paging never ends kept the delivery (and the child's lock) busy for
+    # ever. It stops at a cap, and a listing cut short is never taken for "not there",
+    # which would make a second folder for the child.
+    fake.endless_listing(root_folder_id, pages=200)
+    settings = server_settings.model_copy(update={"most_listing_pages": 3})
+    transport = httpx.ASGITransport(app=fake.app)
+    async with ContentServerStore(settings, transport=transport) as client:
+        with pytest.raises(ContentStoreUnavailable, match="more than 3 pages") as refused:
+            await client.ensure_child_file("C1001")
+    assert "not found" not in str(refused.value).lower()
+    assert len(fake.calls_to("GET", f"/v2/nodes/{root_folder_id}/nodes")) == 3
+    assert fake.children(root_folder_id) == []
+
+
+async def test_a_file_past_the_page_cap_is_not_made_again(
+    fake: FakeContentServer, server_settings: ContentServerSettings, root_folder_id: int
+) -> None:
+    # 350 names that contain "C77" and sort before it put the child's file on page 4:
+    # with a cap of 3 pages it is not found, and must not then be made a second time.
+    for number in range(350):
+        fake.add_folder(root_folder_id, f"AC77{number:03d}")
+    existing = fake.add_folder(root_folder_id, "C77")
+    settings = server_settings.model_copy(update={"most_listing_pages": 3})
+    transport = httpx.ASGITransport(app=fake.app)
+    async with ContentServerStore(settings, transport=transport) as client:
+        with pytest.raises(ContentStoreUnavailable, match="more than 3 pages"):
+            await client.ensure_child_file("C77")
+        # A records officer tidies the folder (or the cap is raised): found, not made.
+        for node in fake.children(root_folder_id):
+            if node.name.startswith("AC77"):
+                fake.delete_node(node.id)
+        opened = await client.ensure_child_file("C77")
+    assert opened.remote_id == str(existing)
+    assert fake.child_named(root_folder_id, "C77").id == existing
+
+
+def test_the_listing_page_cap_is_a_positive_setting(
+    server_settings: ContentServerSettings,
+) -> None:
+    assert server_settings.most_listing_pages == 100
+    with pytest.raises(ValidationError, match="most_listing_pages"):
+        ContentServerSettings.model_validate(
+            server_settings.model_dump() | {"most_listing_pages": 0}
+        )
+
+
 async def test_two_workers_opening_the_same_file_at_once_make_one_of_each_folder(
     fake: FakeContentServer, server_settings: ContentServerSettings, root_folder_id: int
 ) -> None:

@@ -71,6 +71,10 @@ def test_content_server_settings_come_from_the_environment_and_keep_the_password
     assert server.base_url == "https://otcs.example/otcs/cs.exe"
     assert server.password.get_secret_value() == FAKE_PASSWORD
     assert server.category == CATEGORY
+    assert server.most_listing_pages == 100
+    monkeypatch.setenv("LCS_HUB_CONTENT_SERVER_MOST_LISTING_PAGES", "7")
+    listing_capped = Settings(var_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    assert listing_capped.content_server().most_listing_pages == 7
     assert FAKE_PASSWORD not in repr(settings)
     assert FAKE_PASSWORD not in str(settings.model_dump())
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
-from connectors.livelink.content_server import ContentServerStore
+from connectors.livelink.backlog import outbox_backlog
+from connectors.livelink.content_server import ContentServerSettings, ContentServerStore
 from connectors.livelink.content_store import sha256_hex
 from connectors.livelink.embedded_store import EmbeddedContentStore
 from connectors.livelink.form_store import FormStore
@@ -34,6 +36,7 @@ from tests.connectors.livelink.outbox_world import (
     embedded_versions,
     file_item_ids,
     graph_counts,
+    items,
     world_with_documents,
 )
 
@@ -169,6 +172,50 @@ async def test_content_server_errors_and_timeouts_then_every_document_is_filed_o
         assert await content_server.fetch_document(version["node"], version["version"]) == (
             await forms.get(version["pdf"])
         )
+
+
+async def test_a_folder_listing_too_long_holds_its_items_without_opening_the_circuit(
+    store: FalkorDBStore,
+    forms: FormStore,
+    fake: FakeContentServer,
+    server_settings: ContentServerSettings,
+    root_folder_id: int,
+) -> None:
+    # A listing that ran on page after page kept the delivery busy until the worker's
+    # deadline, then counted as an outage ("no delivery within 120 s"): five in a row
+    # opened the circuit, holding every other child's filing back too.
+    generated = await world_with_documents(store, forms)
+    busy_file = fake.add_folder(root_folder_id, "C201")
+    fake.endless_listing(busy_file, pages=200)
+    settings = server_settings.model_copy(update={"most_listing_pages": 3})
+    transport = httpx.ASGITransport(app=fake.app)
+    async with ContentServerStore(settings, transport=transport) as content:
+        # One outage failure would open the circuit.
+        policy = OutboxPolicy(breaker_threshold=1)
+        worker = OutboxWorker(store, content, form_store=forms, policy=policy)
+
+        first = await worker.deliver_due(T0)
+        # C201's four items wait, retryable, each saying why; the others are filed.
+        assert (first.delivered, first.retried, first.failed, first.released) == (8, 4, 0, 0)
+        assert worker.circuits() == {"livelink": "CLOSED"}
+        waiting = [item for item in await items(store) if item["state"] != "DELIVERED"]
+        assert len(waiting) == 4
+        assert all(item["state"] == "PENDING" for item in waiting)
+        assert all("more than 3 pages" in item["lastError"] for item in waiting)
+        # Nothing made inside a folder whose listing was cut short.
+        assert [node.name for node in fake.children(busy_file)] == []
+        backlog = await outbox_backlog(store, now_ms=T0, alert_after_seconds=3600)
+        assert backlog.pending == 4
+
+        fake.clear_faults()  # the folder tidied
+        later = await worker.deliver_due(T0 + HOUR)
+        assert (later.delivered, later.retried, later.failed) == (4, 0, 0)
+    assert await graph_counts(store) == {"FILE_DOCUMENT:DELIVERED": 9, "OPEN_FILE:DELIVERED": 3}
+    filed_versions = [version for document in fake.documents() for version in document.versions]
+    assert sorted(sha256_hex(v.content) for v in filed_versions) == sorted(
+        g.version["checksumPdf"] for g in generated
+    )
+    assert fake.child_named(root_folder_id, "C201").id == busy_file
 
 
 async def test_a_refused_item_is_parked_as_failed_and_a_bulk_replay_delivers_it_once(
