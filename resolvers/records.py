@@ -272,7 +272,8 @@ async def after_status_change(context: HubContext, child_id: str) -> None:
     try:
         await recompute_retention_for(context, child_id)
     except GraphError:
-        log.exception("child %s: retention not recomputed after a change of status", child_id)
+        # The request's id (on every log line) finds the child; the log names no child.
+        log.exception("retention not recomputed after a change of status")
 
 
 async def recompute_retention(

@@ -565,3 +565,40 @@ async def test_an_adult_read_by_their_federation_key_is_in_the_read_audit_of_the
 
     assert read == [{"familyName": adult["familyName"]}]
     assert child_id in audited
+
+
+async def test_a_merge_whose_retention_recompute_fails_logs_neither_record(
+    client: httpx.AsyncClient,
+    store: FalkorDBStore,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A merge, an unmerge or a correction of a child's status recomputes the child's
+    # retention once committed; the engine failing at that moment was logged naming the
+    # child ("child C-... : retention not recomputed"), where every other log line names
+    # the request only.
+    from connectors.livelink import records as livelink_records
+    from graph import GraphUnavailable
+    from hub.logs import JsonLines
+
+    async def engine_gone(*args: object, **kwargs: object) -> None:
+        raise GraphUnavailable("the graph engine gave no answer within 300 s")
+
+    monkeypatch.setattr(livelink_records, "recompute_retention", engine_gone)
+    caplog.set_level(logging.DEBUG)
+    await demo_county(store)
+    worker, officer = bearer(settings, "social-worker"), bearer(settings, "records-officer")
+    kept_id = (await _new_record(client, worker, ADAM))["childId"]
+    merged_id = (await _new_record(client, worker, ADAM | {"givenName": "Adma"}))["childId"]
+    done = await graphql(
+        client, officer, MERGE, {"keep": kept_id, "merge": merged_id, "reason": "Same child"}
+    )
+    assert done["mergeChildren"]["__typename"] == "ChildMerge"
+
+    formatted = [JsonLines().format(record) for record in caplog.records]
+    # The failure is logged (the probe would pass vacuously otherwise), by its kind.
+    assert any("retention not recomputed" in line for line in formatted), formatted
+    logged = "\n".join(formatted)
+    for secret in (kept_id, merged_id, ADAM["givenName"], "Adma", ADAM["familyName"]):
+        assert secret not in logged, secret
