@@ -93,9 +93,14 @@ class AuditJournal:
         Returns once the journal was found empty (or only entries appended since this
         drain began remain): whatever was journaled before the call is in the graph.
         """
+        # As many entries as the journal held when the drain began, oldest first: with
+        # readers journaling as fast as it drains, it read on for as long as they did,
+        # and the statement waiting on it to read the audit (or a snapshot) with it.
+        journaled = await self.pending()
         drained = 0
-        while True:
-            entries = await self.command("XRANGE", self.key, "-", "+", "COUNT", _ENTRIES_READ)
+        while drained < journaled:
+            asked = min(_ENTRIES_READ, journaled - drained)
+            entries = await self.command("XRANGE", self.key, "-", "+", "COUNT", asked)
             if not entries:
                 return drained
             taken: list[str] = []
@@ -112,8 +117,9 @@ class AuditJournal:
             await self.write(DRAIN_JOURNAL, {"requests": requests})
             await self.command("XDEL", self.key, *taken)
             drained += len(taken)
-            if len(taken) == len(entries) and len(entries) < _ENTRIES_READ:
+            if len(taken) == len(entries) and len(entries) < asked:
                 return drained
+        return drained
 
     async def delete(self) -> None:
         """Remove the journal with its graph (tests drop their graphs)."""

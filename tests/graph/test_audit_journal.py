@@ -195,6 +195,45 @@ async def test_a_crash_between_the_graph_write_and_the_delete_doubles_nothing(
     assert len(await store.read(NOTICES)) == 1
 
 
+async def test_a_drain_ends_with_what_was_journaled_when_it_began(
+    store: FalkorDBStore, world: county.County
+) -> None:
+    # Readers journaling as fast as the drain read kept it reading for as long as they
+    # did: a statement that drains before it reads the audit, or a snapshot, waited on
+    # every read made meanwhile. Here each page the drain reads, a page more arrives.
+    child = _allocated(world)[0]
+    await record_access(store, staff(), "JournalBusy", {child: {"id"}})
+    journal = _journal(store)
+    [(_, fields)] = await journal.command("XRANGE", journal.key, "-", "+")
+    # More than a page of entries (the same read journaled again is drained once).
+    for _ in range(129):
+        await journal.command("XADD", journal.key, "*", *_flat(fields))
+    at_start = await journal.pending()
+    assert at_start == 130
+    arrivals = 12
+
+    async def busy(*args: Any) -> Any:
+        nonlocal arrivals
+        answer = await journal.command(*args)
+        if args[0] == "XRANGE" and arrivals > 0:
+            arrivals -= 1
+            for _, arrived in answer:
+                await journal.command("XADD", journal.key, "*", *_flat(arrived))
+        return answer
+
+    drained = await AuditJournal(journal.key, busy, journal.write).drain()
+
+    assert drained == at_start
+    assert await journal.pending() > 0  # what arrived meanwhile waits for the next drain
+
+
+def _flat(fields: Any) -> list[str]:
+    # A stream entry's fields, as XADD takes them (the client answers a list or a mapping).
+    if isinstance(fields, dict):
+        return [str(part) for pair in fields.items() for part in pair]
+    return [str(part) for part in fields]
+
+
 async def test_a_full_journal_is_written_through_and_never_grows_past_its_bound(
     store: FalkorDBStore, world: county.County, monkeypatch: pytest.MonkeyPatch
 ) -> None:
