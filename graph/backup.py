@@ -3,8 +3,8 @@
 The file format lives with the command (hub/backup.py); this is the graph's side: nodes
 and relationships as plain Python values (str, int, float, bool, lists, `datetime.date`),
 each node named by a reference number that is only meaningful inside one export.
-Memory stays bounded both ways: export holds one window of nodes, import one batch per
-node shape.
+Memory stays bounded both ways: export holds one window of nodes, import a batch per node
+shape and, across shapes, at most `SHAPES_HELD` batches' worth of rows.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ __all__ = [
 
 DEFAULT_WINDOW = 1_000
 DEFAULT_BATCH = 1_000
+# How many full batches' worth of rows an import holds at most across shapes: a file of
+# many shapes (each batch filling slowly, or never) was held in memory whole until its
+# end. Past this, the largest batch is written early.
+SHAPES_HELD = 16
 # At most ~45 doubles print alike in 15 significant digits; the search stops past this.
 _MOST_ALIKE = 64
 
@@ -226,6 +230,12 @@ class GraphImport:
     _relationships: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = field(
         default_factory=dict
     )
+    _queued: int = 0
+
+    @property
+    def queued_rows(self) -> int:
+        """The rows waiting in memory to be written, across every shape."""
+        return self._queued
 
     async def add_node(self, node: Node) -> None:
         """Queue one node; writes its shape's batch once full."""
@@ -233,8 +243,11 @@ class GraphImport:
         shape = (node.labels, tuple(sorted(dates)))
         batch = self._nodes.setdefault(shape, [])
         batch.append({"ref": node.ref, "properties": plain, "dates": dates})
+        self._queued += 1
         if len(batch) >= self.batch_size:
             await self._write_nodes(shape)
+        while self._queued > self.batch_size * SHAPES_HELD:
+            await self._write_nodes(max(self._nodes, key=lambda held: len(self._nodes[held])))
 
     async def add_relationship(self, relationship: Relationship) -> None:
         """Queue one relationship; writes its type's batch once full."""
@@ -251,8 +264,12 @@ class GraphImport:
                 "dates": dates,
             }
         )
+        self._queued += 1
         if len(batch) >= self.batch_size:
             await self._write_relationships(shape)
+        while self._queued > self.batch_size * SHAPES_HELD:
+            largest = max(self._relationships, key=lambda held: len(self._relationships[held]))
+            await self._write_relationships(largest)
 
     async def finish(self) -> None:
         """Write what is queued, then take the import's marks off every node."""
@@ -270,6 +287,7 @@ class GraphImport:
 
     async def _write_nodes(self, shape: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
         rows = self._nodes.pop(shape)
+        self._queued -= len(rows)
         labels, date_keys = shape
         [written] = await self.store.write(
             statements.create_nodes(labels, date_keys), {"rows": rows}
@@ -278,6 +296,7 @@ class GraphImport:
 
     async def _write_relationships(self, shape: tuple[str, tuple[str, ...]]) -> None:
         rows = self._relationships.pop(shape)
+        self._queued -= len(rows)
         kind, date_keys = shape
         [written] = await self.store.write(
             statements.create_relationships(kind, date_keys), {"rows": rows}

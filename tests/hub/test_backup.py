@@ -864,3 +864,37 @@ async def test_an_imported_stores_return_jobs_say_their_files_were_not_carried(
     finally:
         await target.drop()
         await target.close()
+
+
+async def test_an_import_of_many_shapes_holds_a_bounded_number_of_rows(
+    store: FalkorDBStore, engine: EmbeddedEngine
+) -> None:
+    # Rows wait in one batch per shape (labels and date properties; a relationship's
+    # type and date properties) until the batch is full: a file of many shapes, each
+    # batch never filling, was held in memory whole until the end of the import.
+    from graph.backup import SHAPES_HELD, GraphImport, Node, Relationship
+
+    assert engine.socket_path is not None
+    target = FalkorDBStore(engine.socket_path, f"{store.graph_name}-shapes")
+    importer = GraphImport(target, batch_size=10)
+    most = 0
+    try:
+        for ref in range(400):
+            properties = {"id": f"p{ref}", f"seen{ref % 200}": date(2020, 1, 1)}
+            await importer.add_node(Node(ref, ("ShapeProbe",), properties))
+            most = max(most, importer.queued_rows)
+        for ref in range(399):
+            link = {f"since{ref % 200}": date(2021, 2, 3)}
+            await importer.add_relationship(Relationship(ref, "NEXT_PROBE", ref + 1, link))
+            most = max(most, importer.queued_rows)
+        await importer.finish()
+        assert most <= 10 * SHAPES_HELD
+        counted = await target.read(
+            "MATCH (n:ShapeProbe) OPTIONAL MATCH (n)-[r:NEXT_PROBE]->() "
+            "RETURN count(DISTINCT n) AS nodes, count(r) AS links"
+        )
+        assert counted == [{"nodes": 400, "links": 399}]
+        assert (importer.nodes_written, importer.relationships_written) == (400, 399)
+    finally:
+        await target.drop()
+        await target.close()
