@@ -41,6 +41,7 @@ ADOPTION_INPUTS = {
     "placeForAdoption": "PlaceForAdoptionInput",
     "grantAdoptionOrder": "GrantAdoptionOrderInput",
     "ceaseAdoptionPlan": "CeaseAdoptionPlanInput",
+    "correctAdoptionPlanDate": "CorrectAdoptionPlanDateInput",
 }
 APPROVE_HOUSEHOLD = """mutation ($input: ApproveFosteringHouseholdInput!) {
   approveFosteringHousehold(input: $input) { __typename ... on FosteringHousehold { id } } }"""

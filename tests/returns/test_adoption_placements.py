@@ -219,3 +219,88 @@ async def test_a_placement_order_s_episode_is_not_corrected_to_before_the_decisi
         {"episodeFrom": "2025-11-03", "startedOn": "2025-10-27", "reason": "Typed wrong"},
     )
     assert moved["__typename"] == "PeriodOfCare", moved
+
+
+CORRECT_PLAN_DATE = """mutation ($id: ID!, $version: Int!, $input: CorrectAdoptionPlanDateInput!) {
+  correctAdoptionPlanDate(adoptionPlanId: $id, version: $version, input: $input) { __typename
+    ... on AdoptionPlan { id version decisionDate ceasedDate }
+    ... on InvalidInput { problems { field rule } } } }"""
+PLAN_DATES = """MATCH (:Child {id: $id})<-[:ABOUT]-(p:AdoptionPlan)
+  RETURN p.decisionDate AS decided, p.ceasedDate AS ceased"""
+
+
+async def _correct_plan(
+    client: httpx.AsyncClient, worker: dict[str, str], plan: dict[str, Any], **data: str
+) -> dict[str, Any]:
+    variables = {"id": plan["id"], "version": plan["version"], "input": data}
+    found = await graphql(client, worker, CORRECT_PLAN_DATE, variables)
+    return found["correctAdoptionPlanDate"]  # type: ignore[no-any-return]
+
+
+async def test_a_decision_for_adoption_is_not_corrected_past_the_placement_order_it_began(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # The episode that began a placement order (E1) was recorded after a decision for
+    # adoption in force on its day; correcting the decision to after that day, or its
+    # reversal to before it, would leave the order begun before the decision (SSDA903 553,
+    # 554): refused, naming the day, and nothing is written.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2023-05-09", "F", allocated_from="2025-04-01", upn=False)
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-04-07", "C1", "U6")
+    # The order is recorded as the legal status only (the plan's own placement order
+    # date, when recorded, holds the decision before it by itself).
+    plan = await record.adoption(care, "2025-07-01")
+    care = (await graphql(client, record.worker, CARE, {"id": child}))["child"]["periodsOfCare"][0]
+    care = await record.legal_status(care, "2025-09-01", "E1")
+    later = await _correct_plan(
+        client,
+        record.worker,
+        plan,
+        step="DECISION",
+        happenedOn="2025-09-02",
+        reason="Typed wrong",
+    )
+    assert _refused(later) == (
+        "happenedOn",
+        f"the placement order (E1) from 2025-09-01: {RULE_553}",
+    )
+    # A day the order still follows is taken.
+    plan = await record.adopt(
+        "correctAdoptionPlanDate",
+        plan,
+        step="DECISION",
+        happenedOn="2025-08-20",
+        reason="The panel's minute",
+    )
+    # The order stands until revoked: a reversal after it began is real (the year-end
+    # warnings name it), one dated before it began would leave it without a decision.
+    plan = await record.adopt(
+        "ceaseAdoptionPlan", plan, ceasedOn="2025-10-20", reason="RD1_CHILDS_NEEDS_CHANGED"
+    )
+    plan = await record.authorise_adoption(plan)
+    earlier = await _correct_plan(
+        client,
+        record.worker,
+        plan,
+        step="REVERSAL",
+        happenedOn="2025-08-31",
+        reason="Typed wrong",
+    )
+    assert _refused(earlier) == (
+        "happenedOn",
+        f"the placement order (E1) from 2025-09-01: {RULE_553}",
+    )
+    assert [
+        (row["decided"].isoformat(), row["ceased"].isoformat())
+        for row in await store.read(PLAN_DATES, {"id": child})
+    ] == [("2025-08-20", "2025-10-20")]
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert "554" not in unexplained_failures(report, out, out / "previous", YEAR.end)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -377,6 +378,46 @@ def _beside_other_plans(record: Record, on: date) -> None:
             raise Refusal(("happenedOn", rule))
 
 
+# The dates of a plan the rules of its period of care's episodes read (care.py), and
+# how a refusal names the episode that would break, by the field that rule names.
+_DECISION_DATES = frozenset({"decisionDate", "ceasedDate"})
+_EPISODE_SAID = {
+    "placementType": "the placement for adoption",
+    "legalStatus": "the placement order (E1)",
+}
+
+
+def _episodes_keep_their_decision(record: Record, name: str, on: date) -> None:
+    """The period of care's episodes keep the rules they were recorded by, with the plan's
+    `name` date corrected to `on`: a placement for adoption after a decision (SSDA903 551),
+    and an episode that began a placement order (E1; not a move under it) after a decision
+    in force on its day (553, 554)."""
+    if name not in _DECISION_DATES:
+        return
+    # care.py reads this module's decision rules as it is imported: its checks of an
+    # episode are imported here, when a correction needs them.
+    from workflow.journey import care as care_rules
+
+    plans = (*record.processes, {"record": {**record.facts, name: on}, "steps": []})
+    corrected = replace(record, processes=plans)
+    status_before = None
+    for episode in sorted(record.care_episodes, key=lambda episode: episode["startDate"]):
+        began, status = episode["startDate"], LegalStatus.from_code(str(episode["legalStatus"]))
+        try:
+            placement = PlacementType.from_code(str(episode["placementType"]))
+            care_rules.placed_for_adoption_after_a_decision(corrected, placement, began)
+            if status is not status_before:
+                care_rules.placement_order_after_a_decision(corrected, status, began)
+        except Refusal as refused:
+            raise Refusal(
+                *(
+                    ("happenedOn", f"{_EPISODE_SAID[field]} from {began.isoformat()}: {rule}")
+                    for field, rule in refused.problems
+                )
+            ) from None
+        status_before = status
+
+
 @register(Process.ADOPTION, "correctAdoptionPlanDate", CorrectAdoptionPlanDate)
 def correct_adoption_plan_date(
     record: Record, data: CorrectAdoptionPlanDate, clock: Clock
@@ -410,6 +451,7 @@ def correct_adoption_plan_date(
         )
         raise Refusal(("step", rule))
     _beside_other_plans(record, on)
+    _episodes_keep_their_decision(record, name, on)
     label = said.removeprefix("the ").capitalize()
     return Effect(
         target=record.state,
