@@ -23,7 +23,7 @@ from typing import Any
 
 from returns.ssda903 import (
     AdoptionDecision,
-    date_perm,
+    permanence_complete,
     placement_order_without_decision,
     provider_as_returned,
     upn_as_returned,
@@ -211,7 +211,6 @@ SSDA903_RULES: tuple[EntryRule[PlacementEpisode], ...] = tuple(map(_episode_rule
 # SSDA903 rule 634: previous permanence is asked of children who began to be looked
 # after from 1 April 2016.
 _PERMANENCE_ASKED_FROM = date(2016, 4, 1)
-_NO_PERMANENCE = "Z1"
 
 
 def _permanence_not_returned(child: LookedAfterChild) -> bool:
@@ -219,12 +218,7 @@ def _permanence_not_returned(child: LookedAfterChild) -> bool:
         return False
     if not child.to_be_returned:
         return False
-    fact = child.permanence
-    if fact is None:
-        return True
-    return fact.get("permanence") != _NO_PERMANENCE and not (
-        fact.get("localAuthority") and date_perm(fact)
-    )
+    return not permanence_complete(child.permanence)
 
 
 def _order_not_before_care(child: LookedAfterChild) -> bool:

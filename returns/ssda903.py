@@ -19,7 +19,7 @@ from returns.characteristics import ethnicity_as_returned
 from returns.years import CollectionYear
 from workflow import liberty
 from workflow.calendar import age_on, birthday
-from workflow.codes import LegalStatus, ReasonEpisodeCeased, ReasonNewEpisode
+from workflow.codes import LegalStatus, PreviousPermanence, ReasonEpisodeCeased, ReasonNewEpisode
 from workflow.episode_codes import NO_PROVIDER as _NO_PROVIDER
 from workflow.episode_codes import NO_URN
 from workflow.episode_codes import TEMPORARY as _TEMPORARY
@@ -519,16 +519,28 @@ def continuously_looked_after(record: LookedAfterRecord, year: CollectionYear) -
     )
 
 
+def outcomes_asked(record: LookedAfterRecord, year: CollectionYear, in_year: list[Episode]) -> bool:
+    """Whether `year`'s OC2 has the child's row: looked after all year, and (the DfE's
+    "looked after continuously for 12 months" leaves them out) no short break (V3, V4) in
+    it among the episodes `in_year`."""
+    respite = any(e.short_break for e in in_year)
+    return not respite and continuously_looked_after(record, year)
+
+
 def _in_year(record: LookedAfterRecord, kind: FactKind, year: CollectionYear) -> list[Any]:
     return [f for f in record.facts_of(kind, year.end) if f["on"] >= year.start]
 
 
-def _oc2(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
-    if not continuously_looked_after(record, year):
-        return []
+def sdq_of(record: LookedAfterRecord, year: CollectionYear) -> dict[str, Any] | None:
+    """The SDQ the OC2 returns for `year`: the latest recorded in it (a score, or why none)."""
     sdq = _in_year(record, FactKind.SDQ, year)
-    sdq_score = "" if not sdq or sdq[-1].get("score") is None else str(sdq[-1]["score"])
-    sdq_reason = (sdq[-1].get("reason") or "") if sdq else ""
+    return sdq[-1] if sdq else None
+
+
+def _oc2(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
+    sdq = sdq_of(record, year)
+    sdq_score = "" if sdq is None or sdq.get("score") is None else str(sdq["score"])
+    sdq_reason = (sdq.get("reason") or "") if sdq is not None else ""
     age = age_on(record.born, year.end) if record.born is not None else None
     under_five = age is not None and age < 5
     under_ten = age is not None and age < 10
@@ -711,12 +723,24 @@ def _adoption_rows(
     return ad1, placed
 
 
+def care_began_in(year: CollectionYear, episodes: list[Episode]) -> date | None:
+    """The day care began in `year` (an episode of `episodes` with RNE S), if it did: the
+    PrevPerm table asks the previous permanence of that child (SSDA903 rule 630)."""
+    return next(
+        (
+            e.start
+            for e in episodes
+            if e.step.get("reasonNewEpisode") == "S" and year.start <= e.start
+        ),
+        None,
+    )
+
+
 def _previous_permanence(
     record: LookedAfterRecord, year: CollectionYear, dob: str, episodes: list[Episode]
 ) -> list[Row]:
-    started = any(e.step.get("reasonNewEpisode") == "S" and year.start <= e.start for e in episodes)
     fact = record.latest_fact(FactKind.PREVIOUS_PERMANENCE, year.end)
-    if not started or fact is None:
+    if care_began_in(year, episodes) is None or fact is None:
         return []
     return [
         [
@@ -727,6 +751,16 @@ def _previous_permanence(
             date_perm(fact),
         ]
     ]
+
+
+def permanence_complete(fact: dict[str, Any] | None) -> bool:
+    """Whether a previous permanence fact is all rule 630 asks: Z1 (none), or the order's
+    local authority and date (DATE_PERM, in part where only part is known)."""
+    if fact is None:
+        return False
+    return fact.get("permanence") == PreviousPermanence.Z1_NONE.value or bool(
+        fact.get("localAuthority") and date_perm(fact)
+    )
 
 
 def date_perm(fact: dict[str, Any]) -> str:
@@ -749,12 +783,15 @@ def _social_worker_id(allocation: dict[str, Any]) -> str:
     return _UNREGISTERED + local[:18]
 
 
+def allocations_in(record: LookedAfterRecord, year: CollectionYear) -> list[dict[str, Any]]:
+    """The child's allocations to a social worker in `year` (its SWEpisodes rows)."""
+    return [a for a in record.allocations if year.covers(a["startDate"], a.get("endDate"))]
+
+
 def _social_workers(record: LookedAfterRecord, year: CollectionYear, dob: str) -> list[Row]:
     rows = []
-    for allocation in record.allocations:
+    for allocation in allocations_in(record, year):
         start, end = allocation["startDate"], allocation.get("endDate")
-        if not year.covers(start, end):
-            continue
         ended = end if end is not None and end <= year.end else None
         rows.append(
             [
@@ -792,10 +829,7 @@ def tables_for(
     tables["episodes"] = _episode_rows(record, known, year, spec)
     tables["reviews"] = _reviews(record, year, dob)
     tables["uasc"] = _uasc(record, year, dob)
-    # The DfE's "looked after continuously for 12 months" leaves out a child with a short
-    # break (V3, V4) in the year.
-    respite = any(e.short_break for e in in_year)
-    tables["oc2"] = [] if respite else _oc2(record, year, dob)
+    tables["oc2"] = _oc2(record, year, dob) if outcomes_asked(record, year, in_year) else []
     tables["ad1"], tables["placed_for_adoption"] = _adoption_rows(record, year, dob, in_year)
     # SSDA903 rule 187: of the OC2 cohort, looked after all year (care that ended on
     # 31 March counts as care all year), the DfE asks no adoption details, so a child

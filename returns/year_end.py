@@ -19,15 +19,25 @@ from typing import TYPE_CHECKING
 
 from returns.ssda903 import (
     AdoptionDecision,
+    allocations_in,
+    care_began_in,
     care_leaver_rows,
     dmy,
     episodes_known,
     header_upn,
     home_postcode_as_returned,
+    outcomes_asked,
+    permanence_complete,
     placement_order_without_decision,
+    sdq_of,
 )
 from workflow.calendar import age_on, birthday, school_age_in
-from workflow.codes import LegalStatus, UPNUnknown
+from workflow.codes import (
+    LegalStatus,
+    ReasonEpisodeCeased,
+    ReasonNewEpisode,
+    UPNUnknown,
+)
 from workflow.facts import FactKind
 from workflow.journey.care import under_section_20_5
 from workflow.short_orders import under_short_order
@@ -57,6 +67,8 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
     known = [e for e in episodes_known(record, year) if not e.short_break]
     found = _upn_warnings(record, year) + _placement_order_warnings(record, year, known)
     found += _postcode_warnings(record, year, known) + _contact_warnings(record, year)
+    found += _sdq_warnings(record, year, known) + _permanence_warnings(record, year, known)
+    found += _social_worker_warnings(record, year, known)
     open_at_end = [e for e in known if e.end is None]
     if not open_at_end:
         return found
@@ -207,3 +219,99 @@ def _contact_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[R
             ("133", "their accommodation"),
         )
     ]
+
+
+def _sdq_warnings(
+    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+) -> list[ReturnWarning]:
+    # SSDA903 rules 186 and 197B: the OC2 of a child looked after all year carries an SDQ
+    # score, or why there is none, for a child aged 4 to 16 all year (186) and one who
+    # turns 4 or 17 in it (197B). A start of care corrected into last year makes a child
+    # looked after all year whose SDQ nobody was asked for.
+    born = record.born
+    in_year = [e for e in known if year.covers(e.start, e.end)]
+    if born is None or not outcomes_asked(record, year, in_year):
+        return []
+    sdq = sdq_of(record, year)
+    if sdq is not None and (sdq.get("score") is not None or sdq.get("reason")):
+        return []
+    four, seventeen = birthday(born, 4), birthday(born, 17)
+    rules = []
+    if four <= year.start and seventeen > year.end:
+        rules.append(("186", "aged 4 to 16 all year"))
+    if year.start <= four <= year.end or year.start <= seventeen <= year.end:
+        rules.append(("197B", "turning 4 or 17 in it"))
+    return [
+        ReturnWarning(
+            record.id,
+            f"903 {rule}",
+            f"the child is looked after all of {year.label}, {age}, and no SDQ score or"
+            f" reason there is none is recorded in it (SSDA903 rule {rule}): record the SDQ,"
+            f" or why none was done (recordSdq, on a day in {year.label}), and make the"
+            " return again",
+        )
+        for rule, age in rules
+    ]
+
+
+def _permanence_warnings(
+    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+) -> list[ReturnWarning]:
+    # SSDA903 rule 630: care begun in the year asks the previous permanence known by its
+    # 31 March: Z1, or the order's local authority and date. A start of care corrected
+    # into an earlier year comes before the day it was recorded for.
+    began = care_began_in(year, [e for e in known if not e.short_break])
+    if began is None:
+        return []
+    fact = record.latest_fact(FactKind.PREVIOUS_PERMANENCE, year.end)
+    if permanence_complete(fact):
+        return []
+    what = (
+        f"no previous permanence is recorded by {year.end.isoformat()}"
+        if fact is None
+        else "the previous permanence recorded names no local authority or date of the order"
+    )
+    return [
+        ReturnWarning(
+            record.id,
+            "903 630",
+            f"the child began to be looked after on {began.isoformat()} and {what}"
+            " (SSDA903 rule 630): record it as known when care began (recordPreviousPermanence"
+            f" on or before {began.isoformat()}: Z1 if none), and make the return again",
+        )
+    ]
+
+
+def _social_worker_warnings(
+    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+) -> list[ReturnWarning]:
+    # SSDA903 rule SW12STG2: the social worker episodes of the year cover the child's care:
+    # one begins by the end of each spell of care in it (31 March if still open) or, for
+    # care begun in the year, on or after its first day. A start of care corrected into
+    # an earlier year can come before any allocation. (An episode that ended X1 is not a
+    # spell's end: the DfE's rule misreads those, tests/returns/known_broken.py.)
+    starts = [a["startDate"] for a in allocations_in(record, year)]
+    for episode in known:
+        if episode.short_break or not year.covers(episode.start, episode.end):
+            continue
+        if episode.reason_ceased == ReasonEpisodeCeased.X1_NEW_EPISODE_SAME_DAY.value:
+            continue
+        until = episode.end or year.end
+        began_care = (
+            episode.step.get("reasonNewEpisode")
+            == ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER.value
+        )
+        if any(day <= until or (began_care and day >= episode.start) for day in starts):
+            continue
+        return [
+            ReturnWarning(
+                record.id,
+                "903 SW12STG2",
+                f"the child is looked after from {episode.start.isoformat()} to"
+                f" {until.isoformat()} and no allocation to a social worker is recorded by"
+                f" then in {year.label} (SSDA903 rule SW12STG2): record the allocation from"
+                " the day it began (correctAllocation startedOn, or allocateChild), and make"
+                " the return again",
+            )
+        ]
+    return []

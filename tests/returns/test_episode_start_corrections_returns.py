@@ -17,6 +17,7 @@ from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import CollectionYear, write_cin_census, write_ssda903
 from tests.e2e.journey_helpers import act
+from tests.helpers import graphql
 from tests.returns.conftest import DfeRules
 from tests.returns.journeys import HOME, Recorder, county_to_record_on
 from tests.returns.known_broken import KNOWN_BROKEN_CIN_QUERIES, unexplained_failures
@@ -155,3 +156,67 @@ async def test_a_start_of_care_corrected_before_the_home_postcode_is_warned_unti
     assert this_year.warnings == []
     report = dfe_rules("903", again, year=2026, prev=again / "previous")
     assert unexplained_failures(report, again, again / "previous", YEAR.end) == {}
+
+
+CORRECT_ALLOCATION = """mutation ($input: CorrectAllocationInput!) {
+  correctAllocation(input: $input) { __typename
+    ... on InvalidInput { problems { field rule } } } }"""
+# What a start of care corrected into last year asks of each year's return: this year's
+# outcomes of a child looked after all of it (an SDQ at 4 to 16, SSDA903 186; at 4 or 17,
+# 197B), and last year's previous permanence and social worker (630, SW12STG2).
+ASKED = {"903": ("186", "197B"), "903-previous": ("630", "SW12STG2")}
+
+
+async def test_a_start_of_care_corrected_into_last_year_names_the_child_for_what_it_asks(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Fuzz seed 94: care typed as starting on 14 April 2025 began on 18 March (the
+    # referral on 10 March, the social worker's allocation typed from April). The child
+    # is now looked after all of 2025-26, so its 903 asks for an SDQ, and in last year's
+    # return from 18 March, which asks for the previous permanence and the social worker
+    # known by 31 March. All true, all recorded since with later days: no save breaks a
+    # rule, so the return's year-end warnings name the child for each, until recorded.
+    record, children = await county_to_record_on(client, settings, store)
+    nine, sixteen = children[:2]
+    for child, born in ((nine, "2015-06-01"), (sixteen, "2008-09-01")):
+        await record.born(child, born, "F", allocated_from="2025-04-10")
+        await record.referred(child, "2025-03-10", "N1")
+        care = await record.start(child, "2025-04-14", "C1", "U6")
+        await _corrected(record, care, "2025-04-14", "2025-03-18")
+
+    async def fired_and_warned(out: Path) -> dict[str, tuple[set[str], set[str]]]:
+        this_year, last_year = await write_ssda903(store, YEAR, out)
+        reports = {
+            "903": dfe_rules("903", out, year=2026, prev=out / "previous"),
+            "903-previous": dfe_rules("903", out / "previous", year=2025),
+        }
+        written = {"903": this_year, "903-previous": last_year}
+        return {
+            f"{kind} {rule}": (
+                set(reports[kind]["failures"].get(rule, {}).get("children", [])),
+                {w.child_id for w in written[kind].warnings if w.code == f"903 {rule}"},
+            )
+            for kind, rules in ASKED.items()
+            for rule in rules
+        }
+
+    assert await fired_and_warned(tmp_path / "903") == {
+        "903 186": ({nine}, {nine}),
+        "903 197B": ({sixteen}, {sixteen}),
+        "903-previous 630": ({nine, sixteen}, {nine, sixteen}),
+        "903-previous SW12STG2": ({nine, sixteen}, {nine, sixteen}),
+    }
+
+    # Recorded: the SDQs, the permanence known when care began, the allocation's day.
+    for child in (nine, sixteen):
+        await record.fact("recordSdq", child, on="2025-09-01", score=14)
+        await record.fact("recordPreviousPermanence", child, on="2025-03-18", permanence="Z1_NONE")
+        fix = {"childId": child, "startedOn": "2025-03-18", "reason": "The referral's day"}
+        found = await graphql(client, record.manager, CORRECT_ALLOCATION, {"input": fix})
+        assert found["correctAllocation"]["__typename"] == "Allocation", found
+    again = await fired_and_warned(tmp_path / "again")
+    assert again == {f"{kind} {rule}": (set(), set()) for kind in ASKED for rule in ASKED[kind]}
