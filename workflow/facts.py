@@ -366,20 +366,23 @@ def _upn_unknown(data: RecordUpnUnknown, child: Child) -> tuple[Values, dict[str
     # for young children.
     if data.reason is UPNUnknown.UN1_NOT_OF_SCHOOL_AGE:
         _age_between(child, data.on, 0, 5, "reason", "UN1 is for a child not of school age")
-        _not_of_school_age(child, data.on)
+        _not_of_school_age(child, data.on, "UN1 is for a child not of school age")
     if data.reason is UPNUnknown.UN6_UNDER_SIX_NOT_YET_AT_SCHOOL:
         _age_between(child, data.on, 0, 5, "reason", "UN6 is for a child under 6")
+        # The 903 has no UN6: it returns the reason as UN1 (returns/ssda903.py).
+        said = "UN6 is returned in the SSDA903 as UN1 (not of school age)"
+        _not_of_school_age(child, data.on, said)
     return {"reason": data.reason.value}, {}
 
 
-def _not_of_school_age(child: Child, on: date) -> None:
+def _not_of_school_age(child: Child, on: date, said: str) -> None:
     # SSDA903 rule 209: of school age in the whole collection year holding `on` once 4 by
     # the 31 August before it, though still 4 or 5 on the day.
     born, year_start = child.date_of_birth, collection_year_start(on)
     if born is not None and school_age_in(year_start, born):
         raise Refused(
             "reason",
-            f"UN1 is for a child not of school age: the child turned 4 on"
+            f"{said}: the child turned 4 on"
             f" {birthday(born, 4).isoformat()}, by 31 August {year_start - 1}, so is of school"
             f" age from 1 April {year_start} (SSDA903 rule 209): record the UPN or another"
             " reason it is unknown",

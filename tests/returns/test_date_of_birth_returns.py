@@ -333,3 +333,46 @@ async def test_not_of_school_age_recorded_at_birth_is_warned_once_the_child_is_o
     assert this_year.warnings == []
     report = dfe_rules("903", again, year=2026, prev=again / "previous")
     assert unexplained_failures(report, again, again / "previous", YEAR.end) == {}
+
+
+UPN_UNKNOWN = """mutation ($input: RecordUpnUnknownInput!) { recordUpnUnknown(input: $input) {
+  __typename ... on InvalidInput { problems { field rule } } } }"""
+
+
+async def test_un6_is_refused_for_a_child_of_school_age_as_un1_is_and_warned_once_stale(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # The CIN census's UN6 (under 6, not yet at school) is the 903's UN1 (not of school
+    # age): the DfE's rule 209 reads a child who turned 4 by the 31 August before the
+    # year as of school age in it. Recorded in such a year it is refused, as UN1 is;
+    # recorded in a year before, it was true then, and the return warns once it is not.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2020-06-01", "M", allocated_from="2025-01-27", upn=False)
+    await record.referred(child, "2025-01-27", "N1")
+    await record.start(child, "2025-04-07", "C1", "U6")
+    data = {"childId": child, "reason": "UN6_UNDER_SIX_NOT_YET_AT_SCHOOL", "on": "2025-09-01"}
+    found = (await graphql(client, record.worker, UPN_UNKNOWN, {"input": data}))["recordUpnUnknown"]
+    assert found["__typename"] == "InvalidInput", found
+    ((field, rule),) = [(p["field"], p["rule"]) for p in found["problems"]]
+    assert field == "reason"
+    assert rule.startswith("UN6 is returned in the SSDA903 as UN1 (not of school age)"), rule
+    assert "turned 4 on 2024-06-01" in rule, rule
+    assert "SSDA903 rule 209" in rule, rule
+
+    # In 2024-25 the child was not of school age: UN6 was true.
+    await record.fact(
+        "recordUpnUnknown", child, on="2025-03-03", reason="UN6_UNDER_SIX_NOT_YET_AT_SCHOOL"
+    )
+    out = tmp_path / "903"
+    this_year, last_year = await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "header", child, "UPN") == [("UN1",)]
+    assert dfe_rules("903", out, year=2026, prev=out / "previous")["failures"]["209"][
+        "children"
+    ] == [child]
+    assert [(w.child_id, w.code) for w in this_year.warnings] == [(child, "903 209")]
+    assert last_year.warnings == []
