@@ -30,7 +30,8 @@ EPISODES = """MATCH (:Child {id: $id})<-[:ABOUT]-(:PeriodOfCare)<-[:PART_OF]-
   ORDER BY start"""
 RULE_551 = (
     "a placement for adoption (A3 to A6) follows the decision that the child should be"
-    " placed for adoption: record it first (decideAdoption; SSDA903 rule 551)"
+    " placed for adoption, in force on its day: record it first (decideAdoption; SSDA903"
+    " rules 551, 552)"
 )
 YEAR = CollectionYear(2026)
 CARE = """query ($id: ID!) { child(id: $id) { periodsOfCare { id version status } } }"""
@@ -304,3 +305,39 @@ async def test_a_decision_for_adoption_is_not_corrected_past_the_placement_order
     await write_ssda903(store, YEAR, out)
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert "554" not in unexplained_failures(report, out, out / "previous", YEAR.end)
+
+
+async def test_a_placement_for_adoption_follows_a_decision_not_reversed_by_its_day(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Fuzz seed 125: a decision for adoption reversed, then the child placed with adopters
+    # (A4), then a new decision: the placement came before the decision it stands on, and
+    # the DfE's rule 552 (the decision on or before the placement) rejects the return. A
+    # reversed decision is no decision: the placement is refused until a new one is made.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2024-09-09", "M", allocated_from="2025-04-01", upn=False)
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-04-07", "V2", "U6")
+    plan = await record.adoption(care, "2025-06-10")
+    plan = await record.adopt(
+        "ceaseAdoptionPlan", plan, ceasedOn="2025-07-01", reason="RD1_CHILDS_NEEDS_CHANGED"
+    )
+    await record.authorise_adoption(plan)
+    care = (await graphql(client, record.worker, CARE, {"id": child}))["child"]["periodsOfCare"][0]
+    moved = await act(client, record.worker, "changePlacement", care, _move("2025-08-04", "A4"))
+    assert _refused(moved) == ("placementType", RULE_551)
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == ["U6"]
+
+    # Decided anew, the placement from then on is taken, and the return passes.
+    await record.adoption(care, "2025-08-11")
+    care = (await graphql(client, record.worker, CARE, {"id": child}))["child"]["periodsOfCare"][0]
+    care = await record.move(care, "2025-08-18", "A4")
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}

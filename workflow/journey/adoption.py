@@ -389,9 +389,9 @@ _EPISODE_SAID = {
 
 def _episodes_keep_their_decision(record: Record, name: str, on: date) -> None:
     """The period of care's episodes keep the rules they were recorded by, with the plan's
-    `name` date corrected to `on`: a placement for adoption after a decision (SSDA903 551),
-    and an episode that began a placement order (E1; not a move under it) after a decision
-    in force on its day (553, 554)."""
+    `name` date corrected to `on`: a placement for adoption (SSDA903 551, 552), and an
+    episode that began a placement order (E1; not a move under it; 553, 554), after a
+    decision in force on its day."""
     if name not in _DECISION_DATES:
         return
     # care.py reads this module's decision rules as it is imported: its checks of an
@@ -484,8 +484,8 @@ def _episodes_standing_on(record: Record) -> tuple[tuple[str, str], ...]:
             orders.append(start.isoformat())
         if (
             episode.get("placementType") in PLACEMENTS_FOR_ADOPTION
-            and decided_by(this, start)
-            and not decided_by(others, start)
+            and decision_in_force(this, start)
+            and not decision_in_force(others, start)
         ):
             placements.append(start.isoformat())
     problems = []
@@ -503,7 +503,7 @@ def _episodes_standing_on(record: Record) -> tuple[tuple[str, str], ...]:
             (
                 "placementType",
                 f"the period of care's episodes from {', '.join(placements)} are placements"
-                " for adoption (A3 to A6), which stand on this decision (SSDA903 rule 551):"
+                " for adoption (A3 to A6), which stand on this decision (SSDA903 rules 551, 552):"
                 " correct the placement first (correctPlacement)",
             )
         )

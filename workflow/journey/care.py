@@ -36,7 +36,7 @@ from workflow.codes import (
 from workflow.episode_codes import NO_URN, EpisodeCodes, codes_unfit
 from workflow.facts import Postcode, Urn
 from workflow.ids import new_id
-from workflow.journey.adoption import PLACEMENTS_FOR_ADOPTION, decided_by, decision_in_force
+from workflow.journey.adoption import PLACEMENTS_FOR_ADOPTION, decision_in_force
 from workflow.journey.corrections import (
     CorrectStepDate,
     Span,
@@ -361,14 +361,15 @@ def placed_for_adoption_after_a_decision(
     record: Record | None, placement: PlacementType, start: date
 ) -> None:
     """A placement for adoption from `start` follows a decision for adoption made in
-    the period of care on or before it (None: care is only starting, so none is made)."""
-    if placement.value in PLACEMENTS_FOR_ADOPTION and not decided_by(_plans(record), start):
+    the period of care on or before it and not reversed by then (None: care is only
+    starting, so none is made): a reversed decision places nobody (SSDA903 552)."""
+    if placement.value in PLACEMENTS_FOR_ADOPTION and not decision_in_force(_plans(record), start):
         raise Refusal(
             (
                 "placementType",
                 "a placement for adoption (A3 to A6) follows the decision that the child"
-                " should be placed for adoption: record it first (decideAdoption; SSDA903"
-                " rule 551)",
+                " should be placed for adoption, in force on its day: record it first"
+                " (decideAdoption; SSDA903 rules 551, 552)",
             )
         )
 
