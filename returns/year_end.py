@@ -9,7 +9,10 @@ who has become of school age in the year (rule 209), and what is not recorded ye
 leaver's contact around the birthday in the year (rules 131-133), an episode
 without the child's home postcode on the day it began, or its placement's postcode (a
 start of care corrected to before the day the home postcode was recorded for), which the
-DfE's rules 392a and 392b reject.
+DfE's rules 392a and 392b reject. A start of care corrected into an earlier year leaves
+more unrecorded, and no save could refuse the truth: the SDQ of a child now looked after
+all year (rules 186, 197B), the previous permanence known when care began (630), and a
+social worker allocated by then (SW12STG2).
 """
 
 from __future__ import annotations
@@ -63,11 +66,16 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
     """The child's short order open on `year`'s 31 March past its length, care open then
     past the 18th birthday, a placement order then without a decision for adoption in
     force, UN1 for a child of school age in the year, a care leaver's birthday in it with
-    no contact recorded, and an episode in it without its postcodes, if any."""
+    no contact recorded, an episode in it without its postcodes, and, for care that a
+    start corrected into an earlier year leaves unrecorded, a child looked after all year
+    without an SDQ, care begun in it without the previous permanence, and a spell of care
+    without a social worker, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
     found = _upn_warnings(record, year) + _placement_order_warnings(record, year, known)
     found += _postcode_warnings(record, year, known) + _contact_warnings(record, year)
-    found += _sdq_warnings(record, year, known) + _permanence_warnings(record, year, known)
+    # The OC2 and PrevPerm tables read every episode of the year, short breaks too.
+    in_year = [e for e in episodes_known(record, year) if year.covers(e.start, e.end)]
+    found += _sdq_warnings(record, year, in_year) + _permanence_warnings(record, year, in_year)
     found += _social_worker_warnings(record, year, known)
     open_at_end = [e for e in known if e.end is None]
     if not open_at_end:
@@ -222,14 +230,13 @@ def _contact_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[R
 
 
 def _sdq_warnings(
-    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+    record: LookedAfterRecord, year: CollectionYear, in_year: list[Episode]
 ) -> list[ReturnWarning]:
     # SSDA903 rules 186 and 197B: the OC2 of a child looked after all year carries an SDQ
     # score, or why there is none, for a child aged 4 to 16 all year (186) and one who
     # turns 4 or 17 in it (197B). A start of care corrected into last year makes a child
     # looked after all year whose SDQ nobody was asked for.
     born = record.born
-    in_year = [e for e in known if year.covers(e.start, e.end)]
     if born is None or not outcomes_asked(record, year, in_year):
         return []
     sdq = sdq_of(record, year)
@@ -255,12 +262,12 @@ def _sdq_warnings(
 
 
 def _permanence_warnings(
-    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+    record: LookedAfterRecord, year: CollectionYear, in_year: list[Episode]
 ) -> list[ReturnWarning]:
     # SSDA903 rule 630: care begun in the year asks the previous permanence known by its
     # 31 March: Z1, or the order's local authority and date. A start of care corrected
     # into an earlier year comes before the day it was recorded for.
-    began = care_began_in(year, [e for e in known if not e.short_break])
+    began = care_began_in(year, in_year)
     if began is None:
         return []
     fact = record.latest_fact(FactKind.PREVIOUS_PERMANENCE, year.end)

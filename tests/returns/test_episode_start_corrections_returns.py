@@ -220,3 +220,28 @@ async def test_a_start_of_care_corrected_into_last_year_names_the_child_for_what
         assert found["correctAllocation"]["__typename"] == "Allocation", found
     again = await fired_and_warned(tmp_path / "again")
     assert again == {f"{kind} {rule}": (set(), set()) for kind in ASKED for rule in ASKED[kind]}
+
+
+async def test_a_child_with_a_short_break_in_the_year_is_not_asked_an_sdq(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # The DfE's "looked after continuously for 12 months" leaves out a child with a short
+    # break in the year: no OC2 row, so no SDQ is asked (186), and none is warned of.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2015-06-01", "F", allocated_from="2024-09-30")
+    await record.referred(child, "2024-09-30", "N1")
+    await record.start(child, "2024-10-07", "C2", "U6")
+    household = await record.short_breaks_household("2025-01-06")
+    await record.short_break(child, "V3", "2025-06-02", "2025-06-03", household)
+
+    out = tmp_path / "903"
+    this_year, _ = await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "oc2", child, "SDQ_SCORE") == []
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert child not in report["failures"].get("186", {}).get("children", [])
+    assert [w.code for w in this_year.warnings if w.code == "903 186"] == []
