@@ -1362,8 +1362,15 @@ async def test_a_new_legal_status_with_the_same_placement_is_a_legal_status_chan
         ("C2_FULL_CARE_ORDER", "S_STARTED_TO_BE_LOOKED_AFTER"),
         ("E1_PLACEMENT_ORDER", "L_LEGAL_STATUS_CHANGE"),
     ]
-    # A new carer in the same kind of placement is a move: RNE B.
+    # A new carer in the same kind of placement is a move: RNE B, seen in the return by
+    # the new placement's postcode (with every field the same, rule 436 rejects it).
     moved = {**unchanged, "changedOn": "2026-03-16", "sameCarer": False}
+    alike = await act(
+        client, worker, "changePlacement", care, {**moved, "legalStatus": "C2_FULL_CARE_ORDER"}
+    )
+    assert alike["__typename"] == "InvalidInput", alike
+    assert alike["problems"][0]["field"] == "placementPostcode", alike
+    moved["placementPostcode"] = "SG13 8DE"
     care = await act(
         client, worker, "changePlacement", care, {**moved, "legalStatus": "C2_FULL_CARE_ORDER"}
     )

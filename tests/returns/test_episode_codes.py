@@ -367,3 +367,44 @@ async def test_a_move_to_the_same_carer_in_the_same_placement_is_refused(
     ]
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+
+async def test_a_move_to_another_carer_the_return_cannot_tell_from_the_last_is_refused(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Fuzz seed 147: a move to another carer (RNE P) in the same placement, provider and
+    # postcode, no URN: the 903's episode is the last one in every field it writes, which
+    # the DfE's rule 435 (436 with a legal status, RNE B) rejects. Refused, naming the
+    # postcode (the field a move to another carer changes), and nothing is written.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2012-03-03", "F", allocated_from="2025-04-01")
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-04-07", "C1", "U6", "PR1")
+    worker = record.worker
+    for more, rule in (({}, "435"), ({"legalStatus": "C2_FULL_CARE_ORDER"}, "436")):
+        moved = await act(
+            client, worker, "changePlacement", care, _placement("2025-10-03", "U6", "PR1", **more)
+        )
+        assert _refused(moved) == (
+            "placementPostcode",
+            "the new carer's placement is the child's placement in every SSDA903 field"
+            " (placement, provider, postcode, URN), so the return cannot tell the move"
+            f" (SSDA903 rule {rule}): record the new placement's postcode",
+        )
+    found = await store.read(EPISODES, {"id": child})
+    assert [r["start"].isoformat() for r in found] == ["2025-04-07"]
+    # The new carer's postcode recorded, the move is taken and the return passes.
+    care = await record.move(care, "2025-10-03", "U6", postcode="SG13 8DE")
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", child, "RNE", "PLACE", "PL_POST") == [
+        ("S", "U6", PLACEMENT),
+        ("P", "U6", "SG13 8DE"),
+    ]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}

@@ -712,7 +712,13 @@ def _new_legal_status(record: Record, legal_status: LegalStatus, on: date) -> No
 def _same_placement(current: dict[str, Any], data: ChangePlacement) -> bool:
     """Whether the 'new' placement is the current one in every SSDA903 field: the same
     carer, placement type, provider, postcode and URN."""
-    return data.same_carer and (
+    return data.same_carer and _returned_alike(current, data)
+
+
+def _returned_alike(current: dict[str, Any], data: ChangePlacement) -> bool:
+    """Whether the 'new' placement's SSDA903 fields are the current one's: the placement
+    type, provider, postcode and URN."""
+    return (
         current.get("placementType"),
         current.get("placementProvider"),
         current.get("placementPostcode") or None,
@@ -813,6 +819,18 @@ def change_placement(record: Record, data: ChangePlacement, clock: Clock) -> Eff
                 "placementType",
                 "is already the child's placement in every SSDA903 field (placement,"
                 " provider, postcode, URN): nothing moved (SSDA903 rule 435)",
+            )
+        )
+    if not data.same_carer and _returned_alike(_episode(record), data):
+        # SSDA903 rules 435 (RNE P) and 436 (B): the return sees a move to another carer
+        # only in a field it writes for the placement.
+        rule = "435" if data.legal_status is None else "436"
+        raise Refusal(
+            (
+                "placementPostcode",
+                "the new carer's placement is the child's placement in every SSDA903 field"
+                " (placement, provider, postcode, URN), so the return cannot tell the move"
+                f" (SSDA903 rule {rule}): record the new placement's postcode",
             )
         )
     status_changes: dict[str, str] = {}
