@@ -43,6 +43,10 @@ csc-validator-be-903 0.1.17:
   themselves: a child whose new decision follows last year's reversal, and whoever comes
   first in the table, are flagged. Excused only for a child whose own decisions all come
   after each of their decisions reversed last year.
+- 583 (every decision for adoption but the latest has been reversed) finds the latest by
+  sorting the DATE_PLACED values as dd/mm/YYYY text: a child whose reversed decision's
+  day of the month is later than the new decision's is flagged. Excused only for a child
+  whose decisions, by their dates, were each reversed before the next was made.
 - 146 in the 2024-25 rule set lists supported accommodation as "k3", lower case, though
   the validator upper-cases every value it reads, and its own 2024-25 rules 221, 371 and
   503D use K3: a K3 placement in a 2024-25 return is always flagged. Excused only for a
@@ -214,6 +218,12 @@ def last_years_decision_carried_on(folder: Path, previous: Path) -> set[str]:
     }
 
 
+def reversed_before_each_new_decision(folder: Path) -> set[str]:
+    """583: by their dates, each of the child's decisions but the latest was reversed by
+    the day the next was made."""
+    return set(successive_decisions(folder))
+
+
 def decided_after_last_years_reversal(folder: Path, previous: Path) -> set[str]:
     """584: every decision of the child in this year's table is dated after each of the
     child's decisions reversed in last year's."""
@@ -260,6 +270,7 @@ def excused(folder: Path, previous: Path, year_end: date) -> dict[str, set[str]]
         "553": reversed_beside_a_current_decision(folder),
         "554": decided_before_the_placement_order(folder),
         "560": last_years_decision_carried_on(folder, previous),
+        "583": reversed_before_each_new_decision(folder),
         "584": decided_after_last_years_reversal(folder, previous),
     }
 

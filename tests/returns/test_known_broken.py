@@ -400,3 +400,42 @@ def test_584_compares_decision_dates_as_text_and_flags_the_row_at_another_child_
     assert report["failures"]["584"]["children"] == ["AGAIN", "FIRST"]
     # Excused for the children whose own decisions keep the rule, never for EARLY.
     assert excused(now, previous, date(YEAR, 3, 31))["584"] == {"AGAIN", "FIRST"}
+
+
+def test_583_orders_decision_dates_as_text_and_takes_an_earlier_one_for_the_latest(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # Fuzz seed 158. TEXT: a decision for adoption on 11 April 2025, reversed on 5 October
+    # (RD3), and a new decision on 4 November, after it. 583 (all but the latest decision
+    # reversed) finds the latest by sorting the dd/mm/YYYY text ("11/04/2025" after
+    # "04/11/2025"), so it takes the reversed one for the latest and flags the open one.
+    # OPEN: two decisions, the earlier never reversed, the error the rule exists for.
+    born = "01/01/2016"
+    children = ("TEXT", "OPEN")
+    places = ["SG1 1HN", "SG2 0JU", NO_URN]
+    common = {
+        "header": [[c, "M", born, "WBRI", "N919216724001", "", ""] for c in children],
+        "episodes": [
+            [c, "02/05/2024", "S", "C2", "N1", "U6", "PR1", "", "", "", *places] for c in children
+        ],
+        "sw_episodes": [[c, born, "SW100002", "01/05/2024", "", "FCONTA"] for c in children],
+        "prev_perm": [[c, born, "Z1", "", ""] for c in children],
+    }
+    previous = last_year(tmp_path / "last", common)
+    now = write(
+        tmp_path / "now",
+        {
+            **common,
+            "reviews": [[c, born, "10/07/2025", "PN1"] for c in children],
+            "placed_for_adoption": [
+                ["TEXT", born, "11/04/2025", "05/10/2025", "RD3"],
+                ["TEXT", born, "04/11/2025", "", ""],
+                ["OPEN", born, "01/05/2025", "", ""],
+                ["OPEN", born, "01/09/2025", "", ""],
+            ],
+        },
+    )
+    report = dfe_rules("903", now, year=YEAR, prev=previous)
+    assert report["failures"]["583"]["children"] == ["OPEN", "TEXT"]
+    # Excused for the child whose decisions keep the rule, never for OPEN.
+    assert excused(now, previous, date(YEAR, 3, 31))["583"] == {"TEXT"}
