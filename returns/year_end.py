@@ -71,7 +71,8 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
     without an SDQ, care begun in it without the previous permanence, and a spell of care
     without a social worker, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
-    found = _upn_warnings(record, year) + _placement_order_warnings(record, year, known)
+    found = _upn_warnings(record, year) + _upn_missing_warnings(record, year, known)
+    found += _placement_order_warnings(record, year, known)
     found += _postcode_warnings(record, year, known) + _contact_warnings(record, year)
     # The OC2 and PrevPerm tables read every episode of the year, short breaks too.
     in_year = [e for e in episodes_known(record, year) if year.covers(e.start, e.end)]
@@ -319,6 +320,64 @@ def _social_worker_warnings(
                 f" then in {year.label} (SSDA903 rule SW12STG2): record the allocation from"
                 " the day it began (correctAllocation startedOn, or allocateChild), and make"
                 " the return again",
+            )
+        ]
+    return []
+
+
+_UPN_UNKNOWN_BUT_NOT_OF_SCHOOL_AGE = frozenset({"UN2", "UN3", "UN4", "UN5"})
+
+
+def _upn_change_rejected(last: str, now: str) -> bool:
+    """SSDA903 rule 208 on the header's UPN last year and now (blank when none): the same,
+    or a change the rule allows (from UN1 or blank to UN2-UN5, from unknown to a UPN)."""
+    unknown = _UPN_UNKNOWN_BUT_NOT_OF_SCHOOL_AGE | {UPNUnknown.UN1_NOT_OF_SCHOOL_AGE.value}
+    if last == now:
+        return False
+    if last in ("", UPNUnknown.UN1_NOT_OF_SCHOOL_AGE.value) and (
+        now in _UPN_UNKNOWN_BUT_NOT_OF_SCHOOL_AGE
+    ):
+        return False
+    return not ((last in unknown or not last) and now and now not in unknown)
+
+
+def _upn_missing_warnings(
+    record: LookedAfterRecord, year: CollectionYear, known: list[Episode]
+) -> list[ReturnWarning]:
+    # SSDA903 rules 442 and 208: the header carries the UPN or why it is unknown as
+    # recorded by 31 March, the same from one year to the next but for the changes 208
+    # allows. A start of care corrected into an earlier year puts the child in that
+    # year's return before the reason was recorded.
+    def in_the_return(of: CollectionYear) -> bool:
+        return any(of.covers(e.start, e.end) for e in episodes_known(record, of))
+
+    if not in_the_return(year):
+        return []
+    began = min(e.start for e in known if year.covers(e.start, e.end)) if known else year.start
+    record_it = (
+        f"record the UPN, or why it is unknown as known from {began.isoformat()}"
+        " (recordUpnUnknown), and make the return again"
+    )
+    now = header_upn(record, year)
+    if not now and any(year.covers(e.start, e.end) for e in known):
+        return [
+            ReturnWarning(
+                record.id,
+                "903 442",
+                f"no UPN, nor why it is unknown, is recorded for the child by"
+                f" {year.end.isoformat()} (SSDA903 rule 442): {record_it}",
+            )
+        ]
+    last_year = year.previous()
+    last = header_upn(record, last_year)
+    if in_the_return(last_year) and _upn_change_rejected(last, now):
+        return [
+            ReturnWarning(
+                record.id,
+                "903 208",
+                f"the UPN in {year.label} ({now}) is not the one in {last_year.label}'s return"
+                f" ({last or 'none recorded'}) by a change the DfE allows (SSDA903 rule 208):"
+                f" {record_it.replace('the return', 'both returns')}",
             )
         ]
     return []

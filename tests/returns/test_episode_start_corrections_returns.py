@@ -167,6 +167,27 @@ CORRECT_ALLOCATION = """mutation ($input: CorrectAllocationInput!) {
 ASKED = {"903": ("186", "197B"), "903-previous": ("630", "SW12STG2")}
 
 
+async def _fired_and_warned(
+    store: FalkorDBStore, dfe_rules: DfeRules, out: Path, asked: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[set[str], set[str]]]:
+    """Per return ("903", "903-previous") and rule `asked`, the children the DfE's rule
+    names and those the return's year-end warnings name for it."""
+    this_year, last_year = await write_ssda903(store, YEAR, out)
+    reports = {
+        "903": dfe_rules("903", out, year=2026, prev=out / "previous"),
+        "903-previous": dfe_rules("903", out / "previous", year=2025),
+    }
+    written = {"903": this_year, "903-previous": last_year}
+    return {
+        f"{kind} {rule}": (
+            set(reports[kind]["failures"].get(rule, {}).get("children", [])),
+            {w.child_id for w in written[kind].warnings if w.code == f"903 {rule}"},
+        )
+        for kind, rules in asked.items()
+        for rule in rules
+    }
+
+
 async def test_a_start_of_care_corrected_into_last_year_names_the_child_for_what_it_asks(
     client: httpx.AsyncClient,
     settings: Settings,
@@ -188,23 +209,7 @@ async def test_a_start_of_care_corrected_into_last_year_names_the_child_for_what
         care = await record.start(child, "2025-04-14", "C1", "U6")
         await _corrected(record, care, "2025-04-14", "2025-03-18")
 
-    async def fired_and_warned(out: Path) -> dict[str, tuple[set[str], set[str]]]:
-        this_year, last_year = await write_ssda903(store, YEAR, out)
-        reports = {
-            "903": dfe_rules("903", out, year=2026, prev=out / "previous"),
-            "903-previous": dfe_rules("903", out / "previous", year=2025),
-        }
-        written = {"903": this_year, "903-previous": last_year}
-        return {
-            f"{kind} {rule}": (
-                set(reports[kind]["failures"].get(rule, {}).get("children", [])),
-                {w.child_id for w in written[kind].warnings if w.code == f"903 {rule}"},
-            )
-            for kind, rules in ASKED.items()
-            for rule in rules
-        }
-
-    assert await fired_and_warned(tmp_path / "903") == {
+    assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", ASKED) == {
         "903 186": ({nine}, {nine}),
         "903 197B": ({sixteen}, {sixteen}),
         "903-previous 630": ({nine, sixteen}, {nine, sixteen}),
@@ -218,7 +223,7 @@ async def test_a_start_of_care_corrected_into_last_year_names_the_child_for_what
         fix = {"childId": child, "startedOn": "2025-03-18", "reason": "The referral's day"}
         found = await graphql(client, record.manager, CORRECT_ALLOCATION, {"input": fix})
         assert found["correctAllocation"]["__typename"] == "Allocation", found
-    again = await fired_and_warned(tmp_path / "again")
+    again = await _fired_and_warned(store, dfe_rules, tmp_path / "again", ASKED)
     assert again == {f"{kind} {rule}": (set(), set()) for kind in ASKED for rule in ASKED[kind]}
 
 
@@ -245,3 +250,37 @@ async def test_a_child_with_a_short_break_in_the_year_is_not_asked_an_sdq(
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert child not in report["failures"].get("186", {}).get("children", [])
     assert [w.code for w in this_year.warnings if w.code == "903 186"] == []
+
+
+async def test_a_start_of_care_corrected_into_last_year_names_a_child_without_a_upn_then(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Fuzz seed 167: a baby without a UPN, "not of school age" (UN1) recorded the day care
+    # was typed as starting, 18 April 2025; care began on 26 March. Last year's return has
+    # no UPN nor why (442), and this year's UN1 after last year's blank is a change the
+    # DfE's rule 208 rejects. The reason was true all along: recorded as known from the
+    # day care began, both returns carry it.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2024-10-22", "M", allocated_from="2025-03-10")
+    await store.write("MATCH (c:Child {id: $id}) SET c.upn = null", {"id": child})
+    await record.referred(child, "2025-03-10", "N1")
+    unknown = {"reason": "UN1_NOT_OF_SCHOOL_AGE"}
+    await record.fact("recordUpnUnknown", child, on="2025-04-18", **unknown)
+    care = await record.start(child, "2025-04-18", "C1", "U6")
+    await _corrected(record, care, "2025-04-18", "2025-03-26")
+    asked = {"903": ("208",), "903-previous": ("442",)}
+    assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", asked) == {
+        "903 208": ({child}, {child}),
+        "903-previous 442": ({child}, {child}),
+    }
+
+    await record.fact("recordUpnUnknown", child, on="2025-03-26", **unknown)
+    assert await _fired_and_warned(store, dfe_rules, tmp_path / "again", asked) == {
+        "903 208": (set(), set()),
+        "903-previous 442": (set(), set()),
+    }
