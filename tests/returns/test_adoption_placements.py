@@ -341,3 +341,82 @@ async def test_a_placement_for_adoption_follows_a_decision_not_reversed_by_its_d
     await write_ssda903(store, YEAR, out)
     report = dfe_rules("903", out, year=2026, prev=out / "previous")
     assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}
+
+
+async def test_a_placement_for_adoption_with_the_current_foster_carer_keeps_the_carer(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Fuzz seed 152: a move to A3 (placed for adoption with the current foster carer) as a
+    # move to another carer (RNE P). The DfE's rule 217 takes A3 and A5 only with RNE S,
+    # T or U: a move to the same carer, or a new legal status with the placement. So a
+    # move to another carer, a new legal status alone (RNE L) while in A3, and a placement
+    # corrected to A3 on an episode begun by such a move are refused.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2024-09-09", "M", allocated_from="2025-04-01", upn=False)
+    await record.referred(child, "2025-04-01", "N1")
+    care = await record.start(child, "2025-04-07", "C2", "U4")
+    await record.adoption(care, "2025-06-10")
+    care = (await graphql(client, record.worker, CARE, {"id": child}))["child"]["periodsOfCare"][0]
+    worker = record.worker
+    moved = await act(client, worker, "changePlacement", care, _move("2025-07-01", "A3"))
+    assert _refused(moved) == (
+        "sameCarer",
+        "a placement for adoption with the current foster carer (A3) is a move to the same"
+        " carer (sameCarer; RNE T or U, SSDA903 rule 217)",
+    )
+    care = await record.move(care, "2025-07-07", "U6")
+    corrected = await act(
+        client,
+        worker,
+        "correctPlacement",
+        care,
+        {
+            "placementType": code(codes.PlacementType, "A3"),
+            "placementProvider": code(codes.PlacementProvider, "PR1"),
+            "placementPostcode": PLACEMENT,
+        },
+    )
+    assert _refused(corrected) == (
+        "placementType",
+        "a placement for adoption with the current foster carer (A3) begins with care, a move"
+        " to the same carer or a new legal status with it (RNE S, T or U; SSDA903 rule 217):"
+        " the episode from 2025-07-07 began with RNE P",
+    )
+    care = await record.move(care, "2025-07-14", "A3", sameCarer=True)
+    status = await act(
+        client,
+        worker,
+        "changeLegalStatus",
+        care,
+        {"changedOn": "2025-09-01", "legalStatus": code(codes.LegalStatus, "E1")},
+    )
+    assert _refused(status) == (
+        "legalStatus",
+        "the child is placed for adoption with the current foster carer (A3): a new legal"
+        " status comes with the placement it brings, to the same carer (changePlacement"
+        " with sameCarer; RNE U, SSDA903 rule 217)",
+    )
+    assert [row["place"] for row in await store.read(EPISODES, {"id": child})] == [
+        "U4",
+        "U6",
+        "A3",
+    ]
+    # The placement order with the placement it brings (A5), the same carer: RNE U.
+    care = await record.move(
+        care, "2025-09-01", "A5", sameCarer=True, legalStatus="E1_PLACEMENT_ORDER"
+    )
+    out = tmp_path / "903"
+    await write_ssda903(store, YEAR, out)
+    assert rows_of(out, "episodes", child, "RNE", "LS", "PLACE") == [
+        ("S", "C2", "U4"),
+        ("P", "C2", "U6"),
+        ("T", "C2", "A3"),
+        ("U", "E1", "A5"),
+    ]
+    report = dfe_rules("903", out, year=2026, prev=out / "previous")
+    assert unexplained_failures(report, out, out / "previous", YEAR.end) == {}

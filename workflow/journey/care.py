@@ -398,6 +398,53 @@ def temporary_placement_too_long(
     return f"a {code} placement lasts {longest[0]} days or less (SSDA903 rule {longest[1]})"
 
 
+# SSDA903 rule 217: placed for adoption with the current foster carer (A3, A5) begins
+# with care, a move to the same carer, or a new legal status with the placement (RNE S,
+# T, U), never a move to another carer nor a new legal status alone.
+_WITH_CURRENT_CARER = frozenset(
+    {
+        PlacementType.A3_PLACED_FOR_ADOPTION_WITH_CONSENT_WITH_CURRENT_FOSTER_CARER.value,
+        PlacementType.A5_PLACED_FOR_ADOPTION_WITH_PLACEMENT_ORDER_WITH_CURRENT_FOSTER_CARER.value,
+    }
+)
+_KEEPING_THE_CARER = frozenset(
+    {
+        ReasonNewEpisode.S_STARTED_TO_BE_LOOKED_AFTER.value,
+        ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER.value,
+        ReasonNewEpisode.U_LEGAL_STATUS_AND_PLACEMENT_CHANGE_SAME_CARER.value,
+    }
+)
+
+
+def _placed_with_the_current_carer(
+    placement: str | None, reason_new_episode: str | None, field: str, started: date
+) -> None:
+    """Rule 217 on an episode of `placement` begun for `reason_new_episode`, named by
+    `field`: the placement moved to (sameCarer), the legal status changed alone, or the
+    placement corrected (placementType) on the episode that began on `started`."""
+    if placement not in _WITH_CURRENT_CARER or reason_new_episode in _KEEPING_THE_CARER:
+        return
+    if field == "sameCarer":
+        rule = (
+            f"a placement for adoption with the current foster carer ({placement}) is a move"
+            " to the same carer (sameCarer; RNE T or U, SSDA903 rule 217)"
+        )
+    elif field == "legalStatus":
+        rule = (
+            f"the child is placed for adoption with the current foster carer ({placement}):"
+            " a new legal status comes with the placement it brings, to the same carer"
+            " (changePlacement with sameCarer; RNE U, SSDA903 rule 217)"
+        )
+    else:
+        rule = (
+            f"a placement for adoption with the current foster carer ({placement}) begins"
+            " with care, a move to the same carer or a new legal status with it (RNE S, T or"
+            f" U; SSDA903 rule 217): the episode from {started.isoformat()} began with RNE"
+            f" {reason_new_episode}"
+        )
+    raise Refusal((field, rule))
+
+
 def _temporary_begins_with_a_move(placement: str | None, reason_new_episode: str | None) -> None:
     if _is_temporary(placement) and reason_new_episode not in _MOVES_AWAY:
         raise Refusal(("placementType", _RULE_380))
@@ -691,6 +738,12 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
     }
     facts.update(changes)
     _codes_fit(facts, changes)
+    _placed_with_the_current_carer(
+        facts.get("placementType"),
+        facts.get("reasonNewEpisode"),
+        "sameCarer" if "placementType" in changes else "legalStatus",
+        on,
+    )
     still_in_care_on(record, on, "changedOn", becoming=facts)
     # SSDA903: the episode ends the day the next begins, with reason X1.
     ended = _done(
@@ -764,6 +817,9 @@ def _move_joins_the_legal_status_change(
         else ReasonNewEpisode.B_LEGAL_STATUS_PLACEMENT_AND_CARER_CHANGE
     )
     _temporary_begins_with_a_move(data.placement_type.value, rne.value)
+    _placed_with_the_current_carer(
+        data.placement_type.value, rne.value, "sameCarer", current["startDate"]
+    )
     # The move ends the episode before the legal status change's (the return writes its
     # reason there).
     left = max(
@@ -925,6 +981,13 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
         "urn": data.urn,
     }
     _moves_kept(record, run, corrected)
+    for episode in run:
+        _placed_with_the_current_carer(
+            data.placement_type.value,
+            episode.get("reasonNewEpisode"),
+            "placementType",
+            episode["startDate"],
+        )
     lasted_until = last.get("completedDate") or clock.today
     if rule := temporary_placement_too_long(data.placement_type.value, first, lasted_until):
         raise Refusal(("placementType", f"{rule}: this episode lasted longer"))
