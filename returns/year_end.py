@@ -11,8 +11,9 @@ without the child's home postcode on the day it began, or its placement's postco
 start of care corrected to before the day the home postcode was recorded for), which the
 DfE's rules 392a and 392b reject. A start of care corrected into an earlier year leaves
 more unrecorded, and no save could refuse the truth: the SDQ of a child now looked after
-all year (rules 186, 197B), the previous permanence known when care began (630), and a
-social worker allocated by then (SW12STG2).
+all year (rules 186, 197B), the previous permanence known when care began (630), a
+social worker allocated by then (SW12STG2), and the UPN or why it is unknown (442; 208
+where last year's return then differs from this year's).
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ def ssda903_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[Re
     force, UN1 for a child of school age in the year, a care leaver's birthday in it with
     no contact recorded, an episode in it without its postcodes, and, for care that a
     start corrected into an earlier year leaves unrecorded, a child looked after all year
-    without an SDQ, care begun in it without the previous permanence, and a spell of care
-    without a social worker, if any."""
+    without an SDQ, care begun in it without the previous permanence, a spell of care
+    without a social worker, and a header without a UPN or changed from last year's as
+    the DfE does not allow, if any."""
     known = [e for e in episodes_known(record, year) if not e.short_break]
     found = _upn_warnings(record, year) + _upn_missing_warnings(record, year, known)
     found += _placement_order_warnings(record, year, known)
