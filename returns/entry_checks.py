@@ -34,7 +34,7 @@ from workflow.codes import LegalStatus
 from workflow.episode_codes import EPISODE_RULES, CodeRule, EpisodeCodes
 from workflow.facts import PartialDate
 from workflow.journey.effects import StepKind, StepStatus
-from workflow.process import RECORDED_IN_ERROR, Process
+from workflow.process import RECORDED_IN_ERROR, AssessmentState, Process
 
 Row = dict[str, Any]
 
@@ -166,6 +166,35 @@ def _no_factors_but_closed_otherwise(episode: EpisodeOfNeed) -> bool:
     )
 
 
+def _enquiry_without_assessment(episode: EpisodeOfNeed) -> bool:
+    return bool(episode.of(Process.SECTION_47_ENQUIRY)) and not episode.of(Process.ASSESSMENT)
+
+
+def _assessment_span(assessment: Row) -> tuple[date, date | None] | None:
+    """An assessment's start and, once the manager authorised it, its authorisation, as
+    the census writes them (one awaiting authorisation is still going on)."""
+    started = assessment.get("startDate")
+    if started is None:
+        return None
+    authorised = (
+        assessment.get("authorisedDate")
+        if assessment.get("status") == AssessmentState.AUTHORISED
+        else None
+    )
+    return started, authorised
+
+
+def _assessment_started_during_another(episode: EpisodeOfNeed) -> bool:
+    spans = [span for span in map(_assessment_span, episode.of(Process.ASSESSMENT)) if span]
+    # The validator leaves out a pair with the same start and the same authorisation (the
+    # one record met twice); a start on either day of another's span is inside it.
+    return any(
+        other != span and other[0] <= span[0] and (other[1] is None or span[0] <= other[1])
+        for span in spans
+        for other in spans
+    )
+
+
 # CIN census 2025-26 validation rules (csc-validator-be-cin, cin2025_26).
 CIN_RULES: tuple[EntryRule[EpisodeOfNeed], ...] = (
     EntryRule(
@@ -189,6 +218,22 @@ CIN_RULES: tuple[EntryRule[EpisodeOfNeed], ...] = (
         "The episode's only assessment found no factors (21), so the reason for closure "
         "should be RC8 or RC9 (closed after assessment)",
         _no_factors_but_closed_otherwise,
+    ),
+    EntryRule(
+        "CIN 2991Q",
+        "heldOn",
+        "A Section 47 module is recorded and there is no assessment on the episode: record "
+        "the assessment that runs beside the enquiry",
+        _enquiry_without_assessment,
+    ),
+    EntryRule(
+        "CIN 8863Q",
+        "startedOn",
+        "An Assessment is shown as starting when there is another Assessment ongoing: an "
+        "assessment starts on or between another assessment's start and its authorisation "
+        "(or after the start of one not yet authorised); if it was recorded on the wrong "
+        "day, correct it, else be ready to give the census the reason",
+        _assessment_started_during_another,
     ),
 )
 

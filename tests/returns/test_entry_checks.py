@@ -33,6 +33,21 @@ def _case(reason: str | None, *records: Row, proposed: bool = False) -> Row:
 ASSESSED_NO_FACTORS = {"id": "A1", "process": "ASSESSMENT", "factors": ["21"]}
 ASSESSED_NEGLECT = {"id": "A2", "process": "ASSESSMENT", "factors": ["16A"]}
 CIN_PLAN = {"id": "P1", "process": "CHILD_IN_NEED_PLAN"}
+ENQUIRY = {"id": "S1", "process": "SECTION_47_ENQUIRY"}
+
+
+def _assessment(started: date, authorised: date | None = None, status: str = "AUTHORISED") -> Row:
+    return {
+        "id": f"A{started.isoformat()}",
+        "process": "ASSESSMENT",
+        "status": status if authorised else "IN_PROGRESS",
+        "startDate": started,
+        "authorisedDate": authorised,
+        "factors": ["16A"],
+    }
+
+
+EARLIER = _assessment(date(2025, 11, 6), date(2026, 1, 5))
 
 
 def _codes(process: Process, row: Row) -> list[str]:
@@ -55,6 +70,30 @@ def _codes(process: Process, row: Row) -> list[str]:
         ),
         # CIN 8873Q: the only assessment found no factors; closed for another reason.
         (_case("RC7", ASSESSED_NO_FACTORS), _case("RC8", ASSESSED_NO_FACTORS), "CIN 8873Q"),
+        # CIN 2991Q: a section 47 enquiry and no assessment on the episode.
+        (_case(None, ENQUIRY), _case(None, ENQUIRY, ASSESSED_NEGLECT), "CIN 2991Q"),
+        # CIN 8863Q: an assessment started while another was going on (recorded late)...
+        (
+            _case(None, EARLIER, _assessment(date(2025, 11, 18), date(2025, 11, 21))),
+            _case(None, EARLIER, _assessment(date(2026, 1, 6), date(2026, 2, 2))),
+            "CIN 8863Q",
+        ),
+        # ... on the day the other was authorised (both days count) ...
+        (
+            _case(None, EARLIER, _assessment(date(2026, 1, 5))),
+            _case(None, EARLIER, _assessment(date(2026, 1, 6))),
+            "CIN 8863Q",
+        ),
+        # ... or after the start of one awaiting authorisation, which is still going on.
+        (
+            _case(
+                None,
+                _assessment(date(2025, 11, 6), date(2026, 1, 5), "AWAITING_AUTHORISATION"),
+                _assessment(date(2026, 1, 9)),
+            ),
+            _case(None, EARLIER, _assessment(date(2026, 1, 9))),
+            "CIN 8863Q",
+        ),
     ],
 )
 def test_each_cin_rule_fires_and_clears(bad: Row, corrected: Row, code: str) -> None:
