@@ -232,7 +232,7 @@ class Child:
         finalised = await graphql(
             self.client, self.worker, FINALISE, {"id": recorded["id"], "on": on.isoformat()}
         )
-        referral = finalised["finaliseContact"]["contact"]["referralId"]
+        referral = _ok(finalised["finaliseContact"], "FinalisedContact")["contact"]["referralId"]
         found = await graphql(
             self.client, self.worker, CASE.format(fields=CASE_FIELDS), {"id": referral}
         )
