@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from connectors.intake import IngestReport, Source
     from hub.backup import ContentStores, ImportMarker
+    from returns import ReturnWarning
 
 
 # How long past the request deadline a stopping hub waits for requests in flight.
@@ -448,10 +449,11 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await bring_to_current_shape(opened.store)
         if args.kind == "cin":
-            children = await write_cin_census(
+            census = await write_cin_census(
                 opened.store, year, Path(args.out), args.la_number, progress=show
             )
-            print(f"CIN census {year.label} in {args.out}: {children} children")
+            print(f"CIN census {year.label} in {args.out}: {census.children} children")
+            _print_warnings(census.warnings)
             return 0
         current, previous = await write_ssda903(opened.store, year, Path(args.out), progress=show)
     finally:
@@ -462,10 +464,15 @@ async def _returns(settings: Settings, args: argparse.Namespace) -> int:
             continue
         counts = ", ".join(f"{name} {count}" for name, count in written.rows.items())
         print(f"SSDA903 {label} in {written.folder}: {counts}")
-    # What the return breaks that no save refused (returns/year_end.py): by child id only.
-    for warning in current.warnings:
-        print(f"{warning.code} child {warning.child_id}: {warning.message}")
+    _print_warnings(current.warnings)
     return 0
+
+
+def _print_warnings(warnings: list[ReturnWarning]) -> None:
+    # What the return breaks or queries that no save refused (returns/year_end.py,
+    # returns/cin_year_end.py): by child id only, never a name.
+    for warning in warnings:
+        print(f"{warning.code} child {warning.child_id}: {warning.message}")
 
 
 async def _content_stores(settings: Settings, *, create: bool) -> ContentStores:

@@ -27,7 +27,14 @@ from returns.jobs import (
     start_job,
 )
 from returns.ssda903 import TABLES as SSDA903_TABLES
-from returns.writer import PAGE, Written, looked_after_children, write_cin_census, write_ssda903
+from returns.writer import (
+    PAGE,
+    CensusWritten,
+    Written,
+    looked_after_children,
+    write_cin_census,
+    write_ssda903,
+)
 from returns.year_end import ReturnWarning, ssda903_warnings
 from returns.years import CollectionYear
 
@@ -36,6 +43,7 @@ __all__ = [
     "PAGE",
     "SSDA903_RULES",
     "SSDA903_TABLES",
+    "CensusWritten",
     "CollectionYear",
     "DataWarning",
     "EntryRule",

@@ -166,11 +166,15 @@ def _no_factors_but_closed_otherwise(episode: EpisodeOfNeed) -> bool:
     )
 
 
+# An assessment's start and, once authorised, its authorisation.
+AssessmentSpan = tuple[date, date | None]
+
+
 def _enquiry_without_assessment(episode: EpisodeOfNeed) -> bool:
     return bool(episode.of(Process.SECTION_47_ENQUIRY)) and not episode.of(Process.ASSESSMENT)
 
 
-def _assessment_span(assessment: Row) -> tuple[date, date | None] | None:
+def _assessment_span(assessment: Row) -> AssessmentSpan | None:
     """An assessment's start and, once the manager authorised it, its authorisation, as
     the census writes them (one awaiting authorisation is still going on)."""
     started = assessment.get("startDate")
@@ -184,15 +188,22 @@ def _assessment_span(assessment: Row) -> tuple[date, date | None] | None:
     return started, authorised
 
 
-def _assessment_started_during_another(episode: EpisodeOfNeed) -> bool:
-    spans = [span for span in map(_assessment_span, episode.of(Process.ASSESSMENT)) if span]
-    # The validator leaves out a pair with the same start and the same authorisation (the
-    # one record met twice); a start on either day of another's span is inside it.
-    return any(
-        other != span and other[0] <= span[0] and (other[1] is None or span[0] <= other[1])
+def started_during_another(spans: list[AssessmentSpan]) -> list[tuple[date, date]]:
+    """CIN 8863Q: each assessment's start that falls on or between another's start and
+    its authorisation (or after the start of one not authorised), with that other's
+    start. The validator leaves out a pair with the same start and the same authorisation
+    (the one record met twice)."""
+    return [
+        (span[0], other[0])
         for span in spans
         for other in spans
-    )
+        if other != span and other[0] <= span[0] and (other[1] is None or span[0] <= other[1])
+    ]
+
+
+def _assessment_started_during_another(episode: EpisodeOfNeed) -> bool:
+    spans = [span for span in map(_assessment_span, episode.of(Process.ASSESSMENT)) if span]
+    return bool(started_during_another(spans))
 
 
 # CIN census 2025-26 validation rules (csc-validator-be-cin, cin2025_26).

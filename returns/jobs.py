@@ -117,7 +117,7 @@ async def run_job(
             if not request.la_number:
                 raise ValueError("la_number: the CIN census names the LA by its DfE number")
             file = work / f"cin-census-{request.year.label}.xml"
-            children = await write_cin_census(
+            census = await write_cin_census(
                 store,
                 request.year,
                 file,
@@ -125,6 +125,7 @@ async def run_job(
                 progress=note,
                 on_page=audited,
             )
+            children, warnings = census.children, census.warnings
         else:
             current, _ = await write_ssda903(
                 store,

@@ -25,6 +25,7 @@ from returns.cin_census import (
     specification_for,
     to_text,
 )
+from returns.cin_year_end import census_warnings
 from returns.ssda903 import (
     LookedAfterRecord,
     Ssda903Specification,
@@ -33,6 +34,7 @@ from returns.ssda903 import (
 )
 from returns.ssda903 import specification_for as ssda903_specification
 from returns.year_end import ReturnWarning, ssda903_warnings
+from workflow.calendar import default_calendar
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -54,6 +56,15 @@ class Written:
 
     folder: Path
     rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[ReturnWarning] = field(default_factory=list)
+
+
+@dataclass
+class CensusWritten:
+    """What a CIN census wrote: how many children it holds, and the DfE queries it will
+    raise that the analyst should check with the workers (`returns.cin_year_end`)."""
+
+    children: int = 0
     warnings: list[ReturnWarning] = field(default_factory=list)
 
 
@@ -185,11 +196,11 @@ async def write_cin_census(
     progress: Progress | None = None,
     page: int = PAGE,
     on_page: PageWritten | None = None,
-) -> int:
+) -> CensusWritten:
     """Write `year`'s CIN census message to the file `out`, a child at a time.
 
     Returns:
-        How many children the message holds.
+        How many children the message holds, and what the census will query of them.
 
     Raises:
         ValueError: `la_number` is not the DfE's three-digit LA number, or the hub has no
@@ -200,7 +211,8 @@ async def write_cin_census(
     spec = specification_for(year)
     ids = await _ids(store, cin_statements.CHILDREN_IN_NEED_IDS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    children = 0
+    written = CensusWritten()
+    calendar = default_calendar()
     partial = _partial(out)
     try:
         with partial.open("w", encoding="utf-8") as handle:
@@ -216,7 +228,8 @@ async def write_cin_census(
                     if element is not None:
                         handle.write(to_text(element, 2))
                         returned.append(str(row["child"]["id"]))
-                children += len(returned)
+                        written.warnings += census_warnings(element, year, calendar)
+                written.children += len(returned)
                 if on_page and returned:
                     await on_page(returned)
             handle.write("  </Children>\n</Message>\n")
@@ -226,4 +239,4 @@ async def write_cin_census(
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, out)
-    return children
+    return written

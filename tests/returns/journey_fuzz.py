@@ -517,7 +517,7 @@ async def _record(
             played = await generate(client, settings, seed, children, journey)
             entered = await _cin_entry_warnings(client, settings)
         this_year, last_year = await write_ssda903(store, year, folder / "903")
-        await write_cin_census(store, year, folder / "cin.xml", "919")
+        census = await write_cin_census(store, year, folder / "cin.xml", "919")
     finally:
         await store.drop()
         await store.close()
@@ -525,7 +525,10 @@ async def _record(
         kind: {(w.child_id.upper(), w.code.removeprefix("903 ")) for w in written.warnings}
         for kind, written in (("903", this_year), ("903-previous", last_year))
     }
-    warned["cin"] = entered
+    # Told at entry, or named by the census itself (returns/cin_year_end.py).
+    warned["cin"] = entered | {
+        (w.child_id.upper(), w.code.removeprefix("CIN ")) for w in census.warnings
+    }
     return Recorded(played, warned)
 
 

@@ -239,7 +239,7 @@ async def test_cin_census_of_recorded_journeys_passes_the_dfe_rules(
     case = await decide(client, manager, "authoriseCase", case, on="2026-01-13")
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 8
+    assert (await write_cin_census(store, YEAR, out, "919")).children == 8
     message = ET.parse(out).getroot()  # noqa: S314 - the hub's own output
     assert message.findtext("Header/CollectionDetails/Year") == "2026"
     assert message.findtext("Header/CollectionDetails/ReferenceDate") == "2026-03-31"
@@ -370,7 +370,7 @@ async def test_a_child_born_after_31_march_is_returned_unborn_as_the_record_stoo
     assert recorded["recordBirth"]["__typename"] != "InvalidInput", recorded
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 1
+    assert (await write_cin_census(store, YEAR, out, "919")).children == 1
     identifiers = ET.parse(out).getroot().find("Children/Child/ChildIdentifiers")  # noqa: S314
     assert identifiers is not None
     assert identifiers.findtext("LAchildID") == child
@@ -382,7 +382,7 @@ async def test_a_child_born_after_31_march_is_returned_unborn_as_the_record_stoo
 
     # The next year's census has the child born, with the sex recorded at the birth.
     later = tmp_path / "cin-2027.xml"
-    assert await write_cin_census(store, CollectionYear(2027), later, "919") == 1
+    assert (await write_cin_census(store, CollectionYear(2027), later, "919")).children == 1
     identifiers = ET.parse(later).getroot().find("Children/Child/ChildIdentifiers")  # noqa: S314
     assert identifiers is not None
     assert identifiers.findtext("PersonBirthDate") == "2026-04-10"
@@ -446,7 +446,7 @@ async def test_an_episode_reopened_after_a_closure_in_error_is_returned_open(
     assert case["status"] == "ACCEPTED", case
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 1
+    assert (await write_cin_census(store, YEAR, out, "919")).children == 1
     episode = ET.parse(out).getroot().find("Children/Child/CINdetails")  # noqa: S314
     assert episode is not None
     assert episode.findtext("CINreferralDate") == "2025-09-01"
@@ -488,7 +488,7 @@ async def test_a_corrected_referral_date_is_the_one_returned(
     assert case["referralDate"] == "2025-09-03", case
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 1
+    assert (await write_cin_census(store, YEAR, out, "919")).children == 1
     episode = ET.parse(out).getroot().find("Children/Child/CINdetails")  # noqa: S314
     assert episode is not None
     assert episode.findtext("CINreferralDate") == "2025-09-03"
@@ -549,7 +549,7 @@ async def test_a_corrected_strategy_discussion_and_conference_are_the_ones_retur
     assert (held_step["completedDate"], held_step["completedLate"]) == ("2025-09-22", False)
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 1
+    assert (await write_cin_census(store, YEAR, out, "919")).children == 1
     episode = ET.parse(out).getroot().find("Children/Child/CINdetails")  # noqa: S314
     assert episode is not None
     assert (
@@ -585,8 +585,52 @@ async def test_a_referral_withdrawn_as_recorded_in_error_is_not_returned(
     await closed_with_a_plan(client, worker, manager, child, date(2025, 9, 1), rc7)
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 1
+    assert (await write_cin_census(store, YEAR, out, "919")).children == 1
     episodes = ET.parse(out).getroot().findall("Children/Child/CINdetails")  # noqa: S314
     assert [e.findtext("CINreferralDate") for e in episodes] == ["2025-09-01"]
     report = dfe_rules("cin", out, year=2026)
     assert set(report["failures"]) == KNOWN_BROKEN_CIN_QUERIES, report["failures"]
+
+
+async def test_the_queries_no_save_could_refuse_are_named_for_the_analyst(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # Referred in January 2025, assessed and the assessment authorised before the year
+    # (it is in the 2024-25 census, rule 8696); in September a strategy discussion, the
+    # enquiry asking for a conference that had not been held by 31 March. The census
+    # queries an enquiry with no assessment beside it (2991Q) and the conference not held
+    # (8675Q): both true of what happened, so the return names the child for each.
+    record, child = await _a_child_of_the_year(client, settings, store)
+    worker, manager = record.worker, record.manager
+    case = await referral_for(client, worker, child, date(2025, 1, 6))
+    decision = {"decidedOn": "2025-01-06", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, decision)
+    case = await decide(client, manager, "authoriseCase", case, on="2025-01-06")
+    case = await act(client, worker, "startAssessment", case, {"startedOn": "2025-01-08"})
+    done = {"completedOn": "2025-02-10", "factors": ["NEGLECT"]}
+    case = await act(client, worker, "completeAssessment", latest(case, "assessments"), done)
+    case = await decide(
+        client, manager, "authoriseAssessment", latest(case, "assessments"), on="2025-02-10"
+    )
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2025-09-01"})
+    concluded = {"concludedOn": "2025-09-05"}
+    enquiry = latest(case, "section47Enquiries")
+    case = await act(client, worker, "requestInitialConference", enquiry, concluded)
+    assert latest(case, "initialConferences")["status"] != "HELD", case
+
+    out = tmp_path / "cin.xml"
+    census = await write_cin_census(store, YEAR, out, "919")
+    named = sorted((w.code, w.child_id) for w in census.warnings)
+    assert named == [("CIN 2991Q", child), ("CIN 8675Q", child)], census.warnings
+    assert all(w.message.startswith("episode referred 2025-01-06: ") for w in census.warnings)
+    report = dfe_rules("cin", out, year=2026)
+    queried = {
+        code: failure["children"]
+        for code, failure in report["failures"].items()
+        if code not in KNOWN_BROKEN_CIN_QUERIES
+    }
+    assert queried == {"2991Q": [child], "8675Q": [child]}, report["failures"]

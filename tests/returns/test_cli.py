@@ -79,6 +79,7 @@ async def test_the_census_command_writes_the_message_and_needs_the_la_number(
     )
     assert done.returncode == 0, done.stderr
     assert "CIN census 2025-26 [" in done.stderr
-    written = await write_cin_census(store, CollectionYear(2026), tmp_path / "lib.xml", "919")
+    census = await write_cin_census(store, CollectionYear(2026), tmp_path / "lib.xml", "919")
+    written = census.children
     assert f": {written} children" in done.stdout
     assert out.read_text().count("<Child>") == written > 0
