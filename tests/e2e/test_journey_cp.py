@@ -966,11 +966,50 @@ async def test_a_record_written_up_late_does_not_overlap_one_that_has_ended(
     refused = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-10"})
     assert "one section 47 enquiry at a time" in refused["reason"], refused
     assert await case_now(client, worker, case["id"]) == case
-    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-20"})
+    # The day of that conference too: the census counts it inside the enquiry.
+    refused = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-20"})
+    assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
+    assert "until 2026-04-20, both days counted" in refused["problems"][0]["rule"], refused
+    assert await case_now(client, worker, case["id"]) == case
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-21"})
     assert [e["strategyDiscussionDate"] for e in case["section47Enquiries"]] == [
         "2026-04-01",
-        "2026-04-20",
+        "2026-04-21",
     ]
+
+
+async def test_a_conference_corrected_to_a_later_day_does_not_run_into_the_next_enquiry(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # The census counts an enquiry going on to its conference: a conference typed as 20
+    # January and corrected to the day the next enquiry began, or after, would have the
+    # two overlap (CIN census 8890); corrected to the day before, it stands.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-05"})
+    first = latest(case, "section47Enquiries")
+    case = await act(
+        client, worker, "requestInitialConference", first, {"concludedOn": "2026-01-09"}
+    )
+    conference = latest(case, "initialConferences")
+    held = {"heldOn": "2026-01-20", "planRequired": False}
+    case = await act(client, worker, "holdInitialConference", conference, held)
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-02-02"})
+    later = latest(case, "section47Enquiries")
+    correct = "correctInitialConferenceDate"
+    for day in ("2026-02-02", "2026-02-05"):
+        moved = {"heldOn": day, "reason": "Typed wrong", "lateReason": "Chair unwell"}
+        refused = await act(client, worker, correct, latest(case, "initialConferences"), moved)
+        assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
+        assert (
+            f"section 47 enquiry {later['id']} (started 2026-02-02"
+            in (refused["problems"][0]["rule"])
+        )
+        assert await case_now(client, worker, case["id"]) == case
+    moved = {"heldOn": "2026-02-01", "reason": "Typed wrong", "lateReason": "Chair unwell"}
+    case = await act(client, worker, correct, latest(case, "initialConferences"), moved)
+    assert latest(case, "initialConferences")["heldDate"] == "2026-02-01", case
 
 
 CPIS = """query ($n: String!) { cpisRecord(nhsNumber: $n) { plans { type startDate endDate } } }"""
@@ -1655,11 +1694,13 @@ async def test_a_strategy_discussion_s_corrected_day_starts_the_enquiry_and_its_
     # A second enquiry does not move back into the first, which went on to its conference.
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-02-02"})
     second = latest(case, "section47Enquiries")
-    refused = await act(client, worker, correct, second, {"heldOn": "2026-01-26", "reason": "Typo"})
-    assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
-    assert "one at a time (CIN census 8890)" in refused["problems"][0]["rule"]
-    case = await act(client, worker, correct, second, {"heldOn": "2026-01-27", "reason": "Typo"})
-    assert latest(case, "section47Enquiries")["strategyDiscussionDate"] == "2026-01-27"
+    # Nor onto the day of its conference: the census counts that day inside the first.
+    for inside in ("2026-01-26", "2026-01-27"):
+        refused = await act(client, worker, correct, second, {"heldOn": inside, "reason": "Typo"})
+        assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
+        assert "one at a time (CIN census 8890)" in refused["problems"][0]["rule"]
+    case = await act(client, worker, correct, second, {"heldOn": "2026-01-28", "reason": "Typo"})
+    assert latest(case, "section47Enquiries")["strategyDiscussionDate"] == "2026-01-28"
 
 
 async def test_a_plan_ended_at_a_review_corrected_to_a_later_day_ends_then_alone(

@@ -567,6 +567,12 @@ class HoldStrategyDiscussion(Input):
 def hold_strategy_discussion(record: Record, data: HoldStrategyDiscussion, clock: Clock) -> Effect:
     held = data.held_on
     not_before(held, referral_date_of(record), "heldOn", "the referral")
+    # One going on that day is refused as a transition (EPISODE_RULES); one whose
+    # conference or conclusion was that very day is refused here: the census counts the
+    # day inside it.
+    for meeting in _enquiries_meeting(record, None, held, None, end_known=False):
+        if meeting[2] == held:
+            raise _overlap_refused("heldOn", meeting)
     # Working Together 2023: the ICPC within 15 working days of the strategy discussion
     # (CIN census InitialCPCtarget); the clock runs whatever the enquiry finds.
     target = due_by_timescale(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, held, clock)
@@ -1460,6 +1466,7 @@ def hold_initial_conference(record: Record, data: HoldInitialConference, clock: 
             )
         )
     check_late(conference["dueRule"], conference["dueDate"], held, data.late_reason)
+    _enquiry_ends_without_overlap(record, held)
     if not data.plan_required:
         return Effect(
             target=InitialConferenceState.NO_PLAN,
@@ -2094,6 +2101,7 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
         raise Refusal(("heldOn", f"is the day already recorded ({old.isoformat()})"))
     _conference_could_be_held(record, new)
     not_after_the_closure(record, new)
+    _enquiry_ends_without_overlap(record, new)
     conference = next(s for s in record.done_steps(_K.INITIAL_CHILD_PROTECTION_CONFERENCE))
     plans = [
         entry
@@ -2158,6 +2166,73 @@ def _enquiry_span(
     return as_date(enquiry["startDate"]), min(stops, default=None)
 
 
+def _enquiry_ends_without_overlap(conference: Record, held: date) -> None:
+    """The enquiry that asked for `conference` goes on, for the census, until it is held
+    on `held`: refused if another enquiry began by then (CIN census 8890)."""
+    enquiry_id = conference.facts.get("section47EnquiryId")
+    enquiry = next(
+        (
+            entry["record"]
+            for entry in conference.episode_records(Process.SECTION_47_ENQUIRY)
+            if entry["record"]["id"] == enquiry_id
+        ),
+        None,
+    )
+    if enquiry is not None and isinstance(enquiry.get("startDate"), date):
+        _refuse_overlapping_enquiry(conference, enquiry_id, enquiry["startDate"], held, "heldOn")
+
+
+EnquirySpan = tuple[dict[str, Any], date, date | None]
+
+
+def _enquiries_meeting(
+    record: Record, enquiry_id: str | None, began: date, stop: date | None, *, end_known: bool
+) -> list[EnquirySpan]:
+    """CIN census 8890: the other enquiries of the episode (with their spans) that meet
+    an enquiry's span from `began` to `stop` (None: still going on), both days counted
+    as the census counts them: a strategy discussion on the day of another enquiry's
+    conference is inside it. An enquiry just begun, whose end is not known yet
+    (`end_known` false), meets only those begun on or before it: an earlier enquiry
+    written up late is checked when its conference is held."""
+    conferences = [
+        e["record"] for e in not_withdrawn(record.episode_records(Process.INITIAL_CONFERENCE))
+    ]
+    meeting = []
+    for entry in not_withdrawn(record.episode_records(Process.SECTION_47_ENQUIRY)):
+        other = entry["record"]
+        if other["id"] == enquiry_id or not isinstance(other.get("startDate"), date):
+            continue
+        other_began, other_stop = _enquiry_span(other, conferences)
+        if other_began <= began:
+            meets = other_stop is None or began <= other_stop
+        else:
+            meets = end_known and (stop is None or other_began <= stop)
+        if meets:
+            meeting.append((other, other_began, other_stop))
+    return meeting
+
+
+def _overlap_refused(field: str, meeting: EnquirySpan) -> Refusal:
+    other, began, stop = meeting
+    until = f"until {stop.isoformat()}" if stop is not None else "still going on"
+    return Refusal(
+        (
+            field,
+            f"the enquiry would overlap the section 47 enquiry {other['id']} (started "
+            f"{began.isoformat()}, {until}, both days counted): a child has one at a time"
+            " (CIN census 8890)",
+        )
+    )
+
+
+def _refuse_overlapping_enquiry(
+    record: Record, enquiry_id: str | None, began: date, stop: date | None, field: str
+) -> None:
+    meeting = _enquiries_meeting(record, enquiry_id, began, stop, end_known=True)
+    if meeting:
+        raise _overlap_refused(field, meeting[0])
+
+
 @register(Process.SECTION_47_ENQUIRY, "correctStrategyDiscussionDate", CorrectHeldDate)
 def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, clock: Clock) -> Effect:
     # A correction of what was typed, not a step: the enquiry started that day (CIN census
@@ -2176,24 +2251,8 @@ def correct_strategy_discussion_date(record: Record, data: CorrectHeldDate, cloc
         for entry in not_withdrawn(record.episode_records(Process.INITIAL_CONFERENCE))
         if entry["record"].get("section47EnquiryId") == record.id
     ]
-    held = [entry["record"] for entry in conferences]
-    _, stop = _enquiry_span(record.facts, held)
-    all_held = [
-        e["record"] for e in not_withdrawn(record.episode_records(Process.INITIAL_CONFERENCE))
-    ]
-    for entry in not_withdrawn(record.episode_records(Process.SECTION_47_ENQUIRY)):
-        other = entry["record"]
-        if other["id"] == record.id:
-            continue
-        began, until = _enquiry_span(other, all_held)
-        if (stop is None or began < stop) and (until is None or until > new):
-            raise Refusal(
-                (
-                    "heldOn",
-                    f"the enquiry would overlap the section 47 enquiry {other['id']} (started "
-                    f"{began.isoformat()}): a child has one at a time (CIN census 8890)",
-                )
-            )
+    _, stop = _enquiry_span(record.facts, [entry["record"] for entry in conferences])
+    _refuse_overlapping_enquiry(record, record.id, new, stop, "heldOn")
     target = due_by_timescale(TimescaleKey.INITIAL_CHILD_PROTECTION_CONFERENCE, new, clock)
     retimed: list[RetimedRecord] = []
     for entry in conferences:
