@@ -5,7 +5,8 @@ beside an assessment authorised in the year before (in an earlier census, rule 8
 reads as an enquiry with no assessment (2991Q), and a closure after assessment as one
 with none (8825Q); an initial conference asked for and still not held 15 working days
 and more before 31 March is late (8675Q); and an assessment recorded as beginning while
-another of the episode went on is queried (8863Q). Each is a DfE query (the LA explains
+another of the episode went on is queried (8863Q), as is one begun 45 working days and
+more before 31 March and not authorised by then (8670Q). Each is a DfE query (the LA explains
 or corrects it), true of what happened, so the return names the child and says what to
 check. They are read off the child's element as written, exactly what the validator
 reads (csc-validator-be-cin's rules of the same codes).
@@ -27,8 +28,10 @@ if TYPE_CHECKING:
 
 _AFTER_ASSESSMENT = ("RC8", "RC9")
 # Rule 8675Q: an enquiry that asked for a conference and began this many working days
-# or more before the reference date should have one by then.
+# or more before the reference date should have one by then; rule 8670Q: an assessment,
+# its authorisation.
 _CONFERENCE_WORKING_DAYS = 15
+_ASSESSMENT_WORKING_DAYS = 45
 
 
 def _day(element: ET.Element, tag: str) -> date | None:
@@ -42,7 +45,9 @@ def census_warnings(
     """The queries the census raises on `child` (its `Child` element) for `year`."""
     child_id = child.findtext("ChildIdentifiers/LAchildID") or ""
     found: list[ReturnWarning] = []
-    late_from = calendar.add_working_days(year.end, -_CONFERENCE_WORKING_DAYS)
+    # Counted as the validator counts them: the reference date is the first of the days.
+    late_from = calendar.add_working_days(year.end, 1 - _CONFERENCE_WORKING_DAYS)
+    unauthorised_from = calendar.add_working_days(year.end, 1 - _ASSESSMENT_WORKING_DAYS)
     for episode in child.iter("CINdetails"):
         referred = episode.findtext("CINreferralDate") or "?"
         assessments = [
@@ -85,6 +90,14 @@ def census_warnings(
                     f"the section 47 enquiry begun {began.isoformat()} asked for an initial"
                     f" conference, not held by {year.end.isoformat()}: record the conference"
                     " if it was held, else give the census the reason it is late",
+                )
+        for started, authorised in assessments:
+            if authorised is None and started < unauthorised_from:
+                warn(
+                    "8670Q",
+                    f"the assessment begun {started.isoformat()} was not authorised by"
+                    f" {year.end.isoformat()}, 45 working days and more after it began: record"
+                    " its authorisation if it was given, else give the census the reason",
                 )
         for started, other in started_during_another(assessments):
             warn(
