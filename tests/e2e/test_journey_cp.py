@@ -969,13 +969,32 @@ async def test_a_record_written_up_late_does_not_overlap_one_that_has_ended(
     # The day of that conference too: the census counts it inside the enquiry.
     refused = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-20"})
     assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
-    assert "until 2026-04-20, both days counted" in refused["problems"][0]["rule"], refused
+    assert "to 2026-04-20, both days counted" in refused["problems"][0]["rule"], refused
     assert await case_now(client, worker, case["id"]) == case
     case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-04-21"})
     assert [e["strategyDiscussionDate"] for e in case["section47Enquiries"]] == [
         "2026-04-01",
         "2026-04-21",
     ]
+
+
+async def test_a_new_enquiry_may_begin_the_day_the_last_concluded_without_a_conference(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Concluded in the morning with no conference needed, a new concern in the afternoon:
+    # the census does not count an enquiry concluded without a conference as going on.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-05"})
+    concluded = {"concludedOn": "2026-01-12"}
+    first = latest(case, "section47Enquiries")
+    case = await act(client, worker, "concludeEnquiryWithoutConference", first, concluded)
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-12"})
+    assert [e["strategyDiscussionDate"] for e in case["section47Enquiries"]] == [
+        "2026-01-05",
+        "2026-01-12",
+    ], case
 
 
 async def test_a_conference_corrected_to_a_later_day_does_not_run_into_the_next_enquiry(

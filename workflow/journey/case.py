@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
@@ -568,8 +568,8 @@ def hold_strategy_discussion(record: Record, data: HoldStrategyDiscussion, clock
     held = data.held_on
     not_before(held, referral_date_of(record), "heldOn", "the referral")
     # One going on that day is refused as a transition (EPISODE_RULES); one whose
-    # conference or conclusion was that very day is refused here: the census counts the
-    # day inside it.
+    # conference was held that very day is refused here: the census counts the day
+    # inside it.
     for meeting in _enquiries_meeting(record, None, held, None, end_known=False):
         if meeting[2] == held:
             raise _overlap_refused("heldOn", meeting)
@@ -2157,11 +2157,14 @@ def correct_initial_conference_date(record: Record, data: CorrectHeldDate, clock
 def _enquiry_span(
     enquiry: dict[str, Any], conferences: list[dict[str, Any]]
 ) -> tuple[date, date | None]:
-    """CIN census 8890: an enquiry goes on from its strategy discussion to its initial
-    conference, or to its conclusion without one (None while it goes on)."""
+    """CIN census 8890: the first and last days an enquiry goes on (None while it does):
+    from its strategy discussion to the day of its initial conference, which the census
+    counts inside it, or to the day before its conclusion without one (another may begin
+    the day it concluded)."""
     held = [c.get("heldDate") for c in conferences if c.get("section47EnquiryId") == enquiry["id"]]
-    if enquiry["status"] == Section47State.NO_CONFERENCE_NEEDED:
-        held.append(enquiry.get("endDate"))
+    concluded = enquiry.get("endDate")
+    if enquiry["status"] == Section47State.NO_CONFERENCE_NEEDED and isinstance(concluded, date):
+        held.append(concluded - timedelta(days=1))
     stops = [day for day in held if isinstance(day, date)]
     return as_date(enquiry["startDate"]), min(stops, default=None)
 
@@ -2189,8 +2192,8 @@ def _enquiries_meeting(
     record: Record, enquiry_id: str | None, began: date, stop: date | None, *, end_known: bool
 ) -> list[EnquirySpan]:
     """CIN census 8890: the other enquiries of the episode (with their spans) that meet
-    an enquiry's span from `began` to `stop` (None: still going on), both days counted
-    as the census counts them: a strategy discussion on the day of another enquiry's
+    an enquiry's days from `began` to `stop` (its last, None: still going on), both
+    counted (`_enquiry_span`): a strategy discussion on the day of another enquiry's
     conference is inside it. An enquiry just begun, whose end is not known yet
     (`end_known` false), meets only those begun on or before it: an earlier enquiry
     written up late is checked when its conference is held."""
@@ -2214,7 +2217,7 @@ def _enquiries_meeting(
 
 def _overlap_refused(field: str, meeting: EnquirySpan) -> Refusal:
     other, began, stop = meeting
-    until = f"until {stop.isoformat()}" if stop is not None else "still going on"
+    until = f"to {stop.isoformat()}" if stop is not None else "still going on"
     return Refusal(
         (
             field,
