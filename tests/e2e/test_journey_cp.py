@@ -978,6 +978,39 @@ async def test_a_record_written_up_late_does_not_overlap_one_that_has_ended(
     ]
 
 
+async def test_an_initial_conference_is_not_held_at_a_weekend(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # CIN census 8875 rejects a Saturday or Sunday: the day was typed wrong.
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
+    case = await act(client, worker, "holdStrategyDiscussion", case, {"heldOn": "2026-01-05"})
+    enquiry = latest(case, "section47Enquiries")
+    concluded = {"concludedOn": "2026-01-09"}
+    case = await act(client, worker, "requestInitialConference", enquiry, concluded)
+    conference = latest(case, "initialConferences")
+    saturday = {"heldOn": "2026-01-17", "planRequired": False}
+    refused = await act(client, worker, "holdInitialConference", conference, saturday)
+    assert refused["problems"] == [
+        {
+            "field": "heldOn",
+            "rule": "2026-01-17 is a Saturday: an initial child protection conference is not"
+            " held at a weekend (CIN census 8875)",
+        }
+    ], refused
+    assert await case_now(client, worker, case["id"]) == case
+    case = await act(
+        client, worker, "holdInitialConference", conference, saturday | {"heldOn": "2026-01-16"}
+    )
+    sunday = {"heldOn": "2026-01-18", "reason": "Typed wrong", "lateReason": "Chair unwell"}
+    correct = "correctInitialConferenceDate"
+    refused = await act(client, worker, correct, latest(case, "initialConferences"), sunday)
+    assert [p["field"] for p in refused["problems"]] == ["heldOn"], refused
+    assert "is a Sunday" in refused["problems"][0]["rule"], refused
+    assert await case_now(client, worker, case["id"]) == case
+
+
 async def test_a_new_enquiry_may_begin_the_day_the_last_concluded_without_a_conference(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

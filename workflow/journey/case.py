@@ -1466,6 +1466,7 @@ def hold_initial_conference(record: Record, data: HoldInitialConference, clock: 
             )
         )
     check_late(conference["dueRule"], conference["dueDate"], held, data.late_reason)
+    _not_at_a_weekend(held)
     _enquiry_ends_without_overlap(record, held)
     if not data.plan_required:
         return Effect(
@@ -1940,6 +1941,23 @@ def not_after_the_closure(record: Record, on: date, field: str = "heldOn") -> No
         raise Refusal((field, rule))
 
 
+# date.weekday(): Saturday and Sunday.
+_WEEKEND = (5, 6)
+
+
+def _not_at_a_weekend(held: date) -> None:
+    """CIN census 8875 (an error): an initial conference an enquiry asked for is not
+    held on a Saturday or a Sunday. A day typed wrong, most likely: refused, not warned."""
+    if held.weekday() in _WEEKEND:
+        raise Refusal(
+            (
+                "heldOn",
+                f"{held.isoformat()} is a {held.strftime('%A')}: an initial child protection"
+                " conference is not held at a weekend (CIN census 8875)",
+            )
+        )
+
+
 def _conference_could_be_held(record: Record, on: date) -> None:
     """The rules of holding the conference, for the day it is corrected to: a transfer-in
     conference not before the referral or the notification of the move; one an enquiry
@@ -1949,6 +1967,7 @@ def _conference_could_be_held(record: Record, on: date) -> None:
         not_before(on, referral_date_of(record), "heldOn", "the referral")
         not_before(on, record.facts.get("notifiedDate"), "heldOn", "the notification of the move")
         return
+    _not_at_a_weekend(on)
     enquiry_id = record.facts.get("section47EnquiryId")
     enquiry = next(
         entry["record"]
