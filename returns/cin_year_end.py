@@ -4,12 +4,15 @@ The census is one year's view of episodes that run across years. An enquiry in t
 beside an assessment authorised in the year before (in an earlier census, rule 8696)
 reads as an enquiry with no assessment (2991Q), and a closure after assessment as one
 with none (8825Q); an initial conference asked for and still not held 15 working days
-and more before 31 March is late (8675Q); and an assessment recorded as beginning while
+and more before 31 March is late (8675Q); an assessment recorded as beginning while
 another of the episode went on is queried (8863Q), as is one begun 45 working days and
-more before 31 March and not authorised by then (8670Q). Each is a DfE query (the LA explains
-or corrects it), true of what happened, so the return names the child and says what to
-check. They are read off the child's element as written, exactly what the validator
-reads (csc-validator-be-cin's rules of the same codes).
+more before 31 March and not authorised by then (8670Q). Each is a DfE query (the LA
+explains or corrects it), true of what happened, so the return names the child and says
+what to check. One error is told the same way: a plan begun in the year with no
+conference of the episode's enquiries on its day (2885), which a transfer-in
+conference's plan is in an episode that also holds an enquiry. They are read off the
+child's element as written, exactly what the validator reads (csc-validator-be-cin's
+rules of the same codes).
 """
 
 from __future__ import annotations
@@ -98,6 +101,19 @@ def census_warnings(
                     f"the assessment begun {started.isoformat()} was not authorised by"
                     f" {year.end.isoformat()}, 45 working days and more after it began: record"
                     " its authorisation if it was given, else give the census the reason",
+                )
+        conferences = {_day(enquiry, "DateOfInitialCPC") for enquiry in enquiries}
+        for plan in episode.iter("ChildProtectionPlans"):
+            began = _day(plan, "CPPstartDate")
+            if began is None or not year.start <= began <= year.end:
+                continue
+            if enquiries and began not in conferences:
+                warn(
+                    "2885",
+                    f"the child protection plan begun {began.isoformat()} has no initial"
+                    " conference of the episode's section 47 enquiries on its day (a"
+                    " transfer-in conference's plan, in an episode that also holds an"
+                    " enquiry, is rejected): check the plan's and the conferences' days",
                 )
         for started, other in started_during_another(assessments):
             warn(

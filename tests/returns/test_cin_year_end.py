@@ -43,6 +43,10 @@ def _enquiry(started: str, held: str | None = None, not_required: str = "false")
     )
 
 
+def _plan(started: str) -> str:
+    return f"<ChildProtectionPlans><CPPstartDate>{started}</CPPstartDate></ChildProtectionPlans>"
+
+
 def _codes(child: ET.Element) -> list[str]:
     found = census_warnings(child, YEAR, default_calendar())
     assert all(w.child_id == "C1" for w in found)
@@ -74,6 +78,22 @@ def _codes(child: ET.Element) -> list[str]:
         ),
         (_assessment("2025-06-01", "2025-07-01") + _assessment("2025-07-02", "2025-08-01"), []),
         (_assessment("2026-03-01") + _assessment("2026-03-20"), ["CIN 8863Q"]),
+        # 2885: a plan begun in the year with no enquiry's conference on its day.
+        (_assessment("2025-06-01", "2025-07-01") + _plan("2025-06-11"), []),
+        (
+            _assessment("2025-06-01", "2025-07-01")
+            + _enquiry("2025-12-16", "2026-01-16")
+            + _plan("2025-06-11")
+            + _plan("2026-01-16"),
+            ["CIN 2885"],
+        ),
+        (
+            _assessment("2025-06-01", "2025-07-01")
+            + _enquiry("2025-12-16", "2026-01-16")
+            + _plan("2024-06-11")
+            + _plan("2026-01-16"),
+            [],
+        ),
     ],
 )
 def test_each_census_query_names_the_child(episode: str, codes: list[str]) -> None:
