@@ -1035,7 +1035,7 @@ async def test_a_conference_corrected_to_a_later_day_does_not_run_into_the_next_
 ) -> None:
     # The census counts an enquiry going on to its conference: a conference typed as 20
     # January and corrected to the day the next enquiry began, or after, would have the
-    # two overlap (CIN census 8890); corrected to the day before, it stands.
+    # two overlap (CIN census 8890); corrected to the working day before, it stands.
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
     case = await referral_for(client, worker, demo_child(world, index=1), date(2026, 1, 5))
@@ -1059,9 +1059,9 @@ async def test_a_conference_corrected_to_a_later_day_does_not_run_into_the_next_
             in (refused["problems"][0]["rule"])
         )
         assert await case_now(client, worker, case["id"]) == case
-    moved = {"heldOn": "2026-02-01", "reason": "Typed wrong", "lateReason": "Chair unwell"}
+    moved = {"heldOn": "2026-01-30", "reason": "Typed wrong", "lateReason": "Chair unwell"}
     case = await act(client, worker, correct, latest(case, "initialConferences"), moved)
-    assert latest(case, "initialConferences")["heldDate"] == "2026-02-01", case
+    assert latest(case, "initialConferences")["heldDate"] == "2026-01-30", case
 
 
 CPIS = """query ($n: String!) { cpisRecord(nhsNumber: $n) { plans { type startDate endDate } } }"""
