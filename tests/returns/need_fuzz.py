@@ -52,6 +52,7 @@ EVENTS = (
     "enquiry",
     "enquiry",
     "transfer in",
+    "stepped down",
     "review",
     "review",
     "core group",
@@ -178,10 +179,21 @@ async def _need_event(w: Wild, on: date, kind: str) -> None:
     elif kind == "enquiry":
         await _enquiry(w, on)
     elif kind == "transfer in":
+        # Held late as often as not: the reason is given.
         category = rng.choice(CATEGORIES)
-        await w.attempt(
-            on, f"transfer-in {category}", lambda: child.transfer_in_conference(on, category)
-        )
+        data = {
+            "heldOn": on.isoformat(),
+            "planRequired": True,
+            "categoriesOfAbuse": [category],
+            "lateReason": "Records came late from the other authority.",
+        }
+        await _act(w, on, "holdTransferInConference", None, data)
+    elif kind == "stepped down":
+        # The plan ends at a review and a child in need plan starts the same day.
+        if child.case.get("childProtectionPlans") and await w.attempt(
+            on, "CP plan ended at review", lambda: child.protection_plan_ended(on)
+        ):
+            await w.attempt(on, "CIN plan (step down)", lambda: child.child_in_need_plan(on))
     elif kind in NEEDS_A_RECORD and not child.case.get(NEEDS_A_RECORD[kind]):
         return  # nothing of that kind to take the step on
     elif kind == "review":
