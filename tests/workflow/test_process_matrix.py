@@ -37,6 +37,7 @@ CLOCK = Clock(
     today=date(2026, 11, 27), calendar=default_calendar(), standards=DEFAULT_LOCAL_STANDARDS
 )
 REFERRED = date(2026, 3, 2)
+SATURDAY = 5
 
 SETUP = """
 MERGE (t:Team {id: 'team-1'}) ON CREATE SET t.name = 'Team'
@@ -356,7 +357,12 @@ class Journey:
         self.episode_id = ""
 
     def _day(self) -> date:
-        return REFERRED + timedelta(days=2 * next(self.days))
+        # Every other day, a working day (an initial conference is never at a weekend:
+        # CIN census 8875), each later than the one before.
+        day = REFERRED + timedelta(days=2 * next(self.days))
+        while day.weekday() >= SATURDAY:
+            day = REFERRED + timedelta(days=2 * next(self.days))
+        return day
 
     def _input(
         self, action: str, overrides: dict[str, Any], held: dict[str, str] | None = None
