@@ -228,9 +228,8 @@ async def measure(
         figures["ssda903_children"] = current.rows["header"]
 
     async def census(recording: GraphStore) -> None:
-        figures["census_children"] = await write_cin_census(
-            recording, year, out / "cin.xml", LA_NUMBER
-        )
+        census = await write_cin_census(recording, year, out / "cin.xml", LA_NUMBER)
+        figures["census_children"] = census.children
 
     async def floor(recording: GraphStore, ids: str, page: str, read: str) -> None:
         figures[read] = await plain_read(recording, ids, page)

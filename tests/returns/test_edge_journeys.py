@@ -183,7 +183,7 @@ async def test_edge_journeys_of_need_pass_the_dfe_rules(
     case = await record.in_need(twice, "2025-09-01", "2025-09-02", "2025-09-20")
 
     out = tmp_path / "cin.xml"
-    assert await write_cin_census(store, YEAR, out, "919") == 5
+    assert (await write_cin_census(store, YEAR, out, "919")).children == 5
     children = {
         c.findtext("ChildIdentifiers/LAchildID"): c
         for c in ET.parse(out).getroot().iter("Child")  # noqa: S314 - the hub's own output
