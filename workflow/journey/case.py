@@ -1294,20 +1294,25 @@ def withdraw_referral(record: Record, data: WithdrawInError, clock: Clock) -> Ef
     )
 
 
+def _enquiry_of(conference: Record) -> dict[str, Any] | None:
+    """The section 47 enquiry that asked for `conference` (None for a transfer-in one)."""
+    enquiry_id = conference.facts.get("section47EnquiryId")
+    return next(
+        (
+            entry["record"]
+            for entry in conference.episode_records(Process.SECTION_47_ENQUIRY)
+            if entry["record"]["id"] == enquiry_id
+        ),
+        None,
+    )
+
+
 def _due_again(record: Record) -> tuple[NewRecord, ...]:
     """The conference an enquiry asked for, due again when the one recorded as held for
     it is withdrawn: held on the wrong child's record, this child's is still to be held
     (by the same target), unless the enquiry is withdrawn too (withdrawSection47Enquiry
     takes it with it). A transfer-in conference was no more than its holding."""
-    enquiry_id = record.facts.get("section47EnquiryId")
-    enquiry = next(
-        (
-            entry["record"]
-            for entry in record.episode_records(Process.SECTION_47_ENQUIRY)
-            if entry["record"]["id"] == enquiry_id
-        ),
-        None,
-    )
+    enquiry = _enquiry_of(record)
     target = record.facts.get("dueDate")
     if enquiry is None or not isinstance(target, date):
         return ()
@@ -2191,17 +2196,9 @@ def _enquiry_span(
 def _enquiry_ends_without_overlap(conference: Record, held: date) -> None:
     """The enquiry that asked for `conference` goes on, for the census, until it is held
     on `held`: refused if another enquiry began by then (CIN census 8890)."""
-    enquiry_id = conference.facts.get("section47EnquiryId")
-    enquiry = next(
-        (
-            entry["record"]
-            for entry in conference.episode_records(Process.SECTION_47_ENQUIRY)
-            if entry["record"]["id"] == enquiry_id
-        ),
-        None,
-    )
+    enquiry = _enquiry_of(conference)
     if enquiry is not None and isinstance(enquiry.get("startDate"), date):
-        _refuse_overlapping_enquiry(conference, enquiry_id, enquiry["startDate"], held, "heldOn")
+        _refuse_overlapping_enquiry(conference, enquiry["id"], enquiry["startDate"], held, "heldOn")
 
 
 EnquirySpan = tuple[dict[str, Any], date, date | None]
