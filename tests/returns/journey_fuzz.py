@@ -174,17 +174,7 @@ async def wild_care(w: Wild, first: date) -> None:
                 ),
             )
         )
-    events.sort()
-    late: list[tuple[date, str]] = []
-    for on, kind in events:
-        if on > HORIZON:
-            break
-        if rng.random() < 0.2:
-            late.append((on, kind))  # written up after what follows
-            continue
-        await _event(w, on, kind)
-    for on, kind in late:
-        await _event(w, on, kind)
+    await played_in_order(w, sorted(events), _event)
     # The year's health and SDQ facts a child in care a year has (SSDA903 OC2).
     shim = _Shim(child, rng, care_start)
     await w.attempt(care_start, "outcomes", lambda: outcomes(shim, care_start))  # type: ignore[arg-type]
@@ -233,6 +223,25 @@ async def wild_care(w: Wild, first: date) -> None:
                 )
         if rng.random() < 0.2:
             await _event(w, contact, "withdraw")
+
+
+async def played_in_order(
+    w: Wild,
+    events: list[tuple[date, str]],
+    play: Callable[[Wild, date, str], Awaitable[None]],
+) -> None:
+    """`events` (in the order they happened) up to the horizon, one in five written up
+    only after what follows it."""
+    late: list[tuple[date, str]] = []
+    for on, kind in events:
+        if on > HORIZON:
+            break
+        if w.rng.random() < 0.2:
+            late.append((on, kind))
+            continue
+        await play(w, on, kind)
+    for on, kind in late:
+        await play(w, on, kind)
 
 
 async def referral_step(w: Wild, first: date) -> None:

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from tests.e2e.journey_helpers import WITHDRAWALS, act, decide, latest
 from tests.returns.generated import CATEGORIES, FACTORS, NEEDS, SOURCES, add_working_days
+from tests.returns.journey_fuzz import HORIZON, played_in_order
 
 if TYPE_CHECKING:
     from tests.returns.journey_fuzz import Wild
 
-HORIZON = date(2026, 8, 31)
 CLOSURES = (
     "RC1_ADOPTED",
     "RC2_DIED",
@@ -117,21 +117,11 @@ async def wild_need(w: Wild, first: date) -> None:
     rng, child = w.rng, w.child
     await child.referred(first, rng.choice(SOURCES))
     await _decision(w, first)
-    decided = first
     events = sorted(
-        (decided + timedelta(days=rng.randint(0, 420)), rng.choice(EVENTS))
+        (first + timedelta(days=rng.randint(0, 420)), rng.choice(EVENTS))
         for _ in range(rng.randint(2, 14))
     )
-    late: list[tuple[date, str]] = []
-    for on, kind in events:
-        if on > HORIZON:
-            break
-        if rng.random() < 0.2:
-            late.append((on, kind))  # written up after what follows
-            continue
-        await _need_event(w, on, kind)
-    for on, kind in late:
-        await _need_event(w, on, kind)
+    await played_in_order(w, events, _need_event)
 
 
 async def _decision(w: Wild, referred: date) -> None:
