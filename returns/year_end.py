@@ -330,6 +330,15 @@ def _social_worker_warnings(
 _UPN_UNKNOWN_BUT_NOT_OF_SCHOOL_AGE = frozenset({"UN2", "UN3", "UN4", "UN5"})
 
 
+def upn_as_said(upn: str) -> str:
+    """A header UPN as a warning may say it: a UPN is the child's personal identifier,
+    never written where the warning goes (a job's answer, the command's output), while
+    the DfE's codes for an unknown one (UN1-UN5) are said as they are."""
+    if not upn:
+        return "none recorded"
+    return upn if upn in {reason.value for reason in UPNUnknown} else "a UPN"
+
+
 def _upn_change_rejected(last: str, now: str) -> bool:
     """SSDA903 rule 208 on the header's UPN last year and now (blank when none): the same,
     or a change the rule allows (from UN1 or blank to UN2-UN5, from unknown to a UPN)."""
@@ -377,8 +386,9 @@ def _upn_missing_warnings(
             ReturnWarning(
                 record.id,
                 "903 208",
-                f"the UPN in {year.label} ({now}) is not the one in {last_year.label}'s return"
-                f" ({last or 'none recorded'}) by a change the DfE allows (SSDA903 rule 208):"
+                f"the UPN in {year.label} ({upn_as_said(now)}) is not the one in"
+                f" {last_year.label}'s return ({upn_as_said(last)}) by a change the DfE"
+                " allows (SSDA903 rule 208):"
                 f" {record_it.replace('the return', 'both returns')}",
             )
         ]

@@ -16,6 +16,7 @@ import pytest
 from graph import FalkorDBStore
 from hub.settings import Settings
 from returns import CollectionYear, write_cin_census, write_ssda903
+from returns.year_end import upn_as_said
 from tests.e2e.journey_helpers import act
 from tests.helpers import graphql
 from tests.returns.conftest import DfeRules
@@ -284,3 +285,12 @@ async def test_a_start_of_care_corrected_into_last_year_names_a_child_without_a_
         "903 208": (set(), set()),
         "903-previous 442": (set(), set()),
     }
+
+
+def test_the_upn_warning_names_only_the_dfe_codes_never_a_childs_upn() -> None:
+    # Rule 208's warning says what the header held each year: a UPN is the child's
+    # personal identifier and goes neither into a job's answer nor onto a terminal.
+    assert upn_as_said("H801200001001") == "a UPN"
+    assert upn_as_said("UN1") == "UN1"
+    assert upn_as_said("UN4") == "UN4"
+    assert upn_as_said("") == "none recorded"
