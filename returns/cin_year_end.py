@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from returns.entry_checks import started_during_another
+from returns.entry_checks import CLOSED_AFTER_ASSESSMENT, started_during_another
 from returns.year_end import ReturnWarning
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from returns.years import CollectionYear
     from workflow.calendar import WorkingDayCalendar
 
-_AFTER_ASSESSMENT = ("RC8", "RC9")
 # Rule 8675Q: an enquiry that asked for a conference and began this many working days
 # or more before the reference date should have one by then; rule 8670Q: an assessment,
 # its authorisation.
@@ -72,7 +71,8 @@ def census_warnings(
                 " (an assessment authorised before the year is in an earlier census): record"
                 " the assessment if one ran in the year, else give the census the reason",
             )
-        if (episode.findtext("ReasonForClosure") or "") in _AFTER_ASSESSMENT and not assessments:
+        closure = episode.findtext("ReasonForClosure") or ""
+        if closure in CLOSED_AFTER_ASSESSMENT and not assessments:
             warn(
                 "8825Q",
                 "closed after assessment (RC8 or RC9) with no assessment in the census (one"

@@ -136,12 +136,13 @@ class DataWarning:
         }
 
 
-_AFTER_ASSESSMENT = frozenset({"RC8", "RC9"})
+# CIN census: the reasons for closure "closed after assessment" (RC8, RC9).
+CLOSED_AFTER_ASSESSMENT = frozenset({"RC8", "RC9"})
 _NO_FACTORS = "21"
 
 
 def _closed_after_assessment(episode: EpisodeOfNeed) -> bool:
-    return episode.closure_reason in _AFTER_ASSESSMENT
+    return episode.closure_reason in CLOSED_AFTER_ASSESSMENT
 
 
 def _closed_after_assessment_without_one(episode: EpisodeOfNeed) -> bool:
@@ -160,7 +161,7 @@ def _no_factors_but_closed_otherwise(episode: EpisodeOfNeed) -> bool:
     reason = episode.closure_reason
     return (
         reason is not None
-        and reason not in _AFTER_ASSESSMENT
+        and reason not in CLOSED_AFTER_ASSESSMENT
         and len(assessments) == 1
         and _NO_FACTORS in (assessments[0].get("factors") or [])
     )
