@@ -1973,12 +1973,10 @@ def _conference_could_be_held(record: Record, on: date) -> None:
         not_before(on, record.facts.get("notifiedDate"), "heldOn", "the notification of the move")
         return
     _not_at_a_weekend(on)
-    enquiry_id = record.facts.get("section47EnquiryId")
-    enquiry = next(
-        entry["record"]
-        for entry in record.episode_records(Process.SECTION_47_ENQUIRY)
-        if entry["record"]["id"] == enquiry_id
-    )
+    enquiry = _enquiry_of(record)
+    if enquiry is None:
+        # The process table opens a conference only from its enquiry or as a transfer-in.
+        raise AssertionError(f"{record.id} is asked for by no section 47 enquiry")
     not_before(on, enquiry.get("startDate"), "heldOn", "the strategy discussion")
     not_before(on, enquiry.get("endDate"), "heldOn", "the section 47 enquiry's conclusion")
 
