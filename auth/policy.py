@@ -184,6 +184,7 @@ _TABLE: dict[str, dict[str, FieldPolicy]] = {
         "returnInitialConferenceForRework": INTERNAL,
         "changePlacement": INTERNAL,
         "correctPlacement": INTERNAL,
+        "correctLegalStatus": INTERNAL,
         "changeLegalStatus": INTERNAL,
         "holdLookedAfterReview": INTERNAL,
         "recordStatutoryVisit": INTERNAL,
@@ -1055,6 +1056,12 @@ _TABLE["JourneyStep"].update(
 _TABLE["JourneyStep"].update(
     dict.fromkeys(("lateReasonRecordedBy", "lateReasonRecordedAt"), INTERNAL)
 )
+# An episode's legal status corrected as entered; why is a worker's free text.
+_TABLE["JourneyStep"]["legalStatusCorrection"] = INTERNAL
+_TABLE["LegalStatusCorrection"] = {
+    "reason": NARRATIVE,
+    **dict.fromkeys(("correctedFrom", "correctedBy", "correctedAt"), INTERNAL),
+}
 # A held step withdrawn as recorded in error; why is a worker's free text.
 _TABLE["JourneyStep"].update(
     dict.fromkeys(("withdrawnBy", "withdrawnAt"), INTERNAL), withdrawnReason=NARRATIVE

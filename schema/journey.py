@@ -179,6 +179,9 @@ class JourneyMutations:
     correct_episode_start = action_mutation(
         CARE, "correctEpisodeStart", inputs.CorrectEpisodeStartInput
     )
+    correct_legal_status = action_mutation(
+        CARE, "correctLegalStatus", inputs.CorrectLegalStatusInput
+    )
     correct_missing_episode = action_mutation(
         CARE, "correctMissingEpisode", inputs.CorrectMissingEpisodeInput
     )

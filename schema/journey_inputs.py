@@ -222,6 +222,20 @@ class CorrectPlacementInput:
     )
 
 
+@strawberry.input(description="An episode's legal status as it should have been entered")
+class CorrectLegalStatusInput:
+    legal_status: codes.LegalStatus
+    reason: str
+    episode_from: date | None = strawberry.field(
+        default=None,
+        description=(
+            "The day the episode to correct started; if absent, the current one (the last"
+            " once care has ended). The moves under the same legal status are corrected"
+            " with it"
+        ),
+    )
+
+
 @strawberry.input(
     description="The day care really ended, or the SSDA903 reason it ended for (those "
     "given), and why they were typed wrong"

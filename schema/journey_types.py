@@ -53,6 +53,31 @@ def _late_reason_given(row: dict[str, Any]) -> tuple[str | None, int | None]:
     return None, None
 
 
+@strawberry.type(
+    description="An SSDA903 episode's legal status as first recorded, and the correction of it"
+)
+class LegalStatusCorrection:
+    corrected_from: codes.LegalStatus = strawberry.field(
+        description="The legal status recorded before it was last corrected"
+    )
+    # Narrative (auth/policy.py): null to a role without the case-notes capability.
+    reason: str | None
+    corrected_by: str | None = strawberry.field(description="The worker who corrected it")
+    corrected_at: datetime | None = strawberry.field(description="When it was corrected")
+
+    @classmethod
+    def of(cls, step: dict[str, Any]) -> Self | None:
+        was = step.get("legalStatusCorrectedFrom")
+        if not was:
+            return None
+        return cls(
+            corrected_from=codes.LegalStatus.from_code(was),
+            reason=step.get("legalStatusCorrectionReason"),
+            corrected_by=step.get("legalStatusCorrectedBy"),
+            corrected_at=_instant(step.get("legalStatusCorrectedAt")),
+        )
+
+
 @strawberry.type(description="A step of the journey, with its due date and whether it is late")
 class JourneyStep:
     id: strawberry.ID
@@ -104,6 +129,9 @@ class JourneyStep:
     )
     withdrawn_by: str | None = strawberry.field(description="The worker who withdrew it")
     withdrawn_at: datetime | None = strawberry.field(description="When it was withdrawn")
+    legal_status_correction: LegalStatusCorrection | None = strawberry.field(
+        description="An SSDA903 episode's legal status corrected as entered (correctLegalStatus)"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any], today: date) -> JourneyStep:
@@ -152,6 +180,7 @@ class JourneyStep:
             withdrawn_reason=row.get("withdrawnReason"),
             withdrawn_by=row.get("withdrawnBy"),
             withdrawn_at=_instant(row.get("withdrawnAt")),
+            legal_status_correction=LegalStatusCorrection.of(row),
         )
 
 

@@ -659,6 +659,15 @@ _CARE_TRANSITIONS: Final[tuple[Transition, ...]] = (
     ),
     _t(
         # Also once care has ended: the return reports every episode of the year.
+        "correctLegalStatus",
+        _EPISODES_KEPT,
+        _EPISODES_KEPT,
+        "Correct an episode's legal status as entered (typed wrong; no new episode), with "
+        "the reason",
+        process=Process.CARE,
+    ),
+    _t(
+        # Also once care has ended: the return reports every episode of the year.
         "correctEpisodeStart",
         _EPISODES_KEPT,
         _EPISODES_KEPT,

@@ -280,7 +280,8 @@ _WITHDRAWN_SOURCES = """CASE WHEN $to = 'RECORDED_IN_ERROR'
 def _apply(label: str, *, in_episode: bool, ends_plans: bool = False) -> str:
     """The common tail: event, step changes, new steps, new and ended episode records
     (with `ends_plans`, a period of care's plans for adoption), the record's new state. A
-    step whose date is corrected (`correctedFrom`) keeps who corrected it and when."""
+    step whose date or legal status is corrected (`correctedFrom`,
+    `legalStatusCorrectedFrom`) keeps who corrected it and when."""
     carry = "r, c, ep" if in_episode else "r, c"
     # The episode's own correction (reopening it) takes dates away.
     clearing = "$clearedDates" if label == "Referral" else None
@@ -314,6 +315,10 @@ FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
                         ELSE $viewer END,
         s.correctedAt = CASE WHEN change.facts.correctedFrom IS NULL THEN s.correctedAt
                         ELSE $now END,
+        s.legalStatusCorrectedBy = CASE WHEN change.facts.legalStatusCorrectedFrom IS NULL
+                                   THEN s.legalStatusCorrectedBy ELSE $viewer END,
+        s.legalStatusCorrectedAt = CASE WHEN change.facts.legalStatusCorrectedFrom IS NULL
+                                   THEN s.legalStatusCorrectedAt ELSE $now END,
         s.withdrawnBy = CASE WHEN change.facts.withdrawnReason IS NULL THEN s.withdrawnBy
                         ELSE $viewer END,
         s.withdrawnAt = CASE WHEN change.facts.withdrawnReason IS NULL THEN s.withdrawnAt

@@ -23,6 +23,7 @@ STEP_FIELDS = (
     " reasonNewEpisode reasonEpisodeCeased reasonPlaceChange participation missingType"
     " placementPostcode urn recordedBy recordedAt correctedFrom correctionReason correctedBy"
     " correctedAt lateReasonRecordedBy lateReasonRecordedAt"
+    " legalStatusCorrection { correctedFrom reason correctedBy correctedAt }"
 )
 # The DfE rules the saved record breaks (returns/entry_checks.py).
 WARNING_FIELDS = "warnings { code field message childId recordId recordedBy recordedAt }"
@@ -99,6 +100,7 @@ ACTIONS = {
     "changeLegalStatus": ("periodOfCareId", "ChangeLegalStatusInput"),
     "correctPlacement": ("periodOfCareId", "CorrectPlacementInput"),
     "correctEpisodeStart": ("periodOfCareId", "CorrectEpisodeStartInput"),
+    "correctLegalStatus": ("periodOfCareId", "CorrectLegalStatusInput"),
     "correctCareStepDate": ("periodOfCareId", "CorrectStepDateInput"),
     "withdrawCareStep": ("periodOfCareId", "WithdrawStepInput"),
     "correctMissingEpisode": ("periodOfCareId", "CorrectMissingEpisodeInput"),

@@ -174,6 +174,8 @@ CANONICAL: dict[str, dict[str, Any]] = {
     },
     "changeLegalStatus": {"changedOn": "{d}", "legalStatus": "C2"},
     "correctPlacement": {"placementType": "U4", "placementProvider": "PR1"},
+    # The current episode's legal status (C1, or C2 after a change), as it should have been.
+    "correctLegalStatus": {"legalStatus": "D1", "reason": "Typed wrong"},
     "holdLookedAfterReview": {"heldOn": "{d}", "participation": "PN1", "lateReason": "test"},
     "recordStatutoryVisit": {"on": "{d}", "lateReason": "test"},
     "recordHealthAssessment": {"on": "{d}", "lateReason": "test"},

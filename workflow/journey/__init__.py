@@ -12,6 +12,7 @@ from workflow.journey import (
     cin_plan_dates,
     episode_start,
     late_reasons,
+    legal_status,
     plan_ends,
 )
 from workflow.journey.effects import Clock, StepKind, StepStatus
@@ -36,6 +37,7 @@ __all__ = [
     "cin_plan_dates",
     "episode_start",
     "late_reasons",
+    "legal_status",
     "missing_specs",
     "perform",
     "plan_ends",

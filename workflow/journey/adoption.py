@@ -494,8 +494,8 @@ def _episodes_standing_on(record: Record) -> tuple[tuple[str, str], ...]:
             (
                 "legalStatus",
                 f"the period of care's episodes from {', '.join(orders)} are under a placement"
-                " order (E1), which stands on this decision (SSDA903 rule 553): put their"
-                " legal status right first",
+                " order (E1), which stands on this decision (SSDA903 rule 553): correct"
+                " their legal status first (correctLegalStatus)",
             )
         )
     if placements:

@@ -176,7 +176,7 @@ _SHORT_BREAKS = frozenset(
 )
 
 
-def _not_a_short_break(status: LegalStatus) -> None:
+def not_a_short_break(status: LegalStatus) -> None:
     # Short breaks (V3/V4) have their own record: the reviews, visits and health and
     # education steps of a period of care do not apply to them.
     if status in _SHORT_BREAKS:
@@ -285,14 +285,25 @@ def still_in_care_on(
     )
     if under_section_20_5(current) and (becoming is None or under_section_20_5(becoming)):
         return
-    raise Refusal(
-        (
-            field,
-            f"the young person turned 18 on {turned.isoformat()}: nothing happens in care"
-            " after the 18th birthday but its end, except accommodation in a community home"
-            " under section 20(5) (V2 in K2; SSDA903 rule 359)",
-        )
+    raise Refusal((field, _only_section_20_5_after(turned)))
+
+
+def _only_section_20_5_after(turned: date) -> str:
+    return (
+        f"the young person turned 18 on {turned.isoformat()}: nothing happens in care"
+        " after the 18th birthday but its end, except accommodation in a community home"
+        " under section 20(5) (V2 in K2; SSDA903 rule 359)"
     )
+
+
+def in_care_past_eighteen(
+    born: date | None, episode: Mapping[str, Any], until: date, field: str
+) -> None:
+    """Refuse an SSDA903 episode that lasts until `until`, past the 18th birthday, but
+    under section 20(5) (SSDA903 rule 359)."""
+    if born is None or until <= (turned := birthday(born, 18)) or under_section_20_5(episode):
+        return
+    raise Refusal((field, _only_section_20_5_after(turned)))
 
 
 # The steps of care itself (a pathway plan and a care leaver's contacts come after it).
@@ -322,7 +333,7 @@ def _check_urn(placement_type: PlacementType, urn: str | None) -> None:
         raise Refusal(("urn", f"a {placement_type.value} placement needs the home's Ofsted URN"))
 
 
-def _codes_fit(episode: Mapping[str, Any], changed: Iterable[str] = ()) -> None:
+def codes_fit(episode: Mapping[str, Any], changed: Iterable[str] = ()) -> None:
     # SSDA903 rules 527-531, 550, 222, 378, 408 (workflow/episode_codes.py): codes no
     # lawful episode puts together, refused whichever of them is recorded last.
     if problem := codes_unfit(episode, frozenset(changed)):
@@ -530,7 +541,7 @@ def start_effect(
                 "start to be looked after",
             )
         )
-    _not_a_short_break(data.legal_status)
+    not_a_short_break(data.legal_status)
     if rule := legal_status_unfit(data.legal_status, date_of_birth, start):
         raise Refusal(("legalStatus", rule))
     placement_order_after_a_decision(None, data.legal_status, start)
@@ -539,7 +550,7 @@ def start_effect(
             ("placementType", "a period of care cannot start with a temporary placement (T0-T4)")
         )
     _check_urn(data.placement_type, data.urn)
-    _codes_fit(
+    codes_fit(
         {
             "legalStatus": data.legal_status,
             "placementType": data.placement_type,
@@ -737,7 +748,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
         )
     }
     facts.update(changes)
-    _codes_fit(facts, changes)
+    codes_fit(facts, changes)
     _placed_with_the_current_carer(
         facts.get("placementType"),
         facts.get("reasonNewEpisode"),
@@ -755,7 +766,7 @@ def _new_episode(record: Record, on: date, **changes: Any) -> tuple[StepChange, 
 def _new_legal_status(record: Record, legal_status: LegalStatus, on: date) -> None:
     if legal_status.value == _episode(record).get("legalStatus"):
         raise Refusal(("legalStatus", "is already the child's legal status"))
-    _not_a_short_break(legal_status)
+    not_a_short_break(legal_status)
     # SSDA903 rule 358 (workflow/care_ages.py): remand and youth justice statuses over 10.
     if rule := legal_status_unfit(legal_status, record.date_of_birth, on):
         raise Refusal(("legalStatus", rule))
@@ -842,7 +853,7 @@ def _move_joins_the_legal_status_change(
         "placementPostcode": data.placement_postcode,
         "urn": data.urn,
     }
-    _codes_fit({**current, **moved}, moved)
+    codes_fit({**current, **moved}, moved)
     still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **moved})
     cancelled, visit = _visit_clock(record, data.changed_on, data.same_carer, clock)
     return Effect(
@@ -954,7 +965,7 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     # reasons, so a DfE rule its placement broke (returns/entry_checks.py) can be put
     # right without inventing a new episode.
     _check_urn(data.placement_type, data.urn)
-    run = _placement_run(record, _episode_to_correct(record, data.episode_from))
+    run = _placement_run(record, episode_to_correct(record, data.episode_from))
     first, last = run[0], run[-1]
     old_enough_for(data.placement_type, record.date_of_birth, first["startDate"])
     placed_for_adoption_after_a_decision(record, data.placement_type, first["startDate"])
@@ -965,7 +976,7 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
         last.get("completedDate"),
     )
     for episode in run:
-        _codes_fit(
+        codes_fit(
             {
                 **episode,
                 "placementType": data.placement_type,
@@ -1004,7 +1015,7 @@ def correct_placement(record: Record, data: CorrectPlacement, clock: Clock) -> E
     )
 
 
-def _episodes_in_order(record: Record) -> list[dict[str, Any]]:
+def episodes_in_order(record: Record) -> list[dict[str, Any]]:
     return sorted(
         (
             step
@@ -1016,21 +1027,41 @@ def _episodes_in_order(record: Record) -> list[dict[str, Any]]:
     )
 
 
+def _run(record: Record, episode: dict[str, Any], keeping: frozenset[str]) -> list[dict[str, Any]]:
+    """The episodes either side of `episode` joined by new episodes begun for a reason
+    (RNE) of `keeping`, which keep what the episode before them had."""
+    ordered = episodes_in_order(record)
+    at = next(i for i, step in enumerate(ordered) if step["id"] == episode["id"])
+    low, high = at, at
+    while low > 0 and ordered[low].get("reasonNewEpisode") in keeping:
+        low -= 1
+    while high + 1 < len(ordered) and ordered[high + 1].get("reasonNewEpisode") in keeping:
+        high += 1
+    return ordered[low : high + 1]
+
+
 def _placement_run(record: Record, episode: dict[str, Any]) -> list[dict[str, Any]]:
     """The episodes of the one placement `episode` is in: an episode begun by a legal
     status change alone (RNE L) keeps the placement of the one before (SSDA903 rule
     434), so a correction of the placement is a correction of all of them."""
-    ordered = _episodes_in_order(record)
-    at = next(i for i, step in enumerate(ordered) if step["id"] == episode["id"])
-    low, high = at, at
-    legal_status_only = ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value
-    while low > 0 and ordered[low].get("reasonNewEpisode") == legal_status_only:
-        low -= 1
-    while (
-        high + 1 < len(ordered) and ordered[high + 1].get("reasonNewEpisode") == legal_status_only
-    ):
-        high += 1
-    return ordered[low : high + 1]
+    return _run(record, episode, frozenset({ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value}))
+
+
+# SSDA903 rule 435: a move (RNE P, T) keeps the legal status of the episode before it.
+MOVES_KEEPING_THE_LEGAL_STATUS = frozenset(
+    {
+        ReasonNewEpisode.P_PLACEMENT_AND_CARER_CHANGE.value,
+        ReasonNewEpisode.T_PLACEMENT_CHANGE_SAME_CARER.value,
+    }
+)
+
+
+def legal_status_run(record: Record, episode: dict[str, Any]) -> list[dict[str, Any]]:
+    """The episodes under the one legal status `episode` is under: from the episode that
+    began it (care, or a change of legal status: RNE S, L, B, U) through the moves that
+    kept it (P, T; SSDA903 rule 435), so a correction of the legal status is a
+    correction of all of them."""
+    return _run(record, episode, MOVES_KEEPING_THE_LEGAL_STATUS)
 
 
 # SSDA903 rules 435 (RNE P, T) and 436 (B, U): a move changes the placement in one of
@@ -1053,7 +1084,7 @@ def _moves_kept(record: Record, run: list[dict[str, Any]], corrected: Mapping[st
     """The moves either side of a placement's episodes (`run`) still move the child once
     its placement is `corrected`: the first episode's from the one before, the next's from
     the last."""
-    ordered = _episodes_in_order(record)
+    ordered = episodes_in_order(record)
     at = next(i for i, step in enumerate(ordered) if step["id"] == run[0]["id"])
     after = at + len(run)
     pairs = (
@@ -1077,12 +1108,12 @@ def _moves_kept(record: Record, run: list[dict[str, Any]], corrected: Mapping[st
             )
 
 
-def _episode_to_correct(record: Record, starting: date | None) -> dict[str, Any]:
-    episodes = [step for step in record.steps if step["kind"] == _K.LOOKED_AFTER_EPISODE]
+def episode_to_correct(record: Record, starting: date | None) -> dict[str, Any]:
+    """The SSDA903 episode that started on `starting` (None: the current one, or once
+    care has ended the last: the one the period of care shows)."""
+    episodes = episodes_in_order(record)
     if starting is None:
-        # The current episode, or once care has ended the last: the placement the
-        # period of care shows.
-        return max(episodes, key=lambda step: step["startDate"])
+        return episodes[-1]
     for step in episodes:
         if step["startDate"] == starting:
             return step
@@ -1115,7 +1146,7 @@ def change_legal_status(record: Record, data: ChangeLegalStatus, clock: Clock) -
     if current["startDate"] == data.changed_on and joined is not None:
         # Recorded after the move that began the day's episode: one episode for both.
         changes = {"legalStatus": data.legal_status.value, "reasonNewEpisode": joined.value}
-        _codes_fit({**current, **changes}, changes)
+        codes_fit({**current, **changes}, changes)
         still_in_care_on(record, data.changed_on, "changedOn", becoming={**current, **changes})
         return Effect(
             target=CareState.LOOKED_AFTER,
@@ -1872,7 +1903,7 @@ def cease_looked_after(record: Record, data: CeaseLookedAfter, clock: Clock) -> 
     # SSDA903 rules 386, 387, 389, 407, 460 (workflow/care_ages.py): reasons by age.
     if rule := ending_unfit(data.reason, record.date_of_birth, data.ended_on):
         raise Refusal(("reason", rule))
-    _codes_fit({**episode, "reasonEpisodeCeased": data.reason}, ("reason",))
+    codes_fit({**episode, "reasonEpisodeCeased": data.reason}, ("reason",))
     short_order_ends_in_time(record, data.ended_on, "endedOn")
     # A short order's lapse is done with the end of care, in time (checked above).
     others = close_everything(
