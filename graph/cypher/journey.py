@@ -225,9 +225,10 @@ WITH r, c, collect(moved.id + '@' + toString(moved.version) + '@'
 WHERE size(moved) = size($retimed) AND all(seen IN moved WHERE seen IN $retimedAsRead)
 WITH r, c"""
 
-# ... and end on the corrected day, keeping the day they ended as, why, who and when; the
-# child's facts dated on the start of care (`$movedFacts`: the home postcode) move with
-# it, keeping the day they were recorded as, why, who and when.
+# ... and end on the corrected day, keeping the day they ended as, why, who and when,
+# their reviews and visits due again or cancelled again with the end
+# (`$retimedStepStatuses`); the child's facts dated on the start of care (`$movedFacts`:
+# the home postcode) move with it, keeping the day they were recorded as, why, who and when.
 _PLANS_END_WITH_CARE = """
 OPTIONAL MATCH (r)-[:ABOUT]->(:Child)<-[:ABOUT]-(moved:ChildProtectionPlan)
       -[:IN_EPISODE]->(movedEpisode:Referral)
@@ -240,6 +241,11 @@ FOREACH (_ IN CASE WHEN moved IS NULL THEN [] ELSE [1] END |
         moved.updatedAt = $now, moved.updatedBy = $viewer,
         movedEpisode.version = movedEpisode.version + 1)
 WITH r, changed, count(moved) AS moved
+OPTIONAL MATCH (r)-[:ABOUT]->(:Child)<-[:ABOUT]-(plan:ChildProtectionPlan)<-[:PART_OF]-(due:Step)
+WHERE plan.id IN [t IN $retimed | t.id] AND due.id IN [t IN $retimedStepStatuses | t.id]
+WITH r, changed, due, head([t IN $retimedStepStatuses WHERE t.id = due.id]) AS t
+FOREACH (_ IN CASE WHEN due IS NULL THEN [] ELSE [1] END | SET due.status = t.status)
+WITH r, changed, count(due) AS dueAgain
 OPTIONAL MATCH (r)-[:ABOUT]->(:Child)<-[:ABOUT]-(fact:ChildFact)
 WHERE fact.id IN [m IN $movedFacts | m.id]
 WITH r, changed, fact, head([m IN $movedFacts WHERE m.id = fact.id]) AS m

@@ -28,6 +28,7 @@ from tests.e2e.journey_helpers import (
     latest,
     referral_for,
 )
+from tests.e2e.test_journey_episode_start import _start as start_care
 from tests.helpers import bearer, graphql
 
 pytestmark = pytest.mark.anyio
@@ -232,3 +233,59 @@ async def test_the_reviews_an_earlier_end_cancelled_fall_due_again_when_it_moves
     assert plan["status"] == "ENDED"
     assert answered(plan, "CHILD_PROTECTION_REVIEW") == [("2026-09-14", review_due, False)]
     assert _due_steps(plan, "OPEN") == []
+
+
+async def test_the_reviews_fall_due_again_when_the_start_of_care_that_ended_the_plan_moves(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(world, index=2)
+    case = await referral_for(client, worker, child_id, date(2026, 6, 1))
+    conference = {
+        "heldOn": "2026-06-19",
+        "planRequired": True,
+        "categoriesOfAbuse": ["NEG_NEGLECT"],
+    }
+    case = await act(client, worker, "holdTransferInConference", case, conference)
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-07-01"})
+    visit = {"visitedOn": "2026-07-02", "seenAlone": True}
+    case = await act(
+        client, worker, "recordChildProtectionVisit", latest(case, "childProtectionPlans"), visit
+    )
+    review_due = dict(_due_steps(latest(case, "childProtectionPlans"), "OPEN"))[
+        "CHILD_PROTECTION_REVIEW"
+    ]
+    assert "2026-08-03" < review_due < "2026-10-30", review_due
+    # Care began at the end of October, typed as 3 August: the plan ended with it then,
+    # its first review cancelled.
+    care = await start_care(client, worker, child_id, "2026-08-03")
+    plan = latest(await case_now(client, worker, case["id"]), "childProtectionPlans")
+    assert (plan["endReason"], plan["endDate"]) == ("BECAME_LOOKED_AFTER", "2026-08-03")
+    assert _due_steps(plan, "OPEN") == []
+
+    # The start of care corrected, the plan ends with it by the rule of correcting its end
+    # (correctChildProtectionPlanEnd): the review that fell due while it was in force is
+    # due again (overdue, on the worker's list).
+    fix = {"episodeFrom": "2026-08-03", "startedOn": "2026-10-30", "reason": "Order of 30th"}
+    care = await act(client, worker, "correctEpisodeStart", care, fix)
+    assert care["__typename"] == "PeriodOfCare", care
+    plan = latest(await case_now(client, worker, case["id"]), "childProtectionPlans")
+    assert plan["endDate"] == "2026-10-30"
+    assert _due_steps(plan, "OPEN") == [("CHILD_PROTECTION_REVIEW", review_due)]
+    review = next(s for s in plan["steps"] if s["kind"] == "CHILD_PROTECTION_REVIEW")
+    work = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [
+        (i["kind"], i["dueDate"], i["overdue"]) for i in work if i["stepId"] == review["id"]
+    ] == [("CHILD_PROTECTION_REVIEW", review_due, True)]
+
+    # Moved back before it, the review is cancelled again, and off the list.
+    back = {"episodeFrom": "2026-10-30", "startedOn": "2026-09-01", "reason": "Order of 1st"}
+    care = await act(client, worker, "correctEpisodeStart", care, back)
+    assert care["__typename"] == "PeriodOfCare", care
+    plan = latest(await case_now(client, worker, case["id"]), "childProtectionPlans")
+    assert plan["endDate"] == "2026-09-01"
+    assert _due_steps(plan, "OPEN") == []
+    work = (await graphql(client, worker, MY_WORK))["myWork"]["items"]
+    assert [i for i in work if i["stepId"] == review["id"]] == []

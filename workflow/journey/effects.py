@@ -218,6 +218,9 @@ class RetimedRecord:
     # The timescale the steps are now due by, when it changes with them (an assessment of
     # the referral that an earlier one, typed after it, makes a later assessment).
     due_rule: str | None = None
+    # Its steps' statuses that follow its new end (a plan's reviews and visits due again,
+    # or cancelled again: case.due_again_with_the_end); only the status is applied.
+    step_statuses: tuple[StepChange, ...] = ()
 
     def params(self) -> dict[str, Any]:
         return {

@@ -367,6 +367,11 @@ async def _write(
             "retimedSteps": [
                 step for retimed in effect.retimed_records for step in retimed.step_params()
             ],
+            "retimedStepStatuses": [
+                {"id": change.step_id, "status": change.status}
+                for retimed in effect.retimed_records
+                for change in retimed.step_statuses
+            ],
             "retimedContacts": [retimed.params() for retimed in effect.retimed_contacts],
             "movedFacts": [moved.params() for moved in effect.moved_facts],
             "earlyHelp": effect.early_help,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from workflow.calendar import birthday
 from workflow.care_ages import legal_status_unfit
 from workflow.codes import LegalStatus, PlacementType
-from workflow.journey import care, plan_ends
+from workflow.journey import care, case, plan_ends
 from workflow.journey.effects import (
     Effect,
     MovedFact,
@@ -185,7 +185,8 @@ def _plans_ended_with_it(
     """Working Together 2023: a child protection plan ends the day the child becomes
     looked after; the plans the start of care ended end on the corrected day, by the rules
     of ending them (plan_ends.py), keeping the day they ended as and why (who and when:
-    the statement stamps `endDateCorrectedBy`, `endDateCorrectedAt`)."""
+    the statement stamps `endDateCorrectedBy`, `endDateCorrectedAt`), their reviews and
+    visits due again or cancelled again as a correction of their end makes them."""
     on = data.started_on
     for plan in record.plans_ended_by_care:
         try:
@@ -201,11 +202,13 @@ def _plans_ended_with_it(
                     for _, rule in refused.problems
                 )
             ) from None
+    # Their reviews and visits follow the end as correcting it follows them (one rule).
     return tuple(
         RetimedRecord(
             plan.id,
             end_date=on,
             facts={"endDateCorrectedFrom": was.isoformat(), "endDateCorrectionReason": data.reason},
+            step_statuses=case.due_again_with_the_end(plan, was, on),
         )
         for plan in record.plans_ended_by_care
     )

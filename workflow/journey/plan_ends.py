@@ -5,7 +5,8 @@ than at a review conference or by the child becoming looked after (on transfer o
 A plan ended at a review ended the day that review met: its day is corrected on the
 review (correctChildProtectionStepDate). One ended by care starting ended the day care
 began: the two are one fact, corrected on the start of care (correctEpisodeStart), which
-moves the plan's end with it by the same rules (`may_end_on`). Otherwise the plan keeps what it was,
+moves the plan's end with it by the same rules (`may_end_on`), its steps following the end
+as below (`case.due_again_with_the_end`). Otherwise the plan keeps what it was,
 ends on the corrected day (the CIN census CPPendDate, CP-IS, `asAt`), and keeps the day
 it was recorded as, why, who and when (`endDateCorrectedFrom`, `endDateCorrectionReason`,
 `endDateCorrectedBy`, `endDateCorrectedAt`); the corrected day keeps the rules of ending
