@@ -162,6 +162,22 @@ async def _care_leaver_contacts_after_the_birthday_care_ended(store: GraphStore)
             )
 
 
+# The states a decision on a referral awaits a manager in (workflow/process.py CaseState;
+# graph/ may not import workflow/).
+_REFERRAL_DECISION_STATES = (
+    "REFERRAL_DECISION_AWAITING_AUTHORISATION",
+    "NO_FURTHER_ACTION_AWAITING_AUTHORISATION",
+)
+
+
+async def _backfill_decision_authorised_dates(store: GraphStore) -> None:
+    for start, end in node_windows(await last_node_number(store), WINDOW):
+        await store.write(
+            statements.BACKFILL_DECISION_AUTHORISED_DATES,
+            {"from": start, "to": end, "decisionStates": list(_REFERRAL_DECISION_STATES)},
+        )
+
+
 async def _backfill_name_keys(store: GraphStore) -> None:
     await backfill_name_keys(store)
 
@@ -209,6 +225,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         9,
         "a child carries the ids of the worker and team holding it, for the row rule",
         backfill_access_holders,
+    ),
+    # The day was kept only for accepted referrals authorised since cd5097e, never for no
+    # further action: correctReferralDecisionDate could not check a correction against it.
+    Migration(
+        10,
+        "a referral's decision carries the day a manager authorised it",
+        _backfill_decision_authorised_dates,
     ),
 )
 

@@ -38,8 +38,9 @@ RECORD_DATES: Final = {
         "reopenedDate",
         # The day a manager withdrew the referral as recorded in error (withdrawReferral).
         "withdrawnDate",
-        # The day a manager authorised the decision on the referral (decideReferral); none
-        # on a decision authorised before the hub kept it.
+        # The day a manager authorised the decision on the referral (decideReferral, or no
+        # further action); one authorised before the hub kept it has it from its authorise
+        # event (graph/migrations.py 10), and none where the hub has no such event.
         "decisionAuthorisedDate",
     ),
     # referralDate: the episode's, which the assessment's timescale and forms count from.

@@ -146,3 +146,19 @@ WHERE id(c) >= $from AND id(c) < $to AND (c:Child OR c:MergedChild)
 {keep_holders("c")}
 RETURN count(c) AS changed
 """
+
+# Migration 10: the day a manager authorised the decision on a referral (accepted, or no
+# further action), from the chronology's authorise event of that decision (its
+# `occurredOn` is the day authorised: workflow/journey/engine.py), the latest where a
+# reopened episode was decided again; a referral still undecided has none.
+BACKFILL_DECISION_AUTHORISED_DATES = """
+MATCH (r:Referral)
+WHERE id(r) >= $from AND id(r) < $to AND r.decisionDate IS NOT NULL
+      AND r.decisionAuthorisedDate IS NULL
+MATCH (r)<-[:OF]-(e:JourneyEvent)
+WHERE e.action = 'authorise' AND e.fromState IN $decisionStates
+WITH r, e ORDER BY e.at DESC
+WITH r, head(collect(e.occurredOn)) AS authorised
+SET r.decisionAuthorisedDate = authorised
+RETURN count(r) AS changed
+"""

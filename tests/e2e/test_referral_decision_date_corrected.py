@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from graph import FalkorDBStore
+from graph.migrations import MIGRATIONS
 from hub.settings import Settings
 from tests.e2e.journey_helpers import (
     CHRONOLOGY,
@@ -186,3 +187,74 @@ async def test_the_corrected_day_is_not_after_the_manager_authorised_the_decisio
     chronology = (await graphql(client, manager, CHRONOLOGY, {"id": child_id}))["child"]
     said = " ".join(f"{e['title']} {e['detail']}" for e in chronology["chronology"])
     assert "the day a manager authorised it is not recorded" in said, said
+
+
+async def test_no_further_action_keeps_the_day_a_manager_authorised_it(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    case = await referral_for(client, worker, demo_child(world, index=2), date(2026, 5, 1))
+    case = await act(client, worker, "closeWithNoFurtherAction", case, {"on": "2026-05-05"})
+    case = await decide(client, manager, "authoriseCase", case, on="2026-05-07")
+    assert case["status"] == "CLOSED", case
+    shown = (await graphql(client, manager, AUTHORISED, {"id": case["id"]}))["case"]
+    assert (shown["decisionDate"], shown["decisionAuthorisedOn"]) == ("2026-05-05", "2026-05-07")
+
+    # Reopened, no further action was never the decision: the decision is due again, and
+    # neither its day nor its authorisation stands.
+    reopen = {"reopenedOn": "2026-05-11", "reason": "The NFA was for her sister"}
+    case = await act(client, manager, "reopenCase", case, reopen)
+    assert case["status"] == "OPEN", case
+    shown = (await graphql(client, manager, AUTHORISED, {"id": case["id"]}))["case"]
+    assert (shown["decisionDate"], shown["decisionAuthorisedOn"]) == (None, None)
+
+
+async def test_a_decision_authorised_before_the_hub_kept_the_day_has_it_from_the_chronology(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
+    decided, undecided = [
+        await referral_for(client, worker, demo_child(world, index=index), date(2026, 5, 1))
+        for index in (2, 3)
+    ]
+    decision = {"decidedOn": "2026-05-05", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    # Returned once (a manager's decision that is no authorisation), then authorised; the
+    # episode closed since (an authorisation of another step).
+    decided = await act(client, worker, "decideReferral", decided, decision)
+    returned = {"on": "2026-05-06", "reason": "Say which need"}
+    decided = await decide(client, manager, "returnCaseForRework", decided, **returned)
+    decided = await act(client, worker, "decideReferral", decided, decision)
+    decided = await decide(client, manager, "authoriseCase", decided, on="2026-05-07")
+    closing = {"closedOn": "2026-05-20", "reason": "RC7_SERVICES_CEASED_FOR_ANY_OTHER_REASON"}
+    decided = await act(client, worker, "closeCase", decided, closing)
+    decided = await decide(client, manager, "authoriseCase", decided, on="2026-05-21")
+    nfa = await act(client, worker, "closeWithNoFurtherAction", undecided, {"on": "2026-05-05"})
+    nfa = await decide(client, manager, "authoriseCase", nfa, on="2026-05-06")
+    # As code before the hub kept the day left them.
+    await store.write(
+        "MATCH (r:Referral) WHERE r.id IN $ids REMOVE r.decisionAuthorisedDate",
+        {"ids": [decided["id"], nfa["id"]]},
+    )
+    migration = next(m for m in MIGRATIONS if "authorised" in m.name and "decision" in m.name)
+    for _ in range(2):  # idempotent
+        await migration.apply(store)
+        shown = [
+            (await graphql(client, manager, AUTHORISED, {"id": case["id"]}))["case"]
+            for case in (decided, nfa)
+        ]
+        assert [(s["decisionDate"], s["decisionAuthorisedOn"]) for s in shown] == [
+            ("2026-05-05", "2026-05-07"),
+            ("2026-05-05", "2026-05-06"),
+        ]
+
+    # The correction is checked against it again.
+    fix = {"reason": "The decision is dated the 8th on the form", "decidedOn": "2026-05-08"}
+    refused = await act(
+        client, manager, CORRECT, await case_now(client, worker, decided["id"]), fix
+    )
+    assert _problem(refused) == (
+        "decidedOn",
+        "must not be after a manager authorised the decision (2026-05-07)",
+    )

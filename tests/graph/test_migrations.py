@@ -32,15 +32,19 @@ pytestmark = pytest.mark.anyio
 
 TODAY = date(2026, 11, 2)
 
-# What migrations 1 and 2 add that code before them left without: case notes' version
-# history fields, and the family name key of children and intake records.
+# What migrations 1, 2 and 10 add that code before them left without: case notes' version
+# history fields, the family name key of children and intake records, and the day a
+# manager authorised the decision on a referral.
 TO_PREVIOUS_SHAPE = """
 MATCH (n:CaseNote)
 REMOVE n.lineageId, n.current, n.version, n.revision
 WITH count(n) AS notes
 MATCH (c) WHERE (c:Child OR c:SourceRecord) AND c.familyNameKey IS NOT NULL
 REMOVE c.familyNameKey, c.familyNamePrefixes, c.dateOfBirthKey
-RETURN notes, count(c) AS keyed
+WITH notes, count(c) AS keyed
+MATCH (r:Referral) WHERE r.decisionAuthorisedDate IS NOT NULL
+REMOVE r.decisionAuthorisedDate
+RETURN notes, keyed, count(r) AS decisions
 """
 WITHOUT_HOLDERS = """
 MATCH (c:Child) REMOVE c.allocatedWorkerIds, c.responsibleTeamIds RETURN count(c) AS children
@@ -76,6 +80,7 @@ async def _previous_shape(store: FalkorDBStore) -> tuple[Counter[str], Counter[s
     [removed] = await store.write(TO_PREVIOUS_SHAPE)
     assert removed["notes"] > 0
     assert removed["keyed"] > 0
+    assert removed["decisions"] > 0
     assert await shape_version(store) == 0
     return current
 
@@ -103,11 +108,11 @@ async def test_start_up_brings_a_store_in_the_previous_shape_to_the_current_one(
 
     app = create_app(settings, store=store, run_outbox=False)
     async with app.router.lifespan_context(app):
-        assert await shape_version(store) == current_shape_version() == 9
+        assert await shape_version(store) == current_shape_version() == 10
     after_nodes, after_relationships = await canonical_graph(store)
     # Every record as the current code writes it, the read's audit rows kept as they were.
     assert _without(after_nodes, "GraphShape", "AuditEvent") == nodes
-    migrated = ("CaseNote", "Child", "SourceRecord")
+    migrated = ("CaseNote", "Child", "SourceRecord", "Referral")
     assert _without(after_nodes, "GraphShape") == _without(audited[0], *migrated) + Counter(
         node for node in nodes.elements() if _labelled(node, migrated)
     )
@@ -199,7 +204,7 @@ async def test_three_lcs_hub_processes_starting_together_migrate_once(
         return done.stderr
 
     logs = await asyncio.gather(*(asyncio.to_thread(start) for _ in range(3)))
-    applying = [log.count("applying migration 1") for log in logs]
+    applying = [log.count("applying migration 1 (") for log in logs]
     assert sorted(applying) == [0, 0, 1]
     assert await shape_version(store) == current_shape_version()
 

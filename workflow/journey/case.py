@@ -474,7 +474,12 @@ def close_with_no_further_action(
         occurred_on=data.on,
         summary="Referral: no further action (closed, RC7)",
         facts=facts,
-        dates={"decisionDate": data.on, "closureDate": data.on},
+        # The day a manager authorised it, as an accepted referral's (decide_referral).
+        dates={
+            "decisionDate": data.on,
+            "closureDate": data.on,
+            "decisionAuthorisedDate": clock.authorised_on,
+        },
         stamp=stamp,
     )
 
@@ -925,7 +930,11 @@ def reopen_case(record: Record, data: ReopenCase, clock: Clock) -> Effect:
         dates={"closedInErrorDate": closed, "reopenedDate": data.reopened_on},
         # Its last step is again what came before the closure (closing again may be
         # dated from the episode's work, not from the closure made in error).
-        cleared=("closureDate", "lastOccurredOn", *(() if decided else ("decisionDate",))),
+        cleared=(
+            "closureDate",
+            "lastOccurredOn",
+            *(() if decided else ("decisionDate", "decisionAuthorisedDate")),
+        ),
         ended_records=_ended_by_the_closure(record, closed, clock),
         stamp="reopened",
         # The step down an RC9 closure sent EHM no longer stands.
