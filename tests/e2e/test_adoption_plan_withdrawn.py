@@ -23,6 +23,7 @@ from tests.e2e.test_journey_adoption import (
     PLANS_OF,
     _looked_after,
     adopt,
+    decide_adoption,
 )
 from tests.helpers import bearer, graphql
 from tests.returns.test_ssda903 import rows_of
@@ -53,8 +54,7 @@ async def test_a_plan_recorded_on_the_wrong_child_is_withdrawn_and_counts_no_mor
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
     plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
@@ -128,8 +128,7 @@ async def test_a_plan_an_episode_of_care_stands_on_is_not_withdrawn(
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
     match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)

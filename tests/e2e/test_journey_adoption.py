@@ -82,6 +82,15 @@ async def _looked_after(
     return care  # type: ignore[no-any-return]
 
 
+async def decide_adoption(
+    client: httpx.AsyncClient, worker: dict[str, str], care: dict[str, Any], on: str = "2025-11-03"
+) -> dict[str, Any]:
+    """The decision, on `on`, that the child looked after in `care` should be placed for
+    adoption: the plan, or why not."""
+    decided = {"periodOfCareId": care["id"], "decidedOn": on}
+    return (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]  # type: ignore[no-any-return]
+
+
 async def test_adoption_from_decision_to_order(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
@@ -247,8 +256,7 @@ async def test_a_decision_reversed_needs_a_manager_and_the_903_reason(
             "rule": "must not be before the child became looked after (2025-06-02)",
         }
     ]
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
 
     plan = await adopt(
         client,
@@ -322,8 +330,7 @@ async def _adopted_on(
 ) -> dict[str, Any]:
     """The period of care's plan for adoption from the decision to the adoption order
     made on `order`, the child placed (A6) on the day of the placement."""
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
     match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
@@ -407,8 +414,7 @@ async def test_a_plan_for_adoption_takes_no_step_dated_after_care_ended(
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
     home = {"endedOn": "2026-01-05", "reason": "E4A_RETURNED_HOME_AS_PLANNED"}
     # Not adopted, the child leaves care with the decision reversed (SSDA903 557).
@@ -487,8 +493,7 @@ async def test_a_placement_order_typed_after_the_match_keeps_the_plan_where_it_i
     worker = bearer(settings, "social-worker")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
     assert plan["status"] == "MATCHED"
@@ -531,8 +536,7 @@ async def test_a_child_who_dies_or_moves_to_another_authority_leaves_care_with_t
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
     match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
@@ -611,8 +615,7 @@ async def test_a_step_of_a_plan_for_adoption_typed_with_the_wrong_day_is_correct
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
     match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)

@@ -19,12 +19,12 @@ from tests.e2e.journey_helpers import CHRONOLOGY, act, demo_child, demo_county
 from tests.e2e.test_adoption_plan_withdrawn import WRONG_CHILD, withdraw
 from tests.e2e.test_journey_adoption import (
     CARE_NOW,
-    DECIDE,
     PLACED_FOR_ADOPTION,
     PLANS_OF,
     START_CARE,
     _looked_after,
     adopt,
+    decide_adoption,
 )
 from tests.helpers import bearer, graphql
 from tests.returns.test_ssda903 import rows_of
@@ -61,8 +61,7 @@ async def test_a_placement_order_on_the_wrong_child_is_corrected_and_its_plan_wi
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-11-03"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care)
     plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
     care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
     order_made = {"changedOn": "2026-01-12", "legalStatus": "E1_PLACEMENT_ORDER"}
@@ -176,8 +175,7 @@ async def test_a_placement_order_corrected_onto_an_episode_needs_the_decision(
     assert "(decideAdoption; SSDA903 rule 553)" in rule
 
     # Decided before the episode began, the order is what it was.
-    decided = {"periodOfCareId": care["id"], "decidedOn": "2025-09-01"}
-    plan = (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]
+    plan = await decide_adoption(client, worker, care, "2025-09-01")
     assert plan["__typename"] == "AdoptionPlan", plan
     care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
     fixed = await act(client, worker, "correctLegalStatus", care, order)

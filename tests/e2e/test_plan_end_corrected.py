@@ -168,12 +168,11 @@ def _due_steps(plan: dict[str, Any], status: str) -> list[tuple[str, str]]:
     )
 
 
-async def test_the_reviews_an_earlier_end_cancelled_fall_due_again_when_it_moves_later(
-    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
-) -> None:
-    world = await demo_county(store)
-    worker = bearer(settings, "social-worker")
-    child_id = demo_child(world, index=2)
+async def _plan_from_june(
+    client: httpx.AsyncClient, worker: dict[str, str], child_id: str
+) -> dict[str, Any]:
+    """A child protection plan from a transfer-in conference on 19 June 2026, its core
+    group held on 1 July and a visit on the 2nd: the case."""
     case = await referral_for(client, worker, child_id, date(2026, 6, 1))
     conference = {
         "heldOn": "2026-06-19",
@@ -184,9 +183,17 @@ async def test_the_reviews_an_earlier_end_cancelled_fall_due_again_when_it_moves
     plan = latest(case, "childProtectionPlans")
     case = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-07-01"})
     visit = {"visitedOn": "2026-07-02", "seenAlone": True}
-    case = await act(
+    return await act(
         client, worker, "recordChildProtectionVisit", latest(case, "childProtectionPlans"), visit
     )
+
+
+async def test_the_reviews_an_earlier_end_cancelled_fall_due_again_when_it_moves_later(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    worker = bearer(settings, "social-worker")
+    child_id = demo_child(await demo_county(store), index=2)
+    case = await _plan_from_june(client, worker, child_id)
     plan = latest(case, "childProtectionPlans")
     due = dict(_due_steps(plan, "OPEN"))
     review_due, visit_due = due["CHILD_PROTECTION_REVIEW"], due["CHILD_PROTECTION_VISIT"]
@@ -238,22 +245,9 @@ async def test_the_reviews_an_earlier_end_cancelled_fall_due_again_when_it_moves
 async def test_the_reviews_fall_due_again_when_the_start_of_care_that_ended_the_plan_moves(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
-    world = await demo_county(store)
     worker = bearer(settings, "social-worker")
-    child_id = demo_child(world, index=2)
-    case = await referral_for(client, worker, child_id, date(2026, 6, 1))
-    conference = {
-        "heldOn": "2026-06-19",
-        "planRequired": True,
-        "categoriesOfAbuse": ["NEG_NEGLECT"],
-    }
-    case = await act(client, worker, "holdTransferInConference", case, conference)
-    plan = latest(case, "childProtectionPlans")
-    case = await act(client, worker, "holdCoreGroup", plan, {"heldOn": "2026-07-01"})
-    visit = {"visitedOn": "2026-07-02", "seenAlone": True}
-    case = await act(
-        client, worker, "recordChildProtectionVisit", latest(case, "childProtectionPlans"), visit
-    )
+    child_id = demo_child(await demo_county(store), index=2)
+    case = await _plan_from_june(client, worker, child_id)
     review_due = dict(_due_steps(latest(case, "childProtectionPlans"), "OPEN"))[
         "CHILD_PROTECTION_REVIEW"
     ]
