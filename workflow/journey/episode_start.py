@@ -375,6 +375,7 @@ def _merged(changes: list[StepChange]) -> list[StepChange]:
             continue
         by_id[change.step_id] = replace(
             earlier,
+            start_date=change.start_date or earlier.start_date,
             due_date=change.due_date or earlier.due_date,
             on_time=change.on_time or earlier.on_time,
             facts={**earlier.facts, **change.facts},

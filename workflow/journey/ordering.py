@@ -48,14 +48,27 @@ def _answers(step: dict[str, Any], due: DueDate | None) -> StepChange | None:
     on_time = on_time_after_all(
         step, due.rule if due else None, due.due if due else None, step.get("completedDate")
     )
+    # Held in order, a step that answered one due has no start of its own, and one that
+    # answered none was done, and started, on its day (effects.recorded_late): a held step
+    # re-timed reads as it would have, whatever order the records came in.
+    held_on = step.get("completedDate")
     if due is None:
         if step.get("dueDate") is None:
             return None
-        return StepChange(step["id"], on_time=on_time, facts={"dueDate": None, "dueRule": None})
+        return StepChange(
+            step["id"],
+            start_date=held_on,
+            on_time=on_time,
+            facts={"dueDate": None, "dueRule": None},
+        )
     if (step.get("dueDate"), step.get("dueRule")) == (due.due, due.rule.value):
         return None
+    started = {"startDate": None} if step.get("startDate") == held_on else {}
     return StepChange(
-        step["id"], due_date=due.due, on_time=on_time, facts={"dueRule": due.rule.value}
+        step["id"],
+        due_date=due.due,
+        on_time=on_time,
+        facts={"dueRule": due.rule.value, **started},
     )
 
 
@@ -204,7 +217,6 @@ def held_before_later(
             NewStep(
                 kind,
                 due=answered,
-                start_date=on,
                 completed_date=on,
                 status=StepStatus.DONE,
                 facts={**facts, **late},
