@@ -5,6 +5,7 @@ happened, then by when it was recorded)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -17,13 +18,12 @@ from tests.e2e.journey_helpers import (
     CHRONOLOGY,
     MY_WORK,
     act,
-    case_now,
     demo_child,
     demo_county,
     latest,
     referral_for,
 )
-from tests.e2e.test_journey_episode_start import _born, _now
+from tests.e2e.test_journey_episode_start import _born
 from tests.e2e.test_journey_episode_start import _start as start_care
 from tests.helpers import bearer, graphql
 
@@ -55,6 +55,16 @@ CARE_STEPS = (
     ),
 )
 CARE_PAPER_ORDER = (6, 5, 3, 0, 4, 2, 1)
+# A child in need plan from 15 June 2026: its visits and reviews as they happened, and
+# the order the paper records arrived in.
+CIN_STEPS = (
+    ("recordChildInNeedVisit", {"visitedOn": "2026-06-24", "seenAlone": True}),
+    ("recordChildInNeedVisit", {"visitedOn": "2026-07-20", "seenAlone": False}),
+    ("reviewChildInNeedPlan", {"heldOn": "2026-08-27"}),
+    ("recordChildInNeedVisit", {"visitedOn": "2026-09-03", "seenAlone": True}),
+    ("reviewChildInNeedPlan", {"heldOn": "2026-11-19"}),
+)
+CIN_PAPER_ORDER = (4, 3, 1, 2, 0)
 
 
 def _steps(record: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -109,32 +119,76 @@ async def _plan_for(
     )
 
 
+async def _written_up(
+    client: httpx.AsyncClient,
+    worker: dict[str, str],
+    record: dict[str, Any],
+    steps: tuple[tuple[str, dict[str, Any]], ...],
+    order: Iterable[int],
+    answer: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """`record` with `steps` recorded in `order`; `answer` finds it in what each returns."""
+    for index in order:
+        action, data = steps[index]
+        answered = await act(client, worker, action, record, {**data, "lateReason": LATE})
+        assert answered["__typename"] in ("Case", "PeriodOfCare"), (action, data, answered)
+        record = answer(answered)
+    return record
+
+
+async def _alike(
+    client: httpx.AsyncClient,
+    worker: dict[str, str],
+    records: dict[str, dict[str, Any]],
+    since: str,
+) -> None:
+    """The record written up from paper (second) is the one recorded as it happened."""
+    (as_it_happened, in_order), (from_paper, written_up) = records.items()
+    assert _steps(written_up) == _steps(in_order)
+    assert await _work(client, worker, from_paper) == await _work(client, worker, as_it_happened)
+    assert await _chronology(client, worker, from_paper, since) == await _chronology(
+        client, worker, as_it_happened, since
+    )
+
+
+def _plan(kind: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda case: latest(case, kind)
+
+
 async def test_a_child_protection_plan_written_up_out_of_order_is_the_plan_as_it_happened(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
-    as_it_happened, from_paper = demo_child(world, index=2), demo_child(world, index=3)
     plans = {}
-    for child_id, order in ((as_it_happened, range(5)), (from_paper, PLAN_PAPER_ORDER)):
-        case = await _plan_for(client, worker, child_id)
-        for index in order:
-            action, data = PLAN_STEPS[index]
-            plan = latest(case, "childProtectionPlans")
-            case = await act(client, worker, action, plan, {**data, "lateReason": LATE})
-            assert case["__typename"] == "Case", (action, data, case)
-        plans[child_id] = latest(await case_now(client, worker, case["id"]), "childProtectionPlans")
+    for index, order in ((2, range(5)), (3, PLAN_PAPER_ORDER)):
+        child_id = demo_child(world, index=index)
+        plan = latest(await _plan_for(client, worker, child_id), "childProtectionPlans")
+        answer = _plan("childProtectionPlans")
+        plans[child_id] = await _written_up(client, worker, plan, PLAN_STEPS, order, answer)
+    await _alike(client, worker, plans, "2026-09-22")
 
     # A visit dated before the plan began is not the plan's: refused, nothing changed.
     early = {"visitedOn": "2026-09-21", "seenAlone": True, "lateReason": LATE}
-    refused = await act(client, worker, "recordChildProtectionVisit", plans[from_paper], early)
+    written_up = plans[child_id]
+    refused = await act(client, worker, "recordChildProtectionVisit", written_up, early)
     assert [p["field"] for p in refused["problems"]] == ["visitedOn"], refused
 
-    assert _steps(plans[from_paper]) == _steps(plans[as_it_happened])
-    assert await _work(client, worker, from_paper) == await _work(client, worker, as_it_happened)
-    assert await _chronology(client, worker, from_paper, "2026-09-22") == await _chronology(
-        client, worker, as_it_happened, "2026-09-22"
-    )
+
+async def test_a_child_in_need_plan_written_up_out_of_order_is_the_plan_as_it_happened(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    world = await demo_county(store)
+    worker = bearer(settings, "social-worker")
+    plans = {}
+    for index, order in ((2, range(5)), (3, CIN_PAPER_ORDER)):
+        child_id = demo_child(world, index=index)
+        case = await referral_for(client, worker, child_id, date(2026, 6, 1))
+        case = await act(client, worker, "startChildInNeedPlan", case, {"startDate": "2026-06-15"})
+        plan = latest(case, "childInNeedPlans")
+        answer = _plan("childInNeedPlans")
+        plans[child_id] = await _written_up(client, worker, plan, CIN_STEPS, order, answer)
+    await _alike(client, worker, plans, "2026-06-15")
 
 
 async def test_a_period_of_care_written_up_out_of_order_is_care_as_it_happened(
@@ -142,19 +196,12 @@ async def test_a_period_of_care_written_up_out_of_order_is_care_as_it_happened(
 ) -> None:
     world = await demo_county(store)
     worker = bearer(settings, "social-worker")
-    as_it_happened, from_paper = demo_child(world, index=2), demo_child(world, index=3)
     periods = {}
-    for child_id, order in ((as_it_happened, range(7)), (from_paper, CARE_PAPER_ORDER)):
+    for index, order in ((2, range(7)), (3, CARE_PAPER_ORDER)):
+        child_id = demo_child(world, index=index)
         await _born(store, child_id, "2015-02-01")
         care = await start_care(client, worker, child_id, "2026-07-01")
-        for index in order:
-            action, data = CARE_STEPS[index]
-            care = await act(client, worker, action, care, {**data, "lateReason": LATE})
-            assert care["__typename"] == "PeriodOfCare", (action, data, care)
-        periods[child_id] = await _now(client, worker, care)
-
-    assert _steps(periods[from_paper]) == _steps(periods[as_it_happened])
-    assert await _work(client, worker, from_paper) == await _work(client, worker, as_it_happened)
-    assert await _chronology(client, worker, from_paper, "2026-07-01") == await _chronology(
-        client, worker, as_it_happened, "2026-07-01"
-    )
+        periods[child_id] = await _written_up(
+            client, worker, care, CARE_STEPS, order, lambda care: care
+        )
+    await _alike(client, worker, periods, "2026-07-01")
