@@ -24,6 +24,7 @@ from tests.e2e.test_journey_adoption import (
     _looked_after,
     adopt,
     decide_adoption,
+    under_a_placement_order,
 )
 from tests.helpers import bearer, graphql
 from tests.returns.test_ssda903 import rows_of
@@ -128,14 +129,10 @@ async def test_a_plan_an_episode_of_care_stands_on_is_not_withdrawn(
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
     care = await _looked_after(client, worker, store, child_id)
-    plan = await decide_adoption(client, worker, care)
-    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
+    care, plan = await under_a_placement_order(client, worker, care)
     match = {"matchedOn": "2026-04-20", "adopterSex": "F1_SINGLE_FEMALE"}
     plan = await adopt(client, worker, "matchWithAdopters", plan, match)
     plan = await adopt(client, worker, "placeForAdoption", plan, {"placedOn": "2026-05-11"})
-    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
-    order_made = {"changedOn": "2026-01-12", "legalStatus": "E1_PLACEMENT_ORDER"}
-    care = await act(client, worker, "changeLegalStatus", care, order_made)
     move = {
         "changedOn": "2026-05-11",
         "placementType": PLACED_FOR_ADOPTION,

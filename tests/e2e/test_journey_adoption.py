@@ -91,6 +91,19 @@ async def decide_adoption(
     return (await graphql(client, worker, DECIDE, {"input": decided}))["decideAdoption"]  # type: ignore[no-any-return]
 
 
+async def under_a_placement_order(
+    client: httpx.AsyncClient, worker: dict[str, str], care: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The child looked after in `care`, decided on 3 November 2025 to be placed for
+    adoption, under the placement order granted on 12 January 2026 (E1 from that day):
+    the period of care and the plan."""
+    plan = await decide_adoption(client, worker, care)
+    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
+    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
+    order_made = {"changedOn": "2026-01-12", "legalStatus": "E1_PLACEMENT_ORDER"}
+    return await act(client, worker, "changeLegalStatus", care, order_made), plan
+
+
 async def test_adoption_from_decision_to_order(
     client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
 ) -> None:

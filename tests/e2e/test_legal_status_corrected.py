@@ -23,8 +23,8 @@ from tests.e2e.test_journey_adoption import (
     PLANS_OF,
     START_CARE,
     _looked_after,
-    adopt,
     decide_adoption,
+    under_a_placement_order,
 )
 from tests.helpers import bearer, graphql
 from tests.returns.test_ssda903 import rows_of
@@ -60,12 +60,9 @@ async def test_a_placement_order_on_the_wrong_child_is_corrected_and_its_plan_wi
     world = await demo_county(store)
     worker, manager = bearer(settings, "social-worker"), bearer(settings, "team-manager")
     child_id = demo_child(world, index=2)
-    care = await _looked_after(client, worker, store, child_id)
-    plan = await decide_adoption(client, worker, care)
-    plan = await adopt(client, worker, "recordPlacementOrder", plan, {"grantedOn": "2026-01-12"})
-    care = (await graphql(client, worker, CARE_NOW, {"id": care["id"]}))["periodOfCare"]
-    order_made = {"changedOn": "2026-01-12", "legalStatus": "E1_PLACEMENT_ORDER"}
-    care = await act(client, worker, "changeLegalStatus", care, order_made)
+    care, plan = await under_a_placement_order(
+        client, worker, await _looked_after(client, worker, store, child_id)
+    )
     move = {
         "changedOn": "2026-03-02",
         "placementType": "U1_FOSTER_RELATIVE_OR_FRIEND_LONG_TERM",
