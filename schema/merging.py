@@ -38,6 +38,13 @@ class ChildMerge:
     undo_reason: str | None
     restored_relationships: int | None
 
+    @property
+    def audited_child_ids(self) -> list[str]:
+        # A merge read is a read of both records it names (why they are one child, and
+        # that the second exists): the read audit notes each (schema/audit.py).
+        named = (self.kept_child_id, self.merged_child_id)
+        return [str(child_id) for child_id in named if child_id is not None]
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ChildMerge:
         return cls(

@@ -27,6 +27,7 @@ from bench.hub_request import staff
 from resolvers.context import HubContext
 from schema.audit import NotesChildrenReturned, carries_a_child
 from schema.build import build_schema
+from tests.e2e.schema_walk import identifies_a_child
 from workflow.calendar import default_calendar
 
 if TYPE_CHECKING:
@@ -112,3 +113,37 @@ def test_a_plain_field_of_a_type_carrying_a_child_stays_on_strawberrys_fast_path
         definition = _child_bearing(schema)[type_name]
         field = next(each for each in definition.fields if each.python_name == python_name)
         assert field.is_basic_field, (audience, type_name, python_name, field.extensions)
+
+
+# Leaves named as a child's are not the child's data on these types: the number the
+# caller typed in, said back (no child was found), and a pupil record's UPN, only ever
+# read inside the child it is linked to (whose `education` field is noted).
+_NAMED_BUT_NO_CHILD = {("NoCpisRecord", "nhsNumber"), ("PupilRecord", "upn")}
+
+
+@pytest.mark.parametrize("audience", list(Audience), ids=str)
+def test_every_type_naming_a_child_carries_the_child_for_the_read_audit(
+    audience: Audience,
+) -> None:
+    # A type that answers with a child's id or identity but is not read as carrying the
+    # child is never audited (a merge read through childMerges named both records and
+    # wrote no audit): the walk's test of what names a child decides here too.
+    schema = SCHEMAS[audience]
+    unaudited = []
+    for name, concrete in schema.schema_converter.type_map.items():
+        definition = concrete.definition
+        graphql_type = schema._schema.type_map.get(name)
+        if (
+            not isinstance(definition, StrawberryObjectDefinition)
+            or definition.is_input
+            or name in FEDERATION_TYPES | {"Mutation", "Query"}
+            or not isinstance(graphql_type, GraphQLObjectType)
+            or carries_a_child(definition)
+        ):
+            continue
+        unaudited.extend(
+            (name, field)
+            for field in graphql_type.fields
+            if identifies_a_child(name, field) and (name, field) not in _NAMED_BUT_NO_CHILD
+        )
+    assert unaudited == [], audience

@@ -278,7 +278,9 @@ async def test_a_merge_keeps_both_histories_and_unmerging_puts_both_records_back
         "id": done["id"],
         "undoneBy": OFFICER,
         "undoReason": "Twins after all",
-        "restoredRelationships": done["movedRelationships"],
+        # With the two reads naming the merged record while it stood (the merge's answer
+        # and childMerges), audited against it and so given back to it.
+        "restoredRelationships": done["movedRelationships"] + 2,
     }
     assert await _around(store, kept_id, MOVED_TYPES) == kept_around
     assert await _around(store, merged_id, MOVED_TYPES) == merged_around
@@ -805,6 +807,39 @@ async def test_an_undone_merge_of_a_restricted_record_is_not_named_to_an_officer
     # The officer holding the grant is still told which record it was.
     [known] = seen_by_granted["childMerges"]["merges"]
     assert known["mergedChildId"] == "C-SEALED"
+
+
+async def test_reading_a_child_s_merges_is_audited_against_each_record_it_names(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
+) -> None:
+    """A merge names the records it joined and says why they are one child: read through
+    childMerges (or answered by mergeChildren and unmergeChildren) it is a read of each
+    record it names, audited as any other."""
+    officer = bearer(settings, "records-officer")
+    reader = await role_headers(store, settings, "records_officer", "records-officer-2")
+    await add_child(store, "C-KEPT", "Kept", "Record", date(2015, 1, 1))
+    await add_child(store, "C-TWICE", "Kept", "Record", date(2015, 1, 1), sex="M")
+    merged = (
+        await graphql(client, officer, MERGE, {"keep": "C-KEPT", "merge": "C-TWICE", "reason": "x"})
+    )["mergeChildren"]
+    assert merged["__typename"] == "ChildMerge", merged
+    undone = (
+        await graphql(client, officer, UNMERGE, {"merged": "C-TWICE", "reason": "Not one child"})
+    )["unmergeChildren"]
+    assert undone["__typename"] == "ChildMerge", undone
+    read = await graphql(client, reader, MERGES, {"id": "C-KEPT"})
+    [merge] = read["childMerges"]["merges"]
+    assert (merge["keptChildId"], merge["mergedChildId"]) == ("C-KEPT", "C-TWICE")
+
+    await drain_audit_journal(store)
+    audited = await store.read(
+        "MATCH (e:AuditEvent {subject: $subject})-[:ACCESSED]->(c:Child)"
+        " RETURN c.id AS id, e.fields AS fields",
+        {"subject": "records-officer-2"},
+    )
+    assert {row["id"]: sorted(row["fields"]) for row in audited} == {
+        child: ["id", "keptChildId", "mergedChildId", "undoneBy"] for child in ("C-KEPT", "C-TWICE")
+    }
 
 
 async def test_a_merge_that_would_date_a_contact_before_the_kept_child_s_pregnancy_is_refused(
