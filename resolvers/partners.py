@@ -50,8 +50,9 @@ def open_episodes_loader(context: HubContext) -> Any:
         "childId",
         value=lambda row: (row["caseStates"], row["careStates"]),
         default=([], []),
-        # What a school is told of care differs (graph/cypher/partners.py).
-        params={"audience": context.principal.audience.value},
+        # What a school is told differs, and differs again asked as a virtual school
+        # (graph/cypher/partners.py).
+        params={"audience": context.scope.audience, "purpose": context.scope.purpose},
     )
     return context.loader("open-episodes", load)
 

@@ -148,6 +148,13 @@ def grant_held(person: str) -> str:
     )
 
 
+# Whether a school asks as a virtual school ($purpose `VIRTUAL_SCHOOL`, auth/purposes.py):
+# then only a pupil's care now is its business, never that the pupil is in need or on a
+# plan. One test, read by the row rule, the school's notices (graph/cypher/encompass.py)
+# and the episodes a school is told of (graph/cypher/partners.py).
+ASKED_AS_VIRTUAL_SCHOOL = "coalesce($purpose, '') = 'VIRTUAL_SCHOOL'"
+
+
 def on_roll_at(roll: str, instant: str) -> str:
     """A boolean expression: the pupil record's stay `roll` (`ON_ROLL_AT`) spans `instant`
     (epoch ms): from the start of the day of admission to the end of the day of leaving."""
@@ -243,7 +250,7 @@ def _audience_rules(person: str) -> dict[str, str]:
     # child, whose care is not the school's to learn. Asked for a virtual school (a
     # looked-after pupil's personal education plan), looked after now only: a pupil in
     # need or on a plan is not the virtual school's business.
-    in_need = f"CASE WHEN coalesce($purpose, '') = 'VIRTUAL_SCHOOL' THEN 0 ELSE {open_case(p)} END"
+    in_need = f"CASE WHEN {ASKED_AS_VIRTUAL_SCHOOL} THEN 0 ELSE {open_case(p)} END"
     education = f"{on_roll(p)} AND {in_need} + {looked_after_now(p)} > 0"
     # Every record of the person the caller identified: the one carrying the NHS number
     # and any an EHM or IES record carrying it is linked to (until they are merged). A

@@ -12,7 +12,13 @@ school's notice.
 
 from __future__ import annotations
 
-from graph.cypher.access import attends_on, grant_held, looked_after_now, on_roll_at
+from graph.cypher.access import (
+    ASKED_AS_VIRTUAL_SCHOOL,
+    attends_on,
+    grant_held,
+    looked_after_now,
+    on_roll_at,
+)
 
 # The child's school on the day the notice is sent: the authority's own record
 # (`ATTENDS`, dated when known) or a linked IES pupil record's stay on a roll spanning it
@@ -102,7 +108,7 @@ _PUPIL_AS_TOLD = (
 # (Projected first: FalkorDB cannot resolve a pattern comprehension inside a WHERE.)
 _AS_ASKED = (
     f"WITH n, c, {looked_after_now('c')} AS periodsInCareNow\n"
-    "WHERE coalesce($purpose, '') <> 'VIRTUAL_SCHOOL' OR periodsInCareNow > 0"
+    f"WHERE NOT {ASKED_AS_VIRTUAL_SCHOOL} OR periodsInCareNow > 0"
 )
 
 _SCHOOL_NOTICES = f"""

@@ -7,7 +7,13 @@ lookup by NHS number), and anything outside it is simply not found.
 
 from __future__ import annotations
 
-from graph.cypher.access import LOOKED_AFTER_STATES, child_visible, only_visible, open_episode
+from graph.cypher.access import (
+    ASKED_AS_VIRTUAL_SCHOOL,
+    LOOKED_AFTER_STATES,
+    child_visible,
+    only_visible,
+    open_episode,
+)
 from graph.cypher.journey import died_on
 
 _CHILD = (
@@ -55,12 +61,13 @@ ORDER BY c.familyName, c.givenName, c.id
 # caseStates: the states of the open episodes of need, and 'CHILD_PROTECTION_PLAN' when a
 # child protection plan in one of them is active (the plan is a record of the episode).
 # A school ($audience) is told whether the child is looked after now, never of care that
-# ended: a care leaver's period is not among its careStates.
+# ended: a care leaver's period is not among its careStates. Asked as a virtual school
+# ($purpose), it is told of that care alone: no caseStates.
 OPEN_EPISODES_OF = f"""
 UNWIND $ids AS childId
 MATCH (c:Child {{id: childId}})
 OPTIONAL MATCH (c)<-[:ABOUT]-(r:Referral)
-WHERE {_OPEN_CASE}
+WHERE {_OPEN_CASE} AND NOT {ASKED_AS_VIRTUAL_SCHOOL}
 OPTIONAL MATCH (r)<-[:IN_EPISODE]-(plan:ChildProtectionPlan {{status: 'ACTIVE'}})
 OPTIONAL MATCH (c)<-[:ABOUT]-(p:PeriodOfCare)
 WHERE {_OPEN_CARE} AND ($audience <> 'education' OR p.status IN {LOOKED_AFTER_STATES})

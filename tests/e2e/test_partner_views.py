@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from graphql import GraphQLObjectType
 
+from auth.principal import Audience
 from demo import county, personas
 from graph import FalkorDBStore
 from graph.cypher.partners import NHS_NUMBERS_ON_PLANS
 from graph.migrations import backfill_access_holders
 from hub.settings import Settings
+from schema.build import build_schema
 from tests.e2e.journey_helpers import act, referral_for
+from tests.e2e.schema_walk import required, unwrap
 from tests.helpers import PUPILS_WITH_OPEN_EPISODES, bearer, clock_at, graphql
 from workflow import calendar
+
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
 
 pytestmark = pytest.mark.anyio
 
@@ -453,3 +461,54 @@ async def test_a_care_leaver_is_not_looked_after_now_for_their_school(
         {"id": leaver},
     )
     assert internal["child"]["openEpisodes"] == ["CHILD_IN_NEED", "CARE_LEAVER"]
+
+
+def _every_field(schema: GraphQLSchema, type_name: str) -> str:
+    """A selection of every field of `type_name` in the audience's schema, and of the
+    objects below it (fields taking no required argument): what a partner could ask."""
+    graphql_type = schema.type_map[type_name]
+    assert isinstance(graphql_type, GraphQLObjectType)
+    parts = []
+    for name, graphql_field in graphql_type.fields.items():
+        if any(required(argument) for argument in graphql_field.args.values()):
+            continue
+        inner = unwrap(graphql_field.type)
+        parts.append(
+            f"{name} {{ {_every_field(schema, inner.name)} }}"
+            if isinstance(inner, GraphQLObjectType)
+            else name
+        )
+    return " ".join(parts)
+
+
+async def test_a_virtual_school_is_told_of_a_pupil_s_care_and_of_nothing_else_open(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore, demo: county.County
+) -> None:
+    """Asked for a virtual school (a looked-after pupil's personal education plan), a
+    school is shown its pupils looked after now: that the pupil is also in need, or on a
+    child protection plan, is the designated safeguarding lead's to learn, not the
+    virtual school's, on any field it may ask for."""
+    looked_after = next(j["childId"] for j in demo.journeys if j["kind"] == "LOOKED_AFTER")
+    worker = bearer(settings, "social-worker")
+    open_cases = await store.read(
+        "MATCH (c:Child {id: $id})<-[:ABOUT]-(r:Referral) WHERE r.status <> 'CLOSED'"
+        " RETURN count(r) AS n",
+        {"id": looked_after},
+    )
+    if open_cases[0]["n"] == 0:
+        await referral_for(client, worker, looked_after, date(2026, 10, 5))
+    selection = _every_field(build_schema(Audience.EDUCATION)._schema, "Child")
+    query = f"{{ myPupils {{ {selection} }} }}"
+    school = bearer(settings, "education")
+    virtual_school = {**school, "X-Purpose": "VIRTUAL_SCHOOL"}
+
+    safeguarding = (await graphql(client, school, query))["myPupils"]
+    told = (await graphql(client, virtual_school, query))["myPupils"]
+
+    [seen] = [pupil for pupil in safeguarding if pupil["id"] == looked_after]
+    assert seen["openEpisodes"] == ["CHILD_IN_NEED", "LOOKED_AFTER"], seen
+    [shown] = [pupil for pupil in told if pupil["id"] == looked_after]
+    assert shown == {**seen, "openEpisodes": ["LOOKED_AFTER"]}
+    assert {"CHILD_IN_NEED", "CHILD_PROTECTION"}.isdisjoint(
+        kind for pupil in told for kind in pupil["openEpisodes"]
+    ), told
