@@ -763,6 +763,17 @@ MERGES = """query ($id: ID!) { childMerges(childId: $id) { __typename
   ... on ChildMergeList { merges { id keptChildId mergedChildId undoneBy } } } }"""
 
 
+async def _merged_and_undone(
+    client: httpx.AsyncClient, officer: dict[str, str], keep: str, merge: str
+) -> dict[str, Any]:
+    """`merge` merged into `keep` and taken out again; returns the merge."""
+    merged = await graphql(client, officer, MERGE, {"keep": keep, "merge": merge, "reason": "same"})
+    assert merged["mergeChildren"]["__typename"] == "ChildMerge", merged
+    undone = await graphql(client, officer, UNMERGE, {"merged": merge, "reason": "Not one child"})
+    assert undone["unmergeChildren"]["__typename"] == "ChildMerge", undone
+    return merged["mergeChildren"]  # type: ignore[no-any-return]
+
+
 async def test_an_undone_merge_of_a_restricted_record_is_not_named_to_an_officer_without_a_grant(
     client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings, demo: county.County
 ) -> None:
@@ -780,16 +791,7 @@ async def test_an_undone_merge_of_a_restricted_record_is_not_named_to_an_officer
     )
     assert restricted == {"restrictRecord": {"__typename": "RecordRestriction"}}
     await _grant_the_sealed_record_to_the_officer(client, settings)
-    merged = (
-        await graphql(
-            client, officer, MERGE, {"keep": "C-OPEN", "merge": "C-SEALED", "reason": "same"}
-        )
-    )["mergeChildren"]
-    assert merged["__typename"] == "ChildMerge", merged
-    undone = (
-        await graphql(client, officer, UNMERGE, {"merged": "C-SEALED", "reason": "Not one child"})
-    )["unmergeChildren"]
-    assert undone["__typename"] == "ChildMerge", undone
+    merged = await _merged_and_undone(client, officer, "C-OPEN", "C-SEALED")
 
     seen_by_other = await client.post(
         "/graphql", json={"query": MERGES, "variables": {"id": "C-OPEN"}}, headers=other
@@ -819,14 +821,7 @@ async def test_reading_a_child_s_merges_is_audited_against_each_record_it_names(
     reader = await role_headers(store, settings, "records_officer", "records-officer-2")
     await add_child(store, "C-KEPT", "Kept", "Record", date(2015, 1, 1))
     await add_child(store, "C-TWICE", "Kept", "Record", date(2015, 1, 1), sex="M")
-    merged = (
-        await graphql(client, officer, MERGE, {"keep": "C-KEPT", "merge": "C-TWICE", "reason": "x"})
-    )["mergeChildren"]
-    assert merged["__typename"] == "ChildMerge", merged
-    undone = (
-        await graphql(client, officer, UNMERGE, {"merged": "C-TWICE", "reason": "Not one child"})
-    )["unmergeChildren"]
-    assert undone["__typename"] == "ChildMerge", undone
+    await _merged_and_undone(client, officer, "C-KEPT", "C-TWICE")
     read = await graphql(client, reader, MERGES, {"id": "C-KEPT"})
     [merge] = read["childMerges"]["merges"]
     assert (merge["keptChildId"], merge["mergedChildId"]) == ("C-KEPT", "C-TWICE")
