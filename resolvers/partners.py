@@ -96,9 +96,8 @@ async def _cpis_dataset(context: HubContext, digits: str) -> Row | None:
     authority = await context.store.read(statements.RESPONSIBLE_AUTHORITY)
     plans = rows[0]["plans"]
     return {
+        # Each plan names its record: the answer is audited against every one.
         "plans": plans,
-        # The record the answer is audited against; each plan also names its own record.
-        "childId": plans[0]["childId"],
         "nhsNumber": digits,
         "authority": authority[0]["authority"] if authority else None,
     }

@@ -1,8 +1,9 @@
 """The read audit: which child's data each response carries, written once per request.
 
 A type carries a child's data when it exposes `audited_child_id` (a Child, a child family
-member, a CP-IS record), `audited_child_ids` (a household read on its own: each of its
-children; an EHM or IES record in review: each child it may be about) or has a `child_id`
+member, a CP-IS plan), `audited_child_ids` (a household read on its own: each of its
+children; an EHM or IES record in review: each child it may be about; a CP-IS record: each
+record with a plan in it; a merge: both records it names) or has a `child_id`
 field (a case, a period of care, a work item, a contact). Each field of such a type notes
 (child, field) as it resolves; when execution ends the whole request is audited in one
 write (which concurrent requests may share: auth/audit.py). If that write fails the

@@ -61,16 +61,23 @@ class ResponsibleAuthority:
 @strawberry.type(
     description="The CP-IS dataset for one NHS number: nothing clinical, no case detail"
 )
-class CpisRecord(HidesItsChild):
+class CpisRecord:
     nhs_number: str
     plans: list[CpisPlan]
     responsible_authority: ResponsibleAuthority | None
+
+    @property
+    def audited_child_ids(self) -> list[str]:
+        # Health never sees the hub's child id. An answer selecting no plan still tells
+        # health the child is on one, from every record of theirs holding one: the read
+        # is each such record's, audited, and its allocated worker told.
+        return sorted({plan.audited_child_id for plan in self.plans if plan.audited_child_id})
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CpisRecord:
         plans = [CpisPlan.from_row(plan) for plan in row["plans"]]
         authority = row.get("authority")
-        record = cls(
+        return cls(
             nhs_number=row["nhsNumber"],
             plans=sorted(plans, key=lambda plan: plan.start_date, reverse=True),
             responsible_authority=ResponsibleAuthority(
@@ -81,8 +88,6 @@ class CpisRecord(HidesItsChild):
             if authority
             else None,
         )
-        # Health never sees the hub's child id; the read audit records whose data left.
-        return record.of_child(row["childId"])
 
 
 @strawberry.type(

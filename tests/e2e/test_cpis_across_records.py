@@ -284,3 +284,30 @@ async def test_a_death_recorded_on_one_record_ends_the_plan_health_sees_on_anoth
             ],
         }
     }
+
+
+async def test_a_cpis_answer_naming_no_plan_is_audited_against_every_record_with_a_plan_in_it(
+    client: httpx.AsyncClient, store: FalkorDBStore, settings: Settings
+) -> None:
+    # Both records of the boy are on a plan now. An answer selecting none of the plans
+    # still tells health he is on one, from both records: each is read, and audited.
+    planned, numbered, *_ = await _amir_and_adam(client, store, settings)
+    worker, health = bearer(settings, "social-worker"), bearer(settings, "health")
+    await _on_a_plan(client, worker, numbered["childId"], date(2026, 9, 1))
+    both = await graphql(client, health, CPIS, {"n": UNBORN_NHS})
+    assert len(both["cpisRecord"]["plans"]) == 2, both
+    await store.write("MATCH (e:AuditEvent {audience: 'health'}) DETACH DELETE e")
+
+    answer = await graphql(
+        client,
+        health,
+        """query ($n: String!) { cpisLookup(nhsNumber: $n) {
+             __typename ... on CpisRecord { nhsNumber } } }""",
+        {"n": UNBORN_NHS},
+    )
+
+    assert answer == {"cpisLookup": {"__typename": "CpisRecord", "nhsNumber": UNBORN_NHS}}
+    audited = await store.read(
+        "MATCH (e:AuditEvent {audience: 'health'})-[:ACCESSED]->(c:Child) RETURN c.id AS id"
+    )
+    assert {row["id"] for row in audited} == {planned["childId"], numbered["childId"]}
