@@ -222,6 +222,44 @@ def keep_holders(person: str, *carry: str) -> str:
     )
 
 
+def contact_team(contact: str) -> str:
+    """The id of the team `contact` made responsible for its child: its recorder's (as
+    recording and moving a contact make it, graph/cypher/contacts.py)."""
+    team = f"{contact}RecorderTeam"
+    return (
+        f"head([({contact})-[:RECORDED_BY]->(:Worker)-[:MEMBER_OF_TEAM]->({team}:Team)"
+        f" | {team}.id])"
+    )
+
+
+def release_contact_team(child: str, contact: str, *carry: str) -> str:
+    """Clauses taking off `child` the responsible team `contact` made, once the contact no
+    longer stands on the child (withdrawn as recorded in error, or moved to the child it
+    is about): recorded in error, it gave that team no relationship with the child. Only
+    a holding a contact made (`givenByContact`, the first contact's id) is let go: one
+    that stood before (an allocation's, or written before contacts marked theirs) is not
+    the contact's to take. The team keeps it while anything else of theirs stands there:
+    an open allocation to one of its workers, or another contact of theirs about the
+    child not withdrawn.
+    Ends on `keep_holders`, so on `WITH child, contact, carry`.
+    """
+    team = f"{child}ReleasedTeam"
+    kept = ", ".join((child, contact, *carry))
+    # The patterns are read in a WITH: FalkorDB cannot filter an optional match on one.
+    return f"""WITH {kept}, {contact_team(contact)} AS {team}Id
+OPTIONAL MATCH ({child})-[{team}Held:RESPONSIBLE_TEAM]->({team}:Team)
+WHERE {team}.id = {team}Id AND {team}Held.givenByContact IS NOT NULL
+WITH {kept}, {team}Held,
+     size([({child})<-[:ABOUT]-({team}Allocation:Allocation)-[:TO_WORKER]->(:Worker)
+           -[:MEMBER_OF_TEAM]->({team}) WHERE {team}Allocation.endDate IS NULL | 1])
+     + size([({child})<-[:ABOUT]-({team}Contact:Contact)-[:RECORDED_BY]->(:Worker)
+             -[:MEMBER_OF_TEAM]->({team}) WHERE {team}Contact.id <> {contact}.id
+               AND {team}Contact.status <> 'WITHDRAWN' | 1]) AS {team}Stands
+WITH {kept}, collect(CASE WHEN {team}Stands = 0 THEN {team}Held END) AS {team}Released
+FOREACH (held IN {team}Released | DELETE held)
+{keep_holders(child, contact, *carry)}"""
+
+
 def _audience_rules(person: str) -> dict[str, str]:
     """Each audience's own test of `person`, a child not merged and not withheld as restricted.
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from graph.cypher.access import counted_episode, keep_holders, only_visible, open_episode
+from graph.cypher.access import (
+    counted_episode,
+    keep_holders,
+    only_visible,
+    open_episode,
+    release_contact_team,
+)
 from graph.cypher.documents import misfile_documents, restore_misfiled_documents
 from graph.cypher.early_help import recall_early_help, request_early_help
 from graph.cypher.journey import died_on
@@ -36,7 +42,8 @@ CREATE (k:Contact {{id: $contactId, receivedDate: date($receivedDate), source: $
 CREATE (k)-[:ABOUT]->(c)
 CREATE (k)-[:RECORDED_BY]->(w)
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
-    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+    MERGE (c)-[held:RESPONSIBLE_TEAM]->(team)
+    ON CREATE SET held.givenByContact = k.id)
 {keep_holders("c", "k")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
@@ -212,14 +219,16 @@ SET k.status = 'WITHDRAWN', k.withdrawnReason = $reason, k.withdrawnAt = $now,
 WITH k, c
 {recall_early_help("k", "$earlyHelpRecall", "k, c")}
 {misfile_documents("c", "[k.id]", "k, c")}
+{release_contact_team("c", "k")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 
 # A contact recorded on the wrong child, moved before anyone decided it to the child it
 # is about, under the rule a new contact on that child keeps (CIN census 8606:
 # $latestBirth is the received date plus 40 weeks); the recorder's team becomes
-# responsible for that child as when a contact is recorded. The wrong child is not
-# kept on the contact: its record no longer holds it. Its forms there are misfiled
+# responsible for that child as when a contact is recorded, and lets go of the wrong
+# one unless something else of theirs stands there (release_contact_team). The wrong
+# child is not kept on the contact: its record no longer holds it. Its forms there are misfiled
 # (MOVED); moved back to a child it was moved from, its forms there are theirs again.
 MOVE_CONTACT = f"""
 MATCH (k:Contact {{id: $contactId}})-[about:ABOUT]->(was:Child)
@@ -237,13 +246,15 @@ MATCH (w:Worker {{id: $viewer}})
 DELETE about
 CREATE (k)-[:ABOUT]->(c)
 SET k.movedReason = $reason, k.movedAt = $now, k.movedBy = $viewer, k.version = k.version + 1
-WITH k, c
-{restore_misfiled_documents("c", "[k.id]", "k, c", "MOVED")}
+WITH k, c, was
+{restore_misfiled_documents("c", "[k.id]", "k, c, was", "MOVED")}
 OPTIONAL MATCH (k)-[:RECORDED_BY]->(:Worker)-[:MEMBER_OF_TEAM]->(t:Team)
 FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
-    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
-WITH DISTINCT k, c
-{keep_holders("c", "k")}
+    MERGE (c)-[held:RESPONSIBLE_TEAM]->(team)
+    ON CREATE SET held.givenByContact = k.id)
+WITH DISTINCT k, c, was
+{keep_holders("c", "k", "was")}
+{release_contact_team("was", "k", "c")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
 

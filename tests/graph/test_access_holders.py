@@ -24,8 +24,18 @@ from graph.cypher.access import AccessScope, keep_holders, only_visible
 from graph.migrations import backfill_access_holders
 from tests.helpers import add_worker
 from tests.holders import HOLDERS_ASTRAY
-from workflow.allocation import AllocateChild, EndAllocation, allocate, end_allocation
-from workflow.codes import SocialWorkerChangeReason
+from workflow.allocation import (
+    AllocateChild,
+    CorrectAllocation,
+    EndAllocation,
+    allocate,
+    correct_allocation,
+    end_allocation,
+)
+from workflow.calendar import default_calendar
+from workflow.codes import ReferralSource, SocialWorkerChangeReason
+from workflow.contacts import RecordContact, move_contact, record_contact, withdraw_contact
+from workflow.merging import MergeChildren, UnmergeChildren, merge_children, unmerge_children
 
 if TYPE_CHECKING:
     from graph import FalkorDBStore
@@ -152,3 +162,134 @@ async def test_the_backfill_writes_the_lists_a_relationship_says(store: FalkorDB
         "MATCH (c:Child {id: 'C1'}) RETURN c.allocatedWorkerIds AS w, c.responsibleTeamIds AS t"
     )
     assert child == {"w": ["sw-1"], "t": ["team-1"]}
+
+
+# Undone in error, an action leaves the child held as if it had never been taken: the
+# child it was taken on is compared with a control child given the same standing record
+# (`_STANDING`) without it. A contact's recorder is sw-1 of team-1; sw-3 is team-1 too,
+# sw-2 and sw-4 team-2.
+WORKERS = (("sw-1", "team-1"), ("sw-2", "team-2"), ("sw-3", "team-1"), ("sw-4", "team-2"))
+RECORDER = AccessScope(viewer="sw-1", team="team-1", view_all=True, now_ms=0)
+RECORDS = AccessScope(viewer="records", team=None, view_all=True, now_ms=0)
+ON, LATER = date(2026, 9, 7), date(2026, 10, 1)
+_HELD = """
+MATCH (c:Child {id: $id})
+RETURN coalesce(c.allocatedWorkerIds, []) AS workers, coalesce(c.responsibleTeamIds, []) AS teams
+"""
+
+
+async def _held(store: FalkorDBStore, child: str) -> tuple[list[str], list[str]]:
+    [row] = await store.read(_HELD, {"id": child})
+    return sorted(row["workers"]), sorted(row["teams"])
+
+
+async def _contact(store: FalkorDBStore, child: str, scope: AccessScope = RECORDER) -> Any:
+    data = RecordContact(
+        child_id=child, received_date=ON, source=ReferralSource.SCHOOLS, summary="Concern"
+    )
+    made = await record_contact(store, scope, data, default_calendar())
+    assert isinstance(made, dict), made
+    return made
+
+
+async def _allocated(store: FalkorDBStore, child: str, worker: str, on: date = ON) -> None:
+    data = AllocateChild(child_id=child, worker_id=worker, on=on, reason=REASON)
+    assert isinstance(await allocate(store, RECORDS, data, "records", 1), dict)
+
+
+async def _nothing(store: FalkorDBStore, child: str) -> None:
+    return None
+
+
+async def _allocated_in_the_recorder_s_team(store: FalkorDBStore, child: str) -> None:
+    await _allocated(store, child, "sw-3")
+
+
+async def _allocated_in_another_team(store: FalkorDBStore, child: str) -> None:
+    await _allocated(store, child, "sw-2")
+
+
+async def _contact_of_the_recorder_s_team(store: FalkorDBStore, child: str) -> None:
+    await _contact(store, child, AccessScope(viewer="sw-3", team="team-1", view_all=True, now_ms=0))
+
+
+async def _contact_of_another_team(store: FalkorDBStore, child: str) -> None:
+    await _contact(store, child, AccessScope(viewer="sw-2", team="team-2", view_all=True, now_ms=0))
+
+
+_STANDING = {
+    "nothing": _nothing,
+    "allocated in the recorder's team": _allocated_in_the_recorder_s_team,
+    "allocated in another team": _allocated_in_another_team,
+    "a contact of the recorder's team": _contact_of_the_recorder_s_team,
+    "a contact of another team": _contact_of_another_team,
+}
+
+
+async def _withdrawn_contact(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    contact = await _contact(store, child)
+    withdrawn = await withdraw_contact(store, RECORDS, contact["id"], contact["version"], "Twice")
+    assert isinstance(withdrawn, dict), withdrawn
+    return []
+
+
+async def _moved_contact(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Moved to another child: that child is held as if it were recorded on them."""
+    contact = await _contact(store, child)
+    moved = await move_contact(
+        store, RECORDS, contact["id"], contact["version"], f"{child}-right", "Her brother"
+    )
+    assert isinstance(moved, dict), moved
+    await _contact(store, f"{control}-right")
+    return ["-right"]
+
+
+async def _allocation_corrected(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Made to the wrong worker: held as if made to the right one."""
+    await _allocated(store, child, "sw-1", LATER)
+    data = CorrectAllocation(child_id=child, worker_id="sw-4", reason="The wrong worker")
+    assert isinstance(await correct_allocation(store, RECORDS, data, "records", 2), dict)
+    await _allocated(store, control, "sw-4", LATER)
+    return []
+
+
+async def _merge_undone(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Another record merged into the child and the merge undone: both held as before."""
+    await _contact(store, f"{child}-other")
+    await _contact(store, f"{control}-other")
+    merge = MergeChildren(keep=child, merge=f"{child}-other", reason="One child", on=ON)
+    assert isinstance(await merge_children(store, RECORDER, merge), dict)
+    unmerge = UnmergeChildren(merged=f"{child}-other", reason="Two children")
+    assert isinstance(await unmerge_children(store, RECORDER, unmerge), dict)
+    return ["-other"]
+
+
+_UNDONE = {
+    "contact withdrawn": _withdrawn_contact,
+    "contact moved to another child": _moved_contact,
+    "allocation made to the wrong worker": _allocation_corrected,
+    "merge undone": _merge_undone,
+}
+
+
+@pytest.mark.parametrize("standing", list(_STANDING))
+@pytest.mark.parametrize("undone", list(_UNDONE))
+async def test_an_action_undone_in_error_leaves_the_holders_of_what_stands(
+    store: FalkorDBStore, standing: str, undone: str
+) -> None:
+    for worker, team in WORKERS:
+        await add_worker(store, worker, "social_worker", team)
+    await add_worker(store, "records", "team_manager", "team-records")
+    children = [f"{who}{other}" for who in ("C1", "C2") for other in ("", "-right", "-other")]
+    for index, child in enumerate(children):
+        await store.write(
+            "CREATE (:Person:Child {id: $id, givenName: 'Ann', familyName: $name,"
+            " dateOfBirth: date('2018-01-02'), restricted: false})",
+            {"id": child, "name": f"Family{index}"},
+        )
+    for child in ("C1", "C2"):
+        await _STANDING[standing](store, child)
+    others = await _UNDONE[undone](store, "C1", "C2")
+    for other in ("", *others):
+        assert await _held(store, f"C1{other}") == await _held(store, f"C2{other}"), other
+    assert await store.read(HOLDERS_ASTRAY) == []
