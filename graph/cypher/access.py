@@ -223,41 +223,67 @@ def keep_holders(person: str, *carry: str) -> str:
 
 
 def contact_team(contact: str) -> str:
-    """The id of the team `contact` made responsible for its child: its recorder's (as
-    recording and moving a contact make it, graph/cypher/contacts.py)."""
+    """The id of the team `contact` made responsible for its child: the front door team
+    of a step up (`frontDoorTeamId`), else its recorder's (graph/cypher/contacts.py)."""
     team = f"{contact}RecorderTeam"
     return (
-        f"head([({contact})-[:RECORDED_BY]->(:Worker)-[:MEMBER_OF_TEAM]->({team}:Team)"
-        f" | {team}.id])"
+        f"coalesce({contact}.frontDoorTeamId, head([({contact})-[:RECORDED_BY]->(:Worker)"
+        f"-[:MEMBER_OF_TEAM]->({team}:Team) | {team}.id]))"
+    )
+
+
+def contact_gives_team(child: str, contact: str, team: str, when: str = "true") -> str:
+    """A clause making `team` (a variable, possibly null) responsible for `child` for the
+    contact `contact`, if `when`: a holding it makes is marked as the contact's
+    (`givenByContact`), for `release_contact_teams` to let go of; one that stood before
+    stays unmarked."""
+    return (
+        f"FOREACH (given IN CASE WHEN {team} IS NOT NULL AND ({when}) THEN [{team}] ELSE [] END |\n"
+        f"    MERGE ({child})-[held:RESPONSIBLE_TEAM]->(given)\n"
+        f"    ON CREATE SET held.givenByContact = {contact}.id)"
     )
 
 
 def release_contact_team(child: str, contact: str, *carry: str) -> str:
-    """Clauses taking off `child` the responsible team `contact` made, once the contact no
-    longer stands on the child (withdrawn as recorded in error, or moved to the child it
-    is about): recorded in error, it gave that team no relationship with the child. Only
-    a holding a contact made (`givenByContact`, the first contact's id) is let go: one
-    that stood before (an allocation's, or written before contacts marked theirs) is not
-    the contact's to take. The team keeps it while anything else of theirs stands there:
-    an open allocation to one of its workers, or another contact of theirs about the
-    child not withdrawn.
-    Ends on `keep_holders`, so on `WITH child, contact, carry`.
+    """`release_contact_teams` for the one contact `contact`."""
+    return release_contact_teams(
+        child, f"[{contact_team(contact)}]", f"[{contact}.id]", (contact, *carry)
+    )
+
+
+def release_contact_teams(
+    child: str, team_ids: str, contact_ids: str, carry: tuple[str, ...]
+) -> str:
+    """Clauses taking off `child` the responsible teams (`team_ids`, a list expression)
+    that contacts (`contact_ids`) made, once those contacts no longer stand on the child
+    (withdrawn as recorded in error, or moved or taken off with their record): recorded
+    in error, a contact gave its team no relationship with the child. Only a holding a
+    contact made (`givenByContact`) is let go: one that stood before (an allocation's, or
+    written before contacts marked theirs) is not the contact's to take. The team keeps
+    it while anything else of theirs stands there: an open allocation to one of its
+    workers, or another contact of theirs about the child not withdrawn.
+    Ends on `keep_holders`, so on `WITH child, carry`.
     """
     team = f"{child}ReleasedTeam"
-    kept = ", ".join((child, contact, *carry))
+    kept = ", ".join((child, *carry))
     # The patterns are read in a WITH: FalkorDB cannot filter an optional match on one.
-    return f"""WITH {kept}, {contact_team(contact)} AS {team}Id
+    return f"""WITH {kept}, {team_ids} AS {team}Ids, {contact_ids} AS {team}Contacts
 OPTIONAL MATCH ({child})-[{team}Held:RESPONSIBLE_TEAM]->({team}:Team)
-WHERE {team}.id = {team}Id AND {team}Held.givenByContact IS NOT NULL
+WHERE {team}.id IN {team}Ids AND {team}Held.givenByContact IS NOT NULL
 WITH {kept}, {team}Held,
      size([({child})<-[:ABOUT]-({team}Allocation:Allocation)-[:TO_WORKER]->(:Worker)
            -[:MEMBER_OF_TEAM]->({team}) WHERE {team}Allocation.endDate IS NULL | 1])
-     + size([({child})<-[:ABOUT]-({team}Contact:Contact)-[:RECORDED_BY]->(:Worker)
-             -[:MEMBER_OF_TEAM]->({team}) WHERE {team}Contact.id <> {contact}.id
-               AND {team}Contact.status <> 'WITHDRAWN' | 1]) AS {team}Stands
+     + size([({child})<-[:ABOUT]-({team}Recorded:Contact)-[:RECORDED_BY]->(:Worker)
+             -[:MEMBER_OF_TEAM]->({team}) WHERE NOT {team}Recorded.id IN {team}Contacts
+               AND {team}Recorded.frontDoorTeamId IS NULL
+               AND {team}Recorded.status <> 'WITHDRAWN' | 1])
+     + size([({child})<-[:ABOUT]-({team}SteppedUp:Contact)
+             WHERE {team}SteppedUp.frontDoorTeamId = {team}.id
+               AND NOT {team}SteppedUp.id IN {team}Contacts
+               AND {team}SteppedUp.status <> 'WITHDRAWN' | 1]) AS {team}Stands
 WITH {kept}, collect(CASE WHEN {team}Stands = 0 THEN {team}Held END) AS {team}Released
 FOREACH (held IN {team}Released | DELETE held)
-{keep_holders(child, contact, *carry)}"""
+{keep_holders(child, *carry)}"""
 
 
 def _audience_rules(person: str) -> dict[str, str]:

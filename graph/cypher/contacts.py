@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.cypher.access import (
+    contact_gives_team,
     counted_episode,
     keep_holders,
     only_visible,
@@ -41,9 +42,7 @@ CREATE (k:Contact {{id: $contactId, receivedDate: date($receivedDate), source: $
         recordedAt: $now, recordedBy: $viewer, version: 1}})
 CREATE (k)-[:ABOUT]->(c)
 CREATE (k)-[:RECORDED_BY]->(w)
-FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
-    MERGE (c)-[held:RESPONSIBLE_TEAM]->(team)
-    ON CREATE SET held.givenByContact = k.id)
+{contact_gives_team("c", "k", "t")}
 {keep_holders("c", "k")}
 RETURN {CONTACT_FIELDS} AS contact, c.id AS childId
 """
@@ -249,9 +248,7 @@ SET k.movedReason = $reason, k.movedAt = $now, k.movedBy = $viewer, k.version = 
 WITH k, c, was
 {restore_misfiled_documents("c", "[k.id]", "k, c, was", "MOVED")}
 OPTIONAL MATCH (k)-[:RECORDED_BY]->(:Worker)-[:MEMBER_OF_TEAM]->(t:Team)
-FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
-    MERGE (c)-[held:RESPONSIBLE_TEAM]->(team)
-    ON CREATE SET held.givenByContact = k.id)
+{contact_gives_team("c", "k", "t")}
 WITH DISTINCT k, c, was
 {keep_holders("c", "k", "was")}
 {release_contact_team("was", "k", "c")}

@@ -15,7 +15,12 @@ door (`STEPPED_UP_FROM` the record) that carries the child's early help history.
 
 from __future__ import annotations
 
-from graph.cypher.access import keep_holders
+from graph.cypher.access import (
+    contact_gives_team,
+    keep_holders,
+    release_contact_team,
+    release_contact_teams,
+)
 from graph.cypher.documents import misfile_documents, restore_misfiled_documents
 from graph.cypher.files import mark_delivered
 
@@ -142,10 +147,13 @@ def taken_off_the_child(record: str, child: str, carry: str, reason: str) -> str
     Linked again, the contact opens about the child it is then linked to (STEP_UP_CONTACT
     and MOVE_STEP_UP_CONTACT), and the forms are the child's again if it is the same
     child (LINK_RECORD). A decided contact stays with its decision (a person corrects
-    that). Bounded by the child's file and the record's contacts; by $viewer; binds
-    nothing new: the clauses end on `WITH carry`. Parameters: $now, $viewer.
+    that). The front door team such a contact made responsible for the child lets go
+    of them (release_contact_teams). Bounded by the child's file and the record's
+    contacts; by $viewer; binds nothing new: the clauses end on `WITH carry`.
+    Parameters: $now, $viewer.
     """
     sources = f"[{record}.id] + [x IN unlinkedContacts | x.id]"
+    others = tuple(name for name in (v.strip() for v in carry.split(",")) if name != child)
     return f"""WITH {carry},
      [({child})<-[:ABOUT]-(unlinked:Contact)-[:STEPPED_UP_FROM]->({record})
       WHERE unlinked.status = 'OPEN' | unlinked] AS unlinkedContacts
@@ -154,6 +162,14 @@ FOREACH (stepUp IN unlinkedContacts |
         stepUp.withdrawnAt = $now, stepUp.withdrawnBy = $viewer,
         stepUp.version = stepUp.version + 1)
 {misfile_documents(child, sources, f"{carry}, unlinkedContacts", "MOVED")}
+{
+        release_contact_teams(
+            child,
+            "[x IN unlinkedContacts | x.frontDoorTeamId]",
+            "[x IN unlinkedContacts | x.id]",
+            (*others, "unlinkedContacts"),
+        )
+    }
 WITH {carry}"""
 
 
@@ -174,6 +190,8 @@ def _reopened(field: str, value: str) -> str:
 # history: every EHM record linked to the child when it was stepped up. $team (optional)
 # is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
 # recorded by whoever sent the step up (the system client, or the operator of a bulk load).
+# The front door team it made responsible is kept on it (`frontDoorTeamId`): withdrawn,
+# moved or taken off with its record, it lets go of the child for that team.
 STEP_UP_CONTACT = f"""
 MATCH (s:SourceRecord {{key: $key}})-[link:LINKED_TO]->(c:Child)
 WHERE s.kind = 'STEP_UP'
@@ -203,10 +221,12 @@ WITH s, c, k, k.id = $contactId AS created
 FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
     CREATE (k)-[:ABOUT]->(c)
     CREATE (k)-[:STEPPED_UP_FROM]->(s))
-WITH c, k, created
+// Made now, or opened again about this child: the front door team takes it (again).
+WITH c, k, created,
+     created OR (k.reopenedAt = $now AND size([(k)-[:ABOUT]->(c) | 1]) > 0) AS taken
 OPTIONAL MATCH (t:Team {{id: $team}})
-FOREACH (team IN CASE WHEN created AND t IS NOT NULL THEN [t] ELSE [] END |
-    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+{contact_gives_team("c", "k", "t", "taken")}
+FOREACH (_ IN CASE WHEN taken THEN [1] ELSE [] END | SET k.frontDoorTeamId = t.id)
 WITH DISTINCT c, k, created
 {keep_holders("c", "k", "created")}
 OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
@@ -221,7 +241,8 @@ RETURN DISTINCT k.id AS contactId, created, k.status AS status, c.id AS linkedCh
 
 # A contact not yet decided, made while its step-up record was linked to the wrong child,
 # moves with the record to the child it is about, with that child's early help history
-# instead of the other child's (and the front door team, as a new one would have).
+# instead of the other child's (and the front door team, as a new one would have, which
+# lets go of the wrong child unless something else of theirs stands there).
 # EHM withdrew the step up (sent in error, about the wrong child): its contact, while no
 # one has decided it, is withdrawn with it; a decided one stays with its decision (a
 # person corrects that). Only while the hub holds that withdrawn version. The forms made
@@ -233,6 +254,7 @@ MATCH (k)-[:ABOUT]->(c:Child)
 SET k.status = 'WITHDRAWN', k.withdrawnReason = s.linkReason, k.withdrawnAt = $now,
     k.withdrawnBy = s.recordedBy, k.version = k.version + 1
 {misfile_documents("c", "[k.id]", "k, c", by="k.withdrawnBy")}
+{release_contact_team("c", "k")}
 RETURN k.id AS contactId
 """
 
@@ -247,14 +269,15 @@ WHERE k.status = 'OPEN' AND was.id <> c.id
 DELETE about
 CREATE (k)-[:ABOUT]->(c)
 SET k.version = k.version + 1
-WITH k, c, link
-{restore_misfiled_documents("c", "[k.id]", "k, c, link", "MOVED", by="link.by")}
+WITH k, c, link, was
+{restore_misfiled_documents("c", "[k.id]", "k, c, link, was", "MOVED", by="link.by")}
 OPTIONAL MATCH (k)-[history:CARRIES_HISTORY]->(:SourceRecord)
 DELETE history
-WITH DISTINCT k, c
+WITH DISTINCT k, c, was
+{release_contact_team("was", "k", "c")}
 OPTIONAL MATCH (t:Team {{id: $team}})
-FOREACH (team IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
-    MERGE (c)-[:RESPONSIBLE_TEAM]->(team))
+{contact_gives_team("c", "k", "t")}
+SET k.frontDoorTeamId = t.id
 WITH DISTINCT k, c
 {keep_holders("c", "k")}
 OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)

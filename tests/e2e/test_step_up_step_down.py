@@ -131,6 +131,15 @@ async def front_door(store: FalkorDBStore, settings: Settings) -> tuple[dict[str
     return worker, manager, await system_client_headers(store, settings)
 
 
+async def sees(client: httpx.AsyncClient, headers: dict[str, str], child_id: str) -> bool:
+    """Whether the caller may see the child (a step up withdrawn, moved or taken off in
+    error leaves its front door team no relationship with the child)."""
+    found = await graphql(
+        client, headers, "query ($id: ID!) { child(id: $id) { id } }", {"id": child_id}
+    )
+    return found["child"] is not None
+
+
 def ehm_worker(store: FalkorDBStore, fake: FakeEhm) -> tuple[OutboxWorker, EhmClient]:
     ehm = EhmClient(
         EhmSettings(base_url="http://ehm.test", timeout_seconds=0.5),
@@ -439,7 +448,10 @@ async def test_a_decided_step_up_withdrawn_in_error_stays_withdrawn_when_ehm_sen
     assert withdrawn["withdrawContact"]["status"] == "WITHDRAWN", withdrawn
     await push(client, system, EPISODE, TEAM_AROUND, ASSESSMENT, STEP_UP)
     await push(client, system, {**STEP_UP, "version": 2, "reason": "Sent again"})
-    contacts = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    # The MASH held Kai through the step up alone: withdrawn in error, it holds him no more.
+    assert not await sees(client, worker, "C-KAI")
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    contacts = (await graphql(client, officer, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
     assert [(c["id"], c["status"], c["outcome"]) for c in contacts] == [
         (contact["id"], "WITHDRAWN", "NO_FURTHER_ACTION")
     ]
@@ -455,14 +467,14 @@ async def test_a_step_up_ehm_withdraws_takes_its_contacts_form_off_the_childs_fi
     assert (await deliver_outbox(store, settings)).failed == 0
     wrong = {**STEP_UP, "version": 2, "withdrawn": "true", "withdrawnReason": "Wrong child"}
     await push(client, system, wrong)
-    [withdrawn] = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    [withdrawn] = (await graphql(client, officer, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
     assert withdrawn["status"] == "WITHDRAWN", withdrawn
 
     assert (await deliver_outbox(store, settings)).failed == 0
     assert await held_as_misfiled(settings) == {form}
-    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
-    assert seen["documents"] == [], seen
-    officer = await role_headers(store, settings, "records_officer", "records-officer-1")
+    # The MASH held Kai through the step up alone: neither he nor the form is theirs now.
+    assert not await sees(client, worker, "C-KAI")
     audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
     assert [(d["id"], d["misfiled"]["reason"]) for d in audited["documents"]] == [
         (form, "RECORDED_IN_ERROR")
@@ -489,8 +501,7 @@ async def test_a_step_up_ehm_withdraws_takes_its_contacts_form_off_the_childs_fi
     await push(client, system, {**wrong, "version": 4})
     assert (await deliver_outbox(store, settings)).failed == 0
     assert await held_as_misfiled(settings) == {form}
-    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
-    assert seen["documents"] == [], seen
+    assert not await sees(client, worker, "C-KAI")
 
 
 async def test_a_step_up_relinked_to_the_right_child_leaves_its_form_misfiled_on_the_wrong_one(
@@ -511,8 +522,7 @@ async def test_a_step_up_relinked_to_the_right_child_leaves_its_form_misfiled_on
 
     assert (await deliver_outbox(store, settings)).failed == 0
     assert await held_as_misfiled(settings) == {form}
-    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
-    assert seen["documents"] == [], seen
+    assert not await sees(client, worker, "C-KAI")
     audited = (await graphql(client, officer, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
     assert [(d["id"], d["misfiled"]["reason"]) for d in audited["documents"]] == [(form, "MOVED")]
 
@@ -543,7 +553,7 @@ async def test_a_step_up_unlinked_takes_its_undecided_contact_off_the_childs_cas
     [record] = await store.read("MATCH (r:SourceRecord {recordId: 'EH-SU-7'}) RETURN r.id AS id")
     await unlink(client, officer, record["id"])
     withdrawn = CONTACTS.replace("steppedUpFrom", "steppedUpFrom withdrawal { reason withdrawnBy }")
-    left = (await graphql(client, worker, withdrawn, {"id": "C-KAI"}))["child"]["contacts"]
+    left = (await graphql(client, officer, withdrawn, {"id": "C-KAI"}))["child"]["contacts"]
     assert [(c["id"], c["status"], c["withdrawal"]) for c in left] == [
         (
             contact["id"],
@@ -553,14 +563,15 @@ async def test_a_step_up_unlinked_takes_its_undecided_contact_off_the_childs_cas
     ], left
     assert (await deliver_outbox(store, settings)).failed == 0
     assert await held_as_misfiled(settings) == {form}
-    seen = (await graphql(client, worker, FILE_DOCUMENTS, {"id": "C-KAI"}))["child"]["file"]
-    assert seen["documents"] == [], seen
+    assert not await sees(client, worker, "C-KAI")
 
     await link(client, officer, record["id"], about)
     found = (await graphql(client, worker, CONTACTS, {"id": about}))["child"]["contacts"]
     assert [(c["id"], c["status"]) for c in found] == [(contact["id"], "OPEN")], found
-    kai = (await graphql(client, worker, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
+    kai = (await graphql(client, officer, CONTACTS, {"id": "C-KAI"}))["child"]["contacts"]
     assert [c["status"] for c in kai] == kai_after, kai
+    # The MASH holds Kai again only if the step up is about him.
+    assert await sees(client, worker, "C-KAI") == bool(kai_after)
     assert (await deliver_outbox(store, settings)).failed == 0
     assert await held_as_misfiled(settings) == ({form} if kai_after == [] else set())
 
@@ -635,6 +646,7 @@ async def test_a_step_up_contact_reopened_keeps_its_withdrawal_as_history_not_as
 
     # Withdrawn by EHM once more, the withdrawal is this one, the last reopening history.
     await push(client, system, {**wrong, "version": 4, "withdrawnReason": "Sent twice"})
-    [gone] = (await graphql(client, worker, CONTACT_HISTORY, {"id": "C-KAI"}))["child"]["contacts"]
+    assert not await sees(client, worker, "C-KAI")
+    [gone] = (await graphql(client, officer, CONTACT_HISTORY, {"id": "C-KAI"}))["child"]["contacts"]
     assert (gone["status"], gone["withdrawal"]["reason"]) == ("WITHDRAWN", "Sent twice"), gone
     assert gone["reopened"]["withdrawnReason"] == "Not this child"

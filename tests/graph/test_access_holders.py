@@ -7,6 +7,11 @@ the record, so the lists must follow every write of them. Here the statements ar
 walked for writers of those relationships, and the rule is run against allocations made,
 moved and ended through the workflow. Every test's graph is also checked as it ends
 (tests/conftest.py: no child's lists differ from its relationships).
+
+Who holds a child follows from what stands on their record: each action undone in error
+(a contact withdrawn or moved, an allocation made to the wrong worker, a merge undone, a
+step up withdrawn, moved or taken off the child) leaves the child held as a child given
+the same record without that action is, over the holdings that stood before it.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import graph.cypher
+from connectors import ehm
+from connectors.intake import ingest
 from graph.cypher.access import AccessScope, keep_holders, only_visible
 from graph.migrations import backfill_access_holders
+from tests.connectors.intake.world import add_child
 from tests.helpers import add_worker
 from tests.holders import HOLDERS_ASTRAY
 from workflow.allocation import (
@@ -35,6 +43,7 @@ from workflow.allocation import (
 from workflow.calendar import default_calendar
 from workflow.codes import ReferralSource, SocialWorkerChangeReason
 from workflow.contacts import RecordContact, move_contact, record_contact, withdraw_contact
+from workflow.linking import LinkedRecord, link_record, unlink_record
 from workflow.merging import MergeChildren, UnmergeChildren, merge_children, unmerge_children
 
 if TYPE_CHECKING:
@@ -172,6 +181,15 @@ WORKERS = (("sw-1", "team-1"), ("sw-2", "team-2"), ("sw-3", "team-1"), ("sw-4", 
 RECORDER = AccessScope(viewer="sw-1", team="team-1", view_all=True, now_ms=0)
 RECORDS = AccessScope(viewer="records", team=None, view_all=True, now_ms=0)
 ON, LATER = date(2026, 9, 7), date(2026, 10, 1)
+# Each its own identity: a step up names the child it links to.
+CHILDREN = {
+    "C1": ("Marsh", date(2014, 3, 9)),
+    "C1-right": ("Okafor", date(2015, 6, 1)),
+    "C1-other": ("Lindqvist", date(2016, 7, 2)),
+    "C2": ("Brennan", date(2013, 2, 3)),
+    "C2-right": ("Tanaka", date(2017, 8, 4)),
+    "C2-other": ("Whitfield", date(2012, 11, 5)),
+}
 _HELD = """
 MATCH (c:Child {id: $id})
 RETURN coalesce(c.allocatedWorkerIds, []) AS workers, coalesce(c.responsibleTeamIds, []) AS teams
@@ -264,11 +282,86 @@ async def _merge_undone(store: FalkorDBStore, child: str, control: str) -> list[
     return ["-other"]
 
 
+async def _stepped_up(store: FalkorDBStore, child: str, version: int = 1, **more: str) -> str:
+    """EHM steps `child` up (the front door team is team-1, the recorder's); the record's id."""
+    family, born = CHILDREN[child]
+    record = {
+        "recordType": "STEP_UP",
+        "recordId": f"SU-{child}",
+        "version": version,
+        "givenName": "Ann",
+        "familyName": family,
+        "dateOfBirth": born.isoformat(),
+        "startDate": ON.isoformat(),
+        "episodeId": "EP-1",
+        "reason": "Escalating concerns at home",
+        **more,
+    }
+    report = await ingest(store, [(1, record)], ehm.source("team-1"), by="system:ehm")
+    # Withdrawn, the record is linked to no one.
+    assert report.results[0].child_id == (None if more else child), report
+    [row] = await store.read(
+        "MATCH (r:SourceRecord {recordId: $id}) RETURN r.id AS id", {"id": f"SU-{child}"}
+    )
+    return str(row["id"])
+
+
+async def _step_up_withdrawn(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """EHM sent it about the wrong child and withdrew it."""
+    await _stepped_up(store, child)
+    await _stepped_up(store, child, 2, withdrawn="true", withdrawnReason="Wrong child")
+    return []
+
+
+async def _step_up_sent_again(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Withdrawn by EHM in error and sent again: held as if stepped up once."""
+    await _step_up_withdrawn(store, child, control)
+    await _stepped_up(store, child, 3)
+    await _stepped_up(store, control)
+    return []
+
+
+async def _step_up_unlinked(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Linked to the wrong child: a person takes it off."""
+    record = await _stepped_up(store, child)
+    assert isinstance(await unlink_record(store, RECORDS, record, "Not her"), LinkedRecord)
+    return []
+
+
+async def _step_up_linked_back(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Taken off the child and linked back to them: held as if stepped up once."""
+    record = await _stepped_up(store, child)
+    await _relinked(store, record, child)
+    await _stepped_up(store, control)
+    return []
+
+
+async def _relinked(store: FalkorDBStore, record: str, child: str) -> None:
+    """A person takes the record off its child and links it to `child`."""
+    assert isinstance(await unlink_record(store, RECORDS, record, "Not her"), LinkedRecord)
+    linked = await link_record(store, RECORDS, record, child, "Checked with early help")
+    assert isinstance(linked, LinkedRecord), linked
+    await ehm.StepUpToContact("team-1").on_linked(store, linked.record)
+
+
+async def _step_up_moved(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Linked to the wrong child and then by a person to the right one: its undecided
+    contact moves with it, and the right child is held as if stepped up itself."""
+    await _relinked(store, await _stepped_up(store, child), f"{child}-right")
+    await _stepped_up(store, f"{control}-right")
+    return ["-right"]
+
+
 _UNDONE = {
     "contact withdrawn": _withdrawn_contact,
     "contact moved to another child": _moved_contact,
     "allocation made to the wrong worker": _allocation_corrected,
     "merge undone": _merge_undone,
+    "step up withdrawn by EHM": _step_up_withdrawn,
+    "step up withdrawn by EHM and sent again": _step_up_sent_again,
+    "step up taken off the child": _step_up_unlinked,
+    "step up moved to another child": _step_up_moved,
+    "step up taken off the child and linked back": _step_up_linked_back,
 }
 
 
@@ -280,13 +373,8 @@ async def test_an_action_undone_in_error_leaves_the_holders_of_what_stands(
     for worker, team in WORKERS:
         await add_worker(store, worker, "social_worker", team)
     await add_worker(store, "records", "team_manager", "team-records")
-    children = [f"{who}{other}" for who in ("C1", "C2") for other in ("", "-right", "-other")]
-    for index, child in enumerate(children):
-        await store.write(
-            "CREATE (:Person:Child {id: $id, givenName: 'Ann', familyName: $name,"
-            " dateOfBirth: date('2018-01-02'), restricted: false})",
-            {"id": child, "name": f"Family{index}"},
-        )
+    for child, (family, born) in CHILDREN.items():
+        await add_child(store, child, "Ann", family, born)
     for child in ("C1", "C2"):
         await _STANDING[standing](store, child)
     others = await _UNDONE[undone](store, "C1", "C2")
