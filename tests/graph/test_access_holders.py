@@ -42,7 +42,14 @@ from workflow.allocation import (
 )
 from workflow.calendar import default_calendar
 from workflow.codes import ReferralSource, SocialWorkerChangeReason
-from workflow.contacts import RecordContact, move_contact, record_contact, withdraw_contact
+from workflow.contacts import (
+    ContactOutcome,
+    RecordContact,
+    finalise_contact,
+    move_contact,
+    record_contact,
+    withdraw_contact,
+)
 from workflow.linking import LinkedRecord, link_record, unlink_record
 from workflow.merging import MergeChildren, UnmergeChildren, merge_children, unmerge_children
 
@@ -313,6 +320,23 @@ async def _step_up_withdrawn(store: FalkorDBStore, child: str, control: str) -> 
     return []
 
 
+async def _step_up_decided_withdrawn(store: FalkorDBStore, child: str, control: str) -> list[str]:
+    """Decided, and then withdrawn by a person as about another child."""
+    await _stepped_up(store, child)
+    [stepped] = await store.read(
+        "MATCH (k:Contact)-[:ABOUT]->(:Child {id: $id}) WHERE k.stepUpKey IS NOT NULL"
+        " RETURN k.id AS id",
+        {"id": child},
+    )
+    decided = await finalise_contact(
+        store, RECORDS, stepped["id"], ContactOutcome.NO_FURTHER_ACTION, None, ON
+    )
+    assert isinstance(decided, dict), decided
+    withdrawn = await withdraw_contact(store, RECORDS, stepped["id"], decided["version"], "Not her")
+    assert isinstance(withdrawn, dict), withdrawn
+    return []
+
+
 async def _step_up_sent_again(store: FalkorDBStore, child: str, control: str) -> list[str]:
     """Withdrawn by EHM in error and sent again: held as if stepped up once."""
     await _step_up_withdrawn(store, child, control)
@@ -359,6 +383,7 @@ _UNDONE = {
     "merge undone": _merge_undone,
     "step up withdrawn by EHM": _step_up_withdrawn,
     "step up withdrawn by EHM and sent again": _step_up_sent_again,
+    "step up decided and withdrawn by a person": _step_up_decided_withdrawn,
     "step up taken off the child": _step_up_unlinked,
     "step up moved to another child": _step_up_moved,
     "step up taken off the child and linked back": _step_up_linked_back,
