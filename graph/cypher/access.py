@@ -223,24 +223,26 @@ def keep_holders(person: str, *carry: str) -> str:
 
 
 def contact_team(contact: str) -> str:
-    """The id of the team `contact` made responsible for its child: the front door team
-    of a step up (`frontDoorTeamId`), else its recorder's (graph/cypher/contacts.py)."""
+    """The id of the team `contact` made responsible for its child, kept on it (`teamId`,
+    `contact_gives_team`); on a contact from before it was kept, its recorder's now."""
     team = f"{contact}RecorderTeam"
     return (
-        f"coalesce({contact}.frontDoorTeamId, head([({contact})-[:RECORDED_BY]->(:Worker)"
+        f"coalesce({contact}.teamId, head([({contact})-[:RECORDED_BY]->(:Worker)"
         f"-[:MEMBER_OF_TEAM]->({team}:Team) | {team}.id]))"
     )
 
 
 def contact_gives_team(child: str, contact: str, team: str, when: str = "true") -> str:
-    """A clause making `team` (a variable, possibly null) responsible for `child` for the
-    contact `contact`, if `when`: a holding it makes is marked as the contact's
-    (`givenByContact`), for `release_contact_teams` to let go of; one that stood before
-    stays unmarked."""
+    """Clauses making `team` (a variable, possibly null) responsible for `child` for the
+    contact `contact`, if `when`. The contact keeps the team (`teamId`: its recorder's
+    team, or a step up's front door team, as it was then), and a holding it makes is
+    marked as a contact's (`givenByContact`), for `release_contact_teams` to let go of;
+    one that stood before stays unmarked."""
     return (
         f"FOREACH (given IN CASE WHEN {team} IS NOT NULL AND ({when}) THEN [{team}] ELSE [] END |\n"
         f"    MERGE ({child})-[held:RESPONSIBLE_TEAM]->(given)\n"
-        f"    ON CREATE SET held.givenByContact = {contact}.id)"
+        f"    ON CREATE SET held.givenByContact = {contact}.id)\n"
+        f"SET {contact}.teamId = CASE WHEN {when} THEN {team}.id ELSE {contact}.teamId END"
     )
 
 
@@ -273,14 +275,14 @@ WHERE {team}.id IN {team}Ids AND {team}Held.givenByContact IS NOT NULL
 WITH {kept}, {team}Held,
      size([({child})<-[:ABOUT]-({team}Allocation:Allocation)-[:TO_WORKER]->(:Worker)
            -[:MEMBER_OF_TEAM]->({team}) WHERE {team}Allocation.endDate IS NULL | 1])
-     + size([({child})<-[:ABOUT]-({team}Recorded:Contact)-[:RECORDED_BY]->(:Worker)
-             -[:MEMBER_OF_TEAM]->({team}) WHERE NOT {team}Recorded.id IN {team}Contacts
-               AND {team}Recorded.frontDoorTeamId IS NULL
-               AND {team}Recorded.status <> 'WITHDRAWN' | 1])
-     + size([({child})<-[:ABOUT]-({team}SteppedUp:Contact)
-             WHERE {team}SteppedUp.frontDoorTeamId = {team}.id
-               AND NOT {team}SteppedUp.id IN {team}Contacts
-               AND {team}SteppedUp.status <> 'WITHDRAWN' | 1]) AS {team}Stands
+     + size([({child})<-[:ABOUT]-({team}Contact:Contact)
+             WHERE {team}Contact.teamId = {team}.id
+               AND NOT {team}Contact.id IN {team}Contacts
+               AND {team}Contact.status <> 'WITHDRAWN' | 1])
+     + size([({child})<-[:ABOUT]-({team}Before:Contact)-[:RECORDED_BY]->(:Worker)
+             -[:MEMBER_OF_TEAM]->({team}) WHERE {team}Before.teamId IS NULL
+               AND NOT {team}Before.id IN {team}Contacts
+               AND {team}Before.status <> 'WITHDRAWN' | 1]) AS {team}Stands
 WITH {kept}, collect(CASE WHEN {team}Stands = 0 THEN {team}Held END) AS {team}Released
 FOREACH (held IN {team}Released | DELETE held)
 {keep_holders(child, *carry)}"""

@@ -165,7 +165,7 @@ FOREACH (stepUp IN unlinkedContacts |
 {
         release_contact_teams(
             child,
-            "[x IN unlinkedContacts | x.frontDoorTeamId]",
+            "[x IN unlinkedContacts | x.teamId]",
             "[x IN unlinkedContacts | x.id]",
             (*others, "unlinkedContacts"),
         )
@@ -190,7 +190,7 @@ def _reopened(field: str, value: str) -> str:
 # history: every EHM record linked to the child when it was stepped up. $team (optional)
 # is the front door team that takes stepped-up contacts (LCS_HUB_STEP_UP_TEAM). It is
 # recorded by whoever sent the step up (the system client, or the operator of a bulk load).
-# The front door team it made responsible is kept on it (`frontDoorTeamId`): withdrawn,
+# The front door team it made responsible is kept on it (`teamId`): withdrawn,
 # moved or taken off with its record, it lets go of the child for that team.
 STEP_UP_CONTACT = f"""
 MATCH (s:SourceRecord {{key: $key}})-[link:LINKED_TO]->(c:Child)
@@ -226,7 +226,6 @@ WITH c, k, created,
      created OR (k.reopenedAt = $now AND size([(k)-[:ABOUT]->(c) | 1]) > 0) AS taken
 OPTIONAL MATCH (t:Team {{id: $team}})
 {contact_gives_team("c", "k", "t", "taken")}
-FOREACH (_ IN CASE WHEN taken THEN [1] ELSE [] END | SET k.frontDoorTeamId = t.id)
 WITH DISTINCT c, k, created
 {keep_holders("c", "k", "created")}
 OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)
@@ -277,7 +276,6 @@ WITH DISTINCT k, c, was
 {release_contact_team("was", "k", "c")}
 OPTIONAL MATCH (t:Team {{id: $team}})
 {contact_gives_team("c", "k", "t")}
-SET k.frontDoorTeamId = t.id
 WITH DISTINCT k, c
 {keep_holders("c", "k")}
 OPTIONAL MATCH (c)<-[:LINKED_TO]-(h:SourceRecord)

@@ -406,3 +406,23 @@ async def test_an_action_undone_in_error_leaves_the_holders_of_what_stands(
     for other in ("", *others):
         assert await _held(store, f"C1{other}") == await _held(store, f"C2{other}"), other
     assert await store.read(HOLDERS_ASTRAY) == []
+
+
+async def test_a_contact_withdrawn_after_its_recorder_changed_team_lets_go_of_their_old_team(
+    store: FalkorDBStore,
+) -> None:
+    # The contact made the team its recorder was in then responsible; their team now
+    # neither held the child nor takes it.
+    for worker, team in WORKERS:
+        await add_worker(store, worker, "social_worker", team)
+    await add_worker(store, "records", "team_manager", "team-records")
+    await add_child(store, "C1", "Ann", *CHILDREN["C1"])
+    contact = await _contact(store, "C1")
+    await store.write(
+        "MATCH (:Worker {id: 'sw-1'})-[m:MEMBER_OF_TEAM]->() DELETE m"
+        " WITH 1 AS moved MATCH (w:Worker {id: 'sw-1'}), (t:Team {id: 'team-2'})"
+        " CREATE (w)-[:MEMBER_OF_TEAM]->(t)"
+    )
+    withdrawn = await withdraw_contact(store, RECORDS, contact["id"], contact["version"], "Twice")
+    assert isinstance(withdrawn, dict), withdrawn
+    assert await _held(store, "C1") == ([], [])
