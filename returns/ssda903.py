@@ -642,6 +642,13 @@ def care_leaver_rows(record: LookedAfterRecord, year: CollectionYear, dob: str) 
     return []
 
 
+def header_written(record: LookedAfterRecord, year: CollectionYear) -> bool:
+    """Whether `year`'s return has a header row for the child: an episode in the year, or
+    a care leaver's OC3 row (tables_for)."""
+    in_year = any(year.covers(e.start, e.end) for e in episodes_known(record, year))
+    return in_year or bool(care_leaver_rows(record, year, dmy(record.born)))
+
+
 @dataclass(frozen=True, slots=True)
 class AdoptionDecision:
     """A decision that the child should be placed for adoption (a PlacedAdoption row):

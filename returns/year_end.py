@@ -29,6 +29,7 @@ from returns.ssda903 import (
     dmy,
     episodes_known,
     header_upn,
+    header_written,
     home_postcode_as_returned,
     outcomes_asked,
     permanence_complete,
@@ -358,31 +359,30 @@ def _upn_missing_warnings(
     # SSDA903 rules 442 and 208: the header carries the UPN or why it is unknown as
     # recorded by 31 March, the same from one year to the next but for the changes 208
     # allows. A start of care corrected into an earlier year puts the child in that
-    # year's return before the reason was recorded.
-    def in_the_return(of: CollectionYear) -> bool:
-        return any(of.covers(e.start, e.end) for e in episodes_known(record, of))
-
-    if not in_the_return(year):
+    # year's return before the reason was recorded. Rule 208 reads every child in both
+    # years' headers, a care leaver's written for the OC3 row alone too.
+    if not header_written(record, year):
         return []
-    began = min(e.start for e in known if year.covers(e.start, e.end)) if known else year.start
+    began = min((e.start for e in known if year.covers(e.start, e.end)), default=year.start)
     record_it = (
         f"record the UPN, or why it is unknown as known from {began.isoformat()}"
         " (recordUpnUnknown), and make the return again"
     )
+    found = []
     now = header_upn(record, year)
     if not now and any(year.covers(e.start, e.end) for e in known):
-        return [
+        found.append(
             ReturnWarning(
                 record.id,
                 "903 442",
                 f"no UPN, nor why it is unknown, is recorded for the child by"
                 f" {year.end.isoformat()} (SSDA903 rule 442): {record_it}",
             )
-        ]
+        )
     last_year = year.previous()
     last = header_upn(record, last_year)
-    if in_the_return(last_year) and _upn_change_rejected(last, now):
-        return [
+    if header_written(record, last_year) and _upn_change_rejected(last, now):
+        found.append(
             ReturnWarning(
                 record.id,
                 "903 208",
@@ -391,5 +391,5 @@ def _upn_missing_warnings(
                 " allows (SSDA903 rule 208):"
                 f" {record_it.replace('the return', 'both returns')}",
             )
-        ]
-    return []
+        )
+    return found

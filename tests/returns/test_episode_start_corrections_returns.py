@@ -294,3 +294,33 @@ def test_the_upn_warning_names_only_the_dfe_codes_never_a_childs_upn() -> None:
     assert upn_as_said("UN1") == "UN1"
     assert upn_as_said("UN4") == "UN4"
     assert upn_as_said("") == "none recorded"
+
+
+async def test_rule_208_names_a_care_leaver_whose_header_is_written_for_the_contact_alone(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # A care leaver who left care at 18 in October 2024: last year's return holds the
+    # episodes, this year's the header and the OC3 row for the 19th birthday alone. The
+    # UPN was not yet known (UN4) then; the reason recorded since is UN3 (educated outside
+    # England). Both headers carry the child, and rule 208 rejects UN4 to UN3 whether or
+    # not an episode is in the year.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2006-10-05", "M", allocated_from="2022-09-01")
+    await store.write("MATCH (c:Child {id: $id}) SET c.upn = null", {"id": child})
+    await record.fact("recordUpnUnknown", child, on="2022-09-01", reason="UN4_UPN_NOT_YET_KNOWN")
+    await record.referred(child, "2022-09-01", "N5")
+    care = await record.start(child, "2022-09-01", "V2", "U6")
+    care = await record.cease(care, "2024-10-07", "E5", leaver=True)
+    await record.contact(care, "2025-10-01", "F2", "D1")
+    await record.fact(
+        "recordUpnUnknown", child, on="2025-06-02", reason="UN3_EDUCATED_OUTSIDE_ENGLAND"
+    )
+
+    assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", {"903": ("208",)}) == {
+        "903 208": ({child}, {child})
+    }
