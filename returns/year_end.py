@@ -300,7 +300,10 @@ def _social_worker_warnings(
     # one begins by the end of each spell of care in it (31 March if still open) or, for
     # care begun in the year, on or after its first day. A start of care corrected into
     # an earlier year can come before any allocation. (An episode that ended X1 is not a
-    # spell's end: the DfE's rule misreads those, tests/returns/known_broken.py.)
+    # spell's end: the DfE's rule misreads those, tests/returns/known_broken.py; a spell
+    # with no allocation at all is named by its last episode, which never ends X1. One
+    # allocation covering an episode is enough, though the rule flags an episode beside
+    # any other it does not: one after care ended, say, which is a misfire of its own.)
     starts = [a["startDate"] for a in allocations_in(record, year)]
     for episode in known:
         if episode.short_break or not year.covers(episode.start, episode.end):

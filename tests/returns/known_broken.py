@@ -23,7 +23,12 @@ csc-validator-be-903 0.1.17:
 - SW12STG2 demands a social-worker episode starting on or after the day care began, for
   a child whose first episode of care ended with X1 in the year; a social worker allocated
   before care began (which the rule's own message asks to be reported) fails it, and no
-  encoding of a continuous allocation passes.
+  encoding of a continuous allocation passes. It also pairs every social-worker episode
+  with every episode and flags an episode any one of them fails, where one that covers it
+  is what it asks: a social worker allocated after care ended (the message asks for those
+  too) flags the episode that ended care, if it began with a move or a legal status
+  change, though the allocation of the whole spell covers it. Excused only for a child
+  each of whose episodes the rule reads has a social-worker episode it accepts.
 - 625 compares a mother's baby's birth (MC_DOB) with the end of her last episode that
   ended, ignoring the one still open: a girl who moved placement and then had her baby,
   still looked after, is always flagged. Excused only for a child whose last episode is
@@ -118,6 +123,31 @@ def allocated_before_care_began(folder: Path) -> set[str]:
             if any(start < began for start in workers.get(row["CHILD"], [])):
                 found.add(row["CHILD"])
     return found
+
+
+def covered_and_allocated_again(folder: Path, year_end: date) -> set[str]:
+    """Children each of whose episodes SW12STG2 reads (no short break, and not one begun
+    and ended within a spell, by a move or a legal status change and X1) has a
+    social-worker episode the rule accepts beside it (begun by the episode's end, 31 March
+    if open, when that end is not X1, or on or after its first day when it began care),
+    and one that another social-worker episode fails."""
+    workers: dict[str, list[date]] = {}
+    for row in _table(folder, "sw_episodes"):
+        workers.setdefault(row["CHILD"], []).append(_day(row["SW_DECOM"]))
+    covered: dict[str, bool] = {}
+    failed = set()
+    for row in _table(folder, "episodes"):
+        if row["LS"] in _SHORT_BREAKS or (row["RNE"] != "S" and row["REC"] == "X1"):
+            continue
+        began, end = _day(row["DECOM"]), _day(row["DEC"]) if row["DEC"] else year_end
+        accepted = [
+            (start <= end and row["REC"] != "X1") or (row["RNE"] == "S" and start >= began)
+            for start in workers.get(row["CHILD"], [])
+        ]
+        covered[row["CHILD"]] = covered.get(row["CHILD"], True) and any(accepted)
+        if not all(accepted):
+            failed.add(row["CHILD"])
+    return {child for child, all_covered in covered.items() if all_covered} & failed
 
 
 def mothers_still_looked_after(folder: Path, year_end: date) -> set[str]:
@@ -263,7 +293,8 @@ def excused(folder: Path, previous: Path, year_end: date) -> dict[str, set[str]]
         "146": supported_accommodation_in_2024_25(folder, year_end),
         "1001": care_leavers_aged_20_or_21(folder, year_end),
         "1002": care_leavers_without_recent_episodes(folder, previous),
-        "SW12STG2": allocated_before_care_began(folder),
+        "SW12STG2": allocated_before_care_began(folder)
+        | covered_and_allocated_again(folder, year_end),
         "218": short_breaks_without_a_urn(folder),
         "625": mothers_still_looked_after(folder, year_end),
         "552": placed_under_an_earlier_decision(folder),

@@ -139,6 +139,46 @@ def test_sw12stg2_flags_a_social_worker_allocated_before_care_began(
     assert report["failures"]["SW12STG2"]["children"] == ["BEFORE"]
 
 
+def test_sw12stg2_flags_a_social_worker_allocated_after_care_ended(
+    tmp_path: Path, dfe_rules: DfeRules
+) -> None:
+    # Looked after from 1 May, moved on 1 June, home on 1 July; the social worker held the
+    # case from 1 May. AFTER's case went to a new social worker on 1 September, after care
+    # (the rule's own message asks for those too); SINGLE's likewise, its care one episode.
+    # The rule reads each social-worker episode of the child beside each episode and flags
+    # an episode that any one of them fails: the September allocation fails the move's
+    # episode (begun neither with care nor by the end of care), though the May one
+    # covers it. NONE had no social worker at all: a real error.
+    def episodes(child: str, moved: bool) -> list[list[str]]:
+        common = ["N1", "PR1"]
+        places = ["SG1 1HN", "SG2 0JU", NO_URN]
+        if not moved:
+            return [[child, "01/05/2025", "S", "C2", common[0], "U6", common[1], "01/07/2025",
+                     "E4A", "", *places]]  # fmt: skip
+        return [
+            [child, "01/05/2025", "S", "C2", common[0], "U6", common[1], "01/06/2025", "X1", "",
+             *places],
+            [child, "01/06/2025", "P", "C2", common[0], "U4", common[1], "01/07/2025", "E4A", "",
+             *places],
+        ]  # fmt: skip
+
+    children = {"AFTER": True, "SINGLE": False, "NONE": True}
+    workers = {"AFTER": ["01/05/2025", "01/09/2025"], "SINGLE": ["01/05/2025", "01/09/2025"]}
+    tables = {
+        "header": [[c, "M", "14/02/2016", "WBRI", "", "", ""] for c in children],
+        "episodes": [row for child, moved in children.items() for row in episodes(child, moved)],
+        "sw_episodes": [
+            [c, "14/02/2016", "SW100001", start, "", "FCONTA"]
+            for c, starts in workers.items()
+            for start in starts
+        ],
+    }
+    now = write(tmp_path / "now", tables)
+    report = dfe_rules("903", now, year=YEAR)
+    assert report["failures"]["SW12STG2"]["children"] == ["AFTER", "NONE"]
+    assert excused(now, now, date(YEAR, 3, 31))["SW12STG2"] == {"AFTER"}
+
+
 def test_552_553_554_560_flag_a_second_adoption_decision_after_a_reversal(
     tmp_path: Path, dfe_rules: DfeRules
 ) -> None:
