@@ -185,12 +185,12 @@ def _postcode_warnings(
 def _upn_warnings(record: LookedAfterRecord, year: CollectionYear) -> list[ReturnWarning]:
     # SSDA903 rule 209 (CIN census 8770Q): "not of school age" (UN1) was true when it was
     # recorded; a child who has turned 4 by the 31 August before the year began is of
-    # school age in it, and on a school roll.
+    # school age in it, and on a school roll. The rule reads every header, a care
+    # leaver's written for the OC3 row alone too.
     born = record.born
-    in_the_return = any(year.covers(e.start, e.end) for e in episodes_known(record, year))
     if (
         born is None
-        or not in_the_return
+        or not header_written(record, year)
         or header_upn(record, year) != UPNUnknown.UN1_NOT_OF_SCHOOL_AGE.value
         or not school_age_in(year.start.year, born)
     ):

@@ -324,3 +324,26 @@ async def test_rule_208_names_a_care_leaver_whose_header_is_written_for_the_cont
     assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", {"903": ("208",)}) == {
         "903 208": ({child}, {child})
     }
+
+
+async def test_rule_209_names_a_care_leaver_still_not_of_school_age_in_the_header(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: FalkorDBStore,
+    tmp_path: Path,
+    dfe_rules: DfeRules,
+) -> None:
+    # "Not of school age" (UN1), true when it was recorded at the birth, never replaced:
+    # the young person left care at 16 in January 2025, and this year's return holds the
+    # header and the OC3 row for the 17th birthday alone. Rule 209 reads every header.
+    record, children = await county_to_record_on(client, settings, store)
+    child = children[0]
+    await record.born(child, "2008-07-20", "M", allocated_from="2024-03-01", upn=False)
+    await record.referred(child, "2024-03-01", "N5")
+    care = await record.start(child, "2024-03-01", "V2", "U6")
+    care = await record.cease(care, "2025-01-15", "E5", leaver=True)
+    await record.contact(care, "2025-07-15", "F2", "B1")
+
+    assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", {"903": ("209",)}) == {
+        "903 209": ({child}, {child})
+    }
