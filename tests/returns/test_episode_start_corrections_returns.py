@@ -296,54 +296,45 @@ def test_the_upn_warning_names_only_the_dfe_codes_never_a_childs_upn() -> None:
     assert upn_as_said("") == "none recorded"
 
 
-async def test_rule_208_names_a_care_leaver_whose_header_is_written_for_the_contact_alone(
+async def _left_care_before_the_year(
+    record: Recorder, child: str, began: str, left: str, contact: str
+) -> None:
+    """Accommodated (V2) from `began`, left care as a care leaver on `left`, last year;
+    in touch around the birthday of this year on `contact`: this year's return holds the
+    child's header for the OC3 row alone."""
+    await record.referred(child, began, "N5")
+    care = await record.start(child, began, "V2", "U6")
+    care = await record.cease(care, left, "E5", leaver=True)
+    await record.contact(care, contact, "F2", "D1")
+
+
+async def test_the_upn_rules_name_a_care_leaver_whose_header_is_for_the_contact_alone(
     client: httpx.AsyncClient,
     settings: Settings,
     store: FalkorDBStore,
     tmp_path: Path,
     dfe_rules: DfeRules,
 ) -> None:
-    # A care leaver who left care at 18 in October 2024: last year's return holds the
-    # episodes, this year's the header and the OC3 row for the 19th birthday alone. The
-    # UPN was not yet known (UN4) then; the reason recorded since is UN3 (educated outside
-    # England). Both headers carry the child, and rule 208 rejects UN4 to UN3 whether or
-    # not an episode is in the year.
+    # Two care leavers who left care last year: this year's return holds their header and
+    # the OC3 row for the birthday alone, and the DfE's rules 208 and 209 read every
+    # header. CHANGED left at 18 in October 2024; the UPN was not yet known (UN4) then,
+    # and the reason recorded since is UN3 (educated outside England): both headers carry
+    # the child, and rule 208 rejects UN4 to UN3. STALE left at 16 in January 2025 still
+    # "not of school age" (UN1), true when it was recorded at the birth (rule 209).
     record, children = await county_to_record_on(client, settings, store)
-    child = children[0]
-    await record.born(child, "2006-10-05", "M", allocated_from="2022-09-01")
-    await store.write("MATCH (c:Child {id: $id}) SET c.upn = null", {"id": child})
-    await record.fact("recordUpnUnknown", child, on="2022-09-01", reason="UN4_UPN_NOT_YET_KNOWN")
-    await record.referred(child, "2022-09-01", "N5")
-    care = await record.start(child, "2022-09-01", "V2", "U6")
-    care = await record.cease(care, "2024-10-07", "E5", leaver=True)
-    await record.contact(care, "2025-10-01", "F2", "D1")
+    changed, stale = children[:2]
+    await record.born(changed, "2006-10-05", "M", allocated_from="2022-09-01")
+    await store.write("MATCH (c:Child {id: $id}) SET c.upn = null", {"id": changed})
+    unknown = {"reason": "UN4_UPN_NOT_YET_KNOWN"}
+    await record.fact("recordUpnUnknown", changed, on="2022-09-01", **unknown)
+    await _left_care_before_the_year(record, changed, "2022-09-01", "2024-10-07", "2025-10-01")
     await record.fact(
-        "recordUpnUnknown", child, on="2025-06-02", reason="UN3_EDUCATED_OUTSIDE_ENGLAND"
+        "recordUpnUnknown", changed, on="2025-06-02", reason="UN3_EDUCATED_OUTSIDE_ENGLAND"
     )
+    await record.born(stale, "2008-07-20", "M", allocated_from="2024-03-01", upn=False)
+    await _left_care_before_the_year(record, stale, "2024-03-01", "2025-01-15", "2025-07-15")
 
-    assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", {"903": ("208",)}) == {
-        "903 208": ({child}, {child})
-    }
-
-
-async def test_rule_209_names_a_care_leaver_still_not_of_school_age_in_the_header(
-    client: httpx.AsyncClient,
-    settings: Settings,
-    store: FalkorDBStore,
-    tmp_path: Path,
-    dfe_rules: DfeRules,
-) -> None:
-    # "Not of school age" (UN1), true when it was recorded at the birth, never replaced:
-    # the young person left care at 16 in January 2025, and this year's return holds the
-    # header and the OC3 row for the 17th birthday alone. Rule 209 reads every header.
-    record, children = await county_to_record_on(client, settings, store)
-    child = children[0]
-    await record.born(child, "2008-07-20", "M", allocated_from="2024-03-01", upn=False)
-    await record.referred(child, "2024-03-01", "N5")
-    care = await record.start(child, "2024-03-01", "V2", "U6")
-    care = await record.cease(care, "2025-01-15", "E5", leaver=True)
-    await record.contact(care, "2025-07-15", "F2", "B1")
-
-    assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", {"903": ("209",)}) == {
-        "903 209": ({child}, {child})
+    assert await _fired_and_warned(store, dfe_rules, tmp_path / "903", {"903": ("208", "209")}) == {
+        "903 208": ({changed}, {changed}),
+        "903 209": ({stale}, {stale}),
     }
