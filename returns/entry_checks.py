@@ -207,6 +207,14 @@ def _assessment_started_during_another(episode: EpisodeOfNeed) -> bool:
     return bool(started_during_another(spans))
 
 
+def _transferred_in_twice(episode: EpisodeOfNeed) -> bool:
+    """CIN 2885: the census has one day for an episode's conference with no section 47
+    enquiry behind it (CINdetails DateOfInitialCPC), so a second transfer-in conference's
+    plan stands beside the first one's day."""
+    held = [c for c in episode.of(Process.INITIAL_CONFERENCE) if c.get("transferIn")]
+    return len(held) > 1
+
+
 # CIN census 2025-26 validation rules (csc-validator-be-cin, cin2025_26).
 CIN_RULES: tuple[EntryRule[EpisodeOfNeed], ...] = (
     EntryRule(
@@ -246,6 +254,17 @@ CIN_RULES: tuple[EntryRule[EpisodeOfNeed], ...] = (
         "(or after the start of one not yet authorised); if it was recorded on the wrong "
         "day, correct it, else be ready to give the census the reason",
         _assessment_started_during_another,
+    ),
+    EntryRule(
+        "CIN 2885",
+        "heldOn",
+        "Child protection plan shown as starting a different day to the initial child "
+        "protection conference: the episode holds a second transfer-in conference, and the "
+        "census has one day for an episode's conference with no section 47 enquiry (the "
+        "second plan also outnumbers the conferences, 2883); a child who moved away and came "
+        "back on a plan is a new episode: withdraw this conference, close the episode (RC5) "
+        "from the day the child left and record the new referral",
+        _transferred_in_twice,
     ),
 )
 

@@ -634,3 +634,39 @@ async def test_the_queries_no_save_could_refuse_are_named_for_the_analyst(
         if code not in KNOWN_BROKEN_CIN_QUERIES
     }
     assert queried == {"2991Q": [child], "8675Q": [child]}, report["failures"]
+
+
+async def test_a_second_transfer_in_conference_in_one_episode_is_warned_at_entry(
+    client: httpx.AsyncClient, settings: Settings, store: FalkorDBStore
+) -> None:
+    # Fuzz seed 75: a child transferred in on a plan, the plan ended at a review, and
+    # another transfer-in conference with a plan in the same episode. The census has one
+    # day for an episode's conference with no enquiry behind it (CINdetails
+    # DateOfInitialCPC), so the second plan stood beside the first conference's day:
+    # rules 2885 (a plan on another day) and 2883 (more plans than conferences). A child
+    # who moved away and came back on a plan is a new episode: the worker is told as the
+    # conference is saved, naming heldOn.
+    record, child = await _a_child_of_the_year(client, settings, store)
+    worker, manager = record.worker, record.manager
+    case = await referral_for(client, worker, child, date(2025, 4, 1))
+    decision = {"decidedOn": "2025-04-01", "primaryNeed": "N1_ABUSE_OR_NEGLECT"}
+    case = await act(client, worker, "decideReferral", case, decision)
+    case = await decide(client, manager, "authoriseCase", case, on="2025-04-01")
+    conference = {"planRequired": True, "categoriesOfAbuse": ["SAB_SEXUAL_ABUSE"]}
+    case = await act(
+        client, worker, "holdTransferInConference", case, {"heldOn": "2025-04-15", **conference}
+    )
+    ended = {"endedOn": "2025-06-28", "reason": "AT_REVIEW_CONFERENCE"}
+    plan = latest(case, "childProtectionPlans")
+    case = await act(client, worker, "endChildProtectionPlan", plan, ended)
+    assert await _warned(client, worker) == []
+
+    again = {"heldOn": "2025-07-06", "lateReason": "Records came late.", **conference}
+    case = await act(client, worker, "holdTransferInConference", case, again)
+    assert case["__typename"] == "Case", case
+    assert await _warned(client, worker) == [(child, "CIN 2885", "heldOn")]
+
+
+async def _warned(client: httpx.AsyncClient, worker: dict[str, str]) -> list[tuple[str, str, str]]:
+    found = await graphql(client, worker, "{ myWork { dataWarnings { childId code field } } }")
+    return [(w["childId"], w["code"], w["field"]) for w in found["myWork"]["dataWarnings"]]
