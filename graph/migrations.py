@@ -230,7 +230,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # further action: correctReferralDecisionDate could not check a correction against it.
     Migration(
         10,
-        "a referral's decision carries the day a manager authorised it",
+        "the decision on a referral carries the day a manager authorised it",
         _backfill_decision_authorised_dates,
     ),
 )
