@@ -1027,7 +1027,9 @@ def episodes_in_order(record: Record) -> list[dict[str, Any]]:
     )
 
 
-def _run(record: Record, episode: dict[str, Any], keeping: frozenset[str]) -> list[dict[str, Any]]:
+def _episodes_joined_by(
+    record: Record, episode: dict[str, Any], keeping: frozenset[str]
+) -> list[dict[str, Any]]:
     """The episodes either side of `episode` joined by new episodes begun for a reason
     (RNE) of `keeping`, which keep what the episode before them had."""
     ordered = episodes_in_order(record)
@@ -1044,7 +1046,9 @@ def _placement_run(record: Record, episode: dict[str, Any]) -> list[dict[str, An
     """The episodes of the one placement `episode` is in: an episode begun by a legal
     status change alone (RNE L) keeps the placement of the one before (SSDA903 rule
     434), so a correction of the placement is a correction of all of them."""
-    return _run(record, episode, frozenset({ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value}))
+    return _episodes_joined_by(
+        record, episode, frozenset({ReasonNewEpisode.L_LEGAL_STATUS_CHANGE.value})
+    )
 
 
 # SSDA903 rule 435: a move (RNE P, T) keeps the legal status of the episode before it.
@@ -1061,7 +1065,7 @@ def legal_status_run(record: Record, episode: dict[str, Any]) -> list[dict[str, 
     began it (care, or a change of legal status: RNE S, L, B, U) through the moves that
     kept it (P, T; SSDA903 rule 435), so a correction of the legal status is a
     correction of all of them."""
-    return _run(record, episode, MOVES_KEEPING_THE_LEGAL_STATUS)
+    return _episodes_joined_by(record, episode, MOVES_KEEPING_THE_LEGAL_STATUS)
 
 
 # SSDA903 rules 435 (RNE P, T) and 436 (B, U): a move changes the placement in one of

@@ -11,9 +11,10 @@ own record), the ages (workflow/care_ages.py), the codes it goes with in each ep
 (workflow/episode_codes.py), a placement order (E1) after a decision for adoption in
 force on its day (553), nothing past the 18th birthday but section 20(5) (359), and a
 short order no longer than it lasts (361-364), whose lapse on the work list follows it.
-Each episode keeps the status it was recorded with, why, who and when
+Each episode keeps the status it had before its latest correction, why, who and when
 (`legalStatusCorrectedFrom`, `legalStatusCorrectionReason`, and the statement's stamp
-`legalStatusCorrectedBy`, `legalStatusCorrectedAt`); the 903 reads the corrected status.
+`legalStatusCorrectedBy`, `legalStatusCorrectedAt`; the chronology keeps every
+correction); the 903 reads the corrected status.
 """
 
 from __future__ import annotations
