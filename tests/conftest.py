@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from graph import EmbeddedEngine, FalkorDBStore
 from hub.settings import Settings
@@ -24,7 +25,16 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedEngine]
     # Closing an engine takes time and each test isolates itself by graph name, so the
     # whole session shares one server (research/graph-engine.md §7).
     started = EmbeddedEngine(tmp_path_factory.mktemp("graph"), appendfsync="everysec")
-    started.start()
+    socket_path = started.start()
+    # Each test drops its graph and the next creates its indexes at once. Deleted on the
+    # engine's own thread (ASYNC_DELETE, on by default) the dropped graph's indexes race
+    # the new ones in the engine's indexer, which crashed the engine (signal 11 in the
+    # indexer, FalkorDB issue #2126) twice in one day's runs, failing every later test
+    # of that worker. Deleted before the command answers, nothing is left to race. The
+    # hub keeps the default: it creates indexes only at start, and deletes graphs only
+    # for snapshots, which can be large.
+    with redis.Redis(unix_socket_path=str(socket_path)) as engine_client:
+        engine_client.execute_command("GRAPH.CONFIG", "SET", "ASYNC_DELETE", "no")
     yield started
     started.stop()
 
