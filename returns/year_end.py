@@ -366,14 +366,15 @@ def _upn_missing_warnings(
     # years' headers, a care leaver's written for the OC3 row alone too.
     if not header_written(record, year):
         return []
-    began = min((e.start for e in known if year.covers(e.start, e.end)), default=year.start)
+    starts_in_year = [e.start for e in known if year.covers(e.start, e.end)]
+    began = min(starts_in_year, default=year.start)
     record_it = (
         f"record the UPN, or why it is unknown as known from {began.isoformat()}"
         " (recordUpnUnknown), and make the return again"
     )
     found = []
     now = header_upn(record, year)
-    if not now and any(year.covers(e.start, e.end) for e in known):
+    if not now and starts_in_year:
         found.append(
             ReturnWarning(
                 record.id,
